@@ -1,0 +1,36 @@
+package io.evasan.raid.rstore;
+
+import io.evasan.error.StorageException;
+
+import java.nio.ByteBuffer;
+
+/**
+ * A redundant store: 8 MB of virtual space built from PSEGs on distinct drives of one RSS
+ * (seed 004 [0072]-[0075]). The mapping layer points at RStores by {@link #rsdId()} only, so
+ * moving members (rebuild, leveling) never changes any map above the RSD ([0111]).
+ *
+ * <p>Invariants: offsets and lengths are multiples of 512; a read returns exactly the bytes
+ * last written or zeros for never-written space, or throws
+ * {@code StorageException(UNRECOVERABLE_READ)} for the affected range, never wrong data.
+ * A completed write is visible to every later read and survives process death ({@code kill -9});
+ * survival of power loss needs {@link io.evasan.raid.DiskGroup#flush()}.
+ * Implementations are thread-safe; concurrent writes to overlapping ranges are the caller's
+ * ordering problem, but parity is never left inconsistent by two writes to one stripe.
+ */
+public interface RStore {
+    /** Virtual size of every RStore: 8 MB. */
+    long SIZE_BYTES = 8L << 20;
+    /** Sector size. */
+    int SECTOR = 512;
+
+    /** Identity of the RSD record describing this RStore; stable for its lifetime. */
+    long rsdId();
+
+    RaidLevel level();
+
+    /** Reads {@code dst.remaining()} bytes at {@code offset} into {@code dst}, advancing its position. */
+    void read(long offset, ByteBuffer dst) throws StorageException;
+
+    /** Writes {@code src.remaining()} bytes at {@code offset} from {@code src}, advancing its position. */
+    void write(long offset, ByteBuffer src) throws StorageException;
+}
