@@ -1,8 +1,12 @@
 package io.evasan.raid;
 
 import io.evasan.error.StorageException;
+import io.evasan.raid.drive.DriveInfo;
+import io.evasan.raid.rsd.Rsd;
 import io.evasan.raid.rstore.RStore;
 import io.evasan.raid.rstore.RaidLevel;
+
+import java.util.List;
 
 /**
  * A disk group (LDAD, seed 004 [0042]): drives cut into PSEGs, grouped into RSSs, from which
@@ -40,4 +44,53 @@ public interface DiskGroup {
     long freePsegs();
 
     long totalPsegs();
+
+    // ---- added by redundancy-raid: inspection, drills, rebuild, membership ----
+
+    /** Every drive of the group by index (removed drives excluded). */
+    List<DriveInfo> drives();
+
+    /** RSS membership: for each RSS, the drive index in each slot (-1 = empty); pairs are slots 2k/2k+1. */
+    List<int[]> rssSlots();
+
+    /** Ids of every live RStore (RSD), ascending. */
+    List<Long> rsdIds();
+
+    /** The current RSD of an RStore (members, PSEGs, generation, stale members). */
+    Rsd rsd(long rsdId) throws StorageException;
+
+    /** Drill: fail drive {@code index}; its I/O throws DRIVE_FAILED, redundant RStores run degraded. */
+    void failDrive(int index) throws StorageException;
+
+    /** Drill: pull drive {@code index} (file closed); its I/O throws DRIVE_MISSING. */
+    void pullDrive(int index) throws StorageException;
+
+    /**
+     * Re-adds a failed or pulled drive after checking its label (same pool, same drive), and
+     * starts a rebuild that resynchronises members written while it was away (in place) and
+     * frees PSEGs whose members were rebuilt elsewhere meanwhile.
+     *
+     * @throws StorageException FOREIGN_POOL if the file now holds another pool's drive,
+     *                          DRIVE_MISSING if the file is still gone
+     */
+    Rebuild restoreDrive(int index) throws StorageException;
+
+    /**
+     * Starts an online rebuild of every degraded RStore: members on failed/missing drives are
+     * re-created on free PSEGs of other drives of the same RSS; stale members on available
+     * drives are resynchronised in place. Returns the running job if one is already running.
+     */
+    Rebuild rebuild();
+
+    /** Adds a drive (label written, joins an RSS); returns its index. */
+    int addDrive(io.evasan.raid.DriveSpec drive) throws StorageException;
+
+    /**
+     * Removes a drive: moves every member it holds to other drives of its RSS (waits for the
+     * move), then marks its label removed.
+     */
+    void removeDrive(int index) throws StorageException;
+
+    /** Meters of this group. */
+    RaidStats stats();
 }

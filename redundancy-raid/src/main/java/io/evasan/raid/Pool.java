@@ -2,6 +2,7 @@ package io.evasan.raid;
 
 import io.evasan.raid.drive.QuorumArea;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
 
@@ -20,6 +21,12 @@ public interface Pool extends AutoCloseable {
 
     /** Quorum areas of every currently available drive of every group, in a stable order. */
     List<QuorumArea> quorumAreas();
+
+    /** The pool's data directory. */
+    Path directory();
+
+    /** Human-readable state: groups, RSSs, drives, PSEG use, RStores, problems found at open. */
+    String describe();
 
     @Override
     void close();

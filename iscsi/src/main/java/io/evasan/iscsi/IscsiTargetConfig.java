@@ -1,0 +1,135 @@
+package io.evasan.iscsi;
+
+import io.evasan.scsi.ScsiTarget;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Configuration of an {@link IscsiTargetServer}: portal, target IQNs (each fed to a
+ * {@link ScsiTarget}, which presents the LUNs), per-initiator CHAP secrets and the target's side of
+ * the operational parameter negotiation (RFC 7143 section 13). Invariant: every value is validated
+ * by its setter (IllegalArgumentException) so a started server never runs with an impossible
+ * negotiation limit; {@link #validate()} (run by the server) checks FirstBurstLength &lt;= MaxBurstLength.
+ */
+public final class IscsiTargetConfig {
+
+    /** A target node: IQN, optional alias, and the SCSI target behind it. */
+    public record TargetNode(String iqn, String alias, ScsiTarget scsiTarget) {
+    }
+
+    /**
+     * CHAP secrets for one initiator: the name and secret the initiator must answer with, and for
+     * mutual CHAP the name and secret the target answers with (null when mutual is not allowed).
+     */
+    public record ChapSecret(String userName, String secret, String targetUserName, String targetSecret) {
+    }
+
+    private String host = "127.0.0.1";
+    private int port = 3260;
+    private int portalGroupTag = 1;
+    private final Map<String, TargetNode> targets = new LinkedHashMap<>();
+    private final Map<String, ChapSecret> chap = new LinkedHashMap<>();
+    private boolean chapRequired;
+    private int maxRecvDataSegmentLength = 262144;
+    private int maxBurstLength = 16776192;
+    private int firstBurstLength = 262144;
+    private int maxOutstandingR2T = 16;
+    private boolean immediateData = true;
+    private boolean initialR2T = false;
+    private boolean digestsAllowed = true;
+    private int defaultTime2Wait = 2;
+    private int defaultTime2Retain = 20;
+    private int commandWindow = 128;
+    private long maxCommandBytes = 64L << 20;
+    private long nopInIntervalMillis = 5000;
+    private long nopInTimeoutMillis = 30000;
+
+    public static IscsiTargetConfig create() {
+        return new IscsiTargetConfig();
+    }
+
+    private static void check(boolean ok, String what) {
+        if (!ok) {
+            throw new IllegalArgumentException(what);
+        }
+    }
+
+    public IscsiTargetConfig host(String h) { check(h != null && !h.isEmpty(), "host"); this.host = h; return this; }
+    /** Port to bind; 0 picks a free port (see {@link IscsiTargetServer#port()}). */
+    public IscsiTargetConfig port(int p) { check(p >= 0 && p <= 65535, "port " + p); this.port = p; return this; }
+    public IscsiTargetConfig portalGroupTag(int t) { check(t >= 1 && t <= 65535, "tpgt " + t); this.portalGroupTag = t; return this; }
+
+    /** Adds a target node; the IQN must be an iqn./eui./naa. name. */
+    public IscsiTargetConfig addTarget(String iqn, String alias, ScsiTarget target) {
+        check(iqn != null && (iqn.startsWith("iqn.") || iqn.startsWith("eui.") || iqn.startsWith("naa.")), "target name " + iqn);
+        check(target != null, "scsi target");
+        check(!targets.containsKey(iqn.toLowerCase()), "duplicate target " + iqn);
+        targets.put(iqn.toLowerCase(), new TargetNode(iqn.toLowerCase(), alias, target));
+        return this;
+    }
+
+    /** One-way CHAP secret for an initiator IQN. */
+    public IscsiTargetConfig chap(String initiatorIqn, String userName, String secret) {
+        return chap(initiatorIqn, userName, secret, null, null);
+    }
+
+    /** CHAP secret for an initiator IQN, with the target's credentials for mutual CHAP. */
+    public IscsiTargetConfig chap(String initiatorIqn, String userName, String secret, String targetUser, String targetSecret) {
+        check(initiatorIqn != null && !initiatorIqn.isEmpty(), "initiator");
+        check(userName != null && !userName.isEmpty() && secret != null && !secret.isEmpty(), "chap user/secret");
+        check((targetUser == null) == (targetSecret == null), "mutual chap needs both name and secret");
+        check(targetSecret == null || !targetSecret.equals(secret), "mutual secret must differ from the initiator's");
+        chap.put(initiatorIqn.toLowerCase(), new ChapSecret(userName, secret, targetUser, targetSecret));
+        return this;
+    }
+
+    /** When true, initiators without a configured CHAP secret cannot log in at all. */
+    public IscsiTargetConfig chapRequired(boolean b) { this.chapRequired = b; return this; }
+    public IscsiTargetConfig maxRecvDataSegmentLength(int n) { check(n >= 512 && n <= 16777215, "MaxRecvDataSegmentLength " + n); this.maxRecvDataSegmentLength = n; return this; }
+    public IscsiTargetConfig maxBurstLength(int n) { check(n >= 512 && n <= 16777215, "MaxBurstLength " + n); this.maxBurstLength = n; return this; }
+    public IscsiTargetConfig firstBurstLength(int n) { check(n >= 512 && n <= 16777215, "FirstBurstLength " + n); this.firstBurstLength = n; return this; }
+    public IscsiTargetConfig maxOutstandingR2T(int n) { check(n >= 1 && n <= 65535, "MaxOutstandingR2T " + n); this.maxOutstandingR2T = n; return this; }
+    public IscsiTargetConfig immediateData(boolean b) { this.immediateData = b; return this; }
+    public IscsiTargetConfig initialR2T(boolean b) { this.initialR2T = b; return this; }
+    /** Whether CRC32C header/data digests may be negotiated (None is always accepted). */
+    public IscsiTargetConfig digestsAllowed(boolean b) { this.digestsAllowed = b; return this; }
+    public IscsiTargetConfig defaultTime2Wait(int n) { check(n >= 0 && n <= 3600, "DefaultTime2Wait"); this.defaultTime2Wait = n; return this; }
+    public IscsiTargetConfig defaultTime2Retain(int n) { check(n >= 0 && n <= 3600, "DefaultTime2Retain"); this.defaultTime2Retain = n; return this; }
+    /** Commands a session may have queued beyond ExpCmdSN (MaxCmdSN - ExpCmdSN + 1). */
+    public IscsiTargetConfig commandWindow(int n) { check(n >= 1 && n <= 4096, "command window " + n); this.commandWindow = n; return this; }
+    /** Largest Expected Data Transfer Length accepted for one command. */
+    public IscsiTargetConfig maxCommandBytes(long n) { check(n >= 4096 && n <= (1L << 30), "max command bytes " + n); this.maxCommandBytes = n; return this; }
+    /** Idle time before the target pings the initiator with a NOP-In (0 disables). */
+    public IscsiTargetConfig nopInIntervalMillis(long n) { check(n >= 0, "nop interval"); this.nopInIntervalMillis = n; return this; }
+    /** Time without an answer to a NOP-In ping after which the connection is dropped. */
+    public IscsiTargetConfig nopInTimeoutMillis(long n) { check(n >= 100, "nop timeout"); this.nopInTimeoutMillis = n; return this; }
+
+    /** Checks cross-field constraints; called by {@link IscsiTargetServer}. */
+    public void validate() {
+        check(firstBurstLength <= maxBurstLength, "FirstBurstLength " + firstBurstLength + " > MaxBurstLength " + maxBurstLength);
+        check(!targets.isEmpty(), "no target configured");
+    }
+
+    public String host() { return host; }
+    public int port() { return port; }
+    public int portalGroupTag() { return portalGroupTag; }
+    public Map<String, TargetNode> targets() { return Collections.unmodifiableMap(targets); }
+    public TargetNode target(String iqn) { return iqn == null ? null : targets.get(iqn.toLowerCase()); }
+    public ChapSecret chapFor(String initiatorIqn) { return initiatorIqn == null ? null : chap.get(initiatorIqn.toLowerCase()); }
+    public boolean chapRequired() { return chapRequired; }
+    public int maxRecvDataSegmentLength() { return maxRecvDataSegmentLength; }
+    public int maxBurstLength() { return maxBurstLength; }
+    public int firstBurstLength() { return firstBurstLength; }
+    public int maxOutstandingR2T() { return maxOutstandingR2T; }
+    public boolean immediateData() { return immediateData; }
+    public boolean initialR2T() { return initialR2T; }
+    public boolean digestsAllowed() { return digestsAllowed; }
+    public int defaultTime2Wait() { return defaultTime2Wait; }
+    public int defaultTime2Retain() { return defaultTime2Retain; }
+    public int commandWindow() { return commandWindow; }
+    public long maxCommandBytes() { return maxCommandBytes; }
+    public long nopInIntervalMillis() { return nopInIntervalMillis; }
+    public long nopInTimeoutMillis() { return nopInTimeoutMillis; }
+}

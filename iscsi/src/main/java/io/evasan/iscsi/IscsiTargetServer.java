@@ -1,0 +1,114 @@
+package io.evasan.iscsi;
+
+import io.evasan.iscsi.impl.TargetCore;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetServerOptions;
+
+/**
+ * An iSCSI target (RFC 7143) listening on one portal, feeding the {@link io.evasan.scsi.ScsiTarget}s
+ * of its {@link IscsiTargetConfig}. Embeddable: {@link #start()} binds and returns the actual port
+ * (useful with port 0), {@link #stop()} closes every connection and the listener.
+ *
+ * <p>Invariant: after {@code start()} returns, the portal accepts logins; after {@code stop()}
+ * returns, no session of this server is open and (when the server created its own Vert.x) no
+ * thread of it remains.
+ */
+public final class IscsiTargetServer {
+    private final IscsiTargetConfig config;
+    private final Vertx vertx;
+    private final boolean ownVertx;
+    private final TargetCore core;
+    private NetServer server;
+
+    /** A server on its own Vert.x instance. */
+    public IscsiTargetServer(IscsiTargetConfig config) {
+        this(Vertx.vertx(), config, true);
+    }
+
+    /** A server on the caller's Vert.x instance (not closed by {@link #stop()}). */
+    public IscsiTargetServer(Vertx vertx, IscsiTargetConfig config) {
+        this(vertx, config, false);
+    }
+
+    private IscsiTargetServer(Vertx vertx, IscsiTargetConfig config, boolean own) {
+        config.validate();
+        this.config = config;
+        this.vertx = vertx;
+        this.ownVertx = own;
+        this.core = new TargetCore(vertx, config);
+    }
+
+    /** Binds the portal; completes with the bound port. */
+    public synchronized Future<Integer> startAsync() {
+        if (server != null) {
+            return Future.failedFuture(new IllegalStateException("already started"));
+        }
+        NetServerOptions o = new NetServerOptions()
+                .setHost(config.host())
+                .setPort(config.port())
+                .setTcpNoDelay(true)
+                .setReuseAddress(true)
+                .setReceiveBufferSize(1 << 20)
+                .setSendBufferSize(1 << 20);
+        NetServer s = vertx.createNetServer(o);
+        s.connectHandler(core::accept);
+        server = s;
+        return s.listen().map(ns -> {
+            core.boundPort(ns.actualPort());
+            return ns.actualPort();
+        });
+    }
+
+    /** Binds the portal and waits; returns the bound port. Not to be called on an event loop. */
+    public int start() {
+        try {
+            return startAsync().toCompletionStage().toCompletableFuture().get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while binding", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("cannot bind " + config.host() + ":" + config.port() + ": "
+                    + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    /** The bound port (0 before start). */
+    public int port() {
+        return core.boundPort();
+    }
+
+    /** Live sessions (normal sessions that reached full feature phase). */
+    public int sessionCount() {
+        return core.sessionCount();
+    }
+
+    /** Open TCP connections. */
+    public int connectionCount() {
+        return core.connectionCount();
+    }
+
+    /** PDUs answered with Reject, login failure or connection close since start. */
+    public long protocolErrors() {
+        return core.protocolErrors();
+    }
+
+    /** Closes all connections and the listener; closes the Vert.x instance when owned. */
+    public synchronized void stop() {
+        try {
+            core.closeAll();
+            if (server != null) {
+                server.close().toCompletionStage().toCompletableFuture().get();
+                server = null;
+            }
+            if (ownVertx) {
+                vertx.close().toCompletionStage().toCompletableFuture().get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("stop failed", e.getCause());
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package io.evasan.iscsi.impl;
+
+import io.evasan.scsi.ScsiTask;
+
+import java.nio.ByteBuffer;
+
+/**
+ * Transport state of one SCSI command of a connection: the reused {@link ScsiTask}, its data
+ * buffers and the Data-Out/R2T bookkeeping. Confined to the connection's event loop except while
+ * submitted (then owned by the ScsiTarget until the callback). Invariant: {@code received} counts
+ * the Data-Out bytes accepted in order; the task is submitted exactly once, when
+ * {@code received == expectedLength} for writes.
+ */
+final class Command {
+    final ScsiTask task = new ScsiTask();
+    int itt;
+    long lunField;
+    int lun;
+    int cmdSN;
+    boolean read;
+    boolean write;
+    int expectedLength;
+    ByteBuffer dataOut;
+    ByteBuffer dataIn;
+    int received;
+    /** Unsolicited Data-Out still expected (F=0 on the command, TTT 0xffffffff). */
+    boolean unsolicitedPhase;
+    int unsolicitedDataSN;
+    /** Next offset for which an R2T has not been sent yet. */
+    int nextR2tOffset;
+    int r2tSN;
+    int outstandingR2T;
+    boolean submitted;
+    boolean aborted;
+    /** An ABORT TASK for this command is with the ScsiTarget. */
+    boolean abortPending;
+    /** The target completed the command while {@link #abortPending}. */
+    boolean heldCompletion;
+    boolean inUse;
+    /** Set when the connection closed while the ScsiTarget owned the task. */
+    boolean orphaned;
+
+    void clear() {
+        itt = 0;
+        lunField = 0;
+        lun = 0;
+        cmdSN = 0;
+        read = false;
+        write = false;
+        expectedLength = 0;
+        dataOut = null;
+        dataIn = null;
+        received = 0;
+        unsolicitedPhase = false;
+        unsolicitedDataSN = 0;
+        nextR2tOffset = 0;
+        r2tSN = 0;
+        outstandingR2T = 0;
+        submitted = false;
+        aborted = false;
+        abortPending = false;
+        heldCompletion = false;
+        orphaned = false;
+    }
+
+    /** One outstanding R2T: the burst [offset, offset+length) solicited under a target transfer tag. */
+    static final class R2t {
+        Command cmd;
+        int ttt;
+        int offset;
+        int length;
+        int received;
+        int nextDataSN;
+    }
+}

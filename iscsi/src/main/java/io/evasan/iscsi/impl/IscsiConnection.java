@@ -1,0 +1,1532 @@
+package io.evasan.iscsi.impl;
+
+import io.evasan.iscsi.IscsiTargetConfig;
+import io.evasan.iscsi.login.Chap;
+import io.evasan.iscsi.login.LoginStatus;
+import io.evasan.iscsi.login.Negotiator;
+import io.evasan.iscsi.login.TextKeys;
+import io.evasan.iscsi.pdu.BhsDescriptor;
+import io.evasan.iscsi.pdu.Digests;
+import io.evasan.iscsi.pdu.Pdu;
+import io.evasan.iscsi.pdu.PduParser;
+import io.evasan.scsi.ItNexus;
+import io.evasan.scsi.ScsiStatus;
+import io.evasan.scsi.ScsiTarget;
+import io.evasan.scsi.ScsiTask;
+import io.evasan.scsi.TmfFunction;
+import io.evasan.scsi.TmfResponse;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+import io.vertx.core.Context;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
+import io.vertx.core.net.NetSocket;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
+
+import static io.evasan.iscsi.pdu.BhsDescriptor.*;
+
+/**
+ * One iSCSI connection (and, since MaxConnections=1, its session): login phase with security and
+ * operational negotiation, then full feature phase. All state is confined to the connection's
+ * Vert.x context; ScsiTarget completions are marshalled back onto it.
+ *
+ * <p>Invariants: StatSN increases by one for every status-bearing PDU, in send order; a
+ * non-immediate command is executed only when its CmdSN equals ExpCmdSN (commands outside
+ * [ExpCmdSN, MaxCmdSN] are dropped silently, RFC 7143 4.2.2.1); every protocol violation is
+ * answered with a Reject PDU or a login failure and, where the RFC requires (digest/framing
+ * errors, Data-Out sequence errors at ErrorRecoveryLevel 0), the connection is closed; nothing a
+ * peer sends can throw out of this class (handler failures close only this connection).
+ */
+public final class IscsiConnection implements PduParser.Handler {
+    private enum Phase { LOGIN, FULL_FEATURE, LOGGING_OUT, CLOSED }
+
+    private enum Auth { START, CHAP_WAIT_A, CHAP_WAIT_R, DONE }
+
+    private static final System.Logger LOG = System.getLogger(IscsiConnection.class.getName());
+    private static final int MAX_LOGIN_TEXT = 65536;
+    private static final int LOGIN_MRDSL = 8192;
+
+    private final TargetCore core;
+    private final IscsiTargetConfig cfg;
+    private final NetSocket socket;
+    private final Context ctx;
+    private final PduParser parser = new PduParser(this);
+    private final BufferPool pool = new BufferPool();
+    private final Negotiator neg;
+    private Phase phase = Phase.LOGIN;
+
+    // ---- login state
+    private byte[] isid;
+    private int loginItt;
+    private int cid;
+    private int currentStage = -1;
+    private boolean firstLoginResponseSent;
+    private Auth auth = Auth.START;
+    private boolean chapChosen;
+    private int chapId;
+    private byte[] chapChallenge;
+    private final ByteArrayOutputStream loginText = new ByteArrayOutputStream();
+    private byte[] pendingLoginOut;
+    private int pendingLoginOutPos;
+    private int pendingLoginFlags;
+    private final Set<String> negotiatedKeys = new HashSet<>();
+    private boolean ourMrdslDeclared;
+
+    // ---- session
+    private String initiatorName;
+    private String targetName;
+    private boolean discovery;
+    private IscsiTargetConfig.TargetNode node;
+    private ScsiTarget scsi;
+    private ItNexus nexus;
+    private int tsih;
+    private String sessionKey;
+
+    // ---- sequence numbers
+    private int statSN;
+    private int expCmdSN;
+    private int maxCmdSN;
+    private final TreeMap<Integer, Pdu> waitingCmdSN = new TreeMap<>(BhsDescriptor::compareSerial);
+
+    // ---- commands
+    private final Map<Integer, Command> byItt = new HashMap<>();
+    private final Map<Integer, Command.R2t> byTtt = new HashMap<>();
+    private final ArrayDeque<Command> freeCommands = new ArrayDeque<>();
+    private final ArrayDeque<Command.R2t> freeR2t = new ArrayDeque<>();
+    private int nextTtt = 1;
+    private final int[] deadItts = new int[16];
+    private final int[] deadTtts = new int[16];
+    private int deadCursor;
+    private final Consumer<ScsiTask> completion;
+
+    // ---- text continuation (FFP)
+    private byte[] pendingText;
+    private int pendingTextPos;
+    private int pendingTextTtt = RESERVED_TAG;
+    private final ByteArrayOutputStream textIn = new ByteArrayOutputStream();
+
+    // ---- liveness
+    private long timerId = -1;
+    private long lastReceive;
+    private int pingTtt = RESERVED_TAG;
+    private long pingSentAt;
+
+    IscsiConnection(TargetCore core, NetSocket socket, Context ctx) {
+        java.util.Arrays.fill(deadItts, RESERVED_TAG);
+        java.util.Arrays.fill(deadTtts, RESERVED_TAG);
+        this.core = core;
+        this.cfg = core.config();
+        this.socket = socket;
+        this.ctx = ctx;
+        this.neg = new Negotiator(cfg);
+        this.completion = task -> {
+            Command c = (Command) task.transportContext();
+            ctx.runOnContext(v -> onTaskComplete(c));
+        };
+        parser.maxDataSegmentLength(LOGIN_MRDSL);
+    }
+
+    int tsih() { return tsih; }
+
+    void start() {
+        lastReceive = System.nanoTime();
+        socket.handler(b -> {
+            lastReceive = System.nanoTime();
+            parser.feed(b);
+        });
+        socket.closeHandler(v -> teardown());
+        socket.exceptionHandler(t -> close());
+        long period = cfg.nopInIntervalMillis() > 0 ? Math.max(100, cfg.nopInIntervalMillis() / 2) : 1000;
+        timerId = core.vertx().setPeriodic(period, id -> onTimer());
+    }
+
+    // ------------------------------------------------------------------ parser callbacks
+
+    @Override
+    public void onPdu(Pdu p) {
+        if (phase == Phase.CLOSED) {
+            return;
+        }
+        int op = p.opcode();
+        if (phase == Phase.LOGIN) {
+            if (op != OP_LOGIN_REQ) {
+                core.protocolError();
+                loginFail(LoginStatus.INVALID_DURING_LOGIN, p.itt());
+                return;
+            }
+            onLogin(p);
+            return;
+        }
+        if (phase == Phase.LOGGING_OUT) {
+            return;
+        }
+        switch (op) {
+            case OP_NOP_OUT, OP_SCSI_CMD, OP_TMF_REQ, OP_TEXT_REQ, OP_LOGOUT_REQ -> gateCommand(p);
+            case OP_DATA_OUT -> onDataOut(p);
+            case OP_LOGIN_REQ -> reject(REJECT_PROTOCOL_ERROR, p);
+            case OP_SNACK_REQ -> reject(REJECT_SNACK_REJECT, p);
+            default -> reject(REJECT_COMMAND_NOT_SUPPORTED, p);
+        }
+    }
+
+    @Override
+    public void onOversizedData(Pdu headerOnly, int announcedLength) {
+        core.protocolError();
+        if (phase == Phase.LOGIN) {
+            loginFail(LoginStatus.INITIATOR_ERROR, headerOnly.itt());
+            return;
+        }
+        // the command (if any) is lost: reject it and close, ERL 0 cannot recover the task
+        sendReject(REJECT_PROTOCOL_ERROR, headerOnly.copyBhs());
+        int op = headerOnly.opcode();
+        if (op == OP_SCSI_CMD || op == OP_DATA_OUT) {
+            closeAfterFlush();
+        }
+    }
+
+    @Override
+    public void onDataDigestError(Pdu pdu) {
+        core.protocolError();
+        if (phase == Phase.LOGIN) {
+            loginFail(LoginStatus.INITIATOR_ERROR, pdu.itt());
+            return;
+        }
+        sendReject(REJECT_DATA_DIGEST_ERROR, pdu.copyBhs());
+        int op = pdu.opcode();
+        if (op == OP_SCSI_CMD || op == OP_DATA_OUT) {
+            // ERL 0: the task cannot be recovered without SNACK/R2T recovery
+            closeAfterFlush();
+        }
+    }
+
+    @Override
+    public void onFatal(String reason) {
+        core.protocolError();
+        close();
+    }
+
+    @Override
+    public void onHandlerFailure(Throwable t) {
+        core.protocolError();
+        close();
+    }
+
+    // ------------------------------------------------------------------ login
+
+    private void onLogin(Pdu p) {
+        int flags = p.flags();
+        boolean transit = (flags & LOGIN_TRANSIT_BIT) != 0;
+        boolean cont = (flags & LOGIN_CONTINUE_BIT) != 0;
+        int csg = (flags >>> LOGIN_CSG_SHIFT) & LOGIN_STAGE_MASK;
+        int nsg = flags & LOGIN_STAGE_MASK;
+        int itt = p.itt();
+        if (isid == null) {
+            isid = p.buffer().getBytes(p.bhs() + LOGIN_ISID_OFFSET, p.bhs() + LOGIN_ISID_OFFSET + LOGIN_ISID_LENGTH);
+            loginItt = itt;
+            cid = p.u16(LOGIN_CID_OFFSET);
+            expCmdSN = p.u32(CMDSN_OFFSET);
+            maxCmdSN = expCmdSN + cfg.commandWindow() - 1;
+            statSN = ThreadLocalRandom.current().nextInt();
+            int vmax = p.u8(LOGIN_VERSION_MAX_OFFSET);
+            int vmin = p.u8(LOGIN_VERSION_MIN_OFFSET);
+            if (vmin > 0 || vmax < vmin) {
+                loginFail(LoginStatus.UNSUPPORTED_VERSION, itt);
+                return;
+            }
+            int requestedTsih = p.u16(LOGIN_TSIH_OFFSET);
+            if (requestedTsih != 0) {
+                loginFail(core.tsihExists(requestedTsih) ? LoginStatus.TOO_MANY_CONNECTIONS
+                        : LoginStatus.SESSION_DOES_NOT_EXIST, itt);
+                return;
+            }
+        } else {
+            byte[] again = p.buffer().getBytes(p.bhs() + LOGIN_ISID_OFFSET, p.bhs() + LOGIN_ISID_OFFSET + LOGIN_ISID_LENGTH);
+            if (!java.util.Arrays.equals(again, isid) || itt != loginItt) {
+                loginFail(LoginStatus.INITIATOR_ERROR, itt);
+                return;
+            }
+        }
+        if (csg == 2 || (transit && (nsg == 2 || nsg <= csg)) || (cont && transit)) {
+            loginFail(LoginStatus.INITIATOR_ERROR, itt);
+            return;
+        }
+        if (currentStage >= 0 && csg != currentStage) {
+            loginFail(LoginStatus.INITIATOR_ERROR, itt);
+            return;
+        }
+        currentStage = csg;
+        // we are still sending a long response: the initiator sends empty requests to fetch the rest
+        if (pendingLoginOut != null) {
+            if (p.dataLength() != 0) {
+                loginFail(LoginStatus.INITIATOR_ERROR, itt);
+                return;
+            }
+            sendLoginChunk(csg);
+            return;
+        }
+        if (loginText.size() + p.dataLength() > MAX_LOGIN_TEXT) {
+            loginFail(LoginStatus.OUT_OF_RESOURCES, itt);
+            return;
+        }
+        byte[] data = p.copyData();
+        loginText.write(data, 0, data.length);
+        if (cont) {
+            // acknowledge the partial text with an empty response (RFC 7143 6.3)
+            Buffer h = header(OP_LOGIN_RSP, (csg << LOGIN_CSG_SHIFT));
+            fillLoginResponse(h, 0);
+            sendPdu(h, null, 0, 0);
+            return;
+        }
+        byte[] text = loginText.toByteArray();
+        loginText.reset();
+        List<TextKeys.Pair> keys = TextKeys.parse(text);
+        List<TextKeys.Pair> out = new ArrayList<>();
+        int status = processLoginKeys(keys, csg, transit, out);
+        if (status != LoginStatus.SUCCESS) {
+            loginFail(status, itt);
+            return;
+        }
+        boolean canTransit = transit;
+        if (csg == STAGE_SECURITY && auth != Auth.DONE) {
+            canTransit = false;
+        }
+        if (!firstLoginResponseSent && !discovery) {
+            out.add(new TextKeys.Pair("TargetPortalGroupTag", Integer.toString(cfg.portalGroupTag())));
+            if (node != null && node.alias() != null) {
+                out.add(new TextKeys.Pair("TargetAlias", node.alias()));
+            }
+        }
+        if ((csg == STAGE_OPERATIONAL || (canTransit && nsg == STAGE_FULL_FEATURE)) && !ourMrdslDeclared) {
+            out.add(new TextKeys.Pair("MaxRecvDataSegmentLength", Integer.toString(cfg.maxRecvDataSegmentLength())));
+            ourMrdslDeclared = true;
+        }
+        int rflags = (csg << LOGIN_CSG_SHIFT);
+        if (canTransit) {
+            rflags |= LOGIN_TRANSIT_BIT | nsg;
+        }
+        pendingLoginOut = TextKeys.encode(out);
+        pendingLoginOutPos = 0;
+        pendingLoginFlags = rflags;
+        sendLoginChunk(csg);
+    }
+
+    private void sendLoginChunk(int csg) {
+        int max = neg.initiatorMaxRecvDataSegmentLength();
+        int len = Math.min(max, pendingLoginOut.length - pendingLoginOutPos);
+        boolean last = pendingLoginOutPos + len >= pendingLoginOut.length;
+        int flags = last ? pendingLoginFlags : ((csg << LOGIN_CSG_SHIFT) | LOGIN_CONTINUE_BIT);
+        boolean toFfp = last && (flags & LOGIN_TRANSIT_BIT) != 0 && (flags & LOGIN_STAGE_MASK) == STAGE_FULL_FEATURE;
+        if (toFfp) {
+            tsih = core.newTsih();
+        }
+        Buffer h = header(OP_LOGIN_RSP, flags);
+        fillLoginResponse(h, 0);
+        byte[] data = pendingLoginOut;
+        int off = pendingLoginOutPos;
+        pendingLoginOutPos += len;
+        if (last) {
+            pendingLoginOut = null;
+        }
+        firstLoginResponseSent = true;
+        if ((flags & LOGIN_TRANSIT_BIT) != 0) {
+            currentStage = flags & LOGIN_STAGE_MASK;
+        }
+        sendPdu(h, data, off, len);
+        if (toFfp) {
+            enterFullFeature();
+        }
+    }
+
+    private void fillLoginResponse(Buffer h, int status) {
+        h.setByte(LOGIN_VERSION_MAX_OFFSET, (byte) 0);
+        h.setByte(LOGIN_VERSION_MIN_OFFSET, (byte) 0);
+        if (isid != null) {
+            h.setBytes(LOGIN_ISID_OFFSET, isid);
+        }
+        h.setShort(LOGIN_TSIH_OFFSET, (short) (status == 0 ? tsih : 0));
+        h.setInt(ITT_OFFSET, loginItt);
+        h.setInt(STATSN_OFFSET, statSN++);
+        h.setInt(EXPCMDSN_OFFSET, expCmdSN);
+        h.setInt(MAXCMDSN_OFFSET, maxCmdSN);
+        h.setByte(LOGIN_STATUS_CLASS_OFFSET, (byte) (status >>> 8));
+        h.setByte(LOGIN_STATUS_DETAIL_OFFSET, (byte) status);
+    }
+
+    private void loginFail(int status, int itt) {
+        if (phase == Phase.CLOSED) {
+            return;
+        }
+        if (isid == null) {
+            loginItt = itt;
+        }
+        Buffer h = header(OP_LOGIN_RSP, 0);
+        fillLoginResponse(h, status);
+        sendPdu(h, null, 0, 0);
+        phase = Phase.LOGGING_OUT;
+        parser.kill();
+        closeAfterFlush();
+    }
+
+    private int processLoginKeys(List<TextKeys.Pair> keys, int csg, boolean transit, List<TextKeys.Pair> out) {
+        Map<String, String> seen = new HashMap<>();
+        for (TextKeys.Pair kv : keys) {
+            if (seen.put(kv.key(), kv.value()) != null) {
+                return LoginStatus.INITIATOR_ERROR;
+            }
+        }
+        if (initiatorName == null) {
+            String in = seen.get("InitiatorName");
+            if (in == null || in.isEmpty()) {
+                return LoginStatus.MISSING_PARAMETER;
+            }
+            initiatorName = in;
+            String st = seen.getOrDefault("SessionType", "Normal");
+            if (st.equals("Discovery")) {
+                discovery = true;
+            } else if (!st.equals("Normal")) {
+                return LoginStatus.SESSION_TYPE_NOT_SUPPORTED;
+            }
+            if (!discovery) {
+                String tn = seen.get("TargetName");
+                if (tn == null || tn.isEmpty()) {
+                    return LoginStatus.MISSING_PARAMETER;
+                }
+                node = cfg.target(tn);
+                if (node == null) {
+                    return LoginStatus.NOT_FOUND;
+                }
+                targetName = node.iqn();
+                scsi = node.scsiTarget();
+            }
+            IscsiTargetConfig.ChapSecret secret = cfg.chapFor(initiatorName);
+            boolean needChap = secret != null || cfg.chapRequired();
+            if (csg != STAGE_SECURITY && needChap) {
+                return LoginStatus.AUTHENTICATION_FAILURE;
+            }
+            if (csg != STAGE_SECURITY) {
+                auth = Auth.DONE;
+            }
+        }
+        for (TextKeys.Pair kv : keys) {
+            String k = kv.key();
+            String v = kv.value();
+            switch (k) {
+                case "InitiatorName", "SessionType", "TargetName", "InitiatorAlias" -> {
+                    // declarative, first PDU
+                    if (v == null) {
+                        out.add(new TextKeys.Pair(k, Negotiator.REJECT));
+                    }
+                }
+                case "AuthMethod" -> {
+                    if (csg != STAGE_SECURITY) {
+                        out.add(new TextKeys.Pair(k, Negotiator.IRRELEVANT));
+                        continue;
+                    }
+                    if (auth != Auth.START) {
+                        return LoginStatus.INITIATOR_ERROR;
+                    }
+                    String chosen = chooseAuth(v);
+                    if (chosen == null) {
+                        out.add(new TextKeys.Pair(k, Negotiator.REJECT));
+                        return LoginStatus.AUTHENTICATION_FAILURE;
+                    }
+                    out.add(new TextKeys.Pair(k, chosen));
+                    if (chosen.equals("CHAP")) {
+                        chapChosen = true;
+                        auth = Auth.CHAP_WAIT_A;
+                    } else {
+                        auth = Auth.DONE;
+                    }
+                }
+                case "CHAP_A" -> {
+                    if (auth != Auth.CHAP_WAIT_A) {
+                        return LoginStatus.INITIATOR_ERROR;
+                    }
+                    boolean md5 = false;
+                    if (v != null) {
+                        for (String a : v.split(",")) {
+                            if (a.equals("5")) {
+                                md5 = true;
+                            }
+                        }
+                    }
+                    if (!md5) {
+                        out.add(new TextKeys.Pair(k, Negotiator.REJECT));
+                        return LoginStatus.AUTHENTICATION_FAILURE;
+                    }
+                    chapId = Chap.newIdentifier();
+                    chapChallenge = Chap.newChallenge();
+                    out.add(new TextKeys.Pair("CHAP_A", "5"));
+                    out.add(new TextKeys.Pair("CHAP_I", Integer.toString(chapId)));
+                    out.add(new TextKeys.Pair("CHAP_C", Chap.encodeHex(chapChallenge)));
+                    auth = Auth.CHAP_WAIT_R;
+                }
+                case "CHAP_N", "CHAP_R", "CHAP_I", "CHAP_C" -> {
+                    if (auth != Auth.CHAP_WAIT_R) {
+                        return LoginStatus.INITIATOR_ERROR;
+                    }
+                }
+                default -> {
+                    if (Negotiator.isOperational(k)) {
+                        if (!negotiatedKeys.add(k)) {
+                            return LoginStatus.INITIATOR_ERROR;
+                        }
+                        String a = neg.answer(k, v, discovery);
+                        if (a != null) {
+                            out.add(new TextKeys.Pair(k, a));
+                        }
+                    } else if (k.startsWith("X-") || k.startsWith("X#") || k.startsWith("Z-")) {
+                        out.add(new TextKeys.Pair(k, Negotiator.NOT_UNDERSTOOD));
+                    } else if (k.equals("TargetAlias") || k.equals("TargetAddress") || k.equals("TargetPortalGroupTag")
+                            || k.equals("SendTargets")) {
+                        out.add(new TextKeys.Pair(k, Negotiator.IRRELEVANT));
+                    } else {
+                        out.add(new TextKeys.Pair(k, Negotiator.NOT_UNDERSTOOD));
+                    }
+                }
+            }
+        }
+        if (auth == Auth.CHAP_WAIT_R && seen.containsKey("CHAP_R")) {
+            int st = verifyChap(seen, out);
+            if (st != LoginStatus.SUCCESS) {
+                return st;
+            }
+        } else if (csg == STAGE_SECURITY && transit && auth != Auth.DONE && auth != Auth.START) {
+            // initiator wants to leave security before CHAP finished: keep it in the stage
+            return LoginStatus.SUCCESS;
+        } else if (csg == STAGE_SECURITY && transit && auth == Auth.START) {
+            // no AuthMethod offered: only acceptable when no CHAP is required
+            if (cfg.chapFor(initiatorName) != null || cfg.chapRequired()) {
+                return LoginStatus.AUTHENTICATION_FAILURE;
+            }
+            auth = Auth.DONE;
+        }
+        return LoginStatus.SUCCESS;
+    }
+
+    private String chooseAuth(String list) {
+        if (list == null) {
+            return null;
+        }
+        boolean needChap = cfg.chapFor(initiatorName) != null || cfg.chapRequired();
+        for (String m : list.split(",")) {
+            if (m.equals("CHAP") && cfg.chapFor(initiatorName) != null) {
+                return "CHAP";
+            }
+            if (m.equals("None") && !needChap) {
+                return "None";
+            }
+        }
+        return null;
+    }
+
+    private int verifyChap(Map<String, String> seen, List<TextKeys.Pair> out) {
+        IscsiTargetConfig.ChapSecret s = cfg.chapFor(initiatorName);
+        String name = seen.get("CHAP_N");
+        byte[] resp = Chap.decodeBinary(seen.get("CHAP_R"));
+        if (s == null || name == null || resp == null || !name.equals(s.userName())) {
+            return LoginStatus.AUTHENTICATION_FAILURE;
+        }
+        byte[] expected = Chap.response(chapId, s.secret().getBytes(StandardCharsets.UTF_8), chapChallenge);
+        if (!Chap.matches(expected, resp)) {
+            return LoginStatus.AUTHENTICATION_FAILURE;
+        }
+        String ci = seen.get("CHAP_I");
+        String cc = seen.get("CHAP_C");
+        if (ci != null || cc != null) {
+            long id = TextKeys.number(ci, 0, 255);
+            byte[] ch = Chap.decodeBinary(cc);
+            if (id < 0 || ch == null || ch.length == 0 || s.targetSecret() == null
+                    || java.util.Arrays.equals(ch, chapChallenge)) {
+                return LoginStatus.AUTHENTICATION_FAILURE;
+            }
+            byte[] r = Chap.response((int) id, s.targetSecret().getBytes(StandardCharsets.UTF_8), ch);
+            out.add(new TextKeys.Pair("CHAP_N", s.targetUserName()));
+            out.add(new TextKeys.Pair("CHAP_R", Chap.encodeHex(r)));
+        }
+        auth = Auth.DONE;
+        return LoginStatus.SUCCESS;
+    }
+
+    private void enterFullFeature() {
+        neg.finish();
+        phase = Phase.FULL_FEATURE;
+        parser.headerDigest(neg.headerDigest());
+        parser.dataDigest(neg.dataDigest());
+        parser.maxDataSegmentLength(cfg.maxRecvDataSegmentLength());
+        if (!discovery) {
+            String isidHex = HexFormat.of().formatHex(isid);
+            sessionKey = initiatorName.toLowerCase() + "|" + isidHex + "|" + targetName;
+            IscsiConnection old = core.register(sessionKey, this);
+            if (old != null && old != this) {
+                old.closeFromOutside();
+            }
+            nexus = scsi.openNexus(initiatorName, initiatorName + ",i,0x" + isidHex, targetName + ",t,0x"
+                    + String.format("%04x", cfg.portalGroupTag()), cfg.portalGroupTag());
+        }
+    }
+
+    // ------------------------------------------------------------------ command ordering
+
+    private void gateCommand(Pdu p) {
+        int cmdSN = p.u32(CMDSN_OFFSET);
+        if (p.immediate()) {
+            dispatch(p, cmdSN);
+            return;
+        }
+        if (cmdSN == expCmdSN) {
+            expCmdSN++;
+            dispatch(p, cmdSN);
+            drainWaiting();
+            return;
+        }
+        if (snLessThan(expCmdSN, cmdSN) && snLessOrEqual(cmdSN, maxCmdSN) && waitingCmdSN.size() < cfg.commandWindow()) {
+            // in the window but ahead of ExpCmdSN: hold until the gap fills
+            waitingCmdSN.putIfAbsent(cmdSN, p.copy());
+        }
+        // outside the window: silently ignored (RFC 7143 4.2.2.1)
+    }
+
+    private void drainWaiting() {
+        while (!waitingCmdSN.isEmpty() && phase == Phase.FULL_FEATURE) {
+            Pdu next = waitingCmdSN.remove(expCmdSN);
+            if (next == null) {
+                // drop entries that fell behind
+                while (!waitingCmdSN.isEmpty() && snLessThan(waitingCmdSN.firstKey(), expCmdSN)) {
+                    waitingCmdSN.pollFirstEntry();
+                }
+                return;
+            }
+            expCmdSN++;
+            dispatch(next, next.u32(CMDSN_OFFSET));
+        }
+    }
+
+    private void dispatch(Pdu p, int cmdSN) {
+        switch (p.opcode()) {
+            case OP_NOP_OUT -> onNopOut(p);
+            case OP_SCSI_CMD -> onScsiCommand(p, cmdSN);
+            case OP_TMF_REQ -> onTmf(p, cmdSN);
+            case OP_TEXT_REQ -> onText(p);
+            case OP_LOGOUT_REQ -> onLogout(p);
+            default -> reject(REJECT_COMMAND_NOT_SUPPORTED, p);
+        }
+    }
+
+    private int publishMaxCmdSN() {
+        int candidate = expCmdSN + cfg.commandWindow() - 1 - Math.min(byItt.size(), cfg.commandWindow() - 1);
+        if (snLessThan(maxCmdSN, candidate)) {
+            maxCmdSN = candidate;
+        }
+        return maxCmdSN;
+    }
+
+    // ------------------------------------------------------------------ NOP
+
+    private void onNopOut(Pdu p) {
+        int itt = p.itt();
+        int ttt = p.u32(TTT_OFFSET);
+        if (ttt != RESERVED_TAG) {
+            if (ttt == pingTtt) {
+                pingTtt = RESERVED_TAG;
+            }
+            return;
+        }
+        if (itt == RESERVED_TAG) {
+            return; // unsolicited ping needing no answer
+        }
+        Buffer h = header(OP_NOP_IN, FINAL_BIT);
+        h.setLong(LUN_OFFSET, p.lunField());
+        h.setInt(ITT_OFFSET, itt);
+        h.setInt(TTT_OFFSET, RESERVED_TAG);
+        h.setInt(STATSN_OFFSET, statSN++);
+        h.setInt(EXPCMDSN_OFFSET, expCmdSN);
+        h.setInt(MAXCMDSN_OFFSET, publishMaxCmdSN());
+        int len = Math.min(p.dataLength(), neg.initiatorMaxRecvDataSegmentLength());
+        byte[] echo = len == 0 ? null : p.buffer().getBytes(p.dataOffset(), p.dataOffset() + len);
+        sendPdu(h, echo, 0, len);
+    }
+
+    private void onTimer() {
+        if (phase == Phase.CLOSED) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (phase == Phase.LOGIN) {
+            if (now - lastReceive > 30_000_000_000L) {
+                close(); // stalled login
+            }
+            return;
+        }
+        if (phase != Phase.FULL_FEATURE || cfg.nopInIntervalMillis() == 0) {
+            return;
+        }
+        if (pingTtt != RESERVED_TAG) {
+            if (now - pingSentAt > cfg.nopInTimeoutMillis() * 1_000_000L) {
+                close();
+            }
+            return;
+        }
+        if (now - lastReceive >= cfg.nopInIntervalMillis() * 1_000_000L) {
+            pingTtt = newTtt();
+            pingSentAt = now;
+            Buffer h = header(OP_NOP_IN, FINAL_BIT);
+            h.setInt(ITT_OFFSET, RESERVED_TAG);
+            h.setInt(TTT_OFFSET, pingTtt);
+            h.setInt(STATSN_OFFSET, statSN);
+            h.setInt(EXPCMDSN_OFFSET, expCmdSN);
+            h.setInt(MAXCMDSN_OFFSET, publishMaxCmdSN());
+            sendPdu(h, null, 0, 0);
+        }
+    }
+
+    private int newTtt() {
+        int t;
+        do {
+            t = nextTtt++;
+        } while (t == RESERVED_TAG || byTtt.containsKey(t) || t == pingTtt || t == pendingTextTtt);
+        return t;
+    }
+
+    // ------------------------------------------------------------------ SCSI commands
+
+    private void onScsiCommand(Pdu p, int cmdSN) {
+        if (discovery) {
+            reject(REJECT_PROTOCOL_ERROR, p);
+            return;
+        }
+        int itt = p.itt();
+        if (itt == RESERVED_TAG) {
+            reject(REJECT_INVALID_PDU_FIELD, p);
+            return;
+        }
+        if (byItt.containsKey(itt)) {
+            reject(REJECT_TASK_IN_PROGRESS, p);
+            return;
+        }
+        int flags = p.flags();
+        boolean r = (flags & CMD_READ_BIT) != 0;
+        boolean w = (flags & CMD_WRITE_BIT) != 0;
+        boolean f = (flags & FINAL_BIT) != 0;
+        long edtl = p.u32(CMD_EDTL_OFFSET) & 0xffffffffL;
+        int immLen = p.dataLength();
+        // CDB, with an extended-CDB AHS when present
+        int extLen = 0;
+        int extOff = -1;
+        int a = p.ahsOffset();
+        int aEnd = a + p.ahsLength();
+        while (a + 4 <= aEnd) {
+            int len = p.buffer().getUnsignedShort(a);
+            int type = p.buffer().getByte(a + 2) & 0xff;
+            if (a + 3 + len > aEnd) {
+                reject(REJECT_INVALID_PDU_FIELD, p);
+                return;
+            }
+            if (type == 1 && len > 1) {
+                extOff = a + 4;
+                extLen = len - 1;
+            }
+            a += 3 + len + padding(3 + len);
+        }
+        if (16 + extLen > ScsiTask.MAX_CDB) {
+            reject(REJECT_INVALID_PDU_FIELD, p);
+            return;
+        }
+        if ((!w && (immLen > 0 || !f)) || (w && immLen > 0 && !neg.immediateData())
+                || (w && immLen > Math.min(edtl, neg.firstBurstLength()))
+                || (w && !f && neg.initialR2T())
+                || (!f && immLen >= Math.min(edtl, neg.firstBurstLength()) && w)) {
+            reject(REJECT_PROTOCOL_ERROR, p);
+            return;
+        }
+        Command c = acquireCommand();
+        c.itt = itt;
+        c.lunField = p.lunField();
+        c.lun = decodeLun(c.lunField);
+        c.cmdSN = cmdSN;
+        c.read = r;
+        c.write = w;
+        ScsiTask.Attribute attr = switch (flags & CMD_ATTR_MASK) {
+            case 2 -> ScsiTask.Attribute.ORDERED;
+            case 3 -> ScsiTask.Attribute.HEAD_OF_QUEUE;
+            case 4 -> ScsiTask.Attribute.ACA;
+            default -> ScsiTask.Attribute.SIMPLE;
+        };
+        byte[] cdb = c.task.cdb();
+        p.buffer().getBytes(p.bhs() + CMD_CDB_OFFSET, p.bhs() + CMD_CDB_OFFSET + CMD_CDB_LENGTH, cdb, 0);
+        if (extLen > 0) {
+            p.buffer().getBytes(extOff, extOff + extLen, cdb, 16);
+        }
+        int cdbLen = cdbLength(cdb[0] & 0xff, extLen);
+        byItt.put(itt, c);
+        if (edtl > cfg.maxCommandBytes()) {
+            c.task.reset(nexus, c.lun, itt & 0xffffffffL, attr, cdbLen, edtl, r, w);
+            c.task.status(ScsiStatus.CHECK_CONDITION);
+            writeSense(c.task, 0x05, 0x24, 0x00); // ILLEGAL REQUEST, INVALID FIELD IN CDB
+            c.submitted = true;
+            c.expectedLength = 0;
+            onTaskComplete(c);
+            return;
+        }
+        c.expectedLength = (int) edtl;
+        c.task.reset(nexus, c.lun, itt & 0xffffffffL, attr, cdbLen, edtl, r, w);
+        if (r) {
+            c.dataIn = pool.acquire(Math.max(1, c.expectedLength));
+        }
+        if (w) {
+            c.dataOut = pool.acquire(Math.max(1, c.expectedLength));
+            if (immLen > 0) {
+                p.buffer().getBytes(p.dataOffset(), p.dataOffset() + immLen, c.dataOut.array(), c.dataOut.arrayOffset());
+                c.received = immLen;
+            }
+            if (!f) {
+                c.unsolicitedPhase = true;
+                c.unsolicitedDataSN = 0;
+            }
+            c.nextR2tOffset = c.received;
+            if (c.received >= c.expectedLength) {
+                submit(c);
+            } else if (!c.unsolicitedPhase) {
+                issueR2ts(c);
+            }
+        } else {
+            submit(c);
+        }
+    }
+
+    static int cdbLength(int opcode, int extLen) {
+        int group = opcode >>> 5;
+        int len = switch (group) {
+            case 0 -> 6;
+            case 1, 2 -> 10;
+            case 4 -> 16;
+            case 5 -> 12;
+            default -> 16;
+        };
+        if (opcode == 0x7f || extLen > 0) {
+            len = 16 + extLen;
+        }
+        return len;
+    }
+
+    static void writeSense(ScsiTask t, int key, int asc, int ascq) {
+        byte[] s = t.sense();
+        java.util.Arrays.fill(s, 0, 18, (byte) 0);
+        s[0] = 0x70;
+        s[2] = (byte) key;
+        s[7] = 10;
+        s[12] = (byte) asc;
+        s[13] = (byte) ascq;
+        t.senseLength(18);
+    }
+
+    private Command acquireCommand() {
+        Command c = freeCommands.pollFirst();
+        if (c == null) {
+            c = new Command();
+        }
+        c.clear();
+        c.inUse = true;
+        return c;
+    }
+
+    private void issueR2ts(Command c) {
+        while (c.outstandingR2T < neg.maxOutstandingR2T() && c.nextR2tOffset < c.expectedLength) {
+            int len = Math.min(neg.maxBurstLength(), c.expectedLength - c.nextR2tOffset);
+            Command.R2t r = freeR2t.pollFirst();
+            if (r == null) {
+                r = new Command.R2t();
+            }
+            r.cmd = c;
+            r.ttt = newTtt();
+            r.offset = c.nextR2tOffset;
+            r.length = len;
+            r.received = 0;
+            r.nextDataSN = 0;
+            byTtt.put(r.ttt, r);
+            c.nextR2tOffset += len;
+            c.outstandingR2T++;
+            Buffer h = header(OP_R2T, FINAL_BIT);
+            h.setLong(LUN_OFFSET, c.lunField);
+            h.setInt(ITT_OFFSET, c.itt);
+            h.setInt(TTT_OFFSET, r.ttt);
+            h.setInt(STATSN_OFFSET, statSN);
+            h.setInt(EXPCMDSN_OFFSET, expCmdSN);
+            h.setInt(MAXCMDSN_OFFSET, publishMaxCmdSN());
+            h.setInt(R2T_R2TSN_OFFSET, c.r2tSN++);
+            h.setInt(R2T_BUFFER_OFFSET_OFFSET, r.offset);
+            h.setInt(R2T_DESIRED_LENGTH_OFFSET, len);
+            sendPdu(h, null, 0, 0);
+        }
+    }
+
+    private void onDataOut(Pdu p) {
+        int itt = p.itt();
+        int ttt = p.u32(TTT_OFFSET);
+        int dataSN = p.u32(DATA_DATASN_OFFSET);
+        int offset = p.u32(DATA_BUFFER_OFFSET_OFFSET);
+        int len = p.dataLength();
+        boolean f = (p.flags() & FINAL_BIT) != 0;
+        Command c;
+        Command.R2t r = null;
+        if (ttt == RESERVED_TAG) {
+            c = byItt.get(itt);
+            if (c == null || !c.unsolicitedPhase) {
+                if (!recentlyTerminated(deadItts, itt)) {
+                    reject(REJECT_PROTOCOL_ERROR, p);
+                }
+                return;
+            }
+            if (dataSN != c.unsolicitedDataSN || offset != c.received
+                    || (long) offset + len > Math.min(c.expectedLength, neg.firstBurstLength())) {
+                sequenceError(c, dataSN != c.unsolicitedDataSN);
+                return;
+            }
+            c.unsolicitedDataSN++;
+        } else {
+            r = byTtt.get(ttt);
+            if (r == null || r.cmd.itt != itt) {
+                if (!recentlyTerminated(deadTtts, ttt)) {
+                    reject(REJECT_INVALID_PDU_FIELD, p);
+                }
+                return;
+            }
+            c = r.cmd;
+            if (dataSN != r.nextDataSN || offset != r.offset + r.received || r.received + len > r.length) {
+                sequenceError(c, dataSN != r.nextDataSN);
+                return;
+            }
+            r.nextDataSN++;
+            r.received += len;
+        }
+        if (len > 0) {
+            p.buffer().getBytes(p.dataOffset(), p.dataOffset() + len, c.dataOut.array(), c.dataOut.arrayOffset() + offset);
+            c.received += len;
+        }
+        if (r == null) {
+            if (f) {
+                c.unsolicitedPhase = false;
+                c.nextR2tOffset = c.received;
+                if (c.received < c.expectedLength) {
+                    issueR2ts(c);
+                    return;
+                }
+            }
+        } else if (f) {
+            if (r.received != r.length) {
+                sequenceError(c, false);
+                return;
+            }
+            byTtt.remove(r.ttt);
+            r.cmd = null;
+            freeR2t.addFirst(r);
+            c.outstandingR2T--;
+            if (c.received < c.expectedLength) {
+                issueR2ts(c);
+                return;
+            }
+        }
+        if (c.received >= c.expectedLength && !c.unsolicitedPhase && c.outstandingR2T == 0 && !c.submitted) {
+            submit(c);
+        }
+    }
+
+    private static boolean recentlyTerminated(int[] ring, int tag) {
+        for (int t : ring) {
+            if (t == tag && t != RESERVED_TAG) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void remember(int[] ring, int tag) {
+        ring[deadCursor++ & (ring.length - 1)] = tag;
+    }
+
+    /**
+     * Data-Out sequence error (wrong DataSN, offset or burst length). At ErrorRecoveryLevel 0 the
+     * data cannot be recovered: the command is terminated with CHECK CONDITION, ABORTED COMMAND /
+     * DATA PHASE ERROR (or DATA OFFSET ERROR); the remaining Data-Out PDUs of the command are
+     * discarded silently and the session continues.
+     */
+    private void sequenceError(Command c, boolean dataSnError) {
+        core.protocolError();
+        remember(deadItts, c.itt);
+        if (c.outstandingR2T > 0) {
+            byTtt.values().removeIf(r -> {
+                if (r.cmd == c) {
+                    remember(deadTtts, r.ttt);
+                    return true;
+                }
+                return false;
+            });
+            c.outstandingR2T = 0;
+        }
+        c.unsolicitedPhase = false;
+        c.submitted = true;
+        ScsiTask t = c.task;
+        t.status(ScsiStatus.CHECK_CONDITION);
+        writeSense(t, 0x0b, 0x4b, dataSnError ? 0x00 : 0x05);
+        t.residual(0, false);
+        onTaskComplete(c);
+    }
+
+    private void submit(Command c) {
+        c.submitted = true;
+        ScsiTask t = c.task;
+        if (c.dataOut != null) {
+            c.dataOut.clear();
+            c.dataOut.limit(c.received);
+            t.dataOut(c.dataOut);
+        } else {
+            t.dataOut(null);
+        }
+        if (c.dataIn != null) {
+            // nothing produced until the target writes (from 0, clear() first) and sets the limit
+            c.dataIn.clear();
+            c.dataIn.limit(0);
+            t.dataIn(c.dataIn);
+        } else {
+            t.dataIn(null);
+        }
+        t.transportContext(c);
+        t.callback(completion);
+        try {
+            scsi.submit(t);
+        } catch (RuntimeException e) {
+            t.status(ScsiStatus.CHECK_CONDITION);
+            writeSense(t, 0x04, 0x44, 0x00); // HARDWARE ERROR, INTERNAL TARGET FAILURE
+            onTaskComplete(c);
+        }
+    }
+
+    private void onTaskComplete(Command c) {
+        if (phase == Phase.CLOSED || c.orphaned || !c.inUse) {
+            return;
+        }
+        ScsiTask t = c.task;
+        if (c.aborted) {
+            if (c.abortPending) {
+                c.heldCompletion = true; // decided when the ABORT TASK answer comes back
+                return;
+            }
+            releaseCommand(c);
+            return;
+        }
+        int status = t.status();
+        int produced = 0;
+        ByteBuffer in = c.dataIn;
+        if (c.read && in != null) {
+            // target writes from 0 and sets the limit to the bytes produced
+            produced = t.dataIn() == in ? in.limit() : 0;
+        }
+        long edtl = c.expectedLength;
+        boolean overflow = t.residualOverflow();
+        long residual = t.residual();
+        int send = (int) Math.min(produced, edtl);
+        if (residual == 0 && c.read && !c.write && produced < edtl && status != ScsiStatus.CHECK_CONDITION) {
+            residual = edtl - produced;
+            overflow = false;
+        }
+        boolean sense = t.senseLength() > 0 && status != ScsiStatus.GOOD;
+        boolean collapse = !sense && status != ScsiStatus.CHECK_CONDITION;
+        int mrdsl = neg.initiatorMaxRecvDataSegmentLength();
+        int burst = neg.maxBurstLength();
+        CompositeByteBuf out = Unpooled.compositeBuffer(Math.max(16, 4 + 4 * ((send / mrdsl) + 2)));
+        int dataSN = 0;
+        int off = 0;
+        int maxSN = publishMaxCmdSN();
+        int resFlags = residual == 0 ? 0 : (overflow ? DATAIN_OVERFLOW : DATAIN_UNDERFLOW);
+        while (off < send) {
+            int burstEnd = ((off / burst) + 1) * burst;
+            int len = Math.min(mrdsl, Math.min(send - off, burstEnd - off));
+            boolean last = off + len >= send;
+            boolean seqEnd = last || off + len >= burstEnd;
+            int flags = seqEnd ? FINAL_BIT : 0;
+            boolean withStatus = last && collapse;
+            Buffer h = header(OP_DATA_IN, flags | (withStatus ? DATAIN_STATUS_BIT | resFlags : 0));
+            h.setLong(LUN_OFFSET, c.lunField);
+            h.setInt(ITT_OFFSET, c.itt);
+            h.setInt(TTT_OFFSET, RESERVED_TAG);
+            if (withStatus) {
+                h.setByte(DATAIN_STATUS_OFFSET, (byte) status);
+                h.setInt(STATSN_OFFSET, statSN++);
+                h.setInt(DATAIN_RESIDUAL_OFFSET, (int) residual);
+            }
+            h.setInt(EXPCMDSN_OFFSET, expCmdSN);
+            h.setInt(MAXCMDSN_OFFSET, maxSN);
+            h.setInt(DATA_DATASN_OFFSET, dataSN++);
+            h.setInt(DATA_BUFFER_OFFSET_OFFSET, off);
+            appendPdu(out, h, in.array(), in.arrayOffset() + off, len);
+            off += len;
+        }
+        if (send == 0 || !collapse) {
+            int rf = residual == 0 ? 0 : (overflow ? RSP_OVERFLOW : RSP_UNDERFLOW);
+            Buffer h = header(OP_SCSI_RSP, FINAL_BIT | rf);
+            h.setByte(RSP_RESPONSE_OFFSET, (byte) 0);
+            h.setByte(RSP_STATUS_OFFSET, (byte) status);
+            h.setInt(ITT_OFFSET, c.itt);
+            h.setInt(STATSN_OFFSET, statSN++);
+            h.setInt(EXPCMDSN_OFFSET, expCmdSN);
+            h.setInt(MAXCMDSN_OFFSET, maxSN);
+            h.setInt(RSP_EXPDATASN_OFFSET, c.read ? dataSN : c.r2tSN);
+            h.setInt(RSP_RESIDUAL_OFFSET, (int) residual);
+            if (sense) {
+                int sl = Math.min(t.senseLength(), ScsiTask.MAX_SENSE);
+                byte[] d = new byte[2 + sl];
+                d[0] = (byte) (sl >>> 8);
+                d[1] = (byte) sl;
+                System.arraycopy(t.sense(), 0, d, 2, sl);
+                appendPdu(out, h, d, 0, d.length);
+            } else {
+                appendPdu(out, h, null, 0, 0);
+            }
+        }
+        byItt.remove(c.itt);
+        socket.write(BufferInternal.buffer(out)).onComplete(ar -> recycle(c));
+    }
+
+    private void releaseCommand(Command c) {
+        byItt.remove(c.itt, c);
+        recycle(c);
+    }
+
+    private void recycle(Command c) {
+        if (!c.inUse) {
+            return;
+        }
+        c.inUse = false;
+        pool.release(c.dataIn);
+        pool.release(c.dataOut);
+        c.clear();
+        if (freeCommands.size() < 4 * cfg.commandWindow()) {
+            freeCommands.addFirst(c);
+        }
+    }
+
+    // ------------------------------------------------------------------ task management
+
+    private void onTmf(Pdu p, int cmdSN) {
+        int itt = p.itt();
+        int fn = p.flags() & TMF_FUNCTION_MASK;
+        long lunField = p.lunField();
+        int lun = decodeLun(lunField);
+        int rtt = p.u32(TMF_RTT_OFFSET);
+        int refCmdSN = p.u32(TMF_REFCMDSN_OFFSET);
+        if (discovery) {
+            reject(REJECT_PROTOCOL_ERROR, p);
+            return;
+        }
+        TmfFunction f;
+        switch (fn) {
+            case 1 -> f = TmfFunction.ABORT_TASK;
+            case 2 -> f = TmfFunction.ABORT_TASK_SET;
+            case 3 -> f = TmfFunction.CLEAR_ACA;
+            case 4 -> f = TmfFunction.CLEAR_TASK_SET;
+            case 5 -> f = TmfFunction.LOGICAL_UNIT_RESET;
+            case 6 -> f = TmfFunction.TARGET_WARM_RESET;
+            case 7 -> f = TmfFunction.TARGET_COLD_RESET;
+            case 8 -> {
+                sendTmfResponse(itt, 4);
+                return;
+            }
+            default -> {
+                sendTmfResponse(itt, 5);
+                return;
+            }
+        }
+        boolean callTarget = true;
+        Command abortee = null;
+        if (f == TmfFunction.ABORT_TASK) {
+            Command c = byItt.get(rtt);
+            if (c == null || c.lun != lun) {
+                int code = 1; // task does not exist (never received, or already completed and answered)
+                Pdu held = waitingCmdSN.get(refCmdSN);
+                if (c == null && held != null && held.itt() == rtt) {
+                    // received out of order and not yet executed: it is aborted by never running
+                    waitingCmdSN.remove(refCmdSN);
+                    code = 0;
+                } else if (c == null && !snLessThan(refCmdSN, expCmdSN) && snLessThan(refCmdSN, cmdSN)) {
+                    // RFC 7143 11.5.1: a command not yet received whose CmdSN is below this TMF's is
+                    // considered received, and thus complete
+                    code = 0;
+                }
+                sendTmfResponse(itt, code);
+                return;
+            }
+            markAborted(c);
+            callTarget = c.submitted;
+            if (callTarget) {
+                c.abortPending = true;
+                abortee = c;
+            }
+        } else if (f == TmfFunction.ABORT_TASK_SET || f == TmfFunction.CLEAR_TASK_SET || f == TmfFunction.LOGICAL_UNIT_RESET) {
+            for (Command c : new ArrayList<>(byItt.values())) {
+                if (c.lun == lun) {
+                    markAborted(c);
+                }
+            }
+        } else if (f == TmfFunction.TARGET_WARM_RESET || f == TmfFunction.TARGET_COLD_RESET) {
+            for (Command c : new ArrayList<>(byItt.values())) {
+                markAborted(c);
+            }
+        }
+        if (!callTarget) {
+            sendTmfResponse(itt, 0);
+            return;
+        }
+        final TmfFunction func = f;
+        final ItNexus nx = nexus;
+        final Command target = abortee;
+        ctx.executeBlocking(() -> scsi.taskManagement(nx, func, lun, rtt & 0xffffffffL), false)
+                .onComplete(ar -> {
+                    if (phase == Phase.CLOSED) {
+                        return;
+                    }
+                    int code;
+                    TmfResponse resp = ar.succeeded() ? ar.result() : null;
+                    if (ar.failed()) {
+                        LOG.log(System.Logger.Level.WARNING, "task management " + func + " failed in the SCSI target", ar.cause());
+                        code = 255;
+                    } else {
+                        code = switch (resp) {
+                            case FUNCTION_COMPLETE, FUNCTION_SUCCEEDED -> 0;
+                            case TASK_DOES_NOT_EXIST -> 1;
+                            case LUN_DOES_NOT_EXIST -> 2;
+                            case FUNCTION_NOT_SUPPORTED -> 5;
+                            case FUNCTION_REJECTED -> 255;
+                        };
+                    }
+                    if (target != null && target.inUse && target.itt == rtt) {
+                        target.abortPending = false;
+                        if (code != 0) {
+                            // the task finished before the abort reached it: its status goes out first
+                            target.aborted = false;
+                            if (target.heldCompletion) {
+                                target.heldCompletion = false;
+                                onTaskComplete(target);
+                            }
+                        } else if (target.heldCompletion) {
+                            target.heldCompletion = false;
+                            releaseCommand(target);
+                        }
+                    }
+                    sendTmfResponse(itt, code);
+                    if (func == TmfFunction.TARGET_COLD_RESET && code == 0) {
+                        closeAfterFlush();
+                    }
+                });
+    }
+
+    private void markAborted(Command c) {
+        c.aborted = true;
+        // drop outstanding R2Ts; late Data-Out for them is discarded silently
+        remember(deadItts, c.itt);
+        if (c.outstandingR2T > 0) {
+            byTtt.values().removeIf(r -> {
+                if (r.cmd == c) {
+                    remember(deadTtts, r.ttt);
+                    return true;
+                }
+                return false;
+            });
+            c.outstandingR2T = 0;
+        }
+        c.unsolicitedPhase = false;
+        if (!c.submitted) {
+            releaseCommand(c);
+        }
+    }
+
+    private void sendTmfResponse(int itt, int response) {
+        Buffer h = header(OP_TMF_RSP, FINAL_BIT);
+        h.setByte(TMF_RESPONSE_OFFSET, (byte) response);
+        h.setInt(ITT_OFFSET, itt);
+        h.setInt(STATSN_OFFSET, statSN++);
+        h.setInt(EXPCMDSN_OFFSET, expCmdSN);
+        h.setInt(MAXCMDSN_OFFSET, publishMaxCmdSN());
+        sendPdu(h, null, 0, 0);
+    }
+
+    // ------------------------------------------------------------------ text / SendTargets
+
+    private void onText(Pdu p) {
+        int itt = p.itt();
+        int ttt = p.u32(TTT_OFFSET);
+        boolean cont = (p.flags() & TEXT_CONTINUE_BIT) != 0;
+        if (ttt != RESERVED_TAG) {
+            if (ttt != pendingTextTtt) {
+                reject(REJECT_INVALID_PDU_FIELD, p);
+                return;
+            }
+            if (pendingText != null) {
+                // the initiator fetches the next part of our long answer
+                sendTextChunk(itt, p.lunField());
+                return;
+            }
+            // otherwise: the next part of the initiator's long request
+        } else {
+            textIn.reset();
+        }
+        pendingText = null;
+        pendingTextTtt = RESERVED_TAG;
+        if (textIn.size() + p.dataLength() > MAX_LOGIN_TEXT) {
+            textIn.reset();
+            reject(REJECT_PROTOCOL_ERROR, p);
+            return;
+        }
+        byte[] d = p.copyData();
+        textIn.write(d, 0, d.length);
+        if (cont) {
+            // acknowledge the partial request with an empty response carrying a transfer tag
+            Buffer h = header(OP_TEXT_RSP, 0);
+            h.setLong(LUN_OFFSET, p.lunField());
+            h.setInt(ITT_OFFSET, itt);
+            pendingTextTtt = newTtt();
+            h.setInt(TTT_OFFSET, pendingTextTtt);
+            h.setInt(STATSN_OFFSET, statSN++);
+            h.setInt(EXPCMDSN_OFFSET, expCmdSN);
+            h.setInt(MAXCMDSN_OFFSET, publishMaxCmdSN());
+            sendPdu(h, null, 0, 0);
+            return;
+        }
+        byte[] all = textIn.toByteArray();
+        textIn.reset();
+        List<TextKeys.Pair> out = new ArrayList<>();
+        for (TextKeys.Pair kv : TextKeys.parse(all)) {
+            if (kv.key().equals("SendTargets")) {
+                sendTargets(kv.value(), out);
+            } else if (Negotiator.isOperational(kv.key()) || kv.key().equals("AuthMethod")) {
+                out.add(new TextKeys.Pair(kv.key(), Negotiator.REJECT));
+            } else {
+                out.add(new TextKeys.Pair(kv.key(), Negotiator.NOT_UNDERSTOOD));
+            }
+        }
+        pendingText = TextKeys.encode(out);
+        pendingTextPos = 0;
+        sendTextChunk(itt, p.lunField());
+    }
+
+    private void sendTargets(String value, List<TextKeys.Pair> out) {
+        String addr = portalAddress();
+        if (discovery && "All".equals(value)) {
+            for (IscsiTargetConfig.TargetNode n : cfg.targets().values()) {
+                out.add(new TextKeys.Pair("TargetName", n.iqn()));
+                out.add(new TextKeys.Pair("TargetAddress", addr));
+            }
+            return;
+        }
+        String want = value == null || value.isEmpty() || "All".equals(value) ? targetName : value.toLowerCase();
+        IscsiTargetConfig.TargetNode n = cfg.target(want);
+        if (n != null && (discovery || n.iqn().equals(targetName))) {
+            out.add(new TextKeys.Pair("TargetName", n.iqn()));
+            out.add(new TextKeys.Pair("TargetAddress", addr));
+        }
+    }
+
+    private String portalAddress() {
+        String host = cfg.host();
+        if (host.equals("0.0.0.0") || host.equals("::")) {
+            host = socket.localAddress().host();
+        }
+        if (host.contains(":")) {
+            host = "[" + host + "]";
+        }
+        return host + ":" + core.boundPort() + "," + cfg.portalGroupTag();
+    }
+
+    private void sendTextChunk(int itt, long lunField) {
+        int max = neg.initiatorMaxRecvDataSegmentLength();
+        int len = Math.min(max, pendingText.length - pendingTextPos);
+        boolean last = pendingTextPos + len >= pendingText.length;
+        Buffer h = header(OP_TEXT_RSP, last ? FINAL_BIT : TEXT_CONTINUE_BIT);
+        h.setLong(LUN_OFFSET, lunField);
+        h.setInt(ITT_OFFSET, itt);
+        if (last) {
+            pendingTextTtt = RESERVED_TAG;
+        } else if (pendingTextTtt == RESERVED_TAG) {
+            pendingTextTtt = newTtt();
+        }
+        h.setInt(TTT_OFFSET, pendingTextTtt);
+        h.setInt(STATSN_OFFSET, statSN++);
+        h.setInt(EXPCMDSN_OFFSET, expCmdSN);
+        h.setInt(MAXCMDSN_OFFSET, publishMaxCmdSN());
+        byte[] d = pendingText;
+        int off = pendingTextPos;
+        pendingTextPos += len;
+        if (last) {
+            pendingText = null;
+        }
+        sendPdu(h, d, off, len);
+    }
+
+    // ------------------------------------------------------------------ logout
+
+    private void onLogout(Pdu p) {
+        int reason = p.flags() & LOGOUT_REASON_MASK;
+        int response = switch (reason) {
+            case 0 -> 0;
+            case 1 -> p.u16(LOGOUT_CID_OFFSET) == cid ? 0 : 1;
+            case 2 -> 2; // connection recovery not supported at ERL 0
+            default -> -1;
+        };
+        if (response < 0) {
+            reject(REJECT_INVALID_PDU_FIELD, p);
+            return;
+        }
+        Buffer h = header(OP_LOGOUT_RSP, FINAL_BIT);
+        h.setByte(LOGOUT_RESPONSE_OFFSET, (byte) response);
+        h.setInt(ITT_OFFSET, p.itt());
+        h.setInt(STATSN_OFFSET, statSN++);
+        h.setInt(EXPCMDSN_OFFSET, expCmdSN);
+        h.setInt(MAXCMDSN_OFFSET, publishMaxCmdSN());
+        h.setShort(LOGOUT_TIME2WAIT_OFFSET, (short) 0);
+        h.setShort(LOGOUT_TIME2RETAIN_OFFSET, (short) 0);
+        sendPdu(h, null, 0, 0);
+        if (response == 0) {
+            phase = Phase.LOGGING_OUT;
+            closeAfterFlush();
+        }
+    }
+
+    // ------------------------------------------------------------------ reject
+
+    private void reject(int reason, Pdu p) {
+        core.protocolError();
+        sendReject(reason, p.copyBhs());
+    }
+
+    private void sendReject(int reason, byte[] badHeader) {
+        if (phase == Phase.CLOSED) {
+            return;
+        }
+        Buffer h = header(OP_REJECT, FINAL_BIT);
+        h.setByte(REJECT_REASON_OFFSET, (byte) reason);
+        h.setInt(ITT_OFFSET, RESERVED_TAG);
+        h.setInt(STATSN_OFFSET, statSN++);
+        h.setInt(EXPCMDSN_OFFSET, expCmdSN);
+        h.setInt(MAXCMDSN_OFFSET, publishMaxCmdSN());
+        sendPdu(h, badHeader, 0, badHeader.length);
+    }
+
+    // ------------------------------------------------------------------ output
+
+    private Buffer header(int opcode, int flags) {
+        Buffer h = Buffer.buffer(LENGTH + 4);
+        h.setLong(0, 0L);
+        for (int i = 8; i < LENGTH; i += 8) {
+            h.setLong(i, 0L);
+        }
+        h.setByte(OPCODE_OFFSET, (byte) opcode);
+        h.setByte(FLAGS_OFFSET, (byte) flags);
+        return h;
+    }
+
+    private static final byte[] ZEROS = new byte[4];
+
+    /** Appends header (+digest), data, padding (+digest) to {@code out}; data is wrapped, not copied. */
+    private void appendPdu(CompositeByteBuf out, Buffer h, byte[] data, int off, int len) {
+        dataSegmentLength(h, 0, len);
+        boolean hd = parser.headerDigest() && phase != Phase.LOGIN;
+        boolean dd = parser.dataDigest() && phase != Phase.LOGIN;
+        if (hd) {
+            int crc = Digests.crc32c(h, 0, LENGTH, 0);
+            h.setIntLE(LENGTH, crc);
+        }
+        ByteBuf hb = ((BufferInternal) h).getByteBuf();
+        out.addComponent(true, hb.slice(0, hd ? LENGTH + 4 : LENGTH));
+        if (len > 0) {
+            out.addComponent(true, Unpooled.wrappedBuffer(data, off, len));
+            int pad = padding(len);
+            if (pad > 0) {
+                out.addComponent(true, Unpooled.wrappedBuffer(ZEROS, 0, pad));
+            }
+            if (dd) {
+                int crc = Digests.crc32c(data, off, len, pad);
+                byte[] d = new byte[]{(byte) crc, (byte) (crc >>> 8), (byte) (crc >>> 16), (byte) (crc >>> 24)};
+                out.addComponent(true, Unpooled.wrappedBuffer(d));
+            }
+        }
+    }
+
+    private void sendPdu(Buffer h, byte[] data, int off, int len) {
+        if (phase == Phase.CLOSED) {
+            return;
+        }
+        CompositeByteBuf out = Unpooled.compositeBuffer(5);
+        appendPdu(out, h, data, off, len);
+        socket.write(BufferInternal.buffer(out));
+    }
+
+    // ------------------------------------------------------------------ close
+
+    private void closeAfterFlush() {
+        if (phase == Phase.CLOSED) {
+            return;
+        }
+        parser.kill();
+        if (phase != Phase.LOGGING_OUT) {
+            phase = Phase.LOGGING_OUT;
+        }
+        socket.write(Buffer.buffer()).onComplete(ar -> close());
+    }
+
+    /** Closes this connection from another thread (reinstatement, server stop). */
+    void closeFromOutside() {
+        ctx.runOnContext(v -> close());
+    }
+
+    private void close() {
+        if (phase == Phase.CLOSED) {
+            return;
+        }
+        socket.close();
+        teardown();
+    }
+
+    private void teardown() {
+        if (phase == Phase.CLOSED) {
+            return;
+        }
+        phase = Phase.CLOSED;
+        parser.kill();
+        if (timerId >= 0) {
+            core.vertx().cancelTimer(timerId);
+            timerId = -1;
+        }
+        for (Command c : byItt.values()) {
+            if (c.submitted) {
+                c.orphaned = true; // the target still owns the buffers; let them go with the task
+            }
+        }
+        byItt.clear();
+        byTtt.clear();
+        waitingCmdSN.clear();
+        core.unregister(sessionKey, this);
+        core.removed(this);
+        if (nexus != null) {
+            final ItNexus nx = nexus;
+            nexus = null;
+            ctx.executeBlocking(() -> {
+                scsi.closeNexus(nx);
+                return null;
+            }, false);
+        }
+    }
+}

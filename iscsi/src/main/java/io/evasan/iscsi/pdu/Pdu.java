@@ -1,0 +1,59 @@
+package io.evasan.iscsi.pdu;
+
+import io.vertx.core.buffer.Buffer;
+
+/**
+ * A view of one received PDU inside the parser's buffer: the 48-byte BHS at {@link #bhs}, the AHS
+ * bytes and the data segment (without padding and digests). Reused by the parser for every PDU: a
+ * handler must read what it needs before returning. Invariant: all offsets lie inside
+ * {@link #buffer()} and {@code dataOffset + dataLength <= buffer().length()}.
+ */
+public final class Pdu {
+    Buffer buffer;
+    int bhs;
+    int ahsLength;
+    int dataOffset;
+    int dataLength;
+
+    public Buffer buffer() { return buffer; }
+    /** Offset of the BHS in {@link #buffer()}. */
+    public int bhs() { return bhs; }
+    public int ahsOffset() { return bhs + BhsDescriptor.LENGTH; }
+    public int ahsLength() { return ahsLength; }
+    public int dataOffset() { return dataOffset; }
+    public int dataLength() { return dataLength; }
+
+    public int opcode() { return BhsDescriptor.opcode(buffer, bhs); }
+    public boolean immediate() { return BhsDescriptor.immediate(buffer, bhs); }
+    public int flags() { return BhsDescriptor.flags(buffer, bhs); }
+    public int itt() { return buffer.getInt(bhs + BhsDescriptor.ITT_OFFSET); }
+    public long lunField() { return buffer.getLong(bhs + BhsDescriptor.LUN_OFFSET); }
+    public int u8(int offset) { return buffer.getByte(bhs + offset) & 0xff; }
+    public int u16(int offset) { return buffer.getUnsignedShort(bhs + offset); }
+    public int u32(int offset) { return buffer.getInt(bhs + offset); }
+
+    /** Copy of the 48-byte BHS (used as the data segment of a Reject PDU). */
+    public byte[] copyBhs() { return buffer.getBytes(bhs, bhs + BhsDescriptor.LENGTH); }
+
+    /** Copy of the data segment. */
+    public byte[] copyData() { return buffer.getBytes(dataOffset, dataOffset + dataLength); }
+
+    /** Builds a standalone view (for tests and the CmdSN reorder queue) over a private copy. */
+    public static Pdu of(Buffer wholePdu, int ahsLength, int dataLength) {
+        Pdu p = new Pdu();
+        p.buffer = wholePdu;
+        p.bhs = 0;
+        p.ahsLength = ahsLength;
+        p.dataOffset = BhsDescriptor.LENGTH + ahsLength;
+        p.dataLength = dataLength;
+        return p;
+    }
+
+    /** Private copy of this PDU (header, AHS, data; no digests) as a standalone view. */
+    public Pdu copy() {
+        Buffer b = Buffer.buffer(BhsDescriptor.LENGTH + ahsLength + dataLength);
+        b.appendBuffer(buffer, bhs, BhsDescriptor.LENGTH + ahsLength);
+        b.appendBuffer(buffer, dataOffset, dataLength);
+        return of(b, ahsLength, dataLength);
+    }
+}

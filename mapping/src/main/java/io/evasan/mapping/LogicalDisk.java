@@ -1,0 +1,123 @@
+package io.evasan.mapping;
+
+import io.evasan.error.StorageException;
+import io.evasan.raid.rstore.RaidLevel;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.locks.Lock;
+
+/**
+ * One logical disk (a LUN, or a snapshot/snapclone created by the sharing tree): its L2MAP
+ * (one entry per 2 GB) pointing to LMAPs (2048 entries of 1 MB) that exist only for regions with
+ * a non-zero entry; each entry names an RSEG through an RSD slot of the disk's disk group.
+ *
+ * <p>Invariants: an LBA at or beyond {@link #sizeBytes()} is rejected with OUT_OF_RANGE;
+ * a segment whose entry is not ALLOCATED reads as zeros; every entry change made through this
+ * interface is durable (survives {@code kill -9}) before the call returns; an RSEG is held by
+ * exactly one entry in the pool (the HOLDER bit) and is freed only through that entry.
+ * The read path ({@link #translate}, {@link #read}, {@link #entry}) takes no lock.
+ */
+public interface LogicalDisk {
+    long SEGMENT_BYTES = 1L << 20;
+
+    int id();
+
+    String name();
+
+    int diskGroupId();
+
+    long sizeBytes();
+
+    /** Size in 1 MB segments. */
+    default long segments() {
+        return sizeBytes() / SEGMENT_BYTES;
+    }
+
+    /** Segments whose entry is ALLOCATED and HOLDER (space this disk owns). */
+    long heldSegments();
+
+    /** RAID level new allocations in segment {@code segment} get (the per-range layout, [0062]). */
+    RaidLevel raidLevelAt(long segment);
+
+    /**
+     * Hot path: LDA (byte offset, any alignment) to a packed
+     * {@link io.evasan.mapping.rsd.PhysicalAddress}, or {@code PhysicalAddress.UNMAPPED}.
+     * No allocation, no lock.
+     *
+     * @throws StorageException OUT_OF_RANGE beyond the disk
+     */
+    long translate(long byteOffset) throws StorageException;
+
+    /** Reads {@code dst.remaining()} bytes (512-aligned) at {@code byteOffset}; unallocated ranges read zeros. */
+    void read(long byteOffset, ByteBuffer dst) throws StorageException;
+
+    /**
+     * Writes {@code src.remaining()} bytes (512-aligned), allocating a private RSEG (and an RStore
+     * when needed) on the first write to a segment; the allocation is durable before the data is
+     * written and before this returns.
+     *
+     * @throws StorageException SPACE_ALLOCATION_FAILED (nothing changed for the failing segment;
+     *                          segments before it in the same call are written), OUT_OF_RANGE,
+     *                          UNALIGNED_IO, INVALID_STATE when a segment is shared (write through
+     *                          the sharing tree instead)
+     */
+    void write(long byteOffset, ByteBuffer src) throws StorageException;
+
+    /**
+     * Unmaps {@code length} bytes (512-aligned). Whole 1 MB segments are freed (their RSEG, and
+     * the RStore when its last RSEG goes). A partial segment that is allocated gets zeros written
+     * to the range, so an unmapped range always reads as zeros (LBPRZ = 1 semantics).
+     *
+     * @throws StorageException INVALID_STATE when a touched segment carries share bits
+     */
+    void unmap(long byteOffset, long length) throws StorageException;
+
+    // ---- per-segment primitives for the sharing tree ---------------------------------------
+
+    /** Current entry of segment {@code segment} ({@link io.evasan.mapping.lmap.LmapEntry}); 0 if none. */
+    int entry(long segment) throws StorageException;
+
+    /**
+     * Durable compare-and-set of one entry. The HOLDER bit must be the same in {@code expect} and
+     * {@code update}, and a HOLDER entry keeps its pointer (ownership moves only through
+     * {@link #linkRseg}, {@link #unlinkRseg} and {@link Mapping#transferHolder}).
+     * A non-holder entry may point at any RSEG held elsewhere in the same disk group.
+     *
+     * @return false (nothing changed) when the current entry is not {@code expect}
+     */
+    boolean compareAndSetEntry(long segment, int expect, int update) throws StorageException;
+
+    /**
+     * Reserves a fresh private RSEG for {@code segment} at the disk's RAID level for it: an unused
+     * RSEG of an RStore this disk already uses for the same 8 MB-aligned range, else a new RStore.
+     * The RSEG reads as zeros. It belongs to nobody until {@link #linkRseg}; give it back with
+     * {@link Mapping#releaseRseg} if not linked (a crash before linking frees it at reopen).
+     *
+     * @return the RSEG address ({@link io.evasan.mapping.rsd.PhysicalAddress})
+     * @throws StorageException SPACE_ALLOCATION_FAILED when the disk group has no free PSEGs
+     */
+    long reserveRseg(long segment) throws StorageException;
+
+    /**
+     * Durably sets segment {@code segment} to HOLDER of the reserved RSEG {@code rsegAddress}
+     * with {@code userBits} (Sp/Ss/AUX), if the entry is still {@code expect} and {@code expect}
+     * is not a HOLDER entry.
+     *
+     * @return false (nothing changed, the RSEG is still reserved) on a lost race
+     */
+    boolean linkRseg(long segment, int expect, long rsegAddress, int userBits) throws StorageException;
+
+    /**
+     * Durably replaces the HOLDER entry {@code expect} by the non-holder {@code update} and frees
+     * the RSEG {@code expect} held (and its RStore when no RSEG of it is held or reserved).
+     *
+     * @return false (nothing changed) when the entry is not {@code expect}
+     */
+    boolean unlinkRseg(long segment, int expect, int update) throws StorageException;
+
+    /** Segment lock of this disk's lock domain (shared by every disk of one sharing tree). */
+    Lock segmentLock(long segment);
+
+    /** Lock domain id: disks created by {@link Mapping#createSnapshotDisk} share their source's. */
+    int lockDomain();
+}

@@ -1,0 +1,179 @@
+package io.evasan.nsc.cache;
+
+import io.evasan.nsc.marker.SnapshotRequest;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.zip.CRC32C;
+
+/**
+ * Wire layout of the messages that describe every change to a cache, so that a partner
+ * controller can hold a replica (mirroring, DESIGN.md §7): a cached write, a marker insertion, a
+ * destage completion, a marker completion. Messages are applied in the order sent.
+ *
+ * <pre>
+ * Message (HEADER_LENGTH = 40, then payload; little endian):
+ *    0             4      8        16          20      24            32           36       40
+ *   +-------------+------+--------+-----------+-------+-------------+------------+--------+---------+
+ *   |messageLength| type |  seq   | initiator | lunId | byteOffset  | payloadLen | crc32c | payload |
+ *   |             |      |        | /lunCount | /kind | /requestId  |            |        |         |
+ *   +-------------+------+--------+-----------+-------+-------------+------------+--------+---------+
+ *   crc32c covers [0,36) and the payload.
+ *   WRITE        (1): initiator, lunId, byteOffset, payload = the data.
+ *   MARKER       (2): lunCount, kind code, requestId, payload = marker payload (below).
+ *   DESTAGED     (3): seq of the write that reached the backend; no payload.
+ *   MARKER_DONE  (4): seq of the marker whose snapshot was taken; no payload.
+ *
+ * Marker payload (also used in the cache log, see {@link CacheLogDescriptor}):
+ *   lunCount x int lunId | int source code | int nameLength | nameLength bytes UTF-8
+ * </pre>
+ */
+public final class CacheMessageDescriptor {
+    private CacheMessageDescriptor() {
+    }
+
+    public static final int HEADER_LENGTH = 40;
+    public static final int LENGTH_OFFSET = 0;
+    public static final int TYPE_OFFSET = 4;
+    public static final int SEQ_OFFSET = 8;
+    public static final int INITIATOR_OFFSET = 16;
+    public static final int LUN_COUNT_OFFSET = 16;
+    public static final int LUN_OFFSET = 20;
+    public static final int KIND_OFFSET = 20;
+    public static final int BYTE_OFFSET_OFFSET = 24;
+    public static final int REQUEST_ID_OFFSET = 24;
+    public static final int PAYLOAD_LENGTH_OFFSET = 32;
+    public static final int CRC_OFFSET = 36;
+    public static final int PAYLOAD_OFFSET = HEADER_LENGTH;
+
+    public static final int TYPE_WRITE = 1;
+    public static final int TYPE_MARKER = 2;
+    public static final int TYPE_DESTAGED = 3;
+    public static final int TYPE_MARKER_DONE = 4;
+
+    /** Bytes a message with this payload needs. */
+    public static int messageLength(int payloadLength) {
+        return HEADER_LENGTH + payloadLength;
+    }
+
+    /**
+     * Encodes a WRITE of {@code length} bytes taken from {@code data} at absolute index
+     * {@code dataIndex} into {@code dst} from index 0 (little endian). Returns the message length and
+     * leaves {@code dst} positioned at 0 with the limit at the end of the message.
+     */
+    public static int encodeWrite(ByteBuffer dst, CRC32C crc, long seq, int initiator, int lunId, long byteOffset,
+                                  ByteBuffer data, int dataIndex, int length) {
+        int len = messageLength(length);
+        dst.clear();
+        dst.putInt(LENGTH_OFFSET, len).putInt(TYPE_OFFSET, TYPE_WRITE).putLong(SEQ_OFFSET, seq)
+                .putInt(INITIATOR_OFFSET, initiator).putInt(LUN_OFFSET, lunId).putLong(BYTE_OFFSET_OFFSET, byteOffset)
+                .putInt(PAYLOAD_LENGTH_OFFSET, length);
+        dst.put(PAYLOAD_OFFSET, data, dataIndex, length);
+        return seal(dst, crc, len);
+    }
+
+    /** Encodes a MARKER message for {@code request} with sequence number {@code seq}. */
+    public static int encodeMarker(ByteBuffer dst, CRC32C crc, long seq, SnapshotRequest request) {
+        byte[] name = request.name().getBytes(StandardCharsets.UTF_8);
+        int payload = CacheLogDescriptor.markerPayloadLength(request.lunCount(), name.length);
+        int len = messageLength(payload);
+        dst.clear();
+        dst.putInt(LENGTH_OFFSET, len).putInt(TYPE_OFFSET, TYPE_MARKER).putLong(SEQ_OFFSET, seq)
+                .putInt(LUN_COUNT_OFFSET, request.lunCount()).putInt(KIND_OFFSET, request.kind().code())
+                .putLong(REQUEST_ID_OFFSET, request.requestId()).putInt(PAYLOAD_LENGTH_OFFSET, payload);
+        putMarkerPayload(dst, PAYLOAD_OFFSET, request, name);
+        return seal(dst, crc, len);
+    }
+
+    /** Encodes a DESTAGED or MARKER_DONE message. */
+    public static int encodeCompletion(ByteBuffer dst, CRC32C crc, int type, long seq) {
+        if (type != TYPE_DESTAGED && type != TYPE_MARKER_DONE) {
+            throw new IllegalArgumentException("not a completion type: " + type);
+        }
+        dst.clear();
+        dst.putInt(LENGTH_OFFSET, HEADER_LENGTH).putInt(TYPE_OFFSET, type).putLong(SEQ_OFFSET, seq)
+                .putInt(INITIATOR_OFFSET, 0).putInt(LUN_OFFSET, 0).putLong(BYTE_OFFSET_OFFSET, 0)
+                .putInt(PAYLOAD_LENGTH_OFFSET, 0);
+        return seal(dst, crc, HEADER_LENGTH);
+    }
+
+    private static int seal(ByteBuffer dst, CRC32C crc, int len) {
+        crc.reset();
+        ByteBuffer view = dst.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        view.limit(CRC_OFFSET).position(0);
+        crc.update(view);
+        view.limit(len).position(PAYLOAD_OFFSET);
+        crc.update(view);
+        dst.putInt(CRC_OFFSET, (int) crc.getValue());
+        dst.position(0).limit(len);
+        return len;
+    }
+
+    /** True if the message at index 0 of {@code msg} has a consistent length and crc. */
+    public static boolean verify(ByteBuffer msg, CRC32C crc) {
+        if (msg.limit() < HEADER_LENGTH) {
+            return false;
+        }
+        int len = msg.getInt(LENGTH_OFFSET);
+        int payload = msg.getInt(PAYLOAD_LENGTH_OFFSET);
+        if (len != HEADER_LENGTH + payload || payload < 0 || len > msg.limit()) {
+            return false;
+        }
+        crc.reset();
+        ByteBuffer view = msg.duplicate();
+        view.limit(CRC_OFFSET).position(0);
+        crc.update(view);
+        view.limit(len).position(PAYLOAD_OFFSET);
+        crc.update(view);
+        return (int) crc.getValue() == msg.getInt(CRC_OFFSET);
+    }
+
+    public static int type(ByteBuffer m) { return m.getInt(TYPE_OFFSET); }
+    public static long seq(ByteBuffer m) { return m.getLong(SEQ_OFFSET); }
+    public static int initiator(ByteBuffer m) { return m.getInt(INITIATOR_OFFSET); }
+    public static int lunId(ByteBuffer m) { return m.getInt(LUN_OFFSET); }
+    public static long byteOffset(ByteBuffer m) { return m.getLong(BYTE_OFFSET_OFFSET); }
+    public static int payloadLength(ByteBuffer m) { return m.getInt(PAYLOAD_LENGTH_OFFSET); }
+
+    /** Decodes the request carried by a MARKER message. */
+    public static SnapshotRequest markerRequest(ByteBuffer m) {
+        return getMarkerPayload(m, PAYLOAD_OFFSET, m.getInt(LUN_COUNT_OFFSET), m.getInt(KIND_OFFSET),
+                m.getLong(REQUEST_ID_OFFSET));
+    }
+
+    /** Writes the marker payload at absolute {@code index}; returns bytes written. */
+    public static int putMarkerPayload(ByteBuffer dst, int index, SnapshotRequest request, byte[] nameUtf8) {
+        int p = index;
+        for (int i = 0; i < request.lunCount(); i++) {
+            dst.putInt(p, request.lunId(i));
+            p += 4;
+        }
+        dst.putInt(p, request.source().code());
+        dst.putInt(p + 4, nameUtf8.length);
+        dst.put(p + 8, nameUtf8);
+        return p + 8 + nameUtf8.length - index;
+    }
+
+    /** Reads a marker payload at absolute {@code index}. */
+    public static SnapshotRequest getMarkerPayload(ByteBuffer src, int index, int lunCount, int kindCode, long requestId) {
+        if (lunCount <= 0 || lunCount > 1 << 16) {
+            throw new IllegalArgumentException("marker lun count " + lunCount);
+        }
+        int[] luns = new int[lunCount];
+        int p = index;
+        for (int i = 0; i < lunCount; i++) {
+            luns[i] = src.getInt(p);
+            p += 4;
+        }
+        int source = src.getInt(p);
+        int nameLen = src.getInt(p + 4);
+        if (nameLen < 0 || nameLen > SnapshotRequest.MAX_NAME_BYTES) {
+            throw new IllegalArgumentException("marker name length " + nameLen);
+        }
+        byte[] name = new byte[nameLen];
+        src.get(p + 8, name);
+        return new SnapshotRequest(requestId, new String(name, StandardCharsets.UTF_8),
+                SnapshotRequest.Kind.ofCode(kindCode), SnapshotRequest.Source.ofCode(source), luns);
+    }
+}

@@ -1,0 +1,84 @@
+package io.evasan.nsc.cache.impl;
+
+import io.evasan.error.ErrorCode;
+import io.evasan.error.StorageException;
+import io.evasan.nsc.cache.CacheMessageDescriptor;
+import io.evasan.nsc.cache.DestageTarget;
+import io.evasan.nsc.marker.SnapshotAction;
+import io.evasan.nsc.marker.SnapshotRequest;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.zip.CRC32C;
+
+/**
+ * The partner controller's copy of a cache, rebuilt from {@link CacheMessageDescriptor} messages:
+ * the writes and markers not yet destaged, by sequence number. On failover the partner calls
+ * {@link #takeOver} to destage them itself.
+ *
+ * <p>Invariants: after applying the messages of a cache in order, {@link #pendingSeqs()} equals
+ * that cache's pending items; a message with a bad crc is rejected with
+ * {@code StorageException(CORRUPT_METADATA)} and changes nothing. Thread-safe (synchronized).
+ */
+public final class MirrorReplica {
+    private record Item(long seq, boolean marker, int lunId, long byteOffset, byte[] data, SnapshotRequest request) {
+    }
+
+    private final TreeMap<Long, Item> items = new TreeMap<>();
+    private final CRC32C crc = new CRC32C();
+    private long applied;
+
+    /** Applies one message (index 0 to its length in {@code msg}). */
+    public synchronized void apply(ByteBuffer msg) {
+        if (!CacheMessageDescriptor.verify(msg, crc)) {
+            throw new StorageException(ErrorCode.CORRUPT_METADATA, "mirrored cache message failed its checksum");
+        }
+        long seq = CacheMessageDescriptor.seq(msg);
+        switch (CacheMessageDescriptor.type(msg)) {
+            case CacheMessageDescriptor.TYPE_WRITE -> {
+                byte[] data = new byte[CacheMessageDescriptor.payloadLength(msg)];
+                msg.get(CacheMessageDescriptor.PAYLOAD_OFFSET, data);
+                items.put(seq, new Item(seq, false, CacheMessageDescriptor.lunId(msg),
+                        CacheMessageDescriptor.byteOffset(msg), data, null));
+            }
+            case CacheMessageDescriptor.TYPE_MARKER -> items.put(seq, new Item(seq, true, -1, 0, null,
+                    CacheMessageDescriptor.markerRequest(msg)));
+            case CacheMessageDescriptor.TYPE_DESTAGED, CacheMessageDescriptor.TYPE_MARKER_DONE -> items.remove(seq);
+            default -> throw new StorageException(ErrorCode.CORRUPT_METADATA,
+                    "unknown cache message type " + CacheMessageDescriptor.type(msg));
+        }
+        applied++;
+    }
+
+    /** Sequence numbers of the items held, ascending. */
+    public synchronized List<Long> pendingSeqs() {
+        return new ArrayList<>(items.keySet());
+    }
+
+    public synchronized long messagesApplied() {
+        return applied;
+    }
+
+    /**
+     * Failover: writes every held write to {@code target} and takes every held marker's snapshot,
+     * in sequence order, flushes, and empties the replica. Returns the items replayed.
+     */
+    public synchronized int takeOver(DestageTarget target, SnapshotAction action) {
+        int n = 0;
+        for (Map.Entry<Long, Item> e : items.entrySet()) {
+            Item it = e.getValue();
+            if (it.marker) {
+                action.takeSnapshot(it.request);
+            } else {
+                target.write(it.lunId, it.byteOffset, ByteBuffer.wrap(it.data));
+            }
+            n++;
+        }
+        target.flushAll();
+        items.clear();
+        return n;
+    }
+}

@@ -1,0 +1,1088 @@
+package io.evasan.nsc.cache.impl;
+
+import io.evasan.error.ErrorCode;
+import io.evasan.error.StorageException;
+import io.evasan.nsc.cache.CacheConfig;
+import io.evasan.nsc.cache.CacheLogDescriptor;
+import io.evasan.nsc.cache.CacheMessageDescriptor;
+import io.evasan.nsc.cache.CacheStats;
+import io.evasan.nsc.cache.CachedItem;
+import io.evasan.nsc.cache.DestageTarget;
+import io.evasan.nsc.cache.MirrorChannel;
+import io.evasan.nsc.cache.WriteCache;
+import io.evasan.nsc.marker.SnapshotAction;
+import io.evasan.nsc.marker.SnapshotMarker;
+import io.evasan.nsc.marker.SnapshotRequest;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.zip.CRC32C;
+
+import static io.evasan.nsc.cache.CacheLogDescriptor.PAYLOAD_OFFSET;
+import static io.evasan.nsc.cache.CacheLogDescriptor.offsetOf;
+import static io.evasan.nsc.cache.CacheLogDescriptor.segmentOf;
+
+/**
+ * The write-back cache of one controller, volatile or non-volatile ({@link CacheConfig}).
+ *
+ * <p>How it keeps the {@link WriteCache} invariants:
+ * <ul>
+ * <li>One lock is the serialization point: a write chunk or a marker takes the next global
+ *     sequence number, is appended to the {@link SegmentStore} (committed, crc'd and optionally
+ *     msync'd), indexed, queued and mirrored before the lock is released and the write returns.</li>
+ * <li>Each cached chunk is an entry slot (primitive arrays, preallocated) linked into its
+ *     initiator's FIFO queue; a queue has at most one entry in flight, and only its head may be
+ *     dispatched, so one initiator's writes reach the backend in order.</li>
+ * <li>A per-LUN extent index maps every cached sector to the newest entry holding it (reads copy
+ *     from there). When a new entry covers sectors whose newest holder belongs to another
+ *     initiator, it records a dependency edge: it may not be dispatched until that older entry is
+ *     destaged, so an older write never lands over a newer one.</li>
+ * <li>A marker counts the entries on its LUNs that are older than it; entries younger than a
+ *     pending marker on their LUN are not dispatched; when the count reaches zero and the marker
+ *     is the oldest one, a worker calls the {@link SnapshotAction}, then removes the marker. The
+ *     oldest pending item is always dispatchable, so the cache never deadlocks.</li>
+ * <li>Space: a write waits until the store has room for all its chunks and enough free slots.</li>
+ * </ul>
+ */
+public final class WriteBackCache implements WriteCache {
+    private static final byte FREE = 0;
+    private static final byte QUEUED = 1;
+    private static final byte IN_FLIGHT = 2;
+
+    private final DestageTarget target;
+    private final SnapshotAction action;
+    private final CacheStats stats;
+    private final SegmentStore store;
+    private final MirrorChannel mirror;
+    private final long retryBackoffNanos;
+    private final long rateBytesPerSecond;
+    private final AtomicLong rateNextFree = new AtomicLong();
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition space = lock.newCondition();
+    private final Condition work = lock.newCondition();
+    private final Condition done = lock.newCondition();
+
+    private long seqCounter;
+
+    // ---- entry slots
+    private final long[] eSeq;
+    private final long[] eOffset;
+    private final long[] eAddr;
+    private final int[] eLun;
+    private final int[] eLen;
+    private final int[] eInit;
+    private final int[] eDeps;
+    private final int[] eNext;
+    private final int[] eEdgeHead;
+    private final byte[] eState;
+    private final int[] depStamp;
+    private int stamp;
+    private final int[] slotFree;
+    private int slotTop;
+
+    // ---- dependency edges (pool, grows rarely)
+    private int[] edgeTarget = new int[1024];
+    private int[] edgeNext = new int[1024];
+    private int edgeFree = -1;
+    private int edgeUsed;
+
+    // ---- per-initiator queues
+    private final Map<Integer, InitQueue> queues = new HashMap<>();
+    private final List<InitQueue> queueList = new ArrayList<>();
+    private long virtualTime;
+
+    // ---- markers, oldest first
+    private final ArrayDeque<MarkerState> markers = new ArrayDeque<>();
+
+    // ---- newest-entry-per-sector index
+    private final Map<Integer, TreeMap<Long, Extent>> index = new HashMap<>();
+    private final ArrayDeque<Extent> extentPool = new ArrayDeque<>();
+
+    private final List<SpaceWaiter> spaceWaiters = new ArrayList<>();
+    private final ByteBuffer mirrorBuf;
+    private final CRC32C mirrorCrc = new CRC32C();
+
+    private long dirty;
+    private boolean paused;
+    private boolean closing;
+    private boolean closed;
+    private final Thread[] workers;
+    private final long recoveredWrites;
+    private final long recoveredMarkers;
+
+    private static final class InitQueue {
+        final int id;
+        int head = -1;
+        int tail = -1;
+        int count;
+        int weight = 1;
+        long vtime;
+        boolean inFlight;
+        long retryAt;
+
+        InitQueue(int id) {
+            this.id = id;
+        }
+    }
+
+    private static final class MarkerState {
+        final SnapshotMarker ticket;
+        final long addr;
+        int remaining;
+        boolean firing;
+
+        MarkerState(SnapshotMarker ticket, long addr) {
+            this.ticket = ticket;
+            this.addr = addr;
+        }
+    }
+
+    private static final class Extent {
+        long start;
+        long end;
+        int slot;
+    }
+
+    private record SpaceWaiter(int bytes, CompletableFuture<Void> future) {
+    }
+
+    /**
+     * Creates the cache. In non-volatile mode an existing log is first replayed into the backend in
+     * sequence order (writes written, markers' snapshots taken via {@code action}), the backend is
+     * flushed, and the log is trimmed; then the workers start.
+     */
+    public WriteBackCache(CacheConfig config, DestageTarget target, SnapshotAction action, CacheStats stats) {
+        config.validate();
+        this.target = target;
+        this.action = action;
+        this.stats = stats;
+        this.mirror = config.mirror();
+        this.retryBackoffNanos = TimeUnit.MILLISECONDS.toNanos(config.retryBackoffMillis());
+        this.rateBytesPerSecond = config.destageBytesPerSecond();
+        long[] recovered = new long[2];
+        if (config.nonVolatileLog() != null) {
+            this.store = openAndRecover(config, target, action, recovered);
+        } else {
+            this.store = SegmentStore.volatileStore(config.segmentSize(), config.segmentCount());
+        }
+        this.recoveredWrites = recovered[0];
+        this.recoveredMarkers = recovered[1];
+        int n = config.maxEntries();
+        eSeq = new long[n];
+        eOffset = new long[n];
+        eAddr = new long[n];
+        eLun = new int[n];
+        eLen = new int[n];
+        eInit = new int[n];
+        eDeps = new int[n];
+        eNext = new int[n];
+        eEdgeHead = new int[n];
+        eState = new byte[n];
+        depStamp = new int[n];
+        slotFree = new int[n];
+        for (int i = n - 1; i >= 0; i--) {
+            slotFree[slotTop++] = i;
+            eSeq[i] = -1;
+        }
+        mirrorBuf = ByteBuffer.allocateDirect(CacheMessageDescriptor.HEADER_LENGTH + store.segmentSize())
+                .order(ByteOrder.LITTLE_ENDIAN);
+        stats.setCapacity(capacityBytes());
+        workers = new Thread[config.destageWorkers()];
+        for (int i = 0; i < workers.length; i++) {
+            workers[i] = new Thread(this::workerLoop, "cache-destage-" + i);
+            workers[i].setDaemon(true);
+            workers[i].start();
+        }
+    }
+
+    private static SegmentStore openAndRecover(CacheConfig config, DestageTarget target, SnapshotAction action,
+                                               long[] counts) {
+        SegmentStore s = SegmentStore.openLog(config.nonVolatileLog(), config.segmentSize(), config.segmentCount(),
+                config.forceOnAck());
+        List<SegmentStore.Recovered> live = s.scanLive();
+        for (SegmentStore.Recovered r : live) {
+            ByteBuffer seg = s.segment(segmentOf(r.address()));
+            int rec = offsetOf(r.address());
+            if (r.type() == CacheLogDescriptor.TYPE_WRITE) {
+                ByteBuffer view = seg.duplicate();
+                int len = CacheLogDescriptor.payloadLength(seg, rec);
+                view.limit(rec + PAYLOAD_OFFSET + len).position(rec + PAYLOAD_OFFSET);
+                target.write(CacheLogDescriptor.lunId(seg, rec), CacheLogDescriptor.byteOffset(seg, rec), view);
+                counts[0]++;
+            } else {
+                SnapshotRequest req = CacheMessageDescriptor.getMarkerPayload(seg, rec + PAYLOAD_OFFSET,
+                        seg.getInt(rec + CacheLogDescriptor.LUN_COUNT_OFFSET),
+                        seg.getInt(rec + CacheLogDescriptor.KIND_OFFSET),
+                        seg.getLong(rec + CacheLogDescriptor.REQUEST_ID_OFFSET));
+                action.takeSnapshot(req);
+                counts[1]++;
+            }
+        }
+        target.flushAll();
+        s.trim();
+        if (s.segmentSize() != config.segmentSize() || s.segmentCount() != config.segmentCount()) {
+            s.close();
+            try {
+                SegmentStore.delete(config.nonVolatileLog());
+            } catch (java.io.IOException e) {
+                throw new StorageException(ErrorCode.IO_ERROR, "cannot re-create cache log "
+                        + config.nonVolatileLog() + ": " + e.getMessage(), e);
+            }
+            s = SegmentStore.openLog(config.nonVolatileLog(), config.segmentSize(), config.segmentCount(),
+                    config.forceOnAck());
+        }
+        return s;
+    }
+
+    /** Writes replayed from the non-volatile log when this cache was opened. */
+    public long recoveredWrites() {
+        return recoveredWrites;
+    }
+
+    /** Markers whose snapshots were taken while replaying the log when this cache was opened. */
+    public long recoveredMarkers() {
+        return recoveredMarkers;
+    }
+
+    public CacheStats stats() {
+        return stats;
+    }
+
+    /** Largest single write this cache accepts (the SCSI layer reports it as the maximum transfer). */
+    public int maxWriteBytes() {
+        long v = (long) (store.segmentCount() - 1) * store.maxPayloadPerSegment();
+        return (int) Math.min(Integer.MAX_VALUE & ~511, v);
+    }
+
+    // ------------------------------------------------------------------ writes
+
+    @Override
+    public long write(int initiatorId, int lunId, long byteOffset, ByteBuffer src, boolean fua) {
+        int len = src.remaining();
+        validateWrite(lunId, byteOffset, len);
+        long t0 = System.nanoTime();
+        long seq;
+        lock.lock();
+        try {
+            checkOpen();
+            if (!fits(len)) {
+                long w0 = System.nanoTime();
+                while (!fits(len)) {
+                    space.awaitUninterruptibly();
+                    checkOpen();
+                }
+                stats.backPressure(System.nanoTime() - w0);
+            }
+            seq = insertLocked(initiatorId, lunId, byteOffset, src, len);
+        } finally {
+            lock.unlock();
+        }
+        stats.ack(System.nanoTime() - t0);
+        if (fua) {
+            awaitQueuePast(initiatorId, seq);
+            target.flush(lunId);
+        }
+        return seq;
+    }
+
+    @Override
+    public long tryWrite(int initiatorId, int lunId, long byteOffset, ByteBuffer src) {
+        int len = src.remaining();
+        validateWrite(lunId, byteOffset, len);
+        long t0 = System.nanoTime();
+        long seq;
+        lock.lock();
+        try {
+            checkOpen();
+            if (!fits(len)) {
+                return FULL;
+            }
+            seq = insertLocked(initiatorId, lunId, byteOffset, src, len);
+        } finally {
+            lock.unlock();
+        }
+        stats.ack(System.nanoTime() - t0);
+        return seq;
+    }
+
+    @Override
+    public CompletableFuture<Void> whenSpaceFor(int bytes) {
+        if (bytes < 0 || bytes > maxWriteBytes()) {
+            throw new IllegalArgumentException("bytes " + bytes + " outside [0, " + maxWriteBytes() + "]");
+        }
+        lock.lock();
+        try {
+            if (fits(bytes)) {
+                return CompletableFuture.completedFuture(null);
+            }
+            CompletableFuture<Void> f = new CompletableFuture<>();
+            spaceWaiters.add(new SpaceWaiter(bytes, f));
+            return f;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void validateWrite(int lunId, long byteOffset, int len) {
+        if (len == 0) {
+            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "empty write to LUN " + lunId);
+        }
+        validateRange(lunId, byteOffset, len);
+        if (len > maxWriteBytes()) {
+            throw new IllegalArgumentException("write of " + len + " bytes exceeds the cache's maximum "
+                    + maxWriteBytes() + " (split it)");
+        }
+    }
+
+    private void validateRange(int lunId, long byteOffset, long len) {
+        if (byteOffset < 0 || (byteOffset & 511) != 0 || (len & 511) != 0) {
+            throw new StorageException(ErrorCode.UNALIGNED_IO, "LUN " + lunId + ": offset " + byteOffset
+                    + " length " + len + " not multiples of 512");
+        }
+        long size = target.lunSizeBytes(lunId);
+        if (byteOffset + len > size || byteOffset + len < byteOffset) {
+            throw new StorageException(ErrorCode.OUT_OF_RANGE, "LUN " + lunId + ": range [" + byteOffset + ", "
+                    + (byteOffset + len) + ") beyond its size " + size);
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("cache closed");
+        }
+    }
+
+    /** True if a write of len bytes fits now (store room for all chunks and free slots). */
+    private boolean fits(int len) {
+        int r0 = store.activeRoom512();
+        int per = store.maxPayloadPerSegment();
+        long cap = r0 + (long) store.freeSegments() * per;
+        if (cap < len) {
+            return false;
+        }
+        int rem = len;
+        int chunks = 0;
+        if (r0 > 0 && rem > 0) {
+            rem -= Math.min(rem, r0);
+            chunks++;
+        }
+        while (rem > 0) {
+            rem -= Math.min(rem, per);
+            chunks++;
+        }
+        return chunks <= slotTop;
+    }
+
+    private long insertLocked(int init, int lun, long off, ByteBuffer src, int len) {
+        InitQueue q = queue(init);
+        int rem = len;
+        long pos = off;
+        int srcPos = src.position();
+        long seq = 0;
+        while (rem > 0) {
+            int room = store.activeRoom512();
+            if (room == 0) {
+                room = store.maxPayloadPerSegment();
+            }
+            int n = Math.min(rem, room);
+            seq = ++seqCounter;
+            long addr = store.append(CacheLogDescriptor.TYPE_WRITE, seq, init, lun, pos, n);
+            ByteBuffer seg = store.segment(segmentOf(addr));
+            int dataIndex = offsetOf(addr) + PAYLOAD_OFFSET;
+            seg.put(dataIndex, src, srcPos, n);
+            store.commit(addr);
+            int slot = slotFree[--slotTop];
+            eSeq[slot] = seq;
+            eOffset[slot] = pos;
+            eAddr[slot] = addr;
+            eLun[slot] = lun;
+            eLen[slot] = n;
+            eInit[slot] = init;
+            eDeps[slot] = 0;
+            eNext[slot] = -1;
+            eEdgeHead[slot] = -1;
+            eState[slot] = QUEUED;
+            indexInsert(slot);
+            if (q.head < 0) {
+                q.head = slot;
+                q.vtime = Math.max(q.vtime, virtualTime);
+            } else {
+                eNext[q.tail] = slot;
+            }
+            q.tail = slot;
+            q.count++;
+            dirty += n;
+            stats.addDirty(n);
+            if (mirror != null) {
+                CacheMessageDescriptor.encodeWrite(mirrorBuf, mirrorCrc, seq, init, lun, pos, seg, dataIndex, n);
+                mirror.send(mirrorBuf);
+            }
+            rem -= n;
+            pos += n;
+            srcPos += n;
+        }
+        src.position(src.limit());
+        work.signalAll();
+        return seq;
+    }
+
+    private InitQueue queue(int init) {
+        InitQueue q = queues.get(init);
+        if (q == null) {
+            q = new InitQueue(init);
+            q.vtime = virtualTime;
+            queues.put(init, q);
+            queueList.add(q);
+        }
+        return q;
+    }
+
+    @Override
+    public void setInitiatorWeight(int initiatorId, int weight) {
+        if (weight < 1) {
+            throw new IllegalArgumentException("weight must be >= 1: " + weight);
+        }
+        lock.lock();
+        try {
+            queue(initiatorId).weight = weight;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------ index
+
+    private Extent newExtent(long start, long end, int slot) {
+        Extent x = extentPool.pollFirst();
+        if (x == null) {
+            x = new Extent();
+        }
+        x.start = start;
+        x.end = end;
+        x.slot = slot;
+        return x;
+    }
+
+    private void splitAt(TreeMap<Long, Extent> m, long p) {
+        Map.Entry<Long, Extent> fe = m.floorEntry(p);
+        if (fe != null) {
+            Extent x = fe.getValue();
+            if (x.start < p && x.end > p) {
+                Extent y = newExtent(p, x.end, x.slot);
+                x.end = p;
+                m.put(p, y);
+            }
+        }
+    }
+
+    private void indexInsert(int slot) {
+        TreeMap<Long, Extent> m = index.computeIfAbsent(eLun[slot], k -> new TreeMap<>());
+        long s = eOffset[slot];
+        long e = s + eLen[slot];
+        splitAt(m, s);
+        splitAt(m, e);
+        stamp++;
+        int init = eInit[slot];
+        Iterator<Extent> it = m.subMap(s, true, e, false).values().iterator();
+        while (it.hasNext()) {
+            Extent x = it.next();
+            int o = x.slot;
+            if (eInit[o] != init && depStamp[o] != stamp) {
+                depStamp[o] = stamp;
+                addEdge(o, slot);
+                eDeps[slot]++;
+            }
+            it.remove();
+            extentPool.addFirst(x);
+        }
+        m.put(s, newExtent(s, e, slot));
+    }
+
+    private void indexRemove(int slot) {
+        TreeMap<Long, Extent> m = index.get(eLun[slot]);
+        long s = eOffset[slot];
+        Iterator<Extent> it = m.subMap(s, true, s + eLen[slot], false).values().iterator();
+        while (it.hasNext()) {
+            Extent x = it.next();
+            if (x.slot == slot) {
+                it.remove();
+                extentPool.addFirst(x);
+            }
+        }
+    }
+
+    private void addEdge(int from, int to) {
+        int e;
+        if (edgeFree >= 0) {
+            e = edgeFree;
+            edgeFree = edgeNext[e];
+        } else {
+            if (edgeUsed == edgeTarget.length) {
+                edgeTarget = Arrays.copyOf(edgeTarget, edgeUsed * 2);
+                edgeNext = Arrays.copyOf(edgeNext, edgeUsed * 2);
+            }
+            e = edgeUsed++;
+        }
+        edgeTarget[e] = to;
+        edgeNext[e] = eEdgeHead[from];
+        eEdgeHead[from] = e;
+    }
+
+    // ------------------------------------------------------------------ reads
+
+    @Override
+    public void read(int lunId, long byteOffset, ByteBuffer dst) {
+        int len = dst.remaining();
+        if (len == 0) {
+            return;
+        }
+        validateRange(lunId, byteOffset, len);
+        int base = dst.position();
+        long end = byteOffset + len;
+        long[] gaps = null;
+        int ngaps = 0;
+        lock.lock();
+        try {
+            long cur = byteOffset;
+            TreeMap<Long, Extent> m = index.get(lunId);
+            if (m != null && !m.isEmpty()) {
+                Long fk = m.floorKey(byteOffset);
+                long from = fk != null ? fk : byteOffset;
+                for (Extent x : m.subMap(from, true, end, false).values()) {
+                    if (x.end <= cur) {
+                        continue;
+                    }
+                    if (x.start > cur) {
+                        if (gaps == null) {
+                            gaps = new long[8];
+                        } else if (ngaps + 2 > gaps.length) {
+                            gaps = Arrays.copyOf(gaps, gaps.length * 2);
+                        }
+                        gaps[ngaps++] = cur;
+                        gaps[ngaps++] = x.start;
+                        cur = x.start;
+                    }
+                    long stop = Math.min(x.end, end);
+                    int slot = x.slot;
+                    long addr = eAddr[slot];
+                    ByteBuffer seg = store.segment(segmentOf(addr));
+                    int srcIndex = offsetOf(addr) + PAYLOAD_OFFSET + (int) (cur - eOffset[slot]);
+                    dst.put(base + (int) (cur - byteOffset), seg, srcIndex, (int) (stop - cur));
+                    cur = stop;
+                }
+            }
+            if (cur < end) {
+                if (gaps == null) {
+                    gaps = new long[2];
+                } else if (ngaps + 2 > gaps.length) {
+                    gaps = Arrays.copyOf(gaps, gaps.length + 2);
+                }
+                gaps[ngaps++] = cur;
+                gaps[ngaps++] = end;
+            }
+        } finally {
+            lock.unlock();
+        }
+        for (int i = 0; i < ngaps; i += 2) {
+            ByteBuffer d = dst.duplicate();
+            d.limit(base + (int) (gaps[i + 1] - byteOffset)).position(base + (int) (gaps[i] - byteOffset));
+            target.read(lunId, gaps[i], d);
+        }
+        dst.position(base + len);
+    }
+
+    // ------------------------------------------------------------------ sync / FUA
+
+    /** Waits until the initiator's queue has no entry with seq <= upTo. */
+    private void awaitQueuePast(int init, long upTo) {
+        lock.lock();
+        try {
+            InitQueue q = queues.get(init);
+            while (q.head >= 0 && eSeq[q.head] <= upTo) {
+                done.awaitUninterruptibly();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void synchronize(int lunId, long byteOffset, long length) {
+        long size = target.lunSizeBytes(lunId);
+        long len = length == 0 ? size - byteOffset : length;
+        validateRange(lunId, byteOffset, len);
+        long end = byteOffset + len;
+        lock.lock();
+        try {
+            int n = 0;
+            int[] slots = new int[16];
+            long[] seqs = new long[16];
+            for (InitQueue q : queueList) {
+                for (int s = q.head; s >= 0; s = eNext[s]) {
+                    if (eLun[s] == lunId && eOffset[s] < end && eOffset[s] + eLen[s] > byteOffset) {
+                        if (n == slots.length) {
+                            slots = Arrays.copyOf(slots, n * 2);
+                            seqs = Arrays.copyOf(seqs, n * 2);
+                        }
+                        slots[n] = s;
+                        seqs[n++] = eSeq[s];
+                    }
+                }
+            }
+            for (int i = 0; i < n; i++) {
+                while (eSeq[slots[i]] == seqs[i]) {
+                    done.awaitUninterruptibly();
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        target.flush(lunId);
+    }
+
+    @Override
+    public void synchronizeAll() {
+        lock.lock();
+        try {
+            long upTo = seqCounter;
+            while (oldestPendingSeq() <= upTo) {
+                done.awaitUninterruptibly();
+            }
+        } finally {
+            lock.unlock();
+        }
+        target.flushAll();
+    }
+
+    private long oldestPendingSeq() {
+        long min = Long.MAX_VALUE;
+        for (InitQueue q : queueList) {
+            if (q.head >= 0) {
+                min = Math.min(min, eSeq[q.head]);
+            }
+        }
+        MarkerState m = markers.peekFirst();
+        if (m != null) {
+            min = Math.min(min, m.ticket.seq());
+        }
+        return min;
+    }
+
+    // ------------------------------------------------------------------ markers
+
+    @Override
+    public SnapshotMarker insertMarker(SnapshotRequest request) {
+        byte[] name = request.name().getBytes(StandardCharsets.UTF_8);
+        int payload = CacheLogDescriptor.markerPayloadLength(request.lunCount(), name.length);
+        SnapshotMarker ticket;
+        lock.lock();
+        try {
+            checkOpen();
+            while (!store.fitsSmall(payload)) {
+                space.awaitUninterruptibly();
+                checkOpen();
+            }
+            long seq = ++seqCounter;
+            long addr = store.append(CacheLogDescriptor.TYPE_MARKER, seq, request.lunCount(), request.kind().code(),
+                    request.requestId(), payload);
+            CacheMessageDescriptor.putMarkerPayload(store.segment(segmentOf(addr)), offsetOf(addr) + PAYLOAD_OFFSET,
+                    request, name);
+            store.commit(addr);
+            ticket = new SnapshotMarker(seq, request, System.nanoTime());
+            MarkerState ms = new MarkerState(ticket, addr);
+            for (InitQueue q : queueList) {
+                for (int s = q.head; s >= 0; s = eNext[s]) {
+                    if (request.covers(eLun[s])) {
+                        ms.remaining++;
+                    }
+                }
+            }
+            markers.addLast(ms);
+            if (mirror != null) {
+                CacheMessageDescriptor.encodeMarker(mirrorBuf, mirrorCrc, seq, request);
+                mirror.send(mirrorBuf);
+            }
+            work.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        return ticket;
+    }
+
+    private boolean markerBlocked(int slot) {
+        if (markers.isEmpty()) {
+            return false;
+        }
+        long seq = eSeq[slot];
+        int lun = eLun[slot];
+        for (MarkerState m : markers) {
+            if (m.ticket.seq() > seq) {
+                return false;
+            }
+            if (m.ticket.request().covers(lun)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // ------------------------------------------------------------------ destage
+
+    private void workerLoop() {
+        ByteBuffer[] views = new ByteBuffer[store.segmentCount()];
+        while (true) {
+            int slot = -1;
+            MarkerState fire = null;
+            lock.lock();
+            try {
+                while (true) {
+                    if (closed) {
+                        return;
+                    }
+                    long waitNanos = Long.MAX_VALUE;
+                    if (!paused) {
+                        MarkerState h = markers.peekFirst();
+                        if (h != null && !h.firing && h.remaining == 0) {
+                            h.firing = true;
+                            fire = h;
+                            break;
+                        }
+                        long now = System.nanoTime();
+                        slot = pickEntry(now);
+                        if (slot >= 0) {
+                            break;
+                        }
+                        waitNanos = nextRetryIn(now);
+                    }
+                    if (waitNanos == Long.MAX_VALUE) {
+                        work.awaitUninterruptibly();
+                    } else {
+                        try {
+                            work.awaitNanos(waitNanos);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                }
+            } finally {
+                lock.unlock();
+            }
+            if (fire != null) {
+                fireMarker(fire);
+            } else {
+                destage(slot, views);
+            }
+        }
+    }
+
+    private long nextRetryIn(long now) {
+        long best = Long.MAX_VALUE;
+        for (InitQueue q : queueList) {
+            if (q.head >= 0 && !q.inFlight && q.retryAt > now) {
+                best = Math.min(best, q.retryAt - now);
+            }
+        }
+        return best;
+    }
+
+    /** Picks the dispatchable queue head with the least virtual time (weighted fair), or -1. */
+    private int pickEntry(long now) {
+        InitQueue best = null;
+        for (int i = 0, n = queueList.size(); i < n; i++) {
+            InitQueue q = queueList.get(i);
+            int s = q.head;
+            if (s < 0 || q.inFlight || q.retryAt > now || eDeps[s] > 0 || markerBlocked(s)) {
+                continue;
+            }
+            if (best == null || q.vtime < best.vtime) {
+                best = q;
+            }
+        }
+        if (best == null) {
+            return -1;
+        }
+        int s = best.head;
+        best.inFlight = true;
+        virtualTime = Math.max(virtualTime, best.vtime);
+        best.vtime += (eLen[s] + 4096L) * 64 / best.weight;
+        eState[s] = IN_FLIGHT;
+        return s;
+    }
+
+    private void destage(int slot, ByteBuffer[] views) {
+        long addr = eAddr[slot];
+        int len = eLen[slot];
+        int seg = segmentOf(addr);
+        ByteBuffer v = views[seg];
+        if (v == null) {
+            v = store.segment(seg).duplicate();
+            views[seg] = v;
+        }
+        int p = offsetOf(addr) + PAYLOAD_OFFSET;
+        v.limit(p + len).position(p);
+        rateLimit(len);
+        boolean ok;
+        try {
+            target.write(eLun[slot], eOffset[slot], v);
+            ok = true;
+        } catch (RuntimeException e) {
+            ok = false;
+            stats.destageError();
+        }
+        List<SpaceWaiter> ready = null;
+        lock.lock();
+        try {
+            if (ok) {
+                ready = completeLocked(slot);
+            } else {
+                InitQueue q = queues.get(eInit[slot]);
+                q.inFlight = false;
+                q.retryAt = System.nanoTime() + retryBackoffNanos;
+                eState[slot] = QUEUED;
+                work.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (ok) {
+            stats.destaged(len);
+        }
+        if (ready != null) {
+            for (SpaceWaiter w : ready) {
+                w.future.complete(null);
+            }
+        }
+    }
+
+    private void rateLimit(int len) {
+        if (rateBytesPerSecond <= 0) {
+            return;
+        }
+        long cost = len * 1_000_000_000L / rateBytesPerSecond;
+        long start;
+        while (true) {
+            long now = System.nanoTime();
+            long nf = rateNextFree.get();
+            start = Math.max(now, nf);
+            if (rateNextFree.compareAndSet(nf, start + cost)) {
+                break;
+            }
+        }
+        long wait;
+        while ((wait = start - System.nanoTime()) > 0) {
+            LockSupport.parkNanos(wait);
+        }
+    }
+
+    private List<SpaceWaiter> completeLocked(int slot) {
+        InitQueue q = queues.get(eInit[slot]);
+        if (q.head != slot) {
+            throw new IllegalStateException("destaged entry is not its queue's head");
+        }
+        q.head = eNext[slot];
+        if (q.head < 0) {
+            q.tail = -1;
+        }
+        q.count--;
+        q.inFlight = false;
+        q.retryAt = 0;
+        long seq = eSeq[slot];
+        int lun = eLun[slot];
+        int len = eLen[slot];
+        store.done(eAddr[slot]);
+        if (mirror != null) {
+            CacheMessageDescriptor.encodeCompletion(mirrorBuf, mirrorCrc, CacheMessageDescriptor.TYPE_DESTAGED, seq);
+            mirror.send(mirrorBuf);
+        }
+        indexRemove(slot);
+        for (int e = eEdgeHead[slot]; e >= 0; ) {
+            eDeps[edgeTarget[e]]--;
+            int next = edgeNext[e];
+            edgeNext[e] = edgeFree;
+            edgeFree = e;
+            e = next;
+        }
+        for (MarkerState m : markers) {
+            if (m.ticket.seq() > seq && m.ticket.request().covers(lun)) {
+                m.remaining--;
+            }
+        }
+        dirty -= len;
+        stats.addDirty(-len);
+        eSeq[slot] = -1;
+        eState[slot] = FREE;
+        slotFree[slotTop++] = slot;
+        space.signalAll();
+        work.signalAll();
+        done.signalAll();
+        return readySpaceWaiters();
+    }
+
+    private List<SpaceWaiter> readySpaceWaiters() {
+        if (spaceWaiters.isEmpty()) {
+            return null;
+        }
+        List<SpaceWaiter> ready = null;
+        for (Iterator<SpaceWaiter> it = spaceWaiters.iterator(); it.hasNext(); ) {
+            SpaceWaiter w = it.next();
+            if (fits(w.bytes)) {
+                it.remove();
+                if (ready == null) {
+                    ready = new ArrayList<>();
+                }
+                ready.add(w);
+            }
+        }
+        return ready;
+    }
+
+    private void fireMarker(MarkerState m) {
+        Throwable failure = null;
+        try {
+            action.takeSnapshot(m.ticket.request());
+        } catch (Throwable t) {
+            failure = t;
+        }
+        List<SpaceWaiter> ready;
+        lock.lock();
+        try {
+            MarkerState head = markers.pollFirst();
+            if (head != m) {
+                throw new IllegalStateException("fired marker is not the oldest");
+            }
+            store.done(m.addr);
+            if (mirror != null) {
+                CacheMessageDescriptor.encodeCompletion(mirrorBuf, mirrorCrc, CacheMessageDescriptor.TYPE_MARKER_DONE,
+                        m.ticket.seq());
+                mirror.send(mirrorBuf);
+            }
+            stats.marker(System.nanoTime() - m.ticket.insertedNanos());
+            space.signalAll();
+            work.signalAll();
+            done.signalAll();
+            ready = readySpaceWaiters();
+        } finally {
+            lock.unlock();
+        }
+        if (ready != null) {
+            for (SpaceWaiter w : ready) {
+                w.future.complete(null);
+            }
+        }
+        if (failure == null) {
+            m.ticket.taken().complete(m.ticket.request());
+        } else {
+            m.ticket.taken().completeExceptionally(failure);
+        }
+    }
+
+    // ------------------------------------------------------------------ introspection / lifecycle
+
+    @Override
+    public long dirtyBytes() {
+        lock.lock();
+        try {
+            return dirty;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public long capacityBytes() {
+        return (long) store.segmentSize() * store.segmentCount();
+    }
+
+    @Override
+    public List<CachedItem> pendingItems() {
+        List<CachedItem> out = new ArrayList<>();
+        lock.lock();
+        try {
+            for (InitQueue q : queueList) {
+                for (int s = q.head; s >= 0; s = eNext[s]) {
+                    out.add(new CachedItem(false, eSeq[s], eInit[s], eLun[s], eOffset[s], eLen[s], null));
+                }
+            }
+            for (MarkerState m : markers) {
+                out.add(new CachedItem(true, m.ticket.seq(), -1, -1, 0, 0, m.ticket.request()));
+            }
+        } finally {
+            lock.unlock();
+        }
+        out.sort(Comparator.comparingLong(CachedItem::seq));
+        return out;
+    }
+
+    @Override
+    public void pauseDestage() {
+        lock.lock();
+        try {
+            paused = true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void resumeDestage() {
+        lock.lock();
+        try {
+            paused = false;
+            work.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            if (closed || closing) {
+                return;
+            }
+            closing = true;
+            paused = false;
+            work.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        synchronizeAll();
+        lock.lock();
+        try {
+            closed = true;
+            work.signalAll();
+            space.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        for (Thread t : workers) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (store.nonVolatile()) {
+            store.trim();
+        }
+        store.close();
+    }
+}

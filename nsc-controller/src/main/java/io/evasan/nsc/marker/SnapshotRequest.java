@@ -1,0 +1,153 @@
+package io.evasan.nsc.marker;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * What a snapshot marker asks for when it leaves the cache: a snapshot (or snapclone) of a set of
+ * LUNs taken together (one consistency point).
+ *
+ * <p>Invariants: immutable; {@link #requestId()} identifies the request across a restart (the
+ * marker is persisted in non-volatile mode and the snapshot may be requested again after a crash,
+ * see {@link SnapshotAction}); the LUN set is non-empty, sorted and duplicate-free; the name is at
+ * most {@link #MAX_NAME_BYTES} bytes of UTF-8.
+ */
+public final class SnapshotRequest {
+    /** Longest name, in UTF-8 bytes. */
+    public static final int MAX_NAME_BYTES = 255;
+
+    /** Snapshot (metadata-only copy) or snapclone (snapshot plus background copy). */
+    public enum Kind {
+        SNAPSHOT(1), SNAPCLONE(2);
+
+        private final int code;
+
+        Kind(int code) {
+            this.code = code;
+        }
+
+        /** Stable wire/log code. */
+        public int code() {
+            return code;
+        }
+
+        /** Inverse of {@link #code()}. */
+        public static Kind ofCode(int code) {
+            for (Kind k : values()) {
+                if (k.code == code) {
+                    return k;
+                }
+            }
+            throw new IllegalArgumentException("snapshot kind code " + code);
+        }
+    }
+
+    /** Who asked. */
+    public enum Source {
+        API(1), SCHEDULE(2), HOST(3);
+
+        private final int code;
+
+        Source(int code) {
+            this.code = code;
+        }
+
+        public int code() {
+            return code;
+        }
+
+        public static Source ofCode(int code) {
+            for (Source s : values()) {
+                if (s.code == code) {
+                    return s;
+                }
+            }
+            throw new IllegalArgumentException("snapshot source code " + code);
+        }
+    }
+
+    private final long requestId;
+    private final String name;
+    private final Kind kind;
+    private final Source source;
+    private final int[] lunIds;
+
+    public SnapshotRequest(long requestId, String name, Kind kind, Source source, int... lunIds) {
+        this.requestId = requestId;
+        this.name = Objects.requireNonNull(name, "name");
+        this.kind = Objects.requireNonNull(kind, "kind");
+        this.source = Objects.requireNonNull(source, "source");
+        if (name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
+            throw new IllegalArgumentException("snapshot name longer than " + MAX_NAME_BYTES + " bytes");
+        }
+        if (lunIds == null || lunIds.length == 0) {
+            throw new IllegalArgumentException("a snapshot request names at least one LUN");
+        }
+        int[] sorted = lunIds.clone();
+        Arrays.sort(sorted);
+        for (int i = 0; i < sorted.length; i++) {
+            if (sorted[i] < 0 || (i > 0 && sorted[i] == sorted[i - 1])) {
+                throw new IllegalArgumentException("LUN ids must be distinct and >= 0: " + Arrays.toString(lunIds));
+            }
+        }
+        this.lunIds = sorted;
+    }
+
+    public long requestId() {
+        return requestId;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    public Source source() {
+        return source;
+    }
+
+    /** The LUNs, sorted ascending (a copy). */
+    public int[] lunIds() {
+        return lunIds.clone();
+    }
+
+    /** Number of LUNs. */
+    public int lunCount() {
+        return lunIds.length;
+    }
+
+    /** The i-th LUN id in ascending order. */
+    public int lunId(int i) {
+        return lunIds[i];
+    }
+
+    /** True if this request covers the LUN. */
+    public boolean covers(int lunId) {
+        return Arrays.binarySearch(lunIds, lunId) >= 0;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof SnapshotRequest)) {
+            return false;
+        }
+        SnapshotRequest r = (SnapshotRequest) o;
+        return requestId == r.requestId && name.equals(r.name) && kind == r.kind && source == r.source
+                && Arrays.equals(lunIds, r.lunIds);
+    }
+
+    @Override
+    public int hashCode() {
+        return Long.hashCode(requestId) * 31 + name.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "SnapshotRequest[id=" + requestId + ", name=" + name + ", " + kind + ", " + source
+                + ", luns=" + Arrays.toString(lunIds) + "]";
+    }
+}

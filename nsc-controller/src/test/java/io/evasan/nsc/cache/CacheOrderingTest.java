@@ -1,0 +1,229 @@
+package io.evasan.nsc.cache;
+
+import io.evasan.nsc.cache.impl.MemoryDestageTarget;
+import io.evasan.nsc.cache.impl.WriteBackCache;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.locks.LockSupport;
+
+import static io.evasan.nsc.cache.TestUtil.tagged;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Seeded random workload against a plain in-memory model: reads always equal the model (newest
+ * wins per sector, including partial overlaps of several cached writes); the backend receives each
+ * initiator's writes in order and never an older write over a newer one to the same sector; after
+ * a full synchronize the backend equals the model. Steps: -Devasan.steps (default 4000).
+ */
+class CacheOrderingTest {
+    static final int LUN_SECTORS = 256;
+
+    /** Records every backend write: (write number from the first sector's tag) per sector. */
+    static final class RecordingTarget implements DestageTarget {
+        final MemoryDestageTarget mem = new MemoryDestageTarget();
+        final Random jitter;
+        final Map<Long, Integer> initiatorOfWrite;
+        final long[][] lastWriteAt = new long[2][LUN_SECTORS];
+        final Map<Integer, Long> lastWriteOfInitiator = new HashMap<>();
+        volatile String violation;
+
+        RecordingTarget(long seed, Map<Long, Integer> initiatorOfWrite) {
+            this.jitter = new Random(seed ^ 0x5DEECE66DL);
+            this.initiatorOfWrite = initiatorOfWrite;
+            mem.createLun(0, LUN_SECTORS * 512L);
+            mem.createLun(1, LUN_SECTORS * 512L);
+        }
+
+        @Override
+        public long lunSizeBytes(int lunId) {
+            return mem.lunSizeBytes(lunId);
+        }
+
+        @Override
+        public void write(int lunId, long byteOffset, ByteBuffer src) {
+            int n;
+            synchronized (this) {
+                n = jitter.nextInt(4);
+            }
+            if (n == 0) {
+                LockSupport.parkNanos(50_000);
+            }
+            long tag = src.getLong(src.position());
+            synchronized (this) {
+                Integer init;
+                synchronized (initiatorOfWrite) {
+                    init = initiatorOfWrite.get(tag);
+                }
+                Long prev = lastWriteOfInitiator.get(init);
+                if (prev != null && prev > tag && violation == null) {
+                    violation = "initiator " + init + " write " + tag + " destaged after its later write " + prev;
+                }
+                lastWriteOfInitiator.put(init, tag);
+                int first = (int) (byteOffset / 512);
+                for (int s = first; s < first + src.remaining() / 512; s++) {
+                    if (lastWriteAt[lunId][s] > tag && violation == null) {
+                        violation = "LUN " + lunId + " sector " + s + ": write " + tag + " landed over newer write "
+                                + lastWriteAt[lunId][s];
+                    }
+                    lastWriteAt[lunId][s] = tag;
+                }
+            }
+            mem.write(lunId, byteOffset, src);
+        }
+
+        @Override
+        public void read(int lunId, long byteOffset, ByteBuffer dst) {
+            mem.read(lunId, byteOffset, dst);
+        }
+
+        @Override
+        public void flush(int lunId) {
+            mem.flush(lunId);
+        }
+
+        @Override
+        public void flushAll() {
+            mem.flushAll();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {1L, 20261122L, 0xC0FFEEL})
+    void shouldMatchModelUnderRandomWorkload(long seedParam) {
+        long seed = Long.getLong("evasan.seed", seedParam);
+        int steps = Integer.getInteger("evasan.steps", 4000);
+        System.out.println("CacheOrderingTest seed=" + seed + " steps=" + steps);
+        Random rnd = new Random(seed);
+        Map<Long, Integer> initiatorOfWrite = new HashMap<>();
+        RecordingTarget target = new RecordingTarget(seed, initiatorOfWrite);
+        byte[][] model = {new byte[LUN_SECTORS * 512], new byte[LUN_SECTORS * 512]};
+        CacheConfig cfg = new CacheConfig().segmentSize(64 << 10).segmentCount(6).maxEntries(48)
+                .destageWorkers(1 + rnd.nextInt(3));
+        long writeNo = 0;
+        int step = 0;
+        try (WriteBackCache cache = new WriteBackCache(cfg, target, r -> { }, new CacheStats("ordering"))) {
+            for (step = 0; step < steps; step++) {
+                int op = rnd.nextInt(100);
+                int lun = rnd.nextInt(2);
+                if (op < 70) {
+                    int init = rnd.nextInt(4);
+                    int sectors = 1 + rnd.nextInt(rnd.nextInt(10) == 0 ? 120 : 8);
+                    int first = rnd.nextInt(LUN_SECTORS - sectors + 1);
+                    long tag = ++writeNo;
+                    synchronized (initiatorOfWrite) {
+                        initiatorOfWrite.put(tag, init);
+                    }
+                    ByteBuffer b = tagged(tag, sectors);
+                    System.arraycopy(b.array(), 0, model[lun], first * 512, sectors * 512);
+                    cache.write(init, lun, first * 512L, b, rnd.nextInt(50) == 0);
+                } else if (op < 95) {
+                    int sectors = 1 + rnd.nextInt(64);
+                    int first = rnd.nextInt(LUN_SECTORS - sectors + 1);
+                    ByteBuffer dst = ByteBuffer.allocate(sectors * 512);
+                    cache.read(lun, first * 512L, dst);
+                    byte[] exp = Arrays.copyOfRange(model[lun], first * 512, (first + sectors) * 512);
+                    if (!Arrays.equals(exp, dst.array())) {
+                        fail("seed " + seed + " step " + step + ": read LUN " + lun + " sectors [" + first + ", "
+                                + (first + sectors) + ") differs from the model");
+                    }
+                } else if (op < 97) {
+                    cache.synchronize(lun, 0, 0);
+                } else if (op < 98) {
+                    cache.setInitiatorWeight(rnd.nextInt(4), 1 + rnd.nextInt(4));
+                } else {
+                    cache.pauseDestage();
+                    for (int i = 0; i < 5; i++) {
+                        int init = rnd.nextInt(4);
+                        int first = rnd.nextInt(LUN_SECTORS - 4);
+                        long tag = ++writeNo;
+                        synchronized (initiatorOfWrite) {
+                            initiatorOfWrite.put(tag, init);
+                        }
+                        ByteBuffer b = tagged(tag, 4);
+                        System.arraycopy(b.array(), 0, model[lun], first * 512, 4 * 512);
+                        if (cache.tryWrite(init, lun, first * 512L, b) == WriteCache.FULL) {
+                            b.rewind();
+                            cache.resumeDestage();
+                            cache.write(init, lun, first * 512L, b, false);
+                            cache.pauseDestage();
+                        }
+                    }
+                    cache.resumeDestage();
+                }
+                if (target.violation != null) {
+                    fail("seed " + seed + " step " + step + ": " + target.violation);
+                }
+            }
+            cache.synchronizeAll();
+            assertEquals(0, cache.dirtyBytes());
+        } catch (AssertionError e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new AssertionError("seed " + seed + " step " + step + ": " + e, e);
+        }
+        if (target.violation != null) {
+            fail("seed " + seed + ": " + target.violation);
+        }
+        for (int lun = 0; lun < 2; lun++) {
+            assertArrayEquals(model[lun], target.mem.contents(lun), "seed " + seed + ": backend LUN " + lun);
+        }
+    }
+
+    /** A weight-4 initiator gets four destages for each one of a weight-1 initiator while both are backlogged. */
+    @Test
+    void shouldFavourAHeavierInitiatorWithoutReorderingEither() throws Exception {
+        MemoryDestageTarget mem = new MemoryDestageTarget();
+        mem.createLun(0, 1 << 20);
+        List<Integer> order = new ArrayList<>();
+        DestageTarget rec = new DestageTarget() {
+            @Override public long lunSizeBytes(int lunId) { return mem.lunSizeBytes(lunId); }
+            @Override public void write(int lunId, long off, ByteBuffer src) {
+                synchronized (order) {
+                    order.add((int) src.getLong(src.position()));
+                }
+                mem.write(lunId, off, src);
+            }
+            @Override public void read(int lunId, long off, ByteBuffer dst) { mem.read(lunId, off, dst); }
+            @Override public void flush(int lunId) { }
+            @Override public void flushAll() { }
+        };
+        try (WriteBackCache cache = new WriteBackCache(new CacheConfig().destageWorkers(1), rec, r -> { },
+                new CacheStats("weights"))) {
+            cache.setInitiatorWeight(7, 4);
+            cache.pauseDestage();
+            for (int i = 0; i < 20; i++) {
+                cache.write(7, 0, i * 512L, tagged(100 + i, 1), false);
+                cache.write(8, 0, (100 + i) * 512L, tagged(200 + i, 1), false);
+            }
+            cache.resumeDestage();
+            cache.synchronizeAll();
+        }
+        List<Integer> first15 = order.subList(0, 15);
+        long heavy = first15.stream().filter(t -> t < 200).count();
+        System.out.println("destage order (1xx = weight 4, 2xx = weight 1): " + order);
+        assertEquals(12, heavy, "weight 4 vs 1 in the first 15 destages");
+        int lastA = 0;
+        int lastB = 0;
+        for (int t : order) {
+            if (t < 200) {
+                assertTrue(t > lastA);
+                lastA = t;
+            } else {
+                assertTrue(t > lastB);
+                lastB = t;
+            }
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package io.evasan.mld;
+
+import io.evasan.error.ErrorCode;
+import io.evasan.error.StorageException;
+import io.evasan.raid.drive.QuorumArea;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.UUID;
+
+/** Test quorum area: a sparse file; can be marked unavailable. */
+final class FileQuorumArea implements QuorumArea {
+    private final UUID id;
+    private final FileChannel ch;
+    private final long size;
+    volatile boolean available = true;
+
+    FileQuorumArea(Path file, long size) {
+        try {
+            this.ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            if (ch.size() < size) {
+                ch.write(ByteBuffer.allocate(1), size - 1);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        this.size = size;
+        this.id = UUID.nameUUIDFromBytes(file.toString().getBytes());
+    }
+
+    @Override
+    public UUID driveId() {
+        return id;
+    }
+
+    @Override
+    public long sizeBytes() {
+        return size;
+    }
+
+    @Override
+    public boolean isAvailable() {
+        return available;
+    }
+
+    @Override
+    public void read(long offset, ByteBuffer dst) {
+        check();
+        try {
+            while (dst.hasRemaining()) {
+                if (ch.read(dst, offset + dst.position()) < 0) {
+                    break;
+                }
+            }
+        } catch (IOException e) {
+            throw new StorageException(ErrorCode.IO_ERROR, e.toString(), e);
+        }
+    }
+
+    @Override
+    public void write(long offset, ByteBuffer src) {
+        check();
+        try {
+            long pos = offset;
+            while (src.hasRemaining()) {
+                pos += ch.write(src, pos);
+            }
+        } catch (IOException e) {
+            throw new StorageException(ErrorCode.IO_ERROR, e.toString(), e);
+        }
+    }
+
+    @Override
+    public void force() {
+        check();
+        try {
+            ch.force(false);
+        } catch (IOException e) {
+            throw new StorageException(ErrorCode.IO_ERROR, e.toString(), e);
+        }
+    }
+
+    private void check() {
+        if (!available) {
+            throw new StorageException(ErrorCode.DRIVE_FAILED, "drive " + id + " failed");
+        }
+    }
+
+    /** Overwrites {@code len} bytes at {@code off} with garbage (bypassing availability). */
+    void corrupt(long off, int len) {
+        try {
+            byte[] g = new byte[len];
+            for (int i = 0; i < len; i++) {
+                g[i] = (byte) (0x5A ^ i);
+            }
+            ch.write(ByteBuffer.wrap(g), off);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    void close() throws IOException {
+        ch.close();
+    }
+}

@@ -1,0 +1,1207 @@
+package io.evasan.raid.impl;
+
+import io.evasan.error.ErrorCode;
+import io.evasan.error.StorageException;
+import io.evasan.raid.DiskGroup;
+import io.evasan.raid.DriveSpec;
+import io.evasan.raid.RaidStats;
+import io.evasan.raid.Rebuild;
+import io.evasan.raid.drive.DriveInfo;
+import io.evasan.raid.drive.DriveLabel;
+import io.evasan.raid.drive.DriveLabelDescriptor;
+import io.evasan.raid.drive.DriveState;
+import io.evasan.raid.drive.impl.FileDrive;
+import io.evasan.raid.pseg.PsegAddress;
+import io.evasan.raid.pseg.PsegAllocator;
+import io.evasan.raid.rsd.Rsd;
+import io.evasan.raid.rsd.RsdDescriptor;
+import io.evasan.raid.rss.Rss;
+import io.evasan.raid.rstore.RStore;
+import io.evasan.raid.rstore.RaidLevel;
+import io.evasan.raid.rstore.impl.RStoreImpl;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A disk group of file/block drives. Allocation, free, rebuild planning and membership
+ * changes serialise on one allocation lock (metadata rate); the data path takes only per-row
+ * stripe locks inside each RStore.
+ *
+ * <p>Invariants: every live RSD is written in the PSEG-table entry of each of its available
+ * members before it is used (allocate returns after the pwrite); a PSEG is in use in its
+ * drive's allocator iff a live RSD (or a running rebuild) claims it; no two members of an RSD
+ * are on one drive; RAID1 pairs sit on RSS slots 2k/2k+1.
+ */
+public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
+    private static final int LOCKS = 4096;
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect((int) DriveLabelDescriptor.MIB);
+
+    /** Callbacks into the pool (persisting the drive list, resolving paths). */
+    public interface Owner {
+        void membershipChanged();
+
+        Path resolve(Path p);
+
+        /** Checks a new drive path against every drive of the pool (DUPLICATE_DRIVE). */
+        void checkNewDrive(Path resolved);
+    }
+
+    private final UUID poolId;
+    private final int id;
+    private final String name;
+    private final Owner owner;
+    private final RaidStats stats;
+    private final Object allocLock = new Object();
+    private final ReentrantLock adminLock = new ReentrantLock();
+    private final ReentrantLock[] locks = new ReentrantLock[LOCKS];
+    private final ConcurrentHashMap<Long, RStoreImpl> rstores = new ConcurrentHashMap<>();
+    private final List<Rss> rssList = new ArrayList<>();
+    private final Set<Integer> evacuating = new HashSet<>();
+    private final List<String> problems = new ArrayList<>();
+    private volatile FileDrive[] drives;
+    private PsegAllocator[] alloc;
+    private long nextRsdId = 1;
+    private ExecutorService rebuildExec;
+    private RebuildJob current;
+    private RebuildJob resyncJob;
+    private volatile boolean resyncPending;
+    private volatile boolean closed;
+
+    /**
+     * Builds the group from its drives (index = array position, null = removed) and the RSS
+     * assignment in their labels, then scans every available drive's PSEG table to restore
+     * the RSDs.
+     */
+    public DiskGroupImpl(UUID poolId, int id, String name, FileDrive[] drives, Owner owner, RaidStats stats) {
+        this.poolId = poolId;
+        this.id = id;
+        this.name = name;
+        this.owner = owner;
+        this.stats = stats;
+        this.drives = drives.clone();
+        this.alloc = new PsegAllocator[drives.length];
+        for (int i = 0; i < LOCKS; i++) {
+            locks[i] = new ReentrantLock();
+        }
+        for (FileDrive d : drives) {
+            if (d == null || d.label() == null) {
+                continue;
+            }
+            DriveLabel l = d.label();
+            if (l.rssId() >= 0) {
+                rss(l.rssId(), true).set(l.rssSlot(), d.index());
+            }
+        }
+        scan();
+    }
+
+    private Rss rss(int rssId, boolean create) {
+        for (Rss r : rssList) {
+            if (r.id() == rssId) {
+                return r;
+            }
+        }
+        if (!create) {
+            return null;
+        }
+        Rss r = new Rss(rssId);
+        rssList.add(r);
+        rssList.sort((x, y) -> Integer.compare(x.id(), y.id()));
+        return r;
+    }
+
+    // ------------------------------------------------------------------------ scan at open
+
+    private ByteBuffer readTable(FileDrive d) {
+        int n = d.label().psegCount();
+        ByteBuffer b = ByteBuffer.allocate(n * RsdDescriptor.ENTRY_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        d.read(DriveLabelDescriptor.PSEG_TABLE_OFFSET, b);
+        b.clear();
+        return b;
+    }
+
+    private void scan() {
+        FileDrive[] ds = drives;
+        ByteBuffer[] tables = new ByteBuffer[ds.length];
+        Map<Long, Rsd> best = new HashMap<>();
+        Map<Long, Long> freedGen = new HashMap<>();
+        long maxId = 0;
+        for (FileDrive d : ds) {
+            if (d == null || !d.isAvailable()) {
+                continue;
+            }
+            try {
+                tables[d.index()] = readTable(d);
+            } catch (StorageException e) {
+                problems.add("drive " + d.index() + ": PSEG table unreadable: " + e.getMessage());
+                continue;
+            }
+            ByteBuffer t = tables[d.index()];
+            for (int p = 0; p < d.label().psegCount(); p++) {
+                int at = p * RsdDescriptor.ENTRY_BYTES;
+                int k = RsdDescriptor.kind(t, at);
+                if (k <= 0) {
+                    continue;
+                }
+                long rid = RsdDescriptor.rsdId(t, at);
+                maxId = Math.max(maxId, rid);
+                long gen = RsdDescriptor.generation(t, at);
+                if (k == RsdDescriptor.KIND_USED) {
+                    Rsd r = RsdDescriptor.decodeUsed(t, at);
+                    if (r != null && (best.get(rid) == null || best.get(rid).generation() < gen)) {
+                        best.put(rid, r);
+                    }
+                } else if (k == RsdDescriptor.KIND_FREED) {
+                    freedGen.merge(rid, gen, Math::max);
+                }
+            }
+        }
+        nextRsdId = maxId + 1;
+        // decide which RSDs live; a member contradicted by its own drive's entry is stale
+        Map<Long, Long> claimed = new HashMap<>();
+        for (Rsd r : best.values()) {
+            Long fg = freedGen.get(r.rsdId());
+            if (fg != null && fg > r.generation()) {
+                continue;
+            }
+            int confirmed = 0;
+            int contradictedMask = 0;
+            for (int m = 0; m < r.members(); m++) {
+                int di = r.drive(m);
+                ByteBuffer t = di < tables.length ? tables[di] : null;
+                if (t == null) {
+                    continue;
+                }
+                int p = r.pseg(m);
+                if (p < 0 || p >= ds[di].label().psegCount()) {
+                    contradictedMask |= 1 << m;
+                    continue;
+                }
+                int at = p * RsdDescriptor.ENTRY_BYTES;
+                if (RsdDescriptor.kind(t, at) == RsdDescriptor.KIND_USED && RsdDescriptor.rsdId(t, at) == r.rsdId()) {
+                    confirmed++;
+                } else {
+                    contradictedMask |= 1 << m;
+                }
+            }
+            if (confirmed == 0 && contradictedMask != 0) {
+                continue; // a stale copy of an RSD whose PSEGs were reused: dead
+            }
+            Rsd live = r;
+            if ((contradictedMask & ~r.staleMask()) != 0) {
+                live = r.withStale(r.staleMask() | contradictedMask);
+                problems.add("RSD " + r.rsdId() + ": members " + Integer.toBinaryString(contradictedMask)
+                        + " claimed by other RSDs, marked stale");
+            }
+            for (int m = 0; m < live.members(); m++) {
+                if ((contradictedMask & (1 << m)) == 0) {
+                    claimed.put(live.address(m), live.rsdId());
+                }
+            }
+            RStoreImpl s = new RStoreImpl(live, this);
+            rstores.put(live.rsdId(), s);
+            if (live != r) {
+                try {
+                    persistRsd(live);
+                } catch (StorageException e) {
+                    problems.add("RSD " + r.rsdId() + ": " + e.getMessage());
+                }
+            }
+        }
+        // allocators: claimed PSEGs used; anything else that held data is free but dirty
+        for (FileDrive d : ds) {
+            if (d == null || tables[d.index()] == null) {
+                continue;
+            }
+            alloc[d.index()] = buildAllocator(d, tables[d.index()], claimed);
+        }
+    }
+
+    private PsegAllocator buildAllocator(FileDrive d, ByteBuffer t, Map<Long, Long> claimed) {
+        int n = d.label().psegCount();
+        PsegAllocator a = new PsegAllocator(n);
+        for (int p = 0; p < n; p++) {
+            long addr = PsegAddress.encode(d.index(), p);
+            int at = p * RsdDescriptor.ENTRY_BYTES;
+            int k = RsdDescriptor.kind(t, at);
+            if (claimed.containsKey(addr)) {
+                a.markUsed(p);
+            } else if (k != 0) {
+                a.release(p);
+                if (k == RsdDescriptor.KIND_USED || k < 0) {
+                    // a stale copy must never resurrect its RSD later: turn it into a tombstone
+                    long rid = k < 0 ? 0 : RsdDescriptor.rsdId(t, at);
+                    long gen = k < 0 ? 0 : RsdDescriptor.generation(t, at);
+                    writeTombstone(d, p, RsdDescriptor.KIND_RELEASED, rid, gen);
+                }
+            }
+        }
+        return a;
+    }
+
+    // ------------------------------------------------------------------------ Host
+
+    @Override
+    public FileDrive drive(int index) {
+        FileDrive[] ds = drives;
+        return index >= 0 && index < ds.length ? ds[index] : null;
+    }
+
+    @Override
+    public void persistRsd(Rsd rsd) {
+        ByteBuffer b = ByteBuffer.allocate(RsdDescriptor.ENTRY_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        int ok = 0;
+        StorageException last = null;
+        for (int m = 0; m < rsd.members(); m++) {
+            FileDrive d = drive(rsd.drive(m));
+            if (d == null || !d.isAvailable()) {
+                continue;
+            }
+            RsdDescriptor.encodeUsed(rsd, m, b, 0);
+            b.clear();
+            try {
+                d.write(DriveLabelDescriptor.PSEG_TABLE_OFFSET + RsdDescriptor.entryOffset(rsd.pseg(m)), b);
+                ok++;
+            } catch (StorageException e) {
+                last = e;
+            }
+        }
+        if (ok == 0) {
+            throw new StorageException(ErrorCode.WRITE_FAULT, "RSD " + rsd.rsdId() + " could not be written to any"
+                    + " member drive", last);
+        }
+    }
+
+    private void writeTombstone(FileDrive d, int pseg, int kind, long rsdId, long gen) {
+        if (d == null || !d.isAvailable()) {
+            return;
+        }
+        ByteBuffer b = ByteBuffer.allocate(RsdDescriptor.ENTRY_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        RsdDescriptor.encodeTombstone(kind, rsdId, gen, b, 0);
+        b.clear();
+        try {
+            d.write(DriveLabelDescriptor.PSEG_TABLE_OFFSET + RsdDescriptor.entryOffset(pseg), b);
+        } catch (StorageException e) {
+            // the drive just failed; its stale entry is superseded by generation at the next open
+        }
+    }
+
+    @Override
+    public ReentrantLock rowLock(long rsdId, int row) {
+        long h = (rsdId * RStoreImpl.ROWS + row) * 0x9E3779B97F4A7C15L;
+        return locks[(int) (h >>> 52)];
+    }
+
+    @Override
+    public RaidStats stats() {
+        return stats;
+    }
+
+    // ------------------------------------------------------------------------ DiskGroup
+
+    @Override
+    public int id() {
+        return id;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new StorageException(ErrorCode.INVALID_STATE, "disk group " + name + " is closed");
+        }
+    }
+
+    private boolean eligible(int drive) {
+        FileDrive d = drive(drive);
+        return d != null && d.isAvailable() && !evacuating.contains(drive) && drive < alloc.length
+                && alloc[drive] != null;
+    }
+
+    private double[] deficits(int extra) {
+        long used = 0;
+        long cap = 0;
+        for (int i = 0; i < alloc.length; i++) {
+            if (alloc[i] != null && eligible(i)) {
+                used += alloc[i].used();
+                cap += alloc[i].count();
+            }
+        }
+        double[] def = new double[alloc.length];
+        for (int i = 0; i < alloc.length; i++) {
+            if (alloc[i] != null && eligible(i) && cap > 0) {
+                def[i] = (double) (used + extra) * alloc[i].count() / cap - alloc[i].used();
+            } else {
+                def[i] = Double.NEGATIVE_INFINITY;
+            }
+        }
+        return def;
+    }
+
+    /** Picks drives of {@code r} for {@code count} single members, avoiding {@code exclude}; null if impossible. */
+    private int[] pickSingles(Rss r, int count, Set<Integer> exclude, double[] def) {
+        List<Integer> c = new ArrayList<>();
+        for (int s = 0; s < Rss.MAX_DRIVES; s++) {
+            int d = r.drive(s);
+            if (d >= 0 && eligible(d) && !exclude.contains(d) && alloc[d].free() > 0) {
+                c.add(d);
+            }
+        }
+        if (c.size() < count) {
+            return null;
+        }
+        c.sort((x, y) -> def[x] != def[y] ? Double.compare(def[y], def[x]) : Integer.compare(x, y));
+        int[] out = new int[count];
+        for (int i = 0; i < count; i++) {
+            out[i] = c.get(i);
+        }
+        Arrays.sort(out);
+        return out;
+    }
+
+    /** Picks {@code count} RAID1 pairs (even slot, odd slot) of {@code r}; flattened, null if impossible. */
+    private int[] pickPairs(Rss r, int count, Set<Integer> exclude, double[] def) {
+        List<int[]> c = new ArrayList<>();
+        for (int k = 0; k < Rss.MAX_DRIVES / 2; k++) {
+            int a = r.drive(2 * k);
+            int b = r.drive(2 * k + 1);
+            if (a >= 0 && b >= 0 && eligible(a) && eligible(b) && !exclude.contains(a) && !exclude.contains(b)
+                    && alloc[a].free() > 0 && alloc[b].free() > 0) {
+                c.add(new int[] {a, b, k});
+            }
+        }
+        if (c.size() < count) {
+            return null;
+        }
+        c.sort((x, y) -> {
+            double dx = def[x[0]] + def[x[1]];
+            double dy = def[y[0]] + def[y[1]];
+            return dx != dy ? Double.compare(dy, dx) : Integer.compare(x[2], y[2]);
+        });
+        List<int[]> chosen = new ArrayList<>(c.subList(0, count));
+        chosen.sort((x, y) -> Integer.compare(x[2], y[2]));
+        int[] out = new int[count * 2];
+        for (int i = 0; i < count; i++) {
+            out[2 * i] = chosen.get(i)[0];
+            out[2 * i + 1] = chosen.get(i)[1];
+        }
+        return out;
+    }
+
+    private int usableCount(Rss r) {
+        int n = 0;
+        for (int s = 0; s < Rss.MAX_DRIVES; s++) {
+            if (r.drive(s) >= 0 && eligible(r.drive(s))) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private int usablePairs(Rss r) {
+        int n = 0;
+        for (int k = 0; k < Rss.MAX_DRIVES / 2; k++) {
+            int a = r.drive(2 * k);
+            int b = r.drive(2 * k + 1);
+            if (a >= 0 && b >= 0 && eligible(a) && eligible(b)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    @Override
+    public RStore allocate(RaidLevel level) {
+        if (level == null) {
+            throw new IllegalArgumentException("level");
+        }
+        synchronized (allocLock) {
+            checkOpen();
+            int n = level.totalPsegs();
+            double[] def = deficits(n);
+            int[] bestDrives = null;
+            Rss bestRss = null;
+            double bestScore = Double.NEGATIVE_INFINITY;
+            boolean bigEnough = false;
+            for (Rss r : rssList) {
+                if (r.count() < Rss.MIN_DRIVES) {
+                    continue;
+                }
+                boolean fits = level == RaidLevel.RAID1 ? usablePairs(r) >= n / 2 : usableCount(r) >= n;
+                if (!fits) {
+                    continue;
+                }
+                bigEnough = true;
+                int[] pick = level == RaidLevel.RAID1 ? pickPairs(r, n / 2, Set.of(), def)
+                        : pickSingles(r, n, Set.of(), def);
+                if (pick == null) {
+                    continue;
+                }
+                double score = 0;
+                for (int d : pick) {
+                    score += def[d];
+                }
+                if (bestDrives == null || score > bestScore) {
+                    bestDrives = pick;
+                    bestRss = r;
+                    bestScore = score;
+                }
+            }
+            if (bestDrives == null) {
+                if (bigEnough) {
+                    throw new StorageException(ErrorCode.SPACE_ALLOCATION_FAILED, "disk group " + name + ": no RSS has "
+                            + n + " free PSEGs on distinct drives for a " + level + " RStore (" + freePsegs()
+                            + " PSEGs free)");
+                }
+                throw new StorageException(ErrorCode.INSUFFICIENT_DRIVES, "disk group " + name + ": " + level + " needs "
+                        + (level == RaidLevel.RAID1 ? "4 complete drive pairs" : n + " available drives")
+                        + " in one RSS of at least " + Rss.MIN_DRIVES + " drives");
+            }
+            long rsdId = nextRsdId++;
+            int[] psegs = new int[n];
+            for (int m = 0; m < n; m++) {
+                psegs[m] = alloc[bestDrives[m]].allocate();
+            }
+            try {
+                for (int m = 0; m < n; m++) {
+                    FileDrive d = drive(bestDrives[m]);
+                    if (alloc[bestDrives[m]].isDirty(psegs[m])) {
+                        zeroPseg(d, psegs[m]);
+                        alloc[bestDrives[m]].clearDirty(psegs[m]);
+                    }
+                }
+                Rsd rsd = new Rsd(rsdId, bestRss.id(), level, 1, level == RaidLevel.RAID5 ? (int) (rsdId % 5) : -1, 0,
+                        bestDrives, psegs);
+                ByteBuffer b = ByteBuffer.allocate(RsdDescriptor.ENTRY_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+                for (int m = 0; m < n; m++) {
+                    RsdDescriptor.encodeUsed(rsd, m, b, 0);
+                    b.clear();
+                    drive(bestDrives[m]).write(DriveLabelDescriptor.PSEG_TABLE_OFFSET
+                            + RsdDescriptor.entryOffset(psegs[m]), b);
+                }
+                RStoreImpl s = new RStoreImpl(rsd, this);
+                rstores.put(rsdId, s);
+                return s;
+            } catch (StorageException e) {
+                for (int m = 0; m < n; m++) {
+                    alloc[bestDrives[m]].release(psegs[m]);
+                    writeTombstone(drive(bestDrives[m]), psegs[m], RsdDescriptor.KIND_FREED, rsdId, 2);
+                }
+                throw new StorageException(ErrorCode.WRITE_FAULT, "allocating a " + level + " RStore failed: "
+                        + e.getMessage() + "; nothing allocated", e);
+            }
+        }
+    }
+
+    private static void zeroPseg(FileDrive d, int pseg) {
+        long base = d.psegOffset(pseg);
+        for (long off = 0; off < DriveLabelDescriptor.PSEG_BYTES; off += ZEROS.capacity()) {
+            ByteBuffer z = ZEROS.duplicate();
+            d.write(base + off, z);
+        }
+    }
+
+    @Override
+    public RStore rstore(long rsdId) {
+        RStoreImpl s = rstores.get(rsdId);
+        if (s == null) {
+            throw new StorageException(ErrorCode.NOT_FOUND, "disk group " + name + " has no RStore " + rsdId);
+        }
+        return s;
+    }
+
+    @Override
+    public Rsd rsd(long rsdId) {
+        return ((RStoreImpl) rstore(rsdId)).rsd();
+    }
+
+    @Override
+    public List<Long> rsdIds() {
+        List<Long> l = new ArrayList<>(rstores.keySet());
+        l.sort(null);
+        return l;
+    }
+
+    @Override
+    public void free(long rsdId) {
+        synchronized (allocLock) {
+            checkOpen();
+            RStoreImpl s = rstores.remove(rsdId);
+            if (s == null) {
+                throw new StorageException(ErrorCode.NOT_FOUND, "disk group " + name + " has no RStore " + rsdId);
+            }
+            Rsd r = s.markFreedAndGet();
+            for (int m = 0; m < r.members(); m++) {
+                writeTombstone(drive(r.drive(m)), r.pseg(m), RsdDescriptor.KIND_FREED, rsdId, r.generation() + 1);
+            }
+            for (int m = 0; m < r.members(); m++) {
+                releaseLocked(r.address(m), 0, 0);
+            }
+        }
+    }
+
+    /** Returns a PSEG to its allocator; kind != 0 also writes that tombstone. allocLock held. */
+    private void releaseLocked(long addr, int kind, long rsdId) {
+        int d = PsegAddress.drive(addr);
+        int p = PsegAddress.pseg(addr);
+        if (d < alloc.length && alloc[d] != null && p < alloc[d].count()) {
+            alloc[d].release(p);
+        }
+        if (kind != 0) {
+            writeTombstone(drive(d), p, kind, rsdId, 0);
+        }
+    }
+
+    @Override
+    public void flush() {
+        checkOpen();
+        StorageException last = null;
+        for (FileDrive d : drives) {
+            if (d != null && d.isAvailable()) {
+                try {
+                    d.force();
+                } catch (StorageException e) {
+                    last = e;
+                }
+            }
+        }
+        if (last != null) {
+            throw new StorageException(ErrorCode.WRITE_FAULT, "flush of disk group " + name + " failed: "
+                    + last.getMessage(), last);
+        }
+    }
+
+    @Override
+    public long freePsegs() {
+        synchronized (allocLock) {
+            long n = 0;
+            for (int i = 0; i < alloc.length; i++) {
+                if (alloc[i] != null && eligible(i)) {
+                    n += alloc[i].free();
+                }
+            }
+            return n;
+        }
+    }
+
+    @Override
+    public long totalPsegs() {
+        synchronized (allocLock) {
+            long n = 0;
+            for (int i = 0; i < alloc.length; i++) {
+                if (alloc[i] != null && eligible(i)) {
+                    n += alloc[i].count();
+                }
+            }
+            return n;
+        }
+    }
+
+    @Override
+    public List<DriveInfo> drives() {
+        synchronized (allocLock) {
+            List<DriveInfo> out = new ArrayList<>();
+            for (FileDrive d : drives) {
+                if (d == null || d.state() == DriveState.REMOVED) {
+                    continue;
+                }
+                DriveLabel l = d.label();
+                PsegAllocator a = d.index() < alloc.length ? alloc[d.index()] : null;
+                int rssId = -1;
+                int slot = -1;
+                for (Rss r : rssList) {
+                    if (r.slotOf(d.index()) >= 0) {
+                        rssId = r.id();
+                        slot = r.slotOf(d.index());
+                    }
+                }
+                out.add(new DriveInfo(d.index(), l == null ? null : l.driveId(), d.path(), d.state(),
+                        l == null ? 0 : l.capacity(), l == null ? 0 : l.psegCount(), a == null ? 0 : a.used(), rssId,
+                        slot));
+            }
+            return out;
+        }
+    }
+
+    @Override
+    public List<int[]> rssSlots() {
+        synchronized (allocLock) {
+            List<int[]> out = new ArrayList<>();
+            for (Rss r : rssList) {
+                out.add(r.slots());
+            }
+            return out;
+        }
+    }
+
+    private FileDrive member(int index) {
+        FileDrive d = drive(index);
+        if (d == null || d.state() == DriveState.REMOVED) {
+            throw new StorageException(ErrorCode.NOT_FOUND, "disk group " + name + " has no drive " + index);
+        }
+        return d;
+    }
+
+    @Override
+    public void failDrive(int index) {
+        member(index).fail();
+    }
+
+    @Override
+    public void pullDrive(int index) {
+        member(index).pull();
+    }
+
+    @Override
+    public Rebuild restoreDrive(int index) {
+        adminLock.lock();
+        try {
+            checkOpen();
+            FileDrive d = member(index);
+            if (!d.isAvailable()) {
+                DriveLabel l = d.restore(poolId);
+                if (l.groupId() != id || l.memberIndex() != index) {
+                    d.pull();
+                    throw new StorageException(ErrorCode.INVALID_STATE, "cannot re-add " + d.path() + ": its label says"
+                            + " group " + l.groupId() + " drive " + l.memberIndex() + ", expected group " + id
+                            + " drive " + index);
+                }
+                synchronized (allocLock) {
+                    Map<Long, Long> claimed = new HashMap<>();
+                    for (RStoreImpl s : rstores.values()) {
+                        Rsd r = s.rsd();
+                        for (int m = 0; m < r.members(); m++) {
+                            claimed.put(r.address(m), r.rsdId());
+                        }
+                    }
+                    ByteBuffer t = readTable(d);
+                    alloc[index] = buildAllocator(d, t, claimed);
+                    for (RStoreImpl s : rstores.values()) {
+                        if (s.rsd().memberOnDrive(index) >= 0) {
+                            s.refreshLayout();
+                        }
+                    }
+                }
+            }
+        } finally {
+            adminLock.unlock();
+        }
+        return rebuild();
+    }
+
+    // ------------------------------------------------------------------------ rebuild
+
+    @Override
+    public Rebuild rebuild() {
+        synchronized (this) {
+            checkOpen();
+            if (current != null && !current.isDone()) {
+                current.rescan = true;
+                return current;
+            }
+            if (rebuildExec == null) {
+                rebuildExec = Executors.newSingleThreadExecutor(r -> {
+                    Thread t = new Thread(r, "rebuild-" + name);
+                    t.setDaemon(true);
+                    return t;
+                });
+            }
+            RebuildJob job = new RebuildJob(stats);
+            current = job;
+            rebuildExec.execute(() -> runRebuild(job));
+            return job;
+        }
+    }
+
+    /**
+     * Starts the redundancy resync run after an unclean shutdown (see
+     * {@link RStoreImpl#resync}); rebuilds queue behind it. Progress and completion as for a
+     * rebuild; {@link Rebuild#unrecoverable()} lists RStores with rows that were skipped.
+     */
+    public Rebuild resync() {
+        synchronized (this) {
+            checkOpen();
+            if (resyncJob != null && !resyncJob.isDone()) {
+                return resyncJob;
+            }
+            if (rebuildExec == null) {
+                rebuildExec = Executors.newSingleThreadExecutor(r -> {
+                    Thread t = new Thread(r, "rebuild-" + name);
+                    t.setDaemon(true);
+                    return t;
+                });
+            }
+            RebuildJob job = new RebuildJob(stats);
+            resyncJob = job;
+            resyncPending = true;
+            rebuildExec.execute(() -> {
+                Throwable failure = null;
+                try {
+                    List<RStoreImpl> list = new ArrayList<>(rstores.values());
+                    for (RStoreImpl s : list) {
+                        if (s.level() != RaidLevel.RAID0) {
+                            job.addTotal(RStoreImpl.ROWS);
+                        }
+                    }
+                    for (RStoreImpl s : list) {
+                        if (closed) {
+                            return;
+                        }
+                        if (s.level() != RaidLevel.RAID0 && !s.resync(b -> job.rowDone())) {
+                            job.unrecoverable(s.rsdId());
+                        }
+                    }
+                    if (!closed) {
+                        resyncPending = false;
+                    }
+                } catch (Throwable t) {
+                    failure = t;
+                } finally {
+                    job.finish(failure);
+                }
+            });
+            return job;
+        }
+    }
+
+    /** True while a resync after an unclean shutdown has not completed. */
+    public boolean resyncPending() {
+        return resyncPending;
+    }
+
+    private boolean lost(int drive) {
+        FileDrive d = drive(drive);
+        return d == null || !d.isAvailable();
+    }
+
+    /**
+     * Members of {@code r} needing work: a mask, 0 for none, -1 if the RStore cannot be repaired.
+     * {@code inPlace} receives the subset that is rebuilt where it is.
+     */
+    private int workMask(Rsd r, int[] inPlace) {
+        int mask = 0;
+        int place = 0;
+        boolean bad = false;
+        int n = r.members();
+        switch (r.level()) {
+            case RAID0 -> {
+                for (int m = 0; m < n; m++) {
+                    if (lost(r.drive(m))) {
+                        bad = true;
+                    } else if (evacuating.contains(r.drive(m))) {
+                        mask |= 1 << m;
+                    }
+                }
+            }
+            case RAID1 -> {
+                for (int k = 0; k < n / 2; k++) {
+                    int a = 2 * k;
+                    int b = a + 1;
+                    boolean goodA = !lost(r.drive(a)) && !r.isStale(a);
+                    boolean goodB = !lost(r.drive(b)) && !r.isStale(b);
+                    boolean move = lost(r.drive(a)) || lost(r.drive(b)) || evacuating.contains(r.drive(a))
+                            || evacuating.contains(r.drive(b));
+                    if (!goodA && !goodB) {
+                        bad = true;
+                    } else if (move) {
+                        mask |= (1 << a) | (1 << b);
+                    } else if (!goodA || !goodB) {
+                        int s = goodA ? b : a;
+                        mask |= 1 << s;
+                        place |= 1 << s;
+                    }
+                }
+            }
+            case RAID5 -> {
+                int badMask = 0;
+                int evac = 0;
+                for (int m = 0; m < n; m++) {
+                    if (lost(r.drive(m)) || r.isStale(m)) {
+                        badMask |= 1 << m;
+                    } else if (evacuating.contains(r.drive(m))) {
+                        evac |= 1 << m;
+                    }
+                }
+                if (Integer.bitCount(badMask) > 1) {
+                    bad = true;
+                } else if (badMask != 0) {
+                    mask = badMask;
+                    int m = Integer.numberOfTrailingZeros(badMask);
+                    if (!lost(r.drive(m)) && !evacuating.contains(r.drive(m))) {
+                        place = badMask;
+                    }
+                } else if (evac != 0) {
+                    mask = Integer.lowestOneBit(evac);
+                }
+            }
+            default -> throw new IllegalStateException();
+        }
+        inPlace[0] = place;
+        if (bad && mask == 0) {
+            return -1;
+        }
+        return mask;
+    }
+
+    /** Chooses target locations for the members in mask; allocLock held. Null if no room. */
+    private int[][] plan(Rsd r, int mask, int inPlace) {
+        int n = r.members();
+        int[] nd = r.drives();
+        int[] np = r.psegs();
+        Set<Integer> exclude = new HashSet<>();
+        for (int m = 0; m < n; m++) {
+            exclude.add(r.drive(m));
+        }
+        Rss rss = rss(r.rssId(), false);
+        if (rss == null) {
+            return null;
+        }
+        double[] def = deficits(Integer.bitCount(mask & ~inPlace));
+        int[] pick;
+        int moving = mask & ~inPlace;
+        if (r.level() == RaidLevel.RAID1 && moving != 0) {
+            // whole pairs move to a free healthy drive pair (keeps pairs on slots 2k/2k+1);
+            // if no complete pair is free, the pair's members go to any two free drives
+            int pairs = Integer.bitCount(moving) / 2;
+            pick = pickPairs(rss, pairs, exclude, def);
+            if (pick == null) {
+                pick = pickSingles(rss, Integer.bitCount(moving), exclude, def);
+            }
+        } else {
+            pick = moving == 0 ? new int[0] : pickSingles(rss, Integer.bitCount(moving), exclude, def);
+        }
+        if (pick == null) {
+            return null;
+        }
+        int k = 0;
+        for (int m = 0; m < n; m++) {
+            if ((moving & (1 << m)) != 0) {
+                nd[m] = pick[k++];
+                np[m] = alloc[nd[m]].allocate();
+            }
+        }
+        return new int[][] {nd, np};
+    }
+
+    private void runRebuild(RebuildJob job) {
+        Throwable failure = null;
+        try {
+            Set<Long> given = new HashSet<>();
+            for (int pass = 0; pass < 4 && !closed; pass++) {
+                job.rescan = false;
+                List<RStoreImpl> list = new ArrayList<>(rstores.values());
+                list.sort((x, y) -> Long.compare(x.rsdId(), y.rsdId()));
+                int[] place = new int[1];
+                synchronized (allocLock) {
+                    for (RStoreImpl s : list) {
+                        int mask = workMask(s.rsd(), place);
+                        if (mask > 0) {
+                            job.addTotal((long) Integer.bitCount(mask) * RStoreImpl.ROWS);
+                        }
+                    }
+                }
+                boolean progress = false;
+                for (RStoreImpl s : list) {
+                    if (closed) {
+                        break;
+                    }
+                    int[][] target;
+                    int mask;
+                    Rsd before;
+                    synchronized (allocLock) {
+                        if (s.isFreed()) {
+                            continue;
+                        }
+                        before = s.rsd();
+                        mask = workMask(before, place);
+                        if (mask == 0) {
+                            job.recovered(s.rsdId());
+                            continue;
+                        }
+                        if (mask < 0) {
+                            job.unrecoverable(s.rsdId());
+                            continue;
+                        }
+                        target = plan(before, mask, place[0]);
+                        if (target == null) {
+                            job.unrecoverable(s.rsdId());
+                            continue;
+                        }
+                    }
+                    long[] released = s.rebuild(mask, target[0], target[1], bytes -> job.rowDone());
+                    synchronized (allocLock) {
+                        if (released == null) {
+                            for (int m = 0; m < before.members(); m++) {
+                                if ((mask & ~place[0] & (1 << m)) != 0) {
+                                    releaseLocked(PsegAddress.encode(target[0][m], target[1][m]), 0, 0);
+                                }
+                            }
+                            if (!s.isFreed()) {
+                                job.unrecoverable(s.rsdId());
+                            }
+                        } else {
+                            for (long a : released) {
+                                if (a != PsegAddress.NONE) {
+                                    releaseLocked(a, RsdDescriptor.KIND_RELEASED, s.rsdId());
+                                }
+                            }
+                            job.memberDone(Integer.bitCount(mask));
+                            job.recovered(s.rsdId());
+                            given.add(s.rsdId());
+                            progress = true;
+                        }
+                    }
+                }
+                if (!progress && !job.rescan) {
+                    break;
+                }
+            }
+        } catch (Throwable t) {
+            failure = t;
+        } finally {
+            job.finish(failure);
+        }
+    }
+
+    // ------------------------------------------------------------------------ membership
+
+    @Override
+    public int addDrive(DriveSpec spec) {
+        adminLock.lock();
+        try {
+            checkOpen();
+            Path path = owner.resolve(spec.path());
+            owner.checkNewDrive(path);
+            long size = PoolImpl.validateNewDrive(path, spec.sizeBytes(), poolId);
+            synchronized (allocLock) {
+                FileDrive[] ds = drives;
+                int index = ds.length;
+                Rss target = null;
+                for (Rss r : rssList) {
+                    if (r.count() < Rss.MAX_DRIVES && (target == null || r.count() < target.count())) {
+                        target = r;
+                    }
+                }
+                if (target == null) {
+                    int nid = 0;
+                    for (Rss r : rssList) {
+                        nid = Math.max(nid, r.id() + 1);
+                    }
+                    target = rss(nid, true);
+                }
+                int slot = target.freeSlot();
+                DriveLabel l = new DriveLabel(1, poolId, UUID.randomUUID(), id, name, index, target.id(), slot, size,
+                        DriveLabelDescriptor.psegCount(size), 0);
+                FileDrive d = FileDrive.format(path, index, spec.sizeBytes(), l, this::driveError);
+                FileDrive[] nds = Arrays.copyOf(ds, index + 1);
+                nds[index] = d;
+                alloc = Arrays.copyOf(alloc, index + 1);
+                alloc[index] = new PsegAllocator(l.psegCount());
+                target.set(slot, index);
+                drives = nds;
+                owner.membershipChanged();
+                return index;
+            }
+        } finally {
+            adminLock.unlock();
+        }
+    }
+
+    @Override
+    public void removeDrive(int index) {
+        adminLock.lock();
+        try {
+            checkOpen();
+            FileDrive d = member(index);
+            Rss rss;
+            synchronized (allocLock) {
+                rss = null;
+                for (Rss r : rssList) {
+                    if (r.slotOf(index) >= 0) {
+                        rss = r;
+                    }
+                }
+                int used = index < alloc.length && alloc[index] != null ? alloc[index].used() : 0;
+                int holders = 0;
+                for (RStoreImpl s : rstores.values()) {
+                    if (s.rsd().memberOnDrive(index) >= 0) {
+                        holders++;
+                    }
+                }
+                if (rss != null && holders > 0 && rss.count() - 1 < Rss.MIN_DRIVES) {
+                    throw new StorageException(ErrorCode.INSUFFICIENT_DRIVES, "cannot remove drive " + index + ": its RSS "
+                            + rss.id() + " would keep " + (rss.count() - 1) + " drives, fewer than " + Rss.MIN_DRIVES);
+                }
+                long freeElsewhere = 0;
+                if (rss != null) {
+                    for (int s = 0; s < Rss.MAX_DRIVES; s++) {
+                        int o = rss.drive(s);
+                        if (o >= 0 && o != index && eligible(o)) {
+                            freeElsewhere += alloc[o].free();
+                        }
+                    }
+                }
+                if (holders > 0 && freeElsewhere < used) {
+                    throw new StorageException(ErrorCode.SPACE_ALLOCATION_FAILED, "cannot remove drive " + index + ": "
+                            + used + " PSEGs to move but only " + freeElsewhere + " free on the other drives of its RSS");
+                }
+                evacuating.add(index);
+            }
+            try {
+                boolean holds = true;
+                for (int attempt = 0; attempt < 3 && holds; attempt++) {
+                    Rebuild job = rebuild();
+                    try {
+                        job.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new StorageException(ErrorCode.INVALID_STATE, "removal of drive " + index + " interrupted");
+                    }
+                    holds = false;
+                    for (RStoreImpl s : rstores.values()) {
+                        if (s.rsd().memberOnDrive(index) >= 0) {
+                            holds = true;
+                        }
+                    }
+                }
+                if (holds) {
+                    List<Long> ids = new ArrayList<>();
+                    for (RStoreImpl s : rstores.values()) {
+                        if (s.rsd().memberOnDrive(index) >= 0) {
+                            ids.add(s.rsdId());
+                        }
+                    }
+                    throw new StorageException(ErrorCode.INVALID_STATE, "cannot remove drive " + index
+                            + ": RStores " + ids + " could not be moved off it (lost redundancy or no room)");
+                }
+                synchronized (allocLock) {
+                    if (d.isAvailable()) {
+                        try {
+                            d.writeLabel(d.label().removed());
+                        } catch (StorageException e) {
+                            problems.add("drive " + index + " removed but its label could not be marked: " + e.getMessage());
+                        }
+                    }
+                    d.markRemoved();
+                    if (rss != null) {
+                        rss.set(rss.slotOf(index), -1);
+                    }
+                    alloc[index] = null;
+                    owner.membershipChanged();
+                }
+            } finally {
+                synchronized (allocLock) {
+                    evacuating.remove(index);
+                }
+            }
+        } finally {
+            adminLock.unlock();
+        }
+    }
+
+    void driveError(FileDrive d, Throwable cause) {
+        stats.driveError();
+    }
+
+    // ------------------------------------------------------------------------ pool support
+
+    /** Drives of this group in index order (removed ones included as REMOVED or null). */
+    public FileDrive[] driveArray() {
+        return drives.clone();
+    }
+
+    public List<String> problems() {
+        synchronized (allocLock) {
+            return new ArrayList<>(problems);
+        }
+    }
+
+    /** Rss id and slot of drive {@code index}, or {-1,-1}. */
+    public int[] rssOf(int index) {
+        synchronized (allocLock) {
+            for (Rss r : rssList) {
+                int s = r.slotOf(index);
+                if (s >= 0) {
+                    return new int[] {r.id(), s};
+                }
+            }
+            return new int[] {-1, -1};
+        }
+    }
+
+    public String describe() {
+        StringBuilder b = new StringBuilder();
+        int[] perLevel = new int[RaidLevel.values().length];
+        int degraded = 0;
+        for (RStoreImpl s : rstores.values()) {
+            perLevel[s.level().ordinal()]++;
+            if (s.isDegraded()) {
+                degraded++;
+            }
+        }
+        b.append(String.format("disk group %d \"%s\": %d drives, PSEGs %d free of %d, RStores RAID0=%d RAID1=%d RAID5=%d"
+                        + " (%d degraded)%n", id, name, drives().size(), freePsegs(), totalPsegs(), perLevel[0],
+                perLevel[1], perLevel[2], degraded));
+        for (int[] slots : rssSlots()) {
+            b.append("  RSS slots (pairs 0/1, 2/3, ...): ").append(Arrays.toString(slots)).append('\n');
+        }
+        for (DriveInfo d : drives()) {
+            b.append(String.format("  drive %2d %-9s %6d MiB  PSEGs %5d used of %5d  rss %d slot %2d  %s  %s%n", d.index(),
+                    d.state(), d.capacity() >> 20, d.usedPsegs(), d.psegCount(), d.rssId(), d.rssSlot(), d.driveId(),
+                    d.path()));
+        }
+        synchronized (this) {
+            if (resyncJob != null) {
+                b.append("  resync after unclean shutdown: ").append(resyncJob).append('\n');
+            }
+            if (current != null) {
+                b.append("  ").append(current).append('\n');
+            }
+        }
+        for (String p : problems()) {
+            b.append("  problem: ").append(p).append('\n');
+        }
+        return b.toString();
+    }
+
+    public void close() {
+        ExecutorService ex;
+        synchronized (this) {
+            closed = true;
+            ex = rebuildExec;
+        }
+        if (ex != null) {
+            ex.shutdown();
+            try {
+                if (!ex.awaitTermination(30, TimeUnit.SECONDS)) {
+                    ex.shutdownNow();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        for (FileDrive d : drives) {
+            if (d != null) {
+                d.close();
+            }
+        }
+    }
+}

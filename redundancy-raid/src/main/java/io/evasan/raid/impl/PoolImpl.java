@@ -1,0 +1,433 @@
+package io.evasan.raid.impl;
+
+import io.evasan.error.ErrorCode;
+import io.evasan.error.StorageException;
+import io.evasan.raid.DiskGroup;
+import io.evasan.raid.DriveSpec;
+import io.evasan.raid.GroupSpec;
+import io.evasan.raid.Pool;
+import io.evasan.raid.PoolSpec;
+import io.evasan.raid.RaidStats;
+import io.evasan.raid.drive.DriveLabel;
+import io.evasan.raid.drive.DriveLabelDescriptor;
+import io.evasan.raid.drive.DriveState;
+import io.evasan.raid.drive.QuorumArea;
+import io.evasan.raid.drive.impl.FileDrive;
+import io.evasan.raid.rss.Rss;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+
+/**
+ * A pool in a data directory. {@code <dir>/pool.list} records where the drives are (pool
+ * UUID, groups, and per drive: group, index, drive UUID, RSS, slot, path), like an mdadm.conf;
+ * the labels on the drives are authoritative and are checked at open.
+ *
+ * <p>Invariant: every drive opened as a member carries a label naming this pool's UUID.
+ */
+public final class PoolImpl implements Pool {
+    public static final String LIST_FILE = "pool.list";
+    /** Present only while the pool is closed cleanly; missing at open = unclean shutdown. */
+    public static final String CLEAN_FILE = "pool.clean";
+
+    private final UUID id;
+    private final Path dir;
+    private final List<DiskGroupImpl> groups = new ArrayList<>();
+    private final List<String> problems = new ArrayList<>();
+    private volatile boolean closed;
+    private boolean uncleanOpen;
+
+    private PoolImpl(UUID id, Path dir) {
+        this.id = id;
+        this.dir = dir;
+    }
+
+    public static boolean exists(Path dir) {
+        return Files.exists(dir.resolve(LIST_FILE));
+    }
+
+    /** Checks a new drive: size, foreign label. Returns its capacity in bytes. Changes nothing. */
+    static long validateNewDrive(Path path, long sizeBytes, UUID poolId) {
+        long existing = -1;
+        if (Files.exists(path)) {
+            existing = FileDrive.sizeOf(path);
+            DriveLabel l = existing >= DriveLabelDescriptor.LABEL_BYTES ? FileDrive.readLabel(path) : null;
+            if (l != null && !l.isRemoved()) {
+                if (poolId != null && l.poolId().equals(poolId)) {
+                    throw new StorageException(ErrorCode.DUPLICATE_DRIVE, "drive " + path + " (" + l.driveId()
+                            + ") is already a member of this pool");
+                }
+                throw new StorageException(ErrorCode.FOREIGN_POOL, "drive " + path + " carries a label of pool "
+                        + l.poolId() + " (drive " + l.driveId() + "); refusing to overwrite it");
+            }
+        } else if (sizeBytes == 0) {
+            throw new StorageException(ErrorCode.DRIVE_MISSING, "drive " + path + " does not exist and no size was given");
+        }
+        long size = Math.max(existing, sizeBytes);
+        if (size < DriveLabelDescriptor.minimumDriveBytes()) {
+            throw new StorageException(ErrorCode.DRIVE_TOO_SMALL, "drive " + path + " has " + size + " bytes; a drive needs"
+                    + " at least " + DriveLabelDescriptor.minimumDriveBytes() + " (label + "
+                    + DriveLabelDescriptor.QUORUM_BYTES + " quorum + PSEG table + one 2 MiB PSEG)");
+        }
+        return size;
+    }
+
+    private static String key(Path p) {
+        return p.toAbsolutePath().normalize().toString();
+    }
+
+    public static PoolImpl create(Path dir, PoolSpec spec, MeterRegistry registry) {
+        if (exists(dir)) {
+            throw new StorageException(ErrorCode.ALREADY_EXISTS, "directory " + dir + " already holds a pool");
+        }
+        // validate everything before touching anything
+        Set<String> names = new HashSet<>();
+        Set<String> paths = new HashSet<>();
+        List<Path> existing = new ArrayList<>();
+        List<long[]> sizes = new ArrayList<>();
+        for (GroupSpec g : spec.groups()) {
+            if (!names.add(g.name())) {
+                throw new StorageException(ErrorCode.ALREADY_EXISTS, "disk group name " + g.name() + " used twice");
+            }
+            if (g.drives().size() < Rss.MIN_DRIVES) {
+                throw new StorageException(ErrorCode.INSUFFICIENT_DRIVES, "disk group " + g.name() + " has "
+                        + g.drives().size() + " drives; at least " + Rss.MIN_DRIVES + " are needed for an RSS");
+            }
+            long[] sz = new long[g.drives().size()];
+            for (int i = 0; i < sz.length; i++) {
+                Path p = dir.resolve(g.drives().get(i).path());
+                if (!paths.add(key(p))) {
+                    throw new StorageException(ErrorCode.DUPLICATE_DRIVE, "drive " + p + " is listed twice");
+                }
+                if (Files.exists(p)) {
+                    for (Path o : existing) {
+                        try {
+                            if (Files.isSameFile(o, p)) {
+                                throw new StorageException(ErrorCode.DUPLICATE_DRIVE, "drives " + o + " and " + p
+                                        + " are the same file");
+                            }
+                        } catch (IOException e) {
+                            // cannot compare: the path check above stands
+                        }
+                    }
+                    existing.add(p);
+                }
+                sz[i] = validateNewDrive(p, g.drives().get(i).sizeBytes(), null);
+            }
+            sizes.add(sz);
+        }
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new StorageException(ErrorCode.IO_ERROR, "cannot create " + dir + ": " + e.getMessage(), e);
+        }
+        PoolImpl pool = new PoolImpl(UUID.randomUUID(), dir);
+        try {
+            for (int gi = 0; gi < spec.groups().size(); gi++) {
+                GroupSpec g = spec.groups().get(gi);
+                long[] sz = sizes.get(gi);
+                int n = sz.length;
+                // RSS formation: order drives by capacity so RAID1 pairs (slots 2k, 2k+1) match,
+                // then cut into ceil(n / 12) RSSs of near-equal size (each >= 6)
+                List<Integer> order = new ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    order.add(i);
+                }
+                order.sort(Comparator.comparingLong((Integer i) -> sz[i]).thenComparingInt(i -> i));
+                int k = (n + Rss.MAX_DRIVES - 1) / Rss.MAX_DRIVES;
+                int[] rssOf = new int[n];
+                int[] slotOf = new int[n];
+                int pos = 0;
+                for (int r = 0; r < k; r++) {
+                    int size = n / k + (r < n % k ? 1 : 0);
+                    for (int s = 0; s < size; s++) {
+                        rssOf[order.get(pos)] = r;
+                        slotOf[order.get(pos)] = s;
+                        pos++;
+                    }
+                }
+                FileDrive[] ds = new FileDrive[n];
+                RaidStats stats = new RaidStats(registry, g.name());
+                for (int i = 0; i < n; i++) {
+                    DriveSpec d = g.drives().get(i);
+                    Path p = dir.resolve(d.path());
+                    Files.createDirectories(p.toAbsolutePath().getParent());
+                    DriveLabel l = new DriveLabel(1, pool.id, UUID.randomUUID(), gi, g.name(), i, rssOf[i], slotOf[i], sz[i],
+                            DriveLabelDescriptor.psegCount(sz[i]), 0);
+                    ds[i] = FileDrive.format(p, i, d.sizeBytes(), l, (dr, c) -> stats.driveError());
+                }
+                pool.groups.add(new DiskGroupImpl(pool.id, gi, g.name(), ds, pool.owner(), stats));
+            }
+            pool.writeList();
+            return pool;
+        } catch (IOException e) {
+            pool.close();
+            throw new StorageException(ErrorCode.IO_ERROR, "creating pool in " + dir + " failed: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            pool.close();
+            throw e;
+        }
+    }
+
+    public static PoolImpl open(Path dir, MeterRegistry registry) {
+        Path list = dir.resolve(LIST_FILE);
+        if (!Files.exists(list)) {
+            throw new StorageException(ErrorCode.NOT_FOUND, "directory " + dir + " holds no pool (" + LIST_FILE + " missing)");
+        }
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(list, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new StorageException(ErrorCode.IO_ERROR, "cannot read " + list + ": " + e.getMessage(), e);
+        }
+        UUID poolId = null;
+        TreeMap<Integer, String> groupNames = new TreeMap<>();
+        TreeMap<Integer, TreeMap<Integer, String[]>> driveLines = new TreeMap<>();
+        for (String line : lines) {
+            String t = line.strip();
+            if (t.isEmpty() || t.startsWith("#")) {
+                continue;
+            }
+            String[] f = t.split(" ", 7);
+            try {
+                switch (f[0]) {
+                    case "pool" -> poolId = UUID.fromString(f[1]);
+                    case "group" -> groupNames.put(Integer.parseInt(f[1]), t.split(" ", 3)[2]);
+                    case "drive" -> driveLines.computeIfAbsent(Integer.parseInt(f[1]), x -> new TreeMap<>())
+                            .put(Integer.parseInt(f[2]), f);
+                    default -> throw new IllegalArgumentException(f[0]);
+                }
+            } catch (RuntimeException e) {
+                throw new StorageException(ErrorCode.CORRUPT_METADATA, list + ": bad line \"" + line + "\"");
+            }
+        }
+        if (poolId == null) {
+            throw new StorageException(ErrorCode.CORRUPT_METADATA, list + " names no pool");
+        }
+        boolean clean;
+        try {
+            clean = Files.deleteIfExists(dir.resolve(CLEAN_FILE));
+            syncDir(dir);
+        } catch (IOException e) {
+            throw new StorageException(ErrorCode.IO_ERROR, "cannot update " + dir.resolve(CLEAN_FILE) + ": " + e.getMessage(), e);
+        }
+        PoolImpl pool = new PoolImpl(poolId, dir);
+        pool.uncleanOpen = !clean;
+        for (var ge : groupNames.entrySet()) {
+            int gi = ge.getKey();
+            String gname = ge.getValue();
+            TreeMap<Integer, String[]> dl = driveLines.getOrDefault(gi, new TreeMap<>());
+            int max = dl.isEmpty() ? 0 : dl.lastKey() + 1;
+            FileDrive[] ds = new FileDrive[max];
+            RaidStats stats = new RaidStats(registry, gname);
+            for (var de : dl.entrySet()) {
+                int idx = de.getKey();
+                String[] f = de.getValue();
+                UUID driveId = UUID.fromString(f[3]);
+                Path p = Path.of(f[6]);
+                DriveLabel expected = new DriveLabel(0, poolId, driveId, gi, gname, idx, Integer.parseInt(f[4]),
+                        Integer.parseInt(f[5]), 0, 0, 0);
+                FileDrive d = FileDrive.open(p, idx, expected, (dr, c) -> stats.driveError());
+                if (d.isAvailable()) {
+                    DriveLabel l = d.label();
+                    String why = null;
+                    if (l == expected) {
+                        why = "has no valid label";
+                    } else if (!l.poolId().equals(poolId)) {
+                        why = "carries a label of another pool (" + l.poolId() + ")";
+                    } else if (!l.driveId().equals(driveId) || l.groupId() != gi || l.memberIndex() != idx) {
+                        why = "is drive " + l.driveId() + " (group " + l.groupId() + " index " + l.memberIndex() + ")";
+                    } else if (l.isRemoved()) {
+                        why = "is marked removed";
+                    }
+                    if (why != null) {
+                        pool.problems.add("group " + gname + " drive " + idx + ": " + p + " " + why
+                                + "; treated as missing");
+                        d.close();
+                        d = FileDrive.missing(p, idx, expected, (dr, c) -> stats.driveError());
+                    }
+                } else {
+                    pool.problems.add("group " + gname + " drive " + idx + ": " + p + " is " + d.state());
+                }
+                ds[idx] = d;
+            }
+            pool.groups.add(new DiskGroupImpl(poolId, gi, gname, ds, pool.owner(), stats));
+        }
+        if (!clean) {
+            // a write in flight at the crash may have reached only some members: make them agree
+            for (DiskGroupImpl g : pool.groups) {
+                g.resync();
+            }
+        }
+        return pool;
+    }
+
+    private DiskGroupImpl.Owner owner() {
+        return new DiskGroupImpl.Owner() {
+            @Override
+            public void membershipChanged() {
+                writeList();
+            }
+
+            @Override
+            public Path resolve(Path p) {
+                return dir.resolve(p);
+            }
+
+            @Override
+            public void checkNewDrive(Path resolved) {
+                for (DiskGroupImpl g : groups) {
+                    for (FileDrive d : g.driveArray()) {
+                        if (d == null || d.state() == DriveState.REMOVED) {
+                            continue;
+                        }
+                        boolean same = key(d.path()).equals(key(resolved));
+                        try {
+                            same |= Files.exists(resolved) && Files.exists(d.path()) && Files.isSameFile(d.path(), resolved);
+                        } catch (IOException e) {
+                            // path comparison stands
+                        }
+                        if (same) {
+                            throw new StorageException(ErrorCode.DUPLICATE_DRIVE, "drive " + resolved
+                                    + " is already drive " + d.index() + " of disk group " + g.name());
+                        }
+                    }
+                }
+            }
+        };
+    }
+
+    private synchronized void writeList() {
+        StringBuilder b = new StringBuilder();
+        b.append("# evasan pool: where the drives are. The drive labels are authoritative.\n");
+        b.append("# drive <group> <index> <drive uuid> <rss> <slot> <path>\n");
+        b.append("pool ").append(id).append('\n');
+        for (DiskGroupImpl g : groups) {
+            b.append("group ").append(g.id()).append(' ').append(g.name()).append('\n');
+        }
+        for (DiskGroupImpl g : groups) {
+            for (FileDrive d : g.driveArray()) {
+                if (d == null || d.state() == DriveState.REMOVED || d.label() == null) {
+                    continue;
+                }
+                int[] rs = g.rssOf(d.index());
+                b.append("drive ").append(g.id()).append(' ').append(d.index()).append(' ').append(d.label().driveId())
+                        .append(' ').append(rs[0]).append(' ').append(rs[1]).append(' ')
+                        .append(d.path().toAbsolutePath().normalize()).append('\n');
+            }
+        }
+        Path tmp = dir.resolve(LIST_FILE + ".tmp");
+        try {
+            Files.writeString(tmp, b.toString(), StandardCharsets.UTF_8);
+            try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
+            Files.move(tmp, dir.resolve(LIST_FILE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new StorageException(ErrorCode.IO_ERROR, "cannot write " + dir.resolve(LIST_FILE) + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public UUID id() {
+        return id;
+    }
+
+    @Override
+    public List<DiskGroupImpl> diskGroups() {
+        return List.copyOf(groups);
+    }
+
+    @Override
+    public DiskGroup diskGroup(int groupId) {
+        for (DiskGroupImpl g : groups) {
+            if (g.id() == groupId) {
+                return g;
+            }
+        }
+        throw new StorageException(ErrorCode.NOT_FOUND, "pool " + id + " has no disk group " + groupId);
+    }
+
+    @Override
+    public List<QuorumArea> quorumAreas() {
+        List<QuorumArea> out = new ArrayList<>();
+        for (DiskGroupImpl g : groups) {
+            for (FileDrive d : g.driveArray()) {
+                if (d != null && d.isAvailable()) {
+                    out.add(d.quorumArea());
+                }
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public Path directory() {
+        return dir;
+    }
+
+    @Override
+    public String describe() {
+        StringBuilder b = new StringBuilder();
+        b.append("pool ").append(id).append(" in ").append(dir.toAbsolutePath()).append('\n');
+        for (DiskGroupImpl g : groups) {
+            b.append(g.describe());
+        }
+        for (String p : problems) {
+            b.append("problem: ").append(p).append('\n');
+        }
+        return b.toString();
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        boolean clean = true;
+        for (DiskGroupImpl g : groups) {
+            try {
+                g.flush();
+            } catch (StorageException e) {
+                clean = false;
+            }
+        }
+        for (DiskGroupImpl g : groups) {
+            g.close();
+            clean &= !g.resyncPending();
+        }
+        if (clean) {
+            try {
+                Files.write(dir.resolve(CLEAN_FILE), new byte[0]);
+                syncDir(dir);
+            } catch (IOException e) {
+                // next open resyncs: safe
+            }
+        }
+    }
+
+    /** True if this open found no clean-shutdown marker (a resync was started). */
+    public boolean wasUnclean() {
+        return uncleanOpen;
+    }
+
+    private static void syncDir(Path dir) {
+        try (var ch = java.nio.channels.FileChannel.open(dir, java.nio.file.StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            // directories cannot be opened for sync on every platform; the marker is advisory
+        }
+    }
+}

@@ -1,0 +1,978 @@
+package io.evasan.raid.rstore.impl;
+
+import io.evasan.error.ErrorCode;
+import io.evasan.error.StorageException;
+import io.evasan.raid.RaidStats;
+import io.evasan.raid.drive.DriveLabelDescriptor;
+import io.evasan.raid.drive.impl.FileDrive;
+import io.evasan.raid.pseg.PsegAddress;
+import io.evasan.raid.rsd.Rsd;
+import io.evasan.raid.rstore.RStore;
+import io.evasan.raid.rstore.RaidLevel;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * RAID0/1/5 RStore over PSEGs.
+ *
+ * <p>Layout: the 8 MB of virtual space is striped in {@link #UNIT} (64 KiB) units over 4 data
+ * columns: virtual unit {@code u} sits in column {@code u % 4}, row {@code u / 4}, i.e. at byte
+ * {@code row * 64 KiB} of that column's PSEG. 32 rows per PSEG. RAID0: column c = member c.
+ * RAID1: column c = mirrored pair (members 2c, 2c+1). RAID5: column d = member
+ * {@code d < P ? d : d + 1} where P is the RSD's parity member; the parity member's row r is the
+ * XOR of the four data units of row r (parity rotates across RStores because P = rsdId mod 5
+ * over a drive-sorted member list). 64 KiB keeps a 1 MiB sequential I/O on all four columns
+ * while a 4 KiB write touches one data unit plus parity.
+ *
+ * <p>Invariants: reads never return wrong data: a member that is stale (skipped by a write) or
+ * on an unavailable drive is never read, and data that cannot be reconstructed raises
+ * {@code UNRECOVERABLE_READ} for that range only. Before a write that skipped a member returns,
+ * the member is marked stale in the RSD durably. RAID5 writes of one row run under that row's
+ * lock so parity always matches the data; a lost member's contents stay reconstructible.
+ * Rebuild copies rows under the same locks and mirrors concurrent writes below its watermark.
+ */
+public final class RStoreImpl implements RStore {
+    /** Stripe unit: 64 KiB. */
+    public static final int UNIT = 64 * 1024;
+    /** Rows per PSEG. */
+    public static final int ROWS = DriveLabelDescriptor.PSEG_BYTES / UNIT;
+    private static final int COLUMNS = 4;
+    private static final int ROW_BYTES = UNIT * COLUMNS;
+
+    /** What an RStore needs from its disk group. */
+    public interface Host {
+        FileDrive drive(int index);
+
+        /** Writes the RSD's entry on every available member drive; WRITE_FAULT if none took it. */
+        void persistRsd(Rsd rsd);
+
+        ReentrantLock rowLock(long rsdId, int row);
+
+        RaidStats stats();
+    }
+
+    private static final class Layout {
+        final Rsd rsd;
+        final FileDrive[] drv;
+        final long[] base;
+
+        Layout(Rsd rsd, FileDrive[] drv, long[] base) {
+            this.rsd = rsd;
+            this.drv = drv;
+            this.base = base;
+        }
+    }
+
+    private static final class Target {
+        final int mask;
+        final FileDrive[] drv;
+        final long[] base;
+        final int[] driveIdx;
+        final int[] pseg;
+        volatile int watermark;
+        volatile boolean failed;
+
+        Target(int mask, FileDrive[] drv, long[] base, int[] driveIdx, int[] pseg) {
+            this.mask = mask;
+            this.drv = drv;
+            this.base = base;
+            this.driveIdx = driveIdx;
+            this.pseg = pseg;
+        }
+
+        boolean covers(int slot, int row) {
+            return (mask & (1 << slot)) != 0 && row < watermark;
+        }
+    }
+
+    /**
+     * Per-thread scratch buffers: no allocation per I/O. Heap-backed so XOR runs as a plain
+     * byte-array loop the JIT vectorises.
+     */
+    private static final class Scratch {
+        final ByteBuffer parity = ByteBuffer.allocate(UNIT);
+        final ByteBuffer old = ByteBuffer.allocate(UNIT);
+        final ByteBuffer[] img = {ByteBuffer.allocate(UNIT), ByteBuffer.allocate(UNIT),
+            ByteBuffer.allocate(UNIT), ByteBuffer.allocate(UNIT)};
+        final byte[] tmp = new byte[UNIT];
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    private final long rsdId;
+    private final RaidLevel level;
+    private final Host host;
+    private final RaidStats stats;
+    private final Object meta = new Object();
+    private volatile Layout layout;
+    private volatile Target target;
+    private volatile boolean freed;
+
+    public RStoreImpl(Rsd rsd, Host host) {
+        this.rsdId = rsd.rsdId();
+        this.level = rsd.level();
+        this.host = host;
+        this.stats = host.stats();
+        this.layout = layoutOf(rsd);
+    }
+
+    private Layout layoutOf(Rsd rsd) {
+        FileDrive[] d = new FileDrive[rsd.members()];
+        long[] b = new long[rsd.members()];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = host.drive(rsd.drive(i));
+            b[i] = d[i] == null || d[i].label() == null ? 0 : d[i].psegOffset(rsd.pseg(i));
+        }
+        return new Layout(rsd, d, b);
+    }
+
+    @Override
+    public long rsdId() {
+        return rsdId;
+    }
+
+    @Override
+    public RaidLevel level() {
+        return level;
+    }
+
+    /** The current RSD (members, generation, stale mask). */
+    public Rsd rsd() {
+        return layout.rsd;
+    }
+
+    /** True if a member is stale or on an unavailable drive. */
+    public boolean isDegraded() {
+        Layout l = layout;
+        for (int i = 0; i < l.drv.length; i++) {
+            if (!usable(l, i)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Recomputes drive offsets (after a drive that was missing at open is re-added). */
+    public void refreshLayout() {
+        synchronized (meta) {
+            layout = layoutOf(layout.rsd);
+        }
+    }
+
+    /** Marks the RStore freed (later I/O throws NOT_FOUND, a running rebuild aborts); returns its last RSD. */
+    public Rsd markFreedAndGet() {
+        synchronized (meta) {
+            freed = true;
+            return layout.rsd;
+        }
+    }
+
+    public boolean isFreed() {
+        return freed;
+    }
+
+    private static boolean usable(Layout l, int slot) {
+        return !l.rsd.isStale(slot) && l.drv[slot] != null && l.drv[slot].isAvailable();
+    }
+
+    /** Whether member {@code slot} can be read now (not stale, drive available). */
+    public boolean isUsable(int slot) {
+        return usable(layout, slot);
+    }
+
+    private static void check(long offset, int len) {
+        if ((offset & 511) != 0 || (len & 511) != 0) {
+            throw new StorageException(ErrorCode.UNALIGNED_IO, "RStore I/O at offset " + offset + " length " + len
+                    + " is not a multiple of 512 bytes");
+        }
+        if (offset < 0 || offset + len > SIZE_BYTES) {
+            throw new StorageException(ErrorCode.OUT_OF_RANGE, "RStore I/O at offset " + offset + " length " + len
+                    + " outside 0.." + SIZE_BYTES);
+        }
+    }
+
+    private void live() {
+        if (freed) {
+            throw new StorageException(ErrorCode.NOT_FOUND, "RStore " + rsdId + " has been freed");
+        }
+    }
+
+    private static boolean driveError(StorageException e) {
+        ErrorCode c = e.code();
+        return c == ErrorCode.DRIVE_FAILED || c == ErrorCode.DRIVE_MISSING || c == ErrorCode.IO_ERROR;
+    }
+
+    private StorageException unrecoverable(long v, int n, String why) {
+        stats.unrecoverableRead();
+        return new StorageException(ErrorCode.UNRECOVERABLE_READ, "RStore " + rsdId + " (" + level + ") bytes "
+                + v + ".." + (v + n) + " unrecoverable: " + why);
+    }
+
+    private static int slotOf(Layout l, int col) {
+        int p = l.rsd.parityMember();
+        return col < p ? col : col + 1;
+    }
+
+    // ------------------------------------------------------------------------------------ read
+
+    @Override
+    public void read(long offset, ByteBuffer dst) {
+        int len = dst.remaining();
+        check(offset, len);
+        live();
+        stats.read(level, len);
+        int lim = dst.limit();
+        int pos0 = dst.position();
+        try {
+            long end = offset + len;
+            long v = offset;
+            while (v < end) {
+                long u = v / UNIT;
+                int in = (int) (v % UNIT);
+                int n = (int) Math.min(UNIT - in, end - v);
+                int col = (int) (u & 3);
+                int row = (int) (u >>> 2);
+                int p = pos0 + (int) (v - offset);
+                dst.limit(p + n).position(p);
+                switch (level) {
+                    case RAID0 -> read0(col, row, in, dst, v, n);
+                    case RAID1 -> read1(col, row, in, dst, v, n, p);
+                    case RAID5 -> read5(col, row, in, dst, v, n, p);
+                    default -> throw new IllegalStateException();
+                }
+                v += n;
+            }
+        } finally {
+            dst.limit(lim);
+        }
+        dst.position(pos0 + len);
+    }
+
+    private void read0(int col, int row, int in, ByteBuffer dst, long v, int n) {
+        Layout l = layout;
+        FileDrive d = l.drv[col];
+        if (!usable(l, col)) {
+            throw unrecoverable(v, n, "RAID0 member " + col + " on drive " + l.rsd.drive(col) + " is lost");
+        }
+        try {
+            d.read(l.base[col] + (long) row * UNIT + in, dst);
+        } catch (StorageException e) {
+            if (driveError(e)) {
+                throw unrecoverable(v, n, e.getMessage());
+            }
+            throw e;
+        }
+    }
+
+    private void read1(int col, int row, int in, ByteBuffer dst, long v, int n, int p) {
+        Layout l = layout;
+        int a = 2 * col + (row & 1);
+        int b = a ^ 1;
+        long at = (long) row * UNIT + in;
+        if (usable(l, a)) {
+            try {
+                l.drv[a].read(l.base[a] + at, dst);
+                return;
+            } catch (StorageException e) {
+                if (!driveError(e)) {
+                    throw e;
+                }
+                dst.position(p);
+            }
+        }
+        stats.degradedRead(level);
+        if (usable(l, b)) {
+            try {
+                l.drv[b].read(l.base[b] + at, dst);
+                return;
+            } catch (StorageException e) {
+                if (!driveError(e)) {
+                    throw e;
+                }
+            }
+        }
+        throw unrecoverable(v, n, "both copies of mirrored pair " + col + " are lost");
+    }
+
+    private void read5(int col, int row, int in, ByteBuffer dst, long v, int n, int p) {
+        Layout l = layout;
+        int slot = slotOf(l, col);
+        long at = (long) row * UNIT + in;
+        if (usable(l, slot)) {
+            try {
+                l.drv[slot].read(l.base[slot] + at, dst);
+                return;
+            } catch (StorageException e) {
+                if (!driveError(e)) {
+                    throw e;
+                }
+                dst.position(p);
+            }
+        }
+        stats.degradedRead(level);
+        ReentrantLock lock = host.rowLock(rsdId, row);
+        lock.lock();
+        try {
+            l = layout;
+            slot = slotOf(l, col);
+            if (usable(l, slot)) {
+                // rebuilt or restored meanwhile
+                l.drv[slot].read(l.base[slot] + at, dst);
+                return;
+            }
+            Scratch s = SCRATCH.get();
+            zero(dst, p, n);
+            for (int m = 0; m < l.drv.length; m++) {
+                if (m == slot) {
+                    continue;
+                }
+                if (!usable(l, m)) {
+                    throw unrecoverable(v, n, "RAID5 members " + slot + " and " + m + " are both lost");
+                }
+                s.old.clear().limit(n);
+                try {
+                    l.drv[m].read(l.base[m] + at, s.old);
+                } catch (StorageException e) {
+                    if (driveError(e)) {
+                        throw unrecoverable(v, n, "RAID5 member " + slot + " lost and member " + m + ": "
+                                + e.getMessage());
+                    }
+                    throw e;
+                }
+                xor(dst, p, s.old, 0, n);
+            }
+            dst.position(p + n);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ----------------------------------------------------------------------------------- write
+
+    @Override
+    public void write(long offset, ByteBuffer src) {
+        int len = src.remaining();
+        check(offset, len);
+        live();
+        stats.write(level, len);
+        int lim = src.limit();
+        int pos0 = src.position();
+        try {
+            switch (level) {
+                case RAID0 -> write0(offset, src, pos0, len);
+                case RAID1 -> write1(offset, src, pos0, len);
+                case RAID5 -> write5(offset, src, pos0, len);
+                default -> throw new IllegalStateException();
+            }
+        } finally {
+            src.limit(lim);
+        }
+        src.position(pos0 + len);
+    }
+
+    private void write0(long offset, ByteBuffer src, int pos0, int len) {
+        long end = offset + len;
+        Layout l = layout;
+        long firstUnit = offset / UNIT;
+        long lastUnit = (end - 1) / UNIT;
+        for (long u = firstUnit; u <= Math.min(lastUnit, firstUnit + 3); u++) {
+            int col = (int) (u & 3);
+            if (!usable(l, col)) {
+                throw new StorageException(ErrorCode.WRITE_FAULT, "RStore " + rsdId + " (RAID0): member " + col
+                        + " on drive " + l.rsd.drive(col) + " is lost; nothing written");
+            }
+        }
+        long v = offset;
+        while (v < end) {
+            long u = v / UNIT;
+            int in = (int) (v % UNIT);
+            int n = (int) Math.min(UNIT - in, end - v);
+            int col = (int) (u & 3);
+            int row = (int) (u >>> 2);
+            int p = pos0 + (int) (v - offset);
+            long at = (long) row * UNIT + in;
+            try {
+                Target t = target;
+                if (t == null) {
+                    src.limit(p + n).position(p);
+                    l.drv[col].write(l.base[col] + at, src);
+                } else {
+                    ReentrantLock lock = host.rowLock(rsdId, row);
+                    lock.lock();
+                    try {
+                        l = layout;
+                        src.limit(p + n).position(p);
+                        l.drv[col].write(l.base[col] + at, src);
+                        writeTarget(target, col, row, at, src, p, n);
+                    } finally {
+                        lock.unlock();
+                    }
+                }
+            } catch (StorageException e) {
+                if (driveError(e)) {
+                    throw new StorageException(ErrorCode.WRITE_FAULT, "RStore " + rsdId + " (RAID0) write at "
+                            + v + " failed: " + e.getMessage(), e);
+                }
+                throw e;
+            }
+            v += n;
+        }
+    }
+
+    private void writeTarget(Target t, int slot, int row, long at, ByteBuffer src, int p, int n) {
+        if (t != null && t.covers(slot, row)) {
+            try {
+                src.limit(p + n).position(p);
+                t.drv[slot].write(t.base[slot] + at, src);
+            } catch (StorageException e) {
+                t.failed = true;
+            }
+        }
+    }
+
+    private void write1(long offset, ByteBuffer src, int pos0, int len) {
+        long end = offset + len;
+        long v = offset;
+        while (v < end) {
+            long u = v / UNIT;
+            int in = (int) (v % UNIT);
+            int n = (int) Math.min(UNIT - in, end - v);
+            int col = (int) (u & 3);
+            int row = (int) (u >>> 2);
+            int p = pos0 + (int) (v - offset);
+            long at = (long) row * UNIT + in;
+            ReentrantLock lock = host.rowLock(rsdId, row);
+            lock.lock();
+            try {
+                Layout l = layout;
+                Target t = target;
+                int ok = 0;
+                for (int s = 2 * col; s <= 2 * col + 1; s++) {
+                    if (usable(l, s)) {
+                        try {
+                            src.limit(p + n).position(p);
+                            l.drv[s].write(l.base[s] + at, src);
+                            ok++;
+                        } catch (StorageException e) {
+                            if (!driveError(e)) {
+                                throw e;
+                            }
+                            markStale(s);
+                        }
+                    } else {
+                        markStale(s);
+                    }
+                    writeTarget(t, s, row, at, src, p, n);
+                }
+                if (ok == 0) {
+                    throw new StorageException(ErrorCode.WRITE_FAULT, "RStore " + rsdId + " (RAID1): both copies of"
+                            + " mirrored pair " + col + " are lost; write at " + v + " failed");
+                }
+            } finally {
+                lock.unlock();
+            }
+            v += n;
+        }
+    }
+
+    /** Marks member {@code slot} stale durably (RSD generation + 1) unless it already is. */
+    private void markStale(int slot) {
+        synchronized (meta) {
+            Layout cur = layout;
+            if (cur.rsd.isStale(slot)) {
+                return;
+            }
+            Rsd n = cur.rsd.withStale(cur.rsd.staleMask() | (1 << slot));
+            host.persistRsd(n);
+            layout = new Layout(n, cur.drv, cur.base);
+        }
+    }
+
+    private void write5(long offset, ByteBuffer src, int pos0, int len) {
+        long end = offset + len;
+        int firstRow = (int) (offset / ROW_BYTES);
+        int lastRow = (int) ((end - 1) / ROW_BYTES);
+        for (int r = firstRow; r <= lastRow; r++) {
+            long rowStart = (long) r * ROW_BYTES;
+            int a = (int) (Math.max(offset, rowStart) - rowStart);
+            int b = (int) (Math.min(end, rowStart + ROW_BYTES) - rowStart);
+            int srcAt = pos0 + (int) (rowStart + a - offset);
+            ReentrantLock lock = host.rowLock(rsdId, r);
+            lock.lock();
+            try {
+                writeRow5(r, a, b, src, srcAt, pos0 + len);
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** Writes bytes [a, b) of RAID5 row r from src (src index srcAt holds byte a). Row lock held. */
+    private void writeRow5(int r, int a, int b, ByteBuffer src, int srcAt, int srcEnd) {
+        Scratch s = SCRATCH.get();
+        int c0 = a / UNIT;
+        int c1 = (b - 1) / UNIT;
+        for (int attempt = 0; ; attempt++) {
+            // absolute get/put check against limits: reset what earlier writes narrowed
+            src.limit(srcEnd);
+            s.parity.clear();
+            s.old.clear();
+            for (ByteBuffer im : s.img) {
+                im.clear();
+            }
+            Layout l = layout;
+            Target t = target;
+            int ps = l.rsd.parityMember();
+            int lostCount = 0;
+            int lostSlot = -1;
+            for (int m = 0; m < l.drv.length; m++) {
+                if (!usable(l, m)) {
+                    lostCount++;
+                    lostSlot = m;
+                }
+            }
+            boolean lostTouched = false;
+            for (int c = c0; c <= c1; c++) {
+                if (!usable(l, slotOf(l, c))) {
+                    lostTouched = true;
+                }
+            }
+            if (lostTouched && lostCount >= 2) {
+                throw new StorageException(ErrorCode.WRITE_FAULT, "RStore " + rsdId + " (RAID5) row " + r
+                        + ": " + lostCount + " members lost; write failed, nothing written to this row");
+            }
+            // union [lo, hi), in unit coordinates, of the ranges the write touches in each column
+            int lo = c0 == c1 ? a - c0 * UNIT : 0;
+            int hi = c0 == c1 ? b - c0 * UNIT : UNIT;
+            long rowAt = (long) r * UNIT;
+            try {
+                if (!usable(l, ps)) {
+                    // parity lost: data only; parity becomes stale
+                    markStale(ps);
+                    if (t != null && t.covers(ps, r)) {
+                        // parity is being rebuilt and this row is already done: keep the new
+                        // parity current by computing it from the data columns
+                        if (lostCount > 1) {
+                            t.failed = true;
+                        } else {
+                            ByteBuffer par = s.parity;
+                            for (int c = 0; c < COLUMNS; c++) {
+                                int slot = slotOf(l, c);
+                                s.img[c].clear().position(lo).limit(hi);
+                                l.drv[slot].read(l.base[slot] + rowAt + lo, s.img[c]);
+                            }
+                            for (int c = c0; c <= c1; c++) {
+                                int from = Math.max(a, c * UNIT) - c * UNIT;
+                                int to = Math.min(b, (c + 1) * UNIT) - c * UNIT;
+                                copy(s.img[c], from, src, srcAt + (c * UNIT + from - a), to - from);
+                            }
+                            copy(par, lo, s.img[0], lo, hi - lo);
+                            for (int c = 1; c < COLUMNS; c++) {
+                                xor(par, lo, s.img[c], lo, hi - lo);
+                            }
+                            writeData5(l, t, r, a, b, src, srcAt);
+                            writeMember(ps, rowAt + lo, par, lo, hi - lo, t, r);
+                            return;
+                        }
+                    }
+                    writeData5(l, t, r, a, b, src, srcAt);
+                    return;
+                }
+                if (a == 0 && b == ROW_BYTES) {
+                    // full-stripe write: parity from the new data, no reads
+                    ByteBuffer par = s.parity;
+                    copy(par, 0, src, srcAt, UNIT);
+                    for (int c = 1; c < COLUMNS; c++) {
+                        xor(par, 0, src, srcAt + c * UNIT, UNIT);
+                    }
+                } else if (!lostTouched) {
+                    // read-modify-write: P' = P ^ old ^ new over the touched ranges
+                    ByteBuffer par = s.parity;
+                    par.clear().position(lo).limit(hi);
+                    l.drv[ps].read(l.base[ps] + rowAt + lo, par);
+                    for (int c = c0; c <= c1; c++) {
+                        int from = Math.max(a, c * UNIT) - c * UNIT;
+                        int to = Math.min(b, (c + 1) * UNIT) - c * UNIT;
+                        int slot = slotOf(l, c);
+                        s.old.clear().position(from).limit(to);
+                        l.drv[slot].read(l.base[slot] + rowAt + from, s.old);
+                        xor(par, from, s.old, from, to - from);
+                        xor(par, from, src, srcAt + (c * UNIT + from - a), to - from);
+                    }
+                } else {
+                    // reconstruct-write: one data member lost and touched
+                    int lostCol = -1;
+                    for (int c = 0; c < COLUMNS; c++) {
+                        if (slotOf(l, c) == lostSlot) {
+                            lostCol = c;
+                        }
+                    }
+                    ByteBuffer par = s.parity;
+                    par.clear().position(lo).limit(hi);
+                    l.drv[ps].read(l.base[ps] + rowAt + lo, par);
+                    // old image of the lost column = P ^ others
+                    ByteBuffer lostImg = s.img[lostCol];
+                    copy(lostImg, lo, par, lo, hi - lo);
+                    for (int c = 0; c < COLUMNS; c++) {
+                        if (c == lostCol) {
+                            continue;
+                        }
+                        int slot = slotOf(l, c);
+                        s.img[c].clear().position(lo).limit(hi);
+                        l.drv[slot].read(l.base[slot] + rowAt + lo, s.img[c]);
+                        xor(lostImg, lo, s.img[c], lo, hi - lo);
+                    }
+                    // overlay new data and recompute parity
+                    for (int c = c0; c <= c1; c++) {
+                        int from = Math.max(a, c * UNIT) - c * UNIT;
+                        int to = Math.min(b, (c + 1) * UNIT) - c * UNIT;
+                        copy(s.img[c], from, src, srcAt + (c * UNIT + from - a), to - from);
+                    }
+                    copy(par, lo, s.img[0], lo, hi - lo);
+                    for (int c = 1; c < COLUMNS; c++) {
+                        xor(par, lo, s.img[c], lo, hi - lo);
+                    }
+                    markStale(lostSlot);
+                }
+            } catch (StorageException e) {
+                if (driveError(e) && attempt < 3) {
+                    continue; // a drive went away while reading: recompute with the new state
+                }
+                throw e;
+            }
+            // all reads done and parity computed: now write (failures only make members stale)
+            int plo = (a == 0 && b == ROW_BYTES) ? 0 : lo;
+            int phi = (a == 0 && b == ROW_BYTES) ? UNIT : hi;
+            writeData5(l, t, r, a, b, src, srcAt);
+            writeMember(ps, rowAt + plo, s.parity, plo, phi - plo, t, r);
+            return;
+        }
+    }
+
+    private void writeData5(Layout l, Target t, int r, int a, int b, ByteBuffer src, int srcAt) {
+        long rowAt = (long) r * UNIT;
+        int c0 = a / UNIT;
+        int c1 = (b - 1) / UNIT;
+        for (int c = c0; c <= c1; c++) {
+            int from = Math.max(a, c * UNIT) - c * UNIT;
+            int to = Math.min(b, (c + 1) * UNIT) - c * UNIT;
+            writeMember(slotOf(l, c), rowAt + from, src, srcAt + (c * UNIT + from - a), to - from, t, r);
+        }
+    }
+
+    /** Writes to a member (if usable; otherwise marks it stale) and to its rebuild target. */
+    private void writeMember(int slot, long at, ByteBuffer buf, int p, int n, Target t, int row) {
+        Layout l = layout;
+        if (usable(l, slot)) {
+            try {
+                buf.limit(p + n).position(p);
+                l.drv[slot].write(l.base[slot] + at, buf);
+            } catch (StorageException e) {
+                if (!driveError(e)) {
+                    throw e;
+                }
+                markStale(slot);
+            }
+        } else {
+            markStale(slot);
+        }
+        writeTarget(t, slot, row, at, buf, p, n);
+    }
+
+    // --------------------------------------------------------------------------------- rebuild
+
+    /** Progress callback of a rebuild (bytes written to the new member). */
+    public interface Progress {
+        void rowDone(int bytes);
+    }
+
+    /**
+     * Re-creates the members in {@code mask} on the given locations (in place when a location
+     * equals the current one), online: rows are copied/reconstructed under their row locks and
+     * concurrent writes below the watermark also go to the new location. On success the RSD is
+     * rewritten (generation + 1, members replaced, stale bits cleared) and the packed addresses
+     * of PSEGs no longer used are returned; on failure (sources lost, target failed, freed) null.
+     */
+    public long[] rebuild(int mask, int[] newDrive, int[] newPseg, Progress progress) {
+        Layout l0 = layout;
+        int n = l0.drv.length;
+        FileDrive[] td = new FileDrive[n];
+        long[] tb = new long[n];
+        for (int m = 0; m < n; m++) {
+            if ((mask & (1 << m)) != 0) {
+                td[m] = host.drive(newDrive[m]);
+                tb[m] = td[m].psegOffset(newPseg[m]);
+            }
+        }
+        Target t = new Target(mask, td, tb, newDrive.clone(), newPseg.clone());
+        target = t;
+        try {
+            Scratch s = SCRATCH.get();
+            for (int r = 0; r < ROWS; r++) {
+                ReentrantLock lock = host.rowLock(rsdId, r);
+                lock.lock();
+                try {
+                    if (freed || t.failed) {
+                        return null;
+                    }
+                    Layout l = layout;
+                    long rowAt = (long) r * UNIT;
+                    for (int m = 0; m < n; m++) {
+                        if ((mask & (1 << m)) == 0) {
+                            continue;
+                        }
+                        ByteBuffer buf = s.img[0];
+                        buf.clear();
+                        if (!rowContent(l, m, rowAt, buf, s)) {
+                            return null;
+                        }
+                        buf.clear();
+                        td[m].write(tb[m] + rowAt, buf);
+                        progress.rowDone(UNIT);
+                    }
+                    t.watermark = r + 1;
+                } catch (StorageException e) {
+                    if (driveError(e)) {
+                        return null;
+                    }
+                    throw e;
+                } finally {
+                    lock.unlock();
+                }
+            }
+            return commit(t);
+        } finally {
+            target = null;
+        }
+    }
+
+    /** Fills buf with the current contents of member m's row (copy or reconstruction). */
+    private boolean rowContent(Layout l, int m, long rowAt, ByteBuffer buf, Scratch s) {
+        switch (level) {
+            case RAID0 -> {
+                if (!usable(l, m)) {
+                    return false;
+                }
+                l.drv[m].read(l.base[m] + rowAt, buf);
+                return true;
+            }
+            case RAID1 -> {
+                int a = m & ~1;
+                int src = usable(l, a) ? a : usable(l, a + 1) ? a + 1 : -1;
+                if (src < 0) {
+                    return false;
+                }
+                l.drv[src].read(l.base[src] + rowAt, buf);
+                return true;
+            }
+            case RAID5 -> {
+                if (usable(l, m)) {
+                    l.drv[m].read(l.base[m] + rowAt, buf);
+                    return true;
+                }
+                zero(buf, 0, UNIT);
+                for (int o = 0; o < l.drv.length; o++) {
+                    if (o == m) {
+                        continue;
+                    }
+                    if (!usable(l, o)) {
+                        return false;
+                    }
+                    s.old.clear();
+                    l.drv[o].read(l.base[o] + rowAt, s.old);
+                    xor(buf, 0, s.old, 0, UNIT);
+                }
+                buf.clear();
+                return true;
+            }
+            default -> throw new IllegalStateException();
+        }
+    }
+
+    private long[] commit(Target t) {
+        ReentrantLock[] locks = new ReentrantLock[ROWS];
+        for (int r = 0; r < ROWS; r++) {
+            locks[r] = host.rowLock(rsdId, r);
+        }
+        int held = 0;
+        try {
+            for (int r = 0; r < ROWS; r++) {
+                locks[r].lock();
+                held++;
+            }
+            synchronized (meta) {
+                if (freed || t.failed) {
+                    return null;
+                }
+                Layout l = layout;
+                int[] d = l.rsd.drives();
+                int[] p = l.rsd.psegs();
+                for (int m = 0; m < d.length; m++) {
+                    if ((t.mask & (1 << m)) != 0) {
+                        d[m] = t.driveIdx[m];
+                        p[m] = t.pseg[m];
+                        t.drv[m].force();
+                    }
+                }
+                Rsd n = l.rsd.withMembers(d, p, t.mask);
+                host.persistRsd(n);
+                layout = layoutOf(n);
+                target = null;
+                long[] released = new long[Integer.bitCount(t.mask)];
+                int k = 0;
+                for (int m = 0; m < d.length; m++) {
+                    if ((t.mask & (1 << m)) != 0) {
+                        long old = l.rsd.address(m);
+                        boolean reused = false;
+                        for (int q = 0; q < d.length; q++) {
+                            if (n.address(q) == old) {
+                                reused = true;
+                            }
+                        }
+                        released[k++] = reused ? PsegAddress.NONE : old;
+                    }
+                }
+                return released;
+            }
+        } catch (StorageException e) {
+            if (driveError(e) || e.code() == ErrorCode.WRITE_FAULT) {
+                return null;
+            }
+            throw e;
+        } finally {
+            for (int r = held - 1; r >= 0; r--) {
+                locks[r].unlock();
+            }
+        }
+    }
+
+    /**
+     * Makes redundancy consistent after an unclean shutdown (a write in flight at the crash may
+     * have reached some members only): RAID5 parity is recomputed from the data columns, the
+     * odd copy of each RAID1 pair is rewritten from the even copy. Either value of an
+     * unacknowledged write is acceptable; what matters is that members agree. Runs row by row
+     * under the row locks, online. Returns false if rows had to be skipped (member unusable).
+     */
+    public boolean resync(Progress progress) {
+        if (level == RaidLevel.RAID0) {
+            return true;
+        }
+        boolean complete = true;
+        Scratch s = SCRATCH.get();
+        for (int r = 0; r < ROWS; r++) {
+            ReentrantLock lock = host.rowLock(rsdId, r);
+            lock.lock();
+            try {
+                if (freed) {
+                    return true;
+                }
+                Layout l = layout;
+                long rowAt = (long) r * UNIT;
+                if (level == RaidLevel.RAID1) {
+                    for (int a = 0; a < l.drv.length; a += 2) {
+                        if (usable(l, a) && usable(l, a + 1)) {
+                            ByteBuffer buf = s.img[0];
+                            buf.clear();
+                            l.drv[a].read(l.base[a] + rowAt, buf);
+                            buf.clear();
+                            l.drv[a + 1].write(l.base[a + 1] + rowAt, buf);
+                        } else {
+                            complete = false;
+                        }
+                    }
+                } else {
+                    boolean all = true;
+                    for (int m = 0; m < l.drv.length; m++) {
+                        all &= usable(l, m);
+                    }
+                    if (!all) {
+                        complete = false;
+                    } else {
+                        ByteBuffer par = s.parity;
+                        zero(par.clear(), 0, UNIT);
+                        for (int c = 0; c < COLUMNS; c++) {
+                            int slot = slotOf(l, c);
+                            s.old.clear();
+                            l.drv[slot].read(l.base[slot] + rowAt, s.old);
+                            xor(par, 0, s.old, 0, UNIT);
+                        }
+                        int ps = l.rsd.parityMember();
+                        par.clear();
+                        l.drv[ps].write(l.base[ps] + rowAt, par);
+                    }
+                }
+            } catch (StorageException e) {
+                if (!driveError(e)) {
+                    throw e;
+                }
+                complete = false;
+            } finally {
+                lock.unlock();
+            }
+            progress.rowDone(UNIT);
+        }
+        return complete;
+    }
+
+    // ----------------------------------------------------------------------------- byte helpers
+
+    /** dst[dp..dp+len) ^= src[sp..sp+len), absolute indices, positions untouched. */
+    static void xor(ByteBuffer dst, int dp, ByteBuffer src, int sp, int len) {
+        if (dst.hasArray()) {
+            byte[] d = dst.array();
+            int o = dst.arrayOffset() + dp;
+            byte[] a;
+            int so;
+            if (src.hasArray()) {
+                a = src.array();
+                so = src.arrayOffset() + sp;
+                xorArrays(d, o, a, so, len);
+            } else {
+                byte[] t = SCRATCH.get().tmp;
+                for (int done = 0; done < len; done += t.length) {
+                    int n = Math.min(t.length, len - done);
+                    src.get(sp + done, t, 0, n);
+                    xorArrays(d, o + done, t, 0, n);
+                }
+            }
+            return;
+        }
+        int i = 0;
+        for (; i + 8 <= len; i += 8) {
+            dst.putLong(dp + i, dst.getLong(dp + i) ^ src.getLong(sp + i));
+        }
+        for (; i < len; i++) {
+            dst.put(dp + i, (byte) (dst.get(dp + i) ^ src.get(sp + i)));
+        }
+    }
+
+    private static void xorArrays(byte[] d, int dp, byte[] s, int sp, int len) {
+        for (int i = 0; i < len; i++) {
+            d[dp + i] ^= s[sp + i];
+        }
+    }
+
+    static void copy(ByteBuffer dst, int dp, ByteBuffer src, int sp, int len) {
+        ByteBuffer d = dst.duplicate();
+        d.clear().position(dp).limit(dp + len);
+        ByteBuffer s = src.duplicate();
+        s.clear().position(sp).limit(sp + len);
+        d.put(s);
+    }
+
+    static void zero(ByteBuffer dst, int p, int len) {
+        int i = 0;
+        for (; i + 8 <= len; i += 8) {
+            dst.putLong(p + i, 0L);
+        }
+        for (; i < len; i++) {
+            dst.put(p + i, (byte) 0);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return layout.rsd.toString();
+    }
+}

@@ -1,0 +1,79 @@
+package io.evasan.scsi.lu;
+
+import java.nio.ByteBuffer;
+
+/**
+ * One logical unit as the SCSI target executes commands against it (block size 512).
+ *
+ * <p>Invariants the target relies on: {@link #read} of a never-written or unmapped block returns
+ * zeros when {@link #thinProvisioned()} (LBPRZ=1); a {@link #write} that returns has its data
+ * visible to every later read (and stable when {@code fua}); failures are reported only as
+ * {@link LuException}; the target has already checked bounds, masking, reservations and
+ * {@link #readiness()} before calling, and calls I/O methods from its worker threads only.
+ * Identity ({@link #naaIdentifier()}, {@link #serialNumber()}) is stable for the LU's life.
+ */
+public interface LogicalUnit {
+    int BLOCK_SIZE = 512;
+
+    /** Unique name (used as the metrics tag and in logs). */
+    String name();
+
+    long blockCount();
+
+    /** 16-byte NAA 6 (IEEE Registered Extended) identifier, see {@link Naa}. */
+    byte[] naaIdentifier();
+
+    String serialNumber();
+
+    default String vendorId() {
+        return "EVASAN";
+    }
+
+    default String productId() {
+        return "VIRTUAL DISK";
+    }
+
+    default String productRevision() {
+        return "0100";
+    }
+
+    boolean thinProvisioned();
+
+    /**
+     * {@link io.evasan.scsi.sense.SenseCodes#NO_SENSE} when media access is possible, else the
+     * sense to return (NOT READY 02/04/xx, MEDIUM NOT PRESENT 02/3A/00, a vendor code...). A
+     * backend may return a one-shot code (e.g. a log overflow) and then a steady NOT READY.
+     */
+    default int readiness() {
+        return 0;
+    }
+
+    /** True when writes must be refused with DATA PROTECT / WRITE PROTECTED (07/27/00). */
+    default boolean writeProtected() {
+        return false;
+    }
+
+    /** Reads {@code blocks} blocks into dst's position..; advances dst's position. */
+    void read(long lba, int blocks, ByteBuffer dst) throws LuException;
+
+    /** Writes {@code blocks} blocks from src's position..; advances src's position. */
+    void write(long lba, int blocks, ByteBuffer src, boolean fua) throws LuException;
+
+    /**
+     * Writes zeros to the range (WRITE SAME with an all-zero block) if the backend can do so
+     * without the data; returns false to make the target write zero blocks itself. Blocks written
+     * this way are mapped (GET LBA STATUS), unlike {@link #unmap}.
+     */
+    default boolean writeZeros(long lba, long blocks, boolean fua) throws LuException {
+        return false;
+    }
+
+    /** Deallocates the range; later reads return zeros. Only called when thin provisioned. */
+    void unmap(long lba, long blocks) throws LuException;
+
+    /** Reports provisioning extents starting exactly at {@code lba}. */
+    void lbaStatus(long lba, long maxBlocks, LbaStatusSink sink) throws LuException;
+
+    /** Makes the range (blocks == 0: the whole LU) stable (SYNCHRONIZE CACHE, FUA). */
+    void flush(long lba, long blocks) throws LuException;
+}

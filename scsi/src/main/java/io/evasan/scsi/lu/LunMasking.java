@@ -1,0 +1,30 @@
+package io.evasan.scsi.lu;
+
+import java.util.Collection;
+
+/**
+ * LUN presentation (masking): which logical units an initiator sees and under which host LUN
+ * numbers. May change at runtime; listeners are told so the target can raise
+ * REPORTED LUNS DATA HAS CHANGED.
+ *
+ * <p>Invariant: {@link #lookup} returns null for every LUN not in {@link #visibleLuns} of the same
+ * initiator; an unpresented LU is never returned.
+ */
+public interface LunMasking {
+    /** The LU presented to {@code initiatorName} at {@code hostLun}, or null. */
+    LogicalUnit lookup(String initiatorName, int hostLun);
+
+    /** Host LUN numbers visible to the initiator, ascending. */
+    int[] visibleLuns(String initiatorName);
+
+    /** Every LU presented to anyone (for statistics registration). */
+    Collection<LogicalUnit> allUnits();
+
+    void addListener(Listener listener);
+
+    /** Told after a change; {@code initiatorName} null means "possibly every initiator". */
+    @FunctionalInterface
+    interface Listener {
+        void presentationChanged(String initiatorName);
+    }
+}

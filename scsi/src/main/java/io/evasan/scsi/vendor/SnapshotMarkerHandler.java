@@ -1,0 +1,47 @@
+package io.evasan.scsi.vendor;
+
+import io.evasan.scsi.lu.LogicalUnit;
+import io.evasan.scsi.lu.LuException;
+import io.evasan.scsi.sense.SenseCodes;
+import io.evasan.scsi.target.VendorCommandHandler;
+import io.evasan.scsi.target.VendorRequest;
+
+/**
+ * {@link VendorCommandHandler} for the snapshot-marker CDB (C0h): validates it and hands the
+ * request to a {@link MarkerSink} (the write-back cache in nsc-controller), then returns the
+ * marker sequence number and host tag.
+ */
+public final class SnapshotMarkerHandler implements VendorCommandHandler {
+
+    /** Inserts a snapshot marker for the LU; returns its sequence number or throws (nothing changed). */
+    @FunctionalInterface
+    public interface MarkerSink {
+        long requestSnapshot(LogicalUnit lu, boolean snapclone, long hostTag) throws LuException;
+    }
+
+    private final MarkerSink sink;
+
+    public SnapshotMarkerHandler(MarkerSink sink) {
+        this.sink = sink;
+    }
+
+    @Override
+    public int execute(VendorRequest r) throws LuException {
+        byte[] cdb = r.cdb();
+        if (SnapshotMarkerCdbDescriptor.validate(cdb, r.cdbLength()) >= 0) {
+            throw LuException.check(SenseCodes.INVALID_FIELD_IN_CDB);
+        }
+        long tag = SnapshotMarkerCdbDescriptor.hostTag(cdb);
+        boolean clone = SnapshotMarkerCdbDescriptor.serviceAction(cdb) == SnapshotMarkerCdbDescriptor.SA_SNAPCLONE;
+        long seq = sink.requestSnapshot(r.logicalUnit(), clone, tag);
+        java.nio.ByteBuffer in = r.dataIn();
+        in.putLong(0, seq);
+        in.putLong(8, tag);
+        return (int) Math.min(SnapshotMarkerCdbDescriptor.allocationLength(cdb), SnapshotMarkerCdbDescriptor.RESPONSE_LENGTH);
+    }
+
+    @Override
+    public boolean writesMedium(byte[] cdb) {
+        return false;
+    }
+}

@@ -1,0 +1,101 @@
+package io.evasan.sharing;
+
+import io.evasan.error.StorageException;
+
+import java.util.List;
+
+/**
+ * Snapshots, stacked snapshots and snapclones over the segment maps, by the share-bit rules of
+ * seed 004 [0084]-[0109] (see DESIGN §4 and notes/sharing-tree-cases.md).
+ *
+ * <p>Invariants kept at every instant, and after a crash at any point:
+ * <ul>
+ *   <li>every disk reads exactly the bytes last written to it (or, for a snapshot, to its source
+ *       before the snapshot), whatever is written to any other disk;</li>
+ *   <li>in a chain {@code P <- X}: {@code P.Ss => X.Sp}, and P reads what X reads when P.Ss;</li>
+ *   <li>an RSEG is held by exactly one disk; unheld space is free.</li>
+ * </ul>
+ * Offsets and lengths are bytes, multiples of 512. Reads and writes of different segments run
+ * in parallel; structural operations (snapshot, delete, rollback, a snapclone leaving) quiesce
+ * one tree for a metadata-only moment.
+ */
+public interface SharingTrees extends AutoCloseable {
+
+    /** Creates a thin LUN of {@code segments} segments, alone in a new tree. */
+    long createLun(int segments) throws StorageException;
+
+    /**
+     * Takes a snapshot of {@code disk} (a LUN or any disk of a tree): a new predecessor inserted
+     * just before it, sharing all its data. Cost depends on the maps only.
+     *
+     * @throws StorageException NOT_FOUND, SNAPSHOT_INVALIDATED (source invalid), INVALID_STATE
+     *                          (too many disks in the tree), SPACE_ALLOCATION_FAILED (RESERVE_FULL
+     *                          and not enough free space); nothing changed on error
+     */
+    long snapshot(long disk, AllocationPolicy policy) throws StorageException;
+
+    /**
+     * Takes a snapclone of {@code disk}: a snapshot that BGCOPY unshares, then leaves the tree as an
+     * independent LUN. One snapclone at a time may be copying in a tree (the EVA rule, widened to
+     * the whole tree): a second one is refused with INVALID_STATE.
+     */
+    long snapclone(long disk, AllocationPolicy policy, SnapcloneMode mode) throws StorageException;
+
+    void read(long disk, long offset, byte[] dst, int dstOffset, int length) throws StorageException;
+
+    void write(long disk, long offset, byte[] src, int srcOffset, int length) throws StorageException;
+
+    /**
+     * Deletes a disk. Segments it holds that its predecessor still reads move to the predecessor by
+     * pointer; the rest is freed.
+     *
+     * @throws StorageException NOT_FOUND; INVALID_STATE for a LUN with snapshots and
+     *                          {@link DeleteOption#REFUSE_IF_SNAPSHOTS}
+     */
+    void delete(long disk, DeleteOption option) throws StorageException;
+
+    /**
+     * Makes {@code lun} read exactly what {@code snapshot} reads. Every other disk keeps its data.
+     *
+     * @throws StorageException NOT_FOUND; INVALID_ARGUMENT when the snapshot is not an older disk
+     *                          of the LUN's tree; SPACE_ALLOCATION_FAILED (checked before changing anything)
+     */
+    void rollback(long lun, long snapshot) throws StorageException;
+
+    /**
+     * Copies up to {@code maxSegments} segments of a snapclone's BGCOPY now (on the caller's thread);
+     * when the copy is complete the snapclone leaves the tree (Figs. 14/15d).
+     *
+     * @return segments copied
+     */
+    int bgcopyStep(long clone, int maxSegments) throws StorageException;
+
+    void pauseBgcopy(long clone) throws StorageException;
+
+    void resumeBgcopy(long clone) throws StorageException;
+
+    BgCopyProgress bgcopyProgress(long clone) throws StorageException;
+
+    /** Sets the BGCOPY throttle in bytes per second (0 = unthrottled). */
+    void setBgcopyRate(long bytesPerSecond);
+
+    /** Describes the tree that {@code disk} belongs to. */
+    TreeDescription describe(long disk) throws StorageException;
+
+    /** All live disk ids (invalidated disks included until deleted). */
+    List<Long> disks();
+
+    DiskKind kind(long disk) throws StorageException;
+
+    boolean isValid(long disk) throws StorageException;
+
+    int segments(long disk) throws StorageException;
+
+    /** Size of one segment in bytes. */
+    int segmentBytes();
+
+    SharingStats stats();
+
+    @Override
+    void close();
+}

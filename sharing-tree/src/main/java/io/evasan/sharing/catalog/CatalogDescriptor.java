@@ -1,0 +1,75 @@
+package io.evasan.sharing.catalog;
+
+/**
+ * Layout of the sharing-tree catalog blob (stored atomically through
+ * {@link io.evasan.sharing.spi.SegmentMaps#storeCatalog}). Little endian.
+ *
+ * <pre>
+ * header
+ *   0                   4                   8                  12
+ *  +-------------------+-------------------+-------------------+
+ *  | magic 'EVST'      | version (1)       | tree count        |
+ *  +-------------------+-------------------+-------------------+
+ * per tree (TREE_HEADER_LENGTH = 24 bytes), then its disks oldest first
+ *   0         4    5         8                   16                  24
+ *  +---------+----+---------+-------------------+-------------------+
+ *  | disks   | op | pad     | op arg A (u64)    | op arg B (u64)    |
+ *  +---------+----+---------+-------------------+-------------------+
+ * per disk (DISK_LENGTH = 24 bytes)
+ *   0                   8    9    10   11   12        16                  24
+ *  +-------------------+----+----+----+----+---------+-------------------+
+ *  | disk id (u64)     |kind|pol |mode|flg | segments| reserved (0)      |
+ *  +-------------------+----+----+----+----+---------+-------------------+
+ * invalidated disks: count (u32), then DISK_LENGTH records (same layout)
+ * trailer: CRC32 (u32) of every byte before it
+ * </pre>
+ *
+ * op: 0 none, 1 delete (A = disk), 2 rollback (A = lun, B = snapshot), 3 invalidate (A = disk):
+ * an operation that was
+ * running when the catalog was stored and is redone (idempotently) on open.
+ * flg: bit 0 BGCOPY paused, bit 1 BGCOPY stalled for space.
+ */
+public final class CatalogDescriptor {
+    public static final int MAGIC = 0x54535645; // "EVST" little endian
+    public static final int VERSION = 1;
+    public static final int HEADER_LENGTH = 12;
+    public static final int MAGIC_OFFSET = 0;
+    public static final int VERSION_OFFSET = 4;
+    public static final int TREE_COUNT_OFFSET = 8;
+
+    public static final int TREE_HEADER_LENGTH = 24;
+    public static final int TREE_DISKS_OFFSET = 0;
+    public static final int TREE_OP_OFFSET = 4;
+    public static final int TREE_ARG_A_OFFSET = 8;
+    public static final int TREE_ARG_B_OFFSET = 16;
+
+    public static final int DISK_LENGTH = 24;
+    public static final int DISK_ID_OFFSET = 0;
+    public static final int DISK_KIND_OFFSET = 8;
+    public static final int DISK_POLICY_OFFSET = 9;
+    public static final int DISK_MODE_OFFSET = 10;
+    public static final int DISK_FLAGS_OFFSET = 11;
+    public static final int DISK_SEGMENTS_OFFSET = 12;
+
+    public static final int FLAG_PAUSED = 1;
+    public static final int FLAG_STALLED = 2;
+
+    public static final int OP_NONE = 0;
+    public static final int OP_DELETE = 1;
+    public static final int OP_ROLLBACK = 2;
+    public static final int OP_INVALIDATE = 3;
+
+    public static final int TRAILER_LENGTH = 4;
+
+    private CatalogDescriptor() {
+    }
+
+    /** Offset of tree {@code t}'s disk {@code d} record given the tree's header offset. */
+    public static int diskOffset(int treeHeaderOffset, int d) {
+        return treeHeaderOffset + TREE_HEADER_LENGTH + d * DISK_LENGTH;
+    }
+
+    public static int treeLength(int disks) {
+        return TREE_HEADER_LENGTH + disks * DISK_LENGTH;
+    }
+}

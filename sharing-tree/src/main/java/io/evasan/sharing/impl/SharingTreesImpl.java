@@ -1,0 +1,1446 @@
+package io.evasan.sharing.impl;
+
+import io.evasan.error.ErrorCode;
+import io.evasan.error.StorageException;
+import io.evasan.sharing.AllocationPolicy;
+import io.evasan.sharing.BgCopyProgress;
+import io.evasan.sharing.BgCopyState;
+import io.evasan.sharing.DeleteOption;
+import io.evasan.sharing.DiskDescription;
+import io.evasan.sharing.DiskKind;
+import io.evasan.sharing.SharingConfig;
+import io.evasan.sharing.SharingStats;
+import io.evasan.sharing.SharingTrees;
+import io.evasan.sharing.SnapcloneMode;
+import io.evasan.sharing.TreeDescription;
+import io.evasan.sharing.catalog.Catalog;
+import io.evasan.sharing.catalog.CatalogDescriptor;
+import io.evasan.sharing.sharebits.ShareBitRules;
+import io.evasan.sharing.spi.SegmentMaps;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+import static io.evasan.sharing.sharebits.ShareEntry.encode;
+import static io.evasan.sharing.sharebits.ShareEntry.holder;
+import static io.evasan.sharing.sharebits.ShareEntry.pointer;
+import static io.evasan.sharing.sharebits.ShareEntry.sp;
+import static io.evasan.sharing.sharebits.ShareEntry.ss;
+import static io.evasan.sharing.sharebits.ShareEntry.withSp;
+
+/**
+ * The sharing-tree engine over a {@link SegmentMaps}.
+ *
+ * <p><b>Invariants</b> (per segment, for every adjacent pair {@code P <- X} of a chain):
+ * <ol>
+ *   <li>I1: {@code P.Ss => X.Sp}, and when {@code P.Ss} P's content is X's content.</li>
+ *   <li>I2 (snapclone C still in its tree, predecessor S, successor N):
+ *       {@code S.Ss && N.Sp => content(C) == content(N)}; so when C leaves, segments with
+ *       {@code S.Ss && !N.Sp} are copied C -> S first (Fig. 15c), and then {@code N.Sp := S.Ss} (Fig. 14).</li>
+ *   <li>A holder entry never has Ss set; a disk's content changes only after every disk that read
+ *       it through share bits got its own copy.</li>
+ * </ol>
+ *
+ * <p><b>Crash safety</b> (kill -9 at any instant): every metadata change is one durable SPI call,
+ * and they are ordered so that each intermediate state satisfies I1-I3 with every disk's content
+ * unchanged: data is copied into a fresh, unlinked RSEG first; then the copy is linked (the
+ * receiving disk stops sharing, {@code P.Ss := 0}); only then the giver's bit is cleared
+ * ({@code X.Sp := 0}); only then user data is written. A crash between leaves {@code X.Sp} set
+ * with {@code P.Ss} clear, which only costs a redundant check later. A pointer hand-off is one
+ * atomic {@code transferHolder}; the only non-steady entry it can leave (a non-holder with a
+ * pointer and Ss clear) is turned into a private copy on open. Structural operations commit the
+ * catalog last (snapshot, leave) or record themselves in it first and are redone on open
+ * (delete, rollback), each step of which is idempotent. Allocated but unlinked RSEGs are free
+ * again after a crash (SPI contract).
+ *
+ * <p><b>Concurrency</b>: per tree a structure lock (I/O takes it shared; snapshot, delete,
+ * rollback and a snapclone leaving take it exclusively — the seed's quiesce) and striped
+ * per-segment locks (a segment of all disks of one tree is one lock: a CFW touches neighbours).
+ */
+public final class SharingTreesImpl implements SharingTrees {
+    private static final int MAX_STRIPES = 256;
+
+    private final SegmentMaps maps;
+    private final SharingConfig config;
+    private final SharingStats stats;
+    private final int segBytes;
+    private final ConcurrentHashMap<Long, Disk> disks = new ConcurrentHashMap<>();
+    private final Set<Tree> trees = ConcurrentHashMap.newKeySet();
+    private final Object catalogMonitor = new Object();
+    private volatile long rate;
+    private volatile boolean closed;
+    private final Thread bgThread;
+    private final Object bgSignal = new Object();
+
+    /** Thrown inside an I/O when an on-demand disk cannot get space: invalidate it, then retry. */
+    private static final class NeedsInvalidation extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final transient Disk disk;
+
+        NeedsInvalidation(Disk disk, Throwable cause) {
+            super(null, cause, false, false);
+            this.disk = disk;
+        }
+    }
+
+    static final class Tree {
+        final ArrayList<Disk> chain = new ArrayList<>();
+        final ReentrantReadWriteLock structure = new ReentrantReadWriteLock();
+        final ReentrantReadWriteLock[] stripes;
+        /** Bumped under the stripe write lock on every entry change of the segment in this tree. */
+        final int[] segVersion;
+        int op = CatalogDescriptor.OP_NONE;
+        long argA;
+        long argB;
+
+        Tree(int segments) {
+            int n = Math.max(1, Math.min(MAX_STRIPES, segments));
+            stripes = new ReentrantReadWriteLock[n];
+            for (int i = 0; i < n; i++) {
+                stripes[i] = new ReentrantReadWriteLock();
+            }
+            segVersion = new int[segments];
+        }
+
+        ReentrantReadWriteLock stripe(int s) {
+            return stripes[s % stripes.length];
+        }
+
+        void relink() {
+            for (int i = 0; i < chain.size(); i++) {
+                Disk d = chain.get(i);
+                d.tree = this;
+                d.pos = i;
+                d.pred = i == 0 ? null : chain.get(i - 1);
+                d.succ = i == chain.size() - 1 ? null : chain.get(i + 1);
+                d.holderCache = null;
+            }
+        }
+
+        Disk copyingClone() {
+            for (Disk d : chain) {
+                if (d.copying) {
+                    return d;
+                }
+            }
+            return null;
+        }
+    }
+
+    static final class Disk {
+        final long id;
+        volatile DiskKind kind;
+        final AllocationPolicy policy;
+        final SnapcloneMode mode;
+        final int segments;
+        volatile Tree tree;
+        volatile int pos;
+        volatile Disk pred;
+        volatile Disk succ;
+        final AtomicLong reservedRemaining = new AtomicLong();
+        volatile boolean copying;
+        volatile boolean paused;
+        volatile boolean stalled;
+        volatile boolean valid = true;
+        volatile boolean deleted;
+        final Object bgLock = new Object();
+        int bgCursor;
+        volatile long[] holderCache;
+
+        Disk(long id, DiskKind kind, AllocationPolicy policy, SnapcloneMode mode, int segments) {
+            this.id = id;
+            this.kind = kind;
+            this.policy = policy;
+            this.mode = mode;
+            this.segments = segments;
+        }
+    }
+
+    /** Invalidated disks: out of every tree, maps gone, reads fail until deleted. */
+    private final ConcurrentHashMap<Long, Disk> invalid = new ConcurrentHashMap<>();
+
+    public SharingTreesImpl(SegmentMaps maps, SharingConfig config, SharingStats stats) {
+        this.maps = maps;
+        this.config = config;
+        this.stats = stats;
+        this.segBytes = maps.segmentBytes();
+        this.rate = config.bgcopyBytesPerSecond();
+        recover();
+        if (config.bgcopyBackground()) {
+            bgThread = new Thread(this::bgLoop, "sharing-bgcopy");
+            bgThread.setDaemon(true);
+            bgThread.start();
+        } else {
+            bgThread = null;
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // recovery
+
+    private void recover() {
+        Catalog c = Catalog.decode(maps.loadCatalog());
+        Set<Long> known = new HashSet<>();
+        for (Catalog.TreeRec tr : c.trees) {
+            Tree t = new Tree(tr.chain().get(0).segments());
+            for (Catalog.DiskRec r : tr.chain()) {
+                Disk d = new Disk(r.id(), DiskKind.values()[r.kind()], AllocationPolicy.values()[r.policy()],
+                        SnapcloneMode.values()[r.mode()], r.segments());
+                d.copying = d.kind == DiskKind.SNAPCLONE;
+                d.paused = (r.flags() & CatalogDescriptor.FLAG_PAUSED) != 0;
+                d.stalled = (r.flags() & CatalogDescriptor.FLAG_STALLED) != 0;
+                t.chain.add(d);
+                disks.put(d.id, d);
+                known.add(d.id);
+            }
+            t.relink();
+            t.op = tr.op();
+            t.argA = tr.argA();
+            t.argB = tr.argB();
+            trees.add(t);
+        }
+        for (Catalog.DiskRec r : c.invalid) {
+            Disk d = new Disk(r.id(), DiskKind.values()[r.kind()], AllocationPolicy.values()[r.policy()],
+                    SnapcloneMode.values()[r.mode()], r.segments());
+            d.valid = false;
+            invalid.put(d.id, d);
+            disks.put(d.id, d);
+        }
+        // maps created by a snapshot whose catalog commit never happened, or deleted disks whose
+        // maps were not yet dropped: they hold nothing anyone reads
+        for (long id : maps.disks()) {
+            if (!known.contains(id)) {
+                maps.deleteDisk(id);
+            }
+        }
+        for (Tree t : trees) {
+            for (Disk d : t.chain) {
+                if (d.policy == AllocationPolicy.RESERVE_FULL) {
+                    long held = 0;
+                    for (int s = 0; s < d.segments; s++) {
+                        if (holder(maps.entry(d.id, s))) {
+                            held++;
+                        }
+                    }
+                    long want = d.segments - held;
+                    if (want > 0 && maps.reserveCapacity(want)) {
+                        d.reservedRemaining.set(want);
+                    }
+                }
+            }
+        }
+        for (Tree t : trees) {
+            // an interrupted hand-off can leave a non-holder entry with a pointer and Ss clear
+            for (Disk d : t.chain) {
+                for (int s = 0; s < d.segments; s++) {
+                    long e = maps.entry(d.id, s);
+                    if (!holder(e) && pointer(e) != 0 && !ssEff(d, e)) {
+                        long r = allocFor(d, s);
+                        maps.copy(pointer(e), r);
+                        link(d, s, e, r, sp(e), false);
+                    }
+                }
+            }
+            if (t.op == CatalogDescriptor.OP_DELETE || t.op == CatalogDescriptor.OP_INVALIDATE) {
+                Disk x = disks.get(t.argA);
+                if (x != null && x.tree == t) {
+                    doDelete(t, x, t.op == CatalogDescriptor.OP_INVALIDATE);
+                }
+            } else if (t.op == CatalogDescriptor.OP_ROLLBACK) {
+                doRollback(t, disks.get(t.argA), disks.get(t.argB));
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // entries
+
+    private long e(Disk d, int s) {
+        return maps.entry(d.id, s);
+    }
+
+    private static boolean ssEff(Disk d, long e) {
+        return d.succ != null && ss(e);
+    }
+
+    private void set(Disk d, int s, long expect, long update) {
+        if (expect != update) {
+            maps.setEntry(d.id, s, expect, update);
+            d.tree.segVersion[s]++;
+        }
+    }
+
+    private void link(Disk d, int s, long expect, long rseg, boolean sp, boolean ss) {
+        maps.link(d.id, s, expect, rseg, sp, ss);
+        d.tree.segVersion[s]++;
+    }
+
+    private void unlink(Disk d, int s, long expect, long update) {
+        maps.unlink(d.id, s, expect, update);
+        d.tree.segVersion[s]++;
+    }
+
+    private long allocFor(Disk d, int s) {
+        AtomicLong res = d.reservedRemaining;
+        for (long r = res.get(); r > 0; r = res.get()) {
+            if (res.compareAndSet(r, r - 1)) {
+                return maps.allocate(d.id, s, true);
+            }
+        }
+        try {
+            return maps.allocate(d.id, s, false);
+        } catch (StorageException ex) {
+            if (ex.code() == ErrorCode.SPACE_ALLOCATION_FAILED && d.kind != DiskKind.LUN) {
+                throw new NeedsInvalidation(d, ex);
+            }
+            throw ex;
+        }
+    }
+
+    /** Gives {@code dst} its own copy of content {@code srcPtr} (0 = zeros); dst must not hold. */
+    private void copyInto(Disk dst, int s, long dstExpect, long srcPtr, boolean sp, boolean ss) {
+        if (srcPtr == 0) {
+            set(dst, s, dstExpect, encode(0, false, sp, ss));
+            return;
+        }
+        long r = allocFor(dst, s);
+        try {
+            maps.copy(srcPtr, r);
+        } catch (RuntimeException ex) {
+            maps.release(r);
+            throw ex;
+        }
+        link(dst, s, dstExpect, r, sp, ss);
+    }
+
+    /** The disk whose entry holds what {@code d} reads at segment s ([0096]), with a holder cache. */
+    private Disk resolve(Disk d, int s) {
+        if (d.succ == null) {
+            return d;
+        }
+        Tree t = d.tree;
+        int ver = t.segVersion[s];
+        long[] cache = d.holderCache;
+        if (cache != null) {
+            long c = cache[s];
+            if ((int) c != 0 && (int) (c >>> 32) == ver) {
+                return t.chain.get((int) c - 1);
+            }
+        }
+        Disk h = d;
+        int hops = 0;
+        while (h.succ != null && ss(e(h, s))) {
+            h = h.succ;
+            hops++;
+        }
+        if (hops >= 2) {
+            if (cache == null) {
+                cache = new long[d.segments];
+                d.holderCache = cache;
+            }
+            cache[s] = ((long) ver << 32) | (h.pos + 1);
+        }
+        return h;
+    }
+
+    /** Content pointer of what d reads at s (0 = zeros). */
+    private long contentPtr(Disk d, int s) {
+        return pointer(e(resolve(d, s), s));
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // lookup and locking
+
+    private Disk disk(long id) {
+        Disk d = disks.get(id);
+        if (d == null || d.deleted) {
+            throw new StorageException(ErrorCode.NOT_FOUND, "no logical disk " + id + " in the sharing trees");
+        }
+        return d;
+    }
+
+    private Disk validDisk(long id) {
+        Disk d = disk(id);
+        if (!d.valid) {
+            throw new StorageException(ErrorCode.SNAPSHOT_INVALIDATED,
+                    "snapshot " + id + " was invalidated: the disk group ran out of space for its copy-on-first-write");
+        }
+        return d;
+    }
+
+    /** Locks d's tree shared; re-checks that d is still in that tree and alive. */
+    private Tree lockShared(Disk d) {
+        while (true) {
+            Tree t = d.tree;
+            if (t == null) {
+                throw gone(d);
+            }
+            t.structure.readLock().lock();
+            if (d.tree == t && !d.deleted && d.valid) {
+                return t;
+            }
+            t.structure.readLock().unlock();
+            if (d.deleted || !d.valid) {
+                throw gone(d);
+            }
+        }
+    }
+
+    private Tree lockExclusive(Disk d) {
+        while (true) {
+            Tree t = d.tree;
+            if (t == null) {
+                throw gone(d);
+            }
+            t.structure.writeLock().lock();
+            if (d.tree == t && !d.deleted) {
+                return t;
+            }
+            t.structure.writeLock().unlock();
+            if (d.deleted) {
+                throw gone(d);
+            }
+        }
+    }
+
+    private static StorageException gone(Disk d) {
+        if (!d.valid) {
+            return new StorageException(ErrorCode.SNAPSHOT_INVALIDATED, "snapshot " + d.id + " was invalidated");
+        }
+        return new StorageException(ErrorCode.NOT_FOUND, "logical disk " + d.id + " was deleted");
+    }
+
+    private void checkRange(Disk d, long offset, int length, int bufLen, int bufOff) {
+        if (bufOff < 0 || length < 0 || bufOff + length > bufLen) {
+            throw new IllegalArgumentException("buffer range " + bufOff + "+" + length + " outside " + bufLen);
+        }
+        if (offset % 512 != 0 || length % 512 != 0 || offset < 0) {
+            throw new StorageException(ErrorCode.UNALIGNED_IO, "offset " + offset + " / length " + length
+                    + " not multiples of 512");
+        }
+        if (offset + length > (long) d.segments * segBytes) {
+            throw new StorageException(ErrorCode.OUT_OF_RANGE, "range " + offset + "+" + length
+                    + " beyond disk " + d.id + " of " + ((long) d.segments * segBytes) + " bytes");
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // I/O
+
+    @Override
+    public void read(long diskId, long offset, byte[] dst, int dstOffset, int length) {
+        Disk d = validDisk(diskId);
+        checkRange(d, offset, length, dst.length, dstOffset);
+        Tree t = lockShared(d);
+        try {
+            while (length > 0) {
+                int s = (int) (offset / segBytes);
+                int off = (int) (offset % segBytes);
+                int n = Math.min(length, segBytes - off);
+                ReentrantReadWriteLock.ReadLock l = t.stripe(s).readLock();
+                l.lock();
+                try {
+                    long ptr = contentPtr(d, s);
+                    if (ptr == 0) {
+                        Arrays.fill(dst, dstOffset, dstOffset + n, (byte) 0);
+                    } else {
+                        maps.read(ptr, off, dst, dstOffset, n);
+                    }
+                } finally {
+                    l.unlock();
+                }
+                offset += n;
+                dstOffset += n;
+                length -= n;
+            }
+        } finally {
+            t.structure.readLock().unlock();
+        }
+    }
+
+    @Override
+    public void write(long diskId, long offset, byte[] src, int srcOffset, int length) {
+        Disk d = validDisk(diskId);
+        checkRange(d, offset, length, src.length, srcOffset);
+        while (length > 0) {
+            int s = (int) (offset / segBytes);
+            int off = (int) (offset % segBytes);
+            int n = Math.min(length, segBytes - off);
+            while (true) {
+                Disk victim = null;
+                Tree t = lockShared(d);
+                try {
+                    ReentrantReadWriteLock.WriteLock l = t.stripe(s).writeLock();
+                    l.lock();
+                    try {
+                        writeSegment(d, s, off, src, srcOffset, n);
+                    } finally {
+                        l.unlock();
+                    }
+                } catch (NeedsInvalidation ni) {
+                    victim = ni.disk;
+                } finally {
+                    t.structure.readLock().unlock();
+                }
+                if (victim == null) {
+                    break;
+                }
+                invalidate(victim);
+                if (victim == d) {
+                    throw new StorageException(ErrorCode.SNAPSHOT_INVALIDATED, "snapshot " + d.id
+                            + " was invalidated: no space for its copy of segment " + s);
+                }
+            }
+            offset += n;
+            srcOffset += n;
+            length -= n;
+        }
+    }
+
+    /** Write path of one segment ([0097]-[0099], [0104]); caller holds the structure (shared) and stripe locks. */
+    private void writeSegment(Disk x, int s, int off, byte[] src, int so, int n) {
+        boolean full = off == 0 && n == segBytes;
+        long xe = e(x, s);
+        Disk p = x.pred;
+        // 1. preserve for the predecessor (CFW destination)
+        if (p != null && sp(xe)) {
+            long pe = e(p, s);
+            if (ss(pe)) {
+                if (full && holder(xe)) {
+                    // whole-segment overwrite: the old RSEG goes to P by pointer, X gets a fresh one
+                    clearSuccessorSpOfClone(x, s);
+                    long r = allocFor(p, s);
+                    try {
+                        maps.write(r, 0, src, so, n);
+                    } catch (RuntimeException ex) {
+                        maps.release(r);
+                        throw ex;
+                    }
+                    long ptr = pointer(xe);
+                    long xMid = encode(ptr, false, true, false);
+                    maps.transferHolder(x.id, s, xe, xMid, p.id, pe, encode(ptr, true, sp(pe), false));
+                    x.tree.segVersion[s]++;
+                    link(x, s, xMid, r, false, false);
+                    stats.cfwHandoffs.increment();
+                    eagerCloneCopy(p, s);
+                    return;
+                }
+                copyInto(p, s, pe, contentPtr(x, s), sp(pe), false);
+                stats.cfwCopies.increment();
+            }
+            eagerCloneCopy(p, s);
+            long xe2 = withSp(xe, false);
+            set(x, s, xe, xe2);
+            xe = xe2;
+        }
+        // 2. X must hold the segment privately
+        boolean xss = ssEff(x, xe);
+        if (xss || (!holder(xe) && pointer(xe) != 0)) {
+            long hp = xss ? contentPtr(x, s) : pointer(xe);
+            if (x.copying) {
+                full = false;   // a copying snapclone first holds the old data, then clears N.Sp (I2), then writes
+            }
+            if (full || hp != 0) {
+                long r = allocFor(x, s);
+                try {
+                    if (full) {
+                        maps.write(r, 0, src, so, n);
+                    } else {
+                        maps.copy(hp, r);
+                    }
+                } catch (RuntimeException ex) {
+                    maps.release(r);
+                    throw ex;
+                }
+                link(x, s, xe, r, sp(xe), false);
+                if (!full) {
+                    stats.cfwCopies.increment();
+                }
+            } else {
+                set(x, s, xe, encode(0, false, sp(xe), false));
+            }
+            if (xss) {
+                Disk nx = x.succ;
+                long ne = e(nx, s);
+                if (sp(ne)) {
+                    set(nx, s, ne, withSp(ne, false));
+                }
+            }
+            if (full) {
+                return;
+            }
+            xe = e(x, s);
+        }
+        // 3. write (allocating on first write)
+        clearSuccessorSpOfClone(x, s);
+        long ptr = pointer(xe);
+        if (ptr == 0) {
+            long r = allocFor(x, s);
+            try {
+                maps.write(r, off, src, so, n);
+            } catch (RuntimeException ex) {
+                maps.release(r);
+                throw ex;
+            }
+            link(x, s, xe, r, sp(xe), false);
+            return;
+        }
+        maps.write(ptr, off, src, so, n);
+    }
+
+    /**
+     * I2 for a snapclone C still copying: {@code N.Sp} may stay set only while C and its successor N
+     * read the same data; before C's own data changes, {@code N.Sp} is cleared (C holds privately by then).
+     */
+    private void clearSuccessorSpOfClone(Disk x, int s) {
+        if (x.copying && x.succ != null) {
+            long ne = e(x.succ, s);
+            if (sp(ne)) {
+                set(x.succ, s, ne, withSp(ne, false));
+            }
+        }
+    }
+
+    /**
+     * [0104] Fig. 13f: when the CFW destination is a snapclone still copying (EAGER mode), the data
+     * is also copied into the snapclone's predecessor if that one reads through it.
+     */
+    private void eagerCloneCopy(Disk c, int s) {
+        if (!c.copying || c.mode != SnapcloneMode.EAGER || c.pred == null) {
+            return;
+        }
+        long ce = e(c, s);
+        if (!sp(ce)) {
+            return;
+        }
+        Disk pp = c.pred;
+        long ppe = e(pp, s);
+        if (ss(ppe)) {
+            copyInto(pp, s, ppe, contentPtr(c, s), sp(ppe), false);
+            stats.cfwCopies.increment();
+        }
+        set(c, s, ce, withSp(ce, false));
+    }
+
+    /** Preserves X's current content for its predecessor and clears X.Sp (write Phase 1 without hand-off). */
+    private void preserveForPredecessor(Disk x, int s) {
+        long xe = e(x, s);
+        Disk p = x.pred;
+        if (p != null && sp(xe)) {
+            long pe = e(p, s);
+            if (ss(pe)) {
+                copyInto(p, s, pe, contentPtr(x, s), sp(pe), false);
+                stats.cfwCopies.increment();
+            }
+            eagerCloneCopy(p, s);
+            set(x, s, xe, withSp(xe, false));
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // structure
+
+    @Override
+    public long createLun(int segments) {
+        if (segments <= 0) {
+            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "LUN size must be at least one segment");
+        }
+        long id = maps.createDisk(segments);
+        Disk d = new Disk(id, DiskKind.LUN, AllocationPolicy.ON_DEMAND, SnapcloneMode.EAGER, segments);
+        Tree t = new Tree(segments);
+        t.chain.add(d);
+        t.relink();
+        synchronized (catalogMonitor) {
+            trees.add(t);
+            disks.put(id, d);
+            commit();
+        }
+        return id;
+    }
+
+    @Override
+    public long snapshot(long diskId, AllocationPolicy policy) {
+        return insertPredecessor(diskId, policy, DiskKind.SNAPSHOT, SnapcloneMode.EAGER);
+    }
+
+    @Override
+    public long snapclone(long diskId, AllocationPolicy policy, SnapcloneMode mode) {
+        return insertPredecessor(diskId, policy, DiskKind.SNAPCLONE, mode);
+    }
+
+    private long insertPredecessor(long diskId, AllocationPolicy policy, DiskKind kind, SnapcloneMode mode) {
+        if (policy == null || mode == null) {
+            throw new IllegalArgumentException("policy and mode are required");
+        }
+        long t0 = System.nanoTime();
+        Disk x = validDisk(diskId);
+        Tree t = lockExclusive(x);
+        try {
+            if (!x.valid) {
+                throw gone(x);
+            }
+            if (t.chain.size() >= config.maxDisksPerTree()) {
+                throw new StorageException(ErrorCode.INVALID_STATE, "tree of disk " + diskId + " already has "
+                        + t.chain.size() + " disks (limit " + config.maxDisksPerTree() + ")");
+            }
+            if (kind == DiskKind.SNAPCLONE) {
+                Disk c = t.copyingClone();
+                if (c != null) {
+                    throw new StorageException(ErrorCode.INVALID_STATE, "snapclone " + c.id
+                            + " of this tree is still copying; one snapclone per tree copies at a time");
+                }
+            }
+            long reserve = policy == AllocationPolicy.RESERVE_FULL ? x.segments : 0;
+            if (reserve > 0 && !maps.reserveCapacity(reserve)) {
+                throw new StorageException(ErrorCode.SPACE_ALLOCATION_FAILED, "cannot reserve " + reserve
+                        + " segments for a fully reserved " + kind.name().toLowerCase() + " of disk " + diskId);
+            }
+            long pid;
+            try {
+                pid = maps.createPredecessor(x.id);
+            } catch (RuntimeException ex) {
+                if (reserve > 0) {
+                    maps.releaseCapacity(reserve);
+                }
+                throw ex;
+            }
+            Disk p = new Disk(pid, kind, policy, mode, x.segments);
+            p.reservedRemaining.set(reserve);
+            p.copying = kind == DiskKind.SNAPCLONE;
+            synchronized (catalogMonitor) {
+                t.chain.add(x.pos, p);
+                t.relink();
+                disks.put(pid, p);
+                try {
+                    commit();
+                } catch (RuntimeException ex) {
+                    t.chain.remove(p);
+                    t.relink();
+                    disks.remove(pid);
+                    throw ex;
+                }
+            }
+            if (kind == DiskKind.SNAPCLONE) {
+                stats.snapclones.increment();
+                synchronized (bgSignal) {
+                    bgSignal.notifyAll();
+                }
+            } else {
+                stats.snapshots.increment();
+            }
+            stats.snapshotCreate.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+            return pid;
+        } finally {
+            t.structure.writeLock().unlock();
+        }
+    }
+
+    @Override
+    public void delete(long diskId, DeleteOption option) {
+        if (option == null) {
+            throw new IllegalArgumentException("delete option is required");
+        }
+        Disk x = disk(diskId);
+        if (!x.valid) {
+            synchronized (catalogMonitor) {
+                if (invalid.remove(diskId) != null) {
+                    x.deleted = true;
+                    disks.remove(diskId);
+                    commit();
+                }
+            }
+            stats.deletes.increment();
+            return;
+        }
+        Tree t = lockExclusive(x);
+        try {
+            boolean hasOthers = t.chain.size() > 1;
+            if (x.kind == DiskKind.LUN && hasOthers) {
+                switch (option) {
+                    case REFUSE_IF_SNAPSHOTS -> throw new StorageException(ErrorCode.INVALID_STATE, "LUN " + diskId
+                            + " has " + (t.chain.size() - 1) + " snapshots/snapclones; say DELETE_SNAPSHOTS or KEEP_SNAPSHOTS");
+                    case DELETE_SNAPSHOTS -> {
+                        deleteWholeTree(t);
+                        return;
+                    }
+                    case KEEP_SNAPSHOTS -> {
+                    }
+                }
+            }
+            synchronized (catalogMonitor) {
+                t.op = CatalogDescriptor.OP_DELETE;
+                t.argA = x.id;
+                commit();
+            }
+            doDelete(t, x, false);
+            stats.deletes.increment();
+        } finally {
+            t.structure.writeLock().unlock();
+        }
+    }
+
+    private void deleteWholeTree(Tree t) {
+        List<Disk> all = new ArrayList<>(t.chain);
+        synchronized (catalogMonitor) {
+            trees.remove(t);
+            for (Disk d : all) {
+                d.deleted = true;
+                d.copying = false;
+                disks.remove(d.id);
+            }
+            commit();
+        }
+        for (Disk d : all) {
+            maps.deleteDisk(d.id);
+            long r = d.reservedRemaining.getAndSet(0);
+            if (r > 0) {
+                maps.releaseCapacity(r);
+            }
+            stats.deletes.increment();
+        }
+    }
+
+    /**
+     * Removes X from its chain (caller holds the tree exclusively): X's private segments that its
+     * predecessor reads through it move there by pointer; then {@code N.Sp := P.Ss}. Idempotent (redone on open).
+     */
+    private void doDelete(Tree t, Disk x, boolean invalidating) {
+        Disk p = x.pred;
+        Disk n = x.succ;
+        for (int s = 0; s < x.segments; s++) {
+            long xe = e(x, s);
+            if (p == null) {
+                continue;
+            }
+            long pe = e(p, s);
+            if (!ss(pe)) {
+                continue;
+            }
+            if (holder(xe)) {
+                maps.transferHolder(x.id, s, xe, 0L, p.id, pe, encode(pointer(xe), true, sp(pe), false));
+                t.segVersion[s]++;
+                AtomicLong res = p.reservedRemaining;
+                for (long r = res.get(); r > 0; r = res.get()) {
+                    if (res.compareAndSet(r, r - 1)) {
+                        maps.releaseCapacity(1);
+                        break;
+                    }
+                }
+            } else if (!ssEff(x, xe)) {
+                // X holds zeros (open repaired borrowed pointers before any delete runs): so does P now
+                set(p, s, pe, encode(0, false, sp(pe), false));
+            }
+        }
+        if (n != null) {
+            for (int s = 0; s < x.segments; s++) {
+                long ne = e(n, s);
+                boolean want = p != null && ss(e(p, s));
+                if (sp(ne) != want) {
+                    set(n, s, ne, withSp(ne, want));
+                }
+            }
+        }
+        synchronized (catalogMonitor) {
+            t.chain.remove(x);
+            t.relink();
+            t.op = CatalogDescriptor.OP_NONE;
+            t.argA = 0;
+            x.copying = false;
+            if (t.chain.isEmpty()) {
+                trees.remove(t);
+            }
+            if (invalidating) {
+                x.valid = false;
+                invalid.put(x.id, x);
+            } else {
+                x.deleted = true;
+                disks.remove(x.id);
+            }
+            x.tree = null;
+            commit();
+        }
+        maps.deleteDisk(x.id);
+        long r = x.reservedRemaining.getAndSet(0);
+        if (r > 0) {
+            maps.releaseCapacity(r);
+        }
+    }
+
+    /** [0087]: an on-demand snapshot that cannot get space leaves its tree and reads fail from now on. */
+    private void invalidate(Disk v) {
+        Tree t;
+        try {
+            t = lockExclusive(v);
+        } catch (StorageException gone) {
+            return;
+        }
+        try {
+            if (!v.valid || v.tree != t) {
+                return;
+            }
+            synchronized (catalogMonitor) {
+                t.op = CatalogDescriptor.OP_INVALIDATE;
+                t.argA = v.id;
+                commit();
+            }
+            v.valid = false;
+            doDelete(t, v, true);
+            stats.invalidations.increment();
+        } finally {
+            t.structure.writeLock().unlock();
+        }
+    }
+
+    @Override
+    public void rollback(long lunId, long snapId) {
+        Disk l = validDisk(lunId);
+        Disk s = validDisk(snapId);
+        if (l == s) {
+            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "cannot roll disk " + lunId + " back to itself");
+        }
+        Tree t = lockExclusive(l);
+        try {
+            if (s.tree != t) {
+                throw new StorageException(ErrorCode.INVALID_ARGUMENT, "snapshot " + snapId
+                        + " is not in the sharing tree of LUN " + lunId + " (rollback across trees)");
+            }
+            if (s.pos >= l.pos) {
+                throw new StorageException(ErrorCode.INVALID_ARGUMENT, "disk " + snapId
+                        + " is not an older snapshot of LUN " + lunId);
+            }
+            if (l.copying) {
+                throw new StorageException(ErrorCode.INVALID_STATE, "disk " + lunId
+                        + " is a snapclone still copying; roll it back after its BGCOPY completes");
+            }
+            long need = 0;
+            for (int seg = 0; seg < l.segments; seg++) {
+                Disk h = resolve(s, seg);
+                if (h != l) {
+                    need += 2;
+                }
+            }
+            if (need > maps.freeSegments() + l.reservedRemaining.get()) {
+                throw new StorageException(ErrorCode.SPACE_ALLOCATION_FAILED, "rollback of LUN " + lunId
+                        + " may need " + need + " segments, only " + maps.freeSegments() + " free");
+            }
+            synchronized (catalogMonitor) {
+                t.op = CatalogDescriptor.OP_ROLLBACK;
+                t.argA = l.id;
+                t.argB = s.id;
+                commit();
+            }
+            doRollback(t, l, s);
+            stats.rollbacks.increment();
+        } finally {
+            t.structure.writeLock().unlock();
+        }
+    }
+
+    private void doRollback(Tree t, Disk l, Disk s) {
+        while (true) {
+            try {
+                for (int seg = 0; seg < l.segments; seg++) {
+                    Disk h = resolve(s, seg);
+                    if (h == l) {
+                        continue;
+                    }
+                    long hp = pointer(e(h, seg));
+                    preserveForPredecessor(l, seg);
+                    long le = e(l, seg);
+                    if (hp == 0) {
+                        if (holder(le)) {
+                            unlink(l, seg, le, encode(0, false, sp(le), false));
+                        } else {
+                            set(l, seg, le, encode(0, false, sp(le), false));
+                        }
+                    } else if (holder(le)) {
+                        maps.copy(hp, pointer(le));
+                        t.segVersion[seg]++;
+                    } else {
+                        copyInto(l, seg, le, hp, sp(le), false);
+                    }
+                }
+                break;
+            } catch (NeedsInvalidation ni) {
+                // a predecessor lost its space: invalidate it (we hold the tree) and go on
+                synchronized (catalogMonitor) {
+                    t.op = CatalogDescriptor.OP_INVALIDATE;
+                    t.argA = ni.disk.id;
+                    commit();
+                }
+                ni.disk.valid = false;
+                doDelete(t, ni.disk, true);
+                stats.invalidations.increment();
+                synchronized (catalogMonitor) {
+                    t.op = CatalogDescriptor.OP_ROLLBACK;
+                    t.argA = l.id;
+                    t.argB = s.id;
+                    commit();
+                }
+            }
+        }
+        synchronized (catalogMonitor) {
+            t.op = CatalogDescriptor.OP_NONE;
+            t.argA = 0;
+            t.argB = 0;
+            commit();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // BGCOPY
+
+    @Override
+    public int bgcopyStep(long cloneId, int maxSegments) {
+        Disk c = disk(cloneId);
+        synchronized (c.bgLock) {
+            if (!c.copying || c.paused || c.deleted || !c.valid) {
+                return 0;
+            }
+            int copied = 0;
+            Tree t;
+            try {
+                t = lockShared(c);
+            } catch (StorageException gone) {
+                return 0;
+            }
+            boolean stalled = false;
+            try {
+                if (!c.copying) {
+                    return 0;
+                }
+                while (copied < maxSegments && c.bgCursor < c.segments) {
+                    int s = c.bgCursor;
+                    ReentrantReadWriteLock.WriteLock l = t.stripe(s).writeLock();
+                    l.lock();
+                    try {
+                        long ce = e(c, s);
+                        if (ssEff(c, ce) || (!holder(ce) && pointer(ce) != 0)) {
+                            long hp = ssEff(c, ce) ? contentPtr(c, s) : pointer(ce);
+                            copyInto(c, s, ce, hp, sp(ce), false);   // C.Ss := 0, successor's Sp stays set (13e / 15a)
+                            copied++;
+                            stats.bgcopySegments.increment();
+                        }
+                    } catch (NeedsInvalidation ni) {
+                        stalled = true;
+                        break;
+                    } finally {
+                        l.unlock();
+                    }
+                    c.bgCursor++;
+                }
+            } finally {
+                t.structure.readLock().unlock();
+            }
+            if (stalled) {
+                c.bgCursor = Math.max(0, c.bgCursor);
+                c.stalled = true;
+                synchronized (catalogMonitor) {
+                    commit();
+                }
+                return copied;
+            }
+            if (copied > 0 && c.stalled) {
+                c.stalled = false;
+                synchronized (catalogMonitor) {
+                    commit();
+                }
+            }
+            if (c.bgCursor >= c.segments) {
+                if (remainingToCopy(c) > 0) {
+                    c.bgCursor = 0;
+                } else {
+                    finishClone(c);
+                }
+            }
+            return copied;
+        }
+    }
+
+    private long remainingToCopy(Disk c) {
+        Tree t = lockShared(c);
+        try {
+            long n = 0;
+            for (int s = 0; s < c.segments; s++) {
+                long ce = e(c, s);
+                if (ssEff(c, ce) || (!holder(ce) && pointer(ce) != 0)) {
+                    n++;
+                }
+            }
+            return n;
+        } finally {
+            t.structure.readLock().unlock();
+        }
+    }
+
+    /** Fig. 15d loop, then Fig. 14 bit rules: make the predecessor independent of C, then C leaves. */
+    private void finishClone(Disk c) {
+        while (true) {
+            Tree t = lockShared(c);
+            int[] needed;
+            try {
+                needed = segmentsNeedingCopy(c);
+            } finally {
+                t.structure.readLock().unlock();
+            }
+            if (needed.length < config.quiesceThresholdM()) {
+                t = lockExclusive(c);
+                try {
+                    while (true) {
+                        try {
+                            for (int s : segmentsNeedingCopy(c)) {
+                                copyCloneToPredecessor(c, s);
+                                stats.leaveQuiescedCopies.increment();
+                            }
+                            break;
+                        } catch (NeedsInvalidation ni) {
+                            synchronized (catalogMonitor) {
+                                t.op = CatalogDescriptor.OP_INVALIDATE;
+                                t.argA = ni.disk.id;
+                                commit();
+                            }
+                            ni.disk.valid = false;
+                            doDelete(t, ni.disk, true);
+                            stats.invalidations.increment();
+                        }
+                    }
+                    detach(t, c);
+                    return;
+                } finally {
+                    t.structure.writeLock().unlock();
+                }
+            }
+            // not quiesced: copy what is needed now, then count again
+            for (int s : needed) {
+                Disk victim = null;
+                t = lockShared(c);
+                try {
+                    ReentrantReadWriteLock.WriteLock l = t.stripe(s).writeLock();
+                    l.lock();
+                    try {
+                        Disk p = c.pred;
+                        if (p != null && ShareBitRules.needsCopyBeforeLeave(ss(e(p, s)), c.succ != null,
+                                c.succ != null && sp(e(c.succ, s)))) {
+                            copyCloneToPredecessor(c, s);
+                            stats.leaveCopies.increment();
+                        }
+                    } catch (NeedsInvalidation ni) {
+                        victim = ni.disk;
+                    } finally {
+                        l.unlock();
+                    }
+                } finally {
+                    t.structure.readLock().unlock();
+                }
+                if (victim != null) {
+                    invalidate(victim);
+                }
+            }
+        }
+    }
+
+    private int[] segmentsNeedingCopy(Disk c) {
+        Disk p = c.pred;
+        if (p == null) {
+            return new int[0];
+        }
+        Disk n = c.succ;
+        int[] out = new int[16];
+        int k = 0;
+        for (int s = 0; s < c.segments; s++) {
+            if (ShareBitRules.needsCopyBeforeLeave(ss(e(p, s)), n != null, n != null && sp(e(n, s)))) {
+                if (k == out.length) {
+                    out = Arrays.copyOf(out, k * 2);
+                }
+                out[k++] = s;
+            }
+        }
+        return Arrays.copyOf(out, k);
+    }
+
+    private void copyCloneToPredecessor(Disk c, int s) {
+        Disk p = c.pred;
+        long pe = e(p, s);
+        copyInto(p, s, pe, pointer(e(c, s)), sp(pe), false);
+        long ce = e(c, s);
+        set(c, s, ce, withSp(ce, false));
+    }
+
+    /** C leaves the tree (Figs. 14a-14c) and becomes an independent LUN; caller holds the tree exclusively. */
+    private void detach(Tree t, Disk c) {
+        Disk p = c.pred;
+        Disk n = c.succ;
+        if (n != null) {
+            for (int s = 0; s < c.segments; s++) {
+                long ne = e(n, s);
+                if (sp(ne)) {
+                    boolean keep = ShareBitRules.successorSpAfterCloneLeaves(true, p != null,
+                            p != null && p.copying, p != null && ss(e(p, s)));
+                    if (!keep) {
+                        set(n, s, ne, withSp(ne, false));
+                    }
+                }
+            }
+        }
+        synchronized (catalogMonitor) {
+            t.chain.remove(c);
+            t.relink();
+            Tree own = new Tree(c.segments);
+            own.chain.add(c);
+            own.relink();
+            trees.add(own);
+            c.kind = DiskKind.LUN;
+            c.copying = false;
+            commit();
+        }
+        long r = c.reservedRemaining.getAndSet(0);
+        if (r > 0) {
+            maps.releaseCapacity(r);
+        }
+        stats.clonesDetached.increment();
+    }
+
+    @Override
+    public void pauseBgcopy(long cloneId) {
+        Disk c = cloneDisk(cloneId);
+        synchronized (catalogMonitor) {
+            c.paused = true;
+            commit();
+        }
+    }
+
+    @Override
+    public void resumeBgcopy(long cloneId) {
+        Disk c = cloneDisk(cloneId);
+        synchronized (catalogMonitor) {
+            c.paused = false;
+            c.stalled = false;
+            commit();
+        }
+        synchronized (bgSignal) {
+            bgSignal.notifyAll();
+        }
+    }
+
+    private Disk cloneDisk(long id) {
+        Disk c = validDisk(id);
+        if (!c.copying) {
+            throw new StorageException(ErrorCode.INVALID_STATE, "disk " + id + " is not a snapclone that is copying");
+        }
+        return c;
+    }
+
+    @Override
+    public BgCopyProgress bgcopyProgress(long cloneId) {
+        Disk c = validDisk(cloneId);
+        if (!c.copying) {
+            return new BgCopyProgress(c.id, c.segments, c.segments, BgCopyState.DONE);
+        }
+        long left = remainingToCopy(c);
+        BgCopyState st = c.paused ? BgCopyState.PAUSED : c.stalled ? BgCopyState.STALLED_NO_SPACE : BgCopyState.RUNNING;
+        return new BgCopyProgress(c.id, c.segments - left, c.segments, st);
+    }
+
+    @Override
+    public void setBgcopyRate(long bytesPerSecond) {
+        if (bytesPerSecond < 0) {
+            throw new IllegalArgumentException("rate " + bytesPerSecond);
+        }
+        rate = bytesPerSecond;
+    }
+
+    private void bgLoop() {
+        long next = System.nanoTime();
+        while (!closed) {
+            boolean any = false;
+            for (Disk c : disks.values()) {
+                if (closed) {
+                    return;
+                }
+                if (!c.copying || c.paused || c.stalled || c.deleted || !c.valid) {
+                    continue;
+                }
+                any = true;
+                int n;
+                try {
+                    n = bgcopyStep(c.id, config.bgcopyBatch());
+                } catch (StorageException ex) {
+                    continue;
+                }
+                long r = rate;
+                if (r > 0 && n > 0) {
+                    next = Math.max(next, System.nanoTime()) + (long) n * segBytes * 1_000_000_000L / r;
+                    long wait = next - System.nanoTime();
+                    if (wait > 0) {
+                        try {
+                            TimeUnit.NANOSECONDS.sleep(wait);
+                        } catch (InterruptedException ie) {
+                            return;
+                        }
+                    }
+                }
+            }
+            if (!any) {
+                synchronized (bgSignal) {
+                    try {
+                        bgSignal.wait(50);
+                    } catch (InterruptedException ie) {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // catalog
+
+    /** Caller holds {@link #catalogMonitor}. */
+    private void commit() {
+        Catalog c = new Catalog();
+        for (Tree t : trees) {
+            List<Catalog.DiskRec> chain = new ArrayList<>(t.chain.size());
+            for (Disk d : t.chain) {
+                chain.add(rec(d));
+            }
+            if (!chain.isEmpty()) {
+                c.trees.add(new Catalog.TreeRec(chain, t.op, t.argA, t.argB));
+            }
+        }
+        for (Disk d : invalid.values()) {
+            c.invalid.add(rec(d));
+        }
+        maps.storeCatalog(c.encode());
+    }
+
+    private static Catalog.DiskRec rec(Disk d) {
+        int flags = (d.paused ? CatalogDescriptor.FLAG_PAUSED : 0) | (d.stalled ? CatalogDescriptor.FLAG_STALLED : 0);
+        return new Catalog.DiskRec(d.id, d.kind.ordinal(), d.policy.ordinal(), d.mode.ordinal(), flags, d.segments);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // describe
+
+    @Override
+    public TreeDescription describe(long diskId) {
+        Disk x = validDisk(diskId);
+        Tree t = lockShared(x);
+        try {
+            List<DiskDescription> out = new ArrayList<>();
+            for (Disk d : t.chain) {
+                long spN = 0;
+                long ssN = 0;
+                long priv = 0;
+                long zero = 0;
+                for (int s = 0; s < d.segments; s++) {
+                    long de = e(d, s);
+                    if (d.pred != null && sp(de)) {
+                        spN++;
+                    }
+                    if (ssEff(d, de)) {
+                        ssN++;
+                    } else if (holder(de)) {
+                        priv++;
+                    } else {
+                        zero++;
+                    }
+                }
+                BgCopyProgress bg = null;
+                if (d.copying) {
+                    BgCopyState st = d.paused ? BgCopyState.PAUSED : d.stalled ? BgCopyState.STALLED_NO_SPACE : BgCopyState.RUNNING;
+                    bg = new BgCopyProgress(d.id, d.segments - ssN, d.segments, st);
+                }
+                out.add(new DiskDescription(d.id, d.kind, d.policy, d.pos, d.segments, spN, ssN, priv, zero, d.valid, bg));
+            }
+            return new TreeDescription(out);
+        } finally {
+            t.structure.readLock().unlock();
+        }
+    }
+
+    /**
+     * Raw entry of one disk and segment (for the figure tests and diagnostics): effective bits,
+     * i.e. Sp reads false without a predecessor and Ss false without a successor.
+     */
+    public long entry(long diskId, int segment) {
+        Disk d = validDisk(diskId);
+        Tree t = lockShared(d);
+        try {
+            long de = e(d, segment);
+            boolean spE = d.pred != null && sp(de);
+            boolean ssE = ssEff(d, de);
+            return io.evasan.sharing.sharebits.ShareEntry.withBits(de, spE, ssE);
+        } finally {
+            t.structure.readLock().unlock();
+        }
+    }
+
+    /** Chain of the tree {@code diskId} belongs to, oldest first. */
+    public List<Long> chain(long diskId) {
+        Disk d = validDisk(diskId);
+        Tree t = lockShared(d);
+        try {
+            List<Long> ids = new ArrayList<>();
+            for (Disk x : t.chain) {
+                ids.add(x.id);
+            }
+            return ids;
+        } finally {
+            t.structure.readLock().unlock();
+        }
+    }
+
+    @Override
+    public List<Long> disks() {
+        List<Long> ids = new ArrayList<>(disks.keySet());
+        ids.sort(null);
+        return ids;
+    }
+
+    @Override
+    public DiskKind kind(long diskId) {
+        return disk(diskId).kind;
+    }
+
+    @Override
+    public boolean isValid(long diskId) {
+        return disk(diskId).valid;
+    }
+
+    @Override
+    public int segments(long diskId) {
+        return disk(diskId).segments;
+    }
+
+    @Override
+    public int segmentBytes() {
+        return segBytes;
+    }
+
+    @Override
+    public SharingStats stats() {
+        return stats;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        if (bgThread != null) {
+            synchronized (bgSignal) {
+                bgSignal.notifyAll();
+            }
+            try {
+                bgThread.join(5000);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

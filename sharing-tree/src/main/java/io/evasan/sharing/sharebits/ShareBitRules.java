@@ -1,0 +1,43 @@
+package io.evasan.sharing.sharebits;
+
+/**
+ * The seed's share-bit decisions that are pure functions of a few bits, kept apart so the
+ * figure tests can check them as tables ([0105], Figs. 14a-14c).
+ *
+ * <p>Invariant: these functions only decide bits; they never move data.
+ */
+public final class ShareBitRules {
+    private ShareBitRules() {
+    }
+
+    /**
+     * {@code LD.Sp} after snapclone C0 leaves the tree ([0105], Fig. 14): LD is C0's successor.
+     *
+     * @param ldSp               LD.Sp before removal
+     * @param hasPredecessor     whether C0 has a predecessor (S1)
+     * @param predecessorIsClone whether that predecessor is a snapclone still in the tree
+     * @param predecessorSs      S1.Ss (equal to C0.Sp)
+     */
+    public static boolean successorSpAfterCloneLeaves(boolean ldSp, boolean hasPredecessor,
+                                                      boolean predecessorIsClone, boolean predecessorSs) {
+        if (!ldSp) {
+            return false;            // 14a: nothing to do
+        }
+        if (!hasPredecessor) {
+            return false;            // no predecessor: clear
+        }
+        if (predecessorIsClone) {
+            return true;             // predecessor is a snapclone: keep set
+        }
+        return predecessorSs;        // 14b / 14c: inherit S1.Ss
+    }
+
+    /**
+     * Fig. 15c: a segment must be copied C0 -> S1 before C0 can leave when S1 reads through C0
+     * ({@code S1.Ss}) and C0's successor changed it ({@code LD.Sp} clear). With no successor
+     * every segment S1 reads through C0 needs the copy.
+     */
+    public static boolean needsCopyBeforeLeave(boolean predecessorSs, boolean hasSuccessor, boolean successorSp) {
+        return predecessorSs && (!hasSuccessor || !successorSp);
+    }
+}

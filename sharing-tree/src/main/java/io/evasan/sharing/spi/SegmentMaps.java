@@ -1,0 +1,105 @@
+package io.evasan.sharing.spi;
+
+import io.evasan.error.StorageException;
+
+/**
+ * The narrow contract the sharing tree needs from the mapping layer: per logical disk and per
+ * 1 MB segment an entry ({@link io.evasan.sharing.sharebits.ShareEntry}: RSEG pointer, HOLDER,
+ * Sp, Ss), RSEG allocation/copy/IO by pointer, and a small durable catalog blob for the tree
+ * structure.
+ *
+ * <p>Invariants every implementation keeps:
+ * <ul>
+ *   <li>Every mutating call is durable (survives {@code kill -9}) before it returns.</li>
+ *   <li>An RSEG is held by at most one entry; it is freed only through that entry
+ *       ({@link #unlink}, {@link #deleteDisk}) or, when never linked, through {@link #release}.
+ *       After a crash, an allocated RSEG that no entry holds is free again.</li>
+ *   <li>{@link #allocate} returns an RSEG that reads as zeros.</li>
+ *   <li>The implementation does no locking for the caller: the sharing tree serialises all
+ *       changes to one segment of one tree itself.</li>
+ * </ul>
+ */
+public interface SegmentMaps extends AutoCloseable {
+
+    /** Bytes per segment (1 MB in production; tests may use less). */
+    int segmentBytes();
+
+    /** Creates an empty disk (every entry 0) of {@code segments} segments; returns its id (> 0). */
+    long createDisk(int segments) throws StorageException;
+
+    /**
+     * Creates a predecessor of {@code successor} in one durable step, copying pointers only:
+     * for every segment whose successor entry has a pointer, the new entry is
+     * {@code (pointer, non-holder, Sp = successor.Sp, Ss = 1)} and the successor's Sp is set;
+     * segments without a pointer stay 0 in both (both read zeros, nothing is shared).
+     */
+    long createPredecessor(long successor) throws StorageException;
+
+    /** Deletes a disk's maps and frees every RSEG it holds (never ones it merely points at). */
+    void deleteDisk(long disk) throws StorageException;
+
+    /** Ids of all existing disks. */
+    long[] disks();
+
+    int segments(long disk);
+
+    long entry(long disk, int segment);
+
+    /**
+     * Durably replaces entry {@code expect} by {@code update}; HOLDER and, for a holder, the
+     * pointer must be unchanged (ownership moves only through link/unlink/transfer).
+     *
+     * @throws IllegalStateException when the current entry is not {@code expect}
+     */
+    void setEntry(long disk, int segment, long expect, long update);
+
+    /**
+     * A fresh zero-filled RSEG for {@code segment} of {@code disk}, owned by nobody until linked.
+     *
+     * @param fromReservation draw on capacity reserved with {@link #reserveCapacity}
+     * @throws StorageException SPACE_ALLOCATION_FAILED
+     */
+    long allocate(long disk, int segment, boolean fromReservation) throws StorageException;
+
+    /** Gives back an allocated, never linked RSEG. */
+    void release(long rseg);
+
+    /** Entry (non-holder {@code expect}) becomes HOLDER of {@code rseg} with the given share bits. */
+    void link(long disk, int segment, long expect, long rseg, boolean sp, boolean ss);
+
+    /** HOLDER entry {@code expect} becomes non-holder {@code update}; the RSEG is freed. */
+    void unlink(long disk, int segment, long expect, long update);
+
+    /**
+     * Atomically moves the HOLDER role of the RSEG held by {@code from}'s entry to {@code to}'s
+     * entry (same pointer): {@code fromExpect -> fromUpdate (non-holder)}, {@code toExpect (non-holder)
+     * -> toUpdate (holder of that RSEG)}.
+     */
+    void transferHolder(long from, int segment, long fromExpect, long fromUpdate,
+                        long to, long toExpect, long toUpdate);
+
+    /** Copies a whole segment's bytes, durably. */
+    void copy(long srcRseg, long dstRseg) throws StorageException;
+
+    void read(long rseg, int offset, byte[] dst, int dstOffset, int length) throws StorageException;
+
+    /** Durable write inside one RSEG. */
+    void write(long rseg, int offset, byte[] src, int srcOffset, int length) throws StorageException;
+
+    /** Reserves capacity for later {@code allocate(.., true)} calls; false (nothing reserved) if short. */
+    boolean reserveCapacity(long segments);
+
+    void releaseCapacity(long segments);
+
+    /** Segments still allocatable without a reservation. */
+    long freeSegments();
+
+    /** The last stored catalog, or null when none was ever stored. */
+    byte[] loadCatalog() throws StorageException;
+
+    /** Atomically and durably replaces the catalog. */
+    void storeCatalog(byte[] catalog) throws StorageException;
+
+    @Override
+    void close();
+}
