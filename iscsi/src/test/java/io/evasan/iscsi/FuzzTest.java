@@ -18,8 +18,8 @@ import static org.junit.jupiter.api.Assertions.*;
  * data. The target must never let an exception escape onto the event loop, must keep serving the
  * good session with correct data, and must still accept new logins afterwards.
  *
- * <p>Seed: {@code -Devasan.fuzz.seed=N}; size: {@code -Devasan.fuzz.connections=N} (default 60
- * connections, about 5000 PDUs).
+ * <p>Seed: {@code -Devasan.fuzz.seed=N}; size: {@code -Devasan.fuzz.connections=N} (default 200
+ * connections, about 14000 PDUs).
  */
 class FuzzTest {
     static final String IQN = "iqn.2026-01.io.evasan:fuzz";
@@ -27,7 +27,7 @@ class FuzzTest {
     @Test
     void shouldSurviveRandomAndMutatedPdusWithoutDisturbingAGoodSession() throws Exception {
         long seed = Long.getLong("evasan.fuzz.seed", System.nanoTime());
-        int connections = Integer.getInteger("evasan.fuzz.connections", 60);
+        int connections = Integer.getInteger("evasan.fuzz.connections", 200);
         System.out.println("FuzzTest seed=" + seed + " connections=" + connections);
         Vertx vertx = Vertx.vertx();
         ConcurrentLinkedQueue<Throwable> escaped = new ConcurrentLinkedQueue<>();

@@ -505,4 +505,91 @@ class TransportTest {
             return io.evasan.iscsi.pdu.BhsDescriptor.snLessOrEqual(a, b);
         }
     }
+
+    @Test
+    void shouldServeSeveralInitiatorsAndSessionsAtOnce() throws Exception {
+        int n = 4;
+        Thread[] threads = new Thread[n];
+        Throwable[] errors = new Throwable[n];
+        for (int i = 0; i < n; i++) {
+            final int id = i;
+            threads[i] = new Thread(() -> {
+                try (TestInitiator t = new TestInitiator(port)) {
+                    t.initiatorName = "iqn.2026-01.io.evasan:multi-" + (id % 2);
+                    t.isid[5] = (byte) (0x40 + id);
+                    assertEquals(0, TestInitiator.statusOf(t.loginNormal(IQN, "MaxRecvDataSegmentLength=8192")));
+                    Random r = new Random(id);
+                    for (int k = 0; k < 40; k++) {
+                        byte[] data = new byte[2048];
+                        r.nextBytes(data);
+                        int lba = 8192 + id * 64 + (k % 16) * 4;
+                        t.send(t.scsiCmd(t.itt++, false, true, true, data.length, TestInitiator.cdb10(0x2a, lba, 4), false), data);
+                        t.cmdSN++;
+                        assertEquals(0, t.readSkippingPings(3000).u8(3));
+                        t.send(t.scsiCmd(t.itt++, true, false, true, data.length, TestInitiator.cdb10(0x28, lba, 4), false), null);
+                        t.cmdSN++;
+                        assertArrayEquals(data, t.readSkippingPings(3000).data, "session " + id + " op " + k);
+                    }
+                } catch (Throwable e) {
+                    errors[id] = e;
+                }
+            });
+            threads[i].start();
+        }
+        for (Thread th : threads) {
+            th.join(30000);
+        }
+        for (Throwable e : errors) {
+            assertNull(e, () -> String.valueOf(e));
+        }
+    }
+
+    @Test
+    void shouldContinueLongTextResponsesAcrossPdus() throws Exception {
+        IscsiTargetConfig cfg = IscsiTargetConfig.create().port(0);
+        for (int i = 0; i < 200; i++) {
+            cfg.addTarget("iqn.2026-01.io.evasan:many-" + i, null, disk);
+        }
+        IscsiTargetServer many = new IscsiTargetServer(cfg);
+        int p = many.start();
+        try (TestInitiator t = new TestInitiator(p)) {
+            Rx r = t.login(true, 0, 1, "InitiatorName=" + t.initiatorName, "SessionType=Discovery", "AuthMethod=None");
+            assertEquals(0, TestInitiator.statusOf(r));
+            r = t.login(true, 1, 3, "MaxRecvDataSegmentLength=512");
+            assertEquals(0, TestInitiator.statusOf(r));
+            byte[] text = TestInitiator.bhs(0x04, 0x80);
+            put32(text, 16, 0xd00);
+            put32(text, 20, -1);
+            put32(text, 24, t.cmdSN);
+            t.send(text, TestInitiator.text("SendTargets=All"));
+            t.cmdSN++;
+            java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+            int parts = 0;
+            while (true) {
+                Rx rsp = t.readSkippingPings(3000);
+                assertEquals(0x24, rsp.opcode());
+                assertTrue(rsp.data.length <= 512, "within the initiator's MaxRecvDataSegmentLength");
+                all.write(rsp.data);
+                parts++;
+                if ((rsp.flags() & 0x80) != 0) {
+                    assertEquals(-1, rsp.u32(20), "final part carries the reserved TTT");
+                    break;
+                }
+                assertEquals(0x40, rsp.flags() & 0x40, "C bit on partial responses");
+                byte[] more = TestInitiator.bhs(0x04, 0x80);
+                put32(more, 16, 0xd00);
+                put32(more, 20, rsp.u32(20));
+                put32(more, 24, t.cmdSN);
+                t.send(more, null);
+                t.cmdSN++;
+            }
+            assertTrue(parts > 10, "parts " + parts);
+            String s = new String(all.toByteArray(), java.nio.charset.StandardCharsets.UTF_8);
+            for (int i = 0; i < 200; i++) {
+                assertTrue(s.contains("TargetName=iqn.2026-01.io.evasan:many-" + i + "\0"), "target " + i);
+            }
+        } finally {
+            many.stop();
+        }
+    }
 }

@@ -10,8 +10,8 @@ import java.util.Random;
 
 /**
  * Child JVM of {@link MappingCrashTest}: opens the pool and mapping, then writes and unmaps at
- * random forever, printing {@code BEGIN} before and {@code ACK} after each operation returns, until
- * it is killed with {@code kill -9}. Args: poolDir stateDir seed run.
+ * random forever, appending {@code BEGIN} before and {@code ACK} after each operation to a journal file, until
+ * it is killed with {@code kill -9}. Args: poolDir stateDir seed run journalFile.
  */
 public final class CrashChild {
     static final int BLOCK = 64 << 10;
@@ -35,6 +35,9 @@ public final class CrashChild {
                 System.out.println("CREATED " + LUNS[i]);
             }
         }
+        // the journal of operations goes to a file with one unbuffered write() per line: it is in
+        // the page cache before the next operation starts, so kill -9 cannot lose a line
+        java.io.FileOutputStream journal = new java.io.FileOutputStream(args[4], true);
         System.out.println("READY");
         System.out.flush();
         byte[] buf = new byte[BLOCK];
@@ -43,25 +46,31 @@ public final class CrashChild {
             LogicalDisk d = m.disk(LUNS[lun]);
             if (rnd.nextInt(20) == 0) {
                 int seg = rnd.nextInt((int) (LUN_BYTES >> 20));
-                System.out.println("BEGIN UNMAP " + lun + " " + seg);
+                line(journal, "BEGIN UNMAP " + lun + " " + seg);
                 d.unmap((long) seg << 20, 1 << 20);
-                System.out.println("ACK UNMAP " + lun + " " + seg);
+                line(journal, "ACK UNMAP " + lun + " " + seg);
             } else {
                 int block = rnd.nextInt((int) (LUN_BYTES / BLOCK));
                 long token = ((long) run << 40) | seq;
                 fill(buf, token);
-                System.out.println("BEGIN WRITE " + lun + " " + block + " " + token);
+                line(journal, "BEGIN WRITE " + lun + " " + block + " " + token);
                 d.write((long) block * BLOCK, ByteBuffer.wrap(buf));
-                System.out.println("ACK WRITE " + lun + " " + block + " " + token);
+                line(journal, "ACK WRITE " + lun + " " + block + " " + token);
             }
-            System.out.flush();
         }
+    }
+
+    static void line(java.io.FileOutputStream out, String s) throws java.io.IOException {
+        out.write((s + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
     }
 
     /** Deterministic content of a block written with {@code token}. */
     static void fill(byte[] b, long token) {
         long x = token * 0x9E3779B97F4A7C15L + 1;
-        for (int i = 0; i < b.length; i += 8) {
+        for (int k = 0; k < 8; k++) {
+            b[k] = (byte) (token >>> (8 * k));
+        }
+        for (int i = 8; i < b.length; i += 8) {
             x ^= x << 13;
             x ^= x >>> 7;
             x ^= x << 17;

@@ -55,7 +55,7 @@ class MappingCrashTest {
                     "-Xmx256m", "-cp", System.getProperty("java.class.path"),
                     "-Devasan.pool=" + System.getProperty("evasan.pool", "real"),
                     CrashChild.class.getName(), poolDir.toString(), stateDir.toString(), Long.toString(rnd.nextLong()),
-                    Integer.toString(it + 1)));
+                    Integer.toString(it + 1), dir.resolve("journal-" + it + ".log").toString()));
             Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
             CountDownLatch ready = new CountDownLatch(1);
             List<String> lines = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -79,6 +79,8 @@ class MappingCrashTest {
             p.destroyForcibly(); // SIGKILL
             p.waitFor(30, TimeUnit.SECONDS);
             reader.join(10_000);
+            lines.clear();
+            lines.addAll(java.nio.file.Files.readAllLines(dir.resolve("journal-" + it + ".log")));
             // fold the child's log into the model
             String[] inFlight = null;
             int acks = 0;
@@ -113,7 +115,12 @@ class MappingCrashTest {
         System.out.println("MappingCrashTest passed: seed=" + seed + " acknowledged ops=" + totalAcks);
     }
 
+    static final Map<Long, String> TOKENS = new HashMap<>();
+
     static void apply(Map<String, Expect> model, String[] f, boolean inFlight) {
+        if (f[1].equals("WRITE")) {
+            TOKENS.put(Long.parseLong(f[4]), String.join(" ", f) + (inFlight ? " (in flight)" : ""));
+        }
         int lun = Integer.parseInt(f[2]);
         if (f[1].equals("WRITE")) {
             Expect e = model.computeIfAbsent(lun + "/" + f[3], k -> new Expect());
@@ -167,7 +174,9 @@ class MappingCrashTest {
                 boolean zeros = Arrays.equals(got, new byte[got.length]);
                 fail(ctx + ": block " + e.getKey() + " lost acknowledged token " + e.getValue().token + " (alt "
                         + e.getValue().alt + "); read " + (zeros ? "zeros" : "other data, first mismatch at "
-                        + Arrays.mismatch(got, content(e.getValue().token))) + "; entry "
+                        + Arrays.mismatch(got, content(e.getValue().token)) + ", token read "
+                        + java.nio.ByteBuffer.wrap(got).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong(0) + " written by "
+                        + TOKENS.get(java.nio.ByteBuffer.wrap(got).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong(0))) + "; entry "
                         + io.evasan.mapping.lmap.LmapEntry.toString(d.entry(off >> 20)) + "; duplicates: " + duplicates(m));
             }
         }

@@ -21,6 +21,8 @@ final class Command {
     boolean write;
     int expectedLength;
     ByteBuffer dataOut;
+    /** dataOut is a view of received bytes (not from the pool, never released to it). */
+    boolean dataOutBorrowed;
     ByteBuffer dataIn;
     int received;
     /** Unsolicited Data-Out still expected (F=0 on the command, TTT 0xffffffff). */
@@ -49,6 +51,7 @@ final class Command {
         write = false;
         expectedLength = 0;
         dataOut = null;
+        dataOutBorrowed = false;
         dataIn = null;
         received = 0;
         unsolicitedPhase = false;

@@ -19,6 +19,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.vertx.core.Context;
+import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.net.NetSocket;
@@ -35,7 +36,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 import static io.evasan.iscsi.pdu.BhsDescriptor.*;
@@ -113,6 +116,16 @@ public final class IscsiConnection implements PduParser.Handler {
     private final int[] deadTtts = new int[16];
     private int deadCursor;
     private final Consumer<ScsiTask> completion;
+    /** Tasks completed by the ScsiTarget (any thread), drained on the connection's context. */
+    private final ConcurrentLinkedQueue<Command> completed = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    private final Handler<Void> drainTask = v -> drainCompletions();
+    // ---- output batching: PDUs produced in one event-loop turn leave in one write
+    private static final int MAX_COMPONENTS = 1024;
+    private CompositeByteBuf pendingOut;
+    private ArrayList<Command> pendingRecycle = new ArrayList<>();
+    private boolean flushScheduled;
+    private final Handler<Void> flushTask = v -> flush();
 
     // ---- text continuation (FFP)
     private byte[] pendingText;
@@ -135,8 +148,10 @@ public final class IscsiConnection implements PduParser.Handler {
         this.ctx = ctx;
         this.neg = new Negotiator(cfg);
         this.completion = task -> {
-            Command c = (Command) task.transportContext();
-            ctx.runOnContext(v -> onTaskComplete(c));
+            completed.add((Command) task.transportContext());
+            if (drainScheduled.compareAndSet(false, true)) {
+                ctx.runOnContext(drainTask);
+            }
         };
         parser.maxDataSegmentLength(LOGIN_MRDSL);
     }
@@ -780,6 +795,7 @@ public final class IscsiConnection implements PduParser.Handler {
             writeSense(c.task, 0x05, 0x24, 0x00); // ILLEGAL REQUEST, INVALID FIELD IN CDB
             c.submitted = true;
             c.expectedLength = 0;
+            remember(deadItts, itt); // unsolicited Data-Out that may follow is discarded silently
             onTaskComplete(c);
             return;
         }
@@ -789,10 +805,18 @@ public final class IscsiConnection implements PduParser.Handler {
             c.dataIn = pool.acquire(Math.max(1, c.expectedLength));
         }
         if (w) {
-            c.dataOut = pool.acquire(Math.max(1, c.expectedLength));
-            if (immLen > 0) {
-                p.buffer().getBytes(p.dataOffset(), p.dataOffset() + immLen, c.dataOut.array(), c.dataOut.arrayOffset());
+            if (f && immLen > 0 && immLen == c.expectedLength && !p.isCopy()) {
+                // all data arrived as immediate data: hand the received bytes over without copying
+                // (the parser never rewrites bytes it has delivered; Vert.x buffers are not recycled)
+                c.dataOut = ((BufferInternal) p.buffer()).getByteBuf().nioBuffer(p.dataOffset(), immLen).slice();
+                c.dataOutBorrowed = true;
                 c.received = immLen;
+            } else {
+                c.dataOut = pool.acquire(Math.max(1, c.expectedLength));
+                if (immLen > 0) {
+                    p.buffer().getBytes(p.dataOffset(), p.dataOffset() + immLen, c.dataOut.array(), c.dataOut.arrayOffset());
+                    c.received = immLen;
+                }
             }
             if (!f) {
                 c.unsolicitedPhase = true;
@@ -1048,7 +1072,7 @@ public final class IscsiConnection implements PduParser.Handler {
         boolean collapse = !sense && status != ScsiStatus.CHECK_CONDITION;
         int mrdsl = neg.initiatorMaxRecvDataSegmentLength();
         int burst = neg.maxBurstLength();
-        CompositeByteBuf out = Unpooled.compositeBuffer(Math.max(16, 4 + 4 * ((send / mrdsl) + 2)));
+        CompositeByteBuf out = out();
         int dataSN = 0;
         int off = 0;
         int maxSN = publishMaxCmdSN();
@@ -1099,7 +1123,60 @@ public final class IscsiConnection implements PduParser.Handler {
             }
         }
         byItt.remove(c.itt);
-        socket.write(BufferInternal.buffer(out)).onComplete(ar -> recycle(c));
+        pendingRecycle.add(c); // its Data-In buffer is referenced by the pending output
+        scheduleFlush();
+    }
+
+    private void drainCompletions() {
+        drainScheduled.set(false);
+        Command c;
+        while ((c = completed.poll()) != null) {
+            onTaskComplete(c);
+        }
+        flush();
+    }
+
+    private CompositeByteBuf out() {
+        if (pendingOut == null) {
+            pendingOut = Unpooled.compositeBuffer(MAX_COMPONENTS);
+        } else if (pendingOut.numComponents() > MAX_COMPONENTS - 16) {
+            flush();
+            pendingOut = Unpooled.compositeBuffer(MAX_COMPONENTS);
+        }
+        return pendingOut;
+    }
+
+    private void scheduleFlush() {
+        if (!flushScheduled) {
+            flushScheduled = true;
+            ctx.runOnContext(flushTask);
+        }
+    }
+
+    /** Writes everything produced so far in one socket write; recycles the commands it carried. */
+    private void flush() {
+        flushScheduled = false;
+        CompositeByteBuf o = pendingOut;
+        if (o == null) {
+            return;
+        }
+        pendingOut = null;
+        if (phase == Phase.CLOSED) {
+            o.release();
+            pendingRecycle.clear();
+            return;
+        }
+        if (pendingRecycle.isEmpty()) {
+            socket.write(BufferInternal.buffer(o));
+            return;
+        }
+        ArrayList<Command> done = pendingRecycle;
+        pendingRecycle = new ArrayList<>();
+        socket.write(BufferInternal.buffer(o)).onComplete(ar -> {
+            for (Command d : done) {
+                recycle(d);
+            }
+        });
     }
 
     private void releaseCommand(Command c) {
@@ -1113,7 +1190,9 @@ public final class IscsiConnection implements PduParser.Handler {
         }
         c.inUse = false;
         pool.release(c.dataIn);
-        pool.release(c.dataOut);
+        if (!c.dataOutBorrowed) {
+            pool.release(c.dataOut);
+        }
         c.clear();
         if (freeCommands.size() < 4 * cfg.commandWindow()) {
             freeCommands.addFirst(c);
@@ -1469,9 +1548,8 @@ public final class IscsiConnection implements PduParser.Handler {
         if (phase == Phase.CLOSED) {
             return;
         }
-        CompositeByteBuf out = Unpooled.compositeBuffer(5);
-        appendPdu(out, h, data, off, len);
-        socket.write(BufferInternal.buffer(out));
+        appendPdu(out(), h, data, off, len);
+        scheduleFlush();
     }
 
     // ------------------------------------------------------------------ close
@@ -1484,6 +1562,7 @@ public final class IscsiConnection implements PduParser.Handler {
         if (phase != Phase.LOGGING_OUT) {
             phase = Phase.LOGGING_OUT;
         }
+        flush();
         socket.write(Buffer.buffer()).onComplete(ar -> close());
     }
 

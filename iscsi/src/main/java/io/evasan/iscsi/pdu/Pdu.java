@@ -14,6 +14,7 @@ public final class Pdu {
     int ahsLength;
     int dataOffset;
     int dataLength;
+    boolean copy;
 
     public Buffer buffer() { return buffer; }
     /** Offset of the BHS in {@link #buffer()}. */
@@ -22,6 +23,8 @@ public final class Pdu {
     public int ahsLength() { return ahsLength; }
     public int dataOffset() { return dataOffset; }
     public int dataLength() { return dataLength; }
+    /** True for a private copy made by {@link #copy()} (its buffer is not shared with the parser). */
+    public boolean isCopy() { return copy; }
 
     public int opcode() { return BhsDescriptor.opcode(buffer, bhs); }
     public boolean immediate() { return BhsDescriptor.immediate(buffer, bhs); }
@@ -54,6 +57,8 @@ public final class Pdu {
         Buffer b = Buffer.buffer(BhsDescriptor.LENGTH + ahsLength + dataLength);
         b.appendBuffer(buffer, bhs, BhsDescriptor.LENGTH + ahsLength);
         b.appendBuffer(buffer, dataOffset, dataLength);
-        return of(b, ahsLength, dataLength);
+        Pdu p = of(b, ahsLength, dataLength);
+        p.copy = true;
+        return p;
     }
 }

@@ -30,7 +30,7 @@ class LibiscsiConformanceTest {
 
     /** Suites that pass fully (no failure, no skip) on this transport and the current executor. */
     static final Set<String> CLAIMED = Set.of(
-            "GetLBAStatus", "Mandatory", "ModeSense6", "MultipathIO", "NoMedia",
+            "GetLBAStatus", "Mandatory", "ModeSense6", "MultipathIO", "NoMedia", "OrWrite",
             "Prefetch10", "Prefetch16",
             "PrinReadKeys", "PrinReportCapabilities", "PrinServiceactionRange",
             "ProutClear", "ProutPreempt", "ProutRegister", "ProutReserve",

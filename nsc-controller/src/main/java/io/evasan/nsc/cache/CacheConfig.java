@@ -37,9 +37,11 @@ public final class CacheConfig {
      */
     public CacheConfig nonVolatileLog(Path v) { this.nonVolatileLog = v; return this; }
     /**
-     * Non-volatile mode only: msync each record before acknowledging it (power-loss safe, ~200 us
-     * per write on this machine). Off (default): acknowledged writes survive kill -9 of the process
-     * (the mapped pages are in the OS page cache) but not a power cut.
+     * Non-volatile mode only: power-loss safety. Each record is msync'd before it is acknowledged,
+     * each destage flushes the backend LUN before the record is marked done, and the done mark is
+     * msync'd before any newer write to the same sectors may be destaged (~200 us per fsync on this
+     * machine: see the benchmark). Off (default): acknowledged writes survive kill -9 of the process
+     * (the mapped pages live in the OS page cache) but not a power cut.
      */
     public CacheConfig forceOnAck(boolean v) { this.forceOnAck = v; return this; }
     /** Partner mirror; null (default) = no partner, acknowledgement does not wait for one. */

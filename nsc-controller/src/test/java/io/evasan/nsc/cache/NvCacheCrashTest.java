@@ -210,4 +210,71 @@ class NvCacheCrashTest {
         org.junit.jupiter.api.Assertions.assertArrayEquals(expectedSnap, fresh.snapshot(9, 0));
         org.junit.jupiter.api.Assertions.assertArrayEquals(expected, fresh.contents(0));
     }
+
+    @Test
+    void shouldKeepTheLogWhenReplayFailsAndReportFailedSnapshots(@TempDir Path tmp) throws Exception {
+        Path log = tmp.resolve("keep.log");
+        CacheConfig cfg = new CacheConfig().nonVolatileLog(log).segmentSize(64 << 10).segmentCount(4);
+        MemoryDestageTarget mem = new MemoryDestageTarget();
+        mem.createLun(0, 1 << 20);
+        try (WriteBackCache cache = new WriteBackCache(cfg, mem, mem, new CacheStats("keep1"))) {
+            cache.pauseDestage();
+            cache.write(1, 0, 0, tagged(1, 1), false);
+            cache.insertMarker(new SnapshotRequest(4, "s", SnapshotRequest.Kind.SNAPSHOT, SnapshotRequest.Source.API, 0));
+            cache.write(1, 0, 512, tagged(2, 1), false);
+            Files.copy(log, tmp.resolve("crash.log"));
+            cache.resumeDestage();
+        }
+        Path crash = tmp.resolve("crash.log");
+        MemoryDestageTarget broken = new MemoryDestageTarget(); // LUN 0 missing: every replayed write fails
+        io.evasan.error.StorageException e = org.junit.jupiter.api.Assertions.assertThrows(
+                io.evasan.error.StorageException.class,
+                () -> new WriteBackCache(cfg.nonVolatileLog(crash), broken, broken, new CacheStats("keep2")));
+        assertEquals(io.evasan.error.ErrorCode.NOT_FOUND, e.code());
+        try (SegmentStore s = SegmentStore.openLog(crash, 64 << 10, 4, false)) {
+            assertEquals(3, s.scanLive().size(), "log untouched after a failed replay");
+        }
+        MemoryDestageTarget healthy = new MemoryDestageTarget();
+        healthy.createLun(0, 1 << 20);
+        try (WriteBackCache cache = new WriteBackCache(cfg.nonVolatileLog(crash), healthy, req -> {
+            throw new IllegalStateException("snapshot space exhausted");
+        }, new CacheStats("keep3"))) {
+            assertEquals(2, cache.recoveredWrites());
+            assertEquals(0, cache.recoveredMarkers());
+            assertEquals(1, cache.recoveryFailures().size());
+            assertTrue(cache.recoveryFailures().get(0).contains("snapshot space exhausted"));
+        }
+        assertEquals(2, tagAt(healthy.contents(0), 512));
+    }
+
+    @Test
+    void shouldRefuseToFormatAForeignFile(@TempDir Path tmp) throws Exception {
+        Path f = tmp.resolve("precious.img");
+        Files.writeString(f, "not a cache log");
+        MemoryDestageTarget mem = new MemoryDestageTarget();
+        io.evasan.error.StorageException e = org.junit.jupiter.api.Assertions.assertThrows(
+                io.evasan.error.StorageException.class,
+                () -> new WriteBackCache(new CacheConfig().nonVolatileLog(f), mem, mem, new CacheStats("foreign")));
+        assertEquals(io.evasan.error.ErrorCode.CORRUPT_METADATA, e.code());
+        assertEquals("not a cache log", Files.readString(f));
+    }
+
+    @Test
+    void shouldFlushTheBackendBeforeEachDoneMarkInPowerLossMode(@TempDir Path tmp) {
+        MemoryDestageTarget mem = new MemoryDestageTarget();
+        mem.createLun(0, 1 << 20);
+        CacheConfig cfg = new CacheConfig().nonVolatileLog(tmp.resolve("pl.log")).segmentSize(64 << 10)
+                .segmentCount(4).forceOnAck(true);
+        try (WriteBackCache cache = new WriteBackCache(cfg, mem, mem, new CacheStats("powerloss"))) {
+            long before = mem.flushes();
+            for (int k = 1; k <= 10; k++) {
+                cache.write(1, 0, k * 4096L, tagged(k, 8), false);
+            }
+            cache.synchronizeAll();
+            assertTrue(mem.flushes() - before >= 10, "one backend flush per destaged record");
+        }
+        for (int k = 1; k <= 10; k++) {
+            assertEquals(k, tagAt(mem.contents(0), k * 4096L));
+        }
+    }
 }

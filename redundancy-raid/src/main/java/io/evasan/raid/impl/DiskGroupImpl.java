@@ -49,6 +49,8 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
     private static final int LOCKS = 4096;
+    /** Drive index of a member that has no PSEG (found contradicted at open); always lost. */
+    public static final int NO_DRIVE = 0xFFFF;
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect((int) DriveLabelDescriptor.MIB);
 
     /** Callbacks into the pool (persisting the drive list, resolving paths). */
@@ -172,50 +174,75 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
             }
         }
         nextRsdId = maxId + 1;
-        // decide which RSDs live; a member contradicted by its own drive's entry is stale
+        // decide which RSDs live. Each member's own PSEG entry either confirms it (USED by this
+        // RSD), contradicts it (USED by another RSD, or already claimed), or is unconfirmed
+        // (never written / tombstone / torn: a crash between writing the entries of one RSD).
+        // An RSD contradicted at least as often as supported is a stale copy of a freed RSD
+        // whose PSEGs were reused: dead. Otherwise it lives; contradicted members are replaced by
+        // NO_DRIVE (lost, rebuilt elsewhere) and unconfirmed members get their entry rewritten.
         Map<Long, Long> claimed = new HashMap<>();
-        for (Rsd r : best.values()) {
+        List<Rsd> order = new ArrayList<>(best.values());
+        order.sort((x, y) -> Long.compare(x.rsdId(), y.rsdId()));
+        for (Rsd r : order) {
             Long fg = freedGen.get(r.rsdId());
             if (fg != null && fg > r.generation()) {
                 continue;
             }
             int confirmed = 0;
+            int unconfirmed = 0;
             int contradictedMask = 0;
             for (int m = 0; m < r.members(); m++) {
                 int di = r.drive(m);
                 ByteBuffer t = di < tables.length ? tables[di] : null;
-                if (t == null) {
+                int p = r.pseg(m);
+                if (claimed.containsKey(r.address(m))) {
+                    contradictedMask |= 1 << m;
                     continue;
                 }
-                int p = r.pseg(m);
+                if (t == null) {
+                    continue; // drive unreadable now: cannot check
+                }
                 if (p < 0 || p >= ds[di].label().psegCount()) {
                     contradictedMask |= 1 << m;
                     continue;
                 }
                 int at = p * RsdDescriptor.ENTRY_BYTES;
-                if (RsdDescriptor.kind(t, at) == RsdDescriptor.KIND_USED && RsdDescriptor.rsdId(t, at) == r.rsdId()) {
+                int k = RsdDescriptor.kind(t, at);
+                if (k == RsdDescriptor.KIND_USED && RsdDescriptor.rsdId(t, at) == r.rsdId()) {
                     confirmed++;
-                } else {
+                } else if (k == RsdDescriptor.KIND_USED) {
                     contradictedMask |= 1 << m;
+                } else {
+                    unconfirmed++;
                 }
             }
-            if (confirmed == 0 && contradictedMask != 0) {
-                continue; // a stale copy of an RSD whose PSEGs were reused: dead
+            int contradicted = Integer.bitCount(contradictedMask);
+            if (contradicted > 0 && contradicted >= confirmed + unconfirmed) {
+                continue;
             }
             Rsd live = r;
-            if ((contradictedMask & ~r.staleMask()) != 0) {
-                live = r.withStale(r.staleMask() | contradictedMask);
+            if (contradicted > 0) {
+                int[] d = r.drives();
+                int[] p = r.psegs();
+                for (int m = 0; m < d.length; m++) {
+                    if ((contradictedMask & (1 << m)) != 0) {
+                        d[m] = NO_DRIVE;
+                        p[m] = 0;
+                    }
+                }
+                live = new Rsd(r.rsdId(), r.rssId(), r.level(), r.generation() + 1, r.parityMember(),
+                        r.staleMask() | contradictedMask, d, p);
                 problems.add("RSD " + r.rsdId() + ": members " + Integer.toBinaryString(contradictedMask)
-                        + " claimed by other RSDs, marked stale");
+                        + " found in use by other RSDs; treated as lost");
             }
             for (int m = 0; m < live.members(); m++) {
-                if ((contradictedMask & (1 << m)) == 0) {
+                if (live.drive(m) != NO_DRIVE) {
                     claimed.put(live.address(m), live.rsdId());
                 }
             }
             RStoreImpl s = new RStoreImpl(live, this);
             rstores.put(live.rsdId(), s);
-            if (live != r) {
+            if (live != r || unconfirmed > 0) {
                 try {
                     persistRsd(live);
                 } catch (StorageException e) {

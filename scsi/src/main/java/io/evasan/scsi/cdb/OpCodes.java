@@ -1,6 +1,9 @@
 package io.evasan.scsi.cdb;
 
-/** SPC-4 / SBC-3 operation codes and service actions used by this target, plus the vendor range. */
+/**
+ * SPC-4 / SBC-3 operation codes and service actions used by this target, plus the vendor range.
+ * Invariant: values are the standards' (and seed 003's 20h); never reused for another command.
+ */
 public final class OpCodes {
     public static final int TEST_UNIT_READY = 0x00;
     public static final int REQUEST_SENSE = 0x03;

@@ -1,6 +1,9 @@
 package io.evasan.scsi.lu;
 
-/** Receives provisioning extents in ascending LBA order (GET LBA STATUS). */
+/**
+ * Receives provisioning extents (GET LBA STATUS). Invariant: extents arrive in ascending LBA
+ * order, contiguous, non-empty, the first starting at the requested LBA.
+ */
 @FunctionalInterface
 public interface LbaStatusSink {
     int MAPPED = 0;

@@ -5,7 +5,8 @@ import io.evasan.scsi.lu.LogicalUnit;
 
 /**
  * What the seed 003 DCMD commands need from the controller (implemented in nsc-controller).
- * Methods return the seed's codes; they must change nothing when they return an error.
+ * Invariant: methods return only the seed's codes (tables 2, 4, 7, 10) and change nothing when
+ * they return an error; they are called only with CDBs that passed {@link DcmdDescriptor#validate}.
  */
 public interface SnapshotBackupEngine {
     /** Table 2: {@code SenseCodes.NO_SENSE} on success, else a {@link DcmdCodes} table-2 code. */

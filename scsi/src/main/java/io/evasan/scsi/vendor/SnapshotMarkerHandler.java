@@ -10,6 +10,8 @@ import io.evasan.scsi.target.VendorRequest;
  * {@link VendorCommandHandler} for the snapshot-marker CDB (C0h): validates it and hands the
  * request to a {@link MarkerSink} (the write-back cache in nsc-controller), then returns the
  * marker sequence number and host tag.
+ *
+ * <p>Invariant: an invalid CDB never reaches the sink; one accepted CDB calls the sink once.
  */
 public final class SnapshotMarkerHandler implements VendorCommandHandler {
 

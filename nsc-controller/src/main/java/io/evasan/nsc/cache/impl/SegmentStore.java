@@ -85,8 +85,10 @@ public final class SegmentStore implements AutoCloseable {
     /**
      * Opens (or creates) a log file. If it holds a valid header, its own geometry is used (the
      * file's header wins) and its LIVE records can be listed with {@link #scanLive()}; call
-     * {@link #trim()} after replaying them. A missing or invalid header means no record was ever
-     * acknowledged from it: the file is formatted with the given geometry.
+     * {@link #trim()} after replaying them. An empty file, an all-zero header, or our magic with a
+     * bad crc (a header torn while formatting or trimming, both of which happen only when no
+     * unreplayed record exists) is formatted with the given geometry. Any other content is a
+     * foreign file: {@code StorageException(CORRUPT_METADATA)}, the file untouched.
      */
     public static SegmentStore openLog(Path file, int segmentSize, int segmentCount, boolean force) {
         try {
@@ -98,9 +100,17 @@ public final class SegmentStore implements AutoCloseable {
                 int count = segmentCount;
                 long nextEpoch = 1;
                 boolean valid = false;
-                if (ch.size() >= FILE_HEADER_LENGTH) {
+                if (ch.size() > 0) {
                     ByteBuffer h = ByteBuffer.allocate(FILE_HEADER_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
                     ch.read(h, 0);
+                    boolean zero = true;
+                    for (int i = 0; i < FILE_HEADER_LENGTH && zero; i++) {
+                        zero = h.get(i) == 0;
+                    }
+                    if (!zero && h.getLong(FILE_MAGIC_OFFSET) != FILE_MAGIC) {
+                        // refuse to format a file that is not ours
+                        throw new StorageException(ErrorCode.CORRUPT_METADATA, file + " is not a cache log");
+                    }
                     CRC32C c = new CRC32C();
                     c.update(h.array(), 0, FILE_CRC_OFFSET);
                     if (h.getLong(FILE_MAGIC_OFFSET) == FILE_MAGIC && h.getInt(FILE_VERSION_OFFSET) == VERSION
@@ -247,11 +257,17 @@ public final class SegmentStore implements AutoCloseable {
         return (int) crc.getValue();
     }
 
-    /** Marks a record DONE (destaged / snapshot taken) and releases its space. */
+    /**
+     * Marks a record DONE (destaged / snapshot taken) and releases its space. With force the state
+     * is msync'd before returning (power-loss mode: the caller flushed the backend first).
+     */
     public void done(long addr) {
         int seg = segmentOf(addr);
         int rec = offsetOf(addr);
         segs[seg].putInt(rec + STATE_OFFSET, STATE_DONE);
+        if (nonVolatile && force) {
+            ((MappedByteBuffer) segs[seg]).force(rec + STATE_OFFSET, 4);
+        }
         if (--liveCount[seg] == 0 && seg != active) {
             freeStack[freeTop++] = seg;
         }

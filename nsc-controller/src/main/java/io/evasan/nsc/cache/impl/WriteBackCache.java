@@ -72,6 +72,7 @@ public final class WriteBackCache implements WriteCache {
     private final MirrorChannel mirror;
     private final long retryBackoffNanos;
     private final long rateBytesPerSecond;
+    private final boolean powerLossSafe;
     private final AtomicLong rateNextFree = new AtomicLong();
 
     private final ReentrantLock lock = new ReentrantLock();
@@ -126,6 +127,7 @@ public final class WriteBackCache implements WriteCache {
     private final Thread[] workers;
     private final long recoveredWrites;
     private final long recoveredMarkers;
+    private final List<String> recoveryFailures = new ArrayList<>();
 
     private static final class InitQueue {
         final int id;
@@ -166,7 +168,9 @@ public final class WriteBackCache implements WriteCache {
     /**
      * Creates the cache. In non-volatile mode an existing log is first replayed into the backend in
      * sequence order (writes written, markers' snapshots taken via {@code action}), the backend is
-     * flushed, and the log is trimmed; then the workers start.
+     * flushed, and the log is trimmed; then the workers start. A backend failure while replaying a
+     * write propagates and leaves the log untouched (nothing acknowledged is dropped; open again
+     * once the backend is healthy); a failing snapshot is recorded in {@link #recoveryFailures()}.
      */
     public WriteBackCache(CacheConfig config, DestageTarget target, SnapshotAction action, CacheStats stats) {
         config.validate();
@@ -176,9 +180,10 @@ public final class WriteBackCache implements WriteCache {
         this.mirror = config.mirror();
         this.retryBackoffNanos = TimeUnit.MILLISECONDS.toNanos(config.retryBackoffMillis());
         this.rateBytesPerSecond = config.destageBytesPerSecond();
+        this.powerLossSafe = config.nonVolatileLog() != null && config.forceOnAck();
         long[] recovered = new long[2];
         if (config.nonVolatileLog() != null) {
-            this.store = openAndRecover(config, target, action, recovered);
+            this.store = openAndRecover(config, target, action, recovered, recoveryFailures);
         } else {
             this.store = SegmentStore.volatileStore(config.segmentSize(), config.segmentCount());
         }
@@ -213,29 +218,39 @@ public final class WriteBackCache implements WriteCache {
     }
 
     private static SegmentStore openAndRecover(CacheConfig config, DestageTarget target, SnapshotAction action,
-                                               long[] counts) {
+                                               long[] counts, List<String> failures) {
         SegmentStore s = SegmentStore.openLog(config.nonVolatileLog(), config.segmentSize(), config.segmentCount(),
                 config.forceOnAck());
-        List<SegmentStore.Recovered> live = s.scanLive();
-        for (SegmentStore.Recovered r : live) {
-            ByteBuffer seg = s.segment(segmentOf(r.address()));
-            int rec = offsetOf(r.address());
-            if (r.type() == CacheLogDescriptor.TYPE_WRITE) {
-                ByteBuffer view = seg.duplicate();
-                int len = CacheLogDescriptor.payloadLength(seg, rec);
-                view.limit(rec + PAYLOAD_OFFSET + len).position(rec + PAYLOAD_OFFSET);
-                target.write(CacheLogDescriptor.lunId(seg, rec), CacheLogDescriptor.byteOffset(seg, rec), view);
-                counts[0]++;
-            } else {
-                SnapshotRequest req = CacheMessageDescriptor.getMarkerPayload(seg, rec + PAYLOAD_OFFSET,
-                        seg.getInt(rec + CacheLogDescriptor.LUN_COUNT_OFFSET),
-                        seg.getInt(rec + CacheLogDescriptor.KIND_OFFSET),
-                        seg.getLong(rec + CacheLogDescriptor.REQUEST_ID_OFFSET));
-                action.takeSnapshot(req);
-                counts[1]++;
+        try {
+            List<SegmentStore.Recovered> live = s.scanLive();
+            for (SegmentStore.Recovered r : live) {
+                ByteBuffer seg = s.segment(segmentOf(r.address()));
+                int rec = offsetOf(r.address());
+                if (r.type() == CacheLogDescriptor.TYPE_WRITE) {
+                    ByteBuffer view = seg.duplicate();
+                    int len = CacheLogDescriptor.payloadLength(seg, rec);
+                    view.limit(rec + PAYLOAD_OFFSET + len).position(rec + PAYLOAD_OFFSET);
+                    target.write(CacheLogDescriptor.lunId(seg, rec), CacheLogDescriptor.byteOffset(seg, rec), view);
+                    counts[0]++;
+                } else {
+                    SnapshotRequest req = CacheMessageDescriptor.getMarkerPayload(seg, rec + PAYLOAD_OFFSET,
+                            seg.getInt(rec + CacheLogDescriptor.LUN_COUNT_OFFSET),
+                            seg.getInt(rec + CacheLogDescriptor.KIND_OFFSET),
+                            seg.getLong(rec + CacheLogDescriptor.REQUEST_ID_OFFSET));
+                    try {
+                        action.takeSnapshot(req);
+                        counts[1]++;
+                    } catch (RuntimeException e) {
+                        // the writes are replayed either way; the failure is reported by recoveryFailures()
+                        failures.add(req + ": " + e);
+                    }
+                }
             }
+            target.flushAll();
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
         }
-        target.flushAll();
         s.trim();
         if (s.segmentSize() != config.segmentSize() || s.segmentCount() != config.segmentCount()) {
             s.close();
@@ -259,6 +274,14 @@ public final class WriteBackCache implements WriteCache {
     /** Markers whose snapshots were taken while replaying the log when this cache was opened. */
     public long recoveredMarkers() {
         return recoveredMarkers;
+    }
+
+    /**
+     * Snapshots that failed while replaying the log (the marker's request and the error); their
+     * writes were still replayed. Empty when recovery took every snapshot.
+     */
+    public List<String> recoveryFailures() {
+        return List.copyOf(recoveryFailures);
     }
 
     public CacheStats stats() {
@@ -364,7 +387,7 @@ public final class WriteBackCache implements WriteCache {
     }
 
     private void checkOpen() {
-        if (closed) {
+        if (closed || closing) {
             throw new IllegalStateException("cache closed");
         }
     }
@@ -841,6 +864,9 @@ public final class WriteBackCache implements WriteCache {
         boolean ok;
         try {
             target.write(eLun[slot], eOffset[slot], v);
+            if (powerLossSafe) {
+                target.flush(eLun[slot]); // the DONE mark below must never precede stable data
+            }
             ok = true;
         } catch (RuntimeException e) {
             ok = false;

@@ -55,7 +55,16 @@ public final class FileDrive {
     /** Size of the file or device at {@code path} in bytes. */
     public static long sizeOf(Path path) {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            return ch.size();
+            long size = ch.size();
+            if (size == 0 && !Files.isRegularFile(path)) {
+                // a block device reports size 0 through fstat: ask sysfs (sectors of 512 bytes)
+                Path real = path.toRealPath();
+                Path sys = Path.of("/sys/class/block", real.getFileName().toString(), "size");
+                if (Files.isReadable(sys)) {
+                    size = Long.parseLong(Files.readString(sys).strip()) * 512;
+                }
+            }
+            return size;
         } catch (NoSuchFileException e) {
             throw new StorageException(ErrorCode.DRIVE_MISSING, "drive " + path + " does not exist");
         } catch (IOException e) {

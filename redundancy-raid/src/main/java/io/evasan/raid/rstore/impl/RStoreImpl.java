@@ -10,7 +10,10 @@ import io.evasan.raid.rsd.Rsd;
 import io.evasan.raid.rstore.RStore;
 import io.evasan.raid.rstore.RaidLevel;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -96,6 +99,10 @@ public final class RStoreImpl implements RStore {
         final ByteBuffer[] img = {ByteBuffer.allocate(UNIT), ByteBuffer.allocate(UNIT),
             ByteBuffer.allocate(UNIT), ByteBuffer.allocate(UNIT)};
         final byte[] tmp = new byte[UNIT];
+        final long[] rowLongs = new long[ROW_BYTES / 8];
+        final long[] parLongs = new long[UNIT / 8];
+        final ByteBuffer parDirect = ByteBuffer.allocateDirect(UNIT).order(ByteOrder.nativeOrder());
+        final java.nio.LongBuffer parDirectLongs = parDirect.asLongBuffer();
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -546,6 +553,7 @@ public final class RStoreImpl implements RStore {
             int lo = c0 == c1 ? a - c0 * UNIT : 0;
             int hi = c0 == c1 ? b - c0 * UNIT : UNIT;
             long rowAt = (long) r * UNIT;
+            ByteBuffer parOut = s.parity;
             try {
                 if (!usable(l, ps)) {
                     // parity lost: data only; parity becomes stale
@@ -581,10 +589,15 @@ public final class RStoreImpl implements RStore {
                 }
                 if (a == 0 && b == ROW_BYTES) {
                     // full-stripe write: parity from the new data, no reads
-                    ByteBuffer par = s.parity;
-                    copy(par, 0, src, srcAt, UNIT);
-                    for (int c = 1; c < COLUMNS; c++) {
-                        xor(par, 0, src, srcAt + c * UNIT, UNIT);
+                    if (src.hasArray()) {
+                        parity4(s.parity.array(), src.array(), src.arrayOffset() + srcAt);
+                    } else {
+                        // bulk copy to long[] (memcpy), vectorisable XOR, bulk copy to a direct buffer
+                        src.slice(srcAt, ROW_BYTES).order(ByteOrder.nativeOrder()).asLongBuffer().get(s.rowLongs);
+                        parity4(s.parLongs, s.rowLongs);
+                        s.parDirectLongs.clear();
+                        s.parDirectLongs.put(s.parLongs);
+                        parOut = s.parDirect;
                     }
                 } else if (!lostTouched) {
                     // read-modify-write: P' = P ^ old ^ new over the touched ranges
@@ -645,7 +658,7 @@ public final class RStoreImpl implements RStore {
             int plo = (a == 0 && b == ROW_BYTES) ? 0 : lo;
             int phi = (a == 0 && b == ROW_BYTES) ? UNIT : hi;
             writeData5(l, t, r, a, b, src, srcAt);
-            writeMember(ps, rowAt + plo, s.parity, plo, phi - plo, t, r);
+            writeMember(ps, rowAt + plo, parOut, plo, phi - plo, t, r);
             return;
         }
     }
@@ -947,8 +960,44 @@ public final class RStoreImpl implements RStore {
         }
     }
 
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.nativeOrder());
+
+    /** out[0..UNIT) = XOR of the four units in[off..off + 4 UNIT): one pass, eight bytes at a time. */
+    private static void parity4(byte[] out, byte[] in, int off) {
+        for (int i = 0; i < UNIT; i += 8) {
+            int p = off + i;
+            LONGS.set(out, i, (long) LONGS.get(in, p) ^ (long) LONGS.get(in, p + UNIT)
+                    ^ (long) LONGS.get(in, p + 2 * UNIT) ^ (long) LONGS.get(in, p + 3 * UNIT));
+        }
+    }
+
+    /** out = XOR of the four quarters of in (units of UNIT / 8 longs); a loop the JIT vectorises. */
+    private static void parity4(long[] out, long[] in) {
+        int u = UNIT / 8;
+        for (int i = 0; i < u; i++) {
+            out[i] = in[i] ^ in[i + u] ^ in[i + 2 * u] ^ in[i + 3 * u];
+        }
+    }
+
+    private static final VarHandle BB_LONGS = MethodHandles.byteBufferViewVarHandle(long[].class,
+            ByteOrder.nativeOrder());
+
+    /** As {@link #parity4(byte[], byte[], int)} reading a direct (or read-only) buffer in place. */
+    private static void parity4(byte[] out, ByteBuffer in, int off) {
+        for (int i = 0; i < UNIT; i += 8) {
+            int p = off + i;
+            LONGS.set(out, i, (long) BB_LONGS.get(in, p) ^ (long) BB_LONGS.get(in, p + UNIT)
+                    ^ (long) BB_LONGS.get(in, p + 2 * UNIT) ^ (long) BB_LONGS.get(in, p + 3 * UNIT));
+        }
+    }
+
+    /** XOR eight bytes at a time (the JIT turns the view into plain 64-bit loads and stores). */
     private static void xorArrays(byte[] d, int dp, byte[] s, int sp, int len) {
-        for (int i = 0; i < len; i++) {
+        int i = 0;
+        for (; i + 8 <= len; i += 8) {
+            LONGS.set(d, dp + i, (long) LONGS.get(d, dp + i) ^ (long) LONGS.get(s, sp + i));
+        }
+        for (; i < len; i++) {
             d[dp + i] ^= s[sp + i];
         }
     }

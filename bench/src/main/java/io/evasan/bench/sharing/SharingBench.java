@@ -1,0 +1,229 @@
+package io.evasan.bench.sharing;
+
+import io.evasan.mapping.LogicalDisk;
+import io.evasan.mapping.Mapping;
+import io.evasan.mapping.MappingOptions;
+import io.evasan.mapping.Mappings;
+import io.evasan.raid.DriveSpec;
+import io.evasan.raid.GroupSpec;
+import io.evasan.raid.Pool;
+import io.evasan.raid.PoolSpec;
+import io.evasan.raid.Pools;
+import io.evasan.raid.rstore.RaidLevel;
+import io.evasan.sharing.AllocationPolicy;
+import io.evasan.sharing.BgCopyState;
+import io.evasan.sharing.DeleteOption;
+import io.evasan.sharing.SharingConfig;
+import io.evasan.sharing.SharingStats;
+import io.evasan.sharing.SnapcloneMode;
+import io.evasan.sharing.impl.SharingTreesImpl;
+import io.evasan.sharing.spi.impl.MappingSegmentMaps;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+
+/**
+ * Sharing-tree benchmarks over the real mapping and a RAID0 pool of sparse drive files, each
+ * figure printed beside its comparison from the same run:
+ * <ol>
+ *   <li>{@code create}: snapshot creation of a LUN with 1 GB mapped vs one with 1 TB mapped
+ *       (target ratio &lt;= 10, 1 TB &lt; 100 ms);</li>
+ *   <li>{@code overwrite}: first full overwrite after a snapshot vs an overwrite without one
+ *       (target &lt;= 2.2x), 1 MB writes, and 64 KB writes for reference;</li>
+ *   <li>{@code bgcopy}: unthrottled BGCOPY rate vs a raw file copy of the same size (target &gt;= 0.5x).</li>
+ * </ol>
+ * Usage: {@code java -cp bench/target/benchmarks.jar io.evasan.bench.sharing.SharingBench [workDir] [create|overwrite|bgcopy|all] [lunMB]}
+ */
+public final class SharingBench {
+    static final int SEG = 1 << 20;
+
+    public static void main(String[] args) throws Exception {
+        Path work = Path.of(args.length > 0 ? args[0] : System.getProperty("java.io.tmpdir") + "/evasan-sharing-bench");
+        String what = args.length > 1 ? args[1] : "all";
+        int lunMb = args.length > 2 ? Integer.parseInt(args[2]) : 512;
+        if (what.equals("create") || what.equals("all")) {
+            create(work.resolve("create"));
+        }
+        if (what.equals("overwrite") || what.equals("all")) {
+            overwrite(work.resolve("overwrite"), lunMb);
+        }
+        if (what.equals("bgcopy") || what.equals("all")) {
+            bgcopy(work.resolve("bgcopy"), lunMb);
+        }
+    }
+
+    static Pool pool(Path dir, long driveBytes) {
+        List<DriveSpec> drives = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            drives.add(DriveSpec.file(String.format("drives/d%02d.img", i), driveBytes));
+        }
+        return Pools.create(dir, new PoolSpec(List.of(new GroupSpec("dg0", drives))));
+    }
+
+    static void clean(Path dir) throws IOException {
+        if (Files.exists(dir)) {
+            try (Stream<Path> s = Files.walk(dir)) {
+                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    /** Maps every segment of a sharing-tree LUN without writing data (reserve + link, metadata only). */
+    static void mapAll(MappingSegmentMaps maps, long lun, int segments) {
+        LogicalDisk d = maps.logicalDisk(lun);
+        for (int s = 0; s < segments; s++) {
+            long addr = d.reserveRseg(s);
+            d.linkRseg(s, 0, addr, 0);
+        }
+    }
+
+    static void create(Path dir) throws IOException {
+        clean(dir);
+        int small = 1024;            // 1 GB
+        int large = 1 << 20;         // 1 TB
+        // RAID0 over 8 sparse drives of 160 GB: 1.25 TB
+        try (Pool pool = pool(dir.resolve("pool"), 160L << 30);
+             Mapping m = Mappings.open(pool, dir.resolve("state"), MappingOptions.defaults().withFsync(false))) {
+            MappingSegmentMaps maps = new MappingSegmentMaps(m, pool, pool.diskGroups().get(0).id(), RaidLevel.RAID0, "st-");
+            try (SharingTreesImpl st = new SharingTreesImpl(maps, SharingConfig.defaults().withBackground(false),
+                    SharingStats.standalone())) {
+                long a = st.createLun(small);
+                long b = st.createLun(large);
+                long t0 = System.nanoTime();
+                mapAll(maps, a, small);
+                long t1 = System.nanoTime();
+                mapAll(maps, b, large);
+                long t2 = System.nanoTime();
+                System.out.printf("setup: mapped 1 GB in %.1f s, 1 TB in %.1f s%n", (t1 - t0) / 1e9, (t2 - t1) / 1e9);
+                // warm up the code path on a third LUN
+                long w = st.createLun(64);
+                mapAll(maps, w, 64);
+                for (int i = 0; i < 5; i++) {
+                    st.snapshot(w, AllocationPolicy.ON_DEMAND);
+                }
+                double[] smallMs = new double[3];
+                double[] largeMs = new double[3];
+                for (int i = 0; i < 3; i++) {
+                    long s0 = System.nanoTime();
+                    st.snapshot(a, AllocationPolicy.ON_DEMAND);
+                    long s1 = System.nanoTime();
+                    st.snapshot(b, AllocationPolicy.ON_DEMAND);
+                    long s2 = System.nanoTime();
+                    smallMs[i] = (s1 - s0) / 1e6;
+                    largeMs[i] = (s2 - s1) / 1e6;
+                }
+                double sm = median(smallMs);
+                double lm = median(largeMs);
+                System.out.printf("snapshot create: 1 GB mapped %.2f ms, 1 TB mapped %.2f ms (median of 3), ratio %.1f "
+                        + "(target <= 10), 1 TB %s 100 ms%n", sm, lm, lm / sm, lm < 100 ? "<" : ">=");
+            }
+        }
+        clean(dir);
+    }
+
+    static double median(double[] v) {
+        double[] c = v.clone();
+        java.util.Arrays.sort(c);
+        return c[c.length / 2];
+    }
+
+    static double overwriteOnce(SharingTreesImpl st, long lun, int segments, int ioBytes, byte[] buf) {
+        long t0 = System.nanoTime();
+        for (long off = 0; off < (long) segments * SEG; off += ioBytes) {
+            st.write(lun, off, buf, 0, ioBytes);
+        }
+        return (System.nanoTime() - t0) / 1e9;
+    }
+
+    static void overwrite(Path dir, int lunMb) throws IOException {
+        clean(dir);
+        try (Pool pool = pool(dir.resolve("pool"), Math.max(1L << 30, (long) lunMb << 20));
+             Mapping m = Mappings.open(pool, dir.resolve("state"), MappingOptions.defaults())) {
+            MappingSegmentMaps maps = new MappingSegmentMaps(m, pool, pool.diskGroups().get(0).id(), RaidLevel.RAID0, "st-");
+            try (SharingTreesImpl st = new SharingTreesImpl(maps, SharingConfig.defaults().withBackground(false),
+                    SharingStats.standalone())) {
+                for (int io : new int[]{SEG, 64 << 10}) {
+                    byte[] buf = new byte[io];
+                    new Random(1).nextBytes(buf);
+                    long lun = st.createLun(lunMb);
+                    overwriteOnce(st, lun, lunMb, io, buf);                       // allocate
+                    double plain = overwriteOnce(st, lun, lunMb, io, buf);        // overwrite, no snapshot
+                    long snap = st.snapshot(lun, AllocationPolicy.ON_DEMAND);
+                    double cfw = overwriteOnce(st, lun, lunMb, io, buf);          // first overwrite after the snapshot
+                    System.out.printf("full overwrite of %d MB with %d KB writes: without snapshot %.2f s (%.0f MB/s), "
+                                    + "first after snapshot %.2f s (%.0f MB/s), ratio %.2f (target <= 2.2)%n",
+                            lunMb, io >> 10, plain, lunMb / plain, cfw, lunMb / cfw, cfw / plain);
+                    st.delete(snap, DeleteOption.REFUSE_IF_SNAPSHOTS);
+                    st.delete(lun, DeleteOption.REFUSE_IF_SNAPSHOTS);
+                }
+            }
+        }
+        clean(dir);
+    }
+
+    static void bgcopy(Path dir, int lunMb) throws Exception {
+        clean(dir);
+        double bg;
+        try (Pool pool = pool(dir.resolve("pool"), Math.max(1L << 30, (long) lunMb << 20));
+             Mapping m = Mappings.open(pool, dir.resolve("state"), MappingOptions.defaults())) {
+            MappingSegmentMaps maps = new MappingSegmentMaps(m, pool, pool.diskGroups().get(0).id(), RaidLevel.RAID0, "st-");
+            try (SharingTreesImpl st = new SharingTreesImpl(maps, SharingConfig.defaults().withBackground(true).withRate(0),
+                    SharingStats.standalone())) {
+                long lun = st.createLun(lunMb);
+                byte[] buf = new byte[SEG];
+                new Random(2).nextBytes(buf);
+                for (int s = 0; s < lunMb; s++) {
+                    st.write(lun, (long) s * SEG, buf, 0, SEG);
+                }
+                long t0 = System.nanoTime();
+                long clone = st.snapclone(lun, AllocationPolicy.ON_DEMAND, SnapcloneMode.EAGER);
+                while (st.bgcopyProgress(clone).state() != BgCopyState.DONE) {
+                    Thread.sleep(2);
+                }
+                bg = (System.nanoTime() - t0) / 1e9;
+            }
+        }
+        // raw copy of a file of the same size on the same file system, forced to disk like the copy above
+        Path src = dir.resolve("raw-src");
+        Path dst = dir.resolve("raw-dst");
+        try (FileChannel c = FileChannel.open(src, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            ByteBuffer b = ByteBuffer.allocateDirect(SEG);
+            byte[] r = new byte[SEG];
+            new Random(3).nextBytes(r);
+            for (int s = 0; s < lunMb; s++) {
+                b.clear();
+                b.put(r).flip();
+                c.write(b);
+            }
+            c.force(true);
+        }
+        long t0 = System.nanoTime();
+        try (FileChannel in = FileChannel.open(src, StandardOpenOption.READ);
+             FileChannel out = FileChannel.open(dst, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            ByteBuffer b = ByteBuffer.allocateDirect(SEG);
+            while (in.read(b) > 0) {
+                b.flip();
+                out.write(b);
+                b.clear();
+            }
+            out.force(true);
+        }
+        double raw = (System.nanoTime() - t0) / 1e9;
+        System.out.printf("BGCOPY of %d MB: %.2f s (%.0f MB/s); raw file copy %.2f s (%.0f MB/s); ratio %.2f (target >= 0.5)%n",
+                lunMb, bg, lunMb / bg, raw, lunMb / raw, (lunMb / bg) / (lunMb / raw));
+        try (RandomAccessFile ignored = new RandomAccessFile(src.toFile(), "r")) {
+            // keep the files until here so the page cache state is comparable
+        }
+        clean(dir);
+    }
+}

@@ -1,0 +1,323 @@
+package io.evasan.sharing.spi.impl;
+
+import io.evasan.error.ErrorCode;
+import io.evasan.error.StorageException;
+import io.evasan.mapping.LogicalDisk;
+import io.evasan.mapping.LunInfo;
+import io.evasan.mapping.Mapping;
+import io.evasan.mapping.lmap.LmapEntry;
+import io.evasan.mapping.rsd.PhysicalAddress;
+import io.evasan.mld.MldBatch;
+import io.evasan.raid.Pool;
+import io.evasan.raid.rstore.RaidLevel;
+import io.evasan.sharing.sharebits.ShareEntry;
+import io.evasan.sharing.spi.SegmentMaps;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * {@link SegmentMaps} over the real mapping layer (L2MAP -> LMAP -> RSD on a redundancy-raid pool).
+ * Disks it creates are mapping logical disks named {@code <prefix><hex>}; only those are reported
+ * by {@link #disks()} (other LUNs of the mapping are never touched). The catalog is an MLD record
+ * (kind {@code sharing.tree}).
+ *
+ * <p>Entry translation (ShareEntry long &lt;-&gt; {@link LmapEntry} int): the pointer token is
+ * {@code ((group << 27) | (slot << 3) | rseg) + 1}; HOLDER, Sp and Ss map one to one. An entry
+ * without a pointer carries no bits in the mapping (the sharing tree never gives readers to a
+ * disk that holds zeros, so such bits are only hints; they read back as clear).
+ *
+ * <p>Capacity reservations are RSEGs reserved from the mapping up front and kept here until used;
+ * they are not persisted (the mapping frees unlinked RSEGs when it reopens) and the sharing tree
+ * re-reserves on open.
+ */
+public final class MappingSegmentMaps implements SegmentMaps {
+    public static final String CATALOG_KIND = "sharing.tree";
+    public static final String CATALOG_KEY = "catalog";
+    private static final int SEG = (int) Mapping.SEGMENT_BYTES;
+
+    private final Mapping mapping;
+    private final Pool pool;
+    private final String prefix;
+    private final RaidLevel level;
+    private final int group;
+    private final ConcurrentHashMap<Long, LogicalDisk> byId = new ConcurrentHashMap<>();
+    private final ArrayDeque<Long> reserved = new ArrayDeque<>();
+
+    /**
+     * @param pool   used only to estimate free space (may be null: unlimited estimate)
+     * @param prefix name prefix of the logical disks this adapter creates and owns
+     */
+    public MappingSegmentMaps(Mapping mapping, Pool pool, int diskGroup, RaidLevel level, String prefix) {
+        this.mapping = mapping;
+        this.pool = pool;
+        this.group = diskGroup;
+        this.level = level;
+        this.prefix = prefix;
+        for (LunInfo i : mapping.list()) {
+            if (i.name().startsWith(prefix)) {
+                byId.put((long) i.id(), mapping.disk(i.id()));
+            }
+        }
+    }
+
+    public Mapping mapping() {
+        return mapping;
+    }
+
+    /** Mapping's logical disk behind a sharing-tree disk id. */
+    public LogicalDisk logicalDisk(long id) {
+        return disk(id);
+    }
+
+    private LogicalDisk disk(long id) {
+        LogicalDisk d = byId.get(id);
+        if (d == null) {
+            throw new IllegalArgumentException("no disk " + id + " owned by this adapter");
+        }
+        return d;
+    }
+
+    private String newName() {
+        return prefix + Long.toHexString(System.currentTimeMillis()) + "-"
+                + Integer.toHexString(ThreadLocalRandom.current().nextInt() & 0x7fffffff);
+    }
+
+    // ---- translation -----------------------------------------------------------------------
+
+    static long token(int group, int slot, int rseg) {
+        return (((long) group << 27) | ((long) slot << 3) | rseg) + 1;
+    }
+
+    static long address(long token) {
+        long t = token - 1;
+        return PhysicalAddress.rseg((int) (t >>> 27), (int) ((t >>> 3) & 0xFFFFFF), (int) (t & 7));
+    }
+
+    static long token(long address) {
+        return token(PhysicalAddress.group(address), PhysicalAddress.slot(address), PhysicalAddress.rsegIndex(address));
+    }
+
+    private long toLong(LogicalDisk d, int e) {
+        if (!LmapEntry.allocated(e)) {
+            return 0;
+        }
+        return ShareEntry.encode(token(d.diskGroupId(), LmapEntry.slot(e), LmapEntry.rseg(e)),
+                LmapEntry.holder(e), LmapEntry.sp(e), LmapEntry.ss(e));
+    }
+
+    private static int toInt(long e) {
+        long ptr = ShareEntry.pointer(e);
+        if (ptr == 0) {
+            return 0;
+        }
+        long t = ptr - 1;
+        int bits = (ShareEntry.sp(e) ? LmapEntry.SP : 0) | (ShareEntry.ss(e) ? LmapEntry.SS : 0);
+        return LmapEntry.encode((int) ((t >>> 3) & 0xFFFFFF), (int) (t & 7), ShareEntry.holder(e), bits);
+    }
+
+    // ---- SPI ---------------------------------------------------------------------------------
+
+    @Override
+    public int segmentBytes() {
+        return SEG;
+    }
+
+    @Override
+    public long createDisk(int segments) {
+        LogicalDisk d = mapping.create(newName(), (long) segments * SEG, level, group);
+        byId.put((long) d.id(), d);
+        return d.id();
+    }
+
+    @Override
+    public long createPredecessor(long successor) {
+        LogicalDisk s = disk(successor);
+        int n = (int) s.segments();
+        int[] clearSp = new int[64];
+        int k = 0;
+        for (int i = 0; i < n; i++) {
+            int e = s.entry(i);
+            if (LmapEntry.allocated(e) && !LmapEntry.sp(e)) {
+                if (k == clearSp.length) {
+                    clearSp = java.util.Arrays.copyOf(clearSp, k * 2);
+                }
+                clearSp[k++] = i;
+            }
+        }
+        LogicalDisk p = mapping.createSnapshotDisk(s.name(), newName(), LmapEntry.SP, LmapEntry.SS | LmapEntry.SP);
+        // P.Sp = successor's old Sp: clear it where the successor's was clear (P is not yet in any catalog)
+        for (int j = 0; j < k; j++) {
+            int seg = clearSp[j];
+            int e = p.entry(seg);
+            if (!p.compareAndSetEntry(seg, e, e & ~LmapEntry.SP)) {
+                throw new IllegalStateException("entry of new snapshot changed under us");
+            }
+        }
+        byId.put((long) p.id(), p);
+        return p.id();
+    }
+
+    @Override
+    public void deleteDisk(long disk) {
+        LogicalDisk d = disk(disk);
+        mapping.delete(d.name());
+        byId.remove(disk);
+    }
+
+    @Override
+    public long[] disks() {
+        return byId.keySet().stream().mapToLong(Long::longValue).sorted().toArray();
+    }
+
+    @Override
+    public int segments(long disk) {
+        return (int) disk(disk).segments();
+    }
+
+    @Override
+    public long entry(long disk, int segment) {
+        LogicalDisk d = disk(disk);
+        return toLong(d, d.entry(segment));
+    }
+
+    @Override
+    public void setEntry(long disk, int segment, long expect, long update) {
+        if (!disk(disk).compareAndSetEntry(segment, toInt(expect), toInt(update))) {
+            throw new IllegalStateException("entry " + segment + " of disk " + disk + " is not " + ShareEntry.toString(expect));
+        }
+    }
+
+    @Override
+    public long allocate(long disk, int segment, boolean fromReservation) {
+        if (fromReservation) {
+            synchronized (reserved) {
+                Long t = reserved.poll();
+                if (t == null) {
+                    throw new IllegalStateException("allocation from an empty reservation");
+                }
+                return t;
+            }
+        }
+        return token(disk(disk).reserveRseg(segment));
+    }
+
+    @Override
+    public void release(long rseg) {
+        mapping.releaseRseg(address(rseg));
+    }
+
+    @Override
+    public void link(long disk, int segment, long expect, long rseg, boolean sp, boolean ss) {
+        int bits = (sp ? LmapEntry.SP : 0) | (ss ? LmapEntry.SS : 0);
+        if (!disk(disk).linkRseg(segment, toInt(expect), address(rseg), bits)) {
+            throw new IllegalStateException("link lost a race on segment " + segment + " of disk " + disk);
+        }
+    }
+
+    @Override
+    public void unlink(long disk, int segment, long expect, long update) {
+        if (!disk(disk).unlinkRseg(segment, toInt(expect), toInt(update))) {
+            throw new IllegalStateException("unlink lost a race on segment " + segment + " of disk " + disk);
+        }
+    }
+
+    @Override
+    public void transferHolder(long from, int segment, long fromExpect, long fromUpdate,
+                               long to, long toExpect, long toUpdate) {
+        if (!mapping.transferHolder(disk(from), segment, toInt(fromExpect), toInt(fromUpdate),
+                disk(to), segment, toInt(toExpect), toInt(toUpdate))) {
+            throw new IllegalStateException("transfer lost a race on segment " + segment);
+        }
+    }
+
+    @Override
+    public void copy(long srcRseg, long dstRseg) {
+        mapping.copyRseg(address(srcRseg), address(dstRseg));
+    }
+
+    @Override
+    public void read(long rseg, int offset, byte[] dst, int dstOffset, int length) {
+        mapping.readRseg(address(rseg), offset, ByteBuffer.wrap(dst, dstOffset, length));
+    }
+
+    @Override
+    public void write(long rseg, int offset, byte[] src, int srcOffset, int length) {
+        mapping.writeRseg(address(rseg), offset, ByteBuffer.wrap(src, srcOffset, length));
+    }
+
+    @Override
+    public boolean reserveCapacity(long segments) {
+        if (byId.isEmpty()) {
+            return segments == 0;
+        }
+        LogicalDisk any = byId.values().iterator().next();
+        int n = (int) any.segments();
+        List<Long> got = new ArrayList<>();
+        try {
+            for (long i = 0; i < segments; i++) {
+                got.add(token(any.reserveRseg(i % n)));
+            }
+        } catch (StorageException ex) {
+            if (ex.code() != ErrorCode.SPACE_ALLOCATION_FAILED) {
+                throw ex;
+            }
+            for (long t : got) {
+                release(t);
+            }
+            return false;
+        }
+        synchronized (reserved) {
+            reserved.addAll(got);
+        }
+        return true;
+    }
+
+    @Override
+    public void releaseCapacity(long segments) {
+        for (long i = 0; i < segments; i++) {
+            Long t;
+            synchronized (reserved) {
+                t = reserved.poll();
+            }
+            if (t == null) {
+                throw new IllegalStateException("release beyond the reservation");
+            }
+            release(t);
+        }
+    }
+
+    @Override
+    public long freeSegments() {
+        if (pool == null) {
+            return Long.MAX_VALUE / 4;
+        }
+        // one RSEG per free PSEG is the RAID1 figure, a lower bound for RAID0 and RAID5
+        return pool.diskGroup(group).freePsegs();
+    }
+
+    @Override
+    public byte[] loadCatalog() {
+        Optional<byte[]> b = mapping.mld().get(CATALOG_KIND, CATALOG_KEY);
+        return b.orElse(null);
+    }
+
+    @Override
+    public void storeCatalog(byte[] catalog) {
+        mapping.mld().commit(new MldBatch().put(CATALOG_KIND, CATALOG_KEY, catalog));
+    }
+
+    @Override
+    public void close() {
+        synchronized (reserved) {
+            while (!reserved.isEmpty()) {
+                release(reserved.poll());
+            }
+        }
+    }
+}

@@ -1,0 +1,119 @@
+package io.evasan.sharing;
+
+import io.evasan.error.StorageException;
+import io.evasan.mapping.Mapping;
+import io.evasan.mapping.MappingOptions;
+import io.evasan.mapping.Mappings;
+import io.evasan.raid.Pool;
+import io.evasan.sharing.impl.SharingTreesImpl;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Child JVM of {@link SharingCrashTest}: opens pool, mapping and sharing tree, then writes to all
+ * disks, takes snapshots and snapclones (BGCOPY runs in the background, throttled) and deletes
+ * snapshots at random, printing {@code BEGIN ...} before and {@code ACK ...} / {@code NACK} after
+ * each operation, until killed with SIGKILL. Args: poolDir stateDir seed round.
+ */
+public final class SharingCrashChild {
+    static final int SEG = 1 << 20;
+    static final int SEGS = 6;
+
+    public static void main(String[] args) throws Exception {
+        Path poolDir = Path.of(args[0]);
+        Path stateDir = Path.of(args[1]);
+        Random rnd = new Random(Long.parseLong(args[2]));
+        int round = Integer.parseInt(args[3]);
+        Pool pool = MappingIntegrationTest.pool(poolDir, 128);
+        Mapping m = Mappings.open(pool, stateDir, MappingOptions.defaults());
+        SharingTreesImpl st = new SharingTreesImpl(MappingIntegrationTest.maps(pool, m),
+                SharingConfig.defaults().withBackground(true).withRate(16L << 20).withQuiesceThreshold(2),
+                SharingStats.standalone());
+        if (st.disks().isEmpty()) {
+            System.out.println("BEGIN CREATE");
+            long lun = st.createLun(SEGS);
+            System.out.println("ACK CREATE " + lun);
+        }
+        System.out.println("READY");
+        System.out.flush();
+        for (long seq = 0; ; seq++) {
+            List<Long> all = new ArrayList<>();
+            for (long id : st.disks()) {
+                if (st.isValid(id)) {
+                    all.add(id);
+                }
+            }
+            long d = all.get(rnd.nextInt(all.size()));
+            int r = rnd.nextInt(100);
+            if (all.size() > 8) {
+                for (long x : all) {
+                    if (st.kind(x) == DiskKind.SNAPSHOT || (st.kind(x) == DiskKind.LUN && st.chain(x).size() == 1 && x != all.get(0))) {
+                        d = x;
+                        r = 14;
+                        break;
+                    }
+                }
+            }
+            if (r < 8) {
+                System.out.println("BEGIN SNAP " + d);
+                System.out.flush();
+                try {
+                    long p = st.snapshot(d, rnd.nextBoolean() ? AllocationPolicy.ON_DEMAND : AllocationPolicy.RESERVE_FULL);
+                    System.out.println("ACK SNAP " + d + " " + p);
+                } catch (StorageException ex) {
+                    System.out.println("NACK " + ex.code());
+                }
+            } else if (r < 12) {
+                System.out.println("BEGIN CLONE " + d);
+                System.out.flush();
+                try {
+                    long c = st.snapclone(d, AllocationPolicy.ON_DEMAND, rnd.nextBoolean() ? SnapcloneMode.EAGER : SnapcloneMode.SCALING);
+                    System.out.println("ACK CLONE " + d + " " + c);
+                } catch (StorageException ex) {
+                    System.out.println("NACK " + ex.code());
+                }
+            } else if (r < 16 && (st.kind(d) == DiskKind.SNAPSHOT
+                    || (st.kind(d) == DiskKind.LUN && st.chain(d).size() == 1 && d != all.get(0)))) {
+                System.out.println("BEGIN DEL " + d);
+                System.out.flush();
+                st.delete(d, DeleteOption.REFUSE_IF_SNAPSHOTS);
+                System.out.println("ACK DEL " + d);
+            } else {
+                long off;
+                int len;
+                if (rnd.nextInt(3) == 0) {
+                    off = (long) rnd.nextInt(SEGS) * SEG;
+                    len = SEG;
+                } else {
+                    int sectors = SEGS * SEG / 512;
+                    int a = rnd.nextInt(sectors);
+                    len = 512 * (1 + rnd.nextInt(Math.min(256, sectors - a)));
+                    off = a * 512L;
+                }
+                long token = ((long) round << 40) | seq;
+                byte[] b = new byte[len];
+                fill(b, token);
+                System.out.println("BEGIN WRITE " + d + " " + off + " " + len + " " + token);
+                System.out.flush();
+                st.write(d, off, b, 0, len);
+                System.out.println("ACK WRITE " + d + " " + off + " " + len + " " + token);
+            }
+            System.out.flush();
+        }
+    }
+
+    static void fill(byte[] b, long token) {
+        long x = token * 0x9E3779B97F4A7C15L + 1;
+        for (int i = 0; i < b.length; i += 8) {
+            x ^= x << 13;
+            x ^= x >>> 7;
+            x ^= x << 17;
+            for (int k = 0; k < 8 && i + k < b.length; k++) {
+                b[i + k] = (byte) (x >>> (8 * k));
+            }
+        }
+    }
+}

@@ -1,0 +1,173 @@
+package io.evasan.sharing;
+
+import io.evasan.mapping.Mapping;
+import io.evasan.mapping.MappingOptions;
+import io.evasan.mapping.Mappings;
+import io.evasan.raid.Pool;
+import io.evasan.sharing.impl.SharingTreesImpl;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * kill -9 test over the real mapping: a child JVM ({@link SharingCrashChild}) writes (with CFW),
+ * snapshots, snapclones (BGCOPY in the background) and deletes, printing each acknowledged
+ * operation; it is SIGKILLed at a random moment; the trees are reopened here and every disk must
+ * read exactly what the acknowledged operations say (the one unacknowledged operation may show
+ * either outcome, per 512-byte sector for a write). Repeated on the same pool
+ * ({@code -Devasan.crash.iterations=N}, default 3).
+ */
+class SharingCrashTest {
+    private static final int BYTES = SharingCrashChild.SEGS * SharingCrashChild.SEG;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void shouldKeepTreesConsistentAndAcknowledgedWritesAfterKill9() throws Exception {
+        long seed = Long.getLong("evasan.seed", System.nanoTime());
+        int iterations = Integer.getInteger("evasan.crash.iterations", 3);
+        Random rnd = new Random(seed);
+        Path poolDir = dir.resolve("pool");
+        Path stateDir = dir.resolve("state");
+        Map<Long, byte[]> model = new HashMap<>();
+        int totalAcks = 0;
+        for (int it = 0; it < iterations; it++) {
+            String ctx = "seed=" + seed + " iteration=" + it;
+            List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx384m", "-cp", System.getProperty("java.class.path"),
+                    SharingCrashChild.class.getName(), poolDir.toString(), stateDir.toString(),
+                    Long.toString(rnd.nextLong()), Integer.toString(it + 1));
+            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            CountDownLatch ready = new CountDownLatch(1);
+            List<String> lines = Collections.synchronizedList(new ArrayList<>());
+            Thread reader = new Thread(() -> {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                    String l;
+                    while ((l = r.readLine()) != null) {
+                        if (l.equals("READY")) {
+                            ready.countDown();
+                        }
+                        lines.add(l);
+                    }
+                } catch (java.io.IOException e) {
+                    // killed
+                }
+            });
+            reader.start();
+            assertTrue(ready.await(120, TimeUnit.SECONDS), ctx + ": child did not start: " + lines);
+            long delay = 300 + rnd.nextInt(2000);
+            Thread.sleep(delay);
+            p.destroyForcibly();
+            p.waitFor(30, TimeUnit.SECONDS);
+            reader.join(10_000);
+
+            String[] inFlight = null;
+            int acks = 0;
+            for (String l : new ArrayList<>(lines)) {
+                String[] f = l.split(" ");
+                switch (f[0]) {
+                    case "BEGIN" -> inFlight = f;
+                    case "NACK" -> inFlight = null;
+                    case "ACK" -> {
+                        apply(model, f);
+                        inFlight = null;
+                        acks++;
+                    }
+                    default -> {
+                    }
+                }
+            }
+            totalAcks += acks;
+            System.out.println(ctx + ": killed after " + delay + " ms, " + acks + " acks, in flight: "
+                    + (inFlight == null ? "none" : String.join(" ", inFlight)));
+            try (Pool pool = MappingIntegrationTest.pool(poolDir, 128);
+                 Mapping m = Mappings.open(pool, stateDir, MappingOptions.defaults());
+                 SharingTreesImpl st = new SharingTreesImpl(MappingIntegrationTest.maps(pool, m),
+                         SharingConfig.defaults().withBackground(false), SharingStats.standalone())) {
+                verify(st, model, inFlight, ctx);
+            }
+        }
+        assertTrue(totalAcks > 0, "the child acknowledged nothing");
+    }
+
+    private static void apply(Map<Long, byte[]> model, String[] f) {
+        switch (f[1]) {
+            case "CREATE" -> model.put(Long.parseLong(f[2]), new byte[BYTES]);
+            case "SNAP", "CLONE" -> model.put(Long.parseLong(f[3]), model.get(Long.parseLong(f[2])).clone());
+            case "DEL" -> model.remove(Long.parseLong(f[2]));
+            case "WRITE" -> {
+                long off = Long.parseLong(f[3]);
+                int len = Integer.parseInt(f[4]);
+                byte[] b = new byte[len];
+                SharingCrashChild.fill(b, Long.parseLong(f[5]));
+                System.arraycopy(b, 0, model.get(Long.parseLong(f[2])), (int) off, len);
+            }
+            default -> fail("unknown op " + String.join(" ", f));
+        }
+    }
+
+    private static byte[] read(SharingTreesImpl st, long d) {
+        byte[] got = new byte[BYTES];
+        st.read(d, 0, got, 0, BYTES);
+        return got;
+    }
+
+    private static void verify(SharingTreesImpl st, Map<Long, byte[]> model, String[] inFlight, String ctx) {
+        Set<Long> present = new HashSet<>(st.disks());
+        Set<Long> extra = new HashSet<>(present);
+        extra.removeAll(model.keySet());
+        String op = inFlight == null ? "" : inFlight[1];
+        for (long d : new ArrayList<>(model.keySet())) {
+            if (!present.contains(d)) {
+                assertTrue(op.equals("DEL") && Long.parseLong(inFlight[2]) == d, ctx + ": disk " + d + " lost");
+                model.remove(d);
+                continue;
+            }
+            assertTrue(st.isValid(d), ctx + ": disk " + d + " invalidated");
+            byte[] got = read(st, d);
+            byte[] want = model.get(d);
+            if (op.equals("WRITE") && Long.parseLong(inFlight[2]) == d) {
+                long off = Long.parseLong(inFlight[3]);
+                int len = Integer.parseInt(inFlight[4]);
+                byte[] b = new byte[len];
+                SharingCrashChild.fill(b, Long.parseLong(inFlight[5]));
+                for (int s = 0; s < len; s += 512) {
+                    int at = (int) off + s;
+                    boolean old = java.util.Arrays.equals(want, at, at + 512, got, at, at + 512);
+                    boolean neu = java.util.Arrays.equals(b, s, s + 512, got, at, at + 512);
+                    assertTrue(old || neu, ctx + ": in-flight write sector at " + at + " of disk " + d + " is neither old nor new");
+                }
+                System.arraycopy(got, (int) off, want, (int) off, len);
+            }
+            int mis = java.util.Arrays.mismatch(want, got);
+            assertEquals(-1, mis, ctx + ": disk " + d + " (" + st.kind(d) + ") differs at byte " + mis);
+        }
+        if (!extra.isEmpty()) {
+            assertEquals(1, extra.size(), ctx + ": unexpected disks " + extra);
+            assertTrue(op.equals("SNAP") || op.equals("CLONE"), ctx + ": unexpected disk " + extra + " with in flight " + op);
+            long nd = extra.iterator().next();
+            byte[] src = model.get(Long.parseLong(inFlight[2]));
+            assertEquals(-1, java.util.Arrays.mismatch(src, read(st, nd)), ctx + ": in-flight snapshot content");
+            model.put(nd, src.clone());
+        }
+    }
+}
