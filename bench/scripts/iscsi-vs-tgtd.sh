@@ -7,7 +7,7 @@
 # read/write at depth 8. Each row runs REPS times alternating the two targets; the printed figure is
 # the median of each side and the ratio ours/tgtd of the medians.
 #
-# Usage: bench/scripts/iscsi-vs-tgtd.sh [--no-build] [--reps N] [--scale F]
+# Usage: bench/scripts/iscsi-vs-tgtd.sh [--no-build] [--reps N] [--scale F] [--rows REGEX]
 #   --scale multiplies the op counts (default 1: ~2-10 s per run on 2 cores).
 # Needs: tgt, qemu-utils, qemu-block-extra, libiscsi-bin (Debian), JDK 17, Maven.
 set -euo pipefail
@@ -23,11 +23,13 @@ TGT_IQN="iqn.2024-01.peer.local:tgt1"
 REPS=3
 SCALE=1
 BUILD=1
+ROWS_RE="."
 while [ $# -gt 0 ]; do
   case "$1" in
     --no-build) BUILD=0 ;;
     --reps) REPS="$2"; shift ;;
     --scale) SCALE="$2"; shift ;;
+    --rows) ROWS_RE="$2"; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -105,6 +107,7 @@ ROWS=(
 )
 for row in "${ROWS[@]}"; do
   set -- $row
+  echo "$1" | grep -Eq "$ROWS_RE" || continue
   name="$1" count="$2" depth="$3" size="$4" step="$5" rw="$6"
   ours=() tgt=()
   for _ in $(seq 1 "$REPS"); do

@@ -64,6 +64,7 @@ class RStoreModelTest {
                 run(rnd, g, stores, models, steps, victim);
                 if (level != RaidLevel.RAID0) {
                     check(g, stores, models, false);
+                    assertTrue(g.stats().degradedReads(level) > 0, "degraded reads counted");
                 }
 
                 Rebuild rb = g.rebuild();

@@ -21,11 +21,8 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -93,8 +90,8 @@ public final class WriteBackCache implements WriteCache {
     private final int[] eNext;
     private final int[] eEdgeHead;
     private final byte[] eState;
-    private final int[] depStamp;
-    private int stamp;
+    private final long[] depStamp;
+    private long stamp;
     private final int[] slotFree;
     private int slotTop;
 
@@ -105,7 +102,7 @@ public final class WriteBackCache implements WriteCache {
     private int edgeUsed;
 
     // ---- per-initiator queues
-    private final Map<Integer, InitQueue> queues = new HashMap<>();
+    private final IntIntHashMap queueIndex = new IntIntHashMap(-1);
     private final List<InitQueue> queueList = new ArrayList<>();
     private long virtualTime;
 
@@ -113,8 +110,8 @@ public final class WriteBackCache implements WriteCache {
     private final ArrayDeque<MarkerState> markers = new ArrayDeque<>();
 
     // ---- newest-entry-per-sector index
-    private final Map<Integer, TreeMap<Long, Extent>> index = new HashMap<>();
-    private final ArrayDeque<Extent> extentPool = new ArrayDeque<>();
+    private final ExtentIndex index;
+    private final ThreadLocal<long[][]> gapBuffers = ThreadLocal.withInitial(() -> new long[][] {new long[16]});
 
     private final List<SpaceWaiter> spaceWaiters = new ArrayList<>();
     private final ByteBuffer mirrorBuf;
@@ -156,12 +153,6 @@ public final class WriteBackCache implements WriteCache {
         }
     }
 
-    private static final class Extent {
-        long start;
-        long end;
-        int slot;
-    }
-
     private record SpaceWaiter(int bytes, CompletableFuture<Void> future) {
     }
 
@@ -200,8 +191,9 @@ public final class WriteBackCache implements WriteCache {
         eNext = new int[n];
         eEdgeHead = new int[n];
         eState = new byte[n];
-        depStamp = new int[n];
+        depStamp = new long[n];
         slotFree = new int[n];
+        index = new ExtentIndex(2 * n + 2);
         for (int i = n - 1; i >= 0; i--) {
             slotFree[slotTop++] = i;
             eSeq[i] = -1;
@@ -467,13 +459,14 @@ public final class WriteBackCache implements WriteCache {
     }
 
     private InitQueue queue(int init) {
-        InitQueue q = queues.get(init);
-        if (q == null) {
-            q = new InitQueue(init);
-            q.vtime = virtualTime;
-            queues.put(init, q);
-            queueList.add(q);
+        int i = queueIndex.get(init);
+        if (i >= 0) {
+            return queueList.get(i);
         }
+        InitQueue q = new InitQueue(init);
+        q.vtime = virtualTime;
+        queueIndex.put(init, queueList.size());
+        queueList.add(q);
         return q;
     }
 
@@ -492,63 +485,25 @@ public final class WriteBackCache implements WriteCache {
 
     // ------------------------------------------------------------------ index
 
-    private Extent newExtent(long start, long end, int slot) {
-        Extent x = extentPool.pollFirst();
-        if (x == null) {
-            x = new Extent();
-        }
-        x.start = start;
-        x.end = end;
-        x.slot = slot;
-        return x;
-    }
-
-    private void splitAt(TreeMap<Long, Extent> m, long p) {
-        Map.Entry<Long, Extent> fe = m.floorEntry(p);
-        if (fe != null) {
-            Extent x = fe.getValue();
-            if (x.start < p && x.end > p) {
-                Extent y = newExtent(p, x.end, x.slot);
-                x.end = p;
-                m.put(p, y);
-            }
-        }
-    }
-
     private void indexInsert(int slot) {
-        TreeMap<Long, Extent> m = index.computeIfAbsent(eLun[slot], k -> new TreeMap<>());
         long s = eOffset[slot];
-        long e = s + eLen[slot];
-        splitAt(m, s);
-        splitAt(m, e);
+        index.insert(eLun[slot], s, s + eLen[slot], slot);
         stamp++;
         int init = eInit[slot];
-        Iterator<Extent> it = m.subMap(s, true, e, false).values().iterator();
-        while (it.hasNext()) {
-            Extent x = it.next();
-            int o = x.slot;
+        int[] covered = index.covered();
+        for (int i = 0, n = index.coveredCount(); i < n; i++) {
+            int o = covered[i];
             if (eInit[o] != init && depStamp[o] != stamp) {
                 depStamp[o] = stamp;
                 addEdge(o, slot);
                 eDeps[slot]++;
             }
-            it.remove();
-            extentPool.addFirst(x);
         }
-        m.put(s, newExtent(s, e, slot));
     }
 
     private void indexRemove(int slot) {
-        TreeMap<Long, Extent> m = index.get(eLun[slot]);
         long s = eOffset[slot];
-        Iterator<Extent> it = m.subMap(s, true, s + eLen[slot], false).values().iterator();
-        while (it.hasNext()) {
-            Extent x = it.next();
-            if (x.slot == slot) {
-                it.remove();
-                extentPool.addFirst(x);
-            }
-        }
+        index.remove(eLun[slot], s, s + eLen[slot], slot);
     }
 
     private void addEdge(int from, int to) {
@@ -578,44 +533,38 @@ public final class WriteBackCache implements WriteCache {
         }
         validateRange(lunId, byteOffset, len);
         int base = dst.position();
+        int limit = dst.limit();
         long end = byteOffset + len;
-        long[] gaps = null;
+        long[][] holder = gapBuffers.get();
+        long[] gaps = holder[0];
         int ngaps = 0;
         lock.lock();
         try {
             long cur = byteOffset;
-            TreeMap<Long, Extent> m = index.get(lunId);
-            if (m != null && !m.isEmpty()) {
-                Long fk = m.floorKey(byteOffset);
-                long from = fk != null ? fk : byteOffset;
-                for (Extent x : m.subMap(from, true, end, false).values()) {
-                    if (x.end <= cur) {
-                        continue;
+            index.lookup(lunId, byteOffset, end);
+            long[] xs = index.outStart();
+            long[] xe = index.outEnd();
+            int[] xslot = index.outSlot();
+            for (int i = 0, n = index.outCount(); i < n; i++) {
+                if (xs[i] > cur) {
+                    if (ngaps + 2 > gaps.length) {
+                        gaps = Arrays.copyOf(gaps, gaps.length * 2);
+                        holder[0] = gaps;
                     }
-                    if (x.start > cur) {
-                        if (gaps == null) {
-                            gaps = new long[8];
-                        } else if (ngaps + 2 > gaps.length) {
-                            gaps = Arrays.copyOf(gaps, gaps.length * 2);
-                        }
-                        gaps[ngaps++] = cur;
-                        gaps[ngaps++] = x.start;
-                        cur = x.start;
-                    }
-                    long stop = Math.min(x.end, end);
-                    int slot = x.slot;
-                    long addr = eAddr[slot];
-                    ByteBuffer seg = store.segment(segmentOf(addr));
-                    int srcIndex = offsetOf(addr) + PAYLOAD_OFFSET + (int) (cur - eOffset[slot]);
-                    dst.put(base + (int) (cur - byteOffset), seg, srcIndex, (int) (stop - cur));
-                    cur = stop;
+                    gaps[ngaps++] = cur;
+                    gaps[ngaps++] = xs[i];
                 }
+                int slot = xslot[i];
+                long addr = eAddr[slot];
+                ByteBuffer seg = store.segment(segmentOf(addr));
+                int srcIndex = offsetOf(addr) + PAYLOAD_OFFSET + (int) (xs[i] - eOffset[slot]);
+                dst.put(base + (int) (xs[i] - byteOffset), seg, srcIndex, (int) (xe[i] - xs[i]));
+                cur = xe[i];
             }
             if (cur < end) {
-                if (gaps == null) {
-                    gaps = new long[2];
-                } else if (ngaps + 2 > gaps.length) {
-                    gaps = Arrays.copyOf(gaps, gaps.length + 2);
+                if (ngaps + 2 > gaps.length) {
+                    gaps = Arrays.copyOf(gaps, gaps.length * 2);
+                    holder[0] = gaps;
                 }
                 gaps[ngaps++] = cur;
                 gaps[ngaps++] = end;
@@ -623,12 +572,14 @@ public final class WriteBackCache implements WriteCache {
         } finally {
             lock.unlock();
         }
-        for (int i = 0; i < ngaps; i += 2) {
-            ByteBuffer d = dst.duplicate();
-            d.limit(base + (int) (gaps[i + 1] - byteOffset)).position(base + (int) (gaps[i] - byteOffset));
-            target.read(lunId, gaps[i], d);
+        try {
+            for (int i = 0; i < ngaps; i += 2) {
+                dst.limit(base + (int) (gaps[i + 1] - byteOffset)).position(base + (int) (gaps[i] - byteOffset));
+                target.read(lunId, gaps[i], dst);
+            }
+        } finally {
+            dst.limit(limit).position(base + len);
         }
-        dst.position(base + len);
     }
 
     // ------------------------------------------------------------------ sync / FUA
@@ -637,7 +588,7 @@ public final class WriteBackCache implements WriteCache {
     private void awaitQueuePast(int init, long upTo) {
         lock.lock();
         try {
-            InitQueue q = queues.get(init);
+            InitQueue q = queue(init);
             while (q.head >= 0 && eSeq[q.head] <= upTo) {
                 done.awaitUninterruptibly();
             }
@@ -878,7 +829,7 @@ public final class WriteBackCache implements WriteCache {
             if (ok) {
                 ready = completeLocked(slot);
             } else {
-                InitQueue q = queues.get(eInit[slot]);
+                InitQueue q = queue(eInit[slot]);
                 q.inFlight = false;
                 q.retryAt = System.nanoTime() + retryBackoffNanos;
                 eState[slot] = QUEUED;
@@ -918,7 +869,7 @@ public final class WriteBackCache implements WriteCache {
     }
 
     private List<SpaceWaiter> completeLocked(int slot) {
-        InitQueue q = queues.get(eInit[slot]);
+        InitQueue q = queue(eInit[slot]);
         if (q.head != slot) {
             throw new IllegalStateException("destaged entry is not its queue's head");
         }
