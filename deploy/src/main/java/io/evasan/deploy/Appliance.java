@@ -1,33 +1,51 @@
 package io.evasan.deploy;
 
 import io.evasan.error.StorageException;
-import io.evasan.raid.Pool;
-import io.evasan.raid.PoolSpec;
-import io.evasan.raid.Pools;
+import io.evasan.raid.rstore.RaidLevel;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 /**
  * The embedded appliance launcher: one command that opens the pool under the data directory
- * (creating the default pool of sparse-file drives on first start), prints its state, and keeps
- * serving until stopped. Everything it starts binds 127.0.0.1 unless configured otherwise.
+ * (creating the default pool of sparse-file drives, and a first thin LUN, on first start), starts
+ * the controller and the iSCSI target, prints the state and the URL to connect with, and serves
+ * until stopped. Everything binds 127.0.0.1 unless configured otherwise.
  */
 @Command(name = "evasan", mixinStandardHelpOptions = true, version = "evasan 0.1.0",
         description = "Runs the embedded SAN appliance over a pool of drives under --data-dir.")
 public final class Appliance implements Callable<Integer> {
 
     @Option(names = "--data-dir", defaultValue = "data",
-            description = "State directory: drives, pool list, metadata (default: ${DEFAULT-VALUE}).")
+            description = "State directory: drives, pool list, metadata, cache log (default: ${DEFAULT-VALUE}).")
     Path dataDir;
 
     @Option(names = "--status", description = "Print the pool state and exit instead of serving.")
     boolean statusOnly;
+
+    @Option(names = "--iscsi-host", defaultValue = "127.0.0.1",
+            description = "Address the iSCSI portal binds (default: ${DEFAULT-VALUE}).")
+    String iscsiHost;
+
+    @Option(names = "--iscsi-port", defaultValue = "3260",
+            description = "iSCSI portal port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int iscsiPort;
+
+    @Option(names = "--target-iqn", defaultValue = EmbeddedAppliance.DEFAULT_IQN,
+            description = "IQN of the iSCSI target (default: ${DEFAULT-VALUE}).")
+    String targetIqn;
+
+    @Option(names = "--raid", defaultValue = "RAID5",
+            description = "RAID level of LUN data (RAID0, RAID1, RAID5; default: ${DEFAULT-VALUE}).")
+    RaidLevel raid;
+
+    @Option(names = "--first-lun-size", defaultValue = "1073741824",
+            description = "Size in bytes of the thin LUN created on first start (default: 1 GiB).")
+    long firstLunSize;
 
     public static void main(String[] args) {
         int rc = new CommandLine(new Appliance()).execute(args);
@@ -38,30 +56,28 @@ public final class Appliance implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Files.createDirectories(dataDir);
-        boolean firstStart = !Pools.exists(dataDir);
-        Pool pool;
+        EmbeddedAppliance.Options o = new EmbeddedAppliance.Options(dataDir, iscsiHost, iscsiPort, targetIqn, raid,
+                firstLunSize, !statusOnly);
+        EmbeddedAppliance app;
         try {
-            pool = Pools.openOrCreate(dataDir, PoolSpec.embeddedDefault());
+            app = EmbeddedAppliance.start(o);
         } catch (StorageException e) {
-            System.err.println("evasan: cannot open the pool in " + dataDir.toAbsolutePath() + ": " + e.getMessage()
+            System.err.println("evasan: cannot start from " + dataDir.toAbsolutePath() + ": " + e.getMessage()
                     + " [" + e.code() + "]");
             return 2;
         }
-        System.out.println(firstStart
-                ? "evasan: created a new pool in " + dataDir.toAbsolutePath()
-                : "evasan: opened the pool in " + dataDir.toAbsolutePath());
-        System.out.println(pool.describe());
+        System.out.println(app.describe());
         if (statusOnly) {
-            pool.close();
+            app.close();
             return 0;
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            pool.close();
+            app.close();
             stopped.countDown();
         }, "evasan-shutdown"));
         System.out.println("evasan: running; stop with Ctrl-C");
+        System.out.flush();
         stopped.await();
         return 0;
     }

@@ -39,10 +39,12 @@ public final class IscsiTargetConfig {
     private boolean immediateData = true;
     private boolean initialR2T = false;
     private boolean digestsAllowed = true;
+    private boolean headerDigestRequired;
     private int defaultTime2Wait = 2;
     private int defaultTime2Retain = 20;
     private int commandWindow = 128;
     private long maxCommandBytes = 64L << 20;
+    private long maxConnectionBufferBytes = 256L << 20;
     private long nopInIntervalMillis = 5000;
     private long nopInTimeoutMillis = 30000;
 
@@ -95,12 +97,22 @@ public final class IscsiTargetConfig {
     public IscsiTargetConfig initialR2T(boolean b) { this.initialR2T = b; return this; }
     /** Whether CRC32C header/data digests may be negotiated (None is always accepted). */
     public IscsiTargetConfig digestsAllowed(boolean b) { this.digestsAllowed = b; return this; }
+    /**
+     * When true, None is not an acceptable HeaderDigest: an initiator offering "None,CRC32C" gets
+     * CRC32C; one offering only None (or not negotiating HeaderDigest) fails the login with 02/00.
+     */
+    public IscsiTargetConfig headerDigestRequired(boolean b) { this.headerDigestRequired = b; return this; }
     public IscsiTargetConfig defaultTime2Wait(int n) { check(n >= 0 && n <= 3600, "DefaultTime2Wait"); this.defaultTime2Wait = n; return this; }
     public IscsiTargetConfig defaultTime2Retain(int n) { check(n >= 0 && n <= 3600, "DefaultTime2Retain"); this.defaultTime2Retain = n; return this; }
     /** Commands a session may have queued beyond ExpCmdSN (MaxCmdSN - ExpCmdSN + 1). */
     public IscsiTargetConfig commandWindow(int n) { check(n >= 1 && n <= 4096, "command window " + n); this.commandWindow = n; return this; }
     /** Largest Expected Data Transfer Length accepted for one command. */
     public IscsiTargetConfig maxCommandBytes(long n) { check(n >= 4096 && n <= (1L << 30), "max command bytes " + n); this.maxCommandBytes = n; return this; }
+    /**
+     * Data buffer bytes one connection's commands may hold at once (Data-Out being collected and
+     * Data-In being produced); a command that would exceed it completes with TASK SET FULL.
+     */
+    public IscsiTargetConfig maxConnectionBufferBytes(long n) { check(n >= 65536 && n <= (1L << 34), "connection buffer bytes " + n); this.maxConnectionBufferBytes = n; return this; }
     /** Idle time before the target pings the initiator with a NOP-In (0 disables). */
     public IscsiTargetConfig nopInIntervalMillis(long n) { check(n >= 0, "nop interval"); this.nopInIntervalMillis = n; return this; }
     /** Time without an answer to a NOP-In ping after which the connection is dropped. */
@@ -110,6 +122,8 @@ public final class IscsiTargetConfig {
     public void validate() {
         check(firstBurstLength <= maxBurstLength, "FirstBurstLength " + firstBurstLength + " > MaxBurstLength " + maxBurstLength);
         check(!targets.isEmpty(), "no target configured");
+        check(digestsAllowed || !headerDigestRequired, "header digest required but digests not allowed");
+        check(maxCommandBytes <= maxConnectionBufferBytes, "maxCommandBytes above the connection buffer budget");
     }
 
     public String host() { return host; }
@@ -126,10 +140,12 @@ public final class IscsiTargetConfig {
     public boolean immediateData() { return immediateData; }
     public boolean initialR2T() { return initialR2T; }
     public boolean digestsAllowed() { return digestsAllowed; }
+    public boolean headerDigestRequired() { return headerDigestRequired; }
     public int defaultTime2Wait() { return defaultTime2Wait; }
     public int defaultTime2Retain() { return defaultTime2Retain; }
     public int commandWindow() { return commandWindow; }
     public long maxCommandBytes() { return maxCommandBytes; }
+    public long maxConnectionBufferBytes() { return maxConnectionBufferBytes; }
     public long nopInIntervalMillis() { return nopInIntervalMillis; }
     public long nopInTimeoutMillis() { return nopInTimeoutMillis; }
 }

@@ -8,7 +8,7 @@ import io.evasan.scsi.target.impl.DiskTarget;
  * Runs the iSCSI target alone over the scsi module's executor ({@link DiskTarget}) with one thin
  * in-memory LUN presented to every initiator at LUN 0 — for manual tests with libiscsi/qemu and
  * for the tgtd comparison benchmark. Options: {@code --host H --port P --iqn IQN --size BYTES
- * [--chap INITIATOR:USER:SECRET]}. Prints {@code LISTENING <port>} once bound, then serves until
+ * [--chap INITIATOR:USER:SECRET]} (USER and SECRET must not contain ':'). Prints {@code LISTENING <port>} once bound, then serves until
  * killed.
  *
  * <p>Invariant: the LUN starts all zero and unallocated; nothing persists across runs.
@@ -30,11 +30,14 @@ public final class StandaloneTarget {
                 case "--iqn" -> iqn = args[i + 1];
                 case "--size" -> size = Long.parseLong(args[i + 1]);
                 case "--chap" -> {
-                    String[] p = args[i + 1].split(":", 3);
-                    if (p.length != 3) {
+                    // the initiator IQN contains colons: USER and SECRET are the last two fields
+                    String v = args[i + 1];
+                    int s2 = v.lastIndexOf(':');
+                    int s1 = s2 <= 0 ? -1 : v.lastIndexOf(':', s2 - 1);
+                    if (s1 <= 0) {
                         throw new IllegalArgumentException("--chap INITIATOR:USER:SECRET");
                     }
-                    cfg.chap(p[0], p[1], p[2]);
+                    cfg.chap(v.substring(0, s1), v.substring(s1 + 1, s2), v.substring(s2 + 1));
                 }
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }

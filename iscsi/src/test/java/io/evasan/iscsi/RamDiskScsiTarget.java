@@ -19,6 +19,8 @@ final class RamDiskScsiTarget implements ScsiTarget {
     static final int BLOCK = 512;
     final byte[] disk;
     volatile int submitted;
+    volatile int lastCdbLength;
+    volatile byte[] lastCdb;
 
     RamDiskScsiTarget(int bytes) {
         disk = new byte[bytes];
@@ -71,6 +73,8 @@ final class RamDiskScsiTarget implements ScsiTarget {
     public void submit(ScsiTask t) {
         submitted++;
         byte[] c = t.cdb();
+        lastCdbLength = t.cdbLength();
+        lastCdb = java.util.Arrays.copyOf(c, t.cdbLength());
         int op = c[0] & 0xff;
         if (t.lun() != 0 && op != 0x12 && op != 0xa0) {
             sense(t, 0x05, 0x25);

@@ -592,4 +592,93 @@ class TransportTest {
             many.stop();
         }
     }
+
+    @Test
+    void shouldPassExtendedCdbsFromTheAhsAndVendorCdbsUnchanged() throws Exception {
+        try (TestInitiator t = session()) {
+            // 32-byte variable-length CDB: 16 bytes in the BHS + 16 in an extended-CDB AHS
+            byte[] cdb = new byte[16];
+            cdb[0] = 0x7f;
+            cdb[7] = 24; // additional CDB length
+            byte[] h = t.scsiCmd(0xe00, false, false, true, 0, cdb, false);
+            h[4] = 5; // TotalAHSLength: 20 bytes
+            byte[] ahs = new byte[20];
+            ahs[1] = 17; // AHSLength = 16 + 1
+            ahs[2] = 1; // extended CDB
+            for (int i = 0; i < 16; i++) {
+                ahs[4 + i] = (byte) (0xa0 + i);
+            }
+            byte[] pdu = new byte[48 + 20];
+            System.arraycopy(h, 0, pdu, 0, 48);
+            System.arraycopy(ahs, 0, pdu, 48, 20);
+            t.sendRaw(pdu);
+            t.cmdSN++;
+            Rx r = t.readSkippingPings(3000);
+            assertEquals(0x21, r.opcode());
+            assertEquals(32, disk.lastCdbLength);
+            assertEquals((byte) 0xa0, disk.lastCdb[16]);
+            assertEquals((byte) 0xaf, disk.lastCdb[31]);
+            // a vendor 16-byte CDB (snapshot marker opcode C0h) reaches the target as sent
+            byte[] v = new byte[16];
+            v[0] = (byte) 0xc0;
+            v[1] = 1;
+            v[15] = 0;
+            t.send(t.scsiCmd(0xe01, true, false, true, 16, v, false), null);
+            t.cmdSN++;
+            r = t.readSkippingPings(3000);
+            assertEquals(16, disk.lastCdbLength);
+            assertArrayEquals(v, disk.lastCdb);
+        }
+    }
+
+    @Test
+    void shouldAnswerTaskSetFullWhenTheConnectionBufferBudgetIsExhausted() throws Exception {
+        IscsiTargetServer small = new IscsiTargetServer(IscsiTargetConfig.create().port(0).addTarget(IQN, null, disk)
+                .maxCommandBytes(1 << 20).maxConnectionBufferBytes(2 << 20).nopInIntervalMillis(0));
+        int p = small.start();
+        try (TestInitiator t = new TestInitiator(p)) {
+            assertEquals(0, TestInitiator.statusOf(t.loginNormal(IQN, "InitialR2T=Yes", "ImmediateData=No",
+                    "MaxBurstLength=262144")));
+            for (int i = 0; i < 2; i++) {
+                t.send(t.scsiCmd(0xf00 + i, false, true, true, 1 << 20, TestInitiator.cdb10(0x2a, i * 2048, 2048), false), null);
+                t.cmdSN++;
+                assertEquals(0x31, t.readSkippingPings(3000).opcode(), "R2T for write " + i);
+            }
+            t.send(t.scsiCmd(0xf02, false, true, true, 1 << 20, TestInitiator.cdb10(0x2a, 8192, 2048), false), null);
+            t.cmdSN++;
+            Rx r = t.readSkippingPings(3000);
+            assertEquals(0x21, r.opcode());
+            assertEquals(0xf02, r.itt());
+            assertEquals(0x28, r.u8(3), "TASK SET FULL");
+            // a command beyond maxCommandBytes: CHECK CONDITION, INVALID FIELD IN CDB
+            t.send(t.scsiCmd(0xf03, true, false, true, 2 << 20, TestInitiator.cdb10(0x28, 0, 4096), false), null);
+            t.cmdSN++;
+            r = t.readSkippingPings(3000);
+            assertEquals(2, r.u8(3));
+            assertEquals(0x24, r.data[2 + 12] & 0xff);
+        } finally {
+            small.stop();
+        }
+    }
+
+    @Test
+    void shouldRefuseDigestLessLoginWhenHeaderDigestIsRequired() throws Exception {
+        IscsiTargetServer strict = new IscsiTargetServer(IscsiTargetConfig.create().port(0).addTarget(IQN, null, disk)
+                .headerDigestRequired(true).nopInIntervalMillis(0));
+        int p = strict.start();
+        try {
+            try (TestInitiator t = new TestInitiator(p)) {
+                assertEquals(LoginStatus.INITIATOR_ERROR, TestInitiator.statusOf(t.loginNormal(IQN, "HeaderDigest=None")));
+            }
+            try (TestInitiator t = new TestInitiator(p)) {
+                Rx r = t.loginNormal(IQN, "HeaderDigest=None,CRC32C");
+                assertEquals(0, TestInitiator.statusOf(r));
+                assertEquals("CRC32C", r.keys().get("HeaderDigest"));
+                assertTrue(t.headerDigest);
+                assertNotNull(t.ping(new byte[]{9}));
+            }
+        } finally {
+            strict.stop();
+        }
+    }
 }

@@ -72,6 +72,13 @@ public interface LogicalDisk {
      */
     void unmap(long byteOffset, long length) throws StorageException;
 
+    /**
+     * Forces every write to this disk that returned before the call to stable storage (the disk
+     * group's drives; map changes are already forced per change in fsync mode). For FUA /
+     * SYNCHRONIZE CACHE.
+     */
+    void flush() throws StorageException;
+
     // ---- per-segment primitives for the sharing tree ---------------------------------------
 
     /** Current entry of segment {@code segment} ({@link io.evasan.mapping.lmap.LmapEntry}); 0 if none. */

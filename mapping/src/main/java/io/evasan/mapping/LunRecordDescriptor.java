@@ -26,13 +26,14 @@ import java.util.List;
  *  +-----------------------------------+-----------------------------------+
  *  |  clone source id (int, -1 none)   |  clone source bits (int)          | 40
  *  +-----------------------------------+-----------------------------------+
- *  |  clone copy bits (int)            |  name length N (int)              | 48
+ *  |  clone copy bits (int) (1)        |  name length N (int)              | 48
  *  +-----------------------------------+-----------------------------------+
  *  |  name, N bytes UTF-8                                                  | 56
  *  +-----------------------------------+-----------------------------------+
  *  |  RAID run count R (int)           |  R x (start segment long, level byte)
  *  +-----------------------------------+-----------------------------------+
  * </pre>
+ * (1) bits 0..7: user bits set in the copy; bits 8..15: source user bits the copy keeps.
  * The clone fields say "this disk was created as a pointer copy of disk S": if the PLDMC log
  * has not materialised the disk at reopen (crash between the catalogue commit and the map
  * copy), the copy is redone then.

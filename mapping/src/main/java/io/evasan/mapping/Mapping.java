@@ -62,8 +62,18 @@ public interface Mapping extends AutoCloseable {
      * {@code sourceUserBits} OR-ed in. Both changes are one atomic durable step. The new disk
      * shares the source's lock domain.
      */
-    LogicalDisk createSnapshotDisk(String sourceName, String newName, int sourceUserBits, int copyUserBits)
-            throws StorageException;
+    default LogicalDisk createSnapshotDisk(String sourceName, String newName, int sourceUserBits, int copyUserBits)
+            throws StorageException {
+        return createSnapshotDisk(sourceName, newName, sourceUserBits, copyUserBits, 0);
+    }
+
+    /**
+     * As {@link #createSnapshotDisk(String, String, int, int)}, and each copied entry also keeps
+     * the source entry's user bits selected by {@code keepSourceBits} (as they were before
+     * {@code sourceUserBits} is OR-ed into the source).
+     */
+    LogicalDisk createSnapshotDisk(String sourceName, String newName, int sourceUserBits, int copyUserBits,
+                                   int keepSourceBits) throws StorageException;
 
     /**
      * Atomically and durably moves the HOLDER role of one RSEG: {@code from}'s entry goes from the
@@ -75,6 +85,27 @@ public interface Mapping extends AutoCloseable {
      */
     boolean transferHolder(LogicalDisk from, long fromSegment, int fromExpect, int fromUpdate,
                            LogicalDisk to, long toSegment, int toExpect, int toUpdate) throws StorageException;
+
+    /**
+     * The RStore behind a {@link io.evasan.mapping.rsd.PhysicalAddress} from {@link LogicalDisk#translate}
+     * (lock-free; the second half of LDA -> (RStore, offset)).
+     *
+     * @throws StorageException NOT_FOUND when the RSD slot is empty
+     */
+    io.evasan.raid.rstore.RStore rstore(long physicalAddress) throws StorageException;
+
+    /**
+     * CFW hand-off in one atomic durable record: {@code from}'s HOLDER entry {@code fromExpect} becomes
+     * HOLDER of the reserved RSEG {@code freshRsegAddress} with {@code fromUserBits}, and {@code to}'s
+     * non-holder entry {@code toExpect} becomes {@code toUpdate}, the HOLDER entry of the RSEG
+     * {@code fromExpect} held. (Equivalent to {@link #transferHolder} then {@link LogicalDisk#linkRseg}
+     * on {@code from}, with one log record instead of two.)
+     *
+     * @return false (nothing changed; the fresh RSEG stays reserved) when either entry differs
+     */
+    boolean transferHolderAndLink(LogicalDisk from, long fromSegment, int fromExpect, long freshRsegAddress,
+                                  int fromUserBits, LogicalDisk to, long toSegment, int toExpect, int toUpdate)
+            throws StorageException;
 
     /** Returns a reserved, never linked RSEG (see {@link LogicalDisk#reserveRseg}). */
     void releaseRseg(long rsegAddress) throws StorageException;

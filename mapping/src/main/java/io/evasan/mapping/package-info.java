@@ -27,9 +27,10 @@
  *     detected by CRC and ignored (they were never acknowledged), a damaged copy is replaced
  *     record by record from the mirror and rewritten at once. A snapshot of any size is one
  *     17-byte CLONE record (metadata cost only).</li>
- * <li>Restart is a sequential read and replay of the checkpoint plus the tail (about 13 B per
- *     allocated MB in the checkpoint; 100 GB allocated = 1.3 MB of log), bounded because a
- *     checkpoint is taken when the tail outgrows twice the checkpoint.</li>
+ * <li>Restart is a sequential read and replay of the checkpoint plus the tail (about 15 B per
+ *     allocated MB in a checkpoint, about 37 B per allocation record in the tail), bounded
+ *     because a checkpoint is taken when the tail outgrows twice the checkpoint (and 16 MB).
+ *     Measured: reopen with 100 GB allocated (a 4.3 MB log) in 0.39 s.</li>
  * <li>On-drive map blocks inside RStores would make the pool self-describing without a state
  *     directory, but a torn 8 KB LMAP block can only be repaired from a second copy we would
  *     have to place and version ourselves, and every allocation would rewrite a whole block

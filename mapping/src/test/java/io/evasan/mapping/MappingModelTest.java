@@ -70,7 +70,7 @@ class MappingModelTest {
     @Test
     void shouldMatchModelUnderRandomOperations() {
         long seed = Long.getLong("evasan.seed", System.nanoTime());
-        int steps = Integer.getInteger("evasan.steps", 1200);
+        int steps = Integer.getInteger("evasan.steps", 2500);
         System.out.println("MappingModelTest seed=" + seed + " steps=" + steps);
         Random rnd = new Random(seed);
         open();

@@ -82,6 +82,9 @@ public interface DiskGroup {
      */
     Rebuild rebuild();
 
+    /** True while a rebuild, drive evacuation or post-crash resync of this group is running. */
+    boolean rebuildInProgress();
+
     /** Adds a drive (label written, joins an RSS); returns its index. */
     int addDrive(io.evasan.raid.DriveSpec drive) throws StorageException;
 

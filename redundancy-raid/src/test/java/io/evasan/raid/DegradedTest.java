@@ -183,6 +183,7 @@ class DegradedTest {
             while (!rb.await(20, TimeUnit.MILLISECONDS)) {
                 assertTrue(rb.done() <= rb.total());
             }
+            assertFalse(g.rebuildInProgress(), "no rebuild running once the job is done");
             Thread.sleep(100);
             stop.set(true);
             for (Future<?> f : fs) {
@@ -197,6 +198,37 @@ class DegradedTest {
                 RaidTestSupport.checkRedundancy(g, stores.get(i).rsdId());
             }
             PlacementTest.checkInvariants(g, false);
+        }
+    }
+
+    /** A real I/O error (the drive file is truncated under us) fails the drive; data is reconstructed. */
+    @Test
+    void shouldFailADriveOnIoErrorAndServeReconstructedData() throws Exception {
+        try (Pool pool = Pools.create(dir, RaidTestSupport.uniform(8, 48 * MIB))) {
+            DiskGroup g = pool.diskGroup(0);
+            RStore s = g.allocate(RaidLevel.RAID5);
+            byte[] m = fill(s, 21);
+            Rsd r = g.rsd(s.rsdId());
+            int victim = r.drive(r.parityMember() == 0 ? 1 : 0);
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(
+                    RaidTestSupport.info(g, victim).path(), java.nio.file.StandardOpenOption.WRITE)) {
+                ch.truncate(10 * MIB); // keeps label, quorum and PSEG table; cuts off every PSEG
+            }
+            RaidTestSupport.assertSame(m, s, "reads after the I/O error");
+            assertEquals(DriveState.FAILED, RaidTestSupport.info(g, victim).state());
+            assertTrue(g.stats().driveErrors() >= 1, "drive error counted");
+            byte[] d = new byte[8192];
+            new Random(22).nextBytes(d);
+            s.write(0, ByteBuffer.wrap(d));
+            System.arraycopy(d, 0, m, 0, d.length);
+            Rebuild rb = g.rebuild();
+            assertTrue(rb.await(30, TimeUnit.SECONDS));
+            assertEquals(-1, g.rsd(s.rsdId()).memberOnDrive(victim));
+            RaidTestSupport.assertSame(m, s, "after rebuild");
+            RaidTestSupport.checkRedundancy(g, s.rsdId());
+        }
+        try (Pool pool = Pools.open(dir)) {
+            assertTrue(pool.describe().contains("FAILED"), "a truncated drive opens as failed");
         }
     }
 

@@ -63,6 +63,90 @@ class KillTest {
         }
     }
 
+    /** kill -9 while a drive is failed, writes run degraded and a rebuild is moving members. */
+    @Test
+    void shouldKeepEveryAcknowledgedWriteWhenKilledDuringRebuild() throws Exception {
+        long seed = RaidTestSupport.seed();
+        System.out.println("KillTest rebuild seed=" + seed);
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
+                "-cp", System.getProperty("java.class.path"), KillChild.class.getName(), dir.toString(),
+                Long.toString(seed), "rebuild")
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        java.util.Map<Long, byte[]> models = new java.util.LinkedHashMap<>();
+        long[] pending = null;
+        int acks = 0;
+        int target = (int) (Math.abs(seed) % 80); // small: the kill lands while the rebuild is moving members
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                String[] f = line.split(" ");
+                switch (f[0]) {
+                    case "FILL" -> models.put(Long.parseLong(f[1]),
+                            KillChild.data(Long.parseLong(f[1]), 0, (int) RStore.SIZE_BYTES));
+                    case "REBUILD" -> {
+                        if (target == 0) {
+                            new ProcessBuilder("kill", "-9", Long.toString(p.pid())).start().waitFor();
+                        }
+                    }
+                    case "BEGIN" -> pending = new long[] {Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]),
+                        Long.parseLong(f[4])};
+                    case "ACK" -> {
+                        byte[] d = KillChild.data(pending[0] * 7919 + pending[3], pending[1], (int) pending[2]);
+                        System.arraycopy(d, 0, models.get(pending[0]), (int) pending[1], d.length);
+                        pending = null;
+                        if (++acks == target && target > 0) {
+                            new ProcessBuilder("kill", "-9", Long.toString(p.pid())).start().waitFor();
+                        }
+                    }
+                    default -> { }
+                }
+            }
+        }
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertTrue(acks >= target, "child made progress: " + acks);
+        try (Pool pool = Pools.open(dir)) {
+            DiskGroup g = pool.diskGroup(0);
+            System.out.println("killed after " + acks + " acks; reopened:");
+            for (long id : g.rsdIds()) {
+                System.out.println("  " + g.rsd(id));
+            }
+            for (int round = 0; round < 2; round++) {
+                for (var e : models.entrySet()) {
+                    byte[] got = new byte[(int) RStore.SIZE_BYTES];
+                    RaidTestSupport.readAll(g.rstore(e.getKey()), got);
+                    byte[] exp = e.getValue();
+                    for (int sec = 0; sec < got.length / 512; sec++) {
+                        int o = sec * 512;
+                        if (java.util.Arrays.equals(got, o, o + 512, exp, o, o + 512)) {
+                            continue;
+                        }
+                        boolean inFlight = pending != null && pending[0] == e.getKey() && o >= pending[1]
+                                && o < pending[1] + pending[2];
+                        if (inFlight) {
+                            byte[] d = KillChild.data(pending[0] * 7919 + pending[3], pending[1], (int) pending[2]);
+                            if (java.util.Arrays.equals(got, o, o + 512, d, (int) (o - pending[1]), (int) (o - pending[1]) + 512)) {
+                                continue; // the unacknowledged write in flight reached this sector
+                            }
+                        }
+                        throw new AssertionError("seed=" + seed + " round " + round + ": RSD " + e.getKey() + " sector " + sec
+                                + " holds neither the acknowledged data nor the write in flight");
+                    }
+                }
+                if (round == 0) {
+                    assertTrue(((io.evasan.raid.impl.DiskGroupImpl) g).resync().await(60, TimeUnit.SECONDS));
+                    Rebuild rb = g.rebuild();
+                    assertTrue(rb.await(60, TimeUnit.SECONDS));
+                    assertTrue(rb.unrecoverable().isEmpty(), "seed=" + seed + " " + rb.unrecoverable());
+                }
+            }
+            for (long id : g.rsdIds()) {
+                assertTrue(g.rsd(id).staleMask() == 0);
+                RaidTestSupport.checkRedundancy(g, id);
+            }
+            PlacementTest.checkInvariants(g, false);
+        }
+    }
+
     private void verify(List<long[]> acks, Set<Long> allocs, String what) throws Exception {
         try (Pool pool = Pools.open(dir)) {
             assertTrue(((PoolImpl) pool).wasUnclean(), "kill -9 left no clean marker");

@@ -2,7 +2,7 @@ package io.evasan.sharing;
 
 /**
  * One disk of a tree for the console. Counts are per segment: {@code sharedWithPredecessor}
- * (effective Sp), {@code sharedWithSuccessor} (effective Ss: reads walk on),
+ * (the predecessor reads through this disk), {@code sharedWithSuccessor} (effective Ss: reads walk on),
  * {@code privateSegments} (holds an RSEG of its own), {@code zeroSegments} (holds nothing, reads zeros).
  * Invariant: {@code sharedWithSuccessor + privateSegments + zeroSegments == segments}.
  */

@@ -24,6 +24,23 @@ public interface SharingTrees extends AutoCloseable {
     /** Creates a thin LUN of {@code segments} segments, alone in a new tree. */
     long createLun(int segments) throws StorageException;
 
+    /** Same with a RAID level for its allocations (and its snapshots' copies). */
+    long createLun(int segments, io.evasan.raid.rstore.RaidLevel level) throws StorageException;
+
+    /**
+     * Unmaps a byte range (multiples of 512): it reads zeros afterwards. Whole segments are
+     * semantically a write of zeros that keeps no RSEG: a predecessor that read through the disk
+     * keeps the old data (by pointer hand-off when the disk held the segment, so no allocation;
+     * by a CFW copy otherwise); the disk's RSEG is freed. Partial segments get zeros written.
+     */
+    void unmap(long disk, long offset, long length) throws StorageException;
+
+    /** Whether the disk reads an RSEG at {@code segment} (held or shared); false = reads zeros with none. */
+    boolean mapped(long disk, int segment) throws StorageException;
+
+    /** Every write to {@code disk} that returned before this call is on stable storage. */
+    void flush(long disk) throws StorageException;
+
     /**
      * Takes a snapshot of {@code disk} (a LUN or any disk of a tree): a new predecessor inserted
      * just before it, sharing all its data. Cost depends on the maps only.
@@ -33,6 +50,16 @@ public interface SharingTrees extends AutoCloseable {
      *                          and not enough free space); nothing changed on error
      */
     long snapshot(long disk, AllocationPolicy policy) throws StorageException;
+
+    /**
+     * Idempotent {@link #snapshot}: when a disk created with the same non-zero {@code tag} still
+     * exists (in any tree), its id is returned and nothing is created. For callers that deliver a
+     * snapshot request at least once (the cache's snapshot marker after a restart).
+     */
+    long snapshot(long disk, AllocationPolicy policy, long tag) throws StorageException;
+
+    /** Idempotent {@link #snapclone}, see {@link #snapshot(long, AllocationPolicy, long)}. */
+    long snapclone(long disk, AllocationPolicy policy, SnapcloneMode mode, long tag) throws StorageException;
 
     /**
      * Takes a snapclone of {@code disk}: a snapshot that BGCOPY unshares, then leaves the tree as an

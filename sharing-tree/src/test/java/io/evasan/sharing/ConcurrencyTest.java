@@ -30,7 +30,7 @@ class ConcurrencyTest {
         long seed = Long.getLong("evasan.seed", System.nanoTime());
         Random rnd = new Random(seed);
         MemorySegmentMaps maps = new MemorySegmentMaps(SEG, 100_000);
-        SharingConfig cfg = SharingConfig.defaults().withBackground(true).withQuiesceThreshold(4).withRate(1_000_000);
+        SharingConfig cfg = SharingConfig.defaults().withBackground(true).withQuiesceThreshold(4).withRate(256 << 10);
         try (SharingTreesImpl st = new SharingTreesImpl(maps, cfg, SharingStats.standalone())) {
             long lun = st.createLun(SEGS);
             byte[] base = new byte[SEGS * SEG];
@@ -55,6 +55,8 @@ class ConcurrencyTest {
             int writers = 4;
             ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
             List<Thread> threads = new ArrayList<>();
+            final long cloneId = clone;
+            java.util.concurrent.atomic.AtomicInteger writesWhileCopying = new java.util.concurrent.atomic.AtomicInteger();
             st.resumeBgcopy(clone);
             for (int w = 0; w < writers; w++) {
                 final int me = w;
@@ -74,6 +76,9 @@ class ConcurrencyTest {
                             synchronized (model[di]) {
                                 System.arraycopy(b, 0, model[di], (int) off, 512);
                             }
+                            if (st.kind(cloneId) == DiskKind.SNAPCLONE) {
+                                writesWhileCopying.incrementAndGet();
+                            }
                         }
                     } catch (Throwable ex) {
                         errors.add(ex);
@@ -86,6 +91,7 @@ class ConcurrencyTest {
                 t.join(TimeUnit.MINUTES.toMillis(2));
             }
             assertTrue(errors.isEmpty(), () -> "seed " + seed + ": " + errors.peek());
+            assertTrue(writesWhileCopying.get() > 100, "writes overlapped BGCOPY: " + writesWhileCopying.get());
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (st.kind(clone) == DiskKind.SNAPCLONE && System.nanoTime() < deadline) {
                 Thread.sleep(10);

@@ -98,7 +98,11 @@ final class ModelRun {
         }
         int r = rnd.nextInt(100);
         if (r < 50) {
-            write();
+            if (rnd.nextInt(8) == 0) {
+                unmap();
+            } else {
+                write();
+            }
         } else if (r < 58) {
             snapshot();
         } else if (r < 63) {
@@ -159,6 +163,41 @@ final class ModelRun {
             } else {
                 throw ex;
             }
+        }
+    }
+
+    void unmap() {
+        long d = anyDisk();
+        byte[] m = model.get(d);
+        int sectors = m.length / 512;
+        int a = rnd.nextInt(sectors);
+        int b = 1 + rnd.nextInt(Math.min(3 * SEG / 512, sectors - a));
+        if (rnd.nextBoolean()) {
+            a = a / (SEG / 512) * (SEG / 512);
+            b = Math.min(sectors - a, (1 + rnd.nextInt(2)) * (SEG / 512));
+        }
+        long off = a * 512L;
+        int len = b * 512;
+        note("unmap disk=" + d + " off=" + off + " len=" + len);
+        try {
+            st.unmap(d, off, len);
+            java.util.Arrays.fill(m, (int) off, (int) off + len, (byte) 0);
+        } catch (StorageException ex) {
+            if (!tight) {
+                throw ex;
+            }
+            if (ex.code() == ErrorCode.SPACE_ALLOCATION_FAILED) {
+                // partial segments write zeros; whole segments may have been unmapped before the failing one
+                byte[] got = new byte[len];
+                st.read(d, off, got, 0, len);
+                System.arraycopy(got, 0, m, (int) off, len);
+                note(" -> no space, partially done");
+            } else if (ex.code() != ErrorCode.SNAPSHOT_INVALIDATED) {
+                throw ex;
+            }
+        }
+        if (off % SEG == 0 && len >= SEG && st.isValid(d)) {
+            assertTrue(!st.mapped(d, (int) (off / SEG)), "a whole unmapped segment keeps no RSEG");
         }
     }
 

@@ -1,23 +1,7 @@
 package io.evasan.sharing;
 
-import io.evasan.error.ErrorCode;
-import io.evasan.error.StorageException;
-import io.evasan.sharing.impl.SharingTreesImpl;
 import io.evasan.sharing.spi.impl.MemorySegmentMaps;
 import org.junit.jupiter.api.Test;
-
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Random;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Seeded randomized test against a model in which every disk is a full byte array: random writes

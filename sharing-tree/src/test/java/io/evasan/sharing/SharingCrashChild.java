@@ -75,6 +75,13 @@ public final class SharingCrashChild {
                 } catch (StorageException ex) {
                     System.out.println("NACK " + ex.code());
                 }
+            } else if (r >= 16 && r < 19 && st.kind(d) != DiskKind.SNAPCLONE && st.chain(d).indexOf(d) > 0) {
+                List<Long> chain = st.chain(d);
+                long older = chain.get(rnd.nextInt(chain.indexOf(d)));
+                System.out.println("BEGIN ROLLBACK " + d + " " + older);
+                System.out.flush();
+                st.rollback(d, older);
+                System.out.println("ACK ROLLBACK " + d + " " + older);
             } else if (r < 16 && (st.kind(d) == DiskKind.SNAPSHOT
                     || (st.kind(d) == DiskKind.LUN && st.chain(d).size() == 1 && d != all.get(0)))) {
                 System.out.println("BEGIN DEL " + d);

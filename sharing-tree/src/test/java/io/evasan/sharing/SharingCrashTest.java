@@ -114,6 +114,7 @@ class SharingCrashTest {
             case "CREATE" -> model.put(Long.parseLong(f[2]), new byte[BYTES]);
             case "SNAP", "CLONE" -> model.put(Long.parseLong(f[3]), model.get(Long.parseLong(f[2])).clone());
             case "DEL" -> model.remove(Long.parseLong(f[2]));
+            case "ROLLBACK" -> model.put(Long.parseLong(f[2]), model.get(Long.parseLong(f[3])).clone());
             case "WRITE" -> {
                 long off = Long.parseLong(f[3]);
                 int len = Integer.parseInt(f[4]);
@@ -157,6 +158,13 @@ class SharingCrashTest {
                     assertTrue(old || neu, ctx + ": in-flight write sector at " + at + " of disk " + d + " is neither old nor new");
                 }
                 System.arraycopy(got, (int) off, want, (int) off, len);
+            }
+            if (op.equals("ROLLBACK") && Long.parseLong(inFlight[2]) == d) {
+                byte[] rolled = model.get(Long.parseLong(inFlight[3]));
+                if (java.util.Arrays.equals(rolled, got)) {
+                    want = rolled.clone();
+                    model.put(d, want);
+                }
             }
             int mis = java.util.Arrays.mismatch(want, got);
             assertEquals(-1, mis, ctx + ": disk " + d + " (" + st.kind(d) + ") differs at byte " + mis);

@@ -108,15 +108,21 @@ class SnapshotBehaviourTest {
             assertEquals(257, st.chain(lun).size());
             st.write(lun, 0, filled(SEG, 3), 0, SEG);
             byte[] got = new byte[SEG];
-            for (int i = 0; i < 3; i++) {
+            long walks0 = st.longWalks();
+            for (int i = 0; i < 100; i++) {
                 st.read(oldest, 0, got, 0, SEG);                         // walks to the newest snapshot once, then cached
                 assertArrayEquals(filled(SEG, 9), got);
                 st.read(oldest, SEG, got, 0, SEG);                       // walks to the LUN once, then cached
                 assertArrayEquals(filled(SEG, 9), got);
             }
+            assertEquals(walks0 + 2, st.longWalks(), "only the first read of each segment walks the chain");
+            st.write(lun, SEG, filled(SEG, 4), 0, SEG);                  // bits change: the cached holder is stale
+            st.read(oldest, SEG, got, 0, SEG);
+            assertArrayEquals(filled(SEG, 9), got);
+            assertEquals(walks0 + 3, st.longWalks());
             TreeDescription d = st.describe(lun);
             assertEquals(257, d.disks().size());
-            assertEquals(1, d.disks().get(255).privateSegments(), "the newest snapshot holds the preserved segment");
+            assertEquals(2, d.disks().get(255).privateSegments(), "the newest snapshot holds the two preserved segments");
         }
     }
 
@@ -160,6 +166,26 @@ class SnapshotBehaviourTest {
             assertEquals(3, Catalog.decode(maps.loadCatalog()).trees.get(0).chain().size()
                     + Catalog.decode(maps.loadCatalog()).trees.get(1).chain().size() - 2);
             assertEquals(DiskKind.SNAPCLONE, st.kind(clone));
+        }
+    }
+
+    @Test
+    void shouldTakeTaggedSnapshotOnceAcrossRestart() {
+        MemorySegmentMaps maps = new MemorySegmentMaps(SEG, 1000);
+        long lun;
+        long snap;
+        try (SharingTreesImpl st = engine(maps)) {
+            lun = st.createLun(4);
+            snap = st.snapshot(lun, AllocationPolicy.ON_DEMAND, 77);
+            assertEquals(snap, st.snapshot(lun, AllocationPolicy.ON_DEMAND, 77));
+        }
+        try (SharingTreesImpl st = engine(maps)) {
+            assertEquals(snap, st.snapshot(lun, AllocationPolicy.ON_DEMAND, 77), "redelivered request after restart");
+            assertEquals(2, st.chain(lun).size());
+            long other = st.snapshot(lun, AllocationPolicy.ON_DEMAND, 78);
+            assertTrue(other != snap);
+            st.delete(snap, DeleteOption.REFUSE_IF_SNAPSHOTS);
+            assertEquals(2, st.chain(lun).size());
         }
     }
 

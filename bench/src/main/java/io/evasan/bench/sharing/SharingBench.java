@@ -139,20 +139,26 @@ public final class SharingBench {
         for (int i = 0; i < 5; i++) {
             st.snapshot(w, AllocationPolicy.ON_DEMAND);
         }
-        double[] smallMs = new double[3];
-        double[] largeMs = new double[3];
-        for (int i = 0; i < 3; i++) {
-            long s0 = System.nanoTime();
-            st.snapshot(small, AllocationPolicy.ON_DEMAND);
-            long s1 = System.nanoTime();
-            st.snapshot(large, AllocationPolicy.ON_DEMAND);
-            long s2 = System.nanoTime();
-            smallMs[i] = (s1 - s0) / 1e6;
-            largeMs[i] = (s2 - s1) / 1e6;
+        int runs = 7;
+        double[] smallMs = new double[runs];
+        double[] largeMs = new double[runs];
+        for (int i = 0; i < runs; i++) {
+            boolean smallFirst = i % 2 == 0;
+            for (int k = 0; k < 2; k++) {
+                boolean doSmall = (k == 0) == smallFirst;
+                long s0 = System.nanoTime();
+                st.snapshot(doSmall ? small : large, AllocationPolicy.ON_DEMAND);
+                double ms = (System.nanoTime() - s0) / 1e6;
+                if (doSmall) {
+                    smallMs[i] = ms;
+                } else {
+                    largeMs[i] = ms;
+                }
+            }
         }
         double sm = median(smallMs);
         double lm = median(largeMs);
-        System.out.printf("snapshot create, %s: %s mapped %.2f ms, %s mapped %.2f ms (median of 3), ratio %.1f%n",
+        System.out.printf("snapshot create, %s: %s mapped %.2f ms, %s mapped %.2f ms (median of 7, alternating order), ratio %.1f%n",
                 what, smallName, sm, largeName, lm, lm / sm);
     }
 

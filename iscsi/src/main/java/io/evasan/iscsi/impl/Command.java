@@ -23,6 +23,8 @@ final class Command {
     ByteBuffer dataOut;
     /** dataOut is a view of received bytes (not from the pool, never released to it). */
     boolean dataOutBorrowed;
+    /** Pool bytes charged to the connection's buffer budget for this command. */
+    long accounted;
     ByteBuffer dataIn;
     int received;
     /** Unsolicited Data-Out still expected (F=0 on the command, TTT 0xffffffff). */
@@ -52,6 +54,7 @@ final class Command {
         expectedLength = 0;
         dataOut = null;
         dataOutBorrowed = false;
+        accounted = 0;
         dataIn = null;
         received = 0;
         unsolicitedPhase = false;

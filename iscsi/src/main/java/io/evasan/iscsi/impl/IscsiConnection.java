@@ -112,6 +112,8 @@ public final class IscsiConnection implements PduParser.Handler {
     private final ArrayDeque<Command> freeCommands = new ArrayDeque<>();
     private final ArrayDeque<Command.R2t> freeR2t = new ArrayDeque<>();
     private int nextTtt = 1;
+    /** Bytes of pooled data buffers held by this connection's commands (bounded by configuration). */
+    private long bufferedBytes;
     private final int[] deadItts = new int[16];
     private final int[] deadTtts = new int[16];
     private int deadCursor;
@@ -311,7 +313,7 @@ public final class IscsiConnection implements PduParser.Handler {
         loginText.reset();
         List<TextKeys.Pair> keys = TextKeys.parse(text);
         List<TextKeys.Pair> out = new ArrayList<>();
-        int status = processLoginKeys(keys, csg, transit, out);
+        int status = processLoginKeys(keys, csg, nsg, transit, out);
         if (status != LoginStatus.SUCCESS) {
             loginFail(status, itt);
             return;
@@ -397,7 +399,7 @@ public final class IscsiConnection implements PduParser.Handler {
         closeAfterFlush();
     }
 
-    private int processLoginKeys(List<TextKeys.Pair> keys, int csg, boolean transit, List<TextKeys.Pair> out) {
+    private int processLoginKeys(List<TextKeys.Pair> keys, int csg, int nsg, boolean transit, List<TextKeys.Pair> out) {
         Map<String, String> seen = new HashMap<>();
         for (TextKeys.Pair kv : keys) {
             if (seen.put(kv.key(), kv.value()) != null) {
@@ -515,6 +517,10 @@ public final class IscsiConnection implements PduParser.Handler {
                     }
                 }
             }
+        }
+        neg.reconcile(out);
+        if (cfg.headerDigestRequired() && transit && nsg == STAGE_FULL_FEATURE && !neg.headerDigest()) {
+            return LoginStatus.INITIATOR_ERROR; // header digests are mandatory on this portal
         }
         if (auth == Auth.CHAP_WAIT_R && seen.containsKey("CHAP_R")) {
             int st = verifyChap(seen, out);
@@ -799,10 +805,23 @@ public final class IscsiConnection implements PduParser.Handler {
             onTaskComplete(c);
             return;
         }
+        long need = (r ? edtl : 0) + (w ? edtl - (f && immLen == edtl ? immLen : 0) : 0);
+        if (bufferedBytes + need > cfg.maxConnectionBufferBytes()) {
+            // too much command data buffered on this connection: TASK SET FULL, the initiator retries
+            c.task.reset(nexus, c.lun, itt & 0xffffffffL, attr, cdbLen, edtl, r, w);
+            c.task.status(ScsiStatus.TASK_SET_FULL);
+            c.submitted = true;
+            c.expectedLength = 0;
+            remember(deadItts, itt);
+            onTaskComplete(c);
+            return;
+        }
         c.expectedLength = (int) edtl;
         c.task.reset(nexus, c.lun, itt & 0xffffffffL, attr, cdbLen, edtl, r, w);
         if (r) {
             c.dataIn = pool.acquire(Math.max(1, c.expectedLength));
+            c.accounted += c.dataIn.capacity();
+            bufferedBytes += c.dataIn.capacity();
         }
         if (w) {
             if (f && immLen > 0 && immLen == c.expectedLength && !p.isCopy()) {
@@ -813,6 +832,8 @@ public final class IscsiConnection implements PduParser.Handler {
                 c.received = immLen;
             } else {
                 c.dataOut = pool.acquire(Math.max(1, c.expectedLength));
+                c.accounted += c.dataOut.capacity();
+                bufferedBytes += c.dataOut.capacity();
                 if (immLen > 0) {
                     p.buffer().getBytes(p.dataOffset(), p.dataOffset() + immLen, c.dataOut.array(), c.dataOut.arrayOffset());
                     c.received = immLen;
@@ -1189,6 +1210,7 @@ public final class IscsiConnection implements PduParser.Handler {
             return;
         }
         c.inUse = false;
+        bufferedBytes -= c.accounted;
         pool.release(c.dataIn);
         if (!c.dataOutBorrowed) {
             pool.release(c.dataOut);
@@ -1477,6 +1499,15 @@ public final class IscsiConnection implements PduParser.Handler {
         h.setInt(MAXCMDSN_OFFSET, publishMaxCmdSN());
         h.setShort(LOGOUT_TIME2WAIT_OFFSET, (short) 0);
         h.setShort(LOGOUT_TIME2RETAIN_OFFSET, (short) 0);
+        if (response == 0) {
+            // the session ends with this logout: its nexus goes before the response does
+            for (Command c : byItt.values()) {
+                if (c.submitted) {
+                    c.orphaned = true;
+                }
+            }
+            closeNexusNow();
+        }
         sendPdu(h, null, 0, 0);
         if (response == 0) {
             phase = Phase.LOGGING_OUT;
@@ -1599,13 +1630,23 @@ public final class IscsiConnection implements PduParser.Handler {
         waitingCmdSN.clear();
         core.unregister(sessionKey, this);
         core.removed(this);
+        closeNexusNow();
+    }
+
+    /**
+     * I_T nexus loss: tells the ScsiTarget at once (on the event loop; closeNexus must not block),
+     * so that a RESERVE(6) held by this nexus is released before the initiator can act on the
+     * logout response or on another path.
+     */
+    private void closeNexusNow() {
         if (nexus != null) {
             final ItNexus nx = nexus;
             nexus = null;
-            ctx.executeBlocking(() -> {
+            try {
                 scsi.closeNexus(nx);
-                return null;
-            }, false);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "closeNexus failed in the SCSI target", e);
+            }
         }
     }
 }

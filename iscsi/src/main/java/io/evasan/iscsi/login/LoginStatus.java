@@ -1,6 +1,10 @@
 package io.evasan.iscsi.login;
 
-/** Login Response Status-Class/Status-Detail values (RFC 7143 section 11.13.5), packed as class&lt;&lt;8|detail. */
+/**
+ * Login Response Status-Class/Status-Detail values (RFC 7143 section 11.13.5), packed as
+ * class&lt;&lt;8|detail. Invariant: every non-zero value is a failure class (02 initiator error,
+ * 03 target error) after which the target closes the connection.
+ */
 public final class LoginStatus {
     public static final int SUCCESS = 0x0000;
     public static final int INITIATOR_ERROR = 0x0200;

@@ -82,7 +82,7 @@ public final class Negotiator {
         }
         switch (key) {
             case "HeaderDigest": {
-                String v = pickDigest(value);
+                String v = pickDigest(value, cfg.headerDigestRequired());
                 if (v == null) {
                     return REJECT;
                 }
@@ -90,7 +90,7 @@ public final class Negotiator {
                 return v;
             }
             case "DataDigest": {
-                String v = pickDigest(value);
+                String v = pickDigest(value, false);
                 if (v == null) {
                     return REJECT;
                 }
@@ -215,9 +215,9 @@ public final class Negotiator {
         }
     }
 
-    private String pickDigest(String list) {
+    private String pickDigest(String list, boolean required) {
         for (String v : list.split(",")) {
-            if (v.equals("None")) {
+            if (v.equals("None") && !required) {
                 return v;
             }
             if (v.equals("CRC32C") && cfg.digestsAllowed()) {
@@ -239,6 +239,23 @@ public final class Negotiator {
 
     private static String yesNo(boolean b) {
         return b ? "Yes" : "No";
+    }
+
+    /**
+     * Keeps FirstBurstLength &lt;= MaxBurstLength (RFC 7143 13.14) when both were answered in one
+     * exchange: lowers the FirstBurstLength answer already in {@code out}.
+     */
+    public void reconcile(java.util.List<TextKeys.Pair> out) {
+        if (firstBurstLength > maxBurstLength) {
+            firstBurstLength = maxBurstLength;
+        }
+        String v = Integer.toString(firstBurstLength);
+        for (int i = 0; i < out.size(); i++) {
+            if (out.get(i).key().equals("FirstBurstLength") && !out.get(i).value().equals(v)
+                    && !out.get(i).value().equals(REJECT)) {
+                out.set(i, new TextKeys.Pair("FirstBurstLength", Integer.toString(firstBurstLength)));
+            }
+        }
     }
 
     /** Applies our own limits to values the initiator did not negotiate (RFC defaults otherwise). */

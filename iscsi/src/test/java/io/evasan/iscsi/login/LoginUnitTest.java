@@ -92,6 +92,26 @@ class LoginUnitTest {
     }
 
     @Test
+    void shouldLowerFirstBurstAnswerBelowMaxBurstInTheSameExchange() {
+        Negotiator n = new Negotiator(IscsiTargetConfig.create());
+        java.util.List<TextKeys.Pair> out = new java.util.ArrayList<>();
+        out.add(new TextKeys.Pair("FirstBurstLength", n.answer("FirstBurstLength", "131072", false)));
+        out.add(new TextKeys.Pair("MaxBurstLength", n.answer("MaxBurstLength", "8192", false)));
+        n.reconcile(out);
+        assertEquals(new TextKeys.Pair("FirstBurstLength", "8192"), out.get(0));
+        assertEquals(8192, n.firstBurstLength());
+    }
+
+    @Test
+    void shouldPickCrc32cWhenHeaderDigestIsRequired() {
+        Negotiator n = new Negotiator(IscsiTargetConfig.create().headerDigestRequired(true));
+        assertEquals("CRC32C", n.answer("HeaderDigest", "None,CRC32C", false));
+        assertEquals("None", n.answer("DataDigest", "None", false));
+        assertTrue(n.headerDigest());
+        assertEquals("Reject", new Negotiator(IscsiTargetConfig.create().headerDigestRequired(true)).answer("HeaderDigest", "None", false));
+    }
+
+    @Test
     void shouldRefuseDigestsWhenDisabled() {
         Negotiator n = new Negotiator(IscsiTargetConfig.create().digestsAllowed(false));
         assertEquals("None", n.answer("HeaderDigest", "CRC32C,None", false));

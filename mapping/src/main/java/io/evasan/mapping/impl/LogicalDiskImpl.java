@@ -298,6 +298,12 @@ final class LogicalDiskImpl implements LogicalDisk {
     }
 
     @Override
+    public void flush() {
+        checkLive();
+        table.diskGroup().flush();
+    }
+
+    @Override
     public int entry(long segment) {
         checkSegment(segment);
         return map.get(segment);

@@ -163,7 +163,7 @@ public final class MappingImpl implements Mapping {
      * of group 1, drive 1 of group 0, ...), so the first N copies of the MLD land in different
      * groups. Areas whose group is unknown keep their place at the end.
      */
-    static List<QuorumArea> spreadOverGroups(Pool pool) {
+    public static List<QuorumArea> spreadOverGroups(Pool pool) {
         List<QuorumArea> all = pool.quorumAreas();
         Map<java.util.UUID, Integer> groupOf = new HashMap<>();
         for (DiskGroup g : pool.diskGroups()) {
@@ -283,6 +283,12 @@ public final class MappingImpl implements Mapping {
                 }
             });
             held.put(r.id(), count[0]);
+        }
+        // after a restart, any free RSEG of a live RStore may hold old data
+        for (RsdTable t : tables) {
+            if (t != null) {
+                t.forEach((slot, rs) -> t.setDirty(slot, ~t.used(slot) & 0xFF));
+            }
         }
         // 5. RStores no entry holds (reserved and never linked, or crash mid-free): free
         List<long[]> toFree = new ArrayList<>();
@@ -437,7 +443,8 @@ public final class MappingImpl implements Mapping {
             }
             if (slot >= 0) {
                 t.setUsed(slot, t.used(slot) | (1 << idx));
-                needZero = true;
+                needZero = (t.dirty(slot) & (1 << idx)) != 0;
+                t.setDirty(slot, t.dirty(slot) & ~(1 << idx));
             } else {
                 slot = t.freeSlot();
                 if (slot > LmapEntry.MAX_SLOT) {
@@ -549,6 +556,7 @@ public final class MappingImpl implements Mapping {
                 t.remove(slot);
             } else {
                 t.setUsed(slot, u);
+                t.setDirty(slot, t.dirty(slot) | (1 << LmapEntry.rseg(expect)));
             }
         } finally {
             unlockMeta();
@@ -624,6 +632,49 @@ public final class MappingImpl implements Mapping {
     }
 
     @Override
+    public boolean transferHolderAndLink(LogicalDisk fromDisk, long fromSeg, int fromExpect, long fresh, int fromUserBits,
+                                         LogicalDisk toDisk, long toSeg, int toExpect, int toUpdate) {
+        LogicalDiskImpl from = (LogicalDiskImpl) fromDisk;
+        LogicalDiskImpl to = (LogicalDiskImpl) toDisk;
+        from.checkSegment(fromSeg);
+        to.checkSegment(toSeg);
+        if (from.table != to.table || PhysicalAddress.group(fresh) != from.table.groupId()) {
+            throw new IllegalArgumentException("transferHolderAndLink across disk groups");
+        }
+        if (!LmapEntry.holder(fromExpect) || LmapEntry.holder(toExpect) || !LmapEntry.holder(toUpdate)
+                || !LmapEntry.samePointer(fromExpect, toUpdate)) {
+            throw new IllegalArgumentException("transferHolderAndLink needs from: HOLDER, to: non-holder -> HOLDER of "
+                    + "the same RSEG");
+        }
+        if (from == to && fromSeg == toSeg) {
+            throw new IllegalArgumentException("transferHolderAndLink to the same entry");
+        }
+        int slot = PhysicalAddress.slot(fresh);
+        int idx = PhysicalAddress.rsegIndex(fresh);
+        int fromUpdate = LmapEntry.encode(slot, idx, true, fromUserBits);
+        meta.lock();
+        try {
+            from.checkLive();
+            to.checkLive();
+            if (from.table.rstore(slot) == null || (from.table.used(slot) & (1 << idx)) == 0) {
+                throw new IllegalArgumentException("RSEG " + PhysicalAddress.toString(fresh) + " is not reserved");
+            }
+            if (from.map.get(fromSeg) != fromExpect || to.map.get(toSeg) != toExpect) {
+                return false;
+            }
+            txn.reset().set(to.id, (int) toSeg, toUpdate).set(from.id, (int) fromSeg, fromUpdate);
+            appendLocked();
+            to.map.set(toSeg, toUpdate);
+            from.map.set(fromSeg, fromUpdate);
+            to.held++;
+            stats.rsegAllocated();
+            return true;
+        } finally {
+            unlockMeta();
+        }
+    }
+
+    @Override
     public void releaseRseg(long addr) {
         RsdTable t = table(PhysicalAddress.group(addr));
         int slot = PhysicalAddress.slot(addr);
@@ -642,6 +693,7 @@ public final class MappingImpl implements Mapping {
                 t.remove(slot);
             } else {
                 t.setUsed(slot, u);
+                t.setDirty(slot, t.dirty(slot) | bit);
             }
         } finally {
             unlockMeta();
@@ -656,6 +708,15 @@ public final class MappingImpl implements Mapping {
             throw new StorageException(ErrorCode.UNALIGNED_IO, "RSEG access at " + offset + " length " + length
                     + " is not 512-aligned inside 1 MB");
         }
+        RStore rs = table(PhysicalAddress.group(addr)).rstore(PhysicalAddress.slot(addr));
+        if (rs == null) {
+            throw new StorageException(ErrorCode.NOT_FOUND, "no RStore at " + PhysicalAddress.toString(addr));
+        }
+        return rs;
+    }
+
+    @Override
+    public RStore rstore(long addr) {
         RStore rs = table(PhysicalAddress.group(addr)).rstore(PhysicalAddress.slot(addr));
         if (rs == null) {
             throw new StorageException(ErrorCode.NOT_FOUND, "no RStore at " + PhysicalAddress.toString(addr));
@@ -755,10 +816,15 @@ public final class MappingImpl implements Mapping {
     }
 
     @Override
-    public LogicalDisk createSnapshotDisk(String sourceName, String newName, int sourceUserBits, int copyUserBits) {
-        if ((sourceUserBits & ~LmapEntry.USER_BITS) != 0 || (copyUserBits & ~LmapEntry.USER_BITS) != 0) {
+    public LogicalDisk createSnapshotDisk(String sourceName, String newName, int sourceUserBits, int copyUserBits,
+                                          int keepSourceBits) {
+        if ((sourceUserBits & ~LmapEntry.USER_BITS) != 0 || (copyUserBits & ~LmapEntry.USER_BITS) != 0
+                || (keepSourceBits & ~LmapEntry.USER_BITS) != 0) {
             throw new IllegalArgumentException("bits must be within LmapEntry.USER_BITS");
         }
+        // the log record and the catalogue carry "bits to set" in bits 0..7 and "source bits to
+        // keep" in bits 8..15 of one int (see PldmcLogDescriptor CLONE)
+        copyUserBits |= keepSourceBits << 8;
         checkOpen();
         validateName(newName);
         synchronized (catalog) {
@@ -882,6 +948,7 @@ public final class MappingImpl implements Mapping {
                     toFree.add(t.rstore(m.getKey()).rsdId());
                     t.remove(m.getKey());
                 } else {
+                    t.setDirty(m.getKey(), t.dirty(m.getKey()) | (t.used(m.getKey()) & ~m.getValue()));
                     t.setUsed(m.getKey(), m.getValue());
                 }
             }

@@ -130,9 +130,12 @@ public final class L2Map {
 
     /**
      * Snapshot pointer copy: for each ALLOCATED entry of {@code src}, this map gets the pointer with
-     * HOLDER cleared and {@code dstBits} set, and {@code src} gets {@code srcBits} OR-ed in.
+     * HOLDER cleared, the source's user bits selected by bits 8..15 of {@code dstBits} kept and the
+     * user bits in bits 0..7 of {@code dstBits} set; then {@code src} gets {@code srcBits} OR-ed in.
      */
     public void cloneFrom(L2Map src, int srcBits, int dstBits) {
+        int set = dstBits & LmapEntry.USER_BITS;
+        int keep = (dstBits >>> 8) & LmapEntry.USER_BITS;
         int[][] s = src.lmaps;
         int[][] d = Arrays.copyOf(lmaps, Math.max(lmaps.length, s.length));
         for (int r = 0; r < s.length; r++) {
@@ -149,7 +152,7 @@ public final class L2Map {
             for (int i = 0; i < LMAP_ENTRIES; i++) {
                 int e = sl[i];
                 if (LmapEntry.allocated(e)) {
-                    dl[i] = (e & ~LmapEntry.HOLDER & ~LmapEntry.USER_BITS) | dstBits;
+                    dl[i] = (e & ~LmapEntry.HOLDER & ~LmapEntry.USER_BITS) | (e & keep) | set;
                     any = true;
                     if (srcBits != 0) {
                         INTS.setRelease(sl, i, e | srcBits);

@@ -40,7 +40,8 @@ import java.util.zip.CRC32C;
  *  RSD_ADD   2 | group int | slot int | rsdId long           RSD slot now names an RStore
  *  RSD_FREE  3 | group int | slot int                        RSD slot empty (RStore freed)
  *  CLONE     4 | src int | dst int | srcBits int | dstBits int
- *                pointer copy of src's ALLOCATED entries into dst (HOLDER cleared, dstBits set),
+ *                pointer copy of src's ALLOCATED entries into dst (HOLDER cleared, user bits of
+ *                dstBits' bits 0..7 set, src user bits selected by dstBits' bits 8..15 kept), then
  *                srcBits OR-ed into src's ALLOCATED entries; marks dst materialized
  *  DROP      5 | disk int                                    forget the disk's maps
  *  TRUNCATE  6 | disk int | fromSegment int                  clear entries >= fromSegment

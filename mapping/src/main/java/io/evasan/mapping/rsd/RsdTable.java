@@ -8,20 +8,24 @@ import java.util.Arrays;
 /**
  * The RSD pointers of one disk group: LMAP entries name an RStore by its slot here (24 bits),
  * never by PSEG, so moving data (rebuild, leveling) changes only the RAID layer's RSD ([0111]).
- * Per slot: the RStore and an 8-bit mask of its RSEGs that are held or reserved.
+ * Per slot: the RStore, an 8-bit mask of its RSEGs that are held or reserved, and an 8-bit mask
+ * of free RSEGs that may hold old data (freed while the RStore lived on; after a restart every
+ * free RSEG of a live RStore counts as dirty) and are zero-filled before reuse.
  *
  * <p>Invariants: a slot is occupied iff {@code rstores[slot] != null}; an occupied slot's mask is
  * non-zero except transiently inside the metadata lock (between RSD_ADD and the reservation, and
  * at reopen before garbage collection); {@link #rstore} is safe without a lock (the array is
  * replaced, never shrunk, when it grows). Mutators run under the mapping's metadata lock.
- * Memory: 4 B (reference, compressed oops) + 1 B (mask) per slot of capacity, plus 1 bit per slot
- * of occupancy bitmap: about 0.63 B per allocated MB when full, at most twice that after growth.
+ * Memory: 4 B (reference, compressed oops) + 2 B (masks) per slot of capacity, plus 1 bit per slot
+ * of occupancy bitmap: about 0.75 B per allocated MB when full, at most twice that after growth.
  */
 public final class RsdTable {
     private final int groupId;
     private final DiskGroup group;
     private volatile RStore[] rstores = new RStore[16];
     private byte[] used = new byte[16];
+    /** RSEGs that were held and freed while the RStore lived on: zero-fill before reuse. */
+    private byte[] dirty = new byte[16];
     private long[] occupied = new long[1];
     private int count;
 
@@ -60,6 +64,14 @@ public final class RsdTable {
         used[slot] = (byte) mask;
     }
 
+    public int dirty(int slot) {
+        return dirty[slot] & 0xFF;
+    }
+
+    public void setDirty(int slot, int mask) {
+        dirty[slot] = (byte) mask;
+    }
+
     /** Lowest free slot (not yet occupied). */
     public int freeSlot() {
         for (int w = 0; w < occupied.length; w++) {
@@ -78,6 +90,7 @@ public final class RsdTable {
         }
         r[slot] = rs;
         used[slot] = 0;
+        dirty[slot] = 0;
         occupied[slot >>> 6] |= 1L << slot;
     }
 
@@ -86,6 +99,7 @@ public final class RsdTable {
         if (slot < r.length && r[slot] != null) {
             r[slot] = null;
             used[slot] = 0;
+            dirty[slot] = 0;
             occupied[slot >>> 6] &= ~(1L << slot);
             count--;
         }
@@ -100,6 +114,7 @@ public final class RsdTable {
             n *= 2;
         }
         used = Arrays.copyOf(used, n);
+        dirty = Arrays.copyOf(dirty, n);
         occupied = Arrays.copyOf(occupied, (n + 63) / 64);
         rstores = Arrays.copyOf(rstores, n);
     }
@@ -116,7 +131,7 @@ public final class RsdTable {
 
     /** Bytes of this table's arrays (references counted at 4 bytes: compressed oops). */
     public long memoryBytes() {
-        return 16 + 4L * rstores.length + 16 + used.length + 16 + 8L * occupied.length + 32;
+        return 16 + 4L * rstores.length + 16 + used.length + 16 + dirty.length + 16 + 8L * occupied.length + 32;
     }
 
     /** Receiver of (slot, RStore). */

@@ -3,7 +3,6 @@ package io.evasan.nsc.cache;
 import io.evasan.nsc.marker.SnapshotRequest;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.zip.CRC32C;
 
@@ -100,11 +99,10 @@ public final class CacheMessageDescriptor {
 
     private static int seal(ByteBuffer dst, CRC32C crc, int len) {
         crc.reset();
-        ByteBuffer view = dst.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-        view.limit(CRC_OFFSET).position(0);
-        crc.update(view);
-        view.limit(len).position(PAYLOAD_OFFSET);
-        crc.update(view);
+        dst.position(0).limit(CRC_OFFSET);
+        crc.update(dst);
+        dst.limit(len).position(PAYLOAD_OFFSET);
+        crc.update(dst);
         dst.putInt(CRC_OFFSET, (int) crc.getValue());
         dst.position(0).limit(len);
         return len;

@@ -277,4 +277,19 @@ class NvCacheCrashTest {
             assertEquals(k, tagAt(mem.contents(0), k * 4096L));
         }
     }
+
+    @Test
+    void shouldRefuseALogAlreadyInUse(@TempDir Path tmp) {
+        MemoryDestageTarget mem = new MemoryDestageTarget();
+        mem.createLun(0, 1 << 20);
+        CacheConfig cfg = new CacheConfig().nonVolatileLog(tmp.resolve("busy.log")).segmentSize(64 << 10).segmentCount(4);
+        try (WriteBackCache first = new WriteBackCache(cfg, mem, mem, new CacheStats("first"))) {
+            first.write(1, 0, 0, tagged(1, 1), false);
+            io.evasan.error.StorageException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    io.evasan.error.StorageException.class,
+                    () -> new WriteBackCache(cfg, mem, mem, new CacheStats("second")));
+            assertEquals(io.evasan.error.ErrorCode.INVALID_STATE, e.code());
+        }
+        assertEquals(1, tagAt(mem.contents(0), 0));
+    }
 }

@@ -122,26 +122,38 @@ class SnapshotMarkerTest {
         final long[] start;
         final long[] end;
         final AtomicLong acked;
+        final java.util.concurrent.atomic.AtomicBoolean markerIn;
+        int written;
         static final int REGION = 64;
 
-        Writer(int id, int count, WriteBackCache cache, AtomicLong acked) {
+        /** Writes at least {@code count}, and keeps going until 500 writes after the marker was inserted. */
+        Writer(int id, int count, WriteBackCache cache, AtomicLong acked, java.util.concurrent.atomic.AtomicBoolean markerIn) {
             this.id = id;
             this.count = count;
             this.cache = cache;
             this.acked = acked;
-            seq = new long[count];
-            start = new long[count];
-            end = new long[count];
+            this.markerIn = markerIn;
+            seq = new long[count * 4];
+            start = new long[count * 4];
+            end = new long[count * 4];
         }
 
         @Override
         public void run() {
-            for (int k = 0; k < count; k++) {
+            int seenAt = -1;
+            for (int k = 0; k < seq.length; k++) {
+                if (seenAt < 0 && markerIn.get()) {
+                    seenAt = k;
+                }
+                if (k >= count && seenAt >= 0 && k >= seenAt + 500) {
+                    break;
+                }
                 long tag = ((long) id << 32) | (k + 1);
                 java.nio.ByteBuffer b = tagged(tag, 1);
                 start[k] = System.nanoTime();
                 seq[k] = cache.write(id, 0, (long) (id * REGION + k % REGION) * 512, b, false);
                 end[k] = System.nanoTime();
+                written = k + 1;
                 acked.incrementAndGet();
             }
         }
@@ -161,10 +173,11 @@ class SnapshotMarkerTest {
         CacheConfig cfg = new CacheConfig().segmentSize(1 << 20).segmentCount(32).destageWorkers(2)
                 .destageBytesPerSecond(2L << 20);
         AtomicLong acked = new AtomicLong();
+        java.util.concurrent.atomic.AtomicBoolean markerIn = new java.util.concurrent.atomic.AtomicBoolean();
         try (WriteBackCache cache = new WriteBackCache(cfg, mem, mem, new CacheStats("multi"))) {
             List<Writer> ws = new ArrayList<>();
             for (int i = 0; i < writers; i++) {
-                ws.add(new Writer(i, perWriter, cache, acked));
+                ws.add(new Writer(i, perWriter, cache, acked, markerIn));
             }
             ws.forEach(Thread::start);
             while (acked.get() < 4000) {
@@ -174,6 +187,7 @@ class SnapshotMarkerTest {
             SnapshotMarker m = cache.insertMarker(new SnapshotRequest(1, "at-4000", SnapshotRequest.Kind.SNAPSHOT,
                     SnapshotRequest.Source.API, 0));
             long reqEnd = System.nanoTime();
+            markerIn.set(true);
             long dirtyBefore = cache.pendingItems().stream().filter(i -> !i.marker() && i.seq() < m.seq()).count();
             m.taken().get(60, TimeUnit.SECONDS);
             long takenAt = System.nanoTime();
@@ -187,7 +201,7 @@ class SnapshotMarkerTest {
             long maxLatencyDuring = 0;
             for (Writer w : ws) {
                 long[] expected = new long[Writer.REGION];
-                for (int k = 0; k < perWriter; k++) {
+                for (int k = 0; k < w.written; k++) {
                     if (w.seq[k] < m.seq()) {
                         expected[k % Writer.REGION] = ((long) w.id << 32) | (k + 1);
                         before++;
@@ -223,7 +237,7 @@ class SnapshotMarkerTest {
             for (Writer w : ws) {
                 for (int s = 0; s < Writer.REGION; s++) {
                     long last = 0;
-                    for (int k = s; k < perWriter; k += Writer.REGION) {
+                    for (int k = s; k < w.written; k += Writer.REGION) {
                         last = ((long) w.id << 32) | (k + 1);
                     }
                     assertEquals(last, tagAt(fin, (long) (w.id * Writer.REGION + s) * 512));

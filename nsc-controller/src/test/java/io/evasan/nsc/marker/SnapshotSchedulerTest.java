@@ -4,6 +4,7 @@ import io.evasan.nsc.cache.CacheConfig;
 import io.evasan.nsc.cache.CacheStats;
 import io.evasan.nsc.cache.impl.MemoryDestageTarget;
 import io.evasan.nsc.cache.impl.WriteBackCache;
+import io.evasan.nsc.marker.impl.SnapshotScheduler;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;

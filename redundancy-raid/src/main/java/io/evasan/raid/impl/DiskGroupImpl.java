@@ -737,6 +737,11 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
     // ------------------------------------------------------------------------ rebuild
 
     @Override
+    public synchronized boolean rebuildInProgress() {
+        return (current != null && !current.isDone()) || (resyncJob != null && !resyncJob.isDone());
+    }
+
+    @Override
     public Rebuild rebuild() {
         synchronized (this) {
             checkOpen();
@@ -930,81 +935,92 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
 
     private void runRebuild(RebuildJob job) {
         Throwable failure = null;
-        try {
-            Set<Long> given = new HashSet<>();
-            for (int pass = 0; pass < 4 && !closed; pass++) {
-                job.rescan = false;
-                List<RStoreImpl> list = new ArrayList<>(rstores.values());
-                list.sort((x, y) -> Long.compare(x.rsdId(), y.rsdId()));
-                int[] place = new int[1];
-                synchronized (allocLock) {
-                    for (RStoreImpl s : list) {
-                        int mask = workMask(s.rsd(), place);
-                        if (mask > 0) {
-                            job.addTotal((long) Integer.bitCount(mask) * RStoreImpl.ROWS);
-                        }
-                    }
-                }
-                boolean progress = false;
-                for (RStoreImpl s : list) {
-                    if (closed) {
-                        break;
-                    }
-                    int[][] target;
-                    int mask;
-                    Rsd before;
-                    synchronized (allocLock) {
-                        if (s.isFreed()) {
-                            continue;
-                        }
-                        before = s.rsd();
-                        mask = workMask(before, place);
-                        if (mask == 0) {
-                            job.recovered(s.rsdId());
-                            continue;
-                        }
-                        if (mask < 0) {
-                            job.unrecoverable(s.rsdId());
-                            continue;
-                        }
-                        target = plan(before, mask, place[0]);
-                        if (target == null) {
-                            job.unrecoverable(s.rsdId());
-                            continue;
-                        }
-                    }
-                    long[] released = s.rebuild(mask, target[0], target[1], bytes -> job.rowDone());
-                    synchronized (allocLock) {
-                        if (released == null) {
-                            for (int m = 0; m < before.members(); m++) {
-                                if ((mask & ~place[0] & (1 << m)) != 0) {
-                                    releaseLocked(PsegAddress.encode(target[0][m], target[1][m]), 0, 0);
-                                }
-                            }
-                            if (!s.isFreed()) {
-                                job.unrecoverable(s.rsdId());
-                            }
-                        } else {
-                            for (long a : released) {
-                                if (a != PsegAddress.NONE) {
-                                    releaseLocked(a, RsdDescriptor.KIND_RELEASED, s.rsdId());
-                                }
-                            }
-                            job.memberDone(Integer.bitCount(mask));
-                            job.recovered(s.rsdId());
-                            given.add(s.rsdId());
-                            progress = true;
-                        }
-                    }
-                }
-                if (!progress && !job.rescan) {
-                    break;
+        while (true) {
+            try {
+                rebuildPasses(job);
+            } catch (Throwable t) {
+                failure = t;
+            }
+            synchronized (this) {
+                // rebuild() sets rescan under this lock only while the job is not done: no lost request
+                if (failure != null || closed || !job.rescan) {
+                    job.finish(failure);
+                    return;
                 }
             }
-        } catch (Throwable t) {
-            failure = t;
-        } finally {
-            job.finish(failure);
+        }
+    }
+
+    private void rebuildPasses(RebuildJob job) {
+        for (int pass = 0; pass < 100 && !closed; pass++) {
+            job.rescan = false;
+            List<RStoreImpl> list = new ArrayList<>(rstores.values());
+            list.sort((x, y) -> Long.compare(x.rsdId(), y.rsdId()));
+            int[] place = new int[1];
+            synchronized (allocLock) {
+                for (RStoreImpl s : list) {
+                    int mask = workMask(s.rsd(), place);
+                    if (mask > 0) {
+                        job.addTotal((long) Integer.bitCount(mask) * RStoreImpl.ROWS);
+                    }
+                }
+            }
+            boolean progress = false;
+            for (RStoreImpl s : list) {
+                if (closed) {
+                    return;
+                }
+                int[][] target;
+                int mask;
+                int inPlace;
+                Rsd before;
+                synchronized (allocLock) {
+                    if (s.isFreed()) {
+                        continue;
+                    }
+                    before = s.rsd();
+                    mask = workMask(before, place);
+                    if (mask == 0) {
+                        job.recovered(s.rsdId());
+                        continue;
+                    }
+                    if (mask < 0) {
+                        job.unrecoverable(s.rsdId());
+                        continue;
+                    }
+                    inPlace = place[0];
+                    target = plan(before, mask, inPlace);
+                    if (target == null) {
+                        job.unrecoverable(s.rsdId());
+                        continue;
+                    }
+                }
+                long[] released = s.rebuild(mask, target[0], target[1], bytes -> job.rowDone());
+                synchronized (allocLock) {
+                    if (released == null) {
+                        for (int m = 0; m < before.members(); m++) {
+                            if ((mask & ~inPlace & (1 << m)) != 0) {
+                                releaseLocked(PsegAddress.encode(target[0][m], target[1][m]), 0, 0);
+                            }
+                        }
+                        if (!s.isFreed()) {
+                            job.unrecoverable(s.rsdId());
+                        }
+                    } else {
+                        for (long a : released) {
+                            if (a != PsegAddress.NONE) {
+                                releaseLocked(a, RsdDescriptor.KIND_RELEASED, s.rsdId());
+                            }
+                        }
+                        job.memberDone(Integer.bitCount(mask));
+                        job.recovered(s.rsdId());
+                        progress = true;
+                    }
+                }
+            }
+            if (!progress && !job.rescan) {
+                return;
+            }
         }
     }
 

@@ -235,7 +235,7 @@ public final class PoolImpl implements Pool {
                 int idx = de.getKey();
                 String[] f = de.getValue();
                 UUID driveId = UUID.fromString(f[3]);
-                Path p = Path.of(f[6]);
+                Path p = dir.resolve(f[6]);
                 DriveLabel expected = new DriveLabel(0, poolId, driveId, gi, gname, idx, Integer.parseInt(f[4]),
                         Integer.parseInt(f[5]), 0, 0, 0);
                 FileDrive d = FileDrive.open(p, idx, expected, (dr, c) -> stats.driveError());
@@ -322,9 +322,13 @@ public final class PoolImpl implements Pool {
                     continue;
                 }
                 int[] rs = g.rssOf(d.index());
+                // drives inside the pool directory are recorded relative to it, so the directory can move
+                Path abs = d.path().toAbsolutePath().normalize();
+                Path base = dir.toAbsolutePath().normalize();
+                Path shown = abs.startsWith(base) ? base.relativize(abs) : abs;
                 b.append("drive ").append(g.id()).append(' ').append(d.index()).append(' ').append(d.label().driveId())
                         .append(' ').append(rs[0]).append(' ').append(rs[1]).append(' ')
-                        .append(d.path().toAbsolutePath().normalize()).append('\n');
+                        .append(shown).append('\n');
             }
         }
         Path tmp = dir.resolve(LIST_FILE + ".tmp");

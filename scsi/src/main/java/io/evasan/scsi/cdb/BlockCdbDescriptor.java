@@ -23,6 +23,8 @@ import static io.evasan.scsi.cdb.CdbDescriptor.u8;
  *  0 opcode | 1 flags | 2-9 LBA | 10-13 LENGTH | 14 GROUP NUMBER | 15 CONTROL
  * COMPARE AND WRITE (16-byte):
  *  0 89h | 1 flags | 2-9 LBA | 10-12 reserved | 13 NUMBER OF LOGICAL BLOCKS | 14 GROUP | 15 CONTROL
+ * WRITE ATOMIC(16) (SBC-4):
+ *  0 9Ch | 1 flags | 2-9 LBA | 10-11 ATOMIC BOUNDARY | 12-13 TRANSFER LENGTH | 14 GROUP | 15 CONTROL
  * flags byte 1: RDPROTECT/WRPROTECT/VRPROTECT (7:5) | DPO (4) | FUA (3) | (2) | BYTCHK or
  *  FUA_NV/IMMED (1) | (0); WRITE SAME: ANCHOR(4) UNMAP(3) NDOB(0)
  * </pre>
@@ -40,6 +42,10 @@ public final class BlockCdbDescriptor {
     public static final int UNMAP = 0x08;
     public static final int NDOB = 0x01;
     public static final int IMMED = 0x02;
+    /** WRITE ATOMIC(16): ATOMIC BOUNDARY field (2 bytes). */
+    public static final int ATOMIC_BOUNDARY_OFFSET = 10;
+    /** WRITE ATOMIC(16): TRANSFER LENGTH field (2 bytes). */
+    public static final int ATOMIC_LENGTH_OFFSET = 12;
 
     private BlockCdbDescriptor() {
     }
@@ -72,6 +78,8 @@ public final class BlockCdbDescriptor {
                 return 10;
             case OpCodes.COMPARE_AND_WRITE:
                 return 13;
+            case OpCodes.WRITE_ATOMIC_16:
+                return ATOMIC_LENGTH_OFFSET;
             default:
                 return -1;
         }
@@ -96,6 +104,9 @@ public final class BlockCdbDescriptor {
         }
         if (op == OpCodes.COMPARE_AND_WRITE) {
             return u8(cdb, off);
+        }
+        if (op == OpCodes.WRITE_ATOMIC_16) {
+            return u16(cdb, off);
         }
         switch (cdbSize(op)) {
             case 10: return u16(cdb, off);
@@ -136,6 +147,11 @@ public final class BlockCdbDescriptor {
         if (opcode == OpCodes.COMPARE_AND_WRITE) {
             put64(cdb, LBA_OFFSET, lba);
             cdb[off] = (byte) length;
+            return 16;
+        }
+        if (opcode == OpCodes.WRITE_ATOMIC_16) {
+            put64(cdb, LBA_OFFSET, lba);
+            put16(cdb, off, (int) length);
             return 16;
         }
         if (size == 16) {

@@ -46,6 +46,15 @@ public final class OpCodes {
     public static final int WRITE_12 = 0xAA;
     public static final int WRITE_AND_VERIFY_12 = 0xAE;
     public static final int VERIFY_12 = 0xAF;
+    public static final int PREVENT_ALLOW_MEDIUM_REMOVAL = 0x1E;
+    public static final int READ_DEFECT_DATA_10 = 0x37;
+    public static final int READ_DEFECT_DATA_12 = 0xB7;
+    /** WRITE ATOMIC(16), SBC-4 5.48. */
+    public static final int WRITE_ATOMIC_16 = 0x9C;
+    /** EXTENDED COPY (SPC-4 6.4; service action 00h = LID1). */
+    public static final int EXTENDED_COPY = 0x83;
+    /** RECEIVE COPY RESULTS (SPC-4 6.18). */
+    public static final int RECEIVE_COPY_RESULTS = 0x84;
 
     // service actions
     public static final int SA_READ_CAPACITY_16 = 0x10;

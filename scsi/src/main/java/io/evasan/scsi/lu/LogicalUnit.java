@@ -40,6 +40,15 @@ public interface LogicalUnit {
     boolean thinProvisioned();
 
     /**
+     * LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT of READ CAPACITY(16) (SBC-3 5.16.2), 0..15,
+     * lowest aligned LBA 0. Default 3: 4 KiB physical blocks (the allocation unit hosts should
+     * align to); a 512-byte-native backend may return 0.
+     */
+    default int physicalBlockExponent() {
+        return 3;
+    }
+
+    /**
      * {@link io.evasan.scsi.sense.SenseCodes#NO_SENSE} when media access is possible, else the
      * sense to return (NOT READY 02/04/xx, MEDIUM NOT PRESENT 02/3A/00, a vendor code...). A
      * backend may return a one-shot code (e.g. a log overflow) and then a steady NOT READY.

@@ -35,6 +35,14 @@ public final class SenseCodes {
     public static final int INVALID_FIELD_IN_PARAMETER_LIST = of(0x5, 0x26, 0x00);
     public static final int INVALID_RELEASE_OF_PERSISTENT_RESERVATION = of(0x5, 0x26, 0x04);
     public static final int PARAMETER_LIST_LENGTH_ERROR = of(0x5, 0x1A, 0x00);
+    public static final int TOO_MANY_TARGET_DESCRIPTORS = of(0x5, 0x26, 0x06);
+    public static final int UNSUPPORTED_TARGET_DESCRIPTOR_TYPE_CODE = of(0x5, 0x26, 0x07);
+    public static final int TOO_MANY_SEGMENT_DESCRIPTORS = of(0x5, 0x26, 0x08);
+    public static final int UNSUPPORTED_SEGMENT_DESCRIPTOR_TYPE_CODE = of(0x5, 0x26, 0x09);
+    // ---- COPY ABORTED (0Ah), EXTENDED COPY (SPC-4 6.4)
+    public static final int COPY_ABORTED = of(0xA, 0x00, 0x00);
+    public static final int UNREACHABLE_COPY_TARGET = of(0xA, 0x08, 0x04);
+    public static final int COPY_TARGET_DEVICE_NOT_REACHABLE = of(0xA, 0x0D, 0x02);
     public static final int SAVING_PARAMETERS_NOT_SUPPORTED = of(0x5, 0x39, 0x00);
     public static final int INVALID_FIELD_IN_COMMAND_INFORMATION_UNIT = of(0x5, 0x0E, 0x03);
     public static final int INSUFFICIENT_REGISTRATION_RESOURCES = of(0x5, 0x55, 0x04);

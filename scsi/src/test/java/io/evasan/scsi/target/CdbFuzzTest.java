@@ -27,7 +27,8 @@ class CdbFuzzTest {
     static final int[] OPS = {
         0x00, 0x03, 0x08, 0x0A, 0x12, 0x15, 0x16, 0x17, 0x1A, 0x1B, 0x20, 0x25, 0x28, 0x2A, 0x2E, 0x2F, 0x34, 0x35,
         0x41, 0x42, 0x55, 0x5A, 0x5E, 0x5F, 0x88, 0x89, 0x8A, 0x8B, 0x8E, 0x8F, 0x90, 0x91, 0x93, 0x9E, 0xA0, 0xA3,
-        0xA8, 0xAA, 0xAE, 0xAF, 0xC0, 0xC1, 0xFF, 0x01, 0x3B, 0x4D};
+        0xA8, 0xAA, 0xAE, 0xAF, 0xC0, 0xC1, 0xFF, 0x01, 0x3B, 0x4D,
+        0x1E, 0x37, 0x83, 0x84, 0x9C, 0xB7};
 
     @Test
     void shouldAnswerEveryFuzzedCdbWithAValidStatus() {
@@ -77,6 +78,17 @@ class CdbFuzzTest {
                         out[2] = 0;
                         out[3] = (byte) (16 * rnd.nextInt(4));
                     }
+                }
+                if (op == 0x83 && rnd.nextBoolean()) {
+                    // a valid EXTENDED COPY list naming lu0, then a few mutated bytes
+                    out = CdbTableTest.xcopy("lu0", 1 + rnd.nextInt(2), rnd.nextInt(4), rnd.nextInt(4),
+                            new long[]{0, rnd.nextInt(2), rnd.nextInt(64), rnd.nextInt(2100), rnd.nextInt(2100)});
+                    for (int k = rnd.nextInt(4); k > 0; k--) {
+                        out[rnd.nextInt(out.length)] ^= (byte) (1 << rnd.nextInt(8));
+                    }
+                    edtl = out.length;
+                    java.util.Arrays.fill(cdb, 1, 16, (byte) 0);
+                    io.evasan.scsi.cdb.CdbDescriptor.put32(cdb, 10, rnd.nextInt(8) == 0 ? rnd.nextInt(200) : out.length);
                 }
                 int lun = rnd.nextInt(10) == 0 ? 1 + rnd.nextInt(3) : 0;
                 Result r;

@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * Seeded randomized test of READ / WRITE / WRITE SAME (with and without UNMAP) / UNMAP /
+ * Seeded randomized test of READ / WRITE / WRITE ATOMIC / WRITE SAME (with and without UNMAP) / UNMAP /
  * COMPARE AND WRITE / GET LBA STATUS through the target against a plain byte-array model with a
  * mapped-block bitmap. Prints the seed; a failure names the seed and step. Reproduce with
  * {@code -Devasan.seed=N}; longer runs with {@code -Devasan.steps=N} (default 20000).
@@ -49,7 +49,8 @@ class RandomizedModelTest {
                 }
                 boolean oob = lba + len > BLOCKS;
                 if (kind < 30) {
-                    int op = rnd.nextBoolean() ? OpCodes.WRITE_10 : OpCodes.WRITE_16;
+                    int pick = rnd.nextInt(3);
+                    int op = pick == 0 ? OpCodes.WRITE_10 : pick == 1 ? OpCodes.WRITE_16 : OpCodes.WRITE_ATOMIC_16;
                     byte[] data = new byte[len * BS];
                     rnd.nextBytes(data);
                     Result r = h.run(n, 0, cdb(op, lba, len, rnd.nextBoolean() ? 0x08 : 0), data, data.length);
@@ -76,10 +77,13 @@ class RandomizedModelTest {
                     int op = rnd.nextBoolean() ? OpCodes.WRITE_SAME_10 : OpCodes.WRITE_SAME_16;
                     Result r = h.run(n, 0, cdb(op, lba, len, unmap ? 0x08 : 0), block, BS);
                     if (expect(where + " WRITE SAME", r, oob)) {
+                        // UNMAP=1 deallocates whatever the block holds (SBC-3 5.48 UNMAP/ANCHOR table;
+                        // libiscsi WriteSame10.UnmapUntilEnd); deallocated blocks read as zeros (LBPRZ)
+                        byte[] value = unmap ? new byte[BS] : block;
                         for (int i = 0; i < len; i++) {
-                            System.arraycopy(block, 0, model, (int) (lba + i) * BS, BS);
+                            System.arraycopy(value, 0, model, (int) (lba + i) * BS, BS);
                         }
-                        if (unmap && zero) {
+                        if (unmap) {
                             mapped.clear((int) lba, (int) lba + len);
                         } else {
                             mapped.set((int) lba, (int) lba + len);

@@ -234,6 +234,49 @@ class TaskSetTest {
         }
     }
 
+    /**
+     * WRITE ATOMIC(16) (SBC-4 4.29): concurrent readers of the range never see a mix of two atomic
+     * writes (each write fills 256 blocks with one byte value).
+     */
+    @Test
+    void shouldNeverShowHalfAnAtomicWrite() throws Exception {
+        try (Harness h = new Harness()) {
+            int blocks = 256;
+            ExecutorService ex = Executors.newFixedThreadPool(3);
+            List<Future<?>> fs = new ArrayList<>();
+            for (int t = 0; t < 2; t++) {
+                ItNexus n = h.openClean("iqn.t:aw" + t, "0" + t);
+                int base = t * 100;
+                fs.add(ex.submit(() -> {
+                    byte[] data = new byte[blocks * BS];
+                    for (int i = 1; i <= 60; i++) {
+                        java.util.Arrays.fill(data, (byte) (base + i));
+                        Result r = h.run(n, 0, rw(OpCodes.WRITE_ATOMIC_16, 64, blocks), data, data.length);
+                        assertEquals(ScsiStatus.GOOD, r.status, r.toString());
+                    }
+                    return null;
+                }));
+            }
+            ItNexus rn = h.openClean("iqn.t:awr", "09");
+            fs.add(ex.submit(() -> {
+                for (int i = 0; i < 120; i++) {
+                    Result r = h.run(rn, 0, rw(OpCodes.READ_16, 64, blocks), null, (long) blocks * BS);
+                    assertEquals(ScsiStatus.GOOD, r.status, r.toString());
+                    for (int b = 1; b < r.data.length; b++) {
+                        if (r.data[b] != r.data[0]) {
+                            throw new AssertionError("read " + i + " mixes atomic writes at byte " + b);
+                        }
+                    }
+                }
+                return null;
+            }));
+            for (Future<?> f : fs) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+            ex.shutdown();
+        }
+    }
+
     @Test
     void shouldCountIoInScsiStats() {
         try (Harness h = new Harness()) {

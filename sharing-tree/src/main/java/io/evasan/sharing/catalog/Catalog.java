@@ -18,7 +18,7 @@ import static io.evasan.sharing.catalog.CatalogDescriptor.*;
  */
 public final class Catalog {
     /** One disk record. */
-    public record DiskRec(long id, int kind, int policy, int mode, int flags, int segments) {
+    public record DiskRec(long id, int kind, int policy, int mode, int flags, int segments, long tag) {
     }
 
     /** One tree: chain oldest first, plus a pending structural operation. */
@@ -112,10 +112,12 @@ public final class Catalog {
         b.put(at + DISK_MODE_OFFSET, (byte) r.mode());
         b.put(at + DISK_FLAGS_OFFSET, (byte) r.flags());
         b.putInt(at + DISK_SEGMENTS_OFFSET, r.segments());
+        b.putLong(at + DISK_TAG_OFFSET, r.tag());
     }
 
     private static DiskRec getDisk(ByteBuffer b, int at) {
         return new DiskRec(b.getLong(at + DISK_ID_OFFSET), b.get(at + DISK_KIND_OFFSET), b.get(at + DISK_POLICY_OFFSET),
-                b.get(at + DISK_MODE_OFFSET), b.get(at + DISK_FLAGS_OFFSET), b.getInt(at + DISK_SEGMENTS_OFFSET));
+                b.get(at + DISK_MODE_OFFSET), b.get(at + DISK_FLAGS_OFFSET), b.getInt(at + DISK_SEGMENTS_OFFSET),
+                b.getLong(at + DISK_TAG_OFFSET));
     }
 }

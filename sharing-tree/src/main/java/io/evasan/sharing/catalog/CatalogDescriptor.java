@@ -18,7 +18,7 @@ package io.evasan.sharing.catalog;
  * per disk (DISK_LENGTH = 24 bytes)
  *   0                   8    9    10   11   12        16                  24
  *  +-------------------+----+----+----+----+---------+-------------------+
- *  | disk id (u64)     |kind|pol |mode|flg | segments| reserved (0)      |
+ *  | disk id (u64)     |kind|pol |mode|flg | segments| creation tag (u64)|
  *  +-------------------+----+----+----+----+---------+-------------------+
  * invalidated disks: count (u32), then DISK_LENGTH records (same layout)
  * trailer: CRC32 (u32) of every byte before it
@@ -50,6 +50,8 @@ public final class CatalogDescriptor {
     public static final int DISK_MODE_OFFSET = 10;
     public static final int DISK_FLAGS_OFFSET = 11;
     public static final int DISK_SEGMENTS_OFFSET = 12;
+    /** Caller's idempotency tag of a snapshot/snapclone (0 = none). */
+    public static final int DISK_TAG_OFFSET = 16;
 
     public static final int FLAG_PAUSED = 1;
     public static final int FLAG_STALLED = 2;

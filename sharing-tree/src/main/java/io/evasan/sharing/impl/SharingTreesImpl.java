@@ -66,15 +66,20 @@ import static io.evasan.sharing.sharebits.ShareEntry.withSp;
  */
 public final class SharingTreesImpl implements SharingTrees {
     private static final int MAX_STRIPES = 256;
+    private static final System.Logger LOG = System.getLogger(SharingTreesImpl.class.getName());
 
     private final SegmentMaps maps;
     private final SharingConfig config;
     private final SharingStats stats;
     private final int segBytes;
+    /** Zeros for partial-segment unmaps (never written to). */
+    private final byte[] zeros;
     private final ConcurrentHashMap<Long, Disk> disks = new ConcurrentHashMap<>();
     private final Set<Tree> trees = ConcurrentHashMap.newKeySet();
     private final Object catalogMonitor = new Object();
     private volatile long rate;
+    /** Walks of two or more hops (holder-cache misses); diagnostics for the 256-snapshot test. */
+    private final java.util.concurrent.atomic.LongAdder longWalks = new java.util.concurrent.atomic.LongAdder();
     private volatile boolean closed;
     private final Thread bgThread;
     private final Object bgSignal = new Object();
@@ -150,6 +155,7 @@ public final class SharingTreesImpl implements SharingTrees {
         volatile boolean stalled;
         volatile boolean valid = true;
         volatile boolean deleted;
+        volatile long tag;
         final Object bgLock = new Object();
         int bgCursor;
         volatile long[] holderCache;
@@ -171,6 +177,7 @@ public final class SharingTreesImpl implements SharingTrees {
         this.config = config;
         this.stats = stats;
         this.segBytes = maps.segmentBytes();
+        this.zeros = new byte[segBytes];
         this.rate = config.bgcopyBytesPerSecond();
         recover();
         if (config.bgcopyBackground()) {
@@ -196,6 +203,7 @@ public final class SharingTreesImpl implements SharingTrees {
                 d.copying = d.kind == DiskKind.SNAPCLONE;
                 d.paused = (r.flags() & CatalogDescriptor.FLAG_PAUSED) != 0;
                 d.stalled = (r.flags() & CatalogDescriptor.FLAG_STALLED) != 0;
+                d.tag = r.tag();
                 t.chain.add(d);
                 disks.put(d.id, d);
                 known.add(d.id);
@@ -210,6 +218,7 @@ public final class SharingTreesImpl implements SharingTrees {
             Disk d = new Disk(r.id(), DiskKind.values()[r.kind()], AllocationPolicy.values()[r.policy()],
                     SnapcloneMode.values()[r.mode()], r.segments());
             d.valid = false;
+            d.tag = r.tag();
             invalid.put(d.id, d);
             disks.put(d.id, d);
         }
@@ -242,7 +251,13 @@ public final class SharingTreesImpl implements SharingTrees {
                 for (int s = 0; s < d.segments; s++) {
                     long e = maps.entry(d.id, s);
                     if (!holder(e) && pointer(e) != 0 && !ssEff(d, e)) {
-                        long r = allocFor(d, s);
+                        long r;
+                        try {
+                            r = allocFor(d, s);
+                        } catch (NeedsInvalidation ni) {
+                            throw new StorageException(ErrorCode.SPACE_ALLOCATION_FAILED, "no space to repair segment "
+                                    + s + " of disk " + d.id + " after a crash (interrupted hand-off)");
+                        }
                         maps.copy(pointer(e), r);
                         link(d, s, e, r, sp(e), false);
                     }
@@ -341,6 +356,7 @@ public final class SharingTreesImpl implements SharingTrees {
             hops++;
         }
         if (hops >= 2) {
+            longWalks.increment();
             if (cache == null) {
                 cache = new long[d.segments];
                 d.holderCache = cache;
@@ -348,6 +364,29 @@ public final class SharingTreesImpl implements SharingTrees {
             cache[s] = ((long) ver << 32) | (h.pos + 1);
         }
         return h;
+    }
+
+    /**
+     * Before RSEG {@code ptr} of segment s is freed: pointer copies in other disks of the tree that
+     * still name it (non-holder entries, whose pointer is only a hint while Ss is set) are re-pointed
+     * at the RSEG they actually read, so no map ever names a freed RSEG (the mapping checks this).
+     */
+    private void repointStale(Tree t, int s, long ptr, Disk freeing) {
+        for (Disk d : t.chain) {
+            if (d == freeing) {
+                continue;
+            }
+            long de = e(d, s);
+            if (!holder(de) && pointer(de) == ptr) {
+                Disk h = resolve(d, s);
+                long np = h == freeing ? 0 : pointer(e(h, s));
+                if (np == ptr) {
+                    throw new IllegalStateException("disk " + d.id + " reads RSEG " + ptr + " that disk "
+                            + freeing.id + " is freeing");
+                }
+                set(d, s, de, encode(np, false, sp(de), ss(de) && np != 0));
+            }
+        }
     }
 
     /** Content pointer of what d reads at s (0 = zeros). */
@@ -595,6 +634,121 @@ public final class SharingTreesImpl implements SharingTrees {
         maps.write(ptr, off, src, so, n);
     }
 
+    @Override
+    public void unmap(long diskId, long offset, long length) {
+        Disk d = validDisk(diskId);
+        if (length < 0 || length > Integer.MAX_VALUE * 512L) {
+            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "unmap length " + length);
+        }
+        if (offset % 512 != 0 || length % 512 != 0 || offset < 0) {
+            throw new StorageException(ErrorCode.UNALIGNED_IO, "unmap offset " + offset + " / length " + length
+                    + " not multiples of 512");
+        }
+        if (offset + length > (long) d.segments * segBytes) {
+            throw new StorageException(ErrorCode.OUT_OF_RANGE, "unmap range " + offset + "+" + length
+                    + " beyond disk " + d.id);
+        }
+        while (length > 0) {
+            int s = (int) (offset / segBytes);
+            int off = (int) (offset % segBytes);
+            int n = (int) Math.min(length, segBytes - off);
+            if (n < segBytes) {
+                write(diskId, offset, zeros, 0, n);
+            } else {
+                while (true) {
+                    Disk victim = null;
+                    Tree t = lockShared(d);
+                    try {
+                        ReentrantReadWriteLock.WriteLock l = t.stripe(s).writeLock();
+                        l.lock();
+                        try {
+                            unmapSegment(t, d, s);
+                        } finally {
+                            l.unlock();
+                        }
+                    } catch (NeedsInvalidation ni) {
+                        victim = ni.disk;
+                    } finally {
+                        t.structure.readLock().unlock();
+                    }
+                    if (victim == null) {
+                        break;
+                    }
+                    invalidate(victim);
+                    if (victim == d) {
+                        throw new StorageException(ErrorCode.SNAPSHOT_INVALIDATED, "snapshot " + d.id + " was invalidated");
+                    }
+                }
+            }
+            offset += n;
+            length -= n;
+        }
+    }
+
+    /** A whole-segment unmap: X's content becomes zeros with no RSEG; caller holds the locks. */
+    private void unmapSegment(Tree t, Disk x, int s) {
+        long xe = e(x, s);
+        Disk p = x.pred;
+        if (p != null && sp(xe) && holder(xe)) {
+            long pe = e(p, s);
+            if (ss(pe)) {
+                // the predecessor keeps the old data by pointer: no allocation
+                clearSuccessorSpOfClone(x, s);
+                maps.transferHolder(x.id, s, xe, 0L, p.id, pe, encode(pointer(xe), true, sp(pe), false));
+                t.segVersion[s]++;
+                stats.cfwHandoffs.increment();
+                eagerCloneCopy(p, s);
+                return;
+            }
+        }
+        preserveForPredecessor(x, s);
+        xe = e(x, s);
+        boolean xss = ssEff(x, xe);
+        if (holder(xe)) {
+            clearSuccessorSpOfClone(x, s);
+            repointStale(t, s, pointer(xe), x);
+            unlink(x, s, xe, 0L);
+        } else if (xe != 0L) {
+            if (!xss) {
+                clearSuccessorSpOfClone(x, s);
+            }
+            set(x, s, xe, 0L);
+        }
+        if (xss) {
+            Disk nx = x.succ;
+            long ne = e(nx, s);
+            if (sp(ne)) {
+                set(nx, s, ne, withSp(ne, false));
+            }
+        }
+    }
+
+    @Override
+    public boolean mapped(long diskId, int segment) {
+        Disk d = validDisk(diskId);
+        if (segment < 0 || segment >= d.segments) {
+            throw new StorageException(ErrorCode.OUT_OF_RANGE, "segment " + segment + " beyond disk " + diskId);
+        }
+        Tree t = lockShared(d);
+        try {
+            ReentrantReadWriteLock.ReadLock l = t.stripe(segment).readLock();
+            l.lock();
+            try {
+                return contentPtr(d, segment) != 0;
+            } finally {
+                l.unlock();
+            }
+        } finally {
+            t.structure.readLock().unlock();
+        }
+    }
+
+    @Override
+    public void flush(long diskId) {
+        Disk d = validDisk(diskId);
+        maps.flush(d.id);
+    }
+
     /**
      * I2 for a snapclone C still copying: {@code N.Sp} may stay set only while C and its successor N
      * read the same data; before C's own data changes, {@code N.Sp} is cleared (C holds privately by then).
@@ -649,10 +803,15 @@ public final class SharingTreesImpl implements SharingTrees {
 
     @Override
     public long createLun(int segments) {
+        return createLun(segments, null);
+    }
+
+    @Override
+    public long createLun(int segments, io.evasan.raid.rstore.RaidLevel level) {
         if (segments <= 0) {
             throw new StorageException(ErrorCode.INVALID_ARGUMENT, "LUN size must be at least one segment");
         }
-        long id = maps.createDisk(segments);
+        long id = level == null ? maps.createDisk(segments) : maps.createDisk(segments, level);
         Disk d = new Disk(id, DiskKind.LUN, AllocationPolicy.ON_DEMAND, SnapcloneMode.EAGER, segments);
         Tree t = new Tree(segments);
         t.chain.add(d);
@@ -667,15 +826,36 @@ public final class SharingTreesImpl implements SharingTrees {
 
     @Override
     public long snapshot(long diskId, AllocationPolicy policy) {
-        return insertPredecessor(diskId, policy, DiskKind.SNAPSHOT, SnapcloneMode.EAGER);
+        return insertPredecessor(diskId, policy, DiskKind.SNAPSHOT, SnapcloneMode.EAGER, 0);
     }
 
     @Override
     public long snapclone(long diskId, AllocationPolicy policy, SnapcloneMode mode) {
-        return insertPredecessor(diskId, policy, DiskKind.SNAPCLONE, mode);
+        return insertPredecessor(diskId, policy, DiskKind.SNAPCLONE, mode, 0);
     }
 
-    private long insertPredecessor(long diskId, AllocationPolicy policy, DiskKind kind, SnapcloneMode mode) {
+    @Override
+    public long snapshot(long diskId, AllocationPolicy policy, long tag) {
+        return insertPredecessor(diskId, policy, DiskKind.SNAPSHOT, SnapcloneMode.EAGER, tag);
+    }
+
+    @Override
+    public long snapclone(long diskId, AllocationPolicy policy, SnapcloneMode mode, long tag) {
+        return insertPredecessor(diskId, policy, DiskKind.SNAPCLONE, mode, tag);
+    }
+
+    private Disk taggedDisk(long tag) {
+        if (tag != 0) {
+            for (Disk d : disks.values()) {
+                if (d.tag == tag && !d.deleted) {
+                    return d;
+                }
+            }
+        }
+        return null;
+    }
+
+    private long insertPredecessor(long diskId, AllocationPolicy policy, DiskKind kind, SnapcloneMode mode, long tag) {
         if (policy == null || mode == null) {
             throw new IllegalArgumentException("policy and mode are required");
         }
@@ -685,6 +865,12 @@ public final class SharingTreesImpl implements SharingTrees {
         try {
             if (!x.valid) {
                 throw gone(x);
+            }
+            synchronized (catalogMonitor) {
+                Disk done = taggedDisk(tag);
+                if (done != null) {
+                    return done.id;
+                }
             }
             if (t.chain.size() >= config.maxDisksPerTree()) {
                 throw new StorageException(ErrorCode.INVALID_STATE, "tree of disk " + diskId + " already has "
@@ -704,7 +890,8 @@ public final class SharingTreesImpl implements SharingTrees {
             }
             long pid;
             try {
-                pid = maps.createPredecessor(x.id);
+                // P.Sp must be exact only when P's predecessor is a snapclone still copying (I2)
+                pid = maps.createPredecessor(x.id, x.pred != null && x.pred.copying);
             } catch (RuntimeException ex) {
                 if (reserve > 0) {
                     maps.releaseCapacity(reserve);
@@ -712,6 +899,7 @@ public final class SharingTreesImpl implements SharingTrees {
                 throw ex;
             }
             Disk p = new Disk(pid, kind, policy, mode, x.segments);
+            p.tag = tag;
             p.reservedRemaining.set(reserve);
             p.copying = kind == DiskKind.SNAPCLONE;
             synchronized (catalogMonitor) {
@@ -816,13 +1004,16 @@ public final class SharingTreesImpl implements SharingTrees {
         Disk n = x.succ;
         for (int s = 0; s < x.segments; s++) {
             long xe = e(x, s);
-            if (p == null) {
+            boolean pReads = p != null && ss(e(p, s));
+            if (holder(xe) && !pReads) {
+                // freed with X's maps below: no pointer copy elsewhere may keep naming it
+                repointStale(t, s, pointer(xe), x);
+                continue;
+            }
+            if (!pReads) {
                 continue;
             }
             long pe = e(p, s);
-            if (!ss(pe)) {
-                continue;
-            }
             if (holder(xe)) {
                 maps.transferHolder(x.id, s, xe, 0L, p.id, pe, encode(pointer(xe), true, sp(pe), false));
                 t.segVersion[s]++;
@@ -956,6 +1147,7 @@ public final class SharingTreesImpl implements SharingTrees {
                     long le = e(l, seg);
                     if (hp == 0) {
                         if (holder(le)) {
+                            repointStale(t, seg, pointer(le), l);
                             unlink(l, seg, le, encode(0, false, sp(le), false));
                         } else {
                             set(l, seg, le, encode(0, false, sp(le), false));
@@ -1192,6 +1384,13 @@ public final class SharingTreesImpl implements SharingTrees {
         synchronized (catalogMonitor) {
             t.chain.remove(c);
             t.relink();
+            // pointer copies in the old tree must not keep naming RSEGs C takes with it
+            for (int s = 0; s < c.segments; s++) {
+                long ce = e(c, s);
+                if (holder(ce)) {
+                    repointStale(t, s, pointer(ce), c);
+                }
+            }
             Tree own = new Tree(c.segments);
             own.chain.add(c);
             own.relink();
@@ -1273,6 +1472,10 @@ public final class SharingTreesImpl implements SharingTrees {
                     n = bgcopyStep(c.id, config.bgcopyBatch());
                 } catch (StorageException ex) {
                     continue;
+                } catch (RuntimeException ex) {
+                    LOG.log(System.Logger.Level.ERROR, "BGCOPY of snapclone " + c.id + " stopped", ex);
+                    c.stalled = true;
+                    continue;
                 }
                 long r = rate;
                 if (r > 0 && n > 0) {
@@ -1322,7 +1525,7 @@ public final class SharingTreesImpl implements SharingTrees {
 
     private static Catalog.DiskRec rec(Disk d) {
         int flags = (d.paused ? CatalogDescriptor.FLAG_PAUSED : 0) | (d.stalled ? CatalogDescriptor.FLAG_STALLED : 0);
-        return new Catalog.DiskRec(d.id, d.kind.ordinal(), d.policy.ordinal(), d.mode.ordinal(), flags, d.segments);
+        return new Catalog.DiskRec(d.id, d.kind.ordinal(), d.policy.ordinal(), d.mode.ordinal(), flags, d.segments, d.tag);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -1341,8 +1544,8 @@ public final class SharingTreesImpl implements SharingTrees {
                 long zero = 0;
                 for (int s = 0; s < d.segments; s++) {
                     long de = e(d, s);
-                    if (d.pred != null && sp(de)) {
-                        spN++;
+                    if (d.pred != null && ss(e(d.pred, s))) {
+                        spN++;                    // the predecessor reads through this disk
                     }
                     if (ssEff(d, de)) {
                         ssN++;
@@ -1380,6 +1583,11 @@ public final class SharingTreesImpl implements SharingTrees {
         } finally {
             t.structure.readLock().unlock();
         }
+    }
+
+    /** Number of chain walks of two or more hops so far (each one fills the holder cache). */
+    public long longWalks() {
+        return longWalks.sum();
     }
 
     /** Chain of the tree {@code diskId} belongs to, oldest first. */

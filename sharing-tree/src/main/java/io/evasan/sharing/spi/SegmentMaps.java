@@ -28,12 +28,27 @@ public interface SegmentMaps extends AutoCloseable {
     long createDisk(int segments) throws StorageException;
 
     /**
-     * Creates a predecessor of {@code successor} in one durable step, copying pointers only:
-     * for every segment whose successor entry has a pointer, the new entry is
-     * {@code (pointer, non-holder, Sp = successor.Sp, Ss = 1)} and the successor's Sp is set;
-     * segments without a pointer stay 0 in both (both read zeros, nothing is shared).
+     * Same with a RAID level for the disk's allocations (snapshots of it inherit it); an
+     * implementation without RAID levels ignores it.
      */
-    long createPredecessor(long successor) throws StorageException;
+    default long createDisk(int segments, io.evasan.raid.rstore.RaidLevel level) throws StorageException {
+        return createDisk(segments);
+    }
+
+    /** Makes every write that returned before this call stable on the media holding {@code disk}'s data. */
+    default void flush(long disk) throws StorageException {
+    }
+
+    /**
+     * Creates a predecessor of {@code successor}, copying pointers only: for every segment whose
+     * successor entry has a pointer, the new entry is {@code (pointer, non-holder, Sp, Ss = 1)} and
+     * the successor's Sp is set; segments without a pointer stay 0 in both (both read zeros,
+     * nothing is shared). The new disk's Sp is the successor's old Sp when {@code exactSp}; otherwise
+     * it may also be set (a set Sp whose predecessor does not read through is harmless, see
+     * SharingTreesImpl). Until the caller records the new disk in its catalog, a crash may leave it
+     * as an orphan, which the caller deletes.
+     */
+    long createPredecessor(long successor, boolean exactSp) throws StorageException;
 
     /** Deletes a disk's maps and frees every RSEG it holds (never ones it merely points at). */
     void deleteDisk(long disk) throws StorageException;

@@ -88,7 +88,9 @@ public final class SegmentStore implements AutoCloseable {
      * {@link #trim()} after replaying them. An empty file, an all-zero header, or our magic with a
      * bad crc (a header torn while formatting or trimming, both of which happen only when no
      * unreplayed record exists) is formatted with the given geometry. Any other content is a
-     * foreign file: {@code StorageException(CORRUPT_METADATA)}, the file untouched.
+     * foreign file: {@code StorageException(CORRUPT_METADATA)}, the file untouched. The file is
+     * locked for the life of the store (released by close or by process death); a log already
+     * open elsewhere: {@code StorageException(INVALID_STATE)}.
      */
     public static SegmentStore openLog(Path file, int segmentSize, int segmentCount, boolean force) {
         try {
@@ -96,6 +98,16 @@ public final class SegmentStore implements AutoCloseable {
                     StandardOpenOption.WRITE);
             boolean ok = false;
             try {
+                java.nio.channels.FileLock lock;
+                try {
+                    lock = ch.tryLock();
+                } catch (java.nio.channels.OverlappingFileLockException e) {
+                    lock = null;
+                }
+                if (lock == null) {
+                    throw new StorageException(ErrorCode.INVALID_STATE, "cache log " + file
+                            + " is in use by another cache (process or controller)");
+                }
                 int segSize = segmentSize;
                 int count = segmentCount;
                 long nextEpoch = 1;

@@ -139,6 +139,10 @@ public final class FileDrive {
         try {
             FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
             DriveLabel l = readLabel(ch);
+            if (l != null && Files.isRegularFile(path) && ch.size() < l.capacity()) {
+                ch.close();
+                return new FileDrive(path, index, null, DriveState.FAILED, l, listener);
+            }
             return new FileDrive(path, index, ch, DriveState.AVAILABLE, l != null ? l : expected, listener);
         } catch (IOException e) {
             return new FileDrive(path, index, null, DriveState.FAILED, expected, listener);
@@ -361,11 +365,8 @@ public final class FileDrive {
         while (dst.hasRemaining()) {
             int n = ch.read(dst, p);
             if (n < 0) {
-                // beyond end of a shorter-than-labelled file: reads as zeros
-                while (dst.hasRemaining()) {
-                    dst.put((byte) 0);
-                }
-                return;
+                // the file is shorter than its label says (truncated): never invent zeros
+                throw new IOException("unexpected end of drive at byte " + p);
             }
             p += n;
         }

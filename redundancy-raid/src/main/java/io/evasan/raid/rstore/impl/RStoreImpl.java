@@ -1002,12 +1002,9 @@ public final class RStoreImpl implements RStore {
         }
     }
 
+    /** dst[dp..dp+len) = src[sp..sp+len), absolute, no allocation, positions untouched. */
     static void copy(ByteBuffer dst, int dp, ByteBuffer src, int sp, int len) {
-        ByteBuffer d = dst.duplicate();
-        d.clear().position(dp).limit(dp + len);
-        ByteBuffer s = src.duplicate();
-        s.clear().position(sp).limit(sp + len);
-        d.put(s);
+        dst.put(dp, src, sp, len);
     }
 
     static void zero(ByteBuffer dst, int p, int len) {

@@ -32,6 +32,7 @@ public final class MemoryLogicalUnit implements LogicalUnit {
     private volatile int readiness;
     private volatile boolean writeProtected;
     private volatile int oneShot;
+    private volatile int physicalBlockExponent = 3;
 
     private static final class Chunk {
         /** Null while every mapped block of the chunk is zero. */
@@ -81,6 +82,20 @@ public final class MemoryLogicalUnit implements LogicalUnit {
     public void setOneShotCondition(int senseCode) { this.oneShot = senseCode; }
 
     public void setWriteProtected(boolean wp) { this.writeProtected = wp; }
+
+    @Override public int physicalBlockExponent() { return physicalBlockExponent; }
+
+    /**
+     * Sets the LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT reported by READ CAPACITY(16)
+     * (default 3 = 4 KiB physical blocks; 0 = 512-byte native). Call before presenting the LU
+     * (a change while initiators are logged in is not announced with a unit attention).
+     */
+    public void setPhysicalBlockExponent(int exponent) {
+        if (exponent < 0 || exponent > 15) {
+            throw new IllegalArgumentException("exponent " + exponent);
+        }
+        this.physicalBlockExponent = exponent;
+    }
 
     /** Number of allocated 1 MiB chunks (memory actually used). */
     public int allocatedChunks() {

@@ -3,6 +3,7 @@ package io.evasan.scsi.target.impl;
 import io.evasan.scsi.ScsiStatus;
 import io.evasan.scsi.ScsiTask;
 import io.evasan.scsi.cdb.BlockCdbDescriptor;
+import io.evasan.scsi.cdb.ExtendedCopyDescriptor;
 import io.evasan.scsi.cdb.OpCodes;
 import io.evasan.scsi.lu.LogicalUnit;
 import io.evasan.scsi.lu.LuException;
@@ -33,9 +34,17 @@ final class CommandExecutor {
     static final int MAX_TRANSFER_BLOCKS = 65536;
     static final int OPTIMAL_TRANSFER_BLOCKS = 2048;
     static final int MAX_COMPARE_AND_WRITE_BLOCKS = 255;
-    static final long MAX_UNMAP_LBA_COUNT = 0x400000L;
+    /** 1 Mi blocks (512 MiB): libiscsi Inquiry.BlockLimits treats larger finite limits as insane. */
+    static final long MAX_UNMAP_LBA_COUNT = 0x100000L;
     static final int MAX_UNMAP_DESCRIPTORS = 256;
     static final long MAX_WRITE_SAME_BLOCKS = 0x400000L;
+    /** MAXIMUM ATOMIC TRANSFER LENGTH (Block Limits VPD, SBC-4): 1 MiB; no alignment/granularity. */
+    static final int MAX_ATOMIC_TRANSFER_BLOCKS = 2048;
+    /** Copy manager limits (RECEIVE COPY RESULTS OPERATING PARAMETERS, SPC-4 6.18.4). */
+    static final int MAX_COPY_TARGET_DESCRIPTORS = 8;
+    static final int MAX_COPY_SEGMENT_DESCRIPTORS = 64;
+    static final int MAX_COPY_DESCRIPTOR_LIST_LENGTH = 2048;
+    static final long MAX_COPY_SEGMENT_BYTES = 65535L * LogicalUnit.BLOCK_SIZE;
     static final int SCRATCH = 1 << 20;
 
     private final DiskTarget target;
@@ -316,6 +325,21 @@ final class CommandExecutor {
             case OpCodes.ORWRITE_16:
                 orWrite(e, s);
                 return;
+            case OpCodes.WRITE_ATOMIC_16:
+                writeAtomic(e);
+                return;
+            case OpCodes.READ_DEFECT_DATA_10: case OpCodes.READ_DEFECT_DATA_12:
+                readDefectData(e, s, op == OpCodes.READ_DEFECT_DATA_12);
+                return;
+            case OpCodes.PREVENT_ALLOW_MEDIUM_REMOVAL:
+                preventAllow(e);
+                return;
+            case OpCodes.EXTENDED_COPY:
+                extendedCopy(e, s);
+                return;
+            case OpCodes.RECEIVE_COPY_RESULTS:
+                receiveCopyResults(e, s);
+                return;
             default:
                 throw check(e, SenseCodes.INVALID_COMMAND_OPERATION_CODE);
         }
@@ -428,13 +452,19 @@ final class CommandExecutor {
         int part = (int) (xfer % LogicalUnit.BLOCK_SIZE);
         if (in != null) {
             in.clear();
-            if (full > 0) {
-                lc.lu.read(lba, full, in);
-            }
-            if (part > 0) {
-                s.aBuf.clear();
-                lc.lu.read(lba + full, 1, s.aBuf);
-                in.put(s.a, 0, part);
+            // shared: COMPARE AND WRITE, ORWRITE and WRITE ATOMIC (exclusive) are atomic to readers
+            lc.atomic.readLock().lock();
+            try {
+                if (full > 0) {
+                    lc.lu.read(lba, full, in);
+                }
+                if (part > 0) {
+                    s.aBuf.clear();
+                    lc.lu.read(lba + full, 1, s.aBuf);
+                    in.put(s.a, 0, part);
+                }
+            } finally {
+                lc.atomic.readLock().unlock();
             }
             in.flip();
         }
@@ -464,6 +494,16 @@ final class CommandExecutor {
         writable(e);
         range(e, lba, n);
         long bytes = n * LogicalUnit.BLOCK_SIZE;
+        long edtl = e.task.expectedDataTransferLength();
+        long overflow = 0;
+        if (edtl < bytes && edtl % LogicalUnit.BLOCK_SIZE == 0) {
+            // iSCSI EDTL below the SCSI transfer length (RFC 7143 11.4.5.2, SAM-5 5.4.3 overflow): the
+            // whole blocks the EDTL covers are written, GOOD with an overflow residual for the rest.
+            // A partial block cannot be written: that case stays 05/0E/03 in dataOut().
+            overflow = bytes - edtl;
+            n = edtl / LogicalUnit.BLOCK_SIZE;
+            bytes = edtl;
+        }
         ByteBuffer src = dataOut(e, bytes);
         boolean fua = verify || BlockCdbDescriptor.fua(cdb) || !lc.wce;
         long start = System.nanoTime();
@@ -478,6 +518,54 @@ final class CommandExecutor {
             }
             if (verify) {
                 compareMedium(e, s, lba, n, src, false);
+            }
+        }
+        lc.stats.recordWrite(bytes, System.nanoTime() - start);
+        if (overflow > 0) {
+            good(e);
+            ByteBuffer in = e.task.dataIn();
+            if (in != null) {
+                in.clear().limit(0);
+            }
+            e.task.residual(overflow, true);
+            return;
+        }
+        goodConsumed(e, bytes);
+    }
+
+    /**
+     * WRITE ATOMIC(16) (SBC-4 5.48, 4.29): all the blocks or none, never interleaved with another
+     * write or seen half-written by a read (exclusive LU lock). No alignment or granularity limits
+     * (Block Limits VPD ATOMIC ALIGNMENT = ATOMIC TRANSFER LENGTH GRANULARITY = 0) and no atomic
+     * boundaries (MAXIMUM ATOMIC BOUNDARY SIZE = 0, so a non-zero ATOMIC BOUNDARY is an invalid field).
+     * A Data-Out shorter than the transfer length is 05/0E/03 with nothing written.
+     */
+    private void writeAtomic(TaskEntry e) throws Done, LuException {
+        byte[] cdb = e.task.cdb();
+        LuContext lc = e.lu;
+        noProtect(e);
+        if (u16(cdb, BlockCdbDescriptor.ATOMIC_BOUNDARY_OFFSET) != 0) {
+            throw badCdb(e, BlockCdbDescriptor.ATOMIC_BOUNDARY_OFFSET, -1);
+        }
+        long lba = BlockCdbDescriptor.lba(cdb);
+        long n = BlockCdbDescriptor.transferLength(cdb);
+        ready(e);
+        writable(e);
+        range(e, lba, n);
+        if (n > MAX_ATOMIC_TRANSFER_BLOCKS) {
+            throw badCdb(e, BlockCdbDescriptor.ATOMIC_LENGTH_OFFSET, -1);
+        }
+        long bytes = n * LogicalUnit.BLOCK_SIZE;
+        ByteBuffer src = dataOut(e, bytes);
+        long start = System.nanoTime();
+        if (n > 0) {
+            int pos = src.position();
+            lc.atomic.writeLock().lock();
+            try {
+                lc.lu.write(lba, (int) n, src, BlockCdbDescriptor.fua(cdb) || !lc.wce);
+            } finally {
+                lc.atomic.writeLock().unlock();
+                src.position(pos);
             }
         }
         lc.stats.recordWrite(bytes, System.nanoTime() - start);
@@ -593,7 +681,10 @@ final class CommandExecutor {
         lc.atomic.readLock().lock();
         try {
             boolean done = n == 0; // "to the end" starting at the capacity: nothing to write
-            if (!done && unmap && zero && lc.lu.thinProvisioned()) {
+            if (!done && unmap && lc.lu.thinProvisioned()) {
+                // SBC-3 5.48/5.50 (SBC-4 table "ANCHOR bit, UNMAP bit and ANC_SUP bit relationships"):
+                // UNMAP=1, ANCHOR=0 is an unmap operation whatever the Data-Out block holds; a thin
+                // LU deallocates, and deallocated LBAs read as zeros (LBPRZ=1).
                 lc.lu.unmap(lba, n);
                 done = true;
             }
@@ -820,6 +911,7 @@ final class CommandExecutor {
             o[2] = 0x06;                 // SPC-4
             o[3] = 0x12;                 // HISUP, response data format 2
             o[4] = (byte) (len - 5);
+            o[5] = (byte) (unpresented ? 0 : 0x08); // 3PC: EXTENDED COPY supported
             o[7] = 0x02;                 // CMDQUE
             LogicalUnit lu = unpresented ? null : e.lu.lu;
             ascii(o, 8, 8, lu == null ? "EVASAN" : lu.vendorId());
@@ -842,7 +934,7 @@ final class CommandExecutor {
         int len;
         switch (page) {
             case 0x00: {
-                int[] pages = {0x00, 0x80, 0x83, 0xB0, 0xB1, 0xB2};
+                int[] pages = {0x00, 0x80, 0x83, 0x8F, 0xB0, 0xB1, 0xB2};
                 for (int i = 0; i < pages.length; i++) {
                     o[4 + i] = (byte) pages[i];
                 }
@@ -858,6 +950,24 @@ final class CommandExecutor {
             case 0x83:
                 len = deviceIdentification(e, o);
                 break;
+            case 0x8F: {
+                // Third-party Copy: one Supported Commands descriptor (83h: 00h; 84h: 00h, 03h)
+                int d = 4;
+                put16(o, d, 0x0001);
+                int list = d + 5;
+                o[list] = (byte) OpCodes.EXTENDED_COPY;
+                o[list + 1] = 1;
+                o[list + 2] = (byte) ExtendedCopyDescriptor.SA_EXTENDED_COPY_LID1;
+                o[list + 3] = (byte) OpCodes.RECEIVE_COPY_RESULTS;
+                o[list + 4] = 2;
+                o[list + 5] = (byte) ExtendedCopyDescriptor.SA_COPY_STATUS;
+                o[list + 6] = (byte) ExtendedCopyDescriptor.SA_OPERATING_PARAMETERS;
+                o[d + 4] = 7;                                  // commands supported list length
+                int descLen = (1 + 7 + 3) & ~3;               // padded: 4 + 8 = 12 bytes in all
+                put16(o, d + 2, descLen);
+                len = d + 4 + descLen;
+                break;
+            }
             case 0xB0: {
                 len = 64;
                 o[4] = 0x00;                                  // WSNZ=0: WRITE SAME 0 blocks = to the end
@@ -872,6 +982,9 @@ final class CommandExecutor {
                     put32(o, 28, 1);                          // optimal unmap granularity
                 }
                 put64(o, 36, MAX_WRITE_SAME_BLOCKS);
+                put32(o, 44, MAX_ATOMIC_TRANSFER_BLOCKS);    // maximum atomic transfer length
+                // 48 atomic alignment 0, 52 atomic transfer length granularity 0,
+                // 56 max atomic transfer length with atomic boundary 0, 60 max atomic boundary size 0
                 break;
             }
             case 0xB1:
@@ -973,8 +1086,9 @@ final class CommandExecutor {
             java.util.Arrays.fill(o, 0, 32, (byte) 0);
             put64(o, 0, lu.blockCount() - 1);
             put32(o, 8, LogicalUnit.BLOCK_SIZE);
+            o[13] = (byte) (lu.physicalBlockExponent() & 0x0F); // LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT
             if (lu.thinProvisioned()) {
-                o[14] = (byte) 0xC0; // LBPME, LBPRZ
+                o[14] = (byte) 0xC0; // LBPME, LBPRZ; LOWEST ALIGNED LBA 0
             }
             respond(e, o, 32, alloc);
             return;
@@ -1313,6 +1427,284 @@ final class CommandExecutor {
         }
         // A virtual, non-removable disk: START/STOP and LOEJ do not change readiness.
         goodConsumed(e, 0);
+    }
+
+    /**
+     * PREVENT ALLOW MEDIUM REMOVAL (SBC-3 5.13): the LU has no removable medium (RMB=0), so
+     * PREVENT 00b (allow) and 01b (prevent) are accepted and change nothing; 10b/11b (obsolete
+     * MMC persistent prevent) are an invalid field.
+     */
+    private void preventAllow(TaskEntry e) throws Done {
+        byte[] cdb = e.task.cdb();
+        int prevent = cdb[4] & 0x03;
+        if (prevent > 1) {
+            throw badCdb(e, 4, 1);
+        }
+        ready(e);
+        goodConsumed(e, 0);
+    }
+
+    /**
+     * READ DEFECT DATA(10)/(12) (SBC-3 5.18/5.19): a virtual disk has no defects. The header
+     * answers PLISTV/GLISTV for the lists asked for, the requested address format (short block,
+     * long block, bytes from index, physical sector) and a defect list length of 0; other formats
+     * are an invalid field.
+     */
+    private void readDefectData(TaskEntry e, Scratch s, boolean twelve) throws Done {
+        byte[] cdb = e.task.cdb();
+        int flags = twelve ? u8(cdb, 1) : u8(cdb, 2);
+        int format = flags & 0x07;
+        if (format == 1 || format == 2 || format > 5) {
+            throw badCdb(e, twelve ? 1 : 2, 2);
+        }
+        long alloc = twelve ? u32(cdb, 6) : u16(cdb, 7);
+        ready(e);
+        byte[] o = s.a;
+        int len = twelve ? 8 : 4;
+        java.util.Arrays.fill(o, 0, len, (byte) 0);
+        o[1] = (byte) (flags & 0x1F); // PLISTV(4) GLISTV(3) = REQ_PLIST/REQ_GLIST; format echoed
+        respond(e, o, len, alloc);
+    }
+
+    // ------------------------------------------------------------------ EXTENDED COPY (LID1)
+
+    /**
+     * EXTENDED COPY(LID1) (SPC-4 6.4) as a synchronous copy manager for block-to-block segments
+     * (02h) between LUs this initiator sees, named by identification target descriptors (E4h, NAA or
+     * T10 designator, LU association). The whole list is validated before the first block moves:
+     * header and lengths (05/1A/00), limits (05/26/06, 05/26/08), descriptor types (05/26/07,
+     * 05/26/09), fields (05/26/00), then every segment's targets (COPY ABORTED 08/04 bad index,
+     * 0D/02 unknown LU), ranges (COPY ABORTED 00/00) and write protection (07/27/xx).
+     * LIST ID USAGE 00b holds the result for RECEIVE COPY RESULTS. Reservations are checked on the
+     * LU the command was sent to only.
+     */
+    private void extendedCopy(TaskEntry e, Scratch s) throws Done, LuException {
+        byte[] cdb = e.task.cdb();
+        if ((cdb[1] & 0x1F) != ExtendedCopyDescriptor.SA_EXTENDED_COPY_LID1) {
+            throw badCdb(e, 1, 4);
+        }
+        long paramLen = u32(cdb, ExtendedCopyDescriptor.PARAM_LENGTH_OFFSET);
+        ready(e);
+        if (paramLen == 0) {
+            goodConsumed(e, 0); // SPC-4: no copy, not an error
+            return;
+        }
+        byte[] p = s.b;
+        int have = paramList(e, paramLen, p);
+        if (paramLen < ExtendedCopyDescriptor.HEADER || have < Math.min(paramLen, p.length)) {
+            throw check(e, SenseCodes.PARAMETER_LIST_LENGTH_ERROR);
+        }
+        int listId = u8(p, 0);
+        int usage = (p[1] >>> 3) & 3;
+        if (usage == 1 || (usage == ExtendedCopyDescriptor.LIST_ID_USAGE_NONE && listId != 0)) {
+            throw badParam(e, usage == 1 ? 1 : 0);
+        }
+        int tdl = u16(p, ExtendedCopyDescriptor.TARGET_LIST_LENGTH_OFFSET);
+        long sdl = u32(p, ExtendedCopyDescriptor.SEGMENT_LIST_LENGTH_OFFSET);
+        long inl = u32(p, ExtendedCopyDescriptor.INLINE_LENGTH_OFFSET);
+        if (ExtendedCopyDescriptor.HEADER + tdl + sdl + inl > paramLen || tdl + sdl > MAX_COPY_DESCRIPTOR_LIST_LENGTH) {
+            throw check(e, SenseCodes.PARAMETER_LIST_LENGTH_ERROR);
+        }
+        if (inl != 0) {
+            throw badParam(e, ExtendedCopyDescriptor.INLINE_LENGTH_OFFSET); // MAXIMUM INLINE DATA LENGTH 0
+        }
+        int nTargets = tdl / ExtendedCopyDescriptor.TARGET_DESCRIPTOR_LENGTH;
+        if (nTargets > MAX_COPY_TARGET_DESCRIPTORS) {
+            throw check(e, SenseCodes.TOO_MANY_TARGET_DESCRIPTORS);
+        }
+        if (tdl % ExtendedCopyDescriptor.TARGET_DESCRIPTOR_LENGTH != 0) {
+            throw badParam(e, ExtendedCopyDescriptor.TARGET_LIST_LENGTH_OFFSET);
+        }
+        LuContext[] targets = new LuContext[nTargets];
+        for (int i = 0; i < nTargets; i++) {
+            int off = ExtendedCopyDescriptor.HEADER + i * ExtendedCopyDescriptor.TARGET_DESCRIPTOR_LENGTH;
+            if (u8(p, off) != ExtendedCopyDescriptor.TARGET_IDENTIFICATION) {
+                throw check(e, SenseCodes.UNSUPPORTED_TARGET_DESCRIPTOR_TYPE_CODE);
+            }
+            // SPC-4 6.4.5.x: for E4h the LU ID TYPE field is ignored and the NUL bit is obsolete
+            if ((u8(p, off + 1) & 0x1F) != 0) {
+                throw badParam(e, off + 1); // PERIPHERAL DEVICE TYPE: only block devices (00h)
+            }
+            if (io.evasan.scsi.cdb.CdbDescriptor.u24(p, off + ExtendedCopyDescriptor.BLOCK_LENGTH_OFFSET)
+                    != LogicalUnit.BLOCK_SIZE) {
+                throw badParam(e, off + ExtendedCopyDescriptor.BLOCK_LENGTH_OFFSET);
+            }
+            targets[i] = copyTarget(e, p, off);
+        }
+        int segStart = ExtendedCopyDescriptor.HEADER + tdl;
+        int segEnd = (int) (segStart + sdl);
+        int nSegments = 0;
+        for (int off = segStart; off < segEnd; ) {
+            if (off + ExtendedCopyDescriptor.SEGMENT_HEADER > segEnd) {
+                throw check(e, SenseCodes.PARAMETER_LIST_LENGTH_ERROR);
+            }
+            if (++nSegments > MAX_COPY_SEGMENT_DESCRIPTORS) {
+                throw check(e, SenseCodes.TOO_MANY_SEGMENT_DESCRIPTORS);
+            }
+            if (u8(p, off) != ExtendedCopyDescriptor.SEGMENT_BLOCK_TO_BLOCK) {
+                throw check(e, SenseCodes.UNSUPPORTED_SEGMENT_DESCRIPTOR_TYPE_CODE);
+            }
+            int dlen = ExtendedCopyDescriptor.SEGMENT_HEADER + u16(p, off + 2);
+            if (dlen != ExtendedCopyDescriptor.SEGMENT_BLOCK_TO_BLOCK_LENGTH) {
+                throw badParam(e, off + 2);
+            }
+            if (off + dlen > segEnd) {
+                throw check(e, SenseCodes.PARAMETER_LIST_LENGTH_ERROR);
+            }
+            off += dlen;
+        }
+        // every segment's targets, ranges and protection before the first block moves
+        for (int i = 0; i < nSegments; i++) {
+            int off = segStart + i * ExtendedCopyDescriptor.SEGMENT_BLOCK_TO_BLOCK_LENGTH;
+            int si = u16(p, off + 4);
+            int di = u16(p, off + 6);
+            if (si >= nTargets || di >= nTargets) {
+                throw check(e, SenseCodes.UNREACHABLE_COPY_TARGET);
+            }
+            LuContext src = targets[si];
+            LuContext dst = targets[di];
+            if (src == null || dst == null || src.lu.readiness() != SenseCodes.NO_SENSE
+                    || dst.lu.readiness() != SenseCodes.NO_SENSE) {
+                throw check(e, SenseCodes.COPY_TARGET_DEVICE_NOT_REACHABLE);
+            }
+            long n = u16(p, off + 10);
+            long sl = u64(p, off + 12);
+            long dl = u64(p, off + 20);
+            if (Long.compareUnsigned(sl, src.lu.blockCount()) > 0 || n > src.lu.blockCount() - sl
+                    || Long.compareUnsigned(dl, dst.lu.blockCount()) > 0 || n > dst.lu.blockCount() - dl) {
+                throw check(e, SenseCodes.COPY_ABORTED);
+            }
+            if (n > 0 && (dst.lu.writeProtected() || dst.swp)) {
+                throw check(e, dst.lu.writeProtected() ? SenseCodes.WRITE_PROTECTED : SenseCodes.SOFTWARE_WRITE_PROTECTED);
+            }
+        }
+        long bytes = 0;
+        int done = 0;
+        try {
+            for (; done < nSegments; done++) {
+                int off = segStart + done * ExtendedCopyDescriptor.SEGMENT_BLOCK_TO_BLOCK_LENGTH;
+                bytes += copySegment(s, targets[u16(p, off + 4)], targets[u16(p, off + 6)], u64(p, off + 12),
+                        u64(p, off + 20), u16(p, off + 10));
+            }
+        } catch (LuException x) {
+            holdCopyStatus(e, usage, listId, ExtendedCopyDescriptor.STATUS_ERROR, done, bytes);
+            throw x;
+        }
+        holdCopyStatus(e, usage, listId, ExtendedCopyDescriptor.STATUS_GOOD, done, bytes);
+        goodConsumed(e, have);
+    }
+
+    /** Copies n blocks in scratch-sized chunks (source read and destination write under shared locks). */
+    private static long copySegment(Scratch s, LuContext src, LuContext dst, long srcLba, long dstLba, long n)
+            throws LuException {
+        int chunk = SCRATCH / LogicalUnit.BLOCK_SIZE;
+        long moved = 0;
+        while (moved < n) {
+            int k = (int) Math.min(chunk, n - moved);
+            long t0 = System.nanoTime();
+            s.aBuf.clear();
+            src.atomic.readLock().lock();
+            try {
+                src.lu.read(srcLba + moved, k, s.aBuf);
+            } finally {
+                src.atomic.readLock().unlock();
+            }
+            long t1 = System.nanoTime();
+            src.stats.recordRead((long) k * LogicalUnit.BLOCK_SIZE, t1 - t0);
+            s.aBuf.clear().limit(k * LogicalUnit.BLOCK_SIZE);
+            dst.atomic.readLock().lock();
+            try {
+                dst.lu.write(dstLba + moved, k, s.aBuf, !dst.wce);
+            } finally {
+                dst.atomic.readLock().unlock();
+            }
+            dst.stats.recordWrite((long) k * LogicalUnit.BLOCK_SIZE, System.nanoTime() - t1);
+            moved += k;
+        }
+        return moved * LogicalUnit.BLOCK_SIZE;
+    }
+
+    private static void holdCopyStatus(TaskEntry e, int usage, int listId, int status, int segments, long bytes) {
+        if (usage != ExtendedCopyDescriptor.LIST_ID_USAGE_HOLD) {
+            return;
+        }
+        synchronized (e.lu.heldCopyStatus) {
+            e.lu.heldCopyStatus.put(java.util.List.of(e.nexus, listId), new long[]{status, segments, bytes});
+        }
+    }
+
+    /** The LU (visible to this initiator) an identification target descriptor names, or null. */
+    private LuContext copyTarget(TaskEntry e, byte[] p, int off) {
+        int association = (p[off + 5] >>> 4) & 3;
+        int type = p[off + 5] & 0x0F;
+        int len = u8(p, off + 7);
+        if (association != 0 || len > ExtendedCopyDescriptor.DESIGNATOR_MAX) {
+            return null;
+        }
+        int from = off + ExtendedCopyDescriptor.DESIGNATOR_OFFSET;
+        String initiator = e.nexus.initiatorName();
+        for (int lun : target.masking.visibleLuns(initiator)) {
+            LogicalUnit lu = target.masking.lookup(initiator, lun);
+            if (lu == null) {
+                continue;
+            }
+            byte[] id = type == 3 ? lu.naaIdentifier()
+                    : type == 1 ? (String.format("%-8s", lu.vendorId()) + lu.serialNumber()).getBytes(StandardCharsets.US_ASCII)
+                    : null;
+            if (id != null && id.length == len && java.util.Arrays.equals(id, 0, len, p, from, from + len)) {
+                return target.context(lu);
+            }
+        }
+        return null;
+    }
+
+    /** RECEIVE COPY RESULTS: COPY STATUS (held LID1 results, then discarded) and OPERATING PARAMETERS. */
+    private void receiveCopyResults(TaskEntry e, Scratch s) throws Done {
+        byte[] cdb = e.task.cdb();
+        int sa = cdb[1] & 0x1F;
+        long alloc = u32(cdb, ExtendedCopyDescriptor.ALLOC_LENGTH_OFFSET);
+        byte[] o = s.a;
+        if (sa == ExtendedCopyDescriptor.SA_OPERATING_PARAMETERS) {
+            int len = 46;
+            java.util.Arrays.fill(o, 0, len, (byte) 0);
+            put32(o, 0, len - 4);
+            o[4] = 0x01;                                       // SNLID: LIST ID USAGE 11b supported
+            put16(o, 8, MAX_COPY_TARGET_DESCRIPTORS);
+            put16(o, 10, MAX_COPY_SEGMENT_DESCRIPTORS);
+            put32(o, 12, MAX_COPY_DESCRIPTOR_LIST_LENGTH);
+            put32(o, 16, MAX_COPY_SEGMENT_BYTES);
+            put32(o, 20, 0);                                   // no inline data
+            put32(o, 24, 0);                                   // no held data
+            put16(o, 34, 1);                                   // total concurrent copies
+            o[36] = 1;                                         // maximum concurrent copies
+            o[37] = 9;                                         // data segment granularity 2^9
+            o[43] = 2;                                         // implemented descriptor codes
+            o[44] = (byte) ExtendedCopyDescriptor.SEGMENT_BLOCK_TO_BLOCK;
+            o[45] = (byte) ExtendedCopyDescriptor.TARGET_IDENTIFICATION;
+            respond(e, o, len, alloc);
+            return;
+        }
+        if (sa != ExtendedCopyDescriptor.SA_COPY_STATUS) {
+            throw badCdb(e, 1, 4);
+        }
+        long[] st;
+        synchronized (e.lu.heldCopyStatus) {
+            st = e.lu.heldCopyStatus.remove(java.util.List.of(e.nexus, u8(cdb, ExtendedCopyDescriptor.LIST_ID_OFFSET)));
+        }
+        if (st == null) {
+            throw badCdb(e, ExtendedCopyDescriptor.LIST_ID_OFFSET, -1); // no such copy held for this nexus
+        }
+        java.util.Arrays.fill(o, 0, 12, (byte) 0);
+        put32(o, 0, 8);
+        o[4] = (byte) st[0];
+        put16(o, 5, (int) st[1]);
+        long count = st[2];
+        if (count > 0xFFFFFFFFL) {
+            o[7] = (byte) 0xF1;                                // kibibytes
+            count >>>= 10;
+        }
+        put32(o, 8, count);
+        respond(e, o, 12, alloc);
     }
 
     private void reserve6(TaskEntry e) throws Done {

@@ -68,6 +68,7 @@ final class CommandTable {
         c.add(new Command(0x17, NO_SA, "RELEASE(6)", ACCESS_RESERVATION, 0x17, 0, 0, 0, 0, 0));
         c.add(new Command(0x1A, NO_SA, "MODE SENSE(6)", ACCESS_READ, 0x1A, 0x08, 0xFF, 0xFF, 0xFF, 0));
         c.add(new Command(0x1B, NO_SA, "START STOP UNIT", ACCESS_WRITE, 0x1B, 0x01, 0, 0x0F, 0xF7, 0));
+        c.add(new Command(0x1E, NO_SA, "PREVENT ALLOW MEDIUM REMOVAL", ACCESS_WRITE, 0x1E, 0, 0, 0, 0x03, 0));
         c.add(new Command(0x25, NO_SA, "READ CAPACITY(10)", ACCESS_INFO, 0x25, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0x01, 0));
         c.add(new Command(0x28, NO_SA, "READ(10)", ACCESS_READ, 0x28, 0xFA, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0xFF, 0xFF, 0));
         c.add(new Command(0x2A, NO_SA, "WRITE(10)", ACCESS_WRITE, 0x2A, 0xFA, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0xFF, 0xFF, 0));
@@ -75,6 +76,7 @@ final class CommandTable {
         c.add(new Command(0x2F, NO_SA, "VERIFY(10)", ACCESS_READ, 0x2F, 0xF6, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0xFF, 0xFF, 0));
         c.add(new Command(0x34, NO_SA, "PRE-FETCH(10)", ACCESS_READ, 0x34, 0x02, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0xFF, 0xFF, 0));
         c.add(new Command(0x35, NO_SA, "SYNCHRONIZE CACHE(10)", ACCESS_WRITE, 0x35, 0x06, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0xFF, 0xFF, 0));
+        c.add(new Command(0x37, NO_SA, "READ DEFECT DATA(10)", ACCESS_READ, 0x37, 0, 0x1F, 0, 0, 0, 0, 0xFF, 0xFF, 0));
         c.add(new Command(0x41, NO_SA, "WRITE SAME(10)", ACCESS_WRITE, 0x41, 0xF8, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0xFF, 0xFF, 0));
         c.add(new Command(0x42, NO_SA, "UNMAP", ACCESS_WRITE, 0x42, 0x01, 0, 0, 0, 0, 0x1F, 0xFF, 0xFF, 0));
         c.add(new Command(0x55, NO_SA, "MODE SELECT(10)", ACCESS_WRITE, 0x55, 0x11, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0));
@@ -86,6 +88,12 @@ final class CommandTable {
             c.add(new Command(0x5F, sa, "PERSISTENT RESERVE OUT", ACCESS_RESERVATION, 0x5F, 0x1F, 0xFF, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0));
         }
         int[] lba8 = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
+        c.add(new Command(0x83, 0x00, "EXTENDED COPY(LID1)", ACCESS_WRITE,
+                0x83, 0x1F, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0));
+        c.add(new Command(0x84, 0x00, "RECEIVE COPY RESULTS: COPY STATUS", ACCESS_INFO,
+                0x84, 0x1F, 0xFF, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0));
+        c.add(new Command(0x84, 0x03, "RECEIVE COPY RESULTS: OPERATING PARAMETERS", ACCESS_INFO,
+                0x84, 0x1F, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0));
         c.add(new Command(0x88, NO_SA, "READ(16)", ACCESS_READ, cat(new int[]{0x88, 0xFA}, lba8, new int[]{0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0})));
         c.add(new Command(0x89, NO_SA, "COMPARE AND WRITE", ACCESS_WRITE, cat(new int[]{0x89, 0xF8}, lba8, new int[]{0, 0, 0, 0xFF, 0x1F, 0})));
         c.add(new Command(0x8A, NO_SA, "WRITE(16)", ACCESS_WRITE, cat(new int[]{0x8A, 0xFA}, lba8, new int[]{0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0})));
@@ -95,6 +103,7 @@ final class CommandTable {
         c.add(new Command(0x90, NO_SA, "PRE-FETCH(16)", ACCESS_READ, cat(new int[]{0x90, 0x02}, lba8, new int[]{0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0})));
         c.add(new Command(0x91, NO_SA, "SYNCHRONIZE CACHE(16)", ACCESS_WRITE, cat(new int[]{0x91, 0x06}, lba8, new int[]{0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0})));
         c.add(new Command(0x93, NO_SA, "WRITE SAME(16)", ACCESS_WRITE, cat(new int[]{0x93, 0xF9}, lba8, new int[]{0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0})));
+        c.add(new Command(0x9C, NO_SA, "WRITE ATOMIC(16)", ACCESS_WRITE, cat(new int[]{0x9C, 0xF8}, lba8, new int[]{0, 0, 0xFF, 0xFF, 0x1F, 0})));
         c.add(new Command(0x9E, OpCodes.SA_READ_CAPACITY_16, "READ CAPACITY(16)", ACCESS_INFO, cat(new int[]{0x9E, 0x1F}, lba8, new int[]{0xFF, 0xFF, 0xFF, 0xFF, 0x01, 0})));
         c.add(new Command(0x9E, OpCodes.SA_GET_LBA_STATUS, "GET LBA STATUS", ACCESS_READ, cat(new int[]{0x9E, 0x1F}, lba8, new int[]{0xFF, 0xFF, 0xFF, 0xFF, 0, 0})));
         c.add(new Command(0xA0, NO_SA, "REPORT LUNS", ACCESS_ANY, 0xA0, 0, 0xFF, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0));
@@ -104,6 +113,7 @@ final class CommandTable {
         c.add(new Command(0xAA, NO_SA, "WRITE(12)", ACCESS_WRITE, 0xAA, 0xFA, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0));
         c.add(new Command(0xAE, NO_SA, "WRITE AND VERIFY(12)", ACCESS_WRITE, 0xAE, 0xF6, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0));
         c.add(new Command(0xAF, NO_SA, "VERIFY(12)", ACCESS_READ, 0xAF, 0xF6, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0));
+        c.add(new Command(0xB7, NO_SA, "READ DEFECT DATA(12)", ACCESS_READ, 0xB7, 0x1F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0));
         COMMANDS = Collections.unmodifiableList(c);
         for (Command cmd : c) {
             if (BY_OPCODE[cmd.opcode] == null) {
@@ -140,7 +150,7 @@ final class CommandTable {
     }
 
     static boolean hasServiceActions(int opcode) {
-        return opcode == 0x5E || opcode == 0x5F || opcode == 0x9E || opcode == 0xA3;
+        return opcode == 0x5E || opcode == 0x5F || opcode == 0x83 || opcode == 0x84 || opcode == 0x9E || opcode == 0xA3;
     }
 
     /** The command for opcode (+ service action when the opcode has them), or null. */
@@ -159,6 +169,9 @@ final class CommandTable {
         Command c = BY_OPCODE[op];
         if (c == null) {
             return ACCESS_WRITE;
+        }
+        if (op == OpCodes.PREVENT_ALLOW_MEDIUM_REMOVAL && (cdb.length < 5 || (cdb[4] & 0x03) == 0)) {
+            return ACCESS_INFO; // SPC-4 table 56: PREVENT=0 is allowed under every reservation type
         }
         if (hasServiceActions(op)) {
             Command s = find(op, cdb[1] & 0x1F);

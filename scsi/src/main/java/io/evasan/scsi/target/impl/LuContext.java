@@ -15,7 +15,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *
  * <p>Invariants: while an ORDERED task runs no other task of the LU (except HEAD OF QUEUE) runs;
  * an ORDERED task starts only when every earlier task has completed; tasks behind it wait.
- * COMPARE AND WRITE holds {@link #atomic} exclusively; every medium write holds it shared.
+ * COMPARE AND WRITE, ORWRITE and WRITE ATOMIC hold {@link #atomic} exclusively; every other
+ * medium write and every READ holds it shared. {@link #heldCopyStatus} keeps at most
+ * {@link #HELD_COPY_STATUS_MAX} EXTENDED COPY results (oldest dropped first).
  */
 final class LuContext {
     final LogicalUnit lu;
@@ -27,6 +29,21 @@ final class LuContext {
     volatile boolean wce = true;
     volatile boolean dsense;
     volatile boolean swp;
+
+    static final int HELD_COPY_STATUS_MAX = 64;
+
+    /**
+     * EXTENDED COPY(LID1) results held for RECEIVE COPY RESULTS (LIST ID USAGE 00b), keyed by
+     * {@code List.of(nexus, listId)}: {copy manager status, segments processed, bytes}. Guarded by itself.
+     */
+    final java.util.Map<Object, long[]> heldCopyStatus = new java.util.LinkedHashMap<>(16, 0.75f, false) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<Object, long[]> eldest) {
+            return size() > HELD_COPY_STATUS_MAX;
+        }
+    };
 
     /** RESERVE(6) holder or null; guarded by {@code pr}. */
     Nexus spc2Holder;

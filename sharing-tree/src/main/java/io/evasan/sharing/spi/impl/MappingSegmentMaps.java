@@ -130,15 +130,25 @@ public final class MappingSegmentMaps implements SegmentMaps {
 
     @Override
     public long createDisk(int segments) {
-        LogicalDisk d = mapping.create(newName(), (long) segments * SEG, level, group);
+        return createDisk(segments, level);
+    }
+
+    @Override
+    public long createDisk(int segments, RaidLevel raidLevel) {
+        LogicalDisk d = mapping.create(newName(), (long) segments * SEG, raidLevel == null ? level : raidLevel, group);
         byId.put((long) d.id(), d);
         return d.id();
     }
 
     @Override
-    public long createPredecessor(long successor) {
+    public void flush(long disk) {
+        disk(disk).flush();
+    }
+
+    @Override
+    public long createPredecessor(long successor, boolean exactSp) {
         LogicalDisk s = disk(successor);
-        int n = (int) s.segments();
+        int n = exactSp ? (int) s.segments() : 0;
         int[] clearSp = new int[64];
         int k = 0;
         for (int i = 0; i < n; i++) {

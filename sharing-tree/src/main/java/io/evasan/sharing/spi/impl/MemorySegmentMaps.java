@@ -25,7 +25,8 @@ public final class MemorySegmentMaps implements SegmentMaps {
     private final Object allocLock = new Object();
     private final ArrayList<byte[]> rsegs = new ArrayList<>();
     /** Owner of each RSEG: 0 = free, -1 = allocated not linked, else (disk << 32 | segment) + 1. */
-    private final ArrayList<Long> owner = new ArrayList<>();
+    private long[] owner = new long[1024];
+    private int slots = 1;
     private final ArrayDeque<Integer> freeSlots = new ArrayDeque<>();
     private long inUse;
     private long reserved;
@@ -39,7 +40,6 @@ public final class MemorySegmentMaps implements SegmentMaps {
         this.segmentBytes = segmentBytes;
         this.capacity = capacitySegments;
         rsegs.add(null);
-        owner.add(0L);
     }
 
     @Override
@@ -57,7 +57,7 @@ public final class MemorySegmentMaps implements SegmentMaps {
     }
 
     @Override
-    public long createPredecessor(long successor) {
+    public long createPredecessor(long successor, boolean exactSp) {
         long[] s = map(successor);
         long[] p = new long[s.length];
         for (int i = 0; i < s.length; i++) {
@@ -133,13 +133,18 @@ public final class MemorySegmentMaps implements SegmentMaps {
             int slot;
             if (!freeSlots.isEmpty()) {
                 slot = freeSlots.pop();
-                Arrays.fill(rsegs.get(slot), (byte) 0);
-                owner.set(slot, -1L);
+                byte[] b = rsegs.get(slot);
+                if (b != null) {
+                    Arrays.fill(b, (byte) 0);
+                }
             } else {
-                slot = rsegs.size();
-                rsegs.add(new byte[segmentBytes]);
-                owner.add(-1L);
+                slot = slots++;
+                rsegs.add(null);                  // data array created on first access: reads zeros
+                if (slot == owner.length) {
+                    owner = Arrays.copyOf(owner, slot * 2);
+                }
             }
+            owner[slot] = -1L;
             return slot;
         }
     }
@@ -159,10 +164,10 @@ public final class MemorySegmentMaps implements SegmentMaps {
             throw new IllegalStateException("link over a holder entry " + ShareEntry.toString(expect));
         }
         synchronized (allocLock) {
-            if (owner.get((int) rseg) != -1L) {
+            if (owner[(int) rseg] != -1L) {
                 throw new IllegalStateException("link of RSEG " + rseg + " not freshly allocated");
             }
-            owner.set((int) rseg, owner(disk, segment));
+            owner[(int) rseg] = owner(disk, segment);
         }
         m[segment] = ShareEntry.encode(rseg, true, sp, ss);
     }
@@ -194,10 +199,10 @@ public final class MemorySegmentMaps implements SegmentMaps {
                     + ShareEntry.toString(toUpdate));
         }
         synchronized (allocLock) {
-            if (owner.get((int) ptr) != owner(from, segment)) {
+            if (owner[(int) ptr] != owner(from, segment)) {
                 throw new IllegalStateException("transfer of RSEG " + ptr + " not held by the source");
             }
-            owner.set((int) ptr, owner(to, segment));
+            owner[(int) ptr] = owner(to, segment);
         }
         f[segment] = fromUpdate;
         t[segment] = toUpdate;
@@ -288,10 +293,14 @@ public final class MemorySegmentMaps implements SegmentMaps {
     private byte[] data(long rseg) {
         byte[] b;
         synchronized (allocLock) {
-            if (rseg <= 0 || rseg >= rsegs.size() || owner.get((int) rseg) == 0L) {
+            if (rseg <= 0 || rseg >= slots || owner[(int) rseg] == 0L) {
                 throw new IllegalStateException("RSEG " + rseg + " is not allocated");
             }
             b = rsegs.get((int) rseg);
+            if (b == null) {
+                b = new byte[segmentBytes];
+                rsegs.set((int) rseg, b);
+            }
         }
         return b;
     }
@@ -302,11 +311,20 @@ public final class MemorySegmentMaps implements SegmentMaps {
 
     private void freeSlot(long ptr, long expectedOwner) {
         int slot = (int) ptr;
-        if (owner.get(slot) != expectedOwner) {
-            throw new IllegalStateException("free of RSEG " + ptr + " owned by " + owner.get(slot)
+        for (java.util.Map.Entry<Long, long[]> en : disks.entrySet()) {
+            long[] m = en.getValue();
+            for (int i = 0; i < m.length; i++) {
+                if (!ShareEntry.holder(m[i]) && ShareEntry.pointer(m[i]) == ptr) {
+                    throw new IllegalStateException("RSEG " + ptr + " freed while disk " + en.getKey() + " segment " + i
+                            + " still names it: " + ShareEntry.toString(m[i]));
+                }
+            }
+        }
+        if (owner[slot] != expectedOwner) {
+            throw new IllegalStateException("free of RSEG " + ptr + " owned by " + owner[slot]
                     + ", expected " + expectedOwner);
         }
-        owner.set(slot, 0L);
+        owner[slot] = 0L;
         freeSlots.push(slot);
         inUse--;
     }

@@ -1,4 +1,8 @@
-package io.evasan.nsc.marker;
+package io.evasan.nsc.marker.impl;
+
+import io.evasan.nsc.marker.MarkerSink;
+import io.evasan.nsc.marker.SnapshotMarker;
+import io.evasan.nsc.marker.SnapshotRequest;
 
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;

@@ -1,0 +1,175 @@
+package io.evasan.deploy;
+
+import io.evasan.iscsi.IscsiTargetConfig;
+import io.evasan.iscsi.IscsiTargetServer;
+import io.evasan.mapping.Mapping;
+import io.evasan.mapping.MappingOptions;
+import io.evasan.mapping.Mappings;
+import io.evasan.nsc.Controller;
+import io.evasan.nsc.ControllerConfig;
+import io.evasan.nsc.lun.LunRecord;
+import io.evasan.raid.Pool;
+import io.evasan.raid.PoolSpec;
+import io.evasan.raid.Pools;
+import io.evasan.raid.rstore.RaidLevel;
+import io.evasan.sharing.SharingConfig;
+import io.evasan.sharing.SharingStats;
+import io.evasan.sharing.impl.SharingTreesImpl;
+import io.evasan.sharing.spi.impl.MappingSegmentMaps;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * The whole appliance in one JVM, assembled bottom-up: pool (drives, RAID) → mapping (LUN maps,
+ * MLD) → sharing trees (snapshots) → one controller (cache, SCSI target, seed-003 engine) → the
+ * iSCSI portal. Closing it tears down top-down so every acknowledged write is destaged and every
+ * map is closed cleanly; a crash instead is recovered by each layer on the next start.
+ *
+ * <p>Invariant: on first start (no pool in the data directory) it creates the embedded default
+ * pool and one thin LUN presented to every initiator at LUN 0, so a fresh install answers
+ * {@code iscsi-ls -s iscsi://127.0.0.1:3260} at once; later starts only reopen.
+ */
+public final class EmbeddedAppliance implements AutoCloseable {
+    public static final String DEFAULT_IQN = "iqn.2026-11.io.evasan:nsc0";
+    public static final String FIRST_LUN = "lun0";
+
+    /** Start options; {@code serve == false} opens and describes without starting the portal. */
+    public record Options(Path dataDir, String iscsiHost, int iscsiPort, String targetIqn, RaidLevel raid,
+                          long firstLunSizeBytes, boolean serve) {
+        public Options {
+            Objects.requireNonNull(dataDir, "dataDir");
+            Objects.requireNonNull(raid, "raid");
+        }
+
+        /** Defaults for tests: data under {@code dir}, a free loopback port. */
+        public static Options forTest(Path dir) {
+            return new Options(dir, "127.0.0.1", 0, DEFAULT_IQN, RaidLevel.RAID5, 1L << 30, true);
+        }
+    }
+
+    private final Options options;
+    private final boolean firstStart;
+    private final MeterRegistry registry;
+    private final Pool pool;
+    private final Mapping mapping;
+    private final SharingTreesImpl trees;
+    private final Controller controller;
+    private final IscsiTargetServer iscsi;
+    private final int iscsiPort;
+    private boolean closed;
+
+    private EmbeddedAppliance(Options o) throws Exception {
+        this.options = o;
+        this.registry = new SimpleMeterRegistry();
+        Files.createDirectories(o.dataDir());
+        this.firstStart = !Pools.exists(o.dataDir());
+        Pool p = null;
+        Mapping m = null;
+        SharingTreesImpl t = null;
+        Controller c = null;
+        IscsiTargetServer s = null;
+        try {
+            p = Pools.openOrCreate(o.dataDir(), PoolSpec.embeddedDefault());
+            m = Mappings.open(p, o.dataDir().resolve("mapping"), MappingOptions.defaults().withRegistry(registry));
+            int group = p.diskGroups().get(0).id();
+            t = new SharingTreesImpl(new MappingSegmentMaps(m, p, group, o.raid(), "st-"),
+                    SharingConfig.defaults(), new SharingStats(registry));
+            Pool poolRef = p;
+            c = Controller.open(new ControllerConfig(o.dataDir().resolve("nsc0"))
+                    .poolIdentity(p.id().toString())
+                    .rebuildInProgress(() -> poolRef.diskGroups().stream().anyMatch(g -> g.rebuildInProgress()))
+                    .meterRegistry(registry), t);
+            if (c.listLuns().isEmpty() && firstStart) {
+                c.createLun(FIRST_LUN, o.firstLunSizeBytes());
+                c.presentLun("*", 0, FIRST_LUN);
+            }
+            int port = -1;
+            if (o.serve()) {
+                s = new IscsiTargetServer(new IscsiTargetConfig()
+                        .host(o.iscsiHost())
+                        .port(o.iscsiPort())
+                        .addTarget(o.targetIqn(), "evasan nsc0", c.scsiTarget()));
+                port = s.start();
+            }
+            this.iscsiPort = port;
+        } catch (Exception | Error e) {
+            closeQuietly(s, c, t, m, p);
+            throw e;
+        }
+        this.pool = p;
+        this.mapping = m;
+        this.trees = t;
+        this.controller = c;
+        this.iscsi = s;
+    }
+
+    /** Opens (or on first start creates) everything under {@code o.dataDir()} and starts serving. */
+    public static EmbeddedAppliance start(Options o) throws Exception {
+        return new EmbeddedAppliance(o);
+    }
+
+    public Pool pool() { return pool; }
+    public Mapping mapping() { return mapping; }
+    public SharingTreesImpl trees() { return trees; }
+    public Controller controller() { return controller; }
+    public MeterRegistry registry() { return registry; }
+    public boolean firstStart() { return firstStart; }
+
+    /** The bound iSCSI port, or -1 when not serving. */
+    public int iscsiPort() { return iscsiPort; }
+
+    /** iscsi:// URL of host LUN {@code lun} of the target. */
+    public String iscsiUrl(int lun) {
+        return "iscsi://" + options.iscsiHost() + ":" + iscsiPort + "/" + options.targetIqn() + "/" + lun;
+    }
+
+    /** Human-readable state: pool, LUNs, presentations, the portal. */
+    public String describe() {
+        StringBuilder b = new StringBuilder();
+        b.append(firstStart ? "evasan: created a new pool in " : "evasan: opened the pool in ")
+                .append(options.dataDir().toAbsolutePath()).append('\n');
+        b.append(pool.describe()).append('\n');
+        b.append("LUNs:\n");
+        for (LunRecord l : controller.listLuns()) {
+            b.append(String.format("  %-16s %-8s %,16d bytes%n", l.name(), l.kind(), l.sizeBytes()));
+        }
+        controller.listPresentations().forEach(pr -> b.append("  presented: ").append(pr).append('\n'));
+        if (iscsiPort > 0) {
+            b.append("iSCSI portal ").append(options.iscsiHost()).append(':').append(iscsiPort)
+                    .append(", target ").append(options.targetIqn()).append('\n');
+            b.append("connect: ").append(iscsiUrl(0)).append('\n');
+        }
+        return b.toString();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        closeQuietly(iscsi, controller, trees, mapping, pool);
+    }
+
+    private static void closeQuietly(IscsiTargetServer s, Controller c, SharingTreesImpl t, Mapping m, Pool p) {
+        if (s != null) {
+            try { s.stop(); } catch (RuntimeException e) { System.err.println("evasan: iSCSI stop: " + e); }
+        }
+        if (c != null) {
+            try { c.close(); } catch (RuntimeException e) { System.err.println("evasan: controller close: " + e); }
+        }
+        if (t != null) {
+            try { t.close(); } catch (RuntimeException e) { System.err.println("evasan: sharing trees close: " + e); }
+        }
+        if (m != null) {
+            try { m.close(); } catch (Exception e) { System.err.println("evasan: mapping close: " + e); }
+        }
+        if (p != null) {
+            try { p.close(); } catch (RuntimeException e) { System.err.println("evasan: pool close: " + e); }
+        }
+    }
+}

@@ -1,0 +1,440 @@
+package io.evasan.nsc;
+
+import io.evasan.error.ErrorCode;
+import io.evasan.error.StorageException;
+import io.evasan.nsc.backup.impl.BackupLogicalUnit;
+import io.evasan.nsc.backup.impl.SnapshotBackupEngineImpl;
+import io.evasan.nsc.cache.CacheConfig;
+import io.evasan.nsc.cache.CacheStats;
+import io.evasan.nsc.cache.impl.WriteBackCache;
+import io.evasan.nsc.lun.LunRecord;
+import io.evasan.nsc.lun.LunTable;
+import io.evasan.nsc.lun.Presentation;
+import io.evasan.nsc.lun.SnapshotRecord;
+import io.evasan.nsc.lun.impl.CachedLogicalUnit;
+import io.evasan.nsc.lun.impl.FileLunStore;
+import io.evasan.nsc.lun.impl.MldLunStore;
+import io.evasan.nsc.lun.impl.StoredLunTable;
+import io.evasan.nsc.lun.impl.TreeDestageTarget;
+import io.evasan.nsc.marker.HostSnapshotCommand;
+import io.evasan.nsc.marker.SnapshotMarker;
+import io.evasan.nsc.marker.SnapshotRequest;
+import io.evasan.scsi.ScsiTarget;
+import io.evasan.scsi.lu.LogicalUnit;
+import io.evasan.scsi.lu.impl.PresentationTable;
+import io.evasan.scsi.target.ScsiStats;
+import io.evasan.scsi.target.impl.DiskTarget;
+import io.evasan.scsi.vendor.DcmdHandler;
+import io.evasan.scsi.vendor.SnapshotMarkerHandler;
+import io.evasan.sharing.DeleteOption;
+import io.evasan.sharing.SharingTrees;
+import io.evasan.sharing.SnapcloneMode;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One network storage controller (NSC): the LUN table, the write-back cache with its snapshot
+ * marker, the SCSI target with LUN masking, and the seed 003 snapshot backup, over a
+ * {@link SharingTrees} the launcher opened.
+ *
+ * <p>Data path: transport -> {@link #scsiTarget()} (CDB decode, masking) -> {@link CachedLogicalUnit}
+ * -> {@link WriteBackCache} -> {@link TreeDestageTarget} -> sharing tree. Snapshot requests (API,
+ * vendor command C0h, seed 003 initiate) are cache markers: the snapshot is taken when the marker
+ * leaves the cache, so it holds exactly the writes acknowledged before the request.
+ *
+ * <p>Invariants: an unpresented LUN is never reached (the target's masking); management operations
+ * are durable when they return (LUN table) or change nothing; each marker request id is unique
+ * across restarts ({@code generation << 32 | counter}) and its snapshot is taken at most once per
+ * LUN: the LUN table records (request, LUN), and the tree snapshot carries a tag derived from them, so
+ * a marker replayed after a crash (even one between the tree snapshot and the table commit) finds it. {@link #close()} drains the
+ * cache; the sharing trees (and pool) stay open: the launcher owns them.
+ */
+public final class Controller implements AutoCloseable {
+    private static final long HOST_ID_BASE = 0x4000_0000L;
+    private static final long BACKUP_ID_BASE = 0x8000_0000L;
+
+    private final ControllerConfig config;
+    private final SharingTrees trees;
+    private final LunTable table;
+    private final TreeDestageTarget destage;
+    private final WriteBackCache cache;
+    private final PresentationTable presentation = new PresentationTable();
+    private final DiskTarget target;
+    private final SnapshotBackupEngineImpl backup;
+    private final ConcurrentHashMap<Integer, CachedLogicalUnit> lus = new ConcurrentHashMap<>();
+    private final AtomicLong apiIds;
+    private final AtomicLong backupIds;
+    private volatile boolean closed;
+
+    private Controller(ControllerConfig config, SharingTrees trees) {
+        this.config = config;
+        this.trees = trees;
+        try {
+            java.nio.file.Files.createDirectories(config.stateDirectory());
+        } catch (java.io.IOException e) {
+            throw new StorageException(ErrorCode.IO_ERROR, "cannot create state directory " + config.stateDirectory()
+                    + ": " + e.getMessage(), e);
+        }
+        this.table = config.lunCatalog() != null
+                ? StoredLunTable.open(new MldLunStore(config.lunCatalog(), config.name()))
+                : FileLunStore.open(config.stateDirectory());
+        long base = table.generation() << 32;
+        this.apiIds = new AtomicLong(base);
+        this.backupIds = new AtomicLong(base | BACKUP_ID_BASE);
+        long staleBackup = table.backupSnapshotDisk();
+        if (staleBackup >= 0) {   // a restart ends an active snapshot backup
+            try {
+                trees.delete(staleBackup, DeleteOption.KEEP_SNAPSHOTS);
+            } catch (StorageException e) {
+                if (e.code() != ErrorCode.NOT_FOUND) {
+                    throw e;
+                }
+            }
+            table.setBackupSnapshotDisk(-1);
+        }
+        this.destage = new TreeDestageTarget(trees);
+        for (LunRecord r : table.luns()) {
+            if (r.kind() == LunRecord.Kind.PRIMARY) {
+                destage.register(r.id(), r.disk(), r.sizeBytes());
+            }
+        }
+        MeterRegistry registry = config.meterRegistry();
+        this.target = new DiskTarget(presentation, new ScsiStats(registry), config.targetWorkers(), config.targetQueue());
+        this.backup = new SnapshotBackupEngineImpl(trees, table, lus::get, backupIds::incrementAndGet,
+                config.rebuildInProgress(), config.initializationInProgress(), config.consistencyCheckInProgress(),
+                target::capacityChanged, config.poolIdentity());
+        destage.setObserver(backup);
+        CacheConfig cc = config.cache();
+        if (config.nonVolatileCache() && cc.nonVolatileLog() == null) {
+            cc.nonVolatileLog(config.stateDirectory().resolve("cache.log"));
+        }
+        WriteBackCache c;
+        try {
+            c = new WriteBackCache(cc, destage, this::takeSnapshot, new CacheStats(registry, config.name()));
+        } catch (RuntimeException e) {
+            target.close();
+            throw e;
+        }
+        this.cache = c;
+        backup.attach(cache);
+        for (LunRecord r : table.luns()) {
+            if (r.kind() == LunRecord.Kind.PRIMARY) {
+                lus.put(r.id(), new CachedLogicalUnit(cache, r, config.poolIdentity(), cache.maxWriteBytes()));
+            } else {
+                backup.defineLog(r);
+            }
+        }
+        for (Presentation p : table.presentations()) {
+            presentation.present(p.initiator(), p.hostLun(), unit(p.lunId()));
+        }
+        target.registerVendorHandler(0xC0, new SnapshotMarkerHandler(new HostSnapshotCommand(cache,
+                lu -> lu instanceof CachedLogicalUnit ? ((CachedLogicalUnit) lu).lunId() : -1, base | HOST_ID_BASE)));
+        target.registerVendorHandler(0x20, new DcmdHandler(backup));
+    }
+
+    /**
+     * Opens the controller over {@code trees}: opens (or creates) the LUN table in the state directory,
+     * replays the non-volatile cache log into the trees (taking the snapshots of markers found there),
+     * restores presentations, registers the vendor commands (C0h marker, 20h DCMD).
+     */
+    public static Controller open(ControllerConfig config, SharingTrees trees) {
+        return new Controller(config, trees);
+    }
+
+    private LogicalUnit unit(int lunId) {
+        CachedLogicalUnit lu = lus.get(lunId);
+        if (lu != null) {
+            return lu;
+        }
+        BackupLogicalUnit b = backup.logUnit();
+        if (b != null && b.record().id() == lunId) {
+            return b;
+        }
+        throw new StorageException(ErrorCode.NOT_FOUND, "no LUN with id " + lunId);
+    }
+
+    // ------------------------------------------------------------------ snapshot action (cache markers)
+
+    private void takeSnapshot(SnapshotRequest request) {
+        long id = request.requestId();
+        if ((id & BACKUP_ID_BASE) != 0 && (id & HOST_ID_BASE) == 0) {
+            backup.takeBackupSnapshot(request);   // a replayed one from before a restart does nothing
+            return;
+        }
+        for (int i = 0; i < request.lunCount(); i++) {
+            int lunId = request.lunId(i);
+            if (table.snapshot(id, lunId) != null) {
+                continue;   // replayed marker: already taken
+            }
+            LunRecord r = table.byId(lunId);
+            if (r == null || r.kind() != LunRecord.Kind.PRIMARY) {
+                continue;   // the LUN was deleted after the request
+            }
+            boolean clone = request.kind() == SnapshotRequest.Kind.SNAPCLONE;
+            long tag = snapshotTag(id, lunId);   // the tree returns the existing disk if this tag was taken before a crash
+            long disk = clone ? trees.snapclone(r.disk(), config.snapshotPolicy(), SnapcloneMode.EAGER, tag)
+                    : trees.snapshot(r.disk(), config.snapshotPolicy(), tag);
+            String name = request.lunCount() == 1 ? request.name() : request.name() + "@" + r.name();
+            if (table.snapshotByName(name) != null) {
+                name = name + "#" + Long.toHexString(id);
+            }
+            table.addSnapshot(new SnapshotRecord(name, lunId, disk, id, clone, System.currentTimeMillis()));
+        }
+    }
+
+    /** Non-zero tag identifying the snapshot of (marker request, LUN) in the sharing tree (64-bit mix). */
+    static long snapshotTag(long requestId, int lunId) {
+        long z = requestId * 0x9E3779B97F4A7C15L + lunId;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        z ^= z >>> 31;
+        return z == 0 ? 1 : z;
+    }
+
+    // ------------------------------------------------------------------ API
+
+    /** The SCSI target to hand to the iSCSI server (and the FC simulator). */
+    public ScsiTarget scsiTarget() {
+        return target;
+    }
+
+    public DiskTarget diskTarget() {
+        return target;
+    }
+
+    public WriteBackCache cache() {
+        return cache;
+    }
+
+    public SnapshotBackupEngineImpl backupEngine() {
+        return backup;
+    }
+
+    public PresentationTable presentationTable() {
+        return presentation;
+    }
+
+    public SharingTrees trees() {
+        return trees;
+    }
+
+    /**
+     * Creates a thin LUN of {@code sizeBytes} (a multiple of 512) over a new sharing tree. The RAID
+     * level is the sharing trees' segment store's (one per pool adapter; see the status file).
+     *
+     * @throws StorageException INVALID_ARGUMENT (size, name), ALREADY_EXISTS (name)
+     */
+    public synchronized LunRecord createLun(String name, long sizeBytes) {
+        checkOpen();
+        checkName(name);
+        if (sizeBytes <= 0 || sizeBytes % 512 != 0) {
+            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "LUN size " + sizeBytes
+                    + " must be a positive multiple of 512 bytes");
+        }
+        long segs = (sizeBytes + trees.segmentBytes() - 1) / trees.segmentBytes();
+        if (segs > Integer.MAX_VALUE) {
+            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "LUN size " + sizeBytes + " too large");
+        }
+        long disk = trees.createLun((int) segs);
+        LunRecord r;
+        try {
+            r = table.create(name, LunRecord.Kind.PRIMARY, disk, sizeBytes);
+        } catch (RuntimeException e) {
+            trees.delete(disk, DeleteOption.DELETE_SNAPSHOTS);
+            throw e;
+        }
+        destage.register(r.id(), disk, sizeBytes);
+        lus.put(r.id(), new CachedLogicalUnit(cache, r, config.poolIdentity(), cache.maxWriteBytes()));
+        return r;
+    }
+
+    /**
+     * Defines the seed 003 log LUN: {@code capacityBytes} bounds what a backup snapshot may preserve;
+     * present it to hosts (presentLun) to give them the backup LUN. One per controller.
+     *
+     * @throws StorageException ALREADY_EXISTS (a log LUN exists, or the name is taken), INVALID_ARGUMENT
+     */
+    public synchronized LunRecord defineLogLun(String name, long capacityBytes) {
+        checkOpen();
+        checkName(name);
+        if (capacityBytes < trees.segmentBytes() || capacityBytes % 512 != 0) {
+            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "log capacity " + capacityBytes
+                    + " must be a multiple of 512 and at least one segment (" + trees.segmentBytes() + " bytes)");
+        }
+        if (backup.logUnit() != null) {
+            throw new StorageException(ErrorCode.ALREADY_EXISTS, "a log LUN is already defined: " + backup.logUnit().name());
+        }
+        LunRecord r = table.create(name, LunRecord.Kind.LOG, -1, capacityBytes);
+        backup.defineLog(r);
+        return r;
+    }
+
+    /**
+     * Deletes a LUN (and its snapshots): unpresents it, refuses new I/O, destages its cached writes,
+     * removes it from the table, then frees its tree.
+     *
+     * @throws StorageException NOT_FOUND; INVALID_STATE while it takes part in a snapshot backup or copy
+     */
+    public synchronized void deleteLun(String name) {
+        checkOpen();
+        LunRecord r = lun(name);
+        if (r.kind() == LunRecord.Kind.LOG) {
+            backup.removeLog();
+        } else if (backup.involves(r.id())) {
+            throw new StorageException(ErrorCode.INVALID_STATE, "LUN " + name
+                    + " takes part in a snapshot backup or copy; terminate it first");
+        }
+        for (Presentation p : table.presentations()) {
+            if (p.lunId() == r.id()) {
+                presentation.unpresent(p.initiator(), p.hostLun());
+            }
+        }
+        List<SnapshotRecord> snaps = new ArrayList<>();
+        for (SnapshotRecord s : table.snapshots()) {
+            if (s.lunId() == r.id()) {
+                snaps.add(s);
+            }
+        }
+        if (r.kind() == LunRecord.Kind.PRIMARY) {
+            CachedLogicalUnit lu = lus.get(r.id());
+            lu.markGone();
+            cache.synchronize(r.id(), 0, 0);
+            table.remove(r.id());
+            lus.remove(r.id());
+            destage.unregister(r.id());
+            backup.lunDeleted(r.id());
+            trees.delete(r.disk(), DeleteOption.DELETE_SNAPSHOTS);
+            for (SnapshotRecord s : snaps) {   // detached snapclones are independent disks
+                deleteDiskQuietly(s.disk());
+            }
+        } else {
+            table.remove(r.id());
+        }
+    }
+
+    private void deleteDiskQuietly(long disk) {
+        try {
+            trees.delete(disk, DeleteOption.KEEP_SNAPSHOTS);
+        } catch (StorageException e) {
+            if (e.code() != ErrorCode.NOT_FOUND) {
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * Presents LUN {@code name} to {@code initiator} ("*" = everyone) as host LUN {@code hostLun}.
+     *
+     * @throws StorageException NOT_FOUND, ALREADY_EXISTS (host LUN taken), INVALID_ARGUMENT (host LUN range)
+     */
+    public synchronized void presentLun(String initiator, int hostLun, String name) {
+        checkOpen();
+        if (initiator == null || initiator.isEmpty() || hostLun < 0 || hostLun > PresentationTable.MAX_LUN) {
+            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "initiator must be non-empty and host LUN 0.."
+                    + PresentationTable.MAX_LUN);
+        }
+        LunRecord r = lun(name);
+        table.present(initiator, hostLun, r.id());
+        presentation.present(initiator, hostLun, unit(r.id()));
+    }
+
+    /** @return whether the presentation existed */
+    public synchronized boolean unpresentLun(String initiator, int hostLun) {
+        checkOpen();
+        boolean had = table.unpresent(initiator, hostLun);
+        presentation.unpresent(initiator, hostLun);
+        return had;
+    }
+
+    /**
+     * Requests a snapshot (or snapclone) of LUN {@code lunName} through a cache marker; the snapshot
+     * holds exactly the writes acknowledged before this call. Wait on {@code marker.taken()}.
+     *
+     * @throws StorageException NOT_FOUND, ALREADY_EXISTS (snapshot name), INVALID_ARGUMENT
+     */
+    public synchronized SnapshotMarker snapshot(String lunName, String snapshotName, boolean snapclone) {
+        checkOpen();
+        LunRecord r = lun(lunName);
+        if (r.kind() != LunRecord.Kind.PRIMARY) {
+            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "LUN " + lunName + " is the log LUN");
+        }
+        checkName(snapshotName);
+        if (table.snapshotByName(snapshotName) != null) {
+            throw new StorageException(ErrorCode.ALREADY_EXISTS, "a snapshot named '" + snapshotName + "' already exists");
+        }
+        return cache.insertMarker(new SnapshotRequest(apiIds.incrementAndGet(), snapshotName,
+                snapclone ? SnapshotRequest.Kind.SNAPCLONE : SnapshotRequest.Kind.SNAPSHOT,
+                SnapshotRequest.Source.API, r.id()));
+    }
+
+    /** Deletes a snapshot taken through a marker. @throws StorageException NOT_FOUND */
+    public synchronized void deleteSnapshot(String name) {
+        checkOpen();
+        SnapshotRecord s = table.snapshotByName(name);
+        if (s == null) {
+            throw new StorageException(ErrorCode.NOT_FOUND, "no snapshot named '" + name + "'");
+        }
+        deleteDiskQuietly(s.disk());
+        table.removeSnapshot(name);
+    }
+
+    public List<LunRecord> listLuns() {
+        return table.luns();
+    }
+
+    public List<Presentation> listPresentations() {
+        return table.presentations();
+    }
+
+    public List<SnapshotRecord> listSnapshots() {
+        return table.snapshots();
+    }
+
+    /** @throws StorageException NOT_FOUND */
+    public LunRecord lun(String name) {
+        LunRecord r = table.byName(name);
+        if (r == null) {
+            throw new StorageException(ErrorCode.NOT_FOUND, "no LUN named '" + name + "'");
+        }
+        return r;
+    }
+
+    /** The SCSI logical unit of a LUN (the backup LUN for the log LUN). @throws StorageException NOT_FOUND */
+    public LogicalUnit logicalUnit(String name) {
+        return unit(lun(name).id());
+    }
+
+    /** Reads LUN bytes through the cache (management / tests). */
+    public void read(String lunName, long offset, byte[] dst) {
+        LunRecord r = lun(lunName);
+        cache.read(r.id(), offset, java.nio.ByteBuffer.wrap(dst));
+    }
+
+    private static void checkName(String name) {
+        if (name == null || name.isEmpty() || name.length() > 255) {
+            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "name must be 1..255 characters");
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new StorageException(ErrorCode.INVALID_STATE, "controller is closed");
+        }
+    }
+
+    /** Stops the SCSI target, ends an active snapshot backup, drains the cache into the trees. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        target.close();
+        backup.close();
+        cache.close();
+    }
+}

@@ -1,0 +1,220 @@
+package io.evasan.nsc.lun.impl;
+
+import io.evasan.error.ErrorCode;
+import io.evasan.error.StorageException;
+import io.evasan.nsc.lun.LunRecord;
+import io.evasan.nsc.lun.LunStore;
+import io.evasan.nsc.lun.LunTable;
+import io.evasan.nsc.lun.LunTableDescriptor;
+import io.evasan.nsc.lun.Presentation;
+import io.evasan.nsc.lun.SnapshotRecord;
+
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * {@link LunTable} kept whole in a {@link LunStore} (a checksummed file, or a record of the mirrored
+ * MLD): every change re-encodes the table ({@link LunTableDescriptor}) and stores it atomically. The
+ * table is small (LUNs, presentations, snapshot names), so this only costs on management operations,
+ * never on the I/O path.
+ *
+ * <p>Invariant: the in-memory state equals the stored content after every returned call; a failed
+ * store leaves the in-memory state unchanged (nothing changed).
+ */
+public final class StoredLunTable implements LunTable {
+    private final LunStore store;
+    private final SecureRandom random = new SecureRandom();
+    private LunTableDescriptor.Content state;
+
+    private StoredLunTable(LunStore store, LunTableDescriptor.Content state) {
+        this.store = store;
+        this.state = state;
+    }
+
+    /**
+     * Opens the table kept in {@code store} (empty if it holds nothing) and bumps its generation.
+     *
+     * @throws StorageException CORRUPT_METADATA for damaged content (left untouched), IO_ERROR
+     */
+    public static StoredLunTable open(LunStore store) {
+        byte[] b = store.load();
+        LunTableDescriptor.Content c = b != null ? LunTableDescriptor.decode(b)
+                : new LunTableDescriptor.Content(0, List.of(), List.of(), List.of(), -1);
+        StoredLunTable t = new StoredLunTable(store, c);
+        synchronized (t) {
+            t.commit(new LunTableDescriptor.Content(c.generation() + 1, c.luns(), c.presentations(),
+                    c.snapshots(), c.backupDisk()));
+        }
+        return t;
+    }
+
+    private void commit(LunTableDescriptor.Content next) {
+        store.store(LunTableDescriptor.encode(next));
+        state = next;
+    }
+
+    private LunTableDescriptor.Content with(List<LunRecord> l, List<Presentation> p, List<SnapshotRecord> s, long b) {
+        return new LunTableDescriptor.Content(state.generation(), List.copyOf(l), List.copyOf(p), List.copyOf(s), b);
+    }
+
+    @Override
+    public synchronized long generation() {
+        return state.generation();
+    }
+
+    @Override
+    public synchronized LunRecord create(String name, LunRecord.Kind kind, long disk, long sizeBytes) {
+        if (name == null || name.isEmpty() || name.length() > 255) {
+            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "LUN name must be 1..255 characters");
+        }
+        if (byName(name) != null) {
+            throw new StorageException(ErrorCode.ALREADY_EXISTS, "a LUN named '" + name + "' already exists");
+        }
+        int id = 0;
+        for (LunRecord r : state.luns()) {   // sorted by id
+            if (r.id() == id) {
+                id++;
+            }
+        }
+        long uid = random.nextLong();
+        LunRecord rec = new LunRecord(id, name, kind, uid, disk, sizeBytes);
+        List<LunRecord> l = new ArrayList<>(state.luns());
+        l.add(rec);
+        l.sort(Comparator.comparingInt(LunRecord::id));
+        commit(with(l, state.presentations(), state.snapshots(), state.backupDisk()));
+        return rec;
+    }
+
+    @Override
+    public synchronized void remove(int lunId) {
+        if (byId(lunId) == null) {
+            throw new StorageException(ErrorCode.NOT_FOUND, "no LUN with id " + lunId);
+        }
+        List<LunRecord> l = new ArrayList<>(state.luns());
+        l.removeIf(r -> r.id() == lunId);
+        List<Presentation> p = new ArrayList<>(state.presentations());
+        p.removeIf(x -> x.lunId() == lunId);
+        List<SnapshotRecord> s = new ArrayList<>(state.snapshots());
+        s.removeIf(x -> x.lunId() == lunId);
+        commit(with(l, p, s, state.backupDisk()));
+    }
+
+    @Override
+    public synchronized LunRecord byId(int lunId) {
+        for (LunRecord r : state.luns()) {
+            if (r.id() == lunId) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public synchronized LunRecord byName(String name) {
+        for (LunRecord r : state.luns()) {
+            if (r.name().equals(name)) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public synchronized List<LunRecord> luns() {
+        return state.luns();
+    }
+
+    @Override
+    public synchronized void present(String initiator, int hostLun, int lunId) {
+        if (byId(lunId) == null) {
+            throw new StorageException(ErrorCode.NOT_FOUND, "no LUN with id " + lunId);
+        }
+        List<Presentation> p = new ArrayList<>(state.presentations());
+        for (Presentation x : p) {
+            if (x.initiator().equals(initiator) && x.hostLun() == hostLun) {
+                if (x.lunId() == lunId) {
+                    return;
+                }
+                throw new StorageException(ErrorCode.ALREADY_EXISTS, "host LUN " + hostLun + " of initiator "
+                        + initiator + " already presents LUN " + x.lunId());
+            }
+        }
+        p.add(new Presentation(initiator, hostLun, lunId));
+        commit(with(state.luns(), p, state.snapshots(), state.backupDisk()));
+    }
+
+    @Override
+    public synchronized boolean unpresent(String initiator, int hostLun) {
+        List<Presentation> p = new ArrayList<>(state.presentations());
+        boolean removed = p.removeIf(x -> x.initiator().equals(initiator) && x.hostLun() == hostLun);
+        if (removed) {
+            commit(with(state.luns(), p, state.snapshots(), state.backupDisk()));
+        }
+        return removed;
+    }
+
+    @Override
+    public synchronized List<Presentation> presentations() {
+        return state.presentations();
+    }
+
+    @Override
+    public synchronized void addSnapshot(SnapshotRecord record) {
+        if (snapshotByName(record.name()) != null) {
+            throw new StorageException(ErrorCode.ALREADY_EXISTS, "a snapshot named '" + record.name() + "' already exists");
+        }
+        List<SnapshotRecord> s = new ArrayList<>(state.snapshots());
+        s.add(record);
+        commit(with(state.luns(), state.presentations(), s, state.backupDisk()));
+    }
+
+    @Override
+    public synchronized SnapshotRecord removeSnapshot(String name) {
+        SnapshotRecord r = snapshotByName(name);
+        if (r != null) {
+            List<SnapshotRecord> s = new ArrayList<>(state.snapshots());
+            s.remove(r);
+            commit(with(state.luns(), state.presentations(), s, state.backupDisk()));
+        }
+        return r;
+    }
+
+    @Override
+    public synchronized SnapshotRecord snapshot(long requestId, int lunId) {
+        for (SnapshotRecord s : state.snapshots()) {
+            if (s.requestId() == requestId && s.lunId() == lunId) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public synchronized SnapshotRecord snapshotByName(String name) {
+        for (SnapshotRecord s : state.snapshots()) {
+            if (s.name().equals(name)) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public synchronized List<SnapshotRecord> snapshots() {
+        return state.snapshots();
+    }
+
+    @Override
+    public synchronized long backupSnapshotDisk() {
+        return state.backupDisk();
+    }
+
+    @Override
+    public synchronized void setBackupSnapshotDisk(long disk) {
+        if (disk != state.backupDisk()) {
+            commit(with(state.luns(), state.presentations(), state.snapshots(), disk));
+        }
+    }
+}

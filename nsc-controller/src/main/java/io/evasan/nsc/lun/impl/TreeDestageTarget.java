@@ -1,0 +1,138 @@
+package io.evasan.nsc.lun.impl;
+
+import io.evasan.error.ErrorCode;
+import io.evasan.error.StorageException;
+import io.evasan.nsc.cache.DestageTarget;
+import io.evasan.nsc.lun.DestageObserver;
+import io.evasan.sharing.SharingTrees;
+
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+
+/**
+ * The cache's backend over the sharing trees: host LUN id (int) to tree disk id (long) and size.
+ *
+ * <p>Invariants: a LUN id resolves only while registered ({@link #register} / {@link #unregister});
+ * every destaged write is shown to the {@link DestageObserver} before it reaches the tree; reads of
+ * never-written space return zeros (the tree's rule). The id table is a copy-on-write array read
+ * without locks on the I/O path; heap-buffer I/O goes straight to the tree, direct buffers through a
+ * per-thread scratch array (no allocation per I/O once warmed up).
+ *
+ * <p>{@link #flush}: {@link SharingTrees} has no flush operation; a write there is as durable as its
+ * segment store makes it when the call returns (see the status file: request to sharing-tree).
+ */
+public final class TreeDestageTarget implements DestageTarget {
+    private final SharingTrees trees;
+    private volatile long[] disks = new long[0];
+    private volatile long[] sizes = new long[0];
+    private volatile DestageObserver observer = (l, o, n) -> { };
+    private final ThreadLocal<byte[]> scratch = ThreadLocal.withInitial(() -> new byte[1 << 20]);
+
+    public TreeDestageTarget(SharingTrees trees) {
+        this.trees = trees;
+    }
+
+    public void setObserver(DestageObserver o) {
+        this.observer = o;
+    }
+
+    /** Makes LUN {@code lunId} resolve to tree disk {@code disk} of {@code sizeBytes}. */
+    public synchronized void register(int lunId, long disk, long sizeBytes) {
+        long[] d = disks;
+        long[] s = sizes;
+        if (lunId >= d.length) {
+            int n = Math.max(lunId + 1, d.length * 2);
+            d = Arrays.copyOf(d, n);
+            s = Arrays.copyOf(s, n);
+            Arrays.fill(d, disks.length, n, -1L);
+        } else {
+            d = d.clone();
+            s = s.clone();
+        }
+        d[lunId] = disk;
+        s[lunId] = sizeBytes;
+        sizes = s;
+        disks = d;
+    }
+
+    public synchronized void unregister(int lunId) {
+        if (lunId < disks.length) {
+            long[] d = disks.clone();
+            d[lunId] = -1L;
+            disks = d;
+        }
+    }
+
+    /** Tree disk of the LUN. @throws StorageException NOT_FOUND */
+    public long disk(int lunId) {
+        long[] d = disks;
+        if (lunId < 0 || lunId >= d.length || d[lunId] < 0) {
+            throw new StorageException(ErrorCode.NOT_FOUND, "no LUN with id " + lunId);
+        }
+        return d[lunId];
+    }
+
+    @Override
+    public long lunSizeBytes(int lunId) {
+        disk(lunId);
+        return sizes[lunId];
+    }
+
+    @Override
+    public void write(int lunId, long byteOffset, ByteBuffer src) {
+        long disk = disk(lunId);
+        int len = src.remaining();
+        observer.beforeWrite(lunId, byteOffset, len);
+        if (src.hasArray()) {
+            trees.write(disk, byteOffset, src.array(), src.arrayOffset() + src.position(), len);
+            src.position(src.position() + len);
+            return;
+        }
+        byte[] buf = scratch(len);
+        long off = byteOffset;
+        while (src.hasRemaining()) {
+            int n = Math.min(src.remaining(), buf.length);
+            src.get(buf, 0, n);
+            trees.write(disk, off, buf, 0, n);
+            off += n;
+        }
+    }
+
+    @Override
+    public void read(int lunId, long byteOffset, ByteBuffer dst) {
+        long disk = disk(lunId);
+        int len = dst.remaining();
+        if (dst.hasArray()) {
+            trees.read(disk, byteOffset, dst.array(), dst.arrayOffset() + dst.position(), len);
+            dst.position(dst.position() + len);
+            return;
+        }
+        byte[] buf = scratch(len);
+        long off = byteOffset;
+        while (dst.hasRemaining()) {
+            int n = Math.min(dst.remaining(), buf.length);
+            trees.read(disk, off, buf, 0, n);
+            dst.put(buf, 0, n);
+            off += n;
+        }
+    }
+
+    private byte[] scratch(int len) {
+        byte[] b = scratch.get();
+        if (b.length < len && len <= (8 << 20)) {
+            b = new byte[len];
+            scratch.set(b);
+        }
+        return b;
+    }
+
+    @Override
+    public void flush(int lunId) {
+        disk(lunId);
+    }
+
+    @Override
+    public void flushAll() {
+        // nothing beyond what each tree write already made durable (see class comment)
+    }
+}

@@ -1,0 +1,82 @@
+package io.evasan.nsc;
+
+import io.evasan.nsc.lun.LunRecord;
+import io.evasan.nsc.lun.SnapshotRecord;
+import org.junit.jupiter.api.Test;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The whole stack under kill -9: a child JVM (pool, mapping, sharing trees, controller with the
+ * non-volatile cache, destage throttled so the cache is dirty) acknowledges SCSI writes and a host
+ * snapshot command, then dies by kill -9. Reopening the same directories must show every
+ * acknowledged write on the LUN and a snapshot holding exactly the writes before the command.
+ */
+class FullStackCrashTest {
+
+    @Test
+    void shouldKeepAcknowledgedWritesAndTheMarkerSnapshotAcrossKill9() throws Exception {
+        Path dir = Files.createTempDirectory(Paths.get("target"), "fullstack-crash");
+        String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(java, "-Xmx384m", "-cp", System.getProperty("java.class.path"),
+                FullStackCrashChild.class.getName(), dir.toString()).redirectErrorStream(true).start();
+        int lastAck = -1;
+        long markerSeq = -1;
+        boolean killed = false;
+        StringBuilder log = new StringBuilder();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                if (line.startsWith("ACK ")) {
+                    lastAck = Integer.parseInt(line.substring(4));
+                } else if (line.startsWith("MARKER ")) {
+                    markerSeq = Long.parseLong(line.substring(7));
+                } else if (log.length() < 20000) {
+                    log.append(line).append('\n');
+                }
+                if (!killed && lastAck >= 400) {
+                    new ProcessBuilder("kill", "-9", String.valueOf(p.pid())).inheritIO().start().waitFor();
+                    killed = true;
+                }
+            }
+        }
+        p.waitFor(30, TimeUnit.SECONDS);
+        assertTrue(killed, "child never reached 400 writes:\n" + log);
+        assertTrue(markerSeq > 0, "marker acknowledged before the kill:\n" + log);
+        System.out.println("child killed after " + lastAck + " acknowledged writes; marker seq " + markerSeq);
+        try (FullStack s = new FullStack(dir, 0)) {
+            System.out.println("recovered " + s.ctl.cache().recoveredWrites() + " writes and "
+                    + s.ctl.cache().recoveredMarkers() + " markers from the NV cache log");
+            LunRecord c = s.ctl.lun("c");
+            byte[] got = new byte[4096];
+            for (int i = 0; i <= lastAck; i++) {
+                s.ctl.read("c", (long) i * 4096, got);
+                assertArrayEquals(FullStackCrashChild.stamp(i), got, "acknowledged write " + i);
+            }
+            SnapshotRecord snap = null;
+            for (SnapshotRecord r : s.ctl.listSnapshots()) {
+                if (r.name().equals("host-5")) {
+                    snap = r;
+                }
+            }
+            assertNotNull(snap, "host snapshot taken (before the kill or on replay)");
+            assertEquals(c.id(), snap.lunId());
+            for (int i = 0; i < FullStackCrashChild.MARKER_AFTER + 50; i++) {
+                s.trees.read(snap.disk(), (long) i * 4096, got, 0, 4096);
+                byte[] want = i < FullStackCrashChild.MARKER_AFTER ? FullStackCrashChild.stamp(i) : new byte[4096];
+                assertArrayEquals(want, got, "snapshot block " + i);
+            }
+        }
+    }
+}

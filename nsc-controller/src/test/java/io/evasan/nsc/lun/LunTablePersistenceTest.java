@@ -1,0 +1,110 @@
+package io.evasan.nsc.lun;
+
+import io.evasan.error.ErrorCode;
+import io.evasan.error.StorageException;
+import io.evasan.nsc.Nsc;
+import io.evasan.nsc.lun.impl.FileLunStore;
+import io.evasan.scsi.ItNexus;
+import io.evasan.scsi.lu.LogicalUnit;
+import io.evasan.scsi.sense.SenseCodes;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The LUN table survives a controller reopen; damage is detected, not trusted. */
+class LunTablePersistenceTest {
+
+    @Test
+    void shouldRestoreLunsPresentationsSnapshotsAndIdentityOnReopen() throws Exception {
+        try (Nsc n = new Nsc("table-reopen")) {
+            n.ctl.createLun("a", 2L << 20);
+            n.ctl.createLun("b", 1L << 20);
+            n.ctl.defineLogLun("log", 4L * Nsc.SEG);
+            n.ctl.presentLun(Nsc.HOST, 0, "a");
+            n.ctl.presentLun("*", 3, "b");
+            n.ctl.presentLun(Nsc.HOST, 1, "log");
+            ItNexus x = n.nexus(Nsc.HOST);
+            byte[] data = Nsc.pattern(16 * 512, 21);
+            assertTrue(n.runNoUa(x, 0, Nsc.write10(40, 16, false), data, data.length).good());
+            n.ctl.snapshot("a", "a-snap", false).taken().get();
+            List<LunRecord> luns = n.ctl.listLuns();
+            List<Presentation> pres = n.ctl.listPresentations();
+            List<SnapshotRecord> snaps = n.ctl.listSnapshots();
+            byte[] naa = n.ctl.logicalUnit("a").naaIdentifier();
+            String serial = n.ctl.logicalUnit("a").serialNumber();
+
+            n.reopen();
+            assertEquals(luns, n.ctl.listLuns());
+            assertEquals(pres, n.ctl.listPresentations());
+            assertEquals(snaps, n.ctl.listSnapshots());
+            LogicalUnit a = n.ctl.logicalUnit("a");
+            assertArrayEquals(naa, a.naaIdentifier(), "stable NAA identifier");
+            assertEquals(serial, a.serialNumber());
+            ItNexus y = n.nexus(Nsc.HOST);
+            Nsc.Result r = n.runNoUa(y, 0, Nsc.read10(40, 16), null, data.length);
+            assertArrayEquals(data, r.data, "data through the restored presentation");
+            assertTrue(n.runNoUa(n.nexus("iqn.any"), 3, Nsc.tur(), null, 0).good(), "'*' presentation restored");
+            assertEquals(SenseCodes.NOT_READY_CAUSE_NOT_REPORTABLE, n.runNoUa(y, 1, Nsc.tur(), null, 0).sense,
+                    "the log LUN is the backup LUN again (no snapshot after a restart)");
+            assertArrayEquals(data, n.readDisk(snaps.get(0).disk(), 40L * 512, data.length), "snapshot disk kept");
+            // distinct LUNs get distinct identities
+            assertTrue(!java.util.Arrays.equals(naa, n.ctl.logicalUnit("b").naaIdentifier()));
+        }
+    }
+
+    @Test
+    void shouldEndAnActiveSnapshotBackupOnReopen() {
+        try (Nsc n = new Nsc("table-backup")) {
+            n.ctl.createLun("a", 1L << 20);
+            n.ctl.defineLogLun("log", 4L * Nsc.SEG);
+            n.ctl.presentLun(Nsc.HOST, 0, "a");
+            ItNexus x = n.nexus(Nsc.HOST);
+            byte[] c = new byte[10];
+            io.evasan.scsi.vendor.DcmdDescriptor.encodeSnapshot(c, true);
+            assertTrue(n.runNoUa(x, 0, c, null, 0).good());
+            assertEquals(2, n.trees.disks().size());
+            n.ctl.diskTarget().close();
+            n.ctl.cache().close();   // a "crash": the controller is not closed, its backup not ended
+            n.open();
+            assertEquals(1, n.trees.disks().size(), "the stale backup snapshot was deleted at open");
+            assertEquals(-1, n.ctl.backupEngine().activeSnapshotDisk());
+        }
+    }
+
+    @Test
+    void shouldRefuseADamagedTableAndLeaveItUntouched() throws Exception {
+        Path dir = Files.createTempDirectory(Path.of("target"), "table-bad");
+        LunTable t = FileLunStore.open(dir);
+        t.create("a", LunRecord.Kind.PRIMARY, 7, 1 << 20);
+        Path f = dir.resolve(FileLunStore.FILE_NAME);
+        byte[] good = Files.readAllBytes(f);
+        byte[] bad = good.clone();
+        bad[bad.length - 12] ^= 0x40;
+        Files.write(f, bad);
+        assertEquals(ErrorCode.CORRUPT_METADATA, assertThrows(StorageException.class, () -> FileLunStore.open(dir)).code());
+        assertArrayEquals(bad, Files.readAllBytes(f), "left untouched");
+        Files.write(f, java.util.Arrays.copyOf(good, good.length - 5));
+        assertEquals(ErrorCode.CORRUPT_METADATA, assertThrows(StorageException.class, () -> FileLunStore.open(dir)).code());
+        Files.write(f, good);
+        LunTable again = FileLunStore.open(dir);
+        assertEquals("a", again.byId(0).name());
+        assertEquals(2, again.generation(), "failed opens do not bump the generation");
+    }
+
+    @Test
+    void shouldRoundTripTheDescriptor() {
+        LunTableDescriptor.Content c = new LunTableDescriptor.Content(5,
+                List.of(new LunRecord(0, "a", LunRecord.Kind.PRIMARY, 0x1234L, 9, 4096),
+                        new LunRecord(2, "log \u00e9", LunRecord.Kind.LOG, -5L, -1, 1 << 20)),
+                List.of(new Presentation("*", 0, 0), new Presentation("iqn.x", 16383, 2)),
+                List.of(new SnapshotRecord("s", 0, 11, (5L << 32) | 3, true, 1700000000000L)), 42);
+        assertEquals(c, LunTableDescriptor.decode(LunTableDescriptor.encode(c)));
+    }
+}
