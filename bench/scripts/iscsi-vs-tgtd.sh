@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# iSCSI target benchmark: our target (io.evasan.iscsi.StandaloneTarget: iscsi transport + scsi
-# executor over a thin in-memory LUN) against Debian tgtd (file-backed LUN), both on loopback,
-# driven one after the other by the same independent libiscsi client (qemu-img bench).
+# iSCSI target benchmark: the embedded appliance (./appliance.sh: iscsi transport, scsi executor,
+# controller, thin 1 GiB LUN on a RAID0 pool of sparse drive files) against Debian tgtd (sparse
+# file-backed LUN), plus, as an extra column, our transport alone over an in-memory LU
+# (io.evasan.iscsi.StandaloneTarget). All on loopback, driven one after the other by the same
+# independent libiscsi client (qemu-img bench).
 #
 # Rows: 4 KiB random read/write at queue depth 1 and 32 (offsets spread with -S), 1 MiB sequential
-# read/write at depth 8. Each row runs REPS times alternating the two targets; the printed figure is
-# the median of each side and the ratio ours/tgtd of the medians.
+# read/write at depth 8. Each row runs REPS times alternating the targets; the printed figures are
+# the medians and the ratios of the medians (appliance RAID0 / tgtd, in-memory / tgtd).
 #
 # Usage: bench/scripts/iscsi-vs-tgtd.sh [--no-build] [--reps N] [--scale F] [--rows REGEX]
 #   --scale multiplies the op counts (default 1: ~2-10 s per run on 2 cores).
@@ -15,6 +17,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 WORK="$ROOT/bench/target/iscsi-vs-tgtd"
 OUR_PORT="${OUR_PORT:-3290}"
+APP_PORT="${APP_PORT:-3293}"
 TGT_PORT="${TGT_PORT:-3291}"
 TGT_CTL_PORT="${TGT_CTL_PORT:-3292}"
 LUN_BYTES=$((1024 * 1024 * 1024))
@@ -47,11 +50,14 @@ CP="$ROOT/iscsi/target/classes:$(cat "$WORK/cp.txt")"
 
 OUR_PID=""
 TGT_PID=""
+APP_PID=""
 cleanup() {
+  if [ -n "$APP_PID" ]; then kill "$APP_PID" 2>/dev/null || true; wait "$APP_PID" 2>/dev/null || true; fi
   if [ -n "$OUR_PID" ]; then kill "$OUR_PID" 2>/dev/null || true; wait "$OUR_PID" 2>/dev/null || true; fi
   # tgtd ignores SIGTERM
   if [ -n "$TGT_PID" ]; then kill -9 "$TGT_PID" 2>/dev/null || true; wait "$TGT_PID" 2>/dev/null || true; fi
   rm -f "$WORK/tgt-lun.img"
+  rm -rf "$WORK/appliance"
 }
 trap cleanup EXIT
 
@@ -78,9 +84,20 @@ for _ in $(seq 1 100); do grep -q LISTENING "$WORK/ours.log" 2>/dev/null && brea
 grep -q LISTENING "$WORK/ours.log" || { echo "our target did not start:"; cat "$WORK/ours.log"; exit 1; }
 OUR_URL="iscsi://127.0.0.1:$OUR_PORT/$OUR_IQN/0"
 
-# Fill both LUNs once so reads hit written (allocated) data on both sides.
-qemu-img bench -f raw -t none -w -c $((LUN_BYTES / 1048576)) -d 8 -s 1048576 "$OUR_URL" >/dev/null
-qemu-img bench -f raw -t none -w -c $((LUN_BYTES / 1048576)) -d 8 -s 1048576 "$TGT_URL" >/dev/null
+# ---- the appliance: fresh RAID0 pool under bench/target (sparse drive files), 1 GiB thin LUN 0
+rm -rf "$WORK/appliance"
+"$ROOT/appliance.sh" --data-dir "$WORK/appliance" --iscsi-port "$APP_PORT" --raid RAID0 \
+  --first-lun-size "$LUN_BYTES" >"$WORK/appliance.log" 2>&1 &
+APP_PID=$!
+for _ in $(seq 1 1200); do grep -q "evasan: running" "$WORK/appliance.log" 2>/dev/null && break; sleep 0.5; done
+grep -q "evasan: running" "$WORK/appliance.log" || { echo "appliance did not start:"; tail -20 "$WORK/appliance.log"; exit 1; }
+APP_URL="$(sed -n 's/.*connect: \(iscsi:[^ ]*\).*/\1/p' "$WORK/appliance.log" | head -1)"
+[ -n "$APP_URL" ] || { echo "no connect URL in appliance.log"; exit 1; }
+
+# Fill every LUN once so reads hit written (allocated) data on all sides.
+for url in "$APP_URL" "$OUR_URL" "$TGT_URL"; do
+  qemu-img bench -f raw -t none -w -c $((LUN_BYTES / 1048576)) -d 8 -s 1048576 "$url" >/dev/null
+done
 
 # one run: prints ops/s
 run_once() { # url count depth size step write
@@ -96,7 +113,7 @@ run_once() { # url count depth size step write
 
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else printf "%.1f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
-printf "%-26s %12s %10s %12s %10s %8s\n" "row" "ours IOPS" "ours MiB/s" "tgtd IOPS" "tgtd MiB/s" "ratio"
+printf "%-20s %11s %10s %11s %10s %7s %11s %7s\n" "row" "raid0 IOPS" "raid0 MiB/s" "tgtd IOPS" "tgtd MiB/s" "ratio" "in-mem IOPS" "ratio"
 ROWS=(
   "4k-randread-qd1 $((20000 * SCALE)) 1 4096 32436224 r"
   "4k-randwrite-qd1 $((20000 * SCALE)) 1 4096 32436224 w"
@@ -109,14 +126,17 @@ for row in "${ROWS[@]}"; do
   set -- $row
   echo "$1" | grep -Eq "$ROWS_RE" || continue
   name="$1" count="$2" depth="$3" size="$4" step="$5" rw="$6"
-  ours=() tgt=()
+  app=() tgt=() mem=()
   for _ in $(seq 1 "$REPS"); do
-    ours+=("$(run_once "$OUR_URL" "$count" "$depth" "$size" "$step" "$rw")")
+    app+=("$(run_once "$APP_URL" "$count" "$depth" "$size" "$step" "$rw")")
     tgt+=("$(run_once "$TGT_URL" "$count" "$depth" "$size" "$step" "$rw")")
+    mem+=("$(run_once "$OUR_URL" "$count" "$depth" "$size" "$step" "$rw")")
   done
-  o="$(printf '%s\n' "${ours[@]}" | median)"
+  a="$(printf '%s\n' "${app[@]}" | median)"
   t="$(printf '%s\n' "${tgt[@]}" | median)"
-  awk -v n="$name" -v o="$o" -v t="$t" -v sz="$size" 'BEGIN {
-    printf "%-26s %12.0f %10.1f %12.0f %10.1f %8.2f\n", n, o, o * sz / 1048576, t, t * sz / 1048576, o / t }'
+  m="$(printf '%s\n' "${mem[@]}" | median)"
+  awk -v n="$name" -v a="$a" -v t="$t" -v m="$m" -v sz="$size" 'BEGIN {
+    printf "%-20s %11.0f %10.1f %11.0f %10.1f %7.2f %11.0f %7.2f\n", n, a, a * sz / 1048576, t, t * sz / 1048576, a / t, m, m / t }'
 done
-echo "(ours: thin in-memory LU behind the scsi executor; tgtd: sparse file LUN; medians of $REPS alternating runs)"
+echo "(raid0: ./appliance.sh --raid RAID0, thin 1 GiB LUN on sparse drive files; tgtd: sparse file LUN;"
+echo " in-mem: StandaloneTarget, thin in-memory LU behind the same scsi executor; medians of $REPS alternating runs)"

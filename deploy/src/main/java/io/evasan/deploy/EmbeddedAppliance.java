@@ -82,6 +82,8 @@ public final class EmbeddedAppliance implements AutoCloseable {
             c = Controller.open(new ControllerConfig(o.dataDir().resolve("nsc0"))
                     .poolIdentity(p.id().toString())
                     .rebuildInProgress(() -> poolRef.diskGroups().stream().anyMatch(g -> g.rebuildInProgress()))
+                    .consistencyCheckInProgress(() -> poolRef.diskGroups().stream().anyMatch(g -> g.resyncInProgress()))
+                    .lunCatalog(m.mld())
                     .meterRegistry(registry), t);
             if (c.listLuns().isEmpty() && firstStart) {
                 c.createLun(FIRST_LUN, o.firstLunSizeBytes());

@@ -25,7 +25,8 @@
  *     (snapshot pointer copy + share bits, HOLDER hand-off), which the sharing tree needs.</li>
  * <li>Our log makes every multi-entry change one record: atomic by construction, torn tails are
  *     detected by CRC and ignored (they were never acknowledged), a damaged copy is replaced
- *     record by record from the mirror and rewritten at once. A snapshot of any size is one
+ *     record by record from the mirror and rewritten at once; a record damaged in both copies
+ *     with later records after it fails the open with CORRUPT_METADATA (never silently dropped). A snapshot of any size is one
  *     17-byte CLONE record (metadata cost only).</li>
  * <li>Restart is a sequential read and replay of the checkpoint plus the tail (about 15 B per
  *     allocated MB in a checkpoint, about 37 B per allocation record in the tail), bounded

@@ -22,12 +22,13 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * kill -9 test: a child JVM ({@link CrashChild}) writes and unmaps on the real pool, printing each
- * acknowledged operation; it is killed with SIGKILL at a random moment; the pool and mapping are
- * reopened here and every acknowledged write must read back (blocks touched by the one
- * unacknowledged operation may show either state). Repeated on the same pool so recovery of a
- * recovered state is exercised. CI runs {@code evasan.crash.iterations} (default 3) kill points;
- * {@code tests/crash-mapping.sh} runs many more.
+ * kill -9 test: a child JVM ({@link CrashChild}) writes and unmaps on the real pool, journaling
+ * each operation before and after it runs; it is killed with SIGKILL at a random moment; the pool
+ * and mapping are reopened here and every acknowledged write must read back (the blocks of the
+ * one unacknowledged operation may show, sector by sector, the old or the new content). Repeated
+ * on the same pool so recovery of a recovered state is exercised. CI runs
+ * {@code evasan.crash.iterations} (default 3) kill points; {@code tests/crash-mapping.sh} runs
+ * many more.
  */
 class MappingCrashTest {
     @TempDir

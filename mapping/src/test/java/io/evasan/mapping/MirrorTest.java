@@ -166,6 +166,26 @@ class MirrorTest {
     }
 
     @Test
+    void shouldRefuseToOpenWhenTheSameRecordIsDamagedInBothCopies() throws IOException {
+        populate();
+        // inside the ops of the second-to-last record (length field intact), same bytes in both copies
+        java.util.List<Long> starts = new java.util.ArrayList<>();
+        ByteBuffer f = ByteBuffer.wrap(Files.readAllBytes(current('a'))).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int pos = 64; pos < f.limit(); pos += f.getInt(pos)) {
+            starts.add((long) pos);
+        }
+        assertTrue(starts.size() >= 3, "records: " + starts);
+        long victim = starts.get(starts.size() - 2);
+        scribble(current('a'), victim + 21, 4);
+        scribble(current('b'), victim + 21, 4);
+        try (Pool p = pool()) {
+            StorageException e = assertThrows(StorageException.class, () -> open(p));
+            assertEquals(ErrorCode.CORRUPT_METADATA, e.code());
+            assertTrue(e.getMessage().contains("damaged in both copies"), e.getMessage());
+        }
+    }
+
+    @Test
     void shouldIgnoreATornTailInBothCopies() throws IOException {
         populate();
         for (char c : new char[] {'a', 'b'}) {

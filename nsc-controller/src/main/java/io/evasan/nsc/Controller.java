@@ -19,6 +19,8 @@ import io.evasan.nsc.lun.impl.TreeDestageTarget;
 import io.evasan.nsc.marker.HostSnapshotCommand;
 import io.evasan.nsc.marker.SnapshotMarker;
 import io.evasan.nsc.marker.SnapshotRequest;
+import io.evasan.nsc.marker.impl.SnapshotScheduler;
+import io.evasan.raid.rstore.RaidLevel;
 import io.evasan.scsi.ScsiTarget;
 import io.evasan.scsi.lu.LogicalUnit;
 import io.evasan.scsi.lu.impl.PresentationTable;
@@ -34,6 +36,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -56,6 +59,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Controller implements AutoCloseable {
     private static final long HOST_ID_BASE = 0x4000_0000L;
     private static final long BACKUP_ID_BASE = 0x8000_0000L;
+    private static final long SCHEDULE_ID_BASE = 0x2000_0000L;
 
     private final ControllerConfig config;
     private final SharingTrees trees;
@@ -68,6 +72,9 @@ public final class Controller implements AutoCloseable {
     private final ConcurrentHashMap<Integer, CachedLogicalUnit> lus = new ConcurrentHashMap<>();
     private final AtomicLong apiIds;
     private final AtomicLong backupIds;
+    private final AtomicLong schedules = new AtomicLong();
+    private final List<SnapshotScheduler> schedulers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final long idBase;
     private volatile boolean closed;
 
     private Controller(ControllerConfig config, SharingTrees trees) {
@@ -83,6 +90,7 @@ public final class Controller implements AutoCloseable {
                 ? StoredLunTable.open(new MldLunStore(config.lunCatalog(), config.name()))
                 : FileLunStore.open(config.stateDirectory());
         long base = table.generation() << 32;
+        this.idBase = base;
         this.apiIds = new AtomicLong(base);
         this.backupIds = new AtomicLong(base | BACKUP_ID_BASE);
         long staleBackup = table.backupSnapshotDisk();
@@ -121,19 +129,25 @@ public final class Controller implements AutoCloseable {
         }
         this.cache = c;
         backup.attach(cache);
-        for (LunRecord r : table.luns()) {
-            if (r.kind() == LunRecord.Kind.PRIMARY) {
-                lus.put(r.id(), new CachedLogicalUnit(cache, r, config.poolIdentity(), cache.maxWriteBytes()));
-            } else {
-                backup.defineLog(r);
+        try {
+            for (LunRecord r : table.luns()) {
+                if (r.kind() == LunRecord.Kind.PRIMARY) {
+                    lus.put(r.id(), new CachedLogicalUnit(cache, destage, r, config.poolIdentity(), cache.maxWriteBytes()));
+                } else {
+                    backup.defineLog(r);
+                }
             }
+            for (Presentation p : table.presentations()) {
+                presentation.present(p.initiator(), p.hostLun(), unit(p.lunId()));
+            }
+            target.registerVendorHandler(0xC0, new SnapshotMarkerHandler(new HostSnapshotCommand(cache,
+                    lu -> lu instanceof CachedLogicalUnit ? ((CachedLogicalUnit) lu).lunId() : -1, base | HOST_ID_BASE)));
+            target.registerVendorHandler(0x20, new DcmdHandler(backup));
+        } catch (RuntimeException e) {
+            target.close();
+            cache.close();
+            throw e;
         }
-        for (Presentation p : table.presentations()) {
-            presentation.present(p.initiator(), p.hostLun(), unit(p.lunId()));
-        }
-        target.registerVendorHandler(0xC0, new SnapshotMarkerHandler(new HostSnapshotCommand(cache,
-                lu -> lu instanceof CachedLogicalUnit ? ((CachedLogicalUnit) lu).lunId() : -1, base | HOST_ID_BASE)));
-        target.registerVendorHandler(0x20, new DcmdHandler(backup));
     }
 
     /**
@@ -223,12 +237,22 @@ public final class Controller implements AutoCloseable {
     }
 
     /**
-     * Creates a thin LUN of {@code sizeBytes} (a multiple of 512) over a new sharing tree. The RAID
-     * level is the sharing trees' segment store's (one per pool adapter; see the status file).
+     * Creates a thin LUN of {@code sizeBytes} (a multiple of 512) over a new sharing tree, at the
+     * sharing trees' default RAID level.
      *
      * @throws StorageException INVALID_ARGUMENT (size, name), ALREADY_EXISTS (name)
      */
     public synchronized LunRecord createLun(String name, long sizeBytes) {
+        return createLun(name, sizeBytes, null);
+    }
+
+    /**
+     * Creates a thin LUN whose allocations use RAID level {@code raid} (null: the sharing trees'
+     * default level, the one the launcher gave its segment store).
+     *
+     * @throws StorageException INVALID_ARGUMENT (size, name), ALREADY_EXISTS (name)
+     */
+    public synchronized LunRecord createLun(String name, long sizeBytes, RaidLevel raid) {
         checkOpen();
         checkName(name);
         if (sizeBytes <= 0 || sizeBytes % 512 != 0) {
@@ -239,7 +263,7 @@ public final class Controller implements AutoCloseable {
         if (segs > Integer.MAX_VALUE) {
             throw new StorageException(ErrorCode.INVALID_ARGUMENT, "LUN size " + sizeBytes + " too large");
         }
-        long disk = trees.createLun((int) segs);
+        long disk = raid == null ? trees.createLun((int) segs) : trees.createLun((int) segs, raid);
         LunRecord r;
         try {
             r = table.create(name, LunRecord.Kind.PRIMARY, disk, sizeBytes);
@@ -248,7 +272,7 @@ public final class Controller implements AutoCloseable {
             throw e;
         }
         destage.register(r.id(), disk, sizeBytes);
-        lus.put(r.id(), new CachedLogicalUnit(cache, r, config.poolIdentity(), cache.maxWriteBytes()));
+        lus.put(r.id(), new CachedLogicalUnit(cache, destage, r, config.poolIdentity(), cache.maxWriteBytes()));
         return r;
     }
 
@@ -371,6 +395,43 @@ public final class Controller implements AutoCloseable {
                 SnapshotRequest.Source.API, r.id()));
     }
 
+    /** {@link #snapshot(String, String, boolean)} with a generated name {@code <lun>-snap-<requestId hex>}. */
+    public synchronized SnapshotMarker snapshot(String lunName) {
+        checkOpen();
+        LunRecord r = lun(lunName);
+        if (r.kind() != LunRecord.Kind.PRIMARY) {
+            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "LUN " + lunName + " is the log LUN");
+        }
+        long id = apiIds.incrementAndGet();
+        return cache.insertMarker(new SnapshotRequest(id, lunName + "-snap-" + Long.toHexString(id),
+                SnapshotRequest.Kind.SNAPSHOT, SnapshotRequest.Source.API, r.id()));
+    }
+
+    /**
+     * Takes a snapshot of LUN {@code lunName} through a marker every {@code interval} (first one
+     * interval from now), named {@code namePrefix-n} (suffixed with the request id if that name is
+     * taken). Close the returned scheduler to stop; {@link #close()} stops all. Schedules are not
+     * persisted (the management layer re-creates them at start).
+     *
+     * @throws StorageException NOT_FOUND, INVALID_ARGUMENT
+     */
+    public synchronized SnapshotScheduler scheduleSnapshots(String lunName, long interval, TimeUnit unit, String namePrefix) {
+        checkOpen();
+        LunRecord r = lun(lunName);
+        if (r.kind() != LunRecord.Kind.PRIMARY || interval <= 0) {
+            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "schedule needs a primary LUN and an interval > 0");
+        }
+        checkName(namePrefix);
+        long n = schedules.incrementAndGet();
+        if (n >= 512) {
+            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "too many snapshot schedules in this run");
+        }
+        SnapshotScheduler sc = new SnapshotScheduler(cache, interval, unit, namePrefix, SnapshotRequest.Kind.SNAPSHOT,
+                idBase | SCHEDULE_ID_BASE | (n << 20), m -> { }, e -> { }, r.id());
+        schedulers.add(sc);
+        return sc;
+    }
+
     /** Deletes a snapshot taken through a marker. @throws StorageException NOT_FOUND */
     public synchronized void deleteSnapshot(String name) {
         checkOpen();
@@ -433,6 +494,9 @@ public final class Controller implements AutoCloseable {
             return;
         }
         closed = true;
+        for (SnapshotScheduler sc : schedulers) {
+            sc.close();
+        }
         target.close();
         backup.close();
         cache.close();

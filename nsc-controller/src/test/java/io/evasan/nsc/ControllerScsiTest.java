@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The controller's data path through the SCSI target: cache, tree, masking, bad input. */
-class ControllerScsiTest {
+public class ControllerScsiTest {
 
     @Test
     void shouldWriteAndReadThroughTheCacheAndTree() {
@@ -43,34 +43,91 @@ class ControllerScsiTest {
         }
     }
 
+    public static byte[] unmapCdb() {
+        byte[] cdb = new byte[10];
+        cdb[0] = 0x42;
+        cdb[8] = 24;
+        return cdb;
+    }
+
+    public static byte[] unmapList(long lba, int blocks) {
+        byte[] list = new byte[24];
+        list[1] = 22;
+        list[3] = 16;
+        for (int i = 0; i < 8; i++) {
+            list[8 + 7 - i] = (byte) (lba >>> (8 * i));
+        }
+        for (int i = 0; i < 4; i++) {
+            list[8 + 11 - i] = (byte) (blocks >>> (8 * i));
+        }
+        return list;
+    }
+
+    static byte[] getLbaStatus(long lba) {
+        byte[] gls = new byte[16];
+        gls[0] = (byte) 0x9E;
+        gls[1] = 0x12;
+        for (int i = 0; i < 8; i++) {
+            gls[9 - i] = (byte) (lba >>> (8 * i));
+        }
+        gls[13] = 64;
+        return gls;
+    }
+
     @Test
-    void shouldUnmapToZerosAndReportMapped() {
+    void shouldUnmapFreeingWholeSegmentsAndReportLbaStatus() {
         try (Nsc n = new Nsc("scsi-unmap")) {
-            n.ctl.createLun("a", 2L << 20);
+            LunRecord lun = n.ctl.createLun("a", 2L << 20);
             n.ctl.presentLun(Nsc.HOST, 0, "a");
             ItNexus x = n.nexus(Nsc.HOST);
-            byte[] data = Nsc.pattern(32 * 512, 3);
-            assertTrue(n.runNoUa(x, 0, write10(10, 32, false), data, data.length).good());
-            byte[] cdb = new byte[10];
-            cdb[0] = 0x42;
-            cdb[8] = 24;
-            byte[] list = new byte[24];
-            list[1] = 22;
-            list[3] = 16;
-            list[8 + 7] = 12;    // LBA 12
-            list[8 + 11] = 8;    // 8 blocks
-            Nsc.Result u = n.runNoUa(x, 0, cdb, list, list.length);
-            assertTrue(u.good(), u.toString());
+            int segBlocks = Nsc.SEG / 512;
+            byte[] data = Nsc.pattern(3 * Nsc.SEG, 3);
+            assertTrue(n.runNoUa(x, 0, write10(0, 3 * segBlocks, false), data, data.length).good());
+            // partial: LBA 12 + 8 blocks read zeros, the segment stays mapped
+            assertTrue(n.runNoUa(x, 0, unmapCdb(), unmapList(12, 8), 24).good());
+            // whole segment 1 (still only in the cache: the UNMAP destages it first, then frees it)
+            assertTrue(n.runNoUa(x, 0, unmapCdb(), unmapList(segBlocks, segBlocks), 24).good());
             byte[] want = data.clone();
-            Arrays.fill(want, 2 * 512, 10 * 512, (byte) 0);
-            assertArrayEquals(want, n.runNoUa(x, 0, read10(10, 32), null, data.length).data);
-            byte[] gls = new byte[16];
-            gls[0] = (byte) 0x9E;
-            gls[1] = 0x12;
-            gls[13] = 64;
-            Nsc.Result s = n.runNoUa(x, 0, gls, null, 64);
+            Arrays.fill(want, 12 * 512, 20 * 512, (byte) 0);
+            Arrays.fill(want, Nsc.SEG, 2 * Nsc.SEG, (byte) 0);
+            assertArrayEquals(want, n.runNoUa(x, 0, read10(0, 3 * segBlocks), null, want.length).data);
+            assertTrue(n.trees.mapped(lun.disk(), 0));
+            assertTrue(!n.trees.mapped(lun.disk(), 1), "whole segment freed in the tree");
+            Nsc.Result s = n.runNoUa(x, 0, getLbaStatus(0), null, 64);
             assertTrue(s.good(), s.toString());
-            assertEquals(0, s.data[8 + 12] & 0x0F, "mapped (the tree cannot deallocate yet)");
+            int descs = ((s.data[0] & 0xFF) << 24 | (s.data[1] & 0xFF) << 16 | (s.data[2] & 0xFF) << 8 | (s.data[3] & 0xFF) - 4) / 16;
+            assertTrue(descs >= 3, "mapped / deallocated / mapped: " + descs);
+            assertEquals(0, s.data[8 + 12] & 0x0F, "segment 0 mapped");
+            assertEquals(segBlocks, ((s.data[8 + 8] & 0xFF) << 24 | (s.data[8 + 9] & 0xFF) << 16
+                    | (s.data[8 + 10] & 0xFF) << 8 | (s.data[8 + 11] & 0xFF)), "first extent = segment 0");
+            assertEquals(1, s.data[24 + 12] & 0x0F, "segment 1 deallocated");
+            assertEquals(0, s.data[40 + 12] & 0x0F, "segment 2 mapped");
+        }
+    }
+
+    @Test
+    void shouldNotLetAnUnmapOvertakeAnEarlierSnapshot() throws Exception {
+        try (Nsc n = new Nsc("scsi-unmap-marker")) {
+            n.ctl.createLun("a", 1L << 20);
+            n.ctl.presentLun(Nsc.HOST, 0, "a");
+            ItNexus x = n.nexus(Nsc.HOST);
+            int segBlocks = Nsc.SEG / 512;
+            byte[] data = Nsc.pattern(Nsc.SEG, 4);
+            assertTrue(n.runNoUa(x, 0, write10(0, segBlocks, true), data, data.length).good());   // on the tree
+            n.ctl.cache().pauseDestage();
+            // the marker waits behind a cached write to ANOTHER segment: nothing of the UNMAP's range is cached
+            byte[] other = Nsc.pattern(Nsc.SEG, 5);
+            assertTrue(n.runNoUa(x, 0, write10(segBlocks, segBlocks, false), other, other.length).good());
+            io.evasan.nsc.marker.SnapshotMarker m = n.ctl.snapshot("a", "before-unmap", false);
+            java.util.concurrent.CompletableFuture<io.evasan.scsi.ScsiTask> u = n.submit(x, 0, unmapCdb(), unmapList(0, segBlocks), 24);
+            Thread.sleep(30);
+            assertTrue(!u.isDone(), "the UNMAP waits for the earlier marker");
+            n.ctl.cache().resumeDestage();
+            m.taken().get();
+            assertEquals(io.evasan.scsi.ScsiStatus.GOOD, Nsc.result(u.get(30, java.util.concurrent.TimeUnit.SECONDS)).status);
+            long snap = n.ctl.listSnapshots().get(0).disk();
+            assertArrayEquals(data, n.readDisk(snap, 0, data.length), "snapshot holds the data written before it");
+            assertArrayEquals(new byte[data.length], n.runNoUa(x, 0, read10(0, segBlocks), null, data.length).data);
         }
     }
 
@@ -142,6 +199,59 @@ class ControllerScsiTest {
         }
     }
 
+    @Test
+    void shouldTakeApiSnapshotsAndSnapclonesThroughTheMarker() throws Exception {
+        try (Nsc n = new Nsc("scsi-snap")) {
+            LunRecord r = n.ctl.createLun("a", 1L << 20);
+            n.ctl.presentLun(Nsc.HOST, 0, "a");
+            ItNexus x = n.nexus(Nsc.HOST);
+            byte[] v1 = Nsc.pattern(8 * 512, 31);
+            byte[] v2 = Nsc.pattern(8 * 512, 32);
+            n.ctl.cache().pauseDestage();   // v1 is only in the cache when the snapshot is requested
+            assertTrue(n.runNoUa(x, 0, write10(0, 8, false), v1, v1.length).good());
+            io.evasan.nsc.marker.SnapshotMarker m = n.ctl.snapshot("a", "a-1", false);
+            io.evasan.nsc.marker.SnapshotMarker auto = n.ctl.snapshot("a");
+            assertTrue(n.runNoUa(x, 0, write10(0, 8, false), v2, v2.length).good());
+            n.ctl.cache().resumeDestage();
+            m.taken().get();
+            auto.taken().get();
+            io.evasan.nsc.marker.SnapshotMarker c = n.ctl.snapshot("a", "a-clone", true);
+            c.taken().get();
+            assertEquals(ErrorCode.ALREADY_EXISTS, assertThrows(StorageException.class,
+                    () -> n.ctl.snapshot("a", "a-1", false)).code());
+            io.evasan.nsc.lun.SnapshotRecord s1 = n.ctl.listSnapshots().get(0);
+            assertEquals("a-1", s1.name());
+            assertArrayEquals(v1, n.readDisk(s1.disk(), 0, v1.length), "snapshot = writes acknowledged before the request");
+            assertEquals(3, n.ctl.listSnapshots().size());
+            io.evasan.nsc.lun.SnapshotRecord cr = n.ctl.listSnapshots().stream().filter(q -> q.name().equals("a-clone")).findFirst().orElseThrow();
+            assertTrue(cr.snapclone());
+            assertEquals(io.evasan.sharing.DiskKind.SNAPCLONE, n.trees.kind(cr.disk()));
+            assertArrayEquals(v2, n.readDisk(cr.disk(), 0, v2.length));
+            assertArrayEquals(v2, n.readDisk(r.disk(), 0, v2.length));
+            n.ctl.deleteSnapshot("a-1");
+            assertEquals(2, n.ctl.listSnapshots().size());
+            assertEquals(ErrorCode.NOT_FOUND, assertThrows(StorageException.class, () -> n.ctl.deleteSnapshot("a-1")).code());
+        }
+    }
+
+    @Test
+    void shouldTakePeriodicSnapshots() throws Exception {
+        try (Nsc n = new Nsc("scsi-sched")) {
+            n.ctl.createLun("a", 1L << 20);
+            io.evasan.nsc.marker.impl.SnapshotScheduler sc = n.ctl.scheduleSnapshots("a", 30,
+                    java.util.concurrent.TimeUnit.MILLISECONDS, "every30ms");
+            long deadline = System.currentTimeMillis() + 20_000;
+            while (n.ctl.listSnapshots().size() < 2 && System.currentTimeMillis() < deadline) {
+                Thread.sleep(5);
+            }
+            sc.close();
+            assertTrue(n.ctl.listSnapshots().size() >= 2, "two periodic snapshots");
+            assertEquals("every30ms-1", n.ctl.listSnapshots().get(0).name());
+            assertEquals(ErrorCode.NOT_FOUND, assertThrows(StorageException.class,
+                    () -> n.ctl.scheduleSnapshots("nope", 1, java.util.concurrent.TimeUnit.SECONDS, "x")).code());
+        }
+    }
+
     /** Seeded random SCSI workload against a byte-array model, then a reopen (cache drained). */
     @Test
     void shouldMatchAModelUnderRandomScsiIo() {
@@ -170,17 +280,10 @@ class ControllerScsiTest {
                     assertTrue(r.good(), where + " " + r);
                     assertArrayEquals(Arrays.copyOfRange(model, lba * 512, (lba + len) * 512), r.data, where);
                 } else if (op == 8) {
-                    byte[] cdb = new byte[10];
-                    cdb[0] = 0x42;
-                    cdb[8] = 24;
-                    byte[] list = new byte[24];
-                    list[1] = 22;
-                    list[3] = 16;
-                    list[8 + 6] = (byte) (lba >>> 8);
-                    list[8 + 7] = (byte) lba;
-                    list[8 + 11] = (byte) len;
-                    assertTrue(n.runNoUa(x, 0, cdb, list, list.length).good(), where);
-                    Arrays.fill(model, lba * 512, (lba + len) * 512, (byte) 0);
+                    int ulen = rnd.nextBoolean() ? len : 1 + rnd.nextInt(400);   // whole segments too
+                    int ulba = rnd.nextInt(blocks - ulen + 1);
+                    assertTrue(n.runNoUa(x, 0, unmapCdb(), unmapList(ulba, ulen), 24).good(), where);
+                    Arrays.fill(model, ulba * 512, (ulba + ulen) * 512, (byte) 0);
                 } else {
                     assertTrue(n.runNoUa(x, 0, Nsc.syncCache10(), null, 0).good(), where);
                 }

@@ -71,7 +71,12 @@ public final class Nsc implements AutoCloseable {
 
     /** Opens a nexus for the initiator and clears the power-on unit attention. */
     public ItNexus nexus(String initiator) {
-        ItNexus n = ctl.scsiTarget().openNexus(initiator, initiator + ",i,0x1", "iqn.2026-01.io.evasan:tgt,t,0x1", 1);
+        return nexus(initiator, "1");
+    }
+
+    /** A nexus with its own ISID (several sessions of one initiator). */
+    public ItNexus nexus(String initiator, String isid) {
+        ItNexus n = ctl.scsiTarget().openNexus(initiator, initiator + ",i,0x" + isid, "iqn.2026-01.io.evasan:tgt,t,0x1", 1);
         run(n, 0, new byte[6], null, 0);   // TEST UNIT READY: eats POWER ON RESET
         return n;
     }

@@ -82,8 +82,14 @@ public interface DiskGroup {
      */
     Rebuild rebuild();
 
-    /** True while a rebuild, drive evacuation or post-crash resync of this group is running. */
+    /** True while a rebuild or drive evacuation of this group is running. */
     boolean rebuildInProgress();
+
+    /**
+     * True while the post-crash redundancy resync (RAID5 parity / RAID1 mirror consistency check
+     * after an unclean shutdown) of this group is running.
+     */
+    boolean resyncInProgress();
 
     /** Adds a drive (label written, joins an RSS); returns its index. */
     int addDrive(io.evasan.raid.DriveSpec drive) throws StorageException;

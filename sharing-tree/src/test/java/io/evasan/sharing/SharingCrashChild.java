@@ -37,6 +37,13 @@ public final class SharingCrashChild {
             long lun = st.createLun(SEGS);
             System.out.println("ACK CREATE " + lun);
         }
+        StringBuilder trees = new StringBuilder("TREES");
+        for (long id : st.disks()) {
+            if (st.isValid(id) && st.chain(id).get(0) == id) {
+                trees.append(' ').append(st.chain(id)).append(st.kind(id));
+            }
+        }
+        System.out.println(trees);
         System.out.println("READY");
         System.out.flush();
         for (long seq = 0; ; seq++) {
@@ -75,16 +82,27 @@ public final class SharingCrashChild {
                 } catch (StorageException ex) {
                     System.out.println("NACK " + ex.code());
                 }
+            } else if (r >= 19 && r < 24) {
+                long off = (long) rnd.nextInt(SEGS * 2) * (SEG / 2);
+                long len = Math.min((long) SEGS * SEG - off, (long) (1 + rnd.nextInt(4)) * (SEG / 2));
+                System.out.println("BEGIN UNMAP " + d + " " + off + " " + len);
+                System.out.flush();
+                st.unmap(d, off, len);
+                System.out.println("ACK UNMAP " + d + " " + off + " " + len);
             } else if (r >= 16 && r < 19 && st.kind(d) != DiskKind.SNAPCLONE && st.chain(d).indexOf(d) > 0) {
                 List<Long> chain = st.chain(d);
                 long older = chain.get(rnd.nextInt(chain.indexOf(d)));
                 System.out.println("BEGIN ROLLBACK " + d + " " + older);
                 System.out.flush();
-                st.rollback(d, older);
-                System.out.println("ACK ROLLBACK " + d + " " + older);
+                try {
+                    st.rollback(d, older);
+                    System.out.println("ACK ROLLBACK " + d + " " + older);
+                } catch (StorageException ex) {
+                    System.out.println("NACK " + ex.code());   // e.g. the older disk was a snapclone that just left
+                }
             } else if (r < 16 && (st.kind(d) == DiskKind.SNAPSHOT
                     || (st.kind(d) == DiskKind.LUN && st.chain(d).size() == 1 && d != all.get(0)))) {
-                System.out.println("BEGIN DEL " + d);
+                System.out.println("BEGIN DEL " + d + " " + st.kind(d) + " " + st.chain(d));
                 System.out.flush();
                 st.delete(d, DeleteOption.REFUSE_IF_SNAPSHOTS);
                 System.out.println("ACK DEL " + d);

@@ -80,12 +80,16 @@ class SharingCrashTest {
             p.waitFor(30, TimeUnit.SECONDS);
             reader.join(10_000);
 
+            java.nio.file.Files.write(Path.of("target", "sharing-crash-child-" + it + ".log"), new ArrayList<>(lines));
+
             String[] inFlight = null;
             int acks = 0;
             for (String l : new ArrayList<>(lines)) {
                 String[] f = l.split(" ");
                 switch (f[0]) {
                     case "BEGIN" -> inFlight = f;
+                    case "TREES" -> {
+                    }
                     case "NACK" -> inFlight = null;
                     case "ACK" -> {
                         apply(model, f);
@@ -103,6 +107,13 @@ class SharingCrashTest {
                  Mapping m = Mappings.open(pool, stateDir, MappingOptions.defaults());
                  SharingTreesImpl st = new SharingTreesImpl(MappingIntegrationTest.maps(pool, m),
                          SharingConfig.defaults().withBackground(false), SharingStats.standalone())) {
+                StringBuilder trees = new StringBuilder();
+                for (long d : st.disks()) {
+                    if (st.isValid(d) && st.chain(d).get(0) == d) {
+                        trees.append(' ').append(st.chain(d)).append(st.kind(st.chain(d).get(st.chain(d).size() - 1)));
+                    }
+                }
+                java.nio.file.Files.writeString(Path.of("target", "sharing-crash-trees-" + it + ".txt"), trees.toString());
                 verify(st, model, inFlight, ctx);
             }
         }
@@ -114,6 +125,8 @@ class SharingCrashTest {
             case "CREATE" -> model.put(Long.parseLong(f[2]), new byte[BYTES]);
             case "SNAP", "CLONE" -> model.put(Long.parseLong(f[3]), model.get(Long.parseLong(f[2])).clone());
             case "DEL" -> model.remove(Long.parseLong(f[2]));
+            case "UNMAP" -> java.util.Arrays.fill(model.get(Long.parseLong(f[2])), (int) Long.parseLong(f[3]),
+                    (int) (Long.parseLong(f[3]) + Long.parseLong(f[4])), (byte) 0);
             case "ROLLBACK" -> model.put(Long.parseLong(f[2]), model.get(Long.parseLong(f[3])).clone());
             case "WRITE" -> {
                 long off = Long.parseLong(f[3]);
@@ -158,6 +171,17 @@ class SharingCrashTest {
                     assertTrue(old || neu, ctx + ": in-flight write sector at " + at + " of disk " + d + " is neither old nor new");
                 }
                 System.arraycopy(got, (int) off, want, (int) off, len);
+            }
+            if (op.equals("UNMAP") && Long.parseLong(inFlight[2]) == d) {
+                int off = (int) Long.parseLong(inFlight[3]);
+                int len = (int) Long.parseLong(inFlight[4]);
+                byte[] z = new byte[512];
+                for (int at = off; at < off + len; at += 512) {
+                    boolean old = java.util.Arrays.equals(want, at, at + 512, got, at, at + 512);
+                    boolean zero = java.util.Arrays.equals(z, 0, 512, got, at, at + 512);
+                    assertTrue(old || zero, ctx + ": in-flight unmap sector at " + at + " of disk " + d + " is neither old nor zero");
+                }
+                System.arraycopy(got, off, want, off, len);
             }
             if (op.equals("ROLLBACK") && Long.parseLong(inFlight[2]) == d) {
                 byte[] rolled = model.get(Long.parseLong(inFlight[3]));

@@ -819,7 +819,7 @@ public final class IscsiConnection implements PduParser.Handler {
         c.expectedLength = (int) edtl;
         c.task.reset(nexus, c.lun, itt & 0xffffffffL, attr, cdbLen, edtl, r, w);
         if (r) {
-            c.dataIn = pool.acquire(Math.max(1, c.expectedLength));
+            c.dataIn = pool.acquireDirect(Math.max(1, c.expectedLength)); // socket writes need no extra copy
             c.accounted += c.dataIn.capacity();
             bufferedBytes += c.dataIn.capacity();
         }
@@ -1093,7 +1093,6 @@ public final class IscsiConnection implements PduParser.Handler {
         boolean collapse = !sense && status != ScsiStatus.CHECK_CONDITION;
         int mrdsl = neg.initiatorMaxRecvDataSegmentLength();
         int burst = neg.maxBurstLength();
-        CompositeByteBuf out = out();
         int dataSN = 0;
         int off = 0;
         int maxSN = publishMaxCmdSN();
@@ -1118,7 +1117,7 @@ public final class IscsiConnection implements PduParser.Handler {
             h.setInt(MAXCMDSN_OFFSET, maxSN);
             h.setInt(DATA_DATASN_OFFSET, dataSN++);
             h.setInt(DATA_BUFFER_OFFSET_OFFSET, off);
-            appendPdu(out, h, in.array(), in.arrayOffset() + off, len);
+            appendPdu(out(), h, Unpooled.wrappedBuffer(in.slice(off, len)), len);
             off += len;
         }
         if (send == 0 || !collapse) {
@@ -1138,9 +1137,9 @@ public final class IscsiConnection implements PduParser.Handler {
                 d[0] = (byte) (sl >>> 8);
                 d[1] = (byte) sl;
                 System.arraycopy(t.sense(), 0, d, 2, sl);
-                appendPdu(out, h, d, 0, d.length);
+                appendPdu(out(), h, d, 0, d.length);
             } else {
-                appendPdu(out, h, null, 0, 0);
+                appendPdu(out(), h, null, 0, 0);
             }
         }
         byItt.remove(c.itt);
@@ -1552,6 +1551,11 @@ public final class IscsiConnection implements PduParser.Handler {
 
     /** Appends header (+digest), data, padding (+digest) to {@code out}; data is wrapped, not copied. */
     private void appendPdu(CompositeByteBuf out, Buffer h, byte[] data, int off, int len) {
+        appendPdu(out, h, len == 0 ? null : Unpooled.wrappedBuffer(data, off, len), len);
+    }
+
+    /** Appends header (+digest), data, padding (+digest) to {@code out}; the data is wrapped, not copied. */
+    private void appendPdu(CompositeByteBuf out, Buffer h, ByteBuf data, int len) {
         dataSegmentLength(h, 0, len);
         boolean hd = parser.headerDigest() && phase != Phase.LOGIN;
         boolean dd = parser.dataDigest() && phase != Phase.LOGIN;
@@ -1562,13 +1566,13 @@ public final class IscsiConnection implements PduParser.Handler {
         ByteBuf hb = ((BufferInternal) h).getByteBuf();
         out.addComponent(true, hb.slice(0, hd ? LENGTH + 4 : LENGTH));
         if (len > 0) {
-            out.addComponent(true, Unpooled.wrappedBuffer(data, off, len));
+            out.addComponent(true, data);
             int pad = padding(len);
             if (pad > 0) {
                 out.addComponent(true, Unpooled.wrappedBuffer(ZEROS, 0, pad));
             }
             if (dd) {
-                int crc = Digests.crc32c(data, off, len, pad);
+                int crc = Digests.crc32c(data.nioBuffer(data.readerIndex(), len), pad);
                 byte[] d = new byte[]{(byte) crc, (byte) (crc >>> 8), (byte) (crc >>> 16), (byte) (crc >>> 24)};
                 out.addComponent(true, Unpooled.wrappedBuffer(d));
             }

@@ -41,6 +41,16 @@ public final class Digests {
         return (int) c.getValue();
     }
 
+    /** CRC32C over the remaining bytes of {@code b} (position unchanged) followed by {@code pad} zeros. */
+    public static int crc32c(java.nio.ByteBuffer b, int pad) {
+        CRC32C c = new CRC32C();
+        c.update(b.duplicate());
+        for (int i = 0; i < pad; i++) {
+            c.update(0);
+        }
+        return (int) c.getValue();
+    }
+
     /** Reads a digest as transmitted (little-endian). */
     public static int readDigest(Buffer b, int off) {
         return b.getIntLE(off);

@@ -176,6 +176,22 @@ class LibiscsiConformanceTest {
         assertEquals(List.of(), problems, "claimed suites must pass fully; see target/iscsi-test-cu/<suite>.log");
     }
 
+    /** The ReadOnly suite skips on a writable LU; run it against a write-protected one. */
+    @Test
+    void shouldPassTheReadOnlySuiteOnAWriteProtectedLun() throws Exception {
+        RealClients.requireTool("iscsi-test-cu");
+        Path dir = Paths.get("target", "iscsi-test-cu-readonly");
+        Files.createDirectories(dir);
+        try (RealClients.Fixture fx = RealClients.start(16L << 20, IscsiTargetConfig.create())) {
+            fx.lu().setWriteProtected(true);
+            RealClients.Run r = RealClients.run(90, dir.resolve("ReadOnly.log"),
+                    "iscsi-test-cu", "-d", "-v", "-t", "ALL.ReadOnly", fx.url(0));
+            SuiteResult sr = parse("ReadOnly", r.output());
+            assertEquals(0, r.exit(), r.output());
+            assertTrue(sr.pass() > 0 && sr.fail() == 0 && sr.skip() == 0, sr + "\n" + r.output());
+        }
+    }
+
     /** Core suites again over CHAP-authenticated sessions with CRC32C header digests. */
     @Test
     void shouldPassCoreSuitesWithChapAndHeaderDigests() throws Exception {

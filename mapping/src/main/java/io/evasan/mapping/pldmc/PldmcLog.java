@@ -29,8 +29,10 @@ import static io.evasan.mapping.pldmc.PldmcLogDescriptor.*;
  * {@link #append} returns, so an acknowledged change survives {@code kill -9} (and power loss in
  * fsync mode); the previous generation is deleted only after the new one's checkpoint is
  * complete and forced; on open, each record is taken from whichever copy has it valid, the log
- * ends at the first record valid in neither copy, and a copy found damaged is rewritten by an
- * immediate checkpoint. Not thread-safe: the caller serialises (mapping's metadata lock).
+ * ends at the first record valid in neither copy (a torn tail), and a copy found damaged is
+ * rewritten by an immediate checkpoint. A record damaged in both copies with a valid record after
+ * it is damage, not a torn tail: open fails with CORRUPT_METADATA rather than drop acknowledged
+ * records. Not thread-safe: the caller serialises (mapping's metadata lock).
  */
 public final class PldmcLog implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(PldmcLog.class.getName());
@@ -129,6 +131,18 @@ public final class PldmcLog implements AutoCloseable {
             if (ckptEnd < 0) {
                 LOG.warning("PLDMC generation " + gen + ": checkpoint incomplete, falling back to an older one");
                 continue;
+            }
+            // a crash tears at most the last record: a broken record followed by the next valid one
+            // is damage in the middle of the log in both copies, not a torn tail
+            for (ByteBuffer f : new ByteBuffer[] {ha ? fa : null, hb ? fb : null}) {
+                if (f != null && pos + REC_MIN_LENGTH <= f.limit()) {
+                    int len = f.getInt(pos + REC_LENGTH_OFFSET);
+                    if (len >= REC_MIN_LENGTH && len <= REC_MAX_LENGTH && pos + (long) len < f.limit()
+                            && validRecordLength(f, pos + len, seq + 1) > 0) {
+                        throw new StorageException(ErrorCode.CORRUPT_METADATA, "PLDMC generation " + gen + ": record "
+                                + seq + " at offset " + pos + " is damaged in both copies and later records follow");
+                    }
+                }
             }
             for (int[] r : records) {
                 Txn.replay(r[2] == 0 ? fa : fb, r[0], into);

@@ -44,9 +44,16 @@ class BackupModelTest {
                 if (op < 10) {
                     int len = 1 + rnd.nextInt(256);
                     int lba = rnd.nextInt(BLOCKS - len + 1);
-                    byte[] d = Nsc.pattern(len * 512, seed * 7919 + step);
-                    assertEquals(ScsiStatus.GOOD, s.cmd(0, write10(lba, len, false), d, d.length).status, where);
-                    System.arraycopy(d, 0, prim, lba * 512, d.length);
+                    if (op == 0) {                   // UNMAP (whole segments are freed in the tree)
+                        Nsc.Result u = s.cmd(0, io.evasan.nsc.ControllerScsiTest.unmapCdb(),
+                                io.evasan.nsc.ControllerScsiTest.unmapList(lba, len), 24);
+                        assertEquals(ScsiStatus.GOOD, u.status, where + " unmap " + u);
+                        Arrays.fill(prim, lba * 512, (lba + len) * 512, (byte) 0);
+                    } else {
+                        byte[] d = Nsc.pattern(len * 512, seed * 7919 + step);
+                        assertEquals(ScsiStatus.GOOD, s.cmd(0, write10(lba, len, false), d, d.length).status, where);
+                        System.arraycopy(d, 0, prim, lba * 512, d.length);
+                    }
                     if (snap != null) {
                         preserved.set(lba * 512 / SEG, (lba + len - 1) * 512 / SEG + 1);
                         if (preserved.cardinality() > SnapshotBackupTest.LOG_SEGMENTS) {

@@ -60,7 +60,11 @@ class SnapshotBackupTest {
         LunRecord dst;
 
         Setup(String name, boolean withLog) {
-            faulty = new FaultyTrees(new SharingTreesImpl(new MemorySegmentMaps(SEG, 4096),
+            this(name, withLog, 4096);
+        }
+
+        Setup(String name, boolean withLog, long poolSegments) {
+            faulty = new FaultyTrees(new SharingTreesImpl(new MemorySegmentMaps(SEG, poolSegments),
                     SharingConfig.defaults().withBackground(false), SharingStats.standalone()));
             Consumer<io.evasan.nsc.ControllerConfig> t = c -> c.rebuildInProgress(rebuild::get)
                     .initializationInProgress(init::get).consistencyCheckInProgress(consistency::get);
@@ -315,6 +319,22 @@ class SnapshotBackupTest {
             // the next initiate works again
             assertTrue(s.initiate(0).good());
             assertArrayEquals(want, s.readAll(1));
+        }
+    }
+
+    @Test
+    void shouldTreatASnapshotInvalidatedForLackOfPoolSpaceAsALogOverflow() {
+        try (Setup s = new Setup("invalidated", true, 18)) {   // the primary's 16 segments + 2 spare
+            s.fill(21);
+            assertTrue(s.initiate(0).good());
+            s.writeSegments(0, 22, 0, 1);          // two preserved segments: the pool is now full
+            assertTrue(s.cmd(1, Nsc.tur(), null, 0).good());
+            s.writeSegments(0, 23, 2);             // no space to preserve: the tree invalidates the snapshot
+            byte[] prim = s.readAll(0);
+            assertArrayEquals(Nsc.pattern(SEG, 2302), Arrays.copyOfRange(prim, 2 * SEG, 3 * SEG), "primary write succeeded");
+            assertEquals(DcmdCodes.LOG_OVERFLOW, s.cmd(1, read10(0, 8), null, 4096).sense, "reported once as a log overflow");
+            assertEquals(DcmdCodes.BACKUP_LUN_NOT_READY, s.cmd(1, read10(0, 8), null, 4096).sense);
+            assertEquals(BackupState.INACTIVE, s.engine().state());
         }
     }
 

@@ -738,7 +738,12 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
 
     @Override
     public synchronized boolean rebuildInProgress() {
-        return (current != null && !current.isDone()) || (resyncJob != null && !resyncJob.isDone());
+        return current != null && !current.isDone();
+    }
+
+    @Override
+    public synchronized boolean resyncInProgress() {
+        return resyncJob != null && !resyncJob.isDone();
     }
 
     @Override

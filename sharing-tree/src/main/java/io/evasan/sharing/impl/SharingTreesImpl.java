@@ -1404,6 +1404,7 @@ public final class SharingTreesImpl implements SharingTrees {
             maps.releaseCapacity(r);
         }
         stats.clonesDetached.increment();
+        LOG.log(System.Logger.Level.INFO, "snapclone " + c.id + " left its tree; remaining chain " + chainIds(t));
     }
 
     @Override
@@ -1583,6 +1584,14 @@ public final class SharingTreesImpl implements SharingTrees {
         } finally {
             t.structure.readLock().unlock();
         }
+    }
+
+    private static List<Long> chainIds(Tree t) {
+        List<Long> ids = new ArrayList<>();
+        for (Disk d : t.chain) {
+            ids.add(d.id);
+        }
+        return ids;
     }
 
     /** Number of chain walks of two or more hops so far (each one fills the holder cache). */

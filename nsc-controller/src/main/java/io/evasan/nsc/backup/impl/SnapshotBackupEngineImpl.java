@@ -631,7 +631,7 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
     // ------------------------------------------------------------------ destage hook
 
     @Override
-    public void beforeWrite(int lunId, long byteOffset, int length) {
+    public void beforeWrite(int lunId, long byteOffset, long length) {
         ChangeTracker[] t = trackers;
         if (lunId < t.length && t[lunId] != null && length > 0) {
             int count = t[lunId].mark((int) (byteOffset / segBytes), (int) ((byteOffset + length - 1) / segBytes));

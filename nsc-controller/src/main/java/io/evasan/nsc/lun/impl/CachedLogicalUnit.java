@@ -1,6 +1,7 @@
 package io.evasan.nsc.lun.impl;
 
 import io.evasan.error.StorageException;
+import io.evasan.nsc.cache.CachedItem;
 import io.evasan.nsc.cache.WriteCache;
 import io.evasan.nsc.lun.LunRecord;
 import io.evasan.nsc.lun.StorageSense;
@@ -22,14 +23,16 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * both switches wait for I/O in flight, so after {@code setBusy(true)} returns no host write can
  * still enter the cache. All writes of this LU use one cache FIFO (initiator id = LUN id: the scsi
  * {@link LogicalUnit} API does not carry the nexus), so they are destaged in acknowledgement order.
- * UNMAP and WRITE SAME with zeros write zeros through the cache (reads return zeros afterwards, LBPRZ)
- * — the sharing tree has no deallocation call yet, so unmapped space stays allocated, and GET LBA
- * STATUS reports every block mapped.
+ * UNMAP frees whole segments in the sharing tree (partial segments read zeros, LBPRZ) after every
+ * marker requested and every write acknowledged before it has reached the tree, so snapshots and
+ * ordering are kept; GET LBA STATUS reports per segment whether the tree holds space. WRITE SAME with
+ * zeros (without UNMAP) writes zeros through the cache (the blocks stay mapped).
  */
 public final class CachedLogicalUnit implements LogicalUnit {
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 20).asReadOnlyBuffer();
 
     private final WriteCache cache;
+    private final TreeDestageTarget tree;
     private final LunRecord record;
     private final byte[] naa;
     private final int maxWriteBytes;
@@ -41,8 +44,10 @@ public final class CachedLogicalUnit implements LogicalUnit {
      * @param maxWriteBytes largest single cache write (the cache's {@code maxWriteBytes()}); longer
      *                      SCSI writes are split into pieces of at most this size, in order
      */
-    public CachedLogicalUnit(WriteCache cache, LunRecord record, String poolIdentity, int maxWriteBytes) {
+    public CachedLogicalUnit(WriteCache cache, TreeDestageTarget tree, LunRecord record, String poolIdentity,
+                             int maxWriteBytes) {
         this.cache = cache;
+        this.tree = tree;
         this.record = record;
         this.naa = record.naa(poolIdentity);
         this.maxWriteBytes = Math.max(512, maxWriteBytes & ~511);
@@ -193,9 +198,44 @@ public final class CachedLogicalUnit implements LogicalUnit {
     public void unmap(long lba, long blocks) throws LuException {
         enter();
         try {
-            zeros(lba, blocks, false);
+            long off = lba * BLOCK_SIZE;
+            long len = blocks * BLOCK_SIZE;
+            awaitOlderMarkers();
+            cache.synchronize(record.id(), off, len);   // writes acknowledged before the UNMAP reach the tree first
+            tree.unmap(record.id(), off, len);
+        } catch (StorageException e) {
+            throw StorageSense.toLu(e, lba);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw LuException.check(SenseCodes.COMMAND_ABORTED, lba, "interrupted");
         } finally {
             exit();
+        }
+    }
+
+    /**
+     * Waits until every snapshot marker on this LUN that is in the cache now has left it, so that an
+     * UNMAP (which bypasses the cache) never reaches the tree before a snapshot requested earlier.
+     */
+    private void awaitOlderMarkers() throws InterruptedException {
+        long newest = -1;
+        for (CachedItem it : cache.pendingItems()) {
+            if (it.marker() && it.request().covers(record.id())) {
+                newest = Math.max(newest, it.seq());
+            }
+        }
+        while (newest >= 0) {
+            boolean pending = false;
+            for (CachedItem it : cache.pendingItems()) {
+                if (it.marker() && it.seq() <= newest && it.request().covers(record.id())) {
+                    pending = true;
+                    break;
+                }
+            }
+            if (!pending) {
+                return;
+            }
+            Thread.sleep(1);
         }
     }
 
@@ -203,13 +243,32 @@ public final class CachedLogicalUnit implements LogicalUnit {
     public void lbaStatus(long lba, long maxBlocks, LbaStatusSink sink) throws LuException {
         enter();
         try {
-            long n = record.blocks() - lba;
-            if (maxBlocks > 0) {
-                n = Math.min(n, maxBlocks);
+            long end = maxBlocks > 0 ? Math.min(record.blocks(), lba + maxBlocks) : record.blocks();
+            if (end <= lba) {
+                return;
             }
-            if (n > 0) {
-                sink.extent(lba, n, LbaStatusSink.MAPPED);
+            // cached writes will map their segments: let them reach the tree before answering
+            cache.synchronize(record.id(), lba * BLOCK_SIZE, (end - lba) * BLOCK_SIZE);
+            long segBlocks = tree.segmentBytes() / BLOCK_SIZE;
+            long start = lba;
+            int seg = (int) (lba / segBlocks);
+            boolean state = tree.mapped(record.id(), seg);
+            long b = Math.min(end, (seg + 1L) * segBlocks);
+            while (b < end) {
+                seg++;
+                boolean m = tree.mapped(record.id(), seg);
+                if (m != state) {
+                    if (!sink.extent(start, b - start, state ? LbaStatusSink.MAPPED : LbaStatusSink.DEALLOCATED)) {
+                        return;
+                    }
+                    start = b;
+                    state = m;
+                }
+                b = Math.min(end, (seg + 1L) * segBlocks);
             }
+            sink.extent(start, end - start, state ? LbaStatusSink.MAPPED : LbaStatusSink.DEALLOCATED);
+        } catch (StorageException e) {
+            throw StorageSense.toLu(e, lba);
         } finally {
             exit();
         }

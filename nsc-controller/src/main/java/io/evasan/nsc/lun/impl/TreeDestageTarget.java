@@ -18,8 +18,8 @@ import java.util.Arrays;
  * without locks on the I/O path; heap-buffer I/O goes straight to the tree, direct buffers through a
  * per-thread scratch array (no allocation per I/O once warmed up).
  *
- * <p>{@link #flush}: {@link SharingTrees} has no flush operation; a write there is as durable as its
- * segment store makes it when the call returns (see the status file: request to sharing-tree).
+ * <p>{@link #flush} is the tree's flush of the LUN's disk (stable storage); {@link #unmap} frees whole
+ * segments in the tree (partial ones read zeros) and is also shown to the observer first.
  */
 public final class TreeDestageTarget implements DestageTarget {
     private final SharingTrees trees;
@@ -126,13 +126,37 @@ public final class TreeDestageTarget implements DestageTarget {
         return b;
     }
 
+    /**
+     * Unmaps a range of the LUN's disk (the caller orders it against cached writes and markers, see
+     * {@link CachedLogicalUnit#unmap}).
+     */
+    public void unmap(int lunId, long byteOffset, long length) {
+        long disk = disk(lunId);
+        observer.beforeWrite(lunId, byteOffset, length);
+        trees.unmap(disk, byteOffset, length);
+    }
+
+    /** Whether segment {@code segment} of the LUN's disk holds (or shares) an RSEG. */
+    public boolean mapped(int lunId, int segment) {
+        return trees.mapped(disk(lunId), segment);
+    }
+
+    public int segmentBytes() {
+        return trees.segmentBytes();
+    }
+
     @Override
     public void flush(int lunId) {
-        disk(lunId);
+        trees.flush(disk(lunId));
     }
 
     @Override
     public void flushAll() {
-        // nothing beyond what each tree write already made durable (see class comment)
+        long[] d = disks;
+        for (long disk : d) {
+            if (disk >= 0) {
+                trees.flush(disk);
+            }
+        }
     }
 }

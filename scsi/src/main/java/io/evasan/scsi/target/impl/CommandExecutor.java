@@ -572,6 +572,16 @@ final class CommandExecutor {
         goodConsumed(e, bytes);
     }
 
+    /** Reads under the LU's shared lock (never sees half of an exclusive-lock write). */
+    private static void readShared(LuContext lc, long lba, int blocks, ByteBuffer dst) throws LuException {
+        lc.atomic.readLock().lock();
+        try {
+            lc.lu.read(lba, blocks, dst);
+        } finally {
+            lc.atomic.readLock().unlock();
+        }
+    }
+
     /**
      * Compares the medium at [lba, lba+n) with the Data-Out (or, when {@code oneBlock}, with its
      * first block repeated). MISCOMPARE with the byte offset of the first difference.
@@ -584,7 +594,7 @@ final class CommandExecutor {
         while (done < n) {
             int k = (int) Math.min(chunk, n - done);
             s.aBuf.clear();
-            e.lu.lu.read(lba + done, k, s.aBuf);
+            readShared(e.lu, lba + done, k, s.aBuf);
             int len = k * LogicalUnit.BLOCK_SIZE;
             for (int i = 0; i < len; i++) {
                 int srcIndex = oneBlock ? pos + (i % LogicalUnit.BLOCK_SIZE)
@@ -619,7 +629,7 @@ final class CommandExecutor {
             while (done < n) {
                 int k = (int) Math.min(chunk, n - done);
                 s.aBuf.clear();
-                e.lu.lu.read(lba + done, k, s.aBuf);
+                readShared(e.lu, lba + done, k, s.aBuf);
                 done += k;
             }
             goodConsumed(e, 0);
