@@ -47,6 +47,10 @@ public final class Appliance implements Callable<Integer> {
             description = "Size in bytes of the thin LUN created on first start (default: 1 GiB).")
     long firstLunSize;
 
+    @Option(names = "--metadata-fsync",
+            description = "Force the map log to disk on every map change, not only at FUA / SYNCHRONIZE CACHE.")
+    boolean metadataFsync;
+
     public static void main(String[] args) {
         int rc = new CommandLine(new Appliance()).execute(args);
         if (rc != 0) {
@@ -57,7 +61,7 @@ public final class Appliance implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         EmbeddedAppliance.Options o = new EmbeddedAppliance.Options(dataDir, iscsiHost, iscsiPort, targetIqn, raid,
-                firstLunSize, !statusOnly);
+                firstLunSize, !statusOnly, metadataFsync);
         EmbeddedAppliance app;
         try {
             app = EmbeddedAppliance.start(o);

@@ -39,7 +39,7 @@ public final class EmbeddedAppliance implements AutoCloseable {
 
     /** Start options; {@code serve == false} opens and describes without starting the portal. */
     public record Options(Path dataDir, String iscsiHost, int iscsiPort, String targetIqn, RaidLevel raid,
-                          long firstLunSizeBytes, boolean serve) {
+                          long firstLunSizeBytes, boolean serve, boolean metadataFsync) {
         public Options {
             Objects.requireNonNull(dataDir, "dataDir");
             Objects.requireNonNull(raid, "raid");
@@ -47,7 +47,7 @@ public final class EmbeddedAppliance implements AutoCloseable {
 
         /** Defaults for tests: data under {@code dir}, a free loopback port. */
         public static Options forTest(Path dir) {
-            return new Options(dir, "127.0.0.1", 0, DEFAULT_IQN, RaidLevel.RAID5, 1L << 30, true);
+            return new Options(dir, "127.0.0.1", 0, DEFAULT_IQN, RaidLevel.RAID5, 1L << 30, true, false);
         }
     }
 
@@ -74,7 +74,11 @@ public final class EmbeddedAppliance implements AutoCloseable {
         IscsiTargetServer s = null;
         try {
             p = Pools.openOrCreate(o.dataDir(), PoolSpec.embeddedDefault());
-            m = Mappings.open(p, o.dataDir().resolve("mapping"), MappingOptions.defaults().withRegistry(registry));
+            // Map changes are written (kill -9 safe) before the write that needed them is
+            // acknowledged; they reach stable storage with the data at FUA / SYNCHRONIZE CACHE,
+            // or on every change with --metadata-fsync.
+            m = Mappings.open(p, o.dataDir().resolve("mapping"),
+                    MappingOptions.defaults().withFsync(o.metadataFsync()).withRegistry(registry));
             int group = p.diskGroups().get(0).id();
             t = new SharingTreesImpl(new MappingSegmentMaps(m, p, group, o.raid(), "st-"),
                     SharingConfig.defaults(), new SharingStats(registry));

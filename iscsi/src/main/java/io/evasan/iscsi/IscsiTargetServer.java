@@ -49,9 +49,7 @@ public final class IscsiTargetServer {
                 .setHost(config.host())
                 .setPort(config.port())
                 .setTcpNoDelay(true)
-                .setReuseAddress(true)
-                .setReceiveBufferSize(1 << 20)
-                .setSendBufferSize(1 << 20);
+                .setReuseAddress(true); // socket buffer sizes left to the kernel's autotuning
         NetServer s = vertx.createNetServer(o);
         s.connectHandler(core::accept);
         server = s;

@@ -73,8 +73,9 @@ public interface LogicalDisk {
     void unmap(long byteOffset, long length) throws StorageException;
 
     /**
-     * Forces every write to this disk that returned before the call to stable storage (the disk
-     * group's drives; map changes are already forced per change in fsync mode). For FUA /
+     * Forces every write to this disk that returned before the call to stable storage: first the
+     * disk group's drives, then the PLDMC log holding the map changes made so far (already forced
+     * per change in fsync mode; this is the group commit of fsync-off mode). For FUA /
      * SYNCHRONIZE CACHE.
      */
     void flush() throws StorageException;

@@ -443,6 +443,32 @@ public final class Controller implements AutoCloseable {
         table.removeSnapshot(name);
     }
 
+    /**
+     * Rolls LUN {@code lunName} back to its snapshot {@code snapshotName}: afterwards it reads exactly
+     * what the snapshot reads; the snapshot and every other disk keep their data. Writes acknowledged
+     * before the call are overwritten by the rollback; hosts get BUSY while it runs.
+     *
+     * @throws StorageException NOT_FOUND; INVALID_ARGUMENT when the snapshot is not of this LUN;
+     *                          INVALID_STATE while the LUN takes part in a snapshot backup or copy;
+     *                          SPACE_ALLOCATION_FAILED (from the tree, nothing changed)
+     */
+    public synchronized void rollbackLun(String lunName, String snapshotName) {
+        checkOpen();
+        LunRecord r = lun(lunName);
+        SnapshotRecord s = table.snapshotByName(snapshotName);
+        if (s == null) {
+            throw new StorageException(ErrorCode.NOT_FOUND, "no snapshot named '" + snapshotName + "'");
+        }
+        if (s.lunId() != r.id() || r.kind() != LunRecord.Kind.PRIMARY) {
+            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "snapshot " + snapshotName + " is not a snapshot of LUN " + lunName);
+        }
+        if (backup.involves(r.id())) {
+            throw new StorageException(ErrorCode.INVALID_STATE, "LUN " + lunName
+                    + " takes part in a snapshot backup or copy; terminate it first");
+        }
+        lus.get(r.id()).rollback(s.disk());
+    }
+
     public List<LunRecord> listLuns() {
         return table.luns();
     }

@@ -235,6 +235,31 @@ public class ControllerScsiTest {
     }
 
     @Test
+    void shouldRollALunBackToItsSnapshot() throws Exception {
+        try (Nsc n = new Nsc("scsi-rollback")) {
+            n.ctl.createLun("a", 1L << 20);
+            n.ctl.createLun("b", 1L << 20);
+            n.ctl.presentLun(Nsc.HOST, 0, "a");
+            ItNexus x = n.nexus(Nsc.HOST);
+            byte[] a = Nsc.pattern(2 * Nsc.SEG, 41);
+            byte[] b = Nsc.pattern(2 * Nsc.SEG, 42);
+            int blocks = 2 * Nsc.SEG / 512;
+            assertTrue(n.runNoUa(x, 0, write10(0, blocks, false), a, a.length).good());
+            n.ctl.snapshot("a", "a-good", false).taken().get();
+            n.ctl.snapshot("b", "b-snap", false).taken().get();
+            assertTrue(n.runNoUa(x, 0, write10(0, blocks, false), b, b.length).good());   // still cached
+            assertEquals(ErrorCode.INVALID_ARGUMENT, assertThrows(StorageException.class,
+                    () -> n.ctl.rollbackLun("a", "b-snap")).code());
+            assertEquals(ErrorCode.NOT_FOUND, assertThrows(StorageException.class,
+                    () -> n.ctl.rollbackLun("a", "nope")).code());
+            assertArrayEquals(b, n.runNoUa(x, 0, read10(0, blocks), null, b.length).data, "refusals changed nothing");
+            n.ctl.rollbackLun("a", "a-good");
+            assertArrayEquals(a, n.runNoUa(x, 0, read10(0, blocks), null, a.length).data, "rolled back");
+            assertArrayEquals(a, n.readDisk(n.ctl.listSnapshots().get(0).disk(), 0, a.length), "snapshot kept");
+        }
+    }
+
+    @Test
     void shouldTakePeriodicSnapshots() throws Exception {
         try (Nsc n = new Nsc("scsi-sched")) {
             n.ctl.createLun("a", 1L << 20);

@@ -30,7 +30,7 @@ public final class SharingCrashChild {
         Pool pool = MappingIntegrationTest.pool(poolDir, 128);
         Mapping m = Mappings.open(pool, stateDir, MappingOptions.defaults());
         SharingTreesImpl st = new SharingTreesImpl(MappingIntegrationTest.maps(pool, m),
-                SharingConfig.defaults().withBackground(true).withRate(16L << 20).withQuiesceThreshold(2),
+                SharingConfig.defaults().withBackground(!Boolean.getBoolean("evasan.crash.stepBgcopy")).withRate(16L << 20).withQuiesceThreshold(2),
                 SharingStats.standalone());
         if (st.disks().isEmpty()) {
             System.out.println("BEGIN CREATE");
@@ -51,6 +51,15 @@ public final class SharingCrashChild {
             for (long id : st.disks()) {
                 if (st.isValid(id)) {
                     all.add(id);
+                }
+            }
+            if (Boolean.getBoolean("evasan.crash.stepBgcopy")) {
+                for (long id : all) {
+                    if (st.kind(id) == DiskKind.SNAPCLONE && rnd.nextInt(4) == 0) {
+                        System.out.println("BEGIN BGCOPY " + id);
+                        st.bgcopyStep(id, 1 + rnd.nextInt(3));
+                        System.out.println("NACK bgcopy");
+                    }
                 }
             }
             long d = all.get(rnd.nextInt(all.size()));

@@ -82,7 +82,7 @@ class ApplianceKillTest {
             });
             reader.start();
             assertTrue(firstAck.await(120, TimeUnit.SECONDS), "no write acknowledged: " + out);
-            Thread.sleep(50 + rnd.nextInt(600));
+            Thread.sleep(300 + rnd.nextInt(2500));
             child.kill9();
             if (!q.waitFor(60, TimeUnit.SECONDS)) {
                 q.destroyForcibly();

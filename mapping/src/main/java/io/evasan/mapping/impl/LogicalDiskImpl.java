@@ -300,7 +300,10 @@ final class LogicalDiskImpl implements LogicalDisk {
     @Override
     public void flush() {
         checkLive();
+        // data before the maps that point at it: after a power cut a forced map never points at
+        // an RSEG whose contents were still only in the page cache
         table.diskGroup().flush();
+        m.forceMetadata();
     }
 
     @Override

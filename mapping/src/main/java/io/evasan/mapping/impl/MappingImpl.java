@@ -356,6 +356,20 @@ public final class MappingImpl implements Mapping {
 
     // ------------------------------------------------------------------ log helpers (under meta)
 
+    /**
+     * Forces the PLDMC log (every map change made so far) to stable storage. A no-op cost-wise in
+     * fsync mode beyond one fsync; in fsync-off mode this is the group commit behind FUA and
+     * SYNCHRONIZE CACHE.
+     */
+    void forceMetadata() {
+        meta.lock();
+        try {
+            log.force();
+        } finally {
+            meta.unlock();
+        }
+    }
+
     private void appendLocked() {
         log.append(txn);
         stats.logRecord();

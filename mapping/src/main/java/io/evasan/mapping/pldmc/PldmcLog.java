@@ -244,6 +244,20 @@ public final class PldmcLog implements AutoCloseable {
     }
 
     /**
+     * Forces every record appended so far to stable storage on both copies: the group commit that
+     * makes fsync-off mode power-safe at the points the host asks for it (FUA, SYNCHRONIZE CACHE).
+     * Callers hold the same lock as for {@link #append}.
+     */
+    public void force() {
+        try {
+            a.force(false);
+            b.force(false);
+        } catch (IOException e) {
+            throw new StorageException(ErrorCode.IO_ERROR, "PLDMC log force failed: " + e, e);
+        }
+    }
+
+    /**
      * Writes a new generation holding the full state that {@code dumper} emits (op calls on the
      * given visitor), then switches to it and deletes the old one.
      */

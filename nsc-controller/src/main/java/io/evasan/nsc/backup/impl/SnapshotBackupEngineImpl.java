@@ -106,7 +106,7 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
         final Thread thread;
         volatile int abort;
         volatile boolean finished;
-        long copiedSegments;
+        volatile long copiedSegments;
 
         Copy(Active source, CachedLogicalUnit dest, long destDisk, boolean incrementalRequested) {
             this.source = source;
@@ -227,7 +227,6 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
     private Copy copy;
     private int lastStatus = DcmdCodes.LOP_STATUS_NO_COPY_IN_PROGRESS;
     private boolean copyPaused;
-    private volatile long lastCopiedSegments;
 
     /**
      * @param primaries       LUN id to its LU (null when unknown / not a primary LUN)
@@ -353,7 +352,9 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
 
     /** Segments written by the last finished copy. */
     public long lastCopiedSegments() {
-        return lastCopiedSegments;
+        synchronized (lock) {
+            return copy != null && copy.finished ? copy.copiedSegments : 0;
+        }
     }
 
     /** Holds a running copy before its next segment (diagnostics and tests); nothing is lost. */
@@ -700,9 +701,6 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
         synchronized (lock) {
             if (copy != null && !copy.finished) {
                 return DcmdCodes.LOP_STATUS_IN_PROGRESS;
-            }
-            if (copy != null) {
-                lastCopiedSegments = copy.copiedSegments;
             }
             return lastStatus;
         }

@@ -75,6 +75,24 @@ public final class CachedLogicalUnit implements LogicalUnit {
         return busy;
     }
 
+    /**
+     * Rolls the LUN back to an older disk of its tree: hosts get BUSY meanwhile; markers requested and
+     * writes acknowledged before the call reach the tree first, then the tree's rollback runs.
+     */
+    public void rollback(long snapshotDisk) {
+        setBusy(true);
+        try {
+            awaitOlderMarkers();
+            cache.synchronize(record.id(), 0, 0);
+            tree.rollback(record.id(), snapshotDisk);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StorageException(io.evasan.error.ErrorCode.BUSY, "interrupted before the rollback");
+        } finally {
+            setBusy(false);
+        }
+    }
+
     /** The LUN is being deleted: refuse all I/O from now on; waits for the I/O in flight. */
     public void markGone() {
         gate.writeLock().lock();
@@ -217,7 +235,7 @@ public final class CachedLogicalUnit implements LogicalUnit {
      * Waits until every snapshot marker on this LUN that is in the cache now has left it, so that an
      * UNMAP (which bypasses the cache) never reaches the tree before a snapshot requested earlier.
      */
-    private void awaitOlderMarkers() throws InterruptedException {
+    void awaitOlderMarkers() throws InterruptedException {
         long newest = -1;
         for (CachedItem it : cache.pendingItems()) {
             if (it.marker() && it.request().covers(record.id())) {

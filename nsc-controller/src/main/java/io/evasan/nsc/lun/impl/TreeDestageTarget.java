@@ -136,6 +136,16 @@ public final class TreeDestageTarget implements DestageTarget {
         trees.unmap(disk, byteOffset, length);
     }
 
+    /**
+     * Makes the LUN read exactly what tree disk {@code snapshotDisk} (an older disk of its tree) reads;
+     * the whole LUN is shown to the observer as changed. The caller quiesces the LUN first.
+     */
+    public void rollback(int lunId, long snapshotDisk) {
+        long disk = disk(lunId);
+        observer.beforeWrite(lunId, 0, sizes[lunId]);
+        trees.rollback(disk, snapshotDisk);
+    }
+
     /** Whether segment {@code segment} of the LUN's disk holds (or shares) an RSEG. */
     public boolean mapped(int lunId, int segment) {
         return trees.mapped(disk(lunId), segment);
