@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * and mapping are reopened here and every acknowledged write must read back (the blocks of the
  * one unacknowledged operation may show, sector by sector, the old or the new content). Repeated
  * on the same pool so recovery of a recovered state is exercised. CI runs
- * {@code evasan.crash.iterations} (default 3) kill points; {@code tests/crash-mapping.sh} runs
+ * {@code evasan.crash.iterations} (default 3) kill points; {@code tests/scripts/crash-mapping.sh} runs
  * many more.
  */
 class MappingCrashTest {

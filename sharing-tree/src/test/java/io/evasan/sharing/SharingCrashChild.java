@@ -77,7 +77,7 @@ public final class SharingCrashChild {
                 System.out.println("BEGIN SNAP " + d);
                 System.out.flush();
                 try {
-                    long p = st.snapshot(d, rnd.nextBoolean() ? AllocationPolicy.ON_DEMAND : AllocationPolicy.RESERVE_FULL);
+                    long p = st.snapshot(d, rnd.nextBoolean() || Boolean.getBoolean("evasan.crash.noReserve") ? AllocationPolicy.ON_DEMAND : AllocationPolicy.RESERVE_FULL);
                     System.out.println("ACK SNAP " + d + " " + p);
                 } catch (StorageException ex) {
                     System.out.println("NACK " + ex.code());

@@ -54,6 +54,7 @@ class SharingCrashTest {
             String ctx = "seed=" + seed + " iteration=" + it;
             List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-Xmx384m", "-Devasan.crash.stepBgcopy=" + Boolean.getBoolean("evasan.crash.stepBgcopy"),
+                    "-Devasan.crash.noReserve=" + Boolean.getBoolean("evasan.crash.noReserve"),
                     "-cp", System.getProperty("java.class.path"),
                     SharingCrashChild.class.getName(), poolDir.toString(), stateDir.toString(),
                     Long.toString(rnd.nextLong()), Integer.toString(it + 1));

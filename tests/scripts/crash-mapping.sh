@@ -4,11 +4,11 @@
 # journaling every acknowledged operation; it is SIGKILLed at a random moment, the pool is
 # reopened and every acknowledged write must read back. Repeats on the same pool.
 #
-# usage: tests/crash-mapping.sh [iterations-per-run] [runs] [seed]
+# usage: tests/scripts/crash-mapping.sh [iterations-per-run] [runs] [seed]
 #   ITERATIONS (default 40) kill points per run, RUNS (default 5) fresh pools.
 #   EVASAN_POOL=file uses the in-test file-backed pool double instead of the real pool.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 ITER="${1:-40}"
 RUNS="${2:-5}"
 SEED="${3:-}"
