@@ -64,7 +64,12 @@ public final class SharingCrashChild {
             }
             long d = all.get(rnd.nextInt(all.size()));
             int r = rnd.nextInt(100);
-            if (all.size() > 8) {
+            String ops = System.getProperty("evasan.crash.ops", "WSDCRU");
+            if ((r < 8 && ops.indexOf('S') < 0) || (r >= 8 && r < 12 && ops.indexOf('C') < 0)
+                    || (r >= 16 && r < 19 && ops.indexOf('R') < 0) || (r >= 19 && r < 24 && ops.indexOf('U') < 0)) {
+                r = 50;
+            }
+            if (all.size() > 8 && ops.indexOf('D') >= 0) {
                 for (long x : all) {
                     if (st.kind(x) == DiskKind.SNAPSHOT || (st.kind(x) == DiskKind.LUN && st.chain(x).size() == 1 && x != all.get(0))) {
                         d = x;

@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * target over the scsi module's executor. A missing tool fails the test when CI=true and skips it
  * otherwise.
  */
-final class RealClients {
+public final class RealClients {
     static final String IQN = "iqn.2026-01.io.evasan:real";
 
     private RealClients() {
@@ -57,7 +57,7 @@ final class RealClients {
     }
 
     /** Ensures the tool is installed: fails in CI, skips locally. */
-    static void requireTool(String name) {
+    public static void requireTool(String name) {
         for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(File.pathSeparator)) {
             if (new File(dir, name).canExecute()) {
                 return;
@@ -71,14 +71,14 @@ final class RealClients {
     }
 
     /** Result of a finished process. */
-    record Run(int exit, String output) {
+    public record Run(int exit, String output) {
     }
 
-    static Run run(long timeoutSeconds, String... cmd) throws IOException, InterruptedException {
+    public static Run run(long timeoutSeconds, String... cmd) throws IOException, InterruptedException {
         return run(timeoutSeconds, null, cmd);
     }
 
-    static Run run(long timeoutSeconds, Path log, String... cmd) throws IOException, InterruptedException {
+    public static Run run(long timeoutSeconds, Path log, String... cmd) throws IOException, InterruptedException {
         List<String> c = new ArrayList<>(List.of(cmd));
         Path out = log != null ? log : Files.createTempFile("realclient", ".log");
         Files.createDirectories(out.toAbsolutePath().getParent());
