@@ -234,7 +234,7 @@ final class TestInitiator implements AutoCloseable {
     /** CHAP login (one-way or mutual) in the security stage; returns the last login response. */
     Rx loginChap(String target, String user, String secret, String mutualSecret) throws IOException {
         Rx r = login(false, 0, 1, "InitiatorName=" + initiatorName, "SessionType=" + (target == null ? "Discovery" : "Normal"),
-                target == null ? "X-dummy=1" : "TargetName=" + target, "AuthMethod=CHAP,None");
+                target == null ? "X-io.evasan.probe=1" : "TargetName=" + target, "AuthMethod=CHAP,None");
         if (statusOf(r) != 0) {
             return r;
         }
