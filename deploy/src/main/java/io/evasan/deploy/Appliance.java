@@ -47,6 +47,14 @@ public final class Appliance implements Callable<Integer> {
             description = "Size in bytes of the thin LUN created on first start (default: 1 GiB).")
     long firstLunSize;
 
+    @Option(names = "--mgmt-host", defaultValue = "127.0.0.1",
+            description = "Address the management API binds (default: ${DEFAULT-VALUE}).")
+    String mgmtHost;
+
+    @Option(names = "--mgmt-port", defaultValue = "8080",
+            description = "Management API port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int mgmtPort;
+
     @Option(names = "--metadata-fsync",
             description = "Force the map log to disk on every map change, not only at FUA / SYNCHRONIZE CACHE.")
     boolean metadataFsync;
@@ -61,7 +69,7 @@ public final class Appliance implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         EmbeddedAppliance.Options o = new EmbeddedAppliance.Options(dataDir, iscsiHost, iscsiPort, targetIqn, raid,
-                firstLunSize, !statusOnly, metadataFsync);
+                firstLunSize, !statusOnly, metadataFsync, mgmtHost, mgmtPort);
         EmbeddedAppliance app;
         try {
             app = EmbeddedAppliance.start(o);
@@ -71,6 +79,8 @@ public final class Appliance implements Callable<Integer> {
             return 2;
         }
         System.out.println(app.describe());
+        app.createdToken().ifPresent(t -> System.out.println(
+                "evasan: management API token (shown once, only its hash is stored): " + t));
         if (statusOnly) {
             app.close();
             return 0;

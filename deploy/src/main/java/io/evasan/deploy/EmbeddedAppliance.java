@@ -3,11 +3,14 @@ package io.evasan.deploy;
 import io.evasan.iscsi.IscsiTargetConfig;
 import io.evasan.iscsi.IscsiTargetServer;
 import io.evasan.mapping.Mapping;
+import io.evasan.mgmt.ManagementConfig;
+import io.evasan.mgmt.ManagementServer;
 import io.evasan.mapping.MappingOptions;
 import io.evasan.mapping.Mappings;
 import io.evasan.nsc.Controller;
 import io.evasan.nsc.ControllerConfig;
 import io.evasan.nsc.lun.LunRecord;
+import io.evasan.raid.DiskGroup;
 import io.evasan.raid.Pool;
 import io.evasan.raid.PoolSpec;
 import io.evasan.raid.Pools;
@@ -17,11 +20,13 @@ import io.evasan.sharing.SharingStats;
 import io.evasan.sharing.impl.SharingTreesImpl;
 import io.evasan.sharing.spi.impl.MappingSegmentMaps;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The whole appliance in one JVM, assembled bottom-up: pool (drives, RAID) → mapping (LUN maps,
@@ -39,7 +44,7 @@ public final class EmbeddedAppliance implements AutoCloseable {
 
     /** Start options; {@code serve == false} opens and describes without starting the portal. */
     public record Options(Path dataDir, String iscsiHost, int iscsiPort, String targetIqn, RaidLevel raid,
-                          long firstLunSizeBytes, boolean serve, boolean metadataFsync) {
+                          long firstLunSizeBytes, boolean serve, boolean metadataFsync, String mgmtHost, int mgmtPort) {
         public Options {
             Objects.requireNonNull(dataDir, "dataDir");
             Objects.requireNonNull(raid, "raid");
@@ -47,7 +52,7 @@ public final class EmbeddedAppliance implements AutoCloseable {
 
         /** Defaults for tests: data under {@code dir}, a free loopback port. */
         public static Options forTest(Path dir) {
-            return new Options(dir, "127.0.0.1", 0, DEFAULT_IQN, RaidLevel.RAID5, 1L << 30, true, false);
+            return new Options(dir, "127.0.0.1", 0, DEFAULT_IQN, RaidLevel.RAID5, 1L << 30, true, false, "127.0.0.1", 0);
         }
     }
 
@@ -60,11 +65,15 @@ public final class EmbeddedAppliance implements AutoCloseable {
     private final Controller controller;
     private final IscsiTargetServer iscsi;
     private final int iscsiPort;
+    private final ManagementServer mgmt;
+    private final int mgmtPort;
+    private final Optional<String> createdToken;
     private boolean closed;
 
     private EmbeddedAppliance(Options o) throws Exception {
         this.options = o;
-        this.registry = new SimpleMeterRegistry();
+        PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        this.registry = prometheus;
         Files.createDirectories(o.dataDir());
         this.firstStart = !Pools.exists(o.dataDir());
         Pool p = null;
@@ -72,8 +81,9 @@ public final class EmbeddedAppliance implements AutoCloseable {
         SharingTreesImpl t = null;
         Controller c = null;
         IscsiTargetServer s = null;
+        ManagementServer g = null;
         try {
-            p = Pools.openOrCreate(o.dataDir(), PoolSpec.embeddedDefault());
+            p = Pools.openOrCreate(o.dataDir(), PoolSpec.embeddedDefault(), registry);
             // Map changes are written (kill -9 safe) before the write that needed them is
             // acknowledged; they reach stable storage with the data at FUA / SYNCHRONIZE CACHE,
             // or on every change with --metadata-fsync.
@@ -85,8 +95,8 @@ public final class EmbeddedAppliance implements AutoCloseable {
             Pool poolRef = p;
             c = Controller.open(new ControllerConfig(o.dataDir().resolve("nsc0"))
                     .poolIdentity(p.id().toString())
-                    .rebuildInProgress(() -> poolRef.diskGroups().stream().anyMatch(g -> g.rebuildInProgress()))
-                    .consistencyCheckInProgress(() -> poolRef.diskGroups().stream().anyMatch(g -> g.resyncInProgress()))
+                    .rebuildInProgress(() -> poolRef.diskGroups().stream().anyMatch(DiskGroup::rebuildInProgress))
+                    .consistencyCheckInProgress(() -> poolRef.diskGroups().stream().anyMatch(DiskGroup::resyncInProgress))
                     .lunCatalog(m.mld())
                     .meterRegistry(registry), t);
             if (c.listLuns().isEmpty() && firstStart) {
@@ -94,7 +104,13 @@ public final class EmbeddedAppliance implements AutoCloseable {
                 c.presentLun("*", 0, FIRST_LUN);
             }
             int port = -1;
+            int gport = -1;
+            Optional<String> token = Optional.empty();
             if (o.serve()) {
+                g = new ManagementServer(new ManagementConfig().host(o.mgmtHost()).port(o.mgmtPort())
+                        .credentialMld(m.mld()), p, t, c, prometheus);
+                gport = g.start();
+                token = g.createdToken();
                 s = new IscsiTargetServer(new IscsiTargetConfig()
                         .host(o.iscsiHost())
                         .port(o.iscsiPort())
@@ -102,10 +118,13 @@ public final class EmbeddedAppliance implements AutoCloseable {
                 port = s.start();
             }
             this.iscsiPort = port;
+            this.mgmtPort = gport;
+            this.createdToken = token;
         } catch (Exception | Error e) {
-            closeQuietly(s, c, t, m, p);
+            closeQuietly(g, s, c, t, m, p);
             throw e;
         }
+        this.mgmt = g;
         this.pool = p;
         this.mapping = m;
         this.trees = t;
@@ -124,6 +143,12 @@ public final class EmbeddedAppliance implements AutoCloseable {
     public Controller controller() { return controller; }
     public MeterRegistry registry() { return registry; }
     public boolean firstStart() { return firstStart; }
+
+    /** The bound management (REST API, /metrics) port, or -1 when not serving. */
+    public int mgmtPort() { return mgmtPort; }
+
+    /** The admin API token, present only on the start that created it (print it once). */
+    public Optional<String> createdToken() { return createdToken; }
 
     /** The bound iSCSI port, or -1 when not serving. */
     public int iscsiPort() { return iscsiPort; }
@@ -149,6 +174,10 @@ public final class EmbeddedAppliance implements AutoCloseable {
                     .append(", target ").append(options.targetIqn()).append('\n');
             b.append("connect: ").append(iscsiUrl(0)).append('\n');
         }
+        if (mgmtPort > 0) {
+            b.append("management API http://").append(options.mgmtHost()).append(':').append(mgmtPort)
+                    .append("/api (OpenAPI: /api/openapi.json, metrics: /metrics; Authorization: Bearer <token>)\n");
+        }
         return b.toString();
     }
 
@@ -158,10 +187,13 @@ public final class EmbeddedAppliance implements AutoCloseable {
             return;
         }
         closed = true;
-        closeQuietly(iscsi, controller, trees, mapping, pool);
+        closeQuietly(mgmt, iscsi, controller, trees, mapping, pool);
     }
 
-    private static void closeQuietly(IscsiTargetServer s, Controller c, SharingTreesImpl t, Mapping m, Pool p) {
+    private static void closeQuietly(ManagementServer g, IscsiTargetServer s, Controller c, SharingTreesImpl t, Mapping m, Pool p) {
+        if (g != null) {
+            try { g.stop(); } catch (RuntimeException e) { System.err.println("evasan: management stop: " + e); }
+        }
         if (s != null) {
             try { s.stop(); } catch (RuntimeException e) { System.err.println("evasan: iSCSI stop: " + e); }
         }

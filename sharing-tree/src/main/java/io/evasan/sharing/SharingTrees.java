@@ -38,6 +38,14 @@ public interface SharingTrees extends AutoCloseable {
     /** Whether the disk reads an RSEG at {@code segment} (held or shared); false = reads zeros with none. */
     boolean mapped(long disk, int segment) throws StorageException;
 
+    /**
+     * Grows a LUN that is alone in its tree to {@code newSegments} (the new segments read zeros).
+     *
+     * @throws StorageException INVALID_STATE when the disk has snapshots or snapclones in its tree;
+     *                          INVALID_ARGUMENT for a smaller size (shrinking is not supported)
+     */
+    void resize(long disk, int newSegments) throws StorageException;
+
     /** Every write to {@code disk} that returned before this call is on stable storage. */
     void flush(long disk) throws StorageException;
 

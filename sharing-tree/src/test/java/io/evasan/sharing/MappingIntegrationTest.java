@@ -58,6 +58,7 @@ class MappingIntegrationTest {
         long lun;
         long snap;
         long clone;
+        long lone;
         try (Pool pool = pool(dir.resolve("pool"), 128);
              Mapping m = Mappings.open(pool, dir.resolve("state"), MappingOptions.defaults());
              SharingTreesImpl st = new SharingTreesImpl(maps(pool, m), SharingConfig.defaults().withBackground(false),
@@ -68,12 +69,19 @@ class MappingIntegrationTest {
             clone = st.snapclone(lun, AllocationPolicy.ON_DEMAND, SnapcloneMode.EAGER);
             st.bgcopyStep(clone, 2);
             st.write(lun, 0, b, 0, SEG);
+            lone = st.createLun(2);
+            st.resize(lone, 3);
+            st.write(lone, 2L * SEG, b, 0, SEG);
         }
         try (Pool pool = pool(dir.resolve("pool"), 128);
              Mapping m = Mappings.open(pool, dir.resolve("state"), MappingOptions.defaults());
              SharingTreesImpl st = new SharingTreesImpl(maps(pool, m), SharingConfig.defaults().withBackground(false),
                      SharingStats.standalone())) {
             assertEquals(List.of(snap, clone, lun), st.chain(lun));
+            assertEquals(3, st.segments(lone));
+            byte[] g = new byte[SEG];
+            st.read(lone, 2L * SEG, g, 0, SEG);
+            assertArrayEquals(b, g);
             byte[] got = new byte[4 * SEG];
             st.read(snap, 0, got, 0, got.length);
             assertArrayEquals(a, got);

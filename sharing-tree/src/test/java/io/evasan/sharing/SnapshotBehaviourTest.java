@@ -170,6 +170,32 @@ class SnapshotBehaviourTest {
     }
 
     @Test
+    void shouldGrowLoneLunAndRefuseOtherResizes() {
+        MemorySegmentMaps maps = new MemorySegmentMaps(SEG, 1000);
+        long lun;
+        try (SharingTreesImpl st = engine(maps)) {
+            lun = st.createLun(2);
+            st.write(lun, 0, filled(2 * SEG, 3), 0, 2 * SEG);
+            st.resize(lun, 4);
+            assertEquals(4, st.segments(lun));
+            byte[] got = new byte[4 * SEG];
+            st.read(lun, 0, got, 0, got.length);
+            assertArrayEquals(filled(2 * SEG, 3), Arrays.copyOf(got, 2 * SEG));
+            assertArrayEquals(new byte[2 * SEG], Arrays.copyOfRange(got, 2 * SEG, 4 * SEG));
+            st.write(lun, 3L * SEG, filled(SEG, 5), 0, SEG);
+            assertEquals(ErrorCode.INVALID_ARGUMENT, assertThrows(StorageException.class, () -> st.resize(lun, 3)).code());
+            long snap = st.snapshot(lun, AllocationPolicy.ON_DEMAND);
+            assertEquals(ErrorCode.INVALID_STATE, assertThrows(StorageException.class, () -> st.resize(lun, 8)).code());
+            assertEquals(4, st.segments(lun));
+            st.read(snap, 3L * SEG, got, 0, SEG);
+            assertArrayEquals(filled(SEG, 5), Arrays.copyOf(got, SEG));
+        }
+        try (SharingTreesImpl st = engine(maps)) {
+            assertEquals(4, st.segments(lun));
+        }
+    }
+
+    @Test
     void shouldTakeTaggedSnapshotOnceAcrossRestart() {
         MemorySegmentMaps maps = new MemorySegmentMaps(SEG, 1000);
         long lun;

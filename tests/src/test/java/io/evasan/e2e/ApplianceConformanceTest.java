@@ -29,7 +29,7 @@ class ApplianceConformanceTest {
     void shouldPassClaimedIscsiTestCuSuitesAgainstTheAppliance() throws Exception {
         Clients.require("iscsi-test-cu");
         EmbeddedAppliance.Options o = new EmbeddedAppliance.Options(dir.resolve("data"), "127.0.0.1", 0,
-                EmbeddedAppliance.DEFAULT_IQN, RaidLevel.RAID0, 100L << 20, true, false);
+                EmbeddedAppliance.DEFAULT_IQN, RaidLevel.RAID0, 100L << 20, true, false, "127.0.0.1", 0);
         List<IscsiTestCu.SuiteResult> results;
         try (EmbeddedAppliance app = EmbeddedAppliance.start(o)) {
             results = IscsiTestCu.runAll(app.iscsiUrl(0), Paths.get("target", "iscsi-test-cu-appliance"), 600);

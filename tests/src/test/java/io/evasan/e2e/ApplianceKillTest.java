@@ -147,6 +147,7 @@ class ApplianceKillTest {
             cmd.add("--data-dir=" + data);
             cmd.add("--iscsi-port=" + port);
             cmd.add("--first-lun-size=" + (256L << 20));
+            cmd.add("--mgmt-port=0");
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             CountDownLatch running = new CountDownLatch(1);
             List<String> log = java.util.Collections.synchronizedList(new ArrayList<>());

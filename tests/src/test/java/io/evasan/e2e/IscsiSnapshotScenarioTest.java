@@ -49,7 +49,7 @@ class IscsiSnapshotScenarioTest {
         long[] offsets = scatteredOffsets(rnd);
 
         EmbeddedAppliance.Options o = new EmbeddedAppliance.Options(dir.resolve("data"), "127.0.0.1", 0,
-                EmbeddedAppliance.DEFAULT_IQN, RaidLevel.RAID5, LUN_BYTES, true, false);
+                EmbeddedAppliance.DEFAULT_IQN, RaidLevel.RAID5, LUN_BYTES, true, false, "127.0.0.1", 0);
         try (EmbeddedAppliance app = EmbeddedAppliance.start(o)) {
             app.controller().defineLogLun("log0", 128L << 20);
             app.controller().presentLun("*", 1, "log0");
@@ -181,7 +181,7 @@ class IscsiSnapshotScenarioTest {
     void shouldAnswerDiscoveryAndInquiryOnFirstStart() throws Exception {
         Clients.require("iscsi-ls", "iscsi-inq");
         EmbeddedAppliance.Options o = new EmbeddedAppliance.Options(dir.resolve("data2"), "127.0.0.1", 0,
-                EmbeddedAppliance.DEFAULT_IQN, RaidLevel.RAID1, LUN_BYTES, true, false);
+                EmbeddedAppliance.DEFAULT_IQN, RaidLevel.RAID1, LUN_BYTES, true, false, "127.0.0.1", 0);
         try (EmbeddedAppliance app = EmbeddedAppliance.start(o)) {
             assertTrue(app.firstStart());
             Clients.Result ls = Clients.run(60, List.of("iscsi-ls", "-s", "iscsi://127.0.0.1:" + app.iscsiPort()));
@@ -189,6 +189,18 @@ class IscsiSnapshotScenarioTest {
             assertTrue(ls.mentions("Lun:0"), ls.toString());
             Clients.Result inq = Clients.run(60, List.of("iscsi-inq", app.iscsiUrl(0)));
             assertTrue(inq.mentions("Peripheral Device Type:DIRECT_ACCESS"), inq.toString());
+
+            // the management API is up on loopback, refuses requests without the first-start token
+            String token = app.createdToken().orElseThrow();
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            java.net.URI luns = java.net.URI.create("http://127.0.0.1:" + app.mgmtPort() + "/api/luns");
+            java.net.http.HttpResponse<String> anonymous = http.send(java.net.http.HttpRequest.newBuilder(luns).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(401, anonymous.statusCode(), anonymous.body());
+            java.net.http.HttpResponse<String> admin = http.send(java.net.http.HttpRequest.newBuilder(luns)
+                    .header("Authorization", "Bearer " + token).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, admin.statusCode(), admin.body());
+            assertTrue(admin.body().contains(EmbeddedAppliance.FIRST_LUN), admin.body());
         }
     }
 }

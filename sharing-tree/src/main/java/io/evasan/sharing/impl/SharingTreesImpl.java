@@ -144,7 +144,7 @@ public final class SharingTreesImpl implements SharingTrees {
         volatile DiskKind kind;
         final AllocationPolicy policy;
         final SnapcloneMode mode;
-        final int segments;
+        volatile int segments;
         volatile Tree tree;
         volatile int pos;
         volatile Disk pred;
@@ -196,10 +196,15 @@ public final class SharingTreesImpl implements SharingTrees {
         Catalog c = Catalog.decode(maps.loadCatalog());
         Set<Long> known = new HashSet<>();
         for (Catalog.TreeRec tr : c.trees) {
-            Tree t = new Tree(tr.chain().get(0).segments());
+            int treeSegs = tr.chain().get(0).segments();
+            if (tr.chain().size() == 1) {
+                // a grow whose catalog commit was interrupted: the maps already have the new size
+                treeSegs = Math.max(treeSegs, maps.segments(tr.chain().get(0).id()));
+            }
+            Tree t = new Tree(treeSegs);
             for (Catalog.DiskRec r : tr.chain()) {
                 Disk d = new Disk(r.id(), DiskKind.values()[r.kind()], AllocationPolicy.values()[r.policy()],
-                        SnapcloneMode.values()[r.mode()], r.segments());
+                        SnapcloneMode.values()[r.mode()], tr.chain().size() == 1 ? treeSegs : r.segments());
                 d.copying = d.kind == DiskKind.SNAPCLONE;
                 d.paused = (r.flags() & CatalogDescriptor.FLAG_PAUSED) != 0;
                 d.stalled = (r.flags() & CatalogDescriptor.FLAG_STALLED) != 0;
@@ -251,6 +256,8 @@ public final class SharingTreesImpl implements SharingTrees {
                 for (int s = 0; s < d.segments; s++) {
                     long e = maps.entry(d.id, s);
                     if (!holder(e) && pointer(e) != 0 && !ssEff(d, e)) {
+                        LOG.log(System.Logger.Level.WARNING, "repairing interrupted hand-off: disk " + d.id + " segment " + s
+                                + " " + io.evasan.sharing.sharebits.ShareEntry.toString(e));
                         long r;
                         try {
                             r = allocFor(d, s);
@@ -303,14 +310,19 @@ public final class SharingTreesImpl implements SharingTrees {
     }
 
     private long allocFor(Disk d, int s) {
+        return allocFor(d, d, s);
+    }
+
+    /** Allocates for {@code d}'s space policy an RSEG placed with {@code home}, the disk that will hold it. */
+    private long allocFor(Disk d, Disk home, int s) {
         AtomicLong res = d.reservedRemaining;
         for (long r = res.get(); r > 0; r = res.get()) {
             if (res.compareAndSet(r, r - 1)) {
-                return maps.allocate(d.id, s, true);
+                return maps.allocate(home.id, s, true);
             }
         }
         try {
-            return maps.allocate(d.id, s, false);
+            return maps.allocate(home.id, s, false);
         } catch (StorageException ex) {
             if (ex.code() == ErrorCode.SPACE_ALLOCATION_FAILED && d.kind != DiskKind.LUN) {
                 throw new NeedsInvalidation(d, ex);
@@ -555,7 +567,7 @@ public final class SharingTreesImpl implements SharingTrees {
                 if (full && holder(xe)) {
                     // whole-segment overwrite: the old RSEG goes to P by pointer, X gets a fresh one
                     clearSuccessorSpOfClone(x, s);
-                    long r = allocFor(p, s);
+                    long r = allocFor(p, x, s);
                     try {
                         maps.write(r, 0, src, so, n);
                     } catch (RuntimeException ex) {
@@ -720,6 +732,38 @@ public final class SharingTreesImpl implements SharingTrees {
             if (sp(ne)) {
                 set(nx, s, ne, withSp(ne, false));
             }
+        }
+    }
+
+    @Override
+    public void resize(long diskId, int newSegments) {
+        Disk d = validDisk(diskId);
+        Tree t = lockExclusive(d);
+        try {
+            if (t.chain.size() != 1) {
+                throw new StorageException(ErrorCode.INVALID_STATE, "disk " + diskId + " has "
+                        + (t.chain.size() - 1) + " snapshots/snapclones in its tree; resize is for a LUN alone in its tree");
+            }
+            if (newSegments < d.segments) {
+                throw new StorageException(ErrorCode.INVALID_ARGUMENT, "shrinking disk " + diskId + " from "
+                        + d.segments + " to " + newSegments + " segments is not supported");
+            }
+            if (newSegments == d.segments) {
+                return;
+            }
+            maps.grow(d.id, newSegments);
+            synchronized (catalogMonitor) {
+                Tree nt = new Tree(newSegments);
+                nt.chain.add(d);
+                d.segments = newSegments;
+                trees.remove(t);
+                t.chain.clear();
+                trees.add(nt);
+                nt.relink();
+                commit();
+            }
+        } finally {
+            t.structure.writeLock().unlock();
         }
     }
 

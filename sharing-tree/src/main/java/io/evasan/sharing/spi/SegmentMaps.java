@@ -50,6 +50,9 @@ public interface SegmentMaps extends AutoCloseable {
      */
     long createPredecessor(long successor, boolean exactSp) throws StorageException;
 
+    /** Durably grows a disk to {@code segments} segments; the new entries are 0 (read zeros). */
+    void grow(long disk, int segments) throws StorageException;
+
     /** Deletes a disk's maps and frees every RSEG it holds (never ones it merely points at). */
     void deleteDisk(long disk) throws StorageException;
 

@@ -174,6 +174,12 @@ public final class MappingSegmentMaps implements SegmentMaps {
     }
 
     @Override
+    public void grow(long disk, int segments) {
+        LogicalDisk d = disk(disk);
+        mapping.resize(d.name(), (long) segments * SEG, false);
+    }
+
+    @Override
     public void deleteDisk(long disk) {
         LogicalDisk d = disk(disk);
         mapping.delete(d.name());
@@ -206,10 +212,22 @@ public final class MappingSegmentMaps implements SegmentMaps {
     @Override
     public long allocate(long disk, int segment, boolean fromReservation) {
         if (fromReservation) {
+            Long t;
             synchronized (reserved) {
-                Long t = reserved.poll();
-                if (t == null) {
-                    throw new IllegalStateException("allocation from an empty reservation");
+                t = reserved.poll();
+            }
+            if (t == null) {
+                throw new IllegalStateException("allocation from an empty reservation");
+            }
+            // place the RSEG with the disk that will hold it: take a fresh one there first, then
+            // give back the reserved one (the reservation only guaranteed the space)
+            try {
+                long here = token(disk(disk).reserveRseg(segment));
+                release(t);
+                return here;
+            } catch (StorageException ex) {
+                if (ex.code() != ErrorCode.SPACE_ALLOCATION_FAILED) {
+                    throw ex;
                 }
                 return t;
             }

@@ -76,6 +76,15 @@ public final class MemorySegmentMaps implements SegmentMaps {
     }
 
     @Override
+    public void grow(long disk, int segments) {
+        long[] m = map(disk);
+        if (segments < m.length) {
+            throw new IllegalArgumentException("grow to fewer segments");
+        }
+        disks.put(disk, Arrays.copyOf(m, segments));
+    }
+
+    @Override
     public void deleteDisk(long disk) {
         long[] m = disks.remove(disk);
         if (m == null) {

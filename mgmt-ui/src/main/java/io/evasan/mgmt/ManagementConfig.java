@@ -1,0 +1,61 @@
+package io.evasan.mgmt;
+
+import io.evasan.mld.Mld;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * Options of the {@link ManagementServer}: where it listens and where the admin credential's hash
+ * lives. Invariant: the defaults bind loopback only (127.0.0.1:8080); a credential store is always
+ * named before start (the MLD, or a state directory for a file), so a token is never kept only in memory.
+ */
+public final class ManagementConfig {
+    /** MLD record kind holding the admin token's salted hash (key {@link #AUTH_KEY}). */
+    public static final String AUTH_KIND = "mgmt.auth";
+    public static final String AUTH_KEY = "admin-token";
+
+    private String host = "127.0.0.1";
+    private int port = 8080;
+    private Mld credentialMld;
+    private Path stateDirectory;
+    private String controllerName = "nsc0";
+    private long snapshotTimeoutMillis = 30_000;
+
+    /** Listen address (default 127.0.0.1). */
+    public ManagementConfig host(String v) { this.host = Objects.requireNonNull(v, "host"); return this; }
+
+    /** TCP port (default 8080; 0 = a free port, see {@link ManagementServer#start()}). */
+    public ManagementConfig port(int v) {
+        if (v < 0 || v > 65535) {
+            throw new IllegalArgumentException("port " + v + " outside 0..65535");
+        }
+        this.port = v;
+        return this;
+    }
+
+    /** Store the token hash in the MLD (record {@value #AUTH_KIND}/{@value #AUTH_KEY}; mirrored on the quorum drives). Preferred. */
+    public ManagementConfig credentialMld(Mld v) { this.credentialMld = v; return this; }
+
+    /** Without an MLD: the hash goes to {@code <dir>/mgmt-auth.bin}. */
+    public ManagementConfig stateDirectory(Path v) { this.stateDirectory = v; return this; }
+
+    /** Name shown for the controller in GET /api/controllers (default "nsc0"). */
+    public ManagementConfig controllerName(String v) { this.controllerName = Objects.requireNonNull(v); return this; }
+
+    /** How long POST .../snapshots waits for the cache marker to be taken before answering 202 (default 30 s). */
+    public ManagementConfig snapshotTimeoutMillis(long v) {
+        if (v <= 0) {
+            throw new IllegalArgumentException("snapshot timeout must be > 0");
+        }
+        this.snapshotTimeoutMillis = v;
+        return this;
+    }
+
+    public String host() { return host; }
+    public int port() { return port; }
+    public Mld credentialMld() { return credentialMld; }
+    public Path stateDirectory() { return stateDirectory; }
+    public String controllerName() { return controllerName; }
+    public long snapshotTimeoutMillis() { return snapshotTimeoutMillis; }
+}

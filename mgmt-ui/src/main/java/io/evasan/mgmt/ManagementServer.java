@@ -1,0 +1,199 @@
+package io.evasan.mgmt;
+
+import io.evasan.mgmt.impl.ApiError;
+import io.evasan.mgmt.impl.ApiRoutes;
+import io.evasan.mgmt.impl.ApplianceMeters;
+import io.evasan.mgmt.impl.TokenAuthenticator;
+import io.evasan.nsc.Controller;
+import io.evasan.raid.Pool;
+import io.evasan.sharing.SharingTrees;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.web.Route;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The management appliance's HTTP server (Vert.x Web): the JSON API under {@code /api}, its OpenAPI 3
+ * document at {@code /api/openapi.json}, and Prometheus metrics at {@code /metrics}.
+ *
+ * <p>Invariant: every route, {@code /metrics} included, answers 401 unless the request carries
+ * {@code Authorization: Bearer <token>} matching the stored salted hash; the server binds only the
+ * configured host (default 127.0.0.1). The appliance objects are owned by the caller: {@link #stop()}
+ * closes only the HTTP server and its Vert.x instance.
+ *
+ * <p>Metrics: {@code registry} must be a {@link PrometheusMeterRegistry} (scraped directly) or a
+ * {@link CompositeMeterRegistry} (a PrometheusMeterRegistry inside it is used, otherwise one is
+ * created and added; meters registered on the composite earlier then count into it too, from that
+ * moment on; increments made before the server was constructed are not replayed). Hand the same registry to
+ * {@code Pools.openOrCreate}, {@code MappingOptions.withRegistry}, {@code SharingStats} and
+ * {@code ControllerConfig.meterRegistry} so their meters appear at /metrics.
+ */
+public final class ManagementServer {
+    private final ManagementConfig config;
+    private final Pool pool;
+    private final SharingTrees trees;
+    private final Controller controller;
+    private final PrometheusMeterRegistry prometheus;
+    private final ApplianceMeters meters;
+    private final String openApi;
+    private Vertx vertx;
+    private HttpServer server;
+    private Router router;
+    private TokenAuthenticator auth;
+
+    public ManagementServer(ManagementConfig config, Pool pool, SharingTrees trees, Controller controller,
+                            MeterRegistry registry) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.pool = Objects.requireNonNull(pool, "pool");
+        this.trees = Objects.requireNonNull(trees, "trees");
+        this.controller = Objects.requireNonNull(controller, "controller");
+        this.prometheus = prometheusOf(Objects.requireNonNull(registry, "registry"));
+        if (config.credentialMld() == null && config.stateDirectory() == null) {
+            throw new IllegalArgumentException("ManagementConfig needs credentialMld(...) or stateDirectory(...)");
+        }
+        this.meters = new ApplianceMeters(registry, pool, controller);
+        this.openApi = resource("openapi.json");
+    }
+
+    private static PrometheusMeterRegistry prometheusOf(MeterRegistry r) {
+        if (r instanceof PrometheusMeterRegistry p) {
+            return p;
+        }
+        if (r instanceof CompositeMeterRegistry c) {
+            for (MeterRegistry child : c.getRegistries()) {
+                if (child instanceof PrometheusMeterRegistry p) {
+                    return p;
+                }
+            }
+            PrometheusMeterRegistry p = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            c.add(p);
+            return p;
+        }
+        throw new IllegalArgumentException("registry must be a PrometheusMeterRegistry or a CompositeMeterRegistry, got "
+                + r.getClass().getName());
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = ManagementServer.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("resource " + name + " missing from the jar");
+            }
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read resource " + name, e);
+        }
+    }
+
+    /**
+     * Loads (or on first start creates) the admin token, then binds and serves.
+     *
+     * @return the bound port (the free one chosen when the config says 0)
+     * @throws io.evasan.error.StorageException from the credential store; IllegalStateException when the port cannot be bound
+     */
+    public synchronized int start() {
+        if (server != null) {
+            throw new IllegalStateException("already started");
+        }
+        auth = TokenAuthenticator.loadOrCreate(config);
+        Vertx v = Vertx.vertx();
+        try {
+            ApiRoutes api = new ApiRoutes(pool, trees, controller, config, meters);
+            Router r = Router.router(v);
+            r.route("/api/*").handler(BodyHandler.create().setBodyLimit(64 * 1024));
+            r.route("/api/*").handler(ctx -> authenticate(ctx, api));
+            r.route("/metrics").handler(ctx -> authenticate(ctx, api));
+            r.get("/api/openapi.json").handler(ctx -> {
+                meters.answered(200);
+                ctx.response().putHeader("content-type", "application/json").end(openApi);
+            });
+            api.register(r);
+            r.get("/metrics").blockingHandler(ctx -> {
+                meters.answered(200);
+                ctx.response().putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
+                        .end(Buffer.buffer(prometheus.scrape()));
+            }, false);
+            r.route("/api/*").handler(ctx -> api.fail(ctx, new ApiError(404,
+                    "no route " + ctx.request().method() + " " + ctx.request().path() + " (see /api/openapi.json)", null)));
+            r.route().failureHandler(ctx -> api.fail(ctx, ctx.failure() != null ? ctx.failure()
+                    : new ApiError(ctx.statusCode() >= 400 ? ctx.statusCode() : 500, "request failed", null)));
+            HttpServer s = v.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.port()))
+                    .requestHandler(r);
+            s = s.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            this.vertx = v;
+            this.router = r;
+            this.server = s;
+            return s.actualPort();
+        } catch (Exception e) {
+            v.close();
+            throw new IllegalStateException("management server cannot listen on " + config.host() + ":" + config.port()
+                    + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void authenticate(RoutingContext ctx, ApiRoutes api) {
+        if (auth.verifyHeader(ctx.request().getHeader("Authorization"))) {
+            ctx.next();
+            return;
+        }
+        ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"evasan\"");
+        api.fail(ctx, new ApiError(401, ctx.request().getHeader("Authorization") == null
+                ? "credential required: send Authorization: Bearer <token>" : "credential rejected", "Authorization"));
+    }
+
+    /** The token created by this start (print it once), or empty when an earlier start created it. */
+    public synchronized Optional<String> createdToken() {
+        if (auth == null) {
+            throw new IllegalStateException("not started");
+        }
+        return auth.createdToken();
+    }
+
+    /** The Prometheus registry scraped at /metrics. */
+    public PrometheusMeterRegistry prometheusRegistry() {
+        return prometheus;
+    }
+
+    /** "METHOD /path" of every API route served (Vert.x path syntax {@code :param}), for checks against the OpenAPI document. */
+    public synchronized List<String> apiRoutes() {
+        List<String> out = new ArrayList<>();
+        for (Route route : router.getRoutes()) {
+            if (route.getPath() == null || route.methods() == null || route.methods().size() != 1) {
+                continue;
+            }
+            out.add(route.methods().iterator().next().name() + " " + route.getPath());
+        }
+        return out;
+    }
+
+    /** Stops serving (idempotent). Does not close the appliance objects. */
+    public synchronized void stop() {
+        if (vertx == null) {
+            return;
+        }
+        try {
+            server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            System.err.println("evasan mgmt: stop: " + e);
+        } finally {
+            vertx = null;
+            server = null;
+        }
+    }
+}

@@ -1,0 +1,619 @@
+package io.evasan.mgmt.impl;
+
+import io.evasan.error.ErrorCode;
+import io.evasan.error.StorageException;
+import io.evasan.mgmt.ManagementConfig;
+import io.evasan.nsc.Controller;
+import io.evasan.nsc.lun.LunRecord;
+import io.evasan.nsc.lun.Presentation;
+import io.evasan.nsc.lun.SnapshotRecord;
+import io.evasan.nsc.marker.SnapshotMarker;
+import io.evasan.raid.DiskGroup;
+import io.evasan.raid.Pool;
+import io.evasan.raid.Rebuild;
+import io.evasan.raid.drive.DriveInfo;
+import io.evasan.raid.drive.DriveState;
+import io.evasan.raid.rstore.RaidLevel;
+import io.evasan.sharing.BgCopyProgress;
+import io.evasan.sharing.DiskDescription;
+import io.evasan.sharing.SharingTrees;
+import io.evasan.sharing.TreeDescription;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * The JSON API over the appliance objects. Every handler runs on a worker thread (the storage calls
+ * block), answers JSON, and reports failures through {@link #fail}, the one place that turns an
+ * {@link ApiError} / {@link StorageException} into an HTTP answer {@code {"error","field","code"}}.
+ * Invariant: a request rejected with 4xx has changed nothing (validation precedes every mutation,
+ * and the storage layers below promise the same for their own checks).
+ */
+public final class ApiRoutes {
+    /** Names the API accepts for new LUNs and snapshots (safe in URL paths). */
+    static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
+    private static final int MAX_HOST_LUN = 16383;
+
+    private final Pool pool;
+    private final SharingTrees trees;
+    private final Controller controller;
+    private final ManagementConfig config;
+    private final ApplianceMeters meters;
+    /** Rebuilds started through this API, latest per disk group id. */
+    private final Map<Integer, Rebuild> rebuilds = new ConcurrentHashMap<>();
+
+    public ApiRoutes(Pool pool, SharingTrees trees, Controller controller, ManagementConfig config, ApplianceMeters meters) {
+        this.pool = pool;
+        this.trees = trees;
+        this.controller = controller;
+        this.config = config;
+        this.meters = meters;
+    }
+
+    /** Registers the routes listed in openapi.json on {@code router} (auth and body handling are the caller's). */
+    public void register(Router router) {
+        on(router, "GET", "/api/pool", this::getPool);
+        on(router, "POST", "/api/pool/groups/:group/drives", this::addDrive);
+        on(router, "POST", "/api/pool/groups/:group/drives/:drive/remove", this::removeDrive);
+        on(router, "POST", "/api/pool/groups/:group/drives/:drive/fail", this::failDrive);
+        on(router, "POST", "/api/pool/groups/:group/drives/:drive/restore", this::restoreDrive);
+        on(router, "GET", "/api/jobs", this::getJobs);
+        on(router, "GET", "/api/luns", this::listLuns);
+        on(router, "POST", "/api/luns", this::createLun);
+        on(router, "GET", "/api/luns/:name", this::getLun);
+        on(router, "DELETE", "/api/luns/:name", this::deleteLun);
+        on(router, "POST", "/api/luns/:name/present", this::present);
+        on(router, "POST", "/api/luns/:name/unpresent", this::unpresent);
+        on(router, "POST", "/api/luns/:name/snapshots", this::snapshot);
+        on(router, "GET", "/api/luns/:name/tree", this::tree);
+        on(router, "POST", "/api/luns/:name/rollback", this::rollback);
+        on(router, "GET", "/api/snapshots", this::listSnapshots);
+        on(router, "DELETE", "/api/snapshots/:name", this::deleteSnapshot);
+        on(router, "POST", "/api/snapshots/:name/bgcopy/pause", ctx -> bgcopyControl(ctx, true));
+        on(router, "POST", "/api/snapshots/:name/bgcopy/resume", ctx -> bgcopyControl(ctx, false));
+        on(router, "GET", "/api/hosts", this::hosts);
+        on(router, "GET", "/api/controllers", this::controllers);
+    }
+
+    /** A handler's answer: status and JSON body (null body = no content). */
+    record Reply(int status, Object body) {
+    }
+
+    private void on(Router router, String method, String path, Function<RoutingContext, Reply> h) {
+        router.route(io.vertx.core.http.HttpMethod.valueOf(method), path).blockingHandler(ctx -> {
+            Reply r;
+            try {
+                r = h.apply(ctx);
+            } catch (RuntimeException e) {
+                fail(ctx, e);
+                return;
+            }
+            send(ctx, r.status(), r.body());
+        }, false);
+    }
+
+    void send(RoutingContext ctx, int status, Object body) {
+        meters.answered(status);
+        if (body == null) {
+            ctx.response().setStatusCode(status).end();
+        } else {
+            String text = body instanceof JsonObject o ? o.encodePrettily() : ((JsonArray) body).encodePrettily();
+            ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(text);
+        }
+    }
+
+    /** The one error answer: status from {@link ErrorStatus}, body {@code {"error","field"?,"code"?}}. */
+    public void fail(RoutingContext ctx, Throwable t) {
+        ApiError e;
+        if (t instanceof ApiError a) {
+            e = a;
+        } else if (t instanceof StorageException s) {
+            e = new ApiError(s, null);
+        } else {
+            e = new ApiError(500, "internal error: " + t, null);
+        }
+        JsonObject b = new JsonObject().put("error", e.getMessage());
+        if (e.field() != null) {
+            b.put("field", e.field());
+        }
+        if (e.code() != null) {
+            b.put("code", e.code());
+        }
+        send(ctx, e.status(), b);
+    }
+
+    // ---- pool, drills, jobs ----
+
+    private Reply getPool(RoutingContext ctx) {
+        JsonArray groups = new JsonArray();
+        for (DiskGroup g : pool.diskGroups()) {
+            groups.add(group(g));
+        }
+        return new Reply(200, new JsonObject().put("id", pool.id().toString()).put("groups", groups));
+    }
+
+    private JsonObject group(DiskGroup g) {
+        JsonArray drives = new JsonArray();
+        for (DriveInfo d : g.drives()) {
+            drives.add(drive(d));
+        }
+        long total = g.totalPsegs();
+        long free = g.freePsegs();
+        return new JsonObject().put("id", g.id()).put("name", g.name())
+                .put("totalPsegs", total).put("freePsegs", free).put("usedPsegs", total - free)
+                .put("psegBytes", 2L << 20)
+                .put("rebuildInProgress", g.rebuildInProgress()).put("resyncInProgress", g.resyncInProgress())
+                .put("drives", drives);
+    }
+
+    private static JsonObject drive(DriveInfo d) {
+        return new JsonObject().put("index", d.index()).put("driveId", d.driveId().toString())
+                .put("path", d.path().toString()).put("state", d.state().name())
+                .put("capacityBytes", d.capacity()).put("psegCount", d.psegCount()).put("usedPsegs", d.usedPsegs())
+                .put("rssId", d.rssId()).put("rssSlot", d.rssSlot());
+    }
+
+    private DiskGroup groupParam(RoutingContext ctx) {
+        int id = Json.pathInt(ctx, "group");
+        for (DiskGroup g : pool.diskGroups()) {
+            if (g.id() == id) {
+                return g;
+            }
+        }
+        throw new ApiError(404, "no disk group with id " + id, "group");
+    }
+
+    private static DriveInfo driveParam(RoutingContext ctx, DiskGroup g) {
+        int index = Json.pathInt(ctx, "drive");
+        for (DriveInfo d : g.drives()) {
+            if (d.index() == index && d.state() != DriveState.REMOVED) {
+                return d;
+            }
+        }
+        throw new ApiError(404, "disk group " + g.name() + " has no drive " + index, "drive");
+    }
+
+    /** Smallest and largest drive the API creates (a sparse file under the pool directory). */
+    static final long MIN_DRIVE_BYTES = 64L << 20;
+    static final long MAX_DRIVE_BYTES = 64L << 40;
+
+    private Reply addDrive(RoutingContext ctx) {
+        DiskGroup g = groupParam(ctx);
+        JsonObject b = Json.body(ctx, Set.of("sizeBytes"));
+        long size = Json.integer(b, "sizeBytes", MIN_DRIVE_BYTES, MAX_DRIVE_BYTES);
+        if (size % (1 << 20) != 0) {
+            throw ApiError.badRequest("sizeBytes", "field 'sizeBytes' must be a multiple of 1 MiB");
+        }
+        synchronized (this) {
+            String rel = null;
+            for (int n = 0; n < 10_000; n++) {
+                String candidate = String.format("drives/g%d-api%02d.img", g.id(), n);
+                if (!java.nio.file.Files.exists(pool.directory().resolve(candidate))) {
+                    rel = candidate;
+                    break;
+                }
+            }
+            if (rel == null) {
+                throw new ApiError(409, "no free drive file name under " + pool.directory().resolve("drives"), "group");
+            }
+            int index;
+            try {
+                index = g.addDrive(io.evasan.raid.DriveSpec.file(rel, size));
+            } catch (StorageException e) {
+                throw new ApiError(e, "sizeBytes");
+            }
+            return new Reply(201, drive(current(g, index)));
+        }
+    }
+
+    private Reply removeDrive(RoutingContext ctx) {
+        DiskGroup g = groupParam(ctx);
+        DriveInfo d = driveParam(ctx, g);
+        long left = g.drives().stream().filter(x -> x.rssId() == d.rssId() && x.state() != DriveState.REMOVED).count() - 1;
+        if (left < 6) {
+            throw new ApiError(409, "removing drive " + d.index() + " would leave its RSS " + d.rssId() + " with " + left
+                    + " drives; at least 6 are needed", "drive");
+        }
+        try {
+            g.removeDrive(d.index());
+        } catch (StorageException e) {
+            throw new ApiError(e, "drive");
+        }
+        for (DriveInfo x : g.drives()) {
+            if (x.index() == d.index()) {
+                return new Reply(200, drive(x));
+            }
+        }
+        // the group no longer lists the drive: removeDrive returned, so it is removed
+        return new Reply(200, drive(new DriveInfo(d.index(), d.driveId(), d.path(), DriveState.REMOVED, d.capacity(),
+                d.psegCount(), 0, d.rssId(), d.rssSlot())));
+    }
+
+    private Reply failDrive(RoutingContext ctx) {
+        DiskGroup g = groupParam(ctx);
+        DriveInfo d = driveParam(ctx, g);
+        if (d.state() != DriveState.AVAILABLE) {
+            throw new ApiError(409, "drive " + d.index() + " is " + d.state() + ", not AVAILABLE", "drive");
+        }
+        try {
+            g.failDrive(d.index());
+        } catch (StorageException e) {
+            throw new ApiError(e, "drive");
+        }
+        return new Reply(200, drive(current(g, d.index())));
+    }
+
+    private Reply restoreDrive(RoutingContext ctx) {
+        DiskGroup g = groupParam(ctx);
+        DriveInfo d = driveParam(ctx, g);
+        if (d.state() == DriveState.AVAILABLE) {
+            throw new ApiError(409, "drive " + d.index() + " is AVAILABLE; only FAILED or MISSING drives are restored", "drive");
+        }
+        Rebuild r;
+        try {
+            r = g.restoreDrive(d.index());
+        } catch (StorageException e) {
+            throw new ApiError(e, "drive");
+        }
+        rebuilds.put(g.id(), r);
+        return new Reply(202, new JsonObject().put("drive", drive(current(g, d.index())))
+                .put("rebuild", rebuild(g, r)));
+    }
+
+    private static DriveInfo current(DiskGroup g, int index) {
+        for (DriveInfo d : g.drives()) {
+            if (d.index() == index) {
+                return d;
+            }
+        }
+        throw new StorageException(ErrorCode.NOT_FOUND, "drive " + index + " left disk group " + g.name());
+    }
+
+    private static JsonObject rebuild(DiskGroup g, Rebuild r) {
+        JsonObject o = new JsonObject().put("type", "rebuild").put("group", g.id())
+                .put("done", r.done()).put("total", r.total()).put("unit", "64 KiB rows")
+                .put("membersRebuilt", r.membersRebuilt()).put("finished", r.isDone())
+                .put("unrecoverableRsds", new JsonArray(List.copyOf(r.unrecoverable())));
+        if (r.failure() != null) {
+            o.put("failure", r.failure().toString());
+        }
+        return o;
+    }
+
+    private Reply getJobs(RoutingContext ctx) {
+        JsonArray rb = new JsonArray();
+        JsonArray flags = new JsonArray();
+        for (DiskGroup g : pool.diskGroups()) {
+            Rebuild r = rebuilds.get(g.id());
+            if (r != null) {
+                rb.add(rebuild(g, r));
+            }
+            flags.add(new JsonObject().put("group", g.id()).put("rebuildInProgress", g.rebuildInProgress())
+                    .put("resyncInProgress", g.resyncInProgress()));
+        }
+        JsonArray bg = new JsonArray();
+        for (SnapshotRecord s : controller.listSnapshots()) {
+            if (!s.snapclone()) {
+                continue;
+            }
+            BgCopyProgress p;
+            try {
+                p = trees.bgcopyProgress(s.disk());
+            } catch (StorageException e) {
+                continue; // the disk is gone between listing and asking
+            }
+            bg.add(bgcopy(p).put("type", "bgcopy").put("snapshot", s.name()).put("lun", lunName(s.lunId())));
+        }
+        return new Reply(200, new JsonObject().put("rebuilds", rb).put("bgcopies", bg).put("groups", flags));
+    }
+
+    private static JsonObject bgcopy(BgCopyProgress p) {
+        return new JsonObject().put("disk", p.disk()).put("done", p.done()).put("total", p.total())
+                .put("unit", "segments").put("state", p.state().name());
+    }
+
+    // ---- LUNs ----
+
+    private String lunName(int id) {
+        for (LunRecord l : controller.listLuns()) {
+            if (l.id() == id) {
+                return l.name();
+            }
+        }
+        return null;
+    }
+
+    private JsonObject lun(LunRecord l) {
+        JsonArray pres = new JsonArray();
+        for (Presentation p : controller.listPresentations()) {
+            if (p.lunId() == l.id()) {
+                pres.add(new JsonObject().put("initiator", p.initiator()).put("hostLun", p.hostLun()));
+            }
+        }
+        JsonArray snaps = new JsonArray();
+        for (SnapshotRecord s : controller.listSnapshots()) {
+            if (s.lunId() == l.id()) {
+                snaps.add(s.name());
+            }
+        }
+        return new JsonObject().put("id", l.id()).put("name", l.name()).put("kind", l.kind().name())
+                .put("sizeBytes", l.sizeBytes()).put("serial", l.serialNumber()).put("disk", l.disk())
+                .put("presentations", pres).put("snapshots", snaps);
+    }
+
+    private LunRecord lunParam(RoutingContext ctx) {
+        try {
+            return controller.lun(ctx.pathParam("name"));
+        } catch (StorageException e) {
+            throw new ApiError(e, "name");
+        }
+    }
+
+    private Reply listLuns(RoutingContext ctx) {
+        JsonArray a = new JsonArray();
+        for (LunRecord l : controller.listLuns()) {
+            a.add(lun(l));
+        }
+        return new Reply(200, a);
+    }
+
+    private Reply getLun(RoutingContext ctx) {
+        return new Reply(200, lun(lunParam(ctx)));
+    }
+
+    private static String name(JsonObject o, String field) {
+        String n = Json.string(o, field);
+        if (!NAME.matcher(n).matches()) {
+            throw ApiError.badRequest(field, "field '" + field + "' must match " + NAME.pattern());
+        }
+        return n;
+    }
+
+    private Reply createLun(RoutingContext ctx) {
+        JsonObject b = Json.body(ctx, Set.of("name", "sizeBytes", "raid"));
+        String name = name(b, "name");
+        long size = Json.integer(b, "sizeBytes", 512, Long.MAX_VALUE);
+        if (size % 512 != 0) {
+            throw ApiError.badRequest("sizeBytes", "field 'sizeBytes' must be a multiple of 512");
+        }
+        long segs = (size + trees.segmentBytes() - 1) / trees.segmentBytes();
+        if (segs > Integer.MAX_VALUE) {
+            throw ApiError.badRequest("sizeBytes", "field 'sizeBytes' is too large");
+        }
+        RaidLevel raid = null;
+        if (b.getValue("raid") != null) {
+            String r = Json.string(b, "raid");
+            try {
+                raid = RaidLevel.valueOf(r);
+            } catch (IllegalArgumentException e) {
+                throw ApiError.badRequest("raid", "field 'raid' must be one of " + java.util.Arrays.toString(RaidLevel.values()));
+            }
+        }
+        LunRecord l;
+        try {
+            l = controller.createLun(name, size, raid);
+        } catch (StorageException e) {
+            throw new ApiError(e, e.code() == ErrorCode.ALREADY_EXISTS ? "name"
+                    : e.code() == ErrorCode.INVALID_ARGUMENT ? "sizeBytes" : null);
+        }
+        ctx.response().putHeader("location", "/api/luns/" + l.name());
+        return new Reply(201, lun(l));
+    }
+
+    private Reply deleteLun(RoutingContext ctx) {
+        LunRecord l = lunParam(ctx);
+        try {
+            controller.deleteLun(l.name());
+        } catch (StorageException e) {
+            throw new ApiError(e, "name");
+        }
+        return new Reply(204, null);
+    }
+
+    private Reply present(RoutingContext ctx) {
+        LunRecord l = lunParam(ctx);
+        JsonObject b = Json.body(ctx, Set.of("initiator", "hostLun"));
+        String initiator = Json.string(b, "initiator");
+        int hostLun = (int) Json.integer(b, "hostLun", 0, MAX_HOST_LUN);
+        try {
+            controller.presentLun(initiator, hostLun, l.name());
+        } catch (StorageException e) {
+            throw new ApiError(e, e.code() == ErrorCode.NOT_FOUND ? "name" : "hostLun");
+        }
+        return new Reply(200, lun(controller.lun(l.name())));
+    }
+
+    private Reply unpresent(RoutingContext ctx) {
+        LunRecord l = lunParam(ctx);
+        JsonObject b = Json.body(ctx, Set.of("initiator", "hostLun"));
+        String initiator = Json.string(b, "initiator");
+        int hostLun = (int) Json.integer(b, "hostLun", 0, MAX_HOST_LUN);
+        boolean mine = controller.listPresentations().stream()
+                .anyMatch(p -> p.lunId() == l.id() && p.hostLun() == hostLun && p.initiator().equals(initiator));
+        if (!mine) {
+            throw new ApiError(404, "LUN " + l.name() + " is not presented to " + initiator + " as host LUN " + hostLun, "hostLun");
+        }
+        controller.unpresentLun(initiator, hostLun);
+        return new Reply(200, lun(controller.lun(l.name())));
+    }
+
+    // ---- snapshots and trees ----
+
+    private Reply snapshot(RoutingContext ctx) {
+        LunRecord l = lunParam(ctx);
+        JsonObject b = Json.body(ctx, Set.of("name", "snapclone"));
+        String name = name(b, "name");
+        boolean clone = Json.optionalBoolean(b, "snapclone", false);
+        SnapshotMarker m;
+        try {
+            m = controller.snapshot(l.name(), name, clone);
+        } catch (StorageException e) {
+            throw new ApiError(e, e.code() == ErrorCode.NOT_FOUND ? "lun" : "name");
+        }
+        try {
+            m.taken().get(config.snapshotTimeoutMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            return new Reply(202, new JsonObject().put("name", name).put("lun", l.name()).put("snapclone", clone)
+                    .put("taken", false).put("message", "the snapshot marker is queued behind cached writes and not taken after "
+                            + config.snapshotTimeoutMillis() + " ms; GET /api/snapshots shows it once taken"));
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof StorageException s) {
+                throw new ApiError(s, "snapclone");
+            }
+            throw new ApiError(500, "snapshot failed: " + c, null);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiError(503, "interrupted while waiting for the snapshot", null);
+        }
+        for (SnapshotRecord s : controller.listSnapshots()) {
+            if (s.name().equals(name)) {
+                return new Reply(201, snapshotJson(s).put("taken", true));
+            }
+        }
+        throw new ApiError(500, "snapshot " + name + " was taken but is not in the LUN table", null);
+    }
+
+    private JsonObject snapshotJson(SnapshotRecord s) {
+        JsonObject o = new JsonObject().put("name", s.name()).put("lun", lunName(s.lunId())).put("disk", s.disk())
+                .put("snapclone", s.snapclone()).put("createdMillis", s.createdMillis());
+        if (s.snapclone()) {
+            try {
+                o.put("bgcopy", bgcopy(trees.bgcopyProgress(s.disk())));
+            } catch (StorageException e) {
+                // the clone's disk is gone; report without progress
+            }
+        }
+        return o;
+    }
+
+    private Reply listSnapshots(RoutingContext ctx) {
+        JsonArray a = new JsonArray();
+        for (SnapshotRecord s : controller.listSnapshots()) {
+            a.add(snapshotJson(s));
+        }
+        return new Reply(200, a);
+    }
+
+    private Reply deleteSnapshot(RoutingContext ctx) {
+        String name = ctx.pathParam("name");
+        try {
+            controller.deleteSnapshot(name);
+        } catch (StorageException e) {
+            throw new ApiError(e, "name");
+        }
+        return new Reply(204, null);
+    }
+
+    private Reply tree(RoutingContext ctx) {
+        LunRecord l = lunParam(ctx);
+        if (l.kind() != LunRecord.Kind.PRIMARY) {
+            throw new ApiError(400, "LUN " + l.name() + " is the log LUN and has no sharing tree", "name");
+        }
+        Map<Long, String> names = new HashMap<>();
+        names.put(l.disk(), l.name());
+        for (SnapshotRecord s : controller.listSnapshots()) {
+            names.put(s.disk(), s.name());
+        }
+        TreeDescription t;
+        try {
+            t = trees.describe(l.disk());
+        } catch (StorageException e) {
+            throw new ApiError(e, "name");
+        }
+        JsonArray disks = new JsonArray();
+        for (DiskDescription d : t.disks()) {
+            JsonObject o = new JsonObject().put("disk", d.id()).put("name", names.get(d.id()))
+                    .put("kind", d.kind().name()).put("policy", d.policy() == null ? null : d.policy().name())
+                    .put("position", d.position()).put("segments", d.segments())
+                    .put("sharedWithPredecessor", d.sharedWithPredecessor())
+                    .put("sharedWithSuccessor", d.sharedWithSuccessor())
+                    .put("privateSegments", d.privateSegments()).put("zeroSegments", d.zeroSegments())
+                    .put("valid", d.valid());
+            if (d.bgcopy() != null) {
+                o.put("bgcopy", bgcopy(d.bgcopy()));
+            }
+            disks.add(o);
+        }
+        return new Reply(200, new JsonObject().put("lun", l.name()).put("segmentBytes", trees.segmentBytes())
+                .put("order", "oldest first; each disk's successor is the next newer disk, the LUN is last")
+                .put("disks", disks));
+    }
+
+    private Reply rollback(RoutingContext ctx) {
+        LunRecord l = lunParam(ctx);
+        JsonObject b = Json.body(ctx, Set.of("snapshot"));
+        String snap = Json.string(b, "snapshot");
+        try {
+            controller.rollbackLun(l.name(), snap);
+        } catch (StorageException e) {
+            throw new ApiError(e, e.code() == ErrorCode.INVALID_STATE ? "name" : "snapshot");
+        }
+        return new Reply(200, lun(controller.lun(l.name())));
+    }
+
+    private SnapshotRecord snapshotParam(RoutingContext ctx) {
+        String name = ctx.pathParam("name");
+        for (SnapshotRecord s : controller.listSnapshots()) {
+            if (s.name().equals(name)) {
+                return s;
+            }
+        }
+        throw new ApiError(404, "no snapshot named '" + name + "'", "name");
+    }
+
+    private Reply bgcopyControl(RoutingContext ctx, boolean pause) {
+        SnapshotRecord s = snapshotParam(ctx);
+        if (!s.snapclone()) {
+            throw new ApiError(400, s.name() + " is a snapshot, not a snapclone; it has no background copy", "name");
+        }
+        try {
+            if (pause) {
+                trees.pauseBgcopy(s.disk());
+            } else {
+                trees.resumeBgcopy(s.disk());
+            }
+            return new Reply(200, snapshotJson(s));
+        } catch (StorageException e) {
+            throw new ApiError(e, "name");
+        }
+    }
+
+    // ---- hosts and controllers ----
+
+    private Reply hosts(RoutingContext ctx) {
+        Map<String, JsonArray> byInitiator = new java.util.TreeMap<>();
+        for (Presentation p : controller.listPresentations()) {
+            byInitiator.computeIfAbsent(p.initiator(), k -> new JsonArray())
+                    .add(new JsonObject().put("hostLun", p.hostLun()).put("lun", lunName(p.lunId())));
+        }
+        JsonArray a = new JsonArray();
+        byInitiator.forEach((i, luns) -> a.add(new JsonObject().put("initiator", i).put("luns", luns)));
+        return new Reply(200, a);
+    }
+
+    private Reply controllers(RoutingContext ctx) {
+        JsonArray luns = new JsonArray();
+        for (LunRecord l : controller.listLuns()) {
+            luns.add(l.name());
+        }
+        JsonObject c = new JsonObject().put("name", config.controllerName())
+                .put("cacheDirtyBytes", controller.cache().dirtyBytes())
+                .put("cacheCapacityBytes", controller.cache().capacityBytes())
+                .put("snapshotBackupState", controller.backupEngine().state().name())
+                .put("luns", luns);
+        return new Reply(200, new JsonArray().add(c));
+    }
+}

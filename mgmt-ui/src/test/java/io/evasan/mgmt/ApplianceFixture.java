@@ -1,0 +1,104 @@
+package io.evasan.mgmt;
+
+import io.evasan.mapping.Mapping;
+import io.evasan.mapping.MappingOptions;
+import io.evasan.mapping.Mappings;
+import io.evasan.nsc.Controller;
+import io.evasan.nsc.ControllerConfig;
+import io.evasan.nsc.cache.CacheConfig;
+import io.evasan.raid.Pool;
+import io.evasan.raid.PoolSpec;
+import io.evasan.raid.Pools;
+import io.evasan.raid.rstore.RaidLevel;
+import io.evasan.sharing.SharingConfig;
+import io.evasan.sharing.SharingStats;
+import io.evasan.sharing.impl.SharingTreesImpl;
+import io.evasan.sharing.spi.impl.MappingSegmentMaps;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/**
+ * The launcher's sequence (as EmbeddedAppliance) over 8 small sparse drives, one Prometheus registry
+ * for every layer (BGCOPY without the background thread: tests advance it with bgcopyStep, so
+ * progress is deterministic), and a ManagementServer on a free loopback port with its token in the MLD.
+ */
+final class ApplianceFixture implements AutoCloseable {
+    final Path dir;
+    final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    final Pool pool;
+    final Mapping mapping;
+    final SharingTreesImpl trees;
+    final Controller controller;
+    ManagementServer server;
+    int port;
+    String token;
+    final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+    ApplianceFixture() throws IOException {
+        dir = Files.createTempDirectory(Path.of("target"), "mgmt-");
+        pool = Pools.openOrCreate(dir.resolve("pool"), PoolSpec.uniform("dg0", 8, 96L << 20), registry);
+        mapping = Mappings.open(pool, dir.resolve("mapping"), MappingOptions.defaults().withFsync(false).withRegistry(registry));
+        trees = new SharingTreesImpl(new MappingSegmentMaps(mapping, pool, pool.diskGroups().get(0).id(), RaidLevel.RAID5, "st-"),
+                SharingConfig.defaults().withBackground(false), new SharingStats(registry));
+        controller = Controller.open(new ControllerConfig(dir.resolve("nsc0")).poolIdentity(pool.id().toString())
+                .lunCatalog(mapping.mld()).meterRegistry(registry)
+                .cache(new CacheConfig().segmentSize(256 * 1024).segmentCount(16)), trees);
+        startServer();
+    }
+
+    void startServer() {
+        server = new ManagementServer(new ManagementConfig().port(0).credentialMld(mapping.mld()).snapshotTimeoutMillis(20_000),
+                pool, trees, controller, registry);
+        port = server.start();
+        server.createdToken().ifPresent(t -> token = t);
+    }
+
+    HttpResponse<String> send(String method, String path, String body, String authHeader) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(60))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (body != null) {
+            b.header("Content-Type", "application/json");
+        }
+        if (authHeader != null) {
+            b.header("Authorization", authHeader);
+        }
+        try {
+            return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    HttpResponse<String> call(String method, String path, String body) {
+        return send(method, path, body, "Bearer " + token);
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (server != null) {
+            server.stop();
+        }
+        controller.close();
+        trees.close();
+        mapping.close();
+        pool.close();
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+}
