@@ -209,6 +209,8 @@ class ManagementApiTest {
         "{\"name\":\"b1\",\"sizeBytes\":\"1048576\"}           | 400 | sizeBytes",
         "{\"name\":\"b1\",\"sizeBytes\":1048576.5}             | 400 | sizeBytes",
         "{\"name\":\"b1\",\"sizeBytes\":1000}                  | 400 | sizeBytes",
+        "{\"name\":\"b1\",\"sizeBytes\":1049088}               | 400 | sizeBytes",
+        "{\"name\":\"b1\",\"sizeBytes\":2199024304128}         | 400 | sizeBytes",
         "{\"name\":\"b1\",\"sizeBytes\":-512}                  | 400 | sizeBytes",
         "{\"name\":\"b1\",\"sizeBytes\":0}                     | 400 | sizeBytes",
         "{\"name\":\"b1\",\"sizeBytes\":99999999999999999999999} | 400 | sizeBytes",

@@ -381,12 +381,16 @@ public final class ApiRoutes {
         return n;
     }
 
+    static final long MIN_LUN_BYTES = 1L << 20;
+    static final long MAX_LUN_BYTES = 2L << 40;
+
     private Reply createLun(RoutingContext ctx) {
         JsonObject b = Json.body(ctx, Set.of("name", "sizeBytes", "raid"));
         String name = name(b, "name");
-        long size = Json.integer(b, "sizeBytes", 512, Long.MAX_VALUE);
-        if (size % 512 != 0) {
-            throw ApiError.badRequest("sizeBytes", "field 'sizeBytes' must be a multiple of 512");
+        // LUN sizes are 1 MiB to 2 TiB in 1 MiB steps (seed 004 [0062]: one L2MAP covers 2 TB)
+        long size = Json.integer(b, "sizeBytes", MIN_LUN_BYTES, MAX_LUN_BYTES);
+        if (size % MIN_LUN_BYTES != 0) {
+            throw ApiError.badRequest("sizeBytes", "field 'sizeBytes' must be a multiple of 1 MiB (1048576)");
         }
         long segs = (size + trees.segmentBytes() - 1) / trees.segmentBytes();
         if (segs > Integer.MAX_VALUE) {
