@@ -44,6 +44,20 @@ public final class SharingCrashChild {
             }
         }
         System.out.println(trees);
+        final boolean selfCheck = Boolean.getBoolean("evasan.crash.selfCheck");
+        java.util.Map<Long, byte[]> model = new java.util.HashMap<>();
+        if (selfCheck) {
+            for (long id : st.disks()) {
+                if (st.isValid(id)) {
+                    byte[] b = new byte[SEGS * SEG];
+                    st.read(id, 0, b, 0, b.length);
+                    model.put(id, b);
+                }
+            }
+        }
+        if (Boolean.getBoolean("evasan.crash.invCheck")) {
+            invCheck(st, "open");
+        }
         System.out.println("READY");
         System.out.flush();
         for (long seq = 0; ; seq++) {
@@ -84,6 +98,10 @@ public final class SharingCrashChild {
                 try {
                     long p = st.snapshot(d, rnd.nextBoolean() || Boolean.getBoolean("evasan.crash.noReserve") ? AllocationPolicy.ON_DEMAND : AllocationPolicy.RESERVE_FULL);
                     System.out.println("ACK SNAP " + d + " " + p);
+                    if (selfCheck) {
+                        model.put(p, model.get(d).clone());
+                        selfCheck(st, model, -1, "SNAP " + d + " " + p);
+                    }
                 } catch (StorageException ex) {
                     System.out.println("NACK " + ex.code());
                 }
@@ -120,6 +138,10 @@ public final class SharingCrashChild {
                 System.out.flush();
                 st.delete(d, DeleteOption.REFUSE_IF_SNAPSHOTS);
                 System.out.println("ACK DEL " + d);
+                if (selfCheck) {
+                    model.remove(d);
+                    selfCheck(st, model, -1, "DEL " + d);
+                }
             } else {
                 long off;
                 int len;
@@ -139,8 +161,83 @@ public final class SharingCrashChild {
                 System.out.flush();
                 st.write(d, off, b, 0, len);
                 System.out.println("ACK WRITE " + d + " " + off + " " + len + " " + token);
+                if (selfCheck) {
+                    System.arraycopy(b, 0, model.get(d), (int) off, len);
+                    for (int sg = (int) (off / SEG); sg <= (int) ((off + len - 1) / SEG); sg++) {
+                        selfCheck(st, model, sg, "WRITE " + d + " " + off + " " + len);
+                    }
+                }
             }
             System.out.flush();
+            if (Boolean.getBoolean("evasan.crash.invCheck")) {
+                invCheck(st, "op " + seq);
+            }
+        }
+    }
+
+    /** Every segment resolves to a HOLDER entry or to zeros, and no RSEG has two holders. */
+    private static void invCheck(SharingTreesImpl st, String when) {
+        java.util.Map<Long, String> holders = new java.util.HashMap<>();
+        for (long id : st.disks()) {
+            if (!st.isValid(id)) {
+                continue;
+            }
+            List<Long> chain = st.chain(id);
+            int pos = chain.indexOf(id);
+            for (int s = 0; s < SEGS; s++) {
+                long e = st.entry(id, s);
+                if (io.evasan.sharing.sharebits.ShareEntry.holder(e)) {
+                    String prev = holders.put(io.evasan.sharing.sharebits.ShareEntry.pointer(e), id + "/" + s);
+                    if (prev != null) {
+                        bad(st, when, "RSEG held twice: " + prev + " and " + id + "/" + s, id, s);
+                    }
+                }
+                int h = pos;
+                while (h < chain.size() - 1 && io.evasan.sharing.sharebits.ShareEntry.ss(st.entry(chain.get(h), s))) {
+                    h++;
+                }
+                long he = st.entry(chain.get(h), s);
+                if (io.evasan.sharing.sharebits.ShareEntry.pointer(he) != 0 && !io.evasan.sharing.sharebits.ShareEntry.holder(he)) {
+                    bad(st, when, "disk " + id + " seg " + s + " reads a non-holder pointer of disk " + chain.get(h), id, s);
+                }
+            }
+        }
+    }
+
+    private static void bad(SharingTreesImpl st, String when, String what, long id, int s) {
+        StringBuilder sb = new StringBuilder("CHILDBAD invariant at " + when + ": " + what + "; chain " + st.chain(id) + " entries:");
+        for (long c : st.chain(id)) {
+            sb.append(' ').append(c).append('=').append(io.evasan.sharing.sharebits.ShareEntry.toString(st.entry(c, s)));
+        }
+        System.out.println(sb);
+        System.out.flush();
+        try {
+            Thread.sleep(1_000_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void selfCheck(SharingTreesImpl st, java.util.Map<Long, byte[]> model, int seg, String op) {
+        byte[] got = new byte[SEG];
+        for (java.util.Map.Entry<Long, byte[]> me : model.entrySet()) {
+            for (int sg = seg < 0 ? 0 : seg; sg < (seg < 0 ? SEGS : seg + 1); sg++) {
+                st.read(me.getKey(), (long) sg * SEG, got, 0, SEG);
+                if (!java.util.Arrays.equals(got, 0, SEG, me.getValue(), sg * SEG, (sg + 1) * SEG)) {
+                    StringBuilder sb = new StringBuilder("CHILDBAD after " + op + ": disk " + me.getKey() + " seg " + sg
+                            + " chain " + st.chain(me.getKey()) + " entries:");
+                    for (long c : st.chain(me.getKey())) {
+                        sb.append(' ').append(c).append('=').append(io.evasan.sharing.sharebits.ShareEntry.toString(st.entry(c, sg)));
+                    }
+                    System.out.println(sb);
+                    System.out.flush();
+                    try {
+                        Thread.sleep(1_000_000);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }
         }
     }
 

@@ -38,6 +38,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class SharingCrashTest {
     private static final int BYTES = SharingCrashChild.SEGS * SharingCrashChild.SEG;
+    /** Every WRITE the children began (diagnostics: whose data a wrong read shows). */
+    private static final List<String> ALL_WRITES = Collections.synchronizedList(new ArrayList<>());
 
     @TempDir
     Path dir;
@@ -53,6 +55,7 @@ class SharingCrashTest {
         int iterations = Integer.getInteger("evasan.crash.iterations", 3);
         Random rnd = new Random(seed);
         Path poolDir = dir.resolve("pool");
+        dirForDiagnostics = dir;
         Path stateDir = dir.resolve("state");
         Map<Long, byte[]> model = new HashMap<>();
         int totalAcks = 0;
@@ -62,6 +65,8 @@ class SharingCrashTest {
                     "-Xmx384m", "-Devasan.crash.stepBgcopy=" + Boolean.getBoolean("evasan.crash.stepBgcopy"),
                     "-Devasan.crash.noReserve=" + Boolean.getBoolean("evasan.crash.noReserve"),
                     "-Devasan.crash.ops=" + System.getProperty("evasan.crash.ops", "WSDCRU"),
+                    "-Devasan.crash.selfCheck=" + Boolean.getBoolean("evasan.crash.selfCheck"),
+                    "-Devasan.crash.invCheck=" + Boolean.getBoolean("evasan.crash.invCheck"),
                     "-cp", System.getProperty("java.class.path"),
                     SharingCrashChild.class.getName(), poolDir.toString(), stateDir.toString(),
                     Long.toString(rnd.nextLong()), Integer.toString(it + 1));
@@ -91,10 +96,18 @@ class SharingCrashTest {
 
             java.nio.file.Files.write(Path.of("target", "sharing-crash-child-" + it + ".log"), new ArrayList<>(lines));
 
+            for (String l : new ArrayList<>(lines)) {
+                if (l.startsWith("CHILDBAD")) {
+                    fail(ctx + ": the child saw a wrong read before the kill: " + l);
+                }
+            }
             String[] inFlight = null;
             int acks = 0;
             for (String l : new ArrayList<>(lines)) {
                 String[] f = l.split(" ");
+                if (f[0].equals("BEGIN") && f.length > 1 && f[1].equals("WRITE")) {
+                    ALL_WRITES.add("it" + it + " " + l);
+                }
                 switch (f[0]) {
                     case "BEGIN" -> inFlight = f;
                     case "TREES" -> {
@@ -147,6 +160,61 @@ class SharingCrashTest {
             default -> fail("unknown op " + String.join(" ", f));
         }
     }
+
+    /** Which logged write produced the sector at {@code at} of {@code got} (diagnostics). */
+    private static String whose(byte[] got, int at) {
+        StringBuilder sb = new StringBuilder();
+        for (String w : new ArrayList<>(ALL_WRITES)) {
+            String[] f = w.split(" ");
+            int len = Integer.parseInt(f[5]);
+            byte[] b = new byte[len];
+            SharingCrashChild.fill(b, Long.parseLong(f[6]));
+            for (int j = 0; j + 512 <= len; j += 512) {
+                if (java.util.Arrays.equals(b, j, j + 512, got, at, at + 512)) {
+                    sb.append('[').append(w).append(" at byte ").append(j).append(']');
+                }
+            }
+        }
+        if (sb.length() == 0) {
+            // not sector-aligned: look for the sector's first 32 bytes at any byte position of the
+            // writes of the last three iterations
+            List<String> all = new ArrayList<>(ALL_WRITES);
+            String last = all.isEmpty() ? "it0" : all.get(all.size() - 1).split(" ")[0];
+            int lastIt = Integer.parseInt(last.substring(2));
+            for (String w : all) {
+                String[] f = w.split(" ");
+                if (Integer.parseInt(f[0].substring(2)) < lastIt - 2) {
+                    continue;
+                }
+                int len = Integer.parseInt(f[5]);
+                byte[] b = new byte[len];
+                SharingCrashChild.fill(b, Long.parseLong(f[6]));
+                for (int j = 0; j + 32 <= len; j++) {
+                    if (b[j] == got[at] && java.util.Arrays.equals(b, j, j + 32, got, at, at + 32)) {
+                        sb.append("[shifted: ").append(w).append(" at byte ").append(j).append(']');
+                    }
+                }
+            }
+        }
+        return sb.length() == 0 ? "no logged write (any byte shift, last 3 iterations)" : sb.toString();
+    }
+
+    /** Keeps the pool and mapping state of a failing run in target/ (sparse copy) for post-mortem. */
+    private static void keepState(String ctx) {
+        if (dirForDiagnostics == null) {
+            return;
+        }
+        try {
+            Path to = Path.of("target", "crash-fail-state-" + ctx.replaceAll("[^0-9a-z=-]+", "_"));
+            new ProcessBuilder("cp", "-r", "--sparse=always", dirForDiagnostics.toString(), to.toString())
+                    .inheritIO().start().waitFor(60, TimeUnit.SECONDS);
+            System.out.println("kept the failing state in " + to.toAbsolutePath());
+        } catch (java.io.IOException | InterruptedException e) {
+            System.out.println("could not keep the failing state: " + e);
+        }
+    }
+
+    private static Path dirForDiagnostics;
 
     private static byte[] read(SharingTreesImpl st, long d) {
         byte[] got = new byte[BYTES];
@@ -212,7 +280,13 @@ class SharingCrashTest {
                     zw += want[i] == 0 ? 1 : 0;
                     zg += got[i] == 0 ? 1 : 0;
                 }
-                fail(ctx + ": disk " + d + " (" + st.kind(d) + ", chain " + st.chain(d) + ") differs at bytes " + mis
+                keepState(ctx);
+                StringBuilder ents = new StringBuilder();
+                for (long c : st.chain(d)) {
+                    ents.append(' ').append(c).append('=').append(io.evasan.sharing.sharebits.ShareEntry.toString(st.entry(c, mis / SharingCrashChild.SEG)));
+                }
+                fail(ctx + ": disk " + d + " (" + st.kind(d) + ", chain " + st.chain(d) + ", entries at the segment:" + ents + ")"
+                        + " read data of: " + whose(got, sec) + "; differs at bytes " + mis
                         + ".." + end + "; zero bytes there: expected " + zw + ", read " + zg);
             }
         }
