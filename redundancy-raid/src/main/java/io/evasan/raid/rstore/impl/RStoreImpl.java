@@ -210,6 +210,27 @@ public final class RStoreImpl implements RStore {
         return c == ErrorCode.DRIVE_FAILED || c == ErrorCode.DRIVE_MISSING || c == ErrorCode.IO_ERROR;
     }
 
+    /**
+     * Reads member {@code m} at {@code at} into {@code dst}. Returns false, with {@code dst} rewound
+     * to {@code p}, when the member is unusable or its drive fails: the caller then reconstructs
+     * from redundancy. Errors other than drive errors propagate.
+     */
+    private static boolean tryRead(Layout l, int m, long at, ByteBuffer dst, int p) {
+        if (!usable(l, m)) {
+            return false;
+        }
+        try {
+            l.drv[m].read(l.base[m] + at, dst);
+            return true;
+        } catch (StorageException e) {
+            if (!driveError(e)) {
+                throw e;
+            }
+            dst.position(p);
+            return false;
+        }
+    }
+
     private StorageException unrecoverable(long v, int n, String why) {
         stats.unrecoverableRead();
         return new StorageException(ErrorCode.UNRECOVERABLE_READ, "RStore " + rsdId + " (" + level + ") bytes "
@@ -277,27 +298,12 @@ public final class RStoreImpl implements RStore {
         int a = 2 * col + (row & 1);
         int b = a ^ 1;
         long at = (long) row * UNIT + in;
-        if (usable(l, a)) {
-            try {
-                l.drv[a].read(l.base[a] + at, dst);
-                return;
-            } catch (StorageException e) {
-                if (!driveError(e)) {
-                    throw e;
-                }
-                dst.position(p);
-            }
+        if (tryRead(l, a, at, dst, p)) {
+            return;
         }
         stats.degradedRead(level);
-        if (usable(l, b)) {
-            try {
-                l.drv[b].read(l.base[b] + at, dst);
-                return;
-            } catch (StorageException e) {
-                if (!driveError(e)) {
-                    throw e;
-                }
-            }
+        if (tryRead(l, b, at, dst, p)) {
+            return;
         }
         throw unrecoverable(v, n, "both copies of mirrored pair " + col + " are lost");
     }
@@ -306,16 +312,8 @@ public final class RStoreImpl implements RStore {
         Layout l = layout;
         int slot = slotOf(l, col);
         long at = (long) row * UNIT + in;
-        if (usable(l, slot)) {
-            try {
-                l.drv[slot].read(l.base[slot] + at, dst);
-                return;
-            } catch (StorageException e) {
-                if (!driveError(e)) {
-                    throw e;
-                }
-                dst.position(p);
-            }
+        if (tryRead(l, slot, at, dst, p)) {
+            return;
         }
         stats.degradedRead(level);
         ReentrantLock lock = host.rowLock(rsdId, row);
