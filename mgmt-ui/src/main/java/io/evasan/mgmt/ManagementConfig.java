@@ -4,6 +4,7 @@ import io.evasan.mld.Mld;
 
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.function.LongSupplier;
 
 /**
  * Options of the {@link ManagementServer}: where it listens and where the admin credential's hash
@@ -21,6 +22,10 @@ public final class ManagementConfig {
     private Path stateDirectory;
     private String controllerName = "nsc0";
     private long snapshotTimeoutMillis = 30_000;
+    private Path tlsCert;
+    private Path tlsKey;
+    private LongSupplier clock = System::currentTimeMillis;
+    private long backgroundTickMillis = 1000;
 
     /** Listen address (default 127.0.0.1). */
     public ManagementConfig host(String v) { this.host = Objects.requireNonNull(v, "host"); return this; }
@@ -52,7 +57,41 @@ public final class ManagementConfig {
         return this;
     }
 
+    /**
+     * Serve HTTPS with this PEM certificate (chain) and PEM private key (PKCS#8 or PKCS#1); both are
+     * read at start. Null for both = plain HTTP.
+     *
+     * @throws IllegalArgumentException when only one of them is given
+     */
+    public ManagementConfig tls(Path certPem, Path keyPem) {
+        if ((certPem == null) != (keyPem == null)) {
+            throw new IllegalArgumentException("TLS needs both a certificate and a key file (or neither)");
+        }
+        this.tlsCert = certPem;
+        this.tlsKey = keyPem;
+        return this;
+    }
+
+    /** Tests only: the wall clock schedules and rates use (epoch millis). */
+    ManagementConfig clock(LongSupplier v) { this.clock = Objects.requireNonNull(v); return this; }
+
+    /** Tests only: period of the background timer (schedule ticks, destage-rate samples); default 1000 ms. */
+    ManagementConfig backgroundTickMillis(long v) {
+        if (v <= 0) {
+            throw new IllegalArgumentException("tick must be > 0");
+        }
+        this.backgroundTickMillis = v;
+        return this;
+    }
+
     public String host() { return host; }
+    public Path tlsCert() { return tlsCert; }
+    public Path tlsKey() { return tlsKey; }
+    public boolean tlsEnabled() { return tlsCert != null; }
+    /** "https" with {@link #tls}, else "http". */
+    public String scheme() { return tlsCert != null ? "https" : "http"; }
+    public LongSupplier clock() { return clock; }
+    public long backgroundTickMillis() { return backgroundTickMillis; }
     public int port() { return port; }
     public Mld credentialMld() { return credentialMld; }
     public Path stateDirectory() { return stateDirectory; }

@@ -14,6 +14,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
@@ -56,6 +57,7 @@ public final class ManagementServer {
     private HttpServer server;
     private Router router;
     private TokenAuthenticator auth;
+    private ApiRoutes api;
 
     public ManagementServer(ManagementConfig config, Pool pool, SharingTrees trees, Controller controller,
                             MeterRegistry registry) {
@@ -114,6 +116,8 @@ public final class ManagementServer {
         Vertx v = Vertx.vertx();
         try {
             ApiRoutes api = new ApiRoutes(pool, trees, controller, config, meters);
+            api.startBackground();
+            this.api = api;
             Router r = Router.router(v);
             r.route("/api/*").handler(BodyHandler.create().setBodyLimit(64 * 1024));
             r.route("/api/*").handler(ctx -> authenticate(ctx, api));
@@ -132,14 +136,22 @@ public final class ManagementServer {
                     "no route " + ctx.request().method() + " " + ctx.request().path() + " (see /api/openapi.json)", null)));
             r.route().failureHandler(ctx -> api.fail(ctx, ctx.failure() != null ? ctx.failure()
                     : new ApiError(ctx.statusCode() >= 400 ? ctx.statusCode() : 500, "request failed", null)));
-            HttpServer s = v.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.port()))
-                    .requestHandler(r);
+            HttpServerOptions opts = new HttpServerOptions().setHost(config.host()).setPort(config.port());
+            if (config.tlsEnabled()) {
+                opts.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
+                        .setCertPath(config.tlsCert().toString()).setKeyPath(config.tlsKey().toString()));
+            }
+            HttpServer s = v.createHttpServer(opts).requestHandler(r);
             s = s.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
             this.vertx = v;
             this.router = r;
             this.server = s;
             return s.actualPort();
         } catch (Exception e) {
+            if (api != null) {
+                api.stopBackground();
+                api = null;
+            }
             v.close();
             throw new IllegalStateException("management server cannot listen on " + config.host() + ":" + config.port()
                     + ": " + e.getMessage(), e);
@@ -181,10 +193,27 @@ public final class ManagementServer {
         return out;
     }
 
+    /** Runs the snapshot schedules due at the configured clock's now (tests: with a manual clock). */
+    synchronized int runSchedulesNow() {
+        if (api == null) {
+            throw new IllegalStateException("not started");
+        }
+        return api.runSchedules();
+    }
+
+    /** "http" or "https" (with {@link ManagementConfig#tls}). */
+    public String scheme() {
+        return config.scheme();
+    }
+
     /** Stops serving (idempotent). Does not close the appliance objects. */
     public synchronized void stop() {
         if (vertx == null) {
             return;
+        }
+        if (api != null) {
+            api.stopBackground();
+            api = null;
         }
         try {
             server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);

@@ -2,6 +2,7 @@ package io.evasan.nsc;
 
 import io.evasan.error.ErrorCode;
 import io.evasan.error.StorageException;
+import io.evasan.nsc.backup.BackupRefusedException;
 import io.evasan.nsc.backup.impl.BackupLogicalUnit;
 import io.evasan.nsc.backup.impl.SnapshotBackupEngineImpl;
 import io.evasan.nsc.cache.CacheConfig;
@@ -26,6 +27,9 @@ import io.evasan.scsi.lu.LogicalUnit;
 import io.evasan.scsi.lu.impl.PresentationTable;
 import io.evasan.scsi.target.ScsiStats;
 import io.evasan.scsi.target.impl.DiskTarget;
+import io.evasan.scsi.sense.SenseCodes;
+import io.evasan.scsi.vendor.DcmdCodes;
+import io.evasan.scsi.vendor.DcmdDescriptor;
 import io.evasan.scsi.vendor.DcmdHandler;
 import io.evasan.scsi.vendor.SnapshotMarkerHandler;
 import io.evasan.sharing.DeleteOption;
@@ -297,6 +301,88 @@ public final class Controller implements AutoCloseable {
         return r;
     }
 
+    // ------------------------------------------------------------------ seed 003 backup without a SCSI nexus
+
+    /**
+     * Seed 003 initiate (tables 1/2) for management: the same work as the DCMD sent to LUN
+     * {@code lunName} (a cache-marker snapshot holding exactly the writes acknowledged before the call).
+     *
+     * @throws StorageException NOT_FOUND; {@link BackupRefusedException} with the seed's sense code
+     *                          (no log LUN 09/81/19, already active 09/81/10, rebuilding 09/81/06,
+     *                          initializing 09/81/0C, consistency check 09/81/0D, the log LUN 09/81/20)
+     */
+    public void initiateBackup(String lunName) {
+        checkOpen();
+        LunRecord r = lun(lunName);
+        int sense = backup.initiateSnapshot(unit(r.id()), null);
+        if (sense != SenseCodes.NO_SENSE) {
+            throw new BackupRefusedException(backupReason(sense) + " (LUN " + lunName + ")", sense, 0);
+        }
+    }
+
+    /**
+     * Seed 003 terminate (tables 3/4) for management: ends the active backup (stops a copy from it,
+     * deletes its snapshot).
+     *
+     * @throws BackupRefusedException 09/81/0C when no backup is active
+     */
+    public void terminateBackup() {
+        checkOpen();
+        BackupLogicalUnit log = backup.logUnit();
+        int sense = log == null ? DcmdCodes.SNAPSHOT_NOT_IN_PROGRESS : backup.terminateSnapshot(log, null);
+        if (sense != SenseCodes.NO_SENSE) {
+            throw new BackupRefusedException("no snapshot backup is active", sense, 0);
+        }
+    }
+
+    /**
+     * Seed 003 LOP START (tables 5/6) for management: copies the active backup snapshot to LUN
+     * {@code destination} in the background (incremental: only the segments changed since the previous
+     * backup, when the destination still holds that copy untouched). Progress: {@code backupEngine().copyProgress()}.
+     *
+     * @throws StorageException NOT_FOUND; {@link BackupRefusedException} with the LOP status word
+     *                          (no active backup 0002h, invalid destination 0105h, a copy running 0106h)
+     */
+    public void startBackupCopy(String destination, boolean incremental) {
+        checkOpen();
+        LunRecord d = lun(destination);
+        int source = backup.activePrimary();
+        if (source < 0) {
+            throw new BackupRefusedException("no snapshot backup is active (LOP status 0002h: drive not ready)",
+                    0, DcmdCodes.LOP_START_DRIVE_NOT_READY);
+        }
+        int status = backup.lopStart(incremental ? DcmdDescriptor.LOP_INCREMENTAL_COPY : DcmdDescriptor.LOP_COPY_SYSTEM_DRIVE,
+                source, d.id());
+        if (status != DcmdCodes.LOP_START_COPY_STARTED) {
+            String why = switch (status) {
+                case DcmdCodes.LOP_START_DRIVE_NOT_READY -> "no snapshot backup is active";
+                case DcmdCodes.LOP_START_COPY_ALREADY_IN_PROGRESS -> "a copy is already in progress";
+                default -> "destination " + destination + " cannot take the copy (the log LUN, the backup's primary, or smaller than it)";
+            };
+            throw new BackupRefusedException(why + String.format(" (LOP status %04Xh)", status), 0, status);
+        }
+    }
+
+    /** The seed 003 reason of a DCMD sense code, as text. */
+    static String backupReason(int sense) {
+        if (sense == DcmdCodes.NO_LOG_LUN_DEFINED) {
+            return "no log LUN is defined";
+        } else if (sense == DcmdCodes.SNAPSHOT_ALREADY_IN_PROGRESS) {
+            return "a snapshot backup is already active or initiating";
+        } else if (sense == DcmdCodes.REBUILD_IN_PROGRESS) {
+            return "the pool is rebuilding";
+        } else if (sense == DcmdCodes.INITIALIZATION_IN_PROGRESS) {
+            return "the pool is initializing";
+        } else if (sense == DcmdCodes.CHECK_CONSISTENCY_IN_PROGRESS) {
+            return "a consistency check is running";
+        } else if (sense == DcmdCodes.COMMAND_TO_BACKUP_LUN) {
+            return "the command was addressed to the backup (log) LUN";
+        } else if (sense == SenseCodes.LOGICAL_UNIT_NOT_SUPPORTED) {
+            return "not a primary LUN";
+        }
+        return "refused with sense " + SenseCodes.toString(sense);
+    }
+
     /**
      * Deletes a LUN (and its snapshots): unpresents it, refuses new I/O, destages its cached writes,
      * removes it from the table, then frees its tree.
@@ -348,6 +434,73 @@ public final class Controller implements AutoCloseable {
                 throw e;
             }
         }
+    }
+
+    /**
+     * Grows or shrinks LUN {@code name} to {@code sizeBytes} (a positive multiple of 512). Hosts get BUSY
+     * while it runs; writes acknowledged and markers requested before the call reach the tree first.
+     * Shrinking discards the data beyond the new end (it reads zeros if the LUN grows again); data
+     * below the new end is untouched. Growing adds space that reads zeros; the tree disk grows only
+     * when the LUN outgrows it, which the sharing tree refuses while the LUN has snapshots or
+     * snapclones. Every nexus gets the unit attention CAPACITY DATA HAS CHANGED (2A/09); READ
+     * CAPACITY reports the new size. The new size is in the LUN table when this returns.
+     *
+     * <p>Crash order: a shrink commits the table first and then unmaps; a grow unmaps (zeros) the
+     * space it is about to expose before it commits, so the space beyond a LUN's end never leaks
+     * older data, whichever step a crash interrupts.
+     *
+     * @return the new record
+     * @throws StorageException NOT_FOUND; INVALID_ARGUMENT (size, or the log LUN); INVALID_STATE while
+     *                          the LUN takes part in a snapshot backup or copy, or when the tree refuses
+     *                          to grow a disk with snapshots; SPACE_ALLOCATION_FAILED from the tree
+     */
+    public synchronized LunRecord resizeLun(String name, long sizeBytes) {
+        checkOpen();
+        LunRecord r = lun(name);
+        if (r.kind() != LunRecord.Kind.PRIMARY) {
+            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "LUN " + name + " is the log LUN; it is not resized");
+        }
+        if (sizeBytes <= 0 || sizeBytes % 512 != 0) {
+            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "LUN size " + sizeBytes
+                    + " must be a positive multiple of 512 bytes");
+        }
+        long segBytes = trees.segmentBytes();
+        long segs = (sizeBytes + segBytes - 1) / segBytes;
+        if (segs > Integer.MAX_VALUE) {
+            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "LUN size " + sizeBytes + " too large");
+        }
+        if (backup.involves(r.id())) {
+            throw new StorageException(ErrorCode.INVALID_STATE, "LUN " + name
+                    + " takes part in a snapshot backup or copy; terminate it first");
+        }
+        if (sizeBytes == r.sizeBytes()) {
+            return r;
+        }
+        long old = r.sizeBytes();
+        LunRecord next = new LunRecord(r.id(), r.name(), r.kind(), r.uid(), r.disk(), sizeBytes);
+        CachedLogicalUnit lu = lus.get(r.id());
+        LunRecord[] stored = new LunRecord[1];
+        lu.resize(next, () -> {
+            if (sizeBytes < old) {
+                stored[0] = table.resize(r.id(), sizeBytes);
+                destage.register(r.id(), r.disk(), sizeBytes);
+                trees.unmap(r.disk(), sizeBytes, old - sizeBytes);
+            } else {
+                long diskBytes = (long) trees.segments(r.disk()) * segBytes;
+                long zeroEnd = Math.min(sizeBytes, diskBytes);
+                if (zeroEnd > old) {
+                    trees.unmap(r.disk(), old, zeroEnd - old);
+                }
+                if (segs > trees.segments(r.disk())) {
+                    trees.resize(r.disk(), (int) segs);
+                }
+                stored[0] = table.resize(r.id(), sizeBytes);
+                destage.register(r.id(), r.disk(), sizeBytes);
+            }
+            backup.lunDeleted(r.id());   // change tracking and copy baselines were sized for the old LUN
+        });
+        target.capacityChanged(lu);
+        return stored[0];
     }
 
     /**
@@ -505,6 +658,11 @@ public final class Controller implements AutoCloseable {
         if (name == null || name.isEmpty() || name.length() > 255) {
             throw new StorageException(ErrorCode.INVALID_ARGUMENT, "name must be 1..255 characters");
         }
+    }
+
+    /** False once {@link #close()} began. */
+    public boolean isOpen() {
+        return !closed;
     }
 
     private void checkOpen() {

@@ -27,7 +27,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -51,8 +50,11 @@ public final class ApiRoutes {
     private final Controller controller;
     private final ManagementConfig config;
     private final ApplianceMeters meters;
-    /** Rebuilds started through this API, latest per disk group id. */
-    private final Map<Integer, Rebuild> rebuilds = new ConcurrentHashMap<>();
+    private final JobRoutes jobs;
+    private final ScheduleRoutes schedules;
+    private final BackupRoutes backup;
+    private final DestageRate destageRate;
+    private java.util.concurrent.ScheduledExecutorService background;
 
     public ApiRoutes(Pool pool, SharingTrees trees, Controller controller, ManagementConfig config, ApplianceMeters meters) {
         this.pool = pool;
@@ -60,6 +62,54 @@ public final class ApiRoutes {
         this.controller = controller;
         this.config = config;
         this.meters = meters;
+        this.jobs = new JobRoutes(this, pool, trees, controller);
+        this.schedules = new ScheduleRoutes(this, controller, config);
+        this.backup = new BackupRoutes(this, controller);
+        this.destageRate = new DestageRate(() -> controller.cache().stats().destagedBytes(), config.clock());
+    }
+
+    /**
+     * Loads the stored snapshot schedules and starts the background timer (schedule ticks and the
+     * destage-rate sample, both once a second by default).
+     *
+     * @throws StorageException CORRUPT_METADATA for a malformed stored schedule
+     */
+    public synchronized void startBackground() {
+        schedules.load();
+        java.util.concurrent.ScheduledExecutorService ex = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "evasan-mgmt-timer");
+            t.setDaemon(true);
+            return t;
+        });
+        long tick = config.backgroundTickMillis();
+        ex.scheduleWithFixedDelay(() -> {
+            try {
+                destageRate.sample();
+                schedules.tick();
+            } catch (RuntimeException e) {
+                System.err.println("evasan mgmt: background tick: " + e);
+            }
+        }, tick, tick, TimeUnit.MILLISECONDS);
+        background = ex;
+    }
+
+    /** Stops the background timer (waits for a run in progress, at most 30 s). */
+    public synchronized void stopBackground() {
+        if (background == null) {
+            return;
+        }
+        background.shutdownNow();
+        try {
+            background.awaitTermination(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        background = null;
+    }
+
+    /** Runs the snapshot schedules that are due now (what the timer does each tick); returns how many ran. */
+    public int runSchedules() {
+        return schedules.tick();
     }
 
     /** Registers the routes listed in openapi.json on {@code router} (auth and body handling are the caller's). */
@@ -69,10 +119,11 @@ public final class ApiRoutes {
         on(router, "POST", "/api/pool/groups/:group/drives/:drive/remove", this::removeDrive);
         on(router, "POST", "/api/pool/groups/:group/drives/:drive/fail", this::failDrive);
         on(router, "POST", "/api/pool/groups/:group/drives/:drive/restore", this::restoreDrive);
-        on(router, "GET", "/api/jobs", this::getJobs);
+        jobs.register(router);
         on(router, "GET", "/api/luns", this::listLuns);
         on(router, "POST", "/api/luns", this::createLun);
         on(router, "GET", "/api/luns/:name", this::getLun);
+        on(router, "PATCH", "/api/luns/:name", this::resizeLun);
         on(router, "DELETE", "/api/luns/:name", this::deleteLun);
         on(router, "POST", "/api/luns/:name/present", this::present);
         on(router, "POST", "/api/luns/:name/unpresent", this::unpresent);
@@ -85,13 +136,15 @@ public final class ApiRoutes {
         on(router, "POST", "/api/snapshots/:name/bgcopy/resume", ctx -> bgcopyControl(ctx, false));
         on(router, "GET", "/api/hosts", this::hosts);
         on(router, "GET", "/api/controllers", this::controllers);
+        schedules.register(router);
+        backup.register(router);
     }
 
     /** A handler's answer: status and JSON body (null body = no content). */
     record Reply(int status, Object body) {
     }
 
-    private void on(Router router, String method, String path, Function<RoutingContext, Reply> h) {
+    void on(Router router, String method, String path, Function<RoutingContext, Reply> h) {
         router.route(io.vertx.core.http.HttpMethod.valueOf(method), path).blockingHandler(ctx -> {
             Reply r;
             try {
@@ -130,6 +183,9 @@ public final class ApiRoutes {
         }
         if (e.code() != null) {
             b.put("code", e.code());
+        }
+        if (e.details() != null) {
+            b.mergeIn(e.details());
         }
         send(ctx, e.status(), b);
     }
@@ -267,7 +323,7 @@ public final class ApiRoutes {
         } catch (StorageException e) {
             throw new ApiError(e, "drive");
         }
-        rebuilds.put(g.id(), r);
+        jobs.rebuilds.put(g.id(), r);
         return new Reply(202, new JsonObject().put("drive", drive(current(g, d.index())))
                 .put("rebuild", rebuild(g, r)));
     }
@@ -281,7 +337,7 @@ public final class ApiRoutes {
         throw new StorageException(ErrorCode.NOT_FOUND, "drive " + index + " left disk group " + g.name());
     }
 
-    private static JsonObject rebuild(DiskGroup g, Rebuild r) {
+    static JsonObject rebuild(DiskGroup g, Rebuild r) {
         JsonObject o = new JsonObject().put("type", "rebuild").put("group", g.id())
                 .put("done", r.done()).put("total", r.total()).put("unit", "64 KiB rows")
                 .put("membersRebuilt", r.membersRebuilt()).put("finished", r.isDone())
@@ -292,41 +348,14 @@ public final class ApiRoutes {
         return o;
     }
 
-    private Reply getJobs(RoutingContext ctx) {
-        JsonArray rb = new JsonArray();
-        JsonArray flags = new JsonArray();
-        for (DiskGroup g : pool.diskGroups()) {
-            Rebuild r = rebuilds.get(g.id());
-            if (r != null) {
-                rb.add(rebuild(g, r));
-            }
-            flags.add(new JsonObject().put("group", g.id()).put("rebuildInProgress", g.rebuildInProgress())
-                    .put("resyncInProgress", g.resyncInProgress()));
-        }
-        JsonArray bg = new JsonArray();
-        for (SnapshotRecord s : controller.listSnapshots()) {
-            if (!s.snapclone()) {
-                continue;
-            }
-            BgCopyProgress p;
-            try {
-                p = trees.bgcopyProgress(s.disk());
-            } catch (StorageException e) {
-                continue; // the disk is gone between listing and asking
-            }
-            bg.add(bgcopy(p).put("type", "bgcopy").put("snapshot", s.name()).put("lun", lunName(s.lunId())));
-        }
-        return new Reply(200, new JsonObject().put("rebuilds", rb).put("bgcopies", bg).put("groups", flags));
-    }
-
-    private static JsonObject bgcopy(BgCopyProgress p) {
+    static JsonObject bgcopy(BgCopyProgress p) {
         return new JsonObject().put("disk", p.disk()).put("done", p.done()).put("total", p.total())
                 .put("unit", "segments").put("state", p.state().name());
     }
 
     // ---- LUNs ----
 
-    private String lunName(int id) {
+    String lunName(int id) {
         for (LunRecord l : controller.listLuns()) {
             if (l.id() == id) {
                 return l.name();
@@ -373,7 +402,7 @@ public final class ApiRoutes {
         return new Reply(200, lun(lunParam(ctx)));
     }
 
-    private static String name(JsonObject o, String field) {
+    static String name(JsonObject o, String field) {
         String n = Json.string(o, field);
         if (!NAME.matcher(n).matches()) {
             throw ApiError.badRequest(field, "field '" + field + "' must match " + NAME.pattern());
@@ -414,6 +443,25 @@ public final class ApiRoutes {
         }
         ctx.response().putHeader("location", "/api/luns/" + l.name());
         return new Reply(201, lun(l));
+    }
+
+    private Reply resizeLun(RoutingContext ctx) {
+        LunRecord l = lunParam(ctx);
+        JsonObject b = Json.body(ctx, Set.of("sizeBytes"));
+        long size = Json.integer(b, "sizeBytes", MIN_LUN_BYTES, MAX_LUN_BYTES);
+        if (size % MIN_LUN_BYTES != 0) {
+            throw ApiError.badRequest("sizeBytes", "field 'sizeBytes' must be a multiple of 1 MiB (1048576)");
+        }
+        if (l.kind() != LunRecord.Kind.PRIMARY) {
+            throw new ApiError(400, "LUN " + l.name() + " is the log LUN; redefine it to change its capacity", "name");
+        }
+        LunRecord r;
+        try {
+            r = controller.resizeLun(l.name(), size);
+        } catch (StorageException e) {
+            throw new ApiError(e, e.code() == ErrorCode.NOT_FOUND ? "name" : "sizeBytes");
+        }
+        return new Reply(200, lun(r));
     }
 
     private Reply deleteLun(RoutingContext ctx) {
@@ -614,6 +662,8 @@ public final class ApiRoutes {
             luns.add(l.name());
         }
         JsonObject c = new JsonObject().put("name", config.controllerName())
+                .put("state", controller.isOpen() ? "ONLINE" : "STOPPED")
+                .put("destagedBytesPerSecond", destageRate.bytesPerSecond())
                 .put("cacheDirtyBytes", controller.cache().dirtyBytes())
                 .put("cacheCapacityBytes", controller.cache().capacityBytes())
                 .put("snapshotBackupState", controller.backupEngine().state().name())

@@ -20,6 +20,14 @@ public interface LunTable {
     /** Creates a LUN record. @throws StorageException ALREADY_EXISTS for a used name */
     LunRecord create(String name, LunRecord.Kind kind, long disk, long sizeBytes) throws StorageException;
 
+    /**
+     * Changes the size of LUN {@code lunId} (a positive multiple of 512; id, name, uid and disk stay).
+     *
+     * @return the new record
+     * @throws StorageException NOT_FOUND; INVALID_ARGUMENT for a bad size
+     */
+    LunRecord resize(int lunId, long sizeBytes) throws StorageException;
+
     /** Removes a LUN with its presentations and snapshot records. @throws StorageException NOT_FOUND */
     void remove(int lunId) throws StorageException;
 

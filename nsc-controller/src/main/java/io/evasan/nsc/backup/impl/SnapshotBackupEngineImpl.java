@@ -107,12 +107,16 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
         volatile int abort;
         volatile boolean finished;
         volatile long copiedSegments;
+        /** Segments examined so far (progress: {@code position / segments}). */
+        volatile int position;
+        final int segments;
 
         Copy(Active source, CachedLogicalUnit dest, long destDisk, boolean incrementalRequested) {
             this.source = source;
             this.dest = dest;
             this.destDisk = destDisk;
             this.incrementalRequested = incrementalRequested;
+            this.segments = (int) ((source.primarySize + segBytes - 1) / segBytes);
             this.thread = new Thread(this, "nsc-lop-copy-" + dest.lunId());
             this.thread.setDaemon(true);
         }
@@ -175,6 +179,7 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
             int segs = (int) ((source.primarySize + segBytes - 1) / segBytes);
             long[] only = incremental ? source.changedSincePrev : null;
             for (int s = 0; s < segs; s++) {
+                position = s;
                 if (only != null && (only[s >>> 6] & (1L << (s & 63))) == 0) {
                     continue;
                 }
@@ -198,6 +203,7 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
                 trees.write(destDisk, off, a, 0, len);
                 copiedSegments++;
             }
+            position = segs;
         }
     }
 
@@ -355,6 +361,60 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
         synchronized (lock) {
             return copy != null && copy.finished ? copy.copiedSegments : 0;
         }
+    }
+
+    /**
+     * Progress of the current or last LOP copy, or null when no copy was started since the controller opened.
+     *
+     * @param destinationLunId LUN id of the copy's destination
+     * @param done      segments examined
+     * @param total     segments of the source
+     * @param copied    segments written to the destination
+     * @param running   the copy thread has not finished
+     * @param paused    held by {@link #pauseCopy()}
+     * @param status    LOP STATUS word (tables 7-10): in progress, completed, terminated, ...
+     * @param incremental the copy took the incremental path
+     */
+    public record CopyProgress(int destinationLunId, int done, int total, long copied, boolean running,
+                               boolean paused, int status, boolean incremental) {
+    }
+
+    public CopyProgress copyProgress() {
+        synchronized (lock) {
+            Copy c = copy;
+            if (c == null) {
+                return null;
+            }
+            int done = c.finished && lastStatus == DcmdCodes.LOP_STATUS_COMPLETED ? c.segments : c.position;
+            return new CopyProgress(c.dest.lunId(), done, c.segments, c.copiedSegments, !c.finished,
+                    copyPaused && !c.finished, c.finished ? lastStatus : DcmdCodes.LOP_STATUS_IN_PROGRESS, c.incremental);
+        }
+    }
+
+    /**
+     * Stops a running copy (LOP status TERMINATED BY COMMAND; the destination forgets its baseline and
+     * answers hosts again; the snapshot backup stays active). Waits for the copy thread.
+     *
+     * @return false when no copy was running
+     */
+    public boolean cancelCopy() {
+        Copy c;
+        synchronized (lock) {
+            c = copy;
+            if (c == null || c.finished) {
+                return false;
+            }
+            c.abort = DcmdCodes.LOP_STATUS_TERMINATED_BY_COMMAND;
+            copyPaused = false;
+            lock.notifyAll();
+        }
+        try {
+            c.thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StorageException(ErrorCode.BUSY, "interrupted while stopping the copy");
+        }
+        return true;
     }
 
     /** Holds a running copy before its next segment (diagnostics and tests); nothing is lost. */

@@ -33,7 +33,7 @@ public final class CachedLogicalUnit implements LogicalUnit {
 
     private final WriteCache cache;
     private final TreeDestageTarget tree;
-    private final LunRecord record;
+    private volatile LunRecord record;
     private final byte[] naa;
     private final int maxWriteBytes;
     private final ReentrantReadWriteLock gate = new ReentrantReadWriteLock();
@@ -88,6 +88,30 @@ public final class CachedLogicalUnit implements LogicalUnit {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new StorageException(io.evasan.error.ErrorCode.BUSY, "interrupted before the rollback");
+        } finally {
+            setBusy(false);
+        }
+    }
+
+    /**
+     * Changes the LUN's capacity to {@code next}'s size (same id and uid): hosts get BUSY meanwhile;
+     * markers requested and writes acknowledged before the call reach the tree first, then
+     * {@code change} runs (the caller's tree and table work) and, if it returned, {@code next} takes
+     * effect. If {@code change} throws, the LU keeps its record.
+     */
+    public void resize(LunRecord next, Runnable change) {
+        if (next.id() != record.id() || next.uid() != record.uid()) {
+            throw new IllegalArgumentException("resize must keep the LUN's id and uid: " + next);
+        }
+        setBusy(true);
+        try {
+            awaitOlderMarkers();
+            cache.synchronize(record.id(), 0, 0);
+            change.run();
+            record = next;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StorageException(io.evasan.error.ErrorCode.BUSY, "interrupted before the resize");
         } finally {
             setBusy(false);
         }

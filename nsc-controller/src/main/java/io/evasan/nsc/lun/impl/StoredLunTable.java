@@ -88,6 +88,23 @@ public final class StoredLunTable implements LunTable {
     }
 
     @Override
+    public synchronized LunRecord resize(int lunId, long sizeBytes) {
+        LunRecord old = byId(lunId);
+        if (old == null) {
+            throw new StorageException(ErrorCode.NOT_FOUND, "no LUN with id " + lunId);
+        }
+        if (sizeBytes <= 0 || sizeBytes % 512 != 0) {
+            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "LUN size " + sizeBytes
+                    + " must be a positive multiple of 512 bytes");
+        }
+        LunRecord rec = new LunRecord(old.id(), old.name(), old.kind(), old.uid(), old.disk(), sizeBytes);
+        List<LunRecord> l = new ArrayList<>(state.luns());
+        l.replaceAll(r -> r.id() == lunId ? rec : r);
+        commit(with(l, state.presentations(), state.snapshots(), state.backupDisk()));
+        return rec;
+    }
+
+    @Override
     public synchronized void remove(int lunId) {
         if (byId(lunId) == null) {
             throw new StorageException(ErrorCode.NOT_FOUND, "no LUN with id " + lunId);

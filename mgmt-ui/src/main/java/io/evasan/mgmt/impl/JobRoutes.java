@@ -1,0 +1,267 @@
+package io.evasan.mgmt.impl;
+
+import io.evasan.error.StorageException;
+import io.evasan.nsc.Controller;
+import io.evasan.nsc.backup.impl.SnapshotBackupEngineImpl;
+import io.evasan.nsc.lun.SnapshotRecord;
+import io.evasan.raid.DiskGroup;
+import io.evasan.raid.Pool;
+import io.evasan.raid.Rebuild;
+import io.evasan.scsi.vendor.DcmdCodes;
+import io.evasan.sharing.BgCopyProgress;
+import io.evasan.sharing.BgCopyState;
+import io.evasan.sharing.SharingTrees;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Background jobs with ids: {@code bgcopy-<snapclone>} (a snapclone's BGCOPY), {@code rebuild-<group>}
+ * (the latest rebuild started through this API in a disk group) and {@code lopcopy} (the seed 003
+ * LOP copy of the backup snapshot). Each job is {@code {id, type, target, state, done, total, unit, percent}}
+ * with state RUNNING, PAUSED, DONE, FAILED or CANCELLED.
+ *
+ * <p>Invariants: a job's state is read from the layer that runs it at each request (nothing cached
+ * except the final answer of a cancelled job, kept so its id still answers CANCELLED); a refused
+ * pause/resume/cancel (409) changed nothing. Cancelling a bgcopy stops the copy and deletes the
+ * unfinished snapclone (its data is not yet independent of the tree); a rebuild is never paused or
+ * cancelled (it restores redundancy).
+ */
+final class JobRoutes {
+    private static final int REMEMBERED_CANCELLED = 64;
+    private final ApiRoutes api;
+    private final Pool pool;
+    private final SharingTrees trees;
+    private final Controller controller;
+    /** Rebuilds started through this API, latest per disk group id. */
+    final Map<Integer, Rebuild> rebuilds = new ConcurrentHashMap<>();
+    /** Final answers of cancelled jobs, oldest first. */
+    private final Map<String, JsonObject> cancelled = new LinkedHashMap<>();
+
+    JobRoutes(ApiRoutes api, Pool pool, SharingTrees trees, Controller controller) {
+        this.api = api;
+        this.pool = pool;
+        this.trees = trees;
+        this.controller = controller;
+    }
+
+    void register(Router router) {
+        api.on(router, "GET", "/api/jobs", this::getJobs);
+        api.on(router, "GET", "/api/jobs/:id", ctx -> new ApiRoutes.Reply(200, job(ctx.pathParam("id"))));
+        api.on(router, "POST", "/api/jobs/:id/pause", ctx -> control(ctx, Action.PAUSE));
+        api.on(router, "POST", "/api/jobs/:id/resume", ctx -> control(ctx, Action.RESUME));
+        api.on(router, "POST", "/api/jobs/:id/cancel", ctx -> control(ctx, Action.CANCEL));
+    }
+
+    private enum Action { PAUSE, RESUME, CANCEL }
+
+    // ---- the job list ----
+
+    private ApiRoutes.Reply getJobs(RoutingContext ctx) {
+        JsonArray rb = new JsonArray();
+        JsonArray flags = new JsonArray();
+        for (DiskGroup g : pool.diskGroups()) {
+            Rebuild r = rebuilds.get(g.id());
+            if (r != null) {
+                rb.add(ApiRoutes.rebuild(g, r));
+            }
+            flags.add(new JsonObject().put("group", g.id()).put("rebuildInProgress", g.rebuildInProgress())
+                    .put("resyncInProgress", g.resyncInProgress()));
+        }
+        JsonArray bg = new JsonArray();
+        for (SnapshotRecord s : controller.listSnapshots()) {
+            if (!s.snapclone()) {
+                continue;
+            }
+            BgCopyProgress p;
+            try {
+                p = trees.bgcopyProgress(s.disk());
+            } catch (StorageException e) {
+                continue; // the disk is gone between listing and asking
+            }
+            bg.add(ApiRoutes.bgcopy(p).put("type", "bgcopy").put("snapshot", s.name()).put("lun", api.lunName(s.lunId())));
+        }
+        return new ApiRoutes.Reply(200, new JsonObject().put("rebuilds", rb).put("bgcopies", bg).put("groups", flags)
+                .put("jobs", new JsonArray(jobs())));
+    }
+
+    /** Every job known now: bgcopies, rebuilds, the LOP copy, then cancelled ones no longer present. */
+    List<JsonObject> jobs() {
+        List<JsonObject> out = new ArrayList<>();
+        for (SnapshotRecord s : controller.listSnapshots()) {
+            if (s.snapclone()) {
+                JsonObject j = bgcopyJob(s);
+                if (j != null) {
+                    out.add(j);
+                }
+            }
+        }
+        for (DiskGroup g : pool.diskGroups()) {
+            Rebuild r = rebuilds.get(g.id());
+            if (r != null) {
+                out.add(rebuildJob(g, r));
+            }
+        }
+        JsonObject lop = lopJob();
+        if (lop != null) {
+            out.add(lop);
+        }
+        synchronized (cancelled) {
+            for (Map.Entry<String, JsonObject> e : cancelled.entrySet()) {
+                if (out.stream().noneMatch(j -> j.getString("id").equals(e.getKey()))) {
+                    out.add(e.getValue().copy());
+                }
+            }
+        }
+        return out;
+    }
+
+    private static JsonObject job(String id, String type, String target, String state, long done, long total, String unit) {
+        long percent = total <= 0 ? (state.equals("DONE") ? 100 : 0) : Math.min(100, done * 100 / total);
+        return new JsonObject().put("id", id).put("type", type).put("target", target).put("state", state)
+                .put("done", done).put("total", total).put("unit", unit).put("percent", percent);
+    }
+
+    private JsonObject bgcopyJob(SnapshotRecord s) {
+        BgCopyProgress p;
+        try {
+            p = trees.bgcopyProgress(s.disk());
+        } catch (StorageException e) {
+            return null;
+        }
+        String state = switch (p.state()) {
+            case RUNNING -> "RUNNING";
+            case PAUSED -> "PAUSED";
+            case DONE -> "DONE";
+            case STALLED_NO_SPACE -> "FAILED";
+        };
+        JsonObject j = job("bgcopy-" + s.name(), "bgcopy", s.name(), state, p.done(), p.total(), "segments")
+                .put("lun", api.lunName(s.lunId()));
+        if (p.state() == BgCopyState.STALLED_NO_SPACE) {
+            j.put("message", "stalled: the disk group has no free segment; free space, then resume");
+        }
+        return j;
+    }
+
+    private static JsonObject rebuildJob(DiskGroup g, Rebuild r) {
+        String state = !r.isDone() ? "RUNNING" : r.failure() != null ? "FAILED" : "DONE";
+        JsonObject j = job("rebuild-" + g.id(), "rebuild", g.name(), state, r.done(), r.total(), "64 KiB rows")
+                .put("group", g.id());
+        if (r.failure() != null) {
+            j.put("message", r.failure().toString());
+        }
+        return j;
+    }
+
+    private JsonObject lopJob() {
+        SnapshotBackupEngineImpl.CopyProgress p = controller.backupEngine().copyProgress();
+        if (p == null) {
+            return null;
+        }
+        String state;
+        if (p.running()) {
+            state = p.paused() ? "PAUSED" : "RUNNING";
+        } else if (p.status() == DcmdCodes.LOP_STATUS_COMPLETED) {
+            state = "DONE";
+        } else if (p.status() == DcmdCodes.LOP_STATUS_TERMINATED_BY_COMMAND) {
+            state = "CANCELLED";
+        } else {
+            state = "FAILED";
+        }
+        JsonObject j = job("lopcopy", "lopcopy", api.lunName(p.destinationLunId()), state, p.done(), p.total(), "segments")
+                .put("copiedSegments", p.copied()).put("incremental", p.incremental())
+                .put("lopStatus", String.format("%04X", p.status()));
+        if (state.equals("FAILED")) {
+            j.put("message", "the copy ended with LOP status " + String.format("%04Xh", p.status()));
+        }
+        return j;
+    }
+
+    /** The job {@code id} now. @throws ApiError 404 */
+    JsonObject job(String id) {
+        for (JsonObject j : jobs()) {
+            if (j.getString("id").equals(id)) {
+                return j;
+            }
+        }
+        throw new ApiError(404, "no job with id '" + id + "' (ids: bgcopy-<snapclone>, rebuild-<group>, lopcopy)", "id");
+    }
+
+    // ---- pause / resume / cancel ----
+
+    private ApiRoutes.Reply control(RoutingContext ctx, Action action) {
+        String id = ctx.pathParam("id");
+        synchronized (this) {
+            JsonObject j = job(id);
+            String state = j.getString("state");
+            if (state.equals("DONE") || state.equals("CANCELLED") || (state.equals("FAILED") && !j.getString("type").equals("bgcopy"))) {
+                throw new ApiError(409, "job " + id + " is " + state + "; it cannot be " + verb(action), "id");
+            }
+            switch (j.getString("type")) {
+                case "rebuild" -> throw new ApiError(409, "job " + id + " is a rebuild: it restores redundancy and is not "
+                        + verb(action), "id");
+                case "bgcopy" -> bgcopyControl(j, action);
+                case "lopcopy" -> lopControl(j, action);
+                default -> throw new IllegalStateException("unknown job type " + j.getString("type"));
+            }
+            if (action == Action.CANCEL) {
+                JsonObject done = j.copy().put("state", "CANCELLED");
+                synchronized (cancelled) {
+                    cancelled.remove(id);
+                    cancelled.put(id, done);
+                    while (cancelled.size() > REMEMBERED_CANCELLED) {
+                        cancelled.remove(cancelled.keySet().iterator().next());
+                    }
+                }
+                return new ApiRoutes.Reply(200, done.copy());
+            }
+            return new ApiRoutes.Reply(200, job(id));
+        }
+    }
+
+    private static String verb(Action a) {
+        return switch (a) {
+            case PAUSE -> "paused";
+            case RESUME -> "resumed";
+            case CANCEL -> "cancelled";
+        };
+    }
+
+    private void bgcopyControl(JsonObject j, Action action) {
+        String snap = j.getString("target");
+        SnapshotRecord s = controller.listSnapshots().stream().filter(x -> x.name().equals(snap)).findFirst()
+                .orElseThrow(() -> new ApiError(404, "no snapclone named '" + snap + "'", "id"));
+        try {
+            switch (action) {
+                case PAUSE -> trees.pauseBgcopy(s.disk());
+                case RESUME -> trees.resumeBgcopy(s.disk());
+                case CANCEL -> {
+                    trees.pauseBgcopy(s.disk());   // no segment copied after this
+                    controller.deleteSnapshot(s.name());
+                }
+            }
+        } catch (StorageException e) {
+            throw new ApiError(e, "id");
+        }
+    }
+
+    private void lopControl(JsonObject j, Action action) {
+        SnapshotBackupEngineImpl engine = controller.backupEngine();
+        switch (action) {
+            case PAUSE -> engine.pauseCopy();
+            case RESUME -> engine.resumeCopy();
+            case CANCEL -> {
+                if (!engine.cancelCopy()) {
+                    throw new ApiError(409, "the LOP copy finished meanwhile", "id");
+                }
+            }
+        }
+    }
+}

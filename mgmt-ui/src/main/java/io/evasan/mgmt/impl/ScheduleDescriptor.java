@@ -1,0 +1,102 @@
+package io.evasan.mgmt.impl;
+
+import io.evasan.error.ErrorCode;
+import io.evasan.error.StorageException;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.zip.CRC32C;
+
+/**
+ * Layout of one stored snapshot schedule (MLD record {@code mgmt.schedule/<name>}, or the file
+ * {@code mgmt-schedules/<name>.bin} without an MLD).
+ *
+ * <pre>
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *  |                        magic 'EVSC'                           |  0
+ *  +-------------------------------+-------------------------------+
+ *  |          version (1)          |   flags (bit 0: snapclone)    |  4
+ *  +-------------------------------+-------------------------------+
+ *  |                    intervalSeconds (u32)                      |  8
+ *  +-------------------------------+-------------------------------+
+ *  |            keep (u16)         |      name length (u16)        | 12
+ *  +-------------------------------+-------------------------------+
+ *  |       LUN name length (u16)   |        reserved (0)           | 16
+ *  +-------------------------------+-------------------------------+
+ *  |                  createdMillis (i64)                          | 20
+ *  +---------------------------------------------------------------+
+ *  |              lastRunMillis (i64, -1 = never ran)              | 28
+ *  +---------------------------------------------------------------+
+ *  |        name (UTF-8), then LUN name (UTF-8)                    | 36
+ *  +---------------------------------------------------------------+
+ *  |         CRC-32C of every byte before it (u32)                 | 36+n+l
+ *  +---------------------------------------------------------------+
+ *  little endian
+ * </pre>
+ */
+public final class ScheduleDescriptor {
+    public static final int MAGIC = 0x43535645; // "EVSC" little endian
+    public static final int VERSION = 1;
+    public static final int FLAG_SNAPCLONE = 1;
+    static final int HEADER = 36;
+
+    /** One schedule as stored. */
+    public record Stored(String name, String lun, long intervalSeconds, int keep, boolean snapclone,
+                         long createdMillis, long lastRunMillis) {
+    }
+
+    private ScheduleDescriptor() {
+    }
+
+    public static byte[] encode(Stored s) {
+        byte[] n = s.name().getBytes(StandardCharsets.UTF_8);
+        byte[] l = s.lun().getBytes(StandardCharsets.UTF_8);
+        if (n.length > 0xFFFF || l.length > 0xFFFF || s.keep() < 0 || s.keep() > 0xFFFF
+                || s.intervalSeconds() <= 0 || s.intervalSeconds() > 0xFFFF_FFFFL) {
+            throw new IllegalArgumentException("schedule does not fit the record: " + s);
+        }
+        ByteBuffer b = ByteBuffer.allocate(HEADER + n.length + l.length + 4).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(MAGIC).putShort((short) VERSION).putShort((short) (s.snapclone() ? FLAG_SNAPCLONE : 0))
+                .putInt((int) s.intervalSeconds()).putShort((short) s.keep()).putShort((short) n.length)
+                .putShort((short) l.length).putShort((short) 0).putLong(s.createdMillis()).putLong(s.lastRunMillis())
+                .put(n).put(l);
+        CRC32C crc = new CRC32C();
+        crc.update(b.array(), 0, b.position());
+        b.putInt((int) crc.getValue());
+        return b.array();
+    }
+
+    /** @throws StorageException CORRUPT_METADATA for a malformed record (wrong magic/version/lengths/CRC) */
+    public static Stored decode(byte[] r) {
+        if (r == null || r.length < HEADER + 4) {
+            throw corrupt("short record");
+        }
+        ByteBuffer b = ByteBuffer.wrap(r).order(ByteOrder.LITTLE_ENDIAN);
+        if (b.getInt(0) != MAGIC || (b.getShort(4) & 0xFFFF) != VERSION) {
+            throw corrupt("bad magic or version");
+        }
+        int flags = b.getShort(6) & 0xFFFF;
+        long interval = b.getInt(8) & 0xFFFF_FFFFL;
+        int keep = b.getShort(12) & 0xFFFF;
+        int nl = b.getShort(14) & 0xFFFF;
+        int ll = b.getShort(16) & 0xFFFF;
+        if (r.length != HEADER + nl + ll + 4) {
+            throw corrupt("length " + r.length + " does not match the name lengths");
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(r, 0, r.length - 4);
+        if ((int) crc.getValue() != b.getInt(r.length - 4)) {
+            throw corrupt("CRC mismatch");
+        }
+        String name = new String(r, HEADER, nl, StandardCharsets.UTF_8);
+        String lun = new String(r, HEADER + nl, ll, StandardCharsets.UTF_8);
+        return new Stored(name, lun, interval, keep, (flags & FLAG_SNAPCLONE) != 0, b.getLong(20), b.getLong(28));
+    }
+
+    private static StorageException corrupt(String why) {
+        return new StorageException(ErrorCode.CORRUPT_METADATA, "stored snapshot schedule is malformed: " + why);
+    }
+}

@@ -1,0 +1,320 @@
+package io.evasan.mgmt.impl;
+
+import io.evasan.error.ErrorCode;
+import io.evasan.error.StorageException;
+import io.evasan.mgmt.ManagementConfig;
+import io.evasan.mld.Mld;
+import io.evasan.mld.MldBatch;
+import io.evasan.nsc.Controller;
+import io.evasan.nsc.lun.LunRecord;
+import io.evasan.nsc.lun.SnapshotRecord;
+import io.evasan.nsc.marker.SnapshotMarker;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Snapshot schedules: every {@code intervalSeconds} a snapshot (or snapclone) of a LUN named
+ * {@code <schedule>-<yyyyMMdd-HHmmss>} (UTC) through {@link Controller#snapshot} (a cache marker, so it
+ * holds exactly the writes acknowledged before the run); after a run that took its snapshot, the
+ * oldest snapshots of that schedule beyond {@code keep} are deleted.
+ *
+ * <p>Invariants: a schedule exists in memory only after its record ({@link ScheduleDescriptor}) is
+ * committed to the MLD (kind {@value #KIND}) or its file is renamed into place; schedules are loaded at
+ * start and keep their phase across restarts (next run = last run, or creation, + interval; an overdue
+ * schedule runs at the first tick). Runs happen on {@link #tick()}, called by a timer once a second
+ * (tests call it directly with a manual clock); a run's failure is reported in {@code lastError} and
+ * the schedule stays. Only snapshots whose names match the schedule's pattern and whose LUN is the
+ * schedule's are ever deleted by retention.
+ */
+public final class ScheduleRoutes {
+    public static final String KIND = "mgmt.schedule";
+    static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,111}");
+    static final long MIN_INTERVAL = 60;
+    static final long MAX_INTERVAL = 31_536_000;
+    static final int MAX_KEEP = 256;
+    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
+
+    private final ApiRoutes api;
+    private final Controller controller;
+    private final ManagementConfig config;
+    private final LongSupplier clock;
+    private final Mld mld;
+    private final Path dir;
+    private final Map<String, Schedule> schedules = new TreeMap<>();
+
+    /** A schedule and its run state. */
+    private static final class Schedule {
+        ScheduleDescriptor.Stored stored;
+        String lastSnapshot;
+        String lastError;
+
+        Schedule(ScheduleDescriptor.Stored s) {
+            this.stored = s;
+        }
+
+        long nextRun() {
+            long base = stored.lastRunMillis() >= 0 ? stored.lastRunMillis() : stored.createdMillis();
+            return base + stored.intervalSeconds() * 1000;
+        }
+    }
+
+    ScheduleRoutes(ApiRoutes api, Controller controller, ManagementConfig config) {
+        this.api = api;
+        this.controller = controller;
+        this.config = config;
+        this.clock = config.clock();
+        this.mld = config.credentialMld();
+        this.dir = mld == null ? config.stateDirectory().resolve("mgmt-schedules") : null;
+    }
+
+    void register(Router router) {
+        api.on(router, "GET", "/api/schedules", this::list);
+        api.on(router, "POST", "/api/schedules", this::create);
+        api.on(router, "GET", "/api/schedules/:name", ctx -> new ApiRoutes.Reply(200, json(param(ctx))));
+        api.on(router, "DELETE", "/api/schedules/:name", this::delete);
+    }
+
+    // ---- persistence ----
+
+    /**
+     * Loads the stored schedules (replacing what is in memory).
+     *
+     * @throws StorageException CORRUPT_METADATA for a malformed record (nothing loaded), IO_ERROR
+     */
+    public synchronized void load() {
+        schedules.clear();
+        List<byte[]> records = new ArrayList<>();
+        if (mld != null) {
+            for (String k : mld.keys(KIND)) {
+                mld.get(KIND, k).ifPresent(records::add);
+            }
+        } else if (Files.isDirectory(dir)) {
+            try (Stream<Path> s = Files.list(dir)) {
+                for (Path p : (Iterable<Path>) s.filter(p -> p.getFileName().toString().endsWith(".bin"))::iterator) {
+                    records.add(Files.readAllBytes(p));
+                }
+            } catch (IOException e) {
+                throw new StorageException(ErrorCode.IO_ERROR, "cannot read " + dir + ": " + e.getMessage(), e);
+            }
+        }
+        Map<String, Schedule> loaded = new TreeMap<>();
+        for (byte[] r : records) {
+            ScheduleDescriptor.Stored s = ScheduleDescriptor.decode(r);
+            Schedule sc = new Schedule(s);
+            sc.lastSnapshot = newestTaken(s);
+            loaded.put(s.name(), sc);
+        }
+        schedules.putAll(loaded);
+    }
+
+    private void store(ScheduleDescriptor.Stored s) {
+        byte[] r = ScheduleDescriptor.encode(s);
+        if (mld != null) {
+            mld.commit(new MldBatch().put(KIND, s.name(), r));
+            return;
+        }
+        try {
+            Files.createDirectories(dir);
+            Path tmp = dir.resolve(s.name() + ".tmp");
+            Files.write(tmp, r);
+            try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
+            try {
+                Files.move(tmp, dir.resolve(s.name() + ".bin"), StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, dir.resolve(s.name() + ".bin"), StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            throw new StorageException(ErrorCode.IO_ERROR, "cannot store schedule " + s.name() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void unstore(String name) {
+        if (mld != null) {
+            mld.commit(new MldBatch().remove(KIND, name));
+            return;
+        }
+        try {
+            Files.deleteIfExists(dir.resolve(name + ".bin"));
+        } catch (IOException e) {
+            throw new StorageException(ErrorCode.IO_ERROR, "cannot remove schedule " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    // ---- runs ----
+
+    /** Runs every schedule that is due at the clock's now; returns how many ran. */
+    public synchronized int tick() {
+        long now = clock.getAsLong();
+        int ran = 0;
+        for (Schedule sc : new ArrayList<>(schedules.values())) {
+            if (sc.nextRun() <= now && schedules.get(sc.stored.name()) == sc) {
+                run(sc, now);
+                ran++;
+            }
+        }
+        return ran;
+    }
+
+    private void run(Schedule sc, long now) {
+        ScheduleDescriptor.Stored s = sc.stored;
+        ScheduleDescriptor.Stored next = new ScheduleDescriptor.Stored(s.name(), s.lun(), s.intervalSeconds(), s.keep(),
+                s.snapclone(), s.createdMillis(), now);
+        try {
+            store(next);   // the run is recorded first: a crash mid-run does not repeat it at once after restart
+            sc.stored = next;
+        } catch (StorageException e) {
+            sc.lastError = "cannot record the run: " + e.getMessage();
+            return;
+        }
+        String snap = s.name() + "-" + STAMP.format(Instant.ofEpochMilli(now));
+        try {
+            SnapshotMarker m = controller.snapshot(s.lun(), snap, s.snapclone());
+            m.taken().get(config.snapshotTimeoutMillis(), TimeUnit.MILLISECONDS);
+            sc.lastSnapshot = snap;
+            sc.lastError = null;
+        } catch (StorageException e) {
+            sc.lastError = e.code() + ": " + e.getMessage();
+            return;
+        } catch (TimeoutException e) {
+            sc.lastError = "snapshot " + snap + " still queued behind cached writes after "
+                    + config.snapshotTimeoutMillis() + " ms; retention skipped this run";
+            return;
+        } catch (ExecutionException e) {
+            sc.lastError = "snapshot " + snap + " failed: " + e.getCause();
+            return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            sc.lastError = "interrupted while waiting for snapshot " + snap;
+            return;
+        }
+        retain(sc);
+    }
+
+    /** Deletes the oldest snapshots of the schedule beyond {@code keep}. */
+    private void retain(Schedule sc) {
+        List<SnapshotRecord> mine = taken(sc.stored);
+        for (int i = 0; i < mine.size() - sc.stored.keep(); i++) {
+            try {
+                controller.deleteSnapshot(mine.get(i).name());
+            } catch (StorageException e) {
+                if (e.code() != ErrorCode.NOT_FOUND) {
+                    sc.lastError = "retention: cannot delete " + mine.get(i).name() + ": " + e.getMessage();
+                }
+            }
+        }
+    }
+
+    /** The schedule's snapshots, oldest first. */
+    private List<SnapshotRecord> taken(ScheduleDescriptor.Stored s) {
+        LunRecord lun;
+        try {
+            lun = controller.lun(s.lun());
+        } catch (StorageException e) {
+            return List.of();
+        }
+        Pattern p = Pattern.compile(Pattern.quote(s.name()) + "-\\d{8}-\\d{6}");
+        List<SnapshotRecord> out = new ArrayList<>();
+        for (SnapshotRecord r : controller.listSnapshots()) {
+            if (r.lunId() == lun.id() && p.matcher(r.name()).matches()) {
+                out.add(r);
+            }
+        }
+        out.sort(Comparator.comparing(SnapshotRecord::name).thenComparingLong(SnapshotRecord::createdMillis));
+        return out;
+    }
+
+    private String newestTaken(ScheduleDescriptor.Stored s) {
+        List<SnapshotRecord> t = taken(s);
+        return t.isEmpty() ? null : t.get(t.size() - 1).name();
+    }
+
+    // ---- handlers ----
+
+    private synchronized JsonObject json(Schedule sc) {
+        ScheduleDescriptor.Stored s = sc.stored;
+        return new JsonObject().put("name", s.name()).put("lun", s.lun()).put("intervalSeconds", s.intervalSeconds())
+                .put("keep", s.keep()).put("snapclone", s.snapclone()).put("nextRunMillis", sc.nextRun())
+                .put("lastRunMillis", s.lastRunMillis() >= 0 ? s.lastRunMillis() : null)
+                .put("lastSnapshot", sc.lastSnapshot).put("lastError", sc.lastError);
+    }
+
+    private synchronized Schedule param(RoutingContext ctx) {
+        Schedule sc = schedules.get(ctx.pathParam("name"));
+        if (sc == null) {
+            throw new ApiError(404, "no schedule named '" + ctx.pathParam("name") + "'", "name");
+        }
+        return sc;
+    }
+
+    private synchronized ApiRoutes.Reply list(RoutingContext ctx) {
+        JsonArray a = new JsonArray();
+        for (Schedule sc : schedules.values()) {
+            a.add(json(sc));
+        }
+        return new ApiRoutes.Reply(200, a);
+    }
+
+    private synchronized ApiRoutes.Reply create(RoutingContext ctx) {
+        JsonObject b = Json.body(ctx, Set.of("name", "lun", "intervalSeconds", "keep", "snapclone"));
+        String name = Json.string(b, "name");
+        if (!NAME.matcher(name).matches()) {
+            throw ApiError.badRequest("name", "field 'name' must match " + NAME.pattern()
+                    + " (snapshots are named <name>-yyyyMMdd-HHmmss)");
+        }
+        String lunName = Json.string(b, "lun");
+        long interval = Json.integer(b, "intervalSeconds", MIN_INTERVAL, MAX_INTERVAL);
+        int keep = (int) Json.integer(b, "keep", 1, MAX_KEEP);
+        boolean clone = Json.optionalBoolean(b, "snapclone", false);
+        LunRecord lun;
+        try {
+            lun = controller.lun(lunName);
+        } catch (StorageException e) {
+            throw new ApiError(e, "lun");
+        }
+        if (lun.kind() != LunRecord.Kind.PRIMARY) {
+            throw ApiError.badRequest("lun", "LUN " + lunName + " is the log LUN; it has no snapshots");
+        }
+        if (schedules.containsKey(name)) {
+            throw new ApiError(409, "a schedule named '" + name + "' already exists", "name");
+        }
+        ScheduleDescriptor.Stored s = new ScheduleDescriptor.Stored(name, lunName, interval, keep, clone,
+                clock.getAsLong(), -1);
+        store(s);
+        Schedule sc = new Schedule(s);
+        schedules.put(name, sc);
+        ctx.response().putHeader("location", "/api/schedules/" + name);
+        return new ApiRoutes.Reply(201, json(sc));
+    }
+
+    private synchronized ApiRoutes.Reply delete(RoutingContext ctx) {
+        Schedule sc = param(ctx);
+        unstore(sc.stored.name());
+        schedules.remove(sc.stored.name());
+        return new ApiRoutes.Reply(204, null);
+    }
+}
