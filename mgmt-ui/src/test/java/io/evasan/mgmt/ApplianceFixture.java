@@ -43,9 +43,16 @@ final class ApplianceFixture implements AutoCloseable {
     ManagementServer server;
     int port;
     String token;
-    final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    /** Applied to every server config this fixture builds (tests: manual clock, TLS). */
+    final java.util.function.UnaryOperator<ManagementConfig> configure;
 
     ApplianceFixture() throws IOException {
+        this(c -> c);
+    }
+
+    ApplianceFixture(java.util.function.UnaryOperator<ManagementConfig> configure) throws IOException {
+        this.configure = configure;
         dir = Files.createTempDirectory(Path.of("target"), "mgmt-");
         pool = Pools.openOrCreate(dir.resolve("pool"), PoolSpec.uniform("dg0", 8, 96L << 20), registry);
         mapping = Mappings.open(pool, dir.resolve("mapping"), MappingOptions.defaults().withFsync(false).withRegistry(registry));
@@ -58,14 +65,14 @@ final class ApplianceFixture implements AutoCloseable {
     }
 
     void startServer() {
-        server = new ManagementServer(new ManagementConfig().port(0).credentialMld(mapping.mld()).snapshotTimeoutMillis(20_000),
-                pool, trees, controller, registry);
+        server = new ManagementServer(configure.apply(new ManagementConfig().port(0).credentialMld(mapping.mld())
+                .snapshotTimeoutMillis(20_000)), pool, trees, controller, registry);
         port = server.start();
         server.createdToken().ifPresent(t -> token = t);
     }
 
     HttpResponse<String> send(String method, String path, String body, String authHeader) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.scheme() + "://127.0.0.1:" + port + path))
                 .timeout(Duration.ofSeconds(60))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (body != null) {

@@ -74,7 +74,7 @@ class ManagementApiTest {
     }
 
     static String concrete(String openApiPath) {
-        return openApiPath.replace("{group}", "0").replace("{drive}", "0").replace("{name}", "nosuch");
+        return openApiPath.replace("{group}", "0").replace("{drive}", "0").replace("{name}", "nosuch").replace("{id}", "nosuch");
     }
 
     @Test
@@ -83,7 +83,7 @@ class ManagementApiTest {
         routes.add(new String[] {"GET", "/metrics"});
         int before = f.controller.listLuns().size();
         for (String[] r : routes) {
-            String body = r[0].equals("POST") ? "{\"name\":\"x401\",\"sizeBytes\":67108864}" : null;
+            String body = !r[0].equals("GET") && !r[0].equals("DELETE") ? "{\"name\":\"x401\",\"sizeBytes\":67108864}" : null;
             assertError(f.send(r[0], concrete(r[1]), body, null), 401, "Authorization");
             assertError(f.send(r[0], concrete(r[1]), body, "Bearer wrong" + f.token), 401, "Authorization");
             assertError(f.send(r[0], concrete(r[1]), body, "Basic " + f.token), 401, "Authorization");
@@ -103,8 +103,12 @@ class ManagementApiTest {
         }
         TreeSet<String> served = new TreeSet<>(f.server.apiRoutes());
         served.removeIf(s -> !s.contains(" /api/"));
+        // GET /api/events is mounted by the console's routes (ConsoleRoutes, another branch until merged)
+        if (!served.contains("GET /api/events")) {
+            documented.remove("GET /api/events");
+        }
         assertEquals(served, documented);
-        assertEquals(22, documented.size(), documented::toString);
+        assertEquals(37, documented.size() - (documented.contains("GET /api/events") ? 1 : 0), documented::toString);
     }
 
     @Test
@@ -336,6 +340,8 @@ class ManagementApiTest {
         assertTrue(c.getLong("cacheDirtyBytes") >= 0);
         assertTrue(c.getLong("cacheCapacityBytes") > 0);
         assertNotNull(c.getString("snapshotBackupState"));
+        assertEquals("ONLINE", c.getString("state"));
+        assertTrue(c.getLong("destagedBytesPerSecond") >= 0, c::encode);
         assertTrue(c.getJsonArray("luns").contains("ctl1"));
         ok(f.call("DELETE", "/api/luns/ctl1", null), 204);
     }
@@ -371,6 +377,15 @@ class ManagementApiTest {
         assertTrue(job.getBoolean("finished"), job::encode);
         assertFalse(job.containsKey("failure"), job::encode);
         assertEquals(DriveState.AVAILABLE, f.pool.diskGroups().get(0).drives().get(3).state());
+        JsonObject rj = obj(ok(f.call("GET", "/api/jobs/rebuild-" + g, null), 200));
+        assertEquals("rebuild", rj.getString("type"));
+        assertEquals("DONE", rj.getString("state"), rj::encode);
+        assertEquals(100, rj.getInteger("percent"), rj::encode);
+        assertTrue(obj(ok(f.call("GET", "/api/jobs", null), 200)).getJsonArray("jobs").stream()
+                .anyMatch(o -> ("rebuild-" + g).equals(((JsonObject) o).getString("id"))));
+        for (String action : new String[] {"pause", "resume", "cancel"}) {
+            assertError(f.call("POST", "/api/jobs/rebuild-" + g + "/" + action, null), 409, "id");
+        }
     }
 
     @Test

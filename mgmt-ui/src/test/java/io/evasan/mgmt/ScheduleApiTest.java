@@ -1,0 +1,144 @@
+package io.evasan.mgmt;
+
+import io.evasan.mgmt.impl.ScheduleRoutes;
+import io.evasan.nsc.lun.SnapshotRecord;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static io.evasan.mgmt.ManagementApiTest.arr;
+import static io.evasan.mgmt.ManagementApiTest.assertError;
+import static io.evasan.mgmt.ManagementApiTest.obj;
+import static io.evasan.mgmt.ManagementApiTest.ok;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Snapshot schedules over a manual clock (the test moves time and runs the due schedules itself; the
+ * background timer ticks every hour here so it never runs one): create, bad input, runs through the
+ * cache marker, retention, a restart over the same MLD, delete.
+ */
+class ScheduleApiTest {
+    static final long T0 = 1_800_000_000_000L;   // 2027-01-15T08:00:00Z
+    static final AtomicLong now = new AtomicLong(T0);
+    static ApplianceFixture f;
+
+    @BeforeAll
+    static void up() throws Exception {
+        f = new ApplianceFixture(c -> c.clock(now::get).backgroundTickMillis(3_600_000));
+    }
+
+    @AfterAll
+    static void down() throws Exception {
+        if (f != null) {
+            f.close();
+        }
+    }
+
+    private static List<String> snapshotsOf(String prefix) {
+        return f.controller.listSnapshots().stream().map(SnapshotRecord::name).filter(n -> n.startsWith(prefix)).sorted().toList();
+    }
+
+    @Test
+    void shouldRunKeepAndSurviveARestart() throws Exception {
+        ok(f.call("POST", "/api/luns", "{\"name\":\"sl\",\"sizeBytes\":4194304}"), 201);
+        int id = f.controller.lun("sl").id();
+        JsonObject s = obj(ok(f.call("POST", "/api/schedules",
+                "{\"name\":\"hourly\",\"lun\":\"sl\",\"intervalSeconds\":3600,\"keep\":2}"), 201));
+        assertEquals(T0 + 3_600_000, s.getLong("nextRunMillis"));
+        assertNull(s.getValue("lastRunMillis"));
+        assertEquals(false, s.getBoolean("snapclone"));
+        assertEquals(0, f.server.runSchedulesNow(), "not due yet");
+
+        byte[] a = new byte[4096];
+        for (int run = 1; run <= 3; run++) {
+            java.util.Arrays.fill(a, (byte) run);
+            f.controller.cache().write(0, id, 0, ByteBuffer.wrap(a), false);   // acknowledged before the run
+            now.addAndGet(3_600_000);
+            assertEquals(1, f.server.runSchedulesNow());
+        }
+        List<String> snaps = snapshotsOf("hourly-");
+        assertEquals(List.of("hourly-20270115-100000", "hourly-20270115-110000"), snaps, "keep 2: the oldest was deleted");
+        SnapshotRecord last = f.controller.listSnapshots().stream().filter(x -> x.name().equals("hourly-20270115-110000")).findFirst().orElseThrow();
+        byte[] got = new byte[4096];
+        f.trees.read(last.disk(), 0, got, 0, got.length);
+        assertEquals(3, got[0], "the snapshot holds exactly the writes acknowledged before the run");
+        JsonObject g = obj(ok(f.call("GET", "/api/schedules/hourly", null), 200));
+        assertEquals("hourly-20270115-110000", g.getString("lastSnapshot"));
+        assertEquals(T0 + 3 * 3_600_000, g.getLong("lastRunMillis"));
+        assertNull(g.getValue("lastError"));
+
+        // restart over the same MLD: the schedule and its phase are back
+        f.server.stop();
+        f.startServer();
+        assertTrue(f.mapping.mld().keys(ScheduleRoutes.KIND).contains("hourly"));
+        JsonObject again = obj(ok(f.call("GET", "/api/schedules/hourly", null), 200));
+        assertEquals(T0 + 4 * 3_600_000, again.getLong("nextRunMillis"));
+        assertEquals("hourly-20270115-110000", again.getString("lastSnapshot"));
+        now.addAndGet(3_600_000);
+        assertEquals(1, f.server.runSchedulesNow());
+        assertEquals(List.of("hourly-20270115-110000", "hourly-20270115-120000"), snapshotsOf("hourly-"));
+
+        ok(f.call("DELETE", "/api/schedules/hourly", null), 204);
+        assertError(f.call("GET", "/api/schedules/hourly", null), 404, "name");
+        assertError(f.call("DELETE", "/api/schedules/hourly", null), 404, "name");
+        now.addAndGet(3_600_000);
+        assertEquals(0, f.server.runSchedulesNow());
+        assertEquals(2, snapshotsOf("hourly-").size(), "a deleted schedule's snapshots stay");
+        assertTrue(!f.mapping.mld().keys(ScheduleRoutes.KIND).contains("hourly"));
+        ok(f.call("DELETE", "/api/luns/sl", null), 204);
+    }
+
+    @Test
+    void shouldReportARunThatFailsAndKeepTheSchedule() {
+        ok(f.call("POST", "/api/luns", "{\"name\":\"gone\",\"sizeBytes\":1048576}"), 201);
+        ok(f.call("POST", "/api/schedules", "{\"name\":\"g1\",\"lun\":\"gone\",\"intervalSeconds\":60,\"keep\":1,\"snapclone\":true}"), 201);
+        ok(f.call("DELETE", "/api/luns/gone", null), 204);
+        now.addAndGet(61_000);
+        f.server.runSchedulesNow();
+        JsonObject g = obj(ok(f.call("GET", "/api/schedules/g1", null), 200));
+        assertTrue(g.getString("lastError").contains("NOT_FOUND"), g::encode);
+        JsonArray all = arr(ok(f.call("GET", "/api/schedules", null), 200));
+        assertTrue(all.stream().anyMatch(o -> "g1".equals(((JsonObject) o).getString("name"))));
+        ok(f.call("DELETE", "/api/schedules/g1", null), 204);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "{\"lun\":\"sv\",\"intervalSeconds\":60,\"keep\":1}|400|name",
+        "{\"name\":\"-x\",\"lun\":\"sv\",\"intervalSeconds\":60,\"keep\":1}|400|name",
+        "{\"name\":\"x\",\"intervalSeconds\":60,\"keep\":1}|400|lun",
+        "{\"name\":\"x\",\"lun\":\"nosuch\",\"intervalSeconds\":60,\"keep\":1}|404|lun",
+        "{\"name\":\"x\",\"lun\":\"sv\",\"intervalSeconds\":59,\"keep\":1}|400|intervalSeconds",
+        "{\"name\":\"x\",\"lun\":\"sv\",\"intervalSeconds\":31536001,\"keep\":1}|400|intervalSeconds",
+        "{\"name\":\"x\",\"lun\":\"sv\",\"intervalSeconds\":\"1h\",\"keep\":1}|400|intervalSeconds",
+        "{\"name\":\"x\",\"lun\":\"sv\",\"intervalSeconds\":60,\"keep\":0}|400|keep",
+        "{\"name\":\"x\",\"lun\":\"sv\",\"intervalSeconds\":60,\"keep\":257}|400|keep",
+        "{\"name\":\"x\",\"lun\":\"sv\",\"intervalSeconds\":60}|400|keep",
+        "{\"name\":\"x\",\"lun\":\"sv\",\"intervalSeconds\":60,\"keep\":1,\"snapclone\":1}|400|snapclone",
+        "{\"name\":\"x\",\"lun\":\"sv\",\"intervalSeconds\":60,\"keep\":1,\"every\":1}|400|every",
+        "{\"name\":\"dup\",\"lun\":\"sv\",\"intervalSeconds\":60,\"keep\":1}|409|name",
+    })
+    void shouldRejectBadSchedulesNamingTheField(String body, int status, String field) {
+        ok(f.call("POST", "/api/luns", "{\"name\":\"sv\",\"sizeBytes\":1048576}"), 201);
+        ok(f.call("POST", "/api/schedules", "{\"name\":\"dup\",\"lun\":\"sv\",\"intervalSeconds\":600,\"keep\":3}"), 201);
+        try {
+            assertError(f.call("POST", "/api/schedules", body), status, field);
+            assertEquals(1, arr(ok(f.call("GET", "/api/schedules", null), 200)).size(), "nothing created");
+            assertEquals(600, obj(ok(f.call("GET", "/api/schedules/dup", null), 200)).getLong("intervalSeconds"));
+            assertError(f.send("POST", "/api/schedules", body, null), 401, "Authorization");
+        } finally {
+            ok(f.call("DELETE", "/api/schedules/dup", null), 204);
+            ok(f.call("DELETE", "/api/luns/sv", null), 204);
+        }
+    }
+}
