@@ -55,6 +55,14 @@ public final class Appliance implements Callable<Integer> {
             description = "Management API port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int mgmtPort;
 
+    @Option(names = "--mgmt-tls-cert", paramLabel = "FILE",
+            description = "PEM certificate (chain) for HTTPS on the management API; needs --mgmt-tls-key.")
+    Path mgmtTlsCert;
+
+    @Option(names = "--mgmt-tls-key", paramLabel = "FILE",
+            description = "PEM private key (PKCS#8 or PKCS#1) for HTTPS on the management API; needs --mgmt-tls-cert.")
+    Path mgmtTlsKey;
+
     @Option(names = "--metadata-fsync",
             description = "Force the map log to disk on every map change, not only at FUA / SYNCHRONIZE CACHE.")
     boolean metadataFsync;
@@ -68,8 +76,18 @@ public final class Appliance implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if ((mgmtTlsCert == null) != (mgmtTlsKey == null)) {
+            System.err.println("evasan: --mgmt-tls-cert and --mgmt-tls-key go together: give both (HTTPS) or neither (HTTP)");
+            return 2;
+        }
+        for (Path f : new Path[] {mgmtTlsCert, mgmtTlsKey}) {
+            if (f != null && !java.nio.file.Files.isReadable(f)) {
+                System.err.println("evasan: cannot read TLS file " + f.toAbsolutePath());
+                return 2;
+            }
+        }
         EmbeddedAppliance.Options o = new EmbeddedAppliance.Options(dataDir, iscsiHost, iscsiPort, targetIqn, raid,
-                firstLunSize, !statusOnly, metadataFsync, mgmtHost, mgmtPort);
+                firstLunSize, !statusOnly, metadataFsync, mgmtHost, mgmtPort, mgmtTlsCert, mgmtTlsKey);
         EmbeddedAppliance app;
         try {
             app = EmbeddedAppliance.start(o);

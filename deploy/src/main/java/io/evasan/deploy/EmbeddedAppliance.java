@@ -42,12 +42,37 @@ public final class EmbeddedAppliance implements AutoCloseable {
     public static final String DEFAULT_IQN = "iqn.2026-11.io.evasan:nsc0";
     public static final String FIRST_LUN = "lun0";
 
-    /** Start options; {@code serve == false} opens and describes without starting the portal. */
+    /**
+     * Start options; {@code serve == false} opens and describes without starting the portal.
+     * {@code mgmtTlsCert} / {@code mgmtTlsKey}: PEM files switching the management API to HTTPS (both or neither).
+     */
     public record Options(Path dataDir, String iscsiHost, int iscsiPort, String targetIqn, RaidLevel raid,
-                          long firstLunSizeBytes, boolean serve, boolean metadataFsync, String mgmtHost, int mgmtPort) {
+                          long firstLunSizeBytes, boolean serve, boolean metadataFsync, String mgmtHost, int mgmtPort,
+                          Path mgmtTlsCert, Path mgmtTlsKey) {
         public Options {
             Objects.requireNonNull(dataDir, "dataDir");
             Objects.requireNonNull(raid, "raid");
+            if ((mgmtTlsCert == null) != (mgmtTlsKey == null)) {
+                throw new IllegalArgumentException("--mgmt-tls-cert and --mgmt-tls-key go together (both or neither)");
+            }
+        }
+
+        /** Plain-HTTP management API. */
+        public Options(Path dataDir, String iscsiHost, int iscsiPort, String targetIqn, RaidLevel raid,
+                       long firstLunSizeBytes, boolean serve, boolean metadataFsync, String mgmtHost, int mgmtPort) {
+            this(dataDir, iscsiHost, iscsiPort, targetIqn, raid, firstLunSizeBytes, serve, metadataFsync, mgmtHost, mgmtPort,
+                    null, null);
+        }
+
+        /** The same options with the management API on HTTPS (PEM certificate chain and private key). */
+        public Options withMgmtTls(Path certPem, Path keyPem) {
+            return new Options(dataDir, iscsiHost, iscsiPort, targetIqn, raid, firstLunSizeBytes, serve, metadataFsync,
+                    mgmtHost, mgmtPort, certPem, keyPem);
+        }
+
+        /** "https" with a TLS certificate and key, else "http". */
+        public String mgmtScheme() {
+            return mgmtTlsCert != null ? "https" : "http";
         }
 
         /** Defaults for tests: data under {@code dir}, a free loopback port. */
@@ -108,7 +133,7 @@ public final class EmbeddedAppliance implements AutoCloseable {
             Optional<String> token = Optional.empty();
             if (o.serve()) {
                 g = new ManagementServer(new ManagementConfig().host(o.mgmtHost()).port(o.mgmtPort())
-                        .credentialMld(m.mld()), p, t, c, prometheus);
+                        .credentialMld(m.mld()).tls(o.mgmtTlsCert(), o.mgmtTlsKey()), p, t, c, prometheus);
                 gport = g.start();
                 token = g.createdToken();
                 s = new IscsiTargetServer(new IscsiTargetConfig()
@@ -175,7 +200,7 @@ public final class EmbeddedAppliance implements AutoCloseable {
             b.append("connect: ").append(iscsiUrl(0)).append('\n');
         }
         if (mgmtPort > 0) {
-            b.append("management API http://").append(options.mgmtHost()).append(':').append(mgmtPort)
+            b.append("management API ").append(options.mgmtScheme()).append("://").append(options.mgmtHost()).append(':').append(mgmtPort)
                     .append("/api (OpenAPI: /api/openapi.json, metrics: /metrics; Authorization: Bearer <token>)\n");
         }
         return b.toString();
