@@ -64,6 +64,7 @@ public final class ScheduleRoutes {
     private final Mld mld;
     private final Path dir;
     private final Map<String, Schedule> schedules = new TreeMap<>();
+    private final Object runLock = new Object();
 
     /** A schedule and its run state. */
     private static final class Schedule {
@@ -167,52 +168,72 @@ public final class ScheduleRoutes {
 
     // ---- runs ----
 
-    /** Runs every schedule that is due at the clock's now; returns how many ran. */
-    public synchronized int tick() {
-        long now = clock.getAsLong();
-        int ran = 0;
-        for (Schedule sc : new ArrayList<>(schedules.values())) {
-            if (sc.nextRun() <= now && schedules.get(sc.stored.name()) == sc) {
-                run(sc, now);
-                ran++;
+    /**
+     * Runs every schedule that is due at the clock's now; returns how many ran. Runs are serialized
+     * (timer and callers); the schedule table is locked only to pick and record runs, not while a
+     * snapshot marker waits behind cached writes, so the API keeps answering meanwhile.
+     */
+    public int tick() {
+        synchronized (runLock) {
+            long now = clock.getAsLong();
+            List<Schedule> due = new ArrayList<>();
+            synchronized (this) {
+                for (Schedule sc : schedules.values()) {
+                    if (sc.nextRun() <= now && record(sc, now)) {
+                        due.add(sc);
+                    }
+                }
             }
+            for (Schedule sc : due) {
+                run(sc, now);
+            }
+            return due.size();
         }
-        return ran;
     }
 
-    private void run(Schedule sc, long now) {
+    /** Records the run in the store first: a crash mid-run does not repeat it at once after a restart. */
+    private boolean record(Schedule sc, long now) {
         ScheduleDescriptor.Stored s = sc.stored;
         ScheduleDescriptor.Stored next = new ScheduleDescriptor.Stored(s.name(), s.lun(), s.intervalSeconds(), s.keep(),
                 s.snapclone(), s.createdMillis(), now);
         try {
-            store(next);   // the run is recorded first: a crash mid-run does not repeat it at once after restart
+            store(next);
             sc.stored = next;
+            return true;
         } catch (StorageException e) {
             sc.lastError = "cannot record the run: " + e.getMessage();
-            return;
+            return false;
         }
+    }
+
+    private void run(Schedule sc, long now) {
+        ScheduleDescriptor.Stored s = sc.stored;
         String snap = s.name() + "-" + STAMP.format(Instant.ofEpochMilli(now));
+        String error = null;
         try {
             SnapshotMarker m = controller.snapshot(s.lun(), snap, s.snapclone());
             m.taken().get(config.snapshotTimeoutMillis(), TimeUnit.MILLISECONDS);
-            sc.lastSnapshot = snap;
-            sc.lastError = null;
         } catch (StorageException e) {
-            sc.lastError = e.code() + ": " + e.getMessage();
-            return;
+            error = e.code() + ": " + e.getMessage();
         } catch (TimeoutException e) {
-            sc.lastError = "snapshot " + snap + " still queued behind cached writes after "
+            error = "snapshot " + snap + " still queued behind cached writes after "
                     + config.snapshotTimeoutMillis() + " ms; retention skipped this run";
-            return;
         } catch (ExecutionException e) {
-            sc.lastError = "snapshot " + snap + " failed: " + e.getCause();
-            return;
+            error = "snapshot " + snap + " failed: " + e.getCause();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            sc.lastError = "interrupted while waiting for snapshot " + snap;
-            return;
+            error = "interrupted while waiting for snapshot " + snap;
         }
-        retain(sc);
+        synchronized (this) {
+            if (schedules.get(s.name()) != sc) {
+                return;   // deleted meanwhile: its snapshots stay
+            }
+            sc.lastError = error;
+            if (error == null) {
+                sc.lastSnapshot = snap;
+                retain(sc);
+            }
+        }
     }
 
     /** Deletes the oldest snapshots of the schedule beyond {@code keep}. */
