@@ -106,7 +106,8 @@ public final class ManagementServer {
      * Loads (or on first start creates) the admin token, then binds and serves.
      *
      * @return the bound port (the free one chosen when the config says 0)
-     * @throws io.evasan.error.StorageException from the credential store; IllegalStateException when the port cannot be bound
+     * @throws io.evasan.error.StorageException from the credential store, or CORRUPT_METADATA for a malformed stored
+     *         snapshot schedule; IllegalStateException when the port cannot be bound
      */
     public synchronized int start() {
         if (server != null) {
@@ -153,6 +154,9 @@ public final class ManagementServer {
                 api = null;
             }
             v.close();
+            if (e instanceof io.evasan.error.StorageException se) {
+                throw se;   // a malformed stored snapshot schedule: CORRUPT_METADATA, not a listen failure
+            }
             throw new IllegalStateException("management server cannot listen on " + config.host() + ":" + config.port()
                     + ": " + e.getMessage(), e);
         }

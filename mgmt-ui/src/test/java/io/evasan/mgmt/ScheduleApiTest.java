@@ -112,6 +112,23 @@ class ScheduleApiTest {
         ok(f.call("DELETE", "/api/schedules/g1", null), 204);
     }
 
+    @Test
+    void shouldRefuseToStartOverAMalformedStoredScheduleAndLeaveItUntouched() {
+        f.server.stop();
+        byte[] bad = {1, 2, 3};
+        f.mapping.mld().commit(new io.evasan.mld.MldBatch().put(ScheduleRoutes.KIND, "broken", bad));
+        try {
+            io.evasan.error.StorageException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    io.evasan.error.StorageException.class, f::startServer);
+            assertEquals(io.evasan.error.ErrorCode.CORRUPT_METADATA, e.code(), e.getMessage());
+            org.junit.jupiter.api.Assertions.assertArrayEquals(bad, f.mapping.mld().get(ScheduleRoutes.KIND, "broken").orElseThrow());
+        } finally {
+            f.mapping.mld().commit(new io.evasan.mld.MldBatch().remove(ScheduleRoutes.KIND, "broken"));
+            f.startServer();
+        }
+        ok(f.call("GET", "/api/schedules", null), 200);
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
         "{\"lun\":\"sv\",\"intervalSeconds\":60,\"keep\":1}|400|name",
