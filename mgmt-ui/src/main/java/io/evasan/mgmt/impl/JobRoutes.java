@@ -255,7 +255,14 @@ final class JobRoutes {
     private void lopControl(JsonObject j, Action action) {
         SnapshotBackupEngineImpl engine = controller.backupEngine();
         switch (action) {
-            case PAUSE -> engine.pauseCopy();
+            case PAUSE -> {
+                engine.pauseCopy();
+                SnapshotBackupEngineImpl.CopyProgress p = engine.copyProgress();
+                if (p == null || !p.running()) {   // finished between the check and the pause: do not hold the next copy
+                    engine.resumeCopy();
+                    throw new ApiError(409, "the LOP copy finished meanwhile", "id");
+                }
+            }
             case RESUME -> engine.resumeCopy();
             case CANCEL -> {
                 if (!engine.cancelCopy()) {
