@@ -107,6 +107,16 @@ public final class ApiRoutes {
         background = null;
     }
 
+    /** The GET /api/jobs body, built now (for the console's event stream). Blocks briefly on the storage layers. */
+    public JsonObject jobsBody() {
+        return jobs.body();
+    }
+
+    /** True while any job in {@link #jobsBody()} is RUNNING or PAUSED. */
+    public boolean jobsActive() {
+        return jobs.jobs().stream().anyMatch(j -> j.getString("state").equals("RUNNING") || j.getString("state").equals("PAUSED"));
+    }
+
     /** Runs the snapshot schedules that are due now (what the timer does each tick); returns how many ran. */
     public int runSchedules() {
         return schedules.tick();

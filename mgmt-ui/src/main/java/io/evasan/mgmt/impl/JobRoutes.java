@@ -65,6 +65,11 @@ final class JobRoutes {
     // ---- the job list ----
 
     private ApiRoutes.Reply getJobs(RoutingContext ctx) {
+        return new ApiRoutes.Reply(200, body());
+    }
+
+    /** The GET /api/jobs body. */
+    JsonObject body() {
         JsonArray rb = new JsonArray();
         JsonArray flags = new JsonArray();
         for (DiskGroup g : pool.diskGroups()) {
@@ -88,8 +93,8 @@ final class JobRoutes {
             }
             bg.add(ApiRoutes.bgcopy(p).put("type", "bgcopy").put("snapshot", s.name()).put("lun", api.lunName(s.lunId())));
         }
-        return new ApiRoutes.Reply(200, new JsonObject().put("rebuilds", rb).put("bgcopies", bg).put("groups", flags)
-                .put("jobs", new JsonArray(jobs())));
+        return new JsonObject().put("rebuilds", rb).put("bgcopies", bg).put("groups", flags)
+                .put("jobs", new JsonArray(jobs()));
     }
 
     /** Every job known now: bgcopies, rebuilds, the LOP copy, then cancelled ones no longer present. */
