@@ -55,6 +55,10 @@ public final class Appliance implements Callable<Integer> {
             description = "Management API port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int mgmtPort;
 
+    @Option(names = "--bgcopy-rate", defaultValue = "0",
+            description = "Throttle of snapclone background copies in bytes per second; 0 = unlimited (default: ${DEFAULT-VALUE}).")
+    long bgcopyRate;
+
     @Option(names = "--metadata-fsync",
             description = "Force the map log to disk on every map change, not only at FUA / SYNCHRONIZE CACHE.")
     boolean metadataFsync;
@@ -69,7 +73,7 @@ public final class Appliance implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         EmbeddedAppliance.Options o = new EmbeddedAppliance.Options(dataDir, iscsiHost, iscsiPort, targetIqn, raid,
-                firstLunSize, !statusOnly, metadataFsync, mgmtHost, mgmtPort);
+                firstLunSize, !statusOnly, metadataFsync, mgmtHost, mgmtPort, bgcopyRate);
         EmbeddedAppliance app;
         try {
             app = EmbeddedAppliance.start(o);
