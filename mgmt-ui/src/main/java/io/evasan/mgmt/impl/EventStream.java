@@ -91,8 +91,13 @@ public final class EventStream {
         this(vertx, pool, trees, controller, api, MAX_STREAMS, 500, 1000, 15_000);
     }
 
-    EventStream(Vertx vertx, Pool pool, SharingTrees trees, Controller controller, ApiRoutes api,
-                int maxStreams, long tickMillis, long jobsMillis, long pingMillis) {
+    /**
+     * With explicit limits (tests use short periods): at most {@code maxStreams} open streams, a
+     * fingerprint check every {@code tickMillis}, a {@code jobs} frame at most every {@code jobsMillis}
+     * while a job runs, a ping comment every {@code pingMillis}.
+     */
+    public EventStream(Vertx vertx, Pool pool, SharingTrees trees, Controller controller, ApiRoutes api,
+                       int maxStreams, long tickMillis, long jobsMillis, long pingMillis) {
         if (maxStreams < 1 || tickMillis < 10 || jobsMillis < tickMillis || pingMillis < 10) {
             throw new IllegalArgumentException("bad event stream settings");
         }
@@ -236,7 +241,7 @@ public final class EventStream {
         List<LunRecord> luns = controller.listLuns();
         List<Presentation> presentations = controller.listPresentations();
         List<SnapshotRecord> snapshots = controller.listSnapshots();
-        Map<Integer, String> lunNames = new ConcurrentHashMap<>();
+        Map<Integer, String> lunNames = new java.util.HashMap<>();
         b.setLength(0);
         for (LunRecord l : luns) {
             lunNames.put(l.id(), l.name());
@@ -270,6 +275,15 @@ public final class EventStream {
         f.put("controllers", controller.cache().dirtyBytes() + ":" + controller.cache().capacityBytes() + ":"
                 + controller.backupEngine().state());
         return new Observation(f, jobs, running);
+    }
+
+    /** The body of the {@code jobs} frame now (see {@link #jobsBody(List, Map)}); blocks on the appliance objects: call it off the event loop. */
+    public JsonObject jobsBody() {
+        Map<Integer, String> names = new java.util.HashMap<>();
+        for (LunRecord l : controller.listLuns()) {
+            names.put(l.id(), l.name());
+        }
+        return jobsBody(controller.listSnapshots(), names);
     }
 
     /**

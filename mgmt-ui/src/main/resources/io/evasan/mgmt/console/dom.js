@@ -1,4 +1,4 @@
-// DOM helpers. Every text goes through text nodes or setAttribute (never innerHTML with data),
+// DOM helpers. Every text goes through text nodes or setAttribute (never parsed as HTML markup),
 // and styles only through the CSSOM (el.style.x = ...), which the page's CSP (default-src 'self') allows.
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
