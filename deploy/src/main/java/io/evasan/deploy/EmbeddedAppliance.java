@@ -196,6 +196,7 @@ public final class EmbeddedAppliance implements AutoCloseable {
         if (mgmtPort > 0) {
             b.append("management API http://").append(options.mgmtHost()).append(':').append(mgmtPort)
                     .append("/api (OpenAPI: /api/openapi.json, metrics: /metrics; Authorization: Bearer <token>)\n");
+            b.append("web console http://").append(options.mgmtHost()).append(':').append(mgmtPort).append("/\n");
         }
         return b.toString();
     }

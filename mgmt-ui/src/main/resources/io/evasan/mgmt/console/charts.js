@@ -43,6 +43,8 @@ export function capacityChart(group) {
     const bad = d.state === 'FAILED' || d.state === 'MISSING';
     const used = Math.min(d.usedPsegs, d.psegCount);
     const free = d.psegCount - used;
+    // a drive with any used PSEG shows at least a 2 px sliver of used
+    const usedTop = used > 0 ? Math.min(y(used), top + plotH - 2) : y(used);
     const g = s('g', {
       class: ['drive', 'state-' + d.state.toLowerCase()],
       'data-drive': d.index,
@@ -51,8 +53,8 @@ export function capacityChart(group) {
     });
     g.append(
       s('title', {}, `drive ${d.index} (${d.state}) RSS ${d.rssId}: ${fmtInt(used)} used, ${fmtInt(free)} free of ${fmtInt(d.psegCount)} PSEGs, ${fmtBytes(d.capacityBytes)}`),
-      s('rect', { class: 'free', x, y: y(d.psegCount), width: colW, height: y(used) - y(d.psegCount) }),
-      s('rect', { class: bad ? 'used bad' : 'used', x, y: y(used), width: colW, height: top + plotH - y(used) }),
+      s('rect', { class: bad ? 'free bad' : 'free', x, y: y(d.psegCount), width: colW, height: usedTop - y(d.psegCount) }),
+      s('rect', { class: bad ? 'used bad' : 'used', x, y: usedTop, width: colW, height: top + plotH - usedTop }),
       s('text', { class: 'pct', x: x + colW / 2, y: y(d.psegCount) - 3, 'text-anchor': 'middle' },
         Math.round(percent(used, d.psegCount)) + '%'),
       s('text', { class: 'label', x: x + colW / 2, y: top + plotH + 16, 'text-anchor': 'middle' }, 'd' + d.index),
@@ -129,8 +131,8 @@ export function treeGraph(tree) {
       const mid = y + NODE_H / 2;
       svg.append(
         s('line', { class: 'edge', x1: x0 + 2, y1: mid, x2: x - 4, y2: mid, 'marker-end': 'url(#arrowhead)' }),
-        s('text', { class: 'edge-label', x: x0 + GAP / 2, y: mid - 8, 'text-anchor': 'middle' }, 'reads ' + fmtInt(d.sharedWithPredecessor)),
-        s('text', { class: 'edge-label', x: x0 + GAP / 2, y: mid + 16, 'text-anchor': 'middle' }, 'via succ.'),
+        s('text', { class: 'edge-label strong', x: x0 + GAP / 2, y: mid - 8, 'text-anchor': 'middle' }, fmtInt(d.sharedWithPredecessor)),
+        s('text', { class: 'edge-label', x: x0 + GAP / 2, y: mid + 16, 'text-anchor': 'middle' }, 'shared'),
       );
     }
     const kind = d.kind.toLowerCase();
@@ -161,7 +163,7 @@ export function treeGraph(tree) {
     g.append(
       s('text', { class: 'stat', x: 12, y: 78 }, `private ${fmtInt(d.privateSegments)} · shared ${fmtInt(d.sharedWithSuccessor)}`),
       s('text', { class: 'stat', x: 12, y: 94 }, `zero ${fmtInt(d.zeroSegments)} of ${fmtInt(d.segments)} segments`),
-      s('text', { class: 'stat', x: 12, y: 110 }, `pred. reads through it: ${fmtInt(d.sharedWithPredecessor)}`),
+      s('text', { class: 'stat muted', x: 12, y: 110 }, `disk ${d.disk} · position ${d.position}`),
     );
     if (d.bgcopy) {
       const b = d.bgcopy;

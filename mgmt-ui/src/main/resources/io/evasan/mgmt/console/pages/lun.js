@@ -170,7 +170,7 @@ export function create(lunName) {
           h('td', {}, sn.snapclone ? badge('snapclone', 'clone') : badge('snapshot', 'snap'),
             sn.snapclone && !inTree.has(sn.disk) ? h('span', { class: 'hint' }, ' independent') : null),
           h('td', {}, fmtTime(sn.createdMillis)),
-          h('td', {}, bg ? `${fmtInt(bg.done)} / ${fmtInt(bg.total)} · ${bg.state.toLowerCase()}` : '–'),
+          h('td', { 'data-bgcopy-cell': sn.name }, bg ? `${fmtInt(bg.done)} / ${fmtInt(bg.total)} · ${bg.state.toLowerCase()}` : '–'),
           h('td', { class: 'actions' }, actions));
       }))));
   }
@@ -247,7 +247,10 @@ export function create(lunName) {
     for (const j of normalizeJobs(body)) {
       if (j.type !== 'bgcopy') continue;
       if (!tree.disks.some((d) => d.name === j.target)) continue;
-      updateTreeBgcopy(svg, j.target, j.done, j.total, j.state === 'RUNNING' && j.stalled ? 'STALLED_NO_SPACE' : j.state);
+      const state = j.state === 'RUNNING' && j.stalled ? 'STALLED_NO_SPACE' : j.state;
+      updateTreeBgcopy(svg, j.target, j.done, j.total, state);
+      const cell = [...snapList.querySelectorAll('td[data-bgcopy-cell]')].find((c) => c.dataset.bgcopyCell === j.target);
+      if (cell) cell.textContent = `${fmtInt(j.done)} / ${fmtInt(j.total)} · ${state.toLowerCase()}`;
     }
   }
 
