@@ -57,15 +57,45 @@ class EventStreamTest {
             assertTrue(s.response.headers().firstValue("content-type").orElse("").startsWith("text/event-stream"));
             assertEquals("no-store", s.response.headers().firstValue("cache-control").orElse(""));
             s.await("retry", 5000);
-            s.await(":", 5000); // the opening comment: headers and first bytes arrive at once
-            Thread.sleep(700); // let the first tick take its baseline fingerprints
+            s.await(":", 5000); // the opening comment: every change made from now on is reported
             HttpResponse<String> r = f.call("POST", "/api/luns", "{\"name\":\"evt1\",\"sizeBytes\":8388608}");
             assertEquals(201, r.statusCode(), r.body());
             SseClient.Frame changed = s.await("changed", "luns", 5000);
             JsonArray topics = new JsonObject(changed.data()).getJsonArray("topics");
             assertTrue(topics.contains("luns"), changed.data());
-            assertEquals(204, f.call("DELETE", "/api/luns/evt1", null).statusCode());
-            s.await("changed", "luns", 5000);
+        }
+        assertEquals(204, f.call("DELETE", "/api/luns/evt1", null).statusCode());
+    }
+
+    /** An EventStream with short periods (tick 50 ms, jobs 100 ms, ping 150 ms) on its own Vert.x, no token check. */
+    record Fast(Vertx vertx, EventStream events, int port) implements AutoCloseable {
+        static Fast start(int maxStreams) throws Exception {
+            Vertx v = Vertx.vertx();
+            ApiRoutes api = new ApiRoutes(f.pool, f.trees, f.controller, new ManagementConfig(),
+                    new ApplianceMeters(f.registry, f.pool, f.controller));
+            EventStream events = new EventStream(v, f.pool, f.trees, f.controller, api, maxStreams, 50, 100, 150);
+            Router router = Router.router(v);
+            events.register(router);
+            HttpServer server = v.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
+                    .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            return new Fast(v, events, server.actualPort());
+        }
+
+        @Override
+        public void close() throws Exception {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void shouldSendChangedSnapshotsAndLunsWhenALunWithSnapshotsIsDeleted() throws Exception {
+        assertEquals(201, f.call("POST", "/api/luns", "{\"name\":\"evt3\",\"sizeBytes\":8388608}").statusCode());
+        assertEquals(201, f.call("POST", "/api/luns/evt3/snapshots", "{\"name\":\"evt3-s\"}").statusCode());
+        try (Fast fast = Fast.start(4); SseClient s = SseClient.open(HTTP, fast.port(), null)) {
+            s.await(":", 5000);
+            assertEquals(204, f.call("DELETE", "/api/luns/evt3", null).statusCode());
+            JsonArray topics = new JsonObject(s.await("changed", "luns", 5000).data()).getJsonArray("topics");
+            assertTrue(topics.contains("snapshots") && topics.contains("luns"), topics.encode());
         }
     }
 
@@ -78,7 +108,7 @@ class EventStreamTest {
         for (int seg = 0; seg < 8; seg++) {
             f.controller.cache().write(0, lunId, (long) seg << 20, ByteBuffer.wrap(data), true);
         }
-        try (SseClient s = SseClient.open(HTTP, f.port, "Bearer " + f.token)) {
+        try (Fast fast = Fast.start(4); SseClient s = SseClient.open(HTTP, fast.port(), null)) {
             s.await("retry", 5000);
             r = f.call("POST", "/api/luns/evt2/snapshots", "{\"name\":\"evt2-clone\",\"snapclone\":true}");
             assertEquals(201, r.statusCode(), r.body());
@@ -120,16 +150,9 @@ class EventStreamTest {
 
     @Test
     void shouldPingBoundTheStreamsAndForgetClosedOnes() throws Exception {
-        Vertx v = Vertx.vertx();
-        try {
-            ApiRoutes api = new ApiRoutes(f.pool, f.trees, f.controller, new ManagementConfig(),
-                    new ApplianceMeters(f.registry, f.pool, f.controller));
-            EventStream events = new EventStream(v, f.pool, f.trees, f.controller, api, 2, 50, 100, 150);
-            Router router = Router.router(v);
-            events.register(router);
-            HttpServer server = v.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
-                    .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            int port = server.actualPort();
+        try (Fast fast = Fast.start(2)) {
+            EventStream events = fast.events();
+            int port = fast.port();
             SseClient a = SseClient.open(HTTP, port, null);
             SseClient b = SseClient.open(HTTP, port, null);
             assertEquals("ping", a.await(":", "ping", 3000).data());
@@ -153,8 +176,21 @@ class EventStreamTest {
                 c.await(":", "ping", 3000);
             }
             b.close();
+        }
+    }
+
+    @Test
+    void shouldEndOpenStreamsWhenTheServerStops() throws Exception {
+        ManagementServer other = new ManagementServer(new ManagementConfig().port(0).credentialMld(f.mapping.mld()),
+                f.pool, f.trees, f.controller, f.registry);
+        int port = other.start();
+        try (SseClient s = SseClient.open(HTTP, port, "Bearer " + f.token)) {
+            assertEquals(200, s.response.statusCode());
+            s.await("retry", 5000);
+            other.stop();
+            s.awaitEnd(10_000);
         } finally {
-            v.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            other.stop();
         }
     }
 

@@ -98,6 +98,14 @@ final class SseClient implements AutoCloseable {
         }
     }
 
+    /** Waits until the server ends the stream (end of input or connection reset). */
+    void awaitEnd(long millis) throws InterruptedException {
+        reader.join(millis);
+        if (reader.isAlive()) {
+            throw new AssertionError("the stream is still open after " + millis + " ms");
+        }
+    }
+
     List<Frame> seen() {
         return seen;
     }

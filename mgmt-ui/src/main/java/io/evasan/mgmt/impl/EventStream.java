@@ -48,7 +48,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  *   : ping                      every {@code pingMillis} (15 s), keeps proxies and the client's watchdog content
  * </pre>
- * The stream opens with {@code retry: 2000} and a comment, so the client sees the headers at once.
+ * The stream opens with {@code retry: 2000} and a comment, so the client sees the headers at once;
+ * every change made after the client received that comment is reported by a later {@code changed}
+ * frame (when no stream was open, the baseline fingerprints are taken before the comment is sent).
  *
  * <p>Invariants: at most {@code maxStreams} streams are open (the next gets 503 JSON with
  * {@code Retry-After}); a stream is forgotten when its connection closes, fails, or cannot keep up
@@ -74,7 +76,7 @@ public final class EventStream {
     private final AtomicBoolean computing = new AtomicBoolean();
     /** Rebuild progress gauges per group id (looked up once, outside any I/O path). */
     private final Map<Integer, Gauge[]> rebuildGauges = new ConcurrentHashMap<>();
-    // touched only by the ordered completion of one tick at a time (computing flag)
+    // guarded by this: the previous observation's fingerprints (null while no stream is open)
     private Map<String, String> last;
     private boolean jobsWereRunning;
     private long lastJobsSentNanos;
@@ -150,16 +152,46 @@ public final class EventStream {
                 .putHeader("x-content-type-options", "nosniff")
                 .putHeader("x-accel-buffering", "no");
         clients.add(c);
-        r.write("retry: 2000\n: evasan events " + String.join(",", TOPICS) + "\n\n");
-        if (r.closed()) {
-            forget.run();
+        Runnable opening = () -> {
+            if (r.closed() || r.ended()) {
+                forget.run();
+                return;
+            }
+            r.write("retry: 2000\n: evasan events " + String.join(",", TOPICS) + "\n\n");
+        };
+        if (hasBaseline()) {
+            opening.run();
+            return;
+        }
+        // no stream was open: take the baseline before the first bytes, so that every change made
+        // after the client saw the opening comment is reported
+        vertx.executeBlocking(this::observe, false).onComplete(ar -> {
+            if (ar.succeeded()) {
+                baseline(ar.result());
+            } else {
+                System.err.println("evasan mgmt: event fingerprint failed: " + ar.cause());
+            }
+            c.context().runOnContext(v -> opening.run());
+        });
+    }
+
+    private synchronized boolean hasBaseline() {
+        return last != null;
+    }
+
+    private synchronized void baseline(Observation o) {
+        if (last == null) {
+            last = o.fingerprints();
+            jobsWereRunning = o.jobRunning();
         }
     }
 
     private void tick() {
         if (clients.isEmpty()) {
-            last = null;
-            jobsWereRunning = false;
+            synchronized (this) {
+                last = null;
+                jobsWereRunning = false;
+            }
             return;
         }
         if (!computing.compareAndSet(false, true)) {
@@ -178,7 +210,7 @@ public final class EventStream {
         });
     }
 
-    private void publish(Observation o) {
+    private synchronized void publish(Observation o) {
         Map<String, String> prev = last;
         last = o.fingerprints();
         if (prev != null) {

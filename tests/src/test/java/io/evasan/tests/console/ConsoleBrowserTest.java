@@ -28,7 +28,10 @@ import static org.junit.jupiter.api.Assertions.fail;
  * (server errors next to the field), snapshot and snapclone buttons, both nodes in the drawn tree,
  * the BGCOPY progress bar advancing without a reload; screenshots go to {@code tests/target/console-*.png}.
  *
- * <p>Without chromium or {@code tests/browser/node_modules/playwright-core} the test is skipped, unless
+ * <p>A second test runs {@code tests/browser/sse-parser.test.mjs}: the console's SSE frame parser against a
+ * plain model on random frames split into random chunks (seeded; {@code -Devasan.seed=N} repeats a run).
+ *
+ * <p>Without chromium or {@code tests/browser/node_modules/playwright-core} the browser test is skipped, unless
  * {@code EVASAN_REQUIRE_BROWSER=1} (set by {@code .ci/run}), then it fails.
  */
 class ConsoleBrowserTest {
@@ -84,6 +87,25 @@ class ConsoleBrowserTest {
             assertEquals(0, p.exitValue(), "console.spec.mjs failed:\n" + out);
             assertTrue(Files.size(shots.resolve("console-lun.png")) > 10_000, "screenshot of the LUN page written");
         }
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void shouldParseEventStreamFramesLikeThePlainModel() throws Exception {
+        Path browserDir = Path.of("browser").toAbsolutePath();
+        if (!nodeRuns()) {
+            if ("1".equals(System.getenv("EVASAN_REQUIRE_BROWSER"))) {
+                fail("node is required (EVASAN_REQUIRE_BROWSER=1) but not on the PATH");
+            }
+            Assumptions.abort("node is not on the PATH");
+        }
+        String seed = System.getProperty("evasan.seed", Long.toString(System.nanoTime() % 2_147_483_647L));
+        Process p = new ProcessBuilder("node", "sse-parser.test.mjs", seed).directory(browserDir.toFile())
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(50, TimeUnit.SECONDS), "sse-parser.test.mjs did not finish");
+        System.out.print(out);
+        assertEquals(0, p.exitValue(), "the console's SSE parser differs from the model:\n" + out);
     }
 
     /** Skips (or with EVASAN_REQUIRE_BROWSER=1 fails) when chromium, node or playwright-core is missing. */
