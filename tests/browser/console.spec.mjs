@@ -115,6 +115,14 @@ try {
   await page.getByTestId('snapshot-dialog').waitFor({ state: 'detached' });
   await page.locator('svg[data-testid="tree"] g[data-node="snap1"][data-kind="SNAPSHOT"]').waitFor();
 
+  step('a duplicate snapshot name is refused next to the name field');
+  await page.getByTestId('snapshot').click();
+  await page.getByTestId('snapshot-dialog').getByTestId('snapshot-name').fill('snap1');
+  await page.getByTestId('snapshot-dialog-submit').click();
+  await page.getByTestId('snapshot-dialog').locator('.field-error[data-fields~="name"]').filter({ hasText: /exist/i }).waitFor();
+  await page.getByTestId('snapshot-dialog').getByRole('button', { name: 'Cancel' }).click();
+  await page.getByTestId('snapshot-dialog').waitFor({ state: 'detached' });
+
   step('Snapclone button');
   await page.getByTestId('snapclone').click();
   await page.getByTestId('snapshot-dialog').getByTestId('snapshot-name').fill('clone1');
@@ -153,6 +161,12 @@ try {
   await page.locator('#nav a[data-nav="dashboard"]').click();
   await page.locator('[data-testid="job-bgcopy-clone1"]').waitFor();
   await page.screenshot({ path: join(shots, 'console-jobs.png'), fullPage: true });
+
+  step('a rejected token leads back to the login screen with a message');
+  await page.evaluate(() => sessionStorage.setItem('evasan.token', 'revoked-token'));
+  await page.locator('#nav a[data-nav="luns"]').click();
+  await page.getByTestId('login-error').filter({ hasText: /rejected/ }).waitFor();
+  check(await page.evaluate(() => sessionStorage.getItem('evasan.token')) === null, 'the rejected token is forgotten');
 
   check(problems.length === 0, 'browser reported problems:\n  ' + problems.join('\n  '));
   step(`passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
