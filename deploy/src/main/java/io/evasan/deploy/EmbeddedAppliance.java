@@ -42,31 +42,12 @@ public final class EmbeddedAppliance implements AutoCloseable {
     public static final String DEFAULT_IQN = "iqn.2026-11.io.evasan:nsc0";
     public static final String FIRST_LUN = "lun0";
 
-    /**
-     * Start options; {@code serve == false} opens and describes without starting the portal;
-     * {@code bgcopyBytesPerSecond} throttles snapclone background copies (0 = unlimited).
-     */
+    /** Start options; {@code serve == false} opens and describes without starting the portal. */
     public record Options(Path dataDir, String iscsiHost, int iscsiPort, String targetIqn, RaidLevel raid,
-                          long firstLunSizeBytes, boolean serve, boolean metadataFsync, String mgmtHost, int mgmtPort,
-                          long bgcopyBytesPerSecond) {
+                          long firstLunSizeBytes, boolean serve, boolean metadataFsync, String mgmtHost, int mgmtPort) {
         public Options {
             Objects.requireNonNull(dataDir, "dataDir");
             Objects.requireNonNull(raid, "raid");
-            if (bgcopyBytesPerSecond < 0) {
-                throw new IllegalArgumentException("bgcopyBytesPerSecond " + bgcopyBytesPerSecond + " < 0");
-            }
-        }
-
-        /** Options with an unthrottled BGCOPY. */
-        public Options(Path dataDir, String iscsiHost, int iscsiPort, String targetIqn, RaidLevel raid,
-                       long firstLunSizeBytes, boolean serve, boolean metadataFsync, String mgmtHost, int mgmtPort) {
-            this(dataDir, iscsiHost, iscsiPort, targetIqn, raid, firstLunSizeBytes, serve, metadataFsync, mgmtHost, mgmtPort, 0);
-        }
-
-        /** The same options with BGCOPY throttled to {@code bytesPerSecond} (0 = unlimited). */
-        public Options withBgcopyRate(long bytesPerSecond) {
-            return new Options(dataDir, iscsiHost, iscsiPort, targetIqn, raid, firstLunSizeBytes, serve, metadataFsync,
-                    mgmtHost, mgmtPort, bytesPerSecond);
         }
 
         /** Defaults for tests: data under {@code dir}, a free loopback port. */
@@ -110,7 +91,7 @@ public final class EmbeddedAppliance implements AutoCloseable {
                     MappingOptions.defaults().withFsync(o.metadataFsync()).withRegistry(registry));
             int group = p.diskGroups().get(0).id();
             t = new SharingTreesImpl(new MappingSegmentMaps(m, p, group, o.raid(), "st-"),
-                    SharingConfig.defaults().withRate(o.bgcopyBytesPerSecond()), new SharingStats(registry));
+                    SharingConfig.defaults(), new SharingStats(registry));
             Pool poolRef = p;
             c = Controller.open(new ControllerConfig(o.dataDir().resolve("nsc0"))
                     .poolIdentity(p.id().toString())
@@ -196,7 +177,6 @@ public final class EmbeddedAppliance implements AutoCloseable {
         if (mgmtPort > 0) {
             b.append("management API http://").append(options.mgmtHost()).append(':').append(mgmtPort)
                     .append("/api (OpenAPI: /api/openapi.json, metrics: /metrics; Authorization: Bearer <token>)\n");
-            b.append("web console http://").append(options.mgmtHost()).append(':').append(mgmtPort).append("/\n");
         }
         return b.toString();
     }

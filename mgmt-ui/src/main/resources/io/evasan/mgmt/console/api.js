@@ -80,7 +80,11 @@ export const seg = (name) => encodeURIComponent(name);
  */
 export function normalizeJobs(body) {
   if (!body) return [];
-  if (Array.isArray(body.jobs)) return body.jobs;
+  // ids are "bgcopy-<snapshot>" and "rebuild-<group>" (contract): the snapshot name comes from the id
+  if (Array.isArray(body.jobs)) {
+    return body.jobs.map((j) => (j.type === 'bgcopy' && String(j.id).startsWith('bgcopy-')
+      ? { ...j, snapshot: String(j.id).slice('bgcopy-'.length) } : j));
+  }
   const out = [];
   for (const r of body.rebuilds || []) {
     out.push({
@@ -91,7 +95,7 @@ export function normalizeJobs(body) {
   }
   for (const b of body.bgcopies || []) {
     out.push({
-      id: 'bgcopy-' + b.snapshot, type: 'bgcopy', target: b.snapshot, lun: b.lun,
+      id: 'bgcopy-' + b.snapshot, type: 'bgcopy', target: b.snapshot, snapshot: b.snapshot, lun: b.lun,
       state: b.state === 'STALLED_NO_SPACE' ? 'RUNNING' : b.state,
       stalled: b.state === 'STALLED_NO_SPACE' ? 'no free space in the disk group' : undefined,
       done: b.done, total: b.total, unit: b.unit,

@@ -53,8 +53,8 @@ class ConsoleBrowserTest {
         Path shots = Path.of("target").toAbsolutePath();
         Files.createDirectories(shots);
 
-        EmbeddedAppliance.Options o = EmbeddedAppliance.Options.forTest(dir.resolve("data")).withBgcopyRate(BGCOPY_RATE);
-        try (EmbeddedAppliance app = EmbeddedAppliance.start(o)) {
+        try (EmbeddedAppliance app = EmbeddedAppliance.start(EmbeddedAppliance.Options.forTest(dir.resolve("data")))) {
+            app.trees().setBgcopyRate(BGCOPY_RATE); // what the launcher's --bgcopy-rate does
             String token = app.createdToken().orElseThrow(() -> new AssertionError("first start prints a token"));
             LunRecord lun = app.controller().createLun(DATA_LUN, 256L << 20);
             byte[] block = new byte[4096];

@@ -44,7 +44,7 @@ export function create() {
   });
 
   function rebuildOf(group) {
-    return jobList.find((j) => j.type === 'rebuild' && (j.id === 'rebuild-' + group.id));
+    return jobList.find((j) => j.type === 'rebuild' && (j.id === 'rebuild-' + group.id || j.id === 'rebuild-' + group.name));
   }
 
   function renderPool() {
@@ -130,14 +130,16 @@ export function create() {
     const out = [];
     if (j.type === 'bgcopy' && (j.state === 'RUNNING' || j.state === 'PAUSED')) {
       const verb = j.state === 'RUNNING' ? 'pause' : 'resume';
+      // by job id where the API serves /api/jobs/{id}/..., else through the snapclone
+      const path = jobIdsFromApi ? `/api/jobs/${seg(j.id)}/${verb}` : `/api/snapshots/${seg(j.snapshot)}/bgcopy/${verb}`;
       out.push(h('button', {
         type: 'button', class: 'small', 'data-testid': `${verb}-${j.id}`,
         onclick: async () => {
           try {
-            await post(`/api/snapshots/${seg(j.target)}/bgcopy/${verb}`);
+            await post(path);
             refresh(new Set(['jobs']));
           } catch (e) {
-            toast(`${verb} ${j.target}: ${e.message}`, 'error');
+            toast(`${verb} ${j.id}: ${e.message}`, 'error');
           }
         },
       }, verb === 'pause' ? 'Pause' : 'Resume'));
@@ -146,7 +148,7 @@ export function create() {
           type: 'button', class: 'small danger', 'data-testid': `cancel-${j.id}`,
           onclick: () => confirmDialog({
             title: `Cancel ${j.id}?`,
-            message: `The copy stops and the unfinished snapclone ${j.target} is deleted (its data is not yet independent).`,
+            message: `The copy stops and the unfinished snapclone ${j.snapshot} is deleted (its data is not yet independent).`,
             confirmLabel: 'Cancel the copy',
             onConfirm: async () => {
               await post(`/api/jobs/${seg(j.id)}/cancel`);
@@ -172,7 +174,7 @@ export function create() {
     replace(jobs, h('table', { class: 'grid jobs' },
       h('thead', {}, h('tr', {}, h('th', {}, 'Job'), h('th', {}, 'State'), h('th', {}, 'Progress'), h('th', {}))),
       h('tbody', {}, sorted.map((j) => h('tr', { 'data-job': j.id, class: j.state === 'DONE' ? 'finished' : null },
-        h('td', {}, h('strong', {}, j.type), ' ', j.type === 'bgcopy' ? 'snapclone ' + j.target : j.target),
+        h('td', {}, h('strong', {}, j.type), ' ', j.type === 'bgcopy' ? 'snapclone ' + j.snapshot : j.target),
         h('td', {}, badge(j.state), j.stalled ? h('span', { class: 'hint' }, ' ' + j.stalled) : null),
         h('td', { class: 'progress-cell' }, progressBar(j.done, j.total, { testid: 'job-' + j.id, label: j.id, state: j.state }),
           h('span', { class: 'progress-text' }, jobText(j))),

@@ -246,10 +246,10 @@ export function create(lunName) {
     if (!svg) return;
     for (const j of normalizeJobs(body)) {
       if (j.type !== 'bgcopy') continue;
-      if (!tree.disks.some((d) => d.name === j.target)) continue;
+      if (!tree.disks.some((d) => d.name === j.snapshot)) continue;
       const state = j.state === 'RUNNING' && j.stalled ? 'STALLED_NO_SPACE' : j.state;
-      updateTreeBgcopy(svg, j.target, j.done, j.total, state);
-      const cell = [...snapList.querySelectorAll('td[data-bgcopy-cell]')].find((c) => c.dataset.bgcopyCell === j.target);
+      updateTreeBgcopy(svg, j.snapshot, j.done, j.total, state);
+      const cell = [...snapList.querySelectorAll('td[data-bgcopy-cell]')].find((c) => c.dataset.bgcopyCell === j.snapshot);
       if (cell) cell.textContent = `${fmtInt(j.done)} / ${fmtInt(j.total)} · ${state.toLowerCase()}`;
     }
   }
