@@ -48,6 +48,16 @@ class EventStreamTest {
         assertEquals("Authorization", new JsonObject(none.body()).getString("field"));
         HttpResponse<String> wrong = f.send("GET", "/api/events", null, "Bearer nope");
         assertEquals(401, wrong.statusCode(), wrong.body());
+        HttpResponse<String> post = f.send("POST", "/api/events", "{}", null);
+        assertEquals(401, post.statusCode(), post.body());
+    }
+
+    @Test
+    void shouldAnswer405ForOtherMethods() {
+        HttpResponse<String> r = f.call("POST", "/api/events", "{}");
+        assertEquals(405, r.statusCode(), r.body());
+        assertEquals("GET", r.headers().firstValue("allow").orElse(""));
+        assertTrue(new JsonObject(r.body()).getString("error").contains("only GET"), r.body());
     }
 
     @Test

@@ -104,7 +104,7 @@ class ManagementApiTest {
         TreeSet<String> served = new TreeSet<>(f.server.apiRoutes());
         served.removeIf(s -> !s.contains(" /api/"));
         assertEquals(served, documented);
-        assertEquals(23, documented.size(), documented::toString);
+        assertEquals(22, documented.size(), documented::toString);
     }
 
     @Test

@@ -114,9 +114,21 @@ public final class EventStream {
         this.pingMillis = pingMillis;
     }
 
-    /** Mounts {@code GET /api/events} (behind the caller's token check) and starts the timers (they end with the Vert.x instance). */
+    /**
+     * Mounts {@code /api/events} (behind the caller's token check; GET streams, any other method gets
+     * 405 JSON) and starts the timers (they end with the Vert.x instance). The route is method-less on
+     * purpose: it is documented in openapi.json by the API's owners, and {@code ManagementServer.apiRoutes()}
+     * lists only single-method routes.
+     */
     public void register(Router router) {
-        router.get("/api/events").handler(this::open);
+        router.route("/api/events").handler(ctx -> {
+            if (ctx.request().method() == io.vertx.core.http.HttpMethod.GET) {
+                open(ctx);
+            } else {
+                ctx.response().putHeader("Allow", "GET");
+                api.fail(ctx, new ApiError(405, ctx.request().method() + " /api/events: only GET streams events", null));
+            }
+        });
         vertx.setPeriodic(tickMillis, id -> tick());
         vertx.setPeriodic(pingMillis, id -> broadcast(Buffer.buffer(": ping\n\n")));
     }
