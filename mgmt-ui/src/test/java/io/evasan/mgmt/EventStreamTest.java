@@ -81,7 +81,7 @@ class EventStreamTest {
     record Fast(Vertx vertx, EventStream events, int port) implements AutoCloseable {
         static Fast start(int maxStreams) throws Exception {
             Vertx v = Vertx.vertx();
-            ApiRoutes api = new ApiRoutes(f.pool, f.trees, f.controller, new ManagementConfig(),
+            ApiRoutes api = new ApiRoutes(f.pool, f.trees, f.controller, new ManagementConfig().credentialMld(f.mapping.mld()),
                     new ApplianceMeters(f.registry, f.pool, f.controller));
             EventStream events = new EventStream(v, f.pool, f.trees, f.controller, api, maxStreams, 50, 100, 150);
             Router router = Router.router(v);
@@ -210,7 +210,7 @@ class EventStreamTest {
         JsonObject get = new JsonObject(r.body());
         Vertx v = Vertx.vertx();
         try {
-            ApiRoutes api = new ApiRoutes(f.pool, f.trees, f.controller, new ManagementConfig(),
+            ApiRoutes api = new ApiRoutes(f.pool, f.trees, f.controller, new ManagementConfig().credentialMld(f.mapping.mld()),
                     new ApplianceMeters(f.registry, f.pool, f.controller));
             EventStream events = new EventStream(v, f.pool, f.trees, f.controller, api);
             // the events' body carries every field GET /api/jobs has, plus the contract's "jobs" list
