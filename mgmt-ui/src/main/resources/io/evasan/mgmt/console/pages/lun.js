@@ -77,6 +77,8 @@ export function create(lunName) {
     } else if (t.reason.status === 400) {
       replace(treeBox, h('p', { class: 'muted' }, t.reason.message));
       snapButton.disabled = cloneButton.disabled = true;
+    } else if (t.reason.status !== 401) {
+      replace(treeBox, h('p', { class: 'field-error' }, 'The sharing tree could not be read: ' + t.reason.message));
     }
     renderSnapshots();
   });
