@@ -67,6 +67,21 @@ public final class Appliance implements Callable<Integer> {
             description = "Force the map log to disk on every map change, not only at FUA / SYNCHRONIZE CACHE.")
     boolean metadataFsync;
 
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    long bgcopyRate;
+
+    @Option(names = "--bgcopy-rate", defaultValue = "0", paramLabel = "BYTES_PER_S",
+            description = "Throttle of snapclone background copies (BGCOPY) in bytes per second; 0 = unlimited (default: ${DEFAULT-VALUE}).")
+    void bgcopyRate(long bytesPerSecond) {
+        if (bytesPerSecond < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--bgcopy-rate must be 0 (unlimited) or a positive number of bytes per second, got " + bytesPerSecond);
+        }
+        this.bgcopyRate = bytesPerSecond;
+    }
+
     public static void main(String[] args) {
         int rc = new CommandLine(new Appliance()).execute(args);
         if (rc != 0) {
@@ -96,9 +111,13 @@ public final class Appliance implements Callable<Integer> {
                     + " [" + e.code() + "]");
             return 2;
         }
+        app.trees().setBgcopyRate(bgcopyRate);
         System.out.println(app.describe());
         app.createdToken().ifPresent(t -> System.out.println(
                 "evasan: management API token (shown once, only its hash is stored): " + t));
+        if (app.mgmtPort() > 0) {
+            System.out.println("evasan: web console: the management address above, path / (log in with the token)");
+        }
         if (statusOnly) {
             app.close();
             return 0;

@@ -31,9 +31,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The management appliance's HTTP server (Vert.x Web): the JSON API under {@code /api}, its OpenAPI 3
- * document at {@code /api/openapi.json}, and Prometheus metrics at {@code /metrics}.
+ * document at {@code /api/openapi.json}, and Prometheus metrics at {@code /metrics}, live updates at
+ * {@code /api/events} and the web console's static pages at {@code /} and {@code /console/*}.
  *
- * <p>Invariant: every route, {@code /metrics} included, answers 401 unless the request carries
+ * <p>Invariant: every {@code /api} route, {@code /metrics} included, answers 401 unless the request carries
  * {@code Authorization: Bearer <token>} matching the stored salted hash; the server binds only the
  * configured host (default 127.0.0.1). The appliance objects are owned by the caller: {@link #stop()}
  * closes only the HTTP server and its Vert.x instance.
@@ -128,6 +129,8 @@ public final class ManagementServer {
                 ctx.response().putHeader("content-type", "application/json").end(openApi);
             });
             api.register(r);
+            new io.evasan.mgmt.impl.EventStream(v, pool, trees, controller, api).register(r); // GET /api/events (SSE)
+            new io.evasan.mgmt.impl.ConsoleRoutes().register(r); // the web console: GET / and /console/*, no token
             r.get("/metrics").blockingHandler(ctx -> {
                 meters.answered(200);
                 ctx.response().putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")

@@ -1,0 +1,393 @@
+package io.evasan.mgmt.impl;
+
+import io.evasan.error.StorageException;
+import io.evasan.nsc.Controller;
+import io.evasan.nsc.lun.LunRecord;
+import io.evasan.nsc.lun.Presentation;
+import io.evasan.nsc.lun.SnapshotRecord;
+import io.evasan.raid.DiskGroup;
+import io.evasan.raid.Pool;
+import io.evasan.raid.drive.DriveInfo;
+import io.evasan.sharing.BgCopyProgress;
+import io.evasan.sharing.BgCopyState;
+import io.evasan.sharing.SharingTrees;
+import io.micrometer.core.instrument.Gauge;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * {@code GET /api/events}: live updates for the console as server-sent events ({@code text/event-stream}).
+ *
+ * <p>One Vert.x timer per server (every {@code tickMillis}, default 500 ms) computes, on a worker
+ * thread and only while at least one stream is open, a cheap fingerprint per topic straight from the
+ * appliance objects: {@code pool} (per group free PSEGs, rebuild/resync flags, per drive state and
+ * used PSEGs), {@code luns} (name, size, kind, disk, presentations), {@code snapshots} (name, LUN,
+ * disk, kind), {@code jobs} (BGCOPY done/total/state per snapclone, rebuild rows per group) and
+ * {@code controllers} (cache dirty bytes, seed-003 engine state). Frames sent:
+ * <pre>
+ *   event: changed              when fingerprints differ from the previous tick
+ *   data: {"topics":["jobs","pool"]}
+ *
+ *   event: jobs                 at most every {@code jobsMillis} (1 s) while a job runs, and once
+ *   data: {jobs body}           more when the last one ends (same shape as GET /api/jobs)
+ *
+ *   : ping                      every {@code pingMillis} (15 s), keeps proxies and the client's watchdog content
+ * </pre>
+ * The stream opens with {@code retry: 2000} and a comment, so the client sees the headers at once;
+ * every change made after the client received that comment is reported by a later {@code changed}
+ * frame (when no stream was open, the baseline fingerprints are taken before the comment is sent).
+ *
+ * <p>Invariants: at most {@code maxStreams} streams are open (the next gets 503 JSON with
+ * {@code Retry-After}); a stream is forgotten when its connection closes, fails, or cannot keep up
+ * (write queue full: the connection is closed and the client reconnects and reloads); nothing is
+ * computed while no stream is open; the token check is the one in front of every {@code /api} route.
+ */
+public final class EventStream {
+    public static final int MAX_STREAMS = 16;
+    public static final List<String> TOPICS = List.of("pool", "luns", "snapshots", "jobs", "controllers");
+
+    private final Vertx vertx;
+    private final Pool pool;
+    private final SharingTrees trees;
+    private final Controller controller;
+    private final ApiRoutes api;
+    private final int maxStreams;
+    private final long tickMillis;
+    private final long jobsMillis;
+    private final long pingMillis;
+
+    private final Set<Client> clients = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger open = new AtomicInteger();
+    private final AtomicBoolean computing = new AtomicBoolean();
+    /** Rebuild progress gauges per group id (looked up once, outside any I/O path). */
+    private final Map<Integer, Gauge[]> rebuildGauges = new ConcurrentHashMap<>();
+    // guarded by this: the previous observation's fingerprints (null while no stream is open)
+    private Map<String, String> last;
+    private boolean jobsWereRunning;
+    private long lastJobsSentNanos;
+
+    /** One open stream: its response and the Vert.x context (event loop) that owns it. */
+    private record Client(HttpServerResponse response, Context context) {
+    }
+
+    /** What one tick saw. */
+    record Observation(Map<String, String> fingerprints, JsonObject jobs, boolean jobRunning) {
+    }
+
+    public EventStream(Vertx vertx, Pool pool, SharingTrees trees, Controller controller, ApiRoutes api) {
+        this(vertx, pool, trees, controller, api, MAX_STREAMS, 500, 1000, 15_000);
+    }
+
+    /**
+     * With explicit limits (tests use short periods): at most {@code maxStreams} open streams, a
+     * fingerprint check every {@code tickMillis}, a {@code jobs} frame at most every {@code jobsMillis}
+     * while a job runs, a ping comment every {@code pingMillis}.
+     */
+    public EventStream(Vertx vertx, Pool pool, SharingTrees trees, Controller controller, ApiRoutes api,
+                       int maxStreams, long tickMillis, long jobsMillis, long pingMillis) {
+        if (maxStreams < 1 || tickMillis < 10 || jobsMillis < tickMillis || pingMillis < 10) {
+            throw new IllegalArgumentException("bad event stream settings");
+        }
+        this.vertx = vertx;
+        this.pool = pool;
+        this.trees = trees;
+        this.controller = controller;
+        this.api = api;
+        this.maxStreams = maxStreams;
+        this.tickMillis = tickMillis;
+        this.jobsMillis = jobsMillis;
+        this.pingMillis = pingMillis;
+    }
+
+    /**
+     * Mounts {@code /api/events} (behind the caller's token check; GET streams, any other method gets
+     * 405 JSON) and starts the timers (they end with the Vert.x instance). The route is method-less on
+     * purpose: it is documented in openapi.json by the API's owners, and {@code ManagementServer.apiRoutes()}
+     * lists only single-method routes.
+     */
+    public void register(Router router) {
+        router.route("/api/events").handler(ctx -> {
+            if (ctx.request().method() == io.vertx.core.http.HttpMethod.GET) {
+                open(ctx);
+            } else {
+                ctx.response().putHeader("Allow", "GET");
+                api.fail(ctx, new ApiError(405, ctx.request().method() + " /api/events: only GET streams events", null));
+            }
+        });
+        vertx.setPeriodic(tickMillis, id -> tick());
+        vertx.setPeriodic(pingMillis, id -> broadcast(Buffer.buffer(": ping\n\n")));
+    }
+
+    /** Streams open now. */
+    public int openStreams() {
+        return open.get();
+    }
+
+    private void open(RoutingContext ctx) {
+        if (open.incrementAndGet() > maxStreams) {
+            open.decrementAndGet();
+            ctx.response().putHeader("Retry-After", "5");
+            api.fail(ctx, new ApiError(503, "too many event streams open (at most " + maxStreams
+                    + "); close another console window", null));
+            return;
+        }
+        HttpServerResponse r = ctx.response();
+        Client c = new Client(r, vertx.getOrCreateContext());
+        AtomicBoolean gone = new AtomicBoolean();
+        Runnable forget = () -> {
+            if (gone.compareAndSet(false, true)) {
+                clients.remove(c);
+                open.decrementAndGet();
+            }
+        };
+        r.closeHandler(v -> forget.run());
+        r.endHandler(v -> forget.run());
+        r.exceptionHandler(e -> forget.run());
+        r.setChunked(true)
+                .putHeader("content-type", "text/event-stream; charset=utf-8")
+                .putHeader("cache-control", "no-store")
+                .putHeader("x-content-type-options", "nosniff")
+                .putHeader("x-accel-buffering", "no");
+        clients.add(c);
+        Runnable opening = () -> {
+            if (r.closed() || r.ended()) {
+                forget.run();
+                return;
+            }
+            r.write("retry: 2000\n: evasan events " + String.join(",", TOPICS) + "\n\n");
+        };
+        if (hasBaseline()) {
+            opening.run();
+            return;
+        }
+        // no stream was open: take the baseline before the first bytes, so that every change made
+        // after the client saw the opening comment is reported
+        vertx.executeBlocking(this::observe, false).onComplete(ar -> {
+            if (ar.succeeded()) {
+                baseline(ar.result());
+            } else {
+                System.err.println("evasan mgmt: event fingerprint failed: " + ar.cause());
+            }
+            c.context().runOnContext(v -> opening.run());
+        });
+    }
+
+    private synchronized boolean hasBaseline() {
+        return last != null;
+    }
+
+    private synchronized void baseline(Observation o) {
+        if (last == null) {
+            last = o.fingerprints();
+            jobsWereRunning = o.jobRunning();
+        }
+    }
+
+    private void tick() {
+        if (clients.isEmpty()) {
+            synchronized (this) {
+                last = null;
+                jobsWereRunning = false;
+            }
+            return;
+        }
+        if (!computing.compareAndSet(false, true)) {
+            return; // the previous observation is still being computed
+        }
+        vertx.executeBlocking(this::observe, false).onComplete(ar -> {
+            try {
+                if (ar.succeeded()) {
+                    publish(ar.result());
+                } else {
+                    System.err.println("evasan mgmt: event fingerprint failed: " + ar.cause());
+                }
+            } finally {
+                computing.set(false);
+            }
+        });
+    }
+
+    private synchronized void publish(Observation o) {
+        Map<String, String> prev = last;
+        last = o.fingerprints();
+        if (prev != null) {
+            List<String> changed = new ArrayList<>();
+            for (String t : TOPICS) {
+                if (!o.fingerprints().get(t).equals(prev.get(t))) {
+                    changed.add(t);
+                }
+            }
+            if (!changed.isEmpty()) {
+                broadcast(frame("changed", new JsonObject().put("topics", new JsonArray(changed))));
+            }
+        }
+        long now = System.nanoTime();
+        boolean due = now - lastJobsSentNanos >= (jobsMillis - tickMillis / 2) * 1_000_000L;
+        if ((o.jobRunning() && due) || (jobsWereRunning && !o.jobRunning())) {
+            broadcast(frame("jobs", o.jobs()));
+            lastJobsSentNanos = now;
+        }
+        jobsWereRunning = o.jobRunning();
+    }
+
+    static Buffer frame(String event, JsonObject data) {
+        // encode() is one line: no "data:" continuation needed
+        return Buffer.buffer("event: " + event + "\ndata: " + data.encode() + "\n\n");
+    }
+
+    private void broadcast(Buffer b) {
+        for (Client c : clients) {
+            c.context().runOnContext(v -> {
+                HttpServerResponse r = c.response();
+                if (r.closed() || r.ended()) {
+                    return;
+                }
+                if (r.writeQueueFull()) {
+                    // a client that cannot keep up is dropped; it reconnects and reloads everything
+                    r.reset();
+                    return;
+                }
+                r.write(b);
+            });
+        }
+    }
+
+    // ---- fingerprints (worker thread) ----
+
+    Observation observe() {
+        Map<String, String> f = new LinkedHashMap<>();
+        StringBuilder b = new StringBuilder();
+        for (DiskGroup g : pool.diskGroups()) {
+            b.append(g.id()).append(':').append(g.freePsegs()).append('/').append(g.totalPsegs())
+                    .append(g.rebuildInProgress() ? 'R' : '-').append(g.resyncInProgress() ? 'S' : '-');
+            for (DriveInfo d : g.drives()) {
+                b.append(' ').append(d.index()).append('=').append(d.state()).append(',').append(d.usedPsegs());
+            }
+            b.append(';');
+        }
+        f.put("pool", b.toString());
+
+        List<LunRecord> luns = controller.listLuns();
+        List<Presentation> presentations = controller.listPresentations();
+        List<SnapshotRecord> snapshots = controller.listSnapshots();
+        Map<Integer, String> lunNames = new java.util.HashMap<>();
+        b.setLength(0);
+        for (LunRecord l : luns) {
+            lunNames.put(l.id(), l.name());
+            b.append(l.id()).append(':').append(l.name()).append(':').append(l.kind()).append(':')
+                    .append(l.sizeBytes()).append(':').append(l.disk()).append(';');
+        }
+        for (Presentation p : presentations) {
+            b.append(p.initiator()).append('@').append(p.hostLun()).append('=').append(p.lunId()).append(';');
+        }
+        f.put("luns", b.toString());
+
+        b.setLength(0);
+        for (SnapshotRecord s : snapshots) {
+            b.append(s.name()).append(':').append(s.lunId()).append(':').append(s.disk()).append(':')
+                    .append(s.snapclone()).append(';');
+        }
+        f.put("snapshots", b.toString());
+
+        JsonObject jobs = jobsBody(snapshots, lunNames);
+        boolean running = false;
+        b.setLength(0);
+        for (Object o : jobs.getJsonArray("jobs")) {
+            JsonObject j = (JsonObject) o;
+            b.append(j.getString("id")).append(':').append(j.getString("state")).append(':')
+                    .append(j.getLong("done")).append('/').append(j.getLong("total")).append(';');
+            String st = j.getString("state");
+            running |= st.equals("RUNNING");
+        }
+        f.put("jobs", b.toString());
+
+        f.put("controllers", controller.cache().dirtyBytes() + ":" + controller.cache().capacityBytes() + ":"
+                + controller.backupEngine().state());
+        return new Observation(f, jobs, running);
+    }
+
+    /** The body of the {@code jobs} frame now (see {@link #jobsBody(List, Map)}); blocks on the appliance objects: call it off the event loop. */
+    public JsonObject jobsBody() {
+        Map<Integer, String> names = new java.util.HashMap<>();
+        for (LunRecord l : controller.listLuns()) {
+            names.put(l.id(), l.name());
+        }
+        return jobsBody(controller.listSnapshots(), names);
+    }
+
+    /**
+     * The jobs body with the shape of GET /api/jobs: {@code rebuilds}, {@code bgcopies}, {@code groups}
+     * and the uniform {@code jobs} list ({@code id, type, target, state, done, total, unit, percent};
+     * ids {@code bgcopy-<snapshot>} and {@code rebuild-<group id>}). Rebuild progress comes from the
+     * group's {@code evasan.raid.rebuild.done/total} gauges (the current or last rebuild of the group).
+     */
+    JsonObject jobsBody(List<SnapshotRecord> snapshots, Map<Integer, String> lunNames) {
+        JsonArray rebuilds = new JsonArray();
+        JsonArray bgcopies = new JsonArray();
+        JsonArray groups = new JsonArray();
+        JsonArray jobs = new JsonArray();
+        for (DiskGroup g : pool.diskGroups()) {
+            boolean inProgress = g.rebuildInProgress();
+            groups.add(new JsonObject().put("group", g.id()).put("rebuildInProgress", inProgress)
+                    .put("resyncInProgress", g.resyncInProgress()));
+            Gauge[] gauges = rebuildGauges.computeIfAbsent(g.id(), id -> rebuildGauges(g));
+            long done = gauges == null ? 0 : (long) gauges[0].value();
+            long total = gauges == null ? 0 : (long) gauges[1].value();
+            if (inProgress || total > 0) {
+                String state = inProgress ? "RUNNING" : "DONE";
+                rebuilds.add(new JsonObject().put("type", "rebuild").put("group", g.id()).put("done", done)
+                        .put("total", total).put("unit", "64 KiB rows").put("finished", !inProgress));
+                jobs.add(job("rebuild-" + g.id(), "rebuild", g.name(), state, done, total, "64 KiB rows"));
+            }
+        }
+        for (SnapshotRecord s : snapshots) {
+            if (!s.snapclone()) {
+                continue;
+            }
+            BgCopyProgress p;
+            try {
+                p = trees.bgcopyProgress(s.disk());
+            } catch (StorageException e) {
+                continue; // the clone was deleted between listing and asking
+            }
+            bgcopies.add(new JsonObject().put("type", "bgcopy").put("snapshot", s.name())
+                    .put("lun", lunNames.get(s.lunId())).put("disk", p.disk()).put("done", p.done())
+                    .put("total", p.total()).put("unit", "segments").put("state", p.state().name()));
+            String state = p.state() == BgCopyState.STALLED_NO_SPACE ? "RUNNING" : p.state().name();
+            JsonObject j = job("bgcopy-" + s.name(), "bgcopy", s.name(), state, p.done(), p.total(), "segments");
+            if (p.state() == BgCopyState.STALLED_NO_SPACE) {
+                j.put("stalled", "no free space in the disk group");
+            }
+            jobs.add(j);
+        }
+        return new JsonObject().put("rebuilds", rebuilds).put("bgcopies", bgcopies).put("groups", groups).put("jobs", jobs);
+    }
+
+    private static JsonObject job(String id, String type, String target, String state, long done, long total, String unit) {
+        double percent = total <= 0 ? (state.equals("DONE") ? 100.0 : 0.0) : Math.min(100.0, 100.0 * done / total);
+        return new JsonObject().put("id", id).put("type", type).put("target", target).put("state", state)
+                .put("done", done).put("total", total).put("unit", unit)
+                .put("percent", Math.round(percent * 10) / 10.0);
+    }
+
+    private static Gauge[] rebuildGauges(DiskGroup g) {
+        Gauge done = g.stats().registry().find("evasan.raid.rebuild.done").tag("group", g.name()).gauge();
+        Gauge total = g.stats().registry().find("evasan.raid.rebuild.total").tag("group", g.name()).gauge();
+        return done == null || total == null ? null : new Gauge[]{done, total};
+    }
+}

@@ -1,0 +1,105 @@
+// The REST client: the admin token lives in sessionStorage (gone when the tab closes) and goes out
+// as "Authorization: Bearer <token>" on every request; a 401 sends the user back to the login screen.
+
+const KEY = 'evasan.token';
+
+export function token() {
+  return sessionStorage.getItem(KEY);
+}
+
+export function setToken(t) {
+  sessionStorage.setItem(KEY, t);
+}
+
+export function clearToken() {
+  sessionStorage.removeItem(KEY);
+}
+
+/** An answer >= 400: status, the server's message, and the field it names (if any). */
+export class ApiError extends Error {
+  constructor(status, body) {
+    super((body && body.error) || `HTTP ${status}`);
+    this.status = status;
+    this.field = body ? body.field : undefined;
+    this.code = body ? body.code : undefined;
+  }
+}
+
+let authLost = () => {};
+
+/** fn(message) runs when the server answers 401 (token missing, wrong, or rotated). */
+export function onAuthLost(fn) {
+  authLost = fn;
+}
+
+export async function api(method, path, body) {
+  const headers = { Accept: 'application/json' };
+  const t = token();
+  if (t) headers.Authorization = 'Bearer ' + t;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  let r;
+  try {
+    r = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      cache: 'no-store',
+      credentials: 'omit',
+    });
+  } catch (e) {
+    throw new ApiError(0, { error: 'the appliance does not answer (' + e.message + ')' });
+  }
+  const text = r.status === 204 ? '' : await r.text();
+  let data = null;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = { error: text.slice(0, 300) };
+    }
+  }
+  if (r.status === 401) {
+    const err = new ApiError(401, data);
+    authLost(t ? 'The token was rejected (' + err.message + '). Log in again.' : 'Log in with the admin token.');
+    throw err;
+  }
+  if (!r.ok) throw new ApiError(r.status, data);
+  return data;
+}
+
+export const get = (path) => api('GET', path);
+export const post = (path, body) => api('POST', path, body === undefined ? {} : body);
+export const del = (path) => api('DELETE', path);
+
+/** Path segment encoding for names (LUN, snapshot). */
+export const seg = (name) => encodeURIComponent(name);
+
+/**
+ * The uniform job list: the server's "jobs" array when it has one (job ids, pause/resume/cancel by
+ * id), else derived from "bgcopies" and "rebuilds" of GET /api/jobs.
+ */
+export function normalizeJobs(body) {
+  if (!body) return [];
+  // ids are "bgcopy-<snapshot>" and "rebuild-<group>" (contract): the snapshot name comes from the id
+  if (Array.isArray(body.jobs)) {
+    return body.jobs.map((j) => (j.type === 'bgcopy' && String(j.id).startsWith('bgcopy-')
+      ? { ...j, snapshot: String(j.id).slice('bgcopy-'.length) } : j));
+  }
+  const out = [];
+  for (const r of body.rebuilds || []) {
+    out.push({
+      id: 'rebuild-' + r.group, type: 'rebuild', target: 'group ' + r.group,
+      state: r.failure ? 'FAILED' : r.finished ? 'DONE' : 'RUNNING',
+      done: r.done, total: r.total, unit: r.unit,
+    });
+  }
+  for (const b of body.bgcopies || []) {
+    out.push({
+      id: 'bgcopy-' + b.snapshot, type: 'bgcopy', target: b.snapshot, snapshot: b.snapshot, lun: b.lun,
+      state: b.state === 'STALLED_NO_SPACE' ? 'RUNNING' : b.state,
+      stalled: b.state === 'STALLED_NO_SPACE' ? 'no free space in the disk group' : undefined,
+      done: b.done, total: b.total, unit: b.unit,
+    });
+  }
+  return out;
+}

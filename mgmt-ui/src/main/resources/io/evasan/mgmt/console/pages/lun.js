@@ -1,0 +1,267 @@
+// One LUN: details, presentations (present / unpresent), the sharing tree drawn as a graph with
+// the Snapshot / Snapclone buttons, and the snapshot list (rollback, delete, BGCOPY pause/resume).
+
+import { h, replace, fmtBytes, fmtInt, fmtTime, toast } from '../dom.js';
+import { get, post, del, seg, normalizeJobs } from '../api.js';
+import { treeGraph, updateTreeBgcopy } from '../charts.js';
+import { field, formDialog, confirmDialog, serial, badge, clearErrors, showError } from '../ui.js';
+
+function stamp() {
+  const d = new Date();
+  const p = (n) => String(n).padStart(2, '0');
+  return `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}-${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}`;
+}
+
+export function create(lunName) {
+  const base = '/api/luns/' + seg(lunName);
+  const details = h('div', { 'data-testid': 'lun-details' }, h('p', { class: 'muted' }, 'Loading…'));
+  const presentations = h('div', { 'data-testid': 'presentations' });
+  const treeBox = h('div', { class: 'chart-scroll', 'data-testid': 'tree-box' }, h('p', { class: 'muted' }, 'Loading…'));
+  const snapList = h('div', { 'data-testid': 'snapshots' });
+  const snapButton = h('button', { type: 'button', class: 'primary', 'data-testid': 'snapshot' }, 'Snapshot');
+  const cloneButton = h('button', { type: 'button', 'data-testid': 'snapclone' }, 'Snapclone');
+  const deleteButton = h('button', { type: 'button', class: 'danger ghost', 'data-testid': 'delete-lun' }, 'Delete LUN');
+
+  // present form (static: live redraws never disturb what is being typed)
+  const initiator = h('input', { name: 'initiator', value: '*', autocomplete: 'off', 'data-testid': 'present-initiator', class: 'wide' });
+  const hostLun = h('input', { name: 'hostLun', type: 'number', min: '0', max: '16383', value: '1', 'data-testid': 'present-hostlun', class: 'short' });
+  const presentForm = h('form', { class: 'inline-form', novalidate: true },
+    field('Initiator (IQN or * for all)', initiator, ['initiator']),
+    field('Host LUN', hostLun, ['hostLun']),
+    h('button', { type: 'submit', 'data-testid': 'present' }, 'Present'),
+    h('p', { class: 'field-error general', role: 'alert' }));
+
+  const el = h('div', { class: 'page lun' },
+    h('p', { class: 'crumbs' }, h('a', { href: '#/luns' }, 'LUNs'), ' / ', lunName),
+    h('div', { class: 'title-row' }, h('h1', {}, 'LUN ', h('span', { class: 'mono' }, lunName)), deleteButton),
+    h('div', { class: 'columns' },
+      h('section', { class: 'panel' }, h('h2', {}, 'Details'), details),
+      h('section', { class: 'panel' }, h('h2', {}, 'Presentations'), presentations, presentForm)),
+    h('section', { class: 'panel' },
+      h('div', { class: 'title-row' }, h('h2', {}, 'Sharing tree'),
+        h('div', { class: 'buttons' }, snapButton, cloneButton)),
+      h('p', { class: 'muted legend-text' },
+        'Oldest disk left, the LUN right; each arrow runs from a predecessor to its successor and counts the segments the predecessor reads through it. ',
+        h('span', { class: 'key shared' }), ' shared with successor ', h('span', { class: 'key private' }), ' private ',
+        h('span', { class: 'key zero' }), ' zero; snapclones are dashed until their BGCOPY completes and they leave the tree.'),
+      treeBox),
+    h('section', { class: 'panel' }, h('h2', {}, 'Snapshots and snapclones'), snapList));
+
+  let disposed = false;
+  let lun = null;
+  let tree = null;
+  let snapshots = [];
+
+  const refresh = serial(async () => {
+    const [l, t, s] = await Promise.allSettled([get(base), get(base + '/tree'), get('/api/snapshots')]);
+    if (disposed) return;
+    if (l.status === 'rejected') {
+      if (l.reason.status === 404) {
+        replace(details, h('p', { class: 'field-error' }, `LUN ${lunName} does not exist (any more).`));
+        replace(treeBox);
+        replace(presentations);
+        replace(snapList);
+        snapButton.disabled = cloneButton.disabled = deleteButton.disabled = true;
+      } else if (l.reason.status !== 401) {
+        toast('Refresh failed: ' + l.reason.message, 'error');
+      }
+      return;
+    }
+    lun = l.value;
+    if (s.status === 'fulfilled') snapshots = s.value.filter((x) => x.lun === lunName);
+    renderDetails();
+    renderPresentations();
+    if (t.status === 'fulfilled') {
+      tree = t.value;
+      replace(treeBox, treeGraph(tree));
+    } else if (t.reason.status === 400) {
+      replace(treeBox, h('p', { class: 'muted' }, t.reason.message));
+      snapButton.disabled = cloneButton.disabled = true;
+    } else if (t.reason.status !== 401) {
+      replace(treeBox, h('p', { class: 'field-error' }, 'The sharing tree could not be read: ' + t.reason.message));
+    }
+    renderSnapshots();
+  });
+
+  function renderDetails() {
+    replace(details, h('dl', { class: 'facts' },
+      h('dt', {}, 'Kind'), h('dd', {}, badge(lun.kind === 'PRIMARY' ? 'LUN' : lun.kind, 'lun')),
+      h('dt', {}, 'Size'), h('dd', { 'data-testid': 'lun-size-value' }, `${fmtBytes(lun.sizeBytes)} (${fmtInt(lun.sizeBytes)} bytes)`),
+      h('dt', {}, 'Serial'), h('dd', { class: 'mono' }, lun.serial),
+      h('dt', {}, 'LUN id / disk'), h('dd', {}, `${lun.id} / ${lun.disk}`),
+      h('dt', {}, 'Snapshots'), h('dd', {}, String(lun.snapshots.length))));
+  }
+
+  function renderPresentations() {
+    if (lun.presentations.length === 0) {
+      replace(presentations, h('p', { class: 'muted' }, 'Not presented to any host.'));
+      return;
+    }
+    replace(presentations, h('table', { class: 'grid' },
+      h('thead', {}, h('tr', {}, h('th', {}, 'Initiator'), h('th', { class: 'num' }, 'Host LUN'), h('th', {}))),
+      h('tbody', {}, lun.presentations.map((p) => h('tr', {},
+        h('td', { class: 'mono' }, p.initiator === '*' ? '* (all hosts)' : p.initiator),
+        h('td', { class: 'num' }, String(p.hostLun)),
+        h('td', {}, h('button', {
+          type: 'button', class: 'small', 'data-testid': `unpresent-${p.hostLun}`,
+          onclick: async () => {
+            try {
+              await post(base + '/unpresent', { initiator: p.initiator, hostLun: p.hostLun });
+              toast(`Host LUN ${p.hostLun} unpresented`, 'ok');
+              refresh(null);
+            } catch (e) {
+              toast('Unpresent: ' + e.message, 'error');
+            }
+          },
+        }, 'Unpresent')))))));
+  }
+
+  function renderSnapshots() {
+    if (snapshots.length === 0) {
+      replace(snapList, h('p', { class: 'muted' }, 'No snapshots yet.'));
+      return;
+    }
+    const inTree = new Set((tree ? tree.disks : []).map((d) => d.disk));
+    replace(snapList, h('table', { class: 'grid' },
+      h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Kind'), h('th', {}, 'Taken'), h('th', {}, 'BGCOPY'), h('th', {}))),
+      h('tbody', {}, snapshots.map((sn) => {
+        const bg = sn.bgcopy;
+        const copying = bg && (bg.state === 'RUNNING' || bg.state === 'PAUSED');
+        const actions = [];
+        if (copying) {
+          const verb = bg.state === 'RUNNING' ? 'pause' : 'resume';
+          actions.push(h('button', {
+            type: 'button', class: 'small', 'data-testid': `${verb}-${sn.name}`,
+            onclick: () => act(() => post(`/api/snapshots/${seg(sn.name)}/bgcopy/${verb}`), `BGCOPY of ${sn.name}: ${verb}d`),
+          }, verb === 'pause' ? 'Pause copy' : 'Resume copy'));
+        }
+        if (!sn.snapclone || inTree.has(sn.disk)) {
+          actions.push(h('button', {
+            type: 'button', class: 'small', 'data-testid': 'rollback-' + sn.name,
+            onclick: () => confirmDialog({
+              title: `Roll ${lunName} back to ${sn.name}?`,
+              message: `${lunName} will read exactly what ${sn.name} reads (taken ${fmtTime(sn.createdMillis)}). Writes made since are lost; other snapshots keep their data.`,
+              confirmLabel: 'Roll back',
+              testid: 'confirm-rollback',
+              onConfirm: async () => {
+                await post(base + '/rollback', { snapshot: sn.name });
+                toast(`${lunName} rolled back to ${sn.name}`, 'ok');
+                refresh(null);
+              },
+            }),
+          }, 'Roll back'));
+        }
+        actions.push(h('button', {
+          type: 'button', class: 'small danger', 'data-testid': 'delete-' + sn.name,
+          onclick: () => confirmDialog({
+            title: `Delete ${sn.name}?`,
+            message: sn.snapclone && !inTree.has(sn.disk)
+              ? `The independent snapclone ${sn.name} and its data are deleted.`
+              : `Segments that older snapshots still read move to them; the rest is freed.`,
+            confirmLabel: 'Delete',
+            testid: 'confirm-delete',
+            onConfirm: async () => {
+              await del('/api/snapshots/' + seg(sn.name));
+              toast(`${sn.name} deleted`, 'ok');
+              refresh(null);
+            },
+          }),
+        }, 'Delete'));
+        return h('tr', { 'data-snapshot': sn.name },
+          h('td', { class: 'mono' }, sn.name),
+          h('td', {}, sn.snapclone ? badge('snapclone', 'clone') : badge('snapshot', 'snap'),
+            sn.snapclone && !inTree.has(sn.disk) ? h('span', { class: 'hint' }, ' independent') : null),
+          h('td', {}, fmtTime(sn.createdMillis)),
+          h('td', { 'data-bgcopy-cell': sn.name }, bg ? `${fmtInt(bg.done)} / ${fmtInt(bg.total)} · ${bg.state.toLowerCase()}` : '–'),
+          h('td', { class: 'actions' }, actions));
+      }))));
+  }
+
+  async function act(fn, okMessage) {
+    try {
+      await fn();
+      toast(okMessage, 'ok');
+      refresh(null);
+    } catch (e) {
+      toast(e.message, 'error');
+    }
+  }
+
+  async function takeSnapshot(snapclone) {
+    const name = h('input', {
+      name: 'name', required: true, autocomplete: 'off', 'data-testid': 'snapshot-name',
+      value: `${lunName}-${snapclone ? 'clone' : 'snap'}-${stamp()}`,
+    });
+    await formDialog({
+      title: snapclone ? `Snapclone of ${lunName}` : `Snapshot of ${lunName}`,
+      testid: 'snapshot-dialog',
+      submitLabel: snapclone ? 'Take snapclone' : 'Take snapshot',
+      content: [
+        h('p', { class: 'message' }, snapclone
+          ? 'A snapclone shares everything at first; BGCOPY then copies every segment in the background and it leaves the tree as an independent LUN.'
+          : 'A snapshot holds exactly the writes acknowledged before this request (cache marker) and shares data with the LUN until it is overwritten.'),
+        field('Name', name, ['name', 'snapclone'], 'letters, digits, . _ : - (up to 128)'),
+      ],
+      onSubmit: async () => {
+        const r = await post(base + '/snapshots', { name: name.value.trim(), snapclone });
+        toast(r.taken === false ? `${r.name} is queued behind cached writes; it appears once taken` : `${r.name} taken`, 'ok');
+        await refresh(null);
+      },
+    });
+  }
+
+  snapButton.addEventListener('click', () => takeSnapshot(false));
+  cloneButton.addEventListener('click', () => takeSnapshot(true));
+  deleteButton.addEventListener('click', () => confirmDialog({
+    title: `Delete LUN ${lunName}?`,
+    message: `The LUN, its data and its ${lun ? lun.snapshots.length : 0} snapshot(s) are deleted. This cannot be undone.`,
+    confirmLabel: 'Delete LUN',
+    testid: 'confirm-delete-lun',
+    onConfirm: async () => {
+      await del(base);
+      toast(`LUN ${lunName} deleted`, 'ok');
+      location.hash = '#/luns';
+    },
+  }));
+
+  presentForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearErrors(presentForm);
+    const n = hostLun.value.trim() === '' ? NaN : Number(hostLun.value);
+    if (!Number.isInteger(n)) {
+      showError(presentForm, 'hostLun', 'enter a whole number 0..16383');
+      return;
+    }
+    try {
+      await post(base + '/present', { initiator: initiator.value.trim(), hostLun: n });
+      toast(`${lunName} presented to ${initiator.value.trim()} as LUN ${n}`, 'ok');
+      refresh(null);
+    } catch (err) {
+      if (err.status !== 401) showError(presentForm, err.field, err.message);
+    }
+  });
+
+  /** 'jobs' event: BGCOPY bars of this tree move in place, without a request. */
+  function onJobs(body) {
+    if (!tree) return;
+    const svg = treeBox.querySelector('svg');
+    if (!svg) return;
+    for (const j of normalizeJobs(body)) {
+      if (j.type !== 'bgcopy') continue;
+      if (!tree.disks.some((d) => d.name === j.snapshot)) continue;
+      const state = j.state === 'RUNNING' && j.stalled ? 'STALLED_NO_SPACE' : j.state;
+      updateTreeBgcopy(svg, j.snapshot, j.done, j.total, state);
+      const cell = [...snapList.querySelectorAll('td[data-bgcopy-cell]')].find((c) => c.dataset.bgcopyCell === j.snapshot);
+      if (cell) cell.textContent = `${fmtInt(j.done)} / ${fmtInt(j.total)} · ${state.toLowerCase()}`;
+    }
+  }
+
+  return {
+    el,
+    title: 'LUN ' + lunName,
+    topics: ['luns', 'snapshots', 'jobs'],
+    refresh,
+    onJobs,
+    dispose: () => { disposed = true; },
+  };
+}

@@ -1,0 +1,96 @@
+// LUN list with the create dialog (name, size with units, RAID level). Server errors are shown next
+// to the field they name (name, sizeBytes, raid).
+
+import { h, replace, fmtBytes, toast } from '../dom.js';
+import { get, post, seg } from '../api.js';
+import { field, formDialog, serial, badge } from '../ui.js';
+
+const UNITS = [['MiB', 2 ** 20], ['GiB', 2 ** 30], ['TiB', 2 ** 40]];
+
+/** The create-LUN dialog; resolves to the created LUN's name or null. */
+export async function createLunDialog() {
+  const name = h('input', { name: 'name', required: true, autocomplete: 'off', 'data-testid': 'lun-name', placeholder: 'e.g. db01' });
+  const size = h('input', { name: 'size', type: 'number', min: '1', step: 'any', required: true, value: '1', 'data-testid': 'lun-size', class: 'size' });
+  const unit = h('select', { name: 'unit', 'data-testid': 'lun-unit' },
+    UNITS.map(([u]) => h('option', { value: u, selected: u === 'GiB' }, u)));
+  const raid = h('select', { name: 'raid', 'data-testid': 'lun-raid' },
+    h('option', { value: '' }, 'appliance default'),
+    h('option', { value: 'RAID5' }, 'RAID5 (parity)'),
+    h('option', { value: 'RAID1' }, 'RAID1 (mirror)'),
+    h('option', { value: 'RAID0' }, 'RAID0 (no redundancy)'));
+  let created = null;
+  await formDialog({
+    title: 'Create LUN',
+    testid: 'create-lun',
+    submitLabel: 'Create',
+    content: [
+      field('Name', name, ['name'], 'letters, digits, . _ : - (up to 128)'),
+      field('Size', [size, unit], ['sizeBytes'], '1 MiB to 2 TiB, in whole MiB'),
+      field('RAID level', raid, ['raid']),
+    ],
+    onSubmit: async (form) => {
+      const n = Number(size.value);
+      const mult = UNITS.find(([u]) => u === unit.value)[1];
+      const bytes = Math.round(n * mult);
+      const body = { name: name.value.trim(), sizeBytes: Number.isFinite(bytes) ? bytes : 0 };
+      if (raid.value) body.raid = raid.value;
+      if (size.value.trim() === '' || !Number.isFinite(n)) {
+        const err = new Error('enter a size');
+        err.field = 'sizeBytes';
+        throw Object.assign(err, { status: 400 });
+      }
+      const lun = await post('/api/luns', body);
+      created = lun.name;
+      toast(`LUN ${lun.name} created (${fmtBytes(lun.sizeBytes)})`, 'ok');
+    },
+  });
+  return created;
+}
+
+export function create() {
+  const table = h('div', { 'data-testid': 'lun-table' }, h('p', { class: 'muted' }, 'Loading…'));
+  const createButton = h('button', { type: 'button', class: 'primary', 'data-testid': 'create-lun-open' }, 'Create LUN');
+  const el = h('div', { class: 'page luns' },
+    h('div', { class: 'title-row' }, h('h1', {}, 'LUNs'), createButton),
+    h('section', { class: 'panel' }, table));
+  let disposed = false;
+  let highlight = null;
+
+  const refresh = serial(async () => {
+    const luns = await get('/api/luns');
+    if (disposed) return;
+    if (luns.length === 0) {
+      replace(table, h('p', { class: 'muted' }, 'No LUNs yet. Create one.'));
+      return;
+    }
+    replace(table, h('table', { class: 'grid' },
+      h('thead', {}, h('tr', {},
+        h('th', {}, 'Name'), h('th', {}, 'Kind'), h('th', { class: 'num' }, 'Size'), h('th', {}, 'Presented to'),
+        h('th', { class: 'num' }, 'Snapshots'), h('th', {}, 'Serial'))),
+      h('tbody', {}, luns.map((l) => h('tr', { 'data-lun': l.name, class: l.name === highlight ? 'highlight' : null },
+        h('td', {}, h('a', { href: '#/luns/' + seg(l.name), 'data-testid': 'lun-link-' + l.name }, l.name)),
+        h('td', {}, badge(l.kind === 'PRIMARY' ? 'LUN' : l.kind, l.kind === 'PRIMARY' ? 'lun' : 'log')),
+        h('td', { class: 'num' }, fmtBytes(l.sizeBytes)),
+        h('td', {}, l.presentations.length
+          ? l.presentations.map((p) => h('span', { class: 'chip' }, `${p.initiator === '*' ? 'all hosts' : p.initiator} · LUN ${p.hostLun}`))
+          : h('span', { class: 'muted' }, 'not presented')),
+        h('td', { class: 'num' }, String(l.snapshots.length)),
+        h('td', { class: 'mono' }, l.serial))))));
+  });
+
+  createButton.addEventListener('click', async () => {
+    const name = await createLunDialog();
+    if (name) {
+      highlight = name;
+      refresh(null);
+    }
+  });
+
+  return {
+    el,
+    title: 'LUNs',
+    topics: ['luns', 'snapshots'],
+    refresh,
+    dispose: () => { disposed = true; },
+  };
+}

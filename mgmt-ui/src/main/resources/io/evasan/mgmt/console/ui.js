@@ -1,0 +1,140 @@
+// Dialogs and small UI plumbing shared by the pages.
+
+import { h } from './dom.js';
+import { ApiError } from './api.js';
+
+/** Clears every field error of a form. */
+export function clearErrors(form) {
+  for (const e of form.querySelectorAll('.field-error')) e.textContent = '';
+  for (const i of form.querySelectorAll('[aria-invalid]')) i.removeAttribute('aria-invalid');
+}
+
+/**
+ * Shows message next to the control the server named in `field` (elements declare the API field
+ * names they stand for in data-fields="a b"); without a match it goes to the form's general error.
+ */
+export function showError(form, field, message) {
+  let slot = null;
+  if (field) {
+    for (const e of form.querySelectorAll('.field-error[data-fields]')) {
+      if (e.dataset.fields.split(' ').includes(field)) slot = e;
+    }
+    for (const i of form.querySelectorAll('[data-fields]:not(.field-error)')) {
+      if (i.dataset.fields.split(' ').includes(field)) i.setAttribute('aria-invalid', 'true');
+    }
+  }
+  if (!slot) slot = form.querySelector('.field-error.general');
+  slot.textContent = message;
+  const input = slot.closest('label, .field')?.querySelector('input, select');
+  if (input) input.focus();
+}
+
+/** A labelled control with its error slot: field('Name', input, ['name']). */
+export function field(label, control, apiFields, hint) {
+  const names = apiFields.join(' ');
+  for (const c of Array.isArray(control) ? control : [control]) c.dataset.fields = names;
+  return h('div', { class: 'field' },
+    h('label', {}, h('span', { class: 'label' }, label), h('span', { class: 'control' }, control)),
+    hint ? h('span', { class: 'hint' }, hint) : null,
+    h('span', { class: 'field-error', 'data-fields': names, role: 'alert' }));
+}
+
+/**
+ * A modal form. onSubmit(form) does the request; an ApiError keeps the dialog open and shows the
+ * server's message next to the field it names. Resolves true when submitted, false when cancelled.
+ */
+export function formDialog({ title, content, submitLabel, onSubmit, testid, danger }) {
+  return new Promise((resolve) => {
+    const submit = h('button', { type: 'submit', class: danger ? 'danger' : 'primary', 'data-testid': testid ? testid + '-submit' : undefined }, submitLabel);
+    const cancel = h('button', { type: 'button', class: 'ghost' }, 'Cancel');
+    const form = h('form', { class: 'dialog-form', novalidate: true },
+      h('h2', {}, title),
+      content,
+      h('p', { class: 'field-error general', role: 'alert' }),
+      h('div', { class: 'actions' }, cancel, submit));
+    const dlg = h('dialog', { class: 'modal', 'data-testid': testid }, form);
+    let done = false;
+    const finish = (ok) => {
+      if (done) return;
+      done = true;
+      dlg.close();
+      dlg.remove();
+      resolve(ok);
+    };
+    cancel.addEventListener('click', () => finish(false));
+    dlg.addEventListener('cancel', (e) => { e.preventDefault(); finish(false); });
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      clearErrors(form);
+      submit.disabled = true;
+      submit.classList.add('busy');
+      try {
+        await onSubmit(form);
+        finish(true);
+      } catch (err) {
+        if (!(err instanceof ApiError)) console.error(err);
+        if (err instanceof ApiError && err.status === 401) { finish(false); return; }
+        showError(form, err.field, err.message);
+      } finally {
+        submit.disabled = false;
+        submit.classList.remove('busy');
+      }
+    });
+    document.body.append(dlg);
+    dlg.showModal();
+    const first = form.querySelector('input, select');
+    if (first) first.focus();
+  });
+}
+
+/** Asks a yes/no question; onConfirm() runs the action and its ApiError is shown in the dialog. */
+export function confirmDialog({ title, message, confirmLabel, onConfirm, testid }) {
+  return formDialog({
+    title,
+    content: h('p', { class: 'message' }, message),
+    submitLabel: confirmLabel,
+    onSubmit: () => onConfirm(),
+    testid: testid || 'confirm',
+    danger: true,
+  });
+}
+
+/**
+ * Serialises refreshes: refresh(topics) while one runs merges the topics (null = everything) and
+ * runs once more afterwards, so a burst of events never stacks requests.
+ */
+export function serial(fn) {
+  let running = false;
+  let pending = null;
+  let pendingAll = false;
+  const run = async (topics) => {
+    if (running) {
+      if (topics === null) pendingAll = true;
+      else {
+        pending = pending || new Set();
+        for (const t of topics) pending.add(t);
+      }
+      return;
+    }
+    running = true;
+    try {
+      await fn(topics);
+    } catch (e) {
+      if (!(e instanceof ApiError) || e.status !== 401) console.error(e);
+    } finally {
+      running = false;
+    }
+    if (pendingAll || pending) {
+      const next = pendingAll ? null : pending;
+      pendingAll = false;
+      pending = null;
+      await run(next);
+    }
+  };
+  return run;
+}
+
+/** A small state badge. */
+export function badge(text, kind) {
+  return h('span', { class: ['badge', kind ? 'b-' + kind : 'b-' + String(text).toLowerCase()] }, text);
+}

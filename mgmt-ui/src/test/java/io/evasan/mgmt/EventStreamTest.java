@@ -1,0 +1,226 @@
+package io.evasan.mgmt;
+
+import io.evasan.mgmt.impl.ApiRoutes;
+import io.evasan.mgmt.impl.ApplianceMeters;
+import io.evasan.mgmt.impl.EventStream;
+import io.evasan.nsc.lun.SnapshotRecord;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** GET /api/events: token required, 'changed' after a LUN is created, 'jobs' while a BGCOPY runs, pings, the stream limit, cleanup on close. */
+class EventStreamTest {
+    static ApplianceFixture f;
+    static final HttpClient HTTP = SseClient.client();
+
+    @BeforeAll
+    static void up() throws Exception {
+        f = new ApplianceFixture();
+    }
+
+    @AfterAll
+    static void down() throws Exception {
+        if (f != null) {
+            f.close();
+        }
+    }
+
+    @Test
+    void shouldRefuseTheStreamWithoutToken() throws Exception {
+        HttpResponse<String> none = f.send("GET", "/api/events", null, null);
+        assertEquals(401, none.statusCode(), none.body());
+        assertEquals("Authorization", new JsonObject(none.body()).getString("field"));
+        HttpResponse<String> wrong = f.send("GET", "/api/events", null, "Bearer nope");
+        assertEquals(401, wrong.statusCode(), wrong.body());
+        HttpResponse<String> post = f.send("POST", "/api/events", "{}", null);
+        assertEquals(401, post.statusCode(), post.body());
+    }
+
+    @Test
+    void shouldAnswer405ForOtherMethods() {
+        HttpResponse<String> r = f.call("POST", "/api/events", "{}");
+        assertEquals(405, r.statusCode(), r.body());
+        assertEquals("GET", r.headers().firstValue("allow").orElse(""));
+        assertTrue(new JsonObject(r.body()).getString("error").contains("only GET"), r.body());
+    }
+
+    @Test
+    void shouldSendChangedLunsAfterALunIsCreated() throws Exception {
+        try (SseClient s = SseClient.open(HTTP, f.port, "Bearer " + f.token)) {
+            assertEquals(200, s.response.statusCode());
+            assertTrue(s.response.headers().firstValue("content-type").orElse("").startsWith("text/event-stream"));
+            assertEquals("no-store", s.response.headers().firstValue("cache-control").orElse(""));
+            s.await("retry", 5000);
+            s.await(":", 5000); // the opening comment: every change made from now on is reported
+            HttpResponse<String> r = f.call("POST", "/api/luns", "{\"name\":\"evt1\",\"sizeBytes\":8388608}");
+            assertEquals(201, r.statusCode(), r.body());
+            SseClient.Frame changed = s.await("changed", "luns", 5000);
+            JsonArray topics = new JsonObject(changed.data()).getJsonArray("topics");
+            assertTrue(topics.contains("luns"), changed.data());
+        }
+        assertEquals(204, f.call("DELETE", "/api/luns/evt1", null).statusCode());
+    }
+
+    /** An EventStream with short periods (tick 50 ms, jobs 100 ms, ping 150 ms) on its own Vert.x, no token check. */
+    record Fast(Vertx vertx, EventStream events, int port) implements AutoCloseable {
+        static Fast start(int maxStreams) throws Exception {
+            Vertx v = Vertx.vertx();
+            ApiRoutes api = new ApiRoutes(f.pool, f.trees, f.controller, new ManagementConfig().credentialMld(f.mapping.mld()),
+                    new ApplianceMeters(f.registry, f.pool, f.controller));
+            EventStream events = new EventStream(v, f.pool, f.trees, f.controller, api, maxStreams, 50, 100, 150);
+            Router router = Router.router(v);
+            events.register(router);
+            HttpServer server = v.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
+                    .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            return new Fast(v, events, server.actualPort());
+        }
+
+        @Override
+        public void close() throws Exception {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void shouldSendChangedSnapshotsAndLunsWhenALunWithSnapshotsIsDeleted() throws Exception {
+        assertEquals(201, f.call("POST", "/api/luns", "{\"name\":\"evt3\",\"sizeBytes\":8388608}").statusCode());
+        assertEquals(201, f.call("POST", "/api/luns/evt3/snapshots", "{\"name\":\"evt3-s\"}").statusCode());
+        try (Fast fast = Fast.start(4); SseClient s = SseClient.open(HTTP, fast.port(), null)) {
+            s.await(":", 5000);
+            assertEquals(204, f.call("DELETE", "/api/luns/evt3", null).statusCode());
+            JsonArray topics = new JsonObject(s.await("changed", "luns", 5000).data()).getJsonArray("topics");
+            assertTrue(topics.contains("snapshots") && topics.contains("luns"), topics.encode());
+        }
+    }
+
+    @Test
+    void shouldSendJobsWhileABgcopyRunsAndChangedWhenItMoves() throws Exception {
+        HttpResponse<String> r = f.call("POST", "/api/luns", "{\"name\":\"evt2\",\"sizeBytes\":16777216}");
+        assertEquals(201, r.statusCode(), r.body());
+        int lunId = new JsonObject(r.body()).getInteger("id");
+        byte[] data = new byte[4096];
+        for (int seg = 0; seg < 8; seg++) {
+            f.controller.cache().write(0, lunId, (long) seg << 20, ByteBuffer.wrap(data), true);
+        }
+        try (Fast fast = Fast.start(4); SseClient s = SseClient.open(HTTP, fast.port(), null)) {
+            s.await("retry", 5000);
+            r = f.call("POST", "/api/luns/evt2/snapshots", "{\"name\":\"evt2-clone\",\"snapclone\":true}");
+            assertEquals(201, r.statusCode(), r.body());
+            // the fixture has no BGCOPY thread: the copy stays RUNNING at 8 of 16 segments until stepped
+            SseClient.Frame jobs = s.await("jobs", "evt2-clone", 5000);
+            JsonObject body = new JsonObject(jobs.data());
+            JsonObject job = find(body.getJsonArray("jobs"), "bgcopy-evt2-clone");
+            assertEquals("bgcopy", job.getString("type"));
+            assertEquals("RUNNING", job.getString("state"));
+            assertEquals(16, job.getLong("total"));
+            assertEquals(8, job.getLong("done"), job.encode());
+            assertEquals("evt2", body.getJsonArray("bgcopies").getJsonObject(0).getString("lun"));
+            long disk = f.controller.listSnapshots().stream().filter(x -> x.name().equals("evt2-clone"))
+                    .mapToLong(SnapshotRecord::disk).findFirst().orElseThrow();
+            assertEquals(2, f.trees.bgcopyStep(disk, 2));
+            s.await("changed", "jobs", 5000);
+            SseClient.Frame moved = s.await("jobs", "\"done\":10", 5000);
+            assertEquals("RUNNING", find(new JsonObject(moved.data()).getJsonArray("jobs"), "bgcopy-evt2-clone").getString("state"));
+            while (f.trees.bgcopyStep(disk, 16) > 0) {
+                // copy the rest; the clone leaves the tree
+            }
+            SseClient.Frame done = s.await("jobs", "\"state\":\"DONE\"", 5000);
+            JsonObject last = find(new JsonObject(done.data()).getJsonArray("jobs"), "bgcopy-evt2-clone");
+            assertEquals(16, last.getLong("done"));
+            assertEquals(100.0, last.getDouble("percent"));
+        } finally {
+            f.call("DELETE", "/api/luns/evt2", null);
+        }
+    }
+
+    private static JsonObject find(JsonArray jobs, String id) {
+        for (Object o : jobs) {
+            if (((JsonObject) o).getString("id").equals(id)) {
+                return (JsonObject) o;
+            }
+        }
+        throw new AssertionError("no job " + id + " in " + jobs.encode());
+    }
+
+    @Test
+    void shouldPingBoundTheStreamsAndForgetClosedOnes() throws Exception {
+        try (Fast fast = Fast.start(2)) {
+            EventStream events = fast.events();
+            int port = fast.port();
+            SseClient a = SseClient.open(HTTP, port, null);
+            SseClient b = SseClient.open(HTTP, port, null);
+            assertEquals("ping", a.await(":", "ping", 3000).data());
+            b.await(":", "ping", 3000);
+            assertEquals(2, events.openStreams());
+
+            HttpResponse<String> third = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/events")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(503, third.statusCode(), third.body());
+            assertTrue(new JsonObject(third.body()).getString("error").contains("at most 2"), third.body());
+            assertEquals("5", third.headers().firstValue("retry-after").orElse(""));
+
+            a.close();
+            long end = System.currentTimeMillis() + 5000;
+            while (events.openStreams() > 1 && System.currentTimeMillis() < end) {
+                Thread.sleep(20); // the next ping write notices the closed connection at the latest
+            }
+            assertEquals(1, events.openStreams(), "a closed stream is forgotten");
+            try (SseClient c = SseClient.open(HTTP, port, null)) {
+                assertEquals(200, c.response.statusCode());
+                c.await(":", "ping", 3000);
+            }
+            b.close();
+        }
+    }
+
+    @Test
+    void shouldEndOpenStreamsWhenTheServerStops() throws Exception {
+        ManagementServer other = new ManagementServer(new ManagementConfig().port(0).credentialMld(f.mapping.mld()),
+                f.pool, f.trees, f.controller, f.registry);
+        int port = other.start();
+        try (SseClient s = SseClient.open(HTTP, port, "Bearer " + f.token)) {
+            assertEquals(200, s.response.statusCode());
+            s.await("retry", 5000);
+            other.stop();
+            s.awaitEnd(10_000);
+        } finally {
+            other.stop();
+        }
+    }
+
+    @Test
+    void shouldKeepTheJobsBodyShapeOfGetJobs() throws Exception {
+        HttpResponse<String> r = f.call("GET", "/api/jobs", null);
+        JsonObject get = new JsonObject(r.body());
+        Vertx v = Vertx.vertx();
+        try {
+            ApiRoutes api = new ApiRoutes(f.pool, f.trees, f.controller, new ManagementConfig().credentialMld(f.mapping.mld()),
+                    new ApplianceMeters(f.registry, f.pool, f.controller));
+            EventStream events = new EventStream(v, f.pool, f.trees, f.controller, api);
+            // the events' body carries every field GET /api/jobs has, plus the contract's "jobs" list
+            JsonObject body = events.jobsBody();
+            for (String k : get.fieldNames()) {
+                assertTrue(body.containsKey(k), "jobs event lacks '" + k + "' of GET /api/jobs: " + body.encode());
+            }
+            assertTrue(body.getValue("jobs") instanceof JsonArray);
+            assertEquals(get.getJsonArray("groups").size(), body.getJsonArray("groups").size());
+        } finally {
+            v.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+    }
+}
