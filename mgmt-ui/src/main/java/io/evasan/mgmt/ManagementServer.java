@@ -129,7 +129,7 @@ public final class ManagementServer {
                 ctx.response().putHeader("content-type", "application/json").end(openApi);
             });
             api.register(r);
-            new io.evasan.mgmt.impl.EventStream(v, pool, trees, controller, api).register(r); // GET /api/events (SSE)
+            new io.evasan.mgmt.impl.EventStream(v, pool, controller, api).register(r); // GET /api/events (SSE)
             new io.evasan.mgmt.impl.ConsoleRoutes().register(r); // the web console: GET / and /console/*, no token
             r.get("/metrics").blockingHandler(ctx -> {
                 meters.answered(200);

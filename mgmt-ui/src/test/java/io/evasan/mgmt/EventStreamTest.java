@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** GET /api/events: token required, 'changed' after a LUN is created, 'jobs' while a BGCOPY runs, pings, the stream limit, cleanup on close. */
+/** GET /api/events: token required, 'changed' after a LUN is created / a schedule or the backup log changes, 'jobs' while a BGCOPY runs, pings, the stream limit, cleanup on close. */
 class EventStreamTest {
     static ApplianceFixture f;
     static final HttpClient HTTP = SseClient.client();
@@ -76,13 +76,39 @@ class EventStreamTest {
         assertEquals(204, f.call("DELETE", "/api/luns/evt1", null).statusCode());
     }
 
+    @Test
+    void shouldSendChangedSchedulesAndBackupWhenTheyChange() throws Exception {
+        assertEquals(201, f.call("POST", "/api/luns", "{\"name\":\"evt4\",\"sizeBytes\":8388608}").statusCode());
+        try (SseClient s = SseClient.open(HTTP, f.port, "Bearer " + f.token)) {
+            s.await(":", 5000);
+            HttpResponse<String> r = f.call("POST", "/api/schedules",
+                    "{\"name\":\"evt4-hourly\",\"lun\":\"evt4\",\"intervalSeconds\":3600,\"keep\":3}");
+            assertEquals(201, r.statusCode(), r.body());
+            JsonArray topics = new JsonObject(s.await("changed", "schedules", 5000).data()).getJsonArray("topics");
+            assertTrue(topics.contains("schedules"), topics.encode());
+            assertEquals(204, f.call("DELETE", "/api/schedules/evt4-hourly", null).statusCode());
+            s.await("changed", "schedules", 5000);
+
+            r = f.call("PUT", "/api/backup/log", "{\"name\":\"evt4-log\",\"capacityBytes\":8388608}");
+            assertEquals(201, r.statusCode(), r.body());
+            topics = new JsonObject(s.await("changed", "backup", 5000).data()).getJsonArray("topics");
+            assertTrue(topics.contains("backup"), topics.encode());
+            assertEquals(204, f.call("DELETE", "/api/backup/log", null).statusCode());
+            s.await("changed", "backup", 5000);
+        } finally {
+            f.call("DELETE", "/api/schedules/evt4-hourly", null);
+            f.call("DELETE", "/api/backup/log", null);
+            f.call("DELETE", "/api/luns/evt4", null);
+        }
+    }
+
     /** An EventStream with short periods (tick 50 ms, jobs 100 ms, ping 150 ms) on its own Vert.x, no token check. */
     record Fast(Vertx vertx, EventStream events, int port) implements AutoCloseable {
         static Fast start(int maxStreams) throws Exception {
             Vertx v = Vertx.vertx();
             ApiRoutes api = new ApiRoutes(f.pool, f.trees, f.controller, new ManagementConfig().credentialMld(f.mapping.mld()),
                     new ApplianceMeters(f.registry, f.pool, f.controller));
-            EventStream events = new EventStream(v, f.pool, f.trees, f.controller, api, maxStreams, 50, 100, 150);
+            EventStream events = new EventStream(v, f.pool, f.controller, api, maxStreams, 50, 100, 150);
             Router router = Router.router(v);
             events.register(router);
             HttpServer server = v.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
@@ -211,7 +237,7 @@ class EventStreamTest {
         try {
             ApiRoutes api = new ApiRoutes(f.pool, f.trees, f.controller, new ManagementConfig().credentialMld(f.mapping.mld()),
                     new ApplianceMeters(f.registry, f.pool, f.controller));
-            EventStream events = new EventStream(v, f.pool, f.trees, f.controller, api);
+            EventStream events = new EventStream(v, f.pool, f.controller, api);
             // the events' body carries every field GET /api/jobs has, plus the contract's "jobs" list
             JsonObject body = events.jobsBody();
             for (String k : get.fieldNames()) {

@@ -117,6 +117,16 @@ public final class ApiRoutes {
         return jobs.jobs().stream().anyMatch(j -> j.getString("state").equals("RUNNING") || j.getString("state").equals("PAUSED"));
     }
 
+    /** The GET /api/schedules body, built now (for the console's event stream). */
+    JsonArray schedulesBody() {
+        return schedules.all();
+    }
+
+    /** The GET /api/backup body, built now (for the console's event stream). */
+    JsonObject backupBody() {
+        return backup.state();
+    }
+
     /** Runs the snapshot schedules that are due now (what the timer does each tick); returns how many ran. */
     public int runSchedules() {
         return schedules.tick();

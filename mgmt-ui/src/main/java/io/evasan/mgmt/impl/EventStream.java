@@ -1,6 +1,5 @@
 package io.evasan.mgmt.impl;
 
-import io.evasan.error.StorageException;
 import io.evasan.nsc.Controller;
 import io.evasan.nsc.lun.LunRecord;
 import io.evasan.nsc.lun.Presentation;
@@ -8,10 +7,6 @@ import io.evasan.nsc.lun.SnapshotRecord;
 import io.evasan.raid.DiskGroup;
 import io.evasan.raid.Pool;
 import io.evasan.raid.drive.DriveInfo;
-import io.evasan.sharing.BgCopyProgress;
-import io.evasan.sharing.BgCopyState;
-import io.evasan.sharing.SharingTrees;
-import io.micrometer.core.instrument.Gauge;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -35,16 +30,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>One Vert.x timer per server (every {@code tickMillis}, default 500 ms) computes, on a worker
  * thread and only while at least one stream is open, a cheap fingerprint per topic straight from the
- * appliance objects: {@code pool} (per group free PSEGs, rebuild/resync flags, per drive state and
- * used PSEGs), {@code luns} (name, size, kind, disk, presentations), {@code snapshots} (name, LUN,
- * disk, kind), {@code jobs} (BGCOPY done/total/state per snapclone, rebuild rows per group) and
- * {@code controllers} (cache dirty bytes, seed-003 engine state). Frames sent:
+ * appliance objects and the API's own bodies: {@code pool} (per group free PSEGs, rebuild/resync flags,
+ * per drive state and used PSEGs), {@code luns} (name, size, kind, disk, presentations), {@code snapshots}
+ * (name, LUN, disk, kind), {@code jobs} (id, state, done/total of every job in
+ * {@link ApiRoutes#jobsBody()}: BGCOPY, rebuild, LOP copy, cancelled jobs), {@code controllers} (cache
+ * dirty bytes, seed-003 engine state), {@code schedules} (the GET /api/schedules body: next/last run,
+ * last snapshot and error) and {@code backup} (the GET /api/backup body: log usage, copy progress).
+ * Frames sent:
  * <pre>
  *   event: changed              when fingerprints differ from the previous tick
  *   data: {"topics":["jobs","pool"]}
  *
  *   event: jobs                 at most every {@code jobsMillis} (1 s) while a job runs, and once
- *   data: {jobs body}           more when the last one ends (same shape as GET /api/jobs)
+ *   data: {jobs body}           more when the last one ends ({@link ApiRoutes#jobsBody()}, the GET /api/jobs body)
  *
  *   : ping                      every {@code pingMillis} (15 s), keeps proxies and the client's watchdog content
  * </pre>
@@ -59,11 +57,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class EventStream {
     public static final int MAX_STREAMS = 16;
-    public static final List<String> TOPICS = List.of("pool", "luns", "snapshots", "jobs", "controllers");
+    public static final List<String> TOPICS = List.of("pool", "luns", "snapshots", "jobs", "controllers", "schedules", "backup");
 
     private final Vertx vertx;
     private final Pool pool;
-    private final SharingTrees trees;
     private final Controller controller;
     private final ApiRoutes api;
     private final int maxStreams;
@@ -74,8 +71,6 @@ public final class EventStream {
     private final Set<Client> clients = ConcurrentHashMap.newKeySet();
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicBoolean computing = new AtomicBoolean();
-    /** Rebuild progress gauges per group id (looked up once, outside any I/O path). */
-    private final Map<Integer, Gauge[]> rebuildGauges = new ConcurrentHashMap<>();
     // guarded by this: the previous observation's fingerprints (null while no stream is open)
     private Map<String, String> last;
     private boolean jobsWereRunning;
@@ -89,8 +84,8 @@ public final class EventStream {
     record Observation(Map<String, String> fingerprints, JsonObject jobs, boolean jobRunning) {
     }
 
-    public EventStream(Vertx vertx, Pool pool, SharingTrees trees, Controller controller, ApiRoutes api) {
-        this(vertx, pool, trees, controller, api, MAX_STREAMS, 500, 1000, 15_000);
+    public EventStream(Vertx vertx, Pool pool, Controller controller, ApiRoutes api) {
+        this(vertx, pool, controller, api, MAX_STREAMS, 500, 1000, 15_000);
     }
 
     /**
@@ -98,14 +93,13 @@ public final class EventStream {
      * fingerprint check every {@code tickMillis}, a {@code jobs} frame at most every {@code jobsMillis}
      * while a job runs, a ping comment every {@code pingMillis}.
      */
-    public EventStream(Vertx vertx, Pool pool, SharingTrees trees, Controller controller, ApiRoutes api,
+    public EventStream(Vertx vertx, Pool pool, Controller controller, ApiRoutes api,
                        int maxStreams, long tickMillis, long jobsMillis, long pingMillis) {
         if (maxStreams < 1 || tickMillis < 10 || jobsMillis < tickMillis || pingMillis < 10) {
             throw new IllegalArgumentException("bad event stream settings");
         }
         this.vertx = vertx;
         this.pool = pool;
-        this.trees = trees;
         this.controller = controller;
         this.api = api;
         this.maxStreams = maxStreams;
@@ -285,10 +279,8 @@ public final class EventStream {
         List<LunRecord> luns = controller.listLuns();
         List<Presentation> presentations = controller.listPresentations();
         List<SnapshotRecord> snapshots = controller.listSnapshots();
-        Map<Integer, String> lunNames = new java.util.HashMap<>();
         b.setLength(0);
         for (LunRecord l : luns) {
-            lunNames.put(l.id(), l.name());
             b.append(l.id()).append(':').append(l.name()).append(':').append(l.kind()).append(':')
                     .append(l.sizeBytes()).append(':').append(l.disk()).append(';');
         }
@@ -304,90 +296,28 @@ public final class EventStream {
         }
         f.put("snapshots", b.toString());
 
-        JsonObject jobs = jobsBody(snapshots, lunNames);
+        JsonObject jobs = api.jobsBody();
         boolean running = false;
         b.setLength(0);
         for (Object o : jobs.getJsonArray("jobs")) {
             JsonObject j = (JsonObject) o;
             b.append(j.getString("id")).append(':').append(j.getString("state")).append(':')
-                    .append(j.getLong("done")).append('/').append(j.getLong("total")).append(';');
-            String st = j.getString("state");
-            running |= st.equals("RUNNING");
+                    .append(j.getValue("done")).append('/').append(j.getValue("total")).append(';');
+            running |= "RUNNING".equals(j.getString("state"));
         }
         f.put("jobs", b.toString());
 
         f.put("controllers", controller.cache().dirtyBytes() + ":" + controller.cache().capacityBytes() + ":"
                 + controller.backupEngine().state());
+        // the schedules as GET /api/schedules shows them (next/last run, last snapshot and error included)
+        f.put("schedules", api.schedulesBody().encode());
+        // the seed-003 backup state as GET /api/backup shows it (log usage and copy progress included)
+        f.put("backup", api.backupBody().encode());
         return new Observation(f, jobs, running);
     }
 
-    /** The body of the {@code jobs} frame now (see {@link #jobsBody(List, Map)}); blocks on the appliance objects: call it off the event loop. */
+    /** The body of the {@code jobs} frame now: the GET /api/jobs body. Blocks on the appliance objects: call it off the event loop. */
     public JsonObject jobsBody() {
-        Map<Integer, String> names = new java.util.HashMap<>();
-        for (LunRecord l : controller.listLuns()) {
-            names.put(l.id(), l.name());
-        }
-        return jobsBody(controller.listSnapshots(), names);
-    }
-
-    /**
-     * The jobs body with the shape of GET /api/jobs: {@code rebuilds}, {@code bgcopies}, {@code groups}
-     * and the uniform {@code jobs} list ({@code id, type, target, state, done, total, unit, percent};
-     * ids {@code bgcopy-<snapshot>} and {@code rebuild-<group id>}). Rebuild progress comes from the
-     * group's {@code evasan.raid.rebuild.done/total} gauges (the current or last rebuild of the group).
-     */
-    JsonObject jobsBody(List<SnapshotRecord> snapshots, Map<Integer, String> lunNames) {
-        JsonArray rebuilds = new JsonArray();
-        JsonArray bgcopies = new JsonArray();
-        JsonArray groups = new JsonArray();
-        JsonArray jobs = new JsonArray();
-        for (DiskGroup g : pool.diskGroups()) {
-            boolean inProgress = g.rebuildInProgress();
-            groups.add(new JsonObject().put("group", g.id()).put("rebuildInProgress", inProgress)
-                    .put("resyncInProgress", g.resyncInProgress()));
-            Gauge[] gauges = rebuildGauges.computeIfAbsent(g.id(), id -> rebuildGauges(g));
-            long done = gauges == null ? 0 : (long) gauges[0].value();
-            long total = gauges == null ? 0 : (long) gauges[1].value();
-            if (inProgress || total > 0) {
-                String state = inProgress ? "RUNNING" : "DONE";
-                rebuilds.add(new JsonObject().put("type", "rebuild").put("group", g.id()).put("done", done)
-                        .put("total", total).put("unit", "64 KiB rows").put("finished", !inProgress));
-                jobs.add(job("rebuild-" + g.id(), "rebuild", g.name(), state, done, total, "64 KiB rows"));
-            }
-        }
-        for (SnapshotRecord s : snapshots) {
-            if (!s.snapclone()) {
-                continue;
-            }
-            BgCopyProgress p;
-            try {
-                p = trees.bgcopyProgress(s.disk());
-            } catch (StorageException e) {
-                continue; // the clone was deleted between listing and asking
-            }
-            bgcopies.add(new JsonObject().put("type", "bgcopy").put("snapshot", s.name())
-                    .put("lun", lunNames.get(s.lunId())).put("disk", p.disk()).put("done", p.done())
-                    .put("total", p.total()).put("unit", "segments").put("state", p.state().name()));
-            String state = p.state() == BgCopyState.STALLED_NO_SPACE ? "RUNNING" : p.state().name();
-            JsonObject j = job("bgcopy-" + s.name(), "bgcopy", s.name(), state, p.done(), p.total(), "segments");
-            if (p.state() == BgCopyState.STALLED_NO_SPACE) {
-                j.put("stalled", "no free space in the disk group");
-            }
-            jobs.add(j);
-        }
-        return new JsonObject().put("rebuilds", rebuilds).put("bgcopies", bgcopies).put("groups", groups).put("jobs", jobs);
-    }
-
-    private static JsonObject job(String id, String type, String target, String state, long done, long total, String unit) {
-        double percent = total <= 0 ? (state.equals("DONE") ? 100.0 : 0.0) : Math.min(100.0, 100.0 * done / total);
-        return new JsonObject().put("id", id).put("type", type).put("target", target).put("state", state)
-                .put("done", done).put("total", total).put("unit", unit)
-                .put("percent", Math.round(percent * 10) / 10.0);
-    }
-
-    private static Gauge[] rebuildGauges(DiskGroup g) {
-        Gauge done = g.stats().registry().find("evasan.raid.rebuild.done").tag("group", g.name()).gauge();
-        Gauge total = g.stats().registry().find("evasan.raid.rebuild.total").tag("group", g.name()).gauge();
-        return done == null || total == null ? null : new Gauge[]{done, total};
+        return api.jobsBody();
     }
 }

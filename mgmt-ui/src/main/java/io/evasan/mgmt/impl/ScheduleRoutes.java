@@ -292,12 +292,17 @@ public final class ScheduleRoutes {
         return sc;
     }
 
-    private synchronized ApiRoutes.Reply list(RoutingContext ctx) {
+    private ApiRoutes.Reply list(RoutingContext ctx) {
+        return new ApiRoutes.Reply(200, all());
+    }
+
+    /** Every schedule as GET /api/schedules shows it, by name. */
+    synchronized JsonArray all() {
         JsonArray a = new JsonArray();
         for (Schedule sc : schedules.values()) {
             a.add(json(sc));
         }
-        return new ApiRoutes.Reply(200, a);
+        return a;
     }
 
     private synchronized ApiRoutes.Reply create(RoutingContext ctx) {
