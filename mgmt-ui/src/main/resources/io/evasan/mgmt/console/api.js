@@ -22,6 +22,8 @@ export class ApiError extends Error {
     this.status = status;
     this.field = body ? body.field : undefined;
     this.code = body ? body.code : undefined;
+    this.sense = body ? body.sense : undefined; // seed-003 refusals: {key, asc, ascq}
+    this.lopStatus = body ? body.lopStatus : undefined;
   }
 }
 
@@ -70,6 +72,8 @@ export async function api(method, path, body) {
 export const get = (path) => api('GET', path);
 export const post = (path, body) => api('POST', path, body === undefined ? {} : body);
 export const del = (path) => api('DELETE', path);
+export const patch = (path, body) => api('PATCH', path, body);
+export const put = (path, body) => api('PUT', path, body);
 
 /** Path segment encoding for names (LUN, snapshot). */
 export const seg = (name) => encodeURIComponent(name);

@@ -1,4 +1,4 @@
-// The console shell: login, hash routing (#/, #/luns, #/luns/<name>), the live event connection,
+// The console shell: login, hash routing (#/, #/luns, #/luns/<name>, #/schedules, #/backup), the live event connection,
 // and dispatch of its events to the page on screen. No page ever reloads: pages re-fetch only the
 // resources an event names.
 
@@ -8,6 +8,8 @@ import { LiveEvents } from './events.js';
 import * as dashboard from './pages/dashboard.js';
 import * as lunList from './pages/luns.js';
 import * as lunPage from './pages/lun.js';
+import * as schedulesPage from './pages/schedules.js';
+import * as backupPage from './pages/backup.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -23,13 +25,16 @@ function route() {
   const parts = location.hash.replace(/^#\/?/, '').split('/').filter(Boolean);
   if (parts[0] === 'luns' && parts.length > 1) return { name: 'lun', lun: decodeURIComponent(parts.slice(1).join('/')) };
   if (parts[0] === 'luns') return { name: 'luns' };
+  if (parts[0] === 'schedules') return { name: 'schedules' };
+  if (parts[0] === 'backup') return { name: 'backup' };
   return { name: 'dashboard' };
 }
 
 function showPage() {
   if (page && page.dispose) page.dispose();
   const r = route();
-  page = r.name === 'lun' ? lunPage.create(r.lun) : r.name === 'luns' ? lunList.create() : dashboard.create();
+  const pages = { lun: () => lunPage.create(r.lun), luns: lunList.create, schedules: schedulesPage.create, backup: backupPage.create };
+  page = (pages[r.name] || dashboard.create)();
   replace(main, page.el);
   for (const a of nav.querySelectorAll('a')) {
     const current = a.dataset.nav === (r.name === 'lun' ? 'luns' : r.name);

@@ -126,37 +126,52 @@ export function create() {
         h('dd', {}, c.luns.length ? c.luns.map((n) => h('a', { href: '#/luns/' + seg(n), class: 'chip' }, n)) : '–')))));
   }
 
+  function jobButton(j, verb, label) {
+    // by job id where the API serves /api/jobs/{id}/..., else through the snapclone
+    const path = jobIdsFromApi || j.type !== 'bgcopy' ? `/api/jobs/${seg(j.id)}/${verb}` : `/api/snapshots/${seg(j.snapshot)}/bgcopy/${verb}`;
+    return h('button', {
+      type: 'button', class: 'small', 'data-testid': `${verb}-${j.id}`,
+      onclick: async () => {
+        try {
+          await post(path);
+          refresh(new Set(['jobs']));
+        } catch (e) {
+          toast(`${verb} ${j.id}: ${e.message}`, 'error');
+        }
+      },
+    }, label);
+  }
+
+  function cancelButton(j) {
+    const what = j.type === 'bgcopy'
+      ? `The copy stops and the unfinished snapclone ${j.snapshot} is deleted (its data is not yet independent).`
+      : `The LOP copy to ${j.target} stops (LOP status TERMINATED BY COMMAND); the backup snapshot stays active.`;
+    return h('button', {
+      type: 'button', class: 'small danger', 'data-testid': `cancel-${j.id}`,
+      onclick: () => confirmDialog({
+        title: `Cancel ${j.id}?`,
+        message: what,
+        confirmLabel: 'Cancel the job',
+        testid: 'confirm-cancel',
+        onConfirm: async () => {
+          await post(`/api/jobs/${seg(j.id)}/cancel`);
+          toast(`${j.id} cancelled`, 'ok');
+          refresh(new Set(['jobs', 'snapshots']));
+        },
+      }),
+    }, 'Cancel');
+  }
+
   function jobActions(j) {
     const out = [];
-    if (j.type === 'bgcopy' && (j.state === 'RUNNING' || j.state === 'PAUSED')) {
-      const verb = j.state === 'RUNNING' ? 'pause' : 'resume';
-      // by job id where the API serves /api/jobs/{id}/..., else through the snapclone
-      const path = jobIdsFromApi ? `/api/jobs/${seg(j.id)}/${verb}` : `/api/snapshots/${seg(j.snapshot)}/bgcopy/${verb}`;
-      out.push(h('button', {
-        type: 'button', class: 'small', 'data-testid': `${verb}-${j.id}`,
-        onclick: async () => {
-          try {
-            await post(path);
-            refresh(new Set(['jobs']));
-          } catch (e) {
-            toast(`${verb} ${j.id}: ${e.message}`, 'error');
-          }
-        },
-      }, verb === 'pause' ? 'Pause' : 'Resume'));
-      if (jobIdsFromApi) {
-        out.push(h('button', {
-          type: 'button', class: 'small danger', 'data-testid': `cancel-${j.id}`,
-          onclick: () => confirmDialog({
-            title: `Cancel ${j.id}?`,
-            message: `The copy stops and the unfinished snapclone ${j.snapshot} is deleted (its data is not yet independent).`,
-            confirmLabel: 'Cancel the copy',
-            onConfirm: async () => {
-              await post(`/api/jobs/${seg(j.id)}/cancel`);
-              refresh(new Set(['jobs', 'snapshots']));
-            },
-          }),
-        }, 'Cancel'));
-      }
+    // a rebuild restores redundancy: it is never paused or cancelled
+    if (j.type !== 'bgcopy' && j.type !== 'lopcopy') return out;
+    if (j.type === 'lopcopy' && !jobIdsFromApi) return out;
+    if (j.state === 'RUNNING') out.push(jobButton(j, 'pause', 'Pause'));
+    // a BGCOPY stalled for lack of space is FAILED and resumes once space is free
+    if (j.state === 'PAUSED' || (j.state === 'FAILED' && j.type === 'bgcopy')) out.push(jobButton(j, 'resume', 'Resume'));
+    if (jobIdsFromApi && (j.state === 'RUNNING' || j.state === 'PAUSED' || (j.state === 'FAILED' && j.type === 'bgcopy'))) {
+      out.push(cancelButton(j));
     }
     return out;
   }
@@ -170,12 +185,14 @@ export function create() {
       replace(jobs, h('p', { class: 'muted' }, 'No background jobs.'));
       return;
     }
-    const sorted = [...jobList].sort((a, b) => (a.state === 'DONE') - (b.state === 'DONE') || a.id.localeCompare(b.id));
+    const ended = (j) => j.state === 'DONE' || j.state === 'CANCELLED';
+    const sorted = [...jobList].sort((a, b) => ended(a) - ended(b) || a.id.localeCompare(b.id));
     replace(jobs, h('table', { class: 'grid jobs' },
       h('thead', {}, h('tr', {}, h('th', {}, 'Job'), h('th', {}, 'State'), h('th', {}, 'Progress'), h('th', {}))),
-      h('tbody', {}, sorted.map((j) => h('tr', { 'data-job': j.id, class: j.state === 'DONE' ? 'finished' : null },
-        h('td', {}, h('strong', {}, j.type), ' ', j.type === 'bgcopy' ? 'snapclone ' + j.snapshot : j.target),
-        h('td', {}, badge(j.state), j.stalled ? h('span', { class: 'hint' }, ' ' + j.stalled) : null),
+      h('tbody', {}, sorted.map((j) => h('tr', { 'data-job': j.id, class: ended(j) ? 'finished' : null },
+        h('td', {}, h('strong', {}, j.type), ' ', j.type === 'bgcopy' ? 'snapclone ' + j.snapshot
+          : j.type === 'lopcopy' ? 'to ' + j.target + (j.incremental ? ' (incremental)' : '') : j.target),
+        h('td', {}, badge(j.state), j.stalled || j.message ? h('span', { class: 'hint' }, ' ' + (j.stalled || j.message)) : null),
         h('td', { class: 'progress-cell' }, progressBar(j.done, j.total, { testid: 'job-' + j.id, label: j.id, state: j.state }),
           h('span', { class: 'progress-text' }, jobText(j))),
         h('td', { class: 'actions' }, jobActions(j)))))));

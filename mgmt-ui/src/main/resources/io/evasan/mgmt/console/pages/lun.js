@@ -2,7 +2,8 @@
 // the Snapshot / Snapclone buttons, and the snapshot list (rollback, delete, BGCOPY pause/resume).
 
 import { h, replace, fmtBytes, fmtInt, fmtTime, toast } from '../dom.js';
-import { get, post, del, seg, normalizeJobs } from '../api.js';
+import { get, post, del, patch, seg, normalizeJobs } from '../api.js';
+import { sizeControls, sizeBytes, bestUnit } from './luns.js';
 import { treeGraph, updateTreeBgcopy } from '../charts.js';
 import { field, formDialog, confirmDialog, serial, badge, clearErrors, showError } from '../ui.js';
 
@@ -21,6 +22,7 @@ export function create(lunName) {
   const snapButton = h('button', { type: 'button', class: 'primary', 'data-testid': 'snapshot' }, 'Snapshot');
   const cloneButton = h('button', { type: 'button', 'data-testid': 'snapclone' }, 'Snapclone');
   const deleteButton = h('button', { type: 'button', class: 'danger ghost', 'data-testid': 'delete-lun' }, 'Delete LUN');
+  const resizeButton = h('button', { type: 'button', 'data-testid': 'resize-lun' }, 'Resize');
 
   // present form (static: live redraws never disturb what is being typed)
   const initiator = h('input', { name: 'initiator', value: '*', autocomplete: 'off', 'data-testid': 'present-initiator', class: 'wide' });
@@ -33,7 +35,8 @@ export function create(lunName) {
 
   const el = h('div', { class: 'page lun' },
     h('p', { class: 'crumbs' }, h('a', { href: '#/luns' }, 'LUNs'), ' / ', lunName),
-    h('div', { class: 'title-row' }, h('h1', {}, 'LUN ', h('span', { class: 'mono' }, lunName)), deleteButton),
+    h('div', { class: 'title-row' }, h('h1', {}, 'LUN ', h('span', { class: 'mono' }, lunName)),
+      h('div', { class: 'buttons' }, resizeButton, deleteButton)),
     h('div', { class: 'columns' },
       h('section', { class: 'panel' }, h('h2', {}, 'Details'), details),
       h('section', { class: 'panel' }, h('h2', {}, 'Presentations'), presentations, presentForm)),
@@ -61,7 +64,7 @@ export function create(lunName) {
         replace(treeBox);
         replace(presentations);
         replace(snapList);
-        snapButton.disabled = cloneButton.disabled = deleteButton.disabled = true;
+        snapButton.disabled = cloneButton.disabled = deleteButton.disabled = resizeButton.disabled = true;
       } else if (l.reason.status !== 401) {
         toast('Refresh failed: ' + l.reason.message, 'error');
       }
@@ -210,6 +213,31 @@ export function create(lunName) {
     });
   }
 
+  async function resize() {
+    if (!lun) return;
+    const now = bestUnit(lun.sizeBytes);
+    const ctl = sizeControls('resize', now.value, now.unit);
+    await formDialog({
+      title: `Resize ${lunName}`,
+      testid: 'resize-dialog',
+      submitLabel: 'Resize',
+      content: [
+        h('p', { class: 'message' }, `Now ${fmtBytes(lun.sizeBytes)}. Growing exposes zeros; shrinking discards the data beyond the new end `
+          + '(snapshots keep theirs). Hosts get a CAPACITY DATA HAS CHANGED unit attention.'),
+        field('New size', [ctl.size, ctl.unit], ['sizeBytes', 'name'], '1 MiB to 2 TiB, in whole MiB'),
+      ],
+      onSubmit: async () => {
+        const bytes = sizeBytes(ctl, 'sizeBytes');
+        const r = await patch(base, { sizeBytes: bytes });
+        toast(`${lunName} is now ${fmtBytes(r.sizeBytes)}`, 'ok');
+        lun = r;
+        renderDetails();
+        refresh(null);
+      },
+    });
+  }
+
+  resizeButton.addEventListener('click', resize);
   snapButton.addEventListener('click', () => takeSnapshot(false));
   cloneButton.addEventListener('click', () => takeSnapshot(true));
   deleteButton.addEventListener('click', () => confirmDialog({

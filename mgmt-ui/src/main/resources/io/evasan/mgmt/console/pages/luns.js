@@ -7,6 +7,34 @@ import { field, formDialog, serial, badge } from '../ui.js';
 
 const UNITS = [['MiB', 2 ** 20], ['GiB', 2 ** 30], ['TiB', 2 ** 40]];
 
+/** A number input and a MiB/GiB/TiB select for a byte size; testid prefixes their data-testid. */
+export function sizeControls(testid, value, defaultUnit) {
+  const size = h('input', { name: 'size', type: 'number', min: '1', step: 'any', required: true, value: String(value), 'data-testid': testid + '-size', class: 'size' });
+  const unit = h('select', { name: 'unit', 'data-testid': testid + '-unit' },
+    UNITS.map(([u]) => h('option', { value: u, selected: u === defaultUnit }, u)));
+  return { size, unit };
+}
+
+/**
+ * The bytes the size controls stand for; an empty or non-numeric entry throws an error naming
+ * `apiField` (shown at that field like a server answer).
+ */
+export function sizeBytes({ size, unit }, apiField) {
+  const n = Number(size.value);
+  if (size.value.trim() === '' || !Number.isFinite(n)) {
+    throw Object.assign(new Error('enter a size'), { field: apiField, status: 400 });
+  }
+  return Math.round(n * UNITS.find(([u]) => u === unit.value)[1]);
+}
+
+/** Picks the largest unit in which bytes is a whole number (for prefilled size fields). */
+export function bestUnit(bytes) {
+  for (let i = UNITS.length - 1; i >= 0; i--) {
+    if (bytes >= UNITS[i][1] && bytes % UNITS[i][1] === 0) return { value: bytes / UNITS[i][1], unit: UNITS[i][0] };
+  }
+  return { value: bytes / 2 ** 20, unit: 'MiB' };
+}
+
 /** The create-LUN dialog; resolves to the created LUN's name or null. */
 export async function createLunDialog() {
   const name = h('input', { name: 'name', required: true, autocomplete: 'off', 'data-testid': 'lun-name', placeholder: 'e.g. db01' });
