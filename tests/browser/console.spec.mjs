@@ -239,6 +239,19 @@ try {
   await page.getByTestId('backup-initiate').click();
   await page.getByTestId('backup-state-value').filter({ hasText: 'ACTIVE' }).waitFor();
   await page.getByTestId('backup-destination').waitFor();
+
+  step('Backup page: copy the backup to a LUN created elsewhere (listed live); the finished copy ends the backup');
+  check((await rest('POST', '/api/luns', { name: 'web1-copy', sizeBytes: 96 * 2 ** 20 })).status === 201, 'POST /api/luns web1-copy');
+  await page.getByTestId('backup-destination').locator('option[value="web1-copy"]').waitFor({ state: 'attached' });
+  await page.getByTestId('backup-destination').selectOption('web1-copy');
+  await page.getByTestId('backup-copy-start').click();
+  await page.getByTestId('backup-state-value').filter({ hasText: 'INACTIVE' }).waitFor({ timeout: 30000 });
+  await page.getByTestId('backup-initiate').waitFor();
+  await page.getByTestId('backup-copy').locator('.badge').filter({ hasText: 'DONE' }).waitFor();
+  const copied = await page.locator('[data-testid="backup-copy-progress"]').getAttribute('aria-valuenow');
+  check(Number(copied) > 0 && copied === await page.locator('[data-testid="backup-copy-progress"]').getAttribute('aria-valuemax'),
+    `the copy bar is full at the end, saw ${copied}`);
+  await page.screenshot({ path: join(shots, 'console-backup-copied.png'), fullPage: true });
   check(await page.evaluate(() => window.__noReload) === 'still here', 'the page was not reloaded');
   check(loads === 1, `one page load in the whole session, saw ${loads}`);
   await page.screenshot({ path: join(shots, 'console-backup.png'), fullPage: true });

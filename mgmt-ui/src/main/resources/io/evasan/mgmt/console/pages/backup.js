@@ -50,6 +50,13 @@ export function create() {
     render();
   });
 
+  /** Keeps what the user chose in a select across live redraws (when the option still exists). */
+  function keepChoice(box, testid, select) {
+    const old = box.querySelector(`[data-testid="${testid}"]`);
+    if (old && [...select.options].some((o) => o.value === old.value)) select.value = old.value;
+    return select;
+  }
+
   function render() {
     const b = state;
     const active = b.state === 'ACTIVE';
@@ -61,8 +68,8 @@ export function create() {
 
     // initiate (LUN choice) or terminate
     if (b.state === 'INACTIVE') {
-      const lun = h('select', { name: 'lun', 'data-testid': 'backup-lun' },
-        primaryNames().filter((n) => n !== b.logLun).map((n) => h('option', { value: n }, n)));
+      const lun = keepChoice(actionsBox, 'backup-lun', h('select', { name: 'lun', 'data-testid': 'backup-lun' },
+        primaryNames().filter((n) => n !== b.logLun).map((n) => h('option', { value: n }, n))));
       const form = h('form', { class: 'inline-form', novalidate: true },
         field('Primary LUN', lun, ['lun']),
         h('button', { type: 'submit', class: 'primary', 'data-testid': 'backup-initiate' }, 'Initiate backup'),
@@ -159,9 +166,11 @@ export function create() {
       }
     }
     if (b.state === 'ACTIVE' && !(c && c.running)) {
-      const dest = h('select', { name: 'destination', 'data-testid': 'backup-destination' },
-        primaryNames().filter((n) => n !== b.primary && n !== b.logLun).map((n) => h('option', { value: n }, n)));
+      const dest = keepChoice(copyBox, 'backup-destination', h('select', { name: 'destination', 'data-testid': 'backup-destination' },
+        primaryNames().filter((n) => n !== b.primary && n !== b.logLun).map((n) => h('option', { value: n }, n))));
+      const wasIncremental = copyBox.querySelector('[data-testid="backup-incremental"]');
       const incremental = h('input', { type: 'checkbox', name: 'incremental', 'data-testid': 'backup-incremental' });
+      if (wasIncremental) incremental.checked = wasIncremental.checked;
       const form = h('form', { class: 'inline-form', novalidate: true },
         field('Destination LUN', dest, ['destination']),
         field('Incremental', incremental, ['incremental'], 'only what changed since the last copy'),

@@ -121,7 +121,7 @@ export function create() {
           progressBar(c.cacheDirtyBytes, c.cacheCapacityBytes, { testid: 'dirty-' + c.name, label: 'dirty cache bytes' })),
         c.destagedBytesPerSecond !== undefined ? [h('dt', {}, 'Destage rate'), h('dd', {}, fmtBytes(c.destagedBytesPerSecond) + '/s')] : null,
         h('dt', {}, 'Snapshot backup (seed 003)'),
-        h('dd', {}, badge(c.snapshotBackupState)),
+        h('dd', {}, h('a', { href: '#/backup', title: 'the backup page' }, badge(c.snapshotBackupState))),
         h('dt', {}, 'LUNs owned'),
         h('dd', {}, c.luns.length ? c.luns.map((n) => h('a', { href: '#/luns/' + seg(n), class: 'chip' }, n)) : '–')))));
   }
