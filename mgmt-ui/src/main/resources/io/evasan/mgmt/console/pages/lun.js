@@ -129,7 +129,8 @@ export function create(lunName) {
       h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Kind'), h('th', {}, 'Taken'), h('th', {}, 'BGCOPY'), h('th', {}))),
       h('tbody', {}, snapshots.map((sn) => {
         const bg = sn.bgcopy;
-        const copying = bg && (bg.state === 'RUNNING' || bg.state === 'PAUSED');
+        // a copy stalled for lack of free space resumes once space is free
+        const copying = bg && (bg.state === 'RUNNING' || bg.state === 'PAUSED' || bg.state === 'STALLED_NO_SPACE');
         const actions = [];
         if (copying) {
           const verb = bg.state === 'RUNNING' ? 'pause' : 'resume';
