@@ -142,10 +142,14 @@ class SharingCrashTest {
         }
         System.out.println(ctx + ": killed " + (delay < 0 ? "stalled" : "after " + delay + " ms") + ", " + acks
                 + " acks, in flight: " + (inFlight == null ? "none" : String.join(" ", inFlight)));
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry reg = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
         try (Pool pool = MappingIntegrationTest.pool(poolDir, 128);
-             Mapping m = Mappings.open(pool, stateDir, MappingOptions.defaults());
+             Mapping m = Mappings.open(pool, stateDir, MappingOptions.defaults().withRegistry(reg));
              SharingTreesImpl st = new SharingTreesImpl(MappingIntegrationTest.maps(pool, m),
                      SharingConfig.defaults().withBackground(false), SharingStats.standalone())) {
+            // no space leaked by the kill: every RStore of the disk group is named by an RSD slot
+            assertEquals(pool.diskGroups().get(0).rsdIds().size(), (long) reg.get("evasan.mapping.rstores").gauge().value(),
+                    ctx + ": RStores of the disk group vs RStores the mapping names");
             StringBuilder trees = new StringBuilder();
             for (long d : st.disks()) {
                 if (st.isValid(d) && st.chain(d).get(0) == d) {
