@@ -16,7 +16,8 @@ import java.util.Random;
  * Child JVM of {@link SharingCrashTest}: opens pool, mapping and sharing tree, then writes to all
  * disks, takes snapshots and snapclones (BGCOPY runs in the background, throttled) and deletes
  * snapshots at random, printing {@code BEGIN ...} before and {@code ACK ...} / {@code NACK} after
- * each operation, until killed with SIGKILL. Args: poolDir stateDir seed round.
+ * each operation, until killed with SIGKILL ({@code -Devasan.crash.stallAfter=K}: after K operations
+ * print {@code STALLED} and wait for the kill). Args: poolDir stateDir seed round.
  */
 public final class SharingCrashChild {
     static final int SEG = 1 << 20;
@@ -60,7 +61,14 @@ public final class SharingCrashChild {
         }
         System.out.println("READY");
         System.out.flush();
+        final long stallAfter = Long.getLong("evasan.crash.stallAfter", -1);
         for (long seq = 0; ; seq++) {
+            if (seq == stallAfter) {
+                // deterministic kill point: everything up to here is acknowledged and printed
+                System.out.println("STALLED");
+                System.out.flush();
+                Thread.sleep(Long.MAX_VALUE);
+            }
             List<Long> all = new ArrayList<>();
             for (long id : st.disks()) {
                 if (st.isValid(id)) {

@@ -311,6 +311,15 @@ public final class MappingImpl implements Mapping {
             t.remove((int) f[1]);
             freeRStore(t.diskGroup(), f[2]);
         }
+        // 5b. RStores the disk group has but no RSD slot names: a kill between the disk group's
+        // allocate (RSD persisted on the drives) and the PLDMC rsdAdd record, or between the PLDMC
+        // rsdFree record and the disk group's free. Nothing was ever acknowledged in them (an RSEG is
+        // handed out only after rsdAdd is durable, and rsdFree is logged only once nothing holds
+        // one), so they are free space. Not done on a newly created log: a lost or misplaced state
+        // directory must not wipe the pool.
+        if (!log.created()) {
+            reclaimOrphanRStores();
+        }
         // 6. disks
         for (LunRecord r : recs.values()) {
             L2Map m = maps.computeIfAbsent(r.id(), d -> new L2Map());
@@ -322,6 +331,27 @@ public final class MappingImpl implements Mapping {
         }
         if (log.repairNeeded() || log.compactionDue()) {
             checkpointLocked();
+        }
+    }
+
+    private void reclaimOrphanRStores() {
+        for (RsdTable t : tables) {
+            if (t == null) {
+                continue;
+            }
+            Set<Long> named = new HashSet<>();
+            t.forEach((slot, rs) -> named.add(rs.rsdId()));
+            int n = 0;
+            for (long id : t.diskGroup().rsdIds()) {
+                if (!named.contains(id)) {
+                    freeRStore(t.diskGroup(), id);
+                    n++;
+                }
+            }
+            if (n > 0) {
+                LOG.info("PLDMC: freed " + n + " RStore(s) of disk group " + t.groupId()
+                        + " that no RSD slot names (allocate or free interrupted by a crash)");
+            }
         }
     }
 

@@ -49,6 +49,7 @@ public final class PldmcLog implements AutoCloseable {
     private long nextSeq;
     private long checkpointEnd;
     private boolean repairNeeded;
+    private boolean created;
     private long appendedBytes;
     private long checkpoints;
 
@@ -179,6 +180,7 @@ public final class PldmcLog implements AutoCloseable {
         }
         // fresh: generation 1 with an empty checkpoint
         this.generation = 0;
+        this.created = true;
         writeGeneration(1, sink -> { });
     }
 
@@ -195,6 +197,11 @@ public final class PldmcLog implements AutoCloseable {
 
     public boolean repairNeeded() {
         return repairNeeded;
+    }
+
+    /** True when {@link #open} found no log in its directory and started an empty one. */
+    public boolean created() {
+        return created;
     }
 
     public long generation() {
