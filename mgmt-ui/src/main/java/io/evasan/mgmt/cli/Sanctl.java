@@ -29,7 +29,7 @@ import java.util.concurrent.Callable;
  * on stderr) or answered something unexpected; 2 usage error (bad option or argument, unreadable token or
  * certificate file); 3 the appliance could not be reached (connection refused or timed out, TLS handshake refused).
  */
-@Command(name = "sanctl", scope = ScopeType.INHERIT, mixinStandardHelpOptions = true,
+@Command(name = "sanctl", scope = ScopeType.INHERIT, mixinStandardHelpOptions = true, usageHelpWidth = 100,
         versionProvider = Sanctl.Version.class,
         description = "Manage an evasan appliance over its REST API.",
         footerHeading = "%nEnvironment:%n",

@@ -248,8 +248,8 @@ class SanctlContractCommandsTest {
             missing(false, "ManagementConfig.tls(Path certPem, Path keyPem)");
             return;
         }
-        TestCerts cert = TestCerts.create(f.dir.resolve("tls"), "appliance");
-        TestCerts other = TestCerts.create(f.dir.resolve("tls"), "stranger");
+        TestCerts cert = TestCerts.shared("appliance");
+        TestCerts other = TestCerts.shared("stranger");
         f.stopServer();
         try {
             f.startServer(cfg -> {

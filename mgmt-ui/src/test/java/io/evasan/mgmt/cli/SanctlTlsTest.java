@@ -34,9 +34,9 @@ class SanctlTlsTest {
 
     @BeforeAll
     void start() throws Exception {
-        Path dir = Files.createDirectories(Path.of("target", "sanctl-tls"));
-        cert = TestCerts.create(dir, "appliance");
-        other = TestCerts.create(dir, "stranger");
+        Files.createDirectories(Path.of("target", "sanctl-tls"));
+        cert = TestCerts.shared("appliance");
+        other = TestCerts.shared("stranger");
         server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.setHttpsConfigurator(new HttpsConfigurator(cert.serverContext()));
         server.createContext("/", ex -> {

@@ -29,6 +29,18 @@ final class TestCerts {
         this.keyPem = keyPem;
     }
 
+    private static final java.util.Map<String, TestCerts> SHARED = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The certificate {@code name}, made once per test JVM under target/sanctl-tls (keytool is a JVM start). */
+    static synchronized TestCerts shared(String name) throws Exception {
+        TestCerts c = SHARED.get(name);
+        if (c == null) {
+            c = create(Path.of("target", "sanctl-tls"), name);
+            SHARED.put(name, c);
+        }
+        return c;
+    }
+
     static TestCerts create(Path dir, String name) throws Exception {
         Files.createDirectories(dir);
         Path p12 = dir.resolve(name + ".p12");
