@@ -41,7 +41,9 @@ class SanctlCommandsTest {
 
     @AfterAll
     void stop() throws IOException {
-        f.close();
+        if (f != null) {
+            f.close();
+        }
     }
 
     // ---- helpers ----

@@ -49,7 +49,9 @@ class SanctlContractCommandsTest {
 
     @AfterAll
     void stop() throws IOException {
-        f.close();
+        if (f != null) {
+            f.close();
+        }
     }
 
     /** Skips (or with -Dsanctl.requireContract=true fails) unless the appliance serves METHOD path ({x} = any parameter name). */
@@ -223,9 +225,16 @@ class SanctlContractCommandsTest {
         assertEquals("lopcopy", job.getString("type"), job::encode);
         assertEquals("DONE", job.getString("state"), job::encode);
 
-        assertTrue(ok(f.sanctl("backup", "terminate")).startsWith("backup terminated\n"));
+        assertEquals("INACTIVE", okObject(f.sanctl("backup", "show", "--json")).getString("state"),
+                "a completed copy ends the backup (seed 003)");
         refused(f.sanctl("backup", "terminate"), 409, null);
+
+        // a second backup, ended by hand
+        ok(f.sanctl("backup", "initiate", "bk"));
+        String ended = ok(f.sanctl("backup", "terminate"));
+        assertTrue(ended.startsWith("backup terminated\nstate:") && ended.contains("INACTIVE"), ended);
         assertEquals("removed the log LUN\n", ok(f.sanctl("backup", "remove-log")));
+        refused(f.sanctl("backup", "remove-log"), 404, null);
         ok(f.sanctl("lun", "delete", "bk"));
         ok(f.sanctl("lun", "delete", "bk-dst"));
     }

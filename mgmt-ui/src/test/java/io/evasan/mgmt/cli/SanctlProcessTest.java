@@ -33,7 +33,9 @@ class SanctlProcessTest {
 
     @AfterAll
     void stop() throws IOException {
-        f.close();
+        if (f != null) {
+            f.close();
+        }
     }
 
     private CliFixture.Run run(String url, String token, String... args) throws Exception {
