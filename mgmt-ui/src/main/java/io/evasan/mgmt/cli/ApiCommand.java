@@ -94,12 +94,30 @@ abstract class ApiCommand implements Callable<Integer> {
         return l;
     }
 
+    /** A JSON value on one line: objects as "k=v, k=v", arrays as "a, b", null as "-". */
+    static String flat(Object v) {
+        if (v == null) {
+            return "-";
+        }
+        if (v instanceof JsonObject o) {
+            List<String> l = new ArrayList<>();
+            for (String k : o.fieldNames()) {
+                l.add(k + "=" + flat(o.getValue(k)));
+            }
+            return l.isEmpty() ? "-" : String.join(", ", l);
+        }
+        if (v instanceof JsonArray a) {
+            return joined(a);
+        }
+        return String.valueOf(v);
+    }
+
     static String joined(JsonArray a) {
         if (a == null || a.isEmpty()) {
             return "-";
         }
         List<String> l = new ArrayList<>();
-        a.forEach(x -> l.add(String.valueOf(x)));
+        a.forEach(x -> l.add(flat(x)));
         return String.join(", ", l);
     }
 }
