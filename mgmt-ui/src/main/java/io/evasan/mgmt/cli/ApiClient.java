@@ -143,6 +143,43 @@ public final class ApiClient {
         return new Response(r.statusCode(), r.body() == null ? "" : r.body());
     }
 
+    /**
+     * Reads a server-sent-event stream (GET {@code path}, {@code text/event-stream}): each line goes to
+     * {@code line} until it returns false or the appliance ends the stream. Only the connect timeout
+     * applies (the stream is quiet between events).
+     *
+     * @return true when {@code line} asked to stop, false when the appliance ended the stream
+     */
+    public boolean stream(String path, java.util.function.Predicate<String> line) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).GET().header("Accept", "text/event-stream");
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        HttpResponse<java.util.stream.Stream<String>> r;
+        try {
+            r = http.send(b.build(), HttpResponse.BodyHandlers.ofLines());
+        } catch (IOException e) {
+            throw unreachable(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UnreachableException("interrupted while waiting for " + base, e);
+        }
+        try (java.util.stream.Stream<String> lines = r.body()) {
+            if (r.statusCode() >= 400) {
+                throw error(r.statusCode(), String.join("\n", (Iterable<String>) lines::iterator));
+            }
+            java.util.Iterator<String> it = lines.iterator();
+            while (it.hasNext()) {
+                if (!line.test(it.next())) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (java.io.UncheckedIOException e) {
+            throw unreachable(e.getCause());
+        }
+    }
+
     private static ApiException error(int status, String body) {
         String text = null;
         String field = null;

@@ -449,11 +449,12 @@ class SanctlCommandsTest {
         usage(f.sanctl("lun", "show"), "Missing required parameter: 'LUN'");
         usage(f.sanctl("snapshot", "create", "onlylun"), "Missing required parameter: 'NAME'");
         usage(f.sanctl("lun", "present", "x", "-i", "iqn", "-l", "seven"), "'seven' is not an int");
+        usage(f.sanctl("events", "--count", "0"), "--count must be at least 1");
         Run none = f.sanctl();
         assertEquals(2, none.exit());
         assertTrue(none.err().contains("Usage: sanctl"), none::toString);
         String help = ok(f.sanctl("--help"));
-        for (String cmd : List.of("pool", "drive", "lun", "snapshot", "job", "host", "controller", "schedule", "backup", "metrics")) {
+        for (String cmd : List.of("pool", "drive", "lun", "snapshot", "job", "host", "controller", "schedule", "backup", "metrics", "events", "openapi")) {
             assertTrue(help.contains("  " + cmd + " "), cmd + " in\n" + help);
         }
         String lunHelp = ok(f.sanctl("lun", "create", "--help"));

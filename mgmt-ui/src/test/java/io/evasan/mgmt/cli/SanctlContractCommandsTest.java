@@ -30,7 +30,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * sanctl commands for the endpoints of /work/status/CONTRACT-mgmt.md (LUN resize, jobs with ids, schedules,
- * the seed-003 backup engine, controller state, TLS), which the api branch adds. Each test first checks
+ * the seed-003 backup engine, controller state, TLS), which the api branch adds, and the live events
+ * (GET /api/events) the console branch adds. Each test first checks
  * that the appliance serves its routes (the OpenAPI document lists exactly the served routes) and is
  * skipped when it does not; run with {@code -Dsanctl.requireContract=true} to make a missing route a failure:
  * {@code mvn -B -pl mgmt-ui test -Dtest=SanctlContractCommandsTest -Dsanctl.requireContract=true}.
@@ -283,6 +284,35 @@ class SanctlContractCommandsTest {
             f.stopServer();
             f.scheme = "http";
             f.startServer(cfg -> cfg);
+        }
+    }
+
+    @Test
+    void shouldFollowTheLiveEvents() throws Exception {
+        need("GET", "/api/events");
+        for (boolean json : new boolean[]{true, false}) {
+            java.util.concurrent.CompletableFuture<Run> events = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> json ? f.sanctl("events", "--count", "1", "--json") : f.sanctl("events", "-n", "1"));
+            // a change made after the stream opened is reported; create LUNs until the event arrives
+            for (int i = 0; i < 30 && !events.isDone(); i++) {
+                Thread.sleep(300);
+                ok(f.sanctl("lun", "create", "ev-" + json + "-" + i, "--size", "1M"));
+            }
+            Run r = events.get(20, java.util.concurrent.TimeUnit.SECONDS);
+            String out = ok(r);
+            assertEquals(1, out.lines().count(), out);
+            if (json) {
+                JsonObject e = new JsonObject(out);
+                assertEquals("changed", e.getString("event"), out);
+                assertTrue(e.getJsonObject("data").getJsonArray("topics").contains("luns"), out);
+            } else {
+                assertTrue(out.matches("\\d\\d:\\d\\d:\\d\\dZ changed: .*luns.*\n"), out);
+            }
+        }
+        for (JsonObject l : SanctlCommandsTest.okArray(f.sanctl("lun", "list", "--json")).stream().map(JsonObject.class::cast).toList()) {
+            if (l.getString("name").startsWith("ev-")) {
+                ok(f.sanctl("lun", "delete", l.getString("name")));
+            }
         }
     }
 }
