@@ -94,6 +94,14 @@ abstract class ApiCommand implements Callable<Integer> {
         return l;
     }
 
+    /** {@link #flat} of field {@code key}; a number in a field named "...Bytes" also as a size: "16 MiB (16777216 bytes)". */
+    static String flat(String key, Object v) {
+        if (key.endsWith("Bytes") && v instanceof Number n) {
+            return Units.formatSize(n.longValue()) + " (" + n.longValue() + " bytes)";
+        }
+        return flat(v);
+    }
+
     /** A JSON value on one line: objects as "k=v, k=v", arrays as "a, b", null as "-". */
     static String flat(Object v) {
         if (v == null) {

@@ -38,12 +38,12 @@ final class BackupCommands {
         List<Object> kv = new ArrayList<>();
         for (String k : KNOWN) {
             kv.add(k);
-            kv.add(ApiCommand.flat(b.getValue(k)));
+            kv.add(ApiCommand.flat(k, b.getValue(k)));
         }
         for (String k : b.fieldNames()) {
             if (!List.of(KNOWN).contains(k)) {
                 kv.add(k);
-                kv.add(ApiCommand.flat(b.getValue(k)));
+                kv.add(ApiCommand.flat(k, b.getValue(k)));
             }
         }
         c.fields(kv.toArray());

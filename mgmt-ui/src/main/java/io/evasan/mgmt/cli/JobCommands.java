@@ -93,7 +93,7 @@ final class JobCommands {
             for (String k : j.fieldNames()) {
                 if (!SHOWN.contains(k)) {
                     kv.add(k);
-                    kv.add(flat(j.getValue(k)));
+                    kv.add(flat(k, j.getValue(k)));
                 }
             }
             fields(kv.toArray());

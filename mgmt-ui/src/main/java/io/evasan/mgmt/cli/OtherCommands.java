@@ -117,7 +117,7 @@ final class OtherCommands {
 
         private static String describe(String name, Object value) {
             if (!(value instanceof JsonObject o)) {
-                return String.valueOf(value);
+                return String.valueOf(value).replace('\n', ' '); // one line per event
             }
             if (name.equals("changed") && o.getJsonArray("topics") != null) {
                 return joined(o.getJsonArray("topics"));
