@@ -203,7 +203,8 @@ public final class ApiClient {
         if (e instanceof HttpConnectTimeoutException) {
             why = "no connection within " + Units.formatSeconds(timeout.toSeconds()) + " (--timeout)";
         } else if (e instanceof HttpTimeoutException) {
-            why = "no answer within " + Units.formatSeconds(timeout.toSeconds()) + " (--timeout)";
+            why = "no answer within " + Units.formatSeconds(timeout.toSeconds())
+                    + " (--timeout); the appliance may still complete the request";
         } else if (find(e, SSLHandshakeException.class) != null) {
             why = "TLS handshake failed: " + message(find(e, SSLHandshakeException.class))
                     + "; trust the appliance's certificate with --cacert FILE (or skip the check with --insecure)";

@@ -48,16 +48,17 @@ final class DriveCommands {
                 description = "Disk group id (default: the pool's only disk group).")
         Integer group;
 
+        /** The --group value, else the pool's only group (asked once). */
         int group() {
-            if (group != null) {
-                return group;
+            if (group == null) {
+                List<JsonObject> gs = objects(api().get("/api/pool").object().getJsonArray("groups"));
+                if (gs.size() != 1) {
+                    throw new ParameterException(spec.commandLine(), "the pool has " + gs.size()
+                            + " disk groups; name one with --group");
+                }
+                group = (int) num(gs.get(0), "id");
             }
-            List<JsonObject> gs = objects(api().get("/api/pool").object().getJsonArray("groups"));
-            if (gs.size() != 1) {
-                throw new ParameterException(spec.commandLine(), "the pool has " + gs.size()
-                        + " disk groups; name one with --group");
-            }
-            return (int) num(gs.get(0), "id");
+            return group;
         }
 
         void printDrive(String verb, JsonObject d) {

@@ -20,7 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * {@code sanctl events} reading a server-sent-event stream of the shape GET /api/events sends (retry line,
  * comments, {@code changed} and {@code jobs} frames, a multi-line data field), served by a small JDK HTTP
- * server that then ends the stream. (Against the appliance itself: SanctlContractCommandsTest.)
+ * server that then ends the stream (against the appliance itself: SanctlContractCommandsTest); and an answer
+ * slower than --timeout.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SanctlEventsTest {
@@ -47,6 +48,20 @@ class SanctlEventsTest {
             ex.getResponseBody().write(body);
             ex.close();
         });
+        server.createContext("/api/openapi.json", ex -> {
+            try {
+                Thread.sleep(1500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            ex.sendResponseHeaders(200, -1);
+            ex.close();
+        });
+        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "sse-test-server");
+            t.setDaemon(true);
+            return t;
+        }));
         server.start();
         url = "http://127.0.0.1:" + server.getAddress().getPort();
     }
@@ -95,5 +110,13 @@ class SanctlEventsTest {
         Run r = CliFixture.sanctl(Map.of("SANCTL_URL", url, "SANCTL_TOKEN", "wrong"), "events");
         assertEquals(1, r.exit(), r::toString);
         assertTrue(r.err().startsWith("sanctl: 401 credential rejected (field Authorization)\n"), r::toString);
+    }
+
+    @Test
+    void shouldGiveUpAfterTheTimeoutWithExitThree() {
+        Run r = sanctl("--timeout", "1s", "openapi");
+        assertEquals(3, r.exit(), r::toString);
+        assertEquals("sanctl: cannot reach " + url + ": no answer within 1s (--timeout); the appliance may still complete the request\n",
+                r.err());
     }
 }
