@@ -48,7 +48,8 @@ public final class Sanctl implements Callable<Integer> {
     static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(120);
 
     @Option(names = "--url", paramLabel = "URL", scope = ScopeType.INHERIT,
-            description = "Appliance URL (default: $SANCTL_URL, else " + DEFAULT_URL + ").")
+            description = "Appliance URL, as printed at its start (a trailing /api is fine; default: $SANCTL_URL, else "
+                    + DEFAULT_URL + ").")
     String url;
 
     @Option(names = "--token", paramLabel = "TOKEN", scope = ScopeType.INHERIT,
@@ -164,6 +165,9 @@ public final class Sanctl implements Callable<Integer> {
         u = u.strip();
         while (u.endsWith("/")) {
             u = u.substring(0, u.length() - 1);
+        }
+        if (u.endsWith("/api")) {
+            u = u.substring(0, u.length() - 4); // the appliance prints its API as http://HOST:PORT/api
         }
         URI uri;
         try {

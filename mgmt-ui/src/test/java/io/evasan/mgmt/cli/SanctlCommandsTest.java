@@ -407,6 +407,7 @@ class SanctlCommandsTest {
         Files.writeString(file, f.token + "\n", StandardCharsets.UTF_8);
         ok(CliFixture.sanctl(noToken, "host", "list", "--token-file", file.toString()));
         ok(CliFixture.sanctl(noToken, "--token", f.token, "host", "list"));
+        ok(CliFixture.sanctl(noToken, "--token", f.token, "--url", f.url() + "/api/", "host", "list")); // the URL the appliance prints
         usage(f.sanctl("host", "list", "--token-file", f.dir.resolve("missing.txt").toString()), "cannot read it");
         Files.writeString(file, "\n", StandardCharsets.UTF_8);
         usage(f.sanctl("host", "list", "--token-file", file.toString()), "is empty");
