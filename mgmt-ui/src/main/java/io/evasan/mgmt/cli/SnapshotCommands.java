@@ -1,0 +1,140 @@
+package io.evasan.mgmt.cli;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code sanctl snapshot ...}: snapshots and snapclones, and a snapclone's background copy. */
+@Command(name = "snapshot", description = "Snapshots and snapclones: list, create, delete, pause/resume a snapclone's copy.",
+        subcommands = {SnapshotCommands.ListSnapshots.class, SnapshotCommands.Create.class, SnapshotCommands.Delete.class,
+                SnapshotCommands.PauseCopy.class, SnapshotCommands.ResumeCopy.class})
+final class SnapshotCommands {
+    private SnapshotCommands() {
+    }
+
+    static String path(String name) {
+        return "/api/snapshots/" + ApiClient.seg(name);
+    }
+
+    static String bgcopy(JsonObject s) {
+        JsonObject bg = s.getJsonObject("bgcopy");
+        return bg == null ? null : Units.progress(ApiCommand.num(bg, "done"), ApiCommand.num(bg, "total"), ApiCommand.str(bg, "unit"))
+                + " " + ApiCommand.str(bg, "state");
+    }
+
+    static String kind(JsonObject s) {
+        return s.getBoolean("snapclone", false) ? "snapclone" : "snapshot";
+    }
+
+    @Command(name = "list", description = "Snapshots and snapclones (of every LUN, or of --lun).")
+    static final class ListSnapshots extends ApiCommand {
+        @Option(names = "--lun", paramLabel = "LUN", description = "Only the snapshots of this LUN.")
+        String lun;
+
+        @Override
+        void run() {
+            ApiClient.Response r = api().get("/api/snapshots");
+            if (lun != null) {
+                api().get(LunCommands.lunPath(lun)); // 404 naming the LUN when it does not exist
+            }
+            JsonArray shown = new JsonArray();
+            for (JsonObject s : objects(r.array())) {
+                if (lun == null || lun.equals(str(s, "lun"))) {
+                    shown.add(s);
+                }
+            }
+            if (json()) {
+                raw(lun == null ? r.body() : shown.encodePrettily());
+                return;
+            }
+            Table t = new Table("NAME", "LUN", "KIND", "DISK>", "CREATED", "BGCOPY");
+            for (JsonObject s : objects(shown)) {
+                t.row(str(s, "name"), str(s, "lun"), kind(s), num(s, "disk"), Units.formatTime(num(s, "createdMillis")), bgcopy(s));
+            }
+            t.print(out(), lun == null ? "no snapshots" : "no snapshots of LUN " + lun);
+        }
+    }
+
+    @Command(name = "create", description = "Take a snapshot (or with --snapclone a snapclone) of a LUN. It holds exactly "
+            + "the writes acknowledged before the command.")
+    static final class Create extends ApiCommand {
+        @Parameters(index = "0", paramLabel = "LUN", description = "LUN to snapshot.")
+        String lun;
+
+        @Parameters(index = "1", paramLabel = "NAME", description = "Name of the new snapshot.")
+        String name;
+
+        @Option(names = "--snapclone", description = "A snapclone: a full copy made in the background (BGCOPY).")
+        boolean snapclone;
+
+        @Override
+        void run() {
+            ApiClient.Response r = api().post(LunCommands.lunPath(lun) + "/snapshots",
+                    new JsonObject().put("name", name).put("snapclone", snapclone));
+            if (json()) {
+                raw(r);
+                return;
+            }
+            JsonObject s = r.object();
+            String what = snapclone ? "snapclone" : "snapshot";
+            if (!s.getBoolean("taken", true)) {
+                out().println(what + " " + name + " of LUN " + lun + " is queued and not taken yet: " + str(s, "message"));
+                return;
+            }
+            out().println("took " + what + " " + name + " of LUN " + lun + " (disk " + num(s, "disk") + ", "
+                    + Units.formatTime(num(s, "createdMillis")) + ")");
+            if (bgcopy(s) != null) {
+                out().println("background copy: " + bgcopy(s));
+            }
+        }
+    }
+
+    @Command(name = "delete", description = "Delete a snapshot or snapclone.")
+    static final class Delete extends ApiCommand {
+        @Parameters(index = "0", paramLabel = "NAME", description = "Snapshot name.")
+        String name;
+
+        @Override
+        void run() {
+            ApiClient.Response r = api().delete(path(name));
+            if (json()) {
+                raw(r);
+            } else {
+                out().println("deleted snapshot " + name);
+            }
+        }
+    }
+
+    /** Pause / resume one snapclone's background copy. */
+    abstract static class CopyControl extends ApiCommand {
+        @Parameters(index = "0", paramLabel = "SNAPCLONE", description = "Snapclone name.")
+        String name;
+
+        void control(String action, String verb) {
+            ApiClient.Response r = api().post(path(name) + "/bgcopy/" + action, null);
+            if (json()) {
+                raw(r);
+            } else {
+                out().println(verb + " the background copy of snapclone " + name + ": " + bgcopy(r.object()));
+            }
+        }
+    }
+
+    @Command(name = "pause-copy", description = "Pause a snapclone's background copy (BGCOPY).")
+    static final class PauseCopy extends CopyControl {
+        @Override
+        void run() {
+            control("pause", "paused");
+        }
+    }
+
+    @Command(name = "resume-copy", description = "Resume a snapclone's paused background copy.")
+    static final class ResumeCopy extends CopyControl {
+        @Override
+        void run() {
+            control("resume", "resumed");
+        }
+    }
+}
