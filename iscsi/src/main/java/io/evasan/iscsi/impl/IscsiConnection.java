@@ -22,6 +22,7 @@ import io.netty.buffer.Unpooled;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.buffer.impl.BufferImpl;
 import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
@@ -1054,6 +1055,9 @@ public final class IscsiConnection implements PduParser.Handler {
         }
         t.transportContext(c);
         t.callback(completion);
+        // a lone command (nothing else outstanding on the connection) may run on this event loop if
+        // the target can serve it without blocking (a small read): no worker hand-off and back
+        t.inlineAllowed(byItt.size() == 1);
         try {
             scsi.submit(t);
         } catch (RuntimeException e) {
@@ -1558,6 +1562,14 @@ public final class IscsiConnection implements PduParser.Handler {
         return h;
     }
 
+    /**
+     * The pooled buffer under a {@link #header} (Buffer.getByteBuf() would return an unreleasable
+     * slice of it): the output batch takes over its reference.
+     */
+    private static ByteBuf raw(Buffer h) {
+        return ((BufferImpl) h).byteBuf();
+    }
+
     /** Padding bytes (direct, never released). */
     private static final ByteBuf ZEROS = Unpooled.unreleasableBuffer(Unpooled.directBuffer(4, 4).writeZero(4));
 
@@ -1583,7 +1595,7 @@ public final class IscsiConnection implements PduParser.Handler {
             int crc = Digests.crc32c(h, 0, LENGTH, 0);
             h.setIntLE(LENGTH, crc);
         }
-        ByteBuf hb = ((BufferInternal) h).getByteBuf();
+        ByteBuf hb = raw(h);
         out.addComponent(true, hb.slice(0, hd ? LENGTH + 4 : LENGTH));
         if (len > 0) {
             out.addComponent(true, data);
@@ -1601,7 +1613,7 @@ public final class IscsiConnection implements PduParser.Handler {
 
     private void sendPdu(Buffer h, byte[] data, int off, int len) {
         if (phase == Phase.CLOSED) {
-            ((BufferInternal) h).getByteBuf().release();
+            raw(h).release();
             return;
         }
         appendPdu(out(), h, data, off, len);

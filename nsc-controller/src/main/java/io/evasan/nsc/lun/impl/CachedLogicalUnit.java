@@ -162,6 +162,15 @@ public final class CachedLogicalUnit implements LogicalUnit {
         return true;
     }
 
+    /**
+     * Reads take the cache's lock and the tree's segment read lock and then read cached bytes or the
+     * drives' files (positional reads served by the page cache): no queueing behind other commands.
+     */
+    @Override
+    public boolean fastReads() {
+        return true;
+    }
+
     @Override
     public void read(long lba, int blocks, ByteBuffer dst) throws LuException {
         enter();
