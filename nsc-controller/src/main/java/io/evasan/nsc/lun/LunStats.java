@@ -14,8 +14,9 @@ import java.util.concurrent.TimeUnit;
  * Host I/O meters of one LUN (Micrometer), tag {@code lun=<LUN name>}: counters
  * {@code evasan.lun.reads} / {@code evasan.lun.writes} (operations: IOPS as a rate),
  * {@code evasan.lun.read.bytes} / {@code evasan.lun.write.bytes}, and timers
- * {@code evasan.lun.read.latency} / {@code evasan.lun.write.latency} with a published histogram
- * (buckets from 10 µs to 10 s, so Prometheus can compute percentiles across scrapes).
+ * {@code evasan.lun.read.latency} / {@code evasan.lun.write.latency} with a published histogram of
+ * fixed latency buckets ({@link #LATENCY_BUCKETS}, 20 µs to 5 s: {@code _bucket} series that
+ * Prometheus aggregates into percentiles across LUNs and scrapes, in every registry).
  *
  * <p>Invariants: all six meters are registered in the constructor (when the LUN is created or
  * opened) and held by the LUN's logical unit, so the I/O path only increments meters it already
@@ -24,9 +25,12 @@ import java.util.concurrent.TimeUnit;
  * in the registry.
  */
 public final class LunStats implements AutoCloseable {
-    /** Lowest and highest expected latency: bounds the published histogram's buckets. */
-    static final Duration MIN_LATENCY = Duration.ofNanos(10_000);
-    static final Duration MAX_LATENCY = Duration.ofSeconds(10);
+    /** Upper bounds of the published latency histogram's buckets. */
+    public static final Duration[] LATENCY_BUCKETS = {
+        Duration.ofNanos(20_000), Duration.ofNanos(50_000), Duration.ofNanos(100_000), Duration.ofNanos(200_000),
+        Duration.ofNanos(500_000), Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5),
+        Duration.ofMillis(10), Duration.ofMillis(20), Duration.ofMillis(50), Duration.ofMillis(100),
+        Duration.ofMillis(200), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(5)};
 
     private final MeterRegistry registry;
     private final String lun;
@@ -51,11 +55,9 @@ public final class LunStats implements AutoCloseable {
         writeBytes = Counter.builder("evasan.lun.write.bytes").baseUnit("bytes").description("bytes written by hosts")
                 .tags(tags).register(registry);
         readLatency = Timer.builder("evasan.lun.read.latency").description("host read latency at the LUN")
-                .tags(tags).publishPercentileHistogram().minimumExpectedValue(MIN_LATENCY)
-                .maximumExpectedValue(MAX_LATENCY).register(registry);
+                .tags(tags).serviceLevelObjectives(LATENCY_BUCKETS).register(registry);
         writeLatency = Timer.builder("evasan.lun.write.latency").description("host write latency at the LUN (cache ack)")
-                .tags(tags).publishPercentileHistogram().minimumExpectedValue(MIN_LATENCY)
-                .maximumExpectedValue(MAX_LATENCY).register(registry);
+                .tags(tags).serviceLevelObjectives(LATENCY_BUCKETS).register(registry);
     }
 
     /** The LUN name of the {@code lun} tag. */
