@@ -1653,6 +1653,11 @@ public final class IscsiConnection implements PduParser.Handler {
         }
         phase = Phase.CLOSED;
         parser.kill();
+        if (pendingOut != null) {   // output never written: its pooled headers go back now
+            pendingOut.release();
+            pendingOut = null;
+            pendingRecycle.clear();
+        }
         if (timerId >= 0) {
             core.vertx().cancelTimer(timerId);
             timerId = -1;
