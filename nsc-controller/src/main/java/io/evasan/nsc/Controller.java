@@ -9,6 +9,7 @@ import io.evasan.nsc.cache.CacheConfig;
 import io.evasan.nsc.cache.CacheStats;
 import io.evasan.nsc.cache.impl.WriteBackCache;
 import io.evasan.nsc.lun.LunRecord;
+import io.evasan.nsc.lun.LunStats;
 import io.evasan.nsc.lun.LunTable;
 import io.evasan.nsc.lun.Presentation;
 import io.evasan.nsc.lun.SnapshotRecord;
@@ -66,6 +67,7 @@ public final class Controller implements AutoCloseable {
     private static final long SCHEDULE_ID_BASE = 0x2000_0000L;
 
     private final ControllerConfig config;
+    private final MeterRegistry registry;
     private final SharingTrees trees;
     private final LunTable table;
     private final TreeDestageTarget destage;
@@ -115,6 +117,7 @@ public final class Controller implements AutoCloseable {
             }
         }
         MeterRegistry registry = config.meterRegistry();
+        this.registry = registry;
         this.target = new DiskTarget(presentation, new ScsiStats(registry), config.targetWorkers(), config.targetQueue());
         this.backup = new SnapshotBackupEngineImpl(trees, table, lus::get, backupIds::incrementAndGet,
                 config.rebuildInProgress(), config.initializationInProgress(), config.consistencyCheckInProgress(),
@@ -136,7 +139,7 @@ public final class Controller implements AutoCloseable {
         try {
             for (LunRecord r : table.luns()) {
                 if (r.kind() == LunRecord.Kind.PRIMARY) {
-                    lus.put(r.id(), new CachedLogicalUnit(cache, destage, r, config.poolIdentity(), cache.maxWriteBytes()));
+                    lus.put(r.id(), newUnit(r));
                 } else {
                     backup.defineLog(r);
                 }
@@ -152,6 +155,12 @@ public final class Controller implements AutoCloseable {
             cache.close();
             throw e;
         }
+    }
+
+    /** The LU of a primary LUN, with its meters (registered now, removed when the LUN is deleted). */
+    private CachedLogicalUnit newUnit(LunRecord r) {
+        return new CachedLogicalUnit(cache, destage, r, config.poolIdentity(), cache.maxWriteBytes(),
+                new LunStats(registry, r.name()));
     }
 
     /**
@@ -276,7 +285,7 @@ public final class Controller implements AutoCloseable {
             throw e;
         }
         destage.register(r.id(), disk, sizeBytes);
-        lus.put(r.id(), new CachedLogicalUnit(cache, destage, r, config.poolIdentity(), cache.maxWriteBytes()));
+        lus.put(r.id(), newUnit(r));
         return r;
     }
 
@@ -415,6 +424,7 @@ public final class Controller implements AutoCloseable {
             cache.synchronize(r.id(), 0, 0);
             table.remove(r.id());
             lus.remove(r.id());
+            lu.stats().close();
             destage.unregister(r.id());
             backup.lunDeleted(r.id());
             trees.delete(r.disk(), DeleteOption.DELETE_SNAPSHOTS);
@@ -684,5 +694,8 @@ public final class Controller implements AutoCloseable {
         target.close();
         backup.close();
         cache.close();
+        for (CachedLogicalUnit lu : lus.values()) {
+            lu.stats().close();
+        }
     }
 }

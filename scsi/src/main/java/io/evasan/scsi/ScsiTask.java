@@ -34,6 +34,7 @@ public final class ScsiTask {
     private Consumer<ScsiTask> callback;
     /** Transport-private context (e.g. the iSCSI connection and ITT); never read by the target. */
     private Object transportContext;
+    private boolean inlineAllowed;
 
     // ---- outputs
     private int status;
@@ -60,6 +61,7 @@ public final class ScsiTask {
         this.senseLength = 0;
         this.residual = 0;
         this.overflow = false;
+        this.inlineAllowed = false;
         return this;
     }
 
@@ -82,6 +84,18 @@ public final class ScsiTask {
     public ScsiTask callback(Consumer<ScsiTask> c) { this.callback = c; return this; }
     public Object transportContext() { return transportContext; }
     public ScsiTask transportContext(Object o) { this.transportContext = o; return this; }
+
+    /**
+     * Transport hint (cleared by {@link #reset}): the target may execute this task on the thread that
+     * submits it, before {@code submit} returns, when it can do so without waiting for anything slower
+     * than a memory or page-cache read (a small READ on an idle logical unit whose
+     * {@link io.evasan.scsi.lu.LogicalUnit#fastReads()} is true). A transport sets it when it has no
+     * other command of the nexus outstanding (a lone command gains nothing from a hand-off to a worker
+     * thread and back; concurrent ones run in parallel on the workers). The callback may then run
+     * before {@code submit} returns, on the submitting thread.
+     */
+    public boolean inlineAllowed() { return inlineAllowed; }
+    public ScsiTask inlineAllowed(boolean on) { this.inlineAllowed = on; return this; }
 
     /** SAM status byte, see {@link ScsiStatus}. */
     public int status() { return status; }

@@ -2,6 +2,7 @@ package io.evasan.sharing;
 
 import io.evasan.error.StorageException;
 
+import java.nio.ByteBuffer;
 import java.util.List;
 
 /**
@@ -77,6 +78,24 @@ public interface SharingTrees extends AutoCloseable {
     long snapclone(long disk, AllocationPolicy policy, SnapcloneMode mode) throws StorageException;
 
     void read(long disk, long offset, byte[] dst, int dstOffset, int length) throws StorageException;
+
+    /**
+     * Reads {@code dst.remaining()} bytes at {@code offset} into dst's position.., advancing the
+     * position; same rules as the byte[] read. An implementation reads straight into the buffer (a
+     * direct buffer is filled by the drives' positional reads without an intermediate copy); this
+     * default goes through the byte[] read.
+     */
+    default void read(long disk, long offset, ByteBuffer dst) throws StorageException {
+        int len = dst.remaining();
+        if (dst.hasArray()) {
+            read(disk, offset, dst.array(), dst.arrayOffset() + dst.position(), len);
+            dst.position(dst.position() + len);
+            return;
+        }
+        byte[] b = new byte[len];
+        read(disk, offset, b, 0, len);
+        dst.put(b);
+    }
 
     void write(long disk, long offset, byte[] src, int srcOffset, int length) throws StorageException;
 

@@ -17,11 +17,14 @@ import io.evasan.scsi.TmfFunction;
 import io.evasan.scsi.TmfResponse;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.buffer.impl.BufferImpl;
 import io.vertx.core.internal.buffer.BufferInternal;
+import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 
 import java.io.ByteArrayOutputStream;
@@ -1052,6 +1055,9 @@ public final class IscsiConnection implements PduParser.Handler {
         }
         t.transportContext(c);
         t.callback(completion);
+        // a lone command (nothing else outstanding on the connection) may run on this event loop if
+        // the target can serve it without blocking (a small read): no worker hand-off and back
+        t.inlineAllowed(byItt.size() == 1);
         try {
             scsi.submit(t);
         } catch (RuntimeException e) {
@@ -1186,13 +1192,16 @@ public final class IscsiConnection implements PduParser.Handler {
             pendingRecycle.clear();
             return;
         }
+        // handed to Netty as is (not through Buffer, whose getByteBuf() would wrap it unreleasable):
+        // written with one gathering write and released (headers back to the pool) once written
+        NetSocketInternal out = (NetSocketInternal) socket;
         if (pendingRecycle.isEmpty()) {
-            socket.write(BufferInternal.buffer(o));
+            out.writeMessage(o);
             return;
         }
         ArrayList<Command> done = pendingRecycle;
         pendingRecycle = new ArrayList<>();
-        socket.write(BufferInternal.buffer(o)).onComplete(ar -> {
+        out.writeMessage(o).onComplete(ar -> {
             for (Command d : done) {
                 recycle(d);
             }
@@ -1536,22 +1545,45 @@ public final class IscsiConnection implements PduParser.Handler {
 
     // ------------------------------------------------------------------ output
 
+    /**
+     * A zeroed BHS in a pooled <em>direct</em> buffer with room for the header digest and the data
+     * digest (bytes LENGTH..+4 and LENGTH+4..+4). Every component of an output batch is direct, so the
+     * socket write is a gathering write of the batch as it is; a single heap component would make Netty
+     * copy the whole batch (Data-In payloads included) into a new direct buffer. The buffer is released
+     * when the batch is written (or dropped when the connection closes).
+     */
     private Buffer header(int opcode, int flags) {
-        Buffer h = Buffer.buffer(LENGTH + 4);
-        h.setLong(0, 0L);
-        for (int i = 8; i < LENGTH; i += 8) {
-            h.setLong(i, 0L);
-        }
+        ByteBuf b = ByteBufAllocator.DEFAULT.directBuffer(LENGTH + 8, LENGTH + 8);
+        b.setZero(0, LENGTH + 8);
+        b.writerIndex(LENGTH);
+        Buffer h = BufferInternal.buffer(b);
         h.setByte(OPCODE_OFFSET, (byte) opcode);
         h.setByte(FLAGS_OFFSET, (byte) flags);
         return h;
     }
 
-    private static final byte[] ZEROS = new byte[4];
+    /**
+     * The pooled buffer under a {@link #header} (Buffer.getByteBuf() would return an unreleasable
+     * slice of it): the output batch takes over its reference.
+     */
+    private static ByteBuf raw(Buffer h) {
+        return ((BufferImpl) h).byteBuf();
+    }
 
-    /** Appends header (+digest), data, padding (+digest) to {@code out}; data is wrapped, not copied. */
+    /** Padding bytes (direct, never released). */
+    private static final ByteBuf ZEROS = Unpooled.unreleasableBuffer(Unpooled.directBuffer(4, 4).writeZero(4));
+
+    /**
+     * Appends header (+digest), data, padding (+digest) to {@code out}; the (small) array data is copied
+     * into a pooled direct buffer so that the batch stays all-direct (see {@link #header}).
+     */
     private void appendPdu(CompositeByteBuf out, Buffer h, byte[] data, int off, int len) {
-        appendPdu(out, h, len == 0 ? null : Unpooled.wrappedBuffer(data, off, len), len);
+        ByteBuf d = null;
+        if (len > 0) {
+            d = ByteBufAllocator.DEFAULT.directBuffer(len, len);
+            d.writeBytes(data, off, len);
+        }
+        appendPdu(out, h, d, len);
     }
 
     /** Appends header (+digest), data, padding (+digest) to {@code out}; the data is wrapped, not copied. */
@@ -1563,24 +1595,25 @@ public final class IscsiConnection implements PduParser.Handler {
             int crc = Digests.crc32c(h, 0, LENGTH, 0);
             h.setIntLE(LENGTH, crc);
         }
-        ByteBuf hb = ((BufferInternal) h).getByteBuf();
+        ByteBuf hb = raw(h);
         out.addComponent(true, hb.slice(0, hd ? LENGTH + 4 : LENGTH));
         if (len > 0) {
             out.addComponent(true, data);
             int pad = padding(len);
             if (pad > 0) {
-                out.addComponent(true, Unpooled.wrappedBuffer(ZEROS, 0, pad));
+                out.addComponent(true, ZEROS.slice(0, pad));
             }
             if (dd) {
                 int crc = Digests.crc32c(data.nioBuffer(data.readerIndex(), len), pad);
-                byte[] d = new byte[]{(byte) crc, (byte) (crc >>> 8), (byte) (crc >>> 16), (byte) (crc >>> 24)};
-                out.addComponent(true, Unpooled.wrappedBuffer(d));
+                hb.setIntLE(LENGTH + 4, crc);
+                out.addComponent(true, hb.retainedSlice(LENGTH + 4, 4));
             }
         }
     }
 
     private void sendPdu(Buffer h, byte[] data, int off, int len) {
         if (phase == Phase.CLOSED) {
+            raw(h).release();
             return;
         }
         appendPdu(out(), h, data, off, len);
@@ -1620,6 +1653,11 @@ public final class IscsiConnection implements PduParser.Handler {
         }
         phase = Phase.CLOSED;
         parser.kill();
+        if (pendingOut != null) {   // output never written: its pooled headers go back now
+            pendingOut.release();
+            pendingOut = null;
+            pendingRecycle.clear();
+        }
         if (timerId >= 0) {
             core.vertx().cancelTimer(timerId);
             timerId = -1;

@@ -40,6 +40,8 @@ public final class PduParser {
     private Buffer acc;
     private int pos;
     private boolean owned;
+    /** Capacity of {@code acc} when owned (allocated here): appends within it never reallocate. */
+    private int ownedCap;
     private long skip;
     private boolean dead;
 
@@ -102,14 +104,20 @@ public final class PduParser {
             pos = 0;
             owned = false;
         } else {
-            if (!owned) {
-                Buffer copy = Buffer.buffer(Math.max(64, (acc.length() - pos) + chunk.length() - start));
-                copy.appendBuffer(acc, pos, acc.length() - pos);
+            int add = chunk.length() - start;
+            if (!owned || acc.length() + add > ownedCap) {
+                // (re)allocate once, sized for the whole PDU being assembled when its header is here,
+                // so that a large data segment arriving in many chunks is copied once, not regrown
+                int rest = acc.length() - pos;
+                int cap = Math.max(64, Math.max(rest + add, pduBytes(acc, pos, rest)));
+                Buffer copy = Buffer.buffer(cap);
+                copy.appendBuffer(acc, pos, rest);
                 acc = copy;
                 pos = 0;
                 owned = true;
+                ownedCap = cap;
             }
-            acc.appendBuffer(chunk, start, chunk.length() - start);
+            acc.appendBuffer(chunk, start, add);
         }
         while (!dead && acc != null) {
             int avail = acc.length() - pos;
@@ -172,11 +180,30 @@ public final class PduParser {
                 acc = null;
                 pos = 0;
             } else if (pos > 0 && owned && pos > (acc.length() >>> 1)) {
-                Buffer copy = Buffer.buffer(Math.max(64, acc.length() - pos));
-                copy.appendBuffer(acc, pos, acc.length() - pos);
+                int rest = acc.length() - pos;
+                int cap = Math.max(64, Math.max(rest, pduBytes(acc, pos, rest)));
+                Buffer copy = Buffer.buffer(cap);
+                copy.appendBuffer(acc, pos, rest);
                 acc = copy;
                 pos = 0;
+                ownedCap = cap;
             }
         }
+    }
+
+    /**
+     * Bytes of the whole PDU starting at {@code p} (header, AHS, digests, padded data) when its BHS is
+     * among the {@code avail} bytes there and its data segment is acceptable; 0 otherwise.
+     */
+    private int pduBytes(Buffer b, int p, int avail) {
+        if (avail < BhsDescriptor.LENGTH) {
+            return 0;
+        }
+        int dsl = BhsDescriptor.dataSegmentLength(b, p);
+        if (dsl > maxDataSegmentLength) {
+            return 0;
+        }
+        int header = BhsDescriptor.LENGTH + BhsDescriptor.totalAhsBytes(b, p) + (headerDigest ? 4 : 0);
+        return header + (dsl == 0 ? 0 : dsl + BhsDescriptor.padding(dsl) + (dataDigest ? 4 : 0));
     }
 }

@@ -62,6 +62,15 @@ public interface LogicalUnit {
         return false;
     }
 
+    /**
+     * True when {@link #read} never waits for anything slower than memory, the page cache or a short
+     * lock (no network, no device queue): the target may then run a small read on the transport's
+     * thread instead of handing it to a worker (see {@link io.evasan.scsi.ScsiTask#inlineAllowed()}).
+     */
+    default boolean fastReads() {
+        return false;
+    }
+
     /** Reads {@code blocks} blocks into dst's position..; advances dst's position. */
     void read(long lba, int blocks, ByteBuffer dst) throws LuException;
 

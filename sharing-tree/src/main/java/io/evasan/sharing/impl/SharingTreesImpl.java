@@ -18,6 +18,7 @@ import io.evasan.sharing.catalog.CatalogDescriptor;
 import io.evasan.sharing.sharebits.ShareBitRules;
 import io.evasan.sharing.spi.SegmentMaps;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -513,6 +514,54 @@ public final class SharingTreesImpl implements SharingTrees {
             }
         } finally {
             t.structure.readLock().unlock();
+        }
+    }
+
+    /** Zeros for unheld segments read into a buffer (read-only, duplicated per use). */
+    private static final ByteBuffer ZERO_SEGMENT = ByteBuffer.allocateDirect(1 << 20).asReadOnlyBuffer();
+
+    /**
+     * The byte[] read's rules, straight into {@code dst} (position.., advanced): each segment piece is
+     * read by the segment maps into the buffer itself, so a direct buffer is filled by the drives'
+     * positional reads without an intermediate heap copy.
+     */
+    @Override
+    public void read(long diskId, long offset, ByteBuffer dst) {
+        Disk d = validDisk(diskId);
+        int length = dst.remaining();
+        checkRange(d, offset, length, length, 0);
+        int pos = dst.position();
+        int lim = dst.limit();
+        Tree t = lockShared(d);
+        try {
+            while (length > 0) {
+                int s = (int) (offset / segBytes);
+                int off = (int) (offset % segBytes);
+                int n = Math.min(length, segBytes - off);
+                dst.limit(pos + n).position(pos);
+                ReentrantReadWriteLock.ReadLock l = t.stripe(s).readLock();
+                l.lock();
+                try {
+                    long ptr = contentPtr(d, s);
+                    if (ptr == 0) {
+                        while (dst.hasRemaining()) {
+                            ByteBuffer z = ZERO_SEGMENT.duplicate();
+                            z.limit(Math.min(z.capacity(), dst.remaining()));
+                            dst.put(z);
+                        }
+                    } else {
+                        maps.read(ptr, off, dst);
+                    }
+                } finally {
+                    l.unlock();
+                }
+                offset += n;
+                pos += n;
+                length -= n;
+            }
+        } finally {
+            t.structure.readLock().unlock();
+            dst.limit(lim).position(pos);
         }
     }
 

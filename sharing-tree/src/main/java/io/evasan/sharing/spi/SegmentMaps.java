@@ -2,6 +2,8 @@ package io.evasan.sharing.spi;
 
 import io.evasan.error.StorageException;
 
+import java.nio.ByteBuffer;
+
 /**
  * The narrow contract the sharing tree needs from the mapping layer: per logical disk and per
  * 1 MB segment an entry ({@link io.evasan.sharing.sharebits.ShareEntry}: RSEG pointer, HOLDER,
@@ -100,6 +102,23 @@ public interface SegmentMaps extends AutoCloseable {
     void copy(long srcRseg, long dstRseg) throws StorageException;
 
     void read(long rseg, int offset, byte[] dst, int dstOffset, int length) throws StorageException;
+
+    /**
+     * Reads {@code dst.remaining()} bytes inside one RSEG into dst's position.., advancing the
+     * position. This default goes through the byte[] read; a store over positional file I/O reads
+     * straight into the buffer.
+     */
+    default void read(long rseg, int offset, ByteBuffer dst) throws StorageException {
+        int len = dst.remaining();
+        if (dst.hasArray()) {
+            read(rseg, offset, dst.array(), dst.arrayOffset() + dst.position(), len);
+            dst.position(dst.position() + len);
+            return;
+        }
+        byte[] b = new byte[len];
+        read(rseg, offset, b, 0, len);
+        dst.put(b);
+    }
 
     /** Durable write inside one RSEG. */
     void write(long rseg, int offset, byte[] src, int srcOffset, int length) throws StorageException;

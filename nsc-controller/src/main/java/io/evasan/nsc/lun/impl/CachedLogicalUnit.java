@@ -4,6 +4,7 @@ import io.evasan.error.StorageException;
 import io.evasan.nsc.cache.CachedItem;
 import io.evasan.nsc.cache.WriteCache;
 import io.evasan.nsc.lun.LunRecord;
+import io.evasan.nsc.lun.LunStats;
 import io.evasan.nsc.lun.StorageSense;
 import io.evasan.scsi.lu.LbaStatusSink;
 import io.evasan.scsi.lu.LogicalUnit;
@@ -27,6 +28,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * marker requested and every write acknowledged before it has reached the tree, so snapshots and
  * ordering are kept; GET LBA STATUS reports per segment whether the tree holds space. WRITE SAME with
  * zeros (without UNMAP) writes zeros through the cache (the blocks stay mapped).
+ *
+ * <p>Every host read and write of the LUN passes here and is counted in the LUN's {@link LunStats}
+ * (held by this object, created with the LUN): one operation, its bytes and its latency, whether it
+ * succeeds or fails (a refused command that never reached the cache — gone, busy — is not counted).
  */
 public final class CachedLogicalUnit implements LogicalUnit {
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 20).asReadOnlyBuffer();
@@ -34,6 +39,7 @@ public final class CachedLogicalUnit implements LogicalUnit {
     private final WriteCache cache;
     private final TreeDestageTarget tree;
     private volatile LunRecord record;
+    private final LunStats stats;
     private final byte[] naa;
     private final int maxWriteBytes;
     private final ReentrantReadWriteLock gate = new ReentrantReadWriteLock();
@@ -43,12 +49,17 @@ public final class CachedLogicalUnit implements LogicalUnit {
     /**
      * @param maxWriteBytes largest single cache write (the cache's {@code maxWriteBytes()}); longer
      *                      SCSI writes are split into pieces of at most this size, in order
+     * @param stats         the LUN's meters (one per LUN; the caller closes them when the LUN is deleted)
      */
     public CachedLogicalUnit(WriteCache cache, TreeDestageTarget tree, LunRecord record, String poolIdentity,
-                             int maxWriteBytes) {
+                             int maxWriteBytes, LunStats stats) {
+        if (stats == null) {
+            throw new IllegalArgumentException("LUN stats are required");
+        }
         this.cache = cache;
         this.tree = tree;
         this.record = record;
+        this.stats = stats;
         this.naa = record.naa(poolIdentity);
         this.maxWriteBytes = Math.max(512, maxWriteBytes & ~511);
     }
@@ -59,6 +70,11 @@ public final class CachedLogicalUnit implements LogicalUnit {
 
     public int lunId() {
         return record.id();
+    }
+
+    /** The LUN's host I/O meters. */
+    public LunStats stats() {
+        return stats;
     }
 
     /** While busy, media commands answer BUSY. Waits for the I/O in flight before returning. */
@@ -170,9 +186,19 @@ public final class CachedLogicalUnit implements LogicalUnit {
         return true;
     }
 
+    /**
+     * Reads take the cache's lock and the tree's segment read lock and then read cached bytes or the
+     * drives' files (positional reads served by the page cache): no queueing behind other commands.
+     */
+    @Override
+    public boolean fastReads() {
+        return true;
+    }
+
     @Override
     public void read(long lba, int blocks, ByteBuffer dst) throws LuException {
         enter();
+        long start = System.nanoTime();
         int limit = dst.limit();
         try {
             dst.limit(dst.position() + blocks * BLOCK_SIZE);
@@ -182,12 +208,14 @@ public final class CachedLogicalUnit implements LogicalUnit {
         } finally {
             dst.limit(limit);
             exit();
+            stats.recordRead((long) blocks * BLOCK_SIZE, System.nanoTime() - start);
         }
     }
 
     @Override
     public void write(long lba, int blocks, ByteBuffer src, boolean fua) throws LuException {
         enter();
+        long start = System.nanoTime();
         int limit = src.limit();
         try {
             long off = lba * BLOCK_SIZE;
@@ -204,6 +232,7 @@ public final class CachedLogicalUnit implements LogicalUnit {
         } finally {
             src.limit(limit);
             exit();
+            stats.recordWrite((long) blocks * BLOCK_SIZE, System.nanoTime() - start);
         }
     }
 

@@ -15,8 +15,9 @@ import java.util.Arrays;
  * <p>Invariants: a LUN id resolves only while registered ({@link #register} / {@link #unregister});
  * every destaged write is shown to the {@link DestageObserver} before it reaches the tree; reads of
  * never-written space return zeros (the tree's rule). The id table is a copy-on-write array read
- * without locks on the I/O path; heap-buffer I/O goes straight to the tree, direct buffers through a
- * per-thread scratch array (no allocation per I/O once warmed up).
+ * without locks on the I/O path; reads go straight into the caller's buffer (the tree reads into
+ * it); heap-buffer writes go straight to the tree, direct ones through a per-thread scratch array
+ * (no allocation per I/O once warmed up).
  *
  * <p>{@link #flush} is the tree's flush of the LUN's disk (stable storage); {@link #unmap} frees whole
  * segments in the tree (partial ones read zeros) and is also shown to the observer first.
@@ -100,21 +101,7 @@ public final class TreeDestageTarget implements DestageTarget {
 
     @Override
     public void read(int lunId, long byteOffset, ByteBuffer dst) {
-        long disk = disk(lunId);
-        int len = dst.remaining();
-        if (dst.hasArray()) {
-            trees.read(disk, byteOffset, dst.array(), dst.arrayOffset() + dst.position(), len);
-            dst.position(dst.position() + len);
-            return;
-        }
-        byte[] buf = scratch(len);
-        long off = byteOffset;
-        while (dst.hasRemaining()) {
-            int n = Math.min(dst.remaining(), buf.length);
-            trees.read(disk, off, buf, 0, n);
-            dst.put(buf, 0, n);
-            off += n;
-        }
+        trees.read(disk(lunId), byteOffset, dst);   // straight into the (direct) buffer
     }
 
     private byte[] scratch(int len) {

@@ -114,6 +114,12 @@ public final class MemoryLogicalUnit implements LogicalUnit {
         }
     }
 
+    /** Reads copy from memory. */
+    @Override
+    public boolean fastReads() {
+        return true;
+    }
+
     @Override
     public void read(long lba, int blocks, ByteBuffer dst) throws LuException {
         check(lba, blocks);

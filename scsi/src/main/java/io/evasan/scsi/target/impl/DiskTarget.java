@@ -36,7 +36,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The SCSI direct-access block device target (SPC-4 / SBC-3) over {@link LogicalUnit}s, with
  * LUN masking from a {@link LunMasking}. {@link #submit} never blocks: tasks are queued on the
  * LU's task set and run on a bounded worker pool owned by the target (a full pool queue answers
- * TASK SET FULL); callbacks are invoked on the worker thread. The command set is listed in
+ * TASK SET FULL); callbacks are invoked on the worker thread. The one exception: a lone small READ
+ * whose transport allows it ({@link ScsiTask#inlineAllowed()}) on an idle LU with
+ * {@link LogicalUnit#fastReads()} runs on the submitting thread (callback included). The command set is listed in
  * /work/status/scsi.md and in {@link CommandTable}; execution lives in {@link CommandExecutor}.
  *
  * <p>Invariants: a command for an unpresented LUN never reaches a {@link LogicalUnit}; every
@@ -185,8 +187,30 @@ public final class DiskTarget implements ScsiTarget, AutoCloseable {
         LuContext lc = context(lu);
         e.init(this, task, nx, lc);
         if (lc.admit(e)) {
-            dispatch(e);
+            if (task.inlineAllowed() && inlineRead(lu, lc, task)) {
+                runTask(e);        // a lone small read: no hand-off to a worker and back
+            } else {
+                dispatch(e);
+            }
         }
+    }
+
+    /** Largest READ run on the submitting thread (see {@link ScsiTask#inlineAllowed()}). */
+    static final long INLINE_READ_MAX = 64 * 1024;
+
+    /**
+     * Whether an admitted task may run on the submitting thread: a READ(6/10/12/16) of at most
+     * {@link #INLINE_READ_MAX} bytes on an LU with {@link LogicalUnit#fastReads()} that runs nothing else.
+     */
+    private static boolean inlineRead(LogicalUnit lu, LuContext lc, ScsiTask task) {
+        if (!lu.fastReads() || task.expectedDataTransferLength() > INLINE_READ_MAX) {
+            return false;
+        }
+        int op = task.cdb()[0] & 0xFF;
+        if (op != OpCodes.READ_10 && op != OpCodes.READ_16 && op != OpCodes.READ_6 && op != OpCodes.READ_12) {
+            return false;
+        }
+        return lc.runningCount() == 1;
     }
 
     private void dispatch(TaskEntry e) {

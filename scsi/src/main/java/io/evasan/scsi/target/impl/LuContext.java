@@ -59,6 +59,11 @@ final class LuContext {
     }
 
     /** Admits a task; returns true when it may start now, else it is queued. */
+    /** Tasks running now (admitted and not finished). */
+    synchronized int runningCount() {
+        return running.size();
+    }
+
     synchronized boolean admit(TaskEntry e) {
         boolean ordered = e.ordered();
         if (e.headOfQueue()) {

@@ -275,6 +275,11 @@ public final class MappingSegmentMaps implements SegmentMaps {
     }
 
     @Override
+    public void read(long rseg, int offset, ByteBuffer dst) {
+        mapping.readRseg(address(rseg), offset, dst);
+    }
+
+    @Override
     public void write(long rseg, int offset, byte[] src, int srcOffset, int length) {
         mapping.writeRseg(address(rseg), offset, ByteBuffer.wrap(src, srcOffset, length));
     }

@@ -228,6 +228,11 @@ public final class MemorySegmentMaps implements SegmentMaps {
     }
 
     @Override
+    public void read(long rseg, int offset, java.nio.ByteBuffer dst) {
+        dst.put(data(rseg), offset, dst.remaining());
+    }
+
+    @Override
     public void write(long rseg, int offset, byte[] src, int srcOffset, int length) {
         System.arraycopy(src, srcOffset, data(rseg), offset, length);
     }
