@@ -14,6 +14,7 @@ import io.evasan.raid.Rebuild;
 import io.evasan.raid.drive.DriveInfo;
 import io.evasan.raid.drive.DriveState;
 import io.evasan.raid.rstore.RaidLevel;
+import io.evasan.sharing.AllocationPolicy;
 import io.evasan.sharing.BgCopyProgress;
 import io.evasan.sharing.DiskDescription;
 import io.evasan.sharing.SharingTrees;
@@ -525,12 +526,22 @@ public final class ApiRoutes {
 
     private Reply snapshot(RoutingContext ctx) {
         LunRecord l = lunParam(ctx);
-        JsonObject b = Json.body(ctx, Set.of("name", "snapclone"));
+        JsonObject b = Json.body(ctx, Set.of("name", "snapclone", "policy"));
         String name = name(b, "name");
         boolean clone = Json.optionalBoolean(b, "snapclone", false);
+        AllocationPolicy policy = controller.defaultSnapshotPolicy();
+        if (b.getValue("policy") != null) {
+            String p = Json.string(b, "policy");
+            try {
+                policy = AllocationPolicy.valueOf(p);
+            } catch (IllegalArgumentException e) {
+                throw ApiError.badRequest("policy", "field 'policy' = '" + p + "' must be one of "
+                        + java.util.Arrays.toString(AllocationPolicy.values()));
+            }
+        }
         SnapshotMarker m;
         try {
-            m = controller.snapshot(l.name(), name, clone);
+            m = controller.snapshot(l.name(), name, clone, policy);
         } catch (StorageException e) {
             throw new ApiError(e, e.code() == ErrorCode.NOT_FOUND ? "lun" : "name");
         }
@@ -538,12 +549,13 @@ public final class ApiRoutes {
             m.taken().get(config.snapshotTimeoutMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             return new Reply(202, new JsonObject().put("name", name).put("lun", l.name()).put("snapclone", clone)
+                    .put("policy", policy.name())
                     .put("taken", false).put("message", "the snapshot marker is queued behind cached writes and not taken after "
                             + config.snapshotTimeoutMillis() + " ms; GET /api/snapshots shows it once taken"));
         } catch (ExecutionException e) {
             Throwable c = e.getCause();
             if (c instanceof StorageException s) {
-                throw new ApiError(s, "snapclone");
+                throw new ApiError(s, s.code() == ErrorCode.SPACE_ALLOCATION_FAILED ? "policy" : "snapclone");
             }
             throw new ApiError(500, "snapshot failed: " + c, null);
         } catch (InterruptedException e) {
@@ -560,7 +572,8 @@ public final class ApiRoutes {
 
     private JsonObject snapshotJson(SnapshotRecord s) {
         JsonObject o = new JsonObject().put("name", s.name()).put("lun", lunName(s.lunId())).put("disk", s.disk())
-                .put("snapclone", s.snapclone()).put("createdMillis", s.createdMillis());
+                .put("snapclone", s.snapclone()).put("policy", policyOf(s.disk()))
+                .put("createdMillis", s.createdMillis());
         if (s.snapclone()) {
             try {
                 o.put("bgcopy", bgcopy(trees.bgcopyProgress(s.disk())));
@@ -569,6 +582,20 @@ public final class ApiRoutes {
             }
         }
         return o;
+    }
+
+    /** The allocation policy the sharing tree keeps for {@code disk} (persisted with the disk), or null when it is gone. */
+    private String policyOf(long disk) {
+        try {
+            for (DiskDescription d : trees.describe(disk).disks()) {
+                if (d.id() == disk) {
+                    return d.policy() == null ? null : d.policy().name();
+                }
+            }
+        } catch (StorageException e) {
+            // the disk is gone (deleted concurrently); no policy to report
+        }
+        return null;
     }
 
     private Reply listSnapshots(RoutingContext ctx) {
