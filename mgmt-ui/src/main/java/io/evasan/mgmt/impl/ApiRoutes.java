@@ -137,6 +137,7 @@ public final class ApiRoutes {
     public void register(Router router) {
         on(router, "GET", "/api/pool", this::getPool);
         on(router, "POST", "/api/pool/groups/:group/drives", this::addDrive);
+        on(router, "POST", "/api/pool/groups", this::createGroup);
         on(router, "POST", "/api/pool/groups/:group/drives/:drive/remove", this::removeDrive);
         on(router, "POST", "/api/pool/groups/:group/drives/:drive/fail", this::failDrive);
         on(router, "POST", "/api/pool/groups/:group/drives/:drive/restore", this::restoreDrive);
@@ -293,6 +294,66 @@ public final class ApiRoutes {
             }
             return new Reply(201, drive(current(g, index)));
         }
+    }
+
+    /** Group names: a LUN-style name of at most 32 characters (a disk group label holds 32 ASCII bytes). */
+    static final Pattern GROUP_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,31}");
+    static final int MIN_GROUP_DRIVES = 6;
+    static final int MAX_GROUP_DRIVES = 12;
+
+    private Reply createGroup(RoutingContext ctx) {
+        JsonObject b = Json.body(ctx, Set.of("name", "drives", "driveSizeBytes"));
+        String name = Json.string(b, "name");
+        if (!GROUP_NAME.matcher(name).matches()) {
+            throw ApiError.badRequest("name", "field 'name' must match " + GROUP_NAME.pattern());
+        }
+        int n = (int) Json.integer(b, "drives", MIN_GROUP_DRIVES, MAX_GROUP_DRIVES);
+        long[] sizes = new long[n];
+        Object sv = b.getValue("driveSizeBytes");
+        if (sv instanceof JsonArray a) {
+            if (a.size() != n) {
+                throw ApiError.badRequest("driveSizeBytes", "field 'driveSizeBytes' lists " + a.size()
+                        + " sizes for " + n + " drives");
+            }
+            for (int i = 0; i < n; i++) {
+                sizes[i] = driveSize(new JsonObject().put("driveSizeBytes", a.getValue(i)));
+            }
+        } else {
+            java.util.Arrays.fill(sizes, driveSize(b));
+        }
+        synchronized (this) {
+            for (DiskGroup g : pool.diskGroups()) {
+                if (g.name().equals(name)) {
+                    throw new ApiError(409, "disk group " + name + " already exists", "name");
+                }
+            }
+            java.util.List<io.evasan.raid.DriveSpec> drives = new java.util.ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                drives.add(io.evasan.raid.DriveSpec.file(String.format("drives/group-%s/d%02d.img", name, i), sizes[i]));
+            }
+            DiskGroup g;
+            try {
+                g = pool.createDiskGroup(new io.evasan.raid.GroupSpec(name, drives));
+            } catch (StorageException e) {
+                switch (e.code()) {
+                    case ALREADY_EXISTS -> throw new ApiError(e, "name");
+                    case DUPLICATE_DRIVE, FOREIGN_POOL -> throw new ApiError(409, e.getMessage(), "name");
+                    case DRIVE_TOO_SMALL -> throw ApiError.badRequest("driveSizeBytes", e.getMessage());
+                    default -> throw new ApiError(e, null);
+                }
+            }
+            meters.groupAdded(g);
+            ctx.response().putHeader("Location", "/api/pool");
+            return new Reply(201, group(g));
+        }
+    }
+
+    private static long driveSize(JsonObject b) {
+        long size = Json.integer(b, "driveSizeBytes", MIN_DRIVE_BYTES, MAX_DRIVE_BYTES);
+        if (size % (1 << 20) != 0) {
+            throw ApiError.badRequest("driveSizeBytes", "field 'driveSizeBytes' must be a multiple of 1 MiB");
+        }
+        return size;
     }
 
     private Reply removeDrive(RoutingContext ctx) {
