@@ -54,6 +54,7 @@ public final class ApiRoutes {
     private final JobRoutes jobs;
     private final ScheduleRoutes schedules;
     private final BackupRoutes backup;
+    private final HostRoutes hosts;
     private final DestageRate destageRate;
     private java.util.concurrent.ScheduledExecutorService background;
 
@@ -66,6 +67,7 @@ public final class ApiRoutes {
         this.jobs = new JobRoutes(this, pool, trees, controller);
         this.schedules = new ScheduleRoutes(this, controller, config);
         this.backup = new BackupRoutes(this, controller);
+        this.hosts = new HostRoutes(this, controller, config);
         this.destageRate = new DestageRate(() -> controller.cache().stats().destagedBytes(), config.clock());
     }
 
@@ -77,6 +79,7 @@ public final class ApiRoutes {
      */
     public synchronized void startBackground() {
         schedules.load();
+        hosts.load();
         java.util.concurrent.ScheduledExecutorService ex = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "evasan-mgmt-timer");
             t.setDaemon(true);
@@ -156,7 +159,7 @@ public final class ApiRoutes {
         on(router, "DELETE", "/api/snapshots/:name", this::deleteSnapshot);
         on(router, "POST", "/api/snapshots/:name/bgcopy/pause", ctx -> bgcopyControl(ctx, true));
         on(router, "POST", "/api/snapshots/:name/bgcopy/resume", ctx -> bgcopyControl(ctx, false));
-        on(router, "GET", "/api/hosts", this::hosts);
+        hosts.register(router);
         on(router, "GET", "/api/controllers", this::controllers);
         schedules.register(router);
         backup.register(router);
@@ -752,17 +755,6 @@ public final class ApiRoutes {
     }
 
     // ---- hosts and controllers ----
-
-    private Reply hosts(RoutingContext ctx) {
-        Map<String, JsonArray> byInitiator = new java.util.TreeMap<>();
-        for (Presentation p : controller.listPresentations()) {
-            byInitiator.computeIfAbsent(p.initiator(), k -> new JsonArray())
-                    .add(new JsonObject().put("hostLun", p.hostLun()).put("lun", lunName(p.lunId())));
-        }
-        JsonArray a = new JsonArray();
-        byInitiator.forEach((i, luns) -> a.add(new JsonObject().put("initiator", i).put("luns", luns)));
-        return new Reply(200, a);
-    }
 
     private Reply controllers(RoutingContext ctx) {
         JsonArray luns = new JsonArray();

@@ -56,4 +56,44 @@ class SanctlApi2CommandsTest {
         TableText groups = new TableText(ok(f.sanctl("pool", "show")), "GROUP");
         assertEquals("6", groups.row("NAME", "cg1").get("DRIVES"));
     }
+
+    @Test
+    void shouldRegisterShowAndDeleteHosts() throws Exception {
+        java.nio.file.Path secret = java.nio.file.Files.createTempFile(f.dir, "chap", ".txt");
+        java.nio.file.Files.writeString(secret, "host-secret-0042\n");
+        java.nio.file.Path target = java.nio.file.Files.createTempFile(f.dir, "tchap", ".txt");
+        java.nio.file.Files.writeString(target, "target-secret-77");
+        ok(f.sanctl("lun", "create", "hlun", "--size", "4M"));
+        ok(f.sanctl("lun", "present", "hlun", "-i", "iqn.2026-11.cli:h1", "-l", "2"));
+        String out = ok(f.sanctl("host", "create", "cli1", "-i", "iqn.2026-11.cli:h1", "-i", "iqn.2026-11.cli:h2",
+                "--chap-user", "u1", "--chap-secret-file", secret.toString(),
+                "--target-user", "t1", "--target-secret-file", target.toString()));
+        assertTrue(out.startsWith("created host cli1, CHAP: mutual, user u1, target user t1"), out);
+        assertTrue(!out.contains("host-secret-0042") && !out.contains("target-secret-77"), out);
+        TableText t = new TableText(out, "INITIATOR");
+        assertEquals("hlun", t.row("INITIATOR", "iqn.2026-11.cli:h1").get("LUN"));
+        assertEquals("-", t.row("INITIATOR", "iqn.2026-11.cli:h2").get("LUN"));
+        JsonObject stored = okObject(f.sanctl("host", "show", "cli1", "--json"));
+        assertEquals("u1", stored.getJsonObject("chap").getString("userName"));
+
+        TableText reg = new TableText(ok(f.sanctl("host", "registered")), "HOST");
+        assertEquals("iqn.2026-11.cli:h1,iqn.2026-11.cli:h2", reg.row("HOST", "cli1").get("INITIATORS"));
+        TableText list = new TableText(ok(f.sanctl("host", "list")), "INITIATOR");
+        assertEquals("2", list.row("INITIATOR", "iqn.2026-11.cli:h1").get("HOST LUN"));
+
+        refused(f.sanctl("host", "create", "cli1", "-i", "iqn.2026-11.cli:h9"), 409, "name");
+        refused(f.sanctl("host", "create", "cli2", "-i", "iqn.2026-11.cli:h1"), 409, "initiators");
+        refused(f.sanctl("host", "create", "cli2", "-i", "not-an-iqn"), 400, "initiators[0]");
+        java.nio.file.Files.writeString(secret, "short");
+        refused(f.sanctl("host", "create", "cli2", "-i", "iqn.2026-11.cli:h3", "--chap-user", "u", "--chap-secret-file",
+                secret.toString()), 400, "chap.secret");
+        SanctlCommandsTest.usage(f.sanctl("host", "create", "cli2", "-i", "iqn.2026-11.cli:h3", "--chap-user", "u"),
+                "--chap-user and --chap-secret-file go together");
+        SanctlCommandsTest.usage(f.sanctl("host", "create", "cli2", "-i", "iqn.2026-11.cli:h3", "--chap-user", "u",
+                "--chap-secret-file", f.dir.resolve("missing.txt").toString()), "cannot read --chap-secret-file");
+        SanctlCommandsTest.usage(f.sanctl("host", "create", "cli2"), "Missing required option");
+        assertEquals("deleted host cli1\n", ok(f.sanctl("host", "delete", "cli1")));
+        refused(f.sanctl("host", "show", "cli1"), 404, "name");
+        refused(f.sanctl("host", "delete", "cli1"), 404, "name");
+    }
 }
