@@ -3,6 +3,7 @@ package io.evasan.deploy;
 import io.evasan.iscsi.IscsiTargetConfig;
 import io.evasan.iscsi.IscsiTargetServer;
 import io.evasan.mapping.Mapping;
+import io.evasan.mgmt.InitiatorSecrets;
 import io.evasan.mgmt.ManagementConfig;
 import io.evasan.mgmt.ManagementServer;
 import io.evasan.mapping.MappingOptions;
@@ -132,14 +133,27 @@ public final class EmbeddedAppliance implements AutoCloseable {
             int gport = -1;
             Optional<String> token = Optional.empty();
             if (o.serve()) {
-                g = new ManagementServer(new ManagementConfig().host(o.mgmtHost()).port(o.mgmtPort())
-                        .credentialMld(m.mld()).tls(o.mgmtTlsCert(), o.mgmtTlsKey()), p, t, c, prometheus);
-                gport = g.start();
-                token = g.createdToken();
-                s = new IscsiTargetServer(new IscsiTargetConfig()
+                IscsiTargetConfig icfg = new IscsiTargetConfig()
                         .host(o.iscsiHost())
                         .port(o.iscsiPort())
-                        .addTarget(o.targetIqn(), "evasan nsc0", c.scsiTarget()));
+                        .addTarget(o.targetIqn(), "evasan nsc0", c.scsiTarget());
+                // hosts registered over the API (loaded at start, changed at run time) set the target's CHAP secrets
+                InitiatorSecrets secrets = new InitiatorSecrets() {
+                    @Override
+                    public void put(String initiator, Chap chap) {
+                        icfg.chap(initiator, chap.userName(), chap.secret(), chap.targetUserName(), chap.targetSecret());
+                    }
+
+                    @Override
+                    public void remove(String initiator) {
+                        icfg.removeChap(initiator);
+                    }
+                };
+                g = new ManagementServer(new ManagementConfig().host(o.mgmtHost()).port(o.mgmtPort())
+                        .credentialMld(m.mld()).tls(o.mgmtTlsCert(), o.mgmtTlsKey()).initiatorSecrets(secrets), p, t, c, prometheus);
+                gport = g.start();
+                token = g.createdToken();
+                s = new IscsiTargetServer(icfg);
                 port = s.start();
             }
             this.iscsiPort = port;

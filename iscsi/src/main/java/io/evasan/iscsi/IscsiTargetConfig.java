@@ -30,7 +30,8 @@ public final class IscsiTargetConfig {
     private int port = 3260;
     private int portalGroupTag = 1;
     private final Map<String, TargetNode> targets = new LinkedHashMap<>();
-    private final Map<String, ChapSecret> chap = new LinkedHashMap<>();
+    /** Concurrent: the management API changes secrets while the target serves logins (read at each login). */
+    private final Map<String, ChapSecret> chap = new java.util.concurrent.ConcurrentHashMap<>();
     private boolean chapRequired;
     private int maxRecvDataSegmentLength = 262144;
     private int maxBurstLength = 16776192;
@@ -72,7 +73,10 @@ public final class IscsiTargetConfig {
         return this;
     }
 
-    /** One-way CHAP secret for an initiator IQN. */
+    /**
+     * One-way CHAP secret for an initiator IQN. The CHAP setters are thread-safe and may be called while
+     * the server runs: each login reads the initiator's secret when it starts; sessions already logged in stay.
+     */
     public IscsiTargetConfig chap(String initiatorIqn, String userName, String secret) {
         return chap(initiatorIqn, userName, secret, null, null);
     }
@@ -84,6 +88,16 @@ public final class IscsiTargetConfig {
         check((targetUser == null) == (targetSecret == null), "mutual chap needs both name and secret");
         check(targetSecret == null || !targetSecret.equals(secret), "mutual secret must differ from the initiator's");
         chap.put(initiatorIqn.toLowerCase(), new ChapSecret(userName, secret, targetUser, targetSecret));
+        return this;
+    }
+
+    /**
+     * Removes the CHAP secret of an initiator (thread-safe, also while the server runs: the next login
+     * of that initiator needs no CHAP unless {@link #chapRequired()}). Sessions already logged in stay.
+     */
+    public IscsiTargetConfig removeChap(String initiatorIqn) {
+        check(initiatorIqn != null && !initiatorIqn.isEmpty(), "initiator");
+        chap.remove(initiatorIqn.toLowerCase());
         return this;
     }
 

@@ -26,6 +26,7 @@ public final class ManagementConfig {
     private Path tlsKey;
     private LongSupplier clock = System::currentTimeMillis;
     private long backgroundTickMillis = 1000;
+    private InitiatorSecrets initiatorSecrets;
 
     /** Listen address (default 127.0.0.1). */
     public ManagementConfig host(String v) { this.host = Objects.requireNonNull(v, "host"); return this; }
@@ -41,6 +42,8 @@ public final class ManagementConfig {
 
     /** Store the token hash in the MLD (record {@value #AUTH_KIND}/{@value #AUTH_KEY}; mirrored on the quorum drives). Preferred. */
     public ManagementConfig credentialMld(Mld v) { this.credentialMld = v; return this; }
+    /** Receives the CHAP secrets of registered hosts (the iSCSI target's configuration); null = no target to enforce them. */
+    public ManagementConfig initiatorSecrets(InitiatorSecrets v) { this.initiatorSecrets = v; return this; }
 
     /** Without an MLD: the hash goes to {@code <dir>/mgmt-auth.bin}. */
     public ManagementConfig stateDirectory(Path v) { this.stateDirectory = v; return this; }
@@ -94,6 +97,7 @@ public final class ManagementConfig {
     public long backgroundTickMillis() { return backgroundTickMillis; }
     public int port() { return port; }
     public Mld credentialMld() { return credentialMld; }
+    public InitiatorSecrets initiatorSecrets() { return initiatorSecrets; }
     public Path stateDirectory() { return stateDirectory; }
     public String controllerName() { return controllerName; }
     public long snapshotTimeoutMillis() { return snapshotTimeoutMillis; }

@@ -36,10 +36,10 @@ import java.util.stream.Stream;
 final class ApplianceFixture implements AutoCloseable {
     final Path dir;
     final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    final Pool pool;
-    final Mapping mapping;
-    final SharingTreesImpl trees;
-    final Controller controller;
+    Pool pool;
+    Mapping mapping;
+    SharingTreesImpl trees;
+    Controller controller;
     ManagementServer server;
     int port;
     String token;
@@ -54,6 +54,11 @@ final class ApplianceFixture implements AutoCloseable {
     ApplianceFixture(java.util.function.UnaryOperator<ManagementConfig> configure) throws IOException {
         this.configure = configure;
         dir = Files.createTempDirectory(Path.of("target"), "mgmt-");
+        openAll();
+    }
+
+    /** Opens (or reopens) pool, mapping, trees and controller over {@link #dir}, then the server. */
+    private void openAll() throws IOException {
         pool = Pools.openOrCreate(dir.resolve("pool"), PoolSpec.uniform("dg0", 8, 96L << 20), registry);
         mapping = Mappings.open(pool, dir.resolve("mapping"), MappingOptions.defaults().withFsync(false).withRegistry(registry));
         trees = new SharingTreesImpl(new MappingSegmentMaps(mapping, pool, pool.diskGroups().get(0).id(), RaidLevel.RAID5, "st-"),
@@ -62,6 +67,23 @@ final class ApplianceFixture implements AutoCloseable {
                 .lunCatalog(mapping.mld()).meterRegistry(registry)
                 .cache(new CacheConfig().segmentSize(256 * 1024).segmentCount(16)), trees);
         startServer();
+    }
+
+    /**
+     * A clean restart of the whole appliance over the same files (server, controller, trees, mapping and
+     * pool closed in that order, then opened again); the token stays valid.
+     */
+    void reopen() throws IOException {
+        String t = token;
+        server.stop();
+        server = null;
+        controller.close();
+        trees.close();
+        mapping.close();
+        pool.close();
+        registry.clear();
+        openAll();
+        token = t;
     }
 
     void startServer() {

@@ -33,6 +33,7 @@ import io.evasan.scsi.vendor.DcmdCodes;
 import io.evasan.scsi.vendor.DcmdDescriptor;
 import io.evasan.scsi.vendor.DcmdHandler;
 import io.evasan.scsi.vendor.SnapshotMarkerHandler;
+import io.evasan.sharing.AllocationPolicy;
 import io.evasan.sharing.DeleteOption;
 import io.evasan.sharing.SharingTrees;
 import io.evasan.sharing.SnapcloneMode;
@@ -203,8 +204,9 @@ public final class Controller implements AutoCloseable {
             }
             boolean clone = request.kind() == SnapshotRequest.Kind.SNAPCLONE;
             long tag = snapshotTag(id, lunId);   // the tree returns the existing disk if this tag was taken before a crash
-            long disk = clone ? trees.snapclone(r.disk(), config.snapshotPolicy(), SnapcloneMode.EAGER, tag)
-                    : trees.snapshot(r.disk(), config.snapshotPolicy(), tag);
+            AllocationPolicy policy = request.policy() != null ? request.policy() : config.snapshotPolicy();
+            long disk = clone ? trees.snapclone(r.disk(), policy, SnapcloneMode.EAGER, tag)
+                    : trees.snapshot(r.disk(), policy, tag);
             String name = request.lunCount() == 1 ? request.name() : request.name() + "@" + r.name();
             if (table.snapshotByName(name) != null) {
                 name = name + "#" + Long.toHexString(id);
@@ -544,6 +546,18 @@ public final class Controller implements AutoCloseable {
      * @throws StorageException NOT_FOUND, ALREADY_EXISTS (snapshot name), INVALID_ARGUMENT
      */
     public synchronized SnapshotMarker snapshot(String lunName, String snapshotName, boolean snapclone) {
+        return snapshot(lunName, snapshotName, snapclone, null);
+    }
+
+    /**
+     * {@link #snapshot(String, String, boolean)} with an allocation policy for the new disk
+     * ({@code null} = {@link #defaultSnapshotPolicy()}). The policy travels in the marker (also in
+     * the non-volatile cache log), so a marker replayed after a restart takes it with the same policy.
+     * RESERVE_FULL fails the marker's future with SPACE_ALLOCATION_FAILED when the pool cannot
+     * reserve the LUN's capacity.
+     */
+    public synchronized SnapshotMarker snapshot(String lunName, String snapshotName, boolean snapclone,
+                                                AllocationPolicy policy) {
         checkOpen();
         LunRecord r = lun(lunName);
         if (r.kind() != LunRecord.Kind.PRIMARY) {
@@ -555,7 +569,12 @@ public final class Controller implements AutoCloseable {
         }
         return cache.insertMarker(new SnapshotRequest(apiIds.incrementAndGet(), snapshotName,
                 snapclone ? SnapshotRequest.Kind.SNAPCLONE : SnapshotRequest.Kind.SNAPSHOT,
-                SnapshotRequest.Source.API, r.id()));
+                SnapshotRequest.Source.API, policy, r.id()));
+    }
+
+    /** The allocation policy of snapshots whose request names none ({@link ControllerConfig#snapshotPolicy()}). */
+    public AllocationPolicy defaultSnapshotPolicy() {
+        return config.snapshotPolicy();
     }
 
     /** {@link #snapshot(String, String, boolean)} with a generated name {@code <lun>-snap-<requestId hex>}. */

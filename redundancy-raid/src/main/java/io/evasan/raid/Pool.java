@@ -19,6 +19,19 @@ public interface Pool extends AutoCloseable {
     /** The disk group with this id, or {@code StorageException(NOT_FOUND)}. */
     DiskGroup diskGroup(int id);
 
+    /**
+     * Creates disk group {@code spec} at run time (id = the highest group id + 1): validates every
+     * drive first (names, counts, sizes, labels; nothing is written if one fails), formats the drives,
+     * then commits the group by rewriting the pool's drive list atomically. A crash before that commit
+     * leaves labelled drive files that no group names: the next open ignores them and a later
+     * {@code createDiskGroup} over the same paths reuses them. The new group's drives join the MLD's
+     * quorum areas and the mapping's RSD tables at the next open.
+     *
+     * @throws io.evasan.error.StorageException ALREADY_EXISTS (group name), INSUFFICIENT_DRIVES (fewer than
+     *         6), DUPLICATE_DRIVE, FOREIGN_POOL, DRIVE_TOO_SMALL, DRIVE_MISSING, IO_ERROR; INVALID_STATE when closed
+     */
+    DiskGroup createDiskGroup(GroupSpec spec);
+
     /** Quorum areas of every currently available drive of every group, in a stable order. */
     List<QuorumArea> quorumAreas();
 

@@ -36,7 +36,7 @@ import java.util.concurrent.Callable;
         footer = {"  SANCTL_URL    default for --url", "  SANCTL_TOKEN  default for --token",
                 "%nExit codes: 0 ok, 1 the appliance refused the request, 2 usage error, 3 appliance unreachable."},
         subcommands = {
-                PoolCommands.class, DriveCommands.class, LunCommands.class, SnapshotCommands.class,
+                PoolCommands.class, GroupCommands.class, DriveCommands.class, LunCommands.class, SnapshotCommands.class,
                 JobCommands.class, HostCommands.class, ControllerCommands.class, ScheduleCommands.class,
                 BackupCommands.class, OtherCommands.Metrics.class, OtherCommands.Events.class, OtherCommands.OpenApi.class,
                 CommandLine.HelpCommand.class})

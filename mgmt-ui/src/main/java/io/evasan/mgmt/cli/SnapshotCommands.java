@@ -69,10 +69,15 @@ final class SnapshotCommands {
         @Option(names = "--snapclone", description = "A snapclone: a full copy made in the background (BGCOPY).")
         boolean snapclone;
 
+        @Option(names = "--policy", paramLabel = "POLICY", description = "Allocation policy: RESERVE_FULL or ON_DEMAND "
+                + "(default: the controller's).")
+        String policy;
+
         @Override
         void run() {
             ApiClient.Response r = api().post(LunCommands.lunPath(lun) + "/snapshots",
-                    new JsonObject().put("name", name).put("snapclone", snapclone));
+                    policy == null ? new JsonObject().put("name", name).put("snapclone", snapclone)
+                            : new JsonObject().put("name", name).put("snapclone", snapclone).put("policy", policy));
             if (json()) {
                 raw(r);
                 return;

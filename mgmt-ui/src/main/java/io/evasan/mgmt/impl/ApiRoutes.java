@@ -14,6 +14,7 @@ import io.evasan.raid.Rebuild;
 import io.evasan.raid.drive.DriveInfo;
 import io.evasan.raid.drive.DriveState;
 import io.evasan.raid.rstore.RaidLevel;
+import io.evasan.sharing.AllocationPolicy;
 import io.evasan.sharing.BgCopyProgress;
 import io.evasan.sharing.DiskDescription;
 import io.evasan.sharing.SharingTrees;
@@ -53,6 +54,7 @@ public final class ApiRoutes {
     private final JobRoutes jobs;
     private final ScheduleRoutes schedules;
     private final BackupRoutes backup;
+    private final HostRoutes hosts;
     private final DestageRate destageRate;
     private java.util.concurrent.ScheduledExecutorService background;
 
@@ -65,6 +67,7 @@ public final class ApiRoutes {
         this.jobs = new JobRoutes(this, pool, trees, controller);
         this.schedules = new ScheduleRoutes(this, controller, config);
         this.backup = new BackupRoutes(this, controller);
+        this.hosts = new HostRoutes(this, controller, config);
         this.destageRate = new DestageRate(() -> controller.cache().stats().destagedBytes(), config.clock());
     }
 
@@ -76,6 +79,7 @@ public final class ApiRoutes {
      */
     public synchronized void startBackground() {
         schedules.load();
+        hosts.load();
         java.util.concurrent.ScheduledExecutorService ex = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "evasan-mgmt-timer");
             t.setDaemon(true);
@@ -136,6 +140,7 @@ public final class ApiRoutes {
     public void register(Router router) {
         on(router, "GET", "/api/pool", this::getPool);
         on(router, "POST", "/api/pool/groups/:group/drives", this::addDrive);
+        on(router, "POST", "/api/pool/groups", this::createGroup);
         on(router, "POST", "/api/pool/groups/:group/drives/:drive/remove", this::removeDrive);
         on(router, "POST", "/api/pool/groups/:group/drives/:drive/fail", this::failDrive);
         on(router, "POST", "/api/pool/groups/:group/drives/:drive/restore", this::restoreDrive);
@@ -154,7 +159,7 @@ public final class ApiRoutes {
         on(router, "DELETE", "/api/snapshots/:name", this::deleteSnapshot);
         on(router, "POST", "/api/snapshots/:name/bgcopy/pause", ctx -> bgcopyControl(ctx, true));
         on(router, "POST", "/api/snapshots/:name/bgcopy/resume", ctx -> bgcopyControl(ctx, false));
-        on(router, "GET", "/api/hosts", this::hosts);
+        hosts.register(router);
         on(router, "GET", "/api/controllers", this::controllers);
         schedules.register(router);
         backup.register(router);
@@ -292,6 +297,66 @@ public final class ApiRoutes {
             }
             return new Reply(201, drive(current(g, index)));
         }
+    }
+
+    /** Group names: a LUN-style name of at most 32 characters (a disk group label holds 32 ASCII bytes). */
+    static final Pattern GROUP_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,31}");
+    static final int MIN_GROUP_DRIVES = 6;
+    static final int MAX_GROUP_DRIVES = 12;
+
+    private Reply createGroup(RoutingContext ctx) {
+        JsonObject b = Json.body(ctx, Set.of("name", "drives", "driveSizeBytes"));
+        String name = Json.string(b, "name");
+        if (!GROUP_NAME.matcher(name).matches()) {
+            throw ApiError.badRequest("name", "field 'name' must match " + GROUP_NAME.pattern());
+        }
+        int n = (int) Json.integer(b, "drives", MIN_GROUP_DRIVES, MAX_GROUP_DRIVES);
+        long[] sizes = new long[n];
+        Object sv = b.getValue("driveSizeBytes");
+        if (sv instanceof JsonArray a) {
+            if (a.size() != n) {
+                throw ApiError.badRequest("driveSizeBytes", "field 'driveSizeBytes' lists " + a.size()
+                        + " sizes for " + n + " drives");
+            }
+            for (int i = 0; i < n; i++) {
+                sizes[i] = driveSize(new JsonObject().put("driveSizeBytes", a.getValue(i)));
+            }
+        } else {
+            java.util.Arrays.fill(sizes, driveSize(b));
+        }
+        synchronized (this) {
+            for (DiskGroup g : pool.diskGroups()) {
+                if (g.name().equals(name)) {
+                    throw new ApiError(409, "disk group " + name + " already exists", "name");
+                }
+            }
+            java.util.List<io.evasan.raid.DriveSpec> drives = new java.util.ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                drives.add(io.evasan.raid.DriveSpec.file(String.format("drives/group-%s/d%02d.img", name, i), sizes[i]));
+            }
+            DiskGroup g;
+            try {
+                g = pool.createDiskGroup(new io.evasan.raid.GroupSpec(name, drives));
+            } catch (StorageException e) {
+                switch (e.code()) {
+                    case ALREADY_EXISTS -> throw new ApiError(e, "name");
+                    case DUPLICATE_DRIVE, FOREIGN_POOL -> throw new ApiError(409, e.getMessage(), "name");
+                    case DRIVE_TOO_SMALL -> throw ApiError.badRequest("driveSizeBytes", e.getMessage());
+                    default -> throw new ApiError(e, null);
+                }
+            }
+            meters.groupAdded(g);
+            ctx.response().putHeader("Location", "/api/pool");
+            return new Reply(201, group(g));
+        }
+    }
+
+    private static long driveSize(JsonObject b) {
+        long size = Json.integer(b, "driveSizeBytes", MIN_DRIVE_BYTES, MAX_DRIVE_BYTES);
+        if (size % (1 << 20) != 0) {
+            throw ApiError.badRequest("driveSizeBytes", "field 'driveSizeBytes' must be a multiple of 1 MiB");
+        }
+        return size;
     }
 
     private Reply removeDrive(RoutingContext ctx) {
@@ -525,12 +590,22 @@ public final class ApiRoutes {
 
     private Reply snapshot(RoutingContext ctx) {
         LunRecord l = lunParam(ctx);
-        JsonObject b = Json.body(ctx, Set.of("name", "snapclone"));
+        JsonObject b = Json.body(ctx, Set.of("name", "snapclone", "policy"));
         String name = name(b, "name");
         boolean clone = Json.optionalBoolean(b, "snapclone", false);
+        AllocationPolicy policy = controller.defaultSnapshotPolicy();
+        if (b.getValue("policy") != null) {
+            String p = Json.string(b, "policy");
+            try {
+                policy = AllocationPolicy.valueOf(p);
+            } catch (IllegalArgumentException e) {
+                throw ApiError.badRequest("policy", "field 'policy' = '" + p + "' must be one of "
+                        + java.util.Arrays.toString(AllocationPolicy.values()));
+            }
+        }
         SnapshotMarker m;
         try {
-            m = controller.snapshot(l.name(), name, clone);
+            m = controller.snapshot(l.name(), name, clone, policy);
         } catch (StorageException e) {
             throw new ApiError(e, e.code() == ErrorCode.NOT_FOUND ? "lun" : "name");
         }
@@ -538,12 +613,13 @@ public final class ApiRoutes {
             m.taken().get(config.snapshotTimeoutMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             return new Reply(202, new JsonObject().put("name", name).put("lun", l.name()).put("snapclone", clone)
+                    .put("policy", policy.name())
                     .put("taken", false).put("message", "the snapshot marker is queued behind cached writes and not taken after "
                             + config.snapshotTimeoutMillis() + " ms; GET /api/snapshots shows it once taken"));
         } catch (ExecutionException e) {
             Throwable c = e.getCause();
             if (c instanceof StorageException s) {
-                throw new ApiError(s, "snapclone");
+                throw new ApiError(s, s.code() == ErrorCode.SPACE_ALLOCATION_FAILED ? "policy" : "snapclone");
             }
             throw new ApiError(500, "snapshot failed: " + c, null);
         } catch (InterruptedException e) {
@@ -560,7 +636,8 @@ public final class ApiRoutes {
 
     private JsonObject snapshotJson(SnapshotRecord s) {
         JsonObject o = new JsonObject().put("name", s.name()).put("lun", lunName(s.lunId())).put("disk", s.disk())
-                .put("snapclone", s.snapclone()).put("createdMillis", s.createdMillis());
+                .put("snapclone", s.snapclone()).put("policy", policyOf(s.disk()))
+                .put("createdMillis", s.createdMillis());
         if (s.snapclone()) {
             try {
                 o.put("bgcopy", bgcopy(trees.bgcopyProgress(s.disk())));
@@ -569,6 +646,20 @@ public final class ApiRoutes {
             }
         }
         return o;
+    }
+
+    /** The allocation policy the sharing tree keeps for {@code disk} (persisted with the disk), or null when it is gone. */
+    private String policyOf(long disk) {
+        try {
+            for (DiskDescription d : trees.describe(disk).disks()) {
+                if (d.id() == disk) {
+                    return d.policy() == null ? null : d.policy().name();
+                }
+            }
+        } catch (StorageException e) {
+            // the disk is gone (deleted concurrently); no policy to report
+        }
+        return null;
     }
 
     private Reply listSnapshots(RoutingContext ctx) {
@@ -664,17 +755,6 @@ public final class ApiRoutes {
     }
 
     // ---- hosts and controllers ----
-
-    private Reply hosts(RoutingContext ctx) {
-        Map<String, JsonArray> byInitiator = new java.util.TreeMap<>();
-        for (Presentation p : controller.listPresentations()) {
-            byInitiator.computeIfAbsent(p.initiator(), k -> new JsonArray())
-                    .add(new JsonObject().put("hostLun", p.hostLun()).put("lun", lunName(p.lunId())));
-        }
-        JsonArray a = new JsonArray();
-        byInitiator.forEach((i, luns) -> a.add(new JsonObject().put("initiator", i).put("luns", luns)));
-        return new Reply(200, a);
-    }
 
     private Reply controllers(RoutingContext ctx) {
         JsonArray luns = new JsonArray();

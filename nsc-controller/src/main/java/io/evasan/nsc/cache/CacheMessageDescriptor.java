@@ -25,7 +25,10 @@ import java.util.zip.CRC32C;
  *   MARKER_DONE  (4): seq of the marker whose snapshot was taken; no payload.
  *
  * Marker payload (also used in the cache log, see {@link CacheLogDescriptor}):
- *   lunCount x int lunId | int source code | int nameLength | nameLength bytes UTF-8
+ *   lunCount x int lunId | int source word | int nameLength | nameLength bytes UTF-8
+ *   source word: bits 0-7 source code, bits 8-15 allocation policy code (0 = the controller's
+ *   configured policy, 1 = RESERVE_FULL, 2 = ON_DEMAND), bits 16-31 zero. Records written before
+ *   the policy existed have 0 there and decode as "controller default" (compatible extension).
  * </pre>
  */
 public final class CacheMessageDescriptor {
@@ -147,7 +150,7 @@ public final class CacheMessageDescriptor {
             dst.putInt(p, request.lunId(i));
             p += 4;
         }
-        dst.putInt(p, request.source().code());
+        dst.putInt(p, request.source().code() | request.policyCode() << 8);
         dst.putInt(p + 4, nameUtf8.length);
         dst.put(p + 8, nameUtf8);
         return p + 8 + nameUtf8.length - index;
@@ -164,7 +167,12 @@ public final class CacheMessageDescriptor {
             luns[i] = src.getInt(p);
             p += 4;
         }
-        int source = src.getInt(p);
+        int sourceWord = src.getInt(p);
+        if ((sourceWord & 0xFFFF0000) != 0) {
+            throw new IllegalArgumentException("marker source word " + Integer.toHexString(sourceWord));
+        }
+        int source = sourceWord & 0xFF;
+        int policy = sourceWord >>> 8 & 0xFF;
         int nameLen = src.getInt(p + 4);
         if (nameLen < 0 || nameLen > SnapshotRequest.MAX_NAME_BYTES) {
             throw new IllegalArgumentException("marker name length " + nameLen);
@@ -172,6 +180,7 @@ public final class CacheMessageDescriptor {
         byte[] name = new byte[nameLen];
         src.get(p + 8, name);
         return new SnapshotRequest(requestId, new String(name, StandardCharsets.UTF_8),
-                SnapshotRequest.Kind.ofCode(kindCode), SnapshotRequest.Source.ofCode(source), luns);
+                SnapshotRequest.Kind.ofCode(kindCode), SnapshotRequest.Source.ofCode(source),
+                SnapshotRequest.policyOfCode(policy), luns);
     }
 }

@@ -1,5 +1,7 @@
 package io.evasan.nsc.marker;
 
+import io.evasan.sharing.AllocationPolicy;
+
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Objects;
@@ -11,7 +13,9 @@ import java.util.Objects;
  * <p>Invariants: immutable; {@link #requestId()} identifies the request across a restart (the
  * marker is persisted in non-volatile mode and the snapshot may be requested again after a crash,
  * see {@link SnapshotAction}); the LUN set is non-empty, sorted and duplicate-free; the name is at
- * most {@link #MAX_NAME_BYTES} bytes of UTF-8.
+ * most {@link #MAX_NAME_BYTES} bytes of UTF-8; {@link #policy()} is null when the request leaves
+ * the allocation policy to the controller's configured one (requests logged before policies
+ * existed decode that way).
  */
 public final class SnapshotRequest {
     /** Longest name, in UTF-8 bytes. */
@@ -72,9 +76,16 @@ public final class SnapshotRequest {
     private final Kind kind;
     private final Source source;
     private final int[] lunIds;
+    private final AllocationPolicy policy;
 
     public SnapshotRequest(long requestId, String name, Kind kind, Source source, int... lunIds) {
+        this(requestId, name, kind, source, null, lunIds);
+    }
+
+    /** A request with an explicit allocation policy ({@code null} = the controller's configured policy). */
+    public SnapshotRequest(long requestId, String name, Kind kind, Source source, AllocationPolicy policy, int... lunIds) {
         this.requestId = requestId;
+        this.policy = policy;
         this.name = Objects.requireNonNull(name, "name");
         this.kind = Objects.requireNonNull(kind, "kind");
         this.source = Objects.requireNonNull(source, "source");
@@ -110,6 +121,26 @@ public final class SnapshotRequest {
         return source;
     }
 
+    /** The allocation policy asked for, or null for the controller's configured one. */
+    public AllocationPolicy policy() {
+        return policy;
+    }
+
+    /** Stable log/wire code of {@link #policy()}: 0 = controller default, 1 = RESERVE_FULL, 2 = ON_DEMAND. */
+    public int policyCode() {
+        return policy == null ? 0 : policy == AllocationPolicy.RESERVE_FULL ? 1 : 2;
+    }
+
+    /** Inverse of {@link #policyCode()}. */
+    public static AllocationPolicy policyOfCode(int code) {
+        return switch (code) {
+            case 0 -> null;
+            case 1 -> AllocationPolicy.RESERVE_FULL;
+            case 2 -> AllocationPolicy.ON_DEMAND;
+            default -> throw new IllegalArgumentException("snapshot policy code " + code);
+        };
+    }
+
     /** The LUNs, sorted ascending (a copy). */
     public int[] lunIds() {
         return lunIds.clone();
@@ -137,7 +168,7 @@ public final class SnapshotRequest {
         }
         SnapshotRequest r = (SnapshotRequest) o;
         return requestId == r.requestId && name.equals(r.name) && kind == r.kind && source == r.source
-                && Arrays.equals(lunIds, r.lunIds);
+                && policy == r.policy && Arrays.equals(lunIds, r.lunIds);
     }
 
     @Override
@@ -148,6 +179,6 @@ public final class SnapshotRequest {
     @Override
     public String toString() {
         return "SnapshotRequest[id=" + requestId + ", name=" + name + ", " + kind + ", " + source
-                + ", luns=" + Arrays.toString(lunIds) + "]";
+                + (policy == null ? "" : ", " + policy) + ", luns=" + Arrays.toString(lunIds) + "]";
     }
 }

@@ -43,7 +43,9 @@ public final class PoolImpl implements Pool {
 
     private final UUID id;
     private final Path dir;
-    private final List<DiskGroupImpl> groups = new ArrayList<>();
+    /** Copy-on-write: readers (API, quorum areas) may list groups while one is created. */
+    private final List<DiskGroupImpl> groups = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private MeterRegistry registry;
     private final List<String> problems = new ArrayList<>();
     private volatile boolean closed;
     private boolean uncleanOpen;
@@ -133,41 +135,11 @@ public final class PoolImpl implements Pool {
             throw new StorageException(ErrorCode.IO_ERROR, "cannot create " + dir + ": " + e.getMessage(), e);
         }
         PoolImpl pool = new PoolImpl(UUID.randomUUID(), dir);
+        pool.registry = registry;
         try {
             for (int gi = 0; gi < spec.groups().size(); gi++) {
                 GroupSpec g = spec.groups().get(gi);
-                long[] sz = sizes.get(gi);
-                int n = sz.length;
-                // RSS formation: order drives by capacity so RAID1 pairs (slots 2k, 2k+1) match,
-                // then cut into ceil(n / 12) RSSs of near-equal size (each >= 6)
-                List<Integer> order = new ArrayList<>();
-                for (int i = 0; i < n; i++) {
-                    order.add(i);
-                }
-                order.sort(Comparator.comparingLong((Integer i) -> sz[i]).thenComparingInt(i -> i));
-                int k = (n + Rss.MAX_DRIVES - 1) / Rss.MAX_DRIVES;
-                int[] rssOf = new int[n];
-                int[] slotOf = new int[n];
-                int pos = 0;
-                for (int r = 0; r < k; r++) {
-                    int size = n / k + (r < n % k ? 1 : 0);
-                    for (int s = 0; s < size; s++) {
-                        rssOf[order.get(pos)] = r;
-                        slotOf[order.get(pos)] = s;
-                        pos++;
-                    }
-                }
-                FileDrive[] ds = new FileDrive[n];
-                RaidStats stats = new RaidStats(registry, g.name());
-                for (int i = 0; i < n; i++) {
-                    DriveSpec d = g.drives().get(i);
-                    Path p = dir.resolve(d.path());
-                    Files.createDirectories(p.toAbsolutePath().getParent());
-                    DriveLabel l = new DriveLabel(1, pool.id, UUID.randomUUID(), gi, g.name(), i, rssOf[i], slotOf[i], sz[i],
-                            DriveLabelDescriptor.psegCount(sz[i]), 0);
-                    ds[i] = FileDrive.format(p, i, d.sizeBytes(), l, (dr, c) -> stats.driveError());
-                }
-                pool.groups.add(new DiskGroupImpl(pool.id, gi, g.name(), ds, pool.owner(), stats));
+                pool.groups.add(pool.formatGroup(gi, g, sizes.get(gi)));
             }
             pool.writeList();
             return pool;
@@ -223,6 +195,7 @@ public final class PoolImpl implements Pool {
             throw new StorageException(ErrorCode.IO_ERROR, "cannot update " + dir.resolve(CLEAN_FILE) + ": " + e.getMessage(), e);
         }
         PoolImpl pool = new PoolImpl(poolId, dir);
+        pool.registry = registry;
         pool.uncleanOpen = !clean;
         for (var ge : groupNames.entrySet()) {
             int gi = ge.getKey();
@@ -271,6 +244,122 @@ public final class PoolImpl implements Pool {
             }
         }
         return pool;
+    }
+
+    /**
+     * Formats the drives of group {@code g} (sizes already validated) as group {@code gi} and builds it.
+     * RSS formation: order drives by capacity so RAID1 pairs (slots 2k, 2k+1) match, then cut into
+     * ceil(n / 12) RSSs of near-equal size (each >= 6). On failure the drives formatted so far are closed.
+     */
+    private DiskGroupImpl formatGroup(int gi, GroupSpec g, long[] sz) throws IOException {
+        int n = sz.length;
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            order.add(i);
+        }
+        order.sort(Comparator.comparingLong((Integer i) -> sz[i]).thenComparingInt(i -> i));
+        int k = (n + Rss.MAX_DRIVES - 1) / Rss.MAX_DRIVES;
+        int[] rssOf = new int[n];
+        int[] slotOf = new int[n];
+        int pos = 0;
+        for (int r = 0; r < k; r++) {
+            int size = n / k + (r < n % k ? 1 : 0);
+            for (int s = 0; s < size; s++) {
+                rssOf[order.get(pos)] = r;
+                slotOf[order.get(pos)] = s;
+                pos++;
+            }
+        }
+        FileDrive[] ds = new FileDrive[n];
+        RaidStats stats = new RaidStats(registry, g.name());
+        try {
+            for (int i = 0; i < n; i++) {
+                DriveSpec d = g.drives().get(i);
+                Path p = dir.resolve(d.path());
+                Files.createDirectories(p.toAbsolutePath().getParent());
+                DriveLabel l = new DriveLabel(1, id, UUID.randomUUID(), gi, g.name(), i, rssOf[i], slotOf[i], sz[i],
+                        DriveLabelDescriptor.psegCount(sz[i]), 0);
+                ds[i] = FileDrive.format(p, i, d.sizeBytes(), l, (dr, c) -> stats.driveError());
+            }
+        } catch (IOException | RuntimeException e) {
+            for (FileDrive d : ds) {
+                if (d != null) {
+                    d.close();
+                }
+            }
+            throw e;
+        }
+        return new DiskGroupImpl(id, gi, g.name(), ds, owner(), stats);
+    }
+
+    @Override
+    public synchronized DiskGroup createDiskGroup(GroupSpec g) {
+        if (closed) {
+            throw new StorageException(ErrorCode.INVALID_STATE, "pool " + id + " is closed");
+        }
+        int gi = 0;
+        Set<java.util.UUID> members = new HashSet<>();
+        for (DiskGroupImpl e : groups) {
+            if (e.name().equals(g.name())) {
+                throw new StorageException(ErrorCode.ALREADY_EXISTS, "disk group " + g.name() + " already exists");
+            }
+            gi = Math.max(gi, e.id() + 1);
+            for (FileDrive d : e.driveArray()) {
+                if (d != null && d.label() != null) {
+                    members.add(d.label().driveId());
+                }
+            }
+        }
+        if (g.drives().size() < Rss.MIN_DRIVES) {
+            throw new StorageException(ErrorCode.INSUFFICIENT_DRIVES, "disk group " + g.name() + " has "
+                    + g.drives().size() + " drives; at least " + Rss.MIN_DRIVES + " are needed for an RSS");
+        }
+        Set<String> paths = new HashSet<>();
+        long[] sz = new long[g.drives().size()];
+        DiskGroupImpl.Owner owner = owner();
+        for (int i = 0; i < sz.length; i++) {
+            DriveSpec d = g.drives().get(i);
+            Path p = dir.resolve(d.path());
+            if (!paths.add(key(p))) {
+                throw new StorageException(ErrorCode.DUPLICATE_DRIVE, "drive " + p + " is listed twice");
+            }
+            owner.checkNewDrive(p);
+            sz[i] = validateGroupDrive(p, d.sizeBytes(), members);
+        }
+        DiskGroupImpl created;
+        try {
+            created = formatGroup(gi, g, sz);
+        } catch (IOException e) {
+            throw new StorageException(ErrorCode.IO_ERROR, "creating disk group " + g.name() + " failed: " + e.getMessage(), e);
+        }
+        groups.add(created);
+        try {
+            writeList();   // the commit: until pool.list names the group, no open sees it
+        } catch (RuntimeException e) {
+            groups.remove(created);
+            created.close();
+            throw e;
+        }
+        return created;
+    }
+
+    /**
+     * {@link #validateNewDrive} for a drive of a new group, except that a file labelled for this pool
+     * whose drive id no group names is accepted: it is left over from a {@code createDiskGroup} that a
+     * crash interrupted before its commit, and is formatted again.
+     */
+    private long validateGroupDrive(Path path, long sizeBytes, Set<UUID> members) {
+        if (Files.exists(path) && FileDrive.sizeOf(path) >= DriveLabelDescriptor.LABEL_BYTES) {
+            DriveLabel l = FileDrive.readLabel(path);
+            if (l != null && !l.isRemoved() && l.poolId().equals(id) && !members.contains(l.driveId())) {
+                long size = Math.max(FileDrive.sizeOf(path), sizeBytes);
+                if (size < DriveLabelDescriptor.minimumDriveBytes()) {
+                    throw new StorageException(ErrorCode.DRIVE_TOO_SMALL, "drive " + path + " has " + size + " bytes");
+                }
+                return size;
+            }
+        }
+        return validateNewDrive(path, sizeBytes, id);
     }
 
     private DiskGroupImpl.Owner owner() {

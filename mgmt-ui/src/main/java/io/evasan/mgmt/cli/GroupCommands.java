@@ -1,0 +1,57 @@
+package io.evasan.mgmt.cli;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.util.List;
+
+/** {@code sanctl group create}: POST /api/pool/groups (a disk group of new sparse drive files). */
+@Command(name = "group", description = "Disk groups: create one at run time (list them with: sanctl pool show).",
+        subcommands = {GroupCommands.Create.class})
+final class GroupCommands {
+    private GroupCommands() {
+    }
+
+    @Command(name = "create", description = "Create a disk group of 6..12 new drives (sparse files under the pool directory).")
+    static final class Create extends ApiCommand {
+        @Parameters(index = "0", paramLabel = "NAME", description = "Group name (at most 32 characters).")
+        String name;
+
+        @Option(names = {"-n", "--drives"}, required = true, paramLabel = "N", description = "Number of drives, 6..12.")
+        int drives;
+
+        @ArgGroup(exclusive = true, multiplicity = "1")
+        Sizes sizes;
+
+        static final class Sizes {
+            @Option(names = {"-s", "--size"}, paramLabel = "SIZE", converter = Converters.SizeArg.class,
+                    description = "Size of every drive, 64M..64T in whole MiB, e.g. 1G.")
+            Long size;
+
+            @Option(names = "--sizes", paramLabel = "SIZE", split = ",", converter = Converters.SizeArg.class,
+                    description = "One size per drive, comma separated (exactly N), e.g. 1G,1G,1G,2G,2G,2G.")
+            List<Long> each;
+        }
+
+        @Override
+        void run() {
+            JsonObject body = new JsonObject().put("name", name).put("drives", drives)
+                    .put("driveSizeBytes", sizes.size != null ? sizes.size : new JsonArray(List.copyOf(sizes.each)));
+            ApiClient.Response r = api().post("/api/pool/groups", body);
+            if (json()) {
+                raw(r);
+                return;
+            }
+            JsonObject g = r.object();
+            long pseg = num(g, "psegBytes");
+            out().println("created disk group " + num(g, "id") + " " + str(g, "name") + ": " + g.getJsonArray("drives").size()
+                    + " drives, " + Units.formatSize(num(g, "totalPsegs") * pseg) + " raw");
+            out().println();
+            DriveCommands.driveTable(List.of(g), null).print(out(), "no drives");
+        }
+    }
+}

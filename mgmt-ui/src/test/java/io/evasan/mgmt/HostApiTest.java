@@ -1,0 +1,166 @@
+package io.evasan.mgmt;
+
+import io.evasan.mgmt.impl.HostDescriptor;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import static io.evasan.mgmt.ManagementApiTest.assertError;
+import static io.evasan.mgmt.ManagementApiTest.obj;
+import static io.evasan.mgmt.ManagementApiTest.ok;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The host registry: create/list/get/delete, the per-initiator presentation view inside each host and the
+ * unregistered initiators, CHAP secrets handed to the target (a recording {@link InitiatorSecrets}) and
+ * never returned, persistence across a restart, bad bodies (400 naming the field, nothing changed), 409, 401.
+ * The real iSCSI enforcement is tested in the tests module (HostChapScenarioTest, with iscsi-inq).
+ */
+class HostApiTest {
+    static final Map<String, InitiatorSecrets.Chap> target = new ConcurrentHashMap<>();
+    static ApplianceFixture f;
+
+    @BeforeAll
+    static void up() throws Exception {
+        f = new ApplianceFixture(c -> c.initiatorSecrets(new InitiatorSecrets() {
+            @Override
+            public void put(String initiator, Chap chap) {
+                target.put(initiator, chap);
+            }
+
+            @Override
+            public void remove(String initiator) {
+                target.remove(initiator);
+            }
+        }));
+    }
+
+    @AfterAll
+    static void down() throws Exception {
+        if (f != null) {
+            f.close();
+        }
+    }
+
+    private static JsonObject hosts() {
+        return obj(ok(f.call("GET", "/api/hosts", null), 200));
+    }
+
+    @Test
+    void shouldRegisterHostsWithChapAndKeepThemOverARestart() throws Exception {
+        ok(f.call("POST", "/api/luns", "{\"name\":\"hl\",\"sizeBytes\":4194304}"), 201);
+        ok(f.call("POST", "/api/luns/hl/present", "{\"initiator\":\"iqn.2026-11.test:web1\",\"hostLun\":3}"), 200);
+        ok(f.call("POST", "/api/luns/hl/present", "{\"initiator\":\"iqn.2026-11.test:stray\",\"hostLun\":4}"), 200);
+        String body = "{\"name\":\"web\",\"initiators\":[\"iqn.2026-11.test:web1\",\"iqn.2026-11.test:web2\"],"
+                + "\"chap\":{\"userName\":\"webuser\",\"secret\":\"web-secret-0123\",\"targetUserName\":\"tgt\","
+                + "\"targetSecret\":\"tgt-secret-4567\"}}";
+        var created = ok(f.call("POST", "/api/hosts", body), 201);
+        assertEquals("/api/hosts/web", created.headers().firstValue("location").orElse(null));
+        assertFalse(created.body().contains("web-secret-0123") || created.body().contains("tgt-secret-4567"), created.body());
+        JsonObject h = obj(created);
+        assertEquals("webuser", h.getJsonObject("chap").getString("userName"));
+        assertTrue(h.getJsonObject("chap").getBoolean("mutual"));
+        assertTrue(h.getJsonObject("chap").getBoolean("enforced"));
+        JsonObject web1 = h.getJsonArray("initiators").getJsonObject(0);
+        assertEquals("iqn.2026-11.test:web1", web1.getString("initiator"));
+        assertEquals(3, web1.getJsonArray("luns").getJsonObject(0).getInteger("hostLun"));
+        assertEquals("hl", web1.getJsonArray("luns").getJsonObject(0).getString("lun"));
+        assertTrue(h.getJsonArray("initiators").getJsonObject(1).getJsonArray("luns").isEmpty());
+        assertEquals(new InitiatorSecrets.Chap("webuser", "web-secret-0123", "tgt", "tgt-secret-4567"), target.get("iqn.2026-11.test:web2"));
+
+        ok(f.call("POST", "/api/hosts", "{\"name\":\"db\",\"initiators\":[\"eui.0123456789ABCDEF\"]}"), 201);
+        assertFalse(target.containsKey("eui.0123456789ABCDEF"), "no CHAP: nothing for the target");
+
+        JsonObject all = hosts();
+        assertEquals(List.of("db", "web"), all.getJsonArray("hosts").stream().map(o -> ((JsonObject) o).getString("name")).toList());
+        JsonArray un = all.getJsonArray("unregistered");
+        assertEquals(1, un.size(), un::encode);
+        assertEquals("iqn.2026-11.test:stray", un.getJsonObject(0).getString("initiator"));
+        String listed = ok(f.call("GET", "/api/hosts", null), 200).body() + ok(f.call("GET", "/api/hosts/web", null), 200).body();
+        assertFalse(listed.contains("web-secret-0123") || listed.contains("tgt-secret-4567"), "secrets are write-only");
+
+        target.clear();
+        f.reopen();
+        assertEquals("web-secret-0123", target.get("iqn.2026-11.test:web1").secret(), "secrets reach the target again at start");
+        JsonObject again = obj(ok(f.call("GET", "/api/hosts/web", null), 200));
+        assertEquals(2, again.getJsonArray("initiators").size());
+        assertEquals("tgt", again.getJsonObject("chap").getString("targetUserName"));
+
+        ok(f.call("DELETE", "/api/hosts/web", null), 204);
+        assertFalse(target.containsKey("iqn.2026-11.test:web1"), "the target forgets the secrets");
+        assertError(f.call("GET", "/api/hosts/web", null), 404, "name");
+        assertError(f.call("DELETE", "/api/hosts/web", null), 404, "name");
+        assertEquals(2, hosts().getJsonArray("unregistered").size(), "web1 is unregistered again");
+        ok(f.call("DELETE", "/api/hosts/db", null), 204);
+        ok(f.call("DELETE", "/api/luns/hl", null), 204);
+    }
+
+    @Test
+    void shouldRefuseBadBodiesAndChangeNothing() {
+        ok(f.call("POST", "/api/hosts", "{\"name\":\"own\",\"initiators\":[\"iqn.2026-11.test:owned\"]}"), 201);
+        String ok = "\"initiators\":[\"iqn.2026-11.test:x1\"]";
+        String[][] bad = {
+            {"{" + ok + "}", "name"},
+            {"{\"name\":\"bad name\"," + ok + "}", "name"},
+            {"{\"name\":\"h\"}", "initiators"},
+            {"{\"name\":\"h\",\"initiators\":[]}", "initiators"},
+            {"{\"name\":\"h\",\"initiators\":\"iqn.2026-11.test:x1\"}", "initiators"},
+            {"{\"name\":\"h\",\"initiators\":[\"iqn.2026-11.test:x1\",7]}", "initiators[1]"},
+            {"{\"name\":\"h\",\"initiators\":[\"host1\"]}", "initiators[0]"},
+            {"{\"name\":\"h\",\"initiators\":[\"*\"]}", "initiators[0]"},
+            {"{\"name\":\"h\",\"initiators\":[\"iqn.2026-11.test:x1\",\"iqn.2026-11.TEST:X1\"]}", "initiators[1]"},
+            {"{\"name\":\"h\"," + ok + ",\"chap\":\"secret\"}", "chap"},
+            {"{\"name\":\"h\"," + ok + ",\"chap\":{\"secret\":\"0123456789abc\"}}", "chap.userName"},
+            {"{\"name\":\"h\"," + ok + ",\"chap\":{\"userName\":\"u\"}}", "chap.secret"},
+            {"{\"name\":\"h\"," + ok + ",\"chap\":{\"userName\":\"u\",\"secret\":\"short\"}}", "chap.secret"},
+            {"{\"name\":\"h\"," + ok + ",\"chap\":{\"userName\":\"u\",\"secret\":\"with space 123\"}}", "chap.secret"},
+            {"{\"name\":\"h\"," + ok + ",\"chap\":{\"userName\":\"u\",\"secret\":\"0123456789abc\",\"targetUserName\":\"t\"}}",
+                "chap.targetSecret"},
+            {"{\"name\":\"h\"," + ok + ",\"chap\":{\"userName\":\"u\",\"secret\":\"0123456789abc\",\"targetSecret\":\"0123456789abc\","
+                + "\"targetUserName\":\"t\"}}", "chap.targetSecret"},
+            {"{\"name\":\"h\"," + ok + ",\"chap\":{\"userName\":\"u\",\"secret\":\"0123456789abc\",\"pw\":1}}", "chap.pw"},
+            {"{\"name\":\"h\"," + ok + ",\"color\":\"red\"}", "color"},
+            {"nope", "body"},
+        };
+        for (String[] b : bad) {
+            assertError(f.call("POST", "/api/hosts", b[0]), 400, b[1]);
+        }
+        assertError(f.call("POST", "/api/hosts", "{\"name\":\"own\"," + ok + "}"), 409, "name");
+        assertError(f.call("POST", "/api/hosts", "{\"name\":\"h2\",\"initiators\":[\"iqn.2026-11.TEST:OWNED\"]}"), 409, "initiators");
+        assertError(f.send("POST", "/api/hosts", "{\"name\":\"h3\"," + ok + "}", null), 401, "Authorization");
+        assertError(f.send("GET", "/api/hosts/own", null, null), 401, "Authorization");
+        assertError(f.send("DELETE", "/api/hosts/own", null, "Bearer wrong"), 401, "Authorization");
+        assertEquals(List.of("own"), hosts().getJsonArray("hosts").stream().map(o -> ((JsonObject) o).getString("name")).toList());
+        assertTrue(target.keySet().stream().noneMatch(k -> k.startsWith("iqn.2026-11.test:x")));
+        ok(f.call("DELETE", "/api/hosts/own", null), 204);
+    }
+
+    @Test
+    void shouldRoundTripAndRejectMalformedRecords() {
+        HostDescriptor.Stored h = new HostDescriptor.Stored("n", List.of("iqn.2026-11.a:b", "eui.0123456789abcdef"),
+                new HostDescriptor.Chap("u", "0123456789abcd", null, null), 42);
+        byte[] r = HostDescriptor.encode(h);
+        assertEquals(h, HostDescriptor.decode(r));
+        HostDescriptor.Stored plain = new HostDescriptor.Stored("p", List.of("iqn.2026-11.a:c"), null, 7);
+        assertEquals(plain, HostDescriptor.decode(HostDescriptor.encode(plain)));
+        assertNull(HostDescriptor.decode(HostDescriptor.encode(plain)).chap());
+        for (int i = 0; i < r.length; i++) {
+            byte[] c = r.clone();
+            c[i] ^= 0x10;
+            assertThrows(io.evasan.error.StorageException.class, () -> HostDescriptor.decode(c), "flip at byte " + i);
+        }
+        assertThrows(io.evasan.error.StorageException.class, () -> HostDescriptor.decode(java.util.Arrays.copyOf(r, r.length - 1)));
+        assertArrayEquals(r, HostDescriptor.encode(HostDescriptor.decode(r)));
+    }
+}
