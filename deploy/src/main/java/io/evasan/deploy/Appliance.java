@@ -63,6 +63,10 @@ public final class Appliance implements Callable<Integer> {
             description = "PEM private key (PKCS#8 or PKCS#1) for HTTPS on the management API; needs --mgmt-tls-cert.")
     Path mgmtTlsKey;
 
+    @Option(names = "--physical-block-size", defaultValue = "4096", paramLabel = "BYTES",
+            description = "Physical block size the LUNs report to hosts (READ CAPACITY 16): 4096 or 512 (default: ${DEFAULT-VALUE}).")
+    int physicalBlockSize;
+
     @Option(names = "--metadata-fsync",
             description = "Force the map log to disk on every map change, not only at FUA / SYNCHRONIZE CACHE.")
     boolean metadataFsync;
@@ -101,8 +105,12 @@ public final class Appliance implements Callable<Integer> {
                 return 2;
             }
         }
+        if (physicalBlockSize != 512 && physicalBlockSize != 4096) {
+            System.err.println("evasan: --physical-block-size must be 512 or 4096, got " + physicalBlockSize);
+            return 2;
+        }
         EmbeddedAppliance.Options o = new EmbeddedAppliance.Options(dataDir, iscsiHost, iscsiPort, targetIqn, raid,
-                firstLunSize, !statusOnly, metadataFsync, mgmtHost, mgmtPort, mgmtTlsCert, mgmtTlsKey);
+                firstLunSize, !statusOnly, metadataFsync, mgmtHost, mgmtPort, mgmtTlsCert, mgmtTlsKey, physicalBlockSize);
         EmbeddedAppliance app;
         try {
             app = EmbeddedAppliance.start(o);
@@ -116,7 +124,8 @@ public final class Appliance implements Callable<Integer> {
         app.createdToken().ifPresent(t -> System.out.println(
                 "evasan: management API token (shown once, only its hash is stored): " + t));
         if (app.mgmtPort() > 0) {
-            System.out.println("evasan: web console: the management address above, path / (log in with the token)");
+            System.out.println("evasan: web console " + o.mgmtScheme() + "://" + mgmtHost + ":" + app.mgmtPort()
+                    + "/ (log in with the token)");
         }
         if (statusOnly) {
             app.close();

@@ -46,16 +46,34 @@ public final class EmbeddedAppliance implements AutoCloseable {
     /**
      * Start options; {@code serve == false} opens and describes without starting the portal.
      * {@code mgmtTlsCert} / {@code mgmtTlsKey}: PEM files switching the management API to HTTPS (both or neither).
+     * {@code physicalBlockBytes}: the physical block size the LUNs report to hosts, 4096 (default) or 512.
      */
     public record Options(Path dataDir, String iscsiHost, int iscsiPort, String targetIqn, RaidLevel raid,
                           long firstLunSizeBytes, boolean serve, boolean metadataFsync, String mgmtHost, int mgmtPort,
-                          Path mgmtTlsCert, Path mgmtTlsKey) {
+                          Path mgmtTlsCert, Path mgmtTlsKey, int physicalBlockBytes) {
         public Options {
             Objects.requireNonNull(dataDir, "dataDir");
             Objects.requireNonNull(raid, "raid");
             if ((mgmtTlsCert == null) != (mgmtTlsKey == null)) {
                 throw new IllegalArgumentException("--mgmt-tls-cert and --mgmt-tls-key go together (both or neither)");
             }
+            if (physicalBlockBytes != 512 && physicalBlockBytes != 4096) {
+                throw new IllegalArgumentException("--physical-block-size must be 512 or 4096, got " + physicalBlockBytes);
+            }
+        }
+
+        /** 4 KiB physical blocks. */
+        public Options(Path dataDir, String iscsiHost, int iscsiPort, String targetIqn, RaidLevel raid,
+                       long firstLunSizeBytes, boolean serve, boolean metadataFsync, String mgmtHost, int mgmtPort,
+                       Path mgmtTlsCert, Path mgmtTlsKey) {
+            this(dataDir, iscsiHost, iscsiPort, targetIqn, raid, firstLunSizeBytes, serve, metadataFsync, mgmtHost, mgmtPort,
+                    mgmtTlsCert, mgmtTlsKey, 4096);
+        }
+
+        /** The same options with LUNs reporting {@code bytes} (512 or 4096) physical blocks. */
+        public Options withPhysicalBlockBytes(int bytes) {
+            return new Options(dataDir, iscsiHost, iscsiPort, targetIqn, raid, firstLunSizeBytes, serve, metadataFsync,
+                    mgmtHost, mgmtPort, mgmtTlsCert, mgmtTlsKey, bytes);
         }
 
         /** Plain-HTTP management API. */
@@ -68,7 +86,7 @@ public final class EmbeddedAppliance implements AutoCloseable {
         /** The same options with the management API on HTTPS (PEM certificate chain and private key). */
         public Options withMgmtTls(Path certPem, Path keyPem) {
             return new Options(dataDir, iscsiHost, iscsiPort, targetIqn, raid, firstLunSizeBytes, serve, metadataFsync,
-                    mgmtHost, mgmtPort, certPem, keyPem);
+                    mgmtHost, mgmtPort, certPem, keyPem, physicalBlockBytes);
         }
 
         /** "https" with a TLS certificate and key, else "http". */
@@ -124,6 +142,7 @@ public final class EmbeddedAppliance implements AutoCloseable {
                     .rebuildInProgress(() -> poolRef.diskGroups().stream().anyMatch(DiskGroup::rebuildInProgress))
                     .consistencyCheckInProgress(() -> poolRef.diskGroups().stream().anyMatch(DiskGroup::resyncInProgress))
                     .lunCatalog(m.mld())
+                    .physicalBlockExponent(Integer.numberOfTrailingZeros(o.physicalBlockBytes() / 512))
                     .meterRegistry(registry), t);
             if (c.listLuns().isEmpty() && firstStart) {
                 c.createLun(FIRST_LUN, o.firstLunSizeBytes());

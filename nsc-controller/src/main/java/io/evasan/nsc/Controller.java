@@ -161,7 +161,7 @@ public final class Controller implements AutoCloseable {
     /** The LU of a primary LUN, with its meters (registered now, removed when the LUN is deleted). */
     private CachedLogicalUnit newUnit(LunRecord r) {
         return new CachedLogicalUnit(cache, destage, r, config.poolIdentity(), cache.maxWriteBytes(),
-                new LunStats(registry, r.name()));
+                new LunStats(registry, r.name()), config.physicalBlockExponent());
     }
 
     /**

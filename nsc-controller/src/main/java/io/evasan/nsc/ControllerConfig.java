@@ -33,6 +33,7 @@ public final class ControllerConfig {
     private int targetWorkers = DiskTarget.DEFAULT_WORKERS;
     private int targetQueue = DiskTarget.DEFAULT_QUEUE;
     private Mld lunCatalog;
+    private int physicalBlockExponent = 3;
 
     /** @param stateDirectory where the LUN table ({@code luns.tbl}) and the NV cache log live */
     public ControllerConfig(Path stateDirectory) {
@@ -62,6 +63,18 @@ public final class ControllerConfig {
      */
     public ControllerConfig lunCatalog(Mld v) { this.lunCatalog = v; return this; }
     public ControllerConfig targetWorkers(int v) { this.targetWorkers = v; return this; }
+    /**
+     * LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT the LUNs report in READ CAPACITY(16): 3 (default)
+     * = 4 KiB physical blocks, the alignment hosts should use; 0 = 512-byte physical blocks, for hosts
+     * and tools that assume 512n geometry.
+     */
+    public ControllerConfig physicalBlockExponent(int v) {
+        if (v != 0 && v != 3) {
+            throw new IllegalArgumentException("physical block exponent must be 0 (512 B) or 3 (4 KiB): " + v);
+        }
+        this.physicalBlockExponent = v;
+        return this;
+    }
     public ControllerConfig targetQueue(int v) { this.targetQueue = v; return this; }
 
     public Path stateDirectory() { return stateDirectory; }
@@ -77,4 +90,5 @@ public final class ControllerConfig {
     public Mld lunCatalog() { return lunCatalog; }
     public int targetWorkers() { return targetWorkers; }
     public int targetQueue() { return targetQueue; }
+    public int physicalBlockExponent() { return physicalBlockExponent; }
 }

@@ -117,12 +117,22 @@ public final class IscsiTestCu {
             }
         }
         assertTrue(ordered.size() > 40, "suite list: " + ordered);
+        return runSuites(url, logDir, budgetSeconds, ordered);
+    }
+
+    /**
+     * Runs the named suites against {@code url} with the same rules as {@link #runAll}: two
+     * connections, one process per suite, {@code -d -v}, logs under {@code logDir}.
+     */
+    public static List<SuiteResult> runSuites(String url, Path logDir, long budgetSeconds, List<String> ordered)
+            throws Exception {
+        Files.createDirectories(logDir);
         List<SuiteResult> results = new ArrayList<>();
         long deadline = System.nanoTime() + budgetSeconds * 1_000_000_000L;
         for (String suite : ordered) {
             long left = (deadline - System.nanoTime()) / 1_000_000_000L;
             assertTrue(left > 5, "iscsi-test-cu run exceeded its " + budgetSeconds + " s budget before suite " + suite);
-            RealClients.Run r = RealClients.run(Math.min(90, left), logDir.resolve(suite + ".log"),
+            RealClients.Run r = RealClients.run(Math.min(240, left), logDir.resolve(suite + ".log"),
                     "iscsi-test-cu", "-d", "-v", "-t", "ALL." + suite, url, url);
             SuiteResult sr = parse(suite, r.output());
             if (r.exit() == -1) {

@@ -42,6 +42,7 @@ public final class CachedLogicalUnit implements LogicalUnit {
     private final LunStats stats;
     private final byte[] naa;
     private final int maxWriteBytes;
+    private final int physicalBlockExponent;
     private final ReentrantReadWriteLock gate = new ReentrantReadWriteLock();
     private volatile boolean busy;
     private volatile boolean gone;
@@ -50,9 +51,13 @@ public final class CachedLogicalUnit implements LogicalUnit {
      * @param maxWriteBytes largest single cache write (the cache's {@code maxWriteBytes()}); longer
      *                      SCSI writes are split into pieces of at most this size, in order
      * @param stats         the LUN's meters (one per LUN; the caller closes them when the LUN is deleted)
+     * @param physicalBlockExponent LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT reported to hosts (0..15)
      */
     public CachedLogicalUnit(WriteCache cache, TreeDestageTarget tree, LunRecord record, String poolIdentity,
-                             int maxWriteBytes, LunStats stats) {
+                             int maxWriteBytes, LunStats stats, int physicalBlockExponent) {
+        if (physicalBlockExponent < 0 || physicalBlockExponent > 15) {
+            throw new IllegalArgumentException("physical block exponent 0..15: " + physicalBlockExponent);
+        }
         if (stats == null) {
             throw new IllegalArgumentException("LUN stats are required");
         }
@@ -62,6 +67,7 @@ public final class CachedLogicalUnit implements LogicalUnit {
         this.stats = stats;
         this.naa = record.naa(poolIdentity);
         this.maxWriteBytes = Math.max(512, maxWriteBytes & ~511);
+        this.physicalBlockExponent = physicalBlockExponent;
     }
 
     public LunRecord record() {
@@ -184,6 +190,11 @@ public final class CachedLogicalUnit implements LogicalUnit {
     @Override
     public boolean thinProvisioned() {
         return true;
+    }
+
+    @Override
+    public int physicalBlockExponent() {
+        return physicalBlockExponent;
     }
 
     /**
