@@ -1,4 +1,4 @@
-package io.evasan.mgmt.cli;
+package io.evasan.tests.cli;
 
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -22,11 +22,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The repository's {@code ./sanctl} script against a child appliance started from the shaded jar
- * (deploy/target/evasan-appliance.jar, management port 0). Runs only when that jar is built and newer
- * than every main source (so the script does not start a Maven build inside the test); skipped otherwise,
- * e.g. in a reactor build where deploy is packaged after mgmt-ui's tests.
+ * (deploy/target/evasan-appliance.jar, management port 0). This module runs after deploy is packaged,
+ * so in the reactor build the jar is fresh. Run alone with an older jar, the test is skipped (the script
+ * would otherwise start a Maven build inside the test) — unless {@code EVASAN_CI=1} (set by
+ * {@code .ci/run}), where a stale or missing jar fails it.
  */
 class SanctlScriptTest {
+    /** One run of the script. */
+    record Run(int exit, String out, String err) {
+        @Override
+        public String toString() {
+            return "exit " + exit + "\n--- stdout\n" + out + "--- stderr\n" + err;
+        }
+    }
+
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
     private static final Path JAR = ROOT.resolve("deploy/target/evasan-appliance.jar");
 
@@ -48,7 +57,7 @@ class SanctlScriptTest {
         }
     }
 
-    private static CliFixture.Run script(String url, String token, String... args) throws Exception {
+    private static Run script(String url, String token, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("bash", ROOT.resolve("sanctl").toString()));
         cmd.addAll(List.of(args));
         Path out = Files.createTempFile(Path.of("target"), "sanctl-out", ".txt");
@@ -58,7 +67,7 @@ class SanctlScriptTest {
         pb.environment().put("SANCTL_TOKEN", token);
         Process p = pb.start();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "./sanctl did not finish");
-        CliFixture.Run r = new CliFixture.Run(p.exitValue(), Files.readString(out), Files.readString(err));
+        Run r = new Run(p.exitValue(), Files.readString(out), Files.readString(err));
         Files.delete(out);
         Files.delete(err);
         return r;
@@ -66,7 +75,11 @@ class SanctlScriptTest {
 
     @Test
     void shouldDriveAChildApplianceThroughTheScript() throws Exception {
-        Assumptions.assumeTrue(jarIsFresh(), "deploy/target/evasan-appliance.jar missing or older than the sources");
+        boolean fresh = jarIsFresh();
+        if ("1".equals(System.getenv("EVASAN_CI"))) {
+            assertTrue(fresh, "deploy/target/evasan-appliance.jar missing or older than the sources (EVASAN_CI=1)");
+        }
+        Assumptions.assumeTrue(fresh, "deploy/target/evasan-appliance.jar missing or older than the sources");
         Files.createDirectories(Path.of("target"));
         Path dir = Files.createTempDirectory(Path.of("target"), "sanctl-script-");
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx384m"));
@@ -107,12 +120,12 @@ class SanctlScriptTest {
             drain.setDaemon(true);
             drain.start();
 
-            CliFixture.Run r = script(url, token, "lun", "create", "script1", "--size", "64M");
+            Run r = script(url, token, "lun", "create", "script1", "--size", "64M");
             assertEquals(0, r.exit(), r::toString);
             r = script(url, token, "lun", "list");
             assertEquals(0, r.exit(), r::toString);
-            assertEquals("64 MiB", new TableText(r.out(), "NAME").row("NAME", "script1").get("SIZE"));
-            assertEquals("16 MiB", new TableText(r.out(), "NAME").row("NAME", "lun0").get("SIZE"));
+            assertTrue(r.out().lines().anyMatch(l -> l.matches("script1\\s.*\\b64 MiB\\b.*")), r::toString);
+            assertTrue(r.out().lines().anyMatch(l -> l.matches("lun0\\s.*\\b16 MiB\\b.*")), r::toString);
             r = script(url, token, "lun", "show", "nosuch");
             assertEquals(1, r.exit(), r::toString);
             assertEquals("sanctl: 404 no LUN named 'nosuch' (field name)\n", r.err());
