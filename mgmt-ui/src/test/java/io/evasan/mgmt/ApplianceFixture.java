@@ -32,17 +32,19 @@ import java.util.stream.Stream;
  * The launcher's sequence (as EmbeddedAppliance) over 8 small sparse drives, one Prometheus registry
  * for every layer (BGCOPY without the background thread: tests advance it with bgcopyStep, so
  * progress is deterministic), and a ManagementServer on a free loopback port with its token in the MLD.
+ * All files live in one temporary folder under target/, deleted by {@link #close}. The one fixture of the
+ * module: the CLI tests' {@code cli.CliFixture} extends it.
  */
-final class ApplianceFixture implements AutoCloseable {
-    final Path dir;
-    final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    Pool pool;
-    Mapping mapping;
-    SharingTreesImpl trees;
-    Controller controller;
-    ManagementServer server;
-    int port;
-    String token;
+public class ApplianceFixture implements AutoCloseable {
+    public final Path dir;
+    public final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    public Pool pool;
+    public Mapping mapping;
+    public SharingTreesImpl trees;
+    public Controller controller;
+    public ManagementServer server;
+    public int port;
+    public String token;
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     /** Applied to every server config this fixture builds (tests: manual clock, TLS). */
     final java.util.function.UnaryOperator<ManagementConfig> configure;
@@ -52,8 +54,14 @@ final class ApplianceFixture implements AutoCloseable {
     }
 
     ApplianceFixture(java.util.function.UnaryOperator<ManagementConfig> configure) throws IOException {
+        this("mgmt-", configure);
+    }
+
+    /** The appliance in a new folder {@code target/<dirPrefix>NNN}, its server config passed through {@code configure}. */
+    protected ApplianceFixture(String dirPrefix, java.util.function.UnaryOperator<ManagementConfig> configure) throws IOException {
         this.configure = configure;
-        dir = Files.createTempDirectory(Path.of("target"), "mgmt-");
+        Files.createDirectories(Path.of("target"));
+        dir = Files.createTempDirectory(Path.of("target"), dirPrefix);
         openAll();
     }
 
@@ -86,11 +94,22 @@ final class ApplianceFixture implements AutoCloseable {
         token = t;
     }
 
-    void startServer() {
-        server = new ManagementServer(configure.apply(new ManagementConfig().port(0).credentialMld(mapping.mld())
+    /** (Re)starts the management server with the config this fixture was made with. */
+    public void startServer() {
+        startServer(configure);
+    }
+
+    /** (Re)starts the management server; {@code tweak} adjusts the config (e.g. TLS). */
+    public void startServer(java.util.function.UnaryOperator<ManagementConfig> tweak) {
+        server = new ManagementServer(tweak.apply(new ManagementConfig().port(0).credentialMld(mapping.mld())
                 .snapshotTimeoutMillis(20_000)), pool, trees, controller, registry);
         port = server.start();
         server.createdToken().ifPresent(t -> token = t);
+    }
+
+    public void stopServer() {
+        server.stop();
+        server = null;
     }
 
     HttpResponse<String> send(String method, String path, String body, String authHeader) {

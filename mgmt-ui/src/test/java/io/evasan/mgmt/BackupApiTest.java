@@ -1,8 +1,6 @@
 package io.evasan.mgmt;
 
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpResponse;
@@ -18,21 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Seed 003 backup over the API: log LUN, initiate / terminate with the seed's refusals (409 + sense), LOP copy as job "lopcopy". */
-class BackupApiTest {
-    static ApplianceFixture f;
-
-    @BeforeAll
-    static void up() throws Exception {
-        f = new ApplianceFixture();
-    }
-
-    @AfterAll
-    static void down() throws Exception {
-        if (f != null) {
-            f.close();
-        }
-    }
-
+class BackupApiTest extends ApplianceTest {
     private static void assertSense(HttpResponse<String> r, String field, String asc, String ascq) {
         assertError(r, 409, field);
         JsonObject b = obj(r);

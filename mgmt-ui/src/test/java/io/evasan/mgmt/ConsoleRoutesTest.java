@@ -1,8 +1,6 @@
 package io.evasan.mgmt;
 
 import io.evasan.mgmt.impl.ConsoleRoutes;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -30,22 +28,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * every module the pages import is in the jar; nothing outside the console folder is reachable;
  * the files themselves stay within the CSP (no inline script/style/handlers, no other origin).
  */
-class ConsoleRoutesTest {
-    static ApplianceFixture f;
+class ConsoleRoutesTest extends ApplianceTest {
     static final Pattern IMPORT = Pattern.compile("(?m)^\\s*import\\s+[^;]*?from\\s+'([^']+)'|^\\s*import\\s+'([^']+)'");
     static final Pattern HTML_REF = Pattern.compile("(?:src|href)=\"([^\"]+)\"");
 
-    @BeforeAll
-    static void up() throws Exception {
-        f = new ApplianceFixture();
-    }
 
-    @AfterAll
-    static void down() throws Exception {
-        if (f != null) {
-            f.close();
-        }
-    }
 
     static void assertSecurityHeaders(HttpResponse<?> r) {
         String csp = r.headers().firstValue("content-security-policy").orElse("");

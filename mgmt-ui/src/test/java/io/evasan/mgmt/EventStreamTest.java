@@ -9,8 +9,6 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
@@ -24,21 +22,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** GET /api/events: token required, 'changed' after a LUN is created / a schedule or the backup log changes, 'jobs' while a BGCOPY runs, pings, the stream limit, cleanup on close. */
-class EventStreamTest {
-    static ApplianceFixture f;
+class EventStreamTest extends ApplianceTest {
     static final HttpClient HTTP = SseClient.client();
 
-    @BeforeAll
-    static void up() throws Exception {
-        f = new ApplianceFixture();
-    }
 
-    @AfterAll
-    static void down() throws Exception {
-        if (f != null) {
-            f.close();
-        }
-    }
 
     @Test
     void shouldRefuseTheStreamWithoutToken() throws Exception {

@@ -2,8 +2,6 @@ package io.evasan.mgmt;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -20,21 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * metered, drillable, and still there after a restart of the whole appliance; bad bodies are 400 naming
  * the field and change nothing; an existing name is 409.
  */
-class GroupApiTest {
-    static ApplianceFixture f;
-
-    @BeforeAll
-    static void up() throws Exception {
-        f = new ApplianceFixture();
-    }
-
-    @AfterAll
-    static void down() throws Exception {
-        if (f != null) {
-            f.close();
-        }
-    }
-
+class GroupApiTest extends ApplianceTest {
     private static JsonArray groups() {
         return obj(ok(f.call("GET", "/api/pool", null), 200)).getJsonArray("groups");
     }

@@ -1,8 +1,6 @@
 package io.evasan.mgmt;
 
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
@@ -15,21 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Jobs with ids: GET /api/jobs[/{id}], pause / resume / cancel of a BGCOPY (rebuilds: ManagementApiTest, LOP copy: BackupApiTest). */
-class JobApiTest {
-    static ApplianceFixture f;
-
-    @BeforeAll
-    static void up() throws Exception {
-        f = new ApplianceFixture();
-    }
-
-    @AfterAll
-    static void down() throws Exception {
-        if (f != null) {
-            f.close();
-        }
-    }
-
+class JobApiTest extends ApplianceTest {
     private static long snapclone(String lun, String clone) {
         ok(f.call("POST", "/api/luns", "{\"name\":\"" + lun + "\",\"sizeBytes\":8388608}"), 201);
         int id = f.controller.lun(lun).id();

@@ -1,8 +1,6 @@
 package io.evasan.mgmt;
 
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -17,21 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** PATCH /api/luns/{name}: grow, shrink, data below the end, bad input naming the field, 401, 409. */
-class LunResizeApiTest {
-    static ApplianceFixture f;
-
-    @BeforeAll
-    static void up() throws Exception {
-        f = new ApplianceFixture();
-    }
-
-    @AfterAll
-    static void down() throws Exception {
-        if (f != null) {
-            f.close();
-        }
-    }
-
+class LunResizeApiTest extends ApplianceTest {
     @Test
     void shouldGrowAndShrinkALunKeepingTheDataBelowTheNewEnd() {
         ok(f.call("POST", "/api/luns", "{\"name\":\"rs\",\"sizeBytes\":4194304}"), 201);

@@ -3,8 +3,6 @@ package io.evasan.mgmt;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpResponse;
@@ -20,24 +18,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** /metrics: Prometheus text format, the stack's counters move after I/O, registry hand-in rules. */
-class MetricsEndpointTest {
-    static ApplianceFixture f;
+class MetricsEndpointTest extends ApplianceTest {
     private static final Pattern SAMPLE = Pattern.compile(
             "([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{([a-zA-Z_][a-zA-Z0-9_]*=\"(\\\\.|[^\"\\\\])*\",?)*\\})? "
                     + "(-?[0-9.]+(E[-+]?[0-9]+)?|NaN|\\+Inf|-Inf)( -?[0-9]+)?");
     private static final Pattern TYPE = Pattern.compile("# TYPE [a-zA-Z_:][a-zA-Z0-9_:]* (counter|gauge|histogram|summary|untyped)");
 
-    @BeforeAll
-    static void up() throws Exception {
-        f = new ApplianceFixture();
-    }
 
-    @AfterAll
-    static void down() throws Exception {
-        if (f != null) {
-            f.close();
-        }
-    }
 
     /** Parses the exposition text strictly; returns sample name -> sum over its label sets. */
     static Map<String, Double> parse(String text) {

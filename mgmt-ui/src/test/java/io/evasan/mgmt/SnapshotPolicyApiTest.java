@@ -2,8 +2,6 @@ package io.evasan.mgmt;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import static io.evasan.mgmt.ManagementApiTest.arr;
@@ -19,21 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * default is the controller's configured policy; the policy is reported by the create answer and
  * GET /api/snapshots, also after a restart of the whole appliance; bad values are 400 {@code policy}.
  */
-class SnapshotPolicyApiTest {
-    static ApplianceFixture f;
-
-    @BeforeAll
-    static void up() throws Exception {
-        f = new ApplianceFixture();
-    }
-
-    @AfterAll
-    static void down() throws Exception {
-        if (f != null) {
-            f.close();
-        }
-    }
-
+class SnapshotPolicyApiTest extends ApplianceTest {
     private static long freePsegs() {
         return obj(ok(f.call("GET", "/api/pool", null), 200)).getJsonArray("groups").getJsonObject(0).getLong("freePsegs");
     }

@@ -1,8 +1,6 @@
 package io.evasan.mgmt.cli;
 
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import static io.evasan.mgmt.cli.SanctlCommandsTest.ok;
@@ -15,21 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The sanctl commands of the last management gaps against a running appliance: {@code snapshot create --policy}
  * (and, when present, the disk-group and host commands).
  */
-class SanctlApi2CommandsTest {
-    static CliFixture f;
-
-    @BeforeAll
-    static void up() throws Exception {
-        f = new CliFixture();
-    }
-
-    @AfterAll
-    static void down() throws Exception {
-        if (f != null) {
-            f.close();
-        }
-    }
-
+class SanctlApi2CommandsTest extends CliTest {
     @Test
     void shouldCreateSnapshotsWithAPolicy() {
         ok(f.sanctl("lun", "create", "pol1", "--size", "8M"));

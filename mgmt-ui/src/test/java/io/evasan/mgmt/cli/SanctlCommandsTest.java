@@ -3,8 +3,6 @@ package io.evasan.mgmt.cli;
 import io.evasan.raid.drive.DriveState;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -31,21 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * token, usage errors and an unreachable appliance.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class SanctlCommandsTest {
-    private CliFixture f;
-
-    @BeforeAll
-    void start() throws IOException {
-        f = new CliFixture();
-    }
-
-    @AfterAll
-    void stop() throws IOException {
-        if (f != null) {
-            f.close();
-        }
-    }
-
+class SanctlCommandsTest extends CliTest {
     // ---- helpers ----
 
     static String ok(Run r) {

@@ -3,13 +3,11 @@ package io.evasan.mgmt.cli;
 import io.evasan.mgmt.ManagementConfig;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-import java.io.IOException;
 import java.lang.reflect.Method;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -37,22 +35,14 @@ import static org.junit.jupiter.api.Assertions.fail;
  * {@code mvn -B -pl mgmt-ui test -Dtest=SanctlContractCommandsTest -Dsanctl.requireContract=true}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class SanctlContractCommandsTest {
+class SanctlContractCommandsTest extends CliTest {
     private static final boolean REQUIRED = Boolean.getBoolean("sanctl.requireContract");
-    private CliFixture f;
     private JsonObject paths;
 
+    /** Runs after {@link CliTest}'s, so the appliance is up. */
     @BeforeAll
-    void start() throws IOException {
-        f = new CliFixture();
+    void readPaths() {
         paths = okObject(f.sanctl("openapi")).getJsonObject("paths");
-    }
-
-    @AfterAll
-    void stop() throws IOException {
-        if (f != null) {
-            f.close();
-        }
     }
 
     /** Skips (or with -Dsanctl.requireContract=true fails) unless the appliance serves METHOD path ({x} = any parameter name). */

@@ -1,11 +1,8 @@
 package io.evasan.mgmt.cli;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,21 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * taken from the real environment.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class SanctlProcessTest {
-    private CliFixture f;
-
-    @BeforeAll
-    void start() throws IOException {
-        f = new CliFixture();
-    }
-
-    @AfterAll
-    void stop() throws IOException {
-        if (f != null) {
-            f.close();
-        }
-    }
-
+class SanctlProcessTest extends CliTest {
     private CliFixture.Run run(String url, String token, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx64m", "-cp", System.getProperty("java.class.path"),
