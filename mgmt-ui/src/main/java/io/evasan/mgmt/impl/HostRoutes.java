@@ -1,11 +1,9 @@
 package io.evasan.mgmt.impl;
 
-import io.evasan.error.ErrorCode;
 import io.evasan.error.StorageException;
 import io.evasan.mgmt.InitiatorSecrets;
 import io.evasan.mgmt.ManagementConfig;
 import io.evasan.mld.Mld;
-import io.evasan.mld.MldBatch;
 import io.evasan.nsc.Controller;
 import io.evasan.nsc.lun.Presentation;
 import io.vertx.core.json.JsonArray;
@@ -13,12 +11,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -27,7 +20,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.LongSupplier;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * The host registry: GET/POST /api/hosts, GET/DELETE /api/hosts/{name}. A host is a name, its initiator
@@ -48,8 +40,7 @@ final class HostRoutes {
 
     private final ApiRoutes api;
     private final Controller controller;
-    private final Mld mld;
-    private final Path dir;
+    private final RecordStore store;
     private final InitiatorSecrets secrets;
     private final LongSupplier clock;
     private final Map<String, HostDescriptor.Stored> hosts = new TreeMap<>();
@@ -57,8 +48,9 @@ final class HostRoutes {
     HostRoutes(ApiRoutes api, Controller controller, ManagementConfig config) {
         this.api = api;
         this.controller = controller;
-        this.mld = config.credentialMld();
-        this.dir = mld == null && config.stateDirectory() != null ? config.stateDirectory().resolve("mgmt-hosts") : null;
+        Mld mld = config.credentialMld();
+        this.store = new RecordStore(mld, mld == null && config.stateDirectory() != null
+                ? config.stateDirectory().resolve("mgmt-hosts") : null, KIND, "host");
         this.secrets = config.initiatorSecrets();
         this.clock = config.clock();
     }
@@ -78,20 +70,7 @@ final class HostRoutes {
      * @throws StorageException CORRUPT_METADATA for a malformed record (nothing loaded), IO_ERROR
      */
     synchronized void load() {
-        List<byte[]> records = new ArrayList<>();
-        if (mld != null) {
-            for (String k : mld.keys(KIND)) {
-                mld.get(KIND, k).ifPresent(records::add);
-            }
-        } else if (dir != null && Files.isDirectory(dir)) {
-            try (Stream<Path> s = Files.list(dir)) {
-                for (Path p : (Iterable<Path>) s.filter(p -> p.getFileName().toString().endsWith(".bin"))::iterator) {
-                    records.add(Files.readAllBytes(p));
-                }
-            } catch (IOException e) {
-                throw new StorageException(ErrorCode.IO_ERROR, "cannot read " + dir + ": " + e.getMessage(), e);
-            }
-        }
+        List<byte[]> records = store.loadAll();
         Map<String, HostDescriptor.Stored> loaded = new TreeMap<>();
         for (byte[] r : records) {
             HostDescriptor.Stored h = HostDescriptor.decode(r);
@@ -105,41 +84,11 @@ final class HostRoutes {
     }
 
     private void store(HostDescriptor.Stored h) {
-        byte[] r = HostDescriptor.encode(h);
-        if (mld != null) {
-            mld.commit(new MldBatch().put(KIND, h.name(), r));
-            return;
-        }
-        if (dir == null) {
-            throw new StorageException(ErrorCode.INVALID_STATE, "no MLD or state directory to store hosts in");
-        }
-        try {
-            Files.createDirectories(dir);
-            Path tmp = dir.resolve(h.name() + ".tmp");
-            Files.write(tmp, r);
-            try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, dir.resolve(h.name() + ".bin"), StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, dir.resolve(h.name() + ".bin"), StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException e) {
-            throw new StorageException(ErrorCode.IO_ERROR, "cannot store host " + h.name() + ": " + e.getMessage(), e);
-        }
+        store.put(h.name(), HostDescriptor.encode(h));
     }
 
     private void unstore(String name) {
-        if (mld != null) {
-            mld.commit(new MldBatch().remove(KIND, name));
-            return;
-        }
-        try {
-            Files.deleteIfExists(dir.resolve(name + ".bin"));
-        } catch (IOException e) {
-            throw new StorageException(ErrorCode.IO_ERROR, "cannot remove host " + name + ": " + e.getMessage(), e);
-        }
+        store.remove(name);
     }
 
     private void pushSecrets(HostDescriptor.Stored h) {

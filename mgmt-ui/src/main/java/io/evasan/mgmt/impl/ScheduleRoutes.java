@@ -4,7 +4,6 @@ import io.evasan.error.ErrorCode;
 import io.evasan.error.StorageException;
 import io.evasan.mgmt.ManagementConfig;
 import io.evasan.mld.Mld;
-import io.evasan.mld.MldBatch;
 import io.evasan.nsc.Controller;
 import io.evasan.nsc.lun.LunRecord;
 import io.evasan.nsc.lun.SnapshotRecord;
@@ -14,11 +13,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
-import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -33,7 +27,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * Snapshot schedules: every {@code intervalSeconds} a snapshot (or snapclone) of a LUN named
@@ -61,8 +54,7 @@ public final class ScheduleRoutes {
     private final Controller controller;
     private final ManagementConfig config;
     private final LongSupplier clock;
-    private final Mld mld;
-    private final Path dir;
+    private final RecordStore store;
     private final Map<String, Schedule> schedules = new TreeMap<>();
     private final Object runLock = new Object();
 
@@ -87,8 +79,8 @@ public final class ScheduleRoutes {
         this.controller = controller;
         this.config = config;
         this.clock = config.clock();
-        this.mld = config.credentialMld();
-        this.dir = mld == null ? config.stateDirectory().resolve("mgmt-schedules") : null;
+        Mld mld = config.credentialMld();
+        this.store = new RecordStore(mld, mld == null ? config.stateDirectory().resolve("mgmt-schedules") : null, KIND, "schedule");
     }
 
     void register(Router router) {
@@ -107,20 +99,7 @@ public final class ScheduleRoutes {
      */
     public synchronized void load() {
         schedules.clear();
-        List<byte[]> records = new ArrayList<>();
-        if (mld != null) {
-            for (String k : mld.keys(KIND)) {
-                mld.get(KIND, k).ifPresent(records::add);
-            }
-        } else if (Files.isDirectory(dir)) {
-            try (Stream<Path> s = Files.list(dir)) {
-                for (Path p : (Iterable<Path>) s.filter(p -> p.getFileName().toString().endsWith(".bin"))::iterator) {
-                    records.add(Files.readAllBytes(p));
-                }
-            } catch (IOException e) {
-                throw new StorageException(ErrorCode.IO_ERROR, "cannot read " + dir + ": " + e.getMessage(), e);
-            }
-        }
+        List<byte[]> records = store.loadAll();
         Map<String, Schedule> loaded = new TreeMap<>();
         for (byte[] r : records) {
             ScheduleDescriptor.Stored s = ScheduleDescriptor.decode(r);
@@ -132,38 +111,11 @@ public final class ScheduleRoutes {
     }
 
     private void store(ScheduleDescriptor.Stored s) {
-        byte[] r = ScheduleDescriptor.encode(s);
-        if (mld != null) {
-            mld.commit(new MldBatch().put(KIND, s.name(), r));
-            return;
-        }
-        try {
-            Files.createDirectories(dir);
-            Path tmp = dir.resolve(s.name() + ".tmp");
-            Files.write(tmp, r);
-            try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, dir.resolve(s.name() + ".bin"), StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, dir.resolve(s.name() + ".bin"), StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException e) {
-            throw new StorageException(ErrorCode.IO_ERROR, "cannot store schedule " + s.name() + ": " + e.getMessage(), e);
-        }
+        store.put(s.name(), ScheduleDescriptor.encode(s));
     }
 
     private void unstore(String name) {
-        if (mld != null) {
-            mld.commit(new MldBatch().remove(KIND, name));
-            return;
-        }
-        try {
-            Files.deleteIfExists(dir.resolve(name + ".bin"));
-        } catch (IOException e) {
-            throw new StorageException(ErrorCode.IO_ERROR, "cannot remove schedule " + name + ": " + e.getMessage(), e);
-        }
+        store.remove(name);
     }
 
     // ---- runs ----
