@@ -1,0 +1,47 @@
+package io.evasan.mgmt.impl;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.HexFormat;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The stored host and schedule records byte for byte: the hex below was written by the descriptors as
+ * they were when these records first went to disk (2026-11-22), so a record already in an MLD or a
+ * {@code .bin} file must still decode to the same value and a new one must still encode to the same bytes.
+ */
+class StoredRecordLayoutTest {
+    private static final HexFormat HEX = HexFormat.of();
+
+    private static void assertHostLayout(String hex, HostDescriptor.Stored h) {
+        assertEquals(hex, HEX.formatHex(HostDescriptor.encode(h)));
+        assertEquals(h, HostDescriptor.decode(HEX.parseHex(hex)));
+    }
+
+    private static void assertScheduleLayout(String hex, ScheduleDescriptor.Stored s) {
+        assertEquals(hex, HEX.formatHex(ScheduleDescriptor.encode(s)));
+        assertEquals(s, ScheduleDescriptor.decode(HEX.parseHex(hex)));
+    }
+
+    @Test
+    void shouldKeepTheHostRecordLayout() {
+        assertHostLayout("4556484f010003000300020000505c18a3010000776562150069716e2e323032362d31312e746573743a77656231150069716e2e323032362d31312e746573743a776562320700776562757365720f007765622d7365637265742d3031323303007467740f007467742d7365637265742d34353637fcc64426",
+                new HostDescriptor.Stored("web", List.of("iqn.2026-11.test:web1", "iqn.2026-11.test:web2"),
+                        new HostDescriptor.Chap("webuser", "web-secret-0123", "tgt", "tgt-secret-4567"), 1_800_000_000_000L));
+        assertHostLayout("4556484f010001000200010001505c18a30100006462140069716e2e323032362d31312e746573743a64623106006462757365720f0064622d7365637265742d30313233340000000003366362",
+                new HostDescriptor.Stored("db", List.of("iqn.2026-11.test:db1"),
+                        new HostDescriptor.Chap("dbuser", "db-secret-01234", null, null), 1_800_000_000_001L));
+        assertHostLayout("4556484f01000000050001000500000000000000706c61696e14006575692e30313233343536373839414243444546a0d61977",
+                new HostDescriptor.Stored("plain", List.of("eui.0123456789ABCDEF"), null, 5L));
+    }
+
+    @Test
+    void shouldKeepTheScheduleRecordLayout() {
+        assertScheduleLayout("45565343010001008051010007000c000600000000505c18a3010000ffffffffffffffff6e696768746c792e64622d316c756e3ac3a402e84865",
+                new ScheduleDescriptor.Stored("nightly.db-1", "lun:ä", 86_400, 7, true, 1_800_000_000_000L, -1));
+        assertScheduleLayout("45565343010000003c000000000101000200000001000000000000000200000000000000686c31340de5b0",
+                new ScheduleDescriptor.Stored("h", "l1", 60, 256, false, 1L, 2L));
+    }
+}
