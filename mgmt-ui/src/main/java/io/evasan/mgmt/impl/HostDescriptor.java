@@ -1,6 +1,5 @@
 package io.evasan.mgmt.impl;
 
-import io.evasan.error.ErrorCode;
 import io.evasan.error.StorageException;
 
 import java.nio.ByteBuffer;
@@ -8,7 +7,6 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.zip.CRC32C;
 
 /**
  * Layout of one registered host (MLD record {@code mgmt.host/<name>}, or the file
@@ -36,6 +34,7 @@ import java.util.zip.CRC32C;
  *  +---------------------------------------------------------------+
  *  little endian
  * </pre>
+ * The magic/version check and the CRC-32C trailer are {@link CrcRecord}'s (the frame both records share).
  */
 public final class HostDescriptor {
     public static final int MAGIC = 0x4f485645; // "EVHO" little endian
@@ -43,6 +42,7 @@ public final class HostDescriptor {
     public static final int FLAG_CHAP = 1;
     public static final int FLAG_MUTUAL = 2;
     static final int HEADER = 20;
+    private static final String WHAT = "host";
 
     /** CHAP credentials; the target pair is null unless mutual. */
     public record Chap(String userName, String secret, String targetUserName, String targetSecret) {
@@ -74,7 +74,7 @@ public final class HostDescriptor {
             parts.add(mutual ? h.chap().targetUserName().getBytes(StandardCharsets.UTF_8) : new byte[0]);
             parts.add(mutual ? h.chap().targetSecret().getBytes(StandardCharsets.UTF_8) : new byte[0]);
         }
-        int len = HEADER + 4;
+        int len = HEADER + CrcRecord.TRAILER;
         for (byte[] p : parts) {
             if (p.length > 0xFFFF) {
                 throw new IllegalArgumentException("host field longer than 65535 bytes");
@@ -92,31 +92,18 @@ public final class HostDescriptor {
         for (int i = 1; i < parts.size(); i++) {
             b.putShort((short) parts.get(i).length).put(parts.get(i));
         }
-        CRC32C crc = new CRC32C();
-        crc.update(b.array(), 0, b.position());
-        b.putInt((int) crc.getValue());
-        return b.array();
+        return CrcRecord.seal(b);
     }
 
     /** @throws StorageException CORRUPT_METADATA for a malformed record (wrong magic/version/lengths/CRC) */
     public static Stored decode(byte[] r) {
-        if (r == null || r.length < HEADER + 4) {
-            throw corrupt("short record");
-        }
-        ByteBuffer b = ByteBuffer.wrap(r).order(ByteOrder.LITTLE_ENDIAN);
-        if (b.getInt(0) != MAGIC || (b.getShort(4) & 0xFFFF) != VERSION) {
-            throw corrupt("bad magic or version");
-        }
-        CRC32C crc = new CRC32C();
-        crc.update(r, 0, r.length - 4);
-        if ((int) crc.getValue() != b.getInt(r.length - 4)) {
-            throw corrupt("CRC mismatch");
-        }
+        ByteBuffer b = CrcRecord.open(r, HEADER, MAGIC, VERSION, WHAT);
+        CrcRecord.checkCrc(r, WHAT);
         int flags = b.getShort(6) & 0xFFFF;
         int nl = b.getShort(8) & 0xFFFF;
         int count = b.getShort(10) & 0xFFFF;
         long created = b.getLong(12);
-        b.limit(r.length - 4).position(HEADER);
+        b.limit(r.length - CrcRecord.TRAILER).position(HEADER);
         try {
             String name = string(b, nl);
             List<String> initiators = new ArrayList<>();
@@ -150,6 +137,6 @@ public final class HostDescriptor {
     }
 
     private static StorageException corrupt(String why) {
-        return new StorageException(ErrorCode.CORRUPT_METADATA, "stored host is malformed: " + why);
+        return CrcRecord.corrupt(WHAT, why);
     }
 }

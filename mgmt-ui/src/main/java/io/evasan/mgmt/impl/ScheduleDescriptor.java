@@ -1,12 +1,10 @@
 package io.evasan.mgmt.impl;
 
-import io.evasan.error.ErrorCode;
 import io.evasan.error.StorageException;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.util.zip.CRC32C;
 
 /**
  * Layout of one stored snapshot schedule (MLD record {@code mgmt.schedule/<name>}, or the file
@@ -36,12 +34,14 @@ import java.util.zip.CRC32C;
  *  +---------------------------------------------------------------+
  *  little endian
  * </pre>
+ * The magic/version check and the CRC-32C trailer are {@link CrcRecord}'s (the frame both records share).
  */
 public final class ScheduleDescriptor {
     public static final int MAGIC = 0x43535645; // "EVSC" little endian
     public static final int VERSION = 1;
     public static final int FLAG_SNAPCLONE = 1;
     static final int HEADER = 36;
+    private static final String WHAT = "snapshot schedule";
 
     /** One schedule as stored. */
     public record Stored(String name, String lun, long intervalSeconds, int keep, boolean snapclone,
@@ -58,45 +58,32 @@ public final class ScheduleDescriptor {
                 || s.intervalSeconds() <= 0 || s.intervalSeconds() > 0xFFFF_FFFFL) {
             throw new IllegalArgumentException("schedule does not fit the record: " + s);
         }
-        ByteBuffer b = ByteBuffer.allocate(HEADER + n.length + l.length + 4).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer b = ByteBuffer.allocate(HEADER + n.length + l.length + CrcRecord.TRAILER).order(ByteOrder.LITTLE_ENDIAN);
         b.putInt(MAGIC).putShort((short) VERSION).putShort((short) (s.snapclone() ? FLAG_SNAPCLONE : 0))
                 .putInt((int) s.intervalSeconds()).putShort((short) s.keep()).putShort((short) n.length)
                 .putShort((short) l.length).putShort((short) 0).putLong(s.createdMillis()).putLong(s.lastRunMillis())
                 .put(n).put(l);
-        CRC32C crc = new CRC32C();
-        crc.update(b.array(), 0, b.position());
-        b.putInt((int) crc.getValue());
-        return b.array();
+        return CrcRecord.seal(b);
     }
 
     /** @throws StorageException CORRUPT_METADATA for a malformed record (wrong magic/version/lengths/CRC) */
     public static Stored decode(byte[] r) {
-        if (r == null || r.length < HEADER + 4) {
-            throw corrupt("short record");
-        }
-        ByteBuffer b = ByteBuffer.wrap(r).order(ByteOrder.LITTLE_ENDIAN);
-        if (b.getInt(0) != MAGIC || (b.getShort(4) & 0xFFFF) != VERSION) {
-            throw corrupt("bad magic or version");
-        }
+        ByteBuffer b = CrcRecord.open(r, HEADER, MAGIC, VERSION, WHAT);
         int flags = b.getShort(6) & 0xFFFF;
         long interval = b.getInt(8) & 0xFFFF_FFFFL;
         int keep = b.getShort(12) & 0xFFFF;
         int nl = b.getShort(14) & 0xFFFF;
         int ll = b.getShort(16) & 0xFFFF;
-        if (r.length != HEADER + nl + ll + 4) {
+        if (r.length != HEADER + nl + ll + CrcRecord.TRAILER) {
             throw corrupt("length " + r.length + " does not match the name lengths");
         }
-        CRC32C crc = new CRC32C();
-        crc.update(r, 0, r.length - 4);
-        if ((int) crc.getValue() != b.getInt(r.length - 4)) {
-            throw corrupt("CRC mismatch");
-        }
+        CrcRecord.checkCrc(r, WHAT);
         String name = new String(r, HEADER, nl, StandardCharsets.UTF_8);
         String lun = new String(r, HEADER + nl, ll, StandardCharsets.UTF_8);
         return new Stored(name, lun, interval, keep, (flags & FLAG_SNAPCLONE) != 0, b.getLong(20), b.getLong(28));
     }
 
     private static StorageException corrupt(String why) {
-        return new StorageException(ErrorCode.CORRUPT_METADATA, "stored snapshot schedule is malformed: " + why);
+        return CrcRecord.corrupt(WHAT, why);
     }
 }
