@@ -9,6 +9,7 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 
 /**
  * Base of every leaf command: the client from the global options, the output writer, and helpers to
@@ -59,6 +60,27 @@ abstract class ApiCommand implements Callable<Integer> {
 
     void raw(ApiClient.Response r) {
         raw(r.body());
+    }
+
+    /**
+     * Prints an answer: with {@code --json} its body verbatim (nothing for an empty body) and nothing else;
+     * otherwise {@code header} on its own line (when not null), then whatever {@code text} prints for it.
+     */
+    void reply(String header, ApiClient.Response r, Consumer<ApiClient.Response> text) {
+        if (json()) {
+            raw(r);
+            return;
+        }
+        if (header != null) {
+            out().println(header);
+        }
+        text.accept(r);
+    }
+
+    /** An answer whose text form is the one line {@code line}: with {@code --json} its body verbatim instead. */
+    void reply(ApiClient.Response r, String line) {
+        reply(line, r, x -> {
+        });
     }
 
     /** Prints "key:  value" lines, keys padded to the longest; null values print as "-". */

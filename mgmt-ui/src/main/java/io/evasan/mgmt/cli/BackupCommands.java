@@ -24,17 +24,14 @@ final class BackupCommands {
 
     /** Prints a backup-state answer as fields (the known ones first, then any others the appliance adds). */
     static void show(ApiCommand c, String header, ApiClient.Response r) {
-        if (c.json()) {
-            c.raw(r);
-            return;
-        }
-        if (header != null) {
-            c.out().println(header);
-        }
-        if (r.body().isBlank()) {
-            return;
-        }
-        JsonObject b = r.object();
+        c.reply(header, r, x -> {
+            if (!x.body().isBlank()) {
+                fields(c, x.object());
+            }
+        });
+    }
+
+    private static void fields(ApiCommand c, JsonObject b) {
         List<Object> kv = new ArrayList<>();
         for (String k : KNOWN) {
             kv.add(k);
@@ -77,12 +74,7 @@ final class BackupCommands {
     static final class RemoveLog extends ApiCommand {
         @Override
         void run() {
-            ApiClient.Response r = api().delete("/api/backup/log");
-            if (json()) {
-                raw(r);
-            } else {
-                out().println("removed the log LUN");
-            }
+            reply(api().delete("/api/backup/log"), "removed the log LUN");
         }
     }
 

@@ -14,19 +14,16 @@ final class ControllerCommands {
     static final class ListControllers extends ApiCommand {
         @Override
         void run() {
-            ApiClient.Response r = api().get("/api/controllers");
-            if (json()) {
-                raw(r);
-                return;
-            }
-            Table t = new Table("NAME", "STATE", "CACHE DIRTY>", "CACHE SIZE>", "DESTAGE RATE>", "BACKUP", "LUNS");
-            for (JsonObject c : objects(r.array())) {
-                t.row(str(c, "name"), str(c, "state"), Units.formatSize(num(c, "cacheDirtyBytes")),
-                        Units.formatSize(num(c, "cacheCapacityBytes")),
-                        c.getValue("destagedBytesPerSecond") == null ? null : Units.formatSize(num(c, "destagedBytesPerSecond")) + "/s",
-                        str(c, "snapshotBackupState"), joined(c.getJsonArray("luns")));
-            }
-            t.print(out(), "no controllers");
+            reply(null, api().get("/api/controllers"), r -> {
+                Table t = new Table("NAME", "STATE", "CACHE DIRTY>", "CACHE SIZE>", "DESTAGE RATE>", "BACKUP", "LUNS");
+                for (JsonObject c : objects(r.array())) {
+                    t.row(str(c, "name"), str(c, "state"), Units.formatSize(num(c, "cacheDirtyBytes")),
+                            Units.formatSize(num(c, "cacheCapacityBytes")),
+                            c.getValue("destagedBytesPerSecond") == null ? null : Units.formatSize(num(c, "destagedBytesPerSecond")) + "/s",
+                            str(c, "snapshotBackupState"), joined(c.getJsonArray("luns")));
+                }
+                t.print(out(), "no controllers");
+            });
         }
     }
 }

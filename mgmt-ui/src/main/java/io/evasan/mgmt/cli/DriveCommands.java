@@ -103,12 +103,7 @@ final class DriveCommands {
 
         @Override
         void run() {
-            ApiClient.Response r = api().post("/api/pool/groups/" + group() + "/drives", new JsonObject().put("sizeBytes", size));
-            if (json()) {
-                raw(r);
-            } else {
-                printDrive("added", r.object());
-            }
+            reply(null, api().post("/api/pool/groups/" + group() + "/drives", new JsonObject().put("sizeBytes", size)), x -> printDrive("added", x.object()));
         }
     }
 
@@ -126,12 +121,7 @@ final class DriveCommands {
     static final class Remove extends DriveCommand {
         @Override
         void run() {
-            ApiClient.Response r = api().post(path("remove"), null);
-            if (json()) {
-                raw(r);
-            } else {
-                printDrive("removed", r.object());
-            }
+            reply(null, api().post(path("remove"), null), x -> printDrive("removed", x.object()));
         }
     }
 
@@ -139,12 +129,7 @@ final class DriveCommands {
     static final class Fail extends DriveCommand {
         @Override
         void run() {
-            ApiClient.Response r = api().post(path("fail"), null);
-            if (json()) {
-                raw(r);
-            } else {
-                printDrive("failed", r.object());
-            }
+            reply(null, api().post(path("fail"), null), x -> printDrive("failed", x.object()));
         }
     }
 

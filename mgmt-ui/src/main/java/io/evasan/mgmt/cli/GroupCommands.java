@@ -41,17 +41,14 @@ final class GroupCommands {
         void run() {
             JsonObject body = new JsonObject().put("name", name).put("drives", drives)
                     .put("driveSizeBytes", sizes.size != null ? sizes.size : new JsonArray(List.copyOf(sizes.each)));
-            ApiClient.Response r = api().post("/api/pool/groups", body);
-            if (json()) {
-                raw(r);
-                return;
-            }
-            JsonObject g = r.object();
-            long pseg = num(g, "psegBytes");
-            out().println("created disk group " + num(g, "id") + " " + str(g, "name") + ": " + g.getJsonArray("drives").size()
-                    + " drives, " + Units.formatSize(num(g, "totalPsegs") * pseg) + " raw");
-            out().println();
-            DriveCommands.driveTable(List.of(g), null).print(out(), "no drives");
+            reply(null, api().post("/api/pool/groups", body), r -> {
+                JsonObject g = r.object();
+                long pseg = num(g, "psegBytes");
+                out().println("created disk group " + num(g, "id") + " " + str(g, "name") + ": " + g.getJsonArray("drives").size()
+                        + " drives, " + Units.formatSize(num(g, "totalPsegs") * pseg) + " raw");
+                out().println();
+                DriveCommands.driveTable(List.of(g), null).print(out(), "no drives");
+            });
         }
     }
 }

@@ -96,13 +96,10 @@ final class HostRegistryCommands {
                 }
                 body.put("chap", c);
             }
-            ApiClient.Response r = api().post("/api/hosts", body);
-            if (json()) {
-                raw(r);
-            } else {
+            reply(null, api().post("/api/hosts", body), r -> {
                 out().print("created ");
                 print(this, r.object());
-            }
+            });
         }
 
         private String secret(Path file, String option) {
@@ -122,12 +119,7 @@ final class HostRegistryCommands {
 
         @Override
         void run() {
-            ApiClient.Response r = api().get(path(name));
-            if (json()) {
-                raw(r);
-            } else {
-                print(this, r.object());
-            }
+            reply(null, api().get(path(name)), x -> print(this, x.object()));
         }
     }
 
@@ -138,10 +130,7 @@ final class HostRegistryCommands {
 
         @Override
         void run() {
-            api().delete(path(name));
-            if (!json()) {
-                out().println("deleted host " + name);
-            }
+            reply(api().delete(path(name)), "deleted host " + name);   // 204: --json prints nothing
         }
     }
 
@@ -149,20 +138,17 @@ final class HostRegistryCommands {
     static final class Registered extends ApiCommand {
         @Override
         void run() {
-            ApiClient.Response r = api().get("/api/hosts");
-            if (json()) {
-                raw(r);
-                return;
-            }
-            Table t = new Table("HOST", "INITIATORS", "CHAP");
-            for (JsonObject h : objects(r.object().getJsonArray("hosts"))) {
-                List<String> is = new ArrayList<>();
-                for (JsonObject i : objects(h.getJsonArray("initiators"))) {
-                    is.add(str(i, "initiator"));
+            reply(null, api().get("/api/hosts"), r -> {
+                Table t = new Table("HOST", "INITIATORS", "CHAP");
+                for (JsonObject h : objects(r.object().getJsonArray("hosts"))) {
+                    List<String> is = new ArrayList<>();
+                    for (JsonObject i : objects(h.getJsonArray("initiators"))) {
+                        is.add(str(i, "initiator"));
+                    }
+                    t.row(str(h, "name"), String.join(",", is), chap(h));
                 }
-                t.row(str(h, "name"), String.join(",", is), chap(h));
-            }
-            t.print(out(), "no registered hosts");
+                t.print(out(), "no registered hosts");
+            });
         }
     }
 }

@@ -40,37 +40,34 @@ final class JobCommands {
     static final class ListJobs extends ApiCommand {
         @Override
         void run() {
-            ApiClient.Response r = api().get("/api/jobs");
-            if (json()) {
-                raw(r);
-                return;
-            }
-            JsonObject o = r.object();
-            Table t = new Table("ID", "TYPE", "TARGET", "STATE", "PROGRESS");
-            if (o.getJsonArray("jobs") != null) {
-                for (JsonObject j : objects(o.getJsonArray("jobs"))) {
-                    t.row(str(j, "id"), str(j, "type"), str(j, "target"), str(j, "state"), progress(j));
+            reply(null, api().get("/api/jobs"), r -> {
+                JsonObject o = r.object();
+                Table t = new Table("ID", "TYPE", "TARGET", "STATE", "PROGRESS");
+                if (o.getJsonArray("jobs") != null) {
+                    for (JsonObject j : objects(o.getJsonArray("jobs"))) {
+                        t.row(str(j, "id"), str(j, "type"), str(j, "target"), str(j, "state"), progress(j));
+                    }
+                } else {
+                    // an appliance without job ids: its rebuild and BGCOPY lists
+                    for (JsonObject b : objects(o.getJsonArray("rebuilds"))) {
+                        String state = b.containsKey("failure") ? "FAILED" : b.getBoolean("finished", false) ? "DONE" : "RUNNING";
+                        t.row("rebuild-" + num(b, "group"), "rebuild", "disk group " + num(b, "group"), state, progress(b));
+                    }
+                    for (JsonObject b : objects(o.getJsonArray("bgcopies"))) {
+                        t.row("bgcopy-" + str(b, "snapshot"), "bgcopy", str(b, "snapshot") + " (LUN " + str(b, "lun") + ")",
+                                str(b, "state"), progress(b));
+                    }
                 }
-            } else {
-                // an appliance without job ids: its rebuild and BGCOPY lists
-                for (JsonObject b : objects(o.getJsonArray("rebuilds"))) {
-                    String state = b.containsKey("failure") ? "FAILED" : b.getBoolean("finished", false) ? "DONE" : "RUNNING";
-                    t.row("rebuild-" + num(b, "group"), "rebuild", "disk group " + num(b, "group"), state, progress(b));
+                t.print(out(), "no jobs");
+                for (JsonObject g : objects(o.getJsonArray("groups"))) {
+                    if (g.getBoolean("rebuildInProgress", false)) {
+                        out().println("disk group " + num(g, "group") + ": rebuild in progress");
+                    }
+                    if (g.getBoolean("resyncInProgress", false)) {
+                        out().println("disk group " + num(g, "group") + ": resync in progress");
+                    }
                 }
-                for (JsonObject b : objects(o.getJsonArray("bgcopies"))) {
-                    t.row("bgcopy-" + str(b, "snapshot"), "bgcopy", str(b, "snapshot") + " (LUN " + str(b, "lun") + ")",
-                            str(b, "state"), progress(b));
-                }
-            }
-            t.print(out(), "no jobs");
-            for (JsonObject g : objects(o.getJsonArray("groups"))) {
-                if (g.getBoolean("rebuildInProgress", false)) {
-                    out().println("disk group " + num(g, "group") + ": rebuild in progress");
-                }
-                if (g.getBoolean("resyncInProgress", false)) {
-                    out().println("disk group " + num(g, "group") + ": resync in progress");
-                }
-            }
+            });
         }
     }
 
@@ -80,23 +77,21 @@ final class JobCommands {
         String id;
 
         void printJob(String header, ApiClient.Response r) {
-            if (json()) {
-                raw(r);
-                return;
-            }
-            JsonObject j = r.object();
-            if (header != null) {
-                out().println(header);
-            }
-            List<Object> kv = new ArrayList<>(Arrays.asList("id", str(j, "id"), "type", str(j, "type"), "target", str(j, "target"),
-                    "state", str(j, "state"), "progress", progress(j)));
-            for (String k : j.fieldNames()) {
-                if (!SHOWN.contains(k)) {
-                    kv.add(k);
-                    kv.add(flat(k, j.getValue(k)));
+            reply(null, r, x -> {
+                JsonObject j = x.object();   // parsed before the header is printed
+                if (header != null) {
+                    out().println(header);
                 }
-            }
-            fields(kv.toArray());
+                List<Object> kv = new ArrayList<>(Arrays.asList("id", str(j, "id"), "type", str(j, "type"), "target", str(j, "target"),
+                        "state", str(j, "state"), "progress", progress(j)));
+                for (String k : j.fieldNames()) {
+                    if (!SHOWN.contains(k)) {
+                        kv.add(k);
+                        kv.add(flat(k, j.getValue(k)));
+                    }
+                }
+                fields(kv.toArray());
+            });
         }
     }
 

@@ -40,14 +40,7 @@ final class LunCommands {
 
         /** Prints a LUN answer: the header line (if not null), then the LUN's fields. */
         void printLun(String header, ApiClient.Response r) {
-            if (json()) {
-                raw(r);
-                return;
-            }
-            if (header != null) {
-                out().println(header);
-            }
-            showLun(r.object());
+            reply(header, r, x -> showLun(x.object()));
         }
 
         void showLun(JsonObject l) {
@@ -67,18 +60,15 @@ final class LunCommands {
     static final class ListLuns extends ApiCommand {
         @Override
         void run() {
-            ApiClient.Response r = api().get("/api/luns");
-            if (json()) {
-                raw(r);
-                return;
-            }
-            Table t = new Table("NAME", "ID>", "KIND", "SIZE>", "DISK>", "SERIAL", "PRESENTED (INITIATOR=HOST LUN)", "SNAPSHOTS>");
-            for (JsonObject l : objects(r.array())) {
-                t.row(str(l, "name"), num(l, "id"), str(l, "kind"), Units.formatSize(num(l, "sizeBytes")), num(l, "disk"),
-                        str(l, "serial"), presentations(l.getJsonArray("presentations")),
-                        l.getJsonArray("snapshots") == null ? 0 : l.getJsonArray("snapshots").size());
-            }
-            t.print(out(), "no LUNs");
+            reply(null, api().get("/api/luns"), r -> {
+                Table t = new Table("NAME", "ID>", "KIND", "SIZE>", "DISK>", "SERIAL", "PRESENTED (INITIATOR=HOST LUN)", "SNAPSHOTS>");
+                for (JsonObject l : objects(r.array())) {
+                    t.row(str(l, "name"), num(l, "id"), str(l, "kind"), Units.formatSize(num(l, "sizeBytes")), num(l, "disk"),
+                            str(l, "serial"), presentations(l.getJsonArray("presentations")),
+                            l.getJsonArray("snapshots") == null ? 0 : l.getJsonArray("snapshots").size());
+                }
+                t.print(out(), "no LUNs");
+            });
         }
     }
 
@@ -125,12 +115,7 @@ final class LunCommands {
     static final class Delete extends OneLun {
         @Override
         void run() {
-            ApiClient.Response r = api().delete(lunPath(name));
-            if (json()) {
-                raw(r);
-            } else {
-                out().println("deleted LUN " + name);
-            }
+            reply(api().delete(lunPath(name)), "deleted LUN " + name);
         }
     }
 
@@ -181,19 +166,16 @@ final class LunCommands {
     static final class Tree extends OneLun {
         @Override
         void run() {
-            ApiClient.Response r = api().get(lunPath(name) + "/tree");
-            if (json()) {
-                raw(r);
-                return;
-            }
-            JsonObject t = r.object();
-            List<JsonObject> disks = objects(t.getJsonArray("disks"));
-            long segBytes = num(t, "segmentBytes");
-            out().println("sharing tree of LUN " + str(t, "lun") + ": " + disks.size() + (disks.size() == 1 ? " disk" : " disks")
-                    + ", segments of " + Units.formatSize(segBytes) + "; oldest first, each disk's successor below it");
-            for (int i = 0; i < disks.size(); i++) {
-                out().println(treeLine(disks.get(i), i));
-            }
+            reply(null, api().get(lunPath(name) + "/tree"), r -> {
+                JsonObject t = r.object();
+                List<JsonObject> disks = objects(t.getJsonArray("disks"));
+                long segBytes = num(t, "segmentBytes");
+                out().println("sharing tree of LUN " + str(t, "lun") + ": " + disks.size() + (disks.size() == 1 ? " disk" : " disks")
+                        + ", segments of " + Units.formatSize(segBytes) + "; oldest first, each disk's successor below it");
+                for (int i = 0; i < disks.size(); i++) {
+                    out().println(treeLine(disks.get(i), i));
+                }
+            });
         }
 
         static String treeLine(JsonObject d, int depth) {

@@ -21,38 +21,33 @@ final class ScheduleCommands {
 
     /** Prints one schedule answer as fields. */
     static void show(ApiCommand c, String header, ApiClient.Response r) {
-        if (c.json()) {
-            c.raw(r);
-            return;
-        }
-        JsonObject s = r.object();
-        if (header != null) {
-            c.out().println(header);
-        }
-        c.fields("name", ApiCommand.str(s, "name"), "lun", ApiCommand.str(s, "lun"),
-                "every", Units.formatSeconds(ApiCommand.num(s, "intervalSeconds")),
-                "keep", ApiCommand.num(s, "keep"), "kind", SnapshotCommands.kind(s),
-                "next run", Units.formatTime(ApiCommand.num(s, "nextRunMillis")),
-                "last run", Units.formatTime(ApiCommand.num(s, "lastRunMillis")),
-                "last snapshot", ApiCommand.str(s, "lastSnapshot"), "last error", ApiCommand.str(s, "lastError"));
+        c.reply(null, r, x -> {
+            JsonObject s = x.object();   // parsed before the header is printed
+            if (header != null) {
+                c.out().println(header);
+            }
+            c.fields("name", ApiCommand.str(s, "name"), "lun", ApiCommand.str(s, "lun"),
+                    "every", Units.formatSeconds(ApiCommand.num(s, "intervalSeconds")),
+                    "keep", ApiCommand.num(s, "keep"), "kind", SnapshotCommands.kind(s),
+                    "next run", Units.formatTime(ApiCommand.num(s, "nextRunMillis")),
+                    "last run", Units.formatTime(ApiCommand.num(s, "lastRunMillis")),
+                    "last snapshot", ApiCommand.str(s, "lastSnapshot"), "last error", ApiCommand.str(s, "lastError"));
+        });
     }
 
     @Command(name = "list", description = "All snapshot schedules with their next and last run.")
     static final class ListSchedules extends ApiCommand {
         @Override
         void run() {
-            ApiClient.Response r = api().get("/api/schedules");
-            if (json()) {
-                raw(r);
-                return;
-            }
-            Table t = new Table("NAME", "LUN", "EVERY>", "KEEP>", "KIND", "NEXT RUN", "LAST RUN", "LAST SNAPSHOT", "LAST ERROR");
-            for (JsonObject s : objects(r.array())) {
-                t.row(str(s, "name"), str(s, "lun"), Units.formatSeconds(num(s, "intervalSeconds")), num(s, "keep"),
-                        SnapshotCommands.kind(s), Units.formatTime(num(s, "nextRunMillis")), Units.formatTime(num(s, "lastRunMillis")),
-                        str(s, "lastSnapshot"), str(s, "lastError"));
-            }
-            t.print(out(), "no snapshot schedules");
+            reply(null, api().get("/api/schedules"), r -> {
+                Table t = new Table("NAME", "LUN", "EVERY>", "KEEP>", "KIND", "NEXT RUN", "LAST RUN", "LAST SNAPSHOT", "LAST ERROR");
+                for (JsonObject s : objects(r.array())) {
+                    t.row(str(s, "name"), str(s, "lun"), Units.formatSeconds(num(s, "intervalSeconds")), num(s, "keep"),
+                            SnapshotCommands.kind(s), Units.formatTime(num(s, "nextRunMillis")), Units.formatTime(num(s, "lastRunMillis")),
+                            str(s, "lastSnapshot"), str(s, "lastError"));
+                }
+                t.print(out(), "no snapshot schedules");
+            });
         }
     }
 
@@ -100,12 +95,7 @@ final class ScheduleCommands {
 
         @Override
         void run() {
-            ApiClient.Response r = api().delete(path(name));
-            if (json()) {
-                raw(r);
-            } else {
-                out().println("deleted schedule " + name);
-            }
+            reply(api().delete(path(name)), "deleted schedule " + name);
         }
     }
 }

@@ -78,11 +78,10 @@ final class SnapshotCommands {
             ApiClient.Response r = api().post(LunCommands.lunPath(lun) + "/snapshots",
                     policy == null ? new JsonObject().put("name", name).put("snapclone", snapclone)
                             : new JsonObject().put("name", name).put("snapclone", snapclone).put("policy", policy));
-            if (json()) {
-                raw(r);
-                return;
-            }
-            JsonObject s = r.object();
+            reply(null, r, x -> took(x.object()));
+        }
+
+        private void took(JsonObject s) {
             String what = snapclone ? "snapclone" : "snapshot";
             if (!s.getBoolean("taken", true)) {
                 out().println(what + " " + name + " of LUN " + lun + " is queued and not taken yet: " + str(s, "message"));
@@ -103,12 +102,7 @@ final class SnapshotCommands {
 
         @Override
         void run() {
-            ApiClient.Response r = api().delete(path(name));
-            if (json()) {
-                raw(r);
-            } else {
-                out().println("deleted snapshot " + name);
-            }
+            reply(api().delete(path(name)), "deleted snapshot " + name);
         }
     }
 
@@ -118,12 +112,8 @@ final class SnapshotCommands {
         String name;
 
         void control(String action, String verb) {
-            ApiClient.Response r = api().post(path(name) + "/bgcopy/" + action, null);
-            if (json()) {
-                raw(r);
-            } else {
-                out().println(verb + " the background copy of snapclone " + name + ": " + bgcopy(r.object()));
-            }
+            reply(null, api().post(path(name) + "/bgcopy/" + action, null),
+                    r -> out().println(verb + " the background copy of snapclone " + name + ": " + bgcopy(r.object())));
         }
     }
 
