@@ -42,19 +42,19 @@ public final class ApiClient {
     /** An answer with status below 400. {@code body} is "" for 204. */
     public record Response(int status, String body) {
         public JsonObject object() {
-            try {
-                return new JsonObject(body);
-            } catch (DecodeException | ClassCastException e) {
-                throw new IllegalStateException("the appliance answered " + status + " with a body that is not a JSON object: "
-                        + abbreviate(body), e);
-            }
+            return parse(JsonObject::new, "object");
         }
 
         public JsonArray array() {
+            return parse(JsonArray::new, "array");
+        }
+
+        /** The body decoded; IllegalStateException naming the status and the expected JSON type when it is not one. */
+        private <T> T parse(java.util.function.Function<String, T> decode, String type) {
             try {
-                return new JsonArray(body);
+                return decode.apply(body);
             } catch (DecodeException | ClassCastException e) {
-                throw new IllegalStateException("the appliance answered " + status + " with a body that is not a JSON array: "
+                throw new IllegalStateException("the appliance answered " + status + " with a body that is not a JSON " + type + ": "
                         + abbreviate(body), e);
             }
         }
