@@ -179,13 +179,7 @@ public final class PduParser {
             int padded = dsl + BhsDescriptor.padding(dsl);
             int dataTotal = dsl == 0 ? 0 : padded + (dataDigest ? 4 : 0);
             if (dsl > maxDataSegmentLength) {
-                view.buffer = acc;
-                view.bhs = pos;
-                view.ahsLength = ahs;
-                view.dataOffset = pos + headerLen;
-                view.dataLength = 0;
-                view.owned = owned;
-                view.placed = false;
+                view(acc, pos, ahs, pos + headerLen, 0, owned, false);
                 handler.onOversizedData(view, dsl);
                 long remaining = (long) headerLen + dataTotal - avail;
                 if (remaining > 0) {
@@ -203,13 +197,7 @@ public final class PduParser {
                 }
                 break;
             }
-            view.buffer = acc;
-            view.bhs = pos;
-            view.ahsLength = ahs;
-            view.dataOffset = pos + headerLen;
-            view.dataLength = dsl;
-            view.owned = owned;
-            view.placed = false;
+            view(acc, pos, ahs, pos + headerLen, dsl, owned, false);
             pos += headerLen + dataTotal;
             if (dataDigest && dsl > 0) {
                 int expected = Digests.crc32c(acc, view.dataOffset, dsl, padded - dsl);
@@ -238,15 +226,19 @@ public final class PduParser {
         }
     }
 
+    private void view(Buffer b, int bhs, int ahs, int dataOffset, int dataLength, boolean owned, boolean placed) {
+        view.buffer = b;
+        view.bhs = bhs;
+        view.ahsLength = ahs;
+        view.dataOffset = dataOffset;
+        view.dataLength = dataLength;
+        view.owned = owned;
+        view.placed = placed;
+    }
+
     /** Asks the handler for a place for the data of the incomplete PDU at {@code pos}; true if placing. */
     private boolean startPlacing(int ahs, int dsl, int headerLen, int dataTotal) {
-        view.buffer = acc;
-        view.bhs = pos;
-        view.ahsLength = ahs;
-        view.dataOffset = pos + headerLen;
-        view.dataLength = dsl;
-        view.owned = false;
-        view.placed = false;
+        view(acc, pos, ahs, pos + headerLen, dsl, false, false);
         java.nio.ByteBuffer t = handler.dataTarget(view);
         if (t == null) {
             return false;
@@ -292,13 +284,7 @@ public final class PduParser {
         target = null;
         placed.flip();
         placed.position(placed.limit() - placedDsl);
-        view.buffer = placedHeader;
-        view.bhs = 0;
-        view.ahsLength = placedAhs;
-        view.dataOffset = placedHeader.length();
-        view.dataLength = placedDsl;
-        view.owned = true;
-        view.placed = true;
+        view(placedHeader, 0, placedAhs, placedHeader.length(), placedDsl, true, true);
         placedHeader = null;
         if (dataDigest) {
             int pad = BhsDescriptor.padding(placedDsl);
