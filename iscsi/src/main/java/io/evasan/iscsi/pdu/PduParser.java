@@ -118,44 +118,64 @@ public final class PduParser {
     }
 
     private void feed0(Buffer chunk) {
-        if (dead || chunk == null || chunk.length() == 0) {
+        if (dead || chunk == null) {
             return;
         }
         int start = 0;
-        if (skip > 0) {
-            int n = (int) Math.min(skip, chunk.length());
-            skip -= n;
-            start = n;
-            if (start == chunk.length()) {
-                return;
+        int end = chunk.length();
+        while (!dead && start < end) {
+            if (skip > 0) {
+                int n = (int) Math.min(skip, end - start);
+                skip -= n;
+                start += n;
+                continue;
             }
-        }
-        if (target != null) {
-            start = place(chunk, start, chunk.length() - start);
-            if (dead || start == chunk.length()) {
-                return;
+            if (target != null) {
+                start = place(chunk, start, end - start);
+                continue;
             }
-        }
-        if (acc == null) {
-            acc = start == 0 ? chunk : chunk.slice(start, chunk.length());
-            pos = 0;
-            owned = false;
-        } else {
-            int add = chunk.length() - start;
-            if (!owned || acc.length() + add > ownedCap) {
-                // (re)allocate once, sized for the whole PDU being assembled when its header is here,
-                // so that a large data segment arriving in many chunks is copied once, not regrown
-                int rest = acc.length() - pos;
-                int cap = Math.max(64, Math.max(rest + add, pduBytes(acc, pos, rest)));
-                Buffer copy = Buffer.buffer(cap);
-                copy.appendBuffer(acc, pos, rest);
-                acc = copy;
+            if (acc == null) {
+                acc = start == 0 ? chunk : chunk.slice(start, end);
                 pos = 0;
-                owned = true;
-                ownedCap = cap;
+                owned = false;
+                start = end;
+            } else {
+                // an incomplete PDU is kept: complete its header first (only that is copied), so that
+                // its data segment can still be placed instead of being assembled here
+                int rest = acc.length() - pos;
+                int header = rest < BhsDescriptor.LENGTH ? BhsDescriptor.LENGTH : headerBytes(acc, pos);
+                int add = rest < header ? Math.min(end - start, header - rest) : end - start;
+                append(chunk, start, add);
+                start += add;
             }
-            acc.appendBuffer(chunk, start, add);
+            frame();
         }
+    }
+
+    /** Appends chunk bytes to the kept (owned) bytes of an incomplete PDU. */
+    private void append(Buffer chunk, int start, int add) {
+        if (!owned || acc.length() + add > ownedCap) {
+            // (re)allocate once, sized for the whole PDU being assembled when its header is here,
+            // so that a large data segment arriving in many chunks is copied once, not regrown
+            int rest = acc.length() - pos;
+            int cap = Math.max(64, Math.max(rest + add, pduBytes(acc, pos, rest)));
+            Buffer copy = Buffer.buffer(cap);
+            copy.appendBuffer(acc, pos, rest);
+            acc = copy;
+            pos = 0;
+            owned = true;
+            ownedCap = cap;
+        }
+        acc.appendBuffer(chunk, start, add);
+    }
+
+    /** Header bytes (BHS, AHS, header digest) of the PDU whose BHS is at {@code p}. */
+    private int headerBytes(Buffer b, int p) {
+        return BhsDescriptor.LENGTH + BhsDescriptor.totalAhsBytes(b, p) + (headerDigest ? 4 : 0);
+    }
+
+    /** Delivers the complete PDUs in {@code acc}; keeps (in a buffer of its own) the bytes of an incomplete one. */
+    private void frame() {
         while (!dead && acc != null) {
             int avail = acc.length() - pos;
             if (avail < BhsDescriptor.LENGTH) {
@@ -163,7 +183,7 @@ public final class PduParser {
             }
             int ahs = BhsDescriptor.totalAhsBytes(acc, pos);
             int dsl = BhsDescriptor.dataSegmentLength(acc, pos);
-            int headerLen = BhsDescriptor.LENGTH + ahs + (headerDigest ? 4 : 0);
+            int headerLen = headerBytes(acc, pos);
             if (avail < headerLen) {
                 break;
             }
@@ -311,7 +331,6 @@ public final class PduParser {
         if (dsl > maxDataSegmentLength) {
             return 0;
         }
-        int header = BhsDescriptor.LENGTH + BhsDescriptor.totalAhsBytes(b, p) + (headerDigest ? 4 : 0);
-        return header + (dsl == 0 ? 0 : dsl + BhsDescriptor.padding(dsl) + (dataDigest ? 4 : 0));
+        return headerBytes(b, p) + (dsl == 0 ? 0 : dsl + BhsDescriptor.padding(dsl) + (dataDigest ? 4 : 0));
     }
 }
