@@ -158,15 +158,20 @@ public final class PduParser {
             // (re)allocate once, sized for the whole PDU being assembled when its header is here,
             // so that a large data segment arriving in many chunks is copied once, not regrown
             int rest = acc.length() - pos;
-            int cap = Math.max(64, Math.max(rest + add, pduBytes(acc, pos, rest)));
-            Buffer copy = Buffer.buffer(cap);
-            copy.appendBuffer(acc, pos, rest);
-            acc = copy;
-            pos = 0;
-            owned = true;
-            ownedCap = cap;
+            own(Math.max(64, Math.max(rest + add, pduBytes(acc, pos, rest))));
         }
         acc.appendBuffer(chunk, start, add);
+    }
+
+    /** Moves the unconsumed bytes of {@code acc} into a new parser-owned buffer of {@code cap} bytes. */
+    private void own(int cap) {
+        int rest = acc.length() - pos;
+        Buffer copy = Buffer.buffer(cap);
+        copy.appendBuffer(acc, pos, rest);
+        acc = copy;
+        pos = 0;
+        owned = true;
+        ownedCap = cap;
     }
 
     /** Header bytes (BHS, AHS, header digest) of the PDU whose BHS is at {@code p}. */
@@ -235,13 +240,7 @@ public final class PduParser {
             } else if (!owned || (pos > 0 && pos > (acc.length() >>> 1))) {
                 // keep the rest in a buffer of our own: the caller recycles the chunk after the call
                 int rest = acc.length() - pos;
-                int cap = Math.max(64, Math.max(rest, pduBytes(acc, pos, rest)));
-                Buffer copy = Buffer.buffer(cap);
-                copy.appendBuffer(acc, pos, rest);
-                acc = copy;
-                pos = 0;
-                owned = true;
-                ownedCap = cap;
+                own(Math.max(64, Math.max(rest, pduBytes(acc, pos, rest))));
             }
         }
     }
