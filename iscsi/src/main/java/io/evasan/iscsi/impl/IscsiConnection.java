@@ -838,7 +838,14 @@ public final class IscsiConnection implements PduParser.Handler {
             bufferedBytes += c.dataIn.capacity();
         }
         if (w) {
-            if (f && immLen > 0 && immLen == c.expectedLength && !p.isCopy() && p.isStable()) {
+            ByteBuffer placed = p.placedData();
+            if (placed != null && placed.capacity() >= c.expectedLength) {
+                // the immediate data was placed into this pool buffer as it arrived (dataTarget)
+                c.dataOut = placed.clear();
+                c.accounted += c.dataOut.capacity();
+                bufferedBytes += c.dataOut.capacity();
+                c.received = immLen;
+            } else if (f && immLen > 0 && immLen == c.expectedLength && !p.isCopy() && !p.isPlaced() && p.isStable()) {
                 // all data arrived as immediate data in a buffer the parser assembled: hand the received
                 // bytes over without copying (the parser never rewrites bytes it has delivered). Bytes
                 // in the socket's read buffer (not stable: recycled after the read) are copied once below
@@ -850,7 +857,7 @@ public final class IscsiConnection implements PduParser.Handler {
                 c.accounted += c.dataOut.capacity();
                 bufferedBytes += c.dataOut.capacity();
                 if (immLen > 0) {
-                    p.buffer().getBytes(p.dataOffset(), p.dataOffset() + immLen, c.dataOut.array(), c.dataOut.arrayOffset());
+                    p.copyDataTo(c.dataOut.array(), c.dataOut.arrayOffset());
                     c.received = immLen;
                 }
             }
@@ -941,7 +948,21 @@ public final class IscsiConnection implements PduParser.Handler {
      */
     @Override
     public ByteBuffer dataTarget(Pdu p) {
-        if (phase != Phase.FULL_FEATURE || p.opcode() != OP_DATA_OUT) {
+        if (phase != Phase.FULL_FEATURE) {
+            return null;
+        }
+        if (p.opcode() == OP_SCSI_CMD) {
+            // immediate data of a write goes into a pool buffer that becomes the command's dataOut
+            // (onScsiCommand); a PDU rejected or dropped on the way just leaves it to the GC
+            long edtl = p.u32(CMD_EDTL_OFFSET) & 0xffffffffL;
+            if ((p.flags() & CMD_WRITE_BIT) == 0 || edtl < p.dataLength() || edtl > cfg.maxCommandBytes()) {
+                return null;
+            }
+            ByteBuffer b = pool.acquire(Math.max(1, (int) edtl));
+            b.limit(p.dataLength());
+            return b;
+        }
+        if (p.opcode() != OP_DATA_OUT) {
             return null;
         }
         int offset = p.u32(DATA_BUFFER_OFFSET_OFFSET);

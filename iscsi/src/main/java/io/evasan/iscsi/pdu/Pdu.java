@@ -20,6 +20,8 @@ public final class Pdu {
     boolean owned;
     /** The data segment was placed into the handler's buffer ({@link PduParser.Handler#dataTarget}). */
     boolean placed;
+    /** For a placed PDU: the placed data segment (position to limit). */
+    java.nio.ByteBuffer placedData;
 
     public Buffer buffer() { return buffer; }
     /** Offset of the BHS in {@link #buffer()}. */
@@ -43,6 +45,18 @@ public final class Pdu {
      */
     public boolean isPlaced() { return placed; }
 
+    /** For a {@link #isPlaced() placed} PDU, the buffer holding its data segment (position to limit); else null. */
+    public java.nio.ByteBuffer placedData() { return placed ? placedData : null; }
+
+    /** Copies the data segment (placed or not) to {@code dst} at {@code off}. */
+    public void copyDataTo(byte[] dst, int off) {
+        if (placed) {
+            placedData.duplicate().get(dst, off, dataLength);
+        } else {
+            buffer.getBytes(dataOffset, dataOffset + dataLength, dst, off);
+        }
+    }
+
     public int opcode() { return BhsDescriptor.opcode(buffer, bhs); }
     public boolean immediate() { return BhsDescriptor.immediate(buffer, bhs); }
     public int flags() { return BhsDescriptor.flags(buffer, bhs); }
@@ -55,10 +69,12 @@ public final class Pdu {
     /** Copy of the 48-byte BHS (used as the data segment of a Reject PDU). */
     public byte[] copyBhs() { return buffer.getBytes(bhs, bhs + BhsDescriptor.LENGTH); }
 
-    /** Copy of the data segment (not for a {@link #isPlaced() placed} PDU). */
+    /** Copy of the data segment. */
     public byte[] copyData() {
         if (placed) {
-            throw new IllegalStateException("data segment was placed into the handler's buffer");
+            byte[] d = new byte[dataLength];
+            copyDataTo(d, 0);
+            return d;
         } return buffer.getBytes(dataOffset, dataOffset + dataLength); }
 
     /** Builds a standalone view (for tests and the CmdSN reorder queue) over a private copy. */
@@ -74,12 +90,13 @@ public final class Pdu {
 
     /** Private copy of this PDU (header, AHS, data; no digests) as a standalone view. */
     public Pdu copy() {
-        if (placed) {
-            throw new IllegalStateException("data segment was placed into the handler's buffer");
-        }
         Buffer b = Buffer.buffer(BhsDescriptor.LENGTH + ahsLength + dataLength);
         b.appendBuffer(buffer, bhs, BhsDescriptor.LENGTH + ahsLength);
-        b.appendBuffer(buffer, dataOffset, dataLength);
+        if (placed) {
+            b.appendBytes(copyData());
+        } else {
+            b.appendBuffer(buffer, dataOffset, dataLength);
+        }
         Pdu p = of(b, ahsLength, dataLength);
         p.copy = true;
         return p;

@@ -253,6 +253,7 @@ public final class PduParser {
         view.dataLength = dataLength;
         view.owned = owned;
         view.placed = placed;
+        view.placedData = null;
     }
 
     /** Asks the handler for a place for the data of the incomplete PDU at {@code pos}; true if placing. */
@@ -304,6 +305,7 @@ public final class PduParser {
         placed.flip();
         placed.position(placed.limit() - placedDsl);
         view(placedHeader, 0, placedAhs, placedHeader.length(), placedDsl, true, true);
+        view.placedData = placed;
         placedHeader = null;
         if (dataDigest) {
             int pad = BhsDescriptor.padding(placedDsl);

@@ -245,6 +245,9 @@ class PduLayerTest {
                     java.nio.ByteBuffer t = targets[i].duplicate();
                     got = new byte[t.remaining()];
                     t.get(got);
+                    if (!java.util.Arrays.equals(got, p.copyData()) || !java.util.Arrays.equals(got, p.copy().copyData())) {
+                        errors.add("pdu " + i + " placed data and its copies differ");
+                    }
                 } else {
                     got = p.copyData();
                     if (p.isStable()) {
