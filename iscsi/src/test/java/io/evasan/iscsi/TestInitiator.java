@@ -110,9 +110,30 @@ final class TestInitiator implements AutoCloseable {
                 b.putInt(Integer.reverseBytes(crc(padded, 0, padded.length)));
             }
         }
+        if (dribble > 0) {
+            // in small pieces with pauses, so that the target reads headers and data in fragments
+            socket.setTcpNoDelay(true);
+            for (int o = 0; o < b.position(); ) {
+                int n = Math.min(b.position() - o, 1 + dribbleRnd.nextInt(dribble));
+                out.write(b.array(), o, n);
+                out.flush();
+                o += n;
+                try {
+                    Thread.sleep(1);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException(e);
+                }
+            }
+            return;
+        }
         out.write(b.array(), 0, b.position());
         out.flush();
     }
+
+    /** When positive, {@link #send} writes each PDU in pieces of at most this many bytes, pausing between them. */
+    int dribble;
+    final java.util.Random dribbleRnd = new java.util.Random(7);
 
     void sendRaw(byte[] bytes) throws IOException {
         out.write(bytes);

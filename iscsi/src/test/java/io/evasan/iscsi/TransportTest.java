@@ -177,29 +177,11 @@ class TransportTest {
             t.send(cmd, Arrays.copyOfRange(data, 0, 4096));
             t.cmdSN++;
             t.send(t.dataOut(itt, -1, 0, 4096, true), Arrays.copyOfRange(data, 4096, 8192));
-            int r2ts = 0;
-            Rx rsp = null;
-            while (rsp == null) {
-                Rx r = t.readSkippingPings(3000);
-                assertNotNull(r, "expected R2T or response");
-                if (r.opcode() == 0x31) {
-                    r2ts++;
-                    int ttt = r.u32(20);
-                    int off = r.u32(40);
-                    int len = r.u32(44);
-                    assertTrue(len <= 16384, "R2T within MaxBurstLength");
-                    int sn = 0;
-                    for (int o = off; o < off + len; o += 4096) {
-                        int n = Math.min(4096, off + len - o);
-                        t.send(t.dataOut(itt, ttt, sn++, o, o + n >= off + len), Arrays.copyOfRange(data, o, o + n));
-                    }
-                } else {
-                    rsp = r;
-                }
-            }
+            int[] r2ts = {0};
+            Rx rsp = answerR2ts(t, itt, data, r2ts);
             assertEquals(0x21, rsp.opcode());
             assertEquals(0, rsp.u8(3), "GOOD");
-            assertEquals(3, r2ts);
+            assertEquals(3, r2ts[0]);
             assertArrayEquals(data, Arrays.copyOfRange(disk.disk, 64 * 512, 64 * 512 + data.length));
             // read back: Data-In PDUs of at most 4096 bytes, status collapsed into the last one
             int ritt = 0x501;
@@ -273,6 +255,68 @@ class TransportTest {
             assertEquals(0x702, r.itt());
             assertEquals(t.cmdSN, r.u32(28), "ExpCmdSN advanced by exactly the accepted commands");
             assertTrue(BhsOrder.lessOrEqual(t.cmdSN, r.u32(32)), "window open");
+        }
+    }
+
+    /** Answers the R2Ts of write {@code itt} with 4 KiB Data-Out PDUs (counted in r2ts[0]); returns the response. */
+    private static Rx answerR2ts(TestInitiator t, int itt, byte[] data, int[] r2ts) throws Exception {
+        while (true) {
+            Rx r = t.readSkippingPings(3000);
+            assertNotNull(r, "expected R2T or response");
+            if (r.opcode() != 0x31) {
+                return r;
+            }
+            r2ts[0]++;
+            int ttt = r.u32(20);
+            int off = r.u32(40);
+            int len = r.u32(44);
+            assertTrue(len <= 16384, "R2T within MaxBurstLength");
+            int sn = 0;
+            for (int o = off; o < off + len; o += 4096) {
+                int n = Math.min(4096, off + len - o);
+                t.send(t.dataOut(itt, ttt, sn++, o, o + n >= off + len), Arrays.copyOfRange(data, o, o + n));
+            }
+        }
+    }
+
+    /**
+     * Writes sent in small pieces, so that the target sees headers and data segments split over many
+     * reads and places the data (immediate data too) into the command buffers as it arrives; one
+     * write with immediate data is ahead of ExpCmdSN and held (a copy of a placed PDU).
+     */
+    @Test
+    void shouldPlaceDataArrivingInFragmentsIncludingHeldImmediateData() throws Exception {
+        try (TestInitiator t = session()) {
+            t.dribble = 900;
+            Random rnd = new Random(17);
+            byte[] a = new byte[4096];
+            byte[] b = new byte[4096];
+            rnd.nextBytes(a);
+            rnd.nextBytes(b);
+            byte[] ahead = t.scsiCmd(0x721, false, true, true, a.length, TestInitiator.cdb10(0x2a, 200, 8), false);
+            put32(ahead, 24, t.cmdSN + 1);
+            t.send(ahead, a);
+            assertNull(t.readSkippingPings(300), "held until the CmdSN gap fills");
+            t.send(t.scsiCmd(0x720, false, true, true, b.length, TestInitiator.cdb10(0x2a, 300, 8), false), b);
+            t.cmdSN += 2;
+            for (int i = 0; i < 2; i++) {
+                Rx r = t.readSkippingPings(3000);
+                assertEquals(0x21, r.opcode());
+                assertEquals(0, r.u8(3), "GOOD");
+            }
+            assertArrayEquals(a, Arrays.copyOfRange(disk.disk, 200 * 512, 200 * 512 + a.length));
+            assertArrayEquals(b, Arrays.copyOfRange(disk.disk, 300 * 512, 300 * 512 + b.length));
+            // 24 KiB: 4 KiB immediate, the rest by R2T in 4 KiB Data-Out PDUs, all in fragments
+            byte[] data = new byte[24576];
+            rnd.nextBytes(data);
+            int itt = 0x722;
+            t.send(t.scsiCmd(itt, false, true, true, data.length, TestInitiator.cdb10(0x2a, 400, 48), false),
+                    Arrays.copyOfRange(data, 0, 4096));
+            t.cmdSN++;
+            Rx rsp = answerR2ts(t, itt, data, new int[1]);
+            assertEquals(0x21, rsp.opcode());
+            assertEquals(0, rsp.u8(3), "GOOD");
+            assertArrayEquals(data, Arrays.copyOfRange(disk.disk, 400 * 512, 400 * 512 + data.length));
         }
     }
 

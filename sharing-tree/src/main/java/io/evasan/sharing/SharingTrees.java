@@ -100,6 +100,24 @@ public interface SharingTrees extends AutoCloseable {
     void write(long disk, long offset, byte[] src, int srcOffset, int length) throws StorageException;
 
     /**
+     * Writes {@code src.remaining()} bytes at {@code offset}, advancing {@code src}'s position, with the
+     * same checks and copy-on-first-write semantics as the byte[] write. Implementations may pass a
+     * direct buffer down to the drives' positional writes without an intermediate copy; this default
+     * goes through the byte[] write.
+     */
+    default void write(long disk, long offset, ByteBuffer src) throws StorageException {
+        int len = src.remaining();
+        if (src.hasArray()) {
+            write(disk, offset, src.array(), src.arrayOffset() + src.position(), len);
+        } else {
+            byte[] b = new byte[len];
+            src.duplicate().get(b);
+            write(disk, offset, b, 0, len);
+        }
+        src.position(src.position() + len);
+    }
+
+    /**
      * Deletes a disk. Segments it holds that its predecessor still reads move to the predecessor by
      * pointer; the rest is freed.
      *

@@ -147,9 +147,19 @@ final class ModelRun {
         }
         byte[] data = new byte[len];
         rnd.nextBytes(data);
-        note("write disk=" + d + " off=" + off + " len=" + len);
+        int via = rnd.nextInt(3);   // byte[], heap ByteBuffer (array offset), direct ByteBuffer: one path
+        note("write disk=" + d + " off=" + off + " len=" + len + " via=" + (via == 0 ? "array" : via == 1 ? "heap" : "direct"));
         try {
-            st.write(d, off, data, 0, len);
+            if (via == 0) {
+                st.write(d, off, data, 0, len);
+            } else {
+                java.nio.ByteBuffer b = (via == 1 ? java.nio.ByteBuffer.allocate(len + 24) : java.nio.ByteBuffer.allocateDirect(len + 24))
+                        .position(8).slice();
+                b.position(5).limit(5 + len);
+                b.duplicate().put(data);
+                st.write(d, off, b);
+                assertEquals(5 + len, b.position(), "a ByteBuffer write advances the position by its length");
+            }
             System.arraycopy(data, 0, m, (int) off, len);
         } catch (StorageException ex) {
             if (!tight) {

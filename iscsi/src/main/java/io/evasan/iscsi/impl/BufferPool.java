@@ -5,7 +5,7 @@ import java.util.ArrayDeque;
 
 /**
  * Per-connection pool of data buffers in power-of-two size classes (4 KiB .. 2^30): heap buffers
- * for Data-Out (filled from received heap buffers) and direct buffers for Data-In (written to the
+ * for Data-Out (filled from the received bytes, or placed into as they arrive) and direct buffers for Data-In (written to the
  * socket without a heap-to-direct copy), so that steady-state I/O allocates nothing. Confined to
  * the connection's event-loop thread. Invariant: a buffer handed out has capacity &gt;= the request
  * and is cleared; a buffer returns to the pool of its own kind; at most {@link #PER_CLASS} buffers

@@ -19,6 +19,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
@@ -165,9 +166,19 @@ public final class IscsiConnection implements PduParser.Handler {
 
     void start() {
         lastReceive = System.nanoTime();
-        socket.handler(b -> {
+        // raw Netty read buffers (Vert.x's socket.handler would copy each one to the heap first): the
+        // parser only borrows a chunk and copies what it keeps, so the chunk is released right after
+        ((NetSocketInternal) socket).messageHandler(msg -> {
             lastReceive = System.nanoTime();
-            parser.feed(b);
+            if (msg instanceof ByteBuf b) {
+                try {
+                    parser.feed(BufferInternal.buffer(b));
+                } finally {
+                    b.release();
+                }
+            } else {
+                ReferenceCountUtil.release(msg);
+            }
         });
         socket.closeHandler(v -> teardown());
         socket.exceptionHandler(t -> close());
@@ -827,9 +838,17 @@ public final class IscsiConnection implements PduParser.Handler {
             bufferedBytes += c.dataIn.capacity();
         }
         if (w) {
-            if (f && immLen > 0 && immLen == c.expectedLength && !p.isCopy()) {
-                // all data arrived as immediate data: hand the received bytes over without copying
-                // (the parser never rewrites bytes it has delivered; Vert.x buffers are not recycled)
+            ByteBuffer placed = p.placedData();
+            if (placed != null && placed.capacity() >= c.expectedLength) {
+                // the immediate data was placed into this pool buffer as it arrived (dataTarget)
+                c.dataOut = placed.clear();
+                c.accounted += c.dataOut.capacity();
+                bufferedBytes += c.dataOut.capacity();
+                c.received = immLen;
+            } else if (f && immLen > 0 && immLen == c.expectedLength && !p.isCopy() && !p.isPlaced() && p.isStable()) {
+                // all data arrived as immediate data in a buffer the parser assembled: hand the received
+                // bytes over without copying (the parser never rewrites bytes it has delivered). Bytes
+                // in the socket's read buffer (not stable: recycled after the read) are copied once below
                 c.dataOut = ((BufferInternal) p.buffer()).getByteBuf().nioBuffer(p.dataOffset(), immLen).slice();
                 c.dataOutBorrowed = true;
                 c.received = immLen;
@@ -838,7 +857,7 @@ public final class IscsiConnection implements PduParser.Handler {
                 c.accounted += c.dataOut.capacity();
                 bufferedBytes += c.dataOut.capacity();
                 if (immLen > 0) {
-                    p.buffer().getBytes(p.dataOffset(), p.dataOffset() + immLen, c.dataOut.array(), c.dataOut.arrayOffset());
+                    p.copyDataTo(c.dataOut.array(), c.dataOut.arrayOffset());
                     c.received = immLen;
                 }
             }
@@ -923,6 +942,62 @@ public final class IscsiConnection implements PduParser.Handler {
         }
     }
 
+    /**
+     * Data-Out data goes straight into the command's buffer as it arrives (no assembly copy), when the
+     * PDU is in sequence for a command in this state; the checks are repeated when it is delivered.
+     */
+    @Override
+    public ByteBuffer dataTarget(Pdu p) {
+        if (phase != Phase.FULL_FEATURE) {
+            return null;
+        }
+        if (p.opcode() == OP_SCSI_CMD) {
+            // immediate data of a write goes into a pool buffer that becomes the command's dataOut
+            // (onScsiCommand); a PDU rejected or dropped on the way just leaves it to the GC
+            long edtl = p.u32(CMD_EDTL_OFFSET) & 0xffffffffL;
+            if ((p.flags() & CMD_WRITE_BIT) == 0 || edtl < p.dataLength() || edtl > cfg.maxCommandBytes()) {
+                return null;
+            }
+            ByteBuffer b = pool.acquire(Math.max(1, (int) edtl));
+            b.limit(p.dataLength());
+            return b;
+        }
+        if (p.opcode() != OP_DATA_OUT) {
+            return null;
+        }
+        int offset = p.u32(DATA_BUFFER_OFFSET_OFFSET);
+        int len = p.dataLength();
+        Command c = dataOutInSequence(p, offset, len);
+        if (c == null || c.dataOut == null || c.dataOutBorrowed || c.submitted) {
+            return null;
+        }
+        ByteBuffer t = c.dataOut.duplicate();
+        t.limit(offset + len).position(offset);
+        return t;
+    }
+
+    /** The command a Data-Out PDU continues in sequence (tags, DataSN, offset, length); null otherwise. */
+    private Command dataOutInSequence(Pdu p, int offset, int len) {
+        int itt = p.itt();
+        int ttt = p.u32(TTT_OFFSET);
+        int dataSN = p.u32(DATA_DATASN_OFFSET);
+        if (ttt == RESERVED_TAG) {
+            Command c = byItt.get(itt);
+            return c != null && c.unsolicitedPhase && unsolicitedInSequence(c, dataSN, offset, len) ? c : null;
+        }
+        Command.R2t r = byTtt.get(ttt);
+        return r != null && r.cmd.itt == itt && solicitedInSequence(r, dataSN, offset, len) ? r.cmd : null;
+    }
+
+    private boolean unsolicitedInSequence(Command c, int dataSN, int offset, int len) {
+        return dataSN == c.unsolicitedDataSN && offset == c.received
+                && (long) offset + len <= Math.min(c.expectedLength, neg.firstBurstLength());
+    }
+
+    private static boolean solicitedInSequence(Command.R2t r, int dataSN, int offset, int len) {
+        return dataSN == r.nextDataSN && offset == r.offset + r.received && r.received + len <= r.length;
+    }
+
     private void onDataOut(Pdu p) {
         int itt = p.itt();
         int ttt = p.u32(TTT_OFFSET);
@@ -940,8 +1015,7 @@ public final class IscsiConnection implements PduParser.Handler {
                 }
                 return;
             }
-            if (dataSN != c.unsolicitedDataSN || offset != c.received
-                    || (long) offset + len > Math.min(c.expectedLength, neg.firstBurstLength())) {
+            if (!unsolicitedInSequence(c, dataSN, offset, len)) {
                 sequenceError(c, dataSN != c.unsolicitedDataSN);
                 return;
             }
@@ -955,7 +1029,7 @@ public final class IscsiConnection implements PduParser.Handler {
                 return;
             }
             c = r.cmd;
-            if (dataSN != r.nextDataSN || offset != r.offset + r.received || r.received + len > r.length) {
+            if (!solicitedInSequence(r, dataSN, offset, len)) {
                 sequenceError(c, dataSN != r.nextDataSN);
                 return;
             }
@@ -963,7 +1037,9 @@ public final class IscsiConnection implements PduParser.Handler {
             r.received += len;
         }
         if (len > 0) {
-            p.buffer().getBytes(p.dataOffset(), p.dataOffset() + len, c.dataOut.array(), c.dataOut.arrayOffset() + offset);
+            if (!p.isPlaced()) { // a placed PDU's data is already there (dataTarget)
+                p.buffer().getBytes(p.dataOffset(), p.dataOffset() + len, c.dataOut.array(), c.dataOut.arrayOffset() + offset);
+            }
             c.received += len;
         }
         if (r == null) {

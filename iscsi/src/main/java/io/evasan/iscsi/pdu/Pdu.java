@@ -6,7 +6,8 @@ import io.vertx.core.buffer.Buffer;
  * A view of one received PDU inside the parser's buffer: the 48-byte BHS at {@link #bhs}, the AHS
  * bytes and the data segment (without padding and digests). Reused by the parser for every PDU: a
  * handler must read what it needs before returning. Invariant: all offsets lie inside
- * {@link #buffer()} and {@code dataOffset + dataLength <= buffer().length()}.
+ * {@link #buffer()} and {@code dataOffset + dataLength <= buffer().length()}, except for a
+ * {@link #isPlaced() placed} PDU, whose buffer holds only the header.
  */
 public final class Pdu {
     Buffer buffer;
@@ -15,6 +16,12 @@ public final class Pdu {
     int dataOffset;
     int dataLength;
     boolean copy;
+    /** The buffer belongs to the parser (or is a private copy) and its bytes are never rewritten. */
+    boolean owned;
+    /** The data segment was placed into the handler's buffer ({@link PduParser.Handler#dataTarget}). */
+    boolean placed;
+    /** For a placed PDU: the placed data segment (position to limit). */
+    java.nio.ByteBuffer placedData;
 
     public Buffer buffer() { return buffer; }
     /** Offset of the BHS in {@link #buffer()}. */
@@ -25,6 +32,30 @@ public final class Pdu {
     public int dataLength() { return dataLength; }
     /** True for a private copy made by {@link #copy()} (its buffer is not shared with the parser). */
     public boolean isCopy() { return copy; }
+    /**
+     * True when the bytes of this view stay valid and unchanged after the handler returns (a buffer
+     * the parser allocated, or a private copy); false when they lie in the caller's receive buffer,
+     * which is recycled once {@link PduParser#feed} returns.
+     */
+    public boolean isStable() { return owned || copy; }
+    /**
+     * True when the data segment is not in {@link #buffer()} but was placed, as it arrived, into the
+     * buffer the handler returned from {@link PduParser.Handler#dataTarget}; {@link #buffer()} then
+     * holds the header only.
+     */
+    public boolean isPlaced() { return placed; }
+
+    /** For a {@link #isPlaced() placed} PDU, the buffer holding its data segment (position to limit); else null. */
+    public java.nio.ByteBuffer placedData() { return placed ? placedData : null; }
+
+    /** Copies the data segment (placed or not) to {@code dst} at {@code off}. */
+    public void copyDataTo(byte[] dst, int off) {
+        if (placed) {
+            placedData.duplicate().get(dst, off, dataLength);
+        } else {
+            buffer.getBytes(dataOffset, dataOffset + dataLength, dst, off);
+        }
+    }
 
     public int opcode() { return BhsDescriptor.opcode(buffer, bhs); }
     public boolean immediate() { return BhsDescriptor.immediate(buffer, bhs); }
@@ -39,7 +70,12 @@ public final class Pdu {
     public byte[] copyBhs() { return buffer.getBytes(bhs, bhs + BhsDescriptor.LENGTH); }
 
     /** Copy of the data segment. */
-    public byte[] copyData() { return buffer.getBytes(dataOffset, dataOffset + dataLength); }
+    public byte[] copyData() {
+        if (placed) {
+            byte[] d = new byte[dataLength];
+            copyDataTo(d, 0);
+            return d;
+        } return buffer.getBytes(dataOffset, dataOffset + dataLength); }
 
     /** Builds a standalone view (for tests and the CmdSN reorder queue) over a private copy. */
     public static Pdu of(Buffer wholePdu, int ahsLength, int dataLength) {
@@ -56,7 +92,11 @@ public final class Pdu {
     public Pdu copy() {
         Buffer b = Buffer.buffer(BhsDescriptor.LENGTH + ahsLength + dataLength);
         b.appendBuffer(buffer, bhs, BhsDescriptor.LENGTH + ahsLength);
-        b.appendBuffer(buffer, dataOffset, dataLength);
+        if (placed) {
+            b.appendBytes(copyData());
+        } else {
+            b.appendBuffer(buffer, dataOffset, dataLength);
+        }
         Pdu p = of(b, ahsLength, dataLength);
         p.copy = true;
         return p;

@@ -188,4 +188,108 @@ class PduLayerTest {
         assertDoesNotThrow(() -> p.feed(pdu(1, 1, 0, false, false, rnd)));
         assertTrue(p.isDead());
     }
+
+    /**
+     * Seeded model test of the receive path's buffer lifetimes. Each chunk is fed from one scratch
+     * buffer that is overwritten with garbage as soon as {@code feed} returns (as Netty recycles its
+     * read buffer), and the handler takes the data of some incomplete PDUs into its own buffer
+     * ({@code dataTarget}). Every PDU must arrive with exactly its bytes, placed or not; a view the
+     * parser calls stable must keep them after later feeds; a bad data digest of a placed PDU is
+     * reported, not delivered.
+     */
+    @ParameterizedTest
+    @CsvSource({"11,false,false", "12,true,true", "13,false,true", "14,true,false"})
+    void shouldDeliverExactBytesWhenChunksAreRecycledAndDataIsPlaced(long seed, boolean hd, boolean dd) {
+        System.out.println("shouldDeliverExactBytesWhenChunksAreRecycledAndDataIsPlaced seed=" + seed);
+        Random rnd = new Random(seed);
+        int n = 300;
+        byte[][] expected = new byte[n][];
+        boolean[] corrupt = new boolean[n];
+        Buffer stream = Buffer.buffer();
+        for (int i = 0; i < n; i++) {
+            int len = rnd.nextInt(5) == 0 ? 0 : rnd.nextInt(rnd.nextBoolean() ? 600 : 70000);
+            Buffer one = pdu(1, i, len, hd, dd, rnd);
+            expected[i] = one.getBytes(48 + (hd ? 4 : 0), 48 + (hd ? 4 : 0) + len);
+            if (dd && len > 0 && rnd.nextInt(40) == 0) {
+                corrupt[i] = true;
+                int at = one.length() - 1;
+                one.setByte(at, (byte) (one.getByte(at) ^ 0x5a));
+            }
+            stream.appendBuffer(one);
+        }
+        java.nio.ByteBuffer[] targets = new java.nio.ByteBuffer[n];
+        List<String> errors = new ArrayList<>();
+        List<Object[]> stable = new ArrayList<>();
+        int[] delivered = {0};
+        PduParser.Handler h = new PduParser.Handler() {
+            @Override public java.nio.ByteBuffer dataTarget(Pdu p) {
+                if (rnd.nextInt(3) == 0) {
+                    return null;
+                }
+                int at = rnd.nextInt(100);
+                java.nio.ByteBuffer t = rnd.nextBoolean() ? java.nio.ByteBuffer.allocateDirect(at + p.dataLength() + 7)
+                        : java.nio.ByteBuffer.allocate(at + p.dataLength() + 7);
+                t.position(at).limit(at + p.dataLength());
+                targets[p.itt()] = t.duplicate();
+                return t;
+            }
+            @Override public void onPdu(Pdu p) {
+                int i = p.itt();
+                if (corrupt[i]) {
+                    errors.add("pdu " + i + " with a bad data digest was delivered");
+                    return;
+                }
+                delivered[0]++;
+                byte[] got;
+                if (p.isPlaced()) {
+                    java.nio.ByteBuffer t = targets[i].duplicate();
+                    got = new byte[t.remaining()];
+                    t.get(got);
+                    if (!java.util.Arrays.equals(got, p.copyData()) || !java.util.Arrays.equals(got, p.copy().copyData())) {
+                        errors.add("pdu " + i + " placed data and its copies differ");
+                    }
+                } else {
+                    got = p.copyData();
+                    if (p.isStable()) {
+                        stable.add(new Object[]{p.buffer(), p.dataOffset(), i});
+                    }
+                }
+                if (!java.util.Arrays.equals(expected[i], got)) {
+                    errors.add("pdu " + i + " data differs (placed " + p.isPlaced() + ")");
+                }
+            }
+            @Override public void onOversizedData(Pdu p, int len) { errors.add("oversized " + len); }
+            @Override public void onDataDigestError(Pdu p) {
+                if (!corrupt[p.itt()]) {
+                    errors.add("ddigest " + p.itt());
+                }
+                delivered[0]++;
+            }
+            @Override public void onFatal(String reason) { errors.add("fatal " + reason); }
+            @Override public void onHandlerFailure(Throwable t) { errors.add("handler " + t); }
+        };
+        PduParser p = new PduParser(h);
+        p.headerDigest(hd);
+        p.dataDigest(dd);
+        p.maxDataSegmentLength(70000);
+        Buffer scratch = Buffer.buffer(new byte[80000]);
+        int pos = 0;
+        while (pos < stream.length()) {
+            int len = Math.min(stream.length() - pos, 1 + rnd.nextInt(rnd.nextBoolean() ? 50 : 70000));
+            Buffer chunk = scratch.slice(0, len);
+            chunk.setBuffer(0, stream, pos, len);
+            p.feed(chunk);
+            for (int k = 0; k < len; k++) {
+                scratch.setByte(k, (byte) 0xee); // the read buffer is recycled after feed
+            }
+            pos += len;
+        }
+        assertEquals(List.of(), errors, "seed " + seed);
+        assertEquals(n, delivered[0], "seed " + seed);
+        for (Object[] s : stable) {
+            int i = (Integer) s[2];
+            assertArrayEquals(expected[i], ((Buffer) s[0]).getBytes((Integer) s[1], (Integer) s[1] + expected[i].length),
+                    "seed " + seed + " stable pdu " + i + " changed after later feeds");
+        }
+    }
 }

@@ -569,6 +569,22 @@ public final class SharingTreesImpl implements SharingTrees {
     public void write(long diskId, long offset, byte[] src, int srcOffset, int length) {
         Disk d = validDisk(diskId);
         checkRange(d, offset, length, src.length, srcOffset);
+        write(d, offset, ByteBuffer.wrap(src, srcOffset, length));
+    }
+
+    /** Same locking and CFW path as the byte[] write; a direct buffer reaches the drives without a heap copy. */
+    @Override
+    public void write(long diskId, long offset, ByteBuffer src) {
+        Disk d = validDisk(diskId);
+        int length = src.remaining();
+        checkRange(d, offset, length, length, 0);
+        write(d, offset, src);
+    }
+
+    /** Writes {@code src.remaining()} checked bytes at {@code offset}, advancing {@code src} segment by segment. */
+    private void write(Disk d, long offset, ByteBuffer src) {
+        int srcOffset = src.position();
+        int length = src.remaining();
         while (length > 0) {
             int s = (int) (offset / segBytes);
             int off = (int) (offset % segBytes);
@@ -580,7 +596,7 @@ public final class SharingTreesImpl implements SharingTrees {
                     ReentrantReadWriteLock.WriteLock l = t.stripe(s).writeLock();
                     l.lock();
                     try {
-                        writeSegment(d, s, off, src, srcOffset, n);
+                        writeSegment(d, s, off, src.slice(srcOffset, n));
                     } finally {
                         l.unlock();
                     }
@@ -601,12 +617,17 @@ public final class SharingTreesImpl implements SharingTrees {
             offset += n;
             srcOffset += n;
             length -= n;
+            src.position(srcOffset);
         }
     }
 
-    /** Write path of one segment ([0097]-[0099], [0104]); caller holds the structure (shared) and stripe locks. */
-    private void writeSegment(Disk x, int s, int off, byte[] src, int so, int n) {
-        boolean full = off == 0 && n == segBytes;
+    /**
+     * Write path of one segment ([0097]-[0099], [0104]) for the {@code src.remaining()} bytes of
+     * {@code src} (a fresh view: consumed by the one RSEG write made); caller holds the structure
+     * (shared) and stripe locks.
+     */
+    private void writeSegment(Disk x, int s, int off, ByteBuffer src) {
+        boolean full = off == 0 && src.remaining() == segBytes;
         long xe = e(x, s);
         Disk p = x.pred;
         // 1. preserve for the predecessor (CFW destination)
@@ -618,7 +639,7 @@ public final class SharingTreesImpl implements SharingTrees {
                     clearSuccessorSpOfClone(x, s);
                     long r = allocFor(p, x, s);
                     try {
-                        maps.write(r, 0, src, so, n);
+                        maps.write(r, 0, src);
                     } catch (RuntimeException ex) {
                         maps.release(r);
                         throw ex;
@@ -651,7 +672,7 @@ public final class SharingTreesImpl implements SharingTrees {
                 long r = allocFor(x, s);
                 try {
                     if (full) {
-                        maps.write(r, 0, src, so, n);
+                        maps.write(r, 0, src);
                     } else {
                         maps.copy(hp, r);
                     }
@@ -684,7 +705,7 @@ public final class SharingTreesImpl implements SharingTrees {
         if (ptr == 0) {
             long r = allocFor(x, s);
             try {
-                maps.write(r, off, src, so, n);
+                maps.write(r, off, src);
             } catch (RuntimeException ex) {
                 maps.release(r);
                 throw ex;
@@ -692,7 +713,7 @@ public final class SharingTreesImpl implements SharingTrees {
             link(x, s, xe, r, sp(xe), false);
             return;
         }
-        maps.write(ptr, off, src, so, n);
+        maps.write(ptr, off, src);
     }
 
     @Override

@@ -123,6 +123,22 @@ public interface SegmentMaps extends AutoCloseable {
     /** Durable write inside one RSEG. */
     void write(long rseg, int offset, byte[] src, int srcOffset, int length) throws StorageException;
 
+    /**
+     * Durable write of {@code src.remaining()} bytes inside one RSEG, advancing {@code src}'s position
+     * (a direct buffer can go to the drives without a copy); this default goes through the byte[] write.
+     */
+    default void write(long rseg, int offset, ByteBuffer src) throws StorageException {
+        int len = src.remaining();
+        if (src.hasArray()) {
+            write(rseg, offset, src.array(), src.arrayOffset() + src.position(), len);
+        } else {
+            byte[] b = new byte[len];
+            src.duplicate().get(b);
+            write(rseg, offset, b, 0, len);
+        }
+        src.position(src.position() + len);
+    }
+
     /** Reserves capacity for later {@code allocate(.., true)} calls; false (nothing reserved) if short. */
     boolean reserveCapacity(long segments);
 

@@ -16,8 +16,8 @@ import java.util.Arrays;
  * every destaged write is shown to the {@link DestageObserver} before it reaches the tree; reads of
  * never-written space return zeros (the tree's rule). The id table is a copy-on-write array read
  * without locks on the I/O path; reads go straight into the caller's buffer (the tree reads into
- * it); heap-buffer writes go straight to the tree, direct ones through a per-thread scratch array
- * (no allocation per I/O once warmed up).
+ * it) and writes come straight from the caller's buffer (a direct cache segment buffer reaches the
+ * drives' positional writes without a heap copy).
  *
  * <p>{@link #flush} is the tree's flush of the LUN's disk (stable storage); {@link #unmap} frees whole
  * segments in the tree (partial ones read zeros) and is also shown to the observer first.
@@ -27,7 +27,6 @@ public final class TreeDestageTarget implements DestageTarget {
     private volatile long[] disks = new long[0];
     private volatile long[] sizes = new long[0];
     private volatile DestageObserver observer = (l, o, n) -> { };
-    private final ThreadLocal<byte[]> scratch = ThreadLocal.withInitial(() -> new byte[1 << 20]);
 
     public TreeDestageTarget(SharingTrees trees) {
         this.trees = trees;
@@ -84,33 +83,12 @@ public final class TreeDestageTarget implements DestageTarget {
         long disk = disk(lunId);
         int len = src.remaining();
         observer.beforeWrite(lunId, byteOffset, len);
-        if (src.hasArray()) {
-            trees.write(disk, byteOffset, src.array(), src.arrayOffset() + src.position(), len);
-            src.position(src.position() + len);
-            return;
-        }
-        byte[] buf = scratch(len);
-        long off = byteOffset;
-        while (src.hasRemaining()) {
-            int n = Math.min(src.remaining(), buf.length);
-            src.get(buf, 0, n);
-            trees.write(disk, off, buf, 0, n);
-            off += n;
-        }
+        trees.write(disk, byteOffset, src);   // straight from the cache's (direct) segment buffer
     }
 
     @Override
     public void read(int lunId, long byteOffset, ByteBuffer dst) {
         trees.read(disk(lunId), byteOffset, dst);   // straight into the (direct) buffer
-    }
-
-    private byte[] scratch(int len) {
-        byte[] b = scratch.get();
-        if (b.length < len && len <= (8 << 20)) {
-            b = new byte[len];
-            scratch.set(b);
-        }
-        return b;
     }
 
     /**

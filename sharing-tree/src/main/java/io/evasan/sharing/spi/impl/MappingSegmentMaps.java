@@ -285,6 +285,13 @@ public final class MappingSegmentMaps implements SegmentMaps {
     }
 
     @Override
+    public void write(long rseg, int offset, ByteBuffer src) {
+        int end = src.limit();
+        mapping.writeRseg(address(rseg), offset, src);   // direct buffers reach the drives' FileChannels as they are
+        src.position(end);
+    }
+
+    @Override
     public boolean reserveCapacity(long segments) {
         if (byId.isEmpty()) {
             return segments == 0;

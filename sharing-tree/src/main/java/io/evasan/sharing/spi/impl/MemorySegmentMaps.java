@@ -238,6 +238,11 @@ public final class MemorySegmentMaps implements SegmentMaps {
     }
 
     @Override
+    public void write(long rseg, int offset, java.nio.ByteBuffer src) {
+        src.get(data(rseg), offset, src.remaining());
+    }
+
+    @Override
     public boolean reserveCapacity(long segments) {
         synchronized (allocLock) {
             if (inUse + reserved + segments > capacity) {
