@@ -217,30 +217,29 @@ public final class IscsiConnection implements PduParser.Handler {
 
     @Override
     public void onOversizedData(Pdu headerOnly, int announcedLength) {
-        core.protocolError();
-        if (phase == Phase.LOGIN) {
-            loginFail(LoginStatus.INITIATOR_ERROR, headerOnly.itt());
-            return;
-        }
         // the command (if any) is lost: reject it and close, ERL 0 cannot recover the task
-        sendReject(REJECT_PROTOCOL_ERROR, headerOnly.copyBhs());
-        int op = headerOnly.opcode();
-        if (op == OP_SCSI_CMD || op == OP_DATA_OUT) {
-            closeAfterFlush();
-        }
+        rejectDataError(headerOnly, REJECT_PROTOCOL_ERROR);
     }
 
     @Override
     public void onDataDigestError(Pdu pdu) {
+        // ERL 0: the task cannot be recovered without SNACK/R2T recovery
+        rejectDataError(pdu, REJECT_DATA_DIGEST_ERROR);
+    }
+
+    /**
+     * A PDU whose data cannot be used: during login the login fails; afterwards a Reject carrying
+     * its header, and for a SCSI Command or Data-Out the connection closes once that is flushed.
+     */
+    private void rejectDataError(Pdu pdu, int reason) {
         core.protocolError();
         if (phase == Phase.LOGIN) {
             loginFail(LoginStatus.INITIATOR_ERROR, pdu.itt());
             return;
         }
-        sendReject(REJECT_DATA_DIGEST_ERROR, pdu.copyBhs());
+        sendReject(reason, pdu.copyBhs());
         int op = pdu.opcode();
         if (op == OP_SCSI_CMD || op == OP_DATA_OUT) {
-            // ERL 0: the task cannot be recovered without SNACK/R2T recovery
             closeAfterFlush();
         }
     }

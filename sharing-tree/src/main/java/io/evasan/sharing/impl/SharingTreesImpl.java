@@ -589,31 +589,7 @@ public final class SharingTreesImpl implements SharingTrees {
             int s = (int) (offset / segBytes);
             int off = (int) (offset % segBytes);
             int n = Math.min(length, segBytes - off);
-            while (true) {
-                Disk victim = null;
-                Tree t = lockShared(d);
-                try {
-                    ReentrantReadWriteLock.WriteLock l = t.stripe(s).writeLock();
-                    l.lock();
-                    try {
-                        writeSegment(d, s, off, src.slice(srcOffset, n));
-                    } finally {
-                        l.unlock();
-                    }
-                } catch (NeedsInvalidation ni) {
-                    victim = ni.disk;
-                } finally {
-                    t.structure.readLock().unlock();
-                }
-                if (victim == null) {
-                    break;
-                }
-                invalidate(victim);
-                if (victim == d) {
-                    throw new StorageException(ErrorCode.SNAPSHOT_INVALIDATED, "snapshot " + d.id
-                            + " was invalidated: no space for its copy of segment " + s);
-                }
-            }
+            underSegmentLock(d, s, WRITE_SEGMENT, off, src.slice(srcOffset, n));
             offset += n;
             srcOffset += n;
             length -= n;
@@ -626,6 +602,49 @@ public final class SharingTreesImpl implements SharingTrees {
      * {@code src} (a fresh view: consumed by the one RSEG write made); caller holds the structure
      * (shared) and stripe locks.
      */
+    /** One host operation on one segment of a disk, run under the tree's shared lock and the segment's stripe lock. */
+    @FunctionalInterface
+    private interface SegmentOp {
+        void apply(SharingTreesImpl trees, Tree t, Disk d, int s, int off, ByteBuffer data);
+    }
+
+    private static final SegmentOp WRITE_SEGMENT = (trees, t, d, s, off, data) -> trees.writeSegment(d, s, off, data);
+    private static final SegmentOp UNMAP_SEGMENT = (trees, t, d, s, off, data) -> trees.unmapSegment(t, d, s);
+
+    /**
+     * Runs {@code op} on segment {@code s} of {@code d} under the tree's shared structure lock and the
+     * segment's stripe write lock. When the operation needs a snapshot to be invalidated (it could not get
+     * space for that snapshot's copy, [0087]), the locks are dropped, the snapshot is invalidated and the
+     * operation is retried; if the snapshot is {@code d} itself, the operation fails instead.
+     */
+    private void underSegmentLock(Disk d, int s, SegmentOp op, int off, ByteBuffer data) {
+        while (true) {
+            Disk victim = null;
+            Tree t = lockShared(d);
+            try {
+                ReentrantReadWriteLock.WriteLock l = t.stripe(s).writeLock();
+                l.lock();
+                try {
+                    op.apply(this, t, d, s, off, data);
+                } finally {
+                    l.unlock();
+                }
+            } catch (NeedsInvalidation ni) {
+                victim = ni.disk;
+            } finally {
+                t.structure.readLock().unlock();
+            }
+            if (victim == null) {
+                return;
+            }
+            invalidate(victim);
+            if (victim == d) {
+                throw new StorageException(ErrorCode.SNAPSHOT_INVALIDATED, "snapshot " + d.id
+                        + " was invalidated: no space for its copy of segment " + s);
+            }
+        }
+    }
+
     private void writeSegment(Disk x, int s, int off, ByteBuffer src) {
         boolean full = off == 0 && src.remaining() == segBytes;
         long xe = e(x, s);
@@ -737,30 +756,7 @@ public final class SharingTreesImpl implements SharingTrees {
             if (n < segBytes) {
                 write(diskId, offset, zeros, 0, n);
             } else {
-                while (true) {
-                    Disk victim = null;
-                    Tree t = lockShared(d);
-                    try {
-                        ReentrantReadWriteLock.WriteLock l = t.stripe(s).writeLock();
-                        l.lock();
-                        try {
-                            unmapSegment(t, d, s);
-                        } finally {
-                            l.unlock();
-                        }
-                    } catch (NeedsInvalidation ni) {
-                        victim = ni.disk;
-                    } finally {
-                        t.structure.readLock().unlock();
-                    }
-                    if (victim == null) {
-                        break;
-                    }
-                    invalidate(victim);
-                    if (victim == d) {
-                        throw new StorageException(ErrorCode.SNAPSHOT_INVALIDATED, "snapshot " + d.id + " was invalidated");
-                    }
-                }
+                underSegmentLock(d, s, UNMAP_SEGMENT, 0, null);
             }
             offset += n;
             length -= n;
