@@ -486,35 +486,12 @@ public final class SharingTreesImpl implements SharingTrees {
     // ------------------------------------------------------------------------------------------
     // I/O
 
+    /** The ByteBuffer read over the array (one set of read rules and locking for both). */
     @Override
     public void read(long diskId, long offset, byte[] dst, int dstOffset, int length) {
         Disk d = validDisk(diskId);
         checkRange(d, offset, length, dst.length, dstOffset);
-        Tree t = lockShared(d);
-        try {
-            while (length > 0) {
-                int s = (int) (offset / segBytes);
-                int off = (int) (offset % segBytes);
-                int n = Math.min(length, segBytes - off);
-                ReentrantReadWriteLock.ReadLock l = t.stripe(s).readLock();
-                l.lock();
-                try {
-                    long ptr = contentPtr(d, s);
-                    if (ptr == 0) {
-                        Arrays.fill(dst, dstOffset, dstOffset + n, (byte) 0);
-                    } else {
-                        maps.read(ptr, off, dst, dstOffset, n);
-                    }
-                } finally {
-                    l.unlock();
-                }
-                offset += n;
-                dstOffset += n;
-                length -= n;
-            }
-        } finally {
-            t.structure.readLock().unlock();
-        }
+        read(diskId, offset, ByteBuffer.wrap(dst, dstOffset, length));
     }
 
     /** Zeros for unheld segments read into a buffer (read-only, duplicated per use). */
