@@ -256,6 +256,73 @@ try {
   check(loads === 1, `one page load in the whole session, saw ${loads}`);
   await page.screenshot({ path: join(shots, 'console-backup.png'), fullPage: true });
 
+  step('Hosts page: a bad initiator is refused at its line, a short CHAP secret at the secret field');
+  await page.locator('#nav a[data-nav="hosts"]').click();
+  await page.getByTestId('host-table').locator('p, table').first().waitFor();
+  await page.getByTestId('create-host-open').click();
+  const hdlg = page.getByTestId('create-host');
+  const secret = 'web-chap-secret-1234';
+  await hdlg.getByTestId('host-name').fill('app1');
+  await hdlg.getByTestId('host-initiators').fill('iqn.2026-11.io.evasan:app1\nnot-an-initiator');
+  await hdlg.getByTestId('create-host-submit').click();
+  await hdlg.locator('.field-error[data-fields~="initiators[1]"]').filter({ hasText: /not an iSCSI initiator name/ }).waitFor();
+  await hdlg.getByTestId('host-initiators').fill('iqn.2026-11.io.evasan:app1\niqn.2026-11.io.evasan:app1b');
+  await hdlg.getByTestId('host-chap-user').fill('app1-user');
+  await hdlg.getByTestId('host-chap-secret').fill('short');
+  await hdlg.getByTestId('create-host-submit').click();
+  await hdlg.locator('.field-error[data-fields="chap.secret"]').filter({ hasText: /secret/ }).waitFor();
+
+  step('create host app1 with CHAP; it is listed, the secret is shown nowhere');
+  await hdlg.getByTestId('host-chap-secret').fill(secret);
+  await hdlg.getByTestId('create-host-submit').click();
+  await hdlg.waitFor({ state: 'detached' });
+  const hostRows = page.locator('tr[data-host="app1"]');
+  await hostRows.first().waitFor();
+  check(await hostRows.count() === 2, `one row per initiator of app1, saw ${await hostRows.count()}`);
+  const hostText = await hostRows.first().innerText();
+  check(hostText.includes('iqn.2026-11.io.evasan:app1') && hostText.includes('CHAP') && hostText.includes('app1-user'),
+    `app1 row shows initiator, CHAP and user name; saw ${JSON.stringify(hostText)}`);
+  check(!(await page.content()).includes(secret), 'the CHAP secret appears nowhere in the page');
+
+  step('an initiator presented over REST shows up live as unregistered; Register as host');
+  check((await rest('POST', '/api/luns/web1/present', { initiator: 'iqn.2026-11.io.evasan:orphan', hostLun: 3 })).status === 200,
+    'POST /api/luns/web1/present');
+  const orphan = page.locator('tr[data-initiator="iqn.2026-11.io.evasan:orphan"]');
+  await orphan.waitFor();
+  await orphan.getByRole('button', { name: 'Register as host' }).click();
+  check(await hdlg.getByTestId('host-initiators').inputValue() === 'iqn.2026-11.io.evasan:orphan', 'the dialog is prefilled with the initiator');
+  await hdlg.getByTestId('host-name').fill('orphan-host');
+  await hdlg.getByTestId('create-host-submit').click();
+  await page.locator('tr[data-host="orphan-host"]').filter({ hasText: 'web1 (3)' }).waitFor();
+  await orphan.waitFor({ state: 'detached' });
+
+  step('a host created elsewhere (REST) is listed live; delete app1 with the confirm dialog');
+  check((await rest('POST', '/api/hosts', { name: 'rest-host', initiators: ['iqn.2026-11.io.evasan:rest'] })).status === 201,
+    'POST /api/hosts rest-host');
+  await page.locator('tr[data-host="rest-host"]').waitFor();
+  await page.screenshot({ path: join(shots, 'console-hosts.png'), fullPage: true });
+  await page.getByTestId('delete-host-app1').click();
+  await page.getByTestId('confirm-delete-host-submit').click();
+  await hostRows.first().waitFor({ state: 'detached' });
+
+  step('Dashboard: Create disk group refuses 5 drives at the drives field, then creates dg-web');
+  await page.locator('#nav a[data-nav="dashboard"]').click();
+  await page.getByTestId('capacity').locator('.group').first().waitFor();
+  await page.getByTestId('create-group-open').click();
+  const gdlg = page.getByTestId('create-group');
+  await gdlg.getByTestId('group-name').fill('dg-web');
+  await gdlg.getByTestId('group-drives').fill('5');
+  await gdlg.getByTestId('group-size').fill('64');
+  await gdlg.getByTestId('group-unit').selectOption('MiB');
+  await gdlg.getByTestId('create-group-submit').click();
+  await gdlg.locator('.field-error[data-fields="drives"]').filter({ hasText: /6/ }).waitFor();
+  await gdlg.getByTestId('group-drives').fill('6');
+  await gdlg.getByTestId('create-group-submit').click();
+  await gdlg.waitFor({ state: 'detached' });
+  await page.getByTestId('capacity').locator('.group h3').filter({ hasText: 'dg-web' }).waitFor();
+  await page.screenshot({ path: join(shots, 'console-group.png'), fullPage: true });
+  check(loads === 1, `still one page load, saw ${loads}`);
+
   step('a rejected token leads back to the login screen with a message');
   await page.evaluate(() => sessionStorage.setItem('evasan.token', 'revoked-token'));
   await page.locator('#nav a[data-nav="luns"]').click();
