@@ -77,6 +77,18 @@ try {
   await page.getByTestId('controllers').locator('[data-controller]').first().waitFor();
   await page.screenshot({ path: join(shots, 'console-dashboard.png'), fullPage: true });
 
+  const rest = (method, path, body) => fetch(new URL(path, url), {
+    method,
+    headers: { Authorization: 'Bearer ' + token, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  /** The value of name{snapshot="<snap>"} at /metrics, or null when the series is absent. */
+  const metric = async (name, snap) => {
+    const text = await (await rest('GET', '/metrics')).text();
+    const line = text.split('\n').find((l) => l.startsWith(name + '{') && l.includes(`snapshot="${snap}"`));
+    return line === undefined ? null : Number(line.slice(line.lastIndexOf(' ') + 1));
+  };
+
   step('LUN list: create dialog shows the server error next to the name field');
   await page.locator('#nav a[data-nav="luns"]').click();
   await page.getByTestId('lun-table').locator('table').waitFor();
@@ -153,6 +165,10 @@ try {
   const second = Number(await bar.getAttribute('aria-valuenow'));
   console.log(`  BGCOPY second reading ${second} / ${total}`);
   check(second > first, `BGCOPY advanced (${first} -> ${second})`);
+  const mDone = await metric('evasan_bgcopy_done_segments', 'clone1');
+  const mTotal = await metric('evasan_bgcopy_total_segments', 'clone1');
+  console.log(`  /metrics BGCOPY of clone1: ${mDone} / ${mTotal}`);
+  check(mTotal === total && mDone >= second && mDone <= mTotal, `/metrics shows the BGCOPY progress of clone1 (${mDone}/${mTotal})`);
   check(await page.evaluate(() => window.__noReload) === 'still here', 'the page was not reloaded');
   check(loads === 1, `one page load in the whole session, saw ${loads}`);
   await page.screenshot({ path: join(shots, 'console-lun.png'), fullPage: true });
@@ -170,8 +186,11 @@ try {
     await page.getByTestId('confirm-cancel-submit').click();
     await page.getByTestId('confirm-cancel').waitFor({ state: 'detached' });
     await page.locator('tr[data-job="bgcopy-clone1"] .badge').filter({ hasText: 'CANCELLED' }).waitFor();
+    check(await metric('evasan_bgcopy_done_segments', 'clone1') === null, 'the cancelled (deleted) snapclone has no BGCOPY series');
   } else {
     console.log(`  cancel step skipped: the BGCOPY is already ${jobState}`);
+    const d = await metric('evasan_bgcopy_done_segments', 'clone1');
+    check(d === await metric('evasan_bgcopy_total_segments', 'clone1'), `a finished BGCOPY shows done == total at /metrics (${d})`);
   }
 
   step('LUN page of web1: Resize refuses 1.5 MiB at the size field, then grows to 128 MiB');
@@ -190,11 +209,6 @@ try {
   await page.getByTestId('lun-size-value').filter({ hasText: '128 MiB' }).waitFor();
 
   step('a resize made elsewhere (REST) shows up live: 96 MiB');
-  const rest = (method, path, body) => fetch(new URL(path, url), {
-    method,
-    headers: { Authorization: 'Bearer ' + token, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
   check((await rest('PATCH', '/api/luns/web1', { sizeBytes: 96 * 2 ** 20 })).status === 200, 'PATCH web1 to 96 MiB');
   await page.getByTestId('lun-size-value').filter({ hasText: '96 MiB' }).waitFor();
 

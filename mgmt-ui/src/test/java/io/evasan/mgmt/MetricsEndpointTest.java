@@ -79,6 +79,8 @@ class MetricsEndpointTest extends ApplianceTest {
                 + 8 * data.length, "RAID bytes written count the LUN writes");
         assertTrue(after.get("evasan_mgmt_requests_total") > before.get("evasan_mgmt_requests_total"));
         assertTrue(after.get("evasan_pool_psegs_free") < before.get("evasan_pool_psegs_free"), "writes allocated PSEGs");
+        assertTrue(after.containsKey("evasan_raid_rebuild_done") && after.containsKey("evasan_raid_rebuild_total_rows"),
+                "rebuild progress per group: done and total rows " + after.keySet());
         f.controller.deleteLun("m1");
     }
 

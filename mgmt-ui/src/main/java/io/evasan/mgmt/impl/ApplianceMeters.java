@@ -28,8 +28,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link SharingTrees#bgcopyProgress} call per snapclone (never on the I/O path).
  * ("total" sits inside the name: the Prometheus registry strips a trailing {@code .total} from gauge names.)
  * Rebuild progress per group is already given by the RAID layer's gauges {@code evasan.raid.rebuild.done} and
- * {@code evasan.raid.rebuild.total} (exposed as {@code evasan_raid_rebuild_done} and, trailing suffix stripped,
- * {@code evasan_raid_rebuild}).
+ * {@code evasan.raid.rebuild.total.rows} (64 KiB rows, tag {@code group}).
  */
 public final class ApplianceMeters {
     private final Counter[] requests = new Counter[6];
