@@ -77,6 +77,18 @@ try {
   await page.getByTestId('controllers').locator('[data-controller]').first().waitFor();
   await page.screenshot({ path: join(shots, 'console-dashboard.png'), fullPage: true });
 
+  const rest = (method, path, body) => fetch(new URL(path, url), {
+    method,
+    headers: { Authorization: 'Bearer ' + token, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  /** The value of name{snapshot="<snap>"} at /metrics, or null when the series is absent. */
+  const metric = async (name, snap) => {
+    const text = await (await rest('GET', '/metrics')).text();
+    const line = text.split('\n').find((l) => l.startsWith(name + '{') && l.includes(`snapshot="${snap}"`));
+    return line === undefined ? null : Number(line.slice(line.lastIndexOf(' ') + 1));
+  };
+
   step('LUN list: create dialog shows the server error next to the name field');
   await page.locator('#nav a[data-nav="luns"]').click();
   await page.getByTestId('lun-table').locator('table').waitFor();
@@ -153,6 +165,10 @@ try {
   const second = Number(await bar.getAttribute('aria-valuenow'));
   console.log(`  BGCOPY second reading ${second} / ${total}`);
   check(second > first, `BGCOPY advanced (${first} -> ${second})`);
+  const mDone = await metric('evasan_bgcopy_done_segments', 'clone1');
+  const mTotal = await metric('evasan_bgcopy_total_segments', 'clone1');
+  console.log(`  /metrics BGCOPY of clone1: ${mDone} / ${mTotal}`);
+  check(mTotal === total && mDone >= second && mDone <= mTotal, `/metrics shows the BGCOPY progress of clone1 (${mDone}/${mTotal})`);
   check(await page.evaluate(() => window.__noReload) === 'still here', 'the page was not reloaded');
   check(loads === 1, `one page load in the whole session, saw ${loads}`);
   await page.screenshot({ path: join(shots, 'console-lun.png'), fullPage: true });
@@ -170,8 +186,11 @@ try {
     await page.getByTestId('confirm-cancel-submit').click();
     await page.getByTestId('confirm-cancel').waitFor({ state: 'detached' });
     await page.locator('tr[data-job="bgcopy-clone1"] .badge').filter({ hasText: 'CANCELLED' }).waitFor();
+    check(await metric('evasan_bgcopy_done_segments', 'clone1') === null, 'the cancelled (deleted) snapclone has no BGCOPY series');
   } else {
     console.log(`  cancel step skipped: the BGCOPY is already ${jobState}`);
+    const d = await metric('evasan_bgcopy_done_segments', 'clone1');
+    check(d === await metric('evasan_bgcopy_total_segments', 'clone1'), `a finished BGCOPY shows done == total at /metrics (${d})`);
   }
 
   step('LUN page of web1: Resize refuses 1.5 MiB at the size field, then grows to 128 MiB');
@@ -190,11 +209,6 @@ try {
   await page.getByTestId('lun-size-value').filter({ hasText: '128 MiB' }).waitFor();
 
   step('a resize made elsewhere (REST) shows up live: 96 MiB');
-  const rest = (method, path, body) => fetch(new URL(path, url), {
-    method,
-    headers: { Authorization: 'Bearer ' + token, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
   check((await rest('PATCH', '/api/luns/web1', { sizeBytes: 96 * 2 ** 20 })).status === 200, 'PATCH web1 to 96 MiB');
   await page.getByTestId('lun-size-value').filter({ hasText: '96 MiB' }).waitFor();
 
@@ -255,6 +269,73 @@ try {
   check(await page.evaluate(() => window.__noReload) === 'still here', 'the page was not reloaded');
   check(loads === 1, `one page load in the whole session, saw ${loads}`);
   await page.screenshot({ path: join(shots, 'console-backup.png'), fullPage: true });
+
+  step('Hosts page: a bad initiator is refused at its line, a short CHAP secret at the secret field');
+  await page.locator('#nav a[data-nav="hosts"]').click();
+  await page.getByTestId('host-table').locator('p, table').first().waitFor();
+  await page.getByTestId('create-host-open').click();
+  const hdlg = page.getByTestId('create-host');
+  const secret = 'web-chap-secret-1234';
+  await hdlg.getByTestId('host-name').fill('app1');
+  await hdlg.getByTestId('host-initiators').fill('iqn.2026-11.io.evasan:app1\nnot-an-initiator');
+  await hdlg.getByTestId('create-host-submit').click();
+  await hdlg.locator('.field-error[data-fields~="initiators[1]"]').filter({ hasText: /not an iSCSI initiator name/ }).waitFor();
+  await hdlg.getByTestId('host-initiators').fill('iqn.2026-11.io.evasan:app1\niqn.2026-11.io.evasan:app1b');
+  await hdlg.getByTestId('host-chap-user').fill('app1-user');
+  await hdlg.getByTestId('host-chap-secret').fill('short');
+  await hdlg.getByTestId('create-host-submit').click();
+  await hdlg.locator('.field-error[data-fields="chap.secret"]').filter({ hasText: /secret/ }).waitFor();
+
+  step('create host app1 with CHAP; it is listed, the secret is shown nowhere');
+  await hdlg.getByTestId('host-chap-secret').fill(secret);
+  await hdlg.getByTestId('create-host-submit').click();
+  await hdlg.waitFor({ state: 'detached' });
+  const hostRows = page.locator('tr[data-host="app1"]');
+  await hostRows.first().waitFor();
+  check(await hostRows.count() === 2, `one row per initiator of app1, saw ${await hostRows.count()}`);
+  const hostText = await hostRows.first().innerText();
+  check(hostText.includes('iqn.2026-11.io.evasan:app1') && hostText.includes('CHAP') && hostText.includes('app1-user'),
+    `app1 row shows initiator, CHAP and user name; saw ${JSON.stringify(hostText)}`);
+  check(!(await page.content()).includes(secret), 'the CHAP secret appears nowhere in the page');
+
+  step('an initiator presented over REST shows up live as unregistered; Register as host');
+  check((await rest('POST', '/api/luns/web1/present', { initiator: 'iqn.2026-11.io.evasan:orphan', hostLun: 3 })).status === 200,
+    'POST /api/luns/web1/present');
+  const orphan = page.locator('tr[data-initiator="iqn.2026-11.io.evasan:orphan"]');
+  await orphan.waitFor();
+  await orphan.getByRole('button', { name: 'Register as host' }).click();
+  check(await hdlg.getByTestId('host-initiators').inputValue() === 'iqn.2026-11.io.evasan:orphan', 'the dialog is prefilled with the initiator');
+  await hdlg.getByTestId('host-name').fill('orphan-host');
+  await hdlg.getByTestId('create-host-submit').click();
+  await page.locator('tr[data-host="orphan-host"]').filter({ hasText: 'web1 (3)' }).waitFor();
+  await orphan.waitFor({ state: 'detached' });
+
+  step('a host created elsewhere (REST) is listed live; delete app1 with the confirm dialog');
+  check((await rest('POST', '/api/hosts', { name: 'rest-host', initiators: ['iqn.2026-11.io.evasan:rest'] })).status === 201,
+    'POST /api/hosts rest-host');
+  await page.locator('tr[data-host="rest-host"]').waitFor();
+  await page.screenshot({ path: join(shots, 'console-hosts.png'), fullPage: true });
+  await page.getByTestId('delete-host-app1').click();
+  await page.getByTestId('confirm-delete-host-submit').click();
+  await hostRows.first().waitFor({ state: 'detached' });
+
+  step('Dashboard: Create disk group refuses 5 drives at the drives field, then creates dg-web');
+  await page.locator('#nav a[data-nav="dashboard"]').click();
+  await page.getByTestId('capacity').locator('.group').first().waitFor();
+  await page.getByTestId('create-group-open').click();
+  const gdlg = page.getByTestId('create-group');
+  await gdlg.getByTestId('group-name').fill('dg-web');
+  await gdlg.getByTestId('group-drives').fill('5');
+  await gdlg.getByTestId('group-size').fill('64');
+  await gdlg.getByTestId('group-unit').selectOption('MiB');
+  await gdlg.getByTestId('create-group-submit').click();
+  await gdlg.locator('.field-error[data-fields="drives"]').filter({ hasText: /6/ }).waitFor();
+  await gdlg.getByTestId('group-drives').fill('6');
+  await gdlg.getByTestId('create-group-submit').click();
+  await gdlg.waitFor({ state: 'detached' });
+  await page.getByTestId('capacity').locator('.group h3').filter({ hasText: 'dg-web' }).waitFor();
+  await page.screenshot({ path: join(shots, 'console-group.png'), fullPage: true });
+  check(loads === 1, `still one page load, saw ${loads}`);
 
   step('a rejected token leads back to the login screen with a message');
   await page.evaluate(() => sessionStorage.setItem('evasan.token', 'revoked-token'));

@@ -133,6 +133,7 @@ public final class ManagementServer {
             new io.evasan.mgmt.impl.ConsoleRoutes().register(r); // the web console: GET / and /console/*, no token
             r.get("/metrics").blockingHandler(ctx -> {
                 meters.answered(200);
+                meters.syncBgcopy(controller, trees);
                 ctx.response().putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
                         .end(Buffer.buffer(prometheus.scrape()));
             }, false);

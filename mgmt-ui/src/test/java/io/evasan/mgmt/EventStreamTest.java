@@ -89,6 +89,22 @@ class EventStreamTest extends ApplianceTest {
         }
     }
 
+    @Test
+    void shouldSendChangedHostsWhenAHostIsCreatedOrDeleted() throws Exception {
+        try (SseClient s = SseClient.open(HTTP, f.port, "Bearer " + f.token)) {
+            s.await(":", 5000);
+            HttpResponse<String> r = f.call("POST", "/api/hosts",
+                    "{\"name\":\"evt5-host\",\"initiators\":[\"iqn.2026-11.io.evasan:evt5\"]}");
+            assertEquals(201, r.statusCode(), r.body());
+            JsonArray topics = new JsonObject(s.await("changed", "hosts", 5000).data()).getJsonArray("topics");
+            assertTrue(topics.contains("hosts"), topics.encode());
+            assertEquals(204, f.call("DELETE", "/api/hosts/evt5-host", null).statusCode());
+            s.await("changed", "hosts", 5000);
+        } finally {
+            f.call("DELETE", "/api/hosts/evt5-host", null);
+        }
+    }
+
     /** An EventStream with short periods (tick 50 ms, jobs 100 ms, ping 150 ms) on its own Vert.x, no token check. */
     record Fast(Vertx vertx, EventStream events, int port) implements AutoCloseable {
         static Fast start(int maxStreams) throws Exception {

@@ -1,5 +1,6 @@
 package io.evasan.mgmt;
 
+import io.evasan.nsc.lun.SnapshotRecord;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -78,7 +79,52 @@ class MetricsEndpointTest extends ApplianceTest {
                 + 8 * data.length, "RAID bytes written count the LUN writes");
         assertTrue(after.get("evasan_mgmt_requests_total") > before.get("evasan_mgmt_requests_total"));
         assertTrue(after.get("evasan_pool_psegs_free") < before.get("evasan_pool_psegs_free"), "writes allocated PSEGs");
+        assertTrue(after.containsKey("evasan_raid_rebuild_done") && after.containsKey("evasan_raid_rebuild_total_rows"),
+                "rebuild progress per group: done and total rows " + after.keySet());
         f.controller.deleteLun("m1");
+    }
+
+    /** Value of one sample line {@code name{snapshot="snap",...} v}, or null when the series is absent. */
+    static Double series(String text, String name, String snapshot) {
+        Pattern p = Pattern.compile("^" + name + "\\{[^}]*snapshot=\"" + Pattern.quote(snapshot) + "\"[^}]*\\} (\\S+)$",
+                Pattern.MULTILINE);
+        Matcher m = p.matcher(text);
+        return m.find() ? Double.valueOf(m.group(1)) : null;
+    }
+
+    @Test
+    void shouldShowBgcopyProgressPerSnapcloneUntilItIsDeleted() throws Exception {
+        HttpResponse<String> r = f.call("POST", "/api/luns", "{\"name\":\"mb1\",\"sizeBytes\":16777216}");
+        assertEquals(201, r.statusCode(), r.body());
+        int lunId = f.controller.lun("mb1").id();
+        byte[] data = new byte[4096];
+        for (int seg = 0; seg < 8; seg++) {
+            f.controller.cache().write(0, lunId, (long) seg << 20, ByteBuffer.wrap(data), true);
+        }
+        r = f.call("POST", "/api/luns/mb1/snapshots", "{\"name\":\"mb1-clone\",\"snapclone\":true}");
+        assertEquals(201, r.statusCode(), r.body());
+        String text = f.call("GET", "/metrics", null).body();
+        parse(text);
+        // the fixture has no BGCOPY thread: the copy stays at 8 of 16 segments until stepped
+        assertEquals(16.0, series(text, "evasan_bgcopy_total_segments", "mb1-clone"), text);
+        assertEquals(8.0, series(text, "evasan_bgcopy_done_segments", "mb1-clone"), text);
+        long disk = f.controller.listSnapshots().stream().filter(x -> x.name().equals("mb1-clone"))
+                .mapToLong(SnapshotRecord::disk).findFirst().orElseThrow();
+        assertEquals(3, f.trees.bgcopyStep(disk, 3));
+        text = f.call("GET", "/metrics", null).body();
+        assertEquals(11.0, series(text, "evasan_bgcopy_done_segments", "mb1-clone"), text);
+        while (f.trees.bgcopyStep(disk, 16) > 0) {
+            // copy the rest; the clone leaves the tree
+        }
+        text = f.call("GET", "/metrics", null).body();
+        assertEquals(16.0, series(text, "evasan_bgcopy_done_segments", "mb1-clone"), text);
+        assertEquals(16.0, series(text, "evasan_bgcopy_total_segments", "mb1-clone"), text);
+        assertEquals(204, f.call("DELETE", "/api/snapshots/mb1-clone", null).statusCode());
+        text = f.call("GET", "/metrics", null).body();
+        parse(text);
+        assertEquals(null, series(text, "evasan_bgcopy_done_segments", "mb1-clone"), text);
+        assertEquals(null, series(text, "evasan_bgcopy_total_segments", "mb1-clone"), text);
+        f.controller.deleteLun("mb1");
     }
 
     @Test

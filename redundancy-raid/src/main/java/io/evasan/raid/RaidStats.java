@@ -49,7 +49,8 @@ public final class RaidStats {
         rebuiltMembers = Counter.builder("evasan.raid.rebuild.members").tag("group", group).register(registry);
         Gauge.builder("evasan.raid.rebuild.done", rebuildDone, AtomicLong::get).tag("group", group)
                 .description("64 KiB rows rebuilt by the current/last rebuild").register(registry);
-        Gauge.builder("evasan.raid.rebuild.total", rebuildTotal, AtomicLong::get).tag("group", group)
+        // not "evasan.raid.rebuild.total": the Prometheus registry strips a trailing _total from a gauge's name
+        Gauge.builder("evasan.raid.rebuild.total.rows", rebuildTotal, AtomicLong::get).tag("group", group)
                 .description("64 KiB rows to rebuild in the current/last rebuild").register(registry);
     }
 

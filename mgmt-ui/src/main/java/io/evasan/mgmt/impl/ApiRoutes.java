@@ -126,6 +126,11 @@ public final class ApiRoutes {
         return schedules.all();
     }
 
+    /** The GET /api/hosts body, built now (for the console's event stream). */
+    JsonObject hostsBody() {
+        return hosts.all();
+    }
+
     /** The GET /api/backup body, built now (for the console's event stream). */
     JsonObject backupBody() {
         return backup.state();

@@ -35,7 +35,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * (name, LUN, disk, kind), {@code jobs} (id, state, done/total of every job in
  * {@link ApiRoutes#jobsBody()}: BGCOPY, rebuild, LOP copy, cancelled jobs), {@code controllers} (cache
  * dirty bytes, seed-003 engine state), {@code schedules} (the GET /api/schedules body: next/last run,
- * last snapshot and error) and {@code backup} (the GET /api/backup body: log usage, copy progress).
+ * last snapshot and error), {@code backup} (the GET /api/backup body: log usage, copy progress) and
+ * {@code hosts} (the GET /api/hosts body: hosts, their initiators and LUNs, unregistered initiators).
  * Frames sent:
  * <pre>
  *   event: changed              when fingerprints differ from the previous tick
@@ -57,7 +58,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class EventStream {
     public static final int MAX_STREAMS = 16;
-    public static final List<String> TOPICS = List.of("pool", "luns", "snapshots", "jobs", "controllers", "schedules", "backup");
+    public static final List<String> TOPICS = List.of("pool", "luns", "snapshots", "jobs", "controllers", "schedules", "backup",
+            "hosts");
 
     private final Vertx vertx;
     private final Pool pool;
@@ -313,6 +315,8 @@ public final class EventStream {
         f.put("schedules", api.schedulesBody().encode());
         // the seed-003 backup state as GET /api/backup shows it (log usage and copy progress included)
         f.put("backup", api.backupBody().encode());
+        // the hosts as GET /api/hosts shows them (initiators, their LUNs, CHAP user names; unregistered initiators)
+        f.put("hosts", api.hostsBody().encode());
         return new Observation(f, jobs, running);
     }
 

@@ -1,4 +1,4 @@
-// The console shell: login, hash routing (#/, #/luns, #/luns/<name>, #/schedules, #/backup), the live event connection,
+// The console shell: login, hash routing (#/, #/luns, #/luns/<name>, #/hosts, #/schedules, #/backup), the live event connection,
 // and dispatch of its events to the page on screen. No page ever reloads: pages re-fetch only the
 // resources an event names.
 
@@ -10,6 +10,7 @@ import * as lunList from './pages/luns.js';
 import * as lunPage from './pages/lun.js';
 import * as schedulesPage from './pages/schedules.js';
 import * as backupPage from './pages/backup.js';
+import * as hostsPage from './pages/hosts.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -27,13 +28,15 @@ function route() {
   if (parts[0] === 'luns') return { name: 'luns' };
   if (parts[0] === 'schedules') return { name: 'schedules' };
   if (parts[0] === 'backup') return { name: 'backup' };
+  if (parts[0] === 'hosts') return { name: 'hosts' };
   return { name: 'dashboard' };
 }
 
 function showPage() {
   if (page && page.dispose) page.dispose();
   const r = route();
-  const pages = { lun: () => lunPage.create(r.lun), luns: lunList.create, schedules: schedulesPage.create, backup: backupPage.create };
+  const pages = { lun: () => lunPage.create(r.lun), luns: lunList.create, schedules: schedulesPage.create, backup: backupPage.create,
+    hosts: hostsPage.create };
   page = (pages[r.name] || dashboard.create)();
   replace(main, page.el);
   for (const a of nav.querySelectorAll('a')) {

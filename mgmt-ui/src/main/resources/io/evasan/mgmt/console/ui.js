@@ -25,7 +25,7 @@ export function showError(form, field, message) {
   }
   if (!slot) slot = form.querySelector('.field-error.general');
   slot.textContent = message;
-  const input = slot.closest('label, .field')?.querySelector('input, select');
+  const input = slot.closest('label, .field')?.querySelector('input, select, textarea');
   if (input) input.focus();
 }
 
@@ -82,7 +82,7 @@ export function formDialog({ title, content, submitLabel, onSubmit, testid, dang
     });
     document.body.append(dlg);
     dlg.showModal();
-    const first = form.querySelector('input, select');
+    const first = form.querySelector('input, select, textarea');
     if (first) first.focus();
   });
 }

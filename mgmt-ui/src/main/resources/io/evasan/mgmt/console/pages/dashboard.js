@@ -2,17 +2,48 @@
 // controllers with their cache, and the background jobs with progress bars.
 
 import { h, replace, fmtBytes, fmtInt, percent, progressBar, updateBar, toast } from '../dom.js';
-import { get, post, seg, normalizeJobs } from '../api.js';
+import { get, post, seg, normalizeJobs, ApiError } from '../api.js';
 import { capacityChart } from '../charts.js';
-import { confirmDialog, serial, badge } from '../ui.js';
+import { confirmDialog, formDialog, field, serial, badge } from '../ui.js';
+import { sizeControls, sizeBytes } from './luns.js';
+
+/** The create-disk-group dialog (name, 6..12 drives, drive size); resolves to the new group's name or null. */
+export async function createGroupDialog() {
+  const name = h('input', { name: 'name', required: true, autocomplete: 'off', 'data-testid': 'group-name', placeholder: 'e.g. dg1' });
+  const drives = h('input', { name: 'drives', type: 'number', min: '6', max: '12', step: '1', value: '6', 'data-testid': 'group-drives', class: 'short' });
+  const size = sizeControls('group', 1, 'GiB');
+  let created = null;
+  await formDialog({
+    title: 'Create disk group',
+    testid: 'create-group',
+    submitLabel: 'Create',
+    content: [
+      h('p', { class: 'message' }, 'The drives are sparse files under drives/group-<name>/ of the data directory; they use disk space only as data is written.'),
+      field('Name', name, ['name']),
+      field('Drives', drives, ['drives'], '6 to 12'),
+      field('Drive size', [size.size, size.unit], ['driveSizeBytes'], '64 MiB to 64 TiB, a multiple of 1 MiB'),
+    ],
+    onSubmit: async () => {
+      const n = drives.value.trim() === '' ? NaN : Number(drives.value);
+      if (!Number.isInteger(n)) throw new ApiError(400, { error: 'enter a whole number of drives, 6..12', field: 'drives' });
+      const g = await post('/api/pool/groups', { name: name.value.trim(), drives: n, driveSizeBytes: sizeBytes(size, 'driveSizeBytes') });
+      created = g.name;
+      toast(`Disk group ${g.name} created: ${g.drives.length} drives, ${fmtInt(g.totalPsegs)} PSEGs`, 'ok');
+    },
+  });
+  return created;
+}
 
 export function create() {
   const capacity = h('div', { class: 'groups', 'data-testid': 'capacity' }, h('p', { class: 'muted' }, 'Loading…'));
   const controllers = h('div', { 'data-testid': 'controllers' }, h('p', { class: 'muted' }, 'Loading…'));
   const jobs = h('div', { 'data-testid': 'jobs' }, h('p', { class: 'muted' }, 'Loading…'));
+  const createGroupButton = h('button', { type: 'button', class: 'small', 'data-testid': 'create-group-open' }, 'Create disk group');
   const el = h('div', { class: 'page dashboard' },
     h('h1', {}, 'Dashboard'),
-    h('section', { class: 'panel' }, h('h2', {}, 'Capacity per drive'), capacity),
+    h('section', { class: 'panel' },
+      h('div', { class: 'title-row' }, h('h2', {}, 'Capacity per drive'), createGroupButton),
+      capacity),
     h('div', { class: 'columns' },
       h('section', { class: 'panel' }, h('h2', {}, 'Controllers'), controllers),
       h('section', { class: 'panel' }, h('h2', {}, 'Jobs'), jobs)));
@@ -224,6 +255,10 @@ export function create() {
       }
     }
   }
+
+  createGroupButton.addEventListener('click', async () => {
+    if (await createGroupDialog()) refresh(new Set(['pool']));
+  });
 
   return {
     el,
