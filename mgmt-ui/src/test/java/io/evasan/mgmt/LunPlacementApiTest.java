@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * POST /api/luns {@code group}: a LUN created in a disk group made at run time (after the mapping
  * opened) allocates only on that group's drives, and so do its snapshots' copy-on-first-write copies,
- * a fully reserved snapshot's reservation and its snapclones; the placement and the data survive a
+ * a fully reserved snapshot's reservation and its snapclones' BGCOPY; the placement and the data survive a
  * restart of the whole appliance. Seeded random writes are checked against a plain in-memory model.
  */
 class LunPlacementApiTest extends ApplianceTest {
@@ -103,6 +103,8 @@ class LunPlacementApiTest extends ApplianceTest {
             long fastAfterCfw = free("fast");
             assertTrue(fastAfterCfw < fastAfterWrites, "CFW copies allocate in the LUN's group");
             assertContent(s1.disk(), snapModel, "snapshot s1 (seed " + seed + ")");
+            assertTrue(heldIn(s1.disk(), fastId) > 0, "s1 holds CFW copies");
+            assertTrue(heldIn(disk, fastId) > 0);
 
             // a fully reserved snapshot reserves in the LUN's group
             ok(f.call("POST", "/api/luns/placed/snapshots", "{\"name\":\"s2\",\"policy\":\"RESERVE_FULL\"}"), 201);
@@ -121,11 +123,26 @@ class LunPlacementApiTest extends ApplianceTest {
             step = 5;
             writeRandom(rnd, disk, model, 20, "lun after the snapclone");
             assertEquals(dg0Before, free("dg0"));
+            // BGCOPY fills the snapclone with its own copies, also in the LUN's group
+            long fastBeforeBgcopy = free("fast");
+            int copied = 0;
+            for (int n; (n = f.trees.bgcopyStep(c1.disk(), 64)) > 0; ) {
+                copied += n;
+            }
+            assertTrue(copied > 0, "BGCOPY copied segments");
+            assertEquals(dg0Before, free("dg0"), "BGCOPY allocates nothing in the first group");
+            assertTrue(free("fast") <= fastBeforeBgcopy);
+            assertTrue(heldIn(c1.disk(), fastId) > 0, "the snapclone holds its own copies after BGCOPY");
+            assertEquals(fastId, f.trees.diskGroup(c1.disk()));
+            assertContent(c1.disk(), cloneModel, "snapclone c1 after BGCOPY (seed " + seed + ")");
 
             step = 6;
             f.reopen();
             assertEquals(fastId, obj(ok(f.call("GET", "/api/luns/placed", null), 200)).getInteger("group"));
             assertEquals(fastId, f.trees.diskGroup(disk));
+            heldIn(disk, fastId);
+            heldIn(snapshot("s1").disk(), fastId);
+            heldIn(snapshot("c1").disk(), fastId);
             assertContent(disk, model, "LUN after restart (seed " + seed + ")");
             assertContent(snapshot("s1").disk(), snapModel, "s1 after restart (seed " + seed + ")");
             assertContent(snapshot("s2").disk(), snap2Model, "s2 after restart (seed " + seed + ")");
@@ -163,6 +180,23 @@ class LunPlacementApiTest extends ApplianceTest {
         assertEquals(0, f.trees.diskGroup(f.controller.lun(
                 obj(ok(f.call("POST", "/api/luns", "{\"name\":\"g1\",\"sizeBytes\":1048576,\"group\":\"dg0\"}"), 201))
                         .getString("name")).disk()));
+    }
+
+    /** Segments {@code disk} holds; fails when any of its mapped segments lies outside disk group {@code group}. */
+    private static int heldIn(long disk, int group) {
+        io.evasan.mapping.LogicalDisk d = f.mapping.disk((int) disk);
+        assertEquals(group, d.diskGroupId(), "mapping logical disk's group");
+        int held = 0;
+        for (long seg = 0; seg < d.segments(); seg++) {
+            long a = d.translate(seg * MIB);
+            if (a != io.evasan.mapping.rsd.PhysicalAddress.UNMAPPED) {
+                assertEquals(group, io.evasan.mapping.rsd.PhysicalAddress.group(a), "segment " + seg + " of disk " + disk);
+                if (io.evasan.mapping.lmap.LmapEntry.holder(d.entry(seg))) {
+                    held++;
+                }
+            }
+        }
+        return held;
     }
 
     private static SnapshotRecord snapshot(String name) {
