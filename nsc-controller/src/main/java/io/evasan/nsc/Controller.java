@@ -268,6 +268,16 @@ public final class Controller implements AutoCloseable {
      * @throws StorageException INVALID_ARGUMENT (size, name), ALREADY_EXISTS (name)
      */
     public synchronized LunRecord createLun(String name, long sizeBytes, RaidLevel raid) {
+        return createLun(name, sizeBytes, raid, -1);
+    }
+
+    /**
+     * Creates a thin LUN in disk group {@code diskGroup} (negative: the segment store's default, the
+     * first group); its snapshots and snapclones allocate in the same group.
+     *
+     * @throws StorageException INVALID_ARGUMENT (size, name), ALREADY_EXISTS (name), NOT_FOUND (disk group)
+     */
+    public synchronized LunRecord createLun(String name, long sizeBytes, RaidLevel raid, int diskGroup) {
         checkOpen();
         checkName(name);
         if (sizeBytes <= 0 || sizeBytes % 512 != 0) {
@@ -278,7 +288,8 @@ public final class Controller implements AutoCloseable {
         if (segs > Integer.MAX_VALUE) {
             throw new StorageException(ErrorCode.INVALID_ARGUMENT, "LUN size " + sizeBytes + " too large");
         }
-        long disk = raid == null ? trees.createLun((int) segs) : trees.createLun((int) segs, raid);
+        long disk = diskGroup >= 0 ? trees.createLun((int) segs, raid, diskGroup)
+                : raid == null ? trees.createLun((int) segs) : trees.createLun((int) segs, raid);
         LunRecord r;
         try {
             r = table.create(name, LunRecord.Kind.PRIMARY, disk, sizeBytes);

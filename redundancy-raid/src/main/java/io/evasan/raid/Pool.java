@@ -25,7 +25,8 @@ public interface Pool extends AutoCloseable {
      * then commits the group by rewriting the pool's drive list atomically. A crash before that commit
      * leaves labelled drive files that no group names: the next open ignores them and a later
      * {@code createDiskGroup} over the same paths reuses them. The new group's drives join the MLD's
-     * quorum areas and the mapping's RSD tables at the next open.
+     * quorum areas at the next open; the mapping allocates in the group at once (it adds the group's RSD
+     * table on first use).
      *
      * @throws io.evasan.error.StorageException ALREADY_EXISTS (group name), INSUFFICIENT_DRIVES (fewer than
      *         6), DUPLICATE_DRIVE, FOREIGN_POOL, DRIVE_TOO_SMALL, DRIVE_MISSING, IO_ERROR; INVALID_STATE when closed

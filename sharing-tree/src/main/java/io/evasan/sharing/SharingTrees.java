@@ -29,6 +29,17 @@ public interface SharingTrees extends AutoCloseable {
     long createLun(int segments, io.evasan.raid.rstore.RaidLevel level) throws StorageException;
 
     /**
+     * Same in disk group {@code diskGroup} (negative: the segment store's default group); the
+     * LUN's snapshots, snapclones and their copies allocate in the same group.
+     *
+     * @throws StorageException NOT_FOUND (no such disk group)
+     */
+    long createLun(int segments, io.evasan.raid.rstore.RaidLevel level, int diskGroup) throws StorageException;
+
+    /** Disk group whose space {@code disk} allocates (0 for a segment store without disk groups). */
+    int diskGroup(long disk) throws StorageException;
+
+    /**
      * Unmaps a byte range (multiples of 512): it reads zeros afterwards. Whole segments are
      * semantically a write of zeros that keeps no RSEG: a predecessor that read through the disk
      * keeps the old data (by pointer hand-off when the disk held the segment, so no allocation;

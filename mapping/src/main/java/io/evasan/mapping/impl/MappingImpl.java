@@ -61,7 +61,9 @@ public final class MappingImpl implements Mapping {
     final SegmentLocks locks = new SegmentLocks();
     final ReentrantLock meta = new ReentrantLock();
     private final Object catalog = new Object();
-    final RsdTable[] tables;
+    /** RSD table per disk group id; grows (copy on write, under {@link #tablesLock}) for groups created after open. */
+    volatile RsdTable[] tables;
+    private final Object tablesLock = new Object();
     private final int firstGroupId;
     private final PldmcLog log;
     private final Txn txn = new Txn();
@@ -377,11 +379,42 @@ public final class MappingImpl implements Mapping {
     }
 
     RsdTable table(int group) {
-        RsdTable t = group >= 0 && group < tables.length ? tables[group] : null;
+        RsdTable[] ts = tables;
+        RsdTable t = group >= 0 && group < ts.length ? ts[group] : null;
         if (t == null) {
-            throw new StorageException(ErrorCode.NOT_FOUND, "disk group " + group + " does not exist");
+            t = addedGroup(group);
         }
         return t;
+    }
+
+    /**
+     * The RSD table of a disk group the pool created after this mapping opened (an empty table:
+     * nothing of the mapping lives there yet).
+     *
+     * @throws StorageException NOT_FOUND when the pool has no such group
+     */
+    private RsdTable addedGroup(int group) {
+        DiskGroup g = null;
+        if (group >= 0) {
+            for (DiskGroup x : pool.diskGroups()) {
+                if (x.id() == group) {
+                    g = x;
+                }
+            }
+        }
+        if (g == null) {
+            throw new StorageException(ErrorCode.NOT_FOUND, "disk group " + group + " does not exist");
+        }
+        synchronized (tablesLock) {
+            RsdTable[] ts = tables;
+            if (group < ts.length && ts[group] != null) {
+                return ts[group];
+            }
+            RsdTable[] grown = java.util.Arrays.copyOf(ts, Math.max(ts.length, group + 1));
+            grown[group] = new RsdTable(group, g);
+            tables = grown;
+            return grown[group];
+        }
     }
 
     // ------------------------------------------------------------------ log helpers (under meta)

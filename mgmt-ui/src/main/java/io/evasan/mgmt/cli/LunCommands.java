@@ -51,6 +51,7 @@ final class LunCommands {
             fields("name", str(l, "name"), "id", num(l, "id"), "kind", str(l, "kind"),
                     "size", Units.formatSize(num(l, "sizeBytes")) + " (" + num(l, "sizeBytes") + " bytes)",
                     "serial", str(l, "serial"), "disk", num(l, "disk"),
+                    "group", l.getValue("group") == null ? "-" : num(l, "group"),
                     "presented to", pres.isEmpty() ? "-" : String.join("; ", pres),
                     "snapshots", joined(l.getJsonArray("snapshots")));
         }
@@ -89,11 +90,18 @@ final class LunCommands {
         @Option(names = "--raid", paramLabel = "LEVEL", description = "RAID level: ${COMPLETION-CANDIDATES} (default: the pool's).")
         Raid raid;
 
+        @Option(names = "--group", paramLabel = "GROUP",
+                description = "Disk group for the LUN and its snapshots: id or name as `pool show` lists them (default: the first).")
+        String group;
+
         @Override
         void run() {
             JsonObject b = new JsonObject().put("name", name).put("sizeBytes", size);
             if (raid != null) {
                 b.put("raid", raid.name());
+            }
+            if (group != null) {
+                b.put("group", group.matches("[0-9]{1,9}") ? (Object) Integer.valueOf(group) : group);
             }
             printLun("created LUN " + name, api().post("/api/luns", b));
         }

@@ -467,9 +467,16 @@ public final class ApiRoutes {
                 snaps.add(s.name());
             }
         }
-        return new JsonObject().put("id", l.id()).put("name", l.name()).put("kind", l.kind().name())
-                .put("sizeBytes", l.sizeBytes()).put("serial", l.serialNumber()).put("disk", l.disk())
-                .put("presentations", pres).put("snapshots", snaps);
+        JsonObject o = new JsonObject().put("id", l.id()).put("name", l.name()).put("kind", l.kind().name())
+                .put("sizeBytes", l.sizeBytes()).put("serial", l.serialNumber()).put("disk", l.disk());
+        if (l.disk() >= 0) {
+            try {
+                o.put("group", trees.diskGroup(l.disk()));
+            } catch (StorageException e) {
+                // the LUN's disk is gone from the trees (deleted concurrently): no group to show
+            }
+        }
+        return o.put("presentations", pres).put("snapshots", snaps);
     }
 
     private LunRecord lunParam(RoutingContext ctx) {
@@ -504,7 +511,7 @@ public final class ApiRoutes {
     static final long MAX_LUN_BYTES = 2L << 40;
 
     private Reply createLun(RoutingContext ctx) {
-        JsonObject b = Json.body(ctx, Set.of("name", "sizeBytes", "raid"));
+        JsonObject b = Json.body(ctx, Set.of("name", "sizeBytes", "raid", "group"));
         String name = name(b, "name");
         // LUN sizes are 1 MiB to 2 TiB in 1 MiB steps (seed 004 [0062]: one L2MAP covers 2 TB)
         long size = Json.integer(b, "sizeBytes", MIN_LUN_BYTES, MAX_LUN_BYTES);
@@ -524,15 +531,31 @@ public final class ApiRoutes {
                 throw ApiError.badRequest("raid", "field 'raid' must be one of " + java.util.Arrays.toString(RaidLevel.values()));
             }
         }
+        int group = b.getValue("group") == null ? -1 : lunGroup(b.getValue("group"));
         LunRecord l;
         try {
-            l = controller.createLun(name, size, raid);
+            l = controller.createLun(name, size, raid, group);
         } catch (StorageException e) {
             throw new ApiError(e, e.code() == ErrorCode.ALREADY_EXISTS ? "name"
-                    : e.code() == ErrorCode.INVALID_ARGUMENT ? "sizeBytes" : null);
+                    : e.code() == ErrorCode.INVALID_ARGUMENT ? "sizeBytes"
+                    : e.code() == ErrorCode.NOT_FOUND ? "group" : null);
         }
         ctx.response().putHeader("location", "/api/luns/" + l.name());
         return new Reply(201, lun(l));
+    }
+
+    /** Disk group id from a LUN body's {@code group}: a group id (integer) or name as GET /api/pool shows them. */
+    private int lunGroup(Object v) {
+        for (DiskGroup g : pool.diskGroups()) {
+            if (v instanceof String s ? g.name().equals(s)
+                    : (v instanceof Integer || v instanceof Long) && ((Number) v).longValue() == g.id()) {
+                return g.id();
+            }
+        }
+        if (v instanceof String || v instanceof Integer || v instanceof Long) {
+            throw new ApiError(404, "disk group " + v + " does not exist", "group");
+        }
+        throw ApiError.badRequest("group", "field 'group' must be a disk group id (integer) or name (string)");
     }
 
     private Reply resizeLun(RoutingContext ctx) {

@@ -166,6 +166,7 @@ class SanctlCommandsTest extends CliTest {
                 "size:          8 MiB (8388608 bytes)",
                 "serial:        " + serial,
                 "disk:          " + f.controller.lun("db1").disk(),
+                "group:         0",
                 "presented to:  -",
                 "snapshots:     -", ""), out);
         assertEquals(8L << 20, f.controller.lun("db1").sizeBytes());

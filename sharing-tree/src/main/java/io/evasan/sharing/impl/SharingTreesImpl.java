@@ -245,7 +245,7 @@ public final class SharingTreesImpl implements SharingTrees {
                         }
                     }
                     long want = d.segments - held;
-                    if (want > 0 && maps.reserveCapacity(want)) {
+                    if (want > 0 && maps.reserveCapacity(d.id, want)) {
                         d.reservedRemaining.set(want);
                     }
                 }
@@ -895,10 +895,16 @@ public final class SharingTreesImpl implements SharingTrees {
 
     @Override
     public long createLun(int segments, io.evasan.raid.rstore.RaidLevel level) {
+        return createLun(segments, level, -1);
+    }
+
+    @Override
+    public long createLun(int segments, io.evasan.raid.rstore.RaidLevel level, int diskGroup) {
         if (segments <= 0) {
             throw new StorageException(ErrorCode.INVALID_ARGUMENT, "LUN size must be at least one segment");
         }
-        long id = level == null ? maps.createDisk(segments) : maps.createDisk(segments, level);
+        long id = diskGroup >= 0 ? maps.createDisk(segments, level, diskGroup)
+                : level == null ? maps.createDisk(segments) : maps.createDisk(segments, level);
         Disk d = new Disk(id, DiskKind.LUN, AllocationPolicy.ON_DEMAND, SnapcloneMode.EAGER, segments);
         Tree t = new Tree(segments);
         t.chain.add(d);
@@ -909,6 +915,11 @@ public final class SharingTreesImpl implements SharingTrees {
             commit();
         }
         return id;
+    }
+
+    @Override
+    public int diskGroup(long disk) {
+        return maps.diskGroup(disk(disk).id);
     }
 
     @Override
@@ -971,7 +982,7 @@ public final class SharingTreesImpl implements SharingTrees {
                 }
             }
             long reserve = policy == AllocationPolicy.RESERVE_FULL ? x.segments : 0;
-            if (reserve > 0 && !maps.reserveCapacity(reserve)) {
+            if (reserve > 0 && !maps.reserveCapacity(x.id, reserve)) {
                 throw new StorageException(ErrorCode.SPACE_ALLOCATION_FAILED, "cannot reserve " + reserve
                         + " segments for a fully reserved " + kind.name().toLowerCase() + " of disk " + diskId);
             }
@@ -981,7 +992,7 @@ public final class SharingTreesImpl implements SharingTrees {
                 pid = maps.createPredecessor(x.id, x.pred != null && x.pred.copying);
             } catch (RuntimeException ex) {
                 if (reserve > 0) {
-                    maps.releaseCapacity(reserve);
+                    maps.releaseCapacity(x.id, reserve);
                 }
                 throw ex;
             }
@@ -1073,11 +1084,11 @@ public final class SharingTreesImpl implements SharingTrees {
             commit();
         }
         for (Disk d : all) {
-            maps.deleteDisk(d.id);
             long r = d.reservedRemaining.getAndSet(0);
             if (r > 0) {
-                maps.releaseCapacity(r);
+                maps.releaseCapacity(d.id, r);
             }
+            maps.deleteDisk(d.id);
             stats.deletes.increment();
         }
     }
@@ -1107,7 +1118,7 @@ public final class SharingTreesImpl implements SharingTrees {
                 AtomicLong res = p.reservedRemaining;
                 for (long r = res.get(); r > 0; r = res.get()) {
                     if (res.compareAndSet(r, r - 1)) {
-                        maps.releaseCapacity(1);
+                        maps.releaseCapacity(p.id, 1);
                         break;
                     }
                 }
@@ -1144,11 +1155,11 @@ public final class SharingTreesImpl implements SharingTrees {
             x.tree = null;
             commit();
         }
-        maps.deleteDisk(x.id);
         long r = x.reservedRemaining.getAndSet(0);
         if (r > 0) {
-            maps.releaseCapacity(r);
+            maps.releaseCapacity(x.id, r);
         }
+        maps.deleteDisk(x.id);
     }
 
     /** [0087]: an on-demand snapshot that cannot get space leaves its tree and reads fail from now on. */
@@ -1204,9 +1215,9 @@ public final class SharingTreesImpl implements SharingTrees {
                     need += 2;
                 }
             }
-            if (need > maps.freeSegments() + l.reservedRemaining.get()) {
+            if (need > maps.freeSegments(l.id) + l.reservedRemaining.get()) {
                 throw new StorageException(ErrorCode.SPACE_ALLOCATION_FAILED, "rollback of LUN " + lunId
-                        + " may need " + need + " segments, only " + maps.freeSegments() + " free");
+                        + " may need " + need + " segments, only " + maps.freeSegments(l.id) + " free");
             }
             synchronized (catalogMonitor) {
                 t.op = CatalogDescriptor.OP_ROLLBACK;
@@ -1488,7 +1499,7 @@ public final class SharingTreesImpl implements SharingTrees {
         }
         long r = c.reservedRemaining.getAndSet(0);
         if (r > 0) {
-            maps.releaseCapacity(r);
+            maps.releaseCapacity(c.id, r);
         }
         stats.clonesDetached.increment();
         LOG.log(System.Logger.Level.INFO, "snapclone " + c.id + " left its tree; remaining chain " + chainIds(t));

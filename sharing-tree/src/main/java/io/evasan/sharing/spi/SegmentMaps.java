@@ -37,6 +37,26 @@ public interface SegmentMaps extends AutoCloseable {
         return createDisk(segments);
     }
 
+    /**
+     * Same in disk group {@code diskGroup} (negative: the store's default group): every RSEG the
+     * disk, its predecessors (snapshots, snapclones) and their reservations ever get comes from that
+     * group, and the disk's group survives a reopen. A store without disk groups has only the
+     * default group.
+     *
+     * @throws StorageException NOT_FOUND when there is no such disk group
+     */
+    default long createDisk(int segments, io.evasan.raid.rstore.RaidLevel level, int diskGroup) throws StorageException {
+        if (diskGroup > 0) {
+            throw new StorageException(io.evasan.error.ErrorCode.NOT_FOUND, "disk group " + diskGroup + " does not exist");
+        }
+        return level == null ? createDisk(segments) : createDisk(segments, level);
+    }
+
+    /** Disk group of {@code disk} (0 in a store without disk groups). */
+    default int diskGroup(long disk) {
+        return 0;
+    }
+
     /** Makes every write that returned before this call stable on the media holding {@code disk}'s data. */
     default void flush(long disk) throws StorageException {
     }
@@ -146,6 +166,24 @@ public interface SegmentMaps extends AutoCloseable {
 
     /** Segments still allocatable without a reservation. */
     long freeSegments();
+
+    /**
+     * Reserves capacity in {@code disk}'s disk group for later {@code allocate(d, .., true)} calls of
+     * disks of that group; false (nothing reserved) if short.
+     */
+    default boolean reserveCapacity(long disk, long segments) {
+        return reserveCapacity(segments);
+    }
+
+    /** Gives back capacity reserved with {@link #reserveCapacity(long, long)} for {@code disk} (which must still exist). */
+    default void releaseCapacity(long disk, long segments) {
+        releaseCapacity(segments);
+    }
+
+    /** Segments still allocatable without a reservation in {@code disk}'s disk group. */
+    default long freeSegments(long disk) {
+        return freeSegments();
+    }
 
     /** The last stored catalog, or null when none was ever stored. */
     byte[] loadCatalog() throws StorageException;

@@ -1,5 +1,5 @@
-// LUN list with the create dialog (name, size with units, RAID level). Server errors are shown next
-// to the field they name (name, sizeBytes, raid).
+// LUN list with the create dialog (name, size with units, RAID level, disk group). Server errors are
+// shown next to the field they name (name, sizeBytes, raid, group).
 
 import { h, replace, fmtBytes, toast } from '../dom.js';
 import { get, post, seg } from '../api.js';
@@ -46,6 +46,16 @@ export async function createLunDialog() {
     h('option', { value: 'RAID5' }, 'RAID5 (parity)'),
     h('option', { value: 'RAID1' }, 'RAID1 (mirror)'),
     h('option', { value: 'RAID0' }, 'RAID0 (no redundancy)'));
+  // disk groups as GET /api/pool lists them; without the list only the default (the first group) is offered
+  let groups = [];
+  try {
+    groups = (await get('/api/pool')).groups || [];
+  } catch (e) {
+    groups = [];
+  }
+  const group = h('select', { name: 'group', 'data-testid': 'lun-group' },
+    h('option', { value: '' }, 'first disk group (default)'),
+    groups.map((g) => h('option', { value: String(g.id) }, `${g.name} (${fmtBytes(g.freePsegs * g.psegBytes)} free)`)));
   let created = null;
   await formDialog({
     title: 'Create LUN',
@@ -55,6 +65,7 @@ export async function createLunDialog() {
       field('Name', name, ['name'], 'letters, digits, . _ : - (up to 128)'),
       field('Size', [size, unit], ['sizeBytes'], '1 MiB to 2 TiB, in whole MiB'),
       field('RAID level', raid, ['raid']),
+      field('Disk group', group, ['group'], 'the LUN and its snapshots allocate only in this group'),
     ],
     onSubmit: async (form) => {
       const n = Number(size.value);
@@ -62,6 +73,7 @@ export async function createLunDialog() {
       const bytes = Math.round(n * mult);
       const body = { name: name.value.trim(), sizeBytes: Number.isFinite(bytes) ? bytes : 0 };
       if (raid.value) body.raid = raid.value;
+      if (group.value) body.group = Number(group.value);
       if (size.value.trim() === '' || !Number.isFinite(n)) {
         const err = new Error('enter a size');
         err.field = 'sizeBytes';

@@ -32,9 +32,14 @@ import java.util.concurrent.ThreadLocalRandom;
  * without a pointer carries no bits in the mapping (the sharing tree never gives readers to a
  * disk that holds zeros, so such bits are only hints; they read back as clear).
  *
- * <p>Capacity reservations are RSEGs reserved from the mapping up front and kept here until used;
- * they are not persisted (the mapping frees unlinked RSEGs when it reopens) and the sharing tree
- * re-reserves on open.
+ * <p>Disk groups: a disk allocates only in its mapping logical disk's disk group (persisted in
+ * the mapping's LUN record; snapshot disks inherit their source's). {@link #createDisk(int, RaidLevel, int)}
+ * accepts any group the pool has, also one created after the mapping opened. The constructor's
+ * group is the default for disks created without one.
+ *
+ * <p>Capacity reservations are RSEGs reserved from the mapping up front and kept here, per disk
+ * group, until used; they are not persisted (the mapping frees unlinked RSEGs when it reopens) and
+ * the sharing tree re-reserves on open.
  */
 public final class MappingSegmentMaps implements SegmentMaps {
     public static final String CATALOG_KIND = "sharing.tree";
@@ -47,7 +52,8 @@ public final class MappingSegmentMaps implements SegmentMaps {
     private final RaidLevel level;
     private final int group;
     private final ConcurrentHashMap<Long, LogicalDisk> byId = new ConcurrentHashMap<>();
-    private final ArrayDeque<Long> reserved = new ArrayDeque<>();
+    /** Reserved RSEG tokens by disk group (each deque guarded by itself). */
+    private final ConcurrentHashMap<Integer, ArrayDeque<Long>> reserved = new ConcurrentHashMap<>();
 
     /**
      * @param pool   used only to estimate free space (may be null: unlimited estimate)
@@ -141,6 +147,23 @@ public final class MappingSegmentMaps implements SegmentMaps {
     }
 
     @Override
+    public long createDisk(int segments, RaidLevel raidLevel, int diskGroup) {
+        LogicalDisk d = mapping.create(newName(), (long) segments * SEG, raidLevel == null ? level : raidLevel,
+                diskGroup < 0 ? group : diskGroup);
+        byId.put((long) d.id(), d);
+        return d.id();
+    }
+
+    @Override
+    public int diskGroup(long disk) {
+        return disk(disk).diskGroupId();
+    }
+
+    private ArrayDeque<Long> reservedIn(int diskGroup) {
+        return reserved.computeIfAbsent(diskGroup, g -> new ArrayDeque<>());
+    }
+
+    @Override
     public void flush(long disk) {
         disk(disk).flush();
     }
@@ -213,8 +236,9 @@ public final class MappingSegmentMaps implements SegmentMaps {
     public long allocate(long disk, int segment, boolean fromReservation) {
         if (fromReservation) {
             Long t;
-            synchronized (reserved) {
-                t = reserved.poll();
+            ArrayDeque<Long> q = reservedIn(disk(disk).diskGroupId());
+            synchronized (q) {
+                t = q.poll();
             }
             if (t == null) {
                 throw new IllegalStateException("allocation from an empty reservation");
@@ -296,7 +320,17 @@ public final class MappingSegmentMaps implements SegmentMaps {
         if (byId.isEmpty()) {
             return segments == 0;
         }
-        LogicalDisk any = byId.values().iterator().next();
+        for (LogicalDisk d : byId.values()) {
+            if (d.diskGroupId() == group) {
+                return reserveCapacity(d.id(), segments);
+            }
+        }
+        return segments == 0;
+    }
+
+    @Override
+    public boolean reserveCapacity(long disk, long segments) {
+        LogicalDisk any = disk(disk);
         int n = (int) any.segments();
         List<Long> got = new ArrayList<>();
         try {
@@ -312,21 +346,32 @@ public final class MappingSegmentMaps implements SegmentMaps {
             }
             return false;
         }
-        synchronized (reserved) {
-            reserved.addAll(got);
+        ArrayDeque<Long> q = reservedIn(any.diskGroupId());
+        synchronized (q) {
+            q.addAll(got);
         }
         return true;
     }
 
     @Override
     public void releaseCapacity(long segments) {
+        releaseIn(group, segments);
+    }
+
+    @Override
+    public void releaseCapacity(long disk, long segments) {
+        releaseIn(disk(disk).diskGroupId(), segments);
+    }
+
+    private void releaseIn(int diskGroup, long segments) {
+        ArrayDeque<Long> q = reservedIn(diskGroup);
         for (long i = 0; i < segments; i++) {
             Long t;
-            synchronized (reserved) {
-                t = reserved.poll();
+            synchronized (q) {
+                t = q.poll();
             }
             if (t == null) {
-                throw new IllegalStateException("release beyond the reservation");
+                throw new IllegalStateException("release beyond the reservation of disk group " + diskGroup);
             }
             release(t);
         }
@@ -334,11 +379,20 @@ public final class MappingSegmentMaps implements SegmentMaps {
 
     @Override
     public long freeSegments() {
+        return freeIn(group);
+    }
+
+    @Override
+    public long freeSegments(long disk) {
+        return freeIn(disk(disk).diskGroupId());
+    }
+
+    private long freeIn(int diskGroup) {
         if (pool == null) {
             return Long.MAX_VALUE / 4;
         }
         // one RSEG per free PSEG is the RAID1 figure, a lower bound for RAID0 and RAID5
-        return pool.diskGroup(group).freePsegs();
+        return pool.diskGroup(diskGroup).freePsegs();
     }
 
     @Override
@@ -354,9 +408,11 @@ public final class MappingSegmentMaps implements SegmentMaps {
 
     @Override
     public void close() {
-        synchronized (reserved) {
-            while (!reserved.isEmpty()) {
-                release(reserved.poll());
+        for (ArrayDeque<Long> q : reserved.values()) {
+            synchronized (q) {
+                while (!q.isEmpty()) {
+                    release(q.poll());
+                }
             }
         }
     }
