@@ -245,8 +245,15 @@ public final class SharingTreesImpl implements SharingTrees {
                         }
                     }
                     long want = d.segments - held;
-                    if (want > 0 && maps.reserveCapacity(d.id, want)) {
-                        d.reservedRemaining.set(want);
+                    if (want > 0) {
+                        if (maps.reserveCapacity(d.id, want)) {
+                            d.reservedRemaining.set(want);
+                        } else {
+                            // the pool shrank below the reservation while the tree was closed: the disk
+                            // now allocates on demand, and is invalidated ([0087]) if a copy finds no space
+                            LOG.log(System.Logger.Level.WARNING, "disk " + d.id + " (RESERVE_FULL): cannot re-reserve "
+                                    + want + " segments at open; its copies now allocate on demand");
+                        }
                     }
                 }
             }
