@@ -61,15 +61,15 @@ class ConsoleRoutesTest extends ApplianceTest {
         Map<String, String> types = Map.of("js", "text/javascript; charset=utf-8", "css", "text/css; charset=utf-8",
                 "svg", "image/svg+xml", "html", "text/html; charset=utf-8");
         Set<String> visited = new LinkedHashSet<>();
-        Deque<String> todo = new ArrayDeque<>();
+        Deque<String> pending = new ArrayDeque<>();
         Matcher m = HTML_REF.matcher(f.send("GET", "/", null, null).body());
         while (m.find()) {
             if (m.group(1).startsWith("/console/")) {
-                todo.add(m.group(1));
+                pending.add(m.group(1));
             }
         }
-        while (!todo.isEmpty()) {
-            String path = todo.poll();
+        while (!pending.isEmpty()) {
+            String path = pending.poll();
             if (!visited.add(path)) {
                 continue;
             }
@@ -83,7 +83,7 @@ class ConsoleRoutesTest extends ApplianceTest {
                 while (im.find()) {
                     String spec = im.group(1) != null ? im.group(1) : im.group(2);
                     assertTrue(spec.startsWith("./") || spec.startsWith("../"), path + " imports " + spec + " (relative modules only)");
-                    todo.add(java.net.URI.create(path).resolve(spec).getPath());
+                    pending.add(java.net.URI.create(path).resolve(spec).getPath());
                 }
             }
         }

@@ -122,7 +122,7 @@ public final class Controller implements AutoCloseable {
         this.target = new DiskTarget(presentation, new ScsiStats(registry), config.targetWorkers(), config.targetQueue());
         this.backup = new SnapshotBackupEngineImpl(trees, table, lus::get, backupIds::incrementAndGet,
                 config.rebuildInProgress(), config.initializationInProgress(), config.consistencyCheckInProgress(),
-                target::capacityChanged, config.poolIdentity());
+                target::capacityChanged, config.poolIdentity(), config.physicalBlockExponent());
         destage.setObserver(backup);
         CacheConfig cc = config.cache();
         if (config.nonVolatileCache() && cc.nonVolatileLog() == null) {

@@ -27,10 +27,12 @@ public final class BackupLogicalUnit implements LogicalUnit {
     private final SharingTrees trees;
     private final LunRecord record;
     private final byte[] naa;
+    private final int physicalBlockExponent;
     private volatile long blocks;
-    private final ThreadLocal<byte[]> scratch = ThreadLocal.withInitial(() -> new byte[1 << 20]);
 
-    BackupLogicalUnit(SnapshotBackupEngineImpl engine, SharingTrees trees, LunRecord record, String poolIdentity) {
+    BackupLogicalUnit(SnapshotBackupEngineImpl engine, SharingTrees trees, LunRecord record, String poolIdentity,
+                      int physicalBlockExponent) {
+        this.physicalBlockExponent = physicalBlockExponent;
         this.engine = engine;
         this.trees = trees;
         this.record = record;
@@ -57,6 +59,11 @@ public final class BackupLogicalUnit implements LogicalUnit {
     @Override
     public long blockCount() {
         return blocks;
+    }
+
+    @Override
+    public int physicalBlockExponent() {
+        return physicalBlockExponent;
     }
 
     @Override
@@ -99,19 +106,10 @@ public final class BackupLogicalUnit implements LogicalUnit {
         long off = lba * BLOCK_SIZE;
         int len = nblocks * BLOCK_SIZE;
         try {
-            if (dst.hasArray()) {
-                trees.read(disk, off, dst.array(), dst.arrayOffset() + dst.position(), len);
-                dst.position(dst.position() + len);
-                return;
-            }
-            byte[] buf = scratch.get();
-            while (len > 0) {
-                int n = Math.min(len, buf.length);
-                trees.read(disk, off, buf, 0, n);
-                dst.put(buf, 0, n);
-                off += n;
-                len -= n;
-            }
+            ByteBuffer piece = dst.duplicate();
+            piece.limit(piece.position() + len);
+            trees.read(disk, off, piece);   // straight into the host's buffer, heap or direct
+            dst.position(dst.position() + len);
         } catch (StorageException e) {
             if (e.code() == ErrorCode.SNAPSHOT_INVALIDATED) {
                 throw LuException.check(engine.invalidated(a), lba, "backup snapshot lost its space");

@@ -217,6 +217,7 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
     private final BooleanSupplier checkingConsistency;
     private final Consumer<LogicalUnit> capacityChanged;
     private final String poolIdentity;
+    private final int physicalBlockExponent;
     private final int segBytes;
     private WriteCache cache;
 
@@ -241,11 +242,12 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
      * @param initializing    true while the pool initializes (09/81/0C)
      * @param checkingConsistency true while a consistency check (parity resync) runs (09/81/0D)
      * @param capacityChanged told when the backup LUN's capacity changes (DiskTarget::capacityChanged)
+     * @param physicalBlockExponent what the backup LUN reports in READ CAPACITY(16), as every other LUN of the controller
      */
     public SnapshotBackupEngineImpl(SharingTrees trees, LunTable table, IntFunction<CachedLogicalUnit> primaries,
                                     LongSupplier requestIds, BooleanSupplier rebuilding, BooleanSupplier initializing,
                                     BooleanSupplier checkingConsistency, Consumer<LogicalUnit> capacityChanged,
-                                    String poolIdentity) {
+                                    String poolIdentity, int physicalBlockExponent) {
         this.trees = trees;
         this.table = table;
         this.primaries = primaries;
@@ -255,6 +257,7 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
         this.checkingConsistency = checkingConsistency;
         this.capacityChanged = capacityChanged;
         this.poolIdentity = poolIdentity;
+        this.physicalBlockExponent = physicalBlockExponent;
         this.segBytes = trees.segmentBytes();
         Arrays.fill(baselineGen, -1);
     }
@@ -272,7 +275,7 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
             if (logUnit != null) {
                 throw new StorageException(ErrorCode.ALREADY_EXISTS, "a log LUN is already defined: " + logUnit.name());
             }
-            logUnit = new BackupLogicalUnit(this, trees, log, poolIdentity);
+            logUnit = new BackupLogicalUnit(this, trees, log, poolIdentity, physicalBlockExponent);
             return logUnit;
         }
     }
