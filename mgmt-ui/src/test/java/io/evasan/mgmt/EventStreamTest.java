@@ -90,7 +90,7 @@ class EventStreamTest extends ApplianceTest {
     }
 
     @Test
-    void shouldSendChangedHostsWhenAHostIsCreatedOrDeleted() throws Exception {
+    void shouldSendChangedHostsWhenAHostIsCreatedEditedOrDeleted() throws Exception {
         try (SseClient s = SseClient.open(HTTP, f.port, "Bearer " + f.token)) {
             s.await(":", 5000);
             HttpResponse<String> r = f.call("POST", "/api/hosts",
@@ -98,6 +98,14 @@ class EventStreamTest extends ApplianceTest {
             assertEquals(201, r.statusCode(), r.body());
             JsonArray topics = new JsonObject(s.await("changed", "hosts", 5000).data()).getJsonArray("topics");
             assertTrue(topics.contains("hosts"), topics.encode());
+            Thread.sleep(5);   // updatedMillis moves on
+            r = f.call("PATCH", "/api/hosts/evt5-host", "{\"chap\":{\"userName\":\"u5\",\"secret\":\"evt5-secret-0001\"}}");
+            assertEquals(200, r.statusCode(), r.body());
+            s.await("changed", "hosts", 5000);
+            Thread.sleep(5);
+            r = f.call("PATCH", "/api/hosts/evt5-host", "{\"chap\":{\"secret\":\"evt5-secret-0002\"}}");
+            assertEquals(200, r.statusCode(), r.body());
+            s.await("changed", "hosts", 5000);   // a rotated secret shows nowhere but in updatedMillis: still an event
             assertEquals(204, f.call("DELETE", "/api/hosts/evt5-host", null).statusCode());
             s.await("changed", "hosts", 5000);
         } finally {

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -146,6 +147,143 @@ class HostApiTest {
         ok(f.call("DELETE", "/api/hosts/own", null), 204);
     }
 
+    private static String host(String name) {
+        return ok(f.call("GET", "/api/hosts/" + name, null), 200).body();
+    }
+
+    private static HttpResponse<String> patch(String name, String body) {
+        return f.call("PATCH", "/api/hosts/" + name, body);
+    }
+
+    private static boolean sees(String initiator, int hostLun) {
+        return f.controller.presentationTable().lookup(initiator, hostLun) != null;
+    }
+
+    @Test
+    void shouldEditInitiatorsAndChapSecretsMoveTheLunsAndKeepItOverARestart() throws Exception {
+        String e1 = "iqn.2026-11.edit:e1";
+        String e2 = "iqn.2026-11.edit:e2";
+        String e3 = "iqn.2026-11.edit:e3";
+        ok(f.call("POST", "/api/luns", "{\"name\":\"el\",\"sizeBytes\":4194304}"), 201);
+        ok(f.call("POST", "/api/luns/el/present", "{\"initiator\":\"" + e1 + "\",\"hostLun\":2}"), 200);
+        JsonObject created = obj(ok(f.call("POST", "/api/hosts", "{\"name\":\"ed\",\"initiators\":[\"" + e1 + "\"],"
+                + "\"chap\":{\"userName\":\"edu\",\"secret\":\"first-secret-001\"}}"), 201));
+        assertEquals(created.getLong("createdMillis"), created.getLong("updatedMillis"));
+
+        // rotate the secret and add mutual CHAP: user name kept (merge), the target gets the new pair
+        Thread.sleep(2);
+        var r = ok(patch("ed", "{\"chap\":{\"secret\":\"second-secret-02\",\"targetUserName\":\"edt\","
+                + "\"targetSecret\":\"target-secret-03\"}}"), 200);
+        assertFalse(r.body().contains("second-secret-02") || r.body().contains("target-secret-03"), r.body());
+        JsonObject h = obj(r);
+        assertEquals("edu", h.getJsonObject("chap").getString("userName"));
+        assertTrue(h.getJsonObject("chap").getBoolean("mutual"));
+        assertEquals("edt", h.getJsonObject("chap").getString("targetUserName"));
+        assertTrue(h.getLong("updatedMillis") > h.getLong("createdMillis"), h::encode);
+        assertEquals(created.getLong("createdMillis"), h.getLong("createdMillis"));
+        assertEquals(new InitiatorSecrets.Chap("edu", "second-secret-02", "edt", "target-secret-03"), target.get(e1));
+
+        // add an initiator: it gets the secrets and the host's LUN at the same host LUN
+        h = obj(ok(patch("ed", "{\"initiators\":[\"" + e1 + "\",\"" + e2 + "\"]}"), 200));
+        assertEquals("el", h.getJsonArray("initiators").getJsonObject(1).getJsonArray("luns").getJsonObject(0).getString("lun"));
+        assertEquals("second-secret-02", target.get(e2).secret());
+        assertTrue(sees(e2, 2), "the added initiator sees the host's LUN");
+
+        // replace both by e3: e1/e2 lose the LUN and the secrets, e3 gets them
+        h = obj(ok(patch("ed", "{\"initiators\":[\"" + e3 + "\"],\"name\":\"ed\"}"), 200));
+        assertEquals(1, h.getJsonArray("initiators").size());
+        assertTrue(sees(e3, 2) && !sees(e1, 2) && !sees(e2, 2), "masking follows the initiators");
+        assertFalse(target.containsKey(e1) || target.containsKey(e2), target::toString);
+        assertEquals("target-secret-03", target.get(e3).targetSecret());
+        assertTrue(hosts().getJsonArray("unregistered").stream().noneMatch(u -> ((JsonObject) u).getString("initiator").startsWith("iqn.2026-11.edit")),
+                "the old initiators keep no presentations");
+
+        // end mutual CHAP only (targetSecret: null drops the pair)
+        h = obj(ok(patch("ed", "{\"chap\":{\"targetSecret\":null}}"), 200));
+        assertFalse(h.getJsonObject("chap").getBoolean("mutual"));
+        assertNull(h.getJsonObject("chap").getString("targetUserName"));
+        assertEquals(new InitiatorSecrets.Chap("edu", "second-secret-02", null, null), target.get(e3));
+        String before = host("ed");
+        assertEquals(before, ok(patch("ed", "{}"), 200).body(), "an empty patch changes nothing");
+
+        // persisted: a restart hands the edited secrets to the target again and keeps the masking
+        target.clear();
+        f.reopen();
+        assertEquals(new InitiatorSecrets.Chap("edu", "second-secret-02", null, null), target.get(e3));
+        assertFalse(target.containsKey(e1));
+        assertEquals(before, host("ed"));
+        assertTrue(sees(e3, 2) && !sees(e1, 2));
+
+        // CHAP off, then on again with a new user (an edit can also add CHAP to a host without it)
+        h = obj(ok(patch("ed", "{\"chap\":null}"), 200));
+        assertNull(h.getValue("chap"));
+        assertFalse(target.containsKey(e3));
+        h = obj(ok(patch("ed", "{\"chap\":{\"userName\":\"new-user\",\"secret\":\"third-secret-003\"}}"), 200));
+        assertEquals("new-user", h.getJsonObject("chap").getString("userName"));
+        assertEquals("third-secret-003", target.get(e3).secret());
+        ok(f.call("DELETE", "/api/hosts/ed", null), 204);
+        ok(f.call("DELETE", "/api/luns/el", null), 204);
+    }
+
+    @Test
+    void shouldRefuseBadEditsAndChangeNothing() {
+        String m1 = "iqn.2026-11.edit:m1";
+        ok(f.call("POST", "/api/luns", "{\"name\":\"bl\",\"sizeBytes\":4194304}"), 201);
+        ok(f.call("POST", "/api/luns", "{\"name\":\"bl2\",\"sizeBytes\":4194304}"), 201);
+        ok(f.call("POST", "/api/luns/bl/present", "{\"initiator\":\"" + m1 + "\",\"hostLun\":1}"), 200);
+        ok(f.call("POST", "/api/luns/bl2/present", "{\"initiator\":\"iqn.2026-11.edit:busy\",\"hostLun\":1}"), 200);
+        ok(f.call("POST", "/api/hosts", "{\"name\":\"mu\",\"initiators\":[\"" + m1 + "\"],\"chap\":{\"userName\":\"mu\","
+                + "\"secret\":\"mu-secret-00001\",\"targetUserName\":\"mt\",\"targetSecret\":\"mt-secret-00002\"}}"), 201);
+        ok(f.call("POST", "/api/hosts", "{\"name\":\"plain\",\"initiators\":[\"iqn.2026-11.edit:p1\"]}"), 201);
+        ok(f.call("POST", "/api/hosts", "{\"name\":\"other\",\"initiators\":[\"iqn.2026-11.edit:o1\"]}"), 201);
+        String hostsBefore = ok(f.call("GET", "/api/hosts", null), 200).body();
+        Map<String, InitiatorSecrets.Chap> targetBefore = Map.copyOf(target);
+        var presentationsBefore = f.controller.listPresentations();
+        String[][] bad = {
+            {"mu", "{\"color\":\"red\"}", "400", "color"},
+            {"mu", "{\"name\":\"renamed\"}", "400", "name"},
+            {"mu", "{\"initiators\":null}", "400", "initiators"},
+            {"mu", "{\"initiators\":[]}", "400", "initiators"},
+            {"mu", "{\"initiators\":\"" + m1 + "\"}", "400", "initiators"},
+            {"mu", "{\"initiators\":[\"host1\"]}", "400", "initiators[0]"},
+            {"mu", "{\"initiators\":[\"" + m1 + "\",7]}", "400", "initiators[1]"},
+            {"mu", "{\"initiators\":[\"" + m1 + "\",\"IQN.2026-11.EDIT:M1\"]}", "400", "initiators[1]"},
+            {"mu", "{\"initiators\":[\"iqn.2026-11.EDIT:O1\"]}", "409", "initiators"},
+            {"mu", "{\"initiators\":[\"" + m1 + "\",\"iqn.2026-11.edit:busy\"]}", "409", "initiators"},
+            {"mu", "{\"initiators\":[\"iqn.2026-11.edit:new\"],\"chap\":{\"secret\":\"short\"}}", "400", "chap.secret"},
+            {"mu", "{\"chap\":\"secret\"}", "400", "chap"},
+            {"mu", "{\"chap\":{\"secret\":\"short\"}}", "400", "chap.secret"},
+            {"mu", "{\"chap\":{\"secret\":\"with space 123\"}}", "400", "chap.secret"},
+            {"mu", "{\"chap\":{\"secret\":12345678901234}}", "400", "chap.secret"},
+            {"mu", "{\"chap\":{\"secret\":null}}", "400", "chap.secret"},
+            {"mu", "{\"chap\":{\"userName\":null}}", "400", "chap.userName"},
+            {"mu", "{\"chap\":{\"secret\":\"mt-secret-00002\"}}", "400", "chap.secret"},
+            {"mu", "{\"chap\":{\"targetSecret\":\"mu-secret-00001\"}}", "400", "chap.targetSecret"},
+            {"mu", "{\"chap\":{\"targetSecret\":\"short\"}}", "400", "chap.targetSecret"},
+            {"mu", "{\"chap\":{\"targetUserName\":\"x\",\"targetSecret\":null}}", "400", "chap.targetSecret"},
+            {"mu", "{\"chap\":{\"pw\":1}}", "400", "chap.pw"},
+            {"plain", "{\"chap\":{\"secret\":\"0123456789abc\"}}", "400", "chap.userName"},
+            {"plain", "{\"chap\":{\"userName\":\"u\",\"secret\":\"0123456789abc\",\"targetUserName\":\"t\"}}", "400",
+                "chap.targetSecret"},
+            {"mu", "nope", "400", "body"},
+            {"mu", "[1]", "400", "body"},
+            {"nobody", "{\"chap\":null}", "404", "name"},
+        };
+        for (String[] b : bad) {
+            assertError(patch(b[0], b[1]), Integer.parseInt(b[2]), b[3]);
+        }
+        assertError(f.send("PATCH", "/api/hosts/mu", "{\"chap\":null}", null), 401, "Authorization");
+        assertError(f.send("PATCH", "/api/hosts/mu", "{\"chap\":null}", "Bearer wrong"), 401, "Authorization");
+        assertEquals(hostsBefore, ok(f.call("GET", "/api/hosts", null), 200).body(), "hosts unchanged");
+        assertEquals(targetBefore, Map.copyOf(target), "the target's secrets unchanged");
+        assertEquals(presentationsBefore, f.controller.listPresentations(), "presentations unchanged");
+        for (String n : List.of("mu", "plain", "other")) {
+            ok(f.call("DELETE", "/api/hosts/" + n, null), 204);
+        }
+        ok(f.call("DELETE", "/api/luns/bl", null), 204);
+        ok(f.call("DELETE", "/api/luns/bl2", null), 204);
+    }
+
     @Test
     void shouldRoundTripAndRejectMalformedRecords() {
         HostDescriptor.Stored h = new HostDescriptor.Stored("n", List.of("iqn.2026-11.a:b", "eui.0123456789abcdef"),
@@ -162,5 +300,29 @@ class HostApiTest {
         }
         assertThrows(io.evasan.error.StorageException.class, () -> HostDescriptor.decode(java.util.Arrays.copyOf(r, r.length - 1)));
         assertArrayEquals(r, HostDescriptor.encode(HostDescriptor.decode(r)));
+        HostDescriptor.Stored edited = new HostDescriptor.Stored("n", List.of("iqn.2026-11.a:b"),
+                new HostDescriptor.Chap("u", "0123456789abcd", "t", "abcdefghijklmn"), 42, 99);
+        assertEquals(edited, HostDescriptor.decode(HostDescriptor.encode(edited)));
+    }
+
+    @Test
+    void shouldDecodeVersion1RecordsWrittenBeforeHostsCouldBeEdited() {
+        HostDescriptor.Stored h = new HostDescriptor.Stored("old", List.of("iqn.2026-11.a:old"),
+                new HostDescriptor.Chap("u", "0123456789abcd", null, null), 1234);
+        byte[] v2 = HostDescriptor.encode(h);
+        // version 1 = the same bytes without updatedMillis (offsets 20..27), version field 1, its own CRC-32C
+        byte[] v1 = new byte[v2.length - 8];
+        System.arraycopy(v2, 0, v1, 0, 20);
+        System.arraycopy(v2, 28, v1, 20, v2.length - 28 - 4);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(v1).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putShort(4, (short) 1);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(v1, 0, v1.length - 4);
+        b.putInt(v1.length - 4, (int) crc.getValue());
+        HostDescriptor.Stored d = HostDescriptor.decode(v1);
+        assertEquals(h, d);
+        assertEquals(1234, d.updatedMillis());
+        assertEquals(2, java.nio.ByteBuffer.wrap(HostDescriptor.encode(d)).order(java.nio.ByteOrder.LITTLE_ENDIAN).getShort(4),
+                "re-encoded as version 2");
     }
 }

@@ -19,13 +19,15 @@ import java.util.List;
  *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  *  |                        magic 'EVHO'                           |  0
  *  +-------------------------------+-------------------------------+
- *  |          version (1)          | flags (bit 0 CHAP, bit 1 mutual)  4
+ *  |          version (2)          | flags (bit 0 CHAP, bit 1 mutual)  4
  *  +-------------------------------+-------------------------------+
  *  |      name length (u16)        |    initiator count (u16)      |  8
  *  +-------------------------------+-------------------------------+
  *  |                  createdMillis (i64)                          | 12
  *  +---------------------------------------------------------------+
- *  | name (UTF-8) | count x (u16 length, UTF-8 initiator name)     | 20
+ *  |                  updatedMillis (i64)                          | 20
+ *  +---------------------------------------------------------------+
+ *  | name (UTF-8) | count x (u16 length, UTF-8 initiator name)     | 28
  *  +---------------------------------------------------------------+
  *  | if CHAP: 4 x (u16 length, UTF-8): userName, secret,           |
  *  |          targetUserName, targetSecret (both empty unless mutual)
@@ -34,24 +36,34 @@ import java.util.List;
  *  +---------------------------------------------------------------+
  *  little endian
  * </pre>
+ * Version 1 (written before hosts could be edited) has no updatedMillis: its name starts at offset 20, and it
+ * decodes with updatedMillis = createdMillis. {@link #encode} always writes version 2.
  * The magic/version check and the CRC-32C trailer are {@link CrcRecord}'s (the frame both records share).
  */
 public final class HostDescriptor {
     public static final int MAGIC = 0x4f485645; // "EVHO" little endian
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
+    /** The layout without updatedMillis; still decoded. */
+    public static final int VERSION_1 = 1;
     public static final int FLAG_CHAP = 1;
     public static final int FLAG_MUTUAL = 2;
-    static final int HEADER = 20;
+    static final int HEADER = 28;
+    static final int HEADER_V1 = 20;
     private static final String WHAT = "host";
 
     /** CHAP credentials; the target pair is null unless mutual. */
     public record Chap(String userName, String secret, String targetUserName, String targetSecret) {
     }
 
-    /** One host as stored. */
-    public record Stored(String name, List<String> initiators, Chap chap, long createdMillis) {
+    /** One host as stored; {@code updatedMillis} is the time of the last change (creation, then each edit). */
+    public record Stored(String name, List<String> initiators, Chap chap, long createdMillis, long updatedMillis) {
         public Stored {
             initiators = List.copyOf(initiators);
+        }
+
+        /** A host never edited: updated when created. */
+        public Stored(String name, List<String> initiators, Chap chap, long createdMillis) {
+            this(name, initiators, chap, createdMillis, createdMillis);
         }
     }
 
@@ -88,7 +100,7 @@ public final class HostDescriptor {
         ByteBuffer b = ByteBuffer.allocate(len).order(ByteOrder.LITTLE_ENDIAN);
         b.putInt(MAGIC).putShort((short) VERSION).putShort((short) flags)
                 .putShort((short) parts.get(0).length).putShort((short) h.initiators().size()).putLong(h.createdMillis())
-                .put(parts.get(0));
+                .putLong(h.updatedMillis()).put(parts.get(0));
         for (int i = 1; i < parts.size(); i++) {
             b.putShort((short) parts.get(i).length).put(parts.get(i));
         }
@@ -97,13 +109,16 @@ public final class HostDescriptor {
 
     /** @throws StorageException CORRUPT_METADATA for a malformed record (wrong magic/version/lengths/CRC) */
     public static Stored decode(byte[] r) {
-        ByteBuffer b = CrcRecord.open(r, HEADER, MAGIC, VERSION, WHAT);
+        boolean v1 = r != null && r.length >= 6 && (ByteBuffer.wrap(r).order(ByteOrder.LITTLE_ENDIAN).getShort(4) & 0xFFFF) == VERSION_1;
+        int header = v1 ? HEADER_V1 : HEADER;
+        ByteBuffer b = CrcRecord.open(r, header, MAGIC, v1 ? VERSION_1 : VERSION, WHAT);
         CrcRecord.checkCrc(r, WHAT);
         int flags = b.getShort(6) & 0xFFFF;
         int nl = b.getShort(8) & 0xFFFF;
         int count = b.getShort(10) & 0xFFFF;
         long created = b.getLong(12);
-        b.limit(r.length - CrcRecord.TRAILER).position(HEADER);
+        long updated = v1 ? created : b.getLong(20);
+        b.limit(r.length - CrcRecord.TRAILER).position(header);
         try {
             String name = string(b, nl);
             List<String> initiators = new ArrayList<>();
@@ -121,7 +136,7 @@ public final class HostDescriptor {
             if (b.hasRemaining()) {
                 throw corrupt("trailing bytes");
             }
-            return new Stored(name, initiators, chap, created);
+            return new Stored(name, initiators, chap, created, updated);
         } catch (java.nio.BufferUnderflowException | IllegalArgumentException e) {
             throw corrupt("lengths run past the record");
         }

@@ -13,6 +13,8 @@ import io.vertx.ext.web.RoutingContext;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -22,7 +24,7 @@ import java.util.function.LongSupplier;
 import java.util.regex.Pattern;
 
 /**
- * The host registry: GET/POST /api/hosts, GET/DELETE /api/hosts/{name}. A host is a name, its initiator
+ * The host registry: GET/POST /api/hosts, GET/PATCH/DELETE /api/hosts/{name}. A host is a name, its initiator
  * names and optionally CHAP credentials that the iSCSI target then demands from each of its initiators.
  *
  * <p>Invariants: a host is persisted (MLD kind {@value #KIND}, layout {@link HostDescriptor}) before it
@@ -59,6 +61,7 @@ final class HostRoutes {
         api.on(router, "GET", "/api/hosts", ctx -> new ApiRoutes.Reply(200, all()));
         api.on(router, "POST", "/api/hosts", this::create);
         api.on(router, "GET", "/api/hosts/:name", ctx -> new ApiRoutes.Reply(200, json(param(ctx), presentations())));
+        api.on(router, "PATCH", "/api/hosts/:name", this::update);
         api.on(router, "DELETE", "/api/hosts/:name", this::delete);
     }
 
@@ -95,9 +98,8 @@ final class HostRoutes {
         if (secrets == null || h.chap() == null) {
             return;
         }
-        HostDescriptor.Chap c = h.chap();
         for (String i : h.initiators()) {
-            secrets.put(i, new InitiatorSecrets.Chap(c.userName(), c.secret(), c.targetUserName(), c.targetSecret()));
+            secrets.put(i, secret(h.chap()));
         }
     }
 
@@ -106,7 +108,25 @@ final class HostRoutes {
     private synchronized ApiRoutes.Reply create(RoutingContext ctx) {
         JsonObject b = Json.body(ctx, Set.of("name", "initiators", "chap"));
         String name = ApiRoutes.name(b, "name");
-        Object iv = b.getValue("initiators");
+        List<String> initiators = initiators(b.getValue("initiators"));
+        HostDescriptor.Chap chap = b.getValue("chap") == null ? null : chap(b.getValue("chap"), Set.of());
+        if (hosts.containsKey(name)) {
+            throw new ApiError(409, "a host named '" + name + "' already exists", "name");
+        }
+        checkOwners(initiators, null);
+        HostDescriptor.Stored h = new HostDescriptor.Stored(name, initiators, chap, clock.getAsLong());
+        store(h);
+        hosts.put(name, h);
+        pushSecrets(h);
+        ctx.response().putHeader("location", "/api/hosts/" + name);
+        return new ApiRoutes.Reply(201, json(h, presentations()));
+    }
+
+    /**
+     * The {@code initiators} field of a create or update body: 1..64 distinct (case-insensitively) iSCSI
+     * initiator names. @throws ApiError 400 naming {@code initiators} or {@code initiators[i]}
+     */
+    private static List<String> initiators(Object iv) {
         if (iv == null) {
             throw ApiError.badRequest("initiators", "field 'initiators' is required");
         }
@@ -115,7 +135,7 @@ final class HostRoutes {
                     + " initiator names");
         }
         List<String> initiators = new ArrayList<>();
-        Set<String> seen = new java.util.HashSet<>();
+        Set<String> seen = new HashSet<>();
         for (int i = 0; i < ia.size(); i++) {
             String field = "initiators[" + i + "]";
             if (!(ia.getValue(i) instanceof String s)) {
@@ -125,31 +145,35 @@ final class HostRoutes {
                 throw ApiError.badRequest(field, "field '" + field + "' = '" + s + "' is not an iSCSI initiator name"
                         + " (iqn.yyyy-mm.reversed.domain[:id], eui.<16 hex>, naa.<16|32 hex>; at most 223 bytes)");
             }
-            if (!seen.add(s.toLowerCase(Locale.ROOT))) {
+            if (!seen.add(lower(s))) {
                 throw ApiError.badRequest(field, "field '" + field + "' = '" + s + "' is listed twice");
             }
             initiators.add(s);
         }
-        HostDescriptor.Chap chap = b.getValue("chap") == null ? null : chap(b.getValue("chap"));
-        if (hosts.containsKey(name)) {
-            throw new ApiError(409, "a host named '" + name + "' already exists", "name");
-        }
+        return initiators;
+    }
+
+    /** @throws ApiError 409 {@code initiators} when a host other than {@code self} owns one of them */
+    private void checkOwners(List<String> initiators, String self) {
+        Set<String> wanted = lowerSet(initiators);
         for (HostDescriptor.Stored h : hosts.values()) {
+            if (h.name().equals(self)) {
+                continue;
+            }
             for (String i : h.initiators()) {
-                if (seen.contains(i.toLowerCase(Locale.ROOT))) {
+                if (wanted.contains(lower(i))) {
                     throw new ApiError(409, "initiator " + i + " already belongs to host " + h.name(), "initiators");
                 }
             }
         }
-        HostDescriptor.Stored h = new HostDescriptor.Stored(name, initiators, chap, clock.getAsLong());
-        store(h);
-        hosts.put(name, h);
-        pushSecrets(h);
-        ctx.response().putHeader("location", "/api/hosts/" + name);
-        return new ApiRoutes.Reply(201, json(h, presentations()));
     }
 
-    private static HostDescriptor.Chap chap(Object v) {
+    /**
+     * Validates a {@code chap} object (create body, or an update's merge of stored and sent fields).
+     * {@code sent} names the fields the request itself carried, so that "targetSecret must differ from
+     * secret" names the one the client just sent.
+     */
+    private static HostDescriptor.Chap chap(Object v, Set<String> sent) {
         if (!(v instanceof JsonObject c)) {
             throw ApiError.badRequest("chap", "field 'chap' must be an object {userName, secret, targetUserName?, targetSecret?}");
         }
@@ -167,7 +191,8 @@ final class HostRoutes {
             throw ApiError.badRequest("chap." + missing, "mutual CHAP needs both chap.targetUserName and chap.targetSecret");
         }
         if (ts != null && ts.equals(secret)) {
-            throw ApiError.badRequest("chap.targetSecret", "field 'chap.targetSecret' must differ from chap.secret");
+            String f = sent.contains("secret") && !sent.contains("targetSecret") ? "chap.secret" : "chap.targetSecret";
+            throw ApiError.badRequest(f, "field '" + f + "': chap.targetSecret must differ from chap.secret");
         }
         return new HostDescriptor.Chap(user, secret, tu, ts);
     }
@@ -190,6 +215,165 @@ final class HostRoutes {
                     + " printable ASCII characters without spaces");
         }
         return s;
+    }
+
+    /**
+     * PATCH /api/hosts/{name}, JSON merge semantics: {@code initiators} replaces the list; {@code chap: null}
+     * switches CHAP off; {@code chap: {...}} is merged into the stored credentials field by field (a
+     * {@code null} member removes it; {@code targetUserName: null} or {@code targetSecret: null} alone ends
+     * mutual CHAP) and the result must pass the create rules. Everything is checked before anything changes.
+     *
+     * <p>The host's LUNs follow its initiators (LUN masking): an added initiator is presented every LUN
+     * presented to the host's previous initiators, at the same host LUN (409 {@code initiators} when it
+     * already sees another LUN there), and a removed initiator loses its presentations. Order: the added
+     * initiators' secrets, then their presentations, then the record is committed (the point of no
+     * return; a failure before it undoes the first two), then the target's secrets of the kept and removed
+     * initiators, then the removed initiators' presentations. A crash between the steps leaves the old
+     * initiators presented as well, never fewer presentations.
+     */
+    private synchronized ApiRoutes.Reply update(RoutingContext ctx) {
+        HostDescriptor.Stored old = param(ctx);
+        JsonObject b = Json.body(ctx, Set.of("name", "initiators", "chap"));
+        if (b.containsKey("name") && !old.name().equals(b.getValue("name"))) {
+            throw ApiError.badRequest("name", "a host cannot be renamed (field 'name' must be '" + old.name()
+                    + "' or absent)");
+        }
+        List<String> initiators = b.containsKey("initiators") ? initiators(b.getValue("initiators")) : old.initiators();
+        HostDescriptor.Chap chap = b.containsKey("chap") ? mergeChap(old.chap(), b.getValue("chap")) : old.chap();
+        checkOwners(initiators, old.name());
+
+        Set<String> oldLower = lowerSet(old.initiators());
+        Set<String> newLower = lowerSet(initiators);
+        List<String> added = initiators.stream().filter(i -> !oldLower.contains(lower(i))).toList();
+        List<String> removed = old.initiators().stream().filter(i -> !newLower.contains(lower(i))).toList();
+        List<Presentation> all = controller.listPresentations();
+        Map<Integer, Integer> hostLuns = new TreeMap<>();   // host LUN -> LUN id, over the old initiators
+        for (Presentation p : all) {
+            if (oldLower.contains(lower(p.initiator()))) {
+                Integer was = hostLuns.putIfAbsent(p.hostLun(), p.lunId());
+                if (was != null && was != p.lunId() && !added.isEmpty()) {
+                    throw new ApiError(409, "the initiators of host " + old.name() + " see different LUNs at host LUN "
+                            + p.hostLun() + " (" + api.lunName(was) + ", " + api.lunName(p.lunId())
+                            + "): which one a new initiator should see is unclear; present its LUNs explicitly", "initiators");
+                }
+            }
+        }
+        Map<String, Map<Integer, Integer>> toPresent = new LinkedHashMap<>();   // added initiator -> host LUN -> LUN id
+        for (String a : added) {
+            Map<Integer, Integer> todo = new TreeMap<>(hostLuns);
+            for (Presentation p : all) {
+                if (lower(p.initiator()).equals(lower(a)) && todo.containsKey(p.hostLun())) {
+                    if (todo.get(p.hostLun()) != p.lunId()) {
+                        throw new ApiError(409, "initiator " + a + " already sees LUN " + api.lunName(p.lunId())
+                                + " at host LUN " + p.hostLun() + ", where host " + old.name() + " has LUN "
+                                + api.lunName(todo.get(p.hostLun())), "initiators");
+                    }
+                    todo.remove(p.hostLun());   // already presented there
+                }
+            }
+            toPresent.put(a, todo);
+        }
+        if (initiators.equals(old.initiators()) && java.util.Objects.equals(chap, old.chap())) {
+            return new ApiRoutes.Reply(200, json(old, presentations()));   // nothing to change
+        }
+        HostDescriptor.Stored h = new HostDescriptor.Stored(old.name(), initiators, chap, old.createdMillis(),
+                Math.max(clock.getAsLong(), old.updatedMillis()));
+
+        List<String[]> presented = new ArrayList<>();
+        try {
+            if (secrets != null && chap != null) {
+                for (String a : added) {
+                    secrets.put(a, secret(chap));
+                }
+            }
+            for (Map.Entry<String, Map<Integer, Integer>> e : toPresent.entrySet()) {
+                for (Map.Entry<Integer, Integer> l : e.getValue().entrySet()) {
+                    controller.presentLun(e.getKey(), l.getKey(), api.lunName(l.getValue()));
+                    presented.add(new String[] {e.getKey(), Integer.toString(l.getKey())});
+                }
+            }
+            store(h);
+        } catch (RuntimeException e) {
+            for (String[] p : presented) {
+                try {
+                    controller.unpresentLun(p[0], Integer.parseInt(p[1]));
+                } catch (RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            if (secrets != null && chap != null) {
+                added.forEach(secrets::remove);
+            }
+            throw e;
+        }
+        hosts.put(h.name(), h);
+        if (secrets != null) {
+            for (String i : initiators) {
+                if (chap == null) {
+                    secrets.remove(i);
+                } else if (!added.contains(i)) {
+                    secrets.put(i, secret(chap));
+                }
+            }
+            removed.forEach(secrets::remove);
+        }
+        Set<String> removedLower = lowerSet(removed);
+        for (Presentation p : all) {
+            if (removedLower.contains(lower(p.initiator()))) {
+                controller.unpresentLun(p.initiator(), p.hostLun());
+            }
+        }
+        return new ApiRoutes.Reply(200, json(h, presentations()));
+    }
+
+    /**
+     * The credentials after merging the {@code chap} member {@code v} of an update into {@code stored}
+     * (null when CHAP ends). @throws ApiError 400 naming the field, as at create
+     */
+    private static HostDescriptor.Chap mergeChap(HostDescriptor.Chap stored, Object v) {
+        if (v == null) {
+            return null;
+        }
+        if (!(v instanceof JsonObject patch)) {
+            return chap(v, Set.of());   // the create rule's 400 'chap'
+        }
+        JsonObject merged = new JsonObject();
+        if (stored != null) {
+            merged.put("userName", stored.userName()).put("secret", stored.secret());
+            if (stored.targetSecret() != null) {
+                merged.put("targetUserName", stored.targetUserName()).put("targetSecret", stored.targetSecret());
+            }
+        }
+        for (String k : patch.fieldNames()) {
+            if (patch.getValue(k) == null) {
+                merged.remove(k);
+            } else {
+                merged.put(k, patch.getValue(k));
+            }
+        }
+        for (String[] pair : new String[][] {{"targetUserName", "targetSecret"}, {"targetSecret", "targetUserName"}}) {
+            if (patch.containsKey(pair[0]) && patch.getValue(pair[0]) == null && !patch.containsKey(pair[1])) {
+                merged.remove(pair[1]);   // ending mutual CHAP drops the pair
+            }
+        }
+        if (stored == null && merged.isEmpty()) {
+            return null;   // only nulls sent to a host without CHAP: nothing to clear
+        }
+        return chap(merged, patch.fieldNames());
+    }
+
+    private static InitiatorSecrets.Chap secret(HostDescriptor.Chap c) {
+        return new InitiatorSecrets.Chap(c.userName(), c.secret(), c.targetUserName(), c.targetSecret());
+    }
+
+    private static String lower(String s) {
+        return s.toLowerCase(Locale.ROOT);
+    }
+
+    private static Set<String> lowerSet(List<String> names) {
+        Set<String> out = new HashSet<>();
+        names.forEach(n -> out.add(lower(n)));
+        return out;
     }
 
     private synchronized ApiRoutes.Reply delete(RoutingContext ctx) {
@@ -232,7 +416,8 @@ final class HostRoutes {
             JsonObject p = pres.get(i.toLowerCase(Locale.ROOT));
             is.add(new JsonObject().put("initiator", i).put("luns", p == null ? new JsonArray() : p.getJsonArray("luns").copy()));
         }
-        JsonObject o = new JsonObject().put("name", h.name()).put("initiators", is).put("createdMillis", h.createdMillis());
+        JsonObject o = new JsonObject().put("name", h.name()).put("initiators", is).put("createdMillis", h.createdMillis())
+                .put("updatedMillis", h.updatedMillis());
         if (h.chap() == null) {
             o.putNull("chap");
         } else {   // secrets are write-only
