@@ -20,7 +20,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Hosts registered over the management API with CHAP are enforced by the running iSCSI target, checked
  * with the real libiscsi initiator {@code iscsi-inq}: with the secret it logs in, without it or with a
  * wrong one it is refused; other initiators are unaffected; the secret is enforced again after a restart
- * (loaded from the MLD) and no longer after the host is deleted.
+ * (loaded from the MLD) and no longer after the host is deleted. An edited host (PATCH): a rotated secret
+ * replaces the old one at once, mutual CHAP switched on is checked by the initiator, and the host's LUN moves
+ * with its initiators (the old initiator no longer sees it), also after a restart.
  */
 class HostChapScenarioTest {
     static final String INITIATOR = "iqn.2026-11.io.evasan:chap-host";
@@ -82,6 +84,65 @@ class HostChapScenarioTest {
             HttpResponse<String> deleted = api(app, token, "DELETE", "/api/hosts/secure", null);
             assertEquals(204, deleted.statusCode(), deleted.body());
             loggedIn(inq(app, INITIATOR, null));
+        }
+    }
+
+    private static Clients.Result inqLun(EmbeddedAppliance app, String initiator, String credentials, int lun, String targetCredentials)
+            throws Exception {
+        String url = app.iscsiUrl(lun).replace("iscsi://", "iscsi://" + (credentials == null ? "" : credentials + "@"));
+        if (targetCredentials != null) {   // mutual CHAP: libiscsi checks the target's answer with these
+            String[] t = targetCredentials.split("%", 2);
+            url += "?target_user=" + t[0] + "&target_password=" + t[1];
+        }
+        return Clients.run(60, List.of("iscsi-inq", "-i", initiator, url));
+    }
+
+    /** The LUN is not visible to that initiator (the login may work; INQUIRY of the host LUN shows no disk). */
+    private static void masked(Clients.Result r) {
+        assertTrue(!r.mentions("Peripheral Device Type:DIRECT_ACCESS"), r.toString());
+    }
+
+    @Test
+    void shouldRotateTheSecretsAndMoveTheLunsOfAnEditedHost() throws Exception {
+        Clients.require("iscsi-inq");
+        EmbeddedAppliance.Options o = new EmbeddedAppliance.Options(dir.resolve("data"), "127.0.0.1", 0,
+                EmbeddedAppliance.DEFAULT_IQN, RaidLevel.RAID5, 64L << 20, true, false, "127.0.0.1", 0);
+        String newSecret = "rotated-secret-0815";
+        String mutual = "tgtuser%target-secret-0042";
+        String token;
+        try (EmbeddedAppliance app = EmbeddedAppliance.start(o)) {
+            token = app.createdToken().orElseThrow();
+            assertEquals(201, api(app, token, "POST", "/api/luns", "{\"name\":\"edited\",\"sizeBytes\":8388608}").statusCode());
+            assertEquals(200, api(app, token, "POST", "/api/luns/edited/present",
+                    "{\"initiator\":\"" + INITIATOR + "\",\"hostLun\":1}").statusCode());
+            HttpResponse<String> created = api(app, token, "POST", "/api/hosts", "{\"name\":\"rot\",\"initiators\":[\""
+                    + INITIATOR + "\"],\"chap\":{\"userName\":\"chapuser\",\"secret\":\"" + SECRET + "\"}}");
+            assertEquals(201, created.statusCode(), created.body());
+            loggedIn(inqLun(app, INITIATOR, "chapuser%" + SECRET, 1, null));
+
+            // rotate the secret and switch mutual CHAP on: the old secret no longer logs in, the new one does
+            HttpResponse<String> rotated = api(app, token, "PATCH", "/api/hosts/rot", "{\"chap\":{\"secret\":\"" + newSecret
+                    + "\",\"targetUserName\":\"tgtuser\",\"targetSecret\":\"target-secret-0042\"}}");
+            assertEquals(200, rotated.statusCode(), rotated.body());
+            refused(inqLun(app, INITIATOR, "chapuser%" + SECRET, 1, null));
+            refused(inqLun(app, INITIATOR, "chapuser%" + SECRET, 1, mutual));
+            loggedIn(inqLun(app, INITIATOR, "chapuser%" + newSecret, 1, mutual));
+            refused(inqLun(app, INITIATOR, "chapuser%" + newSecret, 1, "tgtuser%wrong-target-0000"));   // the target proves itself
+
+            // move the host to another initiator: the LUN and the CHAP requirement go with it
+            HttpResponse<String> moved = api(app, token, "PATCH", "/api/hosts/rot", "{\"initiators\":[\"" + OTHER + "\"]}");
+            assertEquals(200, moved.statusCode(), moved.body());
+            masked(inqLun(app, INITIATOR, null, 1, null));
+            refused(inqLun(app, OTHER, null, 1, null));
+            loggedIn(inqLun(app, OTHER, "chapuser%" + newSecret, 1, mutual));
+        }
+        try (EmbeddedAppliance app = EmbeddedAppliance.start(o)) {   // the edit was persisted
+            refused(inqLun(app, OTHER, "chapuser%" + SECRET, 1, null));
+            loggedIn(inqLun(app, OTHER, "chapuser%" + newSecret, 1, mutual));
+            masked(inqLun(app, INITIATOR, null, 1, null));
+            HttpResponse<String> off = api(app, token, "PATCH", "/api/hosts/rot", "{\"chap\":null}");
+            assertEquals(200, off.statusCode(), off.body());
+            loggedIn(inqLun(app, OTHER, null, 1, null));
         }
     }
 }
