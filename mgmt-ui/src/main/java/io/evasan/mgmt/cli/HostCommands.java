@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** {@code sanctl host list}: initiators and the LUNs presented to them. */
 @Command(name = "host", description = "Hosts (initiators) and the LUNs presented to them.",
         subcommands = {HostCommands.ListHosts.class, HostRegistryCommands.Registered.class, HostRegistryCommands.Create.class,
-                HostRegistryCommands.Show.class, HostRegistryCommands.Delete.class})
+                HostRegistryCommands.Show.class, HostRegistryCommands.Update.class, HostRegistryCommands.Delete.class})
 final class HostCommands {
     private HostCommands() {
     }

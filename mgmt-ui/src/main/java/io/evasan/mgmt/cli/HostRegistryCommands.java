@@ -15,7 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code sanctl host create|show|delete|registered}: the host registry (POST/GET/DELETE /api/hosts[/{name}]).
+ * {@code sanctl host create|show|update|delete|registered}: the host registry (POST/GET/PATCH/DELETE /api/hosts[/{name}]).
  * CHAP secrets are read from files (never from the command line, where {@code ps} would show them) and are
  * never printed: the API does not return them.
  */
@@ -90,9 +90,9 @@ final class HostRegistryCommands {
             }
             JsonObject body = new JsonObject().put("name", name).put("initiators", new JsonArray(List.copyOf(initiators)));
             if (chapUser != null) {
-                JsonObject c = new JsonObject().put("userName", chapUser).put("secret", secret(chapSecretFile, "--chap-secret-file"));
+                JsonObject c = new JsonObject().put("userName", chapUser).put("secret", secret(this, chapSecretFile, "--chap-secret-file"));
                 if (targetUser != null) {
-                    c.put("targetUserName", targetUser).put("targetSecret", secret(targetSecretFile, "--target-secret-file"));
+                    c.put("targetUserName", targetUser).put("targetSecret", secret(this, targetSecretFile, "--target-secret-file"));
                 }
                 body.put("chap", c);
             }
@@ -101,14 +101,93 @@ final class HostRegistryCommands {
                 print(this, r.object());
             });
         }
+    }
 
-        private String secret(Path file, String option) {
-            try {
-                String s = Files.readString(file, StandardCharsets.UTF_8);
-                return s.endsWith("\r\n") ? s.substring(0, s.length() - 2) : s.endsWith("\n") ? s.substring(0, s.length() - 1) : s;
-            } catch (IOException e) {
-                throw new ParameterException(spec.commandLine(), "cannot read " + option + " " + file + ": " + e.getMessage());
+    /** A secret read from {@code file} (one line; a trailing newline is dropped). A missing file is a usage error. */
+    static String secret(ApiCommand cmd, Path file, String option) {
+        try {
+            String s = Files.readString(file, StandardCharsets.UTF_8);
+            return s.endsWith("\r\n") ? s.substring(0, s.length() - 2) : s.endsWith("\n") ? s.substring(0, s.length() - 1) : s;
+        } catch (IOException e) {
+            throw new ParameterException(cmd.spec.commandLine(), "cannot read " + option + " " + file + ": " + e.getMessage());
+        }
+    }
+
+    @Command(name = "update", description = "Edit a registered host: replace its initiators (the LUNs presented to the host "
+            + "move with them), rotate or set its CHAP secret and user, switch mutual CHAP on or off, or end CHAP. Options "
+            + "not given stay as they are.")
+    static final class Update extends ApiCommand {
+        @Parameters(index = "0", paramLabel = "NAME", description = "Host name.")
+        String name;
+
+        @Option(names = {"-i", "--initiator"}, paramLabel = "IQN",
+                description = "The host's initiator names from now on (repeat for several; replaces the list).")
+        List<String> initiators = new ArrayList<>();
+
+        @Option(names = "--chap-user", paramLabel = "USER", description = "New CHAP user name of the initiators.")
+        String chapUser;
+
+        @Option(names = "--chap-secret-file", paramLabel = "FILE",
+                description = "File holding the new CHAP secret (12..255 characters; one line, trailing newline ignored).")
+        Path chapSecretFile;
+
+        @Option(names = "--clear-chap", description = "End CHAP for this host (mutual CHAP too): its initiators log in without it.")
+        boolean clearChap;
+
+        @Option(names = "--target-user", paramLabel = "USER", description = "Mutual CHAP: the name the target answers with.")
+        String targetUser;
+
+        @Option(names = "--target-secret-file", paramLabel = "FILE",
+                description = "Mutual CHAP: file holding the target's new secret (must differ from the CHAP secret).")
+        Path targetSecretFile;
+
+        @Option(names = "--clear-mutual-chap", description = "End mutual CHAP (the initiators' CHAP secret stays).")
+        boolean clearMutual;
+
+        @Override
+        void run() {
+            boolean chapGiven = chapUser != null || chapSecretFile != null;
+            boolean targetGiven = targetUser != null || targetSecretFile != null;
+            if (clearChap && (chapGiven || targetGiven || clearMutual)) {
+                throw new ParameterException(spec.commandLine(), "--clear-chap cannot be combined with other CHAP options");
             }
+            if (clearMutual && targetGiven) {
+                throw new ParameterException(spec.commandLine(),
+                        "--clear-mutual-chap cannot be combined with --target-user or --target-secret-file");
+            }
+            if (initiators.isEmpty() && !chapGiven && !targetGiven && !clearChap && !clearMutual) {
+                throw new ParameterException(spec.commandLine(), "nothing to change: give --initiator, --chap-user, "
+                        + "--chap-secret-file, --clear-chap, --target-user, --target-secret-file or --clear-mutual-chap");
+            }
+            JsonObject body = new JsonObject();
+            if (!initiators.isEmpty()) {
+                body.put("initiators", new JsonArray(List.copyOf(initiators)));
+            }
+            if (clearChap) {
+                body.putNull("chap");
+            } else if (chapGiven || targetGiven || clearMutual) {
+                JsonObject c = new JsonObject();
+                if (chapUser != null) {
+                    c.put("userName", chapUser);
+                }
+                if (chapSecretFile != null) {
+                    c.put("secret", secret(this, chapSecretFile, "--chap-secret-file"));
+                }
+                if (targetUser != null) {
+                    c.put("targetUserName", targetUser);
+                }
+                if (targetSecretFile != null) {
+                    c.put("targetSecret", secret(this, targetSecretFile, "--target-secret-file"));
+                }
+                if (clearMutual) {
+                    c.putNull("targetUserName").putNull("targetSecret");
+                }
+                body.put("chap", c);
+            }
+            reply(null, api().patch(path(name), body), r -> {
+                out().print("updated ");
+                print(this, r.object());
+            });
         }
     }
 

@@ -80,4 +80,57 @@ class SanctlApi2CommandsTest extends CliTest {
         refused(f.sanctl("host", "show", "cli1"), 404, "name");
         refused(f.sanctl("host", "delete", "cli1"), 404, "name");
     }
+
+    @Test
+    void shouldUpdateAHostsInitiatorsAndSecrets() throws Exception {
+        java.nio.file.Path secret = java.nio.file.Files.createTempFile(f.dir, "chap", ".txt");
+        java.nio.file.Files.writeString(secret, "upd-secret-00001\n");
+        java.nio.file.Path rotated = java.nio.file.Files.createTempFile(f.dir, "chap2", ".txt");
+        java.nio.file.Files.writeString(rotated, "upd-secret-00002\n");
+        java.nio.file.Path target = java.nio.file.Files.createTempFile(f.dir, "tchap", ".txt");
+        java.nio.file.Files.writeString(target, "upd-target-0003");
+        ok(f.sanctl("lun", "create", "ulun", "--size", "4M"));
+        ok(f.sanctl("lun", "present", "ulun", "-i", "iqn.2026-11.cli:u1", "-l", "5"));
+        ok(f.sanctl("host", "create", "upd", "-i", "iqn.2026-11.cli:u1", "--chap-user", "uu", "--chap-secret-file", secret.toString()));
+
+        String out = ok(f.sanctl("host", "update", "upd", "--chap-secret-file", rotated.toString(),
+                "--target-user", "ut", "--target-secret-file", target.toString()));
+        assertTrue(out.startsWith("updated host upd, CHAP: mutual, user uu, target user ut"), out);
+        assertTrue(!out.contains("upd-secret-0000") && !out.contains("upd-target-0003"), out);
+
+        out = ok(f.sanctl("host", "update", "upd", "-i", "iqn.2026-11.cli:u2", "-i", "iqn.2026-11.cli:u3"));
+        TableText t = new TableText(out, "INITIATOR");
+        assertEquals("ulun", t.row("INITIATOR", "iqn.2026-11.cli:u2").get("LUN"), "the host's LUN moves to the new initiators");
+        assertEquals("5", t.row("INITIATOR", "iqn.2026-11.cli:u3").get("HOST LUN"));
+        TableText list = new TableText(ok(f.sanctl("host", "list")), "INITIATOR");
+        assertTrue(list.rows().stream().noneMatch(r -> "iqn.2026-11.cli:u1".equals(r.get("INITIATOR"))), "u1 no longer sees ulun");
+
+        JsonObject j = okObject(f.sanctl("host", "update", "upd", "--clear-mutual-chap", "--json"));
+        assertEquals(false, j.getJsonObject("chap").getBoolean("mutual"));
+        assertEquals("uu", j.getJsonObject("chap").getString("userName"));
+        j = okObject(f.sanctl("host", "update", "upd", "--clear-chap", "--json"));
+        assertEquals(null, j.getValue("chap"));
+        assertTrue(ok(f.sanctl("host", "show", "upd")).startsWith("host upd, CHAP: none\n"), "CHAP ended");
+
+        // refusals: one line naming the field, exit 1; usage errors exit 2
+        java.nio.file.Files.writeString(secret, "short");
+        refused(f.sanctl("host", "update", "upd", "--chap-user", "uu", "--chap-secret-file", secret.toString()), 400, "chap.secret");
+        refused(f.sanctl("host", "update", "upd", "--chap-secret-file", rotated.toString()), 400, "chap.userName");
+        refused(f.sanctl("host", "update", "upd", "-i", "not-an-iqn"), 400, "initiators[0]");
+        ok(f.sanctl("host", "create", "upd-other", "-i", "iqn.2026-11.cli:taken"));
+        refused(f.sanctl("host", "update", "upd", "-i", "iqn.2026-11.cli:taken"), 409, "initiators");
+        refused(f.sanctl("host", "update", "nobody", "--clear-chap"), 404, "name");
+        SanctlCommandsTest.usage(f.sanctl("host", "update", "upd"), "nothing to change");
+        SanctlCommandsTest.usage(f.sanctl("host", "update", "upd", "--clear-chap", "--chap-user", "x"), "--clear-chap cannot be combined");
+        SanctlCommandsTest.usage(f.sanctl("host", "update", "upd", "--clear-mutual-chap", "--target-user", "x"),
+                "--clear-mutual-chap cannot be combined");
+        SanctlCommandsTest.usage(f.sanctl("host", "update", "upd", "--chap-user", "u", "--chap-secret-file",
+                f.dir.resolve("missing.txt").toString()), "cannot read --chap-secret-file");
+        SanctlCommandsTest.usage(f.sanctl("host", "update"), "Missing required parameter");
+        JsonObject after = okObject(f.sanctl("host", "show", "upd", "--json"));
+        assertEquals(2, after.getJsonArray("initiators").size(), "refusals changed nothing");
+        assertEquals(null, after.getValue("chap"));
+        ok(f.sanctl("host", "delete", "upd"));
+        ok(f.sanctl("host", "delete", "upd-other"));
+    }
 }
