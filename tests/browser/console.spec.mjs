@@ -306,9 +306,45 @@ try {
   await orphan.getByRole('button', { name: 'Register as host' }).click();
   check(await hdlg.getByTestId('host-initiators').inputValue() === 'iqn.2026-11.io.evasan:orphan', 'the dialog is prefilled with the initiator');
   await hdlg.getByTestId('host-name').fill('orphan-host');
+  await hdlg.getByTestId('host-chap-user').fill('orphan-user');
+  await hdlg.getByTestId('host-chap-secret').fill('orphan-secret-0001');
+  await hdlg.getByTestId('host-target-user').fill('orphan-target');
+  await hdlg.getByTestId('host-target-secret').fill('orphan-target-0002');
   await hdlg.getByTestId('create-host-submit').click();
-  await page.locator('tr[data-host="orphan-host"]').filter({ hasText: 'web1 (3)' }).waitFor();
+  await page.locator('tr[data-host="orphan-host"]').filter({ hasText: 'web1 (3)' }).filter({ hasText: 'mutual' }).waitFor();
   await orphan.waitFor({ state: 'detached' });
+
+  step('Edit app1: a target secret equal to the CHAP secret is refused at its field; then new initiators + mutual CHAP');
+  await page.getByTestId('edit-host-app1').click();
+  const edlg = page.getByTestId('edit-host');
+  check(await edlg.getByTestId('edit-host-initiators').inputValue() === 'iqn.2026-11.io.evasan:app1\niqn.2026-11.io.evasan:app1b',
+    'the edit dialog is prefilled with the initiators');
+  check(await edlg.getByTestId('edit-host-chap-user').inputValue() === 'app1-user', 'and with the CHAP user');
+  await edlg.getByTestId('edit-host-initiators').fill('iqn.2026-11.io.evasan:app1\niqn.2026-11.io.evasan:app1c');
+  await edlg.getByTestId('edit-host-target-user').fill('app1-target');
+  await edlg.getByTestId('edit-host-target-secret').fill(secret);
+  await edlg.getByTestId('edit-host-submit').click();
+  await edlg.locator('.field-error[data-fields="chap.targetSecret"]').filter({ hasText: /differ/ }).waitFor();
+  await page.screenshot({ path: join(shots, 'console-host-edit.png'), fullPage: true });
+  check((await (await rest('GET', '/api/hosts/app1')).json()).initiators.length === 2
+    && await page.locator('tr[data-host="app1"]').filter({ hasText: 'app1b' }).count() === 1, 'the refused edit changed nothing');
+  const targetSecret = 'app1-target-secret-9';
+  await edlg.getByTestId('edit-host-target-secret').fill(targetSecret);
+  await edlg.getByTestId('edit-host-submit').click();
+  await edlg.waitFor({ state: 'detached' });
+  await page.locator('tr[data-host="app1"]').filter({ hasText: 'iqn.2026-11.io.evasan:app1c' }).waitFor();
+  await page.locator('tr[data-host="app1"]').filter({ hasText: 'app1b' }).waitFor({ state: 'detached' });
+  const edited = await hostRows.first().innerText();
+  check(edited.includes('mutual') && edited.includes('app1-target') && edited.includes('edited'),
+    `app1 shows mutual CHAP with its target user and the edit time; saw ${JSON.stringify(edited)}`);
+  const app1 = await (await rest('GET', '/api/hosts/app1')).json();
+  check(app1.chap.mutual === true && app1.chap.targetUserName === 'app1-target' && app1.chap.userName === 'app1-user',
+    `the API has the edit: ${JSON.stringify(app1.chap)}`);
+  check(!(await page.content()).includes(targetSecret), 'the target secret appears nowhere in the page');
+
+  step('a host edited elsewhere (REST PATCH) changes live in the list');
+  check((await rest('PATCH', '/api/hosts/orphan-host', { chap: { targetSecret: null } })).status === 200, 'PATCH orphan-host');
+  await page.locator('tr[data-host="orphan-host"]').filter({ hasText: 'orphan-user' }).filter({ hasNotText: 'mutual' }).waitFor();
 
   step('a host created elsewhere (REST) is listed live; delete app1 with the confirm dialog');
   check((await rest('POST', '/api/hosts', { name: 'rest-host', initiators: ['iqn.2026-11.io.evasan:rest'] })).status === 201,

@@ -191,8 +191,9 @@ final class HostRoutes {
             throw ApiError.badRequest("chap." + missing, "mutual CHAP needs both chap.targetUserName and chap.targetSecret");
         }
         if (ts != null && ts.equals(secret)) {
-            String f = sent.contains("secret") && !sent.contains("targetSecret") ? "chap.secret" : "chap.targetSecret";
-            throw ApiError.badRequest(f, "field '" + f + "': chap.targetSecret must differ from chap.secret");
+            boolean secretSent = sent.contains("secret") && !sent.contains("targetSecret");
+            String f = secretSent ? "chap.secret" : "chap.targetSecret";
+            throw ApiError.badRequest(f, "field '" + f + "' must differ from " + (secretSent ? "chap.targetSecret" : "chap.secret"));
         }
         return new HostDescriptor.Chap(user, secret, tu, ts);
     }
