@@ -304,25 +304,4 @@ class HostApiTest {
                 new HostDescriptor.Chap("u", "0123456789abcd", "t", "abcdefghijklmn"), 42, 99);
         assertEquals(edited, HostDescriptor.decode(HostDescriptor.encode(edited)));
     }
-
-    @Test
-    void shouldDecodeVersion1RecordsWrittenBeforeHostsCouldBeEdited() {
-        HostDescriptor.Stored h = new HostDescriptor.Stored("old", List.of("iqn.2026-11.a:old"),
-                new HostDescriptor.Chap("u", "0123456789abcd", null, null), 1234);
-        byte[] v2 = HostDescriptor.encode(h);
-        // version 1 = the same bytes without updatedMillis (offsets 20..27), version field 1, its own CRC-32C
-        byte[] v1 = new byte[v2.length - 8];
-        System.arraycopy(v2, 0, v1, 0, 20);
-        System.arraycopy(v2, 28, v1, 20, v2.length - 28 - 4);
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(v1).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        b.putShort(4, (short) 1);
-        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-        crc.update(v1, 0, v1.length - 4);
-        b.putInt(v1.length - 4, (int) crc.getValue());
-        HostDescriptor.Stored d = HostDescriptor.decode(v1);
-        assertEquals(h, d);
-        assertEquals(1234, d.updatedMillis());
-        assertEquals(2, java.nio.ByteBuffer.wrap(HostDescriptor.encode(d)).order(java.nio.ByteOrder.LITTLE_ENDIAN).getShort(4),
-                "re-encoded as version 2");
-    }
 }

@@ -11,6 +11,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * The stored host and schedule records byte for byte: the hex below was written by the descriptors as
  * they were when these records first went to disk (2026-11-22), so a record already in an MLD or a
  * {@code .bin} file must still decode to the same value and a new one must still encode to the same bytes.
+ * Host records went to version 2 (updatedMillis, for PATCH /api/hosts/{name}); the version-1 bytes must
+ * still decode, with updatedMillis = createdMillis.
  */
 class StoredRecordLayoutTest {
     private static final HexFormat HEX = HexFormat.of();
@@ -20,20 +22,35 @@ class StoredRecordLayoutTest {
         assertEquals(h, HostDescriptor.decode(HEX.parseHex(hex)));
     }
 
+    /** A version-1 host record (written before hosts could be edited): still decodes; re-encoding writes version 2. */
+    private static void assertHostV1Decodes(String hex, HostDescriptor.Stored h) {
+        assertEquals(h, HostDescriptor.decode(HEX.parseHex(hex)));
+    }
+
     private static void assertScheduleLayout(String hex, ScheduleDescriptor.Stored s) {
         assertEquals(hex, HEX.formatHex(ScheduleDescriptor.encode(s)));
         assertEquals(s, ScheduleDescriptor.decode(HEX.parseHex(hex)));
     }
 
     @Test
-    void shouldKeepTheHostRecordLayout() {
-        assertHostLayout("4556484f010003000300020000505c18a3010000776562150069716e2e323032362d31312e746573743a77656231150069716e2e323032362d31312e746573743a776562320700776562757365720f007765622d7365637265742d3031323303007467740f007467742d7365637265742d34353637fcc64426",
+    void shouldKeepTheHostRecordLayout() {   // version 2 (with updatedMillis), 2026-11-22
+        assertHostLayout("4556484f020003000300020000505c18a301000040ce6118a3010000776562150069716e2e323032362d31312e746573743a77656231150069716e2e323032362d31312e746573743a776562320700776562757365720f007765622d7365637265742d3031323303007467740f007467742d7365637265742d3435363799ae16b5",
+                new HostDescriptor.Stored("web", List.of("iqn.2026-11.test:web1", "iqn.2026-11.test:web2"),
+                        new HostDescriptor.Chap("webuser", "web-secret-0123", "tgt", "tgt-secret-4567"), 1_800_000_000_000L,
+                        1_800_000_360_000L));
+        assertHostLayout("4556484f020000000500010005000000000000000500000000000000706c61696e14006575692e303132333435363738394142434445462f74323a",
+                new HostDescriptor.Stored("plain", List.of("eui.0123456789ABCDEF"), null, 5L));
+    }
+
+    @Test
+    void shouldStillDecodeVersion1HostRecords() {
+        assertHostV1Decodes("4556484f010003000300020000505c18a3010000776562150069716e2e323032362d31312e746573743a77656231150069716e2e323032362d31312e746573743a776562320700776562757365720f007765622d7365637265742d3031323303007467740f007467742d7365637265742d34353637fcc64426",
                 new HostDescriptor.Stored("web", List.of("iqn.2026-11.test:web1", "iqn.2026-11.test:web2"),
                         new HostDescriptor.Chap("webuser", "web-secret-0123", "tgt", "tgt-secret-4567"), 1_800_000_000_000L));
-        assertHostLayout("4556484f010001000200010001505c18a30100006462140069716e2e323032362d31312e746573743a64623106006462757365720f0064622d7365637265742d30313233340000000003366362",
+        assertHostV1Decodes("4556484f010001000200010001505c18a30100006462140069716e2e323032362d31312e746573743a64623106006462757365720f0064622d7365637265742d30313233340000000003366362",
                 new HostDescriptor.Stored("db", List.of("iqn.2026-11.test:db1"),
                         new HostDescriptor.Chap("dbuser", "db-secret-01234", null, null), 1_800_000_000_001L));
-        assertHostLayout("4556484f01000000050001000500000000000000706c61696e14006575692e30313233343536373839414243444546a0d61977",
+        assertHostV1Decodes("4556484f01000000050001000500000000000000706c61696e14006575692e30313233343536373839414243444546a0d61977",
                 new HostDescriptor.Stored("plain", List.of("eui.0123456789ABCDEF"), null, 5L));
     }
 
