@@ -346,6 +346,16 @@ try {
   check((await rest('PATCH', '/api/hosts/orphan-host', { chap: { targetSecret: null } })).status === 200, 'PATCH orphan-host');
   await page.locator('tr[data-host="orphan-host"]').filter({ hasText: 'orphan-user' }).filter({ hasNotText: 'mutual' }).waitFor();
 
+  step('End CHAP with the checkbox of the edit dialog');
+  await page.getByTestId('edit-host-orphan-host').click();
+  check(await edlg.getByTestId('edit-host-clear-mutual').isDisabled(), 'End mutual CHAP is disabled for a host without mutual CHAP');
+  await edlg.getByTestId('edit-host-clear-chap').check();
+  check(await edlg.getByTestId('edit-host-chap-secret').isDisabled(), 'End CHAP disables the secret fields');
+  await edlg.getByTestId('edit-host-submit').click();
+  await edlg.waitFor({ state: 'detached' });
+  await page.locator('tr[data-host="orphan-host"]').filter({ hasNotText: 'orphan-user' }).filter({ hasText: 'none' }).first().waitFor();
+  check((await (await rest('GET', '/api/hosts/orphan-host')).json()).chap === null, 'orphan-host has no CHAP any more');
+
   step('a host created elsewhere (REST) is listed live; delete app1 with the confirm dialog');
   check((await rest('POST', '/api/hosts', { name: 'rest-host', initiators: ['iqn.2026-11.io.evasan:rest'] })).status === 201,
     'POST /api/hosts rest-host');

@@ -96,14 +96,16 @@ export async function editHostDialog(host) {
   if (had && had.mutual) c.targetSecret.placeholder = 'leave empty to keep the current target secret';
   const clearChap = h('input', { type: 'checkbox', name: 'clearChap', 'data-testid': 'edit-host-clear-chap' });
   const clearMutual = h('input', { type: 'checkbox', name: 'clearMutual', 'data-testid': 'edit-host-clear-mutual' });
+  const mutualOn = Boolean(had && had.mutual);
   const sync = () => {
-    for (const i of [c.user, c.secret, c.targetUser, c.targetSecret, clearMutual]) i.disabled = clearChap.checked;
-    for (const i of [c.targetUser, c.targetSecret]) if (clearMutual.checked) i.disabled = true;
+    clearChap.disabled = !had;
+    clearMutual.disabled = clearChap.checked || !mutualOn;
+    for (const i of [c.user, c.secret]) i.disabled = clearChap.checked;
+    for (const i of [c.targetUser, c.targetSecret]) i.disabled = clearChap.checked || (clearMutual.checked && !clearMutual.disabled);
   };
   clearChap.addEventListener('change', sync);
   clearMutual.addEventListener('change', sync);
-  if (!had) { clearChap.disabled = true; clearMutual.disabled = true; }
-  else if (!had.mutual) clearMutual.disabled = true;
+  sync();
   let changed = false;
   await formDialog({
     title: `Edit host ${host.name}`,
