@@ -97,6 +97,8 @@ class ApplianceGroupKillTest {
     private int groupId;
     private int groupDrives;
     private String groupName;
+    /** The verification (round number) that also checks that another initiator does not see the LUN. */
+    private int masking;
 
     /** A 64 KiB pattern write: slot index and fill byte (1..255). */
     private record Write(int slot, int fill) {
@@ -162,8 +164,9 @@ class ApplianceGroupKillTest {
         byte[] base = new byte[SECTORS];   // a new thin LUN reads zeros
         Oracle lunOracle = new Oracle(base, new Write[0], 0, 0, 0);
         Map<String, Snap> snaps = new LinkedHashMap<>();
-        Map<String, Oracle> inFlight = new LinkedHashMap<>();
+        Map<String, Snap> inFlight = new LinkedHashMap<>();
         Set<String> gone = new HashSet<>();
+        masking = kills;
         int[] totals = new int[5];   // acked writes, acked snapshots, in-flight snapshots, of those existing, rollbacks read
         try {
             for (int round = 0; round < kills; round++) {
@@ -187,7 +190,7 @@ class ApplianceGroupKillTest {
 
     // ------------------------------------------------------------------ one round: writes, snapshots, kill -9
 
-    private Oracle workload(Random rnd, int round, byte[] base, Map<String, Snap> snaps, Map<String, Oracle> inFlight,
+    private Oracle workload(Random rnd, int round, byte[] base, Map<String, Snap> snaps, Map<String, Snap> inFlight,
                             int[] totals) throws Exception {
         Write[] plan = new Write[MAX_WRITES];
         int hot = rnd.nextInt(SLOTS - 64);
@@ -345,7 +348,7 @@ class ApplianceGroupKillTest {
                             new Oracle(base, done, p.ackedBefore(), p.issuedAfter(), p.issuedAfter()), true));
                     totals[1]++;
                 } else if (p.status() < 0) {
-                    inFlight.put(p.name(), new Oracle(base, done, p.ackedBefore(), total, total));
+                    inFlight.put(p.name(), new Snap(p.name(), p.policy(), new Oracle(base, done, p.ackedBefore(), total, total), false));
                     totals[2]++;
                 } else {
                     fail("snapshot " + p.name() + " refused: HTTP " + p.status() + " " + p.body());
@@ -377,7 +380,7 @@ class ApplianceGroupKillTest {
     // ------------------------------------------------------------------ verification after a restart
 
     /** Checks group, LUN, snapshot list and every byte of the LUN and of each snapshot; returns the LUN's image. */
-    private byte[] verify(String when, Oracle lunOracle, Map<String, Snap> snaps, Map<String, Oracle> inFlight,
+    private byte[] verify(String when, Oracle lunOracle, Map<String, Snap> snaps, Map<String, Snap> inFlight,
                           Set<String> gone, int round, int[] totals) throws Exception {
         long t0 = System.nanoTime();
         JsonObject group = null;
@@ -409,9 +412,9 @@ class ApplianceGroupKillTest {
             listed.put(s.getString("name"), s);
             assertEquals(LUN, s.getString("lun"), when + ": snapshot of another LUN " + s);
         }
-        for (Map.Entry<String, Oracle> e : inFlight.entrySet()) {
+        for (Map.Entry<String, Snap> e : inFlight.entrySet()) {
             if (listed.containsKey(e.getKey())) {
-                snaps.put(e.getKey(), new Snap(e.getKey(), null, e.getValue(), false));
+                snaps.put(e.getKey(), e.getValue());
                 totals[3]++;
                 System.out.println(when + ": snapshot " + e.getKey() + " requested at the kill exists");
             } else {
@@ -423,15 +426,23 @@ class ApplianceGroupKillTest {
         for (Snap s : snaps.values()) {
             JsonObject j = listed.get(s.name);
             assertNotNull(j, when + ": acknowledged snapshot " + s.name + " is missing; listed " + listed.keySet());
-            if (s.policy != null) {
-                assertEquals(s.policy, j.getString("policy"), when + ": policy of " + s.name);
-            }
+            assertEquals(s.policy, j.getString("policy"), when + ": policy of " + s.name);
         }
         for (String name : listed.keySet()) {
             assertTrue(snaps.containsKey(name), when + ": unexpected snapshot " + name
                     + (gone.contains(name) ? " (it did not exist after an earlier restart)" : ""));
         }
 
+        if (round == masking) {
+            // LUN masking survives restarts: the same read as another initiator is refused host LUN 1
+            Clients.Result mine = Clients.run(60, List.of("qemu-io", "-r", "--image-opts", imageOpts(), "-c", "read 0 4k"));
+            assertTrue(mine.exitCode() == 0 && mine.count("read ") == 1, when + ": " + INITIATOR + " reads: " + mine);
+            Clients.Result other = Clients.run(60, List.of("qemu-io", "-r", "--image-opts",
+                    imageOpts().replace(INITIATOR, "iqn.2026-11.io.evasan:not-presented"), "-c", "read 0 4k"));
+            assertTrue(other.exitCode() != 0 && other.count("read ") == 0, when + ": another initiator opened host LUN "
+                    + HOST_LUN + ": " + other);
+            System.out.println(when + ": another initiator is refused host LUN " + HOST_LUN + ": " + other.lines());
+        }
         byte[] image = read(when + ": LUN");
         check(when + ": LUN", image, lunOracle);
         int verified = snaps.size();
