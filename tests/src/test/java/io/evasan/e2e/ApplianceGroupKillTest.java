@@ -1,0 +1,586 @@
+package io.evasan.e2e;
+
+import io.evasan.deploy.EmbeddedAppliance;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Nothing lost, for a LUN in a disk group created at run time and for snapshots taken over the
+ * management API while the appliance is killed: the appliance runs in a child JVM; on its first start
+ * the test creates a disk group over REST ({@code POST /api/pool/groups}), a thin LUN in it (RAID level
+ * drawn from the seed) and presents it to the test's initiator name only. Each round qemu-io writes
+ * random 64 KiB patterns to that LUN while another thread takes snapshots of it over REST; the child is
+ * then killed with SIGKILL with one write (and sometimes a snapshot request) in flight, and restarted.
+ * Seed {@code -Devasan.seed}, kill count {@code -Devasan.groupkills} (CI: 2;
+ * {@code tests/scripts/crash-appliance-group.sh} runs many).
+ *
+ * <p>The test feeds qemu-io its commands one at a time on stdin, so it knows at every instant which
+ * writes were issued: at most one is outstanding. Oracles, per 512-byte sector (the whole LUN is read
+ * with {@code qemu-img convert} and every sector checked):
+ * <ul>
+ * <li>LUN after a kill: the image at the round's start with the n acknowledged writes applied in
+ *     order; the one write in flight may have landed on any subset of its sectors.</li>
+ * <li>A snapshot whose POST answered 2xx: the image after exactly the first p writes of its round,
+ *     for one p between the writes acknowledged before the POST was sent and the writes issued when
+ *     it returned (so every write acknowledged before is in it, none issued after the answer is);
+ *     write p may have landed on part of its sectors. It exists after every restart, and once read
+ *     its content never changes.</li>
+ * <li>A snapshot whose POST was in flight at the kill: either it does not exist (and never appears
+ *     later) or it satisfies the same rule with p up to every write issued before the kill.</li>
+ * </ul>
+ * Snapshots are read over iSCSI by rolling the LUN back to each of them ({@code POST
+ * /api/luns/{name}/rollback}) after a snapshot {@code keep-N} of the verified LUN, which is rolled back
+ * to at the end, so the LUN's data carries on into the next round (and is read again to prove it).
+ */
+class ApplianceGroupKillTest {
+    private static final int LEN = 64 << 10;
+    private static final long LUN_BYTES = 64L << 20;
+    private static final int SLOTS = (int) (LUN_BYTES / LEN);
+    private static final int SECTORS_PER_SLOT = LEN / 512;
+    private static final int SECTORS = (int) (LUN_BYTES / 512);
+    private static final int MAX_WRITES = 400;
+    /** Snapshots kept after a round's verification (older ones are deleted over the API). */
+    private static final int KEEP_SNAPSHOTS = 3;
+    private static final long DRIVE_BYTES = 512L << 20;
+    private static final String LUN = "glun";
+    private static final int HOST_LUN = 1;
+    private static final String INITIATOR = "iqn.2026-11.io.evasan:group-kill-host";
+    private static final String[] RAID = {"RAID0", "RAID1", "RAID5"};
+    private static final String[] POLICY = {"ON_DEMAND", "RESERVE_FULL"};
+    private static final Pattern ACK = Pattern.compile("wrote (\\d+)/(\\d+) bytes at offset (\\d+)");
+
+    @TempDir
+    Path dir;
+
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10)).build();
+    private String token;
+    private ChildAppliance child;
+    private int groupId;
+    private int groupDrives;
+    private String groupName;
+    /** The verification (round number) that also checks that another initiator does not see the LUN. */
+    private int masking;
+
+    /** A 64 KiB pattern write: slot index and fill byte (1..255). */
+    private record Write(int slot, int fill) {
+    }
+
+    /**
+     * What a disk may read: {@code base} (one fill byte per sector) with {@code writes[0..p-1]} applied,
+     * for some {@code lo <= p <= hi}; write p may also cover any subset of its sectors when {@code p < partialBelow}.
+     */
+    private record Oracle(byte[] base, Write[] writes, int lo, int hi, int partialBelow) {
+    }
+
+    /** A snapshot of the LUN the test asked for: its oracle until first read, then the pinned image. */
+    private static final class Snap {
+        final String name;
+        final String policy;
+        final Oracle oracle;
+        final boolean acknowledged;
+        byte[] image;
+
+        Snap(String name, String policy, Oracle oracle, boolean acknowledged) {
+            this.name = name;
+            this.policy = policy;
+            this.oracle = oracle;
+            this.acknowledged = acknowledged;
+        }
+    }
+
+    /** Outcome of one snapshot POST made during a round. */
+    private record Post(String name, String policy, int ackedBefore, int issuedAfter, int status, String body, long millis) {
+    }
+
+    @Test
+    void shouldKeepWritesAndSnapshotsOfALunInARuntimeDiskGroupAcrossKill9() throws Exception {
+        Clients.require("qemu-io", "qemu-img", "stdbuf");
+        long seed = Long.getLong("evasan.seed", System.nanoTime());
+        int kills = Integer.getInteger("evasan.groupkills", 2);
+        System.out.println("ApplianceGroupKillTest seed=" + seed + " kills=" + kills);
+        Random rnd = new Random(seed);
+        Path data = dir.resolve("data");
+        long started = System.nanoTime();
+
+        child = ChildAppliance.start(data, 64L << 20);
+        token = child.createdToken();
+        assertNotNull(token, "first start prints the admin token: " + child.log());
+        String raid = RAID[rnd.nextInt(RAID.length)];
+        groupDrives = 8 + rnd.nextInt(5);
+        groupName = "kg" + Long.toUnsignedString(seed % 100000);
+        HttpResponse<String> g = api("POST", "/api/pool/groups", new JsonObject().put("name", groupName)
+                .put("drives", groupDrives).put("driveSizeBytes", DRIVE_BYTES).encode());
+        assertEquals(201, g.statusCode(), g.body());
+        groupId = new JsonObject(g.body()).getInteger("id");
+        HttpResponse<String> l = api("POST", "/api/luns", new JsonObject().put("name", LUN).put("sizeBytes", LUN_BYTES)
+                .put("raid", raid).put("group", groupName).encode());
+        assertEquals(201, l.statusCode(), l.body());
+        assertEquals(groupId, new JsonObject(l.body()).getInteger("group"), l.body());
+        HttpResponse<String> p = api("POST", "/api/luns/" + LUN + "/present",
+                new JsonObject().put("initiator", INITIATOR).put("hostLun", HOST_LUN).encode());
+        assertEquals(200, p.statusCode(), p.body());
+        System.out.println("group " + groupName + " (id " + groupId + ", " + groupDrives + " drives of " + (DRIVE_BYTES >> 20)
+                + " MiB), LUN " + LUN + " " + (LUN_BYTES >> 20) + " MiB " + raid + ", host LUN " + HOST_LUN + " for " + INITIATOR);
+
+        byte[] base = new byte[SECTORS];   // a new thin LUN reads zeros
+        Oracle lunOracle = new Oracle(base, new Write[0], 0, 0, 0);
+        Map<String, Snap> snaps = new LinkedHashMap<>();
+        Map<String, Snap> inFlight = new LinkedHashMap<>();
+        Set<String> gone = new HashSet<>();
+        masking = kills;
+        int[] totals = new int[5];   // acked writes, acked snapshots, in-flight snapshots, of those existing, rollbacks read
+        try {
+            for (int round = 0; round < kills; round++) {
+                if (round > 0) {
+                    base = verify("round " + round + " after restart (seed " + seed + ")", lunOracle, snaps, inFlight, gone, round,
+                            totals);
+                }
+                lunOracle = workload(rnd, round, base, snaps, inFlight, totals);
+                child = ChildAppliance.start(data, 64L << 20);
+                assertEquals(null, child.createdToken(), "a restart prints no new token");
+            }
+            verify("final (seed " + seed + ")", lunOracle, snaps, inFlight, gone, kills, totals);
+        } finally {
+            child.stop();
+        }
+        System.out.printf("ApplianceGroupKillTest seed=%d: %d kills, %d writes acknowledged, %d snapshots acknowledged, "
+                        + "%d snapshot requests in flight at a kill (%d of them existed after restart), %d snapshot reads "
+                        + "through rollback, %.1f s%n", seed, kills, totals[0], totals[1], totals[2], totals[3], totals[4],
+                (System.nanoTime() - started) / 1e9);
+    }
+
+    // ------------------------------------------------------------------ one round: writes, snapshots, kill -9
+
+    private Oracle workload(Random rnd, int round, byte[] base, Map<String, Snap> snaps, Map<String, Snap> inFlight,
+                            int[] totals) throws Exception {
+        Write[] plan = new Write[MAX_WRITES];
+        int hot = rnd.nextInt(SLOTS - 64);
+        int[] last = new int[SLOTS];
+        for (int i = 0; i < MAX_WRITES; i++) {
+            int slot = rnd.nextBoolean() ? hot + rnd.nextInt(64) : rnd.nextInt(SLOTS);
+            int fill = 1 + rnd.nextInt(255);
+            int prev = last[slot] != 0 ? last[slot] : base[slot * SECTORS_PER_SLOT] & 0xff;
+            if (fill == prev) {
+                fill = fill % 255 + 1;
+            }
+            last[slot] = fill;
+            plan[i] = new Write(slot, fill);
+        }
+        // the kill comes a random delay after write killAt is issued, right after the next write is issued;
+        // snapshots are requested at acknowledgement counts before
+        int killAt = 40 + rnd.nextInt(MAX_WRITES - 140);
+        int nSnaps = 1 + rnd.nextInt(4);
+        int[] snapAt = new int[nSnaps];
+        for (int j = 0; j < nSnaps; j++) {
+            snapAt[j] = 2 + rnd.nextInt(killAt - 10);
+        }
+        Arrays.sort(snapAt);
+        String[] policies = new String[nSnaps + 1];
+        for (int j = 0; j <= nSnaps; j++) {
+            policies[j] = POLICY[rnd.nextInt(POLICY.length)];
+        }
+        // with a snapshot request at the kill point, the kill lands before, during or after its answer
+        boolean snapshotAtKill = rnd.nextBoolean();
+        int killDelayMicros = snapshotAtKill ? rnd.nextInt(60_000) : rnd.nextInt(3000);
+
+        List<String> cmd = new ArrayList<>(List.of("stdbuf", "-oL", "qemu-io", "--image-opts", imageOpts()));
+        Process q = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        List<String> out = Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger acks = new AtomicInteger();
+        AtomicInteger issued = new AtomicInteger();
+        AtomicBoolean killed = new AtomicBoolean();
+        List<String> problems = Collections.synchronizedList(new ArrayList<>());
+        Object tick = new Object();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(q.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    out.add(line);
+                    Matcher m = ACK.matcher(line);
+                    if (m.find()) {
+                        int n = acks.get();
+                        long off = Long.parseLong(m.group(3));
+                        if (n >= MAX_WRITES || off != (long) plan[n].slot() * LEN) {
+                            problems.add("acknowledgement " + n + " at offset " + off + " does not match the write issued");
+                        }
+                        acks.incrementAndGet();
+                    }
+                    synchronized (tick) {
+                        tick.notifyAll();
+                    }
+                }
+            } catch (IOException ignored) {
+                // qemu-io gone
+            }
+            synchronized (tick) {
+                tick.notifyAll();
+            }
+        }, "qemu-io-out");
+        reader.start();
+
+        List<Post> posts = Collections.synchronizedList(new ArrayList<>());
+        Thread snapper = new Thread(() -> {
+            for (int j = 0; j < nSnaps && !killed.get(); j++) {
+                try {
+                    synchronized (tick) {
+                        while (acks.get() < snapAt[j] && !killed.get() && q.isAlive()) {
+                            tick.wait(100);
+                        }
+                    }
+                    if (killed.get()) {
+                        return;
+                    }
+                    posts.add(snapshot("r" + round + "-s" + j, policies[j], acks, issued));
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "snapshot-requests");
+        snapper.start();
+
+        Thread killSnapshot = null;
+        long killTime = Long.MAX_VALUE;
+        boolean idle = true;
+        try (OutputStream stdin = q.getOutputStream()) {
+            for (int i = 0; i < MAX_WRITES; i++) {
+                issued.set(i + 1);   // before the command leaves: "issued after the answer" is never undercounted
+                stdin.write(("write -P " + plan[i].fill() + " " + (long) plan[i].slot() * LEN + " " + LEN + "\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                stdin.flush();
+                if (i == killAt) {
+                    if (snapshotAtKill) {
+                        String name = "r" + round + "-k";
+                        killSnapshot = new Thread(() -> posts.add(snapshot(name, policies[nSnaps], acks, issued)),
+                                "snapshot-at-kill");
+                        killSnapshot.start();
+                    }
+                    killTime = System.nanoTime() + TimeUnit.MICROSECONDS.toNanos(killDelayMicros);
+                }
+                if (System.nanoTime() >= killTime) {
+                    idle = false;   // write i was just issued: it is in flight at the kill
+                    break;
+                }
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                synchronized (tick) {
+                    while (acks.get() < i + 1) {
+                        if (!q.isAlive() || System.nanoTime() > deadline || !problems.isEmpty()) {
+                            fail("write " + i + " not acknowledged: " + problems + "\n" + String.join("\n", out)
+                                    + "\nappliance:\n" + child.log());
+                        }
+                        tick.wait(100);
+                    }
+                }
+            }
+            if (idle) {   // every planned write was acknowledged before the kill time: kill now, nothing in flight
+                long wait = killTime - System.nanoTime();
+                if (wait > 0) {
+                    TimeUnit.NANOSECONDS.sleep(wait);
+                }
+            }
+            killed.set(true);
+            child.kill9();
+        } catch (IOException e) {
+            // stdin closed under us: qemu-io died; the acknowledgement wait above reports it
+            throw new AssertionError("qemu-io stdin: " + e + "\n" + String.join("\n", out), e);
+        }
+        // qemu-io would retry the outstanding write against the restarted appliance: stop it first
+        q.destroyForcibly();
+        q.waitFor();
+        reader.join(10_000);
+        snapper.join(60_000);
+        if (killSnapshot != null) {
+            killSnapshot.join(60_000);
+        }
+        assertTrue(problems.isEmpty(), problems + "\n" + String.join("\n", out));
+        int n = acks.get();
+        int total = issued.get();
+        assertTrue(n == total || n == total - 1, "acknowledged " + n + " of " + total + " issued");
+        totals[0] += n;
+
+        Write[] done = Arrays.copyOf(plan, total);
+        StringBuilder report = new StringBuilder();
+        synchronized (posts) {
+            for (Post p : posts) {
+                report.append(String.format("%n  snapshot %s %s: %s after %d ms, acknowledged writes before %d, issued at answer %s",
+                        p.name(), p.policy(), p.status() < 0 ? "no answer (killed)" : "HTTP " + p.status(), p.millis(),
+                        p.ackedBefore(), p.status() < 0 ? "-" : String.valueOf(p.issuedAfter())));
+                if (p.status() == 201 || p.status() == 202) {
+                    snaps.put(p.name(), new Snap(p.name(), p.policy(),
+                            new Oracle(base, done, p.ackedBefore(), p.issuedAfter(), p.issuedAfter()), true));
+                    totals[1]++;
+                } else if (p.status() < 0) {
+                    inFlight.put(p.name(), new Snap(p.name(), p.policy(), new Oracle(base, done, p.ackedBefore(), total, total), false));
+                    totals[2]++;
+                } else {
+                    fail("snapshot " + p.name() + " refused: HTTP " + p.status() + " " + p.body());
+                }
+            }
+        }
+        System.out.println("round " + round + ": kill -9 " + killDelayMicros + " us after write " + killAt + " was issued"
+                + (idle ? " (no write in flight)" : "") + "; " + n + " of " + total + " writes acknowledged" + report);
+        return new Oracle(base, done, n, n, total);
+    }
+
+    /** POSTs a snapshot of the LUN and notes what was acknowledged before and issued after; status -1 = no answer. */
+    private Post snapshot(String name, String policy, AtomicInteger acks, AtomicInteger issued) {
+        int before = acks.get();
+        long t0 = System.nanoTime();
+        try {
+            HttpResponse<String> r = api("POST", "/api/luns/" + LUN + "/snapshots",
+                    new JsonObject().put("name", name).put("policy", policy).encode());
+            int after = issued.get();
+            return new Post(name, policy, before, after, r.statusCode(), r.body(), (System.nanoTime() - t0) / 1_000_000);
+        } catch (IOException e) {
+            return new Post(name, policy, before, -1, -1, e.toString(), (System.nanoTime() - t0) / 1_000_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Post(name, policy, before, -1, -1, e.toString(), (System.nanoTime() - t0) / 1_000_000);
+        }
+    }
+
+    // ------------------------------------------------------------------ verification after a restart
+
+    /** Checks group, LUN, snapshot list and every byte of the LUN and of each snapshot; returns the LUN's image. */
+    private byte[] verify(String when, Oracle lunOracle, Map<String, Snap> snaps, Map<String, Snap> inFlight,
+                          Set<String> gone, int round, int[] totals) throws Exception {
+        long t0 = System.nanoTime();
+        JsonObject group = null;
+        HttpResponse<String> pool = api("GET", "/api/pool", null);
+        assertEquals(200, pool.statusCode(), when + ": " + pool.body());
+        for (Object o : new JsonObject(pool.body()).getJsonArray("groups")) {
+            JsonObject gr = (JsonObject) o;
+            if (groupName.equals(gr.getString("name"))) {
+                group = gr;
+            }
+        }
+        assertNotNull(group, when + ": disk group " + groupName + " is gone: " + pool.body());
+        assertEquals(groupId, group.getInteger("id"), when + ": group id");
+        assertEquals(groupDrives, group.getJsonArray("drives").size(), when + ": drives of the group");
+        HttpResponse<String> lr = api("GET", "/api/luns/" + LUN, null);
+        assertEquals(200, lr.statusCode(), when + ": " + lr.body());
+        JsonObject lun = new JsonObject(lr.body());
+        assertEquals(LUN_BYTES, lun.getLong("sizeBytes"), when + ": LUN size");
+        assertEquals(groupId, lun.getInteger("group"), when + ": LUN group");
+        assertTrue(lun.getJsonArray("presentations").contains(new JsonObject().put("initiator", INITIATOR).put("hostLun", HOST_LUN)),
+                when + ": presentation " + lun);
+
+        // the snapshot list: every acknowledged one, an in-flight one at most once decided, nothing else
+        HttpResponse<String> sr = api("GET", "/api/snapshots", null);
+        assertEquals(200, sr.statusCode(), when + ": " + sr.body());
+        Map<String, JsonObject> listed = new LinkedHashMap<>();
+        for (Object o : new JsonArray(sr.body())) {
+            JsonObject s = (JsonObject) o;
+            listed.put(s.getString("name"), s);
+            assertEquals(LUN, s.getString("lun"), when + ": snapshot of another LUN " + s);
+        }
+        for (Map.Entry<String, Snap> e : inFlight.entrySet()) {
+            if (listed.containsKey(e.getKey())) {
+                snaps.put(e.getKey(), e.getValue());
+                totals[3]++;
+                System.out.println(when + ": snapshot " + e.getKey() + " requested at the kill exists");
+            } else {
+                gone.add(e.getKey());
+                System.out.println(when + ": snapshot " + e.getKey() + " requested at the kill does not exist");
+            }
+        }
+        inFlight.clear();
+        for (Snap s : snaps.values()) {
+            JsonObject j = listed.get(s.name);
+            assertNotNull(j, when + ": acknowledged snapshot " + s.name + " is missing; listed " + listed.keySet());
+            assertEquals(s.policy, j.getString("policy"), when + ": policy of " + s.name);
+        }
+        for (String name : listed.keySet()) {
+            assertTrue(snaps.containsKey(name), when + ": unexpected snapshot " + name
+                    + (gone.contains(name) ? " (it did not exist after an earlier restart)" : ""));
+        }
+
+        if (round == masking) {
+            // LUN masking survives restarts: the same read as another initiator is refused host LUN 1
+            Clients.Result mine = Clients.run(60, List.of("qemu-io", "-r", "--image-opts", imageOpts(), "-c", "read 0 4k"));
+            assertTrue(mine.exitCode() == 0 && mine.count("read ") == 1, when + ": " + INITIATOR + " reads: " + mine);
+            Clients.Result other = Clients.run(60, List.of("qemu-io", "-r", "--image-opts",
+                    imageOpts().replace(INITIATOR, "iqn.2026-11.io.evasan:not-presented"), "-c", "read 0 4k"));
+            assertTrue(other.exitCode() != 0 && other.count("read ") == 0, when + ": another initiator opened host LUN "
+                    + HOST_LUN + ": " + other);
+            System.out.println(when + ": another initiator is refused host LUN " + HOST_LUN + ": " + other.lines());
+        }
+        byte[] image = read(when + ": LUN");
+        check(when + ": LUN", image, lunOracle);
+        int verified = snaps.size();
+        if (!snaps.isEmpty()) {
+            String keep = "keep-" + round;
+            HttpResponse<String> k = api("POST", "/api/luns/" + LUN + "/snapshots", new JsonObject().put("name", keep).encode());
+            assertEquals(201, k.statusCode(), when + ": snapshot " + keep + ": " + k.body());
+            for (Snap s : snaps.values()) {
+                rollback(when, s.name);
+                byte[] si = read(when + ": snapshot " + s.name);
+                if (s.image == null) {
+                    check(when + ": snapshot " + s.name + (s.acknowledged ? "" : " (requested at a kill)"), si, s.oracle);
+                    s.image = si;
+                } else {
+                    assertImage(when + ": snapshot " + s.name + " changed since it was first read", s.image, si);
+                }
+                totals[4]++;
+            }
+            rollback(when, keep);
+            HttpResponse<String> d = api("DELETE", "/api/snapshots/" + keep, null);
+            assertEquals(204, d.statusCode(), when + ": delete " + keep + ": " + d.body());
+            assertImage(when + ": LUN after rollback to " + keep, image, read(when + ": LUN after rollback"));
+            List<String> names = new ArrayList<>(snaps.keySet());
+            for (int i = 0; i < names.size() - KEEP_SNAPSHOTS; i++) {
+                HttpResponse<String> del = api("DELETE", "/api/snapshots/" + names.get(i), null);
+                assertEquals(204, del.statusCode(), when + ": delete " + names.get(i) + ": " + del.body());
+                snaps.remove(names.get(i));
+                gone.add(names.get(i));
+            }
+        }
+        System.out.printf("%s: group, LUN and %d snapshot(s) verified in %.1f s%n", when, verified,
+                (System.nanoTime() - t0) / 1e9);
+        return image;
+    }
+
+    private void rollback(String when, String snapshot) throws Exception {
+        HttpResponse<String> r = api("POST", "/api/luns/" + LUN + "/rollback", new JsonObject().put("snapshot", snapshot).encode());
+        assertEquals(200, r.statusCode(), when + ": rollback to " + snapshot + ": " + r.body());
+    }
+
+    /** The LUN read over iSCSI (as the test's initiator) with qemu-img convert: one fill byte per 512-byte sector. */
+    private byte[] read(String what) throws Exception {
+        Path image = dir.resolve("image.raw");
+        Files.deleteIfExists(image);
+        Clients.Result conv = Clients.run(300, List.of("qemu-img", "convert", "--image-opts", imageOpts(), "-O", "raw",
+                image.toString()));
+        assertEquals(0, conv.exitCode(), what + ": qemu-img convert " + conv);
+        assertEquals(LUN_BYTES, Files.size(image), what + ": image size");
+        byte[] fills = new byte[SECTORS];
+        byte[] slot = new byte[LEN];
+        try (FileChannel ch = FileChannel.open(image, StandardOpenOption.READ)) {
+            for (int s = 0; s < SLOTS; s++) {
+                ByteBuffer b = ByteBuffer.wrap(slot);
+                while (b.hasRemaining()) {
+                    if (ch.read(b, (long) s * LEN + b.position()) < 0) {
+                        throw new AssertionError(what + ": image ends at slot " + s);
+                    }
+                }
+                for (int sector = 0; sector < SECTORS_PER_SLOT; sector++) {
+                    int at = sector * 512;
+                    byte fill = slot[at];
+                    for (int k = 1; k < 512; k++) {
+                        if (slot[at + k] != fill) {
+                            throw new AssertionError(what + ": sector at offset " + ((long) s * LEN + at)
+                                    + " holds mixed bytes (" + (fill & 0xff) + " then " + (slot[at + k] & 0xff) + " at byte " + k + ")");
+                        }
+                    }
+                    fills[s * SECTORS_PER_SLOT + sector] = fill;
+                }
+            }
+        }
+        Files.delete(image);
+        return fills;
+    }
+
+    /** Passes when some p of the oracle explains every sector; otherwise reports the closest p. */
+    private static void check(String what, byte[] image, Oracle o) {
+        String best = null;
+        int bestBad = Integer.MAX_VALUE;
+        for (int p = o.lo(); p <= o.hi(); p++) {
+            byte[] expected = o.base().clone();
+            for (int k = 0; k < p; k++) {
+                Arrays.fill(expected, o.writes()[k].slot() * SECTORS_PER_SLOT, (o.writes()[k].slot() + 1) * SECTORS_PER_SLOT,
+                        (byte) o.writes()[k].fill());
+            }
+            Write partial = p < o.partialBelow() && p < o.writes().length ? o.writes()[p] : null;
+            int bad = 0;
+            String first = null;
+            for (int s = 0; s < SECTORS; s++) {
+                if (image[s] == expected[s]) {
+                    continue;
+                }
+                if (partial != null && s / SECTORS_PER_SLOT == partial.slot() && (image[s] & 0xff) == partial.fill()) {
+                    continue;
+                }
+                if (bad++ == 0) {
+                    first = "offset " + (s * 512L) + " (slot " + (s / SECTORS_PER_SLOT) + ") holds fill " + (image[s] & 0xff)
+                            + ", expected " + (expected[s] & 0xff) + (partial != null && s / SECTORS_PER_SLOT == partial.slot()
+                            ? " or " + partial.fill() : "");
+                }
+            }
+            if (bad == 0) {
+                if (o.lo() != o.hi()) {
+                    System.out.println(what + ": holds the first " + p + " writes of its round (allowed " + o.lo() + ".." + o.hi() + ")");
+                }
+                return;
+            }
+            if (bad < bestBad) {
+                bestBad = bad;
+                best = "with the first " + p + " writes: " + bad + " sector(s) wrong, first " + first;
+            }
+        }
+        throw new AssertionError(what + ": no prefix of " + o.lo() + ".." + o.hi() + " of the round's writes explains it; closest "
+                + best);
+    }
+
+    private static void assertImage(String what, byte[] expected, byte[] actual) {
+        int i = Arrays.mismatch(expected, actual);
+        if (i >= 0) {
+            fail(what + ": offset " + (i * 512L) + " holds fill " + (actual[i] & 0xff) + ", expected " + (expected[i] & 0xff));
+        }
+        assertArrayEquals(expected, actual, what);
+    }
+
+    /** qemu's iSCSI driver options: the LUN as host LUN 1 of the target, logged in as the test's initiator. */
+    private String imageOpts() {
+        return "driver=iscsi,transport=tcp,portal=127.0.0.1:" + child.iscsiPort() + ",target=" + EmbeddedAppliance.DEFAULT_IQN
+                + ",lun=" + HOST_LUN + ",initiator-name=" + INITIATOR;
+    }
+
+    private HttpResponse<String> api(String method, String path, String body) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + child.mgmtPort() + path))
+                .timeout(Duration.ofSeconds(120))
+                .header("Authorization", "Bearer " + token)
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (body != null) {
+            b.header("Content-Type", "application/json");
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+}
