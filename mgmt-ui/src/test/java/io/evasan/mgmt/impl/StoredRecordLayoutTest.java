@@ -82,4 +82,31 @@ class StoredRecordLayoutTest {
         assertScheduleLayout("45565343010000003c000000000101000200000001000000000000000200000000000000686c31340de5b0",
                 new ScheduleDescriptor.Stored("h", "l1", 60, 256, false, 1L, 2L));
     }
+
+    /** {@code hex} with the u16 flags at offset 6 set to {@code flags} and the CRC-32C trailer made right again. */
+    private static byte[] withFlags(String hex, int flags) {
+        byte[] r = HEX.parseHex(hex);
+        r[6] = (byte) flags;
+        r[7] = (byte) (flags >>> 8);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(r, 0, r.length - 4);
+        java.nio.ByteBuffer.wrap(r).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(r.length - 4, (int) crc.getValue());
+        return r;
+    }
+
+    @Test
+    void shouldRefuseHostFlagsTheVersionDoesNotHave() {
+        String v3 = "4556484f030000000500010005000000000000000500000000000000706c61696e14006575692e30313233343536373839414243444546a94e1a03";
+        String v2 = "4556484f020000000500010005000000000000000500000000000000706c61696e14006575692e303132333435363738394142434445462f74323a";
+        assertEquals("plain", HostDescriptor.decode(withFlags(v3, 0)).name(), "the CRC helper itself");
+        for (int flags : new int[] {0x10, 0x8000, HostDescriptor.FLAG_DELETING}) {   // unknown; deleting without pending
+            org.junit.jupiter.api.Assertions.assertThrows(io.evasan.error.StorageException.class,
+                    () -> HostDescriptor.decode(withFlags(v3, flags)), "flags " + flags);
+        }
+        // version 2 knows no pending change; a v3 record flagged pending without its section runs short
+        org.junit.jupiter.api.Assertions.assertThrows(io.evasan.error.StorageException.class,
+                () -> HostDescriptor.decode(withFlags(v2, HostDescriptor.FLAG_PENDING)));
+        org.junit.jupiter.api.Assertions.assertThrows(io.evasan.error.StorageException.class,
+                () -> HostDescriptor.decode(withFlags(v3, HostDescriptor.FLAG_PENDING)));
+    }
 }
