@@ -81,7 +81,7 @@ public class ApplianceFixture implements AutoCloseable {
      * A clean restart of the whole appliance over the same files (server, controller, trees, mapping and
      * pool closed in that order, then opened again); the token stays valid.
      */
-    void reopen() throws IOException {
+    public void reopen() throws IOException {
         String t = token;
         server.stop();
         server = null;
@@ -132,7 +132,7 @@ public class ApplianceFixture implements AutoCloseable {
         }
     }
 
-    HttpResponse<String> call(String method, String path, String body) {
+    public HttpResponse<String> call(String method, String path, String body) {
         return send(method, path, body, "Bearer " + token);
     }
 

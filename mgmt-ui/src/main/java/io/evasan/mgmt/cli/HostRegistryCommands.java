@@ -202,7 +202,7 @@ final class HostRegistryCommands {
         }
     }
 
-    @Command(name = "delete", description = "Unregister a host (its initiators no longer need CHAP; presentations stay).")
+    @Command(name = "delete", description = "Delete a host (its initiators lose their LUN presentations and no longer need CHAP).")
     static final class Delete extends ApiCommand {
         @Parameters(index = "0", paramLabel = "NAME", description = "Host name.")
         String name;

@@ -14,7 +14,6 @@ import io.vertx.ext.web.RoutingContext;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -30,6 +29,14 @@ import java.util.regex.Pattern;
  * <p>Invariants: a host is persisted (MLD kind {@value #KIND}, layout {@link HostDescriptor}) before it
  * exists in memory and before its secrets reach the target; an initiator belongs to at most one host
  * (compared case-insensitively, as iSCSI names are); CHAP secrets are write-only — no answer contains them.
+ *
+ * <p>LUN masking is crash-safe: an edit or delete that changes which initiators belong to a host first records
+ * the new membership together with the change still to be made to the controller's presentations
+ * ({@link HostDescriptor.Pending}); only then do the added initiators get their secrets and the host's LUNs, then
+ * the removed ("retiring") initiators lose every presentation and their secrets, and then the record is rewritten
+ * without the pending change (or, for a delete, removed). An initiator therefore never sees the host's LUNs
+ * before the record names it, and a pending change is finished ({@link #load} at start, before the iSCSI target
+ * listens; and before any later create/edit/delete) so that after a crash no removed initiator keeps access.
  */
 final class HostRoutes {
     static final String KIND = "mgmt.host";
@@ -46,6 +53,12 @@ final class HostRoutes {
     private final InitiatorSecrets secrets;
     private final LongSupplier clock;
     private final Map<String, HostDescriptor.Stored> hosts = new TreeMap<>();
+    /**
+     * Tests only: called with the name of each step boundary of an edit or delete ("begin", "recorded",
+     * "secrets", "present &lt;initiator&gt; &lt;hostLun&gt;", "unpresent ...", "retired", "committed" / "deleted");
+     * a hook that throws simulates a crash there. Null in service.
+     */
+    static volatile java.util.function.Consumer<String> stepHook;
 
     HostRoutes(ApiRoutes api, Controller controller, ManagementConfig config) {
         this.api = api;
@@ -84,6 +97,109 @@ final class HostRoutes {
         for (HostDescriptor.Stored h : loaded.values()) {
             pushSecrets(h);
         }
+        finishPending();
+    }
+
+    /**
+     * Finishes every recorded but unfinished edit or delete (a crash or failure between its steps).
+     *
+     * @throws StorageException from the controller or the record store; the change stays recorded
+     */
+    private void finishPending() {
+        for (HostDescriptor.Stored h : List.copyOf(hosts.values())) {
+            if (h.pending() != null) {
+                finish(h);
+            }
+        }
+    }
+
+    /**
+     * Brings the target's secrets and the controller's presentations to what the stored record {@code h} says,
+     * then records that nothing is pending (a delete: removes the record). Order: the members' secrets (an
+     * added initiator must answer CHAP before it sees a LUN), the adding initiators' presentations (before a
+     * retiring one loses its own: never fewer LUNs for the host), the retiring initiators' presentations, their
+     * secrets, the record. Each step checks the present state first, so running it again after a crash at any
+     * point finishes the change. An adding initiator that already sees another LUN at one of the host LUNs,
+     * or a LUN deleted meanwhile, is skipped (and reported on stderr): never more access than recorded.
+     *
+     * @return the record as it is now; null after a delete
+     */
+    private HostDescriptor.Stored finish(HostDescriptor.Stored h) {
+        HostDescriptor.Pending p = h.pending();
+        syncSecrets(h);
+        step("secrets");
+        if (p == null) {
+            return h;
+        }
+        Set<String> members = lowerSet(h.initiators());
+        List<Presentation> now = controller.listPresentations();
+        for (String a : p.adding()) {
+            if (!members.contains(lower(a))) {
+                continue;
+            }
+            for (Map.Entry<Integer, Integer> l : p.luns().entrySet()) {
+                Presentation there = null;
+                for (Presentation x : now) {
+                    if (x.hostLun() == l.getKey() && lower(x.initiator()).equals(lower(a))) {
+                        there = x;
+                    }
+                }
+                String lun = api.lunName(l.getValue());
+                if (there != null || lun == null) {
+                    if (there == null || there.lunId() != l.getValue()) {
+                        System.err.println("evasan mgmt: host " + h.name() + ": initiator " + a + " not given host LUN "
+                                + l.getKey() + (lun == null ? " (LUN id " + l.getValue() + " no longer exists)"
+                                : " (it sees LUN " + api.lunName(there.lunId()) + " there)"));
+                    }
+                    continue;
+                }
+                controller.presentLun(a, l.getKey(), lun);
+                step("present " + a + " " + l.getKey());
+            }
+        }
+        Set<String> retiring = lowerSet(p.retiring());
+        for (Presentation x : controller.listPresentations()) {
+            if (retiring.contains(lower(x.initiator()))) {
+                controller.unpresentLun(x.initiator(), x.hostLun());
+                step("unpresent " + x.initiator() + " " + x.hostLun());
+            }
+        }
+        if (secrets != null) {
+            p.retiring().forEach(secrets::remove);
+        }
+        step("retired");
+        if (p.deleting()) {
+            unstore(h.name());
+            hosts.remove(h.name());
+            step("deleted");
+            return null;
+        }
+        HostDescriptor.Stored done = h.withPending(null);
+        store(done);
+        hosts.put(done.name(), done);
+        step("committed");
+        return done;
+    }
+
+    /** The target's secrets for {@code h}'s initiators: its credentials, or none without CHAP. */
+    private void syncSecrets(HostDescriptor.Stored h) {
+        if (secrets == null) {
+            return;
+        }
+        for (String i : h.initiators()) {
+            if (h.chap() == null) {
+                secrets.remove(i);
+            } else {
+                secrets.put(i, secret(h.chap()));
+            }
+        }
+    }
+
+    private static void step(String name) {
+        java.util.function.Consumer<String> hook = stepHook;
+        if (hook != null) {
+            hook.accept(name);
+        }
     }
 
     private void store(HostDescriptor.Stored h) {
@@ -106,6 +222,7 @@ final class HostRoutes {
     // ---- routes ----
 
     private synchronized ApiRoutes.Reply create(RoutingContext ctx) {
+        finishPending();
         JsonObject b = Json.body(ctx, Set.of("name", "initiators", "chap"));
         String name = ApiRoutes.name(b, "name");
         List<String> initiators = initiators(b.getValue("initiators"));
@@ -226,13 +343,12 @@ final class HostRoutes {
      *
      * <p>The host's LUNs follow its initiators (LUN masking): an added initiator is presented every LUN
      * presented to the host's previous initiators, at the same host LUN (409 {@code initiators} when it
-     * already sees another LUN there), and a removed initiator loses its presentations. Order: the added
-     * initiators' secrets, then their presentations, then the record is committed (the point of no
-     * return; a failure before it undoes the first two), then the target's secrets of the kept and removed
-     * initiators, then the removed initiators' presentations. A crash between the steps leaves the old
-     * initiators presented as well, never fewer presentations.
+     * already sees another LUN there), and a removed initiator loses its presentations. The record with the
+     * new initiators and the pending change is stored first (the point of no return), then {@link #finish}
+     * carries it out; a crash or failure after the store is finished at the next start or host request.
      */
     private synchronized ApiRoutes.Reply update(RoutingContext ctx) {
+        finishPending();   // an earlier edit or delete that stopped midway goes first
         HostDescriptor.Stored old = param(ctx);
         JsonObject b = Json.body(ctx, Set.of("name", "initiators", "chap"));
         if (b.containsKey("name") && !old.name().equals(b.getValue("name"))) {
@@ -259,71 +375,28 @@ final class HostRoutes {
                 }
             }
         }
-        Map<String, Map<Integer, Integer>> toPresent = new LinkedHashMap<>();   // added initiator -> host LUN -> LUN id
-        for (String a : added) {
-            Map<Integer, Integer> todo = new TreeMap<>(hostLuns);
+        for (String a : added) {   // an added initiator may already see the host's LUN at a host LUN, not another one
             for (Presentation p : all) {
-                if (lower(p.initiator()).equals(lower(a)) && todo.containsKey(p.hostLun())) {
-                    if (todo.get(p.hostLun()) != p.lunId()) {
-                        throw new ApiError(409, "initiator " + a + " already sees LUN " + api.lunName(p.lunId())
-                                + " at host LUN " + p.hostLun() + ", where host " + old.name() + " has LUN "
-                                + api.lunName(todo.get(p.hostLun())), "initiators");
-                    }
-                    todo.remove(p.hostLun());   // already presented there
+                Integer want = hostLuns.get(p.hostLun());
+                if (lower(p.initiator()).equals(lower(a)) && want != null && want != p.lunId()) {
+                    throw new ApiError(409, "initiator " + a + " already sees LUN " + api.lunName(p.lunId())
+                            + " at host LUN " + p.hostLun() + ", where host " + old.name() + " has LUN "
+                            + api.lunName(want), "initiators");
                 }
             }
-            toPresent.put(a, todo);
         }
         if (initiators.equals(old.initiators()) && java.util.Objects.equals(chap, old.chap())) {
             return new ApiRoutes.Reply(200, json(old, presentations()));   // nothing to change
         }
+        HostDescriptor.Pending pending = added.isEmpty() && removed.isEmpty() ? null
+                : new HostDescriptor.Pending(added, removed, added.isEmpty() ? Map.of() : hostLuns, false);
         HostDescriptor.Stored h = new HostDescriptor.Stored(old.name(), initiators, chap, old.createdMillis(),
-                Math.max(clock.getAsLong(), old.updatedMillis()));
-
-        List<String[]> presented = new ArrayList<>();
-        try {
-            if (secrets != null && chap != null) {
-                for (String a : added) {
-                    secrets.put(a, secret(chap));
-                }
-            }
-            for (Map.Entry<String, Map<Integer, Integer>> e : toPresent.entrySet()) {
-                for (Map.Entry<Integer, Integer> l : e.getValue().entrySet()) {
-                    controller.presentLun(e.getKey(), l.getKey(), api.lunName(l.getValue()));
-                    presented.add(new String[] {e.getKey(), Integer.toString(l.getKey())});
-                }
-            }
-            store(h);
-        } catch (RuntimeException e) {
-            for (String[] p : presented) {
-                try {
-                    controller.unpresentLun(p[0], Integer.parseInt(p[1]));
-                } catch (RuntimeException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
-            }
-            if (secrets != null && chap != null) {
-                added.forEach(secrets::remove);
-            }
-            throw e;
-        }
+                Math.max(clock.getAsLong(), old.updatedMillis()), pending);
+        step("begin");
+        store(h);
         hosts.put(h.name(), h);
-        if (secrets != null) {
-            for (String i : initiators) {
-                if (chap == null) {
-                    secrets.remove(i);
-                } else if (!added.contains(i)) {
-                    secrets.put(i, secret(chap));
-                }
-            }
-            removed.forEach(secrets::remove);
-        }
-        Set<String> removedLower = lowerSet(removed);
-        for (Presentation p : all) {
-            if (removedLower.contains(lower(p.initiator()))) {
-                controller.unpresentLun(p.initiator(), p.hostLun());
-            }
-        }
+        step("recorded");
+        h = finish(h);
         return new ApiRoutes.Reply(200, json(h, presentations()));
     }
 
@@ -377,22 +450,32 @@ final class HostRoutes {
         return out;
     }
 
+    /**
+     * DELETE /api/hosts/{name}: the host's initiators lose their presentations and their secrets, then the
+     * record goes. The record is first rewritten as "deleting" (no initiators, all of them retiring), so a
+     * crash midway is finished at the next start or host request and never leaves them presented.
+     */
     private synchronized ApiRoutes.Reply delete(RoutingContext ctx) {
+        finishPending();
         HostDescriptor.Stored h = param(ctx);
-        unstore(h.name());
-        hosts.remove(h.name());
-        if (secrets != null && h.chap() != null) {
-            for (String i : h.initiators()) {
-                secrets.remove(i);
-            }
-        }
+        HostDescriptor.Stored d = new HostDescriptor.Stored(h.name(), List.of(), null, h.createdMillis(),
+                Math.max(clock.getAsLong(), h.updatedMillis()), new HostDescriptor.Pending(List.of(), h.initiators(), Map.of(), true));
+        step("begin");
+        store(d);
+        hosts.put(d.name(), d);
+        step("recorded");
+        finish(d);
         return new ApiRoutes.Reply(204, null);
+    }
+
+    private static boolean deleting(HostDescriptor.Stored h) {
+        return h.pending() != null && h.pending().deleting();
     }
 
     private synchronized HostDescriptor.Stored param(RoutingContext ctx) {
         String name = ctx.pathParam("name");
         HostDescriptor.Stored h = hosts.get(name);
-        if (h == null) {
+        if (h == null || deleting(h)) {
             throw new ApiError(404, "no host named '" + name + "'", "name");
         }
         return h;
@@ -434,6 +517,9 @@ final class HostRoutes {
         JsonArray hs = new JsonArray();
         Set<String> owned = new java.util.HashSet<>();
         for (HostDescriptor.Stored h : hosts.values()) {
+            if (deleting(h)) {
+                continue;
+            }
             hs.add(json(h, pres));
             h.initiators().forEach(i -> owned.add(i.toLowerCase(Locale.ROOT)));
         }

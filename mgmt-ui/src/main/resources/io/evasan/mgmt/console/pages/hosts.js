@@ -200,7 +200,7 @@ export function create() {
           type: 'button', class: 'small danger', 'data-testid': 'delete-host-' + ho.name,
           onclick: () => confirmDialog({
             title: `Delete host ${ho.name}?`,
-            message: 'Its CHAP secrets leave the target (its initiators log in without CHAP again); the LUN presentations of its initiators stay.',
+            message: 'Its initiators lose their LUN presentations, then its CHAP secrets leave the target.',
             confirmLabel: 'Delete host',
             testid: 'confirm-delete-host',
             onConfirm: async () => {

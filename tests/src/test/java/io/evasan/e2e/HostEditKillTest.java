@@ -1,0 +1,254 @@
+package io.evasan.e2e;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * LUN masking survives a real kill -9 in the middle of a host edit: the appliance runs in a child JVM, host
+ * {@code kh} keeps initiator B and swaps A and C back and forth (PATCH), each swap moving {@value #HOST_LUNS}
+ * presentations; the child is killed with SIGKILL while a PATCH is in flight, at a random moment within it
+ * (seeded: {@code -Devasan.seed}). After the restart the presentation table must be exactly what the host
+ * record says: every member sees the host's LUN at every host LUN, the initiator the record does not name sees
+ * nothing. The step-by-step proof (a crash at every step boundary) is mgmt-ui's {@code impl.HostCrashSafetyTest}.
+ */
+class HostEditKillTest {
+    static final int HOST_LUNS = 32;
+    static final String A = "iqn.2026-11.io.evasan:kill-a";
+    static final String B = "iqn.2026-11.io.evasan:kill-b";
+    static final String C = "iqn.2026-11.io.evasan:kill-c";
+
+    @TempDir
+    Path dir;
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+    private HttpResponse<String> api(Child c, String method, String path, String body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + c.mgmtPort + path))
+                .timeout(Duration.ofSeconds(60)).header("Authorization", "Bearer " + c.token)
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (body != null) {
+            b.header("Content-Type", "application/json");
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> ok(HttpResponse<String> r, int status) {
+        assertEquals(status, r.statusCode(), r::body);
+        return r;
+    }
+
+    @Test
+    void shouldLeaveExactlyTheRecordedInitiatorsPresentedAfterAKill9MidEdit() throws Exception {
+        long seed = Long.getLong("evasan.seed", System.nanoTime());
+        System.out.println("HostEditKillTest seed=" + seed);
+        Random rnd = new Random(seed);
+        Path data = dir.resolve("data");
+        Child c = Child.start(data, null);
+        String token = c.token;
+        try {
+            ok(api(c, "POST", "/api/luns", "{\"name\":\"k\",\"sizeBytes\":4194304}"), 201);
+            for (int hl = 0; hl < HOST_LUNS; hl++) {
+                for (String i : List.of(A, B)) {
+                    ok(api(c, "POST", "/api/luns/k/present", "{\"initiator\":\"" + i + "\",\"hostLun\":" + hl + "}"), 200);
+                }
+            }
+            ok(api(c, "POST", "/api/hosts", "{\"name\":\"kh\",\"initiators\":[\"" + A + "\",\"" + B + "\"]}"), 201);
+
+            // swap A/C until killed; the kill lands at a random fraction of an edit that is in flight
+            AtomicInteger done = new AtomicInteger();
+            AtomicBoolean inFlight = new AtomicBoolean();
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicBoolean cut = new AtomicBoolean();
+            long[] nanos = new long[1];
+            Thread editor = new Thread(() -> {
+                try {
+                    for (int n = 0; !stop.get(); n++) {
+                        String other = n % 2 == 0 ? C : A;
+                        long t0 = System.nanoTime();
+                        inFlight.set(true);
+                        HttpResponse<String> r = api(c, "PATCH", "/api/hosts/kh", "{\"initiators\":[\"" + B + "\",\"" + other + "\"]}");
+                        inFlight.set(false);
+                        assertEquals(200, r.statusCode(), r::body);
+                        nanos[0] += System.nanoTime() - t0;
+                        done.incrementAndGet();
+                    }
+                } catch (IOException e) {
+                    cut.set(true);   // the child was killed under the request
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }, "host-editor");
+            editor.start();
+            int warm = 3 + rnd.nextInt(4);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (done.get() < warm && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            assertTrue(done.get() >= warm, "edits did not complete");
+            assertTrue(editor.isAlive(), "the editor stopped");
+            long avg = nanos[0] / done.get();
+            long delay = 0;
+            int before = -1;
+            boolean midEdit = false;
+            for (int attempt = 0; attempt < 20 && !midEdit; attempt++) {
+                int last = done.get();
+                spin(() -> done.get() != last, editor);   // an edit has just finished
+                spin(inFlight::get, editor);              // and the next one is sent
+                before = done.get();
+                delay = (long) (avg * (0.1 + 0.8 * rnd.nextDouble()));
+                TimeUnit.NANOSECONDS.sleep(delay);
+                midEdit = inFlight.get() && done.get() == before;
+            }
+            c.kill9();
+            stop.set(true);
+            editor.join(70_000);
+            System.out.println("HostEditKillTest: " + before + " edits done, average " + avg / 1000 + " us; kill -9 "
+                    + delay / 1000 + " us into edit " + (before + 1) + "; its response " + (cut.get() ? "never came" : "had come"));
+            assertTrue(midEdit, "no kill point inside an edit found (seed " + seed + ")");
+        } finally {
+            c.kill9();
+        }
+
+        Child again = Child.start(data, token);
+        try {
+            JsonObject host = new JsonObject(ok(api(again, "GET", "/api/hosts/kh", null), 200).body());
+            Set<String> members = new TreeSet<>();
+            host.getJsonArray("initiators").forEach(o -> members.add(((JsonObject) o).getString("initiator")));
+            assertTrue(members.equals(Set.of(A, B)) || members.equals(Set.of(B, C)), members::toString);
+            Map<String, Set<Integer>> actual = new TreeMap<>();
+            JsonArray pres = new JsonObject(ok(api(again, "GET", "/api/luns/k", null), 200).body()).getJsonArray("presentations");
+            pres.forEach(o -> actual.computeIfAbsent(((JsonObject) o).getString("initiator"), k -> new TreeSet<>())
+                    .add(((JsonObject) o).getInteger("hostLun")));
+            Set<Integer> all = new TreeSet<>();
+            for (int hl = 0; hl < HOST_LUNS; hl++) {
+                all.add(hl);
+            }
+            Map<String, Set<Integer>> expected = new TreeMap<>();
+            members.forEach(m -> expected.put(m, all));
+            assertEquals(expected, actual, "after kill -9 and restart the presentations are what host kh's record says (seed " + seed + ")");
+            // and the host can be edited and deleted normally afterwards
+            ok(api(again, "PATCH", "/api/hosts/kh", "{\"initiators\":[\"" + B + "\"]}"), 200);
+            ok(api(again, "DELETE", "/api/hosts/kh", null), 204);
+            JsonArray left = new JsonObject(ok(api(again, "GET", "/api/luns/k", null), 200).body()).getJsonArray("presentations");
+            assertTrue(left.isEmpty(), left::encode);
+        } finally {
+            again.stop();
+        }
+    }
+
+    /** Busy-waits (the kill point is chosen at microsecond scale) until {@code cond}, at most 60 s, while {@code t} lives. */
+    private static void spin(java.util.function.BooleanSupplier cond, Thread t) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!cond.getAsBoolean()) {
+            if (!t.isAlive() || System.nanoTime() > deadline) {
+                throw new AssertionError("the editor stopped or stalled");
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    /** The appliance ({@code io.evasan.deploy.Appliance}) in a child JVM, management API on a free port. */
+    static final class Child {
+        final Process process;
+        final int mgmtPort;
+        final String token;
+
+        private Child(Process p, int mgmtPort, String token) {
+            this.process = p;
+            this.mgmtPort = mgmtPort;
+            this.token = token;
+        }
+
+        /** Starts it and waits for "evasan: running"; {@code token} null: the first start, which prints the token. */
+        static Child start(Path data, String token) throws Exception {
+            int mgmt = Clients.freePort();
+            List<String> cmd = new ArrayList<>();
+            cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            cmd.add("-Xmx256m");
+            for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+                if (a.startsWith("--add-") || a.startsWith("-Dchronicle")) {
+                    cmd.add(a);
+                }
+            }
+            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.evasan.deploy.Appliance",
+                    "--data-dir=" + data, "--iscsi-port=" + Clients.freePort(), "--first-lun-size=" + (16L << 20),
+                    "--mgmt-port=" + mgmt));
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            List<String> log = java.util.Collections.synchronizedList(new ArrayList<>());
+            String prefix = "evasan: management API token (shown once, only its hash is stored): ";
+            String[] tok = {token};
+            java.util.concurrent.CountDownLatch running = new java.util.concurrent.CountDownLatch(1);
+            Thread t = new Thread(() -> {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                    String l;
+                    while ((l = r.readLine()) != null) {
+                        log.add(l);
+                        if (l.startsWith(prefix)) {
+                            tok[0] = l.substring(prefix.length()).trim();
+                        }
+                        if (l.startsWith("evasan: running")) {
+                            running.countDown();
+                        }
+                    }
+                } catch (IOException ignored) {
+                    // child gone
+                }
+            }, "host-kill-child-log");
+            t.setDaemon(true);
+            t.start();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (!running.await(200, TimeUnit.MILLISECONDS)) {
+                if (!p.isAlive() || System.nanoTime() > deadline) {
+                    p.destroyForcibly();
+                    t.join(2000);
+                    throw new AssertionError("appliance did not start: " + String.join("\n", log));
+                }
+            }
+            assertTrue(tok[0] != null, () -> "no token printed: " + String.join("\n", log));
+            return new Child(p, mgmt, tok[0]);
+        }
+
+        /** SIGKILL: no shutdown hook runs. */
+        void kill9() throws InterruptedException {
+            process.destroyForcibly();
+            process.waitFor();
+        }
+
+        /** SIGTERM: clean shutdown through the hook. */
+        void stop() throws InterruptedException {
+            process.destroy();
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor();
+            }
+        }
+    }
+}
