@@ -62,9 +62,8 @@ class ApplianceKillTest {
         // slot -> fill bytes a sector there may hold (absent: never written, only 0 allowed)
         Map<Integer, Set<Integer>> allowed = new HashMap<>();
         for (int round = 0; round < kills; round++) {
-            int port = Clients.freePort();
-            Child child = Child.start(data, port);
-            String url = "iscsi://127.0.0.1:" + port + "/" + EmbeddedAppliance.DEFAULT_IQN + "/0";
+            ChildAppliance child = ChildAppliance.start(data, LUN_BYTES);
+            String url = "iscsi://127.0.0.1:" + child.iscsiPort() + "/" + EmbeddedAppliance.DEFAULT_IQN + "/0";
             verify(url, allowed, "round " + round + " after restart (seed " + seed + ")");
 
             int base = 1 + (round * 37) % 200;
@@ -128,10 +127,9 @@ class ApplianceKillTest {
                     + " writes acknowledged in all");
             assertTrue(n < WRITES, "the kill must land while writes are still being issued");
         }
-        int port = Clients.freePort();
-        Child last = Child.start(data, port);
+        ChildAppliance last = ChildAppliance.start(data, LUN_BYTES);
         try {
-            verify("iscsi://127.0.0.1:" + port + "/" + EmbeddedAppliance.DEFAULT_IQN + "/0", allowed, "final (seed " + seed + ")");
+            verify("iscsi://127.0.0.1:" + last.iscsiPort() + "/" + EmbeddedAppliance.DEFAULT_IQN + "/0", allowed, "final (seed " + seed + ")");
         } finally {
             last.stop();
         }
@@ -176,74 +174,5 @@ class ApplianceKillTest {
             }
         }
         assertTrue(bad.isEmpty(), when + ": " + bad.size() + " slot(s) wrong, first " + bad.subList(0, Math.min(10, bad.size())));
-    }
-
-    /** The appliance in a child JVM, started with the same classpath and JVM flags as the tests. */
-    static final class Child {
-        private final Process process;
-
-        private Child(Process p) {
-            this.process = p;
-        }
-
-        static Child start(Path data, int port) throws Exception {
-            List<String> cmd = new ArrayList<>();
-            cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            cmd.add("-Xmx1g");
-            for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-                if (a.startsWith("--add-") || a.startsWith("-Dchronicle")) {
-                    cmd.add(a);
-                }
-            }
-            cmd.add("-cp");
-            cmd.add(System.getProperty("java.class.path"));
-            cmd.add("io.evasan.deploy.Appliance");
-            cmd.add("--data-dir=" + data);
-            cmd.add("--iscsi-port=" + port);
-            cmd.add("--first-lun-size=" + LUN_BYTES);
-            cmd.add("--mgmt-port=0");
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            CountDownLatch running = new CountDownLatch(1);
-            List<String> log = java.util.Collections.synchronizedList(new ArrayList<>());
-            Thread t = new Thread(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                    String l;
-                    while ((l = r.readLine()) != null) {
-                        log.add(l);
-                        if (l.startsWith("evasan: running")) {
-                            running.countDown();
-                        }
-                    }
-                } catch (IOException ignored) {
-                    // child gone
-                }
-            }, "appliance-child-log");
-            t.setDaemon(true);
-            t.start();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            while (!running.await(200, TimeUnit.MILLISECONDS)) {
-                if (!p.isAlive() || System.nanoTime() > deadline) {
-                    p.destroyForcibly();
-                    t.join(2000);
-                    throw new AssertionError("appliance did not start: " + String.join("\n", log));
-                }
-            }
-            return new Child(p);
-        }
-
-        /** SIGKILL: no shutdown hook runs. */
-        void kill9() throws InterruptedException {
-            process.destroyForcibly();
-            process.waitFor();
-        }
-
-        /** SIGTERM: clean shutdown through the hook. */
-        void stop() throws InterruptedException {
-            process.destroy();
-            if (!process.waitFor(60, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                process.waitFor();
-            }
-        }
     }
 }

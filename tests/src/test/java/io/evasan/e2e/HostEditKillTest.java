@@ -5,17 +5,13 @@ import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -46,11 +42,14 @@ class HostEditKillTest {
     @TempDir
     Path dir;
 
+    /** The admin token the first start printed; later starts keep it. */
+    private String token;
+
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
-    private HttpResponse<String> api(Child c, String method, String path, String body) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + c.mgmtPort + path))
-                .timeout(Duration.ofSeconds(60)).header("Authorization", "Bearer " + c.token)
+    private HttpResponse<String> api(ChildAppliance c, String method, String path, String body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + c.mgmtPort() + path))
+                .timeout(Duration.ofSeconds(60)).header("Authorization", "Bearer " + token)
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (body != null) {
             b.header("Content-Type", "application/json");
@@ -69,8 +68,9 @@ class HostEditKillTest {
         System.out.println("HostEditKillTest seed=" + seed);
         Random rnd = new Random(seed);
         Path data = dir.resolve("data");
-        Child c = Child.start(data, null);
-        String token = c.token;
+        ChildAppliance c = ChildAppliance.start(data, 16L << 20);
+        token = c.createdToken();
+        assertTrue(token != null, () -> "no token printed: " + c.log());
         try {
             ok(api(c, "POST", "/api/luns", "{\"name\":\"k\",\"sizeBytes\":4194304}"), 201);
             for (int hl = 0; hl < HOST_LUNS; hl++) {
@@ -137,7 +137,7 @@ class HostEditKillTest {
             c.kill9();
         }
 
-        Child again = Child.start(data, token);
+        ChildAppliance again = ChildAppliance.start(data, 16L << 20);
         try {
             JsonObject host = new JsonObject(ok(api(again, "GET", "/api/hosts/kh", null), 200).body());
             Set<String> members = new TreeSet<>();
@@ -172,83 +172,6 @@ class HostEditKillTest {
                 throw new AssertionError("the editor stopped or stalled");
             }
             Thread.onSpinWait();
-        }
-    }
-
-    /** The appliance ({@code io.evasan.deploy.Appliance}) in a child JVM, management API on a free port. */
-    static final class Child {
-        final Process process;
-        final int mgmtPort;
-        final String token;
-
-        private Child(Process p, int mgmtPort, String token) {
-            this.process = p;
-            this.mgmtPort = mgmtPort;
-            this.token = token;
-        }
-
-        /** Starts it and waits for "evasan: running"; {@code token} null: the first start, which prints the token. */
-        static Child start(Path data, String token) throws Exception {
-            int mgmt = Clients.freePort();
-            List<String> cmd = new ArrayList<>();
-            cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            cmd.add("-Xmx256m");
-            for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-                if (a.startsWith("--add-") || a.startsWith("-Dchronicle")) {
-                    cmd.add(a);
-                }
-            }
-            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.evasan.deploy.Appliance",
-                    "--data-dir=" + data, "--iscsi-port=" + Clients.freePort(), "--first-lun-size=" + (16L << 20),
-                    "--mgmt-port=" + mgmt));
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            List<String> log = java.util.Collections.synchronizedList(new ArrayList<>());
-            String prefix = "evasan: management API token (shown once, only its hash is stored): ";
-            String[] tok = {token};
-            java.util.concurrent.CountDownLatch running = new java.util.concurrent.CountDownLatch(1);
-            Thread t = new Thread(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                    String l;
-                    while ((l = r.readLine()) != null) {
-                        log.add(l);
-                        if (l.startsWith(prefix)) {
-                            tok[0] = l.substring(prefix.length()).trim();
-                        }
-                        if (l.startsWith("evasan: running")) {
-                            running.countDown();
-                        }
-                    }
-                } catch (IOException ignored) {
-                    // child gone
-                }
-            }, "host-kill-child-log");
-            t.setDaemon(true);
-            t.start();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            while (!running.await(200, TimeUnit.MILLISECONDS)) {
-                if (!p.isAlive() || System.nanoTime() > deadline) {
-                    p.destroyForcibly();
-                    t.join(2000);
-                    throw new AssertionError("appliance did not start: " + String.join("\n", log));
-                }
-            }
-            assertTrue(tok[0] != null, () -> "no token printed: " + String.join("\n", log));
-            return new Child(p, mgmt, tok[0]);
-        }
-
-        /** SIGKILL: no shutdown hook runs. */
-        void kill9() throws InterruptedException {
-            process.destroyForcibly();
-            process.waitFor();
-        }
-
-        /** SIGTERM: clean shutdown through the hook. */
-        void stop() throws InterruptedException {
-            process.destroy();
-            if (!process.waitFor(60, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                process.waitFor();
-            }
         }
     }
 }
