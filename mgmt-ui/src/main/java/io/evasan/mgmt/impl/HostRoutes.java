@@ -289,7 +289,7 @@ final class HostRoutes {
             }
             for (Map.Entry<String, Map<Integer, Integer>> e : toPresent.entrySet()) {
                 for (Map.Entry<Integer, Integer> l : e.getValue().entrySet()) {
-                    controller.presentLun(e.getKey(), l.getKey(), api.lunName(l.getValue()));
+                    api.presentUnit(e.getKey(), l.getKey(), l.getValue());
                     presented.add(new String[] {e.getKey(), Integer.toString(l.getKey())});
                 }
             }
