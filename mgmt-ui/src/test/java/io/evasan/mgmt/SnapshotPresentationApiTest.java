@@ -116,6 +116,9 @@ class SnapshotPresentationApiTest extends ApplianceTest {
         fill("sp3", (byte) 4);
         long disk = obj(ok(f.call("POST", "/api/luns/sp3/snapshots", "{\"name\":\"sp3-c\",\"snapclone\":true}"), 201)).getLong("disk");
         ok(f.call("POST", "/api/snapshots/sp3-c/present", pres(IQN, 11)), 200);   // while it copies
+        assertError(f.call("POST", "/api/jobs/bgcopy-sp3-c/cancel", null), 409, "id");   // presented: not deleted
+        assertEquals("RUNNING", obj(ok(f.call("GET", "/api/jobs/bgcopy-sp3-c", null), 200)).getString("state"));
+        assertTrue(snapshot("sp3-c") != null, "the refused cancel changed nothing");
         fill("sp3", (byte) 5);
         for (int i = 0; i < 1000 && f.trees.bgcopyStep(disk, 8) > 0; i++) {
             // finish the copy on this thread

@@ -178,6 +178,10 @@ class SnapshotPresentationTest {
             write(f, n, 0, 0, b);
             assertArrayEquals(a, read(f, n, 5, 0, a.length), "the snapshot holds the old data");
             assertEquals(MIB / 512, c.snapshotLogicalUnit("s1").blockCount());
+            byte[] modeSense = {0x1A, 0, 0x3F, 0, (byte) 255, 0};
+            Nsc.Result ms = f.runNoUa(n, 5, modeSense, null, 255);
+            assertTrue(ms.good(), ms.toString());
+            assertEquals(0, ms.data[2] & 0x80, "MODE SENSE header: WP clear, the presented snapshot is writable");
             write(f, n, 5, BLOCKS, w);   // read-write: the snapshot changes, the source does not
             assertArrayEquals(w, read(f, n, 5, BLOCKS, w.length));
             assertArrayEquals(new byte[w.length], read(f, n, 0, BLOCKS, w.length));
