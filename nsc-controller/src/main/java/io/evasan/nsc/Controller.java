@@ -862,7 +862,7 @@ public final class Controller implements AutoCloseable {
         destage.register(r.id(), r.disk(), r.sizeBytes());
         CachedLogicalUnit su = snapUnits.remove(r.id());
         CachedLogicalUnit lu;
-        if (su != null && su.record().name().equals(name) && table.byName(name) == r) {
+        if (su != null && su.record().name().equals(name)) {
             lu = su;   // same id, uid, disk, size and name: hosts keep the same unit, no unit attention
         } else {
             lu = newUnit(r);
