@@ -135,6 +135,22 @@ try {
   await page.getByTestId('snapshot-dialog').getByRole('button', { name: 'Cancel' }).click();
   await page.getByTestId('snapshot-dialog').waitFor({ state: 'detached' });
 
+  step('Present snap1 to a host (read-write): a missing host LUN is refused at its field, then host LUN 7');
+  await page.getByTestId('present-snapshot-snap1').click();
+  const pdlg = page.getByTestId('present-snapshot-dialog');
+  await pdlg.getByTestId('snapshot-present-initiator').fill('iqn.2026-11.test:backup');
+  await pdlg.getByTestId('present-snapshot-dialog-submit').click();
+  await pdlg.locator('.field-error[data-fields~="hostLun"]').filter({ hasText: /\S/ }).waitFor();
+  await pdlg.getByTestId('snapshot-present-hostlun').fill('7');
+  await pdlg.getByTestId('present-snapshot-dialog-submit').click();
+  await pdlg.waitFor({ state: 'detached' });
+  await page.getByTestId('snapshot-presentations-snap1').filter({ hasText: 'iqn.2026-11.test:backup → 7' }).waitFor();
+  const snapRest = (await (await rest('GET', '/api/snapshots')).json()).find((x) => x.name === 'snap1');
+  check(snapRest && snapRest.presentations.length === 1 && snapRest.presentations[0].hostLun === 7,
+    `GET /api/snapshots lists snap1's presentation: ${JSON.stringify(snapRest && snapRest.presentations)}`);
+  await page.getByTestId('unpresent-snapshot-snap1-7').click();
+  await page.getByTestId('snapshot-presentations-snap1').filter({ hasText: /^–$/ }).waitFor();
+
   step('Snapclone button');
   await page.getByTestId('snapclone').click();
   await page.getByTestId('snapshot-dialog').getByTestId('snapshot-name').fill('clone1');

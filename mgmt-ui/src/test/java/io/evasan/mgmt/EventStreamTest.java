@@ -173,6 +173,7 @@ class EventStreamTest extends ApplianceTest {
             s.await("changed", "jobs", 5000);
             SseClient.Frame moved = s.await("jobs", "\"done\":10", 5000);
             assertEquals("RUNNING", find(new JsonObject(moved.data()).getJsonArray("jobs"), "bgcopy-evt2-clone").getString("state"));
+            int mark = s.seen().size();
             while (f.trees.bgcopyStep(disk, 16) > 0) {
                 // copy the rest; the clone leaves the tree
             }
@@ -180,8 +181,23 @@ class EventStreamTest extends ApplianceTest {
             JsonObject last = find(new JsonObject(done.data()).getJsonArray("jobs"), "bgcopy-evt2-clone");
             assertEquals(16, last.getLong("done"));
             assertEquals(100.0, last.getDouble("percent"));
+            // the finished snapclone is promoted to a LUN: 'changed' names luns and snapshots
+            java.util.Set<String> topics = new java.util.HashSet<>();
+            for (SseClient.Frame x : s.seen().subList(mark, s.seen().size())) {
+                if (x.event().equals("changed")) {
+                    new JsonObject(x.data()).getJsonArray("topics").forEach(t -> topics.add((String) t));
+                }
+            }
+            long until = System.currentTimeMillis() + 5000;
+            while (!(topics.contains("luns") && topics.contains("snapshots")) && System.currentTimeMillis() < until) {
+                SseClient.Frame c = s.await("changed", Math.max(1, until - System.currentTimeMillis()));
+                new JsonObject(c.data()).getJsonArray("topics").forEach(t -> topics.add((String) t));
+            }
+            assertTrue(topics.contains("luns") && topics.contains("snapshots"), topics::toString);
+            assertEquals("PRIMARY", f.controller.lun("evt2-clone").kind().name());
         } finally {
             f.call("DELETE", "/api/luns/evt2", null);
+            f.call("DELETE", "/api/luns/evt2-clone", null);   // the finished snapclone became a LUN
         }
     }
 

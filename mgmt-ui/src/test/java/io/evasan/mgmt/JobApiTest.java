@@ -57,6 +57,8 @@ class JobApiTest extends ApplianceTest {
             assertError(f.call("POST", "/api/jobs/bgcopy-j1-c/" + a, null), 409, "id");
         }
         ok(f.call("DELETE", "/api/luns/j1", null), 204);
+        assertEquals("j1-c", obj(ok(f.call("GET", "/api/jobs/bgcopy-j1-c", null), 200)).getString("promotedTo"));
+        ok(f.call("DELETE", "/api/luns/j1-c", null), 204);   // the finished snapclone is a LUN of its own
     }
 
     @Test

@@ -142,11 +142,13 @@ class LunPlacementApiTest extends ApplianceTest {
             assertEquals(fastId, f.trees.diskGroup(disk));
             heldIn(disk, fastId);
             heldIn(snapshot("s1").disk(), fastId);
-            heldIn(snapshot("c1").disk(), fastId);
+            assertEquals(c1.disk(), f.controller.lun("c1").disk(), "the finished snapclone is a LUN now");
+            assertEquals(fastId, obj(ok(f.call("GET", "/api/luns/c1", null), 200)).getInteger("group"));
+            heldIn(c1.disk(), fastId);
             assertContent(disk, model, "LUN after restart (seed " + seed + ")");
             assertContent(snapshot("s1").disk(), snapModel, "s1 after restart (seed " + seed + ")");
             assertContent(snapshot("s2").disk(), snap2Model, "s2 after restart (seed " + seed + ")");
-            assertContent(snapshot("c1").disk(), cloneModel, "c1 after restart (seed " + seed + ")");
+            assertContent(c1.disk(), cloneModel, "c1 after restart (seed " + seed + ")");
             long dg0AfterRestart = free("dg0");
             step = 7;
             writeRandom(rnd, disk, model, 20, "lun after restart");

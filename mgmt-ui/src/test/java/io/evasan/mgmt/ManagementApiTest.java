@@ -17,6 +17,7 @@ import java.util.TreeSet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -108,7 +109,7 @@ class ManagementApiTest {
             documented.remove("GET /api/events");
         }
         assertEquals(served, documented);
-        assertEquals(42, documented.size() - (documented.contains("GET /api/events") ? 1 : 0), documented::toString);
+        assertEquals(44, documented.size() - (documented.contains("GET /api/events") ? 1 : 0), documented::toString);
     }
 
     @Test
@@ -458,17 +459,22 @@ class ManagementApiTest {
         for (int i = 0; i < 100 && f.trees.bgcopyStep(disk, 4) > 0; i++) {
             // finish the copy on this thread
         }
-        JsonObject done = null;
+        // the finished snapclone left its tree: it is a LUN now, no longer a snapshot; its job answers DONE
         for (Object o : arr(ok(f.call("GET", "/api/snapshots", null), 200))) {
-            if ("bg-c".equals(((JsonObject) o).getString("name"))) {
-                done = (JsonObject) o;
-            }
+            assertNotEquals("bg-c", ((JsonObject) o).getString("name"), "promoted to a LUN");
         }
-        assertNotNull(done);
-        assertEquals("DONE", done.getJsonObject("bgcopy").getString("state"), done::encode);
-        assertEquals(total, done.getJsonObject("bgcopy").getLong("done"), done::encode);
-        assertError(f.call("POST", "/api/snapshots/bg-c/bgcopy/pause", null), 409, "name");
+        JsonObject lun = obj(ok(f.call("GET", "/api/luns/bg-c", null), 200));
+        assertEquals("PRIMARY", lun.getString("kind"));
+        assertEquals(disk, lun.getLong("disk"));
+        assertEquals(8L << 20, lun.getLong("sizeBytes"));
+        JsonObject job = obj(ok(f.call("GET", "/api/jobs/bgcopy-bg-c", null), 200));
+        assertEquals("DONE", job.getString("state"), job::encode);
+        assertEquals(total, job.getLong("done"), job::encode);
+        assertEquals("bg-c", job.getString("promotedTo"), job::encode);
+        assertError(f.call("POST", "/api/snapshots/bg-c/bgcopy/pause", null), 404, "name");
         ok(f.call("DELETE", "/api/luns/bg", null), 204);
+        ok(f.call("GET", "/api/luns/bg-c", null), 200);   // an independent LUN outlives its source
+        ok(f.call("DELETE", "/api/luns/bg-c", null), 204);
     }
 
     @Test

@@ -12,6 +12,7 @@ import io.evasan.nsc.lun.LunRecord;
 import io.evasan.nsc.lun.LunStats;
 import io.evasan.nsc.lun.LunTable;
 import io.evasan.nsc.lun.Presentation;
+import io.evasan.nsc.lun.PromotedSnapclone;
 import io.evasan.nsc.lun.SnapshotRecord;
 import io.evasan.nsc.lun.impl.CachedLogicalUnit;
 import io.evasan.nsc.lun.impl.FileLunStore;
@@ -35,6 +36,7 @@ import io.evasan.scsi.vendor.DcmdHandler;
 import io.evasan.scsi.vendor.SnapshotMarkerHandler;
 import io.evasan.sharing.AllocationPolicy;
 import io.evasan.sharing.DeleteOption;
+import io.evasan.sharing.DiskKind;
 import io.evasan.sharing.SharingTrees;
 import io.evasan.sharing.SnapcloneMode;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -61,11 +63,21 @@ import java.util.concurrent.atomic.AtomicLong;
  * LUN: the LUN table records (request, LUN), and the tree snapshot carries a tag derived from them, so
  * a marker replayed after a crash (even one between the tree snapshot and the table commit) finds it. {@link #close()} drains the
  * cache; the sharing trees (and pool) stay open: the launcher owns them.
+ *
+ * <p>Snapshots are virtual disks too: each snapshot record has a unit id in the LUN id space, its tree
+ * disk is registered with the destage target under that id (so the write-back cache serves it like a
+ * LUN), and {@link #presentSnapshot} presents it read-write. A snapclone whose BGCOPY finished (its
+ * disk left the tree: {@link DiskKind#LUN}) is promoted to a primary LUN with the same id, uid, disk,
+ * size and presentations, in one LUN table write ({@link #promoteDetachedSnapclones()}: run at open —
+ * which also covers a crash between the tree's detach and the table write — by a background check
+ * every {@value #PROMOTE_INTERVAL_MS} ms, and before LUN deletes).
  */
 public final class Controller implements AutoCloseable {
     private static final long HOST_ID_BASE = 0x4000_0000L;
     private static final long BACKUP_ID_BASE = 0x8000_0000L;
     private static final long SCHEDULE_ID_BASE = 0x2000_0000L;
+    static final long PROMOTE_INTERVAL_MS = 200;
+    private static final int REMEMBERED_PROMOTIONS = 64;
 
     private final ControllerConfig config;
     private final MeterRegistry registry;
@@ -77,6 +89,10 @@ public final class Controller implements AutoCloseable {
     private final DiskTarget target;
     private final SnapshotBackupEngineImpl backup;
     private final ConcurrentHashMap<Integer, CachedLogicalUnit> lus = new ConcurrentHashMap<>();
+    /** Logical units of snapshots that are (or were, in this run) presented, by unit id. */
+    private final ConcurrentHashMap<Integer, CachedLogicalUnit> snapUnits = new ConcurrentHashMap<>();
+    private final java.util.Deque<PromotedSnapclone> promotions = new java.util.ArrayDeque<>();
+    private final java.util.concurrent.ScheduledExecutorService promoter;
     private final AtomicLong apiIds;
     private final AtomicLong backupIds;
     private final AtomicLong schedules = new AtomicLong();
@@ -117,6 +133,9 @@ public final class Controller implements AutoCloseable {
                 destage.register(r.id(), r.disk(), r.sizeBytes());
             }
         }
+        for (SnapshotRecord s : table.snapshots()) {   // before the cache log replay: it may hold their writes
+            destage.register(s.id(), s.disk(), s.sizeBytes());
+        }
         MeterRegistry registry = config.meterRegistry();
         this.registry = registry;
         this.target = new DiskTarget(presentation, new ScsiStats(registry), config.targetWorkers(), config.targetQueue());
@@ -149,13 +168,41 @@ public final class Controller implements AutoCloseable {
                 presentation.present(p.initiator(), p.hostLun(), unit(p.lunId()));
             }
             target.registerVendorHandler(0xC0, new SnapshotMarkerHandler(new HostSnapshotCommand(cache,
-                    lu -> lu instanceof CachedLogicalUnit ? ((CachedLogicalUnit) lu).lunId() : -1, base | HOST_ID_BASE)));
+                    lu -> lu instanceof CachedLogicalUnit cu && table.byId(cu.lunId()) != null ? cu.lunId() : -1,
+                    base | HOST_ID_BASE)));
             target.registerVendorHandler(0x20, new DcmdHandler(backup));
+            promoteDetachedSnapclones();   // a crash after a clone left its tree and before the table said so
         } catch (RuntimeException e) {
             target.close();
             cache.close();
             throw e;
         }
+        this.promoter = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "evasan-snapclone-promoter-" + config.name());
+            t.setDaemon(true);
+            return t;
+        });
+        promoter.scheduleWithFixedDelay(() -> {
+            try {
+                promoteDetachedSnapclones();
+            } catch (RuntimeException e) {
+                System.getLogger(Controller.class.getName()).log(System.Logger.Level.WARNING,
+                        "snapclone promotion failed (retried): " + e);
+            }
+        }, PROMOTE_INTERVAL_MS, PROMOTE_INTERVAL_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * The LU of a snapshot (created when first presented): a {@link CachedLogicalUnit} over the
+     * snapshot's unit id, so reads and writes go through the write-back cache like a LUN's.
+     */
+    private CachedLogicalUnit snapshotUnit(SnapshotRecord s) {
+        return snapUnits.computeIfAbsent(s.id(), id -> {
+            String statsName = table.byName(s.name()) == null ? s.name() : s.name() + "#snapshot";
+            LunRecord view = new LunRecord(s.id(), s.name(), LunRecord.Kind.PRIMARY, s.uid(), s.disk(), s.sizeBytes());
+            return new CachedLogicalUnit(cache, destage, view, config.poolIdentity(), cache.maxWriteBytes(),
+                    new LunStats(registry, statsName), config.physicalBlockExponent());
+        });
     }
 
     /** The LU of a primary LUN, with its meters (registered now, removed when the LUN is deleted). */
@@ -177,6 +224,10 @@ public final class Controller implements AutoCloseable {
         CachedLogicalUnit lu = lus.get(lunId);
         if (lu != null) {
             return lu;
+        }
+        SnapshotRecord snap = table.snapshotById(lunId);
+        if (snap != null) {
+            return snapshotUnit(snap);
         }
         BackupLogicalUnit b = backup.logUnit();
         if (b != null && b.record().id() == lunId) {
@@ -208,10 +259,12 @@ public final class Controller implements AutoCloseable {
             long disk = clone ? trees.snapclone(r.disk(), policy, SnapcloneMode.EAGER, tag)
                     : trees.snapshot(r.disk(), policy, tag);
             String name = request.lunCount() == 1 ? request.name() : request.name() + "@" + r.name();
-            if (table.snapshotByName(name) != null) {
+            if (table.snapshotByName(name) != null || table.byName(name) != null) {
                 name = name + "#" + Long.toHexString(id);
             }
-            table.addSnapshot(new SnapshotRecord(name, lunId, disk, id, clone, System.currentTimeMillis()));
+            SnapshotRecord stored = table.addSnapshot(new SnapshotRecord(name, lunId, disk, id, clone,
+                    System.currentTimeMillis(), -1, 0, r.sizeBytes()));
+            destage.register(stored.id(), stored.disk(), stored.sizeBytes());
         }
     }
 
@@ -280,6 +333,9 @@ public final class Controller implements AutoCloseable {
     public synchronized LunRecord createLun(String name, long sizeBytes, RaidLevel raid, int diskGroup) {
         checkOpen();
         checkName(name);
+        if (table.snapshotByName(name) != null) {   // a snapclone becomes a LUN of its own name
+            throw new StorageException(ErrorCode.ALREADY_EXISTS, "a snapshot named '" + name + "' already exists");
+        }
         if (sizeBytes <= 0 || sizeBytes % 512 != 0) {
             throw new StorageException(ErrorCode.INVALID_ARGUMENT, "LUN size " + sizeBytes
                     + " must be a positive multiple of 512 bytes");
@@ -413,6 +469,7 @@ public final class Controller implements AutoCloseable {
      */
     public synchronized void deleteLun(String name) {
         checkOpen();
+        promoteDetachedSnapclones();   // a finished snapclone is an independent LUN: it outlives its source
         LunRecord r = lun(name);
         if (r.kind() == LunRecord.Kind.LOG) {
             backup.removeLog();
@@ -431,6 +488,18 @@ public final class Controller implements AutoCloseable {
                 snaps.add(s);
             }
         }
+        for (SnapshotRecord s : snaps) {   // presented snapshots go with their LUN
+            for (Presentation p : table.presentations()) {
+                if (p.lunId() == s.id()) {
+                    presentation.unpresent(p.initiator(), p.hostLun());
+                }
+            }
+            CachedLogicalUnit su = snapUnits.get(s.id());
+            if (su != null) {
+                su.markGone();
+            }
+            cache.synchronize(s.id(), 0, 0);
+        }
         if (r.kind() == LunRecord.Kind.PRIMARY) {
             CachedLogicalUnit lu = lus.get(r.id());
             lu.markGone();
@@ -442,6 +511,11 @@ public final class Controller implements AutoCloseable {
             backup.lunDeleted(r.id());
             trees.delete(r.disk(), DeleteOption.DELETE_SNAPSHOTS);
             for (SnapshotRecord s : snaps) {   // detached snapclones are independent disks
+                destage.unregister(s.id());
+                CachedLogicalUnit su = snapUnits.remove(s.id());
+                if (su != null) {
+                    su.stats().close();
+                }
                 deleteDiskQuietly(s.disk());
             }
         } else {
@@ -578,6 +652,9 @@ public final class Controller implements AutoCloseable {
         if (table.snapshotByName(snapshotName) != null) {
             throw new StorageException(ErrorCode.ALREADY_EXISTS, "a snapshot named '" + snapshotName + "' already exists");
         }
+        if (table.byName(snapshotName) != null) {   // a snapclone becomes a LUN of its own name
+            throw new StorageException(ErrorCode.ALREADY_EXISTS, "a LUN named '" + snapshotName + "' already exists");
+        }
         return cache.insertMarker(new SnapshotRequest(apiIds.incrementAndGet(), snapshotName,
                 snapclone ? SnapshotRequest.Kind.SNAPCLONE : SnapshotRequest.Kind.SNAPSHOT,
                 SnapshotRequest.Source.API, policy, r.id()));
@@ -625,15 +702,195 @@ public final class Controller implements AutoCloseable {
         return sc;
     }
 
-    /** Deletes a snapshot taken through a marker. @throws StorageException NOT_FOUND */
+    /**
+     * Deletes a snapshot taken through a marker. A presented snapshot is refused (unpresent it first):
+     * hosts reading a backup must not lose their disk to a delete.
+     *
+     * @throws StorageException NOT_FOUND; INVALID_STATE while it is presented (the message names the
+     *                          initiator and host LUN)
+     */
     public synchronized void deleteSnapshot(String name) {
         checkOpen();
         SnapshotRecord s = table.snapshotByName(name);
         if (s == null) {
             throw new StorageException(ErrorCode.NOT_FOUND, "no snapshot named '" + name + "'");
         }
+        for (Presentation p : table.presentations()) {
+            if (p.lunId() == s.id()) {
+                throw new StorageException(ErrorCode.INVALID_STATE, "snapshot " + name + " is presented to "
+                        + p.initiator() + " as host LUN " + p.hostLun() + "; unpresent it first");
+            }
+        }
+        CachedLogicalUnit su = snapUnits.get(s.id());
+        if (su != null) {
+            su.markGone();
+        }
+        cache.synchronize(s.id(), 0, 0);   // its cached writes leave the cache before the disk goes
+        destage.unregister(s.id());
         deleteDiskQuietly(s.disk());
         table.removeSnapshot(name);
+        snapUnits.remove(s.id());
+        if (su != null) {
+            su.stats().close();
+        }
+    }
+
+    /**
+     * Presents snapshot (or snapclone) {@code snapshotName} to {@code initiator} ("*" = everyone) as host
+     * LUN {@code hostLun}, read-write: hosts see a disk of the snapshot's size (its source's size when it
+     * was taken) holding the snapshot's data; their writes change the snapshot only (the source LUN never
+     * sees them), through the same write-back cache as LUN writes. Persisted in the LUN table like LUN
+     * presentations; a snapclone promoted to a LUN keeps its presentations.
+     *
+     * @throws StorageException NOT_FOUND (snapshot), ALREADY_EXISTS (host LUN taken), INVALID_ARGUMENT (initiator, host LUN range)
+     */
+    public synchronized void presentSnapshot(String initiator, int hostLun, String snapshotName) {
+        checkOpen();
+        if (initiator == null || initiator.isEmpty() || hostLun < 0 || hostLun > PresentationTable.MAX_LUN) {
+            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "initiator must be non-empty and host LUN 0.."
+                    + PresentationTable.MAX_LUN);
+        }
+        SnapshotRecord s = table.snapshotByName(snapshotName);
+        if (s == null) {
+            throw new StorageException(ErrorCode.NOT_FOUND, "no snapshot named '" + snapshotName + "'");
+        }
+        table.present(initiator, hostLun, s.id());
+        presentation.present(initiator, hostLun, snapshotUnit(s));
+    }
+
+    /**
+     * Removes the presentation of snapshot {@code snapshotName} to {@code initiator} at {@code hostLun}.
+     *
+     * @return false (nothing changed) when that host LUN of that initiator does not present this snapshot
+     * @throws StorageException NOT_FOUND (snapshot)
+     */
+    public synchronized boolean unpresentSnapshot(String initiator, int hostLun, String snapshotName) {
+        checkOpen();
+        SnapshotRecord s = table.snapshotByName(snapshotName);
+        if (s == null) {
+            throw new StorageException(ErrorCode.NOT_FOUND, "no snapshot named '" + snapshotName + "'");
+        }
+        boolean mine = false;
+        for (Presentation p : table.presentations()) {
+            mine |= p.lunId() == s.id() && p.hostLun() == hostLun && p.initiator().equals(initiator);
+        }
+        if (!mine) {
+            return false;
+        }
+        table.unpresent(initiator, hostLun);
+        presentation.unpresent(initiator, hostLun);
+        return true;
+    }
+
+    /** The presentations of snapshot {@code snapshotName} (empty for an unknown name). */
+    public List<Presentation> snapshotPresentations(String snapshotName) {
+        SnapshotRecord s = table.snapshotByName(snapshotName);
+        List<Presentation> out = new ArrayList<>();
+        if (s != null) {
+            for (Presentation p : table.presentations()) {
+                if (p.lunId() == s.id()) {
+                    out.add(p);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The SCSI logical unit hosts see for snapshot {@code snapshotName}. @throws StorageException NOT_FOUND */
+    public LogicalUnit snapshotLogicalUnit(String snapshotName) {
+        SnapshotRecord s = table.snapshotByName(snapshotName);
+        if (s == null) {
+            throw new StorageException(ErrorCode.NOT_FOUND, "no snapshot named '" + snapshotName + "'");
+        }
+        return snapshotUnit(s);
+    }
+
+    /** Reads snapshot bytes through the cache (management / tests): what a host of the snapshot reads. */
+    public void readSnapshot(String snapshotName, long offset, byte[] dst) {
+        SnapshotRecord s = table.snapshotByName(snapshotName);
+        if (s == null) {
+            throw new StorageException(ErrorCode.NOT_FOUND, "no snapshot named '" + snapshotName + "'");
+        }
+        cache.read(s.id(), offset, java.nio.ByteBuffer.wrap(dst));
+    }
+
+    /**
+     * Promotes every snapclone whose BGCOPY finished (its disk left the tree) to a primary LUN: same
+     * name (suffixed {@code #<request id hex>} if a LUN already has it), unit id, uid, disk, size (the
+     * source's size when the clone was taken), disk group and RAID level (the disk's), presentations;
+     * the snapshot record goes in the same LUN table write. Idempotent; cheap when nothing finished (no
+     * lock taken).
+     *
+     * @return the LUNs promoted by this call
+     */
+    public List<LunRecord> promoteDetachedSnapclones() {
+        boolean any = false;
+        for (SnapshotRecord s : table.snapshots()) {
+            any |= s.snapclone() && detached(s);
+        }
+        if (!any) {
+            return List.of();
+        }
+        synchronized (this) {
+            List<LunRecord> out = new ArrayList<>();
+            if (closed) {
+                return out;
+            }
+            for (SnapshotRecord s : table.snapshots()) {
+                if (s.snapclone() && detached(s)) {
+                    out.add(promote(s));
+                }
+            }
+            return out;
+        }
+    }
+
+    private boolean detached(SnapshotRecord s) {
+        try {
+            return trees.kind(s.disk()) == DiskKind.LUN;
+        } catch (StorageException e) {
+            return false;   // the disk is gone (deleted with its LUN): nothing to promote
+        }
+    }
+
+    private LunRecord promote(SnapshotRecord s) {
+        String name = s.name();
+        for (int n = 0; table.byName(name) != null; n++) {
+            name = s.name() + "#" + Long.toHexString(s.requestId()) + (n == 0 ? "" : "." + n);
+        }
+        LunRecord r = table.promote(s.name(), name);   // the one durable step
+        destage.register(r.id(), r.disk(), r.sizeBytes());
+        CachedLogicalUnit su = snapUnits.remove(r.id());
+        CachedLogicalUnit lu;
+        if (su != null && su.record().name().equals(name)) {
+            lu = su;   // same id, uid, disk, size and name: hosts keep the same unit, no unit attention
+        } else {
+            lu = newUnit(r);
+            for (Presentation p : table.presentations()) {
+                if (p.lunId() == r.id()) {
+                    presentation.present(p.initiator(), p.hostLun(), lu);
+                }
+            }
+            if (su != null) {
+                su.stats().close();
+            }
+        }
+        lus.put(r.id(), lu);
+        synchronized (promotions) {
+            promotions.addLast(new PromotedSnapclone(s.name(), name, r.id(), s.lunId(),
+                    trees.segments(r.disk()), System.currentTimeMillis()));
+            while (promotions.size() > REMEMBERED_PROMOTIONS) {
+                promotions.removeFirst();
+            }
+        }
+        return r;
+    }
+
+    /** Snapclones promoted to LUNs in this run, oldest first (the last {@value #REMEMBERED_PROMOTIONS}). */
+    public List<PromotedSnapclone> promotedSnapclones() {
+        synchronized (promotions) {
+            return List.copyOf(promotions);
+        }
     }
 
     /**
@@ -659,7 +916,18 @@ public final class Controller implements AutoCloseable {
             throw new StorageException(ErrorCode.INVALID_STATE, "LUN " + lunName
                     + " takes part in a snapshot backup or copy; terminate it first");
         }
-        lus.get(r.id()).rollback(s.disk());
+        CachedLogicalUnit su = snapUnits.get(s.id());
+        if (su != null) {   // a presented snapshot: its hosts wait (BUSY) and their acknowledged writes count
+            su.setBusy(true);
+        }
+        try {
+            cache.synchronize(s.id(), 0, 0);
+            lus.get(r.id()).rollback(s.disk());
+        } finally {
+            if (su != null) {
+                su.setBusy(false);
+            }
+        }
     }
 
     public List<LunRecord> listLuns() {
@@ -718,6 +986,7 @@ public final class Controller implements AutoCloseable {
             return;
         }
         closed = true;
+        promoter.shutdownNow();
         for (SnapshotScheduler sc : schedulers) {
             sc.close();
         }
@@ -725,6 +994,9 @@ public final class Controller implements AutoCloseable {
         backup.close();
         cache.close();
         for (CachedLogicalUnit lu : lus.values()) {
+            lu.stats().close();
+        }
+        for (CachedLogicalUnit lu : snapUnits.values()) {
             lu.stats().close();
         }
     }

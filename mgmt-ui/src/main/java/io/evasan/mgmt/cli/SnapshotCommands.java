@@ -7,8 +7,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code sanctl snapshot ...}: snapshots and snapclones, and a snapclone's background copy. */
-@Command(name = "snapshot", description = "Snapshots and snapclones: list, create, delete, pause/resume a snapclone's copy.",
+@Command(name = "snapshot", description = "Snapshots and snapclones: list, create, delete, present/unpresent to a host, "
+        + "pause/resume a snapclone's copy.",
         subcommands = {SnapshotCommands.ListSnapshots.class, SnapshotCommands.Create.class, SnapshotCommands.Delete.class,
+                SnapshotCommands.Present.class, SnapshotCommands.Unpresent.class,
                 SnapshotCommands.PauseCopy.class, SnapshotCommands.ResumeCopy.class})
 final class SnapshotCommands {
     private SnapshotCommands() {
@@ -49,9 +51,10 @@ final class SnapshotCommands {
                 raw(lun == null ? r.body() : shown.encodePrettily());
                 return;
             }
-            Table t = new Table("NAME", "LUN", "KIND", "DISK>", "CREATED", "BGCOPY");
+            Table t = new Table("NAME", "LUN", "KIND", "DISK>", "CREATED", "BGCOPY", "PRESENTED (INITIATOR=HOST LUN)");
             for (JsonObject s : objects(shown)) {
-                t.row(str(s, "name"), str(s, "lun"), kind(s), num(s, "disk"), Units.formatTime(num(s, "createdMillis")), bgcopy(s));
+                t.row(str(s, "name"), str(s, "lun"), kind(s), num(s, "disk"), Units.formatTime(num(s, "createdMillis")), bgcopy(s),
+                        s.getJsonArray("presentations") == null ? null : LunCommands.presentations(s.getJsonArray("presentations")));
             }
             t.print(out(), lun == null ? "no snapshots" : "no snapshots of LUN " + lun);
         }
@@ -103,6 +106,45 @@ final class SnapshotCommands {
         @Override
         void run() {
             reply(api().delete(path(name)), "deleted snapshot " + name);
+        }
+    }
+
+    /** present / unpresent: the snapshot, the initiator and host LUN. */
+    abstract static class Presentation extends ApiCommand {
+        @Parameters(index = "0", paramLabel = "NAME", description = "Snapshot (or snapclone) name.")
+        String name;
+
+        @Option(names = {"-i", "--initiator"}, required = true, paramLabel = "IQN",
+                description = "Initiator name (iqn....), or * for every initiator.")
+        String initiator;
+
+        @Option(names = {"-l", "--host-lun"}, required = true, paramLabel = "N", description = "LUN number the host sees, 0..16383.")
+        int hostLun;
+
+        void send(String action, String verb) {
+            reply(null, api().post(path(name) + "/" + action, new JsonObject().put("initiator", initiator).put("hostLun", hostLun)),
+                    r -> {
+                        JsonArray p = r.object().getJsonArray("presentations");
+                        out().println(verb + " snapshot " + name + " (" + initiator + " host LUN " + hostLun + "); presented to: "
+                                + (p == null || p.isEmpty() ? "-" : LunCommands.presentations(p)));
+                    });
+        }
+    }
+
+    @Command(name = "present", description = "Present a snapshot (or a snapclone, also while it copies) to an initiator as a "
+            + "host LUN number, read-write: the host's writes change the snapshot only, never its LUN.")
+    static final class Present extends Presentation {
+        @Override
+        void run() {
+            send("present", "presented");
+        }
+    }
+
+    @Command(name = "unpresent", description = "Hide a snapshot from an initiator again (a presented snapshot cannot be deleted).")
+    static final class Unpresent extends Presentation {
+        @Override
+        void run() {
+            send("unpresent", "unpresented");
         }
     }
 

@@ -162,6 +162,8 @@ public final class ApiRoutes {
         on(router, "POST", "/api/luns/:name/rollback", this::rollback);
         on(router, "GET", "/api/snapshots", this::listSnapshots);
         on(router, "DELETE", "/api/snapshots/:name", this::deleteSnapshot);
+        on(router, "POST", "/api/snapshots/:name/present", this::presentSnapshot);
+        on(router, "POST", "/api/snapshots/:name/unpresent", this::unpresentSnapshot);
         on(router, "POST", "/api/snapshots/:name/bgcopy/pause", ctx -> bgcopyControl(ctx, true));
         on(router, "POST", "/api/snapshots/:name/bgcopy/resume", ctx -> bgcopyControl(ctx, false));
         hosts.register(router);
@@ -451,7 +453,34 @@ public final class ApiRoutes {
                 return l.name();
             }
         }
+        for (SnapshotRecord s : controller.listSnapshots()) {   // a presented snapshot (ids share one space)
+            if (s.id() == id) {
+                return s.name();
+            }
+        }
         return null;
+    }
+
+    /**
+     * Presents the LUN or snapshot with unit id {@code id} (as a presentation names it) to
+     * {@code initiator} at {@code hostLun}: what moving a presentation to another initiator needs.
+     *
+     * @throws StorageException NOT_FOUND, ALREADY_EXISTS, INVALID_ARGUMENT
+     */
+    void presentUnit(String initiator, int hostLun, int id) {
+        for (LunRecord l : controller.listLuns()) {
+            if (l.id() == id) {
+                controller.presentLun(initiator, hostLun, l.name());
+                return;
+            }
+        }
+        for (SnapshotRecord s : controller.listSnapshots()) {
+            if (s.id() == id) {
+                controller.presentSnapshot(initiator, hostLun, s.name());
+                return;
+            }
+        }
+        throw new StorageException(ErrorCode.NOT_FOUND, "no LUN or snapshot with id " + id);
     }
 
     private JsonObject lun(LunRecord l) {
@@ -480,6 +509,7 @@ public final class ApiRoutes {
     }
 
     private LunRecord lunParam(RoutingContext ctx) {
+        controller.promoteDetachedSnapclones();   // a snapclone that just finished answers as its LUN at once
         try {
             return controller.lun(ctx.pathParam("name"));
         } catch (StorageException e) {
@@ -488,6 +518,7 @@ public final class ApiRoutes {
     }
 
     private Reply listLuns(RoutingContext ctx) {
+        controller.promoteDetachedSnapclones();
         JsonArray a = new JsonArray();
         for (LunRecord l : controller.listLuns()) {
             a.add(lun(l));
@@ -663,9 +694,16 @@ public final class ApiRoutes {
     }
 
     private JsonObject snapshotJson(SnapshotRecord s) {
+        JsonArray pres = new JsonArray();
+        for (Presentation p : controller.listPresentations()) {
+            if (p.lunId() == s.id()) {
+                pres.add(new JsonObject().put("initiator", p.initiator()).put("hostLun", p.hostLun()));
+            }
+        }
         JsonObject o = new JsonObject().put("name", s.name()).put("lun", lunName(s.lunId())).put("disk", s.disk())
                 .put("snapclone", s.snapclone()).put("policy", policyOf(s.disk()))
-                .put("createdMillis", s.createdMillis());
+                .put("createdMillis", s.createdMillis()).put("sizeBytes", s.sizeBytes()).put("serial", s.serialNumber())
+                .put("presentations", pres);
         if (s.snapclone()) {
             try {
                 o.put("bgcopy", bgcopy(trees.bgcopyProgress(s.disk())));
@@ -691,6 +729,7 @@ public final class ApiRoutes {
     }
 
     private Reply listSnapshots(RoutingContext ctx) {
+        controller.promoteDetachedSnapclones();
         JsonArray a = new JsonArray();
         for (SnapshotRecord s : controller.listSnapshots()) {
             a.add(snapshotJson(s));
@@ -756,6 +795,7 @@ public final class ApiRoutes {
     }
 
     private SnapshotRecord snapshotParam(RoutingContext ctx) {
+        controller.promoteDetachedSnapclones();
         String name = ctx.pathParam("name");
         for (SnapshotRecord s : controller.listSnapshots()) {
             if (s.name().equals(name)) {
@@ -763,6 +803,46 @@ public final class ApiRoutes {
             }
         }
         throw new ApiError(404, "no snapshot named '" + name + "'", "name");
+    }
+
+    private Reply presentSnapshot(RoutingContext ctx) {
+        SnapshotRecord s = snapshotParam(ctx);
+        JsonObject b = Json.body(ctx, Set.of("initiator", "hostLun"));
+        String initiator = Json.string(b, "initiator");
+        int hostLun = (int) Json.integer(b, "hostLun", 0, MAX_HOST_LUN);
+        try {
+            controller.presentSnapshot(initiator, hostLun, s.name());
+        } catch (StorageException e) {
+            throw new ApiError(e, e.code() == ErrorCode.NOT_FOUND ? "name" : "hostLun");
+        }
+        return new Reply(200, snapshotJson(current(s)));
+    }
+
+    private Reply unpresentSnapshot(RoutingContext ctx) {
+        SnapshotRecord s = snapshotParam(ctx);
+        JsonObject b = Json.body(ctx, Set.of("initiator", "hostLun"));
+        String initiator = Json.string(b, "initiator");
+        int hostLun = (int) Json.integer(b, "hostLun", 0, MAX_HOST_LUN);
+        boolean had;
+        try {
+            had = controller.unpresentSnapshot(initiator, hostLun, s.name());
+        } catch (StorageException e) {
+            throw new ApiError(e, "name");
+        }
+        if (!had) {
+            throw new ApiError(404, "snapshot " + s.name() + " is not presented to " + initiator + " as host LUN " + hostLun, "hostLun");
+        }
+        return new Reply(200, snapshotJson(current(s)));
+    }
+
+    /** The snapshot's record now. @throws ApiError 404 when it is gone (deleted or promoted meanwhile) */
+    private SnapshotRecord current(SnapshotRecord s) {
+        for (SnapshotRecord x : controller.listSnapshots()) {
+            if (x.name().equals(s.name())) {
+                return x;
+            }
+        }
+        throw new ApiError(404, "snapshot " + s.name() + " is gone (deleted, or promoted to a LUN)", "name");
     }
 
     private Reply bgcopyControl(RoutingContext ctx, boolean pause) {

@@ -32,7 +32,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * thread and only while at least one stream is open, a cheap fingerprint per topic straight from the
  * appliance objects and the API's own bodies: {@code pool} (per group free PSEGs, rebuild/resync flags,
  * per drive state and used PSEGs), {@code luns} (name, size, kind, disk, presentations), {@code snapshots}
- * (name, LUN, disk, kind), {@code jobs} (id, state, done/total of every job in
+ * (name, LUN, disk, kind, presentations; a snapclone promoted to a LUN changes both), {@code jobs} (id, state, done/total of every job in
  * {@link ApiRoutes#jobsBody()}: BGCOPY, rebuild, LOP copy, cancelled jobs), {@code controllers} (cache
  * dirty bytes, seed-003 engine state), {@code schedules} (the GET /api/schedules body: next/last run,
  * last snapshot and error), {@code backup} (the GET /api/backup body: log usage, copy progress) and
@@ -295,6 +295,11 @@ public final class EventStream {
         for (SnapshotRecord s : snapshots) {
             b.append(s.name()).append(':').append(s.lunId()).append(':').append(s.disk()).append(':')
                     .append(s.snapclone()).append(';');
+            for (Presentation p : presentations) {   // a snapshot's presentations are part of the snapshot
+                if (p.lunId() == s.id()) {
+                    b.append(p.initiator()).append('@').append(p.hostLun()).append(';');
+                }
+            }
         }
         f.put("snapshots", b.toString());
 

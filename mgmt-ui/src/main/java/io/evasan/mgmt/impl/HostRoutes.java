@@ -153,7 +153,7 @@ final class HostRoutes {
                     }
                     continue;
                 }
-                controller.presentLun(a, l.getKey(), lun);
+                api.presentUnit(a, l.getKey(), l.getValue());   // a LUN or a presented snapshot
                 step("present " + a + " " + l.getKey());
             }
         }

@@ -3,6 +3,7 @@ package io.evasan.mgmt.impl;
 import io.evasan.error.StorageException;
 import io.evasan.nsc.Controller;
 import io.evasan.nsc.backup.impl.SnapshotBackupEngineImpl;
+import io.evasan.nsc.lun.PromotedSnapclone;
 import io.evasan.nsc.lun.SnapshotRecord;
 import io.evasan.raid.DiskGroup;
 import io.evasan.raid.Pool;
@@ -97,8 +98,12 @@ final class JobRoutes {
                 .put("jobs", new JsonArray(jobs()));
     }
 
-    /** Every job known now: bgcopies, rebuilds, the LOP copy, then cancelled ones no longer present. */
+    /**
+     * Every job known now: bgcopies (a snapclone promoted to a LUN in this run answers DONE with
+     * {@code promotedTo}), rebuilds, the LOP copy, then cancelled ones no longer present.
+     */
     List<JsonObject> jobs() {
+        controller.promoteDetachedSnapclones();
         List<JsonObject> out = new ArrayList<>();
         for (SnapshotRecord s : controller.listSnapshots()) {
             if (s.snapclone()) {
@@ -106,6 +111,13 @@ final class JobRoutes {
                 if (j != null) {
                     out.add(j);
                 }
+            }
+        }
+        for (PromotedSnapclone p : controller.promotedSnapclones()) {
+            String id = "bgcopy-" + p.snapshotName();
+            if (out.stream().noneMatch(j -> j.getString("id").equals(id))) {
+                out.add(job(id, "bgcopy", p.snapshotName(), "DONE", p.segments(), p.segments(), "segments")
+                        .put("lun", api.lunName(p.sourceLunId())).put("promotedTo", p.lunName()));
             }
         }
         for (DiskGroup g : pool.diskGroups()) {
@@ -248,6 +260,10 @@ final class JobRoutes {
                 case PAUSE -> trees.pauseBgcopy(s.disk());
                 case RESUME -> trees.resumeBgcopy(s.disk());
                 case CANCEL -> {
+                    for (io.evasan.nsc.lun.Presentation p : controller.snapshotPresentations(s.name())) {
+                        throw new ApiError(409, "snapclone " + s.name() + " is presented to " + p.initiator()
+                                + " as host LUN " + p.hostLun() + "; unpresent it before cancelling its copy", "id");
+                    }
                     trees.pauseBgcopy(s.disk());   // no segment copied after this
                     controller.deleteSnapshot(s.name());
                 }

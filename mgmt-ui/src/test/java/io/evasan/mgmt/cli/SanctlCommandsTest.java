@@ -259,7 +259,7 @@ class SanctlCommandsTest extends CliTest {
         refused(f.sanctl("snapshot", "create", "tree1", "bad name"), 400, "name");
 
         TableText snaps = new TableText(ok(f.sanctl("snapshot", "list", "--lun", "tree1")), "NAME");
-        assertEquals(List.of("NAME", "LUN", "KIND", "DISK", "CREATED", "BGCOPY"), List.of(snaps.headers));
+        assertEquals(List.of("NAME", "LUN", "KIND", "DISK", "CREATED", "BGCOPY", "PRESENTED (INITIATOR=HOST LUN)"), List.of(snaps.headers));
         assertEquals("snapshot", snaps.row("NAME", "tree1-s1").get("KIND"));
         assertEquals("-", snaps.row("NAME", "tree1-s1").get("BGCOPY"));
         assertEquals("snapclone", snaps.row("NAME", "tree1-c1").get("KIND"));
@@ -306,14 +306,16 @@ class SanctlCommandsTest extends CliTest {
         for (int i = 0; i < 100 && f.trees.bgcopyStep(cloneDisk, 4) > 0; i++) {
             // finish the copy on this thread
         }
-        assertEquals(total + "/" + total + " segments (100%) DONE",
-                new TableText(ok(f.sanctl("snapshot", "list")), "NAME").row("NAME", "tree1-c1").get("BGCOPY"));
-        refused(f.sanctl("snapshot", "pause-copy", "tree1-c1"), 409, "name");
+        // finished: the snapclone is an ordinary LUN now
+        assertTrue(ok(f.sanctl("snapshot", "list", "--json")).indexOf("\"tree1-c1\"") < 0, "no longer a snapshot");
+        assertEquals("PRIMARY", new TableText(ok(f.sanctl("lun", "list")), "NAME").row("NAME", "tree1-c1").get("KIND"));
+        refused(f.sanctl("snapshot", "pause-copy", "tree1-c1"), 404, "name");
 
         assertEquals("deleted snapshot tree1-s1\n", ok(f.sanctl("snapshot", "delete", "tree1-s1")));
         refused(f.sanctl("snapshot", "delete", "tree1-s1"), 404, "name");
-        assertEquals("", ok(f.sanctl("snapshot", "delete", "tree1-c1", "--json")));
+        refused(f.sanctl("snapshot", "delete", "tree1-c1"), 404, "name");
         ok(f.sanctl("lun", "delete", "tree1"));
+        ok(f.sanctl("lun", "delete", "tree1-c1"));
     }
 
     @Test

@@ -9,8 +9,9 @@ import java.util.List;
  * taken through markers and the disk of an active seed 003 backup snapshot.
  *
  * <p>Invariants: every mutation is durable when it returns (or throws and changes nothing); names
- * are unique among LUNs and among snapshots; LUN ids are the lowest free ints from 0; a
- * presentation always names an existing LUN; reopening the same state directory restores exactly
+ * are unique among LUNs and among snapshots; LUNs and snapshots share one id space (a new LUN or
+ * snapshot gets the lowest int from 0 that no LUN and no snapshot holds); a presentation always
+ * names an existing LUN or snapshot by that id; reopening the same state directory restores exactly
  * the last returned state. Thread-safe.
  */
 public interface LunTable {
@@ -28,7 +29,11 @@ public interface LunTable {
      */
     LunRecord resize(int lunId, long sizeBytes) throws StorageException;
 
-    /** Removes a LUN with its presentations and snapshot records. @throws StorageException NOT_FOUND */
+    /**
+     * Removes a LUN with its presentations, its snapshot records and their presentations.
+     *
+     * @throws StorageException NOT_FOUND
+     */
     void remove(int lunId) throws StorageException;
 
     LunRecord byId(int lunId);
@@ -38,7 +43,11 @@ public interface LunTable {
     /** LUNs by ascending id. */
     List<LunRecord> luns();
 
-    /** @throws StorageException NOT_FOUND for an unknown LUN; ALREADY_EXISTS when (initiator, hostLun) is taken by another LUN */
+    /**
+     * Presents LUN or snapshot {@code lunId} (ids of both live in one space).
+     *
+     * @throws StorageException NOT_FOUND for an unknown id; ALREADY_EXISTS when (initiator, hostLun) is taken by another unit
+     */
     void present(String initiator, int hostLun, int lunId) throws StorageException;
 
     /** @return whether it existed */
@@ -46,11 +55,39 @@ public interface LunTable {
 
     List<Presentation> presentations();
 
-    /** @throws StorageException ALREADY_EXISTS for a used snapshot name */
-    void addSnapshot(SnapshotRecord record) throws StorageException;
+    /**
+     * Lowest unit id a snapshot gets. LUNs take the lowest free ids from 0, so snapshots never push a
+     * new LUN out of the seed-003 system drive numbers 0..7 (LOP copy source and destination are LUN
+     * ids). A snapclone promoted to a LUN keeps its id (its cached writes are keyed by it).
+     */
+    int FIRST_SNAPSHOT_ID = 4096;
 
-    /** Removes the snapshot record of that name; returns it, or null. */
+    /**
+     * Stores a snapshot record. A record with {@code id = -1} gets the lowest free id from
+     * {@link #FIRST_SNAPSHOT_ID} on and a new uid
+     * (and, with {@code sizeBytes = 0}, its source LUN's size).
+     *
+     * @return the stored record
+     * @throws StorageException ALREADY_EXISTS for a used snapshot name; NOT_FOUND when the size must
+     *                          come from a source LUN that does not exist
+     */
+    SnapshotRecord addSnapshot(SnapshotRecord record) throws StorageException;
+
+    /** Removes the snapshot record of that name with its presentations; returns it, or null. */
     SnapshotRecord removeSnapshot(String name);
+
+    /**
+     * Promotes snapshot {@code snapshotName} (a snapclone whose disk left its tree) to a primary LUN
+     * named {@code lunName}, in one stored update: the snapshot record goes, a LUN record with the
+     * snapshot's id, uid, disk and size comes; presentations of that id stay (they now present the LUN).
+     *
+     * @return the new LUN record
+     * @throws StorageException NOT_FOUND (no such snapshot); ALREADY_EXISTS (a LUN is named {@code lunName})
+     */
+    LunRecord promote(String snapshotName, String lunName) throws StorageException;
+
+    /** The snapshot record with unit id {@code id}, or null. */
+    SnapshotRecord snapshotById(int id);
 
     SnapshotRecord snapshot(long requestId, int lunId);
 

@@ -28,15 +28,24 @@ import java.util.zip.CRC32C;
  *  | presCount(4) | presCount x PRES : lunId(4) hostLun(4) initLen(2) initiator(UTF-8)  |
  *  +--------------+---------------------------------------------------------------------+
  *  | snapCount(4) | snapCount x SNAP : lunId(4) snapclone(1) disk(8) requestId(8)       |
- *  |              |                    created(8) nameLen(2) name(UTF-8)                |
+ *  |              |                    created(8) id(4) uid(8) size(8)                  |
+ *  |              |                    nameLen(2) name(UTF-8)                           |
  *  +--------------+---------------------------------------------------------------------+
  *  | backupDisk(8) (-1 = none)                                                         |
  *  +-----------------------------------------------------------------------------------+
  * </pre>
+ *
+ * <p>Versions: 2 (written now) adds the snapshot's unit {@code id} (same id space as LUN ids; a
+ * presentation's {@code lunId} may name a snapshot), {@code uid} and {@code size} (the source's size
+ * when taken). Version 1 files (SNAP entries without id, uid, size) still decode: their snapshots come
+ * back with {@code id = -1, uid = 0, size = 0}, which {@code StoredLunTable.open} fills in (lowest free
+ * id, a new uid, the source LUN's size) and stores as version 2.
  */
 public final class LunTableDescriptor {
     public static final long MAGIC = 0x4C4254_4E554C5645L; // "EVLUNTBL" little-endian
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
+    /** The first layout: SNAP entries without id, uid and size. Decoded, never written. */
+    public static final int VERSION_1 = 1;
     public static final int MAGIC_OFFSET = 0;
     public static final int VERSION_OFFSET = 8;
     public static final int BODY_LENGTH_OFFSET = 12;
@@ -68,7 +77,7 @@ public final class LunTableDescriptor {
         b.putInt(c.snapshots().size());
         for (SnapshotRecord s : c.snapshots()) {
             b.putInt(s.lunId()).put((byte) (s.snapclone() ? 1 : 0)).putLong(s.disk()).putLong(s.requestId())
-                    .putLong(s.createdMillis());
+                    .putLong(s.createdMillis()).putInt(s.id()).putLong(s.uid()).putLong(s.sizeBytes());
             putString(b, s.name());
         }
         b.putLong(c.backupDisk());
@@ -87,8 +96,9 @@ public final class LunTableDescriptor {
             if (file.length < HEADER_LENGTH || b.getLong(MAGIC_OFFSET) != MAGIC) {
                 throw corrupt("not a LUN table file");
             }
-            if (b.getInt(VERSION_OFFSET) != VERSION) {
-                throw corrupt("unknown LUN table version " + b.getInt(VERSION_OFFSET));
+            int version = b.getInt(VERSION_OFFSET);
+            if (version != VERSION && version != VERSION_1) {
+                throw corrupt("unknown LUN table version " + version);
             }
             int bodyLen = b.getInt(BODY_LENGTH_OFFSET);
             if (bodyLen < 0 || HEADER_LENGTH + bodyLen != file.length) {
@@ -126,7 +136,14 @@ public final class LunTableDescriptor {
                 long disk = b.getLong();
                 long req = b.getLong();
                 long created = b.getLong();
-                snaps.add(new SnapshotRecord(getString(b), lun, disk, req, clone, created));
+                if (version == VERSION_1) {
+                    snaps.add(new SnapshotRecord(getString(b), lun, disk, req, clone, created));
+                } else {
+                    int id = b.getInt();
+                    long uid = b.getLong();
+                    long size = b.getLong();
+                    snaps.add(new SnapshotRecord(getString(b), lun, disk, req, clone, created, id, uid, size));
+                }
             }
             long backup = b.getLong();
             return new Content(gen, luns, pres, snaps, backup);
@@ -151,7 +168,7 @@ public final class LunTableDescriptor {
             n += 4 + 4 + 2 + utf8(p.initiator()).length;
         }
         for (SnapshotRecord s : c.snapshots()) {
-            n += 4 + 1 + 8 + 8 + 8 + 2 + utf8(s.name()).length;
+            n += 4 + 1 + 8 + 8 + 8 + 4 + 8 + 8 + 2 + utf8(s.name()).length;
         }
         return n;
     }

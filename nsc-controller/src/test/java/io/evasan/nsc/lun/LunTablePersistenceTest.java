@@ -107,4 +107,62 @@ class LunTablePersistenceTest {
                 List.of(new SnapshotRecord("s", 0, 11, (5L << 32) | 3, true, 1700000000000L)), 42);
         assertEquals(c, LunTableDescriptor.decode(LunTableDescriptor.encode(c)));
     }
+
+    private static final String V1_HEX = "45564c554e54424c01000000980000003bce1e4c0000000005000000000000000200000000000000003412000000000000090000000000000000100000000000000100610200000001fbffffffffffffffffffffffffffffff000010000000000003006c6f6702000000000000000000000001002a0200000007000000050069716e2e780100000000000000010b0000000000000003000000050000000068e5cf8b0100000100732a00000000000000";
+
+    /** Written by the descriptor when version 2 (snapshot id, uid, size) went to disk (2026-11-22). */
+    @Test
+    void shouldKeepTheVersion2Layout() {
+        String hex = "45564c554e54424c02000000bb0000008e7d3ae90000000005000000000000000200000000000000003412000000000000090000000000000000100000000000000100610200000001fbffffffffffffffffffffffffffffff000010000000000003006c6f6703000000000000000000000001002a0200000007000000050069716e2e780100000008000000050069716e2e780100000000000000010b0000000000000003000000050000000068e5cf8b01000001000000785600000000000000100000000000000100732a00000000000000";
+        LunTableDescriptor.Content c = new LunTableDescriptor.Content(5,
+                List.of(new LunRecord(0, "a", LunRecord.Kind.PRIMARY, 0x1234L, 9, 4096),
+                        new LunRecord(2, "log", LunRecord.Kind.LOG, -5L, -1, 1 << 20)),
+                List.of(new Presentation("*", 0, 0), new Presentation("iqn.x", 7, 2), new Presentation("iqn.x", 8, 1)),
+                List.of(new SnapshotRecord("s", 0, 11, (5L << 32) | 3, true, 1700000000000L, 1, 0x5678L, 4096)), 42);
+        assertEquals(hex, java.util.HexFormat.of().formatHex(LunTableDescriptor.encode(c)));
+        assertEquals(c, LunTableDescriptor.decode(java.util.HexFormat.of().parseHex(hex)));
+    }
+
+    /** A version-1 table (written before snapshots had unit ids) decodes; opening it assigns ids and stores version 2. */
+    @Test
+    void shouldStillDecodeAndUpgradeVersion1Tables() throws Exception {
+        byte[] v1 = java.util.HexFormat.of().parseHex(V1_HEX);
+        LunTableDescriptor.Content c = LunTableDescriptor.decode(v1);
+        assertEquals(List.of(new SnapshotRecord("s", 0, 11, (5L << 32) | 3, true, 1700000000000L)), c.snapshots());
+        assertEquals(List.of(new LunRecord(0, "a", LunRecord.Kind.PRIMARY, 0x1234L, 9, 4096),
+                new LunRecord(2, "log", LunRecord.Kind.LOG, -5L, -1, 1 << 20)), c.luns());
+        Path dir = Files.createTempDirectory(Path.of("target"), "v1-table");
+        Files.write(dir.resolve("luns.tbl"), v1);
+        LunTable t = FileLunStore.open(dir);
+        SnapshotRecord s = t.snapshotByName("s");
+        assertEquals(LunTable.FIRST_SNAPSHOT_ID, s.id(), "the lowest snapshot id");
+        assertEquals(4096, s.sizeBytes(), "its source's size");
+        assertEquals(11, s.disk());
+        LunTableDescriptor.Content stored = LunTableDescriptor.decode(Files.readAllBytes(dir.resolve("luns.tbl")));
+        assertEquals(LunTableDescriptor.VERSION, java.nio.ByteBuffer.wrap(Files.readAllBytes(dir.resolve("luns.tbl")))
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(LunTableDescriptor.VERSION_OFFSET));
+        assertEquals(List.of(s), stored.snapshots());
+        LunTable again = FileLunStore.open(dir);
+        assertEquals(s, again.snapshotByName("s"), "the identity is kept from then on");
+        assertEquals(1, again.create("b", LunRecord.Kind.PRIMARY, 12, 4096).id(), "ids 0 and 2 are LUNs; snapshots take none below "
+                + LunTable.FIRST_SNAPSHOT_ID);
+    }
+
+    /** Seed 003's LOP copy names LUNs by system drive 0..7 (their ids): snapshots must not use up those ids. */
+    @Test
+    void shouldGiveNewLunsTheLowIdsHoweverManySnapshotsExist() throws Exception {
+        Path dir = Files.createTempDirectory(Path.of("target"), "ids");
+        LunTable t = FileLunStore.open(dir);
+        LunRecord a = t.create("a", LunRecord.Kind.PRIMARY, 1, 4096);
+        for (int i = 0; i < 20; i++) {
+            SnapshotRecord s = t.addSnapshot(new SnapshotRecord("s" + i, a.id(), 100 + i, i + 1L, false, 1L));
+            assertEquals(LunTable.FIRST_SNAPSHOT_ID + i, s.id());
+        }
+        for (int i = 1; i <= 7; i++) {
+            assertEquals(i, t.create("l" + i, LunRecord.Kind.PRIMARY, 10 + i, 4096).id(), "system drive " + i);
+        }
+        t.removeSnapshot("s3");
+        assertEquals(LunTable.FIRST_SNAPSHOT_ID + 3, t.addSnapshot(new SnapshotRecord("again", a.id(), 200, 99L, false, 1L)).id(),
+                "a freed snapshot id is reused");
+    }
 }

@@ -1,5 +1,6 @@
 // One LUN: details, presentations (present / unpresent), the sharing tree drawn as a graph with
-// the Snapshot / Snapclone buttons, and the snapshot list (rollback, delete, BGCOPY pause/resume).
+// the Snapshot / Snapclone buttons, and the snapshot list (present / unpresent to a host, rollback,
+// delete, BGCOPY pause/resume).
 
 import { h, replace, fmtBytes, fmtInt, fmtTime, toast } from '../dom.js';
 import { get, post, del, patch, seg, normalizeJobs } from '../api.js';
@@ -126,12 +127,17 @@ export function create(lunName) {
     }
     const inTree = new Set((tree ? tree.disks : []).map((d) => d.disk));
     replace(snapList, h('table', { class: 'grid' },
-      h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Kind'), h('th', {}, 'Taken'), h('th', {}, 'BGCOPY'), h('th', {}))),
+      h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Kind'), h('th', {}, 'Taken'), h('th', {}, 'BGCOPY'),
+        h('th', {}, 'Presented (read-write)'), h('th', {}))),
       h('tbody', {}, snapshots.map((sn) => {
         const bg = sn.bgcopy;
         // a copy stalled for lack of free space resumes once space is free
         const copying = bg && (bg.state === 'RUNNING' || bg.state === 'PAUSED' || bg.state === 'STALLED_NO_SPACE');
         const actions = [];
+        actions.push(h('button', {
+          type: 'button', class: 'small', 'data-testid': 'present-snapshot-' + sn.name,
+          onclick: () => presentSnapshot(sn),
+        }, 'Present'));
         if (copying) {
           const verb = bg.state === 'RUNNING' ? 'pause' : 'resume';
           actions.push(h('button', {
@@ -177,6 +183,13 @@ export function create(lunName) {
             sn.snapclone && !inTree.has(sn.disk) ? h('span', { class: 'hint' }, ' independent') : null),
           h('td', {}, fmtTime(sn.createdMillis)),
           h('td', { 'data-bgcopy-cell': sn.name }, bg ? `${fmtInt(bg.done)} / ${fmtInt(bg.total)} · ${bg.state.toLowerCase()}` : '–'),
+          h('td', { 'data-testid': 'snapshot-presentations-' + sn.name }, (sn.presentations || []).length === 0 ? '–'
+            : (sn.presentations || []).map((p) => h('span', { class: 'pres' }, h('span', { class: 'mono' }, `${p.initiator} → ${p.hostLun} `),
+              h('button', {
+                type: 'button', class: 'small ghost', 'data-testid': `unpresent-snapshot-${sn.name}-${p.hostLun}`,
+                onclick: () => act(() => post(`/api/snapshots/${seg(sn.name)}/unpresent`, { initiator: p.initiator, hostLun: p.hostLun }),
+                  `${sn.name} unpresented from host LUN ${p.hostLun}`),
+              }, 'Unpresent')))),
           h('td', { class: 'actions' }, actions));
       }))));
   }
@@ -189,6 +202,29 @@ export function create(lunName) {
     } catch (e) {
       toast(e.message, 'error');
     }
+  }
+
+  async function presentSnapshot(sn) {
+    const who = h('input', { name: 'initiator', value: '*', autocomplete: 'off', 'data-testid': 'snapshot-present-initiator', class: 'wide' });
+    const num = h('input', { name: 'hostLun', type: 'number', min: '0', max: '16383', value: '', 'data-testid': 'snapshot-present-hostlun', class: 'short' });
+    await formDialog({
+      title: `Present ${sn.name}`,
+      testid: 'present-snapshot-dialog',
+      submitLabel: 'Present',
+      content: [
+        h('p', { class: 'message' }, `The host sees ${sn.name} as a disk of ${fmtBytes(sn.sizeBytes || 0)} holding ${lunName} as it was `
+          + `when the snapshot was taken. It is read-write: the host's writes change the snapshot only, never ${lunName}.`),
+        field('Initiator (IQN or * for all)', who, ['initiator']),
+        field('Host LUN', num, ['hostLun'], '0..16383, not used by this initiator yet'),
+      ],
+      onSubmit: async () => {
+        // the server checks the number (400 naming hostLun; 409 when the host LUN is taken)
+        const n = num.value.trim() === '' ? null : Number(num.value);
+        await post(`/api/snapshots/${seg(sn.name)}/present`, { initiator: who.value.trim(), hostLun: n });
+        toast(`${sn.name} presented to ${who.value.trim()} as LUN ${n}`, 'ok');
+        await refresh(null);
+      },
+    });
   }
 
   async function takeSnapshot(snapclone) {

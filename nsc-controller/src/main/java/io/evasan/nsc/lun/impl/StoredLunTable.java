@@ -45,9 +45,38 @@ public final class StoredLunTable implements LunTable {
         StoredLunTable t = new StoredLunTable(store, c);
         synchronized (t) {
             t.commit(new LunTableDescriptor.Content(c.generation() + 1, c.luns(), c.presentations(),
-                    c.snapshots(), c.backupDisk()));
+                    t.withIdentities(c.snapshots()), c.backupDisk()));
         }
         return t;
+    }
+
+    /** Snapshots of a version-1 table get the lowest free ids, new uids and their source's size. */
+    private List<SnapshotRecord> withIdentities(List<SnapshotRecord> snaps) {
+        List<SnapshotRecord> out = new ArrayList<>(snaps);
+        for (int i = 0; i < out.size(); i++) {
+            SnapshotRecord s = out.get(i);
+            if (s.id() < 0) {
+                LunRecord src = byId(s.lunId());
+                long size = s.sizeBytes() > 0 ? s.sizeBytes() : src != null ? src.sizeBytes() : 512;
+                int id = freeId(state.luns(), out, LunTable.FIRST_SNAPSHOT_ID);
+                out.set(i, s.withIdentity(id, random.nextLong(), size));
+            }
+        }
+        return out;
+    }
+
+    /** Lowest int id from {@code from} on that no LUN and no (identified) snapshot holds. */
+    private static int freeId(List<LunRecord> luns, List<SnapshotRecord> snaps, int from) {
+        java.util.BitSet used = new java.util.BitSet();
+        for (LunRecord r : luns) {
+            used.set(r.id());
+        }
+        for (SnapshotRecord s : snaps) {
+            if (s.id() >= 0) {
+                used.set(s.id());
+            }
+        }
+        return used.nextClearBit(from);
     }
 
     private void commit(LunTableDescriptor.Content next) {
@@ -72,12 +101,7 @@ public final class StoredLunTable implements LunTable {
         if (byName(name) != null) {
             throw new StorageException(ErrorCode.ALREADY_EXISTS, "a LUN named '" + name + "' already exists");
         }
-        int id = 0;
-        for (LunRecord r : state.luns()) {   // sorted by id
-            if (r.id() == id) {
-                id++;
-            }
-        }
+        int id = freeId(state.luns(), state.snapshots(), 0);
         long uid = random.nextLong();
         LunRecord rec = new LunRecord(id, name, kind, uid, disk, sizeBytes);
         List<LunRecord> l = new ArrayList<>(state.luns());
@@ -114,7 +138,15 @@ public final class StoredLunTable implements LunTable {
         List<Presentation> p = new ArrayList<>(state.presentations());
         p.removeIf(x -> x.lunId() == lunId);
         List<SnapshotRecord> s = new ArrayList<>(state.snapshots());
+        java.util.Set<Integer> gone = new java.util.HashSet<>();
+        gone.add(lunId);
+        for (SnapshotRecord x : s) {
+            if (x.lunId() == lunId) {
+                gone.add(x.id());
+            }
+        }
         s.removeIf(x -> x.lunId() == lunId);
+        p.removeIf(x -> gone.contains(x.lunId()));
         commit(with(l, p, s, state.backupDisk()));
     }
 
@@ -145,7 +177,7 @@ public final class StoredLunTable implements LunTable {
 
     @Override
     public synchronized void present(String initiator, int hostLun, int lunId) {
-        if (byId(lunId) == null) {
+        if (byId(lunId) == null && snapshotById(lunId) == null) {
             throw new StorageException(ErrorCode.NOT_FOUND, "no LUN with id " + lunId);
         }
         List<Presentation> p = new ArrayList<>(state.presentations());
@@ -178,13 +210,28 @@ public final class StoredLunTable implements LunTable {
     }
 
     @Override
-    public synchronized void addSnapshot(SnapshotRecord record) {
+    public synchronized SnapshotRecord addSnapshot(SnapshotRecord record) {
         if (snapshotByName(record.name()) != null) {
             throw new StorageException(ErrorCode.ALREADY_EXISTS, "a snapshot named '" + record.name() + "' already exists");
         }
+        SnapshotRecord rec = record;
+        if (rec.id() < 0) {
+            long size = rec.sizeBytes();
+            if (size == 0) {
+                LunRecord src = byId(rec.lunId());
+                if (src == null) {
+                    throw new StorageException(ErrorCode.NOT_FOUND, "no LUN with id " + rec.lunId());
+                }
+                size = src.sizeBytes();
+            }
+            rec = rec.withIdentity(freeId(state.luns(), state.snapshots(), LunTable.FIRST_SNAPSHOT_ID), random.nextLong(), size);
+        } else if (byId(rec.id()) != null || snapshotById(rec.id()) != null) {
+            throw new IllegalArgumentException("unit id " + rec.id() + " is taken");
+        }
         List<SnapshotRecord> s = new ArrayList<>(state.snapshots());
-        s.add(record);
+        s.add(rec);
         commit(with(state.luns(), state.presentations(), s, state.backupDisk()));
+        return rec;
     }
 
     @Override
@@ -193,9 +240,43 @@ public final class StoredLunTable implements LunTable {
         if (r != null) {
             List<SnapshotRecord> s = new ArrayList<>(state.snapshots());
             s.remove(r);
-            commit(with(state.luns(), state.presentations(), s, state.backupDisk()));
+            List<Presentation> p = new ArrayList<>(state.presentations());
+            p.removeIf(x -> x.lunId() == r.id());
+            commit(with(state.luns(), p, s, state.backupDisk()));
         }
         return r;
+    }
+
+    @Override
+    public synchronized LunRecord promote(String snapshotName, String lunName) {
+        SnapshotRecord r = snapshotByName(snapshotName);
+        if (r == null) {
+            throw new StorageException(ErrorCode.NOT_FOUND, "no snapshot named '" + snapshotName + "'");
+        }
+        if (lunName == null || lunName.isEmpty() || lunName.length() > 255) {
+            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "LUN name must be 1..255 characters");
+        }
+        if (byName(lunName) != null) {
+            throw new StorageException(ErrorCode.ALREADY_EXISTS, "a LUN named '" + lunName + "' already exists");
+        }
+        LunRecord rec = new LunRecord(r.id(), lunName, LunRecord.Kind.PRIMARY, r.uid(), r.disk(), r.sizeBytes());
+        List<LunRecord> l = new ArrayList<>(state.luns());
+        l.add(rec);
+        l.sort(Comparator.comparingInt(LunRecord::id));
+        List<SnapshotRecord> s = new ArrayList<>(state.snapshots());
+        s.remove(r);
+        commit(with(l, state.presentations(), s, state.backupDisk()));
+        return rec;
+    }
+
+    @Override
+    public synchronized SnapshotRecord snapshotById(int id) {
+        for (SnapshotRecord s : state.snapshots()) {
+            if (s.id() == id) {
+                return s;
+            }
+        }
+        return null;
     }
 
     @Override
