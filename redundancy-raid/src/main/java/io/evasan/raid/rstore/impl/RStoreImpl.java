@@ -577,12 +577,12 @@ public final class RStoreImpl implements RStore {
                             for (int c = 1; c < COLUMNS; c++) {
                                 xor(par, lo, s.img[c], lo, hi - lo);
                             }
-                            writeData5(l, t, r, a, b, src, srcAt);
+                            writeData5(l, t, r, a, b, src, srcAt, false);
                             writeMember(ps, rowAt + lo, par, lo, hi - lo, t, r);
                             return;
                         }
                     }
-                    writeData5(l, t, r, a, b, src, srcAt);
+                    writeData5(l, t, r, a, b, src, srcAt, false);
                     return;
                 }
                 if (a == 0 && b == ROW_BYTES) {
@@ -655,20 +655,56 @@ public final class RStoreImpl implements RStore {
             // all reads done and parity computed: now write (failures only make members stale)
             int plo = (a == 0 && b == ROW_BYTES) ? 0 : lo;
             int phi = (a == 0 && b == ROW_BYTES) ? UNIT : hi;
-            writeData5(l, t, r, a, b, src, srcAt);
+            boolean degraded = dataMemberLost(l);
+            writeData5(l, t, r, a, b, src, srcAt, degraded);
             writeMember(ps, rowAt + plo, parOut, plo, phi - plo, t, r);
+            if (degraded) {
+                degradedMemberWritten();
+            }
             return;
         }
     }
 
-    private void writeData5(Layout l, Target t, int r, int a, int b, ByteBuffer src, int srcAt) {
+    /** True if a data member (not the parity member) of the layout is unusable. */
+    private static boolean dataMemberLost(Layout l) {
+        int ps = l.rsd.parityMember();
+        for (int m = 0; m < l.drv.length; m++) {
+            if (m != ps && !usable(l, m)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Crash-test hook, off unless {@code -Devasan.raid.test.haltAfterDegradedMemberWrites=N} (N > 0):
+     * halts the JVM with exit code 137, as abruptly as kill -9, right after the N-th in-place
+     * member write made by degraded RAID5 row writes (a data member unusable, parity usable) in
+     * this JVM. Read once at class load; costs one static read per degraded member write.
+     */
+    private static final int HALT_AFTER = Integer.getInteger("evasan.raid.test.haltAfterDegradedMemberWrites", 0);
+    private static final java.util.concurrent.atomic.AtomicInteger DEGRADED_MEMBER_WRITES =
+            new java.util.concurrent.atomic.AtomicInteger();
+
+    private static void degradedMemberWritten() {
+        if (HALT_AFTER > 0 && DEGRADED_MEMBER_WRITES.incrementAndGet() == HALT_AFTER) {
+            Runtime.getRuntime().halt(137);
+        }
+    }
+
+    private void writeData5(Layout l, Target t, int r, int a, int b, ByteBuffer src, int srcAt, boolean degraded) {
         long rowAt = (long) r * UNIT;
         int c0 = a / UNIT;
         int c1 = (b - 1) / UNIT;
         for (int c = c0; c <= c1; c++) {
             int from = Math.max(a, c * UNIT) - c * UNIT;
             int to = Math.min(b, (c + 1) * UNIT) - c * UNIT;
-            writeMember(slotOf(l, c), rowAt + from, src, srcAt + (c * UNIT + from - a), to - from, t, r);
+            int slot = slotOf(l, c);
+            boolean written = usable(l, slot);
+            writeMember(slot, rowAt + from, src, srcAt + (c * UNIT + from - a), to - from, t, r);
+            if (degraded && written) {
+                degradedMemberWritten();
+            }
         }
     }
 
