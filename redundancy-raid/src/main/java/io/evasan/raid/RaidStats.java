@@ -11,7 +11,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Micrometer meters of one disk group, all created up front (no lookup on the I/O path):
  * reads, writes and bytes per RAID level, degraded reads per level, unrecoverable reads, drive
- * errors, and rebuild progress gauges. Tags: {@code group} and {@code level}.
+ * errors, rebuild progress gauges, and the degraded RAID5 write journal (records written,
+ * replayed at open, discarded at open). Tags: {@code group} and {@code level}.
  */
 public final class RaidStats {
     private final MeterRegistry registry;
@@ -23,6 +24,9 @@ public final class RaidStats {
     private final Counter unrecoverableReads;
     private final Counter driveErrors;
     private final Counter rebuiltMembers;
+    private final Counter journaledWrites;
+    private final Counter journalReplayed;
+    private final Counter journalDiscarded;
     private final AtomicLong rebuildDone = new AtomicLong();
     private final AtomicLong rebuildTotal = new AtomicLong();
 
@@ -47,6 +51,12 @@ public final class RaidStats {
         unrecoverableReads = Counter.builder("evasan.raid.unrecoverable.reads").tag("group", group).register(registry);
         driveErrors = Counter.builder("evasan.raid.drive.errors").tag("group", group).register(registry);
         rebuiltMembers = Counter.builder("evasan.raid.rebuild.members").tag("group", group).register(registry);
+        journaledWrites = Counter.builder("evasan.raid.journal.writes").tag("group", group)
+                .description("degraded RAID5 row writes journaled before their in-place writes").register(registry);
+        journalReplayed = Counter.builder("evasan.raid.journal.replayed").tag("group", group)
+                .description("journal records replayed at open (writes interrupted by a crash)").register(registry);
+        journalDiscarded = Counter.builder("evasan.raid.journal.discarded").tag("group", group)
+                .description("journal records not replayed at open: torn, foreign or stale").register(registry);
         Gauge.builder("evasan.raid.rebuild.done", rebuildDone, AtomicLong::get).tag("group", group)
                 .description("64 KiB rows rebuilt by the current/last rebuild").register(registry);
         // not "evasan.raid.rebuild.total": the Prometheus registry strips a trailing _total from a gauge's name
@@ -82,6 +92,30 @@ public final class RaidStats {
 
     public void memberRebuilt() {
         rebuiltMembers.increment();
+    }
+
+    public void journaledWrite() {
+        journaledWrites.increment();
+    }
+
+    public void journalReplay() {
+        journalReplayed.increment();
+    }
+
+    public void journalDiscard(int n) {
+        journalDiscarded.increment(n);
+    }
+
+    public double journaledWrites() {
+        return journaledWrites.count();
+    }
+
+    public double journalReplayed() {
+        return journalReplayed.count();
+    }
+
+    public double journalDiscarded() {
+        return journalDiscarded.count();
     }
 
     public void rebuildProgress(long done, long total) {

@@ -96,6 +96,30 @@ class WriteHoleTest {
                 assertTrue(d.index() != c[1] || !d.state().equals(io.evasan.raid.drive.DriveState.AVAILABLE));
             }
             checkContents(g, c, mode + " after reopen");
+            assertEquals(1.0, ((io.evasan.raid.impl.DiskGroupImpl) g).stats().journalReplayed(), "one record replayed");
+        }
+        try (Pool pool = Pools.open(dir, new SimpleMeterRegistry())) {
+            DiskGroup g = pool.diskGroup(0);
+            assertEquals(0.0, ((io.evasan.raid.impl.DiskGroupImpl) g).stats().journalReplayed(), "records were retired");
+            checkContents(g, c, mode + " after a second reopen");
+        }
+    }
+
+    /** Replaying a record twice (a crash during replay, before retirement) changes nothing more. */
+    @ParameterizedTest
+    @ValueSource(strings = {"rmw", "rcw"})
+    void shouldReplayIdempotently(String mode) throws Exception {
+        long[] c = crash(dir, mode);
+        loseDrive(dir, c[1]);
+        Path journal = dir.resolve(io.evasan.raid.journal.JournalDescriptor.fileName(0));
+        byte[] saved = Files.readAllBytes(journal);
+        for (int round = 0; round < 2; round++) {
+            try (Pool pool = Pools.open(dir, new SimpleMeterRegistry())) {
+                DiskGroup g = pool.diskGroup(0);
+                assertEquals(1.0, ((io.evasan.raid.impl.DiskGroupImpl) g).stats().journalReplayed());
+                checkContents(g, c, mode + " replay " + round);
+            }
+            Files.write(journal, saved); // as if the crash came again before the record was retired
         }
     }
 }

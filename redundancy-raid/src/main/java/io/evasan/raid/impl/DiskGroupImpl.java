@@ -11,6 +11,8 @@ import io.evasan.raid.drive.DriveLabel;
 import io.evasan.raid.drive.DriveLabelDescriptor;
 import io.evasan.raid.drive.DriveState;
 import io.evasan.raid.drive.impl.FileDrive;
+import io.evasan.raid.journal.JournalDescriptor;
+import io.evasan.raid.journal.impl.RowJournal;
 import io.evasan.raid.pseg.PsegAddress;
 import io.evasan.raid.pseg.PsegAllocator;
 import io.evasan.raid.rsd.Rsd;
@@ -83,6 +85,7 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
     private RebuildJob resyncJob;
     private volatile boolean resyncPending;
     private volatile boolean closed;
+    private final RowJournal journal;
 
     /**
      * Builds the group from its drives (index = array position, null = removed) and the RSS
@@ -110,6 +113,51 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
             }
         }
         scan();
+        journal = RowJournal.open(owner.resolve(Path.of(JournalDescriptor.fileName(id))), poolId, id);
+        try {
+            replayJournal();
+        } catch (RuntimeException e) {
+            journal.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Replays the degraded RAID5 row writes a crash interrupted ({@link RowJournal}): every
+     * valid record of this pool and group, oldest first, is written again where its RStore
+     * still has the recorded members; then the touched drives are fsynced and every record is
+     * retired. Runs in the constructor, before resync and before anything reads the RStores.
+     */
+    private void replayJournal() {
+        int[] ignored = new int[1];
+        List<JournalDescriptor.Record> recs = journal.pending(ignored);
+        int discarded = ignored[0];
+        for (JournalDescriptor.Record r : recs) {
+            RStoreImpl s = rstores.get(r.rsdId());
+            if (s != null && s.replay(r)) {
+                stats.journalReplay();
+            } else {
+                discarded++;
+                problems.add("write journal: record " + r.sequence() + " for RSD " + r.rsdId() + " row " + r.row()
+                        + " matches no current RStore; not replayed");
+            }
+        }
+        if (discarded > 0) {
+            stats.journalDiscard(discarded);
+        }
+        if (recs.isEmpty() && discarded == 0) {
+            return;
+        }
+        for (FileDrive d : drives) {
+            if (d != null && d.isAvailable()) {
+                try {
+                    d.force();
+                } catch (StorageException e) {
+                    // the drive failed: its members are lost anyway
+                }
+            }
+        }
+        journal.retireAll();
     }
 
     private Rss rss(int rssId, boolean create) {
@@ -337,6 +385,11 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
     @Override
     public RaidStats stats() {
         return stats;
+    }
+
+    @Override
+    public RowJournal journal() {
+        return journal;
     }
 
     // ------------------------------------------------------------------------ DiskGroup
@@ -609,6 +662,11 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
                     last = e;
                 }
             }
+        }
+        try {
+            journal.force();
+        } catch (StorageException e) {
+            last = e;
         }
         if (last != null) {
             throw new StorageException(ErrorCode.WRITE_FAULT, "flush of disk group " + name + " failed: "
@@ -1251,5 +1309,6 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
                 d.close();
             }
         }
+        journal.close();
     }
 }

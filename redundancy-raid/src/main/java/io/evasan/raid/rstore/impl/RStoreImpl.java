@@ -5,6 +5,8 @@ import io.evasan.error.StorageException;
 import io.evasan.raid.RaidStats;
 import io.evasan.raid.drive.DriveLabelDescriptor;
 import io.evasan.raid.drive.impl.FileDrive;
+import io.evasan.raid.journal.JournalDescriptor;
+import io.evasan.raid.journal.impl.RowJournal;
 import io.evasan.raid.pseg.PsegAddress;
 import io.evasan.raid.rsd.Rsd;
 import io.evasan.raid.rstore.RStore;
@@ -53,6 +55,9 @@ public final class RStoreImpl implements RStore {
         ReentrantLock rowLock(long rsdId, int row);
 
         RaidStats stats();
+
+        /** The disk group's journal of degraded RAID5 row writes. */
+        RowJournal journal();
     }
 
     private static final class Layout {
@@ -655,13 +660,98 @@ public final class RStoreImpl implements RStore {
             // all reads done and parity computed: now write (failures only make members stale)
             int plo = (a == 0 && b == ROW_BYTES) ? 0 : lo;
             int phi = (a == 0 && b == ROW_BYTES) ? UNIT : hi;
-            boolean degraded = dataMemberLost(l);
-            writeData5(l, t, r, a, b, src, srcAt, degraded);
-            writeMember(ps, rowAt + plo, parOut, plo, phi - plo, t, r);
-            if (degraded) {
+            if (!dataMemberLost(l)) {
+                writeData5(l, t, r, a, b, src, srcAt, false);
+                writeMember(ps, rowAt + plo, parOut, plo, phi - plo, t, r);
+                return;
+            }
+            // degraded: a lost data member exists only as P ^ the others, so a crash between
+            // the member writes below would corrupt it. Journal the writes first (write hole).
+            RowJournal.Slot js = host.journal().claim();
+            boolean committed = false;
+            try {
+                js.begin(rsdId, l.rsd.generation(), r);
+                for (int c = c0; c <= c1; c++) {
+                    int slot = slotOf(l, c);
+                    if (usable(l, slot)) {
+                        int from = Math.max(a, c * UNIT) - c * UNIT;
+                        int to = Math.min(b, (c + 1) * UNIT) - c * UNIT;
+                        journalAdd(js, l, slot, rowAt + from, src, srcAt + (c * UNIT + from - a), to - from);
+                    }
+                }
+                journalAdd(js, l, ps, rowAt + plo, parOut, plo, phi - plo);
+                js.commit();
+                committed = true;
+                stats.journaledWrite();
+                writeData5(l, t, r, a, b, src, srcAt, true);
+                writeMember(ps, rowAt + plo, parOut, plo, phi - plo, t, r);
                 degradedMemberWritten();
+            } finally {
+                if (committed) {
+                    // before the row lock is released: a valid record is always its row's last write
+                    js.retire();
+                } else {
+                    js.abandon();
+                }
             }
             return;
+        }
+    }
+
+    private static void journalAdd(RowJournal.Slot js, Layout l, int slot, long at, ByteBuffer buf, int p, int n) {
+        js.add(l.rsd.drive(slot), slot, l.rsd.pseg(slot), l.base[slot] + at, (int) at, buf, p, n);
+    }
+
+    /**
+     * Replays a journal record at open (before resync and before any I/O): if the record
+     * belongs to this RStore's current members (same RSD id, generation not newer than the
+     * current one, every write's member still on the recorded drive and PSEG at the recorded
+     * offset) its writes are done again to the members that are usable; otherwise nothing is
+     * written. Rewriting the same bytes at the same places makes replay idempotent. Returns
+     * whether the record was replayed.
+     */
+    public boolean replay(JournalDescriptor.Record rec) {
+        if (level != RaidLevel.RAID5 || rec.rsdId() != rsdId || freed) {
+            return false;
+        }
+        ReentrantLock lock = host.rowLock(rsdId, rec.row());
+        lock.lock();
+        try {
+            Layout l = layout;
+            if (rec.generation() > l.rsd.generation() || rec.row() < 0 || rec.row() >= ROWS) {
+                return false;
+            }
+            for (JournalDescriptor.Entry e : rec.entries()) {
+                int m = e.member();
+                if (m >= l.drv.length || l.rsd.drive(m) != e.drive() || l.rsd.pseg(m) != e.pseg()
+                        || e.psegOffset() / UNIT != rec.row() || e.psegOffset() % UNIT + e.length() > UNIT) {
+                    return false;
+                }
+                if (l.drv[m] != null && l.drv[m].label() != null
+                        && l.base[m] + e.psegOffset() != e.driveOffset()) {
+                    return false;
+                }
+            }
+            ByteBuffer pay = rec.payload();
+            for (JournalDescriptor.Entry e : rec.entries()) {
+                int m = e.member();
+                if (!usable(l, m)) {
+                    continue; // stale or gone: never read, rebuilt from the others
+                }
+                try {
+                    pay.limit(e.payloadOffset() + e.length()).position(e.payloadOffset());
+                    l.drv[m].write(e.driveOffset(), pay);
+                } catch (StorageException ex) {
+                    if (!driveError(ex)) {
+                        throw ex;
+                    }
+                    markStale(m);
+                }
+            }
+            pay.clear();
+            return true;
+        } finally {
+            lock.unlock();
         }
     }
 

@@ -1,0 +1,296 @@
+package io.evasan.raid.journal.impl;
+
+import io.evasan.error.ErrorCode;
+import io.evasan.error.StorageException;
+import io.evasan.raid.journal.JournalDescriptor;
+import io.evasan.raid.journal.JournalDescriptor.Entry;
+import io.evasan.raid.journal.JournalDescriptor.Record;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The write-ahead journal of a disk group's degraded RAID5 row writes (layout:
+ * {@link JournalDescriptor}), a file in the pool directory so it survives the loss of any drive.
+ *
+ * <p>Protocol, per row write in which a data member is unusable and parity usable (the row
+ * lock held throughout): {@link #claim} a free slot (blocks while all {@link JournalDescriptor#SLOTS}
+ * are in use: back-pressure, no allocation per I/O), {@link Slot#add} every in-place member write
+ * (drive, absolute offset, bytes), {@link Slot#commit} (one positional write of header and
+ * payload, CRC32C over both), then the in-place writes, then {@link Slot#retire} (the header
+ * sector overwritten with zeros) before the row lock is released. At open the disk group
+ * replays every valid record of {@link #pending} and then {@link #retireAll}.
+ *
+ * <p>Invariants: a valid record on disk was committed under its row's lock and its in-place
+ * writes may have been interrupted; it is the last write of its row, because every record is
+ * retired before its row lock is released and all records are replayed and retired at open
+ * before any new write. Replaying a record rewrites the same bytes at the same places, so a
+ * replay is idempotent.
+ *
+ * <p>Durability matches the data path: records and retirements are positional writes that
+ * survive kill -9 through the page cache, and {@link #force} (called by the disk group's flush)
+ * fsyncs the journal with the drives. With {@code -Devasan.raid.journal.fsync=true} every record
+ * is also fsynced before its in-place writes start, which closes the degraded write hole for
+ * power loss too (one fsync per degraded RAID5 row write).
+ */
+public final class RowJournal implements AutoCloseable {
+    /** System property: fsync each record before its in-place writes (power-loss safety). */
+    public static final String FSYNC_PROPERTY = "evasan.raid.journal.fsync";
+
+    private final Path path;
+    private final UUID poolId;
+    private final int groupId;
+    private final FileChannel channel;
+    private final boolean fsync;
+    private final ArrayBlockingQueue<Slot> free = new ArrayBlockingQueue<>(JournalDescriptor.SLOTS);
+    private final AtomicLong sequence = new AtomicLong(1);
+    private volatile boolean broken;
+
+    private RowJournal(Path path, UUID poolId, int groupId, FileChannel channel, boolean fsync) {
+        this.path = path;
+        this.poolId = poolId;
+        this.groupId = groupId;
+        this.channel = channel;
+        this.fsync = fsync;
+        for (int i = 0; i < JournalDescriptor.SLOTS; i++) {
+            free.add(new Slot(i));
+        }
+    }
+
+    /** Opens (creating it if missing) the journal file of disk group {@code groupId} of pool {@code poolId}. */
+    public static RowJournal open(Path path, UUID poolId, int groupId) {
+        try {
+            FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE);
+            return new RowJournal(path, poolId, groupId, ch, Boolean.getBoolean(FSYNC_PROPERTY));
+        } catch (IOException e) {
+            throw new StorageException(ErrorCode.IO_ERROR, "cannot open write journal " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    /**
+     * The valid records of this pool and group, oldest first (by sequence number). Records of
+     * another pool or group (a copied file) and torn or corrupt slots are left out; the count of
+     * those that held something is in {@code ignored[0]} if given.
+     */
+    public List<Record> pending(int[] ignored) {
+        List<Record> out = new ArrayList<>();
+        int bad = 0;
+        long max = 0;
+        try {
+            long size = channel.size();
+            for (int i = 0; i < JournalDescriptor.SLOTS; i++) {
+                long at = JournalDescriptor.slotOffset(i);
+                if (at >= size) {
+                    break;
+                }
+                ByteBuffer b = ByteBuffer.allocate((int) Math.min(JournalDescriptor.SLOT_BYTES, size - at))
+                        .order(ByteOrder.LITTLE_ENDIAN);
+                while (b.hasRemaining() && channel.read(b, at + b.position()) >= 0) {
+                    // fill
+                }
+                b.flip();
+                if (JournalDescriptor.isRetired(b)) {
+                    continue;
+                }
+                Record r = JournalDescriptor.decode(i, b);
+                if (r == null || !r.poolId().equals(poolId) || r.groupId() != groupId) {
+                    bad++;
+                    continue;
+                }
+                max = Math.max(max, r.sequence());
+                out.add(r);
+            }
+        } catch (IOException e) {
+            throw new StorageException(ErrorCode.IO_ERROR, "cannot read write journal " + path + ": " + e.getMessage(), e);
+        }
+        out.sort(Comparator.comparingLong(Record::sequence));
+        sequence.set(Math.max(sequence.get(), max + 1));
+        if (ignored != null) {
+            ignored[0] = bad;
+        }
+        return out;
+    }
+
+    /** Retires every slot (zero headers) and fsyncs the file; the disk group calls it after replay. */
+    public void retireAll() {
+        ByteBuffer zero = ByteBuffer.allocate(JournalDescriptor.HEADER_BYTES);
+        try {
+            long size = channel.size();
+            for (int i = 0; i < JournalDescriptor.SLOTS && JournalDescriptor.slotOffset(i) < size; i++) {
+                zero.clear();
+                writeFully(zero, JournalDescriptor.slotOffset(i));
+            }
+            channel.force(false);
+        } catch (IOException e) {
+            throw new StorageException(ErrorCode.IO_ERROR, "cannot retire write journal " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Claims a free slot for one row write, waiting while all are in use. WRITE_FAULT if the
+     * journal failed earlier (a record could not be retired) or the wait was interrupted.
+     */
+    public Slot claim() {
+        if (broken) {
+            throw brokenFault();
+        }
+        try {
+            Slot s = free.take();
+            if (broken) {
+                free.add(s);
+                throw brokenFault();
+            }
+            if (s.img == null) {
+                // once per slot for the life of the journal, not per I/O
+                s.img = ByteBuffer.allocate(JournalDescriptor.SLOT_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            }
+            s.count = 0;
+            s.payload = 0;
+            s.held = true;
+            return s;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StorageException(ErrorCode.WRITE_FAULT, "interrupted waiting for a write journal slot", e);
+        }
+    }
+
+    private StorageException brokenFault() {
+        return new StorageException(ErrorCode.WRITE_FAULT, "write journal " + path + " failed earlier; degraded"
+                + " RAID5 writes are refused until the pool is reopened");
+    }
+
+    /** fsyncs the journal file (disk group flush). */
+    public void force() {
+        try {
+            channel.force(false);
+        } catch (IOException e) {
+            throw new StorageException(ErrorCode.WRITE_FAULT, "cannot fsync write journal " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            // closing: nothing left to protect
+        }
+    }
+
+    private void writeFully(ByteBuffer b, long at) throws IOException {
+        long p = at;
+        while (b.hasRemaining()) {
+            p += channel.write(b, p);
+        }
+    }
+
+    /** One claimed slot: add the writes, commit, do them, retire. Not thread-safe (one writer). */
+    public final class Slot {
+        private final int index;
+        private final ByteBuffer zero = ByteBuffer.allocate(JournalDescriptor.HEADER_BYTES);
+        private ByteBuffer img;
+        private int count;
+        private int payload;
+        private long rsdId;
+        private long generation;
+        private int row;
+        private boolean held;
+
+        private Slot(int index) {
+            this.index = index;
+        }
+
+        public int index() {
+            return index;
+        }
+
+        /** Starts the record of a write to row {@code row} of RSD {@code rsdId} at {@code generation}. */
+        public void begin(long rsdId, long generation, int row) {
+            this.rsdId = rsdId;
+            this.generation = generation;
+            this.row = row;
+            this.count = 0;
+            this.payload = 0;
+        }
+
+        /**
+         * Adds the in-place write of {@code src[p, p + n)} (absolute indices, positions untouched)
+         * to member {@code member} (drive {@code drive}, PSEG {@code pseg}) at byte {@code psegOffset}
+         * of the PSEG, absolute drive byte {@code driveOffset}.
+         */
+        public void add(int drive, int member, int pseg, long driveOffset, int psegOffset, ByteBuffer src, int p, int n) {
+            if (count >= JournalDescriptor.MAX_WRITES || payload + n > JournalDescriptor.MAX_PAYLOAD) {
+                throw new IllegalStateException("journal record overflow: " + (count + 1) + " writes, "
+                        + (payload + n) + " bytes");
+            }
+            JournalDescriptor.putEntry(img, count, new Entry(drive, member, pseg, driveOffset, psegOffset, n, payload));
+            img.put(JournalDescriptor.payloadAt(payload), src, p, n);
+            count++;
+            payload += n;
+        }
+
+        /** Writes the record (header, payload, CRC) to the slot: from now on a crash replays it. */
+        public void commit() {
+            JournalDescriptor.putHeader(img, sequence.getAndIncrement(), poolId, groupId, row, rsdId,
+                    generation, count, payload);
+            JournalDescriptor.seal(img);
+            img.limit(JournalDescriptor.HEADER_BYTES + payload).position(0);
+            try {
+                writeFully(img, JournalDescriptor.slotOffset(index));
+                if (fsync) {
+                    channel.force(false);
+                }
+            } catch (IOException e) {
+                img.clear();
+                retire(); // the record may have reached the file partly or wholly: never leave it valid
+                throw new StorageException(ErrorCode.WRITE_FAULT, "cannot write journal record to " + path + ": "
+                        + e.getMessage(), e);
+            }
+            img.clear();
+        }
+
+        /** Gives back a slot whose record was never committed (nothing written to the file). */
+        public void abandon() {
+            if (held) {
+                held = false;
+                free.add(this);
+            }
+        }
+
+        /**
+         * Retires the record (zero header sector) and frees the slot. If that write fails the
+         * record stays valid, the slot is not reused and the journal refuses further records
+         * (WRITE_FAULT) until the pool is reopened.
+         */
+        public void retire() {
+            zero.clear();
+            try {
+                writeFully(zero, JournalDescriptor.slotOffset(index));
+            } catch (IOException e) {
+                broken = true;
+                held = false; // never reused: the record on disk may still be valid
+                throw new StorageException(ErrorCode.WRITE_FAULT, "cannot retire journal record in " + path + ": "
+                        + e.getMessage(), e);
+            }
+            if (held) {
+                held = false;
+                free.add(this);
+            }
+        }
+    }
+}
