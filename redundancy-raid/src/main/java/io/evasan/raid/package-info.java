@@ -31,8 +31,25 @@
  * </ul>
  * A member skipped by a write (drive failed or missing) is marked stale in the RSD before the
  * write is acknowledged, so a drive that returns never serves old data; re-adding it
- * resynchronises stale members in place. Writes in flight at a crash can leave RAID5 parity or
- * a RAID1 pair inconsistent (the write hole); a missing clean-shutdown marker
- * ({@code pool.clean}) makes open run a resync that recomputes parity and mirrors.
+ * resynchronises stale members in place.
+ *
+ * <h2>The write hole</h2>
+ * Writes in flight at a crash can leave RAID5 parity or a RAID1 pair inconsistent. With all
+ * members present that is harmless: every member holds its old or its new bytes, and a missing
+ * clean-shutdown marker ({@code pool.clean}) makes open run a resync that recomputes parity and
+ * mirrors from the data. A degraded RAID5 row (a data member unusable, parity usable) is
+ * different: the lost member exists only as P xor the other members, so a crash between the
+ * data-member write and the parity write turns it into garbage, including sectors nobody was
+ * writing, and neither resync (it would need the lost data) nor replaying the write through the
+ * RAID layer can repair it. Such row writes therefore go through a write-ahead journal
+ * ({@link io.evasan.raid.journal.impl.RowJournal}, layout
+ * {@link io.evasan.raid.journal.JournalDescriptor}): a file {@code group-<id>.journal} next to
+ * {@code pool.clean}, so it survives the loss of any drive. The record (every in-place member
+ * write: drive, offset, bytes; CRC32C, sequence, pool/group, RSD id and generation) is written
+ * before the in-place writes and retired after them, under the row lock; open replays every
+ * valid record before resync and before any read. Non-degraded writes, degraded RAID1 writes
+ * and RAID5 writes with parity lost touch each member once and are not journaled, so the journal
+ * costs one extra sequential write (and, with {@code -Devasan.raid.journal.fsync=true}, one
+ * fsync for power-loss safety) per degraded RAID5 row write only.
  */
 package io.evasan.raid;

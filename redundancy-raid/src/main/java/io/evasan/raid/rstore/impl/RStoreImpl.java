@@ -34,7 +34,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * on an unavailable drive is never read, and data that cannot be reconstructed raises
  * {@code UNRECOVERABLE_READ} for that range only. Before a write that skipped a member returns,
  * the member is marked stale in the RSD durably. RAID5 writes of one row run under that row's
- * lock so parity always matches the data; a lost member's contents stay reconstructible.
+ * lock so parity always matches the data; a lost member's contents stay reconstructible, also
+ * across a crash: a degraded row write (a data member unusable, parity usable) is journaled in
+ * the disk group's {@link RowJournal} before its in-place writes and the record is retired
+ * before the row lock is released, so the only valid record of a row is its last write and
+ * replaying it at open restores data and parity that agree.
  * Rebuild copies rows under the same locks and mirrors concurrent writes below its watermark.
  */
 public final class RStoreImpl implements RStore {
