@@ -132,6 +132,10 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
         int[] ignored = new int[1];
         List<JournalDescriptor.Record> recs = journal.pending(ignored);
         int discarded = ignored[0];
+        if (discarded > 0) {
+            problems.add("write journal " + journal.path() + ": " + discarded + " torn, corrupt or foreign records"
+                    + " ignored");
+        }
         for (JournalDescriptor.Record r : recs) {
             RStoreImpl s = rstores.get(r.rsdId());
             if (s != null && s.replay(r)) {

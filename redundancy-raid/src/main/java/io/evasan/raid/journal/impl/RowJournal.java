@@ -37,6 +37,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * before any new write. Replaying a record rewrites the same bytes at the same places, so a
  * replay is idempotent.
  *
+ * <p>Why a stale record never lands on reused space: a record outlives its write only through a
+ * crash while its row lock was held, and nothing else touched that row afterwards (writes of the
+ * row wait for the lock, a rebuild commit takes every row lock, open replays and retires before
+ * any write). What can change without the row lock is the RSD itself: it may be freed and its
+ * PSEGs given to another RSD while the write is in flight. So replay also checks the record
+ * against the RSDs found at open ({@code RStoreImpl#replay}): the RSD id must be live, its
+ * generation not older than the record's, and every written member still on the recorded drive
+ * and PSEG at the recorded byte offset; otherwise nothing of the record is written. Records of
+ * another pool or disk group (a copied file) are ignored too.
+ *
  * <p>Durability matches the data path: records and retirements are positional writes that
  * survive kill -9 through the page cache, and {@link #force} (called by the disk group's flush)
  * fsyncs the journal with the drives. With {@code -Devasan.raid.journal.fsync=true} every record
@@ -50,7 +60,8 @@ public final class RowJournal implements AutoCloseable {
     private final Path path;
     private final UUID poolId;
     private final int groupId;
-    private final FileChannel channel;
+    private volatile FileChannel channel;
+    private volatile boolean closed;
     private final boolean fsync;
     private final ArrayBlockingQueue<Slot> free = new ArrayBlockingQueue<>(JournalDescriptor.SLOTS);
     private final AtomicLong sequence = new AtomicLong(1);
@@ -135,7 +146,7 @@ public final class RowJournal implements AutoCloseable {
                 zero.clear();
                 writeFully(zero, JournalDescriptor.slotOffset(i));
             }
-            channel.force(false);
+            forceFully();
         } catch (IOException e) {
             throw new StorageException(ErrorCode.IO_ERROR, "cannot retire write journal " + path + ": " + e.getMessage(), e);
         }
@@ -177,14 +188,39 @@ public final class RowJournal implements AutoCloseable {
     /** fsyncs the journal file (disk group flush). */
     public void force() {
         try {
-            channel.force(false);
+            forceFully();
         } catch (IOException e) {
             throw new StorageException(ErrorCode.WRITE_FAULT, "cannot fsync write journal " + path + ": " + e.getMessage(), e);
         }
     }
 
+    /** fsync, with the interrupt handling of {@link #writeFully}. */
+    private void forceFully() throws IOException {
+        boolean interrupted = Thread.interrupted();
+        try {
+            for (int attempt = 0; ; attempt++) {
+                FileChannel ch = channel;
+                try {
+                    ch.force(false);
+                    return;
+                } catch (java.nio.channels.ClosedChannelException e) {
+                    interrupted |= Thread.interrupted();
+                    if (closed || attempt >= 3) {
+                        throw e;
+                    }
+                    reopen(ch);
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     @Override
     public void close() {
+        closed = true;
         try {
             channel.close();
         } catch (IOException e) {
@@ -192,10 +228,44 @@ public final class RowJournal implements AutoCloseable {
         }
     }
 
+    /**
+     * Writes {@code b} (position..limit) at byte {@code at}. The journal protocol must not be cut
+     * short by a thread interrupt (the JDK closes a channel when a thread blocked in I/O on it is
+     * interrupted): the write runs with the interrupt flag cleared, a channel closed by an
+     * interrupt is reopened and the write redone (same bytes, same place), and the flag is
+     * restored afterwards.
+     */
     private void writeFully(ByteBuffer b, long at) throws IOException {
-        long p = at;
-        while (b.hasRemaining()) {
-            p += channel.write(b, p);
+        boolean interrupted = Thread.interrupted();
+        int p0 = b.position();
+        try {
+            for (int attempt = 0; ; attempt++) {
+                FileChannel ch = channel;
+                try {
+                    long p = at;
+                    while (b.hasRemaining()) {
+                        p += ch.write(b, p);
+                    }
+                    return;
+                } catch (java.nio.channels.ClosedChannelException e) {
+                    interrupted |= Thread.interrupted();
+                    if (closed || attempt >= 3) {
+                        throw e;
+                    }
+                    reopen(ch);
+                    b.position(p0);
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private synchronized void reopen(FileChannel dead) throws IOException {
+        if (channel == dead && !closed) {
+            channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
         }
     }
 
@@ -253,7 +323,7 @@ public final class RowJournal implements AutoCloseable {
             try {
                 writeFully(img, JournalDescriptor.slotOffset(index));
                 if (fsync) {
-                    channel.force(false);
+                    forceFully();
                 }
             } catch (IOException e) {
                 img.clear();
