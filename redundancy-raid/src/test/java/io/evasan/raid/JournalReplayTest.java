@@ -138,6 +138,28 @@ class JournalReplayTest {
         }
     }
 
+    /** With -Devasan.raid.journal.fsync=true records are fsynced before the in-place writes; data as without. */
+    @Test
+    void shouldJournalWithFsyncWhenAsked() throws Exception {
+        System.setProperty(io.evasan.raid.journal.impl.RowJournal.FSYNC_PROPERTY, "true");
+        try (Pool pool = Pools.create(dir, RaidTestSupport.uniform(6, 64 << 20))) {
+            DiskGroup g = pool.diskGroup(0);
+            RStore s = g.allocate(RaidLevel.RAID5);
+            byte[] model = KillChild.data(s.rsdId(), 0, (int) RStore.SIZE_BYTES);
+            s.write(0, ByteBuffer.wrap(model));
+            Rsd r = g.rsd(s.rsdId());
+            g.failDrive(r.drive(r.parityMember() == 0 ? 1 : 0));
+            byte[] d = KillChild.data(99, 0, 3 * RStoreImpl.UNIT);
+            long off = RStoreImpl.UNIT / 2;
+            s.write(off, ByteBuffer.wrap(d));
+            System.arraycopy(d, 0, model, (int) off, d.length);
+            assertEquals(1.0, ((DiskGroupImpl) g).stats().journaledWrites());
+            RaidTestSupport.assertSame(model, s, "fsynced journal");
+        } finally {
+            System.clearProperty(io.evasan.raid.journal.impl.RowJournal.FSYNC_PROPERTY);
+        }
+    }
+
     /**
      * Degraded RAID5 writes from 16 threads (twice the journal's slots) to overlapping and
      * disjoint rows of three RStores against an in-memory model; every write goes through the
