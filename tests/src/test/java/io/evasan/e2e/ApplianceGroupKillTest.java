@@ -66,9 +66,16 @@ import static org.junit.jupiter.api.Assertions.fail;
  * <li>A snapshot whose POST was in flight at the kill: either it does not exist (and never appears
  *     later) or it satisfies the same rule with p up to every write issued before the kill.</li>
  * </ul>
- * Snapshots are read over iSCSI by rolling the LUN back to each of them ({@code POST
- * /api/luns/{name}/rollback}) after a snapshot {@code keep-N} of the verified LUN, which is rolled back
- * to at the end, so the LUN's data carries on into the next round (and is read again to prove it).
+ * Some requests are snapclones ({@code "snapclone":true}), with the same oracle. Every snapshot and
+ * snapclone is presented to the test's initiator at a host LUN of its own right after its POST answered
+ * ({@code POST /api/snapshots/{name}/present}) and read over iSCSI from there with {@code qemu-img
+ * convert}: a presentation answered before a kill must still be there after the restart. The child runs
+ * with a throttled BGCOPY ({@code --bgcopy-rate}, the default is unthrottled) so kills land while clones
+ * copy; after a restart their copy resumes, and after the last one the test waits (bounded) until every
+ * snapclone is promoted to a LUN of the same disk group, still presented, still reading its image, and
+ * the LUN itself still reads its oracle. Once per run the LUN is rolled back to one snapshot ({@code POST
+ * /api/luns/{name}/rollback}) after a verification and must then read that snapshot's image, which is the
+ * base of the next round.
  */
 class ApplianceGroupKillTest {
     private static final int LEN = 64 << 10;
@@ -85,6 +92,12 @@ class ApplianceGroupKillTest {
     private static final String INITIATOR = "iqn.2026-11.io.evasan:group-kill-host";
     private static final String[] RAID = {"RAID0", "RAID1", "RAID5"};
     private static final String[] POLICY = {"ON_DEMAND", "RESERVE_FULL"};
+    /** BGCOPY throttle of the child: a 64 MiB clone copies in about 2 s, so kills land during copies. */
+    private static final long BGCOPY_RATE = 32L << 20;
+    /** Bound on the wait for every snapclone's promotion to a LUN after the last restart. */
+    private static final long PROMOTE_WAIT_SECONDS = 60;
+    /** Host LUN of the first snapshot; each snapshot or snapclone takes the next. */
+    private static final int FIRST_SNAPSHOT_HOST_LUN = 2;
     private static final Pattern ACK = Pattern.compile("wrote (\\d+)/(\\d+) bytes at offset (\\d+)");
 
     @TempDir
@@ -97,6 +110,8 @@ class ApplianceGroupKillTest {
     private int groupId;
     private int groupDrives;
     private String groupName;
+    /** The verification (round number) after which the LUN is rolled back to one of its snapshots. */
+    private int rollbackRound;
     /** The verification (round number) that also checks that another initiator does not see the LUN. */
     private int masking;
 
@@ -111,25 +126,46 @@ class ApplianceGroupKillTest {
     private record Oracle(byte[] base, Write[] writes, int lo, int hi, int partialBelow) {
     }
 
-    /** A snapshot of the LUN the test asked for: its oracle until first read, then the pinned image. */
+    /**
+     * A snapshot or snapclone of the LUN the test asked for: its oracle until first read, then the pinned image;
+     * {@code presented} once a presentation at {@code hostLun} was answered 200 (it must then survive every restart);
+     * {@code promoted} once a snapclone was seen as a LUN (it never goes back).
+     */
     private static final class Snap {
         final String name;
         final String policy;
+        final boolean clone;
+        final int hostLun;
         final Oracle oracle;
         final boolean acknowledged;
+        boolean presented;
+        boolean promoted;
         byte[] image;
 
-        Snap(String name, String policy, Oracle oracle, boolean acknowledged) {
-            this.name = name;
-            this.policy = policy;
+        Snap(Post p, Oracle oracle, boolean acknowledged) {
+            this.name = p.name();
+            this.policy = p.policy();
+            this.clone = p.snapclone();
+            this.hostLun = p.hostLun();
             this.oracle = oracle;
             this.acknowledged = acknowledged;
+            this.presented = p.presentStatus() == 200;
+        }
+
+        String kind() {
+            return clone ? "snapclone" : "snapshot";
         }
     }
 
-    /** Outcome of one snapshot POST made during a round. */
-    private record Post(String name, String policy, int ackedBefore, int issuedAfter, int status, String body, long millis) {
+    /**
+     * Outcome of one snapshot POST made during a round and of the presentation that follows a 2xx answer
+     * (status / presentStatus -1 = no answer, presentStatus 0 = not attempted).
+     */
+    private record Post(String name, String policy, boolean snapclone, int hostLun, int ackedBefore, int issuedAfter, int status,
+                        String body, long millis, int presentStatus, String presentBody) {
     }
+
+    private final AtomicInteger nextHostLun = new AtomicInteger(FIRST_SNAPSHOT_HOST_LUN);
 
     @Test
     void shouldKeepWritesAndSnapshotsOfALunInARuntimeDiskGroupAcrossKill9() throws Exception {
@@ -141,7 +177,7 @@ class ApplianceGroupKillTest {
         Path data = dir.resolve("data");
         long started = System.nanoTime();
 
-        child = ChildAppliance.start(data, 64L << 20);
+        child = ChildAppliance.start(data, 64L << 20, childOptions());
         token = child.createdToken();
         assertNotNull(token, "first start prints the admin token: " + child.log());
         String raid = RAID[rnd.nextInt(RAID.length)];
@@ -167,7 +203,11 @@ class ApplianceGroupKillTest {
         Map<String, Snap> inFlight = new LinkedHashMap<>();
         Set<String> gone = new HashSet<>();
         masking = kills;
-        int[] totals = new int[5];   // acked writes, acked snapshots, in-flight snapshots, of those existing, rollbacks read
+        // acked writes, acked snapshots, acked snapclones, in-flight requests, of those existing, snapshot reads,
+        // presentations answered before a kill and found after the restart, clones copying at a restart, clones promoted,
+        // rollbacks
+        int[] totals = new int[10];
+        rollbackRound = Math.min(1, kills);
         try {
             for (int round = 0; round < kills; round++) {
                 if (round > 0) {
@@ -175,17 +215,21 @@ class ApplianceGroupKillTest {
                             totals);
                 }
                 lunOracle = workload(rnd, round, base, snaps, inFlight, totals);
-                child = ChildAppliance.start(data, 64L << 20);
+                child = ChildAppliance.start(data, 64L << 20, childOptions());
                 assertEquals(null, child.createdToken(), "a restart prints no new token");
             }
             verify("final (seed " + seed + ")", lunOracle, snaps, inFlight, gone, kills, totals);
+            assertTrue(totals[9] == 1 || snaps.values().stream().allMatch(x -> x.clone),
+                    "the rollback check ran (no plain snapshot existed at round " + rollbackRound + ")");
         } finally {
             child.stop();
         }
-        System.out.printf("ApplianceGroupKillTest seed=%d: %d kills, %d writes acknowledged, %d snapshots acknowledged, "
-                        + "%d snapshot requests in flight at a kill (%d of them existed after restart), %d snapshot reads "
-                        + "through rollback, %.1f s%n", seed, kills, totals[0], totals[1], totals[2], totals[3], totals[4],
-                (System.nanoTime() - started) / 1e9);
+        System.out.printf("ApplianceGroupKillTest seed=%d: %d kills, %d writes acknowledged, %d snapshots and %d snapclones "
+                        + "acknowledged, %d requests in flight at a kill (%d of them existed after restart), %d snapshot/snapclone "
+                        + "reads through their own host LUN, %d presentations answered before a kill found after it, %d times a "
+                        + "snapclone was copying when a kill was armed, %d snapclones promoted to LUNs and verified, %d rollback(s) "
+                        + "checked, %.1f s%n", seed, kills, totals[0], totals[1], totals[2], totals[3], totals[4], totals[5],
+                totals[6], totals[7], totals[8], totals[9], (System.nanoTime() - started) / 1e9);
     }
 
     // ------------------------------------------------------------------ one round: writes, snapshots, kill -9
@@ -215,14 +259,16 @@ class ApplianceGroupKillTest {
         }
         Arrays.sort(snapAt);
         String[] policies = new String[nSnaps + 1];
+        boolean[] clones = new boolean[nSnaps + 1];
         for (int j = 0; j <= nSnaps; j++) {
             policies[j] = POLICY[rnd.nextInt(POLICY.length)];
+            clones[j] = rnd.nextInt(3) == 0;
         }
         // with a snapshot request at the kill point, the kill lands before, during or after its answer
         boolean snapshotAtKill = rnd.nextBoolean();
         int killDelayMicros = snapshotAtKill ? rnd.nextInt(60_000) : rnd.nextInt(3000);
 
-        List<String> cmd = new ArrayList<>(List.of("stdbuf", "-oL", "qemu-io", "--image-opts", imageOpts()));
+        List<String> cmd = new ArrayList<>(List.of("stdbuf", "-oL", "qemu-io", "--image-opts", imageOpts(HOST_LUN)));
         Process q = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         List<String> out = Collections.synchronizedList(new ArrayList<>());
         AtomicInteger acks = new AtomicInteger();
@@ -269,7 +315,7 @@ class ApplianceGroupKillTest {
                     if (killed.get()) {
                         return;
                     }
-                    posts.add(snapshot("r" + round + "-s" + j, policies[j], acks, issued));
+                    posts.add(snapshot("r" + round + "-s" + j, policies[j], clones[j], acks, issued));
                 } catch (InterruptedException e) {
                     return;
                 }
@@ -278,6 +324,7 @@ class ApplianceGroupKillTest {
         snapper.start();
 
         Thread killSnapshot = null;
+        List<String> copyingAtKill = List.of();
         long killTime = Long.MAX_VALUE;
         boolean idle = true;
         try (OutputStream stdin = q.getOutputStream()) {
@@ -287,9 +334,10 @@ class ApplianceGroupKillTest {
                         .getBytes(StandardCharsets.US_ASCII));
                 stdin.flush();
                 if (i == killAt) {
+                    copyingAtKill = copyingClones();
                     if (snapshotAtKill) {
                         String name = "r" + round + "-k";
-                        killSnapshot = new Thread(() -> posts.add(snapshot(name, policies[nSnaps], acks, issued)),
+                        killSnapshot = new Thread(() -> posts.add(snapshot(name, policies[nSnaps], clones[nSnaps], acks, issued)),
                                 "snapshot-at-kill");
                         killSnapshot.start();
                     }
@@ -340,41 +388,93 @@ class ApplianceGroupKillTest {
         StringBuilder report = new StringBuilder();
         synchronized (posts) {
             for (Post p : posts) {
-                report.append(String.format("%n  snapshot %s %s: %s after %d ms, acknowledged writes before %d, issued at answer %s",
-                        p.name(), p.policy(), p.status() < 0 ? "no answer (killed)" : "HTTP " + p.status(), p.millis(),
-                        p.ackedBefore(), p.status() < 0 ? "-" : String.valueOf(p.issuedAfter())));
+                report.append(String.format("%n  %s %s %s: %s after %d ms, acknowledged writes before %d, issued at answer %s; "
+                                + "present at host LUN %d: %s", p.snapclone() ? "snapclone" : "snapshot", p.name(),
+                        p.snapclone() ? "" : p.policy(), p.status() < 0 ? "no answer (killed)" : "HTTP " + p.status(), p.millis(),
+                        p.ackedBefore(), p.status() < 0 ? "-" : String.valueOf(p.issuedAfter()), p.hostLun(),
+                        p.presentStatus() == 0 ? "not sent" : p.presentStatus() < 0 ? "no answer (killed)"
+                                : "HTTP " + p.presentStatus()));
                 if (p.status() == 201 || p.status() == 202) {
-                    snaps.put(p.name(), new Snap(p.name(), p.policy(),
-                            new Oracle(base, done, p.ackedBefore(), p.issuedAfter(), p.issuedAfter()), true));
-                    totals[1]++;
+                    assertTrue(p.presentStatus() <= 0 || p.presentStatus() == 200 || p.status() == 202 && p.presentStatus() == 404,
+                            "present " + p.name() + " at host LUN " + p.hostLun() + ": HTTP " + p.presentStatus() + " "
+                                    + p.presentBody());
+                    snaps.put(p.name(), new Snap(p, new Oracle(base, done, p.ackedBefore(), p.issuedAfter(), p.issuedAfter()), true));
+                    totals[p.snapclone() ? 2 : 1]++;
                 } else if (p.status() < 0) {
-                    inFlight.put(p.name(), new Snap(p.name(), p.policy(), new Oracle(base, done, p.ackedBefore(), total, total), false));
-                    totals[2]++;
+                    inFlight.put(p.name(), new Snap(p, new Oracle(base, done, p.ackedBefore(), total, total), false));
+                    totals[3]++;
                 } else {
                     fail("snapshot " + p.name() + " refused: HTTP " + p.status() + " " + p.body());
                 }
             }
         }
         System.out.println("round " + round + ": kill -9 " + killDelayMicros + " us after write " + killAt + " was issued"
-                + (idle ? " (no write in flight)" : "") + "; " + n + " of " + total + " writes acknowledged" + report);
+                + (idle ? " (no write in flight)" : "") + "; " + n + " of " + total + " writes acknowledged"
+                + (copyingAtKill.isEmpty() ? "" : "; snapclone(s) copying when the kill was armed: " + copyingAtKill) + report);
+        totals[7] += copyingAtKill.size();
         return new Oracle(base, done, n, n, total);
     }
 
-    /** POSTs a snapshot of the LUN and notes what was acknowledged before and issued after; status -1 = no answer. */
-    private Post snapshot(String name, String policy, AtomicInteger acks, AtomicInteger issued) {
+    /**
+     * POSTs a snapshot (or snapclone) of the LUN and notes what was acknowledged before and issued after; after a 2xx
+     * answer presents it to the test's initiator at a new host LUN. Status -1 = no answer.
+     */
+    private Post snapshot(String name, String policy, boolean clone, AtomicInteger acks, AtomicInteger issued) {
+        int hostLun = nextHostLun.getAndIncrement();
         int before = acks.get();
         long t0 = System.nanoTime();
-        try {
-            HttpResponse<String> r = api("POST", "/api/luns/" + LUN + "/snapshots",
-                    new JsonObject().put("name", name).put("policy", policy).encode());
-            int after = issued.get();
-            return new Post(name, policy, before, after, r.statusCode(), r.body(), (System.nanoTime() - t0) / 1_000_000);
-        } catch (IOException e) {
-            return new Post(name, policy, before, -1, -1, e.toString(), (System.nanoTime() - t0) / 1_000_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new Post(name, policy, before, -1, -1, e.toString(), (System.nanoTime() - t0) / 1_000_000);
+        JsonObject req = new JsonObject().put("name", name);
+        if (clone) {
+            req.put("snapclone", true);
+        } else {
+            req.put("policy", policy);
         }
+        HttpResponse<String> r;
+        int after;
+        try {
+            r = api("POST", "/api/luns/" + LUN + "/snapshots", req.encode());
+            after = issued.get();
+        } catch (IOException | InterruptedException e) {
+            return new Post(name, policy, clone, hostLun, before, -1, -1, e.toString(), (System.nanoTime() - t0) / 1_000_000, 0, "");
+        }
+        long millis = (System.nanoTime() - t0) / 1_000_000;
+        if (r.statusCode() != 201 && r.statusCode() != 202) {
+            return new Post(name, policy, clone, hostLun, before, after, r.statusCode(), r.body(), millis, 0, "");
+        }
+        try {
+            HttpResponse<String> pr = present(name, clone, hostLun);
+            return new Post(name, policy, clone, hostLun, before, after, r.statusCode(), r.body(), millis, pr.statusCode(), pr.body());
+        } catch (IOException | InterruptedException e) {
+            return new Post(name, policy, clone, hostLun, before, after, r.statusCode(), r.body(), millis, -1, e.toString());
+        }
+    }
+
+    /** Snapclones of the test whose BGCOPY is not finished, as listed now: name and progress. */
+    private List<String> copyingClones() throws IOException, InterruptedException {
+        List<String> copying = new ArrayList<>();
+        HttpResponse<String> r = api("GET", "/api/snapshots", null);
+        assertEquals(200, r.statusCode(), r.body());
+        for (Object o : new JsonArray(r.body())) {
+            JsonObject b = ((JsonObject) o).getJsonObject("bgcopy");
+            if (b != null && !"DONE".equals(b.getString("state"))) {
+                copying.add(((JsonObject) o).getString("name") + " " + b.getLong("done") + "/" + b.getLong("total"));
+            }
+        }
+        return copying;
+    }
+
+    /** Presents a snapshot to the test's initiator; a snapclone already promoted to a LUN is presented as a LUN. */
+    private HttpResponse<String> present(String name, boolean clone, int hostLun) throws IOException, InterruptedException {
+        String body = new JsonObject().put("initiator", INITIATOR).put("hostLun", hostLun).encode();
+        HttpResponse<String> r = api("POST", "/api/snapshots/" + name + "/present", body);
+        if (clone && r.statusCode() == 404) {
+            r = api("POST", "/api/luns/" + name + "/present", body);
+        }
+        return r;
+    }
+
+    private List<String> childOptions() {
+        return List.of("--bgcopy-rate=" + BGCOPY_RATE);
     }
 
     // ------------------------------------------------------------------ verification after a restart
@@ -403,7 +503,176 @@ class ApplianceGroupKillTest {
         assertTrue(lun.getJsonArray("presentations").contains(new JsonObject().put("initiator", INITIATOR).put("hostLun", HOST_LUN)),
                 when + ": presentation " + lun);
 
-        // the snapshot list: every acknowledged one, an in-flight one at most once decided, nothing else
+        // snapshots, LUNs, snapshots again: promotion may move a snapclone between two GETs, never back
+        Map<String, JsonObject> before = listSnapshots(when);
+        Map<String, JsonObject> luns = listLuns(when);
+        Map<String, JsonObject> listed = listSnapshots(when);
+        // snapclones still copying right after the restart (--bgcopy-rate applies only once the start is done: a resumed
+        // copy may finish during the start)
+        for (Snap s : snaps.values()) {
+            JsonObject j = before.get(s.name);
+            if (round > 0 && s.clone && j != null && j.getJsonObject("bgcopy") != null) {
+                System.out.println(when + ": snapclone " + s.name + " still copying after the restart: " + j.getJsonObject("bgcopy"));
+            }
+        }
+        // the snapshot list: every acknowledged one, an in-flight one at most once decided, nothing else;
+        // a snapclone is either a snapshot (copying) or, once promoted, a LUN of the same group
+        for (Map.Entry<String, Snap> e : inFlight.entrySet()) {
+            String name = e.getKey();
+            if (before.containsKey(name) || luns.containsKey(name) || listed.containsKey(name)) {
+                snaps.put(name, e.getValue());
+                totals[4]++;
+                System.out.println(when + ": " + e.getValue().kind() + " " + name + " requested at the kill exists");
+            } else {
+                gone.add(name);
+                System.out.println(when + ": " + e.getValue().kind() + " " + name + " requested at the kill does not exist");
+            }
+        }
+        inFlight.clear();
+        if (round == masking) {
+            awaitPromotion(when, snaps);
+            before = listSnapshots(when);
+            luns = listLuns(when);
+            listed = listSnapshots(when);
+        }
+        for (Snap s : snaps.values()) {
+            JsonObject l = luns.get(s.name);
+            JsonObject j = s.clone && l == null ? before.get(s.name) : listed.get(s.name);
+            JsonObject presentedBy;
+            if (!s.clone) {
+                assertNotNull(j, when + ": acknowledged snapshot " + s.name + " is missing; listed " + listed.keySet());
+                assertTrue(l == null, when + ": snapshot " + s.name + " is listed as a LUN " + l);
+                assertEquals(s.policy, j.getString("policy"), when + ": policy of " + s.name);
+                assertEquals(Boolean.FALSE, j.getBoolean("snapclone"), when + ": " + j);
+                presentedBy = j;
+            } else if (l == null) {
+                assertNotNull(j, when + ": acknowledged snapclone " + s.name + " is neither a snapshot nor a LUN; snapshots "
+                        + before.keySet() + ", LUNs " + luns.keySet());
+                assertTrue(!s.promoted, when + ": snapclone " + s.name + " was promoted to a LUN and is a snapshot again: " + j);
+                assertEquals(Boolean.TRUE, j.getBoolean("snapclone"), when + ": " + j);
+                presentedBy = j;
+            } else {
+                assertTrue(j == null, when + ": snapclone " + s.name + " is listed as a LUN and after that as a snapshot: " + l + " " + j);
+                assertEquals(groupId, l.getInteger("group"), when + ": disk group of the promoted snapclone " + l);
+                assertEquals(LUN_BYTES, l.getLong("sizeBytes"), when + ": size of the promoted snapclone " + l);
+                s.promoted = true;
+                presentedBy = l;
+            }
+            JsonArray pres = presentedBy.getJsonArray("presentations");
+            JsonObject mine = new JsonObject().put("initiator", INITIATOR).put("hostLun", s.hostLun);
+            if (s.presented) {
+                assertEquals(new JsonArray().add(mine), pres, when + ": presentation of " + s.kind() + " " + s.name);
+                if (round > 0 && s.image == null) {
+                    totals[6]++;   // presented before the kill, first verification after it
+                }
+            } else if (pres.contains(mine)) {
+                assertEquals(1, pres.size(), when + ": presentations of " + s.name + ": " + pres);
+                s.presented = true;   // the presentation request was cut by the kill and had taken effect
+            } else {
+                assertEquals(0, pres.size(), when + ": presentations of " + s.name + ": " + pres);
+                HttpResponse<String> r = present(s.name, s.clone, s.hostLun);
+                assertEquals(200, r.statusCode(), when + ": present " + s.name + " at host LUN " + s.hostLun + ": " + r.body());
+                s.presented = true;
+            }
+        }
+        for (String name : listed.keySet()) {
+            assertTrue(snaps.containsKey(name), when + ": unexpected snapshot " + name
+                    + (gone.contains(name) ? " (it did not exist after an earlier restart)" : ""));
+        }
+        for (String name : luns.keySet()) {
+            assertTrue(name.equals(LUN) || name.equals(EmbeddedAppliance.FIRST_LUN) || snaps.containsKey(name) && snaps.get(name).clone,
+                    when + ": unexpected LUN " + name + (gone.contains(name) ? " (it did not exist after an earlier restart)" : ""));
+        }
+        if (round == masking) {
+            for (Snap s : snaps.values()) {
+                assertTrue(!s.clone || s.promoted, when + ": snapclone " + s.name + " not promoted");
+                if (s.clone) {
+                    totals[8]++;
+                }
+            }
+        }
+
+        if (round == masking) {
+            // LUN masking survives restarts: the same read as another initiator is refused host LUN 1
+            Clients.Result mine = Clients.run(60, List.of("qemu-io", "-r", "--image-opts", imageOpts(HOST_LUN), "-c", "read 0 4k"));
+            assertTrue(mine.exitCode() == 0 && mine.count("read ") == 1, when + ": " + INITIATOR + " reads: " + mine);
+            Clients.Result other = Clients.run(60, List.of("qemu-io", "-r", "--image-opts",
+                    imageOpts(HOST_LUN).replace(INITIATOR, "iqn.2026-11.io.evasan:not-presented"), "-c", "read 0 4k"));
+            assertTrue(other.exitCode() != 0 && other.count("read ") == 0, when + ": another initiator opened host LUN "
+                    + HOST_LUN + ": " + other);
+            System.out.println(when + ": another initiator is refused host LUN " + HOST_LUN + ": " + other.lines());
+        }
+        byte[] image = read(when + ": LUN", HOST_LUN);
+        check(when + ": LUN", image, lunOracle);
+        int verified = snaps.size();
+        for (Snap s : snaps.values()) {
+            String what = when + ": " + s.kind() + " " + s.name + (s.promoted ? " (promoted to a LUN)" : "")
+                    + " at host LUN " + s.hostLun;
+            byte[] si = read(what, s.hostLun);
+            if (s.image == null) {
+                check(what + (s.acknowledged ? "" : " (requested at a kill)"), si, s.oracle);
+                s.image = si;
+            } else {
+                assertImage(what + " changed since it was first read", s.image, si);
+            }
+            totals[5]++;
+        }
+        if (round == rollbackRound) {
+            // rollback stays covered once per run: the LUN must then read the snapshot, and carries on from there
+            List<Snap> plain = snaps.values().stream().filter(x -> !x.clone).toList();
+            if (!plain.isEmpty()) {
+                Snap to = plain.get(Math.floorMod(Arrays.hashCode(image), plain.size()));
+                rollback(when, to.name);
+                image = read(when + ": LUN after rollback to " + to.name, HOST_LUN);
+                assertImage(when + ": LUN after rollback to " + to.name, to.image, image);
+                assertImage(when + ": snapshot " + to.name + " after the rollback to it", to.image, read(when + ": " + to.name, to.hostLun));
+                totals[9]++;
+                System.out.println(when + ": LUN rolled back to snapshot " + to.name + " reads its image");
+            } else {
+                rollbackRound++;   // no plain snapshot yet: try after the next round
+            }
+        }
+        List<String> names = new ArrayList<>(snaps.keySet());
+        for (int i = 0; i < names.size() - KEEP_SNAPSHOTS; i++) {
+            Snap s = snaps.get(names.get(i));
+            if (s.clone && !s.promoted) {
+                continue;   // kept until its copy is done (deleting it would cancel the copy)
+            }
+            String path = s.clone ? "/api/luns/" : "/api/snapshots/";
+            HttpResponse<String> u = api("POST", path + s.name + "/unpresent",
+                    new JsonObject().put("initiator", INITIATOR).put("hostLun", s.hostLun).encode());
+            assertEquals(200, u.statusCode(), when + ": unpresent " + s.name + ": " + u.body());
+            HttpResponse<String> del = api("DELETE", path + s.name, null);
+            assertEquals(204, del.statusCode(), when + ": delete " + s.name + ": " + del.body());
+            snaps.remove(s.name);
+            gone.add(s.name);
+        }
+        System.out.printf("%s: group, LUN and %d snapshot(s)/snapclone(s) verified in %.1f s%n", when, verified,
+                (System.nanoTime() - t0) / 1e9);
+        return image;
+    }
+
+    /** Waits (bounded) until no snapclone of the test is listed as a snapshot any more: each must become a LUN. */
+    private void awaitPromotion(String when, Map<String, Snap> snaps) throws Exception {
+        long t0 = System.nanoTime();
+        long deadline = t0 + TimeUnit.SECONDS.toNanos(PROMOTE_WAIT_SECONDS);
+        while (true) {
+            Map<String, JsonObject> listed = listSnapshots(when);
+            List<JsonObject> copying = snaps.values().stream().filter(x -> x.clone && listed.containsKey(x.name))
+                    .map(x -> listed.get(x.name)).toList();
+            if (copying.isEmpty()) {
+                System.out.printf("%s: every snapclone promoted after %.1f s%n", when, (System.nanoTime() - t0) / 1e9);
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                fail(when + ": snapclones not promoted to LUNs within " + PROMOTE_WAIT_SECONDS + " s: " + copying + "\njobs: "
+                        + api("GET", "/api/jobs", null).body());
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    private Map<String, JsonObject> listSnapshots(String when) throws Exception {
         HttpResponse<String> sr = api("GET", "/api/snapshots", null);
         assertEquals(200, sr.statusCode(), when + ": " + sr.body());
         Map<String, JsonObject> listed = new LinkedHashMap<>();
@@ -412,70 +681,18 @@ class ApplianceGroupKillTest {
             listed.put(s.getString("name"), s);
             assertEquals(LUN, s.getString("lun"), when + ": snapshot of another LUN " + s);
         }
-        for (Map.Entry<String, Snap> e : inFlight.entrySet()) {
-            if (listed.containsKey(e.getKey())) {
-                snaps.put(e.getKey(), e.getValue());
-                totals[3]++;
-                System.out.println(when + ": snapshot " + e.getKey() + " requested at the kill exists");
-            } else {
-                gone.add(e.getKey());
-                System.out.println(when + ": snapshot " + e.getKey() + " requested at the kill does not exist");
-            }
-        }
-        inFlight.clear();
-        for (Snap s : snaps.values()) {
-            JsonObject j = listed.get(s.name);
-            assertNotNull(j, when + ": acknowledged snapshot " + s.name + " is missing; listed " + listed.keySet());
-            assertEquals(s.policy, j.getString("policy"), when + ": policy of " + s.name);
-        }
-        for (String name : listed.keySet()) {
-            assertTrue(snaps.containsKey(name), when + ": unexpected snapshot " + name
-                    + (gone.contains(name) ? " (it did not exist after an earlier restart)" : ""));
-        }
+        return listed;
+    }
 
-        if (round == masking) {
-            // LUN masking survives restarts: the same read as another initiator is refused host LUN 1
-            Clients.Result mine = Clients.run(60, List.of("qemu-io", "-r", "--image-opts", imageOpts(), "-c", "read 0 4k"));
-            assertTrue(mine.exitCode() == 0 && mine.count("read ") == 1, when + ": " + INITIATOR + " reads: " + mine);
-            Clients.Result other = Clients.run(60, List.of("qemu-io", "-r", "--image-opts",
-                    imageOpts().replace(INITIATOR, "iqn.2026-11.io.evasan:not-presented"), "-c", "read 0 4k"));
-            assertTrue(other.exitCode() != 0 && other.count("read ") == 0, when + ": another initiator opened host LUN "
-                    + HOST_LUN + ": " + other);
-            System.out.println(when + ": another initiator is refused host LUN " + HOST_LUN + ": " + other.lines());
+    private Map<String, JsonObject> listLuns(String when) throws Exception {
+        HttpResponse<String> lr = api("GET", "/api/luns", null);
+        assertEquals(200, lr.statusCode(), when + ": " + lr.body());
+        Map<String, JsonObject> luns = new LinkedHashMap<>();
+        for (Object o : new JsonArray(lr.body())) {
+            JsonObject l = (JsonObject) o;
+            luns.put(l.getString("name"), l);
         }
-        byte[] image = read(when + ": LUN");
-        check(when + ": LUN", image, lunOracle);
-        int verified = snaps.size();
-        if (!snaps.isEmpty()) {
-            String keep = "keep-" + round;
-            HttpResponse<String> k = api("POST", "/api/luns/" + LUN + "/snapshots", new JsonObject().put("name", keep).encode());
-            assertEquals(201, k.statusCode(), when + ": snapshot " + keep + ": " + k.body());
-            for (Snap s : snaps.values()) {
-                rollback(when, s.name);
-                byte[] si = read(when + ": snapshot " + s.name);
-                if (s.image == null) {
-                    check(when + ": snapshot " + s.name + (s.acknowledged ? "" : " (requested at a kill)"), si, s.oracle);
-                    s.image = si;
-                } else {
-                    assertImage(when + ": snapshot " + s.name + " changed since it was first read", s.image, si);
-                }
-                totals[4]++;
-            }
-            rollback(when, keep);
-            HttpResponse<String> d = api("DELETE", "/api/snapshots/" + keep, null);
-            assertEquals(204, d.statusCode(), when + ": delete " + keep + ": " + d.body());
-            assertImage(when + ": LUN after rollback to " + keep, image, read(when + ": LUN after rollback"));
-            List<String> names = new ArrayList<>(snaps.keySet());
-            for (int i = 0; i < names.size() - KEEP_SNAPSHOTS; i++) {
-                HttpResponse<String> del = api("DELETE", "/api/snapshots/" + names.get(i), null);
-                assertEquals(204, del.statusCode(), when + ": delete " + names.get(i) + ": " + del.body());
-                snaps.remove(names.get(i));
-                gone.add(names.get(i));
-            }
-        }
-        System.out.printf("%s: group, LUN and %d snapshot(s) verified in %.1f s%n", when, verified,
-                (System.nanoTime() - t0) / 1e9);
-        return image;
+        return luns;
     }
 
     private void rollback(String when, String snapshot) throws Exception {
@@ -484,10 +701,10 @@ class ApplianceGroupKillTest {
     }
 
     /** The LUN read over iSCSI (as the test's initiator) with qemu-img convert: one fill byte per 512-byte sector. */
-    private byte[] read(String what) throws Exception {
+    private byte[] read(String what, int hostLun) throws Exception {
         Path image = dir.resolve("image.raw");
         Files.deleteIfExists(image);
-        Clients.Result conv = Clients.run(300, List.of("qemu-img", "convert", "--image-opts", imageOpts(), "-O", "raw",
+        Clients.Result conv = Clients.run(300, List.of("qemu-img", "convert", "--image-opts", imageOpts(hostLun), "-O", "raw",
                 image.toString()));
         assertEquals(0, conv.exitCode(), what + ": qemu-img convert " + conv);
         assertEquals(LUN_BYTES, Files.size(image), what + ": image size");
@@ -567,10 +784,10 @@ class ApplianceGroupKillTest {
         assertArrayEquals(expected, actual, what);
     }
 
-    /** qemu's iSCSI driver options: the LUN as host LUN 1 of the target, logged in as the test's initiator. */
-    private String imageOpts() {
+    /** qemu's iSCSI driver options: a host LUN of the target, logged in as the test's initiator. */
+    private String imageOpts(int hostLun) {
         return "driver=iscsi,transport=tcp,portal=127.0.0.1:" + child.iscsiPort() + ",target=" + EmbeddedAppliance.DEFAULT_IQN
-                + ",lun=" + HOST_LUN + ",initiator-name=" + INITIATOR;
+                + ",lun=" + hostLun + ",initiator-name=" + INITIATOR;
     }
 
     private HttpResponse<String> api(String method, String path, String body) throws IOException, InterruptedException {

@@ -42,6 +42,11 @@ final class ChildAppliance {
 
     /** Starts the appliance over {@code data} (first start creates the default pool with a first LUN of {@code firstLunBytes}). */
     static ChildAppliance start(Path data, long firstLunBytes) throws Exception {
+        return start(data, firstLunBytes, List.of());
+    }
+
+    /** As {@link #start(Path, long)}, with further launcher options (e.g. {@code --bgcopy-rate=N}) appended. */
+    static ChildAppliance start(Path data, long firstLunBytes, List<String> options) throws Exception {
         int iscsi = Clients.freePort();
         int mgmt = Clients.freePort();
         while (mgmt == iscsi) {
@@ -62,6 +67,7 @@ final class ChildAppliance {
         cmd.add("--iscsi-port=" + iscsi);
         cmd.add("--mgmt-port=" + mgmt);
         cmd.add("--first-lun-size=" + firstLunBytes);
+        cmd.addAll(options);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         CountDownLatch running = new CountDownLatch(1);
         List<String> log = Collections.synchronizedList(new ArrayList<>());
