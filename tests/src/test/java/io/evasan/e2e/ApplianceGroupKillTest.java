@@ -73,7 +73,11 @@ import static org.junit.jupiter.api.Assertions.fail;
  * ({@code POST /api/snapshots/{name}/present}) and read over iSCSI from there with {@code qemu-img
  * convert}: a presentation answered before a kill must still be there after the restart. The child runs
  * with a throttled BGCOPY ({@code --bgcopy-rate}, the default is unthrottled) so kills land while clones
- * copy; after a restart their copy resumes, and after the last one the test waits (bounded) until every
+ * copy; after a restart their copy resumes (unthrottled until the launcher's start returns: the rate is
+ * set after it). Half of the snapclones get their BGCOPY paused right after the presentation ({@code POST
+ * /api/snapshots/{name}/bgcopy/pause}): a pause answered before a kill must still be in force after it;
+ * the test then resumes the copy, which runs under the next round's writes and kill. After the last
+ * restart the test waits (bounded) until every
  * snapclone is promoted to a LUN of the same disk group, still presented, still reading its image, and
  * the LUN itself still reads its oracle. Once per run the LUN is rolled back to one snapshot ({@code POST
  * /api/luns/{name}/rollback}) after a verification and must then read that snapshot's image, which is the
@@ -142,6 +146,8 @@ class ApplianceGroupKillTest {
         final boolean acknowledged;
         boolean presented;
         boolean promoted;
+        /** The BGCOPY pause was answered 200 and the copy not resumed since: it must stay PAUSED across kills. */
+        boolean paused;
         byte[] image;
 
         Snap(Post p, Oracle oracle, boolean acknowledged) {
@@ -152,6 +158,7 @@ class ApplianceGroupKillTest {
             this.oracle = oracle;
             this.acknowledged = acknowledged;
             this.presented = p.presentStatus() == 200;
+            this.paused = p.pauseStatus() == 200;
         }
 
         String kind() {
@@ -161,10 +168,10 @@ class ApplianceGroupKillTest {
 
     /**
      * Outcome of one snapshot POST made during a round and of the presentation that follows a 2xx answer
-     * (status / presentStatus -1 = no answer, presentStatus 0 = not attempted).
+     * and of the BGCOPY pause of some snapclones (status / presentStatus / pauseStatus -1 = no answer, 0 = not attempted).
      */
     private record Post(String name, String policy, boolean snapclone, int hostLun, int ackedBefore, int issuedAfter, int status,
-                        String body, long millis, int presentStatus, String presentBody) {
+                        String body, long millis, int presentStatus, String presentBody, int pauseStatus) {
     }
 
     private final AtomicInteger nextHostLun = new AtomicInteger(FIRST_SNAPSHOT_HOST_LUN);
@@ -209,7 +216,8 @@ class ApplianceGroupKillTest {
         // presentations answered before a kill and found after the restart, clones copying at a restart, clones promoted,
         // rollbacks
         // snapclones refused while another one copied
-        int[] totals = new int[11];
+        // BGCOPY pauses answered before a kill and found in force after it
+        int[] totals = new int[12];
         rollbackRound = Math.min(1, kills);
         try {
             for (int round = 0; round < kills; round++) {
@@ -231,9 +239,10 @@ class ApplianceGroupKillTest {
                         + "acknowledged, %d requests in flight at a kill (%d of them existed after restart), %d snapshot/snapclone "
                         + "reads through their own host LUN, %d presentations answered before a kill found after it, %d times a "
                         + "snapclone was copying when a kill was armed, %d snapclones seen promoted to LUNs (in their group, presented, reading their image), %d rollback(s) "
-                        + "checked, %d snapclone requests refused (409, another snapclone of the LUN was copying), %.1f s%n", seed, kills,
+                        + "checked, %d snapclone requests refused (409, another snapclone of the LUN was copying), "
+                        + "%d BGCOPY pauses answered before a kill still in force after it (then resumed), %.1f s%n", seed, kills,
                 totals[0], totals[1], totals[2], totals[3], totals[4], totals[5], totals[6], totals[7], totals[8], totals[9], totals[10],
-                (System.nanoTime() - started) / 1e9);
+                totals[11], (System.nanoTime() - started) / 1e9);
     }
 
     // ------------------------------------------------------------------ one round: writes, snapshots, kill -9
@@ -264,9 +273,11 @@ class ApplianceGroupKillTest {
         Arrays.sort(snapAt);
         String[] policies = new String[nSnaps + 1];
         boolean[] clones = new boolean[nSnaps + 1];
+        boolean[] pauses = new boolean[nSnaps + 1];
         for (int j = 0; j <= nSnaps; j++) {
             policies[j] = POLICY[rnd.nextInt(POLICY.length)];
             clones[j] = rnd.nextInt(3) == 0;
+            pauses[j] = clones[j] && rnd.nextBoolean();
         }
         // with a snapshot request at the kill point, the kill lands before, during or after its answer
         boolean snapshotAtKill = rnd.nextBoolean();
@@ -319,7 +330,7 @@ class ApplianceGroupKillTest {
                     if (killed.get()) {
                         return;
                     }
-                    posts.add(snapshot("r" + round + "-s" + j, policies[j], clones[j], acks, issued));
+                    posts.add(snapshot("r" + round + "-s" + j, policies[j], clones[j], pauses[j], acks, issued));
                 } catch (InterruptedException e) {
                     return;
                 }
@@ -341,7 +352,7 @@ class ApplianceGroupKillTest {
                     copyingAtKill = copyingClones();
                     if (snapshotAtKill) {
                         String name = "r" + round + "-k";
-                        killSnapshot = new Thread(() -> posts.add(snapshot(name, policies[nSnaps], clones[nSnaps], acks, issued)),
+                        killSnapshot = new Thread(() -> posts.add(snapshot(name, policies[nSnaps], clones[nSnaps], pauses[nSnaps], acks, issued)),
                                 "snapshot-at-kill");
                         killSnapshot.start();
                     }
@@ -397,7 +408,10 @@ class ApplianceGroupKillTest {
                         p.snapclone() ? "" : p.policy(), p.status() < 0 ? "no answer (killed)" : "HTTP " + p.status(), p.millis(),
                         p.ackedBefore(), p.status() < 0 ? "-" : String.valueOf(p.issuedAfter()), p.hostLun(),
                         p.presentStatus() == 0 ? "not sent" : p.presentStatus() < 0 ? "no answer (killed)"
-                                : "HTTP " + p.presentStatus()));
+                                : "HTTP " + p.presentStatus()) + (p.pauseStatus() == 0 ? "" : "; BGCOPY pause: "
+                        + (p.pauseStatus() < 0 ? "no answer (killed)" : "HTTP " + p.pauseStatus())));
+                assertTrue(p.pauseStatus() <= 0 || p.pauseStatus() == 200 || p.pauseStatus() == 409,
+                        "pause the BGCOPY of " + p.name() + ": HTTP " + p.pauseStatus());
                 if (p.status() == 201 || p.status() == 202) {
                     assertTrue(p.presentStatus() <= 0 || p.presentStatus() == 200 || p.status() == 202 && p.presentStatus() == 404,
                             "present " + p.name() + " at host LUN " + p.hostLun() + ": HTTP " + p.presentStatus() + " "
@@ -427,7 +441,7 @@ class ApplianceGroupKillTest {
      * POSTs a snapshot (or snapclone) of the LUN and notes what was acknowledged before and issued after; after a 2xx
      * answer presents it to the test's initiator at a new host LUN. Status -1 = no answer.
      */
-    private Post snapshot(String name, String policy, boolean clone, AtomicInteger acks, AtomicInteger issued) {
+    private Post snapshot(String name, String policy, boolean clone, boolean pause, AtomicInteger acks, AtomicInteger issued) {
         int hostLun = nextHostLun.getAndIncrement();
         int before = acks.get();
         long t0 = System.nanoTime();
@@ -443,18 +457,27 @@ class ApplianceGroupKillTest {
             r = api("POST", "/api/luns/" + LUN + "/snapshots", req.encode());
             after = issued.get();
         } catch (IOException | InterruptedException e) {
-            return new Post(name, policy, clone, hostLun, before, -1, -1, e.toString(), (System.nanoTime() - t0) / 1_000_000, 0, "");
+            return new Post(name, policy, clone, hostLun, before, -1, -1, e.toString(), (System.nanoTime() - t0) / 1_000_000, 0, "", 0);
         }
         long millis = (System.nanoTime() - t0) / 1_000_000;
         if (r.statusCode() != 201 && r.statusCode() != 202) {
-            return new Post(name, policy, clone, hostLun, before, after, r.statusCode(), r.body(), millis, 0, "");
+            return new Post(name, policy, clone, hostLun, before, after, r.statusCode(), r.body(), millis, 0, "", 0);
         }
+        HttpResponse<String> pr;
         try {
-            HttpResponse<String> pr = present(name, clone, hostLun);
-            return new Post(name, policy, clone, hostLun, before, after, r.statusCode(), r.body(), millis, pr.statusCode(), pr.body());
+            pr = present(name, clone, hostLun);
         } catch (IOException | InterruptedException e) {
-            return new Post(name, policy, clone, hostLun, before, after, r.statusCode(), r.body(), millis, -1, e.toString());
+            return new Post(name, policy, clone, hostLun, before, after, r.statusCode(), r.body(), millis, -1, e.toString(), 0);
         }
+        int paused = 0;
+        if (pause) {
+            try {
+                paused = api("POST", "/api/snapshots/" + name + "/bgcopy/pause", null).statusCode();
+            } catch (IOException | InterruptedException e) {
+                paused = -1;
+            }
+        }
+        return new Post(name, policy, clone, hostLun, before, after, r.statusCode(), r.body(), millis, pr.statusCode(), pr.body(), paused);
     }
 
     /** Snapclones of the test whose BGCOPY is not finished, as listed now: name and progress. */
@@ -537,6 +560,24 @@ class ApplianceGroupKillTest {
             }
         }
         inFlight.clear();
+        // a BGCOPY pause answered before a kill is still in force after it; the copy is resumed here, so it runs under the
+        // next round's writes and kill (and finishes before the final checks)
+        for (Snap s : snaps.values()) {
+            JsonObject b = s.clone && !luns.containsKey(s.name) && before.containsKey(s.name)
+                    ? before.get(s.name).getJsonObject("bgcopy") : null;
+            boolean pausedNow = b != null && "PAUSED".equals(b.getString("state"));
+            if (s.paused) {
+                assertTrue(pausedNow, when + ": the BGCOPY of snapclone " + s.name + " was paused before the kill: "
+                        + (b != null ? b : luns.containsKey(s.name) ? "promoted to a LUN" : "not listed"));
+            }
+            if (pausedNow) {
+                HttpResponse<String> r = api("POST", "/api/snapshots/" + s.name + "/bgcopy/resume", null);
+                assertEquals(200, r.statusCode(), when + ": resume the BGCOPY of " + s.name + ": " + r.body());
+                System.out.println(when + ": snapclone " + s.name + " still paused (" + b + "), resumed");
+                totals[11] += s.paused ? 1 : 0;
+                s.paused = false;
+            }
+        }
         if (round == masking) {
             awaitPromotion(when, snaps);
             before = listSnapshots(when);
