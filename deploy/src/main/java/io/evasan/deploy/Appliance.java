@@ -110,7 +110,7 @@ public final class Appliance implements Callable<Integer> {
             return 2;
         }
         EmbeddedAppliance.Options o = new EmbeddedAppliance.Options(dataDir, iscsiHost, iscsiPort, targetIqn, raid,
-                firstLunSize, !statusOnly, metadataFsync, mgmtHost, mgmtPort, mgmtTlsCert, mgmtTlsKey, physicalBlockSize);
+                firstLunSize, !statusOnly, metadataFsync, mgmtHost, mgmtPort, mgmtTlsCert, mgmtTlsKey, physicalBlockSize, bgcopyRate);
         EmbeddedAppliance app;
         try {
             app = EmbeddedAppliance.start(o);
@@ -119,7 +119,6 @@ public final class Appliance implements Callable<Integer> {
                     + " [" + e.code() + "]");
             return 2;
         }
-        app.trees().setBgcopyRate(bgcopyRate);
         System.out.println(app.describe());
         app.createdToken().ifPresent(t -> System.out.println(
                 "evasan: management API token (shown once, only its hash is stored): " + t));

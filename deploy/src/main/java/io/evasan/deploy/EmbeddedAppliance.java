@@ -47,10 +47,12 @@ public final class EmbeddedAppliance implements AutoCloseable {
      * Start options; {@code serve == false} opens and describes without starting the portal.
      * {@code mgmtTlsCert} / {@code mgmtTlsKey}: PEM files switching the management API to HTTPS (both or neither).
      * {@code physicalBlockBytes}: the physical block size the LUNs report to hosts, 4096 (default) or 512.
+     * {@code bgcopyBytesPerSecond}: the snapclone BGCOPY throttle (0 = unthrottled), in force from the moment
+     * the sharing trees open, so copies a restart resumes are throttled too.
      */
     public record Options(Path dataDir, String iscsiHost, int iscsiPort, String targetIqn, RaidLevel raid,
                           long firstLunSizeBytes, boolean serve, boolean metadataFsync, String mgmtHost, int mgmtPort,
-                          Path mgmtTlsCert, Path mgmtTlsKey, int physicalBlockBytes) {
+                          Path mgmtTlsCert, Path mgmtTlsKey, int physicalBlockBytes, long bgcopyBytesPerSecond) {
         public Options {
             Objects.requireNonNull(dataDir, "dataDir");
             Objects.requireNonNull(raid, "raid");
@@ -60,6 +62,23 @@ public final class EmbeddedAppliance implements AutoCloseable {
             if (physicalBlockBytes != 512 && physicalBlockBytes != 4096) {
                 throw new IllegalArgumentException("--physical-block-size must be 512 or 4096, got " + physicalBlockBytes);
             }
+            if (bgcopyBytesPerSecond < 0) {
+                throw new IllegalArgumentException("--bgcopy-rate must be >= 0, got " + bgcopyBytesPerSecond);
+            }
+        }
+
+        /** Unthrottled BGCOPY. */
+        public Options(Path dataDir, String iscsiHost, int iscsiPort, String targetIqn, RaidLevel raid,
+                       long firstLunSizeBytes, boolean serve, boolean metadataFsync, String mgmtHost, int mgmtPort,
+                       Path mgmtTlsCert, Path mgmtTlsKey, int physicalBlockBytes) {
+            this(dataDir, iscsiHost, iscsiPort, targetIqn, raid, firstLunSizeBytes, serve, metadataFsync, mgmtHost, mgmtPort,
+                    mgmtTlsCert, mgmtTlsKey, physicalBlockBytes, 0);
+        }
+
+        /** The same options with snapclone copies throttled to {@code bytesPerSecond} (0 = unthrottled). */
+        public Options withBgcopyRate(long bytesPerSecond) {
+            return new Options(dataDir, iscsiHost, iscsiPort, targetIqn, raid, firstLunSizeBytes, serve, metadataFsync,
+                    mgmtHost, mgmtPort, mgmtTlsCert, mgmtTlsKey, physicalBlockBytes, bytesPerSecond);
         }
 
         /** 4 KiB physical blocks. */
@@ -73,7 +92,7 @@ public final class EmbeddedAppliance implements AutoCloseable {
         /** The same options with LUNs reporting {@code bytes} (512 or 4096) physical blocks. */
         public Options withPhysicalBlockBytes(int bytes) {
             return new Options(dataDir, iscsiHost, iscsiPort, targetIqn, raid, firstLunSizeBytes, serve, metadataFsync,
-                    mgmtHost, mgmtPort, mgmtTlsCert, mgmtTlsKey, bytes);
+                    mgmtHost, mgmtPort, mgmtTlsCert, mgmtTlsKey, bytes, bgcopyBytesPerSecond);
         }
 
         /** Plain-HTTP management API. */
@@ -86,7 +105,7 @@ public final class EmbeddedAppliance implements AutoCloseable {
         /** The same options with the management API on HTTPS (PEM certificate chain and private key). */
         public Options withMgmtTls(Path certPem, Path keyPem) {
             return new Options(dataDir, iscsiHost, iscsiPort, targetIqn, raid, firstLunSizeBytes, serve, metadataFsync,
-                    mgmtHost, mgmtPort, certPem, keyPem, physicalBlockBytes);
+                    mgmtHost, mgmtPort, certPem, keyPem, physicalBlockBytes, bgcopyBytesPerSecond);
         }
 
         /** "https" with a TLS certificate and key, else "http". */
@@ -135,7 +154,7 @@ public final class EmbeddedAppliance implements AutoCloseable {
                     MappingOptions.defaults().withFsync(o.metadataFsync()).withRegistry(registry));
             int group = p.diskGroups().get(0).id();
             t = new SharingTreesImpl(new MappingSegmentMaps(m, p, group, o.raid(), "st-"),
-                    SharingConfig.defaults(), new SharingStats(registry));
+                    SharingConfig.defaults().withRate(o.bgcopyBytesPerSecond()), new SharingStats(registry));
             Pool poolRef = p;
             c = Controller.open(new ControllerConfig(o.dataDir().resolve("nsc0"))
                     .poolIdentity(p.id().toString())

@@ -1553,6 +1553,16 @@ public final class SharingTreesImpl implements SharingTrees {
         return new BgCopyProgress(c.id, c.segments - left, c.segments, st);
     }
 
+    /** The configuration the trees were opened with (its BGCOPY rate is the one the first resumed copy ran at). */
+    public SharingConfig config() {
+        return config;
+    }
+
+    /** The BGCOPY throttle in force, bytes per second (0 = unthrottled). */
+    public long bgcopyRate() {
+        return rate;
+    }
+
     @Override
     public void setBgcopyRate(long bytesPerSecond) {
         if (bytesPerSecond < 0) {
