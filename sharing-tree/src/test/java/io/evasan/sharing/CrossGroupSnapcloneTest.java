@@ -43,7 +43,7 @@ class CrossGroupSnapcloneTest {
         List<DriveSpec> b = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
             a.add(DriveSpec.file(String.format("drives/a%02d.img", i), 64L << 20));
-            b.add(DriveSpec.file(String.format("drives/b%02d.img", i), 16L << 20));
+            b.add(DriveSpec.file(String.format("drives/b%02d.img", i), 32L << 20));
         }
         return Pools.openOrCreate(dir, new PoolSpec(List.of(new GroupSpec("dg0", a), new GroupSpec("dg1", b))));
     }
