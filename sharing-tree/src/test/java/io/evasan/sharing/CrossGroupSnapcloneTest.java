@@ -39,11 +39,16 @@ class CrossGroupSnapcloneTest {
     static final int SEG = 1 << 20;
 
     static Pool pool(Path dir) {
+        return pool(dir, 64, 32);
+    }
+
+    /** Two disk groups of 8 sparse drives: dg0 of {@code aMb} MB drives, dg1 of {@code bMb} MB drives. */
+    static Pool pool(Path dir, int aMb, int bMb) {
         List<DriveSpec> a = new ArrayList<>();
         List<DriveSpec> b = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
-            a.add(DriveSpec.file(String.format("drives/a%02d.img", i), 64L << 20));
-            b.add(DriveSpec.file(String.format("drives/b%02d.img", i), 32L << 20));
+            a.add(DriveSpec.file(String.format("drives/a%02d.img", i), (long) aMb << 20));
+            b.add(DriveSpec.file(String.format("drives/b%02d.img", i), (long) bMb << 20));
         }
         return Pools.openOrCreate(dir, new PoolSpec(List.of(new GroupSpec("dg0", a), new GroupSpec("dg1", b))));
     }
