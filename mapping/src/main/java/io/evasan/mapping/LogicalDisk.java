@@ -26,6 +26,15 @@ public interface LogicalDisk {
 
     int diskGroupId();
 
+    /**
+     * For a disk created by {@link Mapping#createSnapshotDisk(String, String, int, int, int, int)} into
+     * another group than its source's: the source's group, where its ALLOCATED non-HOLDER entries
+     * point (HOLDER entries are always in {@link #diskGroupId()}); -1 otherwise.
+     */
+    default int foreignGroup() {
+        return -1;
+    }
+
     long sizeBytes();
 
     /** Size in 1 MB segments. */

@@ -14,7 +14,7 @@ import java.util.List;
  *
  * <pre>
  *  +-----------------------------------+-----------------------------------+
- *  |         version (int) = 1         |          disk id (int)            |  0
+ *  |       version (int) = 1 or 2      |          disk id (int)            |  0
  *  +-----------------------------------+-----------------------------------+
  *  |                        size in bytes (long)                           |  8
  *  +-----------------------------------+-----------------------------------+
@@ -32,8 +32,13 @@ import java.util.List;
  *  +-----------------------------------+-----------------------------------+
  *  |  RAID run count R (int)           |  R x (start segment long, level byte)
  *  +-----------------------------------+-----------------------------------+
+ *  |  foreign group (int, -1 none) (2) |   (version 2 only)
+ *  +-----------------------------------+
  * </pre>
  * (1) bits 0..7: user bits set in the copy; bits 8..15: source user bits the copy keeps.
+ * (2) a disk created by {@code createSnapshotDisk} into another disk group than its source's: its
+ * ALLOCATED non-HOLDER entries point into this group's RSD table, its HOLDER entries into its own
+ * group's. Version 1 records (no field) decode with -1; the encoder writes version 2.
  * The clone fields say "this disk was created as a pointer copy of disk S": if the PLDMC log
  * has not materialised the disk at reopen (crash between the catalogue commit and the map
  * copy), the copy is redone then.
@@ -42,7 +47,9 @@ public final class LunRecordDescriptor {
     public static final String KIND = "lun";
     public static final String META_KIND = "mapping";
     public static final String NEXT_ID_KEY = "nextId";
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
+    /** Layout without the foreign group; still decoded. */
+    public static final int VERSION_1 = 1;
 
     private LunRecordDescriptor() {
     }
@@ -50,20 +57,28 @@ public final class LunRecordDescriptor {
     /** Decoded record. */
     public record LunRecord(int id, String name, long sizeBytes, int diskGroupId, int lockDomain,
                             long createdMillis, long modifiedMillis, int cloneSource, int cloneSourceBits,
-                            int cloneCopyBits, long[] runStarts, RaidLevel[] runLevels) {
+                            int cloneCopyBits, long[] runStarts, RaidLevel[] runLevels, int foreignGroup) {
+        /** A record without a foreign group. */
+        public LunRecord(int id, String name, long sizeBytes, int diskGroupId, int lockDomain,
+                         long createdMillis, long modifiedMillis, int cloneSource, int cloneSourceBits,
+                         int cloneCopyBits, long[] runStarts, RaidLevel[] runLevels) {
+            this(id, name, sizeBytes, diskGroupId, lockDomain, createdMillis, modifiedMillis, cloneSource,
+                    cloneSourceBits, cloneCopyBits, runStarts, runLevels, -1);
+        }
+
         public LunRecord withSize(long s, long now) {
             return new LunRecord(id, name, s, diskGroupId, lockDomain, createdMillis, now, cloneSource,
-                    cloneSourceBits, cloneCopyBits, runStarts, runLevels);
+                    cloneSourceBits, cloneCopyBits, runStarts, runLevels, foreignGroup);
         }
 
         public LunRecord withRuns(long[] starts, RaidLevel[] levels, long now) {
             return new LunRecord(id, name, sizeBytes, diskGroupId, lockDomain, createdMillis, now, cloneSource,
-                    cloneSourceBits, cloneCopyBits, starts, levels);
+                    cloneSourceBits, cloneCopyBits, starts, levels, foreignGroup);
         }
 
         public LunRecord withLockDomain(int d, long now) {
             return new LunRecord(id, name, sizeBytes, diskGroupId, d, createdMillis, now, cloneSource,
-                    cloneSourceBits, cloneCopyBits, runStarts, runLevels);
+                    cloneSourceBits, cloneCopyBits, runStarts, runLevels, foreignGroup);
         }
 
         public List<LunInfo.RaidRun> runs() {
@@ -81,7 +96,7 @@ public final class LunRecordDescriptor {
 
     public static byte[] encode(LunRecord r) {
         byte[] name = r.name().getBytes(StandardCharsets.UTF_8);
-        ByteBuffer b = ByteBuffer.allocate(56 + name.length + 4 + 9 * r.runStarts().length).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer b = ByteBuffer.allocate(56 + name.length + 4 + 9 * r.runStarts().length + 4).order(ByteOrder.LITTLE_ENDIAN);
         b.putInt(VERSION).putInt(r.id()).putLong(r.sizeBytes()).putInt(r.diskGroupId()).putInt(r.lockDomain())
                 .putLong(r.createdMillis()).putLong(r.modifiedMillis()).putInt(r.cloneSource())
                 .putInt(r.cloneSourceBits()).putInt(r.cloneCopyBits()).putInt(name.length).put(name);
@@ -89,13 +104,14 @@ public final class LunRecordDescriptor {
         for (int i = 0; i < r.runStarts().length; i++) {
             b.putLong(r.runStarts()[i]).put((byte) r.runLevels()[i].ordinal());
         }
+        b.putInt(r.foreignGroup());
         return b.array();
     }
 
     public static LunRecord decode(byte[] v) {
         ByteBuffer b = ByteBuffer.wrap(v).order(ByteOrder.LITTLE_ENDIAN);
         int version = b.getInt();
-        if (version != VERSION) {
+        if (version != VERSION && version != VERSION_1) {
             throw new IllegalStateException("unknown LUN record version " + version);
         }
         int id = b.getInt();
@@ -116,8 +132,9 @@ public final class LunRecordDescriptor {
             starts[i] = b.getLong();
             levels[i] = RaidLevel.values()[b.get()];
         }
+        int foreign = version == VERSION_1 ? -1 : b.getInt();
         return new LunRecord(id, new String(name, StandardCharsets.UTF_8), size, group, domain, created, modified,
-                cs, csb, ccb, starts, levels);
+                cs, csb, ccb, starts, levels, foreign);
     }
 
     public static byte[] encodeInt(int v) {

@@ -76,6 +76,34 @@ public interface Mapping extends AutoCloseable {
                                    int keepSourceBits) throws StorageException;
 
     /**
+     * As {@link #createSnapshotDisk(String, String, int, int, int)}, the new disk in disk group
+     * {@code diskGroup} (negative or the source's: the source's group). In another group the copied
+     * (non-HOLDER) entries keep pointing into the source's group, recorded as the new disk's
+     * {@link LogicalDisk#foreignGroup()}; everything it later holds is in its own group. Ownership
+     * never moves between the two groups (transferHolder refuses).
+     *
+     * @throws StorageException NOT_FOUND (no such group); INVALID_STATE when the source itself already
+     *                          points into a foreign group and {@code diskGroup} is a third one
+     */
+    default LogicalDisk createSnapshotDisk(String sourceName, String newName, int sourceUserBits, int copyUserBits,
+                                           int keepSourceBits, int diskGroup) throws StorageException {
+        if (diskGroup >= 0) {
+            throw new StorageException(io.evasan.error.ErrorCode.NOT_FOUND, "disk group " + diskGroup
+                    + " is not supported by this mapping");
+        }
+        return createSnapshotDisk(sourceName, newName, sourceUserBits, copyUserBits, keepSourceBits);
+    }
+
+    /**
+     * Ends {@code name}'s {@link LogicalDisk#foreignGroup()} (durably): from now on all its entries
+     * resolve in its own group. Idempotent.
+     *
+     * @throws StorageException INVALID_STATE while an ALLOCATED non-HOLDER entry still points into the foreign group
+     */
+    default void clearForeignGroup(String name) throws StorageException {
+    }
+
+    /**
      * Atomically and durably moves the HOLDER role of one RSEG: {@code from}'s entry goes from the
      * HOLDER entry {@code fromExpect} to the non-holder {@code fromUpdate}; {@code to}'s entry goes
      * from non-holder {@code toExpect} to {@code toUpdate}, a HOLDER entry with the same pointer.
@@ -110,7 +138,10 @@ public interface Mapping extends AutoCloseable {
     /** Returns a reserved, never linked RSEG (see {@link LogicalDisk#reserveRseg}). */
     void releaseRseg(long rsegAddress) throws StorageException;
 
-    /** Copies the whole 1 MB of RSEG {@code src} to RSEG {@code dst} (same disk group). */
+    /**
+     * Copies the whole 1 MB of RSEG {@code src} to RSEG {@code dst}; the two may be in different disk
+     * groups (a snapclone copying into another group).
+     */
     void copyRseg(long srcRsegAddress, long dstRsegAddress) throws StorageException;
 
     /** Reads {@code dst.remaining()} bytes at {@code offset} inside the RSEG (512-aligned, within 1 MB). */

@@ -256,8 +256,9 @@ public final class Controller implements AutoCloseable {
             boolean clone = request.kind() == SnapshotRequest.Kind.SNAPCLONE;
             long tag = snapshotTag(id, lunId);   // the tree returns the existing disk if this tag was taken before a crash
             AllocationPolicy policy = request.policy() != null ? request.policy() : config.snapshotPolicy();
-            long disk = clone ? trees.snapclone(r.disk(), policy, SnapcloneMode.EAGER, tag)
-                    : trees.snapshot(r.disk(), policy, tag);
+            long disk = !clone ? trees.snapshot(r.disk(), policy, tag)
+                    : request.diskGroup() >= 0 ? trees.snapclone(r.disk(), policy, SnapcloneMode.EAGER, tag, request.diskGroup())
+                    : trees.snapclone(r.disk(), policy, SnapcloneMode.EAGER, tag);
             String name = request.lunCount() == 1 ? request.name() : request.name() + "@" + r.name();
             if (table.snapshotByName(name) != null || table.byName(name) != null) {
                 name = name + "#" + Long.toHexString(id);
@@ -643,7 +644,31 @@ public final class Controller implements AutoCloseable {
      */
     public synchronized SnapshotMarker snapshot(String lunName, String snapshotName, boolean snapclone,
                                                 AllocationPolicy policy) {
+        return snapshot(lunName, snapshotName, snapclone, policy, -1);
+    }
+
+    /**
+     * {@link #snapshot(String, String, boolean, AllocationPolicy)} with the disk group of a snapclone's
+     * new disk ({@code diskGroup < 0}: the LUN's group). The group travels in the marker like the
+     * policy. In another group every copy the clone gets comes from that group and, once BGCOPY is
+     * done, {@link #promoteDetachedSnapclones()} makes it a LUN of that group: snapclone with a group,
+     * then delete the source, moves a LUN between disk groups. The marker's future fails with
+     * NOT_FOUND (no such group), INVALID_STATE (the LUN has snapshots or a copying snapclone) or
+     * SPACE_ALLOCATION_FAILED (RESERVE_FULL short in the group); nothing is created then.
+     *
+     * @throws StorageException INVALID_ARGUMENT (a group for a plain snapshot: snapshots stay in their
+     *                          LUN's group), and as the four-argument form
+     */
+    public synchronized SnapshotMarker snapshot(String lunName, String snapshotName, boolean snapclone,
+                                                AllocationPolicy policy, int diskGroup) {
         checkOpen();
+        if (diskGroup >= 0 && !snapclone) {
+            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "a plain snapshot stays in its LUN's disk group;"
+                    + " only a snapclone takes a disk group");
+        }
+        if (diskGroup > SnapshotRequest.MAX_DISK_GROUP) {
+            throw new StorageException(ErrorCode.NOT_FOUND, "disk group " + diskGroup + " does not exist");
+        }
         LunRecord r = lun(lunName);
         if (r.kind() != LunRecord.Kind.PRIMARY) {
             throw new StorageException(ErrorCode.INVALID_ARGUMENT, "LUN " + lunName + " is the log LUN");
@@ -657,7 +682,7 @@ public final class Controller implements AutoCloseable {
         }
         return cache.insertMarker(new SnapshotRequest(apiIds.incrementAndGet(), snapshotName,
                 snapclone ? SnapshotRequest.Kind.SNAPCLONE : SnapshotRequest.Kind.SNAPSHOT,
-                SnapshotRequest.Source.API, policy, r.id()));
+                SnapshotRequest.Source.API, policy, r.id()).inDiskGroup(diskGroup));
     }
 
     /** The allocation policy of snapshots whose request names none ({@link ControllerConfig#snapshotPolicy()}). */

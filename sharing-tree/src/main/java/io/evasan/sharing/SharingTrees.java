@@ -82,6 +82,21 @@ public interface SharingTrees extends AutoCloseable {
     long snapclone(long disk, AllocationPolicy policy, SnapcloneMode mode, long tag) throws StorageException;
 
     /**
+     * Idempotent {@link #snapclone} into disk group {@code diskGroup} (negative or the source's: the
+     * source's group). In another group every RSEG the clone gets (BGCOPY and CFW copies, the
+     * RESERVE_FULL reservation) comes from {@code diskGroup}, the other disks keep allocating in
+     * theirs, and the clone leaves the tree as an independent LUN wholly in {@code diskGroup}; this is
+     * how a LUN moves between disk groups. Such a clone is taken only of a disk alone in its tree, and
+     * until it has left the tree takes no snapshots, no rollback to it and no KEEP_SNAPSHOTS delete of
+     * its source (INVALID_STATE): RSEGs never change group, so nothing may hand one over to it.
+     *
+     * @throws StorageException NOT_FOUND (no such disk or disk group), INVALID_STATE (see above),
+     *                          SPACE_ALLOCATION_FAILED (RESERVE_FULL short in {@code diskGroup});
+     *                          nothing changed on error
+     */
+    long snapclone(long disk, AllocationPolicy policy, SnapcloneMode mode, long tag, int diskGroup) throws StorageException;
+
+    /**
      * Takes a snapclone of {@code disk}: a snapshot that BGCOPY unshares, then leaves the tree as an
      * independent LUN. One snapclone at a time may be copying in a tree (the EVA rule, widened to
      * the whole tree): a second one is refused with INVALID_STATE.

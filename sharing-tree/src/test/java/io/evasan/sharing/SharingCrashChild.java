@@ -28,7 +28,10 @@ public final class SharingCrashChild {
         Path stateDir = Path.of(args[1]);
         Random rnd = new Random(Long.parseLong(args[2]));
         int round = Integer.parseInt(args[3]);
-        Pool pool = MappingIntegrationTest.pool(poolDir, 128);
+        // -Devasan.crash.crossGroup=true: a pool of two groups, snapclones go into the second one
+        boolean cross = Boolean.getBoolean("evasan.crash.crossGroup");
+        Pool pool = cross ? CrossGroupSnapcloneTest.pool(poolDir, 128, 128) : MappingIntegrationTest.pool(poolDir, 128);
+        int cloneGroup = cross ? pool.diskGroups().get(1).id() : -1;
         Mapping m = Mappings.open(pool, stateDir, MappingOptions.defaults());
         SharingTreesImpl st = new SharingTreesImpl(MappingIntegrationTest.maps(pool, m),
                 SharingConfig.defaults().withBackground(!Boolean.getBoolean("evasan.crash.stepBgcopy")).withRate(16L << 20).withQuiesceThreshold(2),
@@ -117,7 +120,8 @@ public final class SharingCrashChild {
                 System.out.println("BEGIN CLONE " + d);
                 System.out.flush();
                 try {
-                    long c = st.snapclone(d, AllocationPolicy.ON_DEMAND, rnd.nextBoolean() ? SnapcloneMode.EAGER : SnapcloneMode.SCALING);
+                    long c = st.snapclone(d, AllocationPolicy.ON_DEMAND, rnd.nextBoolean() ? SnapcloneMode.EAGER : SnapcloneMode.SCALING,
+                            0, cloneGroup);
                     System.out.println("ACK CLONE " + d + " " + c);
                 } catch (StorageException ex) {
                     System.out.println("NACK " + ex.code());

@@ -58,6 +58,30 @@ class SharingCrashTest {
     }
 
     /**
+     * The same with snapclones into a second disk group ({@link CrossGroupSnapcloneTest}): a LUN alone in
+     * its tree is cloned into dg1 (other snapclones and snapshots are refused while that one copies), and
+     * the kill may hit CFW copies into the clone, BGCOPY or the clone leaving its tree.
+     */
+    @Test
+    void shouldKeepCrossGroupSnapclonesConsistentAfterKill9() throws Exception {
+        long seed = Long.getLong("evasan.seed", System.nanoTime());
+        int iterations = Integer.getInteger("evasan.crash.iterations", 3);
+        System.out.println("SharingCrashTest cross-group seed=" + seed + " iterations=" + iterations);
+        Random rnd = new Random(seed);
+        Map<Long, byte[]> model = new HashMap<>();
+        crossGroup = true;
+        int totalAcks = 0;
+        for (int it = 0; it < iterations; it++) {
+            // no snapshots: the LUN stays alone in its tree, so its snapclones go to the other group
+            totalAcks += iteration(seed, rnd, it, model, System.getProperty("evasan.crash.ops", "WCDU"), -1);
+        }
+        assertTrue(totalAcks > 0, "the child acknowledged nothing");
+    }
+
+    /** Pool of two disk groups, snapclones into the second (set by the cross-group test). */
+    private boolean crossGroup;
+
+    /**
      * Regression test for the one defect this test ever found (CRASH-DEFECT.md): the child runs a
      * fixed number of operations, writes their lines, then stalls; the parent has read none of its
      * output when it kills it. Every operation the child wrote must be in the model, and every disk
@@ -94,6 +118,7 @@ class SharingCrashTest {
                 "-Devasan.crash.selfCheck=" + Boolean.getBoolean("evasan.crash.selfCheck"),
                 "-Devasan.crash.invCheck=" + Boolean.getBoolean("evasan.crash.invCheck"),
                 "-Devasan.crash.stallAfter=" + stallAfter,
+                "-Devasan.crash.crossGroup=" + crossGroup,
                 "-cp", System.getProperty("java.class.path"),
                 SharingCrashChild.class.getName(), poolDir.toString(), stateDir.toString(),
                 Long.toString(rnd.nextLong()), Integer.toString(it + 1));
@@ -143,12 +168,13 @@ class SharingCrashTest {
         System.out.println(ctx + ": killed " + (delay < 0 ? "stalled" : "after " + delay + " ms") + ", " + acks
                 + " acks, in flight: " + (inFlight == null ? "none" : String.join(" ", inFlight)));
         io.micrometer.core.instrument.simple.SimpleMeterRegistry reg = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
-        try (Pool pool = MappingIntegrationTest.pool(poolDir, 128);
+        try (Pool pool = crossGroup ? CrossGroupSnapcloneTest.pool(poolDir, 128, 128) : MappingIntegrationTest.pool(poolDir, 128);
              Mapping m = Mappings.open(pool, stateDir, MappingOptions.defaults().withRegistry(reg));
              SharingTreesImpl st = new SharingTreesImpl(MappingIntegrationTest.maps(pool, m),
                      SharingConfig.defaults().withBackground(false), SharingStats.standalone())) {
             // no space leaked by the kill: every RStore of the disk group is named by an RSD slot
-            assertEquals(pool.diskGroups().get(0).rsdIds().size(), (long) reg.get("evasan.mapping.rstores").gauge().value(),
+            assertEquals(pool.diskGroups().stream().mapToLong(g -> g.rsdIds().size()).sum(),
+                    (long) reg.get("evasan.mapping.rstores").gauge().value(),
                     ctx + ": RStores of the disk group vs RStores the mapping names");
             StringBuilder trees = new StringBuilder();
             for (long d : st.disks()) {

@@ -32,6 +32,8 @@ final class LogicalDiskImpl implements LogicalDisk {
     final int group;
     final L2Map map;
     final RsdTable table;
+    /** RSD table of the foreign group (non-HOLDER entries resolve there), or null. */
+    volatile RsdTable foreign;
     volatile long size;
     volatile LunRecord record;
     volatile int domain;
@@ -41,7 +43,12 @@ final class LogicalDiskImpl implements LogicalDisk {
     private volatile RaidLevel[] runLevels;
 
     LogicalDiskImpl(MappingImpl m, LunRecord r, L2Map map, RsdTable table) {
+        this(m, r, map, table, null);
+    }
+
+    LogicalDiskImpl(MappingImpl m, LunRecord r, L2Map map, RsdTable table, RsdTable foreign) {
         this.m = m;
+        this.foreign = foreign;
         this.id = r.id();
         this.name = r.name();
         this.group = r.diskGroupId();
@@ -71,6 +78,17 @@ final class LogicalDiskImpl implements LogicalDisk {
     @Override
     public int diskGroupId() {
         return group;
+    }
+
+    @Override
+    public int foreignGroup() {
+        return foreign == null ? -1 : foreign.groupId();
+    }
+
+    /** The RSD table entry {@code e} (ALLOCATED) points into. */
+    RsdTable tableOf(int e) {
+        RsdTable f = foreign;
+        return f == null || LmapEntry.holder(e) ? table : f;
     }
 
     @Override
@@ -156,7 +174,7 @@ final class LogicalDiskImpl implements LogicalDisk {
         if ((e & LmapEntry.ALLOCATED) == 0) {
             return PhysicalAddress.UNMAPPED;
         }
-        return PhysicalAddress.encode(group, e >>> LmapEntry.SLOT_SHIFT,
+        return PhysicalAddress.encode(tableOf(e).groupId(), e >>> LmapEntry.SLOT_SHIFT,
                 ((long) (e & LmapEntry.RSEG_MASK) << SEG_SHIFT) | (off & SEG_MASK));
     }
 
@@ -176,7 +194,7 @@ final class LogicalDiskImpl implements LogicalDisk {
                     left -= k;
                 }
             } else {
-                RStore rs = table.rstore(LmapEntry.slot(e));
+                RStore rs = tableOf(e).rstore(LmapEntry.slot(e));
                 int limit = dst.limit();
                 dst.limit(dst.position() + n);
                 try {

@@ -268,9 +268,10 @@ public final class MappingImpl implements Mapping {
                 continue;
             }
             RsdTable t = table(r.diskGroupId());
+            RsdTable ft = r.foreignGroup() >= 0 ? table(r.foreignGroup()) : t;
             long[] count = {0};
             m.forEachNonZero((seg, e) -> {
-                if (LmapEntry.allocated(e) && t.rstore(LmapEntry.slot(e)) == null) {
+                if (LmapEntry.allocated(e) && (LmapEntry.holder(e) ? t : ft).rstore(LmapEntry.slot(e)) == null) {
                     throw new StorageException(ErrorCode.CORRUPT_METADATA, "disk " + r.name() + " segment " + seg
                             + " points at empty RSD slot " + LmapEntry.slot(e));
                 }
@@ -325,7 +326,8 @@ public final class MappingImpl implements Mapping {
         // 6. disks
         for (LunRecord r : recs.values()) {
             L2Map m = maps.computeIfAbsent(r.id(), d -> new L2Map());
-            LogicalDiskImpl d = new LogicalDiskImpl(this, r, m, table(r.diskGroupId()));
+            LogicalDiskImpl d = new LogicalDiskImpl(this, r, m, table(r.diskGroupId()),
+                    r.foreignGroup() >= 0 ? table(r.foreignGroup()) : null);
             d.held = held.getOrDefault(r.id(), 0L);
             byName.put(r.name(), d);
             byId.put(r.id(), d);
@@ -650,7 +652,7 @@ public final class MappingImpl implements Mapping {
             throw new IllegalArgumentException("compareAndSetEntry cannot move ownership: " + LmapEntry.toString(expect)
                     + " -> " + LmapEntry.toString(update) + " (use link/unlink/transferHolder)");
         }
-        if (LmapEntry.allocated(update) && d.table.rstore(LmapEntry.slot(update)) == null) {
+        if (LmapEntry.allocated(update) && d.tableOf(update).rstore(LmapEntry.slot(update)) == null) {
             throw new IllegalArgumentException("entry points at empty RSD slot: " + LmapEntry.toString(update));
         }
         meta.lock();
@@ -818,9 +820,6 @@ public final class MappingImpl implements Mapping {
 
     @Override
     public void copyRseg(long src, long dst) {
-        if (PhysicalAddress.group(src) != PhysicalAddress.group(dst)) {
-            throw new IllegalArgumentException("copyRseg across disk groups");
-        }
         ByteBuffer b = COPY_BUF.get();
         b.clear();
         readRseg(src, 0, b);
@@ -895,6 +894,12 @@ public final class MappingImpl implements Mapping {
     @Override
     public LogicalDisk createSnapshotDisk(String sourceName, String newName, int sourceUserBits, int copyUserBits,
                                           int keepSourceBits) {
+        return createSnapshotDisk(sourceName, newName, sourceUserBits, copyUserBits, keepSourceBits, -1);
+    }
+
+    @Override
+    public LogicalDisk createSnapshotDisk(String sourceName, String newName, int sourceUserBits, int copyUserBits,
+                                          int keepSourceBits, int diskGroup) {
         if ((sourceUserBits & ~LmapEntry.USER_BITS) != 0 || (copyUserBits & ~LmapEntry.USER_BITS) != 0
                 || (keepSourceBits & ~LmapEntry.USER_BITS) != 0) {
             throw new IllegalArgumentException("bits must be within LmapEntry.USER_BITS");
@@ -912,8 +917,17 @@ public final class MappingImpl implements Mapping {
             int id = nextId;
             long now = System.currentTimeMillis();
             LunRecord sr = src.record;
-            LunRecord r = new LunRecord(id, newName, src.sizeBytes(), sr.diskGroupId(), src.lockDomain(), now, now,
-                    src.id, sourceUserBits, copyUserBits, sr.runStarts(), sr.runLevels());
+            if (src.foreign != null) {
+                // its HOLDER and non-HOLDER entries resolve in two groups; a pointer copy could not tell them apart
+                throw new StorageException(ErrorCode.INVALID_STATE, "logical disk '" + sourceName
+                        + "' points into disk group " + src.foreign.groupId() + "; no pointer copy of it");
+            }
+            boolean away = diskGroup >= 0 && diskGroup != sr.diskGroupId();
+            RsdTable own = away ? table(diskGroup) : src.table;
+            RsdTable foreign = away ? src.table : null;
+            LunRecord r = new LunRecord(id, newName, src.sizeBytes(), own.groupId(), src.lockDomain(), now, now,
+                    src.id, sourceUserBits, copyUserBits, sr.runStarts(), sr.runLevels(),
+                    foreign == null ? -1 : foreign.groupId());
             mld.commit(new MldBatch().put(LunRecordDescriptor.KIND, LunRecordDescriptor.key(id), LunRecordDescriptor.encode(r))
                     .put(LunRecordDescriptor.META_KIND, LunRecordDescriptor.NEXT_ID_KEY, LunRecordDescriptor.encodeInt(id + 1)));
             nextId = id + 1;
@@ -929,7 +943,7 @@ public final class MappingImpl implements Mapping {
                 unlockMeta();
             }
             stats.snapshotCreated();
-            LogicalDiskImpl d = new LogicalDiskImpl(this, r, m, src.table);
+            LogicalDiskImpl d = new LogicalDiskImpl(this, r, m, own, foreign);
             byId.put(id, d);
             byName.put(newName, d);
             return d;
@@ -1126,6 +1140,34 @@ public final class MappingImpl implements Mapping {
             mld.commit(new MldBatch().put(LunRecordDescriptor.KIND, LunRecordDescriptor.key(d.id), LunRecordDescriptor.encode(nr)));
             d.record = nr;
             d.domain = lockDomain;
+        }
+    }
+
+    @Override
+    public void clearForeignGroup(String name) {
+        checkOpen();
+        synchronized (catalog) {
+            LogicalDiskImpl d = (LogicalDiskImpl) disk(name);
+            if (d.foreign == null) {
+                return;
+            }
+            boolean[] foreignEntry = {false};
+            d.map.forEachNonZero((seg, e) -> {
+                if (LmapEntry.allocated(e) && !LmapEntry.holder(e)) {
+                    foreignEntry[0] = true;
+                }
+            });
+            if (foreignEntry[0]) {
+                throw new StorageException(ErrorCode.INVALID_STATE, "logical disk '" + name
+                        + "' still points into disk group " + d.foreign.groupId());
+            }
+            LunRecord r = d.record;
+            LunRecord nr = new LunRecord(r.id(), r.name(), r.sizeBytes(), r.diskGroupId(), r.lockDomain(),
+                    r.createdMillis(), System.currentTimeMillis(), r.cloneSource(), r.cloneSourceBits(),
+                    r.cloneCopyBits(), r.runStarts(), r.runLevels(), -1);
+            mld.commit(new MldBatch().put(LunRecordDescriptor.KIND, LunRecordDescriptor.key(d.id), LunRecordDescriptor.encode(nr)));
+            d.record = nr;
+            d.foreign = null;
         }
     }
 

@@ -76,11 +76,21 @@ final class SnapshotCommands {
                 + "(default: the controller's).")
         String policy;
 
+        @Option(names = {"-g", "--group"}, paramLabel = "GROUP", description = "With --snapclone: the disk group of the "
+                + "clone (id or name, see: sanctl pool show); it becomes a LUN of that group. Moving a LUN to another disk "
+                + "group = snapclone with --group, then delete the source.")
+        String group;
+
         @Override
         void run() {
-            ApiClient.Response r = api().post(LunCommands.lunPath(lun) + "/snapshots",
-                    policy == null ? new JsonObject().put("name", name).put("snapclone", snapclone)
-                            : new JsonObject().put("name", name).put("snapclone", snapclone).put("policy", policy));
+            JsonObject body = new JsonObject().put("name", name).put("snapclone", snapclone);
+            if (policy != null) {
+                body.put("policy", policy);
+            }
+            if (group != null) {
+                body.put("group", group.matches("\\d{1,9}") ? (Object) Integer.parseInt(group) : group);
+            }
+            ApiClient.Response r = api().post(LunCommands.lunPath(lun) + "/snapshots", body);
             reply(null, r, x -> took(x.object()));
         }
 
@@ -91,7 +101,7 @@ final class SnapshotCommands {
                 return;
             }
             out().println("took " + what + " " + name + " of LUN " + lun + " (disk " + num(s, "disk") + ", "
-                    + Units.formatTime(num(s, "createdMillis")) + ")");
+                    + (group == null ? "" : "disk group " + group + ", ") + Units.formatTime(num(s, "createdMillis")) + ")");
             if (bgcopy(s) != null) {
                 out().println("background copy: " + bgcopy(s));
             }

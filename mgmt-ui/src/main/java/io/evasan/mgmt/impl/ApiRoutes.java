@@ -649,9 +649,17 @@ public final class ApiRoutes {
 
     private Reply snapshot(RoutingContext ctx) {
         LunRecord l = lunParam(ctx);
-        JsonObject b = Json.body(ctx, Set.of("name", "snapclone", "policy"));
+        JsonObject b = Json.body(ctx, Set.of("name", "snapclone", "policy", "group"));
         String name = name(b, "name");
         boolean clone = Json.optionalBoolean(b, "snapclone", false);
+        int group = -1;
+        if (b.getValue("group") != null) {
+            if (!clone) {
+                throw ApiError.badRequest("group", "field 'group' is for a snapclone (snapclone: true): a snapshot stays"
+                        + " in its LUN's disk group");
+            }
+            group = lunGroup(b.getValue("group"));
+        }
         AllocationPolicy policy = controller.defaultSnapshotPolicy();
         if (b.getValue("policy") != null) {
             String p = Json.string(b, "policy");
@@ -664,7 +672,7 @@ public final class ApiRoutes {
         }
         SnapshotMarker m;
         try {
-            m = controller.snapshot(l.name(), name, clone, policy);
+            m = controller.snapshot(l.name(), name, clone, policy, group);
         } catch (StorageException e) {
             throw new ApiError(e, e.code() == ErrorCode.NOT_FOUND ? "lun" : "name");
         }
@@ -678,7 +686,8 @@ public final class ApiRoutes {
         } catch (ExecutionException e) {
             Throwable c = e.getCause();
             if (c instanceof StorageException s) {
-                throw new ApiError(s, s.code() == ErrorCode.SPACE_ALLOCATION_FAILED ? "policy" : "snapclone");
+                throw new ApiError(s, s.code() == ErrorCode.SPACE_ALLOCATION_FAILED ? "policy"
+                        : group >= 0 && s.code() == ErrorCode.NOT_FOUND ? "group" : "snapclone");
             }
             throw new ApiError(500, "snapshot failed: " + c, null);
         } catch (InterruptedException e) {
@@ -704,6 +713,11 @@ public final class ApiRoutes {
                 .put("snapclone", s.snapclone()).put("policy", policyOf(s.disk()))
                 .put("createdMillis", s.createdMillis()).put("sizeBytes", s.sizeBytes()).put("serial", s.serialNumber())
                 .put("presentations", pres);
+        try {
+            o.put("group", trees.diskGroup(s.disk()));
+        } catch (StorageException e) {
+            // the disk is gone (deleted concurrently); no group to report
+        }
         if (s.snapclone()) {
             try {
                 o.put("bgcopy", bgcopy(trees.bgcopyProgress(s.disk())));

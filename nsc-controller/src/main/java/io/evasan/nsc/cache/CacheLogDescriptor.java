@@ -40,7 +40,8 @@ import java.nio.ByteBuffer;
  *   epoch must equal the segment header's epoch, else the record is stale (from an earlier use of
  *   the segment) and the scan of that segment stops. A record with a bad crc or frame length is
  *   torn: the scan of that segment stops there (only the last, unacknowledged append can be torn).
- *   MARKER payload: lunCount ints, then source word (int: source code | policy code << 8, see
+ *   MARKER payload: lunCount ints, then source word (int: source code | policy code << 8 |
+ *   disk group code << 16, see
  *   {@link CacheMessageDescriptor}), then name length (int) + UTF-8 bytes.
  * </pre>
  *

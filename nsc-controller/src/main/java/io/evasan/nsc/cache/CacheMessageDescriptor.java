@@ -27,8 +27,10 @@ import java.util.zip.CRC32C;
  * Marker payload (also used in the cache log, see {@link CacheLogDescriptor}):
  *   lunCount x int lunId | int source word | int nameLength | nameLength bytes UTF-8
  *   source word: bits 0-7 source code, bits 8-15 allocation policy code (0 = the controller's
- *   configured policy, 1 = RESERVE_FULL, 2 = ON_DEMAND), bits 16-31 zero. Records written before
- *   the policy existed have 0 there and decode as "controller default" (compatible extension).
+ *   configured policy, 1 = RESERVE_FULL, 2 = ON_DEMAND), bits 16-31 disk group code of a
+ *   snapclone's new disk (0 = the LUN's own group, else group id + 1). Records written before
+ *   the policy (or the group) existed have 0 there and decode as "controller default" (and "the
+ *   LUN's group"): compatible extensions.
  * </pre>
  */
 public final class CacheMessageDescriptor {
@@ -150,7 +152,7 @@ public final class CacheMessageDescriptor {
             dst.putInt(p, request.lunId(i));
             p += 4;
         }
-        dst.putInt(p, request.source().code() | request.policyCode() << 8);
+        dst.putInt(p, request.source().code() | request.policyCode() << 8 | request.diskGroupCode() << 16);
         dst.putInt(p + 4, nameUtf8.length);
         dst.put(p + 8, nameUtf8);
         return p + 8 + nameUtf8.length - index;
@@ -168,11 +170,13 @@ public final class CacheMessageDescriptor {
             p += 4;
         }
         int sourceWord = src.getInt(p);
-        if ((sourceWord & 0xFFFF0000) != 0) {
-            throw new IllegalArgumentException("marker source word " + Integer.toHexString(sourceWord));
-        }
         int source = sourceWord & 0xFF;
         int policy = sourceWord >>> 8 & 0xFF;
+        int group = SnapshotRequest.diskGroupOfCode(sourceWord >>> 16);
+        if (group >= 0 && kindCode != SnapshotRequest.Kind.SNAPCLONE.code()) {
+            throw new IllegalArgumentException("marker source word " + Integer.toHexString(sourceWord)
+                    + ": a disk group on a plain snapshot");
+        }
         int nameLen = src.getInt(p + 4);
         if (nameLen < 0 || nameLen > SnapshotRequest.MAX_NAME_BYTES) {
             throw new IllegalArgumentException("marker name length " + nameLen);
@@ -181,6 +185,6 @@ public final class CacheMessageDescriptor {
         src.get(p + 8, name);
         return new SnapshotRequest(requestId, new String(name, StandardCharsets.UTF_8),
                 SnapshotRequest.Kind.ofCode(kindCode), SnapshotRequest.Source.ofCode(source),
-                SnapshotRequest.policyOfCode(policy), luns);
+                SnapshotRequest.policyOfCode(policy), luns).inDiskGroup(group);
     }
 }

@@ -15,9 +15,12 @@ import java.util.Objects;
  * see {@link SnapshotAction}); the LUN set is non-empty, sorted and duplicate-free; the name is at
  * most {@link #MAX_NAME_BYTES} bytes of UTF-8; {@link #policy()} is null when the request leaves
  * the allocation policy to the controller's configured one (requests logged before policies
- * existed decode that way).
+ * existed decode that way); {@link #diskGroup()} is -1 (the LUN's own group) unless a snapclone
+ * was asked for in another disk group (requests logged before that decode as -1).
  */
 public final class SnapshotRequest {
+    /** Largest disk group id a request can carry (16 bits on the wire, 0 meaning "the LUN's group"). */
+    public static final int MAX_DISK_GROUP = 0xFFFE;
     /** Longest name, in UTF-8 bytes. */
     public static final int MAX_NAME_BYTES = 255;
 
@@ -77,6 +80,7 @@ public final class SnapshotRequest {
     private final Source source;
     private final int[] lunIds;
     private final AllocationPolicy policy;
+    private final int diskGroup;
 
     public SnapshotRequest(long requestId, String name, Kind kind, Source source, int... lunIds) {
         this(requestId, name, kind, source, null, lunIds);
@@ -84,6 +88,27 @@ public final class SnapshotRequest {
 
     /** A request with an explicit allocation policy ({@code null} = the controller's configured policy). */
     public SnapshotRequest(long requestId, String name, Kind kind, Source source, AllocationPolicy policy, int... lunIds) {
+        this(requestId, name, kind, source, policy, lunIds, -1);
+    }
+
+    /**
+     * This snapclone request with the disk group of the new disk ({@code diskGroup < 0} = the LUN's own group).
+     *
+     * @throws IllegalArgumentException for a plain snapshot with a group, or a group beyond {@link #MAX_DISK_GROUP}
+     */
+    public SnapshotRequest inDiskGroup(int diskGroup) {
+        return new SnapshotRequest(requestId, name, kind, source, policy, lunIds, diskGroup);
+    }
+
+    private SnapshotRequest(long requestId, String name, Kind kind, Source source, AllocationPolicy policy,
+                            int[] lunIds, int diskGroup) {
+        if (diskGroup > MAX_DISK_GROUP) {
+            throw new IllegalArgumentException("disk group " + diskGroup + " beyond " + MAX_DISK_GROUP);
+        }
+        if (diskGroup >= 0 && kind != Kind.SNAPCLONE) {
+            throw new IllegalArgumentException("only a snapclone is placed in another disk group");
+        }
+        this.diskGroup = Math.max(diskGroup, -1);
         this.requestId = requestId;
         this.policy = policy;
         this.name = Objects.requireNonNull(name, "name");
@@ -141,6 +166,24 @@ public final class SnapshotRequest {
         };
     }
 
+    /** Disk group of the new disk (a snapclone), or -1 for the LUN's own group. */
+    public int diskGroup() {
+        return diskGroup;
+    }
+
+    /** Stable log/wire code of {@link #diskGroup()}: 0 = the LUN's group, else group + 1 (16 bits). */
+    public int diskGroupCode() {
+        return diskGroup + 1;
+    }
+
+    /** Inverse of {@link #diskGroupCode()}. */
+    public static int diskGroupOfCode(int code) {
+        if (code < 0 || code > MAX_DISK_GROUP + 1) {
+            throw new IllegalArgumentException("snapshot disk group code " + code);
+        }
+        return code - 1;
+    }
+
     /** The LUNs, sorted ascending (a copy). */
     public int[] lunIds() {
         return lunIds.clone();
@@ -168,7 +211,7 @@ public final class SnapshotRequest {
         }
         SnapshotRequest r = (SnapshotRequest) o;
         return requestId == r.requestId && name.equals(r.name) && kind == r.kind && source == r.source
-                && policy == r.policy && Arrays.equals(lunIds, r.lunIds);
+                && policy == r.policy && diskGroup == r.diskGroup && Arrays.equals(lunIds, r.lunIds);
     }
 
     @Override
@@ -179,6 +222,6 @@ public final class SnapshotRequest {
     @Override
     public String toString() {
         return "SnapshotRequest[id=" + requestId + ", name=" + name + ", " + kind + ", " + source
-                + (policy == null ? "" : ", " + policy) + ", luns=" + Arrays.toString(lunIds) + "]";
+                + (policy == null ? "" : ", " + policy) + (diskGroup < 0 ? "" : ", group " + diskGroup) + ", luns=" + Arrays.toString(lunIds) + "]";
     }
 }

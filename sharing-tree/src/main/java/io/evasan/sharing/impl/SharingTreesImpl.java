@@ -152,6 +152,8 @@ public final class SharingTreesImpl implements SharingTrees {
         volatile Disk succ;
         final AtomicLong reservedRemaining = new AtomicLong();
         volatile boolean copying;
+        /** A copying snapclone in another disk group than its successor's (its tree takes no other changes). */
+        volatile boolean crossGroup;
         volatile boolean paused;
         volatile boolean stalled;
         volatile boolean valid = true;
@@ -233,6 +235,14 @@ public final class SharingTreesImpl implements SharingTrees {
         for (long id : maps.disks()) {
             if (!known.contains(id)) {
                 maps.deleteDisk(id);
+            }
+        }
+        for (Tree t : trees) {
+            for (Disk d : t.chain) {
+                d.crossGroup = d.copying && d.succ != null && maps.diskGroup(d.id) != maps.diskGroup(d.succ.id);
+            }
+            if (t.chain.size() == 1 && t.chain.get(0).kind == DiskKind.LUN) {
+                settleGroup(t.chain.get(0));   // a snapclone from another group that left its tree before a crash
             }
         }
         for (Tree t : trees) {
@@ -637,8 +647,9 @@ public final class SharingTreesImpl implements SharingTrees {
         if (p != null && sp(xe)) {
             long pe = e(p, s);
             if (ss(pe)) {
-                if (full && holder(xe)) {
+                if (full && holder(xe) && !p.crossGroup) {
                     // whole-segment overwrite: the old RSEG goes to P by pointer, X gets a fresh one
+                    // (not to a clone in another group: RSEGs never change group, so that one gets a copy)
                     clearSuccessorSpOfClone(x, s);
                     long r = allocFor(p, x, s);
                     try {
@@ -751,7 +762,7 @@ public final class SharingTreesImpl implements SharingTrees {
     private void unmapSegment(Tree t, Disk x, int s) {
         long xe = e(x, s);
         Disk p = x.pred;
-        if (p != null && sp(xe) && holder(xe)) {
+        if (p != null && sp(xe) && holder(xe) && !p.crossGroup) {
             long pe = e(p, s);
             if (ss(pe)) {
                 // the predecessor keeps the old data by pointer: no allocation
@@ -946,7 +957,22 @@ public final class SharingTreesImpl implements SharingTrees {
 
     @Override
     public long snapclone(long diskId, AllocationPolicy policy, SnapcloneMode mode, long tag) {
-        return insertPredecessor(diskId, policy, DiskKind.SNAPCLONE, mode, tag);
+        return insertPredecessor(diskId, policy, DiskKind.SNAPCLONE, mode, tag, -1);
+    }
+
+    @Override
+    public long snapclone(long diskId, AllocationPolicy policy, SnapcloneMode mode, long tag, int diskGroup) {
+        return insertPredecessor(diskId, policy, DiskKind.SNAPCLONE, mode, tag, diskGroup);
+    }
+
+    /** Ends the foreign pointers of a disk that left its tree (idempotent; logged, never thrown: the disk stays readable). */
+    private void settleGroup(Disk d) {
+        try {
+            maps.settleGroup(d.id);
+        } catch (StorageException ex) {
+            LOG.log(System.Logger.Level.WARNING, "disk " + d.id + " still points into its former source's disk group: "
+                    + ex.getMessage() + "; it takes no snapshots until a restart settles it");
+        }
     }
 
     private Disk taggedDisk(long tag) {
@@ -961,8 +987,16 @@ public final class SharingTreesImpl implements SharingTrees {
     }
 
     private long insertPredecessor(long diskId, AllocationPolicy policy, DiskKind kind, SnapcloneMode mode, long tag) {
+        return insertPredecessor(diskId, policy, kind, mode, tag, -1);
+    }
+
+    private long insertPredecessor(long diskId, AllocationPolicy policy, DiskKind kind, SnapcloneMode mode, long tag,
+                                   int diskGroup) {
         if (policy == null || mode == null) {
             throw new IllegalArgumentException("policy and mode are required");
+        }
+        if (diskGroup >= 0 && kind != DiskKind.SNAPCLONE) {
+            throw new IllegalArgumentException("only a snapclone may be placed in another disk group");
         }
         long t0 = System.nanoTime();
         Disk x = validDisk(diskId);
@@ -981,29 +1015,44 @@ public final class SharingTreesImpl implements SharingTrees {
                 throw new StorageException(ErrorCode.INVALID_STATE, "tree of disk " + diskId + " already has "
                         + t.chain.size() + " disks (limit " + config.maxDisksPerTree() + ")");
             }
-            if (kind == DiskKind.SNAPCLONE) {
-                Disk c = t.copyingClone();
-                if (c != null) {
-                    throw new StorageException(ErrorCode.INVALID_STATE, "snapclone " + c.id
-                            + " of this tree is still copying; one snapclone per tree copies at a time");
-                }
+            Disk copyingClone = t.copyingClone();
+            if (kind == DiskKind.SNAPCLONE && copyingClone != null) {
+                throw new StorageException(ErrorCode.INVALID_STATE, "snapclone " + copyingClone.id
+                        + " of this tree is still copying; one snapclone per tree copies at a time");
+            }
+            if (copyingClone != null && copyingClone.crossGroup) {
+                throw new StorageException(ErrorCode.INVALID_STATE, "snapclone " + copyingClone.id
+                        + " is copying into another disk group; its tree takes no snapshots until it has left");
+            }
+            boolean cross = diskGroup >= 0 && diskGroup != maps.diskGroup(x.id);
+            if (cross && t.chain.size() > 1) {
+                throw new StorageException(ErrorCode.INVALID_STATE, "disk " + diskId + " has snapshots or snapclones;"
+                        + " a snapclone into another disk group is taken of a disk alone in its tree");
             }
             long reserve = policy == AllocationPolicy.RESERVE_FULL ? x.segments : 0;
-            if (reserve > 0 && !maps.reserveCapacity(x.id, reserve)) {
+            if (!cross && reserve > 0 && !maps.reserveCapacity(x.id, reserve)) {
                 throw new StorageException(ErrorCode.SPACE_ALLOCATION_FAILED, "cannot reserve " + reserve
                         + " segments for a fully reserved " + kind.name().toLowerCase() + " of disk " + diskId);
             }
             long pid;
             try {
                 // P.Sp must be exact only when P's predecessor is a snapclone still copying (I2)
-                pid = maps.createPredecessor(x.id, x.pred != null && x.pred.copying);
+                pid = cross ? maps.createPredecessor(x.id, false, diskGroup)
+                        : maps.createPredecessor(x.id, x.pred != null && x.pred.copying);
             } catch (RuntimeException ex) {
-                if (reserve > 0) {
+                if (!cross && reserve > 0) {
                     maps.releaseCapacity(x.id, reserve);
                 }
                 throw ex;
             }
+            // a clone in another group reserves there, so only once its disk exists
+            if (cross && reserve > 0 && !maps.reserveCapacity(pid, reserve)) {
+                maps.deleteDisk(pid);
+                throw new StorageException(ErrorCode.SPACE_ALLOCATION_FAILED, "cannot reserve " + reserve
+                        + " segments in disk group " + diskGroup + " for a fully reserved snapclone of disk " + diskId);
+            }
             Disk p = new Disk(pid, kind, policy, mode, x.segments);
+            p.crossGroup = cross;
             p.tag = tag;
             p.reservedRemaining.set(reserve);
             p.copying = kind == DiskKind.SNAPCLONE;
@@ -1064,6 +1113,12 @@ public final class SharingTreesImpl implements SharingTrees {
                         return;
                     }
                     case KEEP_SNAPSHOTS -> {
+                        if (x.pred != null && x.pred.crossGroup) {
+                            // its segments would move to the clone by pointer, across disk groups
+                            throw new StorageException(ErrorCode.INVALID_STATE, "LUN " + diskId + " has snapclone "
+                                    + x.pred.id + " copying into another disk group; delete it after the copy"
+                                    + " (or with DELETE_SNAPSHOTS)");
+                        }
                     }
                 }
             }
@@ -1210,6 +1265,10 @@ public final class SharingTreesImpl implements SharingTrees {
             if (s.pos >= l.pos) {
                 throw new StorageException(ErrorCode.INVALID_ARGUMENT, "disk " + snapId
                         + " is not an older snapshot of LUN " + lunId);
+            }
+            if (s.crossGroup) {
+                throw new StorageException(ErrorCode.INVALID_STATE, "snapclone " + snapId
+                        + " is still copying into another disk group; roll back after it has left the tree");
             }
             if (l.copying) {
                 throw new StorageException(ErrorCode.INVALID_STATE, "disk " + lunId
@@ -1503,6 +1562,10 @@ public final class SharingTreesImpl implements SharingTrees {
             c.kind = DiskKind.LUN;
             c.copying = false;
             commit();
+        }
+        if (c.crossGroup) {
+            c.crossGroup = false;
+            settleGroup(c);
         }
         long r = c.reservedRemaining.getAndSet(0);
         if (r > 0) {

@@ -72,6 +72,34 @@ public interface SegmentMaps extends AutoCloseable {
      */
     long createPredecessor(long successor, boolean exactSp) throws StorageException;
 
+    /**
+     * As {@link #createPredecessor(long, boolean)}, the new disk in disk group {@code diskGroup}
+     * (negative or the successor's: the successor's group). In another group the new disk's
+     * pointer copies keep naming the successor's RSEGs, while every RSEG it later gets (allocations,
+     * reservations) comes from {@code diskGroup}; the holder role of an RSEG never moves between
+     * the two groups ({@link #transferHolder} refuses), and the successor itself must not point
+     * into a foreign group. {@link #settleGroup} ends the foreign pointers once the disk holds all
+     * it reads.
+     *
+     * @throws StorageException NOT_FOUND (no such disk group), nothing changed
+     */
+    default long createPredecessor(long successor, boolean exactSp, int diskGroup) throws StorageException {
+        if (diskGroup >= 0 && diskGroup != diskGroup(successor)) {
+            throw new StorageException(io.evasan.error.ErrorCode.NOT_FOUND, "disk group " + diskGroup + " does not exist");
+        }
+        return createPredecessor(successor, exactSp);
+    }
+
+    /**
+     * Durably records that {@code disk} (created by {@link #createPredecessor(long, boolean, int)} into
+     * another group) no longer points into its successor's group: it holds every segment it reads.
+     * Idempotent; a no-op for any other disk.
+     *
+     * @throws StorageException INVALID_STATE while a non-holder entry of {@code disk} still has a pointer
+     */
+    default void settleGroup(long disk) throws StorageException {
+    }
+
     /** Durably grows a disk to {@code segments} segments; the new entries are 0 (read zeros). */
     void grow(long disk, int segments) throws StorageException;
 

@@ -35,7 +35,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * <p>Disk groups: a disk allocates only in its mapping logical disk's disk group (persisted in
  * the mapping's LUN record; snapshot disks inherit their source's). {@link #createDisk(int, RaidLevel, int)}
  * accepts any group the pool has, also one created after the mapping opened. The constructor's
- * group is the default for disks created without one.
+ * group is the default for disks created without one. A predecessor created in another group
+ * ({@link #createPredecessor(long, boolean, int)}) is a mapping disk with a foreign group: its
+ * non-holder entries translate with the successor's group, its holder entries with its own.
  *
  * <p>Capacity reservations are RSEGs reserved from the mapping up front and kept here, per disk
  * group, until used; they are not persisted (the mapping frees unlinked RSEGs when it reopens) and
@@ -113,8 +115,24 @@ public final class MappingSegmentMaps implements SegmentMaps {
         if (!LmapEntry.allocated(e)) {
             return 0;
         }
-        return ShareEntry.encode(token(d.diskGroupId(), LmapEntry.slot(e), LmapEntry.rseg(e)),
+        return ShareEntry.encode(token(groupOf(d, LmapEntry.holder(e)), LmapEntry.slot(e), LmapEntry.rseg(e)),
                 LmapEntry.holder(e), LmapEntry.sp(e), LmapEntry.ss(e));
+    }
+
+    /** Group a (holder or non-holder) entry of {@code d} points into. */
+    private static int groupOf(LogicalDisk d, boolean holder) {
+        int f = d.foreignGroup();
+        return holder || f < 0 ? d.diskGroupId() : f;
+    }
+
+    /** {@link #toInt(long)} for an entry of {@code d}: its pointer must lie in the group the entry resolves in. */
+    private static int toInt(LogicalDisk d, long e) {
+        long ptr = ShareEntry.pointer(e);
+        if (ptr != 0 && (int) ((ptr - 1) >>> 27) != groupOf(d, ShareEntry.holder(e))) {
+            throw new IllegalStateException("entry " + ShareEntry.toString(e) + " of disk " + d.id()
+                    + " points outside disk group " + groupOf(d, ShareEntry.holder(e)));
+        }
+        return toInt(e);
     }
 
     private static int toInt(long e) {
@@ -170,6 +188,16 @@ public final class MappingSegmentMaps implements SegmentMaps {
 
     @Override
     public long createPredecessor(long successor, boolean exactSp) {
+        return createPredecessor(successor, exactSp, -1);
+    }
+
+    @Override
+    public void settleGroup(long disk) {
+        mapping.clearForeignGroup(disk(disk).name());
+    }
+
+    @Override
+    public long createPredecessor(long successor, boolean exactSp, int diskGroup) {
         LogicalDisk s = disk(successor);
         int n = exactSp ? (int) s.segments() : 0;
         int[] clearSp = new int[64];
@@ -183,7 +211,7 @@ public final class MappingSegmentMaps implements SegmentMaps {
                 clearSp[k++] = i;
             }
         }
-        LogicalDisk p = mapping.createSnapshotDisk(s.name(), newName(), LmapEntry.SP, LmapEntry.SS | LmapEntry.SP);
+        LogicalDisk p = mapping.createSnapshotDisk(s.name(), newName(), LmapEntry.SP, LmapEntry.SS | LmapEntry.SP, 0, diskGroup);
         // P.Sp = successor's old Sp: clear it where the successor's was clear (P is not yet in any catalog)
         for (int j = 0; j < k; j++) {
             int seg = clearSp[j];
@@ -227,7 +255,8 @@ public final class MappingSegmentMaps implements SegmentMaps {
 
     @Override
     public void setEntry(long disk, int segment, long expect, long update) {
-        if (!disk(disk).compareAndSetEntry(segment, toInt(expect), toInt(update))) {
+        LogicalDisk d = disk(disk);
+        if (!d.compareAndSetEntry(segment, toInt(d, expect), toInt(d, update))) {
             throw new IllegalStateException("entry " + segment + " of disk " + disk + " is not " + ShareEntry.toString(expect));
         }
     }
@@ -267,14 +296,16 @@ public final class MappingSegmentMaps implements SegmentMaps {
     @Override
     public void link(long disk, int segment, long expect, long rseg, boolean sp, boolean ss) {
         int bits = (sp ? LmapEntry.SP : 0) | (ss ? LmapEntry.SS : 0);
-        if (!disk(disk).linkRseg(segment, toInt(expect), address(rseg), bits)) {
+        LogicalDisk d = disk(disk);
+        if (!d.linkRseg(segment, toInt(d, expect), address(rseg), bits)) {
             throw new IllegalStateException("link lost a race on segment " + segment + " of disk " + disk);
         }
     }
 
     @Override
     public void unlink(long disk, int segment, long expect, long update) {
-        if (!disk(disk).unlinkRseg(segment, toInt(expect), toInt(update))) {
+        LogicalDisk d = disk(disk);
+        if (!d.unlinkRseg(segment, toInt(d, expect), toInt(d, update))) {
             throw new IllegalStateException("unlink lost a race on segment " + segment + " of disk " + disk);
         }
     }
@@ -282,8 +313,10 @@ public final class MappingSegmentMaps implements SegmentMaps {
     @Override
     public void transferHolder(long from, int segment, long fromExpect, long fromUpdate,
                                long to, long toExpect, long toUpdate) {
-        if (!mapping.transferHolder(disk(from), segment, toInt(fromExpect), toInt(fromUpdate),
-                disk(to), segment, toInt(toExpect), toInt(toUpdate))) {
+        LogicalDisk f = disk(from);
+        LogicalDisk t = disk(to);
+        if (!mapping.transferHolder(f, segment, toInt(f, fromExpect), toInt(f, fromUpdate),
+                t, segment, toInt(t, toExpect), toInt(t, toUpdate))) {
             throw new IllegalStateException("transfer lost a race on segment " + segment);
         }
     }
