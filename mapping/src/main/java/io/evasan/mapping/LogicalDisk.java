@@ -116,6 +116,18 @@ public interface LogicalDisk {
     long reserveRseg(long segment) throws StorageException;
 
     /**
+     * Reserves {@code count} (1..8) fresh RSEGs at the RAID level of {@code segment}, all in one new
+     * RStore, so a capacity reservation of n segments takes ceil(n / 8) RStores and not n (one
+     * {@link #reserveRseg} per segment finds no holder to share with and starts an RStore each).
+     * Same rules as {@link #reserveRseg}: they read as zeros, belong to nobody until linked, and a
+     * crash before linking frees them at reopen.
+     *
+     * @return the RSEG addresses
+     * @throws StorageException SPACE_ALLOCATION_FAILED when the disk group has no free PSEGs (nothing reserved)
+     */
+    long[] reserveRsegs(long segment, int count) throws StorageException;
+
+    /**
      * Durably sets segment {@code segment} to HOLDER of the reserved RSEG {@code rsegAddress}
      * with {@code userBits} (Sp/Ss/AUX), if the entry is still {@code expect} and {@code expect}
      * is not a HOLDER entry.

@@ -343,6 +343,15 @@ final class LogicalDiskImpl implements LogicalDisk {
     }
 
     @Override
+    public long[] reserveRsegs(long segment, int count) {
+        checkSegment(segment);
+        if (count < 1 || count > 8) {
+            throw new IllegalArgumentException("count " + count + " is not 1..8");
+        }
+        return m.reserveRStore(this, segment, count);
+    }
+
+    @Override
     public boolean linkRseg(long segment, int expect, long rsegAddress, int userBits) {
         checkSegment(segment);
         return m.link(this, segment, expect, rsegAddress, userBits);

@@ -568,6 +568,48 @@ public final class MappingImpl implements Mapping {
         return addr;
     }
 
+    /** {@code count} RSEGs of one new RStore at the level of {@code seg} (see {@link LogicalDisk#reserveRsegs}). */
+    long[] reserveRStore(LogicalDiskImpl d, long seg, int count) {
+        RaidLevel level = d.raidLevelAt(seg);
+        RsdTable t = d.table;
+        long[] out = new long[count];
+        meta.lock();
+        try {
+            d.checkLive();
+            int slot = t.freeSlot();
+            if (slot > LmapEntry.MAX_SLOT) {
+                stats.spaceAllocationFailed();
+                throw new StorageException(ErrorCode.SPACE_ALLOCATION_FAILED, "disk group " + t.groupId()
+                        + " has no free RSD slot");
+            }
+            RStore rs;
+            try {
+                rs = t.diskGroup().allocate(level);
+            } catch (StorageException e) {
+                if (e.code() == ErrorCode.SPACE_ALLOCATION_FAILED) {
+                    stats.spaceAllocationFailed();
+                }
+                throw e;
+            }
+            txn.reset().rsdAdd(t.groupId(), slot, rs.rsdId());
+            try {
+                appendLocked();
+            } catch (RuntimeException e) {
+                freeRStore(t.diskGroup(), rs.rsdId());
+                throw e;
+            }
+            stats.rstoreAllocated();
+            t.put(slot, rs);
+            t.setUsed(slot, (1 << count) - 1);
+            for (int i = 0; i < count; i++) {
+                out[i] = PhysicalAddress.rseg(t.groupId(), slot, i);
+            }
+        } finally {
+            unlockMeta();
+        }
+        return out;
+    }
+
     private static final ByteBuffer ZERO_MB = ByteBuffer.allocateDirect((int) SEGMENT_BYTES).asReadOnlyBuffer();
 
     private static void zeroRseg(RsdTable t, long addr) {

@@ -272,18 +272,10 @@ public final class MappingSegmentMaps implements SegmentMaps {
             if (t == null) {
                 throw new IllegalStateException("allocation from an empty reservation");
             }
-            // place the RSEG with the disk that will hold it: take a fresh one there first, then
-            // give back the reserved one (the reservation only guaranteed the space)
-            try {
-                long here = token(disk(disk).reserveRseg(segment));
-                release(t);
-                return here;
-            } catch (StorageException ex) {
-                if (ex.code() != ErrorCode.SPACE_ALLOCATION_FAILED) {
-                    throw ex;
-                }
-                return t;
-            }
+            // the reserved RSEG itself: reservations are packed eight to an RStore (consecutive
+            // reservations drain one RStore), and taking a fresh RSEG instead would start a new
+            // RStore while the reserved one stays pinned by its seven siblings
+            return t;
         }
         return token(disk(disk).reserveRseg(segment));
     }
@@ -367,8 +359,11 @@ public final class MappingSegmentMaps implements SegmentMaps {
         int n = (int) any.segments();
         List<Long> got = new ArrayList<>();
         try {
-            for (long i = 0; i < segments; i++) {
-                got.add(token(any.reserveRseg(i % n)));
+            // eight RSEGs per new RStore: reserving one at a time would start an RStore for each
+            for (long i = 0; i < segments; i += 8) {
+                for (long a : any.reserveRsegs(i % n, (int) Math.min(8, segments - i))) {
+                    got.add(token(a));
+                }
             }
         } catch (StorageException ex) {
             if (ex.code() != ErrorCode.SPACE_ALLOCATION_FAILED) {
