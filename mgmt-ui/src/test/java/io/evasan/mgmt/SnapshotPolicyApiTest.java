@@ -75,8 +75,8 @@ class SnapshotPolicyApiTest extends ApplianceTest {
 
     @Test
     void shouldAnswer507NamingPolicyWhenTheReservationDoesNotFit() {
-        // 8 x 96 MiB RAID5 cannot reserve a second copy of a LUN this large
-        ok(f.call("POST", "/api/luns", "{\"name\":\"big\",\"sizeBytes\":536870912}"), 201);
+        // 8 x 96 MiB drives (768 MiB raw) cannot reserve a RAID5 copy of a 1 GiB thin LUN
+        ok(f.call("POST", "/api/luns", "{\"name\":\"big\",\"sizeBytes\":1073741824}"), 201);
         assertError(f.call("POST", "/api/luns/big/snapshots", "{\"name\":\"big-rf\",\"policy\":\"RESERVE_FULL\"}"), 507, "policy");
         assertTrue(arr(ok(f.call("GET", "/api/snapshots", null), 200)).stream()
                 .noneMatch(o -> ((JsonObject) o).getString("name").equals("big-rf")));
