@@ -525,30 +525,7 @@ public final class MappingImpl implements Mapping {
                 needZero = (t.dirty(slot) & (1 << idx)) != 0;
                 t.setDirty(slot, t.dirty(slot) & ~(1 << idx));
             } else {
-                slot = t.freeSlot();
-                if (slot > LmapEntry.MAX_SLOT) {
-                    stats.spaceAllocationFailed();
-                    throw new StorageException(ErrorCode.SPACE_ALLOCATION_FAILED, "disk group " + t.groupId()
-                            + " has no free RSD slot");
-                }
-                RStore rs;
-                try {
-                    rs = t.diskGroup().allocate(level);
-                } catch (StorageException e) {
-                    if (e.code() == ErrorCode.SPACE_ALLOCATION_FAILED) {
-                        stats.spaceAllocationFailed();
-                    }
-                    throw e;
-                }
-                txn.reset().rsdAdd(t.groupId(), slot, rs.rsdId());
-                try {
-                    appendLocked();
-                } catch (RuntimeException e) {
-                    freeRStore(t.diskGroup(), rs.rsdId());
-                    throw e;
-                }
-                stats.rstoreAllocated();
-                t.put(slot, rs);
+                slot = newRStoreLocked(t, level);
                 idx = want;
                 t.setUsed(slot, 1 << idx);
                 needZero = false;
@@ -568,6 +545,41 @@ public final class MappingImpl implements Mapping {
         return addr;
     }
 
+    /**
+     * Allocates an RStore of {@code level} in {@code t}'s disk group into a free RSD slot, logged
+     * ({@code rsdAdd}) before it is used; its used bits are the caller's to set. Caller holds meta.
+     *
+     * @return the slot
+     * @throws StorageException SPACE_ALLOCATION_FAILED (no free slot or PSEGs; nothing changed)
+     */
+    private int newRStoreLocked(RsdTable t, RaidLevel level) {
+        int slot = t.freeSlot();
+        if (slot > LmapEntry.MAX_SLOT) {
+            stats.spaceAllocationFailed();
+            throw new StorageException(ErrorCode.SPACE_ALLOCATION_FAILED, "disk group " + t.groupId()
+                    + " has no free RSD slot");
+        }
+        RStore rs;
+        try {
+            rs = t.diskGroup().allocate(level);
+        } catch (StorageException e) {
+            if (e.code() == ErrorCode.SPACE_ALLOCATION_FAILED) {
+                stats.spaceAllocationFailed();
+            }
+            throw e;
+        }
+        txn.reset().rsdAdd(t.groupId(), slot, rs.rsdId());
+        try {
+            appendLocked();
+        } catch (RuntimeException e) {
+            freeRStore(t.diskGroup(), rs.rsdId());
+            throw e;
+        }
+        stats.rstoreAllocated();
+        t.put(slot, rs);
+        return slot;
+    }
+
     /** {@code count} RSEGs of one new RStore at the level of {@code seg} (see {@link LogicalDisk#reserveRsegs}). */
     long[] reserveRStore(LogicalDiskImpl d, long seg, int count) {
         RaidLevel level = d.raidLevelAt(seg);
@@ -576,30 +588,7 @@ public final class MappingImpl implements Mapping {
         meta.lock();
         try {
             d.checkLive();
-            int slot = t.freeSlot();
-            if (slot > LmapEntry.MAX_SLOT) {
-                stats.spaceAllocationFailed();
-                throw new StorageException(ErrorCode.SPACE_ALLOCATION_FAILED, "disk group " + t.groupId()
-                        + " has no free RSD slot");
-            }
-            RStore rs;
-            try {
-                rs = t.diskGroup().allocate(level);
-            } catch (StorageException e) {
-                if (e.code() == ErrorCode.SPACE_ALLOCATION_FAILED) {
-                    stats.spaceAllocationFailed();
-                }
-                throw e;
-            }
-            txn.reset().rsdAdd(t.groupId(), slot, rs.rsdId());
-            try {
-                appendLocked();
-            } catch (RuntimeException e) {
-                freeRStore(t.diskGroup(), rs.rsdId());
-                throw e;
-            }
-            stats.rstoreAllocated();
-            t.put(slot, rs);
+            int slot = newRStoreLocked(t, level);
             t.setUsed(slot, (1 << count) - 1);
             for (int i = 0; i < count; i++) {
                 out[i] = PhysicalAddress.rseg(t.groupId(), slot, i);
