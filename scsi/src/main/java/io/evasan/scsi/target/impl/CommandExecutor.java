@@ -222,6 +222,16 @@ final class CommandExecutor {
         if (implemented && (cdb[cdbLen - 1] & 0x04) != 0) {
             throw badCdb(e, cdbLen - 1, 2); // NACA=1: ACA not supported
         }
+        if (implemented) {
+            int ctl = cdb[cdbLen - 1] & CommandTable.CONTROL_MUST_BE_ZERO;
+            if (ctl != 0) {   // LINK=1 (no linked commands), obsolete FLAG, reserved bits: SPC-4 05/24/00
+                throw badCdb(e, cdbLen - 1, 31 - Integer.numberOfLeadingZeros(ctl));
+            }
+            int rb = CommandTable.reservedBitSet(cdb);
+            if (rb >= 0) {
+                throw badCdb(e, rb >>> 3, rb & 7);
+            }
+        }
         // reservations
         if (access != CommandTable.ACCESS_ANY && op != OpCodes.RELEASE_6) {
             Nexus holder;
