@@ -265,7 +265,8 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
      * @param physicalBlockExponent what the backup LUN reports in READ CAPACITY(16), as every other LUN of the controller
      */
     public SnapshotBackupEngineImpl(SharingTrees trees, LunTable table, IntFunction<CachedLogicalUnit> primaries,
-                                    IntFunction<? extends LogicalUnit> snapshotUnits, LongSupplier requestIds, BooleanSupplier rebuilding, BooleanSupplier initializing,
+                                    IntFunction<? extends LogicalUnit> snapshotUnits, LongSupplier requestIds,
+                                    BooleanSupplier rebuilding, BooleanSupplier initializing,
                                     BooleanSupplier checkingConsistency, Consumer<LogicalUnit> capacityChanged,
                                     String poolIdentity, int physicalBlockExponent) {
         this.trees = trees;
