@@ -26,6 +26,8 @@ import io.evasan.nsc.marker.impl.SnapshotScheduler;
 import io.evasan.raid.rstore.RaidLevel;
 import io.evasan.scsi.ScsiTarget;
 import io.evasan.scsi.lu.LogicalUnit;
+import io.evasan.scsi.lu.LuException;
+import io.evasan.scsi.lu.LunVisibility;
 import io.evasan.scsi.lu.impl.PresentationTable;
 import io.evasan.scsi.target.ScsiStats;
 import io.evasan.scsi.target.impl.DiskTarget;
@@ -139,7 +141,7 @@ public final class Controller implements AutoCloseable {
         MeterRegistry registry = config.meterRegistry();
         this.registry = registry;
         this.target = new DiskTarget(presentation, new ScsiStats(registry), config.targetWorkers(), config.targetQueue());
-        this.backup = new SnapshotBackupEngineImpl(trees, table, lus::get, backupIds::incrementAndGet,
+        this.backup = new SnapshotBackupEngineImpl(trees, table, lus::get, snapUnits::get, backupIds::incrementAndGet,
                 config.rebuildInProgress(), config.initializationInProgress(), config.consistencyCheckInProgress(),
                 target::capacityChanged, config.poolIdentity(), config.physicalBlockExponent());
         destage.setObserver(backup);
@@ -430,8 +432,13 @@ public final class Controller implements AutoCloseable {
             throw new BackupRefusedException("no snapshot backup is active (LOP status 0002h: drive not ready)",
                     0, DcmdCodes.LOP_START_DRIVE_NOT_READY);
         }
-        int status = backup.lopStart(incremental ? DcmdDescriptor.LOP_INCREMENTAL_COPY : DcmdDescriptor.LOP_COPY_SYSTEM_DRIVE,
-                source, d.id());
+        int status;
+        try {   // the administrator is not subject to LUN masking
+            status = backup.lopStart(incremental ? DcmdDescriptor.LOP_INCREMENTAL_COPY : DcmdDescriptor.LOP_COPY_SYSTEM_DRIVE,
+                    source, d.id(), LunVisibility.EVERYTHING);
+        } catch (LuException e) {   // the LUN was deleted meanwhile: nothing started
+            throw new BackupRefusedException(e.getMessage(), e.senseCode(), 0);
+        }
         if (status != DcmdCodes.LOP_START_COPY_STARTED) {
             String why = switch (status) {
                 case DcmdCodes.LOP_START_DRIVE_NOT_READY -> "no snapshot backup is active";

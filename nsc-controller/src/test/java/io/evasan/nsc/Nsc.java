@@ -85,6 +85,10 @@ public final class Nsc implements AutoCloseable {
     public static final class Result {
         public int status;
         public int sense;
+        /** Sense-key-specific FIELD POINTER, or -1. */
+        public int fieldPointer = -1;
+        /** The sense bytes as returned (fixed format unless D_SENSE), or null. */
+        public byte[] senseBytes;
         public byte[] data;
 
         public boolean good() {
@@ -137,6 +141,8 @@ public final class Nsc implements AutoCloseable {
         if (t.senseLength() > 0) {
             byte[] s = java.util.Arrays.copyOf(t.sense(), t.senseLength());
             r.sense = SenseDataDescriptor.code(s);
+            r.senseBytes = s;
+            r.fieldPointer = SenseDataDescriptor.fieldPointer(s, s.length);
         }
         ByteBuffer in = t.dataIn();
         if (in != null) {

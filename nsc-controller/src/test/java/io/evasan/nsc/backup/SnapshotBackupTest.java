@@ -350,11 +350,15 @@ class SnapshotBackupTest {
             byte[] a = s.readAll(0);
             assertTrue(s.initiate(0).good());
             s.writeSegments(0, 6, 4);
-            assertEquals(DcmdCodes.LOP_START_INVALID_SYSTEM_DRIVE, s.lopStart(1, s.log.id(), 7), "table 7: no drive 7");
+            byte[] noDrive = new byte[10];
+            DcmdDescriptor.encodeLopStart(noDrive, 1, s.log.id(), 7, 2);
+            assertEquals(DcmdCodes.ILLEGAL_CDB, s.cmd(0, noDrive, null, 2).sense,
+                    "no drive 7: Illegal CDB, as for a drive the initiator cannot see (LUN masking)");
             assertEquals(DcmdCodes.LOP_START_INVALID_SYSTEM_DRIVE, s.lopStart(1, s.log.id(), s.log.id()));
             assertEquals(DcmdCodes.LOP_START_INVALID_SYSTEM_DRIVE, s.lopStart(1, s.log.id(), s.prim.id()),
                     "the primary is not a destination");
             LunRecord small = s.n.ctl.createLun("small", SEG);
+            s.n.ctl.presentLun(Nsc.HOST, 3, "small");   // LOP START names only LUNs the initiator sees
             assertEquals(DcmdCodes.LOP_START_INVALID_SYSTEM_DRIVE, s.lopStart(1, s.log.id(), small.id()),
                     "destination smaller than the primary");
             s.engine().pauseCopy();

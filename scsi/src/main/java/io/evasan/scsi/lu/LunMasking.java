@@ -17,6 +17,25 @@ public interface LunMasking {
     /** Host LUN numbers visible to the initiator, ascending. */
     int[] visibleLuns(String initiatorName);
 
+    /**
+     * Whether {@code lu} is presented to {@code initiatorName} at some host LUN: exactly the LUs that
+     * REPORT LUNS lists for it ({@link #visibleLuns} then {@link #lookup}, compared by identity).
+     * This is the one rule for "the initiator can see this LUN" wherever a command names a LUN other
+     * than by its I_T_L nexus (seed 003 LOP START drives, EXTENDED COPY target descriptors).
+     * False for {@code null}.
+     */
+    default boolean presents(String initiatorName, LogicalUnit lu) {
+        if (lu == null) {
+            return false;
+        }
+        for (int hostLun : visibleLuns(initiatorName)) {
+            if (lookup(initiatorName, hostLun) == lu) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Every LU presented to anyone (for statistics registration). */
     Collection<LogicalUnit> allUnits();
 

@@ -2,6 +2,7 @@ package io.evasan.scsi.target;
 
 import io.evasan.scsi.ItNexus;
 import io.evasan.scsi.lu.LogicalUnit;
+import io.evasan.scsi.lu.LunVisibility;
 
 import java.nio.ByteBuffer;
 
@@ -24,6 +25,13 @@ public interface VendorRequest {
 
     /** The LU addressed by the command (already checked against LUN masking). */
     LogicalUnit logicalUnit();
+
+    /**
+     * What the requesting initiator can see: the target's LUN masking for {@code nexus().initiatorName()}
+     * (the LUs REPORT LUNS lists for it). Handlers check every LUN a CDB or parameter list names
+     * other than by the nexus against it before acting.
+     */
+    LunVisibility visibility();
 
     /** Data-Out bytes (position..limit), or an empty buffer. */
     ByteBuffer dataOut();

@@ -1,5 +1,6 @@
 package io.evasan.scsi.vendor;
 
+import io.evasan.scsi.lu.LuException;
 import io.evasan.scsi.sense.SenseCodes;
 
 /**
@@ -39,6 +40,15 @@ public final class DcmdCodes {
     public static final int LOP_STATUS_NO_COPY_IN_PROGRESS = 0x0105;
     public static final int LOP_STATUS_IRRECOVERABLE_DATA_ERRORS = 0x0001;
     public static final int LOP_STATUS_TERMINATED_BY_COMMAND = 0x0107;
+
+    /**
+     * The seed's "Illegal CDB" (05/24/00) pointing at CDB byte {@code field}: a malformed CDB, and
+     * a LOP START system drive the requesting initiator cannot see (absent and unpresented drives
+     * get this same answer, so it reveals nothing about LUNs the initiator cannot see).
+     */
+    public static LuException illegalCdb(int field, String why) {
+        return LuException.invalidField(ILLEGAL_CDB, field, true, why);
+    }
 
     private DcmdCodes() {
     }

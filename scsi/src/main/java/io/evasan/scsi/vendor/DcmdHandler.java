@@ -11,7 +11,9 @@ import io.evasan.scsi.target.VendorRequest;
  * with the table 2/4 sense for initiate/terminate, a 2-byte table 7/10 word (GOOD status,
  * truncated to the allocation length) for LOP START/STATUS.
  *
- * <p>Invariant: an invalid CDB never reaches the engine.
+ * <p>Invariant: an invalid CDB never reaches the engine; it is answered 05/24/00 with the offending
+ * byte as field pointer. LUN numbers in the CDB reach the engine with the requester's
+ * {@link VendorRequest#visibility()}: it refuses drives the initiator cannot see.
  */
 public final class DcmdHandler implements VendorCommandHandler {
     private final SnapshotBackupEngine engine;
@@ -25,7 +27,7 @@ public final class DcmdHandler implements VendorCommandHandler {
         byte[] cdb = r.cdb();
         int bad = DcmdDescriptor.validate(cdb, r.cdbLength());
         if (bad >= 0) {
-            throw LuException.check(DcmdCodes.ILLEGAL_CDB, -1, "illegal DCMD CDB byte " + bad);
+            throw DcmdCodes.illegalCdb(bad, "illegal DCMD CDB byte " + bad);
         }
         switch (DcmdDescriptor.subOpcode(cdb)) {
             case DcmdDescriptor.DCMD_SNAPSHOT_INITIATE: {
@@ -47,11 +49,11 @@ public final class DcmdHandler implements VendorCommandHandler {
                 int dst = DcmdDescriptor.destinationDrive(cdb);
                 int word = src > DcmdDescriptor.MAX_SYSTEM_DRIVE || dst > DcmdDescriptor.MAX_SYSTEM_DRIVE || src == dst
                         ? DcmdCodes.LOP_START_INVALID_SYSTEM_DRIVE
-                        : engine.lopStart(DcmdDescriptor.lopOpcode(cdb), src, dst);
+                        : engine.lopStart(DcmdDescriptor.lopOpcode(cdb), src, dst, r.visibility());
                 return answer(r, word, DcmdDescriptor.allocationLength(cdb));
             }
             default: { // LOP STATUS (validate admitted nothing else)
-                int word = engine.lopStatus(DcmdDescriptor.lopOpcode(cdb));
+                int word = engine.lopStatus(DcmdDescriptor.lopOpcode(cdb), r.visibility());
                 return answer(r, word, DcmdDescriptor.allocationLength(cdb));
             }
         }

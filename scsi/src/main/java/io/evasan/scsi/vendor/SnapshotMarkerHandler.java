@@ -11,7 +11,9 @@ import io.evasan.scsi.target.VendorRequest;
  * request to a {@link MarkerSink} (the write-back cache in nsc-controller), then returns the
  * marker sequence number and host tag.
  *
- * <p>Invariant: an invalid CDB never reaches the sink; one accepted CDB calls the sink once.
+ * <p>Invariant: an invalid CDB never reaches the sink (05/24/00 with the offending byte as field
+ * pointer); one accepted CDB calls the sink once. The CDB names no LUN: the snapshot is of the
+ * addressed LU (the I_T_L nexus, already masked) and is presented to nobody.
  */
 public final class SnapshotMarkerHandler implements VendorCommandHandler {
 
@@ -30,8 +32,9 @@ public final class SnapshotMarkerHandler implements VendorCommandHandler {
     @Override
     public int execute(VendorRequest r) throws LuException {
         byte[] cdb = r.cdb();
-        if (SnapshotMarkerCdbDescriptor.validate(cdb, r.cdbLength()) >= 0) {
-            throw LuException.check(SenseCodes.INVALID_FIELD_IN_CDB);
+        int bad = SnapshotMarkerCdbDescriptor.validate(cdb, r.cdbLength());
+        if (bad >= 0) {
+            throw LuException.invalidField(SenseCodes.INVALID_FIELD_IN_CDB, bad, true, "snapshot marker CDB byte " + bad);
         }
         long tag = SnapshotMarkerCdbDescriptor.hostTag(cdb);
         boolean clone = SnapshotMarkerCdbDescriptor.serviceAction(cdb) == SnapshotMarkerCdbDescriptor.SA_SNAPCLONE;

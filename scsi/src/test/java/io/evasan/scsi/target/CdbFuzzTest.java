@@ -40,8 +40,8 @@ class CdbFuzzTest {
             h.target.registerVendorHandler(0x20, new DcmdHandler(new SnapshotBackupEngine() {
                 @Override public int initiateSnapshot(io.evasan.scsi.lu.LogicalUnit l, ItNexus n) { return 0; }
                 @Override public int terminateSnapshot(io.evasan.scsi.lu.LogicalUnit l, ItNexus n) { return 0; }
-                @Override public int lopStart(int op, int s, int d) { return 0; }
-                @Override public int lopStatus(int op) { return 0x0100; }
+                @Override public int lopStart(int op, int s, int d, io.evasan.scsi.lu.LunVisibility v) { return 0; }
+                @Override public int lopStatus(int op, io.evasan.scsi.lu.LunVisibility v) { return 0x0100; }
             }));
             h.target.registerVendorHandler(0xC0, new SnapshotMarkerHandler((lu, clone, tag) -> 1));
             ItNexus[] nx = {h.openClean("iqn.t:f1", "01"), h.openClean("iqn.t:f2", "02")};

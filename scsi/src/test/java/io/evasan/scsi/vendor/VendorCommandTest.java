@@ -51,7 +51,8 @@ class VendorCommandTest {
         }
 
         @Override
-        public int lopStart(int lopOpcode, int sourceDrive, int destinationDrive) {
+        public int lopStart(int lopOpcode, int sourceDrive, int destinationDrive,
+                            io.evasan.scsi.lu.LunVisibility visibility) {
             calls.incrementAndGet();
             lastOpcode = lopOpcode;
             lastSource = sourceDrive;
@@ -60,7 +61,7 @@ class VendorCommandTest {
         }
 
         @Override
-        public int lopStatus(int lopOpcode) {
+        public int lopStatus(int lopOpcode, io.evasan.scsi.lu.LunVisibility visibility) {
             calls.incrementAndGet();
             lastOpcode = lopOpcode;
             return lopStatus;

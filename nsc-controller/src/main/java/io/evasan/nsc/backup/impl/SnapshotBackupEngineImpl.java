@@ -14,6 +14,8 @@ import io.evasan.nsc.marker.SnapshotMarker;
 import io.evasan.nsc.marker.SnapshotRequest;
 import io.evasan.scsi.ItNexus;
 import io.evasan.scsi.lu.LogicalUnit;
+import io.evasan.scsi.lu.LuException;
+import io.evasan.scsi.lu.LunVisibility;
 import io.evasan.scsi.sense.SenseCodes;
 import io.evasan.scsi.vendor.DcmdCodes;
 import io.evasan.scsi.vendor.DcmdDescriptor;
@@ -56,6 +58,18 @@ import java.util.function.LongSupplier;
  *       still holds that previous copy untouched; otherwise (no baseline) it copies everything. A
  *       completed copy terminates the snapshot backup (seed 003 step 5).</li>
  * </ul>
+ *
+ * <p>LUN masking (which LUNs a requester may name): initiate and terminate act on the LU they are
+ * addressed to (the I_T_L nexus, masked by the target), so a host can initiate a backup only of a
+ * LUN presented to it and end it only through that LUN or a backup LUN presented to it. Initiate
+ * needs no visibility of the log LUN: the seed has the primary's host initiate (to flush its
+ * caches) and a separate backup host read the backup LUN; the log is the administrator's shared
+ * resource, and presenting the backup LUN to a host is the administrator's grant to read whatever
+ * snapshot it serves. LOP START names system drives by number: each is resolved to the LU hosts see
+ * for it ({@link #hostUnit}) and must be seen by the requester ({@link LunVisibility}); else the
+ * command fails with 05/24/00 pointing at the SOURCE / DESTINATION byte, before any state is looked
+ * at (so a masked LUN and an absent one answer alike) and with nothing changed. LOP STATUS reports a
+ * copy only to a requester that sees its source or destination LU (else "no copy in progress").
  *
  * <p>Invariants: at most one backup active per controller (the seed's one log system drive); an
  * error answer changes nothing; the primary LUN's I/O never fails because of the backup. Backup
@@ -111,8 +125,12 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
         volatile int position;
         final int segments;
 
-        Copy(Active source, CachedLogicalUnit dest, long destDisk, boolean incrementalRequested) {
+        /** The LU the LOP START named as source (the backup LU of the log, or the primary's LU). */
+        final LogicalUnit namedSource;
+
+        Copy(Active source, LogicalUnit namedSource, CachedLogicalUnit dest, long destDisk, boolean incrementalRequested) {
             this.source = source;
+            this.namedSource = namedSource;
             this.dest = dest;
             this.destDisk = destDisk;
             this.incrementalRequested = incrementalRequested;
@@ -211,6 +229,7 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
     private final SharingTrees trees;
     private final LunTable table;
     private final IntFunction<CachedLogicalUnit> primaries;
+    private final IntFunction<? extends LogicalUnit> snapshotUnits;
     private final LongSupplier requestIds;
     private final BooleanSupplier rebuilding;
     private final BooleanSupplier initializing;
@@ -237,6 +256,7 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
 
     /**
      * @param primaries       LUN id to its LU (null when unknown / not a primary LUN)
+     * @param snapshotUnits   unit id of a presented snapshot to the LU hosts see for it, else null
      * @param requestIds      fresh cache-marker request ids for backup snapshots
      * @param rebuilding      true while the pool rebuilds (table 2: 09/81/06)
      * @param initializing    true while the pool initializes (09/81/0C)
@@ -245,12 +265,14 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
      * @param physicalBlockExponent what the backup LUN reports in READ CAPACITY(16), as every other LUN of the controller
      */
     public SnapshotBackupEngineImpl(SharingTrees trees, LunTable table, IntFunction<CachedLogicalUnit> primaries,
-                                    LongSupplier requestIds, BooleanSupplier rebuilding, BooleanSupplier initializing,
+                                    IntFunction<? extends LogicalUnit> snapshotUnits, LongSupplier requestIds,
+                                    BooleanSupplier rebuilding, BooleanSupplier initializing,
                                     BooleanSupplier checkingConsistency, Consumer<LogicalUnit> capacityChanged,
                                     String poolIdentity, int physicalBlockExponent) {
         this.trees = trees;
         this.table = table;
         this.primaries = primaries;
+        this.snapshotUnits = snapshotUnits;
         this.requestIds = requestIds;
         this.rebuilding = rebuilding;
         this.initializing = initializing;
@@ -716,10 +738,38 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
 
     // ------------------------------------------------------------------ LOP
 
+    /**
+     * The LU hosts see for system drive (unit id) {@code id}: a primary LUN's, the backup LU of the log
+     * LUN, a presented snapshot's; null when there is none. These are the very objects the LUN
+     * masking presents, so {@link LunVisibility#sees} on them is the masking decision.
+     */
+    LogicalUnit hostUnit(int id) {
+        CachedLogicalUnit p = primaries.apply(id);
+        if (p != null) {
+            return p;
+        }
+        BackupLogicalUnit l = logUnit;
+        if (l != null && l.record().id() == id) {
+            return l;
+        }
+        return snapshotUnits.apply(id);
+    }
+
     @Override
-    public int lopStart(int lopOpcode, int sourceDrive, int destinationDrive) {
+    public int lopStart(int lopOpcode, int sourceDrive, int destinationDrive, LunVisibility visibility)
+            throws LuException {
         Copy c;
         synchronized (lock) {
+            // masking first: the answer to a drive the requester cannot see never depends on its state
+            LogicalUnit named = hostUnit(sourceDrive);
+            if (!visibility.sees(named)) {
+                throw DcmdCodes.illegalCdb(DcmdDescriptor.SOURCE_OFFSET,
+                        "LOP START source drive " + sourceDrive + " is not a LUN the initiator sees");
+            }
+            if (!visibility.sees(hostUnit(destinationDrive))) {
+                throw DcmdCodes.illegalCdb(DcmdDescriptor.DESTINATION_OFFSET,
+                        "LOP START destination drive " + destinationDrive + " is not a LUN the initiator sees");
+            }
             if (copy != null && !copy.finished) {
                 return DcmdCodes.LOP_START_COPY_ALREADY_IN_PROGRESS;
             }
@@ -741,7 +791,7 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
                 return DcmdCodes.LOP_START_INVALID_SYSTEM_DRIVE;
             }
             ensureBaselineSlot(dst.id());
-            c = new Copy(a, destLu, dst.disk(), lopOpcode == DcmdDescriptor.LOP_INCREMENTAL_COPY);
+            c = new Copy(a, named, destLu, dst.disk(), lopOpcode == DcmdDescriptor.LOP_INCREMENTAL_COPY);
             copy = c;
         }
         c.dest.setBusy(true);   // before GOOD: the destination answers BUSY from now until the copy ends
@@ -760,9 +810,16 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
     }
 
     @Override
-    public int lopStatus(int lopOpcode) {
+    public int lopStatus(int lopOpcode, LunVisibility visibility) {
         synchronized (lock) {
-            if (copy != null && !copy.finished) {
+            Copy c = copy;
+            if (c == null) {
+                return lastStatus;
+            }
+            if (!visibility.sees(c.namedSource) && !visibility.sees(c.dest)) {
+                return DcmdCodes.LOP_STATUS_NO_COPY_IN_PROGRESS;   // another initiator's copy: not its business
+            }
+            if (!c.finished) {
                 return DcmdCodes.LOP_STATUS_IN_PROGRESS;
             }
             return lastStatus;

@@ -105,6 +105,16 @@ final class CommandExecutor {
         return Done.INSTANCE;
     }
 
+    /**
+     * COPY ABORTED / COPY TARGET DEVICE NOT REACHABLE (0A/0D/02) with the sense-key-specific segment
+     * pointer (SD=0) at byte {@code field} of the EXTENDED COPY parameter list.
+     */
+    private static Done unreachableTarget(TaskEntry e, int field) {
+        DiskTarget.setCheck(e.task, e.lu, SenseCodes.COPY_TARGET_DEVICE_NOT_REACHABLE, false, 0, field, false, -1);
+        noData(e);
+        return Done.INSTANCE;
+    }
+
     private static Done conflict(TaskEntry e) {
         e.task.status(ScsiStatus.RESERVATION_CONFLICT);
         e.task.senseLength(0);
@@ -120,7 +130,7 @@ final class CommandExecutor {
             return Done.INSTANCE;
         }
         DiskTarget.setCheck(e.task, e.lu, x.senseCode(), x.information() >= 0, x.information(),
-                SenseDataDescriptor.NO_FIELD, false, -1);
+                x.fieldPointer() >= 0 ? x.fieldPointer() : SenseDataDescriptor.NO_FIELD, x.fieldInCdb(), -1);
         noData(e);
         return Done.INSTANCE;
     }
@@ -211,6 +221,16 @@ final class CommandExecutor {
         }
         if (implemented && (cdb[cdbLen - 1] & 0x04) != 0) {
             throw badCdb(e, cdbLen - 1, 2); // NACA=1: ACA not supported
+        }
+        if (implemented) {
+            int ctl = cdb[cdbLen - 1] & CommandTable.CONTROL_MUST_BE_ZERO;
+            if (ctl != 0) {   // LINK=1 (no linked commands), obsolete FLAG, reserved bits: SPC-4 05/24/00
+                throw badCdb(e, cdbLen - 1, 31 - Integer.numberOfLeadingZeros(ctl));
+            }
+            int rb = CommandTable.reservedBitSet(cdb);
+            if (rb >= 0) {
+                throw badCdb(e, rb >>> 3, rb & 7);
+            }
         }
         // reservations
         if (access != CommandTable.ACCESS_ANY && op != OpCodes.RELEASE_6) {
@@ -1483,8 +1503,11 @@ final class CommandExecutor {
      * (02h) between LUs this initiator sees, named by identification target descriptors (E4h, NAA or
      * T10 designator, LU association). The whole list is validated before the first block moves:
      * header and lengths (05/1A/00), limits (05/26/06, 05/26/08), descriptor types (05/26/07,
-     * 05/26/09), fields (05/26/00), then every segment's targets (COPY ABORTED 08/04 bad index,
-     * 0D/02 unknown LU), ranges (COPY ABORTED 00/00) and write protection (07/27/xx).
+     * 05/26/09), fields (05/26/00), every target descriptor naming an LU this initiator sees (LUN
+     * masking, as REPORT LUNS; else COPY ABORTED 0D/02 with the segment pointer at the descriptor's
+     * DESIGNATOR, whether the LU is masked or absent, used by a segment or not), then every segment's
+     * targets (COPY ABORTED 08/04 bad index, 0D/02 not ready), ranges (COPY ABORTED 00/00) and
+     * write protection (07/27/xx).
      * LIST ID USAGE 00b holds the result for RECEIVE COPY RESULTS. Reservations are checked on the
      * LU the command was sent to only.
      */
@@ -1540,6 +1563,10 @@ final class CommandExecutor {
                 throw badParam(e, off + ExtendedCopyDescriptor.BLOCK_LENGTH_OFFSET);
             }
             targets[i] = copyTarget(e, p, off);
+            if (targets[i] == null) {
+                // names no LU this initiator sees (absent or masked: the same answer, nothing moved)
+                throw unreachableTarget(e, off + ExtendedCopyDescriptor.DESIGNATOR_OFFSET);
+            }
         }
         int segStart = ExtendedCopyDescriptor.HEADER + tdl;
         int segEnd = (int) (segStart + sdl);
@@ -1643,7 +1670,10 @@ final class CommandExecutor {
         }
     }
 
-    /** The LU (visible to this initiator) an identification target descriptor names, or null. */
+    /**
+     * The LU an identification target descriptor names, among those presented to this initiator
+     * only (the masking's REPORT LUNS set), or null: a masked LU is never found.
+     */
     private LuContext copyTarget(TaskEntry e, byte[] p, int off) {
         int association = (p[off + 5] >>> 4) & 3;
         int type = p[off + 5] & 0x0F;

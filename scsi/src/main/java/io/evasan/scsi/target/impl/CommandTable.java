@@ -33,6 +33,11 @@ final class CommandTable {
         final String name;
         final int access;
         final byte[] usage;
+        /**
+         * True when the usage data is exactly the command's non-reserved bits in SPC-4 / SBC-3 (every
+         * other bit of bytes 1..n-2 is reserved): the executor rejects a CDB with such a bit set.
+         */
+        boolean strictReserved;
 
         Command(int opcode, int serviceAction, String name, int access, int... usage) {
             this.opcode = opcode;
@@ -52,6 +57,19 @@ final class CommandTable {
             return usage.length;
         }
     }
+
+    /**
+     * Opcodes whose usage data marks exactly the fields SPC-4 / SBC-3 define (the rest is reserved):
+     * TEST UNIT READY (bytes 1-4 reserved), REQUEST SENSE, START STOP UNIT, PREVENT ALLOW MEDIUM
+     * REMOVAL, READ CAPACITY(10), SYNCHRONIZE CACHE(10/16), REPORT LUNS. Commands with obsolete or
+     * optional bits this target ignores rather than rejects (READ/WRITE RARC, INQUIRY CMDDT, ...)
+     * are not listed: a host may set those.
+     */
+    private static final java.util.Set<Integer> STRICT_RESERVED = java.util.Set.of(
+            0x00, 0x03, 0x1B, 0x1E, 0x25, 0x35, 0x91, 0xA0);
+
+    /** CONTROL byte bits that must be zero: reserved (5:3), obsolete FLAG (1), LINK (0; no linked commands). */
+    static final int CONTROL_MUST_BE_ZERO = 0x3B;
 
     static final List<Command> COMMANDS;
     private static final Command[] BY_OPCODE = new Command[256];
@@ -114,6 +132,9 @@ final class CommandTable {
         c.add(new Command(0xAE, NO_SA, "WRITE AND VERIFY(12)", ACCESS_WRITE, 0xAE, 0xF6, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0));
         c.add(new Command(0xAF, NO_SA, "VERIFY(12)", ACCESS_READ, 0xAF, 0xF6, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0));
         c.add(new Command(0xB7, NO_SA, "READ DEFECT DATA(12)", ACCESS_READ, 0xB7, 0x1F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0));
+        for (Command cmd : c) {
+            cmd.strictReserved = STRICT_RESERVED.contains(cmd.opcode);
+        }
         COMMANDS = Collections.unmodifiableList(c);
         for (Command cmd : c) {
             if (BY_OPCODE[cmd.opcode] == null) {
@@ -143,6 +164,25 @@ final class CommandTable {
     static int cdbLength(int opcode) {
         Command c = BY_OPCODE[opcode & 0xFF];
         return c == null ? 6 : c.cdbLength();
+    }
+
+    /**
+     * The first reserved bit set in bytes 1..n-2 of a CDB of a {@linkplain Command#strictReserved
+     * strict} command, as {@code byte << 3 | bit} (highest bit of the lowest byte first), or -1.
+     * The CONTROL byte is checked separately ({@link #CONTROL_MUST_BE_ZERO}).
+     */
+    static int reservedBitSet(byte[] cdb) {
+        Command c = BY_OPCODE[cdb[0] & 0xFF];
+        if (c == null || !c.strictReserved) {
+            return -1;
+        }
+        for (int i = 1; i < c.usage.length - 1; i++) {
+            int bad = cdb[i] & ~c.usage[i] & 0xFF;
+            if (bad != 0) {
+                return i << 3 | (31 - Integer.numberOfLeadingZeros(bad));
+            }
+        }
+        return -1;
     }
 
     static boolean implemented(int opcode) {

@@ -3,6 +3,7 @@ package io.evasan.scsi.target.impl;
 import io.evasan.scsi.ItNexus;
 import io.evasan.scsi.ScsiTask;
 import io.evasan.scsi.lu.LogicalUnit;
+import io.evasan.scsi.lu.LunVisibility;
 import io.evasan.scsi.target.VendorRequest;
 
 import java.nio.ByteBuffer;
@@ -48,6 +49,7 @@ final class TaskEntry implements Runnable, VendorRequest {
     @Override public ItNexus nexus() { return nexus; }
     @Override public int hostLun() { return task.lun(); }
     @Override public LogicalUnit logicalUnit() { return lu.lu; }
+    @Override public LunVisibility visibility() { return LunVisibility.of(target.masking, nexus.initiatorName()); }
 
     @Override
     public ByteBuffer dataOut() {
