@@ -95,6 +95,9 @@ class RequestLimitsApiTest {
                     HttpRequest.BodyPublishers.ofByteArray(upload), i % 2 == 0 ? null : "Bearer not-the-token");
             error(r, 401, "Authorization");
         }
+        assertFalse(Files.exists(cwd.resolve("file-uploads")), "no file-uploads directory after refused uploads");
+        assertEquals(before, tree(cwd), "no file appeared in the working directory after refused uploads");
+        assertEquals(dataBefore, tree(f.dir), "no file appeared in the data directory after refused uploads");
         for (int i = 0; i < 5; i++) {    // with the token: 415, still nothing read or stored
             error(raw("POST", "/api/luns", "multipart/form-data; boundary=" + BOUNDARY,
                     HttpRequest.BodyPublishers.ofByteArray(upload), "Bearer " + f.token), 415, "Content-Type");

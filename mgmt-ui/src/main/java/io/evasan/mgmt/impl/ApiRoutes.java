@@ -621,7 +621,7 @@ public final class ApiRoutes {
     private Reply present(RoutingContext ctx) {
         LunRecord l = lunParam(ctx);
         JsonObject b = Json.body(ctx, Set.of("initiator", "hostLun"));
-        String initiator = Json.string(b, "initiator");
+        String initiator = InitiatorNames.field(b, "initiator", true);   // RFC 7143 §4.2.7 / RFC 3722, or "*"
         int hostLun = (int) Json.integer(b, "hostLun", 0, MAX_HOST_LUN);
         try {
             controller.presentLun(initiator, hostLun, l.name());
@@ -822,7 +822,7 @@ public final class ApiRoutes {
     private Reply presentSnapshot(RoutingContext ctx) {
         SnapshotRecord s = snapshotParam(ctx);
         JsonObject b = Json.body(ctx, Set.of("initiator", "hostLun"));
-        String initiator = Json.string(b, "initiator");
+        String initiator = InitiatorNames.field(b, "initiator", true);   // RFC 7143 §4.2.7 / RFC 3722, or "*"
         int hostLun = (int) Json.integer(b, "hostLun", 0, MAX_HOST_LUN);
         try {
             controller.presentSnapshot(initiator, hostLun, s.name());
