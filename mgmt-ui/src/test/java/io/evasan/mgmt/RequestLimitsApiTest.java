@@ -1,5 +1,6 @@
 package io.evasan.mgmt;
 
+import io.evasan.mgmt.impl.RequestLimits;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -114,17 +115,17 @@ class RequestLimitsApiTest {
     }
 
     @Test
-    void shouldAnswer413ForABodyOverOneMebibyteDeclaredOrChunked() throws Exception {
-        byte[] big = new byte[(1 << 20) + 1];
+    void shouldAnswer413ForABodyOverTheLimitDeclaredOrChunked() throws Exception {
+        byte[] big = new byte[RequestLimits.MAX_BODY_BYTES + 1];
         Arrays.fill(big, (byte) ' ');
         JsonObject e = error(raw("POST", "/api/luns", "application/json", HttpRequest.BodyPublishers.ofByteArray(big),
                 "Bearer " + f.token), 413, "body");
-        assertTrue(e.getString("error").contains("1048576"), e.encode());
+        assertTrue(e.getString("error").contains(Integer.toString(RequestLimits.MAX_BODY_BYTES)), e.encode());
         // no Content-Length (chunked): the limit applies while the body arrives
         error(raw("POST", "/api/luns", "application/json",
                 HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(big)), "Bearer " + f.token), 413, "body");
         // a body of exactly the limit is read (and then judged as JSON)
-        byte[] limit = new byte[1 << 20];
+        byte[] limit = new byte[RequestLimits.MAX_BODY_BYTES];
         Arrays.fill(limit, (byte) ' ');
         limit[0] = '{';
         limit[limit.length - 1] = '}';

@@ -20,8 +20,8 @@ import java.util.Locale;
  * written to disk (no {@code file-uploads} directory) for any request, accepted or refused.
  */
 public final class RequestLimits {
-    /** Largest JSON request body the API reads (1 MiB; the largest real body, a host with 64 initiators, is ~16 KiB). */
-    public static final int MAX_BODY_BYTES = 1 << 20;
+    /** Largest JSON request body the API reads: 64 KiB (the largest real body, a host with 64 initiators of 223 bytes, is ~15 KiB). */
+    public static final int MAX_BODY_BYTES = 64 * 1024;
 
     private RequestLimits() {
     }
