@@ -143,8 +143,10 @@ class RequestLimitsApiTest {
                 "Bearer " + f.token), 415, "Content-Type");
         error(raw("POST", "/api/luns", "text/plain", HttpRequest.BodyPublishers.ofString("{\"name\":\"x\"}"),
                 "Bearer " + f.token), 415, "Content-Type");
+        // no Content-Type: the body is read as JSON (the API's one format), never as a form or an upload
         error(raw("POST", "/api/luns", null, HttpRequest.BodyPublishers.ofString("{\"name\":\"x\"}"),
-                "Bearer " + f.token), 415, "Content-Type");
+                "Bearer " + f.token), 400, "sizeBytes");
+        error(raw("POST", "/api/luns", null, HttpRequest.BodyPublishers.ofString("name=x"), "Bearer " + f.token), 400, "body");
         // JSON with a charset parameter, or a +json type, is read
         assertEquals(201, raw("POST", "/api/luns", "application/json; charset=utf-8",
                 HttpRequest.BodyPublishers.ofString("{\"name\":\"rl1\",\"sizeBytes\":1048576}"), "Bearer " + f.token).statusCode());

@@ -14,7 +14,8 @@ import java.util.Locale;
  * <p>Invariants (with the handler order of {@code ManagementServer}: authentication, then {@link #check},
  * then {@link #bodyHandler}): a request without a valid token is answered 401 and its body is never
  * buffered; a body is only read when its {@code Content-Type} is JSON ({@code application/json} or
- * {@code application/*+json}; 415 field {@code Content-Type} otherwise, multipart and form bodies included)
+ * {@code application/*+json}) or absent (the API's one format; such a body is never decoded as a form or upload) —
+ * any other type is 415 field {@code Content-Type}, multipart and form bodies included —
  * and it is at most {@link #MAX_BODY_BYTES} (413 field {@code body}, from {@code Content-Length} up front
  * or while a chunked body arrives); it is held in memory only — file uploads are off, so nothing is
  * written to disk (no {@code file-uploads} directory) for any request, accepted or refused.
@@ -33,7 +34,7 @@ public final class RequestLimits {
 
     /**
      * Refuses, from the headers alone, a body the API would not read: 413 over {@link #MAX_BODY_BYTES}
-     * (declared length), 415 for a body that is not JSON. A request without a body (no or zero
+     * (declared length), 415 for a body whose declared type is not JSON (no type: read as JSON). A request without a body (no or zero
      * {@code Content-Length}, not chunked) passes whatever its content type.
      *
      * @throws ApiError 413 {@code body}, 415 {@code Content-Type}, 400 {@code Content-Length} when malformed
@@ -58,9 +59,8 @@ public final class RequestLimits {
             return;   // no body
         }
         String type = req.getHeader(HttpHeaders.CONTENT_TYPE);
-        if (!isJson(type)) {
-            throw new ApiError(415, (type == null ? "a request body needs Content-Type: application/json"
-                    : "Content-Type '" + type + "' is not accepted: the API reads JSON bodies only")
+        if (type != null && !isJson(type)) {
+            throw new ApiError(415, "Content-Type '" + type + "' is not accepted: the API reads JSON bodies only"
                     + " (send Content-Type: application/json; file uploads and forms are not accepted)", "Content-Type");
         }
     }
