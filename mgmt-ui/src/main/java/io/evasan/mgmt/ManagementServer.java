@@ -37,7 +37,8 @@ import java.util.concurrent.TimeUnit;
  * <p>Invariant: every {@code /api} route, {@code /metrics} included, answers 401 unless the request carries
  * {@code Authorization: Bearer <token>} matching the stored salted hash; the server binds only the
  * configured host (default 127.0.0.1). Request bodies (see {@link RequestLimits}): read only after the token
- * is accepted, only JSON (415 otherwise), at most 64 KiB (413), held in memory — no request, accepted or refused,
+ * is accepted, only JSON (a declared non-JSON type, multipart and forms included, is 415; no type is read as JSON),
+ * at most 64 KiB (413), held in memory — no request, accepted or refused,
  * writes a file (file uploads are off). The appliance objects are owned by the caller: {@link #stop()}
  * closes only the HTTP server and its Vert.x instance.
  *
