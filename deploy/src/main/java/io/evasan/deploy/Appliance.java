@@ -15,6 +15,12 @@ import java.util.concurrent.CountDownLatch;
  * (creating the default pool of sparse-file drives, and a first thin LUN, on first start), starts
  * the controller and the iSCSI target, prints the state and the URL to connect with, and serves
  * until stopped. Everything binds 127.0.0.1 unless configured otherwise.
+ *
+ * <p>Stopping: SIGINT (Ctrl-C) and SIGTERM are a clean stop — the appliance is closed (cache destaged, maps
+ * closed), {@code evasan: stopped} is printed and the process exits 0. A JVM cannot catch a signal its parent
+ * left ignored (a background job of a non-interactive shell starts with SIGINT ignored; the JVM then refuses any
+ * handler for it): the launcher says so on stderr, and {@code appliance.sh} restores SIGINT's default before it
+ * starts the JVM ({@code env --default-signal=INT}).
  */
 @Command(name = "evasan", mixinStandardHelpOptions = true, version = "evasan 0.1.0",
         description = "Runs the embedded SAN appliance over a pool of drives under --data-dir.")
@@ -133,9 +139,20 @@ public final class Appliance implements Callable<Integer> {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             app.close();
+            System.out.println("evasan: stopped");
+            System.out.flush();
             stopped.countDown();
         }, "evasan-shutdown"));
-        System.out.println("evasan: running; stop with Ctrl-C");
+        boolean term = StopSignals.install("TERM");
+        boolean interrupt = StopSignals.install("INT");
+        long pid = ProcessHandle.current().pid();
+        if (!interrupt) {
+            System.err.println("evasan: SIGINT is ignored by this process (it was started in the background by a"
+                    + " non-interactive shell, which makes a JVM unable to catch it); ./appliance.sh restores it,"
+                    + " or stop with SIGTERM: kill " + pid);
+        }
+        System.out.println("evasan: running; stop with " + (interrupt ? "Ctrl-C (SIGINT) or " : "")
+                + (term ? "SIGTERM (kill " + pid + ")" : "kill " + pid));
         System.out.flush();
         stopped.await();
         return 0;

@@ -24,7 +24,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
-import java.nio.file.Files;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
@@ -35,7 +35,8 @@ import java.util.Optional;
  * iSCSI portal. Closing it tears down top-down so every acknowledged write is destaged and every
  * map is closed cleanly; a crash instead is recovered by each layer on the next start.
  *
- * <p>Invariant: on first start (no pool in the data directory) it creates the embedded default
+ * <p>Invariants: the data directory and everything in it is private to the owner ({@link PrivateDataDirectory}:
+ * directories 0700, files 0600, also for what earlier runs left and what is created while running). On first start (no pool in the data directory) it creates the embedded default
  * pool and one thin LUN presented to every initiator at LUN 0, so a fresh install answers
  * {@code iscsi-ls -s iscsi://127.0.0.1:3260} at once; later starts only reopen.
  */
@@ -131,13 +132,14 @@ public final class EmbeddedAppliance implements AutoCloseable {
     private final ManagementServer mgmt;
     private final int mgmtPort;
     private final Optional<String> createdToken;
+    private final PrivateDataDirectory dataDirectory;
     private boolean closed;
 
     private EmbeddedAppliance(Options o) throws Exception {
         this.options = o;
         PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         this.registry = prometheus;
-        Files.createDirectories(o.dataDir());
+        PrivateDataDirectory dd = PrivateDataDirectory.open(o.dataDir());   // 0700 before anything is written into it
         this.firstStart = !Pools.exists(o.dataDir());
         Pool p = null;
         Mapping m = null;
@@ -197,10 +199,13 @@ public final class EmbeddedAppliance implements AutoCloseable {
             this.iscsiPort = port;
             this.mgmtPort = gport;
             this.createdToken = token;
+            dd.tightenNow();   // what this start created, whatever the process umask
         } catch (Exception | Error e) {
             closeQuietly(g, s, c, t, m, p);
+            dd.close();
             throw e;
         }
+        this.dataDirectory = dd;
         this.mgmt = g;
         this.pool = p;
         this.mapping = m;
@@ -265,6 +270,12 @@ public final class EmbeddedAppliance implements AutoCloseable {
         }
         closed = true;
         closeQuietly(mgmt, iscsi, controller, trees, mapping, pool);
+        try {
+            dataDirectory.tightenNow();   // what closing wrote, before the watch ends
+        } catch (IOException | RuntimeException e) {
+            System.err.println("evasan: data directory modes: " + e);
+        }
+        dataDirectory.close();
     }
 
     private static void closeQuietly(ManagementServer g, IscsiTargetServer s, Controller c, SharingTreesImpl t, Mapping m, Pool p) {

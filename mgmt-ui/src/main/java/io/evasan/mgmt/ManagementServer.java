@@ -3,6 +3,7 @@ package io.evasan.mgmt;
 import io.evasan.mgmt.impl.ApiError;
 import io.evasan.mgmt.impl.ApiRoutes;
 import io.evasan.mgmt.impl.ApplianceMeters;
+import io.evasan.mgmt.impl.RequestLimits;
 import io.evasan.mgmt.impl.TokenAuthenticator;
 import io.evasan.nsc.Controller;
 import io.evasan.raid.Pool;
@@ -19,7 +20,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -36,7 +36,10 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Invariant: every {@code /api} route, {@code /metrics} included, answers 401 unless the request carries
  * {@code Authorization: Bearer <token>} matching the stored salted hash; the server binds only the
- * configured host (default 127.0.0.1). The appliance objects are owned by the caller: {@link #stop()}
+ * configured host (default 127.0.0.1). Request bodies (see {@link RequestLimits}): read only after the token
+ * is accepted, only JSON (a declared non-JSON type, multipart and forms included, is 415; no type is read as JSON),
+ * at most 64 KiB (413), held in memory — no request, accepted or refused,
+ * writes a file (file uploads are off). The appliance objects are owned by the caller: {@link #stop()}
  * closes only the HTTP server and its Vert.x instance.
  *
  * <p>Metrics: {@code registry} must be a {@link PrometheusMeterRegistry} (scraped directly) or a
@@ -121,8 +124,19 @@ public final class ManagementServer {
             api.startBackground();
             this.api = api;
             Router r = Router.router(v);
-            r.route("/api/*").handler(BodyHandler.create().setBodyLimit(64 * 1024));
+            // order matters: the token first (a refused request's body is never read), then the body's headers
+            // (type, declared length), then the in-memory body handler (no file uploads) — RequestLimits
             r.route("/api/*").handler(ctx -> authenticate(ctx, api));
+            r.route("/api/*").handler(ctx -> {
+                try {
+                    RequestLimits.check(ctx);
+                } catch (ApiError e) {
+                    api.fail(ctx, e);
+                    return;
+                }
+                ctx.next();
+            });
+            r.route("/api/*").handler(RequestLimits.bodyHandler());
             r.route("/metrics").handler(ctx -> authenticate(ctx, api));
             r.get("/api/openapi.json").handler(ctx -> {
                 meters.answered(200);
@@ -139,8 +153,7 @@ public final class ManagementServer {
             }, false);
             r.route("/api/*").handler(ctx -> api.fail(ctx, new ApiError(404,
                     "no route " + ctx.request().method() + " " + ctx.request().path() + " (see /api/openapi.json)", null)));
-            r.route().failureHandler(ctx -> api.fail(ctx, ctx.failure() != null ? ctx.failure()
-                    : new ApiError(ctx.statusCode() >= 400 ? ctx.statusCode() : 500, "request failed", null)));
+            r.route().failureHandler(ctx -> api.fail(ctx, RequestLimits.failure(ctx)));
             HttpServerOptions opts = new HttpServerOptions().setHost(config.host()).setPort(config.port());
             if (config.tlsEnabled()) {
                 opts.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()

@@ -296,11 +296,18 @@ public final class ApiRoutes {
             if (rel == null) {
                 throw new ApiError(409, "no free drive file name under " + pool.directory().resolve("drives"), "group");
             }
+            java.nio.file.Path file = pool.directory().resolve(rel);
+            DriveFiles.checkFits(file.getParent(), new long[] {size}, "sizeBytes");
+            DriveFiles.Undo undo = DriveFiles.track(pool.directory(), List.of(file));
             int index;
             try {
                 index = g.addDrive(io.evasan.raid.DriveSpec.file(rel, size));
-            } catch (StorageException e) {
-                throw new ApiError(e, "sizeBytes");
+            } catch (RuntimeException e) {
+                undo.rollback();   // a failed add leaves no drive file behind
+                if (e instanceof StorageException se) {
+                    throw new ApiError(se, "sizeBytes");
+                }
+                throw e;
             }
             return new Reply(201, drive(current(g, index)));
         }
@@ -338,18 +345,27 @@ public final class ApiRoutes {
                 }
             }
             java.util.List<io.evasan.raid.DriveSpec> drives = new java.util.ArrayList<>();
+            java.util.List<java.nio.file.Path> files = new java.util.ArrayList<>();
             for (int i = 0; i < n; i++) {
                 drives.add(io.evasan.raid.DriveSpec.file(String.format("drives/group-%s/d%02d.img", name, i), sizes[i]));
+                files.add(pool.directory().resolve(drives.get(i).path()));
             }
+            DriveFiles.checkFits(pool.directory().resolve("drives"), sizes, "driveSizeBytes");
+            DriveFiles.Undo undo = DriveFiles.track(pool.directory(), files);
             DiskGroup g;
             try {
                 g = pool.createDiskGroup(new io.evasan.raid.GroupSpec(name, drives));
-            } catch (StorageException e) {
-                switch (e.code()) {
-                    case ALREADY_EXISTS -> throw new ApiError(e, "name");
+            } catch (RuntimeException e) {
+                undo.rollback();   // a failed create leaves no drive file or directory behind
+                if (!(e instanceof StorageException)) {
+                    throw e;
+                }
+                StorageException se = (StorageException) e;
+                switch (se.code()) {
+                    case ALREADY_EXISTS -> throw new ApiError(se, "name");
                     case DUPLICATE_DRIVE, FOREIGN_POOL -> throw new ApiError(409, e.getMessage(), "name");
                     case DRIVE_TOO_SMALL -> throw ApiError.badRequest("driveSizeBytes", e.getMessage());
-                    default -> throw new ApiError(e, null);
+                    default -> throw new ApiError(se, null);
                 }
             }
             meters.groupAdded(g);
@@ -621,7 +637,7 @@ public final class ApiRoutes {
     private Reply present(RoutingContext ctx) {
         LunRecord l = lunParam(ctx);
         JsonObject b = Json.body(ctx, Set.of("initiator", "hostLun"));
-        String initiator = Json.string(b, "initiator");
+        String initiator = InitiatorNames.field(b, "initiator", true);   // RFC 7143 §4.2.7 / RFC 3722, or "*"
         int hostLun = (int) Json.integer(b, "hostLun", 0, MAX_HOST_LUN);
         try {
             controller.presentLun(initiator, hostLun, l.name());
@@ -822,7 +838,7 @@ public final class ApiRoutes {
     private Reply presentSnapshot(RoutingContext ctx) {
         SnapshotRecord s = snapshotParam(ctx);
         JsonObject b = Json.body(ctx, Set.of("initiator", "hostLun"));
-        String initiator = Json.string(b, "initiator");
+        String initiator = InitiatorNames.field(b, "initiator", true);   // RFC 7143 §4.2.7 / RFC 3722, or "*"
         int hostLun = (int) Json.integer(b, "hostLun", 0, MAX_HOST_LUN);
         try {
             controller.presentSnapshot(initiator, hostLun, s.name());

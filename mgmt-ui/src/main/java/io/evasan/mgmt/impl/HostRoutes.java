@@ -20,7 +20,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.LongSupplier;
-import java.util.regex.Pattern;
 
 /**
  * The host registry: GET/POST /api/hosts, GET/PATCH/DELETE /api/hosts/{name}. A host is a name, its initiator
@@ -40,9 +39,7 @@ import java.util.regex.Pattern;
  */
 final class HostRoutes {
     static final String KIND = "mgmt.host";
-    static final Pattern INITIATOR = Pattern.compile("(iqn\\.\\d{4}-\\d{2}\\.[^\\s]+|eui\\.[0-9A-Fa-f]{16}|naa\\.[0-9A-Fa-f]{16,32})");
     static final int MAX_INITIATORS = 64;
-    static final int MAX_INITIATOR_BYTES = 223;   // RFC 7143 §4.2.7.1
     static final int MIN_SECRET_BYTES = 12;       // RFC 7143 §12.1.3: at least 96 bits
     static final int MAX_SECRET_BYTES = 255;
     static final Set<String> CHAP_FIELDS = Set.of("userName", "secret", "targetUserName", "targetSecret");
@@ -241,7 +238,7 @@ final class HostRoutes {
 
     /**
      * The {@code initiators} field of a create or update body: 1..64 distinct (case-insensitively) iSCSI
-     * initiator names. @throws ApiError 400 naming {@code initiators} or {@code initiators[i]}
+     * initiator names ({@link InitiatorNames}: RFC 7143 §4.2.7, RFC 3722; no {@code *}). @throws ApiError 400 naming {@code initiators} or {@code initiators[i]}
      */
     private static List<String> initiators(Object iv) {
         if (iv == null) {
@@ -258,10 +255,7 @@ final class HostRoutes {
             if (!(ia.getValue(i) instanceof String s)) {
                 throw ApiError.badRequest(field, "field '" + field + "' must be a string");
             }
-            if (!INITIATOR.matcher(s).matches() || s.getBytes(StandardCharsets.UTF_8).length > MAX_INITIATOR_BYTES) {
-                throw ApiError.badRequest(field, "field '" + field + "' = '" + s + "' is not an iSCSI initiator name"
-                        + " (iqn.yyyy-mm.reversed.domain[:id], eui.<16 hex>, naa.<16|32 hex>; at most 223 bytes)");
-            }
+            InitiatorNames.require(s, field);   // RFC 7143 §4.2.7 / RFC 3722
             if (!seen.add(lower(s))) {
                 throw ApiError.badRequest(field, "field '" + field + "' = '" + s + "' is listed twice");
             }

@@ -1,5 +1,7 @@
 package io.evasan.mgmt.impl;
 
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
@@ -8,7 +10,9 @@ import java.util.Set;
 
 /**
  * Strict reading of JSON request bodies: every failure is an {@link ApiError} 400 naming the field.
- * Invariant: a request that passes these checks has exactly the known fields with the right types.
+ * Invariant: a request that passes these checks has exactly the known fields with the right types; a body that is
+ * not a JSON object (an array, a string, malformed text) is a 400 {@code body} whose text names the JSON kind,
+ * never a Java exception.
  */
 final class Json {
     private Json() {
@@ -18,14 +22,14 @@ final class Json {
         if (ctx.body() == null || ctx.body().length() <= 0) {
             throw ApiError.badRequest("body", "a JSON object body is required");
         }
-        JsonObject o;
+        Object v;
         try {
-            o = ctx.body().asJsonObject();
-        } catch (RuntimeException e) {
-            throw ApiError.badRequest("body", "body is not a JSON object: " + e.getMessage());
+            v = io.vertx.core.json.Json.decodeValue(ctx.body().buffer());
+        } catch (DecodeException e) {
+            throw ApiError.badRequest("body", "body is not valid JSON: " + decodeProblem(e));
         }
-        if (o == null) {
-            throw ApiError.badRequest("body", "a JSON object body is required");
+        if (!(v instanceof JsonObject o)) {
+            throw ApiError.badRequest("body", "body must be a JSON object {...}, got " + kind(v));
         }
         for (String k : o.fieldNames()) {
             if (!allowed.contains(k)) {
@@ -33,6 +37,36 @@ final class Json {
             }
         }
         return o;
+    }
+
+    /** The parser's complaint without its Java source description ("[Source: ...]"), one line. */
+    private static String decodeProblem(DecodeException e) {
+        String m = String.valueOf(e.getMessage()).replaceFirst("^Failed to decode:\\s*", "");
+        int cut = m.indexOf(" at [Source");
+        m = cut >= 0 ? m.substring(0, cut) : m;
+        cut = m.indexOf(" (start marker");
+        m = cut >= 0 ? m.substring(0, cut) : m;
+        return m.lines().findFirst().orElse("malformed").strip();
+    }
+
+    /** The JSON kind of a decoded value, for error texts (never a Java class name). */
+    static String kind(Object v) {
+        if (v == null) {
+            return "null";
+        }
+        if (v instanceof JsonArray) {
+            return "an array";
+        }
+        if (v instanceof String) {
+            return "a string";
+        }
+        if (v instanceof Boolean) {
+            return "a boolean";
+        }
+        if (v instanceof Number) {
+            return "a number";
+        }
+        return "a JSON value that is not an object";
     }
 
     static String string(JsonObject o, String field) {
