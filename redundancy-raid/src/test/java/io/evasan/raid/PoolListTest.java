@@ -184,6 +184,22 @@ class PoolListTest {
     }
 
     @Test
+    void shouldRebuildPoolListFromTheLabelsWhenOnlyThePoolLineIsLeft() throws IOException {
+        populate();
+        String before = Files.readString(list());
+        java.util.UUID id = java.util.UUID.fromString(before.lines().filter(l -> l.startsWith("pool ")).findFirst()
+                .orElseThrow().substring(5));
+        Files.write(list(), new byte[300]); // zeroed: what a torn write of the list may leave
+        StorageException e = assertThrows(StorageException.class, () -> Pools.open(dir));
+        assertTrue(e.getMessage().contains("replace " + list() + " by the single line \"pool " + id + "\""), e.getMessage());
+        Files.writeString(list(), "pool " + id + "\n");
+        try (Pool pool = Pools.open(dir)) {
+            assertAllDrivesAndDataThere(pool);
+        }
+        assertEquals(before, Files.readString(list()));
+    }
+
+    @Test
     void shouldNameFileLineAndTextForGarbageInsteadOfAStackTrace() throws IOException {
         populate();
         Files.writeString(list(), Files.readString(list()) + "drvie 0 9 oops\n");

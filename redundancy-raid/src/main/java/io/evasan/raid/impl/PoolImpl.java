@@ -320,11 +320,20 @@ public final class PoolImpl implements Pool {
                         + "; nothing was changed. Fix: put the right UUID on the line \"pool <uuid>\" (each drive's"
                         + " label names its pool) and move the drives of the other pools out of the pool directory");
             } else if (listPoolId == null) {
+                Set<UUID> elsewhere = new java.util.TreeSet<>();
+                for (Found x : found) {
+                    elsewhere.add(x.label().poolId());
+                }
+                String hint = elsewhere.size() == 1
+                        ? " The drives in " + scanDirs + " carry labels of pool " + elsewhere.iterator().next()
+                        + ": if they are this pool's, replace " + list + " by the single line \"pool "
+                        + elsewhere.iterator().next() + "\" and start again (the drive lines are rebuilt from the labels)."
+                        : "";
                 throw new StorageException(ErrorCode.CORRUPT_METADATA, list + (poolLine > 0 ? ":" + poolLine
                         + ": bad pool line \"" + poolText + "\"" : ": no \"pool <uuid>\" line")
                         + " and no drive with a readable label at the " + listedPaths.size() + " listed paths to take"
                         + " the pool UUID from; nothing was changed. Fix: restore pool.list from a backup, or write the"
-                        + " line \"pool <uuid>\" by hand and check that the drive files listed there exist");
+                        + " line \"pool <uuid>\" by hand and check that the drive files listed there exist." + hint);
             }
         }
         // committed groups: named by pool.list (a group line, or a drive line), or holding a drive at a listed path
@@ -334,8 +343,10 @@ public final class PoolImpl implements Pool {
                 groups.put(d.group(), null);
             }
         }
+        boolean listNamesNoGroup = groups.isEmpty();
         for (Found x : found) {
-            if (x.label().poolId().equals(poolId) && listedPaths.contains(key(x.path()))) {
+            if (x.label().poolId().equals(poolId) && (listNamesNoGroup || listedPaths.contains(key(x.path())))) {
+                // a list that names no group at all (only "pool <uuid>" left) is rebuilt from every label found
                 groups.putIfAbsent(x.label().groupId(), null);
             }
         }
