@@ -80,6 +80,17 @@ public final class Appliance implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @Option(names = "--mld-accept-rollback", paramLabel = "GENERATION",
+            description = "Recovery only: open the MLD on this older generation when the start was refused because a newer,"
+                    + " acknowledged generation is damaged on every copy (quorum-mld/README.md, Recovery).")
+    void mldAcceptRollback(long generation) {
+        if (generation < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--mld-accept-rollback takes the generation named by the refusal message (>= 0), got " + generation);
+        }
+        System.setProperty(EmbeddedAppliance.MLD_ACCEPT_ROLLBACK_PROPERTY, Long.toString(generation));
+    }
+
     long bgcopyRate;
 
     @Option(names = "--bgcopy-rate", defaultValue = "0", paramLabel = "BYTES_PER_S",

@@ -41,6 +41,11 @@ import java.util.Optional;
  * {@code iscsi-ls -s iscsi://127.0.0.1:3260} at once; later starts only reopen.
  */
 public final class EmbeddedAppliance implements AutoCloseable {
+    /**
+     * System property set by {@code --mld-accept-rollback N}: the operator's consent to open the
+     * MLD on generation N when a newer acknowledged generation is lost (quorum-mld/README.md).
+     */
+    public static final String MLD_ACCEPT_ROLLBACK_PROPERTY = "evasan.mld.acceptRollback";
     public static final String DEFAULT_IQN = "iqn.2026-11.io.evasan:nsc0";
     public static final String FIRST_LUN = "lun0";
 
@@ -153,7 +158,8 @@ public final class EmbeddedAppliance implements AutoCloseable {
             // acknowledged; they reach stable storage with the data at FUA / SYNCHRONIZE CACHE,
             // or on every change with --metadata-fsync.
             m = Mappings.open(p, o.dataDir().resolve("mapping"),
-                    MappingOptions.defaults().withFsync(o.metadataFsync()).withRegistry(registry));
+                    MappingOptions.defaults().withFsync(o.metadataFsync()).withRegistry(registry)
+                            .withMldAcceptRollbackTo(Long.getLong(MLD_ACCEPT_ROLLBACK_PROPERTY, -1)));
             int group = p.diskGroups().get(0).id();
             t = new SharingTreesImpl(new MappingSegmentMaps(m, p, group, o.raid(), "st-"),
                     SharingConfig.defaults().withRate(o.bgcopyBytesPerSecond()), new SharingStats(registry));

@@ -48,6 +48,11 @@ public final class IscsiTargetConfig {
     private long maxConnectionBufferBytes = 256L << 20;
     private long nopInIntervalMillis = 5000;
     private long nopInTimeoutMillis = 30000;
+    private long pduTimeoutMillis = 10000;
+    private long loginTimeoutMillis = 15000;
+    private int maxConnections = 256;
+    private int maxConnectionsPerInitiator = 16;
+    private int maxConnectionsPerAddress = 64;
 
     public static IscsiTargetConfig create() {
         return new IscsiTargetConfig();
@@ -132,6 +137,28 @@ public final class IscsiTargetConfig {
     /** Time without an answer to a NOP-In ping after which the connection is dropped. */
     public IscsiTargetConfig nopInTimeoutMillis(long n) { check(n >= 100, "nop timeout"); this.nopInTimeoutMillis = n; return this; }
 
+    /**
+     * Once the first byte of a PDU has arrived, the whole PDU (header, data, digests) must arrive
+     * within this time, else the connection is closed and logged. A connection idle between PDUs
+     * is not affected (hosts keep idle sessions; NOP-In pings cover those).
+     */
+    public IscsiTargetConfig pduTimeoutMillis(long n) { check(n >= 50 && n <= 3_600_000, "PDU timeout " + n); this.pduTimeoutMillis = n; return this; }
+    /** Time from TCP accept to the end of the login phase; a connection still logging in then is closed. */
+    public IscsiTargetConfig loginTimeoutMillis(long n) { check(n >= 50 && n <= 3_600_000, "login timeout " + n); this.loginTimeoutMillis = n; return this; }
+    /**
+     * Open TCP connections the portal serves at once. The next one is answered at its first Login
+     * Request with status 03/02 (Out of resources) and closed; beyond this plus a grace of
+     * {@link #REJECT_GRACE} a new connection is closed at accept without an answer.
+     */
+    public IscsiTargetConfig maxConnections(int n) { check(n >= 1 && n <= 1_000_000, "max connections " + n); this.maxConnections = n; return this; }
+    /** Connections one initiator name may hold at once (all its sessions, discovery included); the next login gets 03/02. */
+    public IscsiTargetConfig maxConnectionsPerInitiator(int n) { check(n >= 1 && n <= 1_000_000, "max connections per initiator " + n); this.maxConnectionsPerInitiator = n; return this; }
+    /** Connections one source IP address may hold at once; the next login gets 03/02 (beyond the grace: closed at accept). */
+    public IscsiTargetConfig maxConnectionsPerAddress(int n) { check(n >= 1 && n <= 1_000_000, "max connections per address " + n); this.maxConnectionsPerAddress = n; return this; }
+
+    /** Connections over a cap that still get a Login Response (03/02) before the portal closes new ones at accept. */
+    public static final int REJECT_GRACE = 16;
+
     /** Checks cross-field constraints; called by {@link IscsiTargetServer}. */
     public void validate() {
         check(firstBurstLength <= maxBurstLength, "FirstBurstLength " + firstBurstLength + " > MaxBurstLength " + maxBurstLength);
@@ -162,4 +189,9 @@ public final class IscsiTargetConfig {
     public long maxConnectionBufferBytes() { return maxConnectionBufferBytes; }
     public long nopInIntervalMillis() { return nopInIntervalMillis; }
     public long nopInTimeoutMillis() { return nopInTimeoutMillis; }
+    public long pduTimeoutMillis() { return pduTimeoutMillis; }
+    public long loginTimeoutMillis() { return loginTimeoutMillis; }
+    public int maxConnections() { return maxConnections; }
+    public int maxConnectionsPerInitiator() { return maxConnectionsPerInitiator; }
+    public int maxConnectionsPerAddress() { return maxConnectionsPerAddress; }
 }

@@ -92,6 +92,16 @@ public final class IscsiTargetServer {
         return core.protocolErrors();
     }
 
+    /** Connections refused for a connection cap (answered 03/02, or closed at accept) since start. */
+    public long rejectedConnections() {
+        return core.rejectedConnections();
+    }
+
+    /** Connections closed because a PDU or the login did not complete in time since start. */
+    public long timedOutConnections() {
+        return core.timedOutConnections();
+    }
+
     /** Closes all connections and the listener; closes the Vert.x instance when owned. */
     public synchronized void stop() {
         try {

@@ -81,9 +81,48 @@ class MirrorTest {
         }
         try (Pool p = pool(); Mapping m = open(p)) {
             assertIntact(m);
-            assertEquals(2, m.mld().goodCopies());
-            m.create("after", MB, RaidLevel.RAID0); // the next commit rewrites every copy
+            assertEquals(3, m.mld().goodCopies(), "the damaged copy is rewritten from a good one at open");
+            assertEquals(2, m.mld().openReport().size(), "both slots: " + m.mld().openReport());
+            m.create("after", MB, RaidLevel.RAID0);
             assertEquals(3, m.mld().goodCopies());
+        }
+    }
+
+    /** Issue 11 #7: one byte of the newest MLD generation flipped on all three copies. */
+    @Test
+    void shouldRefuseToOpenOnARolledBackMldUnlessTheOperatorAcceptsIt() {
+        populate();
+        long gen;
+        try (Pool p = pool(); Mapping m = open(p)) {
+            m.create("lun201", MB, RaidLevel.RAID5); // the REST call that answered 201
+            gen = m.mld().generation();
+        }
+        try (Pool p = pool()) {
+            List<QuorumArea> copies = MappingImpl.spreadOverGroups(p);
+            for (int i = 0; i < 3; i++) {
+                QuorumArea a = copies.get(i);
+                long off = MldBlockDescriptor.slotOffset(a.sizeBytes(), MldBlockDescriptor.slotOf(gen));
+                ByteBuffer sector = ByteBuffer.allocate(512);
+                a.read(off, sector);
+                sector.put(70, (byte) ~sector.get(70)).clear();
+                a.write(off, sector);
+                a.force();
+            }
+        }
+        try (Pool p = pool()) {
+            StorageException e = assertThrows(StorageException.class, () -> open(p));
+            assertEquals(ErrorCode.CORRUPT_METADATA, e.code());
+            assertTrue(e.getMessage().contains("MLD generation " + gen + " was committed and acknowledged"), e.getMessage());
+            assertTrue(e.getMessage().contains("--mld-accept-rollback " + (gen - 1)), e.getMessage());
+        }
+        try (Pool p = pool(); Mapping m = Mappings.open(p, dir.resolve("state"),
+                MappingOptions.defaults().withMldAcceptRollbackTo(gen - 1))) {
+            assertEquals(gen - 1, m.mld().generation());
+            assertTrue(m.mld().openReport().get(0).contains("MLD rollback ACCEPTED"), m.mld().openReport().toString());
+            assertIntact(m);
+        }
+        try (Pool p = pool(); Mapping m = open(p)) {
+            assertIntact(m); // later starts need no option
         }
     }
 
@@ -97,7 +136,7 @@ class MirrorTest {
         }
         try (Pool p = pool(); Mapping m = open(p)) {
             assertIntact(m);
-            assertEquals(1, m.mld().goodCopies());
+            assertEquals(3, m.mld().goodCopies(), "rewritten from the surviving copy at open");
         }
     }
 

@@ -37,6 +37,14 @@ public interface Mld extends AutoCloseable {
     /** Number of quorum areas that held a valid copy of the current generation at open or got it at the last commit. */
     int goodCopies();
 
+    /**
+     * What opening found and did, one line each (damaged copies rewritten from a good copy,
+     * an accepted rollback); every line was also logged at WARN. Empty when all was well.
+     */
+    default List<String> openReport() {
+        return List.of();
+    }
+
     /** Bytes of payload of the current state (what one slot holds). */
     int payloadBytes();
 

@@ -11,7 +11,7 @@ import java.util.zip.CRC32C;
  *   0                   1                   2                   3
  *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
  *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
- *  |                  magic "EVAMLD01" (8 bytes)                   |  0
+ *  |   magic, bytes "EVAMDL01" (8 bytes; the long 0x31304C444D415645)|  0
  *  |                                                               |
  *  +---------------------------------------------------------------+
  *  |                     layout version (int)                      |  8
@@ -44,9 +44,41 @@ import java.util.zip.CRC32C;
  * <p>A quorum area (or the region of it given to the MLD) holds two slots of
  * {@link #slotSize(long)} bytes each; generation {@code g} is written to slot {@code g & 1}.
  * A slot is valid when magic, version, header CRC and payload CRC all check.
+ *
+ * <p><b>Commit seal</b> (added without a version change; regions written before it simply have
+ * no seal). The last 512 bytes of each slot hold a seal sector, written into slot {@code g & 1}
+ * of every copy only after generation {@code g} is durable on all of them, i.e. when the commit
+ * is about to be acknowledged. A block therefore never extends into the last sector of its slot
+ * ({@link #maxBlockLength(long)}). The seal is what tells a crash-torn commit (no seal: the
+ * commit never returned, falling back to {@code g - 1} is correct) from an acknowledged
+ * generation that was damaged later on every copy (seal says {@code g}, no valid block of
+ * {@code g} is left: opening refuses instead of rolling back silently).
+ *
+ * <pre>
+ *  +---------------------------------------------------------------+
+ *  |                  magic "EVAMLDSL" (8 bytes)                   |  0
+ *  |                                                               |
+ *  +---------------------------------------------------------------+
+ *  |                    seal version = 1 (int)                     |  8
+ *  +---------------------------------------------------------------+
+ *  |                     reserved, zero (int)                      | 12
+ *  +---------------------------------------------------------------+
+ *  |             acknowledged generation (long)                    | 16
+ *  |                                                               |
+ *  +---------------------------------------------------------------+
+ *  |                 commit time, epoch millis (long)              | 24
+ *  |                                                               |
+ *  +---------------------------------------------------------------+
+ *  |                  reserved, zero (28 bytes)                    | 32
+ *  +---------------------------------------------------------------+
+ *  |       seal CRC32C over bytes 0..59 (int)                      | 60
+ *  +---------------------------------------------------------------+
+ *  |                  zero up to 512                               | 64
+ *  +---------------------------------------------------------------+
+ * </pre>
  */
 public final class MldBlockDescriptor {
-    public static final long MAGIC = 0x31304C444D415645L; // "EVAMLD01" little-endian
+    public static final long MAGIC = 0x31304C444D415645L; // bytes "EVAMDL01" (little-endian)
     public static final int VERSION = 1;
     public static final int HEADER_LENGTH = 64;
 
@@ -63,6 +95,13 @@ public final class MldBlockDescriptor {
 
     private static final int SECTOR = 512;
 
+    public static final long SEAL_MAGIC = 0x4C53444C4D415645L; // "EVAMLDSL" little-endian
+    public static final int SEAL_VERSION = 1;
+    public static final int SEAL_LENGTH = SECTOR;
+    public static final int SEAL_GENERATION_OFFSET = 16;
+    public static final int SEAL_TIME_OFFSET = 24;
+    public static final int SEAL_CRC_OFFSET = 60;
+
     private MldBlockDescriptor() {
     }
 
@@ -74,6 +113,49 @@ public final class MldBlockDescriptor {
     /** Byte offset of slot {@code slot} (0 or 1) relative to the MLD region start. */
     public static long slotOffset(long regionLength, int slot) {
         return slot * slotSize(regionLength);
+    }
+
+    /** Byte offset of the seal sector of slot {@code slot} relative to the MLD region start. */
+    public static long sealOffset(long regionLength, int slot) {
+        return slotOffset(regionLength, slot) + slotSize(regionLength) - SEAL_LENGTH;
+    }
+
+    /** Largest block a slot of {@code slotSize} bytes takes: all but its seal sector. */
+    public static long maxBlockLength(long slotSize) {
+        return slotSize - SEAL_LENGTH;
+    }
+
+    /** A 512-byte seal sector for acknowledged generation {@code generation}. */
+    public static ByteBuffer seal(long generation, long commitMillis) {
+        ByteBuffer b = ByteBuffer.allocate(SEAL_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(MAGIC_OFFSET, SEAL_MAGIC);
+        b.putInt(VERSION_OFFSET, SEAL_VERSION);
+        b.putLong(SEAL_GENERATION_OFFSET, generation);
+        b.putLong(SEAL_TIME_OFFSET, commitMillis);
+        b.putInt(SEAL_CRC_OFFSET, crc(b, 0, SEAL_CRC_OFFSET));
+        return b;
+    }
+
+    /** True when {@code sector} is a seal whose magic, version and CRC check. */
+    public static boolean sealValid(ByteBuffer sector) {
+        ByteBuffer b = sector.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        return b.limit() >= SEAL_CRC_OFFSET + 4 && b.getLong(MAGIC_OFFSET) == SEAL_MAGIC
+                && b.getInt(VERSION_OFFSET) == SEAL_VERSION && crc(b, 0, SEAL_CRC_OFFSET) == b.getInt(SEAL_CRC_OFFSET);
+    }
+
+    /** Acknowledged generation of a valid seal. */
+    public static long sealGeneration(ByteBuffer sector) {
+        return sector.duplicate().order(ByteOrder.LITTLE_ENDIAN).getLong(SEAL_GENERATION_OFFSET);
+    }
+
+    /** True when the first 64 bytes of {@code sector} are zero (no seal ever written). */
+    public static boolean sealBlank(ByteBuffer sector) {
+        return blank(sector);
+    }
+
+    /** True when the 8 bytes at 0 read "EVAMLD01" (the header may still fail its CRC). */
+    public static boolean hasMagic(ByteBuffer block) {
+        return block.limit() >= 8 && block.duplicate().order(ByteOrder.LITTLE_ENDIAN).getLong(MAGIC_OFFSET) == MAGIC;
     }
 
     /** Slot that generation {@code generation} is written to. */

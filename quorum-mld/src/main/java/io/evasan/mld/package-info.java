@@ -8,6 +8,8 @@
  * generation number and CRC32C checksums into one of two slots per drive (ping-pong by
  * generation parity), so a torn write never destroys the last good copy. Opening reads both
  * slots of every available quorum area and takes the highest valid generation; copies that are
- * torn, stale or fail their checksum are skipped and rewritten by the next commit.
+ * torn, stale or fail their checksum are rewritten from a good copy at open (logged). A commit
+ * seal per slot tells an acknowledged generation lost on every copy (open refuses; see
+ * quorum-mld/README.md, Recovery) from a torn commit that never returned (open falls back).
  */
 package io.evasan.mld;

@@ -103,6 +103,38 @@ final class FileQuorumArea implements QuorumArea {
         }
     }
 
+    /** Flips every bit of the byte at {@code off} (bypassing availability). */
+    void flip(long off) {
+        try {
+            ByteBuffer one = ByteBuffer.allocate(1);
+            ch.read(one, off);
+            one.put(0, (byte) ~one.get(0)).clear();
+            ch.write(one, off);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Overwrites {@code len} bytes at {@code off} with zeros (a sector never written). */
+    void zero(long off, int len) {
+        try {
+            ch.write(ByteBuffer.allocate(len), off);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Reads {@code len} bytes at {@code off}. */
+    byte[] bytes(long off, int len) {
+        try {
+            ByteBuffer b = ByteBuffer.allocate(len);
+            ch.read(b, off);
+            return b.array();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     void close() throws IOException {
         ch.close();
     }

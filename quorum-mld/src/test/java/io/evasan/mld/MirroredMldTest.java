@@ -85,9 +85,11 @@ class MirroredMldTest {
         Mld r = open(3);
         assertEquals(2, r.generation());
         assertEquals("2", s(r.get("lun", "a").orElseThrow()));
-        assertEquals(2, r.goodCopies());
+        assertEquals(3, r.goodCopies(), "the damaged copy is rewritten at open");
+        assertEquals(1, r.openReport().size(), r.openReport().toString());
+        assertTrue(r.openReport().get(0).contains(areas.get(0).driveId() + " slot 0"), r.openReport().toString());
         r.commit(new MldBatch().put("lun", "b", b("3")));
-        assertEquals(3, open(3).goodCopies(), "the damaged copy is rewritten by the next commit");
+        assertEquals(3, open(3).goodCopies());
     }
 
     @ParameterizedTest
@@ -105,21 +107,133 @@ class MirroredMldTest {
         Mld r = open(3);
         assertEquals(2, r.generation());
         assertEquals("2", s(r.get("lun", "a").orElseThrow()));
-        assertEquals(1, r.goodCopies());
+        assertEquals(3, r.goodCopies(), "both damaged copies are rewritten from the survivor at open");
+        assertEquals(4, r.openReport().size(), "generation 2 and 1 on two drives: " + r.openReport());
+        Mld again = open(3);
+        assertEquals(List.of(), again.openReport(), "nothing left to repair");
+    }
+
+    long sealOffset(long gen) {
+        return MldBlockDescriptor.sealOffset(AREA, MldBlockDescriptor.slotOf(gen));
     }
 
     @Test
-    void shouldFallBackToPreviousGenerationWhenNewestIsTornEverywhere() {
+    void shouldFallBackToPreviousGenerationWhenNewestIsTornEverywhereAndNeverSealed() {
         Mld m = open(3);
         m.commit(new MldBatch().put("lun", "a", b("old")));
         m.commit(new MldBatch().put("lun", "a", b("new")));
         for (int i = 0; i < 3; i++) {
-            areas.get(i).corrupt(slotOffset(2) + 600, 100); // torn tail of the newest block? payload is short: header
             areas.get(i).corrupt(slotOffset(2) + 20, 4);
+            areas.get(i).zero(sealOffset(2), 512); // the crash came before the seal: commit 2 never returned
         }
         Mld r = open(3);
         assertEquals(1, r.generation());
         assertEquals("old", s(r.get("lun", "a").orElseThrow()));
+    }
+
+    /** Issue 11 #7, exact reproduction: one byte of the newest generation flipped on all three copies. */
+    @ParameterizedTest
+    @ValueSource(ints = {16, 40, 64, 70})
+    void shouldRefuseToStartWhenTheAcknowledgedNewestGenerationIsDamagedOnEveryCopy(int byteInBlock) {
+        Mld m = open(3);
+        m.commit(new MldBatch().put("lun", "a", b("old")));
+        m.commit(new MldBatch().put("lun", "b", b("created with 201")));
+        for (int i = 0; i < 3; i++) {
+            areas.get(i).flip(slotOffset(2) + byteInBlock);
+        }
+        StorageException e = assertThrows(StorageException.class, () -> open(3));
+        assertEquals(ErrorCode.CORRUPT_METADATA, e.code());
+        String msg = e.getMessage();
+        assertTrue(msg.contains("MLD generation 2 was committed and acknowledged"), msg);
+        assertTrue(msg.contains("newest intact generation is 1"), msg);
+        for (int i = 0; i < 3; i++) {
+            assertTrue(msg.contains("drive " + areas.get(i).driveId() + " slot 0: "), msg);
+        }
+        assertTrue(msg.contains("Refusing to start"), msg);
+        assertTrue(msg.contains("--mld-accept-rollback 1"), msg);
+        // bad input changes nothing: the refusal wrote nothing, a second try says the same
+        assertEquals(msg, assertThrows(StorageException.class, () -> open(3)).getMessage());
+    }
+
+    @Test
+    void shouldStartOnThePreviousGenerationOnlyWithExplicitConsentAndSaySo() {
+        Mld m = open(3);
+        m.commit(new MldBatch().put("lun", "a", b("old")));
+        m.commit(new MldBatch().put("lun", "b", b("created with 201")));
+        for (int i = 0; i < 3; i++) {
+            areas.get(i).flip(slotOffset(2) + 70);
+        }
+        MldOptions wrong = MldOptions.defaults().withAcceptRollbackTo(0);
+        StorageException e = assertThrows(StorageException.class,
+                () -> Mlds.open(new ArrayList<QuorumArea>(areas), wrong));
+        assertTrue(e.getMessage().contains("--mld-accept-rollback 0 was given, but the generation that can be opened is 1"),
+                e.getMessage());
+
+        Mld r = Mlds.open(new ArrayList<QuorumArea>(areas), MldOptions.defaults().withAcceptRollbackTo(1));
+        assertEquals(1, r.generation());
+        assertEquals("old", s(r.get("lun", "a").orElseThrow()));
+        assertTrue(r.get("lun", "b").isEmpty());
+        assertTrue(r.openReport().get(0).startsWith("MLD rollback ACCEPTED by the operator (--mld-accept-rollback 1)"),
+                r.openReport().toString());
+        // accepted once: the seals of the lost generation are lowered, later starts need no option
+        Mld later = open(3);
+        assertEquals(1, later.generation());
+        later.commit(new MldBatch().put("lun", "c", b("3")));
+        assertEquals(2, open(3).generation());
+        assertEquals("3", s(open(3).get("lun", "c").orElseThrow()));
+    }
+
+    @Test
+    void shouldRewriteASingleDamagedCopyAtOpenAndReportDriveAndSlot() {
+        Mld m = open(3);
+        m.commit(new MldBatch().put("lun", "a", b("1")));
+        m.commit(new MldBatch().put("lun", "a", b("2")));
+        byte[] good = areas.get(0).bytes(slotOffset(2), 512);
+        areas.get(1).flip(slotOffset(2) + 5); // magic of the newest copy on drive 1
+        Mld r = open(3);
+        assertEquals(3, r.goodCopies());
+        assertEquals(List.of("MLD: current generation 2 on drive " + areas.get(1).driveId()
+                + " slot 0 was header magic destroyed; rewritten from drive " + areas.get(0).driveId() + " slot 0"),
+                r.openReport());
+        assertArrayEquals(good, areas.get(1).bytes(slotOffset(2), 512), "the copy on drive 1 is whole again");
+    }
+
+    @Test
+    void shouldRewriteADamagedSealAtOpen() {
+        Mld m = open(3);
+        m.commit(new MldBatch().put("lun", "a", b("1")));
+        byte[] seal = areas.get(0).bytes(sealOffset(1), 512);
+        areas.get(2).flip(sealOffset(1) + 17);
+        Mld r = open(3);
+        assertTrue(r.openReport().get(0).contains("commit seal on drive " + areas.get(2).driveId() + " slot 1 was damaged"),
+                r.openReport().toString());
+        byte[] now = areas.get(2).bytes(sealOffset(1), 512);
+        assertTrue(MldBlockDescriptor.sealValid(java.nio.ByteBuffer.wrap(now)));
+        assertEquals(MldBlockDescriptor.sealGeneration(java.nio.ByteBuffer.wrap(seal)),
+                MldBlockDescriptor.sealGeneration(java.nio.ByteBuffer.wrap(now)));
+    }
+
+    @Test
+    void shouldOpenARegionWrittenBeforeSealsExistedAndSealIt() {
+        Mld m = open(3);
+        m.commit(new MldBatch().put("lun", "a", b("1")));
+        m.commit(new MldBatch().put("lun", "a", b("2")));
+        for (int i = 0; i < 3; i++) { // what the previous release left: blocks, no seal sectors
+            areas.get(i).zero(sealOffset(1), 512);
+            areas.get(i).zero(sealOffset(2), 512);
+        }
+        Mld r = open(3);
+        assertEquals(2, r.generation());
+        assertEquals(List.of(), r.openReport(), "a missing seal is not damage");
+        for (int i = 0; i < 3; i++) {
+            java.nio.ByteBuffer sl = java.nio.ByteBuffer.wrap(areas.get(i).bytes(sealOffset(2), 512));
+            assertTrue(MldBlockDescriptor.sealValid(sl));
+            assertEquals(2, MldBlockDescriptor.sealGeneration(sl));
+        }
+        for (int i = 0; i < 3; i++) { // from now on the generation is protected
+            areas.get(i).flip(slotOffset(2) + 70);
+        }
+        assertThrows(StorageException.class, () -> open(3));
     }
 
     @Test

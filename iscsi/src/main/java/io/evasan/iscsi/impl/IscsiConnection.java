@@ -145,7 +145,22 @@ public final class IscsiConnection implements PduParser.Handler {
     private int pingTtt = RESERVED_TAG;
     private long pingSentAt;
 
-    IscsiConnection(TargetCore core, NetSocket socket, Context ctx) {
+    // ---- deadlines and caps
+    private final String remoteHost;
+    /** Why this connection is over a connection cap (answered 03/02 at its first Login Request), or null. */
+    private final String overCap;
+    private long acceptedAt;
+    private boolean loginCompleted;
+    /** When the first byte of the PDU still incomplete arrived (nanoTime), 0 at a PDU boundary. */
+    private long pduStartedAt;
+    /** PDUs (and PDU errors) the parser has delivered: tells a new partial PDU from a continuing one. */
+    private long pdusDelivered;
+    /** The initiator name counted against maxConnectionsPerInitiator, released at teardown. */
+    private String countedInitiator;
+
+    IscsiConnection(TargetCore core, NetSocket socket, Context ctx, String remoteHost, String overCap) {
+        this.remoteHost = remoteHost;
+        this.overCap = overCap;
         java.util.Arrays.fill(deadItts, RESERVED_TAG);
         java.util.Arrays.fill(deadTtts, RESERVED_TAG);
         this.core = core;
@@ -164,17 +179,31 @@ public final class IscsiConnection implements PduParser.Handler {
 
     int tsih() { return tsih; }
 
+    String remoteHost() { return remoteHost; }
+
+    private String who() {
+        return remoteHost + (initiatorName == null ? "" : " (" + initiatorName + ")");
+    }
+
     void start() {
         lastReceive = System.nanoTime();
+        acceptedAt = lastReceive;
         // raw Netty read buffers (Vert.x's socket.handler would copy each one to the heap first): the
         // parser only borrows a chunk and copies what it keeps, so the chunk is released right after
         ((NetSocketInternal) socket).messageHandler(msg -> {
-            lastReceive = System.nanoTime();
+            long now = System.nanoTime();
+            lastReceive = now;
             if (msg instanceof ByteBuf b) {
+                long before = pdusDelivered;
                 try {
                     parser.feed(BufferInternal.buffer(b));
                 } finally {
                     b.release();
+                }
+                if (!parser.midPdu()) {
+                    pduStartedAt = 0;
+                } else if (pduStartedAt == 0 || pdusDelivered != before) {
+                    pduStartedAt = now; // a new PDU began in this chunk
                 }
             } else {
                 ReferenceCountUtil.release(msg);
@@ -183,6 +212,7 @@ public final class IscsiConnection implements PduParser.Handler {
         socket.closeHandler(v -> teardown());
         socket.exceptionHandler(t -> close());
         long period = cfg.nopInIntervalMillis() > 0 ? Math.max(100, cfg.nopInIntervalMillis() / 2) : 1000;
+        period = Math.max(25, Math.min(period, Math.min(cfg.pduTimeoutMillis(), cfg.loginTimeoutMillis()) / 4));
         timerId = core.vertx().setPeriodic(period, id -> onTimer());
     }
 
@@ -190,6 +220,7 @@ public final class IscsiConnection implements PduParser.Handler {
 
     @Override
     public void onPdu(Pdu p) {
+        pdusDelivered++;
         if (phase == Phase.CLOSED) {
             return;
         }
@@ -217,12 +248,14 @@ public final class IscsiConnection implements PduParser.Handler {
 
     @Override
     public void onOversizedData(Pdu headerOnly, int announcedLength) {
+        pdusDelivered++;
         // the command (if any) is lost: reject it and close, ERL 0 cannot recover the task
         rejectDataError(headerOnly, REJECT_PROTOCOL_ERROR);
     }
 
     @Override
     public void onDataDigestError(Pdu pdu) {
+        pdusDelivered++;
         // ERL 0: the task cannot be recovered without SNACK/R2T recovery
         rejectDataError(pdu, REJECT_DATA_DIGEST_ERROR);
     }
@@ -272,6 +305,13 @@ public final class IscsiConnection implements PduParser.Handler {
             expCmdSN = p.u32(CMDSN_OFFSET);
             maxCmdSN = expCmdSN + cfg.commandWindow() - 1;
             statSN = ThreadLocalRandom.current().nextInt();
+            if (overCap != null) {
+                core.connectionRejected();
+                LOG.log(System.Logger.Level.WARNING, "iSCSI login from " + remoteHost
+                        + " refused with 03/02 (Out of resources): " + overCap);
+                loginFail(LoginStatus.OUT_OF_RESOURCES, itt);
+                return;
+            }
             int vmax = p.u8(LOGIN_VERSION_MAX_OFFSET);
             int vmin = p.u8(LOGIN_VERSION_MIN_OFFSET);
             if (vmin > 0 || vmax < vmin) {
@@ -424,6 +464,14 @@ public final class IscsiConnection implements PduParser.Handler {
             if (in == null || in.isEmpty()) {
                 return LoginStatus.MISSING_PARAMETER;
             }
+            if (!core.admitInitiator(in)) {
+                core.connectionRejected();
+                LOG.log(System.Logger.Level.WARNING, "iSCSI login of " + in + " from " + remoteHost
+                        + " refused with 03/02 (Out of resources): the initiator already holds "
+                        + cfg.maxConnectionsPerInitiator() + " connections (maxConnectionsPerInitiator)");
+                return LoginStatus.OUT_OF_RESOURCES;
+            }
+            countedInitiator = in;
             initiatorName = in;
             String st = seen.getOrDefault("SessionType", "Normal");
             if (st.equals("Discovery")) {
@@ -598,6 +646,7 @@ public final class IscsiConnection implements PduParser.Handler {
     }
 
     private void enterFullFeature() {
+        loginCompleted = true;
         neg.finish();
         phase = Phase.FULL_FEATURE;
         parser.headerDigest(neg.headerDigest());
@@ -701,10 +750,24 @@ public final class IscsiConnection implements PduParser.Handler {
             return;
         }
         long now = System.nanoTime();
+        if (pduStartedAt != 0 && now - pduStartedAt > cfg.pduTimeoutMillis() * 1_000_000L) {
+            core.connectionTimedOut();
+            core.protocolError();
+            LOG.log(System.Logger.Level.WARNING, "iSCSI connection from " + who() + " closed: a PDU begun "
+                    + (now - pduStartedAt) / 1_000_000 + " ms ago is still incomplete (pduTimeoutMillis "
+                    + cfg.pduTimeoutMillis() + ")");
+            close();
+            return;
+        }
+        if (!loginCompleted && now - acceptedAt > cfg.loginTimeoutMillis() * 1_000_000L) {
+            core.connectionTimedOut();
+            LOG.log(System.Logger.Level.WARNING, "iSCSI connection from " + who() + " closed: login not completed "
+                    + (now - acceptedAt) / 1_000_000 + " ms after connect (loginTimeoutMillis "
+                    + cfg.loginTimeoutMillis() + ")");
+            close();
+            return;
+        }
         if (phase == Phase.LOGIN) {
-            if (now - lastReceive > 30_000_000_000L) {
-                close(); // stalled login
-            }
             return;
         }
         if (phase != Phase.FULL_FEATURE || cfg.nopInIntervalMillis() == 0) {
@@ -1747,6 +1810,10 @@ public final class IscsiConnection implements PduParser.Handler {
         waitingCmdSN.clear();
         core.unregister(sessionKey, this);
         core.removed(this);
+        if (countedInitiator != null) {
+            core.releaseInitiator(countedInitiator);
+            countedInitiator = null;
+        }
         closeNexusNow();
     }
 

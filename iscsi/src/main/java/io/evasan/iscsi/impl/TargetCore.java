@@ -34,16 +34,88 @@ public final class TargetCore {
     public int boundPort() { return boundPort; }
     public void boundPort(int p) { boundPort = p; }
 
-    /** Accepts a new TCP connection. */
+    private static final System.Logger LOG = System.getLogger(TargetCore.class.getName());
+    /** Open TCP connections (exact; {@code connections.size()} is only a view). */
+    private final AtomicInteger open = new AtomicInteger();
+    private final ConcurrentHashMap<String, Integer> perAddress = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Integer> perInitiator = new ConcurrentHashMap<>();
+    private final AtomicLong rejectedConnections = new AtomicLong();
+    private final AtomicLong timedOutConnections = new AtomicLong();
+
+    /**
+     * Accepts a new TCP connection. Over {@code maxConnections} (total) or
+     * {@code maxConnectionsPerAddress} the connection is still served up to its first Login Request,
+     * which is answered 03/02 (Out of resources); beyond the cap plus {@link IscsiTargetConfig#REJECT_GRACE}
+     * it is closed at once.
+     */
     public void accept(NetSocket socket) {
-        IscsiConnection c = new IscsiConnection(this, socket, vertx.getOrCreateContext());
+        String addr = socket.remoteAddress() == null ? "?" : socket.remoteAddress().host();
+        int total = open.incrementAndGet();
+        int fromAddr = perAddress.merge(addr, 1, Integer::sum);
+        String over = null;
+        boolean hard = false;
+        if (total > config.maxConnections()) {
+            over = "the portal already serves " + (total - 1) + " connections (maxConnections " + config.maxConnections() + ")";
+            hard = total > config.maxConnections() + IscsiTargetConfig.REJECT_GRACE;
+        } else if (fromAddr > config.maxConnectionsPerAddress()) {
+            over = addr + " already holds " + (fromAddr - 1) + " connections (maxConnectionsPerAddress "
+                    + config.maxConnectionsPerAddress() + ")";
+            hard = fromAddr > config.maxConnectionsPerAddress() + IscsiTargetConfig.REJECT_GRACE;
+        }
+        if (hard) {
+            rejectedConnections.incrementAndGet();
+            release(addr);
+            LOG.log(System.Logger.Level.WARNING, "iSCSI connection from " + addr + " closed at accept: " + over);
+            socket.close();
+            return;
+        }
+        IscsiConnection c = new IscsiConnection(this, socket, vertx.getOrCreateContext(), addr, over);
         connections.add(c);
         c.start();
     }
 
-    void removed(IscsiConnection c) {
-        connections.remove(c);
+    private void release(String addr) {
+        open.decrementAndGet();
+        perAddress.computeIfPresent(addr, (k, v) -> v <= 1 ? null : v - 1);
     }
+
+    void removed(IscsiConnection c) {
+        if (connections.remove(c)) {
+            release(c.remoteHost());
+        }
+    }
+
+    /**
+     * Counts one more connection of {@code initiator} (case-insensitive) unless it already holds
+     * {@code maxConnectionsPerInitiator}; true when counted (release with {@link #releaseInitiator}).
+     */
+    boolean admitInitiator(String initiator) {
+        boolean[] ok = new boolean[1];
+        perInitiator.compute(initiator.toLowerCase(), (k, v) -> {
+            int n = v == null ? 0 : v;
+            ok[0] = n < config.maxConnectionsPerInitiator();
+            return ok[0] ? n + 1 : (v == null ? null : v);
+        });
+        return ok[0];
+    }
+
+    void releaseInitiator(String initiator) {
+        perInitiator.computeIfPresent(initiator.toLowerCase(), (k, v) -> v <= 1 ? null : v - 1);
+    }
+
+    void connectionRejected() {
+        rejectedConnections.incrementAndGet();
+    }
+
+    void connectionTimedOut() {
+        timedOutConnections.incrementAndGet();
+    }
+
+    /** Connections refused for a cap (with 03/02 or closed at accept) since start. */
+    public long rejectedConnections() { return rejectedConnections.get(); }
+
+    /** Connections closed for a PDU or login deadline since start. */
+    public long timedOutConnections() { return timedOutConnections.get(); }
 
     int newTsih() {
         int t;

@@ -97,6 +97,14 @@ public final class PduParser {
     public boolean isDead() { return dead; }
 
     /**
+     * True when part of a PDU has arrived and the rest has not (bytes kept, data being placed or
+     * an oversized data segment being skipped); false at a PDU boundary or once dead.
+     */
+    public boolean midPdu() {
+        return !dead && (skip > 0 || target != null || (acc != null && pos < acc.length()));
+    }
+
+    /**
      * Feeds the next chunk of the byte stream. Never throws. The chunk is only borrowed: PDU views
      * over it are valid during {@link Handler#onPdu} only, and the bytes of an incomplete PDU are
      * copied into a parser-owned buffer before this returns, so the caller may release (recycle)

@@ -147,7 +147,8 @@ public final class MappingImpl implements Mapping {
         if (pool.diskGroups().isEmpty()) {
             throw new StorageException(ErrorCode.INSUFFICIENT_DRIVES, "pool has no disk group");
         }
-        Mld mld = Mlds.open(spreadOverGroups(pool), MldOptions.defaults().withCopies(options.mldCopies()));
+        Mld mld = Mlds.open(spreadOverGroups(pool), MldOptions.defaults().withCopies(options.mldCopies())
+                .withAcceptRollbackTo(options.mldAcceptRollbackTo()));
         Map<Integer, TreeMap<Integer, Long>> replayRsd = new HashMap<>();
         MappingImpl m = new MappingImpl(pool, mld, stateDir, options, replayRsd);
         try {

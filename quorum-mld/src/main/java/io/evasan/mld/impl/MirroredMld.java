@@ -62,12 +62,28 @@ public final class MirroredMld implements Mld {
         return MldBlockDescriptor.slotSize(regionLength(a));
     }
 
+    /** What one slot of one area held at open. */
+    private static final class SlotState {
+        final int area;
+        final int slot;
+        ByteBuffer block;       // valid block, or null
+        long gen = -1;          // generation of the valid block, or the one a checksum-failed header claims
+        String problem;         // null when valid or blank
+        boolean blank;
+        long sealGen = -1;      // acknowledged generation of a valid seal, -1 when none
+        String sealProblem;     // non-blank seal sector that fails its checks
+
+        SlotState(int area, int slot) {
+            this.area = area;
+            this.slot = slot;
+        }
+    }
+
+    private final List<String> report = new ArrayList<>();
+
     private void load() {
-        ByteBuffer best = null;
-        long bestGen = -1;
+        List<SlotState> states = new ArrayList<>();
         boolean sawData = false;
-        int[] copiesOfGen = new int[1];
-        List<long[]> seen = new ArrayList<>(); // {areaIndex, generation}
         for (int i = 0; i < areas.size(); i++) {
             QuorumArea a = areas.get(i);
             if (!a.isAvailable()) {
@@ -78,73 +94,261 @@ public final class MirroredMld implements Mld {
                 continue;
             }
             for (int s = 0; s < 2; s++) {
-                ByteBuffer block;
-                try {
-                    block = readSlot(a, s, slotSize);
-                } catch (StorageException e) {
-                    if (e.code() != ErrorCode.CORRUPT_METADATA) {
-                        LOG.log(Level.WARNING, "MLD copy unreadable on drive " + a.driveId() + " slot " + s + ": " + e);
-                    }
-                    sawData = true;
-                    continue;
-                }
-                if (block == null) {
-                    continue; // blank
-                }
-                sawData = true;
-                long gen = MldBlockDescriptor.generation(block);
-                seen.add(new long[] {i, gen});
-                if (gen > bestGen) {
-                    bestGen = gen;
-                    best = block;
-                }
+                SlotState st = readSlot(i, s, slotSize);
+                states.add(st);
+                sawData |= !st.blank || st.sealGen >= 0 || st.sealProblem != null;
             }
         }
-        if (best == null) {
-            if (sawData) {
-                throw new StorageException(ErrorCode.CORRUPT_METADATA,
-                        "no valid MLD copy on any of " + areas.size() + " quorum areas");
+        SlotState best = null;
+        SlotState seal = null;
+        for (SlotState st : states) {
+            if (st.block != null && (best == null || st.gen > best.gen)) {
+                best = st;
             }
+            if (st.sealGen >= 0 && (seal == null || st.sealGen > seal.sealGen)) {
+                seal = st;
+            }
+        }
+        long bestGen = best == null ? 0 : best.gen;
+        if (best == null && !sawData) {
             generation = 0;
             goodCopies = 0;
             payloadBytes = decode(ByteBuffer.allocate(4), records);
             return;
         }
-        for (long[] s : seen) {
-            if (s[1] == bestGen) {
-                copiesOfGen[0]++;
+        if (seal != null && seal.sealGen > bestGen) {
+            String damage = damageOf(states, seal.sealGen);
+            String msg = "MLD generation " + seal.sealGen + " was committed and acknowledged (commit seal on drive "
+                    + areas.get(seal.area).driveId() + " slot " + seal.slot + ") but no intact copy of it is left: "
+                    + damage + "; the newest intact generation is "
+                    + (best == null ? "none" : bestGen + " (drive " + areas.get(best.area).driveId() + " slot "
+                    + best.slot + ", committed " + java.time.Instant.ofEpochMilli(MldBlockDescriptor.commitTime(best.block)) + ")")
+                    + ". Starting on it would silently lose every change of generation"
+                    + (seal.sealGen == bestGen + 1 ? " " + seal.sealGen : "s " + (bestGen + 1) + ".." + seal.sealGen) + ".";
+            if (best == null) {
+                throw new StorageException(ErrorCode.CORRUPT_METADATA, msg + " No generation is left to fall back to;"
+                        + " restore the data directory from a backup (quorum-mld/README.md, Recovery).");
+            }
+            if (options.acceptRollbackTo() != bestGen) {
+                String given = options.acceptRollbackTo() == MldOptions.NO_ROLLBACK ? ""
+                        : " (--mld-accept-rollback " + options.acceptRollbackTo() + " was given, but the generation"
+                        + " that can be opened is " + bestGen + ")";
+                throw new StorageException(ErrorCode.CORRUPT_METADATA, msg + " Refusing to start" + given
+                        + ". Recovery: stop here and restore the data directory from a backup, or accept the loss"
+                        + " explicitly by starting once with --mld-accept-rollback " + bestGen
+                        + " (quorum-mld/README.md, Recovery).");
+            }
+            note("MLD rollback ACCEPTED by the operator (--mld-accept-rollback " + bestGen + "): " + msg
+                    + " Opening on generation " + bestGen + ".");
+            rolledBackFrom = seal.sealGen;
+        } else if (options.acceptRollbackTo() != MldOptions.NO_ROLLBACK) {
+            LOG.warning("MLD: --mld-accept-rollback " + options.acceptRollbackTo() + " ignored: no acknowledged"
+                    + " generation is lost (opening generation " + bestGen + "); remove the option");
+        }
+        if (best == null) {
+            throw new StorageException(ErrorCode.CORRUPT_METADATA, "no valid MLD copy on any of " + areas.size()
+                    + " quorum areas: " + damageOf(states, -1) + "; restore the data directory from a backup"
+                    + " (quorum-mld/README.md, Recovery)");
+        }
+        for (SlotState st : states) {
+            if (st.block == null && st.gen > bestGen) {
+                LOG.warning("MLD: drive " + areas.get(st.area).driveId() + " slot " + st.slot + " holds generation "
+                        + st.gen + " with a failed payload checksum and no commit seal: a commit interrupted by a"
+                        + " crash, never acknowledged; opening generation " + bestGen);
             }
         }
         generation = bestGen;
-        goodCopies = copiesOfGen[0];
-        int len = MldBlockDescriptor.payloadLength(best);
-        ByteBuffer payload = best.duplicate();
+        int len = MldBlockDescriptor.payloadLength(best.block);
+        ByteBuffer payload = best.block.duplicate();
         payload.position(MldBlockDescriptor.PAYLOAD_OFFSET).limit(MldBlockDescriptor.PAYLOAD_OFFSET + len);
         payloadBytes = decode(payload.slice(), records);
+        repair(states, best);
     }
 
-    /** Reads and validates one slot: null when blank; CORRUPT_METADATA (logged) when torn or checksum-failed. */
-    private ByteBuffer readSlot(QuorumArea a, int slot, long slotSize) {
+    private long rolledBackFrom = -1;
+
+    private void note(String line) {
+        LOG.warning(line);
+        report.add(line);
+    }
+
+    /** Human-readable list of the damaged slots that claim (or may hold) generation {@code gen}; -1 = all damaged. */
+    private String damageOf(List<SlotState> states, long gen) {
+        StringBuilder sb = new StringBuilder();
+        for (SlotState st : states) {
+            boolean mayHold = st.problem != null && (gen < 0 || st.gen == gen
+                    || (st.gen < 0 && MldBlockDescriptor.slotOf(gen) == st.slot));
+            if (mayHold) {
+                sb.append(sb.length() == 0 ? "" : "; ").append("drive ").append(areas.get(st.area).driveId())
+                        .append(" slot ").append(st.slot).append(": ").append(st.problem);
+            }
+        }
+        return sb.length() == 0 ? "no copy of it was found (slots overwritten or on drives now missing)" : sb.toString();
+    }
+
+    /** Reads and classifies one slot and its seal sector. */
+    private SlotState readSlot(int areaIndex, int slot, long slotSize) {
+        QuorumArea a = areas.get(areaIndex);
+        SlotState st = new SlotState(areaIndex, slot);
         long base = options.regionOffset() + MldBlockDescriptor.slotOffset(regionLength(a), slot);
-        ByteBuffer head = ByteBuffer.allocate(512);
-        a.read(base, head);
-        head.flip();
-        if (MldBlockDescriptor.blank(head)) {
-            return null;
+        try {
+            ByteBuffer sealSector = ByteBuffer.allocate(MldBlockDescriptor.SEAL_LENGTH);
+            a.read(options.regionOffset() + MldBlockDescriptor.sealOffset(regionLength(a), slot), sealSector);
+            sealSector.flip();
+            if (MldBlockDescriptor.sealValid(sealSector)) {
+                st.sealGen = MldBlockDescriptor.sealGeneration(sealSector);
+            } else if (!MldBlockDescriptor.sealBlank(sealSector)) {
+                st.sealProblem = "seal sector fails its checks";
+            }
+        } catch (StorageException e) {
+            st.sealProblem = "seal unreadable: " + e.getMessage();
         }
-        if (!MldBlockDescriptor.headerValid(head, slotSize)) {
-            LOG.warning("MLD copy on drive " + a.driveId() + " slot " + slot + ": header torn or corrupt, skipped");
-            throw new StorageException(ErrorCode.CORRUPT_METADATA, "bad header");
+        try {
+            ByteBuffer head = ByteBuffer.allocate(512);
+            a.read(base, head);
+            head.flip();
+            if (MldBlockDescriptor.blank(head)) {
+                st.blank = true;
+                return st;
+            }
+            if (!MldBlockDescriptor.headerValid(head, slotSize)) {
+                st.problem = MldBlockDescriptor.hasMagic(head) ? "header checksum failed" : "header magic destroyed";
+                LOG.warning("MLD copy on drive " + a.driveId() + " slot " + slot + ": " + st.problem);
+                return st;
+            }
+            st.gen = MldBlockDescriptor.generation(head);
+            int blockLen = MldBlockDescriptor.blockLength(MldBlockDescriptor.payloadLength(head));
+            ByteBuffer block = ByteBuffer.allocate(blockLen);
+            a.read(base, block);
+            block.flip();
+            if (!MldBlockDescriptor.payloadValid(block)) {
+                st.problem = "payload checksum failed (header says generation " + st.gen + ")";
+                LOG.warning("MLD copy on drive " + a.driveId() + " slot " + slot + ": " + st.problem);
+                return st;
+            }
+            st.block = block;
+        } catch (StorageException e) {
+            st.problem = "unreadable: " + e.getMessage();
+            LOG.warning("MLD copy unreadable on drive " + a.driveId() + " slot " + slot + ": " + e);
         }
-        int blockLen = MldBlockDescriptor.blockLength(MldBlockDescriptor.payloadLength(head));
-        ByteBuffer block = ByteBuffer.allocate(blockLen);
-        a.read(base, block);
-        block.flip();
-        if (!MldBlockDescriptor.payloadValid(block)) {
-            LOG.warning("MLD copy on drive " + a.driveId() + " slot " + slot + ": payload checksum failed, skipped");
-            throw new StorageException(ErrorCode.CORRUPT_METADATA, "bad payload");
+        return st;
+    }
+
+    /** Areas a commit writes to: the first {@code maxCopies} available ones with room for a slot. */
+    private List<Integer> targetIndexes() {
+        List<Integer> t = new ArrayList<>();
+        for (int i = 0; i < areas.size() && t.size() < options.maxCopies(); i++) {
+            QuorumArea a = areas.get(i);
+            if (a.isAvailable() && slotSize(a) >= MldBlockDescriptor.HEADER_LENGTH + 512) {
+                t.add(i);
+            }
         }
-        return block;
+        return t;
+    }
+
+    /**
+     * Rewrites, on every target area, the current generation (and the previous one, the fallback
+     * of a torn next commit) where it is damaged, stale or missing, from a good copy; writes the
+     * commit seal where it is missing; after an accepted rollback lowers the seals that name lost
+     * generations. Failures are logged and leave the open usable (the next commit retries).
+     */
+    private void repair(List<SlotState> states, SlotState best) {
+        long gen = best.gen;
+        SlotState prev = null;
+        for (SlotState st : states) {
+            if (st.block != null && st.gen == gen - 1) {
+                prev = st;
+            }
+        }
+        int good = 0;
+        for (int i : targetIndexes()) {
+            QuorumArea a = areas.get(i);
+            SlotState cur = find(states, i, MldBlockDescriptor.slotOf(gen));
+            boolean ok = cur != null && cur.block != null && cur.gen == gen;
+            if (!ok) {
+                ok = rewrite(i, cur, best, "current");
+            }
+            if (ok) {
+                good++;
+                long maxBlock = MldBlockDescriptor.maxBlockLength(slotSize(a));
+                if (best.block.limit() > maxBlock) {
+                    LOG.warning("MLD: generation " + gen + " on drive " + a.driveId() + " fills its whole slot"
+                            + " (written before commit seals existed); no seal written until the next commit");
+                } else if (cur == null || cur.sealGen != gen) {
+                    writeSeal(a, MldBlockDescriptor.slotOf(gen), gen, cur == null || cur.sealProblem == null ? null
+                            : cur.sealProblem);
+                }
+            }
+            if (prev != null) {
+                SlotState old = find(states, i, MldBlockDescriptor.slotOf(gen - 1));
+                if (old == null || old.block == null || old.gen != gen - 1) {
+                    rewrite(i, old, prev, "previous");
+                }
+            }
+        }
+        if (rolledBackFrom >= 0) {
+            for (SlotState st : states) {
+                if (st.sealGen > gen && areas.get(st.area).isAvailable()) {
+                    writeSeal(areas.get(st.area), st.slot, gen, null);
+                    note("MLD: commit seal of lost generation " + st.sealGen + " on drive "
+                            + areas.get(st.area).driveId() + " slot " + st.slot + " lowered to " + gen);
+                }
+            }
+        }
+        goodCopies = good;
+    }
+
+    private static SlotState find(List<SlotState> states, int area, int slot) {
+        for (SlotState st : states) {
+            if (st.area == area && st.slot == slot) {
+                return st;
+            }
+        }
+        return null;
+    }
+
+    private boolean rewrite(int areaIndex, SlotState was, SlotState from, String which) {
+        QuorumArea a = areas.get(areaIndex);
+        int slot = MldBlockDescriptor.slotOf(from.gen);
+        String what = was == null ? "absent" : was.problem != null ? was.problem
+                : was.blank ? "blank" : "stale (generation " + was.gen + ")";
+        try {
+            ByteBuffer b = from.block.duplicate();
+            b.clear();
+            a.write(options.regionOffset() + MldBlockDescriptor.slotOffset(regionLength(a), slot), b);
+            a.force();
+            if (was != null && (was.problem != null || was.gen >= 0)) {
+                note("MLD: " + which + " generation " + from.gen + " on drive " + a.driveId() + " slot " + slot
+                        + " was " + what + "; rewritten from drive " + areas.get(from.area).driveId() + " slot " + from.slot);
+            } else {
+                LOG.info("MLD: " + which + " generation " + from.gen + " copied to drive " + a.driveId() + " slot " + slot);
+            }
+            return true;
+        } catch (StorageException e) {
+            LOG.warning("MLD: could not rewrite generation " + from.gen + " on drive " + a.driveId() + " slot " + slot
+                    + " (" + what + "): " + e);
+            return false;
+        }
+    }
+
+    private void writeSeal(QuorumArea a, int slot, long gen, String problem) {
+        try {
+            a.write(options.regionOffset() + MldBlockDescriptor.sealOffset(regionLength(a), slot),
+                    MldBlockDescriptor.seal(gen, System.currentTimeMillis()));
+            a.force();
+            if (problem != null) {
+                note("MLD: commit seal on drive " + a.driveId() + " slot " + slot + " was damaged (" + problem
+                        + "); rewritten for generation " + gen);
+            }
+        } catch (StorageException e) {
+            LOG.warning("MLD: could not write the commit seal of generation " + gen + " on drive " + a.driveId()
+                    + " slot " + slot + ": " + e);
+        }
+    }
+
+    @Override
+    public synchronized List<String> openReport() {
+        return List.copyOf(report);
     }
 
     @Override
@@ -214,15 +418,16 @@ public final class MirroredMld implements Mld {
         }
         int blockLen = MldBlockDescriptor.blockLength(payload.length);
         for (QuorumArea a : targets) {
-            if (blockLen > slotSize(a)) {
+            if (blockLen > MldBlockDescriptor.maxBlockLength(slotSize(a))) {
                 throw new StorageException(ErrorCode.SPACE_ALLOCATION_FAILED, "MLD of " + payload.length
-                        + " bytes does not fit the quorum slot of " + slotSize(a) + " bytes");
+                        + " bytes does not fit the quorum slot of " + slotSize(a) + " bytes (less its seal sector)");
             }
         }
         ByteBuffer block = ByteBuffer.allocate(blockLen).order(ByteOrder.LITTLE_ENDIAN);
         block.position(MldBlockDescriptor.PAYLOAD_OFFSET);
         block.put(payload);
-        MldBlockDescriptor.writeHeader(block, gen, payload.length, System.currentTimeMillis(), targets.size());
+        long now = System.currentTimeMillis();
+        MldBlockDescriptor.writeHeader(block, gen, payload.length, now, targets.size());
         int ok = 0;
         StorageException last = null;
         boolean[] written = new boolean[targets.size()];
@@ -252,6 +457,31 @@ public final class MirroredMld implements Mld {
         }
         if (ok == 0) {
             throw new StorageException(ErrorCode.WRITE_FAULT, "MLD commit failed on every quorum area", last);
+        }
+        // The block is durable on `ok` copies: seal it (slot gen & 1, its last sector) so that a later
+        // open can tell this acknowledged generation from a torn, never-acknowledged one.
+        boolean[] sealed = new boolean[targets.size()];
+        for (int i = 0; i < targets.size(); i++) {
+            if (!written[i]) {
+                continue;
+            }
+            QuorumArea a = targets.get(i);
+            try {
+                a.write(options.regionOffset() + MldBlockDescriptor.sealOffset(regionLength(a), slot),
+                        MldBlockDescriptor.seal(gen, now));
+                sealed[i] = true;
+            } catch (StorageException e) {
+                LOG.warning("MLD commit seal write failed on drive " + a.driveId() + ": " + e);
+            }
+        }
+        for (int i = 0; i < targets.size(); i++) {
+            if (sealed[i]) {
+                try {
+                    targets.get(i).force();
+                } catch (StorageException e) {
+                    LOG.warning("MLD commit seal force failed on drive " + targets.get(i).driveId() + ": " + e);
+                }
+            }
         }
         records.clear();
         records.putAll(next);

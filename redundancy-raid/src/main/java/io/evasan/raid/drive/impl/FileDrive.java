@@ -187,6 +187,45 @@ public final class FileDrive {
         return label.psegOffset(pseg);
     }
 
+    /**
+     * Rewrites a label copy (A at sector 0, B at byte 4096) that does not hold the drive's current
+     * label (damaged: magic, version or CRC fail; or stale: lower generation) from the good copy.
+     * Returns what was repaired ("label copy B (CRC failed) rewritten from copy A"), or null when
+     * both copies were good. Only for a member drive whose identity the caller has checked.
+     */
+    public synchronized String repairLabelCopies() {
+        FileChannel ch = check();
+        DriveLabel good = label;
+        StringBuilder done = new StringBuilder();
+        String[] names = {"A", "B"};
+        long[] offs = {DriveLabelDescriptor.COPY_A_OFFSET, DriveLabelDescriptor.COPY_B_OFFSET};
+        try {
+            for (int i = 0; i < 2; i++) {
+                ByteBuffer b = ByteBuffer.allocate(DriveLabelDescriptor.LABEL_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+                readFully(ch, b, offs[i]);
+                DriveLabel l = DriveLabelDescriptor.decode(b);
+                if (l != null && l.equals(good)) {
+                    continue;
+                }
+                String why = l == null ? "damaged (magic, version or CRC32C fails)"
+                        : l.generation() < good.generation() ? "stale (generation " + l.generation() + " < " + good.generation() + ")"
+                        : "different from the current label";
+                ByteBuffer w = ByteBuffer.allocate(DriveLabelDescriptor.LABEL_BYTES);
+                DriveLabelDescriptor.encode(good, w);
+                w.clear();
+                writeFully(ch, w, offs[i]);
+                done.append(done.length() == 0 ? "" : "; ").append("label copy ").append(names[i]).append(" was ")
+                        .append(why).append(", rewritten from copy ").append(names[1 - i]);
+            }
+            if (done.length() > 0) {
+                ch.force(false);
+            }
+        } catch (IOException e) {
+            throw failed(e);
+        }
+        return done.length() == 0 ? null : done.toString();
+    }
+
     /** Writes a new label (both copies). */
     public void writeLabel(DriveLabel l) {
         ByteBuffer b = ByteBuffer.allocate(DriveLabelDescriptor.LABEL_BYTES);
