@@ -1,6 +1,5 @@
 package io.evasan.scsi.target.impl;
 
-import io.evasan.scsi.ScsiStatus;
 import io.evasan.scsi.ScsiTask;
 import io.evasan.scsi.cdb.BlockCdbDescriptor;
 import io.evasan.scsi.cdb.ExtendedCopyDescriptor;
@@ -21,6 +20,25 @@ import static io.evasan.scsi.cdb.CdbDescriptor.u16;
 import static io.evasan.scsi.cdb.CdbDescriptor.u32;
 import static io.evasan.scsi.cdb.CdbDescriptor.u64;
 import static io.evasan.scsi.cdb.CdbDescriptor.u8;
+import static io.evasan.scsi.target.impl.Scratch.SCRATCH;
+import static io.evasan.scsi.target.impl.TaskReplies.badCdb;
+import static io.evasan.scsi.target.impl.TaskReplies.badParam;
+import static io.evasan.scsi.target.impl.TaskReplies.check;
+import static io.evasan.scsi.target.impl.TaskReplies.checkInfo;
+import static io.evasan.scsi.target.impl.TaskReplies.conflict;
+import static io.evasan.scsi.target.impl.TaskReplies.dataOut;
+import static io.evasan.scsi.target.impl.TaskReplies.exactDataOut;
+import static io.evasan.scsi.target.impl.TaskReplies.fromLu;
+import static io.evasan.scsi.target.impl.TaskReplies.good;
+import static io.evasan.scsi.target.impl.TaskReplies.goodConsumed;
+import static io.evasan.scsi.target.impl.TaskReplies.noData;
+import static io.evasan.scsi.target.impl.TaskReplies.noProtect;
+import static io.evasan.scsi.target.impl.TaskReplies.paramList;
+import static io.evasan.scsi.target.impl.TaskReplies.range;
+import static io.evasan.scsi.target.impl.TaskReplies.ready;
+import static io.evasan.scsi.target.impl.TaskReplies.respond;
+import static io.evasan.scsi.target.impl.TaskReplies.writable;
+
 
 /**
  * Executes one CDB against an LU context (SPC-4 / SBC-3 semantics), filling status, sense,
@@ -45,139 +63,18 @@ final class CommandExecutor {
     static final int MAX_COPY_SEGMENT_DESCRIPTORS = 64;
     static final int MAX_COPY_DESCRIPTOR_LIST_LENGTH = 2048;
     static final long MAX_COPY_SEGMENT_BYTES = 65535L * LogicalUnit.BLOCK_SIZE;
-    static final int SCRATCH = 1 << 20;
 
     private final DiskTarget target;
 
-    private static final class Scratch {
-        final byte[] a = new byte[SCRATCH];
-        final byte[] b = new byte[SCRATCH];
-        final ByteBuffer aBuf = ByteBuffer.wrap(a);
-        final ByteBuffer bBuf = ByteBuffer.wrap(b);
-        final ByteBuffer vendor = ByteBuffer.allocate(64 * 1024);
-    }
-
     private static final ThreadLocal<Scratch> SCRATCHES = ThreadLocal.withInitial(Scratch::new);
-
-    /** Thrown internally to end a command with a status already set. */
-    private static final class Done extends Exception {
-        private static final long serialVersionUID = 1L;
-        static final Done INSTANCE = new Done();
-
-        private Done() {
-            super(null, null, false, false);
-        }
-    }
 
     CommandExecutor(DiskTarget target) {
         this.target = target;
     }
 
-    // ------------------------------------------------------------------ status helpers
-
     void fail(TaskEntry e, int code) {
         DiskTarget.setCheck(e.task, e.lu, code, false, 0, SenseDataDescriptor.NO_FIELD, false, -1);
         noData(e);
-    }
-
-    private static Done check(TaskEntry e, int code) {
-        DiskTarget.setCheck(e.task, e.lu, code, false, 0, SenseDataDescriptor.NO_FIELD, false, -1);
-        noData(e);
-        return Done.INSTANCE;
-    }
-
-    private static Done checkInfo(TaskEntry e, int code, long info) {
-        DiskTarget.setCheck(e.task, e.lu, code, true, info, SenseDataDescriptor.NO_FIELD, false, -1);
-        noData(e);
-        return Done.INSTANCE;
-    }
-
-    /** INVALID FIELD IN CDB with a field pointer (and bit pointer, or -1). */
-    private static Done badCdb(TaskEntry e, int field, int bit) {
-        DiskTarget.setCheck(e.task, e.lu, SenseCodes.INVALID_FIELD_IN_CDB, false, 0, field, true, bit);
-        noData(e);
-        return Done.INSTANCE;
-    }
-
-    private static Done badParam(TaskEntry e, int field) {
-        DiskTarget.setCheck(e.task, e.lu, SenseCodes.INVALID_FIELD_IN_PARAMETER_LIST, false, 0, field, false, -1);
-        noData(e);
-        return Done.INSTANCE;
-    }
-
-    /**
-     * COPY ABORTED / COPY TARGET DEVICE NOT REACHABLE (0A/0D/02) with the sense-key-specific segment
-     * pointer (SD=0) at byte {@code field} of the EXTENDED COPY parameter list.
-     */
-    private static Done unreachableTarget(TaskEntry e, int field) {
-        DiskTarget.setCheck(e.task, e.lu, SenseCodes.COPY_TARGET_DEVICE_NOT_REACHABLE, false, 0, field, false, -1);
-        noData(e);
-        return Done.INSTANCE;
-    }
-
-    private static Done conflict(TaskEntry e) {
-        e.task.status(ScsiStatus.RESERVATION_CONFLICT);
-        e.task.senseLength(0);
-        noData(e);
-        return Done.INSTANCE;
-    }
-
-    private static Done fromLu(TaskEntry e, LuException x) {
-        if (x.status() != ScsiStatus.CHECK_CONDITION) {
-            e.task.status(x.status());
-            e.task.senseLength(0);
-            noData(e);
-            return Done.INSTANCE;
-        }
-        DiskTarget.setCheck(e.task, e.lu, x.senseCode(), x.information() >= 0, x.information(),
-                x.fieldPointer() >= 0 ? x.fieldPointer() : SenseDataDescriptor.NO_FIELD, x.fieldInCdb(), -1);
-        noData(e);
-        return Done.INSTANCE;
-    }
-
-    private static void noData(TaskEntry e) {
-        ByteBuffer in = e.task.dataIn();
-        if (in != null) {
-            in.clear().limit(0);
-        }
-        long edtl = e.task.expectedDataTransferLength();
-        e.task.residual(edtl, false);
-    }
-
-    private static void good(TaskEntry e) {
-        e.task.status(ScsiStatus.GOOD);
-        e.task.senseLength(0);
-    }
-
-    /** GOOD with no data; residual for a data-out command that consumed {@code used} bytes. */
-    private static void goodConsumed(TaskEntry e, long used) {
-        good(e);
-        ByteBuffer in = e.task.dataIn();
-        if (in != null) {
-            in.clear().limit(0);
-        }
-        long edtl = e.task.expectedDataTransferLength();
-        e.task.residual(Math.max(0, edtl - used), false);
-    }
-
-    /** GOOD with Data-In: min(produced, allocLen) bytes of src, cut to the expected length. */
-    private static void respond(TaskEntry e, byte[] src, int produced, long allocLen) {
-        good(e);
-        long n = Math.min(produced, allocLen);
-        long edtl = e.task.expectedDataTransferLength();
-        ByteBuffer in = e.task.dataIn();
-        long cap = in == null ? 0 : Math.min(edtl, in.capacity());
-        long xfer = Math.min(n, cap);
-        if (in != null) {
-            in.clear();
-            in.put(src, 0, (int) xfer);
-            in.flip();
-        }
-        if (n <= edtl) {
-            e.task.residual(edtl - xfer, false);
-        } else {
-            e.task.residual(n - edtl, true);
-        }
     }
 
     // ------------------------------------------------------------------ dispatch
@@ -363,89 +260,6 @@ final class CommandExecutor {
             default:
                 throw check(e, SenseCodes.INVALID_COMMAND_OPERATION_CODE);
         }
-    }
-
-    // ------------------------------------------------------------------ checks
-
-    private static void ready(TaskEntry e) throws Done {
-        int r = e.lu.lu.readiness();
-        if (r != SenseCodes.NO_SENSE) {
-            throw check(e, r);
-        }
-    }
-
-    private static void writable(TaskEntry e) throws Done {
-        if (e.lu.lu.writeProtected()) {
-            throw check(e, SenseCodes.WRITE_PROTECTED);
-        }
-        if (e.lu.swp) {
-            throw check(e, SenseCodes.SOFTWARE_WRITE_PROTECTED);
-        }
-    }
-
-    /** LBA OUT OF RANGE unless [lba, lba+n) lies inside the LU (unsigned arithmetic). */
-    private static void range(TaskEntry e, long lba, long n) throws Done {
-        long cap = e.lu.lu.blockCount();
-        if (Long.compareUnsigned(lba, cap) > 0 || Long.compareUnsigned(n, cap - lba) > 0) {
-            throw checkInfo(e, SenseCodes.LBA_OUT_OF_RANGE, lba);
-        }
-    }
-
-    private static void noProtect(TaskEntry e) throws Done {
-        if (BlockCdbDescriptor.protect(e.task.cdb()) != 0) {
-            throw badCdb(e, 1, 7);
-        }
-    }
-
-    /**
-     * Checks the Data-Out against the SCSI transfer length: GOOD path returns the source buffer
-     * positioned at the data; EDTL (or the data supplied) shorter than needed is INVALID FIELD IN
-     * COMMAND INFORMATION UNIT with an overflow residual (FCP-4 option b: nothing written).
-     */
-    private static ByteBuffer dataOut(TaskEntry e, long needed) throws Done {
-        ScsiTask t = e.task;
-        ByteBuffer src = t.dataOut();
-        long edtl = t.expectedDataTransferLength();
-        long have = src == null ? 0 : Math.min(edtl, src.remaining());
-        if (have < needed) {
-            DiskTarget.setCheck(t, e.lu, SenseCodes.INVALID_FIELD_IN_COMMAND_INFORMATION_UNIT, false, 0,
-                    SenseDataDescriptor.NO_FIELD, false, -1);
-            ByteBuffer in = t.dataIn();
-            if (in != null) {
-                in.clear().limit(0);
-            }
-            t.residual(needed - Math.min(edtl, needed), edtl < needed);
-            if (edtl >= needed) {
-                t.residual(edtl, false);
-            }
-            throw Done.INSTANCE;
-        }
-        return src;
-    }
-
-    /**
-     * As {@link #dataOut}, and an expected transfer length above {@code needed} is INVALID FIELD IN
-     * CDB (WRITE SAME and COMPARE AND WRITE take exactly their Data-Out; nothing is written).
-     */
-    private static ByteBuffer exactDataOut(TaskEntry e, long needed, int lengthField) throws Done {
-        ByteBuffer src = dataOut(e, needed);
-        if (e.task.expectedDataTransferLength() > needed) {
-            throw badCdb(e, lengthField, -1);
-        }
-        return src;
-    }
-
-    /** Copies up to {@code max} bytes of a parameter list into dst; returns the count. */
-    private static int paramList(TaskEntry e, long paramLen, byte[] dst) {
-        ByteBuffer src = e.task.dataOut();
-        long edtl = e.task.expectedDataTransferLength();
-        int n = (int) Math.min(Math.min(paramLen, dst.length), src == null ? 0 : Math.min(edtl, src.remaining()));
-        if (n > 0) {
-            int pos = src.position();
-            src.get(dst, 0, n);
-            src.position(pos);
-        }
-        return n;
     }
 
     // ------------------------------------------------------------------ block I/O
@@ -1497,6 +1311,16 @@ final class CommandExecutor {
     }
 
     // ------------------------------------------------------------------ EXTENDED COPY (LID1)
+
+    /**
+     * COPY ABORTED / COPY TARGET DEVICE NOT REACHABLE (0A/0D/02) with the sense-key-specific segment
+     * pointer (SD=0) at byte {@code field} of the EXTENDED COPY parameter list.
+     */
+    private static Done unreachableTarget(TaskEntry e, int field) {
+        DiskTarget.setCheck(e.task, e.lu, SenseCodes.COPY_TARGET_DEVICE_NOT_REACHABLE, false, 0, field, false, -1);
+        noData(e);
+        return Done.INSTANCE;
+    }
 
     /**
      * EXTENDED COPY(LID1) (SPC-4 6.4) as a synchronous copy manager for block-to-block segments
