@@ -206,6 +206,23 @@ class SnapshotBackupTest {
         }
     }
 
+    @Test
+    void shouldAnswerCommandToBackupLunWhenInitiateIsSentToAPresentedSnapshot() throws Exception {
+        try (Setup s = new Setup("t2snap", true)) {
+            s.n.ctl.snapshot("prim", "prim-snap", false).taken().get();
+            s.n.ctl.presentSnapshot(Nsc.HOST, 3, "prim-snap");
+            s.n.runNoUa(s.x, 3, Nsc.tur(), null, 0);   // eat the unit attention
+            int disksBefore = s.diskCount();
+            Nsc.Result r = s.initiate(3);
+            assertEquals(ScsiStatus.CHECK_CONDITION, r.status, r.toString());
+            assertEquals(DcmdCodes.COMMAND_TO_BACKUP_LUN, r.sense,
+                    "a snapshot is not a primary LUN (table 2), got " + SenseCodes.toString(r.sense));
+            assertEquals(disksBefore, s.diskCount(), "nothing changed");
+            assertEquals(BackupState.INACTIVE, s.engine().state(), "nothing changed");
+            assertTrue(s.initiate(0).good(), "the primary can still be backed up");
+        }
+    }
+
     // ------------------------------------------------------------------ table 4
 
     static Stream<Arguments> table4() {

@@ -38,7 +38,8 @@ import java.util.function.LongSupplier;
  *   <li><b>Initiate</b> (table 1/2) inserts a cache marker for the primary LUN and waits for it: the
  *       snapshot (an {@link AllocationPolicy#ON_DEMAND} sharing-tree snapshot of the primary's disk)
  *       holds exactly the writes acknowledged before the command. Errors by their real cause:
- *       addressed to the backup LUN (09/81/20), no log LUN defined (09/81/19), a backup already
+ *       addressed to the backup LUN or to a presented snapshot, i.e. not a primary LUN (09/81/20),
+ *       no log LUN defined (09/81/19), a backup already
  *       active or initiating (09/81/10), the pool rebuilding / initializing / checking consistency
  *       (09/81/06, 0C, 0D, from suppliers the launcher wires to the pool).</li>
  *   <li><b>Log</b>: the log LUN's size, in segments, bounds what the snapshot may preserve. Every
@@ -488,6 +489,11 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
             return SenseCodes.LOGICAL_UNIT_NOT_SUPPORTED;
         }
         CachedLogicalUnit lu = (CachedLogicalUnit) addressed;
+        if (primaries.apply(lu.lunId()) != lu) {
+            // a presented snapshot (its own unit id, not in the LUN table): not a primary LUN, the
+            // table-2 row for a LUN that holds a backup image rather than the data being backed up
+            return DcmdCodes.COMMAND_TO_BACKUP_LUN;
+        }
         long reqId;
         synchronized (lock) {
             BackupLogicalUnit log = logUnit;

@@ -39,7 +39,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * TASK SET FULL); callbacks are invoked on the worker thread. The one exception: a lone small READ
  * whose transport allows it ({@link ScsiTask#inlineAllowed()}) on an idle LU with
  * {@link LogicalUnit#fastReads()} runs on the submitting thread (callback included). The command set is listed in
- * /work/status/scsi.md and in {@link CommandTable}; execution lives in {@link CommandExecutor}.
+ * /work/status/scsi.md and in {@link CommandTable}; execution lives in {@link CommandExecutor}
+ * (the dispatcher) and its command families {@link BlockCommands}, {@link VpdPages}, {@link ModePages},
+ * {@link CopyManager}.
  *
  * <p>Invariants: a command for an unpresented LUN never reaches a {@link LogicalUnit}; every
  * task completes exactly once (aborted tasks with status TASK ABORTED, which the transport does
