@@ -628,8 +628,8 @@ public final class ApiRoutes {
         int hostLun = (int) Json.integer(b, "hostLun", 0, MAX_HOST_LUN);
         try {
             controller.presentLun(initiator, hostLun, l.name());
-        } catch (StorageException e) {
-            throw new ApiError(e, e.code() == ErrorCode.NOT_FOUND ? "name" : "hostLun");
+        } catch (StorageException e) {   // INVALID_STATE: the LUN is quarantined
+            throw new ApiError(e, e.code() == ErrorCode.NOT_FOUND || e.code() == ErrorCode.INVALID_STATE ? "name" : "hostLun");
         }
         return new Reply(200, lun(controller.lun(l.name())));
     }
@@ -676,8 +676,8 @@ public final class ApiRoutes {
         SnapshotMarker m;
         try {
             m = controller.snapshot(l.name(), name, clone, policy, group);
-        } catch (StorageException e) {
-            throw new ApiError(e, e.code() == ErrorCode.NOT_FOUND ? "lun" : "name");
+        } catch (StorageException e) {   // INVALID_STATE: the LUN is quarantined
+            throw new ApiError(e, e.code() == ErrorCode.NOT_FOUND || e.code() == ErrorCode.INVALID_STATE ? "lun" : "name");
         }
         try {
             m.taken().get(config.snapshotTimeoutMillis(), TimeUnit.MILLISECONDS);
