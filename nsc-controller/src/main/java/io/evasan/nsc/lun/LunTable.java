@@ -10,7 +10,9 @@ import java.util.List;
  *
  * <p>Invariants: every mutation is durable when it returns (or throws and changes nothing); names
  * are unique among LUNs and among snapshots; LUNs and snapshots share one id space (a new LUN or
- * snapshot gets the lowest int from 0 that no LUN and no snapshot holds); a presentation always
+ * snapshot gets the lowest int from 0 — from {@link #FIRST_SNAPSHOT_ID} for a snapshot — that no LUN
+ * and no snapshot holds and, for a LUN, that the caller does not name as still referenced elsewhere);
+ * a presentation always
  * names an existing LUN or snapshot by that id; reopening the same state directory restores exactly
  * the last returned state. Thread-safe.
  */
