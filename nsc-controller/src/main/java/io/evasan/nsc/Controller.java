@@ -620,7 +620,6 @@ public final class Controller implements AutoCloseable {
                 lus.remove(r.id());
                 lu.stats().close();
                 destage.unregister(r.id());
-                backup.lunDeleted(r.id());
                 changed(CatalogChange.Op.DELETE_LUN, name, null, 0, null, -1);
                 trees.delete(r.disk(), DeleteOption.DELETE_SNAPSHOTS);
                 for (SnapshotRecord s : snaps) {   // detached snapclones are independent disks
@@ -632,6 +631,7 @@ public final class Controller implements AutoCloseable {
                     deleteDiskQuietly(s.disk());
                 }
             }
+            backup.lunDeleted(r.id());   // outside the commit lock: the engine has its own, held around cache work
         } else {
             synchronized (catalog) {
                 table.remove(r.id());
@@ -696,26 +696,26 @@ public final class Controller implements AutoCloseable {
         CachedLogicalUnit lu = lus.get(r.id());
         LunRecord[] stored = new LunRecord[1];
         lu.resize(next, () -> {
-          synchronized (catalog) {   // after the LU waited for the cache: a marker of this LUN may fire meanwhile
-            if (sizeBytes < old) {
-                stored[0] = table.resize(r.id(), sizeBytes);
-                destage.register(r.id(), r.disk(), sizeBytes);
-                trees.unmap(r.disk(), sizeBytes, old - sizeBytes);
-            } else {
-                long diskBytes = (long) trees.segments(r.disk()) * segBytes;
-                long zeroEnd = Math.min(sizeBytes, diskBytes);
-                if (zeroEnd > old) {
-                    trees.unmap(r.disk(), old, zeroEnd - old);
+            synchronized (catalog) {   // after the LU waited for the cache: a marker of this LUN may fire meanwhile
+                if (sizeBytes < old) {
+                    stored[0] = table.resize(r.id(), sizeBytes);
+                    destage.register(r.id(), r.disk(), sizeBytes);
+                    trees.unmap(r.disk(), sizeBytes, old - sizeBytes);
+                } else {
+                    long diskBytes = (long) trees.segments(r.disk()) * segBytes;
+                    long zeroEnd = Math.min(sizeBytes, diskBytes);
+                    if (zeroEnd > old) {
+                        trees.unmap(r.disk(), old, zeroEnd - old);
+                    }
+                    if (segs > trees.segments(r.disk())) {
+                        trees.resize(r.disk(), (int) segs);
+                    }
+                    stored[0] = table.resize(r.id(), sizeBytes);
+                    destage.register(r.id(), r.disk(), sizeBytes);
                 }
-                if (segs > trees.segments(r.disk())) {
-                    trees.resize(r.disk(), (int) segs);
-                }
-                stored[0] = table.resize(r.id(), sizeBytes);
-                destage.register(r.id(), r.disk(), sizeBytes);
+                changed(CatalogChange.Op.RESIZE_LUN, name, null, sizeBytes, null, -1);
             }
             backup.lunDeleted(r.id());   // change tracking and copy baselines were sized for the old LUN
-            changed(CatalogChange.Op.RESIZE_LUN, name, null, sizeBytes, null, -1);
-          }
         });
         target.capacityChanged(lu);
         return stored[0];
