@@ -116,7 +116,8 @@ class LunSnapshotRaceApiTest extends ApplianceTest {
             for (int i = 0; i < 50; i++) {
                 all.add(async("POST", "/api/luns/dupsrc/snapshots", "{\"name\":\"dup2\"}"));
             }
-            await(() -> all.stream().filter(CompletableFuture::isDone).count() + pendingMarkers() >= 50,
+            // all answered or queued (the server's worker pool may hold some back), or already a second marker of the name
+            await(() -> all.stream().filter(CompletableFuture::isDone).count() + pendingMarkers() >= 50 || pendingMarkers() >= 2,
                     "every request answered or queued");
         } finally {
             f.controller.cache().resumeDestage();
