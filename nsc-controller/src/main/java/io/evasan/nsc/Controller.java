@@ -846,8 +846,9 @@ public final class Controller implements AutoCloseable {
     /**
      * Takes a snapshot of LUN {@code lunName} through a marker every {@code interval} (first one
      * interval from now), named {@code namePrefix-n} (suffixed {@code -<request id hex>} if that name is
-     * taken). Close the returned scheduler to stop; {@link #close()} stops all. Schedules are not
-     * persisted (the management layer re-creates them at start).
+     * taken). Close the returned scheduler to stop; {@link #close()} stops all, and deleting the LUN
+     * stops its own (their markers would name a deleted LUN). Schedules are not persisted (the
+     * management layer re-creates them at start).
      *
      * @throws StorageException NOT_FOUND, INVALID_ARGUMENT
      */
