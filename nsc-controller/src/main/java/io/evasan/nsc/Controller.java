@@ -464,13 +464,14 @@ public final class Controller implements AutoCloseable {
             throw new StorageException(ErrorCode.ALREADY_EXISTS, "a log LUN is already defined: " + backup.logUnit().name());
         }
         java.util.Set<Integer> referenced = referencedLunIds();
+        LunRecord r;
         synchronized (catalog) {
             checkNameFree(name);
-            LunRecord r = table.create(name, LunRecord.Kind.LOG, -1, capacityBytes, referenced::contains);
-            backup.defineLog(r);
+            r = table.create(name, LunRecord.Kind.LOG, -1, capacityBytes, referenced::contains);
             changed(CatalogChange.Op.CREATE_LUN, name, null, capacityBytes, null, -1);
-            return r;
         }
+        backup.defineLog(r);   // outside the commit lock: the engine has its own, held around cache work
+        return r;
     }
 
     // ------------------------------------------------------------------ seed 003 backup without a SCSI nexus
