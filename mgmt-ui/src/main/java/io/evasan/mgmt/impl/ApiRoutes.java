@@ -702,7 +702,11 @@ public final class ApiRoutes {
         SnapshotRecord s = controller.takenSnapshot(m).orElseGet(() -> controller.listSnapshots().stream()
                 .filter(x -> x.name().equals(name)).findFirst().orElseThrow(() -> new ApiError(404, "snapshot " + name
                         + " was not taken: LUN " + l.name() + " was deleted before its marker left the cache", "lun")));
-        return new Reply(201, snapshotJson(s).put("taken", true));
+        JsonObject o = snapshotJson(s).put("lun", l.name()).put("taken", true);
+        if (controller.listSnapshots().stream().noneMatch(x -> x.id() == s.id())) {
+            o.put("state", "deleted");   // taken, then deleted with its LUN by a DELETE serialized right after it
+        }
+        return new Reply(201, o);
     }
 
     /** Adds {@code state} ("online" or "quarantined") and, when quarantined, {@code reason} and {@code repair}. */
