@@ -198,6 +198,7 @@ class LunSnapshotRaceApiTest extends ApplianceTest {
         assertEquals("online", obj(ok(f.call("GET", "/api/luns/keep", null), 200)).getString("state"));
         assertError(f.call("POST", "/api/luns/ghost/present", "{\"initiator\":\"iqn.2026-11.test:q\",\"hostLun\":8}"), 409, "name");
         assertError(f.call("POST", "/api/luns/ghost/snapshots", "{\"name\":\"g1\"}"), 409, "lun");
+        assertError(f.call("GET", "/api/luns/ghost/tree", null), 409, "name");
         assertError(f.call("POST", "/api/quarantine/lun-999999/repair", null), 404, "id");
 
         ok(f.call("DELETE", "/api/luns/ghost", null), 204);   // the documented repairs

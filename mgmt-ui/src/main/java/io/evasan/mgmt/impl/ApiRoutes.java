@@ -809,6 +809,9 @@ public final class ApiRoutes {
         if (l.kind() != LunRecord.Kind.PRIMARY) {
             throw new ApiError(400, "LUN " + l.name() + " is the log LUN and has no sharing tree", "name");
         }
+        if (controller.isQuarantined(l.id())) {
+            throw new ApiError(409, "LUN " + l.name() + " is quarantined; GET /api/quarantine says why and how to repair it", "name");
+        }
         Map<Long, String> names = new HashMap<>();
         names.put(l.disk(), l.name());
         for (SnapshotRecord s : controller.listSnapshots()) {
