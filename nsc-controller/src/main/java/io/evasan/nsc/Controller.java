@@ -73,6 +73,27 @@ import java.util.concurrent.atomic.AtomicLong;
  * size and presentations, in one LUN table write ({@link #promoteDetachedSnapclones()}: run at open —
  * which also covers a crash between the tree's detach and the table write — by a background check
  * every {@value #PROMOTE_INTERVAL_MS} ms, and before LUN deletes).
+ *
+ * <p>Management command path. Every management operation runs under this object's monitor, so they
+ * are serialized; the one change that is not started by a management call — a marker's snapshot,
+ * taken on a cache worker when the marker leaves the cache — commits under the {@code catalog} lock,
+ * which every management operation also takes around its own commit (LUN table write plus the tree
+ * work that goes with it). Hence each change of the catalogue is atomic with respect to every other
+ * and they form one serial history ({@link #addChangeListener} reports it in order). Lock order:
+ * monitor, then {@code catalog}; {@code catalog} is never held while waiting on the cache (a marker
+ * fires under it) nor across host I/O. Further invariants of that path:
+ * <ul>
+ * <li>a snapshot name is reserved, atomically with its checks, when its marker is queued, and stays
+ *     reserved until the marker is taken or fails, so of concurrent requests for one name exactly one
+ *     is queued and the others get ALREADY_EXISTS; LUN creation honours reserved names too;</li>
+ * <li>a marker whose LUN was deleted before it left the cache fails with NOT_FOUND (no snapshot is
+ *     taken); a LUN id still named by a pending marker or a live schedule is not given to a new LUN,
+ *     so a marker never snapshots a LUN other than the one it was requested for;</li>
+ * <li>an inconsistent LUN, snapshot or disk found at open (a record whose disk is missing, a snapshot
+ *     without its source LUN or outside its tree, a disk no record names) never stops the open: it is
+ *     quarantined ({@link #quarantine()}, a WARNING log line), serves nothing, keeps its id and name
+ *     taken, and leaves quarantine only through {@link #repairQuarantined} (or deleting it by name).</li>
+ * </ul>
  */
 public final class Controller implements AutoCloseable {
     private static final long HOST_ID_BASE = 0x4000_0000L;
@@ -99,8 +120,28 @@ public final class Controller implements AutoCloseable {
     private final AtomicLong backupIds;
     private final AtomicLong schedules = new AtomicLong();
     private final List<SnapshotScheduler> schedulers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** The LUN of each schedule made by {@link #scheduleSnapshots}: deleting the LUN closes them. */
+    private final java.util.Map<SnapshotScheduler, Integer> schedulerLuns = new ConcurrentHashMap<>();
     private final long idBase;
     private volatile boolean closed;
+    private static final System.Logger LOG = System.getLogger(Controller.class.getName());
+    private static final int REMEMBERED_SNAPSHOTS = 1024;
+    /** The commit lock of the catalogue (LUN table with the trees); see the class comment. */
+    private final Object catalog = new Object();
+    /** Snapshot names of queued markers, name to request id; guarded by {@code catalog}. */
+    private final java.util.Map<String, Long> reservedNames = new java.util.HashMap<>();
+    /** Quarantined objects by {@link QuarantineEntry#id()}, in the order found; guarded by {@code catalog}. */
+    private final java.util.Map<String, QuarantineEntry> quarantined = new java.util.LinkedHashMap<>();
+    /** Recently taken snapshots by marker request id (what the requester gets back); guarded by {@code catalog}. */
+    private final java.util.Map<Long, SnapshotRecord> takenSnapshots = new java.util.LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<Long, SnapshotRecord> e) {
+            return size() > REMEMBERED_SNAPSHOTS;
+        }
+    };
+    private final List<java.util.function.Consumer<CatalogChange>> changeListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Seq of the last reported change; guarded by {@code catalog}. */
+    private long changeSeq;
 
     private Controller(ControllerConfig config, SharingTrees trees) {
         this.config = config;
@@ -130,13 +171,16 @@ public final class Controller implements AutoCloseable {
             table.setBackupSnapshotDisk(-1);
         }
         this.destage = new TreeDestageTarget(trees);
+        quarantineInconsistentRecords();
         for (LunRecord r : table.luns()) {
-            if (r.kind() == LunRecord.Kind.PRIMARY) {
+            if (r.kind() == LunRecord.Kind.PRIMARY && !isQuarantined(r.id())) {
                 destage.register(r.id(), r.disk(), r.sizeBytes());
             }
         }
         for (SnapshotRecord s : table.snapshots()) {   // before the cache log replay: it may hold their writes
-            destage.register(s.id(), s.disk(), s.sizeBytes());
+            if (!isQuarantined(s.id())) {
+                destage.register(s.id(), s.disk(), s.sizeBytes());
+            }
         }
         MeterRegistry registry = config.meterRegistry();
         this.registry = registry;
@@ -160,20 +204,23 @@ public final class Controller implements AutoCloseable {
         backup.attach(cache);
         try {
             for (LunRecord r : table.luns()) {
-                if (r.kind() == LunRecord.Kind.PRIMARY) {
-                    lus.put(r.id(), newUnit(r));
-                } else {
+                if (r.kind() == LunRecord.Kind.LOG) {
                     backup.defineLog(r);
+                } else if (!isQuarantined(r.id())) {
+                    lus.put(r.id(), newUnit(r));
                 }
             }
             for (Presentation p : table.presentations()) {
-                presentation.present(p.initiator(), p.hostLun(), unit(p.lunId()));
+                if (!isQuarantined(p.lunId())) {   // a quarantined unit stays unpresented (its record keeps the presentation)
+                    presentation.present(p.initiator(), p.hostLun(), unit(p.lunId()));
+                }
             }
             target.registerVendorHandler(0xC0, new SnapshotMarkerHandler(new HostSnapshotCommand(cache,
                     lu -> lu instanceof CachedLogicalUnit cu && table.byId(cu.lunId()) != null ? cu.lunId() : -1,
                     base | HOST_ID_BASE)));
             target.registerVendorHandler(0x20, new DcmdHandler(backup));
             promoteDetachedSnapclones();   // a crash after a clone left its tree and before the table said so
+            quarantineOrphanDisks();   // after the log replay: a replayed marker may still name a disk
         } catch (RuntimeException e) {
             target.close();
             cache.close();
@@ -240,34 +287,72 @@ public final class Controller implements AutoCloseable {
 
     // ------------------------------------------------------------------ snapshot action (cache markers)
 
+    /**
+     * The snapshot action of every marker (on a cache worker, or during the log replay at open): for
+     * each LUN of the request, under {@code catalog}, takes the tree snapshot and stores its record, or
+     * skips it when the LUN is gone. A one-LUN request whose LUN is gone (deleted, or quarantined,
+     * before the marker left the cache) fails with NOT_FOUND, and its requester is told so. The name
+     * reserved by {@link #snapshot(String, String, boolean, AllocationPolicy, int)} is released in
+     * every case.
+     */
     private void takeSnapshot(SnapshotRequest request) {
         long id = request.requestId();
         if ((id & BACKUP_ID_BASE) != 0 && (id & HOST_ID_BASE) == 0) {
             backup.takeBackupSnapshot(request);   // a replayed one from before a restart does nothing
             return;
         }
-        for (int i = 0; i < request.lunCount(); i++) {
-            int lunId = request.lunId(i);
-            if (table.snapshot(id, lunId) != null) {
-                continue;   // replayed marker: already taken
+        StorageException gone = null;
+        try {
+            for (int i = 0; i < request.lunCount(); i++) {
+                int lunId = request.lunId(i);
+                synchronized (catalog) {
+                    if (table.snapshot(id, lunId) != null) {
+                        continue;   // replayed marker: already taken
+                    }
+                    LunRecord r = table.byId(lunId);
+                    if (r == null || r.kind() != LunRecord.Kind.PRIMARY || isQuarantined(lunId)) {
+                        gone = new StorageException(ErrorCode.NOT_FOUND, "LUN id " + lunId + " was deleted before snapshot "
+                                + request.name() + " was taken; nothing was taken");
+                        continue;
+                    }
+                    boolean clone = request.kind() == SnapshotRequest.Kind.SNAPCLONE;
+                    long tag = snapshotTag(id, lunId);   // the tree returns the existing disk if this tag was taken before a crash
+                    AllocationPolicy policy = request.policy() != null ? request.policy() : config.snapshotPolicy();
+                    long disk = !clone ? trees.snapshot(r.disk(), policy, tag)
+                            : request.diskGroup() >= 0 ? trees.snapclone(r.disk(), policy, SnapcloneMode.EAGER, tag, request.diskGroup())
+                            : trees.snapclone(r.disk(), policy, SnapcloneMode.EAGER, tag);
+                    String name = request.lunCount() == 1 ? request.name() : request.name() + "@" + r.name();
+                    Long owner = reservedNames.get(name);
+                    if (table.snapshotByName(name) != null || table.byName(name) != null
+                            || (owner != null && owner != id)) {   // only generated names (schedules, hosts, replay) get here
+                        name = name + "-" + Long.toHexString(id);
+                    }
+                    SnapshotRecord stored = table.addSnapshot(new SnapshotRecord(name, lunId, disk, id, clone,
+                            System.currentTimeMillis(), -1, 0, r.sizeBytes()));
+                    destage.register(stored.id(), stored.disk(), stored.sizeBytes());
+                    takenSnapshots.put(id, stored);
+                    changed(clone ? CatalogChange.Op.SNAPCLONE : CatalogChange.Op.SNAPSHOT, stored.name(), r.name(),
+                            stored.sizeBytes(), null, -1);
+                }
             }
-            LunRecord r = table.byId(lunId);
-            if (r == null || r.kind() != LunRecord.Kind.PRIMARY) {
-                continue;   // the LUN was deleted after the request
+        } finally {
+            synchronized (catalog) {
+                reservedNames.remove(request.name(), id);
             }
-            boolean clone = request.kind() == SnapshotRequest.Kind.SNAPCLONE;
-            long tag = snapshotTag(id, lunId);   // the tree returns the existing disk if this tag was taken before a crash
-            AllocationPolicy policy = request.policy() != null ? request.policy() : config.snapshotPolicy();
-            long disk = !clone ? trees.snapshot(r.disk(), policy, tag)
-                    : request.diskGroup() >= 0 ? trees.snapclone(r.disk(), policy, SnapcloneMode.EAGER, tag, request.diskGroup())
-                    : trees.snapclone(r.disk(), policy, SnapcloneMode.EAGER, tag);
-            String name = request.lunCount() == 1 ? request.name() : request.name() + "@" + r.name();
-            if (table.snapshotByName(name) != null || table.byName(name) != null) {
-                name = name + "#" + Long.toHexString(id);
-            }
-            SnapshotRecord stored = table.addSnapshot(new SnapshotRecord(name, lunId, disk, id, clone,
-                    System.currentTimeMillis(), -1, 0, r.sizeBytes()));
-            destage.register(stored.id(), stored.disk(), stored.sizeBytes());
+        }
+        if (gone != null && request.lunCount() == 1) {
+            throw gone;
+        }
+    }
+
+    /**
+     * The snapshot record the marker {@code m} (requested by this controller in this run) produced, if
+     * it was taken: the requester's answer even when a later operation already deleted the snapshot
+     * (its LUN was deleted right after), which keeps the requester's view one serial history.
+     */
+    public java.util.Optional<SnapshotRecord> takenSnapshot(SnapshotMarker m) {
+        synchronized (catalog) {
+            return java.util.Optional.ofNullable(takenSnapshots.get(m.request().requestId()));
         }
     }
 
@@ -336,9 +421,7 @@ public final class Controller implements AutoCloseable {
     public synchronized LunRecord createLun(String name, long sizeBytes, RaidLevel raid, int diskGroup) {
         checkOpen();
         checkName(name);
-        if (table.snapshotByName(name) != null) {   // a snapclone becomes a LUN of its own name
-            throw new StorageException(ErrorCode.ALREADY_EXISTS, "a snapshot named '" + name + "' already exists");
-        }
+        checkNameFree(name);
         if (sizeBytes <= 0 || sizeBytes % 512 != 0) {
             throw new StorageException(ErrorCode.INVALID_ARGUMENT, "LUN size " + sizeBytes
                     + " must be a positive multiple of 512 bytes");
@@ -347,18 +430,23 @@ public final class Controller implements AutoCloseable {
         if (segs > Integer.MAX_VALUE) {
             throw new StorageException(ErrorCode.INVALID_ARGUMENT, "LUN size " + sizeBytes + " too large");
         }
-        long disk = diskGroup >= 0 ? trees.createLun((int) segs, raid, diskGroup)
-                : raid == null ? trees.createLun((int) segs) : trees.createLun((int) segs, raid);
-        LunRecord r;
-        try {
-            r = table.create(name, LunRecord.Kind.PRIMARY, disk, sizeBytes);
-        } catch (RuntimeException e) {
-            trees.delete(disk, DeleteOption.DELETE_SNAPSHOTS);
-            throw e;
+        java.util.Set<Integer> referenced = referencedLunIds();
+        synchronized (catalog) {
+            checkNameFree(name);   // again under the commit lock: a marker may have taken the name meanwhile
+            long disk = diskGroup >= 0 ? trees.createLun((int) segs, raid, diskGroup)
+                    : raid == null ? trees.createLun((int) segs) : trees.createLun((int) segs, raid);
+            LunRecord r;
+            try {
+                r = table.create(name, LunRecord.Kind.PRIMARY, disk, sizeBytes, referenced::contains);
+            } catch (RuntimeException e) {
+                trees.delete(disk, DeleteOption.DELETE_SNAPSHOTS);
+                throw e;
+            }
+            destage.register(r.id(), disk, sizeBytes);
+            lus.put(r.id(), newUnit(r));
+            changed(CatalogChange.Op.CREATE_LUN, name, null, sizeBytes, null, -1);
+            return r;
         }
-        destage.register(r.id(), disk, sizeBytes);
-        lus.put(r.id(), newUnit(r));
-        return r;
     }
 
     /**
@@ -377,8 +465,14 @@ public final class Controller implements AutoCloseable {
         if (backup.logUnit() != null) {
             throw new StorageException(ErrorCode.ALREADY_EXISTS, "a log LUN is already defined: " + backup.logUnit().name());
         }
-        LunRecord r = table.create(name, LunRecord.Kind.LOG, -1, capacityBytes);
-        backup.defineLog(r);
+        java.util.Set<Integer> referenced = referencedLunIds();
+        LunRecord r;
+        synchronized (catalog) {
+            checkNameFree(name);
+            r = table.create(name, LunRecord.Kind.LOG, -1, capacityBytes, referenced::contains);
+            changed(CatalogChange.Op.CREATE_LUN, name, null, capacityBytes, null, -1);
+        }
+        backup.defineLog(r);   // outside the commit lock: the engine has its own, held around cache work
         return r;
     }
 
@@ -479,11 +573,22 @@ public final class Controller implements AutoCloseable {
         checkOpen();
         promoteDetachedSnapclones();   // a finished snapclone is an independent LUN: it outlives its source
         LunRecord r = lun(name);
+        if (isQuarantined(r.id())) {
+            repairQuarantined("lun-" + r.id());
+            return;
+        }
         if (r.kind() == LunRecord.Kind.LOG) {
             backup.removeLog();
         } else if (backup.involves(r.id())) {
             throw new StorageException(ErrorCode.INVALID_STATE, "LUN " + name
                     + " takes part in a snapshot backup or copy; terminate it first");
+        }
+        for (java.util.Map.Entry<SnapshotScheduler, Integer> e : schedulerLuns.entrySet()) {
+            if (e.getValue() == r.id()) {   // its markers would name a deleted LUN: stop it (waits for a tick in flight)
+                e.getKey().close();
+                schedulers.remove(e.getKey());
+                schedulerLuns.remove(e.getKey());
+            }
         }
         for (Presentation p : table.presentations()) {
             if (p.lunId() == r.id()) {
@@ -512,22 +617,34 @@ public final class Controller implements AutoCloseable {
             CachedLogicalUnit lu = lus.get(r.id());
             lu.markGone();
             cache.synchronize(r.id(), 0, 0);
-            table.remove(r.id());
-            lus.remove(r.id());
-            lu.stats().close();
-            destage.unregister(r.id());
-            backup.lunDeleted(r.id());
-            trees.delete(r.disk(), DeleteOption.DELETE_SNAPSHOTS);
-            for (SnapshotRecord s : snaps) {   // detached snapclones are independent disks
-                destage.unregister(s.id());
-                CachedLogicalUnit su = snapUnits.remove(s.id());
-                if (su != null) {
-                    su.stats().close();
+            synchronized (catalog) {
+                snaps.clear();   // again under the commit lock: a marker may have taken one since (unpresented, nothing cached)
+                for (SnapshotRecord s : table.snapshots()) {
+                    if (s.lunId() == r.id()) {
+                        snaps.add(s);
+                    }
                 }
-                deleteDiskQuietly(s.disk());
+                table.remove(r.id());
+                lus.remove(r.id());
+                lu.stats().close();
+                destage.unregister(r.id());
+                changed(CatalogChange.Op.DELETE_LUN, name, null, 0, null, -1);
+                trees.delete(r.disk(), DeleteOption.DELETE_SNAPSHOTS);
+                for (SnapshotRecord s : snaps) {   // detached snapclones are independent disks
+                    destage.unregister(s.id());
+                    CachedLogicalUnit su = snapUnits.remove(s.id());
+                    if (su != null) {
+                        su.stats().close();
+                    }
+                    deleteDiskQuietly(s.disk());
+                }
             }
+            backup.lunDeleted(r.id());   // outside the commit lock: the engine has its own, held around cache work
         } else {
-            table.remove(r.id());
+            synchronized (catalog) {
+                table.remove(r.id());
+                changed(CatalogChange.Op.DELETE_LUN, name, null, 0, null, -1);
+            }
         }
     }
 
@@ -562,6 +679,7 @@ public final class Controller implements AutoCloseable {
     public synchronized LunRecord resizeLun(String name, long sizeBytes) {
         checkOpen();
         LunRecord r = lun(name);
+        checkNotQuarantined(r.id(), "LUN " + name);
         if (r.kind() != LunRecord.Kind.PRIMARY) {
             throw new StorageException(ErrorCode.INVALID_ARGUMENT, "LUN " + name + " is the log LUN; it is not resized");
         }
@@ -586,21 +704,24 @@ public final class Controller implements AutoCloseable {
         CachedLogicalUnit lu = lus.get(r.id());
         LunRecord[] stored = new LunRecord[1];
         lu.resize(next, () -> {
-            if (sizeBytes < old) {
-                stored[0] = table.resize(r.id(), sizeBytes);
-                destage.register(r.id(), r.disk(), sizeBytes);
-                trees.unmap(r.disk(), sizeBytes, old - sizeBytes);
-            } else {
-                long diskBytes = (long) trees.segments(r.disk()) * segBytes;
-                long zeroEnd = Math.min(sizeBytes, diskBytes);
-                if (zeroEnd > old) {
-                    trees.unmap(r.disk(), old, zeroEnd - old);
+            synchronized (catalog) {   // after the LU waited for the cache: a marker of this LUN may fire meanwhile
+                if (sizeBytes < old) {
+                    stored[0] = table.resize(r.id(), sizeBytes);
+                    destage.register(r.id(), r.disk(), sizeBytes);
+                    trees.unmap(r.disk(), sizeBytes, old - sizeBytes);
+                } else {
+                    long diskBytes = (long) trees.segments(r.disk()) * segBytes;
+                    long zeroEnd = Math.min(sizeBytes, diskBytes);
+                    if (zeroEnd > old) {
+                        trees.unmap(r.disk(), old, zeroEnd - old);
+                    }
+                    if (segs > trees.segments(r.disk())) {
+                        trees.resize(r.disk(), (int) segs);
+                    }
+                    stored[0] = table.resize(r.id(), sizeBytes);
+                    destage.register(r.id(), r.disk(), sizeBytes);
                 }
-                if (segs > trees.segments(r.disk())) {
-                    trees.resize(r.disk(), (int) segs);
-                }
-                stored[0] = table.resize(r.id(), sizeBytes);
-                destage.register(r.id(), r.disk(), sizeBytes);
+                changed(CatalogChange.Op.RESIZE_LUN, name, null, sizeBytes, null, -1);
             }
             backup.lunDeleted(r.id());   // change tracking and copy baselines were sized for the old LUN
         });
@@ -620,16 +741,29 @@ public final class Controller implements AutoCloseable {
                     + PresentationTable.MAX_LUN);
         }
         LunRecord r = lun(name);
-        table.present(initiator, hostLun, r.id());
-        presentation.present(initiator, hostLun, unit(r.id()));
+        checkNotQuarantined(r.id(), "LUN " + name);
+        synchronized (catalog) {
+            boolean had = table.presentations().contains(new Presentation(initiator, hostLun, r.id()));
+            table.present(initiator, hostLun, r.id());
+            presentation.present(initiator, hostLun, unit(r.id()));
+            if (!had) {
+                changed(CatalogChange.Op.PRESENT, name, null, 0, initiator, hostLun);
+            }
+        }
     }
 
     /** @return whether the presentation existed */
     public synchronized boolean unpresentLun(String initiator, int hostLun) {
         checkOpen();
-        boolean had = table.unpresent(initiator, hostLun);
-        presentation.unpresent(initiator, hostLun);
-        return had;
+        synchronized (catalog) {
+            String unitName = unitName(initiator, hostLun);
+            boolean had = table.unpresent(initiator, hostLun);
+            presentation.unpresent(initiator, hostLun);
+            if (had) {
+                changed(CatalogChange.Op.UNPRESENT, unitName, null, 0, initiator, hostLun);
+            }
+            return had;
+        }
     }
 
     /**
@@ -677,19 +811,26 @@ public final class Controller implements AutoCloseable {
             throw new StorageException(ErrorCode.NOT_FOUND, "disk group " + diskGroup + " does not exist");
         }
         LunRecord r = lun(lunName);
+        checkNotQuarantined(r.id(), "LUN " + lunName);
         if (r.kind() != LunRecord.Kind.PRIMARY) {
             throw new StorageException(ErrorCode.INVALID_ARGUMENT, "LUN " + lunName + " is the log LUN");
         }
         checkName(snapshotName);
-        if (table.snapshotByName(snapshotName) != null) {
-            throw new StorageException(ErrorCode.ALREADY_EXISTS, "a snapshot named '" + snapshotName + "' already exists");
+        long id = apiIds.incrementAndGet();
+        synchronized (catalog) {   // checked and reserved in one step; released when the marker is taken or fails
+            checkNameFree(snapshotName);
+            reservedNames.put(snapshotName, id);
         }
-        if (table.byName(snapshotName) != null) {   // a snapclone becomes a LUN of its own name
-            throw new StorageException(ErrorCode.ALREADY_EXISTS, "a LUN named '" + snapshotName + "' already exists");
+        try {
+            return cache.insertMarker(new SnapshotRequest(id, snapshotName,
+                    snapclone ? SnapshotRequest.Kind.SNAPCLONE : SnapshotRequest.Kind.SNAPSHOT,
+                    SnapshotRequest.Source.API, policy, r.id()).inDiskGroup(diskGroup));
+        } catch (RuntimeException e) {
+            synchronized (catalog) {
+                reservedNames.remove(snapshotName, id);
+            }
+            throw e;
         }
-        return cache.insertMarker(new SnapshotRequest(apiIds.incrementAndGet(), snapshotName,
-                snapclone ? SnapshotRequest.Kind.SNAPCLONE : SnapshotRequest.Kind.SNAPSHOT,
-                SnapshotRequest.Source.API, policy, r.id()).inDiskGroup(diskGroup));
     }
 
     /** The allocation policy of snapshots whose request names none ({@link ControllerConfig#snapshotPolicy()}). */
@@ -701,6 +842,7 @@ public final class Controller implements AutoCloseable {
     public synchronized SnapshotMarker snapshot(String lunName) {
         checkOpen();
         LunRecord r = lun(lunName);
+        checkNotQuarantined(r.id(), "LUN " + lunName);
         if (r.kind() != LunRecord.Kind.PRIMARY) {
             throw new StorageException(ErrorCode.INVALID_ARGUMENT, "LUN " + lunName + " is the log LUN");
         }
@@ -711,15 +853,17 @@ public final class Controller implements AutoCloseable {
 
     /**
      * Takes a snapshot of LUN {@code lunName} through a marker every {@code interval} (first one
-     * interval from now), named {@code namePrefix-n} (suffixed with the request id if that name is
-     * taken). Close the returned scheduler to stop; {@link #close()} stops all. Schedules are not
-     * persisted (the management layer re-creates them at start).
+     * interval from now), named {@code namePrefix-n} (suffixed {@code -<request id hex>} if that name is
+     * taken). Close the returned scheduler to stop; {@link #close()} stops all, and deleting the LUN
+     * stops its own (their markers would name a deleted LUN). Schedules are not persisted (the
+     * management layer re-creates them at start).
      *
      * @throws StorageException NOT_FOUND, INVALID_ARGUMENT
      */
     public synchronized SnapshotScheduler scheduleSnapshots(String lunName, long interval, TimeUnit unit, String namePrefix) {
         checkOpen();
         LunRecord r = lun(lunName);
+        checkNotQuarantined(r.id(), "LUN " + lunName);
         if (r.kind() != LunRecord.Kind.PRIMARY || interval <= 0) {
             throw new StorageException(ErrorCode.INVALID_ARGUMENT, "schedule needs a primary LUN and an interval > 0");
         }
@@ -731,6 +875,7 @@ public final class Controller implements AutoCloseable {
         SnapshotScheduler sc = new SnapshotScheduler(cache, interval, unit, namePrefix, SnapshotRequest.Kind.SNAPSHOT,
                 idBase | SCHEDULE_ID_BASE | (n << 20), m -> { }, e -> { }, r.id());
         schedulers.add(sc);
+        schedulerLuns.put(sc, r.id());
         return sc;
     }
 
@@ -747,6 +892,10 @@ public final class Controller implements AutoCloseable {
         if (s == null) {
             throw new StorageException(ErrorCode.NOT_FOUND, "no snapshot named '" + name + "'");
         }
+        if (isQuarantined(s.id())) {
+            repairQuarantined("snapshot-" + s.id());
+            return;
+        }
         for (Presentation p : table.presentations()) {
             if (p.lunId() == s.id()) {
                 throw new StorageException(ErrorCode.INVALID_STATE, "snapshot " + name + " is presented to "
@@ -758,9 +907,12 @@ public final class Controller implements AutoCloseable {
             su.markGone();
         }
         cache.synchronize(s.id(), 0, 0);   // its cached writes leave the cache before the disk goes
-        destage.unregister(s.id());
-        deleteDiskQuietly(s.disk());
-        table.removeSnapshot(name);
+        synchronized (catalog) {
+            destage.unregister(s.id());
+            deleteDiskQuietly(s.disk());
+            table.removeSnapshot(name);
+            changed(CatalogChange.Op.DELETE_SNAPSHOT, name, null, 0, null, -1);
+        }
         snapUnits.remove(s.id());
         if (su != null) {
             su.stats().close();
@@ -786,8 +938,15 @@ public final class Controller implements AutoCloseable {
         if (s == null) {
             throw new StorageException(ErrorCode.NOT_FOUND, "no snapshot named '" + snapshotName + "'");
         }
-        table.present(initiator, hostLun, s.id());
-        presentation.present(initiator, hostLun, snapshotUnit(s));
+        checkNotQuarantined(s.id(), "snapshot " + snapshotName);
+        synchronized (catalog) {
+            boolean had = table.presentations().contains(new Presentation(initiator, hostLun, s.id()));
+            table.present(initiator, hostLun, s.id());
+            presentation.present(initiator, hostLun, snapshotUnit(s));
+            if (!had) {
+                changed(CatalogChange.Op.PRESENT, snapshotName, null, 0, initiator, hostLun);
+            }
+        }
     }
 
     /**
@@ -809,8 +968,11 @@ public final class Controller implements AutoCloseable {
         if (!mine) {
             return false;
         }
-        table.unpresent(initiator, hostLun);
-        presentation.unpresent(initiator, hostLun);
+        synchronized (catalog) {
+            table.unpresent(initiator, hostLun);
+            presentation.unpresent(initiator, hostLun);
+            changed(CatalogChange.Op.UNPRESENT, snapshotName, null, 0, initiator, hostLun);
+        }
         return true;
     }
 
@@ -858,7 +1020,7 @@ public final class Controller implements AutoCloseable {
     public List<LunRecord> promoteDetachedSnapclones() {
         boolean any = false;
         for (SnapshotRecord s : table.snapshots()) {
-            any |= s.snapclone() && detached(s);
+            any |= s.snapclone() && !isQuarantined(s.id()) && detached(s);
         }
         if (!any) {
             return List.of();
@@ -869,7 +1031,7 @@ public final class Controller implements AutoCloseable {
                 return out;
             }
             for (SnapshotRecord s : table.snapshots()) {
-                if (s.snapclone() && detached(s)) {
+                if (s.snapclone() && !isQuarantined(s.id()) && detached(s)) {
                     out.add(promote(s));
                 }
             }
@@ -886,12 +1048,16 @@ public final class Controller implements AutoCloseable {
     }
 
     private LunRecord promote(SnapshotRecord s) {
+        LunRecord r;
         String name = s.name();
-        for (int n = 0; table.byName(name) != null; n++) {
-            name = s.name() + "#" + Long.toHexString(s.requestId()) + (n == 0 ? "" : "." + n);
+        synchronized (catalog) {
+            for (int n = 0; table.byName(name) != null; n++) {
+                name = s.name() + "#" + Long.toHexString(s.requestId()) + (n == 0 ? "" : "." + n);
+            }
+            r = table.promote(s.name(), name);   // the one durable step
+            destage.register(r.id(), r.disk(), r.sizeBytes());
+            changed(CatalogChange.Op.PROMOTE, name, s.name(), r.sizeBytes(), null, -1);
         }
-        LunRecord r = table.promote(s.name(), name);   // the one durable step
-        destage.register(r.id(), r.disk(), r.sizeBytes());
         CachedLogicalUnit su = snapUnits.remove(r.id());
         CachedLogicalUnit lu;
         if (su != null && su.record().name().equals(name)) {
@@ -944,6 +1110,8 @@ public final class Controller implements AutoCloseable {
         if (s.lunId() != r.id() || r.kind() != LunRecord.Kind.PRIMARY) {
             throw new StorageException(ErrorCode.INVALID_ARGUMENT, "snapshot " + snapshotName + " is not a snapshot of LUN " + lunName);
         }
+        checkNotQuarantined(r.id(), "LUN " + lunName);
+        checkNotQuarantined(s.id(), "snapshot " + snapshotName);
         if (backup.involves(r.id())) {
             throw new StorageException(ErrorCode.INVALID_STATE, "LUN " + lunName
                     + " takes part in a snapshot backup or copy; terminate it first");
@@ -992,6 +1160,267 @@ public final class Controller implements AutoCloseable {
     public void read(String lunName, long offset, byte[] dst) {
         LunRecord r = lun(lunName);
         cache.read(r.id(), offset, java.nio.ByteBuffer.wrap(dst));
+    }
+
+    // ------------------------------------------------------------------ command path helpers
+
+    /**
+     * Refuses a name a LUN, a snapshot or a queued snapshot marker already has (LUN and snapshot names
+     * share one space: a snapclone becomes a LUN of its own name). Call under {@code catalog} to act on it.
+     */
+    private void checkNameFree(String name) {
+        synchronized (catalog) {
+            if (table.byName(name) != null) {
+                throw new StorageException(ErrorCode.ALREADY_EXISTS, "a LUN named '" + name + "' already exists");
+            }
+            if (table.snapshotByName(name) != null) {
+                throw new StorageException(ErrorCode.ALREADY_EXISTS, "a snapshot named '" + name + "' already exists");
+            }
+            if (reservedNames.containsKey(name)) {
+                throw new StorageException(ErrorCode.ALREADY_EXISTS, "a snapshot named '" + name
+                        + "' is already requested (its marker is queued in the cache)");
+            }
+        }
+    }
+
+    /** LUN ids named by markers still in the cache (a new LUN must not get one of them). */
+    private java.util.Set<Integer> referencedLunIds() {
+        java.util.Set<Integer> ids = new java.util.HashSet<>();
+        for (io.evasan.nsc.cache.CachedItem item : cache.pendingItems()) {
+            if (item.marker() && item.request() != null) {
+                for (int i = 0; i < item.request().lunCount(); i++) {
+                    ids.add(item.request().lunId(i));
+                }
+            }
+        }
+        return ids;
+    }
+
+    /** Reports a committed change to the listeners, in commit order. Called under {@code catalog}. */
+    private void changed(CatalogChange.Op op, String name, String lun, long sizeBytes, String initiator, int hostLun) {
+        CatalogChange c = new CatalogChange(++changeSeq, op, name, lun, sizeBytes, initiator, hostLun);
+        for (java.util.function.Consumer<CatalogChange> l : changeListeners) {
+            try {
+                l.accept(c);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "catalog change listener failed on " + c + ": " + e);
+            }
+        }
+    }
+
+    /**
+     * Calls {@code listener} with every catalogue change committed from now on, in commit order, under
+     * the commit lock (it must be quick and must not call back into this controller).
+     */
+    public void addChangeListener(java.util.function.Consumer<CatalogChange> listener) {
+        changeListeners.add(java.util.Objects.requireNonNull(listener));
+    }
+
+    /** The name of the LUN or snapshot presented at (initiator, host LUN), or null. */
+    private String unitName(String initiator, int hostLun) {
+        for (Presentation p : table.presentations()) {
+            if (p.initiator().equals(initiator) && p.hostLun() == hostLun) {
+                LunRecord r = table.byId(p.lunId());
+                if (r != null) {
+                    return r.name();
+                }
+                SnapshotRecord s = table.snapshotById(p.lunId());
+                return s == null ? null : s.name();
+            }
+        }
+        return null;
+    }
+
+    // ------------------------------------------------------------------ quarantine
+
+    /** Whether LUN or snapshot unit {@code unitId} is quarantined. */
+    public boolean isQuarantined(int unitId) {
+        synchronized (catalog) {
+            return quarantined.containsKey("lun-" + unitId) || quarantined.containsKey("snapshot-" + unitId);
+        }
+    }
+
+    private void checkNotQuarantined(int unitId, String what) {
+        QuarantineEntry q;
+        synchronized (catalog) {
+            q = quarantined.get("lun-" + unitId);
+            if (q == null) {
+                q = quarantined.get("snapshot-" + unitId);
+            }
+        }
+        if (q != null) {
+            throw new StorageException(ErrorCode.INVALID_STATE, what + " is quarantined (" + q.reason() + "); repair: " + q.repair());
+        }
+    }
+
+    /** The objects quarantined at open and not repaired yet, in the order found. */
+    public List<QuarantineEntry> quarantine() {
+        synchronized (catalog) {
+            return List.copyOf(quarantined.values());
+        }
+    }
+
+    private void quarantine(QuarantineEntry q) {
+        quarantined.put(q.id(), q);
+        LOG.log(System.Logger.Level.WARNING, "quarantined " + q.kind().name().toLowerCase(java.util.Locale.ROOT) + " "
+                + q.name() + " (" + q.id() + "): " + q.reason() + "; the controller starts without it; repair: " + q.repair());
+    }
+
+    /** Whether {@code disk} is a live disk of the sharing trees. */
+    private boolean liveDisk(long disk) {
+        if (disk < 0) {
+            return false;
+        }
+        try {
+            trees.kind(disk);
+            return true;
+        } catch (StorageException e) {
+            if (e.code() == ErrorCode.NOT_FOUND) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * At open, before anything is registered: quarantines each primary LUN whose disk is missing, and
+     * each snapshot whose disk is missing, whose source LUN is not in the table or is quarantined, or
+     * whose disk is (still in a tree but) not in its source LUN's tree — the shapes an interrupted or
+     * raced delete leaves. Records are kept (nothing is lost); repair decides.
+     */
+    private void quarantineInconsistentRecords() {
+        synchronized (catalog) {
+            for (LunRecord r : table.luns()) {
+                if (r.kind() == LunRecord.Kind.PRIMARY && !liveDisk(r.disk())) {
+                    quarantine(new QuarantineEntry("lun-" + r.id(), QuarantineEntry.Kind.LUN, r.name(), r.id(), r.disk(),
+                            "its logical disk " + r.disk() + " is missing from the sharing trees"));
+                }
+            }
+            for (SnapshotRecord s : table.snapshots()) {
+                LunRecord src = table.byId(s.lunId());
+                String reason = null;
+                if (!liveDisk(s.disk())) {
+                    reason = "its logical disk " + s.disk() + " is missing from the sharing trees";
+                } else if (src == null || src.kind() != LunRecord.Kind.PRIMARY) {
+                    reason = "its source LUN id " + s.lunId() + " is not in the LUN table";
+                } else if (isQuarantined(src.id())) {
+                    reason = "its source LUN " + src.name() + " is quarantined";
+                } else if (!inTreeOf(s.disk(), src.disk())) {
+                    reason = "its logical disk " + s.disk() + " is not in the sharing tree of LUN " + src.name()
+                            + " (disk " + src.disk() + "), which holds its source's id";
+                }
+                if (reason != null) {
+                    quarantine(new QuarantineEntry("snapshot-" + s.id(), QuarantineEntry.Kind.SNAPSHOT, s.name(), s.id(),
+                            s.disk(), reason));
+                }
+            }
+        }
+    }
+
+    /** Whether snapshot disk {@code disk} is in the tree of {@code lunDisk}, or left it (a finished snapclone). */
+    private boolean inTreeOf(long disk, long lunDisk) {
+        try {
+            if (trees.kind(disk) == DiskKind.LUN) {
+                return true;   // a finished snapclone: promoted below, an independent disk
+            }
+            for (io.evasan.sharing.DiskDescription d : trees.describe(disk).disks()) {
+                if (d.id() == lunDisk) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (StorageException e) {
+            return true;   // the tree cannot describe it now (e.g. invalid); not evidence of a foreign tree
+        }
+    }
+
+    /** At open, after the log replay: quarantines each live disk that no LUN or snapshot record names. */
+    private void quarantineOrphanDisks() {
+        synchronized (catalog) {
+            java.util.Set<Long> named = new java.util.HashSet<>();
+            for (LunRecord r : table.luns()) {
+                named.add(r.disk());
+            }
+            for (SnapshotRecord s : table.snapshots()) {
+                named.add(s.disk());
+            }
+            named.add(table.backupSnapshotDisk());
+            for (long d : trees.disks()) {
+                if (!named.contains(d) && liveDisk(d)) {
+                    quarantine(new QuarantineEntry("disk-" + d, QuarantineEntry.Kind.DISK, "disk " + d, -1, d,
+                            "logical disk " + d + " is named by no LUN and no snapshot record"));
+                }
+            }
+        }
+    }
+
+    /**
+     * Repairs quarantined object {@code id} (see {@link #quarantine()}) by deleting it: a LUN's record
+     * goes with its snapshot records and presentations, then whatever disks of them remain; a
+     * snapshot's record and presentations go, then its disk if it remains; an orphan disk is deleted
+     * (its own snapshots, if any, stay). A disk that a record outside quarantine names is never deleted.
+     * Durable when it returns.
+     *
+     * @return what was repaired
+     * @throws StorageException NOT_FOUND when no such quarantine entry exists
+     */
+    public synchronized QuarantineEntry repairQuarantined(String id) {
+        checkOpen();
+        synchronized (catalog) {
+            QuarantineEntry q = quarantined.get(id);
+            if (q == null) {
+                throw new StorageException(ErrorCode.NOT_FOUND, "no quarantined object " + id);
+            }
+            java.util.Set<Long> inUse = new java.util.HashSet<>();   // disks that healthy records name
+            for (LunRecord r : table.luns()) {
+                if (!isQuarantined(r.id())) {
+                    inUse.add(r.disk());
+                }
+            }
+            for (SnapshotRecord s : table.snapshots()) {
+                if (!isQuarantined(s.id())) {
+                    inUse.add(s.disk());
+                }
+            }
+            List<Long> disks = new ArrayList<>();
+            List<String> cleared = new ArrayList<>();
+            switch (q.kind()) {
+                case LUN -> {
+                    for (SnapshotRecord s : table.snapshots()) {
+                        if (s.lunId() == q.unitId()) {
+                            disks.add(s.disk());
+                            cleared.add("snapshot-" + s.id());
+                        }
+                    }
+                    disks.add(q.disk());
+                    if (table.byId(q.unitId()) != null) {
+                        table.remove(q.unitId());
+                    }
+                }
+                case SNAPSHOT -> {
+                    table.removeSnapshot(q.name());
+                    disks.add(q.disk());
+                }
+                case DISK -> disks.add(q.disk());
+            }
+            quarantined.remove(id);
+            for (String c : cleared) {
+                quarantined.remove(c);
+            }
+            changed(CatalogChange.Op.REPAIR, id, null, 0, null, -1);
+            for (long d : disks) {
+                if (!inUse.contains(d)) {
+                    try {
+                        deleteDiskQuietly(d);
+                    } catch (StorageException e) {   // the records are gone; the disk stays reported, nothing is hidden
+                        quarantine(new QuarantineEntry("disk-" + d, QuarantineEntry.Kind.DISK, "disk " + d, -1, d,
+                                "logical disk " + d + " was left by the repair of " + id + ": " + e.getMessage()));
+                    }
+                }
+            }
+            LOG.log(System.Logger.Level.INFO, "repaired quarantined " + q.id() + " (" + q.name() + ") by deleting it");
+            return q;
+        }
     }
 
     private static void checkName(String name) {

@@ -38,7 +38,7 @@ import java.util.concurrent.Callable;
         subcommands = {
                 PoolCommands.class, GroupCommands.class, DriveCommands.class, LunCommands.class, SnapshotCommands.class,
                 JobCommands.class, HostCommands.class, ControllerCommands.class, ScheduleCommands.class,
-                BackupCommands.class, OtherCommands.Metrics.class, OtherCommands.Events.class, OtherCommands.OpenApi.class,
+                BackupCommands.class, QuarantineCommands.class, OtherCommands.Metrics.class, OtherCommands.Events.class, OtherCommands.OpenApi.class,
                 CommandLine.HelpCommand.class})
 public final class Sanctl implements Callable<Integer> {
     public static final String DEFAULT_URL = "http://127.0.0.1:8080";

@@ -166,6 +166,8 @@ public final class ApiRoutes {
         on(router, "POST", "/api/snapshots/:name/unpresent", this::unpresentSnapshot);
         on(router, "POST", "/api/snapshots/:name/bgcopy/pause", ctx -> bgcopyControl(ctx, true));
         on(router, "POST", "/api/snapshots/:name/bgcopy/resume", ctx -> bgcopyControl(ctx, false));
+        on(router, "GET", "/api/quarantine", this::listQuarantine);
+        on(router, "POST", "/api/quarantine/:id/repair", this::repairQuarantined);
         hosts.register(router);
         on(router, "GET", "/api/controllers", this::controllers);
         schedules.register(router);
@@ -514,6 +516,7 @@ public final class ApiRoutes {
         }
         JsonObject o = new JsonObject().put("id", l.id()).put("name", l.name()).put("kind", l.kind().name())
                 .put("sizeBytes", l.sizeBytes()).put("serial", l.serialNumber()).put("disk", l.disk());
+        putState(o, "lun-" + l.id());
         if (l.disk() >= 0) {
             try {
                 o.put("group", trees.diskGroup(l.disk()));
@@ -641,8 +644,8 @@ public final class ApiRoutes {
         int hostLun = (int) Json.integer(b, "hostLun", 0, MAX_HOST_LUN);
         try {
             controller.presentLun(initiator, hostLun, l.name());
-        } catch (StorageException e) {
-            throw new ApiError(e, e.code() == ErrorCode.NOT_FOUND ? "name" : "hostLun");
+        } catch (StorageException e) {   // INVALID_STATE: the LUN is quarantined
+            throw new ApiError(e, e.code() == ErrorCode.NOT_FOUND || e.code() == ErrorCode.INVALID_STATE ? "name" : "hostLun");
         }
         return new Reply(200, lun(controller.lun(l.name())));
     }
@@ -689,8 +692,8 @@ public final class ApiRoutes {
         SnapshotMarker m;
         try {
             m = controller.snapshot(l.name(), name, clone, policy, group);
-        } catch (StorageException e) {
-            throw new ApiError(e, e.code() == ErrorCode.NOT_FOUND ? "lun" : "name");
+        } catch (StorageException e) {   // INVALID_STATE: the LUN is quarantined
+            throw new ApiError(e, e.code() == ErrorCode.NOT_FOUND || e.code() == ErrorCode.INVALID_STATE ? "lun" : "name");
         }
         try {
             m.taken().get(config.snapshotTimeoutMillis(), TimeUnit.MILLISECONDS);
@@ -701,21 +704,60 @@ public final class ApiRoutes {
                             + config.snapshotTimeoutMillis() + " ms; GET /api/snapshots shows it once taken"));
         } catch (ExecutionException e) {
             Throwable c = e.getCause();
-            if (c instanceof StorageException s) {
+            if (c instanceof StorageException s) {   // NOT_FOUND without a group: the LUN was deleted before the marker fired
                 throw new ApiError(s, s.code() == ErrorCode.SPACE_ALLOCATION_FAILED ? "policy"
-                        : group >= 0 && s.code() == ErrorCode.NOT_FOUND ? "group" : "snapclone");
+                        : s.code() == ErrorCode.NOT_FOUND ? (group >= 0 && !s.getMessage().startsWith("LUN id ") ? "group" : "lun")
+                        : "snapclone");
             }
             throw new ApiError(500, "snapshot failed: " + c, null);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ApiError(503, "interrupted while waiting for the snapshot", null);
         }
-        for (SnapshotRecord s : controller.listSnapshots()) {
-            if (s.name().equals(name)) {
-                return new Reply(201, snapshotJson(s).put("taken", true));
+        // the record the marker produced, even if a DELETE of its LUN, serialized after it, already removed it
+        SnapshotRecord s = controller.takenSnapshot(m).orElseGet(() -> controller.listSnapshots().stream()
+                .filter(x -> x.name().equals(name)).findFirst().orElseThrow(() -> new ApiError(404, "snapshot " + name
+                        + " was not taken: LUN " + l.name() + " was deleted before its marker left the cache", "lun")));
+        JsonObject o = snapshotJson(s).put("lun", l.name()).put("taken", true);
+        if (controller.listSnapshots().stream().noneMatch(x -> x.id() == s.id())) {
+            o.put("state", "deleted");   // taken, then deleted with its LUN by a DELETE serialized right after it
+        }
+        return new Reply(201, o);
+    }
+
+    /** Adds {@code state} ("online" or "quarantined") and, when quarantined, {@code reason} and {@code repair}. */
+    private void putState(JsonObject o, String quarantineId) {
+        for (io.evasan.nsc.QuarantineEntry q : controller.quarantine()) {
+            if (q.id().equals(quarantineId)) {
+                o.put("state", "quarantined").put("reason", q.reason()).put("repair", q.repair());
+                return;
             }
         }
-        throw new ApiError(500, "snapshot " + name + " was taken but is not in the LUN table", null);
+        o.put("state", "online");
+    }
+
+    static JsonObject quarantineJson(io.evasan.nsc.QuarantineEntry q) {
+        return new JsonObject().put("id", q.id()).put("kind", q.kind().name().toLowerCase(java.util.Locale.ROOT))
+                .put("name", q.name()).put("unitId", q.unitId()).put("disk", q.disk()).put("reason", q.reason())
+                .put("repair", q.repair());
+    }
+
+    private Reply listQuarantine(RoutingContext ctx) {
+        JsonArray a = new JsonArray();
+        for (io.evasan.nsc.QuarantineEntry q : controller.quarantine()) {
+            a.add(quarantineJson(q));
+        }
+        return new Reply(200, a);
+    }
+
+    private Reply repairQuarantined(RoutingContext ctx) {
+        io.evasan.nsc.QuarantineEntry q;
+        try {
+            q = controller.repairQuarantined(ctx.pathParam("id"));
+        } catch (StorageException e) {
+            throw new ApiError(e, "id");
+        }
+        return new Reply(200, quarantineJson(q).put("repaired", true));
     }
 
     private JsonObject snapshotJson(SnapshotRecord s) {
@@ -729,6 +771,7 @@ public final class ApiRoutes {
                 .put("snapclone", s.snapclone()).put("policy", policyOf(s.disk()))
                 .put("createdMillis", s.createdMillis()).put("sizeBytes", s.sizeBytes()).put("serial", s.serialNumber())
                 .put("presentations", pres);
+        putState(o, "snapshot-" + s.id());
         try {
             o.put("group", trees.diskGroup(s.disk()));
         } catch (StorageException e) {
@@ -781,6 +824,9 @@ public final class ApiRoutes {
         LunRecord l = lunParam(ctx);
         if (l.kind() != LunRecord.Kind.PRIMARY) {
             throw new ApiError(400, "LUN " + l.name() + " is the log LUN and has no sharing tree", "name");
+        }
+        if (controller.isQuarantined(l.id())) {
+            throw new ApiError(409, "LUN " + l.name() + " is quarantined; GET /api/quarantine says why and how to repair it", "name");
         }
         Map<Long, String> names = new HashMap<>();
         names.put(l.disk(), l.name());
@@ -905,6 +951,8 @@ public final class ApiRoutes {
                 .put("cacheDirtyBytes", controller.cache().dirtyBytes())
                 .put("cacheCapacityBytes", controller.cache().capacityBytes())
                 .put("snapshotBackupState", controller.backupEngine().state().name())
+                .put("health", controller.quarantine().isEmpty() ? "OK" : "DEGRADED")
+                .put("quarantined", controller.quarantine().size())
                 .put("luns", luns);
         return new Reply(200, new JsonArray().add(c));
     }

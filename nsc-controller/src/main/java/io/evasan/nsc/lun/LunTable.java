@@ -10,7 +10,9 @@ import java.util.List;
  *
  * <p>Invariants: every mutation is durable when it returns (or throws and changes nothing); names
  * are unique among LUNs and among snapshots; LUNs and snapshots share one id space (a new LUN or
- * snapshot gets the lowest int from 0 that no LUN and no snapshot holds); a presentation always
+ * snapshot gets the lowest int from 0 — from {@link #FIRST_SNAPSHOT_ID} for a snapshot — that no LUN
+ * and no snapshot holds and, for a LUN, that the caller does not name as still referenced elsewhere);
+ * a presentation always
  * names an existing LUN or snapshot by that id; reopening the same state directory restores exactly
  * the last returned state. Thread-safe.
  */
@@ -19,7 +21,20 @@ public interface LunTable {
     long generation();
 
     /** Creates a LUN record. @throws StorageException ALREADY_EXISTS for a used name */
-    LunRecord create(String name, LunRecord.Kind kind, long disk, long sizeBytes) throws StorageException;
+    default LunRecord create(String name, LunRecord.Kind kind, long disk, long sizeBytes) throws StorageException {
+        return create(name, kind, disk, sizeBytes, id -> false);
+    }
+
+    /**
+     * Creates a LUN record whose id is the lowest int from 0 that no LUN, no snapshot and no id
+     * {@code referenced} accepts holds: the caller names the ids something outside the table still
+     * refers to (a pending cache marker, a snapshot schedule), so a deleted LUN's id is never handed to
+     * a new LUN while such a reference could reach the new LUN.
+     *
+     * @throws StorageException ALREADY_EXISTS for a used name
+     */
+    LunRecord create(String name, LunRecord.Kind kind, long disk, long sizeBytes, java.util.function.IntPredicate referenced)
+            throws StorageException;
 
     /**
      * Changes the size of LUN {@code lunId} (a positive multiple of 512; id, name, uid and disk stay).

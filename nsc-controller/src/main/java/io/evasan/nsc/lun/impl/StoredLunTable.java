@@ -94,7 +94,8 @@ public final class StoredLunTable implements LunTable {
     }
 
     @Override
-    public synchronized LunRecord create(String name, LunRecord.Kind kind, long disk, long sizeBytes) {
+    public synchronized LunRecord create(String name, LunRecord.Kind kind, long disk, long sizeBytes,
+                                         java.util.function.IntPredicate referenced) {
         if (name == null || name.isEmpty() || name.length() > 255) {
             throw new StorageException(ErrorCode.INVALID_ARGUMENT, "LUN name must be 1..255 characters");
         }
@@ -102,6 +103,9 @@ public final class StoredLunTable implements LunTable {
             throw new StorageException(ErrorCode.ALREADY_EXISTS, "a LUN named '" + name + "' already exists");
         }
         int id = freeId(state.luns(), state.snapshots(), 0);
+        while (referenced.test(id)) {
+            id = freeId(state.luns(), state.snapshots(), id + 1);
+        }
         long uid = random.nextLong();
         LunRecord rec = new LunRecord(id, name, kind, uid, disk, sizeBytes);
         List<LunRecord> l = new ArrayList<>(state.luns());
