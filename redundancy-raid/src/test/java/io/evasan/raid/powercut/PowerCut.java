@@ -35,6 +35,10 @@ public final class PowerCut {
     private final Random rnd;
     private final List<Runnable> closers = new ArrayList<>();
     private final List<VolatileLayer> layers = new ArrayList<>();
+    /** What happens to every unforced write at the cut, for targeted scenarios; null = seeded random. */
+    public enum Outcome { DROP, APPLY, TEAR_KEEP_HEAD, TEAR_KEEP_TAIL }
+
+    private Outcome outcome;
     private long countdown = -1;
     private long ios;
     private boolean cut;
@@ -55,6 +59,12 @@ public final class PowerCut {
         System.out.println("[powercut] " + test + " base seed " + s + " (replay: -D" + SEED + "=" + s + " -D"
                 + ITERATIONS + "=N)");
         return s;
+    }
+
+    /** Forces the fate of every unforced write at the cut (targeted scenarios). */
+    public synchronized PowerCut outcome(Outcome o) {
+        this.outcome = o;
+        return this;
     }
 
     public long seed() {
@@ -87,7 +97,7 @@ public final class PowerCut {
         cut = true;
         for (VolatileLayer l : layers) {
             try {
-                log.add(l.cut(rnd));
+                log.add(l.cut(rnd, outcome));
             } catch (RuntimeException e) {
                 // a failed or pulled device: whatever its cache held is gone with it
                 log.add("device unavailable at the cut (" + e.getMessage() + "): its cache is lost");

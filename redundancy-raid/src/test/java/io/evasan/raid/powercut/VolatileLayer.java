@@ -98,6 +98,11 @@ final class VolatileLayer {
 
     /** Simulated power cut; returns a one-line summary of what happened to the unforced writes. */
     String cut(Random rnd) {
+        return cut(rnd, null);
+    }
+
+    /** As {@link #cut(Random)}, every unforced write meeting {@code outcome} when it is not null. */
+    String cut(Random rnd, PowerCut.Outcome outcome) {
         List<Pending> order = new ArrayList<>(pending);
         Collections.shuffle(order, rnd);
         Map<Long, Long> applied = new HashMap<>(); // sector -> seq of the write that set it
@@ -108,7 +113,8 @@ final class VolatileLayer {
             long end = p.pos + p.data.length;
             long firstSector = p.pos / SECTOR;
             long lastSector = (end - 1) / SECTOR;
-            int choice = rnd.nextInt(3);
+            int choice = outcome == null ? rnd.nextInt(3) : outcome == PowerCut.Outcome.DROP ? 0
+                    : outcome == PowerCut.Outcome.APPLY ? 1 : 2;
             long keepFrom = p.pos;
             long keepTo = end;
             if (choice == 0 || p.data.length == 0) {
@@ -118,7 +124,9 @@ final class VolatileLayer {
             if (choice == 2 && lastSector > firstSector) {
                 // a sector boundary inside the write: the head or the tail reached the medium
                 long boundary = (firstSector + 1 + rnd.nextInt((int) Math.min(Integer.MAX_VALUE, lastSector - firstSector))) * SECTOR;
-                if (rnd.nextBoolean()) {
+                boolean head = outcome == PowerCut.Outcome.TEAR_KEEP_HEAD
+                        || (outcome != PowerCut.Outcome.TEAR_KEEP_TAIL && rnd.nextBoolean());
+                if (head) {
                     keepTo = boundary;
                 } else {
                     keepFrom = boundary;
