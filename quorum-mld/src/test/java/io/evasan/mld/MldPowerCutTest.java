@@ -150,7 +150,7 @@ class MldPowerCutTest {
     @Test
     void shouldKeepCommittedGenerationsAcrossPowerCutsAtRandomPoints() {
         long base = PowerCut.baseSeed("MldPowerCutTest.random");
-        int n = PowerCut.iterations(10);
+        int n = PowerCut.iterations(6);
         for (int it = 0; it < n; it++) {
             long seed = base + it;
             run(seed, tmp.resolve("r" + it), new Random(seed).nextInt(6), 0);
