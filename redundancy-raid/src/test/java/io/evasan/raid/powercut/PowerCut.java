@@ -40,6 +40,7 @@ public final class PowerCut {
 
     private Outcome outcome;
     private long countdown = -1;
+    private String matching;
     private long ios;
     private boolean cut;
     private final List<String> log = new ArrayList<>();
@@ -87,6 +88,16 @@ public final class PowerCut {
     /** Arms the cut to happen at the {@code n}-th write or force from now (n >= 1). */
     public synchronized void cutAfter(long n) {
         countdown = n;
+        matching = null;
+    }
+
+    /**
+     * Arms the cut at the {@code n}-th I/O from now whose description contains {@code what}
+     * (e.g. {@code "force of"} and a file name): targeted windows.
+     */
+    public synchronized void cutAtMatching(String what, long n) {
+        countdown = n;
+        matching = what;
     }
 
     /** Cuts the power now. Idempotent. */
@@ -127,7 +138,7 @@ public final class PowerCut {
             throw new PowerCutError("power is off (" + what + ")");
         }
         ios++;
-        if (countdown > 0 && --countdown == 0) {
+        if (countdown > 0 && (matching == null || what.contains(matching)) && --countdown == 0) {
             cut();
             throw new PowerCutError("power cut at " + what + " (seed " + seed + ")");
         }
