@@ -47,6 +47,16 @@ public final class Pools {
         return PoolImpl.open(dir, registry);
     }
 
+    /** As {@link #open(Path, MeterRegistry)}, drives and journals opened through {@code io} (test seam). */
+    public static Pool open(Path dir, MeterRegistry registry, PoolIo io) {
+        return PoolImpl.open(dir, registry, io);
+    }
+
+    /** As {@link #create(Path, PoolSpec, MeterRegistry)}, drives and journals opened through {@code io}. */
+    public static Pool create(Path dir, PoolSpec spec, MeterRegistry registry, PoolIo io) {
+        return PoolImpl.create(dir, spec, registry, io);
+    }
+
     /** Opens the pool in {@code dir}, creating it from {@code spec} on first start. */
     public static Pool openOrCreate(Path dir, PoolSpec spec) {
         return openOrCreate(dir, spec, new SimpleMeterRegistry());

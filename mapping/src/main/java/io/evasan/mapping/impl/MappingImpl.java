@@ -76,7 +76,8 @@ public final class MappingImpl implements Mapping {
     final MappingStats stats;
     private volatile boolean closed;
 
-    private MappingImpl(Pool pool, Mld mld, Path stateDir, MappingOptions options, Map<Integer, TreeMap<Integer, Long>> replayRsd) {
+    private MappingImpl(Pool pool, Mld mld, Path stateDir, MappingOptions options, Map<Integer, TreeMap<Integer, Long>> replayRsd,
+                        io.evasan.raid.io.ChannelOpener files) {
         this.pool = pool;
         this.mld = mld;
         this.options = options;
@@ -139,10 +140,15 @@ public final class MappingImpl implements Mapping {
                 materialized.add(disk);
             }
         };
-        this.log = PldmcLog.open(stateDir, options.fsync(), options.minCompactBytes(), replay);
+        this.log = PldmcLog.open(stateDir, options.fsync(), options.minCompactBytes(), replay, files);
     }
 
     public static MappingImpl open(Pool pool, Path stateDir, MappingOptions options) {
+        return open(pool, stateDir, options, io.evasan.raid.io.ChannelOpener.DEFAULT);
+    }
+
+    /** As {@link #open(Pool, Path, MappingOptions)}, the PLDMC log files opened through {@code files} (test seam). */
+    public static MappingImpl open(Pool pool, Path stateDir, MappingOptions options, io.evasan.raid.io.ChannelOpener files) {
         long t0 = System.nanoTime();
         if (pool.diskGroups().isEmpty()) {
             throw new StorageException(ErrorCode.INSUFFICIENT_DRIVES, "pool has no disk group");
@@ -150,7 +156,7 @@ public final class MappingImpl implements Mapping {
         Mld mld = Mlds.open(spreadOverGroups(pool), MldOptions.defaults().withCopies(options.mldCopies())
                 .withAcceptRollbackTo(options.mldAcceptRollbackTo()));
         Map<Integer, TreeMap<Integer, Long>> replayRsd = new HashMap<>();
-        MappingImpl m = new MappingImpl(pool, mld, stateDir, options, replayRsd);
+        MappingImpl m = new MappingImpl(pool, mld, stateDir, options, replayRsd, files);
         try {
             m.recover(replayRsd);
         } catch (RuntimeException e) {

@@ -42,6 +42,7 @@ public final class PldmcLog implements AutoCloseable {
     private final Path dir;
     private final boolean fsync;
     private final long minCompactBytes;
+    private io.evasan.raid.io.ChannelOpener files = io.evasan.raid.io.ChannelOpener.DEFAULT;
     private FileChannel a;
     private FileChannel b;
     private long generation;
@@ -64,7 +65,14 @@ public final class PldmcLog implements AutoCloseable {
      * {@code into}. After this, call {@link #repairNeeded()} and checkpoint when true.
      */
     public static PldmcLog open(Path dir, boolean fsync, long minCompactBytes, Txn.OpVisitor into) {
+        return open(dir, fsync, minCompactBytes, into, io.evasan.raid.io.ChannelOpener.DEFAULT);
+    }
+
+    /** As {@link #open(Path, boolean, long, Txn.OpVisitor)}, the log files opened through {@code files} (test seam). */
+    public static PldmcLog open(Path dir, boolean fsync, long minCompactBytes, Txn.OpVisitor into,
+                                io.evasan.raid.io.ChannelOpener files) {
         PldmcLog log = new PldmcLog(dir, fsync, minCompactBytes);
+        log.files = files;
         try {
             Files.createDirectories(dir);
             log.load(into);
@@ -157,9 +165,9 @@ public final class PldmcLog implements AutoCloseable {
             if (damaged) {
                 LOG.warning("PLDMC generation " + gen + ": a copy is damaged or missing; good records taken from the mirror, rewriting");
             }
-            this.a = FileChannel.open(dir.resolve(fileName(gen, 'a')), StandardOpenOption.CREATE,
+            this.a = files.open(dir.resolve(fileName(gen, 'a')), StandardOpenOption.CREATE,
                     StandardOpenOption.READ, StandardOpenOption.WRITE);
-            this.b = FileChannel.open(dir.resolve(fileName(gen, 'b')), StandardOpenOption.CREATE,
+            this.b = files.open(dir.resolve(fileName(gen, 'b')), StandardOpenOption.CREATE,
                     StandardOpenOption.READ, StandardOpenOption.WRITE);
             if (a.size() > endPos) {
                 a.truncate(endPos);
@@ -279,9 +287,9 @@ public final class PldmcLog implements AutoCloseable {
     private void writeGeneration(long gen, Consumer<Txn.OpVisitor> dumper) throws IOException {
         Path pa = dir.resolve(fileName(gen, 'a'));
         Path pb = dir.resolve(fileName(gen, 'b'));
-        FileChannel na = FileChannel.open(pa, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+        FileChannel na = files.open(pa, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.READ, StandardOpenOption.WRITE);
-        FileChannel nb = FileChannel.open(pb, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+        FileChannel nb = files.open(pb, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.READ, StandardOpenOption.WRITE);
         boolean ok = false;
         try {

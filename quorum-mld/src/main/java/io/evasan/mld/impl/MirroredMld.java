@@ -116,6 +116,17 @@ public final class MirroredMld implements Mld {
             payloadBytes = decode(ByteBuffer.allocate(4), records);
             return;
         }
+        if (best == null && seal == null && firstCommitTorn(states)) {
+            // The very first commit was cut before it was acknowledged (no seal anywhere): every
+            // non-blank slot holds a valid header of generation 1 whose payload never fully reached
+            // the medium. Nothing was ever committed, so the MLD is empty, as before that commit.
+            note("MLD: the first commit (generation 1) was interrupted by a crash on every copy before it was"
+                    + " acknowledged (no commit seal, payload checksum fails); opening the empty MLD (generation 0)");
+            generation = 0;
+            goodCopies = 0;
+            payloadBytes = decode(ByteBuffer.allocate(4), records);
+            return;
+        }
         if (seal != null && seal.sealGen > bestGen) {
             String damage = damageOf(states, seal.sealGen);
             String msg = "MLD generation " + seal.sealGen + " was committed and acknowledged (commit seal on drive "
@@ -166,6 +177,28 @@ public final class MirroredMld implements Mld {
     }
 
     private long rolledBackFrom = -1;
+
+    /**
+     * True when no slot is sealed or has a damaged seal, and every slot is blank or holds a valid
+     * header of generation 1 with a failed payload checksum (what a power cut during the first
+     * commit leaves: sectors reach the medium whole, the header sector first or not at all).
+     */
+    private static boolean firstCommitTorn(List<SlotState> states) {
+        boolean any = false;
+        for (SlotState st : states) {
+            if (st.sealGen >= 0 || st.sealProblem != null) {
+                return false;
+            }
+            if (st.blank) {
+                continue;
+            }
+            if (st.block != null || st.gen != 1 || st.problem == null || !st.problem.startsWith("payload checksum failed")) {
+                return false;
+            }
+            any = true;
+        }
+        return any;
+    }
 
     private void note(String line) {
         LOG.warning(line);

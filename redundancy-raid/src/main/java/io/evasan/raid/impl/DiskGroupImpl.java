@@ -10,7 +10,7 @@ import io.evasan.raid.drive.DriveInfo;
 import io.evasan.raid.drive.DriveLabel;
 import io.evasan.raid.drive.DriveLabelDescriptor;
 import io.evasan.raid.drive.DriveState;
-import io.evasan.raid.drive.impl.FileDrive;
+import io.evasan.raid.drive.Drive;
 import io.evasan.raid.journal.JournalDescriptor;
 import io.evasan.raid.journal.impl.RowJournal;
 import io.evasan.raid.pseg.PsegAddress;
@@ -63,6 +63,11 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
 
         /** Checks a new drive path against every drive of the pool (DUPLICATE_DRIVE). */
         void checkNewDrive(Path resolved);
+
+        /** The pool's I/O seams (drive and journal openers). */
+        default io.evasan.raid.PoolIo io() {
+            return io.evasan.raid.PoolIo.DEFAULT;
+        }
     }
 
     private final UUID poolId;
@@ -77,7 +82,7 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
     private final List<Rss> rssList = new ArrayList<>();
     private final Set<Integer> evacuating = new HashSet<>();
     private final List<String> problems = new ArrayList<>();
-    private volatile FileDrive[] drives;
+    private volatile Drive[] drives;
     private PsegAllocator[] alloc;
     private long nextRsdId = 1;
     private ExecutorService rebuildExec;
@@ -92,7 +97,7 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
      * assignment in their labels, then scans every available drive's PSEG table to restore
      * the RSDs.
      */
-    public DiskGroupImpl(UUID poolId, int id, String name, FileDrive[] drives, Owner owner, RaidStats stats) {
+    public DiskGroupImpl(UUID poolId, int id, String name, Drive[] drives, Owner owner, RaidStats stats) {
         this.poolId = poolId;
         this.id = id;
         this.name = name;
@@ -103,7 +108,7 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
         for (int i = 0; i < LOCKS; i++) {
             locks[i] = new ReentrantLock();
         }
-        for (FileDrive d : drives) {
+        for (Drive d : drives) {
             if (d == null || d.label() == null) {
                 continue;
             }
@@ -113,7 +118,7 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
             }
         }
         scan();
-        journal = RowJournal.open(owner.resolve(Path.of(JournalDescriptor.fileName(id))), poolId, id);
+        journal = RowJournal.open(owner.io().files(), owner.resolve(Path.of(JournalDescriptor.fileName(id))), poolId, id);
         try {
             replayJournal();
         } catch (RuntimeException e) {
@@ -152,7 +157,7 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
         if (recs.isEmpty() && discarded == 0) {
             return;
         }
-        for (FileDrive d : drives) {
+        for (Drive d : drives) {
             if (d != null && d.isAvailable()) {
                 try {
                     d.force();
@@ -181,7 +186,7 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
 
     // ------------------------------------------------------------------------ scan at open
 
-    private ByteBuffer readTable(FileDrive d) {
+    private ByteBuffer readTable(Drive d) {
         int n = d.label().psegCount();
         ByteBuffer b = ByteBuffer.allocate(n * RsdDescriptor.ENTRY_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         d.read(DriveLabelDescriptor.PSEG_TABLE_OFFSET, b);
@@ -190,12 +195,12 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
     }
 
     private void scan() {
-        FileDrive[] ds = drives;
+        Drive[] ds = drives;
         ByteBuffer[] tables = new ByteBuffer[ds.length];
         Map<Long, Rsd> best = new HashMap<>();
         Map<Long, Long> freedGen = new HashMap<>();
         long maxId = 0;
-        for (FileDrive d : ds) {
+        for (Drive d : ds) {
             if (d == null || !d.isAvailable()) {
                 continue;
             }
@@ -303,7 +308,7 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
             }
         }
         // allocators: claimed PSEGs used; anything else that held data is free but dirty
-        for (FileDrive d : ds) {
+        for (Drive d : ds) {
             if (d == null || tables[d.index()] == null) {
                 continue;
             }
@@ -311,7 +316,7 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
         }
     }
 
-    private PsegAllocator buildAllocator(FileDrive d, ByteBuffer t, Map<Long, Long> claimed) {
+    private PsegAllocator buildAllocator(Drive d, ByteBuffer t, Map<Long, Long> claimed) {
         int n = d.label().psegCount();
         PsegAllocator a = new PsegAllocator(n);
         for (int p = 0; p < n; p++) {
@@ -336,8 +341,8 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
     // ------------------------------------------------------------------------ Host
 
     @Override
-    public FileDrive drive(int index) {
-        FileDrive[] ds = drives;
+    public Drive drive(int index) {
+        Drive[] ds = drives;
         return index >= 0 && index < ds.length ? ds[index] : null;
     }
 
@@ -347,7 +352,7 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
         int ok = 0;
         StorageException last = null;
         for (int m = 0; m < rsd.members(); m++) {
-            FileDrive d = drive(rsd.drive(m));
+            Drive d = drive(rsd.drive(m));
             if (d == null || !d.isAvailable()) {
                 continue;
             }
@@ -366,7 +371,7 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
         }
     }
 
-    private void writeTombstone(FileDrive d, int pseg, int kind, long rsdId, long gen) {
+    private void writeTombstone(Drive d, int pseg, int kind, long rsdId, long gen) {
         if (d == null || !d.isAvailable()) {
             return;
         }
@@ -415,7 +420,7 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
     }
 
     private boolean eligible(int drive) {
-        FileDrive d = drive(drive);
+        Drive d = drive(drive);
         return d != null && d.isAvailable() && !evacuating.contains(drive) && drive < alloc.length
                 && alloc[drive] != null;
     }
@@ -566,7 +571,7 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
             }
             try {
                 for (int m = 0; m < n; m++) {
-                    FileDrive d = drive(bestDrives[m]);
+                    Drive d = drive(bestDrives[m]);
                     if (alloc[bestDrives[m]].isDirty(psegs[m])) {
                         zeroPseg(d, psegs[m]);
                         alloc[bestDrives[m]].clearDirty(psegs[m]);
@@ -595,7 +600,7 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
         }
     }
 
-    private static void zeroPseg(FileDrive d, int pseg) {
+    private static void zeroPseg(Drive d, int pseg) {
         long base = d.psegOffset(pseg);
         for (long off = 0; off < DriveLabelDescriptor.PSEG_BYTES; off += ZEROS.capacity()) {
             ByteBuffer z = ZEROS.duplicate();
@@ -658,7 +663,7 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
     public void flush() {
         checkOpen();
         StorageException last = null;
-        for (FileDrive d : drives) {
+        for (Drive d : drives) {
             if (d != null && d.isAvailable()) {
                 try {
                     d.force();
@@ -708,7 +713,7 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
     public List<DriveInfo> drives() {
         synchronized (allocLock) {
             List<DriveInfo> out = new ArrayList<>();
-            for (FileDrive d : drives) {
+            for (Drive d : drives) {
                 if (d == null || d.state() == DriveState.REMOVED) {
                     continue;
                 }
@@ -741,8 +746,8 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
         }
     }
 
-    private FileDrive member(int index) {
-        FileDrive d = drive(index);
+    private Drive member(int index) {
+        Drive d = drive(index);
         if (d == null || d.state() == DriveState.REMOVED) {
             throw new StorageException(ErrorCode.NOT_FOUND, "disk group " + name + " has no drive " + index);
         }
@@ -764,7 +769,7 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
         adminLock.lock();
         try {
             checkOpen();
-            FileDrive d = member(index);
+            Drive d = member(index);
             if (!d.isAvailable()) {
                 DriveLabel l = d.restore(poolId);
                 if (l.groupId() != id || l.memberIndex() != index) {
@@ -887,7 +892,7 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
     }
 
     private boolean lost(int drive) {
-        FileDrive d = drive(drive);
+        Drive d = drive(drive);
         return d == null || !d.isAvailable();
     }
 
@@ -1102,7 +1107,7 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
             owner.checkNewDrive(path);
             long size = PoolImpl.validateNewDrive(path, spec.sizeBytes(), poolId);
             synchronized (allocLock) {
-                FileDrive[] ds = drives;
+                Drive[] ds = drives;
                 int index = ds.length;
                 Rss target = null;
                 for (Rss r : rssList) {
@@ -1120,8 +1125,8 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
                 int slot = target.freeSlot();
                 DriveLabel l = new DriveLabel(1, poolId, UUID.randomUUID(), id, name, index, target.id(), slot, size,
                         DriveLabelDescriptor.psegCount(size), 0);
-                FileDrive d = FileDrive.format(path, index, spec.sizeBytes(), l, this::driveError);
-                FileDrive[] nds = Arrays.copyOf(ds, index + 1);
+                Drive d = owner.io().drives().format(path, index, spec.sizeBytes(), l, this::driveError);
+                Drive[] nds = Arrays.copyOf(ds, index + 1);
                 nds[index] = d;
                 alloc = Arrays.copyOf(alloc, index + 1);
                 alloc[index] = new PsegAllocator(l.psegCount());
@@ -1140,7 +1145,7 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
         adminLock.lock();
         try {
             checkOpen();
-            FileDrive d = member(index);
+            Drive d = member(index);
             Rss rss;
             synchronized (allocLock) {
                 rss = null;
@@ -1227,14 +1232,14 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
         }
     }
 
-    void driveError(FileDrive d, Throwable cause) {
+    void driveError(Drive d, Throwable cause) {
         stats.driveError();
     }
 
     // ------------------------------------------------------------------------ pool support
 
     /** Drives of this group in index order (removed ones included as REMOVED or null). */
-    public FileDrive[] driveArray() {
+    public Drive[] driveArray() {
         return drives.clone();
     }
 
@@ -1308,7 +1313,7 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
                 Thread.currentThread().interrupt();
             }
         }
-        for (FileDrive d : drives) {
+        for (Drive d : drives) {
             if (d != null) {
                 d.close();
             }

@@ -12,7 +12,9 @@ import io.evasan.raid.drive.DriveLabel;
 import io.evasan.raid.drive.DriveLabelDescriptor;
 import io.evasan.raid.drive.DriveState;
 import io.evasan.raid.drive.QuorumArea;
+import io.evasan.raid.drive.Drive;
 import io.evasan.raid.drive.impl.FileDrive;
+import io.evasan.raid.PoolIo;
 import io.evasan.raid.rss.Rss;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -52,6 +54,7 @@ public final class PoolImpl implements Pool {
     private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(PoolImpl.class.getName());
     private volatile boolean closed;
     private boolean uncleanOpen;
+    private PoolIo io = PoolIo.DEFAULT;
 
     private PoolImpl(UUID id, Path dir) {
         this.id = id;
@@ -93,6 +96,10 @@ public final class PoolImpl implements Pool {
     }
 
     public static PoolImpl create(Path dir, PoolSpec spec, MeterRegistry registry) {
+        return create(dir, spec, registry, PoolIo.DEFAULT);
+    }
+
+    public static PoolImpl create(Path dir, PoolSpec spec, MeterRegistry registry, PoolIo io) {
         if (exists(dir)) {
             throw new StorageException(ErrorCode.ALREADY_EXISTS, "directory " + dir + " already holds a pool");
         }
@@ -138,6 +145,7 @@ public final class PoolImpl implements Pool {
             throw new StorageException(ErrorCode.IO_ERROR, "cannot create " + dir + ": " + e.getMessage(), e);
         }
         PoolImpl pool = new PoolImpl(UUID.randomUUID(), dir);
+        pool.io = io;
         pool.registry = registry;
         try {
             for (int gi = 0; gi < spec.groups().size(); gi++) {
@@ -196,6 +204,10 @@ public final class PoolImpl implements Pool {
      * file, the line, the text and what to do.
      */
     public static PoolImpl open(Path dir, MeterRegistry registry) {
+        return open(dir, registry, PoolIo.DEFAULT);
+    }
+
+    public static PoolImpl open(Path dir, MeterRegistry registry, PoolIo io) {
         Path list = dir.resolve(LIST_FILE);
         if (!Files.exists(list)) {
             throw new StorageException(ErrorCode.NOT_FOUND, "directory " + dir + " holds no pool (" + LIST_FILE + " missing)");
@@ -444,6 +456,7 @@ public final class PoolImpl implements Pool {
             throw new StorageException(ErrorCode.IO_ERROR, "cannot update " + dir.resolve(CLEAN_FILE) + ": " + e.getMessage(), e);
         }
         PoolImpl pool = new PoolImpl(poolId, dir);
+        pool.io = io;
         pool.registry = registry;
         pool.uncleanOpen = !clean;
         try {
@@ -467,12 +480,12 @@ public final class PoolImpl implements Pool {
                     continue;
                 }
                 int max = Math.max(dl.isEmpty() ? 0 : dl.lastKey() + 1, ml.isEmpty() ? 0 : ml.lastKey() + 1);
-                FileDrive[] ds = new FileDrive[max];
+                Drive[] ds = new Drive[max];
                 RaidStats stats = new RaidStats(registry, gname);
                 for (var de : dl.entrySet()) {
                     int idx = de.getKey();
                     Found x = de.getValue();
-                    FileDrive d = FileDrive.open(x.path(), idx, x.label(), (dr, c) -> stats.driveError());
+                    Drive d = io.drives().open(x.path(), idx, x.label(), (dr, c) -> stats.driveError());
                     if (d.isAvailable()) {
                         try {
                             String fixed = d.repairLabelCopies();
@@ -498,7 +511,7 @@ public final class PoolImpl implements Pool {
                     String why = !Files.exists(p) ? "is MISSING" : "carries no label of drive " + f.driveId()
                             + " (no file with that label found either); treated as missing";
                     pool.problems.add("group " + gname + " drive " + idx + ": " + p + " " + why);
-                    ds[idx] = FileDrive.missing(p, idx, expected, (dr, c) -> stats.driveError());
+                    ds[idx] = io.drives().missing(p, idx, expected, (dr, c) -> stats.driveError());
                 }
                 pool.groups.add(new DiskGroupImpl(poolId, gi, gname, ds, pool.owner(), stats));
             }
@@ -560,7 +573,7 @@ public final class PoolImpl implements Pool {
                 pos++;
             }
         }
-        FileDrive[] ds = new FileDrive[n];
+        Drive[] ds = new Drive[n];
         RaidStats stats = new RaidStats(registry, g.name());
         try {
             for (int i = 0; i < n; i++) {
@@ -569,10 +582,10 @@ public final class PoolImpl implements Pool {
                 Files.createDirectories(p.toAbsolutePath().getParent());
                 DriveLabel l = new DriveLabel(1, id, UUID.randomUUID(), gi, g.name(), i, rssOf[i], slotOf[i], sz[i],
                         DriveLabelDescriptor.psegCount(sz[i]), 0);
-                ds[i] = FileDrive.format(p, i, d.sizeBytes(), l, (dr, c) -> stats.driveError());
+                ds[i] = io.drives().format(p, i, d.sizeBytes(), l, (dr, c) -> stats.driveError());
             }
         } catch (IOException | RuntimeException e) {
-            for (FileDrive d : ds) {
+            for (Drive d : ds) {
                 if (d != null) {
                     d.close();
                 }
@@ -594,7 +607,7 @@ public final class PoolImpl implements Pool {
                 throw new StorageException(ErrorCode.ALREADY_EXISTS, "disk group " + g.name() + " already exists");
             }
             gi = Math.max(gi, e.id() + 1);
-            for (FileDrive d : e.driveArray()) {
+            for (Drive d : e.driveArray()) {
                 if (d != null && d.label() != null) {
                     members.add(d.label().driveId());
                 }
@@ -665,9 +678,14 @@ public final class PoolImpl implements Pool {
             }
 
             @Override
+            public PoolIo io() {
+                return io;
+            }
+
+            @Override
             public void checkNewDrive(Path resolved) {
                 for (DiskGroupImpl g : groups) {
-                    for (FileDrive d : g.driveArray()) {
+                    for (Drive d : g.driveArray()) {
                         if (d == null || d.state() == DriveState.REMOVED) {
                             continue;
                         }
@@ -696,7 +714,7 @@ public final class PoolImpl implements Pool {
             b.append("group ").append(g.id()).append(' ').append(g.name()).append('\n');
         }
         for (DiskGroupImpl g : groups) {
-            for (FileDrive d : g.driveArray()) {
+            for (Drive d : g.driveArray()) {
                 if (d == null || d.state() == DriveState.REMOVED || d.label() == null) {
                     continue;
                 }
@@ -746,7 +764,7 @@ public final class PoolImpl implements Pool {
     public List<QuorumArea> quorumAreas() {
         List<QuorumArea> out = new ArrayList<>();
         for (DiskGroupImpl g : groups) {
-            for (FileDrive d : g.driveArray()) {
+            for (Drive d : g.driveArray()) {
                 if (d != null && d.isAvailable()) {
                     out.add(d.quorumArea());
                 }

@@ -2,6 +2,7 @@ package io.evasan.raid.drive.impl;
 
 import io.evasan.error.ErrorCode;
 import io.evasan.error.StorageException;
+import io.evasan.raid.drive.Drive;
 import io.evasan.raid.drive.DriveLabel;
 import io.evasan.raid.drive.DriveLabelDescriptor;
 import io.evasan.raid.drive.DriveState;
@@ -28,22 +29,18 @@ import java.util.UUID;
  * {@link IOException} from the channel fails the drive. Thread-safe: positional I/O needs no
  * lock; state changes are volatile.
  */
-public final class FileDrive {
-    /** Callback for drive errors (stats), may be null. */
-    public interface ErrorListener {
-        void driveError(FileDrive drive, Throwable cause);
-    }
+public final class FileDrive implements Drive {
 
     private final Path path;
     private final int index;
     private volatile FileChannel channel;
     private volatile DriveState state;
     private volatile DriveLabel label;
-    private final ErrorListener listener;
+    private final Drive.ErrorListener listener;
     private final QuorumArea quorum = new Quorum();
 
     private FileDrive(Path path, int index, FileChannel channel, DriveState state, DriveLabel label,
-                      ErrorListener listener) {
+                      Drive.ErrorListener listener) {
         this.path = path;
         this.index = index;
         this.channel = channel;
@@ -103,7 +100,7 @@ public final class FileDrive {
      * Initialises a new drive: sizes the file (sparse) when {@code sizeBytes > 0}, writes both
      * label copies and clears the PSEG table. The caller has validated the size.
      */
-    public static FileDrive format(Path path, int index, long sizeBytes, DriveLabel label, ErrorListener listener) {
+    public static FileDrive format(Path path, int index, long sizeBytes, DriveLabel label, Drive.ErrorListener listener) {
         try {
             FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
                     StandardOpenOption.WRITE);
@@ -132,7 +129,7 @@ public final class FileDrive {
     }
 
     /** Opens an existing labelled drive; a missing file yields a drive in state MISSING. */
-    public static FileDrive open(Path path, int index, DriveLabel expected, ErrorListener listener) {
+    public static FileDrive open(Path path, int index, DriveLabel expected, Drive.ErrorListener listener) {
         if (!Files.exists(path)) {
             return new FileDrive(path, index, null, DriveState.MISSING, expected, listener);
         }
@@ -150,43 +147,52 @@ public final class FileDrive {
     }
 
     /** A placeholder for a drive known from the pool list whose file is gone. */
-    public static FileDrive missing(Path path, int index, DriveLabel expected, ErrorListener listener) {
+    public static FileDrive missing(Path path, int index, DriveLabel expected, Drive.ErrorListener listener) {
         return new FileDrive(path, index, null, DriveState.MISSING, expected, listener);
     }
 
+    @Override
     public Path path() {
         return path;
     }
 
+    @Override
     public int index() {
         return index;
     }
 
+    @Override
     public DriveLabel label() {
         return label;
     }
 
+    @Override
     public UUID driveId() {
         return label == null ? null : label.driveId();
     }
 
+    @Override
     public DriveState state() {
         return state;
     }
 
+    @Override
     public boolean isAvailable() {
         return state == DriveState.AVAILABLE;
     }
 
+    @Override
     public QuorumArea quorumArea() {
         return quorum;
     }
 
+    @Override
     /** Byte offset of PSEG {@code pseg}. */
     public long psegOffset(int pseg) {
         return label.psegOffset(pseg);
     }
 
+    @Override
     /**
      * Rewrites a label copy (A at sector 0, B at byte 4096) that does not hold the drive's current
      * label (damaged: magic, version or CRC fail; or stale: lower generation) from the good copy.
@@ -226,6 +232,7 @@ public final class FileDrive {
         return done.length() == 0 ? null : done.toString();
     }
 
+    @Override
     /** Writes a new label (both copies). */
     public void writeLabel(DriveLabel l) {
         ByteBuffer b = ByteBuffer.allocate(DriveLabelDescriptor.LABEL_BYTES);
@@ -238,6 +245,7 @@ public final class FileDrive {
         this.label = l;
     }
 
+    @Override
     /** Reads {@code dst.remaining()} bytes at absolute byte {@code pos}. */
     public void read(long pos, ByteBuffer dst) {
         FileChannel ch = check();
@@ -252,6 +260,7 @@ public final class FileDrive {
         }
     }
 
+    @Override
     /** Writes {@code src.remaining()} bytes at absolute byte {@code pos}. */
     public void write(long pos, ByteBuffer src) {
         FileChannel ch = check();
@@ -266,6 +275,7 @@ public final class FileDrive {
         }
     }
 
+    @Override
     public void force() {
         FileChannel ch = check();
         try {
@@ -279,6 +289,7 @@ public final class FileDrive {
         }
     }
 
+    @Override
     /** Drill: fail the drive; every I/O throws DRIVE_FAILED until {@link #restore}. */
     public void fail() {
         if (state == DriveState.AVAILABLE) {
@@ -286,18 +297,21 @@ public final class FileDrive {
         }
     }
 
+    @Override
     /** Drill: pull the drive (closes the file); every I/O throws DRIVE_MISSING until {@link #restore}. */
     public synchronized void pull() {
         state = DriveState.MISSING;
         closeChannel();
     }
 
+    @Override
     /** Marks the drive removed and closes it. */
     public synchronized void markRemoved() {
         state = DriveState.REMOVED;
         closeChannel();
     }
 
+    @Override
     /**
      * Re-adds the drive: reopens the file and checks that its label is the same drive of the
      * same pool. Returns the label read.
@@ -340,6 +354,7 @@ public final class FileDrive {
         return l;
     }
 
+    @Override
     public synchronized void close() {
         closeChannel();
         if (state == DriveState.AVAILABLE) {

@@ -63,6 +63,7 @@ public final class RowJournal implements AutoCloseable {
     private volatile FileChannel channel;
     private volatile boolean closed;
     private final boolean fsync;
+    private io.evasan.raid.io.ChannelOpener files = io.evasan.raid.io.ChannelOpener.DEFAULT;
     private final ArrayBlockingQueue<Slot> free = new ArrayBlockingQueue<>(JournalDescriptor.SLOTS);
     private final AtomicLong sequence = new AtomicLong(1);
     private volatile boolean broken;
@@ -80,13 +81,25 @@ public final class RowJournal implements AutoCloseable {
 
     /** Opens (creating it if missing) the journal file of disk group {@code groupId} of pool {@code poolId}. */
     public static RowJournal open(Path path, UUID poolId, int groupId) {
+        return open(io.evasan.raid.io.ChannelOpener.DEFAULT, path, poolId, groupId);
+    }
+
+    /** As {@link #open(Path, UUID, int)}, the file opened through {@code files} (test seam). */
+    public static RowJournal open(io.evasan.raid.io.ChannelOpener files, Path path, UUID poolId, int groupId) {
         try {
-            FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
+            FileChannel ch = files.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
                     StandardOpenOption.WRITE);
-            return new RowJournal(path, poolId, groupId, ch, Boolean.getBoolean(FSYNC_PROPERTY));
+            RowJournal j = new RowJournal(path, poolId, groupId, ch, Boolean.getBoolean(FSYNC_PROPERTY));
+            j.files = files;
+            return j;
         } catch (IOException e) {
             throw new StorageException(ErrorCode.IO_ERROR, "cannot open write journal " + path + ": " + e.getMessage(), e);
         }
+    }
+
+    /** True when every record is fsynced before its in-place writes ({@link #FSYNC_PROPERTY}). */
+    public boolean fsyncs() {
+        return fsync;
     }
 
     public Path path() {
@@ -265,7 +278,7 @@ public final class RowJournal implements AutoCloseable {
 
     private synchronized void reopen(FileChannel dead) throws IOException {
         if (channel == dead && !closed) {
-            channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            channel = files.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
         }
     }
 

@@ -4,7 +4,7 @@ import io.evasan.error.ErrorCode;
 import io.evasan.error.StorageException;
 import io.evasan.raid.RaidStats;
 import io.evasan.raid.drive.DriveLabelDescriptor;
-import io.evasan.raid.drive.impl.FileDrive;
+import io.evasan.raid.drive.Drive;
 import io.evasan.raid.journal.JournalDescriptor;
 import io.evasan.raid.journal.impl.RowJournal;
 import io.evasan.raid.pseg.PsegAddress;
@@ -51,7 +51,7 @@ public final class RStoreImpl implements RStore {
 
     /** What an RStore needs from its disk group. */
     public interface Host {
-        FileDrive drive(int index);
+        Drive drive(int index);
 
         /** Writes the RSD's entry on every available member drive; WRITE_FAULT if none took it. */
         void persistRsd(Rsd rsd);
@@ -66,10 +66,10 @@ public final class RStoreImpl implements RStore {
 
     private static final class Layout {
         final Rsd rsd;
-        final FileDrive[] drv;
+        final Drive[] drv;
         final long[] base;
 
-        Layout(Rsd rsd, FileDrive[] drv, long[] base) {
+        Layout(Rsd rsd, Drive[] drv, long[] base) {
             this.rsd = rsd;
             this.drv = drv;
             this.base = base;
@@ -78,14 +78,14 @@ public final class RStoreImpl implements RStore {
 
     private static final class Target {
         final int mask;
-        final FileDrive[] drv;
+        final Drive[] drv;
         final long[] base;
         final int[] driveIdx;
         final int[] pseg;
         volatile int watermark;
         volatile boolean failed;
 
-        Target(int mask, FileDrive[] drv, long[] base, int[] driveIdx, int[] pseg) {
+        Target(int mask, Drive[] drv, long[] base, int[] driveIdx, int[] pseg) {
             this.mask = mask;
             this.drv = drv;
             this.base = base;
@@ -134,7 +134,7 @@ public final class RStoreImpl implements RStore {
     }
 
     private Layout layoutOf(Rsd rsd) {
-        FileDrive[] d = new FileDrive[rsd.members()];
+        Drive[] d = new Drive[rsd.members()];
         long[] b = new long[rsd.members()];
         for (int i = 0; i < d.length; i++) {
             d[i] = host.drive(rsd.drive(i));
@@ -288,7 +288,7 @@ public final class RStoreImpl implements RStore {
 
     private void read0(int col, int row, int in, ByteBuffer dst, long v, int n) {
         Layout l = layout;
-        FileDrive d = l.drv[col];
+        Drive d = l.drv[col];
         if (!usable(l, col)) {
             throw unrecoverable(v, n, "RAID0 member " + col + " on drive " + l.rsd.drive(col) + " is lost");
         }
@@ -692,6 +692,14 @@ public final class RStoreImpl implements RStore {
                 degradedMemberWritten();
             } finally {
                 if (committed) {
+                    if (host.journal().fsyncs()) {
+                        // power-loss mode: the in-place writes must be on stable storage before the
+                        // retirement can be: the next record's fsync of the journal file would
+                        // otherwise make the retirement durable while they are still in a drive's
+                        // volatile cache, and a power cut would reopen the write hole
+                        // (RaidPowerCutTest, degraded with journal fsync)
+                        forceMembers(l);
+                    }
                     // before the row lock is released: a valid record is always its row's last write
                     js.retire();
                 } else {
@@ -699,6 +707,19 @@ public final class RStoreImpl implements RStore {
                 }
             }
             return;
+        }
+    }
+
+    /** Forces every usable member drive (the record stays valid if one fails: replay redoes it). */
+    private static void forceMembers(Layout l) {
+        for (int m = 0; m < l.drv.length; m++) {
+            if (usable(l, m)) {
+                try {
+                    l.drv[m].force();
+                } catch (StorageException e) {
+                    // the drive is failed now (FileDrive): its member is no longer read, nothing to undo
+                }
+            }
         }
     }
 
@@ -838,7 +859,7 @@ public final class RStoreImpl implements RStore {
     public long[] rebuild(int mask, int[] newDrive, int[] newPseg, Progress progress) {
         Layout l0 = layout;
         int n = l0.drv.length;
-        FileDrive[] td = new FileDrive[n];
+        Drive[] td = new Drive[n];
         long[] tb = new long[n];
         for (int m = 0; m < n; m++) {
             if ((mask & (1 << m)) != 0) {
