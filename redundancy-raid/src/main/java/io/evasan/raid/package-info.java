@@ -49,7 +49,7 @@
  * before the in-place writes and retired after them, under the row lock; open replays every
  * valid record before resync and before any read. Non-degraded writes, degraded RAID1 writes
  * and RAID5 writes with parity lost touch each member once and are not journaled, so the journal
- * costs one extra sequential write (and, with {@code -Devasan.raid.journal.fsync=true}, one
- * fsync for power-loss safety) per degraded RAID5 row write only.
+ * costs one extra sequential write and one fsync (power-loss safety; opt out with
+ * {@code -Devasan.raid.journal.fsync=false}) per degraded RAID5 row write only.
  */
 package io.evasan.raid;

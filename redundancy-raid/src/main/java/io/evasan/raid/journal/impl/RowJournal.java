@@ -49,12 +49,13 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Durability matches the data path: records and retirements are positional writes that
  * survive kill -9 through the page cache, and {@link #force} (called by the disk group's flush)
- * fsyncs the journal with the drives. With {@code -Devasan.raid.journal.fsync=true} every record
- * is also fsynced before its in-place writes start, which closes the degraded write hole for
- * power loss too (one fsync per degraded RAID5 row write).
+ * fsyncs the journal with the drives. By default every record is also fsynced before its
+ * in-place writes start, which closes the degraded write hole for power loss too (one fsync per
+ * degraded RAID5 row write; {@code RaidPowerCutTest}). {@code -Devasan.raid.journal.fsync=false}
+ * drops that fsync and with it the power-loss guarantee for degraded rows (kill -9 stays safe).
  */
 public final class RowJournal implements AutoCloseable {
-    /** System property: fsync each record before its in-place writes (power-loss safety). */
+    /** System property, default true: fsync each record before its in-place writes (power-loss safety). */
     public static final String FSYNC_PROPERTY = "evasan.raid.journal.fsync";
 
     private final Path path;
@@ -89,7 +90,7 @@ public final class RowJournal implements AutoCloseable {
         try {
             FileChannel ch = files.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
                     StandardOpenOption.WRITE);
-            RowJournal j = new RowJournal(path, poolId, groupId, ch, Boolean.getBoolean(FSYNC_PROPERTY));
+            RowJournal j = new RowJournal(path, poolId, groupId, ch, !"false".equalsIgnoreCase(System.getProperty(FSYNC_PROPERTY, "true")));
             j.files = files;
             return j;
         } catch (IOException e) {
