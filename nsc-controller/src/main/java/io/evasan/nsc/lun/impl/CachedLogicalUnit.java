@@ -12,6 +12,8 @@ import io.evasan.scsi.lu.LuException;
 import io.evasan.scsi.sense.SenseCodes;
 
 import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -366,6 +368,59 @@ public final class CachedLogicalUnit implements LogicalUnit {
         } finally {
             exit();
         }
+    }
+
+    /**
+     * SYNCHRONIZE CACHE without holding the caller's thread: the future completes when every write
+     * acknowledged before the call in the range is destaged and the LUN flushed, or fails with the
+     * LuException of the cache's failure (03/03/00 WRITE FAULT when an acknowledged write of the LUN
+     * was lost or its destage keeps failing, see {@link WriteCache#synchronizeAsync}).
+     */
+    @Override
+    public CompletableFuture<Void> flushAsync(long lba, long blocks) {
+        try {
+            enter();
+        } catch (LuException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        try {
+            return translate(cache.synchronizeAsync(record.id(), lba * BLOCK_SIZE, blocks * BLOCK_SIZE), lba);
+        } catch (StorageException e) {
+            return CompletableFuture.failedFuture(StorageSense.toLu(e, lba));
+        } finally {
+            exit();
+        }
+    }
+
+    /**
+     * A FUA write: the data enters the cache as {@link #write} does (acknowledged there, and an error
+     * such as 07/27/07 is thrown before anything is cached); the future completes once it is destaged
+     * and flushed, as {@link #flushAsync} of its range.
+     */
+    @Override
+    public CompletableFuture<Void> writeFuaAsync(long lba, int blocks, ByteBuffer src) throws LuException {
+        write(lba, blocks, src, false);
+        return flushAsync(lba, blocks);
+    }
+
+    private static CompletableFuture<Void> translate(CompletableFuture<Void> f, long lba) {
+        if (f.isDone() && !f.isCompletedExceptionally()) {
+            return f;
+        }
+        CompletableFuture<Void> out = new CompletableFuture<>();
+        f.whenComplete((v, x) -> {
+            if (x == null) {
+                out.complete(null);
+                return;
+            }
+            Throwable c = x instanceof CompletionException && x.getCause() != null ? x.getCause() : x;
+            if (c instanceof StorageException se) {
+                out.completeExceptionally(StorageSense.toLu(se, lba));
+            } else {
+                out.completeExceptionally(c);
+            }
+        });
+        return out;
     }
 
     @Override

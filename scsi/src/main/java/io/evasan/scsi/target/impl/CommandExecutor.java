@@ -170,6 +170,41 @@ final class CommandExecutor {
         }
     }
 
+    /** Waits for a completed future; its LuException is rethrown, anything else is a RuntimeException. */
+    private static void joinLu(java.util.concurrent.CompletableFuture<Void> f) throws LuException {
+        try {
+            f.join();
+        } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException x) {
+            Throwable c = x.getCause();
+            if (c instanceof LuException lx) {
+                throw lx;
+            }
+            throw new IllegalStateException("LU failed: " + c, c);
+        }
+    }
+
+    /**
+     * Sets the answer of a command whose {@link TaskEntry#pending} future completed: GOOD (with the
+     * consumed bytes' residual) or the LU's failure ({@code failure}: an LuException, else INTERNAL
+     * TARGET FAILURE).
+     */
+    void completePending(TaskEntry e, Throwable failure, long used, long start) {
+        Throwable c = failure;
+        while (c instanceof java.util.concurrent.CompletionException && c.getCause() != null) {
+            c = c.getCause();
+        }
+        if (start >= 0) {
+            e.lu.stats.recordWrite(used, System.nanoTime() - start);
+        }
+        if (c == null) {
+            goodConsumed(e, used);
+        } else if (c instanceof LuException lx) {
+            fromLu(e, lx);
+        } else {
+            fail(e, SenseCodes.INTERNAL_TARGET_FAILURE);
+        }
+    }
+
     // ------------------------------------------------------------------ dispatch
 
     void execute(TaskEntry e) {
@@ -309,8 +344,15 @@ final class CommandExecutor {
                 long lba = BlockCdbDescriptor.lba(cdb);
                 long n = BlockCdbDescriptor.transferLength(cdb);
                 range(e, lba, n);
-                e.lu.lu.flush(lba, n);
-                goodConsumed(e, 0);
+                java.util.concurrent.CompletableFuture<Void> f = e.lu.lu.flushAsync(lba, n);
+                if (f.isDone()) {
+                    joinLu(f);
+                    goodConsumed(e, 0);
+                } else {
+                    e.pending = f;   // answered when the LU is stable, without holding this worker
+                    e.pendingUsed = 0;
+                    e.pendingStart = -1;
+                }
                 return;
             }
             case OpCodes.WRITE_SAME_10: case OpCodes.WRITE_SAME_16:
@@ -507,14 +549,28 @@ final class CommandExecutor {
         ByteBuffer src = dataOut(e, bytes);
         boolean fua = verify || BlockCdbDescriptor.fua(cdb) || !lc.wce;
         long start = System.nanoTime();
+        java.util.concurrent.CompletableFuture<Void> stable = null;
         if (n > 0) {
             int pos = src.position();
             lc.atomic.readLock().lock();
             try {
-                lc.lu.write(lba, (int) n, src, fua);
+                if (fua && !verify && overflow == 0) {
+                    stable = lc.lu.writeFuaAsync(lba, (int) n, src);
+                } else {
+                    lc.lu.write(lba, (int) n, src, fua);
+                }
             } finally {
                 lc.atomic.readLock().unlock();
                 src.position(pos);
+            }
+            if (stable != null && !stable.isDone()) {
+                e.pending = stable;   // the write is in; answered when it is stable, without holding this worker
+                e.pendingUsed = bytes;
+                e.pendingStart = start;
+                return;
+            }
+            if (stable != null) {
+                joinLu(stable);
             }
             if (verify) {
                 compareMedium(e, s, lba, n, src, false);

@@ -1,0 +1,203 @@
+package io.evasan.nsc.cache;
+
+import io.evasan.error.ErrorCode;
+import io.evasan.error.StorageException;
+import io.evasan.nsc.cache.impl.MemoryDestageTarget;
+import io.evasan.nsc.cache.impl.WriteBackCache;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiPredicate;
+
+import static io.evasan.nsc.cache.TestUtil.awaitTrue;
+import static io.evasan.nsc.cache.TestUtil.tagAt;
+import static io.evasan.nsc.cache.TestUtil.tagged;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Failed destages are bounded (issue 11 finding 3): given up when the data is lost, never a frozen wait. */
+class DestageRetryTest {
+    /** A memory backend that fails the writes {@code failing} selects (by LUN and offset) with {@code code}. */
+    static final class FailingTarget implements DestageTarget {
+        final MemoryDestageTarget mem = new MemoryDestageTarget();
+        volatile BiPredicate<Integer, Long> failing = (l, o) -> false;
+        volatile ErrorCode code = ErrorCode.WRITE_FAULT;
+        final AtomicInteger attempts = new AtomicInteger();
+        final List<long[]> lost = new ArrayList<>();
+
+        @Override
+        public long lunSizeBytes(int lunId) {
+            return mem.lunSizeBytes(lunId);
+        }
+
+        @Override
+        public void write(int lunId, long byteOffset, ByteBuffer src) {
+            if (failing.test(lunId, byteOffset)) {
+                attempts.incrementAndGet();
+                throw new StorageException(code, "drill: LUN " + lunId + " offset " + byteOffset);
+            }
+            mem.write(lunId, byteOffset, src);
+        }
+
+        @Override
+        public void read(int lunId, long byteOffset, ByteBuffer dst) {
+            mem.read(lunId, byteOffset, dst);
+        }
+
+        @Override
+        public void flush(int lunId) {
+            mem.flush(lunId);
+        }
+
+        @Override
+        public void flushAll() {
+            mem.flushAll();
+        }
+
+        @Override
+        public synchronized void destageLost(int lunId, long byteOffset, long length, StorageException cause) {
+            lost.add(new long[] {lunId, byteOffset, length});
+        }
+
+        synchronized List<long[]> lost() {
+            return new ArrayList<>(lost);
+        }
+    }
+
+    private static CacheConfig config() {
+        return new CacheConfig().segmentSize(256 * 1024).segmentCount(8).destageWorkers(2)
+                .retryBackoffMillis(2).maxRetryBackoffMillis(20).maxDestageAttempts(5);
+    }
+
+    private static StorageException failureOf(CompletableFuture<Void> f) {
+        try {
+            f.get(20, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            return (StorageException) e.getCause();
+        } catch (Exception e) {
+            throw new AssertionError("no answer within 20 s", e);
+        }
+        throw new AssertionError("completed normally");
+    }
+
+    @Test
+    void shouldGiveUpALostWriteAfterBoundedAttemptsAndReportItToWaiters() {
+        FailingTarget t = new FailingTarget();
+        t.mem.createLun(0, 1 << 20);
+        t.mem.createLun(1, 1 << 20);
+        t.failing = (l, o) -> l == 0;
+        try (WriteBackCache cache = new WriteBackCache(config(), t, t.mem, new CacheStats("lost"))) {
+            cache.write(0, 0, 8192, tagged(1, 16), false);
+            cache.write(1, 1, 8192, tagged(2, 16), false);
+            StorageException e = assertThrows(StorageException.class, () -> cache.synchronize(0, 0, 0));
+            assertEquals(ErrorCode.WRITE_FAULT, e.code(), e.getMessage());
+            awaitTrue("lost write leaves the cache", () -> cache.dirtyBytes() == 0);
+            assertEquals(5, t.attempts.get(), "bounded attempts");
+            assertEquals(1, t.lost().size());
+            assertEquals(0, t.lost().get(0)[0]);
+            assertEquals(8192, t.lost().get(0)[1]);
+            assertEquals(16 * 512, t.lost().get(0)[2]);
+            assertEquals(16 * 512, cache.stats().destageLostBytes());
+            cache.synchronize(1, 0, 0);   // the other LUN is fine
+            assertEquals(2, tagAt(t.mem.contents(1), 8192));
+            cache.synchronize(0, 0, 0);   // reported once
+        }
+    }
+
+    @Test
+    void shouldReportALossToTheNextSynchronizeOnceEvenWithoutAWaiter() {
+        FailingTarget t = new FailingTarget();
+        t.mem.createLun(0, 1 << 20);
+        t.failing = (l, o) -> l == 0;
+        try (WriteBackCache cache = new WriteBackCache(config(), t, t.mem, new CacheStats("lost-once"))) {
+            cache.write(0, 0, 0, tagged(1, 8), false);
+            awaitTrue("given up", () -> cache.dirtyBytes() == 0);
+            t.failing = (l, o) -> false;
+            StorageException e = assertThrows(StorageException.class,
+                    () -> cache.write(0, 0, 4096, tagged(2, 8), true), "the FUA write reports the earlier loss");
+            assertEquals(ErrorCode.WRITE_FAULT, e.code());
+            cache.synchronize(0, 0, 0);
+            assertEquals(2, tagAt(t.mem.contents(0), 4096), "the FUA write itself was kept");
+        }
+    }
+
+    @Test
+    void shouldReportLostOnlyTheSectorsNoNewerCachedWriteHolds() {
+        FailingTarget t = new FailingTarget();
+        t.mem.createLun(0, 1 << 20);
+        t.failing = (l, o) -> o == 0;   // only the older write, at offset 0
+        try (WriteBackCache cache = new WriteBackCache(config(), t, t.mem, new CacheStats("lost-partial"))) {
+            cache.pauseDestage();
+            cache.write(1, 0, 0, tagged(1, 16), false);        // [0, 8K)
+            cache.write(2, 0, 4096, tagged(2, 8), false);     // [4K, 8K), newer, another initiator
+            cache.resumeDestage();
+            awaitTrue("drained", () -> cache.dirtyBytes() == 0);
+            assertEquals(1, t.lost().size());
+            assertEquals(0, t.lost().get(0)[1]);
+            assertEquals(4096, t.lost().get(0)[2], "the newer write still held [4K, 8K)");
+            assertEquals(2, tagAt(t.mem.contents(0), 4096), "the newer write landed");
+        }
+    }
+
+    @Test
+    void shouldKeepRetryingWhatMayStillLandAndFailItsWaitersWithinBounds() throws Exception {
+        FailingTarget t = new FailingTarget();
+        t.mem.createLun(0, 1 << 20);
+        t.mem.createLun(1, 1 << 20);
+        t.code = ErrorCode.SPACE_ALLOCATION_FAILED;
+        t.failing = (l, o) -> l == 0;
+        try (WriteBackCache cache = new WriteBackCache(config(), t, t.mem, new CacheStats("retry"))) {
+            cache.write(0, 0, 0, tagged(7, 8), false);
+            List<CompletableFuture<Void>> syncs = new ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                syncs.add(cache.synchronizeAsync(0, 0, 0));
+            }
+            for (CompletableFuture<Void> f : syncs) {
+                StorageException e = failureOf(f);
+                assertEquals(ErrorCode.WRITE_FAULT, e.code(), e.getMessage());
+            }
+            // another LUN's FUA and sync complete meanwhile
+            cache.write(1, 1, 0, tagged(8, 8), true);
+            cache.synchronize(1, 0, 0);
+            assertEquals(8, tagAt(t.mem.contents(1), 0));
+            // nothing acknowledged was dropped: still cached, readable, never reported lost
+            assertTrue(cache.dirtyBytes() >= 4096);
+            ByteBuffer r = ByteBuffer.allocate(4096);
+            cache.read(0, 0, r);
+            assertEquals(7, r.getLong(0));
+            assertTrue(t.lost().isEmpty());
+            int before = t.attempts.get();
+            Thread.sleep(100);
+            assertTrue(t.attempts.get() - before <= 10, "backoff grows: " + (t.attempts.get() - before) + " attempts in 100 ms");
+            // space comes back: it lands
+            t.failing = (l, o) -> false;
+            cache.synchronizeAsync(0, 0, 0).get(20, TimeUnit.SECONDS);
+            assertEquals(7, tagAt(t.mem.contents(0), 0));
+            assertEquals(0, cache.dirtyBytes());
+        }
+    }
+
+    @Test
+    void shouldNotHoldTheCallerWhileALunsDestageIsStuck() throws Exception {
+        MemoryDestageTarget mem = new MemoryDestageTarget();
+        mem.createLun(0, 1 << 20);
+        GatedTarget gated = new GatedTarget(mem);
+        try (WriteBackCache cache = new WriteBackCache(config(), gated, mem, new CacheStats("stuck"))) {
+            cache.write(0, 0, 0, tagged(3, 8), false);
+            CompletableFuture<Void> f = cache.synchronizeAsync(0, 0, 0);
+            Thread.sleep(50);
+            assertFalse(f.isDone(), "waits for the stuck destage without holding this thread");
+            gated.permits.release(1);
+            f.get(20, TimeUnit.SECONDS);
+            assertEquals(3, tagAt(mem.contents(0), 0));
+            gated.permits.release(1000);
+        }
+    }
+}
