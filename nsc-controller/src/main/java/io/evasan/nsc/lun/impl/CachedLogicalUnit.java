@@ -31,6 +31,15 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * ordering are kept; GET LBA STATUS reports per segment whether the tree holds space. WRITE SAME with
  * zeros (without UNMAP) writes zeros through the cache (the blocks stay mapped).
  *
+ * <p>Space before acknowledgement: before a write enters the cache, the tree allocates (or CFW-copies)
+ * every segment the write touches that the LUN's disk does not yet hold privately
+ * ({@link TreeDestageTarget#prepareWrite}); when its disk group has no room the write answers CHECK
+ * CONDITION 07/27/07 SPACE ALLOCATION FAILED and nothing of it is cached, so acknowledged data
+ * always has a home (the allocation is a durable map change, in place again after a restart; an
+ * ON_DEMAND snapshot whose CFW finds no space is invalidated instead of failing the host write).
+ * A write split into several cache pieces may leave earlier pieces written when a later one fails
+ * (as a host sees from any failed multi-block write).
+ *
  * <p>Every host read and write of the LUN passes here and is counted in the LUN's {@link LunStats}
  * (held by this object, created with the LUN): one operation, its bytes and its latency, whether it
  * succeeds or fails (a refused command that never reached the cache — gone, busy — is not counted).
@@ -236,6 +245,7 @@ public final class CachedLogicalUnit implements LogicalUnit {
             while (left > 0) {
                 int n = Math.min(left, maxWriteBytes);
                 src.limit(src.position() + n);
+                tree.prepareWrite(record.id(), off, n);   // space before the ack: 07/27/07 here, nothing cached
                 cache.write(record.id(), record.id(), off, src, fua);
                 off += n;
                 left -= n;
@@ -269,6 +279,7 @@ public final class CachedLogicalUnit implements LogicalUnit {
                 int n = (int) Math.min(left, piece);
                 ByteBuffer z = ZEROS.duplicate();
                 z.limit(n);
+                tree.prepareWrite(record.id(), off, n);
                 cache.write(record.id(), record.id(), off, z, fua);
                 off += n;
                 left -= n;

@@ -198,6 +198,16 @@ public final class TreeDestageTarget implements DestageTarget {
         }
     }
 
+    /**
+     * Space before acknowledgement: the LUN's disk holds every segment of the range privately
+     * afterwards (see {@link SharingTrees#prepareWrite}), so the write's destage needs no new space.
+     *
+     * @throws StorageException SPACE_ALLOCATION_FAILED when its disk group has no room
+     */
+    public void prepareWrite(int lunId, long byteOffset, long length) {
+        trees.prepareWrite(disk(lunId), byteOffset, length);
+    }
+
     @Override
     public void read(int lunId, long byteOffset, ByteBuffer dst) {
         long[] l = lostOf(lunId);
@@ -250,7 +260,14 @@ public final class TreeDestageTarget implements DestageTarget {
         long[] d = disks;
         for (long disk : d) {
             if (disk >= 0) {
-                trees.flush(disk);
+                try {
+                    trees.flush(disk);
+                } catch (StorageException e) {
+                    if (e.code() != ErrorCode.SNAPSHOT_INVALIDATED) {
+                        throw e;
+                    }
+                    // an invalidated ON_DEMAND snapshot holds nothing to flush; the others still are
+                }
             }
         }
     }
