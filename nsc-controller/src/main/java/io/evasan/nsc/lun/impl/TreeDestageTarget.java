@@ -202,10 +202,20 @@ public final class TreeDestageTarget implements DestageTarget {
      * Space before acknowledgement: the LUN's disk holds every segment of the range privately
      * afterwards (see {@link SharingTrees#prepareWrite}), so the write's destage needs no new space.
      *
-     * @throws StorageException SPACE_ALLOCATION_FAILED when its disk group has no room
+     * @throws StorageException SPACE_ALLOCATION_FAILED when its disk group has no room, also when it
+     *                          has too few available drives left to allocate at the LUN's RAID level
+     *                          (INSUFFICIENT_DRIVES from the group: a disk group that lost two drives)
      */
     public void prepareWrite(int lunId, long byteOffset, long length) {
-        trees.prepareWrite(disk(lunId), byteOffset, length);
+        try {
+            trees.prepareWrite(disk(lunId), byteOffset, length);
+        } catch (StorageException e) {
+            if (e.code() == ErrorCode.INSUFFICIENT_DRIVES) {
+                throw new StorageException(ErrorCode.SPACE_ALLOCATION_FAILED, "LUN " + lunId
+                        + ": no space for the write at its RAID level: " + e.getMessage(), e);
+            }
+            throw e;
+        }
     }
 
     @Override
