@@ -5,6 +5,7 @@ import io.evasan.error.StorageException;
 import io.evasan.nsc.cache.impl.MemoryDestageTarget;
 import io.evasan.nsc.cache.impl.WriteBackCache;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -198,6 +199,49 @@ class DestageRetryTest {
             f.get(20, TimeUnit.SECONDS);
             assertEquals(3, tagAt(mem.contents(0), 0));
             gated.permits.release(1000);
+        }
+    }
+
+    @Test
+    void shouldGiveUpAtReplayOnlyWritesWhoseStoreLostTheDataAndReportThem(@TempDir java.nio.file.Path tmp) throws Exception {
+        java.nio.file.Path log = tmp.resolve("nv.log");
+        CacheConfig cfg = config().nonVolatileLog(log);
+        MemoryDestageTarget mem = new MemoryDestageTarget();
+        mem.createLun(0, 1 << 20);
+        mem.createLun(1, 1 << 20);
+        try (WriteBackCache cache = new WriteBackCache(cfg, mem, mem, new CacheStats("replay1"))) {
+            cache.pauseDestage();
+            cache.write(0, 0, 0, tagged(1, 8), false);
+            cache.write(1, 1, 0, tagged(2, 8), false);
+            java.nio.file.Files.copy(log, tmp.resolve("crash.log"));   // the log as a kill -9 leaves it
+            cache.resumeDestage();
+        }
+        CacheConfig crashed = config().nonVolatileLog(tmp.resolve("crash.log"));
+        // no space at replay: nothing given up, the log is kept (as for any other failure)
+        FailingTarget full = new FailingTarget();
+        full.mem.createLun(0, 1 << 20);
+        full.mem.createLun(1, 1 << 20);
+        full.code = ErrorCode.SPACE_ALLOCATION_FAILED;
+        full.failing = (l, o) -> l == 0;
+        StorageException e = assertThrows(StorageException.class,
+                () -> new WriteBackCache(crashed, full, full.mem, new CacheStats("replay2")));
+        assertEquals(ErrorCode.SPACE_ALLOCATION_FAILED, e.code());
+        assertTrue(full.lost().isEmpty());
+        // LUN 0's RStore lost its data: that write is given up after bounded attempts, LUN 1 is replayed, the cache opens
+        FailingTarget dead = new FailingTarget();
+        dead.mem.createLun(0, 1 << 20);
+        dead.mem.createLun(1, 1 << 20);
+        dead.code = ErrorCode.WRITE_FAULT;
+        dead.failing = (l, o) -> l == 0;
+        try (WriteBackCache cache = new WriteBackCache(crashed, dead, dead.mem, new CacheStats("replay3"))) {
+            assertEquals(5, dead.attempts.get(), "bounded attempts");
+            assertEquals(1, dead.lost().size());
+            assertEquals(8 * 512, dead.lost().get(0)[2]);
+            assertEquals(1, cache.recoveryFailures().size(), cache.recoveryFailures().toString());
+            assertEquals(2, tagAt(dead.mem.contents(1), 0), "LUN 1 replayed");
+            StorageException s = assertThrows(StorageException.class, () -> cache.synchronize(0, 0, 0));
+            assertEquals(ErrorCode.WRITE_FAULT, s.code(), "the loss is reported to the next SYNCHRONIZE CACHE");
+            cache.synchronize(1, 0, 0);
         }
     }
 }

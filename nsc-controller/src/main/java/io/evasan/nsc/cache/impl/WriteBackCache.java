@@ -207,7 +207,9 @@ public final class WriteBackCache implements WriteCache {
      * sequence order (writes written, markers' snapshots taken via {@code action}), the backend is
      * flushed, and the log is trimmed; then the workers start. A backend failure while replaying a
      * write propagates and leaves the log untouched (nothing acknowledged is dropped; open again
-     * once the backend is healthy); a failing snapshot is recorded in {@link #recoveryFailures()}.
+     * once the backend is healthy), except a write whose RStore lost the data, which is given up after
+     * bounded attempts as at run time; a failing snapshot or a lost write is recorded in
+     * {@link #recoveryFailures()}.
      */
     public WriteBackCache(CacheConfig config, DestageTarget target, SnapshotAction action, CacheStats stats) {
         config.validate();
@@ -222,7 +224,7 @@ public final class WriteBackCache implements WriteCache {
         this.powerLossSafe = config.nonVolatileLog() != null && config.forceOnAck();
         long[] recovered = new long[2];
         if (config.nonVolatileLog() != null) {
-            this.store = openAndRecover(config, target, action, recovered, recoveryFailures);
+            this.store = openAndRecover(config, target, action, recovered, recoveryFailures, unreportedLoss);
         } else {
             this.store = SegmentStore.volatileStore(config.segmentSize(), config.segmentCount());
         }
@@ -265,7 +267,7 @@ public final class WriteBackCache implements WriteCache {
     }
 
     private static SegmentStore openAndRecover(CacheConfig config, DestageTarget target, SnapshotAction action,
-                                               long[] counts, List<String> failures) {
+                                               long[] counts, List<String> failures, java.util.Set<Integer> lostLuns) {
         SegmentStore s = SegmentStore.openLog(config.nonVolatileLog(), config.segmentSize(), config.segmentCount(),
                 config.forceOnAck());
         try {
@@ -276,8 +278,8 @@ public final class WriteBackCache implements WriteCache {
                 if (r.type() == CacheLogDescriptor.TYPE_WRITE) {
                     ByteBuffer view = seg.duplicate();
                     int len = CacheLogDescriptor.payloadLength(seg, rec);
-                    view.limit(rec + PAYLOAD_OFFSET + len).position(rec + PAYLOAD_OFFSET);
-                    target.write(CacheLogDescriptor.lunId(seg, rec), CacheLogDescriptor.byteOffset(seg, rec), view);
+                    replayWrite(config, target, CacheLogDescriptor.lunId(seg, rec), CacheLogDescriptor.byteOffset(seg, rec),
+                            view, rec + PAYLOAD_OFFSET, len, failures, lostLuns);
                     counts[0]++;
                 } else {
                     SnapshotRequest req = CacheMessageDescriptor.getMarkerPayload(seg, rec + PAYLOAD_OFFSET,
@@ -313,6 +315,53 @@ public final class WriteBackCache implements WriteCache {
         return s;
     }
 
+    /**
+     * Replays one logged write. A failure whose code says the backend's RStore lost the data
+     * ({@link #lostAtReplay}) is retried {@link CacheConfig#maxDestageAttempts} times and then given up
+     * as at run time (reported by {@link DestageTarget#destageLost} and in {@link #recoveryFailures()}),
+     * so one dead RStore does not keep the whole controller from starting; any other failure propagates
+     * and leaves the log untouched.
+     */
+    private static void replayWrite(CacheConfig config, DestageTarget target, int lun, long off, ByteBuffer view, int pos,
+                                    int len, List<String> failures, java.util.Set<Integer> lostLuns) {
+        long backoff = config.retryBackoffMillis();
+        for (int attempt = 1; ; attempt++) {
+            view.limit(pos + len).position(pos);
+            try {
+                target.write(lun, off, view);
+                return;
+            } catch (StorageException e) {
+                if (!lostAtReplay(e.code())) {
+                    throw e;
+                }
+                if (attempt >= config.maxDestageAttempts()) {
+                    target.destageLost(lun, off, len, e);
+                    lostLuns.add(lun);
+                    failures.add("LUN " + lun + " write [" + off + ", " + (off + len) + ") lost at replay: " + e);
+                    LOG.log(System.Logger.Level.ERROR, "LUN " + lun + ": logged write [" + off + ", " + (off + len)
+                            + ") is lost (replay failed " + attempt + " times): " + e.getMessage());
+                    return;
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(backoff));
+                backoff = Math.min(config.maxRetryBackoffMillis(), backoff * 2);
+            }
+        }
+    }
+
+    /** Replay gives a write up only when its RStore lost the data (never for an unknown LUN or no space). */
+    private static boolean lostAtReplay(ErrorCode code) {
+        switch (code) {
+            case WRITE_FAULT:
+            case UNRECOVERABLE_READ:
+            case DRIVE_FAILED:
+            case INSUFFICIENT_DRIVES:
+            case IO_ERROR:
+                return true;
+            default:
+                return false;
+        }
+    }
+
     /** Writes replayed from the non-volatile log when this cache was opened. */
     public long recoveredWrites() {
         return recoveredWrites;
@@ -324,8 +373,9 @@ public final class WriteBackCache implements WriteCache {
     }
 
     /**
-     * Snapshots that failed while replaying the log (the marker's request and the error); their
-     * writes were still replayed. Empty when recovery took every snapshot.
+     * Snapshots that failed while replaying the log (the marker's request and the error; their
+     * writes were still replayed) and writes given up at replay because their RStore lost the data.
+     * Empty when recovery replayed everything.
      */
     public List<String> recoveryFailures() {
         return List.copyOf(recoveryFailures);
