@@ -9,6 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -242,6 +243,71 @@ class DestageRetryTest {
             StorageException s = assertThrows(StorageException.class, () -> cache.synchronize(0, 0, 0));
             assertEquals(ErrorCode.WRITE_FAULT, s.code(), "the loss is reported to the next SYNCHRONIZE CACHE");
             cache.synchronize(1, 0, 0);
+        }
+    }
+
+    @Test
+    void shouldCompleteEverySynchronizeOnlyAfterItsWritesLandedUnderRandomFailures() throws Exception {
+        long seed = Long.getLong("evasan.seed", System.nanoTime());
+        System.out.println("DestageRetryTest random sync seed=" + seed);
+        java.util.Random rnd = new java.util.Random(seed);
+        FailingTarget t = new FailingTarget();
+        int sectors = 256;
+        t.mem.createLun(0, sectors * 512L);
+        t.mem.createLun(1, sectors * 512L);
+        t.code = ErrorCode.SPACE_ALLOCATION_FAILED;   // retried without limit: nothing may be dropped
+        java.util.Random fail = new java.util.Random(seed ^ 0x5DEECE66DL);
+        t.failing = (l, o) -> {
+            synchronized (fail) {
+                return fail.nextInt(4) == 0;
+            }
+        };
+        CacheConfig cfg = config().maxDestageAttempts(1_000_000).maxRetryBackoffMillis(4);
+        long[][] acked = new long[2][sectors];
+        List<Object[]> checks = new ArrayList<>();
+        try (WriteBackCache cache = new WriteBackCache(cfg, t, t.mem, new CacheStats("random-sync"))) {
+            long tag = 1;
+            for (int op = 0; op < 600; op++) {
+                int lun = rnd.nextInt(2);
+                int first = rnd.nextInt(sectors);
+                int n = 1 + rnd.nextInt(Math.min(16, sectors - first));
+                if (rnd.nextInt(5) == 0) {
+                    long[] want = Arrays.copyOfRange(acked[lun], first, first + n);
+                    checks.add(new Object[] {cache.synchronizeAsync(lun, first * 512L, n * 512L), lun, first, want});
+                } else {
+                    ByteBuffer b = ByteBuffer.allocate(n * 512);
+                    for (int k = 0; k < n; k++) {
+                        b.putLong(k * 512, tag);
+                        acked[lun][first + k] = tag;
+                    }
+                    cache.write(rnd.nextInt(4), lun, first * 512L, b, false);
+                    tag++;
+                }
+            }
+            for (Object[] c : checks) {
+                @SuppressWarnings("unchecked")
+                CompletableFuture<Void> f = (CompletableFuture<Void>) c[0];
+                int lun = (int) c[1];
+                int first = (int) c[2];
+                long[] want = (long[]) c[3];
+                // completion implies every write acknowledged before the call in its range had landed
+                f.get(30, TimeUnit.SECONDS);
+                byte[] now = t.mem.contents(lun);
+                for (int k = 0; k < want.length; k++) {
+                    long got = tagAt(now, (first + k) * 512L);
+                    assertTrue(got >= want[k], "seed " + seed + ": LUN " + lun + " sector " + (first + k) + " holds tag "
+                            + got + " older than " + want[k] + " acknowledged before the sync");
+                }
+            }
+            t.failing = (l, o) -> false;
+            cache.synchronizeAll();
+            for (int lun = 0; lun < 2; lun++) {
+                byte[] now = t.mem.contents(lun);
+                for (int k = 0; k < sectors; k++) {
+                    assertEquals(acked[lun][k], tagAt(now, k * 512L), "seed " + seed + ": nothing acknowledged was dropped");
+                }
+            }
+            assertTrue(t.lost().isEmpty());
         }
     }
 }

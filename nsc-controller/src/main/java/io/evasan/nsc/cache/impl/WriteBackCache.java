@@ -189,8 +189,10 @@ public final class WriteBackCache implements WriteCache {
         final int lun;
         final int init;
         final long upTo;
+        /** Slots ascending (each slot holds one entry at a time), with the seq each held; {@code count} used. */
         int[] slots;
         long[] seqs;
+        int count;
         int remaining;
         String fault;
         final CompletableFuture<Void> future = new CompletableFuture<>();
@@ -734,6 +736,7 @@ public final class WriteBackCache implements WriteCache {
         validateRange(lunId, byteOffset, len);
         long end = byteOffset + len;
         SyncWaiter w = new SyncWaiter(lunId, -1, -1);
+        boolean inline = false;
         lock.lock();
         try {
             int n = 0;
@@ -754,9 +757,15 @@ public final class WriteBackCache implements WriteCache {
             if (unreportedLoss.remove(lunId) && w.fault == null) {
                 w.fault = "LUN " + lunId + " lost acknowledged writes (its backend lost their data)";
             }
-            if (w.fault == null && n > 0) {
+            if (w.fault == null && n == 0) {
+                // nothing to wait for: flush on the caller's thread, as a plain SYNCHRONIZE CACHE
+                // always did (no hand-off to a cache thread on the common path)
+                inline = true;
+            } else if (w.fault == null) {
+                sortBySlot(slots, seqs, n);
                 w.slots = slots;
                 w.seqs = seqs;
+                w.count = n;
                 w.remaining = n;
                 syncWaiters.add(w);
                 return w.future;
@@ -764,8 +773,46 @@ public final class WriteBackCache implements WriteCache {
         } finally {
             lock.unlock();
         }
+        if (inline) {
+            try {
+                target.flush(lunId);
+                w.future.complete(null);
+            } catch (RuntimeException e) {
+                w.future.completeExceptionally(e);
+            }
+            return w.future;
+        }
         finish(w);
         return w.future;
+    }
+
+    /** Sorts the first n (slot, seq) pairs by slot (insertion sort for small n, else via packed longs). */
+    private static void sortBySlot(int[] slots, long[] seqs, int n) {
+        if (n <= 16) {
+            for (int i = 1; i < n; i++) {
+                int s = slots[i];
+                long q = seqs[i];
+                int j = i - 1;
+                while (j >= 0 && slots[j] > s) {
+                    slots[j + 1] = slots[j];
+                    seqs[j + 1] = seqs[j];
+                    j--;
+                }
+                slots[j + 1] = s;
+                seqs[j + 1] = q;
+            }
+            return;
+        }
+        long[] keys = new long[n];
+        for (int i = 0; i < n; i++) {
+            keys[i] = ((long) slots[i] << 32) | i;
+        }
+        Arrays.sort(keys);
+        long[] q = Arrays.copyOf(seqs, n);
+        for (int i = 0; i < n; i++) {
+            slots[i] = (int) (keys[i] >>> 32);
+            seqs[i] = q[(int) keys[i]];
+        }
     }
 
     private String failedWhy(int slot) {
@@ -816,21 +863,19 @@ public final class WriteBackCache implements WriteCache {
             }
             boolean ready = false;
             if (w.slots != null) {
-                for (int i = 0; i < w.slots.length && i < w.seqs.length; i++) {
-                    if (w.slots[i] == slot && w.seqs[i] == seq) {
-                        if (lost) {
-                            w.fault = "LUN " + lun + ": the acknowledged write at seq " + seq
-                                    + " was lost (its backend lost the data)";
-                            unreportedLoss.remove(lun);
-                            ready = true;
-                        } else if (exhausted) {
-                            w.fault = failedWhy(slot);
-                            ready = true;
-                        } else {
-                            w.seqs[i] = -2;
-                            ready = --w.remaining == 0;
-                        }
-                        break;
+                int i = Arrays.binarySearch(w.slots, 0, w.count, slot);
+                if (i >= 0 && w.seqs[i] == seq) {
+                    if (lost) {
+                        w.fault = "LUN " + lun + ": the acknowledged write at seq " + seq
+                                + " was lost (its backend lost the data)";
+                        unreportedLoss.remove(lun);
+                        ready = true;
+                    } else if (exhausted) {
+                        w.fault = failedWhy(slot);
+                        ready = true;
+                    } else {
+                        w.seqs[i] = -2;
+                        ready = --w.remaining == 0;
                     }
                 }
             } else if (w.init == init && seq <= w.upTo) {
