@@ -126,6 +126,25 @@ public interface SharingTrees extends AutoCloseable {
     void write(long disk, long offset, byte[] src, int srcOffset, int length) throws StorageException;
 
     /**
+     * Space before acknowledgement: makes every segment of the range one that {@code disk} holds
+     * privately, as the metadata half of a write of the range would (allocating an unallocated
+     * segment, copying a shared one, preserving the predecessor's data first: CFW), without changing
+     * what any disk reads. Afterwards a write of the range needs no new space for {@code disk} itself
+     * unless a snapshot is taken of it meanwhile (whose copies are charged to the snapshot: an
+     * ON_DEMAND one is invalidated when they find no space, a RESERVE_FULL one has its reservation).
+     * The allocation is the map entry itself, durable like any map change, so it survives a restart.
+     * An ON_DEMAND snapshot whose CFW finds no space is invalidated ([0087]) and the call goes on.
+     * Segments already held privately cost one entry read each, without locks.
+     *
+     * @throws StorageException SPACE_ALLOCATION_FAILED when the disk's group has no space for it
+     *                          (segments prepared before the failing one stay allocated, reading what
+     *                          they read before); UNALIGNED_IO, OUT_OF_RANGE, NOT_FOUND,
+     *                          SNAPSHOT_INVALIDATED as for a write
+     */
+    default void prepareWrite(long disk, long offset, long length) throws StorageException {
+    }
+
+    /**
      * Writes {@code src.remaining()} bytes at {@code offset}, advancing {@code src}'s position, with the
      * same checks and copy-on-first-write semantics as the byte[] write. Implementations may pass a
      * direct buffer down to the drives' positional writes without an intermediate copy; this default

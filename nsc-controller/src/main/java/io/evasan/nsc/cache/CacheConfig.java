@@ -8,7 +8,7 @@ import java.nio.file.Path;
  *
  * <p>Invariants checked by {@link #validate()}: segment size a multiple of 4096 between 64 KiB and
  * 1 GiB, 4 to {@link CacheLogDescriptor#MAX_SEGMENTS} segments, at least one worker, entries
- * >= 16, non-negative rate, positive retry backoff.
+ * >= 16, non-negative rate, positive retry backoff not above its maximum, at least one destage attempt.
  */
 public final class CacheConfig {
     private int segmentSize = 1 << 20;
@@ -20,6 +20,8 @@ public final class CacheConfig {
     private boolean forceOnAck;
     private MirrorChannel mirror;
     private long retryBackoffMillis = 20;
+    private long maxRetryBackoffMillis = 1000;
+    private int maxDestageAttempts = 8;
 
     /** Bytes per log segment (default 1 MiB); one write chunk is at most a segment minus headers. */
     public CacheConfig segmentSize(int v) { this.segmentSize = v; return this; }
@@ -48,6 +50,14 @@ public final class CacheConfig {
     public CacheConfig mirror(MirrorChannel v) { this.mirror = v; return this; }
     /** Pause before retrying a destage that the backend failed (default 20 ms). */
     public CacheConfig retryBackoffMillis(long v) { this.retryBackoffMillis = v; return this; }
+    /** The backoff doubles after each failed attempt of one write, up to this (default 1000 ms). */
+    public CacheConfig maxRetryBackoffMillis(long v) { this.maxRetryBackoffMillis = v; return this; }
+    /**
+     * Attempts of one write (default 8) after which a failing destage is bounded: a failure that
+     * loses the data ({@link DestageTarget#losesData}) gives the write up as lost, any other failure
+     * keeps the write and retries it, but SYNCHRONIZE CACHE / FUA waiting for it fail (WRITE_FAULT).
+     */
+    public CacheConfig maxDestageAttempts(int v) { this.maxDestageAttempts = v; return this; }
 
     public int segmentSize() { return segmentSize; }
     public int segmentCount() { return segmentCount; }
@@ -58,6 +68,8 @@ public final class CacheConfig {
     public boolean forceOnAck() { return forceOnAck; }
     public MirrorChannel mirror() { return mirror; }
     public long retryBackoffMillis() { return retryBackoffMillis; }
+    public long maxRetryBackoffMillis() { return maxRetryBackoffMillis; }
+    public int maxDestageAttempts() { return maxDestageAttempts; }
 
     /** Throws IllegalArgumentException naming the first bad setting. */
     public CacheConfig validate() {
@@ -78,6 +90,12 @@ public final class CacheConfig {
         }
         if (retryBackoffMillis < 1) {
             throw new IllegalArgumentException("retryBackoffMillis must be >= 1: " + retryBackoffMillis);
+        }
+        if (maxRetryBackoffMillis < retryBackoffMillis) {
+            throw new IllegalArgumentException("maxRetryBackoffMillis must be >= retryBackoffMillis: " + maxRetryBackoffMillis);
+        }
+        if (maxDestageAttempts < 1) {
+            throw new IllegalArgumentException("maxDestageAttempts must be >= 1: " + maxDestageAttempts);
         }
         return this;
     }

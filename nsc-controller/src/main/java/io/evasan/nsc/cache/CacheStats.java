@@ -33,6 +33,7 @@ public final class CacheStats {
     private final Counter destagedBytes;
     private final Counter destagedWrites;
     private final Counter destageErrors;
+    private final Counter destageLostBytes;
     private final Timer ackLatency;
     private final Timer markerLatency;
     private final Counter backPressureWaits;
@@ -53,6 +54,8 @@ public final class CacheStats {
         destagedBytes = Counter.builder("evasan.cache.destaged.bytes").tags(tags).baseUnit("bytes").register(registry);
         destagedWrites = Counter.builder("evasan.cache.destaged.writes").tags(tags).register(registry);
         destageErrors = Counter.builder("evasan.cache.destage.errors").tags(tags).register(registry);
+        destageLostBytes = Counter.builder("evasan.cache.destage.lost.bytes").tags(tags).baseUnit("bytes")
+                .description("bytes of acknowledged writes given up because their backend lost its data").register(registry);
         ackLatency = Timer.builder("evasan.cache.ack.latency").tags(tags).publishPercentiles(0.5, 0.99)
                 .register(registry);
         markerLatency = Timer.builder("evasan.cache.marker.latency").tags(tags).register(registry);
@@ -71,6 +74,9 @@ public final class CacheStats {
     }
 
     public void destageError() { destageErrors.increment(); }
+    /** A write of {@code bytes} was given up after bounded attempts: its backend lost the data. */
+    public void destageLost(int bytes) { destageLostBytes.increment(bytes); }
+    public double destageLostBytes() { return destageLostBytes.count(); }
     public void ack(long nanos) { ackLatency.record(nanos, TimeUnit.NANOSECONDS); }
     public void marker(long nanos) { markerLatency.record(nanos, TimeUnit.NANOSECONDS); }
 

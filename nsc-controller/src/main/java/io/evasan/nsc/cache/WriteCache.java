@@ -38,7 +38,8 @@ public interface WriteCache extends MarkerSink, AutoCloseable {
     /**
      * Caches {@code src.remaining()} bytes (a multiple of 512) at a 512-aligned offset, waiting while
      * the cache is full. With {@code fua} it also waits until this data (and everything older to
-     * the same sectors) is destaged and the LUN flushed. Consumes {@code src}.
+     * the same sectors) is destaged and the LUN flushed, failing with WRITE_FAULT as
+     * {@link #synchronizeAsync} does (the data stays acknowledged in the cache). Consumes {@code src}.
      *
      * @return the sequence number of the write (of its last chunk when split)
      */
@@ -58,6 +59,17 @@ public interface WriteCache extends MarkerSink, AutoCloseable {
      * range is destaged and the LUN flushed. {@code length == 0} means to the end of the LUN.
      */
     void synchronize(int lunId, long byteOffset, long length) throws StorageException;
+
+    /**
+     * {@link #synchronize} without waiting: the future completes (on a cache thread) once every
+     * write acknowledged before the call that overlaps the range is destaged and the LUN flushed.
+     * It completes exceptionally with {@code StorageException(WRITE_FAULT)} when one of those writes
+     * was given up as lost, when a destage of one of them failed once its bounded attempts are spent, or when the
+     * LUN lost acknowledged data since the last SYNCHRONIZE CACHE / FUA that reported it (reported
+     * once); with the flush's own exception when the flush fails. Bad input throws at once.
+     */
+    java.util.concurrent.CompletableFuture<Void> synchronizeAsync(int lunId, long byteOffset, long length)
+            throws StorageException;
 
     /** Destages everything acknowledged before the call (including markers) and flushes all LUNs. */
     void synchronizeAll() throws StorageException;

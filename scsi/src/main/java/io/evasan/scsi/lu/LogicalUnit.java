@@ -94,4 +94,32 @@ public interface LogicalUnit {
 
     /** Makes the range (blocks == 0: the whole LU) stable (SYNCHRONIZE CACHE, FUA). */
     void flush(long lba, long blocks) throws LuException;
+
+    /**
+     * {@link #flush} without holding the caller's thread while the data reaches stable storage: the
+     * future completes when the range is stable, or exceptionally with an {@link LuException} (any
+     * other exception is answered INTERNAL TARGET FAILURE). The target completes SYNCHRONIZE CACHE
+     * when it completes, so a LU whose backend is stuck never occupies a worker other LUs need.
+     * Default: the synchronous {@link #flush} (an already completed future).
+     */
+    default java.util.concurrent.CompletableFuture<Void> flushAsync(long lba, long blocks) {
+        try {
+            flush(lba, blocks);
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
+        } catch (LuException e) {
+            return java.util.concurrent.CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /**
+     * A WRITE with FUA whose stability wait does not hold the caller's thread: the data is taken from
+     * {@code src} (position advanced) and visible to reads before this returns, or this throws and
+     * nothing was written; the future completes when the blocks are stable (exceptionally as for
+     * {@link #flushAsync}). Default: the synchronous {@link #write} with {@code fua}.
+     */
+    default java.util.concurrent.CompletableFuture<Void> writeFuaAsync(long lba, int blocks, ByteBuffer src)
+            throws LuException {
+        write(lba, blocks, src, true);
+        return java.util.concurrent.CompletableFuture.completedFuture(null);
+    }
 }

@@ -604,6 +604,43 @@ public final class SharingTreesImpl implements SharingTrees {
 
     private static final SegmentOp WRITE_SEGMENT = (trees, t, d, s, off, data) -> trees.writeSegment(d, s, off, data);
     private static final SegmentOp UNMAP_SEGMENT = (trees, t, d, s, off, data) -> trees.unmapSegment(t, d, s);
+    private static final ByteBuffer NO_DATA = ByteBuffer.allocate(0).asReadOnlyBuffer();
+    /** The metadata half of a write: a write of no bytes (every allocation and CFW a write would make). */
+    private static final SegmentOp PREPARE_SEGMENT = (trees, t, d, s, off, data) -> {
+        if (!trees.privatelyHeld(d, s)) {
+            trees.writeSegment(d, s, off, NO_DATA.duplicate());
+        }
+    };
+
+    @Override
+    public void prepareWrite(long diskId, long offset, long length) {
+        Disk d = validDisk(diskId);
+        if (length < 0 || length > Integer.MAX_VALUE) {
+            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "prepareWrite length " + length);
+        }
+        checkRange(d, offset, (int) length, (int) length, 0);
+        if (length == 0) {
+            return;
+        }
+        int first = (int) (offset / segBytes);
+        int last = (int) ((offset + length - 1) / segBytes);
+        for (int s = first; s <= last; s++) {
+            if (!privatelyHeld(d, s)) {
+                underSegmentLock(d, s, PREPARE_SEGMENT, (int) (offset > (long) s * segBytes ? offset % segBytes : 0), null);
+            }
+        }
+    }
+
+    /**
+     * Whether a write to segment {@code s} of {@code d} needs no allocation nor copy for {@code d}: it
+     * holds the RSEG, shares it with no successor and owes its predecessor nothing. One atomic entry
+     * read: a stale answer can only be "not private" (taking the locked path), or "private" just
+     * before a snapshot, whose copies are then charged to the snapshot.
+     */
+    private boolean privatelyHeld(Disk d, int s) {
+        long xe = e(d, s);
+        return holder(xe) && pointer(xe) != 0 && !sp(xe) && !ssEff(d, xe) && !d.copying;
+    }
 
     /**
      * Runs {@code op} on segment {@code s} of {@code d} under the tree's shared structure lock and the
@@ -719,7 +756,9 @@ public final class SharingTreesImpl implements SharingTrees {
         if (ptr == 0) {
             long r = allocFor(x, s);
             try {
-                maps.write(r, off, src);
+                if (src.hasRemaining()) {
+                    maps.write(r, off, src);
+                }
             } catch (RuntimeException ex) {
                 maps.release(r);
                 throw ex;
@@ -727,7 +766,9 @@ public final class SharingTreesImpl implements SharingTrees {
             link(x, s, xe, r, sp(xe), false);
             return;
         }
-        maps.write(ptr, off, src);
+        if (src.hasRemaining()) {
+            maps.write(ptr, off, src);
+        }
     }
 
     @Override

@@ -55,6 +55,20 @@ import static io.evasan.nsc.cache.CacheLogDescriptor.segmentOf;
  *     is the oldest one, a worker calls the {@link SnapshotAction}, then removes the marker. The
  *     oldest pending item is always dispatchable, so the cache never deadlocks.</li>
  * <li>Space: a write waits until the store has room for all its chunks and enough free slots.</li>
+ * <li>Failed destages are bounded: an entry's attempts are counted and retried with a doubling
+ *     backoff (up to {@link CacheConfig#maxRetryBackoffMillis}); after
+ *     {@link CacheConfig#maxDestageAttempts} failed attempts an entry whose backend lost the data
+ *     ({@link DestageTarget#losesData}) is given up: the sectors it still is the newest holder of are
+ *     reported by {@link DestageTarget#destageLost} under the lock (before a read can miss them in
+ *     the index), then it leaves the cache like a destaged entry (its slot, log record and
+ *     dependants are released, so it never pins the cache). Any other failure keeps the entry and
+ *     retries it without limit.</li>
+ * <li>Waiting never holds a thread of the caller's: SYNCHRONIZE CACHE and FUA are
+ *     {@link SyncWaiter}s completed by the destage workers; a waiter fails with WRITE_FAULT as soon
+ *     as an entry it waits for is lost or fails an attempt beyond its bound (so a wait lasts at
+ *     most the entry's bounded attempts, or one more attempt once they are spent), so a stuck LUN never makes a wait
+ *     on another LUN, or any caller's thread, wait without bound. The LUN's flush runs on a cache
+ *     thread ({@code cache-sync}).</li>
  * </ul>
  */
 public final class WriteBackCache implements WriteCache {
@@ -68,6 +82,9 @@ public final class WriteBackCache implements WriteCache {
     private final SegmentStore store;
     private final MirrorChannel mirror;
     private final long retryBackoffNanos;
+    private final long maxRetryBackoffNanos;
+    private final int maxAttempts;
+    private static final System.Logger LOG = System.getLogger(WriteBackCache.class.getName());
     private final long rateBytesPerSecond;
     private final boolean powerLossSafe;
     private final AtomicLong rateNextFree = new AtomicLong();
@@ -89,6 +106,7 @@ public final class WriteBackCache implements WriteCache {
     private final int[] eDeps;
     private final int[] eNext;
     private final int[] eEdgeHead;
+    private final int[] eFails;
     private final byte[] eState;
     private final long[] depStamp;
     private long stamp;
@@ -114,6 +132,11 @@ public final class WriteBackCache implements WriteCache {
     private final ThreadLocal<long[][]> gapBuffers = ThreadLocal.withInitial(() -> new long[][] {new long[16]});
 
     private final List<SpaceWaiter> spaceWaiters = new ArrayList<>();
+    private final List<SyncWaiter> syncWaiters = new ArrayList<>();
+    private final ArrayList<SyncWaiter> readySync = new ArrayList<>();
+    /** LUNs that lost acknowledged data not yet reported to a SYNCHRONIZE CACHE / FUA (guarded by lock). */
+    private final java.util.Set<Integer> unreportedLoss = new java.util.HashSet<>();
+    private final java.util.concurrent.ExecutorService syncExec;
     private final ByteBuffer mirrorBuf;
     private final CRC32C mirrorCrc = new CRC32C();
 
@@ -157,11 +180,38 @@ public final class WriteBackCache implements WriteCache {
     }
 
     /**
+     * One SYNCHRONIZE CACHE or FUA in progress on {@link #lun}: either a set of (slot, seq) entries
+     * ({@code slots != null}; {@code remaining} of them still cached) or a queue prefix (the entries of
+     * initiator {@code init} up to seq {@code upTo}). Guarded by the cache lock until it is moved to
+     * {@link #readySync}; then completed outside the lock.
+     */
+    private static final class SyncWaiter {
+        final int lun;
+        final int init;
+        final long upTo;
+        /** Slots ascending (each slot holds one entry at a time), with the seq each held; {@code count} used. */
+        int[] slots;
+        long[] seqs;
+        int count;
+        int remaining;
+        String fault;
+        final CompletableFuture<Void> future = new CompletableFuture<>();
+
+        SyncWaiter(int lun, int init, long upTo) {
+            this.lun = lun;
+            this.init = init;
+            this.upTo = upTo;
+        }
+    }
+
+    /**
      * Creates the cache. In non-volatile mode an existing log is first replayed into the backend in
      * sequence order (writes written, markers' snapshots taken via {@code action}), the backend is
      * flushed, and the log is trimmed; then the workers start. A backend failure while replaying a
      * write propagates and leaves the log untouched (nothing acknowledged is dropped; open again
-     * once the backend is healthy); a failing snapshot is recorded in {@link #recoveryFailures()}.
+     * once the backend is healthy), except a write whose RStore lost the data, which is given up after
+     * bounded attempts as at run time; a failing snapshot or a lost write is recorded in
+     * {@link #recoveryFailures()}.
      */
     public WriteBackCache(CacheConfig config, DestageTarget target, SnapshotAction action, CacheStats stats) {
         config.validate();
@@ -170,11 +220,13 @@ public final class WriteBackCache implements WriteCache {
         this.stats = stats;
         this.mirror = config.mirror();
         this.retryBackoffNanos = TimeUnit.MILLISECONDS.toNanos(config.retryBackoffMillis());
+        this.maxRetryBackoffNanos = TimeUnit.MILLISECONDS.toNanos(config.maxRetryBackoffMillis());
+        this.maxAttempts = config.maxDestageAttempts();
         this.rateBytesPerSecond = config.destageBytesPerSecond();
         this.powerLossSafe = config.nonVolatileLog() != null && config.forceOnAck();
         long[] recovered = new long[2];
         if (config.nonVolatileLog() != null) {
-            this.store = openAndRecover(config, target, action, recovered, recoveryFailures);
+            this.store = openAndRecover(config, target, action, recovered, recoveryFailures, unreportedLoss);
         } else {
             this.store = SegmentStore.volatileStore(config.segmentSize(), config.segmentCount());
         }
@@ -190,6 +242,7 @@ public final class WriteBackCache implements WriteCache {
         eDeps = new int[n];
         eNext = new int[n];
         eEdgeHead = new int[n];
+        eFails = new int[n];
         eState = new byte[n];
         depStamp = new long[n];
         slotFree = new int[n];
@@ -201,6 +254,12 @@ public final class WriteBackCache implements WriteCache {
         mirrorBuf = ByteBuffer.allocateDirect(CacheMessageDescriptor.HEADER_LENGTH + store.segmentSize())
                 .order(ByteOrder.LITTLE_ENDIAN);
         stats.setCapacity(capacityBytes());
+        java.util.concurrent.atomic.AtomicInteger syncThreads = new java.util.concurrent.atomic.AtomicInteger();
+        syncExec = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "cache-sync-" + syncThreads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
         workers = new Thread[config.destageWorkers()];
         for (int i = 0; i < workers.length; i++) {
             workers[i] = new Thread(this::workerLoop, "cache-destage-" + i);
@@ -210,7 +269,7 @@ public final class WriteBackCache implements WriteCache {
     }
 
     private static SegmentStore openAndRecover(CacheConfig config, DestageTarget target, SnapshotAction action,
-                                               long[] counts, List<String> failures) {
+                                               long[] counts, List<String> failures, java.util.Set<Integer> lostLuns) {
         SegmentStore s = SegmentStore.openLog(config.nonVolatileLog(), config.segmentSize(), config.segmentCount(),
                 config.forceOnAck());
         try {
@@ -221,8 +280,8 @@ public final class WriteBackCache implements WriteCache {
                 if (r.type() == CacheLogDescriptor.TYPE_WRITE) {
                     ByteBuffer view = seg.duplicate();
                     int len = CacheLogDescriptor.payloadLength(seg, rec);
-                    view.limit(rec + PAYLOAD_OFFSET + len).position(rec + PAYLOAD_OFFSET);
-                    target.write(CacheLogDescriptor.lunId(seg, rec), CacheLogDescriptor.byteOffset(seg, rec), view);
+                    replayWrite(config, target, CacheLogDescriptor.lunId(seg, rec), CacheLogDescriptor.byteOffset(seg, rec),
+                            view, rec + PAYLOAD_OFFSET, len, failures, lostLuns);
                     counts[0]++;
                 } else {
                     SnapshotRequest req = CacheMessageDescriptor.getMarkerPayload(seg, rec + PAYLOAD_OFFSET,
@@ -258,6 +317,53 @@ public final class WriteBackCache implements WriteCache {
         return s;
     }
 
+    /**
+     * Replays one logged write. A failure whose code says the backend's RStore lost the data
+     * ({@link #lostAtReplay}) is retried {@link CacheConfig#maxDestageAttempts} times and then given up
+     * as at run time (reported by {@link DestageTarget#destageLost} and in {@link #recoveryFailures()}),
+     * so one dead RStore does not keep the whole controller from starting; any other failure propagates
+     * and leaves the log untouched.
+     */
+    private static void replayWrite(CacheConfig config, DestageTarget target, int lun, long off, ByteBuffer view, int pos,
+                                    int len, List<String> failures, java.util.Set<Integer> lostLuns) {
+        long backoff = config.retryBackoffMillis();
+        for (int attempt = 1; ; attempt++) {
+            view.limit(pos + len).position(pos);
+            try {
+                target.write(lun, off, view);
+                return;
+            } catch (StorageException e) {
+                if (!lostAtReplay(e.code())) {
+                    throw e;
+                }
+                if (attempt >= config.maxDestageAttempts()) {
+                    target.destageLost(lun, off, len, e);
+                    lostLuns.add(lun);
+                    failures.add("LUN " + lun + " write [" + off + ", " + (off + len) + ") lost at replay: " + e);
+                    LOG.log(System.Logger.Level.ERROR, "LUN " + lun + ": logged write [" + off + ", " + (off + len)
+                            + ") is lost (replay failed " + attempt + " times): " + e.getMessage());
+                    return;
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(backoff));
+                backoff = Math.min(config.maxRetryBackoffMillis(), backoff * 2);
+            }
+        }
+    }
+
+    /** Replay gives a write up only when its RStore lost the data (never for an unknown LUN or no space). */
+    private static boolean lostAtReplay(ErrorCode code) {
+        switch (code) {
+            case WRITE_FAULT:
+            case UNRECOVERABLE_READ:
+            case DRIVE_FAILED:
+            case INSUFFICIENT_DRIVES:
+            case IO_ERROR:
+                return true;
+            default:
+                return false;
+        }
+    }
+
     /** Writes replayed from the non-volatile log when this cache was opened. */
     public long recoveredWrites() {
         return recoveredWrites;
@@ -269,8 +375,9 @@ public final class WriteBackCache implements WriteCache {
     }
 
     /**
-     * Snapshots that failed while replaying the log (the marker's request and the error); their
-     * writes were still replayed. Empty when recovery took every snapshot.
+     * Snapshots that failed while replaying the log (the marker's request and the error; their
+     * writes were still replayed) and writes given up at replay because their RStore lost the data.
+     * Empty when recovery replayed everything.
      */
     public List<String> recoveryFailures() {
         return List.copyOf(recoveryFailures);
@@ -311,8 +418,7 @@ public final class WriteBackCache implements WriteCache {
         }
         stats.ack(System.nanoTime() - t0);
         if (fua) {
-            awaitQueuePast(initiatorId, seq);
-            target.flush(lunId);
+            join(awaitQueuePastAsync(initiatorId, lunId, seq));
         }
         return seq;
     }
@@ -433,6 +539,7 @@ public final class WriteBackCache implements WriteCache {
             eDeps[slot] = 0;
             eNext[slot] = -1;
             eEdgeHead[slot] = -1;
+            eFails[slot] = 0;
             eState[slot] = QUEUED;
             indexInsert(slot);
             if (q.head < 0) {
@@ -584,25 +691,52 @@ public final class WriteBackCache implements WriteCache {
 
     // ------------------------------------------------------------------ sync / FUA
 
-    /** Waits until the initiator's queue has no entry with seq <= upTo. */
-    private void awaitQueuePast(int init, long upTo) {
+    /**
+     * A waiter that completes once the initiator's queue has no entry with seq <= upTo (and the LUN
+     * is flushed); it fails as {@link #synchronizeAsync} does.
+     */
+    CompletableFuture<Void> awaitQueuePastAsync(int init, int lunId, long upTo) {
+        SyncWaiter w = new SyncWaiter(lunId, init, upTo);
         lock.lock();
         try {
             InitQueue q = queue(init);
-            while (q.head >= 0 && eSeq[q.head] <= upTo) {
-                done.awaitUninterruptibly();
+            if (unreportedLoss.remove(lunId)) {
+                w.fault = "LUN " + lunId + " lost acknowledged writes (its backend lost their data)";
+            } else if (q.head >= 0 && eSeq[q.head] <= upTo) {
+                syncWaiters.add(w);
+                return w.future;
             }
         } finally {
             lock.unlock();
+        }
+        finish(w);
+        return w.future;
+    }
+
+    private static void join(CompletableFuture<Void> f) {
+        try {
+            f.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw e;
         }
     }
 
     @Override
     public void synchronize(int lunId, long byteOffset, long length) {
+        join(synchronizeAsync(lunId, byteOffset, length));
+    }
+
+    @Override
+    public CompletableFuture<Void> synchronizeAsync(int lunId, long byteOffset, long length) {
         long size = target.lunSizeBytes(lunId);
         long len = length == 0 ? size - byteOffset : length;
         validateRange(lunId, byteOffset, len);
         long end = byteOffset + len;
+        SyncWaiter w = new SyncWaiter(lunId, -1, -1);
+        boolean inline = false;
         lock.lock();
         try {
             int n = 0;
@@ -620,15 +754,148 @@ public final class WriteBackCache implements WriteCache {
                     }
                 }
             }
-            for (int i = 0; i < n; i++) {
-                while (eSeq[slots[i]] == seqs[i]) {
-                    done.awaitUninterruptibly();
-                }
+            if (unreportedLoss.remove(lunId) && w.fault == null) {
+                w.fault = "LUN " + lunId + " lost acknowledged writes (its backend lost their data)";
+            }
+            if (w.fault == null && n == 0) {
+                // nothing to wait for: flush on the caller's thread, as a plain SYNCHRONIZE CACHE
+                // always did (no hand-off to a cache thread on the common path)
+                inline = true;
+            } else if (w.fault == null) {
+                sortBySlot(slots, seqs, n);
+                w.slots = slots;
+                w.seqs = seqs;
+                w.count = n;
+                w.remaining = n;
+                syncWaiters.add(w);
+                return w.future;
             }
         } finally {
             lock.unlock();
         }
-        target.flush(lunId);
+        if (inline) {
+            try {
+                target.flush(lunId);
+                w.future.complete(null);
+            } catch (RuntimeException e) {
+                w.future.completeExceptionally(e);
+            }
+            return w.future;
+        }
+        finish(w);
+        return w.future;
+    }
+
+    /** Sorts the first n (slot, seq) pairs by slot (insertion sort for small n, else via packed longs). */
+    private static void sortBySlot(int[] slots, long[] seqs, int n) {
+        if (n <= 16) {
+            for (int i = 1; i < n; i++) {
+                int s = slots[i];
+                long q = seqs[i];
+                int j = i - 1;
+                while (j >= 0 && slots[j] > s) {
+                    slots[j + 1] = slots[j];
+                    seqs[j + 1] = seqs[j];
+                    j--;
+                }
+                slots[j + 1] = s;
+                seqs[j + 1] = q;
+            }
+            return;
+        }
+        long[] keys = new long[n];
+        for (int i = 0; i < n; i++) {
+            keys[i] = ((long) slots[i] << 32) | i;
+        }
+        Arrays.sort(keys);
+        long[] q = Arrays.copyOf(seqs, n);
+        for (int i = 0; i < n; i++) {
+            slots[i] = (int) (keys[i] >>> 32);
+            seqs[i] = q[(int) keys[i]];
+        }
+    }
+
+    private String failedWhy(int slot) {
+        return "LUN " + eLun[slot] + ": destage of [" + eOffset[slot] + ", " + (eOffset[slot] + eLen[slot])
+                + ") failed " + eFails[slot] + " times; the write stays cached and is retried";
+    }
+
+    /** Completes a waiter taken off the list: WRITE_FAULT for a fault, else flush the LUN on a cache thread. */
+    private void finish(SyncWaiter w) {
+        if (w.fault != null) {
+            w.future.completeExceptionally(new StorageException(ErrorCode.WRITE_FAULT, w.fault));
+            return;
+        }
+        try {
+            syncExec.execute(() -> {
+                try {
+                    target.flush(w.lun);
+                    w.future.complete(null);
+                } catch (Throwable t) {
+                    w.future.completeExceptionally(t);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            w.future.completeExceptionally(new StorageException(ErrorCode.INVALID_STATE, "cache closed"));
+        }
+    }
+
+    /** Moves the ready waiters out (caller holds the lock); null when none. */
+    private List<SyncWaiter> takeReadySyncLocked() {
+        if (readySync.isEmpty()) {
+            return null;
+        }
+        List<SyncWaiter> out = new ArrayList<>(readySync);
+        readySync.clear();
+        return out;
+    }
+
+    /**
+     * Updates the waiters for entry {@code slot} (seq {@code seq}) that just left the cache
+     * ({@code lost}: given up) or failed its bounded attempts ({@code exhausted}); the queue of its
+     * initiator is already advanced. Caller holds the lock.
+     */
+    private void syncWaitersLocked(int slot, long seq, int lun, int init, boolean lost, boolean exhausted) {
+        for (Iterator<SyncWaiter> it = syncWaiters.iterator(); it.hasNext(); ) {
+            SyncWaiter w = it.next();
+            if (w.lun != lun && w.slots != null) {
+                continue;
+            }
+            boolean ready = false;
+            if (w.slots != null) {
+                int i = Arrays.binarySearch(w.slots, 0, w.count, slot);
+                if (i >= 0 && w.seqs[i] == seq) {
+                    if (lost) {
+                        w.fault = "LUN " + lun + ": the acknowledged write at seq " + seq
+                                + " was lost (its backend lost the data)";
+                        unreportedLoss.remove(lun);
+                        ready = true;
+                    } else if (exhausted) {
+                        w.fault = failedWhy(slot);
+                        ready = true;
+                    } else {
+                        w.seqs[i] = -2;
+                        ready = --w.remaining == 0;
+                    }
+                }
+            } else if (w.init == init && seq <= w.upTo) {
+                if (lost && w.lun == lun) {
+                    w.fault = "LUN " + lun + ": the acknowledged write at seq " + seq + " was lost (its backend lost the data)";
+                    unreportedLoss.remove(lun);
+                    ready = true;
+                } else if (exhausted) {
+                    w.fault = failedWhy(slot);
+                    ready = true;
+                } else {
+                    InitQueue q = queue(init);
+                    ready = q.head < 0 || eSeq[q.head] > w.upTo;
+                }
+            }
+            if (ready) {
+                it.remove();
+                readySync.add(w);
+            }
+        }
     }
 
     @Override
@@ -813,6 +1080,7 @@ public final class WriteBackCache implements WriteCache {
         v.limit(p + len).position(p);
         rateLimit(len);
         boolean ok;
+        RuntimeException failure = null;
         try {
             target.write(eLun[slot], eOffset[slot], v);
             if (powerLossSafe) {
@@ -821,31 +1089,100 @@ public final class WriteBackCache implements WriteCache {
             ok = true;
         } catch (RuntimeException e) {
             ok = false;
+            failure = e;
             stats.destageError();
         }
         List<SpaceWaiter> ready = null;
+        List<SyncWaiter> sync;
+        boolean lost = false;
         lock.lock();
         try {
             if (ok) {
-                ready = completeLocked(slot);
+                ready = completeLocked(slot, false);
             } else {
-                InitQueue q = queue(eInit[slot]);
-                q.inFlight = false;
-                q.retryAt = System.nanoTime() + retryBackoffNanos;
-                eState[slot] = QUEUED;
-                work.signalAll();
+                int fails = ++eFails[slot];
+                StorageException se = failure instanceof StorageException x ? x
+                        : new StorageException(ErrorCode.IO_ERROR, String.valueOf(failure), failure);
+                if (fails == 1) {
+                    LOG.log(System.Logger.Level.WARNING, "destage of LUN " + eLun[slot] + " [" + eOffset[slot] + ", "
+                            + (eOffset[slot] + len) + ") failed, retrying: " + failure);
+                }
+                if (fails >= maxAttempts && DestageTarget.losesData(se.code())) {
+                    lost = true;
+                    reportLostLocked(slot, se);
+                    ready = completeLocked(slot, true);
+                } else {
+                    InitQueue q = queue(eInit[slot]);
+                    q.inFlight = false;
+                    long backoff = retryBackoffNanos << Math.min(fails - 1, 20);
+                    q.retryAt = System.nanoTime() + Math.min(maxRetryBackoffNanos, Math.max(backoff, retryBackoffNanos));
+                    eState[slot] = QUEUED;
+                    if (fails == maxAttempts) {
+                        LOG.log(System.Logger.Level.ERROR, failedWhy(slot) + ": " + failure);
+                    }
+                    if (fails >= maxAttempts && !syncWaiters.isEmpty()) {
+                        // bounded: a wait for this entry ends with its next failed attempt
+                        syncWaitersLocked(slot, eSeq[slot], eLun[slot], eInit[slot], false, true);
+                    }
+                    work.signalAll();
+                }
             }
+            sync = takeReadySyncLocked();
         } finally {
             lock.unlock();
         }
         if (ok) {
             stats.destaged(len);
+        } else if (lost) {
+            stats.destageLost(len);
+        }
+        if (sync != null) {
+            for (SyncWaiter w : sync) {
+                finish(w);
+            }
         }
         if (ready != null) {
             for (SpaceWaiter w : ready) {
                 w.future.complete(null);
             }
         }
+    }
+
+    /**
+     * Reports the sectors of a given-up entry that it still is the newest cached holder of (newer
+     * cached writes keep theirs) as lost to the target, and marks the LUN's loss for the next
+     * SYNCHRONIZE CACHE / FUA. Caller holds the lock; the entry is still indexed.
+     */
+    private void reportLostLocked(int slot, StorageException cause) {
+        int lun = eLun[slot];
+        long off = eOffset[slot];
+        long end = off + eLen[slot];
+        LOG.log(System.Logger.Level.ERROR, "LUN " + lun + ": acknowledged write [" + off + ", " + end
+                + ") is lost after " + eFails[slot] + " failed destages: " + cause.getMessage());
+        index.lookup(lun, off, end);
+        long[] xs = index.outStart();
+        long[] xe = index.outEnd();
+        int[] xslot = index.outSlot();
+        long runStart = -1;
+        long runEnd = -1;
+        for (int i = 0, n = index.outCount(); i < n; i++) {
+            if (xslot[i] != slot) {
+                continue;
+            }
+            if (runStart >= 0 && xs[i] == runEnd) {
+                runEnd = xe[i];
+                continue;
+            }
+            if (runStart >= 0) {
+                target.destageLost(lun, runStart, runEnd - runStart, cause);
+            }
+            runStart = xs[i];
+            runEnd = xe[i];
+        }
+        if (runStart >= 0) {
+            target.destageLost(lun, runStart, runEnd - runStart, cause);
+        }
+        unreportedLoss.add(lun);
     }
 
     private void rateLimit(int len) {
@@ -868,7 +1205,7 @@ public final class WriteBackCache implements WriteCache {
         }
     }
 
-    private List<SpaceWaiter> completeLocked(int slot) {
+    private List<SpaceWaiter> completeLocked(int slot, boolean lost) {
         InitQueue q = queue(eInit[slot]);
         if (q.head != slot) {
             throw new IllegalStateException("destaged entry is not its queue's head");
@@ -903,6 +1240,9 @@ public final class WriteBackCache implements WriteCache {
         }
         dirty -= len;
         stats.addDirty(-len);
+        if (!syncWaiters.isEmpty()) {
+            syncWaitersLocked(slot, seq, lun, eInit[slot], lost, false);
+        }
         eSeq[slot] = -1;
         eState[slot] = FREE;
         slotFree[slotTop++] = slot;
@@ -1057,6 +1397,7 @@ public final class WriteBackCache implements WriteCache {
                 Thread.currentThread().interrupt();
             }
         }
+        syncExec.shutdown();
         if (store.nonVolatile()) {
             store.trim();
         }

@@ -12,6 +12,8 @@ import io.evasan.scsi.lu.LuException;
 import io.evasan.scsi.sense.SenseCodes;
 
 import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -28,6 +30,15 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * marker requested and every write acknowledged before it has reached the tree, so snapshots and
  * ordering are kept; GET LBA STATUS reports per segment whether the tree holds space. WRITE SAME with
  * zeros (without UNMAP) writes zeros through the cache (the blocks stay mapped).
+ *
+ * <p>Space before acknowledgement: before a write enters the cache, the tree allocates (or CFW-copies)
+ * every segment the write touches that the LUN's disk does not yet hold privately
+ * ({@link TreeDestageTarget#prepareWrite}); when its disk group has no room the write answers CHECK
+ * CONDITION 07/27/07 SPACE ALLOCATION FAILED and nothing of it is cached, so acknowledged data
+ * always has a home (the allocation is a durable map change, in place again after a restart; an
+ * ON_DEMAND snapshot whose CFW finds no space is invalidated instead of failing the host write).
+ * A write split into several cache pieces may leave earlier pieces written when a later one fails
+ * (as a host sees from any failed multi-block write).
  *
  * <p>Every host read and write of the LUN passes here and is counted in the LUN's {@link LunStats}
  * (held by this object, created with the LUN): one operation, its bytes and its latency, whether it
@@ -234,6 +245,7 @@ public final class CachedLogicalUnit implements LogicalUnit {
             while (left > 0) {
                 int n = Math.min(left, maxWriteBytes);
                 src.limit(src.position() + n);
+                tree.prepareWrite(record.id(), off, n);   // space before the ack: 07/27/07 here, nothing cached
                 cache.write(record.id(), record.id(), off, src, fua);
                 off += n;
                 left -= n;
@@ -267,6 +279,7 @@ public final class CachedLogicalUnit implements LogicalUnit {
                 int n = (int) Math.min(left, piece);
                 ByteBuffer z = ZEROS.duplicate();
                 z.limit(n);
+                tree.prepareWrite(record.id(), off, n);
                 cache.write(record.id(), record.id(), off, z, fua);
                 off += n;
                 left -= n;
@@ -366,6 +379,59 @@ public final class CachedLogicalUnit implements LogicalUnit {
         } finally {
             exit();
         }
+    }
+
+    /**
+     * SYNCHRONIZE CACHE without holding the caller's thread: the future completes when every write
+     * acknowledged before the call in the range is destaged and the LUN flushed, or fails with the
+     * LuException of the cache's failure (03/03/00 WRITE FAULT when an acknowledged write of the LUN
+     * was lost or its destage keeps failing, see {@link WriteCache#synchronizeAsync}).
+     */
+    @Override
+    public CompletableFuture<Void> flushAsync(long lba, long blocks) {
+        try {
+            enter();
+        } catch (LuException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        try {
+            return translate(cache.synchronizeAsync(record.id(), lba * BLOCK_SIZE, blocks * BLOCK_SIZE), lba);
+        } catch (StorageException e) {
+            return CompletableFuture.failedFuture(StorageSense.toLu(e, lba));
+        } finally {
+            exit();
+        }
+    }
+
+    /**
+     * A FUA write: the data enters the cache as {@link #write} does (acknowledged there, and an error
+     * such as 07/27/07 is thrown before anything is cached); the future completes once it is destaged
+     * and flushed, as {@link #flushAsync} of its range.
+     */
+    @Override
+    public CompletableFuture<Void> writeFuaAsync(long lba, int blocks, ByteBuffer src) throws LuException {
+        write(lba, blocks, src, false);
+        return flushAsync(lba, blocks);
+    }
+
+    private static CompletableFuture<Void> translate(CompletableFuture<Void> f, long lba) {
+        if (f.isDone() && !f.isCompletedExceptionally()) {
+            return f;
+        }
+        CompletableFuture<Void> out = new CompletableFuture<>();
+        f.whenComplete((v, x) -> {
+            if (x == null) {
+                out.complete(null);
+                return;
+            }
+            Throwable c = x instanceof CompletionException && x.getCause() != null ? x.getCause() : x;
+            if (c instanceof StorageException se) {
+                out.completeExceptionally(StorageSense.toLu(se, lba));
+            } else {
+                out.completeExceptionally(c);
+            }
+        });
+        return out;
     }
 
     @Override

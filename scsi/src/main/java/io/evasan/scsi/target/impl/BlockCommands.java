@@ -126,14 +126,28 @@ final class BlockCommands {
         ByteBuffer src = dataOut(e, bytes);
         boolean fua = verify || BlockCdbDescriptor.fua(cdb) || !lc.wce;
         long start = System.nanoTime();
+        java.util.concurrent.CompletableFuture<Void> stable = null;
         if (n > 0) {
             int pos = src.position();
             lc.atomic.readLock().lock();
             try {
-                lc.lu.write(lba, (int) n, src, fua);
+                if (fua && !verify && overflow == 0) {
+                    stable = lc.lu.writeFuaAsync(lba, (int) n, src);
+                } else {
+                    lc.lu.write(lba, (int) n, src, fua);
+                }
             } finally {
                 lc.atomic.readLock().unlock();
                 src.position(pos);
+            }
+            if (stable != null && !stable.isDone()) {
+                e.pending = stable;   // the write is in; answered when it is stable, without holding this worker
+                e.pendingUsed = bytes;
+                e.pendingStart = start;
+                return;
+            }
+            if (stable != null) {
+                CommandExecutor.joinLu(stable);
             }
             if (verify) {
                 compareMedium(e, s, lba, n, src, false);
@@ -492,7 +506,14 @@ final class BlockCommands {
         long lba = BlockCdbDescriptor.lba(cdb);
         long n = BlockCdbDescriptor.transferLength(cdb);
         range(e, lba, n);
-        e.lu.lu.flush(lba, n);
-        goodConsumed(e, 0);
+        java.util.concurrent.CompletableFuture<Void> f = e.lu.lu.flushAsync(lba, n);
+        if (f.isDone()) {
+            CommandExecutor.joinLu(f);
+            goodConsumed(e, 0);
+        } else {
+            e.pending = f;   // answered when the LU is stable, without holding this worker
+            e.pendingUsed = 0;
+            e.pendingStart = -1;
+        }
     }
 }

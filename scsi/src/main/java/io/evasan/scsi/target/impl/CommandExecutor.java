@@ -62,6 +62,41 @@ final class CommandExecutor {
         noData(e);
     }
 
+    /** Waits for a completed future; its LuException is rethrown, anything else is a RuntimeException. */
+    static void joinLu(java.util.concurrent.CompletableFuture<Void> f) throws LuException {
+        try {
+            f.join();
+        } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException x) {
+            Throwable c = x.getCause();
+            if (c instanceof LuException lx) {
+                throw lx;
+            }
+            throw new IllegalStateException("LU failed: " + c, c);
+        }
+    }
+
+    /**
+     * Sets the answer of a command whose {@link TaskEntry#pending} future completed: GOOD (with the
+     * consumed bytes' residual) or the LU's failure ({@code failure}: an LuException, else INTERNAL
+     * TARGET FAILURE).
+     */
+    void completePending(TaskEntry e, Throwable failure, long used, long start) {
+        Throwable c = failure;
+        while (c instanceof java.util.concurrent.CompletionException && c.getCause() != null) {
+            c = c.getCause();
+        }
+        if (start >= 0) {
+            e.lu.stats.recordWrite(used, System.nanoTime() - start);
+        }
+        if (c == null) {
+            goodConsumed(e, used);
+        } else if (c instanceof LuException lx) {
+            fromLu(e, lx);
+        } else {
+            fail(e, SenseCodes.INTERNAL_TARGET_FAILURE);
+        }
+    }
+
     // ------------------------------------------------------------------ dispatch
 
     void execute(TaskEntry e) {

@@ -36,7 +36,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The SCSI direct-access block device target (SPC-4 / SBC-3) over {@link LogicalUnit}s, with
  * LUN masking from a {@link LunMasking}. {@link #submit} never blocks: tasks are queued on the
  * LU's task set and run on a bounded worker pool owned by the target (a full pool queue answers
- * TASK SET FULL); callbacks are invoked on the worker thread. The one exception: a lone small READ
+ * TASK SET FULL); callbacks are invoked on the worker thread, or, for a command whose LU answers
+ * asynchronously ({@link LogicalUnit#flushAsync}, {@link LogicalUnit#writeFuaAsync}: SYNCHRONIZE
+ * CACHE and FUA writes), on the thread completing the LU's future, so no worker waits for a
+ * stuck LU while other LUs need it. The one exception: a lone small READ
  * whose transport allows it ({@link ScsiTask#inlineAllowed()}) on an idle LU with
  * {@link LogicalUnit#fastReads()} runs on the submitting thread (callback included). The command set is listed in
  * /work/status/scsi.md and in {@link CommandTable}; execution lives in {@link CommandExecutor}
@@ -231,8 +234,26 @@ public final class DiskTarget implements ScsiTarget, AutoCloseable {
             try {
                 executor.execute(e);
             } catch (RuntimeException | Error ex) {
+                e.pending = null;
                 executor.fail(e, SenseCodes.INTERNAL_TARGET_FAILURE);
             }
+        }
+        CompletableFuture<Void> pending = e.pending;
+        if (pending != null) {
+            // the LU answers later (an asynchronous flush): the task stays running in its task set
+            // (ordering and aborts unchanged) while this worker serves other commands
+            e.pending = null;
+            long used = e.pendingUsed;
+            long start = e.pendingStart;
+            pending.whenComplete((v, x) -> {
+                try {
+                    executor.completePending(e, x, used, start);
+                } catch (RuntimeException ex) {
+                    executor.fail(e, SenseCodes.INTERNAL_TARGET_FAILURE);
+                }
+                finishAndComplete(e);
+            });
+            return;
         }
         finishAndComplete(e);
     }

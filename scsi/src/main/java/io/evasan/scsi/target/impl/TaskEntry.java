@@ -21,6 +21,13 @@ final class TaskEntry implements Runnable, VendorRequest {
     volatile boolean aborted;
     volatile CountDownLatch done;
     ByteBuffer vendorScratch;
+    /**
+     * Set by the executor when the command's answer waits for the LU (an asynchronous flush): the
+     * target then completes the task when it completes ({@link #pendingUsed} bytes consumed on success).
+     */
+    java.util.concurrent.CompletableFuture<Void> pending;
+    long pendingUsed;
+    long pendingStart;
 
     void init(DiskTarget target, ScsiTask task, Nexus nexus, LuContext lu) {
         this.target = target;
@@ -29,6 +36,7 @@ final class TaskEntry implements Runnable, VendorRequest {
         this.lu = lu;
         this.aborted = false;
         this.done = null;
+        this.pending = null;
     }
 
     boolean ordered() {
