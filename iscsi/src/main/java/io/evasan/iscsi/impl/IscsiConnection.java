@@ -6,7 +6,6 @@ import io.evasan.iscsi.login.LoginStatus;
 import io.evasan.iscsi.login.Negotiator;
 import io.evasan.iscsi.login.TextKeys;
 import io.evasan.iscsi.pdu.BhsDescriptor;
-import io.evasan.iscsi.pdu.Digests;
 import io.evasan.iscsi.pdu.Pdu;
 import io.evasan.iscsi.pdu.PduParser;
 import io.evasan.scsi.ItNexus;
@@ -16,14 +15,11 @@ import io.evasan.scsi.ScsiTask;
 import io.evasan.scsi.TmfFunction;
 import io.evasan.scsi.TmfResponse;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.CompositeByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.buffer.impl.BufferImpl;
 import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
@@ -45,6 +41,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
+import static io.evasan.iscsi.impl.PduOutput.header;
 import static io.evasan.iscsi.pdu.BhsDescriptor.*;
 
 /**
@@ -126,12 +123,8 @@ public final class IscsiConnection implements PduParser.Handler {
     private final ConcurrentLinkedQueue<Command> completed = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final Handler<Void> drainTask = v -> drainCompletions();
-    // ---- output batching: PDUs produced in one event-loop turn leave in one write
-    private static final int MAX_COMPONENTS = 1024;
-    private CompositeByteBuf pendingOut;
-    private ArrayList<Command> pendingRecycle = new ArrayList<>();
-    private boolean flushScheduled;
-    private final Handler<Void> flushTask = v -> flush();
+    /** Output batching: PDUs produced in one event-loop turn leave in one write. */
+    private final PduOutput output;
 
     // ---- text continuation (FFP)
     private byte[] pendingText;
@@ -174,6 +167,7 @@ public final class IscsiConnection implements PduParser.Handler {
                 ctx.runOnContext(drainTask);
             }
         };
+        this.output = new PduOutput((NetSocketInternal) socket, ctx, this::recycle);
         parser.maxDataSegmentLength(LOGIN_MRDSL);
     }
 
@@ -359,7 +353,7 @@ public final class IscsiConnection implements PduParser.Handler {
             // acknowledge the partial text with an empty response (RFC 7143 6.3)
             Buffer h = header(OP_LOGIN_RSP, (csg << LOGIN_CSG_SHIFT));
             fillLoginResponse(h, 0);
-            sendPdu(h, null, 0, 0);
+            output.send(h, null, 0, 0);
             return;
         }
         byte[] text = loginText.toByteArray();
@@ -416,7 +410,7 @@ public final class IscsiConnection implements PduParser.Handler {
         if ((flags & LOGIN_TRANSIT_BIT) != 0) {
             currentStage = flags & LOGIN_STAGE_MASK;
         }
-        sendPdu(h, data, off, len);
+        output.send(h, data, off, len);
         if (toFfp) {
             enterFullFeature();
         }
@@ -446,7 +440,7 @@ public final class IscsiConnection implements PduParser.Handler {
         }
         Buffer h = header(OP_LOGIN_RSP, 0);
         fillLoginResponse(h, status);
-        sendPdu(h, null, 0, 0);
+        output.send(h, null, 0, 0);
         phase = Phase.LOGGING_OUT;
         parser.kill();
         closeAfterFlush();
@@ -652,6 +646,7 @@ public final class IscsiConnection implements PduParser.Handler {
         parser.headerDigest(neg.headerDigest());
         parser.dataDigest(neg.dataDigest());
         parser.maxDataSegmentLength(cfg.maxRecvDataSegmentLength());
+        output.digests(neg.headerDigest(), neg.dataDigest());
         if (!discovery) {
             String isidHex = HexFormat.of().formatHex(isid);
             sessionKey = initiatorName.toLowerCase() + "|" + isidHex + "|" + targetName;
@@ -742,7 +737,7 @@ public final class IscsiConnection implements PduParser.Handler {
         h.setInt(MAXCMDSN_OFFSET, publishMaxCmdSN());
         int len = Math.min(p.dataLength(), neg.initiatorMaxRecvDataSegmentLength());
         byte[] echo = len == 0 ? null : p.buffer().getBytes(p.dataOffset(), p.dataOffset() + len);
-        sendPdu(h, echo, 0, len);
+        output.send(h, echo, 0, len);
     }
 
     private void onTimer() {
@@ -788,7 +783,7 @@ public final class IscsiConnection implements PduParser.Handler {
             h.setInt(STATSN_OFFSET, statSN);
             h.setInt(EXPCMDSN_OFFSET, expCmdSN);
             h.setInt(MAXCMDSN_OFFSET, publishMaxCmdSN());
-            sendPdu(h, null, 0, 0);
+            output.send(h, null, 0, 0);
         }
     }
 
@@ -1000,7 +995,7 @@ public final class IscsiConnection implements PduParser.Handler {
             h.setInt(R2T_R2TSN_OFFSET, c.r2tSN++);
             h.setInt(R2T_BUFFER_OFFSET_OFFSET, r.offset);
             h.setInt(R2T_DESIRED_LENGTH_OFFSET, len);
-            sendPdu(h, null, 0, 0);
+            output.send(h, null, 0, 0);
         }
     }
 
@@ -1261,7 +1256,7 @@ public final class IscsiConnection implements PduParser.Handler {
             h.setInt(MAXCMDSN_OFFSET, maxSN);
             h.setInt(DATA_DATASN_OFFSET, dataSN++);
             h.setInt(DATA_BUFFER_OFFSET_OFFSET, off);
-            appendPdu(out(), h, Unpooled.wrappedBuffer(in.slice(off, len)), len);
+            output.append(h, Unpooled.wrappedBuffer(in.slice(off, len)), len);
             off += len;
         }
         if (send == 0 || !collapse) {
@@ -1281,14 +1276,14 @@ public final class IscsiConnection implements PduParser.Handler {
                 d[0] = (byte) (sl >>> 8);
                 d[1] = (byte) sl;
                 System.arraycopy(t.sense(), 0, d, 2, sl);
-                appendPdu(out(), h, d, 0, d.length);
+                output.append(h, d, 0, d.length);
             } else {
-                appendPdu(out(), h, null, 0, 0);
+                output.append(h, null, 0, 0);
             }
         }
         byItt.remove(c.itt);
-        pendingRecycle.add(c); // its Data-In buffer is referenced by the pending output
-        scheduleFlush();
+        output.recycleAfterWrite(c); // its Data-In buffer is referenced by the pending output
+        output.scheduleFlush();
     }
 
     private void drainCompletions() {
@@ -1297,53 +1292,7 @@ public final class IscsiConnection implements PduParser.Handler {
         while ((c = completed.poll()) != null) {
             onTaskComplete(c);
         }
-        flush();
-    }
-
-    private CompositeByteBuf out() {
-        if (pendingOut == null) {
-            pendingOut = Unpooled.compositeBuffer(MAX_COMPONENTS);
-        } else if (pendingOut.numComponents() > MAX_COMPONENTS - 16) {
-            flush();
-            pendingOut = Unpooled.compositeBuffer(MAX_COMPONENTS);
-        }
-        return pendingOut;
-    }
-
-    private void scheduleFlush() {
-        if (!flushScheduled) {
-            flushScheduled = true;
-            ctx.runOnContext(flushTask);
-        }
-    }
-
-    /** Writes everything produced so far in one socket write; recycles the commands it carried. */
-    private void flush() {
-        flushScheduled = false;
-        CompositeByteBuf o = pendingOut;
-        if (o == null) {
-            return;
-        }
-        pendingOut = null;
-        if (phase == Phase.CLOSED) {
-            o.release();
-            pendingRecycle.clear();
-            return;
-        }
-        // handed to Netty as is (not through Buffer, whose getByteBuf() would wrap it unreleasable):
-        // written with one gathering write and released (headers back to the pool) once written
-        NetSocketInternal out = (NetSocketInternal) socket;
-        if (pendingRecycle.isEmpty()) {
-            out.writeMessage(o);
-            return;
-        }
-        ArrayList<Command> done = pendingRecycle;
-        pendingRecycle = new ArrayList<>();
-        out.writeMessage(o).onComplete(ar -> {
-            for (Command d : done) {
-                recycle(d);
-            }
-        });
+        output.flush();
     }
 
     private void releaseCommand(Command c) {
@@ -1508,7 +1457,7 @@ public final class IscsiConnection implements PduParser.Handler {
         h.setInt(STATSN_OFFSET, statSN++);
         h.setInt(EXPCMDSN_OFFSET, expCmdSN);
         h.setInt(MAXCMDSN_OFFSET, publishMaxCmdSN());
-        sendPdu(h, null, 0, 0);
+        output.send(h, null, 0, 0);
     }
 
     // ------------------------------------------------------------------ text / SendTargets
@@ -1550,7 +1499,7 @@ public final class IscsiConnection implements PduParser.Handler {
             h.setInt(STATSN_OFFSET, statSN++);
             h.setInt(EXPCMDSN_OFFSET, expCmdSN);
             h.setInt(MAXCMDSN_OFFSET, publishMaxCmdSN());
-            sendPdu(h, null, 0, 0);
+            output.send(h, null, 0, 0);
             return;
         }
         byte[] all = textIn.toByteArray();
@@ -1620,7 +1569,7 @@ public final class IscsiConnection implements PduParser.Handler {
         if (last) {
             pendingText = null;
         }
-        sendPdu(h, d, off, len);
+        output.send(h, d, off, len);
     }
 
     // ------------------------------------------------------------------ logout
@@ -1654,7 +1603,7 @@ public final class IscsiConnection implements PduParser.Handler {
             }
             closeNexusNow();
         }
-        sendPdu(h, null, 0, 0);
+        output.send(h, null, 0, 0);
         if (response == 0) {
             phase = Phase.LOGGING_OUT;
             closeAfterFlush();
@@ -1678,84 +1627,7 @@ public final class IscsiConnection implements PduParser.Handler {
         h.setInt(STATSN_OFFSET, statSN++);
         h.setInt(EXPCMDSN_OFFSET, expCmdSN);
         h.setInt(MAXCMDSN_OFFSET, publishMaxCmdSN());
-        sendPdu(h, badHeader, 0, badHeader.length);
-    }
-
-    // ------------------------------------------------------------------ output
-
-    /**
-     * A zeroed BHS in a pooled <em>direct</em> buffer with room for the header digest and the data
-     * digest (bytes LENGTH..+4 and LENGTH+4..+4). Every component of an output batch is direct, so the
-     * socket write is a gathering write of the batch as it is; a single heap component would make Netty
-     * copy the whole batch (Data-In payloads included) into a new direct buffer. The buffer is released
-     * when the batch is written (or dropped when the connection closes).
-     */
-    private Buffer header(int opcode, int flags) {
-        ByteBuf b = ByteBufAllocator.DEFAULT.directBuffer(LENGTH + 8, LENGTH + 8);
-        b.setZero(0, LENGTH + 8);
-        b.writerIndex(LENGTH);
-        Buffer h = BufferInternal.buffer(b);
-        h.setByte(OPCODE_OFFSET, (byte) opcode);
-        h.setByte(FLAGS_OFFSET, (byte) flags);
-        return h;
-    }
-
-    /**
-     * The pooled buffer under a {@link #header} (Buffer.getByteBuf() would return an unreleasable
-     * slice of it): the output batch takes over its reference.
-     */
-    private static ByteBuf raw(Buffer h) {
-        return ((BufferImpl) h).byteBuf();
-    }
-
-    /** Padding bytes (direct, never released). */
-    private static final ByteBuf ZEROS = Unpooled.unreleasableBuffer(Unpooled.directBuffer(4, 4).writeZero(4));
-
-    /**
-     * Appends header (+digest), data, padding (+digest) to {@code out}; the (small) array data is copied
-     * into a pooled direct buffer so that the batch stays all-direct (see {@link #header}).
-     */
-    private void appendPdu(CompositeByteBuf out, Buffer h, byte[] data, int off, int len) {
-        ByteBuf d = null;
-        if (len > 0) {
-            d = ByteBufAllocator.DEFAULT.directBuffer(len, len);
-            d.writeBytes(data, off, len);
-        }
-        appendPdu(out, h, d, len);
-    }
-
-    /** Appends header (+digest), data, padding (+digest) to {@code out}; the data is wrapped, not copied. */
-    private void appendPdu(CompositeByteBuf out, Buffer h, ByteBuf data, int len) {
-        dataSegmentLength(h, 0, len);
-        boolean hd = parser.headerDigest() && phase != Phase.LOGIN;
-        boolean dd = parser.dataDigest() && phase != Phase.LOGIN;
-        if (hd) {
-            int crc = Digests.crc32c(h, 0, LENGTH, 0);
-            h.setIntLE(LENGTH, crc);
-        }
-        ByteBuf hb = raw(h);
-        out.addComponent(true, hb.slice(0, hd ? LENGTH + 4 : LENGTH));
-        if (len > 0) {
-            out.addComponent(true, data);
-            int pad = padding(len);
-            if (pad > 0) {
-                out.addComponent(true, ZEROS.slice(0, pad));
-            }
-            if (dd) {
-                int crc = Digests.crc32c(data.nioBuffer(data.readerIndex(), len), pad);
-                hb.setIntLE(LENGTH + 4, crc);
-                out.addComponent(true, hb.retainedSlice(LENGTH + 4, 4));
-            }
-        }
-    }
-
-    private void sendPdu(Buffer h, byte[] data, int off, int len) {
-        if (phase == Phase.CLOSED) {
-            raw(h).release();
-            return;
-        }
-        appendPdu(out(), h, data, off, len);
-        scheduleFlush();
+        output.send(h, badHeader, 0, badHeader.length);
     }
 
     // ------------------------------------------------------------------ close
@@ -1768,7 +1640,7 @@ public final class IscsiConnection implements PduParser.Handler {
         if (phase != Phase.LOGGING_OUT) {
             phase = Phase.LOGGING_OUT;
         }
-        flush();
+        output.flush();
         socket.write(Buffer.buffer()).onComplete(ar -> close());
     }
 
@@ -1791,11 +1663,7 @@ public final class IscsiConnection implements PduParser.Handler {
         }
         phase = Phase.CLOSED;
         parser.kill();
-        if (pendingOut != null) {   // output never written: its pooled headers go back now
-            pendingOut.release();
-            pendingOut = null;
-            pendingRecycle.clear();
-        }
+        output.discard();
         if (timerId >= 0) {
             core.vertx().cancelTimer(timerId);
             timerId = -1;
