@@ -5,7 +5,6 @@ import io.evasan.iscsi.login.Chap;
 import io.evasan.iscsi.login.LoginStatus;
 import io.evasan.iscsi.login.Negotiator;
 import io.evasan.iscsi.login.TextKeys;
-import io.evasan.iscsi.pdu.BhsDescriptor;
 import io.evasan.iscsi.pdu.Pdu;
 import io.evasan.iscsi.pdu.PduParser;
 import io.evasan.scsi.ItNexus;
@@ -35,7 +34,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -103,9 +101,8 @@ public final class IscsiConnection implements PduParser.Handler {
 
     // ---- sequence numbers
     private int statSN;
-    private int expCmdSN;
-    private int maxCmdSN;
-    private final TreeMap<Integer, Pdu> waitingCmdSN = new TreeMap<>(BhsDescriptor::compareSerial);
+    /** ExpCmdSN / MaxCmdSN and the CmdSN order of commands. */
+    private final CmdSnWindow window;
 
     // ---- commands
     private final Map<Integer, Command> byItt = new HashMap<>();
@@ -168,6 +165,7 @@ public final class IscsiConnection implements PduParser.Handler {
             }
         };
         this.output = new PduOutput((NetSocketInternal) socket, ctx, this::recycle);
+        this.window = new CmdSnWindow(cfg.commandWindow(), this::dispatch, () -> phase == Phase.FULL_FEATURE);
         parser.maxDataSegmentLength(LOGIN_MRDSL);
     }
 
@@ -232,7 +230,7 @@ public final class IscsiConnection implements PduParser.Handler {
             return;
         }
         switch (op) {
-            case OP_NOP_OUT, OP_SCSI_CMD, OP_TMF_REQ, OP_TEXT_REQ, OP_LOGOUT_REQ -> gateCommand(p);
+            case OP_NOP_OUT, OP_SCSI_CMD, OP_TMF_REQ, OP_TEXT_REQ, OP_LOGOUT_REQ -> window.gate(p);
             case OP_DATA_OUT -> onDataOut(p);
             case OP_LOGIN_REQ -> reject(REJECT_PROTOCOL_ERROR, p);
             case OP_SNACK_REQ -> reject(REJECT_SNACK_REJECT, p);
@@ -296,8 +294,7 @@ public final class IscsiConnection implements PduParser.Handler {
             isid = p.buffer().getBytes(p.bhs() + LOGIN_ISID_OFFSET, p.bhs() + LOGIN_ISID_OFFSET + LOGIN_ISID_LENGTH);
             loginItt = itt;
             cid = p.u16(LOGIN_CID_OFFSET);
-            expCmdSN = p.u32(CMDSN_OFFSET);
-            maxCmdSN = expCmdSN + cfg.commandWindow() - 1;
+            window.start(p.u32(CMDSN_OFFSET));
             statSN = ThreadLocalRandom.current().nextInt();
             if (overCap != null) {
                 core.connectionRejected();
@@ -425,8 +422,8 @@ public final class IscsiConnection implements PduParser.Handler {
         h.setShort(LOGIN_TSIH_OFFSET, (short) (status == 0 ? tsih : 0));
         h.setInt(ITT_OFFSET, loginItt);
         h.setInt(STATSN_OFFSET, statSN++);
-        h.setInt(EXPCMDSN_OFFSET, expCmdSN);
-        h.setInt(MAXCMDSN_OFFSET, maxCmdSN);
+        h.setInt(EXPCMDSN_OFFSET, window.expCmdSN());
+        h.setInt(MAXCMDSN_OFFSET, window.maxCmdSN());
         h.setByte(LOGIN_STATUS_CLASS_OFFSET, (byte) (status >>> 8));
         h.setByte(LOGIN_STATUS_DETAIL_OFFSET, (byte) status);
     }
@@ -659,41 +656,7 @@ public final class IscsiConnection implements PduParser.Handler {
         }
     }
 
-    // ------------------------------------------------------------------ command ordering
-
-    private void gateCommand(Pdu p) {
-        int cmdSN = p.u32(CMDSN_OFFSET);
-        if (p.immediate()) {
-            dispatch(p, cmdSN);
-            return;
-        }
-        if (cmdSN == expCmdSN) {
-            expCmdSN++;
-            dispatch(p, cmdSN);
-            drainWaiting();
-            return;
-        }
-        if (snLessThan(expCmdSN, cmdSN) && snLessOrEqual(cmdSN, maxCmdSN) && waitingCmdSN.size() < cfg.commandWindow()) {
-            // in the window but ahead of ExpCmdSN: hold until the gap fills
-            waitingCmdSN.putIfAbsent(cmdSN, p.copy());
-        }
-        // outside the window: silently ignored (RFC 7143 4.2.2.1)
-    }
-
-    private void drainWaiting() {
-        while (!waitingCmdSN.isEmpty() && phase == Phase.FULL_FEATURE) {
-            Pdu next = waitingCmdSN.remove(expCmdSN);
-            if (next == null) {
-                // drop entries that fell behind
-                while (!waitingCmdSN.isEmpty() && snLessThan(waitingCmdSN.firstKey(), expCmdSN)) {
-                    waitingCmdSN.pollFirstEntry();
-                }
-                return;
-            }
-            expCmdSN++;
-            dispatch(next, next.u32(CMDSN_OFFSET));
-        }
-    }
+    // ------------------------------------------------------------------ commands in CmdSN order
 
     private void dispatch(Pdu p, int cmdSN) {
         switch (p.opcode()) {
@@ -707,11 +670,7 @@ public final class IscsiConnection implements PduParser.Handler {
     }
 
     private int publishMaxCmdSN() {
-        int candidate = expCmdSN + cfg.commandWindow() - 1 - Math.min(byItt.size(), cfg.commandWindow() - 1);
-        if (snLessThan(maxCmdSN, candidate)) {
-            maxCmdSN = candidate;
-        }
-        return maxCmdSN;
+        return window.publishMaxCmdSN(byItt.size());
     }
 
     // ------------------------------------------------------------------ NOP
@@ -733,7 +692,7 @@ public final class IscsiConnection implements PduParser.Handler {
         h.setInt(ITT_OFFSET, itt);
         h.setInt(TTT_OFFSET, RESERVED_TAG);
         h.setInt(STATSN_OFFSET, statSN++);
-        h.setInt(EXPCMDSN_OFFSET, expCmdSN);
+        h.setInt(EXPCMDSN_OFFSET, window.expCmdSN());
         h.setInt(MAXCMDSN_OFFSET, publishMaxCmdSN());
         int len = Math.min(p.dataLength(), neg.initiatorMaxRecvDataSegmentLength());
         byte[] echo = len == 0 ? null : p.buffer().getBytes(p.dataOffset(), p.dataOffset() + len);
@@ -781,7 +740,7 @@ public final class IscsiConnection implements PduParser.Handler {
             h.setInt(ITT_OFFSET, RESERVED_TAG);
             h.setInt(TTT_OFFSET, pingTtt);
             h.setInt(STATSN_OFFSET, statSN);
-            h.setInt(EXPCMDSN_OFFSET, expCmdSN);
+            h.setInt(EXPCMDSN_OFFSET, window.expCmdSN());
             h.setInt(MAXCMDSN_OFFSET, publishMaxCmdSN());
             output.send(h, null, 0, 0);
         }
@@ -990,7 +949,7 @@ public final class IscsiConnection implements PduParser.Handler {
             h.setInt(ITT_OFFSET, c.itt);
             h.setInt(TTT_OFFSET, r.ttt);
             h.setInt(STATSN_OFFSET, statSN);
-            h.setInt(EXPCMDSN_OFFSET, expCmdSN);
+            h.setInt(EXPCMDSN_OFFSET, window.expCmdSN());
             h.setInt(MAXCMDSN_OFFSET, publishMaxCmdSN());
             h.setInt(R2T_R2TSN_OFFSET, c.r2tSN++);
             h.setInt(R2T_BUFFER_OFFSET_OFFSET, r.offset);
@@ -1252,7 +1211,7 @@ public final class IscsiConnection implements PduParser.Handler {
                 h.setInt(STATSN_OFFSET, statSN++);
                 h.setInt(DATAIN_RESIDUAL_OFFSET, (int) residual);
             }
-            h.setInt(EXPCMDSN_OFFSET, expCmdSN);
+            h.setInt(EXPCMDSN_OFFSET, window.expCmdSN());
             h.setInt(MAXCMDSN_OFFSET, maxSN);
             h.setInt(DATA_DATASN_OFFSET, dataSN++);
             h.setInt(DATA_BUFFER_OFFSET_OFFSET, off);
@@ -1266,7 +1225,7 @@ public final class IscsiConnection implements PduParser.Handler {
             h.setByte(RSP_STATUS_OFFSET, (byte) status);
             h.setInt(ITT_OFFSET, c.itt);
             h.setInt(STATSN_OFFSET, statSN++);
-            h.setInt(EXPCMDSN_OFFSET, expCmdSN);
+            h.setInt(EXPCMDSN_OFFSET, window.expCmdSN());
             h.setInt(MAXCMDSN_OFFSET, maxSN);
             h.setInt(RSP_EXPDATASN_OFFSET, c.read ? dataSN : c.r2tSN);
             h.setInt(RSP_RESIDUAL_OFFSET, (int) residual);
@@ -1353,12 +1312,10 @@ public final class IscsiConnection implements PduParser.Handler {
             Command c = byItt.get(rtt);
             if (c == null || c.lun != lun) {
                 int code = 1; // task does not exist (never received, or already completed and answered)
-                Pdu held = waitingCmdSN.get(refCmdSN);
-                if (c == null && held != null && held.itt() == rtt) {
+                if (c == null && window.removeHeld(refCmdSN, rtt)) {
                     // received out of order and not yet executed: it is aborted by never running
-                    waitingCmdSN.remove(refCmdSN);
                     code = 0;
-                } else if (c == null && !snLessThan(refCmdSN, expCmdSN) && snLessThan(refCmdSN, cmdSN)) {
+                } else if (c == null && window.consideredReceived(refCmdSN, cmdSN)) {
                     // RFC 7143 11.5.1: a command not yet received whose CmdSN is below this TMF's is
                     // considered received, and thus complete
                     code = 0;
@@ -1455,7 +1412,7 @@ public final class IscsiConnection implements PduParser.Handler {
         h.setByte(TMF_RESPONSE_OFFSET, (byte) response);
         h.setInt(ITT_OFFSET, itt);
         h.setInt(STATSN_OFFSET, statSN++);
-        h.setInt(EXPCMDSN_OFFSET, expCmdSN);
+        h.setInt(EXPCMDSN_OFFSET, window.expCmdSN());
         h.setInt(MAXCMDSN_OFFSET, publishMaxCmdSN());
         output.send(h, null, 0, 0);
     }
@@ -1497,7 +1454,7 @@ public final class IscsiConnection implements PduParser.Handler {
             pendingTextTtt = newTtt();
             h.setInt(TTT_OFFSET, pendingTextTtt);
             h.setInt(STATSN_OFFSET, statSN++);
-            h.setInt(EXPCMDSN_OFFSET, expCmdSN);
+            h.setInt(EXPCMDSN_OFFSET, window.expCmdSN());
             h.setInt(MAXCMDSN_OFFSET, publishMaxCmdSN());
             output.send(h, null, 0, 0);
             return;
@@ -1561,7 +1518,7 @@ public final class IscsiConnection implements PduParser.Handler {
         }
         h.setInt(TTT_OFFSET, pendingTextTtt);
         h.setInt(STATSN_OFFSET, statSN++);
-        h.setInt(EXPCMDSN_OFFSET, expCmdSN);
+        h.setInt(EXPCMDSN_OFFSET, window.expCmdSN());
         h.setInt(MAXCMDSN_OFFSET, publishMaxCmdSN());
         byte[] d = pendingText;
         int off = pendingTextPos;
@@ -1590,7 +1547,7 @@ public final class IscsiConnection implements PduParser.Handler {
         h.setByte(LOGOUT_RESPONSE_OFFSET, (byte) response);
         h.setInt(ITT_OFFSET, p.itt());
         h.setInt(STATSN_OFFSET, statSN++);
-        h.setInt(EXPCMDSN_OFFSET, expCmdSN);
+        h.setInt(EXPCMDSN_OFFSET, window.expCmdSN());
         h.setInt(MAXCMDSN_OFFSET, publishMaxCmdSN());
         h.setShort(LOGOUT_TIME2WAIT_OFFSET, (short) 0);
         h.setShort(LOGOUT_TIME2RETAIN_OFFSET, (short) 0);
@@ -1625,7 +1582,7 @@ public final class IscsiConnection implements PduParser.Handler {
         h.setByte(REJECT_REASON_OFFSET, (byte) reason);
         h.setInt(ITT_OFFSET, RESERVED_TAG);
         h.setInt(STATSN_OFFSET, statSN++);
-        h.setInt(EXPCMDSN_OFFSET, expCmdSN);
+        h.setInt(EXPCMDSN_OFFSET, window.expCmdSN());
         h.setInt(MAXCMDSN_OFFSET, publishMaxCmdSN());
         output.send(h, badHeader, 0, badHeader.length);
     }
@@ -1675,7 +1632,7 @@ public final class IscsiConnection implements PduParser.Handler {
         }
         byItt.clear();
         byTtt.clear();
-        waitingCmdSN.clear();
+        window.clear();
         core.unregister(sessionKey, this);
         core.removed(this);
         if (countedInitiator != null) {
