@@ -1,7 +1,6 @@
 package io.evasan.iscsi.impl;
 
 import io.evasan.iscsi.IscsiTargetConfig;
-import io.evasan.iscsi.login.Chap;
 import io.evasan.iscsi.login.LoginStatus;
 import io.evasan.iscsi.login.Negotiator;
 import io.evasan.iscsi.login.TextKeys;
@@ -25,17 +24,13 @@ import io.vertx.core.net.NetSocket;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
@@ -57,11 +52,7 @@ import static io.evasan.iscsi.pdu.BhsDescriptor.*;
 public final class IscsiConnection implements PduParser.Handler {
     private enum Phase { LOGIN, FULL_FEATURE, LOGGING_OUT, CLOSED }
 
-    private enum Auth { START, CHAP_WAIT_A, CHAP_WAIT_R, DONE }
-
     private static final System.Logger LOG = System.getLogger(IscsiConnection.class.getName());
-    private static final int MAX_LOGIN_TEXT = 65536;
-    private static final int LOGIN_MRDSL = 8192;
 
     private final TargetCore core;
     private final IscsiTargetConfig cfg;
@@ -72,31 +63,14 @@ public final class IscsiConnection implements PduParser.Handler {
     private final Negotiator neg;
     private Phase phase = Phase.LOGIN;
 
-    // ---- login state
-    private byte[] isid;
-    private int loginItt;
-    private int cid;
-    private int currentStage = -1;
-    private boolean firstLoginResponseSent;
-    private Auth auth = Auth.START;
-    private boolean chapChosen;
-    private int chapId;
-    private byte[] chapChallenge;
-    private final ByteArrayOutputStream loginText = new ByteArrayOutputStream();
-    private byte[] pendingLoginOut;
-    private int pendingLoginOutPos;
-    private int pendingLoginFlags;
-    private final Set<String> negotiatedKeys = new HashSet<>();
-    private boolean ourMrdslDeclared;
+    /** Login phase, negotiation, CHAP, connection caps and the login/PDU deadlines. */
+    private final LoginPhase login;
 
     // ---- session
-    private String initiatorName;
     private String targetName;
     private boolean discovery;
-    private IscsiTargetConfig.TargetNode node;
     private ScsiTarget scsi;
     private ItNexus nexus;
-    private int tsih;
     private String sessionKey;
 
     // ---- sequence numbers
@@ -135,22 +109,10 @@ public final class IscsiConnection implements PduParser.Handler {
     private int pingTtt = RESERVED_TAG;
     private long pingSentAt;
 
-    // ---- deadlines and caps
     private final String remoteHost;
-    /** Why this connection is over a connection cap (answered 03/02 at its first Login Request), or null. */
-    private final String overCap;
-    private long acceptedAt;
-    private boolean loginCompleted;
-    /** When the first byte of the PDU still incomplete arrived (nanoTime), 0 at a PDU boundary. */
-    private long pduStartedAt;
-    /** PDUs (and PDU errors) the parser has delivered: tells a new partial PDU from a continuing one. */
-    private long pdusDelivered;
-    /** The initiator name counted against maxConnectionsPerInitiator, released at teardown. */
-    private String countedInitiator;
 
     IscsiConnection(TargetCore core, NetSocket socket, Context ctx, String remoteHost, String overCap) {
         this.remoteHost = remoteHost;
-        this.overCap = overCap;
         java.util.Arrays.fill(deadItts, RESERVED_TAG);
         java.util.Arrays.fill(deadTtts, RESERVED_TAG);
         this.core = core;
@@ -166,37 +128,38 @@ public final class IscsiConnection implements PduParser.Handler {
         };
         this.output = new PduOutput((NetSocketInternal) socket, ctx, this::recycle);
         this.window = new CmdSnWindow(cfg.commandWindow(), this::dispatch, () -> phase == Phase.FULL_FEATURE);
-        parser.maxDataSegmentLength(LOGIN_MRDSL);
+        this.login = new LoginPhase(this, core, neg, output, window, remoteHost, overCap);
+        parser.maxDataSegmentLength(LoginPhase.LOGIN_MRDSL);
     }
 
-    int tsih() { return tsih; }
+    int tsih() { return login.tsih(); }
 
     String remoteHost() { return remoteHost; }
 
-    private String who() {
-        return remoteHost + (initiatorName == null ? "" : " (" + initiatorName + ")");
-    }
+    /** StatSN of the first status-bearing PDU (the first Login Response). */
+    void initialStatSN(int first) { statSN = first; }
+
+    /** The next StatSN, for a status-bearing PDU about to be sent. */
+    int nextStatSN() { return statSN++; }
+
+    boolean closed() { return phase == Phase.CLOSED; }
 
     void start() {
         lastReceive = System.nanoTime();
-        acceptedAt = lastReceive;
+        login.accepted(lastReceive);
         // raw Netty read buffers (Vert.x's socket.handler would copy each one to the heap first): the
         // parser only borrows a chunk and copies what it keeps, so the chunk is released right after
         ((NetSocketInternal) socket).messageHandler(msg -> {
             long now = System.nanoTime();
             lastReceive = now;
             if (msg instanceof ByteBuf b) {
-                long before = pdusDelivered;
+                long before = login.pdusDelivered();
                 try {
                     parser.feed(BufferInternal.buffer(b));
                 } finally {
                     b.release();
                 }
-                if (!parser.midPdu()) {
-                    pduStartedAt = 0;
-                } else if (pduStartedAt == 0 || pdusDelivered != before) {
-                    pduStartedAt = now; // a new PDU began in this chunk
-                }
+                login.chunkParsed(now, before, parser.midPdu());
             } else {
                 ReferenceCountUtil.release(msg);
             }
@@ -212,18 +175,13 @@ public final class IscsiConnection implements PduParser.Handler {
 
     @Override
     public void onPdu(Pdu p) {
-        pdusDelivered++;
+        login.pduDelivered();
         if (phase == Phase.CLOSED) {
             return;
         }
         int op = p.opcode();
         if (phase == Phase.LOGIN) {
-            if (op != OP_LOGIN_REQ) {
-                core.protocolError();
-                loginFail(LoginStatus.INVALID_DURING_LOGIN, p.itt());
-                return;
-            }
-            onLogin(p);
+            login.onPdu(p);
             return;
         }
         if (phase == Phase.LOGGING_OUT) {
@@ -240,14 +198,14 @@ public final class IscsiConnection implements PduParser.Handler {
 
     @Override
     public void onOversizedData(Pdu headerOnly, int announcedLength) {
-        pdusDelivered++;
+        login.pduDelivered();
         // the command (if any) is lost: reject it and close, ERL 0 cannot recover the task
         rejectDataError(headerOnly, REJECT_PROTOCOL_ERROR);
     }
 
     @Override
     public void onDataDigestError(Pdu pdu) {
-        pdusDelivered++;
+        login.pduDelivered();
         // ERL 0: the task cannot be recovered without SNACK/R2T recovery
         rejectDataError(pdu, REJECT_DATA_DIGEST_ERROR);
     }
@@ -259,7 +217,7 @@ public final class IscsiConnection implements PduParser.Handler {
     private void rejectDataError(Pdu pdu, int reason) {
         core.protocolError();
         if (phase == Phase.LOGIN) {
-            loginFail(LoginStatus.INITIATOR_ERROR, pdu.itt());
+            login.fail(LoginStatus.INITIATOR_ERROR, pdu.itt());
             return;
         }
         sendReject(reason, pdu.copyBhs());
@@ -281,371 +239,22 @@ public final class IscsiConnection implements PduParser.Handler {
         close();
     }
 
-    // ------------------------------------------------------------------ login
+    // ------------------------------------------------------------------ end of login
 
-    private void onLogin(Pdu p) {
-        int flags = p.flags();
-        boolean transit = (flags & LOGIN_TRANSIT_BIT) != 0;
-        boolean cont = (flags & LOGIN_CONTINUE_BIT) != 0;
-        int csg = (flags >>> LOGIN_CSG_SHIFT) & LOGIN_STAGE_MASK;
-        int nsg = flags & LOGIN_STAGE_MASK;
-        int itt = p.itt();
-        if (isid == null) {
-            isid = p.buffer().getBytes(p.bhs() + LOGIN_ISID_OFFSET, p.bhs() + LOGIN_ISID_OFFSET + LOGIN_ISID_LENGTH);
-            loginItt = itt;
-            cid = p.u16(LOGIN_CID_OFFSET);
-            window.start(p.u32(CMDSN_OFFSET));
-            statSN = ThreadLocalRandom.current().nextInt();
-            if (overCap != null) {
-                core.connectionRejected();
-                LOG.log(System.Logger.Level.WARNING, "iSCSI login from " + remoteHost
-                        + " refused with 03/02 (Out of resources): " + overCap);
-                loginFail(LoginStatus.OUT_OF_RESOURCES, itt);
-                return;
-            }
-            int vmax = p.u8(LOGIN_VERSION_MAX_OFFSET);
-            int vmin = p.u8(LOGIN_VERSION_MIN_OFFSET);
-            if (vmin > 0 || vmax < vmin) {
-                loginFail(LoginStatus.UNSUPPORTED_VERSION, itt);
-                return;
-            }
-            int requestedTsih = p.u16(LOGIN_TSIH_OFFSET);
-            if (requestedTsih != 0) {
-                loginFail(core.tsihExists(requestedTsih) ? LoginStatus.TOO_MANY_CONNECTIONS
-                        : LoginStatus.SESSION_DOES_NOT_EXIST, itt);
-                return;
-            }
-        } else {
-            byte[] again = p.buffer().getBytes(p.bhs() + LOGIN_ISID_OFFSET, p.bhs() + LOGIN_ISID_OFFSET + LOGIN_ISID_LENGTH);
-            if (!java.util.Arrays.equals(again, isid) || itt != loginItt) {
-                loginFail(LoginStatus.INITIATOR_ERROR, itt);
-                return;
-            }
-        }
-        if (csg == 2 || (transit && (nsg == 2 || nsg <= csg)) || (cont && transit)) {
-            loginFail(LoginStatus.INITIATOR_ERROR, itt);
-            return;
-        }
-        if (currentStage >= 0 && csg != currentStage) {
-            loginFail(LoginStatus.INITIATOR_ERROR, itt);
-            return;
-        }
-        currentStage = csg;
-        // we are still sending a long response: the initiator sends empty requests to fetch the rest
-        if (pendingLoginOut != null) {
-            if (p.dataLength() != 0) {
-                loginFail(LoginStatus.INITIATOR_ERROR, itt);
-                return;
-            }
-            sendLoginChunk(csg);
-            return;
-        }
-        if (loginText.size() + p.dataLength() > MAX_LOGIN_TEXT) {
-            loginFail(LoginStatus.OUT_OF_RESOURCES, itt);
-            return;
-        }
-        byte[] data = p.copyData();
-        loginText.write(data, 0, data.length);
-        if (cont) {
-            // acknowledge the partial text with an empty response (RFC 7143 6.3)
-            Buffer h = header(OP_LOGIN_RSP, (csg << LOGIN_CSG_SHIFT));
-            fillLoginResponse(h, 0);
-            output.send(h, null, 0, 0);
-            return;
-        }
-        byte[] text = loginText.toByteArray();
-        loginText.reset();
-        List<TextKeys.Pair> keys = TextKeys.parse(text);
-        List<TextKeys.Pair> out = new ArrayList<>();
-        int status = processLoginKeys(keys, csg, nsg, transit, out);
-        if (status != LoginStatus.SUCCESS) {
-            loginFail(status, itt);
-            return;
-        }
-        boolean canTransit = transit;
-        if (csg == STAGE_SECURITY && auth != Auth.DONE) {
-            canTransit = false;
-        }
-        if (!firstLoginResponseSent && !discovery) {
-            out.add(new TextKeys.Pair("TargetPortalGroupTag", Integer.toString(cfg.portalGroupTag())));
-            if (node != null && node.alias() != null) {
-                out.add(new TextKeys.Pair("TargetAlias", node.alias()));
-            }
-        }
-        if ((csg == STAGE_OPERATIONAL || (canTransit && nsg == STAGE_FULL_FEATURE)) && !ourMrdslDeclared) {
-            out.add(new TextKeys.Pair("MaxRecvDataSegmentLength", Integer.toString(cfg.maxRecvDataSegmentLength())));
-            ourMrdslDeclared = true;
-        }
-        int rflags = (csg << LOGIN_CSG_SHIFT);
-        if (canTransit) {
-            rflags |= LOGIN_TRANSIT_BIT | nsg;
-        }
-        pendingLoginOut = TextKeys.encode(out);
-        pendingLoginOutPos = 0;
-        pendingLoginFlags = rflags;
-        sendLoginChunk(csg);
-    }
-
-    private void sendLoginChunk(int csg) {
-        int max = neg.initiatorMaxRecvDataSegmentLength();
-        int len = Math.min(max, pendingLoginOut.length - pendingLoginOutPos);
-        boolean last = pendingLoginOutPos + len >= pendingLoginOut.length;
-        int flags = last ? pendingLoginFlags : ((csg << LOGIN_CSG_SHIFT) | LOGIN_CONTINUE_BIT);
-        boolean toFfp = last && (flags & LOGIN_TRANSIT_BIT) != 0 && (flags & LOGIN_STAGE_MASK) == STAGE_FULL_FEATURE;
-        if (toFfp) {
-            tsih = core.newTsih();
-        }
-        Buffer h = header(OP_LOGIN_RSP, flags);
-        fillLoginResponse(h, 0);
-        byte[] data = pendingLoginOut;
-        int off = pendingLoginOutPos;
-        pendingLoginOutPos += len;
-        if (last) {
-            pendingLoginOut = null;
-        }
-        firstLoginResponseSent = true;
-        if ((flags & LOGIN_TRANSIT_BIT) != 0) {
-            currentStage = flags & LOGIN_STAGE_MASK;
-        }
-        output.send(h, data, off, len);
-        if (toFfp) {
-            enterFullFeature();
-        }
-    }
-
-    private void fillLoginResponse(Buffer h, int status) {
-        h.setByte(LOGIN_VERSION_MAX_OFFSET, (byte) 0);
-        h.setByte(LOGIN_VERSION_MIN_OFFSET, (byte) 0);
-        if (isid != null) {
-            h.setBytes(LOGIN_ISID_OFFSET, isid);
-        }
-        h.setShort(LOGIN_TSIH_OFFSET, (short) (status == 0 ? tsih : 0));
-        h.setInt(ITT_OFFSET, loginItt);
-        h.setInt(STATSN_OFFSET, statSN++);
-        h.setInt(EXPCMDSN_OFFSET, window.expCmdSN());
-        h.setInt(MAXCMDSN_OFFSET, window.maxCmdSN());
-        h.setByte(LOGIN_STATUS_CLASS_OFFSET, (byte) (status >>> 8));
-        h.setByte(LOGIN_STATUS_DETAIL_OFFSET, (byte) status);
-    }
-
-    private void loginFail(int status, int itt) {
-        if (phase == Phase.CLOSED) {
-            return;
-        }
-        if (isid == null) {
-            loginItt = itt;
-        }
-        Buffer h = header(OP_LOGIN_RSP, 0);
-        fillLoginResponse(h, status);
-        output.send(h, null, 0, 0);
-        phase = Phase.LOGGING_OUT;
-        parser.kill();
-        closeAfterFlush();
-    }
-
-    private int processLoginKeys(List<TextKeys.Pair> keys, int csg, int nsg, boolean transit, List<TextKeys.Pair> out) {
-        Map<String, String> seen = new HashMap<>();
-        for (TextKeys.Pair kv : keys) {
-            if (seen.put(kv.key(), kv.value()) != null) {
-                return LoginStatus.INITIATOR_ERROR;
-            }
-        }
-        if (initiatorName == null) {
-            String in = seen.get("InitiatorName");
-            if (in == null || in.isEmpty()) {
-                return LoginStatus.MISSING_PARAMETER;
-            }
-            if (!core.admitInitiator(in)) {
-                core.connectionRejected();
-                LOG.log(System.Logger.Level.WARNING, "iSCSI login of " + in + " from " + remoteHost
-                        + " refused with 03/02 (Out of resources): the initiator already holds "
-                        + cfg.maxConnectionsPerInitiator() + " connections (maxConnectionsPerInitiator)");
-                return LoginStatus.OUT_OF_RESOURCES;
-            }
-            countedInitiator = in;
-            initiatorName = in;
-            String st = seen.getOrDefault("SessionType", "Normal");
-            if (st.equals("Discovery")) {
-                discovery = true;
-            } else if (!st.equals("Normal")) {
-                return LoginStatus.SESSION_TYPE_NOT_SUPPORTED;
-            }
-            if (!discovery) {
-                String tn = seen.get("TargetName");
-                if (tn == null || tn.isEmpty()) {
-                    return LoginStatus.MISSING_PARAMETER;
-                }
-                node = cfg.target(tn);
-                if (node == null) {
-                    return LoginStatus.NOT_FOUND;
-                }
-                targetName = node.iqn();
-                scsi = node.scsiTarget();
-            }
-            IscsiTargetConfig.ChapSecret secret = cfg.chapFor(initiatorName);
-            boolean needChap = secret != null || cfg.chapRequired();
-            if (csg != STAGE_SECURITY && needChap) {
-                return LoginStatus.AUTHENTICATION_FAILURE;
-            }
-            if (csg != STAGE_SECURITY) {
-                auth = Auth.DONE;
-            }
-        }
-        for (TextKeys.Pair kv : keys) {
-            String k = kv.key();
-            String v = kv.value();
-            switch (k) {
-                case "InitiatorName", "SessionType", "TargetName", "InitiatorAlias" -> {
-                    // declarative, first PDU
-                    if (v == null) {
-                        out.add(new TextKeys.Pair(k, Negotiator.REJECT));
-                    }
-                }
-                case "AuthMethod" -> {
-                    if (csg != STAGE_SECURITY) {
-                        out.add(new TextKeys.Pair(k, Negotiator.IRRELEVANT));
-                        continue;
-                    }
-                    if (auth != Auth.START) {
-                        return LoginStatus.INITIATOR_ERROR;
-                    }
-                    String chosen = chooseAuth(v);
-                    if (chosen == null) {
-                        out.add(new TextKeys.Pair(k, Negotiator.REJECT));
-                        return LoginStatus.AUTHENTICATION_FAILURE;
-                    }
-                    out.add(new TextKeys.Pair(k, chosen));
-                    if (chosen.equals("CHAP")) {
-                        chapChosen = true;
-                        auth = Auth.CHAP_WAIT_A;
-                    } else {
-                        auth = Auth.DONE;
-                    }
-                }
-                case "CHAP_A" -> {
-                    if (auth != Auth.CHAP_WAIT_A) {
-                        return LoginStatus.INITIATOR_ERROR;
-                    }
-                    boolean md5 = false;
-                    if (v != null) {
-                        for (String a : v.split(",")) {
-                            if (a.equals("5")) {
-                                md5 = true;
-                            }
-                        }
-                    }
-                    if (!md5) {
-                        out.add(new TextKeys.Pair(k, Negotiator.REJECT));
-                        return LoginStatus.AUTHENTICATION_FAILURE;
-                    }
-                    chapId = Chap.newIdentifier();
-                    chapChallenge = Chap.newChallenge();
-                    out.add(new TextKeys.Pair("CHAP_A", "5"));
-                    out.add(new TextKeys.Pair("CHAP_I", Integer.toString(chapId)));
-                    out.add(new TextKeys.Pair("CHAP_C", Chap.encodeHex(chapChallenge)));
-                    auth = Auth.CHAP_WAIT_R;
-                }
-                case "CHAP_N", "CHAP_R", "CHAP_I", "CHAP_C" -> {
-                    if (auth != Auth.CHAP_WAIT_R) {
-                        return LoginStatus.INITIATOR_ERROR;
-                    }
-                }
-                default -> {
-                    if (Negotiator.isOperational(k)) {
-                        if (!negotiatedKeys.add(k)) {
-                            return LoginStatus.INITIATOR_ERROR;
-                        }
-                        String a = neg.answer(k, v, discovery);
-                        if (a != null) {
-                            out.add(new TextKeys.Pair(k, a));
-                        }
-                    } else if (k.startsWith("X-") || k.startsWith("X#") || k.startsWith("Z-")) {
-                        out.add(new TextKeys.Pair(k, Negotiator.NOT_UNDERSTOOD));
-                    } else if (k.equals("TargetAlias") || k.equals("TargetAddress") || k.equals("TargetPortalGroupTag")
-                            || k.equals("SendTargets")) {
-                        out.add(new TextKeys.Pair(k, Negotiator.IRRELEVANT));
-                    } else {
-                        out.add(new TextKeys.Pair(k, Negotiator.NOT_UNDERSTOOD));
-                    }
-                }
-            }
-        }
-        neg.reconcile(out);
-        if (cfg.headerDigestRequired() && transit && nsg == STAGE_FULL_FEATURE && !neg.headerDigest()) {
-            return LoginStatus.INITIATOR_ERROR; // header digests are mandatory on this portal
-        }
-        if (auth == Auth.CHAP_WAIT_R && seen.containsKey("CHAP_R")) {
-            int st = verifyChap(seen, out);
-            if (st != LoginStatus.SUCCESS) {
-                return st;
-            }
-        } else if (csg == STAGE_SECURITY && transit && auth != Auth.DONE && auth != Auth.START) {
-            // initiator wants to leave security before CHAP finished: keep it in the stage
-            return LoginStatus.SUCCESS;
-        } else if (csg == STAGE_SECURITY && transit && auth == Auth.START) {
-            // no AuthMethod offered: only acceptable when no CHAP is required
-            if (cfg.chapFor(initiatorName) != null || cfg.chapRequired()) {
-                return LoginStatus.AUTHENTICATION_FAILURE;
-            }
-            auth = Auth.DONE;
-        }
-        return LoginStatus.SUCCESS;
-    }
-
-    private String chooseAuth(String list) {
-        if (list == null) {
-            return null;
-        }
-        boolean needChap = cfg.chapFor(initiatorName) != null || cfg.chapRequired();
-        for (String m : list.split(",")) {
-            if (m.equals("CHAP") && cfg.chapFor(initiatorName) != null) {
-                return "CHAP";
-            }
-            if (m.equals("None") && !needChap) {
-                return "None";
-            }
-        }
-        return null;
-    }
-
-    private int verifyChap(Map<String, String> seen, List<TextKeys.Pair> out) {
-        IscsiTargetConfig.ChapSecret s = cfg.chapFor(initiatorName);
-        String name = seen.get("CHAP_N");
-        byte[] resp = Chap.decodeBinary(seen.get("CHAP_R"));
-        if (s == null || name == null || resp == null || !name.equals(s.userName())) {
-            return LoginStatus.AUTHENTICATION_FAILURE;
-        }
-        byte[] expected = Chap.response(chapId, s.secret().getBytes(StandardCharsets.UTF_8), chapChallenge);
-        if (!Chap.matches(expected, resp)) {
-            return LoginStatus.AUTHENTICATION_FAILURE;
-        }
-        String ci = seen.get("CHAP_I");
-        String cc = seen.get("CHAP_C");
-        if (ci != null || cc != null) {
-            long id = TextKeys.number(ci, 0, 255);
-            byte[] ch = Chap.decodeBinary(cc);
-            if (id < 0 || ch == null || ch.length == 0 || s.targetSecret() == null
-                    || java.util.Arrays.equals(ch, chapChallenge)) {
-                return LoginStatus.AUTHENTICATION_FAILURE;
-            }
-            byte[] r = Chap.response((int) id, s.targetSecret().getBytes(StandardCharsets.UTF_8), ch);
-            out.add(new TextKeys.Pair("CHAP_N", s.targetUserName()));
-            out.add(new TextKeys.Pair("CHAP_R", Chap.encodeHex(r)));
-        }
-        auth = Auth.DONE;
-        return LoginStatus.SUCCESS;
-    }
-
-    private void enterFullFeature() {
-        loginCompleted = true;
+    /** The last Login Response (transit to full feature phase) has been queued: the session starts. */
+    void enterFullFeature() {
         neg.finish();
         phase = Phase.FULL_FEATURE;
         parser.headerDigest(neg.headerDigest());
         parser.dataDigest(neg.dataDigest());
         parser.maxDataSegmentLength(cfg.maxRecvDataSegmentLength());
         output.digests(neg.headerDigest(), neg.dataDigest());
+        discovery = login.discovery();
+        targetName = login.targetName();
+        scsi = login.scsiTarget();
+        String initiatorName = login.initiatorName();
         if (!discovery) {
-            String isidHex = HexFormat.of().formatHex(isid);
+            String isidHex = HexFormat.of().formatHex(login.isid());
             sessionKey = initiatorName.toLowerCase() + "|" + isidHex + "|" + targetName;
             IscsiConnection old = core.register(sessionKey, this);
             if (old != null && old != this) {
@@ -704,20 +313,7 @@ public final class IscsiConnection implements PduParser.Handler {
             return;
         }
         long now = System.nanoTime();
-        if (pduStartedAt != 0 && now - pduStartedAt > cfg.pduTimeoutMillis() * 1_000_000L) {
-            core.connectionTimedOut();
-            core.protocolError();
-            LOG.log(System.Logger.Level.WARNING, "iSCSI connection from " + who() + " closed: a PDU begun "
-                    + (now - pduStartedAt) / 1_000_000 + " ms ago is still incomplete (pduTimeoutMillis "
-                    + cfg.pduTimeoutMillis() + ")");
-            close();
-            return;
-        }
-        if (!loginCompleted && now - acceptedAt > cfg.loginTimeoutMillis() * 1_000_000L) {
-            core.connectionTimedOut();
-            LOG.log(System.Logger.Level.WARNING, "iSCSI connection from " + who() + " closed: login not completed "
-                    + (now - acceptedAt) / 1_000_000 + " ms after connect (loginTimeoutMillis "
-                    + cfg.loginTimeoutMillis() + ")");
+        if (login.deadlinePassed(now)) {
             close();
             return;
         }
@@ -1439,7 +1035,7 @@ public final class IscsiConnection implements PduParser.Handler {
         }
         pendingText = null;
         pendingTextTtt = RESERVED_TAG;
-        if (textIn.size() + p.dataLength() > MAX_LOGIN_TEXT) {
+        if (textIn.size() + p.dataLength() > LoginPhase.MAX_LOGIN_TEXT) {
             textIn.reset();
             reject(REJECT_PROTOCOL_ERROR, p);
             return;
@@ -1535,7 +1131,7 @@ public final class IscsiConnection implements PduParser.Handler {
         int reason = p.flags() & LOGOUT_REASON_MASK;
         int response = switch (reason) {
             case 0 -> 0;
-            case 1 -> p.u16(LOGOUT_CID_OFFSET) == cid ? 0 : 1;
+            case 1 -> p.u16(LOGOUT_CID_OFFSET) == login.cid() ? 0 : 1;
             case 2 -> 2; // connection recovery not supported at ERL 0
             default -> -1;
         };
@@ -1589,7 +1185,7 @@ public final class IscsiConnection implements PduParser.Handler {
 
     // ------------------------------------------------------------------ close
 
-    private void closeAfterFlush() {
+    void closeAfterFlush() {
         if (phase == Phase.CLOSED) {
             return;
         }
@@ -1635,10 +1231,7 @@ public final class IscsiConnection implements PduParser.Handler {
         window.clear();
         core.unregister(sessionKey, this);
         core.removed(this);
-        if (countedInitiator != null) {
-            core.releaseInitiator(countedInitiator);
-            countedInitiator = null;
-        }
+        login.releaseCaps();
         closeNexusNow();
     }
 
