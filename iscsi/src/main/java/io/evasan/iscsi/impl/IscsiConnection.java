@@ -11,7 +11,6 @@ import io.evasan.scsi.ScsiStatus;
 import io.evasan.scsi.ScsiTarget;
 import io.evasan.scsi.ScsiTask;
 import io.evasan.scsi.TmfFunction;
-import io.evasan.scsi.TmfResponse;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.util.ReferenceCountUtil;
@@ -26,6 +25,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -33,6 +33,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+
+import io.evasan.iscsi.tmf.TaskManagement;
+import io.evasan.iscsi.tmf.TmfTransport;
 
 import static io.evasan.iscsi.impl.PduOutput.header;
 import static io.evasan.iscsi.pdu.BhsDescriptor.*;
@@ -63,6 +66,8 @@ public final class IscsiConnection implements PduParser.Handler {
     private final Negotiator neg;
     private Phase phase = Phase.LOGIN;
 
+    /** Task management (transport-neutral part; this connection's side is {@link TmfSide}). */
+    private final TaskManagement<Command> tmf;
     /** Login phase, negotiation, CHAP, connection caps and the login/PDU deadlines. */
     private final LoginPhase login;
 
@@ -128,6 +133,7 @@ public final class IscsiConnection implements PduParser.Handler {
         };
         this.output = new PduOutput((NetSocketInternal) socket, ctx, this::recycle);
         this.window = new CmdSnWindow(cfg.commandWindow(), this::dispatch, () -> phase == Phase.FULL_FEATURE);
+        this.tmf = new TaskManagement<>(new TmfSide(), ctx);
         this.login = new LoginPhase(this, core, neg, output, window, remoteHost, overCap);
         parser.maxDataSegmentLength(LoginPhase.LOGIN_MRDSL);
     }
@@ -761,11 +767,7 @@ public final class IscsiConnection implements PduParser.Handler {
         }
         ScsiTask t = c.task;
         if (c.aborted) {
-            if (c.abortPending) {
-                c.heldCompletion = true; // decided when the ABORT TASK answer comes back
-                return;
-            }
-            releaseCommand(c);
+            tmf.abortedTaskCompleted(c); // held for a pending ABORT TASK, or released
             return;
         }
         int status = t.status();
@@ -902,8 +904,6 @@ public final class IscsiConnection implements PduParser.Handler {
                 return;
             }
         }
-        boolean callTarget = true;
-        Command abortee = null;
         if (f == TmfFunction.ABORT_TASK) {
             Command c = byItt.get(rtt);
             if (c == null || c.lun != lun) {
@@ -919,87 +919,78 @@ public final class IscsiConnection implements PduParser.Handler {
                 sendTmfResponse(itt, code);
                 return;
             }
-            markAborted(c);
-            callTarget = c.submitted;
-            if (callTarget) {
-                c.abortPending = true;
-                abortee = c;
-            }
-        } else if (f == TmfFunction.ABORT_TASK_SET || f == TmfFunction.CLEAR_TASK_SET || f == TmfFunction.LOGICAL_UNIT_RESET) {
-            for (Command c : new ArrayList<>(byItt.values())) {
-                if (c.lun == lun) {
-                    markAborted(c);
-                }
-            }
-        } else if (f == TmfFunction.TARGET_WARM_RESET || f == TmfFunction.TARGET_COLD_RESET) {
-            for (Command c : new ArrayList<>(byItt.values())) {
-                markAborted(c);
-            }
-        }
-        if (!callTarget) {
-            sendTmfResponse(itt, 0);
-            return;
         }
         final TmfFunction func = f;
-        final ItNexus nx = nexus;
-        final Command target = abortee;
-        ctx.executeBlocking(() -> scsi.taskManagement(nx, func, lun, rtt & 0xffffffffL), false)
-                .onComplete(ar -> {
-                    if (phase == Phase.CLOSED) {
-                        return;
-                    }
-                    int code;
-                    TmfResponse resp = ar.succeeded() ? ar.result() : null;
-                    if (ar.failed()) {
-                        LOG.log(System.Logger.Level.WARNING, "task management " + func + " failed in the SCSI target", ar.cause());
-                        code = 255;
-                    } else {
-                        code = switch (resp) {
-                            case FUNCTION_COMPLETE, FUNCTION_SUCCEEDED -> 0;
-                            case TASK_DOES_NOT_EXIST -> 1;
-                            case LUN_DOES_NOT_EXIST -> 2;
-                            case FUNCTION_NOT_SUPPORTED -> 5;
-                            case FUNCTION_REJECTED -> 255;
-                        };
-                    }
-                    if (target != null && target.inUse && target.itt == rtt) {
-                        target.abortPending = false;
-                        if (code != 0) {
-                            // the task finished before the abort reached it: its status goes out first
-                            target.aborted = false;
-                            if (target.heldCompletion) {
-                                target.heldCompletion = false;
-                                onTaskComplete(target);
-                            }
-                        } else if (target.heldCompletion) {
-                            target.heldCompletion = false;
-                            releaseCommand(target);
-                        }
-                    }
-                    sendTmfResponse(itt, code);
-                    if (func == TmfFunction.TARGET_COLD_RESET && code == 0) {
-                        closeAfterFlush();
-                    }
-                });
+        tmf.perform(f, lun, rtt & 0xffffffffL, resp -> {
+            int code = switch (resp) {
+                case FUNCTION_COMPLETE, FUNCTION_SUCCEEDED -> 0;
+                case TASK_DOES_NOT_EXIST -> 1;
+                case LUN_DOES_NOT_EXIST -> 2;
+                case FUNCTION_NOT_SUPPORTED -> 5;
+                case FUNCTION_REJECTED -> 255;
+            };
+            sendTmfResponse(itt, code);
+            if (func == TmfFunction.TARGET_COLD_RESET && code == 0) {
+                closeAfterFlush();
+            }
+        });
     }
 
-    private void markAborted(Command c) {
-        c.aborted = true;
-        // drop outstanding R2Ts; late Data-Out for them is discarded silently
-        remember(deadItts, c.itt);
-        if (c.outstandingR2T > 0) {
-            byTtt.values().removeIf(r -> {
-                if (r.cmd == c) {
-                    remember(deadTtts, r.ttt);
-                    return true;
-                }
-                return false;
-            });
-            c.outstandingR2T = 0;
+    /**
+     * This connection as task management's transport: its tasks are its {@link Command}s (one
+     * instance per connection, no allocation per call).
+     */
+    private final class TmfSide implements TmfTransport<Command> {
+        @Override
+        public ScsiTarget scsiTarget() {
+            return scsi;
         }
-        c.unsolicitedPhase = false;
-        if (!c.submitted) {
+
+        @Override
+        public ItNexus nexus() {
+            return nexus;
+        }
+
+        @Override
+        public Command task(long tag) {
+            return byItt.get((int) tag);
+        }
+
+        @Override
+        public Collection<Command> tasksSnapshot() {
+            return new ArrayList<>(byItt.values());
+        }
+
+        @Override
+        public void abortTransfers(Command c) {
+            // drop outstanding R2Ts; late Data-Out for them is discarded silently
+            remember(deadItts, c.itt);
+            if (c.outstandingR2T > 0) {
+                byTtt.values().removeIf(r -> {
+                    if (r.cmd == c) {
+                        remember(deadTtts, r.ttt);
+                        return true;
+                    }
+                    return false;
+                });
+                c.outstandingR2T = 0;
+            }
+            c.unsolicitedPhase = false;
+        }
+
+        @Override
+        public void release(Command c) {
             releaseCommand(c);
+        }
+
+        @Override
+        public void complete(Command c) {
+            onTaskComplete(c);
+        }
+
+        @Override
+        public boolean closed() {
+            return phase == Phase.CLOSED;
         }
     }
 
