@@ -3,7 +3,6 @@ package io.evasan.iscsi.impl;
 import io.evasan.iscsi.IscsiTargetConfig;
 import io.evasan.iscsi.login.LoginStatus;
 import io.evasan.iscsi.login.Negotiator;
-import io.evasan.iscsi.login.TextKeys;
 import io.evasan.iscsi.pdu.Pdu;
 import io.evasan.iscsi.pdu.PduParser;
 import io.evasan.scsi.ItNexus;
@@ -21,14 +20,12 @@ import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -102,11 +99,8 @@ public final class IscsiConnection implements PduParser.Handler {
     /** Output batching: PDUs produced in one event-loop turn leave in one write. */
     private final PduOutput output;
 
-    // ---- text continuation (FFP)
-    private byte[] pendingText;
-    private int pendingTextPos;
-    private int pendingTextTtt = RESERVED_TAG;
-    private final ByteArrayOutputStream textIn = new ByteArrayOutputStream();
+    /** Text Request / Response exchanges (SendTargets) of the full feature phase. */
+    private final TextExchange text;
 
     // ---- liveness
     private long timerId = -1;
@@ -134,6 +128,7 @@ public final class IscsiConnection implements PduParser.Handler {
         this.output = new PduOutput((NetSocketInternal) socket, ctx, this::recycle);
         this.window = new CmdSnWindow(cfg.commandWindow(), this::dispatch, () -> phase == Phase.FULL_FEATURE);
         this.tmf = new TaskManagement<>(new TmfSide(), ctx);
+        this.text = new TextExchange(this, core, neg, output, window, socket);
         this.login = new LoginPhase(this, core, neg, output, window, remoteHost, overCap);
         parser.maxDataSegmentLength(LoginPhase.LOGIN_MRDSL);
     }
@@ -278,13 +273,13 @@ public final class IscsiConnection implements PduParser.Handler {
             case OP_NOP_OUT -> onNopOut(p);
             case OP_SCSI_CMD -> onScsiCommand(p, cmdSN);
             case OP_TMF_REQ -> onTmf(p, cmdSN);
-            case OP_TEXT_REQ -> onText(p);
+            case OP_TEXT_REQ -> text.onText(p, discovery, targetName);
             case OP_LOGOUT_REQ -> onLogout(p);
             default -> reject(REJECT_COMMAND_NOT_SUPPORTED, p);
         }
     }
 
-    private int publishMaxCmdSN() {
+    int publishMaxCmdSN() {
         return window.publishMaxCmdSN(byItt.size());
     }
 
@@ -348,11 +343,12 @@ public final class IscsiConnection implements PduParser.Handler {
         }
     }
 
-    private int newTtt() {
+    /** A target transfer tag in use by nothing else on this connection. */
+    int newTtt() {
         int t;
         do {
             t = nextTtt++;
-        } while (t == RESERVED_TAG || byTtt.containsKey(t) || t == pingTtt || t == pendingTextTtt);
+        } while (t == RESERVED_TAG || byTtt.containsKey(t) || t == pingTtt || t == text.pendingTtt());
         return t;
     }
 
@@ -1004,118 +1000,6 @@ public final class IscsiConnection implements PduParser.Handler {
         output.send(h, null, 0, 0);
     }
 
-    // ------------------------------------------------------------------ text / SendTargets
-
-    private void onText(Pdu p) {
-        int itt = p.itt();
-        int ttt = p.u32(TTT_OFFSET);
-        boolean cont = (p.flags() & TEXT_CONTINUE_BIT) != 0;
-        if (ttt != RESERVED_TAG) {
-            if (ttt != pendingTextTtt) {
-                reject(REJECT_INVALID_PDU_FIELD, p);
-                return;
-            }
-            if (pendingText != null) {
-                // the initiator fetches the next part of our long answer
-                sendTextChunk(itt, p.lunField());
-                return;
-            }
-            // otherwise: the next part of the initiator's long request
-        } else {
-            textIn.reset();
-        }
-        pendingText = null;
-        pendingTextTtt = RESERVED_TAG;
-        if (textIn.size() + p.dataLength() > LoginPhase.MAX_LOGIN_TEXT) {
-            textIn.reset();
-            reject(REJECT_PROTOCOL_ERROR, p);
-            return;
-        }
-        byte[] d = p.copyData();
-        textIn.write(d, 0, d.length);
-        if (cont) {
-            // acknowledge the partial request with an empty response carrying a transfer tag
-            Buffer h = header(OP_TEXT_RSP, 0);
-            h.setLong(LUN_OFFSET, p.lunField());
-            h.setInt(ITT_OFFSET, itt);
-            pendingTextTtt = newTtt();
-            h.setInt(TTT_OFFSET, pendingTextTtt);
-            h.setInt(STATSN_OFFSET, statSN++);
-            h.setInt(EXPCMDSN_OFFSET, window.expCmdSN());
-            h.setInt(MAXCMDSN_OFFSET, publishMaxCmdSN());
-            output.send(h, null, 0, 0);
-            return;
-        }
-        byte[] all = textIn.toByteArray();
-        textIn.reset();
-        List<TextKeys.Pair> out = new ArrayList<>();
-        for (TextKeys.Pair kv : TextKeys.parse(all)) {
-            if (kv.key().equals("SendTargets")) {
-                sendTargets(kv.value(), out);
-            } else if (Negotiator.isOperational(kv.key()) || kv.key().equals("AuthMethod")) {
-                out.add(new TextKeys.Pair(kv.key(), Negotiator.REJECT));
-            } else {
-                out.add(new TextKeys.Pair(kv.key(), Negotiator.NOT_UNDERSTOOD));
-            }
-        }
-        pendingText = TextKeys.encode(out);
-        pendingTextPos = 0;
-        sendTextChunk(itt, p.lunField());
-    }
-
-    private void sendTargets(String value, List<TextKeys.Pair> out) {
-        String addr = portalAddress();
-        if (discovery && "All".equals(value)) {
-            for (IscsiTargetConfig.TargetNode n : cfg.targets().values()) {
-                out.add(new TextKeys.Pair("TargetName", n.iqn()));
-                out.add(new TextKeys.Pair("TargetAddress", addr));
-            }
-            return;
-        }
-        String want = value == null || value.isEmpty() || "All".equals(value) ? targetName : value.toLowerCase();
-        IscsiTargetConfig.TargetNode n = cfg.target(want);
-        if (n != null && (discovery || n.iqn().equals(targetName))) {
-            out.add(new TextKeys.Pair("TargetName", n.iqn()));
-            out.add(new TextKeys.Pair("TargetAddress", addr));
-        }
-    }
-
-    private String portalAddress() {
-        String host = cfg.host();
-        if (host.equals("0.0.0.0") || host.equals("::")) {
-            host = socket.localAddress().host();
-        }
-        if (host.contains(":")) {
-            host = "[" + host + "]";
-        }
-        return host + ":" + core.boundPort() + "," + cfg.portalGroupTag();
-    }
-
-    private void sendTextChunk(int itt, long lunField) {
-        int max = neg.initiatorMaxRecvDataSegmentLength();
-        int len = Math.min(max, pendingText.length - pendingTextPos);
-        boolean last = pendingTextPos + len >= pendingText.length;
-        Buffer h = header(OP_TEXT_RSP, last ? FINAL_BIT : TEXT_CONTINUE_BIT);
-        h.setLong(LUN_OFFSET, lunField);
-        h.setInt(ITT_OFFSET, itt);
-        if (last) {
-            pendingTextTtt = RESERVED_TAG;
-        } else if (pendingTextTtt == RESERVED_TAG) {
-            pendingTextTtt = newTtt();
-        }
-        h.setInt(TTT_OFFSET, pendingTextTtt);
-        h.setInt(STATSN_OFFSET, statSN++);
-        h.setInt(EXPCMDSN_OFFSET, window.expCmdSN());
-        h.setInt(MAXCMDSN_OFFSET, publishMaxCmdSN());
-        byte[] d = pendingText;
-        int off = pendingTextPos;
-        pendingTextPos += len;
-        if (last) {
-            pendingText = null;
-        }
-        output.send(h, d, off, len);
-    }
-
     // ------------------------------------------------------------------ logout
 
     private void onLogout(Pdu p) {
@@ -1156,7 +1040,7 @@ public final class IscsiConnection implements PduParser.Handler {
 
     // ------------------------------------------------------------------ reject
 
-    private void reject(int reason, Pdu p) {
+    void reject(int reason, Pdu p) {
         core.protocolError();
         sendReject(reason, p.copyBhs());
     }
