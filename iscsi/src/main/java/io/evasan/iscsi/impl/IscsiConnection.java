@@ -82,15 +82,10 @@ public final class IscsiConnection implements PduParser.Handler {
 
     // ---- commands
     private final Map<Integer, Command> byItt = new HashMap<>();
-    private final Map<Integer, Command.R2t> byTtt = new HashMap<>();
     private final ArrayDeque<Command> freeCommands = new ArrayDeque<>();
-    private final ArrayDeque<Command.R2t> freeR2t = new ArrayDeque<>();
     private int nextTtt = 1;
     /** Bytes of pooled data buffers held by this connection's commands (bounded by configuration). */
     private long bufferedBytes;
-    private final int[] deadItts = new int[16];
-    private final int[] deadTtts = new int[16];
-    private int deadCursor;
     private final Consumer<ScsiTask> completion;
     /** Tasks completed by the ScsiTarget (any thread), drained on the connection's context. */
     private final ConcurrentLinkedQueue<Command> completed = new ConcurrentLinkedQueue<>();
@@ -99,6 +94,8 @@ public final class IscsiConnection implements PduParser.Handler {
     /** Output batching: PDUs produced in one event-loop turn leave in one write. */
     private final PduOutput output;
 
+    /** R2Ts and Data-Out PDUs of write commands. */
+    private final WriteTransfers writes;
     /** Text Request / Response exchanges (SendTargets) of the full feature phase. */
     private final TextExchange text;
 
@@ -112,8 +109,6 @@ public final class IscsiConnection implements PduParser.Handler {
 
     IscsiConnection(TargetCore core, NetSocket socket, Context ctx, String remoteHost, String overCap) {
         this.remoteHost = remoteHost;
-        java.util.Arrays.fill(deadItts, RESERVED_TAG);
-        java.util.Arrays.fill(deadTtts, RESERVED_TAG);
         this.core = core;
         this.cfg = core.config();
         this.socket = socket;
@@ -127,6 +122,7 @@ public final class IscsiConnection implements PduParser.Handler {
         };
         this.output = new PduOutput((NetSocketInternal) socket, ctx, this::recycle);
         this.window = new CmdSnWindow(cfg.commandWindow(), this::dispatch, () -> phase == Phase.FULL_FEATURE);
+        this.writes = new WriteTransfers(this, core, neg, output, window, byItt);
         this.tmf = new TaskManagement<>(new TmfSide(), ctx);
         this.text = new TextExchange(this, core, neg, output, window, socket);
         this.login = new LoginPhase(this, core, neg, output, window, remoteHost, overCap);
@@ -139,6 +135,9 @@ public final class IscsiConnection implements PduParser.Handler {
 
     /** StatSN of the first status-bearing PDU (the first Login Response). */
     void initialStatSN(int first) { statSN = first; }
+
+    /** The StatSN the next status-bearing PDU gets (for PDUs that carry it without taking one). */
+    int statSN() { return statSN; }
 
     /** The next StatSN, for a status-bearing PDU about to be sent. */
     int nextStatSN() { return statSN++; }
@@ -190,7 +189,7 @@ public final class IscsiConnection implements PduParser.Handler {
         }
         switch (op) {
             case OP_NOP_OUT, OP_SCSI_CMD, OP_TMF_REQ, OP_TEXT_REQ, OP_LOGOUT_REQ -> window.gate(p);
-            case OP_DATA_OUT -> onDataOut(p);
+            case OP_DATA_OUT -> writes.onDataOut(p);
             case OP_LOGIN_REQ -> reject(REJECT_PROTOCOL_ERROR, p);
             case OP_SNACK_REQ -> reject(REJECT_SNACK_REJECT, p);
             default -> reject(REJECT_COMMAND_NOT_SUPPORTED, p);
@@ -348,7 +347,7 @@ public final class IscsiConnection implements PduParser.Handler {
         int t;
         do {
             t = nextTtt++;
-        } while (t == RESERVED_TAG || byTtt.containsKey(t) || t == pingTtt || t == text.pendingTtt());
+        } while (t == RESERVED_TAG || writes.tttInUse(t) || t == pingTtt || t == text.pendingTtt());
         return t;
     }
 
@@ -429,7 +428,7 @@ public final class IscsiConnection implements PduParser.Handler {
             writeSense(c.task, 0x05, 0x24, 0x00); // ILLEGAL REQUEST, INVALID FIELD IN CDB
             c.submitted = true;
             c.expectedLength = 0;
-            remember(deadItts, itt); // unsolicited Data-Out that may follow is discarded silently
+            writes.terminated(itt); // unsolicited Data-Out that may follow is discarded silently
             onTaskComplete(c);
             return;
         }
@@ -440,7 +439,7 @@ public final class IscsiConnection implements PduParser.Handler {
             c.task.status(ScsiStatus.TASK_SET_FULL);
             c.submitted = true;
             c.expectedLength = 0;
-            remember(deadItts, itt);
+            writes.terminated(itt);
             onTaskComplete(c);
             return;
         }
@@ -483,7 +482,7 @@ public final class IscsiConnection implements PduParser.Handler {
             if (c.received >= c.expectedLength) {
                 submit(c);
             } else if (!c.unsolicitedPhase) {
-                issueR2ts(c);
+                writes.issueR2ts(c);
             }
         } else {
             submit(c);
@@ -526,36 +525,6 @@ public final class IscsiConnection implements PduParser.Handler {
         return c;
     }
 
-    private void issueR2ts(Command c) {
-        while (c.outstandingR2T < neg.maxOutstandingR2T() && c.nextR2tOffset < c.expectedLength) {
-            int len = Math.min(neg.maxBurstLength(), c.expectedLength - c.nextR2tOffset);
-            Command.R2t r = freeR2t.pollFirst();
-            if (r == null) {
-                r = new Command.R2t();
-            }
-            r.cmd = c;
-            r.ttt = newTtt();
-            r.offset = c.nextR2tOffset;
-            r.length = len;
-            r.received = 0;
-            r.nextDataSN = 0;
-            byTtt.put(r.ttt, r);
-            c.nextR2tOffset += len;
-            c.outstandingR2T++;
-            Buffer h = header(OP_R2T, FINAL_BIT);
-            h.setLong(LUN_OFFSET, c.lunField);
-            h.setInt(ITT_OFFSET, c.itt);
-            h.setInt(TTT_OFFSET, r.ttt);
-            h.setInt(STATSN_OFFSET, statSN);
-            h.setInt(EXPCMDSN_OFFSET, window.expCmdSN());
-            h.setInt(MAXCMDSN_OFFSET, publishMaxCmdSN());
-            h.setInt(R2T_R2TSN_OFFSET, c.r2tSN++);
-            h.setInt(R2T_BUFFER_OFFSET_OFFSET, r.offset);
-            h.setInt(R2T_DESIRED_LENGTH_OFFSET, len);
-            output.send(h, null, 0, 0);
-        }
-    }
-
     /**
      * Data-Out data goes straight into the command's buffer as it arrives (no assembly copy), when the
      * PDU is in sequence for a command in this state; the checks are repeated when it is delivered.
@@ -579,153 +548,10 @@ public final class IscsiConnection implements PduParser.Handler {
         if (p.opcode() != OP_DATA_OUT) {
             return null;
         }
-        int offset = p.u32(DATA_BUFFER_OFFSET_OFFSET);
-        int len = p.dataLength();
-        Command c = dataOutInSequence(p, offset, len);
-        if (c == null || c.dataOut == null || c.dataOutBorrowed || c.submitted) {
-            return null;
-        }
-        ByteBuffer t = c.dataOut.duplicate();
-        t.limit(offset + len).position(offset);
-        return t;
+        return writes.dataTarget(p);
     }
 
-    /** The command a Data-Out PDU continues in sequence (tags, DataSN, offset, length); null otherwise. */
-    private Command dataOutInSequence(Pdu p, int offset, int len) {
-        int itt = p.itt();
-        int ttt = p.u32(TTT_OFFSET);
-        int dataSN = p.u32(DATA_DATASN_OFFSET);
-        if (ttt == RESERVED_TAG) {
-            Command c = byItt.get(itt);
-            return c != null && c.unsolicitedPhase && unsolicitedInSequence(c, dataSN, offset, len) ? c : null;
-        }
-        Command.R2t r = byTtt.get(ttt);
-        return r != null && r.cmd.itt == itt && solicitedInSequence(r, dataSN, offset, len) ? r.cmd : null;
-    }
-
-    private boolean unsolicitedInSequence(Command c, int dataSN, int offset, int len) {
-        return dataSN == c.unsolicitedDataSN && offset == c.received
-                && (long) offset + len <= Math.min(c.expectedLength, neg.firstBurstLength());
-    }
-
-    private static boolean solicitedInSequence(Command.R2t r, int dataSN, int offset, int len) {
-        return dataSN == r.nextDataSN && offset == r.offset + r.received && r.received + len <= r.length;
-    }
-
-    private void onDataOut(Pdu p) {
-        int itt = p.itt();
-        int ttt = p.u32(TTT_OFFSET);
-        int dataSN = p.u32(DATA_DATASN_OFFSET);
-        int offset = p.u32(DATA_BUFFER_OFFSET_OFFSET);
-        int len = p.dataLength();
-        boolean f = (p.flags() & FINAL_BIT) != 0;
-        Command c;
-        Command.R2t r = null;
-        if (ttt == RESERVED_TAG) {
-            c = byItt.get(itt);
-            if (c == null || !c.unsolicitedPhase) {
-                if (!recentlyTerminated(deadItts, itt)) {
-                    reject(REJECT_PROTOCOL_ERROR, p);
-                }
-                return;
-            }
-            if (!unsolicitedInSequence(c, dataSN, offset, len)) {
-                sequenceError(c, dataSN != c.unsolicitedDataSN);
-                return;
-            }
-            c.unsolicitedDataSN++;
-        } else {
-            r = byTtt.get(ttt);
-            if (r == null || r.cmd.itt != itt) {
-                if (!recentlyTerminated(deadTtts, ttt)) {
-                    reject(REJECT_INVALID_PDU_FIELD, p);
-                }
-                return;
-            }
-            c = r.cmd;
-            if (!solicitedInSequence(r, dataSN, offset, len)) {
-                sequenceError(c, dataSN != r.nextDataSN);
-                return;
-            }
-            r.nextDataSN++;
-            r.received += len;
-        }
-        if (len > 0) {
-            if (!p.isPlaced()) { // a placed PDU's data is already there (dataTarget)
-                p.buffer().getBytes(p.dataOffset(), p.dataOffset() + len, c.dataOut.array(), c.dataOut.arrayOffset() + offset);
-            }
-            c.received += len;
-        }
-        if (r == null) {
-            if (f) {
-                c.unsolicitedPhase = false;
-                c.nextR2tOffset = c.received;
-                if (c.received < c.expectedLength) {
-                    issueR2ts(c);
-                    return;
-                }
-            }
-        } else if (f) {
-            if (r.received != r.length) {
-                sequenceError(c, false);
-                return;
-            }
-            byTtt.remove(r.ttt);
-            r.cmd = null;
-            freeR2t.addFirst(r);
-            c.outstandingR2T--;
-            if (c.received < c.expectedLength) {
-                issueR2ts(c);
-                return;
-            }
-        }
-        if (c.received >= c.expectedLength && !c.unsolicitedPhase && c.outstandingR2T == 0 && !c.submitted) {
-            submit(c);
-        }
-    }
-
-    private static boolean recentlyTerminated(int[] ring, int tag) {
-        for (int t : ring) {
-            if (t == tag && t != RESERVED_TAG) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private void remember(int[] ring, int tag) {
-        ring[deadCursor++ & (ring.length - 1)] = tag;
-    }
-
-    /**
-     * Data-Out sequence error (wrong DataSN, offset or burst length). At ErrorRecoveryLevel 0 the
-     * data cannot be recovered: the command is terminated with CHECK CONDITION, ABORTED COMMAND /
-     * DATA PHASE ERROR (or DATA OFFSET ERROR); the remaining Data-Out PDUs of the command are
-     * discarded silently and the session continues.
-     */
-    private void sequenceError(Command c, boolean dataSnError) {
-        core.protocolError();
-        remember(deadItts, c.itt);
-        if (c.outstandingR2T > 0) {
-            byTtt.values().removeIf(r -> {
-                if (r.cmd == c) {
-                    remember(deadTtts, r.ttt);
-                    return true;
-                }
-                return false;
-            });
-            c.outstandingR2T = 0;
-        }
-        c.unsolicitedPhase = false;
-        c.submitted = true;
-        ScsiTask t = c.task;
-        t.status(ScsiStatus.CHECK_CONDITION);
-        writeSense(t, 0x0b, 0x4b, dataSnError ? 0x00 : 0x05);
-        t.residual(0, false);
-        onTaskComplete(c);
-    }
-
-    private void submit(Command c) {
+    void submit(Command c) {
         c.submitted = true;
         ScsiTask t = c.task;
         if (c.dataOut != null) {
@@ -757,7 +583,7 @@ public final class IscsiConnection implements PduParser.Handler {
         }
     }
 
-    private void onTaskComplete(Command c) {
+    void onTaskComplete(Command c) {
         if (phase == Phase.CLOSED || c.orphaned || !c.inUse) {
             return;
         }
@@ -959,19 +785,7 @@ public final class IscsiConnection implements PduParser.Handler {
 
         @Override
         public void abortTransfers(Command c) {
-            // drop outstanding R2Ts; late Data-Out for them is discarded silently
-            remember(deadItts, c.itt);
-            if (c.outstandingR2T > 0) {
-                byTtt.values().removeIf(r -> {
-                    if (r.cmd == c) {
-                        remember(deadTtts, r.ttt);
-                        return true;
-                    }
-                    return false;
-                });
-                c.outstandingR2T = 0;
-            }
-            c.unsolicitedPhase = false;
+            writes.abort(c);
         }
 
         @Override
@@ -1102,7 +916,7 @@ public final class IscsiConnection implements PduParser.Handler {
             }
         }
         byItt.clear();
-        byTtt.clear();
+        writes.clear();
         window.clear();
         core.unregister(sessionKey, this);
         core.removed(this);
