@@ -9,7 +9,6 @@ import io.evasan.scsi.ItNexus;
 import io.evasan.scsi.ScsiStatus;
 import io.evasan.scsi.ScsiTarget;
 import io.evasan.scsi.ScsiTask;
-import io.evasan.scsi.TmfFunction;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.util.ReferenceCountUtil;
@@ -22,8 +21,6 @@ import io.vertx.core.net.NetSocket;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
@@ -31,16 +28,22 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
-import io.evasan.iscsi.tmf.TaskManagement;
-import io.evasan.iscsi.tmf.TmfTransport;
 
 import static io.evasan.iscsi.impl.PduOutput.header;
 import static io.evasan.iscsi.pdu.BhsDescriptor.*;
 
 /**
- * One iSCSI connection (and, since MaxConnections=1, its session): login phase with security and
- * operational negotiation, then full feature phase. All state is confined to the connection's
- * Vert.x context; ScsiTarget completions are marshalled back onto it.
+ * One iSCSI connection (and, since MaxConnections=1, its session): the coordinator. It owns the
+ * socket, the parser, the phase (login, full feature, logging out, closed), StatSN, the session
+ * (SCSI target, I_T nexus) and the connection's {@link Command}s (SCSI Command intake, submission
+ * to the ScsiTarget, completions marshalled back onto the event loop and turned into Data-In /
+ * SCSI Response PDUs), NOP-Out/In, Logout, Reject and teardown; the other jobs are delegated:
+ * {@link LoginPhase} (login PDUs, negotiation, CHAP, connection caps, login/PDU deadlines),
+ * {@link CmdSnWindow} (ExpCmdSN/MaxCmdSN, CmdSN order), {@link WriteTransfers} (R2T, Data-Out),
+ * {@link IscsiTaskManagement} over {@code tmf.TaskManagement} (task management),
+ * {@link TextExchange} (Text Requests, SendTargets) and {@link PduOutput} (output batching). All
+ * state is confined to the connection's Vert.x context (no locks); ScsiTarget completions are
+ * marshalled back onto it.
  *
  * <p>Invariants: StatSN increases by one for every status-bearing PDU, in send order; a
  * non-immediate command is executed only when its CmdSN equals ExpCmdSN (commands outside
@@ -63,8 +66,8 @@ public final class IscsiConnection implements PduParser.Handler {
     private final Negotiator neg;
     private Phase phase = Phase.LOGIN;
 
-    /** Task management (transport-neutral part; this connection's side is {@link TmfSide}). */
-    private final TaskManagement<Command> tmf;
+    /** Task management: TMF Requests, over the transport-neutral {@code tmf.TaskManagement}. */
+    private final IscsiTaskManagement tmf;
     /** Login phase, negotiation, CHAP, connection caps and the login/PDU deadlines. */
     private final LoginPhase login;
 
@@ -123,7 +126,7 @@ public final class IscsiConnection implements PduParser.Handler {
         this.output = new PduOutput((NetSocketInternal) socket, ctx, this::recycle);
         this.window = new CmdSnWindow(cfg.commandWindow(), this::dispatch, () -> phase == Phase.FULL_FEATURE);
         this.writes = new WriteTransfers(this, core, neg, output, window, byItt);
-        this.tmf = new TaskManagement<>(new TmfSide(), ctx);
+        this.tmf = new IscsiTaskManagement(this, ctx, output, window, writes, byItt);
         this.text = new TextExchange(this, core, neg, output, window, socket);
         this.login = new LoginPhase(this, core, neg, output, window, remoteHost, overCap);
         parser.maxDataSegmentLength(LoginPhase.LOGIN_MRDSL);
@@ -143,6 +146,12 @@ public final class IscsiConnection implements PduParser.Handler {
     int nextStatSN() { return statSN++; }
 
     boolean closed() { return phase == Phase.CLOSED; }
+
+    /** The SCSI target of the session (null before full feature phase and in a discovery session). */
+    ScsiTarget scsiTarget() { return scsi; }
+
+    /** The session's I_T nexus (null before full feature phase, in a discovery session, after logout). */
+    ItNexus nexus() { return nexus; }
 
     void start() {
         lastReceive = System.nanoTime();
@@ -271,7 +280,7 @@ public final class IscsiConnection implements PduParser.Handler {
         switch (p.opcode()) {
             case OP_NOP_OUT -> onNopOut(p);
             case OP_SCSI_CMD -> onScsiCommand(p, cmdSN);
-            case OP_TMF_REQ -> onTmf(p, cmdSN);
+            case OP_TMF_REQ -> tmf.onTmf(p, cmdSN, discovery);
             case OP_TEXT_REQ -> text.onText(p, discovery, targetName);
             case OP_LOGOUT_REQ -> onLogout(p);
             default -> reject(REJECT_COMMAND_NOT_SUPPORTED, p);
@@ -674,7 +683,7 @@ public final class IscsiConnection implements PduParser.Handler {
         output.flush();
     }
 
-    private void releaseCommand(Command c) {
+    void releaseCommand(Command c) {
         byItt.remove(c.itt, c);
         recycle(c);
     }
@@ -693,125 +702,6 @@ public final class IscsiConnection implements PduParser.Handler {
         if (freeCommands.size() < 4 * cfg.commandWindow()) {
             freeCommands.addFirst(c);
         }
-    }
-
-    // ------------------------------------------------------------------ task management
-
-    private void onTmf(Pdu p, int cmdSN) {
-        int itt = p.itt();
-        int fn = p.flags() & TMF_FUNCTION_MASK;
-        long lunField = p.lunField();
-        int lun = decodeLun(lunField);
-        int rtt = p.u32(TMF_RTT_OFFSET);
-        int refCmdSN = p.u32(TMF_REFCMDSN_OFFSET);
-        if (discovery) {
-            reject(REJECT_PROTOCOL_ERROR, p);
-            return;
-        }
-        TmfFunction f;
-        switch (fn) {
-            case 1 -> f = TmfFunction.ABORT_TASK;
-            case 2 -> f = TmfFunction.ABORT_TASK_SET;
-            case 3 -> f = TmfFunction.CLEAR_ACA;
-            case 4 -> f = TmfFunction.CLEAR_TASK_SET;
-            case 5 -> f = TmfFunction.LOGICAL_UNIT_RESET;
-            case 6 -> f = TmfFunction.TARGET_WARM_RESET;
-            case 7 -> f = TmfFunction.TARGET_COLD_RESET;
-            case 8 -> {
-                sendTmfResponse(itt, 4);
-                return;
-            }
-            default -> {
-                sendTmfResponse(itt, 5);
-                return;
-            }
-        }
-        if (f == TmfFunction.ABORT_TASK) {
-            Command c = byItt.get(rtt);
-            if (c == null || c.lun != lun) {
-                int code = 1; // task does not exist (never received, or already completed and answered)
-                if (c == null && window.removeHeld(refCmdSN, rtt)) {
-                    // received out of order and not yet executed: it is aborted by never running
-                    code = 0;
-                } else if (c == null && window.consideredReceived(refCmdSN, cmdSN)) {
-                    // RFC 7143 11.5.1: a command not yet received whose CmdSN is below this TMF's is
-                    // considered received, and thus complete
-                    code = 0;
-                }
-                sendTmfResponse(itt, code);
-                return;
-            }
-        }
-        final TmfFunction func = f;
-        tmf.perform(f, lun, rtt & 0xffffffffL, resp -> {
-            int code = switch (resp) {
-                case FUNCTION_COMPLETE, FUNCTION_SUCCEEDED -> 0;
-                case TASK_DOES_NOT_EXIST -> 1;
-                case LUN_DOES_NOT_EXIST -> 2;
-                case FUNCTION_NOT_SUPPORTED -> 5;
-                case FUNCTION_REJECTED -> 255;
-            };
-            sendTmfResponse(itt, code);
-            if (func == TmfFunction.TARGET_COLD_RESET && code == 0) {
-                closeAfterFlush();
-            }
-        });
-    }
-
-    /**
-     * This connection as task management's transport: its tasks are its {@link Command}s (one
-     * instance per connection, no allocation per call).
-     */
-    private final class TmfSide implements TmfTransport<Command> {
-        @Override
-        public ScsiTarget scsiTarget() {
-            return scsi;
-        }
-
-        @Override
-        public ItNexus nexus() {
-            return nexus;
-        }
-
-        @Override
-        public Command task(long tag) {
-            return byItt.get((int) tag);
-        }
-
-        @Override
-        public Collection<Command> tasksSnapshot() {
-            return new ArrayList<>(byItt.values());
-        }
-
-        @Override
-        public void abortTransfers(Command c) {
-            writes.abort(c);
-        }
-
-        @Override
-        public void release(Command c) {
-            releaseCommand(c);
-        }
-
-        @Override
-        public void complete(Command c) {
-            onTaskComplete(c);
-        }
-
-        @Override
-        public boolean closed() {
-            return phase == Phase.CLOSED;
-        }
-    }
-
-    private void sendTmfResponse(int itt, int response) {
-        Buffer h = header(OP_TMF_RSP, FINAL_BIT);
-        h.setByte(TMF_RESPONSE_OFFSET, (byte) response);
-        h.setInt(ITT_OFFSET, itt);
-        h.setInt(STATSN_OFFSET, statSN++);
-        h.setInt(EXPCMDSN_OFFSET, window.expCmdSN());
-        h.setInt(MAXCMDSN_OFFSET, publishMaxCmdSN());
-        output.send(h, null, 0, 0);
     }
 
     // ------------------------------------------------------------------ logout
