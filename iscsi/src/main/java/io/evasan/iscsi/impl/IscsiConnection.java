@@ -66,10 +66,19 @@ public final class IscsiConnection implements PduParser.Handler {
     private final Negotiator neg;
     private Phase phase = Phase.LOGIN;
 
-    /** Task management: TMF Requests, over the transport-neutral {@code tmf.TaskManagement}. */
-    private final IscsiTaskManagement tmf;
+    // ---- the connection's other jobs, each confined to this event loop
     /** Login phase, negotiation, CHAP, connection caps and the login/PDU deadlines. */
     private final LoginPhase login;
+    /** ExpCmdSN / MaxCmdSN and the CmdSN order of commands. */
+    private final CmdSnWindow window;
+    /** R2Ts and Data-Out PDUs of write commands. */
+    private final WriteTransfers writes;
+    /** Task management: TMF Requests, over the transport-neutral {@code tmf.TaskManagement}. */
+    private final IscsiTaskManagement tmf;
+    /** Text Request / Response exchanges (SendTargets) of the full feature phase. */
+    private final TextExchange text;
+    /** Output batching: PDUs produced in one event-loop turn leave in one write. */
+    private final PduOutput output;
 
     // ---- session
     private String targetName;
@@ -78,10 +87,8 @@ public final class IscsiConnection implements PduParser.Handler {
     private ItNexus nexus;
     private String sessionKey;
 
-    // ---- sequence numbers
+    // ---- sequence numbers (CmdSN: window)
     private int statSN;
-    /** ExpCmdSN / MaxCmdSN and the CmdSN order of commands. */
-    private final CmdSnWindow window;
 
     // ---- commands
     private final Map<Integer, Command> byItt = new HashMap<>();
@@ -94,13 +101,6 @@ public final class IscsiConnection implements PduParser.Handler {
     private final ConcurrentLinkedQueue<Command> completed = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final Handler<Void> drainTask = v -> drainCompletions();
-    /** Output batching: PDUs produced in one event-loop turn leave in one write. */
-    private final PduOutput output;
-
-    /** R2Ts and Data-Out PDUs of write commands. */
-    private final WriteTransfers writes;
-    /** Text Request / Response exchanges (SendTargets) of the full feature phase. */
-    private final TextExchange text;
 
     // ---- liveness
     private long timerId = -1;
