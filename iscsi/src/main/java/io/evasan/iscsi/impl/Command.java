@@ -1,5 +1,6 @@
 package io.evasan.iscsi.impl;
 
+import io.evasan.iscsi.tmf.ManagedTask;
 import io.evasan.scsi.ScsiTask;
 
 import java.nio.ByteBuffer;
@@ -9,9 +10,10 @@ import java.nio.ByteBuffer;
  * buffers and the Data-Out/R2T bookkeeping. Confined to the connection's event loop except while
  * submitted (then owned by the ScsiTarget until the callback). Invariant: {@code received} counts
  * the Data-Out bytes accepted in order; the task is submitted exactly once, when
- * {@code received == expectedLength} for writes.
+ * {@code received == expectedLength} for writes. As a {@link ManagedTask} its tag is the ITT and its
+ * abort state is kept by {@code TaskManagement}.
  */
-final class Command {
+final class Command implements ManagedTask {
     final ScsiTask task = new ScsiTask();
     int itt;
     long lunField;
@@ -67,6 +69,56 @@ final class Command {
         abortPending = false;
         heldCompletion = false;
         orphaned = false;
+    }
+
+    @Override
+    public int lun() {
+        return lun;
+    }
+
+    @Override
+    public long tag() {
+        return itt & 0xffffffffL;
+    }
+
+    @Override
+    public boolean submitted() {
+        return submitted;
+    }
+
+    @Override
+    public boolean live() {
+        return inUse;
+    }
+
+    @Override
+    public boolean aborted() {
+        return aborted;
+    }
+
+    @Override
+    public void aborted(boolean aborted) {
+        this.aborted = aborted;
+    }
+
+    @Override
+    public boolean abortPending() {
+        return abortPending;
+    }
+
+    @Override
+    public void abortPending(boolean pending) {
+        this.abortPending = pending;
+    }
+
+    @Override
+    public boolean heldCompletion() {
+        return heldCompletion;
+    }
+
+    @Override
+    public void heldCompletion(boolean held) {
+        this.heldCompletion = held;
     }
 
     /** One outstanding R2T: the burst [offset, offset+length) solicited under a target transfer tag. */

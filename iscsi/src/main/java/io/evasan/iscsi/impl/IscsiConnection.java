@@ -1,56 +1,49 @@
 package io.evasan.iscsi.impl;
 
 import io.evasan.iscsi.IscsiTargetConfig;
-import io.evasan.iscsi.login.Chap;
 import io.evasan.iscsi.login.LoginStatus;
 import io.evasan.iscsi.login.Negotiator;
-import io.evasan.iscsi.login.TextKeys;
-import io.evasan.iscsi.pdu.BhsDescriptor;
-import io.evasan.iscsi.pdu.Digests;
 import io.evasan.iscsi.pdu.Pdu;
 import io.evasan.iscsi.pdu.PduParser;
 import io.evasan.scsi.ItNexus;
 import io.evasan.scsi.ScsiStatus;
 import io.evasan.scsi.ScsiTarget;
 import io.evasan.scsi.ScsiTask;
-import io.evasan.scsi.TmfFunction;
-import io.evasan.scsi.TmfResponse;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.CompositeByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.buffer.impl.BufferImpl;
 import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
+
+import static io.evasan.iscsi.impl.PduOutput.header;
 import static io.evasan.iscsi.pdu.BhsDescriptor.*;
 
 /**
- * One iSCSI connection (and, since MaxConnections=1, its session): login phase with security and
- * operational negotiation, then full feature phase. All state is confined to the connection's
- * Vert.x context; ScsiTarget completions are marshalled back onto it.
+ * One iSCSI connection (and, since MaxConnections=1, its session): the coordinator. It owns the
+ * socket, the parser, the phase (login, full feature, logging out, closed), StatSN, the session
+ * (SCSI target, I_T nexus) and the connection's {@link Command}s (SCSI Command intake, submission
+ * to the ScsiTarget, completions marshalled back onto the event loop and turned into Data-In /
+ * SCSI Response PDUs), NOP-Out/In, Logout, Reject and teardown; the other jobs are delegated:
+ * {@link LoginPhase} (login PDUs, negotiation, CHAP, connection caps, login/PDU deadlines),
+ * {@link CmdSnWindow} (ExpCmdSN/MaxCmdSN, CmdSN order), {@link WriteTransfers} (R2T, Data-Out),
+ * {@link IscsiTaskManagement} over {@code tmf.TaskManagement} (task management),
+ * {@link TextExchange} (Text Requests, SendTargets) and {@link PduOutput} (output batching). All
+ * state is confined to the connection's Vert.x context (no locks); ScsiTarget completions are
+ * marshalled back onto it.
  *
  * <p>Invariants: StatSN increases by one for every status-bearing PDU, in send order; a
  * non-immediate command is executed only when its CmdSN equals ExpCmdSN (commands outside
@@ -62,11 +55,7 @@ import static io.evasan.iscsi.pdu.BhsDescriptor.*;
 public final class IscsiConnection implements PduParser.Handler {
     private enum Phase { LOGIN, FULL_FEATURE, LOGGING_OUT, CLOSED }
 
-    private enum Auth { START, CHAP_WAIT_A, CHAP_WAIT_R, DONE }
-
     private static final System.Logger LOG = System.getLogger(IscsiConnection.class.getName());
-    private static final int MAX_LOGIN_TEXT = 65536;
-    private static final int LOGIN_MRDSL = 8192;
 
     private final TargetCore core;
     private final IscsiTargetConfig cfg;
@@ -77,67 +66,41 @@ public final class IscsiConnection implements PduParser.Handler {
     private final Negotiator neg;
     private Phase phase = Phase.LOGIN;
 
-    // ---- login state
-    private byte[] isid;
-    private int loginItt;
-    private int cid;
-    private int currentStage = -1;
-    private boolean firstLoginResponseSent;
-    private Auth auth = Auth.START;
-    private boolean chapChosen;
-    private int chapId;
-    private byte[] chapChallenge;
-    private final ByteArrayOutputStream loginText = new ByteArrayOutputStream();
-    private byte[] pendingLoginOut;
-    private int pendingLoginOutPos;
-    private int pendingLoginFlags;
-    private final Set<String> negotiatedKeys = new HashSet<>();
-    private boolean ourMrdslDeclared;
+    // ---- the connection's other jobs, each confined to this event loop
+    /** Login phase, negotiation, CHAP, connection caps and the login/PDU deadlines. */
+    private final LoginPhase login;
+    /** ExpCmdSN / MaxCmdSN and the CmdSN order of commands. */
+    private final CmdSnWindow window;
+    /** R2Ts and Data-Out PDUs of write commands. */
+    private final WriteTransfers writes;
+    /** Task management: TMF Requests, over the transport-neutral {@code tmf.TaskManagement}. */
+    private final IscsiTaskManagement tmf;
+    /** Text Request / Response exchanges (SendTargets) of the full feature phase. */
+    private final TextExchange text;
+    /** Output batching: PDUs produced in one event-loop turn leave in one write. */
+    private final PduOutput output;
 
     // ---- session
-    private String initiatorName;
     private String targetName;
     private boolean discovery;
-    private IscsiTargetConfig.TargetNode node;
     private ScsiTarget scsi;
     private ItNexus nexus;
-    private int tsih;
     private String sessionKey;
 
-    // ---- sequence numbers
+    // ---- sequence numbers (CmdSN: window)
     private int statSN;
-    private int expCmdSN;
-    private int maxCmdSN;
-    private final TreeMap<Integer, Pdu> waitingCmdSN = new TreeMap<>(BhsDescriptor::compareSerial);
 
     // ---- commands
     private final Map<Integer, Command> byItt = new HashMap<>();
-    private final Map<Integer, Command.R2t> byTtt = new HashMap<>();
     private final ArrayDeque<Command> freeCommands = new ArrayDeque<>();
-    private final ArrayDeque<Command.R2t> freeR2t = new ArrayDeque<>();
     private int nextTtt = 1;
     /** Bytes of pooled data buffers held by this connection's commands (bounded by configuration). */
     private long bufferedBytes;
-    private final int[] deadItts = new int[16];
-    private final int[] deadTtts = new int[16];
-    private int deadCursor;
     private final Consumer<ScsiTask> completion;
     /** Tasks completed by the ScsiTarget (any thread), drained on the connection's context. */
     private final ConcurrentLinkedQueue<Command> completed = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final Handler<Void> drainTask = v -> drainCompletions();
-    // ---- output batching: PDUs produced in one event-loop turn leave in one write
-    private static final int MAX_COMPONENTS = 1024;
-    private CompositeByteBuf pendingOut;
-    private ArrayList<Command> pendingRecycle = new ArrayList<>();
-    private boolean flushScheduled;
-    private final Handler<Void> flushTask = v -> flush();
-
-    // ---- text continuation (FFP)
-    private byte[] pendingText;
-    private int pendingTextPos;
-    private int pendingTextTtt = RESERVED_TAG;
-    private final ByteArrayOutputStream textIn = new ByteArrayOutputStream();
 
     // ---- liveness
     private long timerId = -1;
@@ -145,24 +108,10 @@ public final class IscsiConnection implements PduParser.Handler {
     private int pingTtt = RESERVED_TAG;
     private long pingSentAt;
 
-    // ---- deadlines and caps
     private final String remoteHost;
-    /** Why this connection is over a connection cap (answered 03/02 at its first Login Request), or null. */
-    private final String overCap;
-    private long acceptedAt;
-    private boolean loginCompleted;
-    /** When the first byte of the PDU still incomplete arrived (nanoTime), 0 at a PDU boundary. */
-    private long pduStartedAt;
-    /** PDUs (and PDU errors) the parser has delivered: tells a new partial PDU from a continuing one. */
-    private long pdusDelivered;
-    /** The initiator name counted against maxConnectionsPerInitiator, released at teardown. */
-    private String countedInitiator;
 
     IscsiConnection(TargetCore core, NetSocket socket, Context ctx, String remoteHost, String overCap) {
         this.remoteHost = remoteHost;
-        this.overCap = overCap;
-        java.util.Arrays.fill(deadItts, RESERVED_TAG);
-        java.util.Arrays.fill(deadTtts, RESERVED_TAG);
         this.core = core;
         this.cfg = core.config();
         this.socket = socket;
@@ -174,37 +123,52 @@ public final class IscsiConnection implements PduParser.Handler {
                 ctx.runOnContext(drainTask);
             }
         };
-        parser.maxDataSegmentLength(LOGIN_MRDSL);
+        this.output = new PduOutput((NetSocketInternal) socket, ctx, this::recycle);
+        this.window = new CmdSnWindow(cfg.commandWindow(), this::dispatch, () -> phase == Phase.FULL_FEATURE);
+        this.writes = new WriteTransfers(this, core, neg, output, window, byItt);
+        this.tmf = new IscsiTaskManagement(this, ctx, output, window, writes, byItt);
+        this.text = new TextExchange(this, core, neg, output, window, socket);
+        this.login = new LoginPhase(this, core, neg, output, window, remoteHost, overCap);
+        parser.maxDataSegmentLength(LoginPhase.LOGIN_MRDSL);
     }
 
-    int tsih() { return tsih; }
+    int tsih() { return login.tsih(); }
 
     String remoteHost() { return remoteHost; }
 
-    private String who() {
-        return remoteHost + (initiatorName == null ? "" : " (" + initiatorName + ")");
-    }
+    /** StatSN of the first status-bearing PDU (the first Login Response). */
+    void initialStatSN(int first) { statSN = first; }
+
+    /** The StatSN the next status-bearing PDU gets (for PDUs that carry it without taking one). */
+    int statSN() { return statSN; }
+
+    /** The next StatSN, for a status-bearing PDU about to be sent. */
+    int nextStatSN() { return statSN++; }
+
+    boolean closed() { return phase == Phase.CLOSED; }
+
+    /** The SCSI target of the session (null before full feature phase and in a discovery session). */
+    ScsiTarget scsiTarget() { return scsi; }
+
+    /** The session's I_T nexus (null before full feature phase, in a discovery session, after logout). */
+    ItNexus nexus() { return nexus; }
 
     void start() {
         lastReceive = System.nanoTime();
-        acceptedAt = lastReceive;
+        login.accepted(lastReceive);
         // raw Netty read buffers (Vert.x's socket.handler would copy each one to the heap first): the
         // parser only borrows a chunk and copies what it keeps, so the chunk is released right after
         ((NetSocketInternal) socket).messageHandler(msg -> {
             long now = System.nanoTime();
             lastReceive = now;
             if (msg instanceof ByteBuf b) {
-                long before = pdusDelivered;
+                long before = login.pdusDelivered();
                 try {
                     parser.feed(BufferInternal.buffer(b));
                 } finally {
                     b.release();
                 }
-                if (!parser.midPdu()) {
-                    pduStartedAt = 0;
-                } else if (pduStartedAt == 0 || pdusDelivered != before) {
-                    pduStartedAt = now; // a new PDU began in this chunk
-                }
+                login.chunkParsed(now, before, parser.midPdu());
             } else {
                 ReferenceCountUtil.release(msg);
             }
@@ -220,26 +184,21 @@ public final class IscsiConnection implements PduParser.Handler {
 
     @Override
     public void onPdu(Pdu p) {
-        pdusDelivered++;
+        login.pduDelivered();
         if (phase == Phase.CLOSED) {
             return;
         }
         int op = p.opcode();
         if (phase == Phase.LOGIN) {
-            if (op != OP_LOGIN_REQ) {
-                core.protocolError();
-                loginFail(LoginStatus.INVALID_DURING_LOGIN, p.itt());
-                return;
-            }
-            onLogin(p);
+            login.onPdu(p);
             return;
         }
         if (phase == Phase.LOGGING_OUT) {
             return;
         }
         switch (op) {
-            case OP_NOP_OUT, OP_SCSI_CMD, OP_TMF_REQ, OP_TEXT_REQ, OP_LOGOUT_REQ -> gateCommand(p);
-            case OP_DATA_OUT -> onDataOut(p);
+            case OP_NOP_OUT, OP_SCSI_CMD, OP_TMF_REQ, OP_TEXT_REQ, OP_LOGOUT_REQ -> window.gate(p);
+            case OP_DATA_OUT -> writes.onDataOut(p);
             case OP_LOGIN_REQ -> reject(REJECT_PROTOCOL_ERROR, p);
             case OP_SNACK_REQ -> reject(REJECT_SNACK_REJECT, p);
             default -> reject(REJECT_COMMAND_NOT_SUPPORTED, p);
@@ -248,14 +207,14 @@ public final class IscsiConnection implements PduParser.Handler {
 
     @Override
     public void onOversizedData(Pdu headerOnly, int announcedLength) {
-        pdusDelivered++;
+        login.pduDelivered();
         // the command (if any) is lost: reject it and close, ERL 0 cannot recover the task
         rejectDataError(headerOnly, REJECT_PROTOCOL_ERROR);
     }
 
     @Override
     public void onDataDigestError(Pdu pdu) {
-        pdusDelivered++;
+        login.pduDelivered();
         // ERL 0: the task cannot be recovered without SNACK/R2T recovery
         rejectDataError(pdu, REJECT_DATA_DIGEST_ERROR);
     }
@@ -267,7 +226,7 @@ public final class IscsiConnection implements PduParser.Handler {
     private void rejectDataError(Pdu pdu, int reason) {
         core.protocolError();
         if (phase == Phase.LOGIN) {
-            loginFail(LoginStatus.INITIATOR_ERROR, pdu.itt());
+            login.fail(LoginStatus.INITIATOR_ERROR, pdu.itt());
             return;
         }
         sendReject(reason, pdu.copyBhs());
@@ -289,371 +248,22 @@ public final class IscsiConnection implements PduParser.Handler {
         close();
     }
 
-    // ------------------------------------------------------------------ login
+    // ------------------------------------------------------------------ end of login
 
-    private void onLogin(Pdu p) {
-        int flags = p.flags();
-        boolean transit = (flags & LOGIN_TRANSIT_BIT) != 0;
-        boolean cont = (flags & LOGIN_CONTINUE_BIT) != 0;
-        int csg = (flags >>> LOGIN_CSG_SHIFT) & LOGIN_STAGE_MASK;
-        int nsg = flags & LOGIN_STAGE_MASK;
-        int itt = p.itt();
-        if (isid == null) {
-            isid = p.buffer().getBytes(p.bhs() + LOGIN_ISID_OFFSET, p.bhs() + LOGIN_ISID_OFFSET + LOGIN_ISID_LENGTH);
-            loginItt = itt;
-            cid = p.u16(LOGIN_CID_OFFSET);
-            expCmdSN = p.u32(CMDSN_OFFSET);
-            maxCmdSN = expCmdSN + cfg.commandWindow() - 1;
-            statSN = ThreadLocalRandom.current().nextInt();
-            if (overCap != null) {
-                core.connectionRejected();
-                LOG.log(System.Logger.Level.WARNING, "iSCSI login from " + remoteHost
-                        + " refused with 03/02 (Out of resources): " + overCap);
-                loginFail(LoginStatus.OUT_OF_RESOURCES, itt);
-                return;
-            }
-            int vmax = p.u8(LOGIN_VERSION_MAX_OFFSET);
-            int vmin = p.u8(LOGIN_VERSION_MIN_OFFSET);
-            if (vmin > 0 || vmax < vmin) {
-                loginFail(LoginStatus.UNSUPPORTED_VERSION, itt);
-                return;
-            }
-            int requestedTsih = p.u16(LOGIN_TSIH_OFFSET);
-            if (requestedTsih != 0) {
-                loginFail(core.tsihExists(requestedTsih) ? LoginStatus.TOO_MANY_CONNECTIONS
-                        : LoginStatus.SESSION_DOES_NOT_EXIST, itt);
-                return;
-            }
-        } else {
-            byte[] again = p.buffer().getBytes(p.bhs() + LOGIN_ISID_OFFSET, p.bhs() + LOGIN_ISID_OFFSET + LOGIN_ISID_LENGTH);
-            if (!java.util.Arrays.equals(again, isid) || itt != loginItt) {
-                loginFail(LoginStatus.INITIATOR_ERROR, itt);
-                return;
-            }
-        }
-        if (csg == 2 || (transit && (nsg == 2 || nsg <= csg)) || (cont && transit)) {
-            loginFail(LoginStatus.INITIATOR_ERROR, itt);
-            return;
-        }
-        if (currentStage >= 0 && csg != currentStage) {
-            loginFail(LoginStatus.INITIATOR_ERROR, itt);
-            return;
-        }
-        currentStage = csg;
-        // we are still sending a long response: the initiator sends empty requests to fetch the rest
-        if (pendingLoginOut != null) {
-            if (p.dataLength() != 0) {
-                loginFail(LoginStatus.INITIATOR_ERROR, itt);
-                return;
-            }
-            sendLoginChunk(csg);
-            return;
-        }
-        if (loginText.size() + p.dataLength() > MAX_LOGIN_TEXT) {
-            loginFail(LoginStatus.OUT_OF_RESOURCES, itt);
-            return;
-        }
-        byte[] data = p.copyData();
-        loginText.write(data, 0, data.length);
-        if (cont) {
-            // acknowledge the partial text with an empty response (RFC 7143 6.3)
-            Buffer h = header(OP_LOGIN_RSP, (csg << LOGIN_CSG_SHIFT));
-            fillLoginResponse(h, 0);
-            sendPdu(h, null, 0, 0);
-            return;
-        }
-        byte[] text = loginText.toByteArray();
-        loginText.reset();
-        List<TextKeys.Pair> keys = TextKeys.parse(text);
-        List<TextKeys.Pair> out = new ArrayList<>();
-        int status = processLoginKeys(keys, csg, nsg, transit, out);
-        if (status != LoginStatus.SUCCESS) {
-            loginFail(status, itt);
-            return;
-        }
-        boolean canTransit = transit;
-        if (csg == STAGE_SECURITY && auth != Auth.DONE) {
-            canTransit = false;
-        }
-        if (!firstLoginResponseSent && !discovery) {
-            out.add(new TextKeys.Pair("TargetPortalGroupTag", Integer.toString(cfg.portalGroupTag())));
-            if (node != null && node.alias() != null) {
-                out.add(new TextKeys.Pair("TargetAlias", node.alias()));
-            }
-        }
-        if ((csg == STAGE_OPERATIONAL || (canTransit && nsg == STAGE_FULL_FEATURE)) && !ourMrdslDeclared) {
-            out.add(new TextKeys.Pair("MaxRecvDataSegmentLength", Integer.toString(cfg.maxRecvDataSegmentLength())));
-            ourMrdslDeclared = true;
-        }
-        int rflags = (csg << LOGIN_CSG_SHIFT);
-        if (canTransit) {
-            rflags |= LOGIN_TRANSIT_BIT | nsg;
-        }
-        pendingLoginOut = TextKeys.encode(out);
-        pendingLoginOutPos = 0;
-        pendingLoginFlags = rflags;
-        sendLoginChunk(csg);
-    }
-
-    private void sendLoginChunk(int csg) {
-        int max = neg.initiatorMaxRecvDataSegmentLength();
-        int len = Math.min(max, pendingLoginOut.length - pendingLoginOutPos);
-        boolean last = pendingLoginOutPos + len >= pendingLoginOut.length;
-        int flags = last ? pendingLoginFlags : ((csg << LOGIN_CSG_SHIFT) | LOGIN_CONTINUE_BIT);
-        boolean toFfp = last && (flags & LOGIN_TRANSIT_BIT) != 0 && (flags & LOGIN_STAGE_MASK) == STAGE_FULL_FEATURE;
-        if (toFfp) {
-            tsih = core.newTsih();
-        }
-        Buffer h = header(OP_LOGIN_RSP, flags);
-        fillLoginResponse(h, 0);
-        byte[] data = pendingLoginOut;
-        int off = pendingLoginOutPos;
-        pendingLoginOutPos += len;
-        if (last) {
-            pendingLoginOut = null;
-        }
-        firstLoginResponseSent = true;
-        if ((flags & LOGIN_TRANSIT_BIT) != 0) {
-            currentStage = flags & LOGIN_STAGE_MASK;
-        }
-        sendPdu(h, data, off, len);
-        if (toFfp) {
-            enterFullFeature();
-        }
-    }
-
-    private void fillLoginResponse(Buffer h, int status) {
-        h.setByte(LOGIN_VERSION_MAX_OFFSET, (byte) 0);
-        h.setByte(LOGIN_VERSION_MIN_OFFSET, (byte) 0);
-        if (isid != null) {
-            h.setBytes(LOGIN_ISID_OFFSET, isid);
-        }
-        h.setShort(LOGIN_TSIH_OFFSET, (short) (status == 0 ? tsih : 0));
-        h.setInt(ITT_OFFSET, loginItt);
-        h.setInt(STATSN_OFFSET, statSN++);
-        h.setInt(EXPCMDSN_OFFSET, expCmdSN);
-        h.setInt(MAXCMDSN_OFFSET, maxCmdSN);
-        h.setByte(LOGIN_STATUS_CLASS_OFFSET, (byte) (status >>> 8));
-        h.setByte(LOGIN_STATUS_DETAIL_OFFSET, (byte) status);
-    }
-
-    private void loginFail(int status, int itt) {
-        if (phase == Phase.CLOSED) {
-            return;
-        }
-        if (isid == null) {
-            loginItt = itt;
-        }
-        Buffer h = header(OP_LOGIN_RSP, 0);
-        fillLoginResponse(h, status);
-        sendPdu(h, null, 0, 0);
-        phase = Phase.LOGGING_OUT;
-        parser.kill();
-        closeAfterFlush();
-    }
-
-    private int processLoginKeys(List<TextKeys.Pair> keys, int csg, int nsg, boolean transit, List<TextKeys.Pair> out) {
-        Map<String, String> seen = new HashMap<>();
-        for (TextKeys.Pair kv : keys) {
-            if (seen.put(kv.key(), kv.value()) != null) {
-                return LoginStatus.INITIATOR_ERROR;
-            }
-        }
-        if (initiatorName == null) {
-            String in = seen.get("InitiatorName");
-            if (in == null || in.isEmpty()) {
-                return LoginStatus.MISSING_PARAMETER;
-            }
-            if (!core.admitInitiator(in)) {
-                core.connectionRejected();
-                LOG.log(System.Logger.Level.WARNING, "iSCSI login of " + in + " from " + remoteHost
-                        + " refused with 03/02 (Out of resources): the initiator already holds "
-                        + cfg.maxConnectionsPerInitiator() + " connections (maxConnectionsPerInitiator)");
-                return LoginStatus.OUT_OF_RESOURCES;
-            }
-            countedInitiator = in;
-            initiatorName = in;
-            String st = seen.getOrDefault("SessionType", "Normal");
-            if (st.equals("Discovery")) {
-                discovery = true;
-            } else if (!st.equals("Normal")) {
-                return LoginStatus.SESSION_TYPE_NOT_SUPPORTED;
-            }
-            if (!discovery) {
-                String tn = seen.get("TargetName");
-                if (tn == null || tn.isEmpty()) {
-                    return LoginStatus.MISSING_PARAMETER;
-                }
-                node = cfg.target(tn);
-                if (node == null) {
-                    return LoginStatus.NOT_FOUND;
-                }
-                targetName = node.iqn();
-                scsi = node.scsiTarget();
-            }
-            IscsiTargetConfig.ChapSecret secret = cfg.chapFor(initiatorName);
-            boolean needChap = secret != null || cfg.chapRequired();
-            if (csg != STAGE_SECURITY && needChap) {
-                return LoginStatus.AUTHENTICATION_FAILURE;
-            }
-            if (csg != STAGE_SECURITY) {
-                auth = Auth.DONE;
-            }
-        }
-        for (TextKeys.Pair kv : keys) {
-            String k = kv.key();
-            String v = kv.value();
-            switch (k) {
-                case "InitiatorName", "SessionType", "TargetName", "InitiatorAlias" -> {
-                    // declarative, first PDU
-                    if (v == null) {
-                        out.add(new TextKeys.Pair(k, Negotiator.REJECT));
-                    }
-                }
-                case "AuthMethod" -> {
-                    if (csg != STAGE_SECURITY) {
-                        out.add(new TextKeys.Pair(k, Negotiator.IRRELEVANT));
-                        continue;
-                    }
-                    if (auth != Auth.START) {
-                        return LoginStatus.INITIATOR_ERROR;
-                    }
-                    String chosen = chooseAuth(v);
-                    if (chosen == null) {
-                        out.add(new TextKeys.Pair(k, Negotiator.REJECT));
-                        return LoginStatus.AUTHENTICATION_FAILURE;
-                    }
-                    out.add(new TextKeys.Pair(k, chosen));
-                    if (chosen.equals("CHAP")) {
-                        chapChosen = true;
-                        auth = Auth.CHAP_WAIT_A;
-                    } else {
-                        auth = Auth.DONE;
-                    }
-                }
-                case "CHAP_A" -> {
-                    if (auth != Auth.CHAP_WAIT_A) {
-                        return LoginStatus.INITIATOR_ERROR;
-                    }
-                    boolean md5 = false;
-                    if (v != null) {
-                        for (String a : v.split(",")) {
-                            if (a.equals("5")) {
-                                md5 = true;
-                            }
-                        }
-                    }
-                    if (!md5) {
-                        out.add(new TextKeys.Pair(k, Negotiator.REJECT));
-                        return LoginStatus.AUTHENTICATION_FAILURE;
-                    }
-                    chapId = Chap.newIdentifier();
-                    chapChallenge = Chap.newChallenge();
-                    out.add(new TextKeys.Pair("CHAP_A", "5"));
-                    out.add(new TextKeys.Pair("CHAP_I", Integer.toString(chapId)));
-                    out.add(new TextKeys.Pair("CHAP_C", Chap.encodeHex(chapChallenge)));
-                    auth = Auth.CHAP_WAIT_R;
-                }
-                case "CHAP_N", "CHAP_R", "CHAP_I", "CHAP_C" -> {
-                    if (auth != Auth.CHAP_WAIT_R) {
-                        return LoginStatus.INITIATOR_ERROR;
-                    }
-                }
-                default -> {
-                    if (Negotiator.isOperational(k)) {
-                        if (!negotiatedKeys.add(k)) {
-                            return LoginStatus.INITIATOR_ERROR;
-                        }
-                        String a = neg.answer(k, v, discovery);
-                        if (a != null) {
-                            out.add(new TextKeys.Pair(k, a));
-                        }
-                    } else if (k.startsWith("X-") || k.startsWith("X#") || k.startsWith("Z-")) {
-                        out.add(new TextKeys.Pair(k, Negotiator.NOT_UNDERSTOOD));
-                    } else if (k.equals("TargetAlias") || k.equals("TargetAddress") || k.equals("TargetPortalGroupTag")
-                            || k.equals("SendTargets")) {
-                        out.add(new TextKeys.Pair(k, Negotiator.IRRELEVANT));
-                    } else {
-                        out.add(new TextKeys.Pair(k, Negotiator.NOT_UNDERSTOOD));
-                    }
-                }
-            }
-        }
-        neg.reconcile(out);
-        if (cfg.headerDigestRequired() && transit && nsg == STAGE_FULL_FEATURE && !neg.headerDigest()) {
-            return LoginStatus.INITIATOR_ERROR; // header digests are mandatory on this portal
-        }
-        if (auth == Auth.CHAP_WAIT_R && seen.containsKey("CHAP_R")) {
-            int st = verifyChap(seen, out);
-            if (st != LoginStatus.SUCCESS) {
-                return st;
-            }
-        } else if (csg == STAGE_SECURITY && transit && auth != Auth.DONE && auth != Auth.START) {
-            // initiator wants to leave security before CHAP finished: keep it in the stage
-            return LoginStatus.SUCCESS;
-        } else if (csg == STAGE_SECURITY && transit && auth == Auth.START) {
-            // no AuthMethod offered: only acceptable when no CHAP is required
-            if (cfg.chapFor(initiatorName) != null || cfg.chapRequired()) {
-                return LoginStatus.AUTHENTICATION_FAILURE;
-            }
-            auth = Auth.DONE;
-        }
-        return LoginStatus.SUCCESS;
-    }
-
-    private String chooseAuth(String list) {
-        if (list == null) {
-            return null;
-        }
-        boolean needChap = cfg.chapFor(initiatorName) != null || cfg.chapRequired();
-        for (String m : list.split(",")) {
-            if (m.equals("CHAP") && cfg.chapFor(initiatorName) != null) {
-                return "CHAP";
-            }
-            if (m.equals("None") && !needChap) {
-                return "None";
-            }
-        }
-        return null;
-    }
-
-    private int verifyChap(Map<String, String> seen, List<TextKeys.Pair> out) {
-        IscsiTargetConfig.ChapSecret s = cfg.chapFor(initiatorName);
-        String name = seen.get("CHAP_N");
-        byte[] resp = Chap.decodeBinary(seen.get("CHAP_R"));
-        if (s == null || name == null || resp == null || !name.equals(s.userName())) {
-            return LoginStatus.AUTHENTICATION_FAILURE;
-        }
-        byte[] expected = Chap.response(chapId, s.secret().getBytes(StandardCharsets.UTF_8), chapChallenge);
-        if (!Chap.matches(expected, resp)) {
-            return LoginStatus.AUTHENTICATION_FAILURE;
-        }
-        String ci = seen.get("CHAP_I");
-        String cc = seen.get("CHAP_C");
-        if (ci != null || cc != null) {
-            long id = TextKeys.number(ci, 0, 255);
-            byte[] ch = Chap.decodeBinary(cc);
-            if (id < 0 || ch == null || ch.length == 0 || s.targetSecret() == null
-                    || java.util.Arrays.equals(ch, chapChallenge)) {
-                return LoginStatus.AUTHENTICATION_FAILURE;
-            }
-            byte[] r = Chap.response((int) id, s.targetSecret().getBytes(StandardCharsets.UTF_8), ch);
-            out.add(new TextKeys.Pair("CHAP_N", s.targetUserName()));
-            out.add(new TextKeys.Pair("CHAP_R", Chap.encodeHex(r)));
-        }
-        auth = Auth.DONE;
-        return LoginStatus.SUCCESS;
-    }
-
-    private void enterFullFeature() {
-        loginCompleted = true;
+    /** The last Login Response (transit to full feature phase) has been queued: the session starts. */
+    void enterFullFeature() {
         neg.finish();
         phase = Phase.FULL_FEATURE;
         parser.headerDigest(neg.headerDigest());
         parser.dataDigest(neg.dataDigest());
         parser.maxDataSegmentLength(cfg.maxRecvDataSegmentLength());
+        output.digests(neg.headerDigest(), neg.dataDigest());
+        discovery = login.discovery();
+        targetName = login.targetName();
+        scsi = login.scsiTarget();
+        String initiatorName = login.initiatorName();
         if (!discovery) {
-            String isidHex = HexFormat.of().formatHex(isid);
+            String isidHex = HexFormat.of().formatHex(login.isid());
             sessionKey = initiatorName.toLowerCase() + "|" + isidHex + "|" + targetName;
             IscsiConnection old = core.register(sessionKey, this);
             if (old != null && old != this) {
@@ -664,59 +274,21 @@ public final class IscsiConnection implements PduParser.Handler {
         }
     }
 
-    // ------------------------------------------------------------------ command ordering
-
-    private void gateCommand(Pdu p) {
-        int cmdSN = p.u32(CMDSN_OFFSET);
-        if (p.immediate()) {
-            dispatch(p, cmdSN);
-            return;
-        }
-        if (cmdSN == expCmdSN) {
-            expCmdSN++;
-            dispatch(p, cmdSN);
-            drainWaiting();
-            return;
-        }
-        if (snLessThan(expCmdSN, cmdSN) && snLessOrEqual(cmdSN, maxCmdSN) && waitingCmdSN.size() < cfg.commandWindow()) {
-            // in the window but ahead of ExpCmdSN: hold until the gap fills
-            waitingCmdSN.putIfAbsent(cmdSN, p.copy());
-        }
-        // outside the window: silently ignored (RFC 7143 4.2.2.1)
-    }
-
-    private void drainWaiting() {
-        while (!waitingCmdSN.isEmpty() && phase == Phase.FULL_FEATURE) {
-            Pdu next = waitingCmdSN.remove(expCmdSN);
-            if (next == null) {
-                // drop entries that fell behind
-                while (!waitingCmdSN.isEmpty() && snLessThan(waitingCmdSN.firstKey(), expCmdSN)) {
-                    waitingCmdSN.pollFirstEntry();
-                }
-                return;
-            }
-            expCmdSN++;
-            dispatch(next, next.u32(CMDSN_OFFSET));
-        }
-    }
+    // ------------------------------------------------------------------ commands in CmdSN order
 
     private void dispatch(Pdu p, int cmdSN) {
         switch (p.opcode()) {
             case OP_NOP_OUT -> onNopOut(p);
             case OP_SCSI_CMD -> onScsiCommand(p, cmdSN);
-            case OP_TMF_REQ -> onTmf(p, cmdSN);
-            case OP_TEXT_REQ -> onText(p);
+            case OP_TMF_REQ -> tmf.onTmf(p, cmdSN, discovery);
+            case OP_TEXT_REQ -> text.onText(p, discovery, targetName);
             case OP_LOGOUT_REQ -> onLogout(p);
             default -> reject(REJECT_COMMAND_NOT_SUPPORTED, p);
         }
     }
 
-    private int publishMaxCmdSN() {
-        int candidate = expCmdSN + cfg.commandWindow() - 1 - Math.min(byItt.size(), cfg.commandWindow() - 1);
-        if (snLessThan(maxCmdSN, candidate)) {
-            maxCmdSN = candidate;
-        }
-        return maxCmdSN;
+    int publishMaxCmdSN() {
+        return window.publishMaxCmdSN(byItt.size());
     }
 
     // ------------------------------------------------------------------ NOP
@@ -738,11 +310,11 @@ public final class IscsiConnection implements PduParser.Handler {
         h.setInt(ITT_OFFSET, itt);
         h.setInt(TTT_OFFSET, RESERVED_TAG);
         h.setInt(STATSN_OFFSET, statSN++);
-        h.setInt(EXPCMDSN_OFFSET, expCmdSN);
+        h.setInt(EXPCMDSN_OFFSET, window.expCmdSN());
         h.setInt(MAXCMDSN_OFFSET, publishMaxCmdSN());
         int len = Math.min(p.dataLength(), neg.initiatorMaxRecvDataSegmentLength());
         byte[] echo = len == 0 ? null : p.buffer().getBytes(p.dataOffset(), p.dataOffset() + len);
-        sendPdu(h, echo, 0, len);
+        output.send(h, echo, 0, len);
     }
 
     private void onTimer() {
@@ -750,20 +322,7 @@ public final class IscsiConnection implements PduParser.Handler {
             return;
         }
         long now = System.nanoTime();
-        if (pduStartedAt != 0 && now - pduStartedAt > cfg.pduTimeoutMillis() * 1_000_000L) {
-            core.connectionTimedOut();
-            core.protocolError();
-            LOG.log(System.Logger.Level.WARNING, "iSCSI connection from " + who() + " closed: a PDU begun "
-                    + (now - pduStartedAt) / 1_000_000 + " ms ago is still incomplete (pduTimeoutMillis "
-                    + cfg.pduTimeoutMillis() + ")");
-            close();
-            return;
-        }
-        if (!loginCompleted && now - acceptedAt > cfg.loginTimeoutMillis() * 1_000_000L) {
-            core.connectionTimedOut();
-            LOG.log(System.Logger.Level.WARNING, "iSCSI connection from " + who() + " closed: login not completed "
-                    + (now - acceptedAt) / 1_000_000 + " ms after connect (loginTimeoutMillis "
-                    + cfg.loginTimeoutMillis() + ")");
+        if (login.deadlinePassed(now)) {
             close();
             return;
         }
@@ -786,17 +345,18 @@ public final class IscsiConnection implements PduParser.Handler {
             h.setInt(ITT_OFFSET, RESERVED_TAG);
             h.setInt(TTT_OFFSET, pingTtt);
             h.setInt(STATSN_OFFSET, statSN);
-            h.setInt(EXPCMDSN_OFFSET, expCmdSN);
+            h.setInt(EXPCMDSN_OFFSET, window.expCmdSN());
             h.setInt(MAXCMDSN_OFFSET, publishMaxCmdSN());
-            sendPdu(h, null, 0, 0);
+            output.send(h, null, 0, 0);
         }
     }
 
-    private int newTtt() {
+    /** A target transfer tag in use by nothing else on this connection. */
+    int newTtt() {
         int t;
         do {
             t = nextTtt++;
-        } while (t == RESERVED_TAG || byTtt.containsKey(t) || t == pingTtt || t == pendingTextTtt);
+        } while (t == RESERVED_TAG || writes.tttInUse(t) || t == pingTtt || t == text.pendingTtt());
         return t;
     }
 
@@ -877,7 +437,7 @@ public final class IscsiConnection implements PduParser.Handler {
             writeSense(c.task, 0x05, 0x24, 0x00); // ILLEGAL REQUEST, INVALID FIELD IN CDB
             c.submitted = true;
             c.expectedLength = 0;
-            remember(deadItts, itt); // unsolicited Data-Out that may follow is discarded silently
+            writes.terminated(itt); // unsolicited Data-Out that may follow is discarded silently
             onTaskComplete(c);
             return;
         }
@@ -888,7 +448,7 @@ public final class IscsiConnection implements PduParser.Handler {
             c.task.status(ScsiStatus.TASK_SET_FULL);
             c.submitted = true;
             c.expectedLength = 0;
-            remember(deadItts, itt);
+            writes.terminated(itt);
             onTaskComplete(c);
             return;
         }
@@ -931,7 +491,7 @@ public final class IscsiConnection implements PduParser.Handler {
             if (c.received >= c.expectedLength) {
                 submit(c);
             } else if (!c.unsolicitedPhase) {
-                issueR2ts(c);
+                writes.issueR2ts(c);
             }
         } else {
             submit(c);
@@ -974,36 +534,6 @@ public final class IscsiConnection implements PduParser.Handler {
         return c;
     }
 
-    private void issueR2ts(Command c) {
-        while (c.outstandingR2T < neg.maxOutstandingR2T() && c.nextR2tOffset < c.expectedLength) {
-            int len = Math.min(neg.maxBurstLength(), c.expectedLength - c.nextR2tOffset);
-            Command.R2t r = freeR2t.pollFirst();
-            if (r == null) {
-                r = new Command.R2t();
-            }
-            r.cmd = c;
-            r.ttt = newTtt();
-            r.offset = c.nextR2tOffset;
-            r.length = len;
-            r.received = 0;
-            r.nextDataSN = 0;
-            byTtt.put(r.ttt, r);
-            c.nextR2tOffset += len;
-            c.outstandingR2T++;
-            Buffer h = header(OP_R2T, FINAL_BIT);
-            h.setLong(LUN_OFFSET, c.lunField);
-            h.setInt(ITT_OFFSET, c.itt);
-            h.setInt(TTT_OFFSET, r.ttt);
-            h.setInt(STATSN_OFFSET, statSN);
-            h.setInt(EXPCMDSN_OFFSET, expCmdSN);
-            h.setInt(MAXCMDSN_OFFSET, publishMaxCmdSN());
-            h.setInt(R2T_R2TSN_OFFSET, c.r2tSN++);
-            h.setInt(R2T_BUFFER_OFFSET_OFFSET, r.offset);
-            h.setInt(R2T_DESIRED_LENGTH_OFFSET, len);
-            sendPdu(h, null, 0, 0);
-        }
-    }
-
     /**
      * Data-Out data goes straight into the command's buffer as it arrives (no assembly copy), when the
      * PDU is in sequence for a command in this state; the checks are repeated when it is delivered.
@@ -1027,153 +557,10 @@ public final class IscsiConnection implements PduParser.Handler {
         if (p.opcode() != OP_DATA_OUT) {
             return null;
         }
-        int offset = p.u32(DATA_BUFFER_OFFSET_OFFSET);
-        int len = p.dataLength();
-        Command c = dataOutInSequence(p, offset, len);
-        if (c == null || c.dataOut == null || c.dataOutBorrowed || c.submitted) {
-            return null;
-        }
-        ByteBuffer t = c.dataOut.duplicate();
-        t.limit(offset + len).position(offset);
-        return t;
+        return writes.dataTarget(p);
     }
 
-    /** The command a Data-Out PDU continues in sequence (tags, DataSN, offset, length); null otherwise. */
-    private Command dataOutInSequence(Pdu p, int offset, int len) {
-        int itt = p.itt();
-        int ttt = p.u32(TTT_OFFSET);
-        int dataSN = p.u32(DATA_DATASN_OFFSET);
-        if (ttt == RESERVED_TAG) {
-            Command c = byItt.get(itt);
-            return c != null && c.unsolicitedPhase && unsolicitedInSequence(c, dataSN, offset, len) ? c : null;
-        }
-        Command.R2t r = byTtt.get(ttt);
-        return r != null && r.cmd.itt == itt && solicitedInSequence(r, dataSN, offset, len) ? r.cmd : null;
-    }
-
-    private boolean unsolicitedInSequence(Command c, int dataSN, int offset, int len) {
-        return dataSN == c.unsolicitedDataSN && offset == c.received
-                && (long) offset + len <= Math.min(c.expectedLength, neg.firstBurstLength());
-    }
-
-    private static boolean solicitedInSequence(Command.R2t r, int dataSN, int offset, int len) {
-        return dataSN == r.nextDataSN && offset == r.offset + r.received && r.received + len <= r.length;
-    }
-
-    private void onDataOut(Pdu p) {
-        int itt = p.itt();
-        int ttt = p.u32(TTT_OFFSET);
-        int dataSN = p.u32(DATA_DATASN_OFFSET);
-        int offset = p.u32(DATA_BUFFER_OFFSET_OFFSET);
-        int len = p.dataLength();
-        boolean f = (p.flags() & FINAL_BIT) != 0;
-        Command c;
-        Command.R2t r = null;
-        if (ttt == RESERVED_TAG) {
-            c = byItt.get(itt);
-            if (c == null || !c.unsolicitedPhase) {
-                if (!recentlyTerminated(deadItts, itt)) {
-                    reject(REJECT_PROTOCOL_ERROR, p);
-                }
-                return;
-            }
-            if (!unsolicitedInSequence(c, dataSN, offset, len)) {
-                sequenceError(c, dataSN != c.unsolicitedDataSN);
-                return;
-            }
-            c.unsolicitedDataSN++;
-        } else {
-            r = byTtt.get(ttt);
-            if (r == null || r.cmd.itt != itt) {
-                if (!recentlyTerminated(deadTtts, ttt)) {
-                    reject(REJECT_INVALID_PDU_FIELD, p);
-                }
-                return;
-            }
-            c = r.cmd;
-            if (!solicitedInSequence(r, dataSN, offset, len)) {
-                sequenceError(c, dataSN != r.nextDataSN);
-                return;
-            }
-            r.nextDataSN++;
-            r.received += len;
-        }
-        if (len > 0) {
-            if (!p.isPlaced()) { // a placed PDU's data is already there (dataTarget)
-                p.buffer().getBytes(p.dataOffset(), p.dataOffset() + len, c.dataOut.array(), c.dataOut.arrayOffset() + offset);
-            }
-            c.received += len;
-        }
-        if (r == null) {
-            if (f) {
-                c.unsolicitedPhase = false;
-                c.nextR2tOffset = c.received;
-                if (c.received < c.expectedLength) {
-                    issueR2ts(c);
-                    return;
-                }
-            }
-        } else if (f) {
-            if (r.received != r.length) {
-                sequenceError(c, false);
-                return;
-            }
-            byTtt.remove(r.ttt);
-            r.cmd = null;
-            freeR2t.addFirst(r);
-            c.outstandingR2T--;
-            if (c.received < c.expectedLength) {
-                issueR2ts(c);
-                return;
-            }
-        }
-        if (c.received >= c.expectedLength && !c.unsolicitedPhase && c.outstandingR2T == 0 && !c.submitted) {
-            submit(c);
-        }
-    }
-
-    private static boolean recentlyTerminated(int[] ring, int tag) {
-        for (int t : ring) {
-            if (t == tag && t != RESERVED_TAG) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private void remember(int[] ring, int tag) {
-        ring[deadCursor++ & (ring.length - 1)] = tag;
-    }
-
-    /**
-     * Data-Out sequence error (wrong DataSN, offset or burst length). At ErrorRecoveryLevel 0 the
-     * data cannot be recovered: the command is terminated with CHECK CONDITION, ABORTED COMMAND /
-     * DATA PHASE ERROR (or DATA OFFSET ERROR); the remaining Data-Out PDUs of the command are
-     * discarded silently and the session continues.
-     */
-    private void sequenceError(Command c, boolean dataSnError) {
-        core.protocolError();
-        remember(deadItts, c.itt);
-        if (c.outstandingR2T > 0) {
-            byTtt.values().removeIf(r -> {
-                if (r.cmd == c) {
-                    remember(deadTtts, r.ttt);
-                    return true;
-                }
-                return false;
-            });
-            c.outstandingR2T = 0;
-        }
-        c.unsolicitedPhase = false;
-        c.submitted = true;
-        ScsiTask t = c.task;
-        t.status(ScsiStatus.CHECK_CONDITION);
-        writeSense(t, 0x0b, 0x4b, dataSnError ? 0x00 : 0x05);
-        t.residual(0, false);
-        onTaskComplete(c);
-    }
-
-    private void submit(Command c) {
+    void submit(Command c) {
         c.submitted = true;
         ScsiTask t = c.task;
         if (c.dataOut != null) {
@@ -1205,17 +592,13 @@ public final class IscsiConnection implements PduParser.Handler {
         }
     }
 
-    private void onTaskComplete(Command c) {
+    void onTaskComplete(Command c) {
         if (phase == Phase.CLOSED || c.orphaned || !c.inUse) {
             return;
         }
         ScsiTask t = c.task;
         if (c.aborted) {
-            if (c.abortPending) {
-                c.heldCompletion = true; // decided when the ABORT TASK answer comes back
-                return;
-            }
-            releaseCommand(c);
+            tmf.abortedTaskCompleted(c); // held for a pending ABORT TASK, or released
             return;
         }
         int status = t.status();
@@ -1257,11 +640,11 @@ public final class IscsiConnection implements PduParser.Handler {
                 h.setInt(STATSN_OFFSET, statSN++);
                 h.setInt(DATAIN_RESIDUAL_OFFSET, (int) residual);
             }
-            h.setInt(EXPCMDSN_OFFSET, expCmdSN);
+            h.setInt(EXPCMDSN_OFFSET, window.expCmdSN());
             h.setInt(MAXCMDSN_OFFSET, maxSN);
             h.setInt(DATA_DATASN_OFFSET, dataSN++);
             h.setInt(DATA_BUFFER_OFFSET_OFFSET, off);
-            appendPdu(out(), h, Unpooled.wrappedBuffer(in.slice(off, len)), len);
+            output.append(h, Unpooled.wrappedBuffer(in.slice(off, len)), len);
             off += len;
         }
         if (send == 0 || !collapse) {
@@ -1271,7 +654,7 @@ public final class IscsiConnection implements PduParser.Handler {
             h.setByte(RSP_STATUS_OFFSET, (byte) status);
             h.setInt(ITT_OFFSET, c.itt);
             h.setInt(STATSN_OFFSET, statSN++);
-            h.setInt(EXPCMDSN_OFFSET, expCmdSN);
+            h.setInt(EXPCMDSN_OFFSET, window.expCmdSN());
             h.setInt(MAXCMDSN_OFFSET, maxSN);
             h.setInt(RSP_EXPDATASN_OFFSET, c.read ? dataSN : c.r2tSN);
             h.setInt(RSP_RESIDUAL_OFFSET, (int) residual);
@@ -1281,14 +664,14 @@ public final class IscsiConnection implements PduParser.Handler {
                 d[0] = (byte) (sl >>> 8);
                 d[1] = (byte) sl;
                 System.arraycopy(t.sense(), 0, d, 2, sl);
-                appendPdu(out(), h, d, 0, d.length);
+                output.append(h, d, 0, d.length);
             } else {
-                appendPdu(out(), h, null, 0, 0);
+                output.append(h, null, 0, 0);
             }
         }
         byItt.remove(c.itt);
-        pendingRecycle.add(c); // its Data-In buffer is referenced by the pending output
-        scheduleFlush();
+        output.recycleAfterWrite(c); // its Data-In buffer is referenced by the pending output
+        output.scheduleFlush();
     }
 
     private void drainCompletions() {
@@ -1297,56 +680,10 @@ public final class IscsiConnection implements PduParser.Handler {
         while ((c = completed.poll()) != null) {
             onTaskComplete(c);
         }
-        flush();
+        output.flush();
     }
 
-    private CompositeByteBuf out() {
-        if (pendingOut == null) {
-            pendingOut = Unpooled.compositeBuffer(MAX_COMPONENTS);
-        } else if (pendingOut.numComponents() > MAX_COMPONENTS - 16) {
-            flush();
-            pendingOut = Unpooled.compositeBuffer(MAX_COMPONENTS);
-        }
-        return pendingOut;
-    }
-
-    private void scheduleFlush() {
-        if (!flushScheduled) {
-            flushScheduled = true;
-            ctx.runOnContext(flushTask);
-        }
-    }
-
-    /** Writes everything produced so far in one socket write; recycles the commands it carried. */
-    private void flush() {
-        flushScheduled = false;
-        CompositeByteBuf o = pendingOut;
-        if (o == null) {
-            return;
-        }
-        pendingOut = null;
-        if (phase == Phase.CLOSED) {
-            o.release();
-            pendingRecycle.clear();
-            return;
-        }
-        // handed to Netty as is (not through Buffer, whose getByteBuf() would wrap it unreleasable):
-        // written with one gathering write and released (headers back to the pool) once written
-        NetSocketInternal out = (NetSocketInternal) socket;
-        if (pendingRecycle.isEmpty()) {
-            out.writeMessage(o);
-            return;
-        }
-        ArrayList<Command> done = pendingRecycle;
-        pendingRecycle = new ArrayList<>();
-        out.writeMessage(o).onComplete(ar -> {
-            for (Command d : done) {
-                recycle(d);
-            }
-        });
-    }
-
-    private void releaseCommand(Command c) {
+    void releaseCommand(Command c) {
         byItt.remove(c.itt, c);
         recycle(c);
     }
@@ -1367,269 +704,13 @@ public final class IscsiConnection implements PduParser.Handler {
         }
     }
 
-    // ------------------------------------------------------------------ task management
-
-    private void onTmf(Pdu p, int cmdSN) {
-        int itt = p.itt();
-        int fn = p.flags() & TMF_FUNCTION_MASK;
-        long lunField = p.lunField();
-        int lun = decodeLun(lunField);
-        int rtt = p.u32(TMF_RTT_OFFSET);
-        int refCmdSN = p.u32(TMF_REFCMDSN_OFFSET);
-        if (discovery) {
-            reject(REJECT_PROTOCOL_ERROR, p);
-            return;
-        }
-        TmfFunction f;
-        switch (fn) {
-            case 1 -> f = TmfFunction.ABORT_TASK;
-            case 2 -> f = TmfFunction.ABORT_TASK_SET;
-            case 3 -> f = TmfFunction.CLEAR_ACA;
-            case 4 -> f = TmfFunction.CLEAR_TASK_SET;
-            case 5 -> f = TmfFunction.LOGICAL_UNIT_RESET;
-            case 6 -> f = TmfFunction.TARGET_WARM_RESET;
-            case 7 -> f = TmfFunction.TARGET_COLD_RESET;
-            case 8 -> {
-                sendTmfResponse(itt, 4);
-                return;
-            }
-            default -> {
-                sendTmfResponse(itt, 5);
-                return;
-            }
-        }
-        boolean callTarget = true;
-        Command abortee = null;
-        if (f == TmfFunction.ABORT_TASK) {
-            Command c = byItt.get(rtt);
-            if (c == null || c.lun != lun) {
-                int code = 1; // task does not exist (never received, or already completed and answered)
-                Pdu held = waitingCmdSN.get(refCmdSN);
-                if (c == null && held != null && held.itt() == rtt) {
-                    // received out of order and not yet executed: it is aborted by never running
-                    waitingCmdSN.remove(refCmdSN);
-                    code = 0;
-                } else if (c == null && !snLessThan(refCmdSN, expCmdSN) && snLessThan(refCmdSN, cmdSN)) {
-                    // RFC 7143 11.5.1: a command not yet received whose CmdSN is below this TMF's is
-                    // considered received, and thus complete
-                    code = 0;
-                }
-                sendTmfResponse(itt, code);
-                return;
-            }
-            markAborted(c);
-            callTarget = c.submitted;
-            if (callTarget) {
-                c.abortPending = true;
-                abortee = c;
-            }
-        } else if (f == TmfFunction.ABORT_TASK_SET || f == TmfFunction.CLEAR_TASK_SET || f == TmfFunction.LOGICAL_UNIT_RESET) {
-            for (Command c : new ArrayList<>(byItt.values())) {
-                if (c.lun == lun) {
-                    markAborted(c);
-                }
-            }
-        } else if (f == TmfFunction.TARGET_WARM_RESET || f == TmfFunction.TARGET_COLD_RESET) {
-            for (Command c : new ArrayList<>(byItt.values())) {
-                markAborted(c);
-            }
-        }
-        if (!callTarget) {
-            sendTmfResponse(itt, 0);
-            return;
-        }
-        final TmfFunction func = f;
-        final ItNexus nx = nexus;
-        final Command target = abortee;
-        ctx.executeBlocking(() -> scsi.taskManagement(nx, func, lun, rtt & 0xffffffffL), false)
-                .onComplete(ar -> {
-                    if (phase == Phase.CLOSED) {
-                        return;
-                    }
-                    int code;
-                    TmfResponse resp = ar.succeeded() ? ar.result() : null;
-                    if (ar.failed()) {
-                        LOG.log(System.Logger.Level.WARNING, "task management " + func + " failed in the SCSI target", ar.cause());
-                        code = 255;
-                    } else {
-                        code = switch (resp) {
-                            case FUNCTION_COMPLETE, FUNCTION_SUCCEEDED -> 0;
-                            case TASK_DOES_NOT_EXIST -> 1;
-                            case LUN_DOES_NOT_EXIST -> 2;
-                            case FUNCTION_NOT_SUPPORTED -> 5;
-                            case FUNCTION_REJECTED -> 255;
-                        };
-                    }
-                    if (target != null && target.inUse && target.itt == rtt) {
-                        target.abortPending = false;
-                        if (code != 0) {
-                            // the task finished before the abort reached it: its status goes out first
-                            target.aborted = false;
-                            if (target.heldCompletion) {
-                                target.heldCompletion = false;
-                                onTaskComplete(target);
-                            }
-                        } else if (target.heldCompletion) {
-                            target.heldCompletion = false;
-                            releaseCommand(target);
-                        }
-                    }
-                    sendTmfResponse(itt, code);
-                    if (func == TmfFunction.TARGET_COLD_RESET && code == 0) {
-                        closeAfterFlush();
-                    }
-                });
-    }
-
-    private void markAborted(Command c) {
-        c.aborted = true;
-        // drop outstanding R2Ts; late Data-Out for them is discarded silently
-        remember(deadItts, c.itt);
-        if (c.outstandingR2T > 0) {
-            byTtt.values().removeIf(r -> {
-                if (r.cmd == c) {
-                    remember(deadTtts, r.ttt);
-                    return true;
-                }
-                return false;
-            });
-            c.outstandingR2T = 0;
-        }
-        c.unsolicitedPhase = false;
-        if (!c.submitted) {
-            releaseCommand(c);
-        }
-    }
-
-    private void sendTmfResponse(int itt, int response) {
-        Buffer h = header(OP_TMF_RSP, FINAL_BIT);
-        h.setByte(TMF_RESPONSE_OFFSET, (byte) response);
-        h.setInt(ITT_OFFSET, itt);
-        h.setInt(STATSN_OFFSET, statSN++);
-        h.setInt(EXPCMDSN_OFFSET, expCmdSN);
-        h.setInt(MAXCMDSN_OFFSET, publishMaxCmdSN());
-        sendPdu(h, null, 0, 0);
-    }
-
-    // ------------------------------------------------------------------ text / SendTargets
-
-    private void onText(Pdu p) {
-        int itt = p.itt();
-        int ttt = p.u32(TTT_OFFSET);
-        boolean cont = (p.flags() & TEXT_CONTINUE_BIT) != 0;
-        if (ttt != RESERVED_TAG) {
-            if (ttt != pendingTextTtt) {
-                reject(REJECT_INVALID_PDU_FIELD, p);
-                return;
-            }
-            if (pendingText != null) {
-                // the initiator fetches the next part of our long answer
-                sendTextChunk(itt, p.lunField());
-                return;
-            }
-            // otherwise: the next part of the initiator's long request
-        } else {
-            textIn.reset();
-        }
-        pendingText = null;
-        pendingTextTtt = RESERVED_TAG;
-        if (textIn.size() + p.dataLength() > MAX_LOGIN_TEXT) {
-            textIn.reset();
-            reject(REJECT_PROTOCOL_ERROR, p);
-            return;
-        }
-        byte[] d = p.copyData();
-        textIn.write(d, 0, d.length);
-        if (cont) {
-            // acknowledge the partial request with an empty response carrying a transfer tag
-            Buffer h = header(OP_TEXT_RSP, 0);
-            h.setLong(LUN_OFFSET, p.lunField());
-            h.setInt(ITT_OFFSET, itt);
-            pendingTextTtt = newTtt();
-            h.setInt(TTT_OFFSET, pendingTextTtt);
-            h.setInt(STATSN_OFFSET, statSN++);
-            h.setInt(EXPCMDSN_OFFSET, expCmdSN);
-            h.setInt(MAXCMDSN_OFFSET, publishMaxCmdSN());
-            sendPdu(h, null, 0, 0);
-            return;
-        }
-        byte[] all = textIn.toByteArray();
-        textIn.reset();
-        List<TextKeys.Pair> out = new ArrayList<>();
-        for (TextKeys.Pair kv : TextKeys.parse(all)) {
-            if (kv.key().equals("SendTargets")) {
-                sendTargets(kv.value(), out);
-            } else if (Negotiator.isOperational(kv.key()) || kv.key().equals("AuthMethod")) {
-                out.add(new TextKeys.Pair(kv.key(), Negotiator.REJECT));
-            } else {
-                out.add(new TextKeys.Pair(kv.key(), Negotiator.NOT_UNDERSTOOD));
-            }
-        }
-        pendingText = TextKeys.encode(out);
-        pendingTextPos = 0;
-        sendTextChunk(itt, p.lunField());
-    }
-
-    private void sendTargets(String value, List<TextKeys.Pair> out) {
-        String addr = portalAddress();
-        if (discovery && "All".equals(value)) {
-            for (IscsiTargetConfig.TargetNode n : cfg.targets().values()) {
-                out.add(new TextKeys.Pair("TargetName", n.iqn()));
-                out.add(new TextKeys.Pair("TargetAddress", addr));
-            }
-            return;
-        }
-        String want = value == null || value.isEmpty() || "All".equals(value) ? targetName : value.toLowerCase();
-        IscsiTargetConfig.TargetNode n = cfg.target(want);
-        if (n != null && (discovery || n.iqn().equals(targetName))) {
-            out.add(new TextKeys.Pair("TargetName", n.iqn()));
-            out.add(new TextKeys.Pair("TargetAddress", addr));
-        }
-    }
-
-    private String portalAddress() {
-        String host = cfg.host();
-        if (host.equals("0.0.0.0") || host.equals("::")) {
-            host = socket.localAddress().host();
-        }
-        if (host.contains(":")) {
-            host = "[" + host + "]";
-        }
-        return host + ":" + core.boundPort() + "," + cfg.portalGroupTag();
-    }
-
-    private void sendTextChunk(int itt, long lunField) {
-        int max = neg.initiatorMaxRecvDataSegmentLength();
-        int len = Math.min(max, pendingText.length - pendingTextPos);
-        boolean last = pendingTextPos + len >= pendingText.length;
-        Buffer h = header(OP_TEXT_RSP, last ? FINAL_BIT : TEXT_CONTINUE_BIT);
-        h.setLong(LUN_OFFSET, lunField);
-        h.setInt(ITT_OFFSET, itt);
-        if (last) {
-            pendingTextTtt = RESERVED_TAG;
-        } else if (pendingTextTtt == RESERVED_TAG) {
-            pendingTextTtt = newTtt();
-        }
-        h.setInt(TTT_OFFSET, pendingTextTtt);
-        h.setInt(STATSN_OFFSET, statSN++);
-        h.setInt(EXPCMDSN_OFFSET, expCmdSN);
-        h.setInt(MAXCMDSN_OFFSET, publishMaxCmdSN());
-        byte[] d = pendingText;
-        int off = pendingTextPos;
-        pendingTextPos += len;
-        if (last) {
-            pendingText = null;
-        }
-        sendPdu(h, d, off, len);
-    }
-
     // ------------------------------------------------------------------ logout
 
     private void onLogout(Pdu p) {
         int reason = p.flags() & LOGOUT_REASON_MASK;
         int response = switch (reason) {
             case 0 -> 0;
-            case 1 -> p.u16(LOGOUT_CID_OFFSET) == cid ? 0 : 1;
+            case 1 -> p.u16(LOGOUT_CID_OFFSET) == login.cid() ? 0 : 1;
             case 2 -> 2; // connection recovery not supported at ERL 0
             default -> -1;
         };
@@ -1641,7 +722,7 @@ public final class IscsiConnection implements PduParser.Handler {
         h.setByte(LOGOUT_RESPONSE_OFFSET, (byte) response);
         h.setInt(ITT_OFFSET, p.itt());
         h.setInt(STATSN_OFFSET, statSN++);
-        h.setInt(EXPCMDSN_OFFSET, expCmdSN);
+        h.setInt(EXPCMDSN_OFFSET, window.expCmdSN());
         h.setInt(MAXCMDSN_OFFSET, publishMaxCmdSN());
         h.setShort(LOGOUT_TIME2WAIT_OFFSET, (short) 0);
         h.setShort(LOGOUT_TIME2RETAIN_OFFSET, (short) 0);
@@ -1654,7 +735,7 @@ public final class IscsiConnection implements PduParser.Handler {
             }
             closeNexusNow();
         }
-        sendPdu(h, null, 0, 0);
+        output.send(h, null, 0, 0);
         if (response == 0) {
             phase = Phase.LOGGING_OUT;
             closeAfterFlush();
@@ -1663,7 +744,7 @@ public final class IscsiConnection implements PduParser.Handler {
 
     // ------------------------------------------------------------------ reject
 
-    private void reject(int reason, Pdu p) {
+    void reject(int reason, Pdu p) {
         core.protocolError();
         sendReject(reason, p.copyBhs());
     }
@@ -1676,91 +757,14 @@ public final class IscsiConnection implements PduParser.Handler {
         h.setByte(REJECT_REASON_OFFSET, (byte) reason);
         h.setInt(ITT_OFFSET, RESERVED_TAG);
         h.setInt(STATSN_OFFSET, statSN++);
-        h.setInt(EXPCMDSN_OFFSET, expCmdSN);
+        h.setInt(EXPCMDSN_OFFSET, window.expCmdSN());
         h.setInt(MAXCMDSN_OFFSET, publishMaxCmdSN());
-        sendPdu(h, badHeader, 0, badHeader.length);
-    }
-
-    // ------------------------------------------------------------------ output
-
-    /**
-     * A zeroed BHS in a pooled <em>direct</em> buffer with room for the header digest and the data
-     * digest (bytes LENGTH..+4 and LENGTH+4..+4). Every component of an output batch is direct, so the
-     * socket write is a gathering write of the batch as it is; a single heap component would make Netty
-     * copy the whole batch (Data-In payloads included) into a new direct buffer. The buffer is released
-     * when the batch is written (or dropped when the connection closes).
-     */
-    private Buffer header(int opcode, int flags) {
-        ByteBuf b = ByteBufAllocator.DEFAULT.directBuffer(LENGTH + 8, LENGTH + 8);
-        b.setZero(0, LENGTH + 8);
-        b.writerIndex(LENGTH);
-        Buffer h = BufferInternal.buffer(b);
-        h.setByte(OPCODE_OFFSET, (byte) opcode);
-        h.setByte(FLAGS_OFFSET, (byte) flags);
-        return h;
-    }
-
-    /**
-     * The pooled buffer under a {@link #header} (Buffer.getByteBuf() would return an unreleasable
-     * slice of it): the output batch takes over its reference.
-     */
-    private static ByteBuf raw(Buffer h) {
-        return ((BufferImpl) h).byteBuf();
-    }
-
-    /** Padding bytes (direct, never released). */
-    private static final ByteBuf ZEROS = Unpooled.unreleasableBuffer(Unpooled.directBuffer(4, 4).writeZero(4));
-
-    /**
-     * Appends header (+digest), data, padding (+digest) to {@code out}; the (small) array data is copied
-     * into a pooled direct buffer so that the batch stays all-direct (see {@link #header}).
-     */
-    private void appendPdu(CompositeByteBuf out, Buffer h, byte[] data, int off, int len) {
-        ByteBuf d = null;
-        if (len > 0) {
-            d = ByteBufAllocator.DEFAULT.directBuffer(len, len);
-            d.writeBytes(data, off, len);
-        }
-        appendPdu(out, h, d, len);
-    }
-
-    /** Appends header (+digest), data, padding (+digest) to {@code out}; the data is wrapped, not copied. */
-    private void appendPdu(CompositeByteBuf out, Buffer h, ByteBuf data, int len) {
-        dataSegmentLength(h, 0, len);
-        boolean hd = parser.headerDigest() && phase != Phase.LOGIN;
-        boolean dd = parser.dataDigest() && phase != Phase.LOGIN;
-        if (hd) {
-            int crc = Digests.crc32c(h, 0, LENGTH, 0);
-            h.setIntLE(LENGTH, crc);
-        }
-        ByteBuf hb = raw(h);
-        out.addComponent(true, hb.slice(0, hd ? LENGTH + 4 : LENGTH));
-        if (len > 0) {
-            out.addComponent(true, data);
-            int pad = padding(len);
-            if (pad > 0) {
-                out.addComponent(true, ZEROS.slice(0, pad));
-            }
-            if (dd) {
-                int crc = Digests.crc32c(data.nioBuffer(data.readerIndex(), len), pad);
-                hb.setIntLE(LENGTH + 4, crc);
-                out.addComponent(true, hb.retainedSlice(LENGTH + 4, 4));
-            }
-        }
-    }
-
-    private void sendPdu(Buffer h, byte[] data, int off, int len) {
-        if (phase == Phase.CLOSED) {
-            raw(h).release();
-            return;
-        }
-        appendPdu(out(), h, data, off, len);
-        scheduleFlush();
+        output.send(h, badHeader, 0, badHeader.length);
     }
 
     // ------------------------------------------------------------------ close
 
-    private void closeAfterFlush() {
+    void closeAfterFlush() {
         if (phase == Phase.CLOSED) {
             return;
         }
@@ -1768,7 +772,7 @@ public final class IscsiConnection implements PduParser.Handler {
         if (phase != Phase.LOGGING_OUT) {
             phase = Phase.LOGGING_OUT;
         }
-        flush();
+        output.flush();
         socket.write(Buffer.buffer()).onComplete(ar -> close());
     }
 
@@ -1791,11 +795,7 @@ public final class IscsiConnection implements PduParser.Handler {
         }
         phase = Phase.CLOSED;
         parser.kill();
-        if (pendingOut != null) {   // output never written: its pooled headers go back now
-            pendingOut.release();
-            pendingOut = null;
-            pendingRecycle.clear();
-        }
+        output.discard();
         if (timerId >= 0) {
             core.vertx().cancelTimer(timerId);
             timerId = -1;
@@ -1806,14 +806,11 @@ public final class IscsiConnection implements PduParser.Handler {
             }
         }
         byItt.clear();
-        byTtt.clear();
-        waitingCmdSN.clear();
+        writes.clear();
+        window.clear();
         core.unregister(sessionKey, this);
         core.removed(this);
-        if (countedInitiator != null) {
-            core.releaseInitiator(countedInitiator);
-            countedInitiator = null;
-        }
+        login.releaseCaps();
         closeNexusNow();
     }
 
