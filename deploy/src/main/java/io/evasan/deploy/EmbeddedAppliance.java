@@ -196,7 +196,8 @@ public final class EmbeddedAppliance implements AutoCloseable {
                     }
                 };
                 g = new ManagementServer(new ManagementConfig().host(o.mgmtHost()).port(o.mgmtPort())
-                        .credentialMld(m.mld()).tls(o.mgmtTlsCert(), o.mgmtTlsKey()).initiatorSecrets(secrets), p, t, c, prometheus);
+                        .records(new io.evasan.nsc.cell.impl.MldRecords(m.mld())).tls(o.mgmtTlsCert(), o.mgmtTlsKey()).initiatorSecrets(secrets),
+                        new io.evasan.nsc.cell.impl.StorageCell(p, t, c), prometheus);
                 gport = g.start();
                 token = g.createdToken();
                 s = new IscsiTargetServer(icfg);

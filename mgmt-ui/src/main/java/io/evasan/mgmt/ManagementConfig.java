@@ -1,6 +1,6 @@
 package io.evasan.mgmt;
 
-import io.evasan.mld.Mld;
+import io.evasan.nsc.api.Records;
 
 import java.nio.file.Path;
 import java.util.Objects;
@@ -18,7 +18,7 @@ public final class ManagementConfig {
 
     private String host = "127.0.0.1";
     private int port = 8080;
-    private Mld credentialMld;
+    private Records records;
     private Path stateDirectory;
     private String controllerName = "nsc0";
     private long snapshotTimeoutMillis = 30_000;
@@ -40,8 +40,12 @@ public final class ManagementConfig {
         return this;
     }
 
-    /** Store the token hash in the MLD (record {@value #AUTH_KIND}/{@value #AUTH_KEY}; mirrored on the quorum drives). Preferred. */
-    public ManagementConfig credentialMld(Mld v) { this.credentialMld = v; return this; }
+    /**
+     * Store the token hash, the hosts and the snapshot schedules in the cell's records (the MLD: record
+     * {@value #AUTH_KIND}/{@value #AUTH_KEY}, kinds {@code mgmt.host}, {@code mgmt.schedule}; mirrored on the quorum
+     * drives), through the cell API. Preferred. The launcher passes {@code new io.evasan.nsc.cell.impl.MldRecords(mld)}.
+     */
+    public ManagementConfig records(Records v) { this.records = v; return this; }
     /** Receives the CHAP secrets of registered hosts (the iSCSI target's configuration); null = no target to enforce them. */
     public ManagementConfig initiatorSecrets(InitiatorSecrets v) { this.initiatorSecrets = v; return this; }
 
@@ -96,7 +100,7 @@ public final class ManagementConfig {
     public LongSupplier clock() { return clock; }
     public long backgroundTickMillis() { return backgroundTickMillis; }
     public int port() { return port; }
-    public Mld credentialMld() { return credentialMld; }
+    public Records records() { return records; }
     public InitiatorSecrets initiatorSecrets() { return initiatorSecrets; }
     public Path stateDirectory() { return stateDirectory; }
     public String controllerName() { return controllerName; }

@@ -5,9 +5,7 @@ import io.evasan.mgmt.impl.ApiRoutes;
 import io.evasan.mgmt.impl.ApplianceMeters;
 import io.evasan.mgmt.impl.RequestLimits;
 import io.evasan.mgmt.impl.TokenAuthenticator;
-import io.evasan.nsc.Controller;
-import io.evasan.raid.Pool;
-import io.evasan.sharing.SharingTrees;
+import io.evasan.nsc.api.Cell;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -51,9 +49,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ManagementServer {
     private final ManagementConfig config;
-    private final Pool pool;
-    private final SharingTrees trees;
-    private final Controller controller;
+    private final Cell cell;
     private final PrometheusMeterRegistry prometheus;
     private final ApplianceMeters meters;
     private final String openApi;
@@ -63,17 +59,18 @@ public final class ManagementServer {
     private TokenAuthenticator auth;
     private ApiRoutes api;
 
-    public ManagementServer(ManagementConfig config, Pool pool, SharingTrees trees, Controller controller,
-                            MeterRegistry registry) {
+    /**
+     * @param cell the cell the appliance manages, through its API only ({@code io.evasan.nsc.api}; the launcher
+     *             builds it: {@code new io.evasan.nsc.cell.impl.StorageCell(pool, trees, controller)})
+     */
+    public ManagementServer(ManagementConfig config, Cell cell, MeterRegistry registry) {
         this.config = Objects.requireNonNull(config, "config");
-        this.pool = Objects.requireNonNull(pool, "pool");
-        this.trees = Objects.requireNonNull(trees, "trees");
-        this.controller = Objects.requireNonNull(controller, "controller");
+        this.cell = Objects.requireNonNull(cell, "cell");
         this.prometheus = prometheusOf(Objects.requireNonNull(registry, "registry"));
-        if (config.credentialMld() == null && config.stateDirectory() == null) {
-            throw new IllegalArgumentException("ManagementConfig needs credentialMld(...) or stateDirectory(...)");
+        if (config.records() == null && config.stateDirectory() == null) {
+            throw new IllegalArgumentException("ManagementConfig needs records(...) or stateDirectory(...)");
         }
-        this.meters = new ApplianceMeters(registry, pool, controller);
+        this.meters = new ApplianceMeters(registry, cell);
         this.openApi = resource("openapi.json");
     }
 
@@ -120,7 +117,7 @@ public final class ManagementServer {
         auth = TokenAuthenticator.loadOrCreate(config);
         Vertx v = Vertx.vertx();
         try {
-            ApiRoutes api = new ApiRoutes(pool, trees, controller, config, meters);
+            ApiRoutes api = new ApiRoutes(cell, config, meters);
             api.startBackground();
             this.api = api;
             Router r = Router.router(v);
@@ -143,11 +140,11 @@ public final class ManagementServer {
                 ctx.response().putHeader("content-type", "application/json").end(openApi);
             });
             api.register(r);
-            new io.evasan.mgmt.impl.EventStream(v, pool, controller, api).register(r); // GET /api/events (SSE)
+            new io.evasan.mgmt.impl.EventStream(v, cell, api).register(r); // GET /api/events (SSE)
             new io.evasan.mgmt.impl.ConsoleRoutes().register(r); // the web console: GET / and /console/*, no token
             r.get("/metrics").blockingHandler(ctx -> {
                 meters.answered(200);
-                meters.syncBgcopy(controller, trees);
+                meters.syncBgcopy(cell);
                 ctx.response().putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
                         .end(Buffer.buffer(prometheus.scrape()));
             }, false);

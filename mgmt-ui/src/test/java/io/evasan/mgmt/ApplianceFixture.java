@@ -94,6 +94,11 @@ public class ApplianceFixture implements AutoCloseable {
         token = t;
     }
 
+    /** The cell API over the current pool, trees and controller (what the launcher hands the management server). */
+    public io.evasan.nsc.api.Cell cell() {
+        return new io.evasan.nsc.cell.impl.StorageCell(pool, trees, controller);
+    }
+
     /** (Re)starts the management server with the config this fixture was made with. */
     public void startServer() {
         startServer(configure);
@@ -101,8 +106,8 @@ public class ApplianceFixture implements AutoCloseable {
 
     /** (Re)starts the management server; {@code tweak} adjusts the config (e.g. TLS). */
     public void startServer(java.util.function.UnaryOperator<ManagementConfig> tweak) {
-        server = new ManagementServer(tweak.apply(new ManagementConfig().port(0).credentialMld(mapping.mld())
-                .snapshotTimeoutMillis(20_000)), pool, trees, controller, registry);
+        server = new ManagementServer(tweak.apply(new ManagementConfig().port(0).records(new io.evasan.nsc.cell.impl.MldRecords(mapping.mld()))
+                .snapshotTimeoutMillis(20_000)), cell(), registry);
         port = server.start();
         server.createdToken().ifPresent(t -> token = t);
     }

@@ -117,9 +117,9 @@ class EventStreamTest extends ApplianceTest {
     record Fast(Vertx vertx, EventStream events, int port) implements AutoCloseable {
         static Fast start(int maxStreams) throws Exception {
             Vertx v = Vertx.vertx();
-            ApiRoutes api = new ApiRoutes(f.pool, f.trees, f.controller, new ManagementConfig().credentialMld(f.mapping.mld()),
-                    new ApplianceMeters(f.registry, f.pool, f.controller));
-            EventStream events = new EventStream(v, f.pool, f.controller, api, maxStreams, 50, 100, 150);
+            ApiRoutes api = new ApiRoutes(f.cell(), new ManagementConfig().records(new io.evasan.nsc.cell.impl.MldRecords(f.mapping.mld())),
+                    new ApplianceMeters(f.registry, f.cell()));
+            EventStream events = new EventStream(v, f.cell(), api, maxStreams, 50, 100, 150);
             Router router = Router.router(v);
             events.register(router);
             HttpServer server = v.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
@@ -243,8 +243,8 @@ class EventStreamTest extends ApplianceTest {
 
     @Test
     void shouldEndOpenStreamsWhenTheServerStops() throws Exception {
-        ManagementServer other = new ManagementServer(new ManagementConfig().port(0).credentialMld(f.mapping.mld()),
-                f.pool, f.trees, f.controller, f.registry);
+        ManagementServer other = new ManagementServer(new ManagementConfig().port(0).records(new io.evasan.nsc.cell.impl.MldRecords(f.mapping.mld())),
+                f.cell(), f.registry);
         int port = other.start();
         try (SseClient s = SseClient.open(HTTP, port, "Bearer " + f.token)) {
             assertEquals(200, s.response.statusCode());
@@ -262,9 +262,9 @@ class EventStreamTest extends ApplianceTest {
         JsonObject get = new JsonObject(r.body());
         Vertx v = Vertx.vertx();
         try {
-            ApiRoutes api = new ApiRoutes(f.pool, f.trees, f.controller, new ManagementConfig().credentialMld(f.mapping.mld()),
-                    new ApplianceMeters(f.registry, f.pool, f.controller));
-            EventStream events = new EventStream(v, f.pool, f.controller, api);
+            ApiRoutes api = new ApiRoutes(f.cell(), new ManagementConfig().records(new io.evasan.nsc.cell.impl.MldRecords(f.mapping.mld())),
+                    new ApplianceMeters(f.registry, f.cell()));
+            EventStream events = new EventStream(v, f.cell(), api);
             // the events' body carries every field GET /api/jobs has, plus the contract's "jobs" list
             JsonObject body = events.jobsBody();
             for (String k : get.fieldNames()) {

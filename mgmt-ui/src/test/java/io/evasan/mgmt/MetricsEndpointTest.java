@@ -132,17 +132,17 @@ class MetricsEndpointTest extends ApplianceTest {
     void shouldUseOrAddAPrometheusRegistryInAComposite() {
         CompositeMeterRegistry c = new CompositeMeterRegistry();
         Counter early = Counter.builder("evasan.test.early").register(c);
-        ManagementServer s = new ManagementServer(new ManagementConfig().port(0).credentialMld(f.mapping.mld()),
-                f.pool, f.trees, f.controller, c);
+        ManagementServer s = new ManagementServer(new ManagementConfig().port(0).records(new io.evasan.nsc.cell.impl.MldRecords(f.mapping.mld())),
+                f.cell(), c);
         PrometheusMeterRegistry p = s.prometheusRegistry();
         assertTrue(c.getRegistries().contains(p));
         early.increment(3);
         assertTrue(p.scrape().contains("evasan_test_early_total 3.0"), "a meter created before the server counts into it: " + p.scrape());
-        ManagementServer again = new ManagementServer(new ManagementConfig().port(0).credentialMld(f.mapping.mld()),
-                f.pool, f.trees, f.controller, c);
+        ManagementServer again = new ManagementServer(new ManagementConfig().port(0).records(new io.evasan.nsc.cell.impl.MldRecords(f.mapping.mld())),
+                f.cell(), c);
         assertSame(p, again.prometheusRegistry(), "a Prometheus registry already in the composite is reused");
         assertThrows(IllegalArgumentException.class, () -> new ManagementServer(new ManagementConfig().port(0)
-                .credentialMld(f.mapping.mld()), f.pool, f.trees, f.controller,
+                .records(new io.evasan.nsc.cell.impl.MldRecords(f.mapping.mld())), f.cell(),
                 new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
     }
 }

@@ -1050,11 +1050,29 @@ public final class Controller implements AutoCloseable {
     private LunRecord promote(SnapshotRecord s) {
         LunRecord r;
         String name = s.name();
+        long segments = trees.segments(s.disk());
         synchronized (catalog) {
             for (int n = 0; table.byName(name) != null; n++) {
                 name = s.name() + "#" + Long.toHexString(s.requestId()) + (n == 0 ? "" : "." + n);
             }
-            r = table.promote(s.name(), name);   // the one durable step
+            // published before the snapshot record goes (the LUN keeps the snapshot's id and disk), so a reader that
+            // lists the snapshots and then the promotions (GET /api/jobs) never misses a snapclone being promoted
+            PromotedSnapclone done = new PromotedSnapclone(s.name(), name, s.id(), s.lunId(), segments,
+                    System.currentTimeMillis());
+            synchronized (promotions) {
+                promotions.addLast(done);
+                while (promotions.size() > REMEMBERED_PROMOTIONS) {
+                    promotions.removeFirst();
+                }
+            }
+            try {
+                r = table.promote(s.name(), name);   // the one durable step
+            } catch (RuntimeException e) {
+                synchronized (promotions) {
+                    promotions.remove(done);
+                }
+                throw e;
+            }
             destage.register(r.id(), r.disk(), r.sizeBytes());
             changed(CatalogChange.Op.PROMOTE, name, s.name(), r.sizeBytes(), null, -1);
         }
@@ -1074,13 +1092,6 @@ public final class Controller implements AutoCloseable {
             }
         }
         lus.put(r.id(), lu);
-        synchronized (promotions) {
-            promotions.addLast(new PromotedSnapclone(s.name(), name, r.id(), s.lunId(),
-                    trees.segments(r.disk()), System.currentTimeMillis()));
-            while (promotions.size() > REMEMBERED_PROMOTIONS) {
-                promotions.removeFirst();
-            }
-        }
         return r;
     }
 

@@ -8,17 +8,16 @@ import io.evasan.nsc.lun.LunRecord;
 import io.evasan.nsc.lun.Presentation;
 import io.evasan.nsc.lun.SnapshotRecord;
 import io.evasan.nsc.marker.SnapshotMarker;
-import io.evasan.raid.DiskGroup;
-import io.evasan.raid.Pool;
-import io.evasan.raid.Rebuild;
-import io.evasan.raid.drive.DriveInfo;
-import io.evasan.raid.drive.DriveState;
-import io.evasan.raid.rstore.RaidLevel;
-import io.evasan.sharing.AllocationPolicy;
-import io.evasan.sharing.BgCopyProgress;
-import io.evasan.sharing.DiskDescription;
-import io.evasan.sharing.SharingTrees;
-import io.evasan.sharing.TreeDescription;
+import io.evasan.nsc.api.BgCopyView;
+import io.evasan.nsc.api.Cell;
+import io.evasan.nsc.api.DiskGroupView;
+import io.evasan.nsc.api.DriveFile;
+import io.evasan.nsc.api.DriveStatus;
+import io.evasan.nsc.api.DriveView;
+import io.evasan.nsc.api.Drives;
+import io.evasan.nsc.api.RebuildView;
+import io.evasan.nsc.api.TreeDiskView;
+import io.evasan.nsc.api.Trees;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -46,8 +45,9 @@ public final class ApiRoutes {
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
     private static final int MAX_HOST_LUN = 16383;
 
-    private final Pool pool;
-    private final SharingTrees trees;
+    private final Cell cell;
+    private final Drives pool;
+    private final Trees trees;
     private final Controller controller;
     private final ManagementConfig config;
     private final ApplianceMeters meters;
@@ -58,17 +58,18 @@ public final class ApiRoutes {
     private final DestageRate destageRate;
     private java.util.concurrent.ScheduledExecutorService background;
 
-    public ApiRoutes(Pool pool, SharingTrees trees, Controller controller, ManagementConfig config, ApplianceMeters meters) {
-        this.pool = pool;
-        this.trees = trees;
-        this.controller = controller;
+    public ApiRoutes(Cell cell, ManagementConfig config, ApplianceMeters meters) {
+        this.cell = cell;
+        this.pool = cell.drives();
+        this.trees = cell.trees();
+        this.controller = cell.controller();
         this.config = config;
         this.meters = meters;
-        this.jobs = new JobRoutes(this, pool, trees, controller);
+        this.jobs = new JobRoutes(this, cell);
         this.schedules = new ScheduleRoutes(this, controller, config);
-        this.backup = new BackupRoutes(this, controller);
+        this.backup = new BackupRoutes(this, cell);
         this.hosts = new HostRoutes(this, controller, config);
-        this.destageRate = new DestageRate(() -> controller.cache().stats().destagedBytes(), config.clock());
+        this.destageRate = new DestageRate(() -> cell.controllers().cache().destagedBytes(), config.clock());
     }
 
     /**
@@ -228,15 +229,15 @@ public final class ApiRoutes {
 
     private Reply getPool(RoutingContext ctx) {
         JsonArray groups = new JsonArray();
-        for (DiskGroup g : pool.diskGroups()) {
+        for (DiskGroupView g : pool.diskGroups()) {
             groups.add(group(g));
         }
-        return new Reply(200, new JsonObject().put("id", pool.id().toString()).put("groups", groups));
+        return new Reply(200, new JsonObject().put("id", pool.poolId()).put("groups", groups));
     }
 
-    private JsonObject group(DiskGroup g) {
+    private JsonObject group(DiskGroupView g) {
         JsonArray drives = new JsonArray();
-        for (DriveInfo d : g.drives()) {
+        for (DriveView d : g.drives()) {
             drives.add(drive(d));
         }
         long total = g.totalPsegs();
@@ -248,16 +249,16 @@ public final class ApiRoutes {
                 .put("drives", drives);
     }
 
-    private static JsonObject drive(DriveInfo d) {
+    private static JsonObject drive(DriveView d) {
         return new JsonObject().put("index", d.index()).put("driveId", d.driveId().toString())
                 .put("path", d.path().toString()).put("state", d.state().name())
                 .put("capacityBytes", d.capacity()).put("psegCount", d.psegCount()).put("usedPsegs", d.usedPsegs())
                 .put("rssId", d.rssId()).put("rssSlot", d.rssSlot());
     }
 
-    private DiskGroup groupParam(RoutingContext ctx) {
+    private DiskGroupView groupParam(RoutingContext ctx) {
         int id = Json.pathInt(ctx, "group");
-        for (DiskGroup g : pool.diskGroups()) {
+        for (DiskGroupView g : pool.diskGroups()) {
             if (g.id() == id) {
                 return g;
             }
@@ -265,10 +266,10 @@ public final class ApiRoutes {
         throw new ApiError(404, "no disk group with id " + id, "group");
     }
 
-    private static DriveInfo driveParam(RoutingContext ctx, DiskGroup g) {
+    private static DriveView driveParam(RoutingContext ctx, DiskGroupView g) {
         int index = Json.pathInt(ctx, "drive");
-        for (DriveInfo d : g.drives()) {
-            if (d.index() == index && d.state() != DriveState.REMOVED) {
+        for (DriveView d : g.drives()) {
+            if (d.index() == index && d.state() != DriveStatus.REMOVED) {
                 return d;
             }
         }
@@ -280,7 +281,7 @@ public final class ApiRoutes {
     static final long MAX_DRIVE_BYTES = 64L << 40;
 
     private Reply addDrive(RoutingContext ctx) {
-        DiskGroup g = groupParam(ctx);
+        DiskGroupView g = groupParam(ctx);
         JsonObject b = Json.body(ctx, Set.of("sizeBytes"));
         long size = Json.integer(b, "sizeBytes", MIN_DRIVE_BYTES, MAX_DRIVE_BYTES);
         if (size % (1 << 20) != 0) {
@@ -290,20 +291,20 @@ public final class ApiRoutes {
             String rel = null;
             for (int n = 0; n < 10_000; n++) {
                 String candidate = String.format("drives/g%d-api%02d.img", g.id(), n);
-                if (!java.nio.file.Files.exists(pool.directory().resolve(candidate))) {
+                if (!java.nio.file.Files.exists(pool.poolDirectory().resolve(candidate))) {
                     rel = candidate;
                     break;
                 }
             }
             if (rel == null) {
-                throw new ApiError(409, "no free drive file name under " + pool.directory().resolve("drives"), "group");
+                throw new ApiError(409, "no free drive file name under " + pool.poolDirectory().resolve("drives"), "group");
             }
-            java.nio.file.Path file = pool.directory().resolve(rel);
+            java.nio.file.Path file = pool.poolDirectory().resolve(rel);
             DriveFiles.checkFits(file.getParent(), new long[] {size}, "sizeBytes");
-            DriveFiles.Undo undo = DriveFiles.track(pool.directory(), List.of(file));
-            int index;
+            DriveFiles.Undo undo = DriveFiles.track(pool.poolDirectory(), List.of(file));
+            DriveView added;
             try {
-                index = g.addDrive(io.evasan.raid.DriveSpec.file(rel, size));
+                added = pool.addDrive(g.id(), new DriveFile(rel, size));
             } catch (RuntimeException e) {
                 undo.rollback();   // a failed add leaves no drive file behind
                 if (e instanceof StorageException se) {
@@ -311,7 +312,7 @@ public final class ApiRoutes {
                 }
                 throw e;
             }
-            return new Reply(201, drive(current(g, index)));
+            return new Reply(201, drive(added));
         }
     }
 
@@ -341,22 +342,22 @@ public final class ApiRoutes {
             java.util.Arrays.fill(sizes, driveSize(b));
         }
         synchronized (this) {
-            for (DiskGroup g : pool.diskGroups()) {
+            for (DiskGroupView g : pool.diskGroups()) {
                 if (g.name().equals(name)) {
                     throw new ApiError(409, "disk group " + name + " already exists", "name");
                 }
             }
-            java.util.List<io.evasan.raid.DriveSpec> drives = new java.util.ArrayList<>();
+            java.util.List<DriveFile> drives = new java.util.ArrayList<>();
             java.util.List<java.nio.file.Path> files = new java.util.ArrayList<>();
             for (int i = 0; i < n; i++) {
-                drives.add(io.evasan.raid.DriveSpec.file(String.format("drives/group-%s/d%02d.img", name, i), sizes[i]));
-                files.add(pool.directory().resolve(drives.get(i).path()));
+                drives.add(new DriveFile(String.format("drives/group-%s/d%02d.img", name, i), sizes[i]));
+                files.add(pool.poolDirectory().resolve(drives.get(i).path()));
             }
-            DriveFiles.checkFits(pool.directory().resolve("drives"), sizes, "driveSizeBytes");
-            DriveFiles.Undo undo = DriveFiles.track(pool.directory(), files);
-            DiskGroup g;
+            DriveFiles.checkFits(pool.poolDirectory().resolve("drives"), sizes, "driveSizeBytes");
+            DriveFiles.Undo undo = DriveFiles.track(pool.poolDirectory(), files);
+            DiskGroupView g;
             try {
-                g = pool.createDiskGroup(new io.evasan.raid.GroupSpec(name, drives));
+                g = pool.createDiskGroup(name, drives);
             } catch (RuntimeException e) {
                 undo.rollback();   // a failed create leaves no drive file or directory behind
                 if (!(e instanceof StorageException)) {
@@ -385,36 +386,35 @@ public final class ApiRoutes {
     }
 
     private Reply removeDrive(RoutingContext ctx) {
-        DiskGroup g = groupParam(ctx);
-        DriveInfo d = driveParam(ctx, g);
-        long left = g.drives().stream().filter(x -> x.rssId() == d.rssId() && x.state() != DriveState.REMOVED).count() - 1;
+        DiskGroupView g = groupParam(ctx);
+        DriveView d = driveParam(ctx, g);
+        long left = g.drives().stream().filter(x -> x.rssId() == d.rssId() && x.state() != DriveStatus.REMOVED).count() - 1;
         if (left < 6) {
             throw new ApiError(409, "removing drive " + d.index() + " would leave its RSS " + d.rssId() + " with " + left
                     + " drives; at least 6 are needed", "drive");
         }
         try {
-            g.removeDrive(d.index());
+            pool.removeDrive(g.id(), d.index());
         } catch (StorageException e) {
             throw new ApiError(e, "drive");
         }
-        for (DriveInfo x : g.drives()) {
+        for (DriveView x : pool.diskGroup(g.id()).map(DiskGroupView::drives).orElse(List.of())) {
             if (x.index() == d.index()) {
                 return new Reply(200, drive(x));
             }
         }
         // the group no longer lists the drive: removeDrive returned, so it is removed
-        return new Reply(200, drive(new DriveInfo(d.index(), d.driveId(), d.path(), DriveState.REMOVED, d.capacity(),
-                d.psegCount(), 0, d.rssId(), d.rssSlot())));
+        return new Reply(200, drive(d.removed()));
     }
 
     private Reply failDrive(RoutingContext ctx) {
-        DiskGroup g = groupParam(ctx);
-        DriveInfo d = driveParam(ctx, g);
-        if (d.state() != DriveState.AVAILABLE) {
+        DiskGroupView g = groupParam(ctx);
+        DriveView d = driveParam(ctx, g);
+        if (d.state() != DriveStatus.AVAILABLE) {
             throw new ApiError(409, "drive " + d.index() + " is " + d.state() + ", not AVAILABLE", "drive");
         }
         try {
-            g.failDrive(d.index());
+            pool.failDrive(g.id(), d.index());
         } catch (StorageException e) {
             throw new ApiError(e, "drive");
         }
@@ -422,24 +422,23 @@ public final class ApiRoutes {
     }
 
     private Reply restoreDrive(RoutingContext ctx) {
-        DiskGroup g = groupParam(ctx);
-        DriveInfo d = driveParam(ctx, g);
-        if (d.state() == DriveState.AVAILABLE) {
+        DiskGroupView g = groupParam(ctx);
+        DriveView d = driveParam(ctx, g);
+        if (d.state() == DriveStatus.AVAILABLE) {
             throw new ApiError(409, "drive " + d.index() + " is AVAILABLE; only FAILED or MISSING drives are restored", "drive");
         }
-        Rebuild r;
+        RebuildView r;
         try {
-            r = g.restoreDrive(d.index());
+            r = pool.restoreDrive(g.id(), d.index());
         } catch (StorageException e) {
             throw new ApiError(e, "drive");
         }
-        jobs.rebuilds.put(g.id(), r);
         return new Reply(202, new JsonObject().put("drive", drive(current(g, d.index())))
-                .put("rebuild", rebuild(g, r)));
+                .put("rebuild", rebuild(r)));
     }
 
-    private static DriveInfo current(DiskGroup g, int index) {
-        for (DriveInfo d : g.drives()) {
+    private DriveView current(DiskGroupView g, int index) {
+        for (DriveView d : pool.diskGroup(g.id()).map(DiskGroupView::drives).orElse(List.of())) {
             if (d.index() == index) {
                 return d;
             }
@@ -447,10 +446,10 @@ public final class ApiRoutes {
         throw new StorageException(ErrorCode.NOT_FOUND, "drive " + index + " left disk group " + g.name());
     }
 
-    static JsonObject rebuild(DiskGroup g, Rebuild r) {
-        JsonObject o = new JsonObject().put("type", "rebuild").put("group", g.id())
+    static JsonObject rebuild(RebuildView r) {
+        JsonObject o = new JsonObject().put("type", "rebuild").put("group", r.group())
                 .put("done", r.done()).put("total", r.total()).put("unit", "64 KiB rows")
-                .put("membersRebuilt", r.membersRebuilt()).put("finished", r.isDone())
+                .put("membersRebuilt", r.membersRebuilt()).put("finished", r.finished())
                 .put("unrecoverableRsds", new JsonArray(List.copyOf(r.unrecoverable())));
         if (r.failure() != null) {
             o.put("failure", r.failure().toString());
@@ -458,7 +457,7 @@ public final class ApiRoutes {
         return o;
     }
 
-    static JsonObject bgcopy(BgCopyProgress p) {
+    static JsonObject bgcopy(BgCopyView p) {
         return new JsonObject().put("disk", p.disk()).put("done", p.done()).put("total", p.total())
                 .put("unit", "segments").put("state", p.state().name());
     }
@@ -519,7 +518,7 @@ public final class ApiRoutes {
         putState(o, "lun-" + l.id());
         if (l.disk() >= 0) {
             try {
-                o.put("group", trees.diskGroup(l.disk()));
+                o.put("group", trees.diskGroupOf(l.disk()));
             } catch (StorageException e) {
                 // the LUN's disk is gone from the trees (deleted concurrently): no group to show
             }
@@ -572,19 +571,19 @@ public final class ApiRoutes {
         if (segs > Integer.MAX_VALUE) {
             throw ApiError.badRequest("sizeBytes", "field 'sizeBytes' is too large");
         }
-        RaidLevel raid = null;
+        String raid = null;
         if (b.getValue("raid") != null) {
             String r = Json.string(b, "raid");
-            try {
-                raid = RaidLevel.valueOf(r);
-            } catch (IllegalArgumentException e) {
-                throw ApiError.badRequest("raid", "field 'raid' must be one of " + java.util.Arrays.toString(RaidLevel.values()));
+            List<String> levels = cell.luns().raidLevels();
+            if (!levels.contains(r)) {
+                throw ApiError.badRequest("raid", "field 'raid' must be one of " + levels);
             }
+            raid = r;
         }
         int group = b.getValue("group") == null ? -1 : lunGroup(b.getValue("group"));
         LunRecord l;
         try {
-            l = controller.createLun(name, size, raid, group);
+            l = cell.luns().createLun(name, size, raid, group);
         } catch (StorageException e) {
             throw new ApiError(e, e.code() == ErrorCode.ALREADY_EXISTS ? "name"
                     : e.code() == ErrorCode.INVALID_ARGUMENT ? "sizeBytes"
@@ -596,7 +595,7 @@ public final class ApiRoutes {
 
     /** Disk group id from a LUN body's {@code group}: a group id (integer) or name as GET /api/pool shows them. */
     private int lunGroup(Object v) {
-        for (DiskGroup g : pool.diskGroups()) {
+        for (DiskGroupView g : pool.diskGroups()) {
             if (v instanceof String s ? g.name().equals(s)
                     : (v instanceof Integer || v instanceof Long) && ((Number) v).longValue() == g.id()) {
                 return g.id();
@@ -679,19 +678,18 @@ public final class ApiRoutes {
             }
             group = lunGroup(b.getValue("group"));
         }
-        AllocationPolicy policy = controller.defaultSnapshotPolicy();
+        String policy = cell.luns().defaultSnapshotPolicy();
         if (b.getValue("policy") != null) {
             String p = Json.string(b, "policy");
-            try {
-                policy = AllocationPolicy.valueOf(p);
-            } catch (IllegalArgumentException e) {
-                throw ApiError.badRequest("policy", "field 'policy' = '" + p + "' must be one of "
-                        + java.util.Arrays.toString(AllocationPolicy.values()));
+            List<String> policies = cell.luns().allocationPolicies();
+            if (!policies.contains(p)) {
+                throw ApiError.badRequest("policy", "field 'policy' = '" + p + "' must be one of " + policies);
             }
+            policy = p;
         }
         SnapshotMarker m;
         try {
-            m = controller.snapshot(l.name(), name, clone, policy, group);
+            m = cell.luns().snapshot(l.name(), name, clone, policy, group);
         } catch (StorageException e) {   // INVALID_STATE: the LUN is quarantined
             throw new ApiError(e, e.code() == ErrorCode.NOT_FOUND || e.code() == ErrorCode.INVALID_STATE ? "lun" : "name");
         }
@@ -699,7 +697,7 @@ public final class ApiRoutes {
             m.taken().get(config.snapshotTimeoutMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             return new Reply(202, new JsonObject().put("name", name).put("lun", l.name()).put("snapclone", clone)
-                    .put("policy", policy.name())
+                    .put("policy", policy)
                     .put("taken", false).put("message", "the snapshot marker is queued behind cached writes and not taken after "
                             + config.snapshotTimeoutMillis() + " ms; GET /api/snapshots shows it once taken"));
         } catch (ExecutionException e) {
@@ -773,13 +771,13 @@ public final class ApiRoutes {
                 .put("presentations", pres);
         putState(o, "snapshot-" + s.id());
         try {
-            o.put("group", trees.diskGroup(s.disk()));
+            o.put("group", trees.diskGroupOf(s.disk()));
         } catch (StorageException e) {
             // the disk is gone (deleted concurrently); no group to report
         }
         if (s.snapclone()) {
             try {
-                o.put("bgcopy", bgcopy(trees.bgcopyProgress(s.disk())));
+                o.put("bgcopy", bgcopy(cell.jobs().bgcopy(s.disk())));
             } catch (StorageException e) {
                 // the clone's disk is gone; report without progress
             }
@@ -790,9 +788,9 @@ public final class ApiRoutes {
     /** The allocation policy the sharing tree keeps for {@code disk} (persisted with the disk), or null when it is gone. */
     private String policyOf(long disk) {
         try {
-            for (DiskDescription d : trees.describe(disk).disks()) {
+            for (TreeDiskView d : trees.describe(disk)) {
                 if (d.id() == disk) {
-                    return d.policy() == null ? null : d.policy().name();
+                    return d.policy();
                 }
             }
         } catch (StorageException e) {
@@ -833,16 +831,16 @@ public final class ApiRoutes {
         for (SnapshotRecord s : controller.listSnapshots()) {
             names.put(s.disk(), s.name());
         }
-        TreeDescription t;
+        List<TreeDiskView> t;
         try {
             t = trees.describe(l.disk());
         } catch (StorageException e) {
             throw new ApiError(e, "name");
         }
         JsonArray disks = new JsonArray();
-        for (DiskDescription d : t.disks()) {
+        for (TreeDiskView d : t) {
             JsonObject o = new JsonObject().put("disk", d.id()).put("name", names.get(d.id()))
-                    .put("kind", d.kind().name()).put("policy", d.policy() == null ? null : d.policy().name())
+                    .put("kind", d.kind()).put("policy", d.policy())
                     .put("position", d.position()).put("segments", d.segments())
                     .put("sharedWithPredecessor", d.sharedWithPredecessor())
                     .put("sharedWithSuccessor", d.sharedWithSuccessor())
@@ -928,9 +926,9 @@ public final class ApiRoutes {
         }
         try {
             if (pause) {
-                trees.pauseBgcopy(s.disk());
+                cell.jobs().pauseBgcopy(s.disk());
             } else {
-                trees.resumeBgcopy(s.disk());
+                cell.jobs().resumeBgcopy(s.disk());
             }
             return new Reply(200, snapshotJson(s));
         } catch (StorageException e) {
@@ -945,12 +943,13 @@ public final class ApiRoutes {
         for (LunRecord l : controller.listLuns()) {
             luns.add(l.name());
         }
+        io.evasan.nsc.api.CacheView cache = cell.controllers().cache();
         JsonObject c = new JsonObject().put("name", config.controllerName())
                 .put("state", controller.isOpen() ? "ONLINE" : "STOPPED")
                 .put("destagedBytesPerSecond", destageRate.bytesPerSecond())
-                .put("cacheDirtyBytes", controller.cache().dirtyBytes())
-                .put("cacheCapacityBytes", controller.cache().capacityBytes())
-                .put("snapshotBackupState", controller.backupEngine().state().name())
+                .put("cacheDirtyBytes", cache.dirtyBytes())
+                .put("cacheCapacityBytes", cache.capacityBytes())
+                .put("snapshotBackupState", cell.backup().state().state())
                 .put("health", controller.quarantine().isEmpty() ? "OK" : "DEGRADED")
                 .put("quarantined", controller.quarantine().size())
                 .put("luns", luns);

@@ -3,10 +3,10 @@ package io.evasan.mgmt.impl;
 import io.evasan.error.StorageException;
 import io.evasan.nsc.Controller;
 import io.evasan.nsc.lun.SnapshotRecord;
-import io.evasan.sharing.BgCopyProgress;
-import io.evasan.sharing.SharingTrees;
-import io.evasan.raid.DiskGroup;
-import io.evasan.raid.Pool;
+import io.evasan.nsc.api.BgCopyView;
+import io.evasan.nsc.api.Cell;
+import io.evasan.nsc.api.DiskGroupView;
+import io.evasan.nsc.api.Drives;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link #syncBgcopy} (run before each /metrics scrape): a snapclone's pair is registered the first time it is seen
  * and removed once its snapshot record is gone. Invariant: nothing is looked up by name; a gauge reads only the
  * {@link AtomicLong}s of its own {@link BgcopyGauges}, which {@link #syncBgcopy} fills from one
- * {@link SharingTrees#bgcopyProgress} call per snapclone (never on the I/O path).
+ * {@link io.evasan.nsc.api.Jobs#bgcopy} call per snapclone (never on the I/O path).
  * ("total" sits inside the name: the Prometheus registry strips a trailing {@code .total} from gauge names.)
  * Rebuild progress per group is already given by the RAID layer's gauges {@code evasan.raid.rebuild.done} and
  * {@code evasan.raid.rebuild.total.rows} (64 KiB rows, tag {@code group}).
@@ -33,18 +33,20 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class ApplianceMeters {
     private final Counter[] requests = new Counter[6];
     private final MeterRegistry registry;
+    private final Drives drives;
     private final Map<String, BgcopyGauges> bgcopies = new HashMap<>();
 
     /** The done/total gauges of one snapclone and the values they report. */
     private record BgcopyGauges(long disk, AtomicLong done, AtomicLong total, Gauge doneGauge, Gauge totalGauge) {
     }
 
-    public ApplianceMeters(MeterRegistry r, Pool pool, Controller controller) {
+    public ApplianceMeters(MeterRegistry r, Cell cell) {
         this.registry = r;
-        for (DiskGroup g : pool.diskGroups()) {
+        this.drives = cell.drives();
+        for (DiskGroupView g : drives.diskGroups()) {
             groupAdded(g);
         }
-        Gauge.builder("evasan.luns", controller, c -> c.listLuns().size()).description("LUNs in the controller's table").register(r);
+        Gauge.builder("evasan.luns", cell.controller(), c -> c.listLuns().size()).description("LUNs in the controller's table").register(r);
         for (int i = 1; i <= 5; i++) {
             requests[i] = Counter.builder("evasan.mgmt.requests").tag("status", i + "xx")
                     .description("management API requests answered").register(r);
@@ -52,10 +54,13 @@ public final class ApplianceMeters {
     }
 
     /** Creates the PSEG gauges of a disk group (at start, and once when the API creates a group). */
-    public void groupAdded(DiskGroup g) {
-        Gauge.builder("evasan.pool.psegs.free", g, DiskGroup::freePsegs).tag("group", g.name())
+    public void groupAdded(DiskGroupView g) {
+        int id = g.id();
+        Gauge.builder("evasan.pool.psegs.free", drives, d -> d.diskGroup(id).map(DiskGroupView::freePsegs).orElse(0L))
+                .strongReference(true).tag("group", g.name())
                 .description("free 2 MB PSEGs in the disk group").register(registry);
-        Gauge.builder("evasan.pool.psegs.capacity", g, DiskGroup::totalPsegs).tag("group", g.name())
+        Gauge.builder("evasan.pool.psegs.capacity", drives, d -> d.diskGroup(id).map(DiskGroupView::totalPsegs).orElse(0L))
+                .strongReference(true).tag("group", g.name())
                 .description("PSEGs in the disk group").register(registry);
     }
 
@@ -69,21 +74,22 @@ public final class ApplianceMeters {
 
     /**
      * Registers the BGCOPY gauge pair of every snapclone in the snapshot table that has none yet, refreshes the
-     * values of all pairs from {@code trees.bgcopyProgress}, and removes the pairs of snapclones no longer in the
+     * values of all pairs from {@code cell.jobs().bgcopy}, and removes the pairs of snapclones no longer in the
      * table (deleted, or deleted with their LUN). A snapclone whose copy finished and which left the tree keeps
      * reporting done == total until it is deleted.
      *
      * @return the number of snapclone gauge pairs registered after the call
      */
-    public synchronized int syncBgcopy(Controller controller, SharingTrees trees) {
+    public synchronized int syncBgcopy(Cell cell) {
+        Controller controller = cell.controller();
         Set<String> seen = new HashSet<>();
         for (SnapshotRecord s : controller.listSnapshots()) {
             if (!s.snapclone()) {
                 continue;
             }
-            BgCopyProgress p;
+            BgCopyView p;
             try {
-                p = trees.bgcopyProgress(s.disk());
+                p = cell.jobs().bgcopy(s.disk());
             } catch (StorageException e) {
                 continue; // the clone's disk is gone: the record is being deleted
             }

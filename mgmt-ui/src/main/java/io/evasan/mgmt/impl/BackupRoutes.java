@@ -4,8 +4,9 @@ import io.evasan.error.ErrorCode;
 import io.evasan.error.StorageException;
 import io.evasan.nsc.Controller;
 import io.evasan.nsc.backup.BackupRefusedException;
-import io.evasan.nsc.backup.impl.BackupLogicalUnit;
-import io.evasan.nsc.backup.impl.SnapshotBackupEngineImpl;
+import io.evasan.nsc.api.BackupView;
+import io.evasan.nsc.api.Cell;
+import io.evasan.nsc.api.CopyView;
 import io.evasan.scsi.sense.SenseCodes;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -24,8 +25,11 @@ import java.util.Set;
 final class BackupRoutes {
     private final ApiRoutes api;
     private final Controller controller;
+    private final Cell cell;
 
-    BackupRoutes(ApiRoutes api, Controller controller) {
+    BackupRoutes(ApiRoutes api, Cell cell) {
+        this.cell = cell;
+        Controller controller = cell.controller();
         this.api = api;
         this.controller = controller;
     }
@@ -55,16 +59,15 @@ final class BackupRoutes {
     }
 
     JsonObject state() {
-        SnapshotBackupEngineImpl e = controller.backupEngine();
-        BackupLogicalUnit log = e.logUnit();
+        BackupView e = cell.backup().state();
         int primary = e.activePrimary();
         long disk = e.activeSnapshotDisk();
-        SnapshotBackupEngineImpl.CopyProgress p = e.copyProgress();
-        return new JsonObject().put("state", e.state().name())
+        CopyView p = e.copy();
+        return new JsonObject().put("state", e.state())
                 .put("primary", primary >= 0 ? api.lunName(primary) : null)
                 .put("snapshotDisk", disk >= 0 ? disk : null)
-                .put("logLun", log == null ? null : log.record().name())
-                .put("logCapacityBytes", log == null ? null : log.record().sizeBytes())
+                .put("logLun", e.logLun())
+                .put("logCapacityBytes", e.logLun() == null ? null : e.logCapacityBytes())
                 .put("logUsedSegments", e.logUsedSegments() >= 0 ? e.logUsedSegments() : null)
                 .put("logCapacitySegments", e.logCapacitySegments() >= 0 ? e.logCapacitySegments() : null)
                 .put("lastCopiedSegments", e.lastCopiedSegments())
@@ -95,12 +98,12 @@ final class BackupRoutes {
     }
 
     private ApiRoutes.Reply deleteLog(RoutingContext ctx) {
-        BackupLogicalUnit log = controller.backupEngine().logUnit();
+        String log = cell.backup().logLun().orElse(null);
         if (log == null) {
             throw new ApiError(404, "no log LUN is defined", null);
         }
         try {
-            controller.deleteLun(log.record().name());
+            controller.deleteLun(log);
         } catch (StorageException e) {
             throw new ApiError(e, null);
         }

@@ -4,9 +4,9 @@ import io.evasan.nsc.Controller;
 import io.evasan.nsc.lun.LunRecord;
 import io.evasan.nsc.lun.Presentation;
 import io.evasan.nsc.lun.SnapshotRecord;
-import io.evasan.raid.DiskGroup;
-import io.evasan.raid.Pool;
-import io.evasan.raid.drive.DriveInfo;
+import io.evasan.nsc.api.Cell;
+import io.evasan.nsc.api.DiskGroupView;
+import io.evasan.nsc.api.DriveView;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -62,7 +62,7 @@ public final class EventStream {
             "hosts");
 
     private final Vertx vertx;
-    private final Pool pool;
+    private final Cell cell;
     private final Controller controller;
     private final ApiRoutes api;
     private final int maxStreams;
@@ -86,8 +86,8 @@ public final class EventStream {
     record Observation(Map<String, String> fingerprints, JsonObject jobs, boolean jobRunning) {
     }
 
-    public EventStream(Vertx vertx, Pool pool, Controller controller, ApiRoutes api) {
-        this(vertx, pool, controller, api, MAX_STREAMS, 500, 1000, 15_000);
+    public EventStream(Vertx vertx, Cell cell, ApiRoutes api) {
+        this(vertx, cell, api, MAX_STREAMS, 500, 1000, 15_000);
     }
 
     /**
@@ -95,14 +95,14 @@ public final class EventStream {
      * fingerprint check every {@code tickMillis}, a {@code jobs} frame at most every {@code jobsMillis}
      * while a job runs, a ping comment every {@code pingMillis}.
      */
-    public EventStream(Vertx vertx, Pool pool, Controller controller, ApiRoutes api,
+    public EventStream(Vertx vertx, Cell cell, ApiRoutes api,
                        int maxStreams, long tickMillis, long jobsMillis, long pingMillis) {
         if (maxStreams < 1 || tickMillis < 10 || jobsMillis < tickMillis || pingMillis < 10) {
             throw new IllegalArgumentException("bad event stream settings");
         }
         this.vertx = vertx;
-        this.pool = pool;
-        this.controller = controller;
+        this.cell = cell;
+        this.controller = cell.controller();
         this.api = api;
         this.maxStreams = maxStreams;
         this.tickMillis = tickMillis;
@@ -268,10 +268,10 @@ public final class EventStream {
     Observation observe() {
         Map<String, String> f = new LinkedHashMap<>();
         StringBuilder b = new StringBuilder();
-        for (DiskGroup g : pool.diskGroups()) {
+        for (DiskGroupView g : cell.drives().diskGroups()) {
             b.append(g.id()).append(':').append(g.freePsegs()).append('/').append(g.totalPsegs())
                     .append(g.rebuildInProgress() ? 'R' : '-').append(g.resyncInProgress() ? 'S' : '-');
-            for (DriveInfo d : g.drives()) {
+            for (DriveView d : g.drives()) {
                 b.append(' ').append(d.index()).append('=').append(d.state()).append(',').append(d.usedPsegs());
             }
             b.append(';');
@@ -314,8 +314,9 @@ public final class EventStream {
         }
         f.put("jobs", b.toString());
 
-        f.put("controllers", controller.cache().dirtyBytes() + ":" + controller.cache().capacityBytes() + ":"
-                + controller.backupEngine().state());
+        io.evasan.nsc.api.CacheView cache = cell.controllers().cache();
+        f.put("controllers", cache.dirtyBytes() + ":" + cache.capacityBytes() + ":"
+                + cell.backup().state().state());
         // the schedules as GET /api/schedules shows them (next/last run, last snapshot and error included)
         f.put("schedules", api.schedulesBody().encode());
         // the seed-003 backup state as GET /api/backup shows it (log usage and copy progress included)

@@ -3,7 +3,7 @@ package io.evasan.mgmt.impl;
 import io.evasan.error.StorageException;
 import io.evasan.mgmt.InitiatorSecrets;
 import io.evasan.mgmt.ManagementConfig;
-import io.evasan.mld.Mld;
+import io.evasan.nsc.api.Records;
 import io.evasan.nsc.Controller;
 import io.evasan.nsc.lun.Presentation;
 import io.vertx.core.json.JsonArray;
@@ -60,7 +60,7 @@ final class HostRoutes {
     HostRoutes(ApiRoutes api, Controller controller, ManagementConfig config) {
         this.api = api;
         this.controller = controller;
-        Mld mld = config.credentialMld();
+        Records mld = config.records();
         this.store = new RecordStore(mld, mld == null && config.stateDirectory() != null
                 ? config.stateDirectory().resolve("mgmt-hosts") : null, KIND, "host");
         this.secrets = config.initiatorSecrets();

@@ -2,16 +2,16 @@ package io.evasan.mgmt.impl;
 
 import io.evasan.error.StorageException;
 import io.evasan.nsc.Controller;
-import io.evasan.nsc.backup.impl.SnapshotBackupEngineImpl;
+import io.evasan.nsc.api.Backup;
+import io.evasan.nsc.api.BgCopyView;
+import io.evasan.nsc.api.Cell;
+import io.evasan.nsc.api.CopyView;
+import io.evasan.nsc.api.DiskGroupView;
+import io.evasan.nsc.api.Drives;
+import io.evasan.nsc.api.Jobs;
+import io.evasan.nsc.api.RebuildView;
 import io.evasan.nsc.lun.PromotedSnapclone;
 import io.evasan.nsc.lun.SnapshotRecord;
-import io.evasan.raid.DiskGroup;
-import io.evasan.raid.Pool;
-import io.evasan.raid.Rebuild;
-import io.evasan.scsi.vendor.DcmdCodes;
-import io.evasan.sharing.BgCopyProgress;
-import io.evasan.sharing.BgCopyState;
-import io.evasan.sharing.SharingTrees;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -21,7 +21,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Background jobs with ids: {@code bgcopy-<snapclone>} (a snapclone's BGCOPY), {@code rebuild-<group>}
@@ -38,19 +37,19 @@ import java.util.concurrent.ConcurrentHashMap;
 final class JobRoutes {
     private static final int REMEMBERED_CANCELLED = 64;
     private final ApiRoutes api;
-    private final Pool pool;
-    private final SharingTrees trees;
+    private final Cell cell;
+    private final Drives pool;
+    private final Jobs trees;
     private final Controller controller;
-    /** Rebuilds started through this API, latest per disk group id. */
-    final Map<Integer, Rebuild> rebuilds = new ConcurrentHashMap<>();
     /** Final answers of cancelled jobs, oldest first. */
     private final Map<String, JsonObject> cancelled = new LinkedHashMap<>();
 
-    JobRoutes(ApiRoutes api, Pool pool, SharingTrees trees, Controller controller) {
+    JobRoutes(ApiRoutes api, Cell cell) {
         this.api = api;
-        this.pool = pool;
-        this.trees = trees;
-        this.controller = controller;
+        this.cell = cell;
+        this.pool = cell.drives();   // rebuilds started through this API: the cell keeps the latest per disk group
+        this.trees = cell.jobs();
+        this.controller = cell.controller();
     }
 
     void register(Router router) {
@@ -73,10 +72,10 @@ final class JobRoutes {
     JsonObject body() {
         JsonArray rb = new JsonArray();
         JsonArray flags = new JsonArray();
-        for (DiskGroup g : pool.diskGroups()) {
-            Rebuild r = rebuilds.get(g.id());
+        for (DiskGroupView g : pool.diskGroups()) {
+            RebuildView r = pool.rebuild(g.id()).orElse(null);
             if (r != null) {
-                rb.add(ApiRoutes.rebuild(g, r));
+                rb.add(ApiRoutes.rebuild(r));
             }
             flags.add(new JsonObject().put("group", g.id()).put("rebuildInProgress", g.rebuildInProgress())
                     .put("resyncInProgress", g.resyncInProgress()));
@@ -86,9 +85,9 @@ final class JobRoutes {
             if (!s.snapclone()) {
                 continue;
             }
-            BgCopyProgress p;
+            BgCopyView p;
             try {
-                p = trees.bgcopyProgress(s.disk());
+                p = trees.bgcopy(s.disk());
             } catch (StorageException e) {
                 continue; // the disk is gone between listing and asking
             }
@@ -120,10 +119,10 @@ final class JobRoutes {
                         .put("lun", api.lunName(p.sourceLunId())).put("promotedTo", p.lunName()));
             }
         }
-        for (DiskGroup g : pool.diskGroups()) {
-            Rebuild r = rebuilds.get(g.id());
+        for (DiskGroupView g : pool.diskGroups()) {
+            RebuildView r = pool.rebuild(g.id()).orElse(null);
             if (r != null) {
-                out.add(rebuildJob(g, r));
+                out.add(rebuildJob(r));
             }
         }
         JsonObject lop = lopJob();
@@ -147,9 +146,9 @@ final class JobRoutes {
     }
 
     private JsonObject bgcopyJob(SnapshotRecord s) {
-        BgCopyProgress p;
+        BgCopyView p;
         try {
-            p = trees.bgcopyProgress(s.disk());
+            p = trees.bgcopy(s.disk());
         } catch (StorageException e) {
             return null;
         }
@@ -161,16 +160,16 @@ final class JobRoutes {
         };
         JsonObject j = job("bgcopy-" + s.name(), "bgcopy", s.name(), state, p.done(), p.total(), "segments")
                 .put("lun", api.lunName(s.lunId()));
-        if (p.state() == BgCopyState.STALLED_NO_SPACE) {
+        if (p.state() == BgCopyView.State.STALLED_NO_SPACE) {
             j.put("message", "stalled: the disk group has no free segment; free space, then resume");
         }
         return j;
     }
 
-    private static JsonObject rebuildJob(DiskGroup g, Rebuild r) {
-        String state = !r.isDone() ? "RUNNING" : r.failure() != null ? "FAILED" : "DONE";
-        JsonObject j = job("rebuild-" + g.id(), "rebuild", g.name(), state, r.done(), r.total(), "64 KiB rows")
-                .put("group", g.id());
+    private static JsonObject rebuildJob(RebuildView r) {
+        String state = !r.finished() ? "RUNNING" : r.failure() != null ? "FAILED" : "DONE";
+        JsonObject j = job("rebuild-" + r.group(), "rebuild", r.groupName(), state, r.done(), r.total(), "64 KiB rows")
+                .put("group", r.group());
         if (r.failure() != null) {
             j.put("message", r.failure().toString());
         }
@@ -178,16 +177,16 @@ final class JobRoutes {
     }
 
     private JsonObject lopJob() {
-        SnapshotBackupEngineImpl.CopyProgress p = controller.backupEngine().copyProgress();
+        CopyView p = cell.backup().state().copy();
         if (p == null) {
             return null;
         }
         String state;
         if (p.running()) {
             state = p.paused() ? "PAUSED" : "RUNNING";
-        } else if (p.status() == DcmdCodes.LOP_STATUS_COMPLETED) {
+        } else if (p.completed()) {
             state = "DONE";
-        } else if (p.status() == DcmdCodes.LOP_STATUS_TERMINATED_BY_COMMAND) {
+        } else if (p.terminatedByCommand()) {
             state = "CANCELLED";
         } else {
             state = "FAILED";
@@ -274,11 +273,11 @@ final class JobRoutes {
     }
 
     private void lopControl(JsonObject j, Action action) {
-        SnapshotBackupEngineImpl engine = controller.backupEngine();
+        Backup engine = cell.backup();
         switch (action) {
             case PAUSE -> {
                 engine.pauseCopy();
-                SnapshotBackupEngineImpl.CopyProgress p = engine.copyProgress();
+                CopyView p = engine.state().copy();
                 if (p == null || !p.running()) {   // finished between the check and the pause: do not hold the next copy
                     engine.resumeCopy();
                     throw new ApiError(409, "the LOP copy finished meanwhile", "id");

@@ -2,8 +2,7 @@ package io.evasan.mgmt.impl;
 
 import io.evasan.error.ErrorCode;
 import io.evasan.error.StorageException;
-import io.evasan.mld.Mld;
-import io.evasan.mld.MldBatch;
+import io.evasan.nsc.api.Records;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -27,19 +26,19 @@ import java.util.stream.Stream;
  * before returning. Failures are {@link StorageException}s naming the record ("cannot store host h1: …").
  */
 final class RecordStore {
-    private final Mld mld;
+    private final Records mld;
     private final Path dir;
     private final String kind;
     private final String what;
 
     /**
-     * @param mld  the MLD, or null to use {@code dir}
+     * @param mld  the cell's records (the MLD), or null to use {@code dir}
      * @param dir  the folder of {@code .bin} files when {@code mld} is null; may be null (then nothing
      *             loads and {@link #put} refuses)
      * @param kind the MLD kind
      * @param what the record's noun in error messages ("host", "schedule")
      */
-    RecordStore(Mld mld, Path dir, String kind, String what) {
+    RecordStore(Records mld, Path dir, String kind, String what) {
         this.mld = mld;
         this.dir = dir;
         this.kind = kind;
@@ -76,7 +75,7 @@ final class RecordStore {
      */
     void put(String name, byte[] record) {
         if (mld != null) {
-            mld.commit(new MldBatch().put(kind, name, record));
+            mld.put(kind, name, record);
             return;
         }
         if (dir == null) {
@@ -106,7 +105,7 @@ final class RecordStore {
      */
     void remove(String name) {
         if (mld != null) {
-            mld.commit(new MldBatch().remove(kind, name));
+            mld.remove(kind, name);
             return;
         }
         try {

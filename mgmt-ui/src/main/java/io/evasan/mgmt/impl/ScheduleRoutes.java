@@ -3,7 +3,7 @@ package io.evasan.mgmt.impl;
 import io.evasan.error.ErrorCode;
 import io.evasan.error.StorageException;
 import io.evasan.mgmt.ManagementConfig;
-import io.evasan.mld.Mld;
+import io.evasan.nsc.api.Records;
 import io.evasan.nsc.Controller;
 import io.evasan.nsc.lun.LunRecord;
 import io.evasan.nsc.lun.SnapshotRecord;
@@ -79,7 +79,7 @@ public final class ScheduleRoutes {
         this.controller = controller;
         this.config = config;
         this.clock = config.clock();
-        Mld mld = config.credentialMld();
+        Records mld = config.records();
         this.store = new RecordStore(mld, mld == null ? config.stateDirectory().resolve("mgmt-schedules") : null, KIND, "schedule");
     }
 

@@ -3,8 +3,7 @@ package io.evasan.mgmt.impl;
 import io.evasan.error.ErrorCode;
 import io.evasan.error.StorageException;
 import io.evasan.mgmt.ManagementConfig;
-import io.evasan.mld.Mld;
-import io.evasan.mld.MldBatch;
+import io.evasan.nsc.api.Records;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -47,10 +46,10 @@ public final class TokenAuthenticator {
      *                          IO_ERROR when the file cannot be written
      */
     public static TokenAuthenticator loadOrCreate(ManagementConfig config) {
-        Mld mld = config.credentialMld();
+        Records mld = config.records();
         Path file = config.stateDirectory() == null ? null : config.stateDirectory().resolve(FILE_NAME);
         if (mld == null && file == null) {
-            throw new IllegalArgumentException("ManagementConfig needs credentialMld(...) or stateDirectory(...)");
+            throw new IllegalArgumentException("ManagementConfig needs records(...) or stateDirectory(...)");
         }
         byte[] stored = mld != null ? mld.get(ManagementConfig.AUTH_KIND, ManagementConfig.AUTH_KEY).orElse(null) : readFile(file);
         if (stored != null) {
@@ -68,7 +67,7 @@ public final class TokenAuthenticator {
         byte[] hash = hash(salt, token);
         byte[] record = AuthRecordDescriptor.encode(salt, hash);
         if (mld != null) {
-            mld.commit(new MldBatch().put(ManagementConfig.AUTH_KIND, ManagementConfig.AUTH_KEY, record));
+            mld.put(ManagementConfig.AUTH_KIND, ManagementConfig.AUTH_KEY, record);
         } else {
             writeFile(file, record);
         }

@@ -1,0 +1,33 @@
+package io.evasan.nsc.api;
+
+import io.evasan.nsc.Controller;
+
+/**
+ * One cell as the management appliance, the launcher and the transports see it. Each area is a
+ * sub-interface; the objects returned are the same for the life of the cell.
+ */
+public interface Cell {
+    /** LUN and snapshot commands with storage-layer parameters (RAID level, allocation policy). */
+    Luns luns();
+
+    /** Disk groups and drives: pool views and drive drills. */
+    Drives drives();
+
+    /** Background jobs below the controller: snapclone BGCOPY progress and control, rebuilds. */
+    Jobs jobs();
+
+    /** The seed-003 snapshot-backup engine (backup sessions, LOP copy). */
+    Backup backup();
+
+    /** The controller's cache and its state (GET /api/controllers). */
+    Controllers controllers();
+
+    /** Sharing-tree facts about LUN disks (group, segment size, per-disk segment counts). */
+    Trees trees();
+
+    /**
+     * The controller: LUNs, snapshots and snapclones, presentations (its public {@code io.evasan.nsc} API).
+     * Transitional: these areas move to their own sub-interfaces ({@code Luns}, {@code Snapshots}) next.
+     */
+    Controller controller();
+}

@@ -1,0 +1,41 @@
+package io.evasan.nsc.api;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Disk groups and their drives. Reads are views taken at the call; commands throw
+ * {@code io.evasan.error.StorageException} with the RAID layer's codes and change nothing when they do.
+ */
+public interface Drives {
+    /** The pool's id. */
+    String poolId();
+
+    /** The pool directory (drive file paths are relative to it). */
+    Path poolDirectory();
+
+    /** Every disk group, in the pool's order. */
+    List<DiskGroupView> diskGroups();
+
+    /** The disk group with this id, if any. */
+    Optional<DiskGroupView> diskGroup(int id);
+
+    /** Adds a file drive to group {@code group}; returns the drive as it now is. */
+    DriveView addDrive(int group, DriveFile drive);
+
+    /** Creates a disk group of these file drives; returns it. */
+    DiskGroupView createDiskGroup(String name, List<DriveFile> drives);
+
+    /** Removes (evacuates) drive {@code index} of group {@code group}. */
+    void removeDrive(int group, int index);
+
+    /** Marks drive {@code index} of group {@code group} failed. */
+    void failDrive(int group, int index);
+
+    /** Restores a FAILED or MISSING drive and starts its rebuild; the rebuild is then the group's latest. */
+    RebuildView restoreDrive(int group, int index);
+
+    /** The latest rebuild started through {@link #restoreDrive} in group {@code group}, if any. */
+    Optional<RebuildView> rebuild(int group);
+}

@@ -1,0 +1,34 @@
+package io.evasan.nsc.api;
+
+import io.evasan.nsc.lun.LunRecord;
+import io.evasan.nsc.marker.SnapshotMarker;
+
+import java.util.List;
+
+/**
+ * LUN and snapshot commands whose parameters are names of the layers below (RAID level, snapshot
+ * allocation policy). The rest of the LUN / snapshot / presentation calls are still
+ * {@link io.evasan.nsc.Controller}'s ({@link Cell#controller()}) until they move here.
+ */
+public interface Luns {
+    /** RAID level names a LUN can be created with (e.g. RAID0, RAID1, RAID5). */
+    List<String> raidLevels();
+
+    /** Snapshot allocation policy names. */
+    List<String> allocationPolicies();
+
+    /** The policy name a snapshot gets when none is named. */
+    String defaultSnapshotPolicy();
+
+    /**
+     * Creates a LUN of {@code sizeBytes} with RAID level {@code raid} (null: the default) in disk group
+     * {@code group} (negative: the default group).
+     */
+    LunRecord createLun(String name, long sizeBytes, String raid, int group);
+
+    /**
+     * Queues a snapshot (or snapclone into {@code group}, negative: the LUN's) of LUN {@code lun} named
+     * {@code name} with allocation policy {@code policy}; the marker tells when it is taken.
+     */
+    SnapshotMarker snapshot(String lun, String name, boolean snapclone, String policy, int group);
+}

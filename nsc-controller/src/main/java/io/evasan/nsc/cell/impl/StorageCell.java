@@ -1,0 +1,302 @@
+package io.evasan.nsc.cell.impl;
+
+import io.evasan.error.ErrorCode;
+import io.evasan.error.StorageException;
+import io.evasan.nsc.Controller;
+import io.evasan.nsc.api.Backup;
+import io.evasan.nsc.api.BackupView;
+import io.evasan.nsc.api.BgCopyView;
+import io.evasan.nsc.api.CacheView;
+import io.evasan.nsc.api.Cell;
+import io.evasan.nsc.api.Controllers;
+import io.evasan.nsc.api.CopyView;
+import io.evasan.nsc.api.DiskGroupView;
+import io.evasan.nsc.api.DriveFile;
+import io.evasan.nsc.api.DriveStatus;
+import io.evasan.nsc.api.DriveView;
+import io.evasan.nsc.api.Drives;
+import io.evasan.nsc.api.Jobs;
+import io.evasan.nsc.api.Luns;
+import io.evasan.nsc.lun.LunRecord;
+import io.evasan.nsc.marker.SnapshotMarker;
+import io.evasan.raid.rstore.RaidLevel;
+import io.evasan.sharing.AllocationPolicy;
+import io.evasan.nsc.api.RebuildView;
+import io.evasan.nsc.api.TreeDiskView;
+import io.evasan.nsc.api.Trees;
+import io.evasan.nsc.backup.impl.BackupLogicalUnit;
+import io.evasan.nsc.backup.impl.SnapshotBackupEngineImpl;
+import io.evasan.raid.DiskGroup;
+import io.evasan.raid.DriveSpec;
+import io.evasan.raid.GroupSpec;
+import io.evasan.raid.Pool;
+import io.evasan.raid.Rebuild;
+import io.evasan.raid.drive.DriveInfo;
+import io.evasan.scsi.vendor.DcmdCodes;
+import io.evasan.sharing.BgCopyProgress;
+import io.evasan.sharing.DiskDescription;
+import io.evasan.sharing.SharingTrees;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The cell API ({@link Cell}) over one appliance's objects: the pool, the sharing trees and the controller
+ * (the launcher opens them and owns them: this object closes nothing). Each area delegates to the layer that
+ * holds the state; views are taken at the call.
+ */
+public final class StorageCell implements Cell, Luns, Drives, Jobs, Trees, Backup, Controllers {
+    private final Pool pool;
+    private final SharingTrees trees;
+    private final Controller controller;
+    /** Rebuilds started through {@link #restoreDrive}, latest per disk group id. */
+    private final Map<Integer, Rebuild> rebuilds = new ConcurrentHashMap<>();
+
+    public StorageCell(Pool pool, SharingTrees trees, Controller controller) {
+        this.pool = Objects.requireNonNull(pool, "pool");
+        this.trees = Objects.requireNonNull(trees, "trees");
+        this.controller = Objects.requireNonNull(controller, "controller");
+    }
+
+    @Override public Luns luns() { return this; }
+    @Override public Drives drives() { return this; }
+    @Override public Jobs jobs() { return this; }
+    @Override public Backup backup() { return this; }
+    @Override public Controllers controllers() { return this; }
+    @Override public Trees trees() { return this; }
+    @Override public Controller controller() { return controller; }
+
+    // ---- Luns ----
+
+    @Override
+    public List<String> raidLevels() {
+        return java.util.Arrays.stream(RaidLevel.values()).map(Enum::name).toList();
+    }
+
+    @Override
+    public List<String> allocationPolicies() {
+        return java.util.Arrays.stream(AllocationPolicy.values()).map(Enum::name).toList();
+    }
+
+    @Override
+    public String defaultSnapshotPolicy() {
+        return controller.defaultSnapshotPolicy().name();
+    }
+
+    @Override
+    public LunRecord createLun(String name, long sizeBytes, String raid, int group) {
+        return controller.createLun(name, sizeBytes, raid == null ? null : RaidLevel.valueOf(raid), group);
+    }
+
+    @Override
+    public SnapshotMarker snapshot(String lun, String name, boolean snapclone, String policy, int group) {
+        return controller.snapshot(lun, name, snapclone, AllocationPolicy.valueOf(policy), group);
+    }
+
+    // ---- Drives ----
+
+    @Override
+    public String poolId() {
+        return pool.id().toString();
+    }
+
+    @Override
+    public Path poolDirectory() {
+        return pool.directory();
+    }
+
+    @Override
+    public List<DiskGroupView> diskGroups() {
+        List<DiskGroupView> out = new ArrayList<>();
+        for (DiskGroup g : pool.diskGroups()) {
+            out.add(view(g));
+        }
+        return out;
+    }
+
+    @Override
+    public Optional<DiskGroupView> diskGroup(int id) {
+        DiskGroup g = find(id);
+        return g == null ? Optional.empty() : Optional.of(view(g));
+    }
+
+    private DiskGroup find(int id) {
+        for (DiskGroup g : pool.diskGroups()) {
+            if (g.id() == id) {
+                return g;
+            }
+        }
+        return null;
+    }
+
+    private DiskGroup group(int id) {
+        DiskGroup g = find(id);
+        if (g == null) {
+            throw new StorageException(ErrorCode.NOT_FOUND, "no disk group with id " + id);
+        }
+        return g;
+    }
+
+    private static DiskGroupView view(DiskGroup g) {
+        List<DriveView> drives = new ArrayList<>();
+        for (DriveInfo d : g.drives()) {
+            drives.add(view(d));
+        }
+        return new DiskGroupView(g.id(), g.name(), g.totalPsegs(), g.freePsegs(), g.rebuildInProgress(),
+                g.resyncInProgress(), drives);
+    }
+
+    static DriveView view(DriveInfo d) {
+        return new DriveView(d.index(), d.driveId(), d.path(), DriveStatus.valueOf(d.state().name()), d.capacity(),
+                d.psegCount(), d.usedPsegs(), d.rssId(), d.rssSlot());
+    }
+
+    private static DriveView current(DiskGroup g, int index) {
+        for (DriveInfo d : g.drives()) {
+            if (d.index() == index) {
+                return view(d);
+            }
+        }
+        throw new StorageException(ErrorCode.NOT_FOUND, "drive " + index + " left disk group " + g.name());
+    }
+
+    @Override
+    public DriveView addDrive(int group, DriveFile drive) {
+        DiskGroup g = group(group);
+        int index = g.addDrive(DriveSpec.file(drive.path(), drive.sizeBytes()));
+        return current(g, index);
+    }
+
+    @Override
+    public DiskGroupView createDiskGroup(String name, List<DriveFile> drives) {
+        List<DriveSpec> specs = new ArrayList<>();
+        for (DriveFile f : drives) {
+            specs.add(DriveSpec.file(f.path(), f.sizeBytes()));
+        }
+        return view(pool.createDiskGroup(new GroupSpec(name, specs)));
+    }
+
+    @Override
+    public void removeDrive(int group, int index) {
+        group(group).removeDrive(index);
+    }
+
+    @Override
+    public void failDrive(int group, int index) {
+        group(group).failDrive(index);
+    }
+
+    @Override
+    public RebuildView restoreDrive(int group, int index) {
+        DiskGroup g = group(group);
+        Rebuild r = g.restoreDrive(index);
+        rebuilds.put(g.id(), r);
+        return view(g, r);
+    }
+
+    @Override
+    public Optional<RebuildView> rebuild(int group) {
+        Rebuild r = rebuilds.get(group);
+        DiskGroup g = find(group);
+        return r == null || g == null ? Optional.empty() : Optional.of(view(g, r));
+    }
+
+    private static RebuildView view(DiskGroup g, Rebuild r) {
+        boolean finished = r.isDone();   // read first: a finished rebuild's counters are final
+        return new RebuildView(g.id(), g.name(), r.done(), r.total(), r.membersRebuilt(), finished, r.unrecoverable(),
+                r.failure());
+    }
+
+    // ---- Jobs ----
+
+    @Override
+    public BgCopyView bgcopy(long disk) {
+        return view(trees.bgcopyProgress(disk));
+    }
+
+    static BgCopyView view(BgCopyProgress p) {
+        return p == null ? null : new BgCopyView(p.disk(), p.done(), p.total(), BgCopyView.State.valueOf(p.state().name()));
+    }
+
+    @Override
+    public void pauseBgcopy(long disk) {
+        trees.pauseBgcopy(disk);
+    }
+
+    @Override
+    public void resumeBgcopy(long disk) {
+        trees.resumeBgcopy(disk);
+    }
+
+    // ---- Trees ----
+
+    @Override
+    public int segmentBytes() {
+        return trees.segmentBytes();
+    }
+
+    @Override
+    public int diskGroupOf(long disk) {
+        return trees.diskGroup(disk);
+    }
+
+    @Override
+    public List<TreeDiskView> describe(long disk) {
+        List<TreeDiskView> out = new ArrayList<>();
+        for (DiskDescription d : trees.describe(disk).disks()) {
+            out.add(new TreeDiskView(d.id(), d.kind().name(), d.policy() == null ? null : d.policy().name(), d.position(),
+                    d.segments(), d.sharedWithPredecessor(), d.sharedWithSuccessor(), d.privateSegments(),
+                    d.zeroSegments(), d.valid(), view(d.bgcopy())));
+        }
+        return out;
+    }
+
+    // ---- Backup ----
+
+    @Override
+    public BackupView state() {
+        SnapshotBackupEngineImpl e = controller.backupEngine();
+        BackupLogicalUnit log = e.logUnit();
+        SnapshotBackupEngineImpl.CopyProgress p = e.copyProgress();
+        CopyView copy = p == null ? null : new CopyView(p.destinationLunId(), p.done(), p.total(), p.copied(),
+                p.running(), p.paused(), p.status(), p.incremental(), p.status() == DcmdCodes.LOP_STATUS_COMPLETED,
+                p.status() == DcmdCodes.LOP_STATUS_TERMINATED_BY_COMMAND);
+        return new BackupView(e.state().name(), e.activePrimary(), e.activeSnapshotDisk(),
+                log == null ? null : log.record().name(), log == null ? -1 : log.record().sizeBytes(),
+                e.logUsedSegments(), e.logCapacitySegments(), e.lastCopiedSegments(), copy);
+    }
+
+    @Override
+    public Optional<String> logLun() {
+        BackupLogicalUnit log = controller.backupEngine().logUnit();
+        return log == null ? Optional.empty() : Optional.of(log.record().name());
+    }
+
+    @Override
+    public void pauseCopy() {
+        controller.backupEngine().pauseCopy();
+    }
+
+    @Override
+    public void resumeCopy() {
+        controller.backupEngine().resumeCopy();
+    }
+
+    @Override
+    public boolean cancelCopy() {
+        return controller.backupEngine().cancelCopy();
+    }
+
+    // ---- Controllers ----
+
+    @Override
+    public CacheView cache() {
+        var c = controller.cache();
+        return new CacheView(c.dirtyBytes(), c.capacityBytes(), c.stats().destagedBytes());
+    }
+}
