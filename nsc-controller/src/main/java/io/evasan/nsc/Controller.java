@@ -22,7 +22,6 @@ import io.evasan.nsc.lun.impl.TreeDestageTarget;
 import io.evasan.nsc.marker.HostSnapshotCommand;
 import io.evasan.nsc.marker.SnapshotMarker;
 import io.evasan.nsc.marker.SnapshotRequest;
-import io.evasan.nsc.marker.impl.SnapshotScheduler;
 import io.evasan.raid.rstore.RaidLevel;
 import io.evasan.scsi.ScsiTarget;
 import io.evasan.scsi.lu.LogicalUnit;
@@ -87,7 +86,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *     reserved until the marker is taken or fails, so of concurrent requests for one name exactly one
  *     is queued and the others get ALREADY_EXISTS; LUN creation honours reserved names too;</li>
  * <li>a marker whose LUN was deleted before it left the cache fails with NOT_FOUND (no snapshot is
- *     taken); a LUN id still named by a pending marker or a live schedule is not given to a new LUN,
+ *     taken); a LUN id still named by a pending marker is not given to a new LUN,
  *     so a marker never snapshots a LUN other than the one it was requested for;</li>
  * <li>an inconsistent LUN, snapshot or disk found at open (a record whose disk is missing, a snapshot
  *     without its source LUN or outside its tree, a disk no record names) never stops the open: it is
@@ -98,6 +97,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Controller implements AutoCloseable {
     private static final long HOST_ID_BASE = 0x4000_0000L;
     private static final long BACKUP_ID_BASE = 0x8000_0000L;
+    /** Request ids of the former in-controller snapshot scheduler (may name stored snapshots): not reused. */
+    @SuppressWarnings("unused")
     private static final long SCHEDULE_ID_BASE = 0x2000_0000L;
     static final long PROMOTE_INTERVAL_MS = 200;
     private static final int REMEMBERED_PROMOTIONS = 64;
@@ -118,10 +119,6 @@ public final class Controller implements AutoCloseable {
     private final java.util.concurrent.ScheduledExecutorService promoter;
     private final AtomicLong apiIds;
     private final AtomicLong backupIds;
-    private final AtomicLong schedules = new AtomicLong();
-    private final List<SnapshotScheduler> schedulers = new java.util.concurrent.CopyOnWriteArrayList<>();
-    /** The LUN of each schedule made by {@link #scheduleSnapshots}: deleting the LUN closes them. */
-    private final java.util.Map<SnapshotScheduler, Integer> schedulerLuns = new ConcurrentHashMap<>();
     private final long idBase;
     private volatile boolean closed;
     private static final System.Logger LOG = System.getLogger(Controller.class.getName());
@@ -583,13 +580,6 @@ public final class Controller implements AutoCloseable {
             throw new StorageException(ErrorCode.INVALID_STATE, "LUN " + name
                     + " takes part in a snapshot backup or copy; terminate it first");
         }
-        for (java.util.Map.Entry<SnapshotScheduler, Integer> e : schedulerLuns.entrySet()) {
-            if (e.getValue() == r.id()) {   // its markers would name a deleted LUN: stop it (waits for a tick in flight)
-                e.getKey().close();
-                schedulers.remove(e.getKey());
-                schedulerLuns.remove(e.getKey());
-            }
-        }
         for (Presentation p : table.presentations()) {
             if (p.lunId() == r.id()) {
                 presentation.unpresent(p.initiator(), p.hostLun());
@@ -849,34 +839,6 @@ public final class Controller implements AutoCloseable {
         long id = apiIds.incrementAndGet();
         return cache.insertMarker(new SnapshotRequest(id, lunName + "-snap-" + Long.toHexString(id),
                 SnapshotRequest.Kind.SNAPSHOT, SnapshotRequest.Source.API, r.id()));
-    }
-
-    /**
-     * Takes a snapshot of LUN {@code lunName} through a marker every {@code interval} (first one
-     * interval from now), named {@code namePrefix-n} (suffixed {@code -<request id hex>} if that name is
-     * taken). Close the returned scheduler to stop; {@link #close()} stops all, and deleting the LUN
-     * stops its own (their markers would name a deleted LUN). Schedules are not persisted (the
-     * management layer re-creates them at start).
-     *
-     * @throws StorageException NOT_FOUND, INVALID_ARGUMENT
-     */
-    public synchronized SnapshotScheduler scheduleSnapshots(String lunName, long interval, TimeUnit unit, String namePrefix) {
-        checkOpen();
-        LunRecord r = lun(lunName);
-        checkNotQuarantined(r.id(), "LUN " + lunName);
-        if (r.kind() != LunRecord.Kind.PRIMARY || interval <= 0) {
-            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "schedule needs a primary LUN and an interval > 0");
-        }
-        checkName(namePrefix);
-        long n = schedules.incrementAndGet();
-        if (n >= 512) {
-            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "too many snapshot schedules in this run");
-        }
-        SnapshotScheduler sc = new SnapshotScheduler(cache, interval, unit, namePrefix, SnapshotRequest.Kind.SNAPSHOT,
-                idBase | SCHEDULE_ID_BASE | (n << 20), m -> { }, e -> { }, r.id());
-        schedulers.add(sc);
-        schedulerLuns.put(sc, r.id());
-        return sc;
     }
 
     /**
@@ -1459,9 +1421,6 @@ public final class Controller implements AutoCloseable {
         }
         closed = true;
         promoter.shutdownNow();
-        for (SnapshotScheduler sc : schedulers) {
-            sc.close();
-        }
         target.close();
         backup.close();
         cache.close();

@@ -259,24 +259,6 @@ public class ControllerScsiTest {
         }
     }
 
-    @Test
-    void shouldTakePeriodicSnapshots() throws Exception {
-        try (Nsc n = new Nsc("scsi-sched")) {
-            n.ctl.createLun("a", 1L << 20);
-            io.evasan.nsc.marker.impl.SnapshotScheduler sc = n.ctl.scheduleSnapshots("a", 30,
-                    java.util.concurrent.TimeUnit.MILLISECONDS, "every30ms");
-            long deadline = System.currentTimeMillis() + 20_000;
-            while (n.ctl.listSnapshots().size() < 2 && System.currentTimeMillis() < deadline) {
-                Thread.sleep(5);
-            }
-            sc.close();
-            assertTrue(n.ctl.listSnapshots().size() >= 2, "two periodic snapshots");
-            assertEquals("every30ms-1", n.ctl.listSnapshots().get(0).name());
-            assertEquals(ErrorCode.NOT_FOUND, assertThrows(StorageException.class,
-                    () -> n.ctl.scheduleSnapshots("nope", 1, java.util.concurrent.TimeUnit.SECONDS, "x")).code());
-        }
-    }
-
     /** Seeded random SCSI workload against a byte-array model, then a reopen (cache drained). */
     @Test
     void shouldMatchAModelUnderRandomScsiIo() {

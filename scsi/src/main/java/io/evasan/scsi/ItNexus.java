@@ -12,4 +12,14 @@ public interface ItNexus {
     String targetPortName();
 
     int relativeTargetPortId();
+
+    /**
+     * The initiator's handle: a small int the target interns once per {@link #initiatorName()} when
+     * the nexus opens (every session of one initiator gets the same handle, different initiators
+     * different ones), so per-initiator work on the I/O path (the cache's per-initiator FIFO) needs
+     * no string lookup. 0 means unknown / internal.
+     */
+    default int initiatorHandle() {
+        return 0;
+    }
 }

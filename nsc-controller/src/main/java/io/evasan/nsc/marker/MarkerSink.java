@@ -2,7 +2,8 @@ package io.evasan.nsc.marker;
 
 /**
  * Something a snapshot marker can be inserted into (the controller's write-back cache). Used by the
- * API, the {@link SnapshotScheduler} and the vendor SCSI snapshot command alike.
+ * API (and through it mgmt-ui's snapshot schedules), the seed-003 backup engine and the vendor SCSI
+ * snapshot command alike.
  *
  * <p>Invariant: {@link #insertMarker} places the marker at a single serialization point shared
  * by all initiators: every write whose acknowledgement sequence number is below

@@ -15,6 +15,7 @@ import io.evasan.raid.drive.QuorumArea;
 import io.evasan.raid.drive.Drive;
 import io.evasan.raid.drive.impl.FileDrive;
 import io.evasan.raid.PoolIo;
+import io.evasan.raid.io.AtomicFiles;
 import io.evasan.raid.rss.Rss;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -728,13 +729,8 @@ public final class PoolImpl implements Pool {
                         .append(shown).append('\n');
             }
         }
-        Path tmp = dir.resolve(LIST_FILE + ".tmp");
         try {
-            Files.writeString(tmp, b.toString(), StandardCharsets.UTF_8);
-            try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
-                ch.force(true);
-            }
-            Files.move(tmp, dir.resolve(LIST_FILE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.replace(io.files(), dir.resolve(LIST_FILE), b.toString().getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new StorageException(ErrorCode.IO_ERROR, "cannot write " + dir.resolve(LIST_FILE) + ": " + e.getMessage(), e);
         }

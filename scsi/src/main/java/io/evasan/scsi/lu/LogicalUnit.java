@@ -78,12 +78,27 @@ public interface LogicalUnit {
     void write(long lba, int blocks, ByteBuffer src, boolean fua) throws LuException;
 
     /**
+     * {@link #write} on behalf of the initiator with handle {@code initiator}
+     * ({@link io.evasan.scsi.ItNexus#initiatorHandle()}; 0 unknown): the target calls this one, so a
+     * backend that orders or favours writes per initiator (a write-back cache's per-initiator FIFO)
+     * knows whose write it is. Default: {@link #write}.
+     */
+    default void write(int initiator, long lba, int blocks, ByteBuffer src, boolean fua) throws LuException {
+        write(lba, blocks, src, fua);
+    }
+
+    /**
      * Writes zeros to the range (WRITE SAME with an all-zero block) if the backend can do so
      * without the data; returns false to make the target write zero blocks itself. Blocks written
      * this way are mapped (GET LBA STATUS), unlike {@link #unmap}.
      */
     default boolean writeZeros(long lba, long blocks, boolean fua) throws LuException {
         return false;
+    }
+
+    /** {@link #writeZeros} on behalf of an initiator (see {@link #write(int, long, int, ByteBuffer, boolean)}). */
+    default boolean writeZeros(int initiator, long lba, long blocks, boolean fua) throws LuException {
+        return writeZeros(lba, blocks, fua);
     }
 
     /** Deallocates the range; later reads return zeros. Only called when thin provisioned. */
@@ -121,5 +136,11 @@ public interface LogicalUnit {
             throws LuException {
         write(lba, blocks, src, true);
         return java.util.concurrent.CompletableFuture.completedFuture(null);
+    }
+
+    /** {@link #writeFuaAsync} on behalf of an initiator (see {@link #write(int, long, int, ByteBuffer, boolean)}). */
+    default java.util.concurrent.CompletableFuture<Void> writeFuaAsync(int initiator, long lba, int blocks,
+                                                                       ByteBuffer src) throws LuException {
+        return writeFuaAsync(lba, blocks, src);
     }
 }

@@ -24,8 +24,11 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <p>Invariants: I/O runs only while the LU is neither {@linkplain #setBusy busy} (a seed 003 copy
  * is writing it: BUSY status) nor {@linkplain #markGone gone} (deleted: LOGICAL UNIT NOT SUPPORTED);
  * both switches wait for I/O in flight, so after {@code setBusy(true)} returns no host write can
- * still enter the cache. All writes of this LU use one cache FIFO (initiator id = LUN id: the scsi
- * {@link LogicalUnit} API does not carry the nexus), so they are destaged in acknowledgement order.
+ * still enter the cache. Each write enters the cache FIFO of the initiator that sent it (seed 000: the
+ * cache processes each client's data sequentially; the key is the I_T nexus's
+ * {@linkplain io.evasan.scsi.ItNexus#initiatorHandle() initiator handle}, interned once per session,
+ * so every session of one initiator shares one FIFO across all its LUNs, and writes without an
+ * initiator use handle 0); one initiator's writes are destaged in acknowledgement order.
  * UNMAP frees whole segments in the sharing tree (partial segments read zeros, LBPRZ) after every
  * marker requested and every write acknowledged before it has reached the tree, so snapshots and
  * ordering are kept; GET LBA STATUS reports per segment whether the tree holds space. WRITE SAME with
@@ -234,8 +237,14 @@ public final class CachedLogicalUnit implements LogicalUnit {
         }
     }
 
+    /** A write without a known initiator (handle 0). */
     @Override
     public void write(long lba, int blocks, ByteBuffer src, boolean fua) throws LuException {
+        write(0, lba, blocks, src, fua);
+    }
+
+    @Override
+    public void write(int initiator, long lba, int blocks, ByteBuffer src, boolean fua) throws LuException {
         enter();
         long start = System.nanoTime();
         int limit = src.limit();
@@ -246,7 +255,7 @@ public final class CachedLogicalUnit implements LogicalUnit {
                 int n = Math.min(left, maxWriteBytes);
                 src.limit(src.position() + n);
                 tree.prepareWrite(record.id(), off, n);   // space before the ack: 07/27/07 here, nothing cached
-                cache.write(record.id(), record.id(), off, src, fua);
+                cache.write(initiator, record.id(), off, src, fua);
                 off += n;
                 left -= n;
             }
@@ -261,16 +270,21 @@ public final class CachedLogicalUnit implements LogicalUnit {
 
     @Override
     public boolean writeZeros(long lba, long blocks, boolean fua) throws LuException {
+        return writeZeros(0, lba, blocks, fua);
+    }
+
+    @Override
+    public boolean writeZeros(int initiator, long lba, long blocks, boolean fua) throws LuException {
         enter();
         try {
-            zeros(lba, blocks, fua);
+            zeros(initiator, lba, blocks, fua);
             return true;
         } finally {
             exit();
         }
     }
 
-    private void zeros(long lba, long blocks, boolean fua) throws LuException {
+    private void zeros(int initiator, long lba, long blocks, boolean fua) throws LuException {
         try {
             long off = lba * BLOCK_SIZE;
             long left = blocks * BLOCK_SIZE;
@@ -280,7 +294,7 @@ public final class CachedLogicalUnit implements LogicalUnit {
                 ByteBuffer z = ZEROS.duplicate();
                 z.limit(n);
                 tree.prepareWrite(record.id(), off, n);
-                cache.write(record.id(), record.id(), off, z, fua);
+                cache.write(initiator, record.id(), off, z, fua);
                 off += n;
                 left -= n;
             }
@@ -410,7 +424,13 @@ public final class CachedLogicalUnit implements LogicalUnit {
      */
     @Override
     public CompletableFuture<Void> writeFuaAsync(long lba, int blocks, ByteBuffer src) throws LuException {
-        write(lba, blocks, src, false);
+        return writeFuaAsync(0, lba, blocks, src);
+    }
+
+    @Override
+    public CompletableFuture<Void> writeFuaAsync(int initiator, long lba, int blocks, ByteBuffer src)
+            throws LuException {
+        write(initiator, lba, blocks, src, false);
         return flushAsync(lba, blocks);
     }
 

@@ -4,22 +4,20 @@ import io.evasan.error.ErrorCode;
 import io.evasan.error.StorageException;
 import io.evasan.nsc.lun.LunStore;
 
+import io.evasan.raid.io.AtomicFiles;
+
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 
 /**
  * {@link LunStore} in one checksummed file {@code <dir>/luns.tbl}, replaced whole on each change:
- * temp file, fsync, atomic rename, fsync of the directory. A reader sees the old or the new file.
+ * temp file, fsync, atomic rename, fsync of the directory ({@link AtomicFiles#replace}). A reader sees
+ * the old or the new file.
  */
 public final class FileLunStore implements LunStore {
     public static final String FILE_NAME = "luns.tbl";
-    private static final String TEMP_NAME = "luns.tbl.tmp";
+    private static final String TEMP_NAME = AtomicFiles.tempOf(Path.of(FILE_NAME)).toString();
 
     private final Path dir;
     private final Path file;
@@ -47,26 +45,8 @@ public final class FileLunStore implements LunStore {
 
     @Override
     public void store(byte[] bytes) {
-        Path tmp = dir.resolve(TEMP_NAME);
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer b = ByteBuffer.wrap(bytes);
-                while (b.hasRemaining()) {
-                    ch.write(b);
-                }
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-            try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-                d.force(true);
-            } catch (IOException ignored) {
-                // some file systems cannot open a directory for fsync; the rename is still atomic
-            }
+            AtomicFiles.replace(file, bytes);
         } catch (IOException e) {
             throw new StorageException(ErrorCode.IO_ERROR, "cannot write LUN table " + file + ": " + e.getMessage(), e);
         }

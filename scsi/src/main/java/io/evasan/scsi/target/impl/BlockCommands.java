@@ -132,9 +132,9 @@ final class BlockCommands {
             lc.atomic.readLock().lock();
             try {
                 if (fua && !verify && overflow == 0) {
-                    stable = lc.lu.writeFuaAsync(lba, (int) n, src);
+                    stable = lc.lu.writeFuaAsync(e.nexus.initiatorHandle(), lba, (int) n, src);
                 } else {
-                    lc.lu.write(lba, (int) n, src, fua);
+                    lc.lu.write(e.nexus.initiatorHandle(), lba, (int) n, src, fua);
                 }
             } finally {
                 lc.atomic.readLock().unlock();
@@ -195,7 +195,7 @@ final class BlockCommands {
             int pos = src.position();
             lc.atomic.writeLock().lock();
             try {
-                lc.lu.write(lba, (int) n, src, BlockCdbDescriptor.fua(cdb) || !lc.wce);
+                lc.lu.write(e.nexus.initiatorHandle(), lba, (int) n, src, BlockCdbDescriptor.fua(cdb) || !lc.wce);
             } finally {
                 lc.atomic.writeLock().unlock();
                 src.position(pos);
@@ -332,7 +332,7 @@ final class BlockCommands {
                 done = true;
             }
             if (!done && zero) {
-                done = lc.lu.writeZeros(lba, n, !lc.wce);
+                done = lc.lu.writeZeros(e.nexus.initiatorHandle(), lba, n, !lc.wce);
             }
             if (!done) {
                 int per = SCRATCH / LogicalUnit.BLOCK_SIZE;
@@ -345,7 +345,7 @@ final class BlockCommands {
                 while (written < n) {
                     int k = (int) Math.min(fill, n - written);
                     s.aBuf.clear();
-                    lc.lu.write(lba + written, k, s.aBuf, fua);
+                    lc.lu.write(e.nexus.initiatorHandle(), lba + written, k, s.aBuf, fua);
                     written += k;
                 }
             }
@@ -442,7 +442,7 @@ final class BlockCommands {
                 }
             }
             src.position(pos + bytes);
-            lc.lu.write(lba, n, src, BlockCdbDescriptor.fua(cdb) || !lc.wce);
+            lc.lu.write(e.nexus.initiatorHandle(), lba, n, src, BlockCdbDescriptor.fua(cdb) || !lc.wce);
         } finally {
             src.position(pos);
             lc.atomic.writeLock().unlock();
@@ -480,7 +480,7 @@ final class BlockCommands {
                     s.a[i] |= src.get(pos + i);
                 }
                 s.aBuf.clear();
-                lc.lu.write(lba, (int) n, s.aBuf, BlockCdbDescriptor.fua(cdb) || !lc.wce);
+                lc.lu.write(e.nexus.initiatorHandle(), lba, (int) n, s.aBuf, BlockCdbDescriptor.fua(cdb) || !lc.wce);
             } finally {
                 lc.atomic.writeLock().unlock();
             }

@@ -179,7 +179,7 @@ final class CopyManager {
         try {
             for (; done < nSegments; done++) {
                 int off = segStart + done * ExtendedCopyDescriptor.SEGMENT_BLOCK_TO_BLOCK_LENGTH;
-                bytes += copySegment(s, targets[u16(p, off + 4)], targets[u16(p, off + 6)], u64(p, off + 12),
+                bytes += copySegment(s, e.nexus.initiatorHandle(), targets[u16(p, off + 4)], targets[u16(p, off + 6)], u64(p, off + 12),
                         u64(p, off + 20), u16(p, off + 10));
             }
         } catch (LuException x) {
@@ -191,7 +191,7 @@ final class CopyManager {
     }
 
     /** Copies n blocks in scratch-sized chunks (source read and destination write under shared locks). */
-    private static long copySegment(Scratch s, LuContext src, LuContext dst, long srcLba, long dstLba, long n)
+    private static long copySegment(Scratch s, int initiator, LuContext src, LuContext dst, long srcLba, long dstLba, long n)
             throws LuException {
         int chunk = SCRATCH / LogicalUnit.BLOCK_SIZE;
         long moved = 0;
@@ -210,7 +210,7 @@ final class CopyManager {
             s.aBuf.clear().limit(k * LogicalUnit.BLOCK_SIZE);
             dst.atomic.readLock().lock();
             try {
-                dst.lu.write(dstLba + moved, k, s.aBuf, !dst.wce);
+                dst.lu.write(initiator, dstLba + moved, k, s.aBuf, !dst.wce);
             } finally {
                 dst.atomic.readLock().unlock();
             }

@@ -59,6 +59,9 @@ public final class DiskTarget implements ScsiTarget, AutoCloseable {
     private final ThreadPoolExecutor pool;
     private final Map<LogicalUnit, LuContext> contexts = new ConcurrentHashMap<>();
     final Set<Nexus> nexuses = ConcurrentHashMap.newKeySet();
+    /** Initiator name -> handle (1, 2, ...; 0 is "unknown"), interned when a nexus opens; never shrinks. */
+    private final Map<String, Integer> initiatorHandles = new ConcurrentHashMap<>();
+    private final AtomicInteger nextInitiatorHandle = new AtomicInteger();
     final VendorCommandHandler[] vendor = new VendorCommandHandler[256];
     private final ConcurrentLinkedQueue<TaskEntry> entryPool = new ConcurrentLinkedQueue<>();
     private final CommandExecutor executor = new CommandExecutor(this);
@@ -144,9 +147,18 @@ public final class DiskTarget implements ScsiTarget, AutoCloseable {
                 || relativeTargetPortId > 0xFFFF) {
             throw new IllegalArgumentException("bad nexus identity");
         }
-        Nexus nx = new Nexus(initiatorName, initiatorPortId, targetPortName, relativeTargetPortId);
+        Nexus nx = new Nexus(initiatorName, initiatorPortId, targetPortName, relativeTargetPortId,
+                initiatorHandle(initiatorName));
         nexuses.add(nx);
         return nx;
+    }
+
+    /**
+     * The handle of an initiator (see {@link ItNexus#initiatorHandle()}), interned on first use: the
+     * same for every nexus of the initiator for the life of this target (e.g. to set its cache weight).
+     */
+    public int initiatorHandle(String initiatorName) {
+        return initiatorHandles.computeIfAbsent(initiatorName, k -> nextInitiatorHandle.incrementAndGet());
     }
 
     @Override

@@ -20,12 +20,15 @@ final class Nexus implements ItNexus {
     private final String initiatorPortId;
     private final String targetPortName;
     private final int relativeTargetPortId;
+    private final int initiatorHandle;
     private final ConcurrentHashMap<LuContext, ArrayDeque<Integer>> ua = new ConcurrentHashMap<>();
     private volatile boolean lunsChanged;
     volatile boolean closed;
 
-    Nexus(String initiatorName, String initiatorPortId, String targetPortName, int relativeTargetPortId) {
+    Nexus(String initiatorName, String initiatorPortId, String targetPortName, int relativeTargetPortId,
+          int initiatorHandle) {
         this.initiatorName = initiatorName;
+        this.initiatorHandle = initiatorHandle;
         this.initiatorPortId = initiatorPortId;
         this.targetPortName = targetPortName;
         this.relativeTargetPortId = relativeTargetPortId;
@@ -35,6 +38,7 @@ final class Nexus implements ItNexus {
     @Override public String initiatorPortId() { return initiatorPortId; }
     @Override public String targetPortName() { return targetPortName; }
     @Override public int relativeTargetPortId() { return relativeTargetPortId; }
+    @Override public int initiatorHandle() { return initiatorHandle; }
 
     private ArrayDeque<Integer> queue(LuContext lu) {
         return ua.computeIfAbsent(lu, k -> {
