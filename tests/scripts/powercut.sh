@@ -11,13 +11,15 @@
 #   RaidPowerCutTest     redundancy-raid  forced RStore data (RAID0/1/5); degraded RAID5 + journal
 #   MldPowerCutTest      quorum-mld       MLD commits, including cuts inside the commit seal write
 #   MappingPowerCutTest  mapping          LogicalDisk.flush (FUA / SYNCHRONIZE CACHE) + PLDMC map log
+#   NvLogPowerCutTest    nsc-controller   writes acknowledged by the write-back cache (forceOnAck) in the
+#                                         NV log (cache.log), replayed after a cut; cuts inside the restart
 # Offline, no install (the modules are built in the reactor).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ITER="${1:-50}"
 SEED="${2:-}"
-TESTS="${3:-RaidPowerCutTest,MldPowerCutTest,MappingPowerCutTest}"
-args=(-B -ntp -o -pl redundancy-raid,quorum-mld,mapping -am test -Dtest="$TESTS"
+TESTS="${3:-RaidPowerCutTest,MldPowerCutTest,MappingPowerCutTest,NvLogPowerCutTest}"
+args=(-B -ntp -o -pl redundancy-raid,quorum-mld,mapping,nsc-controller -am test -Dtest="$TESTS"
       -Dsurefire.failIfNoSpecifiedTests=false -Devasan.powercut.iterations="$ITER")
 if [ -n "$SEED" ]; then args+=(-Devasan.seed="$SEED"); fi
 log=$(mktemp /tmp/powercut.XXXXXX.log)

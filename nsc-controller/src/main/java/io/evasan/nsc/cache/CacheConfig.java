@@ -18,6 +18,7 @@ public final class CacheConfig {
     private long destageBytesPerSecond;
     private Path nonVolatileLog;
     private boolean forceOnAck;
+    private NvLogMedium.Opener nvLogMedium = NvLogMedium::mapped;
     private MirrorChannel mirror;
     private long retryBackoffMillis = 20;
     private long maxRetryBackoffMillis = 1000;
@@ -46,6 +47,8 @@ public final class CacheConfig {
      * (the mapped pages live in the OS page cache) but not a power cut.
      */
     public CacheConfig forceOnAck(boolean v) { this.forceOnAck = v; return this; }
+    /** What backs {@link #nonVolatileLog}: the memory-mapped file (default); tests simulate a power cut. */
+    public CacheConfig nvLogMedium(NvLogMedium.Opener v) { this.nvLogMedium = v; return this; }
     /** Partner mirror; null (default) = no partner, acknowledgement does not wait for one. */
     public CacheConfig mirror(MirrorChannel v) { this.mirror = v; return this; }
     /** Pause before retrying a destage that the backend failed (default 20 ms). */
@@ -66,6 +69,7 @@ public final class CacheConfig {
     public long destageBytesPerSecond() { return destageBytesPerSecond; }
     public Path nonVolatileLog() { return nonVolatileLog; }
     public boolean forceOnAck() { return forceOnAck; }
+    public NvLogMedium.Opener nvLogMedium() { return nvLogMedium; }
     public MirrorChannel mirror() { return mirror; }
     public long retryBackoffMillis() { return retryBackoffMillis; }
     public long maxRetryBackoffMillis() { return maxRetryBackoffMillis; }

@@ -3,15 +3,13 @@ package io.evasan.nsc.cache.impl;
 import io.evasan.error.ErrorCode;
 import io.evasan.error.StorageException;
 import io.evasan.nsc.cache.CacheLogDescriptor;
+import io.evasan.nsc.cache.NvLogMedium;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.MappedByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -36,8 +34,8 @@ public final class SegmentStore implements AutoCloseable {
     private final boolean nonVolatile;
     private final boolean force;
     private final ByteBuffer[] segs;
-    private final FileChannel channel;
-    private final MappedByteBuffer header;
+    private final NvLogMedium channel;
+    private final ByteBuffer header;
     private final long[] epochs;
     private final int[] liveCount;
     private final int[] freeStack;
@@ -45,6 +43,13 @@ public final class SegmentStore implements AutoCloseable {
     private int active = -1;
     private int activePos;
     private long nextEpoch;
+    /**
+     * The next-epoch value of the file header as last persisted (at format / trim): every segment
+     * activated since has an epoch >= it, every segment from before the last trim one below it. A
+     * segment header with an older epoch is stale, so a trim takes effect atomically when its file
+     * header is durable, not when the last segment header is wiped.
+     */
+    private long epochFloor;
     private final CRC32C crc = new CRC32C();
     private final ByteBuffer[] crcViews;
 
@@ -53,7 +58,7 @@ public final class SegmentStore implements AutoCloseable {
     }
 
     private SegmentStore(int segmentSize, int segmentCount, boolean nonVolatile, boolean force, ByteBuffer[] segs,
-                         FileChannel channel, MappedByteBuffer header, long nextEpoch) {
+                         NvLogMedium channel, ByteBuffer header, long nextEpoch) {
         this.segmentSize = segmentSize;
         this.segmentCount = segmentCount;
         this.nonVolatile = nonVolatile;
@@ -65,6 +70,7 @@ public final class SegmentStore implements AutoCloseable {
         this.liveCount = new int[segmentCount];
         this.freeStack = new int[segmentCount];
         this.nextEpoch = nextEpoch;
+        this.epochFloor = nextEpoch;
         this.crcViews = new ByteBuffer[segmentCount];
         for (int i = 0; i < segmentCount; i++) {
             crcViews[i] = segs[i].duplicate();
@@ -93,18 +99,30 @@ public final class SegmentStore implements AutoCloseable {
      * open elsewhere: {@code StorageException(INVALID_STATE)}.
      */
     public static SegmentStore openLog(Path file, int segmentSize, int segmentCount, boolean force) {
+        return openLog(NvLogMedium::mapped, file, segmentSize, segmentCount, force);
+    }
+
+    /** {@link #openLog(Path, int, int, boolean)} on the medium {@code opener} gives for {@code file}. */
+    public static SegmentStore openLog(NvLogMedium.Opener opener, Path file, int segmentSize, int segmentCount,
+                                       boolean force) {
+        NvLogMedium ch;
         try {
-            FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE);
+            ch = opener.open(file);
+        } catch (IOException e) {
+            throw new StorageException(ErrorCode.IO_ERROR, "cannot open cache log " + file + ": " + e.getMessage(), e);
+        }
+        return openLog(ch, file.toString(), segmentSize, segmentCount, force);
+    }
+
+    /**
+     * {@link #openLog(Path, int, int, boolean)} over any {@link NvLogMedium} (tests: a simulated
+     * power cut); the store owns the medium and closes it.
+     */
+    public static SegmentStore openLog(NvLogMedium ch, String file, int segmentSize, int segmentCount, boolean force) {
+        try {
             boolean ok = false;
             try {
-                java.nio.channels.FileLock lock;
-                try {
-                    lock = ch.tryLock();
-                } catch (java.nio.channels.OverlappingFileLockException e) {
-                    lock = null;
-                }
-                if (lock == null) {
+                if (!ch.tryLock()) {
                     throw new StorageException(ErrorCode.INVALID_STATE, "cache log " + file
                             + " is in use by another cache (process or controller)");
                 }
@@ -144,11 +162,11 @@ public final class SegmentStore implements AutoCloseable {
                 if (ch.size() < len) {
                     ch.write(ByteBuffer.allocate(1), len - 1); // sparse extension
                 }
-                MappedByteBuffer hdr = ch.map(FileChannel.MapMode.READ_WRITE, 0, FILE_HEADER_LENGTH);
+                ByteBuffer hdr = ch.map(0, FILE_HEADER_LENGTH);
                 hdr.order(ByteOrder.LITTLE_ENDIAN);
                 ByteBuffer[] segs = new ByteBuffer[count];
                 for (int i = 0; i < count; i++) {
-                    segs[i] = ch.map(FileChannel.MapMode.READ_WRITE, segmentFileOffset(segSize, i), segSize)
+                    segs[i] = ch.map(segmentFileOffset(segSize, i), segSize)
                             .order(ByteOrder.LITTLE_ENDIAN);
                 }
                 SegmentStore s = new SegmentStore(segSize, count, true, force, segs, ch, hdr, nextEpoch);
@@ -252,7 +270,7 @@ public final class SegmentStore implements AutoCloseable {
             s.putInt(rec + CRC_OFFSET, recordCrc(seg, rec, payload));
             s.putInt(rec + STATE_OFFSET, STATE_LIVE);
             if (force) {
-                ((MappedByteBuffer) s).force(rec, frame);
+                channel.force(s, rec, frame);
             }
         } else {
             s.putInt(rec + STATE_OFFSET, STATE_LIVE);
@@ -278,7 +296,7 @@ public final class SegmentStore implements AutoCloseable {
         int rec = offsetOf(addr);
         segs[seg].putInt(rec + STATE_OFFSET, STATE_DONE);
         if (nonVolatile && force) {
-            ((MappedByteBuffer) segs[seg]).force(rec + STATE_OFFSET, 4);
+            channel.force(segs[seg], rec + STATE_OFFSET, 4);
         }
         if (--liveCount[seg] == 0 && seg != active) {
             freeStack[freeTop++] = seg;
@@ -304,7 +322,7 @@ public final class SegmentStore implements AutoCloseable {
         if (nonVolatile) {
             s.putInt(SEGMENT_CRC_OFFSET, segmentHeaderCrc(active));
             if (force) {
-                ((MappedByteBuffer) s).force(0, SEGMENT_HEADER_LENGTH + RECORD_HEADER_LENGTH);
+                channel.force(s, 0, SEGMENT_HEADER_LENGTH + RECORD_HEADER_LENGTH);
             }
         }
     }
@@ -320,7 +338,7 @@ public final class SegmentStore implements AutoCloseable {
     private boolean segmentHeaderValid(int seg) {
         ByteBuffer s = segs[seg];
         return s.getInt(SEGMENT_MAGIC_OFFSET) == SEGMENT_MAGIC && s.getLong(SEGMENT_EPOCH_OFFSET) > 0
-                && s.getInt(SEGMENT_CRC_OFFSET) == segmentHeaderCrc(seg);
+                && s.getLong(SEGMENT_EPOCH_OFFSET) >= epochFloor && s.getInt(SEGMENT_CRC_OFFSET) == segmentHeaderCrc(seg);
     }
 
     private void loadSegmentHeaders() {
@@ -368,8 +386,9 @@ public final class SegmentStore implements AutoCloseable {
     }
 
     /**
-     * Empties the log after its records were replayed: persists a new epoch base, invalidates every
-     * segment header, and (non-volatile) forces both to disk.
+     * Empties the log after its records were replayed: persists a new epoch base (the file header,
+     * forced: from then on every existing segment is stale, see {@code epochFloor}), then wipes
+     * every segment header and (non-volatile) forces the wipes.
      */
     public void trim() {
         format();
@@ -377,16 +396,19 @@ public final class SegmentStore implements AutoCloseable {
 
     private void format() {
         if (nonVolatile) {
+            // the durable header (new epoch floor) is the commit point: after it, every older segment
+            // is stale even if the wipe below is cut short (a kill -9 or power cut inside the trim)
             writeFileHeader();
-            header.force();
+            channel.force(header);
         }
+        epochFloor = nextEpoch;
         for (int i = 0; i < segmentCount; i++) {
             ByteBuffer s = segs[i];
             for (int o = 0; o < SEGMENT_HEADER_LENGTH + RECORD_HEADER_LENGTH; o += 8) {
                 s.putLong(o, 0L);
             }
             if (nonVolatile) {
-                ((MappedByteBuffer) s).force(0, SEGMENT_HEADER_LENGTH + RECORD_HEADER_LENGTH);
+                channel.force(s, 0, SEGMENT_HEADER_LENGTH + RECORD_HEADER_LENGTH);
             }
         }
         resetAllFree();
@@ -420,7 +442,7 @@ public final class SegmentStore implements AutoCloseable {
     public void forceAll() {
         if (nonVolatile) {
             for (ByteBuffer s : segs) {
-                ((MappedByteBuffer) s).force();
+                channel.force(s);
             }
         }
     }

@@ -270,7 +270,7 @@ public final class WriteBackCache implements WriteCache {
 
     private static SegmentStore openAndRecover(CacheConfig config, DestageTarget target, SnapshotAction action,
                                                long[] counts, List<String> failures, java.util.Set<Integer> lostLuns) {
-        SegmentStore s = SegmentStore.openLog(config.nonVolatileLog(), config.segmentSize(), config.segmentCount(),
+        SegmentStore s = SegmentStore.openLog(config.nvLogMedium(), config.nonVolatileLog(), config.segmentSize(), config.segmentCount(),
                 config.forceOnAck());
         try {
             List<SegmentStore.Recovered> live = s.scanLive();
@@ -311,7 +311,7 @@ public final class WriteBackCache implements WriteCache {
                 throw new StorageException(ErrorCode.IO_ERROR, "cannot re-create cache log "
                         + config.nonVolatileLog() + ": " + e.getMessage(), e);
             }
-            s = SegmentStore.openLog(config.nonVolatileLog(), config.segmentSize(), config.segmentCount(),
+            s = SegmentStore.openLog(config.nvLogMedium(), config.nonVolatileLog(), config.segmentSize(), config.segmentCount(),
                     config.forceOnAck());
         }
         return s;
