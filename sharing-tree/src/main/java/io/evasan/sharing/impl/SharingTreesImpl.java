@@ -67,26 +67,26 @@ import static io.evasan.sharing.sharebits.ShareEntry.withSp;
  */
 public final class SharingTreesImpl implements SharingTrees {
     private static final int MAX_STRIPES = 256;
-    private static final System.Logger LOG = System.getLogger(SharingTreesImpl.class.getName());
+    static final System.Logger LOG = System.getLogger(SharingTreesImpl.class.getName());
 
-    private final SegmentMaps maps;
-    private final SharingConfig config;
-    private final SharingStats stats;
-    private final int segBytes;
+    final SegmentMaps maps;
+    final SharingConfig config;
+    final SharingStats stats;
+    final int segBytes;
     /** Zeros for partial-segment unmaps (never written to). */
-    private final byte[] zeros;
-    private final ConcurrentHashMap<Long, Disk> disks = new ConcurrentHashMap<>();
-    private final Set<Tree> trees = ConcurrentHashMap.newKeySet();
-    private final Object catalogMonitor = new Object();
-    private volatile long rate;
+    final byte[] zeros;
+    final ConcurrentHashMap<Long, Disk> disks = new ConcurrentHashMap<>();
+    final Set<Tree> trees = ConcurrentHashMap.newKeySet();
+    final Object catalogMonitor = new Object();
+    volatile long rate;
     /** Walks of two or more hops (holder-cache misses); diagnostics for the 256-snapshot test. */
-    private final java.util.concurrent.atomic.LongAdder longWalks = new java.util.concurrent.atomic.LongAdder();
-    private volatile boolean closed;
-    private final Thread bgThread;
-    private final Object bgSignal = new Object();
+    final java.util.concurrent.atomic.LongAdder longWalks = new java.util.concurrent.atomic.LongAdder();
+    volatile boolean closed;
+    final Thread bgThread;
+    final Object bgSignal = new Object();
 
     /** Thrown inside an I/O when an on-demand disk cannot get space: invalidate it, then retry. */
-    private static final class NeedsInvalidation extends RuntimeException {
+    static final class NeedsInvalidation extends RuntimeException {
         private static final long serialVersionUID = 1L;
         final transient Disk disk;
 
@@ -173,7 +173,7 @@ public final class SharingTreesImpl implements SharingTrees {
     }
 
     /** Invalidated disks: out of every tree, maps gone, reads fail until deleted. */
-    private final ConcurrentHashMap<Long, Disk> invalid = new ConcurrentHashMap<>();
+    final ConcurrentHashMap<Long, Disk> invalid = new ConcurrentHashMap<>();
 
     public SharingTreesImpl(SegmentMaps maps, SharingConfig config, SharingStats stats) {
         this.maps = maps;
@@ -182,7 +182,7 @@ public final class SharingTreesImpl implements SharingTrees {
         this.segBytes = maps.segmentBytes();
         this.zeros = new byte[segBytes];
         this.rate = config.bgcopyBytesPerSecond();
-        recover();
+        new Recovery(this).run();
         if (config.bgcopyBackground()) {
             bgThread = new Thread(this::bgLoop, "sharing-bgcopy");
             bgThread.setDaemon(true);
@@ -193,146 +193,39 @@ public final class SharingTreesImpl implements SharingTrees {
     }
 
     // ------------------------------------------------------------------------------------------
-    // recovery
-
-    private void recover() {
-        Catalog c = Catalog.decode(maps.loadCatalog());
-        Set<Long> known = new HashSet<>();
-        for (Catalog.TreeRec tr : c.trees) {
-            int treeSegs = tr.chain().get(0).segments();
-            if (tr.chain().size() == 1) {
-                // a grow whose catalog commit was interrupted: the maps already have the new size
-                treeSegs = Math.max(treeSegs, maps.segments(tr.chain().get(0).id()));
-            }
-            Tree t = new Tree(treeSegs);
-            for (Catalog.DiskRec r : tr.chain()) {
-                Disk d = new Disk(r.id(), DiskKind.values()[r.kind()], AllocationPolicy.values()[r.policy()],
-                        SnapcloneMode.values()[r.mode()], tr.chain().size() == 1 ? treeSegs : r.segments());
-                d.copying = d.kind == DiskKind.SNAPCLONE;
-                d.paused = (r.flags() & CatalogDescriptor.FLAG_PAUSED) != 0;
-                d.stalled = (r.flags() & CatalogDescriptor.FLAG_STALLED) != 0;
-                d.tag = r.tag();
-                t.chain.add(d);
-                disks.put(d.id, d);
-                known.add(d.id);
-            }
-            t.relink();
-            t.op = tr.op();
-            t.argA = tr.argA();
-            t.argB = tr.argB();
-            trees.add(t);
-        }
-        for (Catalog.DiskRec r : c.invalid) {
-            Disk d = new Disk(r.id(), DiskKind.values()[r.kind()], AllocationPolicy.values()[r.policy()],
-                    SnapcloneMode.values()[r.mode()], r.segments());
-            d.valid = false;
-            d.tag = r.tag();
-            invalid.put(d.id, d);
-            disks.put(d.id, d);
-        }
-        // maps created by a snapshot whose catalog commit never happened, or deleted disks whose
-        // maps were not yet dropped: they hold nothing anyone reads
-        for (long id : maps.disks()) {
-            if (!known.contains(id)) {
-                maps.deleteDisk(id);
-            }
-        }
-        for (Tree t : trees) {
-            for (Disk d : t.chain) {
-                d.crossGroup = d.copying && d.succ != null && maps.diskGroup(d.id) != maps.diskGroup(d.succ.id);
-            }
-            if (t.chain.size() == 1 && t.chain.get(0).kind == DiskKind.LUN) {
-                settleGroup(t.chain.get(0));   // a snapclone from another group that left its tree before a crash
-            }
-        }
-        for (Tree t : trees) {
-            for (Disk d : t.chain) {
-                if (d.policy == AllocationPolicy.RESERVE_FULL) {
-                    long held = 0;
-                    for (int s = 0; s < d.segments; s++) {
-                        if (holder(maps.entry(d.id, s))) {
-                            held++;
-                        }
-                    }
-                    long want = d.segments - held;
-                    if (want > 0) {
-                        if (maps.reserveCapacity(d.id, want)) {
-                            d.reservedRemaining.set(want);
-                        } else {
-                            // the pool shrank below the reservation while the tree was closed: the disk
-                            // now allocates on demand, and is invalidated ([0087]) if a copy finds no space
-                            LOG.log(System.Logger.Level.WARNING, "disk " + d.id + " (RESERVE_FULL): cannot re-reserve "
-                                    + want + " segments at open; its copies now allocate on demand");
-                        }
-                    }
-                }
-            }
-        }
-        for (Tree t : trees) {
-            // an interrupted hand-off can leave a non-holder entry with a pointer and Ss clear
-            for (Disk d : t.chain) {
-                for (int s = 0; s < d.segments; s++) {
-                    long e = maps.entry(d.id, s);
-                    if (!holder(e) && pointer(e) != 0 && !ssEff(d, e)) {
-                        LOG.log(System.Logger.Level.WARNING, "repairing interrupted hand-off: disk " + d.id + " segment " + s
-                                + " " + io.evasan.sharing.sharebits.ShareEntry.toString(e));
-                        long r;
-                        try {
-                            r = allocFor(d, s);
-                        } catch (NeedsInvalidation ni) {
-                            throw new StorageException(ErrorCode.SPACE_ALLOCATION_FAILED, "no space to repair segment "
-                                    + s + " of disk " + d.id + " after a crash (interrupted hand-off)");
-                        }
-                        maps.copy(pointer(e), r);
-                        link(d, s, e, r, sp(e), false);
-                    }
-                }
-            }
-            if (t.op == CatalogDescriptor.OP_DELETE || t.op == CatalogDescriptor.OP_INVALIDATE) {
-                Disk x = disks.get(t.argA);
-                if (x != null && x.tree == t) {
-                    doDelete(t, x, t.op == CatalogDescriptor.OP_INVALIDATE);
-                }
-            } else if (t.op == CatalogDescriptor.OP_ROLLBACK) {
-                doRollback(t, disks.get(t.argA), disks.get(t.argB));
-            }
-        }
-    }
-
-    // ------------------------------------------------------------------------------------------
     // entries
 
-    private long e(Disk d, int s) {
+    long e(Disk d, int s) {
         return maps.entry(d.id, s);
     }
 
-    private static boolean ssEff(Disk d, long e) {
+    static boolean ssEff(Disk d, long e) {
         return d.succ != null && ss(e);
     }
 
-    private void set(Disk d, int s, long expect, long update) {
+    void set(Disk d, int s, long expect, long update) {
         if (expect != update) {
             maps.setEntry(d.id, s, expect, update);
             d.tree.segVersion[s]++;
         }
     }
 
-    private void link(Disk d, int s, long expect, long rseg, boolean sp, boolean ss) {
+    void link(Disk d, int s, long expect, long rseg, boolean sp, boolean ss) {
         maps.link(d.id, s, expect, rseg, sp, ss);
         d.tree.segVersion[s]++;
     }
 
-    private void unlink(Disk d, int s, long expect, long update) {
+    void unlink(Disk d, int s, long expect, long update) {
         maps.unlink(d.id, s, expect, update);
         d.tree.segVersion[s]++;
     }
 
-    private long allocFor(Disk d, int s) {
+    long allocFor(Disk d, int s) {
         return allocFor(d, d, s);
     }
 
     /** Allocates for {@code d}'s space policy an RSEG placed with {@code home}, the disk that will hold it. */
-    private long allocFor(Disk d, Disk home, int s) {
+    long allocFor(Disk d, Disk home, int s) {
         AtomicLong res = d.reservedRemaining;
         for (long r = res.get(); r > 0; r = res.get()) {
             if (res.compareAndSet(r, r - 1)) {
@@ -350,7 +243,7 @@ public final class SharingTreesImpl implements SharingTrees {
     }
 
     /** Gives {@code dst} its own copy of content {@code srcPtr} (0 = zeros); dst must not hold. */
-    private void copyInto(Disk dst, int s, long dstExpect, long srcPtr, boolean sp, boolean ss) {
+    void copyInto(Disk dst, int s, long dstExpect, long srcPtr, boolean sp, boolean ss) {
         if (srcPtr == 0) {
             set(dst, s, dstExpect, encode(0, false, sp, ss));
             return;
@@ -366,7 +259,7 @@ public final class SharingTreesImpl implements SharingTrees {
     }
 
     /** The disk whose entry holds what {@code d} reads at segment s ([0096]), with a holder cache. */
-    private Disk resolve(Disk d, int s) {
+    Disk resolve(Disk d, int s) {
         if (d.succ == null) {
             return d;
         }
@@ -401,7 +294,7 @@ public final class SharingTreesImpl implements SharingTrees {
      * still name it (non-holder entries, whose pointer is only a hint while Ss is set) are re-pointed
      * at the RSEG they actually read, so no map ever names a freed RSEG (the mapping checks this).
      */
-    private void repointStale(Tree t, int s, long ptr, Disk freeing) {
+    void repointStale(Tree t, int s, long ptr, Disk freeing) {
         for (Disk d : t.chain) {
             if (d == freeing) {
                 continue;
@@ -420,14 +313,14 @@ public final class SharingTreesImpl implements SharingTrees {
     }
 
     /** Content pointer of what d reads at s (0 = zeros). */
-    private long contentPtr(Disk d, int s) {
+    long contentPtr(Disk d, int s) {
         return pointer(e(resolve(d, s), s));
     }
 
     // ------------------------------------------------------------------------------------------
     // lookup and locking
 
-    private Disk disk(long id) {
+    Disk disk(long id) {
         Disk d = disks.get(id);
         if (d == null || d.deleted) {
             throw new StorageException(ErrorCode.NOT_FOUND, "no logical disk " + id + " in the sharing trees");
@@ -435,7 +328,7 @@ public final class SharingTreesImpl implements SharingTrees {
         return d;
     }
 
-    private Disk validDisk(long id) {
+    Disk validDisk(long id) {
         Disk d = disk(id);
         if (!d.valid) {
             throw new StorageException(ErrorCode.SNAPSHOT_INVALIDATED,
@@ -445,7 +338,7 @@ public final class SharingTreesImpl implements SharingTrees {
     }
 
     /** Locks d's tree shared; re-checks that d is still in that tree and alive. */
-    private Tree lockShared(Disk d) {
+    Tree lockShared(Disk d) {
         while (true) {
             Tree t = d.tree;
             if (t == null) {
@@ -462,7 +355,7 @@ public final class SharingTreesImpl implements SharingTrees {
         }
     }
 
-    private Tree lockExclusive(Disk d) {
+    Tree lockExclusive(Disk d) {
         while (true) {
             Tree t = d.tree;
             if (t == null) {
@@ -479,14 +372,14 @@ public final class SharingTreesImpl implements SharingTrees {
         }
     }
 
-    private static StorageException gone(Disk d) {
+    static StorageException gone(Disk d) {
         if (!d.valid) {
             return new StorageException(ErrorCode.SNAPSHOT_INVALIDATED, "snapshot " + d.id + " was invalidated");
         }
         return new StorageException(ErrorCode.NOT_FOUND, "logical disk " + d.id + " was deleted");
     }
 
-    private void checkRange(Disk d, long offset, int length, int bufLen, int bufOff) {
+    void checkRange(Disk d, long offset, int length, int bufLen, int bufOff) {
         if (bufOff < 0 || length < 0 || bufOff + length > bufLen) {
             throw new IllegalArgumentException("buffer range " + bufOff + "+" + length + " outside " + bufLen);
         }
@@ -576,7 +469,7 @@ public final class SharingTreesImpl implements SharingTrees {
     }
 
     /** Writes {@code src.remaining()} checked bytes at {@code offset}, advancing {@code src} segment by segment. */
-    private void write(Disk d, long offset, ByteBuffer src) {
+    void write(Disk d, long offset, ByteBuffer src) {
         int srcOffset = src.position();
         int length = src.remaining();
         while (length > 0) {
@@ -637,7 +530,7 @@ public final class SharingTreesImpl implements SharingTrees {
      * read: a stale answer can only be "not private" (taking the locked path), or "private" just
      * before a snapshot, whose copies are then charged to the snapshot.
      */
-    private boolean privatelyHeld(Disk d, int s) {
+    boolean privatelyHeld(Disk d, int s) {
         long xe = e(d, s);
         return holder(xe) && pointer(xe) != 0 && !sp(xe) && !ssEff(d, xe) && !d.copying;
     }
@@ -648,7 +541,7 @@ public final class SharingTreesImpl implements SharingTrees {
      * space for that snapshot's copy, [0087]), the locks are dropped, the snapshot is invalidated and the
      * operation is retried; if the snapshot is {@code d} itself, the operation fails instead.
      */
-    private void underSegmentLock(Disk d, int s, SegmentOp op, int off, ByteBuffer data) {
+    void underSegmentLock(Disk d, int s, SegmentOp op, int off, ByteBuffer data) {
         while (true) {
             Disk victim = null;
             Tree t = lockShared(d);
@@ -676,7 +569,7 @@ public final class SharingTreesImpl implements SharingTrees {
         }
     }
 
-    private void writeSegment(Disk x, int s, int off, ByteBuffer src) {
+    void writeSegment(Disk x, int s, int off, ByteBuffer src) {
         boolean full = off == 0 && src.remaining() == segBytes;
         long xe = e(x, s);
         Disk p = x.pred;
@@ -800,7 +693,7 @@ public final class SharingTreesImpl implements SharingTrees {
     }
 
     /** A whole-segment unmap: X's content becomes zeros with no RSEG; caller holds the locks. */
-    private void unmapSegment(Tree t, Disk x, int s) {
+    void unmapSegment(Tree t, Disk x, int s) {
         long xe = e(x, s);
         Disk p = x.pred;
         if (p != null && sp(xe) && holder(xe) && !p.crossGroup) {
@@ -899,7 +792,7 @@ public final class SharingTreesImpl implements SharingTrees {
      * I2 for a snapclone C still copying: {@code N.Sp} may stay set only while C and its successor N
      * read the same data; before C's own data changes, {@code N.Sp} is cleared (C holds privately by then).
      */
-    private void clearSuccessorSpOfClone(Disk x, int s) {
+    void clearSuccessorSpOfClone(Disk x, int s) {
         if (x.copying && x.succ != null) {
             long ne = e(x.succ, s);
             if (sp(ne)) {
@@ -912,7 +805,7 @@ public final class SharingTreesImpl implements SharingTrees {
      * [0104] Fig. 13f: when the CFW destination is a snapclone still copying (EAGER mode), the data
      * is also copied into the snapclone's predecessor if that one reads through it.
      */
-    private void eagerCloneCopy(Disk c, int s) {
+    void eagerCloneCopy(Disk c, int s) {
         if (!c.copying || c.mode != SnapcloneMode.EAGER || c.pred == null) {
             return;
         }
@@ -930,7 +823,7 @@ public final class SharingTreesImpl implements SharingTrees {
     }
 
     /** Preserves X's current content for its predecessor and clears X.Sp (write Phase 1 without hand-off). */
-    private void preserveForPredecessor(Disk x, int s) {
+    void preserveForPredecessor(Disk x, int s) {
         long xe = e(x, s);
         Disk p = x.pred;
         if (p != null && sp(xe)) {
@@ -1007,7 +900,7 @@ public final class SharingTreesImpl implements SharingTrees {
     }
 
     /** Ends the foreign pointers of a disk that left its tree (idempotent; logged, never thrown: the disk stays readable). */
-    private void settleGroup(Disk d) {
+    void settleGroup(Disk d) {
         try {
             maps.settleGroup(d.id);
         } catch (StorageException ex) {
@@ -1016,7 +909,7 @@ public final class SharingTreesImpl implements SharingTrees {
         }
     }
 
-    private Disk taggedDisk(long tag) {
+    Disk taggedDisk(long tag) {
         if (tag != 0) {
             for (Disk d : disks.values()) {
                 if (d.tag == tag && !d.deleted) {
@@ -1027,11 +920,11 @@ public final class SharingTreesImpl implements SharingTrees {
         return null;
     }
 
-    private long insertPredecessor(long diskId, AllocationPolicy policy, DiskKind kind, SnapcloneMode mode, long tag) {
+    long insertPredecessor(long diskId, AllocationPolicy policy, DiskKind kind, SnapcloneMode mode, long tag) {
         return insertPredecessor(diskId, policy, kind, mode, tag, -1);
     }
 
-    private long insertPredecessor(long diskId, AllocationPolicy policy, DiskKind kind, SnapcloneMode mode, long tag,
+    long insertPredecessor(long diskId, AllocationPolicy policy, DiskKind kind, SnapcloneMode mode, long tag,
                                    int diskGroup) {
         if (policy == null || mode == null) {
             throw new IllegalArgumentException("policy and mode are required");
@@ -1175,7 +1068,7 @@ public final class SharingTreesImpl implements SharingTrees {
         }
     }
 
-    private void deleteWholeTree(Tree t) {
+    void deleteWholeTree(Tree t) {
         List<Disk> all = new ArrayList<>(t.chain);
         synchronized (catalogMonitor) {
             trees.remove(t);
@@ -1200,7 +1093,7 @@ public final class SharingTreesImpl implements SharingTrees {
      * Removes X from its chain (caller holds the tree exclusively): X's private segments that its
      * predecessor reads through it move there by pointer; then {@code N.Sp := P.Ss}. Idempotent (redone on open).
      */
-    private void doDelete(Tree t, Disk x, boolean invalidating) {
+    void doDelete(Tree t, Disk x, boolean invalidating) {
         Disk p = x.pred;
         Disk n = x.succ;
         for (int s = 0; s < x.segments; s++) {
@@ -1266,7 +1159,7 @@ public final class SharingTreesImpl implements SharingTrees {
     }
 
     /** [0087]: an on-demand snapshot that cannot get space leaves its tree and reads fail from now on. */
-    private void invalidate(Disk v) {
+    void invalidate(Disk v) {
         Tree t;
         try {
             t = lockExclusive(v);
@@ -1339,7 +1232,7 @@ public final class SharingTreesImpl implements SharingTrees {
         }
     }
 
-    private void doRollback(Tree t, Disk l, Disk s) {
+    void doRollback(Tree t, Disk l, Disk s) {
         while (true) {
             try {
                 for (int seg = 0; seg < l.segments; seg++) {
@@ -1461,7 +1354,7 @@ public final class SharingTreesImpl implements SharingTrees {
         }
     }
 
-    private long remainingToCopy(Disk c) {
+    long remainingToCopy(Disk c) {
         Tree t = lockShared(c);
         try {
             long n = 0;
@@ -1478,7 +1371,7 @@ public final class SharingTreesImpl implements SharingTrees {
     }
 
     /** Fig. 15d loop, then Fig. 14 bit rules: make the predecessor independent of C, then C leaves. */
-    private void finishClone(Disk c) {
+    void finishClone(Disk c) {
         while (true) {
             Tree t = lockShared(c);
             int[] needed;
@@ -1543,7 +1436,7 @@ public final class SharingTreesImpl implements SharingTrees {
         }
     }
 
-    private int[] segmentsNeedingCopy(Disk c) {
+    int[] segmentsNeedingCopy(Disk c) {
         Disk p = c.pred;
         if (p == null) {
             return new int[0];
@@ -1562,7 +1455,7 @@ public final class SharingTreesImpl implements SharingTrees {
         return Arrays.copyOf(out, k);
     }
 
-    private void copyCloneToPredecessor(Disk c, int s) {
+    void copyCloneToPredecessor(Disk c, int s) {
         Disk p = c.pred;
         long pe = e(p, s);
         copyInto(p, s, pe, pointer(e(c, s)), sp(pe), false);
@@ -1571,7 +1464,7 @@ public final class SharingTreesImpl implements SharingTrees {
     }
 
     /** C leaves the tree (Figs. 14a-14c) and becomes an independent LUN; caller holds the tree exclusively. */
-    private void detach(Tree t, Disk c) {
+    void detach(Tree t, Disk c) {
         Disk p = c.pred;
         Disk n = c.succ;
         if (n != null) {
@@ -1638,7 +1531,7 @@ public final class SharingTreesImpl implements SharingTrees {
         }
     }
 
-    private Disk cloneDisk(long id) {
+    Disk cloneDisk(long id) {
         Disk c = validDisk(id);
         if (!c.copying) {
             throw new StorageException(ErrorCode.INVALID_STATE, "disk " + id + " is not a snapclone that is copying");
@@ -1675,7 +1568,7 @@ public final class SharingTreesImpl implements SharingTrees {
         rate = bytesPerSecond;
     }
 
-    private void bgLoop() {
+    void bgLoop() {
         long next = System.nanoTime();
         while (!closed) {
             boolean any = false;
@@ -1726,7 +1619,7 @@ public final class SharingTreesImpl implements SharingTrees {
     // catalog
 
     /** Caller holds {@link #catalogMonitor}. */
-    private void commit() {
+    void commit() {
         Catalog c = new Catalog();
         for (Tree t : trees) {
             List<Catalog.DiskRec> chain = new ArrayList<>(t.chain.size());
@@ -1743,7 +1636,7 @@ public final class SharingTreesImpl implements SharingTrees {
         maps.storeCatalog(c.encode());
     }
 
-    private static Catalog.DiskRec rec(Disk d) {
+    static Catalog.DiskRec rec(Disk d) {
         int flags = (d.paused ? CatalogDescriptor.FLAG_PAUSED : 0) | (d.stalled ? CatalogDescriptor.FLAG_STALLED : 0);
         return new Catalog.DiskRec(d.id, d.kind.ordinal(), d.policy.ordinal(), d.mode.ordinal(), flags, d.segments, d.tag);
     }
@@ -1805,7 +1698,7 @@ public final class SharingTreesImpl implements SharingTrees {
         }
     }
 
-    private static List<Long> chainIds(Tree t) {
+    static List<Long> chainIds(Tree t) {
         List<Long> ids = new ArrayList<>();
         for (Disk d : t.chain) {
             ids.add(d.id);
