@@ -134,10 +134,10 @@ final class Recovery {
             if (t.op == CatalogDescriptor.OP_DELETE || t.op == CatalogDescriptor.OP_INVALIDATE) {
                 Disk x = engine.disks.get(t.argA);
                 if (x != null && x.tree == t) {
-                    engine.doDelete(t, x, t.op == CatalogDescriptor.OP_INVALIDATE);
+                    engine.structure.doDelete(t, x, t.op == CatalogDescriptor.OP_INVALIDATE);
                 }
             } else if (t.op == CatalogDescriptor.OP_ROLLBACK) {
-                engine.doRollback(t, engine.disks.get(t.argA), engine.disks.get(t.argB));
+                engine.structure.doRollback(t, engine.disks.get(t.argA), engine.disks.get(t.argB));
             }
         }
     }

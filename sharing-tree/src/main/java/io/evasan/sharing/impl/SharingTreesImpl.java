@@ -174,6 +174,8 @@ public final class SharingTreesImpl implements SharingTrees {
 
     /** Invalidated disks: out of every tree, maps gone, reads fail until deleted. */
     final ConcurrentHashMap<Long, Disk> invalid = new ConcurrentHashMap<>();
+    /** Snapshot/snapclone creation, delete, invalidate, rollback, a clone leaving: run under the tree's write lock. */
+    final StructureOps structure = new StructureOps(this);
 
     public SharingTreesImpl(SegmentMaps maps, SharingConfig config, SharingStats stats) {
         this.maps = maps;
@@ -909,23 +911,12 @@ public final class SharingTreesImpl implements SharingTrees {
         }
     }
 
-    Disk taggedDisk(long tag) {
-        if (tag != 0) {
-            for (Disk d : disks.values()) {
-                if (d.tag == tag && !d.deleted) {
-                    return d;
-                }
-            }
-        }
-        return null;
-    }
-
     long insertPredecessor(long diskId, AllocationPolicy policy, DiskKind kind, SnapcloneMode mode, long tag) {
         return insertPredecessor(diskId, policy, kind, mode, tag, -1);
     }
 
     long insertPredecessor(long diskId, AllocationPolicy policy, DiskKind kind, SnapcloneMode mode, long tag,
-                                   int diskGroup) {
+                           int diskGroup) {
         if (policy == null || mode == null) {
             throw new IllegalArgumentException("policy and mode are required");
         }
@@ -936,83 +927,7 @@ public final class SharingTreesImpl implements SharingTrees {
         Disk x = validDisk(diskId);
         Tree t = lockExclusive(x);
         try {
-            if (!x.valid) {
-                throw gone(x);
-            }
-            synchronized (catalogMonitor) {
-                Disk done = taggedDisk(tag);
-                if (done != null) {
-                    return done.id;
-                }
-            }
-            if (t.chain.size() >= config.maxDisksPerTree()) {
-                throw new StorageException(ErrorCode.INVALID_STATE, "tree of disk " + diskId + " already has "
-                        + t.chain.size() + " disks (limit " + config.maxDisksPerTree() + ")");
-            }
-            Disk copyingClone = t.copyingClone();
-            if (kind == DiskKind.SNAPCLONE && copyingClone != null) {
-                throw new StorageException(ErrorCode.INVALID_STATE, "snapclone " + copyingClone.id
-                        + " of this tree is still copying; one snapclone per tree copies at a time");
-            }
-            if (copyingClone != null && copyingClone.crossGroup) {
-                throw new StorageException(ErrorCode.INVALID_STATE, "snapclone " + copyingClone.id
-                        + " is copying into another disk group; its tree takes no snapshots until it has left");
-            }
-            boolean cross = diskGroup >= 0 && diskGroup != maps.diskGroup(x.id);
-            if (cross && t.chain.size() > 1) {
-                throw new StorageException(ErrorCode.INVALID_STATE, "disk " + diskId + " has snapshots or snapclones;"
-                        + " a snapclone into another disk group is taken of a disk alone in its tree");
-            }
-            long reserve = policy == AllocationPolicy.RESERVE_FULL ? x.segments : 0;
-            if (!cross && reserve > 0 && !maps.reserveCapacity(x.id, reserve)) {
-                throw new StorageException(ErrorCode.SPACE_ALLOCATION_FAILED, "cannot reserve " + reserve
-                        + " segments for a fully reserved " + kind.name().toLowerCase() + " of disk " + diskId);
-            }
-            long pid;
-            try {
-                // P.Sp must be exact only when P's predecessor is a snapclone still copying (I2)
-                pid = cross ? maps.createPredecessor(x.id, false, diskGroup)
-                        : maps.createPredecessor(x.id, x.pred != null && x.pred.copying);
-            } catch (RuntimeException ex) {
-                if (!cross && reserve > 0) {
-                    maps.releaseCapacity(x.id, reserve);
-                }
-                throw ex;
-            }
-            // a clone in another group reserves there, so only once its disk exists
-            if (cross && reserve > 0 && !maps.reserveCapacity(pid, reserve)) {
-                maps.deleteDisk(pid);
-                throw new StorageException(ErrorCode.SPACE_ALLOCATION_FAILED, "cannot reserve " + reserve
-                        + " segments in disk group " + diskGroup + " for a fully reserved snapclone of disk " + diskId);
-            }
-            Disk p = new Disk(pid, kind, policy, mode, x.segments);
-            p.crossGroup = cross;
-            p.tag = tag;
-            p.reservedRemaining.set(reserve);
-            p.copying = kind == DiskKind.SNAPCLONE;
-            synchronized (catalogMonitor) {
-                t.chain.add(x.pos, p);
-                t.relink();
-                disks.put(pid, p);
-                try {
-                    commit();
-                } catch (RuntimeException ex) {
-                    t.chain.remove(p);
-                    t.relink();
-                    disks.remove(pid);
-                    throw ex;
-                }
-            }
-            if (kind == DiskKind.SNAPCLONE) {
-                stats.snapclones.increment();
-                synchronized (bgSignal) {
-                    bgSignal.notifyAll();
-                }
-            } else {
-                stats.snapshots.increment();
-            }
-            stats.snapshotCreate.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
-            return pid;
+            return structure.insertPredecessor(t, x, policy, kind, mode, tag, diskGroup, t0);
         } finally {
             t.structure.writeLock().unlock();
         }
@@ -1025,137 +940,15 @@ public final class SharingTreesImpl implements SharingTrees {
         }
         Disk x = disk(diskId);
         if (!x.valid) {
-            synchronized (catalogMonitor) {
-                if (invalid.remove(diskId) != null) {
-                    x.deleted = true;
-                    disks.remove(diskId);
-                    commit();
-                }
-            }
-            stats.deletes.increment();
+            structure.deleteInvalid(x);
             return;
         }
         Tree t = lockExclusive(x);
         try {
-            boolean hasOthers = t.chain.size() > 1;
-            if (x.kind == DiskKind.LUN && hasOthers) {
-                switch (option) {
-                    case REFUSE_IF_SNAPSHOTS -> throw new StorageException(ErrorCode.INVALID_STATE, "LUN " + diskId
-                            + " has " + (t.chain.size() - 1) + " snapshots/snapclones; say DELETE_SNAPSHOTS or KEEP_SNAPSHOTS");
-                    case DELETE_SNAPSHOTS -> {
-                        deleteWholeTree(t);
-                        return;
-                    }
-                    case KEEP_SNAPSHOTS -> {
-                        if (x.pred != null && x.pred.crossGroup) {
-                            // its segments would move to the clone by pointer, across disk groups
-                            throw new StorageException(ErrorCode.INVALID_STATE, "LUN " + diskId + " has snapclone "
-                                    + x.pred.id + " copying into another disk group; delete it after the copy"
-                                    + " (or with DELETE_SNAPSHOTS)");
-                        }
-                    }
-                }
-            }
-            synchronized (catalogMonitor) {
-                t.op = CatalogDescriptor.OP_DELETE;
-                t.argA = x.id;
-                commit();
-            }
-            doDelete(t, x, false);
-            stats.deletes.increment();
+            structure.delete(t, x, option);
         } finally {
             t.structure.writeLock().unlock();
         }
-    }
-
-    void deleteWholeTree(Tree t) {
-        List<Disk> all = new ArrayList<>(t.chain);
-        synchronized (catalogMonitor) {
-            trees.remove(t);
-            for (Disk d : all) {
-                d.deleted = true;
-                d.copying = false;
-                disks.remove(d.id);
-            }
-            commit();
-        }
-        for (Disk d : all) {
-            long r = d.reservedRemaining.getAndSet(0);
-            if (r > 0) {
-                maps.releaseCapacity(d.id, r);
-            }
-            maps.deleteDisk(d.id);
-            stats.deletes.increment();
-        }
-    }
-
-    /**
-     * Removes X from its chain (caller holds the tree exclusively): X's private segments that its
-     * predecessor reads through it move there by pointer; then {@code N.Sp := P.Ss}. Idempotent (redone on open).
-     */
-    void doDelete(Tree t, Disk x, boolean invalidating) {
-        Disk p = x.pred;
-        Disk n = x.succ;
-        for (int s = 0; s < x.segments; s++) {
-            long xe = e(x, s);
-            boolean pReads = p != null && ss(e(p, s));
-            if (holder(xe) && !pReads) {
-                // freed with X's maps below: no pointer copy elsewhere may keep naming it
-                repointStale(t, s, pointer(xe), x);
-                continue;
-            }
-            if (!pReads) {
-                continue;
-            }
-            long pe = e(p, s);
-            if (holder(xe)) {
-                maps.transferHolder(x.id, s, xe, 0L, p.id, pe, encode(pointer(xe), true, sp(pe), false));
-                t.segVersion[s]++;
-                AtomicLong res = p.reservedRemaining;
-                for (long r = res.get(); r > 0; r = res.get()) {
-                    if (res.compareAndSet(r, r - 1)) {
-                        maps.releaseCapacity(p.id, 1);
-                        break;
-                    }
-                }
-            } else if (!ssEff(x, xe)) {
-                // X holds zeros (open repaired borrowed pointers before any delete runs): so does P now
-                set(p, s, pe, encode(0, false, sp(pe), false));
-            }
-        }
-        if (n != null) {
-            for (int s = 0; s < x.segments; s++) {
-                long ne = e(n, s);
-                boolean want = p != null && ss(e(p, s));
-                if (sp(ne) != want) {
-                    set(n, s, ne, withSp(ne, want));
-                }
-            }
-        }
-        synchronized (catalogMonitor) {
-            t.chain.remove(x);
-            t.relink();
-            t.op = CatalogDescriptor.OP_NONE;
-            t.argA = 0;
-            x.copying = false;
-            if (t.chain.isEmpty()) {
-                trees.remove(t);
-            }
-            if (invalidating) {
-                x.valid = false;
-                invalid.put(x.id, x);
-            } else {
-                x.deleted = true;
-                disks.remove(x.id);
-            }
-            x.tree = null;
-            commit();
-        }
-        long r = x.reservedRemaining.getAndSet(0);
-        if (r > 0) {
-            maps.releaseCapacity(x.id, r);
-        }
-        maps.deleteDisk(x.id);
     }
 
     /** [0087]: an on-demand snapshot that cannot get space leaves its tree and reads fail from now on. */
@@ -1167,17 +960,7 @@ public final class SharingTreesImpl implements SharingTrees {
             return;
         }
         try {
-            if (!v.valid || v.tree != t) {
-                return;
-            }
-            synchronized (catalogMonitor) {
-                t.op = CatalogDescriptor.OP_INVALIDATE;
-                t.argA = v.id;
-                commit();
-            }
-            v.valid = false;
-            doDelete(t, v, true);
-            stats.invalidations.increment();
+            structure.invalidate(t, v);
         } finally {
             t.structure.writeLock().unlock();
         }
@@ -1192,95 +975,16 @@ public final class SharingTreesImpl implements SharingTrees {
         }
         Tree t = lockExclusive(l);
         try {
-            if (s.tree != t) {
-                throw new StorageException(ErrorCode.INVALID_ARGUMENT, "snapshot " + snapId
-                        + " is not in the sharing tree of LUN " + lunId + " (rollback across trees)");
-            }
-            if (s.pos >= l.pos) {
-                throw new StorageException(ErrorCode.INVALID_ARGUMENT, "disk " + snapId
-                        + " is not an older snapshot of LUN " + lunId);
-            }
-            if (s.crossGroup) {
-                throw new StorageException(ErrorCode.INVALID_STATE, "snapclone " + snapId
-                        + " is still copying into another disk group; roll back after it has left the tree");
-            }
-            if (l.copying) {
-                throw new StorageException(ErrorCode.INVALID_STATE, "disk " + lunId
-                        + " is a snapclone still copying; roll it back after its BGCOPY completes");
-            }
-            long need = 0;
-            for (int seg = 0; seg < l.segments; seg++) {
-                Disk h = resolve(s, seg);
-                if (h != l) {
-                    need += 2;
-                }
-            }
-            if (need > maps.freeSegments(l.id) + l.reservedRemaining.get()) {
-                throw new StorageException(ErrorCode.SPACE_ALLOCATION_FAILED, "rollback of LUN " + lunId
-                        + " may need " + need + " segments, only " + maps.freeSegments(l.id) + " free");
-            }
-            synchronized (catalogMonitor) {
-                t.op = CatalogDescriptor.OP_ROLLBACK;
-                t.argA = l.id;
-                t.argB = s.id;
-                commit();
-            }
-            doRollback(t, l, s);
-            stats.rollbacks.increment();
+            structure.rollback(t, l, s);
         } finally {
             t.structure.writeLock().unlock();
         }
     }
 
-    void doRollback(Tree t, Disk l, Disk s) {
-        while (true) {
-            try {
-                for (int seg = 0; seg < l.segments; seg++) {
-                    Disk h = resolve(s, seg);
-                    if (h == l) {
-                        continue;
-                    }
-                    long hp = pointer(e(h, seg));
-                    preserveForPredecessor(l, seg);
-                    long le = e(l, seg);
-                    if (hp == 0) {
-                        if (holder(le)) {
-                            repointStale(t, seg, pointer(le), l);
-                            unlink(l, seg, le, encode(0, false, sp(le), false));
-                        } else {
-                            set(l, seg, le, encode(0, false, sp(le), false));
-                        }
-                    } else if (holder(le)) {
-                        maps.copy(hp, pointer(le));
-                        t.segVersion[seg]++;
-                    } else {
-                        copyInto(l, seg, le, hp, sp(le), false);
-                    }
-                }
-                break;
-            } catch (NeedsInvalidation ni) {
-                // a predecessor lost its space: invalidate it (we hold the tree) and go on
-                synchronized (catalogMonitor) {
-                    t.op = CatalogDescriptor.OP_INVALIDATE;
-                    t.argA = ni.disk.id;
-                    commit();
-                }
-                ni.disk.valid = false;
-                doDelete(t, ni.disk, true);
-                stats.invalidations.increment();
-                synchronized (catalogMonitor) {
-                    t.op = CatalogDescriptor.OP_ROLLBACK;
-                    t.argA = l.id;
-                    t.argB = s.id;
-                    commit();
-                }
-            }
-        }
-        synchronized (catalogMonitor) {
-            t.op = CatalogDescriptor.OP_NONE;
-            t.argA = 0;
-            t.argB = 0;
-            commit();
+    /** Wakes the BGCOPY thread (a snapclone was created or resumed). */
+    void wakeBgcopy() {
+        synchronized (bgSignal) {
+            bgSignal.notifyAll();
         }
     }
 
@@ -1397,11 +1101,11 @@ public final class SharingTreesImpl implements SharingTrees {
                                 commit();
                             }
                             ni.disk.valid = false;
-                            doDelete(t, ni.disk, true);
+                            structure.doDelete(t, ni.disk, true);
                             stats.invalidations.increment();
                         }
                     }
-                    detach(t, c);
+                    structure.detach(t, c);
                     return;
                 } finally {
                     t.structure.writeLock().unlock();
@@ -1461,52 +1165,6 @@ public final class SharingTreesImpl implements SharingTrees {
         copyInto(p, s, pe, pointer(e(c, s)), sp(pe), false);
         long ce = e(c, s);
         set(c, s, ce, withSp(ce, false));
-    }
-
-    /** C leaves the tree (Figs. 14a-14c) and becomes an independent LUN; caller holds the tree exclusively. */
-    void detach(Tree t, Disk c) {
-        Disk p = c.pred;
-        Disk n = c.succ;
-        if (n != null) {
-            for (int s = 0; s < c.segments; s++) {
-                long ne = e(n, s);
-                if (sp(ne)) {
-                    boolean keep = ShareBitRules.successorSpAfterCloneLeaves(true, p != null,
-                            p != null && p.copying, p != null && ss(e(p, s)));
-                    if (!keep) {
-                        set(n, s, ne, withSp(ne, false));
-                    }
-                }
-            }
-        }
-        synchronized (catalogMonitor) {
-            t.chain.remove(c);
-            t.relink();
-            // pointer copies in the old tree must not keep naming RSEGs C takes with it
-            for (int s = 0; s < c.segments; s++) {
-                long ce = e(c, s);
-                if (holder(ce)) {
-                    repointStale(t, s, pointer(ce), c);
-                }
-            }
-            Tree own = new Tree(c.segments);
-            own.chain.add(c);
-            own.relink();
-            trees.add(own);
-            c.kind = DiskKind.LUN;
-            c.copying = false;
-            commit();
-        }
-        if (c.crossGroup) {
-            c.crossGroup = false;
-            settleGroup(c);
-        }
-        long r = c.reservedRemaining.getAndSet(0);
-        if (r > 0) {
-            maps.releaseCapacity(c.id, r);
-        }
-        stats.clonesDetached.increment();
-        LOG.log(System.Logger.Level.INFO, "snapclone " + c.id + " left its tree; remaining chain " + chainIds(t));
     }
 
     @Override
