@@ -13,6 +13,8 @@ import io.evasan.sharing.SharingStats;
 import io.evasan.sharing.SharingTrees;
 import io.evasan.sharing.SnapcloneMode;
 import io.evasan.sharing.TreeDescription;
+import io.evasan.sharing.bgcopy.BgCopyEngine;
+import io.evasan.sharing.bgcopy.BgCopyThrottle;
 import io.evasan.sharing.catalog.Catalog;
 import io.evasan.sharing.catalog.CatalogDescriptor;
 import io.evasan.sharing.sharebits.ShareBitRules;
@@ -64,6 +66,14 @@ import static io.evasan.sharing.sharebits.ShareEntry.withSp;
  * <p><b>Concurrency</b>: per tree a structure lock (I/O takes it shared; snapshot, delete,
  * rollback and a snapclone leaving take it exclusively — the seed's quiesce) and striped
  * per-segment locks (a segment of all disks of one tree is one lock: a CFW touches neighbours).
+ *
+ * <p><b>Structure</b>: this class is the facade and coordinator. It owns the trees, disks, catalog
+ * ({@link #catalogMonitor}, {@link #commit}) and takes every tree lock; the hot path (read/write/unmap,
+ * CFW, {@link #resolve}) stays here with no extra call objects. Its parts: {@link Recovery} (open),
+ * {@link StructureOps} (tree-shape changes, called with the tree's structure write lock held),
+ * {@link CloneCopy} (BGCOPY steps, leaving, pause/resume/progress) and, in {@code io.evasan.sharing.bgcopy},
+ * the BGCOPY thread ({@link io.evasan.sharing.bgcopy.BgCopyEngine}) and throttle
+ * ({@link io.evasan.sharing.bgcopy.BgCopyThrottle}).
  */
 public final class SharingTreesImpl implements SharingTrees {
     private static final int MAX_STRIPES = 256;
@@ -78,12 +88,12 @@ public final class SharingTreesImpl implements SharingTrees {
     final ConcurrentHashMap<Long, Disk> disks = new ConcurrentHashMap<>();
     final Set<Tree> trees = ConcurrentHashMap.newKeySet();
     final Object catalogMonitor = new Object();
-    volatile long rate;
     /** Walks of two or more hops (holder-cache misses); diagnostics for the 256-snapshot test. */
     final java.util.concurrent.atomic.LongAdder longWalks = new java.util.concurrent.atomic.LongAdder();
-    volatile boolean closed;
-    final Thread bgThread;
-    final Object bgSignal = new Object();
+    /** The BGCOPY throttle (rate in force). */
+    final BgCopyThrottle throttle;
+    /** The BGCOPY thread; started only when {@code config.bgcopyBackground()}. */
+    final BgCopyEngine bgEngine;
 
     /** Thrown inside an I/O when an on-demand disk cannot get space: invalidate it, then retry. */
     static final class NeedsInvalidation extends RuntimeException {
@@ -176,6 +186,8 @@ public final class SharingTreesImpl implements SharingTrees {
     final ConcurrentHashMap<Long, Disk> invalid = new ConcurrentHashMap<>();
     /** Snapshot/snapclone creation, delete, invalidate, rollback, a clone leaving: run under the tree's write lock. */
     final StructureOps structure = new StructureOps(this);
+    /** BGCOPY steps, the leave loop, pause/resume/progress; the host of {@link #bgEngine}. */
+    final CloneCopy cloneCopy = new CloneCopy(this);
 
     public SharingTreesImpl(SegmentMaps maps, SharingConfig config, SharingStats stats) {
         this.maps = maps;
@@ -183,14 +195,11 @@ public final class SharingTreesImpl implements SharingTrees {
         this.stats = stats;
         this.segBytes = maps.segmentBytes();
         this.zeros = new byte[segBytes];
-        this.rate = config.bgcopyBytesPerSecond();
+        this.throttle = new BgCopyThrottle(config.bgcopyBytesPerSecond());
+        this.bgEngine = new BgCopyEngine(cloneCopy, throttle, config.bgcopyBatch(), segBytes);
         new Recovery(this).run();
         if (config.bgcopyBackground()) {
-            bgThread = new Thread(this::bgLoop, "sharing-bgcopy");
-            bgThread.setDaemon(true);
-            bgThread.start();
-        } else {
-            bgThread = null;
+            bgEngine.start();
         }
     }
 
@@ -983,229 +992,30 @@ public final class SharingTreesImpl implements SharingTrees {
 
     /** Wakes the BGCOPY thread (a snapclone was created or resumed). */
     void wakeBgcopy() {
-        synchronized (bgSignal) {
-            bgSignal.notifyAll();
-        }
+        bgEngine.wake();
     }
 
     // ------------------------------------------------------------------------------------------
-    // BGCOPY
+    // BGCOPY (the copy itself: CloneCopy; the thread and throttle: io.evasan.sharing.bgcopy)
 
     @Override
     public int bgcopyStep(long cloneId, int maxSegments) {
-        Disk c = disk(cloneId);
-        synchronized (c.bgLock) {
-            if (!c.copying || c.paused || c.deleted || !c.valid) {
-                return 0;
-            }
-            int copied = 0;
-            Tree t;
-            try {
-                t = lockShared(c);
-            } catch (StorageException gone) {
-                return 0;
-            }
-            boolean stalled = false;
-            try {
-                if (!c.copying) {
-                    return 0;
-                }
-                while (copied < maxSegments && c.bgCursor < c.segments) {
-                    int s = c.bgCursor;
-                    ReentrantReadWriteLock.WriteLock l = t.stripe(s).writeLock();
-                    l.lock();
-                    try {
-                        long ce = e(c, s);
-                        if (ssEff(c, ce) || (!holder(ce) && pointer(ce) != 0)) {
-                            long hp = ssEff(c, ce) ? contentPtr(c, s) : pointer(ce);
-                            copyInto(c, s, ce, hp, sp(ce), false);   // C.Ss := 0, successor's Sp stays set (13e / 15a)
-                            copied++;
-                            stats.bgcopySegments.increment();
-                        }
-                    } catch (NeedsInvalidation ni) {
-                        stalled = true;
-                        break;
-                    } finally {
-                        l.unlock();
-                    }
-                    c.bgCursor++;
-                }
-            } finally {
-                t.structure.readLock().unlock();
-            }
-            if (stalled) {
-                c.bgCursor = Math.max(0, c.bgCursor);
-                c.stalled = true;
-                synchronized (catalogMonitor) {
-                    commit();
-                }
-                return copied;
-            }
-            if (copied > 0 && c.stalled) {
-                c.stalled = false;
-                synchronized (catalogMonitor) {
-                    commit();
-                }
-            }
-            if (c.bgCursor >= c.segments) {
-                if (remainingToCopy(c) > 0) {
-                    c.bgCursor = 0;
-                } else {
-                    finishClone(c);
-                }
-            }
-            return copied;
-        }
-    }
-
-    long remainingToCopy(Disk c) {
-        Tree t = lockShared(c);
-        try {
-            long n = 0;
-            for (int s = 0; s < c.segments; s++) {
-                long ce = e(c, s);
-                if (ssEff(c, ce) || (!holder(ce) && pointer(ce) != 0)) {
-                    n++;
-                }
-            }
-            return n;
-        } finally {
-            t.structure.readLock().unlock();
-        }
-    }
-
-    /** Fig. 15d loop, then Fig. 14 bit rules: make the predecessor independent of C, then C leaves. */
-    void finishClone(Disk c) {
-        while (true) {
-            Tree t = lockShared(c);
-            int[] needed;
-            try {
-                needed = segmentsNeedingCopy(c);
-            } finally {
-                t.structure.readLock().unlock();
-            }
-            if (needed.length < config.quiesceThresholdM()) {
-                t = lockExclusive(c);
-                try {
-                    while (true) {
-                        try {
-                            for (int s : segmentsNeedingCopy(c)) {
-                                copyCloneToPredecessor(c, s);
-                                stats.leaveQuiescedCopies.increment();
-                            }
-                            break;
-                        } catch (NeedsInvalidation ni) {
-                            synchronized (catalogMonitor) {
-                                t.op = CatalogDescriptor.OP_INVALIDATE;
-                                t.argA = ni.disk.id;
-                                commit();
-                            }
-                            ni.disk.valid = false;
-                            structure.doDelete(t, ni.disk, true);
-                            stats.invalidations.increment();
-                        }
-                    }
-                    structure.detach(t, c);
-                    return;
-                } finally {
-                    t.structure.writeLock().unlock();
-                }
-            }
-            // not quiesced: copy what is needed now, then count again
-            for (int s : needed) {
-                Disk victim = null;
-                t = lockShared(c);
-                try {
-                    ReentrantReadWriteLock.WriteLock l = t.stripe(s).writeLock();
-                    l.lock();
-                    try {
-                        Disk p = c.pred;
-                        if (p != null && ShareBitRules.needsCopyBeforeLeave(ss(e(p, s)), c.succ != null,
-                                c.succ != null && sp(e(c.succ, s)))) {
-                            copyCloneToPredecessor(c, s);
-                            stats.leaveCopies.increment();
-                        }
-                    } catch (NeedsInvalidation ni) {
-                        victim = ni.disk;
-                    } finally {
-                        l.unlock();
-                    }
-                } finally {
-                    t.structure.readLock().unlock();
-                }
-                if (victim != null) {
-                    invalidate(victim);
-                }
-            }
-        }
-    }
-
-    int[] segmentsNeedingCopy(Disk c) {
-        Disk p = c.pred;
-        if (p == null) {
-            return new int[0];
-        }
-        Disk n = c.succ;
-        int[] out = new int[16];
-        int k = 0;
-        for (int s = 0; s < c.segments; s++) {
-            if (ShareBitRules.needsCopyBeforeLeave(ss(e(p, s)), n != null, n != null && sp(e(n, s)))) {
-                if (k == out.length) {
-                    out = Arrays.copyOf(out, k * 2);
-                }
-                out[k++] = s;
-            }
-        }
-        return Arrays.copyOf(out, k);
-    }
-
-    void copyCloneToPredecessor(Disk c, int s) {
-        Disk p = c.pred;
-        long pe = e(p, s);
-        copyInto(p, s, pe, pointer(e(c, s)), sp(pe), false);
-        long ce = e(c, s);
-        set(c, s, ce, withSp(ce, false));
+        return cloneCopy.bgcopyStep(cloneId, maxSegments);
     }
 
     @Override
     public void pauseBgcopy(long cloneId) {
-        Disk c = cloneDisk(cloneId);
-        synchronized (catalogMonitor) {
-            c.paused = true;
-            commit();
-        }
+        cloneCopy.pauseBgcopy(cloneId);
     }
 
     @Override
     public void resumeBgcopy(long cloneId) {
-        Disk c = cloneDisk(cloneId);
-        synchronized (catalogMonitor) {
-            c.paused = false;
-            c.stalled = false;
-            commit();
-        }
-        synchronized (bgSignal) {
-            bgSignal.notifyAll();
-        }
-    }
-
-    Disk cloneDisk(long id) {
-        Disk c = validDisk(id);
-        if (!c.copying) {
-            throw new StorageException(ErrorCode.INVALID_STATE, "disk " + id + " is not a snapclone that is copying");
-        }
-        return c;
+        cloneCopy.resumeBgcopy(cloneId);
     }
 
     @Override
     public BgCopyProgress bgcopyProgress(long cloneId) {
-        Disk c = validDisk(cloneId);
-        if (!c.copying) {
-            return new BgCopyProgress(c.id, c.segments, c.segments, BgCopyState.DONE);
-        }
-        long left = remainingToCopy(c);
-        BgCopyState st = c.paused ? BgCopyState.PAUSED : c.stalled ? BgCopyState.STALLED_NO_SPACE : BgCopyState.RUNNING;
-        return new BgCopyProgress(c.id, c.segments - left, c.segments, st);
+        return cloneCopy.bgcopyProgress(cloneId);
     }
 
     /** The configuration the trees were opened with (its BGCOPY rate is the one the first resumed copy ran at). */
@@ -1215,62 +1025,12 @@ public final class SharingTreesImpl implements SharingTrees {
 
     /** The BGCOPY throttle in force, bytes per second (0 = unthrottled). */
     public long bgcopyRate() {
-        return rate;
+        return throttle.rate();
     }
 
     @Override
     public void setBgcopyRate(long bytesPerSecond) {
-        if (bytesPerSecond < 0) {
-            throw new IllegalArgumentException("rate " + bytesPerSecond);
-        }
-        rate = bytesPerSecond;
-    }
-
-    void bgLoop() {
-        long next = System.nanoTime();
-        while (!closed) {
-            boolean any = false;
-            for (Disk c : disks.values()) {
-                if (closed) {
-                    return;
-                }
-                if (!c.copying || c.paused || c.stalled || c.deleted || !c.valid) {
-                    continue;
-                }
-                any = true;
-                int n;
-                try {
-                    n = bgcopyStep(c.id, config.bgcopyBatch());
-                } catch (StorageException ex) {
-                    continue;
-                } catch (RuntimeException ex) {
-                    LOG.log(System.Logger.Level.ERROR, "BGCOPY of snapclone " + c.id + " stopped", ex);
-                    c.stalled = true;
-                    continue;
-                }
-                long r = rate;
-                if (r > 0 && n > 0) {
-                    next = Math.max(next, System.nanoTime()) + (long) n * segBytes * 1_000_000_000L / r;
-                    long wait = next - System.nanoTime();
-                    if (wait > 0) {
-                        try {
-                            TimeUnit.NANOSECONDS.sleep(wait);
-                        } catch (InterruptedException ie) {
-                            return;
-                        }
-                    }
-                }
-            }
-            if (!any) {
-                synchronized (bgSignal) {
-                    try {
-                        bgSignal.wait(50);
-                    } catch (InterruptedException ie) {
-                        return;
-                    }
-                }
-            }
-        }
+        throttle.setRate(bytesPerSecond);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -1328,7 +1088,7 @@ public final class SharingTreesImpl implements SharingTrees {
                 }
                 BgCopyProgress bg = null;
                 if (d.copying) {
-                    BgCopyState st = d.paused ? BgCopyState.PAUSED : d.stalled ? BgCopyState.STALLED_NO_SPACE : BgCopyState.RUNNING;
+                    BgCopyState st = BgCopyEngine.state(d.paused, d.stalled);
                     bg = new BgCopyProgress(d.id, d.segments - ssN, d.segments, st);
                 }
                 out.add(new DiskDescription(d.id, d.kind, d.policy, d.pos, d.segments, spN, ssN, priv, zero, d.valid, bg));
@@ -1418,16 +1178,6 @@ public final class SharingTreesImpl implements SharingTrees {
 
     @Override
     public void close() {
-        closed = true;
-        if (bgThread != null) {
-            synchronized (bgSignal) {
-                bgSignal.notifyAll();
-            }
-            try {
-                bgThread.join(5000);
-            } catch (InterruptedException ie) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        bgEngine.close();
     }
 }
