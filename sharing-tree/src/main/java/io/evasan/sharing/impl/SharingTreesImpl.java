@@ -82,16 +82,16 @@ public final class SharingTreesImpl implements SharingTrees {
     final SegmentMaps maps;
     final SharingConfig config;
     final SharingStats stats;
-    final int segBytes;
+    private final int segBytes;
     /** Zeros for partial-segment unmaps (never written to). */
-    final byte[] zeros;
+    private final byte[] zeros;
     final ConcurrentHashMap<Long, Disk> disks = new ConcurrentHashMap<>();
     final Set<Tree> trees = ConcurrentHashMap.newKeySet();
     final Object catalogMonitor = new Object();
     /** Walks of two or more hops (holder-cache misses); diagnostics for the 256-snapshot test. */
-    final java.util.concurrent.atomic.LongAdder longWalks = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder longWalks = new java.util.concurrent.atomic.LongAdder();
     /** The BGCOPY throttle (rate in force). */
-    final BgCopyThrottle throttle;
+    private final BgCopyThrottle throttle;
     /** The BGCOPY thread; started only when {@code config.bgcopyBackground()}. */
     final BgCopyEngine bgEngine;
 
@@ -187,7 +187,7 @@ public final class SharingTreesImpl implements SharingTrees {
     /** Snapshot/snapclone creation, delete, invalidate, rollback, a clone leaving: run under the tree's write lock. */
     final StructureOps structure = new StructureOps(this);
     /** BGCOPY steps, the leave loop, pause/resume/progress; the host of {@link #bgEngine}. */
-    final CloneCopy cloneCopy = new CloneCopy(this);
+    private final CloneCopy cloneCopy = new CloneCopy(this);
 
     public SharingTreesImpl(SegmentMaps maps, SharingConfig config, SharingStats stats) {
         this.maps = maps;
@@ -390,7 +390,7 @@ public final class SharingTreesImpl implements SharingTrees {
         return new StorageException(ErrorCode.NOT_FOUND, "logical disk " + d.id + " was deleted");
     }
 
-    void checkRange(Disk d, long offset, int length, int bufLen, int bufOff) {
+    private void checkRange(Disk d, long offset, int length, int bufLen, int bufOff) {
         if (bufOff < 0 || length < 0 || bufOff + length > bufLen) {
             throw new IllegalArgumentException("buffer range " + bufOff + "+" + length + " outside " + bufLen);
         }
@@ -480,7 +480,7 @@ public final class SharingTreesImpl implements SharingTrees {
     }
 
     /** Writes {@code src.remaining()} checked bytes at {@code offset}, advancing {@code src} segment by segment. */
-    void write(Disk d, long offset, ByteBuffer src) {
+    private void write(Disk d, long offset, ByteBuffer src) {
         int srcOffset = src.position();
         int length = src.remaining();
         while (length > 0) {
@@ -541,7 +541,7 @@ public final class SharingTreesImpl implements SharingTrees {
      * read: a stale answer can only be "not private" (taking the locked path), or "private" just
      * before a snapshot, whose copies are then charged to the snapshot.
      */
-    boolean privatelyHeld(Disk d, int s) {
+    private boolean privatelyHeld(Disk d, int s) {
         long xe = e(d, s);
         return holder(xe) && pointer(xe) != 0 && !sp(xe) && !ssEff(d, xe) && !d.copying;
     }
@@ -552,7 +552,7 @@ public final class SharingTreesImpl implements SharingTrees {
      * space for that snapshot's copy, [0087]), the locks are dropped, the snapshot is invalidated and the
      * operation is retried; if the snapshot is {@code d} itself, the operation fails instead.
      */
-    void underSegmentLock(Disk d, int s, SegmentOp op, int off, ByteBuffer data) {
+    private void underSegmentLock(Disk d, int s, SegmentOp op, int off, ByteBuffer data) {
         while (true) {
             Disk victim = null;
             Tree t = lockShared(d);
@@ -580,7 +580,7 @@ public final class SharingTreesImpl implements SharingTrees {
         }
     }
 
-    void writeSegment(Disk x, int s, int off, ByteBuffer src) {
+    private void writeSegment(Disk x, int s, int off, ByteBuffer src) {
         boolean full = off == 0 && src.remaining() == segBytes;
         long xe = e(x, s);
         Disk p = x.pred;
@@ -704,7 +704,7 @@ public final class SharingTreesImpl implements SharingTrees {
     }
 
     /** A whole-segment unmap: X's content becomes zeros with no RSEG; caller holds the locks. */
-    void unmapSegment(Tree t, Disk x, int s) {
+    private void unmapSegment(Tree t, Disk x, int s) {
         long xe = e(x, s);
         Disk p = x.pred;
         if (p != null && sp(xe) && holder(xe) && !p.crossGroup) {
@@ -803,7 +803,7 @@ public final class SharingTreesImpl implements SharingTrees {
      * I2 for a snapclone C still copying: {@code N.Sp} may stay set only while C and its successor N
      * read the same data; before C's own data changes, {@code N.Sp} is cleared (C holds privately by then).
      */
-    void clearSuccessorSpOfClone(Disk x, int s) {
+    private void clearSuccessorSpOfClone(Disk x, int s) {
         if (x.copying && x.succ != null) {
             long ne = e(x.succ, s);
             if (sp(ne)) {
@@ -816,7 +816,7 @@ public final class SharingTreesImpl implements SharingTrees {
      * [0104] Fig. 13f: when the CFW destination is a snapclone still copying (EAGER mode), the data
      * is also copied into the snapclone's predecessor if that one reads through it.
      */
-    void eagerCloneCopy(Disk c, int s) {
+    private void eagerCloneCopy(Disk c, int s) {
         if (!c.copying || c.mode != SnapcloneMode.EAGER || c.pred == null) {
             return;
         }
@@ -920,12 +920,12 @@ public final class SharingTreesImpl implements SharingTrees {
         }
     }
 
-    long insertPredecessor(long diskId, AllocationPolicy policy, DiskKind kind, SnapcloneMode mode, long tag) {
+    private long insertPredecessor(long diskId, AllocationPolicy policy, DiskKind kind, SnapcloneMode mode, long tag) {
         return insertPredecessor(diskId, policy, kind, mode, tag, -1);
     }
 
-    long insertPredecessor(long diskId, AllocationPolicy policy, DiskKind kind, SnapcloneMode mode, long tag,
-                           int diskGroup) {
+    private long insertPredecessor(long diskId, AllocationPolicy policy, DiskKind kind, SnapcloneMode mode, long tag,
+                                   int diskGroup) {
         if (policy == null || mode == null) {
             throw new IllegalArgumentException("policy and mode are required");
         }
@@ -1054,7 +1054,7 @@ public final class SharingTreesImpl implements SharingTrees {
         maps.storeCatalog(c.encode());
     }
 
-    static Catalog.DiskRec rec(Disk d) {
+    private static Catalog.DiskRec rec(Disk d) {
         int flags = (d.paused ? CatalogDescriptor.FLAG_PAUSED : 0) | (d.stalled ? CatalogDescriptor.FLAG_STALLED : 0);
         return new Catalog.DiskRec(d.id, d.kind.ordinal(), d.policy.ordinal(), d.mode.ordinal(), flags, d.segments, d.tag);
     }
