@@ -13,6 +13,8 @@ import io.evasan.sharing.SharingStats;
 import io.evasan.sharing.SharingTrees;
 import io.evasan.sharing.SnapcloneMode;
 import io.evasan.sharing.TreeDescription;
+import io.evasan.sharing.bgcopy.BgCopyEngine;
+import io.evasan.sharing.bgcopy.BgCopyThrottle;
 import io.evasan.sharing.catalog.Catalog;
 import io.evasan.sharing.catalog.CatalogDescriptor;
 import io.evasan.sharing.sharebits.ShareBitRules;
@@ -64,29 +66,37 @@ import static io.evasan.sharing.sharebits.ShareEntry.withSp;
  * <p><b>Concurrency</b>: per tree a structure lock (I/O takes it shared; snapshot, delete,
  * rollback and a snapclone leaving take it exclusively — the seed's quiesce) and striped
  * per-segment locks (a segment of all disks of one tree is one lock: a CFW touches neighbours).
+ *
+ * <p><b>Structure</b>: this class is the facade and coordinator. It owns the trees, disks, catalog
+ * ({@link #catalogMonitor}, {@link #commit}) and takes every tree lock; the hot path (read/write/unmap,
+ * CFW, {@link #resolve}) stays here with no extra call objects. Its parts: {@link Recovery} (open),
+ * {@link StructureOps} (tree-shape changes, called with the tree's structure write lock held),
+ * {@link CloneCopy} (BGCOPY steps, leaving, pause/resume/progress) and, in {@code io.evasan.sharing.bgcopy},
+ * the BGCOPY thread ({@link io.evasan.sharing.bgcopy.BgCopyEngine}) and throttle
+ * ({@link io.evasan.sharing.bgcopy.BgCopyThrottle}).
  */
 public final class SharingTreesImpl implements SharingTrees {
     private static final int MAX_STRIPES = 256;
-    private static final System.Logger LOG = System.getLogger(SharingTreesImpl.class.getName());
+    static final System.Logger LOG = System.getLogger(SharingTreesImpl.class.getName());
 
-    private final SegmentMaps maps;
-    private final SharingConfig config;
-    private final SharingStats stats;
+    final SegmentMaps maps;
+    final SharingConfig config;
+    final SharingStats stats;
     private final int segBytes;
     /** Zeros for partial-segment unmaps (never written to). */
     private final byte[] zeros;
-    private final ConcurrentHashMap<Long, Disk> disks = new ConcurrentHashMap<>();
-    private final Set<Tree> trees = ConcurrentHashMap.newKeySet();
-    private final Object catalogMonitor = new Object();
-    private volatile long rate;
+    final ConcurrentHashMap<Long, Disk> disks = new ConcurrentHashMap<>();
+    final Set<Tree> trees = ConcurrentHashMap.newKeySet();
+    final Object catalogMonitor = new Object();
     /** Walks of two or more hops (holder-cache misses); diagnostics for the 256-snapshot test. */
     private final java.util.concurrent.atomic.LongAdder longWalks = new java.util.concurrent.atomic.LongAdder();
-    private volatile boolean closed;
-    private final Thread bgThread;
-    private final Object bgSignal = new Object();
+    /** The BGCOPY throttle (rate in force). */
+    private final BgCopyThrottle throttle;
+    /** The BGCOPY thread; started only when {@code config.bgcopyBackground()}. */
+    final BgCopyEngine bgEngine;
 
     /** Thrown inside an I/O when an on-demand disk cannot get space: invalidate it, then retry. */
-    private static final class NeedsInvalidation extends RuntimeException {
+    static final class NeedsInvalidation extends RuntimeException {
         private static final long serialVersionUID = 1L;
         final transient Disk disk;
 
@@ -173,7 +183,11 @@ public final class SharingTreesImpl implements SharingTrees {
     }
 
     /** Invalidated disks: out of every tree, maps gone, reads fail until deleted. */
-    private final ConcurrentHashMap<Long, Disk> invalid = new ConcurrentHashMap<>();
+    final ConcurrentHashMap<Long, Disk> invalid = new ConcurrentHashMap<>();
+    /** Snapshot/snapclone creation, delete, invalidate, rollback, a clone leaving: run under the tree's write lock. */
+    final StructureOps structure = new StructureOps(this);
+    /** BGCOPY steps, the leave loop, pause/resume/progress; the host of {@link #bgEngine}. */
+    private final CloneCopy cloneCopy = new CloneCopy(this);
 
     public SharingTreesImpl(SegmentMaps maps, SharingConfig config, SharingStats stats) {
         this.maps = maps;
@@ -181,158 +195,48 @@ public final class SharingTreesImpl implements SharingTrees {
         this.stats = stats;
         this.segBytes = maps.segmentBytes();
         this.zeros = new byte[segBytes];
-        this.rate = config.bgcopyBytesPerSecond();
-        recover();
+        this.throttle = new BgCopyThrottle(config.bgcopyBytesPerSecond());
+        this.bgEngine = new BgCopyEngine(cloneCopy, throttle, config.bgcopyBatch(), segBytes);
+        new Recovery(this).run();
         if (config.bgcopyBackground()) {
-            bgThread = new Thread(this::bgLoop, "sharing-bgcopy");
-            bgThread.setDaemon(true);
-            bgThread.start();
-        } else {
-            bgThread = null;
-        }
-    }
-
-    // ------------------------------------------------------------------------------------------
-    // recovery
-
-    private void recover() {
-        Catalog c = Catalog.decode(maps.loadCatalog());
-        Set<Long> known = new HashSet<>();
-        for (Catalog.TreeRec tr : c.trees) {
-            int treeSegs = tr.chain().get(0).segments();
-            if (tr.chain().size() == 1) {
-                // a grow whose catalog commit was interrupted: the maps already have the new size
-                treeSegs = Math.max(treeSegs, maps.segments(tr.chain().get(0).id()));
-            }
-            Tree t = new Tree(treeSegs);
-            for (Catalog.DiskRec r : tr.chain()) {
-                Disk d = new Disk(r.id(), DiskKind.values()[r.kind()], AllocationPolicy.values()[r.policy()],
-                        SnapcloneMode.values()[r.mode()], tr.chain().size() == 1 ? treeSegs : r.segments());
-                d.copying = d.kind == DiskKind.SNAPCLONE;
-                d.paused = (r.flags() & CatalogDescriptor.FLAG_PAUSED) != 0;
-                d.stalled = (r.flags() & CatalogDescriptor.FLAG_STALLED) != 0;
-                d.tag = r.tag();
-                t.chain.add(d);
-                disks.put(d.id, d);
-                known.add(d.id);
-            }
-            t.relink();
-            t.op = tr.op();
-            t.argA = tr.argA();
-            t.argB = tr.argB();
-            trees.add(t);
-        }
-        for (Catalog.DiskRec r : c.invalid) {
-            Disk d = new Disk(r.id(), DiskKind.values()[r.kind()], AllocationPolicy.values()[r.policy()],
-                    SnapcloneMode.values()[r.mode()], r.segments());
-            d.valid = false;
-            d.tag = r.tag();
-            invalid.put(d.id, d);
-            disks.put(d.id, d);
-        }
-        // maps created by a snapshot whose catalog commit never happened, or deleted disks whose
-        // maps were not yet dropped: they hold nothing anyone reads
-        for (long id : maps.disks()) {
-            if (!known.contains(id)) {
-                maps.deleteDisk(id);
-            }
-        }
-        for (Tree t : trees) {
-            for (Disk d : t.chain) {
-                d.crossGroup = d.copying && d.succ != null && maps.diskGroup(d.id) != maps.diskGroup(d.succ.id);
-            }
-            if (t.chain.size() == 1 && t.chain.get(0).kind == DiskKind.LUN) {
-                settleGroup(t.chain.get(0));   // a snapclone from another group that left its tree before a crash
-            }
-        }
-        for (Tree t : trees) {
-            for (Disk d : t.chain) {
-                if (d.policy == AllocationPolicy.RESERVE_FULL) {
-                    long held = 0;
-                    for (int s = 0; s < d.segments; s++) {
-                        if (holder(maps.entry(d.id, s))) {
-                            held++;
-                        }
-                    }
-                    long want = d.segments - held;
-                    if (want > 0) {
-                        if (maps.reserveCapacity(d.id, want)) {
-                            d.reservedRemaining.set(want);
-                        } else {
-                            // the pool shrank below the reservation while the tree was closed: the disk
-                            // now allocates on demand, and is invalidated ([0087]) if a copy finds no space
-                            LOG.log(System.Logger.Level.WARNING, "disk " + d.id + " (RESERVE_FULL): cannot re-reserve "
-                                    + want + " segments at open; its copies now allocate on demand");
-                        }
-                    }
-                }
-            }
-        }
-        for (Tree t : trees) {
-            // an interrupted hand-off can leave a non-holder entry with a pointer and Ss clear
-            for (Disk d : t.chain) {
-                for (int s = 0; s < d.segments; s++) {
-                    long e = maps.entry(d.id, s);
-                    if (!holder(e) && pointer(e) != 0 && !ssEff(d, e)) {
-                        LOG.log(System.Logger.Level.WARNING, "repairing interrupted hand-off: disk " + d.id + " segment " + s
-                                + " " + io.evasan.sharing.sharebits.ShareEntry.toString(e));
-                        long r;
-                        try {
-                            r = allocFor(d, s);
-                        } catch (NeedsInvalidation ni) {
-                            throw new StorageException(ErrorCode.SPACE_ALLOCATION_FAILED, "no space to repair segment "
-                                    + s + " of disk " + d.id + " after a crash (interrupted hand-off)");
-                        }
-                        maps.copy(pointer(e), r);
-                        link(d, s, e, r, sp(e), false);
-                    }
-                }
-            }
-            if (t.op == CatalogDescriptor.OP_DELETE || t.op == CatalogDescriptor.OP_INVALIDATE) {
-                Disk x = disks.get(t.argA);
-                if (x != null && x.tree == t) {
-                    doDelete(t, x, t.op == CatalogDescriptor.OP_INVALIDATE);
-                }
-            } else if (t.op == CatalogDescriptor.OP_ROLLBACK) {
-                doRollback(t, disks.get(t.argA), disks.get(t.argB));
-            }
+            bgEngine.start();
         }
     }
 
     // ------------------------------------------------------------------------------------------
     // entries
 
-    private long e(Disk d, int s) {
+    long e(Disk d, int s) {
         return maps.entry(d.id, s);
     }
 
-    private static boolean ssEff(Disk d, long e) {
+    static boolean ssEff(Disk d, long e) {
         return d.succ != null && ss(e);
     }
 
-    private void set(Disk d, int s, long expect, long update) {
+    void set(Disk d, int s, long expect, long update) {
         if (expect != update) {
             maps.setEntry(d.id, s, expect, update);
             d.tree.segVersion[s]++;
         }
     }
 
-    private void link(Disk d, int s, long expect, long rseg, boolean sp, boolean ss) {
+    void link(Disk d, int s, long expect, long rseg, boolean sp, boolean ss) {
         maps.link(d.id, s, expect, rseg, sp, ss);
         d.tree.segVersion[s]++;
     }
 
-    private void unlink(Disk d, int s, long expect, long update) {
+    void unlink(Disk d, int s, long expect, long update) {
         maps.unlink(d.id, s, expect, update);
         d.tree.segVersion[s]++;
     }
 
-    private long allocFor(Disk d, int s) {
+    long allocFor(Disk d, int s) {
         return allocFor(d, d, s);
     }
 
     /** Allocates for {@code d}'s space policy an RSEG placed with {@code home}, the disk that will hold it. */
-    private long allocFor(Disk d, Disk home, int s) {
+    long allocFor(Disk d, Disk home, int s) {
         AtomicLong res = d.reservedRemaining;
         for (long r = res.get(); r > 0; r = res.get()) {
             if (res.compareAndSet(r, r - 1)) {
@@ -350,7 +254,7 @@ public final class SharingTreesImpl implements SharingTrees {
     }
 
     /** Gives {@code dst} its own copy of content {@code srcPtr} (0 = zeros); dst must not hold. */
-    private void copyInto(Disk dst, int s, long dstExpect, long srcPtr, boolean sp, boolean ss) {
+    void copyInto(Disk dst, int s, long dstExpect, long srcPtr, boolean sp, boolean ss) {
         if (srcPtr == 0) {
             set(dst, s, dstExpect, encode(0, false, sp, ss));
             return;
@@ -366,7 +270,7 @@ public final class SharingTreesImpl implements SharingTrees {
     }
 
     /** The disk whose entry holds what {@code d} reads at segment s ([0096]), with a holder cache. */
-    private Disk resolve(Disk d, int s) {
+    Disk resolve(Disk d, int s) {
         if (d.succ == null) {
             return d;
         }
@@ -401,7 +305,7 @@ public final class SharingTreesImpl implements SharingTrees {
      * still name it (non-holder entries, whose pointer is only a hint while Ss is set) are re-pointed
      * at the RSEG they actually read, so no map ever names a freed RSEG (the mapping checks this).
      */
-    private void repointStale(Tree t, int s, long ptr, Disk freeing) {
+    void repointStale(Tree t, int s, long ptr, Disk freeing) {
         for (Disk d : t.chain) {
             if (d == freeing) {
                 continue;
@@ -420,14 +324,14 @@ public final class SharingTreesImpl implements SharingTrees {
     }
 
     /** Content pointer of what d reads at s (0 = zeros). */
-    private long contentPtr(Disk d, int s) {
+    long contentPtr(Disk d, int s) {
         return pointer(e(resolve(d, s), s));
     }
 
     // ------------------------------------------------------------------------------------------
     // lookup and locking
 
-    private Disk disk(long id) {
+    Disk disk(long id) {
         Disk d = disks.get(id);
         if (d == null || d.deleted) {
             throw new StorageException(ErrorCode.NOT_FOUND, "no logical disk " + id + " in the sharing trees");
@@ -435,7 +339,7 @@ public final class SharingTreesImpl implements SharingTrees {
         return d;
     }
 
-    private Disk validDisk(long id) {
+    Disk validDisk(long id) {
         Disk d = disk(id);
         if (!d.valid) {
             throw new StorageException(ErrorCode.SNAPSHOT_INVALIDATED,
@@ -445,7 +349,7 @@ public final class SharingTreesImpl implements SharingTrees {
     }
 
     /** Locks d's tree shared; re-checks that d is still in that tree and alive. */
-    private Tree lockShared(Disk d) {
+    Tree lockShared(Disk d) {
         while (true) {
             Tree t = d.tree;
             if (t == null) {
@@ -462,7 +366,7 @@ public final class SharingTreesImpl implements SharingTrees {
         }
     }
 
-    private Tree lockExclusive(Disk d) {
+    Tree lockExclusive(Disk d) {
         while (true) {
             Tree t = d.tree;
             if (t == null) {
@@ -479,7 +383,7 @@ public final class SharingTreesImpl implements SharingTrees {
         }
     }
 
-    private static StorageException gone(Disk d) {
+    static StorageException gone(Disk d) {
         if (!d.valid) {
             return new StorageException(ErrorCode.SNAPSHOT_INVALIDATED, "snapshot " + d.id + " was invalidated");
         }
@@ -930,7 +834,7 @@ public final class SharingTreesImpl implements SharingTrees {
     }
 
     /** Preserves X's current content for its predecessor and clears X.Sp (write Phase 1 without hand-off). */
-    private void preserveForPredecessor(Disk x, int s) {
+    void preserveForPredecessor(Disk x, int s) {
         long xe = e(x, s);
         Disk p = x.pred;
         if (p != null && sp(xe)) {
@@ -1007,24 +911,13 @@ public final class SharingTreesImpl implements SharingTrees {
     }
 
     /** Ends the foreign pointers of a disk that left its tree (idempotent; logged, never thrown: the disk stays readable). */
-    private void settleGroup(Disk d) {
+    void settleGroup(Disk d) {
         try {
             maps.settleGroup(d.id);
         } catch (StorageException ex) {
             LOG.log(System.Logger.Level.WARNING, "disk " + d.id + " still points into its former source's disk group: "
                     + ex.getMessage() + "; it takes no snapshots until a restart settles it");
         }
-    }
-
-    private Disk taggedDisk(long tag) {
-        if (tag != 0) {
-            for (Disk d : disks.values()) {
-                if (d.tag == tag && !d.deleted) {
-                    return d;
-                }
-            }
-        }
-        return null;
     }
 
     private long insertPredecessor(long diskId, AllocationPolicy policy, DiskKind kind, SnapcloneMode mode, long tag) {
@@ -1043,83 +936,7 @@ public final class SharingTreesImpl implements SharingTrees {
         Disk x = validDisk(diskId);
         Tree t = lockExclusive(x);
         try {
-            if (!x.valid) {
-                throw gone(x);
-            }
-            synchronized (catalogMonitor) {
-                Disk done = taggedDisk(tag);
-                if (done != null) {
-                    return done.id;
-                }
-            }
-            if (t.chain.size() >= config.maxDisksPerTree()) {
-                throw new StorageException(ErrorCode.INVALID_STATE, "tree of disk " + diskId + " already has "
-                        + t.chain.size() + " disks (limit " + config.maxDisksPerTree() + ")");
-            }
-            Disk copyingClone = t.copyingClone();
-            if (kind == DiskKind.SNAPCLONE && copyingClone != null) {
-                throw new StorageException(ErrorCode.INVALID_STATE, "snapclone " + copyingClone.id
-                        + " of this tree is still copying; one snapclone per tree copies at a time");
-            }
-            if (copyingClone != null && copyingClone.crossGroup) {
-                throw new StorageException(ErrorCode.INVALID_STATE, "snapclone " + copyingClone.id
-                        + " is copying into another disk group; its tree takes no snapshots until it has left");
-            }
-            boolean cross = diskGroup >= 0 && diskGroup != maps.diskGroup(x.id);
-            if (cross && t.chain.size() > 1) {
-                throw new StorageException(ErrorCode.INVALID_STATE, "disk " + diskId + " has snapshots or snapclones;"
-                        + " a snapclone into another disk group is taken of a disk alone in its tree");
-            }
-            long reserve = policy == AllocationPolicy.RESERVE_FULL ? x.segments : 0;
-            if (!cross && reserve > 0 && !maps.reserveCapacity(x.id, reserve)) {
-                throw new StorageException(ErrorCode.SPACE_ALLOCATION_FAILED, "cannot reserve " + reserve
-                        + " segments for a fully reserved " + kind.name().toLowerCase() + " of disk " + diskId);
-            }
-            long pid;
-            try {
-                // P.Sp must be exact only when P's predecessor is a snapclone still copying (I2)
-                pid = cross ? maps.createPredecessor(x.id, false, diskGroup)
-                        : maps.createPredecessor(x.id, x.pred != null && x.pred.copying);
-            } catch (RuntimeException ex) {
-                if (!cross && reserve > 0) {
-                    maps.releaseCapacity(x.id, reserve);
-                }
-                throw ex;
-            }
-            // a clone in another group reserves there, so only once its disk exists
-            if (cross && reserve > 0 && !maps.reserveCapacity(pid, reserve)) {
-                maps.deleteDisk(pid);
-                throw new StorageException(ErrorCode.SPACE_ALLOCATION_FAILED, "cannot reserve " + reserve
-                        + " segments in disk group " + diskGroup + " for a fully reserved snapclone of disk " + diskId);
-            }
-            Disk p = new Disk(pid, kind, policy, mode, x.segments);
-            p.crossGroup = cross;
-            p.tag = tag;
-            p.reservedRemaining.set(reserve);
-            p.copying = kind == DiskKind.SNAPCLONE;
-            synchronized (catalogMonitor) {
-                t.chain.add(x.pos, p);
-                t.relink();
-                disks.put(pid, p);
-                try {
-                    commit();
-                } catch (RuntimeException ex) {
-                    t.chain.remove(p);
-                    t.relink();
-                    disks.remove(pid);
-                    throw ex;
-                }
-            }
-            if (kind == DiskKind.SNAPCLONE) {
-                stats.snapclones.increment();
-                synchronized (bgSignal) {
-                    bgSignal.notifyAll();
-                }
-            } else {
-                stats.snapshots.increment();
-            }
-            stats.snapshotCreate.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
-            return pid;
+            return structure.insertPredecessor(t, x, policy, kind, mode, tag, diskGroup, t0);
         } finally {
             t.structure.writeLock().unlock();
         }
@@ -1132,141 +949,19 @@ public final class SharingTreesImpl implements SharingTrees {
         }
         Disk x = disk(diskId);
         if (!x.valid) {
-            synchronized (catalogMonitor) {
-                if (invalid.remove(diskId) != null) {
-                    x.deleted = true;
-                    disks.remove(diskId);
-                    commit();
-                }
-            }
-            stats.deletes.increment();
+            structure.deleteInvalid(x);
             return;
         }
         Tree t = lockExclusive(x);
         try {
-            boolean hasOthers = t.chain.size() > 1;
-            if (x.kind == DiskKind.LUN && hasOthers) {
-                switch (option) {
-                    case REFUSE_IF_SNAPSHOTS -> throw new StorageException(ErrorCode.INVALID_STATE, "LUN " + diskId
-                            + " has " + (t.chain.size() - 1) + " snapshots/snapclones; say DELETE_SNAPSHOTS or KEEP_SNAPSHOTS");
-                    case DELETE_SNAPSHOTS -> {
-                        deleteWholeTree(t);
-                        return;
-                    }
-                    case KEEP_SNAPSHOTS -> {
-                        if (x.pred != null && x.pred.crossGroup) {
-                            // its segments would move to the clone by pointer, across disk groups
-                            throw new StorageException(ErrorCode.INVALID_STATE, "LUN " + diskId + " has snapclone "
-                                    + x.pred.id + " copying into another disk group; delete it after the copy"
-                                    + " (or with DELETE_SNAPSHOTS)");
-                        }
-                    }
-                }
-            }
-            synchronized (catalogMonitor) {
-                t.op = CatalogDescriptor.OP_DELETE;
-                t.argA = x.id;
-                commit();
-            }
-            doDelete(t, x, false);
-            stats.deletes.increment();
+            structure.delete(t, x, option);
         } finally {
             t.structure.writeLock().unlock();
         }
     }
 
-    private void deleteWholeTree(Tree t) {
-        List<Disk> all = new ArrayList<>(t.chain);
-        synchronized (catalogMonitor) {
-            trees.remove(t);
-            for (Disk d : all) {
-                d.deleted = true;
-                d.copying = false;
-                disks.remove(d.id);
-            }
-            commit();
-        }
-        for (Disk d : all) {
-            long r = d.reservedRemaining.getAndSet(0);
-            if (r > 0) {
-                maps.releaseCapacity(d.id, r);
-            }
-            maps.deleteDisk(d.id);
-            stats.deletes.increment();
-        }
-    }
-
-    /**
-     * Removes X from its chain (caller holds the tree exclusively): X's private segments that its
-     * predecessor reads through it move there by pointer; then {@code N.Sp := P.Ss}. Idempotent (redone on open).
-     */
-    private void doDelete(Tree t, Disk x, boolean invalidating) {
-        Disk p = x.pred;
-        Disk n = x.succ;
-        for (int s = 0; s < x.segments; s++) {
-            long xe = e(x, s);
-            boolean pReads = p != null && ss(e(p, s));
-            if (holder(xe) && !pReads) {
-                // freed with X's maps below: no pointer copy elsewhere may keep naming it
-                repointStale(t, s, pointer(xe), x);
-                continue;
-            }
-            if (!pReads) {
-                continue;
-            }
-            long pe = e(p, s);
-            if (holder(xe)) {
-                maps.transferHolder(x.id, s, xe, 0L, p.id, pe, encode(pointer(xe), true, sp(pe), false));
-                t.segVersion[s]++;
-                AtomicLong res = p.reservedRemaining;
-                for (long r = res.get(); r > 0; r = res.get()) {
-                    if (res.compareAndSet(r, r - 1)) {
-                        maps.releaseCapacity(p.id, 1);
-                        break;
-                    }
-                }
-            } else if (!ssEff(x, xe)) {
-                // X holds zeros (open repaired borrowed pointers before any delete runs): so does P now
-                set(p, s, pe, encode(0, false, sp(pe), false));
-            }
-        }
-        if (n != null) {
-            for (int s = 0; s < x.segments; s++) {
-                long ne = e(n, s);
-                boolean want = p != null && ss(e(p, s));
-                if (sp(ne) != want) {
-                    set(n, s, ne, withSp(ne, want));
-                }
-            }
-        }
-        synchronized (catalogMonitor) {
-            t.chain.remove(x);
-            t.relink();
-            t.op = CatalogDescriptor.OP_NONE;
-            t.argA = 0;
-            x.copying = false;
-            if (t.chain.isEmpty()) {
-                trees.remove(t);
-            }
-            if (invalidating) {
-                x.valid = false;
-                invalid.put(x.id, x);
-            } else {
-                x.deleted = true;
-                disks.remove(x.id);
-            }
-            x.tree = null;
-            commit();
-        }
-        long r = x.reservedRemaining.getAndSet(0);
-        if (r > 0) {
-            maps.releaseCapacity(x.id, r);
-        }
-        maps.deleteDisk(x.id);
-    }
-
     /** [0087]: an on-demand snapshot that cannot get space leaves its tree and reads fail from now on. */
-    private void invalidate(Disk v) {
+    void invalidate(Disk v) {
         Tree t;
         try {
             t = lockExclusive(v);
@@ -1274,17 +969,7 @@ public final class SharingTreesImpl implements SharingTrees {
             return;
         }
         try {
-            if (!v.valid || v.tree != t) {
-                return;
-            }
-            synchronized (catalogMonitor) {
-                t.op = CatalogDescriptor.OP_INVALIDATE;
-                t.argA = v.id;
-                commit();
-            }
-            v.valid = false;
-            doDelete(t, v, true);
-            stats.invalidations.increment();
+            structure.invalidate(t, v);
         } finally {
             t.structure.writeLock().unlock();
         }
@@ -1299,362 +984,38 @@ public final class SharingTreesImpl implements SharingTrees {
         }
         Tree t = lockExclusive(l);
         try {
-            if (s.tree != t) {
-                throw new StorageException(ErrorCode.INVALID_ARGUMENT, "snapshot " + snapId
-                        + " is not in the sharing tree of LUN " + lunId + " (rollback across trees)");
-            }
-            if (s.pos >= l.pos) {
-                throw new StorageException(ErrorCode.INVALID_ARGUMENT, "disk " + snapId
-                        + " is not an older snapshot of LUN " + lunId);
-            }
-            if (s.crossGroup) {
-                throw new StorageException(ErrorCode.INVALID_STATE, "snapclone " + snapId
-                        + " is still copying into another disk group; roll back after it has left the tree");
-            }
-            if (l.copying) {
-                throw new StorageException(ErrorCode.INVALID_STATE, "disk " + lunId
-                        + " is a snapclone still copying; roll it back after its BGCOPY completes");
-            }
-            long need = 0;
-            for (int seg = 0; seg < l.segments; seg++) {
-                Disk h = resolve(s, seg);
-                if (h != l) {
-                    need += 2;
-                }
-            }
-            if (need > maps.freeSegments(l.id) + l.reservedRemaining.get()) {
-                throw new StorageException(ErrorCode.SPACE_ALLOCATION_FAILED, "rollback of LUN " + lunId
-                        + " may need " + need + " segments, only " + maps.freeSegments(l.id) + " free");
-            }
-            synchronized (catalogMonitor) {
-                t.op = CatalogDescriptor.OP_ROLLBACK;
-                t.argA = l.id;
-                t.argB = s.id;
-                commit();
-            }
-            doRollback(t, l, s);
-            stats.rollbacks.increment();
+            structure.rollback(t, l, s);
         } finally {
             t.structure.writeLock().unlock();
         }
     }
 
-    private void doRollback(Tree t, Disk l, Disk s) {
-        while (true) {
-            try {
-                for (int seg = 0; seg < l.segments; seg++) {
-                    Disk h = resolve(s, seg);
-                    if (h == l) {
-                        continue;
-                    }
-                    long hp = pointer(e(h, seg));
-                    preserveForPredecessor(l, seg);
-                    long le = e(l, seg);
-                    if (hp == 0) {
-                        if (holder(le)) {
-                            repointStale(t, seg, pointer(le), l);
-                            unlink(l, seg, le, encode(0, false, sp(le), false));
-                        } else {
-                            set(l, seg, le, encode(0, false, sp(le), false));
-                        }
-                    } else if (holder(le)) {
-                        maps.copy(hp, pointer(le));
-                        t.segVersion[seg]++;
-                    } else {
-                        copyInto(l, seg, le, hp, sp(le), false);
-                    }
-                }
-                break;
-            } catch (NeedsInvalidation ni) {
-                // a predecessor lost its space: invalidate it (we hold the tree) and go on
-                synchronized (catalogMonitor) {
-                    t.op = CatalogDescriptor.OP_INVALIDATE;
-                    t.argA = ni.disk.id;
-                    commit();
-                }
-                ni.disk.valid = false;
-                doDelete(t, ni.disk, true);
-                stats.invalidations.increment();
-                synchronized (catalogMonitor) {
-                    t.op = CatalogDescriptor.OP_ROLLBACK;
-                    t.argA = l.id;
-                    t.argB = s.id;
-                    commit();
-                }
-            }
-        }
-        synchronized (catalogMonitor) {
-            t.op = CatalogDescriptor.OP_NONE;
-            t.argA = 0;
-            t.argB = 0;
-            commit();
-        }
+    /** Wakes the BGCOPY thread (a snapclone was created or resumed). */
+    void wakeBgcopy() {
+        bgEngine.wake();
     }
 
     // ------------------------------------------------------------------------------------------
-    // BGCOPY
+    // BGCOPY (the copy itself: CloneCopy; the thread and throttle: io.evasan.sharing.bgcopy)
 
     @Override
     public int bgcopyStep(long cloneId, int maxSegments) {
-        Disk c = disk(cloneId);
-        synchronized (c.bgLock) {
-            if (!c.copying || c.paused || c.deleted || !c.valid) {
-                return 0;
-            }
-            int copied = 0;
-            Tree t;
-            try {
-                t = lockShared(c);
-            } catch (StorageException gone) {
-                return 0;
-            }
-            boolean stalled = false;
-            try {
-                if (!c.copying) {
-                    return 0;
-                }
-                while (copied < maxSegments && c.bgCursor < c.segments) {
-                    int s = c.bgCursor;
-                    ReentrantReadWriteLock.WriteLock l = t.stripe(s).writeLock();
-                    l.lock();
-                    try {
-                        long ce = e(c, s);
-                        if (ssEff(c, ce) || (!holder(ce) && pointer(ce) != 0)) {
-                            long hp = ssEff(c, ce) ? contentPtr(c, s) : pointer(ce);
-                            copyInto(c, s, ce, hp, sp(ce), false);   // C.Ss := 0, successor's Sp stays set (13e / 15a)
-                            copied++;
-                            stats.bgcopySegments.increment();
-                        }
-                    } catch (NeedsInvalidation ni) {
-                        stalled = true;
-                        break;
-                    } finally {
-                        l.unlock();
-                    }
-                    c.bgCursor++;
-                }
-            } finally {
-                t.structure.readLock().unlock();
-            }
-            if (stalled) {
-                c.bgCursor = Math.max(0, c.bgCursor);
-                c.stalled = true;
-                synchronized (catalogMonitor) {
-                    commit();
-                }
-                return copied;
-            }
-            if (copied > 0 && c.stalled) {
-                c.stalled = false;
-                synchronized (catalogMonitor) {
-                    commit();
-                }
-            }
-            if (c.bgCursor >= c.segments) {
-                if (remainingToCopy(c) > 0) {
-                    c.bgCursor = 0;
-                } else {
-                    finishClone(c);
-                }
-            }
-            return copied;
-        }
-    }
-
-    private long remainingToCopy(Disk c) {
-        Tree t = lockShared(c);
-        try {
-            long n = 0;
-            for (int s = 0; s < c.segments; s++) {
-                long ce = e(c, s);
-                if (ssEff(c, ce) || (!holder(ce) && pointer(ce) != 0)) {
-                    n++;
-                }
-            }
-            return n;
-        } finally {
-            t.structure.readLock().unlock();
-        }
-    }
-
-    /** Fig. 15d loop, then Fig. 14 bit rules: make the predecessor independent of C, then C leaves. */
-    private void finishClone(Disk c) {
-        while (true) {
-            Tree t = lockShared(c);
-            int[] needed;
-            try {
-                needed = segmentsNeedingCopy(c);
-            } finally {
-                t.structure.readLock().unlock();
-            }
-            if (needed.length < config.quiesceThresholdM()) {
-                t = lockExclusive(c);
-                try {
-                    while (true) {
-                        try {
-                            for (int s : segmentsNeedingCopy(c)) {
-                                copyCloneToPredecessor(c, s);
-                                stats.leaveQuiescedCopies.increment();
-                            }
-                            break;
-                        } catch (NeedsInvalidation ni) {
-                            synchronized (catalogMonitor) {
-                                t.op = CatalogDescriptor.OP_INVALIDATE;
-                                t.argA = ni.disk.id;
-                                commit();
-                            }
-                            ni.disk.valid = false;
-                            doDelete(t, ni.disk, true);
-                            stats.invalidations.increment();
-                        }
-                    }
-                    detach(t, c);
-                    return;
-                } finally {
-                    t.structure.writeLock().unlock();
-                }
-            }
-            // not quiesced: copy what is needed now, then count again
-            for (int s : needed) {
-                Disk victim = null;
-                t = lockShared(c);
-                try {
-                    ReentrantReadWriteLock.WriteLock l = t.stripe(s).writeLock();
-                    l.lock();
-                    try {
-                        Disk p = c.pred;
-                        if (p != null && ShareBitRules.needsCopyBeforeLeave(ss(e(p, s)), c.succ != null,
-                                c.succ != null && sp(e(c.succ, s)))) {
-                            copyCloneToPredecessor(c, s);
-                            stats.leaveCopies.increment();
-                        }
-                    } catch (NeedsInvalidation ni) {
-                        victim = ni.disk;
-                    } finally {
-                        l.unlock();
-                    }
-                } finally {
-                    t.structure.readLock().unlock();
-                }
-                if (victim != null) {
-                    invalidate(victim);
-                }
-            }
-        }
-    }
-
-    private int[] segmentsNeedingCopy(Disk c) {
-        Disk p = c.pred;
-        if (p == null) {
-            return new int[0];
-        }
-        Disk n = c.succ;
-        int[] out = new int[16];
-        int k = 0;
-        for (int s = 0; s < c.segments; s++) {
-            if (ShareBitRules.needsCopyBeforeLeave(ss(e(p, s)), n != null, n != null && sp(e(n, s)))) {
-                if (k == out.length) {
-                    out = Arrays.copyOf(out, k * 2);
-                }
-                out[k++] = s;
-            }
-        }
-        return Arrays.copyOf(out, k);
-    }
-
-    private void copyCloneToPredecessor(Disk c, int s) {
-        Disk p = c.pred;
-        long pe = e(p, s);
-        copyInto(p, s, pe, pointer(e(c, s)), sp(pe), false);
-        long ce = e(c, s);
-        set(c, s, ce, withSp(ce, false));
-    }
-
-    /** C leaves the tree (Figs. 14a-14c) and becomes an independent LUN; caller holds the tree exclusively. */
-    private void detach(Tree t, Disk c) {
-        Disk p = c.pred;
-        Disk n = c.succ;
-        if (n != null) {
-            for (int s = 0; s < c.segments; s++) {
-                long ne = e(n, s);
-                if (sp(ne)) {
-                    boolean keep = ShareBitRules.successorSpAfterCloneLeaves(true, p != null,
-                            p != null && p.copying, p != null && ss(e(p, s)));
-                    if (!keep) {
-                        set(n, s, ne, withSp(ne, false));
-                    }
-                }
-            }
-        }
-        synchronized (catalogMonitor) {
-            t.chain.remove(c);
-            t.relink();
-            // pointer copies in the old tree must not keep naming RSEGs C takes with it
-            for (int s = 0; s < c.segments; s++) {
-                long ce = e(c, s);
-                if (holder(ce)) {
-                    repointStale(t, s, pointer(ce), c);
-                }
-            }
-            Tree own = new Tree(c.segments);
-            own.chain.add(c);
-            own.relink();
-            trees.add(own);
-            c.kind = DiskKind.LUN;
-            c.copying = false;
-            commit();
-        }
-        if (c.crossGroup) {
-            c.crossGroup = false;
-            settleGroup(c);
-        }
-        long r = c.reservedRemaining.getAndSet(0);
-        if (r > 0) {
-            maps.releaseCapacity(c.id, r);
-        }
-        stats.clonesDetached.increment();
-        LOG.log(System.Logger.Level.INFO, "snapclone " + c.id + " left its tree; remaining chain " + chainIds(t));
+        return cloneCopy.bgcopyStep(cloneId, maxSegments);
     }
 
     @Override
     public void pauseBgcopy(long cloneId) {
-        Disk c = cloneDisk(cloneId);
-        synchronized (catalogMonitor) {
-            c.paused = true;
-            commit();
-        }
+        cloneCopy.pauseBgcopy(cloneId);
     }
 
     @Override
     public void resumeBgcopy(long cloneId) {
-        Disk c = cloneDisk(cloneId);
-        synchronized (catalogMonitor) {
-            c.paused = false;
-            c.stalled = false;
-            commit();
-        }
-        synchronized (bgSignal) {
-            bgSignal.notifyAll();
-        }
-    }
-
-    private Disk cloneDisk(long id) {
-        Disk c = validDisk(id);
-        if (!c.copying) {
-            throw new StorageException(ErrorCode.INVALID_STATE, "disk " + id + " is not a snapclone that is copying");
-        }
-        return c;
+        cloneCopy.resumeBgcopy(cloneId);
     }
 
     @Override
     public BgCopyProgress bgcopyProgress(long cloneId) {
-        Disk c = validDisk(cloneId);
-        if (!c.copying) {
-            return new BgCopyProgress(c.id, c.segments, c.segments, BgCopyState.DONE);
-        }
-        long left = remainingToCopy(c);
-        BgCopyState st = c.paused ? BgCopyState.PAUSED : c.stalled ? BgCopyState.STALLED_NO_SPACE : BgCopyState.RUNNING;
-        return new BgCopyProgress(c.id, c.segments - left, c.segments, st);
+        return cloneCopy.bgcopyProgress(cloneId);
     }
 
     /** The configuration the trees were opened with (its BGCOPY rate is the one the first resumed copy ran at). */
@@ -1664,69 +1025,19 @@ public final class SharingTreesImpl implements SharingTrees {
 
     /** The BGCOPY throttle in force, bytes per second (0 = unthrottled). */
     public long bgcopyRate() {
-        return rate;
+        return throttle.rate();
     }
 
     @Override
     public void setBgcopyRate(long bytesPerSecond) {
-        if (bytesPerSecond < 0) {
-            throw new IllegalArgumentException("rate " + bytesPerSecond);
-        }
-        rate = bytesPerSecond;
-    }
-
-    private void bgLoop() {
-        long next = System.nanoTime();
-        while (!closed) {
-            boolean any = false;
-            for (Disk c : disks.values()) {
-                if (closed) {
-                    return;
-                }
-                if (!c.copying || c.paused || c.stalled || c.deleted || !c.valid) {
-                    continue;
-                }
-                any = true;
-                int n;
-                try {
-                    n = bgcopyStep(c.id, config.bgcopyBatch());
-                } catch (StorageException ex) {
-                    continue;
-                } catch (RuntimeException ex) {
-                    LOG.log(System.Logger.Level.ERROR, "BGCOPY of snapclone " + c.id + " stopped", ex);
-                    c.stalled = true;
-                    continue;
-                }
-                long r = rate;
-                if (r > 0 && n > 0) {
-                    next = Math.max(next, System.nanoTime()) + (long) n * segBytes * 1_000_000_000L / r;
-                    long wait = next - System.nanoTime();
-                    if (wait > 0) {
-                        try {
-                            TimeUnit.NANOSECONDS.sleep(wait);
-                        } catch (InterruptedException ie) {
-                            return;
-                        }
-                    }
-                }
-            }
-            if (!any) {
-                synchronized (bgSignal) {
-                    try {
-                        bgSignal.wait(50);
-                    } catch (InterruptedException ie) {
-                        return;
-                    }
-                }
-            }
-        }
+        throttle.setRate(bytesPerSecond);
     }
 
     // ------------------------------------------------------------------------------------------
     // catalog
 
     /** Caller holds {@link #catalogMonitor}. */
-    private void commit() {
+    void commit() {
         Catalog c = new Catalog();
         for (Tree t : trees) {
             List<Catalog.DiskRec> chain = new ArrayList<>(t.chain.size());
@@ -1777,7 +1088,7 @@ public final class SharingTreesImpl implements SharingTrees {
                 }
                 BgCopyProgress bg = null;
                 if (d.copying) {
-                    BgCopyState st = d.paused ? BgCopyState.PAUSED : d.stalled ? BgCopyState.STALLED_NO_SPACE : BgCopyState.RUNNING;
+                    BgCopyState st = BgCopyEngine.state(d.paused, d.stalled);
                     bg = new BgCopyProgress(d.id, d.segments - ssN, d.segments, st);
                 }
                 out.add(new DiskDescription(d.id, d.kind, d.policy, d.pos, d.segments, spN, ssN, priv, zero, d.valid, bg));
@@ -1805,7 +1116,7 @@ public final class SharingTreesImpl implements SharingTrees {
         }
     }
 
-    private static List<Long> chainIds(Tree t) {
+    static List<Long> chainIds(Tree t) {
         List<Long> ids = new ArrayList<>();
         for (Disk d : t.chain) {
             ids.add(d.id);
@@ -1867,16 +1178,6 @@ public final class SharingTreesImpl implements SharingTrees {
 
     @Override
     public void close() {
-        closed = true;
-        if (bgThread != null) {
-            synchronized (bgSignal) {
-                bgSignal.notifyAll();
-            }
-            try {
-                bgThread.join(5000);
-            } catch (InterruptedException ie) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        bgEngine.close();
     }
 }

@@ -1,0 +1,280 @@
+package io.evasan.sharing.impl;
+
+import io.evasan.error.ErrorCode;
+import io.evasan.error.StorageException;
+import io.evasan.sharing.BgCopyProgress;
+import io.evasan.sharing.BgCopyState;
+import io.evasan.sharing.bgcopy.BgCopyEngine;
+import io.evasan.sharing.catalog.CatalogDescriptor;
+import io.evasan.sharing.impl.SharingTreesImpl.Disk;
+import io.evasan.sharing.impl.SharingTreesImpl.NeedsInvalidation;
+import io.evasan.sharing.impl.SharingTreesImpl.Tree;
+import io.evasan.sharing.sharebits.ShareBitRules;
+
+import java.util.Arrays;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+import static io.evasan.sharing.sharebits.ShareEntry.holder;
+import static io.evasan.sharing.sharebits.ShareEntry.pointer;
+import static io.evasan.sharing.sharebits.ShareEntry.sp;
+import static io.evasan.sharing.sharebits.ShareEntry.ss;
+import static io.evasan.sharing.sharebits.ShareEntry.withSp;
+
+/**
+ * The per-clone half of BGCOPY ([0100]-[0105], Figs. 13-15): a copy step over a snapclone's segments
+ * (C.Ss := 0, the successor's Sp stays: 13e / 15a), the Fig. 15c/15d leave loop (online copies, then
+ * quiesced copies under the tree's write lock below {@code quiesceThresholdM}), pause / resume /
+ * progress, and the {@link BgCopyEngine.Host} the background thread ({@code io.evasan.sharing.bgcopy})
+ * drives. The leave itself is {@link StructureOps#detach}.
+ *
+ * <p><b>Invariant (locks)</b>: entered holding no tree lock. {@link #bgcopyStep} takes the clone's
+ * {@code bgLock}, then its tree's structure lock shared, then one stripe write lock at a time (order
+ * {@code bgLock} -> structure -> stripe, as in ARCHITECTURE), and {@link SharingTreesImpl#catalogMonitor}
+ * only with no tree lock held or inside them; {@code finishClone} runs inside {@code bgLock} and takes the
+ * tree shared or exclusively (never both, never upgrading). Pause and resume take only the catalog monitor.
+ */
+final class CloneCopy implements BgCopyEngine.Host {
+    private final SharingTreesImpl engine;
+
+    CloneCopy(SharingTreesImpl engine) {
+        this.engine = engine;
+    }
+
+    /** {@link io.evasan.sharing.SharingTrees#bgcopyStep}; takes {@code c.bgLock}, then the tree shared, then stripes. */
+    int bgcopyStep(long cloneId, int maxSegments) {
+        Disk c = engine.disk(cloneId);
+        synchronized (c.bgLock) {
+            if (!c.copying || c.paused || c.deleted || !c.valid) {
+                return 0;
+            }
+            int copied = 0;
+            Tree t;
+            try {
+                t = engine.lockShared(c);
+            } catch (StorageException gone) {
+                return 0;
+            }
+            boolean stalled = false;
+            try {
+                if (!c.copying) {
+                    return 0;
+                }
+                while (copied < maxSegments && c.bgCursor < c.segments) {
+                    int s = c.bgCursor;
+                    ReentrantReadWriteLock.WriteLock l = t.stripe(s).writeLock();
+                    l.lock();
+                    try {
+                        long ce = engine.e(c, s);
+                        if (SharingTreesImpl.ssEff(c, ce) || (!holder(ce) && pointer(ce) != 0)) {
+                            long hp = SharingTreesImpl.ssEff(c, ce) ? engine.contentPtr(c, s) : pointer(ce);
+                            engine.copyInto(c, s, ce, hp, sp(ce), false);   // C.Ss := 0, successor's Sp stays set (13e / 15a)
+                            copied++;
+                            engine.stats.bgcopySegments.increment();
+                        }
+                    } catch (NeedsInvalidation ni) {
+                        stalled = true;
+                        break;
+                    } finally {
+                        l.unlock();
+                    }
+                    c.bgCursor++;
+                }
+            } finally {
+                t.structure.readLock().unlock();
+            }
+            if (stalled) {
+                c.bgCursor = Math.max(0, c.bgCursor);
+                c.stalled = true;
+                synchronized (engine.catalogMonitor) {
+                    engine.commit();
+                }
+                return copied;
+            }
+            if (copied > 0 && c.stalled) {
+                c.stalled = false;
+                synchronized (engine.catalogMonitor) {
+                    engine.commit();
+                }
+            }
+            if (c.bgCursor >= c.segments) {
+                if (remainingToCopy(c) > 0) {
+                    c.bgCursor = 0;
+                } else {
+                    finishClone(c);
+                }
+            }
+            return copied;
+        }
+    }
+
+    long remainingToCopy(Disk c) {
+        Tree t = engine.lockShared(c);
+        try {
+            long n = 0;
+            for (int s = 0; s < c.segments; s++) {
+                long ce = engine.e(c, s);
+                if (SharingTreesImpl.ssEff(c, ce) || (!holder(ce) && pointer(ce) != 0)) {
+                    n++;
+                }
+            }
+            return n;
+        } finally {
+            t.structure.readLock().unlock();
+        }
+    }
+
+    /** Fig. 15d loop, then Fig. 14 bit rules: make the predecessor independent of C, then C leaves. */
+    void finishClone(Disk c) {
+        while (true) {
+            Tree t = engine.lockShared(c);
+            int[] needed;
+            try {
+                needed = segmentsNeedingCopy(c);
+            } finally {
+                t.structure.readLock().unlock();
+            }
+            if (needed.length < engine.config.quiesceThresholdM()) {
+                t = engine.lockExclusive(c);
+                try {
+                    while (true) {
+                        try {
+                            for (int s : segmentsNeedingCopy(c)) {
+                                copyCloneToPredecessor(c, s);
+                                engine.stats.leaveQuiescedCopies.increment();
+                            }
+                            break;
+                        } catch (NeedsInvalidation ni) {
+                            synchronized (engine.catalogMonitor) {
+                                t.op = CatalogDescriptor.OP_INVALIDATE;
+                                t.argA = ni.disk.id;
+                                engine.commit();
+                            }
+                            ni.disk.valid = false;
+                            engine.structure.doDelete(t, ni.disk, true);
+                            engine.stats.invalidations.increment();
+                        }
+                    }
+                    engine.structure.detach(t, c);
+                    return;
+                } finally {
+                    t.structure.writeLock().unlock();
+                }
+            }
+            // not quiesced: copy what is needed now, then count again
+            for (int s : needed) {
+                Disk victim = null;
+                t = engine.lockShared(c);
+                try {
+                    ReentrantReadWriteLock.WriteLock l = t.stripe(s).writeLock();
+                    l.lock();
+                    try {
+                        Disk p = c.pred;
+                        if (p != null && ShareBitRules.needsCopyBeforeLeave(ss(engine.e(p, s)), c.succ != null,
+                                c.succ != null && sp(engine.e(c.succ, s)))) {
+                            copyCloneToPredecessor(c, s);
+                            engine.stats.leaveCopies.increment();
+                        }
+                    } catch (NeedsInvalidation ni) {
+                        victim = ni.disk;
+                    } finally {
+                        l.unlock();
+                    }
+                } finally {
+                    t.structure.readLock().unlock();
+                }
+                if (victim != null) {
+                    engine.invalidate(victim);
+                }
+            }
+        }
+    }
+
+    int[] segmentsNeedingCopy(Disk c) {
+        Disk p = c.pred;
+        if (p == null) {
+            return new int[0];
+        }
+        Disk n = c.succ;
+        int[] out = new int[16];
+        int k = 0;
+        for (int s = 0; s < c.segments; s++) {
+            if (ShareBitRules.needsCopyBeforeLeave(ss(engine.e(p, s)), n != null, n != null && sp(engine.e(n, s)))) {
+                if (k == out.length) {
+                    out = Arrays.copyOf(out, k * 2);
+                }
+                out[k++] = s;
+            }
+        }
+        return Arrays.copyOf(out, k);
+    }
+
+    void copyCloneToPredecessor(Disk c, int s) {
+        Disk p = c.pred;
+        long pe = engine.e(p, s);
+        engine.copyInto(p, s, pe, pointer(engine.e(c, s)), sp(pe), false);
+        long ce = engine.e(c, s);
+        engine.set(c, s, ce, withSp(ce, false));
+    }
+
+    void pauseBgcopy(long cloneId) {
+        Disk c = cloneDisk(cloneId);
+        synchronized (engine.catalogMonitor) {
+            c.paused = true;
+            engine.commit();
+        }
+    }
+
+    void resumeBgcopy(long cloneId) {
+        Disk c = cloneDisk(cloneId);
+        synchronized (engine.catalogMonitor) {
+            c.paused = false;
+            c.stalled = false;
+            engine.commit();
+        }
+        engine.bgEngine.wake();
+    }
+
+    Disk cloneDisk(long id) {
+        Disk c = engine.validDisk(id);
+        if (!c.copying) {
+            throw new StorageException(ErrorCode.INVALID_STATE, "disk " + id + " is not a snapclone that is copying");
+        }
+        return c;
+    }
+
+    BgCopyProgress bgcopyProgress(long cloneId) {
+        Disk c = engine.validDisk(cloneId);
+        if (!c.copying) {
+            return new BgCopyProgress(c.id, c.segments, c.segments, BgCopyState.DONE);
+        }
+        long left = remainingToCopy(c);
+        BgCopyState st = BgCopyEngine.state(c.paused, c.stalled);
+        return new BgCopyProgress(c.id, c.segments - left, c.segments, st);
+    }
+
+    // BgCopyEngine.Host: the engine thread calls these holding no lock
+
+    @Override
+    public long[] clones() {
+        return engine.disks.values().stream().filter(d -> d.copying).mapToLong(d -> d.id).toArray();
+    }
+
+    @Override
+    public boolean runnable(long cloneId) {
+        Disk c = engine.disks.get(cloneId);
+        return c != null && c.copying && !c.paused && !c.stalled && !c.deleted && c.valid;
+    }
+
+    @Override
+    public int step(long cloneId, int maxSegments) {
+        return bgcopyStep(cloneId, maxSegments);
+    }
+
+    @Override
+    public void stopped(long cloneId) {
+        Disk c = engine.disks.get(cloneId);
+        if (c != null) {
+            c.stalled = true;
+        }
+    }
+}
