@@ -35,9 +35,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -86,10 +83,6 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
     private volatile Drive[] drives;
     private PsegAllocator[] alloc;
     private long nextRsdId = 1;
-    private ExecutorService rebuildExec;
-    private RebuildJob current;
-    private RebuildJob resyncJob;
-    private volatile boolean resyncPending;
     private volatile boolean closed;
     private final RowJournal journal;
     /** Chooses drives and PSEGs for new and moving members; used under allocLock. */
@@ -431,7 +424,7 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
         return name;
     }
 
-    private void checkOpen() {
+    void checkOpen() {
         if (closed) {
             throw new StorageException(ErrorCode.INVALID_STATE, "disk group " + name + " is closed");
         }
@@ -549,7 +542,7 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
     }
 
     /** Returns a PSEG to its allocator; kind != 0 also writes that tombstone. allocLock held. */
-    private void releaseLocked(long addr, int kind, long rsdId) {
+    void releaseLocked(long addr, int kind, long rsdId) {
         int d = PsegAddress.drive(addr);
         int p = PsegAddress.pseg(addr);
         if (d < alloc.length && alloc[d] != null && p < alloc[d].count()) {
@@ -704,262 +697,56 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
 
     // ------------------------------------------------------------------------ rebuild
 
+    private final Rebuilder rebuilder = new Rebuilder(this);
+
     @Override
-    public synchronized boolean rebuildInProgress() {
-        return current != null && !current.isDone();
+    public boolean rebuildInProgress() {
+        return rebuilder.rebuildInProgress();
     }
 
     @Override
-    public synchronized boolean resyncInProgress() {
-        return resyncJob != null && !resyncJob.isDone();
+    public boolean resyncInProgress() {
+        return rebuilder.resyncInProgress();
     }
 
     @Override
     public Rebuild rebuild() {
-        synchronized (this) {
-            checkOpen();
-            if (current != null && !current.isDone()) {
-                current.rescan = true;
-                return current;
-            }
-            if (rebuildExec == null) {
-                rebuildExec = Executors.newSingleThreadExecutor(r -> {
-                    Thread t = new Thread(r, "rebuild-" + name);
-                    t.setDaemon(true);
-                    return t;
-                });
-            }
-            RebuildJob job = new RebuildJob(stats);
-            current = job;
-            rebuildExec.execute(() -> runRebuild(job));
-            return job;
-        }
+        return rebuilder.rebuild();
     }
 
-    /**
-     * Starts the redundancy resync run after an unclean shutdown (see
-     * {@link RStoreImpl#resync}); rebuilds queue behind it. Progress and completion as for a
-     * rebuild; {@link Rebuild#unrecoverable()} lists RStores with rows that were skipped.
-     */
+    /** Starts the redundancy resync after an unclean shutdown; see {@link Rebuilder#resync}. */
     public Rebuild resync() {
-        synchronized (this) {
-            checkOpen();
-            if (resyncJob != null && !resyncJob.isDone()) {
-                return resyncJob;
-            }
-            if (rebuildExec == null) {
-                rebuildExec = Executors.newSingleThreadExecutor(r -> {
-                    Thread t = new Thread(r, "rebuild-" + name);
-                    t.setDaemon(true);
-                    return t;
-                });
-            }
-            RebuildJob job = new RebuildJob(stats);
-            resyncJob = job;
-            resyncPending = true;
-            rebuildExec.execute(() -> {
-                Throwable failure = null;
-                try {
-                    List<RStoreImpl> list = new ArrayList<>(rstores.values());
-                    for (RStoreImpl s : list) {
-                        if (s.level() != RaidLevel.RAID0) {
-                            job.addTotal(RStoreImpl.ROWS);
-                        }
-                    }
-                    for (RStoreImpl s : list) {
-                        if (closed) {
-                            return;
-                        }
-                        if (s.level() != RaidLevel.RAID0 && !s.resync(b -> job.rowDone())) {
-                            job.unrecoverable(s.rsdId());
-                        }
-                    }
-                    if (!closed) {
-                        resyncPending = false;
-                    }
-                } catch (Throwable t) {
-                    failure = t;
-                } finally {
-                    job.finish(failure);
-                }
-            });
-            return job;
-        }
+        return rebuilder.resync();
     }
 
     /** True while a resync after an unclean shutdown has not completed. */
     public boolean resyncPending() {
-        return resyncPending;
-    }
-
-    private boolean lost(int drive) {
-        Drive d = drive(drive);
-        return d == null || !d.isAvailable();
-    }
-
-    /**
-     * Members of {@code r} needing work: a mask, 0 for none, -1 if the RStore cannot be repaired.
-     * {@code inPlace} receives the subset that is rebuilt where it is.
-     */
-    private int workMask(Rsd r, int[] inPlace) {
-        int mask = 0;
-        int place = 0;
-        boolean bad = false;
-        int n = r.members();
-        switch (r.level()) {
-            case RAID0 -> {
-                for (int m = 0; m < n; m++) {
-                    if (lost(r.drive(m))) {
-                        bad = true;
-                    } else if (evacuating.contains(r.drive(m))) {
-                        mask |= 1 << m;
-                    }
-                }
-            }
-            case RAID1 -> {
-                for (int k = 0; k < n / 2; k++) {
-                    int a = 2 * k;
-                    int b = a + 1;
-                    boolean goodA = !lost(r.drive(a)) && !r.isStale(a);
-                    boolean goodB = !lost(r.drive(b)) && !r.isStale(b);
-                    boolean move = lost(r.drive(a)) || lost(r.drive(b)) || evacuating.contains(r.drive(a))
-                            || evacuating.contains(r.drive(b));
-                    if (!goodA && !goodB) {
-                        bad = true;
-                    } else if (move) {
-                        mask |= (1 << a) | (1 << b);
-                    } else if (!goodA || !goodB) {
-                        int s = goodA ? b : a;
-                        mask |= 1 << s;
-                        place |= 1 << s;
-                    }
-                }
-            }
-            case RAID5 -> {
-                int badMask = 0;
-                int evac = 0;
-                for (int m = 0; m < n; m++) {
-                    if (lost(r.drive(m)) || r.isStale(m)) {
-                        badMask |= 1 << m;
-                    } else if (evacuating.contains(r.drive(m))) {
-                        evac |= 1 << m;
-                    }
-                }
-                if (Integer.bitCount(badMask) > 1) {
-                    bad = true;
-                } else if (badMask != 0) {
-                    mask = badMask;
-                    int m = Integer.numberOfTrailingZeros(badMask);
-                    if (!lost(r.drive(m)) && !evacuating.contains(r.drive(m))) {
-                        place = badMask;
-                    }
-                } else if (evac != 0) {
-                    mask = Integer.lowestOneBit(evac);
-                }
-            }
-            default -> throw new IllegalStateException();
-        }
-        inPlace[0] = place;
-        if (bad && mask == 0) {
-            return -1;
-        }
-        return mask;
+        return rebuilder.resyncPending();
     }
 
     /** Chooses target locations for the members in mask (see {@link Placement#replacements}); allocLock held. */
-    private int[][] plan(Rsd r, int mask, int inPlace) {
+    int[][] plan(Rsd r, int mask, int inPlace) {
         return placement.replacements(r, rss(r.rssId(), false), mask, inPlace);
     }
 
-    private void runRebuild(RebuildJob job) {
-        Throwable failure = null;
-        while (true) {
-            try {
-                rebuildPasses(job);
-            } catch (Throwable t) {
-                failure = t;
-            }
-            synchronized (this) {
-                // rebuild() sets rescan under this lock only while the job is not done: no lost request
-                if (failure != null || closed || !job.rescan) {
-                    job.finish(failure);
-                    return;
-                }
-            }
-        }
+    // package-private support for the Rebuilder
+
+    boolean isClosed() {
+        return closed;
     }
 
-    private void rebuildPasses(RebuildJob job) {
-        for (int pass = 0; pass < 100 && !closed; pass++) {
-            job.rescan = false;
-            List<RStoreImpl> list = new ArrayList<>(rstores.values());
-            list.sort((x, y) -> Long.compare(x.rsdId(), y.rsdId()));
-            int[] place = new int[1];
-            synchronized (allocLock) {
-                for (RStoreImpl s : list) {
-                    int mask = workMask(s.rsd(), place);
-                    if (mask > 0) {
-                        job.addTotal((long) Integer.bitCount(mask) * RStoreImpl.ROWS);
-                    }
-                }
-            }
-            boolean progress = false;
-            for (RStoreImpl s : list) {
-                if (closed) {
-                    return;
-                }
-                int[][] target;
-                int mask;
-                int inPlace;
-                Rsd before;
-                synchronized (allocLock) {
-                    if (s.isFreed()) {
-                        continue;
-                    }
-                    before = s.rsd();
-                    mask = workMask(before, place);
-                    if (mask == 0) {
-                        job.recovered(s.rsdId());
-                        continue;
-                    }
-                    if (mask < 0) {
-                        job.unrecoverable(s.rsdId());
-                        continue;
-                    }
-                    inPlace = place[0];
-                    target = plan(before, mask, inPlace);
-                    if (target == null) {
-                        job.unrecoverable(s.rsdId());
-                        continue;
-                    }
-                }
-                long[] released = s.rebuild(mask, target[0], target[1], bytes -> job.rowDone());
-                synchronized (allocLock) {
-                    if (released == null) {
-                        for (int m = 0; m < before.members(); m++) {
-                            if ((mask & ~inPlace & (1 << m)) != 0) {
-                                releaseLocked(PsegAddress.encode(target[0][m], target[1][m]), 0, 0);
-                            }
-                        }
-                        if (!s.isFreed()) {
-                            job.unrecoverable(s.rsdId());
-                        }
-                    } else {
-                        for (long a : released) {
-                            if (a != PsegAddress.NONE) {
-                                releaseLocked(a, RsdDescriptor.KIND_RELEASED, s.rsdId());
-                            }
-                        }
-                        job.memberDone(Integer.bitCount(mask));
-                        job.recovered(s.rsdId());
-                        progress = true;
-                    }
-                }
-            }
-            if (!progress && !job.rescan) {
-                return;
-            }
-        }
+    Object allocLock() {
+        return allocLock;
+    }
+
+    /** A snapshot of the live RStores. */
+    List<RStoreImpl> rstoreList() {
+        return new ArrayList<>(rstores.values());
+    }
+
+    /** allocLock held. */
+    boolean isEvacuating(int drive) {
+        return evacuating.contains(drive);
     }
 
     // ------------------------------------------------------------------------ membership
@@ -1149,14 +936,7 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
                     d.state(), d.capacity() >> 20, d.usedPsegs(), d.psegCount(), d.rssId(), d.rssSlot(), d.driveId(),
                     d.path()));
         }
-        synchronized (this) {
-            if (resyncJob != null) {
-                b.append("  resync after unclean shutdown: ").append(resyncJob).append('\n');
-            }
-            if (current != null) {
-                b.append("  ").append(current).append('\n');
-            }
-        }
+        rebuilder.describe(b);
         for (String p : problems()) {
             b.append("  problem: ").append(p).append('\n');
         }
@@ -1164,21 +944,8 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
     }
 
     public void close() {
-        ExecutorService ex;
-        synchronized (this) {
-            closed = true;
-            ex = rebuildExec;
-        }
-        if (ex != null) {
-            ex.shutdown();
-            try {
-                if (!ex.awaitTermination(30, TimeUnit.SECONDS)) {
-                    ex.shutdownNow();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        closed = true;
+        rebuilder.close();
         for (Drive d : drives) {
             if (d != null) {
                 d.close();
