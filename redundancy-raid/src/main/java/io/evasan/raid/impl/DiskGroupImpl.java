@@ -13,6 +13,7 @@ import io.evasan.raid.drive.DriveState;
 import io.evasan.raid.drive.Drive;
 import io.evasan.raid.journal.JournalDescriptor;
 import io.evasan.raid.journal.impl.RowJournal;
+import io.evasan.raid.placement.Placement;
 import io.evasan.raid.pseg.PsegAddress;
 import io.evasan.raid.pseg.PsegAllocator;
 import io.evasan.raid.rsd.Rsd;
@@ -34,9 +35,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -85,12 +83,25 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
     private volatile Drive[] drives;
     private PsegAllocator[] alloc;
     private long nextRsdId = 1;
-    private ExecutorService rebuildExec;
-    private RebuildJob current;
-    private RebuildJob resyncJob;
-    private volatile boolean resyncPending;
     private volatile boolean closed;
     private final RowJournal journal;
+    /** Chooses drives and PSEGs for new and moving members; used under allocLock. */
+    private final Placement placement = Placement.balanced(new Placement.Drives() {
+        @Override
+        public int count() {
+            return alloc.length;
+        }
+
+        @Override
+        public boolean eligible(int drive) {
+            return DiskGroupImpl.this.eligible(drive);
+        }
+
+        @Override
+        public PsegAllocator allocator(int drive) {
+            return drive < alloc.length ? alloc[drive] : null;
+        }
+    });
 
     /**
      * Builds the group from its drives (index = array position, null = removed) and the RSS
@@ -413,7 +424,7 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
         return name;
     }
 
-    private void checkOpen() {
+    void checkOpen() {
         if (closed) {
             throw new StorageException(ErrorCode.INVALID_STATE, "disk group " + name + " is closed");
         }
@@ -425,98 +436,6 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
                 && alloc[drive] != null;
     }
 
-    private double[] deficits(int extra) {
-        long used = 0;
-        long cap = 0;
-        for (int i = 0; i < alloc.length; i++) {
-            if (alloc[i] != null && eligible(i)) {
-                used += alloc[i].used();
-                cap += alloc[i].count();
-            }
-        }
-        double[] def = new double[alloc.length];
-        for (int i = 0; i < alloc.length; i++) {
-            if (alloc[i] != null && eligible(i) && cap > 0) {
-                def[i] = (double) (used + extra) * alloc[i].count() / cap - alloc[i].used();
-            } else {
-                def[i] = Double.NEGATIVE_INFINITY;
-            }
-        }
-        return def;
-    }
-
-    /** Picks drives of {@code r} for {@code count} single members, avoiding {@code exclude}; null if impossible. */
-    private int[] pickSingles(Rss r, int count, Set<Integer> exclude, double[] def) {
-        List<Integer> c = new ArrayList<>();
-        for (int s = 0; s < Rss.MAX_DRIVES; s++) {
-            int d = r.drive(s);
-            if (d >= 0 && eligible(d) && !exclude.contains(d) && alloc[d].free() > 0) {
-                c.add(d);
-            }
-        }
-        if (c.size() < count) {
-            return null;
-        }
-        c.sort((x, y) -> def[x] != def[y] ? Double.compare(def[y], def[x]) : Integer.compare(x, y));
-        int[] out = new int[count];
-        for (int i = 0; i < count; i++) {
-            out[i] = c.get(i);
-        }
-        Arrays.sort(out);
-        return out;
-    }
-
-    /** Picks {@code count} RAID1 pairs (even slot, odd slot) of {@code r}; flattened, null if impossible. */
-    private int[] pickPairs(Rss r, int count, Set<Integer> exclude, double[] def) {
-        List<int[]> c = new ArrayList<>();
-        for (int k = 0; k < Rss.MAX_DRIVES / 2; k++) {
-            int a = r.drive(2 * k);
-            int b = r.drive(2 * k + 1);
-            if (a >= 0 && b >= 0 && eligible(a) && eligible(b) && !exclude.contains(a) && !exclude.contains(b)
-                    && alloc[a].free() > 0 && alloc[b].free() > 0) {
-                c.add(new int[] {a, b, k});
-            }
-        }
-        if (c.size() < count) {
-            return null;
-        }
-        c.sort((x, y) -> {
-            double dx = def[x[0]] + def[x[1]];
-            double dy = def[y[0]] + def[y[1]];
-            return dx != dy ? Double.compare(dy, dx) : Integer.compare(x[2], y[2]);
-        });
-        List<int[]> chosen = new ArrayList<>(c.subList(0, count));
-        chosen.sort((x, y) -> Integer.compare(x[2], y[2]));
-        int[] out = new int[count * 2];
-        for (int i = 0; i < count; i++) {
-            out[2 * i] = chosen.get(i)[0];
-            out[2 * i + 1] = chosen.get(i)[1];
-        }
-        return out;
-    }
-
-    private int usableCount(Rss r) {
-        int n = 0;
-        for (int s = 0; s < Rss.MAX_DRIVES; s++) {
-            if (r.drive(s) >= 0 && eligible(r.drive(s))) {
-                n++;
-            }
-        }
-        return n;
-    }
-
-    private int usablePairs(Rss r) {
-        int n = 0;
-        for (int k = 0; k < Rss.MAX_DRIVES / 2; k++) {
-            int a = r.drive(2 * k);
-            int b = r.drive(2 * k + 1);
-            if (a >= 0 && b >= 0 && eligible(a) && eligible(b)) {
-                n++;
-            }
-        }
-        return n;
-    }
-
     @Override
     public RStore allocate(RaidLevel level) {
         if (level == null) {
@@ -525,35 +444,10 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
         synchronized (allocLock) {
             checkOpen();
             int n = level.totalPsegs();
-            double[] def = deficits(n);
-            int[] bestDrives = null;
-            Rss bestRss = null;
-            double bestScore = Double.NEGATIVE_INFINITY;
-            boolean bigEnough = false;
-            for (Rss r : rssList) {
-                if (r.count() < Rss.MIN_DRIVES) {
-                    continue;
-                }
-                boolean fits = level == RaidLevel.RAID1 ? usablePairs(r) >= n / 2 : usableCount(r) >= n;
-                if (!fits) {
-                    continue;
-                }
-                bigEnough = true;
-                int[] pick = level == RaidLevel.RAID1 ? pickPairs(r, n / 2, Set.of(), def)
-                        : pickSingles(r, n, Set.of(), def);
-                if (pick == null) {
-                    continue;
-                }
-                double score = 0;
-                for (int d : pick) {
-                    score += def[d];
-                }
-                if (bestDrives == null || score > bestScore) {
-                    bestDrives = pick;
-                    bestRss = r;
-                    bestScore = score;
-                }
-            }
+            Placement.Choice choice = placement.forNewRStore(rssList, level);
+            int[] bestDrives = choice.drives();
+            Rss bestRss = choice.rss();
+            boolean bigEnough = choice.rssBigEnough();
             if (bestDrives == null) {
                 if (bigEnough) {
                     throw new StorageException(ErrorCode.SPACE_ALLOCATION_FAILED, "disk group " + name + ": no RSS has "
@@ -577,7 +471,7 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
                         alloc[bestDrives[m]].clearDirty(psegs[m]);
                     }
                 }
-                Rsd rsd = new Rsd(rsdId, bestRss.id(), level, 1, level == RaidLevel.RAID5 ? (int) (rsdId % 5) : -1, 0,
+                Rsd rsd = new Rsd(rsdId, bestRss.id(), level, 1, placement.parityRotation(level, rsdId), 0,
                         bestDrives, psegs);
                 ByteBuffer b = ByteBuffer.allocate(RsdDescriptor.ENTRY_BYTES).order(ByteOrder.LITTLE_ENDIAN);
                 for (int m = 0; m < n; m++) {
@@ -648,7 +542,7 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
     }
 
     /** Returns a PSEG to its allocator; kind != 0 also writes that tombstone. allocLock held. */
-    private void releaseLocked(long addr, int kind, long rsdId) {
+    void releaseLocked(long addr, int kind, long rsdId) {
         int d = PsegAddress.drive(addr);
         int p = PsegAddress.pseg(addr);
         if (d < alloc.length && alloc[d] != null && p < alloc[d].count()) {
@@ -803,297 +697,56 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
 
     // ------------------------------------------------------------------------ rebuild
 
+    private final Rebuilder rebuilder = new Rebuilder(this);
+
     @Override
-    public synchronized boolean rebuildInProgress() {
-        return current != null && !current.isDone();
+    public boolean rebuildInProgress() {
+        return rebuilder.rebuildInProgress();
     }
 
     @Override
-    public synchronized boolean resyncInProgress() {
-        return resyncJob != null && !resyncJob.isDone();
+    public boolean resyncInProgress() {
+        return rebuilder.resyncInProgress();
     }
 
     @Override
     public Rebuild rebuild() {
-        synchronized (this) {
-            checkOpen();
-            if (current != null && !current.isDone()) {
-                current.rescan = true;
-                return current;
-            }
-            if (rebuildExec == null) {
-                rebuildExec = Executors.newSingleThreadExecutor(r -> {
-                    Thread t = new Thread(r, "rebuild-" + name);
-                    t.setDaemon(true);
-                    return t;
-                });
-            }
-            RebuildJob job = new RebuildJob(stats);
-            current = job;
-            rebuildExec.execute(() -> runRebuild(job));
-            return job;
-        }
+        return rebuilder.rebuild();
     }
 
-    /**
-     * Starts the redundancy resync run after an unclean shutdown (see
-     * {@link RStoreImpl#resync}); rebuilds queue behind it. Progress and completion as for a
-     * rebuild; {@link Rebuild#unrecoverable()} lists RStores with rows that were skipped.
-     */
+    /** Starts the redundancy resync after an unclean shutdown; see {@link Rebuilder#resync}. */
     public Rebuild resync() {
-        synchronized (this) {
-            checkOpen();
-            if (resyncJob != null && !resyncJob.isDone()) {
-                return resyncJob;
-            }
-            if (rebuildExec == null) {
-                rebuildExec = Executors.newSingleThreadExecutor(r -> {
-                    Thread t = new Thread(r, "rebuild-" + name);
-                    t.setDaemon(true);
-                    return t;
-                });
-            }
-            RebuildJob job = new RebuildJob(stats);
-            resyncJob = job;
-            resyncPending = true;
-            rebuildExec.execute(() -> {
-                Throwable failure = null;
-                try {
-                    List<RStoreImpl> list = new ArrayList<>(rstores.values());
-                    for (RStoreImpl s : list) {
-                        if (s.level() != RaidLevel.RAID0) {
-                            job.addTotal(RStoreImpl.ROWS);
-                        }
-                    }
-                    for (RStoreImpl s : list) {
-                        if (closed) {
-                            return;
-                        }
-                        if (s.level() != RaidLevel.RAID0 && !s.resync(b -> job.rowDone())) {
-                            job.unrecoverable(s.rsdId());
-                        }
-                    }
-                    if (!closed) {
-                        resyncPending = false;
-                    }
-                } catch (Throwable t) {
-                    failure = t;
-                } finally {
-                    job.finish(failure);
-                }
-            });
-            return job;
-        }
+        return rebuilder.resync();
     }
 
     /** True while a resync after an unclean shutdown has not completed. */
     public boolean resyncPending() {
-        return resyncPending;
+        return rebuilder.resyncPending();
     }
 
-    private boolean lost(int drive) {
-        Drive d = drive(drive);
-        return d == null || !d.isAvailable();
+    /** Chooses target locations for the members in mask (see {@link Placement#replacements}); allocLock held. */
+    int[][] plan(Rsd r, int mask, int inPlace) {
+        return placement.replacements(r, rss(r.rssId(), false), mask, inPlace);
     }
 
-    /**
-     * Members of {@code r} needing work: a mask, 0 for none, -1 if the RStore cannot be repaired.
-     * {@code inPlace} receives the subset that is rebuilt where it is.
-     */
-    private int workMask(Rsd r, int[] inPlace) {
-        int mask = 0;
-        int place = 0;
-        boolean bad = false;
-        int n = r.members();
-        switch (r.level()) {
-            case RAID0 -> {
-                for (int m = 0; m < n; m++) {
-                    if (lost(r.drive(m))) {
-                        bad = true;
-                    } else if (evacuating.contains(r.drive(m))) {
-                        mask |= 1 << m;
-                    }
-                }
-            }
-            case RAID1 -> {
-                for (int k = 0; k < n / 2; k++) {
-                    int a = 2 * k;
-                    int b = a + 1;
-                    boolean goodA = !lost(r.drive(a)) && !r.isStale(a);
-                    boolean goodB = !lost(r.drive(b)) && !r.isStale(b);
-                    boolean move = lost(r.drive(a)) || lost(r.drive(b)) || evacuating.contains(r.drive(a))
-                            || evacuating.contains(r.drive(b));
-                    if (!goodA && !goodB) {
-                        bad = true;
-                    } else if (move) {
-                        mask |= (1 << a) | (1 << b);
-                    } else if (!goodA || !goodB) {
-                        int s = goodA ? b : a;
-                        mask |= 1 << s;
-                        place |= 1 << s;
-                    }
-                }
-            }
-            case RAID5 -> {
-                int badMask = 0;
-                int evac = 0;
-                for (int m = 0; m < n; m++) {
-                    if (lost(r.drive(m)) || r.isStale(m)) {
-                        badMask |= 1 << m;
-                    } else if (evacuating.contains(r.drive(m))) {
-                        evac |= 1 << m;
-                    }
-                }
-                if (Integer.bitCount(badMask) > 1) {
-                    bad = true;
-                } else if (badMask != 0) {
-                    mask = badMask;
-                    int m = Integer.numberOfTrailingZeros(badMask);
-                    if (!lost(r.drive(m)) && !evacuating.contains(r.drive(m))) {
-                        place = badMask;
-                    }
-                } else if (evac != 0) {
-                    mask = Integer.lowestOneBit(evac);
-                }
-            }
-            default -> throw new IllegalStateException();
-        }
-        inPlace[0] = place;
-        if (bad && mask == 0) {
-            return -1;
-        }
-        return mask;
+    // package-private support for the Rebuilder
+
+    boolean isClosed() {
+        return closed;
     }
 
-    /** Chooses target locations for the members in mask; allocLock held. Null if no room. */
-    private int[][] plan(Rsd r, int mask, int inPlace) {
-        int n = r.members();
-        int[] nd = r.drives();
-        int[] np = r.psegs();
-        Set<Integer> exclude = new HashSet<>();
-        for (int m = 0; m < n; m++) {
-            exclude.add(r.drive(m));
-        }
-        Rss rss = rss(r.rssId(), false);
-        if (rss == null) {
-            return null;
-        }
-        double[] def = deficits(Integer.bitCount(mask & ~inPlace));
-        int[] pick;
-        int moving = mask & ~inPlace;
-        if (r.level() == RaidLevel.RAID1 && moving != 0) {
-            // whole pairs move to a free healthy drive pair (keeps pairs on slots 2k/2k+1);
-            // if no complete pair is free, the pair's members go to any two free drives
-            int pairs = Integer.bitCount(moving) / 2;
-            pick = pickPairs(rss, pairs, exclude, def);
-            if (pick == null) {
-                pick = pickSingles(rss, Integer.bitCount(moving), exclude, def);
-            }
-        } else {
-            pick = moving == 0 ? new int[0] : pickSingles(rss, Integer.bitCount(moving), exclude, def);
-        }
-        if (pick == null) {
-            return null;
-        }
-        int k = 0;
-        for (int m = 0; m < n; m++) {
-            if ((moving & (1 << m)) != 0) {
-                nd[m] = pick[k++];
-                np[m] = alloc[nd[m]].allocate();
-            }
-        }
-        return new int[][] {nd, np};
+    Object allocLock() {
+        return allocLock;
     }
 
-    private void runRebuild(RebuildJob job) {
-        Throwable failure = null;
-        while (true) {
-            try {
-                rebuildPasses(job);
-            } catch (Throwable t) {
-                failure = t;
-            }
-            synchronized (this) {
-                // rebuild() sets rescan under this lock only while the job is not done: no lost request
-                if (failure != null || closed || !job.rescan) {
-                    job.finish(failure);
-                    return;
-                }
-            }
-        }
+    /** A snapshot of the live RStores. */
+    List<RStoreImpl> rstoreList() {
+        return new ArrayList<>(rstores.values());
     }
 
-    private void rebuildPasses(RebuildJob job) {
-        for (int pass = 0; pass < 100 && !closed; pass++) {
-            job.rescan = false;
-            List<RStoreImpl> list = new ArrayList<>(rstores.values());
-            list.sort((x, y) -> Long.compare(x.rsdId(), y.rsdId()));
-            int[] place = new int[1];
-            synchronized (allocLock) {
-                for (RStoreImpl s : list) {
-                    int mask = workMask(s.rsd(), place);
-                    if (mask > 0) {
-                        job.addTotal((long) Integer.bitCount(mask) * RStoreImpl.ROWS);
-                    }
-                }
-            }
-            boolean progress = false;
-            for (RStoreImpl s : list) {
-                if (closed) {
-                    return;
-                }
-                int[][] target;
-                int mask;
-                int inPlace;
-                Rsd before;
-                synchronized (allocLock) {
-                    if (s.isFreed()) {
-                        continue;
-                    }
-                    before = s.rsd();
-                    mask = workMask(before, place);
-                    if (mask == 0) {
-                        job.recovered(s.rsdId());
-                        continue;
-                    }
-                    if (mask < 0) {
-                        job.unrecoverable(s.rsdId());
-                        continue;
-                    }
-                    inPlace = place[0];
-                    target = plan(before, mask, inPlace);
-                    if (target == null) {
-                        job.unrecoverable(s.rsdId());
-                        continue;
-                    }
-                }
-                long[] released = s.rebuild(mask, target[0], target[1], bytes -> job.rowDone());
-                synchronized (allocLock) {
-                    if (released == null) {
-                        for (int m = 0; m < before.members(); m++) {
-                            if ((mask & ~inPlace & (1 << m)) != 0) {
-                                releaseLocked(PsegAddress.encode(target[0][m], target[1][m]), 0, 0);
-                            }
-                        }
-                        if (!s.isFreed()) {
-                            job.unrecoverable(s.rsdId());
-                        }
-                    } else {
-                        for (long a : released) {
-                            if (a != PsegAddress.NONE) {
-                                releaseLocked(a, RsdDescriptor.KIND_RELEASED, s.rsdId());
-                            }
-                        }
-                        job.memberDone(Integer.bitCount(mask));
-                        job.recovered(s.rsdId());
-                        progress = true;
-                    }
-                }
-            }
-            if (!progress && !job.rescan) {
-                return;
-            }
-        }
+    /** allocLock held. */
+    boolean isEvacuating(int drive) {
+        return evacuating.contains(drive);
     }
 
     // ------------------------------------------------------------------------ membership
@@ -1283,14 +936,7 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
                     d.state(), d.capacity() >> 20, d.usedPsegs(), d.psegCount(), d.rssId(), d.rssSlot(), d.driveId(),
                     d.path()));
         }
-        synchronized (this) {
-            if (resyncJob != null) {
-                b.append("  resync after unclean shutdown: ").append(resyncJob).append('\n');
-            }
-            if (current != null) {
-                b.append("  ").append(current).append('\n');
-            }
-        }
+        rebuilder.describe(b);
         for (String p : problems()) {
             b.append("  problem: ").append(p).append('\n');
         }
@@ -1298,21 +944,8 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
     }
 
     public void close() {
-        ExecutorService ex;
-        synchronized (this) {
-            closed = true;
-            ex = rebuildExec;
-        }
-        if (ex != null) {
-            ex.shutdown();
-            try {
-                if (!ex.awaitTermination(30, TimeUnit.SECONDS)) {
-                    ex.shutdownNow();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        closed = true;
+        rebuilder.close();
         for (Drive d : drives) {
             if (d != null) {
                 d.close();

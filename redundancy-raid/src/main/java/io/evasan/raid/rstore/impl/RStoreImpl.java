@@ -64,7 +64,7 @@ public final class RStoreImpl implements RStore {
         RowJournal journal();
     }
 
-    private static final class Layout {
+    static final class Layout {
         final Rsd rsd;
         final Drive[] drv;
         final long[] base;
@@ -76,33 +76,11 @@ public final class RStoreImpl implements RStore {
         }
     }
 
-    private static final class Target {
-        final int mask;
-        final Drive[] drv;
-        final long[] base;
-        final int[] driveIdx;
-        final int[] pseg;
-        volatile int watermark;
-        volatile boolean failed;
-
-        Target(int mask, Drive[] drv, long[] base, int[] driveIdx, int[] pseg) {
-            this.mask = mask;
-            this.drv = drv;
-            this.base = base;
-            this.driveIdx = driveIdx;
-            this.pseg = pseg;
-        }
-
-        boolean covers(int slot, int row) {
-            return (mask & (1 << slot)) != 0 && row < watermark;
-        }
-    }
-
     /**
      * Per-thread scratch buffers: no allocation per I/O. Heap-backed so XOR runs as a plain
      * byte-array loop the JIT vectorises.
      */
-    private static final class Scratch {
+    static final class Scratch {
         final ByteBuffer parity = ByteBuffer.allocate(UNIT);
         final ByteBuffer old = ByteBuffer.allocate(UNIT);
         final ByteBuffer[] img = {ByteBuffer.allocate(UNIT), ByteBuffer.allocate(UNIT),
@@ -114,16 +92,16 @@ public final class RStoreImpl implements RStore {
         final java.nio.LongBuffer parDirectLongs = parDirect.asLongBuffer();
     }
 
-    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+    static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
-    private final long rsdId;
-    private final RaidLevel level;
-    private final Host host;
+    final long rsdId;
+    final RaidLevel level;
+    final Host host;
     private final RaidStats stats;
-    private final Object meta = new Object();
-    private volatile Layout layout;
-    private volatile Target target;
-    private volatile boolean freed;
+    final Object meta = new Object();
+    volatile Layout layout;
+    volatile MemberMigration target;
+    volatile boolean freed;
 
     public RStoreImpl(Rsd rsd, Host host) {
         this.rsdId = rsd.rsdId();
@@ -133,7 +111,7 @@ public final class RStoreImpl implements RStore {
         this.layout = layoutOf(rsd);
     }
 
-    private Layout layoutOf(Rsd rsd) {
+    Layout layoutOf(Rsd rsd) {
         Drive[] d = new Drive[rsd.members()];
         long[] b = new long[rsd.members()];
         for (int i = 0; i < d.length; i++) {
@@ -188,7 +166,7 @@ public final class RStoreImpl implements RStore {
         return freed;
     }
 
-    private static boolean usable(Layout l, int slot) {
+    static boolean usable(Layout l, int slot) {
         return !l.rsd.isStale(slot) && l.drv[slot] != null && l.drv[slot].isAvailable();
     }
 
@@ -214,7 +192,7 @@ public final class RStoreImpl implements RStore {
         }
     }
 
-    private static boolean driveError(StorageException e) {
+    static boolean driveError(StorageException e) {
         ErrorCode c = e.code();
         return c == ErrorCode.DRIVE_FAILED || c == ErrorCode.DRIVE_MISSING || c == ErrorCode.IO_ERROR;
     }
@@ -407,7 +385,7 @@ public final class RStoreImpl implements RStore {
             int p = pos0 + (int) (v - offset);
             long at = (long) row * UNIT + in;
             try {
-                Target t = target;
+                MemberMigration t = target;
                 if (t == null) {
                     src.limit(p + n).position(p);
                     l.drv[col].write(l.base[col] + at, src);
@@ -434,7 +412,7 @@ public final class RStoreImpl implements RStore {
         }
     }
 
-    private void writeTarget(Target t, int slot, int row, long at, ByteBuffer src, int p, int n) {
+    private void writeTarget(MemberMigration t, int slot, int row, long at, ByteBuffer src, int p, int n) {
         if (t != null && t.covers(slot, row)) {
             try {
                 src.limit(p + n).position(p);
@@ -460,7 +438,7 @@ public final class RStoreImpl implements RStore {
             lock.lock();
             try {
                 Layout l = layout;
-                Target t = target;
+                MemberMigration t = target;
                 int ok = 0;
                 for (int s = 2 * col; s <= 2 * col + 1; s++) {
                     if (usable(l, s)) {
@@ -536,7 +514,7 @@ public final class RStoreImpl implements RStore {
                 im.clear();
             }
             Layout l = layout;
-            Target t = target;
+            MemberMigration t = target;
             int ps = l.rsd.parityMember();
             int lostCount = 0;
             int lostSlot = -1;
@@ -807,7 +785,7 @@ public final class RStoreImpl implements RStore {
         }
     }
 
-    private void writeData5(Layout l, Target t, int r, int a, int b, ByteBuffer src, int srcAt, boolean degraded) {
+    private void writeData5(Layout l, MemberMigration t, int r, int a, int b, ByteBuffer src, int srcAt, boolean degraded) {
         long rowAt = (long) r * UNIT;
         int c0 = a / UNIT;
         int c1 = (b - 1) / UNIT;
@@ -824,7 +802,7 @@ public final class RStoreImpl implements RStore {
     }
 
     /** Writes to a member (if usable; otherwise marks it stale) and to its rebuild target. */
-    private void writeMember(int slot, long at, ByteBuffer buf, int p, int n, Target t, int row) {
+    private void writeMember(int slot, long at, ByteBuffer buf, int p, int n, MemberMigration t, int row) {
         Layout l = layout;
         if (usable(l, slot)) {
             try {
@@ -867,147 +845,15 @@ public final class RStoreImpl implements RStore {
                 tb[m] = td[m].psegOffset(newPseg[m]);
             }
         }
-        Target t = new Target(mask, td, tb, newDrive.clone(), newPseg.clone());
+        MemberMigration t = new MemberMigration(this, mask, td, tb, newDrive.clone(), newPseg.clone());
         target = t;
         try {
-            Scratch s = SCRATCH.get();
-            for (int r = 0; r < ROWS; r++) {
-                ReentrantLock lock = host.rowLock(rsdId, r);
-                lock.lock();
-                try {
-                    if (freed || t.failed) {
-                        return null;
-                    }
-                    Layout l = layout;
-                    long rowAt = (long) r * UNIT;
-                    for (int m = 0; m < n; m++) {
-                        if ((mask & (1 << m)) == 0) {
-                            continue;
-                        }
-                        ByteBuffer buf = s.img[0];
-                        buf.clear();
-                        if (!rowContent(l, m, rowAt, buf, s)) {
-                            return null;
-                        }
-                        buf.clear();
-                        td[m].write(tb[m] + rowAt, buf);
-                        progress.rowDone(UNIT);
-                    }
-                    t.watermark = r + 1;
-                } catch (StorageException e) {
-                    if (driveError(e)) {
-                        return null;
-                    }
-                    throw e;
-                } finally {
-                    lock.unlock();
-                }
-            }
-            return commit(t);
+            return t.run(progress);
         } finally {
             target = null;
         }
     }
 
-    /** Fills buf with the current contents of member m's row (copy or reconstruction). */
-    private boolean rowContent(Layout l, int m, long rowAt, ByteBuffer buf, Scratch s) {
-        switch (level) {
-            case RAID0 -> {
-                if (!usable(l, m)) {
-                    return false;
-                }
-                l.drv[m].read(l.base[m] + rowAt, buf);
-                return true;
-            }
-            case RAID1 -> {
-                int a = m & ~1;
-                int src = usable(l, a) ? a : usable(l, a + 1) ? a + 1 : -1;
-                if (src < 0) {
-                    return false;
-                }
-                l.drv[src].read(l.base[src] + rowAt, buf);
-                return true;
-            }
-            case RAID5 -> {
-                if (usable(l, m)) {
-                    l.drv[m].read(l.base[m] + rowAt, buf);
-                    return true;
-                }
-                zero(buf, 0, UNIT);
-                for (int o = 0; o < l.drv.length; o++) {
-                    if (o == m) {
-                        continue;
-                    }
-                    if (!usable(l, o)) {
-                        return false;
-                    }
-                    s.old.clear();
-                    l.drv[o].read(l.base[o] + rowAt, s.old);
-                    xor(buf, 0, s.old, 0, UNIT);
-                }
-                buf.clear();
-                return true;
-            }
-            default -> throw new IllegalStateException();
-        }
-    }
-
-    private long[] commit(Target t) {
-        ReentrantLock[] locks = new ReentrantLock[ROWS];
-        for (int r = 0; r < ROWS; r++) {
-            locks[r] = host.rowLock(rsdId, r);
-        }
-        int held = 0;
-        try {
-            for (int r = 0; r < ROWS; r++) {
-                locks[r].lock();
-                held++;
-            }
-            synchronized (meta) {
-                if (freed || t.failed) {
-                    return null;
-                }
-                Layout l = layout;
-                int[] d = l.rsd.drives();
-                int[] p = l.rsd.psegs();
-                for (int m = 0; m < d.length; m++) {
-                    if ((t.mask & (1 << m)) != 0) {
-                        d[m] = t.driveIdx[m];
-                        p[m] = t.pseg[m];
-                        t.drv[m].force();
-                    }
-                }
-                Rsd n = l.rsd.withMembers(d, p, t.mask);
-                host.persistRsd(n);
-                layout = layoutOf(n);
-                target = null;
-                long[] released = new long[Integer.bitCount(t.mask)];
-                int k = 0;
-                for (int m = 0; m < d.length; m++) {
-                    if ((t.mask & (1 << m)) != 0) {
-                        long old = l.rsd.address(m);
-                        boolean reused = false;
-                        for (int q = 0; q < d.length; q++) {
-                            if (n.address(q) == old) {
-                                reused = true;
-                            }
-                        }
-                        released[k++] = reused ? PsegAddress.NONE : old;
-                    }
-                }
-                return released;
-            }
-        } catch (StorageException e) {
-            if (driveError(e) || e.code() == ErrorCode.WRITE_FAULT) {
-                return null;
-            }
-            throw e;
-        } finally {
-            for (int r = held - 1; r >= 0; r--) {
-                locks[r].unlock();
-            }
-        }
-    }
 
     /**
      * Makes redundancy consistent after an unclean shutdown (a write in flight at the crash may

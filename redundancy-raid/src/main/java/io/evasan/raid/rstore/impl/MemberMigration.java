@@ -1,0 +1,203 @@
+package io.evasan.raid.rstore.impl;
+
+import io.evasan.error.ErrorCode;
+import io.evasan.error.StorageException;
+import io.evasan.raid.drive.Drive;
+import io.evasan.raid.pseg.PsegAddress;
+import io.evasan.raid.rsd.Rsd;
+import io.evasan.raid.rstore.impl.RStoreImpl.Layout;
+import io.evasan.raid.rstore.impl.RStoreImpl.Progress;
+import io.evasan.raid.rstore.impl.RStoreImpl.Scratch;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.locks.ReentrantLock;
+
+import static io.evasan.raid.rstore.impl.RStoreImpl.ROWS;
+import static io.evasan.raid.rstore.impl.RStoreImpl.SCRATCH;
+import static io.evasan.raid.rstore.impl.RStoreImpl.UNIT;
+import static io.evasan.raid.rstore.impl.RStoreImpl.driveError;
+import static io.evasan.raid.rstore.impl.RStoreImpl.usable;
+import static io.evasan.raid.rstore.impl.RStoreImpl.xor;
+import static io.evasan.raid.rstore.impl.RStoreImpl.zero;
+
+/**
+ * One member migration of an RStore: re-creates the members in {@code mask} on new PSEGs (or
+ * in place), online, then swaps them into the RSD. Used by rebuild and drive removal (via
+ * {@link RStoreImpl#rebuild}), and by leveling next.
+ *
+ * <p>Invariant: rows below {@link #watermark} of every target member hold the member's current
+ * contents: {@link #run} copies (or reconstructs) row r under row lock r and only then raises the
+ * watermark, and every write to a covered row ({@link #covers}) is mirrored to the target
+ * under the same row lock by the RStore's write path. A failed mirror write sets
+ * {@link #failed} and the migration gives up. The RSD is switched only in {@link #commit}:
+ * with every row lock of the RStore and its {@code meta} monitor held, the targets are forced,
+ * the new RSD (generation + 1, members replaced, stale bits cleared) is persisted, and only
+ * then the layout swapped; the old PSEGs are returned for release.
+ *
+ * <p>Locking: the caller (the disk group's rebuilder thread) holds no lock; {@link #run} takes
+ * row locks one at a time, {@link #commit} all row locks in row order, then {@code meta}. The
+ * fields read by the I/O path ({@code watermark}, {@code failed}) are volatile; nothing here
+ * allocates on the I/O path.
+ */
+final class MemberMigration {
+    private final RStoreImpl store;
+    final int mask;
+    final Drive[] drv;
+    final long[] base;
+    final int[] driveIdx;
+    final int[] pseg;
+    volatile int watermark;
+    volatile boolean failed;
+
+    MemberMigration(RStoreImpl store, int mask, Drive[] drv, long[] base, int[] driveIdx, int[] pseg) {
+        this.store = store;
+        this.mask = mask;
+        this.drv = drv;
+        this.base = base;
+        this.driveIdx = driveIdx;
+        this.pseg = pseg;
+    }
+
+    boolean covers(int slot, int row) {
+        return (mask & (1 << slot)) != 0 && row < watermark;
+    }
+
+    /** Copies every row, then commits; the packed addresses of released PSEGs, or null on failure. */
+    long[] run(Progress progress) {
+        int n = store.layout.drv.length;
+        Scratch s = SCRATCH.get();
+        for (int r = 0; r < ROWS; r++) {
+            ReentrantLock lock = store.host.rowLock(store.rsdId, r);
+            lock.lock();
+            try {
+                if (store.freed || failed) {
+                    return null;
+                }
+                Layout l = store.layout;
+                long rowAt = (long) r * UNIT;
+                for (int m = 0; m < n; m++) {
+                    if ((mask & (1 << m)) == 0) {
+                        continue;
+                    }
+                    ByteBuffer buf = s.img[0];
+                    buf.clear();
+                    if (!rowContent(l, m, rowAt, buf, s)) {
+                        return null;
+                    }
+                    buf.clear();
+                    drv[m].write(base[m] + rowAt, buf);
+                    progress.rowDone(UNIT);
+                }
+                watermark = r + 1;
+            } catch (StorageException e) {
+                if (driveError(e)) {
+                    return null;
+                }
+                throw e;
+            } finally {
+                lock.unlock();
+            }
+        }
+        return commit();
+    }
+
+    /** Fills buf with the current contents of member m's row (copy or reconstruction). */
+    private boolean rowContent(Layout l, int m, long rowAt, ByteBuffer buf, Scratch s) {
+        switch (store.level) {
+            case RAID0 -> {
+                if (!usable(l, m)) {
+                    return false;
+                }
+                l.drv[m].read(l.base[m] + rowAt, buf);
+                return true;
+            }
+            case RAID1 -> {
+                int a = m & ~1;
+                int src = usable(l, a) ? a : usable(l, a + 1) ? a + 1 : -1;
+                if (src < 0) {
+                    return false;
+                }
+                l.drv[src].read(l.base[src] + rowAt, buf);
+                return true;
+            }
+            case RAID5 -> {
+                if (usable(l, m)) {
+                    l.drv[m].read(l.base[m] + rowAt, buf);
+                    return true;
+                }
+                zero(buf, 0, UNIT);
+                for (int o = 0; o < l.drv.length; o++) {
+                    if (o == m) {
+                        continue;
+                    }
+                    if (!usable(l, o)) {
+                        return false;
+                    }
+                    s.old.clear();
+                    l.drv[o].read(l.base[o] + rowAt, s.old);
+                    xor(buf, 0, s.old, 0, UNIT);
+                }
+                buf.clear();
+                return true;
+            }
+            default -> throw new IllegalStateException();
+        }
+    }
+
+    private long[] commit() {
+        ReentrantLock[] locks = new ReentrantLock[ROWS];
+        for (int r = 0; r < ROWS; r++) {
+            locks[r] = store.host.rowLock(store.rsdId, r);
+        }
+        int held = 0;
+        try {
+            for (int r = 0; r < ROWS; r++) {
+                locks[r].lock();
+                held++;
+            }
+            synchronized (store.meta) {
+                if (store.freed || failed) {
+                    return null;
+                }
+                Layout l = store.layout;
+                int[] d = l.rsd.drives();
+                int[] p = l.rsd.psegs();
+                for (int m = 0; m < d.length; m++) {
+                    if ((mask & (1 << m)) != 0) {
+                        d[m] = driveIdx[m];
+                        p[m] = pseg[m];
+                        drv[m].force();
+                    }
+                }
+                Rsd n = l.rsd.withMembers(d, p, mask);
+                store.host.persistRsd(n);
+                store.layout = store.layoutOf(n);
+                store.target = null;
+                long[] released = new long[Integer.bitCount(mask)];
+                int k = 0;
+                for (int m = 0; m < d.length; m++) {
+                    if ((mask & (1 << m)) != 0) {
+                        long old = l.rsd.address(m);
+                        boolean reused = false;
+                        for (int q = 0; q < d.length; q++) {
+                            if (n.address(q) == old) {
+                                reused = true;
+                            }
+                        }
+                        released[k++] = reused ? PsegAddress.NONE : old;
+                    }
+                }
+                return released;
+            }
+        } catch (StorageException e) {
+            if (driveError(e) || e.code() == ErrorCode.WRITE_FAULT) {
+                return null;
+            }
+            throw e;
+        } finally {
+            for (int r = held - 1; r >= 0; r--) {
+                locks[r].unlock();
+            }
+        }
+    }
+}
