@@ -29,9 +29,5 @@ elif command -v perl >/dev/null; then
 else
   DEFAULT_INT=()
 fi
-exec ${DEFAULT_INT[@]+"${DEFAULT_INT[@]}"} java -Xmx4g \
-  --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.reflect=ALL-UNNAMED \
-  --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-exports=java.base/sun.nio.ch=ALL-UNNAMED \
-  --add-exports=jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED --add-exports=java.base/jdk.internal.ref=ALL-UNNAMED \
-  -Dchronicle.analytics.disable=true -Dchronicle.announcer.disable=true \
-  "${MAIN[@]}" "$@"
+# JVM flags: the one list in jvm.flags (a java argument file, shared with Surefire and the tests' child JVMs)
+exec ${DEFAULT_INT[@]+"${DEFAULT_INT[@]}"} java -Xmx4g "@$PWD/jvm.flags" "${MAIN[@]}" "$@"

@@ -77,7 +77,7 @@ tgtadm -C "$TGT_CTL_PORT" --lld iscsi --op bind --mode target --tid 1 -I ALL
 TGT_URL="iscsi://127.0.0.1:$TGT_PORT/$TGT_IQN/1"
 
 # ---- our target
-java -Xmx3g -XX:+UseParallelGC -cp "$CP" io.evasan.iscsi.StandaloneTarget \
+java -Xmx3g "@$ROOT/jvm.flags" -XX:+UseParallelGC -cp "$CP" io.evasan.iscsi.StandaloneTarget \
   --port "$OUR_PORT" --iqn "$OUR_IQN" --size "$LUN_BYTES" >"$WORK/ours.log" 2>&1 &
 OUR_PID=$!
 for _ in $(seq 1 100); do grep -q LISTENING "$WORK/ours.log" 2>/dev/null && break; sleep 0.1; done

@@ -4,7 +4,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -130,11 +129,7 @@ class LauncherSignalTest {
         Path log = dir.resolve("launcher.log");
         List<String> cmd = new ArrayList<>();
         cmd.add("'" + Path.of(System.getProperty("java.home"), "bin", "java") + "'");
-        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (a.startsWith("--add-") || a.startsWith("-Dchronicle")) {
-                cmd.add("'" + a + "'");
-            }
-        }
+        cmd.add("'" + JvmFlags.ARG_FILE + "'");
         cmd.add("-cp '" + System.getProperty("java.class.path") + "' io.evasan.deploy.Appliance --data-dir '" + data
                 + "' --iscsi-port 0 --mgmt-port 0 --first-lun-size 16777216");
         String out = bash(String.join(" ", cmd) + " > '" + log + "' 2>&1 &\necho $!\n").strip();

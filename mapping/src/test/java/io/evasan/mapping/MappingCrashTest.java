@@ -69,7 +69,7 @@ class MappingCrashTest {
         for (int it = 0; it < iterations; it++) {
             String ctx = "seed=" + seed + " iteration=" + it;
             List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+                    "-Xmx256m", io.evasan.raid.JvmFlags.ARG_FILE, "-cp", System.getProperty("java.class.path"),
                     "-Devasan.pool=" + System.getProperty("evasan.pool", "real"),
                     CrashChild.class.getName(), poolDir.toString(), stateDir.toString(), Long.toString(rnd.nextLong()),
                     Integer.toString(it + 1), dir.resolve("journal-" + it + ".log").toString()));

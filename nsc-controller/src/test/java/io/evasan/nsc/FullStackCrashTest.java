@@ -29,7 +29,7 @@ class FullStackCrashTest {
     void shouldKeepAcknowledgedWritesAndTheMarkerSnapshotAcrossKill9() throws Exception {
         Path dir = Files.createTempDirectory(Paths.get("target"), "fullstack-crash");
         String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-Xmx384m", "-cp", System.getProperty("java.class.path"),
+        Process p = new ProcessBuilder(java, "-Xmx384m", JvmFlags.ARG_FILE, "-cp", System.getProperty("java.class.path"),
                 FullStackCrashChild.class.getName(), dir.toString()).redirectErrorStream(true).start();
         int lastAck = -1;
         long markerSeq = -1;

@@ -24,7 +24,7 @@ class PresentedSnapshotCrashTest {
     void shouldKeepAcknowledgedSnapshotWritesAcrossKill9() throws Exception {
         Path dir = Files.createTempDirectory(Paths.get("target"), "snapshot-crash");
         String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-Xmx384m", "-cp", System.getProperty("java.class.path"),
+        Process p = new ProcessBuilder(java, "-Xmx384m", JvmFlags.ARG_FILE, "-cp", System.getProperty("java.class.path"),
                 PresentedSnapshotCrashChild.class.getName(), dir.toString()).redirectErrorStream(true).start();
         int lastAck = -1;
         boolean killed = false;

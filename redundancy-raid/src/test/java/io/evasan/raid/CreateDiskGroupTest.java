@@ -155,7 +155,7 @@ class CreateDiskGroupTest {
         List<Integer> done = new ArrayList<>();
         int next = 1;
         for (int round = 0; round < 3; round++) {
-            Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx128m",
+            Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx128m", JvmFlags.ARG_FILE,
                     "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), GroupCreateChild.class.getName(),
                     dir.toString(), Integer.toString(next))
                     .redirectError(ProcessBuilder.Redirect.INHERIT).start();

@@ -36,7 +36,7 @@ class KillTest {
         List<long[]> acks = new ArrayList<>();
         Set<Long> allocs = new HashSet<>();
         for (int round = 0; round < rounds; round++) {
-            Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
+            Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", JvmFlags.ARG_FILE,
                     "-cp", System.getProperty("java.class.path"), KillChild.class.getName(), dir.toString(),
                     Long.toString(seed + round))
                     .redirectError(ProcessBuilder.Redirect.INHERIT).start();
@@ -68,7 +68,7 @@ class KillTest {
     void shouldKeepEveryAcknowledgedWriteWhenKilledDuringRebuild() throws Exception {
         long seed = RaidTestSupport.seed();
         System.out.println("KillTest rebuild seed=" + seed);
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", JvmFlags.ARG_FILE,
                 "-cp", System.getProperty("java.class.path"), KillChild.class.getName(), dir.toString(),
                 Long.toString(seed), "rebuild")
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();

@@ -32,7 +32,7 @@ class WriteHoleTest {
 
     /** Runs the child until the crash hook halts it; returns {rsdId, lostDrive, offset, length}. */
     static long[] crash(Path dir, String mode) throws Exception {
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx128m",
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx128m", JvmFlags.ARG_FILE,
                 "-Devasan.raid.test.haltAfterDegradedMemberWrites=1",
                 "-cp", System.getProperty("java.class.path"), WriteHoleChild.class.getName(), dir.toString(), mode)
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();

@@ -41,7 +41,7 @@ class CrashChildProcessTest {
     }
 
     private List<String> cmd(Path marker) {
-        return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx32m",
+        return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx32m", JvmFlags.ARG_FILE,
                 "-cp", System.getProperty("java.class.path"), LinePrinter.class.getName(), marker.toString());
     }
 

@@ -112,7 +112,7 @@ class SharingCrashTest {
         Path stateDir = dir.resolve("state");
         String ctx = "seed=" + seed + " iteration=" + it;
         List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx384m", "-Devasan.crash.stepBgcopy=" + Boolean.getBoolean("evasan.crash.stepBgcopy"),
+                "-Xmx384m", JvmFlags.ARG_FILE, "-Devasan.crash.stepBgcopy=" + Boolean.getBoolean("evasan.crash.stepBgcopy"),
                 "-Devasan.crash.noReserve=" + Boolean.getBoolean("evasan.crash.noReserve"),
                 "-Devasan.crash.ops=" + opMix,
                 "-Devasan.crash.selfCheck=" + Boolean.getBoolean("evasan.crash.selfCheck"),

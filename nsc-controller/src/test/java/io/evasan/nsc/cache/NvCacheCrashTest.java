@@ -62,7 +62,7 @@ class NvCacheCrashTest {
         Path dir = tmp.resolve("data");
         int markerAfter = 300;
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+        Process p = new ProcessBuilder(java, "-Xmx256m", io.evasan.nsc.JvmFlags.ARG_FILE, "-cp", System.getProperty("java.class.path"),
                 NvCrashChild.class.getName(), log.toString(), dir.toString(), "100000", String.valueOf(markerAfter))
                 .redirectErrorStream(true).start();
         Map<Integer, Long> ackSeq = new HashMap<>();

@@ -83,11 +83,7 @@ class SanctlScriptTest {
         Files.createDirectories(Path.of("target"));
         Path dir = Files.createTempDirectory(Path.of("target"), "sanctl-script-");
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx384m"));
-        cmd.addAll(List.of(System.getProperty("evasan.jvm.flags",
-                "--add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.reflect=ALL-UNNAMED "
-                        + "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-exports=java.base/sun.nio.ch=ALL-UNNAMED "
-                        + "--add-exports=jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED --add-exports=java.base/jdk.internal.ref=ALL-UNNAMED "
-                        + "-Dchronicle.analytics.disable=true -Dchronicle.announcer.disable=true").split(" ")));
+        cmd.add(io.evasan.e2e.JvmFlags.ARG_FILE);
         cmd.addAll(List.of("-jar", JAR.toString(), "--data-dir", dir.resolve("data").toString(), "--iscsi-port", "0",
                 "--mgmt-port", "0", "--first-lun-size", "16777216"));
         Process app = new ProcessBuilder(cmd).redirectErrorStream(true).start();
