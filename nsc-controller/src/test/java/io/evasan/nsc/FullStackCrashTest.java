@@ -1,5 +1,7 @@
 package io.evasan.nsc;
 
+import io.evasan.raid.JvmFlags;
+
 import io.evasan.nsc.lun.LunRecord;
 import io.evasan.nsc.lun.SnapshotRecord;
 import org.junit.jupiter.api.Test;

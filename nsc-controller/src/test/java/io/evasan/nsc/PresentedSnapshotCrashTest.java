@@ -1,5 +1,7 @@
 package io.evasan.nsc;
 
+import io.evasan.raid.JvmFlags;
+
 import org.junit.jupiter.api.Test;
 
 import java.io.BufferedReader;

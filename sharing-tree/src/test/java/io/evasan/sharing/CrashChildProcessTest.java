@@ -1,5 +1,7 @@
 package io.evasan.sharing;
 
+import io.evasan.raid.JvmFlags;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

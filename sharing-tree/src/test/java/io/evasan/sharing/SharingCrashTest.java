@@ -1,5 +1,7 @@
 package io.evasan.sharing;
 
+import io.evasan.raid.JvmFlags;
+
 import io.evasan.mapping.Mapping;
 import io.evasan.mapping.MappingOptions;
 import io.evasan.mapping.Mappings;

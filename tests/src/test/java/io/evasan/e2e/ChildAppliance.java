@@ -1,5 +1,7 @@
 package io.evasan.e2e;
 
+import io.evasan.raid.JvmFlags;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -1,5 +1,7 @@
 package io.evasan.nsc.cache;
 
+import io.evasan.raid.JvmFlags;
+
 import io.evasan.nsc.cache.impl.FileDestageTarget;
 import io.evasan.nsc.cache.impl.MemoryDestageTarget;
 import io.evasan.nsc.cache.impl.SegmentStore;
@@ -62,7 +64,7 @@ class NvCacheCrashTest {
         Path dir = tmp.resolve("data");
         int markerAfter = 300;
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-Xmx256m", io.evasan.nsc.JvmFlags.ARG_FILE, "-cp", System.getProperty("java.class.path"),
+        Process p = new ProcessBuilder(java, "-Xmx256m", JvmFlags.ARG_FILE, "-cp", System.getProperty("java.class.path"),
                 NvCrashChild.class.getName(), log.toString(), dir.toString(), "100000", String.valueOf(markerAfter))
                 .redirectErrorStream(true).start();
         Map<Integer, Long> ackSeq = new HashMap<>();

@@ -1,5 +1,7 @@
 package io.evasan.tests.cli;
 
+import io.evasan.raid.JvmFlags;
+
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -83,7 +85,7 @@ class SanctlScriptTest {
         Files.createDirectories(Path.of("target"));
         Path dir = Files.createTempDirectory(Path.of("target"), "sanctl-script-");
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx384m"));
-        cmd.add(io.evasan.e2e.JvmFlags.ARG_FILE);
+        cmd.add(JvmFlags.ARG_FILE);
         cmd.addAll(List.of("-jar", JAR.toString(), "--data-dir", dir.resolve("data").toString(), "--iscsi-port", "0",
                 "--mgmt-port", "0", "--first-lun-size", "16777216"));
         Process app = new ProcessBuilder(cmd).redirectErrorStream(true).start();
