@@ -19,6 +19,7 @@ import io.evasan.nsc.lun.impl.FileLunStore;
 import io.evasan.nsc.lun.impl.MldLunStore;
 import io.evasan.nsc.lun.impl.StoredLunTable;
 import io.evasan.nsc.lun.impl.TreeDestageTarget;
+import io.evasan.nsc.service.SnapclonePromotion;
 import io.evasan.nsc.marker.HostSnapshotCommand;
 import io.evasan.nsc.marker.SnapshotMarker;
 import io.evasan.nsc.marker.SnapshotRequest;
@@ -100,7 +101,6 @@ public final class Controller implements AutoCloseable {
     private static final long BACKUP_ID_BASE = 0x8000_0000L;
     private static final long SCHEDULE_ID_BASE = 0x2000_0000L;
     static final long PROMOTE_INTERVAL_MS = 200;
-    private static final int REMEMBERED_PROMOTIONS = 64;
 
     private final ControllerConfig config;
     private final MeterRegistry registry;
@@ -114,7 +114,8 @@ public final class Controller implements AutoCloseable {
     private final ConcurrentHashMap<Integer, CachedLogicalUnit> lus = new ConcurrentHashMap<>();
     /** Logical units of snapshots that are (or were, in this run) presented, by unit id. */
     private final ConcurrentHashMap<Integer, CachedLogicalUnit> snapUnits = new ConcurrentHashMap<>();
-    private final java.util.Deque<PromotedSnapclone> promotions = new java.util.ArrayDeque<>();
+    /** The snapclone promotion service (commits under {@code catalog}). */
+    private final SnapclonePromotion promotion;
     private final java.util.concurrent.ScheduledExecutorService promoter;
     private final AtomicLong apiIds;
     private final AtomicLong backupIds;
@@ -219,6 +220,8 @@ public final class Controller implements AutoCloseable {
                     lu -> lu instanceof CachedLogicalUnit cu && table.byId(cu.lunId()) != null ? cu.lunId() : -1,
                     base | HOST_ID_BASE)));
             target.registerVendorHandler(0x20, new DcmdHandler(backup));
+            this.promotion = new SnapclonePromotion(this, catalog, () -> closed, this::isQuarantined, this::changed,
+                    table, trees, destage, presentation, lus, snapUnits, this::newUnit);
             promoteDetachedSnapclones();   // a crash after a clone left its tree and before the table said so
             quarantineOrphanDisks();   // after the log replay: a replayed marker may still name a disk
         } catch (RuntimeException e) {
@@ -1009,97 +1012,18 @@ public final class Controller implements AutoCloseable {
     }
 
     /**
-     * Promotes every snapclone whose BGCOPY finished (its disk left the tree) to a primary LUN: same
-     * name (suffixed {@code #<request id hex>} if a LUN already has it), unit id, uid, disk, size (the
-     * source's size when the clone was taken), disk group and RAID level (the disk's), presentations;
-     * the snapshot record goes in the same LUN table write. Idempotent; cheap when nothing finished (no
-     * lock taken).
+     * Promotes every snapclone whose BGCOPY finished (its disk left the tree) to a primary LUN; see
+     * {@link SnapclonePromotion#promoteDetachedSnapclones()}.
      *
      * @return the LUNs promoted by this call
      */
     public List<LunRecord> promoteDetachedSnapclones() {
-        boolean any = false;
-        for (SnapshotRecord s : table.snapshots()) {
-            any |= s.snapclone() && !isQuarantined(s.id()) && detached(s);
-        }
-        if (!any) {
-            return List.of();
-        }
-        synchronized (this) {
-            List<LunRecord> out = new ArrayList<>();
-            if (closed) {
-                return out;
-            }
-            for (SnapshotRecord s : table.snapshots()) {
-                if (s.snapclone() && !isQuarantined(s.id()) && detached(s)) {
-                    out.add(promote(s));
-                }
-            }
-            return out;
-        }
+        return promotion.promoteDetachedSnapclones();
     }
 
-    private boolean detached(SnapshotRecord s) {
-        try {
-            return trees.kind(s.disk()) == DiskKind.LUN;
-        } catch (StorageException e) {
-            return false;   // the disk is gone (deleted with its LUN): nothing to promote
-        }
-    }
-
-    private LunRecord promote(SnapshotRecord s) {
-        LunRecord r;
-        String name = s.name();
-        long segments = trees.segments(s.disk());
-        synchronized (catalog) {
-            for (int n = 0; table.byName(name) != null; n++) {
-                name = s.name() + "#" + Long.toHexString(s.requestId()) + (n == 0 ? "" : "." + n);
-            }
-            // published before the snapshot record goes (the LUN keeps the snapshot's id and disk), so a reader that
-            // lists the snapshots and then the promotions (GET /api/jobs) never misses a snapclone being promoted
-            PromotedSnapclone done = new PromotedSnapclone(s.name(), name, s.id(), s.lunId(), segments,
-                    System.currentTimeMillis());
-            synchronized (promotions) {
-                promotions.addLast(done);
-                while (promotions.size() > REMEMBERED_PROMOTIONS) {
-                    promotions.removeFirst();
-                }
-            }
-            try {
-                r = table.promote(s.name(), name);   // the one durable step
-            } catch (RuntimeException e) {
-                synchronized (promotions) {
-                    promotions.remove(done);
-                }
-                throw e;
-            }
-            destage.register(r.id(), r.disk(), r.sizeBytes());
-            changed(CatalogChange.Op.PROMOTE, name, s.name(), r.sizeBytes(), null, -1);
-        }
-        CachedLogicalUnit su = snapUnits.remove(r.id());
-        CachedLogicalUnit lu;
-        if (su != null && su.record().name().equals(name)) {
-            lu = su;   // same id, uid, disk, size and name: hosts keep the same unit, no unit attention
-        } else {
-            lu = newUnit(r);
-            for (Presentation p : table.presentations()) {
-                if (p.lunId() == r.id()) {
-                    presentation.present(p.initiator(), p.hostLun(), lu);
-                }
-            }
-            if (su != null) {
-                su.stats().close();
-            }
-        }
-        lus.put(r.id(), lu);
-        return r;
-    }
-
-    /** Snapclones promoted to LUNs in this run, oldest first (the last {@value #REMEMBERED_PROMOTIONS}). */
+    /** Snapclones promoted to LUNs in this run, oldest first; see {@link SnapclonePromotion#promotedSnapclones()}. */
     public List<PromotedSnapclone> promotedSnapclones() {
-        synchronized (promotions) {
-            return List.copyOf(promotions);
-        }
+        return promotion.promotedSnapclones();
     }
 
     /**
