@@ -20,6 +20,7 @@ import io.evasan.nsc.lun.impl.MldLunStore;
 import io.evasan.nsc.lun.impl.StoredLunTable;
 import io.evasan.nsc.lun.impl.TreeDestageTarget;
 import io.evasan.nsc.service.SnapclonePromotion;
+import io.evasan.nsc.service.SnapshotService;
 import io.evasan.nsc.marker.HostSnapshotCommand;
 import io.evasan.nsc.marker.SnapshotMarker;
 import io.evasan.nsc.marker.SnapshotRequest;
@@ -97,9 +98,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * </ul>
  */
 public final class Controller implements AutoCloseable {
-    private static final long HOST_ID_BASE = 0x4000_0000L;
-    private static final long BACKUP_ID_BASE = 0x8000_0000L;
-    private static final long SCHEDULE_ID_BASE = 0x2000_0000L;
     static final long PROMOTE_INTERVAL_MS = 200;
 
     private final ControllerConfig config;
@@ -116,30 +114,19 @@ public final class Controller implements AutoCloseable {
     private final ConcurrentHashMap<Integer, CachedLogicalUnit> snapUnits = new ConcurrentHashMap<>();
     /** The snapclone promotion service (commits under {@code catalog}). */
     private final SnapclonePromotion promotion;
+    /** The snapshot service (markers, snapshot creation, name reservation; commits under {@code catalog}). */
+    private final SnapshotService snapshots;
     private final java.util.concurrent.ScheduledExecutorService promoter;
-    private final AtomicLong apiIds;
     private final AtomicLong backupIds;
-    private final AtomicLong schedules = new AtomicLong();
     private final List<SnapshotScheduler> schedulers = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** The LUN of each schedule made by {@link #scheduleSnapshots}: deleting the LUN closes them. */
     private final java.util.Map<SnapshotScheduler, Integer> schedulerLuns = new ConcurrentHashMap<>();
-    private final long idBase;
     private volatile boolean closed;
     private static final System.Logger LOG = System.getLogger(Controller.class.getName());
-    private static final int REMEMBERED_SNAPSHOTS = 1024;
     /** The commit lock of the catalogue (LUN table with the trees); see the class comment. */
     private final Object catalog = new Object();
-    /** Snapshot names of queued markers, name to request id; guarded by {@code catalog}. */
-    private final java.util.Map<String, Long> reservedNames = new java.util.HashMap<>();
     /** Quarantined objects by {@link QuarantineEntry#id()}, in the order found; guarded by {@code catalog}. */
     private final java.util.Map<String, QuarantineEntry> quarantined = new java.util.LinkedHashMap<>();
-    /** Recently taken snapshots by marker request id (what the requester gets back); guarded by {@code catalog}. */
-    private final java.util.Map<Long, SnapshotRecord> takenSnapshots = new java.util.LinkedHashMap<>() {
-        @Override
-        protected boolean removeEldestEntry(java.util.Map.Entry<Long, SnapshotRecord> e) {
-            return size() > REMEMBERED_SNAPSHOTS;
-        }
-    };
     private final List<java.util.function.Consumer<CatalogChange>> changeListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Seq of the last reported change; guarded by {@code catalog}. */
     private long changeSeq;
@@ -157,9 +144,7 @@ public final class Controller implements AutoCloseable {
                 ? StoredLunTable.open(new MldLunStore(config.lunCatalog(), config.name()))
                 : FileLunStore.open(config.stateDirectory());
         long base = table.generation() << 32;
-        this.idBase = base;
-        this.apiIds = new AtomicLong(base);
-        this.backupIds = new AtomicLong(base | BACKUP_ID_BASE);
+        this.backupIds = new AtomicLong(base | SnapshotService.BACKUP_ID_BASE);
         long staleBackup = table.backupSnapshotDisk();
         if (staleBackup >= 0) {   // a restart ends an active snapshot backup
             try {
@@ -190,18 +175,31 @@ public final class Controller implements AutoCloseable {
                 config.rebuildInProgress(), config.initializationInProgress(), config.consistencyCheckInProgress(),
                 target::capacityChanged, config.poolIdentity(), config.physicalBlockExponent());
         destage.setObserver(backup);
+        this.snapshots = new SnapshotService(new SnapshotService.Host() {
+            @Override public void checkOpen() { Controller.this.checkOpen(); }
+            @Override public LunRecord lun(String name) { return Controller.this.lun(name); }
+            @Override public void checkNotQuarantined(int unitId, String what) { Controller.this.checkNotQuarantined(unitId, what); }
+            @Override public boolean isQuarantined(int unitId) { return Controller.this.isQuarantined(unitId); }
+            @Override public void checkName(String name) { Controller.checkName(name); }
+            @Override public void checkNameFree(String name) { Controller.this.checkNameFree(name); }
+            @Override public QuarantineEntry repairQuarantined(String id) { return Controller.this.repairQuarantined(id); }
+            @Override public void deleteDiskQuietly(long disk) { Controller.this.deleteDiskQuietly(disk); }
+            @Override public void changed(CatalogChange.Op op, String name, String lun, long sizeBytes, String initiator,
+                                          int hostLun) { Controller.this.changed(op, name, lun, sizeBytes, initiator, hostLun); }
+        }, catalog, config, registry, trees, table, destage, presentation, backup, snapUnits, schedulers, schedulerLuns, base);
         CacheConfig cc = config.cache();
         if (config.nonVolatileCache() && cc.nonVolatileLog() == null) {
             cc.nonVolatileLog(config.stateDirectory().resolve("cache.log"));
         }
         WriteBackCache c;
         try {
-            c = new WriteBackCache(cc, destage, this::takeSnapshot, new CacheStats(registry, config.name()));
+            c = new WriteBackCache(cc, destage, snapshots::takeSnapshot, new CacheStats(registry, config.name()));
         } catch (RuntimeException e) {
             target.close();
             throw e;
         }
         this.cache = c;
+        snapshots.attach(cache);
         backup.attach(cache);
         try {
             for (LunRecord r : table.luns()) {
@@ -218,7 +216,7 @@ public final class Controller implements AutoCloseable {
             }
             target.registerVendorHandler(0xC0, new SnapshotMarkerHandler(new HostSnapshotCommand(cache,
                     lu -> lu instanceof CachedLogicalUnit cu && table.byId(cu.lunId()) != null ? cu.lunId() : -1,
-                    base | HOST_ID_BASE)));
+                    base | SnapshotService.HOST_ID_BASE)));
             target.registerVendorHandler(0x20, new DcmdHandler(backup));
             this.promotion = new SnapclonePromotion(this, catalog, () -> closed, this::isQuarantined, this::changed,
                     table, trees, destage, presentation, lus, snapUnits, this::newUnit);
@@ -244,18 +242,6 @@ public final class Controller implements AutoCloseable {
         }, PROMOTE_INTERVAL_MS, PROMOTE_INTERVAL_MS, TimeUnit.MILLISECONDS);
     }
 
-    /**
-     * The LU of a snapshot (created when first presented): a {@link CachedLogicalUnit} over the
-     * snapshot's unit id, so reads and writes go through the write-back cache like a LUN's.
-     */
-    private CachedLogicalUnit snapshotUnit(SnapshotRecord s) {
-        return snapUnits.computeIfAbsent(s.id(), id -> {
-            String statsName = table.byName(s.name()) == null ? s.name() : s.name() + "#snapshot";
-            LunRecord view = new LunRecord(s.id(), s.name(), LunRecord.Kind.PRIMARY, s.uid(), s.disk(), s.sizeBytes());
-            return new CachedLogicalUnit(cache, destage, view, config.poolIdentity(), cache.maxWriteBytes(),
-                    new LunStats(registry, statsName), config.physicalBlockExponent());
-        });
-    }
 
     /** The LU of a primary LUN, with its meters (registered now, removed when the LUN is deleted). */
     private CachedLogicalUnit newUnit(LunRecord r) {
@@ -279,7 +265,7 @@ public final class Controller implements AutoCloseable {
         }
         SnapshotRecord snap = table.snapshotById(lunId);
         if (snap != null) {
-            return snapshotUnit(snap);
+            return snapshots.snapshotUnit(snap);
         }
         BackupLogicalUnit b = backup.logUnit();
         if (b != null && b.record().id() == lunId) {
@@ -288,84 +274,17 @@ public final class Controller implements AutoCloseable {
         throw new StorageException(ErrorCode.NOT_FOUND, "no LUN with id " + lunId);
     }
 
-    // ------------------------------------------------------------------ snapshot action (cache markers)
+    // ------------------------------------------------------------------ snapshot service
 
-    /**
-     * The snapshot action of every marker (on a cache worker, or during the log replay at open): for
-     * each LUN of the request, under {@code catalog}, takes the tree snapshot and stores its record, or
-     * skips it when the LUN is gone. A one-LUN request whose LUN is gone (deleted, or quarantined,
-     * before the marker left the cache) fails with NOT_FOUND, and its requester is told so. The name
-     * reserved by {@link #snapshot(String, String, boolean, AllocationPolicy, int)} is released in
-     * every case.
-     */
-    private void takeSnapshot(SnapshotRequest request) {
-        long id = request.requestId();
-        if ((id & BACKUP_ID_BASE) != 0 && (id & HOST_ID_BASE) == 0) {
-            backup.takeBackupSnapshot(request);   // a replayed one from before a restart does nothing
-            return;
-        }
-        StorageException gone = null;
-        try {
-            for (int i = 0; i < request.lunCount(); i++) {
-                int lunId = request.lunId(i);
-                synchronized (catalog) {
-                    if (table.snapshot(id, lunId) != null) {
-                        continue;   // replayed marker: already taken
-                    }
-                    LunRecord r = table.byId(lunId);
-                    if (r == null || r.kind() != LunRecord.Kind.PRIMARY || isQuarantined(lunId)) {
-                        gone = new StorageException(ErrorCode.NOT_FOUND, "LUN id " + lunId + " was deleted before snapshot "
-                                + request.name() + " was taken; nothing was taken");
-                        continue;
-                    }
-                    boolean clone = request.kind() == SnapshotRequest.Kind.SNAPCLONE;
-                    long tag = snapshotTag(id, lunId);   // the tree returns the existing disk if this tag was taken before a crash
-                    AllocationPolicy policy = request.policy() != null ? request.policy() : config.snapshotPolicy();
-                    long disk = !clone ? trees.snapshot(r.disk(), policy, tag)
-                            : request.diskGroup() >= 0 ? trees.snapclone(r.disk(), policy, SnapcloneMode.EAGER, tag, request.diskGroup())
-                            : trees.snapclone(r.disk(), policy, SnapcloneMode.EAGER, tag);
-                    String name = request.lunCount() == 1 ? request.name() : request.name() + "@" + r.name();
-                    Long owner = reservedNames.get(name);
-                    if (table.snapshotByName(name) != null || table.byName(name) != null
-                            || (owner != null && owner != id)) {   // only generated names (schedules, hosts, replay) get here
-                        name = name + "-" + Long.toHexString(id);
-                    }
-                    SnapshotRecord stored = table.addSnapshot(new SnapshotRecord(name, lunId, disk, id, clone,
-                            System.currentTimeMillis(), -1, 0, r.sizeBytes()));
-                    destage.register(stored.id(), stored.disk(), stored.sizeBytes());
-                    takenSnapshots.put(id, stored);
-                    changed(clone ? CatalogChange.Op.SNAPCLONE : CatalogChange.Op.SNAPSHOT, stored.name(), r.name(),
-                            stored.sizeBytes(), null, -1);
-                }
-            }
-        } finally {
-            synchronized (catalog) {
-                reservedNames.remove(request.name(), id);
-            }
-        }
-        if (gone != null && request.lunCount() == 1) {
-            throw gone;
-        }
-    }
 
-    /**
-     * The snapshot record the marker {@code m} (requested by this controller in this run) produced, if
-     * it was taken: the requester's answer even when a later operation already deleted the snapshot
-     * (its LUN was deleted right after), which keeps the requester's view one serial history.
-     */
+    /** See {@link SnapshotService#takenSnapshot}. */
     public java.util.Optional<SnapshotRecord> takenSnapshot(SnapshotMarker m) {
-        synchronized (catalog) {
-            return java.util.Optional.ofNullable(takenSnapshots.get(m.request().requestId()));
-        }
+        return snapshots.takenSnapshot(m);
     }
 
-    /** Non-zero tag identifying the snapshot of (marker request, LUN) in the sharing tree (64-bit mix). */
+    /** Non-zero tag identifying the snapshot of (marker request, LUN) in the sharing tree; see {@link SnapshotService#snapshotTag}. */
     static long snapshotTag(long requestId, int lunId) {
-        long z = requestId * 0x9E3779B97F4A7C15L + lunId;
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        z ^= z >>> 31;
-        return z == 0 ? 1 : z;
+        return SnapshotService.snapshotTag(requestId, lunId);
     }
 
     // ------------------------------------------------------------------ API
@@ -769,246 +688,66 @@ public final class Controller implements AutoCloseable {
         }
     }
 
-    /**
-     * Requests a snapshot (or snapclone) of LUN {@code lunName} through a cache marker; the snapshot
-     * holds exactly the writes acknowledged before this call. Wait on {@code marker.taken()}.
-     *
-     * @throws StorageException NOT_FOUND, ALREADY_EXISTS (snapshot name), INVALID_ARGUMENT
-     */
+    /** See {@link SnapshotService#snapshot(String, String, boolean)}. */
     public synchronized SnapshotMarker snapshot(String lunName, String snapshotName, boolean snapclone) {
-        return snapshot(lunName, snapshotName, snapclone, null);
+        return snapshots.snapshot(lunName, snapshotName, snapclone);
     }
 
-    /**
-     * {@link #snapshot(String, String, boolean)} with an allocation policy for the new disk
-     * ({@code null} = {@link #defaultSnapshotPolicy()}). The policy travels in the marker (also in
-     * the non-volatile cache log), so a marker replayed after a restart takes it with the same policy.
-     * RESERVE_FULL fails the marker's future with SPACE_ALLOCATION_FAILED when the pool cannot
-     * reserve the LUN's capacity.
-     */
+    /** See {@link SnapshotService#snapshot(String, String, boolean, AllocationPolicy)}. */
     public synchronized SnapshotMarker snapshot(String lunName, String snapshotName, boolean snapclone,
                                                 AllocationPolicy policy) {
-        return snapshot(lunName, snapshotName, snapclone, policy, -1);
+        return snapshots.snapshot(lunName, snapshotName, snapclone, policy);
     }
 
-    /**
-     * {@link #snapshot(String, String, boolean, AllocationPolicy)} with the disk group of a snapclone's
-     * new disk ({@code diskGroup < 0}: the LUN's group). The group travels in the marker like the
-     * policy. In another group every copy the clone gets comes from that group and, once BGCOPY is
-     * done, {@link #promoteDetachedSnapclones()} makes it a LUN of that group: snapclone with a group,
-     * then delete the source, moves a LUN between disk groups. The marker's future fails with
-     * NOT_FOUND (no such group), INVALID_STATE (the LUN has snapshots or a copying snapclone) or
-     * SPACE_ALLOCATION_FAILED (RESERVE_FULL short in the group); nothing is created then.
-     *
-     * @throws StorageException INVALID_ARGUMENT (a group for a plain snapshot: snapshots stay in their
-     *                          LUN's group), and as the four-argument form
-     */
+    /** See {@link SnapshotService#snapshot(String, String, boolean, AllocationPolicy, int)}. */
     public synchronized SnapshotMarker snapshot(String lunName, String snapshotName, boolean snapclone,
                                                 AllocationPolicy policy, int diskGroup) {
-        checkOpen();
-        if (diskGroup >= 0 && !snapclone) {
-            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "a plain snapshot stays in its LUN's disk group;"
-                    + " only a snapclone takes a disk group");
-        }
-        if (diskGroup > SnapshotRequest.MAX_DISK_GROUP) {
-            throw new StorageException(ErrorCode.NOT_FOUND, "disk group " + diskGroup + " does not exist");
-        }
-        LunRecord r = lun(lunName);
-        checkNotQuarantined(r.id(), "LUN " + lunName);
-        if (r.kind() != LunRecord.Kind.PRIMARY) {
-            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "LUN " + lunName + " is the log LUN");
-        }
-        checkName(snapshotName);
-        long id = apiIds.incrementAndGet();
-        synchronized (catalog) {   // checked and reserved in one step; released when the marker is taken or fails
-            checkNameFree(snapshotName);
-            reservedNames.put(snapshotName, id);
-        }
-        try {
-            return cache.insertMarker(new SnapshotRequest(id, snapshotName,
-                    snapclone ? SnapshotRequest.Kind.SNAPCLONE : SnapshotRequest.Kind.SNAPSHOT,
-                    SnapshotRequest.Source.API, policy, r.id()).inDiskGroup(diskGroup));
-        } catch (RuntimeException e) {
-            synchronized (catalog) {
-                reservedNames.remove(snapshotName, id);
-            }
-            throw e;
-        }
+        return snapshots.snapshot(lunName, snapshotName, snapclone, policy, diskGroup);
     }
 
     /** The allocation policy of snapshots whose request names none ({@link ControllerConfig#snapshotPolicy()}). */
     public AllocationPolicy defaultSnapshotPolicy() {
-        return config.snapshotPolicy();
+        return snapshots.defaultSnapshotPolicy();
     }
 
-    /** {@link #snapshot(String, String, boolean)} with a generated name {@code <lun>-snap-<requestId hex>}. */
+    /** See {@link SnapshotService#snapshot(String)}. */
     public synchronized SnapshotMarker snapshot(String lunName) {
-        checkOpen();
-        LunRecord r = lun(lunName);
-        checkNotQuarantined(r.id(), "LUN " + lunName);
-        if (r.kind() != LunRecord.Kind.PRIMARY) {
-            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "LUN " + lunName + " is the log LUN");
-        }
-        long id = apiIds.incrementAndGet();
-        return cache.insertMarker(new SnapshotRequest(id, lunName + "-snap-" + Long.toHexString(id),
-                SnapshotRequest.Kind.SNAPSHOT, SnapshotRequest.Source.API, r.id()));
+        return snapshots.snapshot(lunName);
     }
 
-    /**
-     * Takes a snapshot of LUN {@code lunName} through a marker every {@code interval} (first one
-     * interval from now), named {@code namePrefix-n} (suffixed {@code -<request id hex>} if that name is
-     * taken). Close the returned scheduler to stop; {@link #close()} stops all, and deleting the LUN
-     * stops its own (their markers would name a deleted LUN). Schedules are not persisted (the
-     * management layer re-creates them at start).
-     *
-     * @throws StorageException NOT_FOUND, INVALID_ARGUMENT
-     */
+    /** See {@link SnapshotService#scheduleSnapshots}. */
     public synchronized SnapshotScheduler scheduleSnapshots(String lunName, long interval, TimeUnit unit, String namePrefix) {
-        checkOpen();
-        LunRecord r = lun(lunName);
-        checkNotQuarantined(r.id(), "LUN " + lunName);
-        if (r.kind() != LunRecord.Kind.PRIMARY || interval <= 0) {
-            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "schedule needs a primary LUN and an interval > 0");
-        }
-        checkName(namePrefix);
-        long n = schedules.incrementAndGet();
-        if (n >= 512) {
-            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "too many snapshot schedules in this run");
-        }
-        SnapshotScheduler sc = new SnapshotScheduler(cache, interval, unit, namePrefix, SnapshotRequest.Kind.SNAPSHOT,
-                idBase | SCHEDULE_ID_BASE | (n << 20), m -> { }, e -> { }, r.id());
-        schedulers.add(sc);
-        schedulerLuns.put(sc, r.id());
-        return sc;
+        return snapshots.scheduleSnapshots(lunName, interval, unit, namePrefix);
     }
 
-    /**
-     * Deletes a snapshot taken through a marker. A presented snapshot is refused (unpresent it first):
-     * hosts reading a backup must not lose their disk to a delete.
-     *
-     * @throws StorageException NOT_FOUND; INVALID_STATE while it is presented (the message names the
-     *                          initiator and host LUN)
-     */
+    /** See {@link SnapshotService#deleteSnapshot}. */
     public synchronized void deleteSnapshot(String name) {
-        checkOpen();
-        SnapshotRecord s = table.snapshotByName(name);
-        if (s == null) {
-            throw new StorageException(ErrorCode.NOT_FOUND, "no snapshot named '" + name + "'");
-        }
-        if (isQuarantined(s.id())) {
-            repairQuarantined("snapshot-" + s.id());
-            return;
-        }
-        for (Presentation p : table.presentations()) {
-            if (p.lunId() == s.id()) {
-                throw new StorageException(ErrorCode.INVALID_STATE, "snapshot " + name + " is presented to "
-                        + p.initiator() + " as host LUN " + p.hostLun() + "; unpresent it first");
-            }
-        }
-        CachedLogicalUnit su = snapUnits.get(s.id());
-        if (su != null) {
-            su.markGone();
-        }
-        cache.synchronize(s.id(), 0, 0);   // its cached writes leave the cache before the disk goes
-        synchronized (catalog) {
-            destage.unregister(s.id());
-            deleteDiskQuietly(s.disk());
-            table.removeSnapshot(name);
-            changed(CatalogChange.Op.DELETE_SNAPSHOT, name, null, 0, null, -1);
-        }
-        snapUnits.remove(s.id());
-        if (su != null) {
-            su.stats().close();
-        }
+        snapshots.deleteSnapshot(name);
     }
 
-    /**
-     * Presents snapshot (or snapclone) {@code snapshotName} to {@code initiator} ("*" = everyone) as host
-     * LUN {@code hostLun}, read-write: hosts see a disk of the snapshot's size (its source's size when it
-     * was taken) holding the snapshot's data; their writes change the snapshot only (the source LUN never
-     * sees them), through the same write-back cache as LUN writes. Persisted in the LUN table like LUN
-     * presentations; a snapclone promoted to a LUN keeps its presentations.
-     *
-     * @throws StorageException NOT_FOUND (snapshot), ALREADY_EXISTS (host LUN taken), INVALID_ARGUMENT (initiator, host LUN range)
-     */
+    /** See {@link SnapshotService#presentSnapshot}. */
     public synchronized void presentSnapshot(String initiator, int hostLun, String snapshotName) {
-        checkOpen();
-        if (initiator == null || initiator.isEmpty() || hostLun < 0 || hostLun > PresentationTable.MAX_LUN) {
-            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "initiator must be non-empty and host LUN 0.."
-                    + PresentationTable.MAX_LUN);
-        }
-        SnapshotRecord s = table.snapshotByName(snapshotName);
-        if (s == null) {
-            throw new StorageException(ErrorCode.NOT_FOUND, "no snapshot named '" + snapshotName + "'");
-        }
-        checkNotQuarantined(s.id(), "snapshot " + snapshotName);
-        synchronized (catalog) {
-            boolean had = table.presentations().contains(new Presentation(initiator, hostLun, s.id()));
-            table.present(initiator, hostLun, s.id());
-            presentation.present(initiator, hostLun, snapshotUnit(s));
-            if (!had) {
-                changed(CatalogChange.Op.PRESENT, snapshotName, null, 0, initiator, hostLun);
-            }
-        }
+        snapshots.presentSnapshot(initiator, hostLun, snapshotName);
     }
 
-    /**
-     * Removes the presentation of snapshot {@code snapshotName} to {@code initiator} at {@code hostLun}.
-     *
-     * @return false (nothing changed) when that host LUN of that initiator does not present this snapshot
-     * @throws StorageException NOT_FOUND (snapshot)
-     */
+    /** See {@link SnapshotService#unpresentSnapshot}. */
     public synchronized boolean unpresentSnapshot(String initiator, int hostLun, String snapshotName) {
-        checkOpen();
-        SnapshotRecord s = table.snapshotByName(snapshotName);
-        if (s == null) {
-            throw new StorageException(ErrorCode.NOT_FOUND, "no snapshot named '" + snapshotName + "'");
-        }
-        boolean mine = false;
-        for (Presentation p : table.presentations()) {
-            mine |= p.lunId() == s.id() && p.hostLun() == hostLun && p.initiator().equals(initiator);
-        }
-        if (!mine) {
-            return false;
-        }
-        synchronized (catalog) {
-            table.unpresent(initiator, hostLun);
-            presentation.unpresent(initiator, hostLun);
-            changed(CatalogChange.Op.UNPRESENT, snapshotName, null, 0, initiator, hostLun);
-        }
-        return true;
+        return snapshots.unpresentSnapshot(initiator, hostLun, snapshotName);
     }
 
     /** The presentations of snapshot {@code snapshotName} (empty for an unknown name). */
     public List<Presentation> snapshotPresentations(String snapshotName) {
-        SnapshotRecord s = table.snapshotByName(snapshotName);
-        List<Presentation> out = new ArrayList<>();
-        if (s != null) {
-            for (Presentation p : table.presentations()) {
-                if (p.lunId() == s.id()) {
-                    out.add(p);
-                }
-            }
-        }
-        return out;
+        return snapshots.snapshotPresentations(snapshotName);
     }
 
     /** The SCSI logical unit hosts see for snapshot {@code snapshotName}. @throws StorageException NOT_FOUND */
     public LogicalUnit snapshotLogicalUnit(String snapshotName) {
-        SnapshotRecord s = table.snapshotByName(snapshotName);
-        if (s == null) {
-            throw new StorageException(ErrorCode.NOT_FOUND, "no snapshot named '" + snapshotName + "'");
-        }
-        return snapshotUnit(s);
+        return snapshots.snapshotLogicalUnit(snapshotName);
     }
 
     /** Reads snapshot bytes through the cache (management / tests): what a host of the snapshot reads. */
     public void readSnapshot(String snapshotName, long offset, byte[] dst) {
-        SnapshotRecord s = table.snapshotByName(snapshotName);
-        if (s == null) {
-            throw new StorageException(ErrorCode.NOT_FOUND, "no snapshot named '" + snapshotName + "'");
-        }
-        cache.read(s.id(), offset, java.nio.ByteBuffer.wrap(dst));
+        snapshots.readSnapshot(snapshotName, offset, dst);
     }
 
     /**
@@ -1111,7 +850,7 @@ public final class Controller implements AutoCloseable {
             if (table.snapshotByName(name) != null) {
                 throw new StorageException(ErrorCode.ALREADY_EXISTS, "a snapshot named '" + name + "' already exists");
             }
-            if (reservedNames.containsKey(name)) {
+            if (snapshots.reserved(name)) {
                 throw new StorageException(ErrorCode.ALREADY_EXISTS, "a snapshot named '" + name
                         + "' is already requested (its marker is queued in the cache)");
             }
