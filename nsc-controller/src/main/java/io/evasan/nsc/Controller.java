@@ -21,6 +21,7 @@ import io.evasan.nsc.lun.impl.StoredLunTable;
 import io.evasan.nsc.lun.impl.TreeDestageTarget;
 import io.evasan.nsc.service.SnapclonePromotion;
 import io.evasan.nsc.service.SnapshotService;
+import io.evasan.nsc.service.LunService;
 import io.evasan.nsc.marker.HostSnapshotCommand;
 import io.evasan.nsc.marker.SnapshotMarker;
 import io.evasan.nsc.marker.SnapshotRequest;
@@ -76,6 +77,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * which also covers a crash between the tree's detach and the table write — by a background check
  * every {@value #PROMOTE_INTERVAL_MS} ms, and before LUN deletes).
  *
+ * <p>Assembly and façade. This class opens and closes the controller and wires its parts (cache, LUN
+ * table, trees, backup engine, quarantine at open); the LUN, snapshot and promotion services are
+ * {@link io.evasan.nsc.service.LunService}, {@link io.evasan.nsc.service.SnapshotService} and
+ * {@link io.evasan.nsc.service.SnapclonePromotion}, reached through the {@code synchronized} methods
+ * here (the monitor below). All three are handed the one {@code catalog} commit lock of this class.
+ *
  * <p>Management command path. Every management operation runs under this object's monitor, so they
  * are serialized; the one change that is not started by a management call — a marker's snapshot,
  * taken on a cache worker when the marker leaves the cache — commits under the {@code catalog} lock,
@@ -116,6 +123,8 @@ public final class Controller implements AutoCloseable {
     private final SnapclonePromotion promotion;
     /** The snapshot service (markers, snapshot creation, name reservation; commits under {@code catalog}). */
     private final SnapshotService snapshots;
+    /** The LUN service (create, delete, resize, present, rollback; commits under {@code catalog}). */
+    private final LunService luns;
     private final java.util.concurrent.ScheduledExecutorService promoter;
     private final AtomicLong backupIds;
     private final List<SnapshotScheduler> schedulers = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -187,6 +196,21 @@ public final class Controller implements AutoCloseable {
             @Override public void changed(CatalogChange.Op op, String name, String lun, long sizeBytes, String initiator,
                                           int hostLun) { Controller.this.changed(op, name, lun, sizeBytes, initiator, hostLun); }
         }, catalog, config, registry, trees, table, destage, presentation, backup, snapUnits, schedulers, schedulerLuns, base);
+        this.luns = new LunService(new LunService.Host() {
+            @Override public void checkOpen() { Controller.this.checkOpen(); }
+            @Override public LunRecord lun(String name) { return Controller.this.lun(name); }
+            @Override public void checkNotQuarantined(int unitId, String what) { Controller.this.checkNotQuarantined(unitId, what); }
+            @Override public boolean isQuarantined(int unitId) { return Controller.this.isQuarantined(unitId); }
+            @Override public void checkName(String name) { Controller.checkName(name); }
+            @Override public void checkNameFree(String name) { Controller.this.checkNameFree(name); }
+            @Override public QuarantineEntry repairQuarantined(String id) { return Controller.this.repairQuarantined(id); }
+            @Override public void deleteDiskQuietly(long disk) { Controller.this.deleteDiskQuietly(disk); }
+            @Override public void changed(CatalogChange.Op op, String name, String lun, long sizeBytes, String initiator,
+                                          int hostLun) { Controller.this.changed(op, name, lun, sizeBytes, initiator, hostLun); }
+            @Override public List<LunRecord> promoteDetachedSnapclones() { return Controller.this.promoteDetachedSnapclones(); }
+            @Override public LogicalUnit unit(int lunId) { return Controller.this.unit(lunId); }
+            @Override public CachedLogicalUnit newUnit(LunRecord r) { return Controller.this.newUnit(r); }
+        }, catalog, trees, table, destage, presentation, target, backup, lus, snapUnits, schedulers, schedulerLuns);
         CacheConfig cc = config.cache();
         if (config.nonVolatileCache() && cc.nonVolatileLog() == null) {
             cc.nonVolatileLog(config.stateDirectory().resolve("cache.log"));
@@ -200,6 +224,7 @@ public final class Controller implements AutoCloseable {
         }
         this.cache = c;
         snapshots.attach(cache);
+        luns.attach(cache);
         backup.attach(cache);
         try {
             for (LunRecord r : table.luns()) {
@@ -242,7 +267,6 @@ public final class Controller implements AutoCloseable {
         }, PROMOTE_INTERVAL_MS, PROMOTE_INTERVAL_MS, TimeUnit.MILLISECONDS);
     }
 
-
     /** The LU of a primary LUN, with its meters (registered now, removed when the LUN is deleted). */
     private CachedLogicalUnit newUnit(LunRecord r) {
         return new CachedLogicalUnit(cache, destage, r, config.poolIdentity(), cache.maxWriteBytes(),
@@ -275,7 +299,6 @@ public final class Controller implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------ snapshot service
-
 
     /** See {@link SnapshotService#takenSnapshot}. */
     public java.util.Optional<SnapshotRecord> takenSnapshot(SnapshotMarker m) {
@@ -314,88 +337,24 @@ public final class Controller implements AutoCloseable {
         return trees;
     }
 
-    /**
-     * Creates a thin LUN of {@code sizeBytes} (a multiple of 512) over a new sharing tree, at the
-     * sharing trees' default RAID level.
-     *
-     * @throws StorageException INVALID_ARGUMENT (size, name), ALREADY_EXISTS (name)
-     */
+    /** See {@link LunService#createLun(String, long)}. */
     public synchronized LunRecord createLun(String name, long sizeBytes) {
-        return createLun(name, sizeBytes, null);
+        return luns.createLun(name, sizeBytes);
     }
 
-    /**
-     * Creates a thin LUN whose allocations use RAID level {@code raid} (null: the sharing trees'
-     * default level, the one the launcher gave its segment store).
-     *
-     * @throws StorageException INVALID_ARGUMENT (size, name), ALREADY_EXISTS (name)
-     */
+    /** See {@link LunService#createLun(String, long, RaidLevel)}. */
     public synchronized LunRecord createLun(String name, long sizeBytes, RaidLevel raid) {
-        return createLun(name, sizeBytes, raid, -1);
+        return luns.createLun(name, sizeBytes, raid);
     }
 
-    /**
-     * Creates a thin LUN in disk group {@code diskGroup} (negative: the segment store's default, the
-     * first group); its snapshots and snapclones allocate in the same group.
-     *
-     * @throws StorageException INVALID_ARGUMENT (size, name), ALREADY_EXISTS (name), NOT_FOUND (disk group)
-     */
+    /** See {@link LunService#createLun(String, long, RaidLevel, int)}. */
     public synchronized LunRecord createLun(String name, long sizeBytes, RaidLevel raid, int diskGroup) {
-        checkOpen();
-        checkName(name);
-        checkNameFree(name);
-        if (sizeBytes <= 0 || sizeBytes % 512 != 0) {
-            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "LUN size " + sizeBytes
-                    + " must be a positive multiple of 512 bytes");
-        }
-        long segs = (sizeBytes + trees.segmentBytes() - 1) / trees.segmentBytes();
-        if (segs > Integer.MAX_VALUE) {
-            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "LUN size " + sizeBytes + " too large");
-        }
-        java.util.Set<Integer> referenced = referencedLunIds();
-        synchronized (catalog) {
-            checkNameFree(name);   // again under the commit lock: a marker may have taken the name meanwhile
-            long disk = diskGroup >= 0 ? trees.createLun((int) segs, raid, diskGroup)
-                    : raid == null ? trees.createLun((int) segs) : trees.createLun((int) segs, raid);
-            LunRecord r;
-            try {
-                r = table.create(name, LunRecord.Kind.PRIMARY, disk, sizeBytes, referenced::contains);
-            } catch (RuntimeException e) {
-                trees.delete(disk, DeleteOption.DELETE_SNAPSHOTS);
-                throw e;
-            }
-            destage.register(r.id(), disk, sizeBytes);
-            lus.put(r.id(), newUnit(r));
-            changed(CatalogChange.Op.CREATE_LUN, name, null, sizeBytes, null, -1);
-            return r;
-        }
+        return luns.createLun(name, sizeBytes, raid, diskGroup);
     }
 
-    /**
-     * Defines the seed 003 log LUN: {@code capacityBytes} bounds what a backup snapshot may preserve;
-     * present it to hosts (presentLun) to give them the backup LUN. One per controller.
-     *
-     * @throws StorageException ALREADY_EXISTS (a log LUN exists, or the name is taken), INVALID_ARGUMENT
-     */
+    /** See {@link LunService#defineLogLun}. */
     public synchronized LunRecord defineLogLun(String name, long capacityBytes) {
-        checkOpen();
-        checkName(name);
-        if (capacityBytes < trees.segmentBytes() || capacityBytes % 512 != 0) {
-            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "log capacity " + capacityBytes
-                    + " must be a multiple of 512 and at least one segment (" + trees.segmentBytes() + " bytes)");
-        }
-        if (backup.logUnit() != null) {
-            throw new StorageException(ErrorCode.ALREADY_EXISTS, "a log LUN is already defined: " + backup.logUnit().name());
-        }
-        java.util.Set<Integer> referenced = referencedLunIds();
-        LunRecord r;
-        synchronized (catalog) {
-            checkNameFree(name);
-            r = table.create(name, LunRecord.Kind.LOG, -1, capacityBytes, referenced::contains);
-            changed(CatalogChange.Op.CREATE_LUN, name, null, capacityBytes, null, -1);
-        }
-        backup.defineLog(r);   // outside the commit lock: the engine has its own, held around cache work
-        return r;
+        return luns.defineLogLun(name, capacityBytes);
     }
 
     // ------------------------------------------------------------------ seed 003 backup without a SCSI nexus
@@ -485,89 +444,9 @@ public final class Controller implements AutoCloseable {
         return "refused with sense " + SenseCodes.toString(sense);
     }
 
-    /**
-     * Deletes a LUN (and its snapshots): unpresents it, refuses new I/O, destages its cached writes,
-     * removes it from the table, then frees its tree.
-     *
-     * @throws StorageException NOT_FOUND; INVALID_STATE while it takes part in a snapshot backup or copy
-     */
+    /** See {@link LunService#deleteLun}. */
     public synchronized void deleteLun(String name) {
-        checkOpen();
-        promoteDetachedSnapclones();   // a finished snapclone is an independent LUN: it outlives its source
-        LunRecord r = lun(name);
-        if (isQuarantined(r.id())) {
-            repairQuarantined("lun-" + r.id());
-            return;
-        }
-        if (r.kind() == LunRecord.Kind.LOG) {
-            backup.removeLog();
-        } else if (backup.involves(r.id())) {
-            throw new StorageException(ErrorCode.INVALID_STATE, "LUN " + name
-                    + " takes part in a snapshot backup or copy; terminate it first");
-        }
-        for (java.util.Map.Entry<SnapshotScheduler, Integer> e : schedulerLuns.entrySet()) {
-            if (e.getValue() == r.id()) {   // its markers would name a deleted LUN: stop it (waits for a tick in flight)
-                e.getKey().close();
-                schedulers.remove(e.getKey());
-                schedulerLuns.remove(e.getKey());
-            }
-        }
-        for (Presentation p : table.presentations()) {
-            if (p.lunId() == r.id()) {
-                presentation.unpresent(p.initiator(), p.hostLun());
-            }
-        }
-        List<SnapshotRecord> snaps = new ArrayList<>();
-        for (SnapshotRecord s : table.snapshots()) {
-            if (s.lunId() == r.id()) {
-                snaps.add(s);
-            }
-        }
-        for (SnapshotRecord s : snaps) {   // presented snapshots go with their LUN
-            for (Presentation p : table.presentations()) {
-                if (p.lunId() == s.id()) {
-                    presentation.unpresent(p.initiator(), p.hostLun());
-                }
-            }
-            CachedLogicalUnit su = snapUnits.get(s.id());
-            if (su != null) {
-                su.markGone();
-            }
-            cache.synchronize(s.id(), 0, 0);
-        }
-        if (r.kind() == LunRecord.Kind.PRIMARY) {
-            CachedLogicalUnit lu = lus.get(r.id());
-            lu.markGone();
-            cache.synchronize(r.id(), 0, 0);
-            synchronized (catalog) {
-                snaps.clear();   // again under the commit lock: a marker may have taken one since (unpresented, nothing cached)
-                for (SnapshotRecord s : table.snapshots()) {
-                    if (s.lunId() == r.id()) {
-                        snaps.add(s);
-                    }
-                }
-                table.remove(r.id());
-                lus.remove(r.id());
-                lu.stats().close();
-                destage.unregister(r.id());
-                changed(CatalogChange.Op.DELETE_LUN, name, null, 0, null, -1);
-                trees.delete(r.disk(), DeleteOption.DELETE_SNAPSHOTS);
-                for (SnapshotRecord s : snaps) {   // detached snapclones are independent disks
-                    destage.unregister(s.id());
-                    CachedLogicalUnit su = snapUnits.remove(s.id());
-                    if (su != null) {
-                        su.stats().close();
-                    }
-                    deleteDiskQuietly(s.disk());
-                }
-            }
-            backup.lunDeleted(r.id());   // outside the commit lock: the engine has its own, held around cache work
-        } else {
-            synchronized (catalog) {
-                table.remove(r.id());
-                changed(CatalogChange.Op.DELETE_LUN, name, null, 0, null, -1);
-            }
-        }
+        luns.deleteLun(name);
     }
 
     private void deleteDiskQuietly(long disk) {
@@ -580,112 +459,19 @@ public final class Controller implements AutoCloseable {
         }
     }
 
-    /**
-     * Grows or shrinks LUN {@code name} to {@code sizeBytes} (a positive multiple of 512). Hosts get BUSY
-     * while it runs; writes acknowledged and markers requested before the call reach the tree first.
-     * Shrinking discards the data beyond the new end (it reads zeros if the LUN grows again); data
-     * below the new end is untouched. Growing adds space that reads zeros; the tree disk grows only
-     * when the LUN outgrows it, which the sharing tree refuses while the LUN has snapshots or
-     * snapclones. Every nexus gets the unit attention CAPACITY DATA HAS CHANGED (2A/09); READ
-     * CAPACITY reports the new size. The new size is in the LUN table when this returns.
-     *
-     * <p>Crash order: a shrink commits the table first and then unmaps; a grow unmaps (zeros) the
-     * space it is about to expose before it commits, so the space beyond a LUN's end never leaks
-     * older data, whichever step a crash interrupts.
-     *
-     * @return the new record
-     * @throws StorageException NOT_FOUND; INVALID_ARGUMENT (size, or the log LUN); INVALID_STATE while
-     *                          the LUN takes part in a snapshot backup or copy, or when the tree refuses
-     *                          to grow a disk with snapshots; SPACE_ALLOCATION_FAILED from the tree
-     */
+    /** See {@link LunService#resizeLun}. */
     public synchronized LunRecord resizeLun(String name, long sizeBytes) {
-        checkOpen();
-        LunRecord r = lun(name);
-        checkNotQuarantined(r.id(), "LUN " + name);
-        if (r.kind() != LunRecord.Kind.PRIMARY) {
-            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "LUN " + name + " is the log LUN; it is not resized");
-        }
-        if (sizeBytes <= 0 || sizeBytes % 512 != 0) {
-            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "LUN size " + sizeBytes
-                    + " must be a positive multiple of 512 bytes");
-        }
-        long segBytes = trees.segmentBytes();
-        long segs = (sizeBytes + segBytes - 1) / segBytes;
-        if (segs > Integer.MAX_VALUE) {
-            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "LUN size " + sizeBytes + " too large");
-        }
-        if (backup.involves(r.id())) {
-            throw new StorageException(ErrorCode.INVALID_STATE, "LUN " + name
-                    + " takes part in a snapshot backup or copy; terminate it first");
-        }
-        if (sizeBytes == r.sizeBytes()) {
-            return r;
-        }
-        long old = r.sizeBytes();
-        LunRecord next = new LunRecord(r.id(), r.name(), r.kind(), r.uid(), r.disk(), sizeBytes);
-        CachedLogicalUnit lu = lus.get(r.id());
-        LunRecord[] stored = new LunRecord[1];
-        lu.resize(next, () -> {
-            synchronized (catalog) {   // after the LU waited for the cache: a marker of this LUN may fire meanwhile
-                if (sizeBytes < old) {
-                    stored[0] = table.resize(r.id(), sizeBytes);
-                    destage.register(r.id(), r.disk(), sizeBytes);
-                    trees.unmap(r.disk(), sizeBytes, old - sizeBytes);
-                } else {
-                    long diskBytes = (long) trees.segments(r.disk()) * segBytes;
-                    long zeroEnd = Math.min(sizeBytes, diskBytes);
-                    if (zeroEnd > old) {
-                        trees.unmap(r.disk(), old, zeroEnd - old);
-                    }
-                    if (segs > trees.segments(r.disk())) {
-                        trees.resize(r.disk(), (int) segs);
-                    }
-                    stored[0] = table.resize(r.id(), sizeBytes);
-                    destage.register(r.id(), r.disk(), sizeBytes);
-                }
-                changed(CatalogChange.Op.RESIZE_LUN, name, null, sizeBytes, null, -1);
-            }
-            backup.lunDeleted(r.id());   // change tracking and copy baselines were sized for the old LUN
-        });
-        target.capacityChanged(lu);
-        return stored[0];
+        return luns.resizeLun(name, sizeBytes);
     }
 
-    /**
-     * Presents LUN {@code name} to {@code initiator} ("*" = everyone) as host LUN {@code hostLun}.
-     *
-     * @throws StorageException NOT_FOUND, ALREADY_EXISTS (host LUN taken), INVALID_ARGUMENT (host LUN range)
-     */
+    /** See {@link LunService#presentLun}. */
     public synchronized void presentLun(String initiator, int hostLun, String name) {
-        checkOpen();
-        if (initiator == null || initiator.isEmpty() || hostLun < 0 || hostLun > PresentationTable.MAX_LUN) {
-            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "initiator must be non-empty and host LUN 0.."
-                    + PresentationTable.MAX_LUN);
-        }
-        LunRecord r = lun(name);
-        checkNotQuarantined(r.id(), "LUN " + name);
-        synchronized (catalog) {
-            boolean had = table.presentations().contains(new Presentation(initiator, hostLun, r.id()));
-            table.present(initiator, hostLun, r.id());
-            presentation.present(initiator, hostLun, unit(r.id()));
-            if (!had) {
-                changed(CatalogChange.Op.PRESENT, name, null, 0, initiator, hostLun);
-            }
-        }
+        luns.presentLun(initiator, hostLun, name);
     }
 
-    /** @return whether the presentation existed */
+    /** See {@link LunService#unpresentLun}. @return whether the presentation existed */
     public synchronized boolean unpresentLun(String initiator, int hostLun) {
-        checkOpen();
-        synchronized (catalog) {
-            String unitName = unitName(initiator, hostLun);
-            boolean had = table.unpresent(initiator, hostLun);
-            presentation.unpresent(initiator, hostLun);
-            if (had) {
-                changed(CatalogChange.Op.UNPRESENT, unitName, null, 0, initiator, hostLun);
-            }
-            return had;
-        }
+        return luns.unpresentLun(initiator, hostLun);
     }
 
     /** See {@link SnapshotService#snapshot(String, String, boolean)}. */
@@ -765,43 +551,9 @@ public final class Controller implements AutoCloseable {
         return promotion.promotedSnapclones();
     }
 
-    /**
-     * Rolls LUN {@code lunName} back to its snapshot {@code snapshotName}: afterwards it reads exactly
-     * what the snapshot reads; the snapshot and every other disk keep their data. Writes acknowledged
-     * before the call are overwritten by the rollback; hosts get BUSY while it runs.
-     *
-     * @throws StorageException NOT_FOUND; INVALID_ARGUMENT when the snapshot is not of this LUN;
-     *                          INVALID_STATE while the LUN takes part in a snapshot backup or copy;
-     *                          SPACE_ALLOCATION_FAILED (from the tree, nothing changed)
-     */
+    /** See {@link LunService#rollbackLun}. */
     public synchronized void rollbackLun(String lunName, String snapshotName) {
-        checkOpen();
-        LunRecord r = lun(lunName);
-        SnapshotRecord s = table.snapshotByName(snapshotName);
-        if (s == null) {
-            throw new StorageException(ErrorCode.NOT_FOUND, "no snapshot named '" + snapshotName + "'");
-        }
-        if (s.lunId() != r.id() || r.kind() != LunRecord.Kind.PRIMARY) {
-            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "snapshot " + snapshotName + " is not a snapshot of LUN " + lunName);
-        }
-        checkNotQuarantined(r.id(), "LUN " + lunName);
-        checkNotQuarantined(s.id(), "snapshot " + snapshotName);
-        if (backup.involves(r.id())) {
-            throw new StorageException(ErrorCode.INVALID_STATE, "LUN " + lunName
-                    + " takes part in a snapshot backup or copy; terminate it first");
-        }
-        CachedLogicalUnit su = snapUnits.get(s.id());
-        if (su != null) {   // a presented snapshot: its hosts wait (BUSY) and their acknowledged writes count
-            su.setBusy(true);
-        }
-        try {
-            cache.synchronize(s.id(), 0, 0);
-            lus.get(r.id()).rollback(s.disk());
-        } finally {
-            if (su != null) {
-                su.setBusy(false);
-            }
-        }
+        luns.rollbackLun(lunName, snapshotName);
     }
 
     public List<LunRecord> listLuns() {
@@ -857,19 +609,6 @@ public final class Controller implements AutoCloseable {
         }
     }
 
-    /** LUN ids named by markers still in the cache (a new LUN must not get one of them). */
-    private java.util.Set<Integer> referencedLunIds() {
-        java.util.Set<Integer> ids = new java.util.HashSet<>();
-        for (io.evasan.nsc.cache.CachedItem item : cache.pendingItems()) {
-            if (item.marker() && item.request() != null) {
-                for (int i = 0; i < item.request().lunCount(); i++) {
-                    ids.add(item.request().lunId(i));
-                }
-            }
-        }
-        return ids;
-    }
-
     /** Reports a committed change to the listeners, in commit order. Called under {@code catalog}. */
     private void changed(CatalogChange.Op op, String name, String lun, long sizeBytes, String initiator, int hostLun) {
         CatalogChange c = new CatalogChange(++changeSeq, op, name, lun, sizeBytes, initiator, hostLun);
@@ -888,21 +627,6 @@ public final class Controller implements AutoCloseable {
      */
     public void addChangeListener(java.util.function.Consumer<CatalogChange> listener) {
         changeListeners.add(java.util.Objects.requireNonNull(listener));
-    }
-
-    /** The name of the LUN or snapshot presented at (initiator, host LUN), or null. */
-    private String unitName(String initiator, int hostLun) {
-        for (Presentation p : table.presentations()) {
-            if (p.initiator().equals(initiator) && p.hostLun() == hostLun) {
-                LunRecord r = table.byId(p.lunId());
-                if (r != null) {
-                    return r.name();
-                }
-                SnapshotRecord s = table.snapshotById(p.lunId());
-                return s == null ? null : s.name();
-            }
-        }
-        return null;
     }
 
     // ------------------------------------------------------------------ quarantine
