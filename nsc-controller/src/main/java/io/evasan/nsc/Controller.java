@@ -19,6 +19,9 @@ import io.evasan.nsc.lun.impl.FileLunStore;
 import io.evasan.nsc.lun.impl.MldLunStore;
 import io.evasan.nsc.lun.impl.StoredLunTable;
 import io.evasan.nsc.lun.impl.TreeDestageTarget;
+import io.evasan.nsc.service.SnapclonePromotion;
+import io.evasan.nsc.service.SnapshotService;
+import io.evasan.nsc.service.LunService;
 import io.evasan.nsc.marker.HostSnapshotCommand;
 import io.evasan.nsc.marker.SnapshotMarker;
 import io.evasan.nsc.marker.SnapshotRequest;
@@ -73,6 +76,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * which also covers a crash between the tree's detach and the table write — by a background check
  * every {@value #PROMOTE_INTERVAL_MS} ms, and before LUN deletes).
  *
+ * <p>Assembly and façade. This class opens and closes the controller and wires its parts (cache, LUN
+ * table, trees, backup engine, quarantine at open); the LUN, snapshot and promotion services are
+ * {@link io.evasan.nsc.service.LunService}, {@link io.evasan.nsc.service.SnapshotService} and
+ * {@link io.evasan.nsc.service.SnapclonePromotion}, reached through the {@code synchronized} methods
+ * here (the monitor below). All three are handed the one {@code catalog} commit lock of this class.
+ *
  * <p>Management command path. Every management operation runs under this object's monitor, so they
  * are serialized; the one change that is not started by a management call — a marker's snapshot,
  * taken on a cache worker when the marker leaves the cache — commits under the {@code catalog} lock,
@@ -95,13 +104,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * </ul>
  */
 public final class Controller implements AutoCloseable {
-    private static final long HOST_ID_BASE = 0x4000_0000L;
-    private static final long BACKUP_ID_BASE = 0x8000_0000L;
-    /** Request ids of the former in-controller snapshot scheduler (may name stored snapshots): not reused. */
-    @SuppressWarnings("unused")
-    private static final long SCHEDULE_ID_BASE = 0x2000_0000L;
     static final long PROMOTE_INTERVAL_MS = 200;
-    private static final int REMEMBERED_PROMOTIONS = 64;
 
     private final ControllerConfig config;
     private final MeterRegistry registry;
@@ -115,27 +118,20 @@ public final class Controller implements AutoCloseable {
     private final ConcurrentHashMap<Integer, CachedLogicalUnit> lus = new ConcurrentHashMap<>();
     /** Logical units of snapshots that are (or were, in this run) presented, by unit id. */
     private final ConcurrentHashMap<Integer, CachedLogicalUnit> snapUnits = new ConcurrentHashMap<>();
-    private final java.util.Deque<PromotedSnapclone> promotions = new java.util.ArrayDeque<>();
+    /** The snapclone promotion service (commits under {@code catalog}). */
+    private final SnapclonePromotion promotion;
+    /** The snapshot service (markers, snapshot creation, name reservation; commits under {@code catalog}). */
+    private final SnapshotService snapshots;
+    /** The LUN service (create, delete, resize, present, rollback; commits under {@code catalog}). */
+    private final LunService luns;
     private final java.util.concurrent.ScheduledExecutorService promoter;
-    private final AtomicLong apiIds;
     private final AtomicLong backupIds;
-    private final long idBase;
     private volatile boolean closed;
     private static final System.Logger LOG = System.getLogger(Controller.class.getName());
-    private static final int REMEMBERED_SNAPSHOTS = 1024;
     /** The commit lock of the catalogue (LUN table with the trees); see the class comment. */
     private final Object catalog = new Object();
-    /** Snapshot names of queued markers, name to request id; guarded by {@code catalog}. */
-    private final java.util.Map<String, Long> reservedNames = new java.util.HashMap<>();
     /** Quarantined objects by {@link QuarantineEntry#id()}, in the order found; guarded by {@code catalog}. */
     private final java.util.Map<String, QuarantineEntry> quarantined = new java.util.LinkedHashMap<>();
-    /** Recently taken snapshots by marker request id (what the requester gets back); guarded by {@code catalog}. */
-    private final java.util.Map<Long, SnapshotRecord> takenSnapshots = new java.util.LinkedHashMap<>() {
-        @Override
-        protected boolean removeEldestEntry(java.util.Map.Entry<Long, SnapshotRecord> e) {
-            return size() > REMEMBERED_SNAPSHOTS;
-        }
-    };
     private final List<java.util.function.Consumer<CatalogChange>> changeListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Seq of the last reported change; guarded by {@code catalog}. */
     private long changeSeq;
@@ -153,9 +149,7 @@ public final class Controller implements AutoCloseable {
                 ? StoredLunTable.open(new MldLunStore(config.lunCatalog(), config.name()))
                 : FileLunStore.open(config.stateDirectory());
         long base = table.generation() << 32;
-        this.idBase = base;
-        this.apiIds = new AtomicLong(base);
-        this.backupIds = new AtomicLong(base | BACKUP_ID_BASE);
+        this.backupIds = new AtomicLong(base | SnapshotService.BACKUP_ID_BASE);
         long staleBackup = table.backupSnapshotDisk();
         if (staleBackup >= 0) {   // a restart ends an active snapshot backup
             try {
@@ -186,18 +180,47 @@ public final class Controller implements AutoCloseable {
                 config.rebuildInProgress(), config.initializationInProgress(), config.consistencyCheckInProgress(),
                 target::capacityChanged, config.poolIdentity(), config.physicalBlockExponent());
         destage.setObserver(backup);
+        this.snapshots = new SnapshotService(new SnapshotService.Host() {
+            @Override public void checkOpen() { Controller.this.checkOpen(); }
+            @Override public LunRecord lun(String name) { return Controller.this.lun(name); }
+            @Override public void checkNotQuarantined(int unitId, String what) { Controller.this.checkNotQuarantined(unitId, what); }
+            @Override public boolean isQuarantined(int unitId) { return Controller.this.isQuarantined(unitId); }
+            @Override public void checkName(String name) { Controller.checkName(name); }
+            @Override public void checkNameFree(String name) { Controller.this.checkNameFree(name); }
+            @Override public QuarantineEntry repairQuarantined(String id) { return Controller.this.repairQuarantined(id); }
+            @Override public void deleteDiskQuietly(long disk) { Controller.this.deleteDiskQuietly(disk); }
+            @Override public void changed(CatalogChange.Op op, String name, String lun, long sizeBytes, String initiator,
+                                          int hostLun) { Controller.this.changed(op, name, lun, sizeBytes, initiator, hostLun); }
+        }, catalog, config, registry, trees, table, destage, presentation, backup, snapUnits, base);
+        this.luns = new LunService(new LunService.Host() {
+            @Override public void checkOpen() { Controller.this.checkOpen(); }
+            @Override public LunRecord lun(String name) { return Controller.this.lun(name); }
+            @Override public void checkNotQuarantined(int unitId, String what) { Controller.this.checkNotQuarantined(unitId, what); }
+            @Override public boolean isQuarantined(int unitId) { return Controller.this.isQuarantined(unitId); }
+            @Override public void checkName(String name) { Controller.checkName(name); }
+            @Override public void checkNameFree(String name) { Controller.this.checkNameFree(name); }
+            @Override public QuarantineEntry repairQuarantined(String id) { return Controller.this.repairQuarantined(id); }
+            @Override public void deleteDiskQuietly(long disk) { Controller.this.deleteDiskQuietly(disk); }
+            @Override public void changed(CatalogChange.Op op, String name, String lun, long sizeBytes, String initiator,
+                                          int hostLun) { Controller.this.changed(op, name, lun, sizeBytes, initiator, hostLun); }
+            @Override public List<LunRecord> promoteDetachedSnapclones() { return Controller.this.promoteDetachedSnapclones(); }
+            @Override public LogicalUnit unit(int lunId) { return Controller.this.unit(lunId); }
+            @Override public CachedLogicalUnit newUnit(LunRecord r) { return Controller.this.newUnit(r); }
+        }, catalog, trees, table, destage, presentation, target, backup, lus, snapUnits);
         CacheConfig cc = config.cache();
         if (config.nonVolatileCache() && cc.nonVolatileLog() == null) {
             cc.nonVolatileLog(config.stateDirectory().resolve("cache.log"));
         }
         WriteBackCache c;
         try {
-            c = new WriteBackCache(cc, destage, this::takeSnapshot, new CacheStats(registry, config.name()));
+            c = new WriteBackCache(cc, destage, snapshots::takeSnapshot, new CacheStats(registry, config.name()));
         } catch (RuntimeException e) {
             target.close();
             throw e;
         }
         this.cache = c;
+        snapshots.attach(cache);
+        luns.attach(cache);
         backup.attach(cache);
         try {
             for (LunRecord r : table.luns()) {
@@ -214,8 +237,10 @@ public final class Controller implements AutoCloseable {
             }
             target.registerVendorHandler(0xC0, new SnapshotMarkerHandler(new HostSnapshotCommand(cache,
                     lu -> lu instanceof CachedLogicalUnit cu && table.byId(cu.lunId()) != null ? cu.lunId() : -1,
-                    base | HOST_ID_BASE)));
+                    base | SnapshotService.HOST_ID_BASE)));
             target.registerVendorHandler(0x20, new DcmdHandler(backup));
+            this.promotion = new SnapclonePromotion(this, catalog, () -> closed, this::isQuarantined, this::changed,
+                    table, trees, destage, presentation, lus, snapUnits, this::newUnit);
             promoteDetachedSnapclones();   // a crash after a clone left its tree and before the table said so
             quarantineOrphanDisks();   // after the log replay: a replayed marker may still name a disk
         } catch (RuntimeException e) {
@@ -236,19 +261,6 @@ public final class Controller implements AutoCloseable {
                         "snapclone promotion failed (retried): " + e);
             }
         }, PROMOTE_INTERVAL_MS, PROMOTE_INTERVAL_MS, TimeUnit.MILLISECONDS);
-    }
-
-    /**
-     * The LU of a snapshot (created when first presented): a {@link CachedLogicalUnit} over the
-     * snapshot's unit id, so reads and writes go through the write-back cache like a LUN's.
-     */
-    private CachedLogicalUnit snapshotUnit(SnapshotRecord s) {
-        return snapUnits.computeIfAbsent(s.id(), id -> {
-            String statsName = table.byName(s.name()) == null ? s.name() : s.name() + "#snapshot";
-            LunRecord view = new LunRecord(s.id(), s.name(), LunRecord.Kind.PRIMARY, s.uid(), s.disk(), s.sizeBytes());
-            return new CachedLogicalUnit(cache, destage, view, config.poolIdentity(), cache.maxWriteBytes(),
-                    new LunStats(registry, statsName), config.physicalBlockExponent());
-        });
     }
 
     /** The LU of a primary LUN, with its meters (registered now, removed when the LUN is deleted). */
@@ -273,7 +285,7 @@ public final class Controller implements AutoCloseable {
         }
         SnapshotRecord snap = table.snapshotById(lunId);
         if (snap != null) {
-            return snapshotUnit(snap);
+            return snapshots.snapshotUnit(snap);
         }
         BackupLogicalUnit b = backup.logUnit();
         if (b != null && b.record().id() == lunId) {
@@ -282,84 +294,16 @@ public final class Controller implements AutoCloseable {
         throw new StorageException(ErrorCode.NOT_FOUND, "no LUN with id " + lunId);
     }
 
-    // ------------------------------------------------------------------ snapshot action (cache markers)
+    // ------------------------------------------------------------------ snapshot service
 
-    /**
-     * The snapshot action of every marker (on a cache worker, or during the log replay at open): for
-     * each LUN of the request, under {@code catalog}, takes the tree snapshot and stores its record, or
-     * skips it when the LUN is gone. A one-LUN request whose LUN is gone (deleted, or quarantined,
-     * before the marker left the cache) fails with NOT_FOUND, and its requester is told so. The name
-     * reserved by {@link #snapshot(String, String, boolean, AllocationPolicy, int)} is released in
-     * every case.
-     */
-    private void takeSnapshot(SnapshotRequest request) {
-        long id = request.requestId();
-        if ((id & BACKUP_ID_BASE) != 0 && (id & HOST_ID_BASE) == 0) {
-            backup.takeBackupSnapshot(request);   // a replayed one from before a restart does nothing
-            return;
-        }
-        StorageException gone = null;
-        try {
-            for (int i = 0; i < request.lunCount(); i++) {
-                int lunId = request.lunId(i);
-                synchronized (catalog) {
-                    if (table.snapshot(id, lunId) != null) {
-                        continue;   // replayed marker: already taken
-                    }
-                    LunRecord r = table.byId(lunId);
-                    if (r == null || r.kind() != LunRecord.Kind.PRIMARY || isQuarantined(lunId)) {
-                        gone = new StorageException(ErrorCode.NOT_FOUND, "LUN id " + lunId + " was deleted before snapshot "
-                                + request.name() + " was taken; nothing was taken");
-                        continue;
-                    }
-                    boolean clone = request.kind() == SnapshotRequest.Kind.SNAPCLONE;
-                    long tag = snapshotTag(id, lunId);   // the tree returns the existing disk if this tag was taken before a crash
-                    AllocationPolicy policy = request.policy() != null ? request.policy() : config.snapshotPolicy();
-                    long disk = !clone ? trees.snapshot(r.disk(), policy, tag)
-                            : request.diskGroup() >= 0 ? trees.snapclone(r.disk(), policy, SnapcloneMode.EAGER, tag, request.diskGroup())
-                            : trees.snapclone(r.disk(), policy, SnapcloneMode.EAGER, tag);
-                    String name = request.lunCount() == 1 ? request.name() : request.name() + "@" + r.name();
-                    Long owner = reservedNames.get(name);
-                    if (table.snapshotByName(name) != null || table.byName(name) != null
-                            || (owner != null && owner != id)) {   // only generated names (schedules, hosts, replay) get here
-                        name = name + "-" + Long.toHexString(id);
-                    }
-                    SnapshotRecord stored = table.addSnapshot(new SnapshotRecord(name, lunId, disk, id, clone,
-                            System.currentTimeMillis(), -1, 0, r.sizeBytes()));
-                    destage.register(stored.id(), stored.disk(), stored.sizeBytes());
-                    takenSnapshots.put(id, stored);
-                    changed(clone ? CatalogChange.Op.SNAPCLONE : CatalogChange.Op.SNAPSHOT, stored.name(), r.name(),
-                            stored.sizeBytes(), null, -1);
-                }
-            }
-        } finally {
-            synchronized (catalog) {
-                reservedNames.remove(request.name(), id);
-            }
-        }
-        if (gone != null && request.lunCount() == 1) {
-            throw gone;
-        }
-    }
-
-    /**
-     * The snapshot record the marker {@code m} (requested by this controller in this run) produced, if
-     * it was taken: the requester's answer even when a later operation already deleted the snapshot
-     * (its LUN was deleted right after), which keeps the requester's view one serial history.
-     */
+    /** See {@link SnapshotService#takenSnapshot}. */
     public java.util.Optional<SnapshotRecord> takenSnapshot(SnapshotMarker m) {
-        synchronized (catalog) {
-            return java.util.Optional.ofNullable(takenSnapshots.get(m.request().requestId()));
-        }
+        return snapshots.takenSnapshot(m);
     }
 
-    /** Non-zero tag identifying the snapshot of (marker request, LUN) in the sharing tree (64-bit mix). */
+    /** Non-zero tag identifying the snapshot of (marker request, LUN) in the sharing tree; see {@link SnapshotService#snapshotTag}. */
     static long snapshotTag(long requestId, int lunId) {
-        long z = requestId * 0x9E3779B97F4A7C15L + lunId;
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        z ^= z >>> 31;
-        return z == 0 ? 1 : z;
+        return SnapshotService.snapshotTag(requestId, lunId);
     }
 
     // ------------------------------------------------------------------ API
@@ -389,88 +333,24 @@ public final class Controller implements AutoCloseable {
         return trees;
     }
 
-    /**
-     * Creates a thin LUN of {@code sizeBytes} (a multiple of 512) over a new sharing tree, at the
-     * sharing trees' default RAID level.
-     *
-     * @throws StorageException INVALID_ARGUMENT (size, name), ALREADY_EXISTS (name)
-     */
+    /** See {@link LunService#createLun(String, long)}. */
     public synchronized LunRecord createLun(String name, long sizeBytes) {
-        return createLun(name, sizeBytes, null);
+        return luns.createLun(name, sizeBytes);
     }
 
-    /**
-     * Creates a thin LUN whose allocations use RAID level {@code raid} (null: the sharing trees'
-     * default level, the one the launcher gave its segment store).
-     *
-     * @throws StorageException INVALID_ARGUMENT (size, name), ALREADY_EXISTS (name)
-     */
+    /** See {@link LunService#createLun(String, long, RaidLevel)}. */
     public synchronized LunRecord createLun(String name, long sizeBytes, RaidLevel raid) {
-        return createLun(name, sizeBytes, raid, -1);
+        return luns.createLun(name, sizeBytes, raid);
     }
 
-    /**
-     * Creates a thin LUN in disk group {@code diskGroup} (negative: the segment store's default, the
-     * first group); its snapshots and snapclones allocate in the same group.
-     *
-     * @throws StorageException INVALID_ARGUMENT (size, name), ALREADY_EXISTS (name), NOT_FOUND (disk group)
-     */
+    /** See {@link LunService#createLun(String, long, RaidLevel, int)}. */
     public synchronized LunRecord createLun(String name, long sizeBytes, RaidLevel raid, int diskGroup) {
-        checkOpen();
-        checkName(name);
-        checkNameFree(name);
-        if (sizeBytes <= 0 || sizeBytes % 512 != 0) {
-            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "LUN size " + sizeBytes
-                    + " must be a positive multiple of 512 bytes");
-        }
-        long segs = (sizeBytes + trees.segmentBytes() - 1) / trees.segmentBytes();
-        if (segs > Integer.MAX_VALUE) {
-            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "LUN size " + sizeBytes + " too large");
-        }
-        java.util.Set<Integer> referenced = referencedLunIds();
-        synchronized (catalog) {
-            checkNameFree(name);   // again under the commit lock: a marker may have taken the name meanwhile
-            long disk = diskGroup >= 0 ? trees.createLun((int) segs, raid, diskGroup)
-                    : raid == null ? trees.createLun((int) segs) : trees.createLun((int) segs, raid);
-            LunRecord r;
-            try {
-                r = table.create(name, LunRecord.Kind.PRIMARY, disk, sizeBytes, referenced::contains);
-            } catch (RuntimeException e) {
-                trees.delete(disk, DeleteOption.DELETE_SNAPSHOTS);
-                throw e;
-            }
-            destage.register(r.id(), disk, sizeBytes);
-            lus.put(r.id(), newUnit(r));
-            changed(CatalogChange.Op.CREATE_LUN, name, null, sizeBytes, null, -1);
-            return r;
-        }
+        return luns.createLun(name, sizeBytes, raid, diskGroup);
     }
 
-    /**
-     * Defines the seed 003 log LUN: {@code capacityBytes} bounds what a backup snapshot may preserve;
-     * present it to hosts (presentLun) to give them the backup LUN. One per controller.
-     *
-     * @throws StorageException ALREADY_EXISTS (a log LUN exists, or the name is taken), INVALID_ARGUMENT
-     */
+    /** See {@link LunService#defineLogLun}. */
     public synchronized LunRecord defineLogLun(String name, long capacityBytes) {
-        checkOpen();
-        checkName(name);
-        if (capacityBytes < trees.segmentBytes() || capacityBytes % 512 != 0) {
-            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "log capacity " + capacityBytes
-                    + " must be a multiple of 512 and at least one segment (" + trees.segmentBytes() + " bytes)");
-        }
-        if (backup.logUnit() != null) {
-            throw new StorageException(ErrorCode.ALREADY_EXISTS, "a log LUN is already defined: " + backup.logUnit().name());
-        }
-        java.util.Set<Integer> referenced = referencedLunIds();
-        LunRecord r;
-        synchronized (catalog) {
-            checkNameFree(name);
-            r = table.create(name, LunRecord.Kind.LOG, -1, capacityBytes, referenced::contains);
-            changed(CatalogChange.Op.CREATE_LUN, name, null, capacityBytes, null, -1);
-        }
-        backup.defineLog(r);   // outside the commit lock: the engine has its own, held around cache work
-        return r;
+        return luns.defineLogLun(name, capacityBytes);
     }
 
     // ------------------------------------------------------------------ seed 003 backup without a SCSI nexus
@@ -560,82 +440,9 @@ public final class Controller implements AutoCloseable {
         return "refused with sense " + SenseCodes.toString(sense);
     }
 
-    /**
-     * Deletes a LUN (and its snapshots): unpresents it, refuses new I/O, destages its cached writes,
-     * removes it from the table, then frees its tree.
-     *
-     * @throws StorageException NOT_FOUND; INVALID_STATE while it takes part in a snapshot backup or copy
-     */
+    /** See {@link LunService#deleteLun}. */
     public synchronized void deleteLun(String name) {
-        checkOpen();
-        promoteDetachedSnapclones();   // a finished snapclone is an independent LUN: it outlives its source
-        LunRecord r = lun(name);
-        if (isQuarantined(r.id())) {
-            repairQuarantined("lun-" + r.id());
-            return;
-        }
-        if (r.kind() == LunRecord.Kind.LOG) {
-            backup.removeLog();
-        } else if (backup.involves(r.id())) {
-            throw new StorageException(ErrorCode.INVALID_STATE, "LUN " + name
-                    + " takes part in a snapshot backup or copy; terminate it first");
-        }
-        for (Presentation p : table.presentations()) {
-            if (p.lunId() == r.id()) {
-                presentation.unpresent(p.initiator(), p.hostLun());
-            }
-        }
-        List<SnapshotRecord> snaps = new ArrayList<>();
-        for (SnapshotRecord s : table.snapshots()) {
-            if (s.lunId() == r.id()) {
-                snaps.add(s);
-            }
-        }
-        for (SnapshotRecord s : snaps) {   // presented snapshots go with their LUN
-            for (Presentation p : table.presentations()) {
-                if (p.lunId() == s.id()) {
-                    presentation.unpresent(p.initiator(), p.hostLun());
-                }
-            }
-            CachedLogicalUnit su = snapUnits.get(s.id());
-            if (su != null) {
-                su.markGone();
-            }
-            cache.synchronize(s.id(), 0, 0);
-        }
-        if (r.kind() == LunRecord.Kind.PRIMARY) {
-            CachedLogicalUnit lu = lus.get(r.id());
-            lu.markGone();
-            cache.synchronize(r.id(), 0, 0);
-            synchronized (catalog) {
-                snaps.clear();   // again under the commit lock: a marker may have taken one since (unpresented, nothing cached)
-                for (SnapshotRecord s : table.snapshots()) {
-                    if (s.lunId() == r.id()) {
-                        snaps.add(s);
-                    }
-                }
-                table.remove(r.id());
-                lus.remove(r.id());
-                lu.stats().close();
-                destage.unregister(r.id());
-                changed(CatalogChange.Op.DELETE_LUN, name, null, 0, null, -1);
-                trees.delete(r.disk(), DeleteOption.DELETE_SNAPSHOTS);
-                for (SnapshotRecord s : snaps) {   // detached snapclones are independent disks
-                    destage.unregister(s.id());
-                    CachedLogicalUnit su = snapUnits.remove(s.id());
-                    if (su != null) {
-                        su.stats().close();
-                    }
-                    deleteDiskQuietly(s.disk());
-                }
-            }
-            backup.lunDeleted(r.id());   // outside the commit lock: the engine has its own, held around cache work
-        } else {
-            synchronized (catalog) {
-                table.remove(r.id());
-                changed(CatalogChange.Op.DELETE_LUN, name, null, 0, null, -1);
-            }
-        }
+        luns.deleteLun(name);
     }
 
     private void deleteDiskQuietly(long disk) {
@@ -648,459 +455,96 @@ public final class Controller implements AutoCloseable {
         }
     }
 
-    /**
-     * Grows or shrinks LUN {@code name} to {@code sizeBytes} (a positive multiple of 512). Hosts get BUSY
-     * while it runs; writes acknowledged and markers requested before the call reach the tree first.
-     * Shrinking discards the data beyond the new end (it reads zeros if the LUN grows again); data
-     * below the new end is untouched. Growing adds space that reads zeros; the tree disk grows only
-     * when the LUN outgrows it, which the sharing tree refuses while the LUN has snapshots or
-     * snapclones. Every nexus gets the unit attention CAPACITY DATA HAS CHANGED (2A/09); READ
-     * CAPACITY reports the new size. The new size is in the LUN table when this returns.
-     *
-     * <p>Crash order: a shrink commits the table first and then unmaps; a grow unmaps (zeros) the
-     * space it is about to expose before it commits, so the space beyond a LUN's end never leaks
-     * older data, whichever step a crash interrupts.
-     *
-     * @return the new record
-     * @throws StorageException NOT_FOUND; INVALID_ARGUMENT (size, or the log LUN); INVALID_STATE while
-     *                          the LUN takes part in a snapshot backup or copy, or when the tree refuses
-     *                          to grow a disk with snapshots; SPACE_ALLOCATION_FAILED from the tree
-     */
+    /** See {@link LunService#resizeLun}. */
     public synchronized LunRecord resizeLun(String name, long sizeBytes) {
-        checkOpen();
-        LunRecord r = lun(name);
-        checkNotQuarantined(r.id(), "LUN " + name);
-        if (r.kind() != LunRecord.Kind.PRIMARY) {
-            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "LUN " + name + " is the log LUN; it is not resized");
-        }
-        if (sizeBytes <= 0 || sizeBytes % 512 != 0) {
-            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "LUN size " + sizeBytes
-                    + " must be a positive multiple of 512 bytes");
-        }
-        long segBytes = trees.segmentBytes();
-        long segs = (sizeBytes + segBytes - 1) / segBytes;
-        if (segs > Integer.MAX_VALUE) {
-            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "LUN size " + sizeBytes + " too large");
-        }
-        if (backup.involves(r.id())) {
-            throw new StorageException(ErrorCode.INVALID_STATE, "LUN " + name
-                    + " takes part in a snapshot backup or copy; terminate it first");
-        }
-        if (sizeBytes == r.sizeBytes()) {
-            return r;
-        }
-        long old = r.sizeBytes();
-        LunRecord next = new LunRecord(r.id(), r.name(), r.kind(), r.uid(), r.disk(), sizeBytes);
-        CachedLogicalUnit lu = lus.get(r.id());
-        LunRecord[] stored = new LunRecord[1];
-        lu.resize(next, () -> {
-            synchronized (catalog) {   // after the LU waited for the cache: a marker of this LUN may fire meanwhile
-                if (sizeBytes < old) {
-                    stored[0] = table.resize(r.id(), sizeBytes);
-                    destage.register(r.id(), r.disk(), sizeBytes);
-                    trees.unmap(r.disk(), sizeBytes, old - sizeBytes);
-                } else {
-                    long diskBytes = (long) trees.segments(r.disk()) * segBytes;
-                    long zeroEnd = Math.min(sizeBytes, diskBytes);
-                    if (zeroEnd > old) {
-                        trees.unmap(r.disk(), old, zeroEnd - old);
-                    }
-                    if (segs > trees.segments(r.disk())) {
-                        trees.resize(r.disk(), (int) segs);
-                    }
-                    stored[0] = table.resize(r.id(), sizeBytes);
-                    destage.register(r.id(), r.disk(), sizeBytes);
-                }
-                changed(CatalogChange.Op.RESIZE_LUN, name, null, sizeBytes, null, -1);
-            }
-            backup.lunDeleted(r.id());   // change tracking and copy baselines were sized for the old LUN
-        });
-        target.capacityChanged(lu);
-        return stored[0];
+        return luns.resizeLun(name, sizeBytes);
     }
 
-    /**
-     * Presents LUN {@code name} to {@code initiator} ("*" = everyone) as host LUN {@code hostLun}.
-     *
-     * @throws StorageException NOT_FOUND, ALREADY_EXISTS (host LUN taken), INVALID_ARGUMENT (host LUN range)
-     */
+    /** See {@link LunService#presentLun}. */
     public synchronized void presentLun(String initiator, int hostLun, String name) {
-        checkOpen();
-        if (initiator == null || initiator.isEmpty() || hostLun < 0 || hostLun > PresentationTable.MAX_LUN) {
-            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "initiator must be non-empty and host LUN 0.."
-                    + PresentationTable.MAX_LUN);
-        }
-        LunRecord r = lun(name);
-        checkNotQuarantined(r.id(), "LUN " + name);
-        synchronized (catalog) {
-            boolean had = table.presentations().contains(new Presentation(initiator, hostLun, r.id()));
-            table.present(initiator, hostLun, r.id());
-            presentation.present(initiator, hostLun, unit(r.id()));
-            if (!had) {
-                changed(CatalogChange.Op.PRESENT, name, null, 0, initiator, hostLun);
-            }
-        }
+        luns.presentLun(initiator, hostLun, name);
     }
 
-    /** @return whether the presentation existed */
+    /** See {@link LunService#unpresentLun}. @return whether the presentation existed */
     public synchronized boolean unpresentLun(String initiator, int hostLun) {
-        checkOpen();
-        synchronized (catalog) {
-            String unitName = unitName(initiator, hostLun);
-            boolean had = table.unpresent(initiator, hostLun);
-            presentation.unpresent(initiator, hostLun);
-            if (had) {
-                changed(CatalogChange.Op.UNPRESENT, unitName, null, 0, initiator, hostLun);
-            }
-            return had;
-        }
+        return luns.unpresentLun(initiator, hostLun);
     }
 
-    /**
-     * Requests a snapshot (or snapclone) of LUN {@code lunName} through a cache marker; the snapshot
-     * holds exactly the writes acknowledged before this call. Wait on {@code marker.taken()}.
-     *
-     * @throws StorageException NOT_FOUND, ALREADY_EXISTS (snapshot name), INVALID_ARGUMENT
-     */
+    /** See {@link SnapshotService#snapshot(String, String, boolean)}. */
     public synchronized SnapshotMarker snapshot(String lunName, String snapshotName, boolean snapclone) {
-        return snapshot(lunName, snapshotName, snapclone, null);
+        return snapshots.snapshot(lunName, snapshotName, snapclone);
     }
 
-    /**
-     * {@link #snapshot(String, String, boolean)} with an allocation policy for the new disk
-     * ({@code null} = {@link #defaultSnapshotPolicy()}). The policy travels in the marker (also in
-     * the non-volatile cache log), so a marker replayed after a restart takes it with the same policy.
-     * RESERVE_FULL fails the marker's future with SPACE_ALLOCATION_FAILED when the pool cannot
-     * reserve the LUN's capacity.
-     */
+    /** See {@link SnapshotService#snapshot(String, String, boolean, AllocationPolicy)}. */
     public synchronized SnapshotMarker snapshot(String lunName, String snapshotName, boolean snapclone,
                                                 AllocationPolicy policy) {
-        return snapshot(lunName, snapshotName, snapclone, policy, -1);
+        return snapshots.snapshot(lunName, snapshotName, snapclone, policy);
     }
 
-    /**
-     * {@link #snapshot(String, String, boolean, AllocationPolicy)} with the disk group of a snapclone's
-     * new disk ({@code diskGroup < 0}: the LUN's group). The group travels in the marker like the
-     * policy. In another group every copy the clone gets comes from that group and, once BGCOPY is
-     * done, {@link #promoteDetachedSnapclones()} makes it a LUN of that group: snapclone with a group,
-     * then delete the source, moves a LUN between disk groups. The marker's future fails with
-     * NOT_FOUND (no such group), INVALID_STATE (the LUN has snapshots or a copying snapclone) or
-     * SPACE_ALLOCATION_FAILED (RESERVE_FULL short in the group); nothing is created then.
-     *
-     * @throws StorageException INVALID_ARGUMENT (a group for a plain snapshot: snapshots stay in their
-     *                          LUN's group), and as the four-argument form
-     */
+    /** See {@link SnapshotService#snapshot(String, String, boolean, AllocationPolicy, int)}. */
     public synchronized SnapshotMarker snapshot(String lunName, String snapshotName, boolean snapclone,
                                                 AllocationPolicy policy, int diskGroup) {
-        checkOpen();
-        if (diskGroup >= 0 && !snapclone) {
-            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "a plain snapshot stays in its LUN's disk group;"
-                    + " only a snapclone takes a disk group");
-        }
-        if (diskGroup > SnapshotRequest.MAX_DISK_GROUP) {
-            throw new StorageException(ErrorCode.NOT_FOUND, "disk group " + diskGroup + " does not exist");
-        }
-        LunRecord r = lun(lunName);
-        checkNotQuarantined(r.id(), "LUN " + lunName);
-        if (r.kind() != LunRecord.Kind.PRIMARY) {
-            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "LUN " + lunName + " is the log LUN");
-        }
-        checkName(snapshotName);
-        long id = apiIds.incrementAndGet();
-        synchronized (catalog) {   // checked and reserved in one step; released when the marker is taken or fails
-            checkNameFree(snapshotName);
-            reservedNames.put(snapshotName, id);
-        }
-        try {
-            return cache.insertMarker(new SnapshotRequest(id, snapshotName,
-                    snapclone ? SnapshotRequest.Kind.SNAPCLONE : SnapshotRequest.Kind.SNAPSHOT,
-                    SnapshotRequest.Source.API, policy, r.id()).inDiskGroup(diskGroup));
-        } catch (RuntimeException e) {
-            synchronized (catalog) {
-                reservedNames.remove(snapshotName, id);
-            }
-            throw e;
-        }
+        return snapshots.snapshot(lunName, snapshotName, snapclone, policy, diskGroup);
     }
 
     /** The allocation policy of snapshots whose request names none ({@link ControllerConfig#snapshotPolicy()}). */
     public AllocationPolicy defaultSnapshotPolicy() {
-        return config.snapshotPolicy();
+        return snapshots.defaultSnapshotPolicy();
     }
 
-    /** {@link #snapshot(String, String, boolean)} with a generated name {@code <lun>-snap-<requestId hex>}. */
+    /** See {@link SnapshotService#snapshot(String)}. */
     public synchronized SnapshotMarker snapshot(String lunName) {
-        checkOpen();
-        LunRecord r = lun(lunName);
-        checkNotQuarantined(r.id(), "LUN " + lunName);
-        if (r.kind() != LunRecord.Kind.PRIMARY) {
-            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "LUN " + lunName + " is the log LUN");
-        }
-        long id = apiIds.incrementAndGet();
-        return cache.insertMarker(new SnapshotRequest(id, lunName + "-snap-" + Long.toHexString(id),
-                SnapshotRequest.Kind.SNAPSHOT, SnapshotRequest.Source.API, r.id()));
+        return snapshots.snapshot(lunName);
     }
 
-    /**
-     * Deletes a snapshot taken through a marker. A presented snapshot is refused (unpresent it first):
-     * hosts reading a backup must not lose their disk to a delete.
-     *
-     * @throws StorageException NOT_FOUND; INVALID_STATE while it is presented (the message names the
-     *                          initiator and host LUN)
-     */
+    /** See {@link SnapshotService#deleteSnapshot}. */
     public synchronized void deleteSnapshot(String name) {
-        checkOpen();
-        SnapshotRecord s = table.snapshotByName(name);
-        if (s == null) {
-            throw new StorageException(ErrorCode.NOT_FOUND, "no snapshot named '" + name + "'");
-        }
-        if (isQuarantined(s.id())) {
-            repairQuarantined("snapshot-" + s.id());
-            return;
-        }
-        for (Presentation p : table.presentations()) {
-            if (p.lunId() == s.id()) {
-                throw new StorageException(ErrorCode.INVALID_STATE, "snapshot " + name + " is presented to "
-                        + p.initiator() + " as host LUN " + p.hostLun() + "; unpresent it first");
-            }
-        }
-        CachedLogicalUnit su = snapUnits.get(s.id());
-        if (su != null) {
-            su.markGone();
-        }
-        cache.synchronize(s.id(), 0, 0);   // its cached writes leave the cache before the disk goes
-        synchronized (catalog) {
-            destage.unregister(s.id());
-            deleteDiskQuietly(s.disk());
-            table.removeSnapshot(name);
-            changed(CatalogChange.Op.DELETE_SNAPSHOT, name, null, 0, null, -1);
-        }
-        snapUnits.remove(s.id());
-        if (su != null) {
-            su.stats().close();
-        }
+        snapshots.deleteSnapshot(name);
     }
 
-    /**
-     * Presents snapshot (or snapclone) {@code snapshotName} to {@code initiator} ("*" = everyone) as host
-     * LUN {@code hostLun}, read-write: hosts see a disk of the snapshot's size (its source's size when it
-     * was taken) holding the snapshot's data; their writes change the snapshot only (the source LUN never
-     * sees them), through the same write-back cache as LUN writes. Persisted in the LUN table like LUN
-     * presentations; a snapclone promoted to a LUN keeps its presentations.
-     *
-     * @throws StorageException NOT_FOUND (snapshot), ALREADY_EXISTS (host LUN taken), INVALID_ARGUMENT (initiator, host LUN range)
-     */
+    /** See {@link SnapshotService#presentSnapshot}. */
     public synchronized void presentSnapshot(String initiator, int hostLun, String snapshotName) {
-        checkOpen();
-        if (initiator == null || initiator.isEmpty() || hostLun < 0 || hostLun > PresentationTable.MAX_LUN) {
-            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "initiator must be non-empty and host LUN 0.."
-                    + PresentationTable.MAX_LUN);
-        }
-        SnapshotRecord s = table.snapshotByName(snapshotName);
-        if (s == null) {
-            throw new StorageException(ErrorCode.NOT_FOUND, "no snapshot named '" + snapshotName + "'");
-        }
-        checkNotQuarantined(s.id(), "snapshot " + snapshotName);
-        synchronized (catalog) {
-            boolean had = table.presentations().contains(new Presentation(initiator, hostLun, s.id()));
-            table.present(initiator, hostLun, s.id());
-            presentation.present(initiator, hostLun, snapshotUnit(s));
-            if (!had) {
-                changed(CatalogChange.Op.PRESENT, snapshotName, null, 0, initiator, hostLun);
-            }
-        }
+        snapshots.presentSnapshot(initiator, hostLun, snapshotName);
     }
 
-    /**
-     * Removes the presentation of snapshot {@code snapshotName} to {@code initiator} at {@code hostLun}.
-     *
-     * @return false (nothing changed) when that host LUN of that initiator does not present this snapshot
-     * @throws StorageException NOT_FOUND (snapshot)
-     */
+    /** See {@link SnapshotService#unpresentSnapshot}. */
     public synchronized boolean unpresentSnapshot(String initiator, int hostLun, String snapshotName) {
-        checkOpen();
-        SnapshotRecord s = table.snapshotByName(snapshotName);
-        if (s == null) {
-            throw new StorageException(ErrorCode.NOT_FOUND, "no snapshot named '" + snapshotName + "'");
-        }
-        boolean mine = false;
-        for (Presentation p : table.presentations()) {
-            mine |= p.lunId() == s.id() && p.hostLun() == hostLun && p.initiator().equals(initiator);
-        }
-        if (!mine) {
-            return false;
-        }
-        synchronized (catalog) {
-            table.unpresent(initiator, hostLun);
-            presentation.unpresent(initiator, hostLun);
-            changed(CatalogChange.Op.UNPRESENT, snapshotName, null, 0, initiator, hostLun);
-        }
-        return true;
+        return snapshots.unpresentSnapshot(initiator, hostLun, snapshotName);
     }
 
     /** The presentations of snapshot {@code snapshotName} (empty for an unknown name). */
     public List<Presentation> snapshotPresentations(String snapshotName) {
-        SnapshotRecord s = table.snapshotByName(snapshotName);
-        List<Presentation> out = new ArrayList<>();
-        if (s != null) {
-            for (Presentation p : table.presentations()) {
-                if (p.lunId() == s.id()) {
-                    out.add(p);
-                }
-            }
-        }
-        return out;
+        return snapshots.snapshotPresentations(snapshotName);
     }
 
     /** The SCSI logical unit hosts see for snapshot {@code snapshotName}. @throws StorageException NOT_FOUND */
     public LogicalUnit snapshotLogicalUnit(String snapshotName) {
-        SnapshotRecord s = table.snapshotByName(snapshotName);
-        if (s == null) {
-            throw new StorageException(ErrorCode.NOT_FOUND, "no snapshot named '" + snapshotName + "'");
-        }
-        return snapshotUnit(s);
+        return snapshots.snapshotLogicalUnit(snapshotName);
     }
 
     /** Reads snapshot bytes through the cache (management / tests): what a host of the snapshot reads. */
     public void readSnapshot(String snapshotName, long offset, byte[] dst) {
-        SnapshotRecord s = table.snapshotByName(snapshotName);
-        if (s == null) {
-            throw new StorageException(ErrorCode.NOT_FOUND, "no snapshot named '" + snapshotName + "'");
-        }
-        cache.read(s.id(), offset, java.nio.ByteBuffer.wrap(dst));
+        snapshots.readSnapshot(snapshotName, offset, dst);
     }
 
     /**
-     * Promotes every snapclone whose BGCOPY finished (its disk left the tree) to a primary LUN: same
-     * name (suffixed {@code #<request id hex>} if a LUN already has it), unit id, uid, disk, size (the
-     * source's size when the clone was taken), disk group and RAID level (the disk's), presentations;
-     * the snapshot record goes in the same LUN table write. Idempotent; cheap when nothing finished (no
-     * lock taken).
+     * Promotes every snapclone whose BGCOPY finished (its disk left the tree) to a primary LUN; see
+     * {@link SnapclonePromotion#promoteDetachedSnapclones()}.
      *
      * @return the LUNs promoted by this call
      */
     public List<LunRecord> promoteDetachedSnapclones() {
-        boolean any = false;
-        for (SnapshotRecord s : table.snapshots()) {
-            any |= s.snapclone() && !isQuarantined(s.id()) && detached(s);
-        }
-        if (!any) {
-            return List.of();
-        }
-        synchronized (this) {
-            List<LunRecord> out = new ArrayList<>();
-            if (closed) {
-                return out;
-            }
-            for (SnapshotRecord s : table.snapshots()) {
-                if (s.snapclone() && !isQuarantined(s.id()) && detached(s)) {
-                    out.add(promote(s));
-                }
-            }
-            return out;
-        }
+        return promotion.promoteDetachedSnapclones();
     }
 
-    private boolean detached(SnapshotRecord s) {
-        try {
-            return trees.kind(s.disk()) == DiskKind.LUN;
-        } catch (StorageException e) {
-            return false;   // the disk is gone (deleted with its LUN): nothing to promote
-        }
-    }
-
-    private LunRecord promote(SnapshotRecord s) {
-        LunRecord r;
-        String name = s.name();
-        long segments = trees.segments(s.disk());
-        synchronized (catalog) {
-            for (int n = 0; table.byName(name) != null; n++) {
-                name = s.name() + "#" + Long.toHexString(s.requestId()) + (n == 0 ? "" : "." + n);
-            }
-            // published before the snapshot record goes (the LUN keeps the snapshot's id and disk), so a reader that
-            // lists the snapshots and then the promotions (GET /api/jobs) never misses a snapclone being promoted
-            PromotedSnapclone done = new PromotedSnapclone(s.name(), name, s.id(), s.lunId(), segments,
-                    System.currentTimeMillis());
-            synchronized (promotions) {
-                promotions.addLast(done);
-                while (promotions.size() > REMEMBERED_PROMOTIONS) {
-                    promotions.removeFirst();
-                }
-            }
-            try {
-                r = table.promote(s.name(), name);   // the one durable step
-            } catch (RuntimeException e) {
-                synchronized (promotions) {
-                    promotions.remove(done);
-                }
-                throw e;
-            }
-            destage.register(r.id(), r.disk(), r.sizeBytes());
-            changed(CatalogChange.Op.PROMOTE, name, s.name(), r.sizeBytes(), null, -1);
-        }
-        CachedLogicalUnit su = snapUnits.remove(r.id());
-        CachedLogicalUnit lu;
-        if (su != null && su.record().name().equals(name)) {
-            lu = su;   // same id, uid, disk, size and name: hosts keep the same unit, no unit attention
-        } else {
-            lu = newUnit(r);
-            for (Presentation p : table.presentations()) {
-                if (p.lunId() == r.id()) {
-                    presentation.present(p.initiator(), p.hostLun(), lu);
-                }
-            }
-            if (su != null) {
-                su.stats().close();
-            }
-        }
-        lus.put(r.id(), lu);
-        return r;
-    }
-
-    /** Snapclones promoted to LUNs in this run, oldest first (the last {@value #REMEMBERED_PROMOTIONS}). */
+    /** Snapclones promoted to LUNs in this run, oldest first; see {@link SnapclonePromotion#promotedSnapclones()}. */
     public List<PromotedSnapclone> promotedSnapclones() {
-        synchronized (promotions) {
-            return List.copyOf(promotions);
-        }
+        return promotion.promotedSnapclones();
     }
 
-    /**
-     * Rolls LUN {@code lunName} back to its snapshot {@code snapshotName}: afterwards it reads exactly
-     * what the snapshot reads; the snapshot and every other disk keep their data. Writes acknowledged
-     * before the call are overwritten by the rollback; hosts get BUSY while it runs.
-     *
-     * @throws StorageException NOT_FOUND; INVALID_ARGUMENT when the snapshot is not of this LUN;
-     *                          INVALID_STATE while the LUN takes part in a snapshot backup or copy;
-     *                          SPACE_ALLOCATION_FAILED (from the tree, nothing changed)
-     */
+    /** See {@link LunService#rollbackLun}. */
     public synchronized void rollbackLun(String lunName, String snapshotName) {
-        checkOpen();
-        LunRecord r = lun(lunName);
-        SnapshotRecord s = table.snapshotByName(snapshotName);
-        if (s == null) {
-            throw new StorageException(ErrorCode.NOT_FOUND, "no snapshot named '" + snapshotName + "'");
-        }
-        if (s.lunId() != r.id() || r.kind() != LunRecord.Kind.PRIMARY) {
-            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "snapshot " + snapshotName + " is not a snapshot of LUN " + lunName);
-        }
-        checkNotQuarantined(r.id(), "LUN " + lunName);
-        checkNotQuarantined(s.id(), "snapshot " + snapshotName);
-        if (backup.involves(r.id())) {
-            throw new StorageException(ErrorCode.INVALID_STATE, "LUN " + lunName
-                    + " takes part in a snapshot backup or copy; terminate it first");
-        }
-        CachedLogicalUnit su = snapUnits.get(s.id());
-        if (su != null) {   // a presented snapshot: its hosts wait (BUSY) and their acknowledged writes count
-            su.setBusy(true);
-        }
-        try {
-            cache.synchronize(s.id(), 0, 0);
-            lus.get(r.id()).rollback(s.disk());
-        } finally {
-            if (su != null) {
-                su.setBusy(false);
-            }
-        }
+        luns.rollbackLun(lunName, snapshotName);
     }
 
     public List<LunRecord> listLuns() {
@@ -1149,24 +593,11 @@ public final class Controller implements AutoCloseable {
             if (table.snapshotByName(name) != null) {
                 throw new StorageException(ErrorCode.ALREADY_EXISTS, "a snapshot named '" + name + "' already exists");
             }
-            if (reservedNames.containsKey(name)) {
+            if (snapshots.reserved(name)) {
                 throw new StorageException(ErrorCode.ALREADY_EXISTS, "a snapshot named '" + name
                         + "' is already requested (its marker is queued in the cache)");
             }
         }
-    }
-
-    /** LUN ids named by markers still in the cache (a new LUN must not get one of them). */
-    private java.util.Set<Integer> referencedLunIds() {
-        java.util.Set<Integer> ids = new java.util.HashSet<>();
-        for (io.evasan.nsc.cache.CachedItem item : cache.pendingItems()) {
-            if (item.marker() && item.request() != null) {
-                for (int i = 0; i < item.request().lunCount(); i++) {
-                    ids.add(item.request().lunId(i));
-                }
-            }
-        }
-        return ids;
     }
 
     /** Reports a committed change to the listeners, in commit order. Called under {@code catalog}. */
@@ -1187,21 +618,6 @@ public final class Controller implements AutoCloseable {
      */
     public void addChangeListener(java.util.function.Consumer<CatalogChange> listener) {
         changeListeners.add(java.util.Objects.requireNonNull(listener));
-    }
-
-    /** The name of the LUN or snapshot presented at (initiator, host LUN), or null. */
-    private String unitName(String initiator, int hostLun) {
-        for (Presentation p : table.presentations()) {
-            if (p.initiator().equals(initiator) && p.hostLun() == hostLun) {
-                LunRecord r = table.byId(p.lunId());
-                if (r != null) {
-                    return r.name();
-                }
-                SnapshotRecord s = table.snapshotById(p.lunId());
-                return s == null ? null : s.name();
-            }
-        }
-        return null;
     }
 
     // ------------------------------------------------------------------ quarantine

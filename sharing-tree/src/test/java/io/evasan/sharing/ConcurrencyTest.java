@@ -106,7 +106,10 @@ class ConcurrencyTest {
             byte[] got = new byte[SEGS * SEG];
             st.read(clone, 0, got, 0, got.length);
             assertArrayEquals(cloneModel, got, "seed " + seed + ": snapclone content");
-            assertTrue(st.stats().bgcopySegments.count() > 0);
+            // the clone got its data by BGCOPY steps or by copy-on-first-writes of the writers; which of the
+            // two did more depends on thread timing (under load the writers may copy every segment first)
+            assertTrue(st.stats().bgcopySegments.count() + st.stats().cfwCopies.count() > 0,
+                    "seed " + seed + ": the clone was filled by neither BGCOPY nor copy-on-first-write");
         }
     }
 }
