@@ -180,19 +180,7 @@ public final class Controller implements AutoCloseable {
                 config.rebuildInProgress(), config.initializationInProgress(), config.consistencyCheckInProgress(),
                 target::capacityChanged, config.poolIdentity(), config.physicalBlockExponent());
         destage.setObserver(backup);
-        this.snapshots = new SnapshotService(new SnapshotService.Host() {
-            @Override public void checkOpen() { Controller.this.checkOpen(); }
-            @Override public LunRecord lun(String name) { return Controller.this.lun(name); }
-            @Override public void checkNotQuarantined(int unitId, String what) { Controller.this.checkNotQuarantined(unitId, what); }
-            @Override public boolean isQuarantined(int unitId) { return Controller.this.isQuarantined(unitId); }
-            @Override public void checkName(String name) { Controller.checkName(name); }
-            @Override public void checkNameFree(String name) { Controller.this.checkNameFree(name); }
-            @Override public QuarantineEntry repairQuarantined(String id) { return Controller.this.repairQuarantined(id); }
-            @Override public void deleteDiskQuietly(long disk) { Controller.this.deleteDiskQuietly(disk); }
-            @Override public void changed(CatalogChange.Op op, String name, String lun, long sizeBytes, String initiator,
-                                          int hostLun) { Controller.this.changed(op, name, lun, sizeBytes, initiator, hostLun); }
-        }, catalog, config, registry, trees, table, destage, presentation, backup, snapUnits, base);
-        this.luns = new LunService(new LunService.Host() {
+        LunService.Host services = new LunService.Host() {   // one view of the controller for both services
             @Override public void checkOpen() { Controller.this.checkOpen(); }
             @Override public LunRecord lun(String name) { return Controller.this.lun(name); }
             @Override public void checkNotQuarantined(int unitId, String what) { Controller.this.checkNotQuarantined(unitId, what); }
@@ -206,7 +194,9 @@ public final class Controller implements AutoCloseable {
             @Override public List<LunRecord> promoteDetachedSnapclones() { return Controller.this.promoteDetachedSnapclones(); }
             @Override public LogicalUnit unit(int lunId) { return Controller.this.unit(lunId); }
             @Override public CachedLogicalUnit newUnit(LunRecord r) { return Controller.this.newUnit(r); }
-        }, catalog, trees, table, destage, presentation, target, backup, lus, snapUnits);
+        };
+        this.snapshots = new SnapshotService(services, catalog, config, registry, trees, table, destage, presentation, backup, snapUnits, base);
+        this.luns = new LunService(services, catalog, trees, table, destage, presentation, target, backup, lus, snapUnits);
         CacheConfig cc = config.cache();
         if (config.nonVolatileCache() && cc.nonVolatileLog() == null) {
             cc.nonVolatileLog(config.stateDirectory().resolve("cache.log"));

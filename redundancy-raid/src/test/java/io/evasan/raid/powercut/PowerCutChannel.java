@@ -179,29 +179,64 @@ public final class PowerCutChannel extends FileChannel {
         }
     }
 
+    /** Reads through {@link #read(ByteBuffer, long)}, so the volatile layer's bytes are what is sent. */
     @Override
-    public long transferTo(long pos, long count, WritableByteChannel target) {
-        throw new UnsupportedOperationException("PowerCutChannel.transferTo");
+    public long transferTo(long pos, long count, WritableByteChannel target) throws IOException {
+        long done = 0;
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(count, 64 * 1024));
+        while (done < count) {
+            buf.clear().limit((int) Math.min(buf.capacity(), count - done));
+            int n = read(buf, pos + done);
+            if (n <= 0) {
+                break;
+            }
+            buf.flip();
+            while (buf.hasRemaining()) {
+                target.write(buf);
+            }
+            done += n;
+        }
+        return done;
     }
 
+    /** Writes through {@link #write(ByteBuffer, long)}: the bytes stay volatile until {@link #force}. */
     @Override
-    public long transferFrom(ReadableByteChannel src, long pos, long count) {
-        throw new UnsupportedOperationException("PowerCutChannel.transferFrom");
+    public long transferFrom(ReadableByteChannel src, long pos, long count) throws IOException {
+        long done = 0;
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(count, 64 * 1024));
+        while (done < count) {
+            buf.clear().limit((int) Math.min(buf.capacity(), count - done));
+            int n = src.read(buf);
+            if (n <= 0) {
+                break;
+            }
+            buf.flip();
+            while (buf.hasRemaining()) {
+                done += write(buf, pos + done);
+            }
+        }
+        return done;
     }
 
+    /**
+     * Refused on purpose: a mapped region writes to the page cache behind the volatile layer, so a
+     * power cut could not drop or tear it. Mapped files have their own seam ({@code NvLogMedium} for
+     * the NV cache log).
+     */
     @Override
     public MappedByteBuffer map(MapMode mode, long pos, long size) {
-        throw new UnsupportedOperationException("PowerCutChannel.map");
+        throw new UnsupportedOperationException("a mapped region would bypass the power-cut layer of " + path);
+    }
+
+    /** File locks do not depend on what is forced: the real file's lock. */
+    @Override
+    public FileLock lock(long pos, long size, boolean shared) throws IOException {
+        return real.lock(pos, size, shared);
     }
 
     @Override
-    public FileLock lock(long pos, long size, boolean shared) {
-        throw new UnsupportedOperationException("PowerCutChannel.lock");
-    }
-
-    @Override
-    public FileLock tryLock(long pos, long size, boolean shared) {
-        throw new UnsupportedOperationException("PowerCutChannel.tryLock");
+    public FileLock tryLock(long pos, long size, boolean shared) throws IOException {
+        return real.tryLock(pos, size, shared);
     }
 
     @Override
