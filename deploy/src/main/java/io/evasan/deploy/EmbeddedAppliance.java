@@ -195,9 +195,10 @@ public final class EmbeddedAppliance implements AutoCloseable {
                         icfg.removeChap(initiator);
                     }
                 };
+                io.evasan.nsc.api.Cell cell = new io.evasan.nsc.cell.impl.StorageCell(p, t, c, m.mld());
                 g = new ManagementServer(new ManagementConfig().host(o.mgmtHost()).port(o.mgmtPort())
-                        .records(new io.evasan.nsc.cell.impl.MldRecords(m.mld())).tls(o.mgmtTlsCert(), o.mgmtTlsKey()).initiatorSecrets(secrets),
-                        new io.evasan.nsc.cell.impl.StorageCell(p, t, c), prometheus);
+                        .records(cell.records()).tls(o.mgmtTlsCert(), o.mgmtTlsKey()).initiatorSecrets(secrets),
+                        cell, prometheus);
                 gport = g.start();
                 token = g.createdToken();
                 s = new IscsiTargetServer(icfg);

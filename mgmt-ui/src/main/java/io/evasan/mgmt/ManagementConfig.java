@@ -43,7 +43,7 @@ public final class ManagementConfig {
     /**
      * Store the token hash, the hosts and the snapshot schedules in the cell's records (the MLD: record
      * {@value #AUTH_KIND}/{@value #AUTH_KEY}, kinds {@code mgmt.host}, {@code mgmt.schedule}; mirrored on the quorum
-     * drives), through the cell API. Preferred. The launcher passes {@code new io.evasan.nsc.cell.impl.MldRecords(mld)}.
+     * drives), through the cell API. Preferred. The launcher passes {@code cell.records()} (each change then becomes one record of the cell log).
      */
     public ManagementConfig records(Records v) { this.records = v; return this; }
     /** Receives the CHAP secrets of registered hosts (the iSCSI target's configuration); null = no target to enforce them. */

@@ -61,7 +61,7 @@ public final class ManagementServer {
 
     /**
      * @param cell the cell the appliance manages, through its API only ({@code io.evasan.nsc.api}; the launcher
-     *             builds it: {@code new io.evasan.nsc.cell.impl.StorageCell(pool, trees, controller)})
+     *             builds it: {@code new io.evasan.nsc.cell.impl.StorageCell(pool, trees, controller, mld)})
      */
     public ManagementServer(ManagementConfig config, Cell cell, MeterRegistry registry) {
         this.config = Objects.requireNonNull(config, "config");

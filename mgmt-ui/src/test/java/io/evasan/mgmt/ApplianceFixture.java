@@ -96,7 +96,7 @@ public class ApplianceFixture implements AutoCloseable {
 
     /** The cell API over the current pool, trees and controller (what the launcher hands the management server). */
     public io.evasan.nsc.api.Cell cell() {
-        return new io.evasan.nsc.cell.impl.StorageCell(pool, trees, controller);
+        return new io.evasan.nsc.cell.impl.StorageCell(pool, trees, controller, mapping.mld());
     }
 
     /** (Re)starts the management server with the config this fixture was made with. */
@@ -106,7 +106,7 @@ public class ApplianceFixture implements AutoCloseable {
 
     /** (Re)starts the management server; {@code tweak} adjusts the config (e.g. TLS). */
     public void startServer(java.util.function.UnaryOperator<ManagementConfig> tweak) {
-        server = new ManagementServer(tweak.apply(new ManagementConfig().port(0).records(new io.evasan.nsc.cell.impl.MldRecords(mapping.mld()))
+        server = new ManagementServer(tweak.apply(new ManagementConfig().port(0).records(cell().records())
                 .snapshotTimeoutMillis(20_000)), cell(), registry);
         port = server.start();
         server.createdToken().ifPresent(t -> token = t);

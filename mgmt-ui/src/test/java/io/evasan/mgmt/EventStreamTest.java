@@ -117,7 +117,7 @@ class EventStreamTest extends ApplianceTest {
     record Fast(Vertx vertx, EventStream events, int port) implements AutoCloseable {
         static Fast start(int maxStreams) throws Exception {
             Vertx v = Vertx.vertx();
-            ApiRoutes api = new ApiRoutes(f.cell(), new ManagementConfig().records(new io.evasan.nsc.cell.impl.MldRecords(f.mapping.mld())),
+            ApiRoutes api = new ApiRoutes(f.cell(), new ManagementConfig().records(f.cell().records()),
                     new ApplianceMeters(f.registry, f.cell()));
             EventStream events = new EventStream(v, f.cell(), api, maxStreams, 50, 100, 150);
             Router router = Router.router(v);
@@ -243,7 +243,7 @@ class EventStreamTest extends ApplianceTest {
 
     @Test
     void shouldEndOpenStreamsWhenTheServerStops() throws Exception {
-        ManagementServer other = new ManagementServer(new ManagementConfig().port(0).records(new io.evasan.nsc.cell.impl.MldRecords(f.mapping.mld())),
+        ManagementServer other = new ManagementServer(new ManagementConfig().port(0).records(f.cell().records()),
                 f.cell(), f.registry);
         int port = other.start();
         try (SseClient s = SseClient.open(HTTP, port, "Bearer " + f.token)) {
@@ -262,7 +262,7 @@ class EventStreamTest extends ApplianceTest {
         JsonObject get = new JsonObject(r.body());
         Vertx v = Vertx.vertx();
         try {
-            ApiRoutes api = new ApiRoutes(f.cell(), new ManagementConfig().records(new io.evasan.nsc.cell.impl.MldRecords(f.mapping.mld())),
+            ApiRoutes api = new ApiRoutes(f.cell(), new ManagementConfig().records(f.cell().records()),
                     new ApplianceMeters(f.registry, f.cell()));
             EventStream events = new EventStream(v, f.cell(), api);
             // the events' body carries every field GET /api/jobs has, plus the contract's "jobs" list

@@ -132,17 +132,17 @@ class MetricsEndpointTest extends ApplianceTest {
     void shouldUseOrAddAPrometheusRegistryInAComposite() {
         CompositeMeterRegistry c = new CompositeMeterRegistry();
         Counter early = Counter.builder("evasan.test.early").register(c);
-        ManagementServer s = new ManagementServer(new ManagementConfig().port(0).records(new io.evasan.nsc.cell.impl.MldRecords(f.mapping.mld())),
+        ManagementServer s = new ManagementServer(new ManagementConfig().port(0).records(f.cell().records()),
                 f.cell(), c);
         PrometheusMeterRegistry p = s.prometheusRegistry();
         assertTrue(c.getRegistries().contains(p));
         early.increment(3);
         assertTrue(p.scrape().contains("evasan_test_early_total 3.0"), "a meter created before the server counts into it: " + p.scrape());
-        ManagementServer again = new ManagementServer(new ManagementConfig().port(0).records(new io.evasan.nsc.cell.impl.MldRecords(f.mapping.mld())),
+        ManagementServer again = new ManagementServer(new ManagementConfig().port(0).records(f.cell().records()),
                 f.cell(), c);
         assertSame(p, again.prometheusRegistry(), "a Prometheus registry already in the composite is reused");
         assertThrows(IllegalArgumentException.class, () -> new ManagementServer(new ManagementConfig().port(0)
-                .records(new io.evasan.nsc.cell.impl.MldRecords(f.mapping.mld())), f.cell(),
+                .records(f.cell().records()), f.cell(),
                 new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
     }
 }

@@ -127,7 +127,7 @@ class TlsTest {
     void shouldNeedBothFilesAndReadableOnes() throws Exception {
         assertThrows(IllegalArgumentException.class, () -> new ManagementConfig().tls(certPem, null));
         assertThrows(IllegalArgumentException.class, () -> new ManagementConfig().tls(null, keyPem));
-        ManagementServer bad = new ManagementServer(new ManagementConfig().port(0).records(new io.evasan.nsc.cell.impl.MldRecords(f.mapping.mld()))
+        ManagementServer bad = new ManagementServer(new ManagementConfig().port(0).records(f.cell().records())
                 .tls(certs.resolve("missing.pem"), keyPem), f.cell(), f.registry);
         IllegalStateException e = assertThrows(IllegalStateException.class, bad::start);
         assertTrue(e.getMessage().contains("cannot listen"), e.getMessage());

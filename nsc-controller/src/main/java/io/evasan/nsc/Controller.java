@@ -132,9 +132,8 @@ public final class Controller implements AutoCloseable {
     private final Object catalog = new Object();
     /** Quarantined objects by {@link QuarantineEntry#id()}, in the order found; guarded by {@code catalog}. */
     private final java.util.Map<String, QuarantineEntry> quarantined = new java.util.LinkedHashMap<>();
-    private final List<java.util.function.Consumer<CatalogChange>> changeListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
-    /** Seq of the last reported change; guarded by {@code catalog}. */
-    private long changeSeq;
+    /** Where every committed change of this controller's command path becomes a record (issue 12 item 2). */
+    private final io.evasan.nsc.cell.CommandLog log = new io.evasan.nsc.cell.CommandLog();
 
     private Controller(ControllerConfig config, SharingTrees trees) {
         this.config = config;
@@ -189,8 +188,7 @@ public final class Controller implements AutoCloseable {
             @Override public void checkNameFree(String name) { Controller.this.checkNameFree(name); }
             @Override public QuarantineEntry repairQuarantined(String id) { return Controller.this.repairQuarantined(id); }
             @Override public void deleteDiskQuietly(long disk) { Controller.this.deleteDiskQuietly(disk); }
-            @Override public void changed(CatalogChange.Op op, String name, String lun, long sizeBytes, String initiator,
-                                          int hostLun) { Controller.this.changed(op, name, lun, sizeBytes, initiator, hostLun); }
+            @Override public void record(io.evasan.nsc.api.CellRecord r) { log.append(r); }
             @Override public List<LunRecord> promoteDetachedSnapclones() { return Controller.this.promoteDetachedSnapclones(); }
             @Override public LogicalUnit unit(int lunId) { return Controller.this.unit(lunId); }
             @Override public CachedLogicalUnit newUnit(LunRecord r) { return Controller.this.newUnit(r); }
@@ -229,7 +227,7 @@ public final class Controller implements AutoCloseable {
                     lu -> lu instanceof CachedLogicalUnit cu && table.byId(cu.lunId()) != null ? cu.lunId() : -1,
                     base | SnapshotService.HOST_ID_BASE)));
             target.registerVendorHandler(0x20, new DcmdHandler(backup));
-            this.promotion = new SnapclonePromotion(this, catalog, () -> closed, this::isQuarantined, this::changed,
+            this.promotion = new SnapclonePromotion(this, catalog, () -> closed, this::isQuarantined, log::append,
                     table, trees, destage, presentation, lus, snapUnits, this::newUnit);
             promoteDetachedSnapclones();   // a crash after a clone left its tree and before the table said so
             quarantineOrphanDisks();   // after the log replay: a replayed marker may still name a disk
@@ -360,6 +358,7 @@ public final class Controller implements AutoCloseable {
         if (sense != SenseCodes.NO_SENSE) {
             throw new BackupRefusedException(backupReason(sense) + " (LUN " + lunName + ")", sense, 0);
         }
+        log.append(new io.evasan.nsc.api.CellRecord.BackupInitiated(r.id(), r.name()));
     }
 
     /**
@@ -375,6 +374,7 @@ public final class Controller implements AutoCloseable {
         if (sense != SenseCodes.NO_SENSE) {
             throw new BackupRefusedException("no snapshot backup is active", sense, 0);
         }
+        this.log.append(new io.evasan.nsc.api.CellRecord.BackupTerminated());
     }
 
     /**
@@ -408,6 +408,7 @@ public final class Controller implements AutoCloseable {
             };
             throw new BackupRefusedException(why + String.format(" (LOP status %04Xh)", status), 0, status);
         }
+        log.append(new io.evasan.nsc.api.CellRecord.BackupCopyStarted(d.name(), incremental));
     }
 
     /** The seed 003 reason of a DCMD sense code, as text. */
@@ -590,24 +591,13 @@ public final class Controller implements AutoCloseable {
         }
     }
 
-    /** Reports a committed change to the listeners, in commit order. Called under {@code catalog}. */
-    private void changed(CatalogChange.Op op, String name, String lun, long sizeBytes, String initiator, int hostLun) {
-        CatalogChange c = new CatalogChange(++changeSeq, op, name, lun, sizeBytes, initiator, hostLun);
-        for (java.util.function.Consumer<CatalogChange> l : changeListeners) {
-            try {
-                l.accept(c);
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "catalog change listener failed on " + c + ": " + e);
-            }
-        }
-    }
-
     /**
-     * Calls {@code listener} with every catalogue change committed from now on, in commit order, under
-     * the commit lock (it must be quick and must not call back into this controller).
+     * The history of this controller's committed changes: every catalogue change (under the commit lock, in
+     * commit order) and, through the cell API, every drive, record and job command. Subscribers must be quick
+     * and must not call back into this controller.
      */
-    public void addChangeListener(java.util.function.Consumer<CatalogChange> listener) {
-        changeListeners.add(java.util.Objects.requireNonNull(listener));
+    public io.evasan.nsc.cell.CommandLog commandLog() {
+        return log;
     }
 
     // ------------------------------------------------------------------ quarantine
@@ -786,7 +776,8 @@ public final class Controller implements AutoCloseable {
             for (String c : cleared) {
                 quarantined.remove(c);
             }
-            changed(CatalogChange.Op.REPAIR, id, null, 0, null, -1);
+            log.append(new io.evasan.nsc.api.CellRecord.QuarantineRepaired(id,
+                    io.evasan.nsc.api.CellRecord.RepairKind.valueOf(q.kind().name()), q.unitId(), q.name()));
             for (long d : disks) {
                 if (!inUse.contains(d)) {
                     try {

@@ -70,7 +70,7 @@ class ControllerConcurrentModelTest {
             int index = 0;
             for (int round = 0; round < ROUNDS; round++) {
                 List<CatalogChange> history = Collections.synchronizedList(new ArrayList<>());
-                n.ctl.addChangeListener(history::add);
+                n.ctl.commandLog().subscribe(new Changes(n.ctl, history));
                 List<Step> log = Collections.synchronizedList(new ArrayList<>());
                 ExecutorService pool = Executors.newFixedThreadPool(CLIENTS + 1);
                 List<Future<?>> clients = new ArrayList<>();
@@ -248,6 +248,51 @@ class ControllerConcurrentModelTest {
         java.util.Set<String> u = new java.util.HashSet<>(a);
         u.addAll(b);
         return u;
+    }
+
+    /** A cell record as the serial model checks it: operation, names, size, slot. */
+    record CatalogChange(long seq, Op op, String name, String lun, long sizeBytes, String initiator, int hostLun) {
+        enum Op { CREATE_LUN, DELETE_LUN, RESIZE_LUN, SNAPSHOT, SNAPCLONE, DELETE_SNAPSHOT, PRESENT, UNPRESENT, OTHER }
+    }
+
+    /** Turns the controller's cell records into {@link CatalogChange}s (runs under the log's lock: no call back). */
+    static final class Changes implements java.util.function.Consumer<io.evasan.nsc.api.CellRecord.Committed> {
+        private final Map<Integer, String> lunNames = new HashMap<>();
+        private final List<CatalogChange> out;
+
+        Changes(Controller ctl, List<CatalogChange> out) {
+            for (LunRecord r : ctl.listLuns()) {
+                lunNames.put(r.id(), r.name());
+            }
+            this.out = out;
+        }
+
+        @Override
+        public void accept(io.evasan.nsc.api.CellRecord.Committed c) {
+            long q = c.seq();
+            io.evasan.nsc.api.CellRecord rec = c.record();
+            CatalogChange x;
+            if (rec instanceof io.evasan.nsc.api.CellRecord.LunCreated r) {
+                lunNames.put(r.id(), r.name());
+                x = new CatalogChange(q, CatalogChange.Op.CREATE_LUN, r.name(), null, r.sizeBytes(), null, -1);
+            } else if (rec instanceof io.evasan.nsc.api.CellRecord.LunDeleted r) {
+                x = new CatalogChange(q, CatalogChange.Op.DELETE_LUN, r.name(), null, 0, null, -1);
+            } else if (rec instanceof io.evasan.nsc.api.CellRecord.LunResized r) {
+                x = new CatalogChange(q, CatalogChange.Op.RESIZE_LUN, r.name(), null, r.sizeBytes(), null, -1);
+            } else if (rec instanceof io.evasan.nsc.api.CellRecord.SnapshotTaken r) {
+                x = new CatalogChange(q, r.snapclone() ? CatalogChange.Op.SNAPCLONE : CatalogChange.Op.SNAPSHOT, r.name(),
+                        lunNames.get(r.lunId()), r.sizeBytes(), null, -1);
+            } else if (rec instanceof io.evasan.nsc.api.CellRecord.SnapshotDeleted r) {
+                x = new CatalogChange(q, CatalogChange.Op.DELETE_SNAPSHOT, r.name(), null, 0, null, -1);
+            } else if (rec instanceof io.evasan.nsc.api.CellRecord.Presented r) {
+                x = new CatalogChange(q, CatalogChange.Op.PRESENT, r.name(), null, 0, r.initiator(), r.hostLun());
+            } else if (rec instanceof io.evasan.nsc.api.CellRecord.Unpresented r) {
+                x = new CatalogChange(q, CatalogChange.Op.UNPRESENT, r.name(), null, 0, r.initiator(), r.hostLun());
+            } else {
+                x = new CatalogChange(q, CatalogChange.Op.OTHER, rec.type().name(), null, 0, null, -1);
+            }
+            out.add(x);
+        }
     }
 
     /** The serial model: LUN name to size, snapshot name to (LUN, size, clone), slot to unit name. */

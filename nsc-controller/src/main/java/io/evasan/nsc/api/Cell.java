@@ -25,6 +25,12 @@ public interface Cell {
     /** Sharing-tree facts about LUN disks (group, segment size, per-disk segment counts). */
     Trees trees();
 
+    /** The cell's named records (hosts, snapshot schedules, the admin token hash), kept in the MLD. */
+    Records records();
+
+    /** The history of committed changes, one {@link CellRecord} each, that a partner controller applies. */
+    CellLog log();
+
     /**
      * The controller: LUNs, snapshots and snapclones, presentations (its public {@code io.evasan.nsc} API).
      * Transitional: these areas move to their own sub-interfaces ({@code Luns}, {@code Snapshots}) next.

@@ -2,7 +2,7 @@ package io.evasan.nsc.service;
 
 import io.evasan.error.ErrorCode;
 import io.evasan.error.StorageException;
-import io.evasan.nsc.CatalogChange;
+import io.evasan.nsc.api.CellRecord;
 import io.evasan.nsc.Controller;
 import io.evasan.nsc.backup.impl.SnapshotBackupEngineImpl;
 import io.evasan.nsc.cache.impl.WriteBackCache;
@@ -136,7 +136,8 @@ public final class LunService {
             }
             destage.register(r.id(), disk, sizeBytes);
             lus.put(r.id(), host.newUnit(r));
-            host.changed(CatalogChange.Op.CREATE_LUN, name, null, sizeBytes, null, -1);
+            host.record(new CellRecord.LunCreated(r.id(), r.name(), CellRecord.LunKind.PRIMARY, r.uid(), r.disk(),
+                    r.sizeBytes(), trees.diskGroup(r.disk())));
             return r;
         }
     }
@@ -162,7 +163,8 @@ public final class LunService {
         synchronized (catalog) {
             host.checkNameFree(name);
             r = table.create(name, LunRecord.Kind.LOG, -1, capacityBytes, referenced::contains);
-            host.changed(CatalogChange.Op.CREATE_LUN, name, null, capacityBytes, null, -1);
+            host.record(new CellRecord.LunCreated(r.id(), r.name(), CellRecord.LunKind.LOG, r.uid(), r.disk(),
+                    r.sizeBytes(), -1));
         }
         backup.defineLog(r);   // outside the commit lock: the engine has its own, held around cache work
         return r;
@@ -226,7 +228,7 @@ public final class LunService {
                 lus.remove(r.id());
                 lu.stats().close();
                 destage.unregister(r.id());
-                host.changed(CatalogChange.Op.DELETE_LUN, name, null, 0, null, -1);
+                host.record(new CellRecord.LunDeleted(r.id(), r.name()));
                 trees.delete(r.disk(), DeleteOption.DELETE_SNAPSHOTS);
                 for (SnapshotRecord s : snaps) {   // detached snapclones are independent disks
                     destage.unregister(s.id());
@@ -241,7 +243,7 @@ public final class LunService {
         } else {
             synchronized (catalog) {
                 table.remove(r.id());
-                host.changed(CatalogChange.Op.DELETE_LUN, name, null, 0, null, -1);
+                host.record(new CellRecord.LunDeleted(r.id(), r.name()));
             }
         }
     }
@@ -309,7 +311,7 @@ public final class LunService {
                     stored[0] = table.resize(r.id(), sizeBytes);
                     destage.register(r.id(), r.disk(), sizeBytes);
                 }
-                host.changed(CatalogChange.Op.RESIZE_LUN, name, null, sizeBytes, null, -1);
+                host.record(new CellRecord.LunResized(r.id(), r.name(), sizeBytes));
             }
             backup.lunDeleted(r.id());   // change tracking and copy baselines were sized for the old LUN
         });
@@ -335,7 +337,7 @@ public final class LunService {
             table.present(initiator, hostLun, r.id());
             presentation.present(initiator, hostLun, host.unit(r.id()));
             if (!had) {
-                host.changed(CatalogChange.Op.PRESENT, name, null, 0, initiator, hostLun);
+                host.record(new CellRecord.Presented(initiator, hostLun, r.id(), r.name()));
             }
         }
     }
@@ -344,11 +346,12 @@ public final class LunService {
     public boolean unpresentLun(String initiator, int hostLun) {
         host.checkOpen();
         synchronized (catalog) {
-            String unitName = unitName(initiator, hostLun);
+            Presentation was = presented(initiator, hostLun);
+            String unitName = was == null ? null : unitName(was.lunId());
             boolean had = table.unpresent(initiator, hostLun);
             presentation.unpresent(initiator, hostLun);
             if (had) {
-                host.changed(CatalogChange.Op.UNPRESENT, unitName, null, 0, initiator, hostLun);
+                host.record(new CellRecord.Unpresented(initiator, hostLun, was.lunId(), unitName == null ? "" : unitName));
             }
             return had;
         }
@@ -391,6 +394,9 @@ public final class LunService {
                 su.setBusy(false);
             }
         }
+        synchronized (catalog) {
+            host.record(new CellRecord.LunRolledBack(r.id(), r.name(), s.id(), s.name()));
+        }
     }
 
     /** LUN ids named by markers still in the cache (a new LUN must not get one of them). */
@@ -406,18 +412,23 @@ public final class LunService {
         return ids;
     }
 
-    /** The name of the LUN or snapshot presented at (initiator, host LUN), or null. */
-    private String unitName(String initiator, int hostLun) {
+    /** The presentation at (initiator, host LUN), or null. */
+    private Presentation presented(String initiator, int hostLun) {
         for (Presentation p : table.presentations()) {
             if (p.initiator().equals(initiator) && p.hostLun() == hostLun) {
-                LunRecord r = table.byId(p.lunId());
-                if (r != null) {
-                    return r.name();
-                }
-                SnapshotRecord s = table.snapshotById(p.lunId());
-                return s == null ? null : s.name();
+                return p;
             }
         }
         return null;
+    }
+
+    /** The name of LUN or snapshot unit {@code unitId}, or null. */
+    private String unitName(int unitId) {
+        LunRecord r = table.byId(unitId);
+        if (r != null) {
+            return r.name();
+        }
+        SnapshotRecord s = table.snapshotById(unitId);
+        return s == null ? null : s.name();
     }
 }

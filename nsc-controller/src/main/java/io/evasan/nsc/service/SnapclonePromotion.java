@@ -2,7 +2,7 @@ package io.evasan.nsc.service;
 
 import io.evasan.error.ErrorCode;
 import io.evasan.error.StorageException;
-import io.evasan.nsc.CatalogChange;
+import io.evasan.nsc.api.CellRecord;
 import io.evasan.nsc.lun.LunRecord;
 import io.evasan.nsc.lun.LunTable;
 import io.evasan.nsc.lun.Presentation;
@@ -147,7 +147,7 @@ public final class SnapclonePromotion {
                 throw e;
             }
             destage.register(r.id(), r.disk(), r.sizeBytes());
-            changes.changed(CatalogChange.Op.PROMOTE, name, s.name(), r.sizeBytes(), null, -1);
+            changes.record(new CellRecord.SnapclonePromoted(r.id(), s.name(), r.name()));
         }
         CachedLogicalUnit su = snapUnits.remove(r.id());
         CachedLogicalUnit lu;

@@ -2,7 +2,7 @@ package io.evasan.nsc.service;
 
 import io.evasan.error.ErrorCode;
 import io.evasan.error.StorageException;
-import io.evasan.nsc.CatalogChange;
+import io.evasan.nsc.api.CellRecord;
 import io.evasan.nsc.Controller;
 import io.evasan.nsc.ControllerConfig;
 import io.evasan.nsc.QuarantineEntry;
@@ -76,7 +76,7 @@ public final class SnapshotService {
         void deleteDiskQuietly(long disk);
 
         /** Reports a committed change; called under {@code catalog}. */
-        void changed(CatalogChange.Op op, String name, String lun, long sizeBytes, String initiator, int hostLun);
+        void record(CellRecord record);
     }
 
     private final Host host;
@@ -192,8 +192,8 @@ public final class SnapshotService {
                             System.currentTimeMillis(), -1, 0, r.sizeBytes()));
                     destage.register(stored.id(), stored.disk(), stored.sizeBytes());
                     takenSnapshots.put(id, stored);
-                    host.changed(clone ? CatalogChange.Op.SNAPCLONE : CatalogChange.Op.SNAPSHOT, stored.name(), r.name(),
-                            stored.sizeBytes(), null, -1);
+                    host.record(new CellRecord.SnapshotTaken(stored.id(), stored.name(), lunId, disk, id, clone,
+                            stored.createdMillis(), stored.uid(), stored.sizeBytes(), trees.diskGroup(disk), policy.name()));
                 }
             }
         } finally {
@@ -343,7 +343,7 @@ public final class SnapshotService {
             destage.unregister(s.id());
             host.deleteDiskQuietly(s.disk());
             table.removeSnapshot(name);
-            host.changed(CatalogChange.Op.DELETE_SNAPSHOT, name, null, 0, null, -1);
+            host.record(new CellRecord.SnapshotDeleted(s.id(), s.name()));
         }
         snapUnits.remove(s.id());
         if (su != null) {
@@ -376,7 +376,7 @@ public final class SnapshotService {
             table.present(initiator, hostLun, s.id());
             presentation.present(initiator, hostLun, snapshotUnit(s));
             if (!had) {
-                host.changed(CatalogChange.Op.PRESENT, snapshotName, null, 0, initiator, hostLun);
+                host.record(new CellRecord.Presented(initiator, hostLun, s.id(), s.name()));
             }
         }
     }
@@ -403,7 +403,7 @@ public final class SnapshotService {
         synchronized (catalog) {
             table.unpresent(initiator, hostLun);
             presentation.unpresent(initiator, hostLun);
-            host.changed(CatalogChange.Op.UNPRESENT, snapshotName, null, 0, initiator, hostLun);
+            host.record(new CellRecord.Unpresented(initiator, hostLun, s.id(), s.name()));
         }
         return true;
     }

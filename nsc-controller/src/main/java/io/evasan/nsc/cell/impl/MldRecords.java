@@ -2,7 +2,9 @@ package io.evasan.nsc.cell.impl;
 
 import io.evasan.mld.Mld;
 import io.evasan.mld.MldBatch;
+import io.evasan.nsc.api.CellRecord;
 import io.evasan.nsc.api.Records;
+import io.evasan.nsc.cell.CommandLog;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -11,13 +13,18 @@ import java.util.Optional;
 
 /**
  * {@link Records} in the MLD: record {@code kind}/{@code key} is the MLD record of that kind and key, each
- * put or remove one committed {@link MldBatch} (the layout the management appliance has always written).
+ * put or remove one committed {@link MldBatch} (the layout the management appliance has always written),
+ * then one {@link CellRecord} in the cell's {@link CommandLog}. Puts and removes run one at a time, so the
+ * records are in the order the MLD committed them.
  */
 public final class MldRecords implements Records {
     private final Mld mld;
 
-    public MldRecords(Mld mld) {
+    private final CommandLog log;
+
+    public MldRecords(Mld mld, CommandLog log) {
         this.mld = Objects.requireNonNull(mld, "mld");
+        this.log = Objects.requireNonNull(log, "log");
     }
 
     @Override
@@ -31,12 +38,17 @@ public final class MldRecords implements Records {
     }
 
     @Override
-    public void put(String kind, String key, byte[] record) {
+    public synchronized void put(String kind, String key, byte[] record) {
         mld.commit(new MldBatch().put(kind, key, record));
+        log.append(new CellRecord.RecordPut(kind, key, record));
     }
 
     @Override
-    public void remove(String kind, String key) {
+    public synchronized void remove(String kind, String key) {
+        if (mld.get(kind, key).isEmpty()) {
+            return;   // nothing to remove: no change, no record
+        }
         mld.commit(new MldBatch().remove(kind, key));
+        log.append(new CellRecord.RecordRemoved(kind, key));
     }
 }

@@ -8,6 +8,11 @@ import io.evasan.nsc.api.BackupView;
 import io.evasan.nsc.api.BgCopyView;
 import io.evasan.nsc.api.CacheView;
 import io.evasan.nsc.api.Cell;
+import io.evasan.nsc.api.CellLog;
+import io.evasan.nsc.api.CellRecord;
+import io.evasan.nsc.api.Records;
+import io.evasan.nsc.cell.CommandLog;
+import io.evasan.mld.Mld;
 import io.evasan.nsc.api.Controllers;
 import io.evasan.nsc.api.CopyView;
 import io.evasan.nsc.api.DiskGroupView;
@@ -46,9 +51,13 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The cell API ({@link Cell}) over one appliance's objects: the pool, the sharing trees and the controller
- * (the launcher opens them and owns them: this object closes nothing). Each area delegates to the layer that
+ * The cell API ({@link Cell}) over one appliance's objects: the pool, the sharing trees, the controller and the
+ * MLD (the launcher opens them and owns them: this object closes nothing). Each area delegates to the layer that
  * holds the state; views are taken at the call.
+ *
+ * <p>Invariant: every command that changes state appends its {@link CellRecord} to the controller's
+ * {@link CommandLog} once it has succeeded, and a failed one appends nothing. Drive and job commands run one at
+ * a time (under {@code commands}), so their records are in the order they took effect.
  */
 public final class StorageCell implements Cell, Luns, Drives, Jobs, Trees, Backup, Controllers {
     private final Pool pool;
@@ -56,11 +65,24 @@ public final class StorageCell implements Cell, Luns, Drives, Jobs, Trees, Backu
     private final Controller controller;
     /** Rebuilds started through {@link #restoreDrive}, latest per disk group id. */
     private final Map<Integer, Rebuild> rebuilds = new ConcurrentHashMap<>();
+    private final CommandLog log;
+    /** The named records in the MLD, or null for a cell without one. */
+    private final Records records;
+    /** Drive and job commands run under this lock, so their records are in effect order. */
+    private final Object commands = new Object();
 
+    /** A cell without named records ({@link #records()} refuses): for stacks without an MLD. */
     public StorageCell(Pool pool, SharingTrees trees, Controller controller) {
+        this(pool, trees, controller, null);
+    }
+
+    /** A cell whose named records live in {@code mld}. */
+    public StorageCell(Pool pool, SharingTrees trees, Controller controller, Mld mld) {
         this.pool = Objects.requireNonNull(pool, "pool");
         this.trees = Objects.requireNonNull(trees, "trees");
         this.controller = Objects.requireNonNull(controller, "controller");
+        this.log = controller.commandLog();
+        this.records = mld == null ? null : new MldRecords(mld, log);
     }
 
     @Override public Luns luns() { return this; }
@@ -70,6 +92,15 @@ public final class StorageCell implements Cell, Luns, Drives, Jobs, Trees, Backu
     @Override public Controllers controllers() { return this; }
     @Override public Trees trees() { return this; }
     @Override public Controller controller() { return controller; }
+    @Override public CellLog log() { return log; }
+
+    @Override
+    public Records records() {
+        if (records == null) {
+            throw new IllegalStateException("this cell was opened without an MLD: it keeps no named records");
+        }
+        return records;
+    }
 
     // ---- Luns ----
 
@@ -167,9 +198,17 @@ public final class StorageCell implements Cell, Luns, Drives, Jobs, Trees, Backu
 
     @Override
     public DriveView addDrive(int group, DriveFile drive) {
-        DiskGroup g = group(group);
-        int index = g.addDrive(DriveSpec.file(drive.path(), drive.sizeBytes()));
-        return current(g, index);
+        synchronized (commands) {
+            DiskGroup g = group(group);
+            int index = g.addDrive(DriveSpec.file(drive.path(), drive.sizeBytes()));
+            DriveView v = current(g, index);
+            log.append(new CellRecord.DriveAdded(g.id(), entry(v)));
+            return v;
+        }
+    }
+
+    private static CellRecord.DriveEntry entry(DriveView v) {
+        return new CellRecord.DriveEntry(v.index(), v.path().toString(), v.capacity());
     }
 
     @Override
@@ -178,25 +217,40 @@ public final class StorageCell implements Cell, Luns, Drives, Jobs, Trees, Backu
         for (DriveFile f : drives) {
             specs.add(DriveSpec.file(f.path(), f.sizeBytes()));
         }
-        return view(pool.createDiskGroup(new GroupSpec(name, specs)));
+        synchronized (commands) {
+            DiskGroupView g = view(pool.createDiskGroup(new GroupSpec(name, specs)));
+            log.append(new CellRecord.DiskGroupCreated(g.id(), g.name(), g.drives().stream().map(StorageCell::entry).toList()));
+            return g;
+        }
     }
 
     @Override
     public void removeDrive(int group, int index) {
-        group(group).removeDrive(index);
+        synchronized (commands) {
+            DiskGroup g = group(group);
+            g.removeDrive(index);
+            log.append(new CellRecord.DriveRemoved(g.id(), index));
+        }
     }
 
     @Override
     public void failDrive(int group, int index) {
-        group(group).failDrive(index);
+        synchronized (commands) {
+            DiskGroup g = group(group);
+            g.failDrive(index);
+            log.append(new CellRecord.DriveFailed(g.id(), index));
+        }
     }
 
     @Override
     public RebuildView restoreDrive(int group, int index) {
-        DiskGroup g = group(group);
-        Rebuild r = g.restoreDrive(index);
-        rebuilds.put(g.id(), r);
-        return view(g, r);
+        synchronized (commands) {
+            DiskGroup g = group(group);
+            Rebuild r = g.restoreDrive(index);
+            rebuilds.put(g.id(), r);
+            log.append(new CellRecord.DriveRestored(g.id(), index));
+            return view(g, r);
+        }
     }
 
     @Override
@@ -225,12 +279,18 @@ public final class StorageCell implements Cell, Luns, Drives, Jobs, Trees, Backu
 
     @Override
     public void pauseBgcopy(long disk) {
-        trees.pauseBgcopy(disk);
+        synchronized (commands) {
+            trees.pauseBgcopy(disk);
+            log.append(new CellRecord.BgcopyPaused(disk));
+        }
     }
 
     @Override
     public void resumeBgcopy(long disk) {
-        trees.resumeBgcopy(disk);
+        synchronized (commands) {
+            trees.resumeBgcopy(disk);
+            log.append(new CellRecord.BgcopyResumed(disk));
+        }
     }
 
     // ---- Trees ----
@@ -279,17 +339,29 @@ public final class StorageCell implements Cell, Luns, Drives, Jobs, Trees, Backu
 
     @Override
     public void pauseCopy() {
-        controller.backupEngine().pauseCopy();
+        synchronized (commands) {
+            controller.backupEngine().pauseCopy();
+            log.append(new CellRecord.BackupCopyPaused());
+        }
     }
 
     @Override
     public void resumeCopy() {
-        controller.backupEngine().resumeCopy();
+        synchronized (commands) {
+            controller.backupEngine().resumeCopy();
+            log.append(new CellRecord.BackupCopyResumed());
+        }
     }
 
     @Override
     public boolean cancelCopy() {
-        return controller.backupEngine().cancelCopy();
+        synchronized (commands) {
+            boolean cancelled = controller.backupEngine().cancelCopy();
+            if (cancelled) {
+                log.append(new CellRecord.BackupCopyCancelled());
+            }
+            return cancelled;
+        }
     }
 
     // ---- Controllers ----
