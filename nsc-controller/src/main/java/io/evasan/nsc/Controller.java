@@ -8,6 +8,7 @@ import io.evasan.nsc.backup.impl.SnapshotBackupEngineImpl;
 import io.evasan.nsc.cache.CacheConfig;
 import io.evasan.nsc.cache.CacheStats;
 import io.evasan.nsc.cache.impl.WriteBackCache;
+import io.evasan.nsc.api.QuarantineEntry;
 import io.evasan.nsc.lun.LunRecord;
 import io.evasan.nsc.lun.LunStats;
 import io.evasan.nsc.lun.LunTable;
@@ -103,7 +104,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *     taken, and leaves quarantine only through {@link #repairQuarantined} (or deleting it by name).</li>
  * </ul>
  */
-public final class Controller implements AutoCloseable {
+public final class Controller implements io.evasan.nsc.api.Volumes, AutoCloseable {
     static final long PROMOTE_INTERVAL_MS = 200;
 
     private final ControllerConfig config;

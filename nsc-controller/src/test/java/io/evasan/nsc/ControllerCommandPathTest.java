@@ -1,5 +1,6 @@
 package io.evasan.nsc;
 
+import io.evasan.nsc.api.QuarantineEntry;
 import io.evasan.error.ErrorCode;
 import io.evasan.error.StorageException;
 import io.evasan.nsc.lun.LunRecord;

@@ -3,7 +3,7 @@ package io.evasan.mgmt.impl;
 import io.evasan.error.ErrorCode;
 import io.evasan.error.StorageException;
 import io.evasan.mgmt.ManagementConfig;
-import io.evasan.nsc.Controller;
+import io.evasan.nsc.api.Volumes;
 import io.evasan.nsc.lun.LunRecord;
 import io.evasan.nsc.lun.Presentation;
 import io.evasan.nsc.lun.SnapshotRecord;
@@ -48,7 +48,7 @@ public final class ApiRoutes {
     private final Cell cell;
     private final Drives pool;
     private final Trees trees;
-    private final Controller controller;
+    private final Volumes controller;
     private final ManagementConfig config;
     private final ApplianceMeters meters;
     private final JobRoutes jobs;
@@ -62,7 +62,7 @@ public final class ApiRoutes {
         this.cell = cell;
         this.pool = cell.drives();
         this.trees = cell.trees();
-        this.controller = cell.controller();
+        this.controller = cell.volumes();
         this.config = config;
         this.meters = meters;
         this.jobs = new JobRoutes(this, cell);
@@ -725,7 +725,7 @@ public final class ApiRoutes {
 
     /** Adds {@code state} ("online" or "quarantined") and, when quarantined, {@code reason} and {@code repair}. */
     private void putState(JsonObject o, String quarantineId) {
-        for (io.evasan.nsc.QuarantineEntry q : controller.quarantine()) {
+        for (io.evasan.nsc.api.QuarantineEntry q : controller.quarantine()) {
             if (q.id().equals(quarantineId)) {
                 o.put("state", "quarantined").put("reason", q.reason()).put("repair", q.repair());
                 return;
@@ -734,7 +734,7 @@ public final class ApiRoutes {
         o.put("state", "online");
     }
 
-    static JsonObject quarantineJson(io.evasan.nsc.QuarantineEntry q) {
+    static JsonObject quarantineJson(io.evasan.nsc.api.QuarantineEntry q) {
         return new JsonObject().put("id", q.id()).put("kind", q.kind().name().toLowerCase(java.util.Locale.ROOT))
                 .put("name", q.name()).put("unitId", q.unitId()).put("disk", q.disk()).put("reason", q.reason())
                 .put("repair", q.repair());
@@ -742,14 +742,14 @@ public final class ApiRoutes {
 
     private Reply listQuarantine(RoutingContext ctx) {
         JsonArray a = new JsonArray();
-        for (io.evasan.nsc.QuarantineEntry q : controller.quarantine()) {
+        for (io.evasan.nsc.api.QuarantineEntry q : controller.quarantine()) {
             a.add(quarantineJson(q));
         }
         return new Reply(200, a);
     }
 
     private Reply repairQuarantined(RoutingContext ctx) {
-        io.evasan.nsc.QuarantineEntry q;
+        io.evasan.nsc.api.QuarantineEntry q;
         try {
             q = controller.repairQuarantined(ctx.pathParam("id"));
         } catch (StorageException e) {

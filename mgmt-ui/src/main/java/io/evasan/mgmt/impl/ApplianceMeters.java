@@ -1,7 +1,7 @@
 package io.evasan.mgmt.impl;
 
 import io.evasan.error.StorageException;
-import io.evasan.nsc.Controller;
+import io.evasan.nsc.api.Volumes;
 import io.evasan.nsc.lun.SnapshotRecord;
 import io.evasan.nsc.api.BgCopyView;
 import io.evasan.nsc.api.Cell;
@@ -46,7 +46,7 @@ public final class ApplianceMeters {
         for (DiskGroupView g : drives.diskGroups()) {
             groupAdded(g);
         }
-        Gauge.builder("evasan.luns", cell.controller(), c -> c.listLuns().size()).description("LUNs in the controller's table").register(r);
+        Gauge.builder("evasan.luns", cell.volumes(), c -> c.listLuns().size()).description("LUNs in the controller's table").register(r);
         for (int i = 1; i <= 5; i++) {
             requests[i] = Counter.builder("evasan.mgmt.requests").tag("status", i + "xx")
                     .description("management API requests answered").register(r);
@@ -81,7 +81,7 @@ public final class ApplianceMeters {
      * @return the number of snapclone gauge pairs registered after the call
      */
     public synchronized int syncBgcopy(Cell cell) {
-        Controller controller = cell.controller();
+        Volumes controller = cell.volumes();
         Set<String> seen = new HashSet<>();
         for (SnapshotRecord s : controller.listSnapshots()) {
             if (!s.snapclone()) {

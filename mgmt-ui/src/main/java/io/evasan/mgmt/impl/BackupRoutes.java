@@ -2,7 +2,7 @@ package io.evasan.mgmt.impl;
 
 import io.evasan.error.ErrorCode;
 import io.evasan.error.StorageException;
-import io.evasan.nsc.Controller;
+import io.evasan.nsc.api.Volumes;
 import io.evasan.nsc.backup.BackupRefusedException;
 import io.evasan.nsc.api.BackupView;
 import io.evasan.nsc.api.Cell;
@@ -15,7 +15,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.Set;
 
 /**
- * Seed 003 snapshot backup over {@link Controller}'s management entry points (the same work as the
+ * Seed 003 snapshot backup over the cell API's {@link Volumes} entry points (the same work as the
  * DCMDs, without a SCSI nexus): the log LUN, initiate, terminate and the LOP copy.
  *
  * <p>Invariant: a refusal for one of the seed's reasons is a 409 whose body carries the reason text and
@@ -24,12 +24,12 @@ import java.util.Set;
  */
 final class BackupRoutes {
     private final ApiRoutes api;
-    private final Controller controller;
+    private final Volumes controller;
     private final Cell cell;
 
     BackupRoutes(ApiRoutes api, Cell cell) {
         this.cell = cell;
-        Controller controller = cell.controller();
+        Volumes controller = cell.volumes();
         this.api = api;
         this.controller = controller;
     }

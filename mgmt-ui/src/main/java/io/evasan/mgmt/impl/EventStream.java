@@ -1,6 +1,6 @@
 package io.evasan.mgmt.impl;
 
-import io.evasan.nsc.Controller;
+import io.evasan.nsc.api.Volumes;
 import io.evasan.nsc.lun.LunRecord;
 import io.evasan.nsc.lun.Presentation;
 import io.evasan.nsc.lun.SnapshotRecord;
@@ -63,7 +63,7 @@ public final class EventStream {
 
     private final Vertx vertx;
     private final Cell cell;
-    private final Controller controller;
+    private final Volumes controller;
     private final ApiRoutes api;
     private final int maxStreams;
     private final long tickMillis;
@@ -102,7 +102,7 @@ public final class EventStream {
         }
         this.vertx = vertx;
         this.cell = cell;
-        this.controller = cell.controller();
+        this.controller = cell.volumes();
         this.api = api;
         this.maxStreams = maxStreams;
         this.tickMillis = tickMillis;

@@ -4,7 +4,7 @@ import io.evasan.error.StorageException;
 import io.evasan.mgmt.InitiatorSecrets;
 import io.evasan.mgmt.ManagementConfig;
 import io.evasan.nsc.api.Records;
-import io.evasan.nsc.Controller;
+import io.evasan.nsc.api.Volumes;
 import io.evasan.nsc.lun.Presentation;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -45,7 +45,7 @@ final class HostRoutes {
     static final Set<String> CHAP_FIELDS = Set.of("userName", "secret", "targetUserName", "targetSecret");
 
     private final ApiRoutes api;
-    private final Controller controller;
+    private final Volumes controller;
     private final RecordStore store;
     private final InitiatorSecrets secrets;
     private final LongSupplier clock;
@@ -57,7 +57,7 @@ final class HostRoutes {
      */
     static volatile java.util.function.Consumer<String> stepHook;
 
-    HostRoutes(ApiRoutes api, Controller controller, ManagementConfig config) {
+    HostRoutes(ApiRoutes api, Volumes controller, ManagementConfig config) {
         this.api = api;
         this.controller = controller;
         Records mld = config.records();

@@ -1,7 +1,7 @@
 package io.evasan.mgmt.impl;
 
 import io.evasan.error.StorageException;
-import io.evasan.nsc.Controller;
+import io.evasan.nsc.api.Volumes;
 import io.evasan.nsc.api.Backup;
 import io.evasan.nsc.api.BgCopyView;
 import io.evasan.nsc.api.Cell;
@@ -40,7 +40,7 @@ final class JobRoutes {
     private final Cell cell;
     private final Drives pool;
     private final Jobs trees;
-    private final Controller controller;
+    private final Volumes controller;
     /** Final answers of cancelled jobs, oldest first. */
     private final Map<String, JsonObject> cancelled = new LinkedHashMap<>();
 
@@ -49,7 +49,7 @@ final class JobRoutes {
         this.cell = cell;
         this.pool = cell.drives();   // rebuilds started through this API: the cell keeps the latest per disk group
         this.trees = cell.jobs();
-        this.controller = cell.controller();
+        this.controller = cell.volumes();
     }
 
     void register(Router router) {

@@ -4,7 +4,7 @@ import io.evasan.error.ErrorCode;
 import io.evasan.error.StorageException;
 import io.evasan.mgmt.ManagementConfig;
 import io.evasan.nsc.api.Records;
-import io.evasan.nsc.Controller;
+import io.evasan.nsc.api.Volumes;
 import io.evasan.nsc.lun.LunRecord;
 import io.evasan.nsc.lun.SnapshotRecord;
 import io.evasan.nsc.marker.SnapshotMarker;
@@ -30,7 +30,7 @@ import java.util.regex.Pattern;
 
 /**
  * Snapshot schedules: every {@code intervalSeconds} a snapshot (or snapclone) of a LUN named
- * {@code <schedule>-<yyyyMMdd-HHmmss>} (UTC) through {@link Controller#snapshot} (a cache marker, so it
+ * {@code <schedule>-<yyyyMMdd-HHmmss>} (UTC) through {@link Volumes#snapshot} (a cache marker, so it
  * holds exactly the writes acknowledged before the run); after a run that took its snapshot, the
  * oldest snapshots of that schedule beyond {@code keep} are deleted.
  *
@@ -51,7 +51,7 @@ public final class ScheduleRoutes {
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
 
     private final ApiRoutes api;
-    private final Controller controller;
+    private final Volumes controller;
     private final ManagementConfig config;
     private final LongSupplier clock;
     private final RecordStore store;
@@ -74,7 +74,7 @@ public final class ScheduleRoutes {
         }
     }
 
-    ScheduleRoutes(ApiRoutes api, Controller controller, ManagementConfig config) {
+    ScheduleRoutes(ApiRoutes api, Volumes controller, ManagementConfig config) {
         this.api = api;
         this.controller = controller;
         this.config = config;

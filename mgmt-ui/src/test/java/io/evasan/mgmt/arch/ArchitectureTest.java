@@ -35,6 +35,26 @@ class ArchitectureTest {
                             .as("an impl package of another module"))
             .as("mgmt-ui reaches the cell only through io.evasan.nsc.api (no raid, mld, sharing, mapping or foreign impl)");
 
+    /**
+     * Within the controller's module, only the cell API and the value types its methods name: not the
+     * {@code Controller} class, its configuration, the cache, the services or the cell's implementation.
+     */
+    static final ArchRule ONLY_THE_API_OF_THE_CONTROLLER = noClasses()
+            .that().resideInAPackage("io.evasan.mgmt..")
+            .should().dependOnClassesThat(
+                    com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage("io.evasan.nsc..")
+                            .and(com.tngtech.archunit.base.DescribedPredicate.not(
+                                    com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage(
+                                            "io.evasan.nsc.api..", "io.evasan.nsc.lun", "io.evasan.nsc.marker",
+                                            "io.evasan.nsc.backup")))
+                            .as("a class of nsc-controller outside its cell API (io.evasan.nsc.api) and value types"))
+            .as("mgmt-ui reaches the controller only through io.evasan.nsc.api (no Controller, cache, service or cell impl)");
+
+    @Test
+    void mgmtReachesTheControllerOnlyThroughItsApi() {
+        ONLY_THE_API_OF_THE_CONTROLLER.check(MGMT);
+    }
+
     @Test
     void mgmtUsesOnlyTheCellApi() {
         ONLY_THE_CELL_API.check(MGMT);

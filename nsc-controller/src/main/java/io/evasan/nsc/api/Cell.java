@@ -1,7 +1,5 @@
 package io.evasan.nsc.api;
 
-import io.evasan.nsc.Controller;
-
 /**
  * One cell as the management appliance, the launcher and the transports see it. Each area is a
  * sub-interface; the objects returned are the same for the life of the cell.
@@ -31,9 +29,6 @@ public interface Cell {
     /** The history of committed changes, one {@link CellRecord} each, that a partner controller applies. */
     CellLog log();
 
-    /**
-     * The controller: LUNs, snapshots and snapclones, presentations (its public {@code io.evasan.nsc} API).
-     * Transitional: these areas move to their own sub-interfaces ({@code Luns}, {@code Snapshots}) next.
-     */
-    Controller controller();
+    /** LUNs, presentations, snapshots and snapclones, rollbacks, the quarantine, the snapshot backup session. */
+    Volumes volumes();
 }

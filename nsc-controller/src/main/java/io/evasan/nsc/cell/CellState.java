@@ -70,7 +70,7 @@ public final class CellState {
     public static CellState capture(Cell cell, Collection<String> recordKinds) {
         CellState s = new CellState();
         s.lastSeq = cell.log().lastSeq();
-        var ctl = cell.controller();
+        var ctl = cell.volumes();
         for (LunRecord r : ctl.listLuns()) {
             int group = r.kind() == LunRecord.Kind.PRIMARY ? cell.trees().diskGroupOf(r.disk()) : -1;
             s.luns.put(r.id(), new Lun(r.id(), r.name(), LunKind.valueOf(r.kind().name()), r.uid(), r.disk(),

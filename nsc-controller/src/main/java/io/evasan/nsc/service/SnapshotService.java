@@ -5,7 +5,7 @@ import io.evasan.error.StorageException;
 import io.evasan.nsc.api.CellRecord;
 import io.evasan.nsc.Controller;
 import io.evasan.nsc.ControllerConfig;
-import io.evasan.nsc.QuarantineEntry;
+import io.evasan.nsc.api.QuarantineEntry;
 import io.evasan.nsc.backup.impl.SnapshotBackupEngineImpl;
 import io.evasan.nsc.cache.impl.WriteBackCache;
 import io.evasan.nsc.lun.LunRecord;

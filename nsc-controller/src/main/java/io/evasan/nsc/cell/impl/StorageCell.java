@@ -91,7 +91,7 @@ public final class StorageCell implements Cell, Luns, Drives, Jobs, Trees, Backu
     @Override public Backup backup() { return this; }
     @Override public Controllers controllers() { return this; }
     @Override public Trees trees() { return this; }
-    @Override public Controller controller() { return controller; }
+    @Override public io.evasan.nsc.api.Volumes volumes() { return controller; }
     @Override public CellLog log() { return log; }
 
     @Override

@@ -1,4 +1,4 @@
-package io.evasan.nsc;
+package io.evasan.nsc.api;
 
 import java.util.Objects;
 
