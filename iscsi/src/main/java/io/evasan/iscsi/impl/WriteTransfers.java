@@ -268,7 +268,7 @@ final class WriteTransfers {
         c.submitted = true;
         ScsiTask t = c.task;
         t.status(ScsiStatus.CHECK_CONDITION);
-        IscsiConnection.writeSense(t, 0x0b, 0x4b, dataSnError ? 0x00 : 0x05);
+        ScsiCommands.writeSense(t, 0x0b, 0x4b, dataSnError ? 0x00 : 0x05);
         t.residual(0, false);
         conn.onTaskComplete(c);
     }

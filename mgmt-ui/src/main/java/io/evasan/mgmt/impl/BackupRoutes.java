@@ -80,8 +80,8 @@ final class BackupRoutes {
     private ApiRoutes.Reply defineLog(RoutingContext ctx) {
         JsonObject b = Json.body(ctx, Set.of("name", "capacityBytes"));
         String name = ApiRoutes.name(b, "name");
-        long cap = Json.integer(b, "capacityBytes", ApiRoutes.MIN_LUN_BYTES, ApiRoutes.MAX_LUN_BYTES);
-        if (cap % ApiRoutes.MIN_LUN_BYTES != 0) {
+        long cap = Json.integer(b, "capacityBytes", LunRoutes.MIN_LUN_BYTES, LunRoutes.MAX_LUN_BYTES);
+        if (cap % LunRoutes.MIN_LUN_BYTES != 0) {
             throw ApiError.badRequest("capacityBytes", "field 'capacityBytes' must be a multiple of 1 MiB (1048576)");
         }
         try {

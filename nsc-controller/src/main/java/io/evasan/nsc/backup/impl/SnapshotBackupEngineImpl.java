@@ -18,13 +18,11 @@ import io.evasan.scsi.lu.LuException;
 import io.evasan.scsi.lu.LunVisibility;
 import io.evasan.scsi.sense.SenseCodes;
 import io.evasan.scsi.vendor.DcmdCodes;
-import io.evasan.scsi.vendor.DcmdDescriptor;
 import io.evasan.scsi.vendor.SnapshotBackupEngine;
 import io.evasan.sharing.AllocationPolicy;
 import io.evasan.sharing.DeleteOption;
 import io.evasan.sharing.SharingTrees;
 
-import java.util.Arrays;
 import java.util.concurrent.ExecutionException;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -67,10 +65,15 @@ import java.util.function.LongSupplier;
  * caches) and a separate backup host read the backup LUN; the log is the administrator's shared
  * resource, and presenting the backup LUN to a host is the administrator's grant to read whatever
  * snapshot it serves. LOP START names system drives by number: each is resolved to the LU hosts see
- * for it ({@link #hostUnit}) and must be seen by the requester ({@link LunVisibility}); else the
+ * for it ({@link LopCopies#hostUnit}) and must be seen by the requester ({@link LunVisibility}); else the
  * command fails with 05/24/00 pointing at the SOURCE / DESTINATION byte, before any state is looked
  * at (so a masked LUN and an absent one answer alike) and with nothing changed. LOP STATUS reports a
  * copy only to a requester that sees its source or destination LU (else "no copy in progress").
+ *
+ * <p>This class is the backup session's state machine (initiate, the marker's snapshot, terminate,
+ * the end of a backup, the backup LUN's readiness), the log LUN definition and the engine's entry
+ * points; the log accounting (change trackers, the overflow reported once) is {@link BackupLog}, the
+ * LOP copies and their baselines are {@link LopCopies}. All three share one lock.
  *
  * <p>Invariants: at most one backup active per controller (the seed's one log system drive); an
  * error answer changes nothing; the primary LUN's I/O never fails because of the backup. Backup
@@ -79,7 +82,7 @@ import java.util.function.LongSupplier;
  */
 public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, DestageObserver {
     /** Why a snapshot ended. */
-    private enum End {
+    enum End {
         TERMINATE, OVERFLOW, COPY_DONE, CLOSE,
         /**
          * Overflow seen by a destage worker: the copy is not waited for (it may itself be waiting for
@@ -111,126 +114,10 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
         }
     }
 
-    /** A background copy (LOP). */
-    private final class Copy implements Runnable {
-        final Active source;
-        final CachedLogicalUnit dest;
-        final long destDisk;
-        final boolean incrementalRequested;
-        volatile boolean incremental;
-        final Thread thread;
-        volatile int abort;
-        volatile boolean finished;
-        volatile long copiedSegments;
-        /** Segments examined so far (progress: {@code position / segments}). */
-        volatile int position;
-        final int segments;
-
-        /** The LU the LOP START named as source (the backup LU of the log, or the primary's LU). */
-        final LogicalUnit namedSource;
-
-        Copy(Active source, LogicalUnit namedSource, CachedLogicalUnit dest, long destDisk, boolean incrementalRequested) {
-            this.source = source;
-            this.namedSource = namedSource;
-            this.dest = dest;
-            this.destDisk = destDisk;
-            this.incrementalRequested = incrementalRequested;
-            this.segments = (int) ((source.primarySize + segBytes - 1) / segBytes);
-            this.thread = new Thread(this, "nsc-lop-copy-" + dest.lunId());
-            this.thread.setDaemon(true);
-        }
-
-        @Override
-        public void run() {
-            int result = DcmdCodes.LOP_STATUS_COMPLETED;
-            boolean invalidated = false;
-            try {
-                cache.synchronize(dest.lunId(), 0, 0);   // host writes older than the copy reach the disk first
-                synchronized (lock) {
-                    // decided after the synchronize: a destaged host write to the destination drops its baseline
-                    long[] bg = baselineGen;
-                    int d = dest.lunId();
-                    incremental = incrementalRequested && source.changedSincePrev != null && source.prevGen >= 0
-                            && d < bg.length && bg[d] == source.prevGen && baselineLun[d] == source.lunId;
-                }
-                copy();
-            } catch (StorageException e) {
-                if (e.code() == ErrorCode.SNAPSHOT_INVALIDATED) {
-                    invalidated = true;
-                    result = DcmdCodes.LOP_STATUS_DRIVE_NOT_READY;
-                } else if (e.code() == ErrorCode.NOT_FOUND) {
-                    result = DcmdCodes.LOP_STATUS_DRIVE_NOT_READY;
-                } else {
-                    result = DcmdCodes.LOP_STATUS_IRRECOVERABLE_DATA_ERRORS;
-                }
-            } catch (InterruptedException e) {
-                result = DcmdCodes.LOP_STATUS_TERMINATED_BY_COMMAND;
-            } catch (RuntimeException e) {
-                result = DcmdCodes.LOP_STATUS_IRRECOVERABLE_DATA_ERRORS;
-            }
-            synchronized (lock) {
-                if (abort != 0) {
-                    result = abort;
-                }
-                if (result == DcmdCodes.LOP_STATUS_COMPLETED) {
-                    baselineLun[dest.lunId()] = source.lunId;
-                    baselineGen[dest.lunId()] = source.gen;
-                } else {
-                    baselineGen[dest.lunId()] = -1;
-                }
-                lastStatus = result;
-            }
-            dest.setBusy(false);   // BUSY until here; only then does LOP STATUS stop answering "in progress"
-            if (result == DcmdCodes.LOP_STATUS_COMPLETED) {
-                end(source, End.COPY_DONE);   // seed 003 step 5: a completed copy terminates the backup
-            } else if (invalidated) {
-                end(source, End.OVERFLOW);
-            }
-            synchronized (lock) {
-                finished = true;
-                lock.notifyAll();
-            }
-        }
-
-        private void copy() throws InterruptedException {
-            byte[] a = new byte[segBytes];
-            byte[] b = new byte[segBytes];
-            int segs = (int) ((source.primarySize + segBytes - 1) / segBytes);
-            long[] only = incremental ? source.changedSincePrev : null;
-            for (int s = 0; s < segs; s++) {
-                position = s;
-                if (only != null && (only[s >>> 6] & (1L << (s & 63))) == 0) {
-                    continue;
-                }
-                synchronized (lock) {
-                    while (copyPaused && abort == 0) {
-                        lock.wait();
-                    }
-                }
-                if (abort != 0) {
-                    return;
-                }
-                long off = (long) s * segBytes;
-                int len = (int) Math.min(segBytes, source.primarySize - off);
-                trees.read(source.disk, off, a, 0, len);
-                if (allZero(a, len)) {
-                    trees.read(destDisk, off, b, 0, len);
-                    if (allZero(b, len)) {
-                        continue;
-                    }
-                }
-                trees.write(destDisk, off, a, 0, len);
-                copiedSegments++;
-            }
-            position = segs;
-        }
-    }
-
     private final Object lock = new Object();
     private final SharingTrees trees;
     private final LunTable table;
     private final IntFunction<CachedLogicalUnit> primaries;
-    private final IntFunction<? extends LogicalUnit> snapshotUnits;
     private final LongSupplier requestIds;
     private final BooleanSupplier rebuilding;
     private final BooleanSupplier initializing;
@@ -246,14 +133,11 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
     private BackupState state = BackupState.INACTIVE;
     private Active initiating;
     private long initiatingRequest = -1;
-    private volatile boolean overflowPending;
     private long generations;
-    private volatile ChangeTracker[] trackers = new ChangeTracker[0];
-    private int[] baselineLun = new int[8];
-    private volatile long[] baselineGen = new long[8];
-    private Copy copy;
-    private int lastStatus = DcmdCodes.LOP_STATUS_NO_COPY_IN_PROGRESS;
-    private boolean copyPaused;
+    /** Log accounting: change trackers, the overflow to report. */
+    private final BackupLog backupLog;
+    /** LOP START / STATUS: the copies and their baselines. */
+    private final LopCopies copies;
 
     /**
      * @param primaries       LUN id to its LU (null when unknown / not a primary LUN)
@@ -273,7 +157,6 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
         this.trees = trees;
         this.table = table;
         this.primaries = primaries;
-        this.snapshotUnits = snapshotUnits;
         this.requestIds = requestIds;
         this.rebuilding = rebuilding;
         this.initializing = initializing;
@@ -282,12 +165,14 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
         this.poolIdentity = poolIdentity;
         this.physicalBlockExponent = physicalBlockExponent;
         this.segBytes = trees.segmentBytes();
-        Arrays.fill(baselineGen, -1);
+        this.backupLog = new BackupLog(lock, table, segBytes);
+        this.copies = new LopCopies(lock, this, trees, table, primaries, snapshotUnits);
     }
 
     /** Attaches the cache (it is built after the engine, since its snapshot action routes here). */
     public void attach(WriteCache cache) {
         this.cache = cache;
+        copies.attach(cache);
     }
 
     // ------------------------------------------------------------------ log LUN
@@ -322,27 +207,15 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
     public boolean involves(int lunId) {
         synchronized (lock) {
             Active a = active != null ? active : initiating;
-            return (a != null && a.lunId == lunId) || (copy != null && !copy.finished && copy.dest.lunId() == lunId);
+            return (a != null && a.lunId == lunId) || copies.copyingTo(lunId);
         }
     }
 
     /** Forgets tracking and baselines of a deleted LUN. */
     public void lunDeleted(int lunId) {
         synchronized (lock) {
-            ChangeTracker[] t = trackers;
-            if (lunId < t.length && t[lunId] != null) {
-                t = t.clone();
-                t[lunId] = null;
-                trackers = t;
-            }
-            if (lunId < baselineGen.length) {
-                baselineGen[lunId] = -1;
-            }
-            for (int i = 0; i < baselineLun.length; i++) {
-                if (baselineGen[i] >= 0 && baselineLun[i] == lunId) {
-                    baselineGen[i] = -1;
-                }
-            }
+            backupLog.lunDeleted(lunId);
+            copies.lunDeleted(lunId);
         }
     }
 
@@ -372,8 +245,7 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
         if (a == null) {
             return -1;
         }
-        ChangeTracker[] t = trackers;
-        return a.lunId < t.length && t[a.lunId] != null ? t[a.lunId].count() : 0;
+        return backupLog.usedSegments(a.lunId);
     }
 
     /** Log capacity in segments (the log LUN's size / segment size), or -1 without a log LUN. */
@@ -384,9 +256,7 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
 
     /** Segments written by the last finished copy. */
     public long lastCopiedSegments() {
-        synchronized (lock) {
-            return copy != null && copy.finished ? copy.copiedSegments : 0;
-        }
+        return copies.lastCopiedSegments();
     }
 
     /**
@@ -406,15 +276,7 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
     }
 
     public CopyProgress copyProgress() {
-        synchronized (lock) {
-            Copy c = copy;
-            if (c == null) {
-                return null;
-            }
-            int done = c.finished && lastStatus == DcmdCodes.LOP_STATUS_COMPLETED ? c.segments : c.position;
-            return new CopyProgress(c.dest.lunId(), done, c.segments, c.copiedSegments, !c.finished,
-                    copyPaused && !c.finished, c.finished ? lastStatus : DcmdCodes.LOP_STATUS_IN_PROGRESS, c.incremental);
-        }
+        return copies.copyProgress();
     }
 
     /**
@@ -424,51 +286,21 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
      * @return false when no copy was running
      */
     public boolean cancelCopy() {
-        Copy c;
-        synchronized (lock) {
-            c = copy;
-            if (c == null || c.finished) {
-                return false;
-            }
-            c.abort = DcmdCodes.LOP_STATUS_TERMINATED_BY_COMMAND;
-            copyPaused = false;
-            lock.notifyAll();
-        }
-        try {
-            c.thread.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new StorageException(ErrorCode.BUSY, "interrupted while stopping the copy");
-        }
-        return true;
+        return copies.cancelCopy();
     }
 
     /** Holds a running copy before its next segment (diagnostics and tests); nothing is lost. */
     public void pauseCopy() {
-        synchronized (lock) {
-            copyPaused = true;
-        }
+        copies.pauseCopy();
     }
 
     public void resumeCopy() {
-        synchronized (lock) {
-            copyPaused = false;
-            lock.notifyAll();
-        }
+        copies.resumeCopy();
     }
 
     /** Waits until no copy is running (diagnostics and tests). */
     public void awaitCopy(long millis) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + millis;
-        synchronized (lock) {
-            while (copy != null && !copy.finished) {
-                long left = deadline - System.currentTimeMillis();
-                if (left <= 0) {
-                    return;
-                }
-                lock.wait(left);
-            }
-        }
+        copies.awaitCopy(millis);
     }
 
     // ------------------------------------------------------------------ DCMD: initiate / terminate
@@ -518,7 +350,7 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
                     log.record().sizeBytes() / segBytes);
             initiatingRequest = reqId;
             state = BackupState.INITIATING;
-            overflowPending = false;
+            backupLog.clearOverflow();
         }
         Active a;
         try {
@@ -588,29 +420,13 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
                 return;
             }
             long disk = trees.snapshot(a.primaryDisk, AllocationPolicy.ON_DEMAND);
-            ChangeTracker t = tracker(a.lunId, true);
+            ChangeTracker t = backupLog.tracker(a.lunId, true);
             long prevGen = t.generation();
             long[] changed = t.restart(a.gen);
             Active b = new Active(a.lunId, a.primaryDisk, a.primarySize, a.gen, prevGen, changed, a.capacitySegments);
             b.disk = disk;
             initiating = b;
         }
-    }
-
-    private ChangeTracker tracker(int lunId, boolean create) {
-        ChangeTracker[] t = trackers;
-        if (lunId < t.length && t[lunId] != null) {
-            return t[lunId];
-        }
-        if (!create) {
-            return null;
-        }
-        ChangeTracker[] n = Arrays.copyOf(t, Math.max(t.length, lunId + 1));
-        LunRecord r = table.byId(lunId);
-        int segs = (int) ((r.sizeBytes() + segBytes - 1) / segBytes);
-        n[lunId] = new ChangeTracker(segs);
-        trackers = n;
-        return n[lunId];
     }
 
     @Override
@@ -629,8 +445,8 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
      * Ends the backup {@code a} if it is still the active one: stops a copy from it, deletes the
      * snapshot disk. Returns false when {@code a} was no longer active.
      */
-    private boolean end(Active a, End why) {
-        Copy c;
+    boolean end(Active a, End why) {
+        Thread c;
         synchronized (lock) {
             if (active != a || state != BackupState.ACTIVE) {
                 return false;
@@ -638,20 +454,14 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
             active = null;
             state = BackupState.ENDING;
             if (why == End.OVERFLOW || why == End.OVERFLOW_IN_DESTAGE) {
-                overflowPending = true;
+                backupLog.overflowed();
             }
-            c = copy;
-            if (c != null && !c.finished && c.source == a && c.thread != Thread.currentThread()) {
-                c.abort = why == End.OVERFLOW || why == End.OVERFLOW_IN_DESTAGE ? DcmdCodes.LOP_STATUS_DRIVE_NOT_READY
-                        : DcmdCodes.LOP_STATUS_TERMINATED_BY_COMMAND;
-                lock.notifyAll();
-            } else {
-                c = null;
-            }
+            c = copies.abortCopyFrom(a, why == End.OVERFLOW || why == End.OVERFLOW_IN_DESTAGE
+                    ? DcmdCodes.LOP_STATUS_DRIVE_NOT_READY : DcmdCodes.LOP_STATUS_TERMINATED_BY_COMMAND);
         }
         if (c != null && why != End.OVERFLOW_IN_DESTAGE) {
             try {
-                c.thread.join();
+                c.join();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -697,13 +507,7 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
     }
 
     int consumeOverflow() {
-        synchronized (lock) {
-            if (overflowPending) {
-                overflowPending = false;
-                return DcmdCodes.LOG_OVERFLOW;
-            }
-        }
-        return DcmdCodes.BACKUP_LUN_NOT_READY;
+        return backupLog.consumeOverflow();
     }
 
     Active activeSnapshot() {
@@ -724,119 +528,32 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
 
     @Override
     public void beforeWrite(int lunId, long byteOffset, long length) {
-        ChangeTracker[] t = trackers;
-        if (lunId < t.length && t[lunId] != null && length > 0) {
-            int count = t[lunId].mark((int) (byteOffset / segBytes), (int) ((byteOffset + length - 1) / segBytes));
+        int count = backupLog.mark(lunId, byteOffset, length);
+        if (count >= 0) {
             Active a = active;
             if (a != null && a.lunId == lunId && count > a.capacitySegments) {
                 end(a, End.OVERFLOW_IN_DESTAGE);
             }
         }
-        long[] bg = baselineGen;
-        if (lunId < bg.length && bg[lunId] >= 0) {
-            synchronized (lock) {
-                if (baselineGen[lunId] >= 0) {
-                    baselineGen[lunId] = -1;   // the host changed the destination after its copy
-                }
-            }
-        }
+        copies.destinationWritten(lunId);
     }
 
     // ------------------------------------------------------------------ LOP
 
-    /**
-     * The LU hosts see for system drive (unit id) {@code id}: a primary LUN's, the backup LU of the log
-     * LUN, a presented snapshot's; null when there is none. These are the very objects the LUN
-     * masking presents, so {@link LunVisibility#sees} on them is the masking decision.
-     */
-    LogicalUnit hostUnit(int id) {
-        CachedLogicalUnit p = primaries.apply(id);
-        if (p != null) {
-            return p;
-        }
-        BackupLogicalUnit l = logUnit;
-        if (l != null && l.record().id() == id) {
-            return l;
-        }
-        return snapshotUnits.apply(id);
-    }
-
     @Override
     public int lopStart(int lopOpcode, int sourceDrive, int destinationDrive, LunVisibility visibility)
             throws LuException {
-        Copy c;
-        synchronized (lock) {
-            // masking first: the answer to a drive the requester cannot see never depends on its state
-            LogicalUnit named = hostUnit(sourceDrive);
-            if (!visibility.sees(named)) {
-                throw DcmdCodes.illegalCdb(DcmdDescriptor.SOURCE_OFFSET,
-                        "LOP START source drive " + sourceDrive + " is not a LUN the initiator sees");
-            }
-            if (!visibility.sees(hostUnit(destinationDrive))) {
-                throw DcmdCodes.illegalCdb(DcmdDescriptor.DESTINATION_OFFSET,
-                        "LOP START destination drive " + destinationDrive + " is not a LUN the initiator sees");
-            }
-            if (copy != null && !copy.finished) {
-                return DcmdCodes.LOP_START_COPY_ALREADY_IN_PROGRESS;
-            }
-            LunRecord src = table.byId(sourceDrive);
-            LunRecord dst = table.byId(destinationDrive);
-            if (src == null || dst == null || dst.kind() != LunRecord.Kind.PRIMARY) {
-                return DcmdCodes.LOP_START_INVALID_SYSTEM_DRIVE;
-            }
-            CachedLogicalUnit destLu = primaries.apply(dst.id());
-            if (destLu == null) {
-                return DcmdCodes.LOP_START_INVALID_SYSTEM_DRIVE;
-            }
-            Active a = active;
-            boolean srcIsBackup = a != null && (src.kind() == LunRecord.Kind.LOG || src.id() == a.lunId);
-            if (!srcIsBackup) {
-                return DcmdCodes.LOP_START_DRIVE_NOT_READY;
-            }
-            if (dst.id() == a.lunId || dst.sizeBytes() < a.primarySize) {
-                return DcmdCodes.LOP_START_INVALID_SYSTEM_DRIVE;
-            }
-            ensureBaselineSlot(dst.id());
-            c = new Copy(a, named, destLu, dst.disk(), lopOpcode == DcmdDescriptor.LOP_INCREMENTAL_COPY);
-            copy = c;
-        }
-        c.dest.setBusy(true);   // before GOOD: the destination answers BUSY from now until the copy ends
-        c.thread.start();
-        return DcmdCodes.LOP_START_COPY_STARTED;
-    }
-
-    private void ensureBaselineSlot(int id) {
-        if (id >= baselineGen.length) {
-            int n = Math.max(id + 1, baselineGen.length * 2);
-            int old = baselineGen.length;
-            baselineGen = Arrays.copyOf(baselineGen, n);
-            Arrays.fill(baselineGen, old, n, -1L);
-            baselineLun = Arrays.copyOf(baselineLun, n);
-        }
+        return copies.lopStart(lopOpcode, sourceDrive, destinationDrive, visibility);
     }
 
     @Override
     public int lopStatus(int lopOpcode, LunVisibility visibility) {
-        synchronized (lock) {
-            Copy c = copy;
-            if (c == null) {
-                return lastStatus;
-            }
-            if (!visibility.sees(c.namedSource) && !visibility.sees(c.dest)) {
-                return DcmdCodes.LOP_STATUS_NO_COPY_IN_PROGRESS;   // another initiator's copy: not its business
-            }
-            if (!c.finished) {
-                return DcmdCodes.LOP_STATUS_IN_PROGRESS;
-            }
-            return lastStatus;
-        }
+        return copies.lopStatus(lopOpcode, visibility);
     }
 
     /** True if the last LOP START chose the incremental path (diagnostics). */
     public boolean lastCopyIncremental() {
-        synchronized (lock) {
-            return copy != null && copy.incremental;
-        }
+        return copies.lastCopyIncremental();
     }
 
     /** Ends an active backup (deleting its snapshot) and stops a copy; used at controller close. */
@@ -845,14 +562,5 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
         if (a != null) {
             end(a, End.CLOSE);
         }
-    }
-
-    static boolean allZero(byte[] b, int len) {
-        for (int i = 0; i < len; i++) {
-            if (b[i] != 0) {
-                return false;
-            }
-        }
-        return true;
     }
 }
