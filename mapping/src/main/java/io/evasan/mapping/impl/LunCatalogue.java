@@ -74,9 +74,7 @@ final class LunCatalogue {
             long now = System.currentTimeMillis();
             LunRecord r = new LunRecord(id, name, sizeBytes, diskGroupId, id, now, now, -1, 0, 0,
                     new long[] {0}, new RaidLevel[] {level});
-            mapping.mld.commit(new MldBatch().put(LunRecordDescriptor.KIND, LunRecordDescriptor.key(id), LunRecordDescriptor.encode(r))
-                    .put(LunRecordDescriptor.META_KIND, LunRecordDescriptor.NEXT_ID_KEY, LunRecordDescriptor.encodeInt(id + 1)));
-            mapping.nextId = id + 1;
+            commitNew(r);
             L2Map m;
             mapping.meta.lock();
             try {
@@ -121,9 +119,7 @@ final class LunCatalogue {
             LunRecord r = new LunRecord(id, newName, src.sizeBytes(), own.groupId(), src.lockDomain(), now, now,
                     src.id, sourceUserBits, copyUserBits, sr.runStarts(), sr.runLevels(),
                     foreign == null ? -1 : foreign.groupId());
-            mapping.mld.commit(new MldBatch().put(LunRecordDescriptor.KIND, LunRecordDescriptor.key(id), LunRecordDescriptor.encode(r))
-                    .put(LunRecordDescriptor.META_KIND, LunRecordDescriptor.NEXT_ID_KEY, LunRecordDescriptor.encodeInt(id + 1)));
-            mapping.nextId = id + 1;
+            commitNew(r);
             L2Map m;
             mapping.meta.lock();
             try {
@@ -186,8 +182,7 @@ final class LunCatalogue {
                 }
             }
             LunRecord r = d.record.withSize(newSize, System.currentTimeMillis());
-            mapping.mld.commit(new MldBatch().put(LunRecordDescriptor.KIND, LunRecordDescriptor.key(d.id), LunRecordDescriptor.encode(r)));
-            d.record = r;
+            commitRecord(d, r);
             d.size = newSize;
         }
         if (shrink) {
@@ -228,8 +223,7 @@ final class LunCatalogue {
             long[] s = starts.stream().mapToLong(Long::longValue).toArray();
             RaidLevel[] l = levels.toArray(new RaidLevel[0]);
             LunRecord nr = r.withRuns(s, l, System.currentTimeMillis());
-            mapping.mld.commit(new MldBatch().put(LunRecordDescriptor.KIND, LunRecordDescriptor.key(d.id), LunRecordDescriptor.encode(nr)));
-            d.record = nr;
+            commitRecord(d, nr);
             d.setRuns(s, l);
         }
     }
@@ -239,8 +233,7 @@ final class LunCatalogue {
         synchronized (catalog) {
             LogicalDiskImpl d = (LogicalDiskImpl) mapping.disk(name);
             LunRecord nr = d.record.withLockDomain(lockDomain, System.currentTimeMillis());
-            mapping.mld.commit(new MldBatch().put(LunRecordDescriptor.KIND, LunRecordDescriptor.key(d.id), LunRecordDescriptor.encode(nr)));
-            d.record = nr;
+            commitRecord(d, nr);
             d.domain = lockDomain;
         }
     }
@@ -266,9 +259,22 @@ final class LunCatalogue {
             LunRecord nr = new LunRecord(r.id(), r.name(), r.sizeBytes(), r.diskGroupId(), r.lockDomain(),
                     r.createdMillis(), System.currentTimeMillis(), r.cloneSource(), r.cloneSourceBits(),
                     r.cloneCopyBits(), r.runStarts(), r.runLevels(), -1);
-            mapping.mld.commit(new MldBatch().put(LunRecordDescriptor.KIND, LunRecordDescriptor.key(d.id), LunRecordDescriptor.encode(nr)));
-            d.record = nr;
+            commitRecord(d, nr);
             d.foreign = null;
         }
+    }
+
+    /** Commits the record of a new disk and the next free id after it to the MLD; caller holds {@link #catalog}. */
+    private void commitNew(LunRecord r) {
+        int id = r.id();
+        mapping.mld.commit(new MldBatch().put(LunRecordDescriptor.KIND, LunRecordDescriptor.key(id), LunRecordDescriptor.encode(r))
+                .put(LunRecordDescriptor.META_KIND, LunRecordDescriptor.NEXT_ID_KEY, LunRecordDescriptor.encodeInt(id + 1)));
+        mapping.nextId = id + 1;
+    }
+
+    /** Commits {@code d}'s changed record to the MLD, then shows it in memory; caller holds {@link #catalog}. */
+    private void commitRecord(LogicalDiskImpl d, LunRecord r) {
+        mapping.mld.commit(new MldBatch().put(LunRecordDescriptor.KIND, LunRecordDescriptor.key(d.id), LunRecordDescriptor.encode(r)));
+        d.record = r;
     }
 }
