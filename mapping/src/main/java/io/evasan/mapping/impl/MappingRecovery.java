@@ -40,54 +40,55 @@ final class MappingRecovery {
     /** Replays PLDMC records into {@code maps} / {@code materialized} and the RSD slots into {@code replayRsd}. */
     static Txn.OpVisitor replayVisitor(Map<Integer, L2Map> maps, Set<Integer> materialized,
                                        Map<Integer, TreeMap<Integer, Long>> replayRsd) {
-    return new Txn.OpVisitor() {
-        @Override
-        public void set(int disk, int segment, int entry) {
-            maps.computeIfAbsent(disk, d -> new L2Map()).set(segment, entry);
-        }
-
-        @Override
-        public void rsdAdd(int group, int slot, long rsdId) {
-            replayRsd.computeIfAbsent(group, g -> new TreeMap<>()).put(slot, rsdId);
-        }
-
-        @Override
-        public void rsdFree(int group, int slot) {
-            TreeMap<Integer, Long> m = replayRsd.get(group);
-            if (m != null) {
-                m.remove(slot);
+        return new Txn.OpVisitor() {
+            @Override
+            public void set(int disk, int segment, int entry) {
+                maps.computeIfAbsent(disk, d -> new L2Map()).set(segment, entry);
             }
-        }
 
-        @Override
-        public void clone(int src, int dst, int srcBits, int dstBits) {
-            L2Map s = maps.computeIfAbsent(src, d -> new L2Map());
-            maps.computeIfAbsent(dst, d -> new L2Map()).cloneFrom(s, srcBits, dstBits);
-            materialized.add(dst);
-        }
-
-        @Override
-        public void drop(int disk) {
-            maps.remove(disk);
-            materialized.remove(disk);
-        }
-
-        @Override
-        public void truncate(int disk, int fromSegment) {
-            L2Map m = maps.get(disk);
-            if (m != null) {
-                m.truncate(fromSegment);
+            @Override
+            public void rsdAdd(int group, int slot, long rsdId) {
+                replayRsd.computeIfAbsent(group, g -> new TreeMap<>()).put(slot, rsdId);
             }
-        }
 
-        @Override
-        public void created(int disk) {
-            maps.computeIfAbsent(disk, d -> new L2Map());
-            materialized.add(disk);
-        }
-    };
+            @Override
+            public void rsdFree(int group, int slot) {
+                TreeMap<Integer, Long> m = replayRsd.get(group);
+                if (m != null) {
+                    m.remove(slot);
+                }
+            }
+
+            @Override
+            public void clone(int src, int dst, int srcBits, int dstBits) {
+                L2Map s = maps.computeIfAbsent(src, d -> new L2Map());
+                maps.computeIfAbsent(dst, d -> new L2Map()).cloneFrom(s, srcBits, dstBits);
+                materialized.add(dst);
+            }
+
+            @Override
+            public void drop(int disk) {
+                maps.remove(disk);
+                materialized.remove(disk);
+            }
+
+            @Override
+            public void truncate(int disk, int fromSegment) {
+                L2Map m = maps.get(disk);
+                if (m != null) {
+                    m.truncate(fromSegment);
+                }
+            }
+
+            @Override
+            public void created(int disk) {
+                maps.computeIfAbsent(disk, d -> new L2Map());
+                materialized.add(disk);
+            }
+        };
     }
 
+    /** The repairs and rebuilding after the replay; {@code replayRsd} is what the replay found in the RSD slots. */
     void run(Map<Integer, TreeMap<Integer, Long>> replayRsd) {
         // 1. RSD slots -> RStores
         for (Map.Entry<Integer, TreeMap<Integer, Long>> g : replayRsd.entrySet()) {

@@ -33,6 +33,7 @@ final class RsdScan {
         this.group = group;
     }
 
+    /** The whole PSEG table of drive {@code d}. */
     static ByteBuffer readTable(Drive d) {
         int n = d.label().psegCount();
         ByteBuffer b = ByteBuffer.allocate(n * RsdDescriptor.ENTRY_BYTES).order(ByteOrder.LITTLE_ENDIAN);
@@ -41,6 +42,7 @@ final class RsdScan {
         return b;
     }
 
+    /** Restores the group's live RSDs as RStores and builds every readable drive's PSEG allocator. */
     void run() {
         Drive[] ds = group.drives;
         ByteBuffer[] tables = new ByteBuffer[ds.length];
@@ -163,6 +165,7 @@ final class RsdScan {
         }
     }
 
+    /** The PSEG allocator of drive {@code d}: claimed PSEGs used, any other entry released (a stale copy tombstoned). */
     PsegAllocator buildAllocator(Drive d, ByteBuffer t, Map<Long, Long> claimed) {
         int n = d.label().psegCount();
         PsegAllocator a = new PsegAllocator(n);
