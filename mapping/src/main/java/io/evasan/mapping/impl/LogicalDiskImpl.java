@@ -262,10 +262,10 @@ final class LogicalDiskImpl implements LogicalDisk {
             if ((e & SHARED) != 0) {
                 throw new StorageException(ErrorCode.INVALID_STATE, "segment " + seg + " of '" + name + "' is shared");
             }
-            long addr = m.reserve(this, seg);
+            long addr = m.allocator.reserve(this, seg);
             boolean linked = false;
             try {
-                linked = m.link(this, seg, e, addr, LmapEntry.userBits(e));
+                linked = m.lmap.link(this, seg, e, addr, LmapEntry.userBits(e));
             } finally {
                 if (!linked) {
                     m.releaseRseg(addr);
@@ -295,7 +295,7 @@ final class LogicalDiskImpl implements LogicalDisk {
                 int e = map.get(seg);
                 if (LmapEntry.allocated(e)) {
                     if (n == SEGMENT_BYTES) {
-                        m.unlink(this, seg, e, 0);
+                        m.lmap.unlink(this, seg, e, 0);
                     } else {
                         RStore rs = table.rstore(LmapEntry.slot(e));
                         long base = ((long) LmapEntry.rseg(e) << SEG_SHIFT) + in;
@@ -306,7 +306,7 @@ final class LogicalDiskImpl implements LogicalDisk {
                         }
                     }
                 } else if (e != 0) {
-                    m.cas(this, seg, e, 0);
+                    m.lmap.cas(this, seg, e, 0);
                 }
             } finally {
                 l.unlock();
@@ -333,13 +333,13 @@ final class LogicalDiskImpl implements LogicalDisk {
     @Override
     public boolean compareAndSetEntry(long segment, int expect, int update) {
         checkSegment(segment);
-        return m.cas(this, segment, expect, update);
+        return m.lmap.cas(this, segment, expect, update);
     }
 
     @Override
     public long reserveRseg(long segment) {
         checkSegment(segment);
-        return m.reserve(this, segment);
+        return m.allocator.reserve(this, segment);
     }
 
     @Override
@@ -348,19 +348,19 @@ final class LogicalDiskImpl implements LogicalDisk {
         if (count < 1 || count > 8) {
             throw new IllegalArgumentException("count " + count + " is not 1..8");
         }
-        return m.reserveRStore(this, segment, count);
+        return m.allocator.reserveRStore(this, segment, count);
     }
 
     @Override
     public boolean linkRseg(long segment, int expect, long rsegAddress, int userBits) {
         checkSegment(segment);
-        return m.link(this, segment, expect, rsegAddress, userBits);
+        return m.lmap.link(this, segment, expect, rsegAddress, userBits);
     }
 
     @Override
     public boolean unlinkRseg(long segment, int expect, int update) {
         checkSegment(segment);
-        return m.unlink(this, segment, expect, update);
+        return m.lmap.unlink(this, segment, expect, update);
     }
 
     @Override

@@ -46,6 +46,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * members before it is used (allocate returns after the pwrite); a PSEG is in use in its
  * drive's allocator iff a live RSD (or a running rebuild) claims it; no two members of an RSD
  * are on one drive; RAID1 pairs sit on RSS slots 2k/2k+1.
+ *
+ * <p>Parts: {@link RsdScan} restores the RSDs from the PSEG tables at open, {@link DriveMembership} adds and
+ * removes drives, {@link Rebuilder} runs rebuild and resync, {@link Placement} chooses drives and PSEGs;
+ * this class keeps the state they share, allocation and free, the PSEG-table writes and the RStore host.
  */
 public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
     private static final int LOCKS = 4096;
@@ -68,21 +72,21 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
         }
     }
 
-    private final UUID poolId;
-    private final int id;
-    private final String name;
-    private final Owner owner;
+    final UUID poolId;
+    final int id;
+    final String name;
+    final Owner owner;
     private final RaidStats stats;
-    private final Object allocLock = new Object();
-    private final ReentrantLock adminLock = new ReentrantLock();
+    final Object allocLock = new Object();
+    final ReentrantLock adminLock = new ReentrantLock();
     private final ReentrantLock[] locks = new ReentrantLock[LOCKS];
-    private final ConcurrentHashMap<Long, RStoreImpl> rstores = new ConcurrentHashMap<>();
-    private final List<Rss> rssList = new ArrayList<>();
-    private final Set<Integer> evacuating = new HashSet<>();
-    private final List<String> problems = new ArrayList<>();
-    private volatile Drive[] drives;
-    private PsegAllocator[] alloc;
-    private long nextRsdId = 1;
+    final ConcurrentHashMap<Long, RStoreImpl> rstores = new ConcurrentHashMap<>();
+    final List<Rss> rssList = new ArrayList<>();
+    final Set<Integer> evacuating = new HashSet<>();
+    final List<String> problems = new ArrayList<>();
+    volatile Drive[] drives;
+    PsegAllocator[] alloc;
+    long nextRsdId = 1;
     private volatile boolean closed;
     private final RowJournal journal;
     /** Chooses drives and PSEGs for new and moving members; used under allocLock. */
@@ -128,7 +132,7 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
                 rss(l.rssId(), true).set(l.rssSlot(), d.index());
             }
         }
-        scan();
+        new RsdScan(this).run();
         journal = RowJournal.open(owner.io().files(), owner.resolve(Path.of(JournalDescriptor.fileName(id))), poolId, id);
         try {
             replayJournal();
@@ -180,7 +184,7 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
         journal.retireAll();
     }
 
-    private Rss rss(int rssId, boolean create) {
+    Rss rss(int rssId, boolean create) {
         for (Rss r : rssList) {
             if (r.id() == rssId) {
                 return r;
@@ -193,160 +197,6 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
         rssList.add(r);
         rssList.sort((x, y) -> Integer.compare(x.id(), y.id()));
         return r;
-    }
-
-    // ------------------------------------------------------------------------ scan at open
-
-    private ByteBuffer readTable(Drive d) {
-        int n = d.label().psegCount();
-        ByteBuffer b = ByteBuffer.allocate(n * RsdDescriptor.ENTRY_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        d.read(DriveLabelDescriptor.PSEG_TABLE_OFFSET, b);
-        b.clear();
-        return b;
-    }
-
-    private void scan() {
-        Drive[] ds = drives;
-        ByteBuffer[] tables = new ByteBuffer[ds.length];
-        Map<Long, Rsd> best = new HashMap<>();
-        Map<Long, Long> freedGen = new HashMap<>();
-        long maxId = 0;
-        for (Drive d : ds) {
-            if (d == null || !d.isAvailable()) {
-                continue;
-            }
-            try {
-                tables[d.index()] = readTable(d);
-            } catch (StorageException e) {
-                problems.add("drive " + d.index() + ": PSEG table unreadable: " + e.getMessage());
-                continue;
-            }
-            ByteBuffer t = tables[d.index()];
-            for (int p = 0; p < d.label().psegCount(); p++) {
-                int at = p * RsdDescriptor.ENTRY_BYTES;
-                int k = RsdDescriptor.kind(t, at);
-                if (k <= 0) {
-                    continue;
-                }
-                long rid = RsdDescriptor.rsdId(t, at);
-                maxId = Math.max(maxId, rid);
-                long gen = RsdDescriptor.generation(t, at);
-                if (k == RsdDescriptor.KIND_USED) {
-                    Rsd r = RsdDescriptor.decodeUsed(t, at);
-                    if (r != null && (best.get(rid) == null || best.get(rid).generation() < gen)) {
-                        best.put(rid, r);
-                    }
-                } else if (k == RsdDescriptor.KIND_FREED) {
-                    freedGen.merge(rid, gen, Math::max);
-                }
-            }
-        }
-        nextRsdId = maxId + 1;
-        // decide which RSDs live. Each member's own PSEG entry either confirms it (USED by this
-        // RSD), contradicts it (USED by another RSD, or already claimed), or is unconfirmed
-        // (never written / tombstone / torn: a crash between writing the entries of one RSD).
-        // An RSD contradicted at least as often as supported is a stale copy of a freed RSD
-        // whose PSEGs were reused: dead. Otherwise it lives; contradicted members are replaced by
-        // NO_DRIVE (lost, rebuilt elsewhere) and unconfirmed members get their entry rewritten.
-        Map<Long, Long> claimed = new HashMap<>();
-        List<Rsd> order = new ArrayList<>(best.values());
-        order.sort((x, y) -> Long.compare(x.rsdId(), y.rsdId()));
-        for (Rsd r : order) {
-            Long fg = freedGen.get(r.rsdId());
-            if (fg != null && fg > r.generation()) {
-                continue;
-            }
-            int confirmed = 0;
-            int unconfirmed = 0;
-            int contradictedMask = 0;
-            for (int m = 0; m < r.members(); m++) {
-                int di = r.drive(m);
-                ByteBuffer t = di < tables.length ? tables[di] : null;
-                int p = r.pseg(m);
-                if (claimed.containsKey(r.address(m))) {
-                    contradictedMask |= 1 << m;
-                    continue;
-                }
-                if (t == null) {
-                    continue; // drive unreadable now: cannot check
-                }
-                if (p < 0 || p >= ds[di].label().psegCount()) {
-                    contradictedMask |= 1 << m;
-                    continue;
-                }
-                int at = p * RsdDescriptor.ENTRY_BYTES;
-                int k = RsdDescriptor.kind(t, at);
-                if (k == RsdDescriptor.KIND_USED && RsdDescriptor.rsdId(t, at) == r.rsdId()) {
-                    confirmed++;
-                } else if (k == RsdDescriptor.KIND_USED) {
-                    contradictedMask |= 1 << m;
-                } else {
-                    unconfirmed++;
-                }
-            }
-            int contradicted = Integer.bitCount(contradictedMask);
-            if (contradicted > 0 && contradicted >= confirmed + unconfirmed) {
-                continue;
-            }
-            Rsd live = r;
-            if (contradicted > 0) {
-                int[] d = r.drives();
-                int[] p = r.psegs();
-                for (int m = 0; m < d.length; m++) {
-                    if ((contradictedMask & (1 << m)) != 0) {
-                        d[m] = NO_DRIVE;
-                        p[m] = 0;
-                    }
-                }
-                live = new Rsd(r.rsdId(), r.rssId(), r.level(), r.generation() + 1, r.parityMember(),
-                        r.staleMask() | contradictedMask, d, p);
-                problems.add("RSD " + r.rsdId() + ": members " + Integer.toBinaryString(contradictedMask)
-                        + " found in use by other RSDs; treated as lost");
-            }
-            for (int m = 0; m < live.members(); m++) {
-                if (live.drive(m) != NO_DRIVE) {
-                    claimed.put(live.address(m), live.rsdId());
-                }
-            }
-            RStoreImpl s = new RStoreImpl(live, this);
-            rstores.put(live.rsdId(), s);
-            if (live != r || unconfirmed > 0) {
-                try {
-                    persistRsd(live);
-                } catch (StorageException e) {
-                    problems.add("RSD " + r.rsdId() + ": " + e.getMessage());
-                }
-            }
-        }
-        // allocators: claimed PSEGs used; anything else that held data is free but dirty
-        for (Drive d : ds) {
-            if (d == null || tables[d.index()] == null) {
-                continue;
-            }
-            alloc[d.index()] = buildAllocator(d, tables[d.index()], claimed);
-        }
-    }
-
-    private PsegAllocator buildAllocator(Drive d, ByteBuffer t, Map<Long, Long> claimed) {
-        int n = d.label().psegCount();
-        PsegAllocator a = new PsegAllocator(n);
-        for (int p = 0; p < n; p++) {
-            long addr = PsegAddress.encode(d.index(), p);
-            int at = p * RsdDescriptor.ENTRY_BYTES;
-            int k = RsdDescriptor.kind(t, at);
-            if (claimed.containsKey(addr)) {
-                a.markUsed(p);
-            } else if (k != 0) {
-                a.release(p);
-                if (k == RsdDescriptor.KIND_USED || k < 0) {
-                    // a stale copy must never resurrect its RSD later: turn it into a tombstone
-                    long rid = k < 0 ? 0 : RsdDescriptor.rsdId(t, at);
-                    long gen = k < 0 ? 0 : RsdDescriptor.generation(t, at);
-                    writeTombstone(d, p, RsdDescriptor.KIND_RELEASED, rid, gen);
-                }
-            }
-        }
-        return a;
     }
 
     // ------------------------------------------------------------------------ Host
@@ -382,7 +232,7 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
         }
     }
 
-    private void writeTombstone(Drive d, int pseg, int kind, long rsdId, long gen) {
+    void writeTombstone(Drive d, int pseg, int kind, long rsdId, long gen) {
         if (d == null || !d.isAvailable()) {
             return;
         }
@@ -430,7 +280,7 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
         }
     }
 
-    private boolean eligible(int drive) {
+    boolean eligible(int drive) {
         Drive d = drive(drive);
         return d != null && d.isAvailable() && !evacuating.contains(drive) && drive < alloc.length
                 && alloc[drive] != null;
@@ -640,7 +490,7 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
         }
     }
 
-    private Drive member(int index) {
+    Drive member(int index) {
         Drive d = drive(index);
         if (d == null || d.state() == DriveState.REMOVED) {
             throw new StorageException(ErrorCode.NOT_FOUND, "disk group " + name + " has no drive " + index);
@@ -680,8 +530,8 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
                             claimed.put(r.address(m), r.rsdId());
                         }
                     }
-                    ByteBuffer t = readTable(d);
-                    alloc[index] = buildAllocator(d, t, claimed);
+                    ByteBuffer t = RsdScan.readTable(d);
+                    alloc[index] = new RsdScan(this).buildAllocator(d, t, claimed);
                     for (RStoreImpl s : rstores.values()) {
                         if (s.rsd().memberOnDrive(index) >= 0) {
                             s.refreshLayout();
@@ -749,140 +599,18 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
         return evacuating.contains(drive);
     }
 
-    // ------------------------------------------------------------------------ membership
+    // ------------------------------------------------------------------------ membership (DriveMembership)
+
+    private final DriveMembership membership = new DriveMembership(this);
 
     @Override
     public int addDrive(DriveSpec spec) {
-        adminLock.lock();
-        try {
-            checkOpen();
-            Path path = owner.resolve(spec.path());
-            owner.checkNewDrive(path);
-            long size = PoolImpl.validateNewDrive(path, spec.sizeBytes(), poolId);
-            synchronized (allocLock) {
-                Drive[] ds = drives;
-                int index = ds.length;
-                Rss target = null;
-                for (Rss r : rssList) {
-                    if (r.count() < Rss.MAX_DRIVES && (target == null || r.count() < target.count())) {
-                        target = r;
-                    }
-                }
-                if (target == null) {
-                    int nid = 0;
-                    for (Rss r : rssList) {
-                        nid = Math.max(nid, r.id() + 1);
-                    }
-                    target = rss(nid, true);
-                }
-                int slot = target.freeSlot();
-                DriveLabel l = new DriveLabel(1, poolId, UUID.randomUUID(), id, name, index, target.id(), slot, size,
-                        DriveLabelDescriptor.psegCount(size), 0);
-                Drive d = owner.io().drives().format(path, index, spec.sizeBytes(), l, this::driveError);
-                Drive[] nds = Arrays.copyOf(ds, index + 1);
-                nds[index] = d;
-                alloc = Arrays.copyOf(alloc, index + 1);
-                alloc[index] = new PsegAllocator(l.psegCount());
-                target.set(slot, index);
-                drives = nds;
-                owner.membershipChanged();
-                return index;
-            }
-        } finally {
-            adminLock.unlock();
-        }
+        return membership.addDrive(spec);
     }
 
     @Override
     public void removeDrive(int index) {
-        adminLock.lock();
-        try {
-            checkOpen();
-            Drive d = member(index);
-            Rss rss;
-            synchronized (allocLock) {
-                rss = null;
-                for (Rss r : rssList) {
-                    if (r.slotOf(index) >= 0) {
-                        rss = r;
-                    }
-                }
-                int used = index < alloc.length && alloc[index] != null ? alloc[index].used() : 0;
-                int holders = 0;
-                for (RStoreImpl s : rstores.values()) {
-                    if (s.rsd().memberOnDrive(index) >= 0) {
-                        holders++;
-                    }
-                }
-                if (rss != null && holders > 0 && rss.count() - 1 < Rss.MIN_DRIVES) {
-                    throw new StorageException(ErrorCode.INSUFFICIENT_DRIVES, "cannot remove drive " + index + ": its RSS "
-                            + rss.id() + " would keep " + (rss.count() - 1) + " drives, fewer than " + Rss.MIN_DRIVES);
-                }
-                long freeElsewhere = 0;
-                if (rss != null) {
-                    for (int s = 0; s < Rss.MAX_DRIVES; s++) {
-                        int o = rss.drive(s);
-                        if (o >= 0 && o != index && eligible(o)) {
-                            freeElsewhere += alloc[o].free();
-                        }
-                    }
-                }
-                if (holders > 0 && freeElsewhere < used) {
-                    throw new StorageException(ErrorCode.SPACE_ALLOCATION_FAILED, "cannot remove drive " + index + ": "
-                            + used + " PSEGs to move but only " + freeElsewhere + " free on the other drives of its RSS");
-                }
-                evacuating.add(index);
-            }
-            try {
-                boolean holds = true;
-                for (int attempt = 0; attempt < 3 && holds; attempt++) {
-                    Rebuild job = rebuild();
-                    try {
-                        job.await();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new StorageException(ErrorCode.INVALID_STATE, "removal of drive " + index + " interrupted");
-                    }
-                    holds = false;
-                    for (RStoreImpl s : rstores.values()) {
-                        if (s.rsd().memberOnDrive(index) >= 0) {
-                            holds = true;
-                        }
-                    }
-                }
-                if (holds) {
-                    List<Long> ids = new ArrayList<>();
-                    for (RStoreImpl s : rstores.values()) {
-                        if (s.rsd().memberOnDrive(index) >= 0) {
-                            ids.add(s.rsdId());
-                        }
-                    }
-                    throw new StorageException(ErrorCode.INVALID_STATE, "cannot remove drive " + index
-                            + ": RStores " + ids + " could not be moved off it (lost redundancy or no room)");
-                }
-                synchronized (allocLock) {
-                    if (d.isAvailable()) {
-                        try {
-                            d.writeLabel(d.label().removed());
-                        } catch (StorageException e) {
-                            problems.add("drive " + index + " removed but its label could not be marked: " + e.getMessage());
-                        }
-                    }
-                    d.markRemoved();
-                    if (rss != null) {
-                        rss.set(rss.slotOf(index), -1);
-                    }
-                    alloc[index] = null;
-                    owner.membershipChanged();
-                }
-            } finally {
-                synchronized (allocLock) {
-                    evacuating.remove(index);
-                }
-            }
-        } finally {
-            adminLock.unlock();
-        }
+        membership.removeDrive(index);
     }
 
     void driveError(Drive d, Throwable cause) {

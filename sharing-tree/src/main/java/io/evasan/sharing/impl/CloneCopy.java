@@ -6,9 +6,6 @@ import io.evasan.sharing.BgCopyProgress;
 import io.evasan.sharing.BgCopyState;
 import io.evasan.sharing.bgcopy.BgCopyEngine;
 import io.evasan.sharing.catalog.CatalogDescriptor;
-import io.evasan.sharing.impl.SharingTreesImpl.Disk;
-import io.evasan.sharing.impl.SharingTreesImpl.NeedsInvalidation;
-import io.evasan.sharing.impl.SharingTreesImpl.Tree;
 import io.evasan.sharing.sharebits.ShareBitRules;
 
 import java.util.Arrays;
@@ -64,10 +61,10 @@ final class CloneCopy implements BgCopyEngine.Host {
                     ReentrantReadWriteLock.WriteLock l = t.stripe(s).writeLock();
                     l.lock();
                     try {
-                        long ce = engine.e(c, s);
-                        if (SharingTreesImpl.ssEff(c, ce) || (!holder(ce) && pointer(ce) != 0)) {
-                            long hp = SharingTreesImpl.ssEff(c, ce) ? engine.contentPtr(c, s) : pointer(ce);
-                            engine.copyInto(c, s, ce, hp, sp(ce), false);   // C.Ss := 0, successor's Sp stays set (13e / 15a)
+                        long ce = engine.entries.e(c, s);
+                        if (SegmentEntries.ssEff(c, ce) || (!holder(ce) && pointer(ce) != 0)) {
+                            long hp = SegmentEntries.ssEff(c, ce) ? engine.entries.contentPtr(c, s) : pointer(ce);
+                            engine.entries.copyInto(c, s, ce, hp, sp(ce), false);   // C.Ss := 0, successor's Sp stays set (13e / 15a)
                             copied++;
                             engine.stats.bgcopySegments.increment();
                         }
@@ -112,8 +109,8 @@ final class CloneCopy implements BgCopyEngine.Host {
         try {
             long n = 0;
             for (int s = 0; s < c.segments; s++) {
-                long ce = engine.e(c, s);
-                if (SharingTreesImpl.ssEff(c, ce) || (!holder(ce) && pointer(ce) != 0)) {
+                long ce = engine.entries.e(c, s);
+                if (SegmentEntries.ssEff(c, ce) || (!holder(ce) && pointer(ce) != 0)) {
                     n++;
                 }
             }
@@ -169,8 +166,8 @@ final class CloneCopy implements BgCopyEngine.Host {
                     l.lock();
                     try {
                         Disk p = c.pred;
-                        if (p != null && ShareBitRules.needsCopyBeforeLeave(ss(engine.e(p, s)), c.succ != null,
-                                c.succ != null && sp(engine.e(c.succ, s)))) {
+                        if (p != null && ShareBitRules.needsCopyBeforeLeave(ss(engine.entries.e(p, s)), c.succ != null,
+                                c.succ != null && sp(engine.entries.e(c.succ, s)))) {
                             copyCloneToPredecessor(c, s);
                             engine.stats.leaveCopies.increment();
                         }
@@ -198,7 +195,7 @@ final class CloneCopy implements BgCopyEngine.Host {
         int[] out = new int[16];
         int k = 0;
         for (int s = 0; s < c.segments; s++) {
-            if (ShareBitRules.needsCopyBeforeLeave(ss(engine.e(p, s)), n != null, n != null && sp(engine.e(n, s)))) {
+            if (ShareBitRules.needsCopyBeforeLeave(ss(engine.entries.e(p, s)), n != null, n != null && sp(engine.entries.e(n, s)))) {
                 if (k == out.length) {
                     out = Arrays.copyOf(out, k * 2);
                 }
@@ -210,10 +207,10 @@ final class CloneCopy implements BgCopyEngine.Host {
 
     void copyCloneToPredecessor(Disk c, int s) {
         Disk p = c.pred;
-        long pe = engine.e(p, s);
-        engine.copyInto(p, s, pe, pointer(engine.e(c, s)), sp(pe), false);
-        long ce = engine.e(c, s);
-        engine.set(c, s, ce, withSp(ce, false));
+        long pe = engine.entries.e(p, s);
+        engine.entries.copyInto(p, s, pe, pointer(engine.entries.e(c, s)), sp(pe), false);
+        long ce = engine.entries.e(c, s);
+        engine.entries.set(c, s, ce, withSp(ce, false));
     }
 
     void pauseBgcopy(long cloneId) {

@@ -7,9 +7,6 @@ import io.evasan.sharing.DiskKind;
 import io.evasan.sharing.SnapcloneMode;
 import io.evasan.sharing.catalog.Catalog;
 import io.evasan.sharing.catalog.CatalogDescriptor;
-import io.evasan.sharing.impl.SharingTreesImpl.Disk;
-import io.evasan.sharing.impl.SharingTreesImpl.NeedsInvalidation;
-import io.evasan.sharing.impl.SharingTreesImpl.Tree;
 
 import java.util.HashSet;
 import java.util.Set;
@@ -116,18 +113,18 @@ final class Recovery {
             for (Disk d : t.chain) {
                 for (int s = 0; s < d.segments; s++) {
                     long e = engine.maps.entry(d.id, s);
-                    if (!holder(e) && pointer(e) != 0 && !SharingTreesImpl.ssEff(d, e)) {
+                    if (!holder(e) && pointer(e) != 0 && !SegmentEntries.ssEff(d, e)) {
                         SharingTreesImpl.LOG.log(System.Logger.Level.WARNING, "repairing interrupted hand-off: disk " + d.id + " segment " + s
                                 + " " + io.evasan.sharing.sharebits.ShareEntry.toString(e));
                         long r;
                         try {
-                            r = engine.allocFor(d, s);
+                            r = engine.entries.allocFor(d, s);
                         } catch (NeedsInvalidation ni) {
                             throw new StorageException(ErrorCode.SPACE_ALLOCATION_FAILED, "no space to repair segment "
                                     + s + " of disk " + d.id + " after a crash (interrupted hand-off)");
                         }
                         engine.maps.copy(pointer(e), r);
-                        engine.link(d, s, e, r, sp(e), false);
+                        engine.entries.link(d, s, e, r, sp(e), false);
                     }
                 }
             }

@@ -4,9 +4,7 @@ import io.evasan.error.ErrorCode;
 import io.evasan.error.StorageException;
 import io.evasan.sharing.AllocationPolicy;
 import io.evasan.sharing.BgCopyProgress;
-import io.evasan.sharing.BgCopyState;
 import io.evasan.sharing.DeleteOption;
-import io.evasan.sharing.DiskDescription;
 import io.evasan.sharing.DiskKind;
 import io.evasan.sharing.SharingConfig;
 import io.evasan.sharing.SharingStats;
@@ -15,28 +13,14 @@ import io.evasan.sharing.SnapcloneMode;
 import io.evasan.sharing.TreeDescription;
 import io.evasan.sharing.bgcopy.BgCopyEngine;
 import io.evasan.sharing.bgcopy.BgCopyThrottle;
-import io.evasan.sharing.catalog.Catalog;
-import io.evasan.sharing.catalog.CatalogDescriptor;
-import io.evasan.sharing.sharebits.ShareBitRules;
 import io.evasan.sharing.spi.SegmentMaps;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-
-import static io.evasan.sharing.sharebits.ShareEntry.encode;
-import static io.evasan.sharing.sharebits.ShareEntry.holder;
-import static io.evasan.sharing.sharebits.ShareEntry.pointer;
-import static io.evasan.sharing.sharebits.ShareEntry.sp;
-import static io.evasan.sharing.sharebits.ShareEntry.ss;
-import static io.evasan.sharing.sharebits.ShareEntry.withSp;
 
 /**
  * The sharing-tree engine over a {@link SegmentMaps}.
@@ -67,19 +51,25 @@ import static io.evasan.sharing.sharebits.ShareEntry.withSp;
  * rollback and a snapclone leaving take it exclusively — the seed's quiesce) and striped
  * per-segment locks (a segment of all disks of one tree is one lock: a CFW touches neighbours).
  *
- * <p><b>Structure</b>: this class is the facade and coordinator. It owns the trees, disks, catalog
- * ({@link #catalogMonitor}, {@link #commit}) and takes every tree lock; the hot path (read/write/unmap,
- * CFW, {@link #resolve}) stays here with no extra call objects. Its parts: {@link Recovery} (open),
- * {@link StructureOps} (tree-shape changes, called with the tree's structure write lock held),
- * {@link CloneCopy} (BGCOPY steps, leaving, pause/resume/progress) and, in {@code io.evasan.sharing.bgcopy},
- * the BGCOPY thread ({@link io.evasan.sharing.bgcopy.BgCopyEngine}) and throttle
- * ({@link io.evasan.sharing.bgcopy.BgCopyThrottle}).
+ * <p><b>Structure</b>: this class is the facade and coordinator. It owns the trees, disks and the catalog
+ * monitor ({@link #catalogMonitor}, {@link #commit}), takes every tree lock and runs the host I/O loops
+ * (read/write/unmap per segment under the locks, invalidation and retry). Its parts, each with its lock
+ * invariant: {@link SegmentEntries} (entry reads and changes, holder resolution [0096]),
+ * {@link SegmentWriter} (the write rules of one segment: CFW, hand-off, share bits, unmap),
+ * {@link TreeCatalog} (writing the catalog), {@link TreeDescriber} (describe and raw entries),
+ * {@link Recovery} (open), {@link StructureOps} (tree-shape changes, called with the tree's structure write
+ * lock held), {@link CloneCopy} (BGCOPY steps, leaving, pause/resume/progress) and, in
+ * {@code io.evasan.sharing.bgcopy}, the BGCOPY thread ({@link io.evasan.sharing.bgcopy.BgCopyEngine}) and
+ * throttle ({@link io.evasan.sharing.bgcopy.BgCopyThrottle}). {@link Tree} and {@link Disk} are the state.
  */
 public final class SharingTreesImpl implements SharingTrees {
-    private static final int MAX_STRIPES = 256;
     static final System.Logger LOG = System.getLogger(SharingTreesImpl.class.getName());
 
     final SegmentMaps maps;
+    /** Entry reads and changes of one disk and segment, holder resolution ([0096]). */
+    final SegmentEntries entries;
+    /** Writes the trees and invalidated disks as the catalog blob. */
+    private final TreeCatalog catalog;
     final SharingConfig config;
     final SharingStats stats;
     private final int segBytes;
@@ -88,99 +78,10 @@ public final class SharingTreesImpl implements SharingTrees {
     final ConcurrentHashMap<Long, Disk> disks = new ConcurrentHashMap<>();
     final Set<Tree> trees = ConcurrentHashMap.newKeySet();
     final Object catalogMonitor = new Object();
-    /** Walks of two or more hops (holder-cache misses); diagnostics for the 256-snapshot test. */
-    private final java.util.concurrent.atomic.LongAdder longWalks = new java.util.concurrent.atomic.LongAdder();
     /** The BGCOPY throttle (rate in force). */
     private final BgCopyThrottle throttle;
     /** The BGCOPY thread; started only when {@code config.bgcopyBackground()}. */
     final BgCopyEngine bgEngine;
-
-    /** Thrown inside an I/O when an on-demand disk cannot get space: invalidate it, then retry. */
-    static final class NeedsInvalidation extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-        final transient Disk disk;
-
-        NeedsInvalidation(Disk disk, Throwable cause) {
-            super(null, cause, false, false);
-            this.disk = disk;
-        }
-    }
-
-    static final class Tree {
-        final ArrayList<Disk> chain = new ArrayList<>();
-        final ReentrantReadWriteLock structure = new ReentrantReadWriteLock();
-        final ReentrantReadWriteLock[] stripes;
-        /** Bumped under the stripe write lock on every entry change of the segment in this tree. */
-        final int[] segVersion;
-        int op = CatalogDescriptor.OP_NONE;
-        long argA;
-        long argB;
-
-        Tree(int segments) {
-            int n = Math.max(1, Math.min(MAX_STRIPES, segments));
-            stripes = new ReentrantReadWriteLock[n];
-            for (int i = 0; i < n; i++) {
-                stripes[i] = new ReentrantReadWriteLock();
-            }
-            segVersion = new int[segments];
-        }
-
-        ReentrantReadWriteLock stripe(int s) {
-            return stripes[s % stripes.length];
-        }
-
-        void relink() {
-            for (int i = 0; i < chain.size(); i++) {
-                Disk d = chain.get(i);
-                d.tree = this;
-                d.pos = i;
-                d.pred = i == 0 ? null : chain.get(i - 1);
-                d.succ = i == chain.size() - 1 ? null : chain.get(i + 1);
-                d.holderCache = null;
-            }
-        }
-
-        Disk copyingClone() {
-            for (Disk d : chain) {
-                if (d.copying) {
-                    return d;
-                }
-            }
-            return null;
-        }
-    }
-
-    static final class Disk {
-        final long id;
-        volatile DiskKind kind;
-        final AllocationPolicy policy;
-        final SnapcloneMode mode;
-        volatile int segments;
-        volatile Tree tree;
-        volatile int pos;
-        volatile Disk pred;
-        volatile Disk succ;
-        final AtomicLong reservedRemaining = new AtomicLong();
-        volatile boolean copying;
-        /** A copying snapclone in another disk group than its successor's (its tree takes no other changes). */
-        volatile boolean crossGroup;
-        volatile boolean paused;
-        volatile boolean stalled;
-        volatile boolean valid = true;
-        volatile boolean deleted;
-        volatile long tag;
-        final Object bgLock = new Object();
-        int bgCursor;
-        volatile long[] holderCache;
-
-        Disk(long id, DiskKind kind, AllocationPolicy policy, SnapcloneMode mode, int segments) {
-            this.id = id;
-            this.kind = kind;
-            this.policy = policy;
-            this.mode = mode;
-            this.segments = segments;
-        }
-    }
 
     /** Invalidated disks: out of every tree, maps gone, reads fail until deleted. */
     final ConcurrentHashMap<Long, Disk> invalid = new ConcurrentHashMap<>();
@@ -188,144 +89,24 @@ public final class SharingTreesImpl implements SharingTrees {
     final StructureOps structure = new StructureOps(this);
     /** BGCOPY steps, the leave loop, pause/resume/progress; the host of {@link #bgEngine}. */
     private final CloneCopy cloneCopy = new CloneCopy(this);
+    /** The write rules of one segment (CFW, hand-off, share bits, unmap); called under the locks taken here. */
+    final SegmentWriter writer;
 
     public SharingTreesImpl(SegmentMaps maps, SharingConfig config, SharingStats stats) {
         this.maps = maps;
+        this.entries = new SegmentEntries(maps);
+        this.catalog = new TreeCatalog(maps, trees, invalid);
         this.config = config;
         this.stats = stats;
         this.segBytes = maps.segmentBytes();
         this.zeros = new byte[segBytes];
+        this.writer = new SegmentWriter(this);
         this.throttle = new BgCopyThrottle(config.bgcopyBytesPerSecond());
         this.bgEngine = new BgCopyEngine(cloneCopy, throttle, config.bgcopyBatch(), segBytes);
         new Recovery(this).run();
         if (config.bgcopyBackground()) {
             bgEngine.start();
         }
-    }
-
-    // ------------------------------------------------------------------------------------------
-    // entries
-
-    long e(Disk d, int s) {
-        return maps.entry(d.id, s);
-    }
-
-    static boolean ssEff(Disk d, long e) {
-        return d.succ != null && ss(e);
-    }
-
-    void set(Disk d, int s, long expect, long update) {
-        if (expect != update) {
-            maps.setEntry(d.id, s, expect, update);
-            d.tree.segVersion[s]++;
-        }
-    }
-
-    void link(Disk d, int s, long expect, long rseg, boolean sp, boolean ss) {
-        maps.link(d.id, s, expect, rseg, sp, ss);
-        d.tree.segVersion[s]++;
-    }
-
-    void unlink(Disk d, int s, long expect, long update) {
-        maps.unlink(d.id, s, expect, update);
-        d.tree.segVersion[s]++;
-    }
-
-    long allocFor(Disk d, int s) {
-        return allocFor(d, d, s);
-    }
-
-    /** Allocates for {@code d}'s space policy an RSEG placed with {@code home}, the disk that will hold it. */
-    long allocFor(Disk d, Disk home, int s) {
-        AtomicLong res = d.reservedRemaining;
-        for (long r = res.get(); r > 0; r = res.get()) {
-            if (res.compareAndSet(r, r - 1)) {
-                return maps.allocate(home.id, s, true);
-            }
-        }
-        try {
-            return maps.allocate(home.id, s, false);
-        } catch (StorageException ex) {
-            if (ex.code() == ErrorCode.SPACE_ALLOCATION_FAILED && d.kind != DiskKind.LUN) {
-                throw new NeedsInvalidation(d, ex);
-            }
-            throw ex;
-        }
-    }
-
-    /** Gives {@code dst} its own copy of content {@code srcPtr} (0 = zeros); dst must not hold. */
-    void copyInto(Disk dst, int s, long dstExpect, long srcPtr, boolean sp, boolean ss) {
-        if (srcPtr == 0) {
-            set(dst, s, dstExpect, encode(0, false, sp, ss));
-            return;
-        }
-        long r = allocFor(dst, s);
-        try {
-            maps.copy(srcPtr, r);
-        } catch (RuntimeException ex) {
-            maps.release(r);
-            throw ex;
-        }
-        link(dst, s, dstExpect, r, sp, ss);
-    }
-
-    /** The disk whose entry holds what {@code d} reads at segment s ([0096]), with a holder cache. */
-    Disk resolve(Disk d, int s) {
-        if (d.succ == null) {
-            return d;
-        }
-        Tree t = d.tree;
-        int ver = t.segVersion[s];
-        long[] cache = d.holderCache;
-        if (cache != null) {
-            long c = cache[s];
-            if ((int) c != 0 && (int) (c >>> 32) == ver) {
-                return t.chain.get((int) c - 1);
-            }
-        }
-        Disk h = d;
-        int hops = 0;
-        while (h.succ != null && ss(e(h, s))) {
-            h = h.succ;
-            hops++;
-        }
-        if (hops >= 2) {
-            longWalks.increment();
-            if (cache == null) {
-                cache = new long[d.segments];
-                d.holderCache = cache;
-            }
-            cache[s] = ((long) ver << 32) | (h.pos + 1);
-        }
-        return h;
-    }
-
-    /**
-     * Before RSEG {@code ptr} of segment s is freed: pointer copies in other disks of the tree that
-     * still name it (non-holder entries, whose pointer is only a hint while Ss is set) are re-pointed
-     * at the RSEG they actually read, so no map ever names a freed RSEG (the mapping checks this).
-     */
-    void repointStale(Tree t, int s, long ptr, Disk freeing) {
-        for (Disk d : t.chain) {
-            if (d == freeing) {
-                continue;
-            }
-            long de = e(d, s);
-            if (!holder(de) && pointer(de) == ptr) {
-                Disk h = resolve(d, s);
-                long np = h == freeing ? 0 : pointer(e(h, s));
-                if (np == ptr) {
-                    throw new IllegalStateException("disk " + d.id + " reads RSEG " + ptr + " that disk "
-                            + freeing.id + " is freeing");
-                }
-                set(d, s, de, encode(np, false, sp(de), ss(de) && np != 0));
-            }
-        }
-    }
-
-    /** Content pointer of what d reads at s (0 = zeros). */
-    long contentPtr(Disk d, int s) {
-        return pointer(e(resolve(d, s), s));
     }
 
     // ------------------------------------------------------------------------------------------
@@ -440,7 +221,7 @@ public final class SharingTreesImpl implements SharingTrees {
                 ReentrantReadWriteLock.ReadLock l = t.stripe(s).readLock();
                 l.lock();
                 try {
-                    long ptr = contentPtr(d, s);
+                    long ptr = entries.contentPtr(d, s);
                     if (ptr == 0) {
                         while (dst.hasRemaining()) {
                             ByteBuffer z = ZERO_SEGMENT.duplicate();
@@ -495,24 +276,19 @@ public final class SharingTreesImpl implements SharingTrees {
         }
     }
 
-    /**
-     * Write path of one segment ([0097]-[0099], [0104]) for the {@code src.remaining()} bytes of
-     * {@code src} (a fresh view: consumed by the one RSEG write made); caller holds the structure
-     * (shared) and stripe locks.
-     */
     /** One host operation on one segment of a disk, run under the tree's shared lock and the segment's stripe lock. */
     @FunctionalInterface
     private interface SegmentOp {
         void apply(SharingTreesImpl trees, Tree t, Disk d, int s, int off, ByteBuffer data);
     }
 
-    private static final SegmentOp WRITE_SEGMENT = (trees, t, d, s, off, data) -> trees.writeSegment(d, s, off, data);
-    private static final SegmentOp UNMAP_SEGMENT = (trees, t, d, s, off, data) -> trees.unmapSegment(t, d, s);
+    private static final SegmentOp WRITE_SEGMENT = (trees, t, d, s, off, data) -> trees.writer.writeSegment(d, s, off, data);
+    private static final SegmentOp UNMAP_SEGMENT = (trees, t, d, s, off, data) -> trees.writer.unmapSegment(t, d, s);
     private static final ByteBuffer NO_DATA = ByteBuffer.allocate(0).asReadOnlyBuffer();
     /** The metadata half of a write: a write of no bytes (every allocation and CFW a write would make). */
     private static final SegmentOp PREPARE_SEGMENT = (trees, t, d, s, off, data) -> {
-        if (!trees.privatelyHeld(d, s)) {
-            trees.writeSegment(d, s, off, NO_DATA.duplicate());
+        if (!trees.writer.privatelyHeld(d, s)) {
+            trees.writer.writeSegment(d, s, off, NO_DATA.duplicate());
         }
     };
 
@@ -529,21 +305,10 @@ public final class SharingTreesImpl implements SharingTrees {
         int first = (int) (offset / segBytes);
         int last = (int) ((offset + length - 1) / segBytes);
         for (int s = first; s <= last; s++) {
-            if (!privatelyHeld(d, s)) {
+            if (!writer.privatelyHeld(d, s)) {
                 underSegmentLock(d, s, PREPARE_SEGMENT, (int) (offset > (long) s * segBytes ? offset % segBytes : 0), null);
             }
         }
-    }
-
-    /**
-     * Whether a write to segment {@code s} of {@code d} needs no allocation nor copy for {@code d}: it
-     * holds the RSEG, shares it with no successor and owes its predecessor nothing. One atomic entry
-     * read: a stale answer can only be "not private" (taking the locked path), or "private" just
-     * before a snapshot, whose copies are then charged to the snapshot.
-     */
-    private boolean privatelyHeld(Disk d, int s) {
-        long xe = e(d, s);
-        return holder(xe) && pointer(xe) != 0 && !sp(xe) && !ssEff(d, xe) && !d.copying;
     }
 
     /**
@@ -580,101 +345,6 @@ public final class SharingTreesImpl implements SharingTrees {
         }
     }
 
-    private void writeSegment(Disk x, int s, int off, ByteBuffer src) {
-        boolean full = off == 0 && src.remaining() == segBytes;
-        long xe = e(x, s);
-        Disk p = x.pred;
-        // 1. preserve for the predecessor (CFW destination)
-        if (p != null && sp(xe)) {
-            long pe = e(p, s);
-            if (ss(pe)) {
-                if (full && holder(xe) && !p.crossGroup) {
-                    // whole-segment overwrite: the old RSEG goes to P by pointer, X gets a fresh one
-                    // (not to a clone in another group: RSEGs never change group, so that one gets a copy)
-                    clearSuccessorSpOfClone(x, s);
-                    long r = allocFor(p, x, s);
-                    try {
-                        maps.write(r, 0, src);
-                    } catch (RuntimeException ex) {
-                        maps.release(r);
-                        throw ex;
-                    }
-                    long ptr = pointer(xe);
-                    long xMid = encode(ptr, false, true, false);
-                    maps.transferHolder(x.id, s, xe, xMid, p.id, pe, encode(ptr, true, sp(pe), false));
-                    x.tree.segVersion[s]++;
-                    link(x, s, xMid, r, false, false);
-                    stats.cfwHandoffs.increment();
-                    eagerCloneCopy(p, s);
-                    return;
-                }
-                copyInto(p, s, pe, contentPtr(x, s), sp(pe), false);
-                stats.cfwCopies.increment();
-            }
-            eagerCloneCopy(p, s);
-            long xe2 = withSp(xe, false);
-            set(x, s, xe, xe2);
-            xe = xe2;
-        }
-        // 2. X must hold the segment privately
-        boolean xss = ssEff(x, xe);
-        if (xss || (!holder(xe) && pointer(xe) != 0)) {
-            long hp = xss ? contentPtr(x, s) : pointer(xe);
-            if (x.copying) {
-                full = false;   // a copying snapclone first holds the old data, then clears N.Sp (I2), then writes
-            }
-            if (full || hp != 0) {
-                long r = allocFor(x, s);
-                try {
-                    if (full) {
-                        maps.write(r, 0, src);
-                    } else {
-                        maps.copy(hp, r);
-                    }
-                } catch (RuntimeException ex) {
-                    maps.release(r);
-                    throw ex;
-                }
-                link(x, s, xe, r, sp(xe), false);
-                if (!full) {
-                    stats.cfwCopies.increment();
-                }
-            } else {
-                set(x, s, xe, encode(0, false, sp(xe), false));
-            }
-            if (xss) {
-                Disk nx = x.succ;
-                long ne = e(nx, s);
-                if (sp(ne)) {
-                    set(nx, s, ne, withSp(ne, false));
-                }
-            }
-            if (full) {
-                return;
-            }
-            xe = e(x, s);
-        }
-        // 3. write (allocating on first write)
-        clearSuccessorSpOfClone(x, s);
-        long ptr = pointer(xe);
-        if (ptr == 0) {
-            long r = allocFor(x, s);
-            try {
-                if (src.hasRemaining()) {
-                    maps.write(r, off, src);
-                }
-            } catch (RuntimeException ex) {
-                maps.release(r);
-                throw ex;
-            }
-            link(x, s, xe, r, sp(xe), false);
-            return;
-        }
-        if (src.hasRemaining()) {
-            maps.write(ptr, off, src);
-        }
-    }
-
     @Override
     public void unmap(long diskId, long offset, long length) {
         Disk d = validDisk(diskId);
@@ -700,44 +370,6 @@ public final class SharingTreesImpl implements SharingTrees {
             }
             offset += n;
             length -= n;
-        }
-    }
-
-    /** A whole-segment unmap: X's content becomes zeros with no RSEG; caller holds the locks. */
-    private void unmapSegment(Tree t, Disk x, int s) {
-        long xe = e(x, s);
-        Disk p = x.pred;
-        if (p != null && sp(xe) && holder(xe) && !p.crossGroup) {
-            long pe = e(p, s);
-            if (ss(pe)) {
-                // the predecessor keeps the old data by pointer: no allocation
-                clearSuccessorSpOfClone(x, s);
-                maps.transferHolder(x.id, s, xe, 0L, p.id, pe, encode(pointer(xe), true, sp(pe), false));
-                t.segVersion[s]++;
-                stats.cfwHandoffs.increment();
-                eagerCloneCopy(p, s);
-                return;
-            }
-        }
-        preserveForPredecessor(x, s);
-        xe = e(x, s);
-        boolean xss = ssEff(x, xe);
-        if (holder(xe)) {
-            clearSuccessorSpOfClone(x, s);
-            repointStale(t, s, pointer(xe), x);
-            unlink(x, s, xe, 0L);
-        } else if (xe != 0L) {
-            if (!xss) {
-                clearSuccessorSpOfClone(x, s);
-            }
-            set(x, s, xe, 0L);
-        }
-        if (xss) {
-            Disk nx = x.succ;
-            long ne = e(nx, s);
-            if (sp(ne)) {
-                set(nx, s, ne, withSp(ne, false));
-            }
         }
     }
 
@@ -784,7 +416,7 @@ public final class SharingTreesImpl implements SharingTrees {
             ReentrantReadWriteLock.ReadLock l = t.stripe(segment).readLock();
             l.lock();
             try {
-                return contentPtr(d, segment) != 0;
+                return entries.contentPtr(d, segment) != 0;
             } finally {
                 l.unlock();
             }
@@ -797,55 +429,6 @@ public final class SharingTreesImpl implements SharingTrees {
     public void flush(long diskId) {
         Disk d = validDisk(diskId);
         maps.flush(d.id);
-    }
-
-    /**
-     * I2 for a snapclone C still copying: {@code N.Sp} may stay set only while C and its successor N
-     * read the same data; before C's own data changes, {@code N.Sp} is cleared (C holds privately by then).
-     */
-    private void clearSuccessorSpOfClone(Disk x, int s) {
-        if (x.copying && x.succ != null) {
-            long ne = e(x.succ, s);
-            if (sp(ne)) {
-                set(x.succ, s, ne, withSp(ne, false));
-            }
-        }
-    }
-
-    /**
-     * [0104] Fig. 13f: when the CFW destination is a snapclone still copying (EAGER mode), the data
-     * is also copied into the snapclone's predecessor if that one reads through it.
-     */
-    private void eagerCloneCopy(Disk c, int s) {
-        if (!c.copying || c.mode != SnapcloneMode.EAGER || c.pred == null) {
-            return;
-        }
-        long ce = e(c, s);
-        if (!sp(ce)) {
-            return;
-        }
-        Disk pp = c.pred;
-        long ppe = e(pp, s);
-        if (ss(ppe)) {
-            copyInto(pp, s, ppe, contentPtr(c, s), sp(ppe), false);
-            stats.cfwCopies.increment();
-        }
-        set(c, s, ce, withSp(ce, false));
-    }
-
-    /** Preserves X's current content for its predecessor and clears X.Sp (write Phase 1 without hand-off). */
-    void preserveForPredecessor(Disk x, int s) {
-        long xe = e(x, s);
-        Disk p = x.pred;
-        if (p != null && sp(xe)) {
-            long pe = e(p, s);
-            if (ss(pe)) {
-                copyInto(p, s, pe, contentPtr(x, s), sp(pe), false);
-                stats.cfwCopies.increment();
-            }
-            eagerCloneCopy(p, s);
-            set(x, s, xe, withSp(xe, false));
-        }
     }
 
     // ------------------------------------------------------------------------------------------
@@ -1036,27 +619,9 @@ public final class SharingTreesImpl implements SharingTrees {
     // ------------------------------------------------------------------------------------------
     // catalog
 
-    /** Caller holds {@link #catalogMonitor}. */
+    /** Writes the catalog of every tree and invalidated disk; caller holds {@link #catalogMonitor}. */
     void commit() {
-        Catalog c = new Catalog();
-        for (Tree t : trees) {
-            List<Catalog.DiskRec> chain = new ArrayList<>(t.chain.size());
-            for (Disk d : t.chain) {
-                chain.add(rec(d));
-            }
-            if (!chain.isEmpty()) {
-                c.trees.add(new Catalog.TreeRec(chain, t.op, t.argA, t.argB));
-            }
-        }
-        for (Disk d : invalid.values()) {
-            c.invalid.add(rec(d));
-        }
-        maps.storeCatalog(c.encode());
-    }
-
-    private static Catalog.DiskRec rec(Disk d) {
-        int flags = (d.paused ? CatalogDescriptor.FLAG_PAUSED : 0) | (d.stalled ? CatalogDescriptor.FLAG_STALLED : 0);
-        return new Catalog.DiskRec(d.id, d.kind.ordinal(), d.policy.ordinal(), d.mode.ordinal(), flags, d.segments, d.tag);
+        catalog.commit();
     }
 
     // ------------------------------------------------------------------------------------------
@@ -1067,33 +632,7 @@ public final class SharingTreesImpl implements SharingTrees {
         Disk x = validDisk(diskId);
         Tree t = lockShared(x);
         try {
-            List<DiskDescription> out = new ArrayList<>();
-            for (Disk d : t.chain) {
-                long spN = 0;
-                long ssN = 0;
-                long priv = 0;
-                long zero = 0;
-                for (int s = 0; s < d.segments; s++) {
-                    long de = e(d, s);
-                    if (d.pred != null && ss(e(d.pred, s))) {
-                        spN++;                    // the predecessor reads through this disk
-                    }
-                    if (ssEff(d, de)) {
-                        ssN++;
-                    } else if (holder(de)) {
-                        priv++;
-                    } else {
-                        zero++;
-                    }
-                }
-                BgCopyProgress bg = null;
-                if (d.copying) {
-                    BgCopyState st = BgCopyEngine.state(d.paused, d.stalled);
-                    bg = new BgCopyProgress(d.id, d.segments - ssN, d.segments, st);
-                }
-                out.add(new DiskDescription(d.id, d.kind, d.policy, d.pos, d.segments, spN, ssN, priv, zero, d.valid, bg));
-            }
-            return new TreeDescription(out);
+            return TreeDescriber.describe(t, entries);
         } finally {
             t.structure.readLock().unlock();
         }
@@ -1107,10 +646,7 @@ public final class SharingTreesImpl implements SharingTrees {
         Disk d = validDisk(diskId);
         Tree t = lockShared(d);
         try {
-            long de = e(d, segment);
-            boolean spE = d.pred != null && sp(de);
-            boolean ssE = ssEff(d, de);
-            return io.evasan.sharing.sharebits.ShareEntry.withBits(de, spE, ssE);
+            return TreeDescriber.effectiveEntry(d, segment, entries);
         } finally {
             t.structure.readLock().unlock();
         }
@@ -1126,7 +662,7 @@ public final class SharingTreesImpl implements SharingTrees {
 
     /** Number of chain walks of two or more hops so far (each one fills the holder cache). */
     public long longWalks() {
-        return longWalks.sum();
+        return entries.longWalks();
     }
 
     /** Chain of the tree {@code diskId} belongs to, oldest first. */
@@ -1134,11 +670,7 @@ public final class SharingTreesImpl implements SharingTrees {
         Disk d = validDisk(diskId);
         Tree t = lockShared(d);
         try {
-            List<Long> ids = new ArrayList<>();
-            for (Disk x : t.chain) {
-                ids.add(x.id);
-            }
-            return ids;
+            return chainIds(t);
         } finally {
             t.structure.readLock().unlock();
         }

@@ -7,9 +7,6 @@ import io.evasan.sharing.DeleteOption;
 import io.evasan.sharing.DiskKind;
 import io.evasan.sharing.SnapcloneMode;
 import io.evasan.sharing.catalog.CatalogDescriptor;
-import io.evasan.sharing.impl.SharingTreesImpl.Disk;
-import io.evasan.sharing.impl.SharingTreesImpl.NeedsInvalidation;
-import io.evasan.sharing.impl.SharingTreesImpl.Tree;
 import io.evasan.sharing.sharebits.ShareBitRules;
 
 import java.util.ArrayList;
@@ -213,17 +210,17 @@ final class StructureOps {
         Disk p = x.pred;
         Disk n = x.succ;
         for (int s = 0; s < x.segments; s++) {
-            long xe = engine.e(x, s);
-            boolean pReads = p != null && ss(engine.e(p, s));
+            long xe = engine.entries.e(x, s);
+            boolean pReads = p != null && ss(engine.entries.e(p, s));
             if (holder(xe) && !pReads) {
                 // freed with X's maps below: no pointer copy elsewhere may keep naming it
-                engine.repointStale(t, s, pointer(xe), x);
+                engine.entries.repointStale(t, s, pointer(xe), x);
                 continue;
             }
             if (!pReads) {
                 continue;
             }
-            long pe = engine.e(p, s);
+            long pe = engine.entries.e(p, s);
             if (holder(xe)) {
                 engine.maps.transferHolder(x.id, s, xe, 0L, p.id, pe, encode(pointer(xe), true, sp(pe), false));
                 t.segVersion[s]++;
@@ -234,17 +231,17 @@ final class StructureOps {
                         break;
                     }
                 }
-            } else if (!SharingTreesImpl.ssEff(x, xe)) {
+            } else if (!SegmentEntries.ssEff(x, xe)) {
                 // X holds zeros (open repaired borrowed pointers before any delete runs): so does P now
-                engine.set(p, s, pe, encode(0, false, sp(pe), false));
+                engine.entries.set(p, s, pe, encode(0, false, sp(pe), false));
             }
         }
         if (n != null) {
             for (int s = 0; s < x.segments; s++) {
-                long ne = engine.e(n, s);
-                boolean want = p != null && ss(engine.e(p, s));
+                long ne = engine.entries.e(n, s);
+                boolean want = p != null && ss(engine.entries.e(p, s));
                 if (sp(ne) != want) {
-                    engine.set(n, s, ne, withSp(ne, want));
+                    engine.entries.set(n, s, ne, withSp(ne, want));
                 }
             }
         }
@@ -311,7 +308,7 @@ final class StructureOps {
         }
         long need = 0;
         for (int seg = 0; seg < l.segments; seg++) {
-            Disk h = engine.resolve(s, seg);
+            Disk h = engine.entries.resolve(s, seg);
             if (h != l) {
                 need += 2;
             }
@@ -334,25 +331,25 @@ final class StructureOps {
         while (true) {
             try {
                 for (int seg = 0; seg < l.segments; seg++) {
-                    Disk h = engine.resolve(s, seg);
+                    Disk h = engine.entries.resolve(s, seg);
                     if (h == l) {
                         continue;
                     }
-                    long hp = pointer(engine.e(h, seg));
-                    engine.preserveForPredecessor(l, seg);
-                    long le = engine.e(l, seg);
+                    long hp = pointer(engine.entries.e(h, seg));
+                    engine.writer.preserveForPredecessor(l, seg);
+                    long le = engine.entries.e(l, seg);
                     if (hp == 0) {
                         if (holder(le)) {
-                            engine.repointStale(t, seg, pointer(le), l);
-                            engine.unlink(l, seg, le, encode(0, false, sp(le), false));
+                            engine.entries.repointStale(t, seg, pointer(le), l);
+                            engine.entries.unlink(l, seg, le, encode(0, false, sp(le), false));
                         } else {
-                            engine.set(l, seg, le, encode(0, false, sp(le), false));
+                            engine.entries.set(l, seg, le, encode(0, false, sp(le), false));
                         }
                     } else if (holder(le)) {
                         engine.maps.copy(hp, pointer(le));
                         t.segVersion[seg]++;
                     } else {
-                        engine.copyInto(l, seg, le, hp, sp(le), false);
+                        engine.entries.copyInto(l, seg, le, hp, sp(le), false);
                     }
                 }
                 break;
@@ -388,12 +385,12 @@ final class StructureOps {
         Disk n = c.succ;
         if (n != null) {
             for (int s = 0; s < c.segments; s++) {
-                long ne = engine.e(n, s);
+                long ne = engine.entries.e(n, s);
                 if (sp(ne)) {
                     boolean keep = ShareBitRules.successorSpAfterCloneLeaves(true, p != null,
-                            p != null && p.copying, p != null && ss(engine.e(p, s)));
+                            p != null && p.copying, p != null && ss(engine.entries.e(p, s)));
                     if (!keep) {
-                        engine.set(n, s, ne, withSp(ne, false));
+                        engine.entries.set(n, s, ne, withSp(ne, false));
                     }
                 }
             }
@@ -403,9 +400,9 @@ final class StructureOps {
             t.relink();
             // pointer copies in the old tree must not keep naming RSEGs C takes with it
             for (int s = 0; s < c.segments; s++) {
-                long ce = engine.e(c, s);
+                long ce = engine.entries.e(c, s);
                 if (holder(ce)) {
-                    engine.repointStale(t, s, pointer(ce), c);
+                    engine.entries.repointStale(t, s, pointer(ce), c);
                 }
             }
             Tree own = new Tree(c.segments);

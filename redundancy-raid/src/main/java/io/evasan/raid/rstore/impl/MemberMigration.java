@@ -12,13 +12,13 @@ import io.evasan.raid.rstore.impl.RStoreImpl.Scratch;
 import java.nio.ByteBuffer;
 import java.util.concurrent.locks.ReentrantLock;
 
+import static io.evasan.raid.rstore.impl.ParityMath.xor;
+import static io.evasan.raid.rstore.impl.ParityMath.zero;
 import static io.evasan.raid.rstore.impl.RStoreImpl.ROWS;
 import static io.evasan.raid.rstore.impl.RStoreImpl.SCRATCH;
 import static io.evasan.raid.rstore.impl.RStoreImpl.UNIT;
 import static io.evasan.raid.rstore.impl.RStoreImpl.driveError;
 import static io.evasan.raid.rstore.impl.RStoreImpl.usable;
-import static io.evasan.raid.rstore.impl.RStoreImpl.xor;
-import static io.evasan.raid.rstore.impl.RStoreImpl.zero;
 
 /**
  * One member migration of an RStore: re-creates the members in {@code mask} on new PSEGs (or
