@@ -19,7 +19,6 @@ public final class ManagementConfig {
     private String host = "127.0.0.1";
     private int port = 8080;
     private Records records;
-    private Path stateDirectory;
     private String controllerName = "nsc0";
     private long snapshotTimeoutMillis = 30_000;
     private Path tlsCert;
@@ -43,14 +42,13 @@ public final class ManagementConfig {
     /**
      * Store the token hash, the hosts and the snapshot schedules in the cell's records (the MLD: record
      * {@value #AUTH_KIND}/{@value #AUTH_KEY}, kinds {@code mgmt.host}, {@code mgmt.schedule}; mirrored on the quorum
-     * drives), through the cell API. Preferred. The launcher passes {@code cell.records()} (each change then becomes one record of the cell log).
+     * drives), through the cell API. Unset: the managed cell's own {@link io.evasan.nsc.api.Cell#records()} (each change then
+     * becomes one record of the cell log).
      */
     public ManagementConfig records(Records v) { this.records = v; return this; }
     /** Receives the CHAP secrets of registered hosts (the iSCSI target's configuration); null = no target to enforce them. */
     public ManagementConfig initiatorSecrets(InitiatorSecrets v) { this.initiatorSecrets = v; return this; }
 
-    /** Without an MLD: the hash goes to {@code <dir>/mgmt-auth.bin}. */
-    public ManagementConfig stateDirectory(Path v) { this.stateDirectory = v; return this; }
 
     /** Name shown for the controller in GET /api/controllers (default "nsc0"). */
     public ManagementConfig controllerName(String v) { this.controllerName = Objects.requireNonNull(v); return this; }
@@ -102,7 +100,6 @@ public final class ManagementConfig {
     public int port() { return port; }
     public Records records() { return records; }
     public InitiatorSecrets initiatorSecrets() { return initiatorSecrets; }
-    public Path stateDirectory() { return stateDirectory; }
     public String controllerName() { return controllerName; }
     public long snapshotTimeoutMillis() { return snapshotTimeoutMillis; }
 }

@@ -67,8 +67,8 @@ public final class ManagementServer {
         this.config = Objects.requireNonNull(config, "config");
         this.cell = Objects.requireNonNull(cell, "cell");
         this.prometheus = prometheusOf(Objects.requireNonNull(registry, "registry"));
-        if (config.records() == null && config.stateDirectory() == null) {
-            throw new IllegalArgumentException("ManagementConfig needs records(...) or stateDirectory(...)");
+        if (config.records() == null) {
+            config.records(cell.records());
         }
         this.meters = new ApplianceMeters(registry, cell);
         this.openApi = resource("openapi.json");

@@ -5,11 +5,13 @@ import io.evasan.error.StorageException;
 import io.evasan.mgmt.impl.AuthRecordDescriptor;
 import io.evasan.mgmt.impl.TokenAuthenticator;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import io.evasan.nsc.api.Records;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -18,15 +20,32 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The credential file store: created once, only a salted hash kept, damaged record refused untouched. */
+/** The credential in the cell's records: created once, only a salted hash kept, damaged record refused untouched. */
 class TokenAuthenticatorTest {
+    /** The cell's records as a map (the MLD-backed one is exercised by every ApplianceFixture test). */
+    static final class MapRecords implements Records {
+        final Map<String, byte[]> map = new TreeMap<>();
+
+        @Override public List<String> keys(String kind) {
+            return map.keySet().stream().filter(k -> k.startsWith(kind + "/")).map(k -> k.substring(kind.length() + 1)).toList();
+        }
+        @Override public Optional<byte[]> get(String kind, String key) { return Optional.ofNullable(map.get(kind + "/" + key)); }
+        @Override public void put(String kind, String key, byte[] record) { map.put(kind + "/" + key, record.clone()); }
+        @Override public void remove(String kind, String key) { map.remove(kind + "/" + key); }
+    }
+
+    private static byte[] stored(MapRecords r) {
+        return r.get(ManagementConfig.AUTH_KIND, ManagementConfig.AUTH_KEY).orElseThrow();
+    }
+
     @Test
-    void shouldCreateATokenOnceAndStoreOnlyItsSaltedHash(@TempDir Path dir) throws Exception {
-        ManagementConfig cfg = new ManagementConfig().stateDirectory(dir);
+    void shouldCreateATokenOnceAndStoreOnlyItsSaltedHash() {
+        MapRecords records = new MapRecords();
+        ManagementConfig cfg = new ManagementConfig().records(records);
         TokenAuthenticator first = TokenAuthenticator.loadOrCreate(cfg);
         String token = first.createdToken().orElseThrow();
         assertTrue(token.length() >= 43, "256 random bits");
-        byte[] stored = Files.readAllBytes(dir.resolve(TokenAuthenticator.FILE_NAME));
+        byte[] stored = stored(records);
         assertEquals(AuthRecordDescriptor.LENGTH, stored.length);
         assertFalse(new String(stored, StandardCharsets.ISO_8859_1).contains(token));
         assertTrue(first.verify(token));
@@ -40,22 +59,22 @@ class TokenAuthenticatorTest {
         TokenAuthenticator second = TokenAuthenticator.loadOrCreate(cfg);
         assertTrue(second.createdToken().isEmpty());
         assertTrue(second.verify(token));
-        assertArrayEquals(stored, Files.readAllBytes(dir.resolve(TokenAuthenticator.FILE_NAME)));
+        assertArrayEquals(stored, stored(records));
 
-        TokenAuthenticator other = TokenAuthenticator.loadOrCreate(new ManagementConfig().stateDirectory(dir.resolve("b")));
+        TokenAuthenticator other = TokenAuthenticator.loadOrCreate(new ManagementConfig().records(new MapRecords()));
         assertNotEquals(token, other.createdToken().orElseThrow());
         assertFalse(other.verify(token));
     }
 
     @Test
-    void shouldRefuseADamagedRecordAndLeaveItUntouched(@TempDir Path dir) throws Exception {
-        Path f = dir.resolve(TokenAuthenticator.FILE_NAME);
+    void shouldRefuseADamagedRecordAndLeaveItUntouched() {
+        MapRecords records = new MapRecords();
         byte[] junk = "not a credential record".getBytes(StandardCharsets.US_ASCII);
-        Files.write(f, junk);
+        records.put(ManagementConfig.AUTH_KIND, ManagementConfig.AUTH_KEY, junk);
         StorageException e = assertThrows(StorageException.class,
-                () -> TokenAuthenticator.loadOrCreate(new ManagementConfig().stateDirectory(dir)));
+                () -> TokenAuthenticator.loadOrCreate(new ManagementConfig().records(records)));
         assertEquals(ErrorCode.CORRUPT_METADATA, e.code());
-        assertArrayEquals(junk, Files.readAllBytes(f));
+        assertArrayEquals(junk, stored(records));
     }
 
     @Test

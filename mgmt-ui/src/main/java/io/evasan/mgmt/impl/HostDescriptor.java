@@ -11,8 +11,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Layout of one registered host (MLD record {@code mgmt.host/<name>}, or the file
- * {@code mgmt-hosts/<name>.bin} without an MLD). The CHAP secrets are stored as they are (not hashed):
+ * Layout of one registered host (MLD record {@code mgmt.host/<name>}). The CHAP secrets are stored as they are (not hashed):
  * the target must compute CHAP responses from them. The MLD is mirrored on the drives' quorum areas.
  *
  * <pre>

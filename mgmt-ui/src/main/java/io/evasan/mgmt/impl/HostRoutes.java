@@ -61,8 +61,7 @@ final class HostRoutes {
         this.api = api;
         this.controller = controller;
         Records mld = config.records();
-        this.store = new RecordStore(mld, mld == null && config.stateDirectory() != null
-                ? config.stateDirectory().resolve("mgmt-hosts") : null, KIND, "host");
+        this.store = new RecordStore(mld, KIND);
         this.secrets = config.initiatorSecrets();
         this.clock = config.clock();
     }

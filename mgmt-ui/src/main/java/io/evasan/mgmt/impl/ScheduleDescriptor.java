@@ -7,8 +7,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Layout of one stored snapshot schedule (MLD record {@code mgmt.schedule/<name>}, or the file
- * {@code mgmt-schedules/<name>.bin} without an MLD).
+ * Layout of one stored snapshot schedule (MLD record {@code mgmt.schedule/<name>}).
  *
  * <pre>
  *   0                   1                   2                   3

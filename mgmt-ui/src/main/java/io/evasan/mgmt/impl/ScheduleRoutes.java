@@ -80,7 +80,7 @@ public final class ScheduleRoutes {
         this.config = config;
         this.clock = config.clock();
         Records mld = config.records();
-        this.store = new RecordStore(mld, mld == null ? config.stateDirectory().resolve("mgmt-schedules") : null, KIND, "schedule");
+        this.store = new RecordStore(mld, KIND);
     }
 
     void register(Router router) {

@@ -5,15 +5,7 @@ import io.evasan.error.StorageException;
 import io.evasan.mgmt.ManagementConfig;
 import io.evasan.nsc.api.Records;
 
-import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
@@ -22,11 +14,10 @@ import java.util.Optional;
 
 /**
  * The admin bearer token: created on first start (256 bits from {@link SecureRandom}), handed to the
- * caller once, stored only as a salted SHA-256 ({@link AuthRecordDescriptor}) in the MLD or in a file.
+ * caller once, stored only as a salted SHA-256 ({@link AuthRecordDescriptor}) in the cell's records (the MLD).
  * Invariant: the token itself is never stored; {@link #verify} compares hashes in constant time.
  */
 public final class TokenAuthenticator {
-    public static final String FILE_NAME = "mgmt-auth.bin";
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final byte[] salt;
@@ -47,15 +38,14 @@ public final class TokenAuthenticator {
      */
     public static TokenAuthenticator loadOrCreate(ManagementConfig config) {
         Records mld = config.records();
-        Path file = config.stateDirectory() == null ? null : config.stateDirectory().resolve(FILE_NAME);
-        if (mld == null && file == null) {
-            throw new IllegalArgumentException("ManagementConfig needs records(...) or stateDirectory(...)");
+        if (mld == null) {
+            throw new IllegalArgumentException("ManagementConfig needs records(...): the cell's records");
         }
-        byte[] stored = mld != null ? mld.get(ManagementConfig.AUTH_KIND, ManagementConfig.AUTH_KEY).orElse(null) : readFile(file);
+        byte[] stored = mld.get(ManagementConfig.AUTH_KIND, ManagementConfig.AUTH_KEY).orElse(null);
         if (stored != null) {
             if (!AuthRecordDescriptor.valid(stored)) {
                 throw new StorageException(ErrorCode.CORRUPT_METADATA, "stored management credential ("
-                        + (mld != null ? "MLD record " + ManagementConfig.AUTH_KIND : file) + ") is malformed");
+                        + "MLD record " + ManagementConfig.AUTH_KIND + ") is malformed");
             }
             return new TokenAuthenticator(AuthRecordDescriptor.salt(stored), AuthRecordDescriptor.hash(stored), null);
         }
@@ -66,11 +56,7 @@ public final class TokenAuthenticator {
         RANDOM.nextBytes(salt);
         byte[] hash = hash(salt, token);
         byte[] record = AuthRecordDescriptor.encode(salt, hash);
-        if (mld != null) {
-            mld.put(ManagementConfig.AUTH_KIND, ManagementConfig.AUTH_KEY, record);
-        } else {
-            writeFile(file, record);
-        }
+        mld.put(ManagementConfig.AUTH_KIND, ManagementConfig.AUTH_KEY, record);
         return new TokenAuthenticator(salt, hash, token);
     }
 
@@ -104,45 +90,6 @@ public final class TokenAuthenticator {
             return d.digest();
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 missing from the JDK", e);
-        }
-    }
-
-    private static byte[] readFile(Path file) {
-        try {
-            return Files.exists(file) ? Files.readAllBytes(file) : null;
-        } catch (IOException e) {
-            throw new StorageException(ErrorCode.IO_ERROR, "cannot read " + file + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** temp file + fsync + rename + directory fsync, owner-only permissions where POSIX. */
-    private static void writeFile(Path file, byte[] record) {
-        try {
-            Path dir = file.getParent();
-            Files.createDirectories(dir);
-            Path tmp = dir.resolve(FILE_NAME + ".tmp");
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
-                ch.write(java.nio.ByteBuffer.wrap(record));
-                ch.force(true);
-            }
-            try {
-                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-            } catch (UnsupportedOperationException ignored) {
-                // non-POSIX file system: permissions as the directory gives them
-            }
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-            try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-                d.force(true);
-            } catch (IOException ignored) {
-                // some file systems cannot open a directory for fsync; the rename is still atomic
-            }
-        } catch (IOException e) {
-            throw new StorageException(ErrorCode.IO_ERROR, "cannot write " + file + ": " + e.getMessage(), e);
         }
     }
 }

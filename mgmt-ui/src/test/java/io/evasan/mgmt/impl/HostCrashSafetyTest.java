@@ -142,7 +142,7 @@ class HostCrashSafetyTest {
         Map<String, String> held = new TreeMap<>();
         target.forEach((i, c) -> held.put(i, c.secret()));
         assertEquals(secrets, held, when + ": the target's secrets");
-        for (byte[] r : new RecordStore(f.cell().records(), null, HostRoutes.KIND, "host").loadAll()) {
+        for (byte[] r : new RecordStore(f.cell().records(), HostRoutes.KIND).loadAll()) {
             HostDescriptor.Stored h = HostDescriptor.decode(r);
             assertNull(h.pending(), when + ": host " + h.name() + " still has a pending change");
             for (String i : h.initiators()) {   // the records and the table agree: members see the host's LUNs
