@@ -224,7 +224,7 @@ public final class LunService {
                 }
                 table.remove(r.id());
                 lus.remove(r.id());
-                lu.stats().close();
+                target.stats().remove(lu);
                 destage.unregister(r.id());
                 host.changed(CatalogChange.Op.DELETE_LUN, name, null, 0, null, -1);
                 trees.delete(r.disk(), DeleteOption.DELETE_SNAPSHOTS);
@@ -232,7 +232,7 @@ public final class LunService {
                     destage.unregister(s.id());
                     CachedLogicalUnit su = snapUnits.remove(s.id());
                     if (su != null) {
-                        su.stats().close();
+                        target.stats().remove(su);
                     }
                     host.deleteDiskQuietly(s.disk());
                 }
