@@ -25,7 +25,7 @@ import java.util.function.Predicate;
  * child's stdout pipe at once, so every line the child had written but the parent had not yet read is
  * dropped; a test that builds its model of acknowledged operations from those lines then misses the last
  * ones whenever its reader lags (a loaded machine) and reports their correct data as corruption (the
- * SharingCrashTest "random data" failure, CRASH-DEFECT.md). A write(2) to a regular file that returned
+ * SharingCrashTest "random data" failure, sharing-tree/CRASH-DEFECT.md). A write(2) to a regular file that returned
  * before the SIGKILL is in the page cache and is read back in full.
  *
  * <p>Invariants: every complete line the child wrote before it died is seen, once and in order, by
@@ -49,6 +49,7 @@ public final class ChildJvm implements AutoCloseable {
     private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
     private final List<String> seen = new ArrayList<>();
     private long offset;
+    private boolean closed;
 
     private ChildJvm(Process process, Path output, boolean ownsOutput) throws IOException {
         this.process = process;
@@ -244,15 +245,24 @@ public final class ChildJvm implements AutoCloseable {
         return process.exitValue();
     }
 
-    /** Kills the child if it still runs, closes the output reader and deletes a temporary output file. */
+    /**
+     * Kills the child if it still runs, reads the rest of its output ({@link #lines} still answers afterwards),
+     * closes the output reader and deletes a temporary output file.
+     */
     @Override
     public void close() throws InterruptedException {
         try {
             if (process.isAlive()) {
                 kill9();
             }
+            synchronized (this) {
+                poll(false);
+            }
         } finally {
             try {
+                synchronized (this) {
+                    closed = true;
+                }
                 reader.close();
                 if (ownsOutput) {
                     Files.deleteIfExists(output);
@@ -268,6 +278,9 @@ public final class ChildJvm implements AutoCloseable {
      * exited before this read began, so the bytes after the last newline can never be completed (dropped).
      */
     private void poll(boolean alive) {
+        if (closed) {
+            return;   // everything was read at close
+        }
         try {
             ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
             int n;

@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The kill -9 harness sees every line a child wrote before SIGKILL, even lines the parent had not read yet
- * when it killed the child (the interleaving behind the SharingCrashTest failures, CRASH-DEFECT.md), also when
+ * when it killed the child (the interleaving behind the SharingCrashTest failures, sharing-tree/CRASH-DEFECT.md), also when
  * the kill comes from inside {@link ChildJvm#follow}. The child signals through a marker file, so the parent
  * reads none of the child's output before the kill.
  */
