@@ -179,6 +179,9 @@ public final class SnapshotService {
                         continue;
                     }
                     boolean clone = request.kind() == SnapshotRequest.Kind.SNAPCLONE;
+                    // the snapshot shares the LUN's destaged data: stable before the snapshot is, so that a
+                    // snapshot reported taken holds its request's writes across a power cut (SnapshotPowerCutTest)
+                    trees.flush(r.disk());
                     long tag = snapshotTag(id, lunId);   // the tree returns the existing disk if this tag was taken before a crash
                     AllocationPolicy policy = request.policy() != null ? request.policy() : config.snapshotPolicy();
                     long disk = !clone ? trees.snapshot(r.disk(), policy, tag)

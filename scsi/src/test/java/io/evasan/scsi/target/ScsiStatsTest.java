@@ -14,10 +14,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The per-LU meter sets: one per LU, named by the owner's choice, removed exactly. */
 class ScsiStatsTest {
+    private final MeterRegistry registry = new SimpleMeterRegistry();
+    private final ScsiStats stats = new ScsiStats(registry);
+
     @Test
     void shouldRemoveExactlyTheMetersOfTheRemovedLu() {
-        MeterRegistry registry = new SimpleMeterRegistry();
-        ScsiStats stats = new ScsiStats(registry);
         MemoryLogicalUnit lx = new MemoryLogicalUnit("x", 64);
         MemoryLogicalUnit ly = new MemoryLogicalUnit("y", 64);
         ScsiStats.LuStats x = stats.register(lx);
@@ -41,8 +42,6 @@ class ScsiStatsTest {
 
     @Test
     void shouldTagAnLuWithTheOwnersMeterName() {
-        MeterRegistry registry = new SimpleMeterRegistry();
-        ScsiStats stats = new ScsiStats(registry);
         MemoryLogicalUnit lun = new MemoryLogicalUnit("s", 64);
         MemoryLogicalUnit snap = new MemoryLogicalUnit("s", 64);
         stats.register(lun);
