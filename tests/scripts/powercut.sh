@@ -13,12 +13,14 @@
 #   MappingPowerCutTest  mapping          LogicalDisk.flush (FUA / SYNCHRONIZE CACHE) + PLDMC map log
 #   NvLogPowerCutTest    nsc-controller   writes acknowledged by the write-back cache (forceOnAck) in the
 #                                         NV log (cache.log), replayed after a cut; cuts inside the restart
+#   SnapshotPowerCutTest nsc-controller   the whole controller: FUA / SYNCHRONIZE CACHE (all acknowledged
+#                                         writes with forceOnAck) and marker snapshots reported taken
 # Offline, no install (the modules are built in the reactor).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ITER="${1:-50}"
 SEED="${2:-}"
-TESTS="${3:-RaidPowerCutTest,MldPowerCutTest,MappingPowerCutTest,NvLogPowerCutTest}"
+TESTS="${3:-RaidPowerCutTest,MldPowerCutTest,MappingPowerCutTest,NvLogPowerCutTest,SnapshotPowerCutTest}"
 args=(-B -ntp -o -pl redundancy-raid,quorum-mld,mapping,nsc-controller -am test -Dtest="$TESTS"
       -Dsurefire.failIfNoSpecifiedTests=false -Devasan.powercut.iterations="$ITER")
 if [ -n "$SEED" ]; then args+=(-Devasan.seed="$SEED"); fi

@@ -5,10 +5,7 @@ import io.evasan.raid.Pool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -16,8 +13,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -68,35 +63,18 @@ class MappingCrashTest {
         long totalAcks = 0;
         for (int it = 0; it < iterations; it++) {
             String ctx = "seed=" + seed + " iteration=" + it;
-            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx256m", io.evasan.raid.JvmFlags.ARG_FILE, "-cp", System.getProperty("java.class.path"),
-                    "-Devasan.pool=" + System.getProperty("evasan.pool", "real"),
-                    CrashChild.class.getName(), poolDir.toString(), stateDir.toString(), Long.toString(rnd.nextLong()),
-                    Integer.toString(it + 1), dir.resolve("journal-" + it + ".log").toString()));
-            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-            CountDownLatch ready = new CountDownLatch(1);
-            List<String> lines = java.util.Collections.synchronizedList(new ArrayList<>());
-            Thread reader = new Thread(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                    String l;
-                    while ((l = r.readLine()) != null) {
-                        if (l.equals("READY")) {
-                            ready.countDown();
-                        }
-                        lines.add(l);
-                    }
-                } catch (java.io.IOException e) {
-                    // child killed
-                }
-            });
-            reader.start();
-            assertTrue(ready.await(60, TimeUnit.SECONDS), ctx + ": child did not start; output " + lines);
-            long delay = 200 + rnd.nextInt(1800);
-            Thread.sleep(delay);
-            p.destroyForcibly(); // SIGKILL
-            p.waitFor(30, TimeUnit.SECONDS);
-            reader.join(10_000);
-            lines.clear();
+            List<String> lines = new ArrayList<>();
+            long childSeed = rnd.nextLong();
+            long delay = 200 + rnd.nextInt(1800);   // drawn in the order of the seeds printed before the harness
+            try (io.evasan.raid.ChildJvm child = io.evasan.raid.ChildJvm.of(CrashChild.class).heap("256m")
+                    .jvmArgs("-Devasan.pool=" + System.getProperty("evasan.pool", "real"))
+                    .args(poolDir.toString(), stateDir.toString(), Long.toString(childSeed),
+                            Integer.toString(it + 1), dir.resolve("journal-" + it + ".log").toString())
+                    .start()) {
+                assertTrue(child.awaitLine("READY", 60_000), ctx + ": child did not start; output " + child.lines());
+                Thread.sleep(delay);
+                child.kill9();
+            }
             lines.addAll(java.nio.file.Files.readAllLines(dir.resolve("journal-" + it + ".log")));
             // fold the child's log into the model
             String[] inFlight = null;

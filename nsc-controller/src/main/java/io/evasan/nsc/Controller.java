@@ -10,7 +10,6 @@ import io.evasan.nsc.cache.CacheStats;
 import io.evasan.nsc.cache.impl.WriteBackCache;
 import io.evasan.nsc.api.QuarantineEntry;
 import io.evasan.nsc.lun.LunRecord;
-import io.evasan.nsc.lun.LunStats;
 import io.evasan.nsc.lun.LunTable;
 import io.evasan.nsc.lun.Presentation;
 import io.evasan.nsc.lun.PromotedSnapclone;
@@ -195,7 +194,7 @@ public final class Controller implements io.evasan.nsc.api.Volumes, AutoCloseabl
             @Override public LogicalUnit unit(int lunId) { return Controller.this.unit(lunId); }
             @Override public CachedLogicalUnit newUnit(LunRecord r) { return Controller.this.newUnit(r); }
         };
-        this.snapshots = new SnapshotService(services, catalog, config, registry, trees, table, destage, presentation, backup, snapUnits, base);
+        this.snapshots = new SnapshotService(services, catalog, config, target.stats(), trees, table, destage, presentation, backup, snapUnits, base);
         this.luns = new LunService(services, catalog, trees, table, destage, presentation, target, backup, lus, snapUnits);
         CacheConfig cc = config.cache();
         if (config.nonVolatileCache() && cc.nonVolatileLog() == null) {
@@ -230,7 +229,7 @@ public final class Controller implements io.evasan.nsc.api.Volumes, AutoCloseabl
                     base | SnapshotService.HOST_ID_BASE)));
             target.registerVendorHandler(0x20, new DcmdHandler(backup));
             this.promotion = new SnapclonePromotion(this, catalog, () -> closed, this::isQuarantined, log::append,
-                    table, trees, destage, presentation, lus, snapUnits, this::newUnit);
+                    table, trees, destage, presentation, lus, snapUnits, this::newUnit, target.stats());
             promoteDetachedSnapclones();   // a crash after a clone left its tree and before the table said so
             quarantine.quarantineOrphanDisks();   // after the log replay: a replayed marker may still name a disk
         } catch (RuntimeException e) {
@@ -253,10 +252,12 @@ public final class Controller implements io.evasan.nsc.api.Volumes, AutoCloseabl
         }, PROMOTE_INTERVAL_MS, PROMOTE_INTERVAL_MS, TimeUnit.MILLISECONDS);
     }
 
-    /** The LU of a primary LUN, with its meters (registered now, removed when the LUN is deleted). */
+    /** The LU of a primary LUN, with its SCSI meters (registered now, removed when the LUN is deleted). */
     private CachedLogicalUnit newUnit(LunRecord r) {
-        return new CachedLogicalUnit(cache, destage, r, config.poolIdentity(), cache.maxWriteBytes(),
-                new LunStats(registry, r.name()), config.physicalBlockExponent());
+        CachedLogicalUnit lu = new CachedLogicalUnit(cache, destage, r, config.poolIdentity(), cache.maxWriteBytes(),
+                config.physicalBlockExponent());
+        target.stats().register(lu);
+        return lu;
     }
 
     /**
@@ -652,11 +653,6 @@ public final class Controller implements io.evasan.nsc.api.Volumes, AutoCloseabl
         target.close();
         backup.close();
         cache.close();
-        for (CachedLogicalUnit lu : lus.values()) {
-            lu.stats().close();
-        }
-        for (CachedLogicalUnit lu : snapUnits.values()) {
-            lu.stats().close();
-        }
+        target.stats().removeAll();
     }
 }

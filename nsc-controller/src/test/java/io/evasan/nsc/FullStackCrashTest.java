@@ -1,18 +1,14 @@
 package io.evasan.nsc;
 
-import io.evasan.raid.JvmFlags;
+import io.evasan.raid.ChildJvm;
 
 import io.evasan.nsc.lun.LunRecord;
 import io.evasan.nsc.lun.SnapshotRecord;
 import org.junit.jupiter.api.Test;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -30,30 +26,28 @@ class FullStackCrashTest {
     @Test
     void shouldKeepAcknowledgedWritesAndTheMarkerSnapshotAcrossKill9() throws Exception {
         Path dir = Files.createTempDirectory(Paths.get("target"), "fullstack-crash");
-        String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-Xmx384m", JvmFlags.ARG_FILE, "-cp", System.getProperty("java.class.path"),
-                FullStackCrashChild.class.getName(), dir.toString()).redirectErrorStream(true).start();
-        int lastAck = -1;
-        long markerSeq = -1;
-        boolean killed = false;
+        int[] ackBox = {-1};
+        long[] markerBox = {-1};
+        boolean[] killedBox = {false};
         StringBuilder log = new StringBuilder();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = r.readLine()) != null) {
+        try (ChildJvm child = ChildJvm.of(FullStackCrashChild.class).heap("384m").args(dir.toString()).mergeStderr().start()) {
+            child.follow(line -> {
                 if (line.startsWith("ACK ")) {
-                    lastAck = Integer.parseInt(line.substring(4));
+                    ackBox[0] = Integer.parseInt(line.substring(4));
                 } else if (line.startsWith("MARKER ")) {
-                    markerSeq = Long.parseLong(line.substring(7));
+                    markerBox[0] = Long.parseLong(line.substring(7));
                 } else if (log.length() < 20000) {
                     log.append(line).append('\n');
                 }
-                if (!killed && lastAck >= 400) {
-                    new ProcessBuilder("kill", "-9", String.valueOf(p.pid())).inheritIO().start().waitFor();
-                    killed = true;
+                if (!killedBox[0] && ackBox[0] >= 400) {
+                    child.kill9();   // what the child printed before it died is still followed
+                    killedBox[0] = true;
                 }
-            }
+            });
         }
-        p.waitFor(30, TimeUnit.SECONDS);
+        int lastAck = ackBox[0];
+        long markerSeq = markerBox[0];
+        boolean killed = killedBox[0];
         assertTrue(killed, "child never reached 400 writes:\n" + log);
         assertTrue(markerSeq > 0, "marker acknowledged before the kill:\n" + log);
         System.out.println("child killed after " + lastAck + " acknowledged writes; marker seq " + markerSeq);

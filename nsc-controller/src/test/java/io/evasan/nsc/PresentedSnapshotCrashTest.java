@@ -1,16 +1,12 @@
 package io.evasan.nsc;
 
-import io.evasan.raid.JvmFlags;
+import io.evasan.raid.ChildJvm;
 
 import org.junit.jupiter.api.Test;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -25,27 +21,24 @@ class PresentedSnapshotCrashTest {
     @Test
     void shouldKeepAcknowledgedSnapshotWritesAcrossKill9() throws Exception {
         Path dir = Files.createTempDirectory(Paths.get("target"), "snapshot-crash");
-        String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-Xmx384m", JvmFlags.ARG_FILE, "-cp", System.getProperty("java.class.path"),
-                PresentedSnapshotCrashChild.class.getName(), dir.toString()).redirectErrorStream(true).start();
-        int lastAck = -1;
-        boolean killed = false;
+        int[] ackBox = {-1};
+        boolean[] killedBox = {false};
         StringBuilder log = new StringBuilder();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = r.readLine()) != null) {
+        try (ChildJvm child = ChildJvm.of(PresentedSnapshotCrashChild.class).heap("384m").args(dir.toString()).mergeStderr().start()) {
+            child.follow(line -> {
                 if (line.startsWith("ACK ")) {
-                    lastAck = Integer.parseInt(line.substring(4));
+                    ackBox[0] = Integer.parseInt(line.substring(4));
                 } else if (log.length() < 20000) {
                     log.append(line).append('\n');
                 }
-                if (!killed && lastAck >= 300) {
-                    new ProcessBuilder("kill", "-9", String.valueOf(p.pid())).inheritIO().start().waitFor();
-                    killed = true;
+                if (!killedBox[0] && ackBox[0] >= 300) {
+                    child.kill9();   // what the child printed before it died is still followed
+                    killedBox[0] = true;
                 }
-            }
+            });
         }
-        p.waitFor(30, TimeUnit.SECONDS);
+        int lastAck = ackBox[0];
+        boolean killed = killedBox[0];
         assertTrue(killed, "child never reached 300 writes:\n" + log);
         try (FullStack s = new FullStack(dir, 0)) {
             System.out.println("snapshot writes acknowledged " + (lastAck + 1) + "; recovered " + s.ctl.cache().recoveredWrites()

@@ -102,7 +102,7 @@ class SnapshotPresentationTest {
             assertArrayEquals(x, read(f, n, 1, BLOCKS, x.length));
             assertArrayEquals(b, read(f, n, 0, 0, b.length), "the source is untouched");
             assertArrayEquals(new byte[x.length], read(f, n, 0, BLOCKS, x.length), "the source is untouched");
-            io.evasan.nsc.lun.LunStats stats = ((io.evasan.nsc.lun.impl.CachedLogicalUnit) c.logicalUnit("c1")).stats();
+            io.evasan.scsi.target.ScsiStats.LuStats stats = ((io.evasan.scsi.target.impl.DiskTarget) c.scsiTarget()).stats().of(c.logicalUnit("c1"));
             assertEquals("c1", stats.lunName(), "LUN meters under the LUN's name");
             assertTrue(stats.reads().count() >= 1 && stats.writes().count() >= 1, "host I/O of the promoted LUN is metered");
             // resize (alone in its tree), snapshot, snapclone, delete

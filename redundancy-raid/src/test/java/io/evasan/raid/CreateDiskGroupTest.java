@@ -11,17 +11,13 @@ import io.evasan.raid.rstore.RaidLevel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 
 import static io.evasan.raid.RaidTestSupport.MIB;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -155,27 +151,23 @@ class CreateDiskGroupTest {
         List<Integer> done = new ArrayList<>();
         int next = 1;
         for (int round = 0; round < 3; round++) {
-            Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx128m", JvmFlags.ARG_FILE,
-                    "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), GroupCreateChild.class.getName(),
-                    dir.toString(), Integer.toString(next))
-                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
             int killAt = next + rnd.nextInt(3);
-            int inFlight = -1;
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
+            int[] killed = {-1};
+            try (ChildJvm child = ChildJvm.of(GroupCreateChild.class).heap("128m").jvmArgs("-XX:TieredStopAtLevel=1")
+                    .args(dir.toString(), Integer.toString(next)).start()) {
+                child.follow(line -> {
                     String[] f = line.split(" ");
                     int n = Integer.parseInt(f[1]);
                     if (f[0].equals("DONE")) {
                         done.add(n);
                     } else if (n == killAt) {
-                        inFlight = n;
+                        killed[0] = n;
                         Thread.sleep(rnd.nextInt(4));
-                        new ProcessBuilder("kill", "-9", Long.toString(p.pid())).start().waitFor();
+                        child.kill9();
                     }
-                }
+                });
             }
-            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+            int inFlight = killed[0];
             String ctx = "round " + round + " seed=" + seed;
             try (Pool pool = Pools.open(dir)) {
                 assertFalse(pool.describe().contains("problem"), ctx + "\n" + pool.describe());

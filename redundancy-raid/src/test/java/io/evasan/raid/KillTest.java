@@ -5,10 +5,7 @@ import io.evasan.raid.rstore.RStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -36,29 +33,23 @@ class KillTest {
         List<long[]> acks = new ArrayList<>();
         Set<Long> allocs = new HashSet<>();
         for (int round = 0; round < rounds; round++) {
-            Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", JvmFlags.ARG_FILE,
-                    "-cp", System.getProperty("java.class.path"), KillChild.class.getName(), dir.toString(),
-                    Long.toString(seed + round))
-                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
             int target = 150 + (int) ((seed + round) % 300);
-            int seen = 0;
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
+            int[] seen = {0};
+            try (ChildJvm child = ChildJvm.of(KillChild.class).heap("256m")
+                    .args(dir.toString(), Long.toString(seed + round)).start()) {
+                child.follow(line -> {
                     String[] f = line.split(" ");
                     if (f[0].equals("ALLOC")) {
                         allocs.add(Long.parseLong(f[1]));
                     } else if (f[0].equals("ACK")) {
                         acks.add(new long[] {Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3])});
-                        if (++seen == target) {
-                            // SIGKILL from outside (Process.destroyForcibly would also close our pipe)
-                            new ProcessBuilder("kill", "-9", Long.toString(p.pid())).start().waitFor();
+                        if (++seen[0] == target) {
+                            child.kill9();   // every line written before the kill is still followed
                         }
                     }
-                }
+                });
             }
-            assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-            assertTrue(seen >= target, "child made progress: " + seen + " acks in round " + round);
+            assertTrue(seen[0] >= target, "child made progress: " + seen[0] + " acks in round " + round);
             verify(acks, allocs, "round " + round + " seed=" + seed);
         }
     }
@@ -68,45 +59,42 @@ class KillTest {
     void shouldKeepEveryAcknowledgedWriteWhenKilledDuringRebuild() throws Exception {
         long seed = RaidTestSupport.seed();
         System.out.println("KillTest rebuild seed=" + seed);
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", JvmFlags.ARG_FILE,
-                "-cp", System.getProperty("java.class.path"), KillChild.class.getName(), dir.toString(),
-                Long.toString(seed), "rebuild")
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         java.util.Map<Long, byte[]> models = new java.util.LinkedHashMap<>();
-        long[] pending = null;
-        int acks = 0;
+        long[][] pending = {null};
+        int[] acks = {0};
         int target = (int) (Math.abs(seed) % 80); // small: the kill lands while the rebuild is moving members
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = r.readLine()) != null) {
+        try (ChildJvm child = ChildJvm.of(KillChild.class).heap("512m")
+                .args(dir.toString(), Long.toString(seed), "rebuild").start()) {
+            child.follow(line -> {
                 String[] f = line.split(" ");
                 switch (f[0]) {
                     case "FILL" -> models.put(Long.parseLong(f[1]),
                             KillChild.data(Long.parseLong(f[1]), 0, (int) RStore.SIZE_BYTES));
                     case "REBUILD" -> {
                         if (target == 0) {
-                            new ProcessBuilder("kill", "-9", Long.toString(p.pid())).start().waitFor();
+                            child.kill9();
                         }
                     }
-                    case "BEGIN" -> pending = new long[] {Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]),
-                        Long.parseLong(f[4])};
+                    case "BEGIN" -> pending[0] = new long[] {Long.parseLong(f[1]), Long.parseLong(f[2]),
+                        Long.parseLong(f[3]), Long.parseLong(f[4])};
                     case "ACK" -> {
-                        byte[] d = KillChild.data(pending[0] * 7919 + pending[3], pending[1], (int) pending[2]);
-                        System.arraycopy(d, 0, models.get(pending[0]), (int) pending[1], d.length);
-                        pending = null;
-                        if (++acks == target && target > 0) {
-                            new ProcessBuilder("kill", "-9", Long.toString(p.pid())).start().waitFor();
+                        long[] w = pending[0];
+                        byte[] d = KillChild.data(w[0] * 7919 + w[3], w[1], (int) w[2]);
+                        System.arraycopy(d, 0, models.get(w[0]), (int) w[1], d.length);
+                        pending[0] = null;
+                        if (++acks[0] == target && target > 0) {
+                            child.kill9();
                         }
                     }
                     default -> { }
                 }
-            }
+            });
         }
-        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-        assertTrue(acks >= target, "child made progress: " + acks);
+        assertTrue(acks[0] >= target, "child made progress: " + acks[0]);
+        long[] inFlightWrite = pending[0];
         try (Pool pool = Pools.open(dir)) {
             DiskGroup g = pool.diskGroup(0);
-            System.out.println("killed after " + acks + " acks; reopened:");
+            System.out.println("killed after " + acks[0] + " acks; reopened:");
             for (long id : g.rsdIds()) {
                 System.out.println("  " + g.rsd(id));
             }
@@ -120,11 +108,11 @@ class KillTest {
                         if (java.util.Arrays.equals(got, o, o + 512, exp, o, o + 512)) {
                             continue;
                         }
-                        boolean inFlight = pending != null && pending[0] == e.getKey() && o >= pending[1]
-                                && o < pending[1] + pending[2];
+                        long[] w = inFlightWrite;
+                        boolean inFlight = w != null && w[0] == e.getKey() && o >= w[1] && o < w[1] + w[2];
                         if (inFlight) {
-                            byte[] d = KillChild.data(pending[0] * 7919 + pending[3], pending[1], (int) pending[2]);
-                            if (java.util.Arrays.equals(got, o, o + 512, d, (int) (o - pending[1]), (int) (o - pending[1]) + 512)) {
+                            byte[] d = KillChild.data(w[0] * 7919 + w[3], w[1], (int) w[2]);
+                            if (java.util.Arrays.equals(got, o, o + 512, d, (int) (o - w[1]), (int) (o - w[1]) + 512)) {
                                 continue; // the unacknowledged write in flight reached this sector
                             }
                         }

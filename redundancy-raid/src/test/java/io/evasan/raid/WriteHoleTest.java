@@ -7,13 +7,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -32,15 +28,12 @@ class WriteHoleTest {
 
     /** Runs the child until the crash hook halts it; returns {rsdId, lostDrive, offset, length}. */
     static long[] crash(Path dir, String mode) throws Exception {
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx128m", JvmFlags.ARG_FILE,
-                "-Devasan.raid.test.haltAfterDegradedMemberWrites=1",
-                "-cp", System.getProperty("java.class.path"), WriteHoleChild.class.getName(), dir.toString(), mode)
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         long[] out = new long[4];
-        boolean done = false;
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = r.readLine()) != null) {
+        boolean[] done = {false};
+        int exit;
+        try (ChildJvm child = ChildJvm.of(WriteHoleChild.class).heap("128m")
+                .jvmArgs("-Devasan.raid.test.haltAfterDegradedMemberWrites=1").args(dir.toString(), mode).start()) {
+            child.follow(line -> {
                 String[] f = line.split(" ");
                 switch (f[0]) {
                     case "RSD" -> out[0] = Long.parseLong(f[1]);
@@ -49,14 +42,14 @@ class WriteHoleTest {
                         out[2] = Long.parseLong(f[1]);
                         out[3] = Long.parseLong(f[2]);
                     }
-                    case "DONE" -> done = true;
+                    case "DONE" -> done[0] = true;
                     default -> { }
                 }
-            }
+            });
+            exit = child.waitFor(60);
         }
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        assertEquals(137, p.exitValue(), "the crash hook halted the child");
-        assertTrue(!done && out[3] > 0, "child halted inside the degraded write");
+        assertEquals(137, exit, "the crash hook halted the child");
+        assertTrue(!done[0] && out[3] > 0, "child halted inside the degraded write");
         return out;
     }
 

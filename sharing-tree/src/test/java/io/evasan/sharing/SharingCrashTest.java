@@ -1,10 +1,9 @@
 package io.evasan.sharing;
 
-import io.evasan.raid.JvmFlags;
-
 import io.evasan.mapping.Mapping;
 import io.evasan.mapping.MappingOptions;
 import io.evasan.mapping.Mappings;
+import io.evasan.raid.ChildJvm;
 import io.evasan.raid.Pool;
 import io.evasan.sharing.impl.SharingTreesImpl;
 import org.junit.jupiter.api.Test;
@@ -113,30 +112,30 @@ class SharingCrashTest {
         dirForDiagnostics = dir;
         Path stateDir = dir.resolve("state");
         String ctx = "seed=" + seed + " iteration=" + it;
-        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx384m", JvmFlags.ARG_FILE, "-Devasan.crash.stepBgcopy=" + Boolean.getBoolean("evasan.crash.stepBgcopy"),
-                "-Devasan.crash.noReserve=" + Boolean.getBoolean("evasan.crash.noReserve"),
-                "-Devasan.crash.ops=" + opMix,
-                "-Devasan.crash.selfCheck=" + Boolean.getBoolean("evasan.crash.selfCheck"),
-                "-Devasan.crash.invCheck=" + Boolean.getBoolean("evasan.crash.invCheck"),
-                "-Devasan.crash.stallAfter=" + stallAfter,
-                "-Devasan.crash.crossGroup=" + crossGroup,
-                "-cp", System.getProperty("java.class.path"),
-                SharingCrashChild.class.getName(), poolDir.toString(), stateDir.toString(),
-                Long.toString(rnd.nextLong()), Integer.toString(it + 1));
-        // stdout to a file, not a pipe: destroyForcibly() drops unread pipe output (CrashChildProcess)
-        CrashChildProcess child = CrashChildProcess.start(cmd, dir.resolve("child-" + it + ".out"));
+        ChildJvm.Builder cmd = ChildJvm.of(SharingCrashChild.class).heap("384m")
+                .jvmArgs("-Devasan.crash.stepBgcopy=" + Boolean.getBoolean("evasan.crash.stepBgcopy"),
+                        "-Devasan.crash.noReserve=" + Boolean.getBoolean("evasan.crash.noReserve"),
+                        "-Devasan.crash.ops=" + opMix,
+                        "-Devasan.crash.selfCheck=" + Boolean.getBoolean("evasan.crash.selfCheck"),
+                        "-Devasan.crash.invCheck=" + Boolean.getBoolean("evasan.crash.invCheck"),
+                        "-Devasan.crash.stallAfter=" + stallAfter,
+                        "-Devasan.crash.crossGroup=" + crossGroup)
+                .args(poolDir.toString(), stateDir.toString(), Long.toString(rnd.nextLong()), Integer.toString(it + 1))
+                .output(dir.resolve("child-" + it + ".out"));
         long delay;
-        if (stallAfter < 0) {
-            assertTrue(child.awaitLine("READY", 120_000), ctx + ": child did not start: " + child.lines());
-            delay = 300 + rnd.nextInt(2000);
-            Thread.sleep(delay);
-        } else {
-            assertTrue(child.awaitLine("STALLED", 180_000), ctx + ": child did not reach " + stallAfter + " ops: "
-                    + child.lines());
-            delay = -1;
+        List<String> lines;
+        try (ChildJvm child = cmd.start()) {
+            if (stallAfter < 0) {
+                assertTrue(child.awaitLine("READY", 120_000), ctx + ": child did not start: " + child.lines());
+                delay = 300 + rnd.nextInt(2000);
+                Thread.sleep(delay);
+            } else {
+                assertTrue(child.awaitLine("STALLED", 180_000), ctx + ": child did not reach " + stallAfter + " ops: "
+                        + child.lines());
+                delay = -1;
+            }
+            lines = child.killAndCollect();
         }
-        List<String> lines = child.killAndCollect();
         java.nio.file.Files.write(Path.of("target", "sharing-crash-child-" + it + ".log"), lines);
 
         for (String l : lines) {

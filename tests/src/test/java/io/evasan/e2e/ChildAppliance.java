@@ -1,17 +1,10 @@
 package io.evasan.e2e;
 
-import io.evasan.raid.JvmFlags;
+import io.evasan.raid.ChildJvm;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -22,20 +15,20 @@ import java.util.regex.Pattern;
  * starts, where the caller keeps the first one).
  *
  * <p>Invariant: {@link #start} returns only once the child printed {@code evasan: running}, so both
- * ports are listening; {@link #kill9()} is SIGKILL (no shutdown hook runs).
+ * ports are listening; {@link #kill9()} is SIGKILL (no shutdown hook runs). The child is the shared crash
+ * harness's {@link ChildJvm}; its output goes to {@code <data>-child.out} next to the data directory (the
+ * token in it is masked in {@link #log()}).
  */
 final class ChildAppliance {
     private static final Pattern TOKEN = Pattern.compile("management API token \\(shown once[^)]*\\): (\\S+)");
 
-    private final Process process;
-    private final List<String> log;
+    private final ChildJvm process;
     private final int iscsiPort;
     private final int mgmtPort;
     private final String createdToken;
 
-    private ChildAppliance(Process process, List<String> log, int iscsiPort, int mgmtPort, String createdToken) {
+    private ChildAppliance(ChildJvm process, int iscsiPort, int mgmtPort, String createdToken) {
         this.process = process;
-        this.log = log;
         this.iscsiPort = iscsiPort;
         this.mgmtPort = mgmtPort;
         this.createdToken = createdToken;
@@ -53,55 +46,32 @@ final class ChildAppliance {
         while (mgmt == iscsi) {
             mgmt = Clients.freePort();
         }
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-Xmx768m");
-        cmd.add(JvmFlags.ARG_FILE);
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add("io.evasan.deploy.Appliance");
-        cmd.add("--data-dir=" + data);
-        cmd.add("--iscsi-port=" + iscsi);
-        cmd.add("--mgmt-port=" + mgmt);
-        cmd.add("--first-lun-size=" + firstLunBytes);
-        cmd.addAll(options);
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        CountDownLatch running = new CountDownLatch(1);
-        List<String> log = Collections.synchronizedList(new ArrayList<>());
-        String[] token = new String[1];
-        Thread t = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                String l;
-                while ((l = r.readLine()) != null) {
-                    Matcher m = TOKEN.matcher(l);
-                    if (m.find()) {
-                        synchronized (token) {
-                            token[0] = m.group(1);
-                        }
-                        l = l.substring(0, m.start(1)) + "<token>";
-                    }
-                    log.add(l);
-                    if (l.startsWith("evasan: running")) {
-                        running.countDown();
-                    }
-                }
-            } catch (IOException ignored) {
-                // child gone
-            }
-        }, "appliance-child-log");
-        t.setDaemon(true);
-        t.start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (!running.await(200, TimeUnit.MILLISECONDS)) {
-            if (!p.isAlive() || System.nanoTime() > deadline) {
-                p.destroyForcibly();
-                t.join(2000);
-                throw new AssertionError("appliance did not start: " + String.join("\n", log));
+        List<String> args = new ArrayList<>(List.of("--data-dir=" + data, "--iscsi-port=" + iscsi,
+                "--mgmt-port=" + mgmt, "--first-lun-size=" + firstLunBytes));
+        args.addAll(options);
+        ChildJvm child = ChildJvm.of("io.evasan.deploy.Appliance").heap("768m").args(args.toArray(String[]::new))
+                .output(data.resolveSibling(data.getFileName() + "-child.out")).mergeStderr().start();
+        if (!child.awaitLine(l -> l.startsWith("evasan: running"), 120_000)) {
+            child.close();
+            throw new AssertionError("appliance did not start: " + masked(child.lines()));
+        }
+        String token = null;
+        for (String l : child.lines()) {
+            Matcher m = TOKEN.matcher(l);
+            if (m.find()) {
+                token = m.group(1);
             }
         }
-        synchronized (token) {
-            return new ChildAppliance(p, log, iscsi, mgmt, token[0]);
+        return new ChildAppliance(child, iscsi, mgmt, token);
+    }
+
+    private static String masked(List<String> lines) {
+        StringBuilder b = new StringBuilder();
+        for (String l : lines) {
+            Matcher m = TOKEN.matcher(l);
+            b.append(b.length() == 0 ? "" : "\n").append(m.find() ? l.substring(0, m.start(1)) + "<token>" : l);
         }
+        return b.toString();
     }
 
     int iscsiPort() {
@@ -119,23 +89,18 @@ final class ChildAppliance {
 
     /** The child's output so far (the token masked). */
     String log() {
-        synchronized (log) {
-            return String.join("\n", log);
-        }
+        return masked(process.lines());
     }
 
     /** SIGKILL: no shutdown hook runs. */
     void kill9() throws InterruptedException {
-        process.destroyForcibly();
-        process.waitFor();
+        process.kill9();
+        process.close();
     }
 
     /** SIGTERM: clean shutdown through the hook. */
     void stop() throws InterruptedException {
-        process.destroy();
-        if (!process.waitFor(60, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            process.waitFor();
-        }
+        process.stop();
+        process.close();
     }
 }

@@ -226,7 +226,7 @@ public final class LunService {
                 }
                 table.remove(r.id());
                 lus.remove(r.id());
-                lu.stats().close();
+                target.stats().remove(lu);
                 destage.unregister(r.id());
                 host.record(new CellRecord.LunDeleted(r.id(), r.name()));
                 trees.delete(r.disk(), DeleteOption.DELETE_SNAPSHOTS);
@@ -234,7 +234,7 @@ public final class LunService {
                     destage.unregister(s.id());
                     CachedLogicalUnit su = snapUnits.remove(s.id());
                     if (su != null) {
-                        su.stats().close();
+                        target.stats().remove(su);
                     }
                     host.deleteDiskQuietly(s.disk());
                 }

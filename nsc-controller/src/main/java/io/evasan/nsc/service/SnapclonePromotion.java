@@ -11,6 +11,7 @@ import io.evasan.nsc.lun.SnapshotRecord;
 import io.evasan.nsc.lun.impl.CachedLogicalUnit;
 import io.evasan.nsc.lun.impl.TreeDestageTarget;
 import io.evasan.scsi.lu.impl.PresentationTable;
+import io.evasan.scsi.target.ScsiStats;
 import io.evasan.sharing.DiskKind;
 import io.evasan.sharing.SharingTrees;
 
@@ -51,6 +52,7 @@ public final class SnapclonePromotion {
     private final Map<Integer, CachedLogicalUnit> lus;
     private final Map<Integer, CachedLogicalUnit> snapUnits;
     private final Function<LunRecord, CachedLogicalUnit> newUnit;
+    private final ScsiStats meters;
     private final Deque<PromotedSnapclone> promotions = new ArrayDeque<>();
 
     /**
@@ -59,14 +61,15 @@ public final class SnapclonePromotion {
      * @param quarantined whether a unit id is quarantined (takes {@code catalog})
      * @param lus         the controller's LUs of primary LUNs, by unit id
      * @param snapUnits   the controller's LUs of presented snapshots, by unit id
-     * @param newUnit     makes the LU of a primary LUN
+     * @param newUnit     makes the LU of a primary LUN (with its meters)
+     * @param meters      the SCSI target's per-LU meters (a replaced snapshot LU's are removed)
      */
     public SnapclonePromotion(Object management, Object catalog, BooleanSupplier closed, IntPredicate quarantined,
                               CatalogChanges changes, LunTable table, SharingTrees trees,
                               TreeDestageTarget destage,
                               PresentationTable presentation,
                               Map<Integer, CachedLogicalUnit> lus, Map<Integer, CachedLogicalUnit> snapUnits,
-                              Function<LunRecord, CachedLogicalUnit> newUnit) {
+                              Function<LunRecord, CachedLogicalUnit> newUnit, ScsiStats meters) {
         this.management = management;
         this.catalog = catalog;
         this.closed = closed;
@@ -79,6 +82,7 @@ public final class SnapclonePromotion {
         this.lus = lus;
         this.snapUnits = snapUnits;
         this.newUnit = newUnit;
+        this.meters = meters;
     }
 
     /**
@@ -154,14 +158,14 @@ public final class SnapclonePromotion {
         if (su != null && su.record().name().equals(name)) {
             lu = su;   // same id, uid, disk, size and name: hosts keep the same unit, no unit attention
         } else {
+            if (su != null) {
+                meters.remove(su);   // before the new unit registers its own (the names may coincide)
+            }
             lu = newUnit.apply(r);
             for (Presentation p : table.presentations()) {
                 if (p.lunId() == r.id()) {
                     presentation.present(p.initiator(), p.hostLun(), lu);
                 }
-            }
-            if (su != null) {
-                su.stats().close();
             }
         }
         lus.put(r.id(), lu);

@@ -9,7 +9,6 @@ import io.evasan.nsc.api.QuarantineEntry;
 import io.evasan.nsc.backup.impl.SnapshotBackupEngineImpl;
 import io.evasan.nsc.cache.impl.WriteBackCache;
 import io.evasan.nsc.lun.LunRecord;
-import io.evasan.nsc.lun.LunStats;
 import io.evasan.nsc.lun.LunTable;
 import io.evasan.nsc.lun.Presentation;
 import io.evasan.nsc.lun.SnapshotRecord;
@@ -19,10 +18,10 @@ import io.evasan.nsc.marker.SnapshotMarker;
 import io.evasan.nsc.marker.SnapshotRequest;
 import io.evasan.scsi.lu.LogicalUnit;
 import io.evasan.scsi.lu.impl.PresentationTable;
+import io.evasan.scsi.target.ScsiStats;
 import io.evasan.sharing.AllocationPolicy;
 import io.evasan.sharing.SharingTrees;
 import io.evasan.sharing.SnapcloneMode;
-import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -83,7 +82,7 @@ public final class SnapshotService {
     /** The catalogue commit lock, shared with the controller and {@link SnapclonePromotion}. */
     private final Object catalog;
     private final ControllerConfig config;
-    private final MeterRegistry registry;
+    private final ScsiStats meters;
     private final SharingTrees trees;
     private final LunTable table;
     private final TreeDestageTarget destage;
@@ -105,16 +104,17 @@ public final class SnapshotService {
 
     /**
      * @param catalog       the catalogue commit lock (shared)
+     * @param meters        the SCSI target's per-LU meters (a snapshot LU's registered with it, removed with it)
      * @param snapUnits     the controller's LUs of presented snapshots, by unit id
      * @param idBase        {@code generation << 32}: the base of this run's request ids
      */
-    public SnapshotService(Host host, Object catalog, ControllerConfig config, MeterRegistry registry, SharingTrees trees,
+    public SnapshotService(Host host, Object catalog, ControllerConfig config, ScsiStats meters, SharingTrees trees,
                            LunTable table, TreeDestageTarget destage, PresentationTable presentation,
                            SnapshotBackupEngineImpl backup, Map<Integer, CachedLogicalUnit> snapUnits, long idBase) {
         this.host = host;
         this.catalog = catalog;
         this.config = config;
-        this.registry = registry;
+        this.meters = meters;
         this.trees = trees;
         this.table = table;
         this.destage = destage;
@@ -143,8 +143,10 @@ public final class SnapshotService {
         return snapUnits.computeIfAbsent(s.id(), id -> {
             String statsName = table.byName(s.name()) == null ? s.name() : s.name() + "#snapshot";
             LunRecord view = new LunRecord(s.id(), s.name(), LunRecord.Kind.PRIMARY, s.uid(), s.disk(), s.sizeBytes());
-            return new CachedLogicalUnit(cache, destage, view, config.poolIdentity(), cache.maxWriteBytes(),
-                    new LunStats(registry, statsName), config.physicalBlockExponent());
+            CachedLogicalUnit lu = new CachedLogicalUnit(cache, destage, view, config.poolIdentity(),
+                    cache.maxWriteBytes(), config.physicalBlockExponent());
+            meters.register(lu, statsName);
+            return lu;
         });
     }
 
@@ -177,6 +179,9 @@ public final class SnapshotService {
                         continue;
                     }
                     boolean clone = request.kind() == SnapshotRequest.Kind.SNAPCLONE;
+                    // the snapshot shares the LUN's destaged data: stable before the snapshot is, so that a
+                    // snapshot reported taken holds its request's writes across a power cut (SnapshotPowerCutTest)
+                    trees.flush(r.disk());
                     long tag = snapshotTag(id, lunId);   // the tree returns the existing disk if this tag was taken before a crash
                     AllocationPolicy policy = request.policy() != null ? request.policy() : config.snapshotPolicy();
                     long disk = !clone ? trees.snapshot(r.disk(), policy, tag)
@@ -347,7 +352,7 @@ public final class SnapshotService {
         }
         snapUnits.remove(s.id());
         if (su != null) {
-            su.stats().close();
+            meters.remove(su);
         }
     }
 

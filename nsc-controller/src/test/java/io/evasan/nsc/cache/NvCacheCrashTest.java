@@ -1,6 +1,6 @@
 package io.evasan.nsc.cache;
 
-import io.evasan.raid.JvmFlags;
+import io.evasan.raid.ChildJvm;
 
 import io.evasan.nsc.cache.impl.FileDestageTarget;
 import io.evasan.nsc.cache.impl.MemoryDestageTarget;
@@ -10,9 +10,7 @@ import io.evasan.nsc.marker.SnapshotRequest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -63,35 +61,34 @@ class NvCacheCrashTest {
         Path log = tmp.resolve("cache.log");
         Path dir = tmp.resolve("data");
         int markerAfter = 300;
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-Xmx256m", JvmFlags.ARG_FILE, "-cp", System.getProperty("java.class.path"),
-                NvCrashChild.class.getName(), log.toString(), dir.toString(), "100000", String.valueOf(markerAfter))
-                .redirectErrorStream(true).start();
         Map<Integer, Long> ackSeq = new HashMap<>();
-        long markerSeq = -1;
-        int lastAck = 0;
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            String line;
-            boolean killed = false;
-            while ((line = r.readLine()) != null) {
+        long[] markerBox = {-1};
+        int[] ackBox = {0};
+        int exit;
+        try (ChildJvm child = ChildJvm.of(NvCrashChild.class).heap("256m")
+                .args(log.toString(), dir.toString(), "100000", String.valueOf(markerAfter)).mergeStderr().start()) {
+            boolean[] killed = {false};
+            child.follow(line -> {
                 if (line.startsWith("ACK ")) {
                     String[] f = line.split(" ");
-                    lastAck = Integer.parseInt(f[1]);
-                    ackSeq.put(lastAck, Long.parseLong(f[2]));
-                    if (!killed && lastAck >= 900) {
+                    ackBox[0] = Integer.parseInt(f[1]);
+                    ackSeq.put(ackBox[0], Long.parseLong(f[2]));
+                    if (!killed[0] && ackBox[0] >= 900) {
                         // kill -9 with a dirty cache; keep reading what the child printed before it died
-                        new ProcessBuilder("kill", "-9", String.valueOf(p.pid())).inheritIO().start().waitFor();
-                        killed = true;
+                        child.kill9();
+                        killed[0] = true;
                     }
                 } else if (line.startsWith("MARKER ")) {
-                    markerSeq = Long.parseLong(line.substring(7).trim());
+                    markerBox[0] = Long.parseLong(line.substring(7).trim());
                 } else if (!line.isBlank()) {
                     System.out.println("child: " + line);
                 }
-            }
+            });
+            exit = child.waitFor(30);
         }
-        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-        System.out.println("child killed (exit " + p.exitValue() + ") after " + lastAck + " acknowledged writes; marker seq "
+        long markerSeq = markerBox[0];
+        int lastAck = ackBox[0];
+        System.out.println("child killed (exit " + exit + ") after " + lastAck + " acknowledged writes; marker seq "
                 + markerSeq);
         assertTrue(markerSeq > 0, "marker acknowledged before the kill");
 

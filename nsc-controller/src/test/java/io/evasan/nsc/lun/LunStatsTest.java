@@ -3,16 +3,21 @@ package io.evasan.nsc.lun;
 import io.evasan.nsc.Nsc;
 import io.evasan.scsi.ItNexus;
 import io.evasan.scsi.lu.LogicalUnit;
+import io.evasan.scsi.target.ScsiStats;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.distribution.HistogramSnapshot;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
-import java.nio.ByteBuffer;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -21,10 +26,14 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Per-LUN meters: exact counts and bytes after host I/O, one set per LUN, gone after delete. */
+/**
+ * Per-LUN meters of a controller (the SCSI target's {@link ScsiStats}, the only per-LUN I/O meters): exact
+ * counts and bytes after host commands, one set per LUN from its creation, gone after delete, and one host
+ * command counted exactly once in the whole registry.
+ */
 class LunStatsTest {
     static final List<String> COUNTERS = List.of("evasan.lun.reads", "evasan.lun.writes", "evasan.lun.read.bytes",
-            "evasan.lun.write.bytes");
+            "evasan.lun.write.bytes", "evasan.lun.check.conditions");
     static final List<String> TIMERS = List.of("evasan.lun.read.latency", "evasan.lun.write.latency");
 
     /** The model: what the meters of one LUN must show. */
@@ -36,7 +45,7 @@ class LunStatsTest {
     }
 
     @Test
-    void shouldCountEveryReadAndWriteOfTheLunExactly() {
+    void shouldCountEveryHostReadAndWriteOfTheLunExactly() {
         long seed = Long.getLong("evasan.seed", System.nanoTime());
         int steps = Integer.getInteger("evasan.steps", 300);
         System.out.println("LunStatsTest seed=" + seed + " steps=" + steps);
@@ -47,9 +56,12 @@ class LunStatsTest {
             LogicalUnit a = n.ctl.logicalUnit("a");
             Expected ea = new Expected();
             Expected eb = new Expected();
-            assertMeters(registry, "a", ea);
+            assertMeters(registry, "a", ea);   // from creation on, before any presentation
             assertMeters(registry, "b", eb);
 
+            n.ctl.presentLun(Nsc.HOST, 0, "a");
+            ItNexus x = n.nexus(Nsc.HOST);
+            assertTrue(n.runNoUa(x, 0, Nsc.tur(), null, 0).good());
             Random r = new Random(seed);
             long blocks = a.blockCount();
             byte[] model = new byte[(int) (blocks * 512)];
@@ -57,56 +69,34 @@ class LunStatsTest {
                 int nb = 1 + r.nextInt(r.nextBoolean() ? 8 : 300);
                 long lba = r.nextInt((int) (blocks - nb));
                 String where = "seed=" + seed + " step=" + step + " lba=" + lba + " blocks=" + nb;
-                try {
-                    if (r.nextInt(3) == 0) {
-                        byte[] d = new byte[nb * 512];
-                        r.nextBytes(d);
-                        ByteBuffer src = r.nextBoolean() ? ByteBuffer.wrap(d) : ByteBuffer.allocateDirect(d.length).put(d).flip();
-                        a.write(lba, nb, src, r.nextInt(10) == 0);
-                        System.arraycopy(d, 0, model, (int) (lba * 512), d.length);
-                        ea.writes++;
-                        ea.writeBytes += nb * 512L;
-                    } else {
-                        ByteBuffer dst = r.nextBoolean() ? ByteBuffer.allocate(nb * 512) : ByteBuffer.allocateDirect(nb * 512);
-                        a.read(lba, nb, dst);
-                        dst.flip();
-                        byte[] got = new byte[nb * 512];
-                        dst.get(got);
-                        byte[] want = new byte[nb * 512];
-                        System.arraycopy(model, (int) (lba * 512), want, 0, want.length);
-                        assertArrayEquals(want, got, where);
-                        ea.reads++;
-                        ea.readBytes += nb * 512L;
-                    }
-                } catch (Exception e) {
-                    throw new AssertionError(where, e);
+                if (r.nextInt(3) == 0) {
+                    byte[] d = new byte[nb * 512];
+                    r.nextBytes(d);
+                    assertTrue(n.run(x, 0, Nsc.write10(lba, nb, r.nextInt(10) == 0), d, d.length).good(), where);
+                    System.arraycopy(d, 0, model, (int) (lba * 512), d.length);
+                    ea.writes++;
+                    ea.writeBytes += nb * 512L;
+                } else {
+                    Nsc.Result rd = n.run(x, 0, Nsc.read10(lba, nb), null, nb * 512L);
+                    assertTrue(rd.good(), where);
+                    byte[] want = new byte[nb * 512];
+                    System.arraycopy(model, (int) (lba * 512), want, 0, want.length);
+                    assertArrayEquals(want, rd.data, where);
+                    ea.reads++;
+                    ea.readBytes += nb * 512L;
                 }
                 assertMeters(registry, "a", ea);
             }
             assertMeters(registry, "b", eb);
 
-            // through the SCSI target (where the transport's commands enter): the same meters move
-            n.ctl.presentLun(Nsc.HOST, 0, "b");
-            ItNexus x = n.nexus(Nsc.HOST);
-            assertTrue(n.runNoUa(x, 0, Nsc.write10(8, 16, false), Nsc.pattern(16 * 512, 5), 16 * 512).good());
-            eb.writes++;
-            eb.writeBytes += 16 * 512;
-            Nsc.Result rd = n.runNoUa(x, 0, Nsc.read10(8, 16), null, 16 * 512);
-            assertTrue(rd.good());
-            assertArrayEquals(Nsc.pattern(16 * 512, 5), rd.data);
-            eb.reads++;
-            eb.readBytes += 16 * 512;
-            assertMeters(registry, "b", eb);
-            assertMeters(registry, "a", ea);
-
             // a published histogram: buckets exist for Prometheus
             HistogramSnapshot h = registry.find("evasan.lun.read.latency").tag("lun", "a").timer().takeSnapshot();
-            assertEquals(LunStats.LATENCY_BUCKETS.length, h.histogramCounts().length);
+            assertEquals(ScsiStats.LATENCY_BUCKETS.length, h.histogramCounts().length);
             assertEquals(ea.reads, (long) h.histogramCounts()[h.histogramCounts().length - 1].count()
                     + countAbove(h), "every read in a bucket (or above the last)");
 
-            // the LU holds its stats object; the registry holds the same meters
-            LunStats sa = ((io.evasan.nsc.lun.impl.CachedLogicalUnit) a).stats();
+            // the target holds the LU's meter set; the registry holds the same meters
+            ScsiStats.LuStats sa = ((io.evasan.scsi.target.impl.DiskTarget) n.ctl.scsiTarget()).stats().of(a);
             assertSame(sa.reads(), registry.find("evasan.lun.reads").tag("lun", "a").counter());
 
             n.ctl.deleteLun("a");
@@ -127,24 +117,45 @@ class LunStatsTest {
     }
 
     @Test
-    void shouldRemoveExactlyItsOwnMetersOnClose() {
+    void shouldCountOneHostWriteOnceInTheWholeRegistry() {
         MeterRegistry registry = new SimpleMeterRegistry();
-        LunStats x = new LunStats(registry, "x");
-        LunStats y = new LunStats(registry, "y");
-        x.recordRead(4096, 1_000);
-        x.recordWrite(512, 2_000);
-        y.recordRead(1024, 3_000);
-        assertEquals(2, registry.find("evasan.lun.reads").meters().size(), "one reads counter per LUN");
-        long yMeters = tagged(registry, "y");
-        assertTrue(yMeters >= 6, "six meters (and a registry's synthetic histogram gauges) per LUN: " + yMeters);
-        assertEquals(yMeters, tagged(registry, "x"));
-        x.close();
-        assertEquals(0, tagged(registry, "x"), "no meter of x left (synthetic ones included)");
-        assertEquals(yMeters, tagged(registry, "y"));
-        assertNull(registry.find("evasan.lun.reads").tag("lun", "x").meter());
-        assertEquals(1.0, registry.find("evasan.lun.reads").tag("lun", "y").counter().count());
-        assertEquals(1024.0, registry.find("evasan.lun.read.bytes").tag("lun", "y").counter().count());
-        assertEquals(3_000.0, y.readLatency().totalTime(java.util.concurrent.TimeUnit.NANOSECONDS));
+        try (Nsc n = new Nsc("lunstats-once", c -> c.meterRegistry(registry))) {
+            n.ctl.createLun("once", 4L << 20);
+            n.ctl.presentLun(Nsc.HOST, 0, "once");
+            ItNexus x = n.nexus(Nsc.HOST);
+            assertTrue(n.runNoUa(x, 0, Nsc.tur(), null, 0).good());   // the presentation's unit attention is consumed
+            Map<Meter.Id, Double> before = counts(registry);
+
+            assertTrue(n.run(x, 0, Nsc.write10(8, 16, false), Nsc.pattern(16 * 512, 7), 16 * 512).good());
+
+            Map<Meter.Id, Double> after = counts(registry);
+            Set<String> moved = new TreeSet<>();
+            for (Map.Entry<Meter.Id, Double> e : after.entrySet()) {
+                double d = e.getValue() - before.getOrDefault(e.getKey(), 0.0);
+                if (d != 0 && e.getKey().getTags().stream().anyMatch(t -> t.getValue().equals("once"))) {
+                    moved.add(e.getKey().getName() + "+" + (long) d);
+                }
+            }
+            assertEquals(Set.of("evasan.lun.writes+1", "evasan.lun.write.bytes+8192", "evasan.lun.write.latency+1"),
+                    moved, "one WRITE(10) of 16 blocks moves exactly one write, its bytes and one latency sample");
+            assertEquals(1, registry.find("evasan.lun.writes").tag("lun", "once").meters().size(),
+                    "one writes counter for the LUN");
+            assertTrue(registry.getMeters().stream().noneMatch(m -> m.getId().getName().startsWith("evasan.scsi.")),
+                    "no second per-LU meter family");
+        }
+    }
+
+    /** Every counter's count and every timer's sample count, by meter id. */
+    static Map<Meter.Id, Double> counts(MeterRegistry registry) {
+        Map<Meter.Id, Double> m = new HashMap<>();
+        for (Meter meter : registry.getMeters()) {
+            if (meter instanceof Counter c) {
+                m.put(meter.getId(), c.count());
+            } else if (meter instanceof Timer t) {
+                m.put(meter.getId(), (double) t.count());
+            }
+        }
+        return m;
     }
 
     /** Samples above the largest bucket bound (none expected in a unit test, but not asserted). */

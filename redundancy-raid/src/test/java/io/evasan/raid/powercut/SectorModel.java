@@ -55,9 +55,19 @@ public final class SectorModel {
 
     /** Expected contents without a cut (latest writes). */
     public byte[] latestImage() {
-        byte[] b = new byte[latest.length * SECTOR];
-        for (int s = 0; s < latest.length; s++) {
-            fill(latest[s], s, b, s * SECTOR);
+        return image(latest);
+    }
+
+    /** The latest write id of every sector (a point-in-time view, e.g. what a snapshot taken now must hold). */
+    public long[] latestVersions() {
+        return latest.clone();
+    }
+
+    /** The contents of a store whose sectors hold {@code versions} (write ids, as {@link #latestVersions}). */
+    public static byte[] image(long[] versions) {
+        byte[] b = new byte[versions.length * SECTOR];
+        for (int s = 0; s < versions.length; s++) {
+            fill(versions[s], s, b, s * SECTOR);
         }
         return b;
     }

@@ -280,17 +280,17 @@ class TaskSetTest {
     @Test
     void shouldCountIoInScsiStats() {
         try (Harness h = new Harness()) {
-            ScsiStats.LuStats s = h.target.stats().of("lu0");
-            assertEquals(0.0, s.writeOps.count());                                     // created at registration
+            ScsiStats.LuStats s = h.target.stats().of(h.lu0);
+            assertEquals(0.0, s.writes().count());                                     // created at registration
             ItNexus n = h.openClean("iqn.t:s", "01");
             h.run(n, 0, rw(OpCodes.WRITE_10, 0, 4), new byte[4 * BS], 4 * BS);
             h.run(n, 0, rw(OpCodes.READ_10, 0, 2), null, 2 * BS);
-            assertEquals(1.0, s.writeOps.count());
-            assertEquals(4.0 * BS, s.writeBytes.count());
-            assertEquals(1.0, s.readOps.count());
-            assertEquals(2.0 * BS, s.readBytes.count());
-            assertEquals(1, s.writeLatency.count());
-            assertTrue(h.target.stats().registry().find("evasan.scsi.read.latency").tag("lu", "lu0").timer() != null);
+            assertEquals(1.0, s.writes().count());
+            assertEquals(4.0 * BS, s.writeBytes().count());
+            assertEquals(1.0, s.reads().count());
+            assertEquals(2.0 * BS, s.readBytes().count());
+            assertEquals(1, s.writeLatency().count());
+            assertTrue(h.target.stats().registry().find("evasan.lun.read.latency").tag("lun", "lu0").timer() != null);
         }
     }
 }

@@ -4,7 +4,6 @@ import io.evasan.error.StorageException;
 import io.evasan.nsc.cache.CachedItem;
 import io.evasan.nsc.cache.WriteCache;
 import io.evasan.nsc.lun.LunRecord;
-import io.evasan.nsc.lun.LunStats;
 import io.evasan.nsc.lun.StorageSense;
 import io.evasan.scsi.lu.LbaStatusSink;
 import io.evasan.scsi.lu.LogicalUnit;
@@ -43,9 +42,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * A write split into several cache pieces may leave earlier pieces written when a later one fails
  * (as a host sees from any failed multi-block write).
  *
- * <p>Every host read and write of the LUN passes here and is counted in the LUN's {@link LunStats}
- * (held by this object, created with the LUN): one operation, its bytes and its latency, whether it
- * succeeds or fails (a refused command that never reached the cache — gone, busy — is not counted).
+ * <p>Host I/O is metered once, by the SCSI target that calls this LU
+ * ({@link io.evasan.scsi.target.ScsiStats}, registered by the controller when it creates the LU), not here.
  */
 public final class CachedLogicalUnit implements LogicalUnit {
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 20).asReadOnlyBuffer();
@@ -53,7 +51,6 @@ public final class CachedLogicalUnit implements LogicalUnit {
     private final WriteCache cache;
     private final TreeDestageTarget tree;
     private volatile LunRecord record;
-    private final LunStats stats;
     private final byte[] naa;
     private final int maxWriteBytes;
     private final int physicalBlockExponent;
@@ -64,21 +61,16 @@ public final class CachedLogicalUnit implements LogicalUnit {
     /**
      * @param maxWriteBytes largest single cache write (the cache's {@code maxWriteBytes()}); longer
      *                      SCSI writes are split into pieces of at most this size, in order
-     * @param stats         the LUN's meters (one per LUN; the caller closes them when the LUN is deleted)
      * @param physicalBlockExponent LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT reported to hosts (0..15)
      */
     public CachedLogicalUnit(WriteCache cache, TreeDestageTarget tree, LunRecord record, String poolIdentity,
-                             int maxWriteBytes, LunStats stats, int physicalBlockExponent) {
+                             int maxWriteBytes, int physicalBlockExponent) {
         if (physicalBlockExponent < 0 || physicalBlockExponent > 15) {
             throw new IllegalArgumentException("physical block exponent 0..15: " + physicalBlockExponent);
-        }
-        if (stats == null) {
-            throw new IllegalArgumentException("LUN stats are required");
         }
         this.cache = cache;
         this.tree = tree;
         this.record = record;
-        this.stats = stats;
         this.naa = record.naa(poolIdentity);
         this.maxWriteBytes = Math.max(512, maxWriteBytes & ~511);
         this.physicalBlockExponent = physicalBlockExponent;
@@ -90,11 +82,6 @@ public final class CachedLogicalUnit implements LogicalUnit {
 
     public int lunId() {
         return record.id();
-    }
-
-    /** The LUN's host I/O meters. */
-    public LunStats stats() {
-        return stats;
     }
 
     /** While busy, media commands answer BUSY. Waits for the I/O in flight before returning. */
@@ -223,7 +210,6 @@ public final class CachedLogicalUnit implements LogicalUnit {
     @Override
     public void read(long lba, int blocks, ByteBuffer dst) throws LuException {
         enter();
-        long start = System.nanoTime();
         int limit = dst.limit();
         try {
             dst.limit(dst.position() + blocks * BLOCK_SIZE);
@@ -233,7 +219,6 @@ public final class CachedLogicalUnit implements LogicalUnit {
         } finally {
             dst.limit(limit);
             exit();
-            stats.recordRead((long) blocks * BLOCK_SIZE, System.nanoTime() - start);
         }
     }
 
@@ -246,7 +231,6 @@ public final class CachedLogicalUnit implements LogicalUnit {
     @Override
     public void write(int initiator, long lba, int blocks, ByteBuffer src, boolean fua) throws LuException {
         enter();
-        long start = System.nanoTime();
         int limit = src.limit();
         try {
             long off = lba * BLOCK_SIZE;
@@ -264,7 +248,6 @@ public final class CachedLogicalUnit implements LogicalUnit {
         } finally {
             src.limit(limit);
             exit();
-            stats.recordWrite((long) blocks * BLOCK_SIZE, System.nanoTime() - start);
         }
     }
 

@@ -434,7 +434,7 @@ public final class DiskTarget implements ScsiTarget, AutoCloseable {
         t.status(ScsiStatus.CHECK_CONDITION);
         t.senseLength(n);
         if (lc != null) {
-            lc.stats.checkConditions.increment();
+            lc.stats.recordCheckCondition();
         }
     }
 
