@@ -35,12 +35,14 @@ public record QuarantineEntry(String id, Kind kind, String name, int unitId, lon
 
     /** How to repair it, in words (for the API and the log). */
     public String repair() {
-        return switch (kind) {
-            case LUN -> "DELETE /api/luns/" + name + " (or POST /api/quarantine/" + id + "/repair): removes the LUN record,"
+        if (kind == Kind.LUN) {   // an if, not a switch: a switch on an enum compiles to a helper class, and the API holds types only
+            return "DELETE /api/luns/" + name + " (or POST /api/quarantine/" + id + "/repair): removes the LUN record,"
                     + " its snapshots and whatever disks of them remain";
-            case SNAPSHOT -> "DELETE /api/snapshots/" + name + " (or POST /api/quarantine/" + id + "/repair): removes the"
+        }
+        if (kind == Kind.SNAPSHOT) {
+            return "DELETE /api/snapshots/" + name + " (or POST /api/quarantine/" + id + "/repair): removes the"
                     + " snapshot record and its disk if it remains";
-            case DISK -> "POST /api/quarantine/" + id + "/repair: deletes the unreferenced logical disk";
-        };
+        }
+        return "POST /api/quarantine/" + id + "/repair: deletes the unreferenced logical disk";
     }
 }
