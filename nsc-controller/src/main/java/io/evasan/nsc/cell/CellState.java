@@ -123,16 +123,28 @@ public final class CellState {
     /** A copy of this state (to apply records to without touching this one). */
     public CellState copy() {
         CellState c = new CellState();
-        c.luns.putAll(luns);
-        c.snapshots.putAll(snapshots);
-        c.presentations.putAll(presentations);
-        records.forEach((k, v) -> c.records.put(k, new TreeMap<>(v)));
-        c.groupNames.putAll(groupNames);
-        drives.forEach((k, v) -> c.drives.put(k, new TreeMap<>(v)));
-        c.pausedBgcopies.addAll(pausedBgcopies);
-        c.backupLun = backupLun;
-        c.lastSeq = lastSeq;
+        c.assign(this);
         return c;
+    }
+
+    /** Makes this state a deep copy of {@code from}. */
+    private void assign(CellState from) {
+        luns.clear();
+        luns.putAll(from.luns);
+        snapshots.clear();
+        snapshots.putAll(from.snapshots);
+        presentations.clear();
+        presentations.putAll(from.presentations);
+        records.clear();
+        from.records.forEach((k, v) -> records.put(k, new TreeMap<>(v)));
+        groupNames.clear();
+        groupNames.putAll(from.groupNames);
+        drives.clear();
+        from.drives.forEach((k, v) -> drives.put(k, new TreeMap<>(v)));
+        pausedBgcopies.clear();
+        pausedBgcopies.addAll(from.pausedBgcopies);
+        backupLun = from.backupLun;
+        lastSeq = from.lastSeq;
     }
 
     /**
@@ -151,22 +163,7 @@ public final class CellState {
             throw new IllegalStateException("record " + c.seq() + " " + c.record() + " does not apply: " + e.getMessage(), e);
         }
         next.lastSeq = c.seq();
-        luns.clear();
-        luns.putAll(next.luns);
-        snapshots.clear();
-        snapshots.putAll(next.snapshots);
-        presentations.clear();
-        presentations.putAll(next.presentations);
-        records.clear();
-        records.putAll(next.records);
-        groupNames.clear();
-        groupNames.putAll(next.groupNames);
-        drives.clear();
-        drives.putAll(next.drives);
-        pausedBgcopies.clear();
-        pausedBgcopies.addAll(next.pausedBgcopies);
-        backupLun = next.backupLun;
-        lastSeq = next.lastSeq;
+        assign(next);
     }
 
     private void change(CellRecord record) {
