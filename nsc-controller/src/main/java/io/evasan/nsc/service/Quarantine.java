@@ -26,7 +26,8 @@ import java.util.function.LongConsumer;
  * deleted. Every read and change runs under the catalogue commit lock shared with the controller's services.
  */
 public final class Quarantine {
-    private static final System.Logger LOG = System.getLogger(Quarantine.class.getName());
+    /** The controller's logger: quarantine lines are the controller's to operators (and their log filters). */
+    private static final System.Logger LOG = System.getLogger("io.evasan.nsc.Controller");
 
     private final Object catalog;
     private final LunTable table;
