@@ -8,14 +8,12 @@ import io.evasan.nsc.cache.CacheMessageDescriptor;
 import io.evasan.nsc.cache.CacheStats;
 import io.evasan.nsc.cache.CachedItem;
 import io.evasan.nsc.cache.DestageTarget;
-import io.evasan.nsc.cache.MirrorChannel;
 import io.evasan.nsc.cache.WriteCache;
 import io.evasan.nsc.marker.SnapshotAction;
 import io.evasan.nsc.marker.SnapshotMarker;
 import io.evasan.nsc.marker.SnapshotRequest;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -29,7 +27,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.zip.CRC32C;
 
 import static io.evasan.nsc.cache.CacheLogDescriptor.PAYLOAD_OFFSET;
 import static io.evasan.nsc.cache.CacheLogDescriptor.offsetOf;
@@ -42,7 +39,11 @@ import static io.evasan.nsc.cache.CacheLogDescriptor.segmentOf;
  * <ul>
  * <li>One lock is the serialization point: a write chunk or a marker takes the next global
  *     sequence number, is appended to the {@link SegmentStore} (committed, crc'd and optionally
- *     msync'd), indexed, queued and mirrored before the lock is released and the write returns.</li>
+ *     msync'd), indexed, queued and its mirror message enqueued ({@link MirrorPublisher}) before the
+ *     lock is released. The message is sent to the partner after the lock is released (batched with
+ *     whatever else queued meanwhile), and the write returns once the partner acknowledged it; when
+ *     the partner's unacknowledged window is full, {@link #write} waits outside the lock and
+ *     {@link #tryWrite} returns {@link #FULL}. The channel is never called under the lock.</li>
  * <li>Each cached chunk is an entry slot (primitive arrays, preallocated) linked into its
  *     initiator's FIFO queue; a queue has at most one entry in flight, and only its head may be
  *     dispatched, so one initiator's writes reach the backend in order.</li>
@@ -80,7 +81,7 @@ public final class WriteBackCache implements WriteCache {
     private final SnapshotAction action;
     private final CacheStats stats;
     private final SegmentStore store;
-    private final MirrorChannel mirror;
+    private final MirrorPublisher mirror;
     private final long retryBackoffNanos;
     private final long maxRetryBackoffNanos;
     private final int maxAttempts;
@@ -95,6 +96,8 @@ public final class WriteBackCache implements WriteCache {
     private final Condition done = lock.newCondition();
 
     private long seqCounter;
+    /** Mirror sequence number of the last message {@link #insertLocked} enqueued (guarded by lock). */
+    private long lastMirrorSeq;
 
     // ---- entry slots
     private final long[] eSeq;
@@ -137,8 +140,6 @@ public final class WriteBackCache implements WriteCache {
     /** LUNs that lost acknowledged data not yet reported to a SYNCHRONIZE CACHE / FUA (guarded by lock). */
     private final java.util.Set<Integer> unreportedLoss = new java.util.HashSet<>();
     private final java.util.concurrent.ExecutorService syncExec;
-    private final ByteBuffer mirrorBuf;
-    private final CRC32C mirrorCrc = new CRC32C();
 
     private long dirty;
     private boolean paused;
@@ -218,7 +219,6 @@ public final class WriteBackCache implements WriteCache {
         this.target = target;
         this.action = action;
         this.stats = stats;
-        this.mirror = config.mirror();
         this.retryBackoffNanos = TimeUnit.MILLISECONDS.toNanos(config.retryBackoffMillis());
         this.maxRetryBackoffNanos = TimeUnit.MILLISECONDS.toNanos(config.maxRetryBackoffMillis());
         this.maxAttempts = config.maxDestageAttempts();
@@ -251,8 +251,7 @@ public final class WriteBackCache implements WriteCache {
             slotFree[slotTop++] = i;
             eSeq[i] = -1;
         }
-        mirrorBuf = ByteBuffer.allocateDirect(CacheMessageDescriptor.HEADER_LENGTH + store.segmentSize())
-                .order(ByteOrder.LITTLE_ENDIAN);
+        this.mirror = new MirrorPublisher(config.mirror(), config.mirrorWindow(), lock);
         stats.setCapacity(capacityBytes());
         java.util.concurrent.atomic.AtomicInteger syncThreads = new java.util.concurrent.atomic.AtomicInteger();
         syncExec = java.util.concurrent.Executors.newCachedThreadPool(r -> {
@@ -401,21 +400,35 @@ public final class WriteBackCache implements WriteCache {
         validateWrite(lunId, byteOffset, len);
         long t0 = System.nanoTime();
         long seq;
-        lock.lock();
-        try {
-            checkOpen();
-            if (!fits(len)) {
-                long w0 = System.nanoTime();
-                while (!fits(len)) {
-                    space.awaitUninterruptibly();
-                    checkOpen();
+        long mseq;
+        while (true) {
+            int chunks;
+            lock.lock();
+            try {
+                checkOpen();
+                if (!fits(len)) {
+                    long w0 = System.nanoTime();
+                    while (!fits(len)) {
+                        space.awaitUninterruptibly();
+                        checkOpen();
+                    }
+                    stats.backPressure(System.nanoTime() - w0);
                 }
-                stats.backPressure(System.nanoTime() - w0);
+                chunks = chunksFor(len);
+                if (mirror.hasRoom(chunks)) {
+                    seq = insertLocked(initiatorId, lunId, byteOffset, src, len);
+                    mseq = lastMirrorSeq;
+                    break;
+                }
+            } finally {
+                lock.unlock();
             }
-            seq = insertLocked(initiatorId, lunId, byteOffset, src, len);
-        } finally {
-            lock.unlock();
+            // the partner's window is full: wait for its acknowledgements outside the cache lock
+            long w0 = System.nanoTime();
+            mirror.awaitRoom(chunks);
+            stats.backPressure(System.nanoTime() - w0);
         }
+        mirror.awaitAcked(mseq);
         stats.ack(System.nanoTime() - t0);
         if (fua) {
             join(awaitQueuePastAsync(initiatorId, lunId, seq));
@@ -429,16 +442,19 @@ public final class WriteBackCache implements WriteCache {
         validateWrite(lunId, byteOffset, len);
         long t0 = System.nanoTime();
         long seq;
+        long mseq;
         lock.lock();
         try {
             checkOpen();
-            if (!fits(len)) {
+            if (!fits(len) || !mirror.hasRoom(chunksFor(len))) {
                 return FULL;
             }
             seq = insertLocked(initiatorId, lunId, byteOffset, src, len);
+            mseq = lastMirrorSeq;
         } finally {
             lock.unlock();
         }
+        mirror.awaitAcked(mseq);
         stats.ack(System.nanoTime() - t0);
         return seq;
     }
@@ -448,17 +464,19 @@ public final class WriteBackCache implements WriteCache {
         if (bytes < 0 || bytes > maxWriteBytes()) {
             throw new IllegalArgumentException("bytes " + bytes + " outside [0, " + maxWriteBytes() + "]");
         }
+        int chunks;
         lock.lock();
         try {
-            if (fits(bytes)) {
-                return CompletableFuture.completedFuture(null);
+            if (!fits(bytes)) {
+                CompletableFuture<Void> f = new CompletableFuture<>();
+                spaceWaiters.add(new SpaceWaiter(bytes, f));
+                return f;
             }
-            CompletableFuture<Void> f = new CompletableFuture<>();
-            spaceWaiters.add(new SpaceWaiter(bytes, f));
-            return f;
+            chunks = chunksFor(bytes);
         } finally {
             lock.unlock();
         }
+        return mirror.whenRoom(chunks);
     }
 
     private void validateWrite(int lunId, long byteOffset, int len) {
@@ -498,6 +516,13 @@ public final class WriteBackCache implements WriteCache {
         if (cap < len) {
             return false;
         }
+        return chunksFor(len) <= slotTop;
+    }
+
+    /** Chunks (entries, mirror messages) a write of len bytes is cut into now. Caller holds the lock. */
+    private int chunksFor(int len) {
+        int r0 = store.activeRoom512();
+        int per = store.maxPayloadPerSegment();
         int rem = len;
         int chunks = 0;
         if (r0 > 0 && rem > 0) {
@@ -508,7 +533,7 @@ public final class WriteBackCache implements WriteCache {
             rem -= Math.min(rem, per);
             chunks++;
         }
-        return chunks <= slotTop;
+        return chunks;
     }
 
     private long insertLocked(int init, int lun, long off, ByteBuffer src, int len) {
@@ -552,10 +577,7 @@ public final class WriteBackCache implements WriteCache {
             q.count++;
             dirty += n;
             stats.addDirty(n);
-            if (mirror != null) {
-                CacheMessageDescriptor.encodeWrite(mirrorBuf, mirrorCrc, seq, init, lun, pos, seg, dataIndex, n);
-                mirror.send(mirrorBuf);
-            }
+            lastMirrorSeq = mirror.enqueueWrite(seq, init, lun, pos, seg, dataIndex, n);
             rem -= n;
             pos += n;
             srcPos += n;
@@ -909,6 +931,7 @@ public final class WriteBackCache implements WriteCache {
         } finally {
             lock.unlock();
         }
+        mirror.awaitAcked(mirror.lastAssigned());
         target.flushAll();
     }
 
@@ -933,6 +956,7 @@ public final class WriteBackCache implements WriteCache {
         byte[] name = request.name().getBytes(StandardCharsets.UTF_8);
         int payload = CacheLogDescriptor.markerPayloadLength(request.lunCount(), name.length);
         SnapshotMarker ticket;
+        long mseq;
         lock.lock();
         try {
             checkOpen();
@@ -956,14 +980,12 @@ public final class WriteBackCache implements WriteCache {
                 }
             }
             markers.addLast(ms);
-            if (mirror != null) {
-                CacheMessageDescriptor.encodeMarker(mirrorBuf, mirrorCrc, seq, request);
-                mirror.send(mirrorBuf);
-            }
+            mseq = mirror.enqueueMarker(seq, request, payload);
             work.signalAll();
         } finally {
             lock.unlock();
         }
+        mirror.awaitAcked(mseq);
         return ticket;
     }
 
@@ -1131,6 +1153,7 @@ public final class WriteBackCache implements WriteCache {
         } finally {
             lock.unlock();
         }
+        mirror.publish();
         if (ok) {
             stats.destaged(len);
         } else if (lost) {
@@ -1221,10 +1244,7 @@ public final class WriteBackCache implements WriteCache {
         int lun = eLun[slot];
         int len = eLen[slot];
         store.done(eAddr[slot]);
-        if (mirror != null) {
-            CacheMessageDescriptor.encodeCompletion(mirrorBuf, mirrorCrc, CacheMessageDescriptor.TYPE_DESTAGED, seq);
-            mirror.send(mirrorBuf);
-        }
+        mirror.enqueueCompletion(CacheMessageDescriptor.TYPE_DESTAGED, seq);
         indexRemove(slot);
         for (int e = eEdgeHead[slot]; e >= 0; ) {
             eDeps[edgeTarget[e]]--;
@@ -1285,11 +1305,7 @@ public final class WriteBackCache implements WriteCache {
                 throw new IllegalStateException("fired marker is not the oldest");
             }
             store.done(m.addr);
-            if (mirror != null) {
-                CacheMessageDescriptor.encodeCompletion(mirrorBuf, mirrorCrc, CacheMessageDescriptor.TYPE_MARKER_DONE,
-                        m.ticket.seq());
-                mirror.send(mirrorBuf);
-            }
+            mirror.enqueueCompletion(CacheMessageDescriptor.TYPE_MARKER_DONE, m.ticket.seq());
             stats.marker(System.nanoTime() - m.ticket.insertedNanos());
             space.signalAll();
             work.signalAll();
@@ -1298,6 +1314,7 @@ public final class WriteBackCache implements WriteCache {
         } finally {
             lock.unlock();
         }
+        mirror.publish();
         if (ready != null) {
             for (SpaceWaiter w : ready) {
                 w.future.complete(null);
@@ -1320,6 +1337,25 @@ public final class WriteBackCache implements WriteCache {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Why the mirror partner was given up (its channel reported it lost or a send failed), or null
+     * while mirroring or without a partner. Once set, writes are acknowledged unmirrored (durable in
+     * the NV log in non-volatile mode) and stay so: re-joining a partner is the two-controller work.
+     */
+    public String mirrorLost() {
+        return mirror.lostReason();
+    }
+
+    /** Mirror messages enqueued and not yet acknowledged by the partner (0 without one). */
+    public long mirrorUnacked() {
+        return mirror.unacked();
+    }
+
+    /** {batches, messages} sent to the partner so far (messages / batches = the batching achieved). */
+    public long[] mirrorSendCounts() {
+        return mirror.sendCounts();
     }
 
     @Override
