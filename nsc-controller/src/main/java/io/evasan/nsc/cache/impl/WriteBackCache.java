@@ -15,17 +15,13 @@ import io.evasan.nsc.marker.SnapshotRequest;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 import static io.evasan.nsc.cache.CacheLogDescriptor.PAYLOAD_OFFSET;
@@ -73,22 +69,14 @@ import static io.evasan.nsc.cache.CacheLogDescriptor.segmentOf;
  * </ul>
  */
 public final class WriteBackCache implements WriteCache {
-    private static final byte FREE = 0;
-    private static final byte QUEUED = 1;
-    private static final byte IN_FLIGHT = 2;
-
     private final DestageTarget target;
     private final SnapshotAction action;
     private final CacheStats stats;
     private final SegmentStore store;
     private final MirrorPublisher mirror;
-    private final long retryBackoffNanos;
-    private final long maxRetryBackoffNanos;
     private final int maxAttempts;
     private static final System.Logger LOG = System.getLogger(WriteBackCache.class.getName());
-    private final long rateBytesPerSecond;
     private final boolean powerLossSafe;
-    private final AtomicLong rateNextFree = new AtomicLong();
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition space = lock.newCondition();
@@ -110,7 +98,6 @@ public final class WriteBackCache implements WriteCache {
     private final int[] eNext;
     private final int[] eEdgeHead;
     private final int[] eFails;
-    private final byte[] eState;
     private final long[] depStamp;
     private long stamp;
     private final int[] slotFree;
@@ -122,13 +109,11 @@ public final class WriteBackCache implements WriteCache {
     private int edgeFree = -1;
     private int edgeUsed;
 
-    // ---- per-initiator queues
-    private final IntIntHashMap queueIndex = new IntIntHashMap(-1);
-    private final List<InitQueue> queueList = new ArrayList<>();
-    private long virtualTime;
+    // ---- per-initiator queues, the pick, the destage workers
+    private final DestageScheduler scheduler;
 
     // ---- markers, oldest first
-    private final ArrayDeque<MarkerState> markers = new ArrayDeque<>();
+    private final MarkerTracker markers = new MarkerTracker();
 
     // ---- newest-entry-per-sector index
     private final ExtentIndex index;
@@ -142,40 +127,11 @@ public final class WriteBackCache implements WriteCache {
     private final java.util.concurrent.ExecutorService syncExec;
 
     private long dirty;
-    private boolean paused;
     private boolean closing;
     private boolean closed;
-    private final Thread[] workers;
     private final long recoveredWrites;
     private final long recoveredMarkers;
     private final List<String> recoveryFailures = new ArrayList<>();
-
-    private static final class InitQueue {
-        final int id;
-        int head = -1;
-        int tail = -1;
-        int count;
-        int weight = 1;
-        long vtime;
-        boolean inFlight;
-        long retryAt;
-
-        InitQueue(int id) {
-            this.id = id;
-        }
-    }
-
-    private static final class MarkerState {
-        final SnapshotMarker ticket;
-        final long addr;
-        int remaining;
-        boolean firing;
-
-        MarkerState(SnapshotMarker ticket, long addr) {
-            this.ticket = ticket;
-            this.addr = addr;
-        }
-    }
 
     private record SpaceWaiter(int bytes, CompletableFuture<Void> future) {
     }
@@ -219,14 +175,11 @@ public final class WriteBackCache implements WriteCache {
         this.target = target;
         this.action = action;
         this.stats = stats;
-        this.retryBackoffNanos = TimeUnit.MILLISECONDS.toNanos(config.retryBackoffMillis());
-        this.maxRetryBackoffNanos = TimeUnit.MILLISECONDS.toNanos(config.maxRetryBackoffMillis());
         this.maxAttempts = config.maxDestageAttempts();
-        this.rateBytesPerSecond = config.destageBytesPerSecond();
         this.powerLossSafe = config.nonVolatileLog() != null && config.forceOnAck();
         long[] recovered = new long[2];
         if (config.nonVolatileLog() != null) {
-            this.store = openAndRecover(config, target, action, recovered, recoveryFailures, unreportedLoss);
+            this.store = CacheLogReplay.openAndRecover(config, target, action, recovered, recoveryFailures, unreportedLoss);
         } else {
             this.store = SegmentStore.volatileStore(config.segmentSize(), config.segmentCount());
         }
@@ -243,7 +196,6 @@ public final class WriteBackCache implements WriteCache {
         eNext = new int[n];
         eEdgeHead = new int[n];
         eFails = new int[n];
-        eState = new byte[n];
         depStamp = new long[n];
         slotFree = new int[n];
         index = new ExtentIndex(2 * n + 2);
@@ -259,108 +211,28 @@ public final class WriteBackCache implements WriteCache {
             t.setDaemon(true);
             return t;
         });
-        workers = new Thread[config.destageWorkers()];
-        for (int i = 0; i < workers.length; i++) {
-            workers[i] = new Thread(this::workerLoop, "cache-destage-" + i);
-            workers[i].setDaemon(true);
-            workers[i].start();
-        }
-    }
-
-    private static SegmentStore openAndRecover(CacheConfig config, DestageTarget target, SnapshotAction action,
-                                               long[] counts, List<String> failures, java.util.Set<Integer> lostLuns) {
-        SegmentStore s = SegmentStore.openLog(config.nvLogMedium(), config.nonVolatileLog(), config.segmentSize(), config.segmentCount(),
-                config.forceOnAck());
-        try {
-            List<SegmentStore.Recovered> live = s.scanLive();
-            for (SegmentStore.Recovered r : live) {
-                ByteBuffer seg = s.segment(segmentOf(r.address()));
-                int rec = offsetOf(r.address());
-                if (r.type() == CacheLogDescriptor.TYPE_WRITE) {
-                    ByteBuffer view = seg.duplicate();
-                    int len = CacheLogDescriptor.payloadLength(seg, rec);
-                    replayWrite(config, target, CacheLogDescriptor.lunId(seg, rec), CacheLogDescriptor.byteOffset(seg, rec),
-                            view, rec + PAYLOAD_OFFSET, len, failures, lostLuns);
-                    counts[0]++;
-                } else {
-                    SnapshotRequest req = CacheMessageDescriptor.getMarkerPayload(seg, rec + PAYLOAD_OFFSET,
-                            seg.getInt(rec + CacheLogDescriptor.LUN_COUNT_OFFSET),
-                            seg.getInt(rec + CacheLogDescriptor.KIND_OFFSET),
-                            seg.getLong(rec + CacheLogDescriptor.REQUEST_ID_OFFSET));
-                    try {
-                        action.takeSnapshot(req);
-                        counts[1]++;
-                    } catch (RuntimeException e) {
-                        // the writes are replayed either way; the failure is reported by recoveryFailures()
-                        failures.add(req + ": " + e);
-                    }
-                }
+        scheduler = new DestageScheduler(config, lock, work, eNext, eLen);
+        scheduler.start(new DestageScheduler.Host() {
+            @Override
+            public MarkerTracker.MarkerState markerToFire() {
+                return markers.readyToFire();
             }
-            target.flushAll();
-        } catch (RuntimeException e) {
-            s.close();
-            throw e;
-        }
-        s.trim();
-        if (s.segmentSize() != config.segmentSize() || s.segmentCount() != config.segmentCount()) {
-            s.close();
-            try {
-                SegmentStore.delete(config.nonVolatileLog());
-            } catch (java.io.IOException e) {
-                throw new StorageException(ErrorCode.IO_ERROR, "cannot re-create cache log "
-                        + config.nonVolatileLog() + ": " + e.getMessage(), e);
-            }
-            s = SegmentStore.openLog(config.nvLogMedium(), config.nonVolatileLog(), config.segmentSize(), config.segmentCount(),
-                    config.forceOnAck());
-        }
-        return s;
-    }
 
-    /**
-     * Replays one logged write. A failure whose code says the backend's RStore lost the data
-     * ({@link #lostAtReplay}) is retried {@link CacheConfig#maxDestageAttempts} times and then given up
-     * as at run time (reported by {@link DestageTarget#destageLost} and in {@link #recoveryFailures()}),
-     * so one dead RStore does not keep the whole controller from starting; any other failure propagates
-     * and leaves the log untouched.
-     */
-    private static void replayWrite(CacheConfig config, DestageTarget target, int lun, long off, ByteBuffer view, int pos,
-                                    int len, List<String> failures, java.util.Set<Integer> lostLuns) {
-        long backoff = config.retryBackoffMillis();
-        for (int attempt = 1; ; attempt++) {
-            view.limit(pos + len).position(pos);
-            try {
-                target.write(lun, off, view);
-                return;
-            } catch (StorageException e) {
-                if (!lostAtReplay(e.code())) {
-                    throw e;
-                }
-                if (attempt >= config.maxDestageAttempts()) {
-                    target.destageLost(lun, off, len, e);
-                    lostLuns.add(lun);
-                    failures.add("LUN " + lun + " write [" + off + ", " + (off + len) + ") lost at replay: " + e);
-                    LOG.log(System.Logger.Level.ERROR, "LUN " + lun + ": logged write [" + off + ", " + (off + len)
-                            + ") is lost (replay failed " + attempt + " times): " + e.getMessage());
-                    return;
-                }
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(backoff));
-                backoff = Math.min(config.maxRetryBackoffMillis(), backoff * 2);
+            @Override
+            public boolean held(int slot) {
+                return eDeps[slot] > 0 || markerBlocked(slot);
             }
-        }
-    }
 
-    /** Replay gives a write up only when its RStore lost the data (never for an unknown LUN or no space). */
-    private static boolean lostAtReplay(ErrorCode code) {
-        switch (code) {
-            case WRITE_FAULT:
-            case UNRECOVERABLE_READ:
-            case DRIVE_FAILED:
-            case INSUFFICIENT_DRIVES:
-            case IO_ERROR:
-                return true;
-            default:
-                return false;
-        }
+            @Override
+            public void fire(MarkerTracker.MarkerState marker) {
+                fireMarker(marker);
+            }
+
+            @Override
+            public void destage(int slot, ByteBuffer[] views) {
+                WriteBackCache.this.destage(slot, views);
+            }
+        }, config.destageWorkers(), store.segmentCount());
     }
 
     /** Writes replayed from the non-volatile log when this cache was opened. */
@@ -537,7 +409,7 @@ public final class WriteBackCache implements WriteCache {
     }
 
     private long insertLocked(int init, int lun, long off, ByteBuffer src, int len) {
-        InitQueue q = queue(init);
+        DestageScheduler.InitQueue q = scheduler.queue(init);
         int rem = len;
         long pos = off;
         int srcPos = src.position();
@@ -565,16 +437,8 @@ public final class WriteBackCache implements WriteCache {
             eNext[slot] = -1;
             eEdgeHead[slot] = -1;
             eFails[slot] = 0;
-            eState[slot] = QUEUED;
             indexInsert(slot);
-            if (q.head < 0) {
-                q.head = slot;
-                q.vtime = Math.max(q.vtime, virtualTime);
-            } else {
-                eNext[q.tail] = slot;
-            }
-            q.tail = slot;
-            q.count++;
+            scheduler.append(q, slot);
             dirty += n;
             stats.addDirty(n);
             lastMirrorSeq = mirror.enqueueWrite(seq, init, lun, pos, seg, dataIndex, n);
@@ -587,18 +451,6 @@ public final class WriteBackCache implements WriteCache {
         return seq;
     }
 
-    private InitQueue queue(int init) {
-        int i = queueIndex.get(init);
-        if (i >= 0) {
-            return queueList.get(i);
-        }
-        InitQueue q = new InitQueue(init);
-        q.vtime = virtualTime;
-        queueIndex.put(init, queueList.size());
-        queueList.add(q);
-        return q;
-    }
-
     @Override
     public void setInitiatorWeight(int initiatorId, int weight) {
         if (weight < 1) {
@@ -606,7 +458,7 @@ public final class WriteBackCache implements WriteCache {
         }
         lock.lock();
         try {
-            queue(initiatorId).weight = weight;
+            scheduler.setWeight(initiatorId, weight);
         } finally {
             lock.unlock();
         }
@@ -721,7 +573,7 @@ public final class WriteBackCache implements WriteCache {
         SyncWaiter w = new SyncWaiter(lunId, init, upTo);
         lock.lock();
         try {
-            InitQueue q = queue(init);
+            DestageScheduler.InitQueue q = scheduler.queue(init);
             if (unreportedLoss.remove(lunId)) {
                 w.fault = "LUN " + lunId + " lost acknowledged writes (its backend lost their data)";
             } else if (q.head >= 0 && eSeq[q.head] <= upTo) {
@@ -764,7 +616,7 @@ public final class WriteBackCache implements WriteCache {
             int n = 0;
             int[] slots = new int[16];
             long[] seqs = new long[16];
-            for (InitQueue q : queueList) {
+            for (DestageScheduler.InitQueue q : scheduler.queues()) {
                 for (int s = q.head; s >= 0; s = eNext[s]) {
                     if (eLun[s] == lunId && eOffset[s] < end && eOffset[s] + eLen[s] > byteOffset) {
                         if (n == slots.length) {
@@ -909,7 +761,7 @@ public final class WriteBackCache implements WriteCache {
                     w.fault = failedWhy(slot);
                     ready = true;
                 } else {
-                    InitQueue q = queue(init);
+                    DestageScheduler.InitQueue q = scheduler.queue(init);
                     ready = q.head < 0 || eSeq[q.head] > w.upTo;
                 }
             }
@@ -937,16 +789,12 @@ public final class WriteBackCache implements WriteCache {
 
     private long oldestPendingSeq() {
         long min = Long.MAX_VALUE;
-        for (InitQueue q : queueList) {
+        for (DestageScheduler.InitQueue q : scheduler.queues()) {
             if (q.head >= 0) {
                 min = Math.min(min, eSeq[q.head]);
             }
         }
-        MarkerState m = markers.peekFirst();
-        if (m != null) {
-            min = Math.min(min, m.ticket.seq());
-        }
-        return min;
+        return Math.min(min, markers.oldestSeq());
     }
 
     // ------------------------------------------------------------------ markers
@@ -971,15 +819,15 @@ public final class WriteBackCache implements WriteCache {
                     request, name);
             store.commit(addr);
             ticket = new SnapshotMarker(seq, request, System.nanoTime());
-            MarkerState ms = new MarkerState(ticket, addr);
-            for (InitQueue q : queueList) {
+            int older = 0;
+            for (DestageScheduler.InitQueue q : scheduler.queues()) {
                 for (int s = q.head; s >= 0; s = eNext[s]) {
                     if (request.covers(eLun[s])) {
-                        ms.remaining++;
+                        older++;
                     }
                 }
             }
-            markers.addLast(ms);
+            markers.add(ticket, addr, older);
             mseq = mirror.enqueueMarker(seq, request, payload);
             work.signalAll();
         } finally {
@@ -990,104 +838,10 @@ public final class WriteBackCache implements WriteCache {
     }
 
     private boolean markerBlocked(int slot) {
-        if (markers.isEmpty()) {
-            return false;
-        }
-        long seq = eSeq[slot];
-        int lun = eLun[slot];
-        for (MarkerState m : markers) {
-            if (m.ticket.seq() > seq) {
-                return false;
-            }
-            if (m.ticket.request().covers(lun)) {
-                return true;
-            }
-        }
-        return false;
+        return markers.blocks(eSeq[slot], eLun[slot]);
     }
 
     // ------------------------------------------------------------------ destage
-
-    private void workerLoop() {
-        ByteBuffer[] views = new ByteBuffer[store.segmentCount()];
-        while (true) {
-            int slot = -1;
-            MarkerState fire = null;
-            lock.lock();
-            try {
-                while (true) {
-                    if (closed) {
-                        return;
-                    }
-                    long waitNanos = Long.MAX_VALUE;
-                    if (!paused) {
-                        MarkerState h = markers.peekFirst();
-                        if (h != null && !h.firing && h.remaining == 0) {
-                            h.firing = true;
-                            fire = h;
-                            break;
-                        }
-                        long now = System.nanoTime();
-                        slot = pickEntry(now);
-                        if (slot >= 0) {
-                            break;
-                        }
-                        waitNanos = nextRetryIn(now);
-                    }
-                    if (waitNanos == Long.MAX_VALUE) {
-                        work.awaitUninterruptibly();
-                    } else {
-                        try {
-                            work.awaitNanos(waitNanos);
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                        }
-                    }
-                }
-            } finally {
-                lock.unlock();
-            }
-            if (fire != null) {
-                fireMarker(fire);
-            } else {
-                destage(slot, views);
-            }
-        }
-    }
-
-    private long nextRetryIn(long now) {
-        long best = Long.MAX_VALUE;
-        for (InitQueue q : queueList) {
-            if (q.head >= 0 && !q.inFlight && q.retryAt > now) {
-                best = Math.min(best, q.retryAt - now);
-            }
-        }
-        return best;
-    }
-
-    /** Picks the dispatchable queue head with the least virtual time (weighted fair), or -1. */
-    private int pickEntry(long now) {
-        InitQueue best = null;
-        for (int i = 0, n = queueList.size(); i < n; i++) {
-            InitQueue q = queueList.get(i);
-            int s = q.head;
-            if (s < 0 || q.inFlight || q.retryAt > now || eDeps[s] > 0 || markerBlocked(s)) {
-                continue;
-            }
-            if (best == null || q.vtime < best.vtime) {
-                best = q;
-            }
-        }
-        if (best == null) {
-            return -1;
-        }
-        int s = best.head;
-        best.inFlight = true;
-        virtualTime = Math.max(virtualTime, best.vtime);
-        best.vtime += (eLen[s] + 4096L) * 64 / best.weight;
-        eState[s] = IN_FLIGHT;
-        return s;
-    }
 
     private void destage(int slot, ByteBuffer[] views) {
         long addr = eAddr[slot];
@@ -1100,7 +854,7 @@ public final class WriteBackCache implements WriteCache {
         }
         int p = offsetOf(addr) + PAYLOAD_OFFSET;
         v.limit(p + len).position(p);
-        rateLimit(len);
+        scheduler.rateLimit(len);
         boolean ok;
         RuntimeException failure = null;
         try {
@@ -1134,11 +888,7 @@ public final class WriteBackCache implements WriteCache {
                     reportLostLocked(slot, se);
                     ready = completeLocked(slot, true);
                 } else {
-                    InitQueue q = queue(eInit[slot]);
-                    q.inFlight = false;
-                    long backoff = retryBackoffNanos << Math.min(fails - 1, 20);
-                    q.retryAt = System.nanoTime() + Math.min(maxRetryBackoffNanos, Math.max(backoff, retryBackoffNanos));
-                    eState[slot] = QUEUED;
+                    scheduler.retryLater(scheduler.queue(eInit[slot]), fails);
                     if (fails == maxAttempts) {
                         LOG.log(System.Logger.Level.ERROR, failedWhy(slot) + ": " + failure);
                     }
@@ -1208,38 +958,8 @@ public final class WriteBackCache implements WriteCache {
         unreportedLoss.add(lun);
     }
 
-    private void rateLimit(int len) {
-        if (rateBytesPerSecond <= 0) {
-            return;
-        }
-        long cost = len * 1_000_000_000L / rateBytesPerSecond;
-        long start;
-        while (true) {
-            long now = System.nanoTime();
-            long nf = rateNextFree.get();
-            start = Math.max(now, nf);
-            if (rateNextFree.compareAndSet(nf, start + cost)) {
-                break;
-            }
-        }
-        long wait;
-        while ((wait = start - System.nanoTime()) > 0) {
-            LockSupport.parkNanos(wait);
-        }
-    }
-
     private List<SpaceWaiter> completeLocked(int slot, boolean lost) {
-        InitQueue q = queue(eInit[slot]);
-        if (q.head != slot) {
-            throw new IllegalStateException("destaged entry is not its queue's head");
-        }
-        q.head = eNext[slot];
-        if (q.head < 0) {
-            q.tail = -1;
-        }
-        q.count--;
-        q.inFlight = false;
-        q.retryAt = 0;
+        scheduler.removeHead(scheduler.queue(eInit[slot]), slot);
         long seq = eSeq[slot];
         int lun = eLun[slot];
         int len = eLen[slot];
@@ -1253,18 +973,13 @@ public final class WriteBackCache implements WriteCache {
             edgeFree = e;
             e = next;
         }
-        for (MarkerState m : markers) {
-            if (m.ticket.seq() > seq && m.ticket.request().covers(lun)) {
-                m.remaining--;
-            }
-        }
+        markers.entryDone(seq, lun);
         dirty -= len;
         stats.addDirty(-len);
         if (!syncWaiters.isEmpty()) {
             syncWaitersLocked(slot, seq, lun, eInit[slot], lost, false);
         }
         eSeq[slot] = -1;
-        eState[slot] = FREE;
         slotFree[slotTop++] = slot;
         space.signalAll();
         work.signalAll();
@@ -1290,7 +1005,7 @@ public final class WriteBackCache implements WriteCache {
         return ready;
     }
 
-    private void fireMarker(MarkerState m) {
+    private void fireMarker(MarkerTracker.MarkerState m) {
         Throwable failure = null;
         try {
             action.takeSnapshot(m.ticket.request());
@@ -1300,10 +1015,7 @@ public final class WriteBackCache implements WriteCache {
         List<SpaceWaiter> ready;
         lock.lock();
         try {
-            MarkerState head = markers.pollFirst();
-            if (head != m) {
-                throw new IllegalStateException("fired marker is not the oldest");
-            }
+            markers.removeFired(m);
             store.done(m.addr);
             mirror.enqueueCompletion(CacheMessageDescriptor.TYPE_MARKER_DONE, m.ticket.seq());
             stats.marker(System.nanoTime() - m.ticket.insertedNanos());
@@ -1368,14 +1080,12 @@ public final class WriteBackCache implements WriteCache {
         List<CachedItem> out = new ArrayList<>();
         lock.lock();
         try {
-            for (InitQueue q : queueList) {
+            for (DestageScheduler.InitQueue q : scheduler.queues()) {
                 for (int s = q.head; s >= 0; s = eNext[s]) {
                     out.add(new CachedItem(false, eSeq[s], eInit[s], eLun[s], eOffset[s], eLen[s], null));
                 }
             }
-            for (MarkerState m : markers) {
-                out.add(new CachedItem(true, m.ticket.seq(), -1, -1, 0, 0, m.ticket.request()));
-            }
+            markers.addTo(out);
         } finally {
             lock.unlock();
         }
@@ -1387,7 +1097,7 @@ public final class WriteBackCache implements WriteCache {
     public void pauseDestage() {
         lock.lock();
         try {
-            paused = true;
+            scheduler.pauseLocked(true);
         } finally {
             lock.unlock();
         }
@@ -1397,8 +1107,7 @@ public final class WriteBackCache implements WriteCache {
     public void resumeDestage() {
         lock.lock();
         try {
-            paused = false;
-            work.signalAll();
+            scheduler.pauseLocked(false);
         } finally {
             lock.unlock();
         }
@@ -1412,8 +1121,7 @@ public final class WriteBackCache implements WriteCache {
                 return;
             }
             closing = true;
-            paused = false;
-            work.signalAll();
+            scheduler.pauseLocked(false);
         } finally {
             lock.unlock();
         }
@@ -1421,18 +1129,12 @@ public final class WriteBackCache implements WriteCache {
         lock.lock();
         try {
             closed = true;
-            work.signalAll();
+            scheduler.stopLocked();
             space.signalAll();
         } finally {
             lock.unlock();
         }
-        for (Thread t : workers) {
-            try {
-                t.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        scheduler.join();
         syncExec.shutdown();
         if (store.nonVolatile()) {
             store.trim();
