@@ -61,7 +61,7 @@ import static io.evasan.nsc.cache.CacheLogDescriptor.segmentOf;
  *     dependants are released, so it never pins the cache). Any other failure keeps the entry and
  *     retries it without limit.</li>
  * <li>Waiting never holds a thread of the caller's: SYNCHRONIZE CACHE and FUA are
- *     {@link SyncWaiter}s completed by the destage workers; a waiter fails with WRITE_FAULT as soon
+ *     {@link SyncWaiters} completed by the destage workers; a waiter fails with WRITE_FAULT as soon
  *     as an entry it waits for is lost or fails an attempt beyond its bound (so a wait lasts at
  *     most the entry's bounded attempts, or one more attempt once they are spent), so a stuck LUN never makes a wait
  *     on another LUN, or any caller's thread, wait without bound. The LUN's flush runs on a cache
@@ -120,11 +120,9 @@ public final class WriteBackCache implements WriteCache {
     private final ThreadLocal<long[][]> gapBuffers = ThreadLocal.withInitial(() -> new long[][] {new long[16]});
 
     private final List<SpaceWaiter> spaceWaiters = new ArrayList<>();
-    private final List<SyncWaiter> syncWaiters = new ArrayList<>();
-    private final ArrayList<SyncWaiter> readySync = new ArrayList<>();
-    /** LUNs that lost acknowledged data not yet reported to a SYNCHRONIZE CACHE / FUA (guarded by lock). */
+    private final SyncWaiters syncWaiters;
+    /** LUNs that lost acknowledged data not yet reported to a SYNCHRONIZE CACHE / FUA (guarded by lock; {@link SyncWaiters}). */
     private final java.util.Set<Integer> unreportedLoss = new java.util.HashSet<>();
-    private final java.util.concurrent.ExecutorService syncExec;
 
     private long dirty;
     private boolean closing;
@@ -134,31 +132,6 @@ public final class WriteBackCache implements WriteCache {
     private final List<String> recoveryFailures = new ArrayList<>();
 
     private record SpaceWaiter(int bytes, CompletableFuture<Void> future) {
-    }
-
-    /**
-     * One SYNCHRONIZE CACHE or FUA in progress on {@link #lun}: either a set of (slot, seq) entries
-     * ({@code slots != null}; {@code remaining} of them still cached) or a queue prefix (the entries of
-     * initiator {@code init} up to seq {@code upTo}). Guarded by the cache lock until it is moved to
-     * {@link #readySync}; then completed outside the lock.
-     */
-    private static final class SyncWaiter {
-        final int lun;
-        final int init;
-        final long upTo;
-        /** Slots ascending (each slot holds one entry at a time), with the seq each held; {@code count} used. */
-        int[] slots;
-        long[] seqs;
-        int count;
-        int remaining;
-        String fault;
-        final CompletableFuture<Void> future = new CompletableFuture<>();
-
-        SyncWaiter(int lun, int init, long upTo) {
-            this.lun = lun;
-            this.init = init;
-            this.upTo = upTo;
-        }
     }
 
     /**
@@ -205,13 +178,11 @@ public final class WriteBackCache implements WriteCache {
         }
         this.mirror = new MirrorPublisher(config.mirror(), config.mirrorWindow(), lock);
         stats.setCapacity(capacityBytes());
-        java.util.concurrent.atomic.AtomicInteger syncThreads = new java.util.concurrent.atomic.AtomicInteger();
-        syncExec = java.util.concurrent.Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "cache-sync-" + syncThreads.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
         scheduler = new DestageScheduler(config, lock, work, eNext, eLen);
+        syncWaiters = new SyncWaiters(target, unreportedLoss, init -> {
+            DestageScheduler.InitQueue q = scheduler.queue(init);
+            return q.head < 0 ? Long.MAX_VALUE : eSeq[q.head];
+        });
         scheduler.start(new DestageScheduler.Host() {
             @Override
             public MarkerTracker.MarkerState markerToFire() {
@@ -303,7 +274,7 @@ public final class WriteBackCache implements WriteCache {
         mirror.awaitAcked(mseq);
         stats.ack(System.nanoTime() - t0);
         if (fua) {
-            join(awaitQueuePastAsync(initiatorId, lunId, seq));
+            SyncWaiters.join(awaitQueuePastAsync(initiatorId, lunId, seq));
         }
         return seq;
     }
@@ -570,11 +541,11 @@ public final class WriteBackCache implements WriteCache {
      * is flushed); it fails as {@link #synchronizeAsync} does.
      */
     CompletableFuture<Void> awaitQueuePastAsync(int init, int lunId, long upTo) {
-        SyncWaiter w = new SyncWaiter(lunId, init, upTo);
+        SyncWaiters.SyncWaiter w = new SyncWaiters.SyncWaiter(lunId, init, upTo);
         lock.lock();
         try {
             DestageScheduler.InitQueue q = scheduler.queue(init);
-            if (unreportedLoss.remove(lunId)) {
+            if (syncWaiters.takeLoss(lunId)) {
                 w.fault = "LUN " + lunId + " lost acknowledged writes (its backend lost their data)";
             } else if (q.head >= 0 && eSeq[q.head] <= upTo) {
                 syncWaiters.add(w);
@@ -583,24 +554,13 @@ public final class WriteBackCache implements WriteCache {
         } finally {
             lock.unlock();
         }
-        finish(w);
+        syncWaiters.finish(w);
         return w.future;
-    }
-
-    private static void join(CompletableFuture<Void> f) {
-        try {
-            f.join();
-        } catch (java.util.concurrent.CompletionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            throw e;
-        }
     }
 
     @Override
     public void synchronize(int lunId, long byteOffset, long length) {
-        join(synchronizeAsync(lunId, byteOffset, length));
+        SyncWaiters.join(synchronizeAsync(lunId, byteOffset, length));
     }
 
     @Override
@@ -609,7 +569,7 @@ public final class WriteBackCache implements WriteCache {
         long len = length == 0 ? size - byteOffset : length;
         validateRange(lunId, byteOffset, len);
         long end = byteOffset + len;
-        SyncWaiter w = new SyncWaiter(lunId, -1, -1);
+        SyncWaiters.SyncWaiter w = new SyncWaiters.SyncWaiter(lunId, -1, -1);
         boolean inline = false;
         lock.lock();
         try {
@@ -628,7 +588,7 @@ public final class WriteBackCache implements WriteCache {
                     }
                 }
             }
-            if (unreportedLoss.remove(lunId) && w.fault == null) {
+            if (syncWaiters.takeLoss(lunId) && w.fault == null) {
                 w.fault = "LUN " + lunId + " lost acknowledged writes (its backend lost their data)";
             }
             if (w.fault == null && n == 0) {
@@ -636,7 +596,7 @@ public final class WriteBackCache implements WriteCache {
                 // always did (no hand-off to a cache thread on the common path)
                 inline = true;
             } else if (w.fault == null) {
-                sortBySlot(slots, seqs, n);
+                SyncWaiters.sortBySlot(slots, seqs, n);
                 w.slots = slots;
                 w.seqs = seqs;
                 w.count = n;
@@ -656,120 +616,13 @@ public final class WriteBackCache implements WriteCache {
             }
             return w.future;
         }
-        finish(w);
+        syncWaiters.finish(w);
         return w.future;
-    }
-
-    /** Sorts the first n (slot, seq) pairs by slot (insertion sort for small n, else via packed longs). */
-    private static void sortBySlot(int[] slots, long[] seqs, int n) {
-        if (n <= 16) {
-            for (int i = 1; i < n; i++) {
-                int s = slots[i];
-                long q = seqs[i];
-                int j = i - 1;
-                while (j >= 0 && slots[j] > s) {
-                    slots[j + 1] = slots[j];
-                    seqs[j + 1] = seqs[j];
-                    j--;
-                }
-                slots[j + 1] = s;
-                seqs[j + 1] = q;
-            }
-            return;
-        }
-        long[] keys = new long[n];
-        for (int i = 0; i < n; i++) {
-            keys[i] = ((long) slots[i] << 32) | i;
-        }
-        Arrays.sort(keys);
-        long[] q = Arrays.copyOf(seqs, n);
-        for (int i = 0; i < n; i++) {
-            slots[i] = (int) (keys[i] >>> 32);
-            seqs[i] = q[(int) keys[i]];
-        }
     }
 
     private String failedWhy(int slot) {
         return "LUN " + eLun[slot] + ": destage of [" + eOffset[slot] + ", " + (eOffset[slot] + eLen[slot])
                 + ") failed " + eFails[slot] + " times; the write stays cached and is retried";
-    }
-
-    /** Completes a waiter taken off the list: WRITE_FAULT for a fault, else flush the LUN on a cache thread. */
-    private void finish(SyncWaiter w) {
-        if (w.fault != null) {
-            w.future.completeExceptionally(new StorageException(ErrorCode.WRITE_FAULT, w.fault));
-            return;
-        }
-        try {
-            syncExec.execute(() -> {
-                try {
-                    target.flush(w.lun);
-                    w.future.complete(null);
-                } catch (Throwable t) {
-                    w.future.completeExceptionally(t);
-                }
-            });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            w.future.completeExceptionally(new StorageException(ErrorCode.INVALID_STATE, "cache closed"));
-        }
-    }
-
-    /** Moves the ready waiters out (caller holds the lock); null when none. */
-    private List<SyncWaiter> takeReadySyncLocked() {
-        if (readySync.isEmpty()) {
-            return null;
-        }
-        List<SyncWaiter> out = new ArrayList<>(readySync);
-        readySync.clear();
-        return out;
-    }
-
-    /**
-     * Updates the waiters for entry {@code slot} (seq {@code seq}) that just left the cache
-     * ({@code lost}: given up) or failed its bounded attempts ({@code exhausted}); the queue of its
-     * initiator is already advanced. Caller holds the lock.
-     */
-    private void syncWaitersLocked(int slot, long seq, int lun, int init, boolean lost, boolean exhausted) {
-        for (Iterator<SyncWaiter> it = syncWaiters.iterator(); it.hasNext(); ) {
-            SyncWaiter w = it.next();
-            if (w.lun != lun && w.slots != null) {
-                continue;
-            }
-            boolean ready = false;
-            if (w.slots != null) {
-                int i = Arrays.binarySearch(w.slots, 0, w.count, slot);
-                if (i >= 0 && w.seqs[i] == seq) {
-                    if (lost) {
-                        w.fault = "LUN " + lun + ": the acknowledged write at seq " + seq
-                                + " was lost (its backend lost the data)";
-                        unreportedLoss.remove(lun);
-                        ready = true;
-                    } else if (exhausted) {
-                        w.fault = failedWhy(slot);
-                        ready = true;
-                    } else {
-                        w.seqs[i] = -2;
-                        ready = --w.remaining == 0;
-                    }
-                }
-            } else if (w.init == init && seq <= w.upTo) {
-                if (lost && w.lun == lun) {
-                    w.fault = "LUN " + lun + ": the acknowledged write at seq " + seq + " was lost (its backend lost the data)";
-                    unreportedLoss.remove(lun);
-                    ready = true;
-                } else if (exhausted) {
-                    w.fault = failedWhy(slot);
-                    ready = true;
-                } else {
-                    DestageScheduler.InitQueue q = scheduler.queue(init);
-                    ready = q.head < 0 || eSeq[q.head] > w.upTo;
-                }
-            }
-            if (ready) {
-                it.remove();
-                readySync.add(w);
-            }
-        }
     }
 
     @Override
@@ -869,7 +722,7 @@ public final class WriteBackCache implements WriteCache {
             stats.destageError();
         }
         List<SpaceWaiter> ready = null;
-        List<SyncWaiter> sync;
+        List<SyncWaiters.SyncWaiter> sync;
         boolean lost = false;
         lock.lock();
         try {
@@ -894,12 +747,12 @@ public final class WriteBackCache implements WriteCache {
                     }
                     if (fails >= maxAttempts && !syncWaiters.isEmpty()) {
                         // bounded: a wait for this entry ends with its next failed attempt
-                        syncWaitersLocked(slot, eSeq[slot], eLun[slot], eInit[slot], false, true);
+                        syncWaiters.entryLeft(slot, eSeq[slot], eLun[slot], eInit[slot], false, failedWhy(slot));
                     }
                     work.signalAll();
                 }
             }
-            sync = takeReadySyncLocked();
+            sync = syncWaiters.takeReady();
         } finally {
             lock.unlock();
         }
@@ -910,8 +763,8 @@ public final class WriteBackCache implements WriteCache {
             stats.destageLost(len);
         }
         if (sync != null) {
-            for (SyncWaiter w : sync) {
-                finish(w);
+            for (SyncWaiters.SyncWaiter w : sync) {
+                syncWaiters.finish(w);
             }
         }
         if (ready != null) {
@@ -955,7 +808,7 @@ public final class WriteBackCache implements WriteCache {
         if (runStart >= 0) {
             target.destageLost(lun, runStart, runEnd - runStart, cause);
         }
-        unreportedLoss.add(lun);
+        syncWaiters.markLoss(lun);
     }
 
     private List<SpaceWaiter> completeLocked(int slot, boolean lost) {
@@ -977,7 +830,7 @@ public final class WriteBackCache implements WriteCache {
         dirty -= len;
         stats.addDirty(-len);
         if (!syncWaiters.isEmpty()) {
-            syncWaitersLocked(slot, seq, lun, eInit[slot], lost, false);
+            syncWaiters.entryLeft(slot, seq, lun, eInit[slot], lost, null);
         }
         eSeq[slot] = -1;
         slotFree[slotTop++] = slot;
@@ -1135,7 +988,7 @@ public final class WriteBackCache implements WriteCache {
             lock.unlock();
         }
         scheduler.join();
-        syncExec.shutdown();
+        syncWaiters.shutdown();
         if (store.nonVolatile()) {
             store.trim();
         }
