@@ -87,7 +87,8 @@ public final class WriteBackCache implements WriteCache {
     /** Mirror sequence number of the last message {@link #insertLocked} enqueued (guarded by lock). */
     private long lastMirrorSeq;
 
-    // ---- entry slots
+    // ---- entry slots ({@link EntryTable}; the arrays are aliases of its arrays)
+    private final EntryTable entries;
     private final long[] eSeq;
     private final long[] eOffset;
     private final long[] eAddr;
@@ -96,18 +97,7 @@ public final class WriteBackCache implements WriteCache {
     private final int[] eInit;
     private final int[] eDeps;
     private final int[] eNext;
-    private final int[] eEdgeHead;
     private final int[] eFails;
-    private final long[] depStamp;
-    private long stamp;
-    private final int[] slotFree;
-    private int slotTop;
-
-    // ---- dependency edges (pool, grows rarely)
-    private int[] edgeTarget = new int[1024];
-    private int[] edgeNext = new int[1024];
-    private int edgeFree = -1;
-    private int edgeUsed;
 
     // ---- per-initiator queues, the pick, the destage workers
     private final DestageScheduler scheduler;
@@ -159,23 +149,17 @@ public final class WriteBackCache implements WriteCache {
         this.recoveredWrites = recovered[0];
         this.recoveredMarkers = recovered[1];
         int n = config.maxEntries();
-        eSeq = new long[n];
-        eOffset = new long[n];
-        eAddr = new long[n];
-        eLun = new int[n];
-        eLen = new int[n];
-        eInit = new int[n];
-        eDeps = new int[n];
-        eNext = new int[n];
-        eEdgeHead = new int[n];
-        eFails = new int[n];
-        depStamp = new long[n];
-        slotFree = new int[n];
-        index = new ExtentIndex(2 * n + 2);
-        for (int i = n - 1; i >= 0; i--) {
-            slotFree[slotTop++] = i;
-            eSeq[i] = -1;
-        }
+        entries = new EntryTable(n);
+        eSeq = entries.seq;
+        eOffset = entries.offset;
+        eAddr = entries.addr;
+        eLun = entries.lun;
+        eLen = entries.len;
+        eInit = entries.init;
+        eDeps = entries.deps;
+        eNext = entries.next;
+        eFails = entries.fails;
+        index = entries.index;
         this.mirror = new MirrorPublisher(config.mirror(), config.mirrorWindow(), lock);
         stats.setCapacity(capacityBytes());
         scheduler = new DestageScheduler(config, lock, work, eNext, eLen);
@@ -359,7 +343,7 @@ public final class WriteBackCache implements WriteCache {
         if (cap < len) {
             return false;
         }
-        return chunksFor(len) <= slotTop;
+        return chunksFor(len) <= entries.freeSlots();
     }
 
     /** Chunks (entries, mirror messages) a write of len bytes is cut into now. Caller holds the lock. */
@@ -397,18 +381,7 @@ public final class WriteBackCache implements WriteCache {
             int dataIndex = offsetOf(addr) + PAYLOAD_OFFSET;
             seg.put(dataIndex, src, srcPos, n);
             store.commit(addr);
-            int slot = slotFree[--slotTop];
-            eSeq[slot] = seq;
-            eOffset[slot] = pos;
-            eAddr[slot] = addr;
-            eLun[slot] = lun;
-            eLen[slot] = n;
-            eInit[slot] = init;
-            eDeps[slot] = 0;
-            eNext[slot] = -1;
-            eEdgeHead[slot] = -1;
-            eFails[slot] = 0;
-            indexInsert(slot);
+            int slot = entries.allocate(seq, pos, addr, lun, n, init);
             scheduler.append(q, slot);
             dirty += n;
             stats.addDirty(n);
@@ -433,46 +406,6 @@ public final class WriteBackCache implements WriteCache {
         } finally {
             lock.unlock();
         }
-    }
-
-    // ------------------------------------------------------------------ index
-
-    private void indexInsert(int slot) {
-        long s = eOffset[slot];
-        index.insert(eLun[slot], s, s + eLen[slot], slot);
-        stamp++;
-        int init = eInit[slot];
-        int[] covered = index.covered();
-        for (int i = 0, n = index.coveredCount(); i < n; i++) {
-            int o = covered[i];
-            if (eInit[o] != init && depStamp[o] != stamp) {
-                depStamp[o] = stamp;
-                addEdge(o, slot);
-                eDeps[slot]++;
-            }
-        }
-    }
-
-    private void indexRemove(int slot) {
-        long s = eOffset[slot];
-        index.remove(eLun[slot], s, s + eLen[slot], slot);
-    }
-
-    private void addEdge(int from, int to) {
-        int e;
-        if (edgeFree >= 0) {
-            e = edgeFree;
-            edgeFree = edgeNext[e];
-        } else {
-            if (edgeUsed == edgeTarget.length) {
-                edgeTarget = Arrays.copyOf(edgeTarget, edgeUsed * 2);
-                edgeNext = Arrays.copyOf(edgeNext, edgeUsed * 2);
-            }
-            e = edgeUsed++;
-        }
-        edgeTarget[e] = to;
-        edgeNext[e] = eEdgeHead[from];
-        eEdgeHead[from] = e;
     }
 
     // ------------------------------------------------------------------ reads
@@ -818,22 +751,13 @@ public final class WriteBackCache implements WriteCache {
         int len = eLen[slot];
         store.done(eAddr[slot]);
         mirror.enqueueCompletion(CacheMessageDescriptor.TYPE_DESTAGED, seq);
-        indexRemove(slot);
-        for (int e = eEdgeHead[slot]; e >= 0; ) {
-            eDeps[edgeTarget[e]]--;
-            int next = edgeNext[e];
-            edgeNext[e] = edgeFree;
-            edgeFree = e;
-            e = next;
-        }
         markers.entryDone(seq, lun);
         dirty -= len;
         stats.addDirty(-len);
         if (!syncWaiters.isEmpty()) {
             syncWaiters.entryLeft(slot, seq, lun, eInit[slot], lost, null);
         }
-        eSeq[slot] = -1;
-        slotFree[slotTop++] = slot;
+        entries.release(slot);
         space.signalAll();
         work.signalAll();
         done.signalAll();
