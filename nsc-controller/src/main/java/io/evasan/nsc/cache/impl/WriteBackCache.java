@@ -18,7 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.Condition;
@@ -109,7 +108,8 @@ public final class WriteBackCache implements WriteCache {
     private final ExtentIndex index;
     private final ThreadLocal<long[][]> gapBuffers = ThreadLocal.withInitial(() -> new long[][] {new long[16]});
 
-    private final List<SpaceWaiter> spaceWaiters = new ArrayList<>();
+    /** Room for writes and the writers waiting for it. */
+    private final CacheSpace room;
     private final SyncWaiters syncWaiters;
     /** LUNs that lost acknowledged data not yet reported to a SYNCHRONIZE CACHE / FUA (guarded by lock; {@link SyncWaiters}). */
     private final java.util.Set<Integer> unreportedLoss = new java.util.HashSet<>();
@@ -120,9 +120,6 @@ public final class WriteBackCache implements WriteCache {
     private final long recoveredWrites;
     private final long recoveredMarkers;
     private final List<String> recoveryFailures = new ArrayList<>();
-
-    private record SpaceWaiter(int bytes, CompletableFuture<Void> future) {
-    }
 
     /**
      * Creates the cache. In non-volatile mode an existing log is first replayed into the backend in
@@ -160,6 +157,7 @@ public final class WriteBackCache implements WriteCache {
         eNext = entries.next;
         eFails = entries.fails;
         index = entries.index;
+        room = new CacheSpace(store, entries);
         this.mirror = new MirrorPublisher(config.mirror(), config.mirrorWindow(), lock);
         stats.setCapacity(capacityBytes());
         scheduler = new DestageScheduler(config, lock, work, eNext, eLen);
@@ -233,15 +231,15 @@ public final class WriteBackCache implements WriteCache {
             lock.lock();
             try {
                 checkOpen();
-                if (!fits(len)) {
+                if (!room.fits(len)) {
                     long w0 = System.nanoTime();
-                    while (!fits(len)) {
+                    while (!room.fits(len)) {
                         space.awaitUninterruptibly();
                         checkOpen();
                     }
                     stats.backPressure(System.nanoTime() - w0);
                 }
-                chunks = chunksFor(len);
+                chunks = room.chunksFor(len);
                 if (mirror.hasRoom(chunks)) {
                     seq = insertLocked(initiatorId, lunId, byteOffset, src, len);
                     mseq = lastMirrorSeq;
@@ -273,7 +271,7 @@ public final class WriteBackCache implements WriteCache {
         lock.lock();
         try {
             checkOpen();
-            if (!fits(len) || !mirror.hasRoom(chunksFor(len))) {
+            if (!room.fits(len) || !mirror.hasRoom(room.chunksFor(len))) {
                 return FULL;
             }
             seq = insertLocked(initiatorId, lunId, byteOffset, src, len);
@@ -294,12 +292,10 @@ public final class WriteBackCache implements WriteCache {
         int chunks;
         lock.lock();
         try {
-            if (!fits(bytes)) {
-                CompletableFuture<Void> f = new CompletableFuture<>();
-                spaceWaiters.add(new SpaceWaiter(bytes, f));
-                return f;
+            if (!room.fits(bytes)) {
+                return room.waitFor(bytes);
             }
-            chunks = chunksFor(bytes);
+            chunks = room.chunksFor(bytes);
         } finally {
             lock.unlock();
         }
@@ -333,34 +329,6 @@ public final class WriteBackCache implements WriteCache {
         if (closed || closing) {
             throw new IllegalStateException("cache closed");
         }
-    }
-
-    /** True if a write of len bytes fits now (store room for all chunks and free slots). */
-    private boolean fits(int len) {
-        int r0 = store.activeRoom512();
-        int per = store.maxPayloadPerSegment();
-        long cap = r0 + (long) store.freeSegments() * per;
-        if (cap < len) {
-            return false;
-        }
-        return chunksFor(len) <= entries.freeSlots();
-    }
-
-    /** Chunks (entries, mirror messages) a write of len bytes is cut into now. Caller holds the lock. */
-    private int chunksFor(int len) {
-        int r0 = store.activeRoom512();
-        int per = store.maxPayloadPerSegment();
-        int rem = len;
-        int chunks = 0;
-        if (r0 > 0 && rem > 0) {
-            rem -= Math.min(rem, r0);
-            chunks++;
-        }
-        while (rem > 0) {
-            rem -= Math.min(rem, per);
-            chunks++;
-        }
-        return chunks;
     }
 
     private long insertLocked(int init, int lun, long off, ByteBuffer src, int len) {
@@ -654,7 +622,7 @@ public final class WriteBackCache implements WriteCache {
             failure = e;
             stats.destageError();
         }
-        List<SpaceWaiter> ready = null;
+        List<CompletableFuture<Void>> ready = null;
         List<SyncWaiters.SyncWaiter> sync;
         boolean lost = false;
         lock.lock();
@@ -700,11 +668,7 @@ public final class WriteBackCache implements WriteCache {
                 syncWaiters.finish(w);
             }
         }
-        if (ready != null) {
-            for (SpaceWaiter w : ready) {
-                w.future.complete(null);
-            }
-        }
+        CacheSpace.complete(ready);
     }
 
     /**
@@ -744,7 +708,7 @@ public final class WriteBackCache implements WriteCache {
         syncWaiters.markLoss(lun);
     }
 
-    private List<SpaceWaiter> completeLocked(int slot, boolean lost) {
+    private List<CompletableFuture<Void>> completeLocked(int slot, boolean lost) {
         scheduler.removeHead(scheduler.queue(eInit[slot]), slot);
         long seq = eSeq[slot];
         int lun = eLun[slot];
@@ -761,25 +725,7 @@ public final class WriteBackCache implements WriteCache {
         space.signalAll();
         work.signalAll();
         done.signalAll();
-        return readySpaceWaiters();
-    }
-
-    private List<SpaceWaiter> readySpaceWaiters() {
-        if (spaceWaiters.isEmpty()) {
-            return null;
-        }
-        List<SpaceWaiter> ready = null;
-        for (Iterator<SpaceWaiter> it = spaceWaiters.iterator(); it.hasNext(); ) {
-            SpaceWaiter w = it.next();
-            if (fits(w.bytes)) {
-                it.remove();
-                if (ready == null) {
-                    ready = new ArrayList<>();
-                }
-                ready.add(w);
-            }
-        }
-        return ready;
+        return room.ready();
     }
 
     private void fireMarker(MarkerTracker.MarkerState m) {
@@ -789,7 +735,7 @@ public final class WriteBackCache implements WriteCache {
         } catch (Throwable t) {
             failure = t;
         }
-        List<SpaceWaiter> ready;
+        List<CompletableFuture<Void>> ready;
         lock.lock();
         try {
             markers.removeFired(m);
@@ -799,16 +745,12 @@ public final class WriteBackCache implements WriteCache {
             space.signalAll();
             work.signalAll();
             done.signalAll();
-            ready = readySpaceWaiters();
+            ready = room.ready();
         } finally {
             lock.unlock();
         }
         mirror.publish();
-        if (ready != null) {
-            for (SpaceWaiter w : ready) {
-                w.future.complete(null);
-            }
-        }
+        CacheSpace.complete(ready);
         if (failure == null) {
             m.ticket.taken().complete(m.ticket.request());
         } else {
