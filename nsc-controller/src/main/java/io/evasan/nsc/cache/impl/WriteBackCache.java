@@ -30,6 +30,13 @@ import static io.evasan.nsc.cache.CacheLogDescriptor.segmentOf;
 /**
  * The write-back cache of one controller, volatile or non-volatile ({@link CacheConfig}).
  *
+ * <p>This class admits writes, serves reads and runs each destage and its completion; its parts,
+ * all guarded by its one lock unless they say otherwise: {@link EntryTable} (entry slots, extent
+ * index, dependency edges), {@link DestageScheduler} (initiator queues, the pick, the workers),
+ * {@link MarkerTracker} (pending markers), {@link SyncWaiters} (SYNCHRONIZE CACHE / FUA),
+ * {@link CacheSpace} (room and its waiters), {@link MirrorPublisher} (the partner stream, its own
+ * lock) and {@link CacheLogReplay} (the NV log at open).
+ *
  * <p>How it keeps the {@link WriteCache} invariants:
  * <ul>
  * <li>One lock is the serialization point: a write chunk or a marker takes the next global
