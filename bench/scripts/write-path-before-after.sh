@@ -7,8 +7,8 @@
 # an offline `mvn package -DskipTests` inside the temporary copy (nothing is installed into ~/.m2,
 # nothing is written under this worktree's target directories). Then starts both appliances (fresh
 # RAID0 pool of sparse drive files, thin 1 GiB LUN 0, own ports), fills each LUN once, and runs the
-# rows below REPS times, alternating which side goes first. Prints the medians side by side and the
-# ratio after/before. The client is qemu-img bench over libiscsi, as in iscsi-vs-tgtd.sh.
+# rows below REPS times, alternating which side goes first. Prints the medians side by side, the
+# ratio of the medians after/before, and the median of the per-rep (back-to-back) ratios. The client is qemu-img bench over libiscsi, as in iscsi-vs-tgtd.sh.
 #
 # Rows: 4 KiB random write at queue depth 32 (offsets spread with -S), 1 MiB sequential write at
 # queue depth 8.
@@ -123,7 +123,7 @@ run_once() { # url count depth size step
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else printf "%.1f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
 echo "before: ${BEFORE_SHA:0:7}   after: $AFTER_DESC   reps: $REPS   $(date -u '+%Y-%m-%d %H:%M UTC')"
-printf "%-20s %12s %12s %12s %12s %7s\n" "row" "before IOPS" "before MiB/s" "after IOPS" "after MiB/s" "ratio"
+printf "%-20s %12s %12s %12s %12s %7s %7s\n" "row" "before IOPS" "before MiB/s" "after IOPS" "after MiB/s" "ratio" "paired"
 ROWS=(
   "4k-randwrite-qd32 $((100000 * SCALE)) 32 4096 32436224"
   "1M-seqwrite-qd8 $((2000 * SCALE)) 8 1048576 -"
@@ -144,8 +144,12 @@ for row in "${ROWS[@]}"; do
   done
   bm="$(printf '%s\n' "${b[@]}" | median)"
   am="$(printf '%s\n' "${a[@]}" | median)"
-  awk -v n="$name" -v b="$bm" -v a="$am" -v sz="$size" -v bs="${b[*]}" -v as="${a[*]}" 'BEGIN {
-    printf "%-20s %12.0f %12.1f %12.0f %12.1f %7.2f   (before: %s; after: %s)\n", n, b, b * sz / 1048576, a, a * sz / 1048576, a / b, bs, as }'
+  # the ratio of each rep's pair (run back to back) is steadier than the ratio of medians when
+  # the machine's load drifts between reps
+  pm="$(for i in "${!b[@]}"; do awk -v a="${a[$i]}" -v b="${b[$i]}" 'BEGIN { printf "%.4f\n", a / b }'; done | median)"
+  awk -v n="$name" -v b="$bm" -v a="$am" -v p="$pm" -v sz="$size" -v bs="${b[*]}" -v as="${a[*]}" 'BEGIN {
+    printf "%-20s %12.0f %12.1f %12.0f %12.1f %7.2f %7.2f   (before: %s; after: %s)\n", n, b, b * sz / 1048576, a, a * sz / 1048576, a / b, p, bs, as }'
 done
 echo "(both: appliance jar, --raid RAID0, thin 1 GiB LUN 0 on sparse drive files, filled once; qemu-img bench"
-echo " over libiscsi on loopback; medians of $REPS runs per side, alternating which side runs first)"
+echo " over libiscsi on loopback; medians of $REPS runs per side, alternating which side runs first;"
+echo " ratio = after median / before median; paired = median of the per-rep ratios after/before)"
