@@ -14,10 +14,12 @@
 # queue depth 8.
 #
 # Usage: bench/scripts/write-path-before-after.sh [--before REV] [--reps N] [--scale F] [--rows REGEX]
-#                                                 [--keep] [--jar-cache DIR]
+#                                                 [--keep] [--jar-cache DIR] [--settle S]
 #   --scale multiplies the op counts (default 1, integer); --keep leaves the temporary directory;
 #   --jar-cache: where the "before" jar is kept by commit id for the next run (default
 #   bench/target/write-path-jars; "none" = always build). The "after" jar is always built.
+#   --settle: seconds to wait after each run (default 3) so that the side that just ran has
+#   destaged its cache before the other side runs (both appliances stay up).
 # Needs: qemu-utils, qemu-block-extra (libiscsi driver), JDK 17, Maven with the project's
 # dependencies already in ~/.m2 (the build is offline).
 set -euo pipefail
@@ -29,6 +31,7 @@ SCALE=1
 ROWS_RE="."
 KEEP=0
 JAR_CACHE="$ROOT/bench/target/write-path-jars"
+SETTLE=3
 while [ $# -gt 0 ]; do
   case "$1" in
     --before) BEFORE_REV="$2"; shift ;;
@@ -37,6 +40,7 @@ while [ $# -gt 0 ]; do
     --rows) ROWS_RE="$2"; shift ;;
     --keep) KEEP=1 ;;
     --jar-cache) JAR_CACHE="$2"; shift ;;
+    --settle) SETTLE="$2"; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -108,6 +112,7 @@ start after
 # fill each LUN once so the measured writes overwrite allocated space on both sides
 for side in before after; do
   qemu-img bench -f raw -t none -w -c $((LUN_BYTES / 1048576)) -d 8 -s 1048576 "${URL[$side]}" >/dev/null
+  sleep "$SETTLE"
 done
 
 run_once() { # url count depth size step
@@ -117,6 +122,7 @@ run_once() { # url count depth size step
   out="$(qemu-img bench "${args[@]}" "$url" 2>&1)"
   secs="$(echo "$out" | sed -n 's/.*Run completed in \([0-9.]*\) seconds.*/\1/p')"
   [ -n "$secs" ] || { echo "qemu-img bench failed: $out" >&2; exit 1; }
+  sleep "$SETTLE"
   awk -v c="$count" -v s="$secs" 'BEGIN { printf "%.1f", c / s }'
 }
 
