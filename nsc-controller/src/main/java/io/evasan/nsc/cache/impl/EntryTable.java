@@ -100,6 +100,44 @@ final class EntryTable {
         slotFree[slotTop++] = slot;
     }
 
+    /** Receives a run of sectors: byte offset and length. */
+    interface RunConsumer {
+        void accept(long start, long length);
+    }
+
+    /**
+     * Calls {@code each} with every maximal run of entry {@code slot}'s range of which it still is
+     * the newest cached holder (newer cached writes keep theirs), ascending.
+     */
+    void forEachNewestRun(int slot, RunConsumer each) {
+        int lun = this.lun[slot];
+        long off = offset[slot];
+        long end = off + len[slot];
+        index.lookup(lun, off, end);
+        long[] xs = index.outStart();
+        long[] xe = index.outEnd();
+        int[] xslot = index.outSlot();
+        long runStart = -1;
+        long runEnd = -1;
+        for (int i = 0, n = index.outCount(); i < n; i++) {
+            if (xslot[i] != slot) {
+                continue;
+            }
+            if (runStart >= 0 && xs[i] == runEnd) {
+                runEnd = xe[i];
+                continue;
+            }
+            if (runStart >= 0) {
+                each.accept(runStart, runEnd - runStart);
+            }
+            runStart = xs[i];
+            runEnd = xe[i];
+        }
+        if (runStart >= 0) {
+            each.accept(runStart, runEnd - runStart);
+        }
+    }
+
     private void indexInsert(int slot) {
         long s = offset[slot];
         index.insert(lun[slot], s, s + len[slot], slot);

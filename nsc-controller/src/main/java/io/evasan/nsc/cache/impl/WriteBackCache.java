@@ -689,29 +689,7 @@ public final class WriteBackCache implements WriteCache {
         long end = off + eLen[slot];
         LOG.log(System.Logger.Level.ERROR, "LUN " + lun + ": acknowledged write [" + off + ", " + end
                 + ") is lost after " + eFails[slot] + " failed destages: " + cause.getMessage());
-        index.lookup(lun, off, end);
-        long[] xs = index.outStart();
-        long[] xe = index.outEnd();
-        int[] xslot = index.outSlot();
-        long runStart = -1;
-        long runEnd = -1;
-        for (int i = 0, n = index.outCount(); i < n; i++) {
-            if (xslot[i] != slot) {
-                continue;
-            }
-            if (runStart >= 0 && xs[i] == runEnd) {
-                runEnd = xe[i];
-                continue;
-            }
-            if (runStart >= 0) {
-                target.destageLost(lun, runStart, runEnd - runStart, cause);
-            }
-            runStart = xs[i];
-            runEnd = xe[i];
-        }
-        if (runStart >= 0) {
-            target.destageLost(lun, runStart, runEnd - runStart, cause);
-        }
+        entries.forEachNewestRun(slot, (start, length) -> target.destageLost(lun, start, length, cause));
         syncWaiters.markLoss(lun);
     }
 
