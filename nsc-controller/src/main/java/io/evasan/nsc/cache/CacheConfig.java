@@ -8,7 +8,7 @@ import java.nio.file.Path;
  *
  * <p>Invariants checked by {@link #validate()}: segment size a multiple of 4096 between 64 KiB and
  * 1 GiB, 4 to {@link CacheLogDescriptor#MAX_SEGMENTS} segments, at least one worker, entries
- * >= 16, non-negative rate, positive retry backoff not above its maximum, at least one destage attempt.
+ * >= 16, mirror window >= 1, non-negative rate, positive retry backoff not above its maximum, at least one destage attempt.
  */
 public final class CacheConfig {
     private int segmentSize = 1 << 20;
@@ -20,6 +20,7 @@ public final class CacheConfig {
     private boolean forceOnAck;
     private NvLogMedium.Opener nvLogMedium = NvLogMedium::mapped;
     private MirrorChannel mirror;
+    private int mirrorWindow = 256;
     private long retryBackoffMillis = 20;
     private long maxRetryBackoffMillis = 1000;
     private int maxDestageAttempts = 8;
@@ -51,6 +52,12 @@ public final class CacheConfig {
     public CacheConfig nvLogMedium(NvLogMedium.Opener v) { this.nvLogMedium = v; return this; }
     /** Partner mirror; null (default) = no partner, acknowledgement does not wait for one. */
     public CacheConfig mirror(MirrorChannel v) { this.mirror = v; return this; }
+    /**
+     * Most host write messages sent to the partner and not yet acknowledged (default 256). A write
+     * that would exceed it waits outside the cache lock ({@link WriteCache#write}) or gets
+     * {@link WriteCache#FULL} ({@link WriteCache#tryWrite}).
+     */
+    public CacheConfig mirrorWindow(int v) { this.mirrorWindow = v; return this; }
     /** Pause before retrying a destage that the backend failed (default 20 ms). */
     public CacheConfig retryBackoffMillis(long v) { this.retryBackoffMillis = v; return this; }
     /** The backoff doubles after each failed attempt of one write, up to this (default 1000 ms). */
@@ -71,6 +78,7 @@ public final class CacheConfig {
     public boolean forceOnAck() { return forceOnAck; }
     public NvLogMedium.Opener nvLogMedium() { return nvLogMedium; }
     public MirrorChannel mirror() { return mirror; }
+    public int mirrorWindow() { return mirrorWindow; }
     public long retryBackoffMillis() { return retryBackoffMillis; }
     public long maxRetryBackoffMillis() { return maxRetryBackoffMillis; }
     public int maxDestageAttempts() { return maxDestageAttempts; }
@@ -91,6 +99,9 @@ public final class CacheConfig {
         }
         if (destageBytesPerSecond < 0) {
             throw new IllegalArgumentException("destageBytesPerSecond must be >= 0: " + destageBytesPerSecond);
+        }
+        if (mirrorWindow < 1) {
+            throw new IllegalArgumentException("mirrorWindow must be >= 1: " + mirrorWindow);
         }
         if (retryBackoffMillis < 1) {
             throw new IllegalArgumentException("retryBackoffMillis must be >= 1: " + retryBackoffMillis);

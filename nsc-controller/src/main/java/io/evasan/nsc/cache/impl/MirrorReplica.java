@@ -20,7 +20,8 @@ import java.util.zip.CRC32C;
  * {@link #takeOver} to destage them itself.
  *
  * <p>Invariants: after applying the messages of a cache in order, {@link #pendingSeqs()} equals
- * that cache's pending items; a message with a bad crc is rejected with
+ * that cache's pending items; a message with a bad crc, or a sequenced message (mirror sequence
+ * number > 0) whose number is not {@link #lastMirrorSeq()} + 1, is rejected with
  * {@code StorageException(CORRUPT_METADATA)} and changes nothing. Thread-safe (synchronized).
  */
 public final class MirrorReplica {
@@ -30,11 +31,36 @@ public final class MirrorReplica {
     private final TreeMap<Long, Item> items = new TreeMap<>();
     private final CRC32C crc = new CRC32C();
     private long applied;
+    private long lastMirrorSeq;
+
+    /**
+     * Applies a batch (position to limit: messages back to back, {@link CacheMessageDescriptor}) in
+     * order; stops at the first message refused (the ones before it stay applied). Returns the
+     * highest mirror sequence number applied so far.
+     */
+    public synchronized long applyBatch(ByteBuffer batch) {
+        try {
+            CacheMessageDescriptor.forEachInBatch(batch, this::apply);
+        } catch (IllegalArgumentException e) {
+            throw new StorageException(ErrorCode.CORRUPT_METADATA, "mirrored cache batch: " + e.getMessage());
+        }
+        return lastMirrorSeq;
+    }
+
+    /** Highest mirror sequence number applied (0 before the first sequenced message). */
+    public synchronized long lastMirrorSeq() {
+        return lastMirrorSeq;
+    }
 
     /** Applies one message (index 0 to its length in {@code msg}). */
     public synchronized void apply(ByteBuffer msg) {
         if (!CacheMessageDescriptor.verify(msg, crc)) {
             throw new StorageException(ErrorCode.CORRUPT_METADATA, "mirrored cache message failed its checksum");
+        }
+        long mseq = CacheMessageDescriptor.mirrorSeq(msg);
+        if (mseq != 0 && mseq != lastMirrorSeq + 1) {
+            throw new StorageException(ErrorCode.CORRUPT_METADATA, "mirrored cache message " + mseq
+                    + " out of sequence (last applied " + lastMirrorSeq + ")");
         }
         long seq = CacheMessageDescriptor.seq(msg);
         switch (CacheMessageDescriptor.type(msg)) {
@@ -51,6 +77,9 @@ public final class MirrorReplica {
                     "unknown cache message type " + CacheMessageDescriptor.type(msg));
         }
         applied++;
+        if (mseq != 0) {
+            lastMirrorSeq = mseq;
+        }
     }
 
     /** Sequence numbers of the items held, ascending. */

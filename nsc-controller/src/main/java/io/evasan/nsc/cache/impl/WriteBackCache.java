@@ -8,28 +8,20 @@ import io.evasan.nsc.cache.CacheMessageDescriptor;
 import io.evasan.nsc.cache.CacheStats;
 import io.evasan.nsc.cache.CachedItem;
 import io.evasan.nsc.cache.DestageTarget;
-import io.evasan.nsc.cache.MirrorChannel;
 import io.evasan.nsc.cache.WriteCache;
 import io.evasan.nsc.marker.SnapshotAction;
 import io.evasan.nsc.marker.SnapshotMarker;
 import io.evasan.nsc.marker.SnapshotRequest;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.zip.CRC32C;
 
 import static io.evasan.nsc.cache.CacheLogDescriptor.PAYLOAD_OFFSET;
 import static io.evasan.nsc.cache.CacheLogDescriptor.offsetOf;
@@ -38,11 +30,22 @@ import static io.evasan.nsc.cache.CacheLogDescriptor.segmentOf;
 /**
  * The write-back cache of one controller, volatile or non-volatile ({@link CacheConfig}).
  *
+ * <p>This class admits writes, serves reads and runs each destage and its completion; its parts,
+ * all guarded by its one lock unless they say otherwise: {@link EntryTable} (entry slots, extent
+ * index, dependency edges), {@link DestageScheduler} (initiator queues, the pick, the workers),
+ * {@link MarkerTracker} (pending markers), {@link SyncWaiters} (SYNCHRONIZE CACHE / FUA),
+ * {@link CacheSpace} (room and its waiters), {@link MirrorPublisher} (the partner stream, its own
+ * lock) and {@link CacheLogReplay} (the NV log at open).
+ *
  * <p>How it keeps the {@link WriteCache} invariants:
  * <ul>
  * <li>One lock is the serialization point: a write chunk or a marker takes the next global
  *     sequence number, is appended to the {@link SegmentStore} (committed, crc'd and optionally
- *     msync'd), indexed, queued and mirrored before the lock is released and the write returns.</li>
+ *     msync'd), indexed, queued and its mirror message enqueued ({@link MirrorPublisher}) before the
+ *     lock is released. The message is sent to the partner after the lock is released (batched with
+ *     whatever else queued meanwhile), and the write returns once the partner acknowledged it; when
+ *     the partner's unacknowledged window is full, {@link #write} waits outside the lock and
+ *     {@link #tryWrite} returns {@link #FULL}. The channel is never called under the lock.</li>
  * <li>Each cached chunk is an entry slot (primitive arrays, preallocated) linked into its
  *     initiator's FIFO queue; a queue has at most one entry in flight, and only its head may be
  *     dispatched, so one initiator's writes reach the backend in order.</li>
@@ -64,7 +67,7 @@ import static io.evasan.nsc.cache.CacheLogDescriptor.segmentOf;
  *     dependants are released, so it never pins the cache). Any other failure keeps the entry and
  *     retries it without limit.</li>
  * <li>Waiting never holds a thread of the caller's: SYNCHRONIZE CACHE and FUA are
- *     {@link SyncWaiter}s completed by the destage workers; a waiter fails with WRITE_FAULT as soon
+ *     {@link SyncWaiters} completed by the destage workers; a waiter fails with WRITE_FAULT as soon
  *     as an entry it waits for is lost or fails an attempt beyond its bound (so a wait lasts at
  *     most the entry's bounded attempts, or one more attempt once they are spent), so a stuck LUN never makes a wait
  *     on another LUN, or any caller's thread, wait without bound. The LUN's flush runs on a cache
@@ -72,22 +75,14 @@ import static io.evasan.nsc.cache.CacheLogDescriptor.segmentOf;
  * </ul>
  */
 public final class WriteBackCache implements WriteCache {
-    private static final byte FREE = 0;
-    private static final byte QUEUED = 1;
-    private static final byte IN_FLIGHT = 2;
-
     private final DestageTarget target;
     private final SnapshotAction action;
     private final CacheStats stats;
     private final SegmentStore store;
-    private final MirrorChannel mirror;
-    private final long retryBackoffNanos;
-    private final long maxRetryBackoffNanos;
+    private final MirrorPublisher mirror;
     private final int maxAttempts;
     private static final System.Logger LOG = System.getLogger(WriteBackCache.class.getName());
-    private final long rateBytesPerSecond;
     private final boolean powerLossSafe;
-    private final AtomicLong rateNextFree = new AtomicLong();
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition space = lock.newCondition();
@@ -95,8 +90,11 @@ public final class WriteBackCache implements WriteCache {
     private final Condition done = lock.newCondition();
 
     private long seqCounter;
+    /** Mirror sequence number of the last message {@link #insertLocked} enqueued (guarded by lock). */
+    private long lastMirrorSeq;
 
-    // ---- entry slots
+    // ---- entry slots ({@link EntryTable}; the arrays are aliases of its arrays)
+    private final EntryTable entries;
     private final long[] eSeq;
     private final long[] eOffset;
     private final long[] eAddr;
@@ -105,104 +103,30 @@ public final class WriteBackCache implements WriteCache {
     private final int[] eInit;
     private final int[] eDeps;
     private final int[] eNext;
-    private final int[] eEdgeHead;
     private final int[] eFails;
-    private final byte[] eState;
-    private final long[] depStamp;
-    private long stamp;
-    private final int[] slotFree;
-    private int slotTop;
 
-    // ---- dependency edges (pool, grows rarely)
-    private int[] edgeTarget = new int[1024];
-    private int[] edgeNext = new int[1024];
-    private int edgeFree = -1;
-    private int edgeUsed;
-
-    // ---- per-initiator queues
-    private final IntIntHashMap queueIndex = new IntIntHashMap(-1);
-    private final List<InitQueue> queueList = new ArrayList<>();
-    private long virtualTime;
+    // ---- per-initiator queues, the pick, the destage workers
+    private final DestageScheduler scheduler;
 
     // ---- markers, oldest first
-    private final ArrayDeque<MarkerState> markers = new ArrayDeque<>();
+    private final MarkerTracker markers = new MarkerTracker();
 
     // ---- newest-entry-per-sector index
     private final ExtentIndex index;
     private final ThreadLocal<long[][]> gapBuffers = ThreadLocal.withInitial(() -> new long[][] {new long[16]});
 
-    private final List<SpaceWaiter> spaceWaiters = new ArrayList<>();
-    private final List<SyncWaiter> syncWaiters = new ArrayList<>();
-    private final ArrayList<SyncWaiter> readySync = new ArrayList<>();
-    /** LUNs that lost acknowledged data not yet reported to a SYNCHRONIZE CACHE / FUA (guarded by lock). */
+    /** Room for writes and the writers waiting for it. */
+    private final CacheSpace room;
+    private final SyncWaiters syncWaiters;
+    /** LUNs that lost acknowledged data not yet reported to a SYNCHRONIZE CACHE / FUA (guarded by lock; {@link SyncWaiters}). */
     private final java.util.Set<Integer> unreportedLoss = new java.util.HashSet<>();
-    private final java.util.concurrent.ExecutorService syncExec;
-    private final ByteBuffer mirrorBuf;
-    private final CRC32C mirrorCrc = new CRC32C();
 
     private long dirty;
-    private boolean paused;
     private boolean closing;
     private boolean closed;
-    private final Thread[] workers;
     private final long recoveredWrites;
     private final long recoveredMarkers;
     private final List<String> recoveryFailures = new ArrayList<>();
-
-    private static final class InitQueue {
-        final int id;
-        int head = -1;
-        int tail = -1;
-        int count;
-        int weight = 1;
-        long vtime;
-        boolean inFlight;
-        long retryAt;
-
-        InitQueue(int id) {
-            this.id = id;
-        }
-    }
-
-    private static final class MarkerState {
-        final SnapshotMarker ticket;
-        final long addr;
-        int remaining;
-        boolean firing;
-
-        MarkerState(SnapshotMarker ticket, long addr) {
-            this.ticket = ticket;
-            this.addr = addr;
-        }
-    }
-
-    private record SpaceWaiter(int bytes, CompletableFuture<Void> future) {
-    }
-
-    /**
-     * One SYNCHRONIZE CACHE or FUA in progress on {@link #lun}: either a set of (slot, seq) entries
-     * ({@code slots != null}; {@code remaining} of them still cached) or a queue prefix (the entries of
-     * initiator {@code init} up to seq {@code upTo}). Guarded by the cache lock until it is moved to
-     * {@link #readySync}; then completed outside the lock.
-     */
-    private static final class SyncWaiter {
-        final int lun;
-        final int init;
-        final long upTo;
-        /** Slots ascending (each slot holds one entry at a time), with the seq each held; {@code count} used. */
-        int[] slots;
-        long[] seqs;
-        int count;
-        int remaining;
-        String fault;
-        final CompletableFuture<Void> future = new CompletableFuture<>();
-
-        SyncWaiter(int lun, int init, long upTo) {
-            this.lun = lun;
-            this.init = init;
-            this.upTo = upTo;
-        }
-    }
 
     /**
      * Creates the cache. In non-volatile mode an existing log is first replayed into the backend in
@@ -218,150 +142,57 @@ public final class WriteBackCache implements WriteCache {
         this.target = target;
         this.action = action;
         this.stats = stats;
-        this.mirror = config.mirror();
-        this.retryBackoffNanos = TimeUnit.MILLISECONDS.toNanos(config.retryBackoffMillis());
-        this.maxRetryBackoffNanos = TimeUnit.MILLISECONDS.toNanos(config.maxRetryBackoffMillis());
         this.maxAttempts = config.maxDestageAttempts();
-        this.rateBytesPerSecond = config.destageBytesPerSecond();
         this.powerLossSafe = config.nonVolatileLog() != null && config.forceOnAck();
         long[] recovered = new long[2];
         if (config.nonVolatileLog() != null) {
-            this.store = openAndRecover(config, target, action, recovered, recoveryFailures, unreportedLoss);
+            this.store = CacheLogReplay.openAndRecover(config, target, action, recovered, recoveryFailures, unreportedLoss);
         } else {
             this.store = SegmentStore.volatileStore(config.segmentSize(), config.segmentCount());
         }
         this.recoveredWrites = recovered[0];
         this.recoveredMarkers = recovered[1];
         int n = config.maxEntries();
-        eSeq = new long[n];
-        eOffset = new long[n];
-        eAddr = new long[n];
-        eLun = new int[n];
-        eLen = new int[n];
-        eInit = new int[n];
-        eDeps = new int[n];
-        eNext = new int[n];
-        eEdgeHead = new int[n];
-        eFails = new int[n];
-        eState = new byte[n];
-        depStamp = new long[n];
-        slotFree = new int[n];
-        index = new ExtentIndex(2 * n + 2);
-        for (int i = n - 1; i >= 0; i--) {
-            slotFree[slotTop++] = i;
-            eSeq[i] = -1;
-        }
-        mirrorBuf = ByteBuffer.allocateDirect(CacheMessageDescriptor.HEADER_LENGTH + store.segmentSize())
-                .order(ByteOrder.LITTLE_ENDIAN);
+        entries = new EntryTable(n);
+        eSeq = entries.seq;
+        eOffset = entries.offset;
+        eAddr = entries.addr;
+        eLun = entries.lun;
+        eLen = entries.len;
+        eInit = entries.init;
+        eDeps = entries.deps;
+        eNext = entries.next;
+        eFails = entries.fails;
+        index = entries.index;
+        room = new CacheSpace(store, entries);
+        this.mirror = new MirrorPublisher(config.mirror(), config.mirrorWindow(), lock);
         stats.setCapacity(capacityBytes());
-        java.util.concurrent.atomic.AtomicInteger syncThreads = new java.util.concurrent.atomic.AtomicInteger();
-        syncExec = java.util.concurrent.Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "cache-sync-" + syncThreads.incrementAndGet());
-            t.setDaemon(true);
-            return t;
+        scheduler = new DestageScheduler(config, lock, work, eNext, eLen);
+        syncWaiters = new SyncWaiters(target, unreportedLoss, init -> {
+            DestageScheduler.InitQueue q = scheduler.queue(init);
+            return q.head < 0 ? Long.MAX_VALUE : eSeq[q.head];
         });
-        workers = new Thread[config.destageWorkers()];
-        for (int i = 0; i < workers.length; i++) {
-            workers[i] = new Thread(this::workerLoop, "cache-destage-" + i);
-            workers[i].setDaemon(true);
-            workers[i].start();
-        }
-    }
-
-    private static SegmentStore openAndRecover(CacheConfig config, DestageTarget target, SnapshotAction action,
-                                               long[] counts, List<String> failures, java.util.Set<Integer> lostLuns) {
-        SegmentStore s = SegmentStore.openLog(config.nvLogMedium(), config.nonVolatileLog(), config.segmentSize(), config.segmentCount(),
-                config.forceOnAck());
-        try {
-            List<SegmentStore.Recovered> live = s.scanLive();
-            for (SegmentStore.Recovered r : live) {
-                ByteBuffer seg = s.segment(segmentOf(r.address()));
-                int rec = offsetOf(r.address());
-                if (r.type() == CacheLogDescriptor.TYPE_WRITE) {
-                    ByteBuffer view = seg.duplicate();
-                    int len = CacheLogDescriptor.payloadLength(seg, rec);
-                    replayWrite(config, target, CacheLogDescriptor.lunId(seg, rec), CacheLogDescriptor.byteOffset(seg, rec),
-                            view, rec + PAYLOAD_OFFSET, len, failures, lostLuns);
-                    counts[0]++;
-                } else {
-                    SnapshotRequest req = CacheMessageDescriptor.getMarkerPayload(seg, rec + PAYLOAD_OFFSET,
-                            seg.getInt(rec + CacheLogDescriptor.LUN_COUNT_OFFSET),
-                            seg.getInt(rec + CacheLogDescriptor.KIND_OFFSET),
-                            seg.getLong(rec + CacheLogDescriptor.REQUEST_ID_OFFSET));
-                    try {
-                        action.takeSnapshot(req);
-                        counts[1]++;
-                    } catch (RuntimeException e) {
-                        // the writes are replayed either way; the failure is reported by recoveryFailures()
-                        failures.add(req + ": " + e);
-                    }
-                }
+        scheduler.start(new DestageScheduler.Host() {
+            @Override
+            public MarkerTracker.MarkerState markerToFire() {
+                return markers.readyToFire();
             }
-            target.flushAll();
-        } catch (RuntimeException e) {
-            s.close();
-            throw e;
-        }
-        s.trim();
-        if (s.segmentSize() != config.segmentSize() || s.segmentCount() != config.segmentCount()) {
-            s.close();
-            try {
-                SegmentStore.delete(config.nonVolatileLog());
-            } catch (java.io.IOException e) {
-                throw new StorageException(ErrorCode.IO_ERROR, "cannot re-create cache log "
-                        + config.nonVolatileLog() + ": " + e.getMessage(), e);
-            }
-            s = SegmentStore.openLog(config.nvLogMedium(), config.nonVolatileLog(), config.segmentSize(), config.segmentCount(),
-                    config.forceOnAck());
-        }
-        return s;
-    }
 
-    /**
-     * Replays one logged write. A failure whose code says the backend's RStore lost the data
-     * ({@link #lostAtReplay}) is retried {@link CacheConfig#maxDestageAttempts} times and then given up
-     * as at run time (reported by {@link DestageTarget#destageLost} and in {@link #recoveryFailures()}),
-     * so one dead RStore does not keep the whole controller from starting; any other failure propagates
-     * and leaves the log untouched.
-     */
-    private static void replayWrite(CacheConfig config, DestageTarget target, int lun, long off, ByteBuffer view, int pos,
-                                    int len, List<String> failures, java.util.Set<Integer> lostLuns) {
-        long backoff = config.retryBackoffMillis();
-        for (int attempt = 1; ; attempt++) {
-            view.limit(pos + len).position(pos);
-            try {
-                target.write(lun, off, view);
-                return;
-            } catch (StorageException e) {
-                if (!lostAtReplay(e.code())) {
-                    throw e;
-                }
-                if (attempt >= config.maxDestageAttempts()) {
-                    target.destageLost(lun, off, len, e);
-                    lostLuns.add(lun);
-                    failures.add("LUN " + lun + " write [" + off + ", " + (off + len) + ") lost at replay: " + e);
-                    LOG.log(System.Logger.Level.ERROR, "LUN " + lun + ": logged write [" + off + ", " + (off + len)
-                            + ") is lost (replay failed " + attempt + " times): " + e.getMessage());
-                    return;
-                }
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(backoff));
-                backoff = Math.min(config.maxRetryBackoffMillis(), backoff * 2);
+            @Override
+            public boolean held(int slot) {
+                return eDeps[slot] > 0 || markerBlocked(slot);
             }
-        }
-    }
 
-    /** Replay gives a write up only when its RStore lost the data (never for an unknown LUN or no space). */
-    private static boolean lostAtReplay(ErrorCode code) {
-        switch (code) {
-            case WRITE_FAULT:
-            case UNRECOVERABLE_READ:
-            case DRIVE_FAILED:
-            case INSUFFICIENT_DRIVES:
-            case IO_ERROR:
-                return true;
-            default:
-                return false;
-        }
+            @Override
+            public void fire(MarkerTracker.MarkerState marker) {
+                fireMarker(marker);
+            }
+
+            @Override
+            public void destage(int slot, ByteBuffer[] views) {
+                WriteBackCache.this.destage(slot, views);
+            }
+        }, config.destageWorkers(), store.segmentCount());
     }
 
     /** Writes replayed from the non-volatile log when this cache was opened. */
@@ -401,24 +232,38 @@ public final class WriteBackCache implements WriteCache {
         validateWrite(lunId, byteOffset, len);
         long t0 = System.nanoTime();
         long seq;
-        lock.lock();
-        try {
-            checkOpen();
-            if (!fits(len)) {
-                long w0 = System.nanoTime();
-                while (!fits(len)) {
-                    space.awaitUninterruptibly();
-                    checkOpen();
+        long mseq;
+        while (true) {
+            int chunks;
+            lock.lock();
+            try {
+                checkOpen();
+                if (!room.fits(len)) {
+                    long w0 = System.nanoTime();
+                    while (!room.fits(len)) {
+                        space.awaitUninterruptibly();
+                        checkOpen();
+                    }
+                    stats.backPressure(System.nanoTime() - w0);
                 }
-                stats.backPressure(System.nanoTime() - w0);
+                chunks = room.chunksFor(len);
+                if (mirror.hasRoom(chunks)) {
+                    seq = insertLocked(initiatorId, lunId, byteOffset, src, len);
+                    mseq = lastMirrorSeq;
+                    break;
+                }
+            } finally {
+                lock.unlock();
             }
-            seq = insertLocked(initiatorId, lunId, byteOffset, src, len);
-        } finally {
-            lock.unlock();
+            // the partner's window is full: wait for its acknowledgements outside the cache lock
+            long w0 = System.nanoTime();
+            mirror.awaitRoom(chunks);
+            stats.backPressure(System.nanoTime() - w0);
         }
+        mirror.awaitAcked(mseq);
         stats.ack(System.nanoTime() - t0);
         if (fua) {
-            join(awaitQueuePastAsync(initiatorId, lunId, seq));
+            SyncWaiters.join(awaitQueuePastAsync(initiatorId, lunId, seq));
         }
         return seq;
     }
@@ -429,16 +274,19 @@ public final class WriteBackCache implements WriteCache {
         validateWrite(lunId, byteOffset, len);
         long t0 = System.nanoTime();
         long seq;
+        long mseq;
         lock.lock();
         try {
             checkOpen();
-            if (!fits(len)) {
+            if (!room.fits(len) || !mirror.hasRoom(room.chunksFor(len))) {
                 return FULL;
             }
             seq = insertLocked(initiatorId, lunId, byteOffset, src, len);
+            mseq = lastMirrorSeq;
         } finally {
             lock.unlock();
         }
+        mirror.awaitAcked(mseq);
         stats.ack(System.nanoTime() - t0);
         return seq;
     }
@@ -448,17 +296,17 @@ public final class WriteBackCache implements WriteCache {
         if (bytes < 0 || bytes > maxWriteBytes()) {
             throw new IllegalArgumentException("bytes " + bytes + " outside [0, " + maxWriteBytes() + "]");
         }
+        int chunks;
         lock.lock();
         try {
-            if (fits(bytes)) {
-                return CompletableFuture.completedFuture(null);
+            if (!room.fits(bytes)) {
+                return room.waitFor(bytes);
             }
-            CompletableFuture<Void> f = new CompletableFuture<>();
-            spaceWaiters.add(new SpaceWaiter(bytes, f));
-            return f;
+            chunks = room.chunksFor(bytes);
         } finally {
             lock.unlock();
         }
+        return mirror.whenRoom(chunks);
     }
 
     private void validateWrite(int lunId, long byteOffset, int len) {
@@ -490,29 +338,8 @@ public final class WriteBackCache implements WriteCache {
         }
     }
 
-    /** True if a write of len bytes fits now (store room for all chunks and free slots). */
-    private boolean fits(int len) {
-        int r0 = store.activeRoom512();
-        int per = store.maxPayloadPerSegment();
-        long cap = r0 + (long) store.freeSegments() * per;
-        if (cap < len) {
-            return false;
-        }
-        int rem = len;
-        int chunks = 0;
-        if (r0 > 0 && rem > 0) {
-            rem -= Math.min(rem, r0);
-            chunks++;
-        }
-        while (rem > 0) {
-            rem -= Math.min(rem, per);
-            chunks++;
-        }
-        return chunks <= slotTop;
-    }
-
     private long insertLocked(int init, int lun, long off, ByteBuffer src, int len) {
-        InitQueue q = queue(init);
+        DestageScheduler.InitQueue q = scheduler.queue(init);
         int rem = len;
         long pos = off;
         int srcPos = src.position();
@@ -529,33 +356,11 @@ public final class WriteBackCache implements WriteCache {
             int dataIndex = offsetOf(addr) + PAYLOAD_OFFSET;
             seg.put(dataIndex, src, srcPos, n);
             store.commit(addr);
-            int slot = slotFree[--slotTop];
-            eSeq[slot] = seq;
-            eOffset[slot] = pos;
-            eAddr[slot] = addr;
-            eLun[slot] = lun;
-            eLen[slot] = n;
-            eInit[slot] = init;
-            eDeps[slot] = 0;
-            eNext[slot] = -1;
-            eEdgeHead[slot] = -1;
-            eFails[slot] = 0;
-            eState[slot] = QUEUED;
-            indexInsert(slot);
-            if (q.head < 0) {
-                q.head = slot;
-                q.vtime = Math.max(q.vtime, virtualTime);
-            } else {
-                eNext[q.tail] = slot;
-            }
-            q.tail = slot;
-            q.count++;
+            int slot = entries.allocate(seq, pos, addr, lun, n, init);
+            scheduler.append(q, slot);
             dirty += n;
             stats.addDirty(n);
-            if (mirror != null) {
-                CacheMessageDescriptor.encodeWrite(mirrorBuf, mirrorCrc, seq, init, lun, pos, seg, dataIndex, n);
-                mirror.send(mirrorBuf);
-            }
+            lastMirrorSeq = mirror.enqueueWrite(seq, init, lun, pos, seg, dataIndex, n);
             rem -= n;
             pos += n;
             srcPos += n;
@@ -565,18 +370,6 @@ public final class WriteBackCache implements WriteCache {
         return seq;
     }
 
-    private InitQueue queue(int init) {
-        int i = queueIndex.get(init);
-        if (i >= 0) {
-            return queueList.get(i);
-        }
-        InitQueue q = new InitQueue(init);
-        q.vtime = virtualTime;
-        queueIndex.put(init, queueList.size());
-        queueList.add(q);
-        return q;
-    }
-
     @Override
     public void setInitiatorWeight(int initiatorId, int weight) {
         if (weight < 1) {
@@ -584,50 +377,10 @@ public final class WriteBackCache implements WriteCache {
         }
         lock.lock();
         try {
-            queue(initiatorId).weight = weight;
+            scheduler.setWeight(initiatorId, weight);
         } finally {
             lock.unlock();
         }
-    }
-
-    // ------------------------------------------------------------------ index
-
-    private void indexInsert(int slot) {
-        long s = eOffset[slot];
-        index.insert(eLun[slot], s, s + eLen[slot], slot);
-        stamp++;
-        int init = eInit[slot];
-        int[] covered = index.covered();
-        for (int i = 0, n = index.coveredCount(); i < n; i++) {
-            int o = covered[i];
-            if (eInit[o] != init && depStamp[o] != stamp) {
-                depStamp[o] = stamp;
-                addEdge(o, slot);
-                eDeps[slot]++;
-            }
-        }
-    }
-
-    private void indexRemove(int slot) {
-        long s = eOffset[slot];
-        index.remove(eLun[slot], s, s + eLen[slot], slot);
-    }
-
-    private void addEdge(int from, int to) {
-        int e;
-        if (edgeFree >= 0) {
-            e = edgeFree;
-            edgeFree = edgeNext[e];
-        } else {
-            if (edgeUsed == edgeTarget.length) {
-                edgeTarget = Arrays.copyOf(edgeTarget, edgeUsed * 2);
-                edgeNext = Arrays.copyOf(edgeNext, edgeUsed * 2);
-            }
-            e = edgeUsed++;
-        }
-        edgeTarget[e] = to;
-        edgeNext[e] = eEdgeHead[from];
-        eEdgeHead[from] = e;
     }
 
     // ------------------------------------------------------------------ reads
@@ -696,11 +449,11 @@ public final class WriteBackCache implements WriteCache {
      * is flushed); it fails as {@link #synchronizeAsync} does.
      */
     CompletableFuture<Void> awaitQueuePastAsync(int init, int lunId, long upTo) {
-        SyncWaiter w = new SyncWaiter(lunId, init, upTo);
+        SyncWaiters.SyncWaiter w = new SyncWaiters.SyncWaiter(lunId, init, upTo);
         lock.lock();
         try {
-            InitQueue q = queue(init);
-            if (unreportedLoss.remove(lunId)) {
+            DestageScheduler.InitQueue q = scheduler.queue(init);
+            if (syncWaiters.takeLoss(lunId)) {
                 w.fault = "LUN " + lunId + " lost acknowledged writes (its backend lost their data)";
             } else if (q.head >= 0 && eSeq[q.head] <= upTo) {
                 syncWaiters.add(w);
@@ -709,24 +462,13 @@ public final class WriteBackCache implements WriteCache {
         } finally {
             lock.unlock();
         }
-        finish(w);
+        syncWaiters.finish(w);
         return w.future;
-    }
-
-    private static void join(CompletableFuture<Void> f) {
-        try {
-            f.join();
-        } catch (java.util.concurrent.CompletionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            throw e;
-        }
     }
 
     @Override
     public void synchronize(int lunId, long byteOffset, long length) {
-        join(synchronizeAsync(lunId, byteOffset, length));
+        SyncWaiters.join(synchronizeAsync(lunId, byteOffset, length));
     }
 
     @Override
@@ -735,14 +477,14 @@ public final class WriteBackCache implements WriteCache {
         long len = length == 0 ? size - byteOffset : length;
         validateRange(lunId, byteOffset, len);
         long end = byteOffset + len;
-        SyncWaiter w = new SyncWaiter(lunId, -1, -1);
+        SyncWaiters.SyncWaiter w = new SyncWaiters.SyncWaiter(lunId, -1, -1);
         boolean inline = false;
         lock.lock();
         try {
             int n = 0;
             int[] slots = new int[16];
             long[] seqs = new long[16];
-            for (InitQueue q : queueList) {
+            for (DestageScheduler.InitQueue q : scheduler.queues()) {
                 for (int s = q.head; s >= 0; s = eNext[s]) {
                     if (eLun[s] == lunId && eOffset[s] < end && eOffset[s] + eLen[s] > byteOffset) {
                         if (n == slots.length) {
@@ -754,7 +496,7 @@ public final class WriteBackCache implements WriteCache {
                     }
                 }
             }
-            if (unreportedLoss.remove(lunId) && w.fault == null) {
+            if (syncWaiters.takeLoss(lunId) && w.fault == null) {
                 w.fault = "LUN " + lunId + " lost acknowledged writes (its backend lost their data)";
             }
             if (w.fault == null && n == 0) {
@@ -762,7 +504,7 @@ public final class WriteBackCache implements WriteCache {
                 // always did (no hand-off to a cache thread on the common path)
                 inline = true;
             } else if (w.fault == null) {
-                sortBySlot(slots, seqs, n);
+                SyncWaiters.sortBySlot(slots, seqs, n);
                 w.slots = slots;
                 w.seqs = seqs;
                 w.count = n;
@@ -782,120 +524,13 @@ public final class WriteBackCache implements WriteCache {
             }
             return w.future;
         }
-        finish(w);
+        syncWaiters.finish(w);
         return w.future;
-    }
-
-    /** Sorts the first n (slot, seq) pairs by slot (insertion sort for small n, else via packed longs). */
-    private static void sortBySlot(int[] slots, long[] seqs, int n) {
-        if (n <= 16) {
-            for (int i = 1; i < n; i++) {
-                int s = slots[i];
-                long q = seqs[i];
-                int j = i - 1;
-                while (j >= 0 && slots[j] > s) {
-                    slots[j + 1] = slots[j];
-                    seqs[j + 1] = seqs[j];
-                    j--;
-                }
-                slots[j + 1] = s;
-                seqs[j + 1] = q;
-            }
-            return;
-        }
-        long[] keys = new long[n];
-        for (int i = 0; i < n; i++) {
-            keys[i] = ((long) slots[i] << 32) | i;
-        }
-        Arrays.sort(keys);
-        long[] q = Arrays.copyOf(seqs, n);
-        for (int i = 0; i < n; i++) {
-            slots[i] = (int) (keys[i] >>> 32);
-            seqs[i] = q[(int) keys[i]];
-        }
     }
 
     private String failedWhy(int slot) {
         return "LUN " + eLun[slot] + ": destage of [" + eOffset[slot] + ", " + (eOffset[slot] + eLen[slot])
                 + ") failed " + eFails[slot] + " times; the write stays cached and is retried";
-    }
-
-    /** Completes a waiter taken off the list: WRITE_FAULT for a fault, else flush the LUN on a cache thread. */
-    private void finish(SyncWaiter w) {
-        if (w.fault != null) {
-            w.future.completeExceptionally(new StorageException(ErrorCode.WRITE_FAULT, w.fault));
-            return;
-        }
-        try {
-            syncExec.execute(() -> {
-                try {
-                    target.flush(w.lun);
-                    w.future.complete(null);
-                } catch (Throwable t) {
-                    w.future.completeExceptionally(t);
-                }
-            });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            w.future.completeExceptionally(new StorageException(ErrorCode.INVALID_STATE, "cache closed"));
-        }
-    }
-
-    /** Moves the ready waiters out (caller holds the lock); null when none. */
-    private List<SyncWaiter> takeReadySyncLocked() {
-        if (readySync.isEmpty()) {
-            return null;
-        }
-        List<SyncWaiter> out = new ArrayList<>(readySync);
-        readySync.clear();
-        return out;
-    }
-
-    /**
-     * Updates the waiters for entry {@code slot} (seq {@code seq}) that just left the cache
-     * ({@code lost}: given up) or failed its bounded attempts ({@code exhausted}); the queue of its
-     * initiator is already advanced. Caller holds the lock.
-     */
-    private void syncWaitersLocked(int slot, long seq, int lun, int init, boolean lost, boolean exhausted) {
-        for (Iterator<SyncWaiter> it = syncWaiters.iterator(); it.hasNext(); ) {
-            SyncWaiter w = it.next();
-            if (w.lun != lun && w.slots != null) {
-                continue;
-            }
-            boolean ready = false;
-            if (w.slots != null) {
-                int i = Arrays.binarySearch(w.slots, 0, w.count, slot);
-                if (i >= 0 && w.seqs[i] == seq) {
-                    if (lost) {
-                        w.fault = "LUN " + lun + ": the acknowledged write at seq " + seq
-                                + " was lost (its backend lost the data)";
-                        unreportedLoss.remove(lun);
-                        ready = true;
-                    } else if (exhausted) {
-                        w.fault = failedWhy(slot);
-                        ready = true;
-                    } else {
-                        w.seqs[i] = -2;
-                        ready = --w.remaining == 0;
-                    }
-                }
-            } else if (w.init == init && seq <= w.upTo) {
-                if (lost && w.lun == lun) {
-                    w.fault = "LUN " + lun + ": the acknowledged write at seq " + seq + " was lost (its backend lost the data)";
-                    unreportedLoss.remove(lun);
-                    ready = true;
-                } else if (exhausted) {
-                    w.fault = failedWhy(slot);
-                    ready = true;
-                } else {
-                    InitQueue q = queue(init);
-                    ready = q.head < 0 || eSeq[q.head] > w.upTo;
-                }
-            }
-            if (ready) {
-                it.remove();
-                readySync.add(w);
-            }
-        }
     }
 
     @Override
@@ -909,21 +544,18 @@ public final class WriteBackCache implements WriteCache {
         } finally {
             lock.unlock();
         }
+        mirror.awaitAcked(mirror.lastAssigned());
         target.flushAll();
     }
 
     private long oldestPendingSeq() {
         long min = Long.MAX_VALUE;
-        for (InitQueue q : queueList) {
+        for (DestageScheduler.InitQueue q : scheduler.queues()) {
             if (q.head >= 0) {
                 min = Math.min(min, eSeq[q.head]);
             }
         }
-        MarkerState m = markers.peekFirst();
-        if (m != null) {
-            min = Math.min(min, m.ticket.seq());
-        }
-        return min;
+        return Math.min(min, markers.oldestSeq());
     }
 
     // ------------------------------------------------------------------ markers
@@ -933,6 +565,7 @@ public final class WriteBackCache implements WriteCache {
         byte[] name = request.name().getBytes(StandardCharsets.UTF_8);
         int payload = CacheLogDescriptor.markerPayloadLength(request.lunCount(), name.length);
         SnapshotMarker ticket;
+        long mseq;
         lock.lock();
         try {
             checkOpen();
@@ -947,125 +580,29 @@ public final class WriteBackCache implements WriteCache {
                     request, name);
             store.commit(addr);
             ticket = new SnapshotMarker(seq, request, System.nanoTime());
-            MarkerState ms = new MarkerState(ticket, addr);
-            for (InitQueue q : queueList) {
+            int older = 0;
+            for (DestageScheduler.InitQueue q : scheduler.queues()) {
                 for (int s = q.head; s >= 0; s = eNext[s]) {
                     if (request.covers(eLun[s])) {
-                        ms.remaining++;
+                        older++;
                     }
                 }
             }
-            markers.addLast(ms);
-            if (mirror != null) {
-                CacheMessageDescriptor.encodeMarker(mirrorBuf, mirrorCrc, seq, request);
-                mirror.send(mirrorBuf);
-            }
+            markers.add(ticket, addr, older);
+            mseq = mirror.enqueueMarker(seq, request, payload);
             work.signalAll();
         } finally {
             lock.unlock();
         }
+        mirror.awaitAcked(mseq);
         return ticket;
     }
 
     private boolean markerBlocked(int slot) {
-        if (markers.isEmpty()) {
-            return false;
-        }
-        long seq = eSeq[slot];
-        int lun = eLun[slot];
-        for (MarkerState m : markers) {
-            if (m.ticket.seq() > seq) {
-                return false;
-            }
-            if (m.ticket.request().covers(lun)) {
-                return true;
-            }
-        }
-        return false;
+        return markers.blocks(eSeq[slot], eLun[slot]);
     }
 
     // ------------------------------------------------------------------ destage
-
-    private void workerLoop() {
-        ByteBuffer[] views = new ByteBuffer[store.segmentCount()];
-        while (true) {
-            int slot = -1;
-            MarkerState fire = null;
-            lock.lock();
-            try {
-                while (true) {
-                    if (closed) {
-                        return;
-                    }
-                    long waitNanos = Long.MAX_VALUE;
-                    if (!paused) {
-                        MarkerState h = markers.peekFirst();
-                        if (h != null && !h.firing && h.remaining == 0) {
-                            h.firing = true;
-                            fire = h;
-                            break;
-                        }
-                        long now = System.nanoTime();
-                        slot = pickEntry(now);
-                        if (slot >= 0) {
-                            break;
-                        }
-                        waitNanos = nextRetryIn(now);
-                    }
-                    if (waitNanos == Long.MAX_VALUE) {
-                        work.awaitUninterruptibly();
-                    } else {
-                        try {
-                            work.awaitNanos(waitNanos);
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                        }
-                    }
-                }
-            } finally {
-                lock.unlock();
-            }
-            if (fire != null) {
-                fireMarker(fire);
-            } else {
-                destage(slot, views);
-            }
-        }
-    }
-
-    private long nextRetryIn(long now) {
-        long best = Long.MAX_VALUE;
-        for (InitQueue q : queueList) {
-            if (q.head >= 0 && !q.inFlight && q.retryAt > now) {
-                best = Math.min(best, q.retryAt - now);
-            }
-        }
-        return best;
-    }
-
-    /** Picks the dispatchable queue head with the least virtual time (weighted fair), or -1. */
-    private int pickEntry(long now) {
-        InitQueue best = null;
-        for (int i = 0, n = queueList.size(); i < n; i++) {
-            InitQueue q = queueList.get(i);
-            int s = q.head;
-            if (s < 0 || q.inFlight || q.retryAt > now || eDeps[s] > 0 || markerBlocked(s)) {
-                continue;
-            }
-            if (best == null || q.vtime < best.vtime) {
-                best = q;
-            }
-        }
-        if (best == null) {
-            return -1;
-        }
-        int s = best.head;
-        best.inFlight = true;
-        virtualTime = Math.max(virtualTime, best.vtime);
-        best.vtime += (eLen[s] + 4096L) * 64 / best.weight;
-        eState[s] = IN_FLIGHT;
-        return s;
-    }
 
     private void destage(int slot, ByteBuffer[] views) {
         long addr = eAddr[slot];
@@ -1078,7 +615,7 @@ public final class WriteBackCache implements WriteCache {
         }
         int p = offsetOf(addr) + PAYLOAD_OFFSET;
         v.limit(p + len).position(p);
-        rateLimit(len);
+        scheduler.rateLimit(len);
         boolean ok;
         RuntimeException failure = null;
         try {
@@ -1092,8 +629,8 @@ public final class WriteBackCache implements WriteCache {
             failure = e;
             stats.destageError();
         }
-        List<SpaceWaiter> ready = null;
-        List<SyncWaiter> sync;
+        List<CompletableFuture<Void>> ready = null;
+        List<SyncWaiters.SyncWaiter> sync;
         boolean lost = false;
         lock.lock();
         try {
@@ -1112,40 +649,33 @@ public final class WriteBackCache implements WriteCache {
                     reportLostLocked(slot, se);
                     ready = completeLocked(slot, true);
                 } else {
-                    InitQueue q = queue(eInit[slot]);
-                    q.inFlight = false;
-                    long backoff = retryBackoffNanos << Math.min(fails - 1, 20);
-                    q.retryAt = System.nanoTime() + Math.min(maxRetryBackoffNanos, Math.max(backoff, retryBackoffNanos));
-                    eState[slot] = QUEUED;
+                    scheduler.retryLater(scheduler.queue(eInit[slot]), fails);
                     if (fails == maxAttempts) {
                         LOG.log(System.Logger.Level.ERROR, failedWhy(slot) + ": " + failure);
                     }
                     if (fails >= maxAttempts && !syncWaiters.isEmpty()) {
                         // bounded: a wait for this entry ends with its next failed attempt
-                        syncWaitersLocked(slot, eSeq[slot], eLun[slot], eInit[slot], false, true);
+                        syncWaiters.entryLeft(slot, eSeq[slot], eLun[slot], eInit[slot], false, failedWhy(slot));
                     }
                     work.signalAll();
                 }
             }
-            sync = takeReadySyncLocked();
+            sync = syncWaiters.takeReady();
         } finally {
             lock.unlock();
         }
+        mirror.publish();
         if (ok) {
             stats.destaged(len);
         } else if (lost) {
             stats.destageLost(len);
         }
         if (sync != null) {
-            for (SyncWaiter w : sync) {
-                finish(w);
+            for (SyncWaiters.SyncWaiter w : sync) {
+                syncWaiters.finish(w);
             }
         }
-        if (ready != null) {
-            for (SpaceWaiter w : ready) {
-                w.future.complete(null);
-            }
-        }
+        CacheSpace.complete(ready);
     }
 
     /**
@@ -1159,150 +689,53 @@ public final class WriteBackCache implements WriteCache {
         long end = off + eLen[slot];
         LOG.log(System.Logger.Level.ERROR, "LUN " + lun + ": acknowledged write [" + off + ", " + end
                 + ") is lost after " + eFails[slot] + " failed destages: " + cause.getMessage());
-        index.lookup(lun, off, end);
-        long[] xs = index.outStart();
-        long[] xe = index.outEnd();
-        int[] xslot = index.outSlot();
-        long runStart = -1;
-        long runEnd = -1;
-        for (int i = 0, n = index.outCount(); i < n; i++) {
-            if (xslot[i] != slot) {
-                continue;
-            }
-            if (runStart >= 0 && xs[i] == runEnd) {
-                runEnd = xe[i];
-                continue;
-            }
-            if (runStart >= 0) {
-                target.destageLost(lun, runStart, runEnd - runStart, cause);
-            }
-            runStart = xs[i];
-            runEnd = xe[i];
-        }
-        if (runStart >= 0) {
-            target.destageLost(lun, runStart, runEnd - runStart, cause);
-        }
-        unreportedLoss.add(lun);
+        entries.forEachNewestRun(slot, (start, length) -> target.destageLost(lun, start, length, cause));
+        syncWaiters.markLoss(lun);
     }
 
-    private void rateLimit(int len) {
-        if (rateBytesPerSecond <= 0) {
-            return;
-        }
-        long cost = len * 1_000_000_000L / rateBytesPerSecond;
-        long start;
-        while (true) {
-            long now = System.nanoTime();
-            long nf = rateNextFree.get();
-            start = Math.max(now, nf);
-            if (rateNextFree.compareAndSet(nf, start + cost)) {
-                break;
-            }
-        }
-        long wait;
-        while ((wait = start - System.nanoTime()) > 0) {
-            LockSupport.parkNanos(wait);
-        }
-    }
-
-    private List<SpaceWaiter> completeLocked(int slot, boolean lost) {
-        InitQueue q = queue(eInit[slot]);
-        if (q.head != slot) {
-            throw new IllegalStateException("destaged entry is not its queue's head");
-        }
-        q.head = eNext[slot];
-        if (q.head < 0) {
-            q.tail = -1;
-        }
-        q.count--;
-        q.inFlight = false;
-        q.retryAt = 0;
+    private List<CompletableFuture<Void>> completeLocked(int slot, boolean lost) {
+        scheduler.removeHead(scheduler.queue(eInit[slot]), slot);
         long seq = eSeq[slot];
         int lun = eLun[slot];
         int len = eLen[slot];
         store.done(eAddr[slot]);
-        if (mirror != null) {
-            CacheMessageDescriptor.encodeCompletion(mirrorBuf, mirrorCrc, CacheMessageDescriptor.TYPE_DESTAGED, seq);
-            mirror.send(mirrorBuf);
-        }
-        indexRemove(slot);
-        for (int e = eEdgeHead[slot]; e >= 0; ) {
-            eDeps[edgeTarget[e]]--;
-            int next = edgeNext[e];
-            edgeNext[e] = edgeFree;
-            edgeFree = e;
-            e = next;
-        }
-        for (MarkerState m : markers) {
-            if (m.ticket.seq() > seq && m.ticket.request().covers(lun)) {
-                m.remaining--;
-            }
-        }
+        mirror.enqueueCompletion(CacheMessageDescriptor.TYPE_DESTAGED, seq);
+        markers.entryDone(seq, lun);
         dirty -= len;
         stats.addDirty(-len);
         if (!syncWaiters.isEmpty()) {
-            syncWaitersLocked(slot, seq, lun, eInit[slot], lost, false);
+            syncWaiters.entryLeft(slot, seq, lun, eInit[slot], lost, null);
         }
-        eSeq[slot] = -1;
-        eState[slot] = FREE;
-        slotFree[slotTop++] = slot;
+        entries.release(slot);
         space.signalAll();
         work.signalAll();
         done.signalAll();
-        return readySpaceWaiters();
+        return room.ready();
     }
 
-    private List<SpaceWaiter> readySpaceWaiters() {
-        if (spaceWaiters.isEmpty()) {
-            return null;
-        }
-        List<SpaceWaiter> ready = null;
-        for (Iterator<SpaceWaiter> it = spaceWaiters.iterator(); it.hasNext(); ) {
-            SpaceWaiter w = it.next();
-            if (fits(w.bytes)) {
-                it.remove();
-                if (ready == null) {
-                    ready = new ArrayList<>();
-                }
-                ready.add(w);
-            }
-        }
-        return ready;
-    }
-
-    private void fireMarker(MarkerState m) {
+    private void fireMarker(MarkerTracker.MarkerState m) {
         Throwable failure = null;
         try {
             action.takeSnapshot(m.ticket.request());
         } catch (Throwable t) {
             failure = t;
         }
-        List<SpaceWaiter> ready;
+        List<CompletableFuture<Void>> ready;
         lock.lock();
         try {
-            MarkerState head = markers.pollFirst();
-            if (head != m) {
-                throw new IllegalStateException("fired marker is not the oldest");
-            }
+            markers.removeFired(m);
             store.done(m.addr);
-            if (mirror != null) {
-                CacheMessageDescriptor.encodeCompletion(mirrorBuf, mirrorCrc, CacheMessageDescriptor.TYPE_MARKER_DONE,
-                        m.ticket.seq());
-                mirror.send(mirrorBuf);
-            }
+            mirror.enqueueCompletion(CacheMessageDescriptor.TYPE_MARKER_DONE, m.ticket.seq());
             stats.marker(System.nanoTime() - m.ticket.insertedNanos());
             space.signalAll();
             work.signalAll();
             done.signalAll();
-            ready = readySpaceWaiters();
+            ready = room.ready();
         } finally {
             lock.unlock();
         }
-        if (ready != null) {
-            for (SpaceWaiter w : ready) {
-                w.future.complete(null);
-            }
-        }
+        mirror.publish();
+        CacheSpace.complete(ready);
         if (failure == null) {
             m.ticket.taken().complete(m.ticket.request());
         } else {
@@ -1322,6 +755,25 @@ public final class WriteBackCache implements WriteCache {
         }
     }
 
+    /**
+     * Why the mirror partner was given up (its channel reported it lost or a send failed), or null
+     * while mirroring or without a partner. Once set, writes are acknowledged unmirrored (durable in
+     * the NV log in non-volatile mode) and stay so: re-joining a partner is the two-controller work.
+     */
+    public String mirrorLost() {
+        return mirror.lostReason();
+    }
+
+    /** Mirror messages enqueued and not yet acknowledged by the partner (0 without one). */
+    public long mirrorUnacked() {
+        return mirror.unacked();
+    }
+
+    /** {batches, messages} sent to the partner so far (messages / batches = the batching achieved). */
+    public long[] mirrorSendCounts() {
+        return mirror.sendCounts();
+    }
+
     @Override
     public long capacityBytes() {
         return (long) store.segmentSize() * store.segmentCount();
@@ -1332,14 +784,12 @@ public final class WriteBackCache implements WriteCache {
         List<CachedItem> out = new ArrayList<>();
         lock.lock();
         try {
-            for (InitQueue q : queueList) {
+            for (DestageScheduler.InitQueue q : scheduler.queues()) {
                 for (int s = q.head; s >= 0; s = eNext[s]) {
                     out.add(new CachedItem(false, eSeq[s], eInit[s], eLun[s], eOffset[s], eLen[s], null));
                 }
             }
-            for (MarkerState m : markers) {
-                out.add(new CachedItem(true, m.ticket.seq(), -1, -1, 0, 0, m.ticket.request()));
-            }
+            markers.addTo(out);
         } finally {
             lock.unlock();
         }
@@ -1351,7 +801,7 @@ public final class WriteBackCache implements WriteCache {
     public void pauseDestage() {
         lock.lock();
         try {
-            paused = true;
+            scheduler.pauseLocked(true);
         } finally {
             lock.unlock();
         }
@@ -1361,8 +811,7 @@ public final class WriteBackCache implements WriteCache {
     public void resumeDestage() {
         lock.lock();
         try {
-            paused = false;
-            work.signalAll();
+            scheduler.pauseLocked(false);
         } finally {
             lock.unlock();
         }
@@ -1376,8 +825,7 @@ public final class WriteBackCache implements WriteCache {
                 return;
             }
             closing = true;
-            paused = false;
-            work.signalAll();
+            scheduler.pauseLocked(false);
         } finally {
             lock.unlock();
         }
@@ -1385,19 +833,13 @@ public final class WriteBackCache implements WriteCache {
         lock.lock();
         try {
             closed = true;
-            work.signalAll();
+            scheduler.stopLocked();
             space.signalAll();
         } finally {
             lock.unlock();
         }
-        for (Thread t : workers) {
-            try {
-                t.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        syncExec.shutdown();
+        scheduler.join();
+        syncWaiters.shutdown();
         if (store.nonVolatile()) {
             store.trim();
         }

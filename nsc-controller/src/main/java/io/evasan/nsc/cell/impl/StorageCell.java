@@ -369,6 +369,6 @@ public final class StorageCell implements Cell, Luns, Drives, Jobs, Trees, Backu
     @Override
     public CacheView cache() {
         var c = controller.cache();
-        return new CacheView(c.dirtyBytes(), c.capacityBytes(), c.stats().destagedBytes());
+        return new CacheView(c.dirtyBytes(), c.capacityBytes(), c.stats().destagedBytes(), c.mirrorLost());
     }
 }
