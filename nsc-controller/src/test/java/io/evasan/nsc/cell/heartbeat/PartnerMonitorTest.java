@@ -1,0 +1,265 @@
+package io.evasan.nsc.cell.heartbeat;
+
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The pair's heartbeat on a real Vert.x local event bus (the embedded cell), real timers and
+ * {@code System.nanoTime}. Faults: kill (undeploy one side), hang (its event-loop thread blocked
+ * on a latch: the verticle stays deployed, its consumer registered, nothing runs), partition and
+ * one-way loss ({@link LinkSwitch}), slow link (delays). Detection times are measured and
+ * printed, never asserted against a bound; the assertions are causal: DEAD comes after the fault,
+ * after the last reply, and at least the timeout after the newest answered ping on the monitor's
+ * own clock; no DEAD before the fault or while the link only delays.
+ */
+class PartnerMonitorTest {
+    static final long MS = 1_000_000L;
+    static final long WAIT_S = 20; // how long a test waits for an expected event before failing (liveness, not a bound)
+
+    Vertx vertx;
+    LinkSwitch link;
+    SimpleMeterRegistry registry;
+    final Side a = new Side("A", "B");
+    final Side b = new Side("B", "A");
+
+    /** One controller's monitor and what it reported. */
+    final class Side {
+        final String self;
+        final String partner;
+        final BlockingQueue<PartnerEvent> queue = new LinkedBlockingQueue<>();
+        final List<PartnerEvent> all = new ArrayList<>();
+        volatile Context context;
+        volatile Thread thread;
+        PartnerMonitor monitor;
+        String deployment;
+
+        Side(String self, String partner) {
+            this.self = self;
+            this.partner = partner;
+        }
+
+        void deploy(HeartbeatOptions o) throws Exception {
+            monitor = new PartnerMonitor(o, e -> {
+                context = Vertx.currentContext();
+                thread = Thread.currentThread();
+                synchronized (all) {
+                    all.add(e);
+                }
+                queue.add(e);
+            }, registry);
+            deployment = vertx.deployVerticle(monitor).await(WAIT_S, TimeUnit.SECONDS);
+        }
+
+        void kill() throws Exception {
+            vertx.undeploy(deployment).await(WAIT_S, TimeUnit.SECONDS);
+        }
+
+        /** Waits for the next event reporting {@code state}; returns it. */
+        PartnerEvent await(PartnerState state) throws InterruptedException {
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_S);
+            while (System.nanoTime() < end) {
+                PartnerEvent e = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (e != null && e.to() == state) {
+                    return e;
+                }
+            }
+            fail(self + " never reported " + partner + " " + state + "; events: " + events());
+            return null;
+        }
+
+        List<PartnerEvent> events() {
+            synchronized (all) {
+                return List.copyOf(all);
+            }
+        }
+
+        List<PartnerEvent> deadSince(long nanos) {
+            return events().stream().filter(e -> e.to() == PartnerState.DEAD && e.atNanos() - nanos >= 0).toList();
+        }
+    }
+
+    @BeforeEach
+    void start() {
+        vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(4));
+        link = LinkSwitch.install(vertx);
+        registry = new SimpleMeterRegistry();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        link.close();
+        vertx.close().await(WAIT_S, TimeUnit.SECONDS);
+    }
+
+    private void startPair(HeartbeatOptions oa) throws Exception {
+        a.deploy(oa);
+        b.deploy(new HeartbeatOptions("B", "A", oa.intervalMillis(), oa.suspectMillis(), oa.timeoutMillis()));
+        a.await(PartnerState.ALIVE);
+        b.await(PartnerState.ALIVE);
+    }
+
+    private static void awaitReplies(Side s, long n) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_S);
+        while (s.monitor.repliesReceived() < n && System.nanoTime() < end) {
+            Thread.sleep(10);
+        }
+        assertTrue(s.monitor.repliesReceived() >= n, s.self + " got " + n + " replies");
+    }
+
+    /** The causal claims about one DEAD report. */
+    private static void checkDead(String what, PartnerEvent dead, long faultNanos, HeartbeatOptions o) {
+        System.out.printf("[heartbeat] %s: %s detected %s DEAD %.1f ms after the fault (%.1f ms after the newest answered"
+                        + " ping, timeout %d ms, interval %d ms)%n", what, dead.self(), dead.partner(),
+                (dead.atNanos() - faultNanos) / 1e6, dead.silenceMillis(), o.timeoutMillis(), o.intervalMillis());
+        assertTrue(dead.atNanos() - faultNanos > 0, "DEAD after the fault");
+        assertTrue(dead.lastReplyNanos() >= 0 && dead.atNanos() - dead.lastReplyNanos() > 0, "DEAD after the last reply");
+        assertTrue(dead.atNanos() - dead.lastEvidenceNanos() >= o.timeoutMillis() * MS,
+                "not before the timeout since the newest answered ping: " + dead.silenceMillis() + " ms");
+    }
+
+    private void noDeadBefore(Side s, long nanos) {
+        for (PartnerEvent e : s.events()) {
+            if (e.atNanos() - nanos < 0) {
+                assertNotEquals(PartnerState.DEAD, e.to(), "DEAD before any fault: " + e);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"A", "B"})
+    void shouldDetectAKilledPartner(String victim) throws Exception {
+        HeartbeatOptions o = HeartbeatOptions.defaults("A", "B");
+        startPair(o);
+        Side dead = victim.equals("A") ? a : b;
+        Side survivor = victim.equals("A") ? b : a;
+        awaitReplies(survivor, 10);
+        long fault = System.nanoTime();
+        dead.kill();
+        PartnerEvent e = survivor.await(PartnerState.DEAD);
+        checkDead("kill of " + victim, e, fault, o);
+        noDeadBefore(survivor, fault);
+        Timer t = registry.find(PartnerMonitor.RTT_METER).tag("self", survivor.self).timer();
+        assertNotNull(t);
+        assertTrue(t.count() > 0);
+        System.out.printf("[heartbeat] %s round trip before the kill: %d replies, mean %.3f ms, max %.3f ms%n",
+                survivor.self, t.count(), t.mean(TimeUnit.MILLISECONDS), t.max(TimeUnit.MILLISECONDS));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"A", "B"})
+    void shouldDetectAHungPartnerAndSeeItAliveWhenItResumes(String victim) throws Exception {
+        HeartbeatOptions o = HeartbeatOptions.defaults("A", "B");
+        startPair(o);
+        Side hung = victim.equals("A") ? a : b;
+        Side survivor = victim.equals("A") ? b : a;
+        assertNotSame(hung.thread, survivor.thread, "precondition: the two monitors run on different event loops");
+        CountDownLatch stopped = new CountDownLatch(1);
+        CountDownLatch resume = new CountDownLatch(1);
+        long fault = System.nanoTime();
+        hung.context.runOnContext(v -> { // SIGSTOP: its event loop runs nothing until released
+            stopped.countDown();
+            try {
+                resume.await(WAIT_S, TimeUnit.SECONDS);
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        assertTrue(stopped.await(WAIT_S, TimeUnit.SECONDS));
+        try {
+            PartnerEvent e = survivor.await(PartnerState.DEAD);
+            checkDead("hang of " + victim, e, fault, o);
+            noDeadBefore(survivor, fault);
+        } catch (Throwable t) {
+            resume.countDown();
+            throw t;
+        }
+        long cont = System.nanoTime();
+        resume.countDown(); // SIGCONT
+        PartnerEvent back = survivor.await(PartnerState.ALIVE);
+        System.out.printf("[heartbeat] %s sees %s ALIVE again %.1f ms after it resumed%n", survivor.self, victim,
+                (back.atNanos() - cont) / 1e6);
+        assertTrue(back.atNanos() - cont > 0);
+        assertTrue(back.lastEvidenceNanos() - cont > 0 || back.lastEvidenceNanos() - fault > 0,
+                "revived by a ping answered after the hang began, not by a stale one");
+    }
+
+    @Test
+    void shouldDetectAPartitionOnBothSidesAndReturnToAliveWhenHealed() throws Exception {
+        HeartbeatOptions o = HeartbeatOptions.defaults("A", "B");
+        startPair(o);
+        long fault = System.nanoTime();
+        link.partition("A", "B");
+        checkDead("partition", a.await(PartnerState.DEAD), fault, o);
+        checkDead("partition", b.await(PartnerState.DEAD), fault, o);
+        noDeadBefore(a, fault);
+        noDeadBefore(b, fault);
+        assertTrue(link.dropped() > 0);
+        long heal = System.nanoTime();
+        link.heal();
+        PartnerEvent ea = a.await(PartnerState.ALIVE);
+        PartnerEvent eb = b.await(PartnerState.ALIVE);
+        System.out.printf("[heartbeat] healed: A sees B ALIVE after %.1f ms, B sees A after %.1f ms%n",
+                (ea.atNanos() - heal) / 1e6, (eb.atNanos() - heal) / 1e6);
+        assertTrue(ea.lastEvidenceNanos() - fault > 0 && eb.lastEvidenceNanos() - fault > 0,
+                "ALIVE from pings answered after the partition");
+    }
+
+    /** Request/reply needs both directions: losing either one makes each side see the other DEAD. */
+    @ParameterizedTest
+    @ValueSource(strings = {"A>B", "B>A"})
+    void shouldDetectOneWayLossOnBothSides(String direction) throws Exception {
+        HeartbeatOptions o = HeartbeatOptions.defaults("A", "B");
+        startPair(o);
+        String[] d = direction.split(">");
+        long fault = System.nanoTime();
+        link.block(d[0], d[1]);
+        checkDead("loss " + direction, a.await(PartnerState.DEAD), fault, o);
+        checkDead("loss " + direction, b.await(PartnerState.DEAD), fault, o);
+        link.unblock(d[0], d[1]);
+        a.await(PartnerState.ALIVE);
+        b.await(PartnerState.ALIVE);
+    }
+
+    /**
+     * Each direction delayed by 150 ms: round trips of about 300 ms, below timeout - interval
+     * (1000 - 100 ms): no DEAD on either side over 30 answered pings each.
+     */
+    @Test
+    void shouldNotReportDeadWhileTheLinkOnlyDelays() throws Exception {
+        HeartbeatOptions o = HeartbeatOptions.defaults("A", "B").withTimes(100, 500, 1000);
+        startPair(o);
+        long since = System.nanoTime();
+        link.delay("A", "B", 150).delay("B", "A", 150);
+        long ra = a.monitor.repliesReceived();
+        long rb = b.monitor.repliesReceived();
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_S);
+        while ((a.monitor.repliesReceived() < ra + 30 || b.monitor.repliesReceived() < rb + 30) && System.nanoTime() < end) {
+            Thread.sleep(20);
+        }
+        assertTrue(a.monitor.repliesReceived() >= ra + 30 && b.monitor.repliesReceived() >= rb + 30, "pings answered");
+        assertTrue(link.delayed() > 0);
+        System.out.printf("[heartbeat] delayed link: last round trips A %.1f ms, B %.1f ms; states %s / %s%n",
+                a.monitor.lastRttNanos() / 1e6, b.monitor.lastRttNanos() / 1e6, a.monitor.partnerState(),
+                b.monitor.partnerState());
+        assertEquals(List.of(), a.deadSince(since), "A reported DEAD on a slow link");
+        assertEquals(List.of(), b.deadSince(since), "B reported DEAD on a slow link");
+        assertTrue(a.monitor.lastRttNanos() >= 300 * MS, "the delay was applied to pings and replies");
+    }
+}
