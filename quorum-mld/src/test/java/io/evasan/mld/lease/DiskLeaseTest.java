@@ -31,6 +31,15 @@ class DiskLeaseTest {
         return List.of(new MemoryQuorumArea(64 << 10), new MemoryQuorumArea(64 << 10), new MemoryQuorumArea(64 << 10));
     }
 
+    /** A (holding generation 1) and B over the same three areas, each on its own injected clock. */
+    private static DiskLease[] holderAndContender(AtomicLong ta, AtomicLong tb) {
+        List<QuorumArea> q = areas();
+        DiskLease a = new DiskLease(LeaseStore.open(q), 0, OPTS, ta::get);
+        DiskLease b = new DiskLease(LeaseStore.open(q), 1, OPTS, tb::get);
+        assertTrue(a.tryAcquire());
+        return new DiskLease[] {a, b};
+    }
+
     @Test
     void shouldAcquireRenewLapseAndRelease() {
         List<QuorumArea> q = areas();
@@ -73,12 +82,11 @@ class DiskLeaseTest {
 
     @Test
     void shouldNotLetTheContenderTakeOverWhileTheHolderRenews() {
-        List<QuorumArea> q = areas();
         AtomicLong ta = new AtomicLong();
         AtomicLong tb = new AtomicLong();
-        DiskLease a = new DiskLease(LeaseStore.open(q), 0, OPTS, ta::get);
-        DiskLease b = new DiskLease(LeaseStore.open(q), 1, OPTS, tb::get);
-        assertTrue(a.tryAcquire());
+        DiskLease[] pair = holderAndContender(ta, tb);
+        DiskLease a = pair[0];
+        DiskLease b = pair[1];
         for (int i = 0; i < 60; i++) { // 60 renewals = 20 durations
             for (int k = 0; k < 10; k++) {
                 ta.addAndGet(D / 30);
@@ -99,12 +107,11 @@ class DiskLeaseTest {
      */
     @Test
     void shouldFenceAHungHolderBeforeItsFirstWriteAfterResume() {
-        List<QuorumArea> q = areas();
         AtomicLong ta = new AtomicLong();
         AtomicLong tb = new AtomicLong();
-        DiskLease a = new DiskLease(LeaseStore.open(q), 0, OPTS, ta::get);
-        DiskLease b = new DiskLease(LeaseStore.open(q), 1, OPTS, tb::get);
-        assertTrue(a.tryAcquire());
+        DiskLease[] pair = holderAndContender(ta, tb);
+        DiskLease a = pair[0];
+        DiskLease b = pair[1];
         ta.addAndGet(D / 3);
         tb.addAndGet(D / 3);
         assertTrue(a.renew()); // last renewal: A may write until D/3 + D - M on its clock

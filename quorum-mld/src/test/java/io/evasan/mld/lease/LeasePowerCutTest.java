@@ -17,9 +17,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -37,12 +37,10 @@ class LeasePowerCutTest {
     @TempDir
     Path tmp;
 
+    /** Six 64 MiB file drives in one group (an RSS needs six). */
     private static PoolSpec spec() {
-        List<DriveSpec> d = new ArrayList<>();
-        for (int i = 0; i < 6; i++) {
-            d.add(DriveSpec.file(String.format("drives/d%02d.img", i), 64L << 20));
-        }
-        return new PoolSpec(List.of(new GroupSpec("dg0", d)));
+        return new PoolSpec(List.of(new GroupSpec("dg0", IntStream.range(0, 6)
+                .mapToObj(i -> DriveSpec.file("drives/d" + i + ".img", 64L << 20)).toList())));
     }
 
     private void run(PowerCut pc, Path dir, int cutAt) {

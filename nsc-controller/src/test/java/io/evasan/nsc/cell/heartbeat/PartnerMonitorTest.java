@@ -84,6 +84,10 @@ class PartnerMonitorTest {
             return null;
         }
 
+        Side other() {
+            return this == a ? b : a;
+        }
+
         List<PartnerEvent> events() {
             synchronized (all) {
                 return List.copyOf(all);
@@ -93,6 +97,10 @@ class PartnerMonitorTest {
         List<PartnerEvent> deadSince(long nanos) {
             return events().stream().filter(e -> e.to() == PartnerState.DEAD && e.atNanos() - nanos >= 0).toList();
         }
+    }
+
+    private Side side(String name) {
+        return name.equals("A") ? a : b;
     }
 
     @BeforeEach
@@ -147,8 +155,8 @@ class PartnerMonitorTest {
     void shouldDetectAKilledPartner(String victim) throws Exception {
         HeartbeatOptions o = HeartbeatOptions.defaults("A", "B");
         startPair(o);
-        Side dead = victim.equals("A") ? a : b;
-        Side survivor = victim.equals("A") ? b : a;
+        Side dead = side(victim);
+        Side survivor = dead.other();
         awaitReplies(survivor, 10);
         long fault = System.nanoTime();
         dead.kill();
@@ -167,8 +175,8 @@ class PartnerMonitorTest {
     void shouldDetectAHungPartnerAndSeeItAliveWhenItResumes(String victim) throws Exception {
         HeartbeatOptions o = HeartbeatOptions.defaults("A", "B");
         startPair(o);
-        Side hung = victim.equals("A") ? a : b;
-        Side survivor = victim.equals("A") ? b : a;
+        Side hung = side(victim);
+        Side survivor = hung.other();
         assertNotSame(hung.thread, survivor.thread, "precondition: the two monitors run on different event loops");
         CountDownLatch stopped = new CountDownLatch(1);
         CountDownLatch resume = new CountDownLatch(1);
