@@ -17,7 +17,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * those headers pass untouched. On the clustered bus, install one switch per process: each sees
  * what its own controller sends.
  *
- * <p>Drills: partition = {@link #partition}; one-way loss = {@link #block}; a slow link =
+ * <p>Drills: partition = {@link #partition}; one-way loss = {@link #block}; a controller that
+ * stops responding but keeps running = {@link #mute}; a slow link =
  * {@link #delay}; {@link #heal()} lifts everything. A dropped request is simply never delivered
  * (its sender's reply future times out); a delayed one is delivered after the delay, in the
  * order the timers fire.
@@ -30,6 +31,7 @@ public final class LinkSwitch implements AutoCloseable {
 
     private final Vertx vertx;
     private final Set<String> blocked = ConcurrentHashMap.newKeySet();
+    private final Set<String> muted = ConcurrentHashMap.newKeySet();
     private final Map<String, Long> delays = new ConcurrentHashMap<>();
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong delayed = new AtomicLong();
@@ -59,7 +61,7 @@ public final class LinkSwitch implements AutoCloseable {
             return;
         }
         String l = link(from, to);
-        if (blocked.contains(l)) {
+        if (blocked.contains(l) || muted.contains(from)) {
             dropped.incrementAndGet();
             return;
         }
@@ -98,9 +100,25 @@ public final class LinkSwitch implements AutoCloseable {
         return this;
     }
 
-    /** Lifts every block and delay. */
+    /**
+     * Drops everything {@code node} sends (its pings and its replies) while it keeps running and
+     * receiving: a controller that stops responding without exiting, for the embedded cell where
+     * one controller cannot be SIGSTOPped alone.
+     */
+    public LinkSwitch mute(String node) {
+        muted.add(node);
+        return this;
+    }
+
+    public LinkSwitch unmute(String node) {
+        muted.remove(node);
+        return this;
+    }
+
+    /** Lifts every block, mute and delay. */
     public LinkSwitch heal() {
         blocked.clear();
+        muted.clear();
         delays.clear();
         return this;
     }

@@ -124,11 +124,7 @@ class PartnerMonitorTest {
     }
 
     private static void awaitReplies(Side s, long n) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_S);
-        while (s.monitor.repliesReceived() < n && System.nanoTime() < end) {
-            Thread.sleep(10);
-        }
-        assertTrue(s.monitor.repliesReceived() >= n, s.self + " got " + n + " replies");
+        awaitTrue(() -> s.monitor.repliesReceived() >= n, s.self + " got " + n + " replies");
     }
 
     /** The causal claims about one DEAD report. */
@@ -208,6 +204,35 @@ class PartnerMonitorTest {
                 "revived by a ping answered after the hang began, not by a stale one");
     }
 
+    /** Muted: B keeps running and answering (its replies are dropped); A sees it DEAD, then ALIVE when unmuted. */
+    @ParameterizedTest
+    @ValueSource(strings = {"A", "B"})
+    void shouldDetectAPartnerThatStopsReplyingButKeepsRunning(String victim) throws Exception {
+        HeartbeatOptions o = HeartbeatOptions.defaults("A", "B");
+        startPair(o);
+        Side mute = side(victim);
+        Side survivor = mute.other();
+        long fault = System.nanoTime();
+        link.mute(victim);
+        PartnerEvent e = survivor.await(PartnerState.DEAD);
+        checkDead("mute of " + victim, e, fault, o);
+        noDeadBefore(survivor, fault);
+        long answered = mute.monitor.pingsAnswered();
+        long sent = mute.monitor.pingsSent();
+        awaitTrue(() -> mute.monitor.pingsAnswered() > answered && mute.monitor.pingsSent() > sent,
+                victim + " keeps running: it still answers and pings");
+        link.unmute(victim);
+        survivor.await(PartnerState.ALIVE);
+    }
+
+    private static void awaitTrue(java.util.function.BooleanSupplier c, String what) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_S);
+        while (!c.getAsBoolean() && System.nanoTime() < end) {
+            Thread.sleep(10);
+        }
+        assertTrue(c.getAsBoolean(), what);
+    }
+
     @Test
     void shouldDetectAPartitionOnBothSidesAndReturnToAliveWhenHealed() throws Exception {
         HeartbeatOptions o = HeartbeatOptions.defaults("A", "B");
@@ -257,11 +282,7 @@ class PartnerMonitorTest {
         link.delay("A", "B", 150).delay("B", "A", 150);
         long ra = a.monitor.repliesReceived();
         long rb = b.monitor.repliesReceived();
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_S);
-        while ((a.monitor.repliesReceived() < ra + 30 || b.monitor.repliesReceived() < rb + 30) && System.nanoTime() < end) {
-            Thread.sleep(20);
-        }
-        assertTrue(a.monitor.repliesReceived() >= ra + 30 && b.monitor.repliesReceived() >= rb + 30, "pings answered");
+        awaitTrue(() -> a.monitor.repliesReceived() >= ra + 30 && b.monitor.repliesReceived() >= rb + 30, "pings answered");
         assertTrue(link.delayed() > 0);
         System.out.printf("[heartbeat] delayed link: last round trips A %.1f ms, B %.1f ms; states %s / %s%n",
                 a.monitor.lastRttNanos() / 1e6, b.monitor.lastRttNanos() / 1e6, a.monitor.partnerState(),
