@@ -71,12 +71,12 @@ class PartnerMonitorTest {
             vertx.undeploy(deployment).await(WAIT_S, TimeUnit.SECONDS);
         }
 
-        /** Waits for the next event reporting {@code state}; returns it. */
-        PartnerEvent await(PartnerState state) throws InterruptedException {
+        /** Waits for the next event reporting {@code state} decided at or after {@code sinceNanos}; returns it. */
+        PartnerEvent await(PartnerState state, long sinceNanos) throws InterruptedException {
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_S);
             while (System.nanoTime() < end) {
                 PartnerEvent e = queue.poll(100, TimeUnit.MILLISECONDS);
-                if (e != null && e.to() == state) {
+                if (e != null && e.to() == state && e.atNanos() - sinceNanos >= 0) {
                     return e;
                 }
             }
@@ -117,11 +117,18 @@ class PartnerMonitorTest {
     }
 
     private void startPair(HeartbeatOptions oa) throws Exception {
+        long start = System.nanoTime();
         a.deploy(oa);
         b.deploy(new HeartbeatOptions("B", "A", oa.intervalMillis(), oa.suspectMillis(), oa.timeoutMillis()));
-        a.await(PartnerState.ALIVE);
-        b.await(PartnerState.ALIVE);
+        a.await(PartnerState.ALIVE, start);
+        b.await(PartnerState.ALIVE, start);
+        awaitReplies(a, 5);
+        awaitReplies(b, 5);
+        steadyAt = System.nanoTime();
     }
+
+    /** When both sides were ALIVE and had 5 replies (start-up, class loading and JIT behind them). */
+    long steadyAt;
 
     private static void awaitReplies(Side s, long n) throws InterruptedException {
         awaitTrue(() -> s.monitor.repliesReceived() >= n, s.self + " got " + n + " replies");
@@ -138,9 +145,10 @@ class PartnerMonitorTest {
                 "not before the timeout since the newest answered ping: " + dead.silenceMillis() + " ms");
     }
 
+    /** No DEAD between the steady state and {@code nanos} (the fault). */
     private void noDeadBefore(Side s, long nanos) {
         for (PartnerEvent e : s.events()) {
-            if (e.atNanos() - nanos < 0) {
+            if (e.atNanos() - nanos < 0 && e.atNanos() - steadyAt >= 0) {
                 assertNotEquals(PartnerState.DEAD, e.to(), "DEAD before any fault: " + e);
             }
         }
@@ -156,7 +164,7 @@ class PartnerMonitorTest {
         awaitReplies(survivor, 10);
         long fault = System.nanoTime();
         dead.kill();
-        PartnerEvent e = survivor.await(PartnerState.DEAD);
+        PartnerEvent e = survivor.await(PartnerState.DEAD, fault);
         checkDead("kill of " + victim, e, fault, o);
         noDeadBefore(survivor, fault);
         Timer t = registry.find(PartnerMonitor.RTT_METER).tag("self", survivor.self).timer();
@@ -187,7 +195,7 @@ class PartnerMonitorTest {
         });
         assertTrue(stopped.await(WAIT_S, TimeUnit.SECONDS));
         try {
-            PartnerEvent e = survivor.await(PartnerState.DEAD);
+            PartnerEvent e = survivor.await(PartnerState.DEAD, fault);
             checkDead("hang of " + victim, e, fault, o);
             noDeadBefore(survivor, fault);
         } catch (Throwable t) {
@@ -196,7 +204,7 @@ class PartnerMonitorTest {
         }
         long cont = System.nanoTime();
         resume.countDown(); // SIGCONT
-        PartnerEvent back = survivor.await(PartnerState.ALIVE);
+        PartnerEvent back = survivor.await(PartnerState.ALIVE, cont);
         System.out.printf("[heartbeat] %s sees %s ALIVE again %.1f ms after it resumed%n", survivor.self, victim,
                 (back.atNanos() - cont) / 1e6);
         assertTrue(back.atNanos() - cont > 0);
@@ -214,15 +222,16 @@ class PartnerMonitorTest {
         Side survivor = mute.other();
         long fault = System.nanoTime();
         link.mute(victim);
-        PartnerEvent e = survivor.await(PartnerState.DEAD);
+        PartnerEvent e = survivor.await(PartnerState.DEAD, fault);
         checkDead("mute of " + victim, e, fault, o);
         noDeadBefore(survivor, fault);
         long answered = mute.monitor.pingsAnswered();
         long sent = mute.monitor.pingsSent();
         awaitTrue(() -> mute.monitor.pingsAnswered() > answered && mute.monitor.pingsSent() > sent,
                 victim + " keeps running: it still answers and pings");
+        long unmuted = System.nanoTime();
         link.unmute(victim);
-        survivor.await(PartnerState.ALIVE);
+        survivor.await(PartnerState.ALIVE, unmuted);
     }
 
     private static void awaitTrue(java.util.function.BooleanSupplier c, String what) throws InterruptedException {
@@ -239,15 +248,15 @@ class PartnerMonitorTest {
         startPair(o);
         long fault = System.nanoTime();
         link.partition("A", "B");
-        checkDead("partition", a.await(PartnerState.DEAD), fault, o);
-        checkDead("partition", b.await(PartnerState.DEAD), fault, o);
+        checkDead("partition", a.await(PartnerState.DEAD, fault), fault, o);
+        checkDead("partition", b.await(PartnerState.DEAD, fault), fault, o);
         noDeadBefore(a, fault);
         noDeadBefore(b, fault);
         assertTrue(link.dropped() > 0);
         long heal = System.nanoTime();
         link.heal();
-        PartnerEvent ea = a.await(PartnerState.ALIVE);
-        PartnerEvent eb = b.await(PartnerState.ALIVE);
+        PartnerEvent ea = a.await(PartnerState.ALIVE, heal);
+        PartnerEvent eb = b.await(PartnerState.ALIVE, heal);
         System.out.printf("[heartbeat] healed: A sees B ALIVE after %.1f ms, B sees A after %.1f ms%n",
                 (ea.atNanos() - heal) / 1e6, (eb.atNanos() - heal) / 1e6);
         assertTrue(ea.lastEvidenceNanos() - fault > 0 && eb.lastEvidenceNanos() - fault > 0,
@@ -263,11 +272,12 @@ class PartnerMonitorTest {
         String[] d = direction.split(">");
         long fault = System.nanoTime();
         link.block(d[0], d[1]);
-        checkDead("loss " + direction, a.await(PartnerState.DEAD), fault, o);
-        checkDead("loss " + direction, b.await(PartnerState.DEAD), fault, o);
+        checkDead("loss " + direction, a.await(PartnerState.DEAD, fault), fault, o);
+        checkDead("loss " + direction, b.await(PartnerState.DEAD, fault), fault, o);
+        long healed = System.nanoTime();
         link.unblock(d[0], d[1]);
-        a.await(PartnerState.ALIVE);
-        b.await(PartnerState.ALIVE);
+        a.await(PartnerState.ALIVE, healed);
+        b.await(PartnerState.ALIVE, healed);
     }
 
     /**
