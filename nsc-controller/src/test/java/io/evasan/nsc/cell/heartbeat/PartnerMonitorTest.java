@@ -212,26 +212,53 @@ class PartnerMonitorTest {
                 "revived by a ping answered after the hang began, not by a stale one");
     }
 
-    /** Muted: B keeps running and answering (its replies are dropped); A sees it DEAD, then ALIVE when unmuted. */
+    interface Step {
+        void run() throws Exception;
+    }
+
+    /** Times of one fault drill and the ALIVE reports after its heal, one per detector. */
+    record Drill(long fault, long heal, List<PartnerEvent> alive) {
+    }
+
+    /**
+     * Starts the pair with the defaults, injects {@code fault}, checks every detector's DEAD (the
+     * causal claims, none before the fault), runs {@code whileDown}, lifts the fault with
+     * {@code heal} and waits for each detector's ALIVE decided after it.
+     */
+    private Drill detectAndHeal(String what, Runnable fault, Step whileDown, Runnable heal, Side... detectors)
+            throws Exception {
+        HeartbeatOptions o = HeartbeatOptions.defaults("A", "B");
+        startPair(o);
+        long f = System.nanoTime();
+        fault.run();
+        for (Side s : detectors) {
+            checkDead(what, s.await(PartnerState.DEAD, f), f, o);
+            noDeadBefore(s, f);
+        }
+        whileDown.run();
+        long h = System.nanoTime();
+        heal.run();
+        List<PartnerEvent> alive = new ArrayList<>();
+        for (Side s : detectors) {
+            alive.add(s.await(PartnerState.ALIVE, h));
+        }
+        return new Drill(f, h, alive);
+    }
+
+    /** Muted: the victim keeps running and answering (its replies are dropped); seen DEAD, then ALIVE when unmuted. */
     @ParameterizedTest
     @ValueSource(strings = {"A", "B"})
     void shouldDetectAPartnerThatStopsReplyingButKeepsRunning(String victim) throws Exception {
-        HeartbeatOptions o = HeartbeatOptions.defaults("A", "B");
-        startPair(o);
         Side mute = side(victim);
-        Side survivor = mute.other();
-        long fault = System.nanoTime();
-        link.mute(victim);
-        PartnerEvent e = survivor.await(PartnerState.DEAD, fault);
-        checkDead("mute of " + victim, e, fault, o);
-        noDeadBefore(survivor, fault);
-        long answered = mute.monitor.pingsAnswered();
-        long sent = mute.monitor.pingsSent();
-        awaitTrue(() -> mute.monitor.pingsAnswered() > answered && mute.monitor.pingsSent() > sent,
-                victim + " keeps running: it still answers and pings");
-        long unmuted = System.nanoTime();
-        link.unmute(victim);
-        survivor.await(PartnerState.ALIVE, unmuted);
+        long[] before = new long[2];
+        detectAndHeal("mute of " + victim, () -> {
+            link.mute(victim);
+        }, () -> {
+            before[0] = mute.monitor.pingsAnswered();
+            before[1] = mute.monitor.pingsSent();
+            awaitTrue(() -> mute.monitor.pingsAnswered() > before[0] && mute.monitor.pingsSent() > before[1],
+                    victim + " keeps running: it still answers and pings");
+        }, () -> link.unmute(victim), mute.other());
     }
 
     private static void awaitTrue(java.util.function.BooleanSupplier c, String what) throws InterruptedException {
@@ -244,22 +271,13 @@ class PartnerMonitorTest {
 
     @Test
     void shouldDetectAPartitionOnBothSidesAndReturnToAliveWhenHealed() throws Exception {
-        HeartbeatOptions o = HeartbeatOptions.defaults("A", "B");
-        startPair(o);
-        long fault = System.nanoTime();
-        link.partition("A", "B");
-        checkDead("partition", a.await(PartnerState.DEAD, fault), fault, o);
-        checkDead("partition", b.await(PartnerState.DEAD, fault), fault, o);
-        noDeadBefore(a, fault);
-        noDeadBefore(b, fault);
-        assertTrue(link.dropped() > 0);
-        long heal = System.nanoTime();
-        link.heal();
-        PartnerEvent ea = a.await(PartnerState.ALIVE, heal);
-        PartnerEvent eb = b.await(PartnerState.ALIVE, heal);
+        Drill d = detectAndHeal("partition", () -> link.partition("A", "B"), () -> assertTrue(link.dropped() > 0),
+                link::heal, a, b);
+        PartnerEvent ea = d.alive().get(0);
+        PartnerEvent eb = d.alive().get(1);
         System.out.printf("[heartbeat] healed: A sees B ALIVE after %.1f ms, B sees A after %.1f ms%n",
-                (ea.atNanos() - heal) / 1e6, (eb.atNanos() - heal) / 1e6);
-        assertTrue(ea.lastEvidenceNanos() - fault > 0 && eb.lastEvidenceNanos() - fault > 0,
+                (ea.atNanos() - d.heal()) / 1e6, (eb.atNanos() - d.heal()) / 1e6);
+        assertTrue(ea.lastEvidenceNanos() - d.fault() > 0 && eb.lastEvidenceNanos() - d.fault() > 0,
                 "ALIVE from pings answered after the partition");
     }
 
@@ -267,17 +285,8 @@ class PartnerMonitorTest {
     @ParameterizedTest
     @ValueSource(strings = {"A>B", "B>A"})
     void shouldDetectOneWayLossOnBothSides(String direction) throws Exception {
-        HeartbeatOptions o = HeartbeatOptions.defaults("A", "B");
-        startPair(o);
         String[] d = direction.split(">");
-        long fault = System.nanoTime();
-        link.block(d[0], d[1]);
-        checkDead("loss " + direction, a.await(PartnerState.DEAD, fault), fault, o);
-        checkDead("loss " + direction, b.await(PartnerState.DEAD, fault), fault, o);
-        long healed = System.nanoTime();
-        link.unblock(d[0], d[1]);
-        a.await(PartnerState.ALIVE, healed);
-        b.await(PartnerState.ALIVE, healed);
+        detectAndHeal("loss " + direction, () -> link.block(d[0], d[1]), () -> { }, () -> link.unblock(d[0], d[1]), a, b);
     }
 
     /**
