@@ -120,9 +120,17 @@ public final class MldBlockDescriptor {
         return slotOffset(regionLength, slot) + slotSize(regionLength) - SEAL_LENGTH;
     }
 
-    /** Largest block a slot of {@code slotSize} bytes takes: all but its seal sector. */
+    /**
+     * Bytes kept free just before the seal sector of each slot: in slot 1 (the end of the quorum
+     * area) they hold the lease region ({@link io.evasan.mld.lease.LeaseDescriptor}); slot 0's are
+     * kept free too so that every generation fits either slot. Added without a version change:
+     * no slot offset, header or seal moves; only the largest catalogue shrinks by 4 KiB.
+     */
+    public static final int LEASE_RESERVED = 4096;
+
+    /** Largest block a slot of {@code slotSize} bytes takes: all but the lease reserve and its seal sector. */
     public static long maxBlockLength(long slotSize) {
-        return slotSize - SEAL_LENGTH;
+        return slotSize - SEAL_LENGTH - LEASE_RESERVED;
     }
 
     /** A 512-byte seal sector for acknowledged generation {@code generation}. */

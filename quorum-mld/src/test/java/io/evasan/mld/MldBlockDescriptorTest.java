@@ -49,7 +49,7 @@ class MldBlockDescriptorTest {
         long slot = MldBlockDescriptor.slotSize(region);
         assertEquals(slot - 512, MldBlockDescriptor.sealOffset(region, 0));
         assertEquals(2 * slot - 512, MldBlockDescriptor.sealOffset(region, 1));
-        assertEquals(slot - 512, MldBlockDescriptor.maxBlockLength(slot));
+        assertEquals(slot - 512 - 4096, MldBlockDescriptor.maxBlockLength(slot), "seal sector and lease reserve stay free");
         assertTrue(MldBlockDescriptor.sealBlank(ByteBuffer.allocate(512)), "regions written before seals: blank, not damaged");
         assertFalse(MldBlockDescriptor.sealValid(ByteBuffer.allocate(512)));
         // a version-1 block header (pre-seal layout; magic bytes "EVAMDL01") still decodes: golden header of generation 7, empty payload
