@@ -180,6 +180,7 @@ public final class Controller implements io.evasan.nsc.api.Volumes, AutoCloseabl
                 config.rebuildInProgress(), config.initializationInProgress(), config.consistencyCheckInProgress(),
                 target::capacityChanged, config.poolIdentity(), config.physicalBlockExponent());
         destage.setObserver(backup);
+        backup.recordsTo(log::append);   // sessions and copies, whether management or a host DCMD started them
         LunService.Host services = new LunService.Host() {   // one view of the controller for both services
             @Override public void checkOpen() { Controller.this.checkOpen(); }
             @Override public LunRecord lun(String name) { return Controller.this.lun(name); }
@@ -361,7 +362,6 @@ public final class Controller implements io.evasan.nsc.api.Volumes, AutoCloseabl
         if (sense != SenseCodes.NO_SENSE) {
             throw new BackupRefusedException(backupReason(sense) + " (LUN " + lunName + ")", sense, 0);
         }
-        log.append(new io.evasan.nsc.api.CellRecord.BackupInitiated(r.id(), r.name()));
     }
 
     /**
@@ -377,7 +377,6 @@ public final class Controller implements io.evasan.nsc.api.Volumes, AutoCloseabl
         if (sense != SenseCodes.NO_SENSE) {
             throw new BackupRefusedException("no snapshot backup is active", sense, 0);
         }
-        this.log.append(new io.evasan.nsc.api.CellRecord.BackupTerminated());
     }
 
     /**
@@ -411,7 +410,6 @@ public final class Controller implements io.evasan.nsc.api.Volumes, AutoCloseabl
             };
             throw new BackupRefusedException(why + String.format(" (LOP status %04Xh)", status), 0, status);
         }
-        log.append(new io.evasan.nsc.api.CellRecord.BackupCopyStarted(d.name(), incremental));
     }
 
     /** The seed 003 reason of a DCMD sense code, as text. */

@@ -206,6 +206,25 @@ class SnapshotBackupTest {
         }
     }
 
+    /** A session and a copy a host starts with DCMDs are cell records like the management ones (a partner must see them). */
+    @Test
+    void shouldRecordAHostsSessionAndCopyInTheCellLog() throws Exception {
+        try (Setup s = new Setup("bk-records", true)) {
+            java.util.List<io.evasan.nsc.api.CellRecord> seen = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+            s.n.ctl.commandLog().subscribe(c -> seen.add(c.record()));
+            assertTrue(s.initiate(0).good());
+            assertEquals(DcmdCodes.LOP_START_COPY_STARTED, s.lopStart(DcmdDescriptor.LOP_COPY_SYSTEM_DRIVE, s.prim.id(), s.dst.id()));
+            s.engine().awaitCopy(30_000);   // a completed copy ends the session
+            assertTrue(s.initiate(0).good());
+            assertTrue(s.terminate(0).good());
+            assertTrue(s.terminate(0).status != ScsiStatus.GOOD, "nothing left to terminate");
+            var initiated = new io.evasan.nsc.api.CellRecord.BackupInitiated(s.prim.id(), "prim");
+            var ended = new io.evasan.nsc.api.CellRecord.BackupTerminated();
+            assertEquals(java.util.List.of(initiated, new io.evasan.nsc.api.CellRecord.BackupCopyStarted("dst", false), ended,
+                    initiated, ended), seen);
+        }
+    }
+
     @Test
     void shouldAnswerCommandToBackupLunWhenInitiateIsSentToAPresentedSnapshot() throws Exception {
         try (Setup s = new Setup("t2snap", true)) {

@@ -357,6 +357,7 @@ final class LopCopies {
         }
         c.dest.setBusy(true);   // before GOOD: the destination answers BUSY from now until the copy ends
         c.thread.start();
+        engine.record(new io.evasan.nsc.api.CellRecord.BackupCopyStarted(c.dest.record().name(), c.incrementalRequested));
         return DcmdCodes.LOP_START_COPY_STARTED;
     }
 

@@ -139,6 +139,23 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
     /** LOP START / STATUS: the copies and their baselines. */
     private final LopCopies copies;
 
+    /** Where a session's start and end and a copy's start become cell records (the controller's log). */
+    private volatile java.util.function.Consumer<io.evasan.nsc.api.CellRecord> records = r -> { };
+
+    /**
+     * Sends this engine's state changes — a session becoming ACTIVE, a session ending (terminate, overflow, its LUN
+     * gone), a LOP copy starting — to {@code sink} as {@link io.evasan.nsc.api.CellRecord}s, whichever path caused
+     * them (management or a host's DCMD). Called outside the engine's lock.
+     */
+    public void recordsTo(java.util.function.Consumer<io.evasan.nsc.api.CellRecord> sink) {
+        this.records = java.util.Objects.requireNonNull(sink, "sink");
+    }
+
+    /** Appends {@code r} to the record sink. */
+    void record(io.evasan.nsc.api.CellRecord r) {
+        records.accept(r);
+    }
+
     /**
      * @param primaries       LUN id to its LU (null when unknown / not a primary LUN)
      * @param snapshotUnits   unit id of a presented snapshot to the LU hosts see for it, else null
@@ -379,6 +396,8 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
             active = a;
             state = BackupState.ACTIVE;
         }
+        LunRecord primary = table.byId(a.lunId);
+        record(new io.evasan.nsc.api.CellRecord.BackupInitiated(a.lunId, primary == null ? "" : primary.name()));
         BackupLogicalUnit log = logUnit;
         if (log != null && log.presentSize(a.primarySize / LogicalUnit.BLOCK_SIZE)) {
             capacityChanged.accept(log);
@@ -459,6 +478,7 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
             c = copies.abortCopyFrom(a, why == End.OVERFLOW || why == End.OVERFLOW_IN_DESTAGE
                     ? DcmdCodes.LOP_STATUS_DRIVE_NOT_READY : DcmdCodes.LOP_STATUS_TERMINATED_BY_COMMAND);
         }
+        record(new io.evasan.nsc.api.CellRecord.BackupTerminated());
         if (c != null && why != End.OVERFLOW_IN_DESTAGE) {
             try {
                 c.join();
