@@ -95,6 +95,19 @@ public final class FcpDescriptor {
     }
 
     /**
+     * One FCP_DATA frame of the exchange {@code oxId}/{@code rxId}: R_CTL 01h (solicited data),
+     * F_CTL with {@code FC_FC_REL_OFF} (the parameter field is the relative offset of the data),
+     * sent by {@code sId} with the sequence initiative kept. {@code fromResponder} sets the
+     * exchange-context bit (data-in from the target).
+     */
+    public static Frame data(int sId, int dId, int oxId, int rxId, int seqId, int seqCnt, boolean fromResponder,
+                             int relativeOffset, byte[] data) {
+        int fCtl = (fromResponder ? FrameHeaderDescriptor.F_CTL_EX_CTX : 0) | FrameHeaderDescriptor.F_CTL_REL_OFF;
+        return new Frame(new FrameHeader(FrameHeaderDescriptor.R_CTL_DD_SOL_DATA, dId, 0, sId,
+                FrameHeaderDescriptor.TYPE_FCP, fCtl, seqId, 0, seqCnt, oxId, rxId, relativeOffset), data);
+    }
+
+    /**
      * FCP_CMND. {@code cdb} is 16 bytes plus a multiple of 4 (additional CDB). Invariant: read and
      * write may both be set only for bidirectional commands; a task-management request carries a
      * zero CDB in the fabric's use but is not rejected for a non-zero one (FCP-4 says ignore).

@@ -94,9 +94,9 @@ public final class FrameHeaderDescriptor {
     public static final int F_CTL_REL_OFF = 1 << 3;
     /** Fill bytes at the end of the payload, 0..3 ({@code FC_FC_FILL(i)}). */
     public static final int F_CTL_FILL_MASK = 0x3;
-    /** F_CTL of a one-frame request ({@code FC_FCTL_REQ}). */
+    /** F_CTL of a one-frame request ({@code FC_FCTL_REQ}, Linux include/scsi/fc_encode.h). */
     public static final int F_CTL_REQ = F_CTL_FIRST_SEQ | F_CTL_END_SEQ | F_CTL_SEQ_INIT;
-    /** F_CTL of a one-frame reply that ends the exchange ({@code FC_FCTL_RESP}). */
+    /** F_CTL of a one-frame reply that ends the exchange ({@code FC_FCTL_RESP}, include/scsi/fc_encode.h). */
     public static final int F_CTL_RESP = F_CTL_EX_CTX | F_CTL_LAST_SEQ | F_CTL_END_SEQ | F_CTL_SEQ_INIT;
 
     // ---- well-known addresses (fc_fs.h enum fc_well_known_fid)

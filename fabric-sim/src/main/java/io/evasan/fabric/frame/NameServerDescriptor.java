@@ -51,7 +51,7 @@ public final class NameServerDescriptor {
     /** Number of FC-4 TYPEs in the RFT_ID bitmap ({@code FC_NS_TYPES}); bits per word {@code FC_NS_BPW}. */
     public static final int FC4_TYPES = 256;
     public static final int FC4_BITMAP_LENGTH = FC4_TYPES / 8;
-    /** RFF_ID features for FCP ({@code FCP_FEAT_TARG}, {@code FCP_FEAT_INIT} in fc_ns.h). */
+    /** RFF_ID features for FCP ({@code FCP_FEAT_TARG}, {@code FCP_FEAT_INIT} in include/scsi/fc/fc_fcp.h). */
     public static final int FCP_FEAT_TARG = 0x01;
     public static final int FCP_FEAT_INIT = 0x02;
     public static final int GPN_FT_ENTRY_LENGTH = 16;

@@ -56,6 +56,15 @@ class FcpDescriptorTest {
     }
 
     @Test
+    void shouldBuildFcpDataWithTheRelativeOffsetInTheParameterField() throws Exception {
+        // R_CTL 01h (FC_RCTL_DD_SOL_DATA), TYPE 08h, F_CTL 800008h (FC_FC_EX_CTX | FC_FC_REL_OFF), offset 2000h
+        Frame f = FcpDescriptor.data(0x010200, 0x010100, 0x0042, 0x0007, 1, 3, true, 0x2000, new byte[] {9, 8, 7});
+        assertEquals("01010100" + "00010200" + "08800008" + "01000003" + "00420007" + "00002000" + "090807",
+                HEX.formatHex(f.encode()));
+        assertEquals(f, Frame.decode(f.encode()));
+    }
+
+    @Test
     void shouldRoundTripCommandsWithAdditionalCdbAndResponsesWithResiduals() throws Exception {
         byte[] cdb32 = new byte[32];
         Arrays.fill(cdb32, (byte) 0x7F);
