@@ -95,6 +95,24 @@ public final class FcpDescriptor {
     }
 
     /**
+     * The LUN number of an 8-byte FCP_LUN in SAM single-level format: peripheral (method 00b) or
+     * flat (01b) addressing in the first two bytes; {@code -1} for any other addressing method.
+     */
+    public static int lunNumber(long fcpLun) {
+        int first = (int) (fcpLun >>> 48) & 0xFFFF;
+        int method = first >>> 14;
+        return method == 0 || method == 1 ? first & 0x3FFF : -1;
+    }
+
+    /** The FCP_LUN of LUN {@code n} (0..16383): peripheral addressing below 256, flat above, as Linux int_to_scsilun. */
+    public static long lunField(int n) {
+        if (n < 0 || n > 0x3FFF) {
+            throw new IllegalArgumentException("LUN " + n);
+        }
+        return (long) (n < 256 ? n : 0x4000 | n) << 48;
+    }
+
+    /**
      * One FCP_DATA frame of the exchange {@code oxId}/{@code rxId}: R_CTL 01h (solicited data),
      * F_CTL with {@code FC_FC_REL_OFF} (the parameter field is the relative offset of the data),
      * sent by {@code sId} with the sequence initiative kept. {@code fromResponder} sets the

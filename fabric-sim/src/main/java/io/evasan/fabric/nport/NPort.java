@@ -38,7 +38,8 @@ import static io.evasan.fabric.frame.FrameHeaderDescriptor.*;
  * PLOGI to the directory server, RNN_ID, RSPN_ID, RFT_ID, RFF_ID, SCR), name server queries, N_Port
  * login and process login to other ports, and the answers an N_Port owes to unsolicited requests
  * (RSCN, PLOGI, PRLI, LOGO, ADISC, ABTS). This is the port layer of the host HBA and of the
- * controller's target ports; SCSI over FCP is not here yet.
+ * controller's target ports; FCP frames and ABTS go to the {@link Fc4Listener} when one is
+ * installed. A PRLI from a port that has not sent PLOGI is refused (LS_RJT 03h/1Eh).
  *
  * <p>Invariants: each exchange this port originates has its own OX_ID and is matched to its
  * reply by OX_ID and the exchange-context bit; every frame received is also kept in {@link
@@ -58,6 +59,8 @@ public final class NPort implements LinkEnd.Receiver {
     private final BlockingQueue<Frame> received = new LinkedBlockingQueue<>();
     private final BlockingQueue<String> linkEvents = new LinkedBlockingQueue<>();
     private final AtomicLong malformed = new AtomicLong();
+    private final Map<Integer, Long> plogiFrom = new ConcurrentHashMap<>();
+    private volatile Fc4Listener fc4;
     private volatile int portId;
 
     /**
@@ -104,6 +107,16 @@ public final class NPort implements LinkEnd.Receiver {
 
     public int nextOxId() {
         return oxIds.updateAndGet(x -> x % 0xFFFE + 1);
+    }
+
+    /** Installs the FCP layer: it gets FCP frames and ABTS, and hears of process logins and logouts. */
+    public void fc4(Fc4Listener listener) {
+        fc4 = listener;
+    }
+
+    /** Sends one frame. */
+    public void send(Frame f) {
+        end.send(f);
     }
 
     /** Sends bytes as they are: for tests of what the fabric does with hand-made frames. */
@@ -247,6 +260,11 @@ public final class NPort implements LinkEnd.Receiver {
         }
         received.add(f);
         FrameHeader h = f.header();
+        Fc4Listener l = fc4;
+        if (l != null && h.dId() == portId && (h.type() == TYPE_FCP || h.rCtl() == R_CTL_BA_ABTS)) {
+            l.frame(f);
+            return;
+        }
         if ((h.fCtl() & F_CTL_EX_CTX) != 0) {
             CompletableFuture<Frame> waiting = pending.get(h.oxId());
             if (waiting != null) {
@@ -268,13 +286,18 @@ public final class NPort implements LinkEnd.Receiver {
     private void answerEls(Frame f) {
         FrameHeader h = f.header();
         Els answer;
+        boolean notifyLogin = false;
+        boolean notifyLogout = false;
         try {
             Els e = Els.decodeRequest(f.payload());
             if (e instanceof Els.Rscn r) {
                 rscns.add(r);
                 answer = new Els.LsAcc();
             } else if (e instanceof Login l && l.command() == PLOGI) {
+                plogiFrom.put(h.sId(), l.wwpn());
                 answer = Login.plogi(wwpn, wwnn, MAX_PAYLOAD, 2000).as(LS_ACC);
+            } else if (e instanceof Prli && !plogiFrom.containsKey(h.sId())) {
+                answer = new LsRjt(RJT_LOGIC, EXPL_PLOGI_REQD);
             } else if (e instanceof Prli p && p.command() == PRLI) {
                 List<ServicePage> pages = new ArrayList<>();
                 for (ServicePage s : p.pages()) {
@@ -284,7 +307,12 @@ public final class NPort implements LinkEnd.Receiver {
                             : PrliDescriptor.SPP_RESP_INVL, 0, 0, fcp ? mine.serviceParams() : 0));
                 }
                 answer = new Prli(LS_ACC, pages);
+                notifyLogin = true;
             } else if (e instanceof Els.Logo || e instanceof Prli) {
+                if (e instanceof Els.Logo) {
+                    plogiFrom.remove(h.sId());
+                }
+                notifyLogout = true;
                 answer = new Els.LsAcc();
             } else if (e instanceof Els.Adisc) {
                 answer = new Els.Adisc(LS_ACC, 0, wwpn, wwnn, portId);
@@ -293,6 +321,13 @@ public final class NPort implements LinkEnd.Receiver {
             }
         } catch (FrameFormatException x) {
             answer = new LsRjt(x.problem() == FrameFormatException.Problem.UNKNOWN_ELS ? RJT_UNSUP : RJT_PROT, EXPL_NONE);
+        }
+        Fc4Listener l = fc4;
+        if (l != null && notifyLogin) {
+            l.processLogin(h.sId(), plogiFrom.get(h.sId()));
+        }
+        if (l != null && notifyLogout) {
+            l.processLogout(h.sId());
         }
         end.send(new Frame(h.reply(R_CTL_ELS_REP, TYPE_ELS), answer.encode()));
     }
@@ -305,6 +340,11 @@ public final class NPort implements LinkEnd.Receiver {
     @Override
     public void linkDown() {
         portId = 0;
+        plogiFrom.clear();
+        Fc4Listener l = fc4;
+        if (l != null) {
+            l.processLogout(-1);
+        }
         linkEvents.add("down");
     }
 }

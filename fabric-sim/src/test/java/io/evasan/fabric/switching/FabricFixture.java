@@ -16,21 +16,21 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 /** One switch and the N_Ports cabled to it, for tests. */
-final class FabricFixture implements AutoCloseable {
+public final class FabricFixture implements AutoCloseable {
     static final long SWITCH_WWN = 0x1000_0000_0000_0001L;
     /** Generous bound on waiting for a frame that must come; never a performance threshold. */
-    static final Duration WAIT = Duration.ofSeconds(30);
+    public static final Duration WAIT = Duration.ofSeconds(30);
 
-    final FabricSwitch fabric = new FabricSwitch(1, SWITCH_WWN);
+    public final FabricSwitch fabric = new FabricSwitch(1, SWITCH_WWN);
     final boolean tcp;
-    final List<Link> links = new ArrayList<>();
+    public final List<Link> links = new ArrayList<>();
 
-    FabricFixture(boolean tcp) {
+    public FabricFixture(boolean tcp) {
         this.tcp = tcp;
     }
 
     /** A new N_Port cabled to the next switch port; its link is {@code links.get(index - 1)}. */
-    NPort port(String name, long wwpn, boolean initiator, boolean target) {
+    public NPort port(String name, long wwpn, boolean initiator, boolean target) {
         Link link = tcp ? new TcpLink(name) : new InMemoryLink(name);
         links.add(link);
         NPort p = new NPort(name, wwpn, wwpn | 0x0100_0000_0000_0000L, link.a(), initiator, target, WAIT);
@@ -42,11 +42,11 @@ final class FabricFixture implements AutoCloseable {
      * Makes every frame the switch sent to {@code p} before now arrive: a round trip through the
      * same link direction (frames in one direction keep their order).
      */
-    static void settle(NPort p) throws NPortException {
+    public static void settle(NPort p) throws NPortException {
         p.nameServer(new NameServerDescriptor.GidFt(8));
     }
 
-    static Els.Rscn nextRscn(NPort p) throws InterruptedException {
+    public static Els.Rscn nextRscn(NPort p) throws InterruptedException {
         Els.Rscn r = p.rscns().poll(WAIT.toSeconds(), TimeUnit.SECONDS);
         assertNotNull(r, "no RSCN arrived");
         return r;
