@@ -18,9 +18,11 @@ import io.evasan.fabric.link.LinkEnd;
 
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static io.evasan.fabric.frame.ElsDescriptor.*;
@@ -167,8 +169,8 @@ public final class FabricSwitch {
         boolean loggedIn;
         long wwpn;
         long wwnn;
-        boolean dirLogin;
-        boolean fctlLogin;
+        /** Well-known servers (FFFFFCh, FFFFFDh) this port has done PLOGI with. */
+        final Set<Integer> serverLogins = new HashSet<>();
         boolean scr;
 
         Port(int index, LinkEnd end) {
@@ -232,8 +234,7 @@ public final class FabricSwitch {
         }
         switch (h.dId()) {
             case FID_FLOGI -> loginServer(p, f);
-            case FID_FCTRL -> fabricController(p, f);
-            case FID_DIR_SERV -> directoryServer(p, f);
+            case FID_FCTRL, FID_DIR_SERV -> wellKnownServer(p, f, h.dId());
             default -> route(p, f, encapsulated);
         }
     }
@@ -318,36 +319,15 @@ public final class FabricSwitch {
         }
     }
 
-    private void fabricController(Port p, Frame f) {
+    /** The fabric controller (FFFFFDh) and the directory server (FFFFFCh): PLOGI, LOGO, SCR, CT. */
+    private void wellKnownServer(Port p, Frame f, int fid) {
         FrameHeader h = f.header();
-        if (h.rCtl() == R_CTL_ELS_REP) {
+        if (h.rCtl() == R_CTL_ELS_REP && fid == FID_FCTRL) {
             return; // LS_ACC to an RSCN the controller sent: nothing to do
         }
-        Optional<Els> els = elsRequest(p, f);
-        if (els.isEmpty()) {
-            return;
-        }
-        Els e = els.get();
-        if (e instanceof Login l && l.command() == PLOGI) {
-            p.fctlLogin = true;
-            reply(p, h, R_CTL_ELS_REP, TYPE_ELS, serverLogin(FID_FCTRL).encode());
-        } else if (e instanceof Scr s) {
-            p.scr = s.function() == SCRF_FAB || s.function() == SCRF_FULL;
-            reply(p, h, R_CTL_ELS_REP, TYPE_ELS, new Els.LsAcc().encode());
-        } else if (e instanceof Els.Logo) {
-            p.fctlLogin = false;
-            reply(p, h, R_CTL_ELS_REP, TYPE_ELS, new Els.LsAcc().encode());
-        } else {
-            drops.get(Drop.UNSUPPORTED).incrementAndGet();
-            reply(p, h, R_CTL_ELS_REP, TYPE_ELS, new LsRjt(RJT_UNSUP, EXPL_NONE).encode());
-        }
-    }
-
-    private void directoryServer(Port p, Frame f) {
-        FrameHeader h = f.header();
-        if (h.rCtl() == R_CTL_DD_UNSOL_CTL) {
+        if (h.rCtl() == R_CTL_DD_UNSOL_CTL && fid == FID_DIR_SERV) {
             byte[] answer;
-            if (!p.dirLogin) {
+            if (!p.serverLogins.contains(FID_DIR_SERV)) {
                 drops.get(Drop.NOT_LOGGED_IN).incrementAndGet();
                 answer = CtDescriptor.Header.reject(CtDescriptor.RJT_LOG, CtDescriptor.EXP_NONE).with(new byte[0]);
             } else {
@@ -363,16 +343,21 @@ public final class FabricSwitch {
             return;
         }
         Els e = els.get();
+        Els answer;
         if (e instanceof Login l && l.command() == PLOGI) {
-            p.dirLogin = true;
-            reply(p, h, R_CTL_ELS_REP, TYPE_ELS, serverLogin(FID_DIR_SERV).encode());
+            p.serverLogins.add(fid);
+            answer = serverLogin(fid);
         } else if (e instanceof Els.Logo) {
-            p.dirLogin = false;
-            reply(p, h, R_CTL_ELS_REP, TYPE_ELS, new Els.LsAcc().encode());
+            p.serverLogins.remove(fid);
+            answer = new Els.LsAcc();
+        } else if (e instanceof Scr s && fid == FID_FCTRL) {
+            p.scr = s.function() == SCRF_FAB || s.function() == SCRF_FULL;
+            answer = new Els.LsAcc();
         } else {
             drops.get(Drop.UNSUPPORTED).incrementAndGet();
-            reply(p, h, R_CTL_ELS_REP, TYPE_ELS, new LsRjt(RJT_UNSUP, EXPL_NONE).encode());
+            answer = new LsRjt(RJT_UNSUP, EXPL_NONE);
         }
+        reply(p, h, R_CTL_ELS_REP, TYPE_ELS, answer.encode());
     }
 
     /** The PLOGI LS_ACC of a well-known server; its WWPN carries the low 12 bits of the address as port number. */
@@ -405,8 +390,7 @@ public final class FabricSwitch {
         rscnPort(p, EV_QUAL_NONE);
         nameServer.logout(p.nPortId());
         p.loggedIn = false;
-        p.dirLogin = false;
-        p.fctlLogin = false;
+        p.serverLogins.clear();
         p.scr = false;
     }
 

@@ -37,6 +37,16 @@ class FabricSwitchTest {
         return ZoneSet.empty("cfg1").with("z_host_target", HOST, TARGET);
     }
 
+    /** Host, target and outsider on switch ports 1, 2, 3, each logged in to the fabric as libfc does. */
+    static NPort[] hostTargetOutsider(FabricFixture fx) throws Exception {
+        NPort[] ports = {fx.port("host", HOST, true, false), fx.port("target", TARGET, false, true),
+            fx.port("outsider", OUTSIDER, true, false)};
+        for (NPort p : ports) {
+            p.fabricLogin();
+        }
+        return ports;
+    }
+
     @ParameterizedTest
     @ValueSource(booleans = {false, true})
     void shouldAssignNPortIdsAtFlogiAndLogInLikeLibfc(boolean tcp) throws Exception {
@@ -80,12 +90,10 @@ class FabricSwitchTest {
     void shouldAnswerNameServerQueriesWithZonedPortsOnly() throws Exception {
         try (FabricFixture fx = new FabricFixture(false)) {
             fx.fabric.activate(hostAndTarget().with("z_outsider_alone", OUTSIDER));
-            NPort host = fx.port("host", HOST, true, false);
-            NPort target = fx.port("target", TARGET, false, true);
-            NPort outsider = fx.port("outsider", OUTSIDER, true, false);
-            host.fabricLogin();
-            target.fabricLogin();
-            outsider.fabricLogin();
+            NPort[] ports = hostTargetOutsider(fx);
+            NPort host = ports[0];
+            NPort target = ports[1];
+            NPort outsider = ports[2];
             int t = target.portId();
 
             assertEquals(List.of(host.portId(), t), host.gidFtFcp());
@@ -116,12 +124,10 @@ class FabricSwitchTest {
     void shouldNeverLetAPortOutsideEveryZoneReachTheTargetEvenWithHandMadeFrames() throws Exception {
         try (FabricFixture fx = new FabricFixture(false)) {
             fx.fabric.activate(hostAndTarget());
-            NPort host = fx.port("host", HOST, true, false);
-            NPort target = fx.port("target", TARGET, false, true);
-            NPort outsider = fx.port("outsider", OUTSIDER, true, false);
-            host.fabricLogin();
-            target.fabricLogin();
-            outsider.fabricLogin();
+            NPort[] ports = hostTargetOutsider(fx);
+            NPort host = ports[0];
+            NPort target = ports[1];
+            NPort outsider = ports[2];
             int t = target.portId();
             int o = outsider.portId();
             assertEquals(List.of(o), outsider.gidFtFcp(), "GID_FT does not list the target");
@@ -196,12 +202,10 @@ class FabricSwitchTest {
     void shouldLogOutAPortWhoseLinkIsLostAndTellZonedPorts() throws Exception {
         try (FabricFixture fx = new FabricFixture(false)) {
             fx.fabric.activate(hostAndTarget());
-            NPort host = fx.port("host", HOST, true, false);
-            NPort target = fx.port("target", TARGET, false, true);
-            NPort outsider = fx.port("outsider", OUTSIDER, true, false);
-            host.fabricLogin();
-            outsider.fabricLogin();
-            target.fabricLogin();
+            NPort[] ports = hostTargetOutsider(fx);
+            NPort host = ports[0];
+            NPort target = ports[1];
+            NPort outsider = ports[2];
             int t = target.portId();
             settle(host);
             settle(outsider);
