@@ -4,6 +4,7 @@ import io.evasan.fabric.frame.EncapsulationDescriptor;
 import io.evasan.fabric.frame.FrameFormatException;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.Executors;
@@ -36,6 +37,19 @@ public final class TcpLinkEnd implements LinkEnd {
             t.setDaemon(true);
             return t;
         });
+    }
+
+    /**
+     * Connects to a switch port listening at {@code address} (a {@code SwitchListener}) and returns
+     * the attached end, with no faults. Frames that arrive before a receiver is installed are
+     * lost; the switch sends nothing before the port's FLOGI.
+     */
+    public static TcpLinkEnd connect(String name, InetSocketAddress address) throws IOException {
+        SocketChannel ch = SocketChannel.open(address);
+        ch.socket().setTcpNoDelay(true);
+        TcpLinkEnd end = new TcpLinkEnd(name, new LinkFaults());
+        end.attach(ch, false);
+        return end;
     }
 
     /** Starts carrying frames over {@code channel} (connected, blocking); reports {@code linkUp} when {@code announce}. */
