@@ -42,8 +42,8 @@ import static io.evasan.fabric.frame.FrameHeaderDescriptor.*;
  * installed. A PRLI from a port that has not sent PLOGI is refused (LS_RJT 03h/1Eh).
  *
  * <p>Invariants: each exchange this port originates has its own OX_ID and is matched to its
- * reply by OX_ID and the exchange-context bit; every frame received is also kept in {@link
- * #received()} (decoded) for inspection; malformed input is counted, never thrown.
+ * reply by OX_ID and the exchange-context bit; the most recent frames received are also kept in
+ * {@link #received()} (decoded) for inspection; malformed input is counted, never thrown.
  */
 public final class NPort implements LinkEnd.Receiver {
     private final String name;
@@ -52,10 +52,12 @@ public final class NPort implements LinkEnd.Receiver {
     private final LinkEnd end;
     private final boolean initiator;
     private final boolean target;
-    private final Duration timeout;
+    private volatile Duration timeout;
     private final AtomicInteger oxIds = new AtomicInteger();
     private final Map<Integer, CompletableFuture<Frame>> pending = new ConcurrentHashMap<>();
     private final BlockingQueue<Els.Rscn> rscns = new LinkedBlockingQueue<>();
+    /** How many of the most recent frames {@link #received()} keeps. */
+    public static final int RECEIVED_KEPT = 4096;
     private final BlockingQueue<Frame> received = new LinkedBlockingQueue<>();
     private final BlockingQueue<String> linkEvents = new LinkedBlockingQueue<>();
     private final AtomicLong malformed = new AtomicLong();
@@ -77,6 +79,11 @@ public final class NPort implements LinkEnd.Receiver {
         end.receiver(this);
     }
 
+    /** How long a request waits for its reply from now on. */
+    public void timeout(Duration t) {
+        timeout = t;
+    }
+
     public long wwpn() {
         return wwpn;
     }
@@ -91,7 +98,7 @@ public final class NPort implements LinkEnd.Receiver {
         return rscns;
     }
 
-    /** Every decodable frame received, in order. */
+    /** The last {@link #RECEIVED_KEPT} decodable frames received, oldest first. */
     public BlockingQueue<Frame> received() {
         return received;
     }
@@ -257,6 +264,9 @@ public final class NPort implements LinkEnd.Receiver {
         } catch (FrameFormatException e) {
             malformed.incrementAndGet();
             return;
+        }
+        if (received.size() >= RECEIVED_KEPT) {
+            received.poll();
         }
         received.add(f);
         FrameHeader h = f.header();

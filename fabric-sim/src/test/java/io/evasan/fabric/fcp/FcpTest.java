@@ -81,6 +81,21 @@ class FcpTest {
             assertEquals(ScsiStatus.GOOD, r.status());
             assertArrayEquals(pattern, r.data(), "seed " + seed);
 
+            // 16 commands in flight at once, each its own exchange
+            List<java.util.Map.Entry<Integer, java.util.concurrent.CompletableFuture<Result>>> writes = new java.util.ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                writes.add(ini.start(t, 0, rw10(0x2A, 1000 + i * 4, 4), java.util.Arrays.copyOfRange(pattern, i * 1024,
+                        i * 1024 + 2048), 0));
+            }
+            for (var w16 : writes) {
+                assertEquals(ScsiStatus.GOOD, w16.getValue().get(FabricFixture.WAIT.toSeconds(),
+                        java.util.concurrent.TimeUnit.SECONDS).status(), "seed " + seed);
+            }
+            for (int i = 0; i < 16; i++) {
+                Result r16 = ini.command(t, 0, rw10(0x28, 1000 + i * 4, 4), new byte[0], 2048);
+                assertArrayEquals(java.util.Arrays.copyOfRange(pattern, i * 1024, i * 1024 + 2048), r16.data(), "seed " + seed);
+            }
+
             // FCP_DL larger than the CDB's transfer: residual under
             Result shortRead = ini.command(t, 0, rw10(0x28, 100, 2), new byte[0], 4096);
             assertEquals(ScsiStatus.GOOD, shortRead.status());

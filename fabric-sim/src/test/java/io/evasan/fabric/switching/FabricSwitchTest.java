@@ -308,6 +308,31 @@ class FabricSwitchTest {
         }
     }
 
+    @Test
+    void shouldTimeOutAnExchangeWhoseFrameIsLostAndWorkOnTheRetry() throws Exception {
+        try (FabricFixture fx = new FabricFixture(false)) {
+            fx.fabric.activate(hostAndTarget());
+            io.evasan.fabric.link.InMemoryLink link = new io.evasan.fabric.link.InMemoryLink("lossy");
+            fx.links.add(link);
+            NPort host = new NPort("host", HOST, HOST, link.a(), true, false, FabricFixture.WAIT);
+            fx.fabric.attach(link.b());
+            host.fabricLogin();
+            // the lost exchanges wait briefly (their frames are gone for certain); the others wait long
+            link.faults(io.evasan.fabric.link.Link.Direction.A_TO_B).dropNext(1);
+            host.timeout(java.time.Duration.ofMillis(200));
+            assertThrows(io.evasan.fabric.nport.NPortException.class, () -> host.els(FID_FCTRL, new Els.Scr(SCRF_FULL)),
+                    "the SCR never reached the switch");
+            host.timeout(FabricFixture.WAIT);
+            assertEquals(new Els.LsAcc(), host.els(FID_FCTRL, new Els.Scr(SCRF_FULL)), "a new exchange goes through");
+            link.faults(io.evasan.fabric.link.Link.Direction.B_TO_A).dropNext(1);
+            host.timeout(java.time.Duration.ofMillis(200));
+            assertThrows(io.evasan.fabric.nport.NPortException.class, () -> host.gidFtFcp(), "the answer was lost");
+            host.timeout(FabricFixture.WAIT);
+            assertEquals(List.of(host.portId()), host.gidFtFcp());
+            assertEquals(1, link.faults(io.evasan.fabric.link.Link.Direction.A_TO_B).dropped());
+        }
+    }
+
     static Els elsRaw(NPort p, int dId, byte[] payload, int ox) throws Exception {
         Frame f = p.exchange(new Frame(FrameHeader.request(R_CTL_ELS_REQ, TYPE_ELS, p.portId(), dId, ox), payload));
         return Els.decodeReply(payload[0] & 0xFF, f.payload());
