@@ -42,7 +42,8 @@ import static io.evasan.fabric.frame.FrameHeaderDescriptor.*;
  * installed. A PRLI from a port that has not sent PLOGI is refused (LS_RJT 03h/1Eh).
  *
  * <p>Invariants: each exchange this port originates has its own OX_ID and is matched to its
- * reply by OX_ID and the exchange-context bit; the most recent frames received are also kept in
+ * reply by OX_ID, the exchange-context bit and the responder's address (S_ID of the reply = D_ID
+ * of the request); the most recent frames received are also kept in
  * {@link #received()} (decoded) for inspection; malformed input is counted, never thrown.
  */
 public final class NPort implements LinkEnd.Receiver {
@@ -54,7 +55,16 @@ public final class NPort implements LinkEnd.Receiver {
     private final boolean target;
     private volatile Duration timeout;
     private final AtomicInteger oxIds = new AtomicInteger();
-    private final Map<Integer, CompletableFuture<Frame>> pending = new ConcurrentHashMap<>();
+    private final Map<Integer, Pending> pending = new ConcurrentHashMap<>();
+
+    /** An exchange this port originated, waiting for the frame from its responder. */
+    private static final class Pending extends CompletableFuture<Frame> {
+        final int responder;
+
+        Pending(int responder) {
+            this.responder = responder;
+        }
+    }
     private final BlockingQueue<Els.Rscn> rscns = new LinkedBlockingQueue<>();
     /** How many of the most recent frames {@link #received()} keeps. */
     public static final int RECEIVED_KEPT = 4096;
@@ -137,7 +147,7 @@ public final class NPort implements LinkEnd.Receiver {
      * @throws NPortException when no answer comes within the timeout
      */
     public Frame exchange(Frame request) throws NPortException {
-        CompletableFuture<Frame> f = new CompletableFuture<>();
+        Pending f = new Pending(request.header().dId());
         int ox = request.header().oxId();
         pending.put(ox, f);
         end.send(request);
@@ -276,8 +286,8 @@ public final class NPort implements LinkEnd.Receiver {
             return;
         }
         if ((h.fCtl() & F_CTL_EX_CTX) != 0) {
-            CompletableFuture<Frame> waiting = pending.get(h.oxId());
-            if (waiting != null) {
+            Pending waiting = pending.get(h.oxId());
+            if (waiting != null && waiting.responder == h.sId()) {
                 waiting.complete(f);
             }
             return;
