@@ -43,12 +43,14 @@ public final class FcpInitiator implements Fc4Listener {
 
     private static final class Pending {
         final int target;
+        final int lun;
         final byte[] out;
         final byte[] in;
         final CompletableFuture<Result> done = new CompletableFuture<>();
 
-        Pending(int target, byte[] out, byte[] in) {
+        Pending(int target, int lun, byte[] out, byte[] in) {
             this.target = target;
+            this.lun = lun;
             this.out = out;
             this.in = in;
         }
@@ -74,9 +76,25 @@ public final class FcpInitiator implements Fc4Listener {
         return await(targetId, start(targetId, lun, cdb, dataOut, dataInLength));
     }
 
-    /** A task management request ({@link FcpDescriptor#TMF_LUN_RESET} ...); the answer's {@code rspCode} says how it went. */
+    /**
+     * A task management request ({@link FcpDescriptor#TMF_LUN_RESET} ...); the answer's {@code
+     * rspCode} says how it went. When it completed, the commands it terminated (all of the LUN's
+     * still waiting here; all of the target's for TARGET RESET) fail with {@link NPortException}:
+     * the target sends no FCP_RSP for them.
+     */
     public Result taskManagement(int targetId, int lun, int tmFlags) throws NPortException {
-        return await(targetId, send(targetId, Cmnd.taskManagement(FcpDescriptor.lunField(lun), tmFlags), new byte[0], 0));
+        var started = send(targetId, Cmnd.taskManagement(FcpDescriptor.lunField(lun), tmFlags), new byte[0], 0);
+        Result r = await(targetId, started);
+        if (r.rspCode() == FcpDescriptor.RSP_TMF_CMPL && tmFlags != FcpDescriptor.TMF_CLR_ACA) {
+            pending.forEach((ox, p) -> {
+                if (ox.intValue() != started.getKey() && p.target == targetId
+                        && (p.lun == lun || tmFlags == FcpDescriptor.TMF_TGT_RESET)) {
+                    pending.remove(ox);
+                    p.done.completeExceptionally(new NPortException("exchange %04x terminated by task management".formatted(ox)));
+                }
+            });
+        }
+        return r;
     }
 
     /** Starts a command without waiting; returns its OX_ID (for {@link #abort}) and the future of its result. */
@@ -89,7 +107,7 @@ public final class FcpInitiator implements Fc4Listener {
 
     private Map.Entry<Integer, CompletableFuture<Result>> send(int targetId, Cmnd c, byte[] out, int inLength) {
         int ox = port.nextOxId();
-        Pending p = new Pending(targetId, out, new byte[inLength]);
+        Pending p = new Pending(targetId, FcpDescriptor.lunNumber(c.lun()), out, new byte[inLength]);
         pending.put(ox, p);
         port.send(new Frame(FrameHeader.request(R_CTL_DD_UNSOL_CMD, TYPE_FCP, port.portId(), targetId, ox), c.encode()));
         return Map.entry(ox, p.done);
@@ -154,6 +172,7 @@ public final class FcpInitiator implements Fc4Listener {
                 }
                 case R_CTL_DD_CMD_STATUS -> {
                     Rsp r = Rsp.decode(f.payload());
+                    pending.remove(h.oxId(), p);
                     int got = r.residualUnder() ? Math.max(0, p.in.length - r.residual()) : p.in.length;
                     p.done.complete(new Result(r.scsiStatus(), Arrays.copyOf(p.in, got), r.sense(), r.residualUnder(),
                             r.residualOver(), r.residual(), r.rspCode()));

@@ -38,7 +38,8 @@ import static io.evasan.fabric.frame.FrameHeaderDescriptor.*;
  * RESET, ABORT TASK SET, CLEAR TASK SET, CLEAR ACA, TARGET RESET); ABTS aborts the exchange's task
  * (ABORT TASK) and is answered BA_ACC, or BA_RJT 09h/03h for an exchange it does not know.
  *
- * <p>Invariants: an exchange is answered with at most one FCP_RSP, and none after a BA_ACC; FCP
+ * <p>Invariants: an exchange is answered with at most one FCP_RSP, and none after a BA_ACC or for
+ * a task the target completed with TASK ABORTED (LUN RESET, ABORT/CLEAR TASK SET); FCP
  * frames from a port without an image pair are dropped and counted ({@link #dropped()}), as are
  * data frames outside the expected range; a malformed FCP_CMND is answered FCP_RSP with
  * RSP_CODE 02h (FCP_CMND fields invalid). Task management runs on a thread of its own, never on
@@ -217,8 +218,9 @@ public final class FcpTarget implements Fc4Listener {
 
     private void completed(ScsiTask t) {
         Exchange x = (Exchange) t.transportContext();
-        if (x.aborted || exchanges.remove(key(x.initiator, x.oxId)) == null) {
-            return;
+        if (x.aborted || exchanges.remove(key(x.initiator, x.oxId)) == null
+                || t.status() == io.evasan.scsi.ScsiStatus.TASK_ABORTED) {
+            return; // an aborted task gets no FCP_RSP (FCP-4: terminated by the task management function)
         }
         ByteBuffer in = t.dataIn();
         int n = t.isRead() ? in.limit() : 0;
