@@ -153,7 +153,11 @@ public final class FcpInitiator implements Fc4Listener {
             switch (h.rCtl()) {
                 case R_CTL_DD_DATA_DESC -> {
                     XferRdy x = XferRdy.decode(f.payload());
-                    int end = Math.min(p.out.length, x.relativeOffset() + x.burstLength());
+                    if (x.relativeOffset() < 0 || x.burstLength() <= 0 || x.relativeOffset() >= p.out.length) {
+                        dropped.incrementAndGet();
+                        return;
+                    }
+                    int end = (int) Math.min(p.out.length, (long) x.relativeOffset() + x.burstLength());
                     int seqCnt = 0;
                     for (int off = x.relativeOffset(); off < end; off += FcpTarget.MAX_DATA_FRAME) {
                         byte[] chunk = Arrays.copyOfRange(p.out, off, Math.min(end, off + FcpTarget.MAX_DATA_FRAME));
@@ -164,7 +168,7 @@ public final class FcpInitiator implements Fc4Listener {
                 case R_CTL_DD_SOL_DATA -> {
                     int off = h.parameter();
                     byte[] d = f.payload();
-                    if (off < 0 || off + d.length > p.in.length) {
+                    if (off < 0 || (long) off + d.length > p.in.length) {
                         dropped.incrementAndGet();
                     } else {
                         System.arraycopy(d, 0, p.in, off, d.length);

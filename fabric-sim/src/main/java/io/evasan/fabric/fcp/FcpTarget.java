@@ -41,13 +41,16 @@ import static io.evasan.fabric.frame.FrameHeaderDescriptor.*;
  * <p>Invariants: an exchange is answered with at most one FCP_RSP, and none after a BA_ACC or for
  * a task the target completed with TASK ABORTED (LUN RESET, ABORT/CLEAR TASK SET); FCP
  * frames from a port without an image pair are dropped and counted ({@link #dropped()}), as are
- * data frames outside the expected range; a malformed FCP_CMND is answered FCP_RSP with
+ * data frames that do not start where the previous one ended or go past FCP_DL; FCP_DL above
+ * {@link #MAX_TRANSFER} is answered RSP_CODE 01h; a malformed FCP_CMND is answered FCP_RSP with
  * RSP_CODE 02h (FCP_CMND fields invalid). Task management runs on a thread of its own, never on
  * the port's receive thread.
  */
 public final class FcpTarget implements Fc4Listener {
     /** Largest FCP_DATA payload sent (a 2 KiB frame, within FC_MAX_PAYLOAD). */
     public static final int MAX_DATA_FRAME = 2048;
+    /** Largest FCP_DL accepted; more is answered RSP_CODE 01h (FCP_DATA_LEN_INVALID). */
+    public static final int MAX_TRANSFER = 32 << 20;
 
     private final NPort port;
     private final ScsiTarget target;
@@ -158,6 +161,10 @@ public final class FcpTarget implements Fc4Listener {
             respond(x, Rsp.taskManagement(FcpDescriptor.RSP_CMND_FIELDS_INVALID));
             return;
         }
+        if (c.dataLength() < 0 || c.dataLength() > MAX_TRANSFER) {
+            respond(x, Rsp.taskManagement(FcpDescriptor.RSP_DATA_LEN_INVALID));
+            return;
+        }
         byte[] cdb = c.cdb();
         int dl = c.dataLength();
         ScsiTask t = x.task;
@@ -187,7 +194,8 @@ public final class FcpTarget implements Fc4Listener {
         Exchange x = exchanges.get(key(h.sId(), h.oxId()));
         int off = h.parameter();
         int len = f.payloadLength();
-        if (x == null || x.dataOut == null || x.aborted || off < 0 || off + len > x.dataOut.capacity()) {
+        // the PLOGI offered continuously increasing relative offsets: each frame starts where the last ended
+        if (x == null || x.dataOut == null || x.aborted || off != x.received || (long) off + len > x.dataOut.capacity()) {
             dropped.incrementAndGet();
             return;
         }

@@ -1,6 +1,7 @@
 package io.evasan.fabric.link;
 
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -100,13 +101,14 @@ public final class InMemoryLink implements Link {
                         r.received(copy);
                     }
                 };
-                if (to.inbound.isShutdown()) {
-                    return;
-                }
-                if (delay > 0) {
-                    to.inbound.schedule(deliver, delay, TimeUnit.MILLISECONDS);
-                } else {
-                    to.inbound.execute(deliver);
+                try {
+                    if (delay > 0) {
+                        to.inbound.schedule(deliver, delay, TimeUnit.MILLISECONDS);
+                    } else {
+                        to.inbound.execute(deliver);
+                    }
+                } catch (RejectedExecutionException closed) {
+                    // the link is closed: the frame is lost
                 }
             }
         }
@@ -115,16 +117,20 @@ public final class InMemoryLink implements Link {
             if (inbound.isShutdown()) {
                 return;
             }
-            inbound.execute(() -> {
-                Receiver r = receiver;
-                if (r != null) {
-                    if (nowUp) {
-                        r.linkUp();
-                    } else {
-                        r.linkDown();
+            try {
+                inbound.execute(() -> {
+                    Receiver r = receiver;
+                    if (r != null) {
+                        if (nowUp) {
+                            r.linkUp();
+                        } else {
+                            r.linkDown();
+                        }
                     }
-                }
-            });
+                });
+            } catch (RejectedExecutionException closed) {
+                // the link is closed
+            }
         }
 
         @Override

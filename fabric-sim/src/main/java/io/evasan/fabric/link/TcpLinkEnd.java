@@ -8,6 +8,7 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -90,13 +91,14 @@ public final class TcpLinkEnd implements LinkEnd {
         ByteBuffer buf = ByteBuffer.wrap(encapsulated.clone());
         Runnable write = () -> c.write(buf);
         long delay = outbound.delayMillis();
-        if (writer.isShutdown()) {
-            return;
-        }
-        if (delay > 0) {
-            writer.schedule(write, delay, TimeUnit.MILLISECONDS);
-        } else {
-            writer.execute(write);
+        try {
+            if (delay > 0) {
+                writer.schedule(write, delay, TimeUnit.MILLISECONDS);
+            } else {
+                writer.execute(write);
+            }
+        } catch (RejectedExecutionException closed) {
+            // the end is closed: the frame is lost, as on a pulled cable
         }
     }
 

@@ -152,4 +152,60 @@ class FcpAbortTest {
             fcp.close();
         }
     }
+
+    @Test
+    void shouldAnswerMalformedCommandsWithResponseCodesAndDropOutOfOrderData() throws Exception {
+        HeldTarget scsi = new HeldTarget();
+        try (FabricFixture fx = new FabricFixture(false)) {
+            fx.fabric.activate(ZoneSet.empty("cfg").with("z", HOST, TARGET));
+            NPort tport = fx.port("target", TARGET, false, true);
+            FcpTarget fcp = new FcpTarget(tport, scsi, 1);
+            NPort hport = fx.port("host", HOST, true, false); // FCP frames by hand: no FcpInitiator
+            tport.fabricLogin();
+            hport.fabricLogin();
+            int t = tport.portId();
+            int h = hport.portId();
+            hport.login(t);
+
+            byte[] huge = FcpDescriptor.Cmnd.scsi(0, READ10, true, false, FcpTarget.MAX_TRANSFER + 1).encode();
+            assertEquals(FcpDescriptor.RSP_DATA_LEN_INVALID, rsp(hport.exchange(cmnd(h, t, hport.nextOxId(), huge))).rspCode());
+            byte[] shortCmnd = java.util.Arrays.copyOf(FcpDescriptor.Cmnd.scsi(0, READ10, true, false, 512).encode(), 31);
+            assertEquals(FcpDescriptor.RSP_CMND_FIELDS_INVALID,
+                    rsp(hport.exchange(cmnd(h, t, hport.nextOxId(), shortCmnd))).rspCode());
+
+            int ox = hport.nextOxId();
+            byte[] write10 = {0x2A, 0, 0, 0, 0, 0, 0, 0, 1, 0};
+            Frame xfer = hport.exchange(cmnd(h, t, ox, FcpDescriptor.Cmnd.scsi(0, write10, false, true, 512).encode()));
+            assertEquals(FrameHeaderDescriptor.R_CTL_DD_DATA_DESC, xfer.header().rCtl());
+            assertEquals(new FcpDescriptor.XferRdy(0, 512), FcpDescriptor.XferRdy.decode(xfer.payload()));
+            byte[] block = new byte[512];
+            java.util.Arrays.fill(block, (byte) 0x5A);
+            int rx = xfer.header().rxId();
+            hport.send(FcpDescriptor.data(h, t, ox, rx, 1, 0, false, 256, java.util.Arrays.copyOf(block, 256)));
+            hport.send(FcpDescriptor.data(h, t, ox, rx, 1, 0, false, 0, block));
+            ScsiTask w = scsi.next();
+            assertEquals(1, fcp.dropped(), "the frame at offset 256 before offset 0 was dropped");
+            byte[] got = new byte[512];
+            w.dataOut().get(0, got);
+            assertArrayEquals(block, got);
+            scsi.finish(w);
+            Frame status;
+            do {
+                status = hport.received().poll(FabricFixture.WAIT.toSeconds(), TimeUnit.SECONDS);
+                assertNotNull(status, "no FCP_RSP");
+            } while (status.header().rCtl() != FrameHeaderDescriptor.R_CTL_DD_CMD_STATUS || status.header().oxId() != ox);
+            assertEquals(ScsiStatus.GOOD, rsp(status).scsiStatus());
+            fcp.close();
+        }
+    }
+
+    static Frame cmnd(int sId, int dId, int ox, byte[] payload) {
+        return new Frame(io.evasan.fabric.frame.FrameHeader.request(FrameHeaderDescriptor.R_CTL_DD_UNSOL_CMD,
+                FrameHeaderDescriptor.TYPE_FCP, sId, dId, ox), payload);
+    }
+
+    static FcpDescriptor.Rsp rsp(Frame f) throws Exception {
+        assertEquals(FrameHeaderDescriptor.R_CTL_DD_CMD_STATUS, f.header().rCtl(), f.toString());
+        return FcpDescriptor.Rsp.decode(f.payload());
+    }
 }
