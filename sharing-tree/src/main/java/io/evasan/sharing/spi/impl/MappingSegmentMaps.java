@@ -319,6 +319,16 @@ public final class MappingSegmentMaps implements SegmentMaps {
     }
 
     @Override
+    public void force(long rseg) {
+        mapping.forceRseg(address(rseg));
+    }
+
+    @Override
+    public void forceMaps() {
+        mapping.forceMaps();
+    }
+
+    @Override
     public void read(long rseg, int offset, byte[] dst, int dstOffset, int length) {
         mapping.readRseg(address(rseg), offset, ByteBuffer.wrap(dst, dstOffset, length));
     }
