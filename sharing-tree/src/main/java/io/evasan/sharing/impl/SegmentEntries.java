@@ -85,9 +85,22 @@ final class SegmentEntries {
 
     /** Copies content {@code srcPtr} into fresh unlinked RSEG {@code r} and forces it; releases {@code r} on failure. */
     void copyFresh(long srcPtr, long r) {
+        copyUnforced(srcPtr, r);
+        try {
+            maps.force(r);
+        } catch (RuntimeException ex) {
+            maps.release(r);
+            throw ex;
+        }
+    }
+
+    /**
+     * Copies content {@code srcPtr} into fresh unlinked RSEG {@code r}, not forced: the caller forces it before
+     * linking it (a batch of copies, one force); releases {@code r} on failure.
+     */
+    void copyUnforced(long srcPtr, long r) {
         try {
             maps.copy(srcPtr, r);
-            maps.force(r);
         } catch (RuntimeException ex) {
             maps.release(r);
             throw ex;

@@ -73,6 +73,13 @@ public interface SegmentMaps extends AutoCloseable {
     default void force(long rseg) throws StorageException {
     }
 
+    /** {@link #force(long)} of {@code rsegs[0..count)}: one force where they share the media (a batch of copies). */
+    default void force(long[] rsegs, int count) throws StorageException {
+        for (int i = 0; i < count; i++) {
+            force(rsegs[i]);
+        }
+    }
+
     /**
      * Makes every map change (link, unlink, set, transfer) that returned before this call stable against
      * power loss. Called after a link that ends a disk's read-through of another disk's RSEG, before that
