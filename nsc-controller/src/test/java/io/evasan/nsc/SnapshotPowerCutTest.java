@@ -100,7 +100,8 @@ class SnapshotPowerCutTest {
      * then {@code link}) used to leave its PLDMC record unordered after the copied data, so a cut that kept the
      * record and dropped the copy left the snapshot reading the fresh RSEG (zeros). Now the copy is forced before
      * the link and, without per-record fsync, the link before the LUN overwrites its RSEG in place
-     * ({@code SegmentEntries} invariant).
+     * ({@code SegmentEntries} invariant). Without that second force this case fails in its first cuts (checked
+     * 2026-12-07: the link record lost, the LUN's in-place write kept, the snapshot read the LUN's later write).
      */
     @Test
     void shouldKeepSnapshotSegmentsCopiedOnFirstWrite() throws Exception {
