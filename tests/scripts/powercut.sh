@@ -14,7 +14,9 @@
 #   NvLogPowerCutTest    nsc-controller   writes acknowledged by the write-back cache (forceOnAck) in the
 #                                         NV log (cache.log), replayed after a cut; cuts inside the restart
 #   SnapshotPowerCutTest nsc-controller   the whole controller: FUA / SYNCHRONIZE CACHE (all acknowledged
-#                                         writes with forceOnAck) and marker snapshots reported taken
+#                                         writes with forceOnAck) and marker snapshots reported taken;
+#                                         every cut abandons a whole stack, so beyond ~25 iterations give it
+#                                         one method at a time (e.g. 'SnapshotPowerCutTest#shouldKeep*CopiedOnFirstWrite')
 # Offline, no install (the modules are built in the reactor).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -22,7 +24,8 @@ ITER="${1:-50}"
 SEED="${2:-}"
 TESTS="${3:-RaidPowerCutTest,MldPowerCutTest,MappingPowerCutTest,NvLogPowerCutTest,SnapshotPowerCutTest}"
 args=(-B -ntp -o -pl redundancy-raid,quorum-mld,mapping,nsc-controller -am test -Dtest="$TESTS"
-      -Dsurefire.failIfNoSpecifiedTests=false -Devasan.powercut.iterations="$ITER")
+      -Dsurefire.failIfNoSpecifiedTests=false -Devasan.powercut.iterations="$ITER"
+      -Djunit.jupiter.execution.timeout.default=60m)   # nsc-controller's 90 s default is for CI's few cuts
 if [ -n "$SEED" ]; then args+=(-Devasan.seed="$SEED"); fi
 log=$(mktemp /tmp/powercut.XXXXXX.log)
 if mvn "${args[@]}" > "$log" 2>&1; then

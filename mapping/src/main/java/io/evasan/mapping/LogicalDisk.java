@@ -63,7 +63,10 @@ public interface LogicalDisk {
     /**
      * Writes {@code src.remaining()} bytes (512-aligned), allocating a private RSEG (and an RStore
      * when needed) on the first write to a segment; the allocation is durable before the data is
-     * written and before this returns.
+     * written and before this returns. Against power loss the data is stable only after {@link #flush};
+     * a cut may keep a first write's allocation and drop its data, and the segment reads zeros, what it
+     * read before (a reused RSEG's zeros are forced before it is linked): no durable data is lost, unlike
+     * a sharing-tree copy, whose RSEG is forced before its link ({@link Mapping#forceRseg}).
      *
      * @throws StorageException SPACE_ALLOCATION_FAILED (nothing changed for the failing segment;
      *                          segments before it in the same call are written), OUT_OF_RANGE,

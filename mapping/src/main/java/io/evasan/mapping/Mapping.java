@@ -144,6 +144,25 @@ public interface Mapping extends AutoCloseable {
      */
     void copyRseg(long srcRsegAddress, long dstRsegAddress) throws StorageException;
 
+    /**
+     * Makes every write into RSEG {@code rsegAddress} that returned before this call (and the RSD of its
+     * RStore) stable against power loss. The sharing tree calls it between filling a fresh RSEG (a copy on
+     * first write, a private copy, a whole-segment hand-off) and the {@link LogicalDisk#linkRseg} that makes
+     * a disk read it: a map record that makes a disk read a newly written RSEG instead of what it read
+     * before must not be durable before that RSEG's data. The RAID layer offers no force narrower than a
+     * disk group's ({@link io.evasan.raid.DiskGroup#flush}: its drives and RAID5 journal), so that is what
+     * this forces: the RSEG's disk group.
+     */
+    void forceRseg(long rsegAddress) throws StorageException;
+
+    /**
+     * Makes every map change (PLDMC record) made before this call stable against power loss: a no-op with
+     * {@link MappingOptions#fsync} (each record is forced as it is appended); in fsync-off mode one force of
+     * the map log. The sharing tree calls it after a link that ends a disk's read-through of another disk's
+     * RSEG, before that RSEG can be overwritten in place.
+     */
+    void forceMaps() throws StorageException;
+
     /** Reads {@code dst.remaining()} bytes at {@code offset} inside the RSEG (512-aligned, within 1 MB). */
     void readRseg(long rsegAddress, int offset, ByteBuffer dst) throws StorageException;
 

@@ -348,6 +348,20 @@ public final class MappingImpl implements Mapping {
         rs.write(((long) PhysicalAddress.rsegIndex(addr) << SEG_SHIFT) + offset, src);
     }
 
+    @Override
+    public void forceRseg(long addr) {
+        // no per-RStore force in the RAID layer: the RSEG's disk group (its drives: data and RSD entries;
+        // its RAID5 journal)
+        table(PhysicalAddress.group(addr)).diskGroup().flush();
+    }
+
+    @Override
+    public void forceMaps() {
+        if (!options.fsync()) {   // fsync mode: every record was forced as it was appended
+            forceMetadata();
+        }
+    }
+
     private static final ThreadLocal<ByteBuffer> COPY_BUF = ThreadLocal.withInitial(
             () -> ByteBuffer.allocateDirect((int) SEGMENT_BYTES));
 

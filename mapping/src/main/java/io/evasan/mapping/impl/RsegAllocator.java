@@ -19,7 +19,9 @@ import java.nio.ByteBuffer;
  * <p><b>Invariant</b>: every change of an RSD slot's used / dirty mask is made under the mapping's
  * {@code meta} lock; a new RStore is logged ({@code rsdAdd}) before any RSEG of it is handed out, and a
  * freed one ({@code rsdFree}) is logged before it goes back to its disk group. A reserved RSEG that held
- * data before (dirty) is zeroed before it is returned.
+ * data before (dirty) is zeroed, and the zeros forced, before it is returned: a map record that makes a disk
+ * read a newly written RSEG instead of what it read before (here: zeros) is durable only after that RSEG's
+ * data is, so a power cut never leaves a linked RSEG reading a freed segment's bytes.
  */
 final class RsegAllocator {
     private final MappingImpl mapping;
@@ -69,6 +71,7 @@ final class RsegAllocator {
         if (needZero) {
             try {
                 zeroRseg(t, addr);
+                t.diskGroup().flush();   // the zeros before any link to it (no per-RStore force in the RAID layer)
             } catch (RuntimeException e) {
                 releaseRseg(addr);
                 throw e;

@@ -25,8 +25,8 @@ import static io.evasan.sharing.sharebits.ShareEntry.withSp;
  * drives. The leave itself is {@link StructureOps#detach}.
  *
  * <p><b>Invariant (locks)</b>: entered holding no tree lock. {@link #bgcopyStep} takes the clone's
- * {@code bgLock}, then its tree's structure lock shared, then one stripe write lock at a time (order
- * {@code bgLock} -> structure -> stripe, as in ARCHITECTURE), and {@link SharingTreesImpl#catalogMonitor}
+ * {@code bgLock}, then its tree's structure lock shared, then the stripe write locks of one batch of copies
+ * ({@link #copyBatch}; order {@code bgLock} -> structure -> stripe, as in ARCHITECTURE), and {@link SharingTreesImpl#catalogMonitor}
  * only with no tree lock held or inside them; {@code finishClone} runs inside {@code bgLock} and takes the
  * tree shared or exclusively (never both, never upgrading). Pause and resume take only the catalog monitor.
  */
@@ -56,25 +56,10 @@ final class CloneCopy implements BgCopyEngine.Host {
                 if (!c.copying) {
                     return 0;
                 }
-                while (copied < maxSegments && c.bgCursor < c.segments) {
-                    int s = c.bgCursor;
-                    ReentrantReadWriteLock.WriteLock l = t.stripe(s).writeLock();
-                    l.lock();
-                    try {
-                        long ce = engine.entries.e(c, s);
-                        if (SegmentEntries.ssEff(c, ce) || (!holder(ce) && pointer(ce) != 0)) {
-                            long hp = SegmentEntries.ssEff(c, ce) ? engine.entries.contentPtr(c, s) : pointer(ce);
-                            engine.entries.copyInto(c, s, ce, hp, sp(ce), false);   // C.Ss := 0, successor's Sp stays set (13e / 15a)
-                            copied++;
-                            engine.stats.bgcopySegments.increment();
-                        }
-                    } catch (NeedsInvalidation ni) {
-                        stalled = true;
-                        break;
-                    } finally {
-                        l.unlock();
-                    }
-                    c.bgCursor++;
+                while (copied < maxSegments && c.bgCursor < c.segments && !stalled) {
+                    int before = copied;
+                    copied += copyBatch(t, c, Math.min(BATCH, maxSegments - copied));
+                    stalled = copied - before < Math.min(BATCH, maxSegments - before) && c.bgCursor < c.segments;
                 }
             } finally {
                 t.structure.readLock().unlock();
@@ -101,6 +86,82 @@ final class CloneCopy implements BgCopyEngine.Host {
                 }
             }
             return copied;
+        }
+    }
+
+    /** Copies per batch: one force of the copies' RSEGs and one of the map log per batch, not per segment. */
+    static final int BATCH = 16;
+
+    /**
+     * Copies up to {@code max} segments of {@code c} from its cursor on, as one batch: each segment to copy gets
+     * its fresh RSEG filled under its stripe write lock, which stays held; then one force of the fresh RSEGs, the
+     * links (C.Ss := 0, the successor's Sp stays set: 13e / 15a), one force of the map log, and the locks go.
+     * Holding the stripes keeps every copied segment's source and entry as they were until its link is durable
+     * (the {@link SegmentEntries} invariant, for a batch). Returns the segments copied; fewer than {@code max}
+     * with the cursor short of the end only when an allocation failed ({@link NeedsInvalidation}: stalled).
+     * Caller holds {@code bgLock} and the tree's structure lock shared; other threads hold at most one stripe
+     * at a time, so taking several here cannot deadlock.
+     */
+    private int copyBatch(Tree t, Disk c, int max) {
+        int[] segs = new int[max];
+        long[] expect = new long[max];
+        long[] fresh = new long[max];
+        ReentrantReadWriteLock.WriteLock[] held = new ReentrantReadWriteLock.WriteLock[max];
+        int n = 0;
+        int copied = 0;
+        boolean linked = false;
+        try {
+            while (copied < max && c.bgCursor < c.segments) {
+                int s = c.bgCursor;
+                ReentrantReadWriteLock.WriteLock l = t.stripe(s).writeLock();
+                l.lock();
+                boolean keep = false;
+                try {
+                    long ce = engine.entries.e(c, s);
+                    if (SegmentEntries.ssEff(c, ce) || (!holder(ce) && pointer(ce) != 0)) {
+                        long hp = SegmentEntries.ssEff(c, ce) ? engine.entries.contentPtr(c, s) : pointer(ce);
+                        if (hp == 0) {
+                            engine.entries.copyInto(c, s, ce, 0, sp(ce), false);   // zeros: an entry change only
+                        } else {
+                            long r = engine.entries.allocFor(c, s);
+                            engine.entries.copyUnforced(hp, r);
+                            segs[n] = s;
+                            expect[n] = ce;
+                            fresh[n] = r;
+                            held[n++] = l;
+                            keep = true;
+                        }
+                        copied++;
+                        engine.stats.bgcopySegments.increment();
+                    }
+                } catch (NeedsInvalidation ni) {
+                    break;
+                } finally {
+                    if (!keep) {
+                        l.unlock();
+                    }
+                }
+                c.bgCursor++;
+            }
+            if (n > 0) {
+                engine.maps.force(fresh, n);   // the copies before the records that make C read them
+                linked = true;
+                for (int i = 0; i < n; i++) {
+                    engine.entries.link(c, segs[i], expect[i], fresh[i], sp(expect[i]), false);
+                    fresh[i] = 0;
+                }
+                engine.maps.forceMaps();   // the links before the successor overwrites its RSEGs in place
+            }
+            return copied;
+        } finally {
+            if (!linked) {
+                for (int i = 0; i < n; i++) {
+                    engine.maps.release(fresh[i]);   // never linked (a failed force)
+                }
+            }
+            for (int i = n - 1; i >= 0; i--) {
+                held[i].unlock();
+            }
         }
     }
 

@@ -123,8 +123,8 @@ final class Recovery {
                             throw new StorageException(ErrorCode.SPACE_ALLOCATION_FAILED, "no space to repair segment "
                                     + s + " of disk " + d.id + " after a crash (interrupted hand-off)");
                         }
-                        engine.maps.copy(pointer(e), r);
-                        engine.entries.link(d, s, e, r, sp(e), false);
+                        engine.entries.copyFresh(pointer(e), r);
+                        engine.entries.linkOwn(d, s, e, r, sp(e), false);
                     }
                 }
             }

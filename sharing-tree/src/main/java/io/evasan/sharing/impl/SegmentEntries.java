@@ -5,6 +5,7 @@ import io.evasan.error.StorageException;
 import io.evasan.sharing.DiskKind;
 import io.evasan.sharing.spi.SegmentMaps;
 
+import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -23,6 +24,20 @@ import static io.evasan.sharing.sharebits.ShareEntry.ss;
  * a holder cached for an older version is never returned by {@link #resolve}. Callers hold the tree's
  * structure lock (shared or exclusive) and, for a change, the segment's stripe write lock; no method here
  * takes a lock.
+ *
+ * <p><b>Invariant (power loss: data before the map that points at it)</b>: a map record that makes a disk
+ * read a newly written RSEG instead of the data it read before is durable only after that RSEG's data is.
+ * So a fresh RSEG filled with content a disk already had (a copy on first write into a predecessor, a disk's
+ * private copy of what it read through its successor, a BGCOPY or EAGER copy, the repair of an interrupted
+ * hand-off) or with a whole-segment overwrite replacing it (the hand-off's new RSEG, a private whole-segment
+ * write) is forced ({@link SegmentMaps#force}) between its fill and its {@code link}: {@link #copyFresh},
+ * {@link #writeFresh}. Without that a cut could keep the record and drop the data, and the disk (and every
+ * older snapshot reading through it) would read the fresh RSEG: zeros or a freed segment's bytes, not the
+ * data it owned. And conversely, the record that ends a disk's read-through of another disk's RSEG is forced
+ * ({@link SegmentMaps#forceMaps}, a no-op when every record is forced) before that RSEG can be overwritten in
+ * place ({@link #linkOwn}, and after a hand-off), else a cut could drop the record and keep the overwrite.
+ * A first write into a segment without content needs neither: the disk read zeros before and reads zeros
+ * or the unforced write's data after a cut (a write becomes durable at FUA / SYNCHRONIZE CACHE, {@code flush}).
  */
 final class SegmentEntries {
     private final SegmentMaps maps;
@@ -58,6 +73,54 @@ final class SegmentEntries {
         d.tree.segVersion[s]++;
     }
 
+    /**
+     * Links fresh RSEG {@code r}, filled by {@link #copyFresh} or {@link #writeFresh} (so forced), as {@code d}'s
+     * own, then forces the map change: {@code d} no longer reads the RSEG it read before, which its holder may
+     * now overwrite in place.
+     */
+    void linkOwn(Disk d, int s, long expect, long r, boolean sp, boolean ss) {
+        link(d, s, expect, r, sp, ss);
+        maps.forceMaps();
+    }
+
+    /** Copies content {@code srcPtr} into fresh unlinked RSEG {@code r} and forces it; releases {@code r} on failure. */
+    void copyFresh(long srcPtr, long r) {
+        copyUnforced(srcPtr, r);
+        try {
+            maps.force(r);
+        } catch (RuntimeException ex) {
+            maps.release(r);
+            throw ex;
+        }
+    }
+
+    /**
+     * Copies content {@code srcPtr} into fresh unlinked RSEG {@code r}, not forced: the caller forces it before
+     * linking it (a batch of copies, one force); releases {@code r} on failure.
+     */
+    void copyUnforced(long srcPtr, long r) {
+        try {
+            maps.copy(srcPtr, r);
+        } catch (RuntimeException ex) {
+            maps.release(r);
+            throw ex;
+        }
+    }
+
+    /**
+     * Writes {@code src} at {@code off} into fresh unlinked RSEG {@code r} (consuming it) and forces it; releases
+     * {@code r} on failure.
+     */
+    void writeFresh(long r, int off, ByteBuffer src) {
+        try {
+            maps.write(r, off, src);
+            maps.force(r);
+        } catch (RuntimeException ex) {
+            maps.release(r);
+            throw ex;
+        }
+    }
+
     long allocFor(Disk d, int s) {
         return allocFor(d, d, s);
     }
@@ -80,20 +143,18 @@ final class SegmentEntries {
         }
     }
 
-    /** Gives {@code dst} its own copy of content {@code srcPtr} (0 = zeros); dst must not hold. */
+    /**
+     * Gives {@code dst} its own copy of content {@code srcPtr} (0 = zeros); dst must not hold. The copy is forced
+     * before the link, the link before this returns (the class invariant).
+     */
     void copyInto(Disk dst, int s, long dstExpect, long srcPtr, boolean sp, boolean ss) {
         if (srcPtr == 0) {
             set(dst, s, dstExpect, encode(0, false, sp, ss));
             return;
         }
         long r = allocFor(dst, s);
-        try {
-            maps.copy(srcPtr, r);
-        } catch (RuntimeException ex) {
-            maps.release(r);
-            throw ex;
-        }
-        link(dst, s, dstExpect, r, sp, ss);
+        copyFresh(srcPtr, r);
+        linkOwn(dst, s, dstExpect, r, sp, ss);
     }
 
     /** The disk whose entry holds what {@code d} reads at segment s ([0096]), with a holder cache. */

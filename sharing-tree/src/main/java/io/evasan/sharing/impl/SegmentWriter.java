@@ -23,7 +23,9 @@ import static io.evasan.sharing.sharebits.ShareEntry.withSp;
  * (shared for host I/O, exclusively for structure changes) and the segment's stripe write lock, both
  * taken by {@link SharingTreesImpl}; none takes or releases a lock. Each keeps I1/I2 of
  * {@link SharingTreesImpl} at every durable step: data goes into a fresh unlinked RSEG first, the receiver
- * is linked (its Ss cleared) before the giver's Sp is cleared, and user data is written last. When an
+ * is linked (its Ss cleared) before the giver's Sp is cleared, and user data is written last. Against power
+ * loss, the fresh RSEG's data is forced before the link that makes a disk read it, and that link before an
+ * RSEG the disk read until then can be overwritten in place ({@link SegmentEntries}, invariant). When an
  * on-demand snapshot cannot get space, {@link NeedsInvalidation} leaves the entries as they were.
  */
 final class SegmentWriter {
@@ -57,17 +59,12 @@ final class SegmentWriter {
                     // (not to a clone in another group: RSEGs never change group, so that one gets a copy)
                     clearSuccessorSpOfClone(x, s);
                     long r = entries.allocFor(p, x, s);
-                    try {
-                        maps.write(r, 0, src);
-                    } catch (RuntimeException ex) {
-                        maps.release(r);
-                        throw ex;
-                    }
+                    entries.writeFresh(r, 0, src);   // forced before the link: X must not read an empty RSEG
                     long ptr = pointer(xe);
                     long xMid = encode(ptr, false, true, false);
                     maps.transferHolder(x.id, s, xe, xMid, p.id, pe, encode(ptr, true, sp(pe), false));
                     x.tree.segVersion[s]++;
-                    entries.link(x, s, xMid, r, false, false);
+                    entries.linkOwn(x, s, xMid, r, false, false);   // P now writes its RSEG in place
                     stats.cfwHandoffs.increment();
                     eagerCloneCopy(p, s);
                     return;
@@ -89,17 +86,12 @@ final class SegmentWriter {
             }
             if (full || hp != 0) {
                 long r = entries.allocFor(x, s);
-                try {
-                    if (full) {
-                        maps.write(r, 0, src);
-                    } else {
-                        maps.copy(hp, r);
-                    }
-                } catch (RuntimeException ex) {
-                    maps.release(r);
-                    throw ex;
+                if (full) {
+                    entries.writeFresh(r, 0, src);
+                } else {
+                    entries.copyFresh(hp, r);
                 }
-                entries.link(x, s, xe, r, sp(xe), false);
+                entries.linkOwn(x, s, xe, r, sp(xe), false);   // before the successor may overwrite hp in place
                 if (!full) {
                     stats.cfwCopies.increment();
                 }
@@ -161,6 +153,7 @@ final class SegmentWriter {
                 clearSuccessorSpOfClone(x, s);
                 maps.transferHolder(x.id, s, xe, 0L, p.id, pe, encode(pointer(xe), true, sp(pe), false));
                 t.segVersion[s]++;
+                maps.forceMaps();   // P now writes its RSEG in place
                 stats.cfwHandoffs.increment();
                 eagerCloneCopy(p, s);
                 return;

@@ -245,6 +245,8 @@ final class StructureOps {
                 }
             }
         }
+        // the hand-offs to P before the catalog that ends the redo (and before P overwrites them in place)
+        engine.maps.forceMaps();
         synchronized (engine.catalogMonitor) {
             t.chain.remove(x);
             t.relink();
@@ -352,6 +354,8 @@ final class StructureOps {
                         engine.entries.copyInto(l, seg, le, hp, sp(le), false);
                     }
                 }
+                // the copies (in place ones included) and their links before the catalog that ends the redo
+                engine.maps.flush(l.id);
                 break;
             } catch (NeedsInvalidation ni) {
                 // a predecessor lost its space: invalidate it (we hold the tree) and go on

@@ -12,7 +12,10 @@ import java.nio.ByteBuffer;
  *
  * <p>Invariants every implementation keeps:
  * <ul>
- *   <li>Every mutating call is durable (survives {@code kill -9}) before it returns.</li>
+ *   <li>Every mutating call is durable (survives {@code kill -9}) before it returns. Power loss is
+ *       another matter: data written into an RSEG is stable only after {@link #force(long)} (or
+ *       {@link #flush(long)}), a map change only after {@link #forceMaps()} (or {@link #flush(long)}),
+ *       and nothing orders the two otherwise; the caller orders them with those calls.</li>
  *   <li>An RSEG is held by at most one entry; it is freed only through that entry
  *       ({@link #unlink}, {@link #deleteDisk}) or, when never linked, through {@link #release}.
  *       After a crash, an allocated RSEG that no entry holds is free again.</li>
@@ -59,6 +62,30 @@ public interface SegmentMaps extends AutoCloseable {
 
     /** Makes every write that returned before this call stable on the media holding {@code disk}'s data. */
     default void flush(long disk) throws StorageException {
+    }
+
+    /**
+     * Makes every write into {@code rseg} that returned before this call stable against power loss (at
+     * least the media holding that RSEG). Called before the {@link #link} (or {@link #transferHolder})
+     * that makes a disk read a freshly written RSEG instead of what it read before. A store whose
+     * writes are stable on return does nothing (the default).
+     */
+    default void force(long rseg) throws StorageException {
+    }
+
+    /** {@link #force(long)} of {@code rsegs[0..count)}: one force where they share the media (a batch of copies). */
+    default void force(long[] rsegs, int count) throws StorageException {
+        for (int i = 0; i < count; i++) {
+            force(rsegs[i]);
+        }
+    }
+
+    /**
+     * Makes every map change (link, unlink, set, transfer) that returned before this call stable against
+     * power loss. Called after a link that ends a disk's read-through of another disk's RSEG, before that
+     * RSEG can be overwritten in place. A store whose changes are stable on return does nothing (the default).
+     */
+    default void forceMaps() throws StorageException {
     }
 
     /**

@@ -319,6 +319,31 @@ public final class MappingSegmentMaps implements SegmentMaps {
     }
 
     @Override
+    public void force(long rseg) {
+        mapping.forceRseg(address(rseg));
+    }
+
+    @Override
+    public void force(long[] rsegs, int count) {
+        // one force per disk group (the mapping's force of an RSEG is its group's)
+        for (int i = 0; i < count; i++) {
+            int g = (int) ((rsegs[i] - 1) >>> 27);
+            boolean seen = false;
+            for (int j = 0; j < i && !seen; j++) {
+                seen = (int) ((rsegs[j] - 1) >>> 27) == g;
+            }
+            if (!seen) {
+                mapping.forceRseg(address(rsegs[i]));
+            }
+        }
+    }
+
+    @Override
+    public void forceMaps() {
+        mapping.forceMaps();
+    }
+
+    @Override
     public void read(long rseg, int offset, byte[] dst, int dstOffset, int length) {
         mapping.readRseg(address(rseg), offset, ByteBuffer.wrap(dst, dstOffset, length));
     }
