@@ -350,9 +350,7 @@ public final class MappingImpl implements Mapping {
 
     @Override
     public void forceRseg(long addr) {
-        // no per-RStore force in the RAID layer: the RSEG's disk group (its drives: data and RSD entries;
-        // its RAID5 journal)
-        table(PhysicalAddress.group(addr)).diskGroup().flush();
+        rstore(addr).force();   // its member drives (data and their RSD entries) and, RAID5, the group's journal
     }
 
     @Override

@@ -311,6 +311,11 @@ public final class FilePool {
                     throw new StorageException(ErrorCode.IO_ERROR, e.toString(), e);
                 }
             }
+
+            @Override
+            public void force() {   // one data file holds every RStore: the group's flush is this store's force
+                flush();
+            }
         }
     }
 

@@ -33,4 +33,14 @@ public interface RStore {
 
     /** Writes {@code src.remaining()} bytes at {@code offset} from {@code src}, advancing its position. */
     void write(long offset, ByteBuffer src) throws StorageException;
+
+    /**
+     * Makes every write to this RStore that returned before the call durable: forces its member drives (and the
+     * members it is migrating to, if any) and, for RAID5, the disk group's journal of degraded row writes — not
+     * the group's other drives. A narrower {@code DiskGroup.flush()} for a caller that must order one RStore's data
+     * before a record that points at it.
+     *
+     * @throws StorageException WRITE_FAULT when a member drive cannot be forced
+     */
+    void force() throws StorageException;
 }

@@ -113,6 +113,34 @@ public final class RStoreImpl implements RStore {
         this.layout = layoutOf(rsd);
     }
 
+    @Override
+    public void force() {
+        java.util.Set<Drive> forced = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        StorageException last = null;
+        MemberMigration m = target;
+        for (Drive[] drives : m == null ? new Drive[][]{layout.drv} : new Drive[][]{layout.drv, m.drv}) {
+            for (Drive d : drives) {
+                if (d != null && d.isAvailable() && forced.add(d)) {
+                    try {
+                        d.force();
+                    } catch (StorageException e) {
+                        last = e;
+                    }
+                }
+            }
+        }
+        if (level == RaidLevel.RAID5) {
+            try {
+                host.journal().force();
+            } catch (StorageException e) {
+                last = e;
+            }
+        }
+        if (last != null) {
+            throw new StorageException(ErrorCode.WRITE_FAULT, "force of RStore " + rsdId + " failed: " + last.getMessage(), last);
+        }
+    }
+
     Layout layoutOf(Rsd rsd) {
         Drive[] d = new Drive[rsd.members()];
         long[] b = new long[rsd.members()];
