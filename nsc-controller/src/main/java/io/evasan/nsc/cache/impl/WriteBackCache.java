@@ -75,53 +75,56 @@ import static io.evasan.nsc.cache.CacheLogDescriptor.segmentOf;
  * </ul>
  */
 public final class WriteBackCache implements WriteCache {
-    private final DestageTarget target;
-    private final SnapshotAction action;
-    private final CacheStats stats;
-    private final SegmentStore store;
-    private final MirrorPublisher mirror;
-    private final int maxAttempts;
+    final DestageTarget target;
+    final SnapshotAction action;
+    final CacheStats stats;
+    final SegmentStore store;
+    final MirrorPublisher mirror;
+    final int maxAttempts;
     private static final System.Logger LOG = System.getLogger(WriteBackCache.class.getName());
-    private final boolean powerLossSafe;
+    final boolean powerLossSafe;
 
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition space = lock.newCondition();
-    private final Condition work = lock.newCondition();
-    private final Condition done = lock.newCondition();
+    final ReentrantLock lock = new ReentrantLock();
+    final Condition space = lock.newCondition();
+    final Condition work = lock.newCondition();
+    final Condition done = lock.newCondition();
 
     private long seqCounter;
     /** Mirror sequence number of the last message {@link #insertLocked} enqueued (guarded by lock). */
     private long lastMirrorSeq;
 
     // ---- entry slots ({@link EntryTable}; the arrays are aliases of its arrays)
-    private final EntryTable entries;
-    private final long[] eSeq;
-    private final long[] eOffset;
-    private final long[] eAddr;
-    private final int[] eLun;
-    private final int[] eLen;
-    private final int[] eInit;
+    final EntryTable entries;
+    final long[] eSeq;
+    final long[] eOffset;
+    final long[] eAddr;
+    final int[] eLun;
+    final int[] eLen;
+    final int[] eInit;
     private final int[] eDeps;
     private final int[] eNext;
-    private final int[] eFails;
+    final int[] eFails;
+
+    /** One destage or marker firing, from its backend call to its completion under the lock. */
+    private final DestageRun run;
 
     // ---- per-initiator queues, the pick, the destage workers
-    private final DestageScheduler scheduler;
+    final DestageScheduler scheduler;
 
     // ---- markers, oldest first
-    private final MarkerTracker markers = new MarkerTracker();
+    final MarkerTracker markers = new MarkerTracker();
 
     // ---- newest-entry-per-sector index
     private final ExtentIndex index;
     private final ThreadLocal<long[][]> gapBuffers = ThreadLocal.withInitial(() -> new long[][] {new long[16]});
 
     /** Room for writes and the writers waiting for it. */
-    private final CacheSpace room;
-    private final SyncWaiters syncWaiters;
+    final CacheSpace room;
+    final SyncWaiters syncWaiters;
     /** LUNs that lost acknowledged data not yet reported to a SYNCHRONIZE CACHE / FUA (guarded by lock; {@link SyncWaiters}). */
     private final java.util.Set<Integer> unreportedLoss = new java.util.HashSet<>();
 
-    private long dirty;
+    long dirty;
     private boolean closing;
     private boolean closed;
     private final long recoveredWrites;
@@ -172,6 +175,7 @@ public final class WriteBackCache implements WriteCache {
             DestageScheduler.InitQueue q = scheduler.queue(init);
             return q.head < 0 ? Long.MAX_VALUE : eSeq[q.head];
         });
+        run = new DestageRun(this);   // after every field it reads, before the workers start
         scheduler.start(new DestageScheduler.Host() {
             @Override
             public MarkerTracker.MarkerState markerToFire() {
@@ -185,12 +189,12 @@ public final class WriteBackCache implements WriteCache {
 
             @Override
             public void fire(MarkerTracker.MarkerState marker) {
-                fireMarker(marker);
+                run.fireMarker(marker);
             }
 
             @Override
             public void destage(int slot, ByteBuffer[] views) {
-                WriteBackCache.this.destage(slot, views);
+                run.destage(slot, views);
             }
         }, config.destageWorkers(), store.segmentCount());
     }
@@ -528,7 +532,7 @@ public final class WriteBackCache implements WriteCache {
         return w.future;
     }
 
-    private String failedWhy(int slot) {
+    String failedWhy(int slot) {
         return "LUN " + eLun[slot] + ": destage of [" + eOffset[slot] + ", " + (eOffset[slot] + eLen[slot])
                 + ") failed " + eFails[slot] + " times; the write stays cached and is retried";
     }
@@ -600,147 +604,6 @@ public final class WriteBackCache implements WriteCache {
 
     private boolean markerBlocked(int slot) {
         return markers.blocks(eSeq[slot], eLun[slot]);
-    }
-
-    // ------------------------------------------------------------------ destage
-
-    private void destage(int slot, ByteBuffer[] views) {
-        long addr = eAddr[slot];
-        int len = eLen[slot];
-        int seg = segmentOf(addr);
-        ByteBuffer v = views[seg];
-        if (v == null) {
-            v = store.segment(seg).duplicate();
-            views[seg] = v;
-        }
-        int p = offsetOf(addr) + PAYLOAD_OFFSET;
-        v.limit(p + len).position(p);
-        scheduler.rateLimit(len);
-        boolean ok;
-        RuntimeException failure = null;
-        try {
-            target.write(eLun[slot], eOffset[slot], v);
-            if (powerLossSafe) {
-                target.flush(eLun[slot]); // the DONE mark below must never precede stable data
-            }
-            ok = true;
-        } catch (RuntimeException e) {
-            ok = false;
-            failure = e;
-            stats.destageError();
-        }
-        List<CompletableFuture<Void>> ready = null;
-        List<SyncWaiters.SyncWaiter> sync;
-        boolean lost = false;
-        lock.lock();
-        try {
-            if (ok) {
-                ready = completeLocked(slot, false);
-            } else {
-                int fails = ++eFails[slot];
-                StorageException se = failure instanceof StorageException x ? x
-                        : new StorageException(ErrorCode.IO_ERROR, String.valueOf(failure), failure);
-                if (fails == 1) {
-                    LOG.log(System.Logger.Level.WARNING, "destage of LUN " + eLun[slot] + " [" + eOffset[slot] + ", "
-                            + (eOffset[slot] + len) + ") failed, retrying: " + failure);
-                }
-                if (fails >= maxAttempts && DestageTarget.losesData(se.code())) {
-                    lost = true;
-                    reportLostLocked(slot, se);
-                    ready = completeLocked(slot, true);
-                } else {
-                    scheduler.retryLater(scheduler.queue(eInit[slot]), fails);
-                    if (fails == maxAttempts) {
-                        LOG.log(System.Logger.Level.ERROR, failedWhy(slot) + ": " + failure);
-                    }
-                    if (fails >= maxAttempts && !syncWaiters.isEmpty()) {
-                        // bounded: a wait for this entry ends with its next failed attempt
-                        syncWaiters.entryLeft(slot, eSeq[slot], eLun[slot], eInit[slot], false, failedWhy(slot));
-                    }
-                    work.signalAll();
-                }
-            }
-            sync = syncWaiters.takeReady();
-        } finally {
-            lock.unlock();
-        }
-        mirror.publish();
-        if (ok) {
-            stats.destaged(len);
-        } else if (lost) {
-            stats.destageLost(len);
-        }
-        if (sync != null) {
-            for (SyncWaiters.SyncWaiter w : sync) {
-                syncWaiters.finish(w);
-            }
-        }
-        CacheSpace.complete(ready);
-    }
-
-    /**
-     * Reports the sectors of a given-up entry that it still is the newest cached holder of (newer
-     * cached writes keep theirs) as lost to the target, and marks the LUN's loss for the next
-     * SYNCHRONIZE CACHE / FUA. Caller holds the lock; the entry is still indexed.
-     */
-    private void reportLostLocked(int slot, StorageException cause) {
-        int lun = eLun[slot];
-        long off = eOffset[slot];
-        long end = off + eLen[slot];
-        LOG.log(System.Logger.Level.ERROR, "LUN " + lun + ": acknowledged write [" + off + ", " + end
-                + ") is lost after " + eFails[slot] + " failed destages: " + cause.getMessage());
-        entries.forEachNewestRun(slot, (start, length) -> target.destageLost(lun, start, length, cause));
-        syncWaiters.markLoss(lun);
-    }
-
-    private List<CompletableFuture<Void>> completeLocked(int slot, boolean lost) {
-        scheduler.removeHead(scheduler.queue(eInit[slot]), slot);
-        long seq = eSeq[slot];
-        int lun = eLun[slot];
-        int len = eLen[slot];
-        store.done(eAddr[slot]);
-        mirror.enqueueCompletion(CacheMessageDescriptor.TYPE_DESTAGED, seq);
-        markers.entryDone(seq, lun);
-        dirty -= len;
-        stats.addDirty(-len);
-        if (!syncWaiters.isEmpty()) {
-            syncWaiters.entryLeft(slot, seq, lun, eInit[slot], lost, null);
-        }
-        entries.release(slot);
-        space.signalAll();
-        work.signalAll();
-        done.signalAll();
-        return room.ready();
-    }
-
-    private void fireMarker(MarkerTracker.MarkerState m) {
-        Throwable failure = null;
-        try {
-            action.takeSnapshot(m.ticket.request());
-        } catch (Throwable t) {
-            failure = t;
-        }
-        List<CompletableFuture<Void>> ready;
-        lock.lock();
-        try {
-            markers.removeFired(m);
-            store.done(m.addr);
-            mirror.enqueueCompletion(CacheMessageDescriptor.TYPE_MARKER_DONE, m.ticket.seq());
-            stats.marker(System.nanoTime() - m.ticket.insertedNanos());
-            space.signalAll();
-            work.signalAll();
-            done.signalAll();
-            ready = room.ready();
-        } finally {
-            lock.unlock();
-        }
-        mirror.publish();
-        CacheSpace.complete(ready);
-        if (failure == null) {
-            m.ticket.taken().complete(m.ticket.request());
-        } else {
-            m.ticket.taken().completeExceptionally(failure);
-        }
     }
 
     // ------------------------------------------------------------------ introspection / lifecycle
