@@ -31,8 +31,7 @@ class CacheOrderingTest {
     static final int LUN_SECTORS = 256;
 
     /** Records every backend write: (write number from the first sector's tag) per sector. */
-    static final class RecordingTarget implements DestageTarget {
-        final MemoryDestageTarget mem = new MemoryDestageTarget();
+    static final class RecordingTarget extends ForwardingTarget {
         final Random jitter;
         final Map<Long, Integer> initiatorOfWrite;
         final long[][] lastWriteAt = new long[2][LUN_SECTORS];
@@ -40,16 +39,13 @@ class CacheOrderingTest {
         volatile String violation;
 
         RecordingTarget(long seed, Map<Long, Integer> initiatorOfWrite) {
+            super(new MemoryDestageTarget());
             this.jitter = new Random(seed ^ 0x5DEECE66DL);
             this.initiatorOfWrite = initiatorOfWrite;
             mem.createLun(0, LUN_SECTORS * 512L);
             mem.createLun(1, LUN_SECTORS * 512L);
         }
 
-        @Override
-        public long lunSizeBytes(int lunId) {
-            return mem.lunSizeBytes(lunId);
-        }
 
         @Override
         public void write(int lunId, long byteOffset, ByteBuffer src) {
@@ -83,20 +79,8 @@ class CacheOrderingTest {
             mem.write(lunId, byteOffset, src);
         }
 
-        @Override
-        public void read(int lunId, long byteOffset, ByteBuffer dst) {
-            mem.read(lunId, byteOffset, dst);
-        }
 
-        @Override
-        public void flush(int lunId) {
-            mem.flush(lunId);
-        }
 
-        @Override
-        public void flushAll() {
-            mem.flushAll();
-        }
     }
 
     @ParameterizedTest

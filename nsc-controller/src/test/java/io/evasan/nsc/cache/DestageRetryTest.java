@@ -27,17 +27,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Failed destages are bounded (issue 11 finding 3): given up when the data is lost, never a frozen wait. */
 class DestageRetryTest {
     /** A memory backend that fails the writes {@code failing} selects (by LUN and offset) with {@code code}. */
-    static final class FailingTarget implements DestageTarget {
-        final MemoryDestageTarget mem = new MemoryDestageTarget();
+    static final class FailingTarget extends ForwardingTarget {
         volatile BiPredicate<Integer, Long> failing = (l, o) -> false;
         volatile ErrorCode code = ErrorCode.WRITE_FAULT;
         final AtomicInteger attempts = new AtomicInteger();
         final List<long[]> lost = new ArrayList<>();
 
-        @Override
-        public long lunSizeBytes(int lunId) {
-            return mem.lunSizeBytes(lunId);
+        FailingTarget() {
+            super(new MemoryDestageTarget());
         }
+
 
         @Override
         public void write(int lunId, long byteOffset, ByteBuffer src) {
@@ -48,20 +47,8 @@ class DestageRetryTest {
             mem.write(lunId, byteOffset, src);
         }
 
-        @Override
-        public void read(int lunId, long byteOffset, ByteBuffer dst) {
-            mem.read(lunId, byteOffset, dst);
-        }
 
-        @Override
-        public void flush(int lunId) {
-            mem.flush(lunId);
-        }
 
-        @Override
-        public void flushAll() {
-            mem.flushAll();
-        }
 
         @Override
         public synchronized void destageLost(int lunId, long byteOffset, long length, StorageException cause) {
