@@ -21,7 +21,7 @@ public final class FrameFormatException extends Exception {
         BAD_TYPE,
         /** DF_CTL announces optional headers, which this fabric does not carry. */
         BAD_DF_CTL,
-        /** An ELS command code that is not implemented. */
+        /** An ELS command code this fabric does not support: answered LS_RJT "command not supported" (FC-LS reason 0Bh). */
         UNKNOWN_ELS,
         /** The CT_IU preamble has a wrong revision, GS type or subtype, or an unknown command. */
         BAD_CT,
