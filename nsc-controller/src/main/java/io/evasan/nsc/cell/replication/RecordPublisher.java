@@ -31,9 +31,12 @@ public final class RecordPublisher implements AutoCloseable {
     private final String address;
     private final int maxBatch;
     private final long timeoutMillis;
-    /** Encoded records not yet acknowledged, oldest first, with their sequence numbers; guarded by {@code this}. */
-    private final ArrayDeque<long[]> seqs = new ArrayDeque<>();
-    private final ArrayDeque<byte[]> unacked = new ArrayDeque<>();
+    /** One committed record, encoded, until the partner acknowledges it. */
+    private record Pending(long seq, byte[] bytes) {
+    }
+
+    /** Records not yet acknowledged, oldest first; guarded by {@code this}. */
+    private final ArrayDeque<Pending> unacked = new ArrayDeque<>();
     private volatile long acked;
     private volatile long published;
     private volatile boolean diverged;
@@ -65,8 +68,7 @@ public final class RecordPublisher implements AutoCloseable {
     private void committed(CellRecord.Committed c) {
         byte[] bytes = CellRecordDescriptor.encode(c);
         synchronized (this) {
-            seqs.addLast(new long[]{c.seq()});
-            unacked.addLast(bytes);
+            unacked.addLast(new Pending(c.seq(), bytes));
             published = c.seq();
         }
         context.runOnContext(v -> pump());
@@ -79,11 +81,11 @@ public final class RecordPublisher implements AutoCloseable {
         }
         List<byte[]> batch = new ArrayList<>();
         synchronized (this) {
-            for (byte[] r : unacked) {
+            for (Pending r : unacked) {
                 if (batch.size() == maxBatch) {
                     break;
                 }
-                batch.add(r);
+                batch.add(r.bytes());
             }
         }
         if (batch.isEmpty()) {
@@ -120,8 +122,7 @@ public final class RecordPublisher implements AutoCloseable {
 
     private void acknowledge(ReplicationDescriptor.Ack ack) {
         synchronized (this) {
-            while (!seqs.isEmpty() && seqs.peekFirst()[0] <= ack.applied()) {
-                seqs.removeFirst();
+            while (!unacked.isEmpty() && unacked.peekFirst().seq() <= ack.applied()) {
                 unacked.removeFirst();
             }
             if (ack.applied() > acked) {
