@@ -56,8 +56,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * holds the state; views are taken at the call.
  *
  * <p>Invariant: every command that changes state appends its {@link CellRecord} to the controller's
- * {@link CommandLog} once it has succeeded, and a failed one appends nothing. Drive and job commands run one at
- * a time (under {@code commands}), so their records are in the order they took effect.
+ * {@link CommandLog} once it has succeeded, and a failed one appends nothing. Drive commands run one at a time,
+ * and so do job controls, so the records of each kind are in the order they took effect.
  */
 public final class StorageCell implements Cell, Luns, Drives, Jobs, Trees, Backup, Controllers {
     private final Pool pool;
@@ -68,8 +68,13 @@ public final class StorageCell implements Cell, Luns, Drives, Jobs, Trees, Backu
     private final CommandLog log;
     /** The named records in the MLD, or null for a cell without one. */
     private final Records records;
-    /** Drive and job commands run under this lock, so their records are in effect order. */
+    /** Drive and disk-group commands run under this lock, so their records are in effect order. */
     private final Object commands = new Object();
+    /**
+     * BGCOPY and LOP copy controls run under this one: a pause must not wait behind a drive evacuation, and the
+     * records of the two kinds name different objects, so their relative order does not matter to a partner.
+     */
+    private final Object jobCommands = new Object();
 
     /** A cell without named records ({@link #records()} refuses): for stacks without an MLD. */
     public StorageCell(Pool pool, SharingTrees trees, Controller controller) {
@@ -279,7 +284,7 @@ public final class StorageCell implements Cell, Luns, Drives, Jobs, Trees, Backu
 
     @Override
     public void pauseBgcopy(long disk) {
-        synchronized (commands) {
+        synchronized (jobCommands) {
             trees.pauseBgcopy(disk);
             log.append(new CellRecord.BgcopyPaused(disk));
         }
@@ -287,7 +292,7 @@ public final class StorageCell implements Cell, Luns, Drives, Jobs, Trees, Backu
 
     @Override
     public void resumeBgcopy(long disk) {
-        synchronized (commands) {
+        synchronized (jobCommands) {
             trees.resumeBgcopy(disk);
             log.append(new CellRecord.BgcopyResumed(disk));
         }
@@ -339,7 +344,7 @@ public final class StorageCell implements Cell, Luns, Drives, Jobs, Trees, Backu
 
     @Override
     public void pauseCopy() {
-        synchronized (commands) {
+        synchronized (jobCommands) {
             controller.backupEngine().pauseCopy();
             log.append(new CellRecord.BackupCopyPaused());
         }
@@ -347,7 +352,7 @@ public final class StorageCell implements Cell, Luns, Drives, Jobs, Trees, Backu
 
     @Override
     public void resumeCopy() {
-        synchronized (commands) {
+        synchronized (jobCommands) {
             controller.backupEngine().resumeCopy();
             log.append(new CellRecord.BackupCopyResumed());
         }
@@ -355,7 +360,7 @@ public final class StorageCell implements Cell, Luns, Drives, Jobs, Trees, Backu
 
     @Override
     public boolean cancelCopy() {
-        synchronized (commands) {
+        synchronized (jobCommands) {
             boolean cancelled = controller.backupEngine().cancelCopy();
             if (cancelled) {
                 log.append(new CellRecord.BackupCopyCancelled());
