@@ -54,6 +54,10 @@ public final class SenseCodes {
     public static final int NOT_READY_MANUAL_INTERVENTION_REQUIRED = of(0x2, 0x04, 0x03);
     public static final int NOT_READY_OPERATION_IN_PROGRESS = of(0x2, 0x04, 0x07);
     public static final int NOT_READY_OFFLINE = of(0x2, 0x04, 0x12);
+    /** ALUA (SPC-4 5.15.2.4/5): the target port group of the nexus is transitioning, in standby, unavailable. */
+    public static final int NOT_ACCESSIBLE_ASYMMETRIC_ACCESS_STATE_TRANSITION = of(0x2, 0x04, 0x0A);
+    public static final int NOT_ACCESSIBLE_TARGET_PORT_IN_STANDBY_STATE = of(0x2, 0x04, 0x0B);
+    public static final int NOT_ACCESSIBLE_TARGET_PORT_IN_UNAVAILABLE_STATE = of(0x2, 0x04, 0x0C);
     public static final int NOT_READY_SPACE_ALLOCATION_IN_PROGRESS = of(0x2, 0x04, 0x14);
     public static final int MEDIUM_NOT_PRESENT = of(0x2, 0x3A, 0x00);
 
@@ -73,6 +77,7 @@ public final class SenseCodes {
     public static final int RESERVATIONS_PREEMPTED = of(0x6, 0x2A, 0x03);
     public static final int RESERVATIONS_RELEASED = of(0x6, 0x2A, 0x04);
     public static final int REGISTRATIONS_PREEMPTED = of(0x6, 0x2A, 0x05);
+    public static final int ASYMMETRIC_ACCESS_STATE_CHANGED = of(0x6, 0x2A, 0x06);
     public static final int CAPACITY_DATA_HAS_CHANGED = of(0x6, 0x2A, 0x09);
     public static final int REPORTED_LUNS_DATA_HAS_CHANGED = of(0x6, 0x3F, 0x0E);
     public static final int INQUIRY_DATA_HAS_CHANGED = of(0x6, 0x3F, 0x03);

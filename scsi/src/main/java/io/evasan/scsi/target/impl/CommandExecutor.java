@@ -1,7 +1,9 @@
 package io.evasan.scsi.target.impl;
 
 import io.evasan.scsi.ScsiTask;
+import io.evasan.scsi.alua.AccessState;
 import io.evasan.scsi.cdb.OpCodes;
+import io.evasan.scsi.cdb.ReportTargetPortGroupsDescriptor;
 import io.evasan.scsi.lu.LogicalUnit;
 import io.evasan.scsi.lu.LuException;
 import io.evasan.scsi.sense.SenseCodes;
@@ -144,10 +146,14 @@ final class CommandExecutor {
             if (ctl != 0) {   // LINK=1 (no linked commands), obsolete FLAG, reserved bits: SPC-4 05/24/00
                 throw badCdb(e, cdbLen - 1, 31 - Integer.numberOfLeadingZeros(ctl));
             }
-            int rb = CommandTable.reservedBitSet(cdb);
+            int rb = CommandTable.reservedBitSet(cdb, lc.alua != null);
             if (rb >= 0) {
                 throw badCdb(e, rb >>> 3, rb & 7);
             }
+        }
+        AccessState state = accessState(e);
+        if (state != null && !state.allows(cdb)) {
+            throw check(e, state.senseCode()); // ALUA: not through this target port group now
         }
         // reservations
         if (access != CommandTable.ACCESS_ANY && op != OpCodes.RELEASE_6) {
@@ -188,6 +194,10 @@ final class CommandExecutor {
                 serviceActionIn(e, s);
                 return;
             case OpCodes.MAINTENANCE_IN:
+                if ((cdb[1] & 0x1F) == ReportTargetPortGroupsDescriptor.SERVICE_ACTION && lc.alua != null) {
+                    reportTargetPortGroups(e, s, lc.alua);
+                    return;
+                }
                 if ((cdb[1] & 0x1F) != OpCodes.SA_REPORT_SUPPORTED_OPCODES) {
                     throw badCdb(e, 1, 4);
                 }
@@ -303,11 +313,50 @@ final class CommandExecutor {
         byte[] cdb = e.task.cdb();
         boolean desc = (cdb[1] & 1) != 0;
         int code = e.nexus.pollUa(e.lu);
+        AccessState state = accessState(e);
+        if (code == 0 && state != null) {
+            code = state.senseCode(); // NO SENSE when active
+        }
         if (code == 0) {
             code = e.lu.lu.readiness();
         }
         int n = SenseDataDescriptor.build(s.a, desc, code, false, 0, SenseDataDescriptor.NO_FIELD, false, -1);
         respond(e, s.a, n, u8(cdb, 4));
+    }
+
+    /** The ALUA state of the task's LU through its nexus' target port group, or null (no ALUA, no group). */
+    private static AccessState accessState(TaskEntry e) {
+        AluaSnapshot alua = e.lu.alua;
+        return alua == null ? null : alua.state(e.nexus.targetPortGroup());
+    }
+
+    /**
+     * REPORT TARGET PORT GROUPS (SPC-4 6.37, layout in {@link ReportTargetPortGroupsDescriptor}): one
+     * descriptor per group of the LU's {@link AluaSnapshot}, every group listing all supported states;
+     * RETURN DATA LENGTH is the full list's even when the allocation length cuts it.
+     */
+    private void reportTargetPortGroups(TaskEntry e, Scratch s, AluaSnapshot alua) throws Done {
+        byte[] cdb = e.task.cdb();
+        int format = ReportTargetPortGroupsDescriptor.format(cdb);
+        if (format > ReportTargetPortGroupsDescriptor.FORMAT_EXTENDED) {
+            throw badCdb(e, 1, 7);
+        }
+        long total = ReportTargetPortGroupsDescriptor.headerLength(format);
+        for (AluaSnapshot.Group g : alua.groups) {
+            total += ReportTargetPortGroupsDescriptor.groupDescriptorLength(g.ports().length);
+        }
+        byte[] o = s.a;
+        int p = ReportTargetPortGroupsDescriptor.encodeHeader(o, format,
+                target.portGroups.implicitTransitionSeconds(), total);
+        int supported = AccessState.allSupportedBits();
+        for (AluaSnapshot.Group g : alua.groups) {
+            if (p + ReportTargetPortGroupsDescriptor.groupDescriptorLength(g.ports().length) > SCRATCH) {
+                break; // longer than any allocation length can fetch whole; the header keeps the full length
+            }
+            p = ReportTargetPortGroupsDescriptor.encodeGroup(o, p, g.preferred(), g.state().code(), supported,
+                    g.id(), g.status(), g.ports());
+        }
+        respond(e, o, p, ReportTargetPortGroupsDescriptor.allocationLength(cdb));
     }
 
     private void reportLuns(TaskEntry e, Scratch s) throws Done {
@@ -405,6 +454,9 @@ final class CommandExecutor {
             int p = 4;
             int dlen = 8 + (rctd ? 12 : 0);
             for (CommandTable.Command c : CommandTable.COMMANDS) {
+                if (c.aluaOnly && target.portGroups == null) {
+                    continue;
+                }
                 p = allCommandsDescriptor(o, p, c.opcode, c.serviceAction, c.cdbLength(), rctd);
             }
             for (int op = 0; op < 256; op++) {
@@ -429,6 +481,9 @@ final class CommandExecutor {
         }
         CommandTable.Command c = CommandTable.find(reqOp, hasSa ? reqSa : CommandTable.NO_SA);
         if (c != null && hasSa && c.serviceAction != reqSa) {
+            c = null;
+        }
+        if (c != null && c.aluaOnly && target.portGroups == null) {
             c = null;
         }
         java.util.Arrays.fill(o, 0, 64, (byte) 0);

@@ -1,6 +1,7 @@
 package io.evasan.scsi.target.impl;
 
 import io.evasan.scsi.cdb.OpCodes;
+import io.evasan.scsi.cdb.ReportTargetPortGroupsDescriptor;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -38,6 +39,8 @@ final class CommandTable {
          * other bit of bytes 1..n-2 is reserved): the executor rejects a CDB with such a bit set.
          */
         boolean strictReserved;
+        /** Implemented only by a target with asymmetric logical unit access (REPORT TARGET PORT GROUPS). */
+        boolean aluaOnly;
 
         Command(int opcode, int serviceAction, String name, int access, int... usage) {
             this.opcode = opcode;
@@ -61,12 +64,13 @@ final class CommandTable {
     /**
      * Opcodes whose usage data marks exactly the fields SPC-4 / SBC-3 define (the rest is reserved):
      * TEST UNIT READY (bytes 1-4 reserved), REQUEST SENSE, START STOP UNIT, PREVENT ALLOW MEDIUM
-     * REMOVAL, READ CAPACITY(10), SYNCHRONIZE CACHE(10/16), REPORT LUNS. Commands with obsolete or
+     * REMOVAL, READ CAPACITY(10), SYNCHRONIZE CACHE(10/16), REPORT LUNS, and (as {@code opcode << 8 |
+     * service action}) REPORT TARGET PORT GROUPS. Commands with obsolete or
      * optional bits this target ignores rather than rejects (READ/WRITE RARC, INQUIRY CMDDT, ...)
      * are not listed: a host may set those.
      */
     private static final java.util.Set<Integer> STRICT_RESERVED = java.util.Set.of(
-            0x00, 0x03, 0x1B, 0x1E, 0x25, 0x35, 0x91, 0xA0);
+            0x00, 0x03, 0x1B, 0x1E, 0x25, 0x35, 0x91, 0xA0, 0xA30A);
 
     /** CONTROL byte bits that must be zero: reserved (5:3), obsolete FLAG (1), LINK (0; no linked commands). */
     static final int CONTROL_MUST_BE_ZERO = 0x3B;
@@ -127,13 +131,18 @@ final class CommandTable {
         c.add(new Command(0xA0, NO_SA, "REPORT LUNS", ACCESS_ANY, 0xA0, 0, 0xFF, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0));
         c.add(new Command(0xA3, OpCodes.SA_REPORT_SUPPORTED_OPCODES, "REPORT SUPPORTED OPERATION CODES", ACCESS_INFO,
                 0xA3, 0x1F, 0x87, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0));
+        Command rtpg = new Command(0xA3, ReportTargetPortGroupsDescriptor.SERVICE_ACTION, "REPORT TARGET PORT GROUPS",
+                ACCESS_INFO, 0xA3, 0xFF, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0);
+        rtpg.aluaOnly = true;
+        c.add(rtpg);
         c.add(new Command(0xA8, NO_SA, "READ(12)", ACCESS_READ, 0xA8, 0xFA, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0));
         c.add(new Command(0xAA, NO_SA, "WRITE(12)", ACCESS_WRITE, 0xAA, 0xFA, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0));
         c.add(new Command(0xAE, NO_SA, "WRITE AND VERIFY(12)", ACCESS_WRITE, 0xAE, 0xF6, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0));
         c.add(new Command(0xAF, NO_SA, "VERIFY(12)", ACCESS_READ, 0xAF, 0xF6, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0));
         c.add(new Command(0xB7, NO_SA, "READ DEFECT DATA(12)", ACCESS_READ, 0xB7, 0x1F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0));
         for (Command cmd : c) {
-            cmd.strictReserved = STRICT_RESERVED.contains(cmd.opcode);
+            cmd.strictReserved = STRICT_RESERVED.contains(
+                    cmd.serviceAction == NO_SA ? cmd.opcode : cmd.opcode << 8 | cmd.serviceAction);
         }
         COMMANDS = Collections.unmodifiableList(c);
         for (Command cmd : c) {
@@ -169,11 +178,13 @@ final class CommandTable {
     /**
      * The first reserved bit set in bytes 1..n-2 of a CDB of a {@linkplain Command#strictReserved
      * strict} command, as {@code byte << 3 | bit} (highest bit of the lowest byte first), or -1.
-     * The CONTROL byte is checked separately ({@link #CONTROL_MUST_BE_ZERO}).
+     * The CONTROL byte is checked separately ({@link #CONTROL_MUST_BE_ZERO}). An
+     * {@linkplain Command#aluaOnly ALUA-only} command counts only when {@code alua}.
      */
-    static int reservedBitSet(byte[] cdb) {
-        Command c = BY_OPCODE[cdb[0] & 0xFF];
-        if (c == null || !c.strictReserved) {
+    static int reservedBitSet(byte[] cdb, boolean alua) {
+        int op = cdb[0] & 0xFF;
+        Command c = hasServiceActions(op) ? find(op, cdb[1] & 0x1F) : BY_OPCODE[op];
+        if (c == null || !c.strictReserved || (c.aluaOnly && !alua)) {
             return -1;
         }
         for (int i = 1; i < c.usage.length - 1; i++) {

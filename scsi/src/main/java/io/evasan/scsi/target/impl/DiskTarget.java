@@ -6,6 +6,7 @@ import io.evasan.scsi.ScsiTarget;
 import io.evasan.scsi.ScsiTask;
 import io.evasan.scsi.TmfFunction;
 import io.evasan.scsi.TmfResponse;
+import io.evasan.scsi.alua.TargetPortGroups;
 import io.evasan.scsi.cdb.OpCodes;
 import io.evasan.scsi.lu.LogicalUnit;
 import io.evasan.scsi.lu.LunMasking;
@@ -46,6 +47,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * (the dispatcher) and its command families {@link BlockCommands}, {@link VpdPages}, {@link ModePages},
  * {@link CopyManager}.
  *
+ * <p>Asymmetric logical unit access (ALUA, SPC-4 5.15) is on when a {@link TargetPortGroups} is
+ * given: implicit ALUA (TPGS = 01b), REPORT TARGET PORT GROUPS, the target port group designator in
+ * VPD page 83h, and each command checked against the access state of its nexus' target port group
+ * ({@link io.evasan.scsi.alua.AccessState#allows}); {@link #accessStatesChanged} re-reads the states
+ * and raises ASYMMETRIC ACCESS STATE CHANGED. Without one, none of that exists (TPGS = 00b).
+ *
  * <p>Invariants: a command for an unpresented LUN never reaches a {@link LogicalUnit}; every
  * task completes exactly once (aborted tasks with status TASK ABORTED, which the transport does
  * not forward per RFC 7143); a failing command changes nothing it has not reported.
@@ -56,6 +63,8 @@ public final class DiskTarget implements ScsiTarget, AutoCloseable {
 
     final LunMasking masking;
     final ScsiStats stats;
+    /** The ALUA provider, or null (no ALUA). */
+    final TargetPortGroups portGroups;
     private final ThreadPoolExecutor pool;
     private final Map<LogicalUnit, LuContext> contexts = new ConcurrentHashMap<>();
     final Set<Nexus> nexuses = ConcurrentHashMap.newKeySet();
@@ -76,6 +85,16 @@ public final class DiskTarget implements ScsiTarget, AutoCloseable {
     }
 
     public DiskTarget(LunMasking masking, ScsiStats stats, int workers, int queueCapacity) {
+        this(masking, stats, workers, queueCapacity, null);
+    }
+
+    /**
+     * A target with asymmetric logical unit access when {@code portGroups} is not null (see the class
+     * comment); null is exactly the four-argument constructor.
+     */
+    public DiskTarget(LunMasking masking, ScsiStats stats, int workers, int queueCapacity,
+                      TargetPortGroups portGroups) {
+        this.portGroups = portGroups;
         if (workers < 1 || queueCapacity < 1) {
             throw new IllegalArgumentException("workers " + workers + " queue " + queueCapacity);
         }
@@ -126,8 +145,48 @@ public final class DiskTarget implements ScsiTarget, AutoCloseable {
         }
     }
 
+    /**
+     * Re-reads the asymmetric access states and PREF bits of {@code lu} from the
+     * {@link TargetPortGroups} (a group whose state changed reports STATUS CODE 02h from now on) and
+     * establishes ASYMMETRIC ACCESS STATE CHANGED (06/2A/06) for the LU on every I_T nexus. Call after
+     * every change of the provider's answers for the LU. IllegalStateException without a provider.
+     */
+    public void accessStatesChanged(LogicalUnit lu) {
+        accessStatesChanged(context(lu));
+    }
+
+    /** {@link #accessStatesChanged(LogicalUnit)} for every LU this target knows (e.g. a controller failed over). */
+    public void accessStatesChanged() {
+        for (LogicalUnit lu : masking.allUnits()) {
+            context(lu);
+        }
+        for (LuContext lc : contexts.values()) {
+            accessStatesChanged(lc);
+        }
+    }
+
+    private void accessStatesChanged(LuContext lc) {
+        if (portGroups == null) {
+            throw new IllegalStateException("no TargetPortGroups: this target has no ALUA");
+        }
+        synchronized (lc.aluaLock) {
+            lc.alua = AluaSnapshot.read(portGroups, lc.lu, lc.alua);
+        }
+        for (Nexus nx : nexuses) {
+            nx.addUa(lc, SenseCodes.ASYMMETRIC_ACCESS_STATE_CHANGED);
+        }
+    }
+
     LuContext context(LogicalUnit lu) {
-        return contexts.computeIfAbsent(lu, k -> new LuContext(k, stats.register(k)));
+        LuContext lc = contexts.computeIfAbsent(lu, k -> new LuContext(k, stats.register(k)));
+        if (portGroups != null && lc.alua == null) {
+            synchronized (lc.aluaLock) {
+                if (lc.alua == null) {
+                    lc.alua = AluaSnapshot.read(portGroups, lu, null);
+                }
+            }
+        }
+        return lc;
     }
 
     private void presentationChanged(String initiatorName) {
@@ -148,7 +207,7 @@ public final class DiskTarget implements ScsiTarget, AutoCloseable {
             throw new IllegalArgumentException("bad nexus identity");
         }
         Nexus nx = new Nexus(initiatorName, initiatorPortId, targetPortName, relativeTargetPortId,
-                initiatorHandle(initiatorName));
+                initiatorHandle(initiatorName), portGroups == null ? -1 : portGroups.groupOf(relativeTargetPortId));
         nexuses.add(nx);
         return nx;
     }

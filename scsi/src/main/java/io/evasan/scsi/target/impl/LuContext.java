@@ -45,6 +45,13 @@ final class LuContext {
         }
     };
 
+    /**
+     * The asymmetric access view (ALUA) of this LU, or null when the target has no
+     * {@link io.evasan.scsi.alua.TargetPortGroups}; replaced whole under {@link #aluaLock}.
+     */
+    volatile AluaSnapshot alua;
+    final Object aluaLock = new Object();
+
     /** RESERVE(6) holder or null; guarded by {@code pr}. */
     Nexus spc2Holder;
 

@@ -21,13 +21,16 @@ final class Nexus implements ItNexus {
     private final String targetPortName;
     private final int relativeTargetPortId;
     private final int initiatorHandle;
+    /** The target port group of the relative target port (ALUA), or -1 (none / no ALUA). */
+    private final int targetPortGroup;
     private final ConcurrentHashMap<LuContext, ArrayDeque<Integer>> ua = new ConcurrentHashMap<>();
     private volatile boolean lunsChanged;
     volatile boolean closed;
 
     Nexus(String initiatorName, String initiatorPortId, String targetPortName, int relativeTargetPortId,
-          int initiatorHandle) {
+          int initiatorHandle, int targetPortGroup) {
         this.initiatorName = initiatorName;
+        this.targetPortGroup = targetPortGroup;
         this.initiatorHandle = initiatorHandle;
         this.initiatorPortId = initiatorPortId;
         this.targetPortName = targetPortName;
@@ -39,6 +42,7 @@ final class Nexus implements ItNexus {
     @Override public String targetPortName() { return targetPortName; }
     @Override public int relativeTargetPortId() { return relativeTargetPortId; }
     @Override public int initiatorHandle() { return initiatorHandle; }
+    int targetPortGroup() { return targetPortGroup; }
 
     private ArrayDeque<Integer> queue(LuContext lu) {
         return ua.computeIfAbsent(lu, k -> {

@@ -27,7 +27,9 @@ import static io.evasan.scsi.target.impl.TaskReplies.respond;
  * INQUIRY: the standard data and the vital product data pages (00h supported pages, 80h unit serial
  * number, 83h device identification, 8Fh third-party copy, B0h block limits, B1h block device
  * characteristics, B2h logical block provisioning), also for an unpresented LUN (peripheral
- * qualifier 011b).
+ * qualifier 011b). With asymmetric logical unit access (an LU with an {@link AluaSnapshot}) the
+ * standard data says TPGS = 01b and page 83h adds the TARGET PORT GROUP designator (type 5) of the
+ * nexus' port after its relative target port designator.
  *
  * <p>Invariants: read-only (never changes an LU or a nexus); page 00h lists exactly the pages this
  * class answers; Block Limits (B0h) reports the limits {@link BlockCommands} enforces (its
@@ -62,7 +64,8 @@ final class VpdPages {
             o[2] = 0x06;                 // SPC-4
             o[3] = 0x12;                 // HISUP, response data format 2
             o[4] = (byte) (len - 5);
-            o[5] = (byte) (unpresented ? 0 : 0x08); // 3PC: EXTENDED COPY supported
+            // 3PC: EXTENDED COPY supported; TPGS 01b: implicit ALUA when the target has target port groups
+            o[5] = (byte) (unpresented ? 0 : 0x08 | (e.lu.alua != null ? TPGS_IMPLICIT : 0));
             o[7] = 0x02;                 // CMDQUE
             LogicalUnit lu = unpresented ? null : e.lu.lu;
             ascii(o, 8, 8, lu == null ? "EVASAN" : lu.vendorId());
@@ -156,6 +159,25 @@ final class VpdPages {
         respond(e, o, len, alloc);
     }
 
+    /** Standard INQUIRY byte 5 TPGS field (5:4) = 01b: implicit asymmetric access only. */
+    static final int TPGS_IMPLICIT = 0x10;
+    static final int DESIGNATOR_RELATIVE_TARGET_PORT = 0x4;
+    static final int DESIGNATOR_TARGET_PORT_GROUP = 0x5;
+
+    /**
+     * A 4-byte binary designator of the target port association, PIV=1 (relative target port, type 4;
+     * target port group, type 5): 0 PROTOCOL ID | CODE SET 1 | 1 PIV ASSOCIATION=01b TYPE | 2 reserved |
+     * 3 LENGTH 4 | 4-5 reserved | 6-7 the identifier. Returns the offset after it.
+     */
+    private static int targetPortDesignator(byte[] o, int p, int proto, int type, int value) {
+        java.util.Arrays.fill(o, p, p + 8, (byte) 0);
+        o[p] = (byte) (proto | 0x01);
+        o[p + 1] = (byte) (0x80 | 0x10 | type);
+        o[p + 3] = 4;
+        put16(o, p + 6, value);
+        return p + 8;
+    }
+
     private static int deviceIdentification(TaskEntry e, byte[] o) {
         LogicalUnit lu = e.lu.lu;
         int p = 4;
@@ -174,12 +196,10 @@ final class VpdPages {
         p += 4 + t10.length;
         Nexus nx = e.nexus;
         int proto = nx.targetPortName().contains(",t,0x") || nx.targetPortName().startsWith("iqn.") ? 0x50 : 0x00;
-        // relative target port (target port association, PIV=1)
-        o[p] = (byte) (proto | 0x01);
-        o[p + 1] = (byte) (0x80 | 0x10 | 0x04);
-        o[p + 3] = 4;
-        put16(o, p + 6, nx.relativeTargetPortId());
-        p += 8;
+        p = targetPortDesignator(o, p, proto, DESIGNATOR_RELATIVE_TARGET_PORT, nx.relativeTargetPortId());
+        if (e.lu.alua != null && nx.targetPortGroup() >= 0) {
+            p = targetPortDesignator(o, p, proto, DESIGNATOR_TARGET_PORT_GROUP, nx.targetPortGroup());
+        }
         // SCSI name string of the target port (UTF-8, null terminated, multiple of 4)
         byte[] name = nx.targetPortName().getBytes(StandardCharsets.UTF_8);
         int nlen = Math.min(252, (name.length + 4) & ~3);
