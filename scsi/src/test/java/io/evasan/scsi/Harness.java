@@ -23,9 +23,14 @@ public final class Harness implements AutoCloseable {
     }
 
     public Harness(long blocks) {
+        this(blocks, null);
+    }
+
+    /** A harness whose target has asymmetric logical unit access through {@code portGroups} (null: none). */
+    public Harness(long blocks, io.evasan.scsi.alua.TargetPortGroups portGroups) {
         lu0 = new MemoryLogicalUnit("lu0", blocks);
         table.present(PresentationTable.ALL, 0, lu0);
-        target = new DiskTarget(table, new io.evasan.scsi.target.ScsiStats(), 2, 256);
+        target = new DiskTarget(table, new io.evasan.scsi.target.ScsiStats(), 2, 256, portGroups);
     }
 
     public ItNexus open(String initiator, String isid, int relPort) {
@@ -34,7 +39,12 @@ public final class Harness implements AutoCloseable {
 
     /** Opens a nexus and clears its POWER ON unit attention on LUN 0 with TEST UNIT READY. */
     public ItNexus openClean(String initiator, String isid) {
-        ItNexus n = open(initiator, isid, 1);
+        return openClean(initiator, isid, 1);
+    }
+
+    /** {@link #openClean(String, String)} on relative target port {@code relPort}. */
+    public ItNexus openClean(String initiator, String isid, int relPort) {
+        ItNexus n = open(initiator, isid, relPort);
         Result r = run(n, 0, new byte[6], null, 0);
         if (r.status != ScsiStatus.CHECK_CONDITION || r.sense != SenseCodes.POWER_ON_RESET_OCCURRED) {
             throw new AssertionError("expected POR UA, got " + r);
