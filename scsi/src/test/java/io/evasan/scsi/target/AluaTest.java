@@ -12,6 +12,7 @@ import io.evasan.scsi.sense.SenseCodes;
 import io.evasan.scsi.sense.SenseDataDescriptor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.util.List;
@@ -117,26 +118,21 @@ class AluaTest {
 
     // ------------------------------------------------------------------ REPORT TARGET PORT GROUPS
 
-    @Test
-    void shouldReportBothGroupsInTheLengthOnlyFormat() {
-        try (Harness h = new Harness(Harness.BLOCKS, new Cell())) {
-            Result r = run(h, h.openClean("iqn.t:r", "01", 3), RTPG, 256);
-            assertEquals(GOOD, r.status, r.toString());
-            assertArrayEquals(Harness.hex("00000020"
-                    + "80 CF 0001 00 00 00 02 0000 0001 0000 0002"
-                    + "01 CF 0002 00 00 00 02 0000 0003 0000 0004"), r.data);
-            assertEquals(256 - 36, r.residual);
-        }
-    }
+    /** Both groups as the cell starts: group 1 preferred and active/optimized, group 2 active/non-optimized. */
+    static final String GROUPS = "80 CF 0001 00 00 00 02 0000 0001 0000 0002"
+            + "01 CF 0002 00 00 00 02 0000 0003 0000 0004";
 
-    @Test
-    void shouldReportTheExtendedHeaderWithTheImplicitTransitionTime() {
+    @ParameterizedTest(name = "{0} through port {2}")
+    @CsvSource({
+            RTPG + ", 00000020, 3",
+            RTPG_EXTENDED + ", 00000024 10 0A 0000, 1"})
+    void shouldReportBothGroupsInEitherParameterDataFormat(String cdb, String header, int port) {
         try (Harness h = new Harness(Harness.BLOCKS, new Cell())) {
-            Result r = run(h, h.openClean("iqn.t:x", "01", 1), RTPG_EXTENDED, 256);
+            Result r = run(h, h.openClean("iqn.t:r", "01", port), cdb, 256);
             assertEquals(GOOD, r.status, r.toString());
-            assertArrayEquals(Harness.hex("00000024 10 0A 0000"
-                    + "80 CF 0001 00 00 00 02 0000 0001 0000 0002"
-                    + "01 CF 0002 00 00 00 02 0000 0003 0000 0004"), r.data);
+            assertArrayEquals(Harness.hex(header + GROUPS), r.data,
+                    "length-only: RETURN DATA LENGTH only; extended: FORMAT TYPE 001b, IMPLICIT TRANSITION TIME 10 s");
+            assertEquals(256 - r.data.length, r.residual);
         }
     }
 
