@@ -14,8 +14,8 @@ import java.util.List;
  * <p>The target reads the states and preferences of an LU once when it first sees the LU and then
  * again only in {@code DiskTarget.accessStatesChanged}: call that after every change, it also
  * raises the unit attention. The group of a port is read when an I_T nexus opens on it and kept
- * for the nexus' life. Calls come from target threads (never while a target lock is held) and must
- * not block.
+ * for the nexus' life. Calls come from target threads, {@link #state} and {@link #preferred} under
+ * the target's lock of that LU's ALUA view: they must not block nor call back into the target.
  *
  * <p>Invariant (the implementation's): every relative target port the target opens nexuses on is
  * in exactly one of {@link #groups()}; group ids are distinct.

@@ -152,6 +152,29 @@ class AluaTest {
     }
 
     @Test
+    void shouldAnswerEveryAllocationAndTransferLengthWithTheSamePrefix() {
+        try (Harness h = new Harness(Harness.BLOCKS, new Cell())) {
+            ItNexus n = h.openClean("iqn.t:l", "01", 1);
+            java.util.Random rnd = new java.util.Random(7);
+            for (int i = 0; i < 500; i++) {
+                int format = rnd.nextInt(2);
+                int alloc = rnd.nextInt(48);
+                int edtl = rnd.nextInt(48);
+                byte[] cdb = new byte[12];
+                ReportTargetPortGroupsDescriptor.encodeCdb(cdb, format, alloc);
+                Result r = h.run(n, 0, cdb, null, edtl);
+                int full = format == 0 ? 36 : 40;
+                String where = "format " + format + " alloc " + alloc + " edtl " + edtl;
+                assertEquals(GOOD, r.status, where);
+                assertEquals(Math.min(Math.min(alloc, full), edtl), r.data.length, where);
+                if (r.data.length >= 4) {
+                    assertEquals(full - 4, ReportTargetPortGroupsDescriptor.returnDataLength(r.data), where);
+                }
+            }
+        }
+    }
+
+    @Test
     void shouldRefuseAReservedParameterDataFormatAndReservedBits() {
         try (Harness h = new Harness(Harness.BLOCKS, new Cell())) {
             ItNexus n = h.openClean("iqn.t:b", "01", 1);
@@ -279,6 +302,25 @@ class AluaTest {
             Result read = run(h, owner, READ_10, 512);
             assertEquals(GOOD, read.status, "the owner's group is not restricted");
             assertArrayEquals(new byte[512], read.data, "the refused WRITE changed nothing");
+        }
+    }
+
+    @Test
+    void shouldRefuseAVendorCommandInStandbyWithoutCallingItsHandler() {
+        Cell cell = new Cell();
+        cell.states.put(2, AccessState.STANDBY);
+        try (Harness h = new Harness(Harness.BLOCKS, cell)) {
+            java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+            h.target.registerVendorHandler(0xC5, request -> {
+                calls.incrementAndGet();
+                return 0;
+            });
+            String vendor = "C5 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00";
+            assertCheck(run(h, h.openClean("iqn.t:vs", "01", 3), vendor, 0),
+                    SenseCodes.NOT_ACCESSIBLE_TARGET_PORT_IN_STANDBY_STATE);
+            assertEquals(0, calls.get());
+            assertEquals(GOOD, run(h, h.openClean("iqn.t:vo", "01", 1), vendor, 0).status);
+            assertEquals(1, calls.get(), "the owner's port runs it");
         }
     }
 

@@ -346,8 +346,8 @@ final class CommandExecutor {
             total += ReportTargetPortGroupsDescriptor.groupDescriptorLength(g.ports().length);
         }
         byte[] o = s.a;
-        int p = ReportTargetPortGroupsDescriptor.encodeHeader(o, format,
-                target.portGroups.implicitTransitionSeconds(), total);
+        int seconds = Math.max(0, Math.min(0xFF, target.portGroups.implicitTransitionSeconds()));
+        int p = ReportTargetPortGroupsDescriptor.encodeHeader(o, format, seconds, total);
         int supported = AccessState.allSupportedBits();
         for (AluaSnapshot.Group g : alua.groups) {
             if (p + ReportTargetPortGroupsDescriptor.groupDescriptorLength(g.ports().length) > SCRATCH) {
