@@ -2,8 +2,10 @@ package io.evasan.iscsi;
 
 import io.evasan.scsi.ScsiTarget;
 
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -26,9 +28,50 @@ public final class IscsiTargetConfig {
     public record ChapSecret(String userName, String secret, String targetUserName, String targetSecret) {
     }
 
+    /**
+     * A portal advertised in SendTargets answers: address (IPv4, IPv6 literal with or without
+     * brackets, or DNS name), TCP port and target portal group tag; {@code present} false while no
+     * controller serves it (left out of the answers).
+     */
+    public record Portal(String host, int port, int tpgt, boolean present) {
+        public Portal {
+            check(host != null && !host.isEmpty(), "portal host");
+            host = unbracketed(host);
+            check(!host.equals("0.0.0.0") && !host.equals("::"), "wildcard portal host " + host);
+            check(port >= 1 && port <= 65535, "portal port " + port);
+            check(tpgt >= 1 && tpgt <= 65535, "portal tpgt " + tpgt);
+        }
+
+        public Portal(String host, int port, int tpgt) {
+            this(host, port, tpgt, true);
+        }
+
+        public Portal present(boolean p) {
+            return new Portal(host, port, tpgt, p);
+        }
+
+        /** True when this portal is at {@code h} (brackets ignored) and port {@code p}. */
+        public boolean at(String h, int p) {
+            return p == port && h != null && unbracketed(h).equalsIgnoreCase(host);
+        }
+
+        private static String unbracketed(String h) {
+            return h.startsWith("[") && h.endsWith("]") ? h.substring(1, h.length() - 1) : h;
+        }
+
+        /** {@code host:port,tpgt} as a TargetAddress value (RFC 7143 13.8, Appendix C): an IPv6 literal in brackets. */
+        public String targetAddress() {
+            return (host.contains(":") ? "[" + host + "]" : host) + ":" + port + "," + tpgt;
+        }
+    }
+
     private String host = "127.0.0.1";
     private int port = 3260;
     private int portalGroupTag = 1;
+    /** 0: the portal group tag (the value before relative target port ids were configurable). */
+    private int relativeTargetPortId;
+    /** Immutable, replaced whole (read at each SendTargets); empty: the server's own portal. */
+    private volatile List<Portal> advertisedPortals = List.of();
     private final Map<String, TargetNode> targets = new LinkedHashMap<>();
     /** Concurrent: the management API changes secrets while the target serves logins (read at each login). */
     private final Map<String, ChapSecret> chap = new java.util.concurrent.ConcurrentHashMap<>();
@@ -68,6 +111,54 @@ public final class IscsiTargetConfig {
     /** Port to bind; 0 picks a free port (see {@link IscsiTargetServer#port()}). */
     public IscsiTargetConfig port(int p) { check(p >= 0 && p <= 65535, "port " + p); this.port = p; return this; }
     public IscsiTargetConfig portalGroupTag(int t) { check(t >= 1 && t <= 65535, "tpgt " + t); this.portalGroupTag = t; return this; }
+
+    /**
+     * The relative target port identifier of this portal (SPC-4; VPD 83h, persistent reservations),
+     * passed to {@link ScsiTarget#openNexus}: distinct for every portal of the cell. Default: the
+     * portal group tag.
+     */
+    public IscsiTargetConfig relativeTargetPortId(int id) { check(id >= 1 && id <= 65535, "relative target port id " + id); this.relativeTargetPortId = id; return this; }
+
+    /**
+     * Replaces the portals SendTargets answers for every target of this server (each present one,
+     * in this order, as a {@code TargetAddress}). Thread-safe, also while the server runs: the next
+     * SendTargets reads the new list. Empty: only the server's own portal (the default). A portal
+     * appears at most once (host and port).
+     */
+    public IscsiTargetConfig advertisedPortals(List<Portal> portals) {
+        check(portals != null, "portals");
+        List<Portal> copy = List.copyOf(portals);
+        for (int i = 0; i < copy.size(); i++) {
+            for (int j = 0; j < i; j++) {
+                Portal a = copy.get(i);
+                check(!copy.get(j).at(a.host(), a.port()), "portal listed twice: " + a.targetAddress());
+            }
+        }
+        synchronized (this) {
+            advertisedPortals = copy;
+        }
+        return this;
+    }
+
+    /**
+     * Marks an advertised portal present or absent (absent: no controller serves it, SendTargets
+     * leaves it out). Thread-safe, also while the server runs.
+     *
+     * @throws IllegalArgumentException when {@code host:port} is not in {@link #advertisedPortals()}
+     */
+    public synchronized IscsiTargetConfig portalPresent(String host, int port, boolean present) {
+        List<Portal> next = new ArrayList<>(advertisedPortals);
+        boolean found = false;
+        for (int i = 0; i < next.size(); i++) {
+            if (next.get(i).at(host, port)) {
+                next.set(i, next.get(i).present(present));
+                found = true;
+            }
+        }
+        check(found, "portal " + host + ":" + port + " not advertised");
+        advertisedPortals = List.copyOf(next);
+        return this;
+    }
 
     /** Adds a target node; the IQN must be an iqn./eui./naa. name. */
     public IscsiTargetConfig addTarget(String iqn, String alias, ScsiTarget target) {
@@ -170,6 +261,10 @@ public final class IscsiTargetConfig {
     public String host() { return host; }
     public int port() { return port; }
     public int portalGroupTag() { return portalGroupTag; }
+    /** The relative target port id of this portal (the portal group tag unless set). */
+    public int relativeTargetPortId() { return relativeTargetPortId != 0 ? relativeTargetPortId : portalGroupTag; }
+    /** The advertised portals, present and absent (empty: the server's own portal only). */
+    public List<Portal> advertisedPortals() { return advertisedPortals; }
     public Map<String, TargetNode> targets() { return Collections.unmodifiableMap(targets); }
     public TargetNode target(String iqn) { return iqn == null ? null : targets.get(iqn.toLowerCase()); }
     public ChapSecret chapFor(String initiatorIqn) { return initiatorIqn == null ? null : chap.get(initiatorIqn.toLowerCase()); }

@@ -9,7 +9,8 @@ import io.vertx.core.net.NetServerOptions;
 /**
  * An iSCSI target (RFC 7143) listening on one portal, feeding the {@link io.evasan.scsi.ScsiTarget}s
  * of its {@link IscsiTargetConfig}. Embeddable: {@link #start()} binds and returns the actual port
- * (useful with port 0), {@link #stop()} closes every connection and the listener.
+ * (useful with port 0), {@link #stop()} closes every connection and the listener, {@link #kill()} resets
+ * them as a crash would.
  *
  * <p>Invariant: after {@code start()} returns, the portal accepts logins; after {@code stop()}
  * returns, no session of this server is open and (when the server created its own Vert.x) no
@@ -21,6 +22,7 @@ public final class IscsiTargetServer {
     private final boolean ownVertx;
     private final TargetCore core;
     private NetServer server;
+    private boolean vertxClosed;
 
     /** A server on its own Vert.x instance. */
     public IscsiTargetServer(IscsiTargetConfig config) {
@@ -42,8 +44,8 @@ public final class IscsiTargetServer {
 
     /** Binds the portal; completes with the bound port. */
     public synchronized Future<Integer> startAsync() {
-        if (server != null) {
-            return Future.failedFuture(new IllegalStateException("already started"));
+        if (server != null || core.killed()) {
+            return Future.failedFuture(new IllegalStateException(core.killed() ? "killed" : "already started"));
         }
         NetServerOptions o = new NetServerOptions()
                 .setHost(config.host())
@@ -70,6 +72,11 @@ public final class IscsiTargetServer {
             throw new IllegalStateException("cannot bind " + config.host() + ":" + config.port() + ": "
                     + e.getCause().getMessage(), e.getCause());
         }
+    }
+
+    /** The configuration (its advertised portals and CHAP secrets may be changed while the server runs). */
+    public IscsiTargetConfig config() {
+        return config;
     }
 
     /** The bound port (0 before start). */
@@ -104,19 +111,37 @@ public final class IscsiTargetServer {
 
     /** Closes all connections and the listener; closes the Vert.x instance when owned. */
     public synchronized void stop() {
+        core.closeAll();
+        closeListenerAndVertx("stop");
+    }
+
+    /**
+     * An abrupt stop, as a crash of the controller: every connection is reset at once (no logout, no
+     * response to commands in flight, nothing more written to its socket; a connection arriving
+     * meanwhile is reset at accept), then the listener closes (and the Vert.x instance when owned).
+     * When this returns the port can be bound again at once (SO_REUSEADDR), e.g. by the surviving
+     * controller's server taking the portal over. The server cannot be started again. Not to be
+     * called on an event loop.
+     */
+    public synchronized void kill() {
+        core.killAll();
+        closeListenerAndVertx("kill");
+    }
+
+    private void closeListenerAndVertx(String what) {
         try {
-            core.closeAll();
             if (server != null) {
                 server.close().toCompletionStage().toCompletableFuture().get();
                 server = null;
             }
-            if (ownVertx) {
+            if (ownVertx && !vertxClosed) {
+                vertxClosed = true;
                 vertx.close().toCompletionStage().toCompletableFuture().get();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (java.util.concurrent.ExecutionException e) {
-            throw new IllegalStateException("stop failed", e.getCause());
+            throw new IllegalStateException(what + " failed", e.getCause());
         }
     }
 }

@@ -9,6 +9,8 @@ import io.evasan.scsi.TmfResponse;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * Test-only ScsiTarget over a byte array, LUN 0 only: TEST UNIT READY, INQUIRY (standard, VPD 0/80/83),
@@ -21,6 +23,11 @@ final class RamDiskScsiTarget implements ScsiTarget {
     volatile int submitted;
     volatile int lastCdbLength;
     volatile byte[] lastCdb;
+    /** Every nexus opened, in order. */
+    final List<ItNexus> nexuses = new CopyOnWriteArrayList<>();
+    /** While true, submitted tasks are kept (not executed, not completed) until {@link #releaseHeld()}. */
+    volatile boolean hold;
+    private final List<ScsiTask> held = new CopyOnWriteArrayList<>();
 
     RamDiskScsiTarget(int bytes) {
         disk = new byte[bytes];
@@ -32,7 +39,23 @@ final class RamDiskScsiTarget implements ScsiTarget {
 
     @Override
     public ItNexus openNexus(String initiatorName, String initiatorPortId, String targetPortName, int rel) {
-        return new Nexus(initiatorName, initiatorPortId, targetPortName, rel);
+        Nexus n = new Nexus(initiatorName, initiatorPortId, targetPortName, rel);
+        nexuses.add(n);
+        return n;
+    }
+
+    /** Tasks held so far (see {@link #hold}). */
+    int heldCount() {
+        return held.size();
+    }
+
+    /** Stops holding and executes the held tasks. */
+    void releaseHeld() {
+        hold = false;
+        for (ScsiTask t : held) {
+            held.remove(t);
+            execute(t);
+        }
     }
 
     @Override
@@ -72,6 +95,14 @@ final class RamDiskScsiTarget implements ScsiTarget {
     @Override
     public void submit(ScsiTask t) {
         submitted++;
+        if (hold) {
+            held.add(t);
+            return;
+        }
+        execute(t);
+    }
+
+    private void execute(ScsiTask t) {
         byte[] c = t.cdb();
         lastCdbLength = t.cdbLength();
         lastCdb = java.util.Arrays.copyOf(c, t.cdbLength());

@@ -8,6 +8,7 @@ import io.evasan.iscsi.pdu.PduParser;
 import io.evasan.scsi.ItNexus;
 import io.evasan.scsi.ScsiTarget;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
 import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
@@ -254,7 +255,7 @@ public final class IscsiConnection implements PduParser.Handler {
                 old.closeFromOutside();
             }
             nexus = scsi.openNexus(initiatorName, initiatorName + ",i,0x" + isidHex, targetName + ",t,0x"
-                    + String.format("%04x", cfg.portalGroupTag()), cfg.portalGroupTag());
+                    + String.format("%04x", cfg.portalGroupTag()), cfg.relativeTargetPortId());
         }
     }
 
@@ -356,6 +357,16 @@ public final class IscsiConnection implements PduParser.Handler {
         }
         output.flush();
         socket.write(Buffer.buffer()).onComplete(ar -> close());
+    }
+
+    /**
+     * Crash (server kill), from any thread: the socket is reset at once (SO_LINGER 0, so nothing still
+     * queued leaves, no logout, no response); the teardown follows through the close handler.
+     *
+     * @return completes when the channel is closed: nothing more is written after that
+     */
+    ChannelFuture abort() {
+        return TargetCore.reset(socket);
     }
 
     /** Closes this connection from another thread (reinstatement, server stop). */

@@ -13,6 +13,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
@@ -64,7 +65,12 @@ final class ScsiCommands {
         this.completion = task -> {
             completed.add((Command) task.transportContext());
             if (drainScheduled.compareAndSet(false, true)) {
-                ctx.runOnContext(drainTask);
+                try {
+                    ctx.runOnContext(drainTask);
+                } catch (RejectedExecutionException e) {
+                    // the server was stopped or killed with its Vert.x: the connection is gone, no response
+                    completed.clear();
+                }
             }
         };
     }

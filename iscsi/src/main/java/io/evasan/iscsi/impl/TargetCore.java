@@ -1,10 +1,17 @@
 package io.evasan.iscsi.impl;
 
 import io.evasan.iscsi.IscsiTargetConfig;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOption;
 import io.vertx.core.Vertx;
+import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -23,6 +30,7 @@ public final class TargetCore {
     private final AtomicInteger tsih = new AtomicInteger();
     private final AtomicLong protocolErrors = new AtomicLong();
     private volatile int boundPort;
+    private volatile boolean killed;
 
     public TargetCore(Vertx vertx, IscsiTargetConfig config) {
         this.vertx = vertx;
@@ -49,6 +57,10 @@ public final class TargetCore {
      * it is closed at once.
      */
     public void accept(NetSocket socket) {
+        if (killed) {
+            reset(socket);
+            return;
+        }
         String addr = socket.remoteAddress() == null ? "?" : socket.remoteAddress().host();
         int total = open.incrementAndGet();
         int fromAddr = perAddress.merge(addr, 1, Integer::sum);
@@ -155,6 +167,36 @@ public final class TargetCore {
     public int sessionCount() { return sessions.size(); }
 
     public int connectionCount() { return connections.size(); }
+
+    /**
+     * Crash (server kill): from now on every connection is reset at accept, and every open one is
+     * reset now (no logout, no response to commands in flight); returns once all their channels are
+     * closed, so nothing more is written to any of them.
+     */
+    public void killAll() {
+        killed = true;
+        List<ChannelFuture> closing = new ArrayList<>();
+        for (IscsiConnection c : connections) {
+            closing.add(c.abort());
+        }
+        for (ChannelFuture f : closing) {
+            f.awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /** True after {@link #killAll()}. */
+    public boolean killed() { return killed; }
+
+    /** Resets a connection at once (SO_LINGER 0: data still queued is dropped); completes when its channel is closed. */
+    static ChannelFuture reset(NetSocket socket) {
+        Channel ch = ((NetSocketInternal) socket).channelHandlerContext().channel();
+        try {
+            ch.config().setOption(ChannelOption.SO_LINGER, 0);
+        } catch (RuntimeException e) {
+            // already closed: nothing to reset
+        }
+        return ch.close();
+    }
 
     /** Closes every connection (server stop). */
     public void closeAll() {

@@ -17,7 +17,8 @@ import static io.evasan.iscsi.pdu.BhsDescriptor.*;
 /**
  * Text Request / Text Response exchanges of one {@link IscsiConnection} in full feature phase
  * (RFC 7143 11.10-11.11): SendTargets (all targets in a discovery session, the session's own
- * target otherwise), every other key answered Reject (operational keys, AuthMethod) or
+ * target otherwise; each with the cell's present advertised portals, or this server's own portal),
+ * every other key answered Reject (operational keys, AuthMethod) or
  * NotUnderstood; long requests and long answers continued over several PDUs. Confined to the
  * connection's event loop.
  *
@@ -119,31 +120,46 @@ final class TextExchange {
     }
 
     private void sendTargets(String value, List<TextKeys.Pair> out, boolean discovery, String targetName) {
-        String addr = portalAddress();
+        List<String> addrs = targetAddresses();
         if (discovery && "All".equals(value)) {
             for (IscsiTargetConfig.TargetNode n : cfg.targets().values()) {
-                out.add(new TextKeys.Pair("TargetName", n.iqn()));
-                out.add(new TextKeys.Pair("TargetAddress", addr));
+                addTarget(out, n, addrs);
             }
             return;
         }
         String want = value == null || value.isEmpty() || "All".equals(value) ? targetName : value.toLowerCase();
         IscsiTargetConfig.TargetNode n = cfg.target(want);
         if (n != null && (discovery || n.iqn().equals(targetName))) {
-            out.add(new TextKeys.Pair("TargetName", n.iqn()));
-            out.add(new TextKeys.Pair("TargetAddress", addr));
+            addTarget(out, n, addrs);
         }
     }
 
-    private String portalAddress() {
-        String host = cfg.host();
-        if (host.equals("0.0.0.0") || host.equals("::")) {
-            host = socket.localAddress().host();
+    private static void addTarget(List<TextKeys.Pair> out, IscsiTargetConfig.TargetNode n, List<String> addrs) {
+        out.add(new TextKeys.Pair("TargetName", n.iqn()));
+        for (String a : addrs) {
+            out.add(new TextKeys.Pair("TargetAddress", a));
         }
-        if (host.contains(":")) {
-            host = "[" + host + "]";
+    }
+
+    /**
+     * The TargetAddress values: every present advertised portal of the cell, in the configured order;
+     * the server's own portal when none is configured (or none is present: this one answers, so it is served).
+     */
+    private List<String> targetAddresses() {
+        List<String> addrs = new ArrayList<>();
+        for (IscsiTargetConfig.Portal p : cfg.advertisedPortals()) {
+            if (p.present()) {
+                addrs.add(p.targetAddress());
+            }
         }
-        return host + ":" + core.boundPort() + "," + cfg.portalGroupTag();
+        if (addrs.isEmpty()) {
+            String host = cfg.host();
+            if (host.equals("0.0.0.0") || host.equals("::")) {
+                host = socket.localAddress().host();
+            }
+            addrs.add(new IscsiTargetConfig.Portal(host, core.boundPort(), cfg.portalGroupTag()).targetAddress());
+        }
+        return addrs;
     }
 
     private void sendTextChunk(int itt, long lunField) {
