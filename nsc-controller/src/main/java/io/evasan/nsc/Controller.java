@@ -111,7 +111,7 @@ public final class Controller implements io.evasan.nsc.api.Volumes, AutoCloseabl
     private final SharingTrees trees;
     private final LunTable table;
     private final TreeDestageTarget destage;
-    private final WriteBackCache cache;
+    private final io.evasan.nsc.cache.WriteCache cache;
     private final PresentationTable presentation = new PresentationTable();
     private final DiskTarget target;
     private final SnapshotBackupEngineImpl backup;
@@ -133,10 +133,11 @@ public final class Controller implements io.evasan.nsc.api.Volumes, AutoCloseabl
     /** LUNs, snapshots and disks set aside at open, and their repair. */
     private final io.evasan.nsc.service.Quarantine quarantine;
     /** Where every committed change of this controller's command path becomes a record (issue 12 item 2). */
-    private final io.evasan.nsc.cell.CommandLog log = new io.evasan.nsc.cell.CommandLog();
+    private final io.evasan.nsc.cell.CommandLog log;
 
     private Controller(ControllerConfig config, SharingTrees trees) {
         this.config = config;
+        this.log = config.commandLog() != null ? config.commandLog() : new io.evasan.nsc.cell.CommandLog();
         this.trees = trees;
         try {
             java.nio.file.Files.createDirectories(config.stateDirectory());
@@ -201,9 +202,10 @@ public final class Controller implements io.evasan.nsc.api.Volumes, AutoCloseabl
         if (config.nonVolatileCache() && cc.nonVolatileLog() == null) {
             cc.nonVolatileLog(config.stateDirectory().resolve("cache.log"));
         }
-        WriteBackCache c;
+        io.evasan.nsc.cache.WriteCache c;
         try {
-            c = new WriteBackCache(cc, destage, snapshots::takeSnapshot, new CacheStats(registry, config.name()));
+            c = config.cacheFactory() != null ? config.cacheFactory().open(destage, snapshots::takeSnapshot)
+                    : new WriteBackCache(cc, destage, snapshots::takeSnapshot, new CacheStats(registry, config.name()));
         } catch (RuntimeException e) {
             target.close();
             throw e;
@@ -309,7 +311,19 @@ public final class Controller implements io.evasan.nsc.api.Volumes, AutoCloseabl
         return target;
     }
 
+    /**
+     * The controller's one write-back cache; a paired controller has one per NSC behind a router
+     * ({@link #writeCache()}), and this throws.
+     */
     public WriteBackCache cache() {
+        if (cache instanceof WriteBackCache w) {
+            return w;
+        }
+        throw new IllegalStateException("a paired controller has one cache per NSC: see ControllerPair");
+    }
+
+    /** The write cache the services call: the one cache, or a pair's router. */
+    public io.evasan.nsc.cache.WriteCache writeCache() {
         return cache;
     }
 

@@ -24,6 +24,8 @@ public final class ControllerConfig {
     private String name = "nsc0";
     private String poolIdentity = "evasan";
     private CacheConfig cache = new CacheConfig();
+    private io.evasan.nsc.cache.CacheFactory cacheFactory;
+    private io.evasan.nsc.cell.CommandLog commandLog;
     private boolean nonVolatileCache = true;
     private AllocationPolicy snapshotPolicy = AllocationPolicy.ON_DEMAND;
     private BooleanSupplier rebuildInProgress = () -> false;
@@ -46,6 +48,15 @@ public final class ControllerConfig {
     public ControllerConfig poolIdentity(String v) { this.poolIdentity = Objects.requireNonNull(v); return this; }
     /** Cache geometry and destage settings; its nonVolatileLog, if set, overrides the default path. */
     public ControllerConfig cache(CacheConfig v) { this.cache = Objects.requireNonNull(v); return this; }
+    /**
+     * Who opens the write cache (default null: one {@code WriteBackCache} from {@link #cache()}, its log in
+     * {@code <stateDirectory>/cache.log}); a controller pair passes its own (both controllers' caches behind one router).
+     */
+    public ControllerConfig cacheFactory(io.evasan.nsc.cache.CacheFactory v) { this.cacheFactory = v; return this; }
+    public io.evasan.nsc.cache.CacheFactory cacheFactory() { return cacheFactory; }
+    /** The cell's command log this controller appends to (default null: a log of its own). */
+    public ControllerConfig commandLog(io.evasan.nsc.cell.CommandLog v) { this.commandLog = v; return this; }
+    public io.evasan.nsc.cell.CommandLog commandLog() { return commandLog; }
     /** False: volatile cache (tests, benchmarks); acknowledged writes then do not survive a crash. */
     public ControllerConfig nonVolatileCache(boolean v) { this.nonVolatileCache = v; return this; }
     /** Space policy of snapshots and snapclones taken through markers. */

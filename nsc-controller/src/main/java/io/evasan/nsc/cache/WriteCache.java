@@ -98,6 +98,9 @@ public interface WriteCache extends MarkerSink, AutoCloseable {
      * Drains the cache (destages everything, takes pending snapshots), flushes the backend and stops
      * the workers. In non-volatile mode the log is left empty.
      */
+    /** Largest single write accepted (the SCSI layer reports it as the maximum transfer). */
+    int maxWriteBytes();
+
     @Override
     void close();
 }

@@ -5,7 +5,7 @@ import io.evasan.error.StorageException;
 import io.evasan.nsc.api.CellRecord;
 import io.evasan.nsc.Controller;
 import io.evasan.nsc.backup.impl.SnapshotBackupEngineImpl;
-import io.evasan.nsc.cache.impl.WriteBackCache;
+import io.evasan.nsc.cache.WriteCache;
 import io.evasan.nsc.lun.LunRecord;
 import io.evasan.nsc.lun.LunTable;
 import io.evasan.nsc.lun.Presentation;
@@ -57,7 +57,7 @@ public final class LunService {
     private final SnapshotBackupEngineImpl backup;
     private final Map<Integer, CachedLogicalUnit> lus;
     private final Map<Integer, CachedLogicalUnit> snapUnits;
-    private WriteBackCache cache;
+    private WriteCache cache;
 
     /**
      * @param catalog       the catalogue commit lock (shared)
@@ -80,7 +80,7 @@ public final class LunService {
     }
 
     /** The write-back cache (made after the services: the snapshot action is theirs). */
-    public void attach(WriteBackCache cache) {
+    public void attach(WriteCache cache) {
         this.cache = cache;
     }
 

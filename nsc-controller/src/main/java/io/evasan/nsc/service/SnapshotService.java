@@ -7,7 +7,7 @@ import io.evasan.nsc.Controller;
 import io.evasan.nsc.ControllerConfig;
 import io.evasan.nsc.api.QuarantineEntry;
 import io.evasan.nsc.backup.impl.SnapshotBackupEngineImpl;
-import io.evasan.nsc.cache.impl.WriteBackCache;
+import io.evasan.nsc.cache.WriteCache;
 import io.evasan.nsc.lun.LunRecord;
 import io.evasan.nsc.lun.LunTable;
 import io.evasan.nsc.lun.Presentation;
@@ -91,7 +91,7 @@ public final class SnapshotService {
     private final Map<Integer, CachedLogicalUnit> snapUnits;
     private final long idBase;
     private final AtomicLong apiIds;
-    private WriteBackCache cache;
+    private WriteCache cache;
     /** Snapshot names of queued markers, name to request id; guarded by {@code catalog}. */
     private final java.util.Map<String, Long> reservedNames = new java.util.HashMap<>();
     /** Recently taken snapshots by marker request id (what the requester gets back); guarded by {@code catalog}. */
@@ -126,7 +126,7 @@ public final class SnapshotService {
     }
 
     /** The write-back cache the markers go to (made after this service: its snapshot action is ours). */
-    public void attach(WriteBackCache cache) {
+    public void attach(WriteCache cache) {
         this.cache = cache;
     }
 

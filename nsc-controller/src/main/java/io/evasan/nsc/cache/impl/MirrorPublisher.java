@@ -65,6 +65,8 @@ final class MirrorPublisher implements MirrorChannel.Acks {
     /** A {@link #publish} found another thread sending: the leader must not hand over before taking the next batch. */
     private boolean publishRequested;
     private String lostReason;
+    /** Set when the controller holding this cache crashed ({@link #halt}): waiters fail instead of returning. */
+    private String haltedReason;
     private long batches;
     private long messagesSent;
     private final List<RoomWaiter> roomWaiters = new ArrayList<>();
@@ -227,6 +229,7 @@ final class MirrorPublisher implements MirrorChannel.Acks {
             waiting++;
             try {
                 while (acked < mirrorSeq && lostReason == null) {
+                    checkNotHalted();
                     if (!sending && taken < assigned) {
                         lead(mirrorSeq);
                     } else {
@@ -251,6 +254,7 @@ final class MirrorPublisher implements MirrorChannel.Acks {
             waiting++;
             try {
                 while (!roomLocked(messages)) {
+                    checkNotHalted();
                     if (!sending && taken < assigned) {
                         lead(assigned);
                     } else {
@@ -295,7 +299,7 @@ final class MirrorPublisher implements MirrorChannel.Acks {
         }
         sending = true;
         try {
-            while (lostReason == null && taken < assigned && !(acked >= own && waiting > 1 && !publishRequested)) {
+            while (lostReason == null && haltedReason == null && taken < assigned && !(acked >= own && waiting > 1 && !publishRequested)) {
                 publishRequested = false;
                 ByteBuffer batch = filling;
                 long first = taken + 1;
@@ -359,6 +363,30 @@ final class MirrorPublisher implements MirrorChannel.Acks {
             plock.unlock();
         }
         complete(ready);
+    }
+
+    /**
+     * The controller holding this cache crashed: nothing more is sent, and every thread waiting for an
+     * acknowledgement or for room fails (a crashed controller acknowledges nothing more). Messages the partner
+     * acknowledged before stay acknowledged: the partner's replica holds them.
+     */
+    void halt(String reason) {
+        plock.lock();
+        try {
+            if (haltedReason == null) {
+                haltedReason = reason;
+                changed.signalAll();
+            }
+        } finally {
+            plock.unlock();
+        }
+    }
+
+    private void checkNotHalted() {
+        if (haltedReason != null) {
+            throw new io.evasan.error.StorageException(io.evasan.error.ErrorCode.BUSY, "controller halted: "
+                    + haltedReason);
+        }
     }
 
     private void loseLocked(String reason) {

@@ -105,6 +105,19 @@ final class SyncWaiters {
         exec.shutdown();
     }
 
+    /**
+     * The cache halted (caller holds the lock): every waiter fails with BUSY, since its entries will never be
+     * destaged by this cache (the partner's replica holds what was acknowledged).
+     */
+    List<CompletableFuture<Void>> haltLocked() {
+        List<CompletableFuture<Void>> out = new ArrayList<>();
+        for (SyncWaiter w : waiting) {
+            out.add(w.future);
+        }
+        waiting.clear();
+        return out;
+    }
+
     /** Joins {@code f}, rethrowing its RuntimeException cause as itself. */
     static void join(CompletableFuture<Void> f) {
         try {

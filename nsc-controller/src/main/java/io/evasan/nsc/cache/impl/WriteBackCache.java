@@ -127,6 +127,8 @@ public final class WriteBackCache implements WriteCache {
     long dirty;
     private boolean closing;
     private boolean closed;
+    /** Set by {@link #halt}: the controller crashed; read without the lock by the pair's router. */
+    private volatile boolean halted;
     private final long recoveredWrites;
     private final long recoveredMarkers;
     private final List<String> recoveryFailures = new ArrayList<>();
@@ -223,6 +225,7 @@ public final class WriteBackCache implements WriteCache {
     }
 
     /** Largest single write this cache accepts (the SCSI layer reports it as the maximum transfer). */
+    @Override
     public int maxWriteBytes() {
         long v = (long) (store.segmentCount() - 1) * store.maxPayloadPerSegment();
         return (int) Math.min(Integer.MAX_VALUE & ~511, v);
@@ -337,9 +340,50 @@ public final class WriteBackCache implements WriteCache {
     }
 
     private void checkOpen() {
+        if (halted) {
+            throw new StorageException(ErrorCode.BUSY, "controller halted: its cache accepts nothing more");
+        }
         if (closed || closing) {
             throw new IllegalStateException("cache closed");
         }
+    }
+
+    /**
+     * A crash of the controller holding this cache (drills and tests in one JVM): from now on nothing is accepted
+     * (BUSY), no more is destaged or sent to the partner, threads waiting for space or for the partner fail, and
+     * the non-volatile log is left as it is, for the partner's replica (or the next open) to account for. What the
+     * partner acknowledged before the halt is held by its replica. Returns once the destage workers have exited:
+     * a destage under way when this is called finishes first (the pair fences the backend before halting, so it
+     * fails without writing).
+     */
+    public void halt() {
+        List<CompletableFuture<Void>> waitersOfHalt;
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            halted = true;
+            closing = true;
+            closed = true;
+            scheduler.stopLocked();
+            space.signalAll();
+            waitersOfHalt = syncWaiters.haltLocked();
+        } finally {
+            lock.unlock();
+        }
+        for (CompletableFuture<Void> f : waitersOfHalt) {
+            f.completeExceptionally(new StorageException(ErrorCode.BUSY, "controller halted before the data was destaged"));
+        }
+        mirror.halt("controller halted");
+        scheduler.join();
+        syncWaiters.shutdown();
+        store.close();
+    }
+
+    /** Whether {@link #halt} was called. */
+    public boolean halted() {
+        return halted;
     }
 
     private long insertLocked(int init, int lun, long off, ByteBuffer src, int len) {

@@ -1,0 +1,594 @@
+package io.evasan.nsc.cell.pair;
+
+import io.evasan.error.ErrorCode;
+import io.evasan.error.StorageException;
+import io.evasan.nsc.api.DrillReport;
+import io.evasan.nsc.api.FailoverMode;
+import io.evasan.nsc.api.LunOwnership;
+import io.evasan.nsc.api.NscId;
+import io.evasan.nsc.api.NscState;
+import io.evasan.nsc.api.NscView;
+import io.evasan.nsc.cache.CacheConfig;
+import io.evasan.nsc.cache.CacheStats;
+import io.evasan.nsc.cache.CachedItem;
+import io.evasan.nsc.cache.DestageTarget;
+import io.evasan.nsc.cache.WriteCache;
+import io.evasan.nsc.cache.impl.MirrorReplica;
+import io.evasan.nsc.cache.impl.WriteBackCache;
+import io.evasan.nsc.cell.heartbeat.PartnerEvent;
+import io.evasan.nsc.cell.heartbeat.PartnerMonitor;
+import io.evasan.nsc.cell.heartbeat.PartnerState;
+import io.evasan.nsc.marker.SnapshotAction;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The storage cell's two controllers, A and B, over one backend: each has its own write-back cache with its own
+ * non-volatile log, mirrored into a replica its partner holds, and owns a share of the units ({@link PairedCaches}
+ * routes every call to the owner). A heartbeat of the pair's own on the event bus detects a crashed or hung
+ * controller; the survivor then fences it, replays its mirrored cache (writes and markers, in order) and takes
+ * its units. A controller that comes back takes a fresh mirror of its partner's cache and gets back the units that
+ * prefer it with {@link FailoverMode#FAILOVER_FAILBACK}.
+ *
+ * <p>Invariants:
+ * <ul>
+ * <li>A host write is acknowledged only once the partner's replica holds it (while the partner is up), so every
+ *     acknowledged write is in the survivor's replica or already in the backend when the owner dies.</li>
+ * <li>Takeover order: the dead controller is fenced (no backend call of its own under way or to come), its cache
+ *     halted (waiters fail, and are carried over to the survivor), its replica replayed by the survivor, and only
+ *     then its units change owner (stored first, see {@link OwnershipTable}); calls on those units wait meanwhile.</li>
+ * <li>At most one takeover decides between the two ({@code arbiter}, the embedded stand-in for the quorum-disk
+ *     lease): when both see the other dead (a partition), the first claim wins and the loser is fenced and halted,
+ *     so no unit ever has two writers.</li>
+ * <li>At open, a controller's log replays only the units it owns: the rest were taken over by its partner.</li>
+ * </ul>
+ */
+public final class ControllerPair implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(ControllerPair.class.getName());
+
+    private final PairOptions options;
+    private final OwnershipTable table;
+    private final Map<NscId, Nsc> nscs = new EnumMap<>(NscId.class);
+    private final Object arbiter = new Object();
+    private final ExecutorService failovers = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "evasan-cell-failover");
+        t.setDaemon(true);
+        return t;
+    });
+    private final List<Drill> drills = new ArrayList<>();
+    private final AtomicLong drillIds = new AtomicLong();
+    private final Timer takeoverTimer;
+    private final Counter takeoverCounter;
+    private PairedCaches caches;
+    private DestageTarget backend;
+    private SnapshotAction action;
+    private volatile boolean closed;
+
+    /** One controller's half of the data path. */
+    private final class Nsc {
+        final NscId id;
+        volatile NscState state = NscState.ONLINE;
+        volatile WriteBackCache cache;
+        volatile FencedDestage fence;
+        /** The link this controller's cache mirrors over (to the replica its partner holds). */
+        volatile PartnerLink link;
+        volatile PartnerMonitor monitor;
+        volatile String monitorDeployment;
+        final AtomicLong takeovers = new AtomicLong();
+
+        Nsc(NscId id) {
+            this.id = id;
+        }
+
+        String name() {
+            return "nsc-" + id.name().toLowerCase();
+        }
+
+        Path directory() {
+            return options.stateDirectory().resolve(name());
+        }
+    }
+
+    /** One drill, filled in as it progresses. */
+    private static final class Drill {
+        final long id;
+        final String kind;
+        final NscId target;
+        final long startedAtMillis = System.currentTimeMillis();
+        final long t0 = System.nanoTime();
+        volatile long detectedNanos = -1;
+        volatile long takenOverNanos = -1;
+        volatile long firstIoNanos = -1;
+        volatile int unitsMoved;
+        volatile String outcome = "running";
+
+        Drill(long id, String kind, NscId target) {
+            this.id = id;
+            this.kind = kind;
+            this.target = target;
+        }
+
+        DrillReport report() {
+            return new DrillReport(id, kind, target, startedAtMillis, ms(detectedNanos), ms(takenOverNanos),
+                    ms(firstIoNanos), unitsMoved, 0, 0, 0, outcome);
+        }
+
+        private long ms(long at) {
+            return at < 0 ? -1 : TimeUnit.NANOSECONDS.toMillis(at - t0);
+        }
+    }
+
+    public ControllerPair(PairOptions options) {
+        this.options = options;
+        this.table = new OwnershipTable(options.records());
+        for (NscId id : NscId.values()) {
+            nscs.put(id, new Nsc(id));
+        }
+        if (options.registry() != null) {
+            takeoverTimer = Timer.builder("evasan.cell.takeover").description("from the decision to take a dead "
+                    + "partner's units over to serving them").publishPercentileHistogram().register(options.registry());
+            takeoverCounter = Counter.builder("evasan.cell.failovers").description("takeovers of a partner's units")
+                    .register(options.registry());
+            for (NscId id : NscId.values()) {
+                Gauge.builder("evasan.cell.nsc.online", this, p -> p.nscs.get(id).state == NscState.ONLINE ? 1 : 0)
+                        .tag("nsc", id.name()).register(options.registry());
+                Gauge.builder("evasan.cell.nsc.dirty.bytes", this, p -> {
+                    WriteBackCache c = p.nscs.get(id).cache;
+                    return c == null || c.halted() ? 0 : c.dirtyBytes();
+                }).tag("nsc", id.name()).register(options.registry());
+                Gauge.builder("evasan.cell.nsc.mirrored", this, p -> {
+                    WriteBackCache c = p.nscs.get(id).cache;
+                    return c != null && !c.halted() && c.mirrorLost() == null ? 1 : 0;
+                }).tag("nsc", id.name()).register(options.registry());
+            }
+        } else {
+            takeoverTimer = null;
+            takeoverCounter = null;
+        }
+    }
+
+    // ------------------------------------------------------------------ opening
+
+    /**
+     * The controller's cache factory: opens both controllers' caches over {@code target} (each replays its own log,
+     * the units it owns only), mirrors each into a replica its partner holds, and returns the router.
+     */
+    public synchronized WriteCache open(DestageTarget target, SnapshotAction action) {
+        if (caches != null) {
+            throw new IllegalStateException("the pair is open already");
+        }
+        this.backend = target;
+        this.action = action;
+        PairedCaches router = null;
+        for (NscId id : NscId.values()) {
+            Nsc n = nscs.get(id);
+            n.fence = new FencedDestage(n.name(), target, action);
+        }
+        // each replica exists before its cache sends: A's replica is held by B and the other way round
+        MirrorReplica replicaOfA = new MirrorReplica();
+        MirrorReplica replicaOfB = new MirrorReplica();
+        nscs.get(NscId.A).link = new PartnerLink(replicaOfA);
+        nscs.get(NscId.B).link = new PartnerLink(replicaOfB);
+        for (NscId id : NscId.values()) {
+            Nsc n = nscs.get(id);
+            n.cache = openCache(n, n.link);
+        }
+        router = new PairedCaches(table, options.transitionMillis(), nscs.get(NscId.A).cache.maxWriteBytes());
+        for (NscId id : NscId.values()) {
+            router.install(id, nscs.get(id).cache);
+        }
+        this.caches = router;
+        return router;
+    }
+
+    private WriteBackCache openCache(Nsc n, PartnerLink link) {
+        CacheConfig cc = options.cacheConfig().get();
+        if (options.nonVolatile()) {
+            try {
+                Files.createDirectories(n.directory());
+            } catch (IOException e) {
+                throw new StorageException(ErrorCode.IO_ERROR, "cannot create " + n.directory() + ": " + e.getMessage(), e);
+            }
+            cc.nonVolatileLog(n.directory().resolve("cache.log"));
+        }
+        cc.mirror(link);
+        FencedDestage f = n.fence;
+        f.replayOnly(unit -> {
+            LunOwnership o = table.get(unit);
+            return o == null || o.owner() == n.id;
+        });
+        try {
+            WriteBackCache c = new WriteBackCache(cc, f, f, options.registry() == null ? new CacheStats(n.name())
+                    : new CacheStats(options.registry(), n.name()));
+            if (f.droppedAtReplay() > 0) {
+                LOG.log(System.Logger.Level.INFO, n.name() + ": " + f.droppedAtReplay() + " logged writes and markers of "
+                        + "units its partner took over were not replayed");
+            }
+            return c;
+        } finally {
+            f.replayDone();
+        }
+    }
+
+    /** Starts the heartbeat (after the controller opened over {@link #open}'s router). */
+    public synchronized void start() {
+        if (options.vertx() == null) {
+            return;
+        }
+        for (NscId id : NscId.values()) {
+            startMonitor(nscs.get(id));
+        }
+    }
+
+    private void startMonitor(Nsc n) {
+        Nsc partner = nscs.get(n.id.partner());
+        PartnerMonitor m = new PartnerMonitor(options.heartbeatOf(n.name(), partner.name()),
+                e -> onPartnerEvent(n.id, e), options.registry());
+        n.monitor = m;
+        try {
+            n.monitorDeployment = options.vertx().deployVerticle(m).await(10, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new StorageException(ErrorCode.BUSY, n.name() + ": heartbeat did not start within 10 s");
+        }
+    }
+
+    private void stopMonitor(Nsc n) {
+        String d = n.monitorDeployment;
+        n.monitorDeployment = null;
+        if (d != null) {
+            try {
+                options.vertx().undeploy(d).await(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                LOG.log(System.Logger.Level.WARNING, n.name() + ": heartbeat did not stop: " + e);
+            }
+        }
+    }
+
+    private void onPartnerEvent(NscId self, PartnerEvent e) {
+        if (e.to() != PartnerState.DEAD || closed) {
+            return;
+        }
+        LOG.log(System.Logger.Level.WARNING, e.toString());
+        failovers.execute(() -> {
+            try {
+                takeOver(self, "heartbeat: " + e);
+            } catch (RuntimeException ex) {
+                LOG.log(System.Logger.Level.ERROR, "takeover by " + self + " failed: " + ex, ex);
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------ takeover
+
+    /**
+     * {@code survivor} takes its partner's units over: fences and halts the partner, replays the replica of its
+     * cache, moves its units. Does nothing if the partner is already down (taken over) or the survivor itself is
+     * not online (it lost the race: the partner took it over first).
+     */
+    void takeOver(NscId survivor, String why) {
+        Nsc s = nscs.get(survivor);
+        Nsc d = nscs.get(survivor.partner());
+        long t0 = System.nanoTime();
+        Drill drill = currentDrill(d.id);
+        if (drill != null && drill.detectedNanos < 0) {
+            drill.detectedNanos = t0;
+        }
+        synchronized (arbiter) {   // the embedded lease: the first claim wins
+            if (s.state != NscState.ONLINE || d.state == NscState.FAILED && d.cache == null) {
+                return;
+            }
+            if (d.state == NscState.ONLINE || d.state == NscState.RESYNCHRONIZING) {
+                d.state = NscState.FAILED;
+            }
+        }
+        LOG.log(System.Logger.Level.WARNING, s.name() + " takes over " + d.name() + " (" + why + ")");
+        stopMonitor(d);   // a fenced controller answers no heartbeat
+        d.fence.fence();
+        WriteBackCache dead = d.cache;
+        if (dead != null) {
+            dead.halt();
+        }
+        d.link.cut(d.name() + " is down");
+        s.link.cut(d.name() + " is down: " + s.name() + " runs unmirrored");
+        MirrorReplica replica = d.link.replica();
+        int moved = caches.exclusive(() -> {
+            replica.takeOver(s.fence, s.fence);
+            int n = 0;
+            for (LunOwnership o : table.all()) {
+                if (o.owner() == d.id) {
+                    table.put(o.ownedBy(s.id));
+                    n++;
+                }
+            }
+            d.cache = null;
+            caches.install(d.id, null);
+            caches.armFirstIo();
+            return n;
+        });
+        long t1 = System.nanoTime();
+        s.takeovers.incrementAndGet();
+        if (takeoverTimer != null) {
+            takeoverTimer.record(t1 - t0, TimeUnit.NANOSECONDS);
+            takeoverCounter.increment();
+        }
+        if (drill != null) {
+            drill.takenOverNanos = t1;
+            drill.unitsMoved = moved;
+            drill.outcome = "taken over by " + s.id;
+        }
+        LOG.log(System.Logger.Level.WARNING, s.name() + " took over " + moved + " units of " + d.name() + " in "
+                + TimeUnit.NANOSECONDS.toMillis(t1 - t0) + " ms");
+    }
+
+    private Drill currentDrill(NscId target) {
+        synchronized (drills) {
+            for (int i = drills.size() - 1; i >= 0; i--) {
+                Drill d = drills.get(i);
+                if (d.target == target && "running".equals(d.outcome)) {
+                    return d;
+                }
+            }
+        }
+        return null;
+    }
+
+    // ------------------------------------------------------------------ drills
+
+    /**
+     * Kill drill: {@code nsc} crashes (its cache stops at once, acknowledging nothing more; its heartbeat stops).
+     * Its partner detects it by the heartbeat (or at once without one) and takes over. Returns once the takeover is
+     * done or {@code transitionMillis} passed.
+     */
+    public DrillReport kill(NscId nsc) {
+        Nsc d = checkOnline(nsc);
+        Drill drill = newDrill("kill", nsc);
+        WriteBackCache c = d.cache;
+        if (c != null) {
+            c.halt();
+        }
+        stopMonitor(d);
+        if (options.vertx() == null) {
+            failovers.execute(() -> takeOver(nsc.partner(), "crash seen without heartbeat"));
+        }
+        return awaitDrill(drill);
+    }
+
+    /**
+     * Hang drill: {@code nsc} stops responding without exiting: its heartbeat falls silent and its destage stops;
+     * host calls on its units wait. Its partner detects the silence and takes over (fencing it first, so when it
+     * "resumes" it writes nothing).
+     */
+    public DrillReport hang(NscId nsc) {
+        Nsc d = checkOnline(nsc);
+        Drill drill = newDrill("hang", nsc);
+        WriteBackCache c = d.cache;
+        if (c != null) {
+            c.pauseDestage();
+        }
+        caches.install(nsc, null);   // host calls wait, as on a controller that answers nothing
+        stopMonitor(d);
+        if (options.vertx() == null) {
+            failovers.execute(() -> takeOver(nsc.partner(), "hang seen without heartbeat"));
+        }
+        return awaitDrill(drill);
+    }
+
+    private Nsc checkOnline(NscId nsc) {
+        Nsc n = nscs.get(nsc);
+        Nsc p = nscs.get(nsc.partner());
+        if (n.state != NscState.ONLINE || p.state != NscState.ONLINE) {
+            throw new StorageException(ErrorCode.INVALID_STATE, "a drill needs both controllers online: " + n.name()
+                    + " is " + n.state + ", " + p.name() + " is " + p.state);
+        }
+        return n;
+    }
+
+    private Drill newDrill(String kind, NscId target) {
+        Drill d = new Drill(drillIds.incrementAndGet(), kind, target);
+        synchronized (drills) {
+            drills.add(d);
+        }
+        return d;
+    }
+
+    private DrillReport awaitDrill(Drill drill) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(options.transitionMillis());
+        while (drill.takenOverNanos < 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (drill.takenOverNanos < 0) {
+            drill.outcome = "not taken over within " + options.transitionMillis() + " ms";
+        }
+        return drill.report();
+    }
+
+    /**
+     * Brings {@code nsc} back after a failure: a new cache (its log replays nothing its partner took over), fresh
+     * mirrors both ways (the partner's cache is drained and reopened mirrored: a brief pause of host calls), then
+     * the units that prefer it with failback move back. Returns the units moved back.
+     */
+    public synchronized List<Integer> restart(NscId nsc) {
+        Nsc n = nscs.get(nsc);
+        Nsc p = nscs.get(nsc.partner());
+        if (n.state == NscState.ONLINE) {
+            throw new StorageException(ErrorCode.INVALID_STATE, n.name() + " is online: nothing to restart");
+        }
+        if (p.state != NscState.ONLINE) {
+            throw new StorageException(ErrorCode.INVALID_STATE, "cannot restart " + n.name() + " while " + p.name()
+                    + " is " + p.state);
+        }
+        n.state = NscState.RESYNCHRONIZING;
+        n.fence = new FencedDestage(n.name(), backend, action);
+        PartnerLink toP = new PartnerLink(new MirrorReplica());   // n's cache into the replica p holds
+        PartnerLink toN = new PartnerLink(new MirrorReplica());   // p's cache into the replica n holds
+        WriteBackCache fresh = openCache(n, toP);
+        n.link = toP;
+        caches.exclusive(() -> {
+            WriteBackCache old = p.cache;
+            old.close();   // drains p's dirty data: the new replica at n starts from an empty cache
+            p.link = toN;
+            p.cache = openCache(p, toN);
+            caches.install(p.id, p.cache);
+            n.cache = fresh;
+            caches.install(n.id, fresh);
+            return null;
+        });
+        n.state = NscState.ONLINE;
+        if (options.vertx() != null) {
+            if (p.monitorDeployment == null) {
+                startMonitor(p);
+            }
+            startMonitor(n);
+        }
+        List<Integer> back = new ArrayList<>();
+        for (LunOwnership o : table.all()) {
+            if (o.preferred() == nsc && o.mode() == FailoverMode.FAILOVER_FAILBACK && o.owner() != nsc) {
+                move(o.unitId(), nsc);
+                back.add(o.unitId());
+            }
+        }
+        LOG.log(System.Logger.Level.INFO, n.name() + " is back; " + back.size() + " units failed back");
+        return back;
+    }
+
+    // ------------------------------------------------------------------ ownership
+
+    /** The ownership of {@code unit} (assigned now if it has none). */
+    public LunOwnership ownership(int unit) {
+        return table.getOrAssign(unit, () -> table.count(NscId.B) < table.count(NscId.A) ? NscId.B : NscId.A);
+    }
+
+    /** Every unit's ownership known so far. */
+    public List<LunOwnership> ownerships() {
+        return table.all();
+    }
+
+    /**
+     * Sets {@code unit}'s preferred controller and failover mode; a unit whose preferred controller is online and
+     * not its owner moves there now.
+     */
+    public LunOwnership setPreference(int unit, NscId preferred, FailoverMode mode) {
+        LunOwnership now = ownership(unit);
+        LunOwnership next = new LunOwnership(unit, now.owner(), preferred, mode);
+        table.put(next);
+        if (preferred != null && preferred != now.owner() && nscs.get(preferred).state == NscState.ONLINE) {
+            move(unit, preferred);
+        }
+        return table.get(unit);
+    }
+
+    /**
+     * Moves {@code unit} to {@code to} (both controllers online): with no host call under way, drains the unit
+     * from the old owner's cache (writes destaged, markers fired), then stores the new owner.
+     */
+    public void move(int unit, NscId to) {
+        if (nscs.get(to).state != NscState.ONLINE) {
+            throw new StorageException(ErrorCode.INVALID_STATE, "nsc-" + to.name().toLowerCase() + " is "
+                    + nscs.get(to).state + ": units move only to an online controller");
+        }
+        caches.exclusive(() -> {
+            LunOwnership o = ownership(unit);
+            if (o.owner() == to) {
+                return null;
+            }
+            WriteBackCache from = nscs.get(o.owner()).cache;
+            if (from != null && !from.halted()) {
+                from.synchronize(unit, 0, 0);
+                awaitMarkersGone(from, unit);
+            }
+            table.put(o.ownedBy(to));
+            return null;
+        });
+    }
+
+    private static void awaitMarkersGone(WriteBackCache c, int unit) {
+        while (true) {
+            boolean pending = false;
+            for (CachedItem it : c.pendingItems()) {
+                if (it.lunId() == unit) {
+                    pending = true;
+                    break;
+                }
+            }
+            if (!pending) {
+                return;
+            }
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StorageException(ErrorCode.BUSY, "interrupted while unit " + unit + " was moving");
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ views
+
+    public List<NscView> nscs() {
+        List<NscView> out = new ArrayList<>();
+        for (NscId id : NscId.values()) {
+            Nsc n = nscs.get(id);
+            WriteBackCache c = n.cache;
+            boolean up = c != null && !c.halted();
+            PartnerMonitor m = n.monitor;
+            out.add(new NscView(id, n.state, table.ownedBy(id), up ? c.mirrorLost() : "down",
+                    up ? c.dirtyBytes() : 0, m == null || n.monitorDeployment == null ? -1 : m.lastRttNanos(),
+                    n.takeovers.get()));
+        }
+        return out;
+    }
+
+    public NscState state(NscId nsc) {
+        return nscs.get(nsc).state;
+    }
+
+    /** The drills so far, oldest first; a drill's first-I/O time is filled in once a host call completed. */
+    public List<DrillReport> drills() {
+        List<DrillReport> out = new ArrayList<>();
+        long first = caches == null ? -1 : caches.firstIoNanos();
+        synchronized (drills) {
+            for (Drill d : drills) {
+                if (d.firstIoNanos < 0 && d.takenOverNanos > 0 && first > 0 && first >= d.takenOverNanos) {
+                    d.firstIoNanos = first;
+                }
+                out.add(d.report());
+            }
+        }
+        return out;
+    }
+
+    /** The router the controller's services call (after {@link #open}). */
+    public PairedCaches caches() {
+        return caches;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (NscId id : NscId.values()) {
+            stopMonitor(nscs.get(id));
+        }
+        failovers.shutdownNow();
+    }
+}

@@ -1,0 +1,144 @@
+package io.evasan.nsc.cell.pair;
+
+import io.evasan.error.ErrorCode;
+import io.evasan.error.StorageException;
+import io.evasan.nsc.cache.DestageTarget;
+import io.evasan.nsc.marker.SnapshotAction;
+import io.evasan.nsc.marker.SnapshotRequest;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.IntPredicate;
+
+/**
+ * One controller's way into the shared backend (its cache destages and fires markers through it), with the fence
+ * its partner closes before taking its units over.
+ *
+ * <p>Invariants: once {@link #fence} has returned, no write, flush or snapshot of this controller reaches the
+ * backend, and none is under way (a fenced attempt fails with BUSY, which a cache retries and never counts as data
+ * loss). While the controller's cache replays its log at open ({@link #replayOnly}), writes and markers of units
+ * the controller does not own are dropped: the partner took those over (a planned move destages them first, a
+ * failover replays the partner's mirror), so replaying them would put stale data over newer.
+ */
+final class FencedDestage implements DestageTarget, SnapshotAction {
+    private final DestageTarget target;
+    private final SnapshotAction action;
+    private final String name;
+    private final ReentrantReadWriteLock rw = new ReentrantReadWriteLock();
+    private volatile boolean fenced;
+    private volatile IntPredicate replayOwned;
+    private volatile long droppedAtReplay;
+
+    FencedDestage(String name, DestageTarget target, SnapshotAction action) {
+        this.name = name;
+        this.target = target;
+        this.action = action;
+    }
+
+    /** From now until {@link #replayDone}: drop what {@code owned} rejects. */
+    void replayOnly(IntPredicate owned) {
+        this.replayOwned = owned;
+    }
+
+    void replayDone() {
+        this.replayOwned = null;
+    }
+
+    long droppedAtReplay() {
+        return droppedAtReplay;
+    }
+
+    /** Closes the fence, waiting for a backend call under way to finish. */
+    void fence() {
+        rw.writeLock().lock();
+        try {
+            fenced = true;
+        } finally {
+            rw.writeLock().unlock();
+        }
+    }
+
+    boolean fenced() {
+        return fenced;
+    }
+
+    private void enter() {
+        rw.readLock().lock();
+        if (fenced) {
+            rw.readLock().unlock();
+            throw new StorageException(ErrorCode.BUSY, "controller " + name + " is fenced: its partner owns its units");
+        }
+    }
+
+    @Override
+    public long lunSizeBytes(int lunId) {
+        return target.lunSizeBytes(lunId);
+    }
+
+    @Override
+    public void write(int lunId, long byteOffset, ByteBuffer src) {
+        IntPredicate r = replayOwned;
+        if (r != null && !r.test(lunId)) {
+            droppedAtReplay++;
+            src.position(src.limit());
+            return;
+        }
+        enter();
+        try {
+            target.write(lunId, byteOffset, src);
+        } finally {
+            rw.readLock().unlock();
+        }
+    }
+
+    @Override
+    public void read(int lunId, long byteOffset, ByteBuffer dst) {
+        target.read(lunId, byteOffset, dst);
+    }
+
+    @Override
+    public void flush(int lunId) {
+        enter();
+        try {
+            target.flush(lunId);
+        } finally {
+            rw.readLock().unlock();
+        }
+    }
+
+    @Override
+    public void flushAll() {
+        enter();
+        try {
+            target.flushAll();
+        } finally {
+            rw.readLock().unlock();
+        }
+    }
+
+    @Override
+    public void destageLost(int lunId, long byteOffset, long length, StorageException cause) {
+        if (!fenced) {
+            target.destageLost(lunId, byteOffset, length, cause);
+        }
+    }
+
+    @Override
+    public void takeSnapshot(SnapshotRequest request) {
+        IntPredicate r = replayOwned;
+        if (r != null) {
+            for (int lun : request.lunIds()) {
+                if (!r.test(lun)) {
+                    droppedAtReplay++;
+                    return;
+                }
+            }
+        }
+        enter();
+        try {
+            action.takeSnapshot(request);
+        } finally {
+            rw.readLock().unlock();
+        }
+    }
+}

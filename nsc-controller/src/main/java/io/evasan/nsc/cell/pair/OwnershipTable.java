@@ -1,0 +1,102 @@
+package io.evasan.nsc.cell.pair;
+
+import io.evasan.nsc.api.FailoverMode;
+import io.evasan.nsc.api.LunOwnership;
+import io.evasan.nsc.api.NscId;
+import io.evasan.nsc.api.Records;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/**
+ * Which controller owns each unit. Invariant: a change is written to the store (the MLD's named records, so also a
+ * record for the partner) before it is visible here, so after any crash the stored table is at least as new as
+ * anything a cache acted on; a unit is given an owner (the less loaded live controller) the first time it is
+ * routed, before its first write enters a cache.
+ */
+final class OwnershipTable {
+    static final String KIND = "lun-owner";
+
+    private final Records store;
+    private final Map<Integer, LunOwnership> byUnit = new ConcurrentHashMap<>();
+
+    /** Loads what {@code store} holds; {@code store} null keeps the table in memory only (tests). */
+    OwnershipTable(Records store) {
+        this.store = store;
+        if (store != null) {
+            for (String key : store.keys(KIND)) {
+                int unit = Integer.parseInt(key);
+                store.get(KIND, key).ifPresent(b -> byUnit.put(unit, OwnershipDescriptor.decode(unit, b)));
+            }
+        }
+    }
+
+    LunOwnership get(int unit) {
+        return byUnit.get(unit);
+    }
+
+    /** The unit's ownership, assigning {@code choose}'s controller (no preference) if it has none yet. */
+    LunOwnership getOrAssign(int unit, Supplier<NscId> choose) {
+        LunOwnership o = byUnit.get(unit);
+        if (o != null) {
+            return o;
+        }
+        synchronized (this) {
+            o = byUnit.get(unit);
+            if (o == null) {
+                o = new LunOwnership(unit, choose.get(), null, FailoverMode.NO_PREFERENCE);
+                put(o);
+            }
+            return o;
+        }
+    }
+
+    synchronized void put(LunOwnership o) {
+        if (o.equals(byUnit.get(o.unitId()))) {
+            return;
+        }
+        if (store != null) {
+            store.put(KIND, Integer.toString(o.unitId()), OwnershipDescriptor.encode(o));
+        }
+        byUnit.put(o.unitId(), o);
+    }
+
+    synchronized void remove(int unit) {
+        if (store != null) {
+            store.remove(KIND, Integer.toString(unit));
+        }
+        byUnit.remove(unit);
+    }
+
+    /** Every unit's ownership, by unit id. */
+    List<LunOwnership> all() {
+        List<LunOwnership> out = new ArrayList<>(byUnit.values());
+        out.sort(Comparator.comparingInt(LunOwnership::unitId));
+        return out;
+    }
+
+    /** Units owned by {@code nsc}, ascending. */
+    List<Integer> ownedBy(NscId nsc) {
+        List<Integer> out = new ArrayList<>();
+        for (LunOwnership o : all()) {
+            if (o.owner() == nsc) {
+                out.add(o.unitId());
+            }
+        }
+        return out;
+    }
+
+    int count(NscId nsc) {
+        int n = 0;
+        for (LunOwnership o : byUnit.values()) {
+            if (o.owner() == nsc) {
+                n++;
+            }
+        }
+        return n;
+    }
+}

@@ -1,0 +1,53 @@
+package io.evasan.nsc.cell.pair;
+
+import io.evasan.nsc.api.Records;
+import io.evasan.nsc.cache.CacheConfig;
+import io.evasan.nsc.cell.heartbeat.HeartbeatOptions;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Vertx;
+
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+/**
+ * How a controller pair is built. {@code stateDirectory}: each controller's non-volatile cache log lives in
+ * {@code nsc-a/cache.log} and {@code nsc-b/cache.log} under it ({@code nonVolatile} false: volatile caches, tests
+ * only); {@code cacheConfig}: a fresh cache configuration per cache opened; {@code records}: where ownership is
+ * kept (null: in memory, tests); {@code vertx}: the event bus the heartbeat runs on (null: no heartbeat, a crash
+ * is acted on at once); {@code heartbeat}: interval / suspect / timeout in ms; {@code transitionMillis}: how long a
+ * host call waits for a takeover before BUSY.
+ */
+public record PairOptions(Path stateDirectory, boolean nonVolatile, Supplier<CacheConfig> cacheConfig,
+                          MeterRegistry registry, Records records, Vertx vertx, long heartbeatIntervalMillis,
+                          long heartbeatTimeoutMillis, long transitionMillis) {
+    public PairOptions {
+        Objects.requireNonNull(stateDirectory, "stateDirectory");
+        Objects.requireNonNull(cacheConfig, "cacheConfig");
+        if (heartbeatIntervalMillis < 1 || heartbeatTimeoutMillis < heartbeatIntervalMillis || transitionMillis < 1) {
+            throw new IllegalArgumentException("heartbeat interval " + heartbeatIntervalMillis + " ms, timeout "
+                    + heartbeatTimeoutMillis + " ms, transition " + transitionMillis + " ms");
+        }
+    }
+
+    /** Non-volatile caches, heartbeat every 100 ms, dead after 500 ms, hosts wait up to 10 s for a takeover. */
+    public static PairOptions defaults(Path stateDirectory, Supplier<CacheConfig> cacheConfig, MeterRegistry registry,
+                                       Records records, Vertx vertx) {
+        return new PairOptions(stateDirectory, true, cacheConfig, registry, records, vertx, 100, 500, 10_000);
+    }
+
+    public PairOptions withNonVolatile(boolean v) {
+        return new PairOptions(stateDirectory, v, cacheConfig, registry, records, vertx, heartbeatIntervalMillis,
+                heartbeatTimeoutMillis, transitionMillis);
+    }
+
+    public PairOptions withHeartbeat(long intervalMillis, long timeoutMillis) {
+        return new PairOptions(stateDirectory, nonVolatile, cacheConfig, registry, records, vertx, intervalMillis,
+                timeoutMillis, transitionMillis);
+    }
+
+    HeartbeatOptions heartbeatOf(String self, String partner) {
+        long suspect = Math.max(heartbeatIntervalMillis, heartbeatTimeoutMillis / 2);
+        return new HeartbeatOptions(self, partner, heartbeatIntervalMillis, suspect, heartbeatTimeoutMillis);
+    }
+}

@@ -1,0 +1,338 @@
+package io.evasan.nsc.cell.pair;
+
+import io.evasan.error.ErrorCode;
+import io.evasan.error.StorageException;
+import io.evasan.nsc.api.LunOwnership;
+import io.evasan.nsc.api.NscId;
+import io.evasan.nsc.cache.CachedItem;
+import io.evasan.nsc.cache.WriteCache;
+import io.evasan.nsc.cache.impl.WriteBackCache;
+import io.evasan.nsc.marker.SnapshotMarker;
+import io.evasan.nsc.marker.SnapshotRequest;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * The cell's write cache as the controller's services see it: every call on a unit goes to the cache of the
+ * controller that owns the unit ({@link OwnershipTable}); the partner's I/O for it (the active/non-optimized path)
+ * is carried out by the owner's cache.
+ *
+ * <p>Invariants:
+ * <ul>
+ * <li>Each unit's writes and markers are in exactly one controller's cache at a time. An ownership change (a planned
+ *     move or a takeover) runs under the exclusive side of {@code gate}, which every routed call holds shared, so no
+ *     call straddles it; a move first drains the unit from the old owner's cache (writes destaged, markers fired).</li>
+ * <li>A call whose owner is down (crashed or fenced, not yet taken over) waits for the takeover, up to
+ *     {@code transitionMillis}, then gets BUSY; a write that the owner's crash interrupted before acknowledging it
+ *     is carried out again on the new owner (the same bytes at the same place: the host has no acknowledgement yet,
+ *     so no later write of its own can be ordered after it).</li>
+ * <li>A snapshot request naming units of both controllers is refused (INVALID_STATE): one marker orders the
+ *     writes of one cache.</li>
+ * </ul>
+ */
+public final class PairedCaches implements WriteCache {
+    private final OwnershipTable table;
+    private final AtomicReferenceArray<WriteBackCache> caches = new AtomicReferenceArray<>(2);
+    private final ReentrantReadWriteLock gate = new ReentrantReadWriteLock();
+    private final ReentrantLock changeLock = new ReentrantLock();
+    private final Condition changed = changeLock.newCondition();
+    private final long transitionNanos;
+    private final int maxWriteBytes;
+    /** Armed by a takeover ({@link #armFirstIo}); the first routed call that completes after it sets the time. */
+    private final java.util.concurrent.atomic.AtomicLong firstIoNanos = new java.util.concurrent.atomic.AtomicLong(-1);
+
+    PairedCaches(OwnershipTable table, long transitionMillis, int maxWriteBytes) {
+        this.table = table;
+        this.transitionNanos = TimeUnit.MILLISECONDS.toNanos(transitionMillis);
+        this.maxWriteBytes = maxWriteBytes;
+    }
+
+    // ------------------------------------------------------------------ for the pair
+
+    /** The serving cache of {@code nsc}, or null while it is down. */
+    WriteBackCache cache(NscId nsc) {
+        return caches.get(nsc.ordinal());
+    }
+
+    /** {@code nsc} serves through {@code cache} (null: it is down). Wakes calls waiting for a takeover. */
+    void install(NscId nsc, WriteBackCache cache) {
+        caches.set(nsc.ordinal(), cache);
+        signal();
+    }
+
+    /** Runs {@code change} with no routed call under way (the exclusive side of the gate), then wakes waiters. */
+    <T> T exclusive(java.util.function.Supplier<T> change) {
+        gate.writeLock().lock();
+        try {
+            return change.get();
+        } finally {
+            gate.writeLock().unlock();
+            signal();
+        }
+    }
+
+    private void signal() {
+        changeLock.lock();
+        try {
+            changed.signalAll();
+        } finally {
+            changeLock.unlock();
+        }
+    }
+
+    /** The less loaded serving controller (A on a tie), for a unit routed the first time. */
+    private NscId choose() {
+        WriteBackCache a = cache(NscId.A);
+        WriteBackCache b = cache(NscId.B);
+        if (a == null && b != null) {
+            return NscId.B;
+        }
+        if (b == null || a == null) {
+            return NscId.A;
+        }
+        return table.count(NscId.B) < table.count(NscId.A) ? NscId.B : NscId.A;
+    }
+
+    /** From now, remember when the next routed call completes (the first I/O served after a takeover). */
+    void armFirstIo() {
+        firstIoNanos.set(0);
+    }
+
+    /** When the first routed call after {@link #armFirstIo} completed ({@code System.nanoTime()}), or -1 / 0. */
+    long firstIoNanos() {
+        return firstIoNanos.get();
+    }
+
+    OwnershipTable table() {
+        return table;
+    }
+
+    // ------------------------------------------------------------------ routing
+
+    /** A routed call on one unit; {@code c} is the owner's cache. */
+    @FunctionalInterface
+    private interface Call<T> {
+        T on(WriteBackCache c);
+    }
+
+    /**
+     * Runs {@code call} on the owner's cache with the gate held shared; waits for a takeover while the owner is
+     * down; carries the call over to the new owner if the owner crashed under it.
+     */
+    private <T> T route(int unit, Call<T> call, Runnable beforeRetry) {
+        long deadline = System.nanoTime() + transitionNanos;
+        while (true) {
+            WriteBackCache c;
+            gate.readLock().lock();
+            try {
+                LunOwnership o = table.getOrAssign(unit, this::choose);
+                c = cache(o.owner());
+                if (c != null && !c.halted()) {
+                    try {
+                        T r = call.on(c);
+                        if (firstIoNanos.get() == 0) {
+                            firstIoNanos.compareAndSet(0, System.nanoTime());
+                        }
+                        return r;
+                    } catch (StorageException e) {
+                        if (!c.halted()) {
+                            throw e;
+                        }
+                        beforeRetry.run();   // the owner crashed under the call: carry it over after the takeover
+                    }
+                }
+            } finally {
+                gate.readLock().unlock();
+            }
+            awaitChange(unit, c, deadline);
+        }
+    }
+
+    private void awaitChange(int unit, WriteBackCache down, long deadline) {
+        changeLock.lock();
+        try {
+            while (true) {
+                LunOwnership o = table.get(unit);
+                WriteBackCache now = o == null ? null : cache(o.owner());
+                if (now != null && now != down && !now.halted()) {
+                    return;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new StorageException(ErrorCode.BUSY, "unit " + unit + ": its controller is down and no "
+                            + "partner has taken it over yet");
+                }
+                changed.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(5)));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StorageException(ErrorCode.BUSY, "interrupted while unit " + unit + " changed controllers");
+        } finally {
+            changeLock.unlock();
+        }
+    }
+
+    private static final Runnable NOTHING = () -> { };
+
+    @Override
+    public long write(int initiatorId, int lunId, long byteOffset, ByteBuffer src, boolean fua) {
+        int pos = src.position();
+        return route(lunId, c -> c.write(initiatorId, lunId, byteOffset, src, fua), () -> src.position(pos));
+    }
+
+    @Override
+    public long tryWrite(int initiatorId, int lunId, long byteOffset, ByteBuffer src) {
+        int pos = src.position();
+        return route(lunId, c -> c.tryWrite(initiatorId, lunId, byteOffset, src), () -> src.position(pos));
+    }
+
+    @Override
+    public CompletableFuture<Void> whenSpaceFor(int bytes) {
+        List<CompletableFuture<Void>> all = new ArrayList<>();
+        for (NscId n : NscId.values()) {
+            WriteBackCache c = cache(n);
+            if (c != null && !c.halted()) {
+                all.add(c.whenSpaceFor(bytes));
+            }
+        }
+        return CompletableFuture.allOf(all.toArray(new CompletableFuture[0]));
+    }
+
+    @Override
+    public void read(int lunId, long byteOffset, ByteBuffer dst) {
+        int pos = dst.position();
+        route(lunId, c -> {
+            c.read(lunId, byteOffset, dst);
+            return null;
+        }, () -> dst.position(pos));
+    }
+
+    @Override
+    public void synchronize(int lunId, long byteOffset, long length) {
+        route(lunId, c -> {
+            c.synchronize(lunId, byteOffset, length);
+            return null;
+        }, NOTHING);
+    }
+
+    @Override
+    public CompletableFuture<Void> synchronizeAsync(int lunId, long byteOffset, long length) {
+        return route(lunId, c -> c.synchronizeAsync(lunId, byteOffset, length), NOTHING);
+    }
+
+    @Override
+    public void synchronizeAll() {
+        for (NscId n : NscId.values()) {
+            WriteBackCache c = cache(n);
+            if (c != null && !c.halted()) {
+                c.synchronizeAll();
+            }
+        }
+    }
+
+    @Override
+    public SnapshotMarker insertMarker(SnapshotRequest request) {
+        int[] units = request.lunIds();
+        return route(units[0], c -> {
+            NscId owner = table.get(units[0]).owner();
+            for (int u : units) {
+                if (table.getOrAssign(u, () -> owner).owner() != owner) {
+                    throw new StorageException(ErrorCode.INVALID_STATE, "snapshot request " + request.name()
+                            + " names units of both controllers (unit " + units[0] + " on " + owner + ", unit " + u
+                            + " on " + owner.partner() + "): move them to one controller first");
+                }
+            }
+            return c.insertMarker(request);
+        }, NOTHING);
+    }
+
+    @Override
+    public void setInitiatorWeight(int initiatorId, int weight) {
+        for (NscId n : NscId.values()) {
+            WriteBackCache c = cache(n);
+            if (c != null && !c.halted()) {
+                c.setInitiatorWeight(initiatorId, weight);
+            }
+        }
+    }
+
+    @Override
+    public long dirtyBytes() {
+        long sum = 0;
+        for (NscId n : NscId.values()) {
+            WriteBackCache c = cache(n);
+            if (c != null && !c.halted()) {
+                sum += c.dirtyBytes();
+            }
+        }
+        return sum;
+    }
+
+    @Override
+    public long capacityBytes() {
+        long sum = 0;
+        for (NscId n : NscId.values()) {
+            WriteBackCache c = cache(n);
+            if (c != null && !c.halted()) {
+                sum += c.capacityBytes();
+            }
+        }
+        return sum;
+    }
+
+    @Override
+    public List<CachedItem> pendingItems() {
+        List<CachedItem> all = new ArrayList<>();
+        for (NscId n : NscId.values()) {
+            WriteBackCache c = cache(n);
+            if (c != null && !c.halted()) {
+                all.addAll(c.pendingItems());
+            }
+        }
+        return all;
+    }
+
+    @Override
+    public void pauseDestage() {
+        for (NscId n : NscId.values()) {
+            WriteBackCache c = cache(n);
+            if (c != null && !c.halted()) {
+                c.pauseDestage();
+            }
+        }
+    }
+
+    @Override
+    public void resumeDestage() {
+        for (NscId n : NscId.values()) {
+            WriteBackCache c = cache(n);
+            if (c != null && !c.halted()) {
+                c.resumeDestage();
+            }
+        }
+    }
+
+    @Override
+    public int maxWriteBytes() {
+        return maxWriteBytes;
+    }
+
+    /** Closing is the pair's ({@link ControllerPair#close}): it drains both caches in order. */
+    @Override
+    public void close() {
+        for (NscId n : NscId.values()) {
+            WriteBackCache c = cache(n);
+            if (c != null && !c.halted()) {
+                c.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,257 @@
+package io.evasan.nsc.cell.pair;
+
+import io.evasan.nsc.api.DrillReport;
+import io.evasan.nsc.api.FailoverMode;
+import io.evasan.nsc.api.LunOwnership;
+import io.evasan.nsc.api.NscId;
+import io.evasan.nsc.api.NscState;
+import io.evasan.nsc.api.NscView;
+import io.evasan.nsc.lun.LunRecord;
+import io.vertx.core.Vertx;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The controller pair over a real pool: host writes from several threads to units owned by A and by B while one
+ * controller is killed (or hung) at a seeded random moment; the heartbeat detects it, the survivor takes over,
+ * and every acknowledged write reads back, before and after the controller returns (failback), and after a crash
+ * of the whole appliance (both logs replayed, each for the units it owns only).
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class ControllerPairTest {
+    private static final int LUNS = 4;
+    private static final long LUN_BYTES = 8L << 20;
+    private static final int BLOCK = 4096;
+    private static final int BLOCKS_PER_THREAD = 64;
+
+    @TempDir
+    Path dir;
+    private Vertx vertx;
+
+    @BeforeEach
+    void setUp() {
+        vertx = Vertx.vertx();
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        vertx.close().await(10, TimeUnit.SECONDS);
+    }
+
+    /** What each writer last had acknowledged per block of its own range (the oracle), and what it had in flight. */
+    private static final class Writer implements Runnable {
+        final int lun;
+        final int unit;
+        final long base;
+        final int initiator;
+        final Random rnd;
+        final PairedStack s;
+        final byte[][] acked = new byte[BLOCKS_PER_THREAD][];
+        /** A block whose last write did not return: it holds either its acked or its in-flight bytes. */
+        final byte[][] inFlight = new byte[BLOCKS_PER_THREAD][];
+        final AtomicBoolean stop;
+        final AtomicLong ackedCount = new AtomicLong();
+        volatile Throwable failure;
+
+        Writer(PairedStack s, int lun, int unit, int initiator, long base, long seed, AtomicBoolean stop) {
+            this.s = s;
+            this.lun = lun;
+            this.unit = unit;
+            this.initiator = initiator;
+            this.base = base;
+            this.rnd = new Random(seed);
+            this.stop = stop;
+        }
+
+        @Override
+        public void run() {
+            try {
+                while (!stop.get()) {
+                    int b = rnd.nextInt(BLOCKS_PER_THREAD);
+                    byte[] data = new byte[BLOCK];
+                    rnd.nextBytes(data);
+                    inFlight[b] = data;
+                    s.ctl.writeCache().write(initiator, unit, base + (long) b * BLOCK, ByteBuffer.wrap(data), false);
+                    acked[b] = data;
+                    inFlight[b] = null;
+                    ackedCount.incrementAndGet();
+                }
+            } catch (Throwable t) {
+                failure = t;
+            }
+        }
+
+        void verify(PairedStack st, String when) {
+            for (int b = 0; b < BLOCKS_PER_THREAD; b++) {
+                byte[] got = new byte[BLOCK];
+                st.ctl.writeCache().read(unit, base + (long) b * BLOCK, ByteBuffer.wrap(got));
+                byte[] want = acked[b] == null ? new byte[BLOCK] : acked[b];
+                if (inFlight[b] != null && Arrays.equals(got, inFlight[b])) {
+                    continue;
+                }
+                assertArrayEquals(want, got, when + ": LUN " + lun + " (unit " + unit + ") block " + (base / BLOCK + b)
+                        + " of initiator " + initiator);
+            }
+        }
+    }
+
+    private List<Writer> writers(PairedStack s, List<LunRecord> luns, long seed, AtomicBoolean stop) {
+        List<Writer> ws = new ArrayList<>();
+        int init = 1;
+        for (LunRecord r : luns) {
+            for (int t = 0; t < 2; t++) {
+                ws.add(new Writer(s, luns.indexOf(r), r.id(), init, (long) t * BLOCKS_PER_THREAD * BLOCK,
+                        seed * 31 + init, stop));
+                init++;
+            }
+        }
+        return ws;
+    }
+
+    private static List<LunRecord> createLuns(PairedStack s) {
+        List<LunRecord> out = new ArrayList<>();
+        for (int i = 0; i < LUNS; i++) {
+            LunRecord r = s.ctl.createLun("lun" + i, LUN_BYTES);
+            // even LUNs prefer A, odd B, with failback
+            s.pair.setPreference(r.id(), i % 2 == 0 ? NscId.A : NscId.B, FailoverMode.FAILOVER_FAILBACK);
+            out.add(r);
+        }
+        return out;
+    }
+
+    private void drill(String kind) throws Exception {
+        long seed = Long.getLong("evasan.seed", System.nanoTime());
+        System.out.println("ControllerPairTest." + kind + " seed=" + seed + " (rerun with -Devasan.seed=" + seed + ")");
+        Random rnd = new Random(seed);
+        List<Writer> ws;
+        List<LunRecord> luns;
+        try (PairedStack s = new PairedStack(dir, vertx)) {
+            luns = createLuns(s);
+            for (LunRecord r : luns) {
+                assertEquals(r.id() % 2 == luns.get(0).id() % 2 ? NscId.A : NscId.B, s.pair.ownership(r.id()).owner());
+            }
+            AtomicBoolean stop = new AtomicBoolean();
+            ws = writers(s, luns, seed, stop);
+            List<Thread> threads = new ArrayList<>();
+            for (Writer w : ws) {
+                Thread t = new Thread(w, "writer-" + w.initiator);
+                t.start();
+                threads.add(t);
+            }
+            Thread.sleep(50 + rnd.nextInt(300));   // the seeded random moment of the fault
+            long before = ws.stream().mapToLong(w -> w.ackedCount.get()).sum();
+            DrillReport r = kind.equals("kill") ? s.pair.kill(NscId.B) : s.pair.hang(NscId.B);
+            System.out.println("drill: " + r + " (" + before + " writes acknowledged before the fault)");
+            assertTrue(r.takeoverMillis() >= 0, "taken over: " + r);
+            assertEquals(LUNS / 2, r.unitsMoved(), r.toString());
+            Thread.sleep(200);   // writes continue on A alone, unmirrored
+            stop.set(true);
+            for (Thread t : threads) {
+                t.join(30_000);
+            }
+            for (Writer w : ws) {
+                if (w.failure != null) {
+                    throw new AssertionError("writer " + w.initiator + " failed", w.failure);
+                }
+            }
+            NscView b = s.pair.nscs().get(1);
+            assertEquals(NscState.FAILED, b.state());
+            assertEquals(List.of(), b.ownedUnits());
+            assertTrue(s.pair.nscs().get(0).mirrorLost() != null, "A reports its cache unmirrored");
+            DrillReport done = s.pair.drills().get(0);
+            assertTrue(done.firstIoMillis() >= done.takeoverMillis(), "first I/O after the takeover: " + done);
+            System.out.println("drill report: " + done);
+            for (Writer w : ws) {
+                w.verify(s, "after the " + kind + " of B, read through A");
+            }
+
+            // B returns: fresh mirrors both ways, odd LUNs fail back to B
+            List<Integer> back = s.pair.restart(NscId.B);
+            assertEquals(LUNS / 2, back.size(), "failed back: " + back);
+            for (LunRecord lr : luns) {
+                LunOwnership o = s.pair.ownership(lr.id());
+                assertEquals(o.preferred(), o.owner(), "after failback: " + o);
+            }
+            assertEquals(null, s.pair.nscs().get(0).mirrorLost(), "A mirrored again");
+            assertEquals(null, s.pair.nscs().get(1).mirrorLost(), "B mirrored");
+            for (Writer w : ws) {
+                w.verify(s, "after B's return");
+            }
+            // more writes on both, then the whole appliance crashes with both logs full of dirty data
+            stop.set(false);
+            threads.clear();
+            for (Writer w : ws) {
+                Thread t = new Thread(w, "writer-" + w.initiator);
+                t.start();
+                threads.add(t);
+            }
+            Thread.sleep(100);
+            stop.set(true);
+            for (Thread t : threads) {
+                t.join(30_000);
+            }
+            s.crash();
+        }
+        try (PairedStack s = new PairedStack(dir, vertx)) {
+            for (Writer w : ws) {
+                w.verify(s, "after the appliance crashed and reopened");
+            }
+        }
+    }
+
+    @Test
+    void shouldKeepEveryAcknowledgedWriteWhenTheOwnerIsKilledUnderLoad() throws Exception {
+        drill("kill");
+    }
+
+    @Test
+    void shouldKeepEveryAcknowledgedWriteWhenTheOwnerHangs() throws Exception {
+        drill("hang");
+    }
+
+    @Test
+    void shouldNotReplayUnitsTheSurvivorTookOverWhenTheApplianceCrashesBeforeTheDeadControllerReturns() throws Exception {
+        byte[] old = new byte[BLOCK];
+        Arrays.fill(old, (byte) 1);
+        byte[] newer = new byte[BLOCK];
+        Arrays.fill(newer, (byte) 2);
+        int unit;
+        try (PairedStack s = new PairedStack(dir, vertx)) {
+            LunRecord r = s.ctl.createLun("lun0", LUN_BYTES);
+            unit = r.id();
+            s.pair.setPreference(unit, NscId.B, FailoverMode.FAILOVER_ONLY);
+            s.ctl.writeCache().pauseDestage();   // B's log keeps the old bytes
+            s.ctl.writeCache().write(1, unit, 0, ByteBuffer.wrap(old), false);
+            s.pair.kill(NscId.B);
+            assertEquals(NscId.A, s.pair.ownership(unit).owner());
+            s.ctl.writeCache().pauseDestage();
+            s.ctl.writeCache().write(1, unit, 0, ByteBuffer.wrap(newer), false);
+            s.ctl.writeCache().resumeDestage();
+            s.ctl.writeCache().synchronize(unit, 0, 0);
+            s.crash();
+        }
+        try (PairedStack s = new PairedStack(dir, vertx)) {
+            byte[] got = new byte[BLOCK];
+            s.ctl.writeCache().read(unit, 0, ByteBuffer.wrap(got));
+            assertArrayEquals(newer, got, "B's stale log entry must not be replayed over A's newer write");
+        }
+    }
+}
