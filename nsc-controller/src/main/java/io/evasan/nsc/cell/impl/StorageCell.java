@@ -6,7 +6,6 @@ import io.evasan.nsc.Controller;
 import io.evasan.nsc.api.Backup;
 import io.evasan.nsc.api.BackupView;
 import io.evasan.nsc.api.BgCopyView;
-import io.evasan.nsc.api.CacheView;
 import io.evasan.nsc.api.Cell;
 import io.evasan.nsc.api.CellLog;
 import io.evasan.nsc.api.CellRecord;
@@ -59,7 +58,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@link CommandLog} once it has succeeded, and a failed one appends nothing. Drive commands run one at a time,
  * and so do job controls, so the records of each kind are in the order they took effect.
  */
-public final class StorageCell implements Cell, Luns, Drives, Jobs, Trees, Backup, Controllers {
+public final class StorageCell implements Cell, Luns, Drives, Jobs, Trees, Backup {
     private final Pool pool;
     private final SharingTrees trees;
     private final Controller controller;
@@ -75,6 +74,8 @@ public final class StorageCell implements Cell, Luns, Drives, Jobs, Trees, Backu
      * records of the two kinds name different objects, so their relative order does not matter to a partner.
      */
     private final Object jobCommands = new Object();
+    /** The controllers area (one controller or a pair). */
+    private final Controllers controllers;
 
     /** A cell without named records ({@link #records()} refuses): for stacks without an MLD. */
     public StorageCell(Pool pool, SharingTrees trees, Controller controller) {
@@ -83,18 +84,28 @@ public final class StorageCell implements Cell, Luns, Drives, Jobs, Trees, Backu
 
     /** A cell whose named records live in {@code mld}. */
     public StorageCell(Pool pool, SharingTrees trees, Controller controller, Mld mld) {
+        this(pool, trees, controller, mld == null ? null : new MldRecords(mld, controller.commandLog()), null);
+    }
+
+    /**
+     * A cell of two controllers ({@code pair}, whose router is {@code controller}'s cache; null: one controller)
+     * with named records in {@code records} (the same the pair keeps ownership in).
+     */
+    public StorageCell(Pool pool, SharingTrees trees, Controller controller, Records records,
+                       io.evasan.nsc.cell.pair.ControllerPair pair) {
         this.pool = Objects.requireNonNull(pool, "pool");
         this.trees = Objects.requireNonNull(trees, "trees");
         this.controller = Objects.requireNonNull(controller, "controller");
         this.log = controller.commandLog();
-        this.records = mld == null ? null : new MldRecords(mld, log);
+        this.records = records;
+        this.controllers = new CellControllers(controller, pair);
     }
 
     @Override public Luns luns() { return this; }
     @Override public Drives drives() { return this; }
     @Override public Jobs jobs() { return this; }
     @Override public Backup backup() { return this; }
-    @Override public Controllers controllers() { return this; }
+    @Override public Controllers controllers() { return controllers; }
     @Override public Trees trees() { return this; }
     @Override public io.evasan.nsc.api.Volumes volumes() { return controller; }
     @Override public CellLog log() { return log; }
@@ -369,11 +380,4 @@ public final class StorageCell implements Cell, Luns, Drives, Jobs, Trees, Backu
         }
     }
 
-    // ---- Controllers ----
-
-    @Override
-    public CacheView cache() {
-        var c = controller.cache();
-        return new CacheView(c.dirtyBytes(), c.capacityBytes(), c.stats().destagedBytes(), c.mirrorLost());
-    }
 }

@@ -556,6 +556,28 @@ public final class ControllerPair implements AutoCloseable {
         return out;
     }
 
+    /** Both serving caches' counters together; {@code mirrorLost} names a controller that is down or unmirrored. */
+    public io.evasan.nsc.api.CacheView cacheView() {
+        long dirty = 0;
+        long capacity = 0;
+        double destaged = 0;
+        String lost = null;
+        for (NscId id : NscId.values()) {
+            WriteBackCache c = nscs.get(id).cache;
+            if (c == null || c.halted()) {
+                lost = nscs.get(id).name() + " is down";
+                continue;
+            }
+            dirty += c.dirtyBytes();
+            capacity += c.capacityBytes();
+            destaged += c.stats().destagedBytes();
+            if (lost == null && c.mirrorLost() != null) {
+                lost = c.mirrorLost();
+            }
+        }
+        return new io.evasan.nsc.api.CacheView(dirty, capacity, destaged, lost);
+    }
+
     public NscState state(NscId nsc) {
         return nscs.get(nsc).state;
     }
