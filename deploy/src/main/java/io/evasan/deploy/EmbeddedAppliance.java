@@ -1,15 +1,17 @@
 package io.evasan.deploy;
 
-import io.evasan.iscsi.IscsiTargetConfig;
-import io.evasan.iscsi.IscsiTargetServer;
 import io.evasan.mapping.Mapping;
-import io.evasan.mgmt.InitiatorSecrets;
 import io.evasan.mgmt.ManagementConfig;
 import io.evasan.mgmt.ManagementServer;
 import io.evasan.mapping.MappingOptions;
 import io.evasan.mapping.Mappings;
 import io.evasan.nsc.Controller;
 import io.evasan.nsc.ControllerConfig;
+import io.evasan.nsc.api.NscId;
+import io.evasan.nsc.cache.CacheConfig;
+import io.evasan.nsc.cell.pair.ControllerPair;
+import io.evasan.nsc.cell.pair.PairOptions;
+import io.evasan.nsc.cell.pair.PairPortGroups;
 import io.evasan.nsc.lun.LunRecord;
 import io.evasan.raid.DiskGroup;
 import io.evasan.raid.Pool;
@@ -31,8 +33,10 @@ import java.util.Optional;
 
 /**
  * The whole appliance in one JVM, assembled bottom-up: pool (drives, RAID) → mapping (LUN maps,
- * MLD) → sharing trees (snapshots) → one controller (cache, SCSI target, seed-003 engine) → the
- * iSCSI portal. Closing it tears down top-down so every acknowledged write is destaged and every
+ * MLD) → sharing trees (snapshots) → the cell: controllers A and B ({@link ControllerPair}: a write-back cache each,
+ * mirrored into the other, a heartbeat on the local event bus, per-LUN ownership) behind one command path
+ * (LUN table, SCSI target with ALUA, seed-003 engine) → four iSCSI portals, two per controller
+ * ({@link CellPortals}: the first on the configured port, 3260 by default). Closing it tears down top-down so every acknowledged write is destaged and every
  * map is closed cleanly; a crash instead is recovered by each layer on the next start.
  *
  * <p>Invariants: the data directory and everything in it is private to the owner ({@link PrivateDataDirectory}:
@@ -132,7 +136,10 @@ public final class EmbeddedAppliance implements AutoCloseable {
     private final Mapping mapping;
     private final SharingTreesImpl trees;
     private final Controller controller;
-    private final IscsiTargetServer iscsi;
+    private final ControllerPair pair;
+    private final io.vertx.core.Vertx vertx;
+    /** The four iSCSI portals (two per controller), or null when not serving. */
+    private final CellPortals portals;
     private final int iscsiPort;
     private final ManagementServer mgmt;
     private final int mgmtPort;
@@ -150,7 +157,10 @@ public final class EmbeddedAppliance implements AutoCloseable {
         Mapping m = null;
         SharingTreesImpl t = null;
         Controller c = null;
-        IscsiTargetServer s = null;
+        ControllerPair pr = null;
+        io.vertx.core.Vertx v = null;
+        io.evasan.nsc.api.Records records;
+        CellPortals s = null;
         ManagementServer g = null;
         try {
             p = Pools.openOrCreate(o.dataDir(), PoolSpec.embeddedDefault(), registry);
@@ -164,13 +174,25 @@ public final class EmbeddedAppliance implements AutoCloseable {
             t = new SharingTreesImpl(new MappingSegmentMaps(m, p, group, o.raid(), "st-"),
                     SharingConfig.defaults().withRate(o.bgcopyBytesPerSecond()), new SharingStats(registry));
             Pool poolRef = p;
+            // the cell: two controllers (A, B), each with its own mirrored cache, over the one backend
+            io.evasan.nsc.cell.CommandLog log = new io.evasan.nsc.cell.CommandLog();
+            records = new io.evasan.nsc.cell.impl.MldRecords(m.mld(), log);
+            v = io.vertx.core.Vertx.vertx();
+            pr = new ControllerPair(PairOptions.defaults(o.dataDir().resolve("cell"), CacheConfig::new, registry, records, v)
+                    .withLegacyLog(o.dataDir().resolve("nsc0").resolve("cache.log")));
+            ControllerPair pairRef = pr;
             c = Controller.open(new ControllerConfig(o.dataDir().resolve("nsc0"))
                     .poolIdentity(p.id().toString())
                     .rebuildInProgress(() -> poolRef.diskGroups().stream().anyMatch(DiskGroup::rebuildInProgress))
                     .consistencyCheckInProgress(() -> poolRef.diskGroups().stream().anyMatch(DiskGroup::resyncInProgress))
                     .lunCatalog(m.mld())
+                    .commandLog(log)
+                    .cacheFactory(pairRef::open)
+                    .targetPortGroups(new PairPortGroups(pairRef))
                     .physicalBlockExponent(Integer.numberOfTrailingZeros(o.physicalBlockBytes() / 512))
                     .meterRegistry(registry), t);
+            pr.onAccessChange(c.diskTarget()::accessStatesChanged);
+            pr.start();
             if (c.listLuns().isEmpty() && firstStart) {
                 c.createLun(FIRST_LUN, o.firstLunSizeBytes());
                 c.presentLun("*", 0, FIRST_LUN);
@@ -179,37 +201,22 @@ public final class EmbeddedAppliance implements AutoCloseable {
             int gport = -1;
             Optional<String> token = Optional.empty();
             if (o.serve()) {
-                IscsiTargetConfig icfg = new IscsiTargetConfig()
-                        .host(o.iscsiHost())
-                        .port(o.iscsiPort())
-                        .addTarget(o.targetIqn(), "evasan nsc0", c.scsiTarget());
-                // hosts registered over the API (loaded at start, changed at run time) set the target's CHAP secrets
-                InitiatorSecrets secrets = new InitiatorSecrets() {
-                    @Override
-                    public void put(String initiator, Chap chap) {
-                        icfg.chap(initiator, chap.userName(), chap.secret(), chap.targetUserName(), chap.targetSecret());
-                    }
-
-                    @Override
-                    public void remove(String initiator) {
-                        icfg.removeChap(initiator);
-                    }
-                };
-                io.evasan.nsc.api.Cell cell = new io.evasan.nsc.cell.impl.StorageCell(p, t, c, m.mld());
+                s = new CellPortals(o.iscsiHost(), o.iscsiPort(), o.targetIqn(), c.scsiTarget());
+                pr.addListener(s);
+                io.evasan.nsc.api.Cell cell = new io.evasan.nsc.cell.impl.StorageCell(p, t, c, records, pr);
                 g = new ManagementServer(new ManagementConfig().host(o.mgmtHost()).port(o.mgmtPort())
-                        .records(cell.records()).tls(o.mgmtTlsCert(), o.mgmtTlsKey()).initiatorSecrets(secrets),
+                        .records(cell.records()).tls(o.mgmtTlsCert(), o.mgmtTlsKey()).initiatorSecrets(s),
                         cell, prometheus);
                 gport = g.start();
                 token = g.createdToken();
-                s = new IscsiTargetServer(icfg);
-                port = s.start();
+                port = s.port(NscId.A, 0);
             }
             this.iscsiPort = port;
             this.mgmtPort = gport;
             this.createdToken = token;
             dd.tightenNow();   // what this start created, whatever the process umask
         } catch (Exception | Error e) {
-            closeQuietly(g, s, c, t, m, p);
+            closeQuietly(g, s, c, pr, v, t, m, p);
             dd.close();
             throw e;
         }
@@ -219,7 +226,9 @@ public final class EmbeddedAppliance implements AutoCloseable {
         this.mapping = m;
         this.trees = t;
         this.controller = c;
-        this.iscsi = s;
+        this.pair = pr;
+        this.vertx = v;
+        this.portals = s;
     }
 
     /** Opens (or on first start creates) everything under {@code o.dataDir()} and starts serving. */
@@ -231,6 +240,13 @@ public final class EmbeddedAppliance implements AutoCloseable {
     public Mapping mapping() { return mapping; }
     public SharingTreesImpl trees() { return trees; }
     public Controller controller() { return controller; }
+    /** The cell's two controllers. */
+    public ControllerPair pair() { return pair; }
+
+    /** The bound port of NSC {@code nsc}'s {@code index}-th iSCSI portal (0 or 1), or -1 when not serving. */
+    public int iscsiPort(NscId nsc, int index) {
+        return portals == null ? -1 : portals.port(nsc, index);
+    }
     public MeterRegistry registry() { return registry; }
     public boolean firstStart() { return firstStart; }
 
@@ -260,8 +276,10 @@ public final class EmbeddedAppliance implements AutoCloseable {
         }
         controller.listPresentations().forEach(pr -> b.append("  presented: ").append(pr).append('\n'));
         if (iscsiPort > 0) {
-            b.append("iSCSI portal ").append(options.iscsiHost()).append(':').append(iscsiPort)
-                    .append(", target ").append(options.targetIqn()).append('\n');
+            b.append("iSCSI target ").append(options.targetIqn()).append(", portals (host:port,tpgt):\n");
+            for (String portal : portals.describe()) {
+                b.append("  ").append(portal).append('\n');
+            }
             b.append("connect: ").append(iscsiUrl(0)).append('\n');
         }
         if (mgmtPort > 0) {
@@ -277,7 +295,7 @@ public final class EmbeddedAppliance implements AutoCloseable {
             return;
         }
         closed = true;
-        closeQuietly(mgmt, iscsi, controller, trees, mapping, pool);
+        closeQuietly(mgmt, portals, controller, pair, vertx, trees, mapping, pool);
         try {
             dataDirectory.tightenNow();   // what closing wrote, before the watch ends
         } catch (IOException | RuntimeException e) {
@@ -286,15 +304,22 @@ public final class EmbeddedAppliance implements AutoCloseable {
         dataDirectory.close();
     }
 
-    private static void closeQuietly(ManagementServer g, IscsiTargetServer s, Controller c, SharingTreesImpl t, Mapping m, Pool p) {
+    private static void closeQuietly(ManagementServer g, CellPortals s, Controller c, ControllerPair pr,
+                                     io.vertx.core.Vertx v, SharingTreesImpl t, Mapping m, Pool p) {
         if (g != null) {
             try { g.stop(); } catch (RuntimeException e) { System.err.println("evasan: management stop: " + e); }
         }
         if (s != null) {
-            try { s.stop(); } catch (RuntimeException e) { System.err.println("evasan: iSCSI stop: " + e); }
+            s.close();
+        }
+        if (pr != null) {   // heartbeat off first: closing is not a failure
+            try { pr.close(); } catch (RuntimeException e) { System.err.println("evasan: controller pair close: " + e); }
         }
         if (c != null) {
             try { c.close(); } catch (RuntimeException e) { System.err.println("evasan: controller close: " + e); }
+        }
+        if (v != null) {
+            try { v.close().await(10, java.util.concurrent.TimeUnit.SECONDS); } catch (Exception e) { System.err.println("evasan: event bus close: " + e); }
         }
         if (t != null) {
             try { t.close(); } catch (RuntimeException e) { System.err.println("evasan: sharing trees close: " + e); }

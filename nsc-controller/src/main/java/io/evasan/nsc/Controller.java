@@ -176,7 +176,10 @@ public final class Controller implements io.evasan.nsc.api.Volumes, AutoCloseabl
         }
         MeterRegistry registry = config.meterRegistry();
         this.registry = registry;
-        this.target = new DiskTarget(presentation, new ScsiStats(registry), config.targetWorkers(), config.targetQueue());
+        this.target = config.targetPortGroups() == null
+                ? new DiskTarget(presentation, new ScsiStats(registry), config.targetWorkers(), config.targetQueue())
+                : new DiskTarget(presentation, new ScsiStats(registry), config.targetWorkers(), config.targetQueue(),
+                        config.targetPortGroups());
         this.backup = new SnapshotBackupEngineImpl(trees, table, lus::get, snapUnits::get, backupIds::incrementAndGet,
                 config.rebuildInProgress(), config.initializationInProgress(), config.consistencyCheckInProgress(),
                 target::capacityChanged, config.poolIdentity(), config.physicalBlockExponent());

@@ -26,6 +26,7 @@ public final class ControllerConfig {
     private CacheConfig cache = new CacheConfig();
     private io.evasan.nsc.cache.CacheFactory cacheFactory;
     private io.evasan.nsc.cell.CommandLog commandLog;
+    private io.evasan.scsi.alua.TargetPortGroups targetPortGroups;
     private boolean nonVolatileCache = true;
     private AllocationPolicy snapshotPolicy = AllocationPolicy.ON_DEMAND;
     private BooleanSupplier rebuildInProgress = () -> false;
@@ -57,6 +58,9 @@ public final class ControllerConfig {
     /** The cell's command log this controller appends to (default null: a log of its own). */
     public ControllerConfig commandLog(io.evasan.nsc.cell.CommandLog v) { this.commandLog = v; return this; }
     public io.evasan.nsc.cell.CommandLog commandLog() { return commandLog; }
+    /** The ALUA target port groups the SCSI target reports (default null: no ALUA, TPGS 0). */
+    public ControllerConfig targetPortGroups(io.evasan.scsi.alua.TargetPortGroups v) { this.targetPortGroups = v; return this; }
+    public io.evasan.scsi.alua.TargetPortGroups targetPortGroups() { return targetPortGroups; }
     /** False: volatile cache (tests, benchmarks); acknowledged writes then do not survive a crash. */
     public ControllerConfig nonVolatileCache(boolean v) { this.nonVolatileCache = v; return this; }
     /** Space policy of snapshots and snapclones taken through markers. */

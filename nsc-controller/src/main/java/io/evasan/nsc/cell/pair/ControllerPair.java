@@ -69,6 +69,17 @@ public final class ControllerPair implements AutoCloseable {
         return t;
     });
     private final List<Drill> drills = new ArrayList<>();
+    /** Runs the access-state listeners, one change at a time, off every caller's locks. */
+    private final ExecutorService notifier = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "evasan-cell-notify");
+        t.setDaemon(true);
+        return t;
+    });
+    private final java.util.concurrent.CopyOnWriteArrayList<PairListener> listeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final java.util.concurrent.CopyOnWriteArrayList<Runnable> accessListeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final java.util.concurrent.atomic.AtomicBoolean notifyQueued = new java.util.concurrent.atomic.AtomicBoolean();
     private final AtomicLong drillIds = new AtomicLong();
     private final Timer takeoverTimer;
     private final Counter takeoverCounter;
@@ -134,6 +145,7 @@ public final class ControllerPair implements AutoCloseable {
     public ControllerPair(PairOptions options) {
         this.options = options;
         this.table = new OwnershipTable(options.records());
+        table.onChange(this::accessChanged);
         for (NscId id : NscId.values()) {
             nscs.put(id, new Nsc(id));
         }
@@ -160,6 +172,79 @@ public final class ControllerPair implements AutoCloseable {
         }
     }
 
+    // ------------------------------------------------------------------ access states
+
+    /**
+     * {@code listener} runs after every change of what hosts should see (an owner, a preference, a controller's
+     * state): on one notifier thread, coalesced, never under the caller's locks. The SCSI target's
+     * {@code accessStatesChanged} goes here.
+     */
+    public void onAccessChange(Runnable listener) {
+        accessListeners.add(listener);
+    }
+
+    /** {@code l} follows crashes, takeovers and restarts (host ports, the fabric). */
+    public void addListener(PairListener l) {
+        listeners.add(l);
+    }
+
+    private void tell(java.util.function.Consumer<PairListener> event) {
+        for (PairListener l : listeners) {
+            try {
+                event.accept(l);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "pair listener failed: " + e, e);
+            }
+        }
+    }
+
+    private void accessChanged() {
+        if (closed || !notifyQueued.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            notifier.execute(() -> {
+                notifyQueued.set(false);
+                for (Runnable r : accessListeners) {
+                    try {
+                        r.run();
+                    } catch (RuntimeException e) {
+                        LOG.log(System.Logger.Level.WARNING, "access-state listener failed: " + e, e);
+                    }
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            notifyQueued.set(false);
+        }
+    }
+
+    /**
+     * The controller serving the host ports of {@code nsc}'s target port group: itself while it is online, else its
+     * partner (which takes the ports over with the units).
+     */
+    public NscId portsHostedBy(NscId nsc) {
+        NscState st = nscs.get(nsc).state;
+        return st == NscState.ONLINE || st == NscState.RESYNCHRONIZING ? nsc : nsc.partner();
+    }
+
+    /**
+     * The unit's ownership as hosts see it, never assigning (safe under any lock): its stored ownership, or for a
+     * unit not routed yet the one its first call will store ({@link #defaultOwner}).
+     */
+    public LunOwnership ownershipSeen(int unit) {
+        LunOwnership o = table.get(unit);
+        return o != null ? o : new LunOwnership(unit, defaultOwner(unit), null, FailoverMode.NO_PREFERENCE);
+    }
+
+    /**
+     * Where a unit with no owner yet goes: even unit ids to A, odd to B (the pair shares the units without a
+     * preference), or to the other controller while that one is not online.
+     */
+    NscId defaultOwner(int unit) {
+        NscId d = unit % 2 == 0 ? NscId.A : NscId.B;
+        return nscs.get(d).state == NscState.ONLINE ? d : d.partner();
+    }
+
     // ------------------------------------------------------------------ opening
 
     /**
@@ -172,6 +257,7 @@ public final class ControllerPair implements AutoCloseable {
         }
         this.backend = target;
         this.action = action;
+        replayLegacyLog(target, action);
         PairedCaches router = null;
         for (NscId id : NscId.values()) {
             Nsc n = nscs.get(id);
@@ -186,12 +272,32 @@ public final class ControllerPair implements AutoCloseable {
             Nsc n = nscs.get(id);
             n.cache = openCache(n, n.link);
         }
-        router = new PairedCaches(table, options.transitionMillis(), nscs.get(NscId.A).cache.maxWriteBytes());
+        router = new PairedCaches(table, this::defaultOwner, options.transitionMillis(),
+                nscs.get(NscId.A).cache.maxWriteBytes());
         for (NscId id : NscId.values()) {
             router.install(id, nscs.get(id).cache);
         }
         this.caches = router;
         return router;
+    }
+
+    private void replayLegacyLog(DestageTarget target, SnapshotAction action) {
+        Path legacy = options.legacyLog();
+        if (legacy == null || !Files.exists(legacy)) {
+            return;
+        }
+        WriteBackCache old = new WriteBackCache(options.cacheConfig().get().nonVolatileLog(legacy), target, action,
+                new CacheStats("legacy"));
+        long writes = old.recoveredWrites();
+        old.close();
+        try {
+            Files.delete(legacy);
+        } catch (IOException e) {
+            throw new StorageException(ErrorCode.IO_ERROR, "cannot remove the replayed cache log " + legacy + ": "
+                    + e.getMessage(), e);
+        }
+        LOG.log(System.Logger.Level.INFO, "replayed " + writes + " writes of the single controller's cache log "
+                + legacy + " before the pair's caches opened");
     }
 
     private WriteBackCache openCache(Nsc n, PartnerLink link) {
@@ -304,6 +410,7 @@ public final class ControllerPair implements AutoCloseable {
         d.link.cut(d.name() + " is down");
         s.link.cut(d.name() + " is down: " + s.name() + " runs unmirrored");
         MirrorReplica replica = d.link.replica();
+        long[] done = new long[1];
         int moved = caches.exclusive(() -> {
             replica.takeOver(s.fence, s.fence);
             int n = 0;
@@ -315,10 +422,11 @@ public final class ControllerPair implements AutoCloseable {
             }
             d.cache = null;
             caches.install(d.id, null);
+            done[0] = System.nanoTime();   // before any call can run on the moved units
             caches.armFirstIo();
             return n;
         });
-        long t1 = System.nanoTime();
+        long t1 = done[0];
         s.takeovers.incrementAndGet();
         if (takeoverTimer != null) {
             takeoverTimer.record(t1 - t0, TimeUnit.NANOSECONDS);
@@ -329,6 +437,8 @@ public final class ControllerPair implements AutoCloseable {
             drill.unitsMoved = moved;
             drill.outcome = "taken over by " + s.id;
         }
+        tell(l -> l.takenOver(d.id, s.id));
+        accessChanged();
         LOG.log(System.Logger.Level.WARNING, s.name() + " took over " + moved + " units of " + d.name() + " in "
                 + TimeUnit.NANOSECONDS.toMillis(t1 - t0) + " ms");
     }
@@ -360,6 +470,7 @@ public final class ControllerPair implements AutoCloseable {
             c.halt();
         }
         stopMonitor(d);
+        tell(l -> l.crashed(nsc));
         if (options.vertx() == null) {
             failovers.execute(() -> takeOver(nsc.partner(), "crash seen without heartbeat"));
         }
@@ -452,6 +563,8 @@ public final class ControllerPair implements AutoCloseable {
             return null;
         });
         n.state = NscState.ONLINE;
+        tell(l -> l.restarted(nsc));
+        accessChanged();
         if (options.vertx() != null) {
             if (p.monitorDeployment == null) {
                 startMonitor(p);
@@ -473,7 +586,7 @@ public final class ControllerPair implements AutoCloseable {
 
     /** The ownership of {@code unit} (assigned now if it has none). */
     public LunOwnership ownership(int unit) {
-        return table.getOrAssign(unit, () -> table.count(NscId.B) < table.count(NscId.A) ? NscId.B : NscId.A);
+        return table.getOrAssign(unit, this::defaultOwner);
     }
 
     /** Every unit's ownership known so far. */
@@ -612,5 +725,6 @@ public final class ControllerPair implements AutoCloseable {
             stopMonitor(nscs.get(id));
         }
         failovers.shutdownNow();
+        notifier.shutdownNow();
     }
 }

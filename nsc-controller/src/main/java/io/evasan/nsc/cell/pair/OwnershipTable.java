@@ -10,7 +10,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Supplier;
 
 /**
  * Which controller owns each unit. Invariant: a change is written to the store (the MLD's named records, so also a
@@ -23,6 +22,8 @@ final class OwnershipTable {
 
     private final Records store;
     private final Map<Integer, LunOwnership> byUnit = new ConcurrentHashMap<>();
+    /** Told (on its own thread, never under a caller's lock) after each change; null: nobody. */
+    private volatile Runnable onChange;
 
     /** Loads what {@code store} holds; {@code store} null keeps the table in memory only (tests). */
     OwnershipTable(Records store) {
@@ -35,12 +36,19 @@ final class OwnershipTable {
         }
     }
 
+    void onChange(Runnable r) {
+        this.onChange = r;
+    }
+
     LunOwnership get(int unit) {
         return byUnit.get(unit);
     }
 
-    /** The unit's ownership, assigning {@code choose}'s controller (no preference) if it has none yet. */
-    LunOwnership getOrAssign(int unit, Supplier<NscId> choose) {
+    /**
+     * The unit's ownership, assigning {@code choose}'s controller (no preference) if it has none yet. The assignment
+     * is stored but not announced: {@code choose} is the default hosts were already shown for an unassigned unit.
+     */
+    LunOwnership getOrAssign(int unit, java.util.function.IntFunction<NscId> choose) {
         LunOwnership o = byUnit.get(unit);
         if (o != null) {
             return o;
@@ -48,8 +56,8 @@ final class OwnershipTable {
         synchronized (this) {
             o = byUnit.get(unit);
             if (o == null) {
-                o = new LunOwnership(unit, choose.get(), null, FailoverMode.NO_PREFERENCE);
-                put(o);
+                o = new LunOwnership(unit, choose.apply(unit), null, FailoverMode.NO_PREFERENCE);
+                store(o);
             }
             return o;
         }
@@ -59,6 +67,14 @@ final class OwnershipTable {
         if (o.equals(byUnit.get(o.unitId()))) {
             return;
         }
+        store(o);
+        Runnable r = onChange;
+        if (r != null) {
+            r.run();
+        }
+    }
+
+    private void store(LunOwnership o) {
         if (store != null) {
             store.put(KIND, Integer.toString(o.unitId()), OwnershipDescriptor.encode(o));
         }
@@ -88,15 +104,5 @@ final class OwnershipTable {
             }
         }
         return out;
-    }
-
-    int count(NscId nsc) {
-        int n = 0;
-        for (LunOwnership o : byUnit.values()) {
-            if (o.owner() == nsc) {
-                n++;
-            }
-        }
-        return n;
     }
 }

@@ -16,11 +16,11 @@ import java.util.function.Supplier;
  * only); {@code cacheConfig}: a fresh cache configuration per cache opened; {@code records}: where ownership is
  * kept (null: in memory, tests); {@code vertx}: the event bus the heartbeat runs on (null: no heartbeat, a crash
  * is acted on at once); {@code heartbeat}: interval / suspect / timeout in ms; {@code transitionMillis}: how long a
- * host call waits for a takeover before BUSY.
+ * host call waits for a takeover before BUSY; {@code legacyLog}: see {@link #withLegacyLog}.
  */
 public record PairOptions(Path stateDirectory, boolean nonVolatile, Supplier<CacheConfig> cacheConfig,
                           MeterRegistry registry, Records records, Vertx vertx, long heartbeatIntervalMillis,
-                          long heartbeatTimeoutMillis, long transitionMillis) {
+                          long heartbeatTimeoutMillis, long transitionMillis, Path legacyLog) {
     public PairOptions {
         Objects.requireNonNull(stateDirectory, "stateDirectory");
         Objects.requireNonNull(cacheConfig, "cacheConfig");
@@ -33,17 +33,26 @@ public record PairOptions(Path stateDirectory, boolean nonVolatile, Supplier<Cac
     /** Non-volatile caches, heartbeat every 100 ms, dead after 500 ms, hosts wait up to 10 s for a takeover. */
     public static PairOptions defaults(Path stateDirectory, Supplier<CacheConfig> cacheConfig, MeterRegistry registry,
                                        Records records, Vertx vertx) {
-        return new PairOptions(stateDirectory, true, cacheConfig, registry, records, vertx, 100, 500, 10_000);
+        return new PairOptions(stateDirectory, true, cacheConfig, registry, records, vertx, 100, 500, 10_000, null);
     }
 
     public PairOptions withNonVolatile(boolean v) {
         return new PairOptions(stateDirectory, v, cacheConfig, registry, records, vertx, heartbeatIntervalMillis,
-                heartbeatTimeoutMillis, transitionMillis);
+                heartbeatTimeoutMillis, transitionMillis, legacyLog);
     }
 
     public PairOptions withHeartbeat(long intervalMillis, long timeoutMillis) {
         return new PairOptions(stateDirectory, nonVolatile, cacheConfig, registry, records, vertx, intervalMillis,
-                timeoutMillis, transitionMillis);
+                timeoutMillis, transitionMillis, legacyLog);
+    }
+
+    /**
+     * The single controller's cache log of an older data directory: replayed into the backend (and removed) before
+     * the pair's caches open, so an upgrade keeps every write that controller acknowledged.
+     */
+    public PairOptions withLegacyLog(Path log) {
+        return new PairOptions(stateDirectory, nonVolatile, cacheConfig, registry, records, vertx, heartbeatIntervalMillis,
+                heartbeatTimeoutMillis, transitionMillis, log);
     }
 
     HeartbeatOptions heartbeatOf(String self, String partner) {

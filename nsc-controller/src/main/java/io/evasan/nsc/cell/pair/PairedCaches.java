@@ -40,6 +40,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  */
 public final class PairedCaches implements WriteCache {
     private final OwnershipTable table;
+    /** Whom a unit routed the first time goes to (the owner hosts were already shown for it). */
+    private final java.util.function.IntFunction<NscId> defaultOwner;
     private final AtomicReferenceArray<WriteBackCache> caches = new AtomicReferenceArray<>(2);
     private final ReentrantReadWriteLock gate = new ReentrantReadWriteLock();
     private final ReentrantLock changeLock = new ReentrantLock();
@@ -49,8 +51,10 @@ public final class PairedCaches implements WriteCache {
     /** Armed by a takeover ({@link #armFirstIo}); the first routed call that completes after it sets the time. */
     private final java.util.concurrent.atomic.AtomicLong firstIoNanos = new java.util.concurrent.atomic.AtomicLong(-1);
 
-    PairedCaches(OwnershipTable table, long transitionMillis, int maxWriteBytes) {
+    PairedCaches(OwnershipTable table, java.util.function.IntFunction<NscId> defaultOwner, long transitionMillis,
+                 int maxWriteBytes) {
         this.table = table;
+        this.defaultOwner = defaultOwner;
         this.transitionNanos = TimeUnit.MILLISECONDS.toNanos(transitionMillis);
         this.maxWriteBytes = maxWriteBytes;
     }
@@ -88,19 +92,6 @@ public final class PairedCaches implements WriteCache {
         }
     }
 
-    /** The less loaded serving controller (A on a tie), for a unit routed the first time. */
-    private NscId choose() {
-        WriteBackCache a = cache(NscId.A);
-        WriteBackCache b = cache(NscId.B);
-        if (a == null && b != null) {
-            return NscId.B;
-        }
-        if (b == null || a == null) {
-            return NscId.A;
-        }
-        return table.count(NscId.B) < table.count(NscId.A) ? NscId.B : NscId.A;
-    }
-
     /** From now, remember when the next routed call completes (the first I/O served after a takeover). */
     void armFirstIo() {
         firstIoNanos.set(0);
@@ -133,7 +124,7 @@ public final class PairedCaches implements WriteCache {
             WriteBackCache c;
             gate.readLock().lock();
             try {
-                LunOwnership o = table.getOrAssign(unit, this::choose);
+                LunOwnership o = table.getOrAssign(unit, defaultOwner);
                 c = cache(o.owner());
                 if (c != null && !c.halted()) {
                     try {
@@ -244,7 +235,7 @@ public final class PairedCaches implements WriteCache {
         return route(units[0], c -> {
             NscId owner = table.get(units[0]).owner();
             for (int u : units) {
-                if (table.getOrAssign(u, () -> owner).owner() != owner) {
+                if (table.getOrAssign(u, x -> owner).owner() != owner) {
                     throw new StorageException(ErrorCode.INVALID_STATE, "snapshot request " + request.name()
                             + " names units of both controllers (unit " + units[0] + " on " + owner + ", unit " + u
                             + " on " + owner.partner() + "): move them to one controller first");

@@ -1,0 +1,179 @@
+package io.evasan.deploy;
+
+import io.evasan.iscsi.IscsiTargetConfig;
+import io.evasan.iscsi.IscsiTargetServer;
+import io.evasan.mgmt.InitiatorSecrets;
+import io.evasan.nsc.api.NscId;
+import io.evasan.nsc.cell.pair.PairListener;
+import io.evasan.nsc.cell.pair.PairPortGroups;
+import io.evasan.scsi.ScsiTarget;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The cell's four iSCSI portals, two per controller (the seed's two host ports): NSC A's on the first two
+ * addresses (relative target ports 1, 2), NSC B's on the next two (3, 4); each portal group tag equals its relative
+ * port id, and SendTargets from any portal lists all four. A controller's portals follow it as persistent ports do:
+ * when it crashes they go dark at once (connections reset, nothing more answered); when its partner takes over,
+ * the partner serves the same addresses with the same port identities, so a single-path initiator reconnects to
+ * the address it knew; when it is back, its portals return to it (connections on them are closed and log in again).
+ *
+ * <p>Invariant: every server serves the same target name with the cell's CHAP secrets as they are now (a portal
+ * started at a takeover gets the secrets registered before it).
+ */
+final class CellPortals implements PairListener, InitiatorSecrets, AutoCloseable {
+    /** One portal: whose it is, where it listens (port fixed after the first start), its group tag = relative port. */
+    private record Portal(NscId nsc, String host, int port, int relativePort) {
+    }
+
+    private final String iqn;
+    private final ScsiTarget target;
+    private final List<Portal> portals = new ArrayList<>();
+    private final Map<Integer, IscsiTargetServer> servers = new ConcurrentHashMap<>();
+    private final Map<String, Chap> secrets = new ConcurrentHashMap<>();
+    private volatile List<IscsiTargetConfig.Portal> advertised = List.of();
+    private boolean closed;
+
+    /**
+     * Binds the four portals on {@code host}: ports {@code firstPort} .. {@code firstPort + 3}, or four free ports
+     * when {@code firstPort} is 0.
+     */
+    CellPortals(String host, int firstPort, String iqn, ScsiTarget target) {
+        this.iqn = iqn;
+        this.target = target;
+        List<Integer> rel = new ArrayList<>(PairPortGroups.PORTS_A);
+        rel.addAll(PairPortGroups.PORTS_B);
+        try {
+            for (int i = 0; i < rel.size(); i++) {
+                NscId nsc = i < PairPortGroups.PORTS_A.size() ? NscId.A : NscId.B;
+                int wanted = firstPort == 0 ? 0 : firstPort + i;
+                IscsiTargetServer s = new IscsiTargetServer(config(host, wanted, rel.get(i)));
+                int bound = s.start();
+                portals.add(new Portal(nsc, host, bound, rel.get(i)));
+                servers.put(rel.get(i), s);
+            }
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+        List<IscsiTargetConfig.Portal> all = new ArrayList<>();
+        for (Portal p : portals) {
+            all.add(new IscsiTargetConfig.Portal(p.host(), p.port(), p.relativePort()));
+        }
+        advertised = List.copyOf(all);
+        for (IscsiTargetServer s : servers.values()) {
+            s.config().advertisedPortals(advertised);
+        }
+    }
+
+    private IscsiTargetConfig config(String host, int port, int relativePort) {
+        IscsiTargetConfig c = new IscsiTargetConfig().host(host).port(port).portalGroupTag(relativePort)
+                .relativeTargetPortId(relativePort).addTarget(iqn, "evasan nsc0", target);
+        secrets.forEach((initiator, chap) -> c.chap(initiator, chap.userName(), chap.secret(), chap.targetUserName(),
+                chap.targetSecret()));
+        if (!advertised.isEmpty()) {
+            c.advertisedPortals(advertised);
+        }
+        return c;
+    }
+
+    /** The port of NSC {@code nsc}'s {@code index}-th portal (0 or 1). */
+    int port(NscId nsc, int index) {
+        return portals.stream().filter(p -> p.nsc() == nsc).toList().get(index).port();
+    }
+
+    /** "host:port,tpgt (NSC x)" for each portal, in order. */
+    List<String> describe() {
+        List<String> out = new ArrayList<>();
+        for (Portal p : portals) {
+            out.add(p.host() + ":" + p.port() + "," + p.relativePort() + " (NSC " + p.nsc() + ")");
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------ CHAP secrets (management)
+
+    @Override
+    public synchronized void put(String initiator, Chap chap) {
+        secrets.put(initiator, chap);
+        for (IscsiTargetServer s : servers.values()) {
+            s.config().chap(initiator, chap.userName(), chap.secret(), chap.targetUserName(), chap.targetSecret());
+        }
+    }
+
+    @Override
+    public synchronized void remove(String initiator) {
+        secrets.remove(initiator);
+        for (IscsiTargetServer s : servers.values()) {
+            s.config().removeChap(initiator);
+        }
+    }
+
+    // ------------------------------------------------------------------ following the pair
+
+    @Override
+    public synchronized void crashed(NscId nsc) {
+        for (Portal p : portals) {
+            if (p.nsc() == nsc) {
+                IscsiTargetServer s = servers.remove(p.relativePort());
+                if (s != null) {
+                    s.kill();
+                }
+            }
+        }
+    }
+
+    @Override
+    public synchronized void takenOver(NscId dead, NscId survivor) {
+        if (closed) {
+            return;
+        }
+        for (Portal p : portals) {
+            if (p.nsc() == dead) {
+                IscsiTargetServer old = servers.remove(p.relativePort());
+                if (old != null) {
+                    old.kill();   // a hung controller's ports: fenced with it
+                }
+                rebind(p);
+            }
+        }
+    }
+
+    @Override
+    public synchronized void restarted(NscId nsc) {
+        if (closed) {
+            return;
+        }
+        for (Portal p : portals) {
+            if (p.nsc() == nsc) {
+                IscsiTargetServer partners = servers.remove(p.relativePort());
+                if (partners != null) {
+                    partners.stop();
+                }
+                rebind(p);
+            }
+        }
+    }
+
+    private void rebind(Portal p) {
+        IscsiTargetServer s = new IscsiTargetServer(config(p.host(), p.port(), p.relativePort()));
+        s.start();
+        servers.put(p.relativePort(), s);
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        for (IscsiTargetServer s : servers.values()) {
+            try {
+                s.stop();
+            } catch (RuntimeException e) {
+                System.err.println("evasan: iSCSI stop: " + e);
+            }
+        }
+        servers.clear();
+    }
+}

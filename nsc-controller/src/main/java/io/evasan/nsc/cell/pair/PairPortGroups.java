@@ -1,0 +1,73 @@
+package io.evasan.nsc.cell.pair;
+
+import io.evasan.nsc.api.LunOwnership;
+import io.evasan.nsc.api.NscId;
+import io.evasan.nsc.lun.impl.CachedLogicalUnit;
+import io.evasan.scsi.alua.AccessState;
+import io.evasan.scsi.alua.TargetPortGroup;
+import io.evasan.scsi.alua.TargetPortGroups;
+import io.evasan.scsi.lu.LogicalUnit;
+
+import java.util.List;
+
+/**
+ * The cell's ALUA picture for the SCSI target: one target port group per controller (group 1 = NSC A's host ports,
+ * group 2 = NSC B's), each unit active/optimized through the group whose ports its owner serves and
+ * active/non-optimized through the other (that I/O is carried out by the owner's cache). A controller's ports taken
+ * over by its partner serve as the partner's, so after a failover both groups are optimized for the survivor's
+ * units. A unit not yet routed shows the owner its first call will give it ({@link ControllerPair#ownershipSeen}),
+ * so routing it changes nothing hosts see. Units other than LUNs and snapshots (the seed-003 backup LUN) are
+ * optimized on both. PREF is set on the group of the unit's preferred controller.
+ *
+ * <p>Invariant: answers from memory only (the target asks under a per-unit lock).
+ */
+public final class PairPortGroups implements TargetPortGroups {
+    /** Relative target port ids: NSC A's ports, NSC B's ports (the seed's two host ports per controller). */
+    public static final List<Integer> PORTS_A = List.of(1, 2);
+    public static final List<Integer> PORTS_B = List.of(3, 4);
+
+    private final ControllerPair pair;
+    private final List<TargetPortGroup> groups = List.of(new TargetPortGroup(1, PORTS_A), new TargetPortGroup(2, PORTS_B));
+
+    public PairPortGroups(ControllerPair pair) {
+        this.pair = pair;
+    }
+
+    /** The controller whose host ports form target port group {@code groupId} (1 = A, 2 = B). */
+    public static NscId nscOfGroup(int groupId) {
+        return groupId == 1 ? NscId.A : NscId.B;
+    }
+
+    @Override
+    public int groupOf(int relativeTargetPortId) {
+        if (PORTS_A.contains(relativeTargetPortId)) {
+            return 1;
+        }
+        return PORTS_B.contains(relativeTargetPortId) ? 2 : -1;
+    }
+
+    @Override
+    public List<TargetPortGroup> groups() {
+        return groups;
+    }
+
+    @Override
+    public AccessState state(LogicalUnit lu, int groupId) {
+        LunOwnership o = ownership(lu);
+        if (o == null) {
+            return AccessState.ACTIVE_OPTIMIZED;
+        }
+        return pair.portsHostedBy(nscOfGroup(groupId)) == o.owner() ? AccessState.ACTIVE_OPTIMIZED
+                : AccessState.ACTIVE_NON_OPTIMIZED;
+    }
+
+    @Override
+    public boolean preferred(LogicalUnit lu, int groupId) {
+        LunOwnership o = ownership(lu);
+        return o != null && o.preferred() == nscOfGroup(groupId);
+    }
+
+    private LunOwnership ownership(LogicalUnit lu) {
+        return lu instanceof CachedLogicalUnit c ? pair.ownershipSeen(c.lunId()) : null;
+    }
+}
