@@ -90,6 +90,43 @@ class EventBusMirrorChannelTest {
         return null;
     }
 
+    /** One writer per LUN of {@code oracle}, {@code count} writes each, every acknowledged one checked in the replica. */
+    static void writeConcurrently(WriteBackCache cache, MirrorReplica replica, byte[][] oracle, long seed, int count)
+            throws InterruptedException {
+        AtomicReference<String> failed = new AtomicReference<>();
+        Thread[] writers = new Thread[oracle.length];
+        for (int w = 0; w < writers.length; w++) {
+            int lun = w;
+            writers[w] = new Thread(() -> failed.compareAndSet(null,
+                    writeAndCheck(cache, replica, oracle[lun], lun, seed, count)), "writer-" + w);
+            writers[w].start();
+        }
+        for (Thread t : writers) {
+            t.join();
+        }
+        assertNull(failed.get(), failed.get());
+    }
+
+    /**
+     * With destage paused: once the mirror is quiet, the replica holds exactly the cache's items, and the partner's
+     * take-over onto (a copy of) the backend gives every LUN of {@code oracle}. Empties the replica.
+     */
+    static void assertTakeOverHoldsEveryWrite(WriteBackCache cache, MirrorReplica replica, MemoryDestageTarget mem,
+                                              byte[][] oracle, long seed) throws InterruptedException {
+        await("every mirror message acknowledged", () -> cache.mirrorUnacked() == 0);
+        List<Long> cached = cache.pendingItems().stream().map(CachedItem::seq).toList();
+        assertEquals(cached, replica.pendingSeqs(), "seed " + seed + ": the replica holds exactly the cache's items");
+        // the owner dies here: the partner destages its replica onto the shared backend
+        MemoryDestageTarget partnerView = target(oracle.length);
+        for (int l = 0; l < oracle.length; l++) {
+            partnerView.write(l, 0, ByteBuffer.wrap(mem.contents(l)));
+        }
+        assertEquals(cached.size(), replica.takeOver(partnerView, partnerView));
+        for (int l = 0; l < oracle.length; l++) {
+            assertArrayEquals(oracle[l], partnerView.contents(l), "seed " + seed + ": LUN " + l + " after take-over");
+        }
+    }
+
     /** Every 5 ms a new link state, seeded: open, one direction blocked, both, or one direction delayed. */
     static long chaos(Vertx vertx, LinkSwitch link, Random rnd) {
         return vertx.setPeriodic(5, id -> {
@@ -146,31 +183,8 @@ class EventBusMirrorChannelTest {
         try (WriteBackCache cache = new WriteBackCache(new CacheConfig().mirror(channel).mirrorWindow(16), mem, mem,
                 new CacheStats("mirror-bus"))) {
             cache.pauseDestage();   // every write stays pending in the cache and in the replica
-            AtomicReference<String> failed = new AtomicReference<>();
-            Thread[] writers = new Thread[2];
-            for (int w = 0; w < writers.length; w++) {
-                int lun = w;
-                writers[w] = new Thread(() -> failed.compareAndSet(null,
-                        writeAndCheck(cache, replica, oracle[lun], lun, seed, 150)), "writer-" + w);
-                writers[w].start();
-            }
-            for (Thread t : writers) {
-                t.join();
-            }
-            assertNull(failed.get(), failed.get());
-            await("every mirror message acknowledged", () -> cache.mirrorUnacked() == 0);
-            List<Long> cached = cache.pendingItems().stream().map(CachedItem::seq).toList();
-            assertEquals(cached, replica.pendingSeqs(), "seed " + seed + ": the replica holds exactly the cache's items");
-
-            // A dies here: B destages its replica onto the shared backend
-            MemoryDestageTarget partnerView = target(2);
-            for (int l = 0; l < 2; l++) {
-                partnerView.write(l, 0, ByteBuffer.wrap(mem.contents(l)));
-            }
-            assertEquals(cached.size(), replica.takeOver(partnerView, partnerView));
-            for (int l = 0; l < 2; l++) {
-                assertArrayEquals(oracle[l], partnerView.contents(l), "seed " + seed + ": LUN " + l + " after take-over");
-            }
+            writeConcurrently(cache, replica, oracle, seed, 150);
+            assertTakeOverHoldsEveryWrite(cache, replica, mem, oracle, seed);
 
             // (A lives on in this test) destage completions cross the same lossy link
             cache.resumeDestage();
