@@ -17,6 +17,7 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 /**
  * A {@link MirrorChannel} over the Vert.x event bus (local or clustered: only an address and headers are used):
@@ -98,13 +99,7 @@ public final class EventBusMirrorChannel implements MirrorChannel, AutoCloseable
     @Override
     public void connect(Acks acks) {
         this.acks = Objects.requireNonNull(acks, "acks");
-        String reason;
-        lock.lock();
-        try {
-            reason = lostReason;
-        } finally {
-            lock.unlock();
-        }
+        String reason = lostReason();
         if (reason != null) {
             report(reason);
         }
@@ -345,29 +340,23 @@ public final class EventBusMirrorChannel implements MirrorChannel, AutoCloseable
 
     /** The last mirror sequence number the partner acknowledged (with every one before it). */
     public long acked() {
-        lock.lock();
-        try {
-            return acked;
-        } finally {
-            lock.unlock();
-        }
+        return underLock(() -> acked);
     }
 
     /** Batches kept until acknowledged. */
     public int backlog() {
-        lock.lock();
-        try {
-            return unacked.size();
-        } finally {
-            lock.unlock();
-        }
+        return underLock(() -> unacked.size());
     }
 
     /** Why the partner was given up, or null. */
     public String lostReason() {
+        return underLock(() -> lostReason);
+    }
+
+    private <T> T underLock(Supplier<T> read) {
         lock.lock();
         try {
-            return lostReason;
+            return read.get();
         } finally {
             lock.unlock();
         }

@@ -57,6 +57,29 @@ class EventBusMirrorChannelTest {
         vertx.close().await();
     }
 
+    /** B's endpoint on {@code b} (a fresh replica) and A's channel to it on {@code a}; closes both. */
+    record Mirror(MirrorEndpoint endpoint, EventBusMirrorChannel channel) implements AutoCloseable {
+        static Mirror aToB(Vertx a, Vertx b, MirrorOptions options) {
+            MirrorEndpoint endpoint = new MirrorEndpoint(b, "B", CACHE, new MirrorReplica());
+            endpoint.ready().await();
+            return new Mirror(endpoint, new EventBusMirrorChannel(a, CACHE, options, new MirrorStats("A", "B", CACHE)));
+        }
+
+        MirrorReplica replica() {
+            return endpoint.replica();
+        }
+
+        MirrorStats stats() {
+            return channel.stats();
+        }
+
+        @Override
+        public void close() {
+            channel.close();
+            endpoint.close();
+        }
+    }
+
     static MemoryDestageTarget target(int luns) {
         MemoryDestageTarget mem = new MemoryDestageTarget();
         for (int l = 0; l < luns; l++) {
@@ -171,17 +194,14 @@ class EventBusMirrorChannelTest {
             }
             ctx.next();
         });
-        MirrorReplica replica = new MirrorReplica();
-        MirrorEndpoint endpoint = new MirrorEndpoint(vertx, "B", CACHE, replica);
-        endpoint.ready().await();
-        MirrorStats stats = new MirrorStats("A", "B", CACHE);
-        EventBusMirrorChannel channel = new EventBusMirrorChannel(vertx, CACHE,
-                MirrorOptions.defaults("A", "B").withTimeout(20, 50), stats);
+        Mirror mirror = Mirror.aToB(vertx, vertx, MirrorOptions.defaults("A", "B").withTimeout(20, 50));
+        MirrorReplica replica = mirror.replica();
+        MirrorStats stats = mirror.stats();
         long chaos = chaos(vertx, link, new Random(seed ^ 0x5DEECE66DL));
         MemoryDestageTarget mem = target(2);
         byte[][] oracle = new byte[2][LUN_BYTES];
-        try (WriteBackCache cache = new WriteBackCache(new CacheConfig().mirror(channel).mirrorWindow(16), mem, mem,
-                new CacheStats("mirror-bus"))) {
+        try (mirror; WriteBackCache cache = new WriteBackCache(new CacheConfig().mirror(mirror.channel()).mirrorWindow(16),
+                mem, mem, new CacheStats("mirror-bus"))) {
             cache.pauseDestage();   // every write stays pending in the cache and in the replica
             writeConcurrently(cache, replica, oracle, seed, 150);
             assertTakeOverHoldsEveryWrite(cache, replica, mem, oracle, seed);
@@ -194,7 +214,7 @@ class EventBusMirrorChannelTest {
             }
             assertNull(cache.mirrorLost(), () -> "seed " + seed + ": " + cache.mirrorLost());
             assertEquals(cache.mirrorSendCounts()[1], replica.lastMirrorSeq(), "seed " + seed);
-            assertEquals(replica.lastMirrorSeq(), channel.acked());
+            assertEquals(replica.lastMirrorSeq(), mirror.channel().acked());
             assertTrue(replica.pendingSeqs().isEmpty());
             assertEquals(0, stats.backlogBatches());
             assertEquals(0, stats.backlogBytes());
@@ -202,29 +222,24 @@ class EventBusMirrorChannelTest {
             System.out.println("EventBusMirrorChannelTest seed=" + seed + ": " + replica.lastMirrorSeq() + " messages, "
                     + stats.frames() + " frames, " + stats.resends() + " go-backs, " + stats.timeouts() + " timeouts, "
                     + link.dropped() + " dropped, " + link.delayed() + " delayed, " + duplicated + " duplicated; endpoint "
-                    + endpoint.duplicates() + " duplicate / " + endpoint.gaps() + " gap frames; mirror latency p99 "
+                    + mirror.endpoint().duplicates() + " duplicate / " + mirror.endpoint().gaps() + " gap frames; mirror latency p99 "
                     + Arrays.toString(stats.latency().takeSnapshot().percentileValues()));
         } finally {
             vertx.cancelTimer(chaos);
-            channel.close();
-            endpoint.close();
         }
     }
 
     @Test
     void shouldGoUnmirroredAndKeepAcknowledgingOnceThePartnerIsDeclaredLost() throws Exception {
-        MirrorReplica replica = new MirrorReplica();
-        MirrorEndpoint endpoint = new MirrorEndpoint(vertx, "B", CACHE, replica);
-        endpoint.ready().await();
-        MirrorStats stats = new MirrorStats("A", "B", CACHE);
-        EventBusMirrorChannel channel = new EventBusMirrorChannel(vertx, CACHE,
-                MirrorOptions.defaults("A", "B").withTimeout(50, 1_000_000), stats);
+        Mirror mirror = Mirror.aToB(vertx, vertx, MirrorOptions.defaults("A", "B").withTimeout(50, 1_000_000));
+        EventBusMirrorChannel channel = mirror.channel();
+        MirrorStats stats = mirror.stats();
         MemoryDestageTarget mem = target(1);
         byte[] oracle = new byte[LUN_BYTES];
-        try (WriteBackCache cache = new WriteBackCache(new CacheConfig().mirror(channel), mem, mem,
+        try (mirror; WriteBackCache cache = new WriteBackCache(new CacheConfig().mirror(channel), mem, mem,
                 new CacheStats("mirror-bus-lost"))) {
             cache.pauseDestage();
-            assertNull(writeAndCheck(cache, replica, oracle, 0, 1, 5));
+            assertNull(writeAndCheck(cache, mirror.replica(), oracle, 0, 1, 5));
             link.block("A", "B");
             CompletableFuture<String> stalled = CompletableFuture.supplyAsync(() -> writeAndCheck(cache, null, oracle, 0, 2, 1));
             Thread.sleep(300);
@@ -245,9 +260,6 @@ class EventBusMirrorChannelTest {
             assertArrayEquals(oracle, mem.contents(0));
             assertEquals(framesAtLoss, stats.frames(), "nothing sent after the loss");
             assertEquals(0, stats.backlogBatches());
-        } finally {
-            channel.close();
-            endpoint.close();
         }
     }
 
@@ -279,21 +291,18 @@ class EventBusMirrorChannelTest {
 
     @Test
     void shouldReportLostOnceAfterTimeoutsInARow() throws Exception {
-        MirrorStats stats = new MirrorStats("A", "B", CACHE);
-        EventBusMirrorChannel channel = new EventBusMirrorChannel(vertx, CACHE,
-                MirrorOptions.defaults("A", "B").withTimeout(30, 3), stats);
         RecordingAcks acks = new RecordingAcks();
-        channel.connect(acks);
-        try (MirrorEndpoint endpoint = new MirrorEndpoint(vertx, "B", CACHE, new MirrorReplica())) {
-            endpoint.ready().await();
+        try (Mirror mirror = Mirror.aToB(vertx, vertx, MirrorOptions.defaults("A", "B").withTimeout(30, 3))) {
+            EventBusMirrorChannel channel = mirror.channel();
+            channel.connect(acks);
             send(channel, 1, 2);
             await("acked 2", () -> acks.acked == 2);
             link.partition("A", "B");
             send(channel, 3, 3);
             await("lost", () -> acks.lost.get() > 0);
             assertTrue(acks.reason.contains("3 frames in a row"), acks.reason);
-            assertEquals(3, stats.timeouts());
-            assertEquals(2, stats.resends());
+            assertEquals(3, mirror.stats().timeouts());
+            assertEquals(2, mirror.stats().resends());
             channel.partnerLost("heartbeat too");
             channel.close();
             send(channel, 4, 4);   // after the loss: accepted and dropped
@@ -306,13 +315,12 @@ class EventBusMirrorChannelTest {
 
     @Test
     void shouldWaitForRoomWhenTheWindowIsFullAndNeverBufferMore() throws Exception {
-        MirrorStats stats = new MirrorStats("A", "B", CACHE);
-        EventBusMirrorChannel channel = new EventBusMirrorChannel(vertx, CACHE,
-                MirrorOptions.defaults("A", "B").withTimeout(30, 1_000_000).withWindow(4, 1 << 20, 2, 1 << 20), stats);
         RecordingAcks acks = new RecordingAcks();
-        channel.connect(acks);
-        try (MirrorEndpoint endpoint = new MirrorEndpoint(vertx, "B", CACHE, new MirrorReplica())) {
-            endpoint.ready().await();
+        try (Mirror mirror = Mirror.aToB(vertx, vertx,
+                MirrorOptions.defaults("A", "B").withTimeout(30, 1_000_000).withWindow(4, 1 << 20, 2, 1 << 20))) {
+            EventBusMirrorChannel channel = mirror.channel();
+            MirrorStats stats = mirror.stats();
+            channel.connect(acks);
             link.block("B", "A");   // the partner applies, its answers are lost
             send(channel, 1, 1);
             send(channel, 2, 3);
@@ -322,16 +330,14 @@ class EventBusMirrorChannelTest {
             assertEquals(2, channel.backlog());
             assertEquals(2, stats.backlogBatches());
             assertEquals(1, stats.windowFullWaits());
-            assertEquals(3, endpoint.replica().lastMirrorSeq(), "the partner holds them, only the answers are lost");
+            assertEquals(3, mirror.replica().lastMirrorSeq(), "the partner holds them, only the answers are lost");
             link.heal();
             third.get(10, TimeUnit.SECONDS);
             await("acked 4", () -> acks.acked == 4);
             assertEquals(0, channel.backlog());
-            assertTrue(endpoint.duplicates() > 0, "resent frames the partner held were answered DUPLICATE");
+            assertTrue(mirror.endpoint().duplicates() > 0, "resent frames the partner held were answered DUPLICATE");
             assertEquals(0, acks.lost.get());
             assertEquals(0, acks.decreases.get());
-        } finally {
-            channel.close();
         }
     }
 

@@ -70,16 +70,15 @@ class EventBusMirrorClusterTest {
         boolean bClosed = false;
         try {
             LinkSwitch switchA = LinkSwitch.install(a);   // one switch per node: it sees what A sends
-            MirrorReplica replica = new MirrorReplica();
-            MirrorEndpoint endpoint = new MirrorEndpoint(b, "B", CACHE, replica);
-            endpoint.ready().await();
-            MirrorStats stats = new MirrorStats("A", "B", CACHE);
-            EventBusMirrorChannel channel = new EventBusMirrorChannel(a, CACHE,
-                    MirrorOptions.defaults("A", "B").withTimeout(100, 10), stats);
+            EventBusMirrorChannelTest.Mirror mirror = EventBusMirrorChannelTest.Mirror.aToB(a, b,
+                    MirrorOptions.defaults("A", "B").withTimeout(100, 10));
+            MirrorReplica replica = mirror.replica();
+            MirrorStats stats = mirror.stats();
             MemoryDestageTarget mem = target(2);
             byte[][] oracle = new byte[2][LUN_BYTES];
-            try (WriteBackCache cache = new WriteBackCache(new CacheConfig().mirror(channel).mirrorWindow(16), mem, mem,
-                    new CacheStats("mirror-cluster"))) {
+            try (EventBusMirrorChannel channel = mirror.channel();   // B's endpoint goes with B
+                 WriteBackCache cache = new WriteBackCache(new CacheConfig().mirror(channel).mirrorWindow(16), mem, mem,
+                         new CacheStats("mirror-cluster"))) {
                 cache.pauseDestage();
                 writeConcurrently(cache, replica, oracle, seed, 100);
 
@@ -112,8 +111,6 @@ class EventBusMirrorClusterTest {
                     org.junit.jupiter.api.Assertions.assertArrayEquals(oracle[l], mem.contents(l), "LUN " + l);
                 }
                 assertTrue(stats.isLost());
-            } finally {
-                channel.close();
             }
         } finally {
             a.close().await();
