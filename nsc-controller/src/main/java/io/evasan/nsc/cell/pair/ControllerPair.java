@@ -95,7 +95,9 @@ public final class ControllerPair implements AutoCloseable {
         volatile WriteBackCache cache;
         volatile FencedDestage fence;
         /** The link this controller's cache mirrors over (to the replica its partner holds). */
-        volatile PartnerLink link;
+        volatile MirrorLink link;
+        /** Generation of this controller's cache (a restart opens the next), naming its mirror link. */
+        int generation;
         volatile PartnerMonitor monitor;
         volatile String monitorDeployment;
         final AtomicLong takeovers = new AtomicLong();
@@ -264,10 +266,9 @@ public final class ControllerPair implements AutoCloseable {
             n.fence = new FencedDestage(n.name(), target, action);
         }
         // each replica exists before its cache sends: A's replica is held by B and the other way round
-        MirrorReplica replicaOfA = new MirrorReplica();
-        MirrorReplica replicaOfB = new MirrorReplica();
-        nscs.get(NscId.A).link = new PartnerLink(replicaOfA);
-        nscs.get(NscId.B).link = new PartnerLink(replicaOfB);
+        for (NscId id : NscId.values()) {
+            nscs.get(id).link = newLink(nscs.get(id));
+        }
         for (NscId id : NscId.values()) {
             Nsc n = nscs.get(id);
             n.cache = openCache(n, n.link);
@@ -300,7 +301,17 @@ public final class ControllerPair implements AutoCloseable {
                 + legacy + " before the pair's caches opened");
     }
 
-    private WriteBackCache openCache(Nsc n, PartnerLink link) {
+    /** A fresh mirror link from {@code n}'s next cache into a replica its partner holds. */
+    private MirrorLink newLink(Nsc n) {
+        n.generation++;
+        if (options.vertx() == null) {
+            return new PartnerLink(new MirrorReplica());
+        }
+        return new BusLink(options.vertx(), n.name(), nscs.get(n.id.partner()).name(), n.name() + "-g" + n.generation,
+                options.registry());
+    }
+
+    private WriteBackCache openCache(Nsc n, MirrorLink link) {
         CacheConfig cc = options.cacheConfig().get();
         if (options.nonVolatile()) {
             try {
@@ -310,7 +321,7 @@ public final class ControllerPair implements AutoCloseable {
             }
             cc.nonVolatileLog(n.directory().resolve("cache.log"));
         }
-        cc.mirror(link);
+        cc.mirror(link.channel());
         FencedDestage f = n.fence;
         f.replayOnly(unit -> {
             LunOwnership o = table.get(unit);
@@ -548,13 +559,14 @@ public final class ControllerPair implements AutoCloseable {
         }
         n.state = NscState.RESYNCHRONIZING;
         n.fence = new FencedDestage(n.name(), backend, action);
-        PartnerLink toP = new PartnerLink(new MirrorReplica());   // n's cache into the replica p holds
-        PartnerLink toN = new PartnerLink(new MirrorReplica());   // p's cache into the replica n holds
+        MirrorLink toP = newLink(n);   // n's cache into the replica p holds
+        MirrorLink toN = newLink(p);   // p's cache into the replica n holds
         WriteBackCache fresh = openCache(n, toP);
         n.link = toP;
         caches.exclusive(() -> {
             WriteBackCache old = p.cache;
             old.close();   // drains p's dirty data: the new replica at n starts from an empty cache
+            p.link.close();
             p.link = toN;
             p.cache = openCache(p, toN);
             caches.install(p.id, p.cache);

@@ -13,7 +13,7 @@ import java.nio.ByteBuffer;
  * reaches the replica (a batch sent after the cut is dropped: its writes are acknowledged unmirrored, durable in
  * the sender's own log).
  */
-final class PartnerLink implements MirrorChannel {
+final class PartnerLink implements MirrorChannel, MirrorLink {
     private final MirrorReplica replica;
     private volatile Acks acks;
     private volatile String cut;
@@ -23,7 +23,13 @@ final class PartnerLink implements MirrorChannel {
         this.replica = replica;
     }
 
-    MirrorReplica replica() {
+    @Override
+    public MirrorChannel channel() {
+        return this;
+    }
+
+    @Override
+    public MirrorReplica replica() {
         return replica;
     }
 
@@ -51,7 +57,8 @@ final class PartnerLink implements MirrorChannel {
     }
 
     /** The partner is gone: the cache runs unmirrored from now on. */
-    void cut(String reason) {
+    @Override
+    public void cut(String reason) {
         synchronized (this) {
             if (cut == null) {
                 cut = reason;
