@@ -91,6 +91,17 @@ public final class Appliance implements Callable<Integer> {
         System.setProperty(EmbeddedAppliance.MLD_ACCEPT_ROLLBACK_PROPERTY, Long.toString(generation));
     }
 
+    @Option(names = "--heartbeat-timeout-ms", paramLabel = "MS",
+            description = "How long controller A or B may stay silent on the pair's heartbeat before its partner takes its"
+                    + " LUNs over (default 500; the heartbeat runs every timeout/5 ms).")
+    void heartbeatTimeout(long millis) {
+        if (millis < 50 || millis > 60_000) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--heartbeat-timeout-ms must be between 50 and 60000, got " + millis);
+        }
+        System.setProperty(EmbeddedAppliance.HEARTBEAT_TIMEOUT_PROPERTY, Long.toString(millis));
+    }
+
     long bgcopyRate;
 
     @Option(names = "--bgcopy-rate", defaultValue = "0", paramLabel = "BYTES_PER_S",

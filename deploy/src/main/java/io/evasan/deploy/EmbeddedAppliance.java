@@ -50,6 +50,8 @@ public final class EmbeddedAppliance implements AutoCloseable {
      * MLD on generation N when a newer acknowledged generation is lost (quorum-mld/README.md).
      */
     public static final String MLD_ACCEPT_ROLLBACK_PROPERTY = "evasan.mld.acceptRollback";
+    /** System property set by {@code --heartbeat-timeout-ms}: silence after which a controller's partner takes over. */
+    public static final String HEARTBEAT_TIMEOUT_PROPERTY = "evasan.cell.heartbeatTimeoutMs";
     public static final String DEFAULT_IQN = "iqn.2026-11.io.evasan:nsc0";
     public static final String FIRST_LUN = "lun0";
 
@@ -178,8 +180,10 @@ public final class EmbeddedAppliance implements AutoCloseable {
             io.evasan.nsc.cell.CommandLog log = new io.evasan.nsc.cell.CommandLog();
             records = new io.evasan.nsc.cell.impl.MldRecords(m.mld(), log);
             v = io.vertx.core.Vertx.vertx();
+            long heartbeatTimeout = Long.getLong(HEARTBEAT_TIMEOUT_PROPERTY, 500);
             pr = new ControllerPair(PairOptions.defaults(o.dataDir().resolve("cell"), CacheConfig::new, registry, records, v)
-                    .withLegacyLog(o.dataDir().resolve("nsc0").resolve("cache.log")));
+                    .withLegacyLog(o.dataDir().resolve("nsc0").resolve("cache.log"))
+                    .withHeartbeat(Math.max(10, heartbeatTimeout / 5), heartbeatTimeout));
             ControllerPair pairRef = pr;
             c = Controller.open(new ControllerConfig(o.dataDir().resolve("nsc0"))
                     .poolIdentity(p.id().toString())
@@ -192,6 +196,7 @@ public final class EmbeddedAppliance implements AutoCloseable {
                     .physicalBlockExponent(Integer.numberOfTrailingZeros(o.physicalBlockBytes() / 512))
                     .meterRegistry(registry), t);
             pr.onAccessChange(c.diskTarget()::accessStatesChanged);
+            pr.follow(log);
             pr.start();
             if (c.listLuns().isEmpty() && firstStart) {
                 c.createLun(FIRST_LUN, o.firstLunSizeBytes());

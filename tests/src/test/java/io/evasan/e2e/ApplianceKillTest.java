@@ -7,10 +7,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
-import java.nio.file.StandardOpenOption;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -136,43 +132,6 @@ class ApplianceKillTest {
     }
 
     private void verify(String url, Map<Integer, Set<Integer>> allowed, String when) throws Exception {
-        if (allowed.isEmpty()) {
-            return;
-        }
-        Path image = dir.resolve("image.raw");
-        Files.deleteIfExists(image);
-        Clients.Result conv = Clients.run(300, List.of("qemu-img", "convert", "-f", "raw", "-O", "raw", url, image.toString()));
-        assertEquals(0, conv.exitCode(), when + ": qemu-img convert " + conv);
-        assertEquals(LUN_BYTES, Files.size(image), when + ": image size");
-        List<String> bad = new ArrayList<>();
-        byte[] slot = new byte[LEN];
-        try (FileChannel ch = FileChannel.open(image, StandardOpenOption.READ)) {
-            for (int s = 0; s < LUN_BYTES / LEN; s++) {
-                ByteBuffer b = ByteBuffer.wrap(slot);
-                while (b.hasRemaining()) {
-                    if (ch.read(b, (long) s * LEN + b.position()) < 0) {
-                        throw new AssertionError(when + ": image ends at slot " + s);
-                    }
-                }
-                Set<Integer> ok = allowed.getOrDefault(s, Set.of(0));
-                if (ok.size() > 1) {
-                    System.out.println(when + ": slot " + s + " may hold " + ok + "; sector 0 holds " + (slot[0] & 0xff)
-                            + ", last sector " + (slot[LEN - 1] & 0xff));
-                }
-                for (int sector = 0; sector < LEN / 512; sector++) {
-                    int fill = slot[sector * 512] & 0xff;
-                    boolean uniform = true;
-                    for (int k = 1; k < 512 && uniform; k++) {
-                        uniform = (slot[sector * 512 + k] & 0xff) == fill;
-                    }
-                    if (!uniform || !ok.contains(fill)) {
-                        bad.add("offset " + ((long) s * LEN + sector * 512L) + " holds " + (uniform ? "fill " + fill : "mixed bytes")
-                                + ", allowed " + ok);
-                        break;
-                    }
-                }
-            }
-        }
-        assertTrue(bad.isEmpty(), when + ": " + bad.size() + " slot(s) wrong, first " + bad.subList(0, Math.min(10, bad.size())));
+        SlotImage.verify(dir.resolve("image.raw"), url, LUN_BYTES, LEN, allowed, when);
     }
 }

@@ -340,6 +340,29 @@ public final class ControllerPair implements AutoCloseable {
         }
     }
 
+    /**
+     * Follows the cell's command log: a deleted LUN or snapshot loses its ownership record (on the notifier thread:
+     * the log's subscribers run under its lock), so a later unit with the same id starts from its default.
+     */
+    public void follow(io.evasan.nsc.cell.CommandLog log) {
+        log.subscribe(c -> {
+            int gone = -1;
+            if (c.record() instanceof io.evasan.nsc.api.CellRecord.LunDeleted d) {
+                gone = d.id();
+            } else if (c.record() instanceof io.evasan.nsc.api.CellRecord.SnapshotDeleted d) {
+                gone = d.id();
+            }
+            if (gone >= 0 && table.get(gone) != null) {
+                int unit = gone;
+                try {
+                    notifier.execute(() -> table.remove(unit));
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    // closing: the record stays until the unit id is used again
+                }
+            }
+        });
+    }
+
     /** Starts the heartbeat (after the controller opened over {@link #open}'s router). */
     public synchronized void start() {
         if (options.vertx() == null) {
@@ -443,10 +466,10 @@ public final class ControllerPair implements AutoCloseable {
             takeoverTimer.record(t1 - t0, TimeUnit.NANOSECONDS);
             takeoverCounter.increment();
         }
-        if (drill != null) {
-            drill.takenOverNanos = t1;
+        if (drill != null) {   // takenOverNanos last: awaitDrill returns once it is set
             drill.unitsMoved = moved;
             drill.outcome = "taken over by " + s.id;
+            drill.takenOverNanos = t1;
         }
         tell(l -> l.takenOver(d.id, s.id));
         accessChanged();

@@ -52,7 +52,7 @@ final class PairedStack implements AutoCloseable {
         CommandLog log = new CommandLog();
         pair = new ControllerPair(PairOptions.defaults(dir.resolve("cell"),
                 () -> new CacheConfig().segmentSize(256 * 1024).segmentCount(16), null,
-                new MldRecords(mapping.mld(), log), vertx).withHeartbeat(20, 200));
+                new MldRecords(mapping.mld(), log), vertx).withHeartbeat(50, 1000));
         ctl = Controller.open(new ControllerConfig(dir.resolve("nsc0")).poolIdentity("paired-stack")
                 .lunCatalog(mapping.mld()).commandLog(log).cacheFactory(pair::open), trees);
         pair.start();

@@ -1,0 +1,158 @@
+package io.evasan.e2e;
+
+import io.evasan.deploy.EmbeddedAppliance;
+import io.evasan.nsc.api.DrillReport;
+import io.evasan.nsc.api.FailoverMode;
+import io.evasan.nsc.api.NscId;
+import io.evasan.nsc.lun.LunRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Controller failover seen by a real, unmodified single-path initiator: qemu-io streams writes over iSCSI to a LUN
+ * owned by NSC B through B's own portal; at a seeded random acknowledgement B is killed (or hung) by the cell's
+ * drill. A detects it by its heartbeat, takes B's LUN over (replaying B's mirrored cache) and B's portal address;
+ * qemu-io (libiscsi) reconnects to the same address and carries on. Every write qemu-io saw acknowledged then reads
+ * back through the taken-over portal and through A's own portal, and again after B returns and the LUN fails back.
+ * Prints the time from the fault to the first host write acknowledged after it.
+ */
+@Timeout(value = 240, unit = TimeUnit.SECONDS)
+class ApplianceFailoverTest {
+    private static final int LEN = 64 << 10;
+    private static final int WRITES = 400;
+    private static final long LUN_BYTES = 64L << 20;
+    private static final Pattern ACK = Pattern.compile("^wrote (\\d+)/(\\d+) bytes at offset (\\d+)");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void shouldKeepEveryAcknowledgedWriteWhenTheOwningControllerIsKilled() throws Exception {
+        failover("kill");
+    }
+
+    @Test
+    void shouldKeepEveryAcknowledgedWriteWhenTheOwningControllerHangs() throws Exception {
+        failover("hang");
+    }
+
+    private void failover(String kind) throws Exception {
+        Clients.require("qemu-io", "qemu-img", "stdbuf");
+        long seed = Long.getLong("evasan.seed", System.nanoTime());
+        System.out.println("ApplianceFailoverTest." + kind + " seed=" + seed + " (rerun with -Devasan.seed=" + seed + ")");
+        Random rnd = new Random(seed);
+        try (EmbeddedAppliance app = EmbeddedAppliance.start(EmbeddedAppliance.Options.forTest(dir.resolve("data")))) {
+            LunRecord lun = app.controller().createLun("lunb", LUN_BYTES);
+            app.pair().setPreference(lun.id(), NscId.B, FailoverMode.FAILOVER_FAILBACK);
+            app.controller().presentLun("*", 1, "lunb");
+            assertEquals(NscId.B, app.pair().ownership(lun.id()).owner());
+            String iqn = EmbeddedAppliance.DEFAULT_IQN;
+            String viaB = "iscsi://127.0.0.1:" + app.iscsiPort(NscId.B, 0) + "/" + iqn + "/1";
+            String viaA = "iscsi://127.0.0.1:" + app.iscsiPort(NscId.A, 0) + "/" + iqn + "/1";
+
+            long[] offs = new long[WRITES];
+            List<String> cmd = new ArrayList<>(List.of("stdbuf", "-oL", "qemu-io", "-f", "raw"));
+            for (int i = 0; i < WRITES; i++) {
+                offs[i] = (long) rnd.nextInt((int) (LUN_BYTES / LEN)) * LEN;
+                cmd.add("-c");
+                cmd.add("write -P " + (i % 250 + 1) + " " + offs[i] + " " + LEN);
+            }
+            cmd.add(viaB);
+            Process q = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            List<String> out = java.util.Collections.synchronizedList(new ArrayList<>());
+            List<Long> ackNanos = java.util.Collections.synchronizedList(new ArrayList<>());
+            int faultAt = 20 + rnd.nextInt(WRITES / 2);
+            CountDownLatch faultPoint = new CountDownLatch(faultAt);
+            Thread reader = new Thread(() -> {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(q.getInputStream(), StandardCharsets.UTF_8))) {
+                    String l;
+                    while ((l = r.readLine()) != null) {
+                        out.add(l);
+                        if (l.startsWith("wrote ")) {
+                            ackNanos.add(System.nanoTime());
+                            faultPoint.countDown();
+                        }
+                    }
+                } catch (IOException ignored) {
+                    // client gone
+                }
+            });
+            reader.start();
+            assertTrue(faultPoint.await(120, TimeUnit.SECONDS), "fewer than " + faultAt + " writes acknowledged: " + out);
+            long t0 = System.nanoTime();
+            int ackedBefore = ackNanos.size();
+            AtomicReference<DrillReport> report = new AtomicReference<>();
+            DrillReport r = kind.equals("kill") ? app.pair().kill(NscId.B) : app.pair().hang(NscId.B);
+            report.set(r);
+            assertTrue(q.waitFor(180, TimeUnit.SECONDS), "qemu-io did not finish after the " + kind + ": " + tail(out));
+            reader.join(5000);
+            Map<Integer, Set<Integer>> allowed = new HashMap<>();
+            int n = 0;
+            long firstAfter = -1;
+            synchronized (out) {
+                for (String l : out) {
+                    Matcher m = ACK.matcher(l);
+                    if (m.find()) {
+                        assertEquals(offs[n], Long.parseLong(m.group(3)), "acknowledgements out of order");
+                        allowed.put((int) (offs[n] / LEN), new HashSet<>(Set.of(n % 250 + 1)));
+                        n++;
+                    }
+                }
+            }
+            synchronized (ackNanos) {
+                for (int i = ackedBefore; i < ackNanos.size(); i++) {
+                    if (ackNanos.get(i) > t0) {
+                        firstAfter = ackNanos.get(i) - t0;
+                        break;
+                    }
+                }
+            }
+            DrillReport done = app.pair().drills().get(0);
+            System.out.println(kind + " of B at acknowledgement " + faultAt + ": " + done);
+            System.out.printf("%s -> first write acknowledged to qemu-io after the fault: %.0f ms (%d of %d writes "
+                    + "acknowledged, qemu-io exit %d)%n", kind, firstAfter / 1e6, n, WRITES, q.exitValue());
+            assertEquals(0, q.exitValue(), "qemu-io reconnected and carried on: " + tail(out));
+            assertEquals(WRITES, n, "every write acknowledged after reconnecting");
+            assertTrue(firstAfter > 0, "a write was served after the fault");
+            assertEquals(NscId.A, app.pair().ownership(lun.id()).owner());
+            SlotImage.verify(dir.resolve("image.raw"), viaB, LUN_BYTES, LEN, allowed,
+                    "after the " + kind + ", through B's portal served by A (seed " + seed + ")");
+            SlotImage.verify(dir.resolve("image.raw"), viaA, LUN_BYTES, LEN, allowed,
+                    "after the " + kind + ", through A's own portal (seed " + seed + ")");
+
+            List<Integer> back = app.pair().restart(NscId.B);
+            assertEquals(List.of(lun.id()), back, "lunb fails back to B");
+            assertEquals(NscId.B, app.pair().ownership(lun.id()).owner());
+            SlotImage.verify(dir.resolve("image.raw"), viaB, LUN_BYTES, LEN, allowed,
+                    "after B returned and lunb failed back (seed " + seed + ")");
+        }
+    }
+
+    private static String tail(List<String> out) {
+        synchronized (out) {
+            return String.join("\n", out.subList(Math.max(0, out.size() - 15), out.size()));
+        }
+    }
+}
