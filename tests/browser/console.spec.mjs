@@ -399,6 +399,14 @@ try {
   await page.screenshot({ path: join(shots, 'console-group.png'), fullPage: true });
   check(loads === 1, `still one page load, saw ${loads}`);
 
+  step('Controllers page: one panel per controller GET /api/controllers lists (one, or NSC A and B of a pair)');
+  const nscCount = (await (await rest('GET', '/api/controllers')).json()).length;
+  await page.locator('#nav a[data-nav="controllers"]').click();
+  await page.locator('[data-nsc]').nth(nscCount - 1).waitFor();
+  check(await page.locator('[data-nsc]').count() === nscCount, `${nscCount} controller panel(s)`);
+  await page.getByTestId('drills').locator('p, table').first().waitFor();
+  if (nscCount === 2) await page.getByTestId('drill-kill-B').waitFor(); // drills run in controllers.spec.mjs
+
   step('a rejected token leads back to the login screen with a message');
   await page.evaluate(() => sessionStorage.setItem('evasan.token', 'revoked-token'));
   // the live view may use the revoked token first (an event-stream reconnect or a refresh) and show
