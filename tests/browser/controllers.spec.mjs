@@ -9,10 +9,9 @@
 // drill on NSC B from the controllers page (the confirmation names the LUNs that fail over), restarts B (failback)
 // and reads the drill history. Exit 0 = every step passed; otherwise the failing step is printed, exit code 1.
 
-import { chromium } from 'playwright-core';
-import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { step, check, currentStep, openBrowser } from './harness.mjs';
 
 const url = process.env.CONSOLE_URL;
 const token = process.env.CONSOLE_TOKEN;
@@ -24,15 +23,6 @@ if (!url || !token) {
 }
 mkdirSync(shots, { recursive: true });
 
-const started = Date.now();
-let stepName = 'start';
-function step(name) {
-  stepName = name;
-  console.log(`[${((Date.now() - started) / 1000).toFixed(1)} s] ${name}`);
-}
-function check(cond, message) {
-  if (!cond) throw new Error(message);
-}
 const rest = async (method, path, body) => {
   const r = await fetch(new URL(path, url), {
     method,
@@ -43,28 +33,8 @@ const rest = async (method, path, body) => {
   return { status: r.status, body: text ? JSON.parse(text) : null };
 };
 
-const profile = mkdtempSync(join(tmpdir(), 'evasan-chromium-'));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath,
-  headless: true,
-  viewport: { width: 1440, height: 1000 },
-  args: [
-    '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic',
-    '--no-first-run', '--disable-component-update', '--disable-sync',
-  ],
-});
-const problems = [];
-let page;
+const { page, problems, close } = await openBrowser(executablePath);
 try {
-  page = context.pages()[0] || await context.newPage();
-  page.setDefaultTimeout(15000);
-  page.on('pageerror', (e) => problems.push('page error: ' + e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/status of (401|404|409|400)/.test(m.text())) problems.push('console error: ' + m.text());
-  });
-  await page.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));
-  });
 
   step('the appliance has two controllers');
   const ctl = await rest('GET', '/api/controllers');
@@ -163,15 +133,14 @@ try {
   check(problems.length === 0, 'browser problems:\n  ' + problems.join('\n  '));
   console.log('controllers.spec.mjs: all steps passed');
 } catch (e) {
-  console.error(`FAILED at step "${stepName}": ${e.message}`);
+  console.error(`FAILED at step "${currentStep()}": ${e.message}`);
   if (problems.length) console.error('browser problems:\n  ' + problems.join('\n  '));
   try {
-    if (page) await page.screenshot({ path: join(shots, 'console-controllers-failure.png'), fullPage: true });
+    await page.screenshot({ path: join(shots, 'console-controllers-failure.png'), fullPage: true });
   } catch {
     // no screenshot
   }
   process.exitCode = 1;
 } finally {
-  await context.close();
-  rmSync(profile, { recursive: true, force: true });
+  await close();
 }
