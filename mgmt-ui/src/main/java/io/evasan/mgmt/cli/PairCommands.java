@@ -142,7 +142,7 @@ final class PairCommands {
             reply(null, api().get("/api/drills"), r -> {
                 Table t = new Table("ID>", "KIND", "NSC", "STARTED", "DETECTION>", "TAKEOVER>", "FIRST I/O>", "UNITS MOVED>", "OUTCOME");
                 for (JsonObject d : objects(r.array())) {
-                    t.row(num(d, "id"), str(d, "kind"), str(d, "target"), java.time.Instant.ofEpochMilli(num(d, "startedAt")).toString(),
+                    t.row(num(d, "id"), str(d, "kind"), str(d, "target"), Units.formatTime(num(d, "startedAt")),
                             ms(d.getValue("detectionMillis")), ms(d.getValue("takeoverMillis")), ms(d.getValue("firstIoMillis")),
                             num(d, "unitsMoved"), str(d, "outcome"));
                 }

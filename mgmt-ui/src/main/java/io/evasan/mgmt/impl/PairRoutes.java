@@ -190,7 +190,30 @@ final class PairRoutes {
         } catch (StorageException e) {
             throw refused(e, "id");
         }
-        return new Reply(200, drillJson(d));
+        return new Reply(200, drillJson(settled(d)));
+    }
+
+    /**
+     * The drill's report once its takeover has been written down: the pair may answer as soon as the takeover
+     * time is set, a moment before the outcome and the units moved are (then the outcome still says "running");
+     * re-reads the history for up to 1 s.
+     */
+    private DrillReport settled(DrillReport d) {
+        long deadline = System.nanoTime() + 1_000_000_000L;
+        while ("running".equals(d.outcome()) && d.takeoverMillis() >= 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            for (DrillReport r : controllers.drills()) {
+                if (r.id() == d.id()) {
+                    d = r;
+                }
+            }
+        }
+        return d;
     }
 
     /**
