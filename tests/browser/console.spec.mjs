@@ -7,10 +7,9 @@
 //   CHROMIUM          browser binary (default /usr/bin/chromium)
 // Exit 0 = every step passed; otherwise the failing step is printed and the exit code is 1.
 
-import { chromium } from 'playwright-core';
-import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { step, check, currentStep, seconds, openBrowser } from './harness.mjs';
 
 const url = process.env.CONSOLE_URL;
 const token = process.env.CONSOLE_TOKEN;
@@ -23,40 +22,8 @@ if (!url || !token || !dataLun) {
 }
 mkdirSync(shots, { recursive: true });
 
-const started = Date.now();
-let stepName = 'start';
-function step(name) {
-  stepName = name;
-  console.log(`[${((Date.now() - started) / 1000).toFixed(1)} s] ${name}`);
-}
-function check(cond, message) {
-  if (!cond) throw new Error(message);
-}
-
-const profile = mkdtempSync(join(tmpdir(), 'evasan-chromium-'));
-// a persistent context on a fresh, empty profile directory = chromium's --user-data-dir
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath,
-  headless: true,
-  viewport: { width: 1440, height: 1000 },
-  args: [
-    '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic',
-    '--no-first-run', '--disable-component-update', '--disable-sync',
-  ],
-});
-const problems = [];
-let page;
+const { page, problems, close } = await openBrowser(executablePath);
 try {
-  page = context.pages()[0] || await context.newPage();
-  page.setDefaultTimeout(15000);
-  page.on('pageerror', (e) => problems.push('page error: ' + e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/status of (401|404|409|400)/.test(m.text())) problems.push('console error: ' + m.text());
-  });
-  // a Content-Security-Policy violation is reported to the console as an error too; record it explicitly
-  await page.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));
-  });
   let loads = 0;
   page.on('load', () => { loads++; });
 
@@ -399,6 +366,14 @@ try {
   await page.screenshot({ path: join(shots, 'console-group.png'), fullPage: true });
   check(loads === 1, `still one page load, saw ${loads}`);
 
+  step('Controllers page: one panel per controller GET /api/controllers lists (one, or NSC A and B of a pair)');
+  const nscCount = (await (await rest('GET', '/api/controllers')).json()).length;
+  await page.locator('#nav a[data-nav="controllers"]').click();
+  await page.locator('[data-nsc]').nth(nscCount - 1).waitFor();
+  check(await page.locator('[data-nsc]').count() === nscCount, `${nscCount} controller panel(s)`);
+  await page.getByTestId('drills').locator('p, table').first().waitFor();
+  if (nscCount === 2) await page.getByTestId('drill-kill-B').waitFor(); // drills run in controllers.spec.mjs
+
   step('a rejected token leads back to the login screen with a message');
   await page.evaluate(() => sessionStorage.setItem('evasan.token', 'revoked-token'));
   // the live view may use the revoked token first (an event-stream reconnect or a refresh) and show
@@ -411,20 +386,17 @@ try {
   check(await page.evaluate(() => sessionStorage.getItem('evasan.token')) === null, 'the rejected token is forgotten');
 
   check(problems.length === 0, 'browser reported problems:\n  ' + problems.join('\n  '));
-  step(`passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  step(`passed in ${seconds()} s`);
 } catch (e) {
-  console.error(`FAILED at step "${stepName}": ${e.message}`);
+  console.error(`FAILED at step "${currentStep()}": ${e.message}`);
   if (problems.length) console.error('browser problems:\n  ' + problems.join('\n  '));
-  if (page) {
-    try {
-      await page.screenshot({ path: join(shots, 'console-failure.png'), fullPage: true });
-      console.error('screenshot: ' + join(shots, 'console-failure.png'));
-    } catch {
-      // the page is gone
-    }
+  try {
+    await page.screenshot({ path: join(shots, 'console-failure.png'), fullPage: true });
+    console.error('screenshot: ' + join(shots, 'console-failure.png'));
+  } catch {
+    // the page is gone
   }
   process.exitCode = 1;
 } finally {
-  await context.close();
-  rmSync(profile, { recursive: true, force: true });
+  await close();
 }

@@ -42,6 +42,12 @@ public class ApplianceFixture implements AutoCloseable {
     public Mapping mapping;
     public SharingTreesImpl trees;
     public Controller controller;
+    /** The controller pair of a paired appliance ({@link #paired}), else null. */
+    public io.evasan.nsc.cell.pair.ControllerPair pair;
+    /** True: the cell has two controllers (a {@code ControllerPair} with a heartbeat), as the paired launcher opens it. */
+    public final boolean paired;
+    private io.evasan.nsc.api.Records records;
+    private io.vertx.core.Vertx pairVertx;
     public ManagementServer server;
     public int port;
     public String token;
@@ -59,7 +65,14 @@ public class ApplianceFixture implements AutoCloseable {
 
     /** The appliance in a new folder {@code target/<dirPrefix>NNN}, its server config passed through {@code configure}. */
     protected ApplianceFixture(String dirPrefix, java.util.function.UnaryOperator<ManagementConfig> configure) throws IOException {
+        this(dirPrefix, configure, false);
+    }
+
+    /** As above; {@code paired}: two controllers (NSC A and B) over a {@code ControllerPair}. */
+    protected ApplianceFixture(String dirPrefix, java.util.function.UnaryOperator<ManagementConfig> configure, boolean paired)
+            throws IOException {
         this.configure = configure;
+        this.paired = paired;
         Files.createDirectories(Path.of("target"));
         dir = Files.createTempDirectory(Path.of("target"), dirPrefix);
         openAll();
@@ -71,9 +84,20 @@ public class ApplianceFixture implements AutoCloseable {
         mapping = Mappings.open(pool, dir.resolve("mapping"), MappingOptions.defaults().withFsync(false).withRegistry(registry));
         trees = new SharingTreesImpl(new MappingSegmentMaps(mapping, pool, pool.diskGroups().get(0).id(), RaidLevel.RAID5, "st-"),
                 SharingConfig.defaults().withBackground(false), new SharingStats(registry));
-        controller = Controller.open(new ControllerConfig(dir.resolve("nsc0")).poolIdentity(pool.id().toString())
-                .lunCatalog(mapping.mld()).meterRegistry(registry)
-                .cache(new CacheConfig().segmentSize(256 * 1024).segmentCount(16)), trees);
+        ControllerConfig cc = new ControllerConfig(dir.resolve("nsc0")).poolIdentity(pool.id().toString())
+                .lunCatalog(mapping.mld()).meterRegistry(registry);
+        if (paired) {   // as nsc-controller's PairedStack: the pair's router is the controller's cache
+            io.evasan.nsc.cell.CommandLog log = new io.evasan.nsc.cell.CommandLog();
+            records = new io.evasan.nsc.cell.impl.MldRecords(mapping.mld(), log);
+            pairVertx = io.vertx.core.Vertx.vertx();
+            pair = new io.evasan.nsc.cell.pair.ControllerPair(io.evasan.nsc.cell.pair.PairOptions.defaults(dir.resolve("cell"),
+                    () -> new CacheConfig().segmentSize(256 * 1024).segmentCount(16), null, records, pairVertx)
+                    .withHeartbeat(50, 1500));
+            controller = Controller.open(cc.commandLog(log).cacheFactory(pair::open), trees);
+            pair.start();
+        } else {
+            controller = Controller.open(cc.cache(new CacheConfig().segmentSize(256 * 1024).segmentCount(16)), trees);
+        }
         startServer();
     }
 
@@ -85,10 +109,7 @@ public class ApplianceFixture implements AutoCloseable {
         String t = token;
         server.stop();
         server = null;
-        controller.close();
-        trees.close();
-        mapping.close();
-        pool.close();
+        closeStack();
         registry.clear();
         openAll();
         token = t;
@@ -96,6 +117,9 @@ public class ApplianceFixture implements AutoCloseable {
 
     /** The cell API over the current pool, trees and controller (what the launcher hands the management server). */
     public io.evasan.nsc.api.Cell cell() {
+        if (paired) {
+            return new io.evasan.nsc.cell.impl.StorageCell(pool, trees, controller, records, pair);
+        }
         return new io.evasan.nsc.cell.impl.StorageCell(pool, trees, controller, mapping.mld());
     }
 
@@ -137,6 +161,21 @@ public class ApplianceFixture implements AutoCloseable {
         }
     }
 
+    /** Closes the pair (heartbeat), controller, trees, mapping and pool, in that order. */
+    private void closeStack() {
+        if (pair != null) {
+            pair.close();
+        }
+        controller.close();
+        trees.close();
+        mapping.close();
+        pool.close();
+        if (pairVertx != null) {
+            pairVertx.close().toCompletionStage().toCompletableFuture().join();
+            pairVertx = null;
+        }
+    }
+
     public HttpResponse<String> call(String method, String path, String body) {
         return send(method, path, body, "Bearer " + token);
     }
@@ -146,10 +185,7 @@ public class ApplianceFixture implements AutoCloseable {
         if (server != null) {
             server.stop();
         }
-        controller.close();
-        trees.close();
-        mapping.close();
-        pool.close();
+        closeStack();
         try (Stream<Path> s = Files.walk(dir)) {
             s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }

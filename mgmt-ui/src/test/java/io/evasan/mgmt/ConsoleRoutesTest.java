@@ -88,7 +88,8 @@ class ConsoleRoutesTest extends ApplianceTest {
             }
         }
         assertTrue(visited.containsAll(Set.of("/console/app.js", "/console/style.css", "/console/events.js", "/console/api.js",
-                "/console/charts.js", "/console/pages/dashboard.js", "/console/pages/luns.js", "/console/pages/lun.js")), visited.toString());
+                "/console/charts.js", "/console/pages/dashboard.js", "/console/pages/luns.js", "/console/pages/lun.js",
+                "/console/pages/controllers.js")), visited.toString());
     }
 
     @Test
@@ -130,7 +131,7 @@ class ConsoleRoutesTest extends ApplianceTest {
         assertFalse(index.contains("style="), "inline style attribute in index.html");
         assertFalse(index.contains("<style"), "inline <style> in index.html");
         for (String js : new String[]{"app.js", "api.js", "events.js", "dom.js", "ui.js", "charts.js",
-                "pages/dashboard.js", "pages/luns.js", "pages/lun.js"}) {
+                "pages/dashboard.js", "pages/luns.js", "pages/lun.js", "pages/controllers.js"}) {
             String text = resource(js);
             assertFalse(text.contains("innerHTML"), js + " uses innerHTML");
             assertFalse(text.contains("eval("), js + " uses eval");

@@ -109,7 +109,7 @@ class ManagementApiTest {
             documented.remove("GET /api/events");
         }
         assertEquals(served, documented);
-        assertEquals(46, documented.size() - (documented.contains("GET /api/events") ? 1 : 0), documented::toString);
+        assertEquals(52, documented.size() - (documented.contains("GET /api/events") ? 1 : 0), documented::toString);
     }
 
     @Test
@@ -344,7 +344,25 @@ class ManagementApiTest {
         assertEquals("ONLINE", c.getString("state"));
         assertTrue(c.getLong("destagedBytesPerSecond") >= 0, c::encode);
         assertTrue(c.getJsonArray("luns").contains("ctl1"));
+        assertEquals(1, a.size(), "one controller");
+        assertEquals("A", c.getString("id"));
+        assertFalse(c.getBoolean("paired"));
+        assertEquals("NONE", c.getString("mirror"));
         ok(f.call("DELETE", "/api/luns/ctl1", null), 204);
+    }
+
+    @Test
+    void shouldRefuseThePairsCommandsOnASingleController() {
+        ok(f.call("POST", "/api/luns", "{\"name\":\"one1\",\"sizeBytes\":4194304}"), 201);
+        assertError(f.call("GET", "/api/luns/one1/ownership", null), 409, "name");
+        assertError(f.call("PUT", "/api/luns/one1/ownership", "{\"preferred\":\"A\",\"mode\":\"FAILOVER_ONLY\"}"), 409, "preferred");
+        assertError(f.call("POST", "/api/luns/one1/move", "{\"to\":\"B\"}"), 409, "to");
+        assertError(f.call("POST", "/api/controllers/A/drills", "{\"kind\":\"kill\"}"), 409, "id");
+        assertError(f.call("POST", "/api/controllers/A/drills", "{\"kind\":\"kill\",\"force\":true}"), 409, "id");
+        assertError(f.call("POST", "/api/controllers/B/restart", null), 409, "id");
+        assertEquals(0, arr(ok(f.call("GET", "/api/drills", null), 200)).size());
+        assertEquals("ONLINE", arr(ok(f.call("GET", "/api/controllers", null), 200)).getJsonObject(0).getString("state"));
+        ok(f.call("DELETE", "/api/luns/one1", null), 204);
     }
 
     @Test

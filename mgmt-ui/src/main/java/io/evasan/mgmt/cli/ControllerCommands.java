@@ -3,9 +3,9 @@ package io.evasan.mgmt.cli;
 import io.vertx.core.json.JsonObject;
 import picocli.CommandLine.Command;
 
-/** {@code sanctl controller list}: the storage controllers, their cache and LUNs. */
-@Command(name = "controller", description = "Storage controllers: state, cache, owned LUNs.",
-        subcommands = {ControllerCommands.ListControllers.class})
+/** {@code sanctl controller list}: the storage controllers, their cache and LUNs; {@code controller restart}. */
+@Command(name = "controller", description = "Storage controllers: state, cache, owned LUNs; restart a failed one.",
+        subcommands = {ControllerCommands.ListControllers.class, PairCommands.Restart.class})
 final class ControllerCommands {
     private ControllerCommands() {
     }

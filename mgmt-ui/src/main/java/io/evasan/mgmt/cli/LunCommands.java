@@ -10,10 +10,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** {@code sanctl lun ...}: LUNs, their presentations, sharing tree and rollback. */
-@Command(name = "lun", description = "LUNs: list, show, create, resize, delete, present, unpresent, tree, rollback.",
+@Command(name = "lun", description = "LUNs: list, show, create, resize, delete, present, unpresent, tree, rollback, owner, move.",
         subcommands = {LunCommands.ListLuns.class, LunCommands.Show.class, LunCommands.Create.class, LunCommands.Resize.class,
                 LunCommands.Delete.class, LunCommands.Present.class, LunCommands.Unpresent.class, LunCommands.Tree.class,
-                LunCommands.Rollback.class})
+                LunCommands.Rollback.class, PairCommands.Owner.class, PairCommands.Move.class})
 final class LunCommands {
     /** RAID levels the API accepts for a new LUN. */
     enum Raid { RAID0, RAID1, RAID5 }

@@ -37,7 +37,8 @@ import java.util.concurrent.Callable;
                 "%nExit codes: 0 ok, 1 the appliance refused the request, 2 usage error, 3 appliance unreachable."},
         subcommands = {
                 PoolCommands.class, GroupCommands.class, DriveCommands.class, LunCommands.class, SnapshotCommands.class,
-                JobCommands.class, HostCommands.class, ControllerCommands.class, ScheduleCommands.class,
+                JobCommands.class, HostCommands.class, ControllerCommands.class, PairCommands.Controllers.class,
+                PairCommands.Drill.class, PairCommands.Drills.class, ScheduleCommands.class,
                 BackupCommands.class, QuarantineCommands.class, OtherCommands.Metrics.class, OtherCommands.Events.class, OtherCommands.OpenApi.class,
                 CommandLine.HelpCommand.class})
 public final class Sanctl implements Callable<Integer> {

@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
 /**
  * The JSON API over the appliance objects: assembles the route classes of each area
  * ({@link PoolRoutes}, {@link JobRoutes}, {@link LunRoutes}, {@link SnapshotRoutes},
- * {@link HostRoutes}, {@link ControllerRoutes}, {@link ScheduleRoutes}, {@link BackupRoutes}), runs
+ * {@link HostRoutes}, {@link ControllerRoutes}, {@link PairRoutes}, {@link ScheduleRoutes}, {@link BackupRoutes}), runs
  * the background timer, and keeps what they share: handler registration ({@link #on}), answers
  * ({@link #send}, {@link #fail}), name and state helpers and common JSON shapes. Every handler runs
  * on a worker thread (the storage calls block), answers JSON, and reports failures through
@@ -43,6 +43,7 @@ public final class ApiRoutes {
     private final LunRoutes luns;
     private final SnapshotRoutes snapshots;
     private final ControllerRoutes controllers;
+    private final PairRoutes pair;
     private final JobRoutes jobs;
     private final ScheduleRoutes schedules;
     private final BackupRoutes backup;
@@ -63,6 +64,7 @@ public final class ApiRoutes {
         this.luns = new LunRoutes(this, cell);
         this.snapshots = new SnapshotRoutes(this, luns, cell, config);
         this.controllers = new ControllerRoutes(this, cell, config, destageRate);
+        this.pair = new PairRoutes(this, luns, cell.controllers());
     }
 
     /**
@@ -143,6 +145,7 @@ public final class ApiRoutes {
         snapshots.register(router);
         hosts.register(router);
         controllers.register(router);
+        pair.register(router);
         schedules.register(router);
         backup.register(router);
     }
@@ -216,17 +219,19 @@ public final class ApiRoutes {
     }
 
     String lunName(int id) {
+        return unitNames().get(id);
+    }
+
+    /** Unit id to name: every LUN and snapshot (a presented snapshot is a unit too; ids share one space). */
+    java.util.Map<Integer, String> unitNames() {
+        java.util.Map<Integer, String> m = new java.util.HashMap<>();
         for (LunRecord l : controller.listLuns()) {
-            if (l.id() == id) {
-                return l.name();
-            }
+            m.put(l.id(), l.name());
         }
-        for (SnapshotRecord s : controller.listSnapshots()) {   // a presented snapshot (ids share one space)
-            if (s.id() == id) {
-                return s.name();
-            }
+        for (SnapshotRecord s : controller.listSnapshots()) {
+            m.putIfAbsent(s.id(), s.name());
         }
-        return null;
+        return m;
     }
 
     /**

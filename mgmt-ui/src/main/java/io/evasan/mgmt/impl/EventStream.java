@@ -34,7 +34,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * per drive state and used PSEGs), {@code luns} (name, size, kind, disk, presentations), {@code snapshots}
  * (name, LUN, disk, kind, presentations; a snapclone promoted to a LUN changes both), {@code jobs} (id, state, done/total of every job in
  * {@link ApiRoutes#jobsBody()}: BGCOPY, rebuild, LOP copy, cancelled jobs), {@code controllers} (cache
- * dirty bytes, seed-003 engine state), {@code schedules} (the GET /api/schedules body: next/last run,
+ * dirty bytes, seed-003 engine state, and what {@code ownership} holds), {@code ownership} (each controller's state,
+ * owned units, mirror, takeovers; the drill count: changes on failovers and moves, not on every cached write), {@code schedules} (the GET /api/schedules body: next/last run,
  * last snapshot and error), {@code backup} (the GET /api/backup body: log usage, copy progress) and
  * {@code hosts} (the GET /api/hosts body: hosts, their initiators and LUNs, unregistered initiators).
  * Frames sent:
@@ -59,7 +60,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class EventStream {
     public static final int MAX_STREAMS = 16;
     public static final List<String> TOPICS = List.of("pool", "luns", "snapshots", "jobs", "controllers", "schedules", "backup",
-            "hosts");
+            "hosts", "ownership");
 
     private final Vertx vertx;
     private final Cell cell;
@@ -315,8 +316,15 @@ public final class EventStream {
         f.put("jobs", b.toString());
 
         io.evasan.nsc.api.CacheView cache = cell.controllers().cache();
+        b.setLength(0);
+        for (io.evasan.nsc.api.NscView v : cell.controllers().nscs()) {   // state, ownership, mirror, failovers
+            b.append(v.id()).append(':').append(v.state()).append(':').append(v.ownedUnits()).append(':')
+                    .append(v.mirrorLost()).append(':').append(v.takeovers()).append(';');
+        }
+        b.append(cell.controllers().drills().size());
+        f.put("ownership", b.toString());
         f.put("controllers", cache.dirtyBytes() + ":" + cache.capacityBytes() + ":"
-                + cell.backup().state().state());
+                + cell.backup().state().state() + ":" + b);
         // the schedules as GET /api/schedules shows them (next/last run, last snapshot and error included)
         f.put("schedules", api.schedulesBody().encode());
         // the seed-003 backup state as GET /api/backup shows it (log usage and copy progress included)

@@ -24,6 +24,8 @@ export class ApiError extends Error {
     this.code = body ? body.code : undefined;
     this.sense = body ? body.sense : undefined; // seed-003 refusals: {key, asc, ascq}
     this.lopStatus = body ? body.lopStatus : undefined;
+    this.wouldFailOver = body ? body.wouldFailOver : undefined; // a drill refused without force: the LUNs at stake
+    this.takenOverBy = body ? body.takenOverBy : undefined;
   }
 }
 

@@ -28,7 +28,12 @@ final class CliFixture extends ApplianceFixture {
     String scheme = "http";
 
     CliFixture() throws IOException {
-        super("sanctl-", UnaryOperator.identity());
+        this(false);
+    }
+
+    /** {@code paired}: two controllers (NSC A and B), see {@link ApplianceFixture#paired}. */
+    CliFixture(boolean paired) throws IOException {
+        super("sanctl-", UnaryOperator.identity(), paired);
     }
 
     String url() {

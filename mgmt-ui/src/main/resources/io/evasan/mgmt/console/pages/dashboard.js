@@ -6,6 +6,7 @@ import { get, post, seg, normalizeJobs, ApiError } from '../api.js';
 import { capacityChart } from '../charts.js';
 import { confirmDialog, formDialog, field, serial, badge } from '../ui.js';
 import { sizeControls, sizeBytes } from './luns.js';
+import { nscFacts } from './controllers.js';
 
 /** The create-disk-group dialog (name, 6..12 drives, drive size); resolves to the new group's name or null. */
 export async function createGroupDialog() {
@@ -45,7 +46,8 @@ export function create() {
       h('div', { class: 'title-row' }, h('h2', {}, 'Capacity per drive'), createGroupButton),
       capacity),
     h('div', { class: 'columns' },
-      h('section', { class: 'panel' }, h('h2', {}, 'Controllers'), controllers),
+      h('section', { class: 'panel' }, h('div', { class: 'title-row' }, h('h2', {}, 'Controllers'),
+        h('a', { href: '#/controllers', 'data-testid': 'controllers-link' }, 'Drills and failover →')), controllers),
       h('section', { class: 'panel' }, h('h2', {}, 'Jobs'), jobs)));
 
   let pool = null;
@@ -144,17 +146,23 @@ export function create() {
   }
 
   function renderControllers(list) {
-    replace(controllers, list.map((c) => h('div', { class: 'controller', 'data-controller': c.name },
-      h('h3', {}, c.name, ' ', c.state ? badge(c.state) : null),
+    // the cache, destage and backup fields are the cell's (each entry repeats them): shown once, then each NSC
+    const c = list[0];
+    if (!c) {
+      replace(controllers, h('p', { class: 'muted' }, 'No controllers.'));
+      return;
+    }
+    replace(controllers,
       h('dl', { class: 'facts' },
-        h('dt', {}, 'Cache dirty'),
+        h('dt', {}, c.paired ? 'Cache dirty (both NSCs)' : 'Cache dirty'),
         h('dd', {}, `${fmtBytes(c.cacheDirtyBytes)} of ${fmtBytes(c.cacheCapacityBytes)}`,
           progressBar(c.cacheDirtyBytes, c.cacheCapacityBytes, { testid: 'dirty-' + c.name, label: 'dirty cache bytes' })),
         c.destagedBytesPerSecond !== undefined ? [h('dt', {}, 'Destage rate'), h('dd', {}, fmtBytes(c.destagedBytesPerSecond) + '/s')] : null,
         h('dt', {}, 'Snapshot backup (seed 003)'),
-        h('dd', {}, h('a', { href: '#/backup', title: 'the backup page' }, badge(c.snapshotBackupState))),
-        h('dt', {}, 'LUNs owned'),
-        h('dd', {}, c.luns.length ? c.luns.map((n) => h('a', { href: '#/luns/' + seg(n), class: 'chip' }, n)) : '–')))));
+        h('dd', {}, h('a', { href: '#/backup', title: 'the backup page' }, badge(c.snapshotBackupState)))),
+      list.map((n) => h('div', { class: 'controller', 'data-controller': n.name },
+        h('h3', {}, n.id ? 'NSC ' + n.id + ' · ' : '', n.name, ' ', n.state ? badge(n.state) : null),
+        nscFacts(n))));
   }
 
   function jobButton(j, verb, label) {

@@ -1,9 +1,9 @@
-// One LUN: details, presentations (present / unpresent), the sharing tree drawn as a graph with
+// One LUN: details with its controller ownership (owner, preferred controller, failover mode: change, move), presentations (present / unpresent), the sharing tree drawn as a graph with
 // the Snapshot / Snapclone buttons, and the snapshot list (present / unpresent to a host, rollback,
 // delete, BGCOPY pause/resume).
 
 import { h, replace, fmtBytes, fmtInt, fmtTime, toast } from '../dom.js';
-import { get, post, del, patch, seg, normalizeJobs } from '../api.js';
+import { get, post, put, del, patch, seg, normalizeJobs } from '../api.js';
 import { sizeControls, sizeBytes, bestUnit } from './luns.js';
 import { treeGraph, updateTreeBgcopy } from '../charts.js';
 import { field, formDialog, confirmDialog, serial, badge, clearErrors, showError } from '../ui.js';
@@ -55,9 +55,11 @@ export function create(lunName) {
   let lun = null;
   let tree = null;
   let snapshots = [];
+  let owner = null; // GET .../ownership; null on a single-controller cell (409) or before the first answer
+  let ownerNote = '';
 
   const refresh = serial(async () => {
-    const [l, t, s] = await Promise.allSettled([get(base), get(base + '/tree'), get('/api/snapshots')]);
+    const [l, t, s, o] = await Promise.allSettled([get(base), get(base + '/tree'), get('/api/snapshots'), get(base + '/ownership')]);
     if (disposed) return;
     if (l.status === 'rejected') {
       if (l.reason.status === 404) {
@@ -73,6 +75,8 @@ export function create(lunName) {
     }
     lun = l.value;
     if (s.status === 'fulfilled') snapshots = s.value.filter((x) => x.lun === lunName);
+    owner = o.status === 'fulfilled' ? o.value : null;
+    ownerNote = o.status === 'fulfilled' ? '' : o.reason.status === 409 ? 'single controller' : 'unknown: ' + o.reason.message;
     renderDetails();
     renderPresentations();
     if (t.status === 'fulfilled') {
@@ -93,7 +97,51 @@ export function create(lunName) {
       h('dt', {}, 'Size'), h('dd', { 'data-testid': 'lun-size-value' }, `${fmtBytes(lun.sizeBytes)} (${fmtInt(lun.sizeBytes)} bytes)`),
       h('dt', {}, 'Serial'), h('dd', { class: 'mono' }, lun.serial),
       h('dt', {}, 'LUN id / disk'), h('dd', {}, `${lun.id} / ${lun.disk}`),
-      h('dt', {}, 'Snapshots'), h('dd', {}, String(lun.snapshots.length))));
+      h('dt', {}, 'Snapshots'), h('dd', {}, String(lun.snapshots.length)),
+      h('dt', {}, 'Controller'), h('dd', { 'data-testid': 'lun-owner' }, owner
+        ? [h('a', { href: '#/controllers' }, 'NSC ' + owner.owner), ' ',
+          h('span', { class: 'muted', 'data-testid': 'lun-preference' },
+            `preferred ${owner.preferred ? 'NSC ' + owner.preferred : 'none'} · ${owner.mode.toLowerCase().replaceAll('_', ' ')}`), ' ',
+          h('button', { type: 'button', class: 'small', 'data-testid': 'ownership-change', onclick: changeOwnership }, 'Change…'), ' ',
+          h('button', {
+            type: 'button', class: 'small', 'data-testid': 'ownership-move', onclick: () => moveTo(owner.owner === 'A' ? 'B' : 'A'),
+          }, `Move to NSC ${owner.owner === 'A' ? 'B' : 'A'}`)]
+        : h('span', { class: 'muted' }, ownerNote || '–'))));
+  }
+
+  async function moveTo(to) {
+    try {
+      await post(base + '/move', { to });
+      toast(`${lunName} moved to NSC ${to}`, 'ok');
+      refresh(null);
+    } catch (e) {
+      if (e.status !== 401) toast(`Move of ${lunName}: ${e.message}`, 'error');
+    }
+  }
+
+  async function changeOwnership() {
+    const opt = (v, label, cur) => h('option', { value: v, selected: v === cur }, label);
+    const preferred = h('select', { name: 'preferred', 'data-testid': 'ownership-preferred' },
+      opt('none', 'none', owner.preferred || 'none'), opt('A', 'NSC A', owner.preferred), opt('B', 'NSC B', owner.preferred));
+    const mode = h('select', { name: 'mode', 'data-testid': 'ownership-mode' },
+      opt('NO_PREFERENCE', 'No preference', owner.mode), opt('FAILOVER_ONLY', 'Failover only', owner.mode),
+      opt('FAILOVER_FAILBACK', 'Failover and failback', owner.mode));
+    await formDialog({
+      title: `Controller of ${lunName}`,
+      testid: 'ownership-dialog',
+      submitLabel: 'Save',
+      content: [
+        h('p', { class: 'message' }, `Now served by NSC ${owner.owner}. A LUN moves to its preferred controller at once when that one is online. `
+          + 'On a controller failure the survivor takes the LUN; with failback it returns once the preferred controller is back.'),
+        field('Preferred controller', preferred, ['preferred']),
+        field('Failover mode', mode, ['mode'], 'failover only and failback need a preferred controller'),
+      ],
+      onSubmit: async () => {
+        const r = await put(base + '/ownership', { preferred: preferred.value === 'none' ? null : preferred.value, mode: mode.value });
+        toast(`${lunName}: served by NSC ${r.owner}, preferred ${r.preferred ? 'NSC ' + r.preferred : 'none'}, ${r.mode.toLowerCase().replaceAll('_', ' ')}`, 'ok');
+        await refresh(null);
+      },
+    });
   }
 
   function renderPresentations() {
@@ -324,7 +372,7 @@ export function create(lunName) {
   return {
     el,
     title: 'LUN ' + lunName,
-    topics: ['luns', 'snapshots', 'jobs'],
+    topics: ['luns', 'snapshots', 'jobs', 'ownership'],
     refresh,
     onJobs,
     dispose: () => { disposed = true; },
