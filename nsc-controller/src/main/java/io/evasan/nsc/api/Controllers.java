@@ -26,8 +26,9 @@ public interface Controllers {
     LunOwnership move(String unit, NscId to);
 
     /**
-     * Runs a failover drill on {@code target}: {@code kill} (a crash) or {@code hang} (stops answering without
-     * exiting). Returns once the partner has taken over, with the report so far.
+     * Runs a failover drill on {@code target}: {@code kill} (a crash), {@code hang} (stops answering without
+     * exiting), or {@code partition} (the bus between A and B cut while both keep the drives; {@code target} is
+     * ignored: the first takeover claim wins). Returns once a controller has taken over, with the report so far.
      */
     DrillReport drill(String kind, NscId target);
 

@@ -108,17 +108,20 @@ final class CellControllers implements Controllers {
 
     @Override
     public DrillReport drill(String kind, NscId target) {
+        ControllerPair p = pair();
+        if ("partition".equals(kind)) {
+            return p.partition();
+        }
         if (target == null) {
             throw new StorageException(ErrorCode.INVALID_ARGUMENT, "target: A or B");
         }
-        ControllerPair p = pair();
         if ("kill".equals(kind)) {
             return p.kill(target);
         }
         if ("hang".equals(kind)) {
             return p.hang(target);
         }
-        throw new StorageException(ErrorCode.INVALID_ARGUMENT, "kind: kill or hang, not '" + kind + "'");
+        throw new StorageException(ErrorCode.INVALID_ARGUMENT, "kind: kill, hang or partition, not '" + kind + "'");
     }
 
     @Override

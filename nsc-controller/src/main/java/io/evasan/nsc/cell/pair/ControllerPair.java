@@ -87,6 +87,8 @@ public final class ControllerPair implements AutoCloseable {
     private DestageTarget backend;
     private SnapshotAction action;
     private volatile boolean closed;
+    /** Drops the pair's own messages (heartbeat, mirror) between the two for the partition drill; null without a bus. */
+    private io.evasan.nsc.cell.heartbeat.LinkSwitch links;
 
     /** One controller's half of the data path. */
     private final class Nsc {
@@ -119,7 +121,8 @@ public final class ControllerPair implements AutoCloseable {
     private static final class Drill {
         final long id;
         final String kind;
-        final NscId target;
+        /** The controller that went down (for a partition: the one that lost the race, once known). */
+        volatile NscId target;
         final long startedAtMillis = System.currentTimeMillis();
         final long t0 = System.nanoTime();
         volatile long detectedNanos = -1;
@@ -368,6 +371,7 @@ public final class ControllerPair implements AutoCloseable {
         if (options.vertx() == null) {
             return;
         }
+        links = io.evasan.nsc.cell.heartbeat.LinkSwitch.install(options.vertx());
         for (NscId id : NscId.values()) {
             startMonitor(nscs.get(id));
         }
@@ -481,7 +485,8 @@ public final class ControllerPair implements AutoCloseable {
         synchronized (drills) {
             for (int i = drills.size() - 1; i >= 0; i--) {
                 Drill d = drills.get(i);
-                if (d.target == target && "running".equals(d.outcome)) {
+                if ((d.target == target || "partition".equals(d.kind) && d.target == null) && "running".equals(d.outcome)) {
+                    d.target = target;
                     return d;
                 }
             }
@@ -528,6 +533,22 @@ public final class ControllerPair implements AutoCloseable {
         if (options.vertx() == null) {
             failovers.execute(() -> takeOver(nsc.partner(), "hang seen without heartbeat"));
         }
+        return awaitDrill(drill);
+    }
+
+    /**
+     * Partition drill: the event bus between A and B is cut both ways (heartbeat and mirror) while both keep the
+     * drives. Each sees the other dead; the first takeover claim wins (the embedded stand-in for the quorum-disk
+     * lease) and fences the other, so exactly one writes each unit. The cut heals when the loser is restarted.
+     * Needs the heartbeat (a bus).
+     */
+    public DrillReport partition() {
+        if (links == null) {
+            throw new StorageException(ErrorCode.INVALID_STATE, "a partition drill needs the pair's event bus");
+        }
+        checkOnline(NscId.A);
+        Drill drill = newDrill("partition", null);
+        links.partition(nscs.get(NscId.A).name(), nscs.get(NscId.B).name());
         return awaitDrill(drill);
     }
 
@@ -581,6 +602,9 @@ public final class ControllerPair implements AutoCloseable {
                     + " is " + p.state);
         }
         n.state = NscState.RESYNCHRONIZING;
+        if (links != null) {
+            links.heal();   // a partition drill ends when its loser comes back
+        }
         n.fence = new FencedDestage(n.name(), backend, action);
         MirrorLink toP = newLink(n);   // n's cache into the replica p holds
         MirrorLink toN = newLink(p);   // p's cache into the replica n holds
@@ -761,5 +785,8 @@ public final class ControllerPair implements AutoCloseable {
         }
         failovers.shutdownNow();
         notifier.shutdownNow();
+        if (links != null) {
+            links.close();
+        }
     }
 }

@@ -158,7 +158,10 @@ class ControllerPairTest {
             }
             Thread.sleep(50 + rnd.nextInt(300));   // the seeded random moment of the fault
             long before = ws.stream().mapToLong(w -> w.ackedCount.get()).sum();
-            DrillReport r = kind.equals("kill") ? s.pair.kill(NscId.B) : s.pair.hang(NscId.B);
+            DrillReport r = kind.equals("kill") ? s.pair.kill(NscId.B)
+                    : kind.equals("hang") ? s.pair.hang(NscId.B) : s.pair.partition();
+            NscId lost = r.target();   // B, or for a partition whichever lost the race
+            NscId kept = lost.partner();
             System.out.println("drill: " + r + " (" + before + " writes acknowledged before the fault)");
             assertTrue(r.takeoverMillis() >= 0, "taken over: " + r);
             assertEquals(LUNS / 2, r.unitsMoved(), r.toString());
@@ -172,19 +175,21 @@ class ControllerPairTest {
                     throw new AssertionError("writer " + w.initiator + " failed", w.failure);
                 }
             }
-            NscView b = s.pair.nscs().get(1);
+            NscView b = s.pair.nscs().get(lost.ordinal());
             assertEquals(NscState.FAILED, b.state());
             assertEquals(List.of(), b.ownedUnits());
-            assertTrue(s.pair.nscs().get(0).mirrorLost() != null, "A reports its cache unmirrored");
+            assertEquals(NscState.ONLINE, s.pair.state(kept), "exactly one controller survives");
+            assertEquals(LUNS, s.pair.nscs().get(kept.ordinal()).ownedUnits().size(), "the survivor owns every LUN");
+            assertTrue(s.pair.nscs().get(kept.ordinal()).mirrorLost() != null, "the survivor reports its cache unmirrored");
             DrillReport done = s.pair.drills().get(0);
             assertTrue(done.firstIoMillis() >= done.takeoverMillis(), "first I/O after the takeover: " + done);
             System.out.println("drill report: " + done);
             for (Writer w : ws) {
-                w.verify(s, "after the " + kind + " of B, read through A");
+                w.verify(s, "after the " + kind + " (" + lost + " lost), read through " + kept);
             }
 
-            // B returns: fresh mirrors both ways, odd LUNs fail back to B
-            List<Integer> back = s.pair.restart(NscId.B);
+            // the lost controller returns: fresh mirrors both ways, its preferred LUNs fail back
+            List<Integer> back = s.pair.restart(lost);
             assertEquals(LUNS / 2, back.size(), "failed back: " + back);
             for (LunRecord lr : luns) {
                 LunOwnership o = s.pair.ownership(lr.id());
@@ -193,7 +198,7 @@ class ControllerPairTest {
             assertEquals(null, s.pair.nscs().get(0).mirrorLost(), "A mirrored again");
             assertEquals(null, s.pair.nscs().get(1).mirrorLost(), "B mirrored");
             for (Writer w : ws) {
-                w.verify(s, "after B's return");
+                w.verify(s, "after " + lost + "'s return");
             }
             // more writes on both, then the whole appliance crashes with both logs full of dirty data
             stop.set(false);
@@ -225,6 +230,11 @@ class ControllerPairTest {
     @Test
     void shouldKeepEveryAcknowledgedWriteWhenTheOwnerHangs() throws Exception {
         drill("hang");
+    }
+
+    @Test
+    void shouldLetExactlyOneControllerWriteWhenTheBusBetweenThemIsCut() throws Exception {
+        drill("partition");
     }
 
     @Test
