@@ -238,6 +238,33 @@ class ControllerPairTest {
     }
 
     @Test
+    void shouldTakeASnapshotRequestedBeforeTheOwnerDiedWithExactlyTheWritesAcknowledgedBeforeItsRequest() throws Exception {
+        byte[] before = new byte[BLOCK];
+        Arrays.fill(before, (byte) 7);
+        byte[] after = new byte[BLOCK];
+        Arrays.fill(after, (byte) 9);
+        try (PairedStack s = new PairedStack(dir, vertx)) {
+            LunRecord r = s.ctl.createLun("lun0", LUN_BYTES);
+            s.pair.setPreference(r.id(), NscId.B, FailoverMode.FAILOVER_FAILBACK);
+            s.ctl.writeCache().pauseDestage();   // the write, the marker and the later write stay in B's cache
+            s.ctl.writeCache().write(1, r.id(), 0, ByteBuffer.wrap(before), false);
+            s.ctl.snapshot("lun0", "s1", false);
+            s.ctl.writeCache().write(1, r.id(), 0, ByteBuffer.wrap(after), false);
+            assertTrue(s.ctl.listSnapshots().stream().noneMatch(x -> x.name().equals("s1")), "not taken yet");
+            DrillReport d = s.pair.kill(NscId.B);
+            assertTrue(d.takeoverMillis() >= 0, d.toString());
+            s.ctl.writeCache().resumeDestage();
+            assertTrue(s.ctl.listSnapshots().stream().anyMatch(x -> x.name().equals("s1")),
+                    "the survivor took the snapshot its replica's marker asked for");
+            byte[] got = new byte[BLOCK];
+            s.ctl.readSnapshot("s1", 0, got);
+            assertArrayEquals(before, got, "the snapshot holds exactly the writes acknowledged before its request");
+            s.ctl.read("lun0", 0, got);
+            assertArrayEquals(after, got, "the LUN holds the write acknowledged after the request");
+        }
+    }
+
+    @Test
     void shouldNotReplayUnitsTheSurvivorTookOverWhenTheApplianceCrashesBeforeTheDeadControllerReturns() throws Exception {
         byte[] old = new byte[BLOCK];
         Arrays.fill(old, (byte) 1);
