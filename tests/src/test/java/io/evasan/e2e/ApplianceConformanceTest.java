@@ -43,6 +43,32 @@ class ApplianceConformanceTest {
     }
 
     /**
+     * MultipathIO across the cell: the first connection through NSC A's portal (the owner's group,
+     * active/optimized), the second through NSC B's (active/non-optimized, carried out by A's cache).
+     * Inquiry runs the same way (TPGS set, VPD 83h with each port's target port group).
+     */
+    @Test
+    void shouldPassMultipathIoAcrossTheTwoControllersPortals() throws Exception {
+        Clients.require("iscsi-test-cu");
+        EmbeddedAppliance.Options o = new EmbeddedAppliance.Options(dir.resolve("datamp"), "127.0.0.1", 0,
+                EmbeddedAppliance.DEFAULT_IQN, RaidLevel.RAID0, 100L << 20, true, false, "127.0.0.1", 0);
+        List<IscsiTestCu.SuiteResult> results;
+        try (EmbeddedAppliance app = EmbeddedAppliance.start(o)) {
+            String viaB = "iscsi://127.0.0.1:" + app.iscsiPort(io.evasan.nsc.api.NscId.B, 0) + "/"
+                    + EmbeddedAppliance.DEFAULT_IQN + "/0";
+            results = IscsiTestCu.runSuites(app.iscsiUrl(0), viaB, Paths.get("target", "iscsi-test-cu-appliance-mp"),
+                    300, List.of("MultipathIO", "Inquiry"));
+        }
+        String report = IscsiTestCu.report(results);
+        System.out.println(report);
+        for (IscsiTestCu.SuiteResult r : results) {
+            assertEquals(List.of(), r.failed(), r.suite() + " failures across NSC A and B; see target/iscsi-test-cu-appliance-mp/");
+            assertEquals(List.of(), r.skipped(), r.suite() + " skips across NSC A and B");
+            assertTrue(r.pass() > 0, r.suite() + " ran no test");
+        }
+    }
+
+    /**
      * GetLBAStatus on LUNs that report 512-byte physical blocks ({@code --physical-block-size 512}).
      * libiscsi 1.19's {@code GetLBAStatus.UnmapSingle} asks for the status of LBA {@code i+1} and
      * requires the first descriptor to start at {@code i + LBPPB}; SBC-3 requires it to start at the

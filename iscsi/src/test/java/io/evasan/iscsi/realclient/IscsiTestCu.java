@@ -126,6 +126,15 @@ public final class IscsiTestCu {
      */
     public static List<SuiteResult> runSuites(String url, Path logDir, long budgetSeconds, List<String> ordered)
             throws Exception {
+        return runSuites(url, url, logDir, budgetSeconds, ordered);
+    }
+
+    /**
+     * As {@link #runSuites(String, Path, long, List)} with the second connection to {@code url2} (another portal of
+     * the same LU: MultipathIO then runs across two target ports).
+     */
+    public static List<SuiteResult> runSuites(String url, String url2, Path logDir, long budgetSeconds,
+                                              List<String> ordered) throws Exception {
         Files.createDirectories(logDir);
         List<SuiteResult> results = new ArrayList<>();
         long deadline = System.nanoTime() + budgetSeconds * 1_000_000_000L;
@@ -133,7 +142,7 @@ public final class IscsiTestCu {
             long left = (deadline - System.nanoTime()) / 1_000_000_000L;
             assertTrue(left > 5, "iscsi-test-cu run exceeded its " + budgetSeconds + " s budget before suite " + suite);
             RealClients.Run r = RealClients.run(Math.min(240, left), logDir.resolve(suite + ".log"),
-                    "iscsi-test-cu", "-d", "-v", "-t", "ALL." + suite, url, url);
+                    "iscsi-test-cu", "-d", "-v", "-t", "ALL." + suite, url, url2);
             SuiteResult sr = parse(suite, r.output());
             if (r.exit() == -1) {
                 sr = new SuiteResult(suite, sr.pass(), sr.skip(), sr.fail() + 1, sr.skipped(),
