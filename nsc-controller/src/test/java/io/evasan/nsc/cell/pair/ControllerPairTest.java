@@ -264,6 +264,38 @@ class ControllerPairTest {
         }
     }
 
+    /** Seed 003 in a duplex cell: an active snapshot backup and a LOP copy survive the failover of the primary's owner. */
+    @Test
+    void shouldKeepAnActiveSnapshotBackupAndItsCopyAcrossTheFailoverOfThePrimarysOwner() throws Exception {
+        byte[] before = new byte[BLOCK];
+        Arrays.fill(before, (byte) 3);
+        byte[] after = new byte[BLOCK];
+        Arrays.fill(after, (byte) 4);
+        try (PairedStack s = new PairedStack(dir, vertx)) {
+            s.ctl.defineLogLun("log", 64L << 20);
+            LunRecord prim = s.ctl.createLun("prim", LUN_BYTES);
+            LunRecord dst = s.ctl.createLun("dst", LUN_BYTES);
+            s.pair.setPreference(prim.id(), NscId.B, FailoverMode.FAILOVER_FAILBACK);
+            s.pair.setPreference(dst.id(), NscId.A, FailoverMode.FAILOVER_FAILBACK);
+            s.ctl.writeCache().write(1, prim.id(), 0, ByteBuffer.wrap(before), false);
+            s.ctl.initiateBackup("prim");
+            s.ctl.writeCache().write(1, prim.id(), 0, ByteBuffer.wrap(after), false);
+            s.ctl.startBackupCopy("dst", false);
+            s.ctl.backupEngine().pauseCopy();
+            DrillReport d = s.pair.kill(NscId.B);
+            assertTrue(d.takeoverMillis() >= 0, d.toString());
+            assertEquals(io.evasan.nsc.backup.BackupState.ACTIVE, s.ctl.backupEngine().state(), "the backup stays active");
+            assertEquals(prim.id(), s.ctl.backupEngine().activePrimary());
+            s.ctl.backupEngine().resumeCopy();
+            s.ctl.backupEngine().awaitCopy(30_000);
+            byte[] got = new byte[BLOCK];
+            s.ctl.read("dst", 0, got);
+            assertArrayEquals(before, got, "the copy holds the backup's point in time, taken before the failover");
+            s.ctl.read("prim", 0, got);
+            assertArrayEquals(after, got, "the primary keeps the write acknowledged after the initiation");
+        }
+    }
+
     @Test
     void shouldNotReplayUnitsTheSurvivorTookOverWhenTheApplianceCrashesBeforeTheDeadControllerReturns() throws Exception {
         byte[] old = new byte[BLOCK];
