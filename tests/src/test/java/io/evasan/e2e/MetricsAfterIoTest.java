@@ -72,6 +72,50 @@ class MetricsAfterIoTest {
         }
     }
 
+    /**
+     * The cell's own meters: mirror latency and backlog, heartbeat round trip, per-NSC state and cache, and a
+     * failover with its duration, after host writes and a kill drill of NSC B.
+     */
+    @Test
+    void shouldExposeTheCellsMirrorHeartbeatAndFailoverMeters() throws Exception {
+        Clients.require("qemu-io");
+        try (EmbeddedAppliance app = EmbeddedAppliance.start(EmbeddedAppliance.Options.forTest(dir.resolve("data")))) {
+            String token = app.createdToken().orElseThrow();
+            Clients.Result r = Clients.qemuIo(app.iscsiUrl(0), List.of("write -P 1 0 " + LEN, "write -P 2 " + LEN + " " + LEN));
+            assertEquals(2, r.count("wrote "), r.toString());
+            Map<String, Double> up = scrape(app, token);
+            assertTrue(sum(up, "evasan_cell_mirror_latency_seconds_count", "") >= 2, "mirror round trips: " + cellKeys(up));
+            assertTrue(up.keySet().stream().anyMatch(k -> k.startsWith("evasan_cell_mirror_backlog_bytes")), cellKeys(up).toString());
+            assertTrue(sum(up, "evasan_cell_heartbeat_rtt_seconds_count", "") > 0, "heartbeat round trips: " + cellKeys(up));
+            assertEquals(1.0, sum(up, "evasan_cell_nsc_online", "nsc=\"B\""), 0.0);
+            assertEquals(1.0, sum(up, "evasan_cell_nsc_mirrored", "nsc=\"A\""), 0.0);
+            assertEquals(0.0, sum(up, "evasan_cell_failovers_total", ""), 0.0);
+
+            app.pair().kill(io.evasan.nsc.api.NscId.B);
+            Map<String, Double> after = scrape(app, token);
+            assertEquals(0.0, sum(after, "evasan_cell_nsc_online", "nsc=\"B\""), 0.0, "B is down");
+            assertEquals(0.0, sum(after, "evasan_cell_nsc_mirrored", "nsc=\"A\""), 0.0, "A runs unmirrored");
+            assertEquals(1.0, sum(after, "evasan_cell_failovers_total", ""), 0.0);
+            assertEquals(1.0, sum(after, "evasan_cell_takeover_seconds_count", ""), 0.0, "the takeover's duration");
+        }
+    }
+
+    /** The sum of the samples of {@code name} whose labels contain {@code label} (all when empty). */
+    private static double sum(Map<String, Double> samples, String name, String label) {
+        double total = 0;
+        for (Map.Entry<String, Double> e : samples.entrySet()) {
+            String k = e.getKey();
+            if ((k.equals(name) || k.startsWith(name + "{")) && k.contains(label)) {
+                total += e.getValue();
+            }
+        }
+        return total;
+    }
+
+    private static List<String> cellKeys(Map<String, Double> samples) {
+        return samples.keySet().stream().filter(k -> k.startsWith("evasan_cell")).sorted().toList();
+    }
+
     private static double delta(Map<String, Double> before, Map<String, Double> after, String name, String lun) {
         String key = null;
         for (String k : after.keySet()) {
