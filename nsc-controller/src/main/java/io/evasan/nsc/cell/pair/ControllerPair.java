@@ -366,8 +366,17 @@ public final class ControllerPair implements AutoCloseable {
         });
     }
 
-    /** Starts the heartbeat (after the controller opened over {@link #open}'s router). */
+    /**
+     * Starts the cell (after the controller opened over {@link #open}'s router): every unit with a preferred controller
+     * goes there (both are online at start: a unit the survivor kept after a failover before the last stop returns to
+     * its preferred controller, as the EVA places a LUN at boot), then the heartbeat starts.
+     */
     public synchronized void start() {
+        for (LunOwnership o : table.all()) {
+            if (o.preferred() != null && o.owner() != o.preferred()) {
+                move(o.unitId(), o.preferred());
+            }
+        }
         if (options.vertx() == null) {
             return;
         }

@@ -321,6 +321,9 @@ class ControllerPairTest {
             byte[] got = new byte[BLOCK];
             s.ctl.writeCache().read(unit, 0, ByteBuffer.wrap(got));
             assertArrayEquals(newer, got, "B's stale log entry must not be replayed over A's newer write");
+            assertEquals(NscId.B, s.pair.ownership(unit).owner(), "at start a unit goes to its preferred controller");
+            s.ctl.writeCache().read(unit, 0, ByteBuffer.wrap(got));
+            assertArrayEquals(newer, got, "and reads the same there");
         }
     }
 }
