@@ -459,7 +459,18 @@ public final class ControllerPair implements AutoCloseable {
         MirrorReplica replica = d.link.replica();
         long[] done = new long[1];
         int moved = caches.exclusive(() -> {
-            replica.takeOver(s.fence, s.fence);
+            replica.takeOver(s.fence, request -> {
+                // a snapshot that fails fails its request only; the takeover goes on
+                RuntimeException failure = null;
+                try {
+                    s.fence.takeSnapshot(request);
+                } catch (RuntimeException e) {
+                    failure = e;
+                    LOG.log(System.Logger.Level.WARNING, s.name() + ": snapshot " + request.name() + " of "
+                            + d.name() + "'s replica failed at takeover: " + e);
+                }
+                caches.replayedMarker(request, failure);
+            });
             int n = 0;
             for (LunOwnership o : table.all()) {
                 if (o.owner() == d.id) {
@@ -642,8 +653,13 @@ public final class ControllerPair implements AutoCloseable {
         List<Integer> back = new ArrayList<>();
         for (LunOwnership o : table.all()) {
             if (o.preferred() == nsc && o.mode() == FailoverMode.FAILOVER_FAILBACK && o.owner() != nsc) {
-                move(o.unitId(), nsc);
-                back.add(o.unitId());
+                try {
+                    move(o.unitId(), nsc);
+                    back.add(o.unitId());
+                } catch (StorageException e) {   // one unit that cannot move keeps the others from nothing
+                    LOG.log(System.Logger.Level.WARNING, "failback of unit " + o.unitId() + " to " + n.name()
+                            + " failed: " + e);
+                }
             }
         }
         LOG.log(System.Logger.Level.INFO, n.name() + " is back; " + back.size() + " units failed back");
@@ -692,7 +708,14 @@ public final class ControllerPair implements AutoCloseable {
             }
             WriteBackCache from = nscs.get(o.owner()).cache;
             if (from != null && !from.halted()) {
-                from.synchronize(unit, 0, 0);
+                try {
+                    from.synchronize(unit, 0, 0);
+                } catch (StorageException e) {
+                    if (e.code() != ErrorCode.NOT_FOUND) {
+                        throw e;
+                    }
+                    // the unit is gone (deleted): nothing of it is cached any more, only its record moves
+                }
                 awaitMarkersGone(from, unit);
             }
             table.put(o.ownedBy(to));

@@ -48,6 +48,11 @@ public final class PairedCaches implements WriteCache {
     private final Condition changed = changeLock.newCondition();
     private final long transitionNanos;
     private final int maxWriteBytes;
+    /**
+     * Snapshot markers handed out and not yet taken, by request id: a marker the owner's crash left in its
+     * partner's replica is taken by the survivor, which completes the requester's {@code taken()} through here.
+     */
+    private final java.util.Map<Long, SnapshotMarker> markersInFlight = new java.util.concurrent.ConcurrentHashMap<>();
     /** Armed by a takeover ({@link #armFirstIo}); the first routed call that completes after it sets the time. */
     private final java.util.concurrent.atomic.AtomicLong firstIoNanos = new java.util.concurrent.atomic.AtomicLong(-1);
 
@@ -241,8 +246,27 @@ public final class PairedCaches implements WriteCache {
                             + " on " + owner.partner() + "): move them to one controller first");
                 }
             }
-            return c.insertMarker(request);
+            SnapshotMarker m = c.insertMarker(request);
+            markersInFlight.put(request.requestId(), m);
+            m.taken().whenComplete((r, e) -> markersInFlight.remove(request.requestId(), m));
+            return m;
         }, NOTHING);
+    }
+
+    /**
+     * The survivor took (or failed to take, {@code failure} non-null) the snapshot of {@code request} while
+     * replaying a dead owner's replica: the requester's marker learns it.
+     */
+    void replayedMarker(SnapshotRequest request, RuntimeException failure) {
+        SnapshotMarker m = markersInFlight.remove(request.requestId());
+        if (m == null) {
+            return;
+        }
+        if (failure == null) {
+            m.taken().complete(request);
+        } else {
+            m.taken().completeExceptionally(failure);
+        }
     }
 
     @Override
