@@ -261,7 +261,7 @@ final class Multipath implements NbdServer.Exports, AutoCloseable {
             }
             apply(lu, groups);
             event("%s: path %s -> %06x lun %d up (tpg %d %s)".formatted(h.name(), lu.exportName, id, lun, path.group,
-                    path.state));
+                    stateName(path.state)));
         }
         loggedIn.get(h).put(id, wwpn);
     }
@@ -298,13 +298,15 @@ final class Multipath implements NbdServer.Exports, AutoCloseable {
     }
 
     private void apply(MultipathLu lu, List<Scsi.GroupState> groups) {
+        Set<String> changes = new java.util.TreeSet<>();
         for (Path p : lu.paths) {
             AccessState before = p.state;
             apply(p, groups);
             if (before != p.state) {
-                event("%s: tpg %d %s -> %s".formatted(lu.exportName, p.group, before, p.state));
+                changes.add("%s: tpg %d %s -> %s".formatted(lu.exportName, p.group, stateName(before), stateName(p.state)));
             }
         }
+        changes.forEach(this::event);
     }
 
     /** Re-reads RTPG through {@code via} and applies the states to every path of the LU. */
