@@ -58,18 +58,22 @@ class SanhostTest {
         return w.toString();
     }
 
-    static List<String> qemuIoArgs(Sanhost s, List<String> commands) {
+    static List<String> qemuIoArgs(int nbdPort, List<String> commands) {
         List<String> args = new ArrayList<>(List.of("stdbuf", "-oL", "qemu-io", "-f", "raw"));
         for (String c : commands) {
             args.add("-c");
             args.add(c);
         }
-        args.add("nbd://127.0.0.1:" + s.nbdPort() + "/lun0");
+        args.add("nbd://127.0.0.1:" + nbdPort + "/lun0");
         return args;
     }
 
     static String qemuIo(Sanhost s, List<String> commands) throws Exception {
-        Process p = new ProcessBuilder(qemuIoArgs(s, commands)).redirectErrorStream(true).start();
+        return qemuIo(s.nbdPort(), commands);
+    }
+
+    static String qemuIo(int nbdPort, List<String> commands) throws Exception {
+        Process p = new ProcessBuilder(qemuIoArgs(nbdPort, commands)).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(25, TimeUnit.SECONDS), out);
         assertEquals(0, p.exitValue(), out);
@@ -102,7 +106,11 @@ class SanhostTest {
      * acknowledged; returns the output.
      */
     static String qemuIoWithFault(Sanhost s, List<String> commands, int after, Runnable midway) throws Exception {
-        Process p = new ProcessBuilder(qemuIoArgs(s, commands)).redirectErrorStream(true).start();
+        return qemuIoWithFault(s.nbdPort(), commands, after, midway);
+    }
+
+    static String qemuIoWithFault(int nbdPort, List<String> commands, int after, Runnable midway) throws Exception {
+        Process p = new ProcessBuilder(qemuIoArgs(nbdPort, commands)).redirectErrorStream(true).start();
         StringBuilder out = new StringBuilder();
         CountDownLatch reached = new CountDownLatch(1);
         Thread reader = new Thread(() -> {
