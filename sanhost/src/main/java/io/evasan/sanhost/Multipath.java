@@ -464,8 +464,8 @@ final class Multipath implements NbdServer.Exports, AutoCloseable {
                         carrying ? "active" : "enabled", stateName(first.state), first.preferred ? " pref" : ""));
                 for (int i = 0; i < ps.size(); i++) {
                     Path p = ps.get(i);
-                    sb.append("%s %s %s %s:%06x -> %06x %s rtp=%d lun=%d %s ios=%d%s%n".formatted(lastGroup ? " " : "|",
-                            i == ps.size() - 1 ? "`-" : "|-", p.hba.name(), Wwn.format(p.hba.wwpn()), p.hba.port.portId(),
+                    sb.append("%s %s %s %06x -> %06x %s rtp=%d lun=%d %s ios=%d%s%n".formatted(lastGroup ? " " : "|",
+                            i == ps.size() - 1 ? "`-" : "|-", p.hba.name(), p.hba.port.portId(),
                             p.targetId, Wwn.format(p.targetWwpn), p.relativeTargetPort, p.lun,
                             p.up ? "active ready" : "failed faulty", p.ios.get(),
                             p.up ? "" : " (" + p.lastError + ")"));
@@ -474,6 +474,10 @@ final class Multipath implements NbdServer.Exports, AutoCloseable {
         }
         if (sb.length() == 0) {
             sb.append("no LUs\n");
+        }
+        for (Hba h : hbas) {
+            sb.append("%s %s port %06x link %s%n".formatted(h.name(), Wwn.format(h.wwpn()), h.port.portId(),
+                    h.end.isUp() ? "up" : "down"));
         }
         return sb.toString();
     }

@@ -1,5 +1,6 @@
 package io.evasan.sanhost;
 
+import io.evasan.fabric.link.Link;
 import io.evasan.scsi.alua.AccessState;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -228,6 +229,22 @@ class SanhostTest {
             String after = pathsCommand(s);
             assertEquals(g2, ios(after, 3) + ios(after, 4), "failed back: nothing more through group 2\n" + after);
             assertTrue(ios(after, 1) > 0 && ios(after, 2) > 0, after);
+        }
+    }
+
+    @Test
+    void shouldRetryOnAnotherPathWhenAPortStopsAnsweringWithoutAnRscn() throws Exception {
+        try (SanCell cell = new SanCell(io.evasan.fabric.switching.Wwn.parse(HOST)); Sanhost s = start(cell, HOST)) {
+            // frames to target port 1 vanish, the link stays up: no RSCN, only timeouts (then ABTS) tell
+            Link.Direction toTarget = Link.Direction.B_TO_A;
+            String out = qemuIoWithFault(s, writes(0, 32), 4, () -> cell.links.get(0).faults(toTarget).blackHole(true));
+            assertAllDone(out, "wrote", 32);
+            assertTrue(path(s.paths(), 1).contains("failed faulty"), s.paths());
+            assertAllDone(qemuIo(s, verifies(0, 32)), "read", 32);
+
+            cell.links.get(0).faults(toTarget).blackHole(false);
+            waitUntil(() -> path(s.paths(), 1).contains("active ready"), s::paths);
+            assertAllDone(qemuIo(s, verifies(0, 32)), "read", 32);
         }
     }
 
