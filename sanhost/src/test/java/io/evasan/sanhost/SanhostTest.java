@@ -249,6 +249,34 @@ class SanhostTest {
     }
 
     @Test
+    void shouldCarryOnThroughTheOtherHbaWhenOneLosesItsLinkAndBringItBack() throws Exception {
+        String host2 = "10:00:00:00:c9:aa:00:02";
+        try (SanCell cell = new SanCell(io.evasan.fabric.switching.Wwn.parse(HOST), io.evasan.fabric.switching.Wwn.parse(host2));
+             Sanhost s = start(cell, HOST, host2)) {
+            assertEquals(8, s.paths().lines().filter(l -> l.contains(" -> ")).count(), s.paths());
+            Hba hba0 = s.multipath().hbas().stream().filter(h -> h.name().equals("hba0")).findFirst().orElseThrow();
+            int before = hba0.port.portId();
+            String out = qemuIoWithFault(s, writes(0, 48), 6, hba0.end::detach);
+            assertAllDone(out, "wrote", 48);
+            assertAllDone(qemuIo(s, verifies(0, 48)), "read", 48);
+            // the HBA reconnects to the switch (a new switch port, so a new N_Port ID), logs in and finds its paths again
+            waitUntil(() -> s.paths().lines().filter(l -> l.contains("active ready")).count() == 8, s::paths);
+            assertNotEquals(before, hba0.port.portId());
+            assertTrue(pathsCommand(s).contains("hba0 10:00:00:00:c9:aa:00:01 port %06x link up".formatted(hba0.port.portId())));
+            long used = s.paths().lines().filter(l -> l.contains(" hba0 ")).mapToLong(l -> {
+                Matcher m = Pattern.compile("ios=(\\d+)").matcher(l);
+                return m.find() ? Long.parseLong(m.group(1)) : 0;
+            }).sum();
+            assertAllDone(qemuIo(s, verifies(0, 48)), "read", 48);
+            long now = s.paths().lines().filter(l -> l.contains(" hba0 ")).mapToLong(l -> {
+                Matcher m = Pattern.compile("ios=(\\d+)").matcher(l);
+                return m.find() ? Long.parseLong(m.group(1)) : 0;
+            }).sum();
+            assertTrue(now > used, "hba0 carries I/O again\n" + s.paths());
+        }
+    }
+
+    @Test
     void shouldReReadTheGroupsOnAnAsymmetricAccessStateChange() throws Exception {
         try (SanCell cell = new SanCell(io.evasan.fabric.switching.Wwn.parse(HOST)); Sanhost s = start(cell, HOST)) {
             assertAllDone(qemuIo(s, writes(0, 4)), "wrote", 4);
