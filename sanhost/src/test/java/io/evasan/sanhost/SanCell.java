@@ -23,8 +23,6 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A storage cell on a fabric, for tests: a switch (with its TCP listener for sanhost's HBAs), two
@@ -37,30 +35,39 @@ final class SanCell implements AutoCloseable {
             0x5000_1FE1_5000_0B02L};
     static final Duration WAIT = Duration.ofSeconds(10);
 
-    /** Group 1 (controller A) owns the LU: active/optimized and preferred; group 2 active/non-optimized. */
+    /**
+     * One target port group per controller, {@link #PORTS_PER_CONTROLLER} ports each (group g holds
+     * relative ports 2g-1 and 2g). Group 1 (controller A) owns the LU at first: active/optimized and
+     * preferred; group 2 active/non-optimized.
+     */
     static final class Groups implements TargetPortGroups {
-        final Map<Integer, AccessState> states = new ConcurrentHashMap<>(
-                Map.of(1, AccessState.ACTIVE_OPTIMIZED, 2, AccessState.ACTIVE_NON_OPTIMIZED));
-        volatile int preferred = 1;
+        static final int PORTS_PER_CONTROLLER = 2;
+        final AccessState[] byGroup = {null, AccessState.ACTIVE_OPTIMIZED, AccessState.ACTIVE_NON_OPTIMIZED};
+        volatile int owner = 1;
 
         @Override
         public int groupOf(int relativeTargetPortId) {
-            return relativeTargetPortId <= 2 ? 1 : 2;
+            int g = (relativeTargetPortId - 1) / PORTS_PER_CONTROLLER + 1;
+            return g >= 1 && g < byGroup.length ? g : -1;
         }
 
         @Override
         public List<TargetPortGroup> groups() {
-            return List.of(TargetPortGroup.of(1, 1, 2), TargetPortGroup.of(2, 3, 4));
+            List<TargetPortGroup> out = new ArrayList<>();
+            for (int g = 1; g < byGroup.length; g++) {
+                out.add(TargetPortGroup.of(g, 2 * g - 1, 2 * g));
+            }
+            return out;
         }
 
         @Override
-        public AccessState state(LogicalUnit lu, int groupId) {
-            return states.get(groupId);
+        public synchronized AccessState state(LogicalUnit lu, int groupId) {
+            return byGroup[groupId];
         }
 
         @Override
         public boolean preferred(LogicalUnit lu, int groupId) {
-            return groupId == preferred;
+            return groupId == owner;
         }
     }
 
@@ -117,9 +124,11 @@ final class SanCell implements AutoCloseable {
 
     /** Changes the ALUA states (group 1, group 2) and raises UNIT ATTENTION 06/2A/06 on every nexus. */
     void states(AccessState g1, AccessState g2, int preferred) {
-        groups.states.put(1, g1);
-        groups.states.put(2, g2);
-        groups.preferred = preferred;
+        synchronized (groups) {
+            groups.byGroup[1] = g1;
+            groups.byGroup[2] = g2;
+        }
+        groups.owner = preferred;
         disk.accessStatesChanged();
     }
 
