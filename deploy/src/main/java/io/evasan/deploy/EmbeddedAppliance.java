@@ -52,6 +52,10 @@ public final class EmbeddedAppliance implements AutoCloseable {
     public static final String MLD_ACCEPT_ROLLBACK_PROPERTY = "evasan.mld.acceptRollback";
     /** System property set by {@code --heartbeat-timeout-ms}: silence after which a controller's partner takes over. */
     public static final String HEARTBEAT_TIMEOUT_PROPERTY = "evasan.cell.heartbeatTimeoutMs";
+    /** The product's heartbeat timeout: a silent controller is taken over after this long. */
+    public static final long DEFAULT_HEARTBEAT_TIMEOUT_MS = 500;
+    /** {@link Options#forTest}'s heartbeat timeout. */
+    public static final long TEST_HEARTBEAT_TIMEOUT_MS = 5000;
     public static final String DEFAULT_IQN = "iqn.2026-11.io.evasan:nsc0";
     public static final String FIRST_LUN = "lun0";
 
@@ -64,8 +68,13 @@ public final class EmbeddedAppliance implements AutoCloseable {
      */
     public record Options(Path dataDir, String iscsiHost, int iscsiPort, String targetIqn, RaidLevel raid,
                           long firstLunSizeBytes, boolean serve, boolean metadataFsync, String mgmtHost, int mgmtPort,
-                          Path mgmtTlsCert, Path mgmtTlsKey, int physicalBlockBytes, long bgcopyBytesPerSecond) {
+                          Path mgmtTlsCert, Path mgmtTlsKey, int physicalBlockBytes, long bgcopyBytesPerSecond,
+                          long heartbeatTimeoutMillis) {
         public Options {
+            if (heartbeatTimeoutMillis < 50 || heartbeatTimeoutMillis > 60_000) {
+                throw new IllegalArgumentException("--heartbeat-timeout-ms must be between 50 and 60000, got "
+                        + heartbeatTimeoutMillis);
+            }
             Objects.requireNonNull(dataDir, "dataDir");
             Objects.requireNonNull(raid, "raid");
             if ((mgmtTlsCert == null) != (mgmtTlsKey == null)) {
@@ -79,6 +88,20 @@ public final class EmbeddedAppliance implements AutoCloseable {
             }
         }
 
+        /** The pair's default heartbeat timeout ({@value #DEFAULT_HEARTBEAT_TIMEOUT_MS} ms). */
+        public Options(Path dataDir, String iscsiHost, int iscsiPort, String targetIqn, RaidLevel raid,
+                       long firstLunSizeBytes, boolean serve, boolean metadataFsync, String mgmtHost, int mgmtPort,
+                       Path mgmtTlsCert, Path mgmtTlsKey, int physicalBlockBytes, long bgcopyBytesPerSecond) {
+            this(dataDir, iscsiHost, iscsiPort, targetIqn, raid, firstLunSizeBytes, serve, metadataFsync, mgmtHost, mgmtPort,
+                    mgmtTlsCert, mgmtTlsKey, physicalBlockBytes, bgcopyBytesPerSecond, DEFAULT_HEARTBEAT_TIMEOUT_MS);
+        }
+
+        /** The same options with the pair's heartbeat declaring a silent controller dead after {@code millis}. */
+        public Options withHeartbeatTimeout(long millis) {
+            return new Options(dataDir, iscsiHost, iscsiPort, targetIqn, raid, firstLunSizeBytes, serve, metadataFsync,
+                    mgmtHost, mgmtPort, mgmtTlsCert, mgmtTlsKey, physicalBlockBytes, bgcopyBytesPerSecond, millis);
+        }
+
         /** Unthrottled BGCOPY. */
         public Options(Path dataDir, String iscsiHost, int iscsiPort, String targetIqn, RaidLevel raid,
                        long firstLunSizeBytes, boolean serve, boolean metadataFsync, String mgmtHost, int mgmtPort,
@@ -90,7 +113,7 @@ public final class EmbeddedAppliance implements AutoCloseable {
         /** The same options with snapclone copies throttled to {@code bytesPerSecond} (0 = unthrottled). */
         public Options withBgcopyRate(long bytesPerSecond) {
             return new Options(dataDir, iscsiHost, iscsiPort, targetIqn, raid, firstLunSizeBytes, serve, metadataFsync,
-                    mgmtHost, mgmtPort, mgmtTlsCert, mgmtTlsKey, physicalBlockBytes, bytesPerSecond);
+                    mgmtHost, mgmtPort, mgmtTlsCert, mgmtTlsKey, physicalBlockBytes, bytesPerSecond, heartbeatTimeoutMillis);
         }
 
         /** 4 KiB physical blocks. */
@@ -104,7 +127,7 @@ public final class EmbeddedAppliance implements AutoCloseable {
         /** The same options with LUNs reporting {@code bytes} (512 or 4096) physical blocks. */
         public Options withPhysicalBlockBytes(int bytes) {
             return new Options(dataDir, iscsiHost, iscsiPort, targetIqn, raid, firstLunSizeBytes, serve, metadataFsync,
-                    mgmtHost, mgmtPort, mgmtTlsCert, mgmtTlsKey, bytes, bgcopyBytesPerSecond);
+                    mgmtHost, mgmtPort, mgmtTlsCert, mgmtTlsKey, bytes, bgcopyBytesPerSecond, heartbeatTimeoutMillis);
         }
 
         /** Plain-HTTP management API. */
@@ -117,7 +140,7 @@ public final class EmbeddedAppliance implements AutoCloseable {
         /** The same options with the management API on HTTPS (PEM certificate chain and private key). */
         public Options withMgmtTls(Path certPem, Path keyPem) {
             return new Options(dataDir, iscsiHost, iscsiPort, targetIqn, raid, firstLunSizeBytes, serve, metadataFsync,
-                    mgmtHost, mgmtPort, certPem, keyPem, physicalBlockBytes, bgcopyBytesPerSecond);
+                    mgmtHost, mgmtPort, certPem, keyPem, physicalBlockBytes, bgcopyBytesPerSecond, heartbeatTimeoutMillis);
         }
 
         /** "https" with a TLS certificate and key, else "http". */
@@ -125,9 +148,14 @@ public final class EmbeddedAppliance implements AutoCloseable {
             return mgmtTlsCert != null ? "https" : "http";
         }
 
-        /** Defaults for tests: data under {@code dir}, a free loopback port. */
+        /**
+         * Defaults for tests: data under {@code dir}, free loopback ports, and a heartbeat timeout of
+         * {@value #TEST_HEARTBEAT_TIMEOUT_MS} ms (a test not about failover must not see one because the build machine
+         * is loaded; failover tests set the product's {@link #withHeartbeatTimeout}).
+         */
         public static Options forTest(Path dir) {
-            return new Options(dir, "127.0.0.1", 0, DEFAULT_IQN, RaidLevel.RAID5, 1L << 30, true, false, "127.0.0.1", 0);
+            return new Options(dir, "127.0.0.1", 0, DEFAULT_IQN, RaidLevel.RAID5, 1L << 30, true, false, "127.0.0.1", 0)
+                    .withHeartbeatTimeout(TEST_HEARTBEAT_TIMEOUT_MS);
         }
     }
 
@@ -180,7 +208,7 @@ public final class EmbeddedAppliance implements AutoCloseable {
             io.evasan.nsc.cell.CommandLog log = new io.evasan.nsc.cell.CommandLog();
             records = new io.evasan.nsc.cell.impl.MldRecords(m.mld(), log);
             v = io.vertx.core.Vertx.vertx();
-            long heartbeatTimeout = Long.getLong(HEARTBEAT_TIMEOUT_PROPERTY, 500);
+            long heartbeatTimeout = Long.getLong(HEARTBEAT_TIMEOUT_PROPERTY, o.heartbeatTimeoutMillis());
             pr = new ControllerPair(PairOptions.defaults(o.dataDir().resolve("cell"), CacheConfig::new, registry, records, v)
                     .withLegacyLog(o.dataDir().resolve("nsc0").resolve("cache.log"))
                     .withHeartbeat(Math.max(10, heartbeatTimeout / 5), heartbeatTimeout));

@@ -63,7 +63,8 @@ class ApplianceFailoverTest {
         long seed = Long.getLong("evasan.seed", System.nanoTime());
         System.out.println("ApplianceFailoverTest." + kind + " seed=" + seed + " (rerun with -Devasan.seed=" + seed + ")");
         Random rnd = new Random(seed);
-        try (EmbeddedAppliance app = EmbeddedAppliance.start(EmbeddedAppliance.Options.forTest(dir.resolve("data")))) {
+        try (EmbeddedAppliance app = EmbeddedAppliance.start(EmbeddedAppliance.Options.forTest(dir.resolve("data"))
+                .withHeartbeatTimeout(EmbeddedAppliance.DEFAULT_HEARTBEAT_TIMEOUT_MS))) {
             LunRecord lun = app.controller().createLun("lunb", LUN_BYTES);
             app.pair().setPreference(lun.id(), NscId.B, FailoverMode.FAILOVER_FAILBACK);
             app.controller().presentLun("*", 1, "lunb");

@@ -79,7 +79,8 @@ class MetricsAfterIoTest {
     @Test
     void shouldExposeTheCellsMirrorHeartbeatAndFailoverMeters() throws Exception {
         Clients.require("qemu-io");
-        try (EmbeddedAppliance app = EmbeddedAppliance.start(EmbeddedAppliance.Options.forTest(dir.resolve("data")))) {
+        try (EmbeddedAppliance app = EmbeddedAppliance.start(EmbeddedAppliance.Options.forTest(dir.resolve("data"))
+                .withHeartbeatTimeout(EmbeddedAppliance.DEFAULT_HEARTBEAT_TIMEOUT_MS))) {
             String token = app.createdToken().orElseThrow();
             Clients.Result r = Clients.qemuIo(app.iscsiUrl(0), List.of("write -P 1 0 " + LEN, "write -P 2 " + LEN + " " + LEN));
             assertEquals(2, r.count("wrote "), r.toString());

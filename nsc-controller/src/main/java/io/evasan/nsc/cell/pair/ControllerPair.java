@@ -63,7 +63,7 @@ public final class ControllerPair implements AutoCloseable {
     private final OwnershipTable table;
     private final Map<NscId, Nsc> nscs = new EnumMap<>(NscId.class);
     private final Object arbiter = new Object();
-    private final ExecutorService failovers = Executors.newSingleThreadExecutor(r -> {
+    private final java.util.concurrent.ScheduledExecutorService failovers = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "evasan-cell-failover");
         t.setDaemon(true);
         return t;
@@ -414,14 +414,35 @@ public final class ControllerPair implements AutoCloseable {
         if (e.to() != PartnerState.DEAD || closed) {
             return;
         }
-        LOG.log(System.Logger.Level.WARNING, e.toString());
-        failovers.execute(() -> {
+        if (e.from() == PartnerState.UNKNOWN) {
+            // never seen alive since this heartbeat started: both start together, and a loaded machine can delay
+            // the partner's first answer past the timeout. Act only if it stays silent for the boot grace.
+            long grace = Math.max(5_000, 10 * options.heartbeatTimeoutMillis());
+            LOG.log(System.Logger.Level.WARNING, e + "; never seen alive: takeover only if it stays silent " + grace
+                    + " ms");
+            PartnerMonitor m = nscs.get(self).monitor;
             try {
-                takeOver(self, "heartbeat: " + e);
-            } catch (RuntimeException ex) {
-                LOG.log(System.Logger.Level.ERROR, "takeover by " + self + " failed: " + ex, ex);
+                failovers.schedule(() -> {
+                    if (!closed && m == nscs.get(self).monitor && m.partnerState() == PartnerState.DEAD
+                            && m.repliesReceived() == 0) {
+                        takeOverLogged(self, "heartbeat: no answer since start (" + grace + " ms)");
+                    }
+                }, grace, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException ignored) {
+                // closing
             }
-        });
+            return;
+        }
+        LOG.log(System.Logger.Level.WARNING, e.toString());
+        failovers.execute(() -> takeOverLogged(self, "heartbeat: " + e));
+    }
+
+    private void takeOverLogged(NscId self, String why) {
+        try {
+            takeOver(self, why);
+        } catch (RuntimeException ex) {
+            LOG.log(System.Logger.Level.ERROR, "takeover by " + self + " failed: " + ex, ex);
+        }
     }
 
     // ------------------------------------------------------------------ takeover

@@ -55,6 +55,8 @@ public final class PairedCaches implements WriteCache {
     private final java.util.Map<Long, SnapshotMarker> markersInFlight = new java.util.concurrent.ConcurrentHashMap<>();
     /** Armed by a takeover ({@link #armFirstIo}); the first routed call that completes after it sets the time. */
     private final java.util.concurrent.atomic.AtomicLong firstIoNanos = new java.util.concurrent.atomic.AtomicLong(-1);
+    /** When {@link #armFirstIo} was called: calls that entered before (carried over, or waiting) do not count. */
+    private volatile long armedNanos;
 
     PairedCaches(OwnershipTable table, java.util.function.IntFunction<NscId> defaultOwner, long transitionMillis,
                  int maxWriteBytes) {
@@ -97,8 +99,12 @@ public final class PairedCaches implements WriteCache {
         }
     }
 
-    /** From now, remember when the next routed call completes (the first I/O served after a takeover). */
+    /**
+     * From now, remember when the next routed call that enters from now on completes (the first host I/O served
+     * after a takeover: a call carried over from the dead owner may have lost its host with the owner's ports).
+     */
     void armFirstIo() {
+        armedNanos = System.nanoTime();
         firstIoNanos.set(0);
     }
 
@@ -124,7 +130,8 @@ public final class PairedCaches implements WriteCache {
      * down; carries the call over to the new owner if the owner crashed under it.
      */
     private <T> T route(int unit, Call<T> call, Runnable beforeRetry) {
-        long deadline = System.nanoTime() + transitionNanos;
+        long entered = System.nanoTime();
+        long deadline = entered + transitionNanos;
         while (true) {
             WriteBackCache c;
             gate.readLock().lock();
@@ -134,7 +141,7 @@ public final class PairedCaches implements WriteCache {
                 if (c != null && !c.halted()) {
                     try {
                         T r = call.on(c);
-                        if (firstIoNanos.get() == 0) {
+                        if (firstIoNanos.get() == 0 && entered - armedNanos >= 0) {   // a call that arrived after the takeover
                             firstIoNanos.compareAndSet(0, System.nanoTime());
                         }
                         return r;
