@@ -102,6 +102,8 @@ public final class ControllerPair implements AutoCloseable {
         int generation;
         volatile PartnerMonitor monitor;
         volatile String monitorDeployment;
+        /** Whether its heartbeat monitor started with the cell (the boot grace applies) rather than at a restart. */
+        volatile boolean bootMonitor;
         final AtomicLong takeovers = new AtomicLong();
 
         Nsc(NscId id) {
@@ -383,10 +385,12 @@ public final class ControllerPair implements AutoCloseable {
         links = io.evasan.nsc.cell.heartbeat.LinkSwitch.install(options.vertx());
         for (NscId id : NscId.values()) {
             startMonitor(nscs.get(id));
+            nscs.get(id).bootMonitor = true;
         }
     }
 
     private void startMonitor(Nsc n) {
+        n.bootMonitor = false;
         Nsc partner = nscs.get(n.id.partner());
         PartnerMonitor m = new PartnerMonitor(options.heartbeatOf(n.name(), partner.name()),
                 e -> onPartnerEvent(n.id, e), options.registry());
@@ -414,10 +418,12 @@ public final class ControllerPair implements AutoCloseable {
         if (e.to() != PartnerState.DEAD || closed) {
             return;
         }
-        if (e.from() == PartnerState.UNKNOWN) {
-            // never seen alive since this heartbeat started: both start together, and a loaded machine can delay
-            // the partner's first answer past the timeout. Act only if it stays silent for the boot grace.
-            long grace = Math.max(5_000, 10 * options.heartbeatTimeoutMillis());
+        long grace = Math.max(2_000, 4 * options.heartbeatTimeoutMillis());
+        Nsc me = nscs.get(self);
+        if (e.from() == PartnerState.UNKNOWN && me.bootMonitor && !drillRunning()) {
+            // never seen alive since the cell started: both start together, and a loaded machine can delay the
+            // partner's first answer past the timeout. Act only if it stays silent for the boot grace. (After a
+            // restart drill the partner was seen starting: no grace.)
             LOG.log(System.Logger.Level.WARNING, e + "; never seen alive: takeover only if it stays silent " + grace
                     + " ms");
             PartnerMonitor m = nscs.get(self).monitor;
@@ -520,6 +526,17 @@ public final class ControllerPair implements AutoCloseable {
         accessChanged();
         LOG.log(System.Logger.Level.WARNING, s.name() + " took over " + moved + " units of " + d.name() + " in "
                 + TimeUnit.NANOSECONDS.toMillis(t1 - t0) + " ms");
+    }
+
+    private boolean drillRunning() {
+        synchronized (drills) {
+            for (Drill d : drills) {
+                if ("running".equals(d.outcome)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private Drill currentDrill(NscId target) {
@@ -666,9 +683,10 @@ public final class ControllerPair implements AutoCloseable {
         tell(l -> l.restarted(nsc));
         accessChanged();
         if (options.vertx() != null) {
-            if (p.monitorDeployment == null) {
-                startMonitor(p);
-            }
+            // fresh trackers on both sides: the partner's old one says DEAD, and DEAD -> DEAD would report nothing if
+            // the restarted controller failed again before its first answer
+            stopMonitor(p);
+            startMonitor(p);
             startMonitor(n);
         }
         List<Integer> back = new ArrayList<>();

@@ -41,6 +41,11 @@ final class PairedStack implements AutoCloseable {
     private boolean crashed;
 
     PairedStack(Path dir, Vertx vertx) {
+        this(dir, vertx, 50, 1000);
+    }
+
+    /** With the heartbeat's interval and timeout ({@code vertx} null: no heartbeat, a crash is acted on at once). */
+    PairedStack(Path dir, Vertx vertx, long heartbeatIntervalMillis, long heartbeatTimeoutMillis) {
         List<DriveSpec> drives = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
             drives.add(DriveSpec.file(String.format("drives/d%02d.img", i), 128L << 20));
@@ -52,7 +57,7 @@ final class PairedStack implements AutoCloseable {
         CommandLog log = new CommandLog();
         pair = new ControllerPair(PairOptions.defaults(dir.resolve("cell"),
                 () -> new CacheConfig().segmentSize(256 * 1024).segmentCount(16), null,
-                new MldRecords(mapping.mld(), log), vertx).withHeartbeat(50, 1000));
+                new MldRecords(mapping.mld(), log), vertx).withHeartbeat(heartbeatIntervalMillis, heartbeatTimeoutMillis));
         ctl = Controller.open(new ControllerConfig(dir.resolve("nsc0")).poolIdentity("paired-stack")
                 .lunCatalog(mapping.mld()).commandLog(log).cacheFactory(pair::open), trees);
         pair.start();
