@@ -22,7 +22,11 @@
 # Prints medians/max of the figures and the ratio to the goal (1 s from the kill to the first I/O
 # served; context: ONTAP documents takeovers of up to 15 s).
 #
-# Usage: bench/scripts/failover.sh [--kills N] [--heartbeat-timeout-ms MS] [--lun-mib M] [--keep]
+# When strace is installed, the initiator's connect() calls are traced (strace --seccomp-bpf, only
+# connect stops the process): columns conn1 = first reconnect attempt after the kill, conn-tko = first
+# attempt after the takeover, in ms after the takeover (how long the initiator's retry waited).
+#
+# Usage: bench/scripts/failover.sh [--kills N] [--heartbeat-timeout-ms MS] [--lun-mib M] [--no-trace] [--keep]
 #   --kills: number of kill drills (default 20); --heartbeat-timeout-ms: passed to the appliance
 #   (default: the appliance's, 500); --lun-mib: LUN size (default 64); --keep leaves the work dir.
 # Needs: a built appliance (mvn -q -B -ntp -pl deploy -am package -DskipTests), qemu-utils,
@@ -35,12 +39,14 @@ KILLS=20
 HB_MS=""
 LUN_MIB=64
 KEEP=0
+TRACE=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --kills) KILLS="$2"; shift ;;
     --heartbeat-timeout-ms) HB_MS="$2"; shift ;;
     --lun-mib) LUN_MIB="$2"; shift ;;
     --keep) KEEP=1 ;;
+    --no-trace) TRACE=0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -96,6 +102,32 @@ api() {
   if [ "${code:0:1}" != 2 ]; then echo "$1 $2 -> $code $out" >&2; return 1; fi
   printf '%s\n' "$out"
 }
+# The pair must be up before a drill: a controller its partner took over without a drill (a heartbeat
+# timeout on a loaded machine, also seen at start-up) is restarted through the API and logged in
+# $WORK/incidents (printed at the end). RESYNCHRONIZING is waited for.
+ensure_pair() {
+  local s id
+  for _ in $(seq 1 100); do
+    s="$(api GET /controllers | jq -r '[.[] | "\(.id):\(.state)"] | join(" ")')"
+    [ "$s" = "A:ONLINE B:ONLINE" ] && return 0
+    if echo "$s" | grep -Eq 'FAILED|HUNG'; then
+      echo "$(date -u +%T) controllers $s without a drill: restarting the failed one" >>"$WORK/incidents"
+      for id in A B; do
+        if echo "$s" | grep -Eq "$id:(FAILED|HUNG)"; then api POST /controllers/$id/restart '{}' >/dev/null || true; fi
+      done
+    fi
+    sleep 0.1
+  done
+  echo "controllers did not come back online: $s" >&2
+  return 1
+}
+unplanned_takeovers() { # takeovers in the appliance log not caused by this script's drills on B
+  local ab ba drills
+  ba="$(grep -c 'nsc-b takes over nsc-a' "$WORK/appliance.log" || true)"
+  ab="$(grep -c 'nsc-a takes over nsc-b' "$WORK/appliance.log" || true)"
+  drills="$(api GET /drills | jq 'length')"
+  echo $(( ba + ab - drills ))
+}
 b_acks() { # writes acknowledged by NSC B's cache (Prometheus summary count)
   curl -sS -H "Authorization: Bearer $TOKEN" "$METRICS" \
     | sed -n 's/^evasan_cache_ack_latency_seconds_count{cache="nsc-b"} \([0-9.E]*\)$/\1/p' | head -1
@@ -103,6 +135,8 @@ b_acks() { # writes acknowledged by NSC B's cache (Prometheus summary count)
 acks() { local n; n="$(grep -c '^ACK' "$WORK/ack.log" 2>/dev/null)" || true; echo "${n:-0}"; }
 last_ack_time() { awk '$1 == "ACK" { t = $2 } END { print t + 0 }' "$WORK/ack.log"; }
 
+: >"$WORK/incidents"
+ensure_pair || exit 1
 LUN=fo-b
 LUN_BYTES=$((LUN_MIB * 1048576))
 SLOT=65536
@@ -113,13 +147,18 @@ api PUT /luns/$LUN/ownership '{"preferred":"B","mode":"FAILOVER_FAILBACK"}' >/de
 URL_B="iscsi://$PORTAL_B/$IQN/1"
 URL_A="iscsi://$PORTAL_A/$IQN/1"
 
+TRACE_FILE=""
+if [ "$TRACE" = 1 ] && command -v strace >/dev/null; then TRACE_FILE="$WORK/connects.trace"; fi
+
 # ---- the client: qemu-io driven over its stdin, one write at a time, each ack time-stamped
 cat >"$WORK/client.py" <<'EOF'
 import os, subprocess, sys, time
 url, lun_bytes, slot_len, log_path, model_path, stop_path = sys.argv[1:7]
 lun_bytes = int(lun_bytes); slot_len = int(slot_len); nslots = lun_bytes // slot_len
+trace = os.environ.get("CONNECT_TRACE", "")   # strace the initiator's connect() calls into this file
+prefix = ["strace", "-f", "--seccomp-bpf", "-ttt", "-e", "trace=connect", "-o", trace] if trace else []
 def qemu_io():
-    return subprocess.Popen(["stdbuf", "-oL", "qemu-io", "-f", "raw", url], stdin=subprocess.PIPE,
+    return subprocess.Popen(prefix + ["stdbuf", "-oL", "qemu-io", "-f", "raw", url], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
 p = qemu_io()
 model = os.open(model_path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -163,7 +202,7 @@ p.wait(timeout=60)
 os.fsync(model)
 log.write(f"END {time.time():.6f} {i} rc={p.returncode}\n")
 EOF
-python3 "$WORK/client.py" "$URL_B" "$LUN_BYTES" "$SLOT" "$WORK/ack.log" "$WORK/model.img" "$WORK/stop" \
+CONNECT_TRACE="$TRACE_FILE" python3 "$WORK/client.py" "$URL_B" "$LUN_BYTES" "$SLOT" "$WORK/ack.log" "$WORK/model.img" "$WORK/stop" \
   2>"$WORK/client.err" &
 CLIENT_PID=$!
 
@@ -178,12 +217,12 @@ wait_acks() { # N TIMEOUT_S: until N more acks than now; fails on timeout
 }
 wait_acks 200 60 || { echo "client did not start writing" >&2; exit 1; }
 
-echo "failover: $CMDLINE   ($(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'), $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores)"
+echo "failover: $CMDLINE   ($(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'), $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))"
 echo "appliance: ./appliance.sh ${APP_ARGS[*]/$WORK/\$WORK}"
 echo "client: qemu-io -f raw $URL_B (writes of 64 KiB at QD1 over $LUN_MIB MiB, owner B, FAILOVER_FAILBACK)"
 cat >"$WORK/cycle.py" <<'EOF'
 import json, sys
-log, k, t0, t2, t3, back, report, a0, c0, n1, c1 = sys.argv[1:]
+log, trace, k, t0, t2, t3, back, report, a0, c0, n1, c1 = sys.argv[1:]
 t0, t2, t3, back, c0, c1 = map(float, (t0, t2, t3, back, c0, c1))
 r = json.loads(report)
 acks = [float(l.split()[1]) for l in open(log) if l.startswith("ACK ")]
@@ -194,17 +233,32 @@ stall, end = max(gaps) if gaps else (0, t0)
 # the client's stall around the failback: the longest gap between acks in [restart request, back]
 v = [t for t in acks if t2 <= t <= back]
 fb = max([b - a for a, b in zip(v, v[1:])] or [0])
-print("%4s %8d %8d %8d %10.0f %10.0f %9.0f %9.0f %7.0f" % (
+# the initiator's reconnect attempts (connect() calls, when traced): the first after the kill, the
+# first after the takeover (ms after the takeover instant)
+kill_at = r["startedAt"] / 1000.0
+tko_at = kill_at + r["takeoverMillis"] / 1000.0
+conn = []
+if trace != "-":
+    import os
+    if os.path.exists(trace):
+        for l in open(trace):
+            f = l.split()
+            if len(f) > 2 and f[2].startswith("connect("):
+                conn.append(float(f[1]))
+c1_conn = next((c for c in conn if c >= kill_at), float("nan"))
+c2 = next((c for c in conn if c >= tko_at), float("nan"))
+print("%4s %8d %8d %8d %10.0f %10.0f %9.0f %9.0f %7.0f %7.0f %7.0f" % (
     k, r["detectionMillis"], r["takeoverMillis"], r["firstIoMillis"], (end - t0) * 1000, stall * 1000,
-    (t3 - t2) * 1000, fb * 1000, (int(n1) - int(a0)) / (c1 - c0)), flush=True)
+    (t3 - t2) * 1000, fb * 1000, (int(n1) - int(a0)) / (c1 - c0), (c1_conn - kill_at) * 1000, (c2 - tko_at) * 1000), flush=True)
 EOF
-kill_line() { python3 "$WORK/cycle.py" "$WORK/ack.log" "$@" | tee -a "$WORK/figures.txt"; }
-printf "%4s %8s %8s %8s %10s %10s %9s %9s %7s\n" kill detect takeover firstIo client-ack stall restart fb-stall w/s
+kill_line() { python3 "$WORK/cycle.py" "$WORK/ack.log" "${TRACE_FILE:--}" "$@" | tee -a "$WORK/figures.txt"; }
+printf "%4s %8s %8s %8s %10s %10s %9s %9s %7s %7s %7s\n" kill detect takeover firstIo client-ack stall restart fb-stall w/s conn1 conn-tko
 : >"$WORK/cycles.tsv"
 : >"$WORK/figures.txt"
 BROKEN=""
 for k in $(seq 1 "$KILLS"); do
   a0="$(acks)"; c0="$(now)"
+  ensure_pair || { BROKEN="kill $k: controllers not both online"; break; }
   wait_acks 50 30 || { BROKEN="client stopped writing before kill $k"; break; }
   t0="$(now)"
   if ! drill="$(api POST /controllers/B/drills '{"kind":"kill","force":true}' 2>"$WORK/err")"; then
@@ -259,6 +313,10 @@ qemu-img convert -f raw -O raw "$URL_A" "$WORK/via-a.img"
 CMP_B="$(qemu-img compare -f raw -F raw "$WORK/model.img" "$URL_B" 2>&1 | tail -1)" || true
 CMP_A="$(qemu-img compare -f raw -F raw "$WORK/model.img" "$URL_A" 2>&1 | tail -1)" || true
 api GET /drills >"$WORK/drills.json"
+echo
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores, shared)"
+echo "unplanned takeovers (heartbeat timeouts without a drill, from the appliance log): $(unplanned_takeovers)"
+if [ -s "$WORK/incidents" ]; then sed 's/^/  /' "$WORK/incidents"; grep -E 'sees nsc-. .* -> DEAD' "$WORK/appliance.log" | head -6 | sed 's/^/  log: /'; fi
 
 python3 - "$WORK" "$SLOT" "$LUN_BYTES" "$KILLS" "$OWNER" "$CMP_B" "$CMP_A" <<'EOF'
 import json, statistics, sys
@@ -303,6 +361,11 @@ print("%-46s %8.0f %8.0f ms" % ("drill request -> client's next ack (qemu-io)", 
 print("%-46s %8.0f %8.0f ms" % ("client stall at the kill (longest ack gap)", *stall))
 print("%-46s %8.0f %8.0f ms" % ("restart of B (answer)", *rst))
 print("%-46s %8.0f %8.0f ms" % ("client stall at the failback", *fbs))
+lag = [x for x in col(10) if x == x]
+if lag:
+    print("%-46s %8.0f %8.0f ms" % ("initiator's first reconnect after the takeover", *mm(lag)))
+    print("  (after the takeover instant; libiscsi's first attempt, at %.0f ms median after the kill, finds the"
+          " dead portal)" % statistics.median([x for x in col(9) if x == x]))
 lost_cell = sum(d.get("lostWrites", 0) for d in drills)
 print(f"acknowledged writes lost: {lost_b} (read through B's portal, owner {owner}), {lost_a} (through A's portal); "
       f"slots never acknowledged but changed: {ghost_b}/{ghost_a}; drills' own lostWrites: {lost_cell}")

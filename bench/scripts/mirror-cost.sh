@@ -84,6 +84,32 @@ api() { # METHOD PATH [BODY]: prints the answer; fails (answer on stderr) unless
   if [ "${code:0:1}" != 2 ]; then echo "$1 $2 -> $code $out" >&2; return 1; fi
   printf '%s\n' "$out"
 }
+# The pair must be up before a drill: a controller its partner took over without a drill (a heartbeat
+# timeout on a loaded machine, also seen at start-up) is restarted through the API and logged in
+# $WORK/incidents (printed at the end). RESYNCHRONIZING is waited for.
+ensure_pair() {
+  local s id
+  for _ in $(seq 1 100); do
+    s="$(api GET /controllers | jq -r '[.[] | "\(.id):\(.state)"] | join(" ")')"
+    [ "$s" = "A:ONLINE B:ONLINE" ] && return 0
+    if echo "$s" | grep -Eq 'FAILED|HUNG'; then
+      echo "$(date -u +%T) controllers $s without a drill: restarting the failed one" >>"$WORK/incidents"
+      for id in A B; do
+        if echo "$s" | grep -Eq "$id:(FAILED|HUNG)"; then api POST /controllers/$id/restart '{}' >/dev/null || true; fi
+      done
+    fi
+    sleep 0.1
+  done
+  echo "controllers did not come back online: $s" >&2
+  return 1
+}
+unplanned_takeovers() { # takeovers in the appliance log not caused by this script's drills on B
+  local ab ba drills
+  ba="$(grep -c 'nsc-b takes over nsc-a' "$WORK/appliance.log" || true)"
+  ab="$(grep -c 'nsc-a takes over nsc-b' "$WORK/appliance.log" || true)"
+  drills="$(api GET /drills | jq 'length')"
+  echo $(( ba + ab - drills ))
+}
 cache_acks() { # NSC (a|b): writes its cache acknowledged so far
   curl -sS -H "Authorization: Bearer $TOKEN" "$METRICS" \
     | sed -n "s/^evasan_cache_ack_latency_seconds_count{cache=\"nsc-$1\"} \([0-9.E]*\)\$/\1/p" | head -1
@@ -98,6 +124,8 @@ settle() { # until the cell's write cache is clean (max 30 s), at least 1 s
   echo "warning: dirty cache did not drain within 30 s" >&2
 }
 
+: >"$WORK/incidents"
+ensure_pair || exit 1
 LUN=mc-a
 LUN_BYTES=$((1024 * 1024 * 1024))
 api POST /luns "{\"name\":\"$LUN\",\"sizeBytes\":$LUN_BYTES}" >/dev/null
@@ -107,6 +135,7 @@ api PUT /luns/$LUN/ownership '{"preferred":"A","mode":"FAILOVER_FAILBACK"}' >/de
 URL_A="iscsi://$PORTAL_A/$IQN/1"
 URL_B="iscsi://$PORTAL_B/$IQN/1"
 
+LOAD0="$(cut -d' ' -f1-3 /proc/loadavg)"
 # fill once so the measured writes overwrite allocated space
 qemu-img bench -f raw -t none -w -c $((LUN_BYTES / 1048576)) -d 8 -s 1048576 "$URL_A" >/dev/null
 settle
@@ -130,6 +159,7 @@ ROWS=(
 : >"$WORK/paths"
 measure() { # config url expected-state-regex
   local config="$1" url="$2" want="$3" s
+  [ "$want" = "$BOTH" ] && { ensure_pair; restart_b_wait; }
   s="$(state)"
   echo "$s" | grep -Eq "$want" || { echo "$config: cell state is '$s', expected /$want/" >&2; exit 1; }
   for row in "${ROWS[@]}"; do
@@ -140,10 +170,13 @@ measure() { # config url expected-state-regex
     a0="$(cache_acks a)"; b0="$(cache_acks b)"
     echo "$config $1 $rep $(run_once "$url" "$2" "$3" "$4" "$5") $4" >>"$WORK/runs"
     echo "$config $1 $rep $a0 $(cache_acks a) $b0 $(cache_acks b)" >>"$WORK/paths"
+    s="$(state)"
+    echo "$s" | grep -Eq "$want" || echo "$(date -u +%T) $config $1 rep $rep: state changed during the run: $s" >>"$WORK/incidents"
   done
 }
 kill_b() {
   local r
+  ensure_pair
   r="$(api POST /controllers/B/drills '{"kind":"kill","force":true}')"
   echo "kill drill on B: $(jq -c '{detectionMillis, takeoverMillis, outcome}' <<<"$r")" >>"$WORK/events"
 }
@@ -151,6 +184,9 @@ restart_b() {
   local r
   r="$(api POST /controllers/B/restart '{}')"
   echo "restart of B: $(jq -c '{failedBack}' <<<"$r")" >>"$WORK/events"
+  restart_b_wait
+}
+restart_b_wait() { # both online and mirrored, the LUN on A
   for _ in $(seq 1 300); do
     [ "$(state)" = "A:ONLINE:MIRRORED B:ONLINE:MIRRORED" ] && break
     sleep 0.1
@@ -179,7 +215,7 @@ for rep in $(seq 1 "$REPS"); do
   fi
 done
 
-echo "mirror-cost: $CMDLINE   ($(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'), $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores)"
+echo "mirror-cost: $CMDLINE   ($(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'), $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load at start $LOAD0, at end $(cut -d' ' -f1-3 /proc/loadavg))"
 echo "appliance: ./appliance.sh ${APP_ARGS[*]/$WORK/\$WORK}; LUN $LUN 1 GiB thin, owner A (FAILOVER_FAILBACK), filled once"
 echo "client: qemu-img bench -f raw -t none -w over libiscsi; A's portal $URL_A, B's portal $URL_B; reps $REPS"
 python3 - "$WORK/runs" "$WORK/paths" "$ROWS_RE" <<'EOF'
@@ -222,6 +258,10 @@ for c in ("mirrored", "unmirrored", "optimized", "non-opt"):
 EOF
 echo
 echo "(medians of $REPS reps after a warm-up; 'paired' = median of the per-rep ratios; each run after the dirty cache drained)"
-echo "runs in order (config row rep ops/s):"
-awk '{ printf "  %s %s %s %.0f\n", $1, $2, $3, $4 }' "$WORK/runs" | paste -sd' ' | fold -s -w 120 | sed 's/^ */  /' 
+echo "every run (ops/s, rep 1..$REPS):"
+for c in mirrored unmirrored optimized non-opt; do
+  awk -v c="$c" '$1 == c { v[$2] = v[$2] sprintf(" %6.0f", $4) } END { for (r in v) printf "  %-11s %-18s%s\n", c, r, v[r] }' "$WORK/runs" | sort -k2
+done
 sed 's/^/  /' "$WORK/events" | sort | uniq -c | sed 's/^ */  /' | head -6
+echo "unplanned takeovers (heartbeat timeouts without a drill, from the appliance log): $(unplanned_takeovers)"
+if [ -s "$WORK/incidents" ]; then sed 's/^/  /' "$WORK/incidents"; fi
