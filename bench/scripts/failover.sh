@@ -375,6 +375,11 @@ if lag:
     print("%-46s %8.0f %8.0f ms" % ("initiator's first reconnect after the takeover", *mm(lag)))
     print("  (after the takeover instant; libiscsi's first attempt, at %.0f ms median after the kill, finds the"
           " dead portal)" % statistics.median([x for x in col(9) if x == x]))
+    rest = [r_[4] - r_[2] - r_[10] for r_ in ([float(x) for x in r] for r in fig) if r_[10] == r_[10]]
+    print("%-46s %8.0f %8.0f ms" % ("  client-ack - takeover - that wait (login+write)", *mm(rest)))
+    orphan = sum(1 for r in fig if float(r[3]) - float(r[2]) < 20 and float(r[4]) - float(r[3]) > 200)
+    print("  kills where firstIoMillis is within 20 ms of the takeover but the client's ack came > 200 ms later"
+          " (an I/O completed for no reconnected host): %d of %d" % (orphan, n))
 lost_cell = sum(d.get("lostWrites", 0) for d in drills)
 print(f"acknowledged writes lost: {lost_b} (read through B's portal, owner {owner}), {lost_a} (through A's portal); "
       f"slots never acknowledged but changed: {ghost_b}/{ghost_a}; drills' own lostWrites: {lost_cell}")
