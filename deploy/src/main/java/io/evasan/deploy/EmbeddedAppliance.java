@@ -36,7 +36,8 @@ import java.util.Optional;
  * MLD) → sharing trees (snapshots) → the cell: controllers A and B ({@link ControllerPair}: a write-back cache each,
  * mirrored into the other, a heartbeat on the local event bus, per-LUN ownership) behind one command path
  * (LUN table, SCSI target with ALUA, seed-003 engine) → four iSCSI portals, two per controller
- * ({@link CellPortals}: the first on the configured port, 3260 by default). Closing it tears down top-down so every acknowledged write is destaged and every
+ * ({@link CellPortals}: the first on the configured port, 3260 by default) and the FC fabric ({@link CellFabric}: a switch
+ * on 127.0.0.1:7210 by default, each controller's two N_Ports logged in). Closing it tears down top-down so every acknowledged write is destaged and every
  * map is closed cleanly; a crash instead is recovered by each layer on the next start.
  *
  * <p>Invariants: the data directory and everything in it is private to the owner ({@link PrivateDataDirectory}:
@@ -64,8 +65,12 @@ public final class EmbeddedAppliance implements AutoCloseable {
      */
     public record Options(Path dataDir, String iscsiHost, int iscsiPort, String targetIqn, RaidLevel raid,
                           long firstLunSizeBytes, boolean serve, boolean metadataFsync, String mgmtHost, int mgmtPort,
-                          Path mgmtTlsCert, Path mgmtTlsKey, int physicalBlockBytes, long bgcopyBytesPerSecond) {
+                          Path mgmtTlsCert, Path mgmtTlsKey, int physicalBlockBytes, long bgcopyBytesPerSecond,
+                          int fabricPort) {
         public Options {
+            if (fabricPort < 0 || fabricPort > 65535) {
+                throw new IllegalArgumentException("--fabric-port must be 0..65535, got " + fabricPort);
+            }
             Objects.requireNonNull(dataDir, "dataDir");
             Objects.requireNonNull(raid, "raid");
             if ((mgmtTlsCert == null) != (mgmtTlsKey == null)) {
@@ -79,6 +84,24 @@ public final class EmbeddedAppliance implements AutoCloseable {
             }
         }
 
+        /**
+         * The fabric switch on {@value CellFabric#DEFAULT_PORT}, or on a free port when the iSCSI port is 0 (a test
+         * asking for free ports gets a free fabric port too).
+         */
+        public Options(Path dataDir, String iscsiHost, int iscsiPort, String targetIqn, RaidLevel raid,
+                       long firstLunSizeBytes, boolean serve, boolean metadataFsync, String mgmtHost, int mgmtPort,
+                       Path mgmtTlsCert, Path mgmtTlsKey, int physicalBlockBytes, long bgcopyBytesPerSecond) {
+            this(dataDir, iscsiHost, iscsiPort, targetIqn, raid, firstLunSizeBytes, serve, metadataFsync, mgmtHost, mgmtPort,
+                    mgmtTlsCert, mgmtTlsKey, physicalBlockBytes, bgcopyBytesPerSecond,
+                    iscsiPort == 0 ? 0 : CellFabric.DEFAULT_PORT);
+        }
+
+        /** The same options with the fabric switch listening on {@code port} (0 = a free port). */
+        public Options withFabricPort(int port) {
+            return new Options(dataDir, iscsiHost, iscsiPort, targetIqn, raid, firstLunSizeBytes, serve, metadataFsync,
+                    mgmtHost, mgmtPort, mgmtTlsCert, mgmtTlsKey, physicalBlockBytes, bgcopyBytesPerSecond, port);
+        }
+
         /** Unthrottled BGCOPY. */
         public Options(Path dataDir, String iscsiHost, int iscsiPort, String targetIqn, RaidLevel raid,
                        long firstLunSizeBytes, boolean serve, boolean metadataFsync, String mgmtHost, int mgmtPort,
@@ -90,7 +113,7 @@ public final class EmbeddedAppliance implements AutoCloseable {
         /** The same options with snapclone copies throttled to {@code bytesPerSecond} (0 = unthrottled). */
         public Options withBgcopyRate(long bytesPerSecond) {
             return new Options(dataDir, iscsiHost, iscsiPort, targetIqn, raid, firstLunSizeBytes, serve, metadataFsync,
-                    mgmtHost, mgmtPort, mgmtTlsCert, mgmtTlsKey, physicalBlockBytes, bytesPerSecond);
+                    mgmtHost, mgmtPort, mgmtTlsCert, mgmtTlsKey, physicalBlockBytes, bytesPerSecond, fabricPort);
         }
 
         /** 4 KiB physical blocks. */
@@ -104,7 +127,7 @@ public final class EmbeddedAppliance implements AutoCloseable {
         /** The same options with LUNs reporting {@code bytes} (512 or 4096) physical blocks. */
         public Options withPhysicalBlockBytes(int bytes) {
             return new Options(dataDir, iscsiHost, iscsiPort, targetIqn, raid, firstLunSizeBytes, serve, metadataFsync,
-                    mgmtHost, mgmtPort, mgmtTlsCert, mgmtTlsKey, bytes, bgcopyBytesPerSecond);
+                    mgmtHost, mgmtPort, mgmtTlsCert, mgmtTlsKey, bytes, bgcopyBytesPerSecond, fabricPort);
         }
 
         /** Plain-HTTP management API. */
@@ -117,7 +140,7 @@ public final class EmbeddedAppliance implements AutoCloseable {
         /** The same options with the management API on HTTPS (PEM certificate chain and private key). */
         public Options withMgmtTls(Path certPem, Path keyPem) {
             return new Options(dataDir, iscsiHost, iscsiPort, targetIqn, raid, firstLunSizeBytes, serve, metadataFsync,
-                    mgmtHost, mgmtPort, certPem, keyPem, physicalBlockBytes, bgcopyBytesPerSecond);
+                    mgmtHost, mgmtPort, certPem, keyPem, physicalBlockBytes, bgcopyBytesPerSecond, fabricPort);
         }
 
         /** "https" with a TLS certificate and key, else "http". */
@@ -127,7 +150,7 @@ public final class EmbeddedAppliance implements AutoCloseable {
 
         /** Defaults for tests: data under {@code dir}, a free loopback port. */
         public static Options forTest(Path dir) {
-            return new Options(dir, "127.0.0.1", 0, DEFAULT_IQN, RaidLevel.RAID5, 1L << 30, true, false, "127.0.0.1", 0);
+            return new Options(dir, "127.0.0.1", 0, DEFAULT_IQN, RaidLevel.RAID5, 1L << 30, true, false, "127.0.0.1", 0);   // fabric: a free port
         }
     }
 
@@ -142,6 +165,8 @@ public final class EmbeddedAppliance implements AutoCloseable {
     private final io.vertx.core.Vertx vertx;
     /** The four iSCSI portals (two per controller), or null when not serving. */
     private final CellPortals portals;
+    /** The FC switch and the cell's four target N_Ports, or null when not serving. */
+    private final CellFabric fabric;
     private final int iscsiPort;
     private final ManagementServer mgmt;
     private final int mgmtPort;
@@ -163,6 +188,7 @@ public final class EmbeddedAppliance implements AutoCloseable {
         io.vertx.core.Vertx v = null;
         io.evasan.nsc.api.Records records;
         CellPortals s = null;
+        CellFabric f = null;
         ManagementServer g = null;
         try {
             p = Pools.openOrCreate(o.dataDir(), PoolSpec.embeddedDefault(), registry);
@@ -208,9 +234,12 @@ public final class EmbeddedAppliance implements AutoCloseable {
             if (o.serve()) {
                 s = new CellPortals(o.iscsiHost(), o.iscsiPort(), o.targetIqn(), c.scsiTarget());
                 pr.addListener(s);
+                // the FC fabric beside the portals: the switch on loopback, each NSC's two N_Ports logged in
+                f = new CellFabric(p.id().toString(), o.iscsiHost(), o.fabricPort(), c.scsiTarget());
+                pr.addListener(f);
                 io.evasan.nsc.api.Cell cell = new io.evasan.nsc.cell.impl.StorageCell(p, t, c, records, pr);
                 g = new ManagementServer(new ManagementConfig().host(o.mgmtHost()).port(o.mgmtPort())
-                        .records(cell.records()).tls(o.mgmtTlsCert(), o.mgmtTlsKey()).initiatorSecrets(s),
+                        .records(cell.records()).tls(o.mgmtTlsCert(), o.mgmtTlsKey()).initiatorSecrets(s).fabric(f),
                         cell, prometheus);
                 gport = g.start();
                 token = g.createdToken();
@@ -221,7 +250,7 @@ public final class EmbeddedAppliance implements AutoCloseable {
             this.createdToken = token;
             dd.tightenNow();   // what this start created, whatever the process umask
         } catch (Exception | Error e) {
-            closeQuietly(g, s, c, pr, v, t, m, p);
+            closeQuietly(g, s, f, c, pr, v, t, m, p);
             dd.close();
             throw e;
         }
@@ -234,6 +263,7 @@ public final class EmbeddedAppliance implements AutoCloseable {
         this.pair = pr;
         this.vertx = v;
         this.portals = s;
+        this.fabric = f;
     }
 
     /** Opens (or on first start creates) everything under {@code o.dataDir()} and starts serving. */
@@ -253,6 +283,35 @@ public final class EmbeddedAppliance implements AutoCloseable {
         return portals == null ? -1 : portals.port(nsc, index);
     }
     public MeterRegistry registry() { return registry; }
+
+    /** The TCP port of the FC switch (hosts' links connect there), or -1 when not serving. */
+    public int fabricPort() {
+        return fabric == null ? -1 : fabric.port();
+    }
+
+    /** The cell's WWNN (NAA 5, derived from the pool id), or 0 when not serving. */
+    public long fabricWwnn() {
+        return fabric == null ? 0 : fabric.wwnn();
+    }
+
+    /** Which controller serves each target N_Port now (A1, A2, B1, B2; "" while dark); empty when not serving. */
+    public java.util.List<String> fabricServedBy() {
+        if (fabric == null) {
+            return java.util.List.of();
+        }
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (io.evasan.mgmt.FabricControl.Port p : fabric.ports()) {
+            if (p.servedBy() != null) {
+                out.add(p.servedBy());
+            }
+        }
+        return out;
+    }
+
+    /** The FC switch, or null when not serving (tests). */
+    public io.evasan.fabric.switching.FabricSwitch fabricSwitch() {
+        return fabric == null ? null : fabric.fabricSwitch();
+    }
     public boolean firstStart() { return firstStart; }
 
     /** The bound management (REST API, /metrics) port, or -1 when not serving. */
@@ -287,6 +346,13 @@ public final class EmbeddedAppliance implements AutoCloseable {
             }
             b.append("connect: ").append(iscsiUrl(0)).append('\n');
         }
+        if (fabric != null) {
+            b.append("FC fabric: switch domain ").append(CellFabric.DOMAIN).append(" on ").append(fabric.listenAddress())
+                    .append(", WWNN ").append(io.evasan.fabric.switching.Wwn.format(fabric.wwnn())).append(", target ports:\n");
+            for (String port : fabric.describe()) {
+                b.append("  ").append(port).append('\n');
+            }
+        }
         if (mgmtPort > 0) {
             b.append("management API ").append(options.mgmtScheme()).append("://").append(options.mgmtHost()).append(':').append(mgmtPort)
                     .append("/api (OpenAPI: /api/openapi.json, metrics: /metrics; Authorization: Bearer <token>)\n");
@@ -300,7 +366,7 @@ public final class EmbeddedAppliance implements AutoCloseable {
             return;
         }
         closed = true;
-        closeQuietly(mgmt, portals, controller, pair, vertx, trees, mapping, pool);
+        closeQuietly(mgmt, portals, fabric, controller, pair, vertx, trees, mapping, pool);
         try {
             dataDirectory.tightenNow();   // what closing wrote, before the watch ends
         } catch (IOException | RuntimeException e) {
@@ -309,13 +375,16 @@ public final class EmbeddedAppliance implements AutoCloseable {
         dataDirectory.close();
     }
 
-    private static void closeQuietly(ManagementServer g, CellPortals s, Controller c, ControllerPair pr,
+    private static void closeQuietly(ManagementServer g, CellPortals s, CellFabric f, Controller c, ControllerPair pr,
                                      io.vertx.core.Vertx v, SharingTreesImpl t, Mapping m, Pool p) {
         if (g != null) {
             try { g.stop(); } catch (RuntimeException e) { System.err.println("evasan: management stop: " + e); }
         }
         if (s != null) {
             s.close();
+        }
+        if (f != null) {   // the target N_Ports log out with the switch: hosts see the link go
+            try { f.close(); } catch (RuntimeException e) { System.err.println("evasan: fabric close: " + e); }
         }
         if (pr != null) {   // heartbeat off first: closing is not a failure
             try { pr.close(); } catch (RuntimeException e) { System.err.println("evasan: controller pair close: " + e); }
