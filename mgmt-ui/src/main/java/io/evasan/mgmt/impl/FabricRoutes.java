@@ -167,13 +167,7 @@ final class FabricRoutes {
         JsonObject b = Json.body(ctx, Set.of("name", "members"));
         String name = ApiRoutes.name(b, "name");
         List<String> members = list(b, "members", MAX_MEMBERS, true);
-        if (zones.containsKey(name)) {
-            throw new ApiError(409, "a zone named '" + name + "' already exists", "name");
-        }
-        records.put(ZoningDescriptor.ZONE, name,
-                ZoningDescriptor.encode(new ZoningDescriptor.Stored(ZoningDescriptor.TYPE_ZONE, name, members)));
-        zones.put(name, members);
-        ctx.response().putHeader("location", "/api/fabric/zones/" + name);
+        store(ctx, zones, ZoningDescriptor.ZONE, ZoningDescriptor.TYPE_ZONE, "zone", name, members);
         return new ApiRoutes.Reply(201, zoneJson(name, members));
     }
 
@@ -228,6 +222,21 @@ final class FabricRoutes {
         return out;
     }
 
+    /**
+     * Stores a new zone or zone set {@code name} as a record of {@code kind}, then in {@code map}; sets Location.
+     * @throws ApiError 409 {@code name} when {@code map} has it
+     */
+    private void store(RoutingContext ctx, Map<String, List<String>> map, String kind, int type, String what, String name,
+                       List<String> items) {
+        if (map.containsKey(name)) {
+            throw new ApiError(409, "a " + what + " named '" + name + "' already exists", "name");
+        }
+        records.put(kind, name, ZoningDescriptor.encode(new ZoningDescriptor.Stored(type, name, items)));
+        map.put(name, items);
+        ctx.response().putHeader("location", (type == ZoningDescriptor.TYPE_ZONE ? "/api/fabric/zones/" : "/api/fabric/zonesets/")
+                + name);
+    }
+
     // ---- zone sets ----
 
     private synchronized JsonArray zoneSetsJson() {
@@ -245,13 +254,7 @@ final class FabricRoutes {
         JsonObject b = Json.body(ctx, Set.of("name", "zones"));
         String name = ApiRoutes.name(b, "name");
         List<String> members = list(b, "zones", MAX_ZONES, false);
-        if (zoneSets.containsKey(name)) {
-            throw new ApiError(409, "a zone set named '" + name + "' already exists", "name");
-        }
-        records.put(ZoningDescriptor.ZONE_SET, name,
-                ZoningDescriptor.encode(new ZoningDescriptor.Stored(ZoningDescriptor.TYPE_ZONE_SET, name, members)));
-        zoneSets.put(name, members);
-        ctx.response().putHeader("location", "/api/fabric/zonesets/" + name);
+        store(ctx, zoneSets, ZoningDescriptor.ZONE_SET, ZoningDescriptor.TYPE_ZONE_SET, "zone set", name, members);
         return new ApiRoutes.Reply(201, zoneSetJson(name));
     }
 
