@@ -90,17 +90,22 @@ final class CellFabric implements PairListener, FabricControl, AutoCloseable {
     private final long wwnn;
     private final ScsiTarget target;
     private final FabricSwitch fabric;
-    private final SwitchListener listener;
-    private final String listenAddress;
+    private final String host;
+    private final int tcpPort;
+    private SwitchListener listener;
+    private volatile String listenAddress = "";
     private final List<TargetPort> ports = new ArrayList<>();
     private volatile String activeZoneSet;
     private boolean closed;
 
     /**
-     * Starts the switch on {@code host}:{@code tcpPort} (0 = a free port) with an all-access default zone, and
-     * logs in the four target ports, each served by its home controller.
+     * Makes the switch (all-access default zone) and logs in the four target ports, each served by its home
+     * controller. Hosts can connect only after {@link #listen}: the appliance calls it once the management layer has
+     * applied the stored zoning, so no host ever sees the fabric before its zone set is enforced.
      */
-    CellFabric(String poolId, String host, int tcpPort, ScsiTarget target) throws IOException {
+    CellFabric(String poolId, String host, int tcpPort, ScsiTarget target) {
+        this.host = host;
+        this.tcpPort = tcpPort;
         this.wwnn = wwnn(poolId);
         this.target = target;
         this.fabric = new FabricSwitch(DOMAIN, 0x1000_0000_0000_0000L | OUI << 24 | DOMAIN);
@@ -115,8 +120,6 @@ final class CellFabric implements PairListener, FabricControl, AutoCloseable {
         for (TargetPort p : ports) {
             p.switchPort = fabric.attach(p.link.b());
         }
-        this.listener = new SwitchListener(fabric, new InetSocketAddress(host, tcpPort));
-        this.listenAddress = host + ":" + listener.port();
         try {
             for (TargetPort p : ports) {
                 logIn(p, p.home);
@@ -142,9 +145,17 @@ final class CellFabric implements PairListener, FabricControl, AutoCloseable {
         return wwnn;
     }
 
-    /** The TCP port hosts connect to. */
-    int port() {
-        return listener.port();
+    /** Opens the switch to hosts: its {@link SwitchListener} on {@code host}:{@code tcpPort} (0 = a free port). */
+    synchronized void listen() throws IOException {
+        if (listener == null && !closed) {
+            listener = new SwitchListener(fabric, new InetSocketAddress(host, tcpPort));
+            listenAddress = host + ":" + listener.port();
+        }
+    }
+
+    /** The TCP port hosts connect to; -1 before {@link #listen}. */
+    synchronized int port() {
+        return listener == null ? -1 : listener.port();
     }
 
     FabricSwitch fabricSwitch() {

@@ -241,7 +241,8 @@ public final class EmbeddedAppliance implements AutoCloseable {
                 g = new ManagementServer(new ManagementConfig().host(o.mgmtHost()).port(o.mgmtPort())
                         .records(cell.records()).tls(o.mgmtTlsCert(), o.mgmtTlsKey()).initiatorSecrets(s).fabric(f),
                         cell, prometheus);
-                gport = g.start();
+                gport = g.start();   // applies the stored zone set (or the default zone) to the switch
+                f.listen();          // only then may hosts connect to the fabric
                 token = g.createdToken();
                 port = s.port(NscId.A, 0);
             }

@@ -242,4 +242,67 @@ class CellFabricTest {
             assertArrayEquals(pattern, command(ini, b1, rw10(0x28, 8, pattern.length / 512), new byte[0], pattern.length).data());
         }
     }
+
+    static io.vertx.core.json.JsonObject http(EmbeddedAppliance app, String token, String method, String path, String body,
+                                               int status) throws Exception {
+        java.net.http.HttpRequest.Builder b = java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + app.mgmtPort() + path))
+                .header("Authorization", "Bearer " + token)
+                .method(method, body == null ? java.net.http.HttpRequest.BodyPublishers.noBody()
+                        : java.net.http.HttpRequest.BodyPublishers.ofString(body));
+        if (body != null) {
+            b.header("Content-Type", "application/json");
+        }
+        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(b.build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(status, r.statusCode(), method + " " + path + ": " + r.body());
+        return r.body().isEmpty() ? null : new io.vertx.core.json.JsonObject(r.body());
+    }
+
+    @Test
+    void shouldEnforceAZoneSetActivatedThroughTheApiFromTheStartOfTheNextRun() throws Exception {
+        EmbeddedAppliance.Options o = EmbeddedAppliance.Options.forTest(dir);
+        String token;
+        try (EmbeddedAppliance app = EmbeddedAppliance.start(o)) {
+            token = app.createdToken().orElseThrow();
+            long wwnn = app.fabricWwnn();
+            io.vertx.core.json.JsonArray members = new io.vertx.core.json.JsonArray().add(Wwn.format(HOST).toUpperCase());
+            for (int i = 1; i <= 4; i++) {
+                members.add(Wwn.format(wwnn | i));
+            }
+            http(app, token, "POST", "/api/fabric/zones",
+                    new io.vertx.core.json.JsonObject().put("name", "z_host_cell").put("members", members).encode(), 201);
+            http(app, token, "POST", "/api/fabric/zonesets", "{\"name\":\"cfg\",\"zones\":[\"z_host_cell\"]}", 201);
+            NPort outsider = host(app, "outsider", OUTSIDER);
+            assertEquals(4, targets(outsider).size(), "the default zone: every port");
+            http(app, token, "POST", "/api/fabric/zonesets/cfg/activate", null, 200);
+            assertEquals(Map.of(), targets(outsider), "outside every zone of the active set");
+            NPort zoned = host(app, "host", HOST);
+            assertEquals(4, targets(zoned).size());
+
+            io.vertx.core.json.JsonObject view = http(app, token, "GET", "/api/fabric", null, 200);
+            assertEquals("cfg", view.getString("activeZoneSet"));
+            assertEquals("127.0.0.1:" + app.fabricPort(), view.getString("listen"));
+            List<String> served = new ArrayList<>();
+            for (Object x : view.getJsonArray("ports")) {
+                io.vertx.core.json.JsonObject p = (io.vertx.core.json.JsonObject) x;
+                if ("cell".equals(p.getString("kind"))) {
+                    served.add(p.getString("servedBy") + p.getInteger("relativeTargetPort"));
+                    assertEquals("target", p.getString("role"));
+                    assertEquals(new io.vertx.core.json.JsonArray().add("z_host_cell"), p.getJsonArray("zonedWith"));
+                } else if (Wwn.format(HOST).equals(p.getString("wwpn"))) {
+                    assertEquals("initiator", p.getString("role"));
+                    assertTrue(p.getBoolean("loggedIn"));
+                }
+            }
+            assertEquals(List.of("A5", "A6", "B7", "B8"), served);
+        }
+        try (EmbeddedAppliance app = EmbeddedAppliance.start(o)) {
+            NPort outsider = host(app, "outsider", OUTSIDER);
+            assertEquals(Map.of(), targets(outsider), "the stored zone set is enforced before any host can connect");
+            assertEquals(4, targets(host(app, "host", HOST)).size());
+            http(app, token, "POST", "/api/fabric/deactivate", null, 200);
+            assertEquals(4, targets(outsider).size(), "back to the default zone");
+        }
+    }
 }
