@@ -57,6 +57,7 @@ class FabricApiTest {
         assertEquals("host", h.getString("kind"));
         assertEquals("initiator", h.getString("role"));
         assertFalse(h.containsKey("servedBy"));
+        assertEquals(2, h.getJsonArray("paths").size(), "the all-access default zone: both cell ports are paths");
     }
 
     @Test
@@ -125,6 +126,9 @@ class FabricApiTest {
         assertTrue(f.controller.listPresentations().stream()
                         .anyMatch(p -> p.initiator().equals(FakeFabric.HOST) && p.hostLun() == 3),
                 "presented to the WWPN the FCP target names the nexus with");
+        JsonObject hostPort = obj(f.call("GET", "/api/fabric", null)).getJsonArray("ports").getJsonObject(2);
+        assertTrue(hostPort.getJsonArray("luns").contains(new JsonObject().put("hostLun", 3).put("lun", "fc-lun")),
+                "the fabric view shows what the host sees: " + hostPort.encode());
         ok(f.call("POST", "/api/luns/fc-lun/unpresent", "{\"initiator\":\"" + FakeFabric.HOST + "\",\"hostLun\":3}"), 200);
         ok(f.call("DELETE", "/api/hosts/fc-host", null), 204);
         ok(f.call("DELETE", "/api/luns/fc-lun", null), 204);

@@ -27,7 +27,8 @@ final class FabricCommands {
                         "zoning", f.getValue("activeZoneSet") == null
                                 ? "no zone set active: default zone " + str(f, "defaultZone")
                                 : "zone set " + str(f, "activeZoneSet") + " active (enforced on every frame)");
-                Table t = new Table("PORT>", "N_PORT ID", "WWPN", "STATE", "ROLE", "KIND", "SERVED BY", "REL PORT>", "ZONES");
+                Table t = new Table("PORT>", "N_PORT ID", "WWPN", "STATE", "ROLE", "KIND", "SERVED BY", "REL PORT>", "ZONES",
+                        "SEES");
                 for (JsonObject p : objects(f.getJsonArray("ports"))) {
                     String kind = str(p, "kind");
                     boolean cell = "cell".equals(kind);
@@ -37,11 +38,23 @@ final class FabricCommands {
                     t.row(num(p, "index"), str(p, "nPortId"), str(p, "wwpn"),
                             p.getBoolean("loggedIn", false) ? "logged in" : p.getBoolean("linkUp", false) ? "link up" : "link down",
                             str(p, "role"), cell ? "cell" : "host", servedBy, cell ? String.valueOf(num(p, "relativeTargetPort")) : null,
-                            joined(p.getJsonArray("zonedWith")));
+                            joined(p.getJsonArray("zonedWith")), cell ? null : sees(p));
                 }
                 t.print(out(), "no switch ports");
             });
         }
+    }
+
+    /** A host port's LUNs ("name@hostLun") and its number of paths to the cell. */
+    static String sees(JsonObject p) {
+        if (p.getJsonArray("paths") == null) {
+            return null;
+        }
+        List<String> luns = new java.util.ArrayList<>();
+        for (JsonObject l : ApiCommand.objects(p.getJsonArray("luns"))) {
+            luns.add(ApiCommand.str(l, "lun") + "@" + ApiCommand.num(l, "hostLun"));
+        }
+        return (luns.isEmpty() ? "no LUN" : String.join(", ", luns)) + " via " + p.getJsonArray("paths").size() + " paths";
     }
 
     @Command(name = "zone", description = "FC zoning: zones of WWPNs, zone sets, the active zone set.",

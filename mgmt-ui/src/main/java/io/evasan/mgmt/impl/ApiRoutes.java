@@ -66,7 +66,7 @@ public final class ApiRoutes {
         this.snapshots = new SnapshotRoutes(this, luns, cell, config);
         this.controllers = new ControllerRoutes(this, cell, config, destageRate);
         this.pair = new PairRoutes(this, luns, cell.controllers());
-        this.fabric = new FabricRoutes(this, config);
+        this.fabric = new FabricRoutes(this, config, cell.volumes());
     }
 
     /**

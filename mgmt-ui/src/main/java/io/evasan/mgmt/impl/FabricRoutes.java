@@ -24,6 +24,9 @@ import java.util.TreeMap;
  * WWPNs, zone sets of zones, one active zone set ({@code /api/fabric/zones}, {@code /api/fabric/zonesets},
  * {@code .../activate}, {@code /api/fabric/deactivate}).
  *
+ * For each logged-in host port the view adds what it sees: the LUNs presented to its WWPN (or to every initiator) and
+ * its paths, the cell's logged-in target ports the zoning in force lets it reach.
+ *
  * <p>Zoning is cell state: each zone, zone set and the active configuration is a record of the cell's
  * {@link Records} ({@link ZoningDescriptor}: kinds {@code fabric.zone}, {@code fabric.zoneset},
  * {@code fabric.active}), so it survives restarts; {@link #load} applies the stored active set to the switch at start.
@@ -41,12 +44,14 @@ final class FabricRoutes {
     private final ApiRoutes api;
     private final FabricControl fabric;
     private final Records records;
+    private final io.evasan.nsc.api.Volumes volumes;
     private final Map<String, List<String>> zones = new TreeMap<>();
     private final Map<String, List<String>> zoneSets = new TreeMap<>();
     private String active;
 
-    FabricRoutes(ApiRoutes api, ManagementConfig config) {
+    FabricRoutes(ApiRoutes api, ManagementConfig config, io.evasan.nsc.api.Volumes volumes) {
         this.api = api;
+        this.volumes = volumes;
         this.fabric = config.fabric();
         this.records = config.records();
     }
@@ -107,7 +112,10 @@ final class FabricRoutes {
             throw new ApiError(404, "this appliance runs no Fibre Channel fabric", "fabric");
         }
         JsonArray ports = new JsonArray();
-        for (FabricControl.Port p : fabric.ports()) {
+        List<FabricControl.Port> all = fabric.ports();
+        Map<Integer, String> units = api.unitNames();
+        List<io.evasan.nsc.lun.Presentation> presentations = volumes.listPresentations();
+        for (FabricControl.Port p : all) {
             JsonObject o = new JsonObject().put("index", p.index()).put("linkUp", p.linkUp()).put("loggedIn", p.loggedIn())
                     .put("nPortId", p.loggedIn() ? String.format("%06x", p.nPortId()) : null)
                     .put("wwpn", p.wwpn()).put("wwnn", p.wwnn()).put("symbolicName", p.symbolicName()).put("role", p.role())
@@ -115,6 +123,8 @@ final class FabricRoutes {
                     .put("zonedWith", zonedWith(p.wwpn()));
             if (p.home() != null) {
                 o.put("home", p.home()).put("servedBy", p.servedBy()).put("relativeTargetPort", p.relativeTargetPort());
+            } else if (p.loggedIn()) {
+                o.put("luns", lunsOf(p.wwpn(), presentations, units)).put("paths", paths(p.wwpn(), all));
             }
             ports.add(o);
         }
@@ -122,6 +132,49 @@ final class FabricRoutes {
                 .put("listen", fabric.listenAddress()).put("defaultZone", fabric.defaultZone())
                 .put("activeZoneSet", active).put("zoningEnforced", active != null)
                 .put("targetWwpns", new JsonArray(fabric.targetWwpns())).put("ports", ports);
+    }
+
+    /** What a host port sees: {@code [{hostLun, lun}]} presented to its WWPN or to every initiator. */
+    private static JsonArray lunsOf(String wwpn, List<io.evasan.nsc.lun.Presentation> presentations, Map<Integer, String> units) {
+        Map<Integer, String> seen = new TreeMap<>();
+        for (io.evasan.nsc.lun.Presentation pr : presentations) {
+            if (pr.initiator().equals("*")) {
+                seen.putIfAbsent(pr.hostLun(), units.get(pr.lunId()));
+            }
+        }
+        for (io.evasan.nsc.lun.Presentation pr : presentations) {
+            if (pr.initiator().equalsIgnoreCase(wwpn)) {
+                seen.put(pr.hostLun(), units.get(pr.lunId()));   // an initiator's own entry wins, as in the LUN table
+            }
+        }
+        JsonArray a = new JsonArray();
+        seen.forEach((hostLun, lun) -> a.add(new JsonObject().put("hostLun", hostLun).put("lun", lun)));
+        return a;
+    }
+
+    /** The cell's logged-in target ports a host port may reach under the zoning in force: its paths to the cell. */
+    private JsonArray paths(String wwpn, List<FabricControl.Port> all) {
+        JsonArray a = new JsonArray();
+        for (FabricControl.Port t : all) {
+            if (t.home() != null && t.loggedIn() && zoned(wwpn, t.wwpn())) {
+                a.add(new JsonObject().put("wwpn", t.wwpn()).put("nPortId", String.format("%06x", t.nPortId()))
+                        .put("relativeTargetPort", t.relativeTargetPort()).put("servedBy", t.servedBy()));
+            }
+        }
+        return a;
+    }
+
+    private boolean zoned(String a, String b) {
+        if (active == null) {
+            return "ALL_ACCESS".equals(fabric.defaultZone());
+        }
+        for (String z : zoneSets.get(active)) {
+            List<String> m = zones.getOrDefault(z, List.of());
+            if (m.contains(a) && m.contains(b)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Zones of the active set holding {@code wwpn}; every zone ("*") under the all-access default zone. */

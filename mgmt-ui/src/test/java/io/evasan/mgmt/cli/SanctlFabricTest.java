@@ -26,6 +26,7 @@ class SanctlFabricTest extends CliTest {
         assertTrue(view.contains("default zone ALL_ACCESS"), view);
         assertTrue(view.contains(FakeFabric.TARGET_B) && view.contains("NSC A (for B)"), view);
         assertTrue(view.contains(FakeFabric.HOST) && view.contains("initiator"), view);
+        assertTrue(view.contains("via 2 paths"), view);
         assertEquals(3, okObject(f.sanctl("fabric", "--json")).getJsonArray("ports").size());
 
         refused(f.sanctl("zone", "create", "z1", FakeFabric.HOST, "not-a-wwpn"), 400, "members[1]");

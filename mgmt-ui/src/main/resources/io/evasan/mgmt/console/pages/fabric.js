@@ -1,6 +1,7 @@
 // Fabric: the built-in Fibre Channel switch (domain, WWN, the address hosts connect to), zoning state (the active
 // zone set, or the default zone), every switch port (N_Port ID, WWPN, login state, FC-4 role, for the cell's four
-// target ports the controller serving it — after a takeover the partner, with the same WWPN), and zoning: zones of
+// target ports the controller serving it — after a takeover the partner, with the same WWPN; for a host port the LUNs
+// it is presented and its paths to the cell), and zoning: zones of
 // WWPNs, zone sets of zones, activate / deactivate. Live: the 'controllers' topic (a drill, a restart) refetches.
 
 import { h, replace, toast } from '../dom.js';
@@ -65,18 +66,21 @@ export function create() {
     replace(ports, h('table', { class: 'grid' },
       h('thead', {}, h('tr', {}, h('th', { class: 'num' }, 'Port'), h('th', {}, 'N_Port ID'), h('th', {}, 'WWPN'),
         h('th', {}, 'State'), h('th', {}, 'Role'), h('th', {}, 'Kind'), h('th', {}, 'Served by'), h('th', { class: 'num' }, 'Rel. port'),
-        h('th', {}, 'Zones'))),
+        h('th', {}, 'Zones'), h('th', {}, 'Sees'))),
       h('tbody', {}, f.ports.map((p) => h('tr', { 'data-port': String(p.index) },
         h('td', { class: 'num' }, String(p.index)),
         h('td', {}, p.nPortId || '–'),
         h('td', { class: 'mono' }, p.wwpn || '–'),
         h('td', {}, badge(p.loggedIn ? 'logged in' : p.linkUp ? 'link up' : 'link down', p.loggedIn ? 'online' : 'warn')),
         h('td', {}, p.role || '–'),
-        h('td', {}, p.kind === 'cell' ? 'cell' : (p.symbolicName ? 'host ' + p.symbolicName : 'host')),
+        h('td', {}, p.kind === 'cell' ? 'cell' : (p.symbolicName ? `host (${p.symbolicName})` : 'host')),
         h('td', { 'data-testid': 'served-' + p.index }, p.kind !== 'cell' ? '–'
           : !p.servedBy ? badge('down', 'warn') : p.servedBy === p.home ? 'NSC ' + p.servedBy : `NSC ${p.servedBy} (for ${p.home})`),
         h('td', { class: 'num' }, p.kind === 'cell' ? String(p.relativeTargetPort) : '–'),
-        h('td', {}, p.zonedWith && p.zonedWith.length ? p.zonedWith.map((z) => h('span', { class: 'chip' }, z)) : '–'))))));
+        h('td', {}, p.zonedWith && p.zonedWith.length ? p.zonedWith.map((z) => h('span', { class: 'chip' }, z)) : '–'),
+        h('td', { 'data-testid': 'sees-' + p.index }, p.paths ? [
+          p.luns.length ? p.luns.map((l) => h('a', { href: '#/luns/' + seg(l.lun), class: 'chip' }, `${l.lun} (LUN ${l.hostLun})`)) : 'no LUN',
+          ` via ${p.paths.length} path${p.paths.length === 1 ? '' : 's'}`] : '–'))))));
   }
 
   function renderZones(list) {
