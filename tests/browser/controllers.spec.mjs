@@ -9,29 +9,11 @@
 // drill on NSC B from the controllers page (the confirmation names the LUNs that fail over), restarts B (failback)
 // and reads the drill history. Exit 0 = every step passed; otherwise the failing step is printed, exit code 1.
 
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { step, check, currentStep, openBrowser } from './harness.mjs';
+import { step, check, currentStep, openBrowser, consoleEnv, restClient } from './harness.mjs';
 
-const url = process.env.CONSOLE_URL;
-const token = process.env.CONSOLE_TOKEN;
-const shots = process.env.SCREENSHOT_DIR || 'target';
-const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
-if (!url || !token) {
-  console.error('CONSOLE_URL and CONSOLE_TOKEN must be set');
-  process.exit(2);
-}
-mkdirSync(shots, { recursive: true });
-
-const rest = async (method, path, body) => {
-  const r = await fetch(new URL(path, url), {
-    method,
-    headers: { Authorization: 'Bearer ' + token, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  return { status: r.status, body: text ? JSON.parse(text) : null };
-};
+const { url, token, shots, executablePath } = consoleEnv();
+const rest = restClient(url, token);
 
 const { page, problems, close } = await openBrowser(executablePath);
 try {

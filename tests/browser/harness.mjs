@@ -1,9 +1,10 @@
-// Shared by the console's browser tests (console.spec.mjs, controllers.spec.mjs): the step log, checks, and
+// Shared by the console's browser tests (console.spec.mjs, controllers.spec.mjs, fabric.spec.mjs): the step log, checks,
+// the environment the Java side passes and a REST client with its token, and
 // Chromium through playwright-core on a fresh, empty profile, with the page's errors, console errors (other than
 // expected 4xx answers) and Content-Security-Policy violations recorded in `problems`.
 
 import { chromium } from 'playwright-core';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -26,6 +27,35 @@ export function seconds() {
 
 export function check(cond, message) {
   if (!cond) throw new Error(message);
+}
+
+/**
+ * CONSOLE_URL, CONSOLE_TOKEN (required: exit 2 without them), SCREENSHOT_DIR (made; default target) and CHROMIUM
+ * (default /usr/bin/chromium), as { url, token, shots, executablePath }.
+ */
+export function consoleEnv() {
+  const url = process.env.CONSOLE_URL;
+  const token = process.env.CONSOLE_TOKEN;
+  if (!url || !token) {
+    console.error('CONSOLE_URL and CONSOLE_TOKEN must be set');
+    process.exit(2);
+  }
+  const shots = process.env.SCREENSHOT_DIR || 'target';
+  mkdirSync(shots, { recursive: true });
+  return { url, token, shots, executablePath: process.env.CHROMIUM || '/usr/bin/chromium' };
+}
+
+/** rest(method, path, body?) against the appliance at `url` with `token`: { status, body (parsed JSON or null) }. */
+export function restClient(url, token) {
+  return async (method, path, body) => {
+    const r = await fetch(new URL(path, url), {
+      method,
+      headers: { Authorization: 'Bearer ' + token, 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await r.text();
+    return { status: r.status, body: text ? JSON.parse(text) : null };
+  };
 }
 
 /** Opens the browser: { context, page, problems, close() } (close also deletes the profile). */

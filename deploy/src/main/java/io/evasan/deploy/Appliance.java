@@ -41,6 +41,11 @@ public final class Appliance implements Callable<Integer> {
             description = "iSCSI portal port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int iscsiPort;
 
+    @Option(names = "--fabric-port", paramLabel = "PORT",
+            description = "TCP port of the built-in Fibre Channel switch on the iSCSI host address, where hosts (sanhost)"
+                    + " connect their links (default 7210; 0 = a free port; with --iscsi-port 0 and no --fabric-port: a free port).")
+    Integer fabricPort;
+
     @Option(names = "--target-iqn", defaultValue = EmbeddedAppliance.DEFAULT_IQN,
             description = "IQN of the iSCSI target (default: ${DEFAULT-VALUE}).")
     String targetIqn;
@@ -99,8 +104,10 @@ public final class Appliance implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--heartbeat-timeout-ms must be between 50 and 60000, got " + millis);
         }
-        System.setProperty(EmbeddedAppliance.HEARTBEAT_TIMEOUT_PROPERTY, Long.toString(millis));
+        this.heartbeatTimeoutMs = millis;
     }
+
+    long heartbeatTimeoutMs = EmbeddedAppliance.DEFAULT_HEARTBEAT_TIMEOUT_MS;
 
     long bgcopyRate;
 
@@ -138,7 +145,15 @@ public final class Appliance implements Callable<Integer> {
             return 2;
         }
         EmbeddedAppliance.Options o = new EmbeddedAppliance.Options(dataDir, iscsiHost, iscsiPort, targetIqn, raid,
-                firstLunSize, !statusOnly, metadataFsync, mgmtHost, mgmtPort, mgmtTlsCert, mgmtTlsKey, physicalBlockSize, bgcopyRate);
+                firstLunSize, !statusOnly, metadataFsync, mgmtHost, mgmtPort, mgmtTlsCert, mgmtTlsKey, physicalBlockSize, bgcopyRate)
+                .withHeartbeatTimeout(heartbeatTimeoutMs);
+        if (fabricPort != null) {
+            if (fabricPort < 0 || fabricPort > 65535) {
+                System.err.println("evasan: --fabric-port must be 0..65535, got " + fabricPort);
+                return 2;
+            }
+            o = o.withFabricPort(fabricPort);
+        }
         EmbeddedAppliance app;
         try {
             app = EmbeddedAppliance.start(o);

@@ -36,7 +36,8 @@ import java.util.Optional;
  * MLD) → sharing trees (snapshots) → the cell: controllers A and B ({@link ControllerPair}: a write-back cache each,
  * mirrored into the other, a heartbeat on the local event bus, per-LUN ownership) behind one command path
  * (LUN table, SCSI target with ALUA, seed-003 engine) → four iSCSI portals, two per controller
- * ({@link CellPortals}: the first on the configured port, 3260 by default). Closing it tears down top-down so every acknowledged write is destaged and every
+ * ({@link CellPortals}: the first on the configured port, 3260 by default) and the FC fabric ({@link CellFabric}: a switch
+ * on 127.0.0.1:7210 by default, each controller's two N_Ports logged in). Closing it tears down top-down so every acknowledged write is destaged and every
  * map is closed cleanly; a crash instead is recovered by each layer on the next start.
  *
  * <p>Invariants: the data directory and everything in it is private to the owner ({@link PrivateDataDirectory}:
@@ -50,8 +51,6 @@ public final class EmbeddedAppliance implements AutoCloseable {
      * MLD on generation N when a newer acknowledged generation is lost (quorum-mld/README.md).
      */
     public static final String MLD_ACCEPT_ROLLBACK_PROPERTY = "evasan.mld.acceptRollback";
-    /** System property set by {@code --heartbeat-timeout-ms}: silence after which a controller's partner takes over. */
-    public static final String HEARTBEAT_TIMEOUT_PROPERTY = "evasan.cell.heartbeatTimeoutMs";
     /** The product's heartbeat timeout: a silent controller is taken over after this long. */
     public static final long DEFAULT_HEARTBEAT_TIMEOUT_MS = 500;
     /** {@link Options#forTest}'s heartbeat timeout. */
@@ -69,8 +68,11 @@ public final class EmbeddedAppliance implements AutoCloseable {
     public record Options(Path dataDir, String iscsiHost, int iscsiPort, String targetIqn, RaidLevel raid,
                           long firstLunSizeBytes, boolean serve, boolean metadataFsync, String mgmtHost, int mgmtPort,
                           Path mgmtTlsCert, Path mgmtTlsKey, int physicalBlockBytes, long bgcopyBytesPerSecond,
-                          long heartbeatTimeoutMillis) {
+                          int fabricPort, long heartbeatTimeoutMillis) {
         public Options {
+            if (fabricPort < 0 || fabricPort > 65535) {
+                throw new IllegalArgumentException("--fabric-port must be 0..65535, got " + fabricPort);
+            }
             if (heartbeatTimeoutMillis < 50 || heartbeatTimeoutMillis > 60_000) {
                 throw new IllegalArgumentException("--heartbeat-timeout-ms must be between 50 and 60000, got "
                         + heartbeatTimeoutMillis);
@@ -88,18 +90,31 @@ public final class EmbeddedAppliance implements AutoCloseable {
             }
         }
 
-        /** The pair's default heartbeat timeout ({@value #DEFAULT_HEARTBEAT_TIMEOUT_MS} ms). */
+        /**
+         * The fabric switch on {@value CellFabric#DEFAULT_PORT}, or on a free port when the iSCSI port is 0 (a test
+         * asking for free ports gets a free fabric port too); the pair's default heartbeat timeout
+         * ({@value #DEFAULT_HEARTBEAT_TIMEOUT_MS} ms).
+         */
         public Options(Path dataDir, String iscsiHost, int iscsiPort, String targetIqn, RaidLevel raid,
                        long firstLunSizeBytes, boolean serve, boolean metadataFsync, String mgmtHost, int mgmtPort,
                        Path mgmtTlsCert, Path mgmtTlsKey, int physicalBlockBytes, long bgcopyBytesPerSecond) {
             this(dataDir, iscsiHost, iscsiPort, targetIqn, raid, firstLunSizeBytes, serve, metadataFsync, mgmtHost, mgmtPort,
-                    mgmtTlsCert, mgmtTlsKey, physicalBlockBytes, bgcopyBytesPerSecond, DEFAULT_HEARTBEAT_TIMEOUT_MS);
+                    mgmtTlsCert, mgmtTlsKey, physicalBlockBytes, bgcopyBytesPerSecond,
+                    iscsiPort == 0 ? 0 : CellFabric.DEFAULT_PORT, DEFAULT_HEARTBEAT_TIMEOUT_MS);
+        }
+
+        /** The same options with the fabric switch listening on {@code port} (0 = a free port). */
+        public Options withFabricPort(int port) {
+            return new Options(dataDir, iscsiHost, iscsiPort, targetIqn, raid, firstLunSizeBytes, serve, metadataFsync,
+                    mgmtHost, mgmtPort, mgmtTlsCert, mgmtTlsKey, physicalBlockBytes, bgcopyBytesPerSecond, port,
+                    heartbeatTimeoutMillis);
         }
 
         /** The same options with the pair's heartbeat declaring a silent controller dead after {@code millis}. */
         public Options withHeartbeatTimeout(long millis) {
             return new Options(dataDir, iscsiHost, iscsiPort, targetIqn, raid, firstLunSizeBytes, serve, metadataFsync,
-                    mgmtHost, mgmtPort, mgmtTlsCert, mgmtTlsKey, physicalBlockBytes, bgcopyBytesPerSecond, millis);
+                    mgmtHost, mgmtPort, mgmtTlsCert, mgmtTlsKey, physicalBlockBytes, bgcopyBytesPerSecond, fabricPort,
+                    millis);
         }
 
         /** Unthrottled BGCOPY. */
@@ -113,7 +128,8 @@ public final class EmbeddedAppliance implements AutoCloseable {
         /** The same options with snapclone copies throttled to {@code bytesPerSecond} (0 = unthrottled). */
         public Options withBgcopyRate(long bytesPerSecond) {
             return new Options(dataDir, iscsiHost, iscsiPort, targetIqn, raid, firstLunSizeBytes, serve, metadataFsync,
-                    mgmtHost, mgmtPort, mgmtTlsCert, mgmtTlsKey, physicalBlockBytes, bytesPerSecond, heartbeatTimeoutMillis);
+                    mgmtHost, mgmtPort, mgmtTlsCert, mgmtTlsKey, physicalBlockBytes, bytesPerSecond, fabricPort,
+                    heartbeatTimeoutMillis);
         }
 
         /** 4 KiB physical blocks. */
@@ -127,7 +143,8 @@ public final class EmbeddedAppliance implements AutoCloseable {
         /** The same options with LUNs reporting {@code bytes} (512 or 4096) physical blocks. */
         public Options withPhysicalBlockBytes(int bytes) {
             return new Options(dataDir, iscsiHost, iscsiPort, targetIqn, raid, firstLunSizeBytes, serve, metadataFsync,
-                    mgmtHost, mgmtPort, mgmtTlsCert, mgmtTlsKey, bytes, bgcopyBytesPerSecond, heartbeatTimeoutMillis);
+                    mgmtHost, mgmtPort, mgmtTlsCert, mgmtTlsKey, bytes, bgcopyBytesPerSecond, fabricPort,
+                    heartbeatTimeoutMillis);
         }
 
         /** Plain-HTTP management API. */
@@ -140,7 +157,8 @@ public final class EmbeddedAppliance implements AutoCloseable {
         /** The same options with the management API on HTTPS (PEM certificate chain and private key). */
         public Options withMgmtTls(Path certPem, Path keyPem) {
             return new Options(dataDir, iscsiHost, iscsiPort, targetIqn, raid, firstLunSizeBytes, serve, metadataFsync,
-                    mgmtHost, mgmtPort, certPem, keyPem, physicalBlockBytes, bgcopyBytesPerSecond, heartbeatTimeoutMillis);
+                    mgmtHost, mgmtPort, certPem, keyPem, physicalBlockBytes, bgcopyBytesPerSecond, fabricPort,
+                    heartbeatTimeoutMillis);
         }
 
         /** "https" with a TLS certificate and key, else "http". */
@@ -155,7 +173,7 @@ public final class EmbeddedAppliance implements AutoCloseable {
          */
         public static Options forTest(Path dir) {
             return new Options(dir, "127.0.0.1", 0, DEFAULT_IQN, RaidLevel.RAID5, 1L << 30, true, false, "127.0.0.1", 0)
-                    .withHeartbeatTimeout(TEST_HEARTBEAT_TIMEOUT_MS);
+                    .withHeartbeatTimeout(TEST_HEARTBEAT_TIMEOUT_MS);   // fabric: a free port
         }
     }
 
@@ -170,6 +188,8 @@ public final class EmbeddedAppliance implements AutoCloseable {
     private final io.vertx.core.Vertx vertx;
     /** The four iSCSI portals (two per controller), or null when not serving. */
     private final CellPortals portals;
+    /** The FC switch and the cell's four target N_Ports, or null when not serving. */
+    private final CellFabric fabric;
     private final int iscsiPort;
     private final ManagementServer mgmt;
     private final int mgmtPort;
@@ -191,6 +211,7 @@ public final class EmbeddedAppliance implements AutoCloseable {
         io.vertx.core.Vertx v = null;
         io.evasan.nsc.api.Records records;
         CellPortals s = null;
+        CellFabric f = null;
         ManagementServer g = null;
         try {
             p = Pools.openOrCreate(o.dataDir(), PoolSpec.embeddedDefault(), registry);
@@ -208,7 +229,7 @@ public final class EmbeddedAppliance implements AutoCloseable {
             io.evasan.nsc.cell.CommandLog log = new io.evasan.nsc.cell.CommandLog();
             records = new io.evasan.nsc.cell.impl.MldRecords(m.mld(), log);
             v = io.vertx.core.Vertx.vertx();
-            long heartbeatTimeout = Long.getLong(HEARTBEAT_TIMEOUT_PROPERTY, o.heartbeatTimeoutMillis());
+            long heartbeatTimeout = o.heartbeatTimeoutMillis();
             pr = new ControllerPair(PairOptions.defaults(o.dataDir().resolve("cell"), CacheConfig::new, registry, records, v)
                     .withLegacyLog(o.dataDir().resolve("nsc0").resolve("cache.log"))
                     .withHeartbeat(Math.max(10, heartbeatTimeout / 5), heartbeatTimeout));
@@ -236,11 +257,15 @@ public final class EmbeddedAppliance implements AutoCloseable {
             if (o.serve()) {
                 s = new CellPortals(o.iscsiHost(), o.iscsiPort(), o.targetIqn(), c.scsiTarget());
                 pr.addListener(s);
+                // the FC fabric beside the portals: the switch on loopback, each NSC's two N_Ports logged in
+                f = new CellFabric(p.id().toString(), o.iscsiHost(), o.fabricPort(), c.scsiTarget());
+                pr.addListener(f);
                 io.evasan.nsc.api.Cell cell = new io.evasan.nsc.cell.impl.StorageCell(p, t, c, records, pr);
                 g = new ManagementServer(new ManagementConfig().host(o.mgmtHost()).port(o.mgmtPort())
-                        .records(cell.records()).tls(o.mgmtTlsCert(), o.mgmtTlsKey()).initiatorSecrets(s),
+                        .records(cell.records()).tls(o.mgmtTlsCert(), o.mgmtTlsKey()).initiatorSecrets(s).fabric(f),
                         cell, prometheus);
-                gport = g.start();
+                gport = g.start();   // applies the stored zone set (or the default zone) to the switch
+                f.listen();          // only then may hosts connect to the fabric
                 token = g.createdToken();
                 port = s.port(NscId.A, 0);
             }
@@ -249,7 +274,7 @@ public final class EmbeddedAppliance implements AutoCloseable {
             this.createdToken = token;
             dd.tightenNow();   // what this start created, whatever the process umask
         } catch (Exception | Error e) {
-            closeQuietly(g, s, c, pr, v, t, m, p);
+            closeQuietly(g, s, f, c, pr, v, t, m, p);
             dd.close();
             throw e;
         }
@@ -262,6 +287,7 @@ public final class EmbeddedAppliance implements AutoCloseable {
         this.pair = pr;
         this.vertx = v;
         this.portals = s;
+        this.fabric = f;
     }
 
     /** Opens (or on first start creates) everything under {@code o.dataDir()} and starts serving. */
@@ -281,6 +307,35 @@ public final class EmbeddedAppliance implements AutoCloseable {
         return portals == null ? -1 : portals.port(nsc, index);
     }
     public MeterRegistry registry() { return registry; }
+
+    /** The TCP port of the FC switch (hosts' links connect there), or -1 when not serving. */
+    public int fabricPort() {
+        return fabric == null ? -1 : fabric.port();
+    }
+
+    /** The cell's WWNN (NAA 5, derived from the pool id), or 0 when not serving. */
+    public long fabricWwnn() {
+        return fabric == null ? 0 : fabric.wwnn();
+    }
+
+    /** Which controller serves each target N_Port now (A1, A2, B1, B2; "" while dark); empty when not serving. */
+    public java.util.List<String> fabricServedBy() {
+        if (fabric == null) {
+            return java.util.List.of();
+        }
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (io.evasan.mgmt.FabricControl.Port p : fabric.ports()) {
+            if (p.servedBy() != null) {
+                out.add(p.servedBy());
+            }
+        }
+        return out;
+    }
+
+    /** The FC switch, or null when not serving (tests). */
+    public io.evasan.fabric.switching.FabricSwitch fabricSwitch() {
+        return fabric == null ? null : fabric.fabricSwitch();
+    }
     public boolean firstStart() { return firstStart; }
 
     /** The bound management (REST API, /metrics) port, or -1 when not serving. */
@@ -315,6 +370,13 @@ public final class EmbeddedAppliance implements AutoCloseable {
             }
             b.append("connect: ").append(iscsiUrl(0)).append('\n');
         }
+        if (fabric != null) {
+            b.append("FC fabric: switch domain ").append(CellFabric.DOMAIN).append(" on ").append(fabric.listenAddress())
+                    .append(", WWNN ").append(io.evasan.fabric.switching.Wwn.format(fabric.wwnn())).append(", target ports:\n");
+            for (String port : fabric.describe()) {
+                b.append("  ").append(port).append('\n');
+            }
+        }
         if (mgmtPort > 0) {
             b.append("management API ").append(options.mgmtScheme()).append("://").append(options.mgmtHost()).append(':').append(mgmtPort)
                     .append("/api (OpenAPI: /api/openapi.json, metrics: /metrics; Authorization: Bearer <token>)\n");
@@ -328,7 +390,7 @@ public final class EmbeddedAppliance implements AutoCloseable {
             return;
         }
         closed = true;
-        closeQuietly(mgmt, portals, controller, pair, vertx, trees, mapping, pool);
+        closeQuietly(mgmt, portals, fabric, controller, pair, vertx, trees, mapping, pool);
         try {
             dataDirectory.tightenNow();   // what closing wrote, before the watch ends
         } catch (IOException | RuntimeException e) {
@@ -337,13 +399,16 @@ public final class EmbeddedAppliance implements AutoCloseable {
         dataDirectory.close();
     }
 
-    private static void closeQuietly(ManagementServer g, CellPortals s, Controller c, ControllerPair pr,
+    private static void closeQuietly(ManagementServer g, CellPortals s, CellFabric f, Controller c, ControllerPair pr,
                                      io.vertx.core.Vertx v, SharingTreesImpl t, Mapping m, Pool p) {
         if (g != null) {
             try { g.stop(); } catch (RuntimeException e) { System.err.println("evasan: management stop: " + e); }
         }
         if (s != null) {
             s.close();
+        }
+        if (f != null) {   // the target N_Ports log out with the switch: hosts see the link go
+            try { f.close(); } catch (RuntimeException e) { System.err.println("evasan: fabric close: " + e); }
         }
         if (pr != null) {   // heartbeat off first: closing is not a failure
             try { pr.close(); } catch (RuntimeException e) { System.err.println("evasan: controller pair close: " + e); }

@@ -26,6 +26,7 @@ public final class ManagementConfig {
     private LongSupplier clock = System::currentTimeMillis;
     private long backgroundTickMillis = 1000;
     private InitiatorSecrets initiatorSecrets;
+    private FabricControl fabric;
 
     /** Listen address (default 127.0.0.1). */
     public ManagementConfig host(String v) { this.host = Objects.requireNonNull(v, "host"); return this; }
@@ -48,6 +49,8 @@ public final class ManagementConfig {
     public ManagementConfig records(Records v) { this.records = v; return this; }
     /** Receives the CHAP secrets of registered hosts (the iSCSI target's configuration); null = no target to enforce them. */
     public ManagementConfig initiatorSecrets(InitiatorSecrets v) { this.initiatorSecrets = v; return this; }
+    /** The FC fabric the zoning routes configure and GET /api/fabric shows; null = no fabric (zones are only stored). */
+    public ManagementConfig fabric(FabricControl v) { this.fabric = v; return this; }
 
 
     /** Name shown for the controller in GET /api/controllers (default "nsc0"). */
@@ -100,6 +103,7 @@ public final class ManagementConfig {
     public int port() { return port; }
     public Records records() { return records; }
     public InitiatorSecrets initiatorSecrets() { return initiatorSecrets; }
+    public FabricControl fabric() { return fabric; }
     public String controllerName() { return controllerName; }
     public long snapshotTimeoutMillis() { return snapshotTimeoutMillis; }
 }

@@ -1,19 +1,12 @@
 package io.evasan.mgmt;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The console's controller-pair views in a real browser: a paired appliance ({@link ApplianceFixture} with two
@@ -24,68 +17,17 @@ import static org.junit.jupiter.api.Assertions.fail;
  * script's log to {@code mgmt-ui/target/console-controllers.log}.
  *
  * <p>Without chromium, node or {@code tests/browser/node_modules/playwright-core} the test is skipped, unless
- * {@code EVASAN_REQUIRE_BROWSER=1} (set by {@code .ci/run}), then it fails.
+ * {@code EVASAN_REQUIRE_BROWSER=1} (set by {@code .ci/run}), then it fails ({@link BrowserSpec}).
  */
 class ConsolePairBrowserTest {
-    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-
     @Test
     @Timeout(value = 150, unit = TimeUnit.SECONDS)
     void shouldDriveTheControllerViewsInChromium() throws Exception {
-        Path browserDir = Path.of("..", "tests", "browser").toAbsolutePath().normalize();
-        requireBrowser(browserDir);
-        Path shots = Path.of("target").toAbsolutePath();
-        Files.createDirectories(shots);
+        BrowserSpec.requireBrowser();
         try (ApplianceFixture f = new ApplianceFixture("console-pair-", c -> c, true)) {
-            ProcessBuilder pb = new ProcessBuilder("node", browserDir.resolve("controllers.spec.mjs").toString())
-                    .directory(browserDir.toFile()).redirectErrorStream(true);
-            pb.environment().put("CONSOLE_URL", "http://127.0.0.1:" + f.port + "/");
-            pb.environment().put("CONSOLE_TOKEN", f.token);
-            pb.environment().put("SCREENSHOT_DIR", shots.toString());
-            pb.environment().put("CHROMIUM", CHROMIUM.toString());
-            Path log = shots.resolve("console-controllers.log");
-            pb.redirectOutput(log.toFile());
-            Process p = pb.start();
-            boolean ended = p.waitFor(120, TimeUnit.SECONDS);
-            if (!ended) {
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
-                p.destroyForcibly();
-                p.waitFor(10, TimeUnit.SECONDS);
-            }
-            String out = Files.readString(log, StandardCharsets.UTF_8);
-            System.out.println(out);
-            assertTrue(ended, "controllers.spec.mjs did not finish in 120 s:\n" + out);
-            assertEquals(0, p.exitValue(), "controllers.spec.mjs failed:\n" + out);
-            assertTrue(Files.size(shots.resolve("console-controllers.png")) > 10_000, "screenshot of the controllers page written");
-        }
-    }
-
-    /** Skips (or with EVASAN_REQUIRE_BROWSER=1 fails) when chromium, node or playwright-core is missing. */
-    private static void requireBrowser(Path browserDir) throws InterruptedException {
-        String missing = null;
-        if (!Files.isExecutable(CHROMIUM)) {
-            missing = CHROMIUM + " is not installed (apt-get install -y chromium)";
-        } else if (!Files.isRegularFile(browserDir.resolve("node_modules/playwright-core/package.json"))) {
-            missing = browserDir.resolve("node_modules/playwright-core") + " is missing (npm ci --prefix tests/browser)";
-        } else if (!nodeRuns()) {
-            missing = "node is not on the PATH (Node.js 18 or newer)";
-        }
-        if (missing == null) {
-            return;
-        }
-        if ("1".equals(System.getenv("EVASAN_REQUIRE_BROWSER"))) {
-            fail("browser test required (EVASAN_REQUIRE_BROWSER=1) but " + missing);
-        }
-        Assumptions.abort("browser test skipped: " + missing + "; set EVASAN_REQUIRE_BROWSER=1 to make this a failure");
-    }
-
-    private static boolean nodeRuns() throws InterruptedException {
-        try {
-            Process p = new ProcessBuilder(List.of("node", "--version")).redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            return p.waitFor(20, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (IOException e) {
-            return false;
+            BrowserSpec.run("controllers.spec.mjs", f, "console-controllers.log");
+            assertTrue(Files.size(BrowserSpec.SHOTS.resolve("console-controllers.png")) > 10_000,
+                    "screenshot of the controllers page written");
         }
     }
 }

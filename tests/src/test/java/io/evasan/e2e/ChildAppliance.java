@@ -47,7 +47,7 @@ final class ChildAppliance {
             mgmt = Clients.freePort();
         }
         List<String> args = new ArrayList<>(List.of("--data-dir=" + data, "--iscsi-port=" + iscsi,
-                "--mgmt-port=" + mgmt, "--first-lun-size=" + firstLunBytes));
+                "--mgmt-port=" + mgmt, "--fabric-port=0", "--first-lun-size=" + firstLunBytes));
         args.addAll(options);
         ChildJvm child = ChildJvm.of("io.evasan.deploy.Appliance").heap("768m").args(args.toArray(String[]::new))
                 .output(data.resolveSibling(data.getFileName() + "-child.out")).mergeStderr().start();

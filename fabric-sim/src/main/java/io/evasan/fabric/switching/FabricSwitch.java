@@ -41,7 +41,8 @@ import static io.evasan.fabric.frame.FrameHeaderDescriptor.*;
  *     (LS_RJT explanation SID for an ELS request, dropped otherwise), so hand-made frames cannot
  *     borrow another port's identity.</li>
  * <li><b>Zoning on every frame</b>: a frame from one N_Port to another is delivered only when
- *     their WWPNs share a zone of the active zone set (no active set: nothing is zoned). Otherwise
+ *     their WWPNs share a zone of the active zone set (no active set: the {@link DefaultZone}, no access unless
+ *     set to all access). Otherwise
  *     an ELS request is answered LS_RJT (unable to perform, no explanation), an ABTS BA_RJT (unable
  *     to perform), and anything else is dropped. The same answers are given for an N_Port ID that
  *     is not logged in, so a port outside the zone cannot even tell that the other exists.</li>
@@ -61,6 +62,13 @@ public final class FabricSwitch {
     /** Why a frame was not delivered. */
     public enum Drop { MALFORMED, NOT_LOGGED_IN, WRONG_S_ID, NOT_ZONED, NO_SUCH_PORT, UNSUPPORTED }
 
+    /**
+     * What holds while no zone set is active (the "default zone" of Brocade's {@code defzone}): no port reaches
+     * another ({@link #NO_ACCESS}, the default), or every port reaches every other ({@link #ALL_ACCESS}, what an
+     * out-of-box appliance uses). An active zone set always decides alone.
+     */
+    public enum DefaultZone { NO_ACCESS, ALL_ACCESS }
+
     /** What management sees of one switch port. */
     public record PortView(int index, boolean linkUp, boolean loggedIn, int nPortId, long wwpn, long wwnn,
                            boolean scr) {
@@ -78,6 +86,7 @@ public final class FabricSwitch {
     private final NameServer nameServer = new NameServer();
     private final Map<Drop, AtomicLong> drops = new EnumMap<>(Drop.class);
     private ZoneSet active;
+    private DefaultZone defaultZone = DefaultZone.NO_ACCESS;
     private int nextOxId = 1;
 
     public FabricSwitch(int domain, long switchWwn) {
@@ -124,6 +133,23 @@ public final class FabricSwitch {
         }
     }
 
+    /** Sets what holds while no zone set is active; registered ports get a fabric RSCN when that changes access. */
+    public void defaultZone(DefaultZone d) {
+        synchronized (lock) {
+            DefaultZone before = defaultZone;
+            defaultZone = java.util.Objects.requireNonNull(d, "default zone");
+            if (before != d && active == null) {
+                rscnFabric();
+            }
+        }
+    }
+
+    public DefaultZone defaultZone() {
+        synchronized (lock) {
+            return defaultZone;
+        }
+    }
+
     public Optional<ZoneSet> activeZoneSet() {
         synchronized (lock) {
             return Optional.ofNullable(active);
@@ -152,7 +178,10 @@ public final class FabricSwitch {
     }
 
     private boolean zoned(long a, long b) {
-        return a == b || active != null && active.zoned(a, b);
+        if (a == b) {
+            return true;
+        }
+        return active != null ? active.zoned(a, b) : defaultZone == DefaultZone.ALL_ACCESS;
     }
 
     /** WWPN of F_Port {@code index}: NAA 2 with the port number in bits 48..59 and the switch's low 48 bits. */

@@ -199,6 +199,33 @@ class FabricSwitchTest {
     }
 
     @Test
+    void shouldLetEveryPortReachEveryOtherUnderAnAllAccessDefaultZoneUntilAZoneSetIsActivated() throws Exception {
+        try (FabricFixture fx = new FabricFixture(false)) {
+            assertEquals(FabricSwitch.DefaultZone.NO_ACCESS, fx.fabric.defaultZone(), "a bare switch zones nothing");
+            NPort[] p = hostTargetOutsider(fx);
+            NPort host = p[0];
+            NPort target = p[1];
+            NPort outsider = p[2];
+            settle(host);
+            host.rscns().clear();
+            fx.fabric.defaultZone(FabricSwitch.DefaultZone.ALL_ACCESS);
+            assertEquals(List.of(new RscnPage(EV_QUAL_NONE, ADDR_FMT_FAB, 0)), nextRscn(host).pages());
+            assertEquals(List.of(host.portId(), target.portId(), outsider.portId()), outsider.gidFtFcp());
+            outsider.login(target.portId());
+
+            fx.fabric.activate(hostAndTarget());
+            assertEquals(new LsRjt(RJT_UNAB, EXPL_NONE), outsider.els(target.portId(), Login.plogi(OUTSIDER, OUTSIDER, 2048, 2000)),
+                    "an active zone set decides alone");
+            assertEquals(List.of(outsider.portId()), outsider.gidFtFcp());
+            host.login(target.portId());
+
+            fx.fabric.deactivate();
+            assertEquals(List.of(host.portId(), target.portId(), outsider.portId()), outsider.gidFtFcp(),
+                    "back to the default zone");
+        }
+    }
+
+    @Test
     void shouldLogOutAPortWhoseLinkIsLostAndTellZonedPorts() throws Exception {
         try (FabricFixture fx = new FabricFixture(false)) {
             fx.fabric.activate(hostAndTarget());

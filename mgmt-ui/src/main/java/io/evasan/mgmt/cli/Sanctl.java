@@ -39,7 +39,8 @@ import java.util.concurrent.Callable;
                 PoolCommands.class, GroupCommands.class, DriveCommands.class, LunCommands.class, SnapshotCommands.class,
                 JobCommands.class, HostCommands.class, ControllerCommands.class, PairCommands.Controllers.class,
                 PairCommands.Drill.class, PairCommands.Drills.class, ScheduleCommands.class,
-                BackupCommands.class, QuarantineCommands.class, OtherCommands.Metrics.class, OtherCommands.Events.class, OtherCommands.OpenApi.class,
+                BackupCommands.class, QuarantineCommands.class, FabricCommands.Fabric.class, FabricCommands.Zone.class,
+                OtherCommands.Metrics.class, OtherCommands.Events.class, OtherCommands.OpenApi.class,
                 CommandLine.HelpCommand.class})
 public final class Sanctl implements Callable<Integer> {
     public static final String DEFAULT_URL = "http://127.0.0.1:8080";

@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
 /**
  * The JSON API over the appliance objects: assembles the route classes of each area
  * ({@link PoolRoutes}, {@link JobRoutes}, {@link LunRoutes}, {@link SnapshotRoutes},
- * {@link HostRoutes}, {@link ControllerRoutes}, {@link PairRoutes}, {@link ScheduleRoutes}, {@link BackupRoutes}), runs
+ * {@link HostRoutes}, {@link ControllerRoutes}, {@link PairRoutes}, {@link ScheduleRoutes}, {@link BackupRoutes}, {@link FabricRoutes}), runs
  * the background timer, and keeps what they share: handler registration ({@link #on}), answers
  * ({@link #send}, {@link #fail}), name and state helpers and common JSON shapes. Every handler runs
  * on a worker thread (the storage calls block), answers JSON, and reports failures through
@@ -48,6 +48,7 @@ public final class ApiRoutes {
     private final ScheduleRoutes schedules;
     private final BackupRoutes backup;
     private final HostRoutes hosts;
+    private final FabricRoutes fabric;
     private final DestageRate destageRate;
     private java.util.concurrent.ScheduledExecutorService background;
 
@@ -65,6 +66,7 @@ public final class ApiRoutes {
         this.snapshots = new SnapshotRoutes(this, luns, cell, config);
         this.controllers = new ControllerRoutes(this, cell, config, destageRate);
         this.pair = new PairRoutes(this, luns, cell.controllers());
+        this.fabric = new FabricRoutes(this, config, cell.volumes());
     }
 
     /**
@@ -76,6 +78,7 @@ public final class ApiRoutes {
     public synchronized void startBackground() {
         schedules.load();
         hosts.load();
+        fabric.load();
         java.util.concurrent.ScheduledExecutorService ex = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "evasan-mgmt-timer");
             t.setDaemon(true);
@@ -127,6 +130,11 @@ public final class ApiRoutes {
         return hosts.all();
     }
 
+    /** The GET /api/fabric body, built now (for the console). @throws ApiError 404 without a fabric */
+    JsonObject fabricBody() {
+        return fabric.viewBody();
+    }
+
     /** The GET /api/backup body, built now (for the console's event stream). */
     JsonObject backupBody() {
         return backup.state();
@@ -148,6 +156,7 @@ public final class ApiRoutes {
         pair.register(router);
         schedules.register(router);
         backup.register(router);
+        fabric.register(router);
     }
 
     /** A handler's answer: status and JSON body (null body = no content). */

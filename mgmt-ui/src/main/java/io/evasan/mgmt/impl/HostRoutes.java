@@ -254,11 +254,11 @@ final class HostRoutes {
             if (!(ia.getValue(i) instanceof String s)) {
                 throw ApiError.badRequest(field, "field '" + field + "' must be a string");
             }
-            InitiatorNames.require(s, field);   // RFC 7143 §4.2.7 / RFC 3722
-            if (!seen.add(lower(s))) {
+            String name = InitiatorNames.require(s, field);   // RFC 7143 §4.2.7 / RFC 3722, or a WWPN (lower-cased)
+            if (!seen.add(lower(name))) {
                 throw ApiError.badRequest(field, "field '" + field + "' = '" + s + "' is listed twice");
             }
-            initiators.add(s);
+            initiators.add(name);
         }
         return initiators;
     }

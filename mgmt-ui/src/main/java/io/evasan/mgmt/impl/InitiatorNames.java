@@ -17,7 +17,10 @@ import java.util.regex.Pattern;
  *     dot-separated labels ({@code [a-z0-9]}, inner {@code -}), then optionally {@code :} and any string of
  *     allowed characters;</li>
  * <li>{@code eui.} and exactly 16 hex digits (RFC 7143 §4.2.7.5);</li>
- * <li>{@code naa.} and 16 or 32 hex digits (RFC 3980).</li>
+ * <li>{@code naa.} and 16 or 32 hex digits (RFC 3980);</li>
+ * <li>a Fibre Channel WWPN {@code xx:xx:xx:xx:xx:xx:xx:xx} (16 hex digits in colon-separated pairs), the name an FC
+ *     host's port has on the cell's fabric (the FCP target opens its I_T nexus under it). {@link #require} returns it
+ *     lower-case, as the fabric writes it, so presentations and hosts match what the target sees.</li>
  * </ul>
  * Allowed characters (RFC 3722 §6: ASCII only {@code a-z 0-9 - . :}, upper-case letters being case-folded;
  * prohibited: spaces, controls, every other ASCII punctuation such as {@code ! / @ , _}, private use, surrogates,
@@ -28,13 +31,16 @@ public final class InitiatorNames {
     /** RFC 7143 §4.2.7.1: an iSCSI name is at most 223 bytes. */
     public static final int MAX_BYTES = 223;
     /** The formats, for error texts. */
-    static final String FORMATS = "iqn.yyyy-mm.reversed.domain[:unique], eui.<16 hex>, naa.<16|32 hex>; at most "
+    static final String FORMATS = "iqn.yyyy-mm.reversed.domain[:unique], eui.<16 hex>, naa.<16|32 hex>, or an FC WWPN"
+            + " xx:xx:xx:xx:xx:xx:xx:xx; at most "
             + MAX_BYTES + " bytes; letters, digits, '-', '.', ':' only";
     private static final Pattern IQN = Pattern.compile(
             "iqn\\.(\\d{4})-(\\d{2})\\.([A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*)(?::.*)?",
             Pattern.DOTALL);
     private static final Pattern EUI = Pattern.compile("eui\\.[0-9A-Fa-f]{16}");
     private static final Pattern NAA = Pattern.compile("naa\\.(?:[0-9A-Fa-f]{16}|[0-9A-Fa-f]{32})");
+    /** A Fibre Channel port name: 8 colon-separated hex pairs. */
+    private static final Pattern WWPN = Pattern.compile("[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){7}");
 
     private InitiatorNames() {
     }
@@ -63,8 +69,13 @@ public final class InitiatorNames {
         if (name.startsWith("naa.")) {
             return NAA.matcher(name).matches() ? null : "is a naa. name without 16 or 32 hex digits";
         }
+        if (WWPN.matcher(name).matches()) {
+            return null;
+        }
         if (!name.startsWith("iqn.")) {
-            return "does not start with iqn., eui. or naa.";
+            return name.indexOf(':') >= 0 && !name.contains(".")
+                    ? "is not a WWPN of 8 colon-separated pairs of hex digits (xx:xx:xx:xx:xx:xx:xx:xx)"
+                    : "does not start with iqn., eui. or naa. and is not a WWPN (xx:xx:xx:xx:xx:xx:xx:xx)";
         }
         var m = IQN.matcher(name);
         if (!m.matches()) {
@@ -97,8 +108,13 @@ public final class InitiatorNames {
         return shown + String.format(" (U+%04X)", cp);
     }
 
+    /** True when {@code name} is an FC WWPN ({@code xx:xx:xx:xx:xx:xx:xx:xx}, any case). */
+    public static boolean isWwpn(String name) {
+        return name != null && WWPN.matcher(name).matches();
+    }
+
     /**
-     * {@code value} when it is an initiator name. @throws ApiError 400 naming {@code field}
+     * {@code value} when it is an initiator name (a WWPN in lower case). @throws ApiError 400 naming {@code field}
      */
     public static String require(String value, String field) {
         return require(value, field, "");
@@ -110,7 +126,7 @@ public final class InitiatorNames {
             throw ApiError.badRequest(field, "field '" + field + "' = '" + value + "' is not an iSCSI initiator name: it "
                     + p + " (" + FORMATS + ")" + alternative);
         }
-        return value;
+        return isWwpn(value) ? value.toLowerCase(java.util.Locale.ROOT) : value;
     }
 
     /**

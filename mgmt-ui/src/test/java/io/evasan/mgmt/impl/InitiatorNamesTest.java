@@ -39,6 +39,18 @@ class InitiatorNamesTest {
     }
 
     @Test
+    void shouldAcceptFibreChannelWwpnsAndReturnThemLowerCase() {
+        assertNull(InitiatorNames.problem("10:00:00:00:c9:aa:00:01"));
+        assertNull(InitiatorNames.problem("50:01:FE:10:AB:CD:EF:01"));
+        assertEquals("50:01:fe:10:ab:cd:ef:01", InitiatorNames.require("50:01:FE:10:AB:CD:EF:01", "initiator"));
+        assertEquals("iqn.2026-11.Test:X", InitiatorNames.require("iqn.2026-11.Test:X", "initiator"), "iSCSI names as given");
+        assertTrue(InitiatorNames.problem("10:00:00:00:c9:aa:00").contains("WWPN"), "7 pairs");
+        assertTrue(InitiatorNames.problem("10:00:00:00:c9:aa:00:0g").contains("WWPN"), "not hex");
+        assertTrue(InitiatorNames.problem("1000:0000:c9aa:0001").contains("WWPN"), "not pairs");
+        assertNotNull(InitiatorNames.problem("10:00:00:00:c9:aa:00:01:02"));
+    }
+
+    @Test
     void shouldThrowA400NamingTheField() {
         ApiError e = assertThrows(ApiError.class, () -> InitiatorNames.require("bad initiator!", "initiators[2]"));
         assertEquals(400, e.status());

@@ -12,7 +12,7 @@ import java.util.List;
 
 /**
  * The cell's ALUA picture for the SCSI target: one target port group per controller (group 1 = NSC A's host ports,
- * group 2 = NSC B's), each unit active/optimized through the group whose ports its owner serves and
+ * group 2 = NSC B's; each group holds the controller's two iSCSI portals and its two FC N_Ports), each unit active/optimized through the group whose ports its owner serves and
  * active/non-optimized through the other (that I/O is carried out by the owner's cache). A controller's ports taken
  * over by its partner serve as the partner's, so after a failover both groups are optimized for the survivor's
  * units. A unit not yet routed shows the owner its first call will give it ({@link ControllerPair#ownershipSeen}),
@@ -22,12 +22,16 @@ import java.util.List;
  * <p>Invariant: answers from memory only (the target asks under a per-unit lock).
  */
 public final class PairPortGroups implements TargetPortGroups {
-    /** Relative target port ids: NSC A's ports, NSC B's ports (the seed's two host ports per controller). */
+    /** Relative target port ids of the iSCSI portals: NSC A's ports, NSC B's ports (the seed's two host ports per controller). */
     public static final List<Integer> PORTS_A = List.of(1, 2);
     public static final List<Integer> PORTS_B = List.of(3, 4);
+    /** Relative target port ids of the Fibre Channel N_Ports (fabric-sim): NSC A's two, NSC B's two. */
+    public static final List<Integer> FC_PORTS_A = List.of(5, 6);
+    public static final List<Integer> FC_PORTS_B = List.of(7, 8);
 
     private final ControllerPair pair;
-    private final List<TargetPortGroup> groups = List.of(new TargetPortGroup(1, PORTS_A), new TargetPortGroup(2, PORTS_B));
+    private final List<TargetPortGroup> groups = List.of(new TargetPortGroup(1, concat(PORTS_A, FC_PORTS_A)),
+            new TargetPortGroup(2, concat(PORTS_B, FC_PORTS_B)));
 
     public PairPortGroups(ControllerPair pair) {
         this.pair = pair;
@@ -38,12 +42,18 @@ public final class PairPortGroups implements TargetPortGroups {
         return groupId == 1 ? NscId.A : NscId.B;
     }
 
+    private static List<Integer> concat(List<Integer> a, List<Integer> b) {
+        List<Integer> all = new java.util.ArrayList<>(a);
+        all.addAll(b);
+        return List.copyOf(all);
+    }
+
     @Override
     public int groupOf(int relativeTargetPortId) {
-        if (PORTS_A.contains(relativeTargetPortId)) {
+        if (PORTS_A.contains(relativeTargetPortId) || FC_PORTS_A.contains(relativeTargetPortId)) {
             return 1;
         }
-        return PORTS_B.contains(relativeTargetPortId) ? 2 : -1;
+        return PORTS_B.contains(relativeTargetPortId) || FC_PORTS_B.contains(relativeTargetPortId) ? 2 : -1;
     }
 
     @Override
