@@ -48,17 +48,6 @@ class CellFabricTest {
     @TempDir
     Path dir;
 
-    /** A heartbeat that tolerates a loaded test machine: a false takeover before the drill would spoil it. */
-    @org.junit.jupiter.api.BeforeAll
-    static void patientHeartbeat() {
-        System.setProperty(EmbeddedAppliance.HEARTBEAT_TIMEOUT_PROPERTY, "3000");
-    }
-
-    @org.junit.jupiter.api.AfterAll
-    static void defaultHeartbeat() {
-        System.clearProperty(EmbeddedAppliance.HEARTBEAT_TIMEOUT_PROPERTY);
-    }
-
     static NPort host(EmbeddedAppliance app, String name, long wwpn) throws Exception {
         TcpLinkEnd end = TcpLinkEnd.connect(name, new InetSocketAddress(InetAddress.getLoopbackAddress(), app.fabricPort()));
         NPort p = new NPort(name, wwpn, wwpn | 0x0100_0000_0000_0000L, end, true, false, WAIT);
