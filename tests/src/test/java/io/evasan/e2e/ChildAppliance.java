@@ -41,13 +41,15 @@ final class ChildAppliance {
 
     /** As {@link #start(Path, long)}, with further launcher options (e.g. {@code --bgcopy-rate=N}) appended. */
     static ChildAppliance start(Path data, long firstLunBytes, List<String> options) throws Exception {
-        int iscsi = Clients.freePort();
+        int iscsi = Clients.freePortBlock(4);   // the cell's four portals: iscsi .. iscsi + 3
         int mgmt = Clients.freePort();
-        while (mgmt == iscsi) {
+        while (mgmt >= iscsi && mgmt < iscsi + 4) {
             mgmt = Clients.freePort();
         }
+        // a patient heartbeat: a loaded build machine must not make the controllers take each other over
         List<String> args = new ArrayList<>(List.of("--data-dir=" + data, "--iscsi-port=" + iscsi,
-                "--mgmt-port=" + mgmt, "--fabric-port=0", "--first-lun-size=" + firstLunBytes));
+                "--mgmt-port=" + mgmt, "--fabric-port=0", "--heartbeat-timeout-ms=5000",
+                "--first-lun-size=" + firstLunBytes));
         args.addAll(options);
         ChildJvm child = ChildJvm.of("io.evasan.deploy.Appliance").heap("768m").args(args.toArray(String[]::new))
                 .output(data.resolveSibling(data.getFileName() + "-child.out")).mergeStderr().start();
