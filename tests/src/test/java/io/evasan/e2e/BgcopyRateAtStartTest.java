@@ -35,7 +35,7 @@ class BgcopyRateAtStartTest {
             byte[] data = new byte[64 << 10];
             java.util.Arrays.fill(data, (byte) 0x5a);
             for (long off = 0; off < (128L << 20); off += (1L << 20)) {
-                app.controller().cache().write(0, id, off, ByteBuffer.wrap(data), true);
+                app.controller().writeCache().write(0, id, off, ByteBuffer.wrap(data), true);
             }
             app.controller().snapshot(lun, "clone", true).taken().get(60, TimeUnit.SECONDS);
             clone = snapshot(app, "clone").disk();

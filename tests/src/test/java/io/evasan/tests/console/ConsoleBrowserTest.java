@@ -61,7 +61,7 @@ class ConsoleBrowserTest {
             for (int s = 0; s < DATA_SEGMENTS; s++) {
                 Arrays.fill(block, (byte) (s + 1));
                 // one 4 KiB write per 1 MiB segment: the segment gets its own RSEG, which BGCOPY copies whole
-                app.controller().cache().write(0, lun.id(), s * SEGMENT, ByteBuffer.wrap(block), true);
+                app.controller().writeCache().write(0, lun.id(), s * SEGMENT, ByteBuffer.wrap(block), true);
             }
             String url = "http://127.0.0.1:" + app.mgmtPort() + "/";
             ProcessBuilder pb = new ProcessBuilder("node", script.toString())
