@@ -27,6 +27,8 @@ public final class Catalog {
 
     public final List<TreeRec> trees = new ArrayList<>();
     public final List<DiskRec> invalid = new ArrayList<>();
+    /** Version the blob was decoded from ({@link CatalogDescriptor#VERSION} for a new catalog); encode always writes the current one. */
+    public int version = VERSION;
 
     public byte[] encode() {
         int len = HEADER_LENGTH + 4 + invalid.size() * DISK_LENGTH + TRAILER_LENGTH;
@@ -66,9 +68,10 @@ public final class Catalog {
         try {
             ByteBuffer b = ByteBuffer.wrap(blob).order(ByteOrder.LITTLE_ENDIAN);
             if (blob.length < HEADER_LENGTH + 4 + TRAILER_LENGTH || b.getInt(MAGIC_OFFSET) != MAGIC
-                    || b.getInt(VERSION_OFFSET) != VERSION) {
+                    || (b.getInt(VERSION_OFFSET) != VERSION && b.getInt(VERSION_OFFSET) != VERSION_INEXACT_SP)) {
                 throw corrupt("bad header");
             }
+            c.version = b.getInt(VERSION_OFFSET);
             CRC32 crc = new CRC32();
             crc.update(blob, 0, blob.length - TRAILER_LENGTH);
             if ((int) crc.getValue() != b.getInt(blob.length - TRAILER_LENGTH)) {

@@ -8,7 +8,7 @@ package io.evasan.sharing.catalog;
  * header
  *   0                   4                   8                  12
  *  +-------------------+-------------------+-------------------+
- *  | magic 'EVST'      | version (1)       | tree count        |
+ *  | magic 'EVST'      | version (2)       | tree count        |
  *  +-------------------+-------------------+-------------------+
  * per tree (TREE_HEADER_LENGTH = 24 bytes), then its disks oldest first
  *   0         4    5         8                   16                  24
@@ -28,10 +28,17 @@ package io.evasan.sharing.catalog;
  * an operation that was
  * running when the catalog was stored and is redone (idempotently) on open.
  * flg: bit 0 BGCOPY paused, bit 1 BGCOPY stalled for space.
+ *
+ * <p>Versions: 2 (written now) and 1 (read) have the same layout; version 2 says the stored share bits
+ * are exactly seed 004's (a disk's Sp is its predecessor's Ss, clear on the oldest disk, except after a
+ * copying snapclone, Fig. 13e). A version-1 catalog was written by code that set Sp on every allocated
+ * segment of a new snapshot; its bits are upgraded at open (Recovery) and the catalog stored as version 2.
  */
 public final class CatalogDescriptor {
     public static final int MAGIC = 0x54535645; // "EVST" little endian
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
+    /** Oldest version still read (its share bits are upgraded at open). */
+    public static final int VERSION_INEXACT_SP = 1;
     public static final int HEADER_LENGTH = 12;
     public static final int MAGIC_OFFSET = 0;
     public static final int VERSION_OFFSET = 4;
