@@ -98,8 +98,8 @@ public interface SharingTrees extends AutoCloseable {
 
     /**
      * Takes a snapclone of {@code disk}: a snapshot that BGCOPY unshares, then leaves the tree as an
-     * independent LUN. One snapclone at a time may be copying in a tree (the EVA rule, widened to
-     * the whole tree): a second one is refused with INVALID_STATE.
+     * independent LUN. Several snapclones may copy at once in one tree (a snapclone's predecessor can
+     * then be a snapclone, Fig. 14); only one copying into another disk group keeps its tree to itself.
      */
     long snapclone(long disk, AllocationPolicy policy, SnapcloneMode mode) throws StorageException;
 

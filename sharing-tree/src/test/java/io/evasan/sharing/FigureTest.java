@@ -44,7 +44,7 @@ class FigureTest {
     @CsvSource({
             "false, true, false, true, false",     // 14a: LD.Sp clear, nothing to do
             "true, false, false, false, false",    // no predecessor: clear
-            "true, true, true, false, true",       // predecessor is a snapclone: keep
+            "true, true, true, false, true",       // predecessor is a snapclone: keep (C0.Sp set)
             "true, true, false, true, true",       // 14b: inherit S1.Ss = 1
             "true, true, false, false, false"})    // 14c: inherit S1.Ss = 0
     void shouldApplyFigure14Rule(boolean ldSp, boolean pred, boolean predClone, boolean s1ss, boolean want) {
@@ -178,6 +178,42 @@ class FigureTest {
                 assertEquals(List.of(f.id("S0"), f.id("S1"), f.id("LD")), f.st.chain(f.id("LD")));
                 assertEquals(List.of(f.id("C0")), f.st.chain(f.id("C0")));
                 assertEquals(DiskKind.LUN, f.st.kind(f.id("C0")));
+                assertEquals(bits, f.bits(disk, seg));
+                assertEquals(data, f.first(disk, seg));
+            }
+        }
+
+        /**
+         * Fig. 14 with two snapclones copying at once, in the engine: {@code S0 <- C1 <- C0 <- LD}, C1 (SCALING)
+         * taken first, C0 (EAGER) second, so C0's predecessor is a snapclone. Segment 0 untouched; segment 1
+         * written by LD before C0 leaves (EAGER CFW into C0 and C1). When C0 leaves, LD.Sp stays set on segment
+         * 0 (its predecessor is a snapclone, and C0 shared the segment with it) and stays clear on 1 (14a). When
+         * C1 leaves, LD.Sp becomes S0.Ss (14b) and segment 1, which S0 reads through C1 and LD changed, is
+         * copied C1 -> S0 first (15c).
+         */
+        @ParameterizedTest(name = "Fig. 14 predecessor snapclone, {0} segment {1} {2}: Sp Ss holds = {3}, data {4}")
+        @CsvSource({
+                "c0-left, 0, S0, 0 1 0, 10", "c0-left, 0, C1, 1 1 0, 10", "c0-left, 0, LD, 1 0 1, 10",
+                "c0-left, 0, C0, 0 0 1, 10",
+                "c0-left, 1, S0, 0 1 0, 10", "c0-left, 1, C1, 1 0 1, 10", "c0-left, 1, LD, 0 0 1, 11",
+                "c0-left, 1, C0, 0 0 1, 10",
+                "c1-left, 0, S0, 0 1 0, 10", "c1-left, 0, LD, 1 0 1, 10", "c1-left, 0, C1, 0 0 1, 10",
+                "c1-left, 1, S0, 0 0 1, 10", "c1-left, 1, LD, 0 0 1, 11", "c1-left, 1, C1, 0 0 1, 10"})
+        void shouldMatchFigure14WhenPredecessorIsSnapclone(String stage, int seg, String disk, String bits, int data) {
+            try (Fixture f = fixture(2).lun("LD")) {
+                f.fill("LD", 0, 0xA).fill("LD", 1, 0xA);
+                f.snap("S0", "LD").clone("C1", "LD", SnapcloneMode.SCALING).clone("C0", "LD", SnapcloneMode.EAGER);
+                assertEquals(List.of(f.id("S0"), f.id("C1"), f.id("C0"), f.id("LD")), f.st.chain(f.id("LD")));
+                f.poke("LD", 1, 0xB);                                     // CFW into C0, EAGER: into C1 too
+                assertEquals("1 0 1", f.bits("C1", 1));
+                f.st.bgcopyStep(f.id("C0"), 10);                         // C0 leaves; its predecessor is C1
+                assertEquals(List.of(f.id("S0"), f.id("C1"), f.id("LD")), f.st.chain(f.id("LD")));
+                assertEquals(DiskKind.LUN, f.st.kind(f.id("C0")));
+                if (stage.equals("c1-left")) {
+                    f.st.bgcopyStep(f.id("C1"), 10);
+                    assertEquals(List.of(f.id("S0"), f.id("LD")), f.st.chain(f.id("LD")));
+                    assertEquals(DiskKind.LUN, f.st.kind(f.id("C1")));
+                }
                 assertEquals(bits, f.bits(disk, seg));
                 assertEquals(data, f.first(disk, seg));
             }
