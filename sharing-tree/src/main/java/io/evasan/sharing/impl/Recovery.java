@@ -55,6 +55,7 @@ final class Recovery {
                 d.paused = (r.flags() & CatalogDescriptor.FLAG_PAUSED) != 0;
                 d.stalled = (r.flags() & CatalogDescriptor.FLAG_STALLED) != 0;
                 d.tag = r.tag();
+                d.quiesceM = r.quiesceM();
                 t.chain.add(d);
                 engine.disks.put(d.id, d);
                 known.add(d.id);

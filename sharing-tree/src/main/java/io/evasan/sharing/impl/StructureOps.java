@@ -59,7 +59,7 @@ final class StructureOps {
      * catalog last (an uncommitted new disk is an orphan, deleted on open). Caller holds {@code t} exclusively.
      */
     long insertPredecessor(Tree t, Disk x, AllocationPolicy policy, DiskKind kind, SnapcloneMode mode, long tag,
-                           int diskGroup, long t0) {
+                           int diskGroup, int quiesceM, long t0) {
         long diskId = x.id;
         if (!x.valid) {
             throw engine.gone(x);
@@ -111,6 +111,7 @@ final class StructureOps {
         Disk p = new Disk(pid, kind, policy, mode, x.segments);
         p.crossGroup = cross;
         p.tag = tag;
+        p.quiesceM = kind == DiskKind.SNAPCLONE ? quiesceM : 0;
         p.reservedRemaining.set(reserve);
         p.copying = kind == DiskKind.SNAPCLONE;
         synchronized (engine.catalogMonitor) {
