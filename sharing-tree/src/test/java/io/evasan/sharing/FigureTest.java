@@ -175,11 +175,8 @@ class FigureTest {
                 assertEquals("1 0 1", f.bits("LD", 1));
                 assertEquals("1 0 1", f.bits("LD", 2), "LD.Sp still set on segment 2 before removal");
                 f.st.bgcopyStep(f.id("C0"), 10);                         // segment 2 copied -> C0 leaves
-                assertEquals(List.of(f.id("S0"), f.id("S1"), f.id("LD")), f.st.chain(f.id("LD")));
-                assertEquals(List.of(f.id("C0")), f.st.chain(f.id("C0")));
-                assertEquals(DiskKind.LUN, f.st.kind(f.id("C0")));
-                assertEquals(bits, f.bits(disk, seg));
-                assertEquals(data, f.first(disk, seg));
+                f.assertLeft("C0", "S0", "S1", "LD");
+                f.assertRow(disk, seg, bits, data);
             }
         }
 
@@ -207,15 +204,12 @@ class FigureTest {
                 f.poke("LD", 1, 0xB);                                     // CFW into C0, EAGER: into C1 too
                 assertEquals("1 0 1", f.bits("C1", 1));
                 f.st.bgcopyStep(f.id("C0"), 10);                         // C0 leaves; its predecessor is C1
-                assertEquals(List.of(f.id("S0"), f.id("C1"), f.id("LD")), f.st.chain(f.id("LD")));
-                assertEquals(DiskKind.LUN, f.st.kind(f.id("C0")));
+                f.assertLeft("C0", "S0", "C1", "LD");
                 if (stage.equals("c1-left")) {
                     f.st.bgcopyStep(f.id("C1"), 10);
-                    assertEquals(List.of(f.id("S0"), f.id("LD")), f.st.chain(f.id("LD")));
-                    assertEquals(DiskKind.LUN, f.st.kind(f.id("C1")));
+                    f.assertLeft("C1", "S0", "LD");
                 }
-                assertEquals(bits, f.bits(disk, seg));
-                assertEquals(data, f.first(disk, seg));
+                f.assertRow(disk, seg, bits, data);
             }
         }
 

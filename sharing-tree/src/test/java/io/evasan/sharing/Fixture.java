@@ -99,6 +99,23 @@ final class Fixture implements AutoCloseable {
         return (ShareEntry.sp(e) ? "1" : "0") + " " + (ShareEntry.ss(e) ? "1" : "0") + " " + (holds ? "1" : "0");
     }
 
+    /** Snapclone {@code clone} has left: an independent LUN alone in its tree, and {@code chain} (oldest first) remains. */
+    void assertLeft(String clone, String... chain) {
+        java.util.List<Long> want = new java.util.ArrayList<>();
+        for (String n : chain) {
+            want.add(id(n));
+        }
+        org.junit.jupiter.api.Assertions.assertEquals(want, st.chain(id(chain[chain.length - 1])));
+        org.junit.jupiter.api.Assertions.assertEquals(java.util.List.of(id(clone)), st.chain(id(clone)));
+        org.junit.jupiter.api.Assertions.assertEquals(DiskKind.LUN, st.kind(id(clone)));
+    }
+
+    /** A figure row: the stored "Sp Ss holds" of segment s of the disk, and the first byte it reads. */
+    void assertRow(String disk, int s, String bits, int data) {
+        org.junit.jupiter.api.Assertions.assertEquals(bits, bits(disk, s), disk + " segment " + s);
+        org.junit.jupiter.api.Assertions.assertEquals(data, first(disk, s), disk + " segment " + s);
+    }
+
     void assertFilled(String disk, int s, int v) {
         byte[] b = new byte[seg];
         st.read(id(disk), (long) s * seg, b, 0, seg);
