@@ -409,9 +409,7 @@ final class ModelRun {
                         + ") differs from its model at byte " + at + " (segment " + (at / SEG) + ")");
             }
         }
-        if (mem != null) {
-            verifyStoredBits();
-        }
+        verifyStoredBits();   // both stores: the in-memory one and the real mapping (MappingIntegrationTest)
         if (!tight && mem != null && step % 16 == 0) {
             long held = 0;
             for (long id : model.keySet()) {

@@ -32,6 +32,7 @@ class RandomizedModelTest {
     void shouldKeepOriginWorkingWhenOnDemandSnapshotsRunOutOfSpace() {
         long seed = Long.getLong("evasan.seed", System.nanoTime());
         int steps = Integer.getInteger("evasan.steps", 10_000) / 4;
+        System.out.println("RandomizedModelTest (tight space) seed=" + seed);
         new ModelRun(seed, new MemorySegmentMaps(SEG, 60), true, 8).run(steps);
     }
 
