@@ -496,6 +496,12 @@ public final class Controller implements io.evasan.nsc.api.Volumes, AutoCloseabl
         return snapshots.snapshot(lunName, snapshotName, snapclone, policy, diskGroup);
     }
 
+    /** See {@link SnapshotService#snapshot(String, String, boolean, AllocationPolicy, int, SnapcloneMode, int)}. */
+    public synchronized SnapshotMarker snapshot(String lunName, String snapshotName, boolean snapclone,
+                                                AllocationPolicy policy, int diskGroup, SnapcloneMode mode, int quiesceThreshold) {
+        return snapshots.snapshot(lunName, snapshotName, snapclone, policy, diskGroup, mode, quiesceThreshold);
+    }
+
     /** The allocation policy of snapshots whose request names none ({@link ControllerConfig#snapshotPolicy()}). */
     public AllocationPolicy defaultSnapshotPolicy() {
         return snapshots.defaultSnapshotPolicy();

@@ -96,10 +96,29 @@ public interface SharingTrees extends AutoCloseable {
      */
     long snapclone(long disk, AllocationPolicy policy, SnapcloneMode mode, long tag, int diskGroup) throws StorageException;
 
+    /** Largest per-snapclone quiesce threshold M (16 bits where requests carry it). */
+    int MAX_QUIESCE_THRESHOLD = 0xFFFF;
+
+    /**
+     * As {@link #snapclone(long, AllocationPolicy, SnapcloneMode, long, int)} with this snapclone's own quiesce
+     * threshold M (Fig. 15d: fewer than M segments left to copy into its predecessor when it leaves: quiesce and
+     * copy; else copy online and count again); 0 = the configured {@code SharingConfig.quiesceThresholdM}. Kept
+     * in the catalog (a restart keeps it).
+     *
+     * @throws IllegalArgumentException M outside 0..{@link #MAX_QUIESCE_THRESHOLD}
+     */
+    default long snapclone(long disk, AllocationPolicy policy, SnapcloneMode mode, long tag, int diskGroup,
+                           int quiesceThresholdM) throws StorageException {
+        if (quiesceThresholdM != 0) {
+            throw new UnsupportedOperationException("per-snapclone quiesce threshold");
+        }
+        return snapclone(disk, policy, mode, tag, diskGroup);
+    }
+
     /**
      * Takes a snapclone of {@code disk}: a snapshot that BGCOPY unshares, then leaves the tree as an
-     * independent LUN. One snapclone at a time may be copying in a tree (the EVA rule, widened to
-     * the whole tree): a second one is refused with INVALID_STATE.
+     * independent LUN. Several snapclones may copy at once in one tree (a snapclone's predecessor can
+     * then be a snapclone, Fig. 14); only one copying into another disk group keeps its tree to itself.
      */
     long snapclone(long disk, AllocationPolicy policy, SnapcloneMode mode) throws StorageException;
 

@@ -43,9 +43,11 @@ class MappingIntegrationTest {
         long seed = Long.getLong("evasan.seed", System.nanoTime());
         try (Pool pool = pool(dir.resolve("pool"), 256);
              Mapping m = Mappings.open(pool, dir.resolve("state"), MappingOptions.defaults())) {
+            System.out.println("MappingIntegrationTest seed=" + seed);
             ModelRun run = new ModelRun(seed, maps(pool, m), false, 4);
-            run.verifyEvery = 10;
+            run.verifyEvery = 10;   // every disk's bytes and every stored share bit (Figs. 10-15) on the real store
             run.run(Integer.getInteger("evasan.mapping.steps", 300));
+            System.out.println("snapclones taken while another of their tree was copying: " + run.twoClonesCopying);
         }
     }
 

@@ -36,6 +36,8 @@ final class ModelRun {
     final ArrayDeque<String> log = new ArrayDeque<>();
     int step;
     int verifyEvery = 1;
+    /** Snapclones taken while another one of the same tree was still copying. */
+    int twoClonesCopying;
 
     ModelRun(long seed, SegmentMaps maps, boolean tight, int maxSegs) {
         this.seed = seed;
@@ -51,7 +53,7 @@ final class ModelRun {
 
     void note(String s) {
         log.addLast(step + ": " + s);
-        if (log.size() > 40) {
+        if (log.size() > Integer.getInteger("evasan.log", 40)) {
             log.removeFirst();
         }
     }
@@ -244,17 +246,19 @@ final class ModelRun {
         SnapcloneMode mode = rnd.nextBoolean() ? SnapcloneMode.EAGER : SnapcloneMode.SCALING;
         boolean busy = treeHasCopyingClone(d);
         int before = st.chain(d).size();
-        note("snapclone of " + d + " " + mode + (busy ? " (busy)" : ""));
+        note("snapclone of " + d + " " + mode + (busy ? " (another copying)" : ""));
         try {
             long c = st.snapclone(d, AllocationPolicy.ON_DEMAND, mode);
-            assertTrue(!busy, "second snapclone in a copying tree was accepted");
+            if (busy) {
+                twoClonesCopying++;   // several snapclones copy at once in one tree
+            }
             model.put(c, model.get(d).clone());
             note(" -> " + c);
         } catch (StorageException ex) {
             if (ex.code() != ErrorCode.INVALID_STATE) {
                 throw ex;
             }
-            assertTrue(busy || before == 10, "refused: " + ex.getMessage());
+            assertTrue(before == 10, "refused: " + ex.getMessage());
             assertEquals(before, st.chain(d).size());
         }
     }
@@ -405,6 +409,7 @@ final class ModelRun {
                         + ") differs from its model at byte " + at + " (segment " + (at / SEG) + ")");
             }
         }
+        verifyStoredBits();   // both stores: the in-memory one and the real mapping (MappingIntegrationTest)
         if (!tight && mem != null && step % 16 == 0) {
             long held = 0;
             for (long id : model.keySet()) {
@@ -417,5 +422,41 @@ final class ModelRun {
             assertEquals(mem.usedSegments(), held, "allocated RSEGs == held segments (no leak)");
         }
     }
-}
 
+    /**
+     * The stored share bits are those of seed 004 (Figs. 10-15): of every entry with a pointer, the oldest
+     * disk's Sp and the newest disk's Ss are clear, and a disk whose predecessor is not a copying snapclone
+     * has {@code Sp == P.Ss} (after a copying snapclone they may be asymmetric, Fig. 13e).
+     */
+    void verifyStoredBits() {
+        java.util.Set<Long> seen = new java.util.HashSet<>();
+        for (long id : model.keySet()) {
+            if (!seen.add(id) || !st.isValid(id)) {
+                continue;
+            }
+            List<Long> chain = st.chain(id);
+            seen.addAll(chain);
+            for (int i = 0; i < chain.size(); i++) {
+                long x = chain.get(i);
+                for (int s = 0; s < maps.segments(x); s++) {
+                    long e = maps.entry(x, s);
+                    if (io.evasan.sharing.sharebits.ShareEntry.pointer(e) == 0) {
+                        continue;
+                    }
+                    boolean sp = io.evasan.sharing.sharebits.ShareEntry.sp(e);
+                    String where = "disk " + x + " segment " + s + " of chain " + chain + ": "
+                            + io.evasan.sharing.sharebits.ShareEntry.toString(e);
+                    if (i == 0) {
+                        assertTrue(!sp, "oldest disk with Sp set: " + where);
+                    } else if (st.kind(chain.get(i - 1)) != DiskKind.SNAPCLONE) {
+                        boolean pss = io.evasan.sharing.sharebits.ShareEntry.ss(maps.entry(chain.get(i - 1), s));
+                        assertEquals(pss, sp, "Sp != predecessor's Ss: " + where);
+                    }
+                    if (i == chain.size() - 1) {
+                        assertTrue(!io.evasan.sharing.sharebits.ShareEntry.ss(e), "newest disk with Ss set: " + where);
+                    }
+                }
+            }
+        }
+    }
+}

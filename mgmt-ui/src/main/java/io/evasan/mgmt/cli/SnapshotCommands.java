@@ -81,9 +81,25 @@ final class SnapshotCommands {
                 + "group = snapclone with --group, then delete the source.")
         String group;
 
+        @Option(names = "--mode", paramLabel = "MODE", description = "With --snapclone: EAGER (default; a host write "
+                + "copies the old data into the clone's predecessor too, seed 004 Figs. 13-14) or SCALING (it does not; "
+                + "what the predecessor needs is copied when the clone leaves, Fig. 15).")
+        String mode;
+
+        @Option(names = {"-M", "--quiesce-threshold"}, paramLabel = "M", description = "With --snapclone: when fewer than "
+                + "M segments remain to copy into the predecessor as the clone leaves, quiesce and copy them; else copy "
+                + "online and count again (Fig. 15d). Default: the controller's.")
+        Integer quiesceThreshold;
+
         @Override
         void run() {
             JsonObject body = new JsonObject().put("name", name).put("snapclone", snapclone);
+            if (mode != null) {
+                body.put("mode", mode.toUpperCase(java.util.Locale.ROOT));
+            }
+            if (quiesceThreshold != null) {
+                body.put("quiesceThreshold", quiesceThreshold);
+            }
             if (policy != null) {
                 body.put("policy", policy);
             }
@@ -101,7 +117,9 @@ final class SnapshotCommands {
                 return;
             }
             out().println("took " + what + " " + name + " of LUN " + lun + " (disk " + num(s, "disk") + ", "
-                    + (group == null ? "" : "disk group " + group + ", ") + Units.formatTime(num(s, "createdMillis")) + ")");
+                    + (group == null ? "" : "disk group " + group + ", ")
+                    + (s.getValue("mode") == null ? "" : "mode " + str(s, "mode")
+                    + (s.getValue("quiesceThreshold") == null ? "" : " M=" + num(s, "quiesceThreshold")) + ", ") + Units.formatTime(num(s, "createdMillis")) + ")");
             if (bgcopy(s) != null) {
                 out().println("background copy: " + bgcopy(s));
             }

@@ -66,7 +66,7 @@ final class SnapshotRoutes {
 
     private Reply snapshot(RoutingContext ctx) {
         LunRecord l = luns.lunParam(ctx);
-        JsonObject b = Json.body(ctx, Set.of("name", "snapclone", "policy", "group"));
+        JsonObject b = Json.body(ctx, Set.of("name", "snapclone", "policy", "group", "mode", "quiesceThreshold"));
         String name = ApiRoutes.name(b, "name");
         boolean clone = Json.optionalBoolean(b, "snapclone", false);
         int group = -1;
@@ -76,6 +76,25 @@ final class SnapshotRoutes {
                         + " in its LUN's disk group");
             }
             group = luns.lunGroup(b.getValue("group"));
+        }
+        // seed 004: EAGER (Figs. 13-14) or SCALING (Fig. 15) per snapclone, with its quiesce threshold M (Fig. 15d)
+        String mode = null;
+        int quiesce = 0;
+        if (b.getValue("mode") != null || b.getValue("quiesceThreshold") != null) {
+            String field = b.getValue("mode") != null ? "mode" : "quiesceThreshold";
+            if (!clone) {
+                throw ApiError.badRequest(field, "field '" + field + "' is for a snapclone (snapclone: true)");
+            }
+        }
+        if (b.getValue("mode") != null) {
+            mode = Json.string(b, "mode");
+            List<String> modes = cell.luns().snapcloneModes();
+            if (!modes.contains(mode)) {
+                throw ApiError.badRequest("mode", "field 'mode' = '" + mode + "' must be one of " + modes);
+            }
+        }
+        if (b.getValue("quiesceThreshold") != null) {
+            quiesce = (int) Json.integer(b, "quiesceThreshold", 1, 0xFFFF);
         }
         String policy = cell.luns().defaultSnapshotPolicy();
         if (b.getValue("policy") != null) {
@@ -88,7 +107,8 @@ final class SnapshotRoutes {
         }
         SnapshotMarker m;
         try {
-            m = cell.luns().snapshot(l.name(), name, clone, policy, group);
+            m = mode == null && quiesce == 0 ? cell.luns().snapshot(l.name(), name, clone, policy, group)
+                    : cell.luns().snapshot(l.name(), name, clone, policy, group, mode, quiesce);
         } catch (StorageException e) {   // INVALID_STATE: the LUN is quarantined
             throw new ApiError(e, e.code() == ErrorCode.NOT_FOUND || e.code() == ErrorCode.INVALID_STATE ? "lun" : "name");
         }
@@ -96,7 +116,7 @@ final class SnapshotRoutes {
             m.taken().get(config.snapshotTimeoutMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             return new Reply(202, new JsonObject().put("name", name).put("lun", l.name()).put("snapclone", clone)
-                    .put("policy", policy)
+                    .put("policy", policy).put("mode", clone ? (mode == null ? "EAGER" : mode) : null)
                     .put("taken", false).put("message", "the snapshot marker is queued behind cached writes and not taken after "
                             + config.snapshotTimeoutMillis() + " ms; GET /api/snapshots shows it once taken"));
         } catch (ExecutionException e) {
@@ -116,6 +136,12 @@ final class SnapshotRoutes {
                 .filter(x -> x.name().equals(name)).findFirst().orElseThrow(() -> new ApiError(404, "snapshot " + name
                         + " was not taken: LUN " + l.name() + " was deleted before its marker left the cache", "lun")));
         JsonObject o = snapshotJson(s).put("lun", l.name()).put("taken", true);
+        if (clone) {
+            o.put("mode", mode == null ? "EAGER" : mode);
+            if (quiesce > 0) {
+                o.put("quiesceThreshold", quiesce);
+            }
+        }
         if (controller.listSnapshots().stream().noneMatch(x -> x.id() == s.id())) {
             o.put("state", "deleted");   // taken, then deleted with its LUN by a DELETE serialized right after it
         }

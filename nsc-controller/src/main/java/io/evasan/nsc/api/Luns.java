@@ -31,4 +31,21 @@ public interface Luns {
      * {@code name} with allocation policy {@code policy}; the marker tells when it is taken.
      */
     SnapshotMarker snapshot(String lun, String name, boolean snapclone, String policy, int group);
+
+    /** Snapclone mode names (seed 004: EAGER, Figs. 13-14; SCALING, Fig. 15). */
+    default List<String> snapcloneModes() {
+        return List.of("EAGER", "SCALING");
+    }
+
+    /**
+     * As {@link #snapshot(String, String, boolean, String, int)}, a snapclone in mode {@code mode} (null: EAGER)
+     * with quiesce threshold {@code quiesceThreshold} (Fig. 15d's M; 0: the configured one).
+     */
+    default SnapshotMarker snapshot(String lun, String name, boolean snapclone, String policy, int group,
+                                    String mode, int quiesceThreshold) {
+        if ((mode != null && !mode.equals("EAGER")) || quiesceThreshold != 0) {
+            throw new UnsupportedOperationException("snapclone modes");
+        }
+        return snapshot(lun, name, snapclone, policy, group);
+    }
 }

@@ -25,7 +25,11 @@ import java.util.zip.CRC32C;
  *   no gap (0 = not sequenced: a message built outside a stream). The partner acknowledges
  *   cumulatively: "acked n" means it holds every message up to n.
  *   WRITE        (1): initiator, lunId, byteOffset, payload = the data.
- *   MARKER       (2): lunCount, kind code, requestId, payload = marker payload (below).
+ *   MARKER       (2): lunCount, kind word, requestId, payload = marker payload (below).
+ *   kind word: bits 0-7 kind code (1 snapshot, 2 snapclone), bits 8-15 snapclone mode (0 EAGER,
+ *   1 SCALING), bits 16-31 the snapclone's quiesce threshold M (0 = the controller's configured
+ *   one); records written before modes existed carry the kind code alone (EAGER, M 0). The cache
+ *   log's marker record has the same kind word ({@link CacheLogDescriptor}).
  *   DESTAGED     (3): seq of the write that reached the backend; no payload.
  *   MARKER_DONE  (4): seq of the marker whose snapshot was taken; no payload.
  *
@@ -109,7 +113,7 @@ public final class CacheMessageDescriptor {
         dst.clear();
         dst.putLong(MIRROR_SEQ_OFFSET, mirrorSeq);
         dst.putInt(LENGTH_OFFSET, len).putInt(TYPE_OFFSET, TYPE_MARKER).putLong(SEQ_OFFSET, seq)
-                .putInt(LUN_COUNT_OFFSET, request.lunCount()).putInt(KIND_OFFSET, request.kind().code())
+                .putInt(LUN_COUNT_OFFSET, request.lunCount()).putInt(KIND_OFFSET, request.kindWord())
                 .putLong(REQUEST_ID_OFFSET, request.requestId()).putInt(PAYLOAD_LENGTH_OFFSET, payload);
         putMarkerPayload(dst, PAYLOAD_OFFSET, request, name);
         return seal(dst, crc, len);
@@ -217,7 +221,8 @@ public final class CacheMessageDescriptor {
     }
 
     /** Reads a marker payload at absolute {@code index}. */
-    public static SnapshotRequest getMarkerPayload(ByteBuffer src, int index, int lunCount, int kindCode, long requestId) {
+    public static SnapshotRequest getMarkerPayload(ByteBuffer src, int index, int lunCount, int kindWord, long requestId) {
+        int kindCode = SnapshotRequest.kindOfWord(kindWord);
         if (lunCount <= 0 || lunCount > 1 << 16) {
             throw new IllegalArgumentException("marker lun count " + lunCount);
         }
@@ -241,8 +246,8 @@ public final class CacheMessageDescriptor {
         }
         byte[] name = new byte[nameLen];
         src.get(p + 8, name);
-        return new SnapshotRequest(requestId, new String(name, StandardCharsets.UTF_8),
+        return SnapshotRequest.withKindWord(new SnapshotRequest(requestId, new String(name, StandardCharsets.UTF_8),
                 SnapshotRequest.Kind.ofCode(kindCode), SnapshotRequest.Source.ofCode(source),
-                SnapshotRequest.policyOfCode(policy), luns).inDiskGroup(group);
+                SnapshotRequest.policyOfCode(policy), luns).inDiskGroup(group), kindWord);
     }
 }

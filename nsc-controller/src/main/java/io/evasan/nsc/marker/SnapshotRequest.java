@@ -1,6 +1,7 @@
 package io.evasan.nsc.marker;
 
 import io.evasan.sharing.AllocationPolicy;
+import io.evasan.sharing.SnapcloneMode;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -16,7 +17,10 @@ import java.util.Objects;
  * most {@link #MAX_NAME_BYTES} bytes of UTF-8; {@link #policy()} is null when the request leaves
  * the allocation policy to the controller's configured one (requests logged before policies
  * existed decode that way); {@link #diskGroup()} is -1 (the LUN's own group) unless a snapclone
- * was asked for in another disk group (requests logged before that decode as -1).
+ * was asked for in another disk group (requests logged before that decode as -1); a snapclone's
+ * {@link #snapcloneMode()} (seed 004: EAGER, Figs. 13-14, or SCALING, Fig. 15) and quiesce threshold M
+ * ({@link #quiesceThreshold()}, 0 = the controller's configured one) ride in the kind word
+ * ({@link #kindWord()}); requests logged before that decode as EAGER with M 0.
  */
 public final class SnapshotRequest {
     /** Largest disk group id a request can carry (16 bits on the wire, 0 meaning "the LUN's group"). */
@@ -81,6 +85,11 @@ public final class SnapshotRequest {
     private final int[] lunIds;
     private final AllocationPolicy policy;
     private final int diskGroup;
+    private final SnapcloneMode mode;
+    private final int quiesceThreshold;
+
+    /** Largest quiesce threshold M a request carries (16 bits of the kind word). */
+    public static final int MAX_QUIESCE_THRESHOLD = 0xFFFF;
 
     public SnapshotRequest(long requestId, String name, Kind kind, Source source, int... lunIds) {
         this(requestId, name, kind, source, null, lunIds);
@@ -97,11 +106,34 @@ public final class SnapshotRequest {
      * @throws IllegalArgumentException for a plain snapshot with a group, or a group beyond {@link #MAX_DISK_GROUP}
      */
     public SnapshotRequest inDiskGroup(int diskGroup) {
-        return new SnapshotRequest(requestId, name, kind, source, policy, lunIds, diskGroup);
+        return new SnapshotRequest(requestId, name, kind, source, policy, lunIds, diskGroup, mode, quiesceThreshold);
+    }
+
+    /**
+     * This snapclone request in mode {@code mode} (null = EAGER) with quiesce threshold {@code m} (0 = the
+     * controller's configured M).
+     *
+     * @throws IllegalArgumentException SCALING or an M on a plain snapshot; M outside 0..{@link #MAX_QUIESCE_THRESHOLD}
+     */
+    public SnapshotRequest withSnapcloneMode(SnapcloneMode mode, int m) {
+        return new SnapshotRequest(requestId, name, kind, source, policy, lunIds, diskGroup, mode, m);
     }
 
     private SnapshotRequest(long requestId, String name, Kind kind, Source source, AllocationPolicy policy,
                             int[] lunIds, int diskGroup) {
+        this(requestId, name, kind, source, policy, lunIds, diskGroup, null, 0);
+    }
+
+    private SnapshotRequest(long requestId, String name, Kind kind, Source source, AllocationPolicy policy,
+                            int[] lunIds, int diskGroup, SnapcloneMode mode, int quiesceThreshold) {
+        this.mode = mode == null ? SnapcloneMode.EAGER : mode;
+        if (quiesceThreshold < 0 || quiesceThreshold > MAX_QUIESCE_THRESHOLD) {
+            throw new IllegalArgumentException("quiesce threshold M " + quiesceThreshold + " outside 0.." + MAX_QUIESCE_THRESHOLD);
+        }
+        if ((this.mode != SnapcloneMode.EAGER || quiesceThreshold != 0) && kind != Kind.SNAPCLONE) {
+            throw new IllegalArgumentException("only a snapclone has a snapclone mode or a quiesce threshold");
+        }
+        this.quiesceThreshold = quiesceThreshold;
         if (diskGroup > MAX_DISK_GROUP) {
             throw new IllegalArgumentException("disk group " + diskGroup + " beyond " + MAX_DISK_GROUP);
         }
@@ -184,6 +216,42 @@ public final class SnapshotRequest {
         return code - 1;
     }
 
+    /** The snapclone mode asked for (EAGER for a snapshot and for requests logged before modes existed). */
+    public SnapcloneMode snapcloneMode() {
+        return mode;
+    }
+
+    /** A snapclone's quiesce threshold M (Fig. 15d), 0 = the controller's configured one. */
+    public int quiesceThreshold() {
+        return quiesceThreshold;
+    }
+
+    /**
+     * The kind word of the cache log and the mirror message: bits 0-7 the kind code, bits 8-15 the snapclone
+     * mode (0 EAGER, 1 SCALING), bits 16-31 M. Older records carry the kind code alone: EAGER, M 0.
+     */
+    public int kindWord() {
+        return kind.code() | (mode == SnapcloneMode.SCALING ? 1 << 8 : 0) | quiesceThreshold << 16;
+    }
+
+    /** Kind code of a kind word. */
+    public static int kindOfWord(int word) {
+        return word & 0xFF;
+    }
+
+    /** Applies a kind word's mode and M to {@code r} (decoded with the word's kind code). */
+    public static SnapshotRequest withKindWord(SnapshotRequest r, int word) {
+        int modeCode = word >>> 8 & 0xFF;
+        if (modeCode > 1) {
+            throw new IllegalArgumentException("snapshot kind word " + Integer.toHexString(word) + ": mode code " + modeCode);
+        }
+        int m = word >>> 16;
+        if (modeCode == 0 && m == 0) {
+            return r;
+        }
+        return r.withSnapcloneMode(modeCode == 1 ? SnapcloneMode.SCALING : SnapcloneMode.EAGER, m);
+    }
+
     /** The LUNs, sorted ascending (a copy). */
     public int[] lunIds() {
         return lunIds.clone();
@@ -211,7 +279,8 @@ public final class SnapshotRequest {
         }
         SnapshotRequest r = (SnapshotRequest) o;
         return requestId == r.requestId && name.equals(r.name) && kind == r.kind && source == r.source
-                && policy == r.policy && diskGroup == r.diskGroup && Arrays.equals(lunIds, r.lunIds);
+                && policy == r.policy && diskGroup == r.diskGroup && mode == r.mode
+                && quiesceThreshold == r.quiesceThreshold && Arrays.equals(lunIds, r.lunIds);
     }
 
     @Override
@@ -222,6 +291,7 @@ public final class SnapshotRequest {
     @Override
     public String toString() {
         return "SnapshotRequest[id=" + requestId + ", name=" + name + ", " + kind + ", " + source
-                + (policy == null ? "" : ", " + policy) + (diskGroup < 0 ? "" : ", group " + diskGroup) + ", luns=" + Arrays.toString(lunIds) + "]";
+                + (policy == null ? "" : ", " + policy) + (diskGroup < 0 ? "" : ", group " + diskGroup)
+                + (kind == Kind.SNAPCLONE ? ", " + mode + (quiesceThreshold == 0 ? "" : " M=" + quiesceThreshold) : "") + ", luns=" + Arrays.toString(lunIds) + "]";
     }
 }

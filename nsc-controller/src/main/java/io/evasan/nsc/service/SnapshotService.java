@@ -21,7 +21,6 @@ import io.evasan.scsi.lu.impl.PresentationTable;
 import io.evasan.scsi.target.ScsiStats;
 import io.evasan.sharing.AllocationPolicy;
 import io.evasan.sharing.SharingTrees;
-import io.evasan.sharing.SnapcloneMode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -185,8 +184,9 @@ public final class SnapshotService {
                     long tag = snapshotTag(id, lunId);   // the tree returns the existing disk if this tag was taken before a crash
                     AllocationPolicy policy = request.policy() != null ? request.policy() : config.snapshotPolicy();
                     long disk = !clone ? trees.snapshot(r.disk(), policy, tag)
-                            : request.diskGroup() >= 0 ? trees.snapclone(r.disk(), policy, SnapcloneMode.EAGER, tag, request.diskGroup())
-                            : trees.snapclone(r.disk(), policy, SnapcloneMode.EAGER, tag);
+                            : request.diskGroup() >= 0 || request.quiesceThreshold() > 0
+                            ? trees.snapclone(r.disk(), policy, request.snapcloneMode(), tag, request.diskGroup(), request.quiesceThreshold())
+                            : trees.snapclone(r.disk(), policy, request.snapcloneMode(), tag);
                     String name = request.lunCount() == 1 ? request.name() : request.name() + "@" + r.name();
                     Long owner = reservedNames.get(name);
                     if (table.snapshotByName(name) != null || table.byName(name) != null
@@ -267,7 +267,28 @@ public final class SnapshotService {
      */
     public SnapshotMarker snapshot(String lunName, String snapshotName, boolean snapclone,
                                                 AllocationPolicy policy, int diskGroup) {
+        return snapshot(lunName, snapshotName, snapclone, policy, diskGroup, null, 0);
+    }
+
+    /**
+     * {@link #snapshot(String, String, boolean, AllocationPolicy, int)} with a snapclone's mode (seed 004: EAGER,
+     * Figs. 13-14, copies into the clone's predecessor on a CFW; SCALING, Fig. 15, does not and copies what that
+     * predecessor needs when the clone leaves; null = EAGER) and its quiesce threshold M (Fig. 15d; 0 = the
+     * engine's configured one). Both travel in the marker (cache log and mirror: the kind word).
+     *
+     * @throws StorageException INVALID_ARGUMENT (a mode other than EAGER or an M for a plain snapshot, M beyond
+     *                          {@link SnapshotRequest#MAX_QUIESCE_THRESHOLD}), and as the five-argument form
+     */
+    public SnapshotMarker snapshot(String lunName, String snapshotName, boolean snapclone,
+                                   AllocationPolicy policy, int diskGroup, io.evasan.sharing.SnapcloneMode mode, int quiesceThreshold) {
         host.checkOpen();
+        if (!snapclone && ((mode != null && mode != io.evasan.sharing.SnapcloneMode.EAGER) || quiesceThreshold != 0)) {
+            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "a snapclone mode and a quiesce threshold are for snapclones only");
+        }
+        if (quiesceThreshold < 0 || quiesceThreshold > SnapshotRequest.MAX_QUIESCE_THRESHOLD) {
+            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "quiesce threshold M " + quiesceThreshold
+                    + " outside 0.." + SnapshotRequest.MAX_QUIESCE_THRESHOLD);
+        }
         if (diskGroup >= 0 && !snapclone) {
             throw new StorageException(ErrorCode.INVALID_ARGUMENT, "a plain snapshot stays in its LUN's disk group;"
                     + " only a snapclone takes a disk group");
@@ -289,7 +310,8 @@ public final class SnapshotService {
         try {
             return cache.insertMarker(new SnapshotRequest(id, snapshotName,
                     snapclone ? SnapshotRequest.Kind.SNAPCLONE : SnapshotRequest.Kind.SNAPSHOT,
-                    SnapshotRequest.Source.API, policy, r.id()).inDiskGroup(diskGroup));
+                    SnapshotRequest.Source.API, policy, r.id()).inDiskGroup(diskGroup)
+                    .withSnapcloneMode(mode, quiesceThreshold));
         } catch (RuntimeException e) {
             synchronized (catalog) {
                 reservedNames.remove(snapshotName, id);

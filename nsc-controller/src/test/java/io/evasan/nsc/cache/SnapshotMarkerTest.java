@@ -3,6 +3,7 @@ package io.evasan.nsc.cache;
 import io.evasan.nsc.cache.impl.MemoryDestageTarget;
 import io.evasan.nsc.cache.impl.WriteBackCache;
 import io.evasan.nsc.marker.SnapshotMarker;
+import io.evasan.nsc.marker.SnapshotAction;
 import io.evasan.nsc.marker.SnapshotRequest;
 import org.junit.jupiter.api.Test;
 
@@ -127,7 +128,12 @@ class SnapshotMarkerTest {
         static final int REGION = 64;
 
         /** Writes at least {@code count}, and keeps going until 500 writes after the marker was inserted. */
-        Writer(int id, int count, WriteBackCache cache, AtomicLong acked, java.util.concurrent.atomic.AtomicBoolean markerIn) {
+        /** Writes begun after the marker was in the cache and acknowledged (before the snapshot was taken: see the test). */
+        final AtomicLong ackedAfterMarker;
+
+        Writer(int id, int count, WriteBackCache cache, AtomicLong acked, java.util.concurrent.atomic.AtomicBoolean markerIn,
+               AtomicLong ackedAfterMarker) {
+            this.ackedAfterMarker = ackedAfterMarker;
             this.id = id;
             this.count = count;
             this.cache = cache;
@@ -150,11 +156,15 @@ class SnapshotMarkerTest {
                 }
                 long tag = ((long) id << 32) | (k + 1);
                 java.nio.ByteBuffer b = tagged(tag, 1);
+                boolean afterMarker = seenAt >= 0;
                 start[k] = System.nanoTime();
                 seq[k] = cache.write(id, 0, (long) (id * REGION + k % REGION) * 512, b, false);
                 end[k] = System.nanoTime();
                 written = k + 1;
                 acked.incrementAndGet();
+                if (afterMarker) {
+                    ackedAfterMarker.incrementAndGet();
+                }
             }
         }
     }
@@ -174,10 +184,24 @@ class SnapshotMarkerTest {
                 .destageBytesPerSecond(2L << 20);
         AtomicLong acked = new AtomicLong();
         java.util.concurrent.atomic.AtomicBoolean markerIn = new java.util.concurrent.atomic.AtomicBoolean();
-        try (WriteBackCache cache = new WriteBackCache(cfg, mem, mem, new CacheStats("multi"))) {
+        // hosts are never paused: the snapshot action (the marker leaving the cache) waits until host writes
+        // begun after the marker was in the cache have been acknowledged; if a marker paused the hosts, none
+        // would be, and the test fails (no timing threshold: a count, with a generous deadline only)
+        AtomicLong ackedWhilePending = new AtomicLong();
+        AtomicLong seenByAction = new AtomicLong(-1);
+        int mustAck = 200;
+        SnapshotAction gated = req -> {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (ackedWhilePending.get() < mustAck && System.nanoTime() < deadline) {
+                java.util.concurrent.locks.LockSupport.parkNanos(100_000);
+            }
+            seenByAction.set(ackedWhilePending.get());
+            mem.takeSnapshot(req);
+        };
+        try (WriteBackCache cache = new WriteBackCache(cfg, mem, gated, new CacheStats("multi"))) {
             List<Writer> ws = new ArrayList<>();
             for (int i = 0; i < writers; i++) {
-                ws.add(new Writer(i, perWriter, cache, acked, markerIn));
+                ws.add(new Writer(i, perWriter, cache, acked, markerIn, ackedWhilePending));
             }
             ws.forEach(Thread::start);
             while (acked.get() < 4000) {
@@ -232,6 +256,10 @@ class SnapshotMarkerTest {
                     m.seq(), before, after, dirtyBefore, duringMarker, maxLatencyDuring / 1e6,
                     (takenAt - reqStart) / 1e6);
             assertTrue(before >= 4000 && after > 0);
+            assertTrue(seenByAction.get() >= mustAck, "only " + seenByAction.get() + " host writes begun after the"
+                    + " marker was inserted were acknowledged while it waited to leave the cache (hosts paused?)");
+            System.out.printf("host writes acknowledged while the marker waited (counted by the snapshot action): %d%n",
+                    seenByAction.get());
             cache.synchronizeAll();
             byte[] fin = mem.contents(0);
             for (Writer w : ws) {

@@ -18,7 +18,10 @@ import static io.evasan.sharing.catalog.CatalogDescriptor.*;
  */
 public final class Catalog {
     /** One disk record. */
-    public record DiskRec(long id, int kind, int policy, int mode, int flags, int segments, long tag) {
+    public record DiskRec(long id, int kind, int policy, int mode, int flags, int segments, long tag, int quiesceM) {
+        public DiskRec(long id, int kind, int policy, int mode, int flags, int segments, long tag) {
+            this(id, kind, policy, mode, flags, segments, tag, 0);
+        }
     }
 
     /** One tree: chain oldest first, plus a pending structural operation. */
@@ -27,6 +30,8 @@ public final class Catalog {
 
     public final List<TreeRec> trees = new ArrayList<>();
     public final List<DiskRec> invalid = new ArrayList<>();
+    /** Version the blob was decoded from ({@link CatalogDescriptor#VERSION} for a new catalog); encode always writes the current one. */
+    public int version = VERSION;
 
     public byte[] encode() {
         int len = HEADER_LENGTH + 4 + invalid.size() * DISK_LENGTH + TRAILER_LENGTH;
@@ -66,9 +71,11 @@ public final class Catalog {
         try {
             ByteBuffer b = ByteBuffer.wrap(blob).order(ByteOrder.LITTLE_ENDIAN);
             if (blob.length < HEADER_LENGTH + 4 + TRAILER_LENGTH || b.getInt(MAGIC_OFFSET) != MAGIC
-                    || b.getInt(VERSION_OFFSET) != VERSION) {
+                    || (b.getInt(VERSION_OFFSET) != VERSION && b.getInt(VERSION_OFFSET) != VERSION_INEXACT_SP)) {
                 throw corrupt("bad header");
             }
+            c.version = b.getInt(VERSION_OFFSET);
+            int diskLen = c.version == VERSION_INEXACT_SP ? DISK_LENGTH_V1 : DISK_LENGTH;
             CRC32 crc = new CRC32();
             crc.update(blob, 0, blob.length - TRAILER_LENGTH);
             if ((int) crc.getValue() != b.getInt(blob.length - TRAILER_LENGTH)) {
@@ -80,17 +87,17 @@ public final class Catalog {
                 int n = b.getInt(at + TREE_DISKS_OFFSET);
                 List<DiskRec> chain = new ArrayList<>(n);
                 for (int d = 0; d < n; d++) {
-                    chain.add(getDisk(b, diskOffset(at, d)));
+                    chain.add(getDisk(b, diskOffset(at, d, diskLen), diskLen));
                 }
                 c.trees.add(new TreeRec(chain, b.get(at + TREE_OP_OFFSET), b.getLong(at + TREE_ARG_A_OFFSET),
                         b.getLong(at + TREE_ARG_B_OFFSET)));
-                at += treeLength(n);
+                at += treeLength(n, diskLen);
             }
             int inv = b.getInt(at);
             at += 4;
             for (int i = 0; i < inv; i++) {
-                c.invalid.add(getDisk(b, at));
-                at += DISK_LENGTH;
+                c.invalid.add(getDisk(b, at, diskLen));
+                at += diskLen;
             }
             if (at + TRAILER_LENGTH != blob.length) {
                 throw corrupt("length mismatch");
@@ -113,11 +120,12 @@ public final class Catalog {
         b.put(at + DISK_FLAGS_OFFSET, (byte) r.flags());
         b.putInt(at + DISK_SEGMENTS_OFFSET, r.segments());
         b.putLong(at + DISK_TAG_OFFSET, r.tag());
+        b.putInt(at + DISK_QUIESCE_M_OFFSET, r.quiesceM());
     }
 
-    private static DiskRec getDisk(ByteBuffer b, int at) {
+    private static DiskRec getDisk(ByteBuffer b, int at, int diskLen) {
         return new DiskRec(b.getLong(at + DISK_ID_OFFSET), b.get(at + DISK_KIND_OFFSET), b.get(at + DISK_POLICY_OFFSET),
                 b.get(at + DISK_MODE_OFFSET), b.get(at + DISK_FLAGS_OFFSET), b.getInt(at + DISK_SEGMENTS_OFFSET),
-                b.getLong(at + DISK_TAG_OFFSET));
+                b.getLong(at + DISK_TAG_OFFSET), diskLen > DISK_QUIESCE_M_OFFSET ? b.getInt(at + DISK_QUIESCE_M_OFFSET) : 0);
     }
 }

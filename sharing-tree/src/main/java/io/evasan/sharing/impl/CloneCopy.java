@@ -191,7 +191,7 @@ final class CloneCopy implements BgCopyEngine.Host {
             } finally {
                 t.structure.readLock().unlock();
             }
-            if (needed.length < engine.config.quiesceThresholdM()) {
+            if (needed.length < engine.quiesceThreshold(c)) {
                 t = engine.lockExclusive(c);
                 try {
                     while (true) {

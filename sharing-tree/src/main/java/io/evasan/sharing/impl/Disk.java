@@ -32,6 +32,8 @@ final class Disk {
     volatile boolean valid = true;
     volatile boolean deleted;
     volatile long tag;
+    /** Fig. 15d's M of a snapclone (0: the configured {@code SharingConfig.quiesceThresholdM}); in the catalog. */
+    volatile int quiesceM;
     final Object bgLock = new Object();
     int bgCursor;
     volatile long[] holderCache;

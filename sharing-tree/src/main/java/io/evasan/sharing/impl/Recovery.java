@@ -7,6 +7,7 @@ import io.evasan.sharing.DiskKind;
 import io.evasan.sharing.SnapcloneMode;
 import io.evasan.sharing.catalog.Catalog;
 import io.evasan.sharing.catalog.CatalogDescriptor;
+import io.evasan.sharing.sharebits.ShareEntry;
 
 import java.util.HashSet;
 import java.util.Set;
@@ -14,6 +15,7 @@ import java.util.Set;
 import static io.evasan.sharing.sharebits.ShareEntry.holder;
 import static io.evasan.sharing.sharebits.ShareEntry.pointer;
 import static io.evasan.sharing.sharebits.ShareEntry.sp;
+import static io.evasan.sharing.sharebits.ShareEntry.ss;
 
 /**
  * What runs at open, before the trees serve anything: rebuilds the trees and invalid disks from the
@@ -36,7 +38,8 @@ final class Recovery {
     }
 
     void run() {
-        Catalog c = Catalog.decode(engine.maps.loadCatalog());
+        byte[] blob = engine.maps.loadCatalog();
+        Catalog c = Catalog.decode(blob);
         Set<Long> known = new HashSet<>();
         for (Catalog.TreeRec tr : c.trees) {
             int treeSegs = tr.chain().get(0).segments();
@@ -52,6 +55,7 @@ final class Recovery {
                 d.paused = (r.flags() & CatalogDescriptor.FLAG_PAUSED) != 0;
                 d.stalled = (r.flags() & CatalogDescriptor.FLAG_STALLED) != 0;
                 d.tag = r.tag();
+                d.quiesceM = r.quiesceM();
                 t.chain.add(d);
                 engine.disks.put(d.id, d);
                 known.add(d.id);
@@ -137,5 +141,43 @@ final class Recovery {
                 engine.structure.doRollback(t, engine.disks.get(t.argA), engine.disks.get(t.argB));
             }
         }
+        if (blob != null && c.version == CatalogDescriptor.VERSION_INEXACT_SP) {
+            upgradeShareBits();
+            synchronized (engine.catalogMonitor) {
+                engine.commit();   // stored as the current version: the upgrade is not redone
+            }
+        }
+    }
+
+    /**
+     * Makes the stored share bits of a tree written by the code before exact bits (catalog version 1) those
+     * of seed 004 Figs. 10-15: a disk without predecessor has Sp clear, a disk without successor Ss clear,
+     * and a disk whose predecessor P is not a copying snapclone has {@code Sp = P.Ss} (the old code set Sp on
+     * every allocated segment of a new snapshot; a set Sp whose predecessor does not read through changed
+     * nothing, so clearing it keeps every disk's content). After a copying snapclone the bits were already
+     * exact and may be asymmetric (Fig. 13e), so they stay. Idempotent: a crash in between redoes it.
+     */
+    private void upgradeShareBits() {
+        long changed = 0;
+        for (Tree t : engine.trees) {
+            for (Disk d : t.chain) {
+                for (int s = 0; s < d.segments; s++) {
+                    long e = engine.maps.entry(d.id, s);
+                    if (pointer(e) == 0) {
+                        continue;
+                    }
+                    boolean wantSp = d.pred == null ? false
+                            : d.pred.copying ? sp(e) : ss(engine.maps.entry(d.pred.id, s));
+                    boolean wantSs = d.succ != null && ss(e);
+                    long u = ShareEntry.withBits(e, wantSp, wantSs);
+                    if (u != e) {
+                        engine.entries.set(d, s, e, u);
+                        changed++;
+                    }
+                }
+            }
+        }
+        SharingTreesImpl.LOG.log(System.Logger.Level.INFO, "sharing-tree catalog version "
+                + CatalogDescriptor.VERSION_INEXACT_SP + ": " + changed + " share bits upgraded to the figures'");
     }
 }

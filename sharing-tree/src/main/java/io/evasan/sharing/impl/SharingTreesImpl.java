@@ -490,7 +490,22 @@ public final class SharingTreesImpl implements SharingTrees {
 
     @Override
     public long snapclone(long diskId, AllocationPolicy policy, SnapcloneMode mode, long tag, int diskGroup) {
-        return insertPredecessor(diskId, policy, DiskKind.SNAPCLONE, mode, tag, diskGroup);
+        return insertPredecessor(diskId, policy, DiskKind.SNAPCLONE, mode, tag, diskGroup, 0);
+    }
+
+    @Override
+    public long snapclone(long diskId, AllocationPolicy policy, SnapcloneMode mode, long tag, int diskGroup,
+                          int quiesceThresholdM) {
+        if (quiesceThresholdM < 0 || quiesceThresholdM > SharingTrees.MAX_QUIESCE_THRESHOLD) {
+            throw new IllegalArgumentException("quiesce threshold M " + quiesceThresholdM + " outside 0.."
+                    + SharingTrees.MAX_QUIESCE_THRESHOLD);
+        }
+        return insertPredecessor(diskId, policy, DiskKind.SNAPCLONE, mode, tag, diskGroup, quiesceThresholdM);
+    }
+
+    /** Fig. 15d's M of snapclone {@code c}: its own, else the configured one. */
+    int quiesceThreshold(Disk c) {
+        return c.quiesceM > 0 ? c.quiesceM : config.quiesceThresholdM();
     }
 
     /** Ends the foreign pointers of a disk that left its tree (idempotent; logged, never thrown: the disk stays readable). */
@@ -504,11 +519,16 @@ public final class SharingTreesImpl implements SharingTrees {
     }
 
     private long insertPredecessor(long diskId, AllocationPolicy policy, DiskKind kind, SnapcloneMode mode, long tag) {
-        return insertPredecessor(diskId, policy, kind, mode, tag, -1);
+        return insertPredecessor(diskId, policy, kind, mode, tag, -1, 0);
     }
 
     private long insertPredecessor(long diskId, AllocationPolicy policy, DiskKind kind, SnapcloneMode mode, long tag,
                                    int diskGroup) {
+        return insertPredecessor(diskId, policy, kind, mode, tag, diskGroup, 0);
+    }
+
+    private long insertPredecessor(long diskId, AllocationPolicy policy, DiskKind kind, SnapcloneMode mode, long tag,
+                                   int diskGroup, int quiesceM) {
         if (policy == null || mode == null) {
             throw new IllegalArgumentException("policy and mode are required");
         }
@@ -519,7 +539,7 @@ public final class SharingTreesImpl implements SharingTrees {
         Disk x = validDisk(diskId);
         Tree t = lockExclusive(x);
         try {
-            return structure.insertPredecessor(t, x, policy, kind, mode, tag, diskGroup, t0);
+            return structure.insertPredecessor(t, x, policy, kind, mode, tag, diskGroup, quiesceM, t0);
         } finally {
             t.structure.writeLock().unlock();
         }

@@ -8,6 +8,7 @@ import io.evasan.sharing.DiskKind;
 import io.evasan.sharing.SnapcloneMode;
 import io.evasan.sharing.catalog.CatalogDescriptor;
 import io.evasan.sharing.sharebits.ShareBitRules;
+import io.evasan.sharing.sharebits.ShareEntry;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -58,7 +59,7 @@ final class StructureOps {
      * catalog last (an uncommitted new disk is an orphan, deleted on open). Caller holds {@code t} exclusively.
      */
     long insertPredecessor(Tree t, Disk x, AllocationPolicy policy, DiskKind kind, SnapcloneMode mode, long tag,
-                           int diskGroup, long t0) {
+                           int diskGroup, int quiesceM, long t0) {
         long diskId = x.id;
         if (!x.valid) {
             throw engine.gone(x);
@@ -73,12 +74,10 @@ final class StructureOps {
             throw new StorageException(ErrorCode.INVALID_STATE, "tree of disk " + diskId + " already has "
                     + t.chain.size() + " disks (limit " + engine.config.maxDisksPerTree() + ")");
         }
-        Disk copyingClone = t.copyingClone();
-        if (kind == DiskKind.SNAPCLONE && copyingClone != null) {
-            throw new StorageException(ErrorCode.INVALID_STATE, "snapclone " + copyingClone.id
-                    + " of this tree is still copying; one snapclone per tree copies at a time");
-        }
-        if (copyingClone != null && copyingClone.crossGroup) {
+        // several snapclones may copy at once in one tree (then a clone's predecessor can be a snapclone, Fig. 14);
+        // only a clone copying into another disk group keeps its tree to itself
+        Disk copyingClone = t.crossGroupClone();
+        if (copyingClone != null) {
             throw new StorageException(ErrorCode.INVALID_STATE, "snapclone " + copyingClone.id
                     + " is copying into another disk group; its tree takes no snapshots until it has left");
         }
@@ -94,9 +93,9 @@ final class StructureOps {
         }
         long pid;
         try {
-            // P.Sp must be exact only when P's predecessor is a snapclone still copying (I2)
-            pid = cross ? engine.maps.createPredecessor(x.id, false, diskGroup)
-                    : engine.maps.createPredecessor(x.id, x.pred != null && x.pred.copying);
+            // P.Sp = X.Sp(old), exactly, in both stores (Figs. 10-15)
+            pid = cross ? engine.maps.createPredecessor(x.id, true, diskGroup)
+                    : engine.maps.createPredecessor(x.id, true);
         } catch (RuntimeException ex) {
             if (!cross && reserve > 0) {
                 engine.maps.releaseCapacity(x.id, reserve);
@@ -112,6 +111,7 @@ final class StructureOps {
         Disk p = new Disk(pid, kind, policy, mode, x.segments);
         p.crossGroup = cross;
         p.tag = tag;
+        p.quiesceM = kind == DiskKind.SNAPCLONE ? quiesceM : 0;
         p.reservedRemaining.set(reserve);
         p.copying = kind == DiskKind.SNAPCLONE;
         synchronized (engine.catalogMonitor) {
@@ -353,6 +353,14 @@ final class StructureOps {
                     } else {
                         engine.entries.copyInto(l, seg, le, hp, sp(le), false);
                     }
+                    // L no longer reads through its successor (Fig. 12c): the successor's Sp goes too
+                    Disk n = l.succ;
+                    if (n != null && !ss(engine.entries.e(l, seg))) {
+                        long ne = engine.entries.e(n, seg);
+                        if (sp(ne)) {
+                            engine.entries.set(n, seg, ne, withSp(ne, false));
+                        }
+                    }
                 }
                 // the copies (in place ones included) and their links before the catalog that ends the redo
                 engine.maps.flush(l.id);
@@ -392,7 +400,7 @@ final class StructureOps {
                 long ne = engine.entries.e(n, s);
                 if (sp(ne)) {
                     boolean keep = ShareBitRules.successorSpAfterCloneLeaves(true, p != null,
-                            p != null && p.copying, p != null && ss(engine.entries.e(p, s)));
+                            p != null && p.copying, p != null && ss(engine.entries.e(p, s)), sp(engine.entries.e(c, s)));
                     if (!keep) {
                         engine.entries.set(n, s, ne, withSp(ne, false));
                     }
@@ -416,6 +424,13 @@ final class StructureOps {
             c.kind = DiskKind.LUN;
             c.copying = false;
             engine.commit();
+        }
+        // an independent LUN has no share bits (Fig. 14); a crash before this leaves only bits nothing reads
+        for (int s = 0; s < c.segments; s++) {
+            long ce = engine.entries.e(c, s);
+            if (pointer(ce) != 0 && (sp(ce) || ss(ce))) {
+                engine.entries.set(c, s, ce, ShareEntry.withBits(ce, false, false));
+            }
         }
         if (c.crossGroup) {
             c.crossGroup = false;

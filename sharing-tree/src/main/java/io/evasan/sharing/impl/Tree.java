@@ -50,9 +50,10 @@ final class Tree {
         }
     }
 
-    Disk copyingClone() {
+    /** The snapclone of this tree copying into another disk group, or null. */
+    Disk crossGroupClone() {
         for (Disk d : chain) {
-            if (d.copying) {
+            if (d.copying && d.crossGroup) {
                 return d;
             }
         }

@@ -47,6 +47,7 @@ final class TreeCatalog {
 
     private static Catalog.DiskRec rec(Disk d) {
         int flags = (d.paused ? CatalogDescriptor.FLAG_PAUSED : 0) | (d.stalled ? CatalogDescriptor.FLAG_STALLED : 0);
-        return new Catalog.DiskRec(d.id, d.kind.ordinal(), d.policy.ordinal(), d.mode.ordinal(), flags, d.segments, d.tag);
+        return new Catalog.DiskRec(d.id, d.kind.ordinal(), d.policy.ordinal(), d.mode.ordinal(), flags, d.segments, d.tag,
+                d.quiesceM);
     }
 }

@@ -20,6 +20,18 @@ public final class ShareBitRules {
      */
     public static boolean successorSpAfterCloneLeaves(boolean ldSp, boolean hasPredecessor,
                                                       boolean predecessorIsClone, boolean predecessorSs) {
+        return successorSpAfterCloneLeaves(ldSp, hasPredecessor, predecessorIsClone, predecessorSs, true);
+    }
+
+    /**
+     * As above, with {@code C0.Sp}: when C0's predecessor is a snapclone still copying, {@code LD.Sp} stays set
+     * only where C0 shared the segment with it ({@code C0.Sp}): LD.Sp said LD reads what C0 reads, C0.Sp that
+     * C0 reads what its predecessor reads; where C0 had its own data (Sp clear) LD and the predecessor clone
+     * differ, and a kept LD.Sp would later let the clone's predecessor read LD's data (found by the randomized
+     * model test with two snapclones copying in one tree). With C0.Sp set this is the seed's "keep".
+     */
+    public static boolean successorSpAfterCloneLeaves(boolean ldSp, boolean hasPredecessor,
+                                                      boolean predecessorIsClone, boolean predecessorSs, boolean cloneSp) {
         if (!ldSp) {
             return false;            // 14a: nothing to do
         }
@@ -27,7 +39,7 @@ public final class ShareBitRules {
             return false;            // no predecessor: clear
         }
         if (predecessorIsClone) {
-            return true;             // predecessor is a snapclone: keep set
+            return cloneSp;          // predecessor is a snapclone: keep set (where C0 shared with it)
         }
         return predecessorSs;        // 14b / 14c: inherit S1.Ss
     }

@@ -92,9 +92,8 @@ public interface SegmentMaps extends AutoCloseable {
      * Creates a predecessor of {@code successor}, copying pointers only: for every segment whose
      * successor entry has a pointer, the new entry is {@code (pointer, non-holder, Sp, Ss = 1)} and
      * the successor's Sp is set; segments without a pointer stay 0 in both (both read zeros,
-     * nothing is shared). The new disk's Sp is the successor's old Sp when {@code exactSp}; otherwise
-     * it may also be set (a set Sp whose predecessor does not read through is harmless, see
-     * SharingTreesImpl). Until the caller records the new disk in its catalog, a crash may leave it
+     * nothing is shared). The new disk's Sp is exactly the successor's old Sp (seed 004 Figs. 10-15;
+     * both stores; {@code exactSp} is kept for callers and ignored). Until the caller records the new disk in its catalog, a crash may leave it
      * as an orphan, which the caller deletes.
      */
     long createPredecessor(long successor, boolean exactSp) throws StorageException;

@@ -280,6 +280,11 @@ export function create(lunName) {
       name: 'name', required: true, autocomplete: 'off', 'data-testid': 'snapshot-name',
       value: `${lunName}-${snapclone ? 'clone' : 'snap'}-${stamp()}`,
     });
+    const cloneMode = h('select', { name: 'mode', 'data-testid': 'snapclone-mode' },
+      h('option', { value: 'EAGER', selected: true }, 'Eager (Figs. 13-14)'), h('option', { value: 'SCALING' }, 'Scaling (Fig. 15)'));
+    const quiesce = h('input', {
+      name: 'quiesceThreshold', type: 'number', min: 1, max: 65535, autocomplete: 'off', 'data-testid': 'snapclone-quiesce',
+    });
     await formDialog({
       title: snapclone ? `Snapclone of ${lunName}` : `Snapshot of ${lunName}`,
       testid: 'snapshot-dialog',
@@ -289,9 +294,18 @@ export function create(lunName) {
           ? 'A snapclone shares everything at first; BGCOPY then copies every segment in the background and it leaves the tree as an independent LUN.'
           : 'A snapshot holds exactly the writes acknowledged before this request (cache marker) and shares data with the LUN until it is overwritten.'),
         field('Name', name, ['name', 'snapclone'], 'letters, digits, . _ : - (up to 128)'),
-      ],
+        snapclone ? field('Mode', cloneMode, ['mode'],
+          'EAGER: a host write also copies the old data into the older snapshot; SCALING: copied once when the clone leaves (seed 004 Fig. 15)') : null,
+        snapclone ? field('Quiesce threshold M', quiesce, ['quiesceThreshold'],
+          'fewer than M segments left to copy when the clone leaves: brief quiesce; empty = the controller default') : null,
+      ].filter((x) => x !== null),
       onSubmit: async () => {
-        const r = await post(base + '/snapshots', { name: name.value.trim(), snapclone });
+        const body = { name: name.value.trim(), snapclone };
+        if (snapclone) {
+          body.mode = cloneMode.value;
+          if (quiesce.value.trim() !== '') body.quiesceThreshold = Number(quiesce.value);
+        }
+        const r = await post(base + '/snapshots', body);
         toast(r.taken === false ? `${r.name} is queued behind cached writes; it appears once taken` : `${r.name} taken`, 'ok');
         await refresh(null);
       },

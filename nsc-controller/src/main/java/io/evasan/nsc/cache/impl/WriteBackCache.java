@@ -622,7 +622,7 @@ public final class WriteBackCache implements WriteCache {
                 checkOpen();
             }
             long seq = ++seqCounter;
-            long addr = store.append(CacheLogDescriptor.TYPE_MARKER, seq, request.lunCount(), request.kind().code(),
+            long addr = store.append(CacheLogDescriptor.TYPE_MARKER, seq, request.lunCount(), request.kindWord(),
                     request.requestId(), payload);
             CacheMessageDescriptor.putMarkerPayload(store.segment(segmentOf(addr)), offsetOf(addr) + PAYLOAD_OFFSET,
                     request, name);

@@ -145,6 +145,13 @@ public final class StorageCell implements Cell, Luns, Drives, Jobs, Trees, Backu
         return controller.snapshot(lun, name, snapclone, AllocationPolicy.valueOf(policy), group);
     }
 
+    @Override
+    public SnapshotMarker snapshot(String lun, String name, boolean snapclone, String policy, int group,
+                                   String mode, int quiesceThreshold) {
+        return controller.snapshot(lun, name, snapclone, AllocationPolicy.valueOf(policy), group,
+                mode == null ? null : io.evasan.sharing.SnapcloneMode.valueOf(mode), quiesceThreshold);
+    }
+
     // ---- Drives ----
 
     @Override

@@ -196,30 +196,16 @@ public final class MappingSegmentMaps implements SegmentMaps {
         mapping.clearForeignGroup(disk(disk).name());
     }
 
+    /**
+     * The new disk's Sp is always the successor's old Sp (seed 004 [0090]-[0092], Figs. 10-15: the
+     * oldest disk's Sp is clear, a snapshot taken after a Fig. 11 write has Sp clear where its
+     * predecessor holds): one atomic mapping step that ORs Sp into the successor, sets Ss in the copy and
+     * keeps the successor's old Sp in it. {@code exactSp} is ignored (always exact).
+     */
     @Override
     public long createPredecessor(long successor, boolean exactSp, int diskGroup) {
         LogicalDisk s = disk(successor);
-        int n = exactSp ? (int) s.segments() : 0;
-        int[] clearSp = new int[64];
-        int k = 0;
-        for (int i = 0; i < n; i++) {
-            int e = s.entry(i);
-            if (LmapEntry.allocated(e) && !LmapEntry.sp(e)) {
-                if (k == clearSp.length) {
-                    clearSp = java.util.Arrays.copyOf(clearSp, k * 2);
-                }
-                clearSp[k++] = i;
-            }
-        }
-        LogicalDisk p = mapping.createSnapshotDisk(s.name(), newName(), LmapEntry.SP, LmapEntry.SS | LmapEntry.SP, 0, diskGroup);
-        // P.Sp = successor's old Sp: clear it where the successor's was clear (P is not yet in any catalog)
-        for (int j = 0; j < k; j++) {
-            int seg = clearSp[j];
-            int e = p.entry(seg);
-            if (!p.compareAndSetEntry(seg, e, e & ~LmapEntry.SP)) {
-                throw new IllegalStateException("entry of new snapshot changed under us");
-            }
-        }
+        LogicalDisk p = mapping.createSnapshotDisk(s.name(), newName(), LmapEntry.SP, LmapEntry.SS, LmapEntry.SP, diskGroup);
         byId.put((long) p.id(), p);
         return p.id();
     }
