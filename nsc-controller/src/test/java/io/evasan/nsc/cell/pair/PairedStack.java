@@ -41,7 +41,7 @@ final class PairedStack implements AutoCloseable {
     private boolean crashed;
 
     PairedStack(Path dir, Vertx vertx) {
-        this(dir, vertx, 50, 1000);
+        this(dir, vertx, 100, 2000);
     }
 
     /** With the heartbeat's interval and timeout ({@code vertx} null: no heartbeat, a crash is acted on at once). */
