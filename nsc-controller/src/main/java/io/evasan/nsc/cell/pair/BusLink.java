@@ -14,8 +14,12 @@ import io.vertx.core.Vertx;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A mirror link over the Vert.x event bus ({@link EventBusMirrorChannel} on the owner's side, {@link MirrorEndpoint}
- * into the replica on the holder's side), with sequence numbers, acknowledgements and resends of its own above the
+ * A mirror link over the Vert.x event bus. Invariant: the sending cache goes unmirrored only through {@link #cut}
+ * (the pair's takeover, after the arbitration), never because frames time out: in a partition both sides would
+ * otherwise acknowledge writes their partner does not hold, and the winner's takeover would lose the loser's.
+ *
+ * <p>Parts: {@link EventBusMirrorChannel} on the owner's side, {@link MirrorEndpoint}
+ * into the replica on the holder's side, with sequence numbers, acknowledgements and resends of its own above the
  * best-effort bus. The same code runs on the local bus (embedded cell) and the clustered one.
  */
 final class BusLink implements MirrorLink {
@@ -38,7 +42,10 @@ final class BusLink implements MirrorLink {
         }
         MirrorStats stats = registry == null ? new MirrorStats(owner, holder, cache)
                 : new MirrorStats(registry, owner, holder, cache);
-        channel = new EventBusMirrorChannel(vertx, cache, MirrorOptions.defaults(owner, holder), stats);
+        // never "lost" on its own: a controller that cannot reach its partner must not acknowledge unmirrored writes
+        // until the pair has decided who survives (its takeover calls cut); until then writers wait (back-pressure)
+        MirrorOptions mo = MirrorOptions.defaults(owner, holder);
+        channel = new EventBusMirrorChannel(vertx, cache, mo.withTimeout(mo.timeoutMillis(), Integer.MAX_VALUE), stats);
     }
 
     @Override
