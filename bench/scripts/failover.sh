@@ -100,42 +100,8 @@ for v in IQN PORTAL_A PORTAL_B API TOKEN; do
 done
 METRICS="${API%/api}/metrics"
 
-# api METHOD PATH [BODY]: prints the answer; fails (with the answer on stderr) unless 2xx
-api() {
-  local out code
-  out="$(curl -sS -X "$1" -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
-           ${3:+-d "$3"} -w '\n%{http_code}' "$API$2")" || { echo "curl $1 $2 failed" >&2; return 1; }
-  code="${out##*$'\n'}"
-  out="${out%$'\n'*}"
-  if [ "${code:0:1}" != 2 ]; then echo "$1 $2 -> $code $out" >&2; return 1; fi
-  printf '%s\n' "$out"
-}
-# The pair must be up before a drill: a controller its partner took over without a drill (a heartbeat
-# timeout on a loaded machine, also seen at start-up) is restarted through the API and logged in
-# $WORK/incidents (printed at the end). RESYNCHRONIZING is waited for.
-ensure_pair() {
-  local s id
-  for _ in $(seq 1 100); do
-    s="$(api GET /controllers | jq -r '[.[] | "\(.id):\(.state)"] | join(" ")')"
-    [ "$s" = "A:ONLINE B:ONLINE" ] && return 0
-    if echo "$s" | grep -Eq 'FAILED|HUNG'; then
-      echo "$(date -u +%T) controllers $s without a drill: restarting the failed one" >>"$WORK/incidents"
-      for id in A B; do
-        if echo "$s" | grep -Eq "$id:(FAILED|HUNG)"; then api POST /controllers/$id/restart '{}' >/dev/null || true; fi
-      done
-    fi
-    sleep 0.1
-  done
-  echo "controllers did not come back online: $s" >&2
-  return 1
-}
-unplanned_takeovers() { # takeovers in the appliance log not caused by this script's drills on B
-  local ab ba drills
-  ba="$(grep -c 'nsc-b takes over nsc-a' "$WORK/appliance.log" || true)"
-  ab="$(grep -c 'nsc-a takes over nsc-b' "$WORK/appliance.log" || true)"
-  drills="$(api GET /drills | jq 'length')"
-  echo $(( ba + ab - drills ))
-}
+# api, ensure_pair, unplanned_takeovers (need TOKEN, API, WORK)
+. "$ROOT/bench/scripts/cell-lib.sh"
 b_acks() { # writes acknowledged by NSC B's cache (Prometheus summary count)
   curl -sS -H "Authorization: Bearer $TOKEN" "$METRICS" \
     | sed -n 's/^evasan_cache_ack_latency_seconds_count{cache="nsc-b"} \([0-9.E]*\)$/\1/p' | head -1

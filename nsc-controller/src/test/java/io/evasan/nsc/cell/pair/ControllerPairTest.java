@@ -113,6 +113,13 @@ class ControllerPairTest {
         }
     }
 
+    /** One block of {@code b} bytes. */
+    private static byte[] filled(int b) {
+        byte[] x = new byte[BLOCK];
+        Arrays.fill(x, (byte) b);
+        return x;
+    }
+
     private List<Writer> writers(PairedStack s, List<LunRecord> luns, long seed, AtomicBoolean stop) {
         List<Writer> ws = new ArrayList<>();
         int init = 1;
@@ -239,10 +246,8 @@ class ControllerPairTest {
 
     @Test
     void shouldTakeASnapshotRequestedBeforeTheOwnerDiedWithExactlyTheWritesAcknowledgedBeforeItsRequest() throws Exception {
-        byte[] before = new byte[BLOCK];
-        Arrays.fill(before, (byte) 7);
-        byte[] after = new byte[BLOCK];
-        Arrays.fill(after, (byte) 9);
+        byte[] before = filled(7);
+        byte[] after = filled(9);
         try (PairedStack s = new PairedStack(dir, vertx)) {
             LunRecord r = s.ctl.createLun("lun0", LUN_BYTES);
             s.pair.setPreference(r.id(), NscId.B, FailoverMode.FAILOVER_FAILBACK);
@@ -267,10 +272,8 @@ class ControllerPairTest {
     /** Seed 003 in a duplex cell: an active snapshot backup and a LOP copy survive the failover of the primary's owner. */
     @Test
     void shouldKeepAnActiveSnapshotBackupAndItsCopyAcrossTheFailoverOfThePrimarysOwner() throws Exception {
-        byte[] before = new byte[BLOCK];
-        Arrays.fill(before, (byte) 3);
-        byte[] after = new byte[BLOCK];
-        Arrays.fill(after, (byte) 4);
+        byte[] before = filled(3);
+        byte[] after = filled(4);
         try (PairedStack s = new PairedStack(dir, vertx)) {
             s.ctl.defineLogLun("log", 64L << 20);
             LunRecord prim = s.ctl.createLun("prim", LUN_BYTES);
@@ -298,10 +301,8 @@ class ControllerPairTest {
 
     @Test
     void shouldNotReplayUnitsTheSurvivorTookOverWhenTheApplianceCrashesBeforeTheDeadControllerReturns() throws Exception {
-        byte[] old = new byte[BLOCK];
-        Arrays.fill(old, (byte) 1);
-        byte[] newer = new byte[BLOCK];
-        Arrays.fill(newer, (byte) 2);
+        byte[] old = filled(1);
+        byte[] newer = filled(2);
         int unit;
         try (PairedStack s = new PairedStack(dir, vertx)) {
             LunRecord r = s.ctl.createLun("lun0", LUN_BYTES);
