@@ -99,8 +99,8 @@ class LogSystemDriveTest {
 
     @Test
     void shouldMatchAnInMemoryModelUnderRandomWrites() {
-        long seed = Long.getLong("seed", System.nanoTime());
-        System.out.println("LogSystemDriveTest seed " + seed);
+        long seed = Long.getLong("evasan.seed", System.nanoTime());
+        System.out.println("LogSystemDriveTest seed=" + seed + " (rerun with -Devasan.seed=" + seed + ")");
         Random rnd = new Random(seed);
         try (Setup s = new Setup("random", true)) {
             s.fill(seed & 0xffff);
