@@ -41,8 +41,9 @@ public record Frame(FrameHeader header, byte[] payload) {
     public static Frame decode(byte[] b) throws FrameFormatException {
         FrameHeader h = FrameHeader.decode(b, 0);
         int n = b.length - FrameHeaderDescriptor.LENGTH;
-        FrameFormatException.require(n <= FrameHeaderDescriptor.MAX_PAYLOAD, FrameFormatException.Problem.BAD_LENGTH,
-                "payload " + n + " bytes");
+        if (n > FrameHeaderDescriptor.MAX_PAYLOAD) {
+            throw new FrameFormatException(FrameFormatException.Problem.BAD_LENGTH, "payload " + n + " bytes");
+        }
         return new Frame(h, Arrays.copyOfRange(b, FrameHeaderDescriptor.LENGTH, b.length));
     }
 
