@@ -112,10 +112,25 @@ public final class EncapsulationDescriptor {
     }
 
     public static byte[] encode(Frame f, int sof, int eof) {
+        return encode(f.header(), f.payloadArray(), 0, f.payloadLength(), sof, eof);
+    }
+
+    /**
+     * Encapsulates (SOFi3/EOFt) the frame of header {@code h} whose payload is {@code length} bytes of
+     * {@code payload} from {@code offset}: the same bytes as {@code encode(new Frame(h, slice))}
+     * without the slice and the frame.
+     */
+    public static byte[] encode(FrameHeader h, byte[] payload, int offset, int length) {
+        return encode(h, payload, offset, length, SOF_I3, EOF_T);
+    }
+
+    private static byte[] encode(FrameHeader h, byte[] payload, int offset, int n, int sof, int eof) {
         if (!validSof(sof) || !validEof(eof)) {
             throw new IllegalArgumentException("SOF 0x%02x EOF 0x%02x".formatted(sof, eof));
         }
-        int n = f.payloadLength();
+        if (n < 0 || n > FrameHeaderDescriptor.MAX_PAYLOAD) {
+            throw new IllegalArgumentException("payload " + n + " > " + FrameHeaderDescriptor.MAX_PAYLOAD);
+        }
         int fill = (4 - n % 4) % 4;
         int frameLen = FrameHeaderDescriptor.LENGTH + n + fill;
         int total = OVERHEAD + frameLen;
@@ -128,8 +143,8 @@ public final class EncapsulationDescriptor {
         Bytes.put32(b, LENGTH_WORD_OFFSET, lengthWord(FLAG_CRCV, words));
         Bytes.put32(b, HEADER_CRC_OFFSET, crc(b, 0, HEADER_CRC_OFFSET));
         Bytes.put32(b, SOF_OFFSET, sof << 24 | sof << 16 | (~sof & 0xFF) << 8 | (~sof & 0xFF));
-        f.header().withFill(fill).encode(b, FRAME_OFFSET);
-        System.arraycopy(f.payload(), 0, b, FRAME_OFFSET + FrameHeaderDescriptor.LENGTH, n);
+        h.withFill(fill).encode(b, FRAME_OFFSET);
+        System.arraycopy(payload, offset, b, FRAME_OFFSET + FrameHeaderDescriptor.LENGTH, n);
         Bytes.put32(b, FRAME_OFFSET + frameLen, crc(b, FRAME_OFFSET, frameLen));
         Bytes.put32(b, total - 4, eof << 24 | eof << 16 | (~eof & 0xFF) << 8 | (~eof & 0xFF));
         return b;
@@ -200,7 +215,7 @@ public final class EncapsulationDescriptor {
             throw new FrameFormatException(BAD_LENGTH, "payload " + payload);
         }
         int start = FRAME_OFFSET + FrameHeaderDescriptor.LENGTH;
-        return new Encapsulated(sof, eof, new Frame(h.withFill(0), Arrays.copyOfRange(b, start, start + payload)));
+        return new Encapsulated(sof, eof, Frame.owning(h.withFill(0), Arrays.copyOfRange(b, start, start + payload)));
     }
 
     static int crc(byte[] b, int off, int len) {

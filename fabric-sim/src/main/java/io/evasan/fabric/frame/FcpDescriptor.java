@@ -120,9 +120,15 @@ public final class FcpDescriptor {
      */
     public static Frame data(int sId, int dId, int oxId, int rxId, int seqId, int seqCnt, boolean fromResponder,
                              int relativeOffset, byte[] data) {
+        return new Frame(dataHeader(sId, dId, oxId, rxId, seqId, seqCnt, fromResponder, relativeOffset), data);
+    }
+
+    /** The header of {@link #data}'s frame (for {@code EncapsulationDescriptor.encode(header, bytes, offset, length)}). */
+    public static FrameHeader dataHeader(int sId, int dId, int oxId, int rxId, int seqId, int seqCnt, boolean fromResponder,
+                                         int relativeOffset) {
         int fCtl = (fromResponder ? FrameHeaderDescriptor.F_CTL_EX_CTX : 0) | FrameHeaderDescriptor.F_CTL_REL_OFF;
-        return new Frame(new FrameHeader(FrameHeaderDescriptor.R_CTL_DD_SOL_DATA, dId, 0, sId,
-                FrameHeaderDescriptor.TYPE_FCP, fCtl, seqId, 0, seqCnt, oxId, rxId, relativeOffset), data);
+        return new FrameHeader(FrameHeaderDescriptor.R_CTL_DD_SOL_DATA, dId, 0, sId,
+                FrameHeaderDescriptor.TYPE_FCP, fCtl, seqId, 0, seqCnt, oxId, rxId, relativeOffset);
     }
 
     /**

@@ -149,6 +149,11 @@ public final class NPort implements LinkEnd.Receiver {
         end.send(f);
     }
 
+    /** Sends the frame of header {@code h} with {@code length} payload bytes of {@code b} from {@code offset}, without copying them out first. */
+    public void send(FrameHeader h, byte[] b, int offset, int length) {
+        end.send(EncapsulationDescriptor.encode(h, b, offset, length));
+    }
+
     /** Sends bytes as they are: for tests of what the fabric does with hand-made frames. */
     public void sendRaw(byte[] encapsulated) {
         end.send(encapsulated);
