@@ -29,6 +29,7 @@ final class Hba {
         this.fabric = fabric;
         this.end = TcpLinkEnd.connect(name, fabric);
         this.port = new NPort(name, wwpn, wwpn ^ 0x1000_0000_0000_0000L | 0x2000_0000_0000_0000L, end, true, false, timeout);
+        port.keepReceived(false);
         this.initiator = new FcpInitiator(port, timeout);
     }
 

@@ -160,25 +160,24 @@ public final class FcpInitiator implements Fc4Listener {
                     int end = (int) Math.min(p.out.length, (long) x.relativeOffset() + x.burstLength());
                     int seqCnt = 0;
                     for (int off = x.relativeOffset(); off < end; off += FcpTarget.MAX_DATA_FRAME) {
-                        byte[] chunk = Arrays.copyOfRange(p.out, off, Math.min(end, off + FcpTarget.MAX_DATA_FRAME));
-                        port.send(FcpDescriptor.data(port.portId(), p.target, h.oxId(), h.rxId(), 1, seqCnt++, false, off,
-                                chunk));
+                        port.send(FcpDescriptor.dataHeader(port.portId(), p.target, h.oxId(), h.rxId(), 1, seqCnt++, false,
+                                off), p.out, off, Math.min(end - off, FcpTarget.MAX_DATA_FRAME));
                     }
                 }
                 case R_CTL_DD_SOL_DATA -> {
                     int off = h.parameter();
-                    byte[] d = f.payload();
-                    if (off < 0 || (long) off + d.length > p.in.length) {
+                    int len = f.payloadLength();
+                    if (off < 0 || (long) off + len > p.in.length) {
                         dropped.incrementAndGet();
                     } else {
-                        System.arraycopy(d, 0, p.in, off, d.length);
+                        f.copyPayload(0, p.in, off, len);
                     }
                 }
                 case R_CTL_DD_CMD_STATUS -> {
                     Rsp r = Rsp.decode(f.payload());
                     pending.remove(h.oxId(), p);
                     int got = r.residualUnder() ? Math.max(0, p.in.length - r.residual()) : p.in.length;
-                    p.done.complete(new Result(r.scsiStatus(), Arrays.copyOf(p.in, got), r.sense(), r.residualUnder(),
+                    p.done.complete(new Result(r.scsiStatus(), got == p.in.length ? p.in : Arrays.copyOf(p.in, got), r.sense(), r.residualUnder(),
                             r.residualOver(), r.residual(), r.rspCode()));
                 }
                 default -> dropped.incrementAndGet();

@@ -199,7 +199,7 @@ public final class FcpTarget implements Fc4Listener {
             dropped.incrementAndGet();
             return;
         }
-        x.dataOut.put(off, f.payload(), 0, len);
+        f.copyPayload(x.dataOut, off);
         x.received += len;
         if (x.received == x.dataOut.capacity()) {
             x.task.dataOut(x.dataOut.duplicate().clear());
@@ -232,12 +232,20 @@ public final class FcpTarget implements Fc4Listener {
         }
         ByteBuffer in = t.dataIn();
         int n = t.isRead() ? in.limit() : 0;
-        byte[] all = new byte[n];
-        in.get(0, all);
+        byte[] all;
+        int base;
+        if (in.hasArray()) {
+            all = in.array();
+            base = in.arrayOffset();
+        } else {
+            all = new byte[n];
+            in.get(0, all);
+            base = 0;
+        }
         int seqCnt = 0;
         for (int off = 0; off < n; off += MAX_DATA_FRAME) {
-            byte[] chunk = Arrays.copyOfRange(all, off, Math.min(n, off + MAX_DATA_FRAME));
-            port.send(FcpDescriptor.data(port.portId(), x.initiator, x.oxId, x.rxId, 1, seqCnt++, true, off, chunk));
+            port.send(FcpDescriptor.dataHeader(port.portId(), x.initiator, x.oxId, x.rxId, 1, seqCnt++, true, off),
+                    all, base + off, Math.min(n - off, MAX_DATA_FRAME));
         }
         long expected = t.expectedDataTransferLength();
         long transferred = t.isRead() ? n : t.isWrite() ? expected : 0;

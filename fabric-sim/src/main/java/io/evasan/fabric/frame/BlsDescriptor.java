@@ -63,7 +63,9 @@ public final class BlsDescriptor {
 
         public static BaAcc decode(byte[] p) throws FrameFormatException {
             need(p, BA_ACC_LENGTH, "BA_ACC");
-            require(p.length == BA_ACC_LENGTH, BAD_LENGTH, "BA_ACC " + p.length + " bytes");
+            if (!(p.length == BA_ACC_LENGTH)) {
+                throw new FrameFormatException(BAD_LENGTH, "BA_ACC " + p.length + " bytes");
+            }
             return new BaAcc((Bytes.u8(p, 0) & SEQ_ID_VAL) != 0, Bytes.u8(p, 1), Bytes.u16(p, 4), Bytes.u16(p, 6),
                     Bytes.u16(p, 8), Bytes.u16(p, 10));
         }
@@ -85,13 +87,17 @@ public final class BlsDescriptor {
 
         public static BaRjt decode(byte[] p) throws FrameFormatException {
             need(p, BA_RJT_LENGTH, "BA_RJT");
-            require(p.length == BA_RJT_LENGTH, BAD_LENGTH, "BA_RJT " + p.length + " bytes");
+            if (!(p.length == BA_RJT_LENGTH)) {
+                throw new FrameFormatException(BAD_LENGTH, "BA_RJT " + p.length + " bytes");
+            }
             return new BaRjt(Bytes.u8(p, 1), Bytes.u8(p, 2), Bytes.u8(p, 3));
         }
     }
 
     /** Checks that an ABTS carries no payload. */
     public static void checkAbts(byte[] p) throws FrameFormatException {
-        require(p.length == 0, BAD_LENGTH, "ABTS with " + p.length + " payload bytes");
+        if (!(p.length == 0)) {
+            throw new FrameFormatException(BAD_LENGTH, "ABTS with " + p.length + " payload bytes");
+        }
     }
 }

@@ -110,9 +110,12 @@ public final class CtDescriptor {
             need(p, LENGTH, "CT_IU preamble");
             Header h = new Header(Bytes.u8(p, 0), Bytes.u8(p, 4), Bytes.u8(p, 5), Bytes.u16(p, 8), Bytes.u16(p, 10),
                     Bytes.u8(p, 13), Bytes.u8(p, 14), Bytes.u8(p, 15));
-            require(h.revision == REVISION, BAD_CT, "CT revision " + h.revision);
-            require(h.gsType == GS_TYPE_DIRECTORY && h.gsSubtype == GS_SUBTYPE_NAME_SERVER, BAD_CT,
-                    "GS type 0x%02x subtype 0x%02x".formatted(h.gsType, h.gsSubtype));
+            if (!(h.revision == REVISION)) {
+                throw new FrameFormatException(BAD_CT, "CT revision " + h.revision);
+            }
+            if (!(h.gsType == GS_TYPE_DIRECTORY && h.gsSubtype == GS_SUBTYPE_NAME_SERVER)) {
+                throw new FrameFormatException(BAD_CT, "GS type 0x%02x subtype 0x%02x".formatted(h.gsType, h.gsSubtype));
+            }
             return h;
         }
     }

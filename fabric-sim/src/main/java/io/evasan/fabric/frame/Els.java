@@ -52,7 +52,9 @@ public sealed interface Els {
         if (code == LS_RJT) {
             return LsRjt.decode(p);
         }
-        require(code == LS_ACC, UNKNOWN_ELS, "reply code 0x%02x".formatted(code));
+        if (!(code == LS_ACC)) {
+            throw new FrameFormatException(UNKNOWN_ELS, "reply code 0x%02x".formatted(code));
+        }
         return switch (requestCommand) {
             case PLOGI, FLOGI, FDISC -> Login.decode(p);
             case PRLI, PRLO -> Prli.decode(p);
@@ -112,7 +114,9 @@ public sealed interface Els {
 
         static Login decode(byte[] p) throws FrameFormatException {
             need(p, LoginDescriptor.LENGTH, ElsDescriptor.name(Bytes.u8(p, 0)));
-            require(p.length == LoginDescriptor.LENGTH, BAD_LENGTH, "login payload " + p.length + " bytes, not 116");
+            if (!(p.length == LoginDescriptor.LENGTH)) {
+                throw new FrameFormatException(BAD_LENGTH, "login payload " + p.length + " bytes, not 116");
+            }
             require((Bytes.u16(p, LoginDescriptor.CLASS3_OFFSET) & LoginDescriptor.CPC_VALID) != 0, BAD_FIELD,
                     "class 3 service parameters not valid");
             return new Login(Bytes.u8(p, 0), Bytes.u16(p, LoginDescriptor.VERSION_OFFSET),
@@ -176,11 +180,13 @@ public sealed interface Els {
 
         static Prli decode(byte[] p) throws FrameFormatException {
             need(p, PrliDescriptor.HEADER_LENGTH + PrliDescriptor.PAGE_LENGTH, ElsDescriptor.name(Bytes.u8(p, 0)));
-            require(Bytes.u8(p, PrliDescriptor.PAGE_LENGTH_OFFSET) == PrliDescriptor.PAGE_LENGTH, BAD_FIELD,
-                    "page length " + Bytes.u8(p, PrliDescriptor.PAGE_LENGTH_OFFSET));
+            if (!(Bytes.u8(p, PrliDescriptor.PAGE_LENGTH_OFFSET) == PrliDescriptor.PAGE_LENGTH)) {
+                throw new FrameFormatException(BAD_FIELD, "page length " + Bytes.u8(p, PrliDescriptor.PAGE_LENGTH_OFFSET));
+            }
             int len = Bytes.u16(p, PrliDescriptor.PAYLOAD_LENGTH_OFFSET);
-            require(len == p.length && (len - PrliDescriptor.HEADER_LENGTH) % PrliDescriptor.PAGE_LENGTH == 0,
-                    BAD_LENGTH, "payload length field " + len + ", " + p.length + " bytes");
+            if (!(len == p.length && (len - PrliDescriptor.HEADER_LENGTH) % PrliDescriptor.PAGE_LENGTH == 0)) {
+                throw new FrameFormatException(BAD_LENGTH, "payload length field " + len + ", " + p.length + " bytes");
+            }
             List<ServicePage> pages = new ArrayList<>();
             for (int off = PrliDescriptor.HEADER_LENGTH; off < len; off += PrliDescriptor.PAGE_LENGTH) {
                 pages.add(new ServicePage(Bytes.u8(p, off), Bytes.u8(p, off + 1), Bytes.u8(p, off + 2),
@@ -208,7 +214,9 @@ public sealed interface Els {
 
         static Logo decode(byte[] p) throws FrameFormatException {
             need(p, LOGO_LENGTH, "LOGO");
-            require(p.length == LOGO_LENGTH, BAD_LENGTH, "LOGO " + p.length + " bytes");
+            if (!(p.length == LOGO_LENGTH)) {
+                throw new FrameFormatException(BAD_LENGTH, "LOGO " + p.length + " bytes");
+            }
             return new Logo(Bytes.u24(p, LOGO_PORT_ID_OFFSET), Bytes.i64(p, LOGO_WWPN_OFFSET));
         }
     }
@@ -230,10 +238,13 @@ public sealed interface Els {
 
         static Scr decode(byte[] p) throws FrameFormatException {
             need(p, SCR_LENGTH, "SCR");
-            require(p.length == SCR_LENGTH, BAD_LENGTH, "SCR " + p.length + " bytes");
+            if (!(p.length == SCR_LENGTH)) {
+                throw new FrameFormatException(BAD_LENGTH, "SCR " + p.length + " bytes");
+            }
             int f = Bytes.u8(p, SCR_FUNCTION_OFFSET);
-            require(f == SCRF_FAB || f == SCRF_NPORT || f == SCRF_FULL || f == SCRF_CLEAR, BAD_FIELD,
-                    "SCR function " + f);
+            if (!(f == SCRF_FAB || f == SCRF_NPORT || f == SCRF_FULL || f == SCRF_CLEAR)) {
+                throw new FrameFormatException(BAD_FIELD, "SCR function " + f);
+            }
             return new Scr(f);
         }
     }
@@ -272,14 +283,19 @@ public sealed interface Els {
 
         static Rscn decode(byte[] p) throws FrameFormatException {
             need(p, RSCN_HEADER_LENGTH + RSCN_PAGE_LEN, "RSCN");
-            require(Bytes.u8(p, 1) == RSCN_PAGE_LEN, BAD_FIELD, "RSCN page length " + Bytes.u8(p, 1));
+            if (!(Bytes.u8(p, 1) == RSCN_PAGE_LEN)) {
+                throw new FrameFormatException(BAD_FIELD, "RSCN page length " + Bytes.u8(p, 1));
+            }
             int len = Bytes.u16(p, 2);
-            require(len == p.length && len % RSCN_PAGE_LEN == 0, BAD_LENGTH,
-                    "RSCN payload length field " + len + ", " + p.length + " bytes");
+            if (!(len == p.length && len % RSCN_PAGE_LEN == 0)) {
+                throw new FrameFormatException(BAD_LENGTH, "RSCN payload length field " + len + ", " + p.length + " bytes");
+            }
             List<RscnPage> pages = new ArrayList<>();
             for (int off = RSCN_HEADER_LENGTH; off < len; off += RSCN_PAGE_LEN) {
                 int flags = Bytes.u8(p, off);
-                require((flags & 0xC0) == 0, BAD_FIELD, "RSCN page flags 0x%02x".formatted(flags));
+                if (!((flags & 0xC0) == 0)) {
+                    throw new FrameFormatException(BAD_FIELD, "RSCN page flags 0x%02x".formatted(flags));
+                }
                 pages.add(new RscnPage(flags >>> RSCN_EV_QUAL_SHIFT & RSCN_EV_QUAL_MASK, flags & RSCN_ADDR_FMT_MASK,
                         Bytes.u24(p, off + 1)));
             }
@@ -302,7 +318,9 @@ public sealed interface Els {
 
         static Adisc decode(byte[] p) throws FrameFormatException {
             need(p, ADISC_LENGTH, "ADISC");
-            require(p.length == ADISC_LENGTH, BAD_LENGTH, "ADISC " + p.length + " bytes");
+            if (!(p.length == ADISC_LENGTH)) {
+                throw new FrameFormatException(BAD_LENGTH, "ADISC " + p.length + " bytes");
+            }
             return new Adisc(Bytes.u8(p, 0), Bytes.u24(p, ADISC_HARD_ADDR_OFFSET), Bytes.i64(p, ADISC_WWPN_OFFSET),
                     Bytes.i64(p, ADISC_WWNN_OFFSET), Bytes.u24(p, ADISC_PORT_ID_OFFSET));
         }
@@ -351,7 +369,9 @@ public sealed interface Els {
 
         static LsRjt decode(byte[] p) throws FrameFormatException {
             need(p, LS_RJT_LENGTH, "LS_RJT");
-            require(p.length == LS_RJT_LENGTH, BAD_LENGTH, "LS_RJT " + p.length + " bytes");
+            if (!(p.length == LS_RJT_LENGTH)) {
+                throw new FrameFormatException(BAD_LENGTH, "LS_RJT " + p.length + " bytes");
+            }
             return new LsRjt(Bytes.u8(p, LS_RJT_REASON_OFFSET), Bytes.u8(p, LS_RJT_EXPLANATION_OFFSET),
                     Bytes.u8(p, LS_RJT_VENDOR_OFFSET));
         }

@@ -112,10 +112,25 @@ public final class EncapsulationDescriptor {
     }
 
     public static byte[] encode(Frame f, int sof, int eof) {
+        return encode(f.header(), f.payloadArray(), 0, f.payloadLength(), sof, eof);
+    }
+
+    /**
+     * Encapsulates (SOFi3/EOFt) the frame of header {@code h} whose payload is {@code length} bytes of
+     * {@code payload} from {@code offset}: the same bytes as {@code encode(new Frame(h, slice))}
+     * without the slice and the frame.
+     */
+    public static byte[] encode(FrameHeader h, byte[] payload, int offset, int length) {
+        return encode(h, payload, offset, length, SOF_I3, EOF_T);
+    }
+
+    private static byte[] encode(FrameHeader h, byte[] payload, int offset, int n, int sof, int eof) {
         if (!validSof(sof) || !validEof(eof)) {
             throw new IllegalArgumentException("SOF 0x%02x EOF 0x%02x".formatted(sof, eof));
         }
-        int n = f.payloadLength();
+        if (n < 0 || n > FrameHeaderDescriptor.MAX_PAYLOAD) {
+            throw new IllegalArgumentException("payload " + n + " > " + FrameHeaderDescriptor.MAX_PAYLOAD);
+        }
         int fill = (4 - n % 4) % 4;
         int frameLen = FrameHeaderDescriptor.LENGTH + n + fill;
         int total = OVERHEAD + frameLen;
@@ -128,8 +143,8 @@ public final class EncapsulationDescriptor {
         Bytes.put32(b, LENGTH_WORD_OFFSET, lengthWord(FLAG_CRCV, words));
         Bytes.put32(b, HEADER_CRC_OFFSET, crc(b, 0, HEADER_CRC_OFFSET));
         Bytes.put32(b, SOF_OFFSET, sof << 24 | sof << 16 | (~sof & 0xFF) << 8 | (~sof & 0xFF));
-        f.header().withFill(fill).encode(b, FRAME_OFFSET);
-        System.arraycopy(f.payload(), 0, b, FRAME_OFFSET + FrameHeaderDescriptor.LENGTH, n);
+        h.withFill(fill).encode(b, FRAME_OFFSET);
+        System.arraycopy(payload, offset, b, FRAME_OFFSET + FrameHeaderDescriptor.LENGTH, n);
         Bytes.put32(b, FRAME_OFFSET + frameLen, crc(b, FRAME_OFFSET, frameLen));
         Bytes.put32(b, total - 4, eof << 24 | eof << 16 | (~eof & 0xFF) << 8 | (~eof & 0xFF));
         return b;
@@ -151,36 +166,43 @@ public final class EncapsulationDescriptor {
         need(header, HEADER_LENGTH, "encapsulation header");
         int w0 = Bytes.i32(header, 0);
         int expected = PROTOCOL << 24 | VERSION << 16 | (~PROTOCOL & 0xFF) << 8 | (~VERSION & 0xFF);
-        require((w0 & 0xFFFF0000) == (expected & 0xFFFF0000), BAD_ENCAPSULATION,
-                "protocol# %d version %d".formatted(w0 >>> 24, w0 >>> 16 & 0xFF));
+        if (!((w0 & 0xFFFF0000) == (expected & 0xFFFF0000))) {
+            throw new FrameFormatException(BAD_ENCAPSULATION, "protocol# %d version %d".formatted(w0 >>> 24, w0 >>> 16 & 0xFF));
+        }
         require(w0 == expected && Bytes.i32(header, 4) == expected && Bytes.i32(header, 8) == 0x0000FFFF,
                 BAD_ENCAPSULATION, "protocol words and their complements disagree");
         int lw = Bytes.i32(header, LENGTH_WORD_OFFSET);
         require(((lw >>> 16) ^ (lw & 0xFFFF)) == 0xFFFF, BAD_ENCAPSULATION, "flags/length and complement disagree");
         int flags = lw >>> 26;
-        require(flags == FLAG_CRCV, BAD_ENCAPSULATION, "flags 0x%02x".formatted(flags));
+        if (!(flags == FLAG_CRCV)) {
+            throw new FrameFormatException(BAD_ENCAPSULATION, "flags 0x%02x".formatted(flags));
+        }
         require(Bytes.u16(header, 16) == 0 && Bytes.u16(header, 18) == 0 && Bytes.i32(header, 20) == 0,
                 BAD_ENCAPSULATION, "time stamp not zero");
         require(crc(header, 0, HEADER_CRC_OFFSET) == Bytes.i32(header, HEADER_CRC_OFFSET), BAD_CRC, "header CRC");
         int total = (lw >>> 16 & 0x3FF) * 4;
-        require(total >= OVERHEAD + FrameHeaderDescriptor.LENGTH
-                && total <= OVERHEAD + FrameHeaderDescriptor.LENGTH + FrameHeaderDescriptor.MAX_PAYLOAD + 3,
-                BAD_LENGTH, "encapsulated length " + total);
+        if (!(total >= OVERHEAD + FrameHeaderDescriptor.LENGTH && total <= OVERHEAD + FrameHeaderDescriptor.LENGTH + FrameHeaderDescriptor.MAX_PAYLOAD + 3)) {
+            throw new FrameFormatException(BAD_LENGTH, "encapsulated length " + total);
+        }
         return total;
     }
 
     /** Decodes exactly one encapsulated frame; see the class invariant. */
     public static Encapsulated decode(byte[] b) throws FrameFormatException {
         int total = totalLength(b);
-        require(b.length == total, BAD_LENGTH, "encapsulation " + b.length + " bytes, length field says " + total);
+        if (!(b.length == total)) {
+            throw new FrameFormatException(BAD_LENGTH, "encapsulation " + b.length + " bytes, length field says " + total);
+        }
         int sofWord = Bytes.i32(b, SOF_OFFSET);
         int eofWord = Bytes.i32(b, total - 4);
         int sof = sofWord >>> 24;
         int eof = eofWord >>> 24;
-        require(sofWord == (sof << 24 | sof << 16 | (~sof & 0xFF) << 8 | (~sof & 0xFF)) && validSof(sof), BAD_DELIMITER,
-                "SOF word 0x%08x".formatted(sofWord));
-        require(eofWord == (eof << 24 | eof << 16 | (~eof & 0xFF) << 8 | (~eof & 0xFF)) && validEof(eof), BAD_DELIMITER,
-                "EOF word 0x%08x".formatted(eofWord));
+        if (!(sofWord == (sof << 24 | sof << 16 | (~sof & 0xFF) << 8 | (~sof & 0xFF)) && validSof(sof))) {
+            throw new FrameFormatException(BAD_DELIMITER, "SOF word 0x%08x".formatted(sofWord));
+        }
+        if (!(eofWord == (eof << 24 | eof << 16 | (~eof & 0xFF) << 8 | (~eof & 0xFF)) && validEof(eof))) {
+            throw new FrameFormatException(BAD_DELIMITER, "EOF word 0x%08x".formatted(eofWord));
+        }
         int frameLen = total - OVERHEAD;
         require(crc(b, FRAME_OFFSET, frameLen) == Bytes.i32(b, FRAME_OFFSET + frameLen), BAD_CRC, "frame CRC");
         FrameHeader h = FrameHeader.decode(b, FRAME_OFFSET);
@@ -189,9 +211,11 @@ public final class EncapsulationDescriptor {
         for (int i = 0; i < fill; i++) {
             require(b[FRAME_OFFSET + FrameHeaderDescriptor.LENGTH + payload + i] == 0, BAD_LENGTH, "non-zero fill byte");
         }
-        require(payload <= FrameHeaderDescriptor.MAX_PAYLOAD, BAD_LENGTH, "payload " + payload);
+        if (!(payload <= FrameHeaderDescriptor.MAX_PAYLOAD)) {
+            throw new FrameFormatException(BAD_LENGTH, "payload " + payload);
+        }
         int start = FRAME_OFFSET + FrameHeaderDescriptor.LENGTH;
-        return new Encapsulated(sof, eof, new Frame(h.withFill(0), Arrays.copyOfRange(b, start, start + payload)));
+        return new Encapsulated(sof, eof, Frame.owning(h.withFill(0), Arrays.copyOfRange(b, start, start + payload)));
     }
 
     static int crc(byte[] b, int off, int len) {

@@ -120,9 +120,15 @@ public final class FcpDescriptor {
      */
     public static Frame data(int sId, int dId, int oxId, int rxId, int seqId, int seqCnt, boolean fromResponder,
                              int relativeOffset, byte[] data) {
+        return new Frame(dataHeader(sId, dId, oxId, rxId, seqId, seqCnt, fromResponder, relativeOffset), data);
+    }
+
+    /** The header of {@link #data}'s frame (for {@code EncapsulationDescriptor.encode(header, bytes, offset, length)}). */
+    public static FrameHeader dataHeader(int sId, int dId, int oxId, int rxId, int seqId, int seqCnt, boolean fromResponder,
+                                         int relativeOffset) {
         int fCtl = (fromResponder ? FrameHeaderDescriptor.F_CTL_EX_CTX : 0) | FrameHeaderDescriptor.F_CTL_REL_OFF;
-        return new Frame(new FrameHeader(FrameHeaderDescriptor.R_CTL_DD_SOL_DATA, dId, 0, sId,
-                FrameHeaderDescriptor.TYPE_FCP, fCtl, seqId, 0, seqCnt, oxId, rxId, relativeOffset), data);
+        return new FrameHeader(FrameHeaderDescriptor.R_CTL_DD_SOL_DATA, dId, 0, sId,
+                FrameHeaderDescriptor.TYPE_FCP, fCtl, seqId, 0, seqCnt, oxId, rxId, relativeOffset);
     }
 
     /**
@@ -172,15 +178,19 @@ public final class FcpDescriptor {
             int flags = Bytes.u8(p, 11);
             int add = (flags & CFL_LEN_MASK) >>> CFL_LEN_SHIFT;
             int len = CMND_LENGTH + add * 4;
-            require(p.length == len, BAD_LENGTH, "FCP_CMND " + p.length + " bytes, additional CDB length says " + len);
+            if (!(p.length == len)) {
+                throw new FrameFormatException(BAD_LENGTH, "FCP_CMND " + p.length + " bytes, additional CDB length says " + len);
+            }
             int ta = Bytes.u8(p, 9);
             require((ta & 0x80) == 0, BAD_FIELD, "FCP_CMND reserved priority bit set");
             int attr = ta & PTA_MASK;
-            require(attr == PTA_SIMPLE || attr == PTA_HEADQ || attr == PTA_ORDERED || attr == PTA_ACA, BAD_FIELD,
-                    "task attribute " + attr);
+            if (!(attr == PTA_SIMPLE || attr == PTA_HEADQ || attr == PTA_ORDERED || attr == PTA_ACA)) {
+                throw new FrameFormatException(BAD_FIELD, "task attribute " + attr);
+            }
             int tm = Bytes.u8(p, 10);
-            require(Integer.bitCount(tm) <= 1 && (tm & ~(TMF_CLR_ACA | TMF_TGT_RESET | TMF_LUN_RESET | TMF_CLR_TASK_SET
-                    | TMF_ABT_TASK_SET)) == 0, BAD_FIELD, "task management flags 0x%02x".formatted(tm));
+            if (!(Integer.bitCount(tm) <= 1 && (tm & ~(TMF_CLR_ACA | TMF_TGT_RESET | TMF_LUN_RESET | TMF_CLR_TASK_SET | TMF_ABT_TASK_SET)) == 0)) {
+                throw new FrameFormatException(BAD_FIELD, "task management flags 0x%02x".formatted(tm));
+            }
             return new Cmnd(Bytes.i64(p, 0), Bytes.u8(p, 8), ta >>> PRI_SHIFT & 0xF, attr, tm, (flags & CFL_RDDATA) != 0,
                     (flags & CFL_WRDATA) != 0, Arrays.copyOfRange(p, 12, 12 + CDB_LENGTH + add * 4),
                     Bytes.i32(p, len - 4));
@@ -216,7 +226,9 @@ public final class FcpDescriptor {
 
         public static XferRdy decode(byte[] p) throws FrameFormatException {
             need(p, XFER_RDY_LENGTH, "FCP_XFER_RDY");
-            require(p.length == XFER_RDY_LENGTH, BAD_LENGTH, "FCP_XFER_RDY " + p.length + " bytes");
+            if (!(p.length == XFER_RDY_LENGTH)) {
+                throw new FrameFormatException(BAD_LENGTH, "FCP_XFER_RDY " + p.length + " bytes");
+            }
             return new XferRdy(Bytes.i32(p, 0), Bytes.i32(p, 4));
         }
     }
@@ -277,10 +289,15 @@ public final class FcpDescriptor {
             require((flags & BIDI_RSP) == 0, BAD_FIELD, "bidirectional FCP_RSP not supported");
             int snsLen = (flags & SNS_LEN_VAL) != 0 ? Bytes.i32(p, 16) : 0;
             int rspLen = (flags & RSP_LEN_VAL) != 0 ? Bytes.i32(p, 20) : 0;
-            require(rspLen == 0 || rspLen == 4 || rspLen == 8, BAD_LENGTH, "FCP_RSP_LEN " + rspLen);
-            require(snsLen >= 0 && snsLen <= FrameHeaderDescriptor.MAX_PAYLOAD, BAD_LENGTH, "FCP_SNS_LEN " + snsLen);
-            require(p.length == RSP_LENGTH + rspLen + snsLen, BAD_LENGTH,
-                    "FCP_RSP " + p.length + " bytes, lengths say " + (RSP_LENGTH + rspLen + snsLen));
+            if (!(rspLen == 0 || rspLen == 4 || rspLen == 8)) {
+                throw new FrameFormatException(BAD_LENGTH, "FCP_RSP_LEN " + rspLen);
+            }
+            if (!(snsLen >= 0 && snsLen <= FrameHeaderDescriptor.MAX_PAYLOAD)) {
+                throw new FrameFormatException(BAD_LENGTH, "FCP_SNS_LEN " + snsLen);
+            }
+            if (!(p.length == RSP_LENGTH + rspLen + snsLen)) {
+                throw new FrameFormatException(BAD_LENGTH, "FCP_RSP " + p.length + " bytes, lengths say " + (RSP_LENGTH + rspLen + snsLen));
+            }
             int sqrd = Bytes.u16(p, 8);
             boolean under = (flags & RESID_UNDER) != 0;
             boolean over = (flags & RESID_OVER) != 0;

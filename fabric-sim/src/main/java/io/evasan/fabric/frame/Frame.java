@@ -13,7 +13,37 @@ public record Frame(FrameHeader header, byte[] payload) {
         if (payload.length > FrameHeaderDescriptor.MAX_PAYLOAD) {
             throw new IllegalArgumentException("payload " + payload.length + " > " + FrameHeaderDescriptor.MAX_PAYLOAD);
         }
-        payload = payload.clone();
+        if (OWNED.get() != payload) {
+            payload = payload.clone();
+        }
+    }
+
+    /** The array a decoder just made for a frame: the frame takes it without a copy (see {@link #owning}). */
+    private static final ThreadLocal<byte[]> OWNED = new ThreadLocal<>();
+
+    /** A frame that takes {@code payload} as it is: only for an array nobody else holds (a decoder's own copy). */
+    static Frame owning(FrameHeader header, byte[] payload) {
+        OWNED.set(payload);
+        try {
+            return new Frame(header, payload);
+        } finally {
+            OWNED.remove();
+        }
+    }
+
+    /** Copies {@code length} payload bytes from {@code from} into {@code dst} at {@code at} (no copy of the whole payload). */
+    public void copyPayload(int from, byte[] dst, int at, int length) {
+        System.arraycopy(payload, from, dst, at, length);
+    }
+
+    /** Copies the payload into {@code dst} at its absolute index {@code at}. */
+    public void copyPayload(java.nio.ByteBuffer dst, int at) {
+        dst.put(at, payload, 0, payload.length);
+    }
+
+    /** The payload itself, not a copy: for the encoder in this package, which only reads it. */
+    byte[] payloadArray() {
+        return payload;
     }
 
     @Override
@@ -41,8 +71,9 @@ public record Frame(FrameHeader header, byte[] payload) {
     public static Frame decode(byte[] b) throws FrameFormatException {
         FrameHeader h = FrameHeader.decode(b, 0);
         int n = b.length - FrameHeaderDescriptor.LENGTH;
-        FrameFormatException.require(n <= FrameHeaderDescriptor.MAX_PAYLOAD, FrameFormatException.Problem.BAD_LENGTH,
-                "payload " + n + " bytes");
+        if (n > FrameHeaderDescriptor.MAX_PAYLOAD) {
+            throw new FrameFormatException(FrameFormatException.Problem.BAD_LENGTH, "payload " + n + " bytes");
+        }
         return new Frame(h, Arrays.copyOfRange(b, FrameHeaderDescriptor.LENGTH, b.length));
     }
 

@@ -255,7 +255,9 @@ public final class NameServerDescriptor {
                 need(body, 5, "RSPN_ID");
                 int n = Bytes.u8(body, 4);
                 need(body, 5 + n, "RSPN_ID name");
-                require(body.length - 5 - n < 4, BAD_LENGTH, "RSPN_ID " + body.length + " bytes for a " + n + "-byte name");
+                if (!(body.length - 5 - n < 4)) {
+                    throw new FrameFormatException(BAD_LENGTH, "RSPN_ID " + body.length + " bytes for a " + n + "-byte name");
+                }
                 return new RspnId(Bytes.u24(body, 1), new String(body, 5, n, StandardCharsets.UTF_8));
             }
             default -> throw new FrameFormatException(BAD_CT, "name server command 0x%04x".formatted(command));
@@ -264,7 +266,9 @@ public final class NameServerDescriptor {
 
     private static void exact(byte[] body, int length, int command) throws FrameFormatException {
         need(body, length, "name server 0x%04x".formatted(command));
-        require(body.length == length, BAD_LENGTH, "name server 0x%04x body %d bytes, not %d".formatted(command, body.length, length));
+        if (!(body.length == length)) {
+            throw new FrameFormatException(BAD_LENGTH, "name server 0x%04x body %d bytes, not %d".formatted(command, body.length, length));
+        }
     }
 
     // ---- accept bodies

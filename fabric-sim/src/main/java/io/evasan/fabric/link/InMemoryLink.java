@@ -1,5 +1,6 @@
 package io.evasan.fabric.link;
 
+import java.util.ArrayDeque;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -13,6 +14,8 @@ import java.util.concurrent.TimeUnit;
  * down.
  */
 public final class InMemoryLink implements Link {
+    /** Items one drain task delivers before it lets other tasks of the inbound thread run. */
+    private static final int DRAIN_BATCH = 1024;
     private final End a;
     private final End b;
     private final Object stateLock = new Object();
@@ -95,42 +98,84 @@ public final class InMemoryLink implements Link {
                 }
                 long delay = outbound.delayMillis();
                 End to = peer;
-                Runnable deliver = () -> {
-                    Receiver r = to.receiver;
-                    if (r != null && up) {
-                        r.received(copy);
+                if (delay > 0) {
+                    try {
+                        to.inbound.schedule(() -> to.enqueue(copy), delay, TimeUnit.MILLISECONDS);
+                    } catch (RejectedExecutionException closed) {
+                        // the link is closed: the frame is lost
                     }
-                };
-                try {
-                    if (delay > 0) {
-                        to.inbound.schedule(deliver, delay, TimeUnit.MILLISECONDS);
-                    } else {
-                        to.inbound.execute(deliver);
-                    }
-                } catch (RejectedExecutionException closed) {
-                    // the link is closed: the frame is lost
+                } else {
+                    to.enqueue(copy);
                 }
             }
+        }
+
+        /*
+         * What travels toward this end, in order: frames (byte[]) and link state changes (Runnable).
+         * One drain task on the inbound thread delivers everything that has gathered, so a burst of
+         * frames costs one task, not one each.
+         */
+        private final ArrayDeque<Object> queue = new ArrayDeque<>();
+        private boolean draining; // guarded by queue
+
+        void enqueue(Object item) {
+            synchronized (queue) {
+                queue.add(item);
+                if (draining) {
+                    return;
+                }
+                draining = true;
+            }
+            startDrain();
+        }
+
+        private void startDrain() {
+            try {
+                inbound.execute(this::drain);
+            } catch (RejectedExecutionException closed) {
+                synchronized (queue) { // the link is closed: what waits is lost
+                    queue.clear();
+                    draining = false;
+                }
+            }
+        }
+
+        private void drain() {
+            for (int i = 0; i < DRAIN_BATCH; i++) {
+                Object item;
+                synchronized (queue) {
+                    item = queue.poll();
+                    if (item == null) {
+                        draining = false;
+                        return;
+                    }
+                }
+                if (item instanceof byte[] frame) {
+                    Receiver r = receiver;
+                    if (r != null && up) {
+                        r.received(frame);
+                    }
+                } else {
+                    ((Runnable) item).run();
+                }
+            }
+            startDrain(); // more waits: yield the thread to delayed frames scheduled meanwhile, then go on
         }
 
         void deliverState(boolean nowUp) {
             if (inbound.isShutdown()) {
                 return;
             }
-            try {
-                inbound.execute(() -> {
-                    Receiver r = receiver;
-                    if (r != null) {
-                        if (nowUp) {
-                            r.linkUp();
-                        } else {
-                            r.linkDown();
-                        }
+            enqueue((Runnable) () -> {
+                Receiver r = receiver;
+                if (r != null) {
+                    if (nowUp) {
+                        r.linkUp();
+                    } else {
+                        r.linkDown();
                     }
-                });
-            } catch (RejectedExecutionException closed) {
-                // the link is closed
-            }
+                }
+            });
         }
 
         @Override

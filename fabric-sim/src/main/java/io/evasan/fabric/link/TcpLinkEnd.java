@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
+import java.util.Arrays;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -16,13 +17,18 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * One end of a link carried by a TCP connection: the byte stream is a sequence of encapsulated
  * frames ({@link EncapsulationDescriptor}), each found by the length in its encapsulation header.
- * A reader thread delivers what arrives; a writer thread sends, so {@link #send} never blocks on
- * the peer. Invariants: a stream whose encapsulation header does not check cannot be
+ * A reader thread delivers what arrives (read in 64 KiB chunks); {@link #send} copies the frame
+ * into the connection's send buffer and a sender thread writes all frames gathered there in one
+ * socket write, so {@link #send} never blocks on the peer and frames keep their order (delayed
+ * frames, a fault, join the buffer when their delay ends). Invariants: a stream whose encapsulation header does not check cannot be
  * resynchronised, so the connection is closed and the end goes down (counted in {@link
  * #streamErrors()}); each connection reports {@code linkDown} at most once; frames sent while no
  * connection is attached are lost.
  */
 public final class TcpLinkEnd implements LinkEnd {
+    private static final int INITIAL_BUFFER = 64 * 1024;
+    private static final int MAX_KEPT_BUFFER = 4 * 1024 * 1024;
+    private static final int READ_BUFFER = 64 * 1024;
     private final String name;
     private final LinkFaults outbound;
     private final ScheduledExecutorService writer;
@@ -67,6 +73,9 @@ public final class TcpLinkEnd implements LinkEnd {
         Thread t = new Thread(c::readLoop, name + "-reader");
         t.setDaemon(true);
         t.start();
+        Thread w = new Thread(c::writeLoop, name + "-sender");
+        w.setDaemon(true);
+        w.start();
     }
 
     /** Closes the current connection, if any; its reader reports {@code linkDown}. */
@@ -88,15 +97,14 @@ public final class TcpLinkEnd implements LinkEnd {
         if (c == null || c.closed || outbound.decide()) {
             return;
         }
-        ByteBuffer buf = ByteBuffer.wrap(encapsulated.clone());
-        Runnable write = () -> c.write(buf);
         long delay = outbound.delayMillis();
+        if (delay <= 0) {
+            c.enqueue(encapsulated);
+            return;
+        }
+        byte[] copy = encapsulated.clone();
         try {
-            if (delay > 0) {
-                writer.schedule(write, delay, TimeUnit.MILLISECONDS);
-            } else {
-                writer.execute(write);
-            }
+            writer.schedule(() -> c.enqueue(copy), delay, TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException closed) {
             // the end is closed: the frame is lost, as on a pulled cable
         }
@@ -127,26 +135,70 @@ public final class TcpLinkEnd implements LinkEnd {
             this.channel = channel;
         }
 
-        void write(ByteBuffer buf) {
+        /*
+         * The frames sent and not yet written, back to back, in the order sent: send() copies into
+         * this buffer (no task, no allocation per frame) and the sender thread writes everything
+         * that has gathered in one socket write, so a burst of 2 KiB FCP_DATA frames costs a few
+         * system calls. Guarded by "this"; the sender swaps it with its spare buffer.
+         */
+        private byte[] pending = new byte[INITIAL_BUFFER];
+        private int pendingLength;
+        private byte[] spare = new byte[INITIAL_BUFFER];
+
+        synchronized void enqueue(byte[] frame) {
             if (closed) {
                 return;
             }
+            int need = pendingLength + frame.length;
+            if (need > pending.length) {
+                pending = Arrays.copyOf(pending, Math.max(need, pending.length * 2));
+            }
+            System.arraycopy(frame, 0, pending, pendingLength, frame.length);
+            pendingLength = need;
+            if (need == frame.length) {
+                notifyAll();
+            }
+        }
+
+        void writeLoop() {
             try {
-                while (buf.hasRemaining()) {
-                    channel.write(buf);
+                while (true) {
+                    byte[] out;
+                    int length;
+                    synchronized (this) {
+                        while (pendingLength == 0 && !closed) {
+                            wait();
+                        }
+                        if (closed) {
+                            return;
+                        }
+                        out = pending;
+                        length = pendingLength;
+                        pending = spare.length > MAX_KEPT_BUFFER ? new byte[INITIAL_BUFFER] : spare;
+                        pendingLength = 0;
+                    }
+                    ByteBuffer buf = ByteBuffer.wrap(out, 0, length);
+                    while (buf.hasRemaining()) {
+                        channel.write(buf);
+                    }
+                    spare = out;
                 }
             } catch (IOException e) {
                 close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
 
         void readLoop() {
+            ByteBuffer in = ByteBuffer.allocate(READ_BUFFER).flip(); // read mode, empty
+            byte[] head = new byte[EncapsulationDescriptor.HEADER_LENGTH];
             try {
                 while (!closed) {
-                    byte[] head = new byte[EncapsulationDescriptor.HEADER_LENGTH];
-                    if (!readFully(head, 0)) {
+                    if (!fill(in, head.length)) {
                         break;
                     }
+                    in.get(in.position(), head);
                     int total;
                     try {
                         total = EncapsulationDescriptor.totalLength(head);
@@ -155,8 +207,9 @@ public final class TcpLinkEnd implements LinkEnd {
                         break;
                     }
                     byte[] whole = new byte[total];
-                    System.arraycopy(head, 0, whole, 0, head.length);
-                    if (!readFully(whole, head.length)) {
+                    int have = Math.min(total, in.remaining());
+                    in.get(whole, 0, have);
+                    if (have < total && !readFully(whole, have)) {
                         break;
                     }
                     Receiver r = receiver;
@@ -168,6 +221,24 @@ public final class TcpLinkEnd implements LinkEnd {
                 // the connection is gone: reported below as link down
             }
             close();
+        }
+
+        /** Until {@code in} (in read mode) holds at least {@code n} bytes; false at end of stream. */
+        private boolean fill(ByteBuffer in, int n) throws IOException {
+            if (in.remaining() >= n) {
+                return true;
+            }
+            in.compact();
+            try {
+                while (in.position() < n) {
+                    if (channel.read(in) < 0) {
+                        return false;
+                    }
+                }
+            } finally {
+                in.flip();
+            }
+            return true;
         }
 
         private boolean readFully(byte[] b, int from) throws IOException {
@@ -182,6 +253,9 @@ public final class TcpLinkEnd implements LinkEnd {
 
         void close() {
             closed = true;
+            synchronized (this) {
+                notifyAll();
+            }
             try {
                 channel.close();
             } catch (IOException e) {

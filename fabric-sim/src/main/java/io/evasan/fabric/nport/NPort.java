@@ -73,6 +73,7 @@ public final class NPort implements LinkEnd.Receiver {
     private final AtomicLong malformed = new AtomicLong();
     private final Map<Integer, Long> plogiFrom = new ConcurrentHashMap<>();
     private volatile Fc4Listener fc4;
+    private volatile boolean keepReceived = true;
     private volatile int portId;
 
     /**
@@ -108,7 +109,19 @@ public final class NPort implements LinkEnd.Receiver {
         return rscns;
     }
 
-    /** The last {@link #RECEIVED_KEPT} decodable frames received, oldest first. */
+    /**
+     * Whether {@link #received()} keeps frames (default true, for inspection). A host on a data
+     * path turns it off: keeping the last 4096 frames costs a queue operation per frame and holds
+     * up to 8 MiB of payloads.
+     */
+    public void keepReceived(boolean keep) {
+        keepReceived = keep;
+        if (!keep) {
+            received.clear();
+        }
+    }
+
+    /** The last {@link #RECEIVED_KEPT} decodable frames received, oldest first (none when {@link #keepReceived} is off). */
     public BlockingQueue<Frame> received() {
         return received;
     }
@@ -134,6 +147,11 @@ public final class NPort implements LinkEnd.Receiver {
     /** Sends one frame. */
     public void send(Frame f) {
         end.send(f);
+    }
+
+    /** Sends the frame of header {@code h} with {@code length} payload bytes of {@code b} from {@code offset}, without copying them out first. */
+    public void send(FrameHeader h, byte[] b, int offset, int length) {
+        end.send(EncapsulationDescriptor.encode(h, b, offset, length));
     }
 
     /** Sends bytes as they are: for tests of what the fabric does with hand-made frames. */
@@ -275,10 +293,12 @@ public final class NPort implements LinkEnd.Receiver {
             malformed.incrementAndGet();
             return;
         }
-        if (received.size() >= RECEIVED_KEPT) {
-            received.poll();
+        if (keepReceived) {
+            if (received.size() >= RECEIVED_KEPT) {
+                received.poll();
+            }
+            received.add(f);
         }
-        received.add(f);
         FrameHeader h = f.header();
         Fc4Listener l = fc4;
         if (l != null && h.dId() == portId && (h.type() == TYPE_FCP || h.rCtl() == R_CTL_BA_ABTS)) {

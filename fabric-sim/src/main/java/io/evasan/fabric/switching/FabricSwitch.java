@@ -213,14 +213,14 @@ public final class FabricSwitch {
 
         @Override
         public void received(byte[] encapsulated) {
+            Frame f;
+            try {
+                f = EncapsulationDescriptor.decode(encapsulated).frame(); // outside the lock: it only reads the bytes
+            } catch (FrameFormatException e) {
+                drops.get(Drop.MALFORMED).incrementAndGet();
+                return;
+            }
             synchronized (lock) {
-                Frame f;
-                try {
-                    f = EncapsulationDescriptor.decode(encapsulated).frame();
-                } catch (FrameFormatException e) {
-                    drops.get(Drop.MALFORMED).incrementAndGet();
-                    return;
-                }
                 handle(this, f, encapsulated);
             }
         }
