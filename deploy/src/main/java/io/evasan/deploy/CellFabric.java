@@ -177,6 +177,7 @@ final class CellFabric implements PairListener, FabricControl, AutoCloseable {
     private void logIn(TargetPort p, NscId by) {
         p.link.up();
         NPort n = new NPort(p.name(), p.wwpn, wwnn, p.link.a(), false, true, TIMEOUT);
+        n.keepReceived(false);   // a target port on the I/O path keeps no copy of what it received
         FcpTarget fcp = new FcpTarget(n, target, p.relativePort);
         try {
             n.fabricLogin();
