@@ -1,5 +1,22 @@
-# Shared by the cell benchmarks (failover.sh, mirror-cost.sh); sourced after TOKEN, API (http://HOST:PORT/api) and
-# WORK (the run's temp dir, holding appliance.log and incidents) are set.
+# Shared by the cell benchmarks (failover.sh, mirror-cost.sh): sourced once ROOT (the repository) and WORK (the
+# run's temp dir, holding appliance.log and incidents) are set; start_appliance sets TOKEN, API and the portals.
+
+start_appliance() { # ARGS...: runs ./appliance.sh in the background (APP_PID, log in $WORK/appliance.log), waits for it,
+                   # and reads IQN, PORTAL_A, PORTAL_B, API, TOKEN, METRICS from its start-up text
+  "$ROOT/appliance.sh" "$@" >"$WORK/appliance.log" 2>&1 &
+  APP_PID=$!
+  for _ in $(seq 1 600); do grep -q "evasan: running" "$WORK/appliance.log" 2>/dev/null && break; sleep 0.2; done
+  grep -q "evasan: running" "$WORK/appliance.log" || { echo "appliance did not start:" >&2; tail -20 "$WORK/appliance.log" >&2; exit 1; }
+  IQN="$(sed -n 's/^iSCSI target \([^,]*\), portals.*/\1/p' "$WORK/appliance.log" | head -1)"
+  PORTAL_A="$(sed -n 's/^ *\(127\.0\.0\.1:[0-9]*\),[0-9]* (NSC A).*/\1/p' "$WORK/appliance.log" | head -1)"
+  PORTAL_B="$(sed -n 's/^ *\(127\.0\.0\.1:[0-9]*\),[0-9]* (NSC B).*/\1/p' "$WORK/appliance.log" | head -1)"
+  API="$(sed -n 's/.*management API \(http[^ ]*\/api\) .*/\1/p' "$WORK/appliance.log" | head -1)"
+  TOKEN="$(sed -n 's/.*management API token[^:]*: \([^ ]*\).*/\1/p' "$WORK/appliance.log" | head -1)"
+  for v in IQN PORTAL_A PORTAL_B API TOKEN; do
+    [ -n "${!v}" ] || { echo "cannot read $v from the appliance's start-up text:" >&2; cat "$WORK/appliance.log" >&2; exit 1; }
+  done
+  METRICS="${API%/api}/metrics"
+}
 
 # api METHOD PATH [BODY]: prints the answer; fails (with the answer on stderr) unless 2xx
 api() {

@@ -61,22 +61,9 @@ trap 'exit 130' INT TERM
 
 APP_ARGS=(--data-dir "$WORK/data" --iscsi-port 0 --mgmt-port 0)
 [ -n "$RAID" ] && APP_ARGS+=(--raid "$RAID")
-"$ROOT/appliance.sh" "${APP_ARGS[@]}" >"$WORK/appliance.log" 2>&1 &
-APP_PID=$!
-for _ in $(seq 1 600); do grep -q "evasan: running" "$WORK/appliance.log" 2>/dev/null && break; sleep 0.2; done
-grep -q "evasan: running" "$WORK/appliance.log" || { echo "appliance did not start:" >&2; tail -20 "$WORK/appliance.log" >&2; exit 1; }
-IQN="$(sed -n 's/^iSCSI target \([^,]*\), portals.*/\1/p' "$WORK/appliance.log" | head -1)"
-PORTAL_A="$(sed -n 's/^ *\(127\.0\.0\.1:[0-9]*\),[0-9]* (NSC A).*/\1/p' "$WORK/appliance.log" | head -1)"
-PORTAL_B="$(sed -n 's/^ *\(127\.0\.0\.1:[0-9]*\),[0-9]* (NSC B).*/\1/p' "$WORK/appliance.log" | head -1)"
-API="$(sed -n 's/.*management API \(http[^ ]*\/api\) .*/\1/p' "$WORK/appliance.log" | head -1)"
-TOKEN="$(sed -n 's/.*management API token[^:]*: \([^ ]*\).*/\1/p' "$WORK/appliance.log" | head -1)"
-for v in IQN PORTAL_A PORTAL_B API TOKEN; do
-  [ -n "${!v}" ] || { echo "cannot read $v from the appliance's start-up text:" >&2; cat "$WORK/appliance.log" >&2; exit 1; }
-done
-METRICS="${API%/api}/metrics"
-
-# api, ensure_pair, unplanned_takeovers (need TOKEN, API, WORK)
+# start_appliance, api, ensure_pair, unplanned_takeovers
 . "$ROOT/bench/scripts/cell-lib.sh"
+start_appliance "${APP_ARGS[@]}"
 cache_acks() { # NSC (a|b): writes its cache acknowledged so far
   curl -sS -H "Authorization: Bearer $TOKEN" "$METRICS" \
     | sed -n "s/^evasan_cache_ack_latency_seconds_count{cache=\"nsc-$1\"} \([0-9.E]*\)\$/\1/p" | head -1
