@@ -300,6 +300,21 @@ class ControllerPairTest {
     }
 
     @Test
+    void shouldSendAFailedBackUnitsWritesToTheRestartedControllersCache() throws Exception {
+        try (PairedStack s = new PairedStack(dir, vertx)) {
+            LunRecord r = s.ctl.createLun("lun0", LUN_BYTES);
+            s.pair.setPreference(r.id(), NscId.B, FailoverMode.FAILOVER_FAILBACK);
+            s.pair.kill(NscId.B);
+            assertEquals(List.of(r.id()), s.pair.restart(NscId.B));
+            s.ctl.writeCache().pauseDestage();
+            s.ctl.writeCache().write(1, r.id(), 0, ByteBuffer.wrap(filled(5)), false);
+            assertEquals(BLOCK, s.pair.caches().cache(NscId.B).dirtyBytes(), "the write is in B's new cache");
+            assertEquals(0, s.pair.caches().cache(NscId.A).dirtyBytes(), "and not in A's");
+            s.ctl.writeCache().resumeDestage();
+        }
+    }
+
+    @Test
     void shouldNotReplayUnitsTheSurvivorTookOverWhenTheApplianceCrashesBeforeTheDeadControllerReturns() throws Exception {
         byte[] old = filled(1);
         byte[] newer = filled(2);
