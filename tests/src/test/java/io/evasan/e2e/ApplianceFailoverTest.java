@@ -50,15 +50,22 @@ class ApplianceFailoverTest {
 
     @Test
     void shouldKeepEveryAcknowledgedWriteWhenTheOwningControllerIsKilled() throws Exception {
-        failover("kill");
+        failover("kill", NscId.B);
     }
 
     @Test
     void shouldKeepEveryAcknowledgedWriteWhenTheOwningControllerHangs() throws Exception {
-        failover("hang");
+        failover("hang", NscId.B);
     }
 
-    private void failover(String kind) throws Exception {
+    /** A holds the quorum lease from the start: B serves its LUN only after claiming the lease. */
+    @Test
+    void shouldKeepEveryAcknowledgedWriteWhenTheLeaseHolderIsKilled() throws Exception {
+        failover("kill", NscId.A);
+    }
+
+    private void failover(String kind, NscId victim) throws Exception {
+        NscId survivor = victim.partner();
         Clients.require("qemu-io", "qemu-img", "stdbuf");
         long seed = Long.getLong("evasan.seed", System.nanoTime());
         System.out.println("ApplianceFailoverTest." + kind + " seed=" + seed + " (rerun with -Devasan.seed=" + seed + ")");
@@ -66,12 +73,14 @@ class ApplianceFailoverTest {
         try (EmbeddedAppliance app = EmbeddedAppliance.start(EmbeddedAppliance.Options.forTest(dir.resolve("data"))
                 .withHeartbeatTimeout(EmbeddedAppliance.DEFAULT_HEARTBEAT_TIMEOUT_MS))) {
             LunRecord lun = app.controller().createLun("lunb", LUN_BYTES);
-            app.pair().setPreference(lun.id(), NscId.B, FailoverMode.FAILOVER_FAILBACK);
+            app.pair().setPreference(lun.id(), victim, FailoverMode.FAILOVER_FAILBACK);
             app.controller().presentLun("*", 1, "lunb");
-            assertEquals(NscId.B, app.pair().ownership(lun.id()).owner());
+            assertEquals(victim, app.pair().ownership(lun.id()).owner());
+            assertEquals("holds generation 1", app.pair().leaseState(NscId.A), "A claims the new pool's lease");
             String iqn = EmbeddedAppliance.DEFAULT_IQN;
-            String viaB = "iscsi://127.0.0.1:" + app.iscsiPort(NscId.B, 0) + "/" + iqn + "/1";
-            String viaA = "iscsi://127.0.0.1:" + app.iscsiPort(NscId.A, 0) + "/" + iqn + "/1";
+            // viaB: the victim's own portal (taken over); viaA: the survivor's own portal
+            String viaB = "iscsi://127.0.0.1:" + app.iscsiPort(victim, 0) + "/" + iqn + "/1";
+            String viaA = "iscsi://127.0.0.1:" + app.iscsiPort(survivor, 0) + "/" + iqn + "/1";
 
             long[] offs = new long[WRITES];
             List<String> cmd = new ArrayList<>(List.of("stdbuf", "-oL", "qemu-io", "-f", "raw"));
@@ -105,7 +114,7 @@ class ApplianceFailoverTest {
             long t0 = System.nanoTime();
             int ackedBefore = ackNanos.size();
             AtomicReference<DrillReport> report = new AtomicReference<>();
-            DrillReport r = kind.equals("kill") ? app.pair().kill(NscId.B) : app.pair().hang(NscId.B);
+            DrillReport r = kind.equals("kill") ? app.pair().kill(victim) : app.pair().hang(victim);
             report.set(r);
             assertTrue(q.waitFor(180, TimeUnit.SECONDS), "qemu-io did not finish after the " + kind + ": " + tail(out));
             reader.join(5000);
@@ -131,23 +140,25 @@ class ApplianceFailoverTest {
                 }
             }
             DrillReport done = app.pair().drills().get(0);
-            System.out.println(kind + " of B at acknowledgement " + faultAt + ": " + done);
+            System.out.println(kind + " of " + victim + " at acknowledgement " + faultAt + ": " + done);
             System.out.printf("%s -> first write acknowledged to qemu-io after the fault: %.0f ms (%d of %d writes "
                     + "acknowledged, qemu-io exit %d)%n", kind, firstAfter / 1e6, n, WRITES, q.exitValue());
             assertEquals(0, q.exitValue(), "qemu-io reconnected and carried on: " + tail(out));
             assertEquals(WRITES, n, "every write acknowledged after reconnecting");
             assertTrue(firstAfter > 0, "a write was served after the fault");
-            assertEquals(NscId.A, app.pair().ownership(lun.id()).owner());
+            assertEquals(survivor, app.pair().ownership(lun.id()).owner());
+            assertEquals("holds generation " + (victim == NscId.A ? 2 : 1), app.pair().leaseState(survivor),
+                    "the survivor holds the quorum lease");
             SlotImage.verify(dir.resolve("image.raw"), viaB, LUN_BYTES, LEN, allowed,
-                    "after the " + kind + ", through B's portal served by A (seed " + seed + ")");
+                    "after the " + kind + ", through " + victim + "'s portal served by " + survivor + " (seed " + seed + ")");
             SlotImage.verify(dir.resolve("image.raw"), viaA, LUN_BYTES, LEN, allowed,
-                    "after the " + kind + ", through A's own portal (seed " + seed + ")");
+                    "after the " + kind + ", through " + survivor + "'s own portal (seed " + seed + ")");
 
-            List<Integer> back = app.pair().restart(NscId.B);
-            assertEquals(List.of(lun.id()), back, "lunb fails back to B");
-            assertEquals(NscId.B, app.pair().ownership(lun.id()).owner());
+            List<Integer> back = app.pair().restart(victim);
+            assertTrue(back.contains(lun.id()), "lunb fails back to " + victim + ": " + back);
+            assertEquals(victim, app.pair().ownership(lun.id()).owner());
             SlotImage.verify(dir.resolve("image.raw"), viaB, LUN_BYTES, LEN, allowed,
-                    "after B returned and lunb failed back (seed " + seed + ")");
+                    "after " + victim + " returned and lunb failed back (seed " + seed + ")");
         }
     }
 

@@ -319,7 +319,7 @@ public final class EventStream {
         b.setLength(0);
         for (io.evasan.nsc.api.NscView v : cell.controllers().nscs()) {   // state, ownership, mirror, failovers
             b.append(v.id()).append(':').append(v.state()).append(':').append(v.ownedUnits()).append(':')
-                    .append(v.mirrorLost()).append(':').append(v.takeovers()).append(';');
+                    .append(v.mirrorLost()).append(':').append(v.takeovers()).append(':').append(v.lease()).append(';');
         }
         b.append(cell.controllers().drills().size());
         f.put("ownership", b.toString());

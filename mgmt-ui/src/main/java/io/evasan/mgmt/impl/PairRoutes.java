@@ -83,7 +83,7 @@ final class PairRoutes {
                 .put("ownedUnits", ids).put("luns", luns).put("mirror", mirror).put("mirrorLost", v.mirrorLost())
                 .put("dirtyBytes", v.dirtyBytes())
                 .put("heartbeatRttMs", v.heartbeatRttNanos() < 0 ? null : Math.round(v.heartbeatRttNanos() / 1e3) / 1e3)
-                .put("takeovers", v.takeovers());
+                .put("takeovers", v.takeovers()).put("lease", v.lease());
     }
 
     static JsonObject ownershipJson(String lun, LunOwnership o) {

@@ -235,6 +235,32 @@ public final class DiskLease implements Fence {
         }
     }
 
+    /**
+     * Reads the lease and watches it without claiming, as {@link #tryAcquire} would: a later claim counts the
+     * holder's silence from the first read (by either) that saw the blocks now on disk. A standby that observes
+     * while its partner renews can claim soon after the partner stops, instead of starting to watch only then.
+     * Does nothing while holding. False when the drives did not answer.
+     */
+    public boolean observe() {
+        synchronized (ops) {
+            if (tenure != null) {
+                return true;
+            }
+            try {
+                LeaseStore.View v = store.read();
+                long now = nanoTime.getAsLong();
+                if (watched == null || !watched.sameBlocks(v)) {
+                    watched = v;
+                    watchedSinceNanos = now;
+                }
+                return true;
+            } catch (StorageException e) {
+                LOG.fine("lease: controller " + LeaseRecord.name(self) + " could not observe: " + e.getMessage());
+                return false;
+            }
+        }
+    }
+
     /** Null when the claim {@code mine} stands in {@code after}; else why not. */
     private String confirm(LeaseStore.View before, LeaseStore.View after, LeaseRecord mine) {
         if (!mine.equals(after.of(self)) || after.copiesOf(self) < store.majority()) {

@@ -209,4 +209,56 @@ class DiskLeaseTest {
             exec.shutdownNow();
         }
     }
+
+    /**
+     * A standby that observed the holder's last renewal may claim once the blocks stayed unchanged for duration +
+     * margin since that observation, not from its first claim attempt; observing never claims and never lets it
+     * write, and a renewal seen later restarts the count.
+     */
+    @Test
+    void shouldCountSilenceFromTheFirstObservationThatSawTheBlocks() {
+        AtomicLong ta = new AtomicLong();
+        AtomicLong tb = new AtomicLong();
+        DiskLease[] pair = holderAndContender(ta, tb);
+        DiskLease a = pair[0];
+        DiskLease b = pair[1];
+        ta.addAndGet(D / 3);
+        tb.addAndGet(D / 3);
+        assertTrue(a.renew());
+        assertTrue(b.observe());             // B sees A's last renewal here
+        long seen = tb.get();
+        for (int i = 0; i < 10; i++) {       // A stops; B only observes for a whole duration + margin
+            tb.addAndGet((D + M) / 10);
+            assertTrue(b.observe());
+            assertFalse(b.mayWrite());
+            assertEquals(-1, b.heldGeneration(), "observing never claims");
+        }
+        assertEquals(seen + D + M, tb.get());
+        assertFalse(b.tryAcquire(), "silence must exceed duration + margin");
+        tb.addAndGet(1);
+        assertTrue(b.tryAcquire(), "the first claim after the observed silence succeeds at once");
+        assertEquals(2, b.heldGeneration());
+        ta.addAndGet(D);
+        assertFalse(a.renew());
+        assertEquals(1, a.fencedGeneration());
+        assertTrue(b.observe(), "observing while holding is a no-op");
+        assertEquals(2, b.heldGeneration());
+    }
+
+    @Test
+    void shouldRestartTheSilenceWhenAnObservedRenewalChangesTheBlocks() {
+        AtomicLong ta = new AtomicLong();
+        AtomicLong tb = new AtomicLong();
+        DiskLease[] pair = holderAndContender(ta, tb);
+        DiskLease a = pair[0];
+        DiskLease b = pair[1];
+        assertTrue(b.observe());
+        tb.addAndGet(D);
+        ta.addAndGet(D / 3);
+        assertTrue(a.renew());
+        assertTrue(b.observe());             // changed blocks: watched from now
+        tb.addAndGet(D / 2);
+        assertFalse(b.tryAcquire(), "only half a duration of silence since the renewal was seen");
+        assertEquals(1, a.heldGeneration());
+    }
 }

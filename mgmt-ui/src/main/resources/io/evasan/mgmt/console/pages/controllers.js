@@ -23,7 +23,8 @@ export function nscFacts(c) {
         c.mirrorLost ? h('span', { class: 'hint' }, ' ' + c.mirrorLost) : null)] : null,
     c.dirtyBytes !== undefined ? [h('dt', {}, 'Dirty cache'), h('dd', {}, fmtBytes(c.dirtyBytes))] : null,
     c.paired ? [h('dt', {}, 'Heartbeat RTT'), h('dd', { 'data-testid': 'rtt-' + c.id }, fmtMs(c.heartbeatRttMs))] : null,
-    c.takeovers !== undefined ? [h('dt', {}, 'Takeovers'), h('dd', { 'data-testid': 'takeovers-' + c.id }, fmtInt(c.takeovers))] : null);
+    c.takeovers !== undefined ? [h('dt', {}, 'Takeovers'), h('dd', { 'data-testid': 'takeovers-' + c.id }, fmtInt(c.takeovers))] : null,
+    c.lease ? [h('dt', {}, 'Quorum lease'), h('dd', { 'data-testid': 'lease-' + c.id }, c.lease)] : null);
 }
 
 export function create() {

@@ -43,6 +43,8 @@ public final class PartnerMonitor extends VerticleBase {
     private final AtomicLong pingsAnswered = new AtomicLong();
     private volatile PartnerState state = PartnerState.UNKNOWN;
     private volatile long lastRttNanos = -1;
+    /** The send time (own clock) of the newest ping the partner answered: it was alive after that instant. */
+    private volatile long lastAnsweredNanos = Long.MIN_VALUE;
     private LivenessTracker tracker;
     private MessageConsumer<Buffer> consumer;
     private long timerId = -1;
@@ -125,6 +127,9 @@ public final class PartnerMonitor extends VerticleBase {
         long now = nanoTime.getAsLong();
         repliesReceived.incrementAndGet();
         lastRttNanos = now - b.sentNanos();
+        if (b.sentNanos() - lastAnsweredNanos > 0 || lastAnsweredNanos == Long.MIN_VALUE) {
+            lastAnsweredNanos = b.sentNanos();
+        }
         if (rtt != null) {
             rtt.record(lastRttNanos, TimeUnit.NANOSECONDS);
         }
@@ -143,6 +148,14 @@ public final class PartnerMonitor extends VerticleBase {
     /** Round trip of the newest reply, ns; -1 before the first. */
     public long lastRttNanos() {
         return lastRttNanos;
+    }
+
+    /**
+     * The send time ({@code nanoTime} of this monitor) of the newest ping the partner answered, or
+     * {@link Long#MIN_VALUE} before the first answer: the latest instant the partner is known to have been alive.
+     */
+    public long lastAnsweredPingNanos() {
+        return lastAnsweredNanos;
     }
 
     public long pingsSent() {

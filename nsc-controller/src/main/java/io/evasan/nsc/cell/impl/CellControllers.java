@@ -46,7 +46,7 @@ final class CellControllers implements Controllers {
     public List<NscView> nscs() {
         if (pair == null) {
             WriteBackCache c = controller.cache();
-            return List.of(new NscView(NscId.A, NscState.ONLINE, List.of(), c.mirrorLost(), c.dirtyBytes(), -1, 0));
+            return List.of(new NscView(NscId.A, NscState.ONLINE, List.of(), c.mirrorLost(), c.dirtyBytes(), -1, 0, "none"));
         }
         return pair.nscs();
     }

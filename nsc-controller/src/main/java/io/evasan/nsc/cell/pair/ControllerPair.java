@@ -63,7 +63,8 @@ public final class ControllerPair implements AutoCloseable {
     private final OwnershipTable table;
     private final Map<NscId, Nsc> nscs = new EnumMap<>(NscId.class);
     private final Object arbiter = new Object();
-    private final java.util.concurrent.ScheduledExecutorService failovers = Executors.newSingleThreadScheduledExecutor(r -> {
+    /** Two threads: a standby contending for the lease must not hold up its partner's takeover of it. */
+    private final java.util.concurrent.ScheduledExecutorService failovers = Executors.newScheduledThreadPool(2, r -> {
         Thread t = new Thread(r, "evasan-cell-failover");
         t.setDaemon(true);
         return t;
@@ -83,6 +84,8 @@ public final class ControllerPair implements AutoCloseable {
     private final AtomicLong drillIds = new AtomicLong();
     private final Timer takeoverTimer;
     private final Counter takeoverCounter;
+    /** The quorum lease deciding who may write when the two cannot talk; null without one (tests without drives). */
+    private final PairLease lease;
     private PairedCaches caches;
     private DestageTarget backend;
     private SnapshotAction action;
@@ -151,6 +154,8 @@ public final class ControllerPair implements AutoCloseable {
 
     public ControllerPair(PairOptions options) {
         this.options = options;
+        this.lease = options.leaseStore() == null ? null : new PairLease(options.leaseStore(),
+                options.heartbeatTimeoutMillis());
         this.table = new OwnershipTable(options.records());
         table.onChange(this::accessChanged);
         for (NscId id : NscId.values()) {
@@ -168,6 +173,11 @@ public final class ControllerPair implements AutoCloseable {
                     WriteBackCache c = p.nscs.get(id).cache;
                     return c == null || c.halted() ? 0 : c.dirtyBytes();
                 }).tag("nsc", id.name()).register(options.registry());
+                if (lease != null) {
+                    Gauge.builder("evasan.cell.lease.held", this, p -> p.lease.holds(id) ? 1 : 0)
+                            .description("1 while this controller holds the quorum lease").tag("nsc", id.name())
+                            .register(options.registry());
+                }
                 Gauge.builder("evasan.cell.nsc.mirrored", this, p -> {
                     WriteBackCache c = p.nscs.get(id).cache;
                     return c != null && !c.halted() && c.mirrorLost() == null ? 1 : 0;
@@ -264,11 +274,22 @@ public final class ControllerPair implements AutoCloseable {
         }
         this.backend = target;
         this.action = action;
+        if (lease != null) {   // before anything is written: the caches' log replay needs a permission
+            io.evasan.mld.lease.LeaseOptions lo = lease.options();
+            lease.acquireAtStart(NscId.A, 4 * (lo.durationMillis() + lo.marginMillis()) + 2_000);
+            for (NscId id : NscId.values()) {
+                Nsc n = nscs.get(id);
+                lease.contact(id, () -> {
+                    PartnerMonitor m = n.monitor;
+                    return m == null || n.monitorDeployment == null ? Long.MIN_VALUE : m.lastAnsweredPingNanos();
+                });
+            }
+        }
         replayLegacyLog(target, action);
         PairedCaches router = null;
         for (NscId id : NscId.values()) {
             Nsc n = nscs.get(id);
-            n.fence = new FencedDestage(n.name(), target, action);
+            n.fence = newFence(n);
         }
         // each replica exists before its cache sends: A's replica is held by B and the other way round
         for (NscId id : NscId.values()) {
@@ -285,6 +306,12 @@ public final class ControllerPair implements AutoCloseable {
         }
         this.caches = router;
         return router;
+    }
+
+    /** {@code n}'s door to the backend: fenced by its partner at a takeover, and asking the lease when there is one. */
+    private FencedDestage newFence(Nsc n) {
+        return lease == null ? new FencedDestage(n.name(), backend, action)
+                : new FencedDestage(n.name(), backend, action, lease.permit(n.id), options.transitionMillis());
     }
 
     private void replayLegacyLog(DestageTarget target, SnapshotAction action) {
@@ -387,6 +414,9 @@ public final class ControllerPair implements AutoCloseable {
             startMonitor(nscs.get(id));
             nscs.get(id).bootMonitor = true;
         }
+        if (lease != null) {   // from now on a standby writes only while its partner answers it
+            lease.heartbeatRunning(true);
+        }
     }
 
     private void startMonitor(Nsc n) {
@@ -462,11 +492,21 @@ public final class ControllerPair implements AutoCloseable {
         Nsc s = nscs.get(survivor);
         Nsc d = nscs.get(survivor.partner());
         long t0 = System.nanoTime();
-        Drill drill = currentDrill(d.id);
-        if (drill != null && drill.detectedNanos < 0) {
-            drill.detectedNanos = t0;
+        Drill seen = currentDrill(d.id, false);   // a partition's loser is known only once the lease decided
+        if (seen != null && seen.detectedNanos < 0) {
+            seen.detectedNanos = t0;
         }
-        synchronized (arbiter) {   // the embedded lease: the first claim wins
+        if (lease != null && !lease.holds(survivor)) {
+            // a standby takes its partner over only with the quorum lease, i.e. once the partner's tenure lapsed: a
+            // partner that is alive behind a partition keeps renewing, and takes this one over instead
+            if (!lease.contend(survivor, () -> !closed && s.state == NscState.ONLINE && d.state != NscState.FAILED)) {
+                LOG.log(System.Logger.Level.WARNING, s.name() + " does not take " + d.name() + " over (" + why
+                        + "): the quorum lease stays with its holder; " + s.name() + " " + lease.describe(survivor));
+                return;
+            }
+        }
+        Drill drill = currentDrill(d.id, true);
+        synchronized (arbiter) {   // with the lease decided, the in-process state: the first claim wins
             if (s.state != NscState.ONLINE || d.state == NscState.FAILED && d.cache == null) {
                 return;
             }
@@ -539,12 +579,15 @@ public final class ControllerPair implements AutoCloseable {
         return false;
     }
 
-    private Drill currentDrill(NscId target) {
+    /** The running drill on {@code target} (a partition's names it as its loser when {@code assign}). */
+    private Drill currentDrill(NscId target, boolean assign) {
         synchronized (drills) {
             for (int i = drills.size() - 1; i >= 0; i--) {
                 Drill d = drills.get(i);
                 if ((d.target == target || "partition".equals(d.kind) && d.target == null) && "running".equals(d.outcome)) {
-                    d.target = target;
+                    if (assign) {
+                        d.target = target;
+                    }
                     return d;
                 }
             }
@@ -562,6 +605,9 @@ public final class ControllerPair implements AutoCloseable {
     public DrillReport kill(NscId nsc) {
         Nsc d = checkOnline(nsc);
         Drill drill = newDrill("kill", nsc);
+        if (lease != null) {
+            lease.stopRenewing(nsc);   // a crashed controller renews nothing
+        }
         WriteBackCache c = d.cache;
         if (c != null) {
             c.halt();
@@ -582,6 +628,9 @@ public final class ControllerPair implements AutoCloseable {
     public DrillReport hang(NscId nsc) {
         Nsc d = checkOnline(nsc);
         Drill drill = newDrill("hang", nsc);
+        if (lease != null) {
+            lease.stopRenewing(nsc);   // a hung controller runs no code: its tenure lapses
+        }
         WriteBackCache c = d.cache;
         if (c != null) {
             c.pauseDestage();
@@ -663,7 +712,16 @@ public final class ControllerPair implements AutoCloseable {
         if (links != null) {
             links.heal();   // a partition drill ends when its loser comes back
         }
-        n.fence = new FencedDestage(n.name(), backend, action);
+        if (lease != null) {
+            lease.restart(nsc);   // it remembers no tenure; it watches its partner's
+            if (options.vertx() != null) {
+                // its heartbeat first: as a standby it may write (its log replay, the mirrors' resync) only while its
+                // partner answers it
+                startMonitor(n);
+                awaitContact(n);
+            }
+        }
+        n.fence = newFence(n);
         MirrorLink toP = newLink(n);   // n's cache into the replica p holds
         MirrorLink toN = newLink(p);   // p's cache into the replica n holds
         WriteBackCache fresh = openCache(n, toP);
@@ -687,7 +745,9 @@ public final class ControllerPair implements AutoCloseable {
             // the restarted controller failed again before its first answer
             stopMonitor(p);
             startMonitor(p);
-            startMonitor(n);
+            if (lease == null) {
+                startMonitor(n);
+            }
         }
         List<Integer> back = new ArrayList<>();
         for (LunOwnership o : table.all()) {
@@ -703,6 +763,19 @@ public final class ControllerPair implements AutoCloseable {
         }
         LOG.log(System.Logger.Level.INFO, n.name() + " is back; " + back.size() + " units failed back");
         return back;
+    }
+
+    /** Waits (up to a few heartbeat timeouts) for {@code n}'s first answer from its partner. */
+    private void awaitContact(Nsc n) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(4 * options.heartbeatTimeoutMillis());
+        while (n.monitor.lastAnsweredPingNanos() == Long.MIN_VALUE && System.nanoTime() - deadline < 0) {
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     // ------------------------------------------------------------------ ownership
@@ -794,7 +867,7 @@ public final class ControllerPair implements AutoCloseable {
             PartnerMonitor m = n.monitor;
             out.add(new NscView(id, n.state, table.ownedBy(id), up ? c.mirrorLost() : "down",
                     up ? c.dirtyBytes() : 0, m == null || n.monitorDeployment == null ? -1 : m.lastRttNanos(),
-                    n.takeovers.get()));
+                    n.takeovers.get(), leaseState(id)));
         }
         return out;
     }
@@ -840,6 +913,33 @@ public final class ControllerPair implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Releases the quorum lease (after the controller closed and every cache drained: a release before would stop
+     * their last destage), so the next start claims it at once. A crash instead leaves it to lapse.
+     */
+    public void releaseLease() {
+        if (lease != null) {
+            lease.close();
+        }
+    }
+
+    /** Test hook for a crash of the whole cell: the lease stops renewing but is not released. */
+    void abandonLease() {
+        if (lease != null) {
+            lease.abandon();
+        }
+    }
+
+    /** What controller {@code nsc} knows of the quorum lease ("holds generation 3", "standby (...)", or "none"). */
+    public String leaseState(NscId nsc) {
+        return lease == null ? "none" : lease.describe(nsc);
+    }
+
+    /** The quorum lease's blocks as controller {@code nsc} reads them now (tests, status pages); null without one. */
+    io.evasan.mld.lease.DiskLease lease(NscId nsc) {
+        return lease == null ? null : lease.lease(nsc);
+    }
+
     /** The router the controller's services call (after {@link #open}). */
     public PairedCaches caches() {
         return caches;
@@ -853,6 +953,9 @@ public final class ControllerPair implements AutoCloseable {
         closed = true;
         for (NscId id : NscId.values()) {
             stopMonitor(nscs.get(id));
+        }
+        if (lease != null) {   // closing is no partition: the standby may destage while the holder's lease runs
+            lease.heartbeatRunning(false);
         }
         failovers.shutdownNow();
         notifier.shutdownNow();

@@ -16,11 +16,13 @@ import java.util.function.Supplier;
  * only); {@code cacheConfig}: a fresh cache configuration per cache opened; {@code records}: where ownership is
  * kept (null: in memory, tests); {@code vertx}: the event bus the heartbeat runs on (null: no heartbeat, a crash
  * is acted on at once); {@code heartbeat}: interval / suspect / timeout in ms; {@code transitionMillis}: how long a
- * host call waits for a takeover before BUSY; {@code legacyLog}: see {@link #withLegacyLog}.
+ * host call waits for a takeover before BUSY; {@code legacyLog}: see {@link #withLegacyLog}; {@code leaseStore}: see
+ * {@link #withLease}.
  */
 public record PairOptions(Path stateDirectory, boolean nonVolatile, Supplier<CacheConfig> cacheConfig,
                           MeterRegistry registry, Records records, Vertx vertx, long heartbeatIntervalMillis,
-                          long heartbeatTimeoutMillis, long transitionMillis, Path legacyLog) {
+                          long heartbeatTimeoutMillis, long transitionMillis, Path legacyLog,
+                          io.evasan.mld.lease.LeaseStore leaseStore) {
     public PairOptions {
         Objects.requireNonNull(stateDirectory, "stateDirectory");
         Objects.requireNonNull(cacheConfig, "cacheConfig");
@@ -33,17 +35,17 @@ public record PairOptions(Path stateDirectory, boolean nonVolatile, Supplier<Cac
     /** Non-volatile caches, heartbeat every 100 ms, dead after 500 ms, hosts wait up to 10 s for a takeover. */
     public static PairOptions defaults(Path stateDirectory, Supplier<CacheConfig> cacheConfig, MeterRegistry registry,
                                        Records records, Vertx vertx) {
-        return new PairOptions(stateDirectory, true, cacheConfig, registry, records, vertx, 100, 500, 10_000, null);
+        return new PairOptions(stateDirectory, true, cacheConfig, registry, records, vertx, 100, 500, 10_000, null, null);
     }
 
     public PairOptions withNonVolatile(boolean v) {
         return new PairOptions(stateDirectory, v, cacheConfig, registry, records, vertx, heartbeatIntervalMillis,
-                heartbeatTimeoutMillis, transitionMillis, legacyLog);
+                heartbeatTimeoutMillis, transitionMillis, legacyLog, leaseStore);
     }
 
     public PairOptions withHeartbeat(long intervalMillis, long timeoutMillis) {
         return new PairOptions(stateDirectory, nonVolatile, cacheConfig, registry, records, vertx, intervalMillis,
-                timeoutMillis, transitionMillis, legacyLog);
+                timeoutMillis, transitionMillis, legacyLog, leaseStore);
     }
 
     /**
@@ -52,7 +54,16 @@ public record PairOptions(Path stateDirectory, boolean nonVolatile, Supplier<Cac
      */
     public PairOptions withLegacyLog(Path log) {
         return new PairOptions(stateDirectory, nonVolatile, cacheConfig, registry, records, vertx, heartbeatIntervalMillis,
-                heartbeatTimeoutMillis, transitionMillis, log);
+                heartbeatTimeoutMillis, transitionMillis, log, leaseStore);
+    }
+
+    /**
+     * The quorum lease on the pool's quorum areas decides who may write shared storage when the two cannot talk
+     * ({@link PairLease}); null (the default): the embedded arbiter alone (tests without drives).
+     */
+    public PairOptions withLease(io.evasan.mld.lease.LeaseStore store) {
+        return new PairOptions(stateDirectory, nonVolatile, cacheConfig, registry, records, vertx, heartbeatIntervalMillis,
+                heartbeatTimeoutMillis, transitionMillis, legacyLog, store);
     }
 
     HeartbeatOptions heartbeatOf(String self, String partner) {

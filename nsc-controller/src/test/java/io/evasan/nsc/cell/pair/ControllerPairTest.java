@@ -27,6 +27,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -145,12 +146,25 @@ class ControllerPairTest {
     }
 
     private void drill(String kind) throws Exception {
+        drill(kind, NscId.B, false);
+    }
+
+    /**
+     * {@code kind} on {@code victim} under load (a partition ignores it); with {@code lease}, the quorum lease
+     * decides: A holds it from the start, a standby takes over only after claiming it, and the holder wins a
+     * partition.
+     */
+    private void drill(String kind, NscId victim, boolean lease) throws Exception {
         long seed = Long.getLong("evasan.seed", System.nanoTime());
         System.out.println("ControllerPairTest." + kind + " seed=" + seed + " (rerun with -Devasan.seed=" + seed + ")");
         Random rnd = new Random(seed);
         List<Writer> ws;
         List<LunRecord> luns;
-        try (PairedStack s = new PairedStack(dir, vertx)) {
+        try (PairedStack s = new PairedStack(dir, vertx, 100, 2000, lease)) {
+            if (lease) {
+                assertEquals("holds generation 1", s.pair.leaseState(NscId.A), "A claims the blank lease at start");
+                assertTrue(s.pair.leaseState(NscId.B).startsWith("standby"), s.pair.leaseState(NscId.B));
+            }
             luns = createLuns(s);
             for (LunRecord r : luns) {
                 assertEquals(r.id() % 2 == luns.get(0).id() % 2 ? NscId.A : NscId.B, s.pair.ownership(r.id()).owner());
@@ -165,12 +179,15 @@ class ControllerPairTest {
             }
             Thread.sleep(50 + rnd.nextInt(300));   // the seeded random moment of the fault
             long before = ws.stream().mapToLong(w -> w.ackedCount.get()).sum();
-            DrillReport r = kind.equals("kill") ? s.pair.kill(NscId.B)
-                    : kind.equals("hang") ? s.pair.hang(NscId.B) : s.pair.partition();
+            DrillReport r = kind.equals("kill") ? s.pair.kill(victim)
+                    : kind.equals("hang") ? s.pair.hang(victim) : s.pair.partition();
             NscId lost = r.target();   // B, or for a partition whichever lost the race
             NscId kept = lost.partner();
             System.out.println("drill: " + r + " (" + before + " writes acknowledged before the fault)");
             assertTrue(r.takeoverMillis() >= 0, "taken over: " + r);
+            if (lease) {
+                checkLease(s, kind, lost, kept);
+            }
             assertEquals(LUNS / 2, r.unitsMoved(), r.toString());
             Thread.sleep(200);   // writes continue on A alone, unmirrored
             stop.set(true);
@@ -222,11 +239,54 @@ class ControllerPairTest {
             }
             s.crash();
         }
-        try (PairedStack s = new PairedStack(dir, vertx)) {
+        try (PairedStack s = new PairedStack(dir, vertx, 100, 2000, lease)) {
             for (Writer w : ws) {
                 w.verify(s, "after the appliance crashed and reopened");
             }
         }
+    }
+
+    /** The lease after the takeover: the survivor holds it, and the lost controller may write nothing. */
+    private static void checkLease(PairedStack s, String kind, NscId lost, NscId kept) {
+        if (kind.equals("partition")) {
+            assertEquals(NscId.B, lost, "the lease holder (A) wins a partition");
+        }
+        io.evasan.mld.lease.DiskLease gone = s.pair.lease(lost);
+        io.evasan.mld.lease.DiskLease won = s.pair.lease(kept);
+        assertTrue(won.mayWrite(), kept + " holds the lease after the " + kind + ": " + won);
+        assertFalse(gone.mayWrite(), lost + " may not write after the " + kind + ": " + gone);
+        if (lost == NscId.A) {
+            // the holder was lost: the standby claimed the next generation, and the old holder is fenced from its own
+            assertEquals(2, won.heldGeneration(), kind + ": B claimed generation 2");
+            if (kind.equals("hang")) {   // the zombie resumes: its first renewal finds itself fenced
+                assertFalse(gone.renew(), "a resumed hung holder renews nothing");
+                assertEquals(1, gone.fencedGeneration(), "fenced from generation 1");
+                assertFalse(gone.mayWrite());
+            }
+        } else {
+            assertEquals(1, won.heldGeneration(), "the holder kept its generation: " + won);
+        }
+        assertEquals("holds generation " + won.heldGeneration(), s.pair.leaseState(kept));
+    }
+
+    @Test
+    void shouldLetTheStandbyTakeOverOnlyWithTheLeaseWhenTheLeaseHolderIsKilled() throws Exception {
+        drill("kill", NscId.A, true);
+    }
+
+    @Test
+    void shouldFenceAHungLeaseHolderSoThatItWritesNothingWhenItResumes() throws Exception {
+        drill("hang", NscId.A, true);
+    }
+
+    @Test
+    void shouldLetTheLeaseHolderWinWhenTheBusBetweenThemIsCut() throws Exception {
+        drill("partition", null, true);
+    }
+
+    @Test
+    void shouldKeepEveryAcknowledgedWriteWhenTheStandbyIsKilledWithTheLease() throws Exception {
+        drill("kill", NscId.B, true);
     }
 
     @Test

@@ -46,6 +46,11 @@ final class PairedStack implements AutoCloseable {
 
     /** With the heartbeat's interval and timeout ({@code vertx} null: no heartbeat, a crash is acted on at once). */
     PairedStack(Path dir, Vertx vertx, long heartbeatIntervalMillis, long heartbeatTimeoutMillis) {
+        this(dir, vertx, heartbeatIntervalMillis, heartbeatTimeoutMillis, false);
+    }
+
+    /** {@code lease}: the pair decides with the quorum lease on the pool's first five quorum areas. */
+    PairedStack(Path dir, Vertx vertx, long heartbeatIntervalMillis, long heartbeatTimeoutMillis, boolean lease) {
         List<DriveSpec> drives = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
             drives.add(DriveSpec.file(String.format("drives/d%02d.img", i), 128L << 20));
@@ -57,15 +62,22 @@ final class PairedStack implements AutoCloseable {
         CommandLog log = new CommandLog();
         pair = new ControllerPair(PairOptions.defaults(dir.resolve("cell"),
                 () -> new CacheConfig().segmentSize(256 * 1024).segmentCount(16), null,
-                new MldRecords(mapping.mld(), log), vertx).withHeartbeat(heartbeatIntervalMillis, heartbeatTimeoutMillis));
+                new MldRecords(mapping.mld(), log), vertx).withHeartbeat(heartbeatIntervalMillis, heartbeatTimeoutMillis)
+                .withLease(lease ? io.evasan.mld.lease.LeaseStore.open(leaseAreas(pool)) : null));
         ctl = Controller.open(new ControllerConfig(dir.resolve("nsc0")).poolIdentity("paired-stack")
                 .lunCatalog(mapping.mld()).commandLog(log).cacheFactory(pair::open), trees);
         pair.start();
     }
 
+    private static List<io.evasan.raid.drive.QuorumArea> leaseAreas(Pool pool) {
+        List<io.evasan.raid.drive.QuorumArea> all = io.evasan.mapping.impl.MappingImpl.spreadOverGroups(pool);
+        return all.subList(0, Math.min(5, all.size()));
+    }
+
     /** kill -9 of the whole appliance: no destage, no trim; the next open replays both logs. */
     void crash() {
         crashed = true;
+        pair.abandonLease();
         pair.close();
         for (NscId id : NscId.values()) {
             WriteBackCache c = pair.caches().cache(id);
@@ -85,6 +97,7 @@ final class PairedStack implements AutoCloseable {
         }
         pair.close();
         ctl.close();
+        pair.releaseLease();
         trees.close();
         mapping.close();
         pool.close();
