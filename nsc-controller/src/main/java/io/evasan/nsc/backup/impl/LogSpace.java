@@ -1,9 +1,6 @@
 package io.evasan.nsc.backup.impl;
 
-import io.evasan.error.ErrorCode;
-import io.evasan.error.StorageException;
 import io.evasan.scsi.lu.LogicalUnit;
-import io.evasan.sharing.DeleteOption;
 import io.evasan.sharing.SharingTrees;
 
 import java.util.HashMap;
@@ -22,9 +19,10 @@ import java.util.Map;
  *
  * <p>Invariants: slots are given out in order 0, 1, ... and never reused within a backup; a slot is
  * in the index only after its old data is written to the log disk; sectors at or past the primary's
- * size at the snapshot are not part of the snapshot and are never preserved. Not persisted: a restart
- * ends the active backup (as before), and a log disk left by a crash is an orphan the controller
- * quarantines at open.
+ * size at the snapshot are not part of the snapshot and are never preserved. The index is not
+ * persisted: a restart ends the active backup; the LUN table records the log disk with the snapshot
+ * disk ({@link io.evasan.nsc.lun.LunTable#setBackupDisks}) and the controller deletes both at open.
+ * The engine deletes the disk when the backup ends.
  */
 final class LogSpace {
     static final int SECTOR = LogicalUnit.BLOCK_SIZE;
@@ -103,16 +101,5 @@ final class LogSpace {
     /** Sectors preserved so far (the log's usage, exactly). */
     synchronized long usedSectors() {
         return next;
-    }
-
-    /** Deletes the log's space (the backup ended). */
-    void delete() {
-        try {
-            trees.delete(disk, DeleteOption.KEEP_SNAPSHOTS);
-        } catch (StorageException e) {
-            if (e.code() != ErrorCode.NOT_FOUND) {
-                throw e;
-            }
-        }
     }
 }

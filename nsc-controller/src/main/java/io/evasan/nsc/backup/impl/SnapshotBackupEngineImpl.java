@@ -78,9 +78,13 @@ import java.util.function.LongSupplier;
  * LOP copies and their baselines are {@link LopCopies}. All three share one lock.
  *
  * <p>Invariants: at most one backup active per controller (the seed's one log system drive); an
- * error answer changes nothing; the primary LUN's I/O never fails because of the backup. Backup
- * state is not persisted: a restart ends an active backup (the controller deletes its snapshot
- * disk on open) and forgets copy baselines (the next incremental copy is a full one).
+ * error answer changes nothing; the primary LUN's I/O never fails because of the backup. While a
+ * backup is active the LUN table records its snapshot disk and its log disk
+ * ({@link LunTable#setBackupDisks}, one stored update, before initiate answers GOOD, cleared after
+ * both are deleted); nothing else of it is persisted: a restart ends an active backup (the controller
+ * deletes both disks on open) and forgets copy baselines (the next incremental copy is a full one).
+ * A controller failover in a cell is no restart: the pair shares this engine, and the partner's
+ * replayed writes reach it through the same destage path, so the backup and its log go on.
  */
 public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, DestageObserver {
     /** Why a snapshot ended. */
@@ -409,10 +413,13 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
                 if (a == null || a.disk < 0) {
                     throw new StorageException(ErrorCode.INVALID_STATE, "backup snapshot was not taken");
                 }
+            }
+            // recorded while still initiating: if the store fails, abandon() deletes both disks
+            table.setBackupDisks(a.disk, a.log.disk);
+            synchronized (lock) {
                 initiating = null;
                 initiatingRequest = -1;
             }
-            table.setBackupSnapshotDisk(a.disk);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return abandon(SenseCodes.COMMAND_ABORTED);
@@ -436,24 +443,16 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
     }
 
     private int abandon(int sense) {
-        long orphan = -1;
-        LogSpace space = null;
+        Active orphan;
         synchronized (lock) {
-            if (initiating != null) {
-                orphan = initiating.disk;
-                space = initiating.log;
-            }
+            orphan = initiating;
             preserving = null;
             initiating = null;
             initiatingRequest = -1;
             state = BackupState.INACTIVE;
         }
-        if (orphan >= 0) {
-            deleteQuietly(orphan);
-            table.setBackupSnapshotDisk(-1);
-        }
-        if (space != null) {
-            space.delete();
+        if (orphan != null && orphan.disk >= 0) {
+            deleteDisks(orphan);
         }
         return sense;
     }
@@ -479,7 +478,7 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
             try {
                 disk = trees.snapshot(a.primaryDisk, AllocationPolicy.ON_DEMAND);
             } catch (RuntimeException e) {
-                space.delete();
+                deleteQuietly(space.disk);
                 throw e;
             }
             ChangeTracker t = backupLog.tracker(a.lunId, true);
@@ -534,15 +533,20 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
                 Thread.currentThread().interrupt();
             }
         }
-        deleteQuietly(a.disk);
-        table.setBackupSnapshotDisk(-1);
-        if (a.log != null) {
-            a.log.delete();
-        }
+        deleteDisks(a);
         synchronized (lock) {
             state = BackupState.INACTIVE;
         }
         return true;
+    }
+
+    /** Deletes backup {@code a}'s snapshot and log disks, then clears their record in the LUN table. */
+    private void deleteDisks(Active a) {
+        deleteQuietly(a.disk);
+        if (a.log != null) {
+            deleteQuietly(a.log.disk);
+        }
+        table.setBackupDisks(-1, -1);
     }
 
     private void deleteQuietly(long disk) {
