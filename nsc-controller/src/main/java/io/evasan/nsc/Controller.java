@@ -150,16 +150,15 @@ public final class Controller implements io.evasan.nsc.api.Volumes, AutoCloseabl
                 : FileLunStore.open(config.stateDirectory());
         long base = table.generation() << 32;
         this.backupIds = new AtomicLong(base | SnapshotService.BACKUP_ID_BASE);
-        long staleBackup = table.backupSnapshotDisk();
-        if (staleBackup >= 0) {   // a restart ends an active snapshot backup
-            try {
-                trees.delete(staleBackup, DeleteOption.KEEP_SNAPSHOTS);
-            } catch (StorageException e) {
-                if (e.code() != ErrorCode.NOT_FOUND) {
-                    throw e;
+        long staleSnapshot = table.backupSnapshotDisk();
+        long staleLog = table.backupLogDisk();
+        if (staleSnapshot >= 0 || staleLog >= 0) {   // a restart ends an active snapshot backup: its snapshot and log go
+            for (long stale : new long[] {staleSnapshot, staleLog}) {
+                if (stale >= 0) {
+                    deleteDiskQuietly(stale);
                 }
             }
-            table.setBackupSnapshotDisk(-1);
+            table.setBackupDisks(-1, -1);
         }
         this.destage = new TreeDestageTarget(trees);
         this.quarantine = new io.evasan.nsc.service.Quarantine(catalog, table, trees, log, this::deleteDiskQuietly);

@@ -113,5 +113,12 @@ public interface LunTable {
     /** Disk of the active seed 003 backup snapshot, or -1. */
     long backupSnapshotDisk();
 
-    void setBackupSnapshotDisk(long disk);
+    /** Disk of the active seed 003 backup's log space (its log system drive's data), or -1. */
+    long backupLogDisk();
+
+    /**
+     * Records the active backup's snapshot and log disks (-1, -1: no backup is active), both in one
+     * stored update, so that an open after a crash finds and deletes both.
+     */
+    void setBackupDisks(long snapshotDisk, long logDisk);
 }

@@ -31,33 +31,49 @@ import java.util.zip.CRC32C;
  *  |              |                    created(8) id(4) uid(8) size(8)                  |
  *  |              |                    nameLen(2) name(UTF-8)                           |
  *  +--------------+---------------------------------------------------------------------+
- *  | backupDisk(8) (-1 = none)                                                         |
+ *  | backupDisk(8) (-1 = none) | backupLogDisk(8) (-1 = none)                          |
  *  +-----------------------------------------------------------------------------------+
  * </pre>
  *
- * <p>Versions: 2 (written now) adds the snapshot's unit {@code id} (same id space as LUN ids; a
- * presentation's {@code lunId} may name a snapshot), {@code uid} and {@code size} (the source's size
- * when taken). Version 1 files (SNAP entries without id, uid, size) still decode: their snapshots come
- * back with {@code id = -1, uid = 0, size = 0}, which {@code StoredLunTable.open} fills in (lowest free
- * id, a new uid, the source LUN's size) and stores as version 2.
+ * <p>{@code backupDisk} and {@code backupLogDisk} are the tree disks of the active seed 003 snapshot
+ * backup: its snapshot and its log system drive's space. They are recorded so that the next open
+ * deletes both (a restart ends an active backup); neither may be left as an orphan.
+ *
+ * <p>Versions: 3 (written now) adds {@code backupLogDisk}. Version 2 added the snapshot's unit
+ * {@code id} (same id space as LUN ids; a presentation's {@code lunId} may name a snapshot), {@code uid}
+ * and {@code size} (the source's size when taken). Older files still decode: version 2 and 1 with
+ * {@code backupLogDisk = -1} (they had no log space); version 1 SNAP entries (without id, uid, size)
+ * come back with {@code id = -1, uid = 0, size = 0}, which {@code StoredLunTable.open} fills in (lowest
+ * free id, a new uid, the source LUN's size). Opening a table stores it in the current version.
+ *
+ * <p>Decoding is strict: the reserved field must be 0 and the body must end exactly after the last
+ * field of its version; anything else is CORRUPT_METADATA saying what is wrong.
  */
 public final class LunTableDescriptor {
     public static final long MAGIC = 0x4C4254_4E554C5645L; // "EVLUNTBL" little-endian
-    public static final int VERSION = 2;
+    public static final int VERSION = 3;
+    /** The second layout: no {@code backupLogDisk}. Decoded, never written. */
+    public static final int VERSION_2 = 2;
     /** The first layout: SNAP entries without id, uid and size. Decoded, never written. */
     public static final int VERSION_1 = 1;
     public static final int MAGIC_OFFSET = 0;
     public static final int VERSION_OFFSET = 8;
     public static final int BODY_LENGTH_OFFSET = 12;
     public static final int CRC_OFFSET = 16;
+    public static final int RESERVED_OFFSET = 20;
     public static final int HEADER_LENGTH = 24;
 
     private LunTableDescriptor() {
     }
 
-    /** Decoded content of the file. */
+    /**
+     * Decoded content of the file.
+     *
+     * @param backupDisk    tree disk of the active seed 003 backup's snapshot, or -1
+     * @param backupLogDisk tree disk of that backup's log space (its log system drive's data), or -1
+     */
     public record Content(long generation, List<LunRecord> luns, List<Presentation> presentations,
-                          List<SnapshotRecord> snapshots, long backupDisk) {
+                          List<SnapshotRecord> snapshots, long backupDisk, long backupLogDisk) {
     }
 
     public static byte[] encode(Content c) {
@@ -80,7 +96,7 @@ public final class LunTableDescriptor {
                     .putLong(s.createdMillis()).putInt(s.id()).putLong(s.uid()).putLong(s.sizeBytes());
             putString(b, s.name());
         }
-        b.putLong(c.backupDisk());
+        b.putLong(c.backupDisk()).putLong(c.backupLogDisk());
         int bodyLen = b.position() - HEADER_LENGTH;
         CRC32C crc = new CRC32C();
         crc.update(b.array(), HEADER_LENGTH, bodyLen);
@@ -97,7 +113,7 @@ public final class LunTableDescriptor {
                 throw corrupt("not a LUN table file");
             }
             int version = b.getInt(VERSION_OFFSET);
-            if (version != VERSION && version != VERSION_1) {
+            if (version != VERSION && version != VERSION_2 && version != VERSION_1) {
                 throw corrupt("unknown LUN table version " + version);
             }
             int bodyLen = b.getInt(BODY_LENGTH_OFFSET);
@@ -108,6 +124,10 @@ public final class LunTableDescriptor {
             crc.update(file, HEADER_LENGTH, bodyLen);
             if ((int) crc.getValue() != b.getInt(CRC_OFFSET)) {
                 throw corrupt("LUN table checksum mismatch");
+            }
+            int reserved = b.getInt(RESERVED_OFFSET);
+            if (reserved != 0) {
+                throw corrupt("LUN table reserved field is 0x" + Integer.toHexString(reserved) + ", not 0");
             }
             b.position(HEADER_LENGTH);
             long gen = b.getLong();
@@ -146,7 +166,12 @@ public final class LunTableDescriptor {
                 }
             }
             long backup = b.getLong();
-            return new Content(gen, luns, pres, snaps, backup);
+            long backupLog = version == VERSION ? b.getLong() : -1;
+            if (b.hasRemaining()) {
+                throw corrupt("LUN table version " + version + " has " + b.remaining()
+                        + " bytes after its backupDisk / backupLogDisk field");
+            }
+            return new Content(gen, luns, pres, snaps, backup, backupLog);
         } catch (RuntimeException e) {
             if (e instanceof StorageException) {
                 throw e;
@@ -160,7 +185,7 @@ public final class LunTableDescriptor {
     }
 
     private static int sizeOf(Content c) {
-        int n = HEADER_LENGTH + 8 + 4 + 4 + 4 + 8;
+        int n = HEADER_LENGTH + 8 + 4 + 4 + 4 + 8 + 8;
         for (LunRecord r : c.luns()) {
             n += 4 + 1 + 8 + 8 + 8 + 2 + utf8(r.name()).length;
         }

@@ -161,6 +161,7 @@ public final class Quarantine {
                 named.add(s.disk());
             }
             named.add(table.backupSnapshotDisk());
+            named.add(table.backupLogDisk());
             for (long d : trees.disks()) {
                 if (!named.contains(d) && liveDisk(d)) {
                     quarantine(new QuarantineEntry("disk-" + d, QuarantineEntry.Kind.DISK, "disk " + d, -1, d,

@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * Seeded random seed-003 workload against a plain model: primary bytes, the snapshot bytes taken at
- * initiate, the set of segments preserved since (log usage), the one-shot overflow flag, and the
+ * initiate, the set of sectors preserved since (log usage, exact), the one-shot overflow flag, and the
  * destination of full / incremental copies. Every observation is preceded by SYNCHRONIZE CACHE so the
  * destage point of each write is fixed.
  */
@@ -55,8 +55,8 @@ class BackupModelTest {
                         System.arraycopy(d, 0, prim, lba * 512, d.length);
                     }
                     if (snap != null) {
-                        preserved.set(lba * 512 / SEG, (lba + len - 1) * 512 / SEG + 1);
-                        if (preserved.cardinality() > SnapshotBackupTest.LOG_SEGMENTS) {
+                        preserved.set(lba, lba + len);   // seed 003 sectors (512-byte blocks) in the log
+                        if (preserved.cardinality() > SnapshotBackupTest.LOG_SEGMENTS * SEG / 512) {
                             snap = null;
                             overflowPending = true;
                         }

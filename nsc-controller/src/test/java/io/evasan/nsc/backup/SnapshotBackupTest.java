@@ -195,7 +195,7 @@ class SnapshotBackupTest {
             if (expected == SenseCodes.NO_SENSE) {
                 assertEquals(ScsiStatus.GOOD, r.status, r.toString());
                 assertEquals(BackupState.ACTIVE, s.engine().state());
-                assertEquals(disksBefore + 1, s.diskCount(), "one snapshot disk");
+                assertEquals(disksBefore + 2, s.diskCount(), "one snapshot disk and the log's space");
                 assertTrue(s.cmd(1, Nsc.tur(), null, 0).good(), "backup LUN ready");
             } else {
                 assertEquals(ScsiStatus.CHECK_CONDITION, r.status, r.toString());
@@ -360,7 +360,7 @@ class SnapshotBackupTest {
 
     @Test
     void shouldTreatASnapshotInvalidatedForLackOfPoolSpaceAsALogOverflow() {
-        try (Setup s = new Setup("invalidated", true, 18)) {   // the primary's 16 segments + 2 spare
+        try (Setup s = new Setup("invalidated", true, 20)) {   // the primary's 16 segments + 2 spare for the snapshot + 2 for the log
             s.fill(21);
             assertTrue(s.initiate(0).good());
             s.writeSegments(0, 22, 0, 1);          // two preserved segments: the pool is now full

@@ -40,14 +40,16 @@ import java.util.function.LongSupplier;
  *       no log LUN defined (09/81/19), a backup already
  *       active or initiating (09/81/10), the pool rebuilding / initializing / checking consistency
  *       (09/81/06, 0C, 0D, from suppliers the launcher wires to the pool).</li>
- *   <li><b>Log</b>: the log LUN's size, in segments, bounds what the snapshot may preserve. Every
- *       destaged write to the primary marks its segments in the primary's {@link ChangeTracker}
- *       (restarted at the snapshot); the count is the number of segments the snapshot had to
- *       preserve (its first-write copies, seed 003's "first write to the sector"). The write that would
- *       make it exceed the capacity ends the snapshot before it reaches the tree (the snapshot is
- *       deleted, the primary write proceeds untouched); the backup LUN then reports LOG OVERFLOW
- *       (09/81/22) once and NOT READY until the next initiate. A snapshot the tree invalidated for
- *       lack of pool space is treated the same way.</li>
+ *   <li><b>Log</b> (claims 1(iv), 5; {@link LogSpace}): on the first destaged write to a sector
+ *       (512-byte logical block) of the primary during the backup, its old data is copied into the
+ *       next free slot of the log's own space (a tree disk of the log LUN's size, made with the
+ *       snapshot); the backup LUN reads a sector from the log when it holds it, else from the
+ *       snapshot. The first write finding the log full ends the snapshot before it reaches the tree
+ *       (the snapshot is deleted, the primary write proceeds untouched); the backup LUN then reports
+ *       LOG OVERFLOW (09/81/22) once and NOT READY until the next initiate. A snapshot the tree
+ *       invalidated for lack of pool space, or a log write failing, is treated the same way. Every
+ *       destaged write also marks its segments in the primary's {@link ChangeTracker} (for
+ *       incremental copies).</li>
  *   <li><b>Terminate</b> (table 3/4) through the primary or the backup LUN ends it (09/81/0C when none
  *       is active).</li>
  *   <li><b>LOP START / STATUS</b> (tables 5-10) copy the active snapshot to a destination LUN on a
@@ -76,9 +78,13 @@ import java.util.function.LongSupplier;
  * LOP copies and their baselines are {@link LopCopies}. All three share one lock.
  *
  * <p>Invariants: at most one backup active per controller (the seed's one log system drive); an
- * error answer changes nothing; the primary LUN's I/O never fails because of the backup. Backup
- * state is not persisted: a restart ends an active backup (the controller deletes its snapshot
- * disk on open) and forgets copy baselines (the next incremental copy is a full one).
+ * error answer changes nothing; the primary LUN's I/O never fails because of the backup. While a
+ * backup is active the LUN table records its snapshot disk and its log disk
+ * ({@link LunTable#setBackupDisks}, one stored update, before initiate answers GOOD, cleared after
+ * both are deleted); nothing else of it is persisted: a restart ends an active backup (the controller
+ * deletes both disks on open) and forgets copy baselines (the next incremental copy is a full one).
+ * A controller failover in a cell is no restart: the pair shares this engine, and the partner's
+ * replayed writes reach it through the same destage path, so the backup and its log go on.
  */
 public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, DestageObserver {
     /** Why a snapshot ended. */
@@ -102,6 +108,8 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
         final long[] changedSincePrev;
         final long capacitySegments;
         long disk = -1;
+        /** The log system drive's space and index of this backup (set with {@link #disk}). */
+        LogSpace log;
 
         Active(int lunId, long primaryDisk, long primarySize, long gen, long prevGen, long[] changed, long capacity) {
             this.lunId = lunId;
@@ -130,6 +138,8 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
 
     private volatile BackupLogicalUnit logUnit;
     private volatile Active active;
+    /** The backup whose first writes are preserved in its log: from its snapshot until its end. */
+    private volatile Active preserving;
     private BackupState state = BackupState.INACTIVE;
     private Active initiating;
     private long initiatingRequest = -1;
@@ -265,6 +275,30 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
         return backupLog.usedSegments(a.lunId);
     }
 
+    /** Sectors the active backup has preserved in its log (the log's exact usage), or -1. */
+    public long logUsedSectors() {
+        Active a = active;
+        return a == null || a.log == null ? -1 : a.log.usedSectors();
+    }
+
+    /** Log capacity in sectors (the log LUN's size / {@link LogSpace#SECTOR}), or -1 without a log LUN. */
+    public long logCapacitySectors() {
+        BackupLogicalUnit l = logUnit;
+        return l == null ? -1 : l.record().sizeBytes() / LogSpace.SECTOR;
+    }
+
+    /** Tree disk of the active backup's log space (the log system drive's data), or -1. */
+    public long activeLogDisk() {
+        Active a = active;
+        return a == null || a.log == null ? -1 : a.log.disk;
+    }
+
+    /** Log slot holding primary sector {@code sector}'s old data in the active backup, or -1. */
+    public long logSlotOf(long sector) {
+        Active a = active;
+        return a == null || a.log == null ? -1 : a.log.slotOf(sector);
+    }
+
     /** Log capacity in segments (the log LUN's size / segment size), or -1 without a log LUN. */
     public long logCapacitySegments() {
         BackupLogicalUnit l = logUnit;
@@ -379,10 +413,13 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
                 if (a == null || a.disk < 0) {
                     throw new StorageException(ErrorCode.INVALID_STATE, "backup snapshot was not taken");
                 }
+            }
+            // recorded while still initiating: if the store fails, abandon() deletes both disks
+            table.setBackupDisks(a.disk, a.log.disk);
+            synchronized (lock) {
                 initiating = null;
                 initiatingRequest = -1;
             }
-            table.setBackupSnapshotDisk(a.disk);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return abandon(SenseCodes.COMMAND_ABORTED);
@@ -406,18 +443,16 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
     }
 
     private int abandon(int sense) {
-        long orphan = -1;
+        Active orphan;
         synchronized (lock) {
-            if (initiating != null) {
-                orphan = initiating.disk;
-            }
+            orphan = initiating;
+            preserving = null;
             initiating = null;
             initiatingRequest = -1;
             state = BackupState.INACTIVE;
         }
-        if (orphan >= 0) {
-            deleteQuietly(orphan);
-            table.setBackupSnapshotDisk(-1);
+        if (orphan != null && orphan.disk >= 0) {
+            deleteDisks(orphan);
         }
         return sense;
     }
@@ -438,13 +473,22 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
             if (a == null || request.requestId() != initiatingRequest || a.disk >= 0) {
                 return;
             }
-            long disk = trees.snapshot(a.primaryDisk, AllocationPolicy.ON_DEMAND);
+            LogSpace space = new LogSpace(trees, a.primaryDisk, a.primarySize, logUnit.record().sizeBytes());
+            long disk;
+            try {
+                disk = trees.snapshot(a.primaryDisk, AllocationPolicy.ON_DEMAND);
+            } catch (RuntimeException e) {
+                deleteQuietly(space.disk);
+                throw e;
+            }
             ChangeTracker t = backupLog.tracker(a.lunId, true);
             long prevGen = t.generation();
             long[] changed = t.restart(a.gen);
             Active b = new Active(a.lunId, a.primaryDisk, a.primarySize, a.gen, prevGen, changed, a.capacitySegments);
             b.disk = disk;
+            b.log = space;
             initiating = b;
+            preserving = b;
         }
     }
 
@@ -471,6 +515,9 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
                 return false;
             }
             active = null;
+            if (preserving == a) {
+                preserving = null;
+            }
             state = BackupState.ENDING;
             if (why == End.OVERFLOW || why == End.OVERFLOW_IN_DESTAGE) {
                 backupLog.overflowed();
@@ -486,12 +533,20 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
                 Thread.currentThread().interrupt();
             }
         }
-        deleteQuietly(a.disk);
-        table.setBackupSnapshotDisk(-1);
+        deleteDisks(a);
         synchronized (lock) {
             state = BackupState.INACTIVE;
         }
         return true;
+    }
+
+    /** Deletes backup {@code a}'s snapshot and log disks, then clears their record in the LUN table. */
+    private void deleteDisks(Active a) {
+        deleteQuietly(a.disk);
+        if (a.log != null) {
+            deleteQuietly(a.log.disk);
+        }
+        table.setBackupDisks(-1, -1);
     }
 
     private void deleteQuietly(long disk) {
@@ -548,10 +603,19 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
 
     @Override
     public void beforeWrite(int lunId, long byteOffset, long length) {
-        int count = backupLog.mark(lunId, byteOffset, length);
-        if (count >= 0) {
-            Active a = active;
-            if (a != null && a.lunId == lunId && count > a.capacitySegments) {
+        backupLog.mark(lunId, byteOffset, length);
+        Active a = preserving;
+        if (a != null && a.lunId == lunId && a.log != null) {
+            boolean kept;
+            try {
+                kept = a.log.preserve(byteOffset, length);
+            } catch (StorageException e) {
+                kept = false;   // the log's space failed (or the backup ended under us): never the primary's write
+            }
+            if (!kept) {
+                if (preserving == a) {
+                    preserving = null;
+                }
                 end(a, End.OVERFLOW_IN_DESTAGE);
             }
         }

@@ -41,11 +41,11 @@ public final class StoredLunTable implements LunTable {
     public static StoredLunTable open(LunStore store) {
         byte[] b = store.load();
         LunTableDescriptor.Content c = b != null ? LunTableDescriptor.decode(b)
-                : new LunTableDescriptor.Content(0, List.of(), List.of(), List.of(), -1);
+                : new LunTableDescriptor.Content(0, List.of(), List.of(), List.of(), -1, -1);
         StoredLunTable t = new StoredLunTable(store, c);
         synchronized (t) {
             t.commit(new LunTableDescriptor.Content(c.generation() + 1, c.luns(), c.presentations(),
-                    t.withIdentities(c.snapshots()), c.backupDisk()));
+                    t.withIdentities(c.snapshots()), c.backupDisk(), c.backupLogDisk()));
         }
         return t;
     }
@@ -84,8 +84,9 @@ public final class StoredLunTable implements LunTable {
         state = next;
     }
 
-    private LunTableDescriptor.Content with(List<LunRecord> l, List<Presentation> p, List<SnapshotRecord> s, long b) {
-        return new LunTableDescriptor.Content(state.generation(), List.copyOf(l), List.copyOf(p), List.copyOf(s), b);
+    private LunTableDescriptor.Content with(List<LunRecord> l, List<Presentation> p, List<SnapshotRecord> s) {
+        return new LunTableDescriptor.Content(state.generation(), List.copyOf(l), List.copyOf(p), List.copyOf(s),
+                state.backupDisk(), state.backupLogDisk());
     }
 
     @Override
@@ -111,7 +112,7 @@ public final class StoredLunTable implements LunTable {
         List<LunRecord> l = new ArrayList<>(state.luns());
         l.add(rec);
         l.sort(Comparator.comparingInt(LunRecord::id));
-        commit(with(l, state.presentations(), state.snapshots(), state.backupDisk()));
+        commit(with(l, state.presentations(), state.snapshots()));
         return rec;
     }
 
@@ -128,7 +129,7 @@ public final class StoredLunTable implements LunTable {
         LunRecord rec = new LunRecord(old.id(), old.name(), old.kind(), old.uid(), old.disk(), sizeBytes);
         List<LunRecord> l = new ArrayList<>(state.luns());
         l.replaceAll(r -> r.id() == lunId ? rec : r);
-        commit(with(l, state.presentations(), state.snapshots(), state.backupDisk()));
+        commit(with(l, state.presentations(), state.snapshots()));
         return rec;
     }
 
@@ -151,7 +152,7 @@ public final class StoredLunTable implements LunTable {
         }
         s.removeIf(x -> x.lunId() == lunId);
         p.removeIf(x -> gone.contains(x.lunId()));
-        commit(with(l, p, s, state.backupDisk()));
+        commit(with(l, p, s));
     }
 
     @Override
@@ -195,7 +196,7 @@ public final class StoredLunTable implements LunTable {
             }
         }
         p.add(new Presentation(initiator, hostLun, lunId));
-        commit(with(state.luns(), p, state.snapshots(), state.backupDisk()));
+        commit(with(state.luns(), p, state.snapshots()));
     }
 
     @Override
@@ -203,7 +204,7 @@ public final class StoredLunTable implements LunTable {
         List<Presentation> p = new ArrayList<>(state.presentations());
         boolean removed = p.removeIf(x -> x.initiator().equals(initiator) && x.hostLun() == hostLun);
         if (removed) {
-            commit(with(state.luns(), p, state.snapshots(), state.backupDisk()));
+            commit(with(state.luns(), p, state.snapshots()));
         }
         return removed;
     }
@@ -234,7 +235,7 @@ public final class StoredLunTable implements LunTable {
         }
         List<SnapshotRecord> s = new ArrayList<>(state.snapshots());
         s.add(rec);
-        commit(with(state.luns(), state.presentations(), s, state.backupDisk()));
+        commit(with(state.luns(), state.presentations(), s));
         return rec;
     }
 
@@ -246,7 +247,7 @@ public final class StoredLunTable implements LunTable {
             s.remove(r);
             List<Presentation> p = new ArrayList<>(state.presentations());
             p.removeIf(x -> x.lunId() == r.id());
-            commit(with(state.luns(), p, s, state.backupDisk()));
+            commit(with(state.luns(), p, s));
         }
         return r;
     }
@@ -269,7 +270,7 @@ public final class StoredLunTable implements LunTable {
         l.sort(Comparator.comparingInt(LunRecord::id));
         List<SnapshotRecord> s = new ArrayList<>(state.snapshots());
         s.remove(r);
-        commit(with(l, state.presentations(), s, state.backupDisk()));
+        commit(with(l, state.presentations(), s));
         return rec;
     }
 
@@ -314,9 +315,15 @@ public final class StoredLunTable implements LunTable {
     }
 
     @Override
-    public synchronized void setBackupSnapshotDisk(long disk) {
-        if (disk != state.backupDisk()) {
-            commit(with(state.luns(), state.presentations(), state.snapshots(), disk));
+    public synchronized long backupLogDisk() {
+        return state.backupLogDisk();
+    }
+
+    @Override
+    public synchronized void setBackupDisks(long snapshotDisk, long logDisk) {
+        if (snapshotDisk != state.backupDisk() || logDisk != state.backupLogDisk()) {
+            commit(new LunTableDescriptor.Content(state.generation(), state.luns(), state.presentations(),
+                    state.snapshots(), snapshotDisk, logDisk));
         }
     }
 }

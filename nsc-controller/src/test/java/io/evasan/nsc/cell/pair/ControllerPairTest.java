@@ -349,6 +349,15 @@ class ControllerPairTest {
             assertTrue(d.takeoverMillis() >= 0, d.toString());
             assertEquals(io.evasan.nsc.backup.BackupState.ACTIVE, s.ctl.backupEngine().state(), "the backup stays active");
             assertEquals(prim.id(), s.ctl.backupEngine().activePrimary());
+            s.ctl.writeCache().synchronize(prim.id(), 0, BLOCK);   // the write after initiation, destaged by B or replayed
+            io.evasan.nsc.backup.impl.SnapshotBackupEngineImpl e = s.ctl.backupEngine();
+            assertEquals(BLOCK / 512, e.logUsedSectors(), "the log kept the old data of the block's sectors");
+            byte[] logged = new byte[BLOCK];
+            s.trees.read(e.activeLogDisk(), e.logSlotOf(0) * 512, logged, 0, BLOCK);
+            assertArrayEquals(before, logged, "in the log's own space");
+            ByteBuffer backupLun = ByteBuffer.allocate(BLOCK);
+            e.logUnit().read(0, BLOCK / 512, backupLun);
+            assertArrayEquals(before, backupLun.array(), "the backup LUN reads the old data after the failover");
             s.ctl.backupEngine().resumeCopy();
             s.ctl.backupEngine().awaitCopy(30_000);
             byte[] got = new byte[BLOCK];
