@@ -22,7 +22,8 @@ import io.evasan.scsi.sense.SenseCodes;
  * Commands allowed (of those this target implements): both active states everything; STANDBY
  * INQUIRY, REPORT LUNS, REPORT TARGET PORT GROUPS, REQUEST SENSE, MODE SENSE / SELECT, PERSISTENT
  * RESERVE IN / OUT; UNAVAILABLE, TRANSITIONING and OFFLINE only INQUIRY, REPORT LUNS, REPORT
- * TARGET PORT GROUPS and REQUEST SENSE (so a host can still learn the path's state). Everything else
+ * TARGET PORT GROUPS and REQUEST SENSE (so a host can still learn the path's state), and STANDBY and UNAVAILABLE
+ * SET TARGET PORT GROUPS. Everything else
  * (TEST UNIT READY included, and every vendor command) gets the state's sense.
  *
  * <p>Invariant: {@link #code()} is the SPC-4 value, unique per constant; {@link #senseCode()} is
@@ -99,6 +100,9 @@ public enum AccessState {
                 return true;
             case OpCodes.MAINTENANCE_IN:
                 return (cdb[1] & 0x1F) == ReportTargetPortGroupsDescriptor.SERVICE_ACTION;
+            case OpCodes.MAINTENANCE_OUT:   // SET TARGET PORT GROUPS: how a host leaves this state explicitly
+                return (cdb[1] & 0x1F) == io.evasan.scsi.cdb.SetTargetPortGroupsDescriptor.SERVICE_ACTION
+                        && this != OFFLINE && this != TRANSITIONING;
             case OpCodes.MODE_SENSE_6:
             case OpCodes.MODE_SENSE_10:
             case OpCodes.MODE_SELECT_6:

@@ -37,4 +37,24 @@ public interface TargetPortGroups {
     default int implicitTransitionSeconds() {
         return 0;
     }
+
+    /**
+     * Whether hosts may change the states with SET TARGET PORT GROUPS (explicit ALUA: INQUIRY TPGS = 11b). Default:
+     * implicit only.
+     */
+    default boolean explicit() {
+        return false;
+    }
+
+    /**
+     * SET TARGET PORT GROUPS for {@code lu}: make each group in {@code requested} take its state (groups not named
+     * keep theirs or follow from the others, as the implementation's states are tied). Called on a target thread
+     * with no target lock held; it may block while the states change (e.g. the unit's cache drains to its new owner).
+     * Returns 0 when done, else the sense code to answer: INVALID FIELD IN PARAMETER LIST for a group, state or
+     * combination it does not support (then nothing changed), SET TARGET PORT GROUPS COMMAND FAILED when a supported
+     * change could not be made. The target re-reads the states afterwards.
+     */
+    default int setStates(LogicalUnit lu, java.util.Map<Integer, AccessState> requested) {
+        return io.evasan.scsi.sense.SenseCodes.INVALID_COMMAND_OPERATION_CODE;
+    }
 }

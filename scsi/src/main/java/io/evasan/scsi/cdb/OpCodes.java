@@ -42,6 +42,7 @@ public final class OpCodes {
     public static final int SERVICE_ACTION_IN_16 = 0x9E;
     public static final int REPORT_LUNS = 0xA0;
     public static final int MAINTENANCE_IN = 0xA3;
+    public static final int MAINTENANCE_OUT = 0xA4;
     public static final int READ_12 = 0xA8;
     public static final int WRITE_12 = 0xAA;
     public static final int WRITE_AND_VERIFY_12 = 0xAE;

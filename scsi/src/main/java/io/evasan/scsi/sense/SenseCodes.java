@@ -66,6 +66,7 @@ public final class SenseCodes {
     public static final int WRITE_FAULT = of(0x3, 0x03, 0x00);
     public static final int WRITE_ERROR = of(0x3, 0x0C, 0x00);
     public static final int INTERNAL_TARGET_FAILURE = of(0x4, 0x44, 0x00);
+    public static final int SET_TARGET_PORT_GROUPS_COMMAND_FAILED = of(0x4, 0x67, 0x0A);
 
     // ---- UNIT ATTENTION (06h)
     public static final int POWER_ON_RESET_OCCURRED = of(0x6, 0x29, 0x00);

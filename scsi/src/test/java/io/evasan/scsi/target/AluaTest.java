@@ -38,7 +38,7 @@ class AluaTest {
     static final String WRITE_10 = "2A 00 00000010 00 0001 00";
 
     /** The cell's view: state per group (the same for every LU), preferred group 1. */
-    static final class Cell implements TargetPortGroups {
+    static class Cell implements TargetPortGroups {
         final Map<Integer, AccessState> states = new ConcurrentHashMap<>(
                 Map.of(1, AccessState.ACTIVE_OPTIMIZED, 2, AccessState.ACTIVE_NON_OPTIMIZED));
         volatile int preferred = 1;

@@ -19,7 +19,8 @@ import java.util.List;
  * so routing it changes nothing hosts see. Units other than LUNs and snapshots (the seed-003 backup LUN) are
  * optimized on both. PREF is set on the group of the unit's preferred controller.
  *
- * <p>Invariant: answers from memory only (the target asks under a per-unit lock).
+ * <p>Invariant: {@link #state} and {@link #preferred} answer from memory only (the target asks under a per-unit lock);
+ * {@link #setStates} (SET TARGET PORT GROUPS, explicit ALUA) is the one call that moves a unit.
  */
 public final class PairPortGroups implements TargetPortGroups {
     /** Relative target port ids of the iSCSI portals: NSC A's ports, NSC B's ports (the seed's two host ports per controller). */
@@ -75,6 +76,55 @@ public final class PairPortGroups implements TargetPortGroups {
     public boolean preferred(LogicalUnit lu, int groupId) {
         LunOwnership o = ownership(lu);
         return o != null && o.preferred() == nscOfGroup(groupId);
+    }
+
+    /** Hosts may move a unit with SET TARGET PORT GROUPS (explicit ALUA). */
+    @Override
+    public boolean explicit() {
+        return true;
+    }
+
+    /**
+     * SET TARGET PORT GROUPS: the unit moves to the controller serving the group asked to be active/optimized (or,
+     * when one group is asked to be active/non-optimized alone, to the one serving the other group); its cache
+     * drains to the new owner first ({@link ControllerPair#move}). Only the two active states exist here: any other
+     * state, both groups optimized or both non-optimized, or a combination the controllers serving the groups cannot
+     * make (both groups on one survivor) is INVALID FIELD IN PARAMETER LIST and changes nothing; a move the pair
+     * refuses (the other controller is down) is SET TARGET PORT GROUPS COMMAND FAILED. The preferred controller and
+     * failover mode stay as they are.
+     */
+    @Override
+    public int setStates(LogicalUnit lu, java.util.Map<Integer, AccessState> requested) {
+        NscId optimized = null;
+        NscId nonOptimized = null;
+        for (java.util.Map.Entry<Integer, AccessState> r : requested.entrySet()) {
+            NscId serving = pair.portsHostedBy(nscOfGroup(r.getKey()));
+            if (r.getValue() == AccessState.ACTIVE_OPTIMIZED && optimized == null) {
+                optimized = serving;
+            } else if (r.getValue() == AccessState.ACTIVE_NON_OPTIMIZED && nonOptimized == null) {
+                nonOptimized = serving;
+            } else {
+                return io.evasan.scsi.sense.SenseCodes.INVALID_FIELD_IN_PARAMETER_LIST;
+            }
+        }
+        NscId to = optimized != null ? optimized : nonOptimized == null ? null : nonOptimized.partner();
+        if (to == null || to == nonOptimized) {
+            return io.evasan.scsi.sense.SenseCodes.INVALID_FIELD_IN_PARAMETER_LIST;
+        }
+        if (!(lu instanceof CachedLogicalUnit c)) {   // optimized on both groups whatever the host asks
+            return optimized != null && nonOptimized == null ? 0
+                    : io.evasan.scsi.sense.SenseCodes.INVALID_FIELD_IN_PARAMETER_LIST;
+        }
+        LunOwnership o = pair.ownershipSeen(c.lunId());
+        if (o == null || o.owner() == to) {
+            return 0;
+        }
+        try {
+            pair.move(c.lunId(), to);
+            return 0;
+        } catch (io.evasan.error.StorageException e) {
+            return io.evasan.scsi.sense.SenseCodes.SET_TARGET_PORT_GROUPS_COMMAND_FAILED;
+        }
     }
 
     private LunOwnership ownership(LogicalUnit lu) {

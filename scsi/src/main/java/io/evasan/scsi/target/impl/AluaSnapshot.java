@@ -15,8 +15,8 @@ import java.util.List;
  * enforcement and REPORT TARGET PORT GROUPS read the same snapshot, so a host never sees a state
  * the target does not enforce.
  *
- * <p>Invariant: immutable; a group's status is 02h (altered by implicit behavior) exactly when its
- * state differed in an earlier snapshot of the same LU, else 00h.
+ * <p>Invariant: immutable; a group's status is 01h (altered by SET TARGET PORT GROUPS) or 02h (altered by implicit
+ * behavior) after its state last changed by that cause, 00h while it never changed.
  */
 final class AluaSnapshot {
     /** One group's row; {@code ports} is never changed after construction. */
@@ -29,8 +29,11 @@ final class AluaSnapshot {
         this.groups = groups;
     }
 
-    /** Reads the provider's current view of {@code lu}; {@code previous} (or null) gives the status codes. */
-    static AluaSnapshot read(TargetPortGroups provider, LogicalUnit lu, AluaSnapshot previous) {
+    /**
+     * Reads the provider's current view of {@code lu}; {@code previous} (or null) gives the status codes;
+     * {@code explicit}: the change is a SET TARGET PORT GROUPS' (status 01h, else 02h).
+     */
+    static AluaSnapshot read(TargetPortGroups provider, LogicalUnit lu, AluaSnapshot previous, boolean explicit) {
         List<TargetPortGroup> tpgs = provider.groups();
         Group[] rows = new Group[tpgs.size()];
         for (int i = 0; i < rows.length; i++) {
@@ -38,12 +41,27 @@ final class AluaSnapshot {
             AccessState state = java.util.Objects.requireNonNull(provider.state(lu, g.id()), "state");
             Group before = previous == null ? null : previous.group(g.id());
             int status = before == null ? ReportTargetPortGroupsDescriptor.STATUS_NONE
-                    : before.state != state ? ReportTargetPortGroupsDescriptor.STATUS_ALTERED_BY_IMPLICIT_BEHAVIOR
+                    : before.state != state ? (explicit ? ReportTargetPortGroupsDescriptor.STATUS_ALTERED_BY_SET_TARGET_PORT_GROUPS
+                    : ReportTargetPortGroupsDescriptor.STATUS_ALTERED_BY_IMPLICIT_BEHAVIOR)
                     : before.status;
             int[] ports = g.relativeTargetPorts().stream().mapToInt(Integer::intValue).toArray();
             rows[i] = new Group(g.id(), ports, state, provider.preferred(lu, g.id()), status);
         }
         return new AluaSnapshot(List.of(rows));
+    }
+
+    /** Whether every group has the same state and PREF bit in {@code other} (null: never the same). */
+    boolean sameStates(AluaSnapshot other) {
+        if (other == null || other.groups.size() != groups.size()) {
+            return false;
+        }
+        for (Group g : groups) {
+            Group o = other.group(g.id);
+            if (o == null || o.state != g.state || o.preferred != g.preferred) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The row of a group id, or null. */

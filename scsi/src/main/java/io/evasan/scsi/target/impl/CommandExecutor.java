@@ -4,6 +4,7 @@ import io.evasan.scsi.ScsiTask;
 import io.evasan.scsi.alua.AccessState;
 import io.evasan.scsi.cdb.OpCodes;
 import io.evasan.scsi.cdb.ReportTargetPortGroupsDescriptor;
+import io.evasan.scsi.cdb.SetTargetPortGroupsDescriptor;
 import io.evasan.scsi.lu.LogicalUnit;
 import io.evasan.scsi.lu.LuException;
 import io.evasan.scsi.sense.SenseCodes;
@@ -19,6 +20,7 @@ import static io.evasan.scsi.cdb.CdbDescriptor.u64;
 import static io.evasan.scsi.cdb.CdbDescriptor.u8;
 import static io.evasan.scsi.target.impl.Scratch.SCRATCH;
 import static io.evasan.scsi.target.impl.TaskReplies.badCdb;
+import static io.evasan.scsi.target.impl.TaskReplies.badParam;
 import static io.evasan.scsi.target.impl.TaskReplies.check;
 import static io.evasan.scsi.target.impl.TaskReplies.checkInfo;
 import static io.evasan.scsi.target.impl.TaskReplies.conflict;
@@ -181,7 +183,7 @@ final class CommandExecutor {
                 requestSense(e, s);
                 return;
             case OpCodes.INQUIRY:
-                vpd.inquiry(e, s, false);
+                vpd.inquiry(e, s, false, target.explicitAlua());
                 return;
             case OpCodes.REPORT_LUNS:
                 reportLuns(e, s);
@@ -203,6 +205,16 @@ final class CommandExecutor {
                 }
                 reportSupportedOpcodes(e, s);
                 return;
+            case OpCodes.MAINTENANCE_OUT:
+                if ((cdb[1] & 0x1F) == SetTargetPortGroupsDescriptor.SERVICE_ACTION && lc.alua != null
+                        && target.explicitAlua()) {
+                    setTargetPortGroups(e, s);
+                    return;
+                }
+                if (lc.alua == null || !target.explicitAlua()) {
+                    throw check(e, SenseCodes.INVALID_COMMAND_OPERATION_CODE);
+                }
+                throw badCdb(e, 1, 4);
             case OpCodes.MODE_SENSE_6:
             case OpCodes.MODE_SENSE_10:
                 modes.modeSense(e, s, op == OpCodes.MODE_SENSE_10);
@@ -289,7 +301,7 @@ final class CommandExecutor {
         try {
             switch (op) {
                 case OpCodes.INQUIRY:
-                    vpd.inquiry(e, s, true);
+                    vpd.inquiry(e, s, true, false);
                     return;
                 case OpCodes.REPORT_LUNS:
                     reportLuns(e, s);
@@ -357,6 +369,56 @@ final class CommandExecutor {
                     g.id(), g.status(), g.ports());
         }
         respond(e, o, p, ReportTargetPortGroupsDescriptor.allocationLength(cdb));
+    }
+
+    /** Whether this target implements {@code c} (ALUA-only commands need port groups, explicit ones explicit ALUA). */
+    private boolean offered(CommandTable.Command c) {
+        return !(c.aluaOnly && target.portGroups == null) && !(c.explicitOnly && !target.explicitAlua());
+    }
+
+    /**
+     * SET TARGET PORT GROUPS (SPC-4 6.45, layout in {@link SetTargetPortGroupsDescriptor}): the provider makes the
+     * requested states (the cell moves the LU to the controller whose group is asked to be active/optimized); the
+     * changed groups then report STATUS CODE 01h and every other I_T nexus gets ASYMMETRIC ACCESS STATE CHANGED.
+     * A group named twice, an unknown group or a state the provider does not support changes nothing: INVALID
+     * FIELD IN PARAMETER LIST with the descriptor's offset.
+     */
+    private void setTargetPortGroups(TaskEntry e, Scratch s) throws Done {
+        byte[] cdb = e.task.cdb();
+        long paramLen = SetTargetPortGroupsDescriptor.parameterListLength(cdb);
+        int have = paramList(e, paramLen, s.b);
+        if (have < paramLen) {
+            throw check(e, SenseCodes.PARAMETER_LIST_LENGTH_ERROR);
+        }
+        java.util.List<SetTargetPortGroupsDescriptor.Request> requests;
+        try {
+            requests = SetTargetPortGroupsDescriptor.decode(s.b, have);
+        } catch (SetTargetPortGroupsDescriptor.BadField bad) {
+            if (bad.byteOffset < 0) {
+                throw check(e, SenseCodes.PARAMETER_LIST_LENGTH_ERROR);
+            }
+            throw badParam(e, bad.byteOffset);
+        }
+        java.util.Map<Integer, AccessState> wanted = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < requests.size(); i++) {
+            SetTargetPortGroupsDescriptor.Request r = requests.get(i);
+            int off = SetTargetPortGroupsDescriptor.HEADER + SetTargetPortGroupsDescriptor.DESCRIPTOR * i;
+            if (e.lu.alua.group(r.groupId()) == null || wanted.containsKey(r.groupId())) {
+                throw badParam(e, off + 2);   // no such group, or named twice
+            }
+            wanted.put(r.groupId(), r.state());
+        }
+        if (!wanted.isEmpty()) {
+            int r = target.portGroups.setStates(e.lu.lu, wanted);
+            if (r == SenseCodes.INVALID_FIELD_IN_PARAMETER_LIST) {
+                throw badParam(e, SetTargetPortGroupsDescriptor.HEADER);
+            }
+            if (r != 0) {
+                throw check(e, r);
+            }
+            target.accessStatesSet(e.lu, e.nexus);
+        }
+        goodConsumed(e, have);
     }
 
     private void reportLuns(TaskEntry e, Scratch s) throws Done {
@@ -454,7 +516,7 @@ final class CommandExecutor {
             int p = 4;
             int dlen = 8 + (rctd ? 12 : 0);
             for (CommandTable.Command c : CommandTable.COMMANDS) {
-                if (c.aluaOnly && target.portGroups == null) {
+                if (!offered(c)) {
                     continue;
                 }
                 p = allCommandsDescriptor(o, p, c.opcode, c.serviceAction, c.cdbLength(), rctd);
@@ -483,7 +545,7 @@ final class CommandExecutor {
         if (c != null && hasSa && c.serviceAction != reqSa) {
             c = null;
         }
-        if (c != null && c.aluaOnly && target.portGroups == null) {
+        if (c != null && !offered(c)) {
             c = null;
         }
         java.util.Arrays.fill(o, 0, 64, (byte) 0);

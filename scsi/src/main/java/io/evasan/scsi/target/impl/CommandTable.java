@@ -41,6 +41,8 @@ final class CommandTable {
         boolean strictReserved;
         /** Implemented only by a target with asymmetric logical unit access (REPORT TARGET PORT GROUPS). */
         boolean aluaOnly;
+        /** Implemented only when that access is explicit too (SET TARGET PORT GROUPS). */
+        boolean explicitOnly;
 
         Command(int opcode, int serviceAction, String name, int access, int... usage) {
             this.opcode = opcode;
@@ -70,7 +72,7 @@ final class CommandTable {
      * are not listed: a host may set those.
      */
     private static final java.util.Set<Integer> STRICT_RESERVED = java.util.Set.of(
-            0x00, 0x03, 0x1B, 0x1E, 0x25, 0x35, 0x91, 0xA0, 0xA30A);
+            0x00, 0x03, 0x1B, 0x1E, 0x25, 0x35, 0x91, 0xA0, 0xA30A, 0xA40A);
 
     /** CONTROL byte bits that must be zero: reserved (5:3), obsolete FLAG (1), LINK (0; no linked commands). */
     static final int CONTROL_MUST_BE_ZERO = 0x3B;
@@ -135,6 +137,11 @@ final class CommandTable {
                 ACCESS_INFO, 0xA3, 0xFF, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0);
         rtpg.aluaOnly = true;
         c.add(rtpg);
+        Command stpg = new Command(0xA4, io.evasan.scsi.cdb.SetTargetPortGroupsDescriptor.SERVICE_ACTION,
+                "SET TARGET PORT GROUPS", ACCESS_WRITE, 0xA4, 0x1F, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0);
+        stpg.aluaOnly = true;
+        stpg.explicitOnly = true;
+        c.add(stpg);
         c.add(new Command(0xA8, NO_SA, "READ(12)", ACCESS_READ, 0xA8, 0xFA, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0));
         c.add(new Command(0xAA, NO_SA, "WRITE(12)", ACCESS_WRITE, 0xAA, 0xFA, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0));
         c.add(new Command(0xAE, NO_SA, "WRITE AND VERIFY(12)", ACCESS_WRITE, 0xAE, 0xF6, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0));
@@ -201,7 +208,7 @@ final class CommandTable {
     }
 
     static boolean hasServiceActions(int opcode) {
-        return opcode == 0x5E || opcode == 0x5F || opcode == 0x83 || opcode == 0x84 || opcode == 0x9E || opcode == 0xA3;
+        return opcode == 0x5E || opcode == 0x5F || opcode == 0x83 || opcode == 0x84 || opcode == 0x9E || opcode == 0xA3 || opcode == 0xA4;
     }
 
     /** The command for opcode (+ service action when the opcode has them), or null. */

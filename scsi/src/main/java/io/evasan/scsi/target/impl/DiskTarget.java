@@ -169,11 +169,42 @@ public final class DiskTarget implements ScsiTarget, AutoCloseable {
         if (portGroups == null) {
             throw new IllegalStateException("no TargetPortGroups: this target has no ALUA");
         }
+        boolean changed;
         synchronized (lc.aluaLock) {
-            lc.alua = AluaSnapshot.read(portGroups, lc.lu, lc.alua);
+            AluaSnapshot before = lc.alua;
+            lc.alua = AluaSnapshot.read(portGroups, lc.lu, before, false);
+            changed = !lc.alua.sameStates(before);
         }
-        for (Nexus nx : nexuses) {
-            nx.addUa(lc, SenseCodes.ASYMMETRIC_ACCESS_STATE_CHANGED);
+        if (changed) {   // an LU whose states and PREF bits stayed as they were raises nothing
+            for (Nexus nx : nexuses) {
+                nx.addUa(lc, SenseCodes.ASYMMETRIC_ACCESS_STATE_CHANGED);
+            }
+        }
+    }
+
+    /** Whether hosts may set the states (SET TARGET PORT GROUPS; INQUIRY TPGS = 11b). */
+    boolean explicitAlua() {
+        return portGroups != null && portGroups.explicit();
+    }
+
+    /**
+     * After SET TARGET PORT GROUPS on {@code sender}: re-reads the LU's states, marks the changed groups 01h (altered
+     * by SET TARGET PORT GROUPS) and raises ASYMMETRIC ACCESS STATE CHANGED on every other I_T nexus (SPC-4: not on
+     * the one that asked).
+     */
+    void accessStatesSet(LuContext lc, Nexus sender) {
+        boolean changed;
+        synchronized (lc.aluaLock) {
+            AluaSnapshot before = lc.alua;
+            lc.alua = AluaSnapshot.read(portGroups, lc.lu, before, true);
+            changed = !lc.alua.sameStates(before);
+        }
+        if (changed) {
+            for (Nexus nx : nexuses) {
+                if (nx != sender) {
+                    nx.addUa(lc, SenseCodes.ASYMMETRIC_ACCESS_STATE_CHANGED);
+                }
+            }
         }
     }
 
@@ -182,7 +213,7 @@ public final class DiskTarget implements ScsiTarget, AutoCloseable {
         if (portGroups != null && lc.alua == null) {
             synchronized (lc.aluaLock) {
                 if (lc.alua == null) {
-                    lc.alua = AluaSnapshot.read(portGroups, lu, null);
+                    lc.alua = AluaSnapshot.read(portGroups, lu, null, false);
                 }
             }
         }

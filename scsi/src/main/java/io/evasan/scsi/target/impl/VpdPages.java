@@ -45,7 +45,8 @@ final class VpdPages {
         }
     }
 
-    void inquiry(TaskEntry e, Scratch s, boolean unpresented) throws Done {
+    /** {@code explicitAlua}: the target accepts SET TARGET PORT GROUPS (TPGS 11b with port groups). */
+    void inquiry(TaskEntry e, Scratch s, boolean unpresented, boolean explicitAlua) throws Done {
         byte[] cdb = e.task.cdb();
         boolean evpd = (cdb[1] & 0x01) != 0;
         int page = u8(cdb, 2);
@@ -65,7 +66,8 @@ final class VpdPages {
             o[3] = 0x12;                 // HISUP, response data format 2
             o[4] = (byte) (len - 5);
             // 3PC: EXTENDED COPY supported; TPGS 01b: implicit ALUA when the target has target port groups
-            o[5] = (byte) (unpresented ? 0 : 0x08 | (e.lu.alua != null ? TPGS_IMPLICIT : 0));
+            o[5] = (byte) (unpresented ? 0 : 0x08 | (e.lu.alua == null ? 0
+                    : explicitAlua ? TPGS_IMPLICIT_AND_EXPLICIT : TPGS_IMPLICIT));
             o[7] = 0x02;                 // CMDQUE
             LogicalUnit lu = unpresented ? null : e.lu.lu;
             ascii(o, 8, 8, lu == null ? "EVASAN" : lu.vendorId());
@@ -161,6 +163,8 @@ final class VpdPages {
 
     /** Standard INQUIRY byte 5 TPGS field (5:4) = 01b: implicit asymmetric access only. */
     static final int TPGS_IMPLICIT = 0x10;
+    /** TPGS = 11b: implicit and explicit (SET TARGET PORT GROUPS). */
+    static final int TPGS_IMPLICIT_AND_EXPLICIT = 0x30;
     static final int DESIGNATOR_RELATIVE_TARGET_PORT = 0x4;
     static final int DESIGNATOR_TARGET_PORT_GROUP = 0x5;
 
