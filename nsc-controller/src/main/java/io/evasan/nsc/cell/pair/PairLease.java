@@ -25,9 +25,11 @@ import java.util.function.LongSupplier;
  * <p>Invariants:
  * <ul>
  * <li>{@link #permit}{@code (id).mayWrite()} is true only while {@code id} holds an unlapsed lease, or while its
- *     partner holds one and answered a ping {@code id} sent less than {@code permitMillis} ago. Without a running
- *     heartbeat (the embedded cell's start and close, when no partition can exist) the standby needs only the
- *     partner's lease.</li>
+ *     partner answered a ping {@code id} sent less than {@code permitMillis} ago: a partner that answers is alive
+ *     and sees {@code id} alive, so it takes nothing over, and the lease only matters once the two cannot talk (a
+ *     holder whose renewal is late on a loaded machine keeps writing while it is in contact). Without a running
+ *     heartbeat (the embedded cell's start and close, when no partition can exist) a controller without the lease
+ *     needs its partner's.</li>
  * <li>{@code permitMillis} is at most half the heartbeat timeout, so a standby's permission has lapsed before its
  *     partner can declare it dead: a holder takes a silent standby over at once. A standby takes a silent holder over
  *     only after {@link #contend claiming} the lease, which succeeds only once the holder's tenure has lapsed (its
@@ -207,20 +209,18 @@ final class PairLease implements AutoCloseable {
         if (leases.get(id).mayWrite()) {
             return null;
         }
-        if (!leases.get(id.partner()).mayWrite()) {
-            return "it holds no quorum lease and neither does its partner";
-        }
         if (!heartbeatRunning) {
-            return null;
+            return leases.get(id.partner()).mayWrite() ? null
+                    : "it holds no quorum lease and neither does its partner";
         }
         LongSupplier c = contact.get(id);
         long last = c == null ? Long.MIN_VALUE : c.getAsLong();
         if (last == Long.MIN_VALUE) {
-            return "its partner holds the quorum lease and has not answered its heartbeat yet";
+            return "it holds no quorum lease and its partner has not answered its heartbeat yet";
         }
         long age = System.nanoTime() - last;
-        return age < permitNanos ? null : "its partner holds the quorum lease and last answered a heartbeat sent "
-                + TimeUnit.NANOSECONDS.toMillis(age) + " ms ago (permission lasts "
+        return age < permitNanos ? null : "it holds no quorum lease and its partner last answered a heartbeat sent "
+                + TimeUnit.NANOSECONDS.toMillis(age) + " ms ago (contact permits writing for "
                 + TimeUnit.NANOSECONDS.toMillis(permitNanos) + " ms)";
     }
 

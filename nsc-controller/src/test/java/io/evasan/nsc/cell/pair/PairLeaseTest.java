@@ -55,7 +55,7 @@ class PairLeaseTest {
             lastAnswered.set(System.nanoTime() - 251_000_000L);   // permission lasts half the 500 ms timeout
             assertFalse(l.permit(NscId.B).mayWrite(), "stale contact");
             String why = assertThrows(RuntimeException.class, () -> l.permit(NscId.B).checkWrite("destage")).getMessage();
-            assertTrue(why.contains("nsc-b may not destage") && why.contains("permission lasts 250 ms"), why);
+            assertTrue(why.contains("nsc-b may not destage") && why.contains("contact permits writing for 250 ms"), why);
             assertTrue(l.permit(NscId.A).mayWrite(), "the holder writes on");
             assertTrue(l.describe(NscId.B).startsWith("standby (nsc-a holds generation 1)"), l.describe(NscId.B));
         }
@@ -79,6 +79,25 @@ class PairLeaseTest {
             l.heartbeatRunning(true);
             assertEquals(ErrorCode.BUSY, assertThrows(StorageException.class,
                     () -> standby.write(1, 512, ByteBuffer.wrap(new byte[512]))).code());
+        }
+    }
+
+    /** A holder whose renewals stop (a loaded machine) keeps writing while in contact, and stops once it is not. */
+    @Test
+    void shouldLetALapsedHolderWriteOnlyWhileItsPartnerAnswers() throws Exception {
+        try (PairLease l = lease()) {
+            AtomicLong lastAnswered = new AtomicLong(Long.MIN_VALUE);
+            l.contact(NscId.A, lastAnswered::get);
+            l.acquireAtStart(NscId.A, 5_000);
+            l.heartbeatRunning(true);
+            l.stopRenewing(NscId.A);
+            Thread.sleep(500);   // the 500 ms lease (margin 100 ms) lapses without renewals
+            assertFalse(l.holds(NscId.A), "lapsed");
+            assertFalse(l.permit(NscId.A).mayWrite(), "no lease and no contact");
+            lastAnswered.set(System.nanoTime());
+            assertTrue(l.permit(NscId.A).mayWrite(), "no lease, but its partner answers");
+            lastAnswered.set(System.nanoTime() - 300_000_000L);
+            assertFalse(l.permit(NscId.A).mayWrite(), "no lease, contact too old");
         }
     }
 }
