@@ -449,9 +449,16 @@ public final class Controller implements io.evasan.nsc.api.Volumes, AutoCloseabl
         return "refused with sense " + SenseCodes.toString(sense);
     }
 
-    /** See {@link LunService#deleteLun}. */
+    /** See {@link LunService#deleteLun}: refused while the LUN is presented or has snapshots. */
+    @Override
     public synchronized void deleteLun(String name) {
-        luns.deleteLun(name);
+        luns.deleteLun(name, false);
+    }
+
+    /** See {@link LunService#deleteLun}. */
+    @Override
+    public synchronized void deleteLun(String name, boolean force) {
+        luns.deleteLun(name, force);
     }
 
     private void deleteDiskQuietly(long disk) {
@@ -464,9 +471,16 @@ public final class Controller implements io.evasan.nsc.api.Volumes, AutoCloseabl
         }
     }
 
-    /** See {@link LunService#resizeLun}. */
+    /** See {@link LunService#resizeLun}: a shrink is refused while the LUN is presented or has snapshots. */
+    @Override
     public synchronized LunRecord resizeLun(String name, long sizeBytes) {
-        return luns.resizeLun(name, sizeBytes);
+        return luns.resizeLun(name, sizeBytes, false);
+    }
+
+    /** See {@link LunService#resizeLun}. */
+    @Override
+    public synchronized LunRecord resizeLun(String name, long sizeBytes, boolean force) {
+        return luns.resizeLun(name, sizeBytes, force);
     }
 
     /** See {@link LunService#presentLun}. */

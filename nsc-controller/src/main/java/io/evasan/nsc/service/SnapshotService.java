@@ -385,7 +385,8 @@ public final class SnapshotService {
      * sees them), through the same write-back cache as LUN writes. Persisted in the LUN table like LUN
      * presentations; a snapclone promoted to a LUN keeps its presentations.
      *
-     * @throws StorageException NOT_FOUND (snapshot), ALREADY_EXISTS (host LUN taken), INVALID_ARGUMENT (initiator, host LUN range)
+     * @throws StorageException NOT_FOUND (snapshot), ALREADY_EXISTS (host LUN taken, seen twice, shadowing:
+     *                          {@link io.evasan.nsc.lun.PresentationRule}), INVALID_ARGUMENT (initiator, host LUN range)
      */
     public void presentSnapshot(String initiator, int hostLun, String snapshotName) {
         host.checkOpen();
@@ -400,6 +401,7 @@ public final class SnapshotService {
         host.checkNotQuarantined(s.id(), "snapshot " + snapshotName);
         synchronized (catalog) {
             boolean had = table.presentations().contains(new Presentation(initiator, hostLun, s.id()));
+            io.evasan.nsc.lun.PresentationRule.check(table, initiator, hostLun, s.id());
             table.present(initiator, hostLun, s.id());
             presentation.present(initiator, hostLun, snapshotUnit(s));
             if (!had) {
