@@ -404,9 +404,20 @@ public final class Controller implements io.evasan.nsc.api.Volumes, AutoCloseabl
      * @throws StorageException NOT_FOUND; {@link BackupRefusedException} with the LOP status word
      *                          (no active backup 0002h, invalid destination 0105h, a copy running 0106h)
      */
+    @Override
     public void startBackupCopy(String destination, boolean incremental) {
+        startBackupCopy(destination, incremental, false);
+    }
+
+    /**
+     * As {@link #startBackupCopy(String, boolean)}; unless {@code force}, refused (INVALID_STATE, nothing started)
+     * when the destination is presented, has snapshots or holds data: the copy overwrites all of it.
+     */
+    @Override
+    public void startBackupCopy(String destination, boolean incremental, boolean force) {
         checkOpen();
         LunRecord d = lun(destination);
+        luns.checkBackupDestination(destination, force);
         int source = backup.activePrimary();
         if (source < 0) {
             throw new BackupRefusedException("no snapshot backup is active (LOP status 0002h: drive not ready)",

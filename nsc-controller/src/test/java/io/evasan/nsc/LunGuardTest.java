@@ -154,4 +154,36 @@ class LunGuardTest {
             assertEquals(before, n.ctl.listPresentations(), "refusals changed nothing");
         }
     }
+
+    @Test
+    void shouldRefuseABackupCopyOntoALunHoldingDataUnlessForced() throws Exception {
+        try (Nsc n = new Nsc("guard-backup-copy")) {
+            n.ctl.defineLogLun("log", 8L * Nsc.SEG);
+            lunWithData(n, "src", MIB);
+            n.ctl.createLun("empty", MIB);
+            LunRecord full = n.ctl.createLun("full", MIB);
+            n.ctl.cache().write(full.id(), full.id(), 3L * Nsc.SEG, ByteBuffer.wrap(Nsc.pattern(Nsc.SEG, 9)), true);
+            n.ctl.cache().synchronize(full.id(), 0, 0);
+            n.ctl.initiateBackup("src");
+            State before = State.of(n, "full");
+            StorageException e = assertThrows(StorageException.class, () -> n.ctl.startBackupCopy("full", false));
+            assertEquals(ErrorCode.INVALID_STATE, e.code());
+            assertTrue(e.getMessage().contains("copying the backup onto LUN full is refused: it holds data (written at 192 KiB"),
+                    e.getMessage());
+            assertEquals(null, n.ctl.backupEngine().copyProgress(), "no copy started");
+            before.assertSame(State.of(n, "full"));
+            n.ctl.presentLun(OTHER, 2, "empty");
+            e = assertThrows(LunInUseException.class, () -> n.ctl.startBackupCopy("empty", false));
+            assertTrue(e.getMessage().contains(OTHER + " as host LUN 2"), e.getMessage());
+            assertEquals(null, n.ctl.backupEngine().copyProgress(), "no copy started");
+
+            n.ctl.startBackupCopy("full", false, true);
+            n.ctl.backupEngine().awaitCopy(30_000);
+            byte[] src = new byte[Nsc.SEG];
+            byte[] dst = new byte[Nsc.SEG];
+            n.ctl.read("src", 0, src);
+            n.ctl.read("full", 0, dst);
+            assertArrayEquals(src, dst, "the forced copy overwrote the destination");
+        }
+    }
 }

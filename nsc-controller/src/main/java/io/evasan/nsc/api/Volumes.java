@@ -106,6 +106,12 @@ public interface Volumes {
     /** Seed-003 SNAPSHOT TERMINATE of the active backup. */
     void terminateBackup();
 
-    /** Seed-003 LOP START: copies the active backup to LUN {@code destination} in the background. */
+    /**
+     * Seed-003 LOP START: copies the active backup to LUN {@code destination} in the background, overwriting it;
+     * unless {@code force}, refused (INVALID_STATE) when the destination is presented, has snapshots or holds data.
+     */
+    void startBackupCopy(String destination, boolean incremental, boolean force);
+
+    /** {@link #startBackupCopy(String, boolean, boolean)} without force. */
     void startBackupCopy(String destination, boolean incremental);
 }

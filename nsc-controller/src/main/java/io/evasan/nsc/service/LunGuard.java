@@ -73,6 +73,29 @@ final class LunGuard {
         throw new LunInUseException(m, r.name(), pres, names);
     }
 
+    /**
+     * The guard of a backup copy onto LUN {@code dest}: the copy overwrites all of it, so unless {@code force} it is
+     * refused while hosts see the LUN, it has snapshots, or it holds data (a segment of its disk is mapped).
+     *
+     * @throws LunInUseException (presented or with snapshots) or StorageException INVALID_STATE (holds data)
+     */
+    static void checkOverwrite(LunTable table, io.evasan.sharing.SharingTrees trees, LunRecord dest, boolean force) {
+        String action = "copying the backup onto LUN " + dest.name();
+        String consequence = "every byte of LUN " + dest.name() + " (" + size(dest.sizeBytes()) + ") is overwritten";
+        check(table, dest, action, consequence, force);
+        if (force || dest.disk() < 0) {
+            return;
+        }
+        int segs = trees.segments(dest.disk());
+        for (int i = 0; i < segs; i++) {
+            if (trees.mapped(dest.disk(), i)) {
+                throw new io.evasan.error.StorageException(io.evasan.error.ErrorCode.INVALID_STATE, action
+                        + " is refused: it holds data (written at " + size((long) i * trees.segmentBytes())
+                        + " and maybe beyond). Forcing it means " + consequence);
+            }
+        }
+    }
+
     /** {@code bytes} in the largest binary unit that holds it exactly ("10 GiB", "1536 KiB"), else in bytes. */
     static String size(long bytes) {
         String[] units = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB"};

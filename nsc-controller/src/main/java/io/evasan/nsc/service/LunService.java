@@ -417,6 +417,19 @@ public final class LunService {
         }
     }
 
+    /**
+     * Refuses, unless {@code force}, a backup copy onto LUN {@code destination}: one hosts see, with snapshots, or
+     * holding data (the copy overwrites all of it). Only reads.
+     *
+     * @throws StorageException NOT_FOUND; INVALID_STATE (a {@link LunInUseException} when it is presented or has snapshots)
+     */
+    public void checkBackupDestination(String destination, boolean force) {
+        LunRecord d = host.lun(destination);
+        if (d.kind() == LunRecord.Kind.PRIMARY) {   // the engine refuses the log LUN itself
+            LunGuard.checkOverwrite(table, trees, d, force);
+        }
+    }
+
     /** LUN ids named by markers still in the cache (a new LUN must not get one of them). */
     private java.util.Set<Integer> referencedLunIds() {
         java.util.Set<Integer> ids = new java.util.HashSet<>();
