@@ -411,17 +411,21 @@ public final class Controller implements io.evasan.nsc.api.Volumes, AutoCloseabl
 
     /**
      * As {@link #startBackupCopy(String, boolean)}; unless {@code force}, refused (INVALID_STATE, nothing started)
-     * when the destination is presented, has snapshots or holds data: the copy overwrites all of it.
+     * when the destination is presented, has snapshots or holds data other than an untouched earlier copy of the
+     * same LUN's backup: the copy overwrites all of it.
      */
     @Override
     public void startBackupCopy(String destination, boolean incremental, boolean force) {
         checkOpen();
         LunRecord d = lun(destination);
-        luns.checkBackupDestination(destination, force);
         int source = backup.activePrimary();
         if (source < 0) {
             throw new BackupRefusedException("no snapshot backup is active (LOP status 0002h: drive not ready)",
                     0, DcmdCodes.LOP_START_DRIVE_NOT_READY);
+        }
+        LunRecord primary = table.byId(source);
+        if (d.id() != source && (primary == null || d.sizeBytes() >= primary.sizeBytes())) {   // else the engine refuses it (0105h)
+            luns.checkBackupDestination(destination, source, force);
         }
         int status;
         try {   // the administrator is not subject to LUN masking

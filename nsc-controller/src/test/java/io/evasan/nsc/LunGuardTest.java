@@ -120,7 +120,7 @@ class LunGuardTest {
             StorageException e = assertThrows(StorageException.class, () -> n.ctl.presentLun(Nsc.HOST, 5, "db"));
             assertEquals(ErrorCode.ALREADY_EXISTS, e.code());
             assertTrue(e.getMessage().contains(Nsc.HOST + " already sees LUN db as host LUN 0"), e.getMessage());
-            e = assertThrows(StorageException.class, () -> n.ctl.presentLun(Nsc.HOST.toUpperCase(), 6, "db"));
+            e = assertThrows(StorageException.class, () -> n.ctl.presentLun("iqn.2026-01.TEST:HOST1", 6, "db"));
             assertTrue(e.getMessage().contains("as host LUN 0"), "iSCSI names compare case-insensitively: " + e.getMessage());
             e = assertThrows(StorageException.class, () -> n.ctl.presentLun("*", 7, "db"));
             assertTrue(e.getMessage().contains("twice") && e.getMessage().contains(Nsc.HOST + " as host LUN 0"), e.getMessage());
@@ -184,6 +184,34 @@ class LunGuardTest {
             n.ctl.read("src", 0, src);
             n.ctl.read("full", 0, dst);
             assertArrayEquals(src, dst, "the forced copy overwrote the destination");
+
+            n.ctl.initiateBackup("src");   // the next backup replaces that copy, untouched since: nothing to ask
+            n.ctl.startBackupCopy("full", true);
+            n.ctl.backupEngine().awaitCopy(30_000);
+            n.ctl.cache().write(full.id(), full.id(), 0, ByteBuffer.wrap(Nsc.pattern(Nsc.SEG, 11)), true);
+            n.ctl.cache().synchronize(full.id(), 0, 0);
+            n.ctl.initiateBackup("src");   // a write to the copy makes it data of its own again
+            e = assertThrows(StorageException.class, () -> n.ctl.startBackupCopy("full", true));
+            assertTrue(e.getMessage().contains("holds data"), e.getMessage());
+        }
+    }
+
+    @Test
+    void shouldRefuseAPresentationToNotAnIqnNamingTheValue() throws Exception {
+        try (Nsc n = new Nsc("guard-iqn")) {
+            n.ctl.createLun("db", MIB);
+            n.ctl.snapshot("db", "db-s", false).taken().get();
+            for (String bad : List.of("not-an-iqn", "eui.0123", "naa.0123456789abcdef0", "iqn.2026-13.test:x", "10:00:00:00:c9:aa:00")) {
+                StorageException e = assertThrows(StorageException.class, () -> n.ctl.presentLun(bad, 1, "db"));
+                assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
+                assertTrue(e.getMessage().contains("initiator '" + bad + "'"), e.getMessage());
+                e = assertThrows(StorageException.class, () -> n.ctl.presentSnapshot(bad, 2, "db-s"));
+                assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
+            }
+            assertTrue(n.ctl.listPresentations().isEmpty(), "refusals changed nothing");
+            n.ctl.presentLun("eui.0123456789ABCDEF", 1, "db");
+            n.ctl.presentSnapshot("10:00:00:00:c9:aa:00:01", 2, "db-s");
+            assertEquals(2, n.ctl.listPresentations().size());
         }
     }
 }

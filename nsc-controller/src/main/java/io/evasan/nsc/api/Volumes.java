@@ -108,7 +108,8 @@ public interface Volumes {
 
     /**
      * Seed-003 LOP START: copies the active backup to LUN {@code destination} in the background, overwriting it;
-     * unless {@code force}, refused (INVALID_STATE) when the destination is presented, has snapshots or holds data.
+     * unless {@code force}, refused (INVALID_STATE) when the destination is presented, has snapshots or holds data other
+     * than an untouched earlier copy of the same LUN's backup.
      */
     void startBackupCopy(String destination, boolean incremental, boolean force);
 

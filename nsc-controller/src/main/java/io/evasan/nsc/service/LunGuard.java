@@ -75,15 +75,17 @@ final class LunGuard {
 
     /**
      * The guard of a backup copy onto LUN {@code dest}: the copy overwrites all of it, so unless {@code force} it is
-     * refused while hosts see the LUN, it has snapshots, or it holds data (a segment of its disk is mapped).
+     * refused while hosts see the LUN, it has snapshots, or it holds data (a segment of its disk is mapped) other than
+     * {@code previousCopy}: an earlier backup copy of the same LUN, untouched since, which a newer copy replaces.
      *
      * @throws LunInUseException (presented or with snapshots) or StorageException INVALID_STATE (holds data)
      */
-    static void checkOverwrite(LunTable table, io.evasan.sharing.SharingTrees trees, LunRecord dest, boolean force) {
+    static void checkOverwrite(LunTable table, io.evasan.sharing.SharingTrees trees, LunRecord dest, boolean previousCopy,
+                               boolean force) {
         String action = "copying the backup onto LUN " + dest.name();
         String consequence = "every byte of LUN " + dest.name() + " (" + size(dest.sizeBytes()) + ") is overwritten";
         check(table, dest, action, consequence, force);
-        if (force || dest.disk() < 0) {
+        if (force || previousCopy || dest.disk() < 0) {
             return;
         }
         int segs = trees.segments(dest.disk());

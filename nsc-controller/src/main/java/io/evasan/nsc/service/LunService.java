@@ -347,6 +347,7 @@ public final class LunService {
             throw new StorageException(ErrorCode.INVALID_ARGUMENT, "initiator must be non-empty and host LUN 0.."
                     + PresentationTable.MAX_LUN);
         }
+        io.evasan.nsc.lun.InitiatorName.checkPresentable(initiator);
         LunRecord r = host.lun(name);
         host.checkNotQuarantined(r.id(), "LUN " + name);
         synchronized (catalog) {
@@ -418,15 +419,16 @@ public final class LunService {
     }
 
     /**
-     * Refuses, unless {@code force}, a backup copy onto LUN {@code destination}: one hosts see, with snapshots, or
-     * holding data (the copy overwrites all of it). Only reads.
+     * Refuses, unless {@code force}, a backup copy of LUN unit {@code source} onto LUN {@code destination}: one hosts
+     * see, with snapshots, or holding data other than an untouched earlier copy of {@code source} (the copy
+     * overwrites all of it). Only reads.
      *
      * @throws StorageException NOT_FOUND; INVALID_STATE (a {@link LunInUseException} when it is presented or has snapshots)
      */
-    public void checkBackupDestination(String destination, boolean force) {
+    public void checkBackupDestination(String destination, int source, boolean force) {
         LunRecord d = host.lun(destination);
         if (d.kind() == LunRecord.Kind.PRIMARY) {   // the engine refuses the log LUN itself
-            LunGuard.checkOverwrite(table, trees, d, force);
+            LunGuard.checkOverwrite(table, trees, d, backup.holdsCopyOf(d.id(), source), force);
         }
     }
 

@@ -394,6 +394,7 @@ public final class SnapshotService {
             throw new StorageException(ErrorCode.INVALID_ARGUMENT, "initiator must be non-empty and host LUN 0.."
                     + PresentationTable.MAX_LUN);
         }
+        io.evasan.nsc.lun.InitiatorName.checkPresentable(initiator);
         SnapshotRecord s = table.snapshotByName(snapshotName);
         if (s == null) {
             throw new StorageException(ErrorCode.NOT_FOUND, "no snapshot named '" + snapshotName + "'");
