@@ -115,7 +115,7 @@ public final class Sanctl implements Callable<Integer> {
             }
             if (e instanceof ApiException a) {
                 w.println("sanctl: " + a.line());
-                if ("force".equals(a.field())) {
+                if ("force".equals(a.field()) && !a.getMessage().contains("--force")) {   // the API's words are not the CLI's
                     w.println("sanctl: add --force to do it anyway");
                 }
                 if (a.status() == 401) {
