@@ -85,7 +85,7 @@ class EventStreamTest extends ApplianceTest {
         } finally {
             f.call("DELETE", "/api/schedules/evt4-hourly", null);
             f.call("DELETE", "/api/backup/log", null);
-            f.call("DELETE", "/api/luns/evt4", null);
+            f.call("DELETE", "/api/luns/evt4?force=true", null);
         }
     }
 
@@ -139,7 +139,7 @@ class EventStreamTest extends ApplianceTest {
         assertEquals(201, f.call("POST", "/api/luns/evt3/snapshots", "{\"name\":\"evt3-s\"}").statusCode());
         try (Fast fast = Fast.start(4); SseClient s = SseClient.open(HTTP, fast.port(), null)) {
             s.await(":", 5000);
-            assertEquals(204, f.call("DELETE", "/api/luns/evt3", null).statusCode());
+            assertEquals(204, f.call("DELETE", "/api/luns/evt3?force=true", null).statusCode());
             JsonArray topics = new JsonObject(s.await("changed", "luns", 5000).data()).getJsonArray("topics");
             assertTrue(topics.contains("snapshots") && topics.contains("luns"), topics.encode());
         }
@@ -196,8 +196,8 @@ class EventStreamTest extends ApplianceTest {
             assertTrue(topics.contains("luns") && topics.contains("snapshots"), topics::toString);
             assertEquals("PRIMARY", f.controller.lun("evt2-clone").kind().name());
         } finally {
-            f.call("DELETE", "/api/luns/evt2", null);
-            f.call("DELETE", "/api/luns/evt2-clone", null);   // the finished snapclone became a LUN
+            f.call("DELETE", "/api/luns/evt2?force=true", null);
+            f.call("DELETE", "/api/luns/evt2-clone?force=true", null);   // the finished snapclone became a LUN
         }
     }
 

@@ -106,7 +106,7 @@ class HostApiTest {
         assertEquals(1, left.size(), left::encode);
         assertEquals("iqn.2026-11.test:stray", left.getJsonObject(0).getString("initiator"), "web1 lost its presentation with the host");
         ok(f.call("DELETE", "/api/hosts/db", null), 204);
-        ok(f.call("DELETE", "/api/luns/hl", null), 204);
+        ok(f.call("DELETE", "/api/luns/hl?force=true", null), 204);
     }
 
     @Test
@@ -282,8 +282,8 @@ class HostApiTest {
         for (String n : List.of("mu", "plain", "other")) {
             ok(f.call("DELETE", "/api/hosts/" + n, null), 204);
         }
-        ok(f.call("DELETE", "/api/luns/bl", null), 204);
-        ok(f.call("DELETE", "/api/luns/bl2", null), 204);
+        ok(f.call("DELETE", "/api/luns/bl?force=true", null), 204);
+        ok(f.call("DELETE", "/api/luns/bl2?force=true", null), 204);
     }
 
     @Test

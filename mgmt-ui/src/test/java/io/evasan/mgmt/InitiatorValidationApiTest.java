@@ -52,7 +52,7 @@ class InitiatorValidationApiTest extends ApplianceTest {
         }
         ok(f.call("POST", "/api/snapshots/iv1-s/present", pres("*", 20)), 200);   // every initiator
         ok(f.call("POST", "/api/snapshots/iv1-s/unpresent", pres("*", 20)), 200);
-        ok(f.call("DELETE", "/api/luns/iv1", null), 204);
+        ok(f.call("DELETE", "/api/luns/iv1?force=true", null), 204);
     }
 
     @Test

@@ -69,7 +69,7 @@ class LunSnapshotRaceApiTest extends ApplianceTest {
                     snaps.add(async("POST", "/api/luns/" + lun + "/snapshots", "{\"name\":\"" + lun + "-s" + i + "\"}"));
                 }
                 await(() -> pendingMarkers() == 3, "three queued markers");
-                ok(f.call("DELETE", "/api/luns/" + lun, null), 204);
+                ok(f.call("DELETE", "/api/luns/" + lun + "?force=true", null), 204);
                 ok(f.call("POST", "/api/luns", "{\"name\":\"next" + round + "\",\"sizeBytes\":" + MIB + "}"), 201);
             } finally {
                 f.controller.cache().resumeDestage();
@@ -88,7 +88,7 @@ class LunSnapshotRaceApiTest extends ApplianceTest {
             for (int i = 0; i < 3; i++) {
                 all.add(async("POST", "/api/luns/" + lun + "/snapshots", "{\"name\":\"" + lun + "-s" + i + "\"}"));
             }
-            all.add(async("DELETE", "/api/luns/" + lun, null));
+            all.add(async("DELETE", "/api/luns/" + lun + "?force=true", null));
             all.add(async("POST", "/api/luns", "{\"name\":\"more" + round + "\",\"sizeBytes\":" + MIB + "}"));
             for (CompletableFuture<HttpResponse<String>> r : all) {
                 HttpResponse<String> a = r.get(30, TimeUnit.SECONDS);
@@ -138,7 +138,7 @@ class LunSnapshotRaceApiTest extends ApplianceTest {
             names.add(((JsonObject) o).getString("name"));
         }
         assertEquals(List.of("dup2"), names);
-        ok(f.call("DELETE", "/api/luns/dupsrc", null), 204);
+        ok(f.call("DELETE", "/api/luns/dupsrc?force=true", null), 204);
     }
 
     @Test
@@ -213,7 +213,7 @@ class LunSnapshotRaceApiTest extends ApplianceTest {
         f.reopen();
         assertTrue(arr(ok(f.call("GET", "/api/quarantine", null), 200)).isEmpty());
         assertError(f.call("GET", "/api/luns/ghost", null), 404, "name");
-        ok(f.call("DELETE", "/api/luns/keep", null), 204);
-        ok(f.call("DELETE", "/api/luns/other", null), 204);
+        ok(f.call("DELETE", "/api/luns/keep?force=true", null), 204);
+        ok(f.call("DELETE", "/api/luns/other?force=true", null), 204);
     }
 }

@@ -328,7 +328,7 @@ class ManagementApiTest {
 
         ok(f.call("DELETE", "/api/snapshots/tree1-s1", null), 204);
         assertError(f.call("DELETE", "/api/snapshots/tree1-s1", null), 404, "name");
-        ok(f.call("DELETE", "/api/luns/tree1", null), 204);
+        ok(f.call("DELETE", "/api/luns/tree1?force=true", null), 204);
         assertTrue(f.controller.listSnapshots().stream().noneMatch(x -> x.name().startsWith("tree1-")));
     }
 
@@ -445,8 +445,8 @@ class ManagementApiTest {
         f.controller.read("rb", 0, got);
         assertEquals('A', got[0]);
         assertEquals('A', got[4095]);
-        ok(f.call("DELETE", "/api/luns/rb", null), 204);
-        ok(f.call("DELETE", "/api/luns/rb-other", null), 204);
+        ok(f.call("DELETE", "/api/luns/rb?force=true", null), 204);
+        ok(f.call("DELETE", "/api/luns/rb-other?force=true", null), 204);
     }
 
     @Test
@@ -490,9 +490,9 @@ class ManagementApiTest {
         assertEquals(total, job.getLong("done"), job::encode);
         assertEquals("bg-c", job.getString("promotedTo"), job::encode);
         assertError(f.call("POST", "/api/snapshots/bg-c/bgcopy/pause", null), 404, "name");
-        ok(f.call("DELETE", "/api/luns/bg", null), 204);
+        ok(f.call("DELETE", "/api/luns/bg?force=true", null), 204);
         ok(f.call("GET", "/api/luns/bg-c", null), 200);   // an independent LUN outlives its source
-        ok(f.call("DELETE", "/api/luns/bg-c", null), 204);
+        ok(f.call("DELETE", "/api/luns/bg-c?force=true", null), 204);
     }
 
     @Test
@@ -510,7 +510,7 @@ class ManagementApiTest {
         assertNotNull(a, hosts::encode);
         assertEquals(2, a.getJsonArray("luns").getJsonObject(0).getInteger("hostLun"));
         assertEquals("h1lun", a.getJsonArray("luns").getJsonObject(0).getString("lun"));
-        ok(f.call("DELETE", "/api/luns/h1lun", null), 204);
+        ok(f.call("DELETE", "/api/luns/h1lun?force=true", null), 204);
         assertTrue(obj(ok(f.call("GET", "/api/hosts", null), 200)).getJsonArray("unregistered").stream()
                 .noneMatch(o -> ((JsonObject) o).getString("initiator").startsWith("iqn.2026-11.host:")));
     }

@@ -95,7 +95,7 @@ class ScheduleApiTest {
         assertEquals(0, f.server.runSchedulesNow());
         assertEquals(2, snapshotsOf("hourly-").size(), "a deleted schedule's snapshots stay");
         assertTrue(!f.mapping.mld().keys(ScheduleRoutes.KIND).contains("hourly"));
-        ok(f.call("DELETE", "/api/luns/sl", null), 204);
+        ok(f.call("DELETE", "/api/luns/sl?force=true", null), 204);
     }
 
     @Test

@@ -93,7 +93,7 @@ class SnapshotPresentationApiTest extends ApplianceTest {
         JsonObject un = obj(ok(f.call("POST", "/api/snapshots/sp1-s/unpresent", pres(IQN, 5)), 200));
         assertEquals(new JsonArray(), un.getJsonArray("presentations"));
         ok(f.call("DELETE", "/api/snapshots/sp1-s", null), 204);
-        ok(f.call("DELETE", "/api/luns/sp1", null), 204);
+        ok(f.call("DELETE", "/api/luns/sp1?force=true", null), 204);
     }
 
     /** A host's presentations follow its initiators on an edit: the snapshot's as well as the LUN's. */
@@ -116,7 +116,7 @@ class SnapshotPresentationApiTest extends ApplianceTest {
                 lun.getJsonArray("presentations"), "the LUN moved to the new initiator");
         ok(f.call("DELETE", "/api/hosts/sp4-host", null), 204);
         assertEquals(new JsonArray(), snapshot("sp4-s").getJsonArray("presentations"), "deleting the host unpresents its snapshot");
-        ok(f.call("DELETE", "/api/luns/sp4", null), 204);
+        ok(f.call("DELETE", "/api/luns/sp4?force=true", null), 204);
     }
 
     @Test
@@ -130,7 +130,7 @@ class SnapshotPresentationApiTest extends ApplianceTest {
                 snapshot("sp2-s").getJsonArray("presentations"));
         assertTrue(f.controller.snapshotLogicalUnit("sp2-s") != null);
         ok(f.call("POST", "/api/snapshots/sp2-s/unpresent", pres("*", 9)), 200);
-        ok(f.call("DELETE", "/api/luns/sp2", null), 204);
+        ok(f.call("DELETE", "/api/luns/sp2?force=true", null), 204);
     }
 
     @Test
@@ -166,7 +166,7 @@ class SnapshotPresentationApiTest extends ApplianceTest {
         assertEquals(8L << 20, obj(ok(f.call("PATCH", "/api/luns/sp3-c", "{\"sizeBytes\":8388608}"), 200)).getLong("sizeBytes"));
         ok(f.call("POST", "/api/luns/sp3-c/snapshots", "{\"name\":\"sp3-c-s\"}"), 201);
         ok(f.call("POST", "/api/luns/sp3-c/unpresent", pres(IQN, 11)), 200);
-        ok(f.call("DELETE", "/api/luns/sp3-c", null), 204);
-        ok(f.call("DELETE", "/api/luns/sp3", null), 204);
+        ok(f.call("DELETE", "/api/luns/sp3-c?force=true", null), 204);
+        ok(f.call("DELETE", "/api/luns/sp3?force=true", null), 204);
     }
 }

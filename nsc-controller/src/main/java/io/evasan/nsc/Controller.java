@@ -403,13 +403,28 @@ public final class Controller implements io.evasan.nsc.api.Volumes, AutoCloseabl
      * @throws StorageException NOT_FOUND; {@link BackupRefusedException} with the LOP status word
      *                          (no active backup 0002h, invalid destination 0105h, a copy running 0106h)
      */
+    @Override
     public void startBackupCopy(String destination, boolean incremental) {
+        startBackupCopy(destination, incremental, false);
+    }
+
+    /**
+     * As {@link #startBackupCopy(String, boolean)}; unless {@code force}, refused (INVALID_STATE, nothing started)
+     * when the destination is presented, has snapshots or holds data other than an untouched earlier copy of the
+     * same LUN's backup: the copy overwrites all of it.
+     */
+    @Override
+    public void startBackupCopy(String destination, boolean incremental, boolean force) {
         checkOpen();
         LunRecord d = lun(destination);
         int source = backup.activePrimary();
         if (source < 0) {
             throw new BackupRefusedException("no snapshot backup is active (LOP status 0002h: drive not ready)",
                     0, DcmdCodes.LOP_START_DRIVE_NOT_READY);
+        }
+        LunRecord primary = table.byId(source);
+        if (d.id() != source && (primary == null || d.sizeBytes() >= primary.sizeBytes())) {   // else the engine refuses it (0105h)
+            luns.checkBackupDestination(destination, source, force);
         }
         int status;
         try {   // the administrator is not subject to LUN masking
@@ -448,9 +463,16 @@ public final class Controller implements io.evasan.nsc.api.Volumes, AutoCloseabl
         return "refused with sense " + SenseCodes.toString(sense);
     }
 
-    /** See {@link LunService#deleteLun}. */
+    /** See {@link LunService#deleteLun}: refused while the LUN is presented or has snapshots. */
+    @Override
     public synchronized void deleteLun(String name) {
-        luns.deleteLun(name);
+        luns.deleteLun(name, false);
+    }
+
+    /** See {@link LunService#deleteLun}. */
+    @Override
+    public synchronized void deleteLun(String name, boolean force) {
+        luns.deleteLun(name, force);
     }
 
     private void deleteDiskQuietly(long disk) {
@@ -463,9 +485,16 @@ public final class Controller implements io.evasan.nsc.api.Volumes, AutoCloseabl
         }
     }
 
-    /** See {@link LunService#resizeLun}. */
+    /** See {@link LunService#resizeLun}: a shrink is refused while the LUN is presented or has snapshots. */
+    @Override
     public synchronized LunRecord resizeLun(String name, long sizeBytes) {
-        return luns.resizeLun(name, sizeBytes);
+        return luns.resizeLun(name, sizeBytes, false);
+    }
+
+    /** See {@link LunService#resizeLun}. */
+    @Override
+    public synchronized LunRecord resizeLun(String name, long sizeBytes, boolean force) {
+        return luns.resizeLun(name, sizeBytes, force);
     }
 
     /** See {@link LunService#presentLun}. */

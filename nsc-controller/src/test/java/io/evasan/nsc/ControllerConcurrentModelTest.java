@@ -155,10 +155,10 @@ class ControllerConcurrentModelTest {
                 ctl.createLun(name, size);
                 return new Step(index, client, "CREATE_LUN", name, null, size, null, -1, "ok", true);
             } else if (op < 28) {
-                ctl.deleteLun(name);
+                ctl.deleteLun(name, true);   // forced: the model deletes LUNs with snapshots
                 return new Step(index, client, "DELETE_LUN", name, null, 0, null, -1, "ok", true);
             } else if (op < 38) {
-                ctl.resizeLun(name, size);   // to the size it has already: succeeds without a change (history may lack it)
+                ctl.resizeLun(name, size, true);   // to the size it has already: succeeds without a change (history may lack it)
                 return new Step(index, client, "RESIZE_LUN", name, null, size, null, -1, "ok", true);
             } else if (op < 60) {
                 boolean clone = op >= 54;

@@ -51,7 +51,7 @@ class ControllerResizeTest {
             rd = n.runNoUa(x, 0, read10(4000, 8), null, 8 * 512);
             assertArrayEquals(new byte[8 * 512], rd.data, "grown space reads zeros");
 
-            n.ctl.resizeLun("a", 64 * 1024 + 512 * 200);   // not segment aligned, below LBA 2040
+            n.ctl.resizeLun("a", 64 * 1024 + 512 * 200, true);   // presented: forced; not segment aligned, below LBA 2040
             assertEquals(SenseCodes.CAPACITY_DATA_HAS_CHANGED, n.run(x, 0, Nsc.tur(), null, 0).sense);
             assertEquals(128 + 200 - 1, readCapacity10(n, x));
             rd = n.runNoUa(x, 0, read10(100, 16), null, data.length);
@@ -91,7 +91,7 @@ class ControllerResizeTest {
             n.ctl.cache().write(a.id(), a.id(), 15L * Nsc.SEG, ByteBuffer.wrap(data), true);
             n.ctl.snapshot("a", "s", false).taken().get();
             long snapDisk = n.ctl.listSnapshots().get(0).disk();
-            n.ctl.resizeLun("a", 8L * Nsc.SEG);
+            n.ctl.resizeLun("a", 8L * Nsc.SEG, true);   // with a snapshot: forced
             assertArrayEquals(data, n.readDisk(snapDisk, 15L * Nsc.SEG, Nsc.SEG), "the snapshot keeps what the shrink discarded");
             n.ctl.resizeLun("a", 1L << 20);   // back within the tree disk: allowed with snapshots
             byte[] got = new byte[Nsc.SEG];
@@ -125,7 +125,7 @@ class ControllerResizeTest {
                     System.arraycopy(d, 0, model, (int) (lba * 512), d.length);
                 } else if (op < 9) {
                     long next = 512L * (1 + rnd.nextInt(max / 512));
-                    n.ctl.resizeLun("a", next);
+                    n.ctl.resizeLun("a", next, true);
                     if (next < size) {
                         Arrays.fill(model, (int) next, (int) size, (byte) 0);
                     }

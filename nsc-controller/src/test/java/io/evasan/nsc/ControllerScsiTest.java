@@ -190,7 +190,7 @@ public class ControllerScsiTest {
             assertTrue(n.runNoUa(x, 0, write10(0, 8, false), data, data.length).good());
             n.ctl.snapshot("a", "a-s1", false).taken().get();
             assertEquals(2, n.trees.disks().size());
-            n.ctl.deleteLun("a");
+            n.ctl.deleteLun("a", true);   // presented, with a snapshot: forced
             assertEquals(0, n.trees.disks().size());
             assertEquals(0, n.ctl.listSnapshots().size());
             assertEquals(SenseCodes.LOGICAL_UNIT_NOT_SUPPORTED, n.runNoUa(x, 0, read10(0, 8), null, 4096).sense);

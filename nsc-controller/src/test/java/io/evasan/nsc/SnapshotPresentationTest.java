@@ -112,7 +112,7 @@ class SnapshotPresentationTest {
             byte[] got = new byte[a.length];
             c.readSnapshot("c1-s", 0, got);
             assertArrayEquals(a, got);
-            c.deleteLun("c1");
+            c.deleteLun("c1", true);   // presented, with a snapshot: forced
             assertNull(lunOrNull(c, "c1"));
             assertNull(snap(c, "c1-s"));
             assertArrayEquals(b, read(f, n, 0, 0, b.length), "the source is untouched");
@@ -277,7 +277,7 @@ class SnapshotPresentationTest {
             c.createLun("src", MIB);
             take(c, "src", "s1", false);
             c.presentSnapshot(Nsc.HOST, 3, "s1");
-            c.deleteLun("src");
+            c.deleteLun("src", true);   // its snapshot is presented: forced
             assertTrue(c.listPresentations().isEmpty(), c.listPresentations().toString());
             assertTrue(c.listSnapshots().isEmpty());
             Controller d = f.reopen();

@@ -30,8 +30,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code kh} keeps initiator B and swaps A and C back and forth (PATCH), each swap moving {@value #HOST_LUNS}
  * presentations; the child is killed with SIGKILL while a PATCH is in flight, at a random moment within it
  * (seeded: {@code -Devasan.seed}). After the restart the presentation table must be exactly what the host
- * record says: every member sees the host's LUN at every host LUN, the initiator the record does not name sees
- * nothing. The step-by-step proof (a crash at every step boundary) is mgmt-ui's {@code impl.HostCrashSafetyTest}.
+ * record says: every member sees each of the host's {@value #HOST_LUNS} LUNs at its host LUN, the initiator the record
+ * does not name sees nothing. (One LUN per host LUN: an initiator sees a LUN at one host LUN only; host LUN 0 stays
+ * the first start's LUN for everyone.) The step-by-step proof (a crash at every step boundary) is mgmt-ui's {@code impl.HostCrashSafetyTest}.
  */
 class HostEditKillTest {
     static final int HOST_LUNS = 32;
@@ -72,10 +73,10 @@ class HostEditKillTest {
         token = c.createdToken();
         assertTrue(token != null, () -> "no token printed: " + c.log());
         try {
-            ok(api(c, "POST", "/api/luns", "{\"name\":\"k\",\"sizeBytes\":4194304}"), 201);
-            for (int hl = 0; hl < HOST_LUNS; hl++) {
+            for (int hl = 1; hl <= HOST_LUNS; hl++) {
+                ok(api(c, "POST", "/api/luns", "{\"name\":\"k" + hl + "\",\"sizeBytes\":1048576}"), 201);
                 for (String i : List.of(A, B)) {
-                    ok(api(c, "POST", "/api/luns/k/present", "{\"initiator\":\"" + i + "\",\"hostLun\":" + hl + "}"), 200);
+                    ok(api(c, "POST", "/api/luns/k" + hl + "/present", "{\"initiator\":\"" + i + "\",\"hostLun\":" + hl + "}"), 200);
                 }
             }
             ok(api(c, "POST", "/api/hosts", "{\"name\":\"kh\",\"initiators\":[\"" + A + "\",\"" + B + "\"]}"), 201);
@@ -143,25 +144,36 @@ class HostEditKillTest {
             Set<String> members = new TreeSet<>();
             host.getJsonArray("initiators").forEach(o -> members.add(((JsonObject) o).getString("initiator")));
             assertTrue(members.equals(Set.of(A, B)) || members.equals(Set.of(B, C)), members::toString);
-            Map<String, Set<Integer>> actual = new TreeMap<>();
-            JsonArray pres = new JsonObject(ok(api(again, "GET", "/api/luns/k", null), 200).body()).getJsonArray("presentations");
-            pres.forEach(o -> actual.computeIfAbsent(((JsonObject) o).getString("initiator"), k -> new TreeSet<>())
-                    .add(((JsonObject) o).getInteger("hostLun")));
-            Set<Integer> all = new TreeSet<>();
-            for (int hl = 0; hl < HOST_LUNS; hl++) {
-                all.add(hl);
+            Map<String, Set<String>> actual = presentations(again);
+            Set<String> all = new TreeSet<>();
+            for (int hl = 1; hl <= HOST_LUNS; hl++) {
+                all.add("k" + hl + "@" + hl);
             }
-            Map<String, Set<Integer>> expected = new TreeMap<>();
+            Map<String, Set<String>> expected = new TreeMap<>();
             members.forEach(m -> expected.put(m, all));
             assertEquals(expected, actual, "after kill -9 and restart the presentations are what host kh's record says (seed " + seed + ")");
             // and the host can be edited and deleted normally afterwards
             ok(api(again, "PATCH", "/api/hosts/kh", "{\"initiators\":[\"" + B + "\"]}"), 200);
             ok(api(again, "DELETE", "/api/hosts/kh", null), 204);
-            JsonArray left = new JsonObject(ok(api(again, "GET", "/api/luns/k", null), 200).body()).getJsonArray("presentations");
-            assertTrue(left.isEmpty(), left::encode);
+            Map<String, Set<String>> left = presentations(again);
+            assertTrue(left.isEmpty(), left::toString);
         } finally {
             again.stop();
         }
+    }
+
+    /** Initiator -> "LUN@host LUN" of every presentation of the k LUNs. */
+    private Map<String, Set<String>> presentations(ChildAppliance c) throws Exception {
+        Map<String, Set<String>> out = new TreeMap<>();
+        JsonArray luns = new JsonArray(ok(api(c, "GET", "/api/luns", null), 200).body());
+        luns.forEach(l -> {
+            JsonObject lun = (JsonObject) l;
+            if (lun.getString("name").startsWith("k")) {
+                lun.getJsonArray("presentations").forEach(o -> out.computeIfAbsent(((JsonObject) o).getString("initiator"),
+                        k -> new TreeSet<>()).add(lun.getString("name") + "@" + ((JsonObject) o).getInteger("hostLun")));
+            }
+        });
+        return out;
     }
 
     /** Busy-waits (the kill point is chosen at microsecond scale) until {@code cond}, at most 60 s, while {@code t} lives. */

@@ -43,6 +43,7 @@ class IscsiBackupMaskingE2eTest {
             ctl.defineLogLun("log", 16L << 20);
             LunRecord victim = ctl.createLun("victim", SIZE);
             LunRecord mine = ctl.createLun("mine", SIZE);
+            ctl.unpresentLun("*", 0);   // the first start's LUN 0 for everyone would be shadowed (refused): masking is tested here
             ctl.presentLun(GOOD, 0, "victim");
             ctl.presentLun(INTRUDER, 0, "mine");
             byte[] victimData = fill(ctl.logicalUnit("victim"), 0x5A);

@@ -96,6 +96,11 @@ abstract class ApiCommand implements Callable<Integer> {
         }
     }
 
+    /** The query string of a destructive request: {@code ?force=true} when forced, else none. */
+    static String forced(boolean force) {
+        return force ? "?force=true" : "";
+    }
+
     static String str(JsonObject o, String key) {
         Object v = o == null ? null : o.getValue(key);
         return v == null ? null : String.valueOf(v);

@@ -70,11 +70,14 @@ final class BackupCommands {
         }
     }
 
-    @Command(name = "remove-log", description = "Remove the log LUN (no backup may be active).")
+    @Command(name = "remove-log", description = "Remove the log LUN (no backup may be active; --force when hosts see it).")
     static final class RemoveLog extends ApiCommand {
+        @Option(names = "--force", description = "Remove it even though hosts see it.")
+        boolean force;
+
         @Override
         void run() {
-            reply(api().delete("/api/backup/log"), "removed the log LUN");
+            reply(api().delete("/api/backup/log" + ApiCommand.forced(force)), "removed the log LUN");
         }
     }
 
@@ -105,10 +108,13 @@ final class BackupCommands {
         @Option(names = "--incremental", description = "Copy only what changed since the last copy.")
         boolean incremental;
 
+        @Option(names = "--force", description = "Overwrite the destination even though it holds data, has snapshots or hosts see it.")
+        boolean force;
+
         @Override
         void run() {
             show(this, "LOP copy to " + destination + " started; progress: sanctl job show lopcopy",
-                    api().post("/api/backup/copy", new JsonObject().put("destination", destination).put("incremental", incremental)));
+                    api().post("/api/backup/copy" + ApiCommand.forced(force), new JsonObject().put("destination", destination).put("incremental", incremental)));
         }
     }
 }

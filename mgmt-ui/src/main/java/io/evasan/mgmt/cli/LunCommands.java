@@ -113,17 +113,23 @@ final class LunCommands {
                 description = "New size, 1M..2T in whole MiB, e.g. 20G.")
         long size;
 
+        @Option(names = "--force", description = "Shrink it even though hosts see it or it has snapshots (the data beyond the new end is lost).")
+        boolean force;
+
         @Override
         void run() {
-            printLun("resized LUN " + name, api().patch(lunPath(name), new JsonObject().put("sizeBytes", size)));
+            printLun("resized LUN " + name, api().patch(lunPath(name) + forced(force), new JsonObject().put("sizeBytes", size)));
         }
     }
 
-    @Command(name = "delete", description = "Delete a LUN and its snapshots.")
+    @Command(name = "delete", description = "Delete a LUN and its snapshots (--force when hosts see it or it has snapshots).")
     static final class Delete extends OneLun {
+        @Option(names = "--force", description = "Delete it even though hosts see it or it has snapshots (they go with it).")
+        boolean force;
+
         @Override
         void run() {
-            reply(api().delete(lunPath(name)), "deleted LUN " + name);
+            reply(api().delete(lunPath(name) + forced(force)), "deleted LUN " + name);
         }
     }
 

@@ -108,8 +108,16 @@ public final class Sanctl implements Callable<Integer> {
         cl.setExecutionExceptionHandler((e, cmd, parseResult) -> {
             PrintWriter w = cmd.getErr();
             cmd.getOut().flush();
+            if (sanctl.json() && (e instanceof ApiException || e instanceof UnreachableException || e instanceof IllegalStateException)) {
+                w.println(jsonError(e).encode());   // --json: errors are JSON too, on stderr
+                w.flush();
+                return e instanceof UnreachableException ? EXIT_UNREACHABLE : EXIT_REFUSED;
+            }
             if (e instanceof ApiException a) {
                 w.println("sanctl: " + a.line());
+                if ("force".equals(a.field()) && !a.getMessage().contains("--force")) {   // the API's words are not the CLI's
+                    w.println("sanctl: add --force to do it anyway");
+                }
                 if (a.status() == 401) {
                     w.println("sanctl: " + (sanctl.tokenGiven()
                             ? "the appliance rejected the token; check --token, --token-file or SANCTL_TOKEN"
@@ -134,9 +142,32 @@ public final class Sanctl implements Callable<Integer> {
         return cl;
     }
 
+    /**
+     * The JSON form of a failed command for {@code --json}: the appliance's error body ({@code error}, {@code field},
+     * {@code code} and details) with {@code status}; otherwise {@code {"error": ...}} (and {@code "unreachable": true}).
+     */
+    static io.vertx.core.json.JsonObject jsonError(Exception e) {
+        io.vertx.core.json.JsonObject o = new io.vertx.core.json.JsonObject();
+        if (e instanceof ApiException a) {
+            try {
+                o = new io.vertx.core.json.JsonObject(a.body());
+            } catch (RuntimeException notJson) {
+                o.put("error", a.getMessage());
+            }
+            return o.put("status", a.status());
+        }
+        o.put("error", e.getMessage());
+        return e instanceof UnreachableException ? o.put("unreachable", true) : o;
+    }
+
     private static int usageError(ParameterException e, String[] args) {
         CommandLine cmd = e.getCommandLine();
         PrintWriter w = cmd.getErr();
+        if (java.util.Arrays.asList(args).contains("--json")) {
+            w.println(new io.vertx.core.json.JsonObject().put("error", e.getMessage()).put("usage", true).encode());
+            w.flush();
+            return EXIT_USAGE;
+        }
         w.println("sanctl: " + e.getMessage());
         CommandLine.UnmatchedArgumentException.printSuggestions(e, w);
         w.println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for more information.");

@@ -265,6 +265,37 @@ public final class ApiRoutes {
         throw new StorageException(ErrorCode.NOT_FOUND, "no LUN or snapshot with id " + id);
     }
 
+    /**
+     * The {@code force} query parameter of a destructive request: absent or {@code false}: not forced; {@code true}:
+     * forced. @throws ApiError 400 naming {@code force} for any other value
+     */
+    static boolean force(RoutingContext ctx) {
+        List<String> v = ctx.queryParam("force");
+        if (v.isEmpty()) {
+            return false;
+        }
+        if (v.size() == 1 && (v.get(0).equals("true") || v.get(0).equals("false"))) {
+            return v.get(0).equals("true");
+        }
+        throw ApiError.badRequest("force", "query parameter 'force' must be true or false, not " + String.join(",", v));
+    }
+
+    /**
+     * A destructive change refused because the LUN is in use, as a 409 blaming {@code force} (what the client sends to
+     * do it anyway), with {@code lun}, {@code presentations} (initiator, host LUN, the unit shown, the registered host
+     * owning the initiator or null) and {@code snapshots} in the body.
+     */
+    ApiError inUse(io.evasan.nsc.lun.LunInUseException e) {
+        java.util.Map<Integer, String> names = unitNames();
+        JsonArray pres = new JsonArray();
+        for (io.evasan.nsc.lun.Presentation p : e.presentations()) {
+            pres.add(new JsonObject().put("initiator", p.initiator()).put("hostLun", p.hostLun())
+                    .put("unit", names.get(p.lunId())).put("host", hosts.hostOf(p.initiator())));
+        }
+        return new ApiError(409, e.getMessage(), "force", e.code().name(), new JsonObject().put("lun", e.lun())
+                .put("presentations", pres).put("snapshots", new JsonArray(e.snapshots())));
+    }
+
     static String name(JsonObject o, String field) {
         String n = Json.string(o, field);
         if (!NAME.matcher(n).matches()) {

@@ -102,8 +102,11 @@ final class BackupRoutes {
         if (log == null) {
             throw new ApiError(404, "no log LUN is defined", null);
         }
+        boolean force = ApiRoutes.force(ctx);
         try {
-            controller.deleteLun(log);
+            controller.deleteLun(log, force);
+        } catch (io.evasan.nsc.lun.LunInUseException e) {
+            throw api.inUse(e);
         } catch (StorageException e) {
             throw new ApiError(e, null);
         }
@@ -136,12 +139,15 @@ final class BackupRoutes {
         JsonObject b = Json.body(ctx, Set.of("destination", "incremental"));
         String dest = Json.string(b, "destination");
         boolean incremental = Json.optionalBoolean(b, "incremental", false);
+        boolean force = ApiRoutes.force(ctx);
         try {
-            controller.startBackupCopy(dest, incremental);
+            controller.startBackupCopy(dest, incremental, force);
         } catch (BackupRefusedException e) {
             throw refused(e, "destination");
-        } catch (StorageException e) {
-            throw new ApiError(e, "destination");
+        } catch (io.evasan.nsc.lun.LunInUseException e) {
+            throw api.inUse(e);
+        } catch (StorageException e) {   // INVALID_STATE: the destination holds data and the copy was not forced
+            throw new ApiError(e, e.code() == ErrorCode.INVALID_STATE ? "force" : "destination");
         }
         return new ApiRoutes.Reply(202, state());
     }

@@ -6,6 +6,7 @@ import io.evasan.mgmt.ManagementConfig;
 import io.evasan.nsc.api.Records;
 import io.evasan.nsc.api.Volumes;
 import io.evasan.nsc.lun.Presentation;
+import io.evasan.nsc.lun.PresentationRule;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -147,6 +148,13 @@ final class HostRoutes {
                                 + l.getKey() + (lun == null ? " (LUN id " + l.getValue() + " no longer exists)"
                                 : " (it sees LUN " + api.lunName(there.lunId()) + " there)"));
                     }
+                    continue;
+                }
+                String clash = PresentationRule.problem(controller.listPresentations(), a, l.getKey(), l.getValue(),
+                        id -> "LUN " + api.lunName(id));
+                if (clash != null) {   // it would see the LUN twice, or shadow: never more access than recorded
+                    System.err.println("evasan mgmt: host " + h.name() + ": initiator " + a + " not given host LUN "
+                            + l.getKey() + " (" + clash + ")");
                     continue;
                 }
                 api.presentUnit(a, l.getKey(), l.getValue());   // a LUN or a presented snapshot
@@ -378,6 +386,14 @@ final class HostRoutes {
                 }
             }
         }
+        for (String a : added) {   // nor see one of the host's LUNs twice, nor shadow a presentation to every initiator
+            for (Map.Entry<Integer, Integer> l : hostLuns.entrySet()) {
+                String clash = PresentationRule.problem(all, a, l.getKey(), l.getValue(), id -> "LUN " + api.lunName(id));
+                if (clash != null) {
+                    throw new ApiError(409, "initiator " + a + " cannot join host " + old.name() + ": " + clash, "initiators");
+                }
+            }
+        }
         if (initiators.equals(old.initiators()) && java.util.Objects.equals(chap, old.chap())) {
             return new ApiRoutes.Reply(200, json(old, presentations()));   // nothing to change
         }
@@ -475,6 +491,16 @@ final class HostRoutes {
     }
 
     // ---- views ----
+
+    /** The registered host {@code initiator} belongs to (compared case-insensitively), or null ("*" and unregistered). */
+    synchronized String hostOf(String initiator) {
+        for (HostDescriptor.Stored h : hosts.values()) {
+            if (!deleting(h) && h.initiators().stream().anyMatch(i -> i.equalsIgnoreCase(initiator))) {
+                return h.name();
+            }
+        }
+        return null;
+    }
 
     /** Presentations by lower-case initiator name (today's per-initiator view). */
     private Map<String, JsonObject> presentations() {

@@ -8,6 +8,7 @@ import io.evasan.nsc.api.Cell;
 import io.evasan.nsc.api.DiskGroupView;
 import io.evasan.nsc.api.Drives;
 import io.evasan.nsc.api.Trees;
+import io.evasan.nsc.lun.LunInUseException;
 import io.evasan.nsc.lun.LunRecord;
 import io.evasan.nsc.lun.Presentation;
 import io.evasan.nsc.lun.SnapshotRecord;
@@ -24,6 +25,9 @@ import java.util.Set;
  * unpresent from an initiator, roll back to a snapshot; and the LUN JSON and path parameter the
  * snapshot routes share. A snapclone whose copy finished answers as its LUN at once (promoted before
  * a LUN is looked up or listed).
+ *
+ * <p>Delete and shrink of a LUN that hosts see or that has snapshots answer 409 (field {@code force}, the
+ * presentations and snapshots in the body) unless the request says {@code ?force=true}.
  *
  * <p>Invariant: a LUN body is validated (name, size in 1 MiB steps from 1 MiB to 2 TiB, RAID level,
  * disk group) before the controller is called, so a 4xx answer created or changed nothing.
@@ -163,9 +167,12 @@ final class LunRoutes {
         if (l.kind() != LunRecord.Kind.PRIMARY) {
             throw new ApiError(400, "LUN " + l.name() + " is the log LUN; redefine it to change its capacity", "name");
         }
+        boolean force = ApiRoutes.force(ctx);
         LunRecord r;
         try {
-            r = controller.resizeLun(l.name(), size);
+            r = controller.resizeLun(l.name(), size, force);
+        } catch (LunInUseException e) {
+            throw api.inUse(e);
         } catch (StorageException e) {
             throw new ApiError(e, e.code() == ErrorCode.NOT_FOUND ? "name" : "sizeBytes");
         }
@@ -174,8 +181,11 @@ final class LunRoutes {
 
     private Reply deleteLun(RoutingContext ctx) {
         LunRecord l = lunParam(ctx);
+        boolean force = ApiRoutes.force(ctx);
         try {
-            controller.deleteLun(l.name());
+            controller.deleteLun(l.name(), force);
+        } catch (LunInUseException e) {
+            throw api.inUse(e);
         } catch (StorageException e) {
             throw new ApiError(e, "name");
         }

@@ -26,6 +26,9 @@ export class ApiError extends Error {
     this.lopStatus = body ? body.lopStatus : undefined;
     this.wouldFailOver = body ? body.wouldFailOver : undefined; // a drill refused without force: the LUNs at stake
     this.takenOverBy = body ? body.takenOverBy : undefined;
+    // a delete, shrink or copy refused without force (409, field "force"): what blocks it
+    this.presentations = body ? body.presentations : undefined; // [{initiator, hostLun, unit, host}]
+    this.snapshots = body ? body.snapshots : undefined;
   }
 }
 

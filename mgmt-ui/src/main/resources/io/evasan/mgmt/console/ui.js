@@ -99,6 +99,43 @@ export function confirmDialog({ title, message, confirmLabel, onConfirm, testid 
   });
 }
 
+/** True for the server's refusal of a destructive change that force would allow (409, field "force"). */
+export function needsForce(err) {
+  return err instanceof ApiError && err.status === 409 && err.field === 'force';
+}
+
+/**
+ * The confirmation a forced destructive change needs: says what happens, lists the hosts that see the LUN
+ * (presentations [{initiator, hostLun, unit, host}]) and its snapshots, and asks for the LUN's name; only when
+ * it is typed exactly does onForce() run (it sends the request with force). Resolves like formDialog.
+ */
+export function forceDialog({ title, lun, message, presentations, snapshots, confirmLabel, onForce, testid }) {
+  const input = h('input', { type: 'text', name: 'confirm', autocomplete: 'off', spellcheck: 'false', 'data-testid': 'force-name' });
+  const seen = (presentations || []).map((p) => h('li', { 'data-testid': 'force-host' },
+    (p.host ? p.host + ': ' : '') + (p.initiator === '*' ? 'every initiator (*)' : p.initiator) + ' as host LUN ' + p.hostLun
+    + (p.unit && p.unit !== lun ? ' (snapshot ' + p.unit + ')' : '')));
+  const snaps = snapshots || [];
+  return formDialog({
+    title,
+    testid: testid || 'force-dialog',
+    submitLabel: confirmLabel,
+    danger: true,
+    content: [
+      h('p', { class: 'message' }, message),
+      seen.length ? h('p', {}, 'Hosts that see it:') : h('p', { class: 'muted' }, 'No host sees it.'),
+      seen.length ? h('ul', { 'data-testid': 'force-hosts' }, seen) : null,
+      snaps.length ? h('p', { 'data-testid': 'force-snapshots' }, 'Snapshots: ' + snaps.join(', ')) : null,
+      field(`Type ${lun} to confirm`, input, ['confirm']),
+    ].filter((x) => x !== null),
+    onSubmit: async () => {
+      if (input.value !== lun) {
+        throw new ApiError(400, { error: `type the LUN's name, ${lun}, exactly`, field: 'confirm' });
+      }
+      await onForce();
+    },
+  });
+}
+
 /**
  * Serialises refreshes: refresh(topics) while one runs merges the topics (null = everything) and
  * runs once more afterwards, so a burst of events never stacks requests.

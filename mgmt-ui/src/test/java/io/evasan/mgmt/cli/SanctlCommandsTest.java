@@ -335,7 +335,7 @@ class SanctlCommandsTest extends CliTest {
         f.controller.read("rb", 0, got);
         assertEquals('A', got[0]);
         assertEquals("rb", okObject(f.sanctl("lun", "rollback", "rb", "--snapshot", "rb-s", "--json")).getString("name"));
-        ok(f.sanctl("lun", "delete", "rb"));
+        ok(f.sanctl("lun", "delete", "rb", "--force"));   // it has a snapshot
     }
 
     // ---- controllers, metrics, OpenAPI ----
@@ -415,7 +415,8 @@ class SanctlCommandsTest extends CliTest {
         env.put("SANCTL_URL", "http://127.0.0.1:" + port + "/");
         r = CliFixture.sanctl(env, "pool", "show", "--json");
         assertEquals(3, r.exit(), r::toString);
-        assertEquals("sanctl: cannot reach http://127.0.0.1:" + port + ": connection refused\n", r.err());
+        assertEquals(new JsonObject().put("error", "cannot reach http://127.0.0.1:" + port + ": connection refused")
+                .put("unreachable", true), new JsonObject(r.err()), "with --json the error is JSON too");
         // default URL when neither --url nor SANCTL_URL is set
         env.remove("SANCTL_URL");
         r = CliFixture.sanctl(env, "--timeout", "5s", "host", "list");

@@ -26,16 +26,33 @@ public interface Volumes {
     /** The LUN named {@code name}; NOT_FOUND when none is. */
     LunRecord lun(String name);
 
-    /** Deletes a LUN with its presentations and snapshots (not while it takes part in a snapshot backup). */
+    /**
+     * Deletes a LUN with its presentations and snapshots (not while it takes part in a snapshot backup). Refused
+     * with {@code io.evasan.nsc.lun.LunInUseException} (INVALID_STATE, naming the presentations and snapshots) while
+     * hosts see the LUN or it has snapshots, unless {@code force}.
+     */
+    void deleteLun(String name, boolean force);
+
+    /** {@link #deleteLun(String, boolean)} without force: refused while the LUN is presented or has snapshots. */
     void deleteLun(String name);
 
-    /** Grows or shrinks a LUN to {@code sizeBytes} (a positive multiple of 512). */
+    /**
+     * Grows or shrinks a LUN to {@code sizeBytes} (a positive multiple of 512). A shrink is refused with
+     * {@code io.evasan.nsc.lun.LunInUseException} while hosts see the LUN or it has snapshots, unless {@code force}.
+     */
+    LunRecord resizeLun(String name, long sizeBytes, boolean force);
+
+    /** {@link #resizeLun(String, long, boolean)} without force. */
     LunRecord resizeLun(String name, long sizeBytes);
 
     /** Defines the seed-003 log LUN (one per cell) bounding what a backup snapshot may preserve. */
     LunRecord defineLogLun(String name, long capacityBytes);
 
-    /** Presents LUN {@code name} to {@code initiator} ("*": every initiator) as host LUN {@code hostLun}. */
+    /**
+     * Presents LUN {@code name} to {@code initiator} ("*": every initiator) as host LUN {@code hostLun}; ALREADY_EXISTS
+     * when an initiator would see the LUN twice or the presentation would shadow another
+     * ({@code io.evasan.nsc.lun.PresentationRule}).
+     */
     void presentLun(String initiator, int hostLun, String name);
 
     /** Removes the presentation at ({@code initiator}, {@code hostLun}); false when there was none. */
@@ -89,6 +106,13 @@ public interface Volumes {
     /** Seed-003 SNAPSHOT TERMINATE of the active backup. */
     void terminateBackup();
 
-    /** Seed-003 LOP START: copies the active backup to LUN {@code destination} in the background. */
+    /**
+     * Seed-003 LOP START: copies the active backup to LUN {@code destination} in the background, overwriting it;
+     * unless {@code force}, refused (INVALID_STATE) when the destination is presented, has snapshots or holds data other
+     * than an untouched earlier copy of the same LUN's backup.
+     */
+    void startBackupCopy(String destination, boolean incremental, boolean force);
+
+    /** {@link #startBackupCopy(String, boolean, boolean)} without force. */
     void startBackupCopy(String destination, boolean incremental);
 }

@@ -8,7 +8,9 @@ import io.evasan.nsc.backup.impl.SnapshotBackupEngineImpl;
 import io.evasan.nsc.cache.WriteCache;
 import io.evasan.nsc.lun.LunRecord;
 import io.evasan.nsc.lun.LunTable;
+import io.evasan.nsc.lun.LunInUseException;
 import io.evasan.nsc.lun.Presentation;
+import io.evasan.nsc.lun.PresentationRule;
 import io.evasan.nsc.lun.SnapshotRecord;
 import io.evasan.nsc.lun.impl.CachedLogicalUnit;
 import io.evasan.nsc.lun.impl.TreeDestageTarget;
@@ -172,11 +174,15 @@ public final class LunService {
 
     /**
      * Deletes a LUN (and its snapshots): unpresents it, refuses new I/O, destages its cached writes,
-     * removes it from the table, then frees its tree.
+     * removes it from the table, then frees its tree. A LUN that hosts see (it or one of its snapshots is
+     * presented) or that has snapshots is deleted only when {@code force} is set; a quarantined LUN serves
+     * nothing, so deleting it (its repair) needs no force.
      *
-     * @throws StorageException NOT_FOUND; INVALID_STATE while it takes part in a snapshot backup or copy
+     * @throws StorageException NOT_FOUND; INVALID_STATE while it takes part in a snapshot backup or copy;
+     *                          {@link LunInUseException} (INVALID_STATE) when it is presented or has snapshots and
+     *                          {@code force} is not set (nothing changed)
      */
-    public void deleteLun(String name) {
+    public void deleteLun(String name, boolean force) {
         host.checkOpen();
         host.promoteDetachedSnapclones();   // a finished snapclone is an independent LUN: it outlives its source
         LunRecord r = host.lun(name);
@@ -184,6 +190,7 @@ public final class LunService {
             host.repairQuarantined("lun-" + r.id());
             return;
         }
+        LunGuard.check(table, r, "deleting LUN " + name, "its hosts lose the LUN and its snapshots are deleted with it", force);
         if (r.kind() == LunRecord.Kind.LOG) {
             backup.removeLog();
         } else if (backup.involves(r.id())) {
@@ -261,12 +268,16 @@ public final class LunService {
      * space it is about to expose before it commits, so the space beyond a LUN's end never leaks
      * older data, whichever step a crash interrupts.
      *
+     * <p>A shrink of a LUN that hosts see (it or one of its snapshots is presented) or that has snapshots is
+     * refused unless {@code force} is set: it would discard data under a host's file system.
+     *
      * @return the new record
      * @throws StorageException NOT_FOUND; INVALID_ARGUMENT (size, or the log LUN); INVALID_STATE while
      *                          the LUN takes part in a snapshot backup or copy, or when the tree refuses
-     *                          to grow a disk with snapshots; SPACE_ALLOCATION_FAILED from the tree
+     *                          to grow a disk with snapshots; SPACE_ALLOCATION_FAILED from the tree;
+     *                          {@link LunInUseException} (INVALID_STATE) for an unforced shrink of a LUN in use
      */
-    public LunRecord resizeLun(String name, long sizeBytes) {
+    public LunRecord resizeLun(String name, long sizeBytes, boolean force) {
         host.checkOpen();
         LunRecord r = host.lun(name);
         host.checkNotQuarantined(r.id(), "LUN " + name);
@@ -288,6 +299,10 @@ public final class LunService {
         }
         if (sizeBytes == r.sizeBytes()) {
             return r;
+        }
+        if (sizeBytes < r.sizeBytes()) {
+            LunGuard.check(table, r, "shrinking LUN " + name + " from " + LunGuard.size(r.sizeBytes()) + " to "
+                    + LunGuard.size(sizeBytes), "the LUN's data beyond " + LunGuard.size(sizeBytes) + " is discarded (a host's file system may still use it)", force);
         }
         long old = r.sizeBytes();
         LunRecord next = new LunRecord(r.id(), r.name(), r.kind(), r.uid(), r.disk(), sizeBytes);
@@ -322,7 +337,9 @@ public final class LunService {
     /**
      * Presents LUN {@code name} to {@code initiator} ("*" = everyone) as host LUN {@code hostLun}.
      *
-     * @throws StorageException NOT_FOUND, ALREADY_EXISTS (host LUN taken), INVALID_ARGUMENT (host LUN range)
+     * @throws StorageException NOT_FOUND, ALREADY_EXISTS (host LUN taken, the initiator already sees the LUN at another
+     *                          host LUN, or it would shadow or be shadowed: {@link PresentationRule}), INVALID_ARGUMENT
+     *                          (initiator name, host LUN range)
      */
     public void presentLun(String initiator, int hostLun, String name) {
         host.checkOpen();
@@ -330,10 +347,12 @@ public final class LunService {
             throw new StorageException(ErrorCode.INVALID_ARGUMENT, "initiator must be non-empty and host LUN 0.."
                     + PresentationTable.MAX_LUN);
         }
+        io.evasan.nsc.lun.InitiatorName.checkPresentable(initiator);
         LunRecord r = host.lun(name);
         host.checkNotQuarantined(r.id(), "LUN " + name);
         synchronized (catalog) {
             boolean had = table.presentations().contains(new Presentation(initiator, hostLun, r.id()));
+            PresentationRule.check(table, initiator, hostLun, r.id());
             table.present(initiator, hostLun, r.id());
             presentation.present(initiator, hostLun, host.unit(r.id()));
             if (!had) {
@@ -396,6 +415,20 @@ public final class LunService {
         }
         synchronized (catalog) {
             host.record(new CellRecord.LunRolledBack(r.id(), r.name(), s.id(), s.name()));
+        }
+    }
+
+    /**
+     * Refuses, unless {@code force}, a backup copy of LUN unit {@code source} onto LUN {@code destination}: one hosts
+     * see, with snapshots, or holding data other than an untouched earlier copy of {@code source} (the copy
+     * overwrites all of it). Only reads.
+     *
+     * @throws StorageException NOT_FOUND; INVALID_STATE (a {@link LunInUseException} when it is presented or has snapshots)
+     */
+    public void checkBackupDestination(String destination, int source, boolean force) {
+        LunRecord d = host.lun(destination);
+        if (d.kind() == LunRecord.Kind.PRIMARY) {   // the engine refuses the log LUN itself
+            LunGuard.checkOverwrite(table, trees, d, backup.holdsCopyOf(d.id(), source), force);
         }
     }
 

@@ -385,7 +385,8 @@ public final class SnapshotService {
      * sees them), through the same write-back cache as LUN writes. Persisted in the LUN table like LUN
      * presentations; a snapclone promoted to a LUN keeps its presentations.
      *
-     * @throws StorageException NOT_FOUND (snapshot), ALREADY_EXISTS (host LUN taken), INVALID_ARGUMENT (initiator, host LUN range)
+     * @throws StorageException NOT_FOUND (snapshot), ALREADY_EXISTS (host LUN taken, seen twice, shadowing:
+     *                          {@link io.evasan.nsc.lun.PresentationRule}), INVALID_ARGUMENT (initiator, host LUN range)
      */
     public void presentSnapshot(String initiator, int hostLun, String snapshotName) {
         host.checkOpen();
@@ -393,6 +394,7 @@ public final class SnapshotService {
             throw new StorageException(ErrorCode.INVALID_ARGUMENT, "initiator must be non-empty and host LUN 0.."
                     + PresentationTable.MAX_LUN);
         }
+        io.evasan.nsc.lun.InitiatorName.checkPresentable(initiator);
         SnapshotRecord s = table.snapshotByName(snapshotName);
         if (s == null) {
             throw new StorageException(ErrorCode.NOT_FOUND, "no snapshot named '" + snapshotName + "'");
@@ -400,6 +402,7 @@ public final class SnapshotService {
         host.checkNotQuarantined(s.id(), "snapshot " + snapshotName);
         synchronized (catalog) {
             boolean had = table.presentations().contains(new Presentation(initiator, hostLun, s.id()));
+            io.evasan.nsc.lun.PresentationRule.check(table, initiator, hostLun, s.id());
             table.present(initiator, hostLun, s.id());
             presentation.present(initiator, hostLun, snapshotUnit(s));
             if (!had) {

@@ -155,7 +155,7 @@ class BackupMaskingRegressionTest {
             LunRecord dst = l.n.ctl.createLun("dst", SIZE);
             l.n.ctl.presentLun(GOOD, 1, "dst");
             l.n.ctl.initiateBackup("victim");
-            l.n.ctl.startBackupCopy("dst", false);
+            l.n.ctl.startBackupCopy("dst", false, true);   // dst is presented: forced
             l.n.ctl.backupEngine().awaitCopy(30_000);
             byte[] status = new byte[10];
             DcmdDescriptor.encodeLopStatus(status, DcmdDescriptor.LOP_COPY_SYSTEM_DRIVE, 2);

@@ -122,11 +122,11 @@ public final class CellStateReplay {
             LunRecord l = cell.luns().createLun(lun, rnd.nextInt(20) == 0 ? 0 : size, null, rnd.nextInt(10) == 0 ? 7 : -1);
             return "createLun " + l;
         } else if (r < 17) {
-            ctl.deleteLun(lun);
+            ctl.deleteLun(lun, true);
             return "deleteLun " + lun;
         } else if (r < 21) {
             long size = (1 + rnd.nextInt(10)) * (1L << 20);
-            ctl.resizeLun(lun, size);
+            ctl.resizeLun(lun, size, true);
             return "resizeLun " + lun + " " + size;
         } else if (r < 31) {
             String ini = INITIATORS[rnd.nextInt(INITIATORS.length)];

@@ -99,7 +99,7 @@ class LunStatsTest {
             ScsiStats.LuStats sa = ((io.evasan.scsi.target.impl.DiskTarget) n.ctl.scsiTarget()).stats().of(a);
             assertSame(sa.reads(), registry.find("evasan.lun.reads").tag("lun", "a").counter());
 
-            n.ctl.deleteLun("a");
+            n.ctl.deleteLun("a", true);   // presented: forced
             for (String m : COUNTERS) {
                 assertNull(registry.find(m).tag("lun", "a").meter(), m + " still registered after delete");
             }

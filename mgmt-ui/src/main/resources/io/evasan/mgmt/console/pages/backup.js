@@ -5,7 +5,7 @@
 
 import { h, replace, fmtBytes, fmtInt, percent, progressBar, updateBar, toast } from '../dom.js';
 import { get, post, put, del, seg, normalizeJobs } from '../api.js';
-import { field, formDialog, confirmDialog, serial, badge, clearErrors, showError } from '../ui.js';
+import { field, formDialog, confirmDialog, forceDialog, needsForce, serial, badge, clearErrors, showError } from '../ui.js';
 import { sizeControls, sizeBytes } from './luns.js';
 
 /** The API error's text plus the seed-003 sense or LOP status it carries. */
@@ -123,7 +123,17 @@ export function create() {
             confirmLabel: 'Remove',
             testid: 'confirm-remove-log',
             onConfirm: async () => {
-              await del('/api/backup/log');
+              try {
+                await del('/api/backup/log');
+              } catch (err) {
+                if (!needsForce(err)) throw err;
+                const forced = await forceDialog({   // hosts see the log (backup) LUN: name it to go on
+                  title: `Remove the log LUN ${b.logLun} while hosts see it?`, lun: b.logLun, message: err.message,
+                  presentations: err.presentations, snapshots: err.snapshots, confirmLabel: 'Remove',
+                  testid: 'force-remove-log', onForce: () => del('/api/backup/log?force=true'),
+                });
+                if (!forced) throw err;
+              }
               toast(`Log LUN ${b.logLun} removed`, 'ok');
               refresh(new Set(['backup', 'luns']));
             },
@@ -179,8 +189,20 @@ export function create() {
       form.addEventListener('submit', async (e) => {
         e.preventDefault();
         clearErrors(form);
+        const body = { destination: dest.value, incremental: incremental.checked };
         try {
-          state = await post('/api/backup/copy', { destination: dest.value, incremental: incremental.checked });
+          try {
+            state = await post('/api/backup/copy', body);
+          } catch (err) {
+            if (!needsForce(err)) throw err;
+            const forced = await forceDialog({   // the copy would overwrite a LUN in use or holding data
+              title: `Overwrite LUN ${body.destination}?`, lun: body.destination, message: err.message,
+              presentations: err.presentations, snapshots: err.snapshots, confirmLabel: 'Overwrite and copy',
+              testid: 'force-backup-copy',
+              onForce: async () => { state = await post('/api/backup/copy?force=true', body); },
+            });
+            if (!forced) throw err;
+          }
           toast(`Copy to ${dest.value} started`, 'ok');
           render();
         } catch (err) {

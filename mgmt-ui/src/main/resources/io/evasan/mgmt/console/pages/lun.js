@@ -6,7 +6,7 @@ import { h, replace, fmtBytes, fmtInt, fmtTime, toast } from '../dom.js';
 import { get, post, put, del, patch, seg, normalizeJobs } from '../api.js';
 import { sizeControls, sizeBytes, bestUnit } from './luns.js';
 import { treeGraph, updateTreeBgcopy } from '../charts.js';
-import { field, formDialog, confirmDialog, serial, badge, clearErrors, showError } from '../ui.js';
+import { field, formDialog, confirmDialog, forceDialog, needsForce, serial, badge, clearErrors, showError } from '../ui.js';
 
 function stamp() {
   const d = new Date();
@@ -327,7 +327,18 @@ export function create(lunName) {
       ],
       onSubmit: async () => {
         const bytes = sizeBytes(ctl, 'sizeBytes');
-        const r = await patch(base, { sizeBytes: bytes });
+        let r;
+        try {
+          r = await patch(base, { sizeBytes: bytes });
+        } catch (err) {
+          if (!needsForce(err)) throw err;
+          const forced = await forceDialog({   // a shrink under hosts or snapshots: name the LUN to go on
+            title: `Shrink ${lunName} while it is in use?`, lun: lunName, message: err.message,
+            presentations: err.presentations, snapshots: err.snapshots, confirmLabel: 'Shrink LUN', testid: 'force-resize',
+            onForce: async () => { r = await patch(base + '?force=true', { sizeBytes: bytes }); },
+          });
+          if (!forced) throw err;
+        }
         toast(`${lunName} is now ${fmtBytes(r.sizeBytes)}`, 'ok');
         lun = r;
         renderDetails();
@@ -339,17 +350,50 @@ export function create(lunName) {
   resizeButton.addEventListener('click', resize);
   snapButton.addEventListener('click', () => takeSnapshot(false));
   cloneButton.addEventListener('click', () => takeSnapshot(true));
-  deleteButton.addEventListener('click', () => confirmDialog({
-    title: `Delete LUN ${lunName}?`,
-    message: `The LUN, its data and its ${lun ? lun.snapshots.length : 0} snapshot(s) are deleted. This cannot be undone.`,
-    confirmLabel: 'Delete LUN',
-    testid: 'confirm-delete-lun',
-    onConfirm: async () => {
-      await del(base);
+  async function deleteLun() {
+    const deleted = () => {
       toast(`LUN ${lunName} deleted`, 'ok');
       location.hash = '#/luns';
-    },
-  }));
+    };
+    const inUse = lun && (lun.presentations.length > 0 || lun.snapshots.length > 0);
+    if (!inUse) {
+      await confirmDialog({
+        title: `Delete LUN ${lunName}?`,
+        message: 'The LUN and its data are deleted. This cannot be undone.',
+        confirmLabel: 'Delete LUN',
+        testid: 'confirm-delete-lun',
+        onConfirm: async () => {
+          await del(base);   // refused (409) if a host was given it meanwhile: the dialog shows why
+          deleted();
+        },
+      });
+      return;
+    }
+    const owners = {};   // initiator -> registered host, to name the hosts that see it
+    try {
+      for (const host of (await get('/api/hosts')).hosts) {
+        for (const i of host.initiators) owners[i.initiator.toLowerCase()] = host.name;
+      }
+    } catch (err) {
+      if (err.status === 401) return;
+    }
+    await forceDialog({
+      title: `Delete LUN ${lunName} while it is in use?`,
+      lun: lunName,
+      message: `The LUN, its data and its ${lun.snapshots.length} snapshot(s) are deleted and every host that sees it loses it. `
+        + 'This cannot be undone.',
+      presentations: lun.presentations.map((p) => ({ ...p, unit: lunName, host: owners[p.initiator.toLowerCase()] })),
+      snapshots: lun.snapshots,
+      confirmLabel: 'Delete LUN',
+      testid: 'confirm-delete-lun',
+      onForce: async () => {
+        await del(base + '?force=true');
+        deleted();
+      },
+    });
+  }
+
+  deleteButton.addEventListener('click', deleteLun);
 
   presentForm.addEventListener('submit', async (e) => {
     e.preventDefault();

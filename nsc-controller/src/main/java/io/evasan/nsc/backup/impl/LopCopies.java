@@ -226,6 +226,14 @@ final class LopCopies {
         }
     }
 
+    /** Whether LUN {@code destLunId} holds, untouched since, the finished copy of a backup of LUN {@code sourceLunId}. */
+    boolean holdsCopyOf(int destLunId, int sourceLunId) {
+        synchronized (lock) {
+            return destLunId >= 0 && destLunId < baselineGen.length && baselineGen[destLunId] >= 0
+                    && baselineLun[destLunId] == sourceLunId;
+        }
+    }
+
     /** Segments written by the last finished copy. */
     long lastCopiedSegments() {
         synchronized (lock) {

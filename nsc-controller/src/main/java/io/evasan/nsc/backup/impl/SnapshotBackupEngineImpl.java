@@ -331,6 +331,14 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
     }
 
     /**
+     * Whether LUN {@code destLunId} holds, untouched since (no host write destaged to it), the finished copy of an
+     * earlier backup of LUN {@code sourceLunId}: the baseline an incremental copy starts from.
+     */
+    public boolean holdsCopyOf(int destLunId, int sourceLunId) {
+        return copies.holdsCopyOf(destLunId, sourceLunId);
+    }
+
+    /**
      * Stops a running copy (LOP status TERMINATED BY COMMAND; the destination forgets its baseline and
      * answers hosts again; the snapshot backup stays active). Waits for the copy thread.
      *

@@ -502,7 +502,7 @@ class ControllerPairModelTest {
             resume();
             Lun l = anyLun();
             log("delete " + l.name + " (unit " + l.id + ")");
-            s.ctl.deleteLun(l.name);
+            s.ctl.deleteLun(l.name, true);   // the model deletes presented LUNs and LUNs with snapshots
             luns.remove(l.name);
             for (Snap sn : new ArrayList<>(snaps.values())) {
                 if (sn.lun.equals(l.name)) {
@@ -522,7 +522,7 @@ class ControllerPairModelTest {
                     : Math.max(16 * BLOCK, l.image.length - BLOCK * (1 + rnd.nextInt(128)));
             log("resize " + l.name + " " + hex(l.image.length) + " -> " + hex(size));
             try {
-                LunRecord r = s.ctl.resizeLun(l.name, size);
+                LunRecord r = s.ctl.resizeLun(l.name, size, true);
                 assertEquals(size, r.sizeBytes());
             } catch (StorageException e) {
                 boolean hasSnaps = snaps.values().stream().anyMatch(sn -> sn.lun.equals(l.name));

@@ -343,7 +343,7 @@ class ControllerPairTest {
             s.ctl.writeCache().write(1, prim.id(), 0, ByteBuffer.wrap(before), false);
             s.ctl.initiateBackup("prim");
             s.ctl.writeCache().write(1, prim.id(), 0, ByteBuffer.wrap(after), false);
-            s.ctl.startBackupCopy("dst", false);
+            s.ctl.startBackupCopy("dst", false, true);
             s.ctl.backupEngine().pauseCopy();
             DrillReport d = s.pair.kill(NscId.B);
             assertTrue(d.takeoverMillis() >= 0, d.toString());
