@@ -30,7 +30,8 @@ class ApplianceConformanceTest {
     void shouldPassClaimedIscsiTestCuSuitesAgainstTheAppliance() throws Exception {
         Clients.require("iscsi-test-cu");
         EmbeddedAppliance.Options o = new EmbeddedAppliance.Options(dir.resolve("data"), "127.0.0.1", 0,
-                EmbeddedAppliance.DEFAULT_IQN, RaidLevel.RAID0, 100L << 20, true, false, "127.0.0.1", 0);
+                EmbeddedAppliance.DEFAULT_IQN, RaidLevel.RAID0, 100L << 20, true, false, "127.0.0.1", 0)
+                .withHeartbeatTimeout(EmbeddedAppliance.TEST_HEARTBEAT_TIMEOUT_MS);   // no failover from a loaded machine
         List<IscsiTestCu.SuiteResult> results;
         try (EmbeddedAppliance app = EmbeddedAppliance.start(o)) {
             results = IscsiTestCu.runAll(app.iscsiUrl(0), Paths.get("target", "iscsi-test-cu-appliance"), 600);
@@ -51,7 +52,8 @@ class ApplianceConformanceTest {
     void shouldPassMultipathIoAcrossTheTwoControllersPortals() throws Exception {
         Clients.require("iscsi-test-cu");
         EmbeddedAppliance.Options o = new EmbeddedAppliance.Options(dir.resolve("datamp"), "127.0.0.1", 0,
-                EmbeddedAppliance.DEFAULT_IQN, RaidLevel.RAID0, 100L << 20, true, false, "127.0.0.1", 0);
+                EmbeddedAppliance.DEFAULT_IQN, RaidLevel.RAID0, 100L << 20, true, false, "127.0.0.1", 0)
+                .withHeartbeatTimeout(EmbeddedAppliance.TEST_HEARTBEAT_TIMEOUT_MS);   // no failover from a loaded machine
         List<IscsiTestCu.SuiteResult> results;
         try (EmbeddedAppliance app = EmbeddedAppliance.start(o)) {
             String viaB = "iscsi://127.0.0.1:" + app.iscsiPort(io.evasan.nsc.api.NscId.B, 0) + "/"
@@ -80,7 +82,7 @@ class ApplianceConformanceTest {
         Clients.require("iscsi-test-cu");
         EmbeddedAppliance.Options o = new EmbeddedAppliance.Options(dir.resolve("data512"), "127.0.0.1", 0,
                 EmbeddedAppliance.DEFAULT_IQN, RaidLevel.RAID0, 100L << 20, true, false, "127.0.0.1", 0)
-                .withPhysicalBlockBytes(512);
+                .withPhysicalBlockBytes(512).withHeartbeatTimeout(EmbeddedAppliance.TEST_HEARTBEAT_TIMEOUT_MS);
         List<IscsiTestCu.SuiteResult> results;
         try (EmbeddedAppliance app = EmbeddedAppliance.start(o)) {
             results = IscsiTestCu.runSuites(app.iscsiUrl(0), Paths.get("target", "iscsi-test-cu-appliance-512"), 300,

@@ -62,7 +62,8 @@ class HostChapScenarioTest {
     void shouldEnforceTheChapSecretOfARegisteredHost() throws Exception {
         Clients.require("iscsi-inq");
         EmbeddedAppliance.Options o = new EmbeddedAppliance.Options(dir.resolve("data"), "127.0.0.1", 0,
-                EmbeddedAppliance.DEFAULT_IQN, RaidLevel.RAID5, 64L << 20, true, false, "127.0.0.1", 0);
+                EmbeddedAppliance.DEFAULT_IQN, RaidLevel.RAID5, 64L << 20, true, false, "127.0.0.1", 0)
+                .withHeartbeatTimeout(EmbeddedAppliance.TEST_HEARTBEAT_TIMEOUT_MS);   // no failover from a loaded machine
         String token;
         try (EmbeddedAppliance app = EmbeddedAppliance.start(o)) {
             token = app.createdToken().orElseThrow();
@@ -106,7 +107,8 @@ class HostChapScenarioTest {
     void shouldRotateTheSecretsAndMoveTheLunsOfAnEditedHost() throws Exception {
         Clients.require("iscsi-inq");
         EmbeddedAppliance.Options o = new EmbeddedAppliance.Options(dir.resolve("data"), "127.0.0.1", 0,
-                EmbeddedAppliance.DEFAULT_IQN, RaidLevel.RAID5, 64L << 20, true, false, "127.0.0.1", 0);
+                EmbeddedAppliance.DEFAULT_IQN, RaidLevel.RAID5, 64L << 20, true, false, "127.0.0.1", 0)
+                .withHeartbeatTimeout(EmbeddedAppliance.TEST_HEARTBEAT_TIMEOUT_MS);   // no failover from a loaded machine
         String newSecret = "rotated-secret-0815";
         String mutual = "tgtuser%target-secret-0042";
         String token;

@@ -59,7 +59,8 @@ class IscsiSnapshotPresentTest {
         System.out.println("IscsiSnapshotPresentTest seed=" + seed);
         long[] offsets = offsets(new Random(seed));
         EmbeddedAppliance.Options o = new EmbeddedAppliance.Options(dir.resolve("data"), "127.0.0.1", 0,
-                EmbeddedAppliance.DEFAULT_IQN, RaidLevel.RAID5, LUN_BYTES, true, false, "127.0.0.1", 0);
+                EmbeddedAppliance.DEFAULT_IQN, RaidLevel.RAID5, LUN_BYTES, true, false, "127.0.0.1", 0)
+                .withHeartbeatTimeout(EmbeddedAppliance.TEST_HEARTBEAT_TIMEOUT_MS);   // no failover from a loaded machine
         try (EmbeddedAppliance app = EmbeddedAppliance.start(o)) {
             http = HttpClient.newHttpClient();
             base = "http://127.0.0.1:" + app.mgmtPort();

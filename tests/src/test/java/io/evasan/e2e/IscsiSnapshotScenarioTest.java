@@ -49,7 +49,8 @@ class IscsiSnapshotScenarioTest {
         long[] offsets = scatteredOffsets(rnd);
 
         EmbeddedAppliance.Options o = new EmbeddedAppliance.Options(dir.resolve("data"), "127.0.0.1", 0,
-                EmbeddedAppliance.DEFAULT_IQN, RaidLevel.RAID5, LUN_BYTES, true, false, "127.0.0.1", 0);
+                EmbeddedAppliance.DEFAULT_IQN, RaidLevel.RAID5, LUN_BYTES, true, false, "127.0.0.1", 0)
+                .withHeartbeatTimeout(EmbeddedAppliance.TEST_HEARTBEAT_TIMEOUT_MS);   // no failover from a loaded machine
         try (EmbeddedAppliance app = EmbeddedAppliance.start(o)) {
             app.controller().defineLogLun("log0", 128L << 20);
             app.controller().presentLun("*", 1, "log0");
@@ -181,7 +182,8 @@ class IscsiSnapshotScenarioTest {
     void shouldAnswerDiscoveryAndInquiryOnFirstStart() throws Exception {
         Clients.require("iscsi-ls", "iscsi-inq");
         EmbeddedAppliance.Options o = new EmbeddedAppliance.Options(dir.resolve("data2"), "127.0.0.1", 0,
-                EmbeddedAppliance.DEFAULT_IQN, RaidLevel.RAID1, LUN_BYTES, true, false, "127.0.0.1", 0);
+                EmbeddedAppliance.DEFAULT_IQN, RaidLevel.RAID1, LUN_BYTES, true, false, "127.0.0.1", 0)
+                .withHeartbeatTimeout(EmbeddedAppliance.TEST_HEARTBEAT_TIMEOUT_MS);   // no failover from a loaded machine
         try (EmbeddedAppliance app = EmbeddedAppliance.start(o)) {
             assertTrue(app.firstStart());
             Clients.Result ls = Clients.run(60, List.of("iscsi-ls", "-s", "iscsi://127.0.0.1:" + app.iscsiPort()));

@@ -37,7 +37,8 @@ class IscsiBackupMaskingE2eTest {
     @Test
     void shouldRefuseTheIntrudersRawLopStartOverIscsi() throws Exception {
         EmbeddedAppliance.Options o = new EmbeddedAppliance.Options(dir.resolve("data"), "127.0.0.1", 0,
-                EmbeddedAppliance.DEFAULT_IQN, RaidLevel.RAID0, 64L << 20, true, false, "127.0.0.1", 0);
+                EmbeddedAppliance.DEFAULT_IQN, RaidLevel.RAID0, 64L << 20, true, false, "127.0.0.1", 0)
+                .withHeartbeatTimeout(EmbeddedAppliance.TEST_HEARTBEAT_TIMEOUT_MS);   // no failover from a loaded machine
         try (EmbeddedAppliance app = EmbeddedAppliance.start(o)) {
             Controller ctl = app.controller();
             ctl.defineLogLun("log", 16L << 20);
