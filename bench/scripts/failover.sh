@@ -94,7 +94,8 @@ b_acks() { # writes acknowledged by NSC B's cache (Prometheus summary count)
     | sed -n 's/^evasan_cache_ack_latency_seconds_count{cache="nsc-b"} \([0-9.E]*\)$/\1/p' | head -1
 }
 acks() { local n; n="$(grep -c '^ACK' "$WORK/ack.log" 2>/dev/null)" || true; echo "${n:-0}"; }
-last_ack_time() { awk '$1 == "ACK" { t = $2 } END { print t + 0 }' "$WORK/ack.log"; }
+# (printf, not print: awk prints a fraction with OFMT %.6g, i.e. an epoch time rounded to 10^4 s)
+last_ack_time() { awk '$1 == "ACK" { t = $2 } END { printf "%.6f\n", t + 0 }' "$WORK/ack.log"; }
 
 : >"$WORK/incidents"
 ensure_pair || exit 1

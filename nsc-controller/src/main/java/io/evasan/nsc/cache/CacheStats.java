@@ -1,17 +1,15 @@
 package io.evasan.nsc.cache;
 
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.ToDoubleFunction;
 
 /**
- * The cache's meters, all registered up front (tag {@code cache=<name>}):
+ * One cache's counters and its share of the meters of its name ({@link CacheMeters}, tag {@code cache=<name>}):
  * <ul>
  * <li>{@code evasan.cache.dirty.bytes} (gauge): acknowledged bytes not yet destaged;</li>
  * <li>{@code evasan.cache.capacity.bytes} (gauge);</li>
@@ -23,11 +21,12 @@ import java.util.function.ToDoubleFunction;
  * <li>{@code evasan.cache.backpressure.waits} (counter) and {@code evasan.cache.backpressure.wait}
  *     (timer): writes that had to wait for room, and how long.</li>
  * </ul>
- * Invariant: recording never allocates beyond what the registry's meters do; the gauges read the
- * cache's own counters.
+ * Invariant: recording never allocates beyond what the registry's meters do; the gauges read this cache's own
+ * counters while it is its name's current generation; the counters and timers are shared by the name's generations
+ * (so the accessors below that read them count across a controller's restarts).
  */
 public final class CacheStats {
-    private final MeterRegistry registry;
+    private final CacheMeters meters;
     private final AtomicLong dirtyBytes = new AtomicLong();
     private final AtomicLong capacityBytes = new AtomicLong();
     private final Counter destagedBytes;
@@ -45,25 +44,29 @@ public final class CacheStats {
         this(new SimpleMeterRegistry(), cacheName);
     }
 
+    /**
+     * The one cache of {@code cacheName} in {@code registry} (a name whose cache is reopened, as a restarted
+     * controller's is, takes each generation's stats from one {@link CacheMeters}).
+     */
     public CacheStats(MeterRegistry registry, String cacheName) {
-        this.registry = registry;
-        String[] tags = {"cache", cacheName};
-        ToDoubleFunction<AtomicLong> get = AtomicLong::doubleValue;
-        Gauge.builder("evasan.cache.dirty.bytes", dirtyBytes, get).tags(tags).baseUnit("bytes").register(registry);
-        Gauge.builder("evasan.cache.capacity.bytes", capacityBytes, get).tags(tags).baseUnit("bytes").register(registry);
-        destagedBytes = Counter.builder("evasan.cache.destaged.bytes").tags(tags).baseUnit("bytes").register(registry);
-        destagedWrites = Counter.builder("evasan.cache.destaged.writes").tags(tags).register(registry);
-        destageErrors = Counter.builder("evasan.cache.destage.errors").tags(tags).register(registry);
-        destageLostBytes = Counter.builder("evasan.cache.destage.lost.bytes").tags(tags).baseUnit("bytes")
-                .description("bytes of acknowledged writes given up because their backend lost its data").register(registry);
-        ackLatency = Timer.builder("evasan.cache.ack.latency").tags(tags).publishPercentiles(0.5, 0.99)
-                .register(registry);
-        markerLatency = Timer.builder("evasan.cache.marker.latency").tags(tags).register(registry);
-        backPressureWaits = Counter.builder("evasan.cache.backpressure.waits").tags(tags).register(registry);
-        backPressureWait = Timer.builder("evasan.cache.backpressure.wait").tags(tags).register(registry);
+        this(new CacheMeters(registry, cacheName));
     }
 
-    public MeterRegistry registry() { return registry; }
+    /** The next generation of {@code meters}' name: from now on its gauges read this ({@link CacheMeters#nextGeneration}). */
+    CacheStats(CacheMeters meters) {
+        this.meters = meters;
+        destagedBytes = meters.destagedBytes;
+        destagedWrites = meters.destagedWrites;
+        destageErrors = meters.destageErrors;
+        destageLostBytes = meters.destageLostBytes;
+        ackLatency = meters.ackLatency;
+        markerLatency = meters.markerLatency;
+        backPressureWaits = meters.backPressureWaits;
+        backPressureWait = meters.backPressureWait;
+        meters.current(this);   // last: the gauges see every field set
+    }
+
+    public MeterRegistry registry() { return meters.registry(); }
 
     public void setCapacity(long bytes) { capacityBytes.set(bytes); }
     public void addDirty(long delta) { dirtyBytes.addAndGet(delta); }
@@ -87,6 +90,7 @@ public final class CacheStats {
     }
 
     public long dirtyBytes() { return dirtyBytes.get(); }
+    public long capacityBytes() { return capacityBytes.get(); }
     public double destagedBytes() { return destagedBytes.count(); }
     public double destagedWrites() { return destagedWrites.count(); }
     public double destageErrors() { return destageErrors.count(); }

@@ -9,6 +9,7 @@ import io.evasan.nsc.api.NscId;
 import io.evasan.nsc.api.NscState;
 import io.evasan.nsc.api.NscView;
 import io.evasan.nsc.cache.CacheConfig;
+import io.evasan.nsc.cache.CacheMeters;
 import io.evasan.nsc.cache.CacheStats;
 import io.evasan.nsc.cache.CachedItem;
 import io.evasan.nsc.cache.DestageTarget;
@@ -105,6 +106,8 @@ public final class ControllerPair implements AutoCloseable {
         /** Whether its heartbeat monitor started with the cell (the boot grace applies) rather than at a restart. */
         volatile boolean bootMonitor;
         final AtomicLong takeovers = new AtomicLong();
+        /** Its caches' meters (with a registry): registered with its first cache, fed by each one after it. */
+        CacheMeters meters;
 
         Nsc(NscId id) {
             this.id = id;
@@ -333,8 +336,7 @@ public final class ControllerPair implements AutoCloseable {
             return o == null || o.owner() == n.id;
         });
         try {
-            WriteBackCache c = new WriteBackCache(cc, f, f, options.registry() == null ? new CacheStats(n.name())
-                    : new CacheStats(options.registry(), n.name()));
+            WriteBackCache c = new WriteBackCache(cc, f, f, nextStats(n));
             if (f.droppedAtReplay() > 0) {
                 LOG.log(System.Logger.Level.INFO, n.name() + ": " + f.droppedAtReplay() + " logged writes and markers of "
                         + "units its partner took over were not replayed");
@@ -343,6 +345,17 @@ public final class ControllerPair implements AutoCloseable {
         } finally {
             f.replayDone();
         }
+    }
+
+    /** The stats of {@code n}'s next cache: its meters are registered once and read the newest cache. */
+    private CacheStats nextStats(Nsc n) {
+        if (options.registry() == null) {
+            return new CacheStats(n.name());
+        }
+        if (n.meters == null) {
+            n.meters = new CacheMeters(options.registry(), n.name());
+        }
+        return n.meters.nextGeneration();
     }
 
     /**
