@@ -11,7 +11,6 @@ import io.evasan.nsc.api.NscView;
 import io.evasan.nsc.cache.CacheConfig;
 import io.evasan.nsc.cache.CacheMeters;
 import io.evasan.nsc.cache.CacheStats;
-import io.evasan.nsc.cache.CachedItem;
 import io.evasan.nsc.cache.DestageTarget;
 import io.evasan.nsc.cache.WriteCache;
 import io.evasan.nsc.cache.impl.MirrorReplica;
@@ -768,32 +767,11 @@ public final class ControllerPair implements AutoCloseable {
                     }
                     // the unit is gone (deleted): nothing of it is cached any more, only its record moves
                 }
-                awaitMarkersGone(from, unit);
+                from.awaitNothingPending(unit);   // its markers fired
             }
             table.put(o.ownedBy(to));
             return null;
         });
-    }
-
-    private static void awaitMarkersGone(WriteBackCache c, int unit) {
-        while (true) {
-            boolean pending = false;
-            for (CachedItem it : c.pendingItems()) {
-                if (it.lunId() == unit) {
-                    pending = true;
-                    break;
-                }
-            }
-            if (!pending) {
-                return;
-            }
-            try {
-                Thread.sleep(1);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new StorageException(ErrorCode.BUSY, "interrupted while unit " + unit + " was moving");
-            }
-        }
     }
 
     // ------------------------------------------------------------------ views
