@@ -1,6 +1,5 @@
 package io.evasan.nsc.cache;
 
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -29,14 +28,6 @@ public final class CacheStats {
     private final CacheMeters meters;
     private final AtomicLong dirtyBytes = new AtomicLong();
     private final AtomicLong capacityBytes = new AtomicLong();
-    private final Counter destagedBytes;
-    private final Counter destagedWrites;
-    private final Counter destageErrors;
-    private final Counter destageLostBytes;
-    private final Timer ackLatency;
-    private final Timer markerLatency;
-    private final Counter backPressureWaits;
-    private final Timer backPressureWait;
     private final AtomicLong backPressureWaitCount = new AtomicLong();
 
     /** Stats on a private {@link SimpleMeterRegistry}. */
@@ -55,14 +46,6 @@ public final class CacheStats {
     /** The next generation of {@code meters}' name: from now on its gauges read this ({@link CacheMeters#nextGeneration}). */
     CacheStats(CacheMeters meters) {
         this.meters = meters;
-        destagedBytes = meters.destagedBytes;
-        destagedWrites = meters.destagedWrites;
-        destageErrors = meters.destageErrors;
-        destageLostBytes = meters.destageLostBytes;
-        ackLatency = meters.ackLatency;
-        markerLatency = meters.markerLatency;
-        backPressureWaits = meters.backPressureWaits;
-        backPressureWait = meters.backPressureWait;
         meters.current(this);   // last: the gauges see every field set
     }
 
@@ -72,30 +55,30 @@ public final class CacheStats {
     public void addDirty(long delta) { dirtyBytes.addAndGet(delta); }
 
     public void destaged(int bytes) {
-        destagedBytes.increment(bytes);
-        destagedWrites.increment();
+        meters.destagedBytes.increment(bytes);
+        meters.destagedWrites.increment();
     }
 
-    public void destageError() { destageErrors.increment(); }
+    public void destageError() { meters.destageErrors.increment(); }
     /** A write of {@code bytes} was given up after bounded attempts: its backend lost the data. */
-    public void destageLost(int bytes) { destageLostBytes.increment(bytes); }
-    public double destageLostBytes() { return destageLostBytes.count(); }
-    public void ack(long nanos) { ackLatency.record(nanos, TimeUnit.NANOSECONDS); }
-    public void marker(long nanos) { markerLatency.record(nanos, TimeUnit.NANOSECONDS); }
+    public void destageLost(int bytes) { meters.destageLostBytes.increment(bytes); }
+    public double destageLostBytes() { return meters.destageLostBytes.count(); }
+    public void ack(long nanos) { meters.ackLatency.record(nanos, TimeUnit.NANOSECONDS); }
+    public void marker(long nanos) { meters.markerLatency.record(nanos, TimeUnit.NANOSECONDS); }
 
     public void backPressure(long nanos) {
-        backPressureWaits.increment();
+        meters.backPressureWaits.increment();
         backPressureWaitCount.incrementAndGet();
-        backPressureWait.record(nanos, TimeUnit.NANOSECONDS);
+        meters.backPressureWait.record(nanos, TimeUnit.NANOSECONDS);
     }
 
     public long dirtyBytes() { return dirtyBytes.get(); }
     public long capacityBytes() { return capacityBytes.get(); }
-    public double destagedBytes() { return destagedBytes.count(); }
-    public double destagedWrites() { return destagedWrites.count(); }
-    public double destageErrors() { return destageErrors.count(); }
+    public double destagedBytes() { return meters.destagedBytes.count(); }
+    public double destagedWrites() { return meters.destagedWrites.count(); }
+    public double destageErrors() { return meters.destageErrors.count(); }
     public long backPressureWaits() { return backPressureWaitCount.get(); }
-    public Timer ackLatency() { return ackLatency; }
-    public Timer markerLatency() { return markerLatency; }
-    public Timer backPressureWait() { return backPressureWait; }
+    public Timer ackLatency() { return meters.ackLatency; }
+    public Timer markerLatency() { return meters.markerLatency; }
+    public Timer backPressureWait() { return meters.backPressureWait; }
 }
