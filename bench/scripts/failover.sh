@@ -24,7 +24,9 @@
 #
 # When strace is installed, the initiator's connect() calls are traced (strace --seccomp-bpf, only
 # connect stops the process): columns conn1 = first reconnect attempt after the kill, conn-tko = first
-# attempt after the takeover, in ms after the takeover (how long the initiator's retry waited).
+# attempt after the takeover, in ms after the takeover (how long the initiator's retry waited). A crashed
+# controller's portal is dark, not gone: the attempt made before the takeover is held unanswered and logs in
+# once the partner has the portal, so conn-tko is normally a later reconnect (the failback's).
 #
 # --gap S: seconds the client keeps writing through B after the failback before the next kill
 # (default 4). libiscsi defers a reconnect that follows its previous one by less than a few seconds:
@@ -94,7 +96,8 @@ b_acks() { # writes acknowledged by NSC B's cache (Prometheus summary count)
     | sed -n 's/^evasan_cache_ack_latency_seconds_count{cache="nsc-b"} \([0-9.E]*\)$/\1/p' | head -1
 }
 acks() { local n; n="$(grep -c '^ACK' "$WORK/ack.log" 2>/dev/null)" || true; echo "${n:-0}"; }
-last_ack_time() { awk '$1 == "ACK" { t = $2 } END { print t + 0 }' "$WORK/ack.log"; }
+# (printf, not print: awk prints a fraction with OFMT %.6g, i.e. an epoch time rounded to 10^4 s)
+last_ack_time() { awk '$1 == "ACK" { t = $2 } END { printf "%.6f\n", t + 0 }' "$WORK/ack.log"; }
 
 : >"$WORK/incidents"
 ensure_pair || exit 1
@@ -323,13 +326,20 @@ print("%-46s %8.0f %8.0f ms" % ("drill request -> client's next ack (qemu-io)", 
 print("%-46s %8.0f %8.0f ms" % ("client stall at the kill (longest ack gap)", *stall))
 print("%-46s %8.0f %8.0f ms" % ("restart of B (answer)", *rst))
 print("%-46s %8.0f %8.0f ms" % ("client stall at the failback", *fbs))
-lag = [x for x in col(10) if x == x]
-if lag:
-    print("%-46s %8.0f %8.0f ms" % ("initiator's first reconnect after the takeover", *mm(lag)))
-    print("  (after the takeover instant; libiscsi's first attempt, at %.0f ms median after the kill, finds the"
-          " dead portal)" % statistics.median([x for x in col(9) if x == x]))
-    rest = [r_[4] - r_[2] - r_[10] for r_ in ([float(x) for x in r] for r in fig) if r_[10] == r_[10]]
+rows = [[float(x) for x in r] for r in fig]
+# a kill whose client ack came before any connect() after the takeover was served by the attempt made before it
+# (held on the dark portal until the takeover); the others reconnected after it (refused before, backed off)
+held = [r_ for r_ in rows if r_[10] == r_[10] and r_[4] - r_[2] < r_[10]]
+late = [r_ for r_ in rows if r_[10] == r_[10] and r_[4] - r_[2] >= r_[10]]
+if held or late:
+    print("  kills served by the initiator's attempt made before the takeover (held on the dark portal): %d of %d;"
+          " its first attempt came %.0f ms median after the kill" % (len(held), n,
+          statistics.median([x for x in col(9) if x == x] or [float("nan")])))
+if late:
+    print("%-46s %8.0f %8.0f ms" % ("initiator's first reconnect after the takeover", *mm([r_[10] for r_ in late])))
+    rest = [r_[4] - r_[2] - r_[10] for r_ in late]
     print("%-46s %8.0f %8.0f ms" % ("  client-ack - takeover - that wait (login+write)", *mm(rest)))
+if rows:
     orphan = sum(1 for r in fig if float(r[3]) - float(r[2]) < 20 and float(r[4]) - float(r[3]) > 200)
     print("  kills where firstIoMillis is within 20 ms of the takeover but the client's ack came > 200 ms later"
           " (an I/O completed for no reconnected host): %d of %d" % (orphan, n))

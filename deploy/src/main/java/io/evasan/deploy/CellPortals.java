@@ -17,9 +17,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * The cell's four iSCSI portals, two per controller (the seed's two host ports): NSC A's on the first two
  * addresses (relative target ports 1, 2), NSC B's on the next two (3, 4); each portal group tag equals its relative
  * port id, and SendTargets from any portal lists all four. A controller's portals follow it as persistent ports do:
- * when it crashes they go dark at once (connections reset, nothing more answered); when its partner takes over,
- * the partner serves the same addresses with the same port identities, so a single-path initiator reconnects to
- * the address it knew; when it is back, its portals return to it (connections on them are closed and log in again).
+ * when it crashes they go dark at once (connections reset, nothing more answered: a connection attempt meanwhile
+ * is held unanswered, as by an address whose owner is gone, not refused); when its partner takes over, the partner
+ * serves the same addresses with the same port identities (a held attempt logs in then), so a single-path initiator
+ * reconnects to the address it knew; when it is back, its portals return to it (connections on them are closed and log in again).
  *
  * <p>Invariant: every server serves the same target name with the cell's CHAP secrets as they are now (a portal
  * started at a takeover gets the secrets registered before it).
@@ -118,9 +119,9 @@ final class CellPortals implements PairListener, InitiatorSecrets, AutoCloseable
     public synchronized void crashed(NscId nsc) {
         for (Portal p : portals) {
             if (p.nsc() == nsc) {
-                IscsiTargetServer s = servers.remove(p.relativePort());
+                IscsiTargetServer s = servers.get(p.relativePort());
                 if (s != null) {
-                    s.kill();
+                    s.darken();   // connections reset; an initiator's reconnect waits for the takeover
                 }
             }
         }
@@ -133,7 +134,12 @@ final class CellPortals implements PairListener, InitiatorSecrets, AutoCloseable
         }
         for (Portal p : portals) {
             if (p.nsc() == dead) {
-                IscsiTargetServer old = servers.remove(p.relativePort());
+                IscsiTargetServer old = servers.get(p.relativePort());
+                if (old != null && old.dark()) {
+                    old.relight();   // a crashed controller's dark portal: served from now on, held logins first
+                    continue;
+                }
+                servers.remove(p.relativePort());
                 if (old != null) {
                     old.kill();   // a hung controller's ports: fenced with it
                 }

@@ -1,16 +1,20 @@
 package io.evasan.iscsi;
 
 import io.evasan.iscsi.impl.TargetCore;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.NetSocket;
 
 /**
  * An iSCSI target (RFC 7143) listening on one portal, feeding the {@link io.evasan.scsi.ScsiTarget}s
  * of its {@link IscsiTargetConfig}. Embeddable: {@link #start()} binds and returns the actual port
  * (useful with port 0), {@link #stop()} closes every connection and the listener, {@link #kill()} resets
- * them as a crash would.
+ * them as a crash would, {@link #darken()} too but keeps the address (new connections wait unanswered) until
+ * {@link #relight()} serves it again.
  *
  * <p>Invariant: after {@code start()} returns, the portal accepts logins; after {@code stop()}
  * returns, no session of this server is open and (when the server created its own Vert.x) no
@@ -20,9 +24,18 @@ public final class IscsiTargetServer {
     private final IscsiTargetConfig config;
     private final Vertx vertx;
     private final boolean ownVertx;
-    private final TargetCore core;
+    /** Serves the portal's connections; a fresh one after {@link #relight}. */
+    private volatile TargetCore core;
+    /** Connections that arrived while dark ({@link #darken}), unread until {@link #relight}; guarded by itself. */
+    private final java.util.List<Held> held = new java.util.ArrayList<>();
+    /** Guarded by {@link #held}. */
+    private boolean dark;
     private NetServer server;
     private boolean vertxClosed;
+
+    /** A connection held while the portal is dark, with the context it arrived on. */
+    private record Held(NetSocket socket, Context context) {
+    }
 
     /** A server on its own Vert.x instance. */
     public IscsiTargetServer(IscsiTargetConfig config) {
@@ -53,12 +66,28 @@ public final class IscsiTargetServer {
                 .setTcpNoDelay(true)
                 .setReuseAddress(true); // socket buffer sizes left to the kernel's autotuning
         NetServer s = vertx.createNetServer(o);
-        s.connectHandler(core::accept);
+        s.connectHandler(this::accept);
         server = s;
         return s.listen().map(ns -> {
             core.boundPort(ns.actualPort());
             return ns.actualPort();
         });
+    }
+
+    private void accept(NetSocket socket) {
+        synchronized (held) {
+            if (dark) {
+                autoRead(socket, false);   // nothing read (it stays in the kernel), nothing answered until lit
+                held.add(new Held(socket, Vertx.currentContext()));
+                socket.closeHandler(v -> {
+                    synchronized (held) {
+                        held.removeIf(h -> h.socket() == socket);
+                    }
+                });
+                return;
+            }
+        }
+        core.accept(socket);
     }
 
     /** Binds the portal and waits; returns the bound port. Not to be called on an event loop. */
@@ -109,8 +138,9 @@ public final class IscsiTargetServer {
         return core.timedOutConnections();
     }
 
-    /** Closes all connections and the listener; closes the Vert.x instance when owned. */
+    /** Closes all connections (and those held while dark) and the listener; closes the Vert.x instance when owned. */
     public synchronized void stop() {
+        closeHeld();
         core.closeAll();
         closeListenerAndVertx("stop");
     }
@@ -124,8 +154,82 @@ public final class IscsiTargetServer {
      * called on an event loop.
      */
     public synchronized void kill() {
+        closeHeld();
         core.killAll();
         closeListenerAndVertx("kill");
+    }
+
+    /**
+     * A crash of the controller serving the portal while its partner will take the portal over: every connection
+     * is reset at once as by {@link #kill}, but the address stays dark rather than gone: the listener stays, and
+     * a connection arriving meanwhile is held unanswered (nothing read from it, nothing written) until
+     * {@link #relight} serves it, as the address would once its new owner has it. Not to be called on an event loop.
+     */
+    public synchronized void darken() {
+        synchronized (held) {
+            dark = true;
+        }
+        core.killAll();
+    }
+
+    /** Connections waiting unanswered on the dark portal. */
+    public int heldConnections() {
+        synchronized (held) {
+            return held.size();
+        }
+    }
+
+    /** Whether the portal is dark ({@link #darken}, not yet {@link #relight lit}). */
+    public boolean dark() {
+        synchronized (held) {
+            return dark;
+        }
+    }
+
+    /**
+     * The portal is served again, as a fresh server with the same configuration (the partner's, which took it
+     * over): the connections held while dark are served from their login on, in the order they arrived.
+     */
+    public synchronized void relight() {
+        TargetCore fresh = new TargetCore(vertx, config);
+        fresh.boundPort(core.boundPort());
+        core = fresh;
+        java.util.List<Held> waiting;
+        synchronized (held) {
+            if (!dark) {
+                throw new IllegalStateException("the portal is not dark");
+            }
+            dark = false;
+            waiting = new java.util.ArrayList<>(held);
+            held.clear();
+        }
+        for (Held h : waiting) {
+            Runnable serve = () -> {
+                h.socket().closeHandler(null);
+                fresh.accept(h.socket());
+                autoRead(h.socket(), true);
+            };
+            if (h.context() != null) {
+                h.context().runOnContext(v -> serve.run());
+            } else {
+                serve.run();
+            }
+        }
+    }
+
+    private static void autoRead(NetSocket socket, boolean on) {
+        ((NetSocketInternal) socket).channelHandlerContext().channel().config().setAutoRead(on);
+    }
+
+    private void closeHeld() {
+        java.util.List<Held> waiting;
+        synchronized (held) {
+            waiting = new java.util.ArrayList<>(held);
+            held.clear();
+        }
+        for (Held h : waiting) {
+            h.socket().close();
+        }
     }
 
     private void closeListenerAndVertx(String what) {

@@ -188,6 +188,45 @@ class PortalsTest {
         assertEquals(1, b.nexuses.get(0).relativeTargetPortId());
     }
 
+    @Test
+    void shouldHoldALoginOnADarkPortalUnansweredAndServeItOnceThePortalIsLitAgain() throws Exception {
+        RamDiskScsiTarget target = new RamDiskScsiTarget(1 << 20);
+        byte[] pattern = new byte[4096];
+        Arrays.fill(pattern, (byte) 0x3c);
+        System.arraycopy(pattern, 0, target.disk, 8 * 512, pattern.length);
+        IscsiTargetServer portal = portal(target, 0, 1);
+        int port = portal.port();
+        TestInitiator before = session(port, 0);
+        portal.darken();
+        assertDroppedWithoutAByte(before);
+        assertTrue(portal.dark());
+
+        TestInitiator waiting = connect(port);   // the address is dark, not gone: the connection is taken and held
+        waiting.isid[5] = 1;
+        java.util.concurrent.CompletableFuture<Integer> login = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return TestInitiator.statusOf(waiting.loginNormal(IQN, "HeaderDigest=None", "DataDigest=None"));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        long deadline = System.currentTimeMillis() + 5000;
+        while (portal.heldConnections() == 0 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(5);
+        }
+        assertEquals(1, portal.heldConnections());
+        assertEquals(0, portal.connectionCount(), "nothing of the held connection is read while dark");
+        assertFalse(login.isDone());
+
+        portal.relight();   // the partner serves the portal now
+        assertFalse(portal.dark());
+        assertEquals(0, login.get(10, java.util.concurrent.TimeUnit.SECONDS), "the held login succeeds");
+        assertArrayEquals(pattern, read(waiting, 0x702, 8, 8));
+        assertEquals(0, portal.heldConnections());
+        TestInitiator later = session(port, 2);
+        assertArrayEquals(pattern, read(later, 0x703, 8, 8));
+    }
+
     /** The target closed (or reset) the connection and sent nothing, not even part of a PDU. */
     static void assertDroppedWithoutAByte(TestInitiator t) throws IOException {
         t.socket.setSoTimeout(3000);

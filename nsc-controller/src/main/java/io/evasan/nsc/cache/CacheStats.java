@@ -1,17 +1,14 @@
 package io.evasan.nsc.cache;
 
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.ToDoubleFunction;
 
 /**
- * The cache's meters, all registered up front (tag {@code cache=<name>}):
+ * One cache's counters and its share of the meters of its name ({@link CacheMeters}, tag {@code cache=<name>}):
  * <ul>
  * <li>{@code evasan.cache.dirty.bytes} (gauge): acknowledged bytes not yet destaged;</li>
  * <li>{@code evasan.cache.capacity.bytes} (gauge);</li>
@@ -23,21 +20,14 @@ import java.util.function.ToDoubleFunction;
  * <li>{@code evasan.cache.backpressure.waits} (counter) and {@code evasan.cache.backpressure.wait}
  *     (timer): writes that had to wait for room, and how long.</li>
  * </ul>
- * Invariant: recording never allocates beyond what the registry's meters do; the gauges read the
- * cache's own counters.
+ * Invariant: recording never allocates beyond what the registry's meters do; the gauges read this cache's own
+ * counters while it is its name's current generation; the counters and timers are shared by the name's generations
+ * (so the accessors below that read them count across a controller's restarts).
  */
 public final class CacheStats {
-    private final MeterRegistry registry;
+    private final CacheMeters meters;
     private final AtomicLong dirtyBytes = new AtomicLong();
     private final AtomicLong capacityBytes = new AtomicLong();
-    private final Counter destagedBytes;
-    private final Counter destagedWrites;
-    private final Counter destageErrors;
-    private final Counter destageLostBytes;
-    private final Timer ackLatency;
-    private final Timer markerLatency;
-    private final Counter backPressureWaits;
-    private final Timer backPressureWait;
     private final AtomicLong backPressureWaitCount = new AtomicLong();
 
     /** Stats on a private {@link SimpleMeterRegistry}. */
@@ -45,53 +35,50 @@ public final class CacheStats {
         this(new SimpleMeterRegistry(), cacheName);
     }
 
+    /**
+     * The one cache of {@code cacheName} in {@code registry} (a name whose cache is reopened, as a restarted
+     * controller's is, takes each generation's stats from one {@link CacheMeters}).
+     */
     public CacheStats(MeterRegistry registry, String cacheName) {
-        this.registry = registry;
-        String[] tags = {"cache", cacheName};
-        ToDoubleFunction<AtomicLong> get = AtomicLong::doubleValue;
-        Gauge.builder("evasan.cache.dirty.bytes", dirtyBytes, get).tags(tags).baseUnit("bytes").register(registry);
-        Gauge.builder("evasan.cache.capacity.bytes", capacityBytes, get).tags(tags).baseUnit("bytes").register(registry);
-        destagedBytes = Counter.builder("evasan.cache.destaged.bytes").tags(tags).baseUnit("bytes").register(registry);
-        destagedWrites = Counter.builder("evasan.cache.destaged.writes").tags(tags).register(registry);
-        destageErrors = Counter.builder("evasan.cache.destage.errors").tags(tags).register(registry);
-        destageLostBytes = Counter.builder("evasan.cache.destage.lost.bytes").tags(tags).baseUnit("bytes")
-                .description("bytes of acknowledged writes given up because their backend lost its data").register(registry);
-        ackLatency = Timer.builder("evasan.cache.ack.latency").tags(tags).publishPercentiles(0.5, 0.99)
-                .register(registry);
-        markerLatency = Timer.builder("evasan.cache.marker.latency").tags(tags).register(registry);
-        backPressureWaits = Counter.builder("evasan.cache.backpressure.waits").tags(tags).register(registry);
-        backPressureWait = Timer.builder("evasan.cache.backpressure.wait").tags(tags).register(registry);
+        this(new CacheMeters(registry, cacheName));
     }
 
-    public MeterRegistry registry() { return registry; }
+    /** The next generation of {@code meters}' name: from now on its gauges read this ({@link CacheMeters#nextGeneration}). */
+    CacheStats(CacheMeters meters) {
+        this.meters = meters;
+        meters.current(this);   // last: the gauges see every field set
+    }
+
+    public MeterRegistry registry() { return meters.registry(); }
 
     public void setCapacity(long bytes) { capacityBytes.set(bytes); }
     public void addDirty(long delta) { dirtyBytes.addAndGet(delta); }
 
     public void destaged(int bytes) {
-        destagedBytes.increment(bytes);
-        destagedWrites.increment();
+        meters.destagedBytes.increment(bytes);
+        meters.destagedWrites.increment();
     }
 
-    public void destageError() { destageErrors.increment(); }
+    public void destageError() { meters.destageErrors.increment(); }
     /** A write of {@code bytes} was given up after bounded attempts: its backend lost the data. */
-    public void destageLost(int bytes) { destageLostBytes.increment(bytes); }
-    public double destageLostBytes() { return destageLostBytes.count(); }
-    public void ack(long nanos) { ackLatency.record(nanos, TimeUnit.NANOSECONDS); }
-    public void marker(long nanos) { markerLatency.record(nanos, TimeUnit.NANOSECONDS); }
+    public void destageLost(int bytes) { meters.destageLostBytes.increment(bytes); }
+    public double destageLostBytes() { return meters.destageLostBytes.count(); }
+    public void ack(long nanos) { meters.ackLatency.record(nanos, TimeUnit.NANOSECONDS); }
+    public void marker(long nanos) { meters.markerLatency.record(nanos, TimeUnit.NANOSECONDS); }
 
     public void backPressure(long nanos) {
-        backPressureWaits.increment();
+        meters.backPressureWaits.increment();
         backPressureWaitCount.incrementAndGet();
-        backPressureWait.record(nanos, TimeUnit.NANOSECONDS);
+        meters.backPressureWait.record(nanos, TimeUnit.NANOSECONDS);
     }
 
     public long dirtyBytes() { return dirtyBytes.get(); }
-    public double destagedBytes() { return destagedBytes.count(); }
-    public double destagedWrites() { return destagedWrites.count(); }
-    public double destageErrors() { return destageErrors.count(); }
+    public long capacityBytes() { return capacityBytes.get(); }
+    public double destagedBytes() { return meters.destagedBytes.count(); }
+    public double destagedWrites() { return meters.destagedWrites.count(); }
+    public double destageErrors() { return meters.destageErrors.count(); }
     public long backPressureWaits() { return backPressureWaitCount.get(); }
-    public Timer ackLatency() { return ackLatency; }
-    public Timer markerLatency() { return markerLatency; }
-    public Timer backPressureWait() { return backPressureWait; }
+    public Timer ackLatency() { return meters.ackLatency; }
+    public Timer markerLatency() { return meters.markerLatency; }
+    public Timer backPressureWait() { return meters.backPressureWait; }
 }

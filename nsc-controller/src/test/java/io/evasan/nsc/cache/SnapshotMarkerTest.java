@@ -327,4 +327,68 @@ class SnapshotMarkerTest {
             assertEquals(2, tagAt(mem.contents(0), 512));
         }
     }
+
+    /**
+     * A wait for a LUN to drain returns once its marker fired (its writes destaged first), not while the marker is
+     * pending, and not for another LUN's marker; it fails BUSY when the cache halts under it.
+     */
+    @Test
+    void shouldWaitForTheMarkersOfALunBeforeReportingItDrained() throws Exception {
+        MemoryDestageTarget mem = new MemoryDestageTarget();
+        mem.createLun(0, 1 << 20);
+        mem.createLun(1, 1 << 20);
+        CountDownLatch snapshotGate = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean taken = new java.util.concurrent.atomic.AtomicBoolean();
+        WriteBackCache cache = new WriteBackCache(new CacheConfig().destageWorkers(2), mem, req -> {
+            try {
+                snapshotGate.await();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            mem.takeSnapshot(req);
+            taken.set(true);
+        }, new CacheStats("drain"));
+        try {
+            cache.write(1, 0, 0, tagged(1, 1), false);
+            SnapshotMarker m = cache.insertMarker(new SnapshotRequest(20, "m", SnapshotRequest.Kind.SNAPSHOT,
+                    SnapshotRequest.Source.API, 0));
+            cache.write(1, 1, 0, tagged(2, 1), false);
+            cache.synchronize(1, 0, 0);
+            cache.awaitNothingPending(1);   // LUN 1: only a write, destaged; the marker names LUN 0 only
+            boolean[] takenAtReturn = new boolean[1];
+            Thread waiter = new Thread(() -> {
+                cache.awaitNothingPending(0);
+                takenAtReturn[0] = taken.get();
+            });
+            waiter.start();
+            while (waiter.getState() != Thread.State.WAITING && waiter.getState() != Thread.State.TERMINATED) {
+                Thread.sleep(1);
+            }
+            snapshotGate.countDown();
+            waiter.join(20_000);
+            assertFalse(waiter.isAlive());
+            assertTrue(takenAtReturn[0], "returned only once the marker's snapshot was taken");
+            assertTrue(m.taken().isDone());
+        } finally {
+            snapshotGate.countDown();
+            cache.close();
+        }
+
+        WriteBackCache held = new WriteBackCache(new CacheConfig(), mem, req -> { }, new CacheStats("drain-halt"));
+        held.pauseDestage();
+        held.write(1, 0, 0, tagged(3, 1), false);
+        Thread halter = new Thread(() -> {
+            try {
+                Thread.sleep(20);   // mostly while the caller waits; before it, the wait fails the same way
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            held.halt();
+        });
+        halter.start();
+        io.evasan.error.StorageException e = org.junit.jupiter.api.Assertions.assertThrows(
+                io.evasan.error.StorageException.class, () -> held.awaitNothingPending(0));
+        assertEquals(io.evasan.error.ErrorCode.BUSY, e.code());
+        halter.join();
+    }
 }

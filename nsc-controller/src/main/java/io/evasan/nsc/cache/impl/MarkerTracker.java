@@ -90,6 +90,16 @@ final class MarkerTracker {
         }
     }
 
+    /** True while a pending marker (fired or not) names {@code lun}. */
+    boolean covers(int lun) {
+        for (MarkerState m : markers) {
+            if (m.ticket.request().covers(lun)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Sequence number of the oldest pending marker, or {@code Long.MAX_VALUE}. */
     long oldestSeq() {
         MarkerState m = markers.peekFirst();

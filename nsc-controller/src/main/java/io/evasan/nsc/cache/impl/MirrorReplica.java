@@ -22,10 +22,12 @@ import java.util.zip.CRC32C;
  * <p>Invariants: after applying the messages of a cache in order, {@link #pendingSeqs()} equals
  * that cache's pending items; a message with a bad crc, or a sequenced message (mirror sequence
  * number > 0) whose number is not {@link #lastMirrorSeq()} + 1, is rejected with
- * {@code StorageException(CORRUPT_METADATA)} and changes nothing. Thread-safe (synchronized).
+ * {@code StorageException(CORRUPT_METADATA)} and changes nothing. A held write's payload is a copy, or for a batch
+ * applied with {@link #applyKeptBatch} a view of that batch (whose bytes nobody changes). Thread-safe (synchronized).
  */
 public final class MirrorReplica {
-    private record Item(long seq, boolean marker, int lunId, long byteOffset, byte[] data, SnapshotRequest request) {
+    /** A held write ({@code data}: its payload, position to limit) or marker. */
+    private record Item(long seq, boolean marker, int lunId, long byteOffset, ByteBuffer data, SnapshotRequest request) {
     }
 
     private final TreeMap<Long, Item> items = new TreeMap<>();
@@ -39,8 +41,20 @@ public final class MirrorReplica {
      * highest mirror sequence number applied so far.
      */
     public synchronized long applyBatch(ByteBuffer batch) {
+        return applyBatch(batch, false);
+    }
+
+    /**
+     * As {@link #applyBatch(ByteBuffer)}, for a batch whose bytes nobody changes afterwards (a received frame): the
+     * replica keeps views of its write payloads instead of copies.
+     */
+    public synchronized long applyKeptBatch(ByteBuffer batch) {
+        return applyBatch(batch, true);
+    }
+
+    private long applyBatch(ByteBuffer batch, boolean keep) {
         try {
-            CacheMessageDescriptor.forEachInBatch(batch, this::apply);
+            CacheMessageDescriptor.forEachInBatch(batch, m -> apply(m, keep));
         } catch (IllegalArgumentException e) {
             throw new StorageException(ErrorCode.CORRUPT_METADATA, "mirrored cache batch: " + e.getMessage());
         }
@@ -54,6 +68,10 @@ public final class MirrorReplica {
 
     /** Applies one message (index 0 to its length in {@code msg}). */
     public synchronized void apply(ByteBuffer msg) {
+        apply(msg, false);
+    }
+
+    private void apply(ByteBuffer msg, boolean keep) {
         if (!CacheMessageDescriptor.verify(msg, crc)) {
             throw new StorageException(ErrorCode.CORRUPT_METADATA, "mirrored cache message failed its checksum");
         }
@@ -65,8 +83,15 @@ public final class MirrorReplica {
         long seq = CacheMessageDescriptor.seq(msg);
         switch (CacheMessageDescriptor.type(msg)) {
             case CacheMessageDescriptor.TYPE_WRITE -> {
-                byte[] data = new byte[CacheMessageDescriptor.payloadLength(msg)];
-                msg.get(CacheMessageDescriptor.PAYLOAD_OFFSET, data);
+                int length = CacheMessageDescriptor.payloadLength(msg);
+                ByteBuffer data;
+                if (keep) {
+                    data = msg.slice(CacheMessageDescriptor.PAYLOAD_OFFSET, length);
+                } else {
+                    byte[] copy = new byte[length];
+                    msg.get(CacheMessageDescriptor.PAYLOAD_OFFSET, copy);
+                    data = ByteBuffer.wrap(copy);
+                }
                 items.put(seq, new Item(seq, false, CacheMessageDescriptor.lunId(msg),
                         CacheMessageDescriptor.byteOffset(msg), data, null));
             }
@@ -102,7 +127,7 @@ public final class MirrorReplica {
             if (it.marker) {
                 action.takeSnapshot(it.request);
             } else {
-                target.write(it.lunId, it.byteOffset, ByteBuffer.wrap(it.data));
+                target.write(it.lunId, it.byteOffset, it.data.duplicate());
             }
             n++;
         }

@@ -368,6 +368,7 @@ public final class WriteBackCache implements WriteCache {
             closed = true;
             scheduler.stopLocked();
             space.signalAll();
+            done.signalAll();   // awaitNothingPending fails
             waitersOfHalt = syncWaiters.haltLocked();
         } finally {
             lock.unlock();
@@ -644,6 +645,39 @@ public final class WriteBackCache implements WriteCache {
         }
         mirror.awaitAcked(mseq);
         return ticket;
+    }
+
+    /**
+     * Waits until nothing of {@code lun} is pending: no cached write on it and no marker naming it (the pair
+     * moves a unit once its writes are destaged and its markers fired). Woken by each destage completion and marker
+     * firing; fails BUSY if the cache is halted (or the thread interrupted) while something of the LUN is pending.
+     */
+    public void awaitNothingPending(int lun) {
+        lock.lock();
+        try {
+            while (pendingOnLocked(lun)) {
+                if (halted) {
+                    throw new StorageException(ErrorCode.BUSY, "controller halted with LUN " + lun + " still cached");
+                }
+                done.await();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StorageException(ErrorCode.BUSY, "interrupted while waiting for LUN " + lun + " to drain");
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private boolean pendingOnLocked(int lun) {
+        for (DestageScheduler.InitQueue q : scheduler.queues()) {
+            for (int s = q.head; s >= 0; s = eNext[s]) {
+                if (eLun[s] == lun) {
+                    return true;
+                }
+            }
+        }
+        return markers.covers(lun);
     }
 
     private boolean markerBlocked(int slot) {

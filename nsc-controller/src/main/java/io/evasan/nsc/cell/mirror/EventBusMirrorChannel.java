@@ -94,6 +94,7 @@ public final class EventBusMirrorChannel implements MirrorChannel, AutoCloseable
         this.options = Objects.requireNonNull(options, "options");
         this.address = MirrorEndpoint.address(options.partner(), Objects.requireNonNull(cache, "cache"));
         this.stats = Objects.requireNonNull(stats, "stats");
+        MirrorFrameCodec.install(vertx);
     }
 
     @Override
@@ -201,7 +202,7 @@ public final class EventBusMirrorChannel implements MirrorChannel, AutoCloseable
         stats.frameSent();
         DeliveryOptions headers = new DeliveryOptions().addHeader(LinkSwitch.FROM, options.self())
                 .addHeader(LinkSwitch.TO, options.partner()).setSendTimeout(options.timeoutMillis());
-        vertx.eventBus().<Buffer>request(address, Buffer.buffer(frame), headers)
+        vertx.eventBus().<Buffer>request(address, new MirrorFrameCodec.Frame(frame), headers)
                 .onComplete(ar -> answered(ar, frameEpoch, last, sentNanos));
     }
 

@@ -32,7 +32,7 @@ public final class MirrorEndpoint implements AutoCloseable {
 
     private final String self;
     private final MirrorReplica replica;
-    private final MessageConsumer<Buffer> consumer;
+    private final MessageConsumer<Object> consumer;
     private final AtomicLong applied = new AtomicLong();
     private final AtomicLong duplicates = new AtomicLong();
     private final AtomicLong gaps = new AtomicLong();
@@ -42,6 +42,7 @@ public final class MirrorEndpoint implements AutoCloseable {
     public MirrorEndpoint(Vertx vertx, String self, String cache, MirrorReplica replica) {
         this.self = Objects.requireNonNull(self, "self");
         this.replica = Objects.requireNonNull(replica, "replica");
+        MirrorFrameCodec.install(vertx);
         this.consumer = vertx.eventBus().consumer(address(self, cache), this::onFrame);
     }
 
@@ -55,10 +56,21 @@ public final class MirrorEndpoint implements AutoCloseable {
         return consumer.completion();
     }
 
-    private void onFrame(Message<Buffer> m) {
+    /** The frame's bytes: the sender's own array on the local bus ({@link MirrorFrameCodec}), else a copy. */
+    private static byte[] bytesOf(Object body) {
+        if (body instanceof MirrorFrameCodec.Frame f) {
+            return f.bytes();
+        }
+        if (body instanceof Buffer b) {
+            return b.getBytes();
+        }
+        return new byte[0];
+    }
+
+    private void onFrame(Message<Object> m) {
         MirrorFrameDescriptor.Frame f;
         try {
-            f = MirrorFrameDescriptor.decodeFrame(m.body() == null ? new byte[0] : m.body().getBytes());
+            f = MirrorFrameDescriptor.decodeFrame(bytesOf(m.body()));
         } catch (StorageException e) {
             damaged.incrementAndGet();
             answer(m, MirrorFrameDescriptor.Status.DAMAGED, replica.lastMirrorSeq());
@@ -74,7 +86,7 @@ public final class MirrorEndpoint implements AutoCloseable {
         } else {
             MirrorFrameDescriptor.Status status = MirrorFrameDescriptor.Status.APPLIED;
             try {
-                replica.applyBatch(MirrorFrameDescriptor.messagesFrom(f, held + 1));
+                replica.applyKeptBatch(MirrorFrameDescriptor.messagesFrom(f, held + 1));   // frames never change
                 applied.incrementAndGet();
             } catch (StorageException e) {   // a message failed its CRC: the ones before it stay applied
                 damaged.incrementAndGet();
@@ -84,7 +96,7 @@ public final class MirrorEndpoint implements AutoCloseable {
         }
     }
 
-    private void answer(Message<Buffer> m, MirrorFrameDescriptor.Status status, long acked) {
+    private void answer(Message<Object> m, MirrorFrameDescriptor.Status status, long acked) {
         DeliveryOptions headers = new DeliveryOptions();
         String from = m.headers().get(LinkSwitch.FROM);
         if (from != null) {

@@ -9,8 +9,8 @@ import io.evasan.nsc.api.NscId;
 import io.evasan.nsc.api.NscState;
 import io.evasan.nsc.api.NscView;
 import io.evasan.nsc.cache.CacheConfig;
+import io.evasan.nsc.cache.CacheMeters;
 import io.evasan.nsc.cache.CacheStats;
-import io.evasan.nsc.cache.CachedItem;
 import io.evasan.nsc.cache.DestageTarget;
 import io.evasan.nsc.cache.WriteCache;
 import io.evasan.nsc.cache.impl.MirrorReplica;
@@ -108,6 +108,8 @@ public final class ControllerPair implements AutoCloseable {
         /** Whether its heartbeat monitor started with the cell (the boot grace applies) rather than at a restart. */
         volatile boolean bootMonitor;
         final AtomicLong takeovers = new AtomicLong();
+        /** Its caches' meters (with a registry): registered with its first cache, fed by each one after it. */
+        CacheMeters meters;
 
         Nsc(NscId id) {
             this.id = id;
@@ -360,8 +362,7 @@ public final class ControllerPair implements AutoCloseable {
             return o == null || o.owner() == n.id;
         });
         try {
-            WriteBackCache c = new WriteBackCache(cc, f, f, options.registry() == null ? new CacheStats(n.name())
-                    : new CacheStats(options.registry(), n.name()));
+            WriteBackCache c = new WriteBackCache(cc, f, f, nextStats(n));
             if (f.droppedAtReplay() > 0) {
                 LOG.log(System.Logger.Level.INFO, n.name() + ": " + f.droppedAtReplay() + " logged writes and markers of "
                         + "units its partner took over were not replayed");
@@ -370,6 +371,17 @@ public final class ControllerPair implements AutoCloseable {
         } finally {
             f.replayDone();
         }
+    }
+
+    /** The stats of {@code n}'s next cache: its meters are registered once and read the newest cache. */
+    private CacheStats nextStats(Nsc n) {
+        if (options.registry() == null) {
+            return new CacheStats(n.name());
+        }
+        if (n.meters == null) {
+            n.meters = new CacheMeters(options.registry(), n.name());
+        }
+        return n.meters.nextGeneration();
     }
 
     /**
@@ -828,32 +840,11 @@ public final class ControllerPair implements AutoCloseable {
                     }
                     // the unit is gone (deleted): nothing of it is cached any more, only its record moves
                 }
-                awaitMarkersGone(from, unit);
+                from.awaitNothingPending(unit);   // its markers fired
             }
             table.put(o.ownedBy(to));
             return null;
         });
-    }
-
-    private static void awaitMarkersGone(WriteBackCache c, int unit) {
-        while (true) {
-            boolean pending = false;
-            for (CachedItem it : c.pendingItems()) {
-                if (it.lunId() == unit) {
-                    pending = true;
-                    break;
-                }
-            }
-            if (!pending) {
-                return;
-            }
-            try {
-                Thread.sleep(1);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new StorageException(ErrorCode.BUSY, "interrupted while unit " + unit + " was moving");
-            }
-        }
     }
 
     // ------------------------------------------------------------------ views

@@ -24,6 +24,8 @@ final class OwnershipTable {
     private final Map<Integer, LunOwnership> byUnit = new ConcurrentHashMap<>();
     /** Told (on its own thread, never under a caller's lock) after each change; null: nobody. */
     private volatile Runnable onChange;
+    /** Told the unit at once (under this table's lock) after each stored change or removal; null: nobody. */
+    private volatile java.util.function.IntConsumer onUnitChange;
 
     /** Loads what {@code store} holds; {@code store} null keeps the table in memory only (tests). */
     OwnershipTable(Records store) {
@@ -38,6 +40,15 @@ final class OwnershipTable {
 
     void onChange(Runnable r) {
         this.onChange = r;
+    }
+
+    /**
+     * {@code l} learns each unit whose record was put or removed, right after the change and before the caller goes
+     * on (the router re-reads the unit's owner); it runs under this table's lock, so it must not call back into it
+     * except through the lock-free {@link #get}.
+     */
+    void onUnitChange(java.util.function.IntConsumer l) {
+        this.onUnitChange = l;
     }
 
     LunOwnership get(int unit) {
@@ -68,6 +79,7 @@ final class OwnershipTable {
             return;
         }
         store(o);
+        unitChanged(o.unitId());
         Runnable r = onChange;
         if (r != null) {
             r.run();
@@ -86,6 +98,14 @@ final class OwnershipTable {
             store.remove(KIND, Integer.toString(unit));
         }
         byUnit.remove(unit);
+        unitChanged(unit);
+    }
+
+    private void unitChanged(int unit) {
+        java.util.function.IntConsumer l = onUnitChange;
+        if (l != null) {
+            l.accept(unit);
+        }
     }
 
     /** Every unit's ownership, by unit id. */

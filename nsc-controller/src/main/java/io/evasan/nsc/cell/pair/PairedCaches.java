@@ -34,14 +34,17 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *     {@code transitionMillis}, then gets BUSY; a write that the owner's crash interrupted before acknowledging it
  *     is carried out again on the new owner (the same bytes at the same place: the host has no acknowledgement yet,
  *     so no later write of its own can be ordered after it).</li>
+ * <li>A call finds its unit's owner and serving cache in the unit's route ({@link UnitRoutes}: one volatile field,
+ *     made at the unit's first call, changed with every ownership change and cache install), so a host read or write
+ *     takes the gate shared and nothing else here: no look-up in the ownership table, no allocation.</li>
  * <li>A snapshot request naming units of both controllers is refused (INVALID_STATE): one marker orders the
  *     writes of one cache.</li>
  * </ul>
  */
 public final class PairedCaches implements WriteCache {
     private final OwnershipTable table;
-    /** Whom a unit routed the first time goes to (the owner hosts were already shown for it). */
-    private final java.util.function.IntFunction<NscId> defaultOwner;
+    /** Each unit's owner and serving cache (a unit routed the first time goes to the owner hosts were shown). */
+    private final UnitRoutes routes;
     private final AtomicReferenceArray<WriteBackCache> caches = new AtomicReferenceArray<>(2);
     private final ReentrantReadWriteLock gate = new ReentrantReadWriteLock();
     private final ReentrantLock changeLock = new ReentrantLock();
@@ -61,7 +64,7 @@ public final class PairedCaches implements WriteCache {
     PairedCaches(OwnershipTable table, java.util.function.IntFunction<NscId> defaultOwner, long transitionMillis,
                  int maxWriteBytes) {
         this.table = table;
-        this.defaultOwner = defaultOwner;
+        this.routes = new UnitRoutes(table, defaultOwner);
         this.transitionNanos = TimeUnit.MILLISECONDS.toNanos(transitionMillis);
         this.maxWriteBytes = maxWriteBytes;
     }
@@ -76,6 +79,7 @@ public final class PairedCaches implements WriteCache {
     /** {@code nsc} serves through {@code cache} (null: it is down). Wakes calls waiting for a takeover. */
     void install(NscId nsc, WriteBackCache cache) {
         caches.set(nsc.ordinal(), cache);
+        routes.install(nsc, cache);
         signal();
     }
 
@@ -119,7 +123,7 @@ public final class PairedCaches implements WriteCache {
 
     // ------------------------------------------------------------------ routing
 
-    /** A routed call on one unit; {@code c} is the owner's cache. */
+    /** A routed call on one unit (the rare kinds; reads and writes have loops of their own); {@code c}: the owner's cache. */
     @FunctionalInterface
     private interface Call<T> {
         T on(WriteBackCache c);
@@ -129,72 +133,120 @@ public final class PairedCaches implements WriteCache {
      * Runs {@code call} on the owner's cache with the gate held shared; waits for a takeover while the owner is
      * down; carries the call over to the new owner if the owner crashed under it.
      */
-    private <T> T route(int unit, Call<T> call, Runnable beforeRetry) {
+    private <T> T route(int unit, Call<T> call) {
         long entered = System.nanoTime();
-        long deadline = entered + transitionNanos;
         while (true) {
-            WriteBackCache c;
-            gate.readLock().lock();
+            WriteBackCache c = enter(unit, entered);
             try {
-                LunOwnership o = table.getOrAssign(unit, defaultOwner);
-                c = cache(o.owner());
-                if (c != null && !c.halted()) {
-                    try {
-                        T r = call.on(c);
-                        if (firstIoNanos.get() == 0 && entered - armedNanos >= 0) {   // a call that arrived after the takeover
-                            firstIoNanos.compareAndSet(0, System.nanoTime());
-                        }
-                        return r;
-                    } catch (StorageException e) {
-                        if (!c.halted()) {
-                            throw e;
-                        }
-                        beforeRetry.run();   // the owner crashed under the call: carry it over after the takeover
-                    }
-                }
+                T r = call.on(c);
+                served(entered);
+                return r;
+            } catch (StorageException e) {
+                carryOver(c, e);
             } finally {
                 gate.readLock().unlock();
             }
-            awaitChange(unit, c, deadline);
         }
     }
 
-    private void awaitChange(int unit, WriteBackCache down, long deadline) {
+    /**
+     * Takes the gate shared and returns the unit's serving cache, up; while its owner is down, waits (the gate
+     * released) for a takeover until {@code transitionNanos} after {@code entered}, then fails BUSY. The caller
+     * releases the gate. A unit routed the first time gets its owner here, under the gate (a takeover then sees it).
+     */
+    private WriteBackCache enter(int unit, long entered) {
+        while (true) {
+            gate.readLock().lock();
+            UnitRoutes.Unit u;
+            WriteBackCache c;
+            try {
+                u = routes.unit(unit);
+                c = routes.route(u).cache;
+            } catch (RuntimeException e) {
+                gate.readLock().unlock();
+                throw e;
+            }
+            if (c != null && !c.halted()) {
+                return c;
+            }
+            gate.readLock().unlock();
+            awaitChange(u, c, entered + transitionNanos);
+        }
+    }
+
+    /** A call that entered at {@code entered} completed: the first after {@link #armFirstIo} sets the time. */
+    private void served(long entered) {
+        if (firstIoNanos.get() == 0 && entered - armedNanos >= 0) {   // a call that arrived after the takeover
+            firstIoNanos.compareAndSet(0, System.nanoTime());
+        }
+    }
+
+    /** {@code e} ends the call unless {@code c}'s controller crashed under it: then it is carried over (returns). */
+    private static void carryOver(WriteBackCache c, StorageException e) {
+        if (!c.halted()) {
+            throw e;
+        }
+    }
+
+    private void awaitChange(UnitRoutes.Unit u, WriteBackCache down, long deadline) {
         changeLock.lock();
         try {
             while (true) {
-                LunOwnership o = table.get(unit);
-                WriteBackCache now = o == null ? null : cache(o.owner());
-                if (now != null && now != down && !now.halted()) {
-                    return;
+                UnitRoutes.Route r = u.route;
+                if (r == null || r.cache != null && r.cache != down && !r.cache.halted()) {
+                    return;   // a new cache serves the unit (or its record went: the next call assigns one)
                 }
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    throw new StorageException(ErrorCode.BUSY, "unit " + unit + ": its controller is down and no "
+                    throw new StorageException(ErrorCode.BUSY, "unit " + u.id + ": its controller is down and no "
                             + "partner has taken it over yet");
                 }
                 changed.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(5)));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new StorageException(ErrorCode.BUSY, "interrupted while unit " + unit + " changed controllers");
+            throw new StorageException(ErrorCode.BUSY, "interrupted while unit " + u.id + " changed controllers");
         } finally {
             changeLock.unlock();
         }
     }
 
-    private static final Runnable NOTHING = () -> { };
-
     @Override
     public long write(int initiatorId, int lunId, long byteOffset, ByteBuffer src, boolean fua) {
+        long entered = System.nanoTime();
         int pos = src.position();
-        return route(lunId, c -> c.write(initiatorId, lunId, byteOffset, src, fua), () -> src.position(pos));
+        while (true) {
+            WriteBackCache c = enter(lunId, entered);
+            try {
+                long seq = c.write(initiatorId, lunId, byteOffset, src, fua);
+                served(entered);
+                return seq;
+            } catch (StorageException e) {
+                carryOver(c, e);
+                src.position(pos);   // the same bytes again, on the new owner
+            } finally {
+                gate.readLock().unlock();
+            }
+        }
     }
 
     @Override
     public long tryWrite(int initiatorId, int lunId, long byteOffset, ByteBuffer src) {
+        long entered = System.nanoTime();
         int pos = src.position();
-        return route(lunId, c -> c.tryWrite(initiatorId, lunId, byteOffset, src), () -> src.position(pos));
+        while (true) {
+            WriteBackCache c = enter(lunId, entered);
+            try {
+                long seq = c.tryWrite(initiatorId, lunId, byteOffset, src);
+                served(entered);
+                return seq;
+            } catch (StorageException e) {
+                carryOver(c, e);
+                src.position(pos);
+            } finally {
+                gate.readLock().unlock();
+            }
+        }
     }
 
     @Override
@@ -211,11 +263,21 @@ public final class PairedCaches implements WriteCache {
 
     @Override
     public void read(int lunId, long byteOffset, ByteBuffer dst) {
+        long entered = System.nanoTime();
         int pos = dst.position();
-        route(lunId, c -> {
-            c.read(lunId, byteOffset, dst);
-            return null;
-        }, () -> dst.position(pos));
+        while (true) {
+            WriteBackCache c = enter(lunId, entered);
+            try {
+                c.read(lunId, byteOffset, dst);
+                served(entered);
+                return;
+            } catch (StorageException e) {
+                carryOver(c, e);
+                dst.position(pos);
+            } finally {
+                gate.readLock().unlock();
+            }
+        }
     }
 
     @Override
@@ -223,12 +285,12 @@ public final class PairedCaches implements WriteCache {
         route(lunId, c -> {
             c.synchronize(lunId, byteOffset, length);
             return null;
-        }, NOTHING);
+        });
     }
 
     @Override
     public CompletableFuture<Void> synchronizeAsync(int lunId, long byteOffset, long length) {
-        return route(lunId, c -> c.synchronizeAsync(lunId, byteOffset, length), NOTHING);
+        return route(lunId, c -> c.synchronizeAsync(lunId, byteOffset, length));
     }
 
     @Override
@@ -257,7 +319,7 @@ public final class PairedCaches implements WriteCache {
             markersInFlight.put(request.requestId(), m);
             m.taken().whenComplete((r, e) -> markersInFlight.remove(request.requestId(), m));
             return m;
-        }, NOTHING);
+        });
     }
 
     /**
