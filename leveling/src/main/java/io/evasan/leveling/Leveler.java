@@ -54,29 +54,23 @@ public final class Leveler implements LevelingProgress, AutoCloseable {
         if (thread != null) {
             throw new IllegalStateException("leveling of disk group " + group.name() + " already started");
         }
-        state = paused ? LevelingState.PAUSED : LevelingState.RUNNING;
+        state = LevelingState.RUNNING;
         thread = new Thread(this::run, "leveling-" + group.name());
         thread.setDaemon(true);
         thread.start();
         return this;
     }
 
-    /** Pauses before the next move (the move in flight finishes). */
+    /** Pauses before the next move (the move in flight finishes); the state turns PAUSED once the job waits. */
     public void pause() {
         synchronized (pauseLock) {
             paused = true;
-            if (state == LevelingState.RUNNING) {
-                state = LevelingState.PAUSED;
-            }
         }
     }
 
     public void resume() {
         synchronized (pauseLock) {
             paused = false;
-            if (state == LevelingState.PAUSED) {
-                state = LevelingState.RUNNING;
-            }
             pauseLock.notifyAll();
         }
     }
@@ -91,11 +85,16 @@ public final class Leveler implements LevelingProgress, AutoCloseable {
         return finished.await(timeout, unit);
     }
 
-    /** Stops the job (the move in flight is abandoned) and waits for its thread. */
-    @Override
-    public void close() {
+    /** Asks the job to stop: the move in flight is abandoned after its current row (its target freed). */
+    public void stop() {
         stopped = true;
         resume();
+    }
+
+    /** Stops the job and waits for its thread. */
+    @Override
+    public void close() {
+        stop();
         Thread t;
         synchronized (this) {
             t = thread;
@@ -187,8 +186,10 @@ public final class Leveler implements LevelingProgress, AutoCloseable {
     private void waitWhilePaused() throws InterruptedException {
         synchronized (pauseLock) {
             while (paused && !stopped) {
+                state = LevelingState.PAUSED;
                 pauseLock.wait();
             }
+            state = LevelingState.RUNNING;
         }
     }
 

@@ -141,7 +141,13 @@ final class MemberMoveImpl implements MemberMove {
         for (int m = 0; m < committed.members(); m++) {
             Drive d = group.drive(committed.drive(m));
             if (d != null && d.isAvailable()) {
-                d.force(); // the new RSD is durable before any old PSEG can be reused
+                try {
+                    d.force(); // the new RSD is durable before any old PSEG can be reused
+                } catch (StorageException e) {
+                    if (d.isAvailable()) {
+                        throw e;
+                    } // the drive just failed: its entries no longer count
+                }
             }
         }
         synchronized (group.allocLock) {
