@@ -174,6 +174,43 @@ class MemberMoveTest {
     }
 
     @Test
+    void shouldKeepARaid0WriteThatWasInFlightWhenTheMoveBeganAndCopiedItsRow() throws Exception {
+        GateDrive.Gate gate = new GateDrive.Gate();
+        PoolIo pio = new PoolIo(gate.opener(), io.evasan.raid.io.ChannelOpener.DEFAULT);
+        try (Pool pool = Pools.create(dir, RaidTestSupport.uniform(8, 64 * MIB),
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), pio)) {
+            DiskGroup g = pool.diskGroups().get(0);
+            RStore s = g.allocate(RaidLevel.RAID0);
+            Rsd r = g.rsd(s.rsdId());
+            long at = 8L << 20; // first data byte of member 0 is virtual offset 0; find its drive position
+            for (io.evasan.raid.drive.DriveInfo d : g.drives()) {
+                if (d.index() == r.drive(0)) {
+                    at = io.evasan.raid.drive.DriveLabelDescriptor.dataOffset(d.psegCount())
+                            + (long) r.pseg(0) * io.evasan.raid.drive.DriveLabelDescriptor.PSEG_BYTES;
+                }
+            }
+            gate.arm(r.drive(0), at);
+            byte[] data = new byte[4096];
+            java.util.Arrays.fill(data, (byte) 0x5A);
+            Thread writer = new Thread(() -> s.write(0, ByteBuffer.wrap(data)));
+            writer.start();
+            gate.reached.await(); // the write saw no move and is about to reach member 0
+            try (MemberMove mv = g.beginMove(s.rsdId(), 1, new int[] {driveOutside(g, r)})) {
+                while (mv.copyNextRow() > 0) {
+                    // row 0 is copied without the write
+                }
+                gate.open.countDown();
+                writer.join();
+                assertEquals(MemberMove.Commit.COMMITTED, mv.commit(g.rsd(s.rsdId()).generation()));
+                mv.releaseSources();
+            }
+            ByteBuffer back = ByteBuffer.allocate(4096);
+            s.read(0, back);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(data, back.array(), "the in-flight write reached the new member");
+        }
+    }
+
+    @Test
     void shouldAbandonAMoveThatARebuildDisplaced() throws Exception {
         try (Pool pool = Pools.create(dir, RaidTestSupport.uniform(8, 64 * MIB))) {
             DiskGroup g = pool.diskGroups().get(0);
