@@ -55,10 +55,16 @@ class LevelingEndStateTest {
             double before = ProportionalShare.worst(GroupLayout.of(g));
             assertTrue(before > 1, "unlevelled before: worst deviation " + before);
 
+            long t0 = System.nanoTime();
             try (Leveler lv = new Leveler(g, new Throttle(0)).start()) {
                 assertTrue(lv.await(5, TimeUnit.MINUTES), lv.toString());
+                long levelNs = System.nanoTime() - t0;
                 System.out.println("[leveling] " + lv + "; worst deviation " + before + " -> "
                         + ProportionalShare.worst(GroupLayout.of(g)));
+                long rawNs = rawCopy(dir.resolve("drives/d00.img"), dir.resolve("copy.img"), lv.bytesMoved());
+                System.out.printf("[leveling] figure (indicative, shared machine): leveling %.1f MB/s, raw file copy"
+                        + " of the same bytes %.1f MB/s%n", lv.bytesMoved() * 1e3 / levelNs,
+                        lv.bytesMoved() * 1e3 / rawNs);
                 assertEquals(LevelingState.BALANCED, lv.state(), lv + " " + lv.lastError());
                 assertTrue(lv.movesDone() > 0);
                 assertEquals(lv.movesPlanned(), lv.movesDone() + 0, "every planned move done");
@@ -70,6 +76,24 @@ class LevelingEndStateTest {
         try (Pool pool = Pools.open(dir)) {
             checkEndState(pool.diskGroups().get(0), oracle);
         }
+    }
+
+    /** Copies {@code bytes} from {@code from} to a new file in 64 KiB chunks with a final force; nanoseconds. */
+    private static long rawCopy(Path from, Path to, long bytes) throws java.io.IOException {
+        long t0 = System.nanoTime();
+        try (java.nio.channels.FileChannel in = java.nio.channels.FileChannel.open(from);
+             java.nio.channels.FileChannel out = java.nio.channels.FileChannel.open(to,
+                     java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE)) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(64 * 1024);
+            for (long at = 0; at < bytes; at += b.capacity()) {
+                b.clear();
+                in.read(b, (16L << 20) + at % (32L << 20));
+                b.flip();
+                out.write(b, at);
+            }
+            out.force(false);
+        }
+        return System.nanoTime() - t0;
     }
 
     private static void checkEndState(DiskGroup g, Map<Long, byte[]> oracle) {
