@@ -100,6 +100,18 @@ public interface DiskGroup {
      */
     void removeDrive(int index) throws StorageException;
 
+    /**
+     * Begins moving the members of RStore {@code rsdId} in {@code mask} to free PSEGs reserved now
+     * on {@code targetDrives} (one per member in the mask, in member order); see {@link MemberMove}.
+     *
+     * @throws StorageException NOT_FOUND (no such RStore), INVALID_ARGUMENT (mask outside the members,
+     *         target count, a target drive not in the RStore's RSS, holding another member, repeated,
+     *         unavailable or being evacuated), SPACE_ALLOCATION_FAILED (a target drive has no free PSEG),
+     *         BUSY (another move or a rebuild runs on the RStore), INVALID_STATE (the group is closed);
+     *         nothing is reserved then
+     */
+    MemberMove beginMove(long rsdId, int mask, int[] targetDrives) throws StorageException;
+
     /** Meters of this group. */
     RaidStats stats();
 }

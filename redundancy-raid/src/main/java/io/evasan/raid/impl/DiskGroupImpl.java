@@ -4,6 +4,7 @@ import io.evasan.error.ErrorCode;
 import io.evasan.error.StorageException;
 import io.evasan.raid.DiskGroup;
 import io.evasan.raid.DriveSpec;
+import io.evasan.raid.MemberMove;
 import io.evasan.raid.RaidStats;
 import io.evasan.raid.Rebuild;
 import io.evasan.raid.drive.DriveInfo;
@@ -21,6 +22,7 @@ import io.evasan.raid.rsd.RsdDescriptor;
 import io.evasan.raid.rss.Rss;
 import io.evasan.raid.rstore.RStore;
 import io.evasan.raid.rstore.RaidLevel;
+import io.evasan.raid.rstore.impl.MemberMigration;
 import io.evasan.raid.rstore.impl.RStoreImpl;
 
 import java.nio.ByteBuffer;
@@ -597,6 +599,74 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
     /** allocLock held. */
     boolean isEvacuating(int drive) {
         return evacuating.contains(drive);
+    }
+
+    // ------------------------------------------------------------------------ member moves (leveling)
+
+    @Override
+    public MemberMove beginMove(long rsdId, int mask, int[] targetDrives) {
+        RStoreImpl s = (RStoreImpl) rstore(rsdId);
+        synchronized (allocLock) {
+            checkOpen();
+            Rsd r = s.rsd();
+            int n = r.members();
+            if (mask <= 0 || (mask >>> n) != 0) {
+                throw new StorageException(ErrorCode.INVALID_ARGUMENT, "move of RSD " + rsdId + ": mask "
+                        + Integer.toBinaryString(mask) + " names no member or members outside 0.." + (n - 1));
+            }
+            if (targetDrives == null || targetDrives.length != Integer.bitCount(mask)) {
+                throw new StorageException(ErrorCode.INVALID_ARGUMENT, "move of RSD " + rsdId + ": targetDrives needs "
+                        + Integer.bitCount(mask) + " drives, one per moving member");
+            }
+            Rss rss = rss(r.rssId(), false);
+            int[] nd = r.drives();
+            int[] np = r.psegs();
+            Set<Integer> used = new HashSet<>();
+            for (int m = 0; m < n; m++) {
+                if ((mask & (1 << m)) == 0) {
+                    used.add(r.drive(m));
+                }
+            }
+            int k = 0;
+            for (int m = 0; m < n; m++) {
+                if ((mask & (1 << m)) == 0) {
+                    continue;
+                }
+                int t = targetDrives[k++];
+                String why = null;
+                if (rss == null || rss.slotOf(t) < 0) {
+                    why = "is not in RSS " + r.rssId();
+                } else if (r.memberOnDrive(t) >= 0 || !used.add(t)) {
+                    why = "already holds a member of the RStore";
+                } else if (!eligible(t)) {
+                    why = "is unavailable or being evacuated";
+                } else if (alloc[t].free() == 0) {
+                    throw new StorageException(ErrorCode.SPACE_ALLOCATION_FAILED, "move of RSD " + rsdId
+                            + ": target drive " + t + " has no free PSEG");
+                }
+                if (why != null) {
+                    throw new StorageException(ErrorCode.INVALID_ARGUMENT, "move of RSD " + rsdId + ": targetDrives["
+                            + (k - 1) + "] = drive " + t + " " + why);
+                }
+                nd[m] = t;
+            }
+            for (int m = 0; m < n; m++) {
+                if ((mask & (1 << m)) != 0) {
+                    np[m] = alloc[nd[m]].allocate();
+                }
+            }
+            MemberMigration mig = s.beginMigration(mask, nd, np);
+            if (mig == null) {
+                for (int m = 0; m < n; m++) {
+                    if ((mask & (1 << m)) != 0) {
+                        releaseLocked(PsegAddress.encode(nd[m], np[m]), 0, 0);
+                    }
+                }
+                throw new StorageException(ErrorCode.BUSY, "move of RSD " + rsdId + ": a rebuild or another move"
+                        + " is running on it (or it was freed)");
+            }
+            return new MemberMoveImpl(this, s, mig, r, mask, nd, np);
+        }
     }
 
     // ------------------------------------------------------------------------ membership (DriveMembership)

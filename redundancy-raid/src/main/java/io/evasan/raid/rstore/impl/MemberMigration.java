@@ -23,7 +23,8 @@ import static io.evasan.raid.rstore.impl.RStoreImpl.usable;
 /**
  * One member migration of an RStore: re-creates the members in {@code mask} on new PSEGs (or
  * in place), online, then swaps them into the RSD. Used by rebuild and drive removal (via
- * {@link RStoreImpl#rebuild}), and by leveling next.
+ * {@link RStoreImpl#rebuild}), and by leveling (via {@link RStoreImpl#beginMigration}, row by row, committed
+ * with a check-and-set on the RSD generation).
  *
  * <p>Invariant: rows below {@link #watermark} of every target member hold the member's current
  * contents: {@link #run} copies (or reconstructs) row r under row lock r and only then raises the
@@ -39,7 +40,7 @@ import static io.evasan.raid.rstore.impl.RStoreImpl.usable;
  * fields read by the I/O path ({@code watermark}, {@code failed}) are volatile; nothing here
  * allocates on the I/O path.
  */
-final class MemberMigration {
+public final class MemberMigration {
     private final RStoreImpl store;
     final int mask;
     final Drive[] drv;
@@ -48,6 +49,8 @@ final class MemberMigration {
     final int[] pseg;
     volatile int watermark;
     volatile boolean failed;
+    /** What {@link #commit(long)} returns when the RSD is not at the expected generation (nothing changed). */
+    public static final long[] CONFLICT = new long[0];
 
     MemberMigration(RStoreImpl store, int mask, Drive[] drv, long[] base, int[] driveIdx, int[] pseg) {
         this.store = store;
@@ -58,47 +61,65 @@ final class MemberMigration {
         this.pseg = pseg;
     }
 
+    /** Marks the migration failed: it never commits (a rebuild displaced it, or it was abandoned). */
+    public void fail() {
+        failed = true;
+    }
+
     boolean covers(int slot, int row) {
         return (mask & (1 << slot)) != 0 && row < watermark;
     }
 
     /** Copies every row, then commits; the packed addresses of released PSEGs, or null on failure. */
     long[] run(Progress progress) {
-        int n = store.layout.drv.length;
-        Scratch s = SCRATCH.get();
         for (int r = 0; r < ROWS; r++) {
-            ReentrantLock lock = store.host.rowLock(store.rsdId, r);
-            lock.lock();
-            try {
-                if (store.freed || failed) {
-                    return null;
-                }
-                Layout l = store.layout;
-                long rowAt = (long) r * UNIT;
-                for (int m = 0; m < n; m++) {
-                    if ((mask & (1 << m)) == 0) {
-                        continue;
-                    }
-                    ByteBuffer buf = s.img[0];
-                    buf.clear();
-                    if (!rowContent(l, m, rowAt, buf, s)) {
-                        return null;
-                    }
-                    buf.clear();
-                    drv[m].write(base[m] + rowAt, buf);
-                    progress.rowDone(UNIT);
-                }
-                watermark = r + 1;
-            } catch (StorageException e) {
-                if (driveError(e)) {
-                    return null;
-                }
-                throw e;
-            } finally {
-                lock.unlock();
+            if (!copyRow(r, progress)) {
+                return null;
             }
         }
-        return commit();
+        return commit(-1);
+    }
+
+    /**
+     * Copies (or reconstructs) row {@code r} of every member in the mask to its target under row lock r and
+     * raises the watermark to r + 1; false if the RStore was freed, the migration failed (a mirror write, a
+     * displacing rebuild) or the row's sources or target are lost.
+     */
+    public boolean copyRow(int r, Progress progress) {
+        int n = store.layout.drv.length;
+        Scratch s = SCRATCH.get();
+        ReentrantLock lock = store.host.rowLock(store.rsdId, r);
+        lock.lock();
+        try {
+            if (store.freed || failed) {
+                return false;
+            }
+            Layout l = store.layout;
+            long rowAt = (long) r * UNIT;
+            for (int m = 0; m < n; m++) {
+                if ((mask & (1 << m)) == 0) {
+                    continue;
+                }
+                ByteBuffer buf = s.img[0];
+                buf.clear();
+                if (!rowContent(l, m, rowAt, buf, s)) {
+                    return false;
+                }
+                buf.clear();
+                drv[m].write(base[m] + rowAt, buf);
+                progress.rowDone(UNIT);
+            }
+            watermark = r + 1;
+            return true;
+        } catch (StorageException e) {
+            if (driveError(e)) {
+                failed = true;
+                return false;
+            }
+            throw e;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Fills buf with the current contents of member m's row (copy or reconstruction). */
@@ -144,7 +165,13 @@ final class MemberMigration {
         }
     }
 
-    private long[] commit() {
+    /**
+     * Swaps the targets into the RSD (see the class comment). With {@code expectedGeneration >= 0} this is a
+     * check-and-set: it commits only if the RSD is still at that generation, else returns {@link #CONFLICT}
+     * and changes nothing; {@code -1} commits over whatever the RSD is now (rebuild). Null if the migration
+     * can never commit (freed, failed, displaced, targets lost).
+     */
+    public long[] commit(long expectedGeneration) {
         ReentrantLock[] locks = new ReentrantLock[ROWS];
         for (int r = 0; r < ROWS; r++) {
             locks[r] = store.host.rowLock(store.rsdId, r);
@@ -156,10 +183,13 @@ final class MemberMigration {
                 held++;
             }
             synchronized (store.meta) {
-                if (store.freed || failed) {
+                if (store.freed || failed || watermark < ROWS) {
                     return null;
                 }
                 Layout l = store.layout;
+                if (expectedGeneration >= 0 && l.rsd.generation() != expectedGeneration) {
+                    return CONFLICT;
+                }
                 int[] d = l.rsd.drives();
                 int[] p = l.rsd.psegs();
                 for (int m = 0; m < d.length; m++) {
@@ -172,7 +202,9 @@ final class MemberMigration {
                 Rsd n = l.rsd.withMembers(d, p, mask);
                 store.host.persistRsd(n);
                 store.layout = store.layoutOf(n);
-                store.target = null;
+                if (store.target == this) {
+                    store.target = null;
+                }
                 long[] released = new long[Integer.bitCount(mask)];
                 int k = 0;
                 for (int m = 0; m < d.length; m++) {

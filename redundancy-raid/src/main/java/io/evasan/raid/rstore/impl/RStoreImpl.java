@@ -371,10 +371,16 @@ public final class RStoreImpl implements RStore {
             long at = (long) row * UNIT + in;
             try {
                 MemberMigration t = target;
+                boolean done = false;
                 if (t == null) {
+                    l = layout;
                     src.limit(p + n).position(p);
                     l.drv[col].write(l.base[col] + at, src);
-                } else {
+                    done = target == null && layout == l;
+                }
+                if (!done) {
+                    // under the row lock, also when a migration began or committed while the unlocked write above
+                    // was in flight: its copy of this row may have missed that write, so write it again, mirrored
                     ReentrantLock lock = host.rowLock(rsdId, row);
                     lock.lock();
                     try {
@@ -500,11 +506,51 @@ public final class RStoreImpl implements RStore {
             }
         }
         MemberMigration t = new MemberMigration(this, mask, td, tb, newDrive.clone(), newPseg.clone());
-        target = t;
+        synchronized (meta) {
+            MemberMigration running = target;
+            if (running != null) {
+                running.fail(); // a leveling move gives way to redundancy repair; it abandons cleanly
+            }
+            target = t;
+        }
         try {
             return t.run(progress);
         } finally {
-            target = null;
+            endMigration(t);
+        }
+    }
+
+    /**
+     * Starts a step-wise migration of the members in {@code mask} to the given drives and PSEGs (leveling):
+     * from now on writes to copied rows are mirrored to the targets. The caller copies with
+     * {@link MemberMigration#copyRow}, commits with {@link MemberMigration#commit(long)} and always calls
+     * {@link #endMigration}. Null if another migration (a rebuild or another move) runs on this RStore.
+     */
+    public MemberMigration beginMigration(int mask, int[] newDrive, int[] newPseg) {
+        Drive[] td = new Drive[newDrive.length];
+        long[] tb = new long[newDrive.length];
+        for (int m = 0; m < newDrive.length; m++) {
+            if ((mask & (1 << m)) != 0) {
+                td[m] = host.drive(newDrive[m]);
+                tb[m] = td[m].psegOffset(newPseg[m]);
+            }
+        }
+        MemberMigration t = new MemberMigration(this, mask, td, tb, newDrive.clone(), newPseg.clone());
+        synchronized (meta) {
+            if (target != null || freed) {
+                return null;
+            }
+            target = t;
+        }
+        return t;
+    }
+
+    /** Stops mirroring writes to {@code t}'s targets if it is still this RStore's migration. */
+    public void endMigration(MemberMigration t) {
+        synchronized (meta) {
+            if (target == t) {
+                target = null;
+            }
         }
     }
 
