@@ -47,7 +47,7 @@ final class Recovery {
                 // a grow whose catalog commit was interrupted: the maps already have the new size
                 treeSegs = Math.max(treeSegs, engine.maps.segments(tr.chain().get(0).id()));
             }
-            Tree t = new Tree(treeSegs);
+            Tree t = new Tree(engine.stripes);
             for (Catalog.DiskRec r : tr.chain()) {
                 Disk d = new Disk(r.id(), DiskKind.values()[r.kind()], AllocationPolicy.values()[r.policy()],
                         SnapcloneMode.values()[r.mode()], tr.chain().size() == 1 ? treeSegs : r.segments());
