@@ -98,6 +98,20 @@ public interface LogicalDisk {
     int entry(long segment) throws StorageException;
 
     /**
+     * The first segment at or after {@code fromSegment} whose entry is not 0, or -1 when there is none: a walk
+     * over the segments that have entries costs time in proportion to the LMAPs that exist, not to the disk's
+     * virtual size. Entries changed during the walk may or may not be seen.
+     */
+    default long nextEntry(long fromSegment) throws StorageException {
+        for (long s = Math.max(0, fromSegment); s < segments(); s++) {
+            if (entry(s) != 0) {
+                return s;
+            }
+        }
+        return -1;
+    }
+
+    /**
      * Durable compare-and-set of one entry. The HOLDER bit must be the same in {@code expect} and
      * {@code update}, and a HOLDER entry keeps its pointer (ownership moves only through
      * {@link #linkRseg}, {@link #unlinkRseg} and {@link Mapping#transferHolder}).

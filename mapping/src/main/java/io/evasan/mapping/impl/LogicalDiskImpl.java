@@ -331,6 +331,13 @@ final class LogicalDiskImpl implements LogicalDisk {
     }
 
     @Override
+    public long nextEntry(long fromSegment) {
+        checkLive();
+        long s = map.nextNonZero(Math.max(0, fromSegment));
+        return s < (size >>> SEG_SHIFT) ? s : -1;
+    }
+
+    @Override
     public boolean compareAndSetEntry(long segment, int expect, int update) {
         checkSegment(segment);
         return m.lmap.cas(this, segment, expect, update);

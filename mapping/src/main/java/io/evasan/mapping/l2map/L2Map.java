@@ -111,6 +111,24 @@ public final class L2Map {
         }
     }
 
+    /** The first segment at or after {@code from} with a non-zero entry (lock-free read), or -1; skips absent LMAPs. */
+    public long nextNonZero(long from) {
+        int[][] l2 = lmaps;
+        for (int r = (int) (from >>> LMAP_SHIFT); r < l2.length; r++) {
+            int[] lm = l2[r];
+            if (lm == null) {
+                continue;
+            }
+            long base = (long) r << LMAP_SHIFT;
+            for (int i = (int) Math.max(0, from - base); i < LMAP_ENTRIES; i++) {
+                if ((int) INTS.getAcquire(lm, i) != 0) {
+                    return base + i;
+                }
+            }
+        }
+        return -1;
+    }
+
     /** Calls {@code f} for each non-zero entry in segment order. */
     public void forEachNonZero(EntryConsumer f) {
         int[][] l2 = lmaps;

@@ -93,76 +93,86 @@ final class CloneCopy implements BgCopyEngine.Host {
     static final int BATCH = 16;
 
     /**
-     * Copies up to {@code max} segments of {@code c} from its cursor on, as one batch: each segment to copy gets
+     * Copies up to {@code max} segments of {@code c} from its cursor on, in batches: each segment to copy gets
      * its fresh RSEG filled under its stripe write lock, which stays held; then one force of the fresh RSEGs, the
      * links (C.Ss := 0, the successor's Sp stays set: 13e / 15a), one force of the map log, and the locks go.
      * Holding the stripes keeps every copied segment's source and entry as they were until its link is durable
      * (the {@link SegmentEntries} invariant, for a batch). Returns the segments copied; fewer than {@code max}
      * with the cursor short of the end only when an allocation failed ({@link NeedsInvalidation}: stalled).
-     * Caller holds {@code bgLock} and the tree's structure lock shared; other threads hold at most one stripe
-     * at a time, so taking several here cannot deadlock.
+     * Caller holds {@code bgLock} and the tree's structure lock shared. Stripes are shared by all trees
+     * ({@link StripeLocks}) and another batch may hold several: while it holds one, a batch takes the next only
+     * with {@code tryLock} and, when that fails, ends there (links what it holds, lets go) and starts the next
+     * batch at that segment, so a thread holding a stripe never waits for another and no deadlock can form.
      */
     private int copyBatch(Tree t, Disk c, int max) {
         int[] segs = new int[max];
         long[] expect = new long[max];
         long[] fresh = new long[max];
         ReentrantReadWriteLock.WriteLock[] held = new ReentrantReadWriteLock.WriteLock[max];
-        int n = 0;
         int copied = 0;
-        boolean linked = false;
-        try {
-            while (copied < max && c.bgCursor < c.segments) {
-                int s = c.bgCursor;
-                ReentrantReadWriteLock.WriteLock l = t.stripe(s).writeLock();
-                l.lock();
-                boolean keep = false;
-                try {
-                    long ce = engine.entries.e(c, s);
-                    if (SegmentEntries.ssEff(c, ce) || (!holder(ce) && pointer(ce) != 0)) {
-                        long hp = SegmentEntries.ssEff(c, ce) ? engine.entries.contentPtr(c, s) : pointer(ce);
-                        if (hp == 0) {
-                            engine.entries.copyInto(c, s, ce, 0, sp(ce), false);   // zeros: an entry change only
-                        } else {
-                            long r = engine.entries.allocFor(c, s);
-                            engine.entries.copyUnforced(hp, r);
-                            segs[n] = s;
-                            expect[n] = ce;
-                            fresh[n] = r;
-                            held[n++] = l;
-                            keep = true;
+        boolean stalled = false;
+        while (!stalled && copied < max && c.bgCursor < c.segments) {
+            int n = 0;
+            boolean linked = false;
+            try {
+                while (copied < max && c.bgCursor < c.segments) {
+                    int s = c.bgCursor;
+                    ReentrantReadWriteLock.WriteLock l = t.stripe(s).writeLock();
+                    if (n == 0) {
+                        l.lock();
+                    } else if (!l.tryLock()) {
+                        break;   // holding stripes: never wait for another one
+                    }
+                    boolean keep = false;
+                    try {
+                        long ce = engine.entries.e(c, s);
+                        if (SegmentEntries.ssEff(c, ce) || (!holder(ce) && pointer(ce) != 0)) {
+                            long hp = SegmentEntries.ssEff(c, ce) ? engine.entries.contentPtr(c, s) : pointer(ce);
+                            if (hp == 0) {
+                                engine.entries.copyInto(c, s, ce, 0, sp(ce), false);   // zeros: an entry change only
+                            } else {
+                                long r = engine.entries.allocFor(c, s);
+                                engine.entries.copyUnforced(hp, r);
+                                segs[n] = s;
+                                expect[n] = ce;
+                                fresh[n] = r;
+                                held[n++] = l;
+                                keep = true;
+                            }
+                            copied++;
+                            engine.stats.bgcopySegments.increment();
                         }
-                        copied++;
-                        engine.stats.bgcopySegments.increment();
+                    } catch (NeedsInvalidation ni) {
+                        stalled = true;
+                        break;
+                    } finally {
+                        if (!keep) {
+                            l.unlock();
+                        }
                     }
-                } catch (NeedsInvalidation ni) {
-                    break;
-                } finally {
-                    if (!keep) {
-                        l.unlock();
+                    c.bgCursor++;
+                }
+                if (n > 0) {
+                    engine.maps.force(fresh, n);   // the copies before the records that make C read them
+                    linked = true;
+                    for (int i = 0; i < n; i++) {
+                        engine.entries.link(c, segs[i], expect[i], fresh[i], sp(expect[i]), false);
+                        fresh[i] = 0;
+                    }
+                    engine.maps.forceMaps();   // the links before the successor overwrites its RSEGs in place
+                }
+            } finally {
+                if (!linked) {
+                    for (int i = 0; i < n; i++) {
+                        engine.maps.release(fresh[i]);   // never linked (a failed force)
                     }
                 }
-                c.bgCursor++;
-            }
-            if (n > 0) {
-                engine.maps.force(fresh, n);   // the copies before the records that make C read them
-                linked = true;
-                for (int i = 0; i < n; i++) {
-                    engine.entries.link(c, segs[i], expect[i], fresh[i], sp(expect[i]), false);
-                    fresh[i] = 0;
+                for (int i = n - 1; i >= 0; i--) {
+                    held[i].unlock();
                 }
-                engine.maps.forceMaps();   // the links before the successor overwrites its RSEGs in place
-            }
-            return copied;
-        } finally {
-            if (!linked) {
-                for (int i = 0; i < n; i++) {
-                    engine.maps.release(fresh[i]);   // never linked (a failed force)
-                }
-            }
-            for (int i = n - 1; i >= 0; i--) {
-                held[i].unlock();
             }
         }
+        return copied;
     }
 
     long remainingToCopy(Disk c) {

@@ -36,7 +36,8 @@ final class Disk {
     volatile int quiesceM;
     final Object bgLock = new Object();
     int bgCursor;
-    volatile long[] holderCache;
+    /** Holder cache of {@link SegmentEntries#resolve}: (version << 32) | (holder position + 1) per segment, or null. */
+    volatile PagedLongs holderCache;
 
     Disk(long id, DiskKind kind, AllocationPolicy policy, SnapcloneMode mode, int segments) {
         this.id = id;

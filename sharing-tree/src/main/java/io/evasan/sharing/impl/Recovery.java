@@ -47,7 +47,7 @@ final class Recovery {
                 // a grow whose catalog commit was interrupted: the maps already have the new size
                 treeSegs = Math.max(treeSegs, engine.maps.segments(tr.chain().get(0).id()));
             }
-            Tree t = new Tree(treeSegs);
+            Tree t = new Tree(engine.stripes);
             for (Catalog.DiskRec r : tr.chain()) {
                 Disk d = new Disk(r.id(), DiskKind.values()[r.kind()], AllocationPolicy.values()[r.policy()],
                         SnapcloneMode.values()[r.mode()], tr.chain().size() == 1 ? treeSegs : r.segments());
@@ -93,7 +93,7 @@ final class Recovery {
             for (Disk d : t.chain) {
                 if (d.policy == AllocationPolicy.RESERVE_FULL) {
                     long held = 0;
-                    for (int s = 0; s < d.segments; s++) {
+                    for (int s = next(d, 0); s >= 0; s = next(d, s + 1)) {
                         if (holder(engine.maps.entry(d.id, s))) {
                             held++;
                         }
@@ -115,7 +115,7 @@ final class Recovery {
         for (Tree t : engine.trees) {
             // an interrupted hand-off can leave a non-holder entry with a pointer and Ss clear
             for (Disk d : t.chain) {
-                for (int s = 0; s < d.segments; s++) {
+                for (int s = next(d, 0); s >= 0; s = next(d, s + 1)) {
                     long e = engine.maps.entry(d.id, s);
                     if (!holder(e) && pointer(e) != 0 && !SegmentEntries.ssEff(d, e)) {
                         SharingTreesImpl.LOG.log(System.Logger.Level.WARNING, "repairing interrupted hand-off: disk " + d.id + " segment " + s
@@ -150,6 +150,18 @@ final class Recovery {
     }
 
     /**
+     * The next segment at or after {@code from} of {@code d} that may have an entry, or -1: the walks of open
+     * cost time for what is mapped, not for the disks' virtual size.
+     */
+    private int next(Disk d, int from) {
+        if (from >= d.segments) {
+            return -1;
+        }
+        int s = engine.maps.nextEntry(d.id, from);
+        return s < d.segments ? s : -1;
+    }
+
+    /**
      * Makes the stored share bits of a tree written by the code before exact bits (catalog version 1) those
      * of seed 004 Figs. 10-15: a disk without predecessor has Sp clear, a disk without successor Ss clear,
      * and a disk whose predecessor P is not a copying snapclone has {@code Sp = P.Ss} (the old code set Sp on
@@ -161,7 +173,7 @@ final class Recovery {
         long changed = 0;
         for (Tree t : engine.trees) {
             for (Disk d : t.chain) {
-                for (int s = 0; s < d.segments; s++) {
+                for (int s = next(d, 0); s >= 0; s = next(d, s + 1)) {
                     long e = engine.maps.entry(d.id, s);
                     if (pointer(e) == 0) {
                         continue;

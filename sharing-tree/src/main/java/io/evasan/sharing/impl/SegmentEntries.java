@@ -20,10 +20,12 @@ import static io.evasan.sharing.sharebits.ShareEntry.ss;
  * entry, change it (set, link, unlink), allocate for a disk's space policy, give a disk its own copy, and
  * resolve what a disk reads ([0096]: walk successors while Ss is set, with a per-disk holder cache).
  *
- * <p><b>Invariant</b>: every entry change made here bumps the tree's {@code segVersion} of that segment, so
- * a holder cached for an older version is never returned by {@link #resolve}. Callers hold the tree's
- * structure lock (shared or exclusive) and, for a change, the segment's stripe write lock; no method here
- * takes a lock.
+ * <p><b>Invariant</b>: every entry change made here counts as a change of that segment's version in the tree
+ * ({@link Tree#changed}), so a holder cached for an older version is never returned by {@link #resolve}. Callers
+ * hold the tree's structure lock (shared or exclusive) and, for a change, the segment's stripe write lock, for
+ * {@link #resolve} its stripe lock (read or write) or the structure lock exclusively; no method here takes a
+ * lock. The holder cache and the versions are paged ({@link PagedLongs}): they cost memory only for segments
+ * whose reads walked two hops or more, never in proportion to a disk's virtual size.
  *
  * <p><b>Invariant (power loss: data before the map that points at it)</b>: a map record that makes a disk
  * read a newly written RSEG instead of the data it read before is durable only after that RSEG's data is.
@@ -59,18 +61,18 @@ final class SegmentEntries {
     void set(Disk d, int s, long expect, long update) {
         if (expect != update) {
             maps.setEntry(d.id, s, expect, update);
-            d.tree.segVersion[s]++;
+            d.tree.changed(s);
         }
     }
 
     void link(Disk d, int s, long expect, long rseg, boolean sp, boolean ss) {
         maps.link(d.id, s, expect, rseg, sp, ss);
-        d.tree.segVersion[s]++;
+        d.tree.changed(s);
     }
 
     void unlink(Disk d, int s, long expect, long update) {
         maps.unlink(d.id, s, expect, update);
-        d.tree.segVersion[s]++;
+        d.tree.changed(s);
     }
 
     /**
@@ -163,10 +165,10 @@ final class SegmentEntries {
             return d;
         }
         Tree t = d.tree;
-        int ver = t.segVersion[s];
-        long[] cache = d.holderCache;
+        int ver = t.version(s);
+        PagedLongs cache = d.holderCache;
         if (cache != null) {
-            long c = cache[s];
+            long c = cache.get(s);
             if ((int) c != 0 && (int) (c >>> 32) == ver) {
                 return t.chain.get((int) c - 1);
             }
@@ -180,10 +182,11 @@ final class SegmentEntries {
         if (hops >= 2) {
             longWalks.increment();
             if (cache == null) {
-                cache = new long[d.segments];
+                cache = new PagedLongs();
                 d.holderCache = cache;
             }
-            cache[s] = ((long) ver << 32) | (h.pos + 1);
+            t.trackVersion(s);   // before the entry: every later change of s makes it stale
+            cache.set(s, ((long) ver << 32) | (h.pos + 1));
         }
         return h;
     }

@@ -63,7 +63,7 @@ final class SegmentWriter {
                     long ptr = pointer(xe);
                     long xMid = encode(ptr, false, true, false);
                     maps.transferHolder(x.id, s, xe, xMid, p.id, pe, encode(ptr, true, sp(pe), false));
-                    x.tree.segVersion[s]++;
+                    x.tree.changed(s);
                     entries.linkOwn(x, s, xMid, r, false, false);   // P now writes its RSEG in place
                     stats.cfwHandoffs.increment();
                     eagerCloneCopy(p, s);
@@ -152,7 +152,7 @@ final class SegmentWriter {
                 // the predecessor keeps the old data by pointer: no allocation
                 clearSuccessorSpOfClone(x, s);
                 maps.transferHolder(x.id, s, xe, 0L, p.id, pe, encode(pointer(xe), true, sp(pe), false));
-                t.segVersion[s]++;
+                t.changed(s);
                 maps.forceMaps();   // P now writes its RSEG in place
                 stats.cfwHandoffs.increment();
                 eagerCloneCopy(p, s);

@@ -49,7 +49,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *
  * <p><b>Concurrency</b>: per tree a structure lock (I/O takes it shared; snapshot, delete,
  * rollback and a snapclone leaving take it exclusively — the seed's quiesce) and striped
- * per-segment locks (a segment of all disks of one tree is one lock: a CFW touches neighbours).
+ * per-segment locks (a segment of all disks of one tree is one lock: a CFW touches neighbours), taken from
+ * one pool shared by all trees ({@link StripeLocks}), so a tree's locks cost nothing per segment.
  *
  * <p><b>Structure</b>: this class is the facade and coordinator. It owns the trees, disks and the catalog
  * monitor ({@link #catalogMonitor}, {@link #commit}), takes every tree lock and runs the host I/O loops
@@ -75,6 +76,8 @@ public final class SharingTreesImpl implements SharingTrees {
     private final int segBytes;
     /** Zeros for partial-segment unmaps (never written to). */
     private final byte[] zeros;
+    /** The segment stripe locks of every tree (a fixed pool: a tree has none of its own). */
+    final StripeLocks stripes = new StripeLocks();
     final ConcurrentHashMap<Long, Disk> disks = new ConcurrentHashMap<>();
     final Set<Tree> trees = ConcurrentHashMap.newKeySet();
     final Object catalogMonitor = new Object();
@@ -391,13 +394,7 @@ public final class SharingTreesImpl implements SharingTrees {
             }
             maps.grow(d.id, newSegments);
             synchronized (catalogMonitor) {
-                Tree nt = new Tree(newSegments);
-                nt.chain.add(d);
-                d.segments = newSegments;
-                trees.remove(t);
-                t.chain.clear();
-                trees.add(nt);
-                nt.relink();
+                d.segments = newSegments;   // a tree has no per-segment state to resize
                 commit();
             }
         } finally {
@@ -452,7 +449,7 @@ public final class SharingTreesImpl implements SharingTrees {
         long id = diskGroup >= 0 ? maps.createDisk(segments, level, diskGroup)
                 : level == null ? maps.createDisk(segments) : maps.createDisk(segments, level);
         Disk d = new Disk(id, DiskKind.LUN, AllocationPolicy.ON_DEMAND, SnapcloneMode.EAGER, segments);
-        Tree t = new Tree(segments);
+        Tree t = new Tree(stripes);
         t.chain.add(d);
         t.relink();
         synchronized (catalogMonitor) {

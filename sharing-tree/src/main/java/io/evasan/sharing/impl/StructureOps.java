@@ -223,7 +223,7 @@ final class StructureOps {
             long pe = engine.entries.e(p, s);
             if (holder(xe)) {
                 engine.maps.transferHolder(x.id, s, xe, 0L, p.id, pe, encode(pointer(xe), true, sp(pe), false));
-                t.segVersion[s]++;
+                t.changed(s);
                 AtomicLong res = p.reservedRemaining;
                 for (long r = res.get(); r > 0; r = res.get()) {
                     if (res.compareAndSet(r, r - 1)) {
@@ -349,7 +349,7 @@ final class StructureOps {
                         }
                     } else if (holder(le)) {
                         engine.maps.copy(hp, pointer(le));
-                        t.segVersion[seg]++;
+                        t.changed(seg);
                     } else {
                         engine.entries.copyInto(l, seg, le, hp, sp(le), false);
                     }
@@ -417,7 +417,7 @@ final class StructureOps {
                     engine.entries.repointStale(t, s, pointer(ce), c);
                 }
             }
-            Tree own = new Tree(c.segments);
+            Tree own = new Tree(engine.stripes);
             own.chain.add(c);
             own.relink();
             engine.trees.add(own);

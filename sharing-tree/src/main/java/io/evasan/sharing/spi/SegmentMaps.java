@@ -140,6 +140,22 @@ public interface SegmentMaps extends AutoCloseable {
     long entry(long disk, int segment);
 
     /**
+     * The first segment at or after {@code from} whose entry may be non-zero, or -1: every segment skipped has
+     * entry 0. A store whose maps are sparse answers in proportion to what is mapped, so a walk over a disk's
+     * entries (open, RESERVE_FULL accounting) costs nothing for unmapped virtual space; this default tries
+     * every segment.
+     */
+    default int nextEntry(long disk, int from) {
+        int n = segments(disk);
+        for (int s = Math.max(0, from); s < n; s++) {
+            if (entry(disk, s) != 0) {
+                return s;
+            }
+        }
+        return -1;
+    }
+
+    /**
      * Durably replaces entry {@code expect} by {@code update}; HOLDER and, for a holder, the
      * pointer must be unchanged (ownership moves only through link/unlink/transfer).
      *

@@ -240,6 +240,11 @@ public final class MappingSegmentMaps implements SegmentMaps {
     }
 
     @Override
+    public int nextEntry(long disk, int from) {
+        return (int) disk(disk).nextEntry(from);
+    }
+
+    @Override
     public void setEntry(long disk, int segment, long expect, long update) {
         LogicalDisk d = disk(disk);
         if (!d.compareAndSetEntry(segment, toInt(d, expect), toInt(d, update))) {
