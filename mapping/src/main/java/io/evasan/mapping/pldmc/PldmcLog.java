@@ -31,8 +31,12 @@ import static io.evasan.mapping.pldmc.PldmcLogDescriptor.*;
  * complete and forced; on open, each record is taken from whichever copy has it valid, the log
  * ends at the first record valid in neither copy (a torn tail), and a copy found damaged is
  * rewritten by an immediate checkpoint. A record damaged in both copies with a valid record after
- * it is damage, not a torn tail: open fails with CORRUPT_METADATA rather than drop acknowledged
- * records. Not thread-safe: the caller serialises (mapping's metadata lock).
+ * it is damage, not a torn tail, when that record had been forced: open then fails with
+ * CORRUPT_METADATA rather than drop acknowledged records. In fsync mode every record was forced
+ * when appended; in fsync-off mode a FORCED record follows each {@link #force}, so a damaged
+ * record with no FORCED record after it was never forced — a power cut tore and reordered the
+ * unforced tail — and the log ends before it. Not thread-safe: the caller serialises (mapping's
+ * metadata lock).
  */
 public final class PldmcLog implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(PldmcLog.class.getName());
@@ -53,6 +57,9 @@ public final class PldmcLog implements AutoCloseable {
     private boolean created;
     private long appendedBytes;
     private long checkpoints;
+    /** The end of the log at the last FORCED record (fsync-off mode): no new one until more is appended. */
+    private long forcedMarkEnd;
+    private final Txn forcedMark = new Txn();
 
     private PldmcLog(Path dir, boolean fsync, long minCompactBytes) {
         this.dir = dir;
@@ -141,15 +148,23 @@ public final class PldmcLog implements AutoCloseable {
                 LOG.warning("PLDMC generation " + gen + ": checkpoint incomplete, falling back to an older one");
                 continue;
             }
-            // a crash tears at most the last record: a broken record followed by the next valid one
-            // is damage in the middle of the log in both copies, not a torn tail
+            // a crash (kill -9) tears at most the last record; a power cut tears and reorders only what was not
+            // forced. A broken record followed by valid ones is damage, not a torn tail, when it had been forced:
+            // in fsync mode always, in fsync-off mode when a FORCED record follows it
             for (ByteBuffer f : new ByteBuffer[] {ha ? fa : null, hb ? fb : null}) {
                 if (f != null && pos + REC_MIN_LENGTH <= f.limit()) {
                     int len = f.getInt(pos + REC_LENGTH_OFFSET);
                     if (len >= REC_MIN_LENGTH && len <= REC_MAX_LENGTH && pos + (long) len < f.limit()
                             && validRecordLength(f, pos + len, seq + 1) > 0) {
-                        throw new StorageException(ErrorCode.CORRUPT_METADATA, "PLDMC generation " + gen + ": record "
-                                + seq + " at offset " + pos + " is damaged in both copies and later records follow");
+                        if (fsync || forcedRecordFollows(f, pos + len, seq + 1)) {
+                            throw new StorageException(ErrorCode.CORRUPT_METADATA, "PLDMC generation " + gen
+                                    + ": record " + seq + " at offset " + pos
+                                    + " is damaged in both copies and later records follow");
+                        }
+                        LOG.warning("PLDMC generation " + gen + ": record " + seq + " at offset " + pos + " is torn in "
+                                + "both copies and no force covered it (a power cut before the next flush point): "
+                                + "the log ends there, the unforced records after it are dropped");
+                        break;
                     }
                 }
             }
@@ -159,6 +174,7 @@ public final class PldmcLog implements AutoCloseable {
             // the chosen generation: open for append at the valid end
             this.generation = gen;
             this.endPos = pos;
+            this.forcedMarkEnd = pos;
             this.nextSeq = seq;
             this.checkpointEnd = ckptEnd;
             this.repairNeeded = damaged;
@@ -190,6 +206,16 @@ public final class PldmcLog implements AutoCloseable {
         this.generation = 0;
         this.created = true;
         writeGeneration(1, sink -> { });
+    }
+
+    /** Whether a FORCED record is among the valid records from {@code pos} on (numbered from {@code seq}). */
+    private static boolean forcedRecordFollows(ByteBuffer f, int pos, long seq) {
+        for (int len; (len = validRecordLength(f, pos, seq)) > 0; pos += len, seq++) {
+            if (f.getInt(pos + REC_TYPE_OFFSET) == TYPE_FORCED) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static ByteBuffer read(Path p) throws IOException {
@@ -267,6 +293,18 @@ public final class PldmcLog implements AutoCloseable {
         try {
             a.force(false);
             b.force(false);
+            if (!fsync && endPos > forcedMarkEnd) {
+                // after the force returned: a FORCED record proves at open that everything before it was durable
+                forcedMark.reset();
+                ByteBuffer rec = forcedMark.forced().seal(nextSeq);
+                int len = rec.remaining();
+                writeFully(a, rec.duplicate(), endPos);
+                writeFully(b, rec.duplicate(), endPos);
+                endPos += len;
+                nextSeq++;
+                appendedBytes += len;
+                forcedMarkEnd = endPos;
+            }
         } catch (IOException e) {
             throw new StorageException(ErrorCode.IO_ERROR, "PLDMC log force failed: " + e, e);
         }
@@ -372,6 +410,7 @@ public final class PldmcLog implements AutoCloseable {
             b = nb;
             generation = gen;
             endPos = state[0];
+            forcedMarkEnd = state[0];
             checkpointEnd = state[0];
             nextSeq = state[1];
             repairNeeded = false;

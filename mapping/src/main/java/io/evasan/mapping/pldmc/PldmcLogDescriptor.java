@@ -24,7 +24,7 @@ import java.util.zip.CRC32C;
  *
  * Record (one atomic transaction), repeated from offset 64:
  *  +-----------------------------------+-----------------------------------+
- *  |   record length L (int, bytes)    |   type (int) TXN=1 CKPT_END=2     | +0
+ *  |   record length L (int, bytes)    | type (int) TXN=1 CKPT_END=2 FORCED=3| +0
  *  +-----------------------------------+-----------------------------------+
  *  |               sequence number (long), +1 per record from 1            | +8
  *  +-----------------------------------+-----------------------------------+
@@ -47,6 +47,9 @@ import java.util.zip.CRC32C;
  *  TRUNCATE  6 | disk int | fromSegment int                  clear entries >= fromSegment
  *  CREATED   7 | disk int                                    disk materialized (checkpoint form of CLONE)
  * </pre>
+ *
+ * A FORCED record has no ops: in fsync-off mode it is appended right after a force of both copies
+ * returned, so it proves every record before it reached stable storage.
  *
  * A record is valid when its length is in bounds, its CRC matches and its sequence number is the
  * expected next one. Reading stops at the first record that is valid in neither copy (a torn
@@ -72,6 +75,8 @@ public final class PldmcLogDescriptor {
 
     public static final int TYPE_TXN = 1;
     public static final int TYPE_CKPT_END = 2;
+    /** No ops; appended after a force in fsync-off mode: every record before it is on stable storage. */
+    public static final int TYPE_FORCED = 3;
 
     public static final byte OP_SET = 1;
     public static final byte OP_RSD_ADD = 2;

@@ -88,6 +88,12 @@ public final class Txn {
         return this;
     }
 
+    /** Marks this (empty) record as written after a force: every record before it is durable. */
+    public Txn forced() {
+        type = TYPE_FORCED;
+        return this;
+    }
+
     /** Marks this record as the end of a checkpoint. */
     public Txn checkpointEnd() {
         type = TYPE_CKPT_END;
