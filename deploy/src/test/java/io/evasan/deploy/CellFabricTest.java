@@ -172,7 +172,7 @@ class CellFabricTest {
             int b1 = ids.get(2);
             Result inq = command(ini, a1, new byte[] {0x12, 0, 0, 0, 96, 0}, new byte[0], 96);
             assertEquals(ScsiStatus.GOOD, inq.status());
-            assertEquals(1, inq.data()[5] >> 4 & 3, "TPGS: implicit ALUA");
+            assertEquals(3, inq.data()[5] >> 4 & 3, "TPGS: implicit and explicit ALUA");
             assertEquals(Map.of(1, List.of(1, 2, 5, 6), 2, List.of(3, 4, 7, 8)), reportTargetPortGroups(ini, a1),
                     "each controller's group holds its portals and its N_Ports");
             assertEquals(List.of(0), reportLuns(ini, a1));
