@@ -333,8 +333,10 @@ public final class ControllerPair implements AutoCloseable {
         cc.mirror(link.channel());
         FencedDestage f = n.fence;
         f.replayOnly(unit -> {
+            // a logged write's unit had its ownership stored before the write entered the cache, so a unit without
+            // one was deleted since (e.g. while this controller was down): its writes are moot and must not replay
             LunOwnership o = table.get(unit);
-            return o == null || o.owner() == n.id;
+            return o != null && o.owner() == n.id;
         });
         try {
             WriteBackCache c = new WriteBackCache(cc, f, f, options.registry() == null ? new CacheStats(n.name())

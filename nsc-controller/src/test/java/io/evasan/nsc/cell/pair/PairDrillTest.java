@@ -148,6 +148,20 @@ class PairDrillTest {
     }
 
     @Test
+    void shouldRestartAndReopenAfterAVerifiedDrillWhoseScratchLunWasDeletedWhileItsOwnerWasDown() {
+        try (PairedStack s = new PairedStack(dir, null)) {
+            s.pair.follow(s.ctl.commandLog());   // as the launcher: the deleted scratch LUN loses its ownership record
+            s.pair.caches().cache(NscId.B).pauseDestage();   // the scratch LUN's writes stay in B's log when B dies
+            DrillReport r = cell(s).controllers().drill(DrillRequest.of("kill", NscId.B, true));
+            assertVerified(r);
+            s.pair.restart(NscId.B);   // B's log still holds writes of the deleted LUN: they must not replay
+        }
+        try (PairedStack s = new PairedStack(dir, null)) {
+            assertTrue(s.ctl.listLuns().isEmpty());
+        }
+    }
+
+    @Test
     void shouldKeepTheDrillHistoryAcrossAReopen() {
         DrillReport first;
         DrillReport pulled;
