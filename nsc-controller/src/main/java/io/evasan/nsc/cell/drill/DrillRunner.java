@@ -169,8 +169,11 @@ public final class DrillRunner {
                 + (r.force() ? ", forced" : "");
     }
 
-    /** Every drill: the stored history, with the pair's drills stored as they finish (and refreshed). */
-    public synchronized List<DrillReport> drills() {
+    /**
+     * Every drill: the stored history, with the pair's drills stored as they finish (and refreshed). Not under the
+     * run lock, so a reader never waits for a drill under way (storing the same report twice is harmless).
+     */
+    public List<DrillReport> drills() {
         List<DrillReport> out = new ArrayList<>();
         if (pair != null) {
             for (DrillReport d : pair.drills()) {
