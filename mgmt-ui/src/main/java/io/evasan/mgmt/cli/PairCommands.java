@@ -41,6 +41,22 @@ final class PairCommands {
         return c.getValue("mirrorLost") == null ? m : m + " (" + str(c, "mirrorLost") + ")";
     }
 
+    /**
+     * Runs {@code call}; a refusal naming the field {@code force} has {@code hint} (how the appliance names the JSON
+     * field in its message) rewritten as the CLI's option ({@code --force}, prefixed to the hint's tail).
+     */
+    static ApiClient.Response withCliForce(java.util.function.Supplier<ApiClient.Response> call, String hint) {
+        try {
+            return call.get();
+        } catch (ApiException e) {
+            if ("force".equals(e.field())) {
+                String cli = hint.startsWith("\"force\"") ? "--force" : "--" + hint;
+                throw new ApiException(e.status(), e.getMessage().replace(hint, cli), e.field(), e.code(), e.body());
+            }
+            throw e;
+        }
+    }
+
     private static String str(JsonObject o, String key) {
         return ApiCommand.str(o, key);
     }
@@ -125,15 +141,7 @@ final class PairCommands {
             if (verify) {
                 b.put("verify", true);
             }
-            ApiClient.Response r;
-            try {
-                r = api().post("/api/controllers/" + target + "/drills", b);
-            } catch (ApiException e) {
-                if ("force".equals(e.field())) {   // the appliance's hint names the JSON field; the CLI's is --force
-                    throw new ApiException(e.status(), e.getMessage().replace("\"force\": true", "--force"), e.field(), e.code(), e.body());
-                }
-                throw e;
-            }
+            ApiClient.Response r = withCliForce(() -> api().post("/api/controllers/" + target + "/drills", b), "\"force\": true");
             reply("drill " + b.getString("kind") + " " + target + ": " + str(r.object(), "outcome"), r, x -> {
                 JsonObject d = x.object();
                 fields("detection", ms(d.getValue("detectionMillis")), "takeover", ms(d.getValue("takeoverMillis")),
@@ -161,15 +169,7 @@ final class PairCommands {
         @Override
         void run() {
             JsonObject b = new JsonObject().put("group", group).put("index", index).put("verify", verify).put("force", force);
-            ApiClient.Response r;
-            try {
-                r = api().post("/api/drills/pull-drive", b);
-            } catch (ApiException e) {
-                if ("force".equals(e.field())) {   // the appliance says "force"; the CLI's option is --force
-                    throw new ApiException(e.status(), e.getMessage().replace("force to pull", "--force to pull"), e.field(), e.code(), e.body());
-                }
-                throw e;
-            }
+            ApiClient.Response r = withCliForce(() -> api().post("/api/drills/pull-drive", b), "force to pull");
             reply("drill pull-drive " + group + "/" + index + ": " + str(r.object(), "outcome"), r, x -> {
                 JsonObject d = x.object();
                 fields("first I/O", ms(d.getValue("firstIoMillis")), "writes acknowledged", num(d, "writesAcknowledged"),
