@@ -6,8 +6,9 @@
 //   SCREENSHOT_DIR    where console-*.png go
 //   CHROMIUM          browser binary (default /usr/bin/chromium)
 // It creates LUNs pair-a and pair-b, sets their controllers on the LUN page (dialog, field error, move), runs a kill
-// drill on NSC B from the controllers page (the confirmation names the LUNs that fail over), restarts B (failback)
-// and reads the drill history. Exit 0 = every step passed; otherwise the failing step is printed, exit code 1.
+// drill on NSC B from the controllers page with the verifier (the confirmation names the LUNs that fail over),
+// restarts B (failback), pulls a drive from the drill dialog (a field error first), and reads the drill history
+// (acknowledged = verified, none lost). Exit 0 = every step passed; otherwise the failing step is printed, exit code 1.
 
 import { join } from 'node:path';
 import { step, check, currentStep, openBrowser, consoleEnv, restClient } from './harness.mjs';
@@ -86,7 +87,8 @@ try {
   await confirm.waitFor({ state: 'detached' });
   check((await rest('GET', '/api/controllers')).body.every((c) => c.state === 'ONLINE'), 'cancelled: both still online');
 
-  step('kill drill on NSC B, confirmed: A takes pair-b over');
+  step('kill drill on NSC B with the verifier, confirmed: A takes pair-b over');
+  await page.getByTestId('drill-verify').check();
   await page.getByTestId('drill-kill-B').click();
   await confirm.getByTestId('drill-luns').waitFor();
   await page.getByTestId('confirm-drill-submit').click();
@@ -97,15 +99,36 @@ try {
   const row = page.locator('[data-testid="drills"] tr[data-drill="1"]');
   await row.filter({ hasText: 'taken over by A' }).waitFor();
   const cells = await row.locator('td').allTextContents();
-  check(cells[1].includes('kill') && cells[1].includes('B') && /ms$/.test(cells[3]) && /ms$/.test(cells[4]) && cells[6] === '1',
-    `drill row: detection, takeover, units moved: ${JSON.stringify(cells)}`);
+  const n = (t) => Number(t.replace(/[^0-9]/g, ''));
+  check(cells[1].includes('kill') && cells[1].includes('B') && /ms$/.test(cells[3]) && /ms$/.test(cells[4]) && cells[6] === '2',
+    `drill row: detection, takeover, units moved (pair-b and the scratch LUN): ${JSON.stringify(cells)}`);
+  check(n(cells[7]) >= 128 && n(cells[7]) === n(cells[8]) && cells[9] === '0',
+    `drill row: the verifier's writes acknowledged = verified, none lost: ${JSON.stringify(cells)}`);
 
   step('restart NSC B: pair-b fails back');
   await page.getByTestId('restart-B').click();
   await page.getByTestId('state-B').filter({ hasText: 'ONLINE' }).waitFor({ timeout: 30000 });
   await page.getByTestId('owned-B').filter({ hasText: 'pair-b' }).waitFor();
   await page.getByTestId('mirror-A').filter({ hasText: 'MIRRORED' }).waitFor();
+
+  step('pull-drive drill: a drive that does not exist is refused at its field; then drive 0 is pulled');
+  const group = (await rest('GET', '/api/pool')).body.groups[0].id;
+  await page.getByTestId('drill-verify').uncheck();
+  await page.getByTestId('pull-drive').click();
+  const pull = page.getByTestId('pull-drive-dialog');
+  await pull.getByTestId('pull-group').fill(String(group));
+  await pull.getByTestId('pull-index').fill('99');
+  await pull.getByTestId('pull-drive-dialog-submit').click();
+  await pull.locator('.field-error[data-fields="index"]').filter({ hasText: /no drive 99/ }).waitFor();
+  await pull.getByTestId('pull-index').fill('0');
+  await pull.getByTestId('pull-drive-dialog-submit').click();
+  await pull.waitFor({ state: 'detached', timeout: 30000 });
+  const pulled = page.locator('[data-testid="drills"] tr[data-drill="2"]');
+  await pulled.filter({ hasText: 'pulled (MISSING)' }).waitFor();
+  check((await pulled.locator('td').allTextContents())[1].trim() === 'pull-drive', 'the pull-drive row names no NSC');
   await page.screenshot({ path: join(shots, 'console-controllers.png'), fullPage: true });
+  const restored = await rest('POST', `/api/pool/groups/${group}/drives/0/restore`);
+  check(restored.status === 202, `restore drive 0: ${restored.status} ${JSON.stringify(restored.body)}`);
 
   step('clean up');
   for (const lun of ['pair-a', 'pair-b']) {

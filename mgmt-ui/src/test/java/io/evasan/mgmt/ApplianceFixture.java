@@ -94,6 +94,7 @@ public class ApplianceFixture implements AutoCloseable {
                     () -> new CacheConfig().segmentSize(256 * 1024).segmentCount(16), null, records, pairVertx)
                     .withHeartbeat(50, 1500));
             controller = Controller.open(cc.commandLog(log).cacheFactory(pair::open), trees);
+            pair.follow(log);   // as the launcher: a deleted LUN loses its ownership record
             pair.start();
         } else {
             controller = Controller.open(cc.cache(new CacheConfig().segmentSize(256 * 1024).segmentCount(16)), trees);

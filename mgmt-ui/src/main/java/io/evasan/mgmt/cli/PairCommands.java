@@ -10,7 +10,8 @@ import java.util.Locale;
 /**
  * The controller pair's commands: {@code sanctl controllers} (both NSCs), {@code sanctl lun owner} / {@code lun
  * move} (a LUN's owner, preferred controller and failover mode), {@code sanctl drill kill|hang A|B --force},
- * {@code sanctl controller restart A|B} and {@code sanctl drills} (the drill history).
+ * {@code sanctl controller restart A|B}, {@code sanctl pull-drive --group G --index I} (the pull-drive drill) and
+ * {@code sanctl drills} (the drill history, kept across restarts). {@code --verify} runs a drill's verifier.
  */
 final class PairCommands {
     /** A controller of the pair. */
@@ -38,6 +39,22 @@ final class PairCommands {
     static String mirror(JsonObject c) {
         String m = str(c, "mirror");
         return c.getValue("mirrorLost") == null ? m : m + " (" + str(c, "mirrorLost") + ")";
+    }
+
+    /**
+     * Runs {@code call}; a refusal naming the field {@code force} has {@code hint} (how the appliance names the JSON
+     * field in its message) rewritten as the CLI's option ({@code --force}, prefixed to the hint's tail).
+     */
+    static ApiClient.Response withCliForce(java.util.function.Supplier<ApiClient.Response> call, String hint) {
+        try {
+            return call.get();
+        } catch (ApiException e) {
+            if ("force".equals(e.field())) {
+                String cli = hint.startsWith("\"force\"") ? "--force" : "--" + hint;
+                throw new ApiException(e.status(), e.getMessage().replace(hint, cli), e.field(), e.code(), e.body());
+            }
+            throw e;
+        }
     }
 
     private static String str(JsonObject o, String key) {
@@ -112,39 +129,67 @@ final class PairCommands {
         @Option(names = "--force", description = "Really stop the controller (without it the appliance names the LUNs that would fail over).")
         boolean force;
 
+        @Option(names = "--verify", description = "Run the drill's verifier: a scratch LUN written through the fault, every acknowledged write read back.")
+        boolean verify;
+
         @Override
         void run() {
             JsonObject b = new JsonObject().put("kind", kind.name().toLowerCase(Locale.ROOT));
             if (force) {
                 b.put("force", true);
             }
-            ApiClient.Response r;
-            try {
-                r = api().post("/api/controllers/" + target + "/drills", b);
-            } catch (ApiException e) {
-                if ("force".equals(e.field())) {   // the appliance's hint names the JSON field; the CLI's is --force
-                    throw new ApiException(e.status(), e.getMessage().replace("\"force\": true", "--force"), e.field(), e.code(), e.body());
-                }
-                throw e;
+            if (verify) {
+                b.put("verify", true);
             }
+            ApiClient.Response r = withCliForce(() -> api().post("/api/controllers/" + target + "/drills", b), "\"force\": true");
             reply("drill " + b.getString("kind") + " " + target + ": " + str(r.object(), "outcome"), r, x -> {
                 JsonObject d = x.object();
                 fields("detection", ms(d.getValue("detectionMillis")), "takeover", ms(d.getValue("takeoverMillis")),
-                        "first I/O", ms(d.getValue("firstIoMillis")), "units moved", num(d, "unitsMoved"));
+                        "first I/O", ms(d.getValue("firstIoMillis")), "units moved", num(d, "unitsMoved"),
+                        "writes acknowledged", num(d, "writesAcknowledged"), "writes verified", num(d, "writesVerified"),
+                        "lost writes", num(d, "lostWrites"));
             });
         }
     }
 
-    @Command(name = "drills", description = "Failover drills so far: detection, takeover and first-I/O times, units moved, outcome.")
+    @Command(name = "pull-drive", description = "Drill: pull a drive (MISSING until `drive restore`); refused when it holds the last redundancy of an RStore unless --force.")
+    static final class PullDrive extends ApiCommand {
+        @Option(names = "--group", required = true, paramLabel = "ID", description = "Disk group id.")
+        int group;
+
+        @Option(names = "--index", required = true, paramLabel = "N", description = "Drive index in the group.")
+        int index;
+
+        @Option(names = "--verify", description = "Run the drill's verifier: a scratch LUN in the group written through the pull, read back.")
+        boolean verify;
+
+        @Option(names = "--force", description = "Pull even a drive holding the last redundancy of an RStore (data may be lost).")
+        boolean force;
+
+        @Override
+        void run() {
+            JsonObject b = new JsonObject().put("group", group).put("index", index).put("verify", verify).put("force", force);
+            ApiClient.Response r = withCliForce(() -> api().post("/api/drills/pull-drive", b), "force to pull");
+            reply("drill pull-drive " + group + "/" + index + ": " + str(r.object(), "outcome"), r, x -> {
+                JsonObject d = x.object();
+                fields("first I/O", ms(d.getValue("firstIoMillis")), "writes acknowledged", num(d, "writesAcknowledged"),
+                        "writes verified", num(d, "writesVerified"), "lost writes", num(d, "lostWrites"));
+            });
+        }
+    }
+
+    @Command(name = "drills", description = "Drills so far (kept across restarts): detection, takeover and first-I/O times, units moved, writes acknowledged / verified / lost, outcome.")
     static final class Drills extends ApiCommand {
         @Override
         void run() {
             reply(null, api().get("/api/drills"), r -> {
-                Table t = new Table("ID>", "KIND", "NSC", "STARTED", "DETECTION>", "TAKEOVER>", "FIRST I/O>", "UNITS MOVED>", "OUTCOME");
+                Table t = new Table("ID>", "KIND", "NSC", "STARTED", "DETECTION>", "TAKEOVER>", "FIRST I/O>", "UNITS MOVED>",
+                        "ACKED>", "VERIFIED>", "LOST>", "OUTCOME");
                 for (JsonObject d : objects(r.array())) {
-                    t.row(num(d, "id"), str(d, "kind"), str(d, "target"), Units.formatTime(num(d, "startedAt")),
-                            ms(d.getValue("detectionMillis")), ms(d.getValue("takeoverMillis")), ms(d.getValue("firstIoMillis")),
-                            num(d, "unitsMoved"), str(d, "outcome"));
+                    t.row(num(d, "id"), str(d, "kind"), d.getValue("target") == null ? "-" : str(d, "target"),
+                            Units.formatTime(num(d, "startedAt")), ms(d.getValue("detectionMillis")),
+                            ms(d.getValue("takeoverMillis")), ms(d.getValue("firstIoMillis")), num(d, "unitsMoved"),
+                            num(d, "writesAcknowledged"), num(d, "writesVerified"), num(d, "lostWrites"), str(d, "outcome"));
                 }
                 t.print(out(), "no drills");
             });

@@ -38,7 +38,7 @@ import java.util.concurrent.Callable;
         subcommands = {
                 PoolCommands.class, GroupCommands.class, DriveCommands.class, LunCommands.class, SnapshotCommands.class,
                 JobCommands.class, HostCommands.class, ControllerCommands.class, PairCommands.Controllers.class,
-                PairCommands.Drill.class, PairCommands.Drills.class, ScheduleCommands.class,
+                PairCommands.Drill.class, PairCommands.PullDrive.class, PairCommands.Drills.class, ScheduleCommands.class,
                 BackupCommands.class, QuarantineCommands.class, FabricCommands.Fabric.class, FabricCommands.Zone.class,
                 OtherCommands.Metrics.class, OtherCommands.Events.class, OtherCommands.OpenApi.class,
                 CommandLine.HelpCommand.class})

@@ -65,7 +65,7 @@ public final class ApiRoutes {
         this.luns = new LunRoutes(this, cell);
         this.snapshots = new SnapshotRoutes(this, luns, cell, config);
         this.controllers = new ControllerRoutes(this, cell, config, destageRate);
-        this.pair = new PairRoutes(this, luns, cell.controllers());
+        this.pair = new PairRoutes(this, luns, cell.controllers(), cell.drives());
         this.fabric = new FabricRoutes(this, config, cell.volumes());
     }
 

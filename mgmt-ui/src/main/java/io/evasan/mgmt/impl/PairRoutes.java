@@ -4,7 +4,12 @@ import io.evasan.error.ErrorCode;
 import io.evasan.error.StorageException;
 import io.evasan.mgmt.impl.ApiRoutes.Reply;
 import io.evasan.nsc.api.Controllers;
+import io.evasan.nsc.api.DiskGroupView;
 import io.evasan.nsc.api.DrillReport;
+import io.evasan.nsc.api.DrillRequest;
+import io.evasan.nsc.api.DriveStatus;
+import io.evasan.nsc.api.DriveView;
+import io.evasan.nsc.api.Drives;
 import io.evasan.nsc.api.FailoverMode;
 import io.evasan.nsc.api.LunOwnership;
 import io.evasan.nsc.api.NscId;
@@ -25,7 +30,8 @@ import java.util.Set;
 /**
  * The controller-pair routes: a LUN's ownership ({@code GET/PUT /api/luns/{name}/ownership}, {@code POST
  * /api/luns/{name}/move}), failover drills ({@code POST /api/controllers/{id}/drills}, {@code GET /api/drills}) and
- * the restart of a failed controller ({@code POST /api/controllers/{id}/restart}); and the per-controller JSON
+ * the restart of a failed controller ({@code POST /api/controllers/{id}/restart}), the pull-drive drill ({@code POST
+ * /api/drills/pull-drive}); and the per-controller JSON
  * GET /api/controllers shows. Controllers are named {@code A} and {@code B} (either case); units by name.
  *
  * <p>Invariants: a drill is destructive, so it runs only with {@code "force": true} in the body; without it the
@@ -48,11 +54,13 @@ final class PairRoutes {
     private final ApiRoutes api;
     private final LunRoutes luns;
     private final Controllers controllers;
+    private final Drives drives;
 
-    PairRoutes(ApiRoutes api, LunRoutes luns, Controllers controllers) {
+    PairRoutes(ApiRoutes api, LunRoutes luns, Controllers controllers, Drives drives) {
         this.api = api;
         this.luns = luns;
         this.controllers = controllers;
+        this.drives = drives;
     }
 
     void register(Router router) {
@@ -62,6 +70,7 @@ final class PairRoutes {
         api.on(router, "POST", "/api/controllers/:id/drills", this::drill);
         api.on(router, "POST", "/api/controllers/:id/restart", this::restart);
         api.on(router, "GET", "/api/drills", this::drills);
+        api.on(router, "POST", "/api/drills/pull-drive", this::pullDrive);
     }
 
     // ---- JSON shapes ----
@@ -92,7 +101,8 @@ final class PairRoutes {
     }
 
     static JsonObject drillJson(DrillReport d) {
-        return new JsonObject().put("id", d.id()).put("kind", d.kind()).put("target", d.target().name())
+        return new JsonObject().put("id", d.id()).put("kind", d.kind())
+                .put("target", d.target() == null ? null : d.target().name())
                 .put("startedAt", d.startedAtMillis()).put("detectionMillis", d.detectionMillis())
                 .put("takeoverMillis", d.takeoverMillis()).put("firstIoMillis", d.firstIoMillis())
                 .put("unitsMoved", d.unitsMoved()).put("writesAcknowledged", d.writesAcknowledged())
@@ -175,18 +185,19 @@ final class PairRoutes {
 
     private Reply drill(RoutingContext ctx) {
         NscId target = nscId(ctx.pathParam("id"), "id");
-        JsonObject b = Json.body(ctx, Set.of("kind", "force"));
+        JsonObject b = Json.body(ctx, Set.of("kind", "force", "verify"));
         String kind = Json.string(b, "kind");
         if (!KINDS.contains(kind)) {
             throw ApiError.badRequest("kind", "field 'kind' must be one of " + KINDS + ", got '" + kind + "'");
         }
         boolean force = Json.optionalBoolean(b, "force", false);
+        boolean verify = Json.optionalBoolean(b, "verify", false);
         if (!force) {
             throw unforced(kind, target);
         }
         DrillReport d;
         try {
-            d = offVertx(() -> controllers.drill(kind, target));
+            d = offVertx(() -> controllers.drill(DrillRequest.of(kind, target, verify)));
         } catch (StorageException e) {
             throw refused(e, "id");
         }
@@ -287,6 +298,35 @@ final class PairRoutes {
             Thread.currentThread().interrupt();
             throw new StorageException(ErrorCode.BUSY, "interrupted while waiting for the controller pair");
         }
+    }
+
+    /**
+     * The pull-drive drill: {@code group} and {@code index} name the drive (404 naming the field when there is none,
+     * 409 {@code index} when it is not AVAILABLE), {@code verify} runs the verifier, {@code force} pulls even a drive
+     * holding the last redundancy of an RStore (without it that is 409 naming {@code force}, nothing changed).
+     */
+    private Reply pullDrive(RoutingContext ctx) {
+        JsonObject b = Json.body(ctx, Set.of("group", "index", "verify", "force"));
+        int group = (int) Json.integer(b, "group", 0, Integer.MAX_VALUE);
+        int index = (int) Json.integer(b, "index", 0, Integer.MAX_VALUE);
+        boolean verify = Json.optionalBoolean(b, "verify", false);
+        boolean force = Json.optionalBoolean(b, "force", false);
+        DiskGroupView g = drives.diskGroup(group).orElseThrow(() -> new ApiError(404, "no disk group with id " + group,
+                "group", ErrorCode.NOT_FOUND.name(), null));
+        DriveView drive = g.drives().stream().filter(d -> d.index() == index).findFirst().orElseThrow(() -> new ApiError(
+                404, "disk group " + g.name() + " has no drive " + index, "index", ErrorCode.NOT_FOUND.name(), null));
+        if (drive.state() != DriveStatus.AVAILABLE) {
+            throw new ApiError(409, "drive " + index + " of disk group " + g.name() + " is " + drive.state()
+                    + ": only an AVAILABLE drive can be pulled", "index", ErrorCode.INVALID_STATE.name(), null);
+        }
+        DrillReport d;
+        try {
+            d = offVertx(() -> controllers.drill(DrillRequest.pullDrive(group, index, verify, force)));
+        } catch (StorageException e) {
+            throw new ApiError(e, e.code() == ErrorCode.INVALID_STATE ? "force"
+                    : e.code() == ErrorCode.NOT_FOUND ? "index" : null);
+        }
+        return new Reply(200, drillJson(d));
     }
 
     private Reply drills(RoutingContext ctx) {

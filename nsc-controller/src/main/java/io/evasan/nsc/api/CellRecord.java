@@ -24,7 +24,8 @@ public sealed interface CellRecord {
         SNAPSHOT_DELETED(7), SNAPCLONE_PROMOTED(8), QUARANTINE_REPAIRED(9), LUN_ROLLED_BACK(10), RECORD_PUT(11),
         RECORD_REMOVED(12), DISK_GROUP_CREATED(13), DRIVE_ADDED(14), DRIVE_REMOVED(15), DRIVE_FAILED(16),
         DRIVE_RESTORED(17), BGCOPY_PAUSED(18), BGCOPY_RESUMED(19), BACKUP_INITIATED(20), BACKUP_TERMINATED(21),
-        BACKUP_COPY_STARTED(22), BACKUP_COPY_PAUSED(23), BACKUP_COPY_RESUMED(24), BACKUP_COPY_CANCELLED(25);
+        BACKUP_COPY_STARTED(22), BACKUP_COPY_PAUSED(23), BACKUP_COPY_RESUMED(24), BACKUP_COPY_CANCELLED(25),
+        DRIVE_PULLED(26);
 
         private final int code;
 
@@ -222,6 +223,11 @@ public sealed interface CellRecord {
     /** Drive {@code index} of group {@code group} marked failed. */
     record DriveFailed(int group, int index) implements CellRecord {
         @Override public Type type() { return Type.DRIVE_FAILED; }
+    }
+
+    /** Drive {@code index} of group {@code group} pulled (a drill: MISSING until restored). */
+    record DrivePulled(int group, int index) implements CellRecord {
+        @Override public Type type() { return Type.DRIVE_PULLED; }
     }
 
     /** Drive {@code index} of group {@code group} restored (available; its rebuild started). */

@@ -30,11 +30,23 @@ public interface Controllers {
      * exiting), or {@code partition} (the bus between A and B cut while both keep the drives; {@code target} is
      * ignored: the first takeover claim wins). Returns once a controller has taken over, with the report so far.
      */
-    DrillReport drill(String kind, NscId target);
+    default DrillReport drill(String kind, NscId target) {
+        return drill(DrillRequest.of(kind, target, false));
+    }
+
+    /**
+     * Runs the drill {@code request} describes: a controller drill as {@link #drill(String, NscId)}, or a
+     * {@code pull-drive} drill (drive {@code group}/{@code index} pulled; refused with INVALID_STATE, nothing
+     * changed, when it holds a member of an RStore with no redundancy left, unless {@code force}). With
+     * {@code verify} a scratch LUN is written with known patterns through the fault and read back after it; the
+     * report counts the writes acknowledged, verified and lost. The finished report is kept durably in the
+     * history. @throws io.evasan.error.StorageException INVALID_ARGUMENT naming the bad field
+     */
+    DrillReport drill(DrillRequest request);
 
     /** Brings a failed controller back (fresh mirrors, failback); returns the unit ids that moved back to it. */
     List<Integer> restart(NscId target);
 
-    /** Every drill so far, oldest first. */
+    /** Every drill so far, oldest first (those of earlier runs of the cell too: the history is kept durably). */
     List<DrillReport> drills();
 }

@@ -33,6 +33,17 @@ public interface Drives {
     /** Marks drive {@code index} of group {@code group} failed. */
     void failDrive(int group, int index);
 
+    /**
+     * Pulls drive {@code index} of group {@code group} (a drill: its file is closed, its state MISSING, every I/O
+     * to it fails as to a drive taken out of the shelf). Refused with INVALID_STATE, nothing changed, when the
+     * drive holds a member of an RStore that has no redundancy left (RAID0, or a RAID1 pair or RAID5 stripe
+     * already missing a member), unless {@code force}. {@link #restoreDrive} puts it back.
+     */
+    void pullDrive(int group, int index, boolean force);
+
+    /** Throws what {@link #pullDrive} would refuse with (NOT_FOUND, INVALID_STATE), changing nothing. */
+    void checkPull(int group, int index, boolean force);
+
     /** Restores a FAILED or MISSING drive and starts its rebuild; the rebuild is then the group's latest. */
     RebuildView restoreDrive(int group, int index);
 

@@ -60,6 +60,7 @@ import java.util.zip.CRC32C;
  *  23   BACKUP_COPY_PAUSED   (empty)
  *  24   BACKUP_COPY_RESUMED  (empty)
  *  25   BACKUP_COPY_CANCELLED (empty)
+ *  26   DRIVE_PULLED         group i32 | index i32
  * </pre>
  *
  * <p>Invariants: {@link #decode} accepts exactly what {@link #encode} produces — any other byte string (a flipped
@@ -230,6 +231,10 @@ public final class CellRecordDescriptor {
                 DriveRestored r = (DriveRestored) record;
                 o.i32(r.group()).i32(r.index());
             }
+            case DRIVE_PULLED -> {
+                DrivePulled r = (DrivePulled) record;
+                o.i32(r.group()).i32(r.index());
+            }
             case BGCOPY_PAUSED -> {
                 BgcopyPaused r = (BgcopyPaused) record;
                 o.i64(r.disk());
@@ -325,6 +330,7 @@ public final class CellRecordDescriptor {
             case DRIVE_REMOVED -> new DriveRemoved(in.i32(), in.i32());
             case DRIVE_FAILED -> new DriveFailed(in.i32(), in.i32());
             case DRIVE_RESTORED -> new DriveRestored(in.i32(), in.i32());
+            case DRIVE_PULLED -> new DrivePulled(in.i32(), in.i32());
             case BGCOPY_PAUSED -> new BgcopyPaused(in.i64());
             case BGCOPY_RESUMED -> new BgcopyResumed(in.i64());
             case BACKUP_INITIATED -> new BackupInitiated(in.i32(), in.str());

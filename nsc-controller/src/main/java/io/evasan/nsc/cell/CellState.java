@@ -264,6 +264,12 @@ public final class CellState {
                 check(group(r.group()).remove(r.index()) != null, "no drive " + r.index());
             }
             case DRIVE_FAILED -> setDrive((DriveFailed) record);
+            case DRIVE_PULLED -> {
+                DrivePulled r = (DrivePulled) record;
+                Drive d = group(r.group()).get(r.index());
+                check(d != null, "no drive " + r.index());
+                group(r.group()).put(r.index(), new Drive(d.index(), d.path(), d.sizeBytes(), "MISSING"));
+            }
             case DRIVE_RESTORED -> {
                 DriveRestored r = (DriveRestored) record;
                 Drive d = group(r.group()).get(r.index());

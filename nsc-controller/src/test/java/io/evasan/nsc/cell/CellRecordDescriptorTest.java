@@ -52,6 +52,7 @@ class CellRecordDescriptorTest {
             new BackupCopyPaused(),
             new BackupCopyResumed(),
             new BackupCopyCancelled(),
+            new DrivePulled(0, 2),
     };
 
     /** The golden encodings of {@link #SAMPLES} at seq 7 (hex). A change here is a wire-format change. */
@@ -81,7 +82,8 @@ class CellRecordDescriptorTest {
             "435201160000000700000000000000070100046c756e31ae3f687a",
             "4352011700000000000000000000000724982f2d",
             "4352011800000000000000000000000735db33cf",
-            "4352011900000000000000000000000705090baa"
+            "4352011900000000000000000000000705090baa",
+            "4352011a0000000800000000000000070000000000000002c6fb6c28"
     };
 
     @Test

@@ -49,6 +49,7 @@ class CellStateTest {
                 new SnapclonePromoted(4096, "snap0", "lun0"),                         // LUN name taken
                 new RecordRemoved("host", "h0"),
                 new DriveFailed(9, 0),
+                new DrivePulled(9, 0),
                 new BgcopyResumed(5),                                                 // disk 5 is no snapclone
                 new BackupTerminated())) {
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> s.apply(new Committed(6, bad)), bad::toString);

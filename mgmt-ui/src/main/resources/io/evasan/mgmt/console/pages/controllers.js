@@ -1,9 +1,10 @@
 // Controllers: the cell's two NSCs side by side (state, owned LUNs, mirror, dirty cache, heartbeat, takeovers) with
-// the failover drills (kill, hang: confirmed by naming the LUNs that fail over) and restart, and the drill history.
+// the failover drills (kill, hang: confirmed by naming the LUNs that fail over; optionally verified on a scratch LUN),
+// the pull-drive drill, restart, and the drill history (kept across restarts: writes acknowledged, verified, lost).
 
 import { h, replace, fmtBytes, fmtInt, fmtTime, toast } from '../dom.js';
 import { get, post, seg, ApiError } from '../api.js';
-import { confirmDialog, serial, badge } from '../ui.js';
+import { confirmDialog, formDialog, field, serial, badge } from '../ui.js';
 
 /** "1.23 ms" for a duration in ms (null or negative: did not happen, '–'). */
 export function fmtMs(v) {
@@ -30,12 +31,18 @@ export function nscFacts(c) {
 export function create() {
   const nscs = h('div', { class: 'columns nscs', 'data-testid': 'nscs' }, h('p', { class: 'muted' }, 'Loading…'));
   const history = h('div', { 'data-testid': 'drills' }, h('p', { class: 'muted' }, 'Loading…'));
+  const verify = h('input', { type: 'checkbox', 'data-testid': 'drill-verify' });
   const el = h('div', { class: 'page controllers' },
     h('h1', {}, 'Controllers'),
+    h('p', {}, h('label', {}, verify, ' Run the drill verifier: a scratch LUN (drill-scratch-N, 64 MiB) is written with '
+      + 'known patterns through the fault and every acknowledged write is read back after it.')),
     nscs,
-    h('section', { class: 'panel' }, h('h2', {}, 'Drill history'),
+    h('section', { class: 'panel' }, h('div', { class: 'title-row' }, h('h2', {}, 'Drill history'),
+      h('div', { class: 'buttons' }, h('button', { type: 'button', class: 'small danger', 'data-testid': 'pull-drive',
+        onclick: () => pullDrive() }, 'Pull a drive…'))),
       h('p', { class: 'muted legend-text' }, 'Times from the fault: detection by the partner\'s heartbeat, takeover done '
-        + '(mirrored cache replayed, LUNs moved), first host I/O served after it.'),
+        + '(mirrored cache replayed, LUNs moved), first host I/O served after it. Acknowledged / verified / lost: the '
+        + 'verifier\'s writes acknowledged during the drill, read back as written, and not read back.'),
       history));
   let disposed = false;
 
@@ -83,15 +90,20 @@ export function create() {
     replace(history, h('table', { class: 'grid' },
       h('thead', {}, h('tr', {}, h('th', { class: 'num' }, '#'), h('th', {}, 'Drill'), h('th', {}, 'Started'),
         h('th', { class: 'num' }, 'Detection'), h('th', { class: 'num' }, 'Takeover'), h('th', { class: 'num' }, 'First I/O'),
-        h('th', { class: 'num' }, 'Units moved'), h('th', {}, 'Outcome'))),
+        h('th', { class: 'num' }, 'Units moved'), h('th', { class: 'num' }, 'Acknowledged'), h('th', { class: 'num' }, 'Verified'),
+        h('th', { class: 'num' }, 'Lost'), h('th', {}, 'Outcome'))),
       h('tbody', {}, [...list].reverse().map((d) => h('tr', { 'data-drill': d.id },
         h('td', { class: 'num' }, String(d.id)),
-        h('td', {}, h('strong', {}, d.kind), ' NSC ', d.target),
+        h('td', {}, h('strong', {}, d.kind), d.target ? [' NSC ', d.target] : null),
         h('td', {}, fmtTime(d.startedAt)),
         h('td', { class: 'num' }, fmtMs(d.detectionMillis)),
         h('td', { class: 'num' }, fmtMs(d.takeoverMillis)),
         h('td', { class: 'num' }, fmtMs(d.firstIoMillis)),
         h('td', { class: 'num' }, fmtInt(d.unitsMoved)),
+        h('td', { class: 'num', 'data-testid': 'acked-' + d.id }, fmtInt(d.writesAcknowledged)),
+        h('td', { class: 'num', 'data-testid': 'verified-' + d.id }, fmtInt(d.writesVerified)),
+        h('td', { class: 'num', 'data-testid': 'lost-' + d.id }, d.lostWrites > 0
+          ? badge(fmtInt(d.lostWrites), 'failed') : fmtInt(d.lostWrites)),
         h('td', {}, d.outcome))))));
   }
 
@@ -123,8 +135,36 @@ export function create() {
       confirmLabel: `${kind === 'kill' ? 'Kill' : 'Hang'} NSC ${c.id}`,
       testid: 'confirm-drill',
       onConfirm: async () => {
-        const r = await post(`/api/controllers/${c.id}/drills`, { kind, force: true });
-        toast(`${kind} drill on NSC ${c.id}: ${r.outcome} (takeover ${fmtMs(r.takeoverMillis)}, LUNs moved: ${r.unitsMoved})`, 'ok');
+        const r = await post(`/api/controllers/${c.id}/drills`, { kind, force: true, verify: verify.checked });
+        toast(`${kind} drill on NSC ${c.id}: ${r.outcome} (takeover ${fmtMs(r.takeoverMillis)}, LUNs moved: ${r.unitsMoved})`,
+          r.lostWrites > 0 ? 'error' : 'ok');
+        refresh(null);
+      },
+    });
+  }
+
+  /** The pull-drive drill: group and drive index; refused (409 naming force) on a drive holding the last redundancy. */
+  async function pullDrive() {
+    const group = h('input', { type: 'number', min: '0', value: '0', 'data-testid': 'pull-group' });
+    const index = h('input', { type: 'number', min: '0', value: '0', 'data-testid': 'pull-index' });
+    const force = h('input', { type: 'checkbox', 'data-testid': 'pull-force' });
+    await formDialog({
+      title: 'Pull a drive?',
+      content: [
+        h('p', { class: 'message' }, 'The drive goes MISSING (as if taken out of the shelf) until it is restored on the '
+          + 'Pool page; its RStores run degraded.'),
+        field('Disk group', group, ['group']),
+        field('Drive index', index, ['index']),
+        field('Pull even the last redundancy', force, ['force'], 'data may be lost'),
+      ],
+      submitLabel: 'Pull drive',
+      testid: 'pull-drive-dialog',
+      danger: true,
+      onSubmit: async () => {
+        const r = await post('/api/drills/pull-drive', {
+          group: Number(group.value), index: Number(index.value), verify: verify.checked, force: force.checked,
+        });
+        toast(`pull-drive drill: ${r.outcome}`, r.lostWrites > 0 ? 'error' : 'ok');
         refresh(null);
       },
     });

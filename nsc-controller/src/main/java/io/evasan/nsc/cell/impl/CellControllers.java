@@ -6,6 +6,11 @@ import io.evasan.nsc.Controller;
 import io.evasan.nsc.api.CacheView;
 import io.evasan.nsc.api.Controllers;
 import io.evasan.nsc.api.DrillReport;
+import io.evasan.nsc.api.DrillRequest;
+import io.evasan.nsc.api.Drives;
+import io.evasan.nsc.api.Records;
+import io.evasan.nsc.cell.drill.DrillHistory;
+import io.evasan.nsc.cell.drill.DrillRunner;
 import io.evasan.nsc.api.FailoverMode;
 import io.evasan.nsc.api.LunOwnership;
 import io.evasan.nsc.api.NscId;
@@ -27,10 +32,13 @@ import java.util.Objects;
 final class CellControllers implements Controllers {
     private final Controller controller;
     private final ControllerPair pair;
+    private final DrillRunner drills;
 
-    CellControllers(Controller controller, ControllerPair pair) {
+    /** {@code records}: where the drill history is kept (null: in memory); {@code drives}: what a drive pull pulls. */
+    CellControllers(Controller controller, ControllerPair pair, Records records, Drives drives) {
         this.controller = Objects.requireNonNull(controller, "controller");
         this.pair = pair;
+        this.drills = new DrillRunner(controller, pair, drives, new DrillHistory(records));
     }
 
     @Override
@@ -107,21 +115,8 @@ final class CellControllers implements Controllers {
     }
 
     @Override
-    public DrillReport drill(String kind, NscId target) {
-        ControllerPair p = pair();
-        if ("partition".equals(kind)) {
-            return p.partition();
-        }
-        if (target == null) {
-            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "target: A or B");
-        }
-        if ("kill".equals(kind)) {
-            return p.kill(target);
-        }
-        if ("hang".equals(kind)) {
-            return p.hang(target);
-        }
-        throw new StorageException(ErrorCode.INVALID_ARGUMENT, "kind: kill, hang or partition, not '" + kind + "'");
+    public DrillReport drill(DrillRequest request) {
+        return drills.run(request);
     }
 
     @Override
@@ -134,6 +129,6 @@ final class CellControllers implements Controllers {
 
     @Override
     public List<DrillReport> drills() {
-        return pair == null ? List.of() : pair.drills();
+        return drills.drills();
     }
 }

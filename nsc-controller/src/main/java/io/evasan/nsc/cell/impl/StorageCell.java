@@ -98,7 +98,7 @@ public final class StorageCell implements Cell, Luns, Drives, Jobs, Trees, Backu
         this.controller = Objects.requireNonNull(controller, "controller");
         this.log = controller.commandLog();
         this.records = records;
-        this.controllers = new CellControllers(controller, pair);
+        this.controllers = new CellControllers(controller, pair, records, this);
     }
 
     @Override public Luns luns() { return this; }
@@ -263,6 +263,39 @@ public final class StorageCell implements Cell, Luns, Drives, Jobs, Trees, Backu
             g.failDrive(index);
             log.append(new CellRecord.DriveFailed(g.id(), index));
         }
+    }
+
+    @Override
+    public void pullDrive(int group, int index, boolean force) {
+        synchronized (commands) {
+            DiskGroup g = pullable(group, index, force);
+            g.pullDrive(index);
+            log.append(new CellRecord.DrivePulled(g.id(), index));
+        }
+    }
+
+    @Override
+    public void checkPull(int group, int index, boolean force) {
+        synchronized (commands) {
+            pullable(group, index, force);
+        }
+    }
+
+    /** The group of drive {@code index} if it may be pulled now, else the refusal. */
+    private DiskGroup pullable(int group, int index, boolean force) {
+        DiskGroup g = group(group);
+        DriveView now = current(g, index);
+        if (now.state() != DriveStatus.AVAILABLE) {
+            throw new StorageException(ErrorCode.INVALID_STATE, "drive " + index + " of disk group " + g.name()
+                    + " is " + now.state() + ": only an AVAILABLE drive can be pulled");
+        }
+        List<Long> last = io.evasan.nsc.cell.drill.LastRedundancy.onDrive(g, index);
+        if (!last.isEmpty() && !force) {
+            throw new StorageException(ErrorCode.INVALID_STATE, "drive " + index + " of disk group " + g.name()
+                    + " holds the last redundancy of " + last.size() + " RStore(s) (e.g. RSD " + last.get(0)
+                    + "): pulling it would lose data; force to pull it anyway");
+        }
+        return g;
     }
 
     @Override

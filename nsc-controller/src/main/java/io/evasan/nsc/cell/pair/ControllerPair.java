@@ -137,6 +137,10 @@ public final class ControllerPair implements AutoCloseable {
         volatile long firstIoNanos = -1;
         volatile int unitsMoved;
         volatile String outcome = "running";
+        /** The drill verifier's counts (0 without one), set once it read back. */
+        volatile long writesAcknowledged;
+        volatile long writesVerified;
+        volatile long lostWrites;
 
         Drill(long id, String kind, NscId target) {
             this.id = id;
@@ -146,7 +150,7 @@ public final class ControllerPair implements AutoCloseable {
 
         DrillReport report() {
             return new DrillReport(id, kind, target, startedAtMillis, ms(detectedNanos), ms(takenOverNanos),
-                    ms(firstIoNanos), unitsMoved, 0, 0, 0, outcome);
+                    ms(firstIoNanos), unitsMoved, writesAcknowledged, writesVerified, lostWrites, outcome);
         }
 
         private long ms(long at) {
@@ -358,8 +362,10 @@ public final class ControllerPair implements AutoCloseable {
         cc.mirror(link.channel());
         FencedDestage f = n.fence;
         f.replayOnly(unit -> {
+            // a logged write's unit had its ownership stored before the write entered the cache, so a unit without
+            // one was deleted since (e.g. while this controller was down): its writes are moot and must not replay
             LunOwnership o = table.get(unit);
-            return o == null || o.owner() == n.id;
+            return o != null && o.owner() == n.id;
         });
         try {
             WriteBackCache c = new WriteBackCache(cc, f, f, nextStats(n));
@@ -679,6 +685,35 @@ public final class ControllerPair implements AutoCloseable {
                     + " is " + n.state + ", " + p.name() + " is " + p.state);
         }
         return n;
+    }
+
+    /** Drill ids continue after {@code lastId} (the largest one a kept history holds). */
+    public void continueDrillIds(long lastId) {
+        drillIds.accumulateAndGet(lastId, Math::max);
+    }
+
+    /** A drill id for a drill run outside the pair (a drive pull), so ids stay unique across the history. */
+    public long nextDrillId() {
+        return drillIds.incrementAndGet();
+    }
+
+    /**
+     * Records what drill {@code id}'s verifier found: {@code acknowledged} writes, of which {@code verified} read back
+     * and {@code lost} did not; {@code note} (null: none) is appended to its outcome.
+     */
+    public void verified(long id, long acknowledged, long verified, long lost, String note) {
+        synchronized (drills) {
+            for (Drill d : drills) {
+                if (d.id == id) {
+                    d.writesAcknowledged = acknowledged;
+                    d.writesVerified = verified;
+                    d.lostWrites = lost;
+                    if (note != null) {
+                        d.outcome = d.outcome + "; " + note;
+                    }
+                }
+            }
+        }
     }
 
     private Drill newDrill(String kind, NscId target) {
