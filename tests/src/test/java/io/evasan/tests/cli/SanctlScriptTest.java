@@ -129,6 +129,10 @@ class SanctlScriptTest {
             assertEquals("sanctl: 404 no LUN named 'nosuch' (field name)\n", r.err());
             r = script(url, "wrong", "pool", "show", "--json");
             assertEquals(1, r.exit(), r::toString);
+            assertTrue(r.err().startsWith("{") && r.err().contains("\"status\":401")
+                    && r.err().contains("\"field\":\"Authorization\""), r::toString);   // --json: errors are JSON too
+            r = script(url, "wrong", "pool", "show");
+            assertEquals(1, r.exit(), r::toString);
             assertTrue(r.err().startsWith("sanctl: 401 "), r::toString);
         } finally {
             app.destroy(); // SIGTERM: the appliance's shutdown hook closes it
