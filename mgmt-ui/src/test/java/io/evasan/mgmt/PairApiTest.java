@@ -236,4 +236,29 @@ class PairApiTest {
         assertEquals(2, arr(ok(f.call("GET", "/api/drills", null), 200)).size());
         assertEquals("ONLINE", nsc("A").getString("state"));
     }
+
+    @Test
+    @Order(7)
+    void shouldCutTheBusBetweenTheControllersAndHealItByRestartingTheLoser() {
+        write("pa", (byte) 5);
+        assertError(f.call("POST", "/api/controllers/A/drills", "{\"kind\":\"partition\"}"), 409, "force");
+        assertEquals("ONLINE", nsc("A").getString("state"), "refused: nothing changed");
+        assertEquals("ONLINE", nsc("B").getString("state"));
+        JsonObject d = obj(ok(f.call("POST", "/api/controllers/A/drills", "{\"kind\":\"partition\",\"force\":true}"),
+                200));
+        assertEquals("partition", d.getString("kind"));
+        String lost = d.getString("target");
+        String kept = "A".equals(lost) ? "B" : "A";
+        assertEquals("taken over by " + kept, d.getString("outcome"), d::encode);
+        assertEquals("FAILED", nsc(lost).getString("state"), "exactly one controller stays");
+        assertEquals("ONLINE", nsc(kept).getString("state"));
+        assertEquals(kept, owner("pa").getString("owner"));
+        assertEquals(kept, owner("pb").getString("owner"));
+        assertData("pa", (byte) 5);
+
+        ok(f.call("POST", "/api/controllers/" + lost + "/restart", null), 200);   // the cut heals with the loser's return
+        assertEquals("ONLINE", nsc(lost).getString("state"));
+        assertEquals("MIRRORED", nsc(kept).getString("mirror"));
+        assertData("pa", (byte) 5);
+    }
 }

@@ -24,7 +24,7 @@ final class PairCommands {
     enum Mode { NO_PREFERENCE, FAILOVER_ONLY, FAILOVER_FAILBACK }
 
     /** Drill kinds. */
-    enum Kind { KILL, HANG }
+    enum Kind { KILL, HANG, PARTITION }
 
     private PairCommands() {
     }
@@ -118,9 +118,9 @@ final class PairCommands {
         }
     }
 
-    @Command(name = "drill", description = "Failover drill: kill (crash) or hang a controller; its partner takes its LUNs over. Needs --force.")
+    @Command(name = "drill", description = "Failover drill: kill (crash) or hang a controller, or partition the bus between A and B; the survivor takes the LUNs over. Needs --force.")
     static final class Drill extends ApiCommand {
-        @Parameters(index = "0", paramLabel = "KIND", description = "kill or hang.")
+        @Parameters(index = "0", paramLabel = "KIND", description = "kill, hang or partition (partition: the NSC argument is ignored; the lease holder wins).")
         Kind kind;
 
         @Parameters(index = "1", paramLabel = "NSC", description = "The controller to stop: A or B.")

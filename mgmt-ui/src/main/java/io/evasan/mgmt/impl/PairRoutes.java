@@ -39,7 +39,7 @@ import java.util.Set;
  * request is validated before the cell is called, so a 4xx changed nothing.
  */
 final class PairRoutes {
-    static final List<String> KINDS = List.of("kill", "hang");
+    static final List<String> KINDS = List.of("kill", "hang", "partition");
     /**
      * Drills and restarts stop and start the pair's heartbeat verticles and wait for that, which Vert.x refuses on
      * its own threads (the handlers run on its workers): they run on this plain daemon thread instead, one at a time.
@@ -193,7 +193,7 @@ final class PairRoutes {
         boolean force = Json.optionalBoolean(b, "force", false);
         boolean verify = Json.optionalBoolean(b, "verify", false);
         if (!force) {
-            throw unforced(kind, target);
+            throw "partition".equals(kind) ? unforcedPartition() : unforced(kind, target);
         }
         DrillReport d;
         try {
@@ -232,6 +232,13 @@ final class PairRoutes {
      * {@code wouldFailOver}, with {@code takenOverBy}); or, when the drill could not run anyway (one controller,
      * or not both online), the INVALID_STATE the cell would answer, naming {@code id}.
      */
+    /** A partition drill without force: what it does (either controller may be the one that loses). */
+    private ApiError unforcedPartition() {
+        return new ApiError(409, "a partition drill cuts the event bus between A and B while both keep the drives: the "
+                + "controller holding the quorum lease keeps writing and takes the other's LUNs over (the controller in "
+                + "the path is ignored); repeat with \"force\": true", "force", null, null);
+    }
+
     private ApiError unforced(String kind, NscId target) {
         List<NscView> views = controllers.nscs();
         NscView t = null;
