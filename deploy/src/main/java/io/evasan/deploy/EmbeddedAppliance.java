@@ -234,7 +234,7 @@ public final class EmbeddedAppliance implements AutoCloseable {
                     .withLegacyLog(o.dataDir().resolve("nsc0").resolve("cache.log"))
                     .withHeartbeat(Math.max(10, heartbeatTimeout / 5), heartbeatTimeout)
                     // who may write when A and B cannot talk: a lease in the drives' quorum areas
-                    .withLease(io.evasan.mld.lease.LeaseStore.open(leaseAreas(p))));
+                    .withLease(io.evasan.mld.lease.LeaseStore.open(PairOptions.leaseAreas(p))));
             ControllerPair pairRef = pr;
             c = Controller.open(new ControllerConfig(o.dataDir().resolve("nsc0"))
                     .poolIdentity(p.id().toString())
@@ -290,15 +290,6 @@ public final class EmbeddedAppliance implements AutoCloseable {
         this.vertx = v;
         this.portals = s;
         this.fabric = f;
-    }
-
-    /**
-     * The quorum areas holding the cell's lease: the first five of the pool's, spread over disk groups as the MLD's
-     * copies are (the same list on both controllers; a majority of them must answer a renewal).
-     */
-    static java.util.List<io.evasan.raid.drive.QuorumArea> leaseAreas(Pool pool) {
-        java.util.List<io.evasan.raid.drive.QuorumArea> all = io.evasan.mapping.impl.MappingImpl.spreadOverGroups(pool);
-        return all.subList(0, Math.min(5, all.size()));
     }
 
     /** Opens (or on first start creates) everything under {@code o.dataDir()} and starts serving. */

@@ -66,6 +66,15 @@ public record PairOptions(Path stateDirectory, boolean nonVolatile, Supplier<Cac
                 heartbeatTimeoutMillis, transitionMillis, legacyLog, store);
     }
 
+    /**
+     * The quorum areas holding the cell's lease: the first five of the pool's, spread over disk groups as the MLD's
+     * copies are (the same list on both controllers; a majority of them must answer a renewal).
+     */
+    public static java.util.List<io.evasan.raid.drive.QuorumArea> leaseAreas(io.evasan.raid.Pool pool) {
+        java.util.List<io.evasan.raid.drive.QuorumArea> all = io.evasan.mapping.impl.MappingImpl.spreadOverGroups(pool);
+        return all.subList(0, Math.min(5, all.size()));
+    }
+
     HeartbeatOptions heartbeatOf(String self, String partner) {
         long suspect = Math.max(heartbeatIntervalMillis, heartbeatTimeoutMillis / 2);
         return new HeartbeatOptions(self, partner, heartbeatIntervalMillis, suspect, heartbeatTimeoutMillis);

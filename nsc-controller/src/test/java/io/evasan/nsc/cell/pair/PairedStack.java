@@ -63,15 +63,10 @@ final class PairedStack implements AutoCloseable {
         pair = new ControllerPair(PairOptions.defaults(dir.resolve("cell"),
                 () -> new CacheConfig().segmentSize(256 * 1024).segmentCount(16), null,
                 new MldRecords(mapping.mld(), log), vertx).withHeartbeat(heartbeatIntervalMillis, heartbeatTimeoutMillis)
-                .withLease(lease ? io.evasan.mld.lease.LeaseStore.open(leaseAreas(pool)) : null));
+                .withLease(lease ? io.evasan.mld.lease.LeaseStore.open(PairOptions.leaseAreas(pool)) : null));
         ctl = Controller.open(new ControllerConfig(dir.resolve("nsc0")).poolIdentity("paired-stack")
                 .lunCatalog(mapping.mld()).commandLog(log).cacheFactory(pair::open), trees);
         pair.start();
-    }
-
-    private static List<io.evasan.raid.drive.QuorumArea> leaseAreas(Pool pool) {
-        List<io.evasan.raid.drive.QuorumArea> all = io.evasan.mapping.impl.MappingImpl.spreadOverGroups(pool);
-        return all.subList(0, Math.min(5, all.size()));
     }
 
     /** kill -9 of the whole appliance: no destage, no trim; the next open replays both logs. */
