@@ -169,15 +169,13 @@ public final class DiskTarget implements ScsiTarget, AutoCloseable {
         if (portGroups == null) {
             throw new IllegalStateException("no TargetPortGroups: this target has no ALUA");
         }
-        boolean changed;
-        synchronized (lc.aluaLock) {
+        synchronized (lc.aluaLock) {   // the unit attentions too: a SET TARGET PORT GROUPS' re-read orders with them
             AluaSnapshot before = lc.alua;
             lc.alua = AluaSnapshot.read(portGroups, lc.lu, before, false);
-            changed = !lc.alua.sameStates(before);
-        }
-        if (changed) {   // an LU whose states and PREF bits stayed as they were raises nothing
-            for (Nexus nx : nexuses) {
-                nx.addUa(lc, SenseCodes.ASYMMETRIC_ACCESS_STATE_CHANGED);
+            if (!lc.alua.sameStates(before)) {   // an LU whose states and PREF bits stayed as they were raises nothing
+                for (Nexus nx : nexuses) {
+                    nx.addUa(lc, SenseCodes.ASYMMETRIC_ACCESS_STATE_CHANGED);
+                }
             }
         }
     }
@@ -193,18 +191,19 @@ public final class DiskTarget implements ScsiTarget, AutoCloseable {
      * the one that asked).
      */
     void accessStatesSet(LuContext lc, Nexus sender) {
-        boolean changed;
         synchronized (lc.aluaLock) {
             AluaSnapshot before = lc.alua;
             lc.alua = AluaSnapshot.read(portGroups, lc.lu, before, true);
-            changed = !lc.alua.sameStates(before);
-        }
-        if (changed) {
-            for (Nexus nx : nexuses) {
-                if (nx != sender) {
-                    nx.addUa(lc, SenseCodes.ASYMMETRIC_ACCESS_STATE_CHANGED);
+            if (!lc.alua.sameStates(before)) {
+                for (Nexus nx : nexuses) {
+                    if (nx != sender) {
+                        nx.addUa(lc, SenseCodes.ASYMMETRIC_ACCESS_STATE_CHANGED);
+                    }
                 }
             }
+            // the provider may have told the target already (its own notification raced ahead of this re-read):
+            // the nexus that asked for the change is not told of it
+            sender.dropUa(lc, SenseCodes.ASYMMETRIC_ACCESS_STATE_CHANGED);
         }
     }
 

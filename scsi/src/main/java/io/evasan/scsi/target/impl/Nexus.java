@@ -68,6 +68,14 @@ final class Nexus implements ItNexus {
         }
     }
 
+    /** Withdraws a pending UA of {@code code} for the LU (the nexus caused the event itself). */
+    void dropUa(LuContext lu, int code) {
+        ArrayDeque<Integer> q = queue(lu);
+        synchronized (q) {
+            q.remove(code);
+        }
+    }
+
     /** Removes and returns the oldest pending UA for the LU, or 0. */
     int pollUa(LuContext lu) {
         ArrayDeque<Integer> q = queue(lu);
