@@ -85,6 +85,15 @@ public final class Appliance implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @Option(names = "--cluster", paramLabel = "NAME",
+            description = "Run as one controller of the clustered cell NAME: a process of its own on the clustered event bus"
+                    + " (Hazelcast on the --iscsi-host address), sharing --data-dir's drives with its partner (deploy/cell.sh"
+                    + " starts both). Needs --nsc.")
+    String cluster;
+
+    @Option(names = "--nsc", paramLabel = "A|B", description = "With --cluster: which controller this process is.")
+    io.evasan.nsc.api.NscId nsc;
+
     @Option(names = "--mld-accept-rollback", paramLabel = "GENERATION",
             description = "Recovery only: open the MLD on this older generation when the start was refused because a newer,"
                     + " acknowledged generation is damaged on every copy (quorum-mld/README.md, Recovery).")
@@ -121,6 +130,43 @@ public final class Appliance implements Callable<Integer> {
         this.bgcopyRate = bytesPerSecond;
     }
 
+    /** One controller of the clustered cell: joins the bus, takes a role, serves until stopped. */
+    private int runClustered(EmbeddedAppliance.Options o) throws Exception {
+        if (statusOnly) {
+            System.err.println("evasan: --status does not apply to a clustered controller");
+            return 2;
+        }
+        io.vertx.core.Vertx bus = ClusterBus.start(cluster, iscsiHost);
+        ClusterNode node;
+        try {
+            node = ClusterNode.start(o, nsc, bus, System.out);
+        } catch (StorageException e) {
+            System.err.println("evasan: cluster " + cluster + ": " + nsc + " cannot start: " + e.getMessage() + " ["
+                    + e.code() + "]");
+            bus.close();
+            return 2;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            node.close();
+            try {
+                bus.close().await(10, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (Exception e) {
+                System.err.println("evasan: event bus close: " + e);
+            }
+            System.out.println("evasan: stopped");
+            System.out.flush();
+            stopped.countDown();
+        }, "evasan-shutdown"));
+        StopSignals.install("TERM");
+        StopSignals.install("INT");
+        System.out.println("evasan: cluster " + cluster + ": controller " + nsc + " running as " + node.role()
+                + " (pid " + ProcessHandle.current().pid() + ")");
+        System.out.flush();
+        stopped.await();
+        return 0;
+    }
+
     public static void main(String[] args) {
         int rc = new CommandLine(new Appliance()).execute(args);
         if (rc != 0) {
@@ -153,6 +199,13 @@ public final class Appliance implements Callable<Integer> {
                 return 2;
             }
             o = o.withFabricPort(fabricPort);
+        }
+        if ((cluster == null) != (nsc == null)) {
+            System.err.println("evasan: --cluster and --nsc go together");
+            return 2;
+        }
+        if (cluster != null) {
+            return runClustered(o);
         }
         EmbeddedAppliance app;
         try {

@@ -195,10 +195,20 @@ public final class EmbeddedAppliance implements AutoCloseable {
     private final int mgmtPort;
     private final Optional<String> createdToken;
     private final PrivateDataDirectory dataDirectory;
-    private boolean closed;
+    /** The clustered leader's hooks, or null in the embedded cell. */
+    private final LeaderHooks cluster;
+    /** Clustered takeover: the dead leader's mirrored writes and markers replayed into the pool. */
+    private volatile int adopted;
+    private volatile Thread mgmtRetry;
+    private volatile boolean closed;
 
     private EmbeddedAppliance(Options o) throws Exception {
+        this(o, null);
+    }
+
+    private EmbeddedAppliance(Options o, LeaderHooks cl) throws Exception {
         this.options = o;
+        this.cluster = cl;
         PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         this.registry = prometheus;
         PrivateDataDirectory dd = PrivateDataDirectory.open(o.dataDir());   // 0700 before anything is written into it
@@ -215,6 +225,9 @@ public final class EmbeddedAppliance implements AutoCloseable {
         ManagementServer g = null;
         try {
             p = Pools.openOrCreate(o.dataDir(), PoolSpec.embeddedDefault(), registry);
+            if (cl != null) {
+                cl.poolOpened().accept(p);   // the leader holds the quorum lease before anything above writes
+            }
             // Map changes are written (kill -9 safe) before the write that needed them is
             // acknowledged; they reach stable storage with the data at FUA / SYNCHRONIZE CACHE,
             // or on every change with --metadata-fsync.
@@ -228,21 +241,33 @@ public final class EmbeddedAppliance implements AutoCloseable {
             // the cell: two controllers (A, B), each with its own mirrored cache, over the one backend
             io.evasan.nsc.cell.CommandLog log = new io.evasan.nsc.cell.CommandLog();
             records = new io.evasan.nsc.cell.impl.MldRecords(m.mld(), log);
-            v = io.vertx.core.Vertx.vertx();
+            v = cl != null ? cl.vertx() : io.vertx.core.Vertx.vertx();
             long heartbeatTimeout = o.heartbeatTimeoutMillis();
-            pr = new ControllerPair(PairOptions.defaults(o.dataDir().resolve("cell"), CacheConfig::new, registry, records, v)
+            PairOptions po = PairOptions.defaults(o.dataDir().resolve("cell"), CacheConfig::new, registry, records, v)
                     .withLegacyLog(o.dataDir().resolve("nsc0").resolve("cache.log"))
-                    .withHeartbeat(Math.max(10, heartbeatTimeout / 5), heartbeatTimeout)
-                    // who may write when A and B cannot talk: a lease in the drives' quorum areas
-                    .withLease(io.evasan.mld.lease.LeaseStore.open(PairOptions.leaseAreas(p))));
+                    .withHeartbeat(Math.max(10, heartbeatTimeout / 5), heartbeatTimeout);
+            // who may write when A and B cannot talk: a lease in the drives' quorum areas (the clustered leader's
+            // is its process's, taken in poolOpened)
+            po = cl != null ? po.withMirrorHost(cl.host())
+                    : po.withLease(io.evasan.mld.lease.LeaseStore.open(PairOptions.leaseAreas(p)));
+            pr = new ControllerPair(po);
             ControllerPair pairRef = pr;
+            if (cl != null && cl.takeover()) {
+                pr.setAsideDeadLeadersLogs();
+            }
             c = Controller.open(new ControllerConfig(o.dataDir().resolve("nsc0"))
                     .poolIdentity(p.id().toString())
                     .rebuildInProgress(() -> poolRef.diskGroups().stream().anyMatch(DiskGroup::rebuildInProgress))
                     .consistencyCheckInProgress(() -> poolRef.diskGroups().stream().anyMatch(DiskGroup::resyncInProgress))
                     .lunCatalog(m.mld())
                     .commandLog(log)
-                    .cacheFactory(pairRef::open)
+                    .cacheFactory((target, action) -> {
+                        io.evasan.nsc.cache.WriteCache router = pairRef.open(target, action);
+                        if (cl != null && cl.takeover()) {   // the dead leader's acknowledged writes, before any new one
+                            adopted = pairRef.adopt(cl.replicas());
+                        }
+                        return router;
+                    })
                     .targetPortGroups(new PairPortGroups(pairRef))
                     .physicalBlockExponent(Integer.numberOfTrailingZeros(o.physicalBlockBytes() / 512))
                     .meterRegistry(registry), t);
@@ -257,17 +282,27 @@ public final class EmbeddedAppliance implements AutoCloseable {
             int gport = -1;
             Optional<String> token = Optional.empty();
             if (o.serve()) {
-                s = new CellPortals(o.iscsiHost(), o.iscsiPort(), o.targetIqn(), c.scsiTarget());
+                s = cl != null ? new CellPortals(o.iscsiHost(), cl.bindPorts(), cl.publicPorts(), o.targetIqn(), c.scsiTarget())
+                        : new CellPortals(o.iscsiHost(), o.iscsiPort(), o.targetIqn(), c.scsiTarget());
                 pr.addListener(s);
-                // the FC fabric beside the portals: the switch on loopback, each NSC's two N_Ports logged in
-                f = new CellFabric(p.id().toString(), o.iscsiHost(), o.fabricPort(), c.scsiTarget());
-                pr.addListener(f);
+                // the FC fabric beside the portals: the switch on loopback, each NSC's two N_Ports logged in (the
+                // clustered cell serves iSCSI only: its switch as a process of its own is not built)
+                if (cl == null) {
+                    f = new CellFabric(p.id().toString(), o.iscsiHost(), o.fabricPort(), c.scsiTarget());
+                    pr.addListener(f);
+                }
                 io.evasan.nsc.api.Cell cell = new io.evasan.nsc.cell.impl.StorageCell(p, t, c, records, pr);
                 g = new ManagementServer(new ManagementConfig().host(o.mgmtHost()).port(o.mgmtPort())
                         .records(cell.records()).tls(o.mgmtTlsCert(), o.mgmtTlsKey()).initiatorSecrets(s).fabric(f),
                         cell, prometheus);
-                gport = g.start();   // applies the stored zone set (or the default zone) to the switch
-                f.listen();          // only then may hosts connect to the fabric
+                if (cl != null && cl.takeover()) {
+                    gport = startAfterTheDeadLeader(g, o.mgmtPort());
+                } else {
+                    gport = g.start();   // applies the stored zone set (or the default zone) to the switch
+                }
+                if (f != null) {
+                    f.listen();          // only then may hosts connect to the fabric
+                }
                 token = g.createdToken();
                 port = s.port(NscId.A, 0);
             }
@@ -276,7 +311,7 @@ public final class EmbeddedAppliance implements AutoCloseable {
             this.createdToken = token;
             dd.tightenNow();   // what this start created, whatever the process umask
         } catch (Exception | Error e) {
-            closeQuietly(g, s, f, c, pr, v, t, m, p);
+            closeQuietly(g, s, f, c, pr, cl != null ? null : v, t, m, p);
             dd.close();
             throw e;
         }
@@ -290,6 +325,52 @@ public final class EmbeddedAppliance implements AutoCloseable {
         this.vertx = v;
         this.portals = s;
         this.fabric = f;
+    }
+
+    /**
+     * A clustered takeover: the management API's address may still be held by the hung leader (until it is fenced
+     * and exits); hosts' I/O does not wait for it: it is bound from a thread of its own, retried every 200 ms.
+     */
+    private int startAfterTheDeadLeader(ManagementServer g, int port) {
+        try {
+            return g.start();
+        } catch (RuntimeException first) {
+            System.err.println("evasan: cluster: management port " + port + " still held (" + first.getMessage()
+                    + "); retrying until the old leader lets it go");
+            Thread t = new Thread(() -> {
+                while (!closed) {
+                    try {
+                        Thread.sleep(200);
+                        g.start();
+                        System.out.println("evasan: cluster: management API up on port " + port);
+                        return;
+                    } catch (InterruptedException e) {
+                        return;
+                    } catch (RuntimeException again) {
+                        // still held
+                    }
+                }
+            }, "evasan-mgmt-rebind");
+            t.setDaemon(true);
+            mgmtRetry = t;
+            t.start();
+            return port;
+        }
+    }
+
+    /** The clustered leader's way in (package-private: {@link ClusterNode} only). */
+    static EmbeddedAppliance startLeader(Options o, LeaderHooks hooks) throws Exception {
+        return new EmbeddedAppliance(o, hooks);
+    }
+
+    /** Clustered takeover: the dead leader's mirrored items replayed into the pool (0 otherwise). */
+    int adopted() {
+        return adopted;
+    }
+
+    /** The iSCSI portals, or null when not serving. */
+    CellPortals portals() {
+        return portals;
     }
 
     /** Opens (or on first start creates) everything under {@code o.dataDir()} and starts serving. */
@@ -392,7 +473,12 @@ public final class EmbeddedAppliance implements AutoCloseable {
             return;
         }
         closed = true;
-        closeQuietly(mgmt, portals, fabric, controller, pair, vertx, trees, mapping, pool);
+        Thread r = mgmtRetry;
+        if (r != null) {
+            r.interrupt();
+        }
+        // the clustered bus belongs to the cluster node, which outlives this appliance
+        closeQuietly(mgmt, portals, fabric, controller, pair, cluster != null ? null : vertx, trees, mapping, pool);
         try {
             dataDirectory.tightenNow();   // what closing wrote, before the watch ends
         } catch (IOException | RuntimeException e) {

@@ -291,7 +291,14 @@ public final class ControllerPair implements AutoCloseable {
                 });
             }
         }
-        replayLegacyLog(target, action);
+        replayLegacyLog(options.legacyLog(), target, action);
+        if (options.mirrorHost() != null && options.nonVolatile()) {
+            // a takeover that crashed before the dead leader's replicas were destaged left its logs aside: the
+            // writes they hold were acknowledged, so they go to the pool before anything newer
+            for (NscId id : NscId.values()) {
+                replayLegacyLog(takenOverLog(nscs.get(id)), target, action);
+            }
+        }
         PairedCaches router = null;
         for (NscId id : NscId.values()) {
             Nsc n = nscs.get(id);
@@ -316,12 +323,14 @@ public final class ControllerPair implements AutoCloseable {
 
     /** {@code n}'s door to the backend: fenced by its partner at a takeover, and asking the lease when there is one. */
     private FencedDestage newFence(Nsc n) {
+        if (options.mirrorHost() != null) {
+            return new FencedDestage(n.name(), backend, action, options.mirrorHost().permit(), options.transitionMillis());
+        }
         return lease == null ? new FencedDestage(n.name(), backend, action)
                 : new FencedDestage(n.name(), backend, action, lease.permit(n.id), options.transitionMillis());
     }
 
-    private void replayLegacyLog(DestageTarget target, SnapshotAction action) {
-        Path legacy = options.legacyLog();
+    private void replayLegacyLog(Path legacy, DestageTarget target, SnapshotAction action) {
         if (legacy == null || !Files.exists(legacy)) {
             return;
         }
@@ -342,6 +351,18 @@ public final class ControllerPair implements AutoCloseable {
     /** A fresh mirror link from {@code n}'s next cache into a replica its partner holds. */
     private MirrorLink newLink(Nsc n) {
         n.generation++;
+        MirrorHost host = options.mirrorHost();
+        if (host != null) {
+            // the cache name carries this process's id: a new leader's caches never reuse the names of the old one's
+            String cache = n.name() + "-p" + ProcessHandle.current().pid() + "-g" + n.generation;
+            String holder = host.holder();
+            if (holder != null && host.hold(cache)) {
+                return new RemoteLink(options.vertx(), host, n.name(), holder, cache, options.registry());
+            }
+            PartnerLink alone = new PartnerLink(new MirrorReplica());
+            alone.cut("no partner process holds a mirror: " + n.name() + " runs unmirrored");
+            return alone;
+        }
         if (options.vertx() == null) {
             return new PartnerLink(new MirrorReplica());
         }
@@ -424,7 +445,7 @@ public final class ControllerPair implements AutoCloseable {
                 move(o.unitId(), o.preferred());
             }
         }
-        if (options.vertx() == null) {
+        if (options.vertx() == null || options.mirrorHost() != null) {
             return;
         }
         links = io.evasan.nsc.cell.heartbeat.LinkSwitch.install(options.vertx());
@@ -668,6 +689,7 @@ public final class ControllerPair implements AutoCloseable {
      * Needs the heartbeat (a bus).
      */
     public DrillReport partition() {
+        refuseInClusteredCell();
         if (links == null) {
             throw new StorageException(ErrorCode.INVALID_STATE, "a partition drill needs the pair's event bus");
         }
@@ -678,6 +700,7 @@ public final class ControllerPair implements AutoCloseable {
     }
 
     private Nsc checkOnline(NscId nsc) {
+        refuseInClusteredCell();
         Nsc n = nscs.get(nsc);
         Nsc p = nscs.get(nsc.partner());
         if (n.state != NscState.ONLINE || p.state != NscState.ONLINE) {
@@ -685,6 +708,121 @@ public final class ControllerPair implements AutoCloseable {
                     + " is " + n.state + ", " + p.name() + " is " + p.state);
         }
         return n;
+    }
+
+    private void refuseInClusteredCell() {
+        if (options.mirrorHost() != null) {
+            throw new StorageException(ErrorCode.INVALID_STATE, "in the clustered cell each controller is a process of "
+                    + "its own: drill it by killing (SIGKILL), stopping (SIGSTOP) or partitioning that process "
+                    + "(deploy/cell.sh drill)");
+        }
+    }
+
+    // ------------------------------------------------------------------ the clustered cell's leader
+
+    /** Where a clustered takeover puts a dead leader's log of {@code n} until its replicas are in the pool. */
+    private Path takenOverLog(Nsc n) {
+        return n.directory().resolve("cache.log.taken-over");
+    }
+
+    /**
+     * Clustered cell, a process becoming leader: the dead leader's non-volatile logs are set aside unread (its
+     * acknowledged writes come from the replicas this process held, {@link #adopt}); they are replayed only if this
+     * process dies before {@link #adopt} finished, at the next start. Call before {@link #open}.
+     */
+    public void setAsideDeadLeadersLogs() {
+        for (NscId id : NscId.values()) {
+            Nsc n = nscs.get(id);
+            Path log = n.directory().resolve("cache.log");
+            try {
+                if (Files.exists(log)) {
+                    Files.move(log, takenOverLog(n), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                }
+            } catch (IOException e) {
+                throw new StorageException(ErrorCode.IO_ERROR, "cannot set " + log + " aside: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /**
+     * Clustered cell, a process becoming leader: writes every write and takes every snapshot of the dead leader's
+     * mirrored caches ({@code replicas}, in mirror order each) into the pool through the door of this process, flushes,
+     * then drops the dead leader's set-aside logs. Returns the items replayed.
+     */
+    public synchronized int adopt(List<MirrorReplica> replicas) {
+        FencedDestage door = nscs.get(NscId.A).fence;
+        int n = 0;
+        for (MirrorReplica r : replicas) {
+            n += r.takeOver(door, request -> {
+                try {
+                    door.takeSnapshot(request);
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "snapshot " + request.name() + " of the dead leader's replica "
+                            + "failed at takeover: " + e);
+                }
+            });
+        }
+        for (NscId id : NscId.values()) {
+            try {
+                Files.deleteIfExists(takenOverLog(nscs.get(id)));
+            } catch (IOException e) {
+                throw new StorageException(ErrorCode.IO_ERROR, "cannot drop " + takenOverLog(nscs.get(id)) + ": "
+                        + e.getMessage(), e);
+            }
+        }
+        return n;
+    }
+
+    /**
+     * Clustered cell: the partner process is gone (its heartbeat fell silent, or it never came): both caches run
+     * unmirrored from now on, every acknowledged write durable in this process's own logs.
+     */
+    public void partnerProcessLost(String why) {
+        for (NscId id : NscId.values()) {
+            MirrorLink l = nscs.get(id).link;
+            if (l != null) {
+                l.cut(why);
+            }
+        }
+    }
+
+    /**
+     * Clustered cell: the partner process is (back) up: each cache is drained and reopened mirrored into a fresh
+     * replica the partner holds (a brief pause of host calls, as at a restart). Returns whether both caches are
+     * mirrored now.
+     */
+    public synchronized boolean remirror() {
+        if (closed || caches == null || options.mirrorHost() == null) {
+            return false;
+        }
+        boolean all = true;
+        for (NscId id : NscId.values()) {
+            Nsc n = nscs.get(id);
+            MirrorLink fresh = newLink(n);
+            all &= fresh instanceof RemoteLink;
+            caches.exclusive(() -> {
+                WriteBackCache old = n.cache;
+                old.close();   // drains: the fresh replica starts from an empty cache
+                n.link.close();
+                n.link = fresh;
+                n.cache = openCache(n, fresh);
+                caches.install(n.id, n.cache);
+                return null;
+            });
+        }
+        return all;
+    }
+
+    /** Whether every cache of this pair is mirrored now (the clustered leader: into the partner process). */
+    public boolean mirrored() {
+        for (NscId id : NscId.values()) {
+            WriteBackCache c = nscs.get(id).cache;
+            if (c == null || c.halted() || c.mirrorLost() != null) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Drill ids continue after {@code lastId} (the largest one a kept history holds). */

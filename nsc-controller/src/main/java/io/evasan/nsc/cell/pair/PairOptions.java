@@ -17,12 +17,12 @@ import java.util.function.Supplier;
  * kept (null: in memory, tests); {@code vertx}: the event bus the heartbeat runs on (null: no heartbeat, a crash
  * is acted on at once); {@code heartbeat}: interval / suspect / timeout in ms; {@code transitionMillis}: how long a
  * host call waits for a takeover before BUSY; {@code legacyLog}: see {@link #withLegacyLog}; {@code leaseStore}: see
- * {@link #withLease}.
+ * {@link #withLease}; {@code mirrorHost}: see {@link #withMirrorHost}.
  */
 public record PairOptions(Path stateDirectory, boolean nonVolatile, Supplier<CacheConfig> cacheConfig,
                           MeterRegistry registry, Records records, Vertx vertx, long heartbeatIntervalMillis,
                           long heartbeatTimeoutMillis, long transitionMillis, Path legacyLog,
-                          io.evasan.mld.lease.LeaseStore leaseStore) {
+                          io.evasan.mld.lease.LeaseStore leaseStore, MirrorHost mirrorHost) {
     public PairOptions {
         Objects.requireNonNull(stateDirectory, "stateDirectory");
         Objects.requireNonNull(cacheConfig, "cacheConfig");
@@ -35,17 +35,17 @@ public record PairOptions(Path stateDirectory, boolean nonVolatile, Supplier<Cac
     /** Non-volatile caches, heartbeat every 100 ms, dead after 500 ms, hosts wait up to 10 s for a takeover. */
     public static PairOptions defaults(Path stateDirectory, Supplier<CacheConfig> cacheConfig, MeterRegistry registry,
                                        Records records, Vertx vertx) {
-        return new PairOptions(stateDirectory, true, cacheConfig, registry, records, vertx, 100, 500, 10_000, null, null);
+        return new PairOptions(stateDirectory, true, cacheConfig, registry, records, vertx, 100, 500, 10_000, null, null, null);
     }
 
     public PairOptions withNonVolatile(boolean v) {
         return new PairOptions(stateDirectory, v, cacheConfig, registry, records, vertx, heartbeatIntervalMillis,
-                heartbeatTimeoutMillis, transitionMillis, legacyLog, leaseStore);
+                heartbeatTimeoutMillis, transitionMillis, legacyLog, leaseStore, mirrorHost);
     }
 
     public PairOptions withHeartbeat(long intervalMillis, long timeoutMillis) {
         return new PairOptions(stateDirectory, nonVolatile, cacheConfig, registry, records, vertx, intervalMillis,
-                timeoutMillis, transitionMillis, legacyLog, leaseStore);
+                timeoutMillis, transitionMillis, legacyLog, leaseStore, mirrorHost);
     }
 
     /**
@@ -54,7 +54,7 @@ public record PairOptions(Path stateDirectory, boolean nonVolatile, Supplier<Cac
      */
     public PairOptions withLegacyLog(Path log) {
         return new PairOptions(stateDirectory, nonVolatile, cacheConfig, registry, records, vertx, heartbeatIntervalMillis,
-                heartbeatTimeoutMillis, transitionMillis, log, leaseStore);
+                heartbeatTimeoutMillis, transitionMillis, log, leaseStore, mirrorHost);
     }
 
     /**
@@ -63,7 +63,18 @@ public record PairOptions(Path stateDirectory, boolean nonVolatile, Supplier<Cac
      */
     public PairOptions withLease(io.evasan.mld.lease.LeaseStore store) {
         return new PairOptions(stateDirectory, nonVolatile, cacheConfig, registry, records, vertx, heartbeatIntervalMillis,
-                heartbeatTimeoutMillis, transitionMillis, legacyLog, store);
+                heartbeatTimeoutMillis, transitionMillis, legacyLog, store, mirrorHost);
+    }
+
+    /**
+     * The clustered cell's leader: both controllers' caches run in this process and mirror into replicas the partner
+     * process holds ({@code host}); this process writes the pool only under its own quorum lease
+     * ({@link MirrorHost#permit}); there is no in-process heartbeat, lease or drill (the processes are drilled). Null
+     * (the default): the embedded cell.
+     */
+    public PairOptions withMirrorHost(MirrorHost host) {
+        return new PairOptions(stateDirectory, nonVolatile, cacheConfig, registry, records, vertx, heartbeatIntervalMillis,
+                heartbeatTimeoutMillis, transitionMillis, legacyLog, leaseStore, host);
     }
 
     /**

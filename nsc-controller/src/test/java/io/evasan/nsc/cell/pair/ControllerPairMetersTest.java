@@ -46,7 +46,7 @@ class ControllerPairMetersTest {
         mem.createLun(UNIT_A, 1 << 20);
         mem.createLun(UNIT_B, 1 << 20);
         ControllerPair pair = new ControllerPair(new PairOptions(dir, false, CacheConfig::new, registry, null, null,
-                100, 500, 10_000, null, null));
+                100, 500, 10_000, null, null, null));
         WriteCache router = pair.open(mem, mem);
         try {
             pair.start();

@@ -1,0 +1,43 @@
+package io.evasan.deploy;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.NetworkConfig;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.spi.cluster.hazelcast.ConfigUtil;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The clustered event bus of the cell's processes: Vert.x over Hazelcast, on {@code host} only (loopback by
+ * default), members found by TCP (no multicast), Hazelcast's own failure detection shortened (the pair's heartbeat
+ * decides takeovers; shared/notes/dependencies.md has the measurements behind these settings).
+ */
+final class ClusterBus {
+    private ClusterBus() {
+    }
+
+    static Vertx start(String clusterName, String host) throws Exception {
+        Config hz = ConfigUtil.loadConfig();   // keeps the __vertx.* map definitions
+        hz.setClusterName(clusterName);
+        hz.setProperty("hazelcast.phone.home.enabled", "false");
+        hz.setProperty("hazelcast.wait.seconds.before.join", "1");
+        hz.setProperty("hazelcast.logging.type", "jdk");
+        hz.setProperty("hazelcast.heartbeat.interval.seconds", "1");
+        hz.setProperty("hazelcast.max.no.heartbeat.seconds", "5");
+        NetworkConfig net = hz.getNetworkConfig();
+        net.setPort(5701).setPortAutoIncrement(true);
+        net.getInterfaces().setEnabled(true).addInterface(host);
+        JoinConfig join = net.getJoin();
+        join.getMulticastConfig().setEnabled(false);
+        join.getAutoDetectionConfig().setEnabled(false);
+        join.getTcpIpConfig().setEnabled(true).addMember(host);
+        VertxOptions options = new VertxOptions().setEventBusOptions(
+                new EventBusOptions().setHost(host).setClusterPublicHost(host).setPort(0));
+        return Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(hz)).buildClustered()
+                .await(60, TimeUnit.SECONDS);
+    }
+}

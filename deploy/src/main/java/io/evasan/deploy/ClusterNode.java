@@ -1,0 +1,598 @@
+package io.evasan.deploy;
+
+import io.evasan.error.ErrorCode;
+import io.evasan.error.StorageException;
+import io.evasan.mld.lease.DiskLease;
+import io.evasan.mld.lease.LeaseOptions;
+import io.evasan.mld.lease.LeaseStore;
+import io.evasan.nsc.api.NscId;
+import io.evasan.nsc.cache.impl.MirrorReplica;
+import io.evasan.nsc.cell.heartbeat.HeartbeatOptions;
+import io.evasan.nsc.cell.heartbeat.PartnerEvent;
+import io.evasan.nsc.cell.heartbeat.PartnerMonitor;
+import io.evasan.nsc.cell.heartbeat.PartnerState;
+import io.evasan.nsc.cell.mirror.MirrorEndpoint;
+import io.evasan.nsc.cell.pair.MirrorHost;
+import io.evasan.raid.Pool;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One controller of the clustered cell, a process of its own on the clustered event bus (DESIGN.md §7): the two
+ * processes, A and B, share the drives; one, the <em>leader</em>, holds the quorum lease and runs both controllers'
+ * caches over the pool and maps; the other, the <em>follower</em>, holds the mirror of every one of those caches (a
+ * host write is acknowledged only once it holds it) and relays its own two host ports to the leader.
+ *
+ * <p>Invariants:
+ * <ul>
+ * <li>Only the lease holder writes the pool: a process opens the pool only once it holds the lease, and every
+ *     destage of the leader passes its lease's door check. A leader that finds its lease claimed by the other halts
+ *     at once (a controller reboots when fenced), so one resumed after a hang writes nothing.</li>
+ * <li>The follower takes over only with the lease (a partitioned leader keeps renewing it, so it stays leader). It
+ *     then replays the mirrored caches it holds into the pool before serving, unless the leader had recorded
+ *     ({@code cell/unmirrored}) that it was running unmirrored: then the follower's mirror is stale and the dead
+ *     leader's own non-volatile logs hold its acknowledged writes, replayed as after a whole-cell crash.</li>
+ * <li>A follower (re)joining drops every replica it held; the leader then drains and reopens its caches mirrored into
+ *     fresh replicas, and only then removes the unmirrored record.</li>
+ * </ul>
+ */
+final class ClusterNode implements AutoCloseable {
+    enum Role { STARTING, FOLLOWER, LEADER, STOPPED }
+
+    static final String UNMIRRORED = "unmirrored";
+    private static final long ASK_MS = 1_000;
+
+    private final EmbeddedAppliance.Options options;
+    private final NscId self;
+    private final String me;
+    private final String partner;
+    private final Vertx vertx;
+    private final Path cellDir;
+    /** The host addresses of the four portals: A1, A2, B1, B2. */
+    private final int[] publicPorts;
+    private final PrintStream out;
+    private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> daemon(r, "evasan-cluster"));
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r,
+            "evasan-cluster-lease"));
+    private final Map<String, MirrorEndpoint> held = new LinkedHashMap<>();
+    private final List<PortalRelay> relays = new ArrayList<>();
+    private final MessageConsumer<JsonObject> control;
+    private final LeaseOptions leaseOptions;
+    private volatile Role role = Role.STARTING;
+    private volatile EmbeddedAppliance app;
+    private volatile boolean partnerJoined;
+    private volatile boolean closed;
+    private QuorumFiles quorum;
+    private volatile DiskLease lease;
+    private PartnerMonitor monitor;
+    private Thread publicRebinder;
+
+    private ClusterNode(EmbeddedAppliance.Options options, NscId self, Vertx vertx, PrintStream out) {
+        this.options = options;
+        this.self = self;
+        this.me = procName(self);
+        this.partner = procName(self.partner());
+        this.vertx = vertx;
+        this.out = out;
+        this.cellDir = options.dataDir().resolve("cell");
+        int p = options.iscsiPort();
+        this.publicPorts = new int[] {p, p + 1, p + 2, p + 3};
+        long duration = Math.max(150, options.heartbeatTimeoutMillis());
+        this.leaseOptions = new LeaseOptions(duration, Math.max(1, duration / 5));
+        this.control = vertx.eventBus().consumer(controlAddress(me), this::onControl);
+    }
+
+    static String procName(NscId id) {
+        return "proc-" + id.name().toLowerCase();
+    }
+
+    static String controlAddress(String proc) {
+        return "evasan.cluster.ctl." + proc;
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    /** Joins the cluster on {@code vertx} (clustered) as controller {@code self} and takes a role. */
+    static ClusterNode start(EmbeddedAppliance.Options options, NscId self, Vertx vertx, PrintStream out)
+            throws Exception {
+        if (options.iscsiPort() <= 0 || options.iscsiPort() > 65532) {
+            throw new IllegalArgumentException("the clustered cell needs fixed portal ports (--iscsi-port 1..65532)");
+        }
+        ClusterNode n = new ClusterNode(options, self, vertx, out);
+        try {
+            n.control.completion().await(10, TimeUnit.SECONDS);
+            n.startMonitor();
+            n.takeRole();
+        } catch (Exception | Error e) {
+            n.close();
+            throw e;
+        }
+        return n;
+    }
+
+    Role role() {
+        return role;
+    }
+
+    /** The appliance while this process leads, else null. */
+    EmbeddedAppliance appliance() {
+        return app;
+    }
+
+    private void say(String line) {
+        out.println("evasan: cluster: " + me + ": " + line);
+        out.flush();
+    }
+
+    // ------------------------------------------------------------------ heartbeat
+
+    private void startMonitor() throws Exception {
+        long timeout = options.heartbeatTimeoutMillis();
+        HeartbeatOptions ho = new HeartbeatOptions(me, partner, Math.max(10, timeout / 5), Math.max(10, timeout / 2),
+                timeout);
+        monitor = new PartnerMonitor(ho, e -> {
+            if (!closed) {
+                worker.execute(() -> onPartner(e));
+            }
+        }, null);
+        vertx.deployVerticle(monitor).await(10, TimeUnit.SECONDS);
+    }
+
+    private void onPartner(PartnerEvent e) {
+        if (closed || e.to() != PartnerState.DEAD) {
+            return;
+        }
+        if (role == Role.LEADER) {
+            partnerLost("heartbeat: " + e);
+        } else if (role == Role.FOLLOWER && e.from() != PartnerState.UNKNOWN) {
+            takeOver(e);
+        }
+    }
+
+    // ------------------------------------------------------------------ control messages
+
+    private void onControl(Message<JsonObject> m) {
+        JsonObject b = m.body();
+        String op = b.getString("op", "");
+        switch (op) {
+            case "role" -> m.reply(new JsonObject().put("role", role.name()).put("nsc", self.name()));
+            case "hold" -> hold(m, b.getString("cache"));
+            case "release" -> {
+                MirrorEndpoint ep;
+                synchronized (held) {
+                    ep = held.remove(b.getString("cache"));
+                }
+                if (ep != null) {
+                    ep.close();
+                }
+                m.reply(new JsonObject().put("ok", true));
+            }
+            case "join" -> worker.execute(() -> join(m));
+            default -> m.fail(400, "unknown op " + op);
+        }
+    }
+
+    /** Follower: holds the replica of cache {@code cache}; answers once its endpoint is known to the cluster. */
+    private void hold(Message<JsonObject> m, String cache) {
+        if (role != Role.FOLLOWER || cache == null) {
+            m.fail(409, me + " is " + role + ", not a follower");
+            return;
+        }
+        MirrorEndpoint ep = new MirrorEndpoint(vertx, me, cache, new MirrorReplica());
+        synchronized (held) {
+            held.put(cache, ep);
+        }
+        ep.ready().onComplete(ar -> {
+            if (ar.succeeded()) {
+                m.reply(new JsonObject().put("ok", true));
+            } else {
+                m.fail(500, "endpoint of " + cache + ": " + ar.cause());
+            }
+        });
+    }
+
+    private JsonObject ask(String proc, JsonObject msg, long timeoutMillis) {
+        try {
+            Message<JsonObject> r = vertx.eventBus().<JsonObject>request(controlAddress(proc), msg,
+                    new DeliveryOptions().setSendTimeout(timeoutMillis)).await(timeoutMillis + 1_000,
+                    TimeUnit.MILLISECONDS);
+            return r.body();
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    private String partnerRole() {
+        JsonObject r = ask(partner, new JsonObject().put("op", "role"), ASK_MS);
+        return r == null ? null : r.getString("role");
+    }
+
+    // ------------------------------------------------------------------ taking a role
+
+    private void takeRole() throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(4 * (leaseOptions.durationMillis()
+                + leaseOptions.marginMillis()) + 60_000);
+        while (!closed) {
+            if ("LEADER".equals(partnerRole())) {
+                becomeFollower();
+                return;
+            }
+            if (QuorumFiles.exists(cellDir)) {
+                openLease();
+                if (self == NscId.B) {   // both starting together: A goes first
+                    Thread.sleep(leaseOptions.renewIntervalMillis() * 2);
+                    if ("LEADER".equals(partnerRole())) {
+                        becomeFollower();
+                        return;
+                    }
+                }
+                if (lease.tryAcquire()) {
+                    becomeLeader(false, List.of(), System.nanoTime());
+                    return;
+                }
+            } else if (self == NscId.A) {   // no pool yet: A creates it
+                becomeLeader(false, List.of(), System.nanoTime());
+                return;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new StorageException(ErrorCode.BUSY, me + " could neither claim the quorum lease nor find a "
+                        + "leader to follow");
+            }
+            Thread.sleep(Math.max(10, leaseOptions.renewIntervalMillis() / 2));
+        }
+    }
+
+    private synchronized void openLease() {
+        if (lease == null) {
+            quorum = QuorumFiles.open(cellDir);
+            lease = new DiskLease(LeaseStore.open(quorum.areas()), self.ordinal(), leaseOptions, System::nanoTime);
+        }
+    }
+
+    /**
+     * Opens the appliance as leader; {@code replicas}: a takeover's mirrored caches (empty at a normal start);
+     * {@code t0}: when the partner was seen dead (for the report).
+     */
+    private void becomeLeader(boolean takeover, List<MirrorReplica> replicas, long t0) throws Exception {
+        int[] bind = publicPorts.clone();
+        for (int i : partnerPortalIndexes()) {
+            bind[i] = 0;   // served on internal ports, relayed from the partner's addresses while it lives
+        }
+        boolean useReplicas = takeover && !Files.exists(cellDir.resolve(UNMIRRORED));
+        LeaderHooks hooks = new LeaderHooks(vertx, new Host(), useReplicas, replicas, this::poolOpened, bind,
+                publicPorts);
+        app = EmbeddedAppliance.startLeader(options, hooks);
+        role = Role.LEADER;
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        if (takeover) {
+            say("took over as leader " + ms + " ms after its partner was seen dead; lease generation "
+                    + lease.heldGeneration() + "; " + (useReplicas ? app.adopted() + " mirrored writes and markers "
+                    + "replayed from the mirror it held" : "the dead leader ran unmirrored: its own logs were replayed"));
+        } else {
+            say("leads the cell (lease generation " + lease.heldGeneration() + "), opened in " + ms + " ms");
+        }
+        app.createdToken().ifPresent(t -> out.println(
+                "evasan: management API token (shown once, only its hash is stored): " + t));
+        out.println(app.describe());
+        out.flush();
+        if (!partnerJoined) {
+            servePartnerPortalsPublicly();
+        }
+    }
+
+    /** Pool open, nothing above written yet: claim (or keep) the lease, record its areas, mark unmirrored. */
+    private void poolOpened(Pool pool) {
+        QuorumFiles.write(cellDir, pool);
+        openLease();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(4 * (leaseOptions.durationMillis()
+                + leaseOptions.marginMillis()) + 2_000);
+        while (!lease.tryAcquire()) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new StorageException(ErrorCode.BUSY, me + " could not claim the quorum lease: " + lease);
+            }
+            sleep(leaseOptions.renewIntervalMillis() / 4);
+        }
+        markUnmirrored();   // until a follower holds fresh replicas of both caches
+        long every = Math.max(1, leaseOptions.renewIntervalMillis());
+        timer.scheduleWithFixedDelay(this::renew, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    private void renew() {
+        DiskLease l = lease;
+        long held = l.heldGeneration();
+        if (held < 0 || closed) {
+            return;
+        }
+        if (!l.renew() && l.fencedGeneration() == held) {
+            // its partner claimed the lease: this process was taken for dead (a hang, a partition it lost)
+            say("lost the quorum lease (generation " + held + " fenced: " + l + "); halting without writing");
+            Runtime.getRuntime().halt(75);
+        }
+    }
+
+    private void markUnmirrored() {
+        try {
+            Files.createDirectories(cellDir);
+            Path f = cellDir.resolve(UNMIRRORED);
+            if (!Files.exists(f)) {
+                Files.writeString(f, me + " runs unmirrored\n");
+                try (java.nio.channels.FileChannel c = java.nio.channels.FileChannel.open(f,
+                        java.nio.file.StandardOpenOption.WRITE)) {
+                    c.force(true);
+                }
+                try (java.nio.channels.FileChannel d = java.nio.channels.FileChannel.open(cellDir,
+                        java.nio.file.StandardOpenOption.READ)) {
+                    d.force(true);
+                }
+            }
+        } catch (IOException e) {
+            throw new StorageException(ErrorCode.IO_ERROR, "cannot record that " + me + " runs unmirrored: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private int[] partnerPortalIndexes() {
+        return self == NscId.A ? new int[] {2, 3} : new int[] {0, 1};
+    }
+
+    private int[] ownPortalIndexes() {
+        return self == NscId.A ? new int[] {0, 1} : new int[] {2, 3};
+    }
+
+    /** Relative port ids follow the portal order A1, A2, B1, B2 (1..4). */
+    private static int relativePort(int index) {
+        return index + 1;
+    }
+
+    // ------------------------------------------------------------------ leader
+
+    /** Leader: the follower is gone. Records that the caches run unmirrored, then cuts them loose. */
+    private void partnerLost(String why) {
+        partnerJoined = false;
+        EmbeddedAppliance a = app;
+        if (a == null) {
+            return;
+        }
+        markUnmirrored();
+        a.pair().partnerProcessLost(partner + " is down (" + why + "): " + me + " runs unmirrored");
+        say("its partner is down (" + why + "); the caches run unmirrored; serving its host ports");
+        servePartnerPortalsPublicly();
+    }
+
+    /** Serves the partner's host addresses here, retrying while a hung partner still holds them. */
+    private synchronized void servePartnerPortalsPublicly() {
+        if (publicRebinder != null && publicRebinder.isAlive()) {
+            return;
+        }
+        Thread t = daemon(() -> {
+            while (!closed && !partnerJoined && role == Role.LEADER) {
+                boolean all = true;
+                for (int i : partnerPortalIndexes()) {
+                    try {
+                        app.portals().servePublicly(relativePort(i), publicPorts[i]);
+                    } catch (RuntimeException e) {
+                        all = false;
+                    }
+                }
+                if (all) {
+                    say("serves its partner's host ports " + publicPorts[partnerPortalIndexes()[0]] + " and "
+                            + publicPorts[partnerPortalIndexes()[1]]);
+                    return;
+                }
+                sleep(200);
+            }
+        }, "evasan-cluster-ports");
+        publicRebinder = t;
+        t.start();
+    }
+
+    /** Leader: the follower (re)joins. Its addresses go back to it, then the caches mirror into it afresh. */
+    private void join(Message<JsonObject> m) {
+        EmbeddedAppliance a = app;
+        if (role != Role.LEADER || a == null) {
+            m.fail(409, me + " is " + role + ", not the leader");
+            return;
+        }
+        partnerJoined = true;
+        Thread r = publicRebinder;
+        if (r != null) {
+            try {
+                r.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        JsonArray ports = new JsonArray();
+        for (int i : partnerPortalIndexes()) {
+            a.portals().stopServingPublicly(relativePort(i));
+            ports.add(a.iscsiPort(self.partner(), ports.size()));
+        }
+        boolean mirrored;
+        try {
+            mirrored = a.pair().remirror();
+        } catch (RuntimeException e) {
+            m.fail(500, "remirror failed: " + e);
+            return;
+        }
+        if (mirrored) {
+            try {
+                Files.deleteIfExists(cellDir.resolve(UNMIRRORED));
+            } catch (IOException e) {
+                say("cannot remove the unmirrored record: " + e);
+            }
+        }
+        say("its partner joined: caches " + (mirrored ? "mirrored into it" : "NOT mirrored") + "; its host ports are "
+                + "relayed here");
+        m.reply(new JsonObject().put("ports", ports).put("mirrored", mirrored));
+    }
+
+    /** What the leader's pair sees of the follower. */
+    private final class Host implements MirrorHost {
+        @Override
+        public String holder() {
+            return partnerJoined ? partner : null;
+        }
+
+        @Override
+        public boolean hold(String cache) {
+            JsonObject r = ask(partner, new JsonObject().put("op", "hold").put("cache", cache), 10_000);
+            return r != null && r.getBoolean("ok", false);
+        }
+
+        @Override
+        public void release(String cache) {
+            vertx.eventBus().request(controlAddress(partner), new JsonObject().put("op", "release").put("cache", cache),
+                    new DeliveryOptions().setSendTimeout(5_000));
+        }
+
+        @Override
+        public io.evasan.mld.lease.Fence permit() {
+            return lease;
+        }
+    }
+
+    // ------------------------------------------------------------------ follower
+
+    private void becomeFollower() throws Exception {
+        dropReplicas();
+        role = Role.FOLLOWER;
+        while (!closed) {
+            JsonObject r = ask(partner, new JsonObject().put("op", "join"), 60_000);
+            if (r != null) {
+                JsonArray ports = r.getJsonArray("ports");
+                int[] own = ownPortalIndexes();
+                for (int k = 0; k < own.length; k++) {
+                    relays.add(new PortalRelay(vertx, options.iscsiHost(), publicPorts[own[k]], ports.getInteger(k)));
+                }
+                say("follows " + partner + ": holds the mirror of its caches (" + (r.getBoolean("mirrored", false)
+                        ? "mirrored" : "NOT mirrored") + "), relays host ports " + publicPorts[own[0]] + " and "
+                        + publicPorts[own[1]] + " to it");
+                return;
+            }
+            if (!"LEADER".equals(partnerRole())) {
+                takeRole();
+                return;
+            }
+            sleep(200);
+        }
+    }
+
+    private void dropReplicas() {
+        synchronized (held) {
+            for (MirrorEndpoint ep : held.values()) {
+                ep.close();
+            }
+            held.clear();
+        }
+    }
+
+    /** Follower: the leader fell silent. With the lease, open the pool, replay the mirror, serve. */
+    private void takeOver(PartnerEvent e) {
+        long t0 = System.nanoTime();
+        say("leader " + partner + " is silent (" + e + "); claiming the quorum lease");
+        for (PortalRelay r : relays) {
+            r.close();
+        }
+        relays.clear();
+        openLease();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(3 * (leaseOptions.durationMillis()
+                + leaseOptions.marginMillis()) + 1_000);
+        while (!lease.tryAcquire()) {
+            if (closed || monitor.partnerState() == PartnerState.ALIVE || System.nanoTime() - deadline > 0) {
+                say("the lease stays with " + partner + " (" + lease + "); following it again");
+                try {
+                    becomeFollower();
+                } catch (Exception ex) {
+                    say("cannot rejoin: " + ex);
+                }
+                return;
+            }
+            sleep(Math.max(1, leaseOptions.renewIntervalMillis() / 8));
+        }
+        List<MirrorReplica> replicas = new ArrayList<>();
+        synchronized (held) {
+            for (MirrorEndpoint ep : held.values()) {
+                ep.close();   // frozen: nothing more is applied
+                replicas.add(ep.replica());
+            }
+            held.clear();
+        }
+        try {
+            becomeLeader(true, replicas, t0);
+        } catch (Exception | Error ex) {
+            say("takeover failed: " + ex);
+            ex.printStackTrace(out);
+            Runtime.getRuntime().halt(70);
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(Math.max(1, ms));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    // ------------------------------------------------------------------ stopping
+
+    /** Clean stop: a leader drains and closes the appliance, then releases the lease (its partner takes over). */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        Role was = role;
+        role = Role.STOPPED;
+        worker.shutdownNow();
+        timer.shutdownNow();
+        if (monitor != null) {
+            try {
+                monitor.stop();
+            } catch (RuntimeException ignored) {
+                // stopping
+            }
+        }
+        for (PortalRelay r : relays) {
+            r.close();
+        }
+        dropReplicas();
+        EmbeddedAppliance a = app;
+        if (a != null) {
+            a.close();
+        }
+        if (lease != null && lease.heldGeneration() >= 0 && was == Role.LEADER) {
+            lease.release();
+        }
+        if (quorum != null) {
+            quorum.close();
+        }
+        try {
+            control.unregister().await(5, TimeUnit.SECONDS);
+        } catch (Exception ignored) {
+            // the bus is closing
+        }
+    }
+}
