@@ -17,10 +17,14 @@ import java.util.concurrent.TimeUnit;
  * decides takeovers; shared/notes/dependencies.md has the measurements behind these settings).
  */
 final class ClusterBus {
+    /** Hazelcast's banner and membership chatter stay out of the controller's output (held: JUL keeps weak refs). */
+    private static final java.util.logging.Logger HAZELCAST = java.util.logging.Logger.getLogger("com.hazelcast");
+
     private ClusterBus() {
     }
 
     static Vertx start(String clusterName, String host) throws Exception {
+        HAZELCAST.setLevel(java.util.logging.Level.WARNING);
         Config hz = ConfigUtil.loadConfig();   // keeps the __vertx.* map definitions
         hz.setClusterName(clusterName);
         hz.setProperty("hazelcast.phone.home.enabled", "false");

@@ -83,6 +83,7 @@ final class ClusterNode implements AutoCloseable {
     private volatile DiskLease lease;
     private PartnerMonitor monitor;
     private Thread publicRebinder;
+    private volatile java.util.concurrent.ScheduledFuture<?> observer;
 
     private ClusterNode(EmbeddedAppliance.Options options, NscId self, Vertx vertx, PrintStream out) {
         this.options = options;
@@ -251,8 +252,7 @@ final class ClusterNode implements AutoCloseable {
                     becomeLeader(false, List.of(), System.nanoTime());
                     return;
                 }
-            } else if (self == NscId.A) {   // no pool yet: A creates it
-                becomeLeader(false, List.of(), System.nanoTime());
+            } else if (createPoolIfFirst()) {
                 return;
             }
             if (System.nanoTime() - deadline > 0) {
@@ -260,6 +260,35 @@ final class ClusterNode implements AutoCloseable {
                         + "leader to follow");
             }
             Thread.sleep(Math.max(10, leaseOptions.renewIntervalMillis() / 2));
+        }
+    }
+
+    /**
+     * No pool yet: the process holding the creation lock ({@code cell/create.lock}, released by the OS if it dies)
+     * creates the pool and leads; the other waits for it. False when the partner holds the lock.
+     */
+    private boolean createPoolIfFirst() throws Exception {
+        Files.createDirectories(cellDir);
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(cellDir.resolve("create.lock"),
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE)) {
+            java.nio.channels.FileLock l;
+            try {
+                l = ch.tryLock();
+            } catch (java.nio.channels.OverlappingFileLockException e) {
+                l = null;
+            }
+            if (l == null) {
+                return false;
+            }
+            try {
+                if (QuorumFiles.exists(cellDir)) {
+                    return false;   // created meanwhile: the caller claims the lease
+                }
+                becomeLeader(false, List.of(), System.nanoTime());
+                return true;
+            } finally {
+                l.release();
+            }
         }
     }
 
@@ -288,9 +317,11 @@ final class ClusterNode implements AutoCloseable {
         if (takeover) {
             say("took over as leader " + ms + " ms after its partner was seen dead; lease generation "
                     + lease.heldGeneration() + "; " + (useReplicas ? app.adopted() + " mirrored writes and markers "
-                    + "replayed from the mirror it held" : "the dead leader ran unmirrored: its own logs were replayed"));
+                    + "replayed from the mirror it held" : "the dead leader ran unmirrored: its own logs were replayed")
+                    + " (" + app.phases() + ")");
         } else {
-            say("leads the cell (lease generation " + lease.heldGeneration() + "), opened in " + ms + " ms");
+            say("leads the cell (lease generation " + lease.heldGeneration() + "), opened in " + ms + " ms ("
+                    + app.phases() + ")");
         }
         app.createdToken().ifPresent(t -> out.println(
                 "evasan: management API token (shown once, only its hash is stored): " + t));
@@ -485,6 +516,17 @@ final class ClusterNode implements AutoCloseable {
                 for (int k = 0; k < own.length; k++) {
                     relays.add(new PortalRelay(vertx, options.iscsiHost(), publicPorts[own[k]], ports.getInteger(k)));
                 }
+ if (QuorumFiles.exists(cellDir)) {
+                    openLease();
+                    // watch the leader's renewals from now on: a claim after its death then waits only for the
+                    // rest of its tenure, not for a whole lease duration counted from the first look
+                    long every = Math.max(1, leaseOptions.renewIntervalMillis());
+                    observer = timer.scheduleWithFixedDelay(() -> {
+                        if (role == Role.FOLLOWER && !closed) {
+                            lease.observe();
+                        }
+                    }, 0, every, TimeUnit.MILLISECONDS);
+                }
                 say("follows " + partner + ": holds the mirror of its caches (" + (r.getBoolean("mirrored", false)
                         ? "mirrored" : "NOT mirrored") + "), relays host ports " + publicPorts[own[0]] + " and "
                         + publicPorts[own[1]] + " to it");
@@ -530,6 +572,12 @@ final class ClusterNode implements AutoCloseable {
             }
             sleep(Math.max(1, leaseOptions.renewIntervalMillis() / 8));
         }
+        java.util.concurrent.ScheduledFuture<?> o = observer;
+        if (o != null) {
+            o.cancel(false);
+        }
+        say("claimed the quorum lease (generation " + lease.heldGeneration() + ") "
+                + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) + " ms after the leader was seen dead");
         List<MirrorReplica> replicas = new ArrayList<>();
         synchronized (held) {
             for (MirrorEndpoint ep : held.values()) {

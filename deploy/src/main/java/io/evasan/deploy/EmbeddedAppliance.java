@@ -199,6 +199,7 @@ public final class EmbeddedAppliance implements AutoCloseable {
     private final LeaderHooks cluster;
     /** Clustered takeover: the dead leader's mirrored writes and markers replayed into the pool. */
     private volatile int adopted;
+    private final StringBuilder phases = new StringBuilder();
     private volatile Thread mgmtRetry;
     private volatile boolean closed;
 
@@ -225,6 +226,7 @@ public final class EmbeddedAppliance implements AutoCloseable {
         ManagementServer g = null;
         try {
             p = Pools.openOrCreate(o.dataDir(), PoolSpec.embeddedDefault(), registry);
+            phase("pool");
             if (cl != null) {
                 cl.poolOpened().accept(p);   // the leader holds the quorum lease before anything above writes
             }
@@ -234,6 +236,7 @@ public final class EmbeddedAppliance implements AutoCloseable {
             m = Mappings.open(p, o.dataDir().resolve("mapping"),
                     MappingOptions.defaults().withFsync(o.metadataFsync()).withRegistry(registry)
                             .withMldAcceptRollbackTo(Long.getLong(MLD_ACCEPT_ROLLBACK_PROPERTY, -1)));
+            phase("maps");
             int group = p.diskGroups().get(0).id();
             t = new SharingTreesImpl(new MappingSegmentMaps(m, p, group, o.raid(), "st-"),
                     SharingConfig.defaults().withRate(o.bgcopyBytesPerSecond()), new SharingStats(registry));
@@ -271,6 +274,7 @@ public final class EmbeddedAppliance implements AutoCloseable {
                     .targetPortGroups(new PairPortGroups(pairRef))
                     .physicalBlockExponent(Integer.numberOfTrailingZeros(o.physicalBlockBytes() / 512))
                     .meterRegistry(registry), t);
+            phase("controller");
             pr.onAccessChange(c.diskTarget()::accessStatesChanged);
             pr.follow(log);
             pr.start();
@@ -285,6 +289,7 @@ public final class EmbeddedAppliance implements AutoCloseable {
                 s = cl != null ? new CellPortals(o.iscsiHost(), cl.bindPorts(), cl.publicPorts(), o.targetIqn(), c.scsiTarget())
                         : new CellPortals(o.iscsiHost(), o.iscsiPort(), o.targetIqn(), c.scsiTarget());
                 pr.addListener(s);
+                phase("portals");
                 // the FC fabric beside the portals: the switch on loopback, each NSC's two N_Ports logged in (the
                 // clustered cell serves iSCSI only: its switch as a process of its own is not built)
                 if (cl == null) {
@@ -303,6 +308,7 @@ public final class EmbeddedAppliance implements AutoCloseable {
                 if (f != null) {
                     f.listen();          // only then may hosts connect to the fabric
                 }
+                phase("management");
                 token = g.createdToken();
                 port = s.port(NscId.A, 0);
             }
@@ -361,6 +367,23 @@ public final class EmbeddedAppliance implements AutoCloseable {
     /** The clustered leader's way in (package-private: {@link ClusterNode} only). */
     static EmbeddedAppliance startLeader(Options o, LeaderHooks hooks) throws Exception {
         return new EmbeddedAppliance(o, hooks);
+    }
+
+    private long phaseStart = System.nanoTime();
+
+    private void phase(String name) {
+        long now = System.nanoTime();
+        if (phases.length() > 0) {
+            phases.append(", ");
+        }
+        phases.append(name).append(' ').append(java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(now - phaseStart))
+                .append(" ms");
+        phaseStart = now;
+    }
+
+    /** How long each part of the start took ("pool 120 ms, maps 300 ms, ..."). */
+    String phases() {
+        return phases.toString();
     }
 
     /** Clustered takeover: the dead leader's mirrored items replayed into the pool (0 otherwise). */

@@ -90,6 +90,8 @@ public final class ControllerPair implements AutoCloseable {
     private DestageTarget backend;
     private SnapshotAction action;
     private volatile boolean closed;
+    /** This open is a clustered takeover: the dead leader's logs are set aside, not replayed ({@link #adopt}). */
+    private volatile boolean settingAside;
     /** Drops the pair's own messages (heartbeat, mirror) between the two for the partition drill; null without a bus. */
     private io.evasan.nsc.cell.heartbeat.LinkSwitch links;
 
@@ -292,7 +294,7 @@ public final class ControllerPair implements AutoCloseable {
             }
         }
         replayLegacyLog(options.legacyLog(), target, action);
-        if (options.mirrorHost() != null && options.nonVolatile()) {
+        if (options.mirrorHost() != null && options.nonVolatile() && !settingAside) {
             // a takeover that crashed before the dead leader's replicas were destaged left its logs aside: the
             // writes they hold were acknowledged, so they go to the pool before anything newer
             for (NscId id : NscId.values()) {
@@ -344,8 +346,8 @@ public final class ControllerPair implements AutoCloseable {
             throw new StorageException(ErrorCode.IO_ERROR, "cannot remove the replayed cache log " + legacy + ": "
                     + e.getMessage(), e);
         }
-        LOG.log(System.Logger.Level.INFO, "replayed " + writes + " writes of the single controller's cache log "
-                + legacy + " before the pair's caches opened");
+        LOG.log(System.Logger.Level.INFO, "replayed " + writes + " writes of the cache log " + legacy
+                + " before the pair's caches opened");
     }
 
     /** A fresh mirror link from {@code n}'s next cache into a replica its partner holds. */
@@ -731,6 +733,7 @@ public final class ControllerPair implements AutoCloseable {
      * process dies before {@link #adopt} finished, at the next start. Call before {@link #open}.
      */
     public void setAsideDeadLeadersLogs() {
+        settingAside = true;   // the replicas supersede them; a hung leader may even hold their locks
         for (NscId id : NscId.values()) {
             Nsc n = nscs.get(id);
             Path log = n.directory().resolve("cache.log");

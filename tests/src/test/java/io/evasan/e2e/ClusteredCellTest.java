@@ -1,0 +1,209 @@
+package io.evasan.e2e;
+
+import io.evasan.raid.ChildJvm;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The clustered cell (issue 13): controllers A and B as two processes of their own on the clustered event bus
+ * (Hazelcast on loopback), over one data directory's drives. B starts first and leads (its LUN, its caches, mirrored
+ * into A); A follows. qemu-io streams 64 KiB pattern writes over iSCSI through B's own portal; at a seeded random
+ * acknowledgement B is killed with SIGKILL, or stopped with SIGSTOP. A claims the quorum lease, replays the mirror it
+ * held, takes B's portal addresses over, and qemu-io (libiscsi) reconnects to the address it knew and carries on.
+ * Every write qemu-io saw acknowledged then reads back through the taken-over portal and through A's own portal. A
+ * stopped B that is resumed (SIGCONT) finds its lease taken and halts without writing (the data still reads back);
+ * a B started again follows A and relays its portals to it.
+ */
+class ClusteredCellTest {
+    private static final int LEN = 64 << 10;
+    private static final int WRITES = 300;
+    private static final long LUN_BYTES = 64L << 20;
+    private static final String IQN = "iqn.2026-11.io.evasan:nsc0";
+    private static final Pattern ACK = Pattern.compile("^wrote (\\d+)/(\\d+) bytes at offset (\\d+)");
+    private static final Pattern TOOK_OVER = Pattern.compile("took over as leader (\\d+) ms after .*?; (\\d+) mirrored writes");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void shouldKeepEveryAcknowledgedWriteWhenTheLeaderProcessIsKilled() throws Exception {
+        failover(false);
+    }
+
+    @Test
+    void shouldKeepEveryAcknowledgedWriteWhenTheLeaderProcessHangsAndWriteNothingWhenItResumes() throws Exception {
+        failover(true);
+    }
+
+    private ChildJvm controller(String nsc, Path data, String cluster, int iscsi, int mgmt) throws IOException {
+        return ChildJvm.of("io.evasan.deploy.Appliance").heap("768m")
+                .args("--cluster=" + cluster, "--nsc=" + nsc, "--data-dir=" + data, "--iscsi-port=" + iscsi,
+                        "--mgmt-port=" + mgmt, "--heartbeat-timeout-ms=500", "--first-lun-size=" + LUN_BYTES)
+                .output(dir.resolve("nsc-" + nsc + "-" + System.nanoTime() + ".out")).mergeStderr().start();
+    }
+
+    private static void await(ChildJvm c, String text, long millis) throws InterruptedException {
+        if (!c.awaitLine(l -> l.contains(text), millis)) {
+            throw new AssertionError("no \"" + text + "\" within " + millis + " ms:\n" + String.join("\n", c.lines()));
+        }
+    }
+
+    private void failover(boolean hang) throws Exception {
+        String kind = hang ? "SIGSTOP" : "SIGKILL";
+        Clients.require("qemu-io", "qemu-img", "stdbuf");
+        long seed = Long.getLong("evasan.seed", System.nanoTime());
+        System.out.println("ClusteredCellTest " + kind + " seed=" + seed + " (rerun with -Devasan.seed=" + seed + ")");
+        Random rnd = new Random(seed);
+        Path data = dir.resolve("data");
+        int iscsi = Clients.freePortBlock(4);
+        int mgmt = Clients.freePort();
+        while (mgmt >= iscsi && mgmt < iscsi + 4) {
+            mgmt = Clients.freePort();
+        }
+        String cluster = "evasan-test-" + ProcessHandle.current().pid() + "-" + (seed & 0xffffff);
+        ChildJvm b = controller("B", data, cluster, iscsi, mgmt);
+        ChildJvm a = null;
+        ChildJvm b2 = null;
+        try {
+            await(b, "proc-b: leads the cell", 120_000);
+            a = controller("A", data, cluster, iscsi, mgmt);
+            await(a, "proc-a: follows proc-b", 120_000);
+            await(b, "its partner joined: caches mirrored into it", 30_000);
+
+            String viaB = "iscsi://127.0.0.1:" + (iscsi + 2) + "/" + IQN + "/0";   // B's own portal (taken over)
+            String viaA = "iscsi://127.0.0.1:" + iscsi + "/" + IQN + "/0";         // A's own portal
+            long[] offs = new long[WRITES];
+            List<String> cmd = new ArrayList<>(List.of("stdbuf", "-oL", "qemu-io", "-f", "raw", "-t", "writeback"));
+            for (int i = 0; i < WRITES; i++) {
+                offs[i] = (long) rnd.nextInt((int) (LUN_BYTES / LEN)) * LEN;
+                cmd.add("-c");
+                cmd.add("write -P " + (i % 250 + 1) + " " + offs[i] + " " + LEN);
+            }
+            cmd.add(viaB);
+            Process q = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            List<String> out = java.util.Collections.synchronizedList(new ArrayList<>());
+            List<Long> ackNanos = java.util.Collections.synchronizedList(new ArrayList<>());
+            int faultAt = 20 + rnd.nextInt(WRITES / 2);
+            CountDownLatch faultPoint = new CountDownLatch(faultAt);
+            Thread reader = new Thread(() -> {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(q.getInputStream(), StandardCharsets.UTF_8))) {
+                    String l;
+                    while ((l = r.readLine()) != null) {
+                        out.add(l);
+                        if (l.startsWith("wrote ")) {
+                            ackNanos.add(System.nanoTime());
+                            faultPoint.countDown();
+                        }
+                    }
+                } catch (IOException ignored) {
+                    // client gone
+                }
+            });
+            reader.start();
+            assertTrue(faultPoint.await(120, TimeUnit.SECONDS), "fewer than " + faultAt + " writes acknowledged: " + out);
+            long t0 = System.nanoTime();
+            int ackedBefore = ackNanos.size();
+            if (hang) {
+                signal("STOP", b.pid());
+            } else {
+                b.kill9();
+            }
+            assertTrue(q.waitFor(180, TimeUnit.SECONDS), "qemu-io did not finish after the " + kind + ": " + tail(out));
+            reader.join(5000);
+            Map<Integer, Set<Integer>> allowed = new HashMap<>();
+            int n = 0;
+            synchronized (out) {
+                for (String l : out) {
+                    Matcher m = ACK.matcher(l);
+                    if (m.find()) {
+                        assertEquals(offs[n], Long.parseLong(m.group(3)), "acknowledgements out of order");
+                        allowed.put((int) (offs[n] / LEN), new HashSet<>(Set.of(n % 250 + 1)));
+                        n++;
+                    }
+                }
+            }
+            long firstAfter = -1;
+            synchronized (ackNanos) {
+                for (int i = ackedBefore; i < ackNanos.size(); i++) {
+                    if (ackNanos.get(i) > t0) {
+                        firstAfter = ackNanos.get(i) - t0;
+                        break;
+                    }
+                }
+            }
+            await(a, "took over as leader", 30_000);
+            String took = a.lines().stream().filter(l -> l.contains("took over as leader")).findFirst().orElseThrow();
+            Matcher tm = TOOK_OVER.matcher(took);
+            assertTrue(tm.find(), took);
+            assertTrue(took.contains("replayed from the mirror it held"), "the takeover used the mirror: " + took);
+            System.out.println(kind + " of the leader B at acknowledgement " + faultAt + ": " + took);
+            System.out.printf("%s -> first write acknowledged to qemu-io after the fault: %.0f ms (%d of %d writes "
+                    + "acknowledged, qemu-io exit %d)%n", kind, firstAfter / 1e6, n, WRITES, q.exitValue());
+            assertEquals(0, q.exitValue(), "qemu-io reconnected and carried on: " + tail(out));
+            assertEquals(WRITES, n, "every write acknowledged after reconnecting");
+            assertTrue(firstAfter > 0, "a write was served after the fault");
+            Path image = dir.resolve("image.raw");
+            SlotImage.verify(image, viaB, LUN_BYTES, LEN, allowed,
+                    "after the " + kind + ", through B's portal served by A (seed " + seed + ")");
+            SlotImage.verify(image, viaA, LUN_BYTES, LEN, allowed,
+                    "after the " + kind + ", through A's own portal (seed " + seed + ")");
+
+            if (hang) {
+                signal("CONT", b.pid());
+                assertEquals(75, b.waitFor(60), "the resumed old leader halts: " + String.join("\n", b.lines()));
+                assertTrue(b.lines().stream().anyMatch(l -> l.contains("lost the quorum lease")
+                        && l.contains("halting without writing")), String.join("\n", b.lines()));
+                SlotImage.verify(image, viaA, LUN_BYTES, LEN, allowed,
+                        "after the old leader B resumed and halted (seed " + seed + ")");
+            }
+            b.close();
+            // B comes back as a follower: its addresses are relayed to A again, the caches mirror into it
+            b2 = controller("B", data, cluster, iscsi, mgmt);
+            await(b2, "proc-b: follows proc-a", 120_000);
+            SlotImage.verify(image, viaB, LUN_BYTES, LEN, allowed,
+                    "after B came back as follower, through its relayed portal (seed " + seed + ")");
+            assertFalse(a.lines().stream().anyMatch(l -> l.contains("takeover failed")), String.join("\n", a.lines()));
+        } finally {
+            if (b2 != null) {
+                b2.close();
+            }
+            if (a != null) {
+                a.close();
+            }
+            signal("CONT", b.pid());
+            b.close();
+        }
+    }
+
+    private static void signal(String sig, long pid) throws Exception {
+        Process p = new ProcessBuilder("kill", "-" + sig, Long.toString(pid)).redirectErrorStream(true).start();
+        p.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    private static String tail(List<String> out) {
+        synchronized (out) {
+            return String.join("\n", out.subList(Math.max(0, out.size() - 15), out.size()));
+        }
+    }
+}
