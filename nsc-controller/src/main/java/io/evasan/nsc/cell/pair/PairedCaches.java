@@ -338,6 +338,22 @@ public final class PairedCaches implements WriteCache {
         }
     }
 
+    /**
+     * After a takeover replayed the replica of {@code dead} (halted, of controller {@code deadName}): each marker still
+     * pending there whose requester was not answered by the replay was never in the replica (never acknowledged by
+     * the partner), and nothing takes it later (the dead controller's log drops the units its partner took over): its
+     * requester learns that it failed, BUSY, naming the snapshot and the controller.
+     */
+    void failMarkersNotReplayed(WriteBackCache dead, String deadName) {
+        for (CachedItem it : dead.pendingItems()) {
+            if (it.marker()) {
+                replayedMarker(it.request(), new StorageException(ErrorCode.BUSY, "snapshot " + it.request().name()
+                        + ": its marker was in " + deadName + "'s cache when " + deadName + " went down, and its "
+                        + "partner's replica did not hold it: not taken (request it again)"));
+            }
+        }
+    }
+
     @Override
     public void setInitiatorWeight(int initiatorId, int weight) {
         for (NscId n : NscId.values()) {

@@ -329,6 +329,41 @@ class ControllerPairTest {
         }
     }
 
+    /**
+     * A cell that crashed leaves its mirror endpoints on the bus (nothing closed them); the cell reopened on the same
+     * bus must not mirror into them. When the reopened pair's links had the crashed one's addresses, the bus handed
+     * every other frame to the stale endpoint, which acknowledged it: the marker (or a write) was acknowledged but
+     * missing from the live replica, and the survivor's replay neither took the snapshot nor answered its requester.
+     */
+    @Test
+    void shouldTakeASnapshotRequestedBeforeTheOwnerDiedInACellReopenedOnTheBusOfOneThatCrashed() throws Exception {
+        try (PairedStack s = new PairedStack(dir, vertx)) {
+            LunRecord r = s.ctl.createLun("lun0", LUN_BYTES);
+            s.pair.setPreference(r.id(), NscId.B, FailoverMode.FAILOVER_FAILBACK);
+            s.ctl.writeCache().write(1, r.id(), 0, ByteBuffer.wrap(filled(1)), false);
+            s.crash();
+        }
+        byte[] before = filled(7);
+        byte[] after = filled(9);
+        try (PairedStack s = new PairedStack(dir, vertx)) {
+            int unit = s.ctl.lun("lun0").id();
+            s.ctl.writeCache().pauseDestage();   // the writes and the marker stay in B's cache
+            s.ctl.writeCache().write(1, unit, 0, ByteBuffer.wrap(before), false);
+            io.evasan.nsc.marker.SnapshotMarker m = s.ctl.snapshot("lun0", "s1", false);
+            s.ctl.writeCache().write(1, unit, 0, ByteBuffer.wrap(after), false);
+            DrillReport d = s.pair.kill(NscId.B);
+            assertTrue(d.takeoverMillis() >= 0, d.toString());
+            assertTrue(m.taken().isDone(), "the takeover's replay answered the requester");
+            assertEquals("s1", m.taken().join().name(), "and took the snapshot");
+            s.ctl.writeCache().resumeDestage();
+            byte[] got = new byte[BLOCK];
+            s.ctl.readSnapshot("s1", 0, got);
+            assertArrayEquals(before, got, "the snapshot holds exactly the writes acknowledged before its request");
+            s.ctl.read("lun0", 0, got);
+            assertArrayEquals(after, got, "the LUN holds the write acknowledged after the request");
+        }
+    }
+
     /** Seed 003 in a duplex cell: an active snapshot backup and a LOP copy survive the failover of the primary's owner. */
     @Test
     void shouldKeepAnActiveSnapshotBackupAndItsCopyAcrossTheFailoverOfThePrimarysOwner() throws Exception {
