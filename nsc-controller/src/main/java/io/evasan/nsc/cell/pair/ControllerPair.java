@@ -1108,6 +1108,14 @@ public final class ControllerPair implements AutoCloseable {
         }
     }
 
+    /**
+     * Test hook for a mirror link that broke while both controllers run: {@code nsc}'s cache is told its partner is
+     * lost and acknowledges what comes next unmirrored (in its own log only), so its replica misses it.
+     */
+    void cutMirror(NscId nsc, String why) {
+        nscs.get(nsc).link.cut(why);
+    }
+
     /** What controller {@code nsc} knows of the quorum lease ("holds generation 3", "standby (...)", or "none"). */
     public String leaseState(NscId nsc) {
         return lease == null ? "none" : lease.describe(nsc);

@@ -39,6 +39,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *     takes the gate shared and nothing else here: no look-up in the ownership table, no allocation.</li>
  * <li>A snapshot request naming units of both controllers is refused (INVALID_STATE): one marker orders the
  *     writes of one cache.</li>
+ * <li>Every marker handed out is answered: fired by its cache, or, when its controller went down first, taken by
+ *     the survivor's replay of the replica ({@link #replayedMarker}) or failed BUSY if the replica never held it
+ *     ({@link #failMarkersNotReplayed}).</li>
  * </ul>
  */
 public final class PairedCaches implements WriteCache {

@@ -28,6 +28,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -361,6 +363,40 @@ class ControllerPairTest {
             assertArrayEquals(before, got, "the snapshot holds exactly the writes acknowledged before its request");
             s.ctl.read("lun0", 0, got);
             assertArrayEquals(after, got, "the LUN holds the write acknowledged after the request");
+        }
+    }
+
+    /**
+     * A marker its owner acknowledged without its replica holding it (a mirror link that broke first) cannot be
+     * replayed when the owner dies: its requester learns that it failed (BUSY, naming the snapshot and the
+     * controller) at the takeover instead of waiting forever, and may request the same name again.
+     */
+    @Test
+    void shouldFailASnapshotRequestTheReplicaNeverHeldWhenItsOwnerDiesAndLetItBeRequestedAgain() throws Exception {
+        byte[] before = filled(7);
+        try (PairedStack s = new PairedStack(dir, null)) {
+            LunRecord r = s.ctl.createLun("lun0", LUN_BYTES);
+            s.pair.setPreference(r.id(), NscId.B, FailoverMode.FAILOVER_FAILBACK);
+            s.ctl.writeCache().pauseDestage();
+            s.ctl.writeCache().write(1, r.id(), 0, ByteBuffer.wrap(before), false);
+            s.pair.cutMirror(NscId.B, "test: the link broke");
+            io.evasan.nsc.marker.SnapshotMarker m = s.ctl.snapshot("lun0", "s1", false);
+            DrillReport d = s.pair.kill(NscId.B);
+            assertTrue(d.takeoverMillis() >= 0, d.toString());
+            assertTrue(m.taken().isCompletedExceptionally(), "answered at the takeover");
+            Throwable e = assertThrows(java.util.concurrent.CompletionException.class, () -> m.taken().join())
+                    .getCause();
+            io.evasan.error.StorageException se = assertInstanceOf(io.evasan.error.StorageException.class, e);
+            assertEquals(io.evasan.error.ErrorCode.BUSY, se.code());
+            assertTrue(se.getMessage().contains("snapshot s1") && se.getMessage().contains("nsc-b"), se.getMessage());
+            assertTrue(s.ctl.listSnapshots().stream().noneMatch(x -> x.name().equals("s1")), "not taken");
+
+            s.ctl.writeCache().resumeDestage();
+            io.evasan.nsc.marker.SnapshotMarker again = s.ctl.snapshot("lun0", "s1", false);
+            assertEquals("s1", again.taken().join().name(), "the name was released: requested again and taken");
+            byte[] got = new byte[BLOCK];
+            s.ctl.readSnapshot("s1", 0, got);
+            assertArrayEquals(before, got);
         }
     }
 
