@@ -308,26 +308,14 @@ class ControllerPairTest {
 
     @Test
     void shouldTakeASnapshotRequestedBeforeTheOwnerDiedWithExactlyTheWritesAcknowledgedBeforeItsRequest() throws Exception {
-        byte[] before = filled(7);
-        byte[] after = filled(9);
         try (PairedStack s = new PairedStack(dir, vertx)) {
             LunRecord r = s.ctl.createLun("lun0", LUN_BYTES);
             s.pair.setPreference(r.id(), NscId.B, FailoverMode.FAILOVER_FAILBACK);
-            s.ctl.writeCache().pauseDestage();   // the write, the marker and the later write stay in B's cache
-            s.ctl.writeCache().write(1, r.id(), 0, ByteBuffer.wrap(before), false);
-            s.ctl.snapshot("lun0", "s1", false);
-            s.ctl.writeCache().write(1, r.id(), 0, ByteBuffer.wrap(after), false);
-            assertTrue(s.ctl.listSnapshots().stream().noneMatch(x -> x.name().equals("s1")), "not taken yet");
-            DrillReport d = s.pair.kill(NscId.B);
-            assertTrue(d.takeoverMillis() >= 0, d.toString());
+            snapshotBetweenWritesThenKillB(s, r.id());
             s.ctl.writeCache().resumeDestage();
             assertTrue(s.ctl.listSnapshots().stream().anyMatch(x -> x.name().equals("s1")),
                     "the survivor took the snapshot its replica's marker asked for");
-            byte[] got = new byte[BLOCK];
-            s.ctl.readSnapshot("s1", 0, got);
-            assertArrayEquals(before, got, "the snapshot holds exactly the writes acknowledged before its request");
-            s.ctl.read("lun0", 0, got);
-            assertArrayEquals(after, got, "the LUN holds the write acknowledged after the request");
+            assertSnapshotBetweenWrites(s);
         }
     }
 
@@ -345,25 +333,37 @@ class ControllerPairTest {
             s.ctl.writeCache().write(1, r.id(), 0, ByteBuffer.wrap(filled(1)), false);
             s.crash();
         }
-        byte[] before = filled(7);
-        byte[] after = filled(9);
         try (PairedStack s = new PairedStack(dir, vertx)) {
-            int unit = s.ctl.lun("lun0").id();
-            s.ctl.writeCache().pauseDestage();   // the writes and the marker stay in B's cache
-            s.ctl.writeCache().write(1, unit, 0, ByteBuffer.wrap(before), false);
-            io.evasan.nsc.marker.SnapshotMarker m = s.ctl.snapshot("lun0", "s1", false);
-            s.ctl.writeCache().write(1, unit, 0, ByteBuffer.wrap(after), false);
-            DrillReport d = s.pair.kill(NscId.B);
-            assertTrue(d.takeoverMillis() >= 0, d.toString());
+            io.evasan.nsc.marker.SnapshotMarker m = snapshotBetweenWritesThenKillB(s, s.ctl.lun("lun0").id());
             assertTrue(m.taken().isDone(), "the takeover's replay answered the requester");
             assertEquals("s1", m.taken().join().name(), "and took the snapshot");
             s.ctl.writeCache().resumeDestage();
-            byte[] got = new byte[BLOCK];
-            s.ctl.readSnapshot("s1", 0, got);
-            assertArrayEquals(before, got, "the snapshot holds exactly the writes acknowledged before its request");
-            s.ctl.read("lun0", 0, got);
-            assertArrayEquals(after, got, "the LUN holds the write acknowledged after the request");
+            assertSnapshotBetweenWrites(s);
         }
+    }
+
+    /**
+     * With destage paused, B (the owner of {@code unit}, "lun0") gets a write of 7s, snapshot "s1" and a write of 9s;
+     * then B is killed and taken over. Returns the snapshot's marker.
+     */
+    private static io.evasan.nsc.marker.SnapshotMarker snapshotBetweenWritesThenKillB(PairedStack s, int unit) {
+        s.ctl.writeCache().pauseDestage();   // the write, the marker and the later write stay in B's cache
+        s.ctl.writeCache().write(1, unit, 0, ByteBuffer.wrap(filled(7)), false);
+        io.evasan.nsc.marker.SnapshotMarker m = s.ctl.snapshot("lun0", "s1", false);
+        s.ctl.writeCache().write(1, unit, 0, ByteBuffer.wrap(filled(9)), false);
+        assertTrue(s.ctl.listSnapshots().stream().noneMatch(x -> x.name().equals("s1")), "not taken yet");
+        DrillReport d = s.pair.kill(NscId.B);
+        assertTrue(d.takeoverMillis() >= 0, d.toString());
+        return m;
+    }
+
+    /** After {@link #snapshotBetweenWritesThenKillB}: "s1" holds the first write, "lun0" the second. */
+    private static void assertSnapshotBetweenWrites(PairedStack s) {
+        byte[] got = new byte[BLOCK];
+        s.ctl.readSnapshot("s1", 0, got);
+        assertArrayEquals(filled(7), got, "the snapshot holds exactly the writes acknowledged before its request");
+        s.ctl.read("lun0", 0, got);
+        assertArrayEquals(filled(9), got, "the LUN holds the write acknowledged after the request");
     }
 
     /**
