@@ -91,7 +91,10 @@ public final class SnapshotService {
     private final long idBase;
     private final AtomicLong apiIds;
     private WriteCache cache;
-    /** Snapshot names of queued markers, name to request id; guarded by {@code catalog}. */
+    /**
+     * Snapshot names of queued markers, name to request id; guarded by {@code catalog}. A name is released once its
+     * marker's snapshot was taken or failed, or its marker failed without being taken.
+     */
     private final java.util.Map<String, Long> reservedNames = new java.util.HashMap<>();
     /** Recently taken snapshots by marker request id (what the requester gets back); guarded by {@code catalog}. */
     private final java.util.Map<Long, SnapshotRecord> takenSnapshots = new java.util.LinkedHashMap<>() {
@@ -308,10 +311,18 @@ public final class SnapshotService {
             reservedNames.put(snapshotName, id);
         }
         try {
-            return cache.insertMarker(new SnapshotRequest(id, snapshotName,
+            SnapshotMarker m = cache.insertMarker(new SnapshotRequest(id, snapshotName,
                     snapclone ? SnapshotRequest.Kind.SNAPCLONE : SnapshotRequest.Kind.SNAPSHOT,
                     SnapshotRequest.Source.API, policy, r.id()).inDiskGroup(diskGroup)
                     .withSnapcloneMode(mode, quiesceThreshold));
+            m.taken().whenComplete((taken, failure) -> {
+                if (failure != null) {   // a marker failed without being taken (its cache's controller went down)
+                    synchronized (catalog) {
+                        reservedNames.remove(snapshotName, id);
+                    }
+                }
+            });
+            return m;
         } catch (RuntimeException e) {
             synchronized (catalog) {
                 reservedNames.remove(snapshotName, id);

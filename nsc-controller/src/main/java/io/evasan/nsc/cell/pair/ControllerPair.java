@@ -54,12 +54,24 @@ import java.util.concurrent.atomic.AtomicLong;
  *     lease): when both see the other dead (a partition), the first claim wins and the loser is fenced and halted,
  *     so no unit ever has two writers.</li>
  * <li>At open, a controller's log replays only the units it owns: the rest were taken over by its partner.</li>
+ * <li>Each mirror link's address is this pair's alone ({@code incarnation} and the cache's generation), so a replica
+ *     receives the messages of exactly one cache.</li>
  * </ul>
  */
 public final class ControllerPair implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ControllerPair.class.getName());
 
+    /** Pairs made in this process so far: each names its mirror links with its own number. */
+    private static final AtomicLong PAIRS = new AtomicLong();
+
     private final PairOptions options;
+    /**
+     * This pair among every pair that shares the event bus ("p" pid "i" number): each mirror link's address carries
+     * it, so no link reaches the replica endpoint of an earlier pair that outlived it (a cell that crashed and was
+     * reopened on the same bus: that endpoint would take every other frame and acknowledge messages the new replica
+     * never holds, and the survivor's replay would miss them).
+     */
+    private final String incarnation = "p" + ProcessHandle.current().pid() + "i" + PAIRS.incrementAndGet();
     private final OwnershipTable table;
     private final Map<NscId, Nsc> nscs = new EnumMap<>(NscId.class);
     private final Object arbiter = new Object();
@@ -353,10 +365,10 @@ public final class ControllerPair implements AutoCloseable {
     /** A fresh mirror link from {@code n}'s next cache into a replica its partner holds. */
     private MirrorLink newLink(Nsc n) {
         n.generation++;
+        // the cache name carries this pair's incarnation: no later pair (a new leader's, a reopened cell's) reuses it
+        String cache = n.name() + "-" + incarnation + "-g" + n.generation;
         MirrorHost host = options.mirrorHost();
         if (host != null) {
-            // the cache name carries this process's id: a new leader's caches never reuse the names of the old one's
-            String cache = n.name() + "-p" + ProcessHandle.current().pid() + "-g" + n.generation;
             String holder = host.holder();
             if (holder != null && host.hold(cache)) {
                 return new RemoteLink(options.vertx(), host, n.name(), holder, cache, options.registry());
@@ -368,8 +380,7 @@ public final class ControllerPair implements AutoCloseable {
         if (options.vertx() == null) {
             return new PartnerLink(new MirrorReplica());
         }
-        return new BusLink(options.vertx(), n.name(), nscs.get(n.id.partner()).name(), n.name() + "-g" + n.generation,
-                options.registry());
+        return new BusLink(options.vertx(), n.name(), nscs.get(n.id.partner()).name(), cache, options.registry());
     }
 
     private WriteBackCache openCache(Nsc n, MirrorLink link) {
@@ -579,6 +590,9 @@ public final class ControllerPair implements AutoCloseable {
                 }
                 caches.replayedMarker(request, failure);
             });
+            if (dead != null) {
+                caches.failMarkersNotReplayed(dead, d.name());
+            }
             int n = 0;
             for (LunOwnership o : table.all()) {
                 if (o.owner() == d.id) {
@@ -1095,6 +1109,14 @@ public final class ControllerPair implements AutoCloseable {
         if (lease != null) {
             lease.abandon();
         }
+    }
+
+    /**
+     * Test hook for a mirror link that broke while both controllers run: {@code nsc}'s cache is told its partner is
+     * lost and acknowledges what comes next unmirrored (in its own log only), so its replica misses it.
+     */
+    void cutMirror(NscId nsc, String why) {
+        nscs.get(nsc).link.cut(why);
     }
 
     /** What controller {@code nsc} knows of the quorum lease ("holds generation 3", "standby (...)", or "none"). */

@@ -39,6 +39,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *     takes the gate shared and nothing else here: no look-up in the ownership table, no allocation.</li>
  * <li>A snapshot request naming units of both controllers is refused (INVALID_STATE): one marker orders the
  *     writes of one cache.</li>
+ * <li>Every marker handed out is answered: fired by its cache, or, when its controller went down first, taken by
+ *     the survivor's replay of the replica ({@link #replayedMarker}) or failed BUSY if the replica never held it
+ *     ({@link #failMarkersNotReplayed}).</li>
  * </ul>
  */
 public final class PairedCaches implements WriteCache {
@@ -335,6 +338,22 @@ public final class PairedCaches implements WriteCache {
             m.taken().complete(request);
         } else {
             m.taken().completeExceptionally(failure);
+        }
+    }
+
+    /**
+     * After a takeover replayed the replica of {@code dead} (halted, of controller {@code deadName}): each marker still
+     * pending there whose requester was not answered by the replay was never in the replica (never acknowledged by
+     * the partner), and nothing takes it later (the dead controller's log drops the units its partner took over): its
+     * requester learns that it failed, BUSY, naming the snapshot and the controller.
+     */
+    void failMarkersNotReplayed(WriteBackCache dead, String deadName) {
+        for (CachedItem it : dead.pendingItems()) {
+            if (it.marker()) {
+                replayedMarker(it.request(), new StorageException(ErrorCode.BUSY, "snapshot " + it.request().name()
+                        + ": its marker was in " + deadName + "'s cache when " + deadName + " went down, and its "
+                        + "partner's replica did not hold it: not taken (request it again)"));
+            }
         }
     }
 

@@ -28,6 +28,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -306,26 +308,95 @@ class ControllerPairTest {
 
     @Test
     void shouldTakeASnapshotRequestedBeforeTheOwnerDiedWithExactlyTheWritesAcknowledgedBeforeItsRequest() throws Exception {
-        byte[] before = filled(7);
-        byte[] after = filled(9);
         try (PairedStack s = new PairedStack(dir, vertx)) {
             LunRecord r = s.ctl.createLun("lun0", LUN_BYTES);
             s.pair.setPreference(r.id(), NscId.B, FailoverMode.FAILOVER_FAILBACK);
-            s.ctl.writeCache().pauseDestage();   // the write, the marker and the later write stay in B's cache
-            s.ctl.writeCache().write(1, r.id(), 0, ByteBuffer.wrap(before), false);
-            s.ctl.snapshot("lun0", "s1", false);
-            s.ctl.writeCache().write(1, r.id(), 0, ByteBuffer.wrap(after), false);
-            assertTrue(s.ctl.listSnapshots().stream().noneMatch(x -> x.name().equals("s1")), "not taken yet");
-            DrillReport d = s.pair.kill(NscId.B);
-            assertTrue(d.takeoverMillis() >= 0, d.toString());
+            snapshotBetweenWritesThenKillB(s, r.id());
             s.ctl.writeCache().resumeDestage();
             assertTrue(s.ctl.listSnapshots().stream().anyMatch(x -> x.name().equals("s1")),
                     "the survivor took the snapshot its replica's marker asked for");
+            assertSnapshotBetweenWrites(s);
+        }
+    }
+
+    /**
+     * A cell that crashed leaves its mirror endpoints on the bus (nothing closed them); the cell reopened on the same
+     * bus must not mirror into them. When the reopened pair's links had the crashed one's addresses, the bus handed
+     * every other frame to the stale endpoint, which acknowledged it: the marker (or a write) was acknowledged but
+     * missing from the live replica, and the survivor's replay neither took the snapshot nor answered its requester.
+     */
+    @Test
+    void shouldTakeASnapshotRequestedBeforeTheOwnerDiedInACellReopenedOnTheBusOfOneThatCrashed() throws Exception {
+        try (PairedStack s = new PairedStack(dir, vertx)) {
+            LunRecord r = s.ctl.createLun("lun0", LUN_BYTES);
+            s.pair.setPreference(r.id(), NscId.B, FailoverMode.FAILOVER_FAILBACK);
+            s.ctl.writeCache().write(1, r.id(), 0, ByteBuffer.wrap(filled(1)), false);
+            s.crash();
+        }
+        try (PairedStack s = new PairedStack(dir, vertx)) {
+            io.evasan.nsc.marker.SnapshotMarker m = snapshotBetweenWritesThenKillB(s, s.ctl.lun("lun0").id());
+            assertTrue(m.taken().isDone(), "the takeover's replay answered the requester");
+            assertEquals("s1", m.taken().join().name(), "and took the snapshot");
+            s.ctl.writeCache().resumeDestage();
+            assertSnapshotBetweenWrites(s);
+        }
+    }
+
+    /**
+     * With destage paused, B (the owner of {@code unit}, "lun0") gets a write of 7s, snapshot "s1" and a write of 9s;
+     * then B is killed and taken over. Returns the snapshot's marker.
+     */
+    private static io.evasan.nsc.marker.SnapshotMarker snapshotBetweenWritesThenKillB(PairedStack s, int unit) {
+        s.ctl.writeCache().pauseDestage();   // the write, the marker and the later write stay in B's cache
+        s.ctl.writeCache().write(1, unit, 0, ByteBuffer.wrap(filled(7)), false);
+        io.evasan.nsc.marker.SnapshotMarker m = s.ctl.snapshot("lun0", "s1", false);
+        s.ctl.writeCache().write(1, unit, 0, ByteBuffer.wrap(filled(9)), false);
+        assertTrue(s.ctl.listSnapshots().stream().noneMatch(x -> x.name().equals("s1")), "not taken yet");
+        DrillReport d = s.pair.kill(NscId.B);
+        assertTrue(d.takeoverMillis() >= 0, d.toString());
+        return m;
+    }
+
+    /** After {@link #snapshotBetweenWritesThenKillB}: "s1" holds the first write, "lun0" the second. */
+    private static void assertSnapshotBetweenWrites(PairedStack s) {
+        byte[] got = new byte[BLOCK];
+        s.ctl.readSnapshot("s1", 0, got);
+        assertArrayEquals(filled(7), got, "the snapshot holds exactly the writes acknowledged before its request");
+        s.ctl.read("lun0", 0, got);
+        assertArrayEquals(filled(9), got, "the LUN holds the write acknowledged after the request");
+    }
+
+    /**
+     * A marker its owner acknowledged without its replica holding it (a mirror link that broke first) cannot be
+     * replayed when the owner dies: its requester learns that it failed (BUSY, naming the snapshot and the
+     * controller) at the takeover instead of waiting forever, and may request the same name again.
+     */
+    @Test
+    void shouldFailASnapshotRequestTheReplicaNeverHeldWhenItsOwnerDiesAndLetItBeRequestedAgain() throws Exception {
+        byte[] before = filled(7);
+        try (PairedStack s = new PairedStack(dir, null)) {
+            LunRecord r = s.ctl.createLun("lun0", LUN_BYTES);
+            s.pair.setPreference(r.id(), NscId.B, FailoverMode.FAILOVER_FAILBACK);
+            s.ctl.writeCache().pauseDestage();
+            s.ctl.writeCache().write(1, r.id(), 0, ByteBuffer.wrap(before), false);
+            s.pair.cutMirror(NscId.B, "test: the link broke");
+            io.evasan.nsc.marker.SnapshotMarker m = s.ctl.snapshot("lun0", "s1", false);
+            DrillReport d = s.pair.kill(NscId.B);
+            assertTrue(d.takeoverMillis() >= 0, d.toString());
+            assertTrue(m.taken().isCompletedExceptionally(), "answered at the takeover");
+            Throwable e = assertThrows(java.util.concurrent.CompletionException.class, () -> m.taken().join())
+                    .getCause();
+            io.evasan.error.StorageException se = assertInstanceOf(io.evasan.error.StorageException.class, e);
+            assertEquals(io.evasan.error.ErrorCode.BUSY, se.code());
+            assertTrue(se.getMessage().contains("snapshot s1") && se.getMessage().contains("nsc-b"), se.getMessage());
+            assertTrue(s.ctl.listSnapshots().stream().noneMatch(x -> x.name().equals("s1")), "not taken");
+
+            s.ctl.writeCache().resumeDestage();
+            io.evasan.nsc.marker.SnapshotMarker again = s.ctl.snapshot("lun0", "s1", false);
+            assertEquals("s1", again.taken().join().name(), "the name was released: requested again and taken");
             byte[] got = new byte[BLOCK];
             s.ctl.readSnapshot("s1", 0, got);
-            assertArrayEquals(before, got, "the snapshot holds exactly the writes acknowledged before its request");
-            s.ctl.read("lun0", 0, got);
-            assertArrayEquals(after, got, "the LUN holds the write acknowledged after the request");
+            assertArrayEquals(before, got);
         }
     }
 
