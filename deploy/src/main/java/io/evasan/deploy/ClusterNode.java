@@ -398,12 +398,27 @@ final class ClusterNode implements AutoCloseable {
 
     // ------------------------------------------------------------------ leader
 
-    /** Leader: the follower is gone. Records that the caches run unmirrored, then cuts them loose. */
+    /**
+     * Leader: the follower is gone. Only once a renewal proves on the drives that this process still holds the lease
+     * (a leader resumed after a hang sees its partner silent too, but its partner has taken over: it must halt, not
+     * acknowledge unmirrored writes) does it record that the caches run unmirrored and cut them loose; until then
+     * host writes wait for the mirror.
+     */
     private void partnerLost(String why) {
         partnerJoined = false;
         EmbeddedAppliance a = app;
         if (a == null) {
             return;
+        }
+        DiskLease l = lease;
+        long held = l.heldGeneration();
+        while (!closed && !l.renew()) {
+            if (l.fencedGeneration() == held || l.heldGeneration() < 0) {
+                say("its partner is silent and the quorum lease is lost (" + l + "): it took over; halting without "
+                        + "writing");
+                Runtime.getRuntime().halt(75);
+            }
+            sleep(Math.max(1, leaseOptions.renewIntervalMillis() / 4));
         }
         markUnmirrored();
         a.pair().partnerProcessLost(partner + " is down (" + why + "): " + me + " runs unmirrored");
