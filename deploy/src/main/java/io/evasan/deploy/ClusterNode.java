@@ -657,17 +657,7 @@ final class ClusterNode implements AutoCloseable {
         if (closed) {
             return;
         }
-        closed = true;
-        role = Role.STOPPED;
-        worker.shutdownNow();
-        timer.shutdownNow();
-        if (monitor != null) {
-            monitor.stop();
-        }
-        for (PortalRelay r : relays) {
-            r.close();
-        }
-        dropReplicas();
+        stopActivity();
         EmbeddedAppliance a = app;
         if (a != null) {
             a.crashForTest();
@@ -682,22 +672,8 @@ final class ClusterNode implements AutoCloseable {
         if (closed) {
             return;
         }
-        closed = true;
         Role was = role;
-        role = Role.STOPPED;
-        worker.shutdownNow();
-        timer.shutdownNow();
-        if (monitor != null) {
-            try {
-                monitor.stop();
-            } catch (RuntimeException ignored) {
-                // stopping
-            }
-        }
-        for (PortalRelay r : relays) {
-            r.close();
-        }
-        dropReplicas();
+        stopActivity();
         EmbeddedAppliance a = app;
         if (a != null) {
             a.close();
@@ -713,5 +689,24 @@ final class ClusterNode implements AutoCloseable {
         } catch (Exception ignored) {
             // the bus is closing
         }
+    }
+
+    /** Stopping (closed or crashed): no more timers, heartbeat, relays or replicas; the appliance is the caller's. */
+    private void stopActivity() {
+        closed = true;
+        role = Role.STOPPED;
+        worker.shutdownNow();
+        timer.shutdownNow();
+        if (monitor != null) {
+            try {
+                monitor.stop();
+            } catch (RuntimeException ignored) {
+                // stopping
+            }
+        }
+        for (PortalRelay r : relays) {
+            r.close();
+        }
+        dropReplicas();
     }
 }

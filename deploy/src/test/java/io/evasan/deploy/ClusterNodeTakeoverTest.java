@@ -8,9 +8,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,12 +67,10 @@ class ClusterNodeTakeoverTest {
 
     @Test
     void shouldReplayAcknowledgedButNotDestagedWritesFromTheMirrorAtTakeover() throws Exception {
-        long seed = Long.getLong("evasan.seed", System.nanoTime());
-        System.out.println("ClusterNodeTakeoverTest mirror seed: -Devasan.seed=" + seed);
+        long seed = seed("mirror");
         Random rnd = new Random(seed);
         byte[] oracle = new byte[REGION];
-        try (Cell cell = startMirroredCell()) {
-            stallLeadersDestage(cell.a);
+        try (Cell cell = startStalledCell()) {
             WriteCache leader = cell.a.appliance().controller().writeCache();
             int lun = lun(cell.a);
             writeRandom(leader, lun, rnd, oracle, WRITES);
@@ -97,12 +92,10 @@ class ClusterNodeTakeoverTest {
 
     @Test
     void shouldReplayTheDeadLeadersLogsNotTheStaleMirrorWhenItRanUnmirrored() throws Exception {
-        long seed = Long.getLong("evasan.seed", System.nanoTime());
-        System.out.println("ClusterNodeTakeoverTest unmirrored seed: -Devasan.seed=" + seed);
+        long seed = seed("unmirrored");
         Random rnd = new Random(seed);
         byte[] oracle = new byte[REGION];
-        try (Cell cell = startMirroredCell()) {
-            stallLeadersDestage(cell.a);
+        try (Cell cell = startStalledCell()) {
             EmbeddedAppliance app = cell.a.appliance();
             WriteCache leader = app.controller().writeCache();
             int lun = lun(cell.a);
@@ -129,10 +122,19 @@ class ClusterNodeTakeoverTest {
 
     // ------------------------------------------------------------------ steps
 
-    /** A leads, B follows and holds fresh replicas of both of A's caches. */
-    private Cell startMirroredCell() throws Exception {
+    private static long seed(String test) {
+        long seed = Long.getLong("evasan.seed", System.nanoTime());
+        System.out.println("ClusterNodeTakeoverTest " + test + " seed: -Devasan.seed=" + seed);
+        return seed;
+    }
+
+    /**
+     * A leads, B follows and holds fresh replicas of both of A's caches; then A renews its lease no more: once it
+     * lapsed, nothing of A reaches the pool while its writes are still acknowledged.
+     */
+    private Cell startStalledCell() throws Exception {
         String name = "evasan-takeover-" + UUID.randomUUID();
-        int port = freePortBlock(4);
+        int port = FreePorts.freePortBlock(4);
         EmbeddedAppliance.Options o = new EmbeddedAppliance.Options(dir, "127.0.0.1", port,
                 EmbeddedAppliance.DEFAULT_IQN, RaidLevel.RAID5, 1L << 30, true, false, "127.0.0.1", 0)
                 .withFabricPort(0).withHeartbeatTimeout(1_500);
@@ -147,17 +149,13 @@ class ClusterNodeTakeoverTest {
             Path unmirrored = dir.resolve("cell").resolve(ClusterNode.UNMIRRORED);
             await("A's caches mirrored into B", () -> cell.a.appliance().pair().mirrored()
                     && !Files.exists(unmirrored));
+            cell.a.stopRenewingForTest();
+            await("A's lease to lapse", () -> !cell.a.mayWritePool());
             return cell;
         } catch (Exception | Error e) {
             cell.close();
             throw e;
         }
-    }
-
-    /** The leader renews its lease no more: once it lapses, nothing of A reaches the pool, writes still ack. */
-    private static void stallLeadersDestage(ClusterNode leader) {
-        leader.stopRenewingForTest();
-        await("A's lease to lapse", () -> !leader.mayWritePool());
     }
 
     /** A dies undrained and its bus closes: B hears its heartbeat no more. */
@@ -217,28 +215,5 @@ class ClusterNodeTakeoverTest {
                 throw new AssertionError("interrupted waiting for " + what, e);
             }
         }
-    }
-
-    /** The first of {@code n} consecutive ports free on loopback now (tried by binding each). */
-    private static int freePortBlock(int n) throws IOException {
-        InetAddress lo = InetAddress.getLoopbackAddress();
-        for (int attempt = 0; attempt < 100; attempt++) {
-            int first;
-            try (ServerSocket s = new ServerSocket(0, 1, lo)) {
-                first = s.getLocalPort();
-            }
-            boolean free = first + n <= 65535;
-            for (int p = first + 1; p < first + n && free; p++) {
-                try (ServerSocket s = new ServerSocket(p, 1, lo)) {
-                    free = s.getLocalPort() == p;
-                } catch (IOException e) {
-                    free = false;
-                }
-            }
-            if (free) {
-                return first;
-            }
-        }
-        throw new IOException("no " + n + " consecutive free ports on loopback");
     }
 }
