@@ -50,7 +50,9 @@ import java.util.concurrent.TimeUnit;
  *     ({@code cell/unmirrored}) that it was running unmirrored: then the follower's mirror is stale and the dead
  *     leader's own non-volatile logs hold its acknowledged writes, replayed as after a whole-cell crash.</li>
  * <li>A follower (re)joining drops every replica it held; the leader then drains and reopens its caches mirrored into
- *     fresh replicas, and only then removes the unmirrored record.</li>
+ *     fresh replicas, and only then removes the unmirrored record. It mirrors only into a partner its heartbeat hears
+ *     alive, and a partner's death is acted on only while the heartbeat still says so, so a verdict from before the
+ *     join (the partner not heard since the monitor started) never cuts the fresh mirror.</li>
  * </ul>
  */
 final class ClusterNode implements AutoCloseable {
@@ -84,6 +86,7 @@ final class ClusterNode implements AutoCloseable {
     private PartnerMonitor monitor;
     private Thread publicRebinder;
     private volatile java.util.concurrent.ScheduledFuture<?> observer;
+    private volatile java.util.concurrent.ScheduledFuture<?> renewal;
 
     private ClusterNode(EmbeddedAppliance.Options options, NscId self, Vertx vertx, PrintStream out) {
         this.options = options;
@@ -136,6 +139,12 @@ final class ClusterNode implements AutoCloseable {
         return role;
     }
 
+    /** Whether this process's quorum lease permits writing the pool now (false before it opened one). */
+    boolean mayWritePool() {
+        DiskLease l = lease;
+        return l != null && l.mayWrite();
+    }
+
     /** The appliance while this process leads, else null. */
     EmbeddedAppliance appliance() {
         return app;
@@ -161,8 +170,8 @@ final class ClusterNode implements AutoCloseable {
     }
 
     private void onPartner(PartnerEvent e) {
-        if (closed || e.to() != PartnerState.DEAD) {
-            return;
+        if (closed || e.to() != PartnerState.DEAD || monitor.partnerState() != PartnerState.DEAD) {
+            return;   // a verdict reversed since it was queued (behind a join, say) is stale
         }
         if (role == Role.LEADER) {
             partnerLost("heartbeat: " + e);
@@ -346,7 +355,7 @@ final class ClusterNode implements AutoCloseable {
         }
         markUnmirrored();   // until a follower holds fresh replicas of both caches
         long every = Math.max(1, leaseOptions.renewIntervalMillis());
-        timer.scheduleWithFixedDelay(this::renew, every, every, TimeUnit.MILLISECONDS);
+        renewal = timer.scheduleWithFixedDelay(this::renew, every, every, TimeUnit.MILLISECONDS);
     }
 
     private void renew() {
@@ -459,6 +468,17 @@ final class ClusterNode implements AutoCloseable {
         if (role != Role.LEADER || a == null) {
             m.fail(409, me + " is " + role + ", not the leader");
             return;
+        }
+        // the partner asks, but this monitor may not have heard its heartbeat yet: a partner never heard since the
+        // monitor started is declared dead after the timeout, and that verdict must not cut the fresh mirror. So
+        // the mirror goes only to a partner heard alive; a later loss is then a transition from ALIVE.
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2 * options.heartbeatTimeoutMillis());
+        while (monitor.partnerState() != PartnerState.ALIVE) {
+            if (closed || System.nanoTime() - deadline > 0) {
+                m.fail(503, me + " does not hear " + partner + "'s heartbeat yet (" + monitor.partnerState() + ")");
+                return;
+            }
+            sleep(10);
         }
         partnerJoined = true;
         Thread r = publicRebinder;
@@ -618,6 +638,32 @@ final class ClusterNode implements AutoCloseable {
         }
     }
 
+    // ------------------------------------------------------------------ test hooks
+
+    /** Test hook: the leader renews its lease no more, so its tenure lapses and its destage stops at the door. */
+    void stopRenewingForTest() {
+        java.util.concurrent.ScheduledFuture<?> r = renewal;
+        if (r != null) {
+            r.cancel(false);
+        }
+    }
+
+    /**
+     * Test hook: this process dies as under SIGKILL, short of its bus (the test closes that, so the partner hears
+     * nothing more from it): its timers, heartbeat and relays stop, its appliance crashes undrained
+     * ({@link EmbeddedAppliance#crashForTest}) and its lease is left to lapse.
+     */
+    synchronized void crashForTest() {
+        if (closed) {
+            return;
+        }
+        stopActivity();
+        EmbeddedAppliance a = app;
+        if (a != null) {
+            a.crashForTest();
+        }
+    }
+
     // ------------------------------------------------------------------ stopping
 
     /** Clean stop: a leader drains and closes the appliance, then releases the lease (its partner takes over). */
@@ -626,22 +672,8 @@ final class ClusterNode implements AutoCloseable {
         if (closed) {
             return;
         }
-        closed = true;
         Role was = role;
-        role = Role.STOPPED;
-        worker.shutdownNow();
-        timer.shutdownNow();
-        if (monitor != null) {
-            try {
-                monitor.stop();
-            } catch (RuntimeException ignored) {
-                // stopping
-            }
-        }
-        for (PortalRelay r : relays) {
-            r.close();
-        }
-        dropReplicas();
+        stopActivity();
         EmbeddedAppliance a = app;
         if (a != null) {
             a.close();
@@ -657,5 +689,24 @@ final class ClusterNode implements AutoCloseable {
         } catch (Exception ignored) {
             // the bus is closing
         }
+    }
+
+    /** Stopping (closed or crashed): no more timers, heartbeat, relays or replicas; the appliance is the caller's. */
+    private void stopActivity() {
+        closed = true;
+        role = Role.STOPPED;
+        worker.shutdownNow();
+        timer.shutdownNow();
+        if (monitor != null) {
+            try {
+                monitor.stop();
+            } catch (RuntimeException ignored) {
+                // stopping
+            }
+        }
+        for (PortalRelay r : relays) {
+            r.close();
+        }
+        dropReplicas();
     }
 }

@@ -391,6 +391,20 @@ public final class EmbeddedAppliance implements AutoCloseable {
         return adopted;
     }
 
+    /**
+     * Test hook (a clustered leader killed inside a test JVM): the caches halt with their logs as they are, the
+     * portals and the management API close; nothing is drained or flushed, the maps and the pool stay as a kill leaves
+     * them, and a later {@link #close} does nothing.
+     */
+    synchronized void crashForTest() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        pair.haltCachesForTest();
+        closeQuietly(mgmt, portals, null, null, null, null, null, null, null);
+    }
+
     /** The iSCSI portals, or null when not serving. */
     CellPortals portals() {
         return portals;

@@ -1,5 +1,6 @@
 package io.evasan.e2e;
 
+import io.evasan.deploy.FreePorts;
 import io.evasan.raid.ChildJvm;
 
 import java.nio.file.Path;
@@ -41,10 +42,10 @@ final class ChildAppliance {
 
     /** As {@link #start(Path, long)}, with further launcher options (e.g. {@code --bgcopy-rate=N}) appended. */
     static ChildAppliance start(Path data, long firstLunBytes, List<String> options) throws Exception {
-        int iscsi = Clients.freePortBlock(4);   // the cell's four portals: iscsi .. iscsi + 3
-        int mgmt = Clients.freePort();
+        int iscsi = FreePorts.freePortBlock(4);   // the cell's four portals: iscsi .. iscsi + 3
+        int mgmt = FreePorts.freePort();
         while (mgmt >= iscsi && mgmt < iscsi + 4) {
-            mgmt = Clients.freePort();
+            mgmt = FreePorts.freePort();
         }
         // a patient heartbeat: a loaded build machine must not make the controllers take each other over
         List<String> args = new ArrayList<>(List.of("--data-dir=" + data, "--iscsi-port=" + iscsi,

@@ -5,7 +5,6 @@ import org.junit.jupiter.api.Assumptions;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -98,33 +97,5 @@ final class Clients {
         }
         cmd.add(url);
         return run(300, cmd);
-    }
-
-    /** The first of {@code n} consecutive ports free on loopback now (tried by binding each). */
-    static int freePortBlock(int n) throws IOException {
-        for (int attempt = 0; attempt < 100; attempt++) {
-            int first = freePort();
-            if (first + n > 65535) {
-                continue;
-            }
-            boolean free = true;
-            for (int p = first + 1; p < first + n && free; p++) {
-                try (ServerSocket s = new ServerSocket(p, 1, java.net.InetAddress.getLoopbackAddress())) {
-                    free = s.getLocalPort() == p;
-                } catch (IOException e) {
-                    free = false;
-                }
-            }
-            if (free) {
-                return first;
-            }
-        }
-        throw new IOException("no " + n + " consecutive free ports on loopback");
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 }

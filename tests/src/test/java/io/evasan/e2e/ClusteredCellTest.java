@@ -1,5 +1,6 @@
 package io.evasan.e2e;
 
+import io.evasan.deploy.FreePorts;
 import io.evasan.raid.ChildJvm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -76,10 +77,10 @@ class ClusteredCellTest {
         System.out.println("ClusteredCellTest " + kind + " seed=" + seed + " (rerun with -Devasan.seed=" + seed + ")");
         Random rnd = new Random(seed);
         Path data = dir.resolve("data");
-        int iscsi = Clients.freePortBlock(4);
-        int mgmt = Clients.freePort();
+        int iscsi = FreePorts.freePortBlock(4);
+        int mgmt = FreePorts.freePort();
         while (mgmt >= iscsi && mgmt < iscsi + 4) {
-            mgmt = Clients.freePort();
+            mgmt = FreePorts.freePort();
         }
         String cluster = "evasan-test-" + ProcessHandle.current().pid() + "-" + (seed & 0xffffff);
         ChildJvm b = controller("B", data, cluster, iscsi, mgmt);

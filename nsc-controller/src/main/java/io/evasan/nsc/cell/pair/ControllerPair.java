@@ -1119,6 +1119,20 @@ public final class ControllerPair implements AutoCloseable {
         nscs.get(nsc).link.cut(why);
     }
 
+    /**
+     * Test hook (a clustered leader killed inside a test JVM): both caches of this process halt at once, as a killed
+     * process's would: nothing more is acknowledged, destaged or mirrored, and their logs stay as they are, unlocked
+     * for whichever process opens them next.
+     */
+    public void haltCachesForTest() {
+        for (NscId id : NscId.values()) {
+            WriteBackCache c = nscs.get(id).cache;
+            if (c != null) {
+                c.halt();
+            }
+        }
+    }
+
     /** What controller {@code nsc} knows of the quorum lease ("holds generation 3", "standby (...)", or "none"). */
     public String leaseState(NscId nsc) {
         return lease == null ? "none" : lease.describe(nsc);
