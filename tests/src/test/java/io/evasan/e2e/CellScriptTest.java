@@ -1,5 +1,6 @@
 package io.evasan.e2e;
 
+import io.evasan.deploy.FreePorts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -51,10 +52,10 @@ class CellScriptTest {
     @Test
     void shouldStartBothControllersDrillThemAndStopBoth() throws Exception {
         Path data = dir.resolve("cell");
-        int iscsi = Clients.freePortBlock(4);
-        int mgmt = Clients.freePort();
+        int iscsi = FreePorts.freePortBlock(4);
+        int mgmt = FreePorts.freePort();
         while (mgmt >= iscsi && mgmt < iscsi + 4) {
-            mgmt = Clients.freePort();
+            mgmt = FreePorts.freePort();
         }
         ProcessBuilder pb = new ProcessBuilder("bash", ROOT.resolve("deploy/cell.sh").toString(), "--data-dir",
                 data.toString(), "--iscsi-port", Integer.toString(iscsi), "--mgmt-port", Integer.toString(mgmt),
