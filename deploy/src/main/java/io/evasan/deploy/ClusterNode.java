@@ -324,7 +324,8 @@ final class ClusterNode implements AutoCloseable {
         role = Role.LEADER;
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
         if (takeover) {
-            say("took over as leader " + ms + " ms after its partner was seen dead; lease generation "
+            say("took over as leader " + ms + " ms after its partner was seen dead (serving host I/O after "
+                    + TimeUnit.NANOSECONDS.toMillis(app.servingAtNanos() - t0) + " ms); lease generation "
                     + lease.heldGeneration() + "; " + (useReplicas ? app.adopted() + " mirrored writes and markers "
                     + "replayed from the mirror it held" : "the dead leader ran unmirrored: its own logs were replayed")
                     + " (" + app.phases() + ")");

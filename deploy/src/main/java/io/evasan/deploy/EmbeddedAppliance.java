@@ -200,6 +200,8 @@ public final class EmbeddedAppliance implements AutoCloseable {
     /** Clustered takeover: the dead leader's mirrored writes and markers replayed into the pool. */
     private volatile int adopted;
     private final StringBuilder phases = new StringBuilder();
+    /** When the iSCSI portals were up (host I/O served from then on), System.nanoTime(); 0 before. */
+    private volatile long servingAtNanos;
     private volatile Thread mgmtRetry;
     private volatile boolean closed;
 
@@ -265,9 +267,12 @@ public final class EmbeddedAppliance implements AutoCloseable {
                     .lunCatalog(m.mld())
                     .commandLog(log)
                     .cacheFactory((target, action) -> {
+                        phase("trees");
                         io.evasan.nsc.cache.WriteCache router = pairRef.open(target, action);
+                        phase("caches");
                         if (cl != null && cl.takeover()) {   // the dead leader's acknowledged writes, before any new one
                             adopted = pairRef.adopt(cl.replicas());
+                            phase("replay");
                         }
                         return router;
                     })
@@ -290,6 +295,7 @@ public final class EmbeddedAppliance implements AutoCloseable {
                         : new CellPortals(o.iscsiHost(), o.iscsiPort(), o.targetIqn(), c.scsiTarget());
                 pr.addListener(s);
                 phase("portals");
+                servingAtNanos = System.nanoTime();
                 // the FC fabric beside the portals: the switch on loopback, each NSC's two N_Ports logged in (the
                 // clustered cell serves iSCSI only: its switch as a process of its own is not built)
                 if (cl == null) {
@@ -379,6 +385,11 @@ public final class EmbeddedAppliance implements AutoCloseable {
         phases.append(name).append(' ').append(java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(now - phaseStart))
                 .append(" ms");
         phaseStart = now;
+    }
+
+    /** When the portals were up (System.nanoTime()), 0 when not serving. */
+    long servingAtNanos() {
+        return servingAtNanos;
     }
 
     /** How long each part of the start took ("pool 120 ms, maps 300 ms, ..."). */

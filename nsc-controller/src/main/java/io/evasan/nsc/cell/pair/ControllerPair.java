@@ -771,6 +771,9 @@ public final class ControllerPair implements AutoCloseable {
         FencedDestage door = nscs.get(NscId.A).fence;
         int n = 0;
         for (MirrorReplica r : replicas) {
+            if (r.pendingSeqs().isEmpty()) {
+                continue;   // nothing held: no flush either (a flush forces every LUN's maps)
+            }
             n += r.takeOver(door, request -> {
                 try {
                     door.takeSnapshot(request);
