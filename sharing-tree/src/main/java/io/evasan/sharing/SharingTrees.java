@@ -206,6 +206,13 @@ public interface SharingTrees extends AutoCloseable {
      */
     int bgcopyStep(long clone, int maxSegments) throws StorageException;
 
+    /**
+     * Pauses a snapclone's BGCOPY, durably (in the catalog when it returns): a step in progress links at most its
+     * batch in progress, and the snapclone stays in its tree, paused, until {@link #resumeBgcopy}, across a reopen.
+     *
+     * @throws StorageException INVALID_STATE (nothing changed) when the copy is finished, or complete and the
+     *                          snapclone is leaving its tree
+     */
     void pauseBgcopy(long clone) throws StorageException;
 
     void resumeBgcopy(long clone) throws StorageException;

@@ -263,7 +263,7 @@ final class JobRoutes {
                         throw new ApiError(409, "snapclone " + s.name() + " is presented to " + p.initiator()
                                 + " as host LUN " + p.hostLun() + "; unpresent it before cancelling its copy", "id");
                     }
-                    trees.pauseBgcopy(s.disk());   // no segment copied after this
+                    trees.pauseBgcopy(s.disk());   // the copy cannot complete after this (409 if it is completing)
                     controller.deleteSnapshot(s.name());
                 }
             }

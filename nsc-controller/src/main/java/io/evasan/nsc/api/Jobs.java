@@ -9,7 +9,10 @@ public interface Jobs {
      */
     BgCopyView bgcopy(long disk);
 
-    /** Pauses the BGCOPY of the snapclone on tree disk {@code disk} (no segment is copied after it returns). */
+    /**
+     * Pauses the BGCOPY of the snapclone on tree disk {@code disk}: after it returns the copy does not complete (the
+     * snapclone is not promoted) until resumed, across a restart; INVALID_STATE when it finished or is finishing.
+     */
     void pauseBgcopy(long disk);
 
     /** Resumes the BGCOPY of the snapclone on tree disk {@code disk}. */

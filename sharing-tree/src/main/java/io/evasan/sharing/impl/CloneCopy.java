@@ -29,6 +29,10 @@ import static io.evasan.sharing.sharebits.ShareEntry.withSp;
  * ({@link #copyBatch}; order {@code bgLock} -> structure -> stripe, as in ARCHITECTURE), and {@link SharingTreesImpl#catalogMonitor}
  * only with no tree lock held or inside them; {@code finishClone} runs inside {@code bgLock} and takes the
  * tree shared or exclusively (never both, never upgrading). Pause and resume take only the catalog monitor.
+ *
+ * <p><b>Invariant (pause)</b>: a clone whose pause returned does not leave its tree until resumed: the step stops
+ * at its next batch boundary and starts its leave ({@link Disk#finishing}) only, under the catalog monitor, when
+ * not paused; a pause during a leave is refused.
  */
 final class CloneCopy implements BgCopyEngine.Host {
     private final SharingTreesImpl engine;
@@ -56,7 +60,7 @@ final class CloneCopy implements BgCopyEngine.Host {
                 if (!c.copying) {
                     return 0;
                 }
-                while (copied < maxSegments && c.bgCursor < c.segments && !stalled) {
+                while (copied < maxSegments && c.bgCursor < c.segments && !stalled && !c.paused) {
                     int before = copied;
                     copied += copyBatch(t, c, Math.min(BATCH, maxSegments - copied));
                     stalled = copied - before < Math.min(BATCH, maxSegments - before) && c.bgCursor < c.segments;
@@ -81,11 +85,31 @@ final class CloneCopy implements BgCopyEngine.Host {
             if (c.bgCursor >= c.segments) {
                 if (remainingToCopy(c) > 0) {
                     c.bgCursor = 0;
-                } else {
-                    finishClone(c);
+                } else if (beginFinish(c)) {
+                    try {
+                        finishClone(c);
+                    } finally {
+                        synchronized (engine.catalogMonitor) {
+                            c.finishing = false;
+                        }
+                    }
                 }
             }
             return copied;
+        }
+    }
+
+    /**
+     * The point of no return of a complete copy: false (the clone stays in its tree, copied, until resumed) when a
+     * pause came first; else marks it {@link Disk#finishing}, so a pause from now on is refused.
+     */
+    private boolean beginFinish(Disk c) {
+        synchronized (engine.catalogMonitor) {
+            if (c.paused) {
+                return false;
+            }
+            c.finishing = true;
+            return true;
         }
     }
 
@@ -284,9 +308,18 @@ final class CloneCopy implements BgCopyEngine.Host {
         engine.entries.set(c, s, ce, withSp(ce, false));
     }
 
+    /**
+     * Pauses (durably: the catalog commit is done when it returns) the copy of a snapclone still copying. A step in
+     * progress links at most its batch in progress and the copy does not complete until resumed; a copy already
+     * complete and leaving its tree is not paused ({@link ErrorCode#INVALID_STATE}, nothing changed).
+     */
     void pauseBgcopy(long cloneId) {
-        Disk c = cloneDisk(cloneId);
         synchronized (engine.catalogMonitor) {
+            Disk c = cloneDisk(cloneId);
+            if (c.finishing) {
+                throw new StorageException(ErrorCode.INVALID_STATE, "snapclone " + cloneId
+                        + ": its BGCOPY is complete and it is leaving its tree (to become a LUN); it cannot be paused");
+            }
             c.paused = true;
             engine.commit();
         }

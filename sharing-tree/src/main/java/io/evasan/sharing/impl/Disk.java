@@ -11,7 +11,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p><b>Invariant</b>: {@link #tree}, {@link #pos}, {@link #pred} and {@link #succ} are set only by
  * {@link Tree#relink()} under the tree's structure write lock; a disk that is {@link #deleted} or no longer
- * {@link #valid} is in no tree's chain. {@link #bgCursor} is guarded by {@link #bgLock}.
+ * {@link #valid} is in no tree's chain. {@link #bgCursor} is guarded by {@link #bgLock}; {@link #finishing} and
+ * the writes of {@link #paused} by {@link SharingTreesImpl#catalogMonitor}.
  */
 final class Disk {
     final long id;
@@ -28,6 +29,11 @@ final class Disk {
     /** A copying snapclone in another disk group than its successor's (its tree takes no other changes). */
     volatile boolean crossGroup;
     volatile boolean paused;
+    /**
+     * Set (under {@link SharingTreesImpl#catalogMonitor}) while a snapclone whose copy is complete leaves its tree;
+     * it is never set while {@link #paused}, and {@link #paused} is never set while it is.
+     */
+    boolean finishing;
     volatile boolean stalled;
     volatile boolean valid = true;
     volatile boolean deleted;
