@@ -54,3 +54,30 @@ unplanned_takeovers() { # takeovers in the appliance log not caused by this scri
   drills="$(api GET /drills | jq 'length')"
   echo $(( ba + ab - drills ))
 }
+
+# ---- the single-path QD1 client (bench/scripts/qd1_client.py); its log is $WORK/ack.log, its model $WORK/model.img
+now() { date +%s.%N; }
+start_client() { # URL LUN_BYTES SLOT_BYTES: starts the client in the background (CLIENT_PID); CONNECT_TRACE honoured
+  python3 "$ROOT/bench/scripts/qd1_client.py" "$1" "$2" "$3" "$WORK/ack.log" "$WORK/model.img" "$WORK/stop" \
+    2>"$WORK/client.err" &
+  CLIENT_PID=$!
+}
+acks() { local n; n="$(grep -c '^ACK' "$WORK/ack.log" 2>/dev/null)" || true; echo "${n:-0}"; }
+# (printf, not print: awk prints a fraction with OFMT %.6g, i.e. an epoch time rounded to 10^4 s)
+last_ack_time() { awk '$1 == "ACK" { t = $2 } END { printf "%.6f\n", t + 0 }' "$WORK/ack.log"; }
+wait_acks() { # N TIMEOUT_S: until N more acks than now; fails on timeout
+  local want=$(( $(acks) + $1 )) deadline
+  deadline=$(( $(date +%s) + $2 ))
+  while [ "$(acks)" -lt "$want" ]; do
+    kill -0 "$CLIENT_PID" 2>/dev/null || { echo "client ended: $(tail -3 "$WORK/ack.log") $(cat "$WORK/client.err")" >&2; return 1; }
+    [ "$(date +%s)" -lt "$deadline" ] || return 1
+    sleep 0.05
+  done
+}
+stop_client() { # after its current write; waits for its END line
+  touch "$WORK/stop"
+  for _ in $(seq 1 300); do grep -q '^END' "$WORK/ack.log" && break; sleep 0.1; done
+  grep -q '^END' "$WORK/ack.log" || echo "client did not end cleanly: $(tail -2 "$WORK/ack.log")"
+  wait "$CLIENT_PID" 2>/dev/null || true
+  CLIENT_PID=""
+}
