@@ -1,5 +1,27 @@
-# Shared by the cell benchmarks (failover.sh, mirror-cost.sh): sourced once ROOT (the repository) and WORK (the
-# run's temp dir, holding appliance.log and incidents) are set; start_appliance sets TOKEN, API and the portals.
+# Shared by the cell benchmarks (failover.sh, cluster-failover.sh, mirror-cost.sh): sourced once ROOT (the
+# repository) is set; the functions use WORK (the run's temp dir, holding appliance.log and incidents) when called;
+# start_appliance sets TOKEN, API and the portals.
+
+failover_options() { # the failover benchmarks' options: sets KILLS, GAP, HB_MS, LUN_MIB, TRACE, KEEP
+  KILLS=20
+  HB_MS=""
+  LUN_MIB=64
+  KEEP=0
+  TRACE=1
+  GAP=4
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --kills) KILLS="$2"; shift ;;
+      --heartbeat-timeout-ms) HB_MS="$2"; shift ;;
+      --lun-mib) LUN_MIB="$2"; shift ;;
+      --keep) KEEP=1 ;;
+      --no-trace) TRACE=0 ;;
+      --gap) GAP="$2"; shift ;;
+      *) echo "unknown option $1" >&2; exit 2 ;;
+    esac
+    shift
+  done
+}
 
 start_appliance() { # ARGS...: runs ./appliance.sh in the background (APP_PID, log in $WORK/appliance.log), waits for it,
                    # and reads IQN, PORTAL_A, PORTAL_B, API, TOKEN, METRICS from its start-up text

@@ -41,24 +41,10 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 CMDLINE="$0 $*"
-KILLS=20
-HB_MS=""
-LUN_MIB=64
-KEEP=0
-TRACE=1
-GAP=4
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --kills) KILLS="$2"; shift ;;
-    --heartbeat-timeout-ms) HB_MS="$2"; shift ;;
-    --lun-mib) LUN_MIB="$2"; shift ;;
-    --keep) KEEP=1 ;;
-    --no-trace) TRACE=0 ;;
-    --gap) GAP="$2"; shift ;;
-    *) echo "unknown option $1" >&2; exit 2 ;;
-  esac
-  shift
-done
+# failover_options; start_appliance, api, ensure_pair, unplanned_takeovers; now, start_client, acks, wait_acks,
+# stop_client (the QD1 client)
+. "$ROOT/bench/scripts/cell-lib.sh"
+failover_options "$@"
 for tool in qemu-io qemu-img stdbuf python3 java mvn; do
   command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install qemu-utils qemu-block-extra python3)" >&2; exit 2; }
 done
@@ -101,8 +87,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# now, start_client, acks, wait_acks, stop_client (the QD1 client)
-. "$ROOT/bench/scripts/cell-lib.sh"
 
 # ---- free ports: four consecutive for the portals, one for the management API
 read -r P MGMT < <(python3 - <<'EOF'

@@ -43,24 +43,10 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 CMDLINE="$0 $*"
-KILLS=20
-HB_MS=""
-LUN_MIB=64
-KEEP=0
-TRACE=1
-GAP=4
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --kills) KILLS="$2"; shift ;;
-    --heartbeat-timeout-ms) HB_MS="$2"; shift ;;
-    --lun-mib) LUN_MIB="$2"; shift ;;
-    --keep) KEEP=1 ;;
-    --no-trace) TRACE=0 ;;
-    --gap) GAP="$2"; shift ;;
-    *) echo "unknown option $1" >&2; exit 2 ;;
-  esac
-  shift
-done
+# failover_options; start_appliance, api, ensure_pair, unplanned_takeovers; now, start_client, acks, wait_acks,
+# stop_client (the QD1 client)
+. "$ROOT/bench/scripts/cell-lib.sh"
+failover_options "$@"
 for tool in qemu-io qemu-img stdbuf curl jq python3 java; do
   command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install qemu-utils qemu-block-extra curl jq python3)" >&2; exit 2; }
 done
@@ -87,8 +73,6 @@ ms_since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.0f", (b - a) * 1000 
 # ---- the appliance: fresh default pool, free ports (portals parsed from its start-up text)
 APP_ARGS=(--data-dir "$WORK/data" --iscsi-port 0 --mgmt-port 0)
 [ -n "$HB_MS" ] && APP_ARGS+=(--heartbeat-timeout-ms "$HB_MS")
-# start_appliance, api, ensure_pair, unplanned_takeovers; now, start_client, acks, wait_acks, stop_client
-. "$ROOT/bench/scripts/cell-lib.sh"
 start_appliance "${APP_ARGS[@]}"
 b_acks() { # writes acknowledged by NSC B's cache (Prometheus summary count)
   curl -sS -H "Authorization: Bearer $TOKEN" "$METRICS" \
