@@ -285,8 +285,12 @@ for k in $(seq 1 "$KILLS"); do
   t1="$(now)"
   awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f\n", (b - a) * 1000 }' >>"$WORK/drill-ms"
   # (a survivor that gives up its claim starts over and "leads the cell" instead: logged, measured all the same)
-  wait_line "$Y" 'took over as leader|leads the cell' "$t0" 180 >/dev/null \
-    || { BROKEN="kill $k: $Y did not lead within 180 s"; break; }
+  if ! wait_line "$Y" 'took over as leader|leads the cell' "$t0" 180 >/dev/null; then
+    jstack "$(cat "$DATA/nsc-$(echo "$Y" | tr AB ab).pid")" >"$WORK/stuck-$Y.jstack" 2>&1 || true
+    BROKEN="kill $k: $Y did not lead within 180 s (its threads: \$WORK/stuck-$Y.jstack; evasan-cluster thread:
+$(grep -A12 '"evasan-cluster"' "$WORK/stuck-$Y.jstack" | grep -E '^\s+at ' | head -12))"
+    break
+  fi
   gaveup="$(since "$Y" 'the lease stays with' "$t0")"
   [ -z "$gaveup" ] || echo "$(date -u +%T) kill $k: $Y gave up its claim ($(grep -a 'the lease stays with' "$WORK/events" \
     | tail -1 | cut -d' ' -f3-)), led again only after it" >>"$WORK/incidents"
