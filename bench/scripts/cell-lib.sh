@@ -1,5 +1,27 @@
-# Shared by the cell benchmarks (failover.sh, mirror-cost.sh): sourced once ROOT (the repository) and WORK (the
-# run's temp dir, holding appliance.log and incidents) are set; start_appliance sets TOKEN, API and the portals.
+# Shared by the cell benchmarks (failover.sh, cluster-failover.sh, mirror-cost.sh): sourced once ROOT (the
+# repository) is set; the functions use WORK (the run's temp dir, holding appliance.log and incidents) when called;
+# start_appliance sets TOKEN, API and the portals.
+
+failover_options() { # the failover benchmarks' options: sets KILLS, GAP, HB_MS, LUN_MIB, TRACE, KEEP
+  KILLS=20
+  HB_MS=""
+  LUN_MIB=64
+  KEEP=0
+  TRACE=1
+  GAP=4
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --kills) KILLS="$2"; shift ;;
+      --heartbeat-timeout-ms) HB_MS="$2"; shift ;;
+      --lun-mib) LUN_MIB="$2"; shift ;;
+      --keep) KEEP=1 ;;
+      --no-trace) TRACE=0 ;;
+      --gap) GAP="$2"; shift ;;
+      *) echo "unknown option $1" >&2; exit 2 ;;
+    esac
+    shift
+  done
+}
 
 start_appliance() { # ARGS...: runs ./appliance.sh in the background (APP_PID, log in $WORK/appliance.log), waits for it,
                    # and reads IQN, PORTAL_A, PORTAL_B, API, TOKEN, METRICS from its start-up text
@@ -53,4 +75,31 @@ unplanned_takeovers() { # takeovers in the appliance log not caused by this scri
   ab="$(grep -c 'nsc-a takes over nsc-b' "$WORK/appliance.log" || true)"
   drills="$(api GET /drills | jq 'length')"
   echo $(( ba + ab - drills ))
+}
+
+# ---- the single-path QD1 client (bench/scripts/qd1_client.py); its log is $WORK/ack.log, its model $WORK/model.img
+now() { date +%s.%N; }
+start_client() { # URL LUN_BYTES SLOT_BYTES: starts the client in the background (CLIENT_PID); CONNECT_TRACE honoured
+  python3 "$ROOT/bench/scripts/qd1_client.py" "$1" "$2" "$3" "$WORK/ack.log" "$WORK/model.img" "$WORK/stop" \
+    2>"$WORK/client.err" &
+  CLIENT_PID=$!
+}
+acks() { local n; n="$(grep -c '^ACK' "$WORK/ack.log" 2>/dev/null)" || true; echo "${n:-0}"; }
+# (printf, not print: awk prints a fraction with OFMT %.6g, i.e. an epoch time rounded to 10^4 s)
+last_ack_time() { awk '$1 == "ACK" { t = $2 } END { printf "%.6f\n", t + 0 }' "$WORK/ack.log"; }
+wait_acks() { # N TIMEOUT_S: until N more acks than now; fails on timeout
+  local want=$(( $(acks) + $1 )) deadline
+  deadline=$(( $(date +%s) + $2 ))
+  while [ "$(acks)" -lt "$want" ]; do
+    kill -0 "$CLIENT_PID" 2>/dev/null || { echo "client ended: $(tail -3 "$WORK/ack.log") $(cat "$WORK/client.err")" >&2; return 1; }
+    [ "$(date +%s)" -lt "$deadline" ] || return 1
+    sleep 0.05
+  done
+}
+stop_client() { # after its current write; waits for its END line
+  touch "$WORK/stop"
+  for _ in $(seq 1 300); do grep -q '^END' "$WORK/ack.log" && break; sleep 0.1; done
+  grep -q '^END' "$WORK/ack.log" || echo "client did not end cleanly: $(tail -2 "$WORK/ack.log")"
+  wait "$CLIENT_PID" 2>/dev/null || true
+  CLIENT_PID=""
 }

@@ -43,24 +43,10 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 CMDLINE="$0 $*"
-KILLS=20
-HB_MS=""
-LUN_MIB=64
-KEEP=0
-TRACE=1
-GAP=4
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --kills) KILLS="$2"; shift ;;
-    --heartbeat-timeout-ms) HB_MS="$2"; shift ;;
-    --lun-mib) LUN_MIB="$2"; shift ;;
-    --keep) KEEP=1 ;;
-    --no-trace) TRACE=0 ;;
-    --gap) GAP="$2"; shift ;;
-    *) echo "unknown option $1" >&2; exit 2 ;;
-  esac
-  shift
-done
+# failover_options; start_appliance, api, ensure_pair, unplanned_takeovers; now, start_client, acks, wait_acks,
+# stop_client (the QD1 client)
+. "$ROOT/bench/scripts/cell-lib.sh"
+failover_options "$@"
 for tool in qemu-io qemu-img stdbuf curl jq python3 java; do
   command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install qemu-utils qemu-block-extra curl jq python3)" >&2; exit 2; }
 done
@@ -82,22 +68,16 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-now() { date +%s.%N; }
 ms_since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.0f", (b - a) * 1000 }'; }
 
 # ---- the appliance: fresh default pool, free ports (portals parsed from its start-up text)
 APP_ARGS=(--data-dir "$WORK/data" --iscsi-port 0 --mgmt-port 0)
 [ -n "$HB_MS" ] && APP_ARGS+=(--heartbeat-timeout-ms "$HB_MS")
-# start_appliance, api, ensure_pair, unplanned_takeovers
-. "$ROOT/bench/scripts/cell-lib.sh"
 start_appliance "${APP_ARGS[@]}"
 b_acks() { # writes acknowledged by NSC B's cache (Prometheus summary count)
   curl -sS -H "Authorization: Bearer $TOKEN" "$METRICS" \
     | sed -n 's/^evasan_cache_ack_latency_seconds_count{cache="nsc-b"} \([0-9.E]*\)$/\1/p' | head -1
 }
-acks() { local n; n="$(grep -c '^ACK' "$WORK/ack.log" 2>/dev/null)" || true; echo "${n:-0}"; }
-# (printf, not print: awk prints a fraction with OFMT %.6g, i.e. an epoch time rounded to 10^4 s)
-last_ack_time() { awk '$1 == "ACK" { t = $2 } END { printf "%.6f\n", t + 0 }' "$WORK/ack.log"; }
 
 : >"$WORK/incidents"
 ensure_pair || exit 1
@@ -115,70 +95,8 @@ TRACE_FILE=""
 if [ "$TRACE" = 1 ] && command -v strace >/dev/null; then TRACE_FILE="$WORK/connects.trace"; fi
 
 # ---- the client: qemu-io driven over its stdin, one write at a time, each ack time-stamped
-cat >"$WORK/client.py" <<'EOF'
-import os, subprocess, sys, time
-url, lun_bytes, slot_len, log_path, model_path, stop_path = sys.argv[1:7]
-lun_bytes = int(lun_bytes); slot_len = int(slot_len); nslots = lun_bytes // slot_len
-trace = os.environ.get("CONNECT_TRACE", "")   # strace the initiator's connect() calls into this file
-prefix = ["strace", "-f", "--seccomp-bpf", "-ttt", "-e", "trace=connect", "-o", trace] if trace else []
-def qemu_io():
-    return subprocess.Popen(prefix + ["stdbuf", "-oL", "qemu-io", "-f", "raw", url], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
-p = qemu_io()
-model = os.open(model_path, os.O_RDWR | os.O_CREAT, 0o600)
-os.ftruncate(model, lun_bytes)
-log = open(log_path, "w", buffering=1)
-i = 0
-restarts = 0
-while not os.path.exists(stop_path):
-    slot = i % nslots
-    pat = (slot * 31 + (i // nslots) * 7) % 255 + 1      # differs from the slot's previous pattern
-    off = slot * slot_len
-    sent = time.time()
-    try:
-        p.stdin.write(f"write -P {pat} {off} {slot_len}\n"); p.stdin.flush()
-    except BrokenPipeError:
-        pass
-    while True:
-        line = p.stdout.readline()
-        if not line:
-            # qemu-io ended (e.g. its login failed): the write's slot is uncertain; start a new qemu-io
-            p.wait()
-            log.write(f"FAIL {time.time():.6f} {i} {slot} {pat} {sent:.6f} qemu-io exited rc={p.returncode}\n")
-            log.write(f"RESTART {time.time():.6f} {i}\n")
-            restarts += 1
-            if restarts > 20:
-                log.write(f"EOF {time.time():.6f} {i} too many qemu-io restarts\n"); sys.exit(1)
-            time.sleep(0.5)
-            p = qemu_io()
-            break
-        if "wrote " in line:
-            t = time.time()
-            os.pwrite(model, bytes([pat]) * slot_len, off)
-            log.write(f"ACK {t:.6f} {i} {slot} {pat} {sent:.6f}\n")
-            break
-        if "failed" in line or "rror" in line:
-            log.write(f"FAIL {time.time():.6f} {i} {slot} {pat} {sent:.6f} {line.strip()}\n")
-            break
-    i += 1
-p.stdin.write("quit\n"); p.stdin.flush(); p.stdin.close()
-p.wait(timeout=60)
-os.fsync(model)
-log.write(f"END {time.time():.6f} {i} rc={p.returncode}\n")
-EOF
-CONNECT_TRACE="$TRACE_FILE" python3 "$WORK/client.py" "$URL_B" "$LUN_BYTES" "$SLOT" "$WORK/ack.log" "$WORK/model.img" "$WORK/stop" \
-  2>"$WORK/client.err" &
-CLIENT_PID=$!
+CONNECT_TRACE="$TRACE_FILE" start_client "$URL_B" "$LUN_BYTES" "$SLOT"
 
-wait_acks() { # N TIMEOUT_S: until N more acks than now; fails on timeout
-  local want=$(( $(acks) + $1 )) deadline
-  deadline=$(( $(date +%s) + $2 ))
-  while [ "$(acks)" -lt "$want" ]; do
-    kill -0 "$CLIENT_PID" 2>/dev/null || { echo "client ended: $(tail -3 "$WORK/ack.log") $(cat "$WORK/client.err")" >&2; return 1; }
-    [ "$(date +%s)" -lt "$deadline" ] || return 1
-    sleep 0.05
-  done
-}
 wait_acks 200 60 || { echo "client did not start writing" >&2; exit 1; }
 
 echo "failover: $CMDLINE   ($(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'), $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))"
@@ -267,11 +185,7 @@ if [ -n "$BROKEN" ]; then
 fi
 
 # ---- stop the client after its current write; read the LUN back through both NSCs' portals
-touch "$WORK/stop"
-for _ in $(seq 1 300); do grep -q '^END' "$WORK/ack.log" && break; sleep 0.1; done
-grep -q '^END' "$WORK/ack.log" || echo "client did not end cleanly: $(tail -2 "$WORK/ack.log")"
-wait "$CLIENT_PID" 2>/dev/null || true
-CLIENT_PID=""
+stop_client
 OWNER="$(api GET /luns/$LUN/ownership | jq -r .owner)"
 qemu-img convert -f raw -O raw "$URL_B" "$WORK/via-b.img"
 qemu-img convert -f raw -O raw "$URL_A" "$WORK/via-a.img"
@@ -283,33 +197,15 @@ echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores,
 echo "unplanned takeovers (heartbeat timeouts without a drill, from the appliance log): $(unplanned_takeovers)"
 if [ -s "$WORK/incidents" ]; then sed 's/^/  /' "$WORK/incidents"; grep -E 'sees nsc-. .* -> DEAD' "$WORK/appliance.log" | head -6 | sed 's/^/  log: /'; fi
 
-python3 - "$WORK" "$SLOT" "$LUN_BYTES" "$KILLS" "$OWNER" "$CMP_B" "$CMP_A" <<'EOF'
+PYTHONPATH="$ROOT/bench/scripts" python3 - "$WORK" "$SLOT" "$LUN_BYTES" "$KILLS" "$OWNER" "$CMP_B" "$CMP_A" <<'EOF'
 import json, statistics, sys
+from acklog import Replay
 work, slot, lun_bytes, kills, owner, cmp_b, cmp_a = sys.argv[1:]
 slot = int(slot); lun_bytes = int(lun_bytes); nslots = lun_bytes // slot
-expected = [0] * nslots           # last acknowledged pattern (0: never written)
-maybe = [set() for _ in range(nslots)]   # patterns of writes reported failed since the slot's last ack
-acked = fails = restarts = 0
-for l in open(f"{work}/ack.log"):
-    f = l.split()
-    if f[0] == "ACK":
-        s, p = int(f[3]), int(f[4]); expected[s] = p; maybe[s] = set(); acked += 1
-    elif f[0] == "FAIL":
-        s, p = int(f[3]), int(f[4]); maybe[s].add(p); fails += 1
-    elif f[0] == "RESTART":
-        restarts += 1
-def check(path):
-    lost = ghost = 0
-    with open(path, "rb") as img:
-        for s in range(nslots):
-            b = img.read(slot)
-            ok = {expected[s]} | maybe[s]
-            if len(set(b)) != 1 or b[0] not in ok:
-                if expected[s]: lost += 1
-                else: ghost += 1
-    return lost, ghost
-lost_b, ghost_b = check(f"{work}/via-b.img")
-lost_a, ghost_a = check(f"{work}/via-a.img")
+log = Replay(f"{work}/ack.log", nslots)
+acked, fails, restarts = log.acked, log.fails, log.restarts
+lost_b, ghost_b = log.check(f"{work}/via-b.img", slot)
+lost_a, ghost_a = log.check(f"{work}/via-a.img", slot)
 fig = [l.split() for l in open(f"{work}/figures.txt")]
 def col(i): return [float(r[i]) for r in fig]
 def mm(xs): return (statistics.median(xs), max(xs)) if xs else (float("nan"), float("nan"))
