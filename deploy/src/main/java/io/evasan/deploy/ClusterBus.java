@@ -31,7 +31,10 @@ final class ClusterBus {
         hz.setProperty("hazelcast.wait.seconds.before.join", "1");
         hz.setProperty("hazelcast.logging.type", "jdk");
         hz.setProperty("hazelcast.heartbeat.interval.seconds", "1");
-        hz.setProperty("hazelcast.max.no.heartbeat.seconds", "5");
+        // membership only routes the bus: the pair's own heartbeat and lease decide failures, so Hazelcast must not
+        // drop a member that a loaded machine delays (that splits the bus under the pair); a killed member's
+        // connection closes at once anyway
+        hz.setProperty("hazelcast.max.no.heartbeat.seconds", "30");
         NetworkConfig net = hz.getNetworkConfig();
         net.setPort(5701).setPortAutoIncrement(true);
         net.getInterfaces().setEnabled(true).addInterface(host);

@@ -545,7 +545,8 @@ final class ClusterNode implements AutoCloseable {
         dropReplicas();
         role = Role.FOLLOWER;
         while (!closed) {
-            JsonObject r = ask(partner, new JsonObject().put("op", "join"), 60_000);
+            // bounded: this worker also handles heartbeat events, and a leader that dies now must be taken over
+            JsonObject r = ask(partner, new JsonObject().put("op", "join"), 15_000);
             if (r != null) {
                 JsonArray ports = r.getJsonArray("ports");
                 int[] own = ownPortalIndexes();
@@ -622,8 +623,22 @@ final class ClusterNode implements AutoCloseable {
             }
             held.clear();
         }
+        // a takeover that has not finished within a minute says where it stands (an operator's first question)
+        java.util.concurrent.ScheduledFuture<?> watchdog = timer.schedule(() -> {
+            if (role != Role.LEADER && !closed) {
+                StringBuilder b = new StringBuilder("takeover not finished after 60 s; threads:\n");
+                Thread.getAllStackTraces().forEach((t, st) -> {
+                    b.append('"').append(t.getName()).append("\" ").append(t.getState()).append('\n');
+                    for (StackTraceElement el : st) {
+                        b.append("    at ").append(el).append('\n');
+                    }
+                });
+                say(b.toString());
+            }
+        }, 60, TimeUnit.SECONDS);
         try {
             becomeLeader(true, replicas, t0);
+            watchdog.cancel(false);
         } catch (Exception | Error ex) {
             say("takeover failed: " + ex);
             ex.printStackTrace(out);
