@@ -32,9 +32,11 @@ import static io.evasan.mapping.pldmc.PldmcLogDescriptor.*;
  * ends at the first record valid in neither copy (a torn tail), and a copy found damaged is
  * rewritten by an immediate checkpoint. A record damaged in both copies with a valid record after
  * it is damage, not a torn tail, when that record had been forced: open then fails with
- * CORRUPT_METADATA rather than drop acknowledged records. In fsync mode every record was forced
- * when appended; in fsync-off mode a FORCED record follows each {@link #force}, so a damaged
- * record with no FORCED record after it was never forced — a power cut tore and reordered the
+ * CORRUPT_METADATA rather than drop acknowledged records. The records say whether it had, not the
+ * mode that opens the log (an operator may switch fsync between runs): in fsync mode each record
+ * is a SYNC_TXN, appended only once every record before it is durable (each append forces, and
+ * open forces what it found); in fsync-off mode a FORCED record follows each {@link #force}. A
+ * damaged record with neither after it was never forced — a power cut tore and reordered the
  * unforced tail — and the log ends before it. Not thread-safe: the caller serialises (mapping's
  * metadata lock).
  */
@@ -150,13 +152,13 @@ public final class PldmcLog implements AutoCloseable {
             }
             // a crash (kill -9) tears at most the last record; a power cut tears and reorders only what was not
             // forced. A broken record followed by valid ones is damage, not a torn tail, when it had been forced:
-            // in fsync mode always, in fsync-off mode when a FORCED record follows it
+            // when a FORCED or SYNC_TXN record follows it (whichever mode wrote the log, whichever opens it)
             for (ByteBuffer f : new ByteBuffer[] {ha ? fa : null, hb ? fb : null}) {
                 if (f != null && pos + REC_MIN_LENGTH <= f.limit()) {
                     int len = f.getInt(pos + REC_LENGTH_OFFSET);
                     if (len >= REC_MIN_LENGTH && len <= REC_MAX_LENGTH && pos + (long) len < f.limit()
                             && validRecordLength(f, pos + len, seq + 1) > 0) {
-                        if (fsync || forcedRecordFollows(f, pos + len, seq + 1)) {
+                        if (forcedRecordFollows(f, pos + len, seq + 1)) {
                             throw new StorageException(ErrorCode.CORRUPT_METADATA, "PLDMC generation " + gen
                                     + ": record " + seq + " at offset " + pos
                                     + " is damaged in both copies and later records follow");
@@ -191,6 +193,11 @@ public final class PldmcLog implements AutoCloseable {
             if (b.size() > endPos) {
                 b.truncate(endPos);
             }
+            if (fsync) {
+                // what an fsync-off run left unforced becomes durable before the first SYNC_TXN vouches for it
+                a.force(false);
+                b.force(false);
+            }
             for (Long other : gens.keySet()) {
                 if (!other.equals(gen)) {
                     deleteGeneration(other);
@@ -208,10 +215,13 @@ public final class PldmcLog implements AutoCloseable {
         writeGeneration(1, sink -> { });
     }
 
-    /** Whether a FORCED record is among the valid records from {@code pos} on (numbered from {@code seq}). */
+    /**
+     * Whether a FORCED or SYNC_TXN record (proof that the records before it were forced) is among the
+     * valid records from {@code pos} on (numbered from {@code seq}).
+     */
     private static boolean forcedRecordFollows(ByteBuffer f, int pos, long seq) {
         for (int len; (len = validRecordLength(f, pos, seq)) > 0; pos += len, seq++) {
-            if (f.getInt(pos + REC_TYPE_OFFSET) == TYPE_FORCED) {
+            if (provesEarlierForced(f.getInt(pos + REC_TYPE_OFFSET))) {
                 return true;
             }
         }
@@ -265,8 +275,14 @@ public final class PldmcLog implements AutoCloseable {
         return bytesSinceCheckpoint() > Math.max(minCompactBytes, 2 * checkpointEnd);
     }
 
-    /** Appends one record to both copies; durable on return. Nothing is advanced on failure. */
+    /**
+     * Appends one record to both copies (in fsync mode a SYNC_TXN, forced); durable on return in
+     * fsync mode. Nothing is advanced on failure.
+     */
     public void append(Txn txn) {
+        if (fsync) {
+            txn.sync();
+        }
         ByteBuffer rec = txn.seal(nextSeq);
         int len = rec.remaining();
         try {

@@ -49,7 +49,9 @@ import java.util.zip.CRC32C;
  * </pre>
  *
  * A FORCED record has no ops: in fsync-off mode it is appended right after a force of both copies
- * returned, so it proves every record before it reached stable storage.
+ * returned, so it proves every record before it reached stable storage. SYNC_TXN=4 is a TXN appended
+ * in fsync mode (each append forced before the next, and open forces what it found before the
+ * first): it proves the same. So a record says how the log was written, whatever mode opens it.
  *
  * A record is valid when its length is in bounds, its CRC matches and its sequence number is the
  * expected next one. Reading stops at the first record that is valid in neither copy (a torn
@@ -77,6 +79,13 @@ public final class PldmcLogDescriptor {
     public static final int TYPE_CKPT_END = 2;
     /** No ops; appended after a force in fsync-off mode: every record before it is on stable storage. */
     public static final int TYPE_FORCED = 3;
+    /** A TXN appended in fsync mode: every record before it was on stable storage when it was written. */
+    public static final int TYPE_SYNC_TXN = 4;
+
+    /** Whether a valid record of {@code type} proves every record before it reached stable storage. */
+    public static boolean provesEarlierForced(int type) {
+        return type == TYPE_FORCED || type == TYPE_SYNC_TXN;
+    }
 
     public static final byte OP_SET = 1;
     public static final byte OP_RSD_ADD = 2;

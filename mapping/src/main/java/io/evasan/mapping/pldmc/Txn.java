@@ -94,6 +94,17 @@ public final class Txn {
         return this;
     }
 
+    /**
+     * Marks this TXN as appended in fsync mode (every record before it is durable); a FORCED or
+     * checkpoint-end record keeps its type.
+     */
+    public Txn sync() {
+        if (type == TYPE_TXN) {
+            type = TYPE_SYNC_TXN;
+        }
+        return this;
+    }
+
     /** Marks this record as the end of a checkpoint. */
     public Txn checkpointEnd() {
         type = TYPE_CKPT_END;

@@ -19,8 +19,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * fsync-off mode: a record torn in both copies with valid records after it is a power cut's work when no force
- * covered it (the log ends there), and damage when a FORCED record after it proves it had been forced.
+ * A record torn in both copies with valid records after it is a power cut's work when no force covered it (the log
+ * ends there), and damage when a FORCED record (fsync-off mode) or a SYNC_TXN (fsync mode) after it proves it had
+ * been forced: judged by how the log was written, not by the mode that opens it.
  */
 class PldmcForcedRecordTest {
     @TempDir
@@ -102,6 +103,53 @@ class PldmcForcedRecordTest {
         int victim = s.get(s.size() - 3);   // segment 2's record, before the FORCED one
         tear(a, victim);
         tear(b, victim);
+        StorageException e = assertThrows(StorageException.class, () -> PldmcLog.open(dir, false, 1 << 20, new Sets()));
+        assertEquals(ErrorCode.CORRUPT_METADATA, e.code());
+        assertTrue(e.getMessage().contains("damaged in both copies"), e.getMessage());
+    }
+
+    /**
+     * SnapshotPowerCutTest (seed -4277299588526785379, mapFsync false) wrote the log in fsync-off mode and reopened it
+     * after the cut with the default options (fsync on): the unforced tail's torn record was taken for damage.
+     */
+    @Test
+    void shouldEndAnFsyncOffLogAtItsTornUnforcedRecordWhenOpenedInFsyncMode() throws IOException {
+        try (PldmcLog log = PldmcLog.open(dir, false, 1 << 20, new Sets())) {
+            append(log, 1);
+            log.force();
+            append(log, 2);
+            append(log, 3);       // 2 and 3 never forced
+        }
+        List<Integer> s = starts(dir.resolve(PldmcLogDescriptor.fileName(1, 'a')));
+        int torn = s.get(s.size() - 2);
+        for (char c : new char[] {'a', 'b'}) {
+            tear(dir.resolve(PldmcLogDescriptor.fileName(1, c)), torn);
+        }
+        Sets replayed = new Sets();
+        try (PldmcLog log = PldmcLog.open(dir, true, 1 << 20, replayed)) {
+            assertEquals(torn, log.sizeBytes(), "the log ends at the torn record");
+            append(log, 4);
+        }
+        assertEquals(1, replayed.sets.size(), "only the forced change survives");
+        Sets again = new Sets();
+        try (PldmcLog log = PldmcLog.open(dir, false, 1 << 20, again)) {
+            assertEquals(List.of(1, 4), again.sets.stream().map(x -> x[1]).toList(), "appended after the torn tail");
+        }
+    }
+
+    /** The other way round: a log written in fsync mode keeps refusing a record damaged in the middle. */
+    @Test
+    void shouldRefuseAnFsyncLogsDamagedMiddleRecordWhenOpenedInFsyncOffMode() throws IOException {
+        try (PldmcLog log = PldmcLog.open(dir, true, 1 << 20, new Sets())) {
+            append(log, 1);
+            append(log, 2);
+            append(log, 3);       // each forced when appended
+        }
+        List<Integer> s = starts(dir.resolve(PldmcLogDescriptor.fileName(1, 'a')));
+        int victim = s.get(s.size() - 2);
+        for (char c : new char[] {'a', 'b'}) {
+            tear(dir.resolve(PldmcLogDescriptor.fileName(1, c)), victim);
+        }
         StorageException e = assertThrows(StorageException.class, () -> PldmcLog.open(dir, false, 1 << 20, new Sets()));
         assertEquals(ErrorCode.CORRUPT_METADATA, e.code());
         assertTrue(e.getMessage().contains("damaged in both copies"), e.getMessage());
