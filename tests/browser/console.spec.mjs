@@ -56,6 +56,24 @@ try {
     return line === undefined ? null : Number(line.slice(line.lastIndexOf(' ') + 1));
   };
 
+  /**
+   * Clicks {@code button} until {@code dialog} is open: a live redraw that replaces the button between the press and
+   * the release swallows the click (as it would a person's), so a click that opened nothing is made again.
+   */
+  const openDialog = async (button, dialog) => {
+    for (let attempt = 1; ; attempt++) {
+      await button.click();
+      try {
+        await dialog.waitFor({ timeout: 3000 });
+        return;
+      } catch (e) {
+        if (attempt >= 5) {
+          throw e;
+        }
+      }
+    }
+  };
+
   step('LUN list: create dialog shows the server error next to the name field');
   await page.locator('#nav a[data-nav="luns"]').click();
   await page.getByTestId('lun-table').locator('table').waitFor();
@@ -103,8 +121,8 @@ try {
   await page.getByTestId('snapshot-dialog').waitFor({ state: 'detached' });
 
   step('Present snap1 to a host (read-write): a missing host LUN is refused at its field, then host LUN 7');
-  await page.getByTestId('present-snapshot-snap1').click();
   const pdlg = page.getByTestId('present-snapshot-dialog');
+  await openDialog(page.getByTestId('present-snapshot-snap1'), pdlg);
   await pdlg.getByTestId('snapshot-present-initiator').fill('iqn.2026-11.test:backup');
   await pdlg.getByTestId('present-snapshot-dialog-submit').click();
   await pdlg.locator('.field-error[data-fields~="hostLun"]').filter({ hasText: /\S/ }).waitFor();
