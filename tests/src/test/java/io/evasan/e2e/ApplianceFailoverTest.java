@@ -9,23 +9,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -43,7 +32,6 @@ class ApplianceFailoverTest {
     private static final int LEN = 64 << 10;
     private static final int WRITES = 400;
     private static final long LUN_BYTES = 64L << 20;
-    private static final Pattern ACK = Pattern.compile("^wrote (\\d+)/(\\d+) bytes at offset (\\d+)");
 
     @TempDir
     Path dir;
@@ -82,68 +70,25 @@ class ApplianceFailoverTest {
             String viaB = "iscsi://127.0.0.1:" + app.iscsiPort(victim, 0) + "/" + iqn + "/1";
             String viaA = "iscsi://127.0.0.1:" + app.iscsiPort(survivor, 0) + "/" + iqn + "/1";
 
-            long[] offs = new long[WRITES];
-            List<String> cmd = new ArrayList<>(List.of("stdbuf", "-oL", "qemu-io", "-f", "raw"));
-            for (int i = 0; i < WRITES; i++) {
-                offs[i] = (long) rnd.nextInt((int) (LUN_BYTES / LEN)) * LEN;
-                cmd.add("-c");
-                cmd.add("write -P " + (i % 250 + 1) + " " + offs[i] + " " + LEN);
-            }
-            cmd.add(viaB);
-            Process q = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            List<String> out = java.util.Collections.synchronizedList(new ArrayList<>());
-            List<Long> ackNanos = java.util.Collections.synchronizedList(new ArrayList<>());
-            int faultAt = 20 + rnd.nextInt(WRITES / 2);
-            CountDownLatch faultPoint = new CountDownLatch(faultAt);
-            Thread reader = new Thread(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(q.getInputStream(), StandardCharsets.UTF_8))) {
-                    String l;
-                    while ((l = r.readLine()) != null) {
-                        out.add(l);
-                        if (l.startsWith("wrote ")) {
-                            ackNanos.add(System.nanoTime());
-                            faultPoint.countDown();
-                        }
-                    }
-                } catch (IOException ignored) {
-                    // client gone
-                }
-            });
-            reader.start();
-            assertTrue(faultPoint.await(120, TimeUnit.SECONDS), "fewer than " + faultAt + " writes acknowledged: " + out);
+            PatternStream q = PatternStream.start(rnd, WRITES, LUN_BYTES, LEN, List.of(), viaB);
+            int faultAt = q.faultAt();
+            assertTrue(q.awaitFaultPoint(120), "fewer than " + faultAt + " writes acknowledged: " + q.tail());
             long t0 = System.nanoTime();
-            int ackedBefore = ackNanos.size();
-            AtomicReference<DrillReport> report = new AtomicReference<>();
-            DrillReport r = kind.equals("kill") ? app.pair().kill(victim) : app.pair().hang(victim);
-            report.set(r);
-            assertTrue(q.waitFor(180, TimeUnit.SECONDS), "qemu-io did not finish after the " + kind + ": " + tail(out));
-            reader.join(5000);
-            Map<Integer, Set<Integer>> allowed = new HashMap<>();
-            int n = 0;
-            long firstAfter = -1;
-            synchronized (out) {
-                for (String l : out) {
-                    Matcher m = ACK.matcher(l);
-                    if (m.find()) {
-                        assertEquals(offs[n], Long.parseLong(m.group(3)), "acknowledgements out of order");
-                        allowed.put((int) (offs[n] / LEN), new HashSet<>(Set.of(n % 250 + 1)));
-                        n++;
-                    }
-                }
+            int ackedBefore = q.acknowledged();
+            if (kind.equals("kill")) {
+                app.pair().kill(victim);
+            } else {
+                app.pair().hang(victim);
             }
-            synchronized (ackNanos) {
-                for (int i = ackedBefore; i < ackNanos.size(); i++) {
-                    if (ackNanos.get(i) > t0) {
-                        firstAfter = ackNanos.get(i) - t0;
-                        break;
-                    }
-                }
-            }
+            assertTrue(q.finish(180), "qemu-io did not finish after the " + kind + ": " + q.tail());
+            Map<Integer, Set<Integer>> allowed = q.allowed(false);
+            int n = q.acknowledgedLines();
+            long firstAfter = q.firstAckAfter(t0, ackedBefore);
             DrillReport done = app.pair().drills().get(0);
             System.out.println(kind + " of " + victim + " at acknowledgement " + faultAt + ": " + done);
             System.out.printf("%s -> first write acknowledged to qemu-io after the fault: %.0f ms (%d of %d writes "
                     + "acknowledged, qemu-io exit %d)%n", kind, firstAfter / 1e6, n, WRITES, q.exitValue());
-            assertEquals(0, q.exitValue(), "qemu-io reconnected and carried on: " + tail(out));
+            assertEquals(0, q.exitValue(), "qemu-io reconnected and carried on: " + q.tail());
             assertEquals(WRITES, n, "every write acknowledged after reconnecting");
             assertTrue(firstAfter > 0, "a write was served after the fault");
             assertEquals(survivor, app.pair().ownership(lun.id()).owner());
@@ -159,12 +104,6 @@ class ApplianceFailoverTest {
             assertEquals(victim, app.pair().ownership(lun.id()).owner());
             SlotImage.verify(dir.resolve("image.raw"), viaB, LUN_BYTES, LEN, allowed,
                     "after " + victim + " returned and lunb failed back (seed " + seed + ")");
-        }
-    }
-
-    private static String tail(List<String> out) {
-        synchronized (out) {
-            return String.join("\n", out.subList(Math.max(0, out.size() - 15), out.size()));
         }
     }
 }

@@ -5,19 +5,12 @@ import io.evasan.raid.ChildJvm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -41,7 +34,6 @@ class ClusteredCellTest {
     private static final int WRITES = 300;
     private static final long LUN_BYTES = 64L << 20;
     private static final String IQN = "iqn.2026-11.io.evasan:nsc0";
-    private static final Pattern ACK = Pattern.compile("^wrote (\\d+)/(\\d+) bytes at offset (\\d+)");
     private static final Pattern TOOK_OVER = Pattern.compile("took over as leader (\\d+) ms after .*?; (\\d+) mirrored writes");
 
     @TempDir
@@ -94,44 +86,18 @@ class ClusteredCellTest {
 
             String viaB = "iscsi://127.0.0.1:" + (iscsi + 2) + "/" + IQN + "/0";   // B's own portal (taken over)
             String viaA = "iscsi://127.0.0.1:" + iscsi + "/" + IQN + "/0";         // A's own portal
-            long[] offs = new long[WRITES];
-            List<String> cmd = new ArrayList<>(List.of("stdbuf", "-oL", "qemu-io", "-f", "raw", "-t", "writeback"));
-            for (int i = 0; i < WRITES; i++) {
-                offs[i] = (long) rnd.nextInt((int) (LUN_BYTES / LEN)) * LEN;
-                cmd.add("-c");
-                cmd.add("write -P " + (i % 250 + 1) + " " + offs[i] + " " + LEN);
-            }
-            cmd.add(viaB);
-            Process q = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            List<String> out = java.util.Collections.synchronizedList(new ArrayList<>());
-            List<Long> ackNanos = java.util.Collections.synchronizedList(new ArrayList<>());
-            int faultAt = 20 + rnd.nextInt(WRITES / 2);
-            CountDownLatch faultPoint = new CountDownLatch(faultAt);
-            Thread reader = new Thread(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(q.getInputStream(), StandardCharsets.UTF_8))) {
-                    String l;
-                    while ((l = r.readLine()) != null) {
-                        out.add(l);
-                        if (l.startsWith("wrote ")) {
-                            ackNanos.add(System.nanoTime());
-                            faultPoint.countDown();
-                        }
-                    }
-                } catch (IOException ignored) {
-                    // client gone
-                }
-            });
-            reader.start();
-            assertTrue(faultPoint.await(120, TimeUnit.SECONDS), "fewer than " + faultAt + " writes acknowledged: " + out);
+            PatternStream q = PatternStream.start(rnd, WRITES, LUN_BYTES, LEN, List.of("-t", "writeback"), viaB);
+            int faultAt = q.faultAt();
+            assertTrue(q.awaitFaultPoint(120), "fewer than " + faultAt + " writes acknowledged: " + q.tail());
             long t0 = System.nanoTime();
-            int ackedBefore = ackNanos.size();
+            int ackedBefore = q.acknowledged();
             Path image = dir.resolve("image.raw");
             if (hang) {
                 signal("STOP", b.pid());
                 // a stopped process keeps its sockets: B's addresses stay unreachable until it exits (on loopback no
                 // address can move). A serves through its own portal meanwhile, every acknowledged write with it.
                 await(a, "took over as leader", 30_000);
-                Map<Integer, Set<Integer>> sofar = acknowledged(out, offs, true);
+                Map<Integer, Set<Integer>> sofar = q.allowed(true);
                 SlotImage.verify(image, viaA, LUN_BYTES, LEN, sofar,
                         "while the old leader B is stopped, through A's own portal (seed " + seed + ")");
                 signal("CONT", b.pid());
@@ -142,29 +108,10 @@ class ClusteredCellTest {
             } else {
                 b.kill9();
             }
-            assertTrue(q.waitFor(180, TimeUnit.SECONDS), "qemu-io did not finish after the " + kind + ": " + tail(out));
-            reader.join(5000);
-            Map<Integer, Set<Integer>> allowed = new HashMap<>();
-            int n = 0;
-            synchronized (out) {
-                for (String l : out) {
-                    Matcher m = ACK.matcher(l);
-                    if (m.find()) {
-                        assertEquals(offs[n], Long.parseLong(m.group(3)), "acknowledgements out of order");
-                        allowed.put((int) (offs[n] / LEN), new HashSet<>(Set.of(n % 250 + 1)));
-                        n++;
-                    }
-                }
-            }
-            long firstAfter = -1;
-            synchronized (ackNanos) {
-                for (int i = ackedBefore; i < ackNanos.size(); i++) {
-                    if (ackNanos.get(i) > t0) {
-                        firstAfter = ackNanos.get(i) - t0;
-                        break;
-                    }
-                }
-            }
+            assertTrue(q.finish(180), "qemu-io did not finish after the " + kind + ": " + q.tail());
+            Map<Integer, Set<Integer>> allowed = q.allowed(false);
+            int n = q.acknowledgedLines();
+            long firstAfter = q.firstAckAfter(t0, ackedBefore);
             await(a, "took over as leader", 30_000);
             String took = a.lines().stream().filter(l -> l.contains("took over as leader")).findFirst().orElseThrow();
             Matcher tm = TOOK_OVER.matcher(took);
@@ -173,7 +120,7 @@ class ClusteredCellTest {
             System.out.println(kind + " of the leader B at acknowledgement " + faultAt + ": " + took);
             System.out.printf("%s -> first write acknowledged to qemu-io after the fault: %.0f ms (%d of %d writes "
                     + "acknowledged, qemu-io exit %d)%n", kind, firstAfter / 1e6, n, WRITES, q.exitValue());
-            assertEquals(0, q.exitValue(), "qemu-io reconnected and carried on: " + tail(out));
+            assertEquals(0, q.exitValue(), "qemu-io reconnected and carried on: " + q.tail());
             assertEquals(WRITES, n, "every write acknowledged after reconnecting");
             assertTrue(firstAfter > 0, "a write was served after the fault");
             SlotImage.verify(image, viaB, LUN_BYTES, LEN, allowed,
@@ -200,36 +147,8 @@ class ClusteredCellTest {
         }
     }
 
-    /**
-     * Each written slot's allowed fill after the writes acknowledged so far (the newest per slot); with
-     * {@code inFlight}, the next write's fill is allowed too (it may have reached the mirror unacknowledged).
-     */
-    private static Map<Integer, Set<Integer>> acknowledged(List<String> out, long[] offs, boolean inFlight) {
-        Map<Integer, Set<Integer>> allowed = new HashMap<>();
-        int n = 0;
-        synchronized (out) {
-            for (String l : out) {
-                if (ACK.matcher(l).find()) {
-                    allowed.put((int) (offs[n] / LEN), new HashSet<>(Set.of(n % 250 + 1)));
-                    n++;
-                }
-            }
-        }
-        if (inFlight && n < offs.length) {
-            int slot = (int) (offs[n] / LEN);
-            allowed.computeIfAbsent(slot, k -> new HashSet<>(Set.of(0))).add(n % 250 + 1);
-        }
-        return allowed;
-    }
-
     private static void signal(String sig, long pid) throws Exception {
         Process p = new ProcessBuilder("kill", "-" + sig, Long.toString(pid)).redirectErrorStream(true).start();
         p.waitFor(10, TimeUnit.SECONDS);
-    }
-
-    private static String tail(List<String> out) {
-        synchronized (out) {
-            return String.join("\n", out.subList(Math.max(0, out.size() - 15), out.size()));
-        }
     }
 }

@@ -40,12 +40,20 @@ final class BusLink implements MirrorLink {
             throw new StorageException(ErrorCode.BUSY, "mirror endpoint of " + cache + " at " + holder
                     + " did not register within 10 s");
         }
+        channel = patientChannel(vertx, owner, holder, cache, registry);
+    }
+
+    /**
+     * The sending side of {@code owner}'s cache {@code cache} mirrored to {@code holder}: never "lost" on its own (a
+     * controller that cannot reach its partner must not acknowledge unmirrored writes until the pair has decided who
+     * survives, which then calls {@code partnerLost}); until then writers wait (back-pressure).
+     */
+    static EventBusMirrorChannel patientChannel(Vertx vertx, String owner, String holder, String cache,
+                                                MeterRegistry registry) {
         MirrorStats stats = registry == null ? new MirrorStats(owner, holder, cache)
                 : new MirrorStats(registry, owner, holder, cache);
-        // never "lost" on its own: a controller that cannot reach its partner must not acknowledge unmirrored writes
-        // until the pair has decided who survives (its takeover calls cut); until then writers wait (back-pressure)
         MirrorOptions mo = MirrorOptions.defaults(owner, holder);
-        channel = new EventBusMirrorChannel(vertx, cache, mo.withTimeout(mo.timeoutMillis(), Integer.MAX_VALUE), stats);
+        return new EventBusMirrorChannel(vertx, cache, mo.withTimeout(mo.timeoutMillis(), Integer.MAX_VALUE), stats);
     }
 
     @Override

@@ -3,8 +3,6 @@ package io.evasan.nsc.cell.pair;
 import io.evasan.nsc.cache.MirrorChannel;
 import io.evasan.nsc.cache.impl.MirrorReplica;
 import io.evasan.nsc.cell.mirror.EventBusMirrorChannel;
-import io.evasan.nsc.cell.mirror.MirrorOptions;
-import io.evasan.nsc.cell.mirror.MirrorStats;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 
@@ -21,10 +19,7 @@ final class RemoteLink implements MirrorLink {
     RemoteLink(Vertx vertx, MirrorHost host, String owner, String holder, String cache, MeterRegistry registry) {
         this.host = host;
         this.cache = cache;
-        MirrorStats stats = registry == null ? new MirrorStats(owner, holder, cache)
-                : new MirrorStats(registry, owner, holder, cache);
-        MirrorOptions mo = MirrorOptions.defaults(owner, holder);
-        channel = new EventBusMirrorChannel(vertx, cache, mo.withTimeout(mo.timeoutMillis(), Integer.MAX_VALUE), stats);
+        channel = BusLink.patientChannel(vertx, owner, holder, cache, registry);
     }
 
     @Override
