@@ -16,16 +16,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 umask 077
 JAR=deploy/target/evasan-appliance.jar
-if [ -n "${EVASAN_APPLIANCE_CLASSPATH:-}" ]; then
-  MAIN=(-cp "$EVASAN_APPLIANCE_CLASSPATH" io.evasan.deploy.Appliance)
-else
+MAIN=()
+need_main() {   # the launcher, built first when missing or older than the sources (run and drill start only)
+  if [ -n "${EVASAN_APPLIANCE_CLASSPATH:-}" ]; then
+    MAIN=(-cp "$EVASAN_APPLIANCE_CLASSPATH" io.evasan.deploy.Appliance)
+    return
+  fi
   if [ ! -f "$JAR" ] || [ -n "$(find . -path '*/src/main/*' -newer "$JAR" -print -quit)" ] \
      || [ -n "$(find . -name pom.xml -newer "$JAR" -print -quit)" ]; then
     echo "building the appliance (first run or sources changed)..." >&2
     mvn -q -B -ntp -pl deploy -am package -DskipTests
   fi
   MAIN=(-cp "$JAR" io.evasan.deploy.Appliance)
-fi
+}
 
 cmd=run
 case "${1:-}" in
@@ -67,12 +70,21 @@ case $cmd in
     ;;
   drill)
     what=${1:?kill, stop, cont or start}; nsc=${2:?A or B}; data=${3:-data-cell}
+    case $nsc in A|B) ;; *) echo "evasan-cell: drill $what: the controller is A or B, got $nsc" >&2; exit 2 ;; esac
     f=$(pidfile "$data" "$nsc")
+    if [ "$what" != start ] && ! { [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null; }; then
+      echo "evasan-cell: drill $what: controller $nsc is not running (no live pid in $f)" >&2; exit 2
+    fi
+    if [ "$what" = start ] && [ ! -f "$data/cell-args" ]; then
+      echo "evasan-cell: drill start: $data/cell-args missing (start the cell with deploy/cell.sh --data-dir $data first)" >&2
+      exit 2
+    fi
     case $what in
       kill) kill -KILL "$(cat "$f")"; echo "evasan-cell: SIGKILL to controller $nsc" ;;
       stop) kill -STOP "$(cat "$f")"; echo "evasan-cell: SIGSTOP to controller $nsc (resume: $0 drill cont $nsc)" ;;
       cont) kill -CONT "$(cat "$f")"; echo "evasan-cell: SIGCONT to controller $nsc" ;;
       start)
+        need_main
         args_file="$data/cell-args"
         mapfile -t saved <"$args_file"
         start_one "$nsc" "$data" "${saved[@]}" ;;
@@ -80,6 +92,7 @@ case $cmd in
     esac
     ;;
   run)
+    need_main
     data=data-cell; args=()
     have_cluster=no; have_port=no; have_mgmt=no
     while [ $# -gt 0 ]; do

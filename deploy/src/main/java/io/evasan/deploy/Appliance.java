@@ -136,6 +136,12 @@ public final class Appliance implements Callable<Integer> {
             System.err.println("evasan: --status does not apply to a clustered controller");
             return 2;
         }
+        if (iscsiPort < 1 || iscsiPort > 65532) {
+            // the four portals' addresses move between the processes: they must be fixed and known to both
+            System.err.println("evasan: --cluster needs a fixed --iscsi-port (1..65532, the first of four), got "
+                    + iscsiPort);
+            return 2;
+        }
         io.vertx.core.Vertx bus = ClusterBus.start(cluster, iscsiHost);
         ClusterNode node;
         try {

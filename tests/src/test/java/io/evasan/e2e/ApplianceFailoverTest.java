@@ -70,40 +70,41 @@ class ApplianceFailoverTest {
             String viaB = "iscsi://127.0.0.1:" + app.iscsiPort(victim, 0) + "/" + iqn + "/1";
             String viaA = "iscsi://127.0.0.1:" + app.iscsiPort(survivor, 0) + "/" + iqn + "/1";
 
-            PatternStream q = PatternStream.start(rnd, WRITES, LUN_BYTES, LEN, List.of(), viaB);
-            int faultAt = q.faultAt();
-            assertTrue(q.awaitFaultPoint(120), "fewer than " + faultAt + " writes acknowledged: " + q.tail());
-            long t0 = System.nanoTime();
-            int ackedBefore = q.acknowledged();
-            if (kind.equals("kill")) {
-                app.pair().kill(victim);
-            } else {
-                app.pair().hang(victim);
-            }
-            assertTrue(q.finish(180), "qemu-io did not finish after the " + kind + ": " + q.tail());
-            Map<Integer, Set<Integer>> allowed = q.allowed(false);
-            int n = q.acknowledgedLines();
-            long firstAfter = q.firstAckAfter(t0, ackedBefore);
-            DrillReport done = app.pair().drills().get(0);
-            System.out.println(kind + " of " + victim + " at acknowledgement " + faultAt + ": " + done);
-            System.out.printf("%s -> first write acknowledged to qemu-io after the fault: %.0f ms (%d of %d writes "
-                    + "acknowledged, qemu-io exit %d)%n", kind, firstAfter / 1e6, n, WRITES, q.exitValue());
-            assertEquals(0, q.exitValue(), "qemu-io reconnected and carried on: " + q.tail());
-            assertEquals(WRITES, n, "every write acknowledged after reconnecting");
-            assertTrue(firstAfter > 0, "a write was served after the fault");
-            assertEquals(survivor, app.pair().ownership(lun.id()).owner());
-            assertEquals("holds generation " + (victim == NscId.A ? 2 : 1), app.pair().leaseState(survivor),
-                    "the survivor holds the quorum lease");
-            SlotImage.verify(dir.resolve("image.raw"), viaB, LUN_BYTES, LEN, allowed,
-                    "after the " + kind + ", through " + victim + "'s portal served by " + survivor + " (seed " + seed + ")");
-            SlotImage.verify(dir.resolve("image.raw"), viaA, LUN_BYTES, LEN, allowed,
-                    "after the " + kind + ", through " + survivor + "'s own portal (seed " + seed + ")");
+            try (PatternStream q = PatternStream.start(rnd, WRITES, LUN_BYTES, LEN, List.of(), viaB)) {
+                int faultAt = q.faultAt();
+                assertTrue(q.awaitFaultPoint(120), "fewer than " + faultAt + " writes acknowledged: " + q.tail());
+                long t0 = System.nanoTime();
+                int ackedBefore = q.acknowledged();
+                if (kind.equals("kill")) {
+                    app.pair().kill(victim);
+                } else {
+                    app.pair().hang(victim);
+                }
+                assertTrue(q.finish(180), "qemu-io did not finish after the " + kind + ": " + q.tail());
+                Map<Integer, Set<Integer>> allowed = q.allowed(false);
+                int n = q.acknowledgedLines();
+                long firstAfter = q.firstAckAfter(t0, ackedBefore);
+                DrillReport done = app.pair().drills().get(0);
+                System.out.println(kind + " of " + victim + " at acknowledgement " + faultAt + ": " + done);
+                System.out.printf("%s -> first write acknowledged to qemu-io after the fault: %.0f ms (%d of %d writes "
+                        + "acknowledged, qemu-io exit %d)%n", kind, firstAfter / 1e6, n, WRITES, q.exitValue());
+                assertEquals(0, q.exitValue(), "qemu-io reconnected and carried on: " + q.tail());
+                assertEquals(WRITES, n, "every write acknowledged after reconnecting");
+                assertTrue(firstAfter > 0, "a write was served after the fault");
+                assertEquals(survivor, app.pair().ownership(lun.id()).owner());
+                assertEquals("holds generation " + (victim == NscId.A ? 2 : 1), app.pair().leaseState(survivor),
+                        "the survivor holds the quorum lease");
+                SlotImage.verify(dir.resolve("image.raw"), viaB, LUN_BYTES, LEN, allowed,
+                        "after the " + kind + ", through " + victim + "'s portal served by " + survivor + " (seed " + seed + ")");
+                SlotImage.verify(dir.resolve("image.raw"), viaA, LUN_BYTES, LEN, allowed,
+                        "after the " + kind + ", through " + survivor + "'s own portal (seed " + seed + ")");
 
-            List<Integer> back = app.pair().restart(victim);
-            assertTrue(back.contains(lun.id()), "lunb fails back to " + victim + ": " + back);
-            assertEquals(victim, app.pair().ownership(lun.id()).owner());
-            SlotImage.verify(dir.resolve("image.raw"), viaB, LUN_BYTES, LEN, allowed,
-                    "after " + victim + " returned and lunb failed back (seed " + seed + ")");
+                List<Integer> back = app.pair().restart(victim);
+                assertTrue(back.contains(lun.id()), "lunb fails back to " + victim + ": " + back);
+                assertEquals(victim, app.pair().ownership(lun.id()).owner());
+                SlotImage.verify(dir.resolve("image.raw"), viaB, LUN_BYTES, LEN, allowed,
+                        "after " + victim + " returned and lunb failed back (seed " + seed + ")");
+            }
         }
     }
 }

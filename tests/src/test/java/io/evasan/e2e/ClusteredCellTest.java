@@ -86,55 +86,57 @@ class ClusteredCellTest {
 
             String viaB = "iscsi://127.0.0.1:" + (iscsi + 2) + "/" + IQN + "/0";   // B's own portal (taken over)
             String viaA = "iscsi://127.0.0.1:" + iscsi + "/" + IQN + "/0";         // A's own portal
-            PatternStream q = PatternStream.start(rnd, WRITES, LUN_BYTES, LEN, List.of("-t", "writeback"), viaB);
-            int faultAt = q.faultAt();
-            assertTrue(q.awaitFaultPoint(120), "fewer than " + faultAt + " writes acknowledged: " + q.tail());
-            long t0 = System.nanoTime();
-            int ackedBefore = q.acknowledged();
-            Path image = dir.resolve("image.raw");
-            if (hang) {
-                signal("STOP", b.pid());
-                // a stopped process keeps its sockets: B's addresses stay unreachable until it exits (on loopback no
-                // address can move). A serves through its own portal meanwhile, every acknowledged write with it.
+            try (PatternStream q = PatternStream.start(rnd, WRITES, LUN_BYTES, LEN, List.of("-t", "writeback"),
+                    viaB)) {
+                int faultAt = q.faultAt();
+                assertTrue(q.awaitFaultPoint(120), "fewer than " + faultAt + " writes acknowledged: " + q.tail());
+                long t0 = System.nanoTime();
+                int ackedBefore = q.acknowledged();
+                Path image = dir.resolve("image.raw");
+                if (hang) {
+                    signal("STOP", b.pid());
+                    // a stopped process keeps its sockets: B's addresses stay unreachable until it exits (on loopback no
+                    // address can move). A serves through its own portal meanwhile, every acknowledged write with it.
+                    await(a, "took over as leader", 30_000);
+                    Map<Integer, Set<Integer>> sofar = q.allowed(true);
+                    SlotImage.verify(image, viaA, LUN_BYTES, LEN, sofar,
+                            "while the old leader B is stopped, through A's own portal (seed " + seed + ")");
+                    signal("CONT", b.pid());
+                    assertEquals(75, b.waitFor(60), "the resumed old leader halts: " + String.join("\n", b.lines()));
+                    // fenced at its next renewal, or when it sees its partner silent and proves the lease on the drives
+                    assertTrue(b.lines().stream().anyMatch(l -> l.contains("quorum lease")
+                            && l.contains("halting without writing")), String.join("\n", b.lines()));
+                } else {
+                    b.kill9();
+                }
+                assertTrue(q.finish(180), "qemu-io did not finish after the " + kind + ": " + q.tail());
+                Map<Integer, Set<Integer>> allowed = q.allowed(false);
+                int n = q.acknowledgedLines();
+                long firstAfter = q.firstAckAfter(t0, ackedBefore);
                 await(a, "took over as leader", 30_000);
-                Map<Integer, Set<Integer>> sofar = q.allowed(true);
-                SlotImage.verify(image, viaA, LUN_BYTES, LEN, sofar,
-                        "while the old leader B is stopped, through A's own portal (seed " + seed + ")");
-                signal("CONT", b.pid());
-                assertEquals(75, b.waitFor(60), "the resumed old leader halts: " + String.join("\n", b.lines()));
-                // fenced at its next renewal, or when it sees its partner silent and proves the lease on the drives
-                assertTrue(b.lines().stream().anyMatch(l -> l.contains("quorum lease")
-                        && l.contains("halting without writing")), String.join("\n", b.lines()));
-            } else {
-                b.kill9();
-            }
-            assertTrue(q.finish(180), "qemu-io did not finish after the " + kind + ": " + q.tail());
-            Map<Integer, Set<Integer>> allowed = q.allowed(false);
-            int n = q.acknowledgedLines();
-            long firstAfter = q.firstAckAfter(t0, ackedBefore);
-            await(a, "took over as leader", 30_000);
-            String took = a.lines().stream().filter(l -> l.contains("took over as leader")).findFirst().orElseThrow();
-            Matcher tm = TOOK_OVER.matcher(took);
-            assertTrue(tm.find(), took);
-            assertTrue(took.contains("replayed from the mirror it held"), "the takeover used the mirror: " + took);
-            System.out.println(kind + " of the leader B at acknowledgement " + faultAt + ": " + took);
-            System.out.printf("%s -> first write acknowledged to qemu-io after the fault: %.0f ms (%d of %d writes "
-                    + "acknowledged, qemu-io exit %d)%n", kind, firstAfter / 1e6, n, WRITES, q.exitValue());
-            assertEquals(0, q.exitValue(), "qemu-io reconnected and carried on: " + q.tail());
-            assertEquals(WRITES, n, "every write acknowledged after reconnecting");
-            assertTrue(firstAfter > 0, "a write was served after the fault");
-            SlotImage.verify(image, viaB, LUN_BYTES, LEN, allowed,
-                    "after the " + kind + ", through B's portal served by A (seed " + seed + ")");
-            SlotImage.verify(image, viaA, LUN_BYTES, LEN, allowed,
-                    "after the " + kind + ", through A's own portal (seed " + seed + ")");
+                String took = a.lines().stream().filter(l -> l.contains("took over as leader")).findFirst().orElseThrow();
+                Matcher tm = TOOK_OVER.matcher(took);
+                assertTrue(tm.find(), took);
+                assertTrue(took.contains("replayed from the mirror it held"), "the takeover used the mirror: " + took);
+                System.out.println(kind + " of the leader B at acknowledgement " + faultAt + ": " + took);
+                System.out.printf("%s -> first write acknowledged to qemu-io after the fault: %.0f ms (%d of %d writes "
+                        + "acknowledged, qemu-io exit %d)%n", kind, firstAfter / 1e6, n, WRITES, q.exitValue());
+                assertEquals(0, q.exitValue(), "qemu-io reconnected and carried on: " + q.tail());
+                assertEquals(WRITES, n, "every write acknowledged after reconnecting");
+                assertTrue(firstAfter > 0, "a write was served after the fault");
+                SlotImage.verify(image, viaB, LUN_BYTES, LEN, allowed,
+                        "after the " + kind + ", through B's portal served by A (seed " + seed + ")");
+                SlotImage.verify(image, viaA, LUN_BYTES, LEN, allowed,
+                        "after the " + kind + ", through A's own portal (seed " + seed + ")");
 
-            b.close();
-            // B comes back as a follower: its addresses are relayed to A again, the caches mirror into it
-            b2 = controller("B", data, cluster, iscsi, mgmt);
-            await(b2, "proc-b: follows proc-a", 120_000);
-            SlotImage.verify(image, viaB, LUN_BYTES, LEN, allowed,
-                    "after B came back as follower, through its relayed portal (seed " + seed + ")");
-            assertFalse(a.lines().stream().anyMatch(l -> l.contains("takeover failed")), String.join("\n", a.lines()));
+                b.close();
+                // B comes back as a follower: its addresses are relayed to A again, the caches mirror into it
+                b2 = controller("B", data, cluster, iscsi, mgmt);
+                await(b2, "proc-b: follows proc-a", 120_000);
+                SlotImage.verify(image, viaB, LUN_BYTES, LEN, allowed,
+                        "after B came back as follower, through its relayed portal (seed " + seed + ")");
+                assertFalse(a.lines().stream().anyMatch(l -> l.contains("takeover failed")), String.join("\n", a.lines()));
+            }
         } finally {
             if (b2 != null) {
                 b2.close();

@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * ("wrote ...") time-stamped as qemu-io prints it. Invariant: {@link #allowed} maps every slot to the fill of the
  * newest acknowledged write to it, the form {@link SlotImage#verify} checks.
  */
-final class PatternStream {
+final class PatternStream implements AutoCloseable {
     private static final Pattern ACK = Pattern.compile("^wrote (\\d+)/(\\d+) bytes at offset (\\d+)");
 
     private final long[] offs;
@@ -153,6 +153,15 @@ final class PatternStream {
             }
         }
         return -1;
+    }
+
+    /** A qemu-io still running (the test failed before it finished) is killed: no client outlives its test. */
+    @Override
+    public void close() throws InterruptedException {
+        if (q.isAlive()) {
+            q.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        reader.join(5000);
     }
 
     /** qemu-io's last lines, for messages. */
