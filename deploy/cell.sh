@@ -7,6 +7,9 @@
 #   deploy/cell.sh [run] [launcher options]   start both, print their output, stop both on Ctrl-C / SIGTERM
 #   deploy/cell.sh drill kill|stop|cont|start A|B [DATA_DIR]
 #                                             SIGKILL / SIGSTOP / SIGCONT one controller process, or start it again
+#   deploy/cell.sh drill partition SECONDS [DATA_DIR]
+#                                             cut the event bus between the two for SECONDS (both keep the drives:
+#                                             the quorum lease decides; DATA_DIR/cell/partition states the end)
 #   deploy/cell.sh status [DATA_DIR]          which process runs and which one leads
 #
 # Options (run): those of ./appliance.sh; defaults here: --data-dir data-cell, --iscsi-port 3260 (portals
@@ -69,7 +72,23 @@ case $cmd in
     done
     ;;
   drill)
-    what=${1:?kill, stop, cont or start}; nsc=${2:?A or B}; data=${3:-data-cell}
+    what=${1:?kill, stop, cont, start or partition}
+    if [ "$what" = partition ]; then
+      secs=${2:?partition SECONDS}; data=${3:-data-cell}
+      if ! [[ $secs =~ ^[0-9]+([.][0-9]+)?$ ]] || [ "$(awk -v s="$secs" 'BEGIN { print (s > 0 && s <= 3600) }')" != 1 ]; then
+        echo "evasan-cell: drill partition: SECONDS is a number in (0, 3600], got $secs" >&2; exit 2
+      fi
+      if [ ! -d "$data/cell" ]; then
+        echo "evasan-cell: drill partition: $data/cell missing (start the cell with deploy/cell.sh --data-dir $data first)" >&2
+        exit 2
+      fi
+      now_ms=$(date +%s%3N)
+      until_ms=$(awk -v n="$now_ms" -v s="$secs" 'BEGIN { printf "%d", n + s * 1000 }')
+      echo "$until_ms" >"$data/cell/partition.tmp" && mv -f "$data/cell/partition.tmp" "$data/cell/partition"
+      echo "evasan-cell: the bus between A and B is cut for $secs s (until $(date -d "@$((until_ms / 1000))" +%T))"
+      exit 0
+    fi
+    nsc=${2:?A or B}; data=${3:-data-cell}
     case $nsc in A|B) ;; *) echo "evasan-cell: drill $what: the controller is A or B, got $nsc" >&2; exit 2 ;; esac
     f=$(pidfile "$data" "$nsc")
     if [ "$what" != start ] && ! { [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null; }; then
@@ -88,7 +107,8 @@ case $cmd in
         args_file="$data/cell-args"
         mapfile -t saved <"$args_file"
         start_one "$nsc" "$data" "${saved[@]}" ;;
-      *) echo "evasan-cell: drill kill|stop|cont|start A|B [DATA_DIR]" >&2; exit 2 ;;
+      *) echo "evasan-cell: drill kill|stop|cont|start A|B [DATA_DIR], or drill partition SECONDS [DATA_DIR]" >&2
+         exit 2 ;;
     esac
     ;;
   run)

@@ -227,7 +227,7 @@ def first(pattern):
 nan = float("nan")
 silent, _ = first(r"leader proc-\w is silent")
 _, claim = first(r"claimed the quorum lease \(generation \d+\) (\d+) ms after")
-tko_at, tko = first(r"took over as leader (\d+) ms after its partner was seen dead; lease generation (\d+); (.*)")
+tko_at, tko = first(r"took over as leader (\d+) ms after its partner was seen dead(?: \(serving host I/O after \d+ ms\))?; lease generation (\d+); (.*)")
 if not tko:   # it gave up its claim and started over: "leads the cell (lease generation G), opened in N ms (...)"
     tko_at, tko = first(r"leads the cell \(lease generation (\d+)\), opened in (\d+) ms (.*)")
 ports_at, _ = first(r"serves its partner's host ports")

@@ -8,6 +8,7 @@ import io.evasan.mld.lease.LeaseStore;
 import io.evasan.nsc.api.NscId;
 import io.evasan.nsc.cache.impl.MirrorReplica;
 import io.evasan.nsc.cell.heartbeat.HeartbeatOptions;
+import io.evasan.nsc.cell.heartbeat.LinkSwitch;
 import io.evasan.nsc.cell.heartbeat.PartnerEvent;
 import io.evasan.nsc.cell.heartbeat.PartnerMonitor;
 import io.evasan.nsc.cell.heartbeat.PartnerState;
@@ -60,6 +61,7 @@ final class ClusterNode implements AutoCloseable {
 
     static final String UNMIRRORED = "unmirrored";
     private static final long ASK_MS = 1_000;
+    private static final long PARTITION_POLL_MS = 50;
 
     private final EmbeddedAppliance.Options options;
     private final NscId self;
@@ -77,6 +79,10 @@ final class ClusterNode implements AutoCloseable {
     private final List<PortalRelay> relays = new ArrayList<>();
     private final MessageConsumer<JsonObject> control;
     private final LeaseOptions leaseOptions;
+    /** Cuts this process's side of the bus to its partner while a partition drill says so. */
+    private final LinkSwitch links;
+    private final PartitionDrill partitionDrill;
+    private volatile boolean cut;
     private volatile Role role = Role.STARTING;
     private volatile EmbeddedAppliance app;
     private volatile boolean partnerJoined;
@@ -101,6 +107,8 @@ final class ClusterNode implements AutoCloseable {
         long duration = Math.max(150, options.heartbeatTimeoutMillis());
         this.leaseOptions = new LeaseOptions(duration, Math.max(1, duration / 5));
         this.control = vertx.eventBus().consumer(controlAddress(me), this::onControl);
+        this.links = LinkSwitch.install(vertx);
+        this.partitionDrill = new PartitionDrill(cellDir, System::currentTimeMillis);
     }
 
     static String procName(NscId id) {
@@ -126,6 +134,7 @@ final class ClusterNode implements AutoCloseable {
         ClusterNode n = new ClusterNode(options, self, vertx, out);
         try {
             n.control.completion().await(10, TimeUnit.SECONDS);
+            n.watchPartitionDrill();
             n.startMonitor();
             n.takeRole();
         } catch (Exception | Error e) {
@@ -153,6 +162,25 @@ final class ClusterNode implements AutoCloseable {
     private void say(String line) {
         out.println("evasan: cluster: " + me + ": " + line);
         out.flush();
+    }
+
+    // ------------------------------------------------------------------ partition drill
+
+    /** Polls {@code cell/partition} ({@link PartitionDrill}) and cuts or heals this process's side of the bus. */
+    private void watchPartitionDrill() {
+        timer.scheduleWithFixedDelay(() -> {
+            long until = partitionDrill.cutUntil();
+            if (until != 0 && !cut) {
+                cut = true;
+                links.isolate(me).isolate(partner);
+                say("the bus to " + partner + " is cut until " + java.time.Instant.ofEpochMilli(until)
+                        + " (partition drill): nothing more is sent to it");
+            } else if (until == 0 && cut) {
+                cut = false;
+                links.unisolate(me).unisolate(partner);
+                say("the bus to " + partner + " is whole again (" + links.dropped() + " messages dropped)");
+            }
+        }, 0, PARTITION_POLL_MS, TimeUnit.MILLISECONDS);
     }
 
     // ------------------------------------------------------------------ heartbeat
@@ -225,12 +253,17 @@ final class ClusterNode implements AutoCloseable {
     private JsonObject ask(String proc, JsonObject msg, long timeoutMillis) {
         try {
             Message<JsonObject> r = vertx.eventBus().<JsonObject>request(controlAddress(proc), msg,
-                    new DeliveryOptions().setSendTimeout(timeoutMillis)).await(timeoutMillis + 1_000,
+                    toPartner().setSendTimeout(timeoutMillis)).await(timeoutMillis + 1_000,
                     TimeUnit.MILLISECONDS);
             return r.body();
         } catch (Exception e) {
             return null;
         }
+    }
+
+    /** Control messages name both ends, so a partition drill ({@link LinkSwitch}) cuts them with the rest. */
+    private DeliveryOptions toPartner() {
+        return new DeliveryOptions().addHeader(LinkSwitch.FROM, me).addHeader(LinkSwitch.TO, partner);
     }
 
     private String partnerRole() {
@@ -530,7 +563,7 @@ final class ClusterNode implements AutoCloseable {
         @Override
         public void release(String cache) {
             vertx.eventBus().request(controlAddress(partner), new JsonObject().put("op", "release").put("cache", cache),
-                    new DeliveryOptions().setSendTimeout(5_000));
+                    toPartner().setSendTimeout(5_000));
         }
 
         @Override
@@ -713,6 +746,7 @@ final class ClusterNode implements AutoCloseable {
         role = Role.STOPPED;
         worker.shutdownNow();
         timer.shutdownNow();
+        links.close();
         if (monitor != null) {
             try {
                 monitor.stop();

@@ -49,6 +49,78 @@ class ClusteredCellTest {
         failover(true);
     }
 
+    /**
+     * Partition: the bus between the two processes is cut (deploy/cell.sh drill partition) while qemu-io writes
+     * through the leader's own portal and both processes keep the drives. The leader keeps the quorum lease, runs
+     * unmirrored and acknowledges on; the follower's claims fail, so it never opens the pool (one writer). After the
+     * cut heals the follower joins again with fresh mirrors, and every acknowledged write reads back through both
+     * controllers' portals.
+     */
+    @Test
+    void shouldKeepOneWriterWhileTheBusIsCutAndEveryAcknowledgedWriteAfterItHeals() throws Exception {
+        Clients.require("qemu-io", "qemu-img", "stdbuf");
+        long seed = Long.getLong("evasan.seed", System.nanoTime());
+        System.out.println("ClusteredCellTest partition seed=" + seed + " (rerun with -Devasan.seed=" + seed + ")");
+        Random rnd = new Random(seed);
+        Path data = dir.resolve("data");
+        int iscsi = FreePorts.freePortBlock(4);
+        int mgmt = FreePorts.freePort();
+        while (mgmt >= iscsi && mgmt < iscsi + 4) {
+            mgmt = FreePorts.freePort();
+        }
+        String cluster = "evasan-test-" + ProcessHandle.current().pid() + "-p" + (seed & 0xffffff);
+        ChildJvm b = controller("B", data, cluster, iscsi, mgmt);
+        ChildJvm a = null;
+        try {
+            await(b, "proc-b: leads the cell", 120_000);
+            a = controller("A", data, cluster, iscsi, mgmt);
+            await(a, "proc-a: follows proc-b", 120_000);
+            await(b, "its partner joined: caches mirrored into it", 30_000);
+            String viaB = "iscsi://127.0.0.1:" + (iscsi + 2) + "/" + IQN + "/0";   // the leader's own portal
+            String viaA = "iscsi://127.0.0.1:" + iscsi + "/" + IQN + "/0";         // the follower's, relayed
+            try (PatternStream q = PatternStream.start(rnd, WRITES, LUN_BYTES, LEN, List.of("-t", "writeback"),
+                    viaB)) {
+                assertTrue(q.awaitFaultPoint(120), "fewer than " + q.faultAt() + " writes acknowledged: " + q.tail());
+                Process drill = new ProcessBuilder("bash", CellScriptTest.ROOT.resolve("deploy/cell.sh").toString(),
+                        "drill", "partition", "6", data.toString()).redirectErrorStream(true).start();
+                String said = new String(drill.getInputStream().readAllBytes());
+                assertEquals(0, drill.waitFor(), said);
+                await(b, "the bus to proc-a is cut", 10_000);
+                await(a, "the bus to proc-b is cut", 10_000);
+                await(b, "its partner is down", 10_000);   // the leader runs unmirrored, acknowledging on
+                await(a, "the lease stays with proc-b", 30_000);
+                await(b, "the bus to proc-a is whole again", 30_000);
+                assertTrue(q.finish(180), "qemu-io did not finish through the partition: " + q.tail());
+                assertEquals(0, q.exitValue(), "qemu-io wrote on through the partition: " + q.tail());
+                assertEquals(WRITES, q.acknowledgedLines(), "every write acknowledged");
+                Map<Integer, Set<Integer>> allowed = q.allowed(false);
+                // the follower joins again once the bus is whole: fresh mirrors, its portals relayed to the leader
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (a.lines().stream().filter(l -> l.contains("proc-a: follows proc-b")).count() < 2) {
+                    if (System.nanoTime() - deadline > 0 || !a.isAlive()) {
+                        throw new AssertionError("A did not follow again:\n" + String.join("\n", a.lines()));
+                    }
+                    Thread.sleep(20);
+                }
+                Path image = dir.resolve("image.raw");
+                SlotImage.verify(image, viaB, LUN_BYTES, LEN, allowed,
+                        "after the partition, through the leader B's portal (seed " + seed + ")");
+                SlotImage.verify(image, viaA, LUN_BYTES, LEN, allowed,
+                        "after the partition, through A's portal relayed to B (seed " + seed + ")");
+                // one writer: A never held the lease nor opened the pool; B never lost it
+                assertFalse(a.lines().stream().anyMatch(l -> l.contains("claimed the quorum lease")
+                        || l.contains("took over as leader")), String.join("\n", a.lines()));
+                assertFalse(b.lines().stream().anyMatch(l -> l.contains("halting")), String.join("\n", b.lines()));
+                assertTrue(b.isAlive() && a.isAlive(), "both controllers run after the partition");
+            }
+        } finally {
+            if (a != null) {
+                a.close();
+            }
+            b.close();
+        }
+    }
+
     private ChildJvm controller(String nsc, Path data, String cluster, int iscsi, int mgmt) throws IOException {
         return ChildJvm.of("io.evasan.deploy.Appliance").heap("768m")
                 .args("--cluster=" + cluster, "--nsc=" + nsc, "--data-dir=" + data, "--iscsi-port=" + iscsi,

@@ -21,7 +21,8 @@ import static io.evasan.nsc.cache.CacheLogDescriptor.segmentOf;
 /**
  * Opening a {@link WriteBackCache}'s non-volatile log: every LIVE record is replayed into the backend
  * in sequence order (writes written, markers' snapshots taken), the backend is flushed and the log
- * trimmed (moved out of {@code WriteBackCache}).
+ * trimmed (moved out of {@code WriteBackCache}). A log with nothing live costs no flush of the backend, and
+ * one formatted as it opened (new) no trim: a takeover opens two new logs.
  *
  * <p>Invariants: a backend failure while replaying a write propagates and leaves the log untouched
  * (nothing acknowledged is dropped), except a write whose RStore lost the data ({@link #lostAtReplay}),
@@ -39,8 +40,9 @@ final class CacheLogReplay {
                                        long[] counts, List<String> failures, java.util.Set<Integer> lostLuns) {
         SegmentStore s = SegmentStore.openLog(config.nvLogMedium(), config.nonVolatileLog(), config.segmentSize(), config.segmentCount(),
                 config.forceOnAck());
+        List<SegmentStore.Recovered> live;
         try {
-            List<SegmentStore.Recovered> live = s.scanLive();
+            live = s.scanLive();
             for (SegmentStore.Recovered r : live) {
                 ByteBuffer seg = s.segment(segmentOf(r.address()));
                 int rec = offsetOf(r.address());
@@ -64,12 +66,16 @@ final class CacheLogReplay {
                     }
                 }
             }
-            target.flushAll();
+            if (!live.isEmpty()) {
+                target.flushAll();   // what was replayed is durable before the log forgets it
+            }
         } catch (RuntimeException e) {
             s.close();
             throw e;
         }
-        s.trim();
+        if (!live.isEmpty() || !s.formattedAtOpen()) {
+            s.trim();
+        }
         if (s.segmentSize() != config.segmentSize() || s.segmentCount() != config.segmentCount()) {
             s.close();
             try {

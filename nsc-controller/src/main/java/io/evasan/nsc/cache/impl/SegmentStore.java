@@ -33,6 +33,7 @@ public final class SegmentStore implements AutoCloseable {
     private final int segmentCount;
     private final boolean nonVolatile;
     private final boolean force;
+    private boolean formattedAtOpen;
     private final ByteBuffer[] segs;
     private final NvLogMedium channel;
     private final ByteBuffer header;
@@ -171,7 +172,8 @@ public final class SegmentStore implements AutoCloseable {
                 }
                 SegmentStore s = new SegmentStore(segSize, count, true, force, segs, ch, hdr, nextEpoch);
                 if (!valid) {
-                    s.format();
+                    s.format(true);   // truncated above: every segment is a hole and reads as zero already
+                    s.formattedAtOpen = true;
                 } else {
                     s.loadSegmentHeaders();
                 }
@@ -391,10 +393,19 @@ public final class SegmentStore implements AutoCloseable {
      * every segment header and (non-volatile) forces the wipes.
      */
     public void trim() {
-        format();
+        format(false);
     }
 
-    private void format() {
+    /**
+     * Whether {@link #openLog} formatted the file (new, or not a valid log of this version): the log then holds
+     * nothing and its epoch floor is durable, so a {@link #trim} adds nothing.
+     */
+    public boolean formattedAtOpen() {
+        return formattedAtOpen;
+    }
+
+    /** {@code zeroed}: the file was just truncated and extended, so the segment headers need no wipe. */
+    private void format(boolean zeroed) {
         if (nonVolatile) {
             // the durable header (new epoch floor) is the commit point: after it, every older segment
             // is stale even if the wipe below is cut short (a kill -9 or power cut inside the trim)
@@ -404,7 +415,8 @@ public final class SegmentStore implements AutoCloseable {
         epochFloor = nextEpoch;
         // the wipe needs no force of its own: with the header above durable, a segment whose wipe is lost is older
         // than the epoch floor and reads as free (a force per segment cost ~10 ms each here, most of a takeover)
-        for (int i = 0; i < segmentCount; i++) {
+        // (a wipe of a hole would only fault its page in: ~1 ms per segment of a new sparse file here)
+        for (int i = 0; i < segmentCount && !zeroed; i++) {
             ByteBuffer s = segs[i];
             for (int o = 0; o < SEGMENT_HEADER_LENGTH + RECORD_HEADER_LENGTH; o += 8) {
                 s.putLong(o, 0L);

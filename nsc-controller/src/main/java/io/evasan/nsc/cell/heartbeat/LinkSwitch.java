@@ -32,6 +32,7 @@ public final class LinkSwitch implements AutoCloseable {
     private final Vertx vertx;
     private final Set<String> blocked = ConcurrentHashMap.newKeySet();
     private final Set<String> muted = ConcurrentHashMap.newKeySet();
+    private final Set<String> isolated = ConcurrentHashMap.newKeySet();
     private final Map<String, Long> delays = new ConcurrentHashMap<>();
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong delayed = new AtomicLong();
@@ -61,7 +62,7 @@ public final class LinkSwitch implements AutoCloseable {
             return;
         }
         String l = link(from, to);
-        if (blocked.contains(l) || muted.contains(from)) {
+        if (blocked.contains(l) || muted.contains(from) || isolated.contains(from) || isolated.contains(to)) {
             dropped.incrementAndGet();
             return;
         }
@@ -115,10 +116,26 @@ public final class LinkSwitch implements AutoCloseable {
         return this;
     }
 
-    /** Lifts every block, mute and delay. */
+    /**
+     * Drops every message from or to {@code node}: on the clustered bus, a process that isolates itself and its
+     * partner sends the partner nothing (its own pings and answers, and frames its controllers address to the
+     * partner); with the partner doing the same, the bus between them is cut both ways.
+     */
+    public LinkSwitch isolate(String node) {
+        isolated.add(node);
+        return this;
+    }
+
+    public LinkSwitch unisolate(String node) {
+        isolated.remove(node);
+        return this;
+    }
+
+    /** Lifts every block, mute, isolation and delay. */
     public LinkSwitch heal() {
         blocked.clear();
         muted.clear();
+        isolated.clear();
         delays.clear();
         return this;
     }
