@@ -32,7 +32,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The write-intent bitmap ({@link WriteIntentBitmap}): after an unclean stop only the RStores
@@ -79,15 +78,6 @@ class WriteIntentBitmapTest {
             int sectors = 1 + r.nextInt(300);
             long first = r.nextInt((int) (RStore.SIZE_BYTES / 512) - sectors);
             s.write(first * 512, m.write(first, sectors));
-        }
-    }
-
-    private static void check(SectorModel m, RStore s, String what) {
-        byte[] got = new byte[(int) RStore.SIZE_BYTES];
-        s.read(0, ByteBuffer.wrap(got));
-        String bad = m.check(got);
-        if (bad != null) {
-            fail(what + ": " + bad);
         }
     }
 
@@ -193,7 +183,7 @@ class WriteIntentBitmapTest {
                 for (int i = 0; i < stores.size(); i++) {
                     long id = stores.get(i).rsdId();
                     String what = "seed " + seed + " RSD " + id;
-                    check(models.get(i), g2.rstore(id), what);
+                    RaidPowerCutTest.check(models.get(i), g2.rstore(id), what);
                     // an unmarked RStore was not resynchronised: its members agree only if no write reached them
                     RaidTestSupport.checkRedundancy(g2, id);
                 }

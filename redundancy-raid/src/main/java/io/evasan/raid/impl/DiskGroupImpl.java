@@ -161,17 +161,22 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
 
     /** Forces every available drive; false if one failed (the bitmap then keeps its bits). */
     private boolean forceDrives() {
-        boolean ok = true;
+        return forceAll() == null;
+    }
+
+    /** Forces every available drive; returns the last failure, or null. */
+    private StorageException forceAll() {
+        StorageException last = null;
         for (Drive d : drives) {
             if (d != null && d.isAvailable()) {
                 try {
                     d.force();
                 } catch (StorageException e) {
-                    ok = false;
+                    last = e;
                 }
             }
         }
-        return ok;
+        return last;
     }
 
     /**
@@ -443,16 +448,7 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
     @Override
     public void flush() {
         checkOpen();
-        StorageException last = null;
-        for (Drive d : drives) {
-            if (d != null && d.isAvailable()) {
-                try {
-                    d.force();
-                } catch (StorageException e) {
-                    last = e;
-                }
-            }
-        }
+        StorageException last = forceAll();
         try {
             journal.force();
         } catch (StorageException e) {
