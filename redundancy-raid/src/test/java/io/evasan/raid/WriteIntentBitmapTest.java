@@ -298,6 +298,29 @@ class WriteIntentBitmapTest {
         }
     }
 
+    @Test
+    void shouldNeverWriteOverTheImageOfAnInstanceOpenedLater() throws Exception {
+        Path f = tmp.resolve("b");
+        UUID pool = new UUID(1, 2);
+        try (WriteIntentBitmap stale = WriteIntentBitmap.open(java.nio.channels.FileChannel::open, f, pool, 0, false,
+                () -> true)) {
+            stale.begin(3);
+            stale.end(3);
+            // a reopen (the stale instance abandoned, as after a crash inside one JVM) keeps bit 3 and adds bit 4
+            try (WriteIntentBitmap fresh = WriteIntentBitmap.open(java.nio.channels.FileChannel::open, f, pool, 0, true,
+                    () -> true)) {
+                fresh.begin(4);
+                StorageException e = org.junit.jupiter.api.Assertions.assertThrows(StorageException.class, () -> {
+                    stale.clearQuiet();
+                    stale.clearQuiet();
+                });
+                assertTrue(e.getMessage().contains("another instance owns it"), e.getMessage());
+                assertTrue(read(f, pool).isSet(3) && read(f, pool).isSet(4), "the fresh instance's bits stay");
+                fresh.end(4);
+            }
+        }
+    }
+
     private static BitmapDescriptor.Image read(Path f, UUID pool) throws Exception {
         return BitmapDescriptor.decode(ByteBuffer.wrap(Files.readAllBytes(f)), pool, 0);
     }

@@ -71,6 +71,8 @@ public final class WriteIntentBitmap implements AutoCloseable {
     private final Image found;
     private final String problem;
     private long sequence;
+    /** True once this instance wrote an image: from then on the file's sequence must be its own. */
+    private boolean written;
     private volatile boolean clearingAllowed;
     private volatile boolean closed;
     private Thread cleaner;
@@ -241,6 +243,9 @@ public final class WriteIntentBitmap implements AutoCloseable {
         if (closed) {
             throw new StorageException(ErrorCode.INVALID_STATE, "write-intent bitmap " + path + " is closed");
         }
+        if (written) {
+            checkOwned();
+        }
         for (int i = 0; i < words.length; i++) {
             words[i] = durable.get(i);
         }
@@ -253,9 +258,32 @@ public final class WriteIntentBitmap implements AutoCloseable {
                 channel.write(image, image.position());
             }
             channel.force(false);
+            written = true;
         } catch (IOException e) {
             throw new StorageException(ErrorCode.WRITE_FAULT, "write-intent bitmap " + path + " could not be written: "
                     + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Refuses to write over an image this object did not write last (another instance opened the
+     * pool since, e.g. a reopen after an in-process crash): its bits would be lost. Monitor held.
+     */
+    private void checkOwned() {
+        ByteBuffer seq = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+        try {
+            while (seq.hasRemaining() && channel.read(seq, BitmapDescriptor.SEQUENCE_OFFSET + seq.position()) > 0) {
+                // read the sequence number
+            }
+        } catch (IOException e) {
+            throw new StorageException(ErrorCode.IO_ERROR, "write-intent bitmap " + path + " cannot be read: "
+                    + e.getMessage(), e);
+        }
+        long onDisk = seq.getLong(0);
+        if (onDisk != sequence) {
+            closed = true;
+            throw new StorageException(ErrorCode.INVALID_STATE, "write-intent bitmap " + path + " holds sequence "
+                    + onDisk + ", not this instance's " + sequence + ": another instance owns it now");
         }
     }
 
