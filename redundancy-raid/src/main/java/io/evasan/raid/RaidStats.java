@@ -27,6 +27,7 @@ public final class RaidStats {
     private final Counter journaledWrites;
     private final Counter journalReplayed;
     private final Counter journalDiscarded;
+    private final Counter resyncStores;
     private final AtomicLong rebuildDone = new AtomicLong();
     private final AtomicLong rebuildTotal = new AtomicLong();
 
@@ -57,6 +58,9 @@ public final class RaidStats {
                 .description("journal records replayed at open (writes interrupted by a crash)").register(registry);
         journalDiscarded = Counter.builder("evasan.raid.journal.discarded").tag("group", group)
                 .description("journal records not replayed at open: torn, foreign or stale").register(registry);
+        resyncStores = Counter.builder("evasan.raid.resync.rstores").tag("group", group)
+                .description("RStores resynchronised after unclean stops (marked in the write-intent bitmap)")
+                .register(registry);
         Gauge.builder("evasan.raid.rebuild.done", rebuildDone, AtomicLong::get).tag("group", group)
                 .description("64 KiB rows rebuilt by the current/last rebuild").register(registry);
         // not "evasan.raid.rebuild.total": the Prometheus registry strips a trailing _total from a gauge's name
@@ -104,6 +108,15 @@ public final class RaidStats {
 
     public void journalDiscard(int n) {
         journalDiscarded.increment(n);
+    }
+
+    /** A resync after an unclean stop will cover {@code rstores} RStores (32 rows each). */
+    public void resyncPlanned(int rstores) {
+        resyncStores.increment(rstores);
+    }
+
+    public double resyncStores() {
+        return resyncStores.count();
     }
 
     public double journaledWrites() {

@@ -37,7 +37,11 @@
  * Writes in flight at a crash can leave RAID5 parity or a RAID1 pair inconsistent. With all
  * members present that is harmless: every member holds its old or its new bytes, and a missing
  * clean-shutdown marker ({@code pool.clean}) makes open run a resync that recomputes parity and
- * mirrors from the data. A degraded RAID5 row (a data member unusable, parity usable) is
+ * mirrors from the data, of the RStores marked in the group's write-intent bitmap only
+ * ({@link io.evasan.raid.bitmap.impl.WriteIntentBitmap}, layout
+ * {@link io.evasan.raid.bitmap.BitmapDescriptor}: a bit per RStore, durable before its first write,
+ * cleared lazily once quiet and forced), so recovery is in proportion to what was in flight; a
+ * missing or torn bitmap means a resync of every RStore. A degraded RAID5 row (a data member unusable, parity usable) is
  * different: the lost member exists only as P xor the other members, so a crash between the
  * data-member write and the parity write turns it into garbage, including sectors nobody was
  * writing, and neither resync (it would need the lost data) nor replaying the write through the

@@ -79,7 +79,8 @@ class RaidPowerCutTest {
         }
     }
 
-    private static void check(SectorModel m, RStore s, String what) {
+    /** Fails unless every sector of {@code s} is one {@code m} allows after a cut. */
+    static void check(SectorModel m, RStore s, String what) {
         byte[] got = new byte[(int) RStore.SIZE_BYTES];
         s.read(0, ByteBuffer.wrap(got));
         String bad = m.check(got);

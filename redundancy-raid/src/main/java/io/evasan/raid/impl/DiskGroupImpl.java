@@ -12,6 +12,8 @@ import io.evasan.raid.drive.DriveLabel;
 import io.evasan.raid.drive.DriveLabelDescriptor;
 import io.evasan.raid.drive.DriveState;
 import io.evasan.raid.drive.Drive;
+import io.evasan.raid.bitmap.BitmapDescriptor;
+import io.evasan.raid.bitmap.impl.WriteIntentBitmap;
 import io.evasan.raid.journal.JournalDescriptor;
 import io.evasan.raid.journal.impl.RowJournal;
 import io.evasan.raid.placement.Placement;
@@ -91,6 +93,7 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
     long nextRsdId = 1;
     private volatile boolean closed;
     private final RowJournal journal;
+    private final WriteIntentBitmap intent;
     /** Chooses drives and PSEGs for new and moving members; used under allocLock. */
     private final Placement placement = Placement.balanced(new Placement.Drives() {
         @Override
@@ -115,6 +118,15 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
      * the RSDs.
      */
     public DiskGroupImpl(UUID poolId, int id, String name, Drive[] drives, Owner owner, RaidStats stats) {
+        this(poolId, id, name, drives, owner, stats, false);
+    }
+
+    /**
+     * As above; {@code unclean}: the pool was not stopped cleanly, so the write-intent bitmap's
+     * marks are kept until the resync ({@link #resync}) has run over them.
+     */
+    public DiskGroupImpl(UUID poolId, int id, String name, Drive[] drives, Owner owner, RaidStats stats,
+            boolean unclean) {
         this.poolId = poolId;
         this.id = id;
         this.name = name;
@@ -138,10 +150,33 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
         journal = RowJournal.open(owner.io().files(), owner.resolve(Path.of(JournalDescriptor.fileName(id))), poolId, id);
         try {
             replayJournal();
+            intent = WriteIntentBitmap.open(owner.io().files(), owner.resolve(Path.of(BitmapDescriptor.fileName(id))),
+                    poolId, id, unclean, this::forceDrives);
         } catch (RuntimeException e) {
             journal.close();
             throw e;
         }
+        intent.startClearing(name, WriteIntentBitmap.quietMillis());
+    }
+
+    /** Forces every available drive; false if one failed (the bitmap then keeps its bits). */
+    private boolean forceDrives() {
+        return forceAll() == null;
+    }
+
+    /** Forces every available drive; returns the last failure, or null. */
+    private StorageException forceAll() {
+        StorageException last = null;
+        for (Drive d : drives) {
+            if (d != null && d.isAvailable()) {
+                try {
+                    d.force();
+                } catch (StorageException e) {
+                    last = e;
+                }
+            }
+        }
+        return last;
     }
 
     /**
@@ -262,6 +297,11 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
     @Override
     public RowJournal journal() {
         return journal;
+    }
+
+    @Override
+    public WriteIntentBitmap intent() {
+        return intent;
     }
 
     // ------------------------------------------------------------------------ DiskGroup
@@ -408,16 +448,7 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
     @Override
     public void flush() {
         checkOpen();
-        StorageException last = null;
-        for (Drive d : drives) {
-            if (d != null && d.isAvailable()) {
-                try {
-                    d.force();
-                } catch (StorageException e) {
-                    last = e;
-                }
-            }
-        }
+        StorageException last = forceAll();
         try {
             journal.force();
         } catch (StorageException e) {
@@ -569,6 +600,11 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
     /** Starts the redundancy resync after an unclean shutdown; see {@link Rebuilder#resync}. */
     public Rebuild resync() {
         return rebuilder.resync();
+    }
+
+    /** The last resync started after an unclean shutdown (running or done), or null. */
+    public Rebuild lastResync() {
+        return rebuilder.lastResync();
     }
 
     /** True while a resync after an unclean shutdown has not completed. */
@@ -744,6 +780,10 @@ public final class DiskGroupImpl implements DiskGroup, RStoreImpl.Host {
     public void close() {
         closed = true;
         rebuilder.close();
+        if (!rebuilder.resyncPending()) {
+            intent.clearAll(); // a clean stop leaves the bitmap empty
+        }
+        intent.close();
         for (Drive d : drives) {
             if (d != null) {
                 d.close();

@@ -256,7 +256,7 @@ public final class PoolImpl implements Pool {
                     pool.problems.add("group " + gname + " drive " + idx + ": " + p + " " + why);
                     ds[idx] = io.drives().missing(p, idx, expected, (dr, c) -> stats.driveError());
                 }
-                pool.groups.add(new DiskGroupImpl(poolId, gi, gname, ds, pool.owner(), stats));
+                pool.groups.add(new DiskGroupImpl(poolId, gi, gname, ds, pool.owner(), stats, !clean));
             }
         } catch (RuntimeException e) {
             for (DiskGroupImpl g : pool.groups) {

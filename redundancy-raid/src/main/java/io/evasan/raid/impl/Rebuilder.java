@@ -1,6 +1,7 @@
 package io.evasan.raid.impl;
 
 import io.evasan.raid.Rebuild;
+import io.evasan.raid.bitmap.BitmapDescriptor;
 import io.evasan.raid.drive.Drive;
 import io.evasan.raid.pseg.PsegAddress;
 import io.evasan.raid.rsd.Rsd;
@@ -32,6 +33,7 @@ import java.util.concurrent.TimeUnit;
  * {@code meta}. Lock order: this monitor is never held while taking {@code allocLock}.
  */
 final class Rebuilder {
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(Rebuilder.class.getName());
     private final DiskGroupImpl group;
     private ExecutorService rebuildExec;
     private RebuildJob current;
@@ -95,22 +97,34 @@ final class Rebuilder {
             rebuildExec.execute(() -> {
                 Throwable failure = null;
                 try {
-                    List<RStoreImpl> list = group.rstoreList();
-                    for (RStoreImpl s : list) {
+                    List<RStoreImpl> list = new ArrayList<>();
+                    int redundant = 0;
+                    BitmapDescriptor.Image marks = group.intent().found();
+                    for (RStoreImpl s : group.rstoreList()) {
                         if (s.level() != RaidLevel.RAID0) {
-                            job.addTotal(RStoreImpl.ROWS);
+                            redundant++;
+                            if (marks == null || marks.isSet(s.rsdId())) {
+                                list.add(s);
+                                job.addTotal(RStoreImpl.ROWS);
+                            }
                         }
                     }
+                    group.stats().resyncPlanned(list.size());
+                    LOG.info("disk group " + group.name() + ": resync after an unclean stop: " + list.size() + " of "
+                            + redundant + " RAID1/RAID5 RStores (" + (long) list.size() * RStoreImpl.ROWS + " rows) "
+                            + (marks == null ? "- full resync: " + group.intent().problem()
+                            : "marked in the write-intent bitmap (sequence " + marks.sequence() + ")"));
                     for (RStoreImpl s : list) {
                         if (group.isClosed()) {
                             return;
                         }
-                        if (s.level() != RaidLevel.RAID0 && !s.resync(b -> job.rowDone())) {
+                        if (!s.isFreed() && !s.resync(b -> job.rowDone())) {
                             job.unrecoverable(s.rsdId());
                         }
                     }
                     if (!group.isClosed()) {
                         resyncPending = false;
+                        group.intent().allowClearing();
                     }
                 } catch (Throwable t) {
                     failure = t;
@@ -120,6 +134,11 @@ final class Rebuilder {
             });
             return job;
         }
+    }
+
+    /** The last resync job started, or null. */
+    synchronized Rebuild lastResync() {
+        return resyncJob;
     }
 
     /** True while a resync after an unclean shutdown has not completed. */

@@ -3,6 +3,7 @@ package io.evasan.raid.rstore.impl;
 import io.evasan.error.ErrorCode;
 import io.evasan.error.StorageException;
 import io.evasan.raid.RaidStats;
+import io.evasan.raid.bitmap.impl.WriteIntentBitmap;
 import io.evasan.raid.drive.DriveLabelDescriptor;
 import io.evasan.raid.drive.Drive;
 import io.evasan.raid.journal.JournalDescriptor;
@@ -64,6 +65,9 @@ public final class RStoreImpl implements RStore {
 
         /** The disk group's journal of degraded RAID5 row writes. */
         RowJournal journal();
+
+        /** The disk group's write-intent bitmap: a RAID1/RAID5 write is announced to it first. */
+        WriteIntentBitmap intent();
     }
 
     static final class Layout {
@@ -335,15 +339,26 @@ public final class RStoreImpl implements RStore {
         stats.write(level, len);
         int lim = src.limit();
         int pos0 = src.position();
-        try {
-            switch (level) {
-                case RAID0 -> write0(offset, src, pos0, len);
-                case RAID1 -> write1(offset, src, pos0, len);
-                case RAID5 -> Raid5Io.write(this, offset, src, pos0, len);
-                default -> throw new IllegalStateException();
+        if (level == RaidLevel.RAID0) {
+            try {
+                write0(offset, src, pos0, len);
+            } finally {
+                src.limit(lim);
             }
-        } finally {
-            src.limit(lim);
+        } else {
+            // the bit is durable before any member is touched: a crash from here on resyncs this RStore
+            WriteIntentBitmap intent = host.intent();
+            intent.begin(rsdId);
+            try {
+                if (level == RaidLevel.RAID1) {
+                    write1(offset, src, pos0, len);
+                } else {
+                    Raid5Io.write(this, offset, src, pos0, len);
+                }
+            } finally {
+                intent.end(rsdId);
+                src.limit(lim);
+            }
         }
         src.position(pos0 + len);
     }
