@@ -83,7 +83,7 @@ case $cmd in
         exit 2
       fi
       now_ms=$(date +%s%3N)
-      until_ms=$(awk -v n="$now_ms" -v s="$secs" 'BEGIN { printf "%d", n + s * 1000 }')
+      until_ms=$(awk -v n="$now_ms" -v s="$secs" 'BEGIN { printf "%.0f", n + s * 1000 }')
       echo "$until_ms" >"$data/cell/partition.tmp" && mv -f "$data/cell/partition.tmp" "$data/cell/partition"
       echo "evasan-cell: the bus between A and B is cut for $secs s (until $(date -d "@$((until_ms / 1000))" +%T))"
       exit 0
