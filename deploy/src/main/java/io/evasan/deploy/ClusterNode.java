@@ -83,6 +83,7 @@ final class ClusterNode implements AutoCloseable {
     private final LinkSwitch links;
     private final PartitionDrill partitionDrill;
     private volatile boolean cut;
+    private final java.util.concurrent.atomic.AtomicBoolean warming = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile Role role = Role.STARTING;
     private volatile EmbeddedAppliance app;
     private volatile boolean partnerJoined;
@@ -600,6 +601,7 @@ final class ClusterNode implements AutoCloseable {
                 say("follows " + partner + ": holds the mirror of its caches (" + (r.getBoolean("mirrored", false)
                         ? "mirrored" : "NOT mirrored") + "), relays host ports " + publicPorts[own[0]] + " and "
                         + publicPorts[own[1]] + " to it");
+                warmUp();
                 return;
             }
             if (!"LEADER".equals(partnerRole())) {
@@ -608,6 +610,27 @@ final class ClusterNode implements AutoCloseable {
             }
             sleep(200);
         }
+    }
+
+    /**
+     * Once per process, in the background: runs the leader's open path on a scratch cell ({@link StandbyWarmup}), so
+     * a takeover runs loaded, compiled code. Off with {@code -Devasan.cluster.warmup=false}.
+     */
+    private void warmUp() {
+        if (!Boolean.parseBoolean(System.getProperty("evasan.cluster.warmup", "true"))
+                || !warming.compareAndSet(false, true)) {
+            return;
+        }
+        Thread t = daemon(() -> {
+            try {
+                long ms = StandbyWarmup.run(options);
+                say("standby warm: the leader's path ran on a scratch cell in " + ms + " ms");
+            } catch (Exception | Error e) {
+                say("standby warm-up failed (a takeover runs cold): " + e);
+            }
+        }, "evasan-cluster-warmup");
+        t.setPriority(Thread.MIN_PRIORITY);
+        t.start();
     }
 
     private void dropReplicas() {
