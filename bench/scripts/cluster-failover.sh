@@ -23,7 +23,8 @@
 #   served    kill -> the client's address served again (ports-at when it was the dead leader's, else tko-at)
 #   conn1     (strace) first connect() of the initiator after the kill, ms after the kill; conn2: its first
 #             connect() after its address is served again, ms after that (libiscsi's reconnect back-off)
-# then drill start X, wait for "follows", let the client write --gap seconds, and kill the new leader.
+# then drill start X, wait for "follows" and its "standby warm" (the follower readies its JVM once it follows), let the
+# client write --gap seconds, and kill the new leader.
 #
 # At the end every acknowledged write is checked through both controllers' first portals (P and P+2, one served by
 # the leader, the other relayed by the follower): slot by slot against the last acknowledged pattern
@@ -279,6 +280,7 @@ for k in $(seq 1 "$KILLS"); do
   a0="$(acks)"; c0="$(now)"
   X="$(ensure_cell)" || { BROKEN="kill $k: no leader with a follower ($("$CELL" status "$DATA" | tr '\n' ';'))"; break; }
   Y="$(other "$X")"
+  [ "$k" -gt 1 ] || wait_line "$Y" 'standby warm' 0 120 >/dev/null || echo "$(date -u +%T) kill 1: $Y not warm" >>"$WORK/incidents"
   wait_acks 50 30 || { BROKEN="client stopped writing before kill $k"; break; }
   t0="$(now)"
   "$CELL" drill kill "$X" "$DATA" >/dev/null
@@ -298,6 +300,8 @@ $(grep -A12 '"evasan-cluster"' "$WORK/stuck-$Y.jstack" | grep -E '^\s+at ' | hea
   t2="$(now)"
   "$CELL" drill start "$X" "$DATA" >/dev/null
   tf="$(wait_line "$X" 'follows proc-' "$t2" 120)" || { BROKEN="kill $k: restarted $X did not follow within 120 s"; break; }
+  # a follower readies its JVM in the background once it follows (StandbyWarmup): the next kill finds it warm
+  wait_line "$X" 'standby warm' "$t2" 120 >/dev/null || echo "$(date -u +%T) kill $k: $X not warm within 120 s" >>"$WORK/incidents"
   sleep "$GAP"   # the client keeps writing before the next kill
   n1="$(acks)"; c1="$(now)"
   python3 "$WORK/cycle.py" "$WORK/ack.log" "$WORK/events" "${TRACE_FILE:--}" "$LEADER" "$k" "$X" "$t0" "$t2" "$tf" "$a0" "$c0" \
