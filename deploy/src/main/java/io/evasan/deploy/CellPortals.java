@@ -34,11 +34,6 @@ final class CellPortals implements PairListener, InitiatorSecrets, AutoCloseable
     private final ScsiTarget target;
     private final List<Portal> portals = new ArrayList<>();
     private final Map<Integer, IscsiTargetServer> servers = new ConcurrentHashMap<>();
-    /**
-     * Clustered cell: the partner process's portals served here at their public addresses too (while that process
-     * is down; while it is up it relays them to {@link #servers}), by relative port.
-     */
-    private final Map<Integer, IscsiTargetServer> publicOfPartner = new ConcurrentHashMap<>();
     private final Map<String, Chap> secrets = new ConcurrentHashMap<>();
     private volatile List<IscsiTargetConfig.Portal> advertised = List.of();
     private boolean closed;
@@ -58,7 +53,8 @@ final class CellPortals implements PairListener, InitiatorSecrets, AutoCloseable
     /**
      * Binds the four portals (A1, A2, B1, B2) on {@code host} at {@code bind} (0: a free port) and advertises them
      * (SendTargets) at {@code advertise} (0: where bound). The clustered leader binds its partner's portals on free
-     * internal ports, advertised at their public ports where the partner process relays them.
+     * internal ports, advertised at their host addresses, which a {@link PortalRelay} serves: the partner's while
+     * it lives, this process's while it is down.
      */
     CellPortals(String host, int[] bind, int[] advertise, String iqn, ScsiTarget target) {
         this.iqn = iqn;
@@ -118,9 +114,6 @@ final class CellPortals implements PairListener, InitiatorSecrets, AutoCloseable
     @Override
     public synchronized void put(String initiator, Chap chap) {
         secrets.put(initiator, chap);
-        for (IscsiTargetServer s : publicOfPartner.values()) {
-            s.config().chap(initiator, chap.userName(), chap.secret(), chap.targetUserName(), chap.targetSecret());
-        }
         for (IscsiTargetServer s : servers.values()) {
             s.config().chap(initiator, chap.userName(), chap.secret(), chap.targetUserName(), chap.targetSecret());
         }
@@ -129,9 +122,6 @@ final class CellPortals implements PairListener, InitiatorSecrets, AutoCloseable
     @Override
     public synchronized void remove(String initiator) {
         secrets.remove(initiator);
-        for (IscsiTargetServer s : publicOfPartner.values()) {
-            s.config().removeChap(initiator);
-        }
         for (IscsiTargetServer s : servers.values()) {
             s.config().removeChap(initiator);
         }
@@ -188,36 +178,6 @@ final class CellPortals implements PairListener, InitiatorSecrets, AutoCloseable
         }
     }
 
-    // ------------------------------------------------------------------ the clustered cell
-
-    /** The relative port ids of {@code nsc}'s portals, in order. */
-    List<Integer> relativePorts(NscId nsc) {
-        return portals.stream().filter(p -> p.nsc() == nsc).map(Portal::relativePort).toList();
-    }
-
-    /**
-     * Clustered leader, its partner process down: serves {@code nsc}'s portal of relative port {@code relativePort}
-     * at {@code publicPort} as well (the address hosts know). Throws if the address is still held (a hung process
-     * holds its sockets until it exits).
-     */
-    synchronized void servePublicly(int relativePort, int publicPort) {
-        if (closed || publicOfPartner.containsKey(relativePort)) {
-            return;
-        }
-        Portal p = portals.stream().filter(x -> x.relativePort() == relativePort).findFirst().orElseThrow();
-        IscsiTargetServer s = new IscsiTargetServer(config(p.host(), publicPort, relativePort));
-        s.start();
-        publicOfPartner.put(relativePort, s);
-    }
-
-    /** Clustered leader, its partner process back: it relays its own addresses again (connections here close). */
-    synchronized void stopServingPublicly(int relativePort) {
-        IscsiTargetServer s = publicOfPartner.remove(relativePort);
-        if (s != null) {
-            s.stop();
-        }
-    }
-
     private void rebind(Portal p) {
         IscsiTargetServer s = new IscsiTargetServer(config(p.host(), p.port(), p.relativePort()));
         s.start();
@@ -227,10 +187,6 @@ final class CellPortals implements PairListener, InitiatorSecrets, AutoCloseable
     @Override
     public synchronized void close() {
         closed = true;
-        for (IscsiTargetServer s : publicOfPartner.values()) {
-            s.stop();
-        }
-        publicOfPartner.clear();
         for (IscsiTargetServer s : servers.values()) {
             try {
                 s.stop();

@@ -61,6 +61,8 @@ final class ClusterNode implements AutoCloseable {
 
     static final String UNMIRRORED = "unmirrored";
     private static final long ASK_MS = 1_000;
+    /** How long a host connection to a dead partner's address is held while this process takes over. */
+    private static final long PARTNER_HOLD_MS = 30_000;
     private static final long PARTITION_POLL_MS = 50;
 
     private final EmbeddedAppliance.Options options;
@@ -91,7 +93,14 @@ final class ClusterNode implements AutoCloseable {
     private QuorumFiles quorum;
     private volatile DiskLease lease;
     private PartnerMonitor monitor;
-    private Thread publicRebinder;
+    /** The partner's two host addresses, held here while the partner is down ({@link PortalRelay}s to this process). */
+    private final List<PortalRelay> partnerRelays = new ArrayList<>();
+    /** Where those relays carry connections: this process's servers of the partner's portals (0: none yet, hold). */
+    private volatile int[] partnerTargets = new int[2];
+    /** Whether this process should hold the partner's addresses (its partner is down, or it is being taken over). */
+    private volatile boolean holdPartner;
+    private boolean partnerServedSaid;
+    private Thread partnerBinder;
     private volatile java.util.concurrent.ScheduledFuture<?> observer;
     private volatile java.util.concurrent.ScheduledFuture<?> renewal;
 
@@ -372,7 +381,8 @@ final class ClusterNode implements AutoCloseable {
         out.println(app.describe());
         out.flush();
         if (!partnerJoined) {
-            servePartnerPortalsPublicly();
+            holdPartnerAddresses();
+            servePartnerAddresses();
         }
     }
 
@@ -435,11 +445,6 @@ final class ClusterNode implements AutoCloseable {
         return self == NscId.A ? new int[] {0, 1} : new int[] {2, 3};
     }
 
-    /** Relative port ids follow the portal order A1, A2, B1, B2 (1..4). */
-    private static int relativePort(int index) {
-        return index + 1;
-    }
-
     // ------------------------------------------------------------------ leader
 
     /**
@@ -467,34 +472,87 @@ final class ClusterNode implements AutoCloseable {
         markUnmirrored();
         a.pair().partnerProcessLost(partner + " is down (" + why + "): " + me + " runs unmirrored");
         say("its partner is down (" + why + "); the caches run unmirrored; serving its host ports");
-        servePartnerPortalsPublicly();
+        holdPartnerAddresses();
+        servePartnerAddresses();
     }
 
-    /** Serves the partner's host addresses here, retrying while a hung partner still holds them. */
-    private synchronized void servePartnerPortalsPublicly() {
-        if (publicRebinder != null && publicRebinder.isAlive()) {
+    /**
+     * Binds the partner's two host addresses here (retrying while a hung partner still holds them); connections wait
+     * there until {@link #servePartnerAddresses} names this process's servers for them.
+     */
+    private synchronized void holdPartnerAddresses() {
+        holdPartner = true;
+        if (partnerBinder != null && partnerBinder.isAlive()) {
             return;
         }
         Thread t = daemon(() -> {
-            while (!closed && !partnerJoined && role == Role.LEADER) {
-                boolean all = true;
-                for (int i : partnerPortalIndexes()) {
+            int[] idx = partnerPortalIndexes();
+            for (int k = 0; k < idx.length; k++) {
+                int slot = k;
+                while (!closed && holdPartner) {
+                    synchronized (this) {
+                        if (partnerRelays.size() > slot) {
+                            break;   // bound by an earlier binder
+                        }
+                    }
                     try {
-                        app.portals().servePublicly(relativePort(i), publicPorts[i]);
-                    } catch (RuntimeException e) {
-                        all = false;
+                        PortalRelay r = new PortalRelay(vertx, options.iscsiHost(), publicPorts[idx[k]],
+                                () -> partnerTargets[slot], PARTNER_HOLD_MS);
+                        synchronized (this) {
+                            if (holdPartner && !closed) {
+                                partnerRelays.add(r);
+                                break;
+                            }
+                        }
+                        r.close();
+                    } catch (Exception e) {
+                        sleep(50);   // still held by the partner's process (hung, or not yet gone)
                     }
                 }
-                if (all) {
-                    say("serves its partner's host ports " + publicPorts[partnerPortalIndexes()[0]] + " and "
-                            + publicPorts[partnerPortalIndexes()[1]]);
-                    return;
-                }
-                sleep(200);
             }
+            announcePartnerAddresses();
         }, "evasan-cluster-ports");
-        publicRebinder = t;
+        partnerBinder = t;
         t.start();
+    }
+
+    /** The partner's addresses held here carry their connections to this process's servers of those portals. */
+    private void servePartnerAddresses() {
+        EmbeddedAppliance a = app;
+        partnerTargets = new int[] {a.iscsiPort(self.partner(), 0), a.iscsiPort(self.partner(), 1)};
+        announcePartnerAddresses();
+    }
+
+    private synchronized void announcePartnerAddresses() {
+        if (!partnerServedSaid && holdPartner && partnerRelays.size() == 2 && partnerTargets[0] > 0) {
+            partnerServedSaid = true;
+            say("serves its partner's host ports " + publicPorts[partnerPortalIndexes()[0]] + " and "
+                    + publicPorts[partnerPortalIndexes()[1]]);
+        }
+    }
+
+    /** Frees the partner's addresses (it serves or relays them itself again); connections held there close. */
+    private void releasePartnerAddresses() {
+        Thread b;
+        synchronized (this) {
+            holdPartner = false;
+            b = partnerBinder;
+        }
+        if (b != null) {
+            try {
+                b.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        synchronized (this) {
+            for (PortalRelay r : partnerRelays) {
+                r.close();
+            }
+            partnerRelays.clear();
+            partnerTargets = new int[2];
+            partnerServedSaid = false;
+        }
     }
 
     /** Leader: the follower (re)joins. Its addresses go back to it, then the caches mirror into it afresh. */
@@ -516,18 +574,10 @@ final class ClusterNode implements AutoCloseable {
             sleep(10);
         }
         partnerJoined = true;
-        Thread r = publicRebinder;
-        if (r != null) {
-            try {
-                r.join(5_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        releasePartnerAddresses();
         JsonArray ports = new JsonArray();
-        for (int i : partnerPortalIndexes()) {
-            a.portals().stopServingPublicly(relativePort(i));
-            ports.add(a.iscsiPort(self.partner(), ports.size()));
+        for (int k = 0; k < 2; k++) {
+            ports.add(a.iscsiPort(self.partner(), k));
         }
         boolean mirrored;
         try {
@@ -650,12 +700,16 @@ final class ClusterNode implements AutoCloseable {
             r.close();
         }
         relays.clear();
+        // the dead leader's addresses are taken at once (free after a kill): an initiator reconnecting meanwhile
+        // waits on an accepted connection, carried to this process's server once it serves
+        holdPartnerAddresses();
         openLease();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(3 * (leaseOptions.durationMillis()
                 + leaseOptions.marginMillis()) + 1_000);
         while (!lease.tryAcquire()) {
             if (closed || monitor.partnerState() == PartnerState.ALIVE || System.nanoTime() - deadline > 0) {
                 say("the lease stays with " + partner + " (" + lease + "); following it again");
+                releasePartnerAddresses();
                 try {
                     becomeFollower();
                 } catch (Exception ex) {
@@ -779,6 +833,13 @@ final class ClusterNode implements AutoCloseable {
         }
         for (PortalRelay r : relays) {
             r.close();
+        }
+        synchronized (this) {
+            holdPartner = false;
+            for (PortalRelay r : partnerRelays) {
+                r.close();
+            }
+            partnerRelays.clear();
         }
         dropReplicas();
     }

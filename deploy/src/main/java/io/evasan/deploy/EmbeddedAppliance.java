@@ -416,11 +416,6 @@ public final class EmbeddedAppliance implements AutoCloseable {
         closeQuietly(mgmt, portals, null, null, null, null, null, null, null);
     }
 
-    /** The iSCSI portals, or null when not serving. */
-    CellPortals portals() {
-        return portals;
-    }
-
     /** Opens (or on first start creates) everything under {@code o.dataDir()} and starts serving. */
     public static EmbeddedAppliance start(Options o) throws Exception {
         return new EmbeddedAppliance(o);

@@ -10,62 +10,126 @@ import io.vertx.core.net.NetSocket;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.IntSupplier;
 
 /**
- * A clustered follower's host port: it accepts iSCSI connections at the address hosts know for this controller's
- * portal and carries their bytes, both ways and unchanged, to the leader's server for the same portal (which answers
- * with this portal's identity: its group tag and relative target port, so hosts see the portal as the
- * non-optimized path it is). Invariant: a connection is relayed to exactly one leader connection and closes with
- * it; {@link #close} frees the address (the follower binds its own server there when it takes over).
+ * A host address of the clustered cell (one portal's host:port) served by a process that does not run that portal's
+ * server itself: it accepts iSCSI connections at the address hosts know and carries their bytes, both ways and
+ * unchanged, to the leader's server for the same portal (which answers with this portal's identity: its group tag and
+ * relative target port, so hosts see the portal as the path it is). A follower relays its own two addresses to the
+ * leader; a survivor holds its dead partner's two addresses from the moment it sees the partner dead, before its
+ * takeover has a server to carry them to.
+ *
+ * <p>Invariants: a connection is carried to exactly one leader connection and closes with it. While no server is
+ * known ({@code target} answers 0: a takeover under way) or the known one refuses, an accepted connection is held,
+ * unread, and carried to the first server that answers within {@code holdMillis}; then it is closed. An initiator
+ * that reconnects meanwhile therefore waits on an accepted connection instead of being refused (libiscsi backs off a
+ * second or more after a refusal). {@link #close} frees the address and closes every connection carried here.
  */
 final class PortalRelay implements AutoCloseable {
+    private static final long RETRY_MILLIS = 10;
+
+    private final Vertx vertx;
     private final NetServer server;
     private final NetClient client;
     private final Set<NetSocket> open = ConcurrentHashMap.newKeySet();
+    private final String host;
+    private final IntSupplier target;
+    private final long holdMillis;
     private final int port;
+    private volatile boolean closed;
 
     /** Relays {@code host:publicPort} to {@code host:leaderPort}; binds before returning. */
     PortalRelay(Vertx vertx, String host, int publicPort, int leaderPort) throws Exception {
+        this(vertx, host, publicPort, () -> leaderPort, 2_000);
+    }
+
+    /**
+     * Relays {@code host:publicPort} to {@code host:target.getAsInt()}, asked per connection attempt (0: not known
+     * yet, hold the connection up to {@code holdMillis}); binds before returning (throws if the address is taken).
+     */
+    PortalRelay(Vertx vertx, String host, int publicPort, IntSupplier target, long holdMillis) throws Exception {
+        this.vertx = vertx;
+        this.host = host;
+        this.target = target;
+        this.holdMillis = holdMillis;
         client = vertx.createNetClient(new NetClientOptions().setConnectTimeout(2_000).setTcpNoDelay(true));
         server = vertx.createNetServer(new NetServerOptions().setHost(host).setPort(publicPort).setTcpNoDelay(true));
         server.connectHandler(in -> {
             in.pause();
             open.add(in);
-            in.closeHandler(v -> open.remove(in));
-            client.connect(leaderPort, host).onComplete(ar -> {
-                if (ar.failed()) {
-                    in.close();
-                    return;
-                }
-                NetSocket out = ar.result();
-                open.add(out);
-                out.closeHandler(v -> {
-                    open.remove(out);
-                    in.close();
-                });
-                in.closeHandler(v -> {
-                    open.remove(in);
-                    out.close();
-                });
-                // back-pressure both ways: a full socket pauses its source
-                in.drainHandler(v -> out.resume());
-                out.drainHandler(v -> in.resume());
-                in.handler(b -> {
-                    out.write(b);
-                    if (out.writeQueueFull()) {
-                        in.pause();
-                    }
-                });
-                out.handler(b -> {
-                    in.write(b);
-                    if (in.writeQueueFull()) {
-                        out.pause();
-                    }
-                });
-                in.resume();
+            AtomicBoolean gone = new AtomicBoolean();
+            in.closeHandler(v -> {
+                gone.set(true);
+                open.remove(in);
             });
+            connect(in, gone, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(holdMillis));
         });
-        port = server.listen().await(10, TimeUnit.SECONDS).actualPort();
+        try {
+            port = server.listen().await(10, TimeUnit.SECONDS).actualPort();
+        } catch (Exception e) {
+            client.close();
+            throw e;
+        }
+    }
+
+    private void connect(NetSocket in, AtomicBoolean gone, long deadline) {
+        if (closed || gone.get()) {
+            in.close();
+            return;
+        }
+        int to = target.getAsInt();
+        if (to <= 0) {
+            retry(in, gone, deadline);
+            return;
+        }
+        client.connect(to, host).onComplete(ar -> {
+            if (ar.failed()) {
+                retry(in, gone, deadline);
+            } else if (closed || gone.get()) {
+                ar.result().close();
+                in.close();
+            } else {
+                carry(in, ar.result());
+            }
+        });
+    }
+
+    private void retry(NetSocket in, AtomicBoolean gone, long deadline) {
+        if (closed || gone.get() || System.nanoTime() - deadline > 0) {
+            in.close();
+            return;
+        }
+        vertx.setTimer(RETRY_MILLIS, id -> connect(in, gone, deadline));
+    }
+
+    private void carry(NetSocket in, NetSocket out) {
+        open.add(out);
+        out.closeHandler(v -> {
+            open.remove(out);
+            in.close();
+        });
+        in.closeHandler(v -> {
+            open.remove(in);
+            out.close();
+        });
+        // back-pressure both ways: a full socket pauses its source
+        in.drainHandler(v -> out.resume());
+        out.drainHandler(v -> in.resume());
+        in.handler(b -> {
+            out.write(b);
+            if (out.writeQueueFull()) {
+                in.pause();
+            }
+        });
+        out.handler(b -> {
+            in.write(b);
+            if (in.writeQueueFull()) {
+                out.pause();
+            }
+        });
+        in.resume();
     }
 
     int port() {
@@ -74,6 +138,7 @@ final class PortalRelay implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         try {
             server.close().await(5, TimeUnit.SECONDS);
         } catch (Exception e) {
