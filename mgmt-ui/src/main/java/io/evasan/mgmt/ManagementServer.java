@@ -140,11 +140,13 @@ public final class ManagementServer {
                 ctx.response().putHeader("content-type", "application/json").end(openApi);
             });
             api.register(r);
+            io.evasan.mgmt.impl.HealthMeters healthMeters = new io.evasan.mgmt.impl.HealthMeters(prometheus, api::healthBody);
             new io.evasan.mgmt.impl.EventStream(v, cell, api).register(r); // GET /api/events (SSE)
             new io.evasan.mgmt.impl.ConsoleRoutes().register(r); // the web console: GET / and /console/*, no token
             r.get("/metrics").blockingHandler(ctx -> {
                 meters.answered(200);
                 meters.syncBgcopy(cell);
+                healthMeters.sync();
                 ctx.response().putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
                         .end(Buffer.buffer(prometheus.scrape()));
             }, false);

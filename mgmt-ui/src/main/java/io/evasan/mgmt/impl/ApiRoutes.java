@@ -50,6 +50,7 @@ public final class ApiRoutes {
     private final HostRoutes hosts;
     private final FabricRoutes fabric;
     private final DestageRate destageRate;
+    private final HealthRoutes health;
     private java.util.concurrent.ScheduledExecutorService background;
 
     public ApiRoutes(Cell cell, ManagementConfig config, ApplianceMeters meters) {
@@ -67,6 +68,7 @@ public final class ApiRoutes {
         this.controllers = new ControllerRoutes(this, cell, config, destageRate);
         this.pair = new PairRoutes(this, luns, cell.controllers(), cell.drives());
         this.fabric = new FabricRoutes(this, config, cell.volumes());
+        this.health = new HealthRoutes(this, cell, config);
     }
 
     /**
@@ -157,6 +159,17 @@ public final class ApiRoutes {
         schedules.register(router);
         backup.register(router);
         fabric.register(router);
+        health.register(router);
+    }
+
+    /** The {@code health} field of every object, keyed "kind/id" ({@link HealthRoutes}). */
+    java.util.Map<String, JsonObject> healthByObject() {
+        return health.byObject();
+    }
+
+    /** The GET /api/health body, built now (for the console's event stream and the metrics). */
+    public JsonObject healthBody() {
+        return health.body(List.of());
     }
 
     /** A handler's answer: status and JSON body (null body = no content). */

@@ -1,0 +1,99 @@
+package io.evasan.mgmt;
+
+import io.evasan.raid.rsd.Rsd;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+
+import static io.evasan.mgmt.ManagementApiTest.assertError;
+import static io.evasan.mgmt.ManagementApiTest.obj;
+import static io.evasan.mgmt.ManagementApiTest.ok;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * End to end over REST: fail both drives of a RAID1 pair under a written LUN, GET /api/health and the LUN's own GET
+ * say FAILED "data lost" with the lost LBA ranges, /metrics carries the state gauge, the pool's drives show their
+ * health; restore both and everything is OK again.
+ */
+class HealthApiTest {
+    static ApplianceFixture f;
+
+    @BeforeAll
+    static void up() throws Exception {
+        f = new ApplianceFixture("health-", c -> c);
+    }
+
+    @AfterAll
+    static void down() throws Exception {
+        if (f != null) {
+            f.close();
+        }
+    }
+
+    private static JsonObject of(JsonObject health, String kind, String name) {
+        for (Object o : health.getJsonArray("objects")) {
+            JsonObject j = (JsonObject) o;
+            if (j.getString("kind").equals(kind) && j.getString("name").equals(name)) {
+                return j;
+            }
+        }
+        throw new AssertionError("no " + kind + " " + name + " in " + health.encodePrettily());
+    }
+
+    @Test
+    void shouldRefuseAnUnknownKindNamingTheField() {
+        assertError(f.call("GET", "/api/health?kind=spindle", null), 400, "kind");
+    }
+
+    @Test
+    void shouldReportLostLbaRangesWhenBothDrivesOfAPairFailAndOkAfterRestore() throws Exception {
+        ok(f.call("POST", "/api/luns", "{\"name\":\"mirror\",\"sizeBytes\":8388608,\"raid\":\"RAID1\"}"), 201);
+        int id = f.controller.lun("mirror").id();
+        for (long at = 0; at < 4 << 20; at += 1 << 20) {
+            f.controller.writeCache().write(0, id, at, ByteBuffer.wrap(new byte[1 << 20]), false);
+            f.controller.writeCache().synchronize(id, 0, 0);
+        }
+        JsonObject h = obj(ok(f.call("GET", "/api/health", null), 200));
+        assertEquals("OK", h.getString("state"), h::encodePrettily);
+
+        long disk = f.controller.lun("mirror").disk();
+        Rsd r = f.pool.diskGroups().get(0).rsd(f.trees.rstoreIds(disk).first());
+        ok(f.call("POST", "/api/pool/groups/0/drives/" + r.drive(0) + "/fail", null), 200);
+        ok(f.call("POST", "/api/pool/groups/0/drives/" + r.drive(1) + "/fail", null), 200);
+
+        h = obj(ok(f.call("GET", "/api/health?kind=lun&kind=drive", null), 200));
+        assertEquals("FAILED", h.getString("state"));
+        JsonObject lun = of(h, "lun", "mirror");
+        assertEquals("FAILED", lun.getString("state"));
+        assertTrue(lun.getString("reason").startsWith("data lost"), lun::encode);
+        JsonArray ranges = lun.getJsonArray("lostRanges");
+        assertTrue(!ranges.isEmpty() && lun.getLong("lostBlocks") > 0, lun::encode);
+        assertEquals("FAILED", of(h, "drive", "dg0 drive " + r.drive(0)).getString("state"));
+        assertTrue(h.getJsonArray("objects").stream().allMatch(o -> ((JsonObject) o).getString("kind").matches("lun|drive")));
+
+        JsonObject own = obj(ok(f.call("GET", "/api/luns/mirror", null), 200)).getJsonObject("health");
+        assertEquals(lun, own);
+        JsonObject pool = obj(ok(f.call("GET", "/api/pool", null), 200));
+        assertEquals("FAILED", pool.getJsonArray("groups").getJsonObject(0).getJsonObject("health").getString("state"));
+        String metrics = f.call("GET", "/metrics", null).body();
+        assertTrue(metrics.contains("evasan_health_state{id=\"" + id + "\",kind=\"lun\",name=\"mirror\"} 2.0"), metrics);
+        assertTrue(metrics.contains("evasan_health_lost_blocks{id=\"" + id + "\",kind=\"lun\",name=\"mirror\"} "
+                + (double) lun.getLong("lostBlocks")), metrics);
+
+        ok(f.call("POST", "/api/pool/groups/0/drives/" + r.drive(0) + "/restore", null), 202);
+        ok(f.call("POST", "/api/pool/groups/0/drives/" + r.drive(1) + "/restore", null), 202);
+        while (obj(ok(f.call("GET", "/api/pool", null), 200)).getJsonArray("groups").getJsonObject(0)
+                .getBoolean("rebuildInProgress")) {
+            Thread.sleep(20);
+        }
+        h = obj(ok(f.call("GET", "/api/health", null), 200));
+        assertEquals("OK", h.getString("state"), h::encodePrettily);
+        assertTrue(f.call("GET", "/metrics", null).body()
+                .contains("evasan_health_state{id=\"" + id + "\",kind=\"lun\",name=\"mirror\"} 0.0"));
+    }
+}
