@@ -1,0 +1,53 @@
+package io.evasan.mgmt.cli;
+
+import io.evasan.raid.rsd.Rsd;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+
+import static io.evasan.mgmt.cli.SanctlCommandsTest.ok;
+import static io.evasan.mgmt.cli.SanctlCommandsTest.refused;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code sanctl health [--all] [--kind K] [--json]}: the overall state, the objects that are not OK, lost LBA ranges. */
+class SanctlHealthTest {
+    static CliFixture f;
+
+    @BeforeAll
+    static void up() throws Exception {
+        f = new CliFixture(false);
+    }
+
+    @AfterAll
+    static void down() throws Exception {
+        if (f != null) {
+            f.close();
+        }
+    }
+
+    @Test
+    void shouldListWhatIsNotOkWithTheLostRangesAndTheJsonBody() {
+        ok(f.sanctl("lun", "create", "m1", "--size", "8M", "--raid", "RAID1"));
+        String healthy = ok(f.sanctl("health"));
+        assertTrue(healthy.startsWith("health: OK (") && healthy.contains("every object is OK"), healthy);
+        assertTrue(ok(f.sanctl("health", "--all", "--kind", "lun")).contains("m1"));
+        refused(f.sanctl("health", "--kind", "spindle"), 400, "kind");
+
+        int id = f.controller.lun("m1").id();
+        f.controller.writeCache().write(0, id, 0, ByteBuffer.wrap(new byte[1 << 20]), false);
+        f.controller.writeCache().synchronize(id, 0, 0);
+        Rsd r = f.pool.diskGroups().get(0).rsd(f.trees.rstoreIds(f.controller.lun("m1").disk()).first());
+        ok(f.sanctl("drive", "fail", "--group", "0", Integer.toString(r.drive(0))));
+        ok(f.sanctl("drive", "fail", "--group", "0", Integer.toString(r.drive(1))));
+        String text = ok(f.sanctl("health"));
+        assertTrue(text.startsWith("health: FAILED"), text);
+        assertTrue(text.matches("(?s).*lun +m1 +FAILED +data lost.*"), text);
+        assertTrue(text.matches("(?s).*lun m1: \\d+ blocks lost in \\d+ range\\(s\\): LBA \\d+-\\d+.*"), text);
+        JsonObject json = new JsonObject(ok(f.sanctl("--json", "health")));
+        assertEquals("FAILED", json.getString("state"));
+    }
+}
