@@ -13,11 +13,13 @@ import * as backupPage from './pages/backup.js';
 import * as hostsPage from './pages/hosts.js';
 import * as controllersPage from './pages/controllers.js';
 import * as fabricPage from './pages/fabric.js';
+import { refreshBanner } from './health.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
 const liveBadge = document.getElementById('live');
 const logoutButton = document.getElementById('logout');
+const healthBanner = document.getElementById('health-banner');
 
 let page = null;
 let live = null;
@@ -67,6 +69,7 @@ function onEvent(name, data) {
   if (!page) return;
   if (name === 'changed' && data && Array.isArray(data.topics)) {
     for (const t of data.topics) pending.add(t);
+    if (data.topics.includes('health')) refreshBanner(healthBanner);
     if (!flushTimer) {
       flushTimer = setTimeout(() => {
         flushTimer = null;
@@ -88,7 +91,7 @@ function enter() {
     live = new LiveEvents({
       url: '/api/events',
       token,
-      onOpen: () => page && page.refresh(null), // events may have been missed while disconnected
+      onOpen: () => { if (page) page.refresh(null); refreshBanner(healthBanner); }, // events may have been missed while disconnected
       onEvent,
       onState: setLive,
       onUnauthorized: () => authLost('The token was rejected by the event stream. Log in again.'),
@@ -96,6 +99,7 @@ function enter() {
   }
   live.start();
   showPage();
+  refreshBanner(healthBanner);
 }
 
 function authLost(message) {
@@ -110,6 +114,7 @@ function showLogin(message) {
   nav.hidden = true;
   logoutButton.hidden = true;
   liveBadge.hidden = true;
+  healthBanner.hidden = true;
   document.title = 'Log in · evasan console';
   const input = h('input', {
     type: 'password', name: 'token', id: 'token', autocomplete: 'off', spellcheck: 'false',
