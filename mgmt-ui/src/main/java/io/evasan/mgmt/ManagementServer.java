@@ -124,6 +124,7 @@ public final class ManagementServer {
             // order matters: the token first (a refused request's body is never read), then the body's headers
             // (type, declared length), then the in-memory body handler (no file uploads) — RequestLimits
             r.route("/api/*").handler(ctx -> authenticate(ctx, api));
+            r.route("/api/*").handler(api.auditTrail()::handle); // every management change, with who made it
             r.route("/api/*").handler(ctx -> {
                 try {
                     RequestLimits.check(ctx);

@@ -45,6 +45,29 @@ class HealthApiTest {
         throw new AssertionError("no " + kind + " " + name + " in " + health.encodePrettily());
     }
 
+    /** The newest event of {@code object} whose message matches {@code regex}, once the timer logged it (10 s at most); null if none. */
+    private static JsonObject awaitEvent(String object, String regex) throws InterruptedException {
+        for (int i = 0; i < 500; i++) {
+            JsonArray es = obj(ok(f.call("GET", "/api/event-log?object=" + object, null), 200)).getJsonArray("events");
+            for (Object o : es) {
+                if (((JsonObject) o).getString("message").matches(regex)) {
+                    return (JsonObject) o;
+                }
+            }
+            Thread.sleep(20);
+        }
+        return null;
+    }
+
+    @Test
+    void shouldRefuseBadEventLogParametersNamingThem() {
+        assertError(f.call("GET", "/api/event-log?severity=loud", null), 400, "severity");
+        assertError(f.call("GET", "/api/event-log?since=yesterday", null), 400, "since");
+        assertError(f.call("GET", "/api/event-log?limit=0", null), 400, "limit");
+        assertError(f.call("GET", "/api/event-log?colour=red", null), 400, "colour");
+        ok(f.call("GET", "/api/event-log?since=1h&until=2099-01-01T00:00:00Z&limit=5", null), 200);
+    }
+
     @Test
     void shouldRefuseAnUnknownKindNamingTheField() {
         assertError(f.call("GET", "/api/health?kind=spindle", null), 400, "kind");
@@ -76,6 +99,14 @@ class HealthApiTest {
         assertEquals("FAILED", of(h, "drive", "dg0 drive " + r.drive(0)).getString("state"));
         assertTrue(h.getJsonArray("objects").stream().allMatch(o -> ((JsonObject) o).getString("kind").matches("lun|drive")));
 
+        JsonObject lost = awaitEvent("lun%20mirror", "(OK|DEGRADED) -> FAILED: data lost.*");   // DEGRADED if a tick saw one drive down
+        assertTrue(lost != null, () -> f.call("GET", "/api/event-log", null).body());
+        assertEquals("CRITICAL", lost.getString("severity"));
+        JsonObject audit = awaitEvent("pool%2Fgroups%2F0%2Fdrives%2F" + r.drive(1) + "%2Ffail",
+                "POST /api/pool/groups/0/drives/" + r.drive(1) + "/fail -> 200");
+        assertTrue(audit != null && audit.getString("actor").matches("token [0-9a-f]{8} from 127\\.0\\.0\\.1"),
+                () -> String.valueOf(audit));
+
         JsonObject own = obj(ok(f.call("GET", "/api/luns/mirror", null), 200)).getJsonObject("health");
         assertEquals(lun, own);
         JsonObject pool = obj(ok(f.call("GET", "/api/pool", null), 200));
@@ -95,5 +126,10 @@ class HealthApiTest {
         assertEquals("OK", h.getString("state"), h::encodePrettily);
         assertTrue(f.call("GET", "/metrics", null).body()
                 .contains("evasan_health_state{id=\"" + id + "\",kind=\"lun\",name=\"mirror\"} 0.0"));
+        assertTrue(awaitEvent("lun%20mirror", "(FAILED|DEGRADED) -> OK") != null, () -> f.call("GET", "/api/event-log", null).body());
+        f.reopen();
+        JsonObject after = obj(ok(f.call("GET", "/api/event-log?object=lun%20mirror&severity=critical", null), 200));
+        assertEquals(lost.getLong("seq"), after.getJsonArray("events").getJsonObject(0).getLong("seq"),
+                "the event log survives a restart");
     }
 }

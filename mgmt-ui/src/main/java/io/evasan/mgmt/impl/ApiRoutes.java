@@ -51,6 +51,9 @@ public final class ApiRoutes {
     private final FabricRoutes fabric;
     private final DestageRate destageRate;
     private final HealthRoutes health;
+    private final EventLog eventLog;
+    private final EventWatcher eventWatcher;
+    private final EventLogRoutes eventLogRoutes;
     private java.util.concurrent.ScheduledExecutorService background;
 
     public ApiRoutes(Cell cell, ManagementConfig config, ApplianceMeters meters) {
@@ -69,6 +72,10 @@ public final class ApiRoutes {
         this.pair = new PairRoutes(this, luns, cell.controllers(), cell.drives());
         this.fabric = new FabricRoutes(this, config, cell.volumes());
         this.health = new HealthRoutes(this, cell, config);
+        this.eventLog = EventLog.open(cell.drives().poolDirectory().resolve("mgmt").resolve("events.log"), config.clock());
+        this.eventWatcher = new EventWatcher(eventLog, health::objects, () -> cell.drives().diskGroups(),
+                () -> cell.controllers().nscs());
+        this.eventLogRoutes = new EventLogRoutes(this, eventLog, config.clock());
     }
 
     /**
@@ -86,6 +93,7 @@ public final class ApiRoutes {
             t.setDaemon(true);
             return t;
         });
+        eventWatcher.tick();   // the baseline: the state found at start is not an event
         long tick = config.backgroundTickMillis();
         ex.scheduleWithFixedDelay(() -> {
             try {
@@ -94,6 +102,11 @@ public final class ApiRoutes {
             } catch (RuntimeException e) {
                 System.err.println("evasan mgmt: background tick: " + e);
             }
+            try {
+                eventWatcher.tick();
+            } catch (RuntimeException e) {
+                System.err.println("evasan mgmt: event watcher: " + e);
+            }
         }, tick, tick, TimeUnit.MILLISECONDS);
         background = ex;
     }
@@ -101,6 +114,7 @@ public final class ApiRoutes {
     /** Stops the background timer (waits for a run in progress, at most 30 s). */
     public synchronized void stopBackground() {
         if (background == null) {
+            eventLog.close();
             return;
         }
         background.shutdownNow();
@@ -110,6 +124,7 @@ public final class ApiRoutes {
             Thread.currentThread().interrupt();
         }
         background = null;
+        eventLog.close();
     }
 
     /** The GET /api/jobs body, built now (for the console's event stream). Blocks briefly on the storage layers. */
@@ -160,6 +175,17 @@ public final class ApiRoutes {
         backup.register(router);
         fabric.register(router);
         health.register(router);
+        eventLogRoutes.register(router);
+    }
+
+    /** The audit of management changes into the event log (a route handler for /api/*, after authentication). */
+    public AuditTrail auditTrail() {
+        return new AuditTrail(eventLog);
+    }
+
+    /** Logs what changed since the last call (the background timer's job; tests call it to avoid waiting). */
+    public int watchEvents() {
+        return eventWatcher.tick();
     }
 
     /** The {@code health} field of every object, keyed "kind/id" ({@link HealthRoutes}). */
