@@ -10,10 +10,14 @@ import java.nio.ByteBuffer;
 
 import static io.evasan.mgmt.cli.SanctlCommandsTest.ok;
 import static io.evasan.mgmt.cli.SanctlCommandsTest.refused;
+import static io.evasan.mgmt.cli.SanctlCommandsTest.usage;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@code sanctl health [--all] [--kind K] [--json]}: the overall state, the objects that are not OK, lost LBA ranges. */
+/**
+ * {@code sanctl health [--all] [--kind K] [--json]}: the overall state, the objects that are not OK, lost LBA ranges;
+ * {@code sanctl events --since D [--object O] [--severity S]}: the stored event log, with who made each change.
+ */
 class SanctlHealthTest {
     static CliFixture f;
 
@@ -49,5 +53,20 @@ class SanctlHealthTest {
         assertTrue(text.matches("(?s).*lun m1: \\d+ blocks lost in \\d+ range\\(s\\): LBA \\d+-\\d+.*"), text);
         JsonObject json = new JsonObject(ok(f.sanctl("--json", "health")));
         assertEquals("FAILED", json.getString("state"));
+    }
+
+    @Test
+    void shouldListTheStoredEventLogSinceADurationWithWhoMadeEachChange() {
+        ok(f.sanctl("lun", "create", "audited", "--size", "4M"));
+        String text = ok(f.sanctl("events", "--since", "1h"));
+        assertTrue(text.matches("(?s).*\\d{4}-\\d\\d-\\d\\dT[^ ]+Z INFO audit \\[luns\\]: POST /api/luns -> 201 "
+                + "\\(by token [0-9a-f]{8} from 127\\.0\\.0\\.1\\)\n.*"), text);
+        String json = ok(f.sanctl("--json", "events", "--since", "1h", "--object", "luns", "--severity", "info"));
+        for (String line : json.split("\n")) {
+            assertEquals("luns", new JsonObject(line).getString("object"));
+        }
+        refused(f.sanctl("events", "--since", "1h", "--severity", "loud"), 400, "severity");
+        refused(f.sanctl("events", "--since", "yesterday"), 400, "since");
+        usage(f.sanctl("events", "--object", "luns"), "--since");
     }
 }
