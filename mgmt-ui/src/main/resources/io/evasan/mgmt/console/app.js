@@ -1,4 +1,4 @@
-// The console shell: login, hash routing (#/, #/luns, #/luns/<name>, #/hosts, #/schedules, #/backup, #/controllers, #/fabric), the live event connection,
+// The console shell: login, hash routing (#/, #/luns, #/luns/<name>, #/hosts, #/schedules, #/backup, #/controllers, #/fabric, #/events), the live event connection,
 // and dispatch of its events to the page on screen. No page ever reloads: pages re-fetch only the
 // resources an event names.
 
@@ -14,6 +14,7 @@ import * as hostsPage from './pages/hosts.js';
 import * as controllersPage from './pages/controllers.js';
 import * as fabricPage from './pages/fabric.js';
 import { refreshBanner } from './health.js';
+import * as eventsPage from './pages/eventlog.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -35,6 +36,7 @@ function route() {
   if (parts[0] === 'hosts') return { name: 'hosts' };
   if (parts[0] === 'controllers') return { name: 'controllers' };
   if (parts[0] === 'fabric') return { name: 'fabric' };
+  if (parts[0] === 'events') return { name: 'events' };
   return { name: 'dashboard' };
 }
 
@@ -42,7 +44,7 @@ function showPage() {
   if (page && page.dispose) page.dispose();
   const r = route();
   const pages = { lun: () => lunPage.create(r.lun), luns: lunList.create, schedules: schedulesPage.create, backup: backupPage.create,
-    hosts: hostsPage.create, controllers: controllersPage.create, fabric: fabricPage.create };
+    hosts: hostsPage.create, controllers: controllersPage.create, fabric: fabricPage.create, events: eventsPage.create };
   page = (pages[r.name] || dashboard.create)();
   replace(main, page.el);
   for (const a of nav.querySelectorAll('a')) {
