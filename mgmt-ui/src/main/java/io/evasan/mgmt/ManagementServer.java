@@ -57,7 +57,7 @@ public final class ManagementServer {
     private HttpServer server;
     private Router router;
     private TokenAuthenticator auth;
-    private ApiRoutes api;
+    private volatile ApiRoutes api;
 
     /**
      * @param cell the cell the appliance manages, through its API only ({@code io.evasan.nsc.api}; the launcher
@@ -198,6 +198,17 @@ public final class ManagementServer {
     }
 
     /** The Prometheus registry scraped at /metrics. */
+    /**
+     * Logs a login an iSCSI portal refused (CHAP failure, unknown target, ...) as a WARNING event of the event log;
+     * ignored while the server is not started. Does not block (the event is written on the background thread).
+     */
+    public void loginRefused(String initiatorName, String remoteAddress, int status) {
+        ApiRoutes a = api;
+        if (a != null) {
+            a.loginRefused(initiatorName, remoteAddress, status);
+        }
+    }
+
     public PrometheusMeterRegistry prometheusRegistry() {
         return prometheus;
     }

@@ -18,7 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * End to end over REST: fail both drives of a RAID1 pair under a written LUN, GET /api/health and the LUN's own GET
  * say FAILED "data lost" with the lost LBA ranges, /metrics carries the state gauge, the pool's drives show their
- * health; restore both and everything is OK again.
+ * health; the events are logged and survive a restart; restore both and everything is OK again. A refused iSCSI
+ * login is a WARNING event.
  */
 class HealthApiTest {
     static ApplianceFixture f;
@@ -66,6 +67,16 @@ class HealthApiTest {
         assertError(f.call("GET", "/api/event-log?limit=0", null), 400, "limit");
         assertError(f.call("GET", "/api/event-log?colour=red", null), 400, "colour");
         ok(f.call("GET", "/api/event-log?since=1h&until=2099-01-01T00:00:00Z&limit=5", null), 200);
+    }
+
+    @Test
+    void shouldLogARefusedIscsiLoginAsAWarning() throws Exception {
+        f.server.loginRefused("iqn.2026-01.test:intruder", "10.0.0.9", 0x0201);
+        JsonObject e = awaitEvent("initiator%20iqn.2026-01.test%3Aintruder",
+                "iSCSI login refused from 10\\.0\\.0\\.9: authentication failure \\(CHAP\\)");
+        assertTrue(e != null, () -> f.call("GET", "/api/event-log", null).body());
+        assertEquals("WARNING", e.getString("severity"));
+        assertEquals("login", e.getString("category"));
     }
 
     @Test

@@ -183,6 +183,18 @@ public final class ApiRoutes {
         return new AuditTrail(eventLog);
     }
 
+    /** Logs a refused iSCSI login as a WARNING {@code login} event, on the background thread (when running). */
+    public synchronized void loginRefused(String initiatorName, String remoteAddress, int status) {
+        if (background == null) {
+            return;
+        }
+        String who = initiatorName == null ? "" : "initiator " + initiatorName;
+        String why = status == 0x0201 ? "authentication failure (CHAP)" : status == 0x0202 ? "authorization failure"
+                : status == 0x0203 ? "target not found" : "status " + String.format("0x%04x", status);
+        background.execute(() -> eventLog.append(EventRecordDescriptor.Severity.WARNING, "login", who, "",
+                "iSCSI login refused from " + remoteAddress + ": " + why));
+    }
+
     /** Logs what changed since the last call (the background timer's job; tests call it to avoid waiting). */
     public int watchEvents() {
         return eventWatcher.tick();
