@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * End to end over REST: fail both drives of a RAID1 pair under a written LUN, GET /api/health and the LUN's own GET
  * say FAILED "data lost" with the lost LBA ranges, /metrics carries the state gauge, the pool's drives show their
  * health; the events are logged and survive a restart; restore both and everything is OK again. A refused iSCSI
- * login is a WARNING event.
+ * login is a WARNING event. A webhook receiver on loopback gets the DATA_LOST alert (on the retry after a 503).
  */
 class HealthApiTest {
     static ApplianceFixture f;
@@ -86,6 +86,26 @@ class HealthApiTest {
 
     @Test
     void shouldReportLostLbaRangesWhenBothDrivesOfAPairFailAndOkAfterRestore() throws Exception {
+        // a webhook receiver on loopback: refuses the first delivery (503), takes the retry
+        java.util.List<String> received = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicInteger attempts = new java.util.concurrent.atomic.AtomicInteger();
+        com.sun.net.httpserver.HttpServer hook = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        hook.createContext("/hook", x -> {
+            String body = new String(x.getRequestBody().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            boolean first = attempts.incrementAndGet() == 1;
+            if (!first) {
+                received.add(body);
+            }
+            x.sendResponseHeaders(first ? 503 : 204, -1);
+            x.close();
+        });
+        hook.start();
+        String url = "http://127.0.0.1:" + hook.getAddress().getPort() + "/hook";
+        assertError(f.call("PUT", "/api/alerts", "{\"rules\":[\"DATA_LOST\",\"LOUD\"],\"webhooks\":[]}"), 400, "rules");
+        assertError(f.call("PUT", "/api/alerts", "{\"rules\":[],\"webhooks\":[\"ftp://x/y\"]}"), 400, "webhooks");
+        ok(f.call("PUT", "/api/alerts", "{\"rules\":[\"DATA_LOST\"],\"webhooks\":[\"" + url + "\"]}"), 200);
+
         ok(f.call("POST", "/api/luns", "{\"name\":\"mirror\",\"sizeBytes\":8388608,\"raid\":\"RAID1\"}"), 201);
         int id = f.controller.lun("mirror").id();
         for (long at = 0; at < 4 << 20; at += 1 << 20) {
@@ -118,6 +138,16 @@ class HealthApiTest {
         assertTrue(audit != null && audit.getString("actor").matches("token [0-9a-f]{8} from 127\\.0\\.0\\.1"),
                 () -> String.valueOf(audit));
 
+        for (int i = 0; i < 500 && received.isEmpty(); i++) {
+            Thread.sleep(20);
+        }
+        hook.stop(0);
+        assertEquals(1, received.size(), received::toString);
+        JsonObject alert = new JsonObject(received.get(0));
+        assertEquals(new JsonArray().add("DATA_LOST"), alert.getJsonArray("alert"));
+        assertEquals("lun mirror", alert.getJsonObject("event").getString("object"));
+        assertEquals(2, attempts.get(), "delivered on the retry after a 503");
+
         JsonObject own = obj(ok(f.call("GET", "/api/luns/mirror", null), 200)).getJsonObject("health");
         assertEquals(lun, own);
         JsonObject pool = obj(ok(f.call("GET", "/api/pool", null), 200));
@@ -142,5 +172,7 @@ class HealthApiTest {
         JsonObject after = obj(ok(f.call("GET", "/api/event-log?object=lun%20mirror&severity=critical", null), 200));
         assertEquals(lost.getLong("seq"), after.getJsonArray("events").getJsonObject(0).getLong("seq"),
                 "the event log survives a restart");
+        assertEquals(new JsonArray().add(url), obj(ok(f.call("GET", "/api/alerts", null), 200)).getJsonArray("webhooks"),
+                "the alert configuration survives a restart");
     }
 }

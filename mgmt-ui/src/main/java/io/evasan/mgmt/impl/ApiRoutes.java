@@ -54,6 +54,8 @@ public final class ApiRoutes {
     private final EventLog eventLog;
     private final EventWatcher eventWatcher;
     private final EventLogRoutes eventLogRoutes;
+    private final AlertRoutes alerts;
+    private final AlertDispatcher alertDispatcher;
     private java.util.concurrent.ScheduledExecutorService background;
 
     public ApiRoutes(Cell cell, ManagementConfig config, ApplianceMeters meters) {
@@ -76,6 +78,9 @@ public final class ApiRoutes {
         this.eventWatcher = new EventWatcher(eventLog, health::objects, () -> cell.drives().diskGroups(),
                 () -> cell.controllers().nscs());
         this.eventLogRoutes = new EventLogRoutes(this, eventLog, config.clock());
+        this.alerts = new AlertRoutes(this, config);
+        this.alertDispatcher = new AlertDispatcher(alerts::current, config.alertRetryMillis());
+        eventLog.subscribe(alertDispatcher::onEvent);
     }
 
     /**
@@ -88,6 +93,7 @@ public final class ApiRoutes {
         schedules.load();
         hosts.load();
         fabric.load();
+        alerts.load();
         java.util.concurrent.ScheduledExecutorService ex = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "evasan-mgmt-timer");
             t.setDaemon(true);
@@ -115,6 +121,7 @@ public final class ApiRoutes {
     public synchronized void stopBackground() {
         if (background == null) {
             eventLog.close();
+            alertDispatcher.close();
             return;
         }
         background.shutdownNow();
@@ -125,6 +132,7 @@ public final class ApiRoutes {
         }
         background = null;
         eventLog.close();
+        alertDispatcher.close();
     }
 
     /** The GET /api/jobs body, built now (for the console's event stream). Blocks briefly on the storage layers. */
@@ -176,6 +184,7 @@ public final class ApiRoutes {
         fabric.register(router);
         health.register(router);
         eventLogRoutes.register(router);
+        alerts.register(router);
     }
 
     /** The audit of management changes into the event log (a route handler for /api/*, after authentication). */
