@@ -69,4 +69,17 @@ class SanctlHealthTest {
         refused(f.sanctl("events", "--since", "yesterday"), 400, "since");
         usage(f.sanctl("events", "--object", "luns"), "--since");
     }
+
+    @Test
+    void shouldSetAndShowTheAlertRulesAndWebhooks() {
+        assertTrue(ok(f.sanctl("alerts")).matches("(?s)rules: +none\nwebhooks: +none\n.*"));
+        refused(f.sanctl("alerts", "set", "--rule", "LOUD"), 400, "rules");
+        refused(f.sanctl("alerts", "set", "--webhook", "ftp://x/y"), 400, "webhooks");
+        String set = ok(f.sanctl("alerts", "set", "--rule", "DATA_LOST", "--rule", "CAPACITY_90", "--webhook", "http://127.0.0.1:9/h"));
+        assertTrue(set.matches("(?s)rules: +CAPACITY_90, DATA_LOST\nwebhooks: +http://127.0.0.1:9/h\n.*"), set);
+        assertEquals("http://127.0.0.1:9/h", new JsonObject(ok(f.sanctl("--json", "alerts", "show")))
+                .getJsonArray("webhooks").getString(0));
+        ok(f.sanctl("alerts", "set"));
+        assertTrue(ok(f.sanctl("alerts", "show")).startsWith("rules:"));
+    }
 }
