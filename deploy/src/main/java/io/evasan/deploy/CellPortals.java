@@ -36,6 +36,7 @@ final class CellPortals implements PairListener, InitiatorSecrets, AutoCloseable
     private final Map<Integer, IscsiTargetServer> servers = new ConcurrentHashMap<>();
     private final Map<String, Chap> secrets = new ConcurrentHashMap<>();
     private volatile List<IscsiTargetConfig.Portal> advertised = List.of();
+    private volatile IscsiTargetConfig.LoginFailureListener loginRefused;
     private boolean closed;
 
     /**
@@ -92,7 +93,18 @@ final class CellPortals implements PairListener, InitiatorSecrets, AutoCloseable
         if (!advertised.isEmpty()) {
             c.advertisedPortals(advertised);
         }
+        c.loginFailureListener((name, address, status) -> {
+            IscsiTargetConfig.LoginFailureListener l = loginRefused;
+            if (l != null) {
+                l.loginRefused(name, address, status);
+            }
+        });
         return c;
+    }
+
+    /** Who is told of every login a portal refuses (the management appliance's event log); null: nobody. */
+    void onLoginRefused(IscsiTargetConfig.LoginFailureListener l) {
+        loginRefused = l;
     }
 
     /** The port of NSC {@code nsc}'s {@code index}-th portal (0 or 1). */

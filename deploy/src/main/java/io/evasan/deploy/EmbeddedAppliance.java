@@ -306,6 +306,7 @@ public final class EmbeddedAppliance implements AutoCloseable {
                 g = new ManagementServer(new ManagementConfig().host(o.mgmtHost()).port(o.mgmtPort())
                         .records(cell.records()).tls(o.mgmtTlsCert(), o.mgmtTlsKey()).initiatorSecrets(s).fabric(f),
                         cell, prometheus);
+                s.onLoginRefused(g::loginRefused);   // CHAP and login failures into the event log
                 if (cl != null && cl.takeover()) {
                     gport = startAfterTheDeadLeader(g, o.mgmtPort());
                 } else {

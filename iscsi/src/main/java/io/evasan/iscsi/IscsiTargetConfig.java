@@ -18,6 +18,15 @@ import java.util.Map;
 public final class IscsiTargetConfig {
 
     /** A target node: IQN, optional alias, and the SCSI target behind it. */
+    /**
+     * Told of every login this target refuses (after the refusal is sent): the initiator name it gave (null before
+     * it gave one), the remote address, the RFC 7143 status (class and detail, e.g. 0x0201 authentication failure).
+     * Called on the connection's event loop: it must not block.
+     */
+    public interface LoginFailureListener {
+        void loginRefused(String initiatorName, String remoteAddress, int status);
+    }
+
     public record TargetNode(String iqn, String alias, ScsiTarget scsiTarget) {
     }
 
@@ -76,6 +85,7 @@ public final class IscsiTargetConfig {
     /** Concurrent: the management API changes secrets while the target serves logins (read at each login). */
     private final Map<String, ChapSecret> chap = new java.util.concurrent.ConcurrentHashMap<>();
     private boolean chapRequired;
+    private volatile LoginFailureListener loginFailureListener;
     private int maxRecvDataSegmentLength = 262144;
     private int maxBurstLength = 16776192;
     private int firstBurstLength = 262144;
@@ -199,6 +209,8 @@ public final class IscsiTargetConfig {
 
     /** When true, initiators without a configured CHAP secret cannot log in at all. */
     public IscsiTargetConfig chapRequired(boolean b) { this.chapRequired = b; return this; }
+    /** Who is told of refused logins (null: nobody). */
+    public IscsiTargetConfig loginFailureListener(LoginFailureListener l) { this.loginFailureListener = l; return this; }
     public IscsiTargetConfig maxRecvDataSegmentLength(int n) { check(n >= 512 && n <= 16777215, "MaxRecvDataSegmentLength " + n); this.maxRecvDataSegmentLength = n; return this; }
     public IscsiTargetConfig maxBurstLength(int n) { check(n >= 512 && n <= 16777215, "MaxBurstLength " + n); this.maxBurstLength = n; return this; }
     public IscsiTargetConfig firstBurstLength(int n) { check(n >= 512 && n <= 16777215, "FirstBurstLength " + n); this.firstBurstLength = n; return this; }
@@ -269,6 +281,7 @@ public final class IscsiTargetConfig {
     public TargetNode target(String iqn) { return iqn == null ? null : targets.get(iqn.toLowerCase()); }
     public ChapSecret chapFor(String initiatorIqn) { return initiatorIqn == null ? null : chap.get(initiatorIqn.toLowerCase()); }
     public boolean chapRequired() { return chapRequired; }
+    public LoginFailureListener loginFailureListener() { return loginFailureListener; }
     public int maxRecvDataSegmentLength() { return maxRecvDataSegmentLength; }
     public int maxBurstLength() { return maxBurstLength; }
     public int firstBurstLength() { return firstBurstLength; }

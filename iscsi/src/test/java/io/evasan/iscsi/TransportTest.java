@@ -22,6 +22,7 @@ class TransportTest {
     static RamDiskScsiTarget disk;
     static IscsiTargetServer server;
     static int port;
+    static final java.util.Queue<String> refused = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     @BeforeAll
     static void start() {
@@ -35,7 +36,8 @@ class TransportTest {
                 .firstBurstLength(8192)
                 .maxOutstandingR2T(2)
                 .nopInIntervalMillis(500)
-                .nopInTimeoutMillis(2000);
+                .nopInTimeoutMillis(2000)
+                .loginFailureListener((name, address, status) -> refused.add(name + " " + address + " " + Integer.toHexString(status)));
         server = new IscsiTargetServer(cfg);
         port = server.start();
     }
@@ -164,6 +166,17 @@ class TransportTest {
             Rx r = t.login(true, 0, 1, "InitiatorName=" + CHAP_INIT, "TargetName=" + IQN, "AuthMethod=None");
             assertEquals(LoginStatus.AUTHENTICATION_FAILURE, TestInitiator.statusOf(r), "CHAP configured: None refused");
         }
+    }
+
+    @Test
+    void shouldTellTheLoginFailureListenerOfARefusedChapLogin() throws Exception {
+        try (TestInitiator t = new TestInitiator(port)) {
+            t.initiatorName = CHAP_INIT;
+            assertEquals(LoginStatus.AUTHENTICATION_FAILURE, TestInitiator.statusOf(t.loginChap(IQN, "alice", "bad-secret-1234", null)));
+            assertTrue(t.closedWithin(2000));
+        }
+        assertTrue(refused.stream().anyMatch(r -> r.matches(java.util.regex.Pattern.quote(CHAP_INIT) + " \\S+ 201")),
+                refused::toString);
     }
 
     @Test

@@ -25,6 +25,7 @@ public final class ManagementConfig {
     private Path tlsKey;
     private LongSupplier clock = System::currentTimeMillis;
     private long backgroundTickMillis = 1000;
+    private long alertRetryMillis = 1000;
     private InitiatorSecrets initiatorSecrets;
     private FabricControl fabric;
 
@@ -100,6 +101,15 @@ public final class ManagementConfig {
     public String scheme() { return tlsCert != null ? "https" : "http"; }
     public LongSupplier clock() { return clock; }
     public long backgroundTickMillis() { return backgroundTickMillis; }
+    /** First delay before a failed webhook delivery is retried (doubled each retry); default 1 s. */
+    public long alertRetryMillis() { return alertRetryMillis; }
+    public ManagementConfig alertRetryMillis(long v) {
+        if (v < 1) {
+            throw new IllegalArgumentException("alert retry delay must be at least 1 ms, not " + v);
+        }
+        this.alertRetryMillis = v;
+        return this;
+    }
     public int port() { return port; }
     public Records records() { return records; }
     public InitiatorSecrets initiatorSecrets() { return initiatorSecrets; }

@@ -57,7 +57,7 @@ public final class ManagementServer {
     private HttpServer server;
     private Router router;
     private TokenAuthenticator auth;
-    private ApiRoutes api;
+    private volatile ApiRoutes api;
 
     /**
      * @param cell the cell the appliance manages, through its API only ({@code io.evasan.nsc.api}; the launcher
@@ -124,6 +124,7 @@ public final class ManagementServer {
             // order matters: the token first (a refused request's body is never read), then the body's headers
             // (type, declared length), then the in-memory body handler (no file uploads) — RequestLimits
             r.route("/api/*").handler(ctx -> authenticate(ctx, api));
+            r.route("/api/*").handler(api.auditTrail()::handle); // every management change, with who made it
             r.route("/api/*").handler(ctx -> {
                 try {
                     RequestLimits.check(ctx);
@@ -140,11 +141,13 @@ public final class ManagementServer {
                 ctx.response().putHeader("content-type", "application/json").end(openApi);
             });
             api.register(r);
+            io.evasan.mgmt.impl.HealthMeters healthMeters = new io.evasan.mgmt.impl.HealthMeters(prometheus, api::healthBody);
             new io.evasan.mgmt.impl.EventStream(v, cell, api).register(r); // GET /api/events (SSE)
             new io.evasan.mgmt.impl.ConsoleRoutes().register(r); // the web console: GET / and /console/*, no token
             r.get("/metrics").blockingHandler(ctx -> {
                 meters.answered(200);
                 meters.syncBgcopy(cell);
+                healthMeters.sync();
                 ctx.response().putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
                         .end(Buffer.buffer(prometheus.scrape()));
             }, false);
@@ -195,6 +198,17 @@ public final class ManagementServer {
     }
 
     /** The Prometheus registry scraped at /metrics. */
+    /**
+     * Logs a login an iSCSI portal refused (CHAP failure, unknown target, ...) as a WARNING event of the event log;
+     * ignored while the server is not started. Does not block (the event is written on the background thread).
+     */
+    public void loginRefused(String initiatorName, String remoteAddress, int status) {
+        ApiRoutes a = api;
+        if (a != null) {
+            a.loginRefused(initiatorName, remoteAddress, status);
+        }
+    }
+
     public PrometheusMeterRegistry prometheusRegistry() {
         return prometheus;
     }

@@ -241,4 +241,21 @@ public interface SharingTrees extends AutoCloseable {
 
     @Override
     void close();
+
+    /**
+     * The byte ranges {@code {start, end}} of disk {@code disk} whose reads answer UNRECOVERABLE_READ now
+     * because the storage they read from lost its redundancy (through whatever it shares), sorted, disjoint
+     * and merged; empty when every byte is readable. Changes nothing.
+     *
+     * @throws StorageException NOT_FOUND for an unknown disk
+     */
+    java.util.List<long[]> lostRanges(long disk) throws StorageException;
+
+    /**
+     * Ids of the redundant stores (RSDs) that disk {@code disk}'s data is read from now (its own and the
+     * ones it shares), ascending; empty for storage without RSDs.
+     *
+     * @throws StorageException NOT_FOUND for an unknown disk
+     */
+    java.util.SortedSet<Long> rstoreIds(long disk) throws StorageException;
 }

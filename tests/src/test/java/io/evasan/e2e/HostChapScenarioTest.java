@@ -78,6 +78,14 @@ class HostChapScenarioTest {
             refused(inq(app, INITIATOR, "chapuser%wrong-secret-0000"));
             refused(inq(app, INITIATOR, "otheruser%" + SECRET));
             loggedIn(inq(app, OTHER, null));
+            // each refused login is a WARNING event of the event log, naming the initiator (the portal's listener)
+            String log = "";
+            for (int i = 0; i < 250 && !log.contains("authentication failure (CHAP)"); i++) {
+                Thread.sleep(20);
+                log = api(app, token, "GET", "/api/event-log?severity=WARNING&object="
+                        + java.net.URLEncoder.encode("initiator " + INITIATOR, java.nio.charset.StandardCharsets.UTF_8), null).body();
+            }
+            assertTrue(log.contains("iSCSI login refused from 127.0.0.1: authentication failure (CHAP)"), log);
         }
         try (EmbeddedAppliance app = EmbeddedAppliance.start(o)) {
             refused(inq(app, INITIATOR, null));

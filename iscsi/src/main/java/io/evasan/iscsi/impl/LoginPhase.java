@@ -357,6 +357,14 @@ final class LoginPhase {
         fillLoginResponse(h, status);
         output.send(h, null, 0, 0);
         conn.closeAfterFlush();
+        IscsiTargetConfig.LoginFailureListener l = cfg.loginFailureListener();
+        if (l != null) {
+            try {
+                l.loginRefused(initiatorName, remoteHost, status);
+            } catch (RuntimeException e) {
+                System.err.println("evasan iscsi: login failure listener: " + e);
+            }
+        }
     }
 
     private int processLoginKeys(List<TextKeys.Pair> keys, int csg, int nsg, boolean transit, List<TextKeys.Pair> out) {

@@ -282,6 +282,12 @@ public final class FilePool {
                 return level;
             }
 
+            /** One file, no members: nothing is ever lost. */
+            @Override
+            public List<long[]> lostRanges() {
+                return List.of();
+            }
+
             private long base(long offset, int len) {
                 if (offset < 0 || offset % SECTOR != 0 || len % SECTOR != 0 || offset + len > SIZE_BYTES) {
                     throw new StorageException(ErrorCode.UNALIGNED_IO, "bad RStore access " + offset + "+" + len);

@@ -56,6 +56,16 @@ final class OtherCommands {
         @Option(names = {"-n", "--count"}, paramLabel = "N", description = "Stop after N events.")
         Integer count;
 
+        @Option(names = "--since", paramLabel = "WHEN", description = "List the stored event log instead of following: events "
+                + "since WHEN (a duration back from now: 90s, 30m, 1h, 7d; or an ISO-8601 instant).")
+        String since;
+
+        @Option(names = "--object", paramLabel = "OBJECT", description = "With --since: only events of this object, e.g. \"lun db1\".")
+        String object;
+
+        @Option(names = "--severity", paramLabel = "LEVEL", description = "With --since: only events at least this severe: INFO, WARNING, CRITICAL.")
+        String severity;
+
         private String event;
         private final StringBuilder data = new StringBuilder();
         private int seen;
@@ -64,6 +74,13 @@ final class OtherCommands {
         void run() {
             if (count != null && count < 1) {
                 throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--count must be at least 1");
+            }
+            if (since != null) {
+                EventLogListing.print(this, since, object, severity, count);
+                return;
+            }
+            if (object != null || severity != null) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--object and --severity need --since");
             }
             boolean stopped = api().stream("/api/events", this::line);
             if (!stopped) {

@@ -50,6 +50,12 @@ public final class ApiRoutes {
     private final HostRoutes hosts;
     private final FabricRoutes fabric;
     private final DestageRate destageRate;
+    private final HealthRoutes health;
+    private final EventLog eventLog;
+    private final EventWatcher eventWatcher;
+    private final EventLogRoutes eventLogRoutes;
+    private final AlertRoutes alerts;
+    private final AlertDispatcher alertDispatcher;
     private java.util.concurrent.ScheduledExecutorService background;
 
     public ApiRoutes(Cell cell, ManagementConfig config, ApplianceMeters meters) {
@@ -67,6 +73,14 @@ public final class ApiRoutes {
         this.controllers = new ControllerRoutes(this, cell, config, destageRate);
         this.pair = new PairRoutes(this, luns, cell.controllers(), cell.drives());
         this.fabric = new FabricRoutes(this, config, cell.volumes());
+        this.health = new HealthRoutes(this, cell, config);
+        this.eventLog = EventLog.open(cell.drives().poolDirectory().resolve("mgmt").resolve("events.log"), config.clock());
+        this.eventWatcher = new EventWatcher(eventLog, health::objects, () -> cell.drives().diskGroups(),
+                () -> cell.controllers().nscs());
+        this.eventLogRoutes = new EventLogRoutes(this, eventLog, config.clock());
+        this.alerts = new AlertRoutes(this, config);
+        this.alertDispatcher = new AlertDispatcher(alerts::current, config.alertRetryMillis());
+        eventLog.subscribe(alertDispatcher::onEvent);
     }
 
     /**
@@ -79,11 +93,13 @@ public final class ApiRoutes {
         schedules.load();
         hosts.load();
         fabric.load();
+        alerts.load();
         java.util.concurrent.ScheduledExecutorService ex = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "evasan-mgmt-timer");
             t.setDaemon(true);
             return t;
         });
+        eventWatcher.tick();   // the baseline: the state found at start is not an event
         long tick = config.backgroundTickMillis();
         ex.scheduleWithFixedDelay(() -> {
             try {
@@ -92,6 +108,11 @@ public final class ApiRoutes {
             } catch (RuntimeException e) {
                 System.err.println("evasan mgmt: background tick: " + e);
             }
+            try {
+                eventWatcher.tick();
+            } catch (RuntimeException e) {
+                System.err.println("evasan mgmt: event watcher: " + e);
+            }
         }, tick, tick, TimeUnit.MILLISECONDS);
         background = ex;
     }
@@ -99,6 +120,8 @@ public final class ApiRoutes {
     /** Stops the background timer (waits for a run in progress, at most 30 s). */
     public synchronized void stopBackground() {
         if (background == null) {
+            eventLog.close();
+            alertDispatcher.close();
             return;
         }
         background.shutdownNow();
@@ -108,6 +131,8 @@ public final class ApiRoutes {
             Thread.currentThread().interrupt();
         }
         background = null;
+        eventLog.close();
+        alertDispatcher.close();
     }
 
     /** The GET /api/jobs body, built now (for the console's event stream). Blocks briefly on the storage layers. */
@@ -157,6 +182,41 @@ public final class ApiRoutes {
         schedules.register(router);
         backup.register(router);
         fabric.register(router);
+        health.register(router);
+        eventLogRoutes.register(router);
+        alerts.register(router);
+    }
+
+    /** The audit of management changes into the event log (a route handler for /api/*, after authentication). */
+    public AuditTrail auditTrail() {
+        return new AuditTrail(eventLog);
+    }
+
+    /** Logs a refused iSCSI login as a WARNING {@code login} event, on the background thread (when running). */
+    public synchronized void loginRefused(String initiatorName, String remoteAddress, int status) {
+        if (background == null) {
+            return;
+        }
+        String who = initiatorName == null ? "" : "initiator " + initiatorName;
+        String why = status == 0x0201 ? "authentication failure (CHAP)" : status == 0x0202 ? "authorization failure"
+                : status == 0x0203 ? "target not found" : "status " + String.format("0x%04x", status);
+        background.execute(() -> eventLog.append(EventRecordDescriptor.Severity.WARNING, "login", who, "",
+                "iSCSI login refused from " + remoteAddress + ": " + why));
+    }
+
+    /** Logs what changed since the last call (the background timer's job; tests call it to avoid waiting). */
+    public int watchEvents() {
+        return eventWatcher.tick();
+    }
+
+    /** The {@code health} field of every object, keyed "kind/id" ({@link HealthRoutes}). */
+    java.util.Map<String, JsonObject> healthByObject() {
+        return health.byObject();
+    }
+
+    /** The GET /api/health body, built now (for the console's event stream and the metrics). */
+    public JsonObject healthBody() {
+        return health.body(List.of());
     }
 
     /** A handler's answer: status and JSON body (null body = no content). */

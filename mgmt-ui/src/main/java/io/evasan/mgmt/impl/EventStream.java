@@ -37,7 +37,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * dirty bytes, seed-003 engine state, and what {@code ownership} holds), {@code ownership} (each controller's state,
  * owned units, mirror, takeovers; the drill count: changes on failovers and moves, not on every cached write), {@code schedules} (the GET /api/schedules body: next/last run,
  * last snapshot and error), {@code backup} (the GET /api/backup body: log usage, copy progress) and
- * {@code hosts} (the GET /api/hosts body: hosts, their initiators and LUNs, unregistered initiators).
+ * {@code hosts} (the GET /api/hosts body: hosts, their initiators and LUNs, unregistered initiators) and
+ * {@code health} (the GET /api/health body: every object's state and reason).
  * Frames sent:
  * <pre>
  *   event: changed              when fingerprints differ from the previous tick
@@ -60,7 +61,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class EventStream {
     public static final int MAX_STREAMS = 16;
     public static final List<String> TOPICS = List.of("pool", "luns", "snapshots", "jobs", "controllers", "schedules", "backup",
-            "hosts", "ownership");
+            "hosts", "ownership", "health");
 
     private final Vertx vertx;
     private final Cell cell;
@@ -331,6 +332,8 @@ public final class EventStream {
         f.put("backup", api.backupBody().encode());
         // the hosts as GET /api/hosts shows them (initiators, their LUNs, CHAP user names; unregistered initiators)
         f.put("hosts", api.hostsBody().encode());
+        // the health model as GET /api/health shows it (every object's state and reason)
+        f.put("health", api.healthBody().encode());
         return new Observation(f, jobs, running);
     }
 

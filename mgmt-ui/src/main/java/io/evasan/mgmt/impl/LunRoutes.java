@@ -96,14 +96,16 @@ final class LunRoutes {
     private Reply listLuns(RoutingContext ctx) {
         controller.promoteDetachedSnapclones();
         JsonArray a = new JsonArray();
+        java.util.Map<String, JsonObject> health = api.healthByObject();
         for (LunRecord l : controller.listLuns()) {
-            a.add(lun(l));
+            a.add(lun(l).put("health", health.get("lun/" + l.id())));
         }
         return new Reply(200, a);
     }
 
     private Reply getLun(RoutingContext ctx) {
-        return new Reply(200, lun(lunParam(ctx)));
+        LunRecord l = lunParam(ctx);
+        return new Reply(200, lun(l).put("health", api.healthByObject().get("lun/" + l.id())));
     }
 
     static final long MIN_LUN_BYTES = 1L << 20;

@@ -50,8 +50,14 @@ final class PoolRoutes {
 
     private Reply getPool(RoutingContext ctx) {
         JsonArray groups = new JsonArray();
+        java.util.Map<String, JsonObject> health = api.healthByObject();
         for (DiskGroupView g : pool.diskGroups()) {
-            groups.add(group(g));
+            JsonObject o = group(g).put("health", health.get("disk-group/" + g.id()));
+            for (Object d : o.getJsonArray("drives")) {
+                JsonObject dj = (JsonObject) d;
+                dj.put("health", health.get("drive/" + g.id() + "/" + dj.getInteger("index")));
+            }
+            groups.add(o);
         }
         return new Reply(200, new JsonObject().put("id", pool.poolId()).put("groups", groups));
     }

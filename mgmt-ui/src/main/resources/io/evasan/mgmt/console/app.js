@@ -1,4 +1,4 @@
-// The console shell: login, hash routing (#/, #/luns, #/luns/<name>, #/hosts, #/schedules, #/backup, #/controllers, #/fabric), the live event connection,
+// The console shell: login, hash routing (#/, #/luns, #/luns/<name>, #/hosts, #/schedules, #/backup, #/controllers, #/fabric, #/events), the live event connection,
 // and dispatch of its events to the page on screen. No page ever reloads: pages re-fetch only the
 // resources an event names.
 
@@ -13,11 +13,14 @@ import * as backupPage from './pages/backup.js';
 import * as hostsPage from './pages/hosts.js';
 import * as controllersPage from './pages/controllers.js';
 import * as fabricPage from './pages/fabric.js';
+import { refreshBanner } from './health.js';
+import * as eventsPage from './pages/eventlog.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
 const liveBadge = document.getElementById('live');
 const logoutButton = document.getElementById('logout');
+const healthBanner = document.getElementById('health-banner');
 
 let page = null;
 let live = null;
@@ -33,6 +36,7 @@ function route() {
   if (parts[0] === 'hosts') return { name: 'hosts' };
   if (parts[0] === 'controllers') return { name: 'controllers' };
   if (parts[0] === 'fabric') return { name: 'fabric' };
+  if (parts[0] === 'events') return { name: 'events' };
   return { name: 'dashboard' };
 }
 
@@ -40,7 +44,7 @@ function showPage() {
   if (page && page.dispose) page.dispose();
   const r = route();
   const pages = { lun: () => lunPage.create(r.lun), luns: lunList.create, schedules: schedulesPage.create, backup: backupPage.create,
-    hosts: hostsPage.create, controllers: controllersPage.create, fabric: fabricPage.create };
+    hosts: hostsPage.create, controllers: controllersPage.create, fabric: fabricPage.create, events: eventsPage.create };
   page = (pages[r.name] || dashboard.create)();
   replace(main, page.el);
   for (const a of nav.querySelectorAll('a')) {
@@ -67,6 +71,7 @@ function onEvent(name, data) {
   if (!page) return;
   if (name === 'changed' && data && Array.isArray(data.topics)) {
     for (const t of data.topics) pending.add(t);
+    if (data.topics.includes('health')) refreshBanner(healthBanner);
     if (!flushTimer) {
       flushTimer = setTimeout(() => {
         flushTimer = null;
@@ -88,7 +93,7 @@ function enter() {
     live = new LiveEvents({
       url: '/api/events',
       token,
-      onOpen: () => page && page.refresh(null), // events may have been missed while disconnected
+      onOpen: () => { if (page) page.refresh(null); refreshBanner(healthBanner); }, // events may have been missed while disconnected
       onEvent,
       onState: setLive,
       onUnauthorized: () => authLost('The token was rejected by the event stream. Log in again.'),
@@ -96,6 +101,7 @@ function enter() {
   }
   live.start();
   showPage();
+  refreshBanner(healthBanner);
 }
 
 function authLost(message) {
@@ -110,6 +116,7 @@ function showLogin(message) {
   nav.hidden = true;
   logoutButton.hidden = true;
   liveBadge.hidden = true;
+  healthBanner.hidden = true;
   document.title = 'Log in · evasan console';
   const input = h('input', {
     type: 'password', name: 'token', id: 'token', autocomplete: 'off', spellcheck: 'false',

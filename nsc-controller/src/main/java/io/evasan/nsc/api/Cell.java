@@ -31,4 +31,7 @@ public interface Cell {
 
     /** LUNs, presentations, snapshots and snapclones, rollbacks, the quarantine, the snapshot backup session. */
     Volumes volumes();
+
+    /** The health model (issue 17 item 1). */
+    Health health();
 }

@@ -43,4 +43,11 @@ public interface RStore {
      * @throws StorageException WRITE_FAULT when a member drive cannot be forced
      */
     void force() throws StorageException;
+
+    /**
+     * The byte ranges {@code {start, end}} of this RStore's virtual space that a read answers with
+     * {@code UNRECOVERABLE_READ} now because redundancy is gone (members stale or on unavailable drives),
+     * sorted and disjoint; empty when every byte is readable. Changes nothing.
+     */
+    java.util.List<long[]> lostRanges();
 }

@@ -199,6 +199,57 @@ public final class SharingTreesImpl implements SharingTrees {
         read(diskId, offset, ByteBuffer.wrap(dst, dstOffset, length));
     }
 
+    @Override
+    public java.util.List<long[]> lostRanges(long diskId) {
+        java.util.List<long[]> out = new java.util.ArrayList<>();
+        forEachContent(diskId, (s, ptr) -> {
+            long base = (long) s * segBytes;
+            for (long[] r : maps.lostRanges(ptr)) {
+                long[] last = out.isEmpty() ? null : out.get(out.size() - 1);
+                if (last != null && last[1] == base + r[0]) {
+                    last[1] = base + r[1];
+                } else {
+                    out.add(new long[]{base + r[0], base + r[1]});
+                }
+            }
+        });
+        return out;
+    }
+
+    @Override
+    public java.util.SortedSet<Long> rstoreIds(long diskId) {
+        java.util.SortedSet<Long> out = new java.util.TreeSet<>();
+        forEachContent(diskId, (s, ptr) -> {
+            long id = maps.rstoreId(ptr);
+            if (id >= 0) {
+                out.add(id);
+            }
+        });
+        return out;
+    }
+
+    /** Calls {@code each} with (segment, content pointer) for every segment of the disk that reads stored data. */
+    private void forEachContent(long diskId, java.util.function.ObjLongConsumer<Integer> each) {
+        Disk d = validDisk(diskId);
+        Tree t = lockShared(d);
+        try {
+            for (int s = 0; s < d.segments; s++) {
+                ReentrantReadWriteLock.ReadLock l = t.stripe(s).readLock();
+                l.lock();
+                try {
+                    long ptr = entries.contentPtr(d, s);
+                    if (ptr != 0) {
+                        each.accept(s, ptr);
+                    }
+                } finally {
+                    l.unlock();
+                }
+            }
+        } finally {
+            t.structure.readLock().unlock();
+        }
+    }
+
     /** Zeros for unheld segments read into a buffer (read-only, duplicated per use). */
     private static final ByteBuffer ZERO_SEGMENT = ByteBuffer.allocateDirect(1 << 20).asReadOnlyBuffer();
 

@@ -194,6 +194,16 @@ public interface SegmentMaps extends AutoCloseable {
     void read(long rseg, int offset, byte[] dst, int dstOffset, int length) throws StorageException;
 
     /**
+     * The byte ranges {@code {start, end}} inside RSEG {@code rseg} (0 .. segment bytes) that a read answers
+     * with UNRECOVERABLE_READ now because the store below lost their redundancy, sorted and disjoint; empty
+     * when all of it is readable. Changes nothing.
+     */
+    java.util.List<long[]> lostRanges(long rseg) throws StorageException;
+
+    /** Id of the redundant store (RSD) holding RSEG {@code rseg}, or -1 for a store without RSDs. */
+    long rstoreId(long rseg) throws StorageException;
+
+    /**
      * Reads {@code dst.remaining()} bytes inside one RSEG into dst's position.., advancing the
      * position. This default goes through the byte[] read; a store over positional file I/O reads
      * straight into the buffer.

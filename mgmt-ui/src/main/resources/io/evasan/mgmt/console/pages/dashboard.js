@@ -7,6 +7,7 @@ import { capacityChart } from '../charts.js';
 import { confirmDialog, formDialog, field, serial, badge } from '../ui.js';
 import { sizeControls, sizeBytes } from './luns.js';
 import { nscFacts } from './controllers.js';
+import { healthBadge } from '../health.js';
 
 /** The create-disk-group dialog (name, 6..12 drives, drive size); resolves to the new group's name or null. */
 export async function createGroupDialog() {
@@ -88,6 +89,7 @@ export function create() {
       const flags = [];
       if (g.rebuildInProgress) flags.push(badge('rebuilding', 'warn'));
       if (g.resyncInProgress) flags.push(badge('resync', 'warn'));
+      if (g.health && g.health.state !== 'OK') flags.push(healthBadge(g.health));
       const rows = g.drives.filter((d) => d.state !== 'REMOVED').map((d) => {
         const action = d.state === 'AVAILABLE'
           ? h('button', { type: 'button', class: 'small danger', 'data-testid': `fail-${g.id}-${d.index}`, onclick: () => failDrive(g, d) }, 'Fail')
@@ -271,7 +273,7 @@ export function create() {
   return {
     el,
     title: 'Dashboard',
-    topics: ['pool', 'jobs', 'controllers'],
+    topics: ['pool', 'jobs', 'controllers', 'health'],
     refresh,
     onJobs,
     dispose: () => { disposed = true; },

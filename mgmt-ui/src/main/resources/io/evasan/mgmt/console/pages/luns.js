@@ -4,6 +4,7 @@
 import { h, replace, fmtBytes, toast } from '../dom.js';
 import { get, post, seg } from '../api.js';
 import { field, formDialog, serial, badge } from '../ui.js';
+import { healthBadge } from '../health.js';
 
 const UNITS = [['MiB', 2 ** 20], ['GiB', 2 ** 30], ['TiB', 2 ** 40]];
 
@@ -106,7 +107,7 @@ export function create() {
     replace(table, h('table', { class: 'grid' },
       h('thead', {}, h('tr', {},
         h('th', {}, 'Name'), h('th', {}, 'Kind'), h('th', { class: 'num' }, 'Size'), h('th', {}, 'Presented to'),
-        h('th', { class: 'num' }, 'Snapshots'), h('th', {}, 'Serial'))),
+        h('th', { class: 'num' }, 'Snapshots'), h('th', {}, 'Serial'), h('th', {}, 'Health'))),
       h('tbody', {}, luns.map((l) => h('tr', { 'data-lun': l.name, class: l.name === highlight ? 'highlight' : null },
         h('td', {}, h('a', { href: '#/luns/' + seg(l.name), 'data-testid': 'lun-link-' + l.name }, l.name)),
         h('td', {}, badge(l.kind === 'PRIMARY' ? 'LUN' : l.kind, l.kind === 'PRIMARY' ? 'lun' : 'log')),
@@ -115,7 +116,8 @@ export function create() {
           ? l.presentations.map((p) => h('span', { class: 'chip' }, `${p.initiator === '*' ? 'all hosts' : p.initiator} · LUN ${p.hostLun}`))
           : h('span', { class: 'muted' }, 'not presented')),
         h('td', { class: 'num' }, String(l.snapshots.length)),
-        h('td', { class: 'mono' }, l.serial))))));
+        h('td', { class: 'mono' }, l.serial),
+        h('td', { 'data-testid': 'lun-health-' + l.name }, healthBadge(l.health)))))));
   });
 
   createButton.addEventListener('click', async () => {
@@ -129,7 +131,7 @@ export function create() {
   return {
     el,
     title: 'LUNs',
-    topics: ['luns', 'snapshots'],
+    topics: ['luns', 'snapshots', 'health'],
     refresh,
     dispose: () => { disposed = true; },
   };

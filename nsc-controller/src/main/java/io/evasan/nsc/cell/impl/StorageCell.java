@@ -76,6 +76,7 @@ public final class StorageCell implements Cell, Luns, Drives, Jobs, Trees, Backu
     private final Object jobCommands = new Object();
     /** The controllers area (one controller or a pair). */
     private final Controllers controllers;
+    private final CellHealth health;
 
     /** A cell without named records ({@link #records()} refuses): for stacks without an MLD. */
     public StorageCell(Pool pool, SharingTrees trees, Controller controller) {
@@ -99,6 +100,7 @@ public final class StorageCell implements Cell, Luns, Drives, Jobs, Trees, Backu
         this.log = controller.commandLog();
         this.records = records;
         this.controllers = new CellControllers(controller, pair, records, this);
+        this.health = new CellHealth(pool, trees, controller, controllers);
     }
 
     @Override public Luns luns() { return this; }
@@ -109,6 +111,7 @@ public final class StorageCell implements Cell, Luns, Drives, Jobs, Trees, Backu
     @Override public Trees trees() { return this; }
     @Override public io.evasan.nsc.api.Volumes volumes() { return controller; }
     @Override public CellLog log() { return log; }
+    @Override public io.evasan.nsc.api.Health health() { return health; }
 
     @Override
     public Records records() {
@@ -291,9 +294,11 @@ public final class StorageCell implements Cell, Luns, Drives, Jobs, Trees, Backu
         }
         List<Long> last = io.evasan.nsc.cell.drill.LastRedundancy.onDrive(g, index);
         if (!last.isEmpty() && !force) {
+            List<String> units = health.unitsUsing(g.id(), last);
             throw new StorageException(ErrorCode.INVALID_STATE, "drive " + index + " of disk group " + g.name()
                     + " holds the last redundancy of " + last.size() + " RStore(s) (e.g. RSD " + last.get(0)
-                    + "): pulling it would lose data; force to pull it anyway");
+                    + "): pulling it would lose data of " + (units.isEmpty() ? "no LUN (unused space only)"
+                    : "LUN(s) " + String.join(", ", units)) + "; force to pull it anyway");
         }
         return g;
     }

@@ -181,6 +181,12 @@ public final class RStoreImpl implements RStore {
         return false;
     }
 
+    @Override
+    public java.util.List<long[]> lostRanges() {
+        Layout l = layout;
+        return LostData.ranges(LostData.lostColumns(l.rsd, m -> usable(l, m)));
+    }
+
     /** Recomputes drive offsets (after a drive that was missing at open is re-added). */
     public void refreshLayout() {
         synchronized (meta) {

@@ -340,6 +340,27 @@ public final class MappingSegmentMaps implements SegmentMaps {
     }
 
     @Override
+    public java.util.List<long[]> lostRanges(long rseg) {
+        long addr = address(rseg);
+        long from = PhysicalAddress.offset(addr);
+        long to = from + SEG;
+        java.util.List<long[]> out = new java.util.ArrayList<>();
+        for (long[] r : mapping.rstore(addr).lostRanges()) {
+            long a = Math.max(r[0], from);
+            long b = Math.min(r[1], to);
+            if (a < b) {
+                out.add(new long[]{a - from, b - from});
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public long rstoreId(long rseg) {
+        return mapping.rstore(address(rseg)).rsdId();
+    }
+
+    @Override
     public void read(long rseg, int offset, ByteBuffer dst) {
         mapping.readRseg(address(rseg), offset, dst);
     }

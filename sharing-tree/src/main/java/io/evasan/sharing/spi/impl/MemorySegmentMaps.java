@@ -222,6 +222,20 @@ public final class MemorySegmentMaps implements SegmentMaps {
         System.arraycopy(data(srcRseg), 0, data(dstRseg), 0, segmentBytes);
     }
 
+    /** Memory has no members to lose: every RSEG stays readable. */
+    @Override
+    public java.util.List<long[]> lostRanges(long rseg) {
+        data(rseg);
+        return java.util.List.of();
+    }
+
+    /** Memory keeps no RSDs. */
+    @Override
+    public long rstoreId(long rseg) {
+        data(rseg);
+        return -1;
+    }
+
     @Override
     public void read(long rseg, int offset, byte[] dst, int dstOffset, int length) {
         System.arraycopy(data(rseg), offset, dst, dstOffset, length);

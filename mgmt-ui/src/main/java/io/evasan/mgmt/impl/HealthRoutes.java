@@ -1,0 +1,131 @@
+package io.evasan.mgmt.impl;
+
+import io.evasan.mgmt.FabricControl;
+import io.evasan.mgmt.ManagementConfig;
+import io.evasan.nsc.api.Cell;
+import io.evasan.nsc.api.HealthState;
+import io.evasan.nsc.api.LbaRange;
+import io.evasan.nsc.api.ObjectHealth;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * GET /api/health: the health of every object — the cell's ({@link Cell#health()}: drives, RSSs, disk groups,
+ * LUNs, snapshots, controllers, the write cache) plus the management layer's own view of the fabric, when it runs
+ * one (the cell's FC ports as {@code port}, logged-in host N_Ports as {@code session}) — and the JSON shape the
+ * objects' own GETs carry as their {@code health} field.
+ *
+ * <p>Invariant: read only; the overall {@code state} is the worst object state; a JSON object lists at most
+ * {@link #MAX_RANGES} lost block ranges and always the total count and blocks, so the answer stays bounded.
+ */
+final class HealthRoutes {
+    /** Lost LBA ranges listed per object (the rest are counted in {@code lostRangeCount} and {@code lostBlocks}). */
+    static final int MAX_RANGES = 256;
+
+    private final ApiRoutes api;
+    private final Cell cell;
+    private final FabricControl fabric;
+
+    HealthRoutes(ApiRoutes api, Cell cell, ManagementConfig config) {
+        this.api = api;
+        this.cell = cell;
+        this.fabric = config.fabric();
+    }
+
+    void register(Router router) {
+        api.on(router, "GET", "/api/health", this::get);
+    }
+
+    private ApiRoutes.Reply get(RoutingContext ctx) {
+        List<String> kinds = ctx.queryParam("kind");
+        Set<String> known = Set.of("drive", "rss", "disk-group", "lun", "snapshot", "controller", "cache", "port", "session");
+        for (String k : kinds) {
+            if (!known.contains(k)) {
+                throw ApiError.badRequest("kind", "query parameter 'kind' must be one of " + new java.util.TreeSet<>(known)
+                        + ", not '" + k + "'");
+            }
+        }
+        return new ApiRoutes.Reply(200, body(kinds));
+    }
+
+    /** The GET /api/health body: {@code {state, counts{ok,degraded,failed}, objects[...]}}, filtered to {@code kinds} (all when empty). */
+    JsonObject body(List<String> kinds) {
+        HealthState worst = HealthState.OK;
+        int[] counts = new int[HealthState.values().length];
+        JsonArray a = new JsonArray();
+        for (ObjectHealth o : objects()) {
+            if (!kinds.isEmpty() && !kinds.contains(o.kind())) {
+                continue;
+            }
+            worst = worst.worst(o.state());
+            counts[o.state().ordinal()]++;
+            a.add(json(o));
+        }
+        return new JsonObject().put("state", worst.name())
+                .put("counts", new JsonObject().put("ok", counts[0]).put("degraded", counts[1]).put("failed", counts[2]))
+                .put("objects", a);
+    }
+
+    /** Every object's health now: the cell's and the fabric's. */
+    List<ObjectHealth> objects() {
+        List<ObjectHealth> out = new ArrayList<>(cell.health().objects());
+        if (fabric != null) {
+            for (FabricControl.Port p : fabric.ports()) {
+                out.add(port(p));
+            }
+        }
+        return out;
+    }
+
+    /** The {@code health} field of each object, keyed "kind/id". */
+    Map<String, JsonObject> byObject() {
+        Map<String, JsonObject> m = new HashMap<>();
+        for (ObjectHealth o : objects()) {
+            m.put(o.kind() + "/" + o.id(), json(o));
+        }
+        return m;
+    }
+
+    static ObjectHealth port(FabricControl.Port p) {
+        boolean cellPort = p.home() != null;
+        String name = (p.symbolicName() == null || p.symbolicName().isEmpty() ? "" : p.symbolicName() + " ") + p.wwpn();
+        HealthState s;
+        String why;
+        if (!p.linkUp()) {
+            s = cellPort ? HealthState.FAILED : HealthState.DEGRADED;
+            why = "link down";
+        } else if (!p.loggedIn()) {
+            s = HealthState.DEGRADED;
+            why = "link up, not logged in to the fabric";
+        } else {
+            s = HealthState.OK;
+            why = "";
+        }
+        return new ObjectHealth(cellPort ? "port" : "session", p.wwpn(), name, s, why, List.of());
+    }
+
+    static JsonObject json(ObjectHealth o) {
+        JsonObject j = new JsonObject().put("kind", o.kind()).put("id", o.id()).put("name", o.name())
+                .put("state", o.state().name()).put("reason", o.reason());
+        if (!o.lost().isEmpty()) {
+            JsonArray ranges = new JsonArray();
+            long blocks = 0;
+            for (LbaRange r : o.lost()) {
+                blocks += r.blocks();
+                if (ranges.size() < MAX_RANGES) {
+                    ranges.add(new JsonObject().put("firstLba", r.firstLba()).put("blocks", r.blocks()));
+                }
+            }
+            j.put("lostRanges", ranges).put("lostRangeCount", o.lost().size()).put("lostBlocks", blocks);
+        }
+        return j;
+    }
+}
