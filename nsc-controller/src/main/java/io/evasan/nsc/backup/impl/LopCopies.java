@@ -364,8 +364,9 @@ final class LopCopies {
             copy = c;
         }
         c.dest.setBusy(true);   // before GOOD: the destination answers BUSY from now until the copy ends
-        c.thread.start();
+        // recorded before the copy runs: a short copy ends the backup (its own record) before this thread goes on
         engine.record(new io.evasan.nsc.api.CellRecord.BackupCopyStarted(c.dest.record().name(), c.incrementalRequested));
+        c.thread.start();
         return DcmdCodes.LOP_START_COPY_STARTED;
     }
 
