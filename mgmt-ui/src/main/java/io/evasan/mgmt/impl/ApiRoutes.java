@@ -204,6 +204,11 @@ public final class ApiRoutes {
                 "iSCSI login refused from " + remoteAddress + ": " + why));
     }
 
+    /** The sequence number of the event log's newest record (0 when empty). */
+    long lastEventSeq() {
+        return eventLog.lastSeq();
+    }
+
     /** Logs what changed since the last call (the background timer's job; tests call it to avoid waiting). */
     public int watchEvents() {
         return eventWatcher.tick();

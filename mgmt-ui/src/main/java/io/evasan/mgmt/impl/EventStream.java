@@ -61,7 +61,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class EventStream {
     public static final int MAX_STREAMS = 16;
     public static final List<String> TOPICS = List.of("pool", "luns", "snapshots", "jobs", "controllers", "schedules", "backup",
-            "hosts", "ownership", "health");
+            "hosts", "ownership", "health", "events");
 
     private final Vertx vertx;
     private final Cell cell;
@@ -334,6 +334,8 @@ public final class EventStream {
         f.put("hosts", api.hostsBody().encode());
         // the health model as GET /api/health shows it (every object's state and reason)
         f.put("health", api.healthBody().encode());
+        // the event log's newest record: the Events page reloads when one is appended
+        f.put("events", Long.toString(api.lastEventSeq()));
         return new Observation(f, jobs, running);
     }
 

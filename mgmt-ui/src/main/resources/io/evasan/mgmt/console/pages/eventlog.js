@@ -77,7 +77,7 @@ export function create() {
   return {
     el,
     title: 'Events',
-    topics: ['health', 'pool', 'luns', 'snapshots', 'hosts', 'schedules', 'controllers', 'ownership', 'backup'],
+    topics: ['events', 'health', 'pool', 'luns', 'snapshots', 'hosts', 'schedules', 'controllers', 'ownership', 'backup'],
     refresh: () => refresh(),
     dispose: () => { disposed = true; },
   };
