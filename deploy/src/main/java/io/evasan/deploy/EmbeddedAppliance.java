@@ -304,7 +304,8 @@ public final class EmbeddedAppliance implements AutoCloseable {
                 }
                 io.evasan.nsc.api.Cell cell = new io.evasan.nsc.cell.impl.StorageCell(p, t, c, records, pr);
                 g = new ManagementServer(new ManagementConfig().host(o.mgmtHost()).port(o.mgmtPort())
-                        .records(cell.records()).tls(o.mgmtTlsCert(), o.mgmtTlsKey()).initiatorSecrets(s).fabric(f),
+                        .records(cell.records()).tls(o.mgmtTlsCert(), o.mgmtTlsKey()).initiatorSecrets(s).fabric(f)
+                        .perfHistoryDir(o.dataDir().resolve("mgmt-perf")),   // Chronicle Map history files
                         cell, prometheus);
                 if (cl != null && cl.takeover()) {
                     gport = startAfterTheDeadLeader(g, o.mgmtPort());

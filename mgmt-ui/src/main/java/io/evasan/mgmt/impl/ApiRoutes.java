@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
 /**
  * The JSON API over the appliance objects: assembles the route classes of each area
  * ({@link PoolRoutes}, {@link JobRoutes}, {@link LunRoutes}, {@link SnapshotRoutes},
- * {@link HostRoutes}, {@link ControllerRoutes}, {@link PairRoutes}, {@link ScheduleRoutes}, {@link BackupRoutes}, {@link FabricRoutes}), runs
+ * {@link HostRoutes}, {@link ControllerRoutes}, {@link PairRoutes}, {@link ScheduleRoutes}, {@link BackupRoutes}, {@link FabricRoutes}, {@link PerfRoutes}), runs
  * the background timer, and keeps what they share: handler registration ({@link #on}), answers
  * ({@link #send}, {@link #fail}), name and state helpers and common JSON shapes. Every handler runs
  * on a worker thread (the storage calls block), answers JSON, and reports failures through
@@ -50,6 +50,7 @@ public final class ApiRoutes {
     private final HostRoutes hosts;
     private final FabricRoutes fabric;
     private final DestageRate destageRate;
+    private final PerfRoutes perf;
     private java.util.concurrent.ScheduledExecutorService background;
 
     public ApiRoutes(Cell cell, ManagementConfig config, ApplianceMeters meters) {
@@ -67,6 +68,7 @@ public final class ApiRoutes {
         this.controllers = new ControllerRoutes(this, cell, config, destageRate);
         this.pair = new PairRoutes(this, luns, cell.controllers(), cell.drives());
         this.fabric = new FabricRoutes(this, config, cell.volumes());
+        this.perf = new PerfRoutes(this, cell, config, meters.registry());
     }
 
     /**
@@ -79,6 +81,7 @@ public final class ApiRoutes {
         schedules.load();
         hosts.load();
         fabric.load();
+        perf.open();
         java.util.concurrent.ScheduledExecutorService ex = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "evasan-mgmt-timer");
             t.setDaemon(true);
@@ -89,6 +92,7 @@ public final class ApiRoutes {
             try {
                 destageRate.sample();
                 schedules.tick();
+                perf.tick();
             } catch (RuntimeException e) {
                 System.err.println("evasan mgmt: background tick: " + e);
             }
@@ -107,6 +111,7 @@ public final class ApiRoutes {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        perf.close();
         background = null;
     }
 
@@ -145,6 +150,11 @@ public final class ApiRoutes {
         return schedules.tick();
     }
 
+    /** Samples the performance meters and capacity into the history now (what the timer does each tick). */
+    public void samplePerf() {
+        perf.tick();
+    }
+
     /** Registers the routes listed in openapi.json on {@code router} (auth and body handling are the caller's). */
     public void register(Router router) {
         poolRoutes.register(router);
@@ -157,6 +167,7 @@ public final class ApiRoutes {
         schedules.register(router);
         backup.register(router);
         fabric.register(router);
+        perf.register(router);
     }
 
     /** A handler's answer: status and JSON body (null body = no content). */
@@ -184,6 +195,12 @@ public final class ApiRoutes {
             String text = body instanceof JsonObject o ? o.encodePrettily() : ((JsonArray) body).encodePrettily();
             ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(text);
         }
+    }
+
+    /** A non-JSON answer (CSV export): counted like every other. */
+    void sendText(RoutingContext ctx, int status, String contentType, String text) {
+        meters.answered(status);
+        ctx.response().setStatusCode(status).putHeader("content-type", contentType).end(text);
     }
 
     /** The one error answer: status from {@link ErrorStatus}, body {@code {"error","field"?,"code"?}}. */
