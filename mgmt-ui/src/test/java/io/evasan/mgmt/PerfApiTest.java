@@ -73,6 +73,11 @@ class PerfApiTest {
         now.set(T0 + 10_500);
         f.server.samplePerfNow();   // closes the window [T0, T0 + 10 s)
 
+        JsonObject series = obj(ok(f.call("GET", "/api/perf/series", null), 200));
+        assertTrue(series.getJsonArray("series").contains("lun/pl"), series.encode());
+        assertTrue(series.getJsonArray("series").contains("group/dg0"), series.encode());
+        assertEquals("controller/nsc0", series.getString("controller"));
+
         String q = "object=lun/pl&from=" + T0 + "&to=2027-01-15T08:01:00Z";
         JsonObject b = obj(ok(perf(q), 200));
         assertEquals("10s", b.getString("resolution"), "auto: within the last 24 h");

@@ -17,7 +17,7 @@ import java.util.Map;
 
 /**
  * Routes of the performance and capacity history: {@code GET /api/perf} (points of one series over a time range,
- * JSON or CSV, see {@link PerfQuery}) and {@code GET /api/capacity} ({@link CapacityView}); and the history's life:
+ * JSON or CSV, see {@link PerfQuery}), {@code GET /api/perf/series} (the series with history) and {@code GET /api/capacity} ({@link CapacityView}); and the history's life:
  * {@link #open} at start (the Chronicle Map files under {@link ManagementConfig#perfHistoryDir()}, or memory when none
  * is configured), {@link #tick} on the management timer ({@link PerfSampler}, {@link CapacityView#record}),
  * {@link #close} at stop. Invariant: the routes only read the history; only {@link #tick} writes it.
@@ -71,6 +71,8 @@ final class PerfRoutes {
 
     void register(Router router) {
         router.get("/api/perf").blockingHandler(this::perf, false);
+        api.on(router, "GET", "/api/perf/series", ctx -> new ApiRoutes.Reply(200, new JsonObject()
+                .put("series", new JsonArray(open(ctx).seriesNames())).put("controller", "controller/" + config.controllerName())));
         api.on(router, "GET", "/api/capacity", ctx -> new ApiRoutes.Reply(200, capacity.body(open(ctx), now())));
     }
 
