@@ -44,14 +44,21 @@ class PerfApiTest {
         if (f != null) {
             f.close();
         }
+        try (java.util.stream.Stream<Path> s = Files.walk(perfDir)) {
+            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
     }
 
     private static HttpResponse<String> perf(String query) {
         return f.call("GET", "/api/perf?" + query, null);
     }
 
-    /** 50 reads of 4 KiB at 80 µs and one 1 MiB write at 3 ms, recorded where the SCSI target records them. */
     private static void hostIo(String lun) {
+        hostIo(f, lun);
+    }
+
+    /** 50 reads of 4 KiB at 80 µs and one 1 MiB write at 3 ms, recorded in the meters the SCSI target records into. */
+    static void hostIo(ApplianceFixture f, String lun) {
         Counter reads = f.registry.find("evasan.lun.reads").tag("lun", lun).counter();
         Timer readLatency = f.registry.find("evasan.lun.read.latency").tag("lun", lun).timer();
         for (int i = 0; i < 50; i++) {

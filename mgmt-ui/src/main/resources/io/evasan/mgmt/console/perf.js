@@ -38,10 +38,10 @@ export function lineChart(title, unit, points, lines, from, to) {
     svg.append(s('line', { class: 'grid', x1: left - 4, x2: width - right, y1: y(v), y2: y(v) }),
       s('text', { class: 'tick', x: left - 8, y: y(v) + 4, 'text-anchor': 'end' }, fmtNum(v)));
   }
-  for (const t of [from, (from + to) / 2, to]) {
-    svg.append(s('text', { class: 'tick', x: x(t), y: top + plotH + 16, 'text-anchor': 'middle' },
-      new Date(t).toISOString().slice(5, 16).replace('T', ' ')));
-  }
+  [[from, 'start'], [(from + to) / 2, 'middle'], [to, 'end']].forEach(([t, anchor]) => {
+    svg.append(s('text', { class: 'tick', x: x(t), y: top + plotH + 16, 'text-anchor': anchor },
+      new Date(t).toISOString().slice(5, 16).replace('T', ' ') + 'Z'));
+  });
   lines.forEach((l, li) => {
     let d = '';
     let pen = false;
@@ -52,6 +52,11 @@ export function lineChart(title, unit, points, lines, from, to) {
       pen = true;
     }
     if (d) svg.append(s('path', { class: ['line', l.cls], d, 'data-line': l.key }));
+    if (points.length <= 60) { // few points: mark each one
+      for (const p of points) {
+        if (p[l.key] !== null && p[l.key] !== undefined) svg.append(s('circle', { class: ['key', l.cls], cx: x(p.t), cy: y(p[l.key]), r: 2 }));
+      }
+    }
     const lx = left + 160 + li * 90;
     svg.append(s('rect', { class: ['key', l.cls], x: lx, y: 3, width: 10, height: 10 }),
       s('text', { class: 'legend', x: lx + 14, y: 12 }, l.label));
