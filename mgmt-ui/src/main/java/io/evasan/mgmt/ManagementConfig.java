@@ -28,7 +28,7 @@ public final class ManagementConfig {
     private InitiatorSecrets initiatorSecrets;
     private FabricControl fabric;
     private Path perfHistoryDir;
-    private int perfMaxSeries = 256;
+    private int perfMaxSeries = 64;
 
     /** Listen address (default 127.0.0.1). */
     public ManagementConfig host(String v) { this.host = Objects.requireNonNull(v, "host"); return this; }
@@ -60,7 +60,7 @@ public final class ManagementConfig {
      * default) keeps the history in memory only.
      */
     public ManagementConfig perfHistoryDir(Path v) { this.perfHistoryDir = v; return this; }
-    /** How many series (LUNs, controllers, ports, disk groups) the history files are sized for at creation (default 256). */
+    /** How many series (LUNs, controllers, ports, disk groups) the history files are sized for at creation (default 64; about 2.5 MB of file per series, allocated when the files are created). */
     public ManagementConfig perfMaxSeries(int v) {
         if (v < 1 || v > 100_000) {
             throw new IllegalArgumentException("perfMaxSeries " + v + " outside 1..100000");
