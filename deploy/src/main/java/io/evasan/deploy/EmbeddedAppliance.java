@@ -291,8 +291,8 @@ public final class EmbeddedAppliance implements AutoCloseable {
             int gport = -1;
             Optional<String> token = Optional.empty();
             if (o.serve()) {
-                s = cl != null ? new CellPortals(o.iscsiHost(), cl.bindPorts(), cl.publicPorts(), o.targetIqn(), c.scsiTarget())
-                        : new CellPortals(o.iscsiHost(), o.iscsiPort(), o.targetIqn(), c.scsiTarget());
+                s = cl != null ? new CellPortals(o.iscsiHost(), cl.bindPorts(), cl.publicPorts(), o.targetIqn(), c.scsiTarget(), registry)
+                        : new CellPortals(o.iscsiHost(), o.iscsiPort(), o.targetIqn(), c.scsiTarget(), registry);
                 pr.addListener(s);
                 phase("portals");
                 servingAtNanos = System.nanoTime();

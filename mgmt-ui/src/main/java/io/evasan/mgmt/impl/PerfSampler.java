@@ -14,9 +14,11 @@ import java.util.function.LongSupplier;
 
 /**
  * Turns the cumulative per-LUN meters the SCSI target keeps ({@link ScsiStats}: {@code evasan.lun.*} tagged
- * {@code lun}) into history points: once per 10 s window it reads every LUN's counters and latency histograms,
- * writes the difference since the previous read as the 10 s point of series {@code lun/<name>} (and the sum over
- * all LUNs as {@code controller/<controller>}, the I/O this controller's target served), and adds the same point
+ * {@code lun}) and the per-portal meters of the iSCSI portals ({@link ScsiStats#portMeters}: {@code evasan.port.*}
+ * tagged {@code portal}) into history points: once per 10 s window it reads every LUN's and portal's counters and
+ * latency histograms, writes the difference since the previous read as the 10 s point of series {@code lun/<name>}
+ * or {@code port/<host:port>} (and the sum over all LUNs as {@code controller/<controller>}, the I/O this
+ * controller's target served), and adds the same point
  * into the running 5 min point ({@link PerfHistory#addIo}). Nothing is read on the I/O path: the meters exist
  * already; this runs on the management timer.
  *
@@ -50,7 +52,8 @@ final class PerfSampler {
         if (w == window) {
             return 0;
         }
-        Map<String, PerfPoint> current = read();
+        Map<String, PerfPoint> current = read("evasan.lun", "lun", "lun/");
+        current.putAll(read("evasan.port", "portal", "port/"));
         if (previous == null) {
             previous = current;
             window = w;
@@ -61,8 +64,10 @@ final class PerfSampler {
         int written = 0;
         for (Map.Entry<String, PerfPoint> e : current.entrySet()) {
             PerfPoint d = delta(e.getValue(), previous.get(e.getKey()), start);
-            total = total.plus(d, start);
-            written += write("lun/" + e.getKey(), d);
+            if (e.getKey().startsWith("lun/")) {
+                total = total.plus(d, start);
+            }
+            written += write(e.getKey(), d);
         }
         written += write(controllerSeries, total);
         previous = current;
@@ -92,16 +97,19 @@ final class PerfSampler {
                 Math.max(0, now.readBytes() - before.readBytes()), Math.max(0, now.writeBytes() - before.writeBytes()), a);
     }
 
-    /** The cumulative counts of every LUN's meters now, by {@code lun} tag. */
-    private Map<String, PerfPoint> read() {
+    /** The cumulative counts of the {@code prefix.*} meters now, by series {@code series + <tag value>}. */
+    private Map<String, PerfPoint> read(String prefix, String tag, String series) {
         Map<String, PerfPoint> out = new HashMap<>();
-        for (Counter reads : registry.find("evasan.lun.reads").counters()) {
-            String lun = reads.getId().getTag("lun");
-            Counter writes = registry.find("evasan.lun.writes").tag("lun", lun).counter();
-            Counter rb = registry.find("evasan.lun.read.bytes").tag("lun", lun).counter();
-            Counter wb = registry.find("evasan.lun.write.bytes").tag("lun", lun).counter();
-            Timer rl = registry.find("evasan.lun.read.latency").tag("lun", lun).timer();
-            Timer wl = registry.find("evasan.lun.write.latency").tag("lun", lun).timer();
+        for (Counter reads : registry.find(prefix + ".reads").counters()) {
+            String lun = reads.getId().getTag(tag);
+            if (lun == null) {
+                continue;
+            }
+            Counter writes = registry.find(prefix + ".writes").tag(tag, lun).counter();
+            Counter rb = registry.find(prefix + ".read.bytes").tag(tag, lun).counter();
+            Counter wb = registry.find(prefix + ".write.bytes").tag(tag, lun).counter();
+            Timer rl = registry.find(prefix + ".read.latency").tag(tag, lun).timer();
+            Timer wl = registry.find(prefix + ".write.latency").tag(tag, lun).timer();
             if (lun == null || writes == null || rb == null || wb == null || rl == null || wl == null) {
                 continue; // being registered or removed right now: next window
             }
@@ -110,7 +118,7 @@ final class PerfSampler {
             for (int i = 0; i < buckets.length; i++) {
                 buckets[i] += w[i];
             }
-            out.put(lun, new PerfPoint(0, (long) reads.count(), (long) writes.count(), (long) rb.count(),
+            out.put(series + lun, new PerfPoint(0, (long) reads.count(), (long) writes.count(), (long) rb.count(),
                     (long) wb.count(), buckets));
         }
         return out;

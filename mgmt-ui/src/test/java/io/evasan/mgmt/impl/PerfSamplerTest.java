@@ -30,6 +30,7 @@ class PerfSamplerTest {
         ScsiStats stats = new ScsiStats(registry);
         ScsiStats.LuStats a = stats.register(lu(), "a");
         ScsiStats.LuStats b = stats.register(lu(), "b");
+        ScsiStats.LuStats portal = ScsiStats.portMeters(registry, "127.0.0.1:3260");
         AtomicLong now = new AtomicLong(T0 + 1_000);
         a.recordRead(4096, 30_000); // before the baseline: never counted
         try (PerfHistory h = PerfHistory.inMemory(8)) {
@@ -40,12 +41,17 @@ class PerfSamplerTest {
             }
             a.recordWrite(8192, 3_000_000);      // <= 5 ms
             b.recordWrite(512, 7_000_000_000L);  // above the last bound
+        portal.recordRead(65536, 150_000);
             now.set(T0 + 9_999);
             assertEquals(0, s.tick(), "same window: nothing written");
             now.set(T0 + 10_500);
-            assertEquals(3, s.tick());
+            assertEquals(4, s.tick(), "two LUNs, one portal, the controller");
             now.set(T0 + 20_100);
-            assertEquals(3, s.tick(), "an idle window is a point of zeros");
+            assertEquals(4, s.tick(), "an idle window is a point of zeros");
+            PerfPoint port = h.io("port/127.0.0.1:3260", Resolution.TEN_SECONDS, T0, T0 + 10_000, T0 + 20_100).get(0);
+            assertEquals(1, port.reads());
+            assertEquals(65536, port.readBytes());
+            assertEquals(Duration.ofNanos(200_000), port.latency(0.5));
 
             List<PerfPoint> pa = h.io("lun/a", Resolution.TEN_SECONDS, T0, T0 + 20_000, T0 + 20_100);
             assertEquals(2, pa.size());
@@ -63,7 +69,7 @@ class PerfSamplerTest {
 
             PerfPoint c = h.io("controller/nsc0", Resolution.TEN_SECONDS, T0, T0 + 10_000, T0 + 20_100).get(0);
             assertEquals(99, c.reads());
-            assertEquals(2, c.writes());
+            assertEquals(2, c.writes(), "the controller sums its LUNs, not its ports");
             assertEquals(Duration.ofSeconds(5), c.latency(1.0), "the overflow bucket answers the last bound");
 
             PerfPoint five = h.io("lun/a", Resolution.FIVE_MINUTES, T0, T0 + 300_000, T0 + 20_100).get(0);
