@@ -9,11 +9,12 @@ import java.time.Duration;
 import java.util.Locale;
 
 /**
- * {@code sanctl perf lun|controller NAME [--since 1h] [--resolution 10s|5m] [--csv]} (GET /api/perf) and
+ * {@code sanctl perf lun|controller|port NAME [--since 1h] [--resolution 10s|5m] [--csv]} (GET /api/perf) and
  * {@code sanctl perf capacity} (GET /api/capacity): the performance history and the capacity forecast.
  */
 @Command(name = "perf", description = "Performance history (IOPS, MB/s, latency p50/p99) and capacity with its forecast.",
-        subcommands = {PerfCommands.Lun.class, PerfCommands.Controller.class, PerfCommands.Capacity.class})
+        subcommands = {PerfCommands.Lun.class, PerfCommands.Controller.class, PerfCommands.Port.class,
+                PerfCommands.Capacity.class})
 final class PerfCommands {
     private PerfCommands() {
     }
@@ -75,6 +76,14 @@ final class PerfCommands {
         @Override
         String kind() {
             return "controller";
+        }
+    }
+
+    @Command(name = "port", description = "History of a host port (an iSCSI portal, HOST:PORT).")
+    static final class Port extends History {
+        @Override
+        String kind() {
+            return "port";
         }
     }
 

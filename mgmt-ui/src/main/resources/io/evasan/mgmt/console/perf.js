@@ -149,3 +149,26 @@ export function capacityForecast() {
   }
   return { el, refresh };
 }
+
+/** One history panel per host port with history (series port/HOST:PORT): { el, refresh, dispose }. */
+export function portPanels() {
+  const el = h('div', { 'data-testid': 'port-perf' });
+  const panels = new Map();
+  let disposed = false;
+  async function refresh() {
+    try {
+      const series = (await get('/api/perf/series')).series.filter((n) => n.startsWith('port/'));
+      if (disposed) return;
+      for (const n of series) {
+        if (panels.has(n)) continue;
+        const p = perfPanel(n, 'Host port ' + n.slice(5));
+        panels.set(n, p);
+        el.append(p.el);
+        p.refresh();
+      }
+    } catch (e) {
+      if (!(e instanceof ApiError && e.status === 401)) replace(el, h('p', { class: 'muted' }, 'Host ports: ' + e.message));
+    }
+  }
+  return { el, refresh, dispose: () => { disposed = true; panels.forEach((p) => p.dispose()); } };
+}

@@ -5,7 +5,7 @@
 import { h, replace, fmtBytes, fmtInt, fmtTime, toast } from '../dom.js';
 import { get, post, seg, ApiError } from '../api.js';
 import { confirmDialog, formDialog, field, serial, badge } from '../ui.js';
-import { perfPanel, controllerSeries } from '../perf.js';
+import { perfPanel, controllerSeries, portPanels } from '../perf.js';
 
 /** "1.23 ms" for a duration in ms (null or negative: did not happen, '–'). */
 export function fmtMs(v) {
@@ -34,6 +34,7 @@ export function create() {
   const history = h('div', { 'data-testid': 'drills' }, h('p', { class: 'muted' }, 'Loading…'));
   const verify = h('input', { type: 'checkbox', 'data-testid': 'drill-verify' });
   const perf = perfPanel(controllerSeries, 'Performance (I/O this controller\'s SCSI target served)');
+  const ports = portPanels();
   const el = h('div', { class: 'page controllers' },
     h('h1', {}, 'Controllers'),
     h('p', {}, h('label', {}, verify, ' Run the drill verifier: a scratch LUN (drill-scratch-N, 64 MiB) is written with '
@@ -46,8 +47,9 @@ export function create() {
         + '(mirrored cache replayed, LUNs moved), first host I/O served after it. Acknowledged / verified / lost: the '
         + 'verifier\'s writes acknowledged during the drill, read back as written, and not read back.'),
       history),
-    perf.el);
+    perf.el, ports.el);
   perf.refresh();
+  ports.refresh();
   let disposed = false;
 
   const refresh = serial(async () => {
@@ -189,6 +191,6 @@ export function create() {
     title: 'Controllers',
     topics: ['controllers', 'luns', 'snapshots'],
     refresh,
-    dispose: () => { disposed = true; perf.dispose(); },
+    dispose: () => { disposed = true; perf.dispose(); ports.dispose(); },
   };
 }
