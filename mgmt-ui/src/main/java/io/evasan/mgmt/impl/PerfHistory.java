@@ -98,6 +98,7 @@ public final class PerfHistory implements AutoCloseable {
         checkMax(maxSeries);
         try {
             Files.createDirectories(dir);
+            ownerOnly(dir, "rwx------");
             Path marker = dir.resolve(CLEAN_MARKER);
             boolean exists = Files.exists(dir.resolve(SERIES_FILE)) || Files.exists(dir.resolve(POINTS_FILE));
             boolean recover = exists && !Files.exists(marker);
@@ -109,6 +110,8 @@ public final class PerfHistory implements AutoCloseable {
                 s.close();
                 throw e;
             }
+            ownerOnly(dir.resolve(SERIES_FILE), "rw-------");
+            ownerOnly(dir.resolve(POINTS_FILE), "rw-------");
             PerfHistory h = new PerfHistory(dir, maxSeries, s, p, recover);
             try {
                 h.checkFormat();
@@ -120,6 +123,13 @@ public final class PerfHistory implements AutoCloseable {
             return h;
         } catch (IOException e) {
             throw new StorageException(ErrorCode.IO_ERROR, "cannot open the performance history in " + dir + ": " + e);
+        }
+    }
+
+    /** Restricts {@code p} to its owner (the history lives in the appliance's private data directory). */
+    private static void ownerOnly(Path p, String mode) throws IOException {
+        if (Files.getFileStore(p).supportsFileAttributeView(java.nio.file.attribute.PosixFileAttributeView.class)) {
+            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString(mode));
         }
     }
 
@@ -303,6 +313,7 @@ public final class PerfHistory implements AutoCloseable {
         if (dir != null) {
             try {
                 Files.write(dir.resolve(CLEAN_MARKER), new byte[0]);
+                ownerOnly(dir.resolve(CLEAN_MARKER), "rw-------");
             } catch (IOException e) {
                 System.err.println("evasan mgmt: cannot write " + dir.resolve(CLEAN_MARKER) + ": " + e
                         + " (the next start recovers the history files)");
