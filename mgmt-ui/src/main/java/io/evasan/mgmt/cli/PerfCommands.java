@@ -34,7 +34,10 @@ final class PerfCommands {
         @Option(names = "--csv", description = "Print the CSV export (time,iops,…,latency_p99_ms) instead of a table.")
         boolean csv;
 
-        abstract String kind();
+        /** The object kind of the series: the subcommand's name (lun, controller, port). */
+        String kind() {
+            return spec.name();
+        }
 
         @Override
         void run() {
@@ -65,26 +68,14 @@ final class PerfCommands {
 
     @Command(name = "lun", description = "History of a LUN (or presented snapshot).")
     static final class Lun extends History {
-        @Override
-        String kind() {
-            return "lun";
-        }
     }
 
     @Command(name = "controller", description = "History of a controller (all I/O its SCSI target served).")
     static final class Controller extends History {
-        @Override
-        String kind() {
-            return "controller";
-        }
     }
 
     @Command(name = "port", description = "History of a host port (an iSCSI portal, HOST:PORT).")
     static final class Port extends History {
-        @Override
-        String kind() {
-            return "port";
-        }
     }
 
     @Command(name = "capacity", description = "Allocated bytes per LUN, private bytes per snapshot, disk groups with the days until full.")
