@@ -81,13 +81,21 @@ public final class ApiRoutes {
         schedules.load();
         hosts.load();
         fabric.load();
-        perf.open();
         java.util.concurrent.ScheduledExecutorService ex = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "evasan-mgmt-timer");
             t.setDaemon(true);
             return t;
         });
         long tick = config.backgroundTickMillis();
+        // the history's files open on the timer thread, before its first tick: a first open generates code
+        // (seconds) and the API must not wait for it
+        ex.execute(() -> {
+            try {
+                perf.open();
+            } catch (RuntimeException e) {
+                System.err.println("evasan mgmt: performance history not kept: " + e);
+            }
+        });
         ex.scheduleWithFixedDelay(() -> {
             try {
                 destageRate.sample();
@@ -150,9 +158,23 @@ public final class ApiRoutes {
         return schedules.tick();
     }
 
-    /** Samples the performance meters and capacity into the history now (what the timer does each tick). */
+    /** Samples the performance meters and capacity into the history now, on the timer thread (after the history opened). */
     public void samplePerf() {
-        perf.tick();
+        java.util.concurrent.ScheduledExecutorService ex;
+        synchronized (this) {
+            ex = background;
+        }
+        if (ex == null) {
+            throw new IllegalStateException("the background timer is not running");
+        }
+        try {
+            ex.submit(perf::tick).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
     }
 
     /** Registers the routes listed in openapi.json on {@code router} (auth and body handling are the caller's). */

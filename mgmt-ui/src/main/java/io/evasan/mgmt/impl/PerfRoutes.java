@@ -18,7 +18,7 @@ import java.util.Map;
 /**
  * Routes of the performance and capacity history: {@code GET /api/perf} (points of one series over a time range,
  * JSON or CSV, see {@link PerfQuery}), {@code GET /api/perf/series} (the series with history) and {@code GET /api/capacity} ({@link CapacityView}); and the history's life:
- * {@link #open} at start (the Chronicle Map files under {@link ManagementConfig#perfHistoryDir()}, or memory when none
+ * {@link #open} on the timer thread after start (the Chronicle Map files under {@link ManagementConfig#perfHistoryDir()}, or memory when none
  * is configured), {@link #tick} on the management timer ({@link PerfSampler}, {@link CapacityView#record}),
  * {@link #close} at stop. Invariant: the routes only read the history; only {@link #tick} writes it.
  */
@@ -83,7 +83,7 @@ final class PerfRoutes {
     private PerfHistory open(RoutingContext ctx) {
         PerfHistory h = history;
         if (h == null) {
-            throw new ApiError(503, "the performance history is not open (the appliance is stopping)", null);
+            throw new ApiError(503, "the performance history is not open (opening after a start, or stopping)", null);
         }
         return h;
     }
