@@ -100,8 +100,14 @@ public final class PerfHistory implements AutoCloseable {
             Files.createDirectories(dir);
             ownerOnly(dir, "rwx------");
             Path marker = dir.resolve(CLEAN_MARKER);
-            boolean exists = Files.exists(dir.resolve(SERIES_FILE)) || Files.exists(dir.resolve(POINTS_FILE));
+            boolean exists = nonEmpty(dir.resolve(SERIES_FILE)) || nonEmpty(dir.resolve(POINTS_FILE));
             boolean recover = exists && !Files.exists(marker);
+            for (String f : new String[] {SERIES_FILE, POINTS_FILE}) {
+                if (!Files.exists(dir.resolve(f))) { // created owner-only before Chronicle Map fills it
+                    Files.createFile(dir.resolve(f));
+                    ownerOnly(dir.resolve(f), "rw-------");
+                }
+            }
             ChronicleMap<CharSequence, Long> s = open(seriesBuilder(maxSeries), dir.resolve(SERIES_FILE), recover);
             ChronicleMap<Long, byte[]> p;
             try {
@@ -124,6 +130,10 @@ public final class PerfHistory implements AutoCloseable {
         } catch (IOException e) {
             throw new StorageException(ErrorCode.IO_ERROR, "cannot open the performance history in " + dir + ": " + e);
         }
+    }
+
+    private static boolean nonEmpty(Path p) throws IOException {
+        return Files.exists(p) && Files.size(p) > 0;
     }
 
     /** Restricts {@code p} to its owner (the history lives in the appliance's private data directory). */
