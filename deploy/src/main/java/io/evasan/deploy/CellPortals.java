@@ -35,6 +35,8 @@ final class CellPortals implements PairListener, InitiatorSecrets, AutoCloseable
     private final List<Portal> portals = new ArrayList<>();
     private final Map<Integer, IscsiTargetServer> servers = new ConcurrentHashMap<>();
     private final Map<String, Chap> secrets = new ConcurrentHashMap<>();
+    /** Per-portal meters go here (evasan.port.*, sampled into the performance history); null: none. */
+    private final io.micrometer.core.instrument.MeterRegistry registry;
     private volatile List<IscsiTargetConfig.Portal> advertised = List.of();
     private volatile IscsiTargetConfig.LoginFailureListener loginRefused;
     private boolean closed;
@@ -43,8 +45,9 @@ final class CellPortals implements PairListener, InitiatorSecrets, AutoCloseable
      * Binds the four portals on {@code host}: ports {@code firstPort} .. {@code firstPort + 3}, or four free ports
      * when {@code firstPort} is 0.
      */
-    CellPortals(String host, int firstPort, String iqn, ScsiTarget target) {
-        this(host, consecutive(firstPort), consecutive(firstPort), iqn, target);
+    CellPortals(String host, int firstPort, String iqn, ScsiTarget target,
+                io.micrometer.core.instrument.MeterRegistry registry) {
+        this(host, consecutive(firstPort), consecutive(firstPort), iqn, target, registry);
     }
 
     private static int[] consecutive(int firstPort) {
@@ -57,9 +60,11 @@ final class CellPortals implements PairListener, InitiatorSecrets, AutoCloseable
      * internal ports, advertised at their host addresses, which a {@link PortalRelay} serves: the partner's while
      * it lives, this process's while it is down.
      */
-    CellPortals(String host, int[] bind, int[] advertise, String iqn, ScsiTarget target) {
+    CellPortals(String host, int[] bind, int[] advertise, String iqn, ScsiTarget target,
+                io.micrometer.core.instrument.MeterRegistry registry) {
         this.iqn = iqn;
         this.target = target;
+        this.registry = registry;
         List<Integer> rel = new ArrayList<>(PairPortGroups.PORTS_A);
         rel.addAll(PairPortGroups.PORTS_B);
         try {
@@ -87,7 +92,7 @@ final class CellPortals implements PairListener, InitiatorSecrets, AutoCloseable
 
     private IscsiTargetConfig config(String host, int port, int relativePort) {
         IscsiTargetConfig c = new IscsiTargetConfig().host(host).port(port).portalGroupTag(relativePort)
-                .relativeTargetPortId(relativePort).addTarget(iqn, "evasan nsc0", target);
+                .relativeTargetPortId(relativePort).addTarget(iqn, "evasan nsc0", target).meterRegistry(registry);
         secrets.forEach((initiator, chap) -> c.chap(initiator, chap.userName(), chap.secret(), chap.targetUserName(),
                 chap.targetSecret()));
         if (!advertised.isEmpty()) {

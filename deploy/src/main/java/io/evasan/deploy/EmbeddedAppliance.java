@@ -291,8 +291,8 @@ public final class EmbeddedAppliance implements AutoCloseable {
             int gport = -1;
             Optional<String> token = Optional.empty();
             if (o.serve()) {
-                s = cl != null ? new CellPortals(o.iscsiHost(), cl.bindPorts(), cl.publicPorts(), o.targetIqn(), c.scsiTarget())
-                        : new CellPortals(o.iscsiHost(), o.iscsiPort(), o.targetIqn(), c.scsiTarget());
+                s = cl != null ? new CellPortals(o.iscsiHost(), cl.bindPorts(), cl.publicPorts(), o.targetIqn(), c.scsiTarget(), registry)
+                        : new CellPortals(o.iscsiHost(), o.iscsiPort(), o.targetIqn(), c.scsiTarget(), registry);
                 pr.addListener(s);
                 phase("portals");
                 servingAtNanos = System.nanoTime();
@@ -304,7 +304,8 @@ public final class EmbeddedAppliance implements AutoCloseable {
                 }
                 io.evasan.nsc.api.Cell cell = new io.evasan.nsc.cell.impl.StorageCell(p, t, c, records, pr);
                 g = new ManagementServer(new ManagementConfig().host(o.mgmtHost()).port(o.mgmtPort())
-                        .records(cell.records()).tls(o.mgmtTlsCert(), o.mgmtTlsKey()).initiatorSecrets(s).fabric(f),
+                        .records(cell.records()).tls(o.mgmtTlsCert(), o.mgmtTlsKey()).initiatorSecrets(s).fabric(f)
+                        .perfHistoryDir(o.dataDir().resolve("mgmt-perf")),   // Chronicle Map history files
                         cell, prometheus);
                 s.onLoginRefused(g::loginRefused);   // CHAP and login failures into the event log
                 if (cl != null && cl.takeover()) {

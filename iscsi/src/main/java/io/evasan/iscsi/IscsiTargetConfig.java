@@ -117,6 +117,15 @@ public final class IscsiTargetConfig {
         }
     }
 
+    private io.micrometer.core.instrument.MeterRegistry meterRegistry;
+
+    /**
+     * Meter the portal's commands ({@code evasan.port.*} tagged {@code portal=<host>:<bound port>}, see
+     * {@link io.evasan.scsi.target.ScsiStats#portMeters}); null (the default): no per-portal meters.
+     */
+    public IscsiTargetConfig meterRegistry(io.micrometer.core.instrument.MeterRegistry r) { this.meterRegistry = r; return this; }
+    public io.micrometer.core.instrument.MeterRegistry meterRegistry() { return meterRegistry; }
+
     public IscsiTargetConfig host(String h) { check(h != null && !h.isEmpty(), "host"); this.host = h; return this; }
     /** Port to bind; 0 picks a free port (see {@link IscsiTargetServer#port()}). */
     public IscsiTargetConfig port(int p) { check(p >= 0 && p <= 65535, "port " + p); this.port = p; return this; }

@@ -70,6 +70,10 @@ public final class IscsiTargetServer {
         server = s;
         return s.listen().map(ns -> {
             core.boundPort(ns.actualPort());
+            if (config.meterRegistry() != null && core.portMeters() == null) {
+                core.portMeters(io.evasan.scsi.target.ScsiStats.portMeters(config.meterRegistry(),
+                        config.host() + ":" + ns.actualPort()));
+            }
             return ns.actualPort();
         });
     }
@@ -143,6 +147,10 @@ public final class IscsiTargetServer {
         closeHeld();
         core.closeAll();
         closeListenerAndVertx("stop");
+        if (core.portMeters() != null) {
+            core.portMeters().close();   // the portal is gone: its meters leave the registry
+            core.portMeters(null);
+        }
     }
 
     /**
@@ -193,6 +201,7 @@ public final class IscsiTargetServer {
     public synchronized void relight() {
         TargetCore fresh = new TargetCore(vertx, config);
         fresh.boundPort(core.boundPort());
+        fresh.portMeters(core.portMeters());
         core = fresh;
         java.util.List<Held> waiting;
         synchronized (held) {

@@ -28,6 +28,8 @@ public final class ManagementConfig {
     private long alertRetryMillis = 1000;
     private InitiatorSecrets initiatorSecrets;
     private FabricControl fabric;
+    private Path perfHistoryDir;
+    private int perfMaxSeries = 64;
 
     /** Listen address (default 127.0.0.1). */
     public ManagementConfig host(String v) { this.host = Objects.requireNonNull(v, "host"); return this; }
@@ -53,6 +55,20 @@ public final class ManagementConfig {
     /** The FC fabric the zoning routes configure and GET /api/fabric shows; null = no fabric (zones are only stored). */
     public ManagementConfig fabric(FabricControl v) { this.fabric = v; return this; }
 
+
+    /**
+     * Directory of the performance and capacity history (Chronicle Map files, kept across restarts); null (the
+     * default) keeps the history in memory only.
+     */
+    public ManagementConfig perfHistoryDir(Path v) { this.perfHistoryDir = v; return this; }
+    /** How many series (LUNs, controllers, ports, disk groups) the history files are sized for at creation (default 64; about 2.5 MB of file per series, allocated when the files are created). */
+    public ManagementConfig perfMaxSeries(int v) {
+        if (v < 1 || v > 100_000) {
+            throw new IllegalArgumentException("perfMaxSeries " + v + " outside 1..100000");
+        }
+        this.perfMaxSeries = v;
+        return this;
+    }
 
     /** Name shown for the controller in GET /api/controllers (default "nsc0"). */
     public ManagementConfig controllerName(String v) { this.controllerName = Objects.requireNonNull(v); return this; }
@@ -94,6 +110,8 @@ public final class ManagementConfig {
     }
 
     public String host() { return host; }
+    public Path perfHistoryDir() { return perfHistoryDir; }
+    public int perfMaxSeries() { return perfMaxSeries; }
     public Path tlsCert() { return tlsCert; }
     public Path tlsKey() { return tlsKey; }
     public boolean tlsEnabled() { return tlsCert != null; }

@@ -233,6 +233,14 @@ public final class ManagementServer {
         return api.runSchedules();
     }
 
+    /** Samples the performance meters and capacity for the history at the configured clock's now (tests). */
+    synchronized void samplePerfNow() {
+        if (api == null) {
+            throw new IllegalStateException("not started");
+        }
+        api.samplePerf();
+    }
+
     /** "http" or "https" (with {@link ManagementConfig#tls}). */
     public String scheme() {
         return config.scheme();

@@ -22,6 +22,8 @@ final class Command implements ManagedTask {
     boolean read;
     boolean write;
     int expectedLength;
+    /** When the command PDU arrived (nanoTime): the start of the latency the portal meters record. */
+    long startNanos;
     ByteBuffer dataOut;
     /** dataOut is a view of received bytes (not from the pool, never released to it). */
     boolean dataOutBorrowed;

@@ -44,6 +44,21 @@ final class CommandResponses {
     }
 
     /** {@code c} completed (or was terminated by the connection): its Data-In and status are queued. */
+    /** Records a completed command in the portal's meters (reads by the bytes produced, writes by the bytes sent). */
+    private void meter(Command c, int status, int produced) {
+        io.evasan.scsi.target.ScsiStats.LuStats m = conn.portMeters();
+        if (m == null || !(c.read || c.write)) {
+            return;
+        }
+        if (status != ScsiStatus.GOOD) {
+            m.recordCheckCondition();
+        } else if (c.read) {
+            m.recordRead(Math.min(produced, c.expectedLength), System.nanoTime() - c.startNanos);
+        } else {
+            m.recordWrite(c.expectedLength, System.nanoTime() - c.startNanos);
+        }
+    }
+
     void complete(Command c) {
         if (conn.closed() || c.orphaned || !c.inUse) {
             return;
@@ -54,6 +69,7 @@ final class CommandResponses {
             return;
         }
         int status = t.status();
+        meter(c, status, t.dataIn() == c.dataIn && c.dataIn != null ? c.dataIn.limit() : 0);
         int produced = 0;
         ByteBuffer in = c.dataIn;
         if (c.read && in != null) {

@@ -97,6 +97,11 @@ public final class IscsiConnection implements PduParser.Handler {
 
     private final String remoteHost;
 
+    /** The portal's meters (null: none). */
+    io.evasan.scsi.target.ScsiStats.LuStats portMeters() {
+        return core.portMeters();
+    }
+
     IscsiConnection(TargetCore core, NetSocket socket, Context ctx, String remoteHost, String overCap) {
         this.remoteHost = remoteHost;
         this.core = core;

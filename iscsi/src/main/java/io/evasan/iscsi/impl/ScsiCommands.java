@@ -132,6 +132,7 @@ final class ScsiCommands {
         c.cmdSN = cmdSN;
         c.read = r;
         c.write = w;
+        c.startNanos = System.nanoTime();
         ScsiTask.Attribute attr = switch (flags & CMD_ATTR_MASK) {
             case 2 -> ScsiTask.Attribute.ORDERED;
             case 3 -> ScsiTask.Attribute.HEAD_OF_QUEUE;

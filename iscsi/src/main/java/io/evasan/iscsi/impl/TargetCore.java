@@ -42,6 +42,12 @@ public final class TargetCore {
     public int boundPort() { return boundPort; }
     public void boundPort(int p) { boundPort = p; }
 
+    private volatile io.evasan.scsi.target.ScsiStats.LuStats portMeters;
+
+    /** The meters every completed command of this portal is recorded in, or null (none configured). */
+    public io.evasan.scsi.target.ScsiStats.LuStats portMeters() { return portMeters; }
+    public void portMeters(io.evasan.scsi.target.ScsiStats.LuStats m) { portMeters = m; }
+
     private static final System.Logger LOG = System.getLogger(TargetCore.class.getName());
     /** Open TCP connections (exact; {@code connections.size()} is only a view). */
     private final AtomicInteger open = new AtomicInteger();

@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
 /**
  * The JSON API over the appliance objects: assembles the route classes of each area
  * ({@link PoolRoutes}, {@link JobRoutes}, {@link LunRoutes}, {@link SnapshotRoutes},
- * {@link HostRoutes}, {@link ControllerRoutes}, {@link PairRoutes}, {@link ScheduleRoutes}, {@link BackupRoutes}, {@link FabricRoutes}), runs
+ * {@link HostRoutes}, {@link ControllerRoutes}, {@link PairRoutes}, {@link ScheduleRoutes}, {@link BackupRoutes}, {@link FabricRoutes}, {@link PerfRoutes}), runs
  * the background timer, and keeps what they share: handler registration ({@link #on}), answers
  * ({@link #send}, {@link #fail}), name and state helpers and common JSON shapes. Every handler runs
  * on a worker thread (the storage calls block), answers JSON, and reports failures through
@@ -56,6 +56,7 @@ public final class ApiRoutes {
     private final EventLogRoutes eventLogRoutes;
     private final AlertRoutes alerts;
     private final AlertDispatcher alertDispatcher;
+    private final PerfRoutes perf;
     private java.util.concurrent.ScheduledExecutorService background;
 
     public ApiRoutes(Cell cell, ManagementConfig config, ApplianceMeters meters) {
@@ -81,6 +82,7 @@ public final class ApiRoutes {
         this.alerts = new AlertRoutes(this, config);
         this.alertDispatcher = new AlertDispatcher(alerts::current, config.alertRetryMillis());
         eventLog.subscribe(alertDispatcher::onEvent);
+        this.perf = new PerfRoutes(this, cell, config, meters.registry());
     }
 
     /**
@@ -101,10 +103,20 @@ public final class ApiRoutes {
         });
         eventWatcher.tick();   // the baseline: the state found at start is not an event
         long tick = config.backgroundTickMillis();
+        // the history's files open on the timer thread, before its first tick: a first open generates code
+        // (seconds) and the API must not wait for it
+        ex.execute(() -> {
+            try {
+                perf.open();
+            } catch (RuntimeException e) {
+                System.err.println("evasan mgmt: performance history not kept: " + e);
+            }
+        });
         ex.scheduleWithFixedDelay(() -> {
             try {
                 destageRate.sample();
                 schedules.tick();
+                perf.tick();
             } catch (RuntimeException e) {
                 System.err.println("evasan mgmt: background tick: " + e);
             }
@@ -130,6 +142,7 @@ public final class ApiRoutes {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        perf.close();
         background = null;
         eventLog.close();
         alertDispatcher.close();
@@ -170,6 +183,25 @@ public final class ApiRoutes {
         return schedules.tick();
     }
 
+    /** Samples the performance meters and capacity into the history now, on the timer thread (after the history opened). */
+    public void samplePerf() {
+        java.util.concurrent.ScheduledExecutorService ex;
+        synchronized (this) {
+            ex = background;
+        }
+        if (ex == null) {
+            throw new IllegalStateException("the background timer is not running");
+        }
+        try {
+            ex.submit(perf::tick).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
     /** Registers the routes listed in openapi.json on {@code router} (auth and body handling are the caller's). */
     public void register(Router router) {
         poolRoutes.register(router);
@@ -182,6 +214,7 @@ public final class ApiRoutes {
         schedules.register(router);
         backup.register(router);
         fabric.register(router);
+        perf.register(router);
         health.register(router);
         eventLogRoutes.register(router);
         alerts.register(router);
@@ -249,6 +282,12 @@ public final class ApiRoutes {
             String text = body instanceof JsonObject o ? o.encodePrettily() : ((JsonArray) body).encodePrettily();
             ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(text);
         }
+    }
+
+    /** A non-JSON answer (CSV export): counted like every other. */
+    void sendText(RoutingContext ctx, int status, String contentType, String text) {
+        meters.answered(status);
+        ctx.response().setStatusCode(status).putHeader("content-type", contentType).end(text);
     }
 
     /** The one error answer: status from {@link ErrorStatus}, body {@code {"error","field"?,"code"?}}. */

@@ -64,6 +64,11 @@ public final class ApplianceMeters {
                 .description("PSEGs in the disk group").register(registry);
     }
 
+    /** The registry these meters (and the layers' meters the history samples) live in. */
+    public MeterRegistry registry() {
+        return registry;
+    }
+
     /** Counts an answered request by status class. */
     public void answered(int status) {
         int c = status / 100;

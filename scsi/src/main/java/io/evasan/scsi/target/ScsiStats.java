@@ -85,6 +85,18 @@ public final class ScsiStats {
         }
     }
 
+    /**
+     * The same seven meters for a host port (an iSCSI portal, an FC port) instead of an LU: {@code evasan.port.*}
+     * tagged {@code portal=<name>}, recorded by the transport for every command it completes on that port.
+     * {@link LuStats#close()} removes them.
+     */
+    public static LuStats portMeters(MeterRegistry r, String portal) {
+        if (portal == null || portal.isEmpty()) {
+            throw new IllegalArgumentException("portal name is required");
+        }
+        return new LuStats(r, "evasan.port", "portal", portal);
+    }
+
     /** Removes the meters of every registered LU (the owner of the target closed). */
     public void removeAll() {
         for (LogicalUnit lu : List.copyOf(byUnit.keySet())) {
@@ -109,21 +121,25 @@ public final class ScsiStats {
         private final Counter checkConditions;
 
         LuStats(MeterRegistry r, String lun) {
+            this(r, "evasan.lun", "lun", lun);
+        }
+
+        LuStats(MeterRegistry r, String prefix, String tag, String name) {
             this.registry = r;
-            this.lun = lun;
-            Tags tags = Tags.of("lun", lun);
-            reads = Counter.builder("evasan.lun.reads").description("host read commands").tags(tags).register(r);
-            writes = Counter.builder("evasan.lun.writes").description("host write commands").tags(tags).register(r);
-            readBytes = Counter.builder("evasan.lun.read.bytes").baseUnit("bytes").description("bytes read by hosts")
+            this.lun = name;
+            Tags tags = Tags.of(tag, name);
+            reads = Counter.builder(prefix + ".reads").description("host read commands").tags(tags).register(r);
+            writes = Counter.builder(prefix + ".writes").description("host write commands").tags(tags).register(r);
+            readBytes = Counter.builder(prefix + ".read.bytes").baseUnit("bytes").description("bytes read by hosts")
                     .tags(tags).register(r);
-            writeBytes = Counter.builder("evasan.lun.write.bytes").baseUnit("bytes").description("bytes written by hosts")
+            writeBytes = Counter.builder(prefix + ".write.bytes").baseUnit("bytes").description("bytes written by hosts")
                     .tags(tags).register(r);
-            readLatency = Timer.builder("evasan.lun.read.latency").description("host read latency at the SCSI target")
+            readLatency = Timer.builder(prefix + ".read.latency").description("host read latency at the SCSI target")
                     .tags(tags).serviceLevelObjectives(LATENCY_BUCKETS).register(r);
-            writeLatency = Timer.builder("evasan.lun.write.latency")
+            writeLatency = Timer.builder(prefix + ".write.latency")
                     .description("host write latency at the SCSI target (cache ack; FUA: stable)")
                     .tags(tags).serviceLevelObjectives(LATENCY_BUCKETS).register(r);
-            checkConditions = Counter.builder("evasan.lun.check.conditions")
+            checkConditions = Counter.builder(prefix + ".check.conditions")
                     .description("commands answered CHECK CONDITION").tags(tags).register(r);
         }
 
@@ -159,7 +175,8 @@ public final class ScsiStats {
         public Timer writeLatency() { return writeLatency; }
         public Counter checkConditions() { return checkConditions; }
 
-        void close() {
+        /** Takes these meters out of the registry. */
+        public void close() {
             for (Meter m : List.of(reads, writes, readBytes, writeBytes, readLatency, writeLatency, checkConditions)) {
                 registry.remove(m);
             }

@@ -5,6 +5,7 @@
 import { h, replace, fmtBytes, fmtInt, fmtTime, toast } from '../dom.js';
 import { get, post, seg, ApiError } from '../api.js';
 import { confirmDialog, formDialog, field, serial, badge } from '../ui.js';
+import { perfPanel, controllerSeries, portPanels } from '../perf.js';
 
 /** "1.23 ms" for a duration in ms (null or negative: did not happen, '–'). */
 export function fmtMs(v) {
@@ -32,6 +33,8 @@ export function create() {
   const nscs = h('div', { class: 'columns nscs', 'data-testid': 'nscs' }, h('p', { class: 'muted' }, 'Loading…'));
   const history = h('div', { 'data-testid': 'drills' }, h('p', { class: 'muted' }, 'Loading…'));
   const verify = h('input', { type: 'checkbox', 'data-testid': 'drill-verify' });
+  const perf = perfPanel(controllerSeries, 'Performance (I/O this controller\'s SCSI target served)');
+  const ports = portPanels();
   const el = h('div', { class: 'page controllers' },
     h('h1', {}, 'Controllers'),
     h('p', {}, h('label', {}, verify, ' Run the drill verifier: a scratch LUN (drill-scratch-N, 64 MiB) is written with '
@@ -43,7 +46,10 @@ export function create() {
       h('p', { class: 'muted legend-text' }, 'Times from the fault: detection by the partner\'s heartbeat, takeover done '
         + '(mirrored cache replayed, LUNs moved), first host I/O served after it. Acknowledged / verified / lost: the '
         + 'verifier\'s writes acknowledged during the drill, read back as written, and not read back.'),
-      history));
+      history),
+    perf.el, ports.el);
+  perf.refresh();
+  ports.refresh();
   let disposed = false;
 
   const refresh = serial(async () => {
@@ -185,6 +191,6 @@ export function create() {
     title: 'Controllers',
     topics: ['controllers', 'luns', 'snapshots'],
     refresh,
-    dispose: () => { disposed = true; },
+    dispose: () => { disposed = true; perf.dispose(); ports.dispose(); },
   };
 }

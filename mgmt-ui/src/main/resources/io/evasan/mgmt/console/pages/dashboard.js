@@ -4,6 +4,7 @@
 import { h, replace, fmtBytes, fmtInt, percent, progressBar, updateBar, toast } from '../dom.js';
 import { get, post, seg, normalizeJobs, ApiError } from '../api.js';
 import { capacityChart } from '../charts.js';
+import { perfPanel, controllerSeries, capacityForecast } from '../perf.js';
 import { confirmDialog, formDialog, field, serial, badge } from '../ui.js';
 import { sizeControls, sizeBytes } from './luns.js';
 import { nscFacts } from './controllers.js';
@@ -41,6 +42,8 @@ export function create() {
   const controllers = h('div', { 'data-testid': 'controllers' }, h('p', { class: 'muted' }, 'Loading…'));
   const jobs = h('div', { 'data-testid': 'jobs' }, h('p', { class: 'muted' }, 'Loading…'));
   const createGroupButton = h('button', { type: 'button', class: 'small', 'data-testid': 'create-group-open' }, 'Create disk group');
+  const perf = perfPanel(controllerSeries, 'Performance of this controller');
+  const forecast = capacityForecast();
   const el = h('div', { class: 'page dashboard' },
     h('h1', {}, 'Dashboard'),
     h('section', { class: 'panel' },
@@ -49,7 +52,10 @@ export function create() {
     h('div', { class: 'columns' },
       h('section', { class: 'panel' }, h('div', { class: 'title-row' }, h('h2', {}, 'Controllers'),
         h('a', { href: '#/controllers', 'data-testid': 'controllers-link' }, 'Drills and failover →')), controllers),
-      h('section', { class: 'panel' }, h('h2', {}, 'Jobs'), jobs)));
+      h('section', { class: 'panel' }, h('h2', {}, 'Jobs'), jobs)),
+    h('section', { class: 'panel' }, h('h2', {}, 'Capacity and forecast'), forecast.el),
+    perf.el);
+  perf.refresh();
 
   let pool = null;
   let jobList = [];
@@ -66,6 +72,7 @@ export function create() {
         jobList = normalizeJobs(j);
       }));
     }
+    if (want('pool')) work.push(forecast.refresh());
     if (want('controllers')) work.push(get('/api/controllers').then((c) => { if (!disposed) renderControllers(c); }));
     const results = await Promise.allSettled(work);
     if (disposed) return;
@@ -276,6 +283,6 @@ export function create() {
     topics: ['pool', 'jobs', 'controllers', 'health'],
     refresh,
     onJobs,
-    dispose: () => { disposed = true; },
+    dispose: () => { disposed = true; perf.dispose(); },
   };
 }

@@ -6,6 +6,7 @@ import { h, replace, fmtBytes, fmtInt, fmtTime, toast } from '../dom.js';
 import { get, post, put, del, patch, seg, normalizeJobs } from '../api.js';
 import { sizeControls, sizeBytes, bestUnit } from './luns.js';
 import { treeGraph, updateTreeBgcopy } from '../charts.js';
+import { perfPanel } from '../perf.js';
 import { field, formDialog, confirmDialog, forceDialog, needsForce, serial, badge, clearErrors, showError } from '../ui.js';
 
 function stamp() {
@@ -34,6 +35,7 @@ export function create(lunName) {
     h('button', { type: 'submit', 'data-testid': 'present' }, 'Present'),
     h('p', { class: 'field-error general', role: 'alert' }));
 
+  const perf = perfPanel('lun/' + lunName, 'Performance');
   const el = h('div', { class: 'page lun' },
     h('p', { class: 'crumbs' }, h('a', { href: '#/luns' }, 'LUNs'), ' / ', lunName),
     h('div', { class: 'title-row' }, h('h1', {}, 'LUN ', h('span', { class: 'mono' }, lunName)),
@@ -49,7 +51,9 @@ export function create(lunName) {
         h('span', { class: 'key shared' }), ' shared with successor ', h('span', { class: 'key private' }), ' private ',
         h('span', { class: 'key zero' }), ' zero; snapclones are dashed until their BGCOPY completes and they leave the tree.'),
       treeBox),
-    h('section', { class: 'panel' }, h('h2', {}, 'Snapshots and snapclones'), snapList));
+    h('section', { class: 'panel' }, h('h2', {}, 'Snapshots and snapclones'), snapList),
+    perf.el);
+  perf.refresh();
 
   let disposed = false;
   let lun = null;
@@ -433,6 +437,6 @@ export function create(lunName) {
     topics: ['luns', 'snapshots', 'jobs', 'ownership'],
     refresh,
     onJobs,
-    dispose: () => { disposed = true; },
+    dispose: () => { disposed = true; perf.dispose(); },
   };
 }
