@@ -68,7 +68,7 @@ public final class EmbeddedAppliance implements AutoCloseable {
     public record Options(Path dataDir, String iscsiHost, int iscsiPort, String targetIqn, RaidLevel raid,
                           long firstLunSizeBytes, boolean serve, boolean metadataFsync, String mgmtHost, int mgmtPort,
                           Path mgmtTlsCert, Path mgmtTlsKey, int physicalBlockBytes, long bgcopyBytesPerSecond,
-                          int fabricPort, long heartbeatTimeoutMillis) {
+                          int fabricPort, long heartbeatTimeoutMillis, boolean perfHistoryFiles) {
         public Options {
             if (fabricPort < 0 || fabricPort > 65535) {
                 throw new IllegalArgumentException("--fabric-port must be 0..65535, got " + fabricPort);
@@ -100,21 +100,33 @@ public final class EmbeddedAppliance implements AutoCloseable {
                        Path mgmtTlsCert, Path mgmtTlsKey, int physicalBlockBytes, long bgcopyBytesPerSecond) {
             this(dataDir, iscsiHost, iscsiPort, targetIqn, raid, firstLunSizeBytes, serve, metadataFsync, mgmtHost, mgmtPort,
                     mgmtTlsCert, mgmtTlsKey, physicalBlockBytes, bgcopyBytesPerSecond,
-                    iscsiPort == 0 ? 0 : CellFabric.DEFAULT_PORT, DEFAULT_HEARTBEAT_TIMEOUT_MS);
+                    iscsiPort == 0 ? 0 : CellFabric.DEFAULT_PORT, DEFAULT_HEARTBEAT_TIMEOUT_MS,
+                    !"memory".equals(System.getProperty(PERF_HISTORY_PROPERTY)));
         }
 
         /** The same options with the fabric switch listening on {@code port} (0 = a free port). */
         public Options withFabricPort(int port) {
             return new Options(dataDir, iscsiHost, iscsiPort, targetIqn, raid, firstLunSizeBytes, serve, metadataFsync,
                     mgmtHost, mgmtPort, mgmtTlsCert, mgmtTlsKey, physicalBlockBytes, bgcopyBytesPerSecond, port,
-                    heartbeatTimeoutMillis);
+                    heartbeatTimeoutMillis, perfHistoryFiles);
         }
 
         /** The same options with the pair's heartbeat declaring a silent controller dead after {@code millis}. */
         public Options withHeartbeatTimeout(long millis) {
             return new Options(dataDir, iscsiHost, iscsiPort, targetIqn, raid, firstLunSizeBytes, serve, metadataFsync,
                     mgmtHost, mgmtPort, mgmtTlsCert, mgmtTlsKey, physicalBlockBytes, bgcopyBytesPerSecond, fabricPort,
-                    millis);
+                    millis, perfHistoryFiles);
+        }
+
+        /**
+         * The same options with the management appliance's performance history kept in memory only (no Chronicle Map
+         * files: ~150 MB allocated and seconds of code generation at the first open in a JVM). The default keeps
+         * files unless the system property {@value #PERF_HISTORY_PROPERTY} is {@code memory} (the build's test JVMs).
+         */
+        public Options withPerfHistoryInMemory() {
+            return new Options(dataDir, iscsiHost, iscsiPort, targetIqn, raid, firstLunSizeBytes, serve, metadataFsync,
+                    mgmtHost, mgmtPort, mgmtTlsCert, mgmtTlsKey, physicalBlockBytes, bgcopyBytesPerSecond, fabricPort,
+                    heartbeatTimeoutMillis, false);
         }
 
         /** Unthrottled BGCOPY. */
@@ -129,7 +141,7 @@ public final class EmbeddedAppliance implements AutoCloseable {
         public Options withBgcopyRate(long bytesPerSecond) {
             return new Options(dataDir, iscsiHost, iscsiPort, targetIqn, raid, firstLunSizeBytes, serve, metadataFsync,
                     mgmtHost, mgmtPort, mgmtTlsCert, mgmtTlsKey, physicalBlockBytes, bytesPerSecond, fabricPort,
-                    heartbeatTimeoutMillis);
+                    heartbeatTimeoutMillis, perfHistoryFiles);
         }
 
         /** 4 KiB physical blocks. */
@@ -144,7 +156,7 @@ public final class EmbeddedAppliance implements AutoCloseable {
         public Options withPhysicalBlockBytes(int bytes) {
             return new Options(dataDir, iscsiHost, iscsiPort, targetIqn, raid, firstLunSizeBytes, serve, metadataFsync,
                     mgmtHost, mgmtPort, mgmtTlsCert, mgmtTlsKey, bytes, bgcopyBytesPerSecond, fabricPort,
-                    heartbeatTimeoutMillis);
+                    heartbeatTimeoutMillis, perfHistoryFiles);
         }
 
         /** Plain-HTTP management API. */
@@ -158,7 +170,7 @@ public final class EmbeddedAppliance implements AutoCloseable {
         public Options withMgmtTls(Path certPem, Path keyPem) {
             return new Options(dataDir, iscsiHost, iscsiPort, targetIqn, raid, firstLunSizeBytes, serve, metadataFsync,
                     mgmtHost, mgmtPort, certPem, keyPem, physicalBlockBytes, bgcopyBytesPerSecond, fabricPort,
-                    heartbeatTimeoutMillis);
+                    heartbeatTimeoutMillis, perfHistoryFiles);
         }
 
         /** "https" with a TLS certificate and key, else "http". */
@@ -176,6 +188,9 @@ public final class EmbeddedAppliance implements AutoCloseable {
                     .withHeartbeatTimeout(TEST_HEARTBEAT_TIMEOUT_MS);   // fabric: a free port
         }
     }
+
+    /** {@code -Devasan.perf.history=memory}: appliances started without explicit options keep no history files. */
+    public static final String PERF_HISTORY_PROPERTY = "evasan.perf.history";
 
     private final Options options;
     private final boolean firstStart;
@@ -305,7 +320,7 @@ public final class EmbeddedAppliance implements AutoCloseable {
                 io.evasan.nsc.api.Cell cell = new io.evasan.nsc.cell.impl.StorageCell(p, t, c, records, pr);
                 g = new ManagementServer(new ManagementConfig().host(o.mgmtHost()).port(o.mgmtPort())
                         .records(cell.records()).tls(o.mgmtTlsCert(), o.mgmtTlsKey()).initiatorSecrets(s).fabric(f)
-                        .perfHistoryDir(o.dataDir().resolve("mgmt-perf")),   // Chronicle Map history files
+                        .perfHistoryDir(o.perfHistoryFiles() ? o.dataDir().resolve("mgmt-perf") : null),   // Chronicle Map
                         cell, prometheus);
                 s.onLoginRefused(g::loginRefused);   // CHAP and login failures into the event log
                 if (cl != null && cl.takeover()) {

@@ -37,7 +37,8 @@ final class StandbyWarmup {
             EmbeddedAppliance.Options o = new EmbeddedAppliance.Options(dir, "127.0.0.1", 0, cell.targetIqn(),
                     RaidLevel.RAID5, 64L << 20, true, false, "127.0.0.1", 0)
                     .withHeartbeatTimeout(cell.heartbeatTimeoutMillis())
-                    .withPhysicalBlockBytes(cell.physicalBlockBytes());
+                    .withPhysicalBlockBytes(cell.physicalBlockBytes())
+                    .withPerfHistoryInMemory();   // a scratch cell keeps no history files
             try (EmbeddedAppliance a = EmbeddedAppliance.start(o)) {   // created
                 exercise(a.controller());
             }

@@ -120,6 +120,10 @@ public final class ChildJvm implements AutoCloseable {
             cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             cmd.add("-Xmx" + heap);
             cmd.add(JvmFlags.ARG_FILE);
+            String perf = System.getProperty("evasan.perf.history");
+            if (perf != null) {   // the build's test JVMs keep appliance performance history in memory; children too
+                cmd.add("-Devasan.perf.history=" + perf);
+            }
             cmd.addAll(jvmArgs);
             cmd.add("-cp");
             cmd.add(System.getProperty("java.class.path"));
