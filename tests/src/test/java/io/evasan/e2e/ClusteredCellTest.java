@@ -62,22 +62,14 @@ class ClusteredCellTest {
         long seed = Long.getLong("evasan.seed", System.nanoTime());
         System.out.println("ClusteredCellTest partition seed=" + seed + " (rerun with -Devasan.seed=" + seed + ")");
         Random rnd = new Random(seed);
-        Path data = dir.resolve("data");
-        int iscsi = FreePorts.freePortBlock(4);
-        int mgmt = FreePorts.freePort();
-        while (mgmt >= iscsi && mgmt < iscsi + 4) {
-            mgmt = FreePorts.freePort();
-        }
-        String cluster = "evasan-test-" + ProcessHandle.current().pid() + "-p" + (seed & 0xffffff);
-        ChildJvm b = controller("B", data, cluster, iscsi, mgmt);
-        ChildJvm a = null;
+        Cell cell = new Cell("p", seed);
         try {
-            await(b, "proc-b: leads the cell", 120_000);
-            a = controller("A", data, cluster, iscsi, mgmt);
-            await(a, "proc-a: follows proc-b", 120_000);
-            await(b, "its partner joined: caches mirrored into it", 30_000);
-            String viaB = "iscsi://127.0.0.1:" + (iscsi + 2) + "/" + IQN + "/0";   // the leader's own portal
-            String viaA = "iscsi://127.0.0.1:" + iscsi + "/" + IQN + "/0";         // the follower's, relayed
+            cell.up();
+            ChildJvm a = cell.a;
+            ChildJvm b = cell.b;
+            Path data = cell.data;
+            String viaB = cell.via(2);   // the leader's own portal
+            String viaA = cell.via(0);   // the follower's, relayed
             try (PatternStream q = PatternStream.start(rnd, WRITES, LUN_BYTES, LEN, List.of("-t", "writeback"),
                     viaB)) {
                 assertTrue(q.awaitFaultPoint(120), "fewer than " + q.faultAt() + " writes acknowledged: " + q.tail());
@@ -114,10 +106,56 @@ class ClusteredCellTest {
                 assertTrue(b.isAlive() && a.isAlive(), "both controllers run after the partition");
             }
         } finally {
+            cell.close();
+        }
+    }
+
+    /** Controllers B and A over one data directory, on free ports: B starts and leads, A follows. */
+    private final class Cell implements AutoCloseable {
+        final Path data = dir.resolve("data");
+        final int iscsi;
+        final int mgmt;
+        final String cluster;
+        ChildJvm b;
+        ChildJvm a;
+
+        Cell(String tag, long seed) throws IOException {
+            iscsi = FreePorts.freePortBlock(4);
+            int m = FreePorts.freePort();
+            while (m >= iscsi && m < iscsi + 4) {
+                m = FreePorts.freePort();
+            }
+            mgmt = m;
+            cluster = "evasan-test-" + ProcessHandle.current().pid() + "-" + tag + (seed & 0xffffff);
+        }
+
+        ChildJvm start(String nsc) throws IOException {
+            return controller(nsc, data, cluster, iscsi, mgmt);
+        }
+
+        /** B leads; A follows with both caches mirrored into it. */
+        void up() throws Exception {
+            b = start("B");
+            await(b, "proc-b: leads the cell", 120_000);
+            a = start("A");
+            await(a, "proc-a: follows proc-b", 120_000);
+            await(b, "its partner joined: caches mirrored into it", 30_000);
+        }
+
+        /** The iSCSI URL of LUN 0 through portal {@code index} (0, 1: A's; 2, 3: B's). */
+        String via(int index) {
+            return "iscsi://127.0.0.1:" + (iscsi + index) + "/" + IQN + "/0";
+        }
+
+        @Override
+        public void close() throws Exception {
             if (a != null) {
                 a.close();
             }
-            b.close();
+            if (b != null) {
+                signal("CONT", b.pid());
+                b.close();
+            }
         }
     }
 
@@ -140,24 +178,14 @@ class ClusteredCellTest {
         long seed = Long.getLong("evasan.seed", System.nanoTime());
         System.out.println("ClusteredCellTest " + kind + " seed=" + seed + " (rerun with -Devasan.seed=" + seed + ")");
         Random rnd = new Random(seed);
-        Path data = dir.resolve("data");
-        int iscsi = FreePorts.freePortBlock(4);
-        int mgmt = FreePorts.freePort();
-        while (mgmt >= iscsi && mgmt < iscsi + 4) {
-            mgmt = FreePorts.freePort();
-        }
-        String cluster = "evasan-test-" + ProcessHandle.current().pid() + "-" + (seed & 0xffffff);
-        ChildJvm b = controller("B", data, cluster, iscsi, mgmt);
-        ChildJvm a = null;
+        Cell cell = new Cell("", seed);
         ChildJvm b2 = null;
         try {
-            await(b, "proc-b: leads the cell", 120_000);
-            a = controller("A", data, cluster, iscsi, mgmt);
-            await(a, "proc-a: follows proc-b", 120_000);
-            await(b, "its partner joined: caches mirrored into it", 30_000);
-
-            String viaB = "iscsi://127.0.0.1:" + (iscsi + 2) + "/" + IQN + "/0";   // B's own portal (taken over)
-            String viaA = "iscsi://127.0.0.1:" + iscsi + "/" + IQN + "/0";         // A's own portal
+            cell.up();
+            ChildJvm a = cell.a;
+            ChildJvm b = cell.b;
+            String viaB = cell.via(2);   // B's own portal (taken over)
+            String viaA = cell.via(0);   // A's own portal
             try (PatternStream q = PatternStream.start(rnd, WRITES, LUN_BYTES, LEN, List.of("-t", "writeback"),
                     viaB)) {
                 int faultAt = q.faultAt();
@@ -203,7 +231,7 @@ class ClusteredCellTest {
 
                 b.close();
                 // B comes back as a follower: its addresses are relayed to A again, the caches mirror into it
-                b2 = controller("B", data, cluster, iscsi, mgmt);
+                b2 = cell.start("B");
                 await(b2, "proc-b: follows proc-a", 120_000);
                 SlotImage.verify(image, viaB, LUN_BYTES, LEN, allowed,
                         "after B came back as follower, through its relayed portal (seed " + seed + ")");
@@ -213,11 +241,7 @@ class ClusteredCellTest {
             if (b2 != null) {
                 b2.close();
             }
-            if (a != null) {
-                a.close();
-            }
-            signal("CONT", b.pid());
-            b.close();
+            cell.close();
         }
     }
 
