@@ -437,16 +437,18 @@ public final class SnapshotBackupEngineImpl implements SnapshotBackupEngine, Des
         } catch (StorageException e) {
             return abandon(senseOf(e));
         }
+        // the backup LUN shows the primary's capacity before it turns ready: a read racing the initiate never meets
+        // the log LUN's own (smaller) capacity on a ready unit (05/21/00 where NOT READY or the data belongs)
+        BackupLogicalUnit log = logUnit;
+        if (log != null && log.presentSize(a.primarySize / LogicalUnit.BLOCK_SIZE)) {
+            capacityChanged.accept(log);
+        }
         synchronized (lock) {
             active = a;
             state = BackupState.ACTIVE;
         }
         LunRecord primary = table.byId(a.lunId);
         record(new io.evasan.nsc.api.CellRecord.BackupInitiated(a.lunId, primary == null ? "" : primary.name()));
-        BackupLogicalUnit log = logUnit;
-        if (log != null && log.presentSize(a.primarySize / LogicalUnit.BLOCK_SIZE)) {
-            capacityChanged.accept(log);
-        }
         return SenseCodes.NO_SENSE;
     }
 
