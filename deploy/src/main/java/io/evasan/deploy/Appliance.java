@@ -33,6 +33,12 @@ public final class Appliance implements Callable<Integer> {
     @Option(names = "--status", description = "Print the pool state and exit instead of serving.")
     boolean statusOnly;
 
+    @Option(names = "--rotate-admin-token",
+            description = "Replace the management API token with a new one, print it once and exit (only its salted hash is"
+                    + " stored; the old token stops working). For a lost token: run it with the appliance stopped, as the"
+                    + " user owning --data-dir.")
+    boolean rotateAdminToken;
+
     @Option(names = "--iscsi-host", defaultValue = "127.0.0.1",
             description = "Address the iSCSI portal binds (default: ${DEFAULT-VALUE}).")
     String iscsiHost;
@@ -173,6 +179,45 @@ public final class Appliance implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * {@code --rotate-admin-token}: opens the stopped appliance's data directory without serving, stores the hash of a
+     * new token, prints the token once. Refused (exit 2, nothing written) when there is no appliance in the directory
+     * or one is running on it.
+     */
+    private int rotateToken(EmbeddedAppliance.Options o) throws Exception {
+        Path dir = dataDir.toAbsolutePath();
+        if (cluster != null || statusOnly) {
+            System.err.println("evasan: --rotate-admin-token goes alone (with --data-dir): stop the appliance (both controllers"
+                    + " of a clustered cell) and run ./appliance.sh --data-dir DIR --rotate-admin-token");
+            return 2;
+        }
+        if (!io.evasan.raid.Pools.exists(dataDir)) {
+            System.err.println("evasan: --rotate-admin-token: no appliance in " + dir + " (its first start creates the token)");
+            return 2;
+        }
+        java.util.Optional<Path> locked = RunningAppliance.lockedCacheLog(dataDir);
+        if (locked.isPresent()) {
+            System.err.println("evasan: --rotate-admin-token: the appliance is running on " + dir + " (" + locked.get()
+                    + " is locked); stop it first (Ctrl-C or SIGTERM), then run this again");
+            return 2;
+        }
+        EmbeddedAppliance app;
+        try {
+            app = EmbeddedAppliance.start(o);
+        } catch (StorageException e) {
+            System.err.println("evasan: cannot open " + dir + ": " + e.getMessage() + " [" + e.code() + "]");
+            return 2;
+        }
+        try {
+            String token = io.evasan.mgmt.ManagementServer.rotateAdminToken(app.records());
+            System.out.println("evasan: new management API token (shown once, only its hash is stored; the old token no"
+                    + " longer works): " + token);
+        } finally {
+            app.close();
+        }
+        return 0;
+    }
+
     public static void main(String[] args) {
         int rc = new CommandLine(new Appliance()).execute(args);
         if (rc != 0) {
@@ -197,7 +242,7 @@ public final class Appliance implements Callable<Integer> {
             return 2;
         }
         EmbeddedAppliance.Options o = new EmbeddedAppliance.Options(dataDir, iscsiHost, iscsiPort, targetIqn, raid,
-                firstLunSize, !statusOnly, metadataFsync, mgmtHost, mgmtPort, mgmtTlsCert, mgmtTlsKey, physicalBlockSize, bgcopyRate)
+                firstLunSize, !statusOnly && !rotateAdminToken, metadataFsync, mgmtHost, mgmtPort, mgmtTlsCert, mgmtTlsKey, physicalBlockSize, bgcopyRate)
                 .withHeartbeatTimeout(heartbeatTimeoutMs);
         if (fabricPort != null) {
             if (fabricPort < 0 || fabricPort > 65535) {
@@ -209,6 +254,9 @@ public final class Appliance implements Callable<Integer> {
         if ((cluster == null) != (nsc == null)) {
             System.err.println("evasan: --cluster and --nsc go together");
             return 2;
+        }
+        if (rotateAdminToken) {
+            return rotateToken(o);
         }
         if (cluster != null) {
             return runClustered(o);

@@ -210,6 +210,7 @@ public final class EmbeddedAppliance implements AutoCloseable {
     private final int mgmtPort;
     private final Optional<String> createdToken;
     private final PrivateDataDirectory dataDirectory;
+    private final io.evasan.nsc.api.Records records;
     /** The clustered leader's hooks, or null in the embedded cell. */
     private final LeaderHooks cluster;
     /** Clustered takeover: the dead leader's mirrored writes and markers replayed into the pool. */
@@ -345,6 +346,7 @@ public final class EmbeddedAppliance implements AutoCloseable {
             throw e;
         }
         this.dataDirectory = dd;
+        this.records = records;
         this.mgmt = g;
         this.pool = p;
         this.mapping = m;
@@ -487,6 +489,9 @@ public final class EmbeddedAppliance implements AutoCloseable {
     /** The admin API token, present only on the start that created it (print it once). */
     public Optional<String> createdToken() { return createdToken; }
 
+    /** The cell's records (the mirrored MLD behind the command log): LUN catalog, hosts, the admin token's hash. */
+    public io.evasan.nsc.api.Records records() { return records; }
+
     /** The bound iSCSI port, or -1 when not serving. */
     public int iscsiPort() { return iscsiPort; }
 
@@ -505,7 +510,9 @@ public final class EmbeddedAppliance implements AutoCloseable {
         for (LunRecord l : controller.listLuns()) {
             b.append(String.format("  %-16s %-8s %,16d bytes%n", l.name(), l.kind(), l.sizeBytes()));
         }
-        controller.listPresentations().forEach(pr -> b.append("  presented: ").append(pr).append('\n'));
+        java.util.Map<Integer, String> names = new java.util.HashMap<>();
+        controller.listLuns().forEach(l -> names.put(l.id(), l.name()));
+        controller.listPresentations().forEach(pr -> b.append("  presented: ").append(inWords(pr, names)).append('\n'));
         if (iscsiPort > 0) {
             b.append("iSCSI target ").append(options.targetIqn()).append(", portals (host:port,tpgt):\n");
             for (String portal : portals.describe()) {
@@ -525,6 +532,13 @@ public final class EmbeddedAppliance implements AutoCloseable {
                     .append("/api (OpenAPI: /api/openapi.json, metrics: /metrics; Authorization: Bearer <token>)\n");
         }
         return b.toString();
+    }
+
+    /** "lun0 to every initiator (*) as host LUN 0": a presentation as the startup banner prints it (no record syntax). */
+    static String inWords(io.evasan.nsc.lun.Presentation p, java.util.Map<Integer, String> lunNames) {
+        String lun = lunNames.getOrDefault(p.lunId(), "LUN id " + p.lunId());
+        String to = "*".equals(p.initiator()) ? "every initiator (*)" : p.initiator();
+        return lun + " to " + to + " as host LUN " + p.hostLun();
     }
 
     @Override

@@ -197,6 +197,15 @@ public final class ManagementServer {
         return auth.createdToken();
     }
 
+    /**
+     * Replaces the admin token stored in the cell's {@code records} with a new one and returns it (the only time it is
+     * shown: only its salted hash is stored). The old token stops working. Run while no management server serves these
+     * records (the launcher's {@code --rotate-admin-token}, with the appliance stopped).
+     */
+    public static String rotateAdminToken(io.evasan.nsc.api.Records records) {
+        return TokenAuthenticator.rotate(records).createdToken().orElseThrow();
+    }
+
     /** The Prometheus registry scraped at /metrics. */
     /**
      * Logs a login an iSCSI portal refused (CHAP failure, unknown target, ...) as a WARNING event of the event log;

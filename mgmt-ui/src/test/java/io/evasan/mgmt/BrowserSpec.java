@@ -49,6 +49,12 @@ final class BrowserSpec {
 
     /** Runs {@code spec} against {@code f}'s console (at most 120 s) and asserts it passed; returns its output. */
     static String run(String spec, ApplianceFixture f, String log) throws IOException, InterruptedException {
+        return run(spec, f, log, java.util.Map.of());
+    }
+
+    /** As {@link #run(String, ApplianceFixture, String)}, with {@code env} added to the spec's environment. */
+    static String run(String spec, ApplianceFixture f, String log, java.util.Map<String, String> env)
+            throws IOException, InterruptedException {
         Files.createDirectories(SHOTS);
         ProcessBuilder pb = new ProcessBuilder("node", DIR.resolve(spec).toString())
                 .directory(DIR.toFile()).redirectErrorStream(true);
@@ -56,6 +62,7 @@ final class BrowserSpec {
         pb.environment().put("CONSOLE_TOKEN", f.token);
         pb.environment().put("SCREENSHOT_DIR", SHOTS.toString());
         pb.environment().put("CHROMIUM", CHROMIUM.toString());
+        pb.environment().putAll(env);
         Path logFile = SHOTS.resolve(log);
         pb.redirectOutput(logFile.toFile());
         Process p = pb.start();

@@ -67,6 +67,24 @@ class TokenAuthenticatorTest {
     }
 
     @Test
+    void shouldRotateToANewTokenThatAloneIsAccepted() {
+        MapRecords records = new MapRecords();
+        ManagementConfig cfg = new ManagementConfig().records(records);
+        String lost = TokenAuthenticator.loadOrCreate(cfg).createdToken().orElseThrow();
+        String fresh = ManagementServer.rotateAdminToken(records);
+        assertNotEquals(lost, fresh);
+        assertFalse(new String(stored(records), StandardCharsets.ISO_8859_1).contains(fresh), "only the hash is stored");
+        TokenAuthenticator next = TokenAuthenticator.loadOrCreate(cfg);
+        assertTrue(next.createdToken().isEmpty());
+        assertTrue(next.verify(fresh));
+        assertFalse(next.verify(lost));
+
+        records.put(ManagementConfig.AUTH_KIND, ManagementConfig.AUTH_KEY, "damaged".getBytes(StandardCharsets.US_ASCII));
+        String repaired = ManagementServer.rotateAdminToken(records);
+        assertTrue(TokenAuthenticator.loadOrCreate(cfg).verify(repaired), "a damaged record is replaced too");
+    }
+
+    @Test
     void shouldRefuseADamagedRecordAndLeaveItUntouched() {
         MapRecords records = new MapRecords();
         byte[] junk = "not a credential record".getBytes(StandardCharsets.US_ASCII);

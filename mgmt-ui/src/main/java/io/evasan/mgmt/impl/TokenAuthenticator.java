@@ -49,6 +49,22 @@ public final class TokenAuthenticator {
             }
             return new TokenAuthenticator(AuthRecordDescriptor.salt(stored), AuthRecordDescriptor.hash(stored), null);
         }
+        return create(mld);
+    }
+
+    /**
+     * Replaces the stored credential, whatever it is (also a malformed one), with the salted hash of a new token: the old
+     * token stops working from the management server's next start. For an admin who lost the token; run with the
+     * management server stopped (a running one keeps the hash it loaded).
+     *
+     * @return the authenticator of the new token, which {@link #createdToken} holds
+     * @throws StorageException IO_ERROR when the record cannot be written
+     */
+    public static TokenAuthenticator rotate(Records records) {
+        return create(records);
+    }
+
+    private static TokenAuthenticator create(Records mld) {
         byte[] raw = new byte[32];
         RANDOM.nextBytes(raw);
         String token = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);

@@ -33,10 +33,18 @@ export class ApiError extends Error {
 }
 
 let authLost = () => {};
+let reachability = () => {};
+/** A GET that has no answer after this long counts as the appliance not answering (a hung server, a dead route). */
+const GET_TIMEOUT_MS = 30000;
 
 /** fn(message) runs when the server answers 401 (token missing, wrong, or rotated). */
 export function onAuthLost(fn) {
   authLost = fn;
+}
+
+/** fn(true) after every HTTP answer, fn(false, reason) when a request got none (network error, time-out). */
+export function onReachability(fn) {
+  reachability = fn;
 }
 
 export async function api(method, path, body) {
@@ -52,10 +60,14 @@ export async function api(method, path, body) {
       body: body === undefined ? undefined : JSON.stringify(body),
       cache: 'no-store',
       credentials: 'omit',
+      signal: method === 'GET' ? AbortSignal.timeout(GET_TIMEOUT_MS) : undefined,
     });
   } catch (e) {
-    throw new ApiError(0, { error: 'the appliance does not answer (' + e.message + ')' });
+    const reason = e.name === 'TimeoutError' ? `no answer in ${GET_TIMEOUT_MS / 1000} s` : e.message;
+    reachability(false, reason);
+    throw new ApiError(0, { error: 'the appliance does not answer (' + reason + ')' });
   }
+  reachability(true);
   const text = r.status === 204 ? '' : await r.text();
   let data = null;
   if (text) {

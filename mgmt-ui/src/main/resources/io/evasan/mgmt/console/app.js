@@ -3,7 +3,7 @@
 // resources an event names.
 
 import { h, replace } from './dom.js';
-import { get, token, setToken, clearToken, onAuthLost, ApiError } from './api.js';
+import { get, token, setToken, clearToken, onAuthLost, onReachability, ApiError } from './api.js';
 import { LiveEvents } from './events.js';
 import * as dashboard from './pages/dashboard.js';
 import * as lunList from './pages/luns.js';
@@ -15,17 +15,40 @@ import * as controllersPage from './pages/controllers.js';
 import * as fabricPage from './pages/fabric.js';
 import { refreshBanner } from './health.js';
 import * as eventsPage from './pages/eventlog.js';
+import { navMenu } from './menu.js';
+import { Reachability } from './reach.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
 const liveBadge = document.getElementById('live');
 const logoutButton = document.getElementById('logout');
 const healthBanner = document.getElementById('health-banner');
+const menuButton = document.getElementById('menu');
+const menu = navMenu(document.querySelector('header.top'), menuButton, nav);
 
 let page = null;
 let live = null;
 let pending = new Set();
 let flushTimer = null;
+
+// the appliance stopped answering (requests without an answer, the live stream down): a banner, probes, and a reload
+// of what is shown once it answers again
+const reach = new Reachability({
+  banner: document.getElementById('unreachable'),
+  probe: () => {
+    if (live) live.reconnectNow();
+    return get('/api/health').catch(() => {}); // its outcome reaches `reach` through onReachability
+  },
+  onBack: () => {
+    if (page) page.refresh(null);
+    refreshBanner(healthBanner);
+  },
+});
+onReachability((answered, reason) => {
+  if (!page) return; // the login screen shows its own error
+  if (answered) reach.answered();
+  else reach.failed(reason);
+});
 
 function route() {
   const parts = location.hash.replace(/^#\/?/, '').split('/').filter(Boolean);
@@ -46,6 +69,7 @@ function showPage() {
   const pages = { lun: () => lunPage.create(r.lun), luns: lunList.create, schedules: schedulesPage.create, backup: backupPage.create,
     hosts: hostsPage.create, controllers: controllersPage.create, fabric: fabricPage.create, events: eventsPage.create };
   page = (pages[r.name] || dashboard.create)();
+  menu.close();
   replace(main, page.el);
   for (const a of nav.querySelectorAll('a')) {
     const current = a.dataset.nav === (r.name === 'lun' ? 'luns' : r.name);
@@ -87,6 +111,7 @@ function onEvent(name, data) {
 
 function enter() {
   nav.hidden = false;
+  menuButton.hidden = false;
   logoutButton.hidden = false;
   liveBadge.hidden = false;
   if (!live) {
@@ -95,7 +120,10 @@ function enter() {
       token,
       onOpen: () => { if (page) page.refresh(null); refreshBanner(healthBanner); }, // events may have been missed while disconnected
       onEvent,
-      onState: setLive,
+      onState: (state, info) => {
+        setLive(state, info);
+        reach.stream(state, info);
+      },
       onUnauthorized: () => authLost('The token was rejected by the event stream. Log in again.'),
     });
   }
@@ -114,6 +142,9 @@ function showLogin(message) {
   if (page && page.dispose) page.dispose();
   page = null;
   nav.hidden = true;
+  menuButton.hidden = true;
+  menu.close();
+  reach.reset();
   logoutButton.hidden = true;
   liveBadge.hidden = true;
   healthBanner.hidden = true;

@@ -72,6 +72,11 @@ export class LiveEvents {
     this.run(this.gen);
   }
 
+  /** Ends a wait between attempts now (the appliance answers again): the next attempt starts at once. */
+  reconnectNow() {
+    if (this.wake) this.wake();
+  }
+
   stop() {
     this.stopped = true;
     if (this.ctrl) this.ctrl.abort();

@@ -39,6 +39,25 @@ export function field(label, control, apiFields, hint) {
     h('span', { class: 'field-error', 'data-fields': names, role: 'alert' }));
 }
 
+/** Keeps Tab and Shift+Tab inside el: past its last focusable control the focus wraps to its first, and back. */
+export function trapFocus(el) {
+  el.addEventListener('keydown', (e) => {
+    if (e.key !== 'Tab') return;
+    const items = [...el.querySelectorAll('a[href], button, input, select, textarea, [tabindex]:not([tabindex="-1"])')]
+      .filter((c) => !c.disabled && c.getClientRects().length > 0);
+    if (items.length === 0) return;
+    const first = items[0];
+    const last = items[items.length - 1];
+    if (e.shiftKey && (document.activeElement === first || !el.contains(document.activeElement))) {
+      e.preventDefault();
+      last.focus();
+    } else if (!e.shiftKey && (document.activeElement === last || !el.contains(document.activeElement))) {
+      e.preventDefault();
+      first.focus();
+    }
+  });
+}
+
 /**
  * A modal form. onSubmit(form) does the request; an ApiError keeps the dialog open and shows the
  * server's message next to the field it names. Resolves true when submitted, false when cancelled.
@@ -52,15 +71,18 @@ export function formDialog({ title, content, submitLabel, onSubmit, testid, dang
       content,
       h('p', { class: 'field-error general', role: 'alert' }),
       h('div', { class: 'actions' }, cancel, submit));
-    const dlg = h('dialog', { class: 'modal', 'data-testid': testid }, form);
+    const dlg = h('dialog', { class: 'modal', 'data-testid': testid, 'aria-label': title }, form);
+    const opener = document.activeElement;
     let done = false;
     const finish = (ok) => {
       if (done) return;
       done = true;
       dlg.close();
       dlg.remove();
+      if (opener && opener.isConnected && typeof opener.focus === 'function') opener.focus();
       resolve(ok);
     };
+    trapFocus(dlg);
     cancel.addEventListener('click', () => finish(false));
     dlg.addEventListener('cancel', (e) => { e.preventDefault(); finish(false); });
     form.addEventListener('submit', async (e) => {
@@ -157,7 +179,8 @@ export function serial(fn) {
     try {
       await fn(topics);
     } catch (e) {
-      if (!(e instanceof ApiError) || e.status !== 401) console.error(e);
+      // 401: back to the login screen; 0 (no answer): the unreachable banner says so (reach.js)
+      if (!(e instanceof ApiError) || (e.status !== 401 && e.status !== 0)) console.error(e);
     } finally {
       running = false;
     }
