@@ -85,6 +85,8 @@ final class ClusterNode implements AutoCloseable {
     private final LinkSwitch links;
     private final PartitionDrill partitionDrill;
     private volatile boolean cut;
+    /** A follower that has joined its leader (holds the mirror, relays its addresses); false while it joins. */
+    private volatile boolean following;
     private final java.util.concurrent.atomic.AtomicBoolean warming = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile Role role = Role.STARTING;
     private volatile EmbeddedAppliance app;
@@ -213,7 +215,9 @@ final class ClusterNode implements AutoCloseable {
         }
         if (role == Role.LEADER) {
             partnerLost("heartbeat: " + e);
-        } else if (role == Role.FOLLOWER && e.from() != PartnerState.UNKNOWN) {
+        } else if (role == Role.FOLLOWER && following && e.from() != PartnerState.UNKNOWN) {
+            // only a follower that has joined takes over: one still joining finds a dead leader through its join
+            // (the ask fails, it takes its role anew), and two threads joining at once undid each other's replicas
             takeOver(e);
         }
     }
@@ -627,6 +631,7 @@ final class ClusterNode implements AutoCloseable {
 
     private void becomeFollower() throws Exception {
         dropReplicas();
+        following = false;
         role = Role.FOLLOWER;
         while (!closed) {
             // bounded: this worker also handles heartbeat events, and a leader that dies now must be taken over
@@ -651,6 +656,7 @@ final class ClusterNode implements AutoCloseable {
                 say("follows " + partner + ": holds the mirror of its caches (" + (r.getBoolean("mirrored", false)
                         ? "mirrored" : "NOT mirrored") + "), relays host ports " + publicPorts[own[0]] + " and "
                         + publicPorts[own[1]] + " to it");
+                following = true;
                 warmUp();
                 return;
             }
@@ -695,6 +701,7 @@ final class ClusterNode implements AutoCloseable {
     /** Follower: the leader fell silent. With the lease, open the pool, replay the mirror, serve. */
     private void takeOver(PartnerEvent e) {
         long t0 = System.nanoTime();
+        following = false;
         say("leader " + partner + " is silent (" + e + "); claiming the quorum lease");
         for (PortalRelay r : relays) {
             r.close();
