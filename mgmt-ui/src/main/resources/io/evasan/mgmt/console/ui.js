@@ -159,7 +159,7 @@ export function forceDialog({ title, lun, message, presentations, snapshots, con
 }
 
 /**
- * Serialises refreshes: refresh(topics) while one runs merges the topics (null = everything) and
+ * Serialises refreshes: refresh(topics) while one runs merges the topics (null or none = everything) and
  * runs once more afterwards, so a burst of events never stacks requests.
  */
 export function serial(fn) {
@@ -168,7 +168,7 @@ export function serial(fn) {
   let pendingAll = false;
   const run = async (topics) => {
     if (running) {
-      if (topics === null) pendingAll = true;
+      if (topics == null) pendingAll = true;   // null or undefined (refresh()): everything
       else {
         pending = pending || new Set();
         for (const t of topics) pending.add(t);

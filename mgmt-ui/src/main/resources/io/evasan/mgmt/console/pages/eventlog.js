@@ -70,15 +70,15 @@ export function create() {
         h('td', { class: 'mono' }, e.actor || 'system'))))));
   }
 
-  for (const c of [severity, since]) c.addEventListener('change', () => refresh());
-  object.addEventListener('change', () => refresh());
+  for (const c of [severity, since]) c.addEventListener('change', () => refresh(null));
+  object.addEventListener('change', () => refresh(null));
   older.addEventListener('click', () => loadOlder().catch((e) => toast('Loading older events failed: ' + e.message, 'error')));
 
   return {
     el,
     title: 'Events',
     topics: ['events', 'health', 'pool', 'luns', 'snapshots', 'hosts', 'schedules', 'controllers', 'ownership', 'backup'],
-    refresh: () => refresh(),
+    refresh: () => refresh(null),
     dispose: () => { disposed = true; },
   };
 }
