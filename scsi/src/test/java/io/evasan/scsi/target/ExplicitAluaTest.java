@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class ExplicitAluaTest {
     /** {@link AluaTest.Cell} whose states a host may set: exactly one group optimized, the other non-optimized. */
-    static final class ExplicitCell extends AluaTest.Cell {
+    static class ExplicitCell extends AluaTest.Cell {
         final List<Map<Integer, AccessState>> calls = new ArrayList<>();
         volatile int answer;
 
@@ -103,6 +103,28 @@ class ExplicitAluaTest {
             h.target.accessStatesChanged(h.lu0);
             assertCheck(run(h, asker, "00 00 00 00 00 00", 0), SenseCodes.ASYMMETRIC_ACCESS_STATE_CHANGED);
             assertEquals(2, run(h, asker, AluaTest.RTPG, 256).data[4 + 5], "altered by implicit behavior");
+        }
+    }
+
+    @Test
+    void shouldReportTheGroupsAlteredBySetTargetPortGroupsEvenWhenTheProvidersNotificationRacedAhead() {
+        Runnable[] notify = {() -> { }};
+        ExplicitCell cell = new ExplicitCell() {
+            @Override
+            public int setStates(LogicalUnit lu, Map<Integer, AccessState> requested) {
+                int r = super.setStates(lu, requested);
+                notify[0].run();   // the cell tells the target before the command re-reads (its notifier thread won)
+                return r;
+            }
+        };
+        try (Harness h = new Harness(Harness.BLOCKS, cell)) {
+            notify[0] = () -> h.target.accessStatesChanged(h.lu0);
+            ItNexus asker = h.openClean("iqn.t:r1", "01", 3);
+            assertEquals(GOOD, stpg(h, asker, params(2, AccessState.ACTIVE_OPTIMIZED)).status);
+            Result groups = run(h, asker, AluaTest.RTPG, 256);
+            assertEquals(1, groups.data[4 + 5], "group 1 altered by SET TARGET PORT GROUPS, not by implicit behavior");
+            assertEquals(1, groups.data[4 + 16 + 5], "group 2 altered by SET TARGET PORT GROUPS (a group of two ports: 16 bytes)");
+            assertEquals(GOOD, run(h, asker, "00 00 00 00 00 00", 0).status, "no unit attention for the asker");
         }
     }
 

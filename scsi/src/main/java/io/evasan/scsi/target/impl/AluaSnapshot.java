@@ -50,6 +50,24 @@ final class AluaSnapshot {
         return new AluaSnapshot(List.of(rows));
     }
 
+    /**
+     * This snapshot with STATUS CODE 01h (altered by SET TARGET PORT GROUPS) on every group whose state differs from
+     * {@code asked} (the snapshot a SET TARGET PORT GROUPS saw before it set the states); the others keep theirs. The
+     * provider's own notification may re-read first and mark those groups 02h: the command's cause wins.
+     */
+    AluaSnapshot alteredBySetSince(AluaSnapshot asked) {
+        Group[] rows = groups.toArray(new Group[0]);
+        for (int i = 0; i < rows.length; i++) {
+            Group g = rows[i];
+            Group was = asked == null ? null : asked.group(g.id);
+            if (was != null && was.state != g.state) {
+                rows[i] = new Group(g.id, g.ports, g.state, g.preferred,
+                        ReportTargetPortGroupsDescriptor.STATUS_ALTERED_BY_SET_TARGET_PORT_GROUPS);
+            }
+        }
+        return new AluaSnapshot(List.of(rows));
+    }
+
     /** Whether every group has the same state and PREF bit in {@code other} (null: never the same). */
     boolean sameStates(AluaSnapshot other) {
         if (other == null || other.groups.size() != groups.size()) {

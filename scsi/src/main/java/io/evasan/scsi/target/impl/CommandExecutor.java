@@ -409,6 +409,7 @@ final class CommandExecutor {
             wanted.put(r.groupId(), r.state());
         }
         if (!wanted.isEmpty()) {
+            AluaSnapshot asked = e.lu.alua;
             int r = target.portGroups.setStates(e.lu.lu, wanted);
             if (r == SenseCodes.INVALID_FIELD_IN_PARAMETER_LIST) {
                 throw badParam(e, SetTargetPortGroupsDescriptor.HEADER);
@@ -416,7 +417,7 @@ final class CommandExecutor {
             if (r != 0) {
                 throw check(e, r);
             }
-            target.accessStatesSet(e.lu, e.nexus);
+            target.accessStatesSet(e.lu, e.nexus, asked);
         }
         goodConsumed(e, have);
     }

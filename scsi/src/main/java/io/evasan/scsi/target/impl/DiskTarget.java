@@ -186,14 +186,14 @@ public final class DiskTarget implements ScsiTarget, AutoCloseable {
     }
 
     /**
-     * After SET TARGET PORT GROUPS on {@code sender}: re-reads the LU's states, marks the changed groups 01h (altered
-     * by SET TARGET PORT GROUPS) and raises ASYMMETRIC ACCESS STATE CHANGED on every other I_T nexus (SPC-4: not on
+     * After SET TARGET PORT GROUPS on {@code sender}: re-reads the LU's states, marks the groups changed since
+     * {@code asked} (the snapshot before the command set the states) 01h (altered by SET TARGET PORT GROUPS) and raises ASYMMETRIC ACCESS STATE CHANGED on every other I_T nexus (SPC-4: not on
      * the one that asked).
      */
-    void accessStatesSet(LuContext lc, Nexus sender) {
+    void accessStatesSet(LuContext lc, Nexus sender, AluaSnapshot asked) {
         synchronized (lc.aluaLock) {
             AluaSnapshot before = lc.alua;
-            lc.alua = AluaSnapshot.read(portGroups, lc.lu, before, true);
+            lc.alua = AluaSnapshot.read(portGroups, lc.lu, before, true).alteredBySetSince(asked);
             if (!lc.alua.sameStates(before)) {
                 for (Nexus nx : nexuses) {
                     if (nx != sender) {
