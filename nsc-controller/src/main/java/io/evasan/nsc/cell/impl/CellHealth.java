@@ -202,17 +202,22 @@ final class CellHealth implements Health {
     }
 
     private void units(Map<Integer, GroupState> states, List<ObjectHealth> out) {
-        boolean anyDown = states.values().stream().anyMatch(gs -> !gs.degraded().isEmpty());
+        Set<Long> lostIds = new HashSet<>();       // every group's, once for all units
+        Set<Long> degradedIds = new HashSet<>();
+        for (GroupState gs : states.values()) {
+            lostIds.addAll(gs.lost());
+            degradedIds.addAll(gs.degraded());
+        }
         for (LunRecord l : volumes.listLuns()) {
-            out.add(unit("lun", l.id(), l.name(), l.disk(), states, anyDown, true));
+            out.add(unit("lun", l.id(), l.name(), l.disk(), lostIds, degradedIds, true));
         }
         for (SnapshotRecord s : volumes.listSnapshots()) {
-            out.add(unit("snapshot", s.id(), s.name(), s.disk(), states, anyDown, false));
+            out.add(unit("snapshot", s.id(), s.name(), s.disk(), lostIds, degradedIds, false));
         }
     }
 
-    private ObjectHealth unit(String kind, int id, String name, long disk, Map<Integer, GroupState> states,
-                              boolean anyDown, boolean lun) {
+    private ObjectHealth unit(String kind, int id, String name, long disk, Set<Long> lostIds, Set<Long> degradedIds,
+                              boolean lun) {
         String sid = String.valueOf(id);
         if (volumes.isQuarantined(id)) {
             return new ObjectHealth(kind, sid, name, HealthState.FAILED, "quarantined (see the quarantine list)", List.of());
@@ -224,14 +229,8 @@ final class CellHealth implements Health {
                     return new ObjectHealth(kind, sid, name, HealthState.FAILED, invalid, List.of());
                 }
             }
-            if (!anyDown) {
+            if (degradedIds.isEmpty()) {   // every RStore has full redundancy
                 return new ObjectHealth(kind, sid, name, HealthState.OK, "", List.of());
-            }
-            Set<Long> lostIds = new HashSet<>();
-            Set<Long> degradedIds = new HashSet<>();
-            for (GroupState gs : states.values()) {
-                lostIds.addAll(gs.lost());
-                degradedIds.addAll(gs.degraded());
             }
             List<LbaRange> lost = new ArrayList<>();
             long blocks = 0;
