@@ -549,14 +549,18 @@ final class ClusterNode implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        synchronized (this) {
-            for (PortalRelay r : partnerRelays) {
-                r.close();
-            }
-            partnerRelays.clear();
-            partnerTargets = new int[2];
-            partnerServedSaid = false;
+        closePartnerRelays();
+    }
+
+    /** Closes the relays of the partner's addresses held here (a binder still running adds none after this). */
+    private synchronized void closePartnerRelays() {
+        holdPartner = false;
+        for (PortalRelay r : partnerRelays) {
+            r.close();
         }
+        partnerRelays.clear();
+        partnerTargets = new int[2];
+        partnerServedSaid = false;
     }
 
     /** Leader: the follower (re)joins. Its addresses go back to it, then the caches mirror into it afresh. */
@@ -841,13 +845,7 @@ final class ClusterNode implements AutoCloseable {
         for (PortalRelay r : relays) {
             r.close();
         }
-        synchronized (this) {
-            holdPartner = false;
-            for (PortalRelay r : partnerRelays) {
-                r.close();
-            }
-            partnerRelays.clear();
-        }
+        closePartnerRelays();
         dropReplicas();
     }
 }
