@@ -156,14 +156,28 @@ class RaidPowerCutTest {
         degraded(true, true);
     }
 
+    /**
+     * The seed that found the rebuild commit's RSD left unforced: the cut, before any flush after
+     * the rebuild, reopened the old layout with the rebuilt member lost, and a torn unjournaled
+     * write made that member's forced sectors reconstruct to garbage (80 sectors). Pinned; the
+     * scenario depends on the I/O count up to the cut, so it may drift with the code.
+     */
+    @Test
+    void shouldKeepTheRebuiltLayoutWhenThePowerFailsBeforeTheNextFlush() throws Exception {
+        degraded(true, true, -7404771214369154075L, 1);
+    }
+
     private void degraded(boolean fsync) throws Exception {
         degraded(fsync, false);
     }
 
     private void degraded(boolean fsync, boolean rebuildMidway) throws Exception {
-        System.setProperty(RowJournal.FSYNC_PROPERTY, Boolean.toString(fsync));
         long base = PowerCut.baseSeed("RaidPowerCutTest.degraded.fsync=" + fsync + (rebuildMidway ? ".rebuilt" : ""));
-        int n = PowerCut.iterations(6);
+        degraded(fsync, rebuildMidway, base, PowerCut.iterations(6));
+    }
+
+    private void degraded(boolean fsync, boolean rebuildMidway, long base, int n) throws Exception {
+        System.setProperty(RowJournal.FSYNC_PROPERTY, Boolean.toString(fsync));
         for (int it = 0; it < n; it++) {
             long seed = base + it;
             Path dir = tmp.resolve("deg-" + fsync + "-" + rebuildMidway + "-" + it);
@@ -182,7 +196,7 @@ class RaidPowerCutTest {
             int lost = r.drive(lostSlot);
             g.failDrive(lost);
             if (rebuildMidway) {
-                int span = 4 * 128; // four 64 KiB rows: the later writes overlap the journaled ones
+                int span = 4 * 128; // one row (four 64 KiB units): the later writes overlap the journaled ones
                 workload(pc, g, s, m, 30, false, span);
                 g.rebuild().await();
                 if (pc.random().nextBoolean()) {

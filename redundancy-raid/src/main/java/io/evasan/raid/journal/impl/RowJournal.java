@@ -34,7 +34,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Invariants: a valid record on disk was committed under its row's lock and its in-place
  * writes may have been interrupted; it is the last write of its row, because every record is
  * retired before its row lock is released and all records are replayed and retired at open
- * before any new write. Replaying a record rewrites the same bytes at the same places, so a
+ * before any new write. One exception, harmless: after a rebuild the row's writes are no longer
+ * journaled, so a retirement still unforced when a power cut hits inside a flush (drives forced,
+ * journal not yet) lets the record replay over newer writes of that row; none of them was
+ * acknowledged as forced (the flush did not complete; every completed flush forces this journal
+ * after the drives), and resync recomputes the parity it wrote. Replaying a record rewrites the same bytes at the same places, so a
  * replay is idempotent.
  *
  * <p>Why a stale record never lands on reused space: a record outlives its write only through a

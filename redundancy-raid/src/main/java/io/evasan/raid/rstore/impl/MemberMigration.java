@@ -32,7 +32,7 @@ import static io.evasan.raid.rstore.impl.RStoreImpl.usable;
  * under the same row lock by the RStore's write path. A failed mirror write sets
  * {@link #failed} and the migration gives up. The RSD is switched only in {@link #commit}:
  * with every row lock of the RStore and its {@code meta} monitor held, the targets are forced,
- * the new RSD (generation + 1, members replaced, stale bits cleared) is persisted, and only
+ * the new RSD (generation + 1, members replaced, stale bits cleared) is persisted and forced (one fsync per member drive), and only
  * then the layout swapped; the old PSEGs are returned for release.
  *
  * <p>Locking: the caller (the disk group's rebuilder thread) holds no lock; {@link #run} takes
@@ -166,6 +166,35 @@ public final class MemberMigration {
     }
 
     /**
+     * Makes the new RSD durable before any write uses the new layout. A RAID5 RStore whose lost
+     * member was just rebuilt stops journaling its row writes; were the RSD still only in the
+     * page cache, a power cut would reopen the old layout with the member lost, and an
+     * unjournaled row write torn by the cut would make the lost member's forced sectors
+     * reconstruct to garbage (RaidPowerCutTest, rebuilt midway). One durable copy suffices
+     * (the scan takes the newest generation it finds); WRITE_FAULT if none could be forced.
+     */
+    private void forceRsd(Rsd n) {
+        StorageException last = null;
+        int ok = 0;
+        for (int m = 0; m < n.members(); m++) {
+            Drive d = store.host.drive(n.drive(m));
+            if (d == null || !d.isAvailable()) {
+                continue;
+            }
+            try {
+                d.force();
+                ok++;
+            } catch (StorageException e) {
+                last = e;
+            }
+        }
+        if (ok == 0) {
+            throw new StorageException(ErrorCode.WRITE_FAULT, "the new RSD " + n.rsdId() + " could not be forced"
+                    + " to any member drive", last);
+        }
+    }
+
+    /**
      * Swaps the targets into the RSD (see the class comment). With {@code expectedGeneration >= 0} this is a
      * check-and-set: it commits only if the RSD is still at that generation, else returns {@link #CONFLICT}
      * and changes nothing; {@code -1} commits over whatever the RSD is now (rebuild). Null if the migration
@@ -201,6 +230,7 @@ public final class MemberMigration {
                 }
                 Rsd n = l.rsd.withMembers(d, p, mask);
                 store.host.persistRsd(n);
+                forceRsd(n);
                 store.layout = store.layoutOf(n);
                 if (store.target == this) {
                     store.target = null;
