@@ -76,7 +76,7 @@ public final class ApiRoutes {
         this.fabric = new FabricRoutes(this, config, cell.volumes());
         this.health = new HealthRoutes(this, cell, config);
         this.eventLog = EventLog.open(cell.drives().poolDirectory().resolve("mgmt").resolve("events.log"), config.clock());
-        this.eventWatcher = new EventWatcher(eventLog, health::objects, () -> cell.drives().diskGroups(),
+        this.eventWatcher = new EventWatcher(eventLog, () -> health.recent(config.backgroundTickMillis()), () -> cell.drives().diskGroups(),
                 () -> cell.controllers().nscs());
         this.eventLogRoutes = new EventLogRoutes(this, eventLog, config.clock());
         this.alerts = new AlertRoutes(this, config);
@@ -244,6 +244,7 @@ public final class ApiRoutes {
 
     /** Logs what changed since the last call (the background timer's job; tests call it to avoid waiting). */
     public int watchEvents() {
+        health.objects();   // afresh: the watcher then reads this computation, not one up to a tick old
         return eventWatcher.tick();
     }
 
@@ -252,9 +253,14 @@ public final class ApiRoutes {
         return health.byObject();
     }
 
-    /** The GET /api/health body, built now (for the console's event stream and the metrics). */
+    /** The GET /api/health body, built now (for the metrics). */
     public JsonObject healthBody() {
         return health.body(List.of());
+    }
+
+    /** The GET /api/health body over a computation at most {@code maxAgeMillis} old (the console's live stream). */
+    JsonObject recentHealthBody(long maxAgeMillis) {
+        return HealthRoutes.body(List.of(), health.recent(maxAgeMillis));
     }
 
     /** A handler's answer: status and JSON body (null body = no content). */

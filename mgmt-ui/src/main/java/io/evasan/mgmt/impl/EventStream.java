@@ -333,7 +333,8 @@ public final class EventStream {
         // the hosts as GET /api/hosts shows them (initiators, their LUNs, CHAP user names; unregistered initiators)
         f.put("hosts", api.hostsBody().encode());
         // the health model as GET /api/health shows it (every object's state and reason)
-        f.put("health", api.healthBody().encode());
+        // (one computation per tick, shared with the event watcher's)
+        f.put("health", api.recentHealthBody(tickMillis).encode());
         // the event log's newest record: the Events page reloads when one is appended
         f.put("events", Long.toString(api.lastEventSeq()));
         return new Observation(f, jobs, running);

@@ -33,11 +33,22 @@ final class HealthRoutes {
     private final ApiRoutes api;
     private final Cell cell;
     private final FabricControl fabric;
+    private final java.util.function.LongSupplier clock;
+    /** Guards the shared computation: concurrent periodic readers wait for one computation rather than each running one. */
+    private final Object shareLock = new Object();
+    private List<ObjectHealth> shared;
+    private long sharedAt;
+    private long computations;
 
     HealthRoutes(ApiRoutes api, Cell cell, ManagementConfig config) {
+        this(api, cell, config.fabric(), System::nanoTime);
+    }
+
+    HealthRoutes(ApiRoutes api, Cell cell, FabricControl fabric, java.util.function.LongSupplier nanoClock) {
         this.api = api;
         this.cell = cell;
-        this.fabric = config.fabric();
+        this.fabric = fabric;
+        this.clock = nanoClock;
     }
 
     void register(Router router) {
@@ -58,10 +69,15 @@ final class HealthRoutes {
 
     /** The GET /api/health body: {@code {state, counts{ok,degraded,failed}, objects[...]}}, filtered to {@code kinds} (all when empty). */
     JsonObject body(List<String> kinds) {
+        return body(kinds, objects());
+    }
+
+    /** As {@link #body(List)}, over {@code objects}. */
+    static JsonObject body(List<String> kinds, List<ObjectHealth> objects) {
         HealthState worst = HealthState.OK;
         int[] counts = new int[HealthState.values().length];
         JsonArray a = new JsonArray();
-        for (ObjectHealth o : objects()) {
+        for (ObjectHealth o : objects) {
             if (!kinds.isEmpty() && !kinds.contains(o.kind())) {
                 continue;
             }
@@ -74,15 +90,41 @@ final class HealthRoutes {
                 .put("objects", a);
     }
 
-    /** Every object's health now: the cell's and the fabric's. */
+    /** Every object's health now: the cell's and the fabric's (computed afresh, and shared with {@link #recent}). */
     List<ObjectHealth> objects() {
-        List<ObjectHealth> out = new ArrayList<>(cell.health().objects());
-        if (fabric != null) {
-            for (FabricControl.Port p : fabric.ports()) {
-                out.add(port(p));
+        synchronized (shareLock) {
+            List<ObjectHealth> out = new ArrayList<>(cell.health().objects());
+            if (fabric != null) {
+                for (FabricControl.Port p : fabric.ports()) {
+                    out.add(port(p));
+                }
             }
+            shared = List.copyOf(out);
+            sharedAt = clock.getAsLong();
+            computations++;
+            return out;
         }
-        return out;
+    }
+
+    /**
+     * The health of every object as computed at most {@code maxAgeMillis} ago: the periodic readers (the console's
+     * live stream every half second, the event watcher every tick) share one computation instead of each walking
+     * every RStore of every group. Requests (GET /api/health, the objects' own GETs, a scrape) call {@link #objects}.
+     */
+    List<ObjectHealth> recent(long maxAgeMillis) {
+        synchronized (shareLock) {
+            if (shared != null && clock.getAsLong() - sharedAt < maxAgeMillis * 1_000_000L) {
+                return shared;
+            }
+            return objects();
+        }
+    }
+
+    /** How many times the health was computed (tests: the periodic readers share). */
+    long computations() {
+        synchronized (shareLock) {
+            return computations;
+        }
     }
 
     /** The {@code health} field of each object, keyed "kind/id". */
