@@ -33,6 +33,8 @@ final class AlertDispatcher implements AutoCloseable {
     private final Supplier<AlertConfigDescriptor.Stored> config;
     private final long baseDelayMillis;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
+    private final java.util.concurrent.atomic.AtomicLong delivered = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong failedAttempts = new java.util.concurrent.atomic.AtomicLong();
     private final ScheduledExecutorService timer = Executors.newScheduledThreadPool(1, r -> {
         Thread t = new Thread(r, "evasan-alerts");
         t.setDaemon(true);
@@ -69,24 +71,35 @@ final class AlertDispatcher implements AutoCloseable {
         }
     }
 
+    /**
+     * One attempt, sent asynchronously: the timer thread only starts it, so a webhook that takes its whole timeout
+     * holds up no other delivery; the answer (or failure) schedules the retry.
+     */
     private void attempt(String url, String body, int n) {
-        int status = -1;
-        String why;
+        HttpRequest request;
         try {
-            HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(TIMEOUT)
-                    .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                    HttpResponse.BodyHandlers.discarding());
-            status = r.statusCode();
-            why = "HTTP " + status;
-        } catch (java.io.IOException | IllegalArgumentException e) {
-            why = e.toString();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            request = HttpRequest.newBuilder(URI.create(url)).timeout(TIMEOUT)
+                    .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        } catch (IllegalArgumentException e) {
+            answered(url, body, n, -1, e.toString());
             return;
         }
+        http.sendAsync(request, HttpResponse.BodyHandlers.discarding()).whenComplete((r, t) -> {
+            if (t == null) {
+                answered(url, body, n, r.statusCode(), "HTTP " + r.statusCode());
+            } else {
+                Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+                answered(url, body, n, -1, cause.toString());
+            }
+        });
+    }
+
+    private void answered(String url, String body, int n, int status, String why) {
         if (status >= 200 && status < 300) {
+            delivered.incrementAndGet();
             return;
         }
+        failedAttempts.incrementAndGet();
         if (n >= ATTEMPTS) {
             System.err.println("evasan alerts: gave up delivering to " + url + " after " + n + " attempts (" + why + ")");
             return;
@@ -96,6 +109,16 @@ final class AlertDispatcher implements AutoCloseable {
         } catch (java.util.concurrent.RejectedExecutionException e) {
             // closed meanwhile: the appliance is stopping
         }
+    }
+
+    /** Deliveries answered 2xx so far. */
+    long delivered() {
+        return delivered.get();
+    }
+
+    /** Attempts that failed (non-2xx, timeout, refused) so far. */
+    long failedAttempts() {
+        return failedAttempts.get();
     }
 
     @Override

@@ -55,4 +55,54 @@ class AlertDispatcherTest {
         assertEquals(List.of(), off.raised(new Event(1, 0, Severity.CRITICAL, "drive", "drive x", "", "OK -> FAILED: drive is FAILED")));
         off.close();
     }
+
+    /**
+     * Two webhooks, the first one answering only once the second has its alert: delivered one after the other on one
+     * thread the first would time out (a failed attempt, then a retry); both must be delivered at the first attempt.
+     */
+    @Test
+    void shouldNotLetASlowWebhookHoldUpAnother() throws Exception {
+        java.util.concurrent.CountDownLatch fastGot = new java.util.concurrent.CountDownLatch(1);
+        com.sun.net.httpserver.HttpServer slow = server(x -> {
+            try {
+                fastGot.await(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        com.sun.net.httpserver.HttpServer fast = server(x -> fastGot.countDown());
+        AlertDispatcher d = new AlertDispatcher(() -> new AlertConfigDescriptor.Stored(EnumSet.of(AlertRule.FAILED),
+                List.of(url(slow), url(fast))), 1);
+        try {
+            d.onEvent(new Event(1, 0, Severity.CRITICAL, "drive", "drive x", "", "OK -> FAILED: drive is FAILED"));
+            for (int i = 0; i < 600 && d.delivered() + d.failedAttempts() < 2; i++) {
+                Thread.sleep(50);
+            }
+            assertEquals(2, d.delivered(), "both webhooks got the alert");
+            assertEquals(0, d.failedAttempts(), "no attempt failed: the slow webhook did not hold up the fast one");
+        } finally {
+            d.close();
+            slow.stop(0);
+            fast.stop(0);
+        }
+    }
+
+    private static com.sun.net.httpserver.HttpServer server(java.util.function.Consumer<com.sun.net.httpserver.HttpExchange> before)
+            throws java.io.IOException {
+        com.sun.net.httpserver.HttpServer s = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        s.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+        s.createContext("/", x -> {
+            x.getRequestBody().readAllBytes();
+            before.accept(x);
+            x.sendResponseHeaders(204, -1);
+            x.close();
+        });
+        s.start();
+        return s;
+    }
+
+    private static String url(com.sun.net.httpserver.HttpServer s) {
+        return "http://127.0.0.1:" + s.getAddress().getPort() + "/hook";
+    }
 }
