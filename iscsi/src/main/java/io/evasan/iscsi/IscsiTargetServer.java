@@ -122,6 +122,11 @@ public final class IscsiTargetServer {
         return core.sessionCount();
     }
 
+    /** The live normal sessions of this portal (a snapshot), oldest login first. */
+    public java.util.List<IscsiSession> sessions() {
+        return core.sessions();
+    }
+
     /** Open TCP connections. */
     public int connectionCount() {
         return core.connectionCount();

@@ -96,6 +96,8 @@ public final class IscsiConnection implements PduParser.Handler {
     private int nextTtt = 1;
 
     private final String remoteHost;
+    /** Set once on the event loop when the session starts, read by the sessions view on any thread. */
+    private volatile io.evasan.iscsi.IscsiSession session;
 
     /** The portal's meters (null: none). */
     io.evasan.scsi.target.ScsiStats.LuStats portMeters() {
@@ -123,6 +125,12 @@ public final class IscsiConnection implements PduParser.Handler {
     }
 
     int tsih() { return login.tsih(); }
+
+    /** This normal session as the sessions view shows it, null before full feature phase or for discovery. */
+    io.evasan.iscsi.IscsiSession session() {
+        io.evasan.iscsi.IscsiSession s = session;
+        return s == null ? null : s.withUnansweredPingMillis(liveness.unansweredPingMillis(System.nanoTime()));
+    }
 
     String remoteHost() { return remoteHost; }
 
@@ -255,6 +263,12 @@ public final class IscsiConnection implements PduParser.Handler {
         if (!discovery) {
             String isidHex = HexFormat.of().formatHex(login.isid());
             sessionKey = initiatorName.toLowerCase() + "|" + isidHex + "|" + targetName;
+            java.net.InetSocketAddress local = socket.localAddress() == null ? null
+                    : new java.net.InetSocketAddress(socket.localAddress().host(), socket.localAddress().port());
+            session = new io.evasan.iscsi.IscsiSession(initiatorName, isidHex, login.tsih(), targetName,
+                    local == null ? "?" : local.getHostString() + ":" + local.getPort(),
+                    socket.remoteAddress() == null ? remoteHost : socket.remoteAddress().host() + ":" + socket.remoteAddress().port(),
+                    System.currentTimeMillis(), login.chap(), login.mutualChap(), neg.headerDigest(), neg.dataDigest(), 0);
             IscsiConnection old = core.register(sessionKey, this);
             if (old != null && old != this) {
                 old.closeFromOutside();

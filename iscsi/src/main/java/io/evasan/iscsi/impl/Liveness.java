@@ -33,6 +33,8 @@ final class Liveness {
     private long lastReceive;
     private int pingTtt = RESERVED_TAG;
     private long pingSentAt;
+    /** When the outstanding ping was sent (nanoTime), 0 when none: read by other threads for the sessions view. */
+    private volatile long pingOutstandingSince;
 
     Liveness(IscsiConnection conn, TargetCore core, Negotiator neg, LoginPhase login, PduOutput output,
              CmdSnWindow window) {
@@ -67,6 +69,12 @@ final class Liveness {
     }
 
     /** The target transfer tag of the outstanding NOP-In ping, or the reserved tag. */
+    /** How long the outstanding NOP-In ping has waited for its answer at {@code now} (nanoTime), in ms; 0 when none. */
+    long unansweredPingMillis(long now) {
+        long since = pingOutstandingSince;
+        return since == 0 ? 0 : Math.max(0, (now - since) / 1_000_000L);
+    }
+
     int pingTtt() {
         return pingTtt;
     }
@@ -78,6 +86,7 @@ final class Liveness {
         if (ttt != RESERVED_TAG) {
             if (ttt == pingTtt) {
                 pingTtt = RESERVED_TAG;
+                pingOutstandingSince = 0;
             }
             return;
         }
@@ -117,6 +126,7 @@ final class Liveness {
         if (now - lastReceive >= cfg.nopInIntervalMillis() * 1_000_000L) {
             pingTtt = conn.newTtt();
             pingSentAt = now;
+            pingOutstandingSince = now == 0 ? 1 : now;
             Buffer h = header(OP_NOP_IN, FINAL_BIT);
             h.setInt(ITT_OFFSET, RESERVED_TAG);
             h.setInt(TTT_OFFSET, pingTtt);

@@ -64,6 +64,7 @@ final class LoginPhase {
     private boolean firstLoginResponseSent;
     private Auth auth = Auth.START;
     private boolean chapChosen;
+    private boolean mutualChap;
     private int chapId;
     private byte[] chapChallenge;
     private final ByteArrayOutputStream loginText = new ByteArrayOutputStream();
@@ -107,6 +108,12 @@ final class LoginPhase {
     }
 
     int tsih() { return tsih; }
+
+    /** True once the initiator authenticated with CHAP. */
+    boolean chap() { return chapChosen && auth == Auth.DONE; }
+
+    /** True once the target authenticated itself to the initiator too. */
+    boolean mutualChap() { return mutualChap; }
 
     int cid() { return cid; }
 
@@ -555,6 +562,7 @@ final class LoginPhase {
             byte[] r = Chap.response((int) id, s.targetSecret().getBytes(StandardCharsets.UTF_8), ch);
             out.add(new TextKeys.Pair("CHAP_N", s.targetUserName()));
             out.add(new TextKeys.Pair("CHAP_R", Chap.encodeHex(r)));
+            mutualChap = true;
         }
         auth = Auth.DONE;
         return LoginStatus.SUCCESS;

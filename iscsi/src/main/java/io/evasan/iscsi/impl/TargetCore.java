@@ -172,6 +172,20 @@ public final class TargetCore {
 
     public int sessionCount() { return sessions.size(); }
 
+    /** The live normal sessions, oldest login first. */
+    public List<io.evasan.iscsi.IscsiSession> sessions() {
+        List<io.evasan.iscsi.IscsiSession> out = new ArrayList<>();
+        for (IscsiConnection c : sessions.values()) {
+            io.evasan.iscsi.IscsiSession s = c.session();
+            if (s != null) {
+                out.add(s);
+            }
+        }
+        out.sort(java.util.Comparator.comparingLong(io.evasan.iscsi.IscsiSession::loginEpochMillis)
+                .thenComparingInt(io.evasan.iscsi.IscsiSession::tsih));
+        return out;
+    }
+
     public int connectionCount() { return connections.size(); }
 
     /**
