@@ -25,7 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Invariant: every server serves the same target name with the cell's CHAP secrets as they are now (a portal
  * started at a takeover gets the secrets registered before it).
  */
-final class CellPortals implements PairListener, InitiatorSecrets, AutoCloseable {
+final class CellPortals implements PairListener, InitiatorSecrets, io.evasan.mgmt.IscsiSessions, AutoCloseable {
     /** One portal: whose it is, where it listens (port fixed after the first start), its group tag = relative port. */
     private record Portal(NscId nsc, String host, int port, int relativePort) {
     }
@@ -212,5 +212,23 @@ final class CellPortals implements PairListener, InitiatorSecrets, AutoCloseable
             }
         }
         servers.clear();
+    }
+
+    /** The live sessions of every portal, in portal order (A's two, then B's), each portal's oldest login first. */
+    @Override
+    public List<io.evasan.mgmt.IscsiSessions.Session> sessions() {
+        List<io.evasan.mgmt.IscsiSessions.Session> out = new ArrayList<>();
+        for (Portal p : portals) {
+            IscsiTargetServer s = servers.get(p.relativePort());
+            if (s == null) {
+                continue;
+            }
+            for (io.evasan.iscsi.IscsiSession x : s.sessions()) {
+                out.add(new io.evasan.mgmt.IscsiSessions.Session(p.nsc().name(), p.relativePort(), x.initiatorName(),
+                        x.isid(), x.tsih(), x.targetName(), x.portal(), x.remoteAddress(), x.loginEpochMillis(), x.chap(),
+                        x.mutualChap(), x.headerDigest(), x.dataDigest(), x.unansweredPingMillis()));
+            }
+        }
+        return out;
     }
 }

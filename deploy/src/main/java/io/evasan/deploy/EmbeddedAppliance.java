@@ -320,7 +320,7 @@ public final class EmbeddedAppliance implements AutoCloseable {
                 }
                 io.evasan.nsc.api.Cell cell = new io.evasan.nsc.cell.impl.StorageCell(p, t, c, records, pr);
                 g = new ManagementServer(new ManagementConfig().host(o.mgmtHost()).port(o.mgmtPort())
-                        .records(cell.records()).tls(o.mgmtTlsCert(), o.mgmtTlsKey()).initiatorSecrets(s).fabric(f)
+                        .records(cell.records()).tls(o.mgmtTlsCert(), o.mgmtTlsKey()).initiatorSecrets(s).iscsiSessions(s).fabric(f)
                         .perfHistoryDir(o.perfHistoryFiles() ? o.dataDir().resolve("mgmt-perf") : null),   // Chronicle Map
                         cell, prometheus);
                 s.onLoginRefused(g::loginRefused);   // CHAP and login failures into the event log

@@ -28,6 +28,7 @@ public final class ManagementConfig {
     private long alertRetryMillis = 1000;
     private InitiatorSecrets initiatorSecrets;
     private FabricControl fabric;
+    private IscsiSessions iscsiSessions;
     private Path perfHistoryDir;
     private int perfMaxSeries = 64;
 
@@ -54,6 +55,8 @@ public final class ManagementConfig {
     public ManagementConfig initiatorSecrets(InitiatorSecrets v) { this.initiatorSecrets = v; return this; }
     /** The FC fabric the zoning routes configure and GET /api/fabric shows; null = no fabric (zones are only stored). */
     public ManagementConfig fabric(FabricControl v) { this.fabric = v; return this; }
+    /** The live iSCSI sessions GET /api/iscsi/sessions and the health model show; null = no portals (none listed). */
+    public ManagementConfig iscsiSessions(IscsiSessions v) { this.iscsiSessions = v; return this; }
 
 
     /**
@@ -132,6 +135,8 @@ public final class ManagementConfig {
     public Records records() { return records; }
     public InitiatorSecrets initiatorSecrets() { return initiatorSecrets; }
     public FabricControl fabric() { return fabric; }
+
+    public IscsiSessions iscsiSessions() { return iscsiSessions; }
     public String controllerName() { return controllerName; }
     public long snapshotTimeoutMillis() { return snapshotTimeoutMillis; }
 }

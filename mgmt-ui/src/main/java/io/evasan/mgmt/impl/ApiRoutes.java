@@ -51,6 +51,7 @@ public final class ApiRoutes {
     private final FabricRoutes fabric;
     private final DestageRate destageRate;
     private final HealthRoutes health;
+    private final SessionRoutes sessionRoutes;
     private final EventLog eventLog;
     private final EventWatcher eventWatcher;
     private final EventLogRoutes eventLogRoutes;
@@ -79,6 +80,7 @@ public final class ApiRoutes {
         this.eventWatcher = new EventWatcher(eventLog, () -> health.recent(config.backgroundTickMillis()), () -> cell.drives().diskGroups(),
                 () -> cell.controllers().nscs());
         this.eventLogRoutes = new EventLogRoutes(this, eventLog, config.clock());
+        this.sessionRoutes = new SessionRoutes(this, config, eventLog);
         this.alerts = new AlertRoutes(this, config);
         this.alertDispatcher = new AlertDispatcher(alerts::current, config.alertRetryMillis());
         eventLog.subscribe(alertDispatcher::onEvent);
@@ -217,6 +219,7 @@ public final class ApiRoutes {
         perf.register(router);
         health.register(router);
         eventLogRoutes.register(router);
+        sessionRoutes.register(router);
         alerts.register(router);
     }
 

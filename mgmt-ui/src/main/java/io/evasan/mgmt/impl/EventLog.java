@@ -214,6 +214,17 @@ public final class EventLog implements AutoCloseable {
         return new Page(out, 0);
     }
 
+    /** The newest {@code limit} events of {@code category}, newest first. */
+    public synchronized List<Event> recent(String category, int limit) {
+        List<Event> out = new ArrayList<>();
+        for (int i = events.size() - 1; i >= 0 && out.size() < limit; i--) {
+            if (events.get(i).category().equals(category)) {
+                out.add(events.get(i));
+            }
+        }
+        return out;
+    }
+
     /** The newest seq appended (0 when empty). */
     public synchronized long lastSeq() {
         return nextSeq - 1;

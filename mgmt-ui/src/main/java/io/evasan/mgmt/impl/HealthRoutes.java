@@ -1,6 +1,7 @@
 package io.evasan.mgmt.impl;
 
 import io.evasan.mgmt.FabricControl;
+import io.evasan.mgmt.IscsiSessions;
 import io.evasan.mgmt.ManagementConfig;
 import io.evasan.nsc.api.Cell;
 import io.evasan.nsc.api.HealthState;
@@ -40,14 +41,18 @@ final class HealthRoutes {
     private long sharedAt;
     private long computations;
 
+    private final IscsiSessions sessions;
+
     HealthRoutes(ApiRoutes api, Cell cell, ManagementConfig config) {
-        this(api, cell, config.fabric(), System::nanoTime);
+        this(api, cell, config.fabric(), config.iscsiSessions(), System::nanoTime);
     }
 
-    HealthRoutes(ApiRoutes api, Cell cell, FabricControl fabric, java.util.function.LongSupplier nanoClock) {
+    HealthRoutes(ApiRoutes api, Cell cell, FabricControl fabric, IscsiSessions sessions,
+                 java.util.function.LongSupplier nanoClock) {
         this.api = api;
         this.cell = cell;
         this.fabric = fabric;
+        this.sessions = sessions;
         this.clock = nanoClock;
     }
 
@@ -97,6 +102,11 @@ final class HealthRoutes {
             if (fabric != null) {
                 for (FabricControl.Port p : fabric.ports()) {
                     out.add(port(p));
+                }
+            }
+            if (sessions != null) {
+                for (IscsiSessions.Session s : sessions.sessions()) {
+                    out.add(session(s));
                 }
             }
             shared = List.copyOf(out);
@@ -152,6 +162,22 @@ final class HealthRoutes {
             why = "";
         }
         return new ObjectHealth(cellPort ? "port" : "session", p.wwpn(), name, s, why, List.of());
+    }
+
+    /** The health object id of an iSCSI session: initiator, ISID and the portal it logged in to. */
+    static String sessionId(IscsiSessions.Session s) {
+        return "iscsi:" + s.initiatorName() + ",0x" + s.isid() + "@" + s.portal();
+    }
+
+    /** An iSCSI session: OK while the initiator answers, DEGRADED while the target's ping waits for its answer. */
+    static ObjectHealth session(IscsiSessions.Session s) {
+        String name = s.initiatorName() + " via " + s.portal() + " (" + s.nsc() + ")";
+        if (s.unansweredPingMillis() > 0) {
+            return new ObjectHealth("session", sessionId(s), name, HealthState.DEGRADED, "initiator silent: NOP-In ping"
+                    + " unanswered for " + s.unansweredPingMillis() + " ms (the connection closes at the NOP-In timeout)",
+                    List.of());
+        }
+        return new ObjectHealth("session", sessionId(s), name, HealthState.OK, "", List.of());
     }
 
     static JsonObject json(ObjectHealth o) {

@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class HealthRoutesTest {
     private final AtomicInteger walks = new AtomicInteger();
     private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
-    private final HealthRoutes routes = new HealthRoutes(null, cell(), null, nanos::get);
+    private final HealthRoutes routes = new HealthRoutes(null, cell(), null, null, nanos::get);
 
     private Cell cell() {
         Health health = new Health() {
