@@ -40,7 +40,7 @@ import java.util.concurrent.Callable;
                 JobCommands.class, HostCommands.class, ControllerCommands.class, PairCommands.Controllers.class,
                 PairCommands.Drill.class, PairCommands.PullDrive.class, PairCommands.Drills.class, ScheduleCommands.class,
                 BackupCommands.class, QuarantineCommands.class, FabricCommands.Fabric.class, FabricCommands.Zone.class,
-                OtherCommands.Metrics.class, OtherCommands.Events.class, HealthCommands.class, AlertCommands.class, OtherCommands.OpenApi.class, PerfCommands.class,
+                OtherCommands.Metrics.class, OtherCommands.Events.class, HealthCommands.class, SessionCommands.class, AlertCommands.class, OtherCommands.OpenApi.class, PerfCommands.class,
                 CommandLine.HelpCommand.class})
 public final class Sanctl implements Callable<Integer> {
     public static final String DEFAULT_URL = "http://127.0.0.1:8080";

@@ -31,6 +31,11 @@ final class CliFixture extends ApplianceFixture {
         this(false);
     }
 
+    /** With the management configuration changed by {@code configure} (e.g. the iSCSI sessions it shows). */
+    CliFixture(UnaryOperator<io.evasan.mgmt.ManagementConfig> configure) throws IOException {
+        super("sanctl-", configure, false);
+    }
+
     /** {@code paired}: two controllers (NSC A and B), see {@link ApplianceFixture#paired}. */
     CliFixture(boolean paired) throws IOException {
         super("sanctl-", UnaryOperator.identity(), paired);
