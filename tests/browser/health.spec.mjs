@@ -3,7 +3,7 @@
 // SCREENSHOT_DIR, CHROMIUM as the other specs. With every object OK the banner is hidden; a drive failed through the
 // API shows the banner (DEGRADED, the drive named with its reason) on whatever page is open, without a reload; the
 // Events page lists the failure and the audit line of the request that made it, and its severity filter hides the
-// INFO lines. Screenshots console-health.png (the banner) and console-events.png. Exit 0 = every step passed.
+// INFO lines; the Sessions page lists the live session and the refused login. Screenshots console-health.png (the banner) and console-events.png. Exit 0 = every step passed.
 
 import { join } from 'node:path';
 import { step, check, currentStep, openBrowser, consoleEnv, restClient } from './harness.mjs';
@@ -52,6 +52,15 @@ try {
   }, all);
   const severities = await events.locator('tbody tr td:nth-child(2)').allTextContents();
   check(severities.every((s) => s.includes('WARNING') || s.includes('CRITICAL')), `only WARNING and up: ${severities}`);
+
+  step('the Sessions page lists the live iSCSI session and the refused login');
+  await page.locator('a[data-nav="sessions"]').click();
+  const row = page.getByTestId('sessions').locator('tr[data-initiator="iqn.2026-12.test:db1"]');
+  await row.waitFor({ timeout: 20000 });
+  const cells = await row.locator('td').allTextContents();
+  check(cells[1] === '400001370000' && cells[2] === 'A' && cells[3] === '127.0.0.1:3260' && cells[6] === 'CHAP'
+    && cells[7] === 'header None, data None' && cells[8] === 'OK', `the session row: ${cells}`);
+  await page.getByTestId('refused-logins').locator('tr', { hasText: 'iqn.2026-12.test:intruder' }).waitFor({ timeout: 20000 });
 
   step('clean up: the drive restored');
   const back = await rest('POST', `/api/pool/groups/0/drives/${failed}/restore`);

@@ -19,7 +19,7 @@ if (!control) {
 }
 const rest = restClient(url, token);
 const WIDTH = 360;
-const PAGES = ['#/', '#/luns', '#/luns/rsp', '#/hosts', '#/schedules', '#/backup', '#/controllers', '#/fabric', '#/events'];
+const PAGES = ['#/', '#/luns', '#/luns/rsp', '#/hosts', '#/schedules', '#/backup', '#/controllers', '#/fabric', '#/events', '#/sessions'];
 // what the browser reports while the API is stopped on purpose: not problems of the console
 const OFFLINE = /ERR_CONNECTION_REFUSED|ERR_CONNECTION_RESET|ERR_EMPTY_RESPONSE|ERR_INCOMPLETE_CHUNKED_ENCODING|Failed to fetch/;
 

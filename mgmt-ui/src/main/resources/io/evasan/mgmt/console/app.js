@@ -1,4 +1,4 @@
-// The console shell: login, hash routing (#/, #/luns, #/luns/<name>, #/hosts, #/schedules, #/backup, #/controllers, #/fabric, #/events), the live event connection,
+// The console shell: login, hash routing (#/, #/luns, #/luns/<name>, #/hosts, #/schedules, #/backup, #/controllers, #/fabric, #/events, #/sessions), the live event connection,
 // and dispatch of its events to the page on screen. No page ever reloads: pages re-fetch only the
 // resources an event names.
 
@@ -15,6 +15,7 @@ import * as controllersPage from './pages/controllers.js';
 import * as fabricPage from './pages/fabric.js';
 import { refreshBanner } from './health.js';
 import * as eventsPage from './pages/eventlog.js';
+import * as sessionsPage from './pages/sessions.js';
 import { navMenu } from './menu.js';
 import { Reachability } from './reach.js';
 
@@ -60,6 +61,7 @@ function route() {
   if (parts[0] === 'controllers') return { name: 'controllers' };
   if (parts[0] === 'fabric') return { name: 'fabric' };
   if (parts[0] === 'events') return { name: 'events' };
+  if (parts[0] === 'sessions') return { name: 'sessions' };
   return { name: 'dashboard' };
 }
 
@@ -67,7 +69,8 @@ function showPage() {
   if (page && page.dispose) page.dispose();
   const r = route();
   const pages = { lun: () => lunPage.create(r.lun), luns: lunList.create, schedules: schedulesPage.create, backup: backupPage.create,
-    hosts: hostsPage.create, controllers: controllersPage.create, fabric: fabricPage.create, events: eventsPage.create };
+    hosts: hostsPage.create, controllers: controllersPage.create, fabric: fabricPage.create, events: eventsPage.create,
+    sessions: sessionsPage.create };
   page = (pages[r.name] || dashboard.create)();
   menu.close();
   replace(main, page.el);
