@@ -86,6 +86,7 @@ class HostChapScenarioTest {
                         + java.net.URLEncoder.encode("initiator " + INITIATOR, java.nio.charset.StandardCharsets.UTF_8), null).body();
             }
             assertTrue(log.contains("iSCSI login refused from 127.0.0.1: authentication failure (CHAP)"), log);
+            sessionsView(app, token);
         }
         try (EmbeddedAppliance app = EmbeddedAppliance.start(o)) {
             refused(inq(app, INITIATOR, null));
@@ -94,6 +95,45 @@ class HostChapScenarioTest {
             assertEquals(204, deleted.statusCode(), deleted.body());
             loggedIn(inq(app, INITIATOR, null));
         }
+    }
+
+    /**
+     * A real initiator holding a session (qemu-io sleeping on an open LUN) shows in GET /api/iscsi/sessions with its
+     * portal and controller, beside the refused CHAP logins; once it exits its session is gone.
+     */
+    private static void sessionsView(EmbeddedAppliance app, String token) throws Exception {
+        Clients.require("qemu-io");
+        Process holder = new ProcessBuilder("qemu-io", "-f", "raw", "-r", "-c", "sleep 6000", app.iscsiUrl(0))
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            io.vertx.core.json.JsonObject body = null;
+            for (int i = 0; i < 250; i++) {
+                body = new io.vertx.core.json.JsonObject(api(app, token, "GET", "/api/iscsi/sessions", null).body());
+                if (!body.getJsonArray("sessions").isEmpty()) {
+                    break;
+                }
+                Thread.sleep(20);
+            }
+            io.vertx.core.json.JsonArray sessions = body.getJsonArray("sessions");
+            assertEquals(1, sessions.size(), body.encodePrettily());
+            io.vertx.core.json.JsonObject s = sessions.getJsonObject(0);
+            assertTrue(s.getString("initiator").startsWith("iqn.2008-11.org.linux-kvm"), s.encode());   // qemu's default name
+            assertEquals("A", s.getString("controller"), s.encode());
+            assertEquals("127.0.0.1:" + app.iscsiUrl(0).split("[:/]+")[2], s.getString("portal"), s.encode());
+            assertEquals("none", s.getString("authentication"), s.encode());
+            assertEquals(EmbeddedAppliance.DEFAULT_IQN, s.getString("target"));
+            assertEquals("OK", s.getJsonObject("health").getString("state"), s.encode());
+            assertTrue(body.getJsonArray("failedLogins").encode().contains(INITIATOR), body.encodePrettily());
+        } finally {
+            holder.destroy();
+            holder.waitFor();
+        }
+        io.vertx.core.json.JsonObject after = null;
+        for (int i = 0; i < 250 && (after == null || !after.getJsonArray("sessions").isEmpty()); i++) {
+            Thread.sleep(20);
+            after = new io.vertx.core.json.JsonObject(api(app, token, "GET", "/api/iscsi/sessions", null).body());
+        }
+        assertTrue(after.getJsonArray("sessions").isEmpty(), "the session ends with the initiator: " + after);
     }
 
     private static Clients.Result inqLun(EmbeddedAppliance app, String initiator, String credentials, int lun, String targetCredentials)
