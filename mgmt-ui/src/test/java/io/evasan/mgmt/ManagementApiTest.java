@@ -193,7 +193,14 @@ class ManagementApiTest {
         assertEquals("alpha", l.getString("name"));
         assertEquals(16L << 20, l.getLong("sizeBytes"));
         assertEquals("PRIMARY", l.getString("kind"));
-        assertEquals(16L << 20, obj(ok(f.call("GET", "/api/luns/alpha", null), 200)).getLong("sizeBytes"));
+        assertEquals("RAID1", l.getString("raid"), "the RAID level it was created with");
+        assertEquals(0, l.getInteger("group"));
+        // the WWN is the NAA designator hosts read in VPD page 83h
+        assertEquals("naa." + java.util.HexFormat.of().formatHex(f.controller.logicalUnit("alpha").naaIdentifier()),
+                l.getString("wwn"));
+        JsonObject one = obj(ok(f.call("GET", "/api/luns/alpha", null), 200));
+        assertEquals(16L << 20, one.getLong("sizeBytes"));
+        assertEquals(0L, one.getLong("allocatedBytes"), "a new thin LUN allocates nothing");
         JsonArray all = arr(ok(f.call("GET", "/api/luns", null), 200));
         assertTrue(all.stream().anyMatch(o -> ((JsonObject) o).getString("name").equals("alpha")));
         ok(f.call("DELETE", "/api/luns/alpha", null), 204);

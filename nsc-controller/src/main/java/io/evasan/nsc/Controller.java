@@ -270,6 +270,11 @@ public final class Controller implements io.evasan.nsc.api.Volumes, AutoCloseabl
      * replays the non-volatile cache log into the trees (taking the snapshots of markers found there),
      * restores presentations, registers the vendor commands (C0h marker, 20h DCMD).
      */
+    /** The pool identity the LUNs' NAA designators derive from ({@link ControllerConfig#poolIdentity()}). */
+    public String poolIdentity() {
+        return config.poolIdentity();
+    }
+
     public static Controller open(ControllerConfig config, SharingTrees trees) {
         return new Controller(config, trees);
     }

@@ -36,6 +36,9 @@ public interface SharingTrees extends AutoCloseable {
      */
     long createLun(int segments, io.evasan.raid.rstore.RaidLevel level, int diskGroup) throws StorageException;
 
+    /** RAID level of {@code disk}'s new allocations (at its first segment); null for a store without RAID. */
+    io.evasan.raid.rstore.RaidLevel raidLevel(long disk) throws StorageException;
+
     /** Disk group whose space {@code disk} allocates (0 for a segment store without disk groups). */
     int diskGroup(long disk) throws StorageException;
 

@@ -72,7 +72,13 @@ final class LunRoutes {
             }
         }
         JsonObject o = new JsonObject().put("id", l.id()).put("name", l.name()).put("kind", l.kind().name())
-                .put("sizeBytes", l.sizeBytes()).put("serial", l.serialNumber()).put("disk", l.disk());
+                .put("sizeBytes", l.sizeBytes()).put("serial", l.serialNumber()).put("wwn", cell.luns().wwn(l))
+                .put("disk", l.disk());
+        try {
+            o.put("raid", cell.luns().raidLevel(l));
+        } catch (StorageException e) {
+            o.put("raid", (Object) null);   // deleted concurrently: no tree disk to ask
+        }
         api.putState(o, "lun-" + l.id());
         if (l.disk() >= 0) {
             try {
@@ -105,7 +111,25 @@ final class LunRoutes {
 
     private Reply getLun(RoutingContext ctx) {
         LunRecord l = lunParam(ctx);
-        return new Reply(200, lun(l).put("health", api.healthByObject().get("lun/" + l.id())));
+        return new Reply(200, lun(l).put("allocatedBytes", allocatedBytes(l))
+                .put("health", api.healthByObject().get("lun/" + l.id())));
+    }
+
+    /** Bytes of the LUN's segments that hold data of their own or shared (not zero); null without a tree disk. */
+    private Long allocatedBytes(LunRecord l) {
+        if (l.kind() != LunRecord.Kind.PRIMARY || l.disk() < 0) {
+            return null;
+        }
+        try {
+            for (io.evasan.nsc.api.TreeDiskView d : trees.describe(l.disk())) {
+                if (d.id() == l.disk()) {
+                    return (long) (d.segments() - d.zeroSegments()) * trees.segmentBytes();
+                }
+            }
+        } catch (StorageException e) {
+            // deleted or quarantined meanwhile: no tree to read
+        }
+        return null;
     }
 
     static final long MIN_LUN_BYTES = 1L << 20;

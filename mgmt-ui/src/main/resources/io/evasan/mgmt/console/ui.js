@@ -135,7 +135,7 @@ export function forceDialog({ title, lun, message, presentations, snapshots, con
   const input = h('input', { type: 'text', name: 'confirm', autocomplete: 'off', spellcheck: 'false', 'data-testid': 'force-name' });
   const seen = (presentations || []).map((p) => h('li', { 'data-testid': 'force-host' },
     (p.host ? p.host + ': ' : '') + (p.initiator === '*' ? 'every initiator (*)' : p.initiator) + ' as host LUN ' + p.hostLun
-    + (p.unit && p.unit !== lun ? ' (snapshot ' + p.unit + ')' : '')));
+    + (p.note ? ' (' + p.note + ')' : p.unit && p.unit !== lun ? ' (snapshot ' + p.unit + ')' : '')));
   const snaps = snapshots || [];
   return formDialog({
     title,

@@ -11,6 +11,12 @@ import java.util.List;
  * {@link io.evasan.nsc.Controller}'s ({@link Cell#controller()}) until they move here.
  */
 public interface Luns {
+    /** The RAID level of {@code lun}'s allocations (RAID0, RAID1, RAID5); null when it has none (a log LUN). */
+    String raidLevel(LunRecord lun);
+
+    /** The world wide name hosts see for {@code lun} (its NAA designator of VPD page 83h), as {@code naa.} and 32 hex digits. */
+    String wwn(LunRecord lun);
+
     /** RAID level names a LUN can be created with (e.g. RAID0, RAID1, RAID5). */
     List<String> raidLevels();
 

@@ -517,6 +517,11 @@ public final class SharingTreesImpl implements SharingTrees {
     }
 
     @Override
+    public io.evasan.raid.rstore.RaidLevel raidLevel(long disk) {
+        return maps.raidLevel(disk(disk).id);
+    }
+
+    @Override
     public long snapshot(long diskId, AllocationPolicy policy) {
         return insertPredecessor(diskId, policy, DiskKind.SNAPSHOT, SnapcloneMode.EAGER, 0);
     }

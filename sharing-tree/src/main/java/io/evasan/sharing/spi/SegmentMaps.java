@@ -55,6 +55,11 @@ public interface SegmentMaps extends AutoCloseable {
         return level == null ? createDisk(segments) : createDisk(segments, level);
     }
 
+    /** RAID level new allocations at the start of {@code disk} get; null in a store without RAID (in memory). */
+    default io.evasan.raid.rstore.RaidLevel raidLevel(long disk) {
+        return null;
+    }
+
     /** Disk group of {@code disk} (0 in a store without disk groups). */
     default int diskGroup(long disk) {
         return 0;

@@ -99,6 +99,11 @@ export function create(lunName) {
     replace(details, h('dl', { class: 'facts' },
       h('dt', {}, 'Kind'), h('dd', {}, badge(lun.kind === 'PRIMARY' ? 'LUN' : lun.kind, 'lun')),
       h('dt', {}, 'Size'), h('dd', { 'data-testid': 'lun-size-value' }, `${fmtBytes(lun.sizeBytes)} (${fmtInt(lun.sizeBytes)} bytes)`),
+      h('dt', {}, 'RAID level'), h('dd', { 'data-testid': 'lun-raid-value' }, lun.raid || '–'),
+      h('dt', {}, 'Disk group'), h('dd', { 'data-testid': 'lun-group-value' }, lun.group === undefined ? '–' : String(lun.group)),
+      h('dt', {}, 'Allocated'), h('dd', { 'data-testid': 'lun-allocated-value' }, lun.allocatedBytes === null || lun.allocatedBytes === undefined
+        ? '–' : `${fmtBytes(lun.allocatedBytes)} (${lun.sizeBytes ? Math.round(lun.allocatedBytes * 100 / lun.sizeBytes) : 0} % of its size)`),
+      h('dt', {}, 'WWN'), h('dd', { class: 'mono', 'data-testid': 'lun-wwn-value' }, lun.wwn),
       h('dt', {}, 'Serial'), h('dd', { class: 'mono' }, lun.serial),
       h('dt', {}, 'LUN id / disk'), h('dd', {}, `${lun.id} / ${lun.disk}`),
       h('dt', {}, 'Snapshots'), h('dd', {}, String(lun.snapshots.length)),

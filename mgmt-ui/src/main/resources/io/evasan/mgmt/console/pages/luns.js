@@ -1,9 +1,11 @@
 // LUN list with the create dialog (name, size with units, RAID level, disk group). Server errors are
-// shown next to the field they name (name, sizeBytes, raid, group).
+// shown next to the field they name (name, sizeBytes, raid, group). The list sorts by any column, filters by a
+// search text (name, serial, WWN, RAID level, an initiator that sees it), and deletes or presents the selected LUNs
+// at once (LUNs in use only after the typed confirmation the server's force guard asks for).
 
 import { h, replace, fmtBytes, toast } from '../dom.js';
-import { get, post, seg } from '../api.js';
-import { field, formDialog, serial, badge } from '../ui.js';
+import { get, post, del, seg, ApiError } from '../api.js';
+import { field, formDialog, confirmDialog, forceDialog, serial, badge } from '../ui.js';
 import { healthBadge } from '../health.js';
 
 const UNITS = [['MiB', 2 ** 20], ['GiB', 2 ** 30], ['TiB', 2 ** 40]];
@@ -88,38 +90,194 @@ export async function createLunDialog() {
   return created;
 }
 
+/** The value a LUN row sorts by in column `key`. */
+function sortValue(l, key) {
+  switch (key) {
+    case 'size': return l.sizeBytes;
+    case 'snapshots': return l.snapshots.length;
+    case 'presented': return l.presentations.length;
+    case 'health': return ({ OK: 0, DEGRADED: 1, FAILED: 2 })[l.health ? l.health.state : 'OK'] ?? 0;
+    case 'group': return l.group === undefined ? -1 : l.group;
+    default: return String(l[key] === undefined || l[key] === null ? '' : l[key]).toLowerCase();
+  }
+}
+
+/** True when the search text matches the LUN's name, serial, WWN, RAID level or an initiator that sees it. */
+function matches(l, text) {
+  if (!text) return true;
+  const t = text.toLowerCase();
+  return [l.name, l.serial, l.wwn, l.raid, l.kind].some((v) => v && String(v).toLowerCase().includes(t))
+    || l.presentations.some((p) => p.initiator.toLowerCase().includes(t));
+}
+
 export function create() {
   const table = h('div', { 'data-testid': 'lun-table' }, h('p', { class: 'muted' }, 'Loading…'));
   const createButton = h('button', { type: 'button', class: 'primary', 'data-testid': 'create-lun-open' }, 'Create LUN');
+  const search = h('input', { type: 'search', placeholder: 'search name, WWN, RAID, initiator', 'aria-label': 'Search LUNs', 'data-testid': 'lun-search' });
+  const selectedNote = h('span', { class: 'muted', 'data-testid': 'lun-selected' });
+  const deleteSelected = h('button', { type: 'button', class: 'danger small', disabled: true, 'data-testid': 'lun-bulk-delete' }, 'Delete selected');
+  const presentSelected = h('button', { type: 'button', class: 'small', disabled: true, 'data-testid': 'lun-bulk-present' }, 'Present selected…');
   const el = h('div', { class: 'page luns' },
     h('div', { class: 'title-row' }, h('h1', {}, 'LUNs'), createButton),
+    h('div', { class: 'buttons filters' }, search, presentSelected, deleteSelected, selectedNote),
     h('section', { class: 'panel' }, table));
   let disposed = false;
   let highlight = null;
+  let luns = [];
+  let sortKey = 'name';
+  let ascending = true;
+  const selected = new Set();
 
   const refresh = serial(async () => {
-    const luns = await get('/api/luns');
+    const all = await get('/api/luns');
     if (disposed) return;
+    luns = all;
+    for (const name of [...selected]) if (!luns.some((l) => l.name === name)) selected.delete(name);
+    render();
+  });
+
+  function header(label, key, cls) {
+    const current = sortKey === key;
+    const button = h('button', { type: 'button', class: 'link sort', 'data-testid': 'lun-sort-' + key }, label + (current ? (ascending ? ' ▲' : ' ▼') : ''));
+    button.addEventListener('click', () => {
+      ascending = current ? !ascending : true;
+      sortKey = key;
+      render();
+    });
+    return h('th', { class: cls, 'aria-sort': current ? (ascending ? 'ascending' : 'descending') : 'none' }, button);
+  }
+
+  function render() {
+    const n = selected.size;
+    deleteSelected.disabled = presentSelected.disabled = n === 0;
+    selectedNote.textContent = n ? `${n} selected` : '';
     if (luns.length === 0) {
       replace(table, h('p', { class: 'muted' }, 'No LUNs yet. Create one.'));
       return;
     }
+    const shown = luns.filter((l) => matches(l, search.value.trim()));
+    shown.sort((x, y) => {
+      const a = sortValue(x, sortKey);
+      const b = sortValue(y, sortKey);
+      const c = a < b ? -1 : a > b ? 1 : x.name.localeCompare(y.name);
+      return ascending ? c : -c;
+    });
+    if (shown.length === 0) {
+      replace(table, h('p', { class: 'muted' }, `No LUN matches “${search.value.trim()}”.`));
+      return;
+    }
+    const all = h('input', { type: 'checkbox', 'aria-label': 'Select every LUN shown', 'data-testid': 'lun-select-all',
+      checked: shown.every((l) => selected.has(l.name)) });
+    all.addEventListener('change', () => {
+      for (const l of shown) {
+        if (all.checked) selected.add(l.name);
+        else selected.delete(l.name);
+      }
+      render();
+    });
     replace(table, h('table', { class: 'grid' },
       h('thead', {}, h('tr', {},
-        h('th', {}, 'Name'), h('th', {}, 'Kind'), h('th', { class: 'num' }, 'Size'), h('th', {}, 'Presented to'),
-        h('th', { class: 'num' }, 'Snapshots'), h('th', {}, 'Serial'), h('th', {}, 'Health'))),
-      h('tbody', {}, luns.map((l) => h('tr', { 'data-lun': l.name, class: l.name === highlight ? 'highlight' : null },
-        h('td', {}, h('a', { href: '#/luns/' + seg(l.name), 'data-testid': 'lun-link-' + l.name }, l.name)),
-        h('td', {}, badge(l.kind === 'PRIMARY' ? 'LUN' : l.kind, l.kind === 'PRIMARY' ? 'lun' : 'log')),
-        h('td', { class: 'num' }, fmtBytes(l.sizeBytes)),
-        h('td', {}, l.presentations.length
-          ? l.presentations.map((p) => h('span', { class: 'chip' }, `${p.initiator === '*' ? 'all hosts' : p.initiator} · LUN ${p.hostLun}`))
-          : h('span', { class: 'muted' }, 'not presented')),
-        h('td', { class: 'num' }, String(l.snapshots.length)),
-        h('td', { class: 'mono' }, l.serial),
-        h('td', { 'data-testid': 'lun-health-' + l.name }, healthBadge(l.health)))))));
-  });
+        h('th', {}, all), header('Name', 'name'), header('Kind', 'kind'), header('Size', 'size', 'num'), header('RAID', 'raid'),
+        header('Group', 'group', 'num'), header('Presented to', 'presented'), header('Snapshots', 'snapshots', 'num'),
+        header('WWN', 'wwn'), header('Health', 'health'))),
+      h('tbody', {}, shown.map((l) => {
+        const box = h('input', { type: 'checkbox', 'aria-label': 'Select ' + l.name, 'data-testid': 'lun-select-' + l.name, checked: selected.has(l.name) });
+        box.addEventListener('change', () => {
+          if (box.checked) selected.add(l.name);
+          else selected.delete(l.name);
+          render();
+        });
+        return h('tr', { 'data-lun': l.name, class: l.name === highlight ? 'highlight' : null },
+          h('td', {}, box),
+          h('td', {}, h('a', { href: '#/luns/' + seg(l.name), 'data-testid': 'lun-link-' + l.name }, l.name)),
+          h('td', {}, badge(l.kind === 'PRIMARY' ? 'LUN' : l.kind, l.kind === 'PRIMARY' ? 'lun' : 'log')),
+          h('td', { class: 'num' }, fmtBytes(l.sizeBytes)),
+          h('td', {}, l.raid || '–'),
+          h('td', { class: 'num' }, l.group === undefined ? '–' : String(l.group)),
+          h('td', {}, l.presentations.length
+            ? l.presentations.map((p) => h('span', { class: 'chip' }, `${p.initiator === '*' ? 'all hosts' : p.initiator} · LUN ${p.hostLun}`))
+            : h('span', { class: 'muted' }, 'not presented')),
+          h('td', { class: 'num' }, String(l.snapshots.length)),
+          h('td', { class: 'mono' }, l.wwn || ''),
+          h('td', { 'data-testid': 'lun-health-' + l.name }, healthBadge(l.health)));
+      }))));
+  }
 
+  /** Deletes the selected LUNs; those in use (presented, with snapshots) only after their count is typed. */
+  async function bulkDelete() {
+    const names = luns.filter((l) => selected.has(l.name)).map((l) => l.name);
+    const inUse = luns.filter((l) => selected.has(l.name) && (l.presentations.length > 0 || l.snapshots.length > 0));
+    const run = async (force) => {
+      const failed = [];
+      for (const name of names) {
+        try {
+          await del('/api/luns/' + seg(name) + (force ? '?force=true' : ''));
+          selected.delete(name);
+        } catch (err) {
+          if (err.status === 401) throw err;
+          failed.push(`${name}: ${err.message}`);
+        }
+      }
+      refresh(null);
+      if (failed.length) throw new ApiError(409, { error: `${names.length - failed.length} of ${names.length} deleted; not deleted: ${failed.join('; ')}` });
+      toast(`${names.length} LUN(s) deleted`, 'ok');
+    };
+    if (inUse.length === 0) {
+      await confirmDialog({
+        title: `Delete ${names.length} LUN(s)?`,
+        message: `${names.join(', ')} and their data are deleted. This cannot be undone.`,
+        confirmLabel: `Delete ${names.length} LUN(s)`,
+        testid: 'confirm-bulk-delete',
+        onConfirm: () => run(false),
+      });
+      return;
+    }
+    await forceDialog({
+      title: `Delete ${names.length} LUN(s), ${inUse.length} in use?`,
+      lun: `delete ${names.length} LUNs`,
+      message: `${names.join(', ')} are deleted with their data and snapshots; every host that sees one loses it. This cannot be undone.`,
+      presentations: inUse.flatMap((l) => l.presentations.map((p) => ({ ...p, unit: l.name, note: 'LUN ' + l.name }))),
+      snapshots: inUse.flatMap((l) => l.snapshots),
+      confirmLabel: `Delete ${names.length} LUN(s)`,
+      testid: 'confirm-bulk-delete',
+      onForce: () => run(true),
+    });
+  }
+
+  /** Presents the selected LUNs to one initiator at consecutive host LUNs from the one given. */
+  async function bulkPresent() {
+    const names = luns.filter((l) => selected.has(l.name)).map((l) => l.name);
+    const initiator = h('input', { name: 'initiator', type: 'text', required: true, placeholder: 'iqn.… or * for every initiator', 'data-testid': 'bulk-initiator' });
+    const first = h('input', { name: 'hostLun', type: 'number', min: '0', max: '255', value: '1', 'data-testid': 'bulk-host-lun' });
+    await formDialog({
+      title: `Present ${names.length} LUN(s)`,
+      testid: 'bulk-present',
+      submitLabel: 'Present',
+      content: [
+        h('p', { class: 'message' }, `${names.join(', ')} at consecutive host LUNs.`),
+        field('Initiator', initiator, ['initiator']),
+        field('First host LUN', first, ['hostLun']),
+      ],
+      onSubmit: async () => {
+        const base = Number(first.value);
+        for (let i = 0; i < names.length; i++) {
+          try {
+            await post('/api/luns/' + seg(names[i]) + '/present', { initiator: initiator.value.trim(), hostLun: base + i });
+          } catch (err) {
+            refresh(null);
+            if (i > 0) err.message = `${names.slice(0, i).join(', ')} presented; ${names[i]}: ${err.message}`;
+            throw err;
+          }
+        }
+        refresh(null);
+        toast(`${names.length} LUN(s) presented to ${initiator.value.trim()} from host LUN ${base}`, 'ok');
+      },
+    });
+  }
+
+  search.addEventListener('input', () => render());
+  deleteSelected.addEventListener('click', () => bulkDelete().catch((e) => toast('Delete failed: ' + e.message, 'error')));
+  presentSelected.addEventListener('click', () => bulkPresent().catch((e) => toast('Present failed: ' + e.message, 'error')));
   createButton.addEventListener('click', async () => {
     const name = await createLunDialog();
     if (name) {

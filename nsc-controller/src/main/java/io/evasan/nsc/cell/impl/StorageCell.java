@@ -124,6 +124,20 @@ public final class StorageCell implements Cell, Luns, Drives, Jobs, Trees, Backu
     // ---- Luns ----
 
     @Override
+    public String raidLevel(LunRecord lun) {
+        if (lun.kind() != LunRecord.Kind.PRIMARY || lun.disk() < 0) {
+            return null;
+        }
+        RaidLevel l = trees.raidLevel(lun.disk());
+        return l == null ? null : l.name();
+    }
+
+    @Override
+    public String wwn(LunRecord lun) {
+        return "naa." + java.util.HexFormat.of().formatHex(lun.naa(controller.poolIdentity()));
+    }
+
+    @Override
     public List<String> raidLevels() {
         return java.util.Arrays.stream(RaidLevel.values()).map(Enum::name).toList();
     }

@@ -177,6 +177,11 @@ public final class MappingSegmentMaps implements SegmentMaps {
         return disk(disk).diskGroupId();
     }
 
+    @Override
+    public RaidLevel raidLevel(long disk) {
+        return disk(disk).raidLevelAt(0);
+    }
+
     private ArrayDeque<Long> reservedIn(int diskGroup) {
         return reserved.computeIfAbsent(diskGroup, g -> new ArrayDeque<>());
     }
