@@ -194,6 +194,12 @@ try {
     check(d === await metric('evasan_bgcopy_total_segments', 'clone1'), `a finished BGCOPY shows done == total at /metrics (${d})`);
   }
 
+  step('Clear finished takes the ended BGCOPY job off the dashboard');
+  await page.getByTestId('jobs-clear').click();
+  await page.locator('tr[data-job="bgcopy-clone1"]').waitFor({ state: 'detached' });
+  const listed = (await (await rest('GET', '/api/jobs')).json()).jobs.map((j) => j.id);
+  check(!listed.includes('bgcopy-clone1'), `cleared from GET /api/jobs: ${listed}`);
+
   step('LUN page of web1: Resize refuses 1.5 MiB at the size field, then grows to 128 MiB');
   await page.locator('#nav a[data-nav="luns"]').click();
   await page.getByTestId('lun-link-web1').click();

@@ -1,5 +1,6 @@
 package io.evasan.mgmt;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
@@ -77,6 +78,35 @@ class JobApiTest extends ApplianceTest {
         f.controller.read("j2", 0, got);
         assertEquals(9, got[0], "the LUN keeps its data");
         ok(f.call("DELETE", "/api/luns/j2", null), 204);
+    }
+
+    /** POST /api/jobs/clear takes the finished jobs off the list and leaves the running ones. */
+    @Test
+    void shouldClearTheFinishedJobsOnly() {
+        long running = snapclone("j3", "j3-c");
+        f.trees.bgcopyStep(running, 1);
+        long finished = snapclone("j4", "j4-c");
+        while (f.trees.bgcopyStep(finished, 8) > 0) {
+            // finish on this thread
+        }
+        long cancelled = snapclone("j5", "j5-c");
+        ok(f.call("POST", "/api/jobs/bgcopy-j5-c/cancel", null), 200);
+        JsonArray ids = obj(ok(f.call("POST", "/api/jobs/clear", null), 200)).getJsonArray("cleared");
+        assertTrue(ids.contains("bgcopy-j4-c") && ids.contains("bgcopy-j5-c") && !ids.contains("bgcopy-j3-c"), ids::encode);
+        java.util.List<String> listed = obj(ok(f.call("GET", "/api/jobs", null), 200)).getJsonArray("jobs").stream()
+                .map(o -> ((JsonObject) o).getString("id")).toList();
+        assertTrue(listed.contains("bgcopy-j3-c"), "the running copy stays: " + listed);
+        assertFalse(listed.contains("bgcopy-j4-c") || listed.contains("bgcopy-j5-c"), "the finished ones are gone: " + listed);
+        assertEquals(0, obj(ok(f.call("POST", "/api/jobs/clear", null), 200)).getJsonArray("cleared").size(), "nothing left to clear");
+        while (f.trees.bgcopyStep(running, 8) > 0) {
+            // the running one finishes: it shows, DONE, until cleared
+        }
+        assertEquals("DONE", obj(ok(f.call("GET", "/api/jobs/bgcopy-j3-c", null), 200)).getString("state"));
+        assertTrue(obj(ok(f.call("POST", "/api/jobs/clear", null), 200)).getJsonArray("cleared").contains("bgcopy-j3-c"));
+        for (String lun : new String[] {"j3", "j4", "j5"}) {
+            ok(f.call("DELETE", "/api/luns/" + lun + "?force=true", null), 204);
+        }
+        assertFalse(f.trees.disks().contains(cancelled));
     }
 
     @Test

@@ -10,9 +10,9 @@ import java.util.List;
 import java.util.Set;
 
 /** {@code sanctl job list|show|pause|resume|cancel}: background jobs (BGCOPY, rebuild, LOP copy). */
-@Command(name = "job", description = "Background jobs (snapclone copies, rebuilds, LOP copies): list, show, pause, resume, cancel.",
+@Command(name = "job", description = "Background jobs (snapclone copies, rebuilds, LOP copies): list, show, pause, resume, cancel, clear.",
         subcommands = {JobCommands.ListJobs.class, JobCommands.Show.class, JobCommands.Pause.class, JobCommands.Resume.class,
-                JobCommands.Cancel.class})
+                JobCommands.Cancel.class, JobCommands.Clear.class})
 final class JobCommands {
     private static final Set<String> SHOWN = Set.of("id", "type", "target", "state", "done", "total", "unit", "percent");
 
@@ -67,6 +67,18 @@ final class JobCommands {
                         out().println("disk group " + num(g, "group") + ": resync in progress");
                     }
                 }
+            });
+        }
+    }
+
+    @Command(name = "clear", description = "Clear the finished jobs (done, cancelled, failed rebuilds) from the list.")
+    static final class Clear extends ApiCommand {
+        @Override
+        void run() {
+            reply(null, api().post("/api/jobs/clear", null), r -> {
+                io.vertx.core.json.JsonArray ids = r.object().getJsonArray("cleared");
+                out().println(ids.isEmpty() ? "no finished job to clear" : "cleared " + ids.size() + " finished job(s): "
+                        + String.join(", ", ids.stream().map(String::valueOf).toList()));
             });
         }
     }

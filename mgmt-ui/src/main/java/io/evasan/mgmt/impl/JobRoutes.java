@@ -43,6 +43,11 @@ final class JobRoutes {
     private final Volumes controller;
     /** Final answers of cancelled jobs, oldest first. */
     private final Map<String, JsonObject> cancelled = new LinkedHashMap<>();
+    /**
+     * Finished jobs an operator cleared, by id: the answer they had. A job is left out of the list while it still
+     * answers exactly that (a new rebuild of the group, or a new copy, answers otherwise and shows again).
+     */
+    private final Map<String, JsonObject> cleared = new java.util.concurrent.ConcurrentHashMap<>();
 
     JobRoutes(ApiRoutes api, Cell cell) {
         this.api = api;
@@ -55,6 +60,7 @@ final class JobRoutes {
     void register(Router router) {
         api.on(router, "GET", "/api/jobs", this::getJobs);
         api.on(router, "GET", "/api/jobs/:id", ctx -> new ApiRoutes.Reply(200, job(ctx.pathParam("id"))));
+        api.on(router, "POST", "/api/jobs/clear", ctx -> new ApiRoutes.Reply(200, clearFinished()));
         api.on(router, "POST", "/api/jobs/:id/pause", ctx -> control(ctx, Action.PAUSE));
         api.on(router, "POST", "/api/jobs/:id/resume", ctx -> control(ctx, Action.RESUME));
         api.on(router, "POST", "/api/jobs/:id/cancel", ctx -> control(ctx, Action.CANCEL));
@@ -102,6 +108,36 @@ final class JobRoutes {
      * {@code promotedTo}), rebuilds, the LOP copy, then cancelled ones no longer present.
      */
     List<JsonObject> jobs() {
+        List<JsonObject> out = allJobs();
+        out.removeIf(j -> j.equals(cleared.get(j.getString("id"))));
+        return out;
+    }
+
+    /**
+     * Clears every finished job (DONE, FAILED, CANCELLED) from the list: {@code {cleared: [ids]}}. Running and
+     * paused jobs stay; a failed bgcopy is a snapclone that still needs a decision (cancel) and stays too.
+     */
+    JsonObject clearFinished() {
+        JsonArray ids = new JsonArray();
+        for (JsonObject j : jobs()) {
+            String state = j.getString("state");
+            boolean finished = state.equals("DONE") || state.equals("CANCELLED")
+                    || (state.equals("FAILED") && !j.getString("type").equals("bgcopy"));
+            if (finished) {
+                cleared.put(j.getString("id"), j);
+                ids.add(j.getString("id"));
+            }
+        }
+        synchronized (cancelled) {
+            for (Object id : ids) {
+                cancelled.remove((String) id);
+            }
+        }
+        return new JsonObject().put("cleared", ids);
+    }
+
+    /** Every job known now, cleared ones included. */
+    private List<JsonObject> allJobs() {
         controller.promoteDetachedSnapclones();
         List<JsonObject> out = new ArrayList<>();
         for (SnapshotRecord s : controller.listSnapshots()) {

@@ -310,6 +310,11 @@ class SanctlCommandsTest extends CliTest {
         assertTrue(ok(f.sanctl("snapshot", "list", "--json")).indexOf("\"tree1-c1\"") < 0, "no longer a snapshot");
         assertEquals("PRIMARY", new TableText(ok(f.sanctl("lun", "list")), "NAME").row("NAME", "tree1-c1").get("KIND"));
         refused(f.sanctl("snapshot", "pause-copy", "tree1-c1"), 404, "name");
+        // the finished copy is cleared from the job list
+        String cleared = ok(f.sanctl("job", "clear"));
+        assertTrue(cleared.startsWith("cleared ") && cleared.contains("bgcopy-tree1-c1"), cleared);
+        assertTrue(!ok(f.sanctl("job", "list")).contains("bgcopy-tree1-c1"), "gone from the list");
+        assertTrue(!ok(f.sanctl("job", "clear")).contains("bgcopy-tree1-c1"), "cleared once");
 
         assertEquals("deleted snapshot tree1-s1\n", ok(f.sanctl("snapshot", "delete", "tree1-s1")));
         refused(f.sanctl("snapshot", "delete", "tree1-s1"), 404, "name");

@@ -235,7 +235,18 @@ export function create() {
     }
     const ended = (j) => j.state === 'DONE' || j.state === 'CANCELLED';
     const sorted = [...jobList].sort((a, b) => ended(a) - ended(b) || a.id.localeCompare(b.id));
-    replace(jobs, h('table', { class: 'grid jobs' },
+    const clearable = jobList.some((j) => ended(j) || (j.state === 'FAILED' && j.type !== 'bgcopy'));
+    const clear = h('button', { type: 'button', class: 'small', 'data-testid': 'jobs-clear', hidden: !clearable }, 'Clear finished');
+    clear.addEventListener('click', async () => {
+      try {
+        const r = await post('/api/jobs/clear');
+        toast(r.cleared.length ? `cleared ${r.cleared.length} finished job(s)` : 'no finished job to clear', 'ok');
+        refresh(new Set(['jobs']));
+      } catch (e) {
+        if (e.status !== 401) toast('Clear failed: ' + e.message, 'error');
+      }
+    });
+    replace(jobs, clear, h('table', { class: 'grid jobs' },
       h('thead', {}, h('tr', {}, h('th', {}, 'Job'), h('th', {}, 'State'), h('th', {}, 'Progress'), h('th', {}))),
       h('tbody', {}, sorted.map((j) => h('tr', { 'data-job': j.id, class: ended(j) ? 'finished' : null },
         h('td', {}, h('strong', {}, j.type), ' ', j.type === 'bgcopy' ? 'snapclone ' + j.snapshot
