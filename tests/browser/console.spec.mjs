@@ -245,6 +245,25 @@ try {
   check((await rest('POST', '/api/schedules', { name: 'data-daily', lun: dataLun, intervalSeconds: 86400, keep: 7 })).status === 201,
     'POST /api/schedules data-daily');
   await page.locator('tr[data-schedule="data-daily"]').waitFor();
+
+  step('Edit: data-daily runs at 02:30 UTC and keeps 5; a bad count is refused at its field');
+  await page.getByTestId('edit-schedule-data-daily').click();
+  const schedDlg = page.getByTestId('edit-schedule');
+  check(await schedDlg.getByTestId('schedule-name').isDisabled(), 'the name is fixed');
+  check((await schedDlg.getByTestId('schedule-every').inputValue()) === '1' && (await schedDlg.getByTestId('schedule-period').inputValue()) === 'days',
+    'the interval is prefilled as 1 day');
+  await schedDlg.getByTestId('schedule-keep').fill('300');
+  await schedDlg.getByTestId('edit-schedule-submit').click();
+  await schedDlg.locator('.field-error', { hasText: 'keep' }).first().waitFor();
+  check((await (await rest('GET', '/api/schedules/data-daily')).json()).keep === 7, 'a refused edit changes nothing');
+  await schedDlg.getByTestId('schedule-keep').fill('5');
+  await schedDlg.getByTestId('schedule-at').fill('02:30');
+  await schedDlg.getByTestId('edit-schedule-submit').click();
+  await schedDlg.waitFor({ state: 'detached' });
+  await page.locator('tr[data-schedule="data-daily"] td', { hasText: '1 d at 02:30 UTC' }).waitFor();
+  const savedSchedule = await (await rest('GET', '/api/schedules/data-daily')).json();
+  check(savedSchedule.at === '02:30' && savedSchedule.keep === 5 && new Date(savedSchedule.nextRunMillis).toISOString().slice(11, 16) === '02:30',
+    `saved: ${JSON.stringify(savedSchedule)}`);
   await page.screenshot({ path: join(shots, 'console-schedules.png'), fullPage: true });
 
   step('Backup page: define the log LUN, initiate a backup of web1');

@@ -144,8 +144,63 @@ class ScheduleApiTest {
         "{\"name\":\"x\",\"lun\":\"sv\",\"intervalSeconds\":60,\"keep\":1,\"snapclone\":1}|400|snapclone",
         "{\"name\":\"x\",\"lun\":\"sv\",\"intervalSeconds\":60,\"keep\":1,\"every\":1}|400|every",
         "{\"name\":\"dup\",\"lun\":\"sv\",\"intervalSeconds\":60,\"keep\":1}|409|name",
+        "{\"name\":\"x\",\"lun\":\"sv\",\"intervalSeconds\":60,\"keep\":1,\"at\":\"24:00\"}|400|at",
+        "{\"name\":\"x\",\"lun\":\"sv\",\"intervalSeconds\":60,\"keep\":1,\"at\":\"2:00\"}|400|at",
+        "{\"name\":\"x\",\"lun\":\"sv\",\"intervalSeconds\":60,\"keep\":1,\"at\":120}|400|at",
     })
     void shouldRejectBadSchedulesNamingTheField(String body, int status, String field) {
+        refusedNamingTheField(body, status, field);
+    }
+
+    /**
+     * A daily schedule at 02:00 UTC runs at the next 02:00, not 24 h after its creation; an edit (PATCH) moves it to
+     * 03:30 and keeps 1, keeps its phase, and refuses bad fields changing nothing.
+     */
+    @Test
+    void shouldRunAtItsTimeOfDayAndTakeAnEdit() {
+        ok(f.call("POST", "/api/luns", "{\"name\":\"st\",\"sizeBytes\":4194304}"), 201);
+        long day = 86_400_000L;
+        long midnight = now.get() - Math.floorMod(now.get(), day);
+        JsonObject s = obj(ok(f.call("POST", "/api/schedules",
+                "{\"name\":\"nightly\",\"lun\":\"st\",\"intervalSeconds\":86400,\"keep\":3,\"at\":\"02:00\"}"), 201));
+        assertEquals("02:00", s.getString("at"));
+        long first = midnight + 2 * 3_600_000L + (now.get() - midnight >= 2 * 3_600_000L ? day : 0);
+        assertEquals(first, s.getLong("nextRunMillis"), "the next 02:00 UTC");
+        for (String[] bad : new String[][] {{"{\"at\":\"7pm\"}", "at"}, {"{\"keep\":0}", "keep"},
+                {"{\"intervalSeconds\":59}", "intervalSeconds"}, {"{\"lun\":\"other\"}", "lun"}}) {
+            assertError(f.call("PATCH", "/api/schedules/nightly", bad[0]), 400, bad[1]);
+        }
+        assertEquals(s, obj(ok(f.call("GET", "/api/schedules/nightly", null), 200)), "a refused edit changes nothing");
+        assertError(f.call("PATCH", "/api/schedules/nosuch", "{\"keep\":2}"), 404, "name");
+        JsonObject e = obj(ok(f.call("PATCH", "/api/schedules/nightly", "{\"at\":\"03:30\",\"keep\":1}"), 200));
+        assertEquals("03:30", e.getString("at"));
+        assertEquals(1, e.getInteger("keep"));
+        assertEquals(86400, e.getLong("intervalSeconds"), "left out: unchanged");
+        long next = midnight + 210 * 60_000L + (now.get() - midnight >= 210 * 60_000L ? day : 0);
+        assertEquals(next, e.getLong("nextRunMillis"));
+        long was = now.get();
+        try {
+            now.set(next - 1);
+            assertEquals(0, f.server.runSchedulesNow(), "not before 03:30");
+            now.set(next);
+            assertEquals(1, f.server.runSchedulesNow(), "at 03:30");
+            assertEquals(1, snapshotsOf("nightly-").size());
+            assertEquals(next + day, obj(ok(f.call("GET", "/api/schedules/nightly", null), 200)).getLong("nextRunMillis"),
+                    "then daily at 03:30");
+            JsonObject off = obj(ok(f.call("PATCH", "/api/schedules/nightly", "{\"at\":null,\"intervalSeconds\":3600}"), 200));
+            assertNull(off.getValue("at"));
+            assertEquals(next + 3_600_000L, off.getLong("nextRunMillis"), "without a time of day: an interval after the last run");
+        } finally {
+            now.set(was);
+            ok(f.call("DELETE", "/api/schedules/nightly", null), 204);
+            for (String n : snapshotsOf("nightly-")) {
+                f.controller.deleteSnapshot(n);
+            }
+            ok(f.call("DELETE", "/api/luns/st", null), 204);
+        }
+    }
+
+    private void refusedNamingTheField(String body, int status, String field) {
         ok(f.call("POST", "/api/luns", "{\"name\":\"sv\",\"sizeBytes\":1048576}"), 201);
         ok(f.call("POST", "/api/schedules", "{\"name\":\"dup\",\"lun\":\"sv\",\"intervalSeconds\":600,\"keep\":3}"), 201);
         try {

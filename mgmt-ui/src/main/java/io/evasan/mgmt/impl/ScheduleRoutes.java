@@ -70,8 +70,39 @@ public final class ScheduleRoutes {
 
         long nextRun() {
             long base = stored.lastRunMillis() >= 0 ? stored.lastRunMillis() : stored.createdMillis();
-            return base + stored.intervalSeconds() * 1000;
+            return ScheduleRoutes.nextRun(base, stored.intervalSeconds(), stored.atMinute());
         }
+    }
+
+    /**
+     * The first run after {@code base}: {@code base} + the interval without a time of day; with one, the first time
+     * after {@code base} that is that time of day (UTC) plus a whole number of intervals (daily at 02:00; hourly at :15).
+     */
+    static long nextRun(long base, long intervalSeconds, int atMinute) {
+        long period = intervalSeconds * 1000;
+        if (atMinute < 0) {
+            return base + period;
+        }
+        long phase = Math.floorMod(atMinute * 60_000L, period);
+        return base - Math.floorMod(base - phase, period) + period;
+    }
+
+    /** "HH:MM" of a time of day in minutes, null for none. */
+    static String timeOfDay(int atMinute) {
+        return atMinute < 0 ? null : String.format("%02d:%02d", atMinute / 60, atMinute % 60);
+    }
+
+    /** The time of day of field {@code at} ("HH:MM", UTC), -1 when null; 400 naming the field otherwise. */
+    static int atMinute(JsonObject b) {
+        Object v = b.getValue("at");
+        if (v == null) {
+            return -1;
+        }
+        java.util.regex.Matcher m = v instanceof String ? Pattern.compile("([01]\\d|2[0-3]):([0-5]\\d)").matcher((String) v) : null;
+        if (m == null || !m.matches()) {
+            throw ApiError.badRequest("at", "field 'at' must be a time of day HH:MM (UTC, 00:00..23:59) or null, not " + v);
+        }
+        return Integer.parseInt(m.group(1)) * 60 + Integer.parseInt(m.group(2));
     }
 
     ScheduleRoutes(ApiRoutes api, Volumes controller, ManagementConfig config) {
@@ -87,6 +118,7 @@ public final class ScheduleRoutes {
         api.on(router, "GET", "/api/schedules", this::list);
         api.on(router, "POST", "/api/schedules", this::create);
         api.on(router, "GET", "/api/schedules/:name", ctx -> new ApiRoutes.Reply(200, json(param(ctx))));
+        api.on(router, "PATCH", "/api/schedules/:name", this::update);
         api.on(router, "DELETE", "/api/schedules/:name", this::delete);
     }
 
@@ -146,8 +178,7 @@ public final class ScheduleRoutes {
     /** Records the run in the store first: a crash mid-run does not repeat it at once after a restart. */
     private boolean record(Schedule sc, long now) {
         ScheduleDescriptor.Stored s = sc.stored;
-        ScheduleDescriptor.Stored next = new ScheduleDescriptor.Stored(s.name(), s.lun(), s.intervalSeconds(), s.keep(),
-                s.snapclone(), s.createdMillis(), now);
+        ScheduleDescriptor.Stored next = s.ranAt(now);
         try {
             store(next);
             sc.stored = next;
@@ -231,7 +262,8 @@ public final class ScheduleRoutes {
     private synchronized JsonObject json(Schedule sc) {
         ScheduleDescriptor.Stored s = sc.stored;
         return new JsonObject().put("name", s.name()).put("lun", s.lun()).put("intervalSeconds", s.intervalSeconds())
-                .put("keep", s.keep()).put("snapclone", s.snapclone()).put("nextRunMillis", sc.nextRun())
+                .put("keep", s.keep()).put("snapclone", s.snapclone()).put("at", timeOfDay(s.atMinute()))
+                .put("nextRunMillis", sc.nextRun())
                 .put("lastRunMillis", s.lastRunMillis() >= 0 ? s.lastRunMillis() : null)
                 .put("lastSnapshot", sc.lastSnapshot).put("lastError", sc.lastError);
     }
@@ -258,7 +290,7 @@ public final class ScheduleRoutes {
     }
 
     private synchronized ApiRoutes.Reply create(RoutingContext ctx) {
-        JsonObject b = Json.body(ctx, Set.of("name", "lun", "intervalSeconds", "keep", "snapclone"));
+        JsonObject b = Json.body(ctx, Set.of("name", "lun", "intervalSeconds", "keep", "snapclone", "at"));
         String name = Json.string(b, "name");
         if (!NAME.matcher(name).matches()) {
             throw ApiError.badRequest("name", "field 'name' must match " + NAME.pattern()
@@ -268,6 +300,7 @@ public final class ScheduleRoutes {
         long interval = Json.integer(b, "intervalSeconds", MIN_INTERVAL, MAX_INTERVAL);
         int keep = (int) Json.integer(b, "keep", 1, MAX_KEEP);
         boolean clone = Json.optionalBoolean(b, "snapclone", false);
+        int at = atMinute(b);
         LunRecord lun;
         try {
             lun = controller.lun(lunName);
@@ -281,12 +314,34 @@ public final class ScheduleRoutes {
             throw new ApiError(409, "a schedule named '" + name + "' already exists", "name");
         }
         ScheduleDescriptor.Stored s = new ScheduleDescriptor.Stored(name, lunName, interval, keep, clone,
-                clock.getAsLong(), -1);
+                clock.getAsLong(), -1, at);
         store(s);
         Schedule sc = new Schedule(s);
         schedules.put(name, sc);
         ctx.response().putHeader("location", "/api/schedules/" + name);
         return new ApiRoutes.Reply(201, json(sc));
+    }
+
+    /**
+     * PATCH: changes the interval, the count kept, snapclone and the time of day ({@code "at": null} removes it) of a
+     * schedule; fields left out stay. The phase is kept (the next run follows from the last run, or creation); a
+     * smaller {@code keep} deletes the surplus snapshots at the next run. All fields are checked before anything is
+     * stored.
+     */
+    private synchronized ApiRoutes.Reply update(RoutingContext ctx) {
+        Schedule sc = param(ctx);
+        JsonObject b = Json.body(ctx, Set.of("intervalSeconds", "keep", "snapclone", "at"));
+        ScheduleDescriptor.Stored s = sc.stored;
+        long interval = b.containsKey("intervalSeconds") ? Json.integer(b, "intervalSeconds", MIN_INTERVAL, MAX_INTERVAL)
+                : s.intervalSeconds();
+        int keep = b.containsKey("keep") ? (int) Json.integer(b, "keep", 1, MAX_KEEP) : s.keep();
+        boolean clone = Json.optionalBoolean(b, "snapclone", s.snapclone());
+        int at = b.containsKey("at") ? atMinute(b) : s.atMinute();
+        ScheduleDescriptor.Stored next = new ScheduleDescriptor.Stored(s.name(), s.lun(), interval, keep, clone,
+                s.createdMillis(), s.lastRunMillis(), at);
+        store(next);
+        sc.stored = next;
+        return new ApiRoutes.Reply(200, json(sc));
     }
 
     private synchronized ApiRoutes.Reply delete(RoutingContext ctx) {

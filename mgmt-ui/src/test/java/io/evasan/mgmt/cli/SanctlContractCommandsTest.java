@@ -180,6 +180,22 @@ class SanctlContractCommandsTest extends CliTest {
         SanctlCommandsTest.usage(f.sanctl("schedule", "create", "sc-x", "--lun", "sc", "--every", "hourly", "--keep", "3"), "--every");
         refused(f.sanctl("schedule", "show", "sc-x"), 404, null);
 
+        // edits: a time of day, the count kept; bad input refused, nothing changed
+        need("PATCH", "/api/schedules/{name}");
+        String upd = ok(f.sanctl("schedule", "update", "sc-daily", "--at", "02:30", "--keep", "5"));
+        assertTrue(upd.startsWith("updated schedule sc-daily\n") && upd.contains("every:          1d at 02:30 UTC\n")
+                && upd.contains("keep:           5\n"), upd);
+        assertEquals("1d at 02:30", new TableText(ok(f.sanctl("schedule", "list")), "NAME").row("NAME", "sc-daily").get("EVERY"));
+        refused(f.sanctl("schedule", "update", "sc-daily", "--at", "25:00"), 400, "at");
+        SanctlCommandsTest.usage(f.sanctl("schedule", "update", "sc-daily"), "nothing to change");
+        SanctlCommandsTest.usage(f.sanctl("schedule", "update", "sc-daily", "--at", "01:00", "--no-at"), "exclude each other");
+        assertEquals("02:30", okObject(f.sanctl("schedule", "show", "sc-daily", "--json")).getString("at"));
+        assertTrue(okObject(f.sanctl("schedule", "update", "sc-daily", "--no-at", "--json")).getValue("at") == null);
+        JsonObject daily = okObject(f.sanctl("schedule", "create", "sc-at", "--lun", "sc", "--every", "1d", "--keep", "1",
+                "--at", "23:59", "--json"));
+        assertEquals("23:59", daily.getString("at"));
+        assertEquals("deleted schedule sc-at\n", ok(f.sanctl("schedule", "delete", "sc-at")));
+
         assertEquals("deleted schedule sc-hourly\n", ok(f.sanctl("schedule", "delete", "sc-hourly")));
         assertEquals("", ok(f.sanctl("schedule", "delete", "sc-daily", "--json")));
         refused(f.sanctl("schedule", "delete", "sc-hourly"), 404, null);

@@ -1,9 +1,9 @@
-// Snapshot schedules: the list (name, LUN, interval, keep, next/last run, last snapshot, last error),
-// the create dialog (server errors at the field they name) and delete. Live: the 'schedules' topic
+// Snapshot schedules: the list (name, LUN, interval and time of day, keep, next/last run, last snapshot, last error),
+// the create and edit dialogs (server errors at the field they name) and delete. Live: the 'schedules' topic
 // (a run, a new or deleted schedule) and 'luns' (the LUN choices of the dialog) refetch the list.
 
 import { h, replace, fmtTime, toast } from '../dom.js';
-import { get, post, del, seg } from '../api.js';
+import { api, get, post, del, seg } from '../api.js';
 import { field, formDialog, confirmDialog, serial, badge } from '../ui.js';
 
 const PERIODS = [['minutes', 60], ['hours', 3600], ['days', 86400]];
@@ -22,25 +22,40 @@ export function fmtInterval(seconds) {
   return parts.join(' ');
 }
 
-async function createScheduleDialog(lunNames) {
-  const name = h('input', { name: 'name', required: true, autocomplete: 'off', 'data-testid': 'schedule-name', placeholder: 'e.g. db01-hourly' });
-  const lun = h('select', { name: 'lun', 'data-testid': 'schedule-lun' },
-    lunNames.length ? lunNames.map((n) => h('option', { value: n }, n)) : h('option', { value: '' }, '(no LUNs)'));
-  const every = h('input', { name: 'every', type: 'number', min: '1', step: '1', value: '1', 'data-testid': 'schedule-every', class: 'short' });
+/**
+ * The create dialog, or with `existing` (a schedule as GET /api/schedules shows it) the edit dialog: name and LUN fixed,
+ * the other fields prefilled, sent as PATCH. Resolves to the schedule's name when saved, else null.
+ */
+async function scheduleDialog(lunNames, existing) {
+  const editing = !!existing;
+  const name = h('input', { name: 'name', required: true, autocomplete: 'off', 'data-testid': 'schedule-name', placeholder: 'e.g. db01-hourly',
+    value: editing ? existing.name : '', disabled: editing });
+  const lun = h('select', { name: 'lun', 'data-testid': 'schedule-lun', disabled: editing },
+    editing ? h('option', { value: existing.lun }, existing.lun)
+      : lunNames.length ? lunNames.map((n) => h('option', { value: n }, n)) : h('option', { value: '' }, '(no LUNs)'));
+  const [unit, count] = !editing ? ['hours', 1]
+    : existing.intervalSeconds % 86400 === 0 ? ['days', existing.intervalSeconds / 86400]
+      : existing.intervalSeconds % 3600 === 0 ? ['hours', existing.intervalSeconds / 3600] : ['minutes', Math.round(existing.intervalSeconds / 60)];
+  const every = h('input', { name: 'every', type: 'number', min: '1', step: '1', value: String(count), 'data-testid': 'schedule-every', class: 'short' });
   const period = h('select', { name: 'period', 'data-testid': 'schedule-period' },
-    PERIODS.map(([p]) => h('option', { value: p, selected: p === 'hours' }, p)));
-  const keep = h('input', { name: 'keep', type: 'number', min: '1', max: '256', step: '1', value: '24', 'data-testid': 'schedule-keep', class: 'short' });
-  const snapclone = h('input', { name: 'snapclone', type: 'checkbox', 'data-testid': 'schedule-snapclone' });
-  let created = null;
+    PERIODS.map(([p]) => h('option', { value: p, selected: p === unit }, p)));
+  const at = h('input', { name: 'at', type: 'time', 'data-testid': 'schedule-at', value: editing && existing.at ? existing.at : '' });
+  const keep = h('input', { name: 'keep', type: 'number', min: '1', max: '256', step: '1', value: String(editing ? existing.keep : 24),
+    'data-testid': 'schedule-keep', class: 'short' });
+  const snapclone = h('input', { name: 'snapclone', type: 'checkbox', 'data-testid': 'schedule-snapclone', checked: editing && existing.snapclone });
+  let saved = null;
   await formDialog({
-    title: 'Create snapshot schedule',
-    testid: 'create-schedule',
-    submitLabel: 'Create',
+    title: editing ? `Edit schedule ${existing.name}` : 'Create snapshot schedule',
+    testid: editing ? 'edit-schedule' : 'create-schedule',
+    submitLabel: editing ? 'Save' : 'Create',
     content: [
-      h('p', { class: 'message' }, 'Each run takes <name>-yyyyMMdd-HHmmss (UTC) through the cache marker, then deletes the oldest of its snapshots beyond "keep".'),
-      field('Name', name, ['name'], 'letters, digits, . _ : - (up to 112)'),
+      h('p', { class: 'message' }, editing
+        ? 'The next run follows from the last one; a smaller "keep" deletes the surplus snapshots at the next run.'
+        : 'Each run takes <name>-yyyyMMdd-HHmmss (UTC) through the cache marker, then deletes the oldest of its snapshots beyond "keep".'),
+      field('Name', name, ['name'], editing ? null : 'letters, digits, . _ : - (up to 112)'),
       field('LUN', lun, ['lun']),
       field('Every', [every, period], ['intervalSeconds'], '1 minute to 365 days'),
+      field('At (UTC)', at, ['at'], 'optional: the runs fall on this time of day plus whole intervals (daily at 02:00, hourly at :15)'),
       field('Keep', keep, ['keep'], 'newest snapshots kept, 1..256'),
       field('Snapclones', snapclone, ['snapclone'], 'take snapclones (full copies) instead of snapshots'),
     ],
@@ -50,18 +65,19 @@ async function createScheduleDialog(lunNames) {
       const k = keep.value.trim() === '' ? NaN : Number(keep.value);
       if (!Number.isInteger(k)) throw Object.assign(new Error('enter a whole number 1..256'), { field: 'keep', status: 400 });
       const body = {
-        name: name.value.trim(),
-        lun: lun.value,
         intervalSeconds: n * PERIODS.find(([p]) => p === period.value)[1],
         keep: k,
         snapclone: snapclone.checked,
+        at: at.value ? at.value.slice(0, 5) : null,
       };
-      const s = await post('/api/schedules', body);
-      created = s.name;
-      toast(`Schedule ${s.name} created: ${s.lun} every ${fmtInterval(s.intervalSeconds)}, first run ${fmtTime(s.nextRunMillis)}`, 'ok');
+      const s = editing ? await api('PATCH', '/api/schedules/' + seg(existing.name), body)
+        : await post('/api/schedules', { name: name.value.trim(), lun: lun.value, ...body });
+      saved = s.name;
+      toast(`Schedule ${s.name} ${editing ? 'saved' : 'created'}: ${s.lun} every ${fmtInterval(s.intervalSeconds)}`
+        + `${s.at ? ' at ' + s.at + ' UTC' : ''}, next run ${fmtTime(s.nextRunMillis)}`, 'ok');
     },
   });
-  return created;
+  return saved;
 }
 
 export function create() {
@@ -92,13 +108,16 @@ export function create() {
       h('tbody', {}, list.map((sc) => h('tr', { 'data-schedule': sc.name },
         h('td', { class: 'mono' }, sc.name, sc.snapclone ? [' ', badge('snapclone', 'clone')] : null),
         h('td', {}, lunNames.includes(sc.lun) ? h('a', { href: '#/luns/' + seg(sc.lun) }, sc.lun) : h('span', { class: 'muted' }, sc.lun + ' (missing)')),
-        h('td', {}, fmtInterval(sc.intervalSeconds)),
+        h('td', {}, fmtInterval(sc.intervalSeconds) + (sc.at ? ` at ${sc.at} UTC` : '')),
         h('td', { class: 'num' }, String(sc.keep)),
         h('td', {}, fmtTime(sc.nextRunMillis)),
         h('td', {}, sc.lastRunMillis ? fmtTime(sc.lastRunMillis) : h('span', { class: 'muted' }, 'never')),
         h('td', { class: 'mono' }, sc.lastSnapshot || '–'),
         h('td', {}, sc.lastError ? h('span', { class: 'field-error', 'data-testid': 'schedule-error-' + sc.name }, sc.lastError) : '–'),
         h('td', { class: 'actions' }, h('button', {
+          type: 'button', class: 'small', 'data-testid': 'edit-schedule-' + sc.name,
+          onclick: async () => { if (await scheduleDialog(lunNames, sc)) refresh(new Set(['schedules'])); },
+        }, 'Edit'), ' ', h('button', {
           type: 'button', class: 'small danger', 'data-testid': 'delete-schedule-' + sc.name,
           onclick: () => confirmDialog({
             title: `Delete schedule ${sc.name}?`,
@@ -116,7 +135,7 @@ export function create() {
 
   createButton.addEventListener('click', async () => {
     if (lunNames.length === 0) lunNames = (await get('/api/luns')).filter((l) => l.kind === 'PRIMARY').map((l) => l.name);
-    if (await createScheduleDialog(lunNames)) refresh(new Set(['schedules']));
+    if (await scheduleDialog(lunNames, null)) refresh(new Set(['schedules']));
   });
 
   return {
