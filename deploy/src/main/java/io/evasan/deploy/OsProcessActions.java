@@ -80,12 +80,13 @@ final class OsProcessActions implements ProcessActions {
 
     @Override
     public long start(NscId nsc) {
-        ProcessHandle.Info info = ProcessHandle.current().info();
-        if (info.command().isEmpty() || info.arguments().isEmpty()) {
+        List<String> own = ownCommandLine();
+        if (own.size() < 2) {
             throw new StorageException(ErrorCode.INVALID_STATE, "this process's command line is not known: start "
                     + "controller " + nsc + " with deploy/cell.sh drill start " + nsc);
         }
-        List<String> cmd = command(info.command().get(), List.of(info.arguments().get()), nsc);
+        String java = ProcessHandle.current().info().command().orElse(own.get(0));
+        List<String> cmd = command(java, own.subList(1, own.size()), nsc);
         String name = "nsc-" + nsc.name().toLowerCase();
         try {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
@@ -95,6 +96,34 @@ final class OsProcessActions implements ProcessActions {
         } catch (IOException e) {
             throw new StorageException(ErrorCode.IO_ERROR, "cannot start controller " + nsc + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * This process's whole command line: {@code /proc/self/cmdline} (the JDK's {@link ProcessHandle.Info#arguments}
+     * gives none for a long one, such as a test's class path), else what the JDK knows; empty when neither does.
+     */
+    private static List<String> ownCommandLine() {
+        try {
+            byte[] b = Files.readAllBytes(Path.of("/proc/self/cmdline"));
+            List<String> out = new ArrayList<>();
+            int from = 0;
+            for (int i = 0; i < b.length; i++) {
+                if (b[i] == 0) {
+                    out.add(new String(b, from, i - from, java.nio.charset.StandardCharsets.UTF_8));
+                    from = i + 1;
+                }
+            }
+            if (!out.isEmpty()) {
+                return out;
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            // not Linux: what the JDK knows
+        }
+        ProcessHandle.Info info = ProcessHandle.current().info();
+        List<String> out = new ArrayList<>();
+        info.command().ifPresent(out::add);
+        info.arguments().ifPresent(a -> out.addAll(List.of(a)));
+        return out;
     }
 
     /** {@code args} of {@code java} with the controller named {@code nsc} ({@code --nsc X} or {@code --nsc=X}). */

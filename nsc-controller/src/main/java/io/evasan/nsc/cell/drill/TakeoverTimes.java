@@ -17,9 +17,10 @@ public record TakeoverTimes(String survivor, long seenDeadAtMillis, long leaseCl
         return new DrillReport(started.id(), started.kind(), started.target(), started.startedAtMillis(), detection,
                 detection + tookOverMillis, servingMillis < 0 ? -1 : detection + servingMillis, started.unitsMoved(),
                 started.writesAcknowledged(), started.writesVerified(), started.lostWrites(),
-                "taken over by " + survivor + ": seen dead " + detection + " ms after the request, quorum lease claimed "
-                        + leaseClaimedMillis + " ms and the takeover done " + tookOverMillis + " ms after that"
-                        + (servingMillis < 0 ? "" : ", serving host I/O after " + servingMillis + " ms")
+                "taken over by " + survivor + ": seen dead " + detection + " ms after the request; from there the "
+                        + "quorum lease claimed after " + leaseClaimedMillis + " ms, the takeover done after "
+                        + tookOverMillis + " ms" + (servingMillis < 0 ? "" : ", serving host I/O after " + servingMillis
+                        + " ms")
                         + (detail == null || detail.isEmpty() ? "" : " (" + detail + ")"));
     }
 }
