@@ -195,6 +195,35 @@ class ClusteredCellTest {
         }
     }
 
+    /**
+     * A hang of the leader B through its own API: 202, B stops itself (SIGSTOP, its SIGCONT left to a detached
+     * process); A takes over and completes the report; B, resumed, finds its lease fenced and halts (75) without
+     * writing, and the report is listed at the management address A binds once B let it go.
+     */
+    @Test
+    void shouldEndAHangOfTheLeaderDrilledThroughItsOwnApiWithTheResumedLeaderHaltingUnwritten() throws Exception {
+        Cell cell = new Cell("lh", System.nanoTime());
+        try {
+            cell.up();
+            Api api = new Api(cell);
+            io.vertx.core.json.JsonObject d = new io.vertx.core.json.JsonObject(api.call("POST",
+                    "/api/controllers/B/drills", "{\"kind\":\"hang\",\"force\":true}", 202));
+            assertTrue(d.getString("outcome").startsWith("started: SIGSTOP of proc-b"), d.encode());
+            await(cell.a, "took over as leader", 30_000);
+            await(cell.a, "completed the drill report proc-b stored before its drill", 30_000);
+            assertEquals(75, cell.b.waitFor(60), "the resumed old leader halts: " + String.join("\n", cell.b.lines()));
+            assertTrue(cell.b.lines().stream().anyMatch(l -> l.contains("halting without writing")),
+                    String.join("\n", cell.b.lines()));
+            io.vertx.core.json.JsonObject done = api.drill(d.getLong("id"));
+            System.out.println("ClusteredCellTest leader hang through the API: " + done.encode());
+            assertEquals("hang", done.getString("kind"));
+            assertTrue(done.getLong("detectionMillis") >= 0, done.encode());
+            assertTrue(done.getString("outcome").startsWith("taken over by proc-a"), done.encode());
+        } finally {
+            cell.close();
+        }
+    }
+
     /** The management API of the cell's leader, at the address every leader binds, with the admin token B printed. */
     private static final class Api {
         private final java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
