@@ -177,19 +177,7 @@ class ClusteredCellTest {
             String verify = api.expect(400, "verify", "POST", "/api/controllers/B/drills",
                     "{\"kind\":\"kill\",\"force\":true,\"verify\":true}");
             assertTrue(verify.contains("verifier runs in the leader"), verify);
-            io.vertx.core.json.JsonObject d = new io.vertx.core.json.JsonObject(api.call("POST",
-                    "/api/controllers/B/drills", "{\"kind\":\"kill\",\"force\":true}", 202));
-            assertTrue(d.getString("outcome").startsWith("started"), d.encode());
-            assertEquals(137, cell.b.waitFor(30), "B halted as under SIGKILL: " + String.join("\n", cell.b.lines()));
-            await(cell.a, "took over as leader", 30_000);
-            await(cell.a, "completed the drill report proc-b stored before its drill", 30_000);
-            io.vertx.core.json.JsonObject done = api.drill(d.getLong("id"));
-            System.out.println("ClusteredCellTest leader kill through the API: " + done.encode());
-            assertEquals("B", done.getString("target"));
-            assertEquals(d.getLong("startedAt"), done.getLong("startedAt"), "the request time is kept");
-            assertTrue(done.getLong("detectionMillis") >= 0, done.encode());
-            assertTrue(done.getLong("takeoverMillis") >= done.getLong("detectionMillis"), done.encode());
-            assertTrue(done.getString("outcome").startsWith("taken over by proc-a"), done.encode());
+            drillTheLeader(cell, api, "kill", 137);
         } finally {
             cell.close();
         }
@@ -205,23 +193,35 @@ class ClusteredCellTest {
         Cell cell = new Cell("lh", System.nanoTime());
         try {
             cell.up();
-            Api api = new Api(cell);
-            io.vertx.core.json.JsonObject d = new io.vertx.core.json.JsonObject(api.call("POST",
-                    "/api/controllers/B/drills", "{\"kind\":\"hang\",\"force\":true}", 202));
-            assertTrue(d.getString("outcome").startsWith("started: SIGSTOP of proc-b"), d.encode());
-            await(cell.a, "took over as leader", 30_000);
-            await(cell.a, "completed the drill report proc-b stored before its drill", 30_000);
-            assertEquals(75, cell.b.waitFor(60), "the resumed old leader halts: " + String.join("\n", cell.b.lines()));
+            drillTheLeader(cell, new Api(cell), "hang", 75);
             assertTrue(cell.b.lines().stream().anyMatch(l -> l.contains("halting without writing")),
                     String.join("\n", cell.b.lines()));
-            io.vertx.core.json.JsonObject done = api.drill(d.getLong("id"));
-            System.out.println("ClusteredCellTest leader hang through the API: " + done.encode());
-            assertEquals("hang", done.getString("kind"));
-            assertTrue(done.getLong("detectionMillis") >= 0, done.encode());
-            assertTrue(done.getString("outcome").startsWith("taken over by proc-a"), done.encode());
         } finally {
             cell.close();
         }
+    }
+
+    /**
+     * Drill {@code kind} on the leader B through its API: 202 with a started report, A takes over and completes it,
+     * B ends with {@code exit}; returns the completed report as A's GET /api/drills lists it.
+     */
+    private static io.vertx.core.json.JsonObject drillTheLeader(Cell cell, Api api, String kind, int exit)
+            throws Exception {
+        io.vertx.core.json.JsonObject d = new io.vertx.core.json.JsonObject(api.call("POST",
+                "/api/controllers/B/drills", "{\"kind\":\"" + kind + "\",\"force\":true}", 202));
+        assertTrue(d.getString("outcome").startsWith("started: SIG"), d.encode());
+        await(cell.a, "took over as leader", 30_000);
+        await(cell.a, "completed the drill report proc-b stored before its drill", 30_000);
+        assertEquals(exit, cell.b.waitFor(60), "B's end after the " + kind + ": " + String.join("\n", cell.b.lines()));
+        io.vertx.core.json.JsonObject done = api.drill(d.getLong("id"));
+        System.out.println("ClusteredCellTest leader " + kind + " through the API: " + done.encode());
+        assertEquals(kind, done.getString("kind"));
+        assertEquals("B", done.getString("target"));
+        assertEquals(d.getLong("startedAt"), done.getLong("startedAt"), "the request time is kept");
+        assertTrue(done.getLong("detectionMillis") >= 0, done.encode());
+        assertTrue(done.getLong("takeoverMillis") >= done.getLong("detectionMillis"), done.encode());
+        assertTrue(done.getString("outcome").startsWith("taken over by proc-a"), done.encode());
+        return done;
     }
 
     /** The management API of the cell's leader, at the address every leader binds, with the admin token B printed. */
