@@ -202,6 +202,39 @@ class ClusteredCellTest {
     }
 
     /**
+     * A partition through the leader B's API: the partition file cuts the bus both ways; B keeps the quorum lease and
+     * reports when it saw A silent; A's claims fail, and once the cut ends A follows again.
+     */
+    @Test
+    void shouldReportAPartitionDrilledThroughTheLeadersApiWithTheLeaderKeepingTheLease() throws Exception {
+        Cell cell = new Cell("pa", System.nanoTime());
+        try {
+            cell.up();
+            Api api = new Api(cell);
+            io.vertx.core.json.JsonObject d = new io.vertx.core.json.JsonObject(api.call("POST",
+                    "/api/controllers/A/drills", "{\"kind\":\"partition\",\"force\":true}", 200));
+            System.out.println("ClusteredCellTest partition through the API: " + d.encode());
+            assertEquals("A", d.getString("target"), "the follower loses: " + d.encode());
+            assertTrue(d.getLong("detectionMillis") >= 0, d.encode());
+            assertTrue(d.getString("outcome").contains("proc-b kept the quorum lease"), d.encode());
+            await(cell.a, "the lease stays with proc-b", 30_000);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (cell.a.lines().stream().filter(l -> l.contains("proc-a: follows proc-b")).count() < 2) {
+                assertTrue(System.nanoTime() - deadline < 0 && cell.a.isAlive(), "A follows again after the cut:\n"
+                        + String.join("\n", cell.a.lines()));
+                Thread.sleep(20);
+            }
+            assertFalse(cell.a.lines().stream().anyMatch(l -> l.contains("took over as leader")),
+                    String.join("\n", cell.a.lines()));
+            assertFalse(cell.b.lines().stream().anyMatch(l -> l.contains("halting")), String.join("\n",
+                    cell.b.lines()));
+            assertEquals(d.getString("outcome"), api.drill(d.getLong("id")).getString("outcome"), "kept in the history");
+        } finally {
+            cell.close();
+        }
+    }
+
+    /**
      * Drill {@code kind} on the leader B through its API: 202 with a started report, A takes over and completes it,
      * B ends with {@code exit}; returns the completed report as A's GET /api/drills lists it.
      */
