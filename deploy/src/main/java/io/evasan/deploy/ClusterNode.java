@@ -54,6 +54,8 @@ import java.util.concurrent.TimeUnit;
  *     fresh replicas, and only then removes the unmirrored record. It mirrors only into a partner its heartbeat hears
  *     alive, and a partner's death is acted on only while the heartbeat still says so, so a verdict from before the
  *     join (the partner not heard since the monitor started) never cuts the fresh mirror.</li>
+ * <li>The leader's drills act on the processes ({@link ProcessFaults}): one on its partner is measured and reported
+ *     here; one on itself is stored as started before it acts, and the process that takes over completes it.</li>
  * </ul>
  */
 final class ClusterNode implements AutoCloseable {
@@ -84,6 +86,8 @@ final class ClusterNode implements AutoCloseable {
     /** Cuts this process's side of the bus to its partner while a partition drill says so. */
     private final LinkSwitch links;
     private final PartitionDrill partitionDrill;
+    /** The drills the management API runs while this process leads. */
+    private final ProcessFaults faults;
     private volatile boolean cut;
     /** A follower that has joined its leader (holds the mirror, relays its addresses); false while it joins. */
     private volatile boolean following;
@@ -105,6 +109,8 @@ final class ClusterNode implements AutoCloseable {
     private Thread partnerBinder;
     private volatile java.util.concurrent.ScheduledFuture<?> observer;
     private volatile java.util.concurrent.ScheduledFuture<?> renewal;
+    /** When a takeover claimed the quorum lease (System.nanoTime()). */
+    private volatile long leaseClaimedNanos;
 
     private ClusterNode(EmbeddedAppliance.Options options, NscId self, Vertx vertx, PrintStream out) {
         this.options = options;
@@ -121,6 +127,33 @@ final class ClusterNode implements AutoCloseable {
         this.control = vertx.eventBus().consumer(controlAddress(me), this::onControl);
         this.links = LinkSwitch.install(vertx);
         this.partitionDrill = new PartitionDrill(cellDir, System::currentTimeMillis);
+        this.faults = new ProcessFaults(self, new FollowerView(), new OsProcessActions(options.dataDir()),
+                Math.max(5_000, 10 * options.heartbeatTimeoutMillis()),
+                4 * (leaseOptions.durationMillis() + leaseOptions.marginMillis()) + 30_000);
+    }
+
+    /** The follower as this process, leading, sees it for a drill. */
+    private final class FollowerView implements ProcessFaults.Partner {
+        @Override
+        public String whyNotFollowing() {
+            if (role != Role.LEADER) {
+                return me + " is " + role + ", not the leader";
+            }
+            if (cut) {
+                return "the bus to " + partner + " is cut (a partition drill runs)";
+            }
+            if (!partnerJoined) {
+                return partner + " has not joined (it is down or starting: restart it, then wait for it to follow)";
+            }
+            PartnerState st = monitor.partnerState();
+            return st == PartnerState.ALIVE ? null : partner + "'s heartbeat is " + st;
+        }
+
+        @Override
+        public long pid() {
+            JsonObject r = ask(partner, new JsonObject().put("op", "role"), ASK_MS);
+            return r == null ? -1 : r.getLong("pid", -1L);
+        }
     }
 
     static String procName(NscId id) {
@@ -203,17 +236,19 @@ final class ClusterNode implements AutoCloseable {
                 timeout);
         monitor = new PartnerMonitor(ho, e -> {
             if (!closed) {
-                worker.execute(() -> onPartner(e));
+                long seen = System.nanoTime();
+                worker.execute(() -> onPartner(e, seen));
             }
         }, null);
         vertx.deployVerticle(monitor).await(10, TimeUnit.SECONDS);
     }
 
-    private void onPartner(PartnerEvent e) {
+    private void onPartner(PartnerEvent e, long seen) {
         if (closed || e.to() != PartnerState.DEAD || monitor.partnerState() != PartnerState.DEAD) {
             return;   // a verdict reversed since it was queued (behind a join, say) is stale
         }
         if (role == Role.LEADER) {
+            faults.partnerSilent(seen);
             partnerLost("heartbeat: " + e);
         } else if (role == Role.FOLLOWER && following && e.from() != PartnerState.UNKNOWN) {
             // only a follower that has joined takes over: one still joining finds a dead leader through its join
@@ -228,7 +263,8 @@ final class ClusterNode implements AutoCloseable {
         JsonObject b = m.body();
         String op = b.getString("op", "");
         switch (op) {
-            case "role" -> m.reply(new JsonObject().put("role", role.name()).put("nsc", self.name()));
+            case "role" -> m.reply(new JsonObject().put("role", role.name()).put("nsc", self.name())
+                    .put("pid", ProcessHandle.current().pid()));
             case "hold" -> hold(m, b.getString("cache"));
             case "release" -> {
                 MirrorEndpoint ep;
@@ -366,7 +402,7 @@ final class ClusterNode implements AutoCloseable {
         }
         boolean useReplicas = takeover && !Files.exists(cellDir.resolve(UNMIRRORED));
         LeaderHooks hooks = new LeaderHooks(vertx, new Host(), useReplicas, replicas, this::poolOpened, bind,
-                publicPorts);
+                publicPorts, faults);
         app = EmbeddedAppliance.startLeader(options, hooks);
         role = Role.LEADER;
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
@@ -376,6 +412,13 @@ final class ClusterNode implements AutoCloseable {
                     + lease.heldGeneration() + "; " + (useReplicas ? app.adopted() + " mirrored writes and markers "
                     + "replayed from the mirror it held" : "the dead leader ran unmirrored: its own logs were replayed")
                     + " (" + app.phases() + ")");
+            long now = System.nanoTime();
+            long seenDeadAt = System.currentTimeMillis() - TimeUnit.NANOSECONDS.toMillis(now - t0);
+            if (faults.tookOver(new io.evasan.nsc.cell.drill.TakeoverTimes(me, seenDeadAt,
+                    TimeUnit.NANOSECONDS.toMillis(leaseClaimedNanos - t0), ms,
+                    TimeUnit.NANOSECONDS.toMillis(app.servingAtNanos() - t0), app.phases()))) {
+                say("completed the drill report " + partner + " stored before its drill");
+            }
         } else {
             say("leads the cell (lease generation " + lease.heldGeneration() + "), opened in " + ms + " ms ("
                     + app.phases() + ")");
@@ -478,6 +521,7 @@ final class ClusterNode implements AutoCloseable {
         say("its partner is down (" + why + "); the caches run unmirrored; serving its host ports");
         holdPartnerAddresses();
         servePartnerAddresses();
+        faults.partnerHandled(System.nanoTime(), "runs unmirrored and serves its host ports");
     }
 
     /**
@@ -734,6 +778,7 @@ final class ClusterNode implements AutoCloseable {
         if (o != null) {
             o.cancel(false);
         }
+        leaseClaimedNanos = System.nanoTime();
         say("claimed the quorum lease (generation " + lease.heldGeneration() + ") "
                 + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) + " ms after the leader was seen dead");
         List<MirrorReplica> replicas = new ArrayList<>();

@@ -318,7 +318,8 @@ public final class EmbeddedAppliance implements AutoCloseable {
                     f = new CellFabric(p.id().toString(), o.iscsiHost(), o.fabricPort(), c.scsiTarget());
                     pr.addListener(f);
                 }
-                io.evasan.nsc.api.Cell cell = new io.evasan.nsc.cell.impl.StorageCell(p, t, c, records, pr);
+                io.evasan.nsc.api.Cell cell = new io.evasan.nsc.cell.impl.StorageCell(p, t, c, records, pr,
+                        cl != null ? cl.faults() : null);
                 g = new ManagementServer(new ManagementConfig().host(o.mgmtHost()).port(o.mgmtPort())
                         .records(cell.records()).tls(o.mgmtTlsCert(), o.mgmtTlsKey()).initiatorSecrets(s).iscsiSessions(s).fabric(f)
                         .perfHistoryDir(o.perfHistoryFiles() ? o.dataDir().resolve("mgmt-perf") : null),   // Chronicle Map

@@ -12,8 +12,9 @@ import java.util.function.Consumer;
  * mirrored into the partner process ({@code host}); {@code poolOpened} runs once the pool is open and before
  * anything above it writes (the leader claims the quorum lease there); {@code takeover}: it replaces a dead leader,
  * whose logs are set aside and whose acknowledged writes come from {@code replicas}; the portals bind at
- * {@code bindPorts} (A1, A2, B1, B2; 0 = a free internal port) and are advertised at {@code publicPorts}.
+ * {@code bindPorts} (A1, A2, B1, B2; 0 = a free internal port) and are advertised at {@code publicPorts}; {@code faults}: how the management API's drills act on the controller processes.
  */
 record LeaderHooks(io.vertx.core.Vertx vertx, MirrorHost host, boolean takeover, List<MirrorReplica> replicas,
-                   Consumer<Pool> poolOpened, int[] bindPorts, int[] publicPorts) {
+                   Consumer<Pool> poolOpened, int[] bindPorts, int[] publicPorts,
+                   io.evasan.nsc.cell.drill.ControllerFaults faults) {
 }

@@ -110,6 +110,212 @@ class ClusteredCellTest {
         }
     }
 
+    /**
+     * A drill through the leader B's management API on the follower A (issue 13): refused precisely without force,
+     * for an unknown kind or controller; with force A's process is killed (SIGKILL), B reports when it saw A silent
+     * and kept the report in GET /api/drills; a drill while A is down is refused naming why; the restart drill starts
+     * A's process again and it follows.
+     */
+    @Test
+    void shouldReportAKillOfTheFollowerProcessDrilledThroughTheLeadersApi() throws Exception {
+        Cell cell = new Cell("fk", System.nanoTime());
+        long restarted = -1;
+        try {
+            cell.up();
+            Api api = new Api(cell);
+            api.expect(409, "force", "POST", "/api/controllers/A/drills", "{\"kind\":\"kill\"}");
+            api.expect(400, "kind", "POST", "/api/controllers/A/drills", "{\"kind\":\"melt\",\"force\":true}");
+            api.expect(400, "id", "POST", "/api/controllers/C/drills", "{\"kind\":\"kill\",\"force\":true}");
+            assertTrue(cell.a.isAlive(), "a refused drill changed nothing");
+
+            io.vertx.core.json.JsonObject d = new io.vertx.core.json.JsonObject(api.call("POST",
+                    "/api/controllers/A/drills", "{\"kind\":\"kill\",\"force\":true}", 200));
+            assertEquals("A", d.getString("target"), d.encode());
+            assertTrue(d.getLong("detectionMillis") >= 0, "B saw A silent: " + d.encode());
+            assertTrue(d.getLong("takeoverMillis") >= d.getLong("detectionMillis"), d.encode());
+            assertTrue(d.getString("outcome").contains("proc-a killed (SIGKILL)"), d.encode());
+            cell.a.waitFor(30);
+            assertFalse(cell.a.isAlive(), "A's process was killed");
+            System.out.println("ClusteredCellTest follower kill through the API: detection " + d.getLong(
+                    "detectionMillis") + " ms, cut loose " + d.getLong("takeoverMillis") + " ms (" + d.getString(
+                    "outcome") + ")");
+            io.vertx.core.json.JsonObject kept = api.drill(d.getLong("id"));
+            assertEquals(d.getLong("detectionMillis"), kept.getLong("detectionMillis"), kept.encode());
+
+            String refused = api.expect(409, "id", "POST", "/api/controllers/A/drills",
+                    "{\"kind\":\"hang\",\"force\":true}");
+            assertTrue(refused.contains("proc-a has not joined"), refused);
+
+            api.call("POST", "/api/controllers/A/restart", "", 200);
+            restarted = Long.parseLong(java.nio.file.Files.readString(cell.data.resolve("nsc-a.pid")).trim());
+            Path out = cell.data.resolve("nsc-a.out");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (!java.nio.file.Files.readString(out).contains("proc-a: follows proc-b")) {
+                assertTrue(System.nanoTime() - deadline < 0 && ProcessHandle.of(restarted).map(ProcessHandle::isAlive)
+                        .orElse(false), "the restarted A follows: " + java.nio.file.Files.readString(out));
+                Thread.sleep(50);
+            }
+        } finally {
+            if (restarted > 0) {
+                ProcessHandle.of(restarted).ifPresent(ProcessHandle::destroyForcibly);
+            }
+            cell.close();
+        }
+    }
+
+    /**
+     * A kill of the leader B through its own API: answered 202 with the drill stored as started before B halts; A
+     * takes over and completes that report, so GET /api/drills at the same address (A binds the management port once
+     * it leads) lists it finished, with detection and takeover times counted from the request.
+     */
+    @Test
+    void shouldCompleteOnTheSurvivorTheReportOfAKillOfTheLeaderDrilledThroughItsOwnApi() throws Exception {
+        Cell cell = new Cell("lk", System.nanoTime());
+        try {
+            cell.up();
+            Api api = new Api(cell);
+            String verify = api.expect(400, "verify", "POST", "/api/controllers/B/drills",
+                    "{\"kind\":\"kill\",\"force\":true,\"verify\":true}");
+            assertTrue(verify.contains("verifier runs in the leader"), verify);
+            drillTheLeader(cell, api, "kill", 137);
+        } finally {
+            cell.close();
+        }
+    }
+
+    /**
+     * A hang of the leader B through its own API: 202, B stops itself (SIGSTOP, its SIGCONT left to a detached
+     * process); A takes over and completes the report; B, resumed, finds its lease fenced and halts (75) without
+     * writing, and the report is listed at the management address A binds once B let it go.
+     */
+    @Test
+    void shouldEndAHangOfTheLeaderDrilledThroughItsOwnApiWithTheResumedLeaderHaltingUnwritten() throws Exception {
+        Cell cell = new Cell("lh", System.nanoTime());
+        try {
+            cell.up();
+            drillTheLeader(cell, new Api(cell), "hang", 75);
+            assertTrue(cell.b.lines().stream().anyMatch(l -> l.contains("halting without writing")),
+                    String.join("\n", cell.b.lines()));
+        } finally {
+            cell.close();
+        }
+    }
+
+    /**
+     * A partition through the leader B's API: the partition file cuts the bus both ways; B keeps the quorum lease and
+     * reports when it saw A silent; A's claims fail, and once the cut ends A follows again.
+     */
+    @Test
+    void shouldReportAPartitionDrilledThroughTheLeadersApiWithTheLeaderKeepingTheLease() throws Exception {
+        Cell cell = new Cell("pa", System.nanoTime());
+        try {
+            cell.up();
+            Api api = new Api(cell);
+            io.vertx.core.json.JsonObject d = new io.vertx.core.json.JsonObject(api.call("POST",
+                    "/api/controllers/A/drills", "{\"kind\":\"partition\",\"force\":true}", 200));
+            System.out.println("ClusteredCellTest partition through the API: " + d.encode());
+            assertEquals("A", d.getString("target"), "the follower loses: " + d.encode());
+            assertTrue(d.getLong("detectionMillis") >= 0, d.encode());
+            assertTrue(d.getString("outcome").contains("proc-b kept the quorum lease"), d.encode());
+            await(cell.a, "the lease stays with proc-b", 30_000);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (cell.a.lines().stream().filter(l -> l.contains("proc-a: follows proc-b")).count() < 2) {
+                assertTrue(System.nanoTime() - deadline < 0 && cell.a.isAlive(), "A follows again after the cut:\n"
+                        + String.join("\n", cell.a.lines()));
+                Thread.sleep(20);
+            }
+            assertFalse(cell.a.lines().stream().anyMatch(l -> l.contains("took over as leader")),
+                    String.join("\n", cell.a.lines()));
+            assertFalse(cell.b.lines().stream().anyMatch(l -> l.contains("halting")), String.join("\n",
+                    cell.b.lines()));
+            assertEquals(d.getString("outcome"), api.drill(d.getLong("id")).getString("outcome"), "kept in the history");
+        } finally {
+            cell.close();
+        }
+    }
+
+    /**
+     * Drill {@code kind} on the leader B through its API: 202 with a started report, A takes over and completes it,
+     * B ends with {@code exit}; returns the completed report as A's GET /api/drills lists it.
+     */
+    private static io.vertx.core.json.JsonObject drillTheLeader(Cell cell, Api api, String kind, int exit)
+            throws Exception {
+        io.vertx.core.json.JsonObject d = new io.vertx.core.json.JsonObject(api.call("POST",
+                "/api/controllers/B/drills", "{\"kind\":\"" + kind + "\",\"force\":true}", 202));
+        assertTrue(d.getString("outcome").startsWith("started: SIG"), d.encode());
+        await(cell.a, "took over as leader", 30_000);
+        await(cell.a, "completed the drill report proc-b stored before its drill", 30_000);
+        assertEquals(exit, cell.b.waitFor(60), "B's end after the " + kind + ": " + String.join("\n", cell.b.lines()));
+        io.vertx.core.json.JsonObject done = api.drill(d.getLong("id"));
+        System.out.println("ClusteredCellTest leader " + kind + " through the API: " + done.encode());
+        assertEquals(kind, done.getString("kind"));
+        assertEquals("B", done.getString("target"));
+        assertEquals(d.getLong("startedAt"), done.getLong("startedAt"), "the request time is kept");
+        assertTrue(done.getLong("detectionMillis") >= 0, done.encode());
+        assertTrue(done.getLong("takeoverMillis") >= done.getLong("detectionMillis"), done.encode());
+        assertTrue(done.getString("outcome").startsWith("taken over by proc-a"), done.encode());
+        return done;
+    }
+
+    /** The management API of the cell's leader, at the address every leader binds, with the admin token B printed. */
+    private static final class Api {
+        private final java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        private final String base;
+        private final String token;
+
+        Api(Cell cell) {
+            base = "http://127.0.0.1:" + cell.mgmt;
+            Pattern p = Pattern.compile("management API token \\(shown once[^)]*\\): (\\S+)");
+            token = cell.b.lines().stream().map(p::matcher).filter(Matcher::find).map(m -> m.group(1)).findFirst()
+                    .orElseThrow(() -> new AssertionError("B printed no token: " + String.join("\n", cell.b.lines())));
+        }
+
+        /** The answer's body; fails unless the status is {@code status}. */
+        String call(String method, String path, String body, int status) throws Exception {
+            java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(base + path)).timeout(java.time.Duration.ofSeconds(90))
+                    .header("Authorization", "Bearer " + token).header("content-type", "application/json")
+                    .method(method, java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(status, r.statusCode(), method + " " + path + ": " + r.body());
+            return r.body();
+        }
+
+        /** A refusal: {@code status} naming {@code field}; returns its message. */
+        String expect(int status, String field, String method, String path, String body) throws Exception {
+            io.vertx.core.json.JsonObject e = new io.vertx.core.json.JsonObject(call(method, path, body, status));
+            assertEquals(field, e.getString("field"), e.encode());
+            return e.getString("error");
+        }
+
+        /** Drill {@code id} as GET /api/drills lists it, waiting (up to 60 s) for the management API to answer. */
+        io.vertx.core.json.JsonObject drill(long id) throws Exception {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            String last = "";
+            while (System.nanoTime() - deadline < 0) {
+                try {
+                    java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create(base + "/api/drills")).timeout(java.time.Duration.ofSeconds(10))
+                            .header("Authorization", "Bearer " + token).GET().build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofString());
+                    last = r.statusCode() + " " + r.body();
+                    if (r.statusCode() == 200) {
+                        for (Object o : new io.vertx.core.json.JsonArray(r.body())) {
+                            io.vertx.core.json.JsonObject j = (io.vertx.core.json.JsonObject) o;
+                            if (j.getLong("id") == id && !j.getString("outcome").startsWith("started")) {
+                                return j;
+                            }
+                        }
+                    }
+                } catch (java.io.IOException e) {
+                    last = e.toString();   // the survivor binds the address once it leads
+                }
+                Thread.sleep(200);
+            }
+            throw new AssertionError("drill " + id + " not listed finished in GET /api/drills: " + last);
+        }
+    }
+
     /** Controllers B and A over one data directory, on free ports: B starts and leads, A follows. */
     private final class Cell implements AutoCloseable {
         final Path data = dir.resolve("data");

@@ -142,6 +142,11 @@ final class PairCommands {
                 b.put("verify", true);
             }
             ApiClient.Response r = withCliForce(() -> api().post("/api/controllers/" + target + "/drills", b), "\"force\": true");
+            if (r.status() == 202) {   // a drill on the process serving the API: the survivor completes its report
+                reply(r, "drill " + b.getString("kind") + " " + target + " (id " + r.object().getValue("id") + "): "
+                        + str(r.object(), "outcome") + "; see `sanctl drills` once the partner leads");
+                return;
+            }
             reply("drill " + b.getString("kind") + " " + target + ": " + str(r.object(), "outcome"), r, x -> {
                 JsonObject d = x.object();
                 fields("detection", ms(d.getValue("detectionMillis")), "takeover", ms(d.getValue("takeoverMillis")),

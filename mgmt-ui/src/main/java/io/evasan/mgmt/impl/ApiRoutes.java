@@ -266,8 +266,14 @@ public final class ApiRoutes {
         return HealthRoutes.body(List.of(), health.recent(maxAgeMillis));
     }
 
-    /** A handler's answer: status and JSON body (null body = no content). */
-    record Reply(int status, Object body) {
+    /**
+     * A handler's answer: status and JSON body (null body = no content); {@code afterSent} (null: none) runs off the
+     * event loop once the answer has been written to the connection (a drill that stops this very process).
+     */
+    record Reply(int status, Object body, Runnable afterSent) {
+        Reply(int status, Object body) {
+            this(status, body, null);
+        }
     }
 
     void on(Router router, String method, String path, Function<RoutingContext, Reply> h) {
@@ -279,18 +285,24 @@ public final class ApiRoutes {
                 fail(ctx, e);
                 return;
             }
-            send(ctx, r.status(), r.body());
+            io.vertx.core.Future<Void> sent = send(ctx, r.status(), r.body());
+            if (r.afterSent() != null) {
+                sent.onComplete(x -> {
+                    Thread t = new Thread(r.afterSent(), "evasan-mgmt-after-answer");
+                    t.setDaemon(true);
+                    t.start();
+                });
+            }
         }, false);
     }
 
-    void send(RoutingContext ctx, int status, Object body) {
+    io.vertx.core.Future<Void> send(RoutingContext ctx, int status, Object body) {
         meters.answered(status);
         if (body == null) {
-            ctx.response().setStatusCode(status).end();
-        } else {
-            String text = body instanceof JsonObject o ? o.encodePrettily() : ((JsonArray) body).encodePrettily();
-            ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(text);
+            return ctx.response().setStatusCode(status).end();
         }
+        String text = body instanceof JsonObject o ? o.encodePrettily() : ((JsonArray) body).encodePrettily();
+        return ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(text);
     }
 
     /** A non-JSON answer (CSV export): counted like every other. */

@@ -34,6 +34,10 @@ import java.util.Set;
  * /api/drills/pull-drive}); and the per-controller JSON
  * GET /api/controllers shows. Controllers are named {@code A} and {@code B} (either case); units by name.
  *
+ * <p>A drill on the controller process serving this API (the clustered cell's leader) cannot report its own
+ * takeover: it is answered 202 with the report stored as started (its {@code id}; the survivor completes it in
+ * {@code GET /api/drills}), and acts only once that answer has been written.
+ *
  * <p>Invariants: a drill is destructive, so it runs only with {@code "force": true} in the body; without it the
  * answer is 409 naming the field {@code force} and the LUNs that would fail over, and nothing happened. Every
  * request is validated before the cell is called, so a 4xx changed nothing.
@@ -144,6 +148,13 @@ final class PairRoutes {
                 : e.code() == ErrorCode.INVALID_STATE ? stateField : null);
     }
 
+    /** The body field an INVALID_ARGUMENT names ("field: why"), if it is one of {@code fields}; else null. */
+    private static String namedField(StorageException e, Set<String> fields) {
+        String m = e.getMessage();
+        int colon = m == null ? -1 : m.indexOf(':');
+        return colon > 0 && fields.contains(m.substring(0, colon)) ? m.substring(0, colon) : null;
+    }
+
     // ---- ownership ----
 
     private Reply ownership(RoutingContext ctx) {
@@ -199,7 +210,12 @@ final class PairRoutes {
         try {
             d = offVertx(() -> controllers.drill(DrillRequest.of(kind, target, verify)));
         } catch (StorageException e) {
-            throw refused(e, "id");
+            throw e.code() == ErrorCode.INVALID_ARGUMENT ? new ApiError(e, namedField(e, Set.of("kind", "verify")))
+                    : refused(e, "id");
+        }
+        if (d.started()) {
+            long id = d.id();
+            return new Reply(202, drillJson(d), () -> controllers.act(id));
         }
         return new Reply(200, drillJson(settled(d)));
     }

@@ -28,7 +28,9 @@ public interface Controllers {
     /**
      * Runs a failover drill on {@code target}: {@code kill} (a crash), {@code hang} (stops answering without
      * exiting), or {@code partition} (the bus between A and B cut while both keep the drives; {@code target} is
-     * ignored: the first takeover claim wins). Returns once a controller has taken over, with the report so far.
+     * ignored: the first takeover claim wins). Returns once a controller has taken over, with the report so far; or,
+     * for a drill on the controller process answering the call (the clustered cell's leader), at once with the report
+     * stored as {@linkplain DrillReport#started() started}: the drill acts only at {@link #act}.
      */
     default DrillReport drill(String kind, NscId target) {
         return drill(DrillRequest.of(kind, target, false));
@@ -43,6 +45,12 @@ public interface Controllers {
      * history. @throws io.evasan.error.StorageException INVALID_ARGUMENT naming the bad field
      */
     DrillReport drill(DrillRequest request);
+
+    /**
+     * Acts on drill {@code id}, which {@link #drill} answered as started (call it once that answer has left: the drill
+     * may stop this very process); does nothing for any other id.
+     */
+    void act(long id);
 
     /** Brings a failed controller back (fresh mirrors, failback); returns the unit ids that moved back to it. */
     List<Integer> restart(NscId target);

@@ -65,6 +65,26 @@ public final class DrillHistory {
         return byId.isEmpty() ? 0 : ((TreeMap<Long, DrillReport>) byId).lastKey();
     }
 
+    /**
+     * Completes the newest report on {@code target} still {@linkplain DrillReport#started() started} with the
+     * survivor's {@code times}, durably; empty (nothing changed) when there is none.
+     */
+    public synchronized java.util.Optional<DrillReport> completeStarted(io.evasan.nsc.api.NscId target,
+                                                                        TakeoverTimes times) {
+        DrillReport found = null;
+        for (DrillReport r : byId.values()) {
+            if (r.started() && r.target() == target) {
+                found = r;
+            }
+        }
+        if (found == null) {
+            return java.util.Optional.empty();
+        }
+        DrillReport done = times.complete(found);
+        save(done);
+        return java.util.Optional.of(byId.get(done.id()));
+    }
+
     /** Every stored report, oldest (lowest id) first. */
     public synchronized List<DrillReport> all() {
         return new ArrayList<>(byId.values());

@@ -11,7 +11,6 @@ import io.evasan.nsc.api.DriveView;
 import io.evasan.nsc.api.Drives;
 import io.evasan.nsc.api.FailoverMode;
 import io.evasan.nsc.api.NscId;
-import io.evasan.nsc.api.NscState;
 import io.evasan.nsc.cell.pair.ControllerPair;
 import io.evasan.nsc.lun.LunRecord;
 
@@ -21,15 +20,17 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs the cell's drills — a controller's kill, hang or the partition (through the {@link ControllerPair}) and the
- * pull of a drive (through {@link Drives}) — optionally with a {@link DrillVerifier} on a scratch LUN
+ * Runs the cell's drills — a controller's kill, hang or the partition (through the {@link ControllerFaults} of the
+ * cell: the pair in one JVM, or the controller processes) and the pull of a drive (through {@link Drives}) — optionally with a {@link DrillVerifier} on a scratch LUN
  * ({@code drill-scratch-<id>}, 64 MiB, preferring the drill's target so the fault moves it) written from before the
  * fault until {@link #ACKS_AFTER} more writes were acknowledged after it, read back, then deleted; and keeps every
  * finished report in the {@link DrillHistory}.
  *
  * <p>Invariants: one drill at a time; a request refused (bad field, wrong state, a pull that would lose data without
  * force) changes nothing — it is checked before the scratch LUN exists; the scratch LUN is deleted whatever the
- * drill's outcome; a finished report is stored before it is returned.
+ * drill's outcome; a finished report is stored before it is returned; a drill that acts only after its answer (on
+ * the controller process answering it) is stored as started before it is returned, and acts only through
+ * {@link #act} once it is.
  */
 public final class DrillRunner {
     /** The scratch LUN's size. */
@@ -43,20 +44,32 @@ public final class DrillRunner {
 
     private final Controller controller;
     private final ControllerPair pair;
+    private final ControllerFaults faults;
     private final Drives drives;
     private final DrillHistory history;
     private long localIds;
 
-    /** {@code pair} null: a single-controller cell (drive pulls only). */
-    public DrillRunner(Controller controller, ControllerPair pair, Drives drives, DrillHistory history) {
+    /**
+     * {@code pair} null: a single-controller cell (drive pulls only); {@code faults}: how a controller drill acts (null
+     * with the pair: on the pair itself, {@link PairFaults}).
+     */
+    public DrillRunner(Controller controller, ControllerPair pair, ControllerFaults faults, Drives drives,
+                       DrillHistory history) {
         this.controller = controller;
         this.pair = pair;
+        this.faults = faults != null ? faults : pair != null ? new PairFaults(pair) : null;
         this.drives = drives;
         this.history = history;
         this.localIds = history.lastId();
-        if (pair != null) {
-            pair.continueDrillIds(history.lastId());
+        if (this.faults != null) {
+            this.faults.continueDrillIds(history.lastId());
+            this.faults.historyOpened(history);
         }
+    }
+
+    /** The controller drills' seam (null: a single-controller cell). */
+    public ControllerFaults faults() {
+        return faults;
     }
 
     /** Runs {@code r}; see {@link io.evasan.nsc.api.Controllers#drill(DrillRequest)}. */
@@ -71,7 +84,7 @@ public final class DrillRunner {
             throw new StorageException(ErrorCode.INVALID_ARGUMENT, "kind: kill, hang, partition or pull-drive, not '"
                     + r.kind() + "'");
         }
-        if (pair == null) {
+        if (faults == null) {
             throw new StorageException(ErrorCode.INVALID_STATE, "this cell has a single controller: no partner to "
                     + "take over (a pull-drive drill runs here)");
         }
@@ -79,19 +92,19 @@ public final class DrillRunner {
         if (!partition && r.target() == null) {
             throw new StorageException(ErrorCode.INVALID_ARGUMENT, "target: A or B");
         }
-        for (NscId id : NscId.values()) {
-            if (pair.state(id) != NscState.ONLINE) {
-                throw new StorageException(ErrorCode.INVALID_STATE, "a drill needs both controllers online: nsc-"
-                        + id.name().toLowerCase() + " is " + pair.state(id));
-            }
-        }
+        faults.checkReady(r.kind(), r.target(), r.verify());
         Scratch s = r.verify() ? scratch(-1, partition ? null : r.target()) : null;
         DrillReport report;
         try {
-            report = partition ? pair.partition() : "kill".equals(r.kind()) ? pair.kill(r.target()) : pair.hang(r.target());
+            report = partition ? faults.partition() : "kill".equals(r.kind()) ? faults.kill(r.target())
+                    : faults.hang(r.target());
+            if (report.started()) {
+                history.save(report);   // durably, before the drill acts (act, once the answer has left)
+                return report;
+            }
             if (s != null) {
                 DrillVerifier.Result v = s.afterFault();
-                pair.verified(report.id(), v.acknowledged(), v.verified(), v.lost(), s.note(v));
+                faults.verified(report.id(), v.acknowledged(), v.verified(), v.lost(), s.note(v));
             }
         } finally {
             if (s != null) {
@@ -103,8 +116,33 @@ public final class DrillRunner {
         return done;
     }
 
+    /**
+     * Acts on drill {@code id}, stored as started by {@link #run}; does nothing unless the history holds it so (a drill
+     * that acts before it is kept would leave no trace if it kills the process that keeps it).
+     */
+    public void act(long id) {
+        for (DrillReport d : history.all()) {
+            if (d.id() == id && d.started()) {
+                faults.act(id);
+                return;
+            }
+        }
+    }
+
+    /** Brings a failed controller back (through the same seam as the drills). */
+    public List<Integer> restart(NscId target) {
+        if (faults == null) {
+            throw new StorageException(ErrorCode.INVALID_STATE, "this cell has a single controller: no partner to "
+                    + "own, move or take over units");
+        }
+        if (target == null) {
+            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "target: A or B");
+        }
+        return faults.restart(target);
+    }
+
     private DrillReport find(long id, DrillReport fallback) {
-        for (DrillReport d : pair.drills()) {
+        for (DrillReport d : faults.drills()) {
             if (d.id() == id) {
                 return d;
             }
@@ -120,7 +158,7 @@ public final class DrillRunner {
             throw new StorageException(ErrorCode.INVALID_ARGUMENT, "index: a drive index (>= 0), got " + r.index());
         }
         drives.checkPull(r.group(), r.index(), r.force());
-        long id = pair != null ? pair.nextDrillId() : ++localIds;
+        long id = faults != null ? faults.nextDrillId() : ++localIds;
         long startedAt = System.currentTimeMillis();
         Scratch s = r.verify() ? scratch(r.group(), null) : null;
         long t0 = System.nanoTime();
@@ -175,8 +213,8 @@ public final class DrillRunner {
      */
     public List<DrillReport> drills() {
         List<DrillReport> out = new ArrayList<>();
-        if (pair != null) {
-            for (DrillReport d : pair.drills()) {
+        if (faults != null) {
+            for (DrillReport d : faults.drills()) {
                 if ("running".equals(d.outcome())) {
                     out.add(d);
                 } else if (!history.holds(d)) {

@@ -9,6 +9,7 @@ import io.evasan.nsc.api.DrillReport;
 import io.evasan.nsc.api.DrillRequest;
 import io.evasan.nsc.api.Drives;
 import io.evasan.nsc.api.Records;
+import io.evasan.nsc.cell.drill.ControllerFaults;
 import io.evasan.nsc.cell.drill.DrillHistory;
 import io.evasan.nsc.cell.drill.DrillRunner;
 import io.evasan.nsc.api.FailoverMode;
@@ -34,11 +35,15 @@ final class CellControllers implements Controllers {
     private final ControllerPair pair;
     private final DrillRunner drills;
 
-    /** {@code records}: where the drill history is kept (null: in memory); {@code drives}: what a drive pull pulls. */
-    CellControllers(Controller controller, ControllerPair pair, Records records, Drives drives) {
+    /**
+     * {@code records}: where the drill history is kept (null: in memory); {@code faults}: how a controller drill acts
+     * (null: on the pair); {@code drives}: what a drive pull pulls.
+     */
+    CellControllers(Controller controller, ControllerPair pair, ControllerFaults faults, Records records,
+                    Drives drives) {
         this.controller = Objects.requireNonNull(controller, "controller");
         this.pair = pair;
-        this.drills = new DrillRunner(controller, pair, drives, new DrillHistory(records));
+        this.drills = new DrillRunner(controller, pair, faults, drives, new DrillHistory(records));
     }
 
     @Override
@@ -120,11 +125,13 @@ final class CellControllers implements Controllers {
     }
 
     @Override
+    public void act(long id) {
+        drills.act(id);
+    }
+
+    @Override
     public List<Integer> restart(NscId target) {
-        if (target == null) {
-            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "target: A or B");
-        }
-        return pair().restart(target);
+        return drills.restart(target);
     }
 
     @Override

@@ -94,12 +94,21 @@ public final class StorageCell implements Cell, Luns, Drives, Jobs, Trees, Backu
      */
     public StorageCell(Pool pool, SharingTrees trees, Controller controller, Records records,
                        io.evasan.nsc.cell.pair.ControllerPair pair) {
+        this(pool, trees, controller, records, pair, null);
+    }
+
+    /**
+     * A cell of two controllers whose drills act through {@code faults} (null: on {@code pair} itself; the clustered
+     * cell's leader passes the one acting on the controller processes).
+     */
+    public StorageCell(Pool pool, SharingTrees trees, Controller controller, Records records,
+                       io.evasan.nsc.cell.pair.ControllerPair pair, io.evasan.nsc.cell.drill.ControllerFaults faults) {
         this.pool = Objects.requireNonNull(pool, "pool");
         this.trees = Objects.requireNonNull(trees, "trees");
         this.controller = Objects.requireNonNull(controller, "controller");
         this.log = controller.commandLog();
         this.records = records;
-        this.controllers = new CellControllers(controller, pair, records, this);
+        this.controllers = new CellControllers(controller, pair, faults, records, this);
         this.health = new CellHealth(pool, trees, controller, controllers);
     }
 

@@ -729,8 +729,9 @@ public final class ControllerPair implements AutoCloseable {
     private void refuseInClusteredCell() {
         if (options.mirrorHost() != null) {
             throw new StorageException(ErrorCode.INVALID_STATE, "in the clustered cell each controller is a process of "
-                    + "its own: drill it by killing (SIGKILL), stopping (SIGSTOP) or partitioning that process "
-                    + "(deploy/cell.sh drill)");
+                    + "its own: its drills act on those processes (SIGKILL, SIGSTOP then SIGCONT, the partition file, a "
+                    + "new process), run by the leader's cell API (POST /api/controllers/{id}/drills, sanctl drill) or "
+                    + "by deploy/cell.sh drill, not on this pair");
         }
     }
 
