@@ -42,7 +42,10 @@ import java.util.zip.CRC32C;
  * </pre>
  *
  * <p>A quorum area (or the region of it given to the MLD) holds two slots of
- * {@link #slotSize(long)} bytes each; generation {@code g} is written to slot {@code g & 1}.
+ * {@link #slotSize(long)} bytes each. A block is a checkpoint: the first goes to slot
+ * {@code g & 1}, each later one to the slot not holding the current checkpoint. The log of the
+ * commits after a checkpoint ({@link MldLogDescriptor}) starts right after its block, at
+ * {@link #blockLength(int)}, and ends before the lease reserve ({@link #maxBlockLength(long)}).
  * A slot is valid when magic, version, header CRC and payload CRC all check.
  *
  * <p><b>Commit seal</b> (added without a version change; regions written before it simply have
@@ -166,7 +169,7 @@ public final class MldBlockDescriptor {
         return block.limit() >= 8 && block.duplicate().order(ByteOrder.LITTLE_ENDIAN).getLong(MAGIC_OFFSET) == MAGIC;
     }
 
-    /** Slot that generation {@code generation} is written to. */
+    /** Slot of the first checkpoint, generation {@code generation}; while every commit is a checkpoint, slots alternate so. */
     public static int slotOf(long generation) {
         return (int) (generation & 1);
     }
@@ -234,6 +237,11 @@ public final class MldBlockDescriptor {
 
     public static int payloadLength(ByteBuffer block) {
         return block.duplicate().order(ByteOrder.LITTLE_ENDIAN).getInt(PAYLOAD_LENGTH_OFFSET);
+    }
+
+    /** The header CRC of a block: what the first record of its log names as its previous CRC. */
+    public static int headerCrc(ByteBuffer block) {
+        return block.duplicate().order(ByteOrder.LITTLE_ENDIAN).getInt(HEADER_CRC_OFFSET);
     }
 
     public static long commitTime(ByteBuffer block) {
