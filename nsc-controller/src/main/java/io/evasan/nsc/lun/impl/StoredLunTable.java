@@ -15,10 +15,9 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * {@link LunTable} kept whole in a {@link LunStore} (a checksummed file, or a record of the mirrored
- * MLD): every change re-encodes the table ({@link LunTableDescriptor}) and stores it atomically. The
- * table is small (LUNs, presentations, snapshot names), so this only costs on management operations,
- * never on the I/O path.
+ * {@link LunTable} kept in a {@link LunStore} (a checksummed file rewritten whole, or one record of the
+ * mirrored MLD per LUN, snapshot and presentation): every change hands the store the state before and
+ * after, atomically; the MLD store writes only the records that differ.
  *
  * <p>Invariant: the in-memory state equals the stored content after every returned call; a failed
  * store leaves the in-memory state unchanged (nothing changed).
@@ -39,8 +38,8 @@ public final class StoredLunTable implements LunTable {
      * @throws StorageException CORRUPT_METADATA for damaged content (left untouched), IO_ERROR
      */
     public static StoredLunTable open(LunStore store) {
-        byte[] b = store.load();
-        LunTableDescriptor.Content c = b != null ? LunTableDescriptor.decode(b)
+        LunTableDescriptor.Content loaded = store.load();
+        LunTableDescriptor.Content c = loaded != null ? loaded
                 : new LunTableDescriptor.Content(0, List.of(), List.of(), List.of(), -1, -1);
         StoredLunTable t = new StoredLunTable(store, c);
         synchronized (t) {
@@ -80,7 +79,7 @@ public final class StoredLunTable implements LunTable {
     }
 
     private void commit(LunTableDescriptor.Content next) {
-        store.store(LunTableDescriptor.encode(next));
+        store.store(state, next);
         state = next;
     }
 
