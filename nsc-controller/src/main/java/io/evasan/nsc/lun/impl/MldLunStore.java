@@ -114,19 +114,9 @@ public final class MldLunStore implements LunStore {
             batch.put(TABLE_KIND, key, LunCatalogDescriptor.encodeTable(new LunCatalogDescriptor.Table(
                     next.generation(), next.backupDisk(), next.backupLogDisk())));
         }
-        Map<String, LunRecord> luns = new HashMap<>();
-        for (LunRecord r : before.luns()) {
-            luns.put(Integer.toString(r.id()), r);
-        }
-        for (LunRecord r : next.luns()) {
-            String k = Integer.toString(r.id());
-            if (!r.equals(luns.remove(k))) {
-                batch.put(lunKind, k, LunCatalogDescriptor.encodeLun(r));
-            }
-        }
-        for (String k : luns.keySet()) {
-            batch.remove(lunKind, k);
-        }
+        RecordDiff.diff(before.luns(), next.luns(), LunRecord::id,
+                (was, r) -> batch.put(lunKind, Integer.toString(r.id()), LunCatalogDescriptor.encodeLun(r)),
+                r -> batch.remove(lunKind, Integer.toString(r.id())));
         Pending pending = new Pending(nextOrder);
         diffOrdered(before.snapshots(), next.snapshots(), snapKind, MldLunStore::snapKey,
                 LunCatalogDescriptor::encodeSnapshot, batch, pending);
@@ -159,25 +149,19 @@ public final class MldLunStore implements LunStore {
      */
     private <T> void diffOrdered(List<T> before, List<T> next, String kind, Function<T, String> keyOf,
                                  BiFunction<T, Long, byte[]> encode, MldBatch batch, Pending pending) {
-        Map<String, T> old = new HashMap<>();
-        for (T t : before) {
-            old.put(keyOf.apply(t), t);
-        }
-        for (T t : next) {
+        RecordDiff.diff(before, next, keyOf, (was, t) -> {
             String k = keyOf.apply(t);
-            if (!t.equals(old.remove(k))) {
-                Long o = orders.get(kind + "/" + k);
-                if (o == null) {
-                    o = pending.order++;
-                    pending.added.put(kind + "/" + k, o);
-                }
-                batch.put(kind, k, encode.apply(t, o));
+            Long o = orders.get(kind + "/" + k);
+            if (o == null) {
+                o = pending.order++;
+                pending.added.put(kind + "/" + k, o);
             }
-        }
-        for (String k : old.keySet()) {
+            batch.put(kind, k, encode.apply(t, o));
+        }, t -> {
+            String k = keyOf.apply(t);
             batch.remove(kind, k);
             pending.removed.add(kind + "/" + k);
-        }
+        });
     }
 
     @Override
