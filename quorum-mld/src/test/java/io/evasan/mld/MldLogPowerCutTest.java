@@ -1,9 +1,6 @@
 package io.evasan.mld;
 
-import io.evasan.raid.DriveSpec;
-import io.evasan.raid.GroupSpec;
 import io.evasan.raid.Pool;
-import io.evasan.raid.PoolSpec;
 import io.evasan.raid.Pools;
 import io.evasan.raid.powercut.PowerCut;
 import io.evasan.raid.powercut.PowerCutError;
@@ -12,10 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
@@ -34,14 +28,6 @@ class MldLogPowerCutTest {
     @TempDir
     Path tmp;
 
-    private static PoolSpec spec() {
-        List<DriveSpec> d = new ArrayList<>();
-        for (int i = 0; i < 6; i++) {
-            d.add(DriveSpec.file(String.format("drives/d%02d.img", i), 64L << 20));
-        }
-        return new PoolSpec(List.of(new GroupSpec("dg0", d)));
-    }
-
     private static MldBatch randomBatch(Random r, TreeMap<String, byte[]> state) {
         MldBatch b = new MldBatch();
         int n = 1 + r.nextInt(3);
@@ -58,31 +44,6 @@ class MldLogPowerCutTest {
         return b;
     }
 
-    private static TreeMap<String, byte[]> apply(TreeMap<String, byte[]> before, MldBatch b) {
-        TreeMap<String, byte[]> next = new TreeMap<>(before);
-        for (MldBatch.Change c : b.changes()) {
-            if (c.value() == null) {
-                next.remove(c.key());
-            } else {
-                next.put(c.key(), c.value());
-            }
-        }
-        return next;
-    }
-
-    private static String differs(TreeMap<String, byte[]> exp, Mld m) {
-        List<String> keys = m.keys("lun");
-        if (!keys.equals(new ArrayList<>(exp.keySet()))) {
-            return "keys " + keys + " != " + exp.keySet();
-        }
-        for (String k : keys) {
-            if (!Arrays.equals(exp.get(k), m.get("lun", k).orElseThrow())) {
-                return "value of " + k + " differs";
-            }
-        }
-        return null;
-    }
-
     @Test
     void shouldMatchTheModelThroughRepeatedPowerCutsDuringAppendsAndCompactions() {
         long base = PowerCut.baseSeed("MldLogPowerCutTest");
@@ -97,7 +58,7 @@ class MldLogPowerCutTest {
             Random r = pc.random();
             String what = "base seed " + base + " cycle " + cycle + " (seed " + seed + "), last acknowledged generation "
                     + acknowledged;
-            Pool pool = cycle == 0 ? Pools.create(dir, spec(), new SimpleMeterRegistry(), pc.poolIo())
+            Pool pool = cycle == 0 ? Pools.create(dir, MldPowerCutTest.spec(), new SimpleMeterRegistry(), pc.poolIo())
                     : Pools.open(dir, new SimpleMeterRegistry(), pc.poolIo());
             try {
                 if (cycle == 0) {
@@ -111,7 +72,7 @@ class MldLogPowerCutTest {
                 }
                 long g = m.generation();
                 assertTrue(g == acknowledged || g == acknowledged + 1, what + ": reopened at generation " + g);
-                String diff = differs(states.get(g), m);
+                String diff = MldPowerCutTest.same(states.get(g), m);
                 if (diff != null) {
                     fail(what + ": generation " + g + " reopened with other contents: " + diff);
                 }
@@ -123,7 +84,7 @@ class MldLogPowerCutTest {
                 pc.cutAfter(1 + r.nextInt(600));
                 for (int i = 0; i < 10_000; i++) {
                     MldBatch b = randomBatch(r, states.get(acknowledged));
-                    states.put(acknowledged + 1, apply(states.get(acknowledged), b));
+                    states.put(acknowledged + 1, MldPowerCutTest.apply(states.get(acknowledged), b));
                     m.commit(b);
                     acknowledged = m.generation();
                 }
