@@ -49,13 +49,14 @@ import java.util.zip.CRC32C;
  * A slot is valid when magic, version, header CRC and payload CRC all check.
  *
  * <p><b>Commit seal</b> (added without a version change; regions written before it simply have
- * no seal). The last 512 bytes of each slot hold a seal sector, written into slot {@code g & 1}
- * of every copy only after generation {@code g} is durable on all of them, i.e. when the commit
- * is about to be acknowledged. A block therefore never extends into the last sector of its slot
+ * no seal). The last 512 bytes of each slot hold a seal sector, written into the slot that
+ * generation {@code g} went to (its checkpoint, or the log behind the current checkpoint) of every
+ * copy only after {@code g} is durable on all of them, i.e. when the commit is about to be
+ * acknowledged. A block therefore never extends into the last sector of its slot
  * ({@link #maxBlockLength(long)}). The seal is what tells a crash-torn commit (no seal: the
  * commit never returned, falling back to {@code g - 1} is correct) from an acknowledged
- * generation that was damaged later on every copy (seal says {@code g}, no valid block of
- * {@code g} is left: opening refuses instead of rolling back silently).
+ * generation that was damaged later on every copy (seal says {@code g}, no valid block or log
+ * record of {@code g} is left: opening refuses instead of rolling back silently).
  *
  * <pre>
  *  +---------------------------------------------------------------+
