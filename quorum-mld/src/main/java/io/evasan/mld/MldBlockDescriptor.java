@@ -42,17 +42,21 @@ import java.util.zip.CRC32C;
  * </pre>
  *
  * <p>A quorum area (or the region of it given to the MLD) holds two slots of
- * {@link #slotSize(long)} bytes each; generation {@code g} is written to slot {@code g & 1}.
+ * {@link #slotSize(long)} bytes each. A block is a checkpoint: the first goes to slot
+ * {@code g & 1}, each later one to the slot not holding the current checkpoint. The log of the
+ * commits after a checkpoint ({@link MldLogDescriptor}) starts right after its block, at
+ * {@link #blockLength(int)}, and ends before the lease reserve ({@link #maxBlockLength(long)}).
  * A slot is valid when magic, version, header CRC and payload CRC all check.
  *
  * <p><b>Commit seal</b> (added without a version change; regions written before it simply have
- * no seal). The last 512 bytes of each slot hold a seal sector, written into slot {@code g & 1}
- * of every copy only after generation {@code g} is durable on all of them, i.e. when the commit
- * is about to be acknowledged. A block therefore never extends into the last sector of its slot
+ * no seal). The last 512 bytes of each slot hold a seal sector, written into the slot that
+ * generation {@code g} went to (its checkpoint, or the log behind the current checkpoint) of every
+ * copy only after {@code g} is durable on all of them, i.e. when the commit is about to be
+ * acknowledged. A block therefore never extends into the last sector of its slot
  * ({@link #maxBlockLength(long)}). The seal is what tells a crash-torn commit (no seal: the
  * commit never returned, falling back to {@code g - 1} is correct) from an acknowledged
- * generation that was damaged later on every copy (seal says {@code g}, no valid block of
- * {@code g} is left: opening refuses instead of rolling back silently).
+ * generation that was damaged later on every copy (seal says {@code g}, no valid block or log
+ * record of {@code g} is left: opening refuses instead of rolling back silently).
  *
  * <pre>
  *  +---------------------------------------------------------------+
@@ -166,7 +170,7 @@ public final class MldBlockDescriptor {
         return block.limit() >= 8 && block.duplicate().order(ByteOrder.LITTLE_ENDIAN).getLong(MAGIC_OFFSET) == MAGIC;
     }
 
-    /** Slot that generation {@code generation} is written to. */
+    /** Slot of the first checkpoint, generation {@code generation}; while every commit is a checkpoint, slots alternate so. */
     public static int slotOf(long generation) {
         return (int) (generation & 1);
     }
@@ -234,6 +238,11 @@ public final class MldBlockDescriptor {
 
     public static int payloadLength(ByteBuffer block) {
         return block.duplicate().order(ByteOrder.LITTLE_ENDIAN).getInt(PAYLOAD_LENGTH_OFFSET);
+    }
+
+    /** The header CRC of a block: what the first record of its log names as its previous CRC. */
+    public static int headerCrc(ByteBuffer block) {
+        return block.duplicate().order(ByteOrder.LITTLE_ENDIAN).getInt(HEADER_CRC_OFFSET);
     }
 
     public static long commitTime(ByteBuffer block) {

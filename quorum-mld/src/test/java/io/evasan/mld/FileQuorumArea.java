@@ -64,6 +64,7 @@ final class FileQuorumArea implements QuorumArea {
     @Override
     public void write(long offset, ByteBuffer src) {
         check();
+        bytesWritten += src.remaining();
         try {
             long pos = offset;
             while (src.hasRemaining()) {
@@ -119,6 +120,18 @@ final class FileQuorumArea implements QuorumArea {
     void zero(long off, int len) {
         try {
             ch.write(ByteBuffer.allocate(len), off);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Bytes passed to {@link #write} so far. */
+    long bytesWritten;
+
+    /** Writes {@code b} at {@code off} (bypassing availability and the counter). */
+    void put(long off, byte[] b) {
+        try {
+            ch.write(ByteBuffer.wrap(b), off);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -33,7 +33,7 @@ class MldPowerCutTest {
     @TempDir
     Path tmp;
 
-    private static PoolSpec spec() {
+    static PoolSpec spec() {
         List<DriveSpec> d = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
             d.add(DriveSpec.file(String.format("drives/d%02d.img", i), 64L << 20));
@@ -42,7 +42,7 @@ class MldPowerCutTest {
     }
 
     /** Model: the record set of each generation. */
-    private static TreeMap<String, byte[]> apply(TreeMap<String, byte[]> before, MldBatch b) {
+    static TreeMap<String, byte[]> apply(TreeMap<String, byte[]> before, MldBatch b) {
         TreeMap<String, byte[]> next = new TreeMap<>(before);
         for (MldBatch.Change c : b.changes()) {
             if (c.value() == null) {
@@ -70,7 +70,7 @@ class MldPowerCutTest {
         return b;
     }
 
-    private static String same(TreeMap<String, byte[]> exp, Mld m) {
+    static String same(TreeMap<String, byte[]> exp, Mld m) {
         List<String> keys = m.keys("lun");
         if (!keys.equals(new ArrayList<>(exp.keySet()))) {
             return "keys " + keys + " != " + exp.keySet();

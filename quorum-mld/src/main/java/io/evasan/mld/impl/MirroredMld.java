@@ -5,6 +5,7 @@ import io.evasan.error.StorageException;
 import io.evasan.mld.Mld;
 import io.evasan.mld.MldBatch;
 import io.evasan.mld.MldBlockDescriptor;
+import io.evasan.mld.MldLogDescriptor;
 import io.evasan.mld.MldOptions;
 import io.evasan.raid.drive.QuorumArea;
 
@@ -21,12 +22,17 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * {@link Mld} mirrored on up to {@code maxCopies} quorum areas with two ping-pong slots each.
+ * {@link Mld} mirrored on up to {@code maxCopies} quorum areas with two slots each; a slot holds a
+ * checkpoint (the whole state, {@link MldBlockDescriptor}) followed by a log of the commits after it
+ * ({@link MldLogDescriptor}), the way a file system journal follows its last checkpoint.
  *
- * <p>Invariant: {@code records} is the decoded payload of generation {@code generation}, which
- * is valid on at least one area; the next commit writes generation + 1 into slot
- * {@code (generation + 1) & 1} of every chosen area, never touching the slot holding the
- * current generation.
+ * <p>Invariant: {@code records} is the state of generation {@code generation}: the checkpoint of
+ * generation {@code checkpointGen} in slot {@code activeSlot} with the log records up to
+ * {@code logEnd} replayed, byte-identical on every area marked in sync, and valid on at least one
+ * area. A commit either appends one record at {@code logEnd} of the active slot of every chosen area
+ * (when all are in sync and the log stays shorter than its checkpoint, so a commit costs O(1)
+ * amortized) or writes a new checkpoint into the other slot of every chosen area; neither touches
+ * the bytes of the current generation, so a torn commit falls back to it.
  */
 public final class MirroredMld implements Mld {
     private static final Logger LOG = Logger.getLogger(MirroredMld.class.getName());
@@ -38,10 +44,27 @@ public final class MirroredMld implements Mld {
     private int goodCopies;
     private int payloadBytes;
     private boolean closed;
+    /** Slot holding the current checkpoint on in-sync areas, -1 before the first checkpoint. */
+    private int activeSlot = -1;
+    private long checkpointGen;
+    /** Block length of the current checkpoint: where its log starts. */
+    private long checkpointLength;
+    /** Offset in the active slot where the next log record goes. */
+    private long logEnd;
+    /** Header CRC of the last log record, or of the checkpoint when the log is empty. */
+    private int lastCrc;
+    /**
+     * A checkpoint write failed on every copy: the next commit writes its checkpoint into the same
+     * slot again (over whatever of it landed), never a log record of the same generation beside it.
+     */
+    private boolean retryCheckpoint;
+    /** Per area: holds the current generation at the active slot up to logEnd. */
+    private final boolean[] inSync;
 
     private MirroredMld(List<QuorumArea> areas, MldOptions options) {
         this.areas = List.copyOf(areas);
         this.options = options;
+        this.inSync = new boolean[this.areas.size()];
     }
 
     public static MirroredMld open(List<QuorumArea> areas, MldOptions options) {
@@ -71,6 +94,13 @@ public final class MirroredMld implements Mld {
         String problem;         // null when valid or blank
         boolean blank;
         long sealGen = -1;      // acknowledged generation of a valid seal, -1 when none
+        long tip = -1;          // generation after replaying the log behind the valid block
+        final List<ByteBuffer> log = new ArrayList<>(); // whole records continuing the block, in order
+        long logEnd;            // offset in the slot after the block and its log
+        int lastCrc;            // header CRC of the last record, or of the block
+        final List<List<MldBatch.Change>> changes = new ArrayList<>(); // decoded records of log
+        String logProblem;      // a record claiming to continue the log that fails its checks
+        long logProblemGen = -1;
         String sealProblem;     // non-blank seal sector that fails its checks
 
         SlotState(int area, int slot) {
@@ -102,14 +132,14 @@ public final class MirroredMld implements Mld {
         SlotState best = null;
         SlotState seal = null;
         for (SlotState st : states) {
-            if (st.block != null && (best == null || st.gen > best.gen)) {
+            if (st.block != null && (best == null || st.tip > best.tip || (st.tip == best.tip && st.gen > best.gen))) {
                 best = st;
             }
             if (st.sealGen >= 0 && (seal == null || st.sealGen > seal.sealGen)) {
                 seal = st;
             }
         }
-        long bestGen = best == null ? 0 : best.gen;
+        long bestGen = best == null ? 0 : best.tip;
         if (best == null && !sawData) {
             generation = 0;
             goodCopies = 0;
@@ -173,6 +203,14 @@ public final class MirroredMld implements Mld {
         ByteBuffer payload = best.block.duplicate();
         payload.position(MldBlockDescriptor.PAYLOAD_OFFSET).limit(MldBlockDescriptor.PAYLOAD_OFFSET + len);
         payloadBytes = decode(payload.slice(), records);
+        for (List<MldBatch.Change> changes : best.changes) {
+            payloadBytes += apply(changes, records);
+        }
+        activeSlot = best.slot;
+        checkpointGen = best.gen;
+        checkpointLength = best.block.limit();
+        logEnd = best.logEnd;
+        lastCrc = best.lastCrc;
         repair(states, best);
     }
 
@@ -214,6 +252,10 @@ public final class MirroredMld implements Mld {
             if (mayHold) {
                 sb.append(sb.length() == 0 ? "" : "; ").append("drive ").append(areas.get(st.area).driveId())
                         .append(" slot ").append(st.slot).append(": ").append(st.problem);
+            }
+            if (st.logProblem != null && (gen < 0 || st.logProblemGen <= gen)) {
+                sb.append(sb.length() == 0 ? "" : "; ").append("drive ").append(areas.get(st.area).driveId())
+                        .append(" slot ").append(st.slot).append(": ").append(st.logProblem);
             }
         }
         return sb.length() == 0 ? "no copy of it was found (slots overwritten or on drives now missing)" : sb.toString();
@@ -260,6 +302,7 @@ public final class MirroredMld implements Mld {
                 return st;
             }
             st.block = block;
+            readLog(a, base, slotSize, st);
         } catch (StorageException e) {
             st.problem = "unreadable: " + e.getMessage();
             LOG.warning("MLD copy unreadable on drive " + a.driveId() + " slot " + slot + ": " + e);
@@ -286,35 +329,37 @@ public final class MirroredMld implements Mld {
      * generations. Failures are logged and leave the open usable (the next commit retries).
      */
     private void repair(List<SlotState> states, SlotState best) {
-        long gen = best.gen;
+        long gen = best.tip;
         SlotState prev = null;
         for (SlotState st : states) {
-            if (st.block != null && st.gen == gen - 1) {
+            if (best.log.isEmpty() && st.block != null && st.tip == gen - 1 && st.slot != best.slot) {
                 prev = st;
             }
         }
         int good = 0;
         for (int i : targetIndexes()) {
             QuorumArea a = areas.get(i);
-            SlotState cur = find(states, i, MldBlockDescriptor.slotOf(gen));
-            boolean ok = cur != null && cur.block != null && cur.gen == gen;
+            SlotState cur = find(states, i, best.slot);
+            boolean ok = cur != null && cur.block != null && cur.gen == best.gen && cur.tip == gen
+                    && cur.lastCrc == best.lastCrc;
             if (!ok) {
                 ok = rewrite(i, cur, best, "current");
             }
             if (ok) {
                 good++;
+                inSync[i] = true;
                 long maxBlock = MldBlockDescriptor.maxBlockLength(slotSize(a));
                 if (best.block.limit() > maxBlock) {
                     LOG.warning("MLD: generation " + gen + " on drive " + a.driveId() + " fills its whole slot"
                             + " (written before commit seals existed); no seal written until the next commit");
                 } else if (cur == null || cur.sealGen != gen) {
-                    writeSeal(a, MldBlockDescriptor.slotOf(gen), gen, cur == null || cur.sealProblem == null ? null
+                    writeSeal(a, best.slot, gen, cur == null || cur.sealProblem == null ? null
                             : cur.sealProblem);
                 }
             }
             if (prev != null) {
-                SlotState old = find(states, i, MldBlockDescriptor.slotOf(gen - 1));
-                if (old == null || old.block == null || old.gen != gen - 1) {
+                SlotState old = find(states, i, prev.slot);
+                if (old == null || old.block == null || old.tip != gen - 1) {
                     rewrite(i, old, prev, "previous");
                 }
             }
@@ -342,23 +387,28 @@ public final class MirroredMld implements Mld {
 
     private boolean rewrite(int areaIndex, SlotState was, SlotState from, String which) {
         QuorumArea a = areas.get(areaIndex);
-        int slot = MldBlockDescriptor.slotOf(from.gen);
+        int slot = from.slot;
         String what = was == null ? "absent" : was.problem != null ? was.problem
-                : was.blank ? "blank" : "stale (generation " + was.gen + ")";
+                : was.blank ? "blank" : was.logProblem != null ? was.logProblem
+                : "stale (generation " + was.tip + ")";
         try {
-            ByteBuffer b = from.block.duplicate();
-            b.clear();
+            ByteBuffer b = ByteBuffer.allocate((int) from.logEnd);
+            b.put(from.block.duplicate().clear());
+            for (ByteBuffer rec : from.log) {
+                b.put(rec.duplicate().clear());
+            }
+            b.flip();
             a.write(options.regionOffset() + MldBlockDescriptor.slotOffset(regionLength(a), slot), b);
             a.force();
             if (was != null && (was.problem != null || was.gen >= 0)) {
-                note("MLD: " + which + " generation " + from.gen + " on drive " + a.driveId() + " slot " + slot
+                note("MLD: " + which + " generation " + from.tip + " on drive " + a.driveId() + " slot " + slot
                         + " was " + what + "; rewritten from drive " + areas.get(from.area).driveId() + " slot " + from.slot);
             } else {
-                LOG.info("MLD: " + which + " generation " + from.gen + " copied to drive " + a.driveId() + " slot " + slot);
+                LOG.info("MLD: " + which + " generation " + from.tip + " copied to drive " + a.driveId() + " slot " + slot);
             }
             return true;
         } catch (StorageException e) {
-            LOG.warning("MLD: could not rewrite generation " + from.gen + " on drive " + a.driveId() + " slot " + slot
+            LOG.warning("MLD: could not rewrite generation " + from.tip + " on drive " + a.driveId() + " slot " + slot
                     + " (" + what + "): " + e);
             return false;
         }
@@ -417,88 +467,118 @@ public final class MirroredMld implements Mld {
         if (closed) {
             throw new IllegalStateException("MLD closed");
         }
+        List<Integer> targets = targetIndexes();
+        if (targets.isEmpty()) {
+            throw new StorageException(ErrorCode.WRITE_FAULT, "no available quorum area for the MLD");
+        }
+        long nextBytes = sizeAfter(batch);
+        int checkpointLen = MldBlockDescriptor.blockLength((int) Math.min(Integer.MAX_VALUE - 1024, nextBytes));
+        long room = Long.MAX_VALUE;
+        for (int i : targets) {
+            QuorumArea a = areas.get(i);
+            room = Math.min(room, MldBlockDescriptor.maxBlockLength(slotSize(a)));
+            if (checkpointLen > MldBlockDescriptor.maxBlockLength(slotSize(a))) {
+                throw new StorageException(ErrorCode.SPACE_ALLOCATION_FAILED, "MLD of " + nextBytes
+                        + " bytes does not fit the quorum slot of " + slotSize(a) + " bytes (less its seal sector)");
+            }
+        }
+        long gen = generation + 1;
+        long now = System.currentTimeMillis();
+        ByteBuffer rec = MldLogDescriptor.encode(gen, checkpointGen, lastCrc, now, batch.changes());
+        boolean append = activeSlot >= 0 && !retryCheckpoint && logEnd + rec.limit() <= room
+                && (logEnd - checkpointLength) + rec.limit() < checkpointLength;
+        for (int i : targets) {
+            append &= inSync[i];
+        }
+        if (append) {
+            int ok = writeEverywhere(targets, activeSlot, logEnd, rec, gen, now);
+            payloadBytes += apply(batch.changes(), records);
+            logEnd += rec.limit();
+            lastCrc = MldLogDescriptor.headerCrc(rec);
+            generation = gen;
+            goodCopies = ok;
+            return;
+        }
         TreeMap<String, TreeMap<String, byte[]>> next = new TreeMap<>();
         for (Map.Entry<String, TreeMap<String, byte[]>> e : records.entrySet()) {
             next.put(e.getKey(), new TreeMap<>(e.getValue()));
         }
-        for (MldBatch.Change c : batch.changes()) {
-            if (c.value() == null) {
-                TreeMap<String, byte[]> m = next.get(c.kind());
-                if (m != null) {
-                    m.remove(c.key());
-                    if (m.isEmpty()) {
-                        next.remove(c.kind());
-                    }
-                }
-            } else {
-                next.computeIfAbsent(c.kind(), k -> new TreeMap<>()).put(c.key(), c.value());
-            }
-        }
+        apply(batch.changes(), next);
         byte[] payload = encode(next);
-        long gen = generation + 1;
-        int slot = MldBlockDescriptor.slotOf(gen);
-        List<QuorumArea> targets = new ArrayList<>();
-        for (QuorumArea a : areas) {
-            if (targets.size() == options.maxCopies()) {
-                break;
-            }
-            if (a.isAvailable() && slotSize(a) >= MldBlockDescriptor.HEADER_LENGTH + 512) {
-                targets.add(a);
-            }
-        }
-        if (targets.isEmpty()) {
-            throw new StorageException(ErrorCode.WRITE_FAULT, "no available quorum area for the MLD");
-        }
-        int blockLen = MldBlockDescriptor.blockLength(payload.length);
-        for (QuorumArea a : targets) {
-            if (blockLen > MldBlockDescriptor.maxBlockLength(slotSize(a))) {
-                throw new StorageException(ErrorCode.SPACE_ALLOCATION_FAILED, "MLD of " + payload.length
-                        + " bytes does not fit the quorum slot of " + slotSize(a) + " bytes (less its seal sector)");
-            }
-        }
-        ByteBuffer block = ByteBuffer.allocate(blockLen).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer block = ByteBuffer.allocate(MldBlockDescriptor.blockLength(payload.length)).order(ByteOrder.LITTLE_ENDIAN);
         block.position(MldBlockDescriptor.PAYLOAD_OFFSET);
         block.put(payload);
-        long now = System.currentTimeMillis();
+        block.clear();
         MldBlockDescriptor.writeHeader(block, gen, payload.length, now, targets.size());
+        int slot = activeSlot < 0 ? MldBlockDescriptor.slotOf(gen) : 1 - activeSlot;
+        int ok;
+        try {
+            ok = writeEverywhere(targets, slot, 0, block, gen, now);
+        } catch (StorageException e) {
+            retryCheckpoint = true;
+            throw e;
+        }
+        retryCheckpoint = false;
+        records.clear();
+        records.putAll(next);
+        activeSlot = slot;
+        checkpointGen = gen;
+        checkpointLength = block.limit();
+        logEnd = block.limit();
+        lastCrc = MldBlockDescriptor.headerCrc(block);
+        generation = gen;
+        goodCopies = ok;
+        payloadBytes = payload.length;
+    }
+
+    /**
+     * Writes {@code bytes} (a checkpoint block or a log record of generation {@code gen}) at
+     * {@code offset} of slot {@code slot} on every target, forces them, then seals {@code gen} in that
+     * slot and forces again. Marks in sync exactly the targets where the bytes are durable.
+     *
+     * @return how many targets hold the bytes durably
+     * @throws StorageException {@code WRITE_FAULT} when none does (sync marks unchanged)
+     */
+    private int writeEverywhere(List<Integer> targets, int slot, long offset, ByteBuffer bytes, long gen, long now) {
         int ok = 0;
         StorageException last = null;
-        boolean[] written = new boolean[targets.size()];
-        for (int i = 0; i < targets.size(); i++) {
-            QuorumArea a = targets.get(i);
+        boolean[] durable = new boolean[areas.size()];
+        boolean[] written = new boolean[areas.size()];
+        for (int i : targets) {
+            QuorumArea a = areas.get(i);
             try {
-                ByteBuffer b = block.duplicate();
-                b.clear();
-                a.write(options.regionOffset() + MldBlockDescriptor.slotOffset(regionLength(a), slot), b);
+                a.write(options.regionOffset() + MldBlockDescriptor.slotOffset(regionLength(a), slot) + offset,
+                        bytes.duplicate());
                 written[i] = true;
             } catch (StorageException e) {
                 last = e;
                 LOG.warning("MLD copy write failed on drive " + a.driveId() + ": " + e);
             }
         }
-        for (int i = 0; i < targets.size(); i++) {
+        for (int i : targets) {
             if (!written[i]) {
                 continue;
             }
             try {
-                targets.get(i).force();
+                areas.get(i).force();
+                durable[i] = true;
                 ok++;
             } catch (StorageException e) {
                 last = e;
-                LOG.warning("MLD copy force failed on drive " + targets.get(i).driveId() + ": " + e);
+                LOG.warning("MLD copy force failed on drive " + areas.get(i).driveId() + ": " + e);
             }
         }
         if (ok == 0) {
             throw new StorageException(ErrorCode.WRITE_FAULT, "MLD commit failed on every quorum area", last);
         }
-        // The block is durable on `ok` copies: seal it (slot gen & 1, its last sector) so that a later
-        // open can tell this acknowledged generation from a torn, never-acknowledged one.
-        boolean[] sealed = new boolean[targets.size()];
-        for (int i = 0; i < targets.size(); i++) {
+        // Durable on `ok` copies: seal it (the slot's last sector) so that a later open can tell this
+        // acknowledged generation from a torn, never-acknowledged one.
+        boolean[] sealed = new boolean[areas.size()];
+        for (int i : targets) {
             if (!written[i]) {
                 continue;
             }
-            QuorumArea a = targets.get(i);
+            QuorumArea a = areas.get(i);
             try {
                 a.write(options.regionOffset() + MldBlockDescriptor.sealOffset(regionLength(a), slot),
                         MldBlockDescriptor.seal(gen, now));
@@ -507,20 +587,124 @@ public final class MirroredMld implements Mld {
                 LOG.warning("MLD commit seal write failed on drive " + a.driveId() + ": " + e);
             }
         }
-        for (int i = 0; i < targets.size(); i++) {
+        for (int i : targets) {
             if (sealed[i]) {
                 try {
-                    targets.get(i).force();
+                    areas.get(i).force();
                 } catch (StorageException e) {
-                    LOG.warning("MLD commit seal force failed on drive " + targets.get(i).driveId() + ": " + e);
+                    LOG.warning("MLD commit seal force failed on drive " + areas.get(i).driveId() + ": " + e);
                 }
             }
         }
-        records.clear();
-        records.putAll(next);
-        generation = gen;
-        goodCopies = ok;
-        payloadBytes = payload.length;
+        System.arraycopy(durable, 0, inSync, 0, inSync.length);
+        return ok;
+    }
+
+    /** Encoded state size after {@code batch}, without applying it. */
+    private long sizeAfter(MldBatch batch) {
+        long size = payloadBytes;
+        for (MldBatch.Change c : batch.changes()) {
+            Map<String, byte[]> m = records.get(c.kind());
+            byte[] old = m == null ? null : m.get(c.key());
+            size += (c.value() == null ? 0 : recordBytes(c.kind(), c.key(), c.value()))
+                    - (old == null ? 0 : recordBytes(c.kind(), c.key(), old));
+        }
+        return size;
+    }
+
+    /** Applies {@code changes} to {@code recs}; returns how the encoded size changed. */
+    static int apply(Iterable<MldBatch.Change> changes, TreeMap<String, TreeMap<String, byte[]>> recs) {
+        int delta = 0;
+        for (MldBatch.Change c : changes) {
+            TreeMap<String, byte[]> m = recs.get(c.kind());
+            byte[] old;
+            if (c.value() == null) {
+                old = m == null ? null : m.remove(c.key());
+                if (m != null && m.isEmpty()) {
+                    recs.remove(c.kind());
+                }
+            } else {
+                if (m == null) {
+                    m = new TreeMap<>();
+                    recs.put(c.kind(), m);
+                }
+                old = m.put(c.key(), c.value());
+                delta += recordBytes(c.kind(), c.key(), c.value());
+            }
+            if (old != null) {
+                delta -= recordBytes(c.kind(), c.key(), old);
+            }
+        }
+        return delta;
+    }
+
+    /** Bytes one record takes in a checkpoint payload. */
+    private static int recordBytes(String kind, String key, byte[] value) {
+        return 2 + kind.getBytes(StandardCharsets.UTF_8).length + 2 + key.getBytes(StandardCharsets.UTF_8).length
+                + 4 + value.length;
+    }
+
+    /**
+     * Replays the log behind the valid block of {@code st}: keeps the records that continue its
+     * chain and stops at the first that does not (the end of the log, or a torn tail).
+     */
+    private static void readLog(QuorumArea a, long base, long slotSize, SlotState st) {
+        long limit = MldBlockDescriptor.maxBlockLength(slotSize);
+        long pos = st.block.limit();
+        long gen = st.gen;
+        int prev = MldBlockDescriptor.headerCrc(st.block);
+        st.tip = gen;
+        st.logEnd = pos;
+        st.lastCrc = prev;
+        try {
+            while (pos + MldLogDescriptor.HEADER_LENGTH <= limit) {
+                ByteBuffer head = ByteBuffer.allocate(512);
+                a.read(base + pos, head);
+                head.flip();
+                String why = MldLogDescriptor.continues(head, gen + 1, st.gen, prev);
+                if (why != null) {
+                    if (!"end".equals(why)) {
+                        logProblem(st, gen + 1, why + " at byte " + pos + " of the slot");
+                    }
+                    return;
+                }
+                int len = MldLogDescriptor.recordLength(head);
+                if (pos + len > limit) {
+                    logProblem(st, gen + 1, "log record runs past the end of the log area");
+                    return;
+                }
+                ByteBuffer rec = head;
+                if (len > head.limit()) {
+                    rec = ByteBuffer.allocate(len);
+                    a.read(base + pos, rec);
+                    rec.flip();
+                }
+                if (!MldLogDescriptor.payloadValid(rec)) {
+                    logProblem(st, gen + 1, "log record payload checksum failed");
+                    return;
+                }
+                try {
+                    st.changes.add(MldLogDescriptor.changes(rec));
+                } catch (IllegalArgumentException e) {
+                    logProblem(st, gen + 1, e.getMessage());
+                    return;
+                }
+                st.log.add(rec);
+                gen++;
+                pos += len;
+                prev = MldLogDescriptor.headerCrc(rec);
+                st.tip = gen;
+                st.logEnd = pos;
+                st.lastCrc = prev;
+            }
+        } catch (StorageException e) {
+            logProblem(st, gen + 1, "log unreadable: " + e.getMessage());
+        }
+    }
+
+    private static void logProblem(SlotState st, long gen, String what) {
+        st.logProblem = what + " (log record of generation " + gen + ")";
+        st.logProblemGen = gen;
     }
 
     @Override
@@ -580,7 +764,8 @@ public final class MirroredMld implements Mld {
 
     @Override
     public String toString() {
-        return "MirroredMld[gen=" + generation + ", copies=" + goodCopies + ", areas=" + areas.size()
+        return "MirroredMld[gen=" + generation + ", checkpoint=" + checkpointGen + " in slot " + activeSlot
+                + ", log bytes=" + (logEnd - checkpointLength) + ", copies=" + goodCopies + ", areas=" + areas.size()
                 + ", kinds=" + Arrays.toString(records.keySet().toArray()) + "]";
     }
 }

@@ -3,6 +3,7 @@ package io.evasan.nsc.lun.impl;
 import io.evasan.error.ErrorCode;
 import io.evasan.error.StorageException;
 import io.evasan.nsc.lun.LunStore;
+import io.evasan.nsc.lun.LunTableDescriptor;
 
 import io.evasan.raid.io.AtomicFiles;
 
@@ -33,20 +34,20 @@ public final class FileLunStore implements LunStore {
     }
 
     @Override
-    public byte[] load() {
+    public LunTableDescriptor.Content load() {
         try {
             Files.createDirectories(dir);
             Files.deleteIfExists(dir.resolve(TEMP_NAME));
-            return Files.exists(file) ? Files.readAllBytes(file) : null;
+            return Files.exists(file) ? LunTableDescriptor.decode(Files.readAllBytes(file)) : null;
         } catch (IOException e) {
             throw new StorageException(ErrorCode.IO_ERROR, "cannot read LUN table in " + dir + ": " + e.getMessage(), e);
         }
     }
 
     @Override
-    public void store(byte[] bytes) {
+    public void store(LunTableDescriptor.Content previous, LunTableDescriptor.Content next) {
         try {
-            AtomicFiles.replace(file, bytes);
+            AtomicFiles.replace(file, LunTableDescriptor.encode(next));
         } catch (IOException e) {
             throw new StorageException(ErrorCode.IO_ERROR, "cannot write LUN table " + file + ": " + e.getMessage(), e);
         }

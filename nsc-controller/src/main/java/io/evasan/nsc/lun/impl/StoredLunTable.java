@@ -15,22 +15,65 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * {@link LunTable} kept whole in a {@link LunStore} (a checksummed file, or a record of the mirrored
- * MLD): every change re-encodes the table ({@link LunTableDescriptor}) and stores it atomically. The
- * table is small (LUNs, presentations, snapshot names), so this only costs on management operations,
- * never on the I/O path.
+ * {@link LunTable} kept in a {@link LunStore} (a checksummed file rewritten whole, or one record of the
+ * mirrored MLD per LUN, snapshot and presentation): every change hands the store the state before and
+ * after, atomically; the MLD store writes only the records that differ.
  *
  * <p>Invariant: the in-memory state equals the stored content after every returned call; a failed
- * store leaves the in-memory state unchanged (nothing changed).
+ * store leaves the in-memory state unchanged (nothing changed). {@code lunsByName}, {@code lunsById}
+ * and {@code usedIds} (ids of LUNs and identified snapshots) index {@code state} and are updated by
+ * what each commit changed, so a create or delete does not scan the table.
  */
 public final class StoredLunTable implements LunTable {
     private final LunStore store;
     private final SecureRandom random = new SecureRandom();
     private LunTableDescriptor.Content state;
+    private final java.util.Map<String, LunRecord> lunsByName = new java.util.HashMap<>();
+    private final java.util.Map<Integer, LunRecord> lunsById = new java.util.HashMap<>();
+    private final java.util.BitSet usedIds = new java.util.BitSet();
 
     private StoredLunTable(LunStore store, LunTableDescriptor.Content state) {
         this.store = store;
         this.state = state;
+        index(new LunTableDescriptor.Content(0, List.of(), List.of(), List.of(), -1, -1), state);
+    }
+
+    /** Updates the indexes from {@code before} to {@code next}: removals first (a promotion moves an id). */
+    private void index(LunTableDescriptor.Content before, LunTableDescriptor.Content next) {
+        List<LunRecord> luns = new ArrayList<>();
+        List<SnapshotRecord> snaps = new ArrayList<>();
+        RecordDiff.diff(before.luns(), next.luns(), LunRecord::id, (was, r) -> {
+            if (was != null) {
+                unindex(was);
+            }
+            luns.add(r);
+        }, this::unindex);
+        RecordDiff.diff(before.snapshots(), next.snapshots(), SnapshotRecord::name, (was, r) -> {
+            if (was != null && was.id() >= 0) {
+                usedIds.clear(was.id());
+            }
+            snaps.add(r);
+        }, r -> {
+            if (r.id() >= 0) {
+                usedIds.clear(r.id());
+            }
+        });
+        for (LunRecord r : luns) {
+            lunsByName.put(r.name(), r);
+            lunsById.put(r.id(), r);
+            usedIds.set(r.id());
+        }
+        for (SnapshotRecord r : snaps) {
+            if (r.id() >= 0) {
+                usedIds.set(r.id());
+            }
+        }
+    }
+
+    private void unindex(LunRecord r) {
+        lunsByName.remove(r.name(), r);
+        lunsById.remove(r.id(), r);
+        usedIds.clear(r.id());
     }
 
     /**
@@ -39,8 +82,8 @@ public final class StoredLunTable implements LunTable {
      * @throws StorageException CORRUPT_METADATA for damaged content (left untouched), IO_ERROR
      */
     public static StoredLunTable open(LunStore store) {
-        byte[] b = store.load();
-        LunTableDescriptor.Content c = b != null ? LunTableDescriptor.decode(b)
+        LunTableDescriptor.Content loaded = store.load();
+        LunTableDescriptor.Content c = loaded != null ? loaded
                 : new LunTableDescriptor.Content(0, List.of(), List.of(), List.of(), -1, -1);
         StoredLunTable t = new StoredLunTable(store, c);
         synchronized (t) {
@@ -80,7 +123,8 @@ public final class StoredLunTable implements LunTable {
     }
 
     private void commit(LunTableDescriptor.Content next) {
-        store.store(LunTableDescriptor.encode(next));
+        store.store(state, next);
+        index(state, next);
         state = next;
     }
 
@@ -103,16 +147,13 @@ public final class StoredLunTable implements LunTable {
         if (byName(name) != null) {
             throw new StorageException(ErrorCode.ALREADY_EXISTS, "a LUN named '" + name + "' already exists");
         }
-        int id = freeId(state.luns(), state.snapshots(), 0);
+        int id = usedIds.nextClearBit(0);
         while (referenced.test(id)) {
-            id = freeId(state.luns(), state.snapshots(), id + 1);
+            id = usedIds.nextClearBit(id + 1);
         }
         long uid = random.nextLong();
         LunRecord rec = new LunRecord(id, name, kind, uid, disk, sizeBytes);
-        List<LunRecord> l = new ArrayList<>(state.luns());
-        l.add(rec);
-        l.sort(Comparator.comparingInt(LunRecord::id));
-        commit(with(l, state.presentations(), state.snapshots()));
+        commit(with(withLun(rec), state.presentations(), state.snapshots()));
         return rec;
     }
 
@@ -155,24 +196,23 @@ public final class StoredLunTable implements LunTable {
         commit(with(l, p, s));
     }
 
+    /** The LUNs with {@code rec} inserted at its place by id. */
+    private List<LunRecord> withLun(LunRecord rec) {
+        List<LunRecord> l = new ArrayList<>(state.luns().size() + 1);
+        l.addAll(state.luns());
+        int at = java.util.Collections.binarySearch(l, rec, Comparator.comparingInt(LunRecord::id));
+        l.add(at < 0 ? -at - 1 : at, rec);
+        return l;
+    }
+
     @Override
     public synchronized LunRecord byId(int lunId) {
-        for (LunRecord r : state.luns()) {
-            if (r.id() == lunId) {
-                return r;
-            }
-        }
-        return null;
+        return lunsById.get(lunId);
     }
 
     @Override
     public synchronized LunRecord byName(String name) {
-        for (LunRecord r : state.luns()) {
-            if (r.name().equals(name)) {
-                return r;
-            }
-        }
-        return null;
+        return lunsByName.get(name);
     }
 
     @Override
@@ -229,7 +269,7 @@ public final class StoredLunTable implements LunTable {
                 }
                 size = src.sizeBytes();
             }
-            rec = rec.withIdentity(freeId(state.luns(), state.snapshots(), LunTable.FIRST_SNAPSHOT_ID), random.nextLong(), size);
+            rec = rec.withIdentity(usedIds.nextClearBit(LunTable.FIRST_SNAPSHOT_ID), random.nextLong(), size);
         } else if (byId(rec.id()) != null || snapshotById(rec.id()) != null) {
             throw new IllegalArgumentException("unit id " + rec.id() + " is taken");
         }
@@ -265,9 +305,7 @@ public final class StoredLunTable implements LunTable {
             throw new StorageException(ErrorCode.ALREADY_EXISTS, "a LUN named '" + lunName + "' already exists");
         }
         LunRecord rec = new LunRecord(r.id(), lunName, LunRecord.Kind.PRIMARY, r.uid(), r.disk(), r.sizeBytes());
-        List<LunRecord> l = new ArrayList<>(state.luns());
-        l.add(rec);
-        l.sort(Comparator.comparingInt(LunRecord::id));
+        List<LunRecord> l = withLun(rec);
         List<SnapshotRecord> s = new ArrayList<>(state.snapshots());
         s.remove(r);
         commit(with(l, state.presentations(), s));
