@@ -9,11 +9,30 @@ import picocli.CommandLine.Parameters;
 
 import java.util.List;
 
-/** {@code sanctl group create}: POST /api/pool/groups (a disk group of new sparse drive files). */
-@Command(name = "group", description = "Disk groups: create one at run time (list them with: sanctl pool show).",
-        subcommands = {GroupCommands.Create.class})
+/**
+ * {@code sanctl group create}: POST /api/pool/groups (a disk group of new sparse drive files); {@code sanctl group
+ * level}: POST /api/pool/groups/{group}/level (progress: {@code sanctl job show leveling-<group>}).
+ */
+@Command(name = "group", description = "Disk groups: create one at run time, level one (list them with: sanctl pool show).",
+        subcommands = {GroupCommands.Create.class, GroupCommands.Level.class})
 final class GroupCommands {
     private GroupCommands() {
+    }
+
+    @Command(name = "level", description = "Level a disk group: move PSEGs until every drive's used share is proportional to its "
+            + "capacity (a drive add starts it by itself). Progress: sanctl job show leveling-<group>.")
+    static final class Level extends ApiCommand {
+        @Parameters(index = "0", paramLabel = "GROUP", description = "Disk group id.")
+        int group;
+
+        @Override
+        void run() {
+            reply(null, api().post("/api/pool/groups/" + group + "/level", null), r -> {
+                JsonObject j = r.object();
+                out().println("leveling disk group " + str(j, "target") + " (job " + str(j, "id") + "): " + str(j, "state")
+                        + ", " + num(j, "moves") + " of " + num(j, "movesPlanned") + " moves");
+            });
+        }
     }
 
     @Command(name = "create", description = "Create a disk group of 6..12 new drives (sparse files under the pool directory).")

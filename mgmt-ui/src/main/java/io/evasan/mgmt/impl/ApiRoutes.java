@@ -78,7 +78,7 @@ public final class ApiRoutes {
         this.health = new HealthRoutes(this, cell, config);
         this.eventLog = EventLog.open(cell.drives().poolDirectory().resolve("mgmt").resolve("events.log"), config.clock());
         this.eventWatcher = new EventWatcher(eventLog, () -> health.recent(config.backgroundTickMillis()), () -> cell.drives().diskGroups(),
-                () -> cell.controllers().nscs());
+                () -> cell.controllers().nscs(), g -> cell.drives().leveling(g));
         this.eventLogRoutes = new EventLogRoutes(this, eventLog, config.clock());
         this.sessionRoutes = new SessionRoutes(this, config, eventLog);
         this.alerts = new AlertRoutes(this, config);

@@ -15,7 +15,7 @@ import java.util.function.Supplier;
  * Turns changes of the array's state into events of the {@link EventLog}: every health transition of an object
  * (a drive failed or restored, a LUN that lost data, a snapshot invalidated, a controller failed, the cache
  * unmirrored, ...), a rebuild started or finished, a disk group crossing {@link #THRESHOLDS} of its capacity
- * (up or back down), and a controller takeover. Called by the management layer's background timer.
+ * (up or back down), a leveling job started or ended, and a controller takeover. Called by the management layer's background timer.
  *
  * <p>Invariant: the first {@link #tick} only takes the baseline (nothing is logged for the state found at start);
  * every later tick logs each change since the previous tick exactly once. An object that appears counts as having
@@ -34,13 +34,49 @@ final class EventWatcher {
     private final Map<Integer, Boolean> lastRebuild = new HashMap<>();
     private final Map<Integer, Integer> lastLevel = new HashMap<>();
     private final Map<String, Long> lastTakeovers = new HashMap<>();
+    private final java.util.function.IntFunction<java.util.Optional<io.evasan.nsc.api.LevelingView>> leveling;
+    /** Per group: the leveling job last seen and whether it had ended then. */
+    private final Map<Integer, io.evasan.nsc.api.LevelingView> lastLeveling = new HashMap<>();
 
     EventWatcher(EventLog log, Supplier<List<ObjectHealth>> health, Supplier<List<DiskGroupView>> groups,
                  Supplier<List<NscView>> nscs) {
+        this(log, health, groups, nscs, g -> java.util.Optional.empty());
+    }
+
+    EventWatcher(EventLog log, Supplier<List<ObjectHealth>> health, Supplier<List<DiskGroupView>> groups,
+                 Supplier<List<NscView>> nscs,
+                 java.util.function.IntFunction<java.util.Optional<io.evasan.nsc.api.LevelingView>> leveling) {
         this.log = log;
         this.health = health;
         this.groups = groups;
         this.nscs = nscs;
+        this.leveling = leveling;
+    }
+
+    /**
+     * A leveling job of {@code g} new since the last tick is "started" (and "ended" too when it already ended); one
+     * seen running that ended since is "ended": BALANCED is INFO, STOPPED INFO, STUCK / FAILED a WARNING with why.
+     */
+    private int levelingEvents(DiskGroupView g, boolean baseline) {
+        io.evasan.nsc.api.LevelingView now = leveling.apply(g.id()).orElse(null);
+        io.evasan.nsc.api.LevelingView before = now == null ? lastLeveling.get(g.id()) : lastLeveling.put(g.id(), now);
+        if (baseline || now == null) {
+            return 0;
+        }
+        int n = 0;
+        boolean isNew = before == null || before.job() != now.job();
+        if (isNew) {
+            log.append(Severity.INFO, "leveling", "disk-group " + g.name(), "", "leveling started");
+            n++;
+        }
+        if (now.finished() && (isNew || !before.finished())) {
+            boolean bad = now.state().equals("STUCK") || now.state().equals("FAILED");
+            log.append(bad ? Severity.WARNING : Severity.INFO, "leveling", "disk-group " + g.name(), "",
+                    "leveling ended " + now.state() + ": " + now.movesDone() + " move(s), " + now.bytesMoved() + " bytes moved"
+                            + (bad && now.lastError() != null ? "; " + now.lastError() : ""));
+            n++;
+        }
+        return n;
     }
 
     /** Compares the state now with the previous tick's and logs what changed; returns how many events it logged. */
@@ -71,6 +107,7 @@ final class EventWatcher {
                         g.rebuildInProgress() ? "rebuild started" : "rebuild finished");
                 n++;
             }
+            n += levelingEvents(g, baseline);
             long used = g.totalPsegs() == 0 ? 0 : (g.totalPsegs() - g.freePsegs()) * 100 / g.totalPsegs();
             int level = 0;
             while (level < THRESHOLDS.length && used >= THRESHOLDS[level]) {

@@ -160,6 +160,7 @@ final class JobRoutes {
             if (r != null) {
                 out.add(rebuildJob(r));
             }
+            pool.leveling(g.id()).ifPresent(l -> out.add(levelingJob(l)));
         }
         JsonObject lop = lopJob();
         if (lop != null) {
@@ -212,6 +213,25 @@ final class JobRoutes {
         return j;
     }
 
+    /** A leveling job: BALANCED is DONE, STOPPED is CANCELLED, STUCK and FAILED are FAILED with the reason. */
+    static JsonObject levelingJob(io.evasan.nsc.api.LevelingView l) {
+        String state = switch (l.state()) {
+            case "RUNNING", "IDLE" -> "RUNNING";
+            case "PAUSED" -> "PAUSED";
+            case "BALANCED" -> "DONE";
+            case "STOPPED" -> "CANCELLED";
+            default -> "FAILED";
+        };
+        JsonObject j = job("leveling-" + l.group(), "leveling", l.groupName(), state, l.bytesMoved(), l.bytesPlanned(), "bytes")
+                .put("group", l.group()).put("moves", l.movesDone()).put("movesPlanned", l.movesPlanned())
+                .put("movesSkipped", l.movesSkipped()).put("rateBytesPerSecond", l.rateBytesPerSecond())
+                .put("levelingState", l.state());
+        if (state.equals("FAILED") && l.lastError() != null) {
+            j.put("message", l.state() + ": " + l.lastError());
+        }
+        return j;
+    }
+
     private JsonObject lopJob() {
         CopyView p = cell.backup().state().copy();
         if (p == null) {
@@ -243,7 +263,8 @@ final class JobRoutes {
                 return j;
             }
         }
-        throw new ApiError(404, "no job with id '" + id + "' (ids: bgcopy-<snapclone>, rebuild-<group>, lopcopy)", "id");
+        throw new ApiError(404, "no job with id '" + id + "' (ids: bgcopy-<snapclone>, rebuild-<group>, leveling-<group>,"
+                + " lopcopy)", "id");
     }
 
     // ---- pause / resume / cancel ----
@@ -261,6 +282,7 @@ final class JobRoutes {
                         + verb(action), "id");
                 case "bgcopy" -> bgcopyControl(j, action);
                 case "lopcopy" -> lopControl(j, action);
+                case "leveling" -> levelingControl(j, action);
                 default -> throw new IllegalStateException("unknown job type " + j.getString("type"));
             }
             if (action == Action.CANCEL) {
@@ -303,6 +325,18 @@ final class JobRoutes {
                     controller.deleteSnapshot(s.name());
                 }
             }
+        } catch (StorageException e) {
+            throw new ApiError(e, "id");
+        }
+    }
+
+    private void levelingControl(JsonObject j, Action action) {
+        try {
+            pool.controlLeveling(j.getInteger("group"), switch (action) {
+                case PAUSE -> "pause";
+                case RESUME -> "resume";
+                case CANCEL -> "stop";
+            });
         } catch (StorageException e) {
             throw new ApiError(e, "id");
         }

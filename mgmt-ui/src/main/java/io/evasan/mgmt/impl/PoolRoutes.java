@@ -46,6 +46,7 @@ final class PoolRoutes {
         api.on(router, "POST", "/api/pool/groups/:group/drives/:drive/remove", this::removeDrive);
         api.on(router, "POST", "/api/pool/groups/:group/drives/:drive/fail", this::failDrive);
         api.on(router, "POST", "/api/pool/groups/:group/drives/:drive/restore", this::restoreDrive);
+        api.on(router, "POST", "/api/pool/groups/:group/level", this::level);
     }
 
     private Reply getPool(RoutingContext ctx) {
@@ -91,6 +92,19 @@ final class PoolRoutes {
             }
         }
         throw new ApiError(404, "no disk group with id " + id, "group");
+    }
+
+    /**
+     * Starts leveling the group (a drive add starts it by itself): 202 with the job ({@code leveling-<group>}, progress
+     * in GET /api/jobs); the running job when one runs already.
+     */
+    private Reply level(RoutingContext ctx) {
+        DiskGroupView g = groupParam(ctx);
+        try {
+            return new Reply(202, JobRoutes.levelingJob(pool.startLeveling(g.id())));
+        } catch (StorageException e) {
+            throw new ApiError(e, "group");
+        }
     }
 
     private static DriveView driveParam(RoutingContext ctx, DiskGroupView g) {

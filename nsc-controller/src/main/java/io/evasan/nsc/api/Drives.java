@@ -49,4 +49,23 @@ public interface Drives {
 
     /** The latest rebuild started through {@link #restoreDrive} in group {@code group}, if any. */
     Optional<RebuildView> rebuild(int group);
+
+    /** The latest leveling job of group {@code group} (running or finished), if one ran since the cell opened. */
+    Optional<LevelingView> leveling(int group);
+
+    /**
+     * Starts leveling group {@code group} (a drive add starts it by itself); the running job when one runs.
+     *
+     * @throws io.evasan.error.StorageException NOT_FOUND (no such group)
+     */
+    LevelingView startLeveling(int group);
+
+    /**
+     * Pauses ({@code "pause"}), resumes ({@code "resume"}) or stops ({@code "stop"}: the move in flight is abandoned,
+     * its target freed) the running leveling job of group {@code group}.
+     *
+     * @throws io.evasan.error.StorageException NOT_FOUND (no group or no job), INVALID_STATE (the job has ended),
+     *                                          INVALID_ARGUMENT (another action)
+     */
+    LevelingView controlLeveling(int group, String action);
 }

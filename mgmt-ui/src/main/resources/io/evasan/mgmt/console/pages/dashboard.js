@@ -193,7 +193,9 @@ export function create() {
   function cancelButton(j) {
     const what = j.type === 'bgcopy'
       ? `The copy stops and the unfinished snapclone ${j.snapshot} is deleted (its data is not yet independent).`
-      : `The LOP copy to ${j.target} stops (LOP status TERMINATED BY COMMAND); the backup snapshot stays active.`;
+      : j.type === 'leveling'
+        ? `Leveling of disk group ${j.target} stops; the move in flight is abandoned (its target freed), moves done stay.`
+        : `The LOP copy to ${j.target} stops (LOP status TERMINATED BY COMMAND); the backup snapshot stays active.`;
     return h('button', {
       type: 'button', class: 'small danger', 'data-testid': `cancel-${j.id}`,
       onclick: () => confirmDialog({
@@ -213,8 +215,8 @@ export function create() {
   function jobActions(j) {
     const out = [];
     // a rebuild restores redundancy: it is never paused or cancelled
-    if (j.type !== 'bgcopy' && j.type !== 'lopcopy') return out;
-    if (j.type === 'lopcopy' && !jobIdsFromApi) return out;
+    if (j.type !== 'bgcopy' && j.type !== 'lopcopy' && j.type !== 'leveling') return out;
+    if ((j.type === 'lopcopy' || j.type === 'leveling') && !jobIdsFromApi) return out;
     if (j.state === 'RUNNING') out.push(jobButton(j, 'pause', 'Pause'));
     // a BGCOPY stalled for lack of space is FAILED and resumes once space is free
     if (j.state === 'PAUSED' || (j.state === 'FAILED' && j.type === 'bgcopy')) out.push(jobButton(j, 'resume', 'Resume'));
@@ -250,7 +252,8 @@ export function create() {
       h('thead', {}, h('tr', {}, h('th', {}, 'Job'), h('th', {}, 'State'), h('th', {}, 'Progress'), h('th', {}))),
       h('tbody', {}, sorted.map((j) => h('tr', { 'data-job': j.id, class: ended(j) ? 'finished' : null },
         h('td', {}, h('strong', {}, j.type), ' ', j.type === 'bgcopy' ? 'snapclone ' + j.snapshot
-          : j.type === 'lopcopy' ? 'to ' + j.target + (j.incremental ? ' (incremental)' : '') : j.target),
+          : j.type === 'lopcopy' ? 'to ' + j.target + (j.incremental ? ' (incremental)' : '')
+            : j.type === 'leveling' ? `disk group ${j.target} (${j.moves} of ${j.movesPlanned} moves)` : j.target),
         h('td', {}, badge(j.state), j.stalled || j.message ? h('span', { class: 'hint' }, ' ' + (j.stalled || j.message)) : null),
         h('td', { class: 'progress-cell' }, progressBar(j.done, j.total, { testid: 'job-' + j.id, label: j.id, state: j.state }),
           h('span', { class: 'progress-text' }, jobText(j))),

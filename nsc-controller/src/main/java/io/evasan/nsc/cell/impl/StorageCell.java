@@ -64,6 +64,7 @@ public final class StorageCell implements Cell, Luns, Drives, Jobs, Trees, Backu
     private final Controller controller;
     /** Rebuilds started through {@link #restoreDrive}, latest per disk group id. */
     private final Map<Integer, Rebuild> rebuilds = new ConcurrentHashMap<>();
+    private final CellLeveling leveling = new CellLeveling();
     private final CommandLog log;
     /** The named records in the MLD, or null for a cell without one. */
     private final Records records;
@@ -252,6 +253,7 @@ public final class StorageCell implements Cell, Luns, Drives, Jobs, Trees, Backu
             int index = g.addDrive(DriveSpec.file(drive.path(), drive.sizeBytes()));
             DriveView v = current(g, index);
             log.append(new CellRecord.DriveAdded(g.id(), entry(v)));
+            leveling.driveAdded(g);   // the new drive's share of the data moves to it
             return v;
         }
     }
@@ -342,6 +344,22 @@ public final class StorageCell implements Cell, Luns, Drives, Jobs, Trees, Backu
         Rebuild r = rebuilds.get(group);
         DiskGroup g = find(group);
         return r == null || g == null ? Optional.empty() : Optional.of(view(g, r));
+    }
+
+    @Override
+    public Optional<io.evasan.nsc.api.LevelingView> leveling(int group) {
+        DiskGroup g = find(group);
+        return g == null ? Optional.empty() : leveling.view(g);
+    }
+
+    @Override
+    public io.evasan.nsc.api.LevelingView startLeveling(int group) {
+        return leveling.start(group(group));
+    }
+
+    @Override
+    public io.evasan.nsc.api.LevelingView controlLeveling(int group, String action) {
+        return leveling.control(group(group), action);
     }
 
     private static RebuildView view(DiskGroup g, Rebuild r) {
