@@ -73,6 +73,8 @@ final class CellFabric implements PairListener, FabricControl, AutoCloseable {
         NscId servedBy;
         NPort nport;
         FcpTarget fcp;
+        /** The port's {@code evasan.port.*} meters (portal {@code fc:<wwpn>}), kept across logins; null without a registry. */
+        io.evasan.scsi.target.ScsiStats.LuStats meters;
 
         TargetPort(int index, NscId home, int relativePort) {
             this.index = index;
@@ -104,6 +106,14 @@ final class CellFabric implements PairListener, FabricControl, AutoCloseable {
      * applied the stored zoning, so no host ever sees the fabric before its zone set is enforced.
      */
     CellFabric(String poolId, String host, int tcpPort, ScsiTarget target) {
+        this(poolId, host, tcpPort, target, null);
+    }
+
+    /**
+     * As above; with {@code registry}, every target port records the commands it completes in {@code evasan.port.*}
+     * tagged {@code portal=fc:<wwpn>} (the performance history samples them as the iSCSI portals').
+     */
+    CellFabric(String poolId, String host, int tcpPort, ScsiTarget target, io.micrometer.core.instrument.MeterRegistry registry) {
         this.host = host;
         this.tcpPort = tcpPort;
         this.wwnn = wwnn(poolId);
@@ -119,6 +129,9 @@ final class CellFabric implements PairListener, FabricControl, AutoCloseable {
         }
         for (TargetPort p : ports) {
             p.switchPort = fabric.attach(p.link.b());
+            if (registry != null) {
+                p.meters = io.evasan.scsi.target.ScsiStats.portMeters(registry, "fc:" + Wwn.format(p.wwpn));
+            }
         }
         try {
             for (TargetPort p : ports) {
@@ -179,6 +192,7 @@ final class CellFabric implements PairListener, FabricControl, AutoCloseable {
         NPort n = new NPort(p.name(), p.wwpn, wwnn, p.link.a(), false, true, TIMEOUT);
         n.keepReceived(false);   // a target port on the I/O path keeps no copy of what it received
         FcpTarget fcp = new FcpTarget(n, target, p.relativePort);
+        fcp.meters(p.meters);
         try {
             n.fabricLogin();
         } catch (NPortException e) {
@@ -348,6 +362,9 @@ final class CellFabric implements PairListener, FabricControl, AutoCloseable {
                 p.fcp.close();
             }
             p.link.close();
+            if (p.meters != null) {
+                p.meters.close();
+            }
         }
     }
 }

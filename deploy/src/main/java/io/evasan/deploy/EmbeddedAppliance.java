@@ -315,7 +315,7 @@ public final class EmbeddedAppliance implements AutoCloseable {
                 // the FC fabric beside the portals: the switch on loopback, each NSC's two N_Ports logged in (the
                 // clustered cell serves iSCSI only: its switch as a process of its own is not built)
                 if (cl == null) {
-                    f = new CellFabric(p.id().toString(), o.iscsiHost(), o.fabricPort(), c.scsiTarget());
+                    f = new CellFabric(p.id().toString(), o.iscsiHost(), o.fabricPort(), c.scsiTarget(), registry);
                     pr.addListener(f);
                 }
                 io.evasan.nsc.api.Cell cell = new io.evasan.nsc.cell.impl.StorageCell(p, t, c, records, pr,

@@ -184,6 +184,11 @@ class CellFabricTest {
             Result read = command(ini, b1, rw10(0x28, 8, pattern.length / 512), new byte[0], pattern.length);
             assertEquals(ScsiStatus.GOOD, read.status());
             assertArrayEquals(pattern, read.data(), "read back through NSC B's N_Port");
+            // each N_Port meters what it served, as the iSCSI portals do (the performance history's port series)
+            assertEquals(1.0, app.registry().find("evasan.port.writes").tag("portal", "fc:" + Wwn.format(wwnn | 1)).counter().count(),
+                    "the write through A's first N_Port");
+            assertEquals((double) pattern.length, app.registry().find("evasan.port.read.bytes")
+                    .tag("portal", "fc:" + Wwn.format(wwnn | 3)).counter().count(), "the read through B's first N_Port");
 
             // masking: a host with no presentation sees no LUN
             NPort other = host(app, "unpresented", UNPRESENTED);

@@ -72,6 +72,7 @@ public final class FcpTarget implements Fc4Listener {
         final ScsiTask task = new ScsiTask();
         ByteBuffer dataOut;
         int received;
+        long startNanos;
         volatile boolean aborted;
 
         Exchange(int initiator, int oxId, int rxId) {
@@ -86,6 +87,14 @@ public final class FcpTarget implements Fc4Listener {
         this.target = target;
         this.relativeTargetPortId = relativeTargetPortId;
         port.fc4(this);
+    }
+
+    /** The port's meters: every completed read or write is recorded there (null: none). */
+    private volatile io.evasan.scsi.target.ScsiStats.LuStats meters;
+
+    /** Records every command this port completes in {@code m} ({@code evasan.port.*}), null for none. */
+    public void meters(io.evasan.scsi.target.ScsiStats.LuStats m) {
+        this.meters = m;
     }
 
     /** FCP frames dropped: no image pair, unknown exchange, data out of range. */
@@ -174,6 +183,7 @@ public final class FcpTarget implements Fc4Listener {
         t.dataIn(ByteBuffer.allocate(c.read() ? dl : 0));
         t.callback(this::completed);
         t.transportContext(x);
+        x.startNanos = System.nanoTime();
         if (exchanges.putIfAbsent(key(x.initiator, x.oxId), x) != null) {
             dropped.incrementAndGet(); // OX_ID already in use by this initiator
             return;
@@ -252,8 +262,24 @@ public final class FcpTarget implements Fc4Listener {
         boolean over = t.residualOverflow();
         long residual = t.residual() != 0 ? t.residual() : Math.abs(expected - transferred);
         boolean under = !over && residual > 0;
+        meter(t, n, expected, x.startNanos);
         respond(x, new Rsp(0, 0, t.status(), under, over, (int) residual, -1,
                 Arrays.copyOf(t.sense(), t.status() == io.evasan.scsi.ScsiStatus.CHECK_CONDITION ? t.senseLength() : 0)));
+    }
+
+    /** Records a completed read (by the bytes sent) or write (by the bytes received) in the port's meters. */
+    private void meter(ScsiTask t, int readBytes, long expected, long startNanos) {
+        io.evasan.scsi.target.ScsiStats.LuStats m = meters;
+        if (m == null || !(t.isRead() || t.isWrite())) {
+            return;
+        }
+        if (t.status() != io.evasan.scsi.ScsiStatus.GOOD) {
+            m.recordCheckCondition();
+        } else if (t.isRead()) {
+            m.recordRead(readBytes, System.nanoTime() - startNanos);
+        } else {
+            m.recordWrite(expected, System.nanoTime() - startNanos);
+        }
     }
 
     private void respond(Exchange x, Rsp rsp) {
