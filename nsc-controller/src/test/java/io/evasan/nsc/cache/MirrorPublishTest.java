@@ -54,7 +54,7 @@ class MirrorPublishTest {
     }
 
     /** Applies batches to a replica and acks at once, except that sends block while {@link #gate} is set. */
-    private static final class GatedChannel implements MirrorChannel {
+    private static class GatedChannel implements MirrorChannel {
         final MirrorReplica replica = new MirrorReplica();
         final CountDownLatch firstSendEntered = new CountDownLatch(1);
         volatile CountDownLatch gate;
@@ -135,6 +135,38 @@ class MirrorPublishTest {
                     "B's and C's messages queued behind the blocked send and went out batched: " + channel.batchSizes);
             assertNull(cache.mirrorLost());
         }
+    }
+
+    /**
+     * A write whose mirror send is still out when its cache is halted and then cut from its partner (as a takeover
+     * does: halt the dead controller's cache, cut its link) is refused, not acknowledged: the partner never held it and
+     * the halted cache's own log is not replayed. It was acknowledged once, as if the partner had been lost first.
+     */
+    @Test
+    void shouldNotAcknowledgeAWriteOfAHaltedCacheWhenItsPartnerIsCutAfterwards() throws Exception {
+        MemoryDestageTarget mem = target(1);
+        CountDownLatch release = new CountDownLatch(1);
+        GatedChannel channel = new GatedChannel(release) {
+            @Override
+            public void send(ByteBuffer batch, long firstSeq, long lastSeq) {
+                firstSendEntered.countDown();
+                try {
+                    release.await();   // the partner died with this batch: nothing is applied or acknowledged
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            }
+        };
+        WriteBackCache cache = new WriteBackCache(new CacheConfig().mirror(channel), mem, mem, new CacheStats("mirror-halt"));
+        CompletableFuture<Long> w = CompletableFuture.supplyAsync(() -> cache.write(1, 0, 0, tagged(1, 8), false));
+        channel.firstSendEntered.await();
+        cache.halt();                                        // the controller is killed ...
+        channel.acks.lost("cut by the partner's takeover");  // ... and its partner cuts the link
+        release.countDown();
+        java.util.concurrent.ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
+                java.util.concurrent.ExecutionException.class, () -> w.get(30, TimeUnit.SECONDS));
+        assertTrue(e.getCause() instanceof io.evasan.error.StorageException
+                && e.getCause().getMessage().contains("halted"), "refused as halted: " + e.getCause());
     }
 
     /**
