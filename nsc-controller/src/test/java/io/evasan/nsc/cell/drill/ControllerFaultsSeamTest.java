@@ -82,14 +82,22 @@ class ControllerFaultsSeamTest {
             return r;
         }
 
+        /** A drill on B (or a partition) finishes at once, taken over by the other controller; one on A acts later. */
         @Override
         public DrillReport hang(NscId target) {
-            throw new UnsupportedOperationException("not used here");
+            return finished("hang", target);
         }
 
         @Override
         public DrillReport partition() {
-            throw new UnsupportedOperationException("not used here");
+            return finished("partition", null);
+        }
+
+        private DrillReport finished(String kind, NscId target) {
+            DrillReport r = new DrillReport(++ids, kind, target, 1_000, 7, 11, -1, 0, 0, 0, 0, "taken over");
+            done.add(kind + (target == null ? "" : " " + target));
+            reports.add(r);
+            return r;
         }
 
         @Override
@@ -165,6 +173,21 @@ class ControllerFaultsSeamTest {
         assertTrue(e.getMessage().contains("not following"), e.getMessage());
         assertEquals(List.of(), faults.done);
         assertTrue(records.map.isEmpty(), "no record written");
+    }
+
+    @Test
+    void shouldRouteTheHangAndThePartitionThroughTheSeamAndKeepTheirReports() {
+        MapRecords records = new MapRecords();
+        FakeFaults faults = new FakeFaults();
+        DrillRunner runner = new DrillRunner(null, null, faults, null, new DrillHistory(records));
+
+        DrillReport hang = runner.run(DrillRequest.of("hang", NscId.B, false));
+        DrillReport cut = runner.run(DrillRequest.of("partition", null, false));
+
+        assertEquals(List.of("hang B", "partition"), faults.done);
+        assertTrue(!hang.started() && !cut.started(), "both finished when answered");
+        assertEquals(List.of(hang.id(), cut.id()), new DrillHistory(records).all().stream().map(DrillReport::id).toList(),
+                "both kept in the history");
     }
 
     @Test
