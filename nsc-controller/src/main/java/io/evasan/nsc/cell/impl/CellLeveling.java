@@ -29,9 +29,11 @@ final class CellLeveling {
     static final String RATE_PROPERTY = "evasan.leveling.rate";
     static final long DEFAULT_RATE = 64L << 20;
 
-    private final Map<Integer, Leveler> jobs = new ConcurrentHashMap<>();
-    /** The number of each job, by identity (assigned under this object's monitor). */
-    private final Map<Leveler, Long> numbers = new java.util.concurrent.ConcurrentHashMap<>();
+    /** A group's latest job and its number (numbered from 1 in start order, under this object's monitor). */
+    private record Job(Leveler leveler, long number) {
+    }
+
+    private final Map<Integer, Job> jobs = new ConcurrentHashMap<>();
     private long started;
     private final boolean auto = !"false".equalsIgnoreCase(System.getProperty(AUTO_PROPERTY, "true"));
     private final long rate = Long.getLong(RATE_PROPERTY, DEFAULT_RATE);
@@ -45,34 +47,31 @@ final class CellLeveling {
 
     /** Starts leveling {@code g}; the running job when one runs. */
     synchronized LevelingView start(DiskGroup g) {
-        Leveler running = jobs.get(g.id());
-        if (running != null && !ended(running)) {
+        Job running = jobs.get(g.id());
+        if (running != null && !ended(running.leveler())) {
             return view(g, running);
         }
         if (rate < 0) {
             throw new StorageException(ErrorCode.INVALID_ARGUMENT, RATE_PROPERTY + " must be >= 0, not " + rate);
         }
-        Leveler l = new Leveler(g, new Throttle(rate));
-        if (running != null) {
-            numbers.remove(running);
-        }
-        numbers.put(l, ++started);
-        jobs.put(g.id(), l);
-        l.start();
-        return view(g, l);
+        Job j = new Job(new Leveler(g, new Throttle(rate)), ++started);
+        jobs.put(g.id(), j);
+        j.leveler().start();
+        return view(g, j);
     }
 
     Optional<LevelingView> view(DiskGroup g) {
-        Leveler l = jobs.get(g.id());
-        return l == null ? Optional.empty() : Optional.of(view(g, l));
+        Job j = jobs.get(g.id());
+        return j == null ? Optional.empty() : Optional.of(view(g, j));
     }
 
     /** Pauses, resumes or stops the running job of {@code g}; see {@link io.evasan.nsc.api.Drives#controlLeveling}. */
     LevelingView control(DiskGroup g, String action) {
-        Leveler l = jobs.get(g.id());
-        if (l == null) {
+        Job j = jobs.get(g.id());
+        if (j == null) {
             throw new StorageException(ErrorCode.NOT_FOUND, "disk group " + g.name() + " has no leveling job");
         }
+        Leveler l = j.leveler();
         if (ended(l)) {
             throw new StorageException(ErrorCode.INVALID_STATE, "the leveling of disk group " + g.name() + " has ended ("
                     + l.state() + ")");
@@ -84,7 +83,7 @@ final class CellLeveling {
             default -> throw new StorageException(ErrorCode.INVALID_ARGUMENT, "a leveling job is paused, resumed or"
                     + " stopped, not '" + action + "'");
         }
-        return view(g, l);
+        return view(g, j);
     }
 
     private static boolean ended(Leveler l) {
@@ -92,9 +91,10 @@ final class CellLeveling {
         return s != LevelingState.RUNNING && s != LevelingState.PAUSED && s != LevelingState.IDLE;
     }
 
-    private LevelingView view(DiskGroup g, Leveler l) {
+    private static LevelingView view(DiskGroup g, Job j) {
+        Leveler l = j.leveler();
         LevelingState s = l.state();   // read first: an ended job's counters are final
-        return new LevelingView(numbers.getOrDefault(l, 0L), g.id(), g.name(), s.name(), l.movesDone(), l.movesPlanned(), l.movesSkipped(),
+        return new LevelingView(j.number(), g.id(), g.name(), s.name(), l.movesDone(), l.movesPlanned(), l.movesSkipped(),
                 l.bytesMoved(), l.bytesPlanned(), l.rateBytesPerSecond(), l.lastError());
     }
 }
